@@ -1,0 +1,118 @@
+// Package config reads seiri.yaml. Every threshold has a default compiled into
+// the binary (Default); the file overrides only what it names. Unknown keys
+// are errors, reported with their line and column.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/goccy/go-yaml"
+)
+
+// FileName is the config file looked up in the working directory when
+// --config is not given.
+const FileName = "seiri.yaml"
+
+// Config is the whole of seiri.yaml.
+type Config struct {
+	Audit Audit `yaml:"audit" json:"audit"`
+	Keys  Keys  `yaml:"keys" json:"keys"`
+}
+
+// Audit holds the thresholds of `seiri audit`'s rules, in days.
+type Audit struct {
+	// InactiveUserDays: no console and no key use for this long → inactive.
+	InactiveUserDays int `yaml:"inactive_user_days" json:"inactiveUserDays"`
+	// UnusedKeyDays: an active key not used for this long.
+	UnusedKeyDays int `yaml:"unused_key_days" json:"unusedKeyDays"`
+	// KeyRotationDays: an active key older than this should be rotated.
+	KeyRotationDays int `yaml:"key_rotation_days" json:"keyRotationDays"`
+	// PasswordMaxAgeDays applies when the account has no password policy
+	// with an expiry.
+	PasswordMaxAgeDays int `yaml:"password_max_age_days" json:"passwordMaxAgeDays"`
+	// RootUsedDays: root used within this many days is a finding.
+	RootUsedDays int `yaml:"root_used_days" json:"rootUsedDays"`
+	// GroupsPerUserWarn: users in at least this many groups (IAM limit: 10).
+	GroupsPerUserWarn int `yaml:"groups_per_user_warn" json:"groupsPerUserWarn"`
+	// UnusedRoleDays: roles not used for this long.
+	UnusedRoleDays int `yaml:"unused_role_days" json:"unusedRoleDays"`
+	// UnusedServiceDays: services granted but not accessed (Access Advisor).
+	UnusedServiceDays int `yaml:"unused_service_days" json:"unusedServiceDays"`
+	// Disabled lists rule ids that are not run.
+	Disabled []string `yaml:"disabled_rules" json:"disabledRules,omitempty"`
+}
+
+// Keys holds the credential retirement settings.
+type Keys struct {
+	// ObservationDays is how long a disabled key is watched before delete.
+	ObservationDays int `yaml:"observation_days" json:"observationDays"`
+	// Allowlist names users (user names or ARNs) and key ids never planned.
+	Allowlist []string `yaml:"allowlist" json:"allowlist,omitempty"`
+	// BreakGlassUsers are never left without an active credential.
+	BreakGlassUsers []string `yaml:"break_glass_users" json:"breakGlassUsers,omitempty"`
+}
+
+// Default returns the built-in configuration.
+func Default() *Config {
+	return &Config{
+		Audit: Audit{
+			InactiveUserDays:   90,
+			UnusedKeyDays:      90,
+			KeyRotationDays:    90,
+			PasswordMaxAgeDays: 90,
+			RootUsedDays:       30,
+			GroupsPerUserWarn:  8,
+			UnusedRoleDays:     90,
+			UnusedServiceDays:  90,
+		},
+		Keys: Keys{ObservationDays: 14},
+	}
+}
+
+// Load reads path over the defaults. An empty path means seiri.yaml in the
+// working directory if it exists, else the defaults.
+func Load(path string) (*Config, error) {
+	c := Default()
+	explicit := path != ""
+	if !explicit {
+		path = FileName
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return c, nil
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := yaml.UnmarshalWithOptions(data, c, yaml.Strict()); err != nil {
+		return nil, fmt.Errorf("config %s: %s", path, yaml.FormatError(err, false, true))
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Validate checks ranges.
+func (c *Config) Validate() error {
+	for name, v := range map[string]int{
+		"audit.inactive_user_days":    c.Audit.InactiveUserDays,
+		"audit.unused_key_days":       c.Audit.UnusedKeyDays,
+		"audit.key_rotation_days":     c.Audit.KeyRotationDays,
+		"audit.password_max_age_days": c.Audit.PasswordMaxAgeDays,
+		"audit.root_used_days":        c.Audit.RootUsedDays,
+		"audit.unused_role_days":      c.Audit.UnusedRoleDays,
+		"audit.unused_service_days":   c.Audit.UnusedServiceDays,
+		"keys.observation_days":       c.Keys.ObservationDays,
+	} {
+		if v <= 0 {
+			return fmt.Errorf("%s: %d must be a positive number of days", name, v)
+		}
+	}
+	if c.Audit.GroupsPerUserWarn < 1 || c.Audit.GroupsPerUserWarn > 10 {
+		return fmt.Errorf("audit.groups_per_user_warn: %d must be between 1 and 10 (the IAM limit)", c.Audit.GroupsPerUserWarn)
+	}
+	return nil
+}

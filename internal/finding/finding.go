@@ -1,0 +1,112 @@
+// Package finding is the one report model every analysis produces and every
+// renderer (table, JSON, CSV, SARIF, Markdown) reads.
+package finding
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity orders findings. The zero value is Info.
+type Severity int
+
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+func (s Severity) String() string {
+	if s < 0 || int(s) >= len(severityNames) {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity reads a severity name (case-insensitive).
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if strings.EqualFold(s, n) {
+			return Severity(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want one of %s)", s, strings.Join(severityNames[:], ", "))
+}
+
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Rule describes a kind of finding. Rule ids are stable across releases.
+type Rule struct {
+	ID             string   `json:"id"`
+	Title          string   `json:"title"`
+	Severity       Severity `json:"severity"`
+	Description    string   `json:"description"`
+	Recommendation string   `json:"recommendation"`
+	HelpURI        string   `json:"helpUri,omitempty"`
+	Tags           []string `json:"tags,omitempty"`
+}
+
+// Evidence is one fact that triggered a finding (a date, a count, a value).
+type Evidence struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Finding is one problem found on one resource.
+type Finding struct {
+	RuleID         string     `json:"ruleId"`
+	Severity       Severity   `json:"severity"`
+	Account        string     `json:"account"`
+	Resource       string     `json:"resource"` // ARN
+	Title          string     `json:"title"`
+	Evidence       []Evidence `json:"evidence,omitempty"`
+	Recommendation string     `json:"recommendation"`
+}
+
+// Report is a set of findings with the rules they refer to.
+type Report struct {
+	Tool     string    `json:"tool"`
+	Version  string    `json:"version"`
+	Snapshot string    `json:"snapshot,omitempty"`
+	Rules    []Rule    `json:"rules"`
+	Findings []Finding `json:"findings"`
+}
+
+// Max returns the highest severity among the findings, and false when there
+// are none.
+func (r *Report) Max() (Severity, bool) {
+	if len(r.Findings) == 0 {
+		return Info, false
+	}
+	m := Info
+	for _, f := range r.Findings {
+		if f.Severity > m {
+			m = f.Severity
+		}
+	}
+	return m, true
+}
+
+// AtLeast counts findings at or above s.
+func (r *Report) AtLeast(s Severity) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity >= s {
+			n++
+		}
+	}
+	return n
+}

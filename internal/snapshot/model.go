@@ -1,0 +1,310 @@
+// Package snapshot is the data model of what exists in an AWS Organization
+// (IAM of every account, the OU tree and its policies) and its on-disk,
+// versioned format. Analyses read snapshots; only collect, import and the demo
+// write them.
+package snapshot
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/credreport"
+)
+
+// SchemaVersion is the version of the on-disk format written by this build.
+// Readers refuse other versions with a clear error.
+const SchemaVersion = 1
+
+// Manifest describes one snapshot. It is written last: a snapshot folder is
+// complete only when its manifest says so and the folder has its final name.
+type Manifest struct {
+	SchemaVersion int             `json:"schemaVersion"`
+	SeiriVersion  string          `json:"seiriVersion"`
+	Source        string          `json:"source"` // collect, import, demo
+	CallerARN     string          `json:"callerArn,omitempty"`
+	StartedAt     time.Time       `json:"startedAt"`
+	FinishedAt    time.Time       `json:"finishedAt"`
+	Organization  bool            `json:"organization"` // organization.json.gz present
+	Accounts      []AccountStatus `json:"accounts"`
+	Complete      bool            `json:"complete"`
+}
+
+// AccountStatus is one account's outcome in a collect.
+type AccountStatus struct {
+	AccountID string `json:"accountId"`
+	Name      string `json:"name,omitempty"`
+	File      string `json:"file,omitempty"` // relative to the snapshot dir; empty when failed
+	Error     string `json:"error,omitempty"`
+	// Warnings are sections that could not be collected while the account as a
+	// whole was (e.g. Access Advisor denied).
+	Warnings []string `json:"warnings,omitempty"`
+	APICalls int      `json:"apiCalls,omitempty"`
+}
+
+// Failed reports whether the account could not be collected.
+func (s AccountStatus) Failed() bool { return s.Error != "" }
+
+// Account is the IAM of one AWS account.
+type Account struct {
+	AccountID        string             `json:"accountId"`
+	Name             string             `json:"name,omitempty"`
+	Alias            string             `json:"alias,omitempty"`
+	CollectedAt      time.Time          `json:"collectedAt"`
+	Users            []User             `json:"users"`
+	Groups           []Group            `json:"groups"`
+	Roles            []Role             `json:"roles"`
+	Policies         []ManagedPolicy    `json:"policies"` // customer managed, and AWS managed ones in use
+	CredentialReport *credreport.Report `json:"credentialReport,omitempty"`
+	PasswordPolicy   *PasswordPolicy    `json:"passwordPolicy,omitempty"` // nil: none set
+	Summary          map[string]int32   `json:"summary,omitempty"`        // GetAccountSummary
+	Trails           []Trail            `json:"trails,omitempty"`
+	// AccessAdvisorCollected is false when Access Advisor was skipped or failed:
+	// an empty AccessAdvisor list then means "unknown", not "nothing used".
+	AccessAdvisorCollected bool `json:"accessAdvisorCollected"`
+}
+
+// AttachedPolicy is a managed policy attached to a principal or group.
+type AttachedPolicy struct {
+	PolicyName string `json:"policyName"`
+	PolicyARN  string `json:"policyArn"`
+}
+
+// InlinePolicy is an embedded policy of a user, group or role.
+type InlinePolicy struct {
+	PolicyName string          `json:"policyName"`
+	Document   json.RawMessage `json:"document"` // decoded policy JSON
+}
+
+// User is an IAM user.
+type User struct {
+	ARN                 string            `json:"arn"`
+	UserName            string            `json:"userName"`
+	UserID              string            `json:"userId"`
+	Path                string            `json:"path"`
+	CreateDate          time.Time         `json:"createDate"`
+	PasswordLastUsed    *time.Time        `json:"passwordLastUsed,omitempty"`
+	Tags                map[string]string `json:"tags,omitempty"`
+	Groups              []string          `json:"groups,omitempty"` // group names
+	AttachedPolicies    []AttachedPolicy  `json:"attachedPolicies,omitempty"`
+	InlinePolicies      []InlinePolicy    `json:"inlinePolicies,omitempty"`
+	PermissionsBoundary string            `json:"permissionsBoundary,omitempty"` // policy ARN
+	AccessKeys          []AccessKey       `json:"accessKeys,omitempty"`
+	MFADevices          []MFADevice       `json:"mfaDevices,omitempty"`
+	LoginProfile        *LoginProfile     `json:"loginProfile,omitempty"` // nil: no console password
+	AccessAdvisor       []ServiceAccess   `json:"accessAdvisor,omitempty"`
+}
+
+// AccessKey is a long-term access key's metadata. The secret is never known
+// to seiri.
+type AccessKey struct {
+	AccessKeyID string            `json:"accessKeyId"`
+	Status      string            `json:"status"` // Active | Inactive
+	CreateDate  time.Time         `json:"createDate"`
+	LastUsed    *KeyLastUsed      `json:"lastUsed,omitempty"` // nil: never used (or unknown when not collected)
+	Tags        map[string]string `json:"tags,omitempty"`
+}
+
+// Active reports whether the key is enabled.
+func (k AccessKey) Active() bool { return k.Status == "Active" }
+
+// KeyLastUsed is GetAccessKeyLastUsed's answer for a key that was used.
+type KeyLastUsed struct {
+	Date        time.Time `json:"date"`
+	ServiceName string    `json:"serviceName,omitempty"`
+	Region      string    `json:"region,omitempty"`
+}
+
+// MFADevice is a virtual or hardware MFA device of a user.
+type MFADevice struct {
+	SerialNumber string    `json:"serialNumber"`
+	EnableDate   time.Time `json:"enableDate"`
+}
+
+// LoginProfile says a user has a console password (never the password).
+type LoginProfile struct {
+	CreateDate            time.Time `json:"createDate"`
+	PasswordResetRequired bool      `json:"passwordResetRequired"`
+}
+
+// Group is an IAM group. Members are the users whose Groups name it.
+type Group struct {
+	ARN              string           `json:"arn"`
+	GroupName        string           `json:"groupName"`
+	GroupID          string           `json:"groupId"`
+	Path             string           `json:"path"`
+	CreateDate       time.Time        `json:"createDate"`
+	AttachedPolicies []AttachedPolicy `json:"attachedPolicies,omitempty"`
+	InlinePolicies   []InlinePolicy   `json:"inlinePolicies,omitempty"`
+}
+
+// Role is an IAM role.
+type Role struct {
+	ARN                 string            `json:"arn"`
+	RoleName            string            `json:"roleName"`
+	RoleID              string            `json:"roleId"`
+	Path                string            `json:"path"`
+	CreateDate          time.Time         `json:"createDate"`
+	Description         string            `json:"description,omitempty"`
+	MaxSessionDuration  int32             `json:"maxSessionDuration,omitempty"`
+	TrustPolicy         json.RawMessage   `json:"trustPolicy,omitempty"`
+	Tags                map[string]string `json:"tags,omitempty"`
+	AttachedPolicies    []AttachedPolicy  `json:"attachedPolicies,omitempty"`
+	InlinePolicies      []InlinePolicy    `json:"inlinePolicies,omitempty"`
+	PermissionsBoundary string            `json:"permissionsBoundary,omitempty"`
+	LastUsed            *RoleLastUsed     `json:"lastUsed,omitempty"`         // nil: no use recorded (tracking began 2020-05)
+	InstanceProfiles    []string          `json:"instanceProfiles,omitempty"` // ARNs
+	AccessAdvisor       []ServiceAccess   `json:"accessAdvisor,omitempty"`
+}
+
+// ServiceLinked reports whether the role is a service-linked role (path
+// /aws-service-role/), which SCPs never affect and seiri never changes.
+func (r Role) ServiceLinked() bool { return len(r.Path) >= 18 && r.Path[:18] == "/aws-service-role/" }
+
+// RoleLastUsed is RoleLastUsed from GetAccountAuthorizationDetails.
+type RoleLastUsed struct {
+	Date   time.Time `json:"date"`
+	Region string    `json:"region,omitempty"`
+}
+
+// ManagedPolicy is a managed policy with its default version's document.
+type ManagedPolicy struct {
+	ARN              string          `json:"arn"`
+	PolicyName       string          `json:"policyName"`
+	PolicyID         string          `json:"policyId,omitempty"`
+	Path             string          `json:"path"`
+	DefaultVersionID string          `json:"defaultVersionId,omitempty"`
+	AttachmentCount  int32           `json:"attachmentCount"`
+	BoundaryUsage    int32           `json:"permissionsBoundaryUsageCount,omitempty"`
+	IsAttachable     bool            `json:"isAttachable"`
+	CreateDate       time.Time       `json:"createDate,omitzero"`
+	UpdateDate       time.Time       `json:"updateDate,omitzero"`
+	Document         json.RawMessage `json:"document"`
+}
+
+// AWSManaged reports whether AWS owns the policy (arn:aws:iam::aws:policy/...).
+func (p ManagedPolicy) AWSManaged() bool { return isAWSManagedARN(p.ARN) }
+
+func isAWSManagedARN(arn string) bool {
+	// arn:PARTITION:iam::aws:policy/...
+	n := 0
+	for i := 0; i < len(arn); i++ {
+		if arn[i] == ':' {
+			n++
+			if n == 4 {
+				return len(arn) > i+7 && arn[i-3:i] == "aws" && arn[i+1:i+7] == "policy"
+			}
+		}
+	}
+	return false
+}
+
+// ServiceAccess is Access Advisor's last-accessed record for one service
+// (GenerateServiceLastAccessedDetails, ACTION_LEVEL).
+type ServiceAccess struct {
+	ServiceNamespace  string         `json:"serviceNamespace"`
+	ServiceName       string         `json:"serviceName,omitempty"`
+	LastAuthenticated *time.Time     `json:"lastAuthenticated,omitempty"` // nil: not accessed in the tracking period
+	LastEntity        string         `json:"lastAuthenticatedEntity,omitempty"`
+	LastRegion        string         `json:"lastAuthenticatedRegion,omitempty"`
+	Actions           []ActionAccess `json:"actions,omitempty"` // only for services with action-level tracking
+}
+
+// ActionAccess is Access Advisor's action-level record.
+type ActionAccess struct {
+	ActionName   string     `json:"actionName"`
+	LastAccessed *time.Time `json:"lastAccessed,omitempty"`
+	LastRegion   string     `json:"lastAccessedRegion,omitempty"`
+	LastEntity   string     `json:"lastAccessedEntity,omitempty"`
+}
+
+// PasswordPolicy is the account's password policy.
+type PasswordPolicy struct {
+	MinimumPasswordLength      int32 `json:"minimumPasswordLength"`
+	RequireSymbols             bool  `json:"requireSymbols"`
+	RequireNumbers             bool  `json:"requireNumbers"`
+	RequireUppercaseCharacters bool  `json:"requireUppercaseCharacters"`
+	RequireLowercaseCharacters bool  `json:"requireLowercaseCharacters"`
+	AllowUsersToChangePassword bool  `json:"allowUsersToChangePassword"`
+	ExpirePasswords            bool  `json:"expirePasswords"`
+	MaxPasswordAge             int32 `json:"maxPasswordAge,omitempty"` // days; 0: never
+	PasswordReusePrevention    int32 `json:"passwordReusePrevention,omitempty"`
+	HardExpiry                 bool  `json:"hardExpiry"`
+}
+
+// Trail is a CloudTrail trail visible from the account, with what it logs.
+type Trail struct {
+	Name                       string          `json:"name"`
+	ARN                        string          `json:"arn"`
+	HomeRegion                 string          `json:"homeRegion"`
+	S3BucketName               string          `json:"s3BucketName,omitempty"`
+	S3KeyPrefix                string          `json:"s3KeyPrefix,omitempty"`
+	IsMultiRegion              bool            `json:"isMultiRegionTrail"`
+	IsOrganizationTrail        bool            `json:"isOrganizationTrail"`
+	IncludeGlobalServiceEvents bool            `json:"includeGlobalServiceEvents"`
+	IsLogging                  bool            `json:"isLogging"`
+	EventSelectors             json.RawMessage `json:"eventSelectors,omitempty"`
+	AdvancedEventSelectors     json.RawMessage `json:"advancedEventSelectors,omitempty"`
+}
+
+// Organization is the AWS Organization: its root, OU tree, accounts and
+// policies (SCPs, RCPs, tag policies…) with their targets.
+type Organization struct {
+	ID                string           `json:"id"`
+	ARN               string           `json:"arn,omitempty"`
+	ManagementAccount string           `json:"managementAccountId"`
+	ManagementEmail   string           `json:"managementAccountEmail,omitempty"`
+	FeatureSet        string           `json:"featureSet,omitempty"`
+	Roots             []Root           `json:"roots"`
+	OUs               []OU             `json:"ous"`
+	Accounts          []OrgAccount     `json:"accounts"`
+	Policies          []OrgPolicy      `json:"policies"`
+	DelegatedAdmins   []DelegatedAdmin `json:"delegatedAdministrators,omitempty"`
+	TrustedServices   []string         `json:"trustedServices,omitempty"` // service principals with trusted access
+}
+
+// Root is an organization root.
+type Root struct {
+	ID          string   `json:"id"`
+	ARN         string   `json:"arn,omitempty"`
+	Name        string   `json:"name"`
+	PolicyTypes []string `json:"policyTypes,omitempty"` // enabled policy types
+}
+
+// OU is an organizational unit.
+type OU struct {
+	ID       string `json:"id"`
+	ARN      string `json:"arn,omitempty"`
+	Name     string `json:"name"`
+	ParentID string `json:"parentId"`
+}
+
+// OrgAccount is an account as the organization sees it.
+type OrgAccount struct {
+	ID           string            `json:"id"`
+	ARN          string            `json:"arn,omitempty"`
+	Name         string            `json:"name"`
+	Email        string            `json:"email,omitempty"`
+	Status       string            `json:"status"` // ACTIVE, SUSPENDED, PENDING_CLOSURE
+	ParentID     string            `json:"parentId"`
+	JoinedMethod string            `json:"joinedMethod,omitempty"`
+	JoinedAt     time.Time         `json:"joinedAt,omitzero"`
+	Tags         map[string]string `json:"tags,omitempty"`
+}
+
+// OrgPolicy is an organization policy and where it is attached.
+type OrgPolicy struct {
+	ID          string   `json:"id"`
+	ARN         string   `json:"arn,omitempty"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Type        string   `json:"type"` // SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY, TAG_POLICY, ...
+	AWSManaged  bool     `json:"awsManaged"`
+	Content     string   `json:"content"` // the policy text exactly as stored
+	Targets     []string `json:"targets"` // root, OU or account ids
+}
+
+// DelegatedAdmin is an account registered as delegated administrator.
+type DelegatedAdmin struct {
+	AccountID         string   `json:"accountId"`
+	ServicePrincipals []string `json:"servicePrincipals,omitempty"`
+}
