@@ -6,6 +6,7 @@ package snapshot
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/credreport"
@@ -185,17 +186,9 @@ type ManagedPolicy struct {
 func (p ManagedPolicy) AWSManaged() bool { return isAWSManagedARN(p.ARN) }
 
 func isAWSManagedARN(arn string) bool {
-	// arn:PARTITION:iam::aws:policy/...
-	n := 0
-	for i := 0; i < len(arn); i++ {
-		if arn[i] == ':' {
-			n++
-			if n == 4 {
-				return len(arn) > i+7 && arn[i-3:i] == "aws" && arn[i+1:i+7] == "policy"
-			}
-		}
-	}
-	return false
+	// arn:PARTITION:iam::aws:policy/NAME
+	p := strings.SplitN(arn, ":", 6)
+	return len(p) == 6 && p[0] == "arn" && p[2] == "iam" && p[4] == "aws" && strings.HasPrefix(p[5], "policy/")
 }
 
 // ServiceAccess is Access Advisor's last-accessed record for one service

@@ -207,8 +207,7 @@ func ReadManifest(dir string) (*Manifest, error) {
 		return nil, fmt.Errorf("open snapshot %q: %w", dir, err)
 	}
 	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&m); err != nil {
+	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("open snapshot %q: %s: %s", dir, manifestFile, jsonErr(data, err))
 	}
 	if m.SchemaVersion != SchemaVersion {
