@@ -206,9 +206,9 @@ type userOpts struct {
 	name, team string
 	machine    bool
 	runtime    string
-	created    int    // days ago
-	console    bool   // has a login profile
-	pwdUsed    int    // days ago; -1 never
+	created    int  // days ago
+	console    bool // has a login profile
+	pwdUsed    int  // days ago; -1 never
 	mfa        bool
 	keys       []keyOpts
 	groups     []string
@@ -414,7 +414,7 @@ func (b *accountBuilder) specials(spec accountSpec) {
 			keys: []keyOpts{{created: 300, used: 0, active: true, service: "monitoring"}}, direct: []string{"metrics-publisher", "AmazonS3ReadOnlyAccess"},
 			uses: []Use{{"cloudwatch:PutMetricData", "*"}}})
 		b.user(userOpts{name: "payments-batch", team: "payments", machine: true, runtime: "ecs", created: 900,
-			keys: []keyOpts{{created: 600, used: 200, active: true, service: "dynamodb"}, {created: 30, used: 0, active: true, service: "dynamodb"}},
+			keys:   []keyOpts{{created: 600, used: 200, active: true, service: "dynamodb"}, {created: 30, used: 0, active: true, service: "dynamodb"}},
 			groups: []string{"payments-developers"},
 			uses:   []Use{{"dynamodb:PutItem", "arn:aws:dynamodb:eu-west-1:" + acct + ":table/payments-ledger"}, {"sqs:ReceiveMessage", "arn:aws:sqs:eu-west-1:" + acct + ":payments-settlement"}, {"kms:Decrypt", "arn:aws:kms:eu-west-1:" + acct + ":key/1f0c2e4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b"}}})
 		b.user(userOpts{name: "old-etl", team: "data", machine: true, runtime: "ec2", created: 1200,
