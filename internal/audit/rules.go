@@ -90,17 +90,17 @@ var registry = []finding.Rule{
 		Tags:           []string{"security", "credentials", "rotation"},
 	},
 	{
+		ID: UserConsoleAndKeys, Title: "User with console password and access keys", Severity: finding.Medium,
+		Description:    "The user has both a console password and active access keys: a human and a machine identity mixed in one user.",
+		Recommendation: "Split the user: people sign in (ideally via IAM Identity Center), workloads use roles.",
+		Tags:           []string{"security", "credentials"},
+	},
+	{
 		ID: PasswordOld, Title: "Password not changed", Severity: finding.Low,
 		Description:    "The console password is older than the password policy's maximum age (or the configured default when the account sets none).",
 		Recommendation: "Have the user change the password, and set a password policy with an expiry.",
 		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html",
 		Tags:           []string{"security", "credentials", "rotation"},
-	},
-	{
-		ID: UserConsoleAndKeys, Title: "User with console password and access keys", Severity: finding.Medium,
-		Description:    "The user has both a console password and active access keys: a human and a machine identity mixed in one user.",
-		Recommendation: "Split the user: people sign in (ideally via IAM Identity Center), workloads use roles.",
-		Tags:           []string{"security", "credentials"},
 	},
 	{
 		ID: KeyTwoActive, Title: "User with two active access keys", Severity: finding.Low,
