@@ -155,6 +155,11 @@ func (r *run) account(a *snapshot.Account) {
 		var row *credreport.Row
 		if rep != nil {
 			row = rep.User(u.UserName)
+			if problem := sameUser(u, row); problem != "" {
+				r.add(CredReportUnmatched, a.AccountID, u.ARN, fmt.Sprintf("Credential report row of %s describes another user", u.UserName),
+					ev(fmt.Sprintf("credential report line %d", row.Line), problem))
+				row = nil
+			}
 		}
 		r.user(a, u, row)
 	}
@@ -164,6 +169,25 @@ func (r *run) account(a *snapshot.Account) {
 	for i := range a.Roles {
 		r.role(a, &a.Roles[i])
 	}
+}
+
+// sameUser checks that a report row found by name describes this user and
+// not an earlier user of the same name (deleted and re-created since the
+// report): its ARN and creation time must agree. It returns the problem, or
+// "" when the row can be used (or there is none).
+func sameUser(u *snapshot.User, row *credreport.Row) string {
+	if row == nil {
+		return ""
+	}
+	if row.ARN != "" && u.ARN != "" && row.ARN != u.ARN {
+		return fmt.Sprintf("row ARN %s differs from the user's %s", row.ARN, u.ARN)
+	}
+	if row.UserCreationTime.Valid() && !u.CreateDate.IsZero() &&
+		!row.UserCreationTime.Time.Truncate(time.Second).Equal(u.CreateDate.UTC().Truncate(time.Second)) {
+		return fmt.Sprintf("row user_creation_time %s differs from the user's CreateDate %s (user re-created since the report?)",
+			row.UserCreationTime.Time.UTC().Format(time.RFC3339), u.CreateDate.UTC().Format(time.RFC3339))
+	}
+	return ""
 }
 
 // rootARN is the root user's ARN in the partition of the account's other ARNs.
@@ -392,7 +416,7 @@ func (r *run) userInactive(acct string, u *snapshot.User, row *credreport.Row) {
 	var evs []finding.Evidence
 	if u.PasswordLastUsed != nil {
 		ts = append(ts, *u.PasswordLastUsed)
-		evs = append(evs, ev("password_last_used (IAM GetUser)", r.date(*u.PasswordLastUsed)))
+		evs = append(evs, ev("password_last_used (IAM user)", r.date(*u.PasswordLastUsed)))
 	}
 	if row != nil {
 		if row.PasswordLastUsed.Valid() {

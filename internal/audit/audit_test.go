@@ -446,6 +446,28 @@ func TestCredReportUnmatched(t *testing.T) {
 	}
 }
 
+func TestRecreatedUserRowIgnored(t *testing.T) {
+	// alice was deleted and re-created after the report: the old row's
+	// recent key use must not keep the new alice's key "used".
+	a := account(user("alice", func(u *snapshot.User) { u.CreateDate = ago(200, 0) }, withKey("AKIANEW", ago(200, 0), nil, "Active")))
+	a.CredentialReport = &credreport.Report{Rows: []credreport.Row{reportRow("alice", func(r *credreport.Row) {
+		r.UserCreationTime = rt(ago(900, 0))
+		r.AccessKeys[0] = credreport.KeySlot{Active: true, LastRotated: rt(ago(200, 0)), LastUsedDate: rt(ago(1, 0))}
+	})}}
+	rep := RunWith(snap(a), cfg(), now, Options{Only: []string{KeyUnused, CredReportUnmatched}})
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, f.RuleID+": "+f.Title)
+	}
+	want := []string{
+		"SEIRI-KEY-UNUSED: Access key AKIANEW of alice never used (created 200 days ago)",
+		"SEIRI-CREDREPORT-UNMATCHED: Credential report row of alice describes another user",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 func mustRule(id string) finding.Rule {
 	r, ok := Lookup(id)
 	if !ok {

@@ -141,3 +141,69 @@ func TestKeyMatchSlot(t *testing.T) {
 		}
 	}
 }
+
+// FuzzMatchKeys checks MatchKeys' safety invariants on arbitrary slot and key
+// times drawn from a small range (so that collisions are common): a match is
+// always exact to the second and unique, and every key is either matched or
+// reported.
+func FuzzMatchKeys(f *testing.F) {
+	f.Add(int64(10), int64(20), true, true, int64(10), int64(20), int64(30), uint8(2))
+	f.Add(int64(10), int64(10), true, true, int64(10), int64(10), int64(0), uint8(2))
+	f.Add(int64(-1), int64(5), false, true, int64(5), int64(5), int64(5), uint8(3))
+	f.Fuzz(func(t *testing.T, s1, s2 int64, a1, a2 bool, k1, k2, k3 int64, n uint8) {
+		base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		slot := func(sec int64, active bool) KeySlot {
+			if sec < 0 {
+				return KeySlot{LastRotated: Time{Missing: NA}}
+			}
+			return KeySlot{Active: active, LastRotated: Time{Time: base.Add(time.Duration(sec%50) * time.Second)}}
+		}
+		slots := [2]KeySlot{slot(s1, a1), slot(s2, a2)}
+		all := []int64{k1, k2, k3}
+		var keys []Key
+		for i := 0; i < int(n%4) && i < len(all); i++ {
+			ms := all[i] % 50_000 // up to 50 s, with sub-second parts
+			if ms < 0 {
+				ms = -ms
+			}
+			keys = append(keys, Key{ID: string(rune('A' + i)), CreateDate: base.Add(time.Duration(ms) * time.Millisecond), Active: i%2 == 0})
+		}
+		m := MatchKeys(slots, keys)
+		byID := map[string]Key{}
+		for _, k := range keys {
+			byID[k.ID] = k
+		}
+		seen := map[string]bool{}
+		for i, sm := range m.Slots {
+			if sm.KeyID == "" {
+				continue
+			}
+			if seen[sm.KeyID] {
+				t.Fatalf("key %s matched to two slots", sm.KeyID)
+			}
+			seen[sm.KeyID] = true
+			k := byID[sm.KeyID]
+			if !k.CreateDate.Truncate(time.Second).Equal(slots[i].LastRotated.Time) {
+				t.Fatalf("slot %d (%v) matched key created %v", i, slots[i].LastRotated.Time, k.CreateDate)
+			}
+			n := 0
+			for _, o := range keys {
+				if o.CreateDate.Truncate(time.Second).Equal(slots[i].LastRotated.Time) {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("slot %d matched although %d keys share its time", i, n)
+			}
+		}
+		unmatched := map[string]bool{}
+		for _, u := range m.UnmatchedKeys {
+			unmatched[u.KeyID] = true
+		}
+		for _, k := range keys {
+			if seen[k.ID] == unmatched[k.ID] {
+				t.Fatalf("key %s: matched=%v reported unmatched=%v", k.ID, seen[k.ID], unmatched[k.ID])
+			}
+		}
+	})
+}
