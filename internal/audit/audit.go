@@ -4,6 +4,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -54,8 +55,15 @@ func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options
 			r.account(a)
 		}
 	}
-	sort.SliceStable(r.findings, func(i, j int) bool {
-		a, b := r.findings[i], r.findings[j]
+	// Sort an index, not the findings: they are large and there can be
+	// tens of thousands.
+	order := make([]int, len(r.findings))
+	for i := range order {
+		order[i] = i
+	}
+	fs := r.findings
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := &fs[order[i]], &fs[order[j]]
 		if a.Severity != b.Severity {
 			return a.Severity > b.Severity
 		}
@@ -70,7 +78,10 @@ func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options
 		}
 		return a.Title < b.Title
 	})
-	rep.Findings = append(rep.Findings, r.findings...)
+	rep.Findings = make([]finding.Finding, 0, len(fs))
+	for _, i := range order {
+		rep.Findings = append(rep.Findings, fs[i])
+	}
 	return rep
 }
 
@@ -80,6 +91,7 @@ type run struct {
 	isAdmin  AdminFunc
 	enabled  map[string]bool
 	findings []finding.Finding
+	ix       *index // of the account being audited
 }
 
 // add records a finding of rule id; it is a no-op for disabled rules.
@@ -87,7 +99,7 @@ func (r *run) add(id, account, resource, title string, ev ...finding.Evidence) {
 	if !r.enabled[id] {
 		return
 	}
-	rule, _ := Lookup(id)
+	rule := &registry[ruleIndex(id)]
 	r.findings = append(r.findings, finding.Finding{
 		RuleID: id, Severity: rule.Severity, Account: account, Resource: resource,
 		Title: title, Evidence: ev, Recommendation: rule.Recommendation,
@@ -140,12 +152,37 @@ func latest(ts ...time.Time) (time.Time, bool) {
 	return m, !m.IsZero()
 }
 
-func (r *run) account(a *snapshot.Account) {
-	var rep *credreport.Report
+// index makes per-user lookups constant time: an account can have
+// thousands of users.
+type index struct {
+	rows     map[string]*credreport.Row
+	policies map[string]*snapshot.ManagedPolicy
+	groups   map[string]*snapshot.Group
+}
+
+func newIndex(a *snapshot.Account) *index {
+	ix := &index{rows: map[string]*credreport.Row{}, policies: map[string]*snapshot.ManagedPolicy{}, groups: map[string]*snapshot.Group{}}
 	if a.CredentialReport != nil {
-		rep = a.CredentialReport
+		for i := range a.CredentialReport.Rows {
+			row := &a.CredentialReport.Rows[i]
+			if _, dup := ix.rows[row.User]; !dup {
+				ix.rows[row.User] = row
+			}
+		}
 	}
+	for i := range a.Policies {
+		ix.policies[a.Policies[i].ARN] = &a.Policies[i]
+	}
+	for i := range a.Groups {
+		ix.groups[a.Groups[i].GroupName] = &a.Groups[i]
+	}
+	return ix
+}
+
+func (r *run) account(a *snapshot.Account) {
+	rep := a.CredentialReport
 	r.root(a, rep)
+	r.ix = newIndex(a)
 	members := map[string]int{}
 	for i := range a.Users {
 		u := &a.Users[i]
@@ -154,7 +191,7 @@ func (r *run) account(a *snapshot.Account) {
 		}
 		var row *credreport.Row
 		if rep != nil {
-			row = rep.User(u.UserName)
+			row = r.ix.rows[u.UserName]
 			if problem := sameUser(u, row); problem != "" {
 				r.add(CredReportUnmatched, a.AccountID, u.ARN, fmt.Sprintf("Credential report row of %s describes another user", u.UserName),
 					ev(fmt.Sprintf("credential report line %d", row.Line), problem))
@@ -381,7 +418,7 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 			ev("threshold", fmt.Sprintf("%d (IAM quota: 10 groups per user)", r.cfg.GroupsPerUserWarn)))
 	}
 	if len(active) > 0 && !console && r.enabled[MachineUserAdmin] {
-		if ok, because := r.isAdmin(userPolicies(a, u)); ok {
+		if ok, because := r.isAdmin(userPolicies(r.ix, u)); ok {
 			ids := make([]string, len(active))
 			for i, k := range active {
 				ids[i] = k.key.AccessKeyID
@@ -514,37 +551,34 @@ func (r *run) passwordAge(a *snapshot.Account, u *snapshot.User, row *credreport
 // userPolicies gathers every identity policy of u: attached, inline, and
 // those of its groups; a permissions boundary is handled by requiring the
 // boundary itself to be administrator-level.
-func userPolicies(a *snapshot.Account, u *snapshot.User) []Policy {
-	docs := map[string]snapshot.ManagedPolicy{}
-	for _, p := range a.Policies {
-		docs[p.ARN] = p
+func userPolicies(ix *index, u *snapshot.User) []Policy {
+	doc := func(arn string) json.RawMessage {
+		if p := ix.policies[arn]; p != nil {
+			return p.Document
+		}
+		return nil // AWS managed policy not in the snapshot: judged by ARN only
 	}
 	var ps []Policy
-	managed := func(ap snapshot.AttachedPolicy, src string) Policy {
-		return Policy{Name: ap.PolicyName, ARN: ap.PolicyARN, Source: src, Document: docs[ap.PolicyARN].Document}
-	}
 	for _, ap := range u.AttachedPolicies {
-		ps = append(ps, managed(ap, "attached to the user"))
+		ps = append(ps, Policy{Name: ap.PolicyName, ARN: ap.PolicyARN, Source: "attached to the user", Document: doc(ap.PolicyARN)})
 	}
 	for _, ip := range u.InlinePolicies {
 		ps = append(ps, Policy{Name: ip.PolicyName, Source: "inline in the user", Document: ip.Document})
 	}
 	for _, gname := range u.Groups {
-		for _, g := range a.Groups {
-			if g.GroupName != gname {
-				continue
-			}
-			for _, ap := range g.AttachedPolicies {
-				ps = append(ps, managed(ap, "via group "+g.GroupName))
-			}
-			for _, ip := range g.InlinePolicies {
-				ps = append(ps, Policy{Name: ip.PolicyName, Source: "inline in group " + g.GroupName, Document: ip.Document})
-			}
+		g := ix.groups[gname]
+		if g == nil {
+			continue
+		}
+		for _, ap := range g.AttachedPolicies {
+			ps = append(ps, Policy{Name: ap.PolicyName, ARN: ap.PolicyARN, Source: "via group " + g.GroupName, Document: doc(ap.PolicyARN)})
+		}
+		for _, ip := range g.InlinePolicies {
+			ps = append(ps, Policy{Name: ip.PolicyName, Source: "inline in group " + g.GroupName, Document: ip.Document})
 		}
 	}
 	if u.PermissionsBoundary != "" {
-		b := docs[u.PermissionsBoundary]
-		if ok, _ := IsAdmin([]Policy{{ARN: u.PermissionsBoundary, Document: b.Document}}); !ok {
+		if ok, _ := IsAdmin([]Policy{{ARN: u.PermissionsBoundary, Document: doc(u.PermissionsBoundary)}}); !ok {
 			// The boundary caps what the policies grant. Without the policy
 			// engine seiri cannot tell how much is left: not admin-level.
 			return nil

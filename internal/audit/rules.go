@@ -165,12 +165,21 @@ func Rules() []finding.Rule {
 	return out
 }
 
+// byID indexes registry.
+var byID = func() map[string]int {
+	m := make(map[string]int, len(registry))
+	for i, r := range registry {
+		m[r.ID] = i
+	}
+	return m
+}()
+
 // Lookup returns the rule with the given id.
 func Lookup(id string) (finding.Rule, bool) {
-	for _, r := range registry {
-		if r.ID == id {
-			return r, true
-		}
+	if i, ok := byID[id]; ok {
+		r := registry[i]
+		r.Tags = append([]string(nil), r.Tags...)
+		return r, true
 	}
 	return finding.Rule{}, false
 }
@@ -187,10 +196,8 @@ func UnknownRules(ids []string) []string {
 }
 
 func ruleIndex(id string) int {
-	for i, r := range registry {
-		if r.ID == id {
-			return i
-		}
+	if i, ok := byID[id]; ok {
+		return i
 	}
 	return len(registry)
 }

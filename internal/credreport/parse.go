@@ -25,13 +25,20 @@ const (
 
 // keyCols returns the column names of access key slot n (1 or 2).
 func keyCols(n int) (active, rotated, usedDate, usedRegion, usedService string) {
-	p := fmt.Sprintf("access_key_%d_", n)
-	return p + "active", p + "last_rotated", p + "last_used_date", p + "last_used_region", p + "last_used_service"
+	c := keyColNames[n-1]
+	return c[0], c[1], c[2], c[3], c[4]
+}
+
+var keyColNames = [2][5]string{
+	{"access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service"},
+	{"access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date", "access_key_2_last_used_region", "access_key_2_last_used_service"},
 }
 
 func certCols(n int) (active, rotated string) {
-	p := fmt.Sprintf("cert_%d_", n)
-	return p + "active", p + "last_rotated"
+	if n == 1 {
+		return "cert_1_active", "cert_1_last_rotated"
+	}
+	return "cert_2_active", "cert_2_last_rotated"
 }
 
 // Columns lists every column of the report, in AWS's order.
