@@ -30,7 +30,7 @@ const (
 var registry = []finding.Rule{
 	{
 		ID: RootKeys, Title: "Root user has access keys", Severity: finding.Critical,
-		Description:    "The root user of the account has access keys. Root keys cannot be limited by IAM policies or SCPs and give full control of the account.",
+		Description:    "The root user of the account has access keys. Root keys give full control of the account and cannot be restricted by IAM policies (only by SCPs, which never apply in the management account).",
 		Recommendation: "Delete the root user's access keys; use IAM roles for automation.",
 		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-best-practices.html",
 		Tags:           []string{"security", "root", "credentials"},
@@ -200,4 +200,17 @@ func ruleIndex(id string) int {
 		return i
 	}
 	return len(registry)
+}
+
+// Thresholds names the seiri.yaml key (under audit:) each rule reads, for
+// documentation and --list-rules.
+var Thresholds = map[string]string{
+	UserInactive:   "inactive_user_days",
+	KeyUnused:      "unused_key_days",
+	KeyOld:         "key_rotation_days",
+	PasswordOld:    "password_max_age_days (when the account's password policy sets no expiry)",
+	RootUsed:       "root_used_days",
+	UserManyGroups: "groups_per_user_warn",
+	RoleUnused:     "unused_role_days",
+	ServiceUnused:  "unused_service_days",
 }

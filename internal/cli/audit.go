@@ -143,9 +143,13 @@ func auditRun(opts *AuditOptions) error {
 
 func listRules(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE")
+	fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE\tTHRESHOLD (seiri.yaml audit.*)")
 	for _, r := range audit.Rules() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Title)
+		th := "-"
+		if k, ok := audit.Thresholds[r.ID]; ok {
+			th = strings.Fields(k)[0]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Severity, r.Title, th)
 	}
 	return tw.Flush()
 }
