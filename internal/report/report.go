@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/seiri-dev/seiri/internal/finding"
 )
@@ -149,9 +150,11 @@ func evidenceText(ev []finding.Evidence) string {
 
 // printable makes s safe for a terminal or a text line: control characters
 // (which could move the cursor or recolour a terminal), line breaks and
-// bidirectional overrides become \u escapes.
+// bidirectional overrides become \u escapes; invalid UTF-8 becomes U+FFFD.
 func printable(s string) string {
-	clean := true
+	// Invalid UTF-8 becomes U+FFFD: raw 0xff bytes would also end cells
+	// early in text/tabwriter, whose escape character it is.
+	clean := utf8.ValidString(s)
 	for _, r := range s {
 		if !safeRune(r) {
 			clean = false
