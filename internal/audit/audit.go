@@ -353,7 +353,7 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 			keys[i] = credreport.Key{ID: k.AccessKeyID, CreateDate: k.CreateDate, Active: k.Active()}
 		}
 		match = credreport.MatchKeys(row.AccessKeys, keys)
-		r.unmatched(acct, u, row, match)
+		r.unmatched(acct, u, row, match, a.CredentialReport.GeneratedTime)
 	}
 	uses := make([]keyUse, len(u.AccessKeys))
 	var active []keyUse
@@ -432,7 +432,11 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 
 // unmatched reports credential report slots and keys that could not be
 // paired: their report data is then not used, and the user should know.
-func (r *run) unmatched(acct string, u *snapshot.User, row *credreport.Row, m credreport.KeyMatch) {
+func (r *run) unmatched(acct string, u *snapshot.User, row *credreport.Row, m credreport.KeyMatch, generated time.Time) {
+	created := map[string]time.Time{}
+	for _, k := range u.AccessKeys {
+		created[k.AccessKeyID] = k.CreateDate
+	}
 	var evs []finding.Evidence
 	for i, s := range m.Slots {
 		if s.Problem != "" {
@@ -440,6 +444,9 @@ func (r *run) unmatched(acct string, u *snapshot.User, row *credreport.Row, m cr
 		}
 	}
 	for _, k := range m.UnmatchedKeys {
+		if !generated.IsZero() && created[k.KeyID].After(generated) {
+			continue // created after the report was generated: expected
+		}
 		evs = append(evs, ev("access key "+k.KeyID, k.Reason))
 	}
 	if len(evs) > 0 {

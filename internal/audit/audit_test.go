@@ -468,6 +468,20 @@ func TestRecreatedUserRowIgnored(t *testing.T) {
 	}
 }
 
+func TestKeyCreatedAfterReportIsExpected(t *testing.T) {
+	a := account(user("a", withKey("AKIA1", ago(400, 0), nil, "Active"), withKey("AKIA2", ago(0, time.Hour), nil, "Active")))
+	a.CredentialReport = &credreport.Report{GeneratedTime: ago(0, 3*time.Hour), Rows: []credreport.Row{reportRow("a", func(r *credreport.Row) {
+		r.AccessKeys[0] = credreport.KeySlot{Active: true, LastRotated: rt(ago(400, 0)), LastUsedDate: na}
+	})}}
+	if got := fired(t, CredReportUnmatched, a, cfg()); len(got) != 0 {
+		t.Errorf("findings = %q, want none", got)
+	}
+	a.CredentialReport.GeneratedTime = time.Time{} // unknown: reported
+	if got := fired(t, CredReportUnmatched, a, cfg()); len(got) != 1 {
+		t.Errorf("findings = %q, want one", got)
+	}
+}
+
 func mustRule(id string) finding.Rule {
 	r, ok := Lookup(id)
 	if !ok {
