@@ -125,6 +125,13 @@ func (r *run) date(t time.Time) string {
 	}
 }
 
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 func ev(name, value string) finding.Evidence { return finding.Evidence{Name: name, Value: value} }
 
 // reportTime renders a credential report timestamp or why it is missing.
@@ -401,7 +408,7 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 		for i, p := range u.AttachedPolicies {
 			names[i] = p.PolicyARN
 		}
-		r.add(UserDirectPolicy, acct, u.ARN, fmt.Sprintf("User %s has %d managed policies attached directly", u.UserName, len(names)),
+		r.add(UserDirectPolicy, acct, u.ARN, fmt.Sprintf("User %s has %s attached directly", u.UserName, plural(len(names), "managed policy", "managed policies")),
 			ev("attached policies", strings.Join(names, ", ")))
 	}
 	if len(u.InlinePolicies) > 0 {
@@ -409,7 +416,7 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 		for i, p := range u.InlinePolicies {
 			names[i] = p.PolicyName
 		}
-		r.add(UserInlinePolicy, acct, u.ARN, fmt.Sprintf("User %s has %d inline policies", u.UserName, len(names)),
+		r.add(UserInlinePolicy, acct, u.ARN, fmt.Sprintf("User %s has %s", u.UserName, plural(len(names), "inline policy", "inline policies")),
 			ev("inline policies", strings.Join(names, ", ")))
 	}
 	if n := len(u.Groups); n >= r.cfg.GroupsPerUserWarn {

@@ -294,13 +294,13 @@ func TestPolicyAndGroupRules(t *testing.T) {
 		{"none", account(user("a")), nil, nil},
 		{"attached", account(user("a", func(u *snapshot.User) {
 			u.AttachedPolicies = []snapshot.AttachedPolicy{{PolicyName: "ReadOnlyAccess", PolicyARN: "arn:aws:iam::aws:policy/ReadOnlyAccess"}}
-		})), nil, []string{"User a has 1 managed policies attached directly"}},
+		})), nil, []string{"User a has 1 managed policy attached directly"}},
 	})
 	runCases(t, UserInlinePolicy, []ruleCase{
 		{"none", account(user("a")), nil, nil},
 		{"inline", account(user("a", func(u *snapshot.User) {
 			u.InlinePolicies = []snapshot.InlinePolicy{{PolicyName: "p", Document: json.RawMessage(`{}`)}}
-		})), nil, []string{"User a has 1 inline policies"}},
+		})), nil, []string{"User a has 1 inline policy"}},
 	})
 	groups := func(n int) func(*snapshot.User) {
 		return func(u *snapshot.User) {
