@@ -125,7 +125,7 @@ func Parse(r io.Reader, name string) (*Report, error) {
 		if i == 0 {
 			h = strings.TrimPrefix(h, "\ufeff") // a BOM from editors on Windows
 		}
-		h = strings.TrimSpace(h)
+		h = strings.ToLower(strings.TrimSpace(h))
 		if _, dup := idx[h]; dup {
 			return nil, &ParseError{File: name, Line: 1, Column: h, Value: h, Msg: "wrong header: duplicate column"}
 		}

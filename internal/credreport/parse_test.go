@@ -250,6 +250,17 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestParseHeaderCaseAndSpaces(t *testing.T) {
+	h := strings.ReplaceAll(strings.ToUpper(header), ",", " , ")
+	rep, err := Parse(strings.NewReader(h+"\n"+row(nil)+"\n"), "r.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 1 || rep.Rows[0].User != "bob" {
+		t.Errorf("got %+v", rep)
+	}
+}
+
 func TestParseBOM(t *testing.T) {
 	rep, err := Parse(strings.NewReader("\ufeff"+header+"\n"+row(nil)+"\n"), "r.csv")
 	if err != nil {
