@@ -14,13 +14,14 @@ import (
 var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"upper": strings.ToUpper,
 	"sev":   func(s finding.Severity) string { return s.String() },
+	"p":     printable,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>seiri audit{{if .R.Snapshot}} · {{.R.Snapshot}}{{end}}</title>
+<title>seiri audit{{if .R.Snapshot}} · {{p .R.Snapshot}}{{end}}</title>
 <style>
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1b1f23;line-height:1.4}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}
@@ -36,19 +37,19 @@ ul{margin:0;padding-left:1.1rem}
 </head>
 <body>
 <h1>seiri audit</h1>
-<p>{{if .R.Snapshot}}Snapshot <code>{{.R.Snapshot}}</code> · {{end}}{{.R.Tool}} {{.R.Version}} · {{len .R.Findings}} findings</p>
+<p>{{if .R.Snapshot}}Snapshot <code>{{p .R.Snapshot}}</code> · {{end}}{{p .R.Tool}} {{p .R.Version}} · {{len .R.Findings}} findings</p>
 <table>
 <tr><th>Severity</th><th>Findings</th></tr>
-{{range .Counts}}<tr><td><span class="badge {{.Name}}">{{.Name}}</span></td><td class="n">{{.N}}</td></tr>
+{{range .Counts}}<tr><td><span class="badge {{p .Name}}">{{p .Name}}</span></td><td class="n">{{.N}}</td></tr>
 {{end}}</table>
 {{if not .Groups}}<p>No findings ({{len .R.Rules}} rules run).</p>{{end}}
 {{range .Groups}}
-<h2><span class="badge {{sev .Severity}}">{{upper (sev .Severity)}}</span> {{.Rule.ID}}: {{.Rule.Title}} ({{len .Findings}})</h2>
-{{if .Rule.Description}}<p>{{.Rule.Description}}</p>{{end}}
-{{if .Rule.Recommendation}}<p><strong>Recommendation:</strong> {{.Rule.Recommendation}}</p>{{end}}
+<h2><span class="badge {{sev .Severity}}">{{upper (sev .Severity)}}</span> {{p .Rule.ID}}: {{p .Rule.Title}} ({{len .Findings}})</h2>
+{{if .Rule.Description}}<p>{{p .Rule.Description}}</p>{{end}}
+{{if .Rule.Recommendation}}<p><strong>Recommendation:</strong> {{p .Rule.Recommendation}}</p>{{end}}
 <table>
 <tr><th>Account</th><th>Resource</th><th>Finding</th><th>Evidence</th></tr>
-{{range .Findings}}<tr><td><code>{{.Account}}</code></td><td><code>{{.Resource}}</code></td><td>{{.Title}}</td><td><ul>{{range .Evidence}}<li>{{.Name}}: {{.Value}}</li>{{end}}</ul></td></tr>
+{{range .Findings}}<tr><td><code>{{p .Account}}</code></td><td><code>{{p .Resource}}</code></td><td>{{p .Title}}</td><td><ul>{{range .Evidence}}<li>{{p .Name}}: {{p .Value}}</li>{{end}}</ul></td></tr>
 {{end}}</table>
 {{end}}
 </body>
