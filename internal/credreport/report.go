@@ -76,6 +76,9 @@ func (r *Row) IsRoot() bool { return r.User == RootUser }
 type Report struct {
 	GeneratedTime time.Time `json:"generatedTime,omitzero"`
 	Rows          []Row     `json:"rows"`
+	// IgnoredColumns are header columns seiri does not know (a newer report
+	// format); their values are skipped.
+	IgnoredColumns []string `json:"ignoredColumns,omitempty"`
 }
 
 // Root returns the root account's row, or nil.

@@ -1,0 +1,675 @@
+// Package audit turns a snapshot into findings. Run is a pure function of the
+// snapshot, the thresholds and the clock: the same code audits a live
+// collect, an import, the demo and the tests.
+package audit
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/config"
+	"github.com/seiri-dev/seiri/internal/credreport"
+	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/version"
+)
+
+// Options adjust a run beyond the thresholds.
+type Options struct {
+	// IsAdmin decides administrator-level access; nil means the built-in
+	// IsAdmin.
+	IsAdmin AdminFunc
+	// Only, when not empty, runs just these rule ids (after cfg.Disabled).
+	Only []string
+}
+
+// Run audits s with the thresholds of cfg at time now.
+func Run(s *snapshot.Snapshot, cfg config.Audit, now time.Time) *finding.Report {
+	return RunWith(s, cfg, now, Options{})
+}
+
+// RunWith is Run with options.
+func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options) *finding.Report {
+	r := &run{cfg: cfg, now: now.UTC(), isAdmin: opts.IsAdmin, enabled: map[string]bool{}}
+	if r.isAdmin == nil {
+		r.isAdmin = IsAdmin
+	}
+	rep := &finding.Report{Tool: "seiri", Version: version.String(), Rules: []finding.Rule{}, Findings: []finding.Finding{}}
+	for _, rule := range Rules() {
+		if slices.Contains(cfg.Disabled, rule.ID) || (len(opts.Only) > 0 && !slices.Contains(opts.Only, rule.ID)) {
+			continue
+		}
+		r.enabled[rule.ID] = true
+		rep.Rules = append(rep.Rules, rule)
+	}
+	if s != nil {
+		if s.Dir != "" {
+			rep.Snapshot = filepath.Base(s.Dir)
+		}
+		for _, a := range s.Accounts {
+			r.account(a)
+		}
+	}
+	// Sort an index, not the findings: they are large and there can be
+	// tens of thousands.
+	order := make([]int, len(r.findings))
+	for i := range order {
+		order[i] = i
+	}
+	fs := r.findings
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := &fs[order[i]], &fs[order[j]]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if ia, ib := ruleIndex(a.RuleID), ruleIndex(b.RuleID); ia != ib {
+			return ia < ib
+		}
+		if a.Account != b.Account {
+			return a.Account < b.Account
+		}
+		if a.Resource != b.Resource {
+			return a.Resource < b.Resource
+		}
+		return a.Title < b.Title
+	})
+	rep.Findings = make([]finding.Finding, 0, len(fs))
+	for _, i := range order {
+		rep.Findings = append(rep.Findings, fs[i])
+	}
+	return rep
+}
+
+type run struct {
+	cfg      config.Audit
+	now      time.Time
+	isAdmin  AdminFunc
+	enabled  map[string]bool
+	findings []finding.Finding
+	ix       *index // of the account being audited
+}
+
+// add records a finding of rule id; it is a no-op for disabled rules.
+func (r *run) add(id, account, resource, title string, ev ...finding.Evidence) {
+	if !r.enabled[id] {
+		return
+	}
+	rule := &registry[ruleIndex(id)]
+	r.findings = append(r.findings, finding.Finding{
+		RuleID: id, Severity: rule.Severity, Account: account, Resource: resource,
+		Title: title, Evidence: ev, Recommendation: rule.Recommendation,
+	})
+}
+
+// cutoff returns the instant before which something is older than days.
+func (r *run) cutoff(days int) time.Time { return r.now.Add(-time.Duration(days) * 24 * time.Hour) }
+
+// ageDays is the whole number of days from t to now.
+func (r *run) ageDays(t time.Time) int { return int(r.now.Sub(t) / (24 * time.Hour)) }
+
+// date renders a timestamp as evidence: RFC 3339 and its age.
+func (r *run) date(t time.Time) string {
+	d := r.ageDays(t)
+	switch {
+	case d == 1:
+		return fmt.Sprintf("%s (1 day ago)", t.UTC().Format(time.RFC3339))
+	case d >= 0:
+		return fmt.Sprintf("%s (%d days ago)", t.UTC().Format(time.RFC3339), d)
+	default:
+		return fmt.Sprintf("%s (in the future)", t.UTC().Format(time.RFC3339))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func ev(name, value string) finding.Evidence { return finding.Evidence{Name: name, Value: value} }
+
+// reportTime renders a credential report timestamp or why it is missing.
+func (r *run) reportTime(t credreport.Time) string {
+	if t.Valid() {
+		return r.date(t.Time)
+	}
+	switch t.Missing {
+	case credreport.NA:
+		return "N/A (never)"
+	case credreport.Present:
+		return "absent"
+	}
+	return string(t.Missing)
+}
+
+// latest returns the latest valid time and whether there is one.
+func latest(ts ...time.Time) (time.Time, bool) {
+	var m time.Time
+	for _, t := range ts {
+		if t.After(m) {
+			m = t
+		}
+	}
+	return m, !m.IsZero()
+}
+
+// index makes per-user lookups constant time: an account can have
+// thousands of users.
+type index struct {
+	rows     map[string]*credreport.Row
+	policies map[string]*snapshot.ManagedPolicy
+	groups   map[string]*snapshot.Group
+}
+
+func newIndex(a *snapshot.Account) *index {
+	ix := &index{rows: map[string]*credreport.Row{}, policies: map[string]*snapshot.ManagedPolicy{}, groups: map[string]*snapshot.Group{}}
+	if a.CredentialReport != nil {
+		for i := range a.CredentialReport.Rows {
+			row := &a.CredentialReport.Rows[i]
+			if _, dup := ix.rows[row.User]; !dup {
+				ix.rows[row.User] = row
+			}
+		}
+	}
+	for i := range a.Policies {
+		ix.policies[a.Policies[i].ARN] = &a.Policies[i]
+	}
+	for i := range a.Groups {
+		ix.groups[a.Groups[i].GroupName] = &a.Groups[i]
+	}
+	return ix
+}
+
+func (r *run) account(a *snapshot.Account) {
+	rep := a.CredentialReport
+	r.root(a, rep)
+	r.ix = newIndex(a)
+	members := map[string]int{}
+	for i := range a.Users {
+		u := &a.Users[i]
+		for _, g := range u.Groups {
+			members[g]++
+		}
+		var row *credreport.Row
+		if rep != nil {
+			row = r.ix.rows[u.UserName]
+			if problem := sameUser(u, row); problem != "" {
+				r.add(CredReportUnmatched, a.AccountID, u.ARN, fmt.Sprintf("Credential report row of %s describes another user", u.UserName),
+					ev(fmt.Sprintf("credential report line %d", row.Line), problem))
+				row = nil
+			}
+		}
+		r.user(a, u, row)
+	}
+	for i := range a.Groups {
+		r.group(a, &a.Groups[i], members[a.Groups[i].GroupName])
+	}
+	for i := range a.Roles {
+		r.role(a, &a.Roles[i])
+	}
+}
+
+// sameUser checks that a report row found by name describes this user and
+// not an earlier user of the same name (deleted and re-created since the
+// report): its ARN and creation time must agree. It returns the problem, or
+// "" when the row can be used (or there is none).
+func sameUser(u *snapshot.User, row *credreport.Row) string {
+	if row == nil {
+		return ""
+	}
+	if row.ARN != "" && u.ARN != "" && row.ARN != u.ARN {
+		return fmt.Sprintf("row ARN %s differs from the user's %s", row.ARN, u.ARN)
+	}
+	if row.UserCreationTime.Valid() && !u.CreateDate.IsZero() &&
+		!row.UserCreationTime.Time.Truncate(time.Second).Equal(u.CreateDate.UTC().Truncate(time.Second)) {
+		return fmt.Sprintf("row user_creation_time %s differs from the user's CreateDate %s (user re-created since the report?)",
+			row.UserCreationTime.Time.UTC().Format(time.RFC3339), u.CreateDate.UTC().Format(time.RFC3339))
+	}
+	return ""
+}
+
+// rootARN is the root user's ARN in the partition of the account's other ARNs.
+func rootARN(a *snapshot.Account, row *credreport.Row) string {
+	if row != nil && row.ARN != "" {
+		return row.ARN
+	}
+	partition := "aws"
+	for _, u := range a.Users {
+		if p := strings.SplitN(u.ARN, ":", 3); len(p) == 3 && p[0] == "arn" {
+			partition = p[1]
+			break
+		}
+	}
+	return fmt.Sprintf("arn:%s:iam::%s:root", partition, a.AccountID)
+}
+
+// root checks the root user from the credential report's <root_account> row
+// and, when there is no report, GetAccountSummary's AccountAccessKeysPresent
+// and AccountMFAEnabled (IAM API reference, GetAccountSummary).
+func (r *run) root(a *snapshot.Account, rep *credreport.Report) {
+	var row *credreport.Row
+	if rep != nil {
+		row = rep.Root()
+	}
+	arn := rootARN(a, row)
+	if row != nil {
+		var evs []finding.Evidence
+		for i, k := range row.AccessKeys {
+			if k.LastRotated.Valid() || k.Active {
+				evs = append(evs,
+					ev(fmt.Sprintf("access_key_%d_active (credential report)", i+1), fmt.Sprint(k.Active)),
+					ev(fmt.Sprintf("access_key_%d_last_rotated (credential report)", i+1), r.reportTime(k.LastRotated)),
+					ev(fmt.Sprintf("access_key_%d_last_used_date (credential report)", i+1), r.reportTime(k.LastUsedDate)))
+			}
+		}
+		if len(evs) > 0 {
+			r.add(RootKeys, a.AccountID, arn, "Root user has access keys", evs...)
+		}
+		if !row.MFAActive {
+			r.add(RootNoMFA, a.AccountID, arn, "Root user has no MFA", ev("mfa_active (credential report)", "false"))
+		}
+		cut := r.cutoff(r.cfg.RootUsedDays)
+		var used []finding.Evidence
+		if t := row.PasswordLastUsed; t.Valid() && !t.Time.Before(cut) {
+			used = append(used, ev("password_last_used (credential report)", r.date(t.Time)))
+		}
+		for i, k := range row.AccessKeys {
+			if t := k.LastUsedDate; t.Valid() && !t.Time.Before(cut) {
+				used = append(used, ev(fmt.Sprintf("access_key_%d_last_used_date (credential report)", i+1), r.date(t.Time)))
+			}
+		}
+		if len(used) > 0 {
+			used = append(used, ev("threshold", fmt.Sprintf("used within %d days", r.cfg.RootUsedDays)))
+			r.add(RootUsed, a.AccountID, arn, fmt.Sprintf("Root user used in the last %d days", r.cfg.RootUsedDays), used...)
+		}
+		return
+	}
+	if n, ok := a.Summary["AccountAccessKeysPresent"]; ok && n > 0 {
+		r.add(RootKeys, a.AccountID, arn, "Root user has access keys", ev("AccountAccessKeysPresent (account summary)", fmt.Sprint(n)))
+	}
+	if n, ok := a.Summary["AccountMFAEnabled"]; ok && n == 0 {
+		r.add(RootNoMFA, a.AccountID, arn, "Root user has no MFA", ev("AccountMFAEnabled (account summary)", "0"))
+	}
+}
+
+// keyUse is what the two sources say about one access key.
+type keyUse struct {
+	key  snapshot.AccessKey
+	slot int // 0 or 1; -1 when no credential report slot matched
+	row  *credreport.Row
+}
+
+// lastUsed combines GetAccessKeyLastUsed and the matched report slot.
+func (k keyUse) lastUsed() (time.Time, bool) {
+	var ts []time.Time
+	if k.key.LastUsed != nil {
+		ts = append(ts, k.key.LastUsed.Date)
+	}
+	if k.slot >= 0 {
+		if t := k.row.AccessKeys[k.slot].LastUsedDate; t.Valid() {
+			ts = append(ts, t.Time)
+		}
+	}
+	return latest(ts...)
+}
+
+// evidence states what each source said about the key's last use.
+func (r *run) keyEvidence(k keyUse) []finding.Evidence {
+	evs := []finding.Evidence{
+		ev("access_key_id", k.key.AccessKeyID),
+		ev("status", k.key.Status),
+		ev("created", r.date(k.key.CreateDate)),
+	}
+	if k.key.LastUsed != nil {
+		v := r.date(k.key.LastUsed.Date)
+		if k.key.LastUsed.ServiceName != "" && k.key.LastUsed.ServiceName != "N/A" {
+			v += " " + k.key.LastUsed.ServiceName
+			if k.key.LastUsed.Region != "" && k.key.LastUsed.Region != "N/A" {
+				v += " in " + k.key.LastUsed.Region
+			}
+		}
+		evs = append(evs, ev("last_used (GetAccessKeyLastUsed)", v))
+	} else {
+		evs = append(evs, ev("last_used (GetAccessKeyLastUsed)", "never"))
+	}
+	switch {
+	case k.row == nil:
+		evs = append(evs, ev("last_used (credential report)", "no report row"))
+	case k.slot < 0:
+		evs = append(evs, ev("last_used (credential report)", "no slot matches the key's creation time"))
+	default:
+		s := k.row.AccessKeys[k.slot]
+		evs = append(evs, ev(fmt.Sprintf("access_key_%d_last_used_date (credential report, line %d)", k.slot+1, k.row.Line), r.reportTime(s.LastUsedDate)))
+	}
+	return evs
+}
+
+func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
+	acct := a.AccountID
+	// Match the report's key slots to the real keys (exactly, or not at all).
+	var match credreport.KeyMatch
+	if row != nil {
+		keys := make([]credreport.Key, len(u.AccessKeys))
+		for i, k := range u.AccessKeys {
+			keys[i] = credreport.Key{ID: k.AccessKeyID, CreateDate: k.CreateDate, Active: k.Active()}
+		}
+		match = credreport.MatchKeys(row.AccessKeys, keys)
+		r.unmatched(acct, u, row, match, a.CredentialReport.GeneratedTime)
+	}
+	uses := make([]keyUse, len(u.AccessKeys))
+	var active []keyUse
+	for i, k := range u.AccessKeys {
+		uses[i] = keyUse{key: k, slot: -1, row: row}
+		if row != nil {
+			uses[i].slot = match.Slot(k.AccessKeyID)
+		}
+		if k.Active() {
+			active = append(active, uses[i])
+		}
+	}
+
+	console := u.LoginProfile != nil
+	consoleSrc := "login profile (GetLoginProfile)"
+	if !console && row != nil && row.PasswordEnabled.Value {
+		console, consoleSrc = true, fmt.Sprintf("password_enabled (credential report, line %d)", row.Line)
+	}
+
+	r.userInactive(acct, u, row)
+	r.keys(acct, u, active)
+
+	// MFA: MFA devices in the snapshot or mfa_active in the report.
+	mfa := len(u.MFADevices) > 0 || (row != nil && row.MFAActive)
+	if console && !mfa {
+		evs := []finding.Evidence{ev("console password", "yes, from "+consoleSrc), ev("mfa devices", "0")}
+		if row != nil {
+			evs = append(evs, ev("mfa_active (credential report)", "false"))
+		}
+		r.add(UserNoMFA, acct, u.ARN, fmt.Sprintf("Console user %s has no MFA", u.UserName), evs...)
+	}
+	if console {
+		r.passwordAge(a, u, row)
+	}
+	if console && len(active) > 0 {
+		ids := make([]string, len(active))
+		for i, k := range active {
+			ids[i] = k.key.AccessKeyID
+		}
+		r.add(UserConsoleAndKeys, acct, u.ARN, fmt.Sprintf("User %s has a console password and active access keys", u.UserName),
+			ev("console password", "yes, from "+consoleSrc), ev("active access keys", strings.Join(ids, ", ")))
+	}
+	if len(u.AttachedPolicies) > 0 {
+		names := make([]string, len(u.AttachedPolicies))
+		for i, p := range u.AttachedPolicies {
+			names[i] = p.PolicyARN
+		}
+		r.add(UserDirectPolicy, acct, u.ARN, fmt.Sprintf("User %s has %s attached directly", u.UserName, plural(len(names), "managed policy", "managed policies")),
+			ev("attached policies", strings.Join(names, ", ")))
+	}
+	if len(u.InlinePolicies) > 0 {
+		names := make([]string, len(u.InlinePolicies))
+		for i, p := range u.InlinePolicies {
+			names[i] = p.PolicyName
+		}
+		r.add(UserInlinePolicy, acct, u.ARN, fmt.Sprintf("User %s has %s", u.UserName, plural(len(names), "inline policy", "inline policies")),
+			ev("inline policies", strings.Join(names, ", ")))
+	}
+	if n := len(u.Groups); n >= r.cfg.GroupsPerUserWarn {
+		r.add(UserManyGroups, acct, u.ARN, fmt.Sprintf("User %s is in %d groups (IAM limit: 10)", u.UserName, n),
+			ev("groups", fmt.Sprintf("%d: %s", n, strings.Join(u.Groups, ", "))),
+			ev("threshold", fmt.Sprintf("%d (IAM quota: 10 groups per user)", r.cfg.GroupsPerUserWarn)))
+	}
+	if len(active) > 0 && !console && r.enabled[MachineUserAdmin] {
+		if ok, because := r.isAdmin(userPolicies(r.ix, u)); ok {
+			ids := make([]string, len(active))
+			for i, k := range active {
+				ids[i] = k.key.AccessKeyID
+			}
+			r.add(MachineUserAdmin, acct, u.ARN, fmt.Sprintf("Machine user %s has administrator access", u.UserName),
+				ev("administrator access from", because), ev("active access keys", strings.Join(ids, ", ")), ev("console password", "no"))
+		}
+	}
+	r.serviceUnused(a, u.ARN, "User "+u.UserName, u.CreateDate, u.AccessAdvisor)
+}
+
+// unmatched reports credential report slots and keys that could not be
+// paired: their report data is then not used, and the user should know.
+func (r *run) unmatched(acct string, u *snapshot.User, row *credreport.Row, m credreport.KeyMatch, generated time.Time) {
+	created := map[string]time.Time{}
+	for _, k := range u.AccessKeys {
+		created[k.AccessKeyID] = k.CreateDate
+	}
+	var evs []finding.Evidence
+	for i, s := range m.Slots {
+		if s.Problem != "" {
+			evs = append(evs, ev(fmt.Sprintf("access_key_%d (credential report, line %d)", i+1, row.Line), s.Problem))
+		}
+	}
+	for _, k := range m.UnmatchedKeys {
+		if !generated.IsZero() && created[k.KeyID].After(generated) {
+			continue // created after the report was generated: expected
+		}
+		evs = append(evs, ev("access key "+k.KeyID, k.Reason))
+	}
+	if len(evs) > 0 {
+		r.add(CredReportUnmatched, acct, u.ARN, fmt.Sprintf("Credential report key slots of %s do not match its access keys", u.UserName), evs...)
+	}
+}
+
+func (r *run) userInactive(acct string, u *snapshot.User, row *credreport.Row) {
+	cut := r.cutoff(r.cfg.InactiveUserDays)
+	var ts []time.Time
+	var evs []finding.Evidence
+	if u.PasswordLastUsed != nil {
+		ts = append(ts, *u.PasswordLastUsed)
+		evs = append(evs, ev("password_last_used (IAM user)", r.date(*u.PasswordLastUsed)))
+	}
+	if row != nil {
+		if row.PasswordLastUsed.Valid() {
+			ts = append(ts, row.PasswordLastUsed.Time)
+		}
+		evs = append(evs, ev("password_last_used (credential report)", r.reportTime(row.PasswordLastUsed)))
+		// The report's slots are the user's, matched or not: any key use is
+		// user activity.
+		for i, k := range row.AccessKeys {
+			if k.LastUsedDate.Valid() {
+				ts = append(ts, k.LastUsedDate.Time)
+			}
+			if k.LastRotated.Valid() || k.LastUsedDate.Valid() {
+				evs = append(evs, ev(fmt.Sprintf("access_key_%d_last_used_date (credential report)", i+1), r.reportTime(k.LastUsedDate)))
+			}
+		}
+	}
+	for _, k := range u.AccessKeys {
+		if k.LastUsed != nil {
+			ts = append(ts, k.LastUsed.Date)
+			evs = append(evs, ev(k.AccessKeyID+" last_used (GetAccessKeyLastUsed)", r.date(k.LastUsed.Date)))
+		} else {
+			evs = append(evs, ev(k.AccessKeyID+" last_used (GetAccessKeyLastUsed)", "never"))
+		}
+	}
+	last, used := latest(ts...)
+	switch {
+	case used && last.Before(cut):
+		r.add(UserInactive, acct, u.ARN, fmt.Sprintf("User %s not active for %d days", u.UserName, r.ageDays(last)),
+			append([]finding.Evidence{ev("last activity", r.date(last)), ev("threshold", fmt.Sprintf("%d days", r.cfg.InactiveUserDays))}, evs...)...)
+	case !used && u.CreateDate.Before(cut):
+		r.add(UserInactive, acct, u.ARN, fmt.Sprintf("User %s never used (created %d days ago)", u.UserName, r.ageDays(u.CreateDate)),
+			append([]finding.Evidence{ev("last activity", "never"), ev("created", r.date(u.CreateDate)), ev("threshold", fmt.Sprintf("%d days", r.cfg.InactiveUserDays))}, evs...)...)
+	}
+}
+
+func (r *run) keys(acct string, u *snapshot.User, active []keyUse) {
+	unusedCut := r.cutoff(r.cfg.UnusedKeyDays)
+	rotateCut := r.cutoff(r.cfg.KeyRotationDays)
+	for _, k := range active {
+		id := k.key.AccessKeyID
+		last, used := k.lastUsed()
+		switch {
+		case used && last.Before(unusedCut):
+			r.add(KeyUnused, acct, u.ARN, fmt.Sprintf("Access key %s of %s not used for %d days", id, u.UserName, r.ageDays(last)),
+				append(r.keyEvidence(k), ev("threshold", fmt.Sprintf("%d days", r.cfg.UnusedKeyDays)))...)
+		case !used && k.key.CreateDate.Before(unusedCut):
+			r.add(KeyUnused, acct, u.ARN, fmt.Sprintf("Access key %s of %s never used (created %d days ago)", id, u.UserName, r.ageDays(k.key.CreateDate)),
+				append(r.keyEvidence(k), ev("threshold", fmt.Sprintf("%d days", r.cfg.UnusedKeyDays)))...)
+		}
+		if k.key.CreateDate.Before(rotateCut) {
+			r.add(KeyOld, acct, u.ARN, fmt.Sprintf("Access key %s of %s is %d days old", id, u.UserName, r.ageDays(k.key.CreateDate)),
+				ev("access_key_id", id), ev("created", r.date(k.key.CreateDate)), ev("threshold", fmt.Sprintf("%d days", r.cfg.KeyRotationDays)))
+		}
+	}
+	if len(active) >= 2 {
+		evs := []finding.Evidence{}
+		for _, k := range active {
+			v := "created " + r.date(k.key.CreateDate)
+			if last, ok := k.lastUsed(); ok {
+				v += ", last used " + r.date(last)
+			} else {
+				v += ", never used"
+			}
+			evs = append(evs, ev(k.key.AccessKeyID, v))
+		}
+		r.add(KeyTwoActive, acct, u.ARN, fmt.Sprintf("User %s has %d active access keys", u.UserName, len(active)), evs...)
+	}
+}
+
+// passwordAge uses the account's password policy expiry when set, else the
+// configured default. The password's age comes from the report's
+// password_last_changed, else from the login profile's creation.
+func (r *run) passwordAge(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
+	maxAge, maxSrc := r.cfg.PasswordMaxAgeDays, "audit.password_max_age_days (no password expiry in the account's password policy)"
+	if p := a.PasswordPolicy; p != nil && p.ExpirePasswords && p.MaxPasswordAge > 0 {
+		maxAge, maxSrc = int(p.MaxPasswordAge), "MaxPasswordAge of the account's password policy"
+	}
+	var changed time.Time
+	var src string
+	switch {
+	case row != nil && row.PasswordLastChanged.Valid():
+		changed, src = row.PasswordLastChanged.Time, "password_last_changed (credential report)"
+	case u.LoginProfile != nil && !u.LoginProfile.CreateDate.IsZero():
+		changed, src = u.LoginProfile.CreateDate, "login profile created (GetLoginProfile; no credential report date)"
+	default:
+		return
+	}
+	if changed.Before(r.cutoff(maxAge)) {
+		r.add(PasswordOld, a.AccountID, u.ARN, fmt.Sprintf("Password of %s is %d days old", u.UserName, r.ageDays(changed)),
+			ev(src, r.date(changed)), ev("maximum age", fmt.Sprintf("%d days, from %s", maxAge, maxSrc)))
+	}
+}
+
+// userPolicies gathers every identity policy of u: attached, inline, and
+// those of its groups; a permissions boundary is handled by requiring the
+// boundary itself to be administrator-level.
+func userPolicies(ix *index, u *snapshot.User) []Policy {
+	doc := func(arn string) json.RawMessage {
+		if p := ix.policies[arn]; p != nil {
+			return p.Document
+		}
+		return nil // AWS managed policy not in the snapshot: judged by ARN only
+	}
+	var ps []Policy
+	for _, ap := range u.AttachedPolicies {
+		ps = append(ps, Policy{Name: ap.PolicyName, ARN: ap.PolicyARN, Source: "attached to the user", Document: doc(ap.PolicyARN)})
+	}
+	for _, ip := range u.InlinePolicies {
+		ps = append(ps, Policy{Name: ip.PolicyName, Source: "inline in the user", Document: ip.Document})
+	}
+	for _, gname := range u.Groups {
+		g := ix.groups[gname]
+		if g == nil {
+			continue
+		}
+		for _, ap := range g.AttachedPolicies {
+			ps = append(ps, Policy{Name: ap.PolicyName, ARN: ap.PolicyARN, Source: "via group " + g.GroupName, Document: doc(ap.PolicyARN)})
+		}
+		for _, ip := range g.InlinePolicies {
+			ps = append(ps, Policy{Name: ip.PolicyName, Source: "inline in group " + g.GroupName, Document: ip.Document})
+		}
+	}
+	if u.PermissionsBoundary != "" {
+		if ok, _ := IsAdmin([]Policy{{ARN: u.PermissionsBoundary, Document: doc(u.PermissionsBoundary)}}); !ok {
+			// The boundary caps what the policies grant. Without the policy
+			// engine seiri cannot tell how much is left: not admin-level.
+			return nil
+		}
+	}
+	return ps
+}
+
+func (r *run) group(a *snapshot.Account, g *snapshot.Group, members int) {
+	if members == 0 {
+		r.add(GroupEmpty, a.AccountID, g.ARN, fmt.Sprintf("Group %s has no members", g.GroupName),
+			ev("members", "0"), ev("created", r.date(g.CreateDate)))
+	}
+	if len(g.AttachedPolicies) == 0 && len(g.InlinePolicies) == 0 {
+		r.add(GroupNoPolicy, a.AccountID, g.ARN, fmt.Sprintf("Group %s has no policies", g.GroupName),
+			ev("attached policies", "0"), ev("inline policies", "0"), ev("members", fmt.Sprint(members)))
+	}
+}
+
+func (r *run) role(a *snapshot.Account, ro *snapshot.Role) {
+	if ro.ServiceLinked() {
+		return // owned by an AWS service: seiri never changes it
+	}
+	cut := r.cutoff(r.cfg.UnusedRoleDays)
+	th := ev("threshold", fmt.Sprintf("%d days", r.cfg.UnusedRoleDays))
+	switch {
+	case ro.LastUsed != nil && !ro.LastUsed.Date.IsZero():
+		if ro.LastUsed.Date.Before(cut) {
+			v := r.date(ro.LastUsed.Date)
+			if ro.LastUsed.Region != "" {
+				v += " in " + ro.LastUsed.Region
+			}
+			r.add(RoleUnused, a.AccountID, ro.ARN, fmt.Sprintf("Role %s not used for %d days", ro.RoleName, r.ageDays(ro.LastUsed.Date)),
+				ev("last used (RoleLastUsed)", v), ev("created", r.date(ro.CreateDate)), th)
+		}
+	case ro.CreateDate.Before(cut):
+		// RoleLastUsed covers the trailing 400 days (IAM API reference,
+		// RoleLastUsed).
+		r.add(RoleUnused, a.AccountID, ro.ARN, fmt.Sprintf("Role %s never used (created %d days ago)", ro.RoleName, r.ageDays(ro.CreateDate)),
+			ev("last used (RoleLastUsed)", "never (no use recorded; IAM tracks the last 400 days)"), ev("created", r.date(ro.CreateDate)), th)
+	}
+	r.serviceUnused(a, ro.ARN, "Role "+ro.RoleName, ro.CreateDate, ro.AccessAdvisor)
+}
+
+// maxListed caps the services named in one evidence value.
+const maxListed = 25
+
+// serviceUnused reports services Access Advisor lists as granted but not
+// accessed within the threshold. Only when Access Advisor was collected for
+// the account: otherwise an empty list means "unknown".
+func (r *run) serviceUnused(a *snapshot.Account, arn, who string, created time.Time, aa []snapshot.ServiceAccess) {
+	if !a.AccessAdvisorCollected || len(aa) == 0 {
+		return
+	}
+	cut := r.cutoff(r.cfg.UnusedServiceDays)
+	if !created.Before(cut) {
+		return // too new to have had the chance
+	}
+	var unused []string
+	for _, s := range aa {
+		switch {
+		case s.LastAuthenticated == nil:
+			unused = append(unused, s.ServiceNamespace+" (never)")
+		case s.LastAuthenticated.Before(cut):
+			unused = append(unused, fmt.Sprintf("%s (%s)", s.ServiceNamespace, s.LastAuthenticated.UTC().Format(time.RFC3339)))
+		}
+	}
+	if len(unused) == 0 {
+		return
+	}
+	sort.Strings(unused)
+	listed := unused
+	if len(listed) > maxListed {
+		listed = append(listed[:maxListed:maxListed], fmt.Sprintf("and %d more", len(unused)-maxListed))
+	}
+	r.add(ServiceUnused, a.AccountID, arn, fmt.Sprintf("%s has %d of %d granted services not accessed in %d days", who, len(unused), len(aa), r.cfg.UnusedServiceDays),
+		ev("services not accessed (Access Advisor)", strings.Join(listed, ", ")),
+		ev("services granted", fmt.Sprint(len(aa))),
+		ev("threshold", fmt.Sprintf("%d days", r.cfg.UnusedServiceDays)))
+}
