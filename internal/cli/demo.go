@@ -1,7 +1,171 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"time"
 
-func newDemoCmd(f *Factory) *cobra.Command {
-	return notYet("demo", "Run seiri on a generated demo organization")
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/audit"
+	"github.com/seiri-dev/seiri/internal/config"
+	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/report"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/workspace"
+)
+
+// DemoOptions are the inputs of `seiri demo`.
+type DemoOptions struct {
+	IO        *IOStreams
+	Workspace func() (*workspace.Workspace, error)
+	Config    func() (*config.Config, error)
+	Now       func() time.Time
+	Output    string
+	Out       string // folder for the full reports (default <workspace>/reports/demo)
+	Seed      uint64
+}
+
+func newDemoCmd(f *Factory) *cobra.Command { return NewCmdDemo(f, nil) }
+
+// NewCmdDemo parses flags for `seiri demo`.
+func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
+	opts := &DemoOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run seiri's whole flow on a generated demo organization (no AWS account needed)",
+		Long: `Demo generates a deterministic, realistic AWS Organization — six accounts in
+Security, Infrastructure and Workloads OUs, 100+ IAM users across teams with
+groups, roles, inline and managed policies, access keys of every age (some never
+used), a credential report, Access Advisor data and SCPs — stores it as a
+snapshot in the workspace, audits it, and prints the summary and where the full
+reports are. Every other command then works on it (seiri audit, ...).
+
+With --output json|csv|sarif|markdown|html the audit report itself is printed
+on standard output (the summary goes to standard error).`,
+		Example: `  seiri demo
+  seiri demo --out demo-out
+  seiri demo --output sarif > demo.sarif`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Output = f.Globals.Output
+			if runF != nil {
+				return runF(opts)
+			}
+			return demoRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Out, "out", "", "folder for the full reports (default <workspace>/reports/demo)")
+	cmd.Flags().Uint64Var(&opts.Seed, "seed", demo.Seed, "seed of the generated organization")
+	return cmd
+}
+
+func demoRun(opts *DemoOptions) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	ws, err := opts.Workspace()
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	org := demo.Generate(now, opts.Seed)
+	dir, err := org.WriteSnapshot(ws.SnapshotsDir())
+	if err != nil {
+		return err
+	}
+	snap, err := snapshot.Open(dir)
+	if err != nil {
+		return err
+	}
+	rep := audit.Run(snap, cfg.Audit, now)
+	rep.Snapshot = dir
+
+	out := opts.Out
+	if out == "" {
+		out = filepath.Join(ws.ReportsDir(), "demo")
+	}
+	files, err := writeReports(out, "audit", rep)
+	if err != nil {
+		return err
+	}
+
+	// Machine formats: the report on stdout, the story on stderr.
+	story := opts.IO.Out
+	if opts.Output != "table" {
+		var buf bytes.Buffer
+		if err := report.Render(&buf, opts.Output, rep); err != nil {
+			return BadInput(err)
+		}
+		if _, err := opts.IO.Out.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		story = opts.IO.ErrOut
+	}
+	printDemoStory(story, org, dir, rep, files)
+	return nil
+}
+
+// writeReports renders r in every format into dir as name.<ext>.
+func writeReports(dir, name string, r *finding.Report) (map[string]string, error) {
+	ext := map[string]string{"table": "txt", "json": "json", "csv": "csv", "sarif": "sarif", "markdown": "md", "html": "html"}
+	files := map[string]string{}
+	for _, format := range report.Formats {
+		var buf bytes.Buffer
+		if err := report.Render(&buf, format, r); err != nil {
+			return nil, err
+		}
+		p := filepath.Join(dir, name+"."+ext[format])
+		if err := workspace.WriteFile(p, buf.Bytes()); err != nil {
+			return nil, err
+		}
+		files[format] = p
+	}
+	return files, nil
+}
+
+func printDemoStory(w io.Writer, org *demo.Org, dir string, rep *finding.Report, files map[string]string) {
+	users, roles, keys := 0, 0, 0
+	for _, a := range org.Accounts {
+		users += len(a.Users)
+		roles += len(a.Roles)
+		for _, u := range a.Users {
+			keys += len(u.AccessKeys)
+		}
+	}
+	fmt.Fprintf(w, "Demo organization %s: %d accounts in %d OUs, %d IAM users, %d roles, %d access keys, %d SCPs\n",
+		org.Organization.ID, len(org.Accounts), len(org.Organization.OUs), users, roles, keys, countSCPs(org.Organization))
+	fmt.Fprintf(w, "Snapshot: %s\n\n", dir)
+	fmt.Fprintln(w, "Audit")
+	report.Summary(w, rep)
+	fmt.Fprintln(w)
+	// The worst few findings, so the summary shows what seiri finds.
+	top := append([]finding.Finding(nil), rep.Findings...)
+	sort.SliceStable(top, func(i, j int) bool { return top[i].Severity > top[j].Severity })
+	if len(top) > 8 {
+		top = top[:8]
+	}
+	for _, f := range top {
+		fmt.Fprintf(w, "  %-8s %-26s %s\n", f.Severity, f.RuleID, f.Title)
+	}
+	fmt.Fprintf(w, "\nFull reports:\n")
+	for _, format := range report.Formats {
+		fmt.Fprintf(w, "  %-9s %s\n", format, files[format])
+	}
+	fmt.Fprintf(w, "\nNext: seiri audit --output sarif | seiri audit --fail-on high | seiri snapshot list\n")
+}
+
+func countSCPs(o *snapshot.Organization) int {
+	n := 0
+	for _, p := range o.Policies {
+		if p.Type == "SERVICE_CONTROL_POLICY" {
+			n++
+		}
+	}
+	return n
 }

@@ -144,6 +144,8 @@ type accountBuilder struct {
 	used     map[string]bool // policy names in use
 	groups   map[string]*snapshot.Group
 	personas []*Persona
+	// pwdChanged is when each console user last changed the password.
+	pwdChanged map[string]time.Time
 }
 
 func (b *accountBuilder) arn(kind, path, name string) string {
@@ -242,6 +244,16 @@ func (b *accountBuilder) user(o userOpts) *snapshot.User {
 	}
 	if o.console {
 		u.LoginProfile = &snapshot.LoginProfile{CreateDate: u.CreateDate.Add(time.Hour)}
+		// People who sign in change their password now and then (the
+		// management account's policy expires them after 90 days); the
+		// others kept their first one.
+		changed := u.LoginProfile.CreateDate
+		if o.pwdUsed >= 0 && o.pwdUsed < 60 {
+			if t := g.daysAgo(g.between(3, 130)); t.After(changed) {
+				changed = t
+			}
+		}
+		b.pwdChanged[o.name] = changed
 		if o.pwdUsed >= 0 {
 			t := g.daysAgo(min(o.pwdUsed, o.created-1))
 			u.PasswordLastUsed = &t
@@ -289,7 +301,7 @@ func (b *accountBuilder) user(o userOpts) *snapshot.User {
 
 func (g *generator) account(spec accountSpec, o *Org) *snapshot.Account {
 	a := &snapshot.Account{AccountID: spec.ID, Name: spec.Name, Alias: spec.Name, CollectedAt: g.now, AccessAdvisorCollected: true}
-	b := &accountBuilder{g: g, acct: a, used: map[string]bool{}, groups: map[string]*snapshot.Group{}}
+	b := &accountBuilder{g: g, acct: a, used: map[string]bool{}, groups: map[string]*snapshot.Group{}, pwdChanged: map[string]time.Time{}}
 
 	// Groups every account with people has.
 	if spec.Humans > 0 {
@@ -699,9 +711,10 @@ func (b *accountBuilder) credentialReport() *credreport.Report {
 			PasswordLastChanged: credreport.Time{Missing: credreport.NA}, PasswordNextRotation: credreport.Time{Missing: credreport.NA},
 			MFAActive: len(u.MFADevices) > 0}
 		if u.LoginProfile != nil {
-			row.PasswordLastChanged = credreport.Time{Time: u.LoginProfile.CreateDate}
+			changed := b.pwdChanged[u.UserName]
+			row.PasswordLastChanged = credreport.Time{Time: changed}
 			if a.PasswordPolicy != nil && a.PasswordPolicy.MaxPasswordAge > 0 {
-				row.PasswordNextRotation = credreport.Time{Time: u.LoginProfile.CreateDate.AddDate(0, 0, int(a.PasswordPolicy.MaxPasswordAge))}
+				row.PasswordNextRotation = credreport.Time{Time: changed.AddDate(0, 0, int(a.PasswordPolicy.MaxPasswordAge))}
 			}
 		} else if u.PasswordLastUsed == nil {
 			row.PasswordLastUsed = credreport.Time{Missing: credreport.NA}
