@@ -354,13 +354,21 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 	acct := a.AccountID
 	// Match the report's key slots to the real keys (exactly, or not at all).
 	var match credreport.KeyMatch
+	if a.KeysUnknown && row != nil {
+		// Imported snapshot: the report's slots are all we know of the keys.
+		// They get stand-in names, never invented key ids, and match their
+		// own slots by creation time.
+		u = slotUser(u, row)
+	}
 	if row != nil {
 		keys := make([]credreport.Key, len(u.AccessKeys))
 		for i, k := range u.AccessKeys {
 			keys[i] = credreport.Key{ID: k.AccessKeyID, CreateDate: k.CreateDate, Active: k.Active()}
 		}
 		match = credreport.MatchKeys(row.AccessKeys, keys)
-		r.unmatched(acct, u, row, match, a.CredentialReport.GeneratedTime)
+		if !a.KeysUnknown {
+			r.unmatched(acct, u, row, match, a.CredentialReport.GeneratedTime)
+		}
 	}
 	uses := make([]keyUse, len(u.AccessKeys))
 	var active []keyUse
@@ -435,6 +443,24 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 		}
 	}
 	r.serviceUnused(a, u.ARN, "User "+u.UserName, u.CreateDate, u.AccessAdvisor)
+}
+
+// slotUser returns a copy of u whose access keys are the credential report's
+// used slots, named "access_key_N (id unknown)", with the slots' dates.
+func slotUser(u *snapshot.User, row *credreport.Row) *snapshot.User {
+	c := *u
+	c.AccessKeys = nil
+	for i, s := range row.AccessKeys {
+		if !s.LastRotated.Valid() {
+			continue
+		}
+		k := snapshot.AccessKey{AccessKeyID: fmt.Sprintf("access_key_%d (id unknown)", i+1), Status: "Inactive", CreateDate: s.LastRotated.Time}
+		if s.Active {
+			k.Status = "Active"
+		}
+		c.AccessKeys = append(c.AccessKeys, k)
+	}
+	return &c
 }
 
 // unmatched reports credential report slots and keys that could not be

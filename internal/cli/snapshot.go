@@ -83,6 +83,7 @@ func snapshotImportRun(opts *SnapshotImportOptions) error {
 		return BadInput(err)
 	}
 	acct.Name = opts.Name
+	acct.KeysUnknown = true
 	now := opts.Now()
 	acct.CollectedAt = now
 	if opts.CredentialReport != "" {

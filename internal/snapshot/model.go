@@ -62,6 +62,10 @@ type Account struct {
 	// AccessAdvisorCollected is false when Access Advisor was skipped or failed:
 	// an empty AccessAdvisor list then means "unknown", not "nothing used".
 	AccessAdvisorCollected bool `json:"accessAdvisorCollected"`
+	// KeysUnknown is true when the users' access keys were not listed (a
+	// snapshot imported from files): only the credential report's key slots
+	// say anything about keys then.
+	KeysUnknown bool `json:"keysUnknown,omitempty"`
 }
 
 // AttachedPolicy is a managed policy attached to a principal or group.
