@@ -49,7 +49,9 @@ type arnTok struct {
 
 type arnPattern []arnTok
 
-func (e exclSet) allows(c byte) bool { return !(c == '/' && e&exclSlash != 0 || c == ':' && e&exclColon != 0) }
+func (e exclSet) allows(c byte) bool {
+	return !(c == '/' && e&exclSlash != 0 || c == ':' && e&exclColon != 0)
+}
 
 // compileFormat turns an ARN format into tokens.
 func compileFormat(format string) arnPattern {
