@@ -111,11 +111,11 @@ func TestParseServiceList(t *testing.T) {
 		t.Fatalf("ParseServiceList = %v, %v", got, err)
 	}
 	for in, want := range map[string]string{
-		`{}`:                       "service list: line 1",
-		`[{"service":"s3"}]`:       "entry 0",
-		`[{"url":"x"}]`:            "entry 0",
+		`{}`:                 "service list: line 1",
+		`[{"service":"s3"}]`: "entry 0",
+		`[{"url":"x"}]`:      "entry 0",
 		`[{"service":"s3","url":"a"},{"service":"S3","url":"b"}]`: "listed twice",
-		`[`:                        "service list",
+		`[`: "service list",
 	} {
 		if _, err := ParseServiceList([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseServiceList(%s) error = %v, want %q", in, err, want)
