@@ -339,7 +339,7 @@ func decodeRaw(raw []byte) (*Catalog, error) {
 				if len(d.res)+nr > cap(d.res) {
 					d.res = make([]ActionResource, 0, max(nr, 4096))
 				}
-				a.Resources = d.res[len(d.res):len(d.res):len(d.res)+nr]
+				a.Resources = d.res[len(d.res) : len(d.res) : len(d.res)+nr]
 				d.res = d.res[:len(d.res)+nr]
 			}
 			for j := 0; j < nr && d.err == nil; j++ {
