@@ -231,6 +231,9 @@ type Catalog struct {
 	blob   string
 	starts []int
 
+	trigramOnce sync.Once
+	trigrams    *trigramIndex
+
 	searchOnce   sync.Once
 	searchText   string
 	searchStarts []int

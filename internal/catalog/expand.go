@@ -139,11 +139,16 @@ func (c *Catalog) expandUncached(p string) []*Action {
 		return nil // neither colon nor wildcard: not an action name
 	}
 	g := compileGlob(p)
-	// With a literal start of the action name ("*:Describe*") a binary
-	// search per service is cheapest; otherwise search all names at once
-	// for the pattern's longest literal ("*:*Tag*").
+	// Otherwise, with a literal start of the action name ("*:De*") a binary
+	// search per service is cheapest; else search all names at once for the
+	// pattern's longest literal ("*:*s3*").
+	// A literal of three bytes or more goes through the trigram index.
+	lit := longestLiteral(p)
+	if len(lit) >= 3 {
+		return c.scanTrigrams(g, lit)
+	}
 	perService := colon >= 0 && literalPrefix(p[colon+1:]) != ""
-	if lit := longestLiteral(p); !perService && len(lit) >= 2 {
+	if !perService && len(lit) == 2 {
 		return c.scanBlob(g, lit)
 	}
 	var out []*Action
