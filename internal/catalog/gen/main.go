@@ -259,8 +259,10 @@ func build(files fileSource, descriptions bool) (*catalog.Catalog, stats, error)
 				a.Resources = append(a.Resources, catalog.ActionResource{Type: rt, Required: r.Required, ConditionKeys: r.ConditionKeys})
 				dep = append(dep, r.DependentActions...)
 			}
-			slices.Sort(dep)
-			a.Dependent = slices.Compact(dep)
+			if len(dep) > 0 {
+				slices.Sort(dep)
+				a.Dependent = slices.Compact(dep)
+			}
 			s.Actions = append(s.Actions, a)
 		}
 		st.resourceTypes += len(s.ResourceTypes)
