@@ -174,3 +174,40 @@ func TestExpandResultIsSafeToAppend(t *testing.T) {
 		t.Fatalf("cached result changed: %v", names(again))
 	}
 }
+
+// TestConcurrentUse runs the lazily built parts (expansion cache, trigram
+// index, search text, compiled ARN formats) from many goroutines at once;
+// run with -race.
+func TestConcurrentUse(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Embedded().Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Decode(&buf) // a fresh catalog: nothing built yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3, _ := c.Service("s3")
+	obj, _ := s3.ResourceType("object")
+	done := make(chan [3]int)
+	for range 8 {
+		go func() {
+			var r [3]int
+			r[0] = len(c.Expand("*:*Tag*")) + len(c.Expand("s3:Get*"))
+			r[1] = len(c.Search("access key"))
+			if obj.MatchARN("arn:aws:s3:::b/k") {
+				r[2] = 1
+			}
+			done <- r
+		}()
+	}
+	first := <-done
+	for range 7 {
+		if got := <-done; got != first {
+			t.Errorf("goroutines disagree: %v vs %v", got, first)
+		}
+	}
+	if first[0] == 0 || first[1] == 0 || first[2] != 1 {
+		t.Errorf("results %v", first)
+	}
+}
