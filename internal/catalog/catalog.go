@@ -116,8 +116,12 @@ func (s Source) String() string {
 // Service is one service prefix ("s3", "iam") with its actions, resource
 // types and condition keys.
 type Service struct {
-	Prefix        string
-	Name          string // "Amazon S3"; may equal Prefix when unknown
+	Prefix string
+	Name   string // "Amazon S3"; may equal Prefix when unknown
+	// SupportsRCP reports whether resource control policies apply to the
+	// service (AWS Organizations User Guide, "Resource control policies
+	// (RCPs)", list of supported services); RCPs do not affect the others.
+	SupportsRCP   bool
 	Actions       []*Action
 	ResourceTypes []*ResourceType
 	ConditionKeys []ConditionKey

@@ -110,6 +110,12 @@ func TestActionDetails(t *testing.T) {
 	if !ok || !slices.Contains(obj.ARNFormats, "arn:${Partition}:s3:::${BucketName}/${ObjectName}") {
 		t.Errorf("s3 object resource type = %+v", obj)
 	}
+	if !s.SupportsRCP {
+		t.Error("s3 does not support RCPs")
+	}
+	if iam, _ := c.Service("iam"); iam.SupportsRCP {
+		t.Error("iam supports RCPs")
+	}
 	if _, ok := c.Service("nosuch"); ok {
 		t.Error("Service(nosuch) found")
 	}
@@ -206,6 +212,7 @@ type flatView struct {
 
 type flatService struct {
 	Prefix, Name  string
+	RCP           bool
 	ResourceTypes []flatRT
 	ConditionKeys []ConditionKey
 	Actions       []flatAction
@@ -227,7 +234,7 @@ type flatAction struct {
 func flatten(c *Catalog) flatView {
 	v := flatView{Source: c.Source()}
 	for _, s := range c.Services() {
-		fs := flatService{Prefix: s.Prefix, Name: s.Name, ConditionKeys: s.ConditionKeys}
+		fs := flatService{Prefix: s.Prefix, Name: s.Name, RCP: s.SupportsRCP, ConditionKeys: s.ConditionKeys}
 		for _, rt := range s.ResourceTypes {
 			fs.ResourceTypes = append(fs.ResourceTypes, flatRT{Name: rt.Name, ARNFormats: rt.ARNFormats, ConditionKeys: rt.ConditionKeys})
 		}
@@ -277,7 +284,7 @@ func tinyCatalog() *Catalog {
 	object := &ResourceType{Name: "object", ARNFormats: []string{"arn:${Partition}:s3:::${BucketName}/${ObjectName}"}}
 	user := &ResourceType{Name: "user", ARNFormats: []string{"arn:${Partition}:iam::${Account}:user/${UserNameWithPath}"}}
 	return New(Source{Name: "test", Version: "1", Date: "2026-01-02"}, []*Service{
-		{Prefix: "s3", Name: "Amazon S3", ResourceTypes: []*ResourceType{bucket, object}, Actions: []*Action{
+		{Prefix: "s3", Name: "Amazon S3", SupportsRCP: true, ResourceTypes: []*ResourceType{bucket, object}, Actions: []*Action{
 			{Name: "GetObject", Access: Read, Description: "Grants permission to retrieve objects", Resources: []ActionResource{{Type: object, Required: true}}},
 			{Name: "ListAllMyBuckets", Access: List},
 			{Name: "PutObject", Access: Write, Resources: []ActionResource{{Type: object, Required: true}}},

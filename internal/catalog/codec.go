@@ -19,7 +19,7 @@ import (
 //	strings:  n, then n × (len, bytes)        — every text once, by frequency
 //	source:   name, version, date              — string refs
 //	services: n, then per service:
-//	  prefix, name
+//	  prefix, name, flags byte (1 = supports RCPs)
 //	  resource types: n × (name, nARN, arn…, nCK, ck…)
 //	  condition keys: n × (name, type)
 //	  actions: n × (name, access byte, description,
@@ -27,6 +27,9 @@ import (
 //
 // All numbers and string refs are uvarints. Strings are interned so the
 // thousands of "aws:ResourceTag/${TagKey}" cost one varint each.
+
+// Service flag bits.
+const serviceRCP byte = 1
 
 const (
 	codecMagic   = "SEIRICAT"
@@ -74,6 +77,11 @@ func (c *Catalog) Encode(w io.Writer) error {
 	for _, s := range c.services {
 		e.str(s.Prefix)
 		e.str(s.Name)
+		var flags byte
+		if s.SupportsRCP {
+			flags |= serviceRCP
+		}
+		e.buf.WriteByte(flags)
 		rtIndex := make(map[*ResourceType]int, len(s.ResourceTypes))
 		e.uint(len(s.ResourceTypes))
 		for i, rt := range s.ResourceTypes {
@@ -313,6 +321,11 @@ func decodeRaw(raw []byte) (*Catalog, error) {
 	services := make([]*Service, 0, ns)
 	for si := 0; si < ns && d.err == nil; si++ {
 		s := &Service{Prefix: d.str(), Name: d.str()}
+		flags := d.byte1()
+		if flags&^serviceRCP != 0 {
+			d.fail("unknown service flags %#x", flags)
+		}
+		s.SupportsRCP = flags&serviceRCP != 0
 		nrt := d.count()
 		s.ResourceTypes = make([]*ResourceType, 0, nrt)
 		for i := 0; i < nrt && d.err == nil; i++ {

@@ -84,7 +84,7 @@ func ParseServiceList(data []byte) ([]ServiceListEntry, error) {
 // Service. Errors name the action or resource by index and name.
 //
 // The official format does not say which resource types are required, nor
-// the service's long name or action descriptions; base (usually the embedded
+// the service's long name, RCP support or action descriptions; base (usually the embedded
 // catalog, may be nil) supplies those for actions and resource types it also
 // knows. Resource types AWS lists on an action but does not declare are kept
 // without ARN formats.
@@ -105,6 +105,7 @@ func ParseServiceReference(data []byte, base *Catalog) (*Service, error) {
 		if o, ok := base.Service(ref.Name); ok {
 			old = o
 			s.Name = o.Name
+			s.SupportsRCP = o.SupportsRCP
 		}
 	}
 	byName := make(map[string]*ResourceType, len(ref.Resources))

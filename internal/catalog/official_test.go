@@ -49,8 +49,8 @@ func TestParseServiceReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Prefix != "s3" || s.Name != "Amazon S3" {
-		t.Errorf("service %q %q: want prefix s3 and the long name from the base", s.Prefix, s.Name)
+	if s.Prefix != "s3" || s.Name != "Amazon S3" || !s.SupportsRCP {
+		t.Errorf("service %q %q RCP %v: want prefix s3, the long name and RCP support from the base", s.Prefix, s.Name, s.SupportsRCP)
 	}
 	c := New(Source{}, []*Service{s})
 	want := map[string]AccessLevel{

