@@ -66,11 +66,17 @@ func catalogOptions(f *Factory) *CatalogOptions {
 }
 
 // fill copies the global flags, read at run time (after parsing).
-func (o *CatalogOptions) fill(f *Factory) {
+func (o *CatalogOptions) fill(f *Factory, cmd *cobra.Command) {
 	o.Output = f.Globals.Output
 	o.Workspace = f.Globals.Workspace
 	o.Progress = f.Progress()
-	if o.Context == nil {
+	o.Now = f.Now
+	switch {
+	case cmd.Context() != nil:
+		o.Context = cmd.Context()
+	case f.Context != nil:
+		o.Context = f.Context
+	default:
 		o.Context = context.Background()
 	}
 }
@@ -85,7 +91,7 @@ func NewCmdCatalogShow(f *Factory, runF func(*CatalogOptions) error) *cobra.Comm
   seiri catalog show iam -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.fill(f)
+			opts.fill(f, cmd)
 			opts.Arg = args[0]
 			if runF != nil {
 				return runF(opts)
@@ -105,7 +111,7 @@ func NewCmdCatalogExpand(f *Factory, runF func(*CatalogOptions) error) *cobra.Co
   seiri catalog expand 'iam:*AccessKey*' -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.fill(f)
+			opts.fill(f, cmd)
 			opts.Arg = args[0]
 			if runF != nil {
 				return runF(opts)
@@ -124,7 +130,7 @@ func NewCmdCatalogSearch(f *Factory, runF func(*CatalogOptions) error) *cobra.Co
 		Example: `  seiri catalog search iam access key`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.fill(f)
+			opts.fill(f, cmd)
 			opts.Arg = strings.Join(args, " ")
 			if runF != nil {
 				return runF(opts)
@@ -146,7 +152,7 @@ written only when every document was fetched and parsed; from then on the
 cached catalog overrides the one embedded in seiri.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.fill(f)
+			opts.fill(f, cmd)
 			if runF != nil {
 				return runF(opts)
 			}

@@ -289,3 +289,45 @@ func TestVersionShowsCatalog(t *testing.T) {
 		t.Errorf("version output lacks %q:\n%s", want, out.String())
 	}
 }
+
+// TestCatalogThroughRoot runs the commands as a user types them, global flags
+// included.
+func TestCatalogThroughRoot(t *testing.T) {
+	t.Cleanup(func() { catalog.Load("") })
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			fmt.Fprintf(w, `[{"service": "s3", "url": "/v1/s3/s3.json"}]`) // relative URL
+			return
+		}
+		fmt.Fprint(w, testS3Reference)
+	}))
+	defer srv.Close()
+	ws := filepath.Join(t.TempDir(), "ws")
+	run := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+		root := NewRootCmd(f)
+		root.SetArgs(args)
+		err := root.Execute()
+		return out.String(), err
+	}
+	out, err := run("-o", "json", "--workspace", ws, "catalog", "expand", "iam:*AccessKey*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 5 {
+		t.Fatalf("expand json: %v, %d entries\n%s", err, len(list), out)
+	}
+	if out, err = run("--workspace", ws, "catalog", "update", "--url", srv.URL+"/"); err != nil {
+		t.Fatalf("update: %v\n%s", err, out)
+	}
+	out, err = run("--workspace", ws, "catalog", "expand", "*")
+	if err != nil || !strings.HasSuffix(out, "\n2 actions\n") {
+		t.Errorf("expand after update: %v\n%s", err, out)
+	}
+	if _, err = run("--workspace", ws, "catalog", "show", "iam:CreateAccessKey"); err == nil {
+		t.Error("the cached catalog (s3 only) still knows iam:CreateAccessKey")
+	}
+}
