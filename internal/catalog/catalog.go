@@ -17,6 +17,7 @@ package catalog
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -147,8 +148,8 @@ type ConditionKey struct {
 
 // Action is one IAM action.
 type Action struct {
-	Service       *Service
-	Name          string // canonical casing, without the prefix: "GetObject"
+	Service       *Service `json:"-"` // back pointer; JSON names the action by FullName
+	Name          string   // canonical casing, without the prefix: "GetObject"
 	Access        AccessLevel
 	Description   string
 	Resources     []ActionResource
@@ -169,6 +170,30 @@ type ActionResource struct {
 	// for this resource type (e.g. ec2:InstanceType for RunInstances on
 	// instance); often empty.
 	ConditionKeys []string
+}
+
+// MarshalJSON writes the action by full name, with its facts, so findings
+// and reports can embed an *Action directly.
+func (a *Action) MarshalJSON() ([]byte, error) {
+	type res struct {
+		Name          string   `json:"name"`
+		Required      bool     `json:"required"`
+		ARNFormats    []string `json:"arnFormats,omitempty"`
+		ConditionKeys []string `json:"conditionKeys,omitempty"`
+	}
+	out := struct {
+		Action        string      `json:"action"`
+		Access        AccessLevel `json:"access"`
+		Description   string      `json:"description,omitempty"`
+		ResourceLevel bool        `json:"resourceLevel"`
+		Resources     []res       `json:"resourceTypes"`
+		ConditionKeys []string    `json:"conditionKeys,omitempty"`
+		Dependent     []string    `json:"dependentActions,omitempty"`
+	}{a.full, a.Access, a.Description, a.SupportsResourceLevel(), []res{}, a.ConditionKeys, a.Dependent}
+	for _, r := range a.Resources {
+		out.Resources = append(out.Resources, res{r.Type.Name, r.Required, r.Type.ARNFormats, r.ConditionKeys})
+	}
+	return json.Marshal(out)
 }
 
 // FullName is "prefix:Action" in AWS's casing, e.g. "s3:GetObject".

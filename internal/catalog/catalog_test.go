@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -296,4 +297,21 @@ func tinyCatalog() *Catalog {
 				{Name: "TagUser", Access: Tagging, Resources: []ActionResource{{Type: user, Required: true}}, ConditionKeys: []string{"aws:TagKeys"}},
 			}},
 	})
+}
+
+func TestActionJSON(t *testing.T) {
+	a, _ := tinyCatalog().Action("iam:taguser")
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"action":"iam:TagUser","access":"Tagging","resourceLevel":true,"resourceTypes":[{"name":"user","required":true,"arnFormats":["arn:${Partition}:iam::${Account}:user/${UserNameWithPath}"]}],"conditionKeys":["aws:TagKeys"]}`
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+	// A whole service marshals without looping through the back pointers.
+	s, _ := tinyCatalog().Service("s3")
+	if _, err := json.Marshal(s); err != nil {
+		t.Errorf("marshal service: %v", err)
+	}
 }
