@@ -128,6 +128,7 @@ type Service struct {
 	ConditionKeys []ConditionKey
 
 	lowerPrefix  string
+	keys         keyIndex
 	lowerActions []string // lower-case action names, parallel to Actions (sorted)
 	rtByName     map[string]*ResourceType
 }
@@ -255,6 +256,9 @@ type Catalog struct {
 	actions  []*Action
 	byName   map[string]*Action
 	expand   expandCache
+
+	globalKeys []ConditionKey
+	globals    keyIndex
 	// blob holds every lower-case full name followed by "\n", in Actions
 	// order; starts[i] is where Actions()[i]'s name begins.
 	blob   string
@@ -268,11 +272,12 @@ type Catalog struct {
 	searchStarts []int
 }
 
-// New links and indexes services into a catalog: it sets each action's
+// New links and indexes services (and the global condition keys) into a
+// catalog: it sets each action's
 // Service, sorts services by prefix and actions by name, and drops duplicate
 // actions (the first wins). The services are owned by the catalog afterwards.
-func New(src Source, services []*Service) *Catalog {
-	c := &Catalog{source: src, byPrefix: make(map[string]*Service, len(services))}
+func New(src Source, services []*Service, globalKeys ...ConditionKey) *Catalog {
+	c := &Catalog{source: src, byPrefix: make(map[string]*Service, len(services)), globalKeys: globalKeys, globals: newKeyIndex(globalKeys)}
 	for _, s := range services {
 		lp := strings.ToLower(s.Prefix)
 		if prev, dup := c.byPrefix[lp]; dup {
@@ -296,6 +301,7 @@ func New(src Source, services []*Service) *Catalog {
 	c.byName = make(map[string]*Action, n)
 	for _, s := range c.services {
 		s.lowerPrefix = strings.ToLower(s.Prefix)
+		s.keys = newKeyIndex(s.ConditionKeys)
 		s.rtByName = make(map[string]*ResourceType, len(s.ResourceTypes))
 		for _, rt := range s.ResourceTypes {
 			if _, dup := s.rtByName[rt.Name]; !dup {

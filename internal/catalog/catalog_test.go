@@ -207,8 +207,9 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 
 // flatView is a comparable copy of a catalog without pointers.
 type flatView struct {
-	Source   Source
-	Services []flatService
+	Source     Source
+	Services   []flatService
+	GlobalKeys []ConditionKey
 }
 
 type flatService struct {
@@ -233,7 +234,7 @@ type flatAction struct {
 }
 
 func flatten(c *Catalog) flatView {
-	v := flatView{Source: c.Source()}
+	v := flatView{Source: c.Source(), GlobalKeys: c.GlobalConditionKeys()}
 	for _, s := range c.Services() {
 		fs := flatService{Prefix: s.Prefix, Name: s.Name, RCP: s.SupportsRCP, ConditionKeys: s.ConditionKeys}
 		for _, rt := range s.ResourceTypes {

@@ -24,6 +24,7 @@ import (
 //	  condition keys: n × (name, type)
 //	  actions: n × (name, access byte, description,
 //	                nRes, (rtIndex<<1 | required, nCK, ck…)…, nCK, ck…, nDep, dep…)
+//	global condition keys: n × (name, type)
 //
 // All numbers and string refs are uvarints. Strings are interned so the
 // thousands of "aws:ResourceTag/${TagKey}" cost one varint each.
@@ -60,6 +61,9 @@ func (c *Catalog) Encode(w io.Writer) error {
 				e.intern(r.ConditionKeys...)
 			}
 		}
+	}
+	for _, k := range c.globalKeys {
+		e.intern(k.Name, k.Type)
 	}
 	e.sortStrings()
 
@@ -116,6 +120,11 @@ func (c *Catalog) Encode(w io.Writer) error {
 			e.strs2(a.ConditionKeys)
 			e.strs2(a.Dependent)
 		}
+	}
+	e.uint(len(c.globalKeys))
+	for _, k := range c.globalKeys {
+		e.str(k.Name)
+		e.str(k.Type)
 	}
 	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
 	if err != nil {
@@ -373,11 +382,16 @@ func decodeRaw(raw []byte) (*Catalog, error) {
 		}
 		services = append(services, s)
 	}
+	ng := d.count()
+	var globals []ConditionKey
+	for i := 0; i < ng && d.err == nil; i++ {
+		globals = append(globals, ConditionKey{Name: d.str(), Type: d.str()})
+	}
 	if d.err != nil {
 		return nil, d.err
 	}
 	if d.off != len(d.b) {
 		return nil, fmt.Errorf("decode catalog: %d unexpected bytes after the last service", len(d.b)-d.off)
 	}
-	return New(src, services), nil
+	return New(src, services, globals...), nil
 }

@@ -327,7 +327,12 @@ func Fetch(ctx context.Context, listURL string, opt FetchOptions) (*Catalog, err
 		date = time.Now()
 	}
 	src := Source{Name: "AWS service reference", Version: listURL, Date: date.UTC().Format("2006-01-02")}
-	return New(src, services), nil
+	var globals []ConditionKey
+	if opt.Base != nil {
+		// The service documents do not carry the global keys.
+		globals = opt.Base.GlobalConditionKeys()
+	}
+	return New(src, services, globals...), nil
 }
 
 func get(ctx context.Context, client *http.Client, u string) ([]byte, error) {

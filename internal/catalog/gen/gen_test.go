@@ -22,6 +22,9 @@ func TestBuildFromPackage(t *testing.T) {
 	if s3, _ := c.Service("s3"); !s3.SupportsRCP {
 		t.Error("s3 lost its RCP support")
 	}
+	if k, ok := c.ConditionKey("aws:PrincipalTag/team"); !ok || k.Type != "String" || len(c.GlobalConditionKeys()) != 2 {
+		t.Errorf("global keys: %v", c.GlobalConditionKeys())
+	}
 	if st.missingTypes != 1 {
 		t.Errorf("missing resource types = %d, want 1 (ghost)", st.missingTypes)
 	}

