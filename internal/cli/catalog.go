@@ -85,10 +85,11 @@ func (o *CatalogOptions) fill(f *Factory, cmd *cobra.Command) {
 func NewCmdCatalogShow(f *Factory, runF func(*CatalogOptions) error) *cobra.Command {
 	opts := catalogOptions(f)
 	return &cobra.Command{
-		Use:   "show ACTION|SERVICE",
-		Short: "Show an action (s3:GetObject) or a service (s3) with its actions",
+		Use:   "show ACTION|SERVICE|CONDITION-KEY",
+		Short: "Show an action (s3:GetObject), a service (s3) or a condition key (aws:SourceIp)",
 		Example: `  seiri catalog show s3:GetObject
-  seiri catalog show iam -o json`,
+  seiri catalog show iam -o json
+  seiri catalog show aws:PrincipalTag/team`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.fill(f, cmd)
@@ -203,6 +204,9 @@ func catalogShowRun(o *CatalogOptions) error {
 	if strings.Contains(arg, ":") {
 		a, ok := c.Action(arg)
 		if !ok {
+			if k, ok := c.ConditionKey(arg); ok {
+				return catalogWriteConditionKey(o, arg, k)
+			}
 			return BadInputf("unknown action %q%s", catalogTrim(arg), catalogSuggest(c, arg))
 		}
 		return catalogWriteAction(o, a)
@@ -472,6 +476,24 @@ func catalogWriteAction(o *CatalogOptions, a *catalog.Action) error {
 	}
 	if len(a.Dependent) > 0 {
 		field("Dependent", strings.Join(a.Dependent, ", "))
+	}
+	return nil
+}
+
+func catalogWriteConditionKey(o *CatalogOptions, asked string, k catalog.ConditionKey) error {
+	switch o.Output {
+	case "json":
+		return catalogWriteJSON(o.IO.Out, map[string]string{"conditionKey": k.Name, "type": k.Type})
+	case "csv":
+		w := csv.NewWriter(o.IO.Out)
+		w.Write([]string{"condition_key", "type"})
+		w.Write([]string{k.Name, k.Type})
+		w.Flush()
+		return w.Error()
+	}
+	fmt.Fprintf(o.IO.Out, "%-16s %s\n%-16s %s\n", "Condition key:", k.Name, "Type:", k.Type)
+	if !strings.EqualFold(asked, k.Name) {
+		fmt.Fprintf(o.IO.Out, "%-16s %s matches this templated key\n", "Note:", asked)
 	}
 	return nil
 }

@@ -192,6 +192,18 @@ func TestCatalogShow(t *testing.T) {
 	}
 }
 
+func TestCatalogShowConditionKey(t *testing.T) {
+	o, out, _ := catalogTestOpts(t, "table")
+	o.Arg = "aws:principaltag/team"
+	if err := catalogShowRun(o); err != nil {
+		t.Fatal(err)
+	}
+	want := "Condition key:   aws:PrincipalTag/tag-key\nType:            String\nNote:            aws:principaltag/team matches this templated key\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+}
+
 func TestCatalogSearch(t *testing.T) {
 	o, out, _ := catalogTestOpts(t, "csv")
 	o.Arg = "iam accesskey"
