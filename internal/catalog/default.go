@@ -1,0 +1,102 @@
+package catalog
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/seiri-dev/seiri/internal/workspace"
+)
+
+// embedded is the generated catalog (go generate ./internal/catalog).
+//
+//go:embed data/catalog.bin.gz
+var embedded []byte
+
+var (
+	embeddedOnce sync.Once
+	embeddedCat  *Catalog
+	override     atomic.Pointer[Catalog]
+)
+
+// Embedded returns the catalog built into the binary. It is decoded once, on
+// first use (a few milliseconds).
+func Embedded() *Catalog {
+	embeddedOnce.Do(func() {
+		c, err := Decode(bytes.NewReader(embedded))
+		if err != nil {
+			// The embedded file is generated and tested with this code;
+			// failing here is a build defect, not bad input.
+			panic(fmt.Sprintf("catalog: embedded data: %v", err))
+		}
+		embeddedCat = c
+	})
+	return embeddedCat
+}
+
+// Default returns the catalog in force: the workspace-cached copy if Load
+// found one, else the embedded one.
+func Default() *Catalog {
+	if c := override.Load(); c != nil {
+		return c
+	}
+	return Embedded()
+}
+
+// CacheFile is where `seiri catalog update` stores the refreshed catalog,
+// relative to the workspace cache folder.
+const CacheFile = "catalog/catalog.bin.gz"
+
+// ErrBadCache marks a cached catalog that could not be read; Load then falls
+// back to the embedded catalog.
+var ErrBadCache = errors.New("cached catalog unusable")
+
+// Load returns the catalog cached in cacheDir (the workspace's cache folder,
+// see CacheFile) and makes it the one Default returns; without a cached copy
+// it returns the embedded catalog (and Default does too). When the cached copy exists but cannot be
+// read, Load returns the embedded catalog together with an error wrapping
+// ErrBadCache: the catalog returned is always usable, the error is for a
+// warning.
+func Load(cacheDir string) (*Catalog, error) {
+	if cacheDir == "" {
+		override.Store(nil)
+		return Embedded(), nil
+	}
+	path := filepath.Join(cacheDir, filepath.FromSlash(CacheFile))
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		override.Store(nil)
+		return Embedded(), nil
+	}
+	if err != nil {
+		override.Store(nil)
+		return Embedded(), fmt.Errorf("%w: %v", ErrBadCache, err)
+	}
+	c, err := Decode(bytes.NewReader(b))
+	if err != nil {
+		override.Store(nil)
+		return Embedded(), fmt.Errorf("%w: %s: %v (run `seiri catalog update` again)", ErrBadCache, path, err)
+	}
+	override.Store(c)
+	return c, nil
+}
+
+// WriteCache stores c in cacheDir (see CacheFile), atomically and mode 0600,
+// so that Load picks it up.
+func WriteCache(cacheDir string, c *Catalog) (string, error) {
+	var buf bytes.Buffer
+	if err := c.Encode(&buf); err != nil {
+		return "", err
+	}
+	path := filepath.Join(cacheDir, filepath.FromSlash(CacheFile))
+	if err := workspace.WriteFile(path, buf.Bytes()); err != nil {
+		return "", err
+	}
+	return path, nil
+}
