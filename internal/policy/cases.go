@@ -1,0 +1,322 @@
+package policy
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"sync"
+)
+
+// The case format is documented in shared/formats/policy-cases.md: one JSON
+// object per line holding a request and every policy that applies to it.
+
+// Case is one parsed simulation case.
+type Case struct {
+	ID       any // string or number as written, nil when absent
+	Line     int
+	Request  Request
+	Policies Policies
+	Expected string
+}
+
+// CaseResult is the outcome of one case.
+type CaseResult struct {
+	ID       any
+	Line     int
+	Decision Decision
+	Result   Result
+	Err      error
+	Expected string
+}
+
+// ParseCase decodes one case line. line is 1-based, for messages.
+func ParseCase(data []byte, line int) (*Case, error) {
+	root, err := DecodeJSON(data)
+	if err != nil {
+		return &Case{Line: line}, fmt.Errorf("line %d: invalid JSON: %w", line, err)
+	}
+	c := &Case{Line: line}
+	if root.Kind != KindObject {
+		return c, fmt.Errorf("line %d: a case must be a JSON object, found %s", line, root.Kind)
+	}
+	if idN := root.Get("id"); idN != nil {
+		switch idN.Kind {
+		case KindString:
+			c.ID = idN.Str
+		case KindNumber:
+			c.ID = json.Number(idN.Str)
+		}
+	}
+	if e := root.Get("expected"); e != nil && e.Kind == KindString {
+		c.Expected = e.Str
+	}
+	rq := root.Get("request")
+	if rq == nil || rq.Kind != KindObject {
+		return c, fmt.Errorf("line %d: the case has no request object", line)
+	}
+	if err := c.request(rq); err != nil {
+		return c, fmt.Errorf("line %d: request: %w", line, err)
+	}
+	if err := c.policies(data, root); err != nil {
+		return c, fmt.Errorf("line %d: %w", line, err)
+	}
+	return c, nil
+}
+
+func reqString(n *Node, field string, required bool) (string, error) {
+	v := n.Get(field)
+	if v == nil || v.Kind == KindNull {
+		if required {
+			return "", fmt.Errorf("missing %q", field)
+		}
+		return "", nil
+	}
+	if v.Kind != KindString {
+		return "", fmt.Errorf("%q must be a string, found %s", field, v.Kind)
+	}
+	if required && v.Str == "" {
+		return "", fmt.Errorf("%q is empty", field)
+	}
+	return v.Str, nil
+}
+
+func (c *Case) request(rq *Node) error {
+	var err error
+	r := &c.Request
+	if r.Principal, err = reqString(rq, "principal", true); err != nil {
+		return err
+	}
+	if r.Action, err = reqString(rq, "action", true); err != nil {
+		return err
+	}
+	if r.Resource, err = reqString(rq, "resource", true); err != nil {
+		return err
+	}
+	if r.ResourceAccount, err = reqString(rq, "resourceAccount", false); err != nil {
+		return err
+	}
+	r.Context = Context{m: map[string]ctxVal{}}
+	ctx := rq.Get("context")
+	if ctx == nil || ctx.Kind == KindNull {
+		return nil
+	}
+	if ctx.Kind != KindObject {
+		return fmt.Errorf("\"context\" must be an object, found %s", ctx.Kind)
+	}
+	for _, m := range ctx.Members {
+		switch m.Value.Kind {
+		case KindString, KindNumber, KindBool:
+			r.Context.Set(m.Key, m.Value.Str)
+		case KindNull:
+			// null: the key is absent from the request.
+		case KindArray:
+			vals := make([]string, 0, len(m.Value.Items))
+			for _, it := range m.Value.Items {
+				switch it.Kind {
+				case KindString, KindNumber, KindBool:
+					vals = append(vals, it.Str)
+				default:
+					return fmt.Errorf("context key %q: values must be strings, found %s", trim(m.Key), it.Kind)
+				}
+			}
+			r.Context.SetMulti(m.Key, vals)
+		default:
+			return fmt.Errorf("context key %q: value must be a string or an array of strings, found %s", trim(m.Key), m.Value.Kind)
+		}
+	}
+	return nil
+}
+
+// policyFrom parses one policy document of a case. A JSON string holding a
+// policy is accepted too (as IAM APIs return them).
+func policyFrom(data []byte, n *Node, t Type, where string) (*Policy, error) {
+	if n.Kind == KindString {
+		inner := []byte(n.Str)
+		p, err := Parse(inner, t)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		return p, nil
+	}
+	p, err := parseNode(data, n, t)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	return p, nil
+}
+
+func optionalPolicy(data []byte, root *Node, field string, t Type) (*Policy, error) {
+	n := root.Get(field)
+	if n == nil || n.Kind == KindNull {
+		return nil, nil
+	}
+	return policyFrom(data, n, t, field)
+}
+
+func policyList(data []byte, n *Node, t Type, where string) ([]*Policy, error) {
+	if n == nil || n.Kind == KindNull {
+		return nil, nil
+	}
+	if n.Kind != KindArray {
+		return nil, fmt.Errorf("%s must be an array of policies, found %s", where, n.Kind)
+	}
+	out := make([]*Policy, 0, len(n.Items))
+	for i, it := range n.Items {
+		p, err := policyFrom(data, it, t, where+"["+strconv.Itoa(i)+"]")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func policyLevels(data []byte, n *Node, t Type, where string) ([][]*Policy, error) {
+	if n == nil || n.Kind == KindNull {
+		return nil, nil
+	}
+	if n.Kind != KindArray {
+		return nil, fmt.Errorf("%s must be an array of levels (arrays of policies), found %s", where, n.Kind)
+	}
+	out := make([][]*Policy, 0, len(n.Items))
+	for i, it := range n.Items {
+		ps, err := policyList(data, it, t, where+"["+strconv.Itoa(i)+"]")
+		if err != nil {
+			return nil, err
+		}
+		if ps == nil {
+			ps = []*Policy{}
+		}
+		out = append(out, ps)
+	}
+	return out, nil
+}
+
+func (c *Case) policies(data []byte, root *Node) error {
+	var err error
+	p := &c.Policies
+	if p.Identity, err = policyList(data, root.Get("identityPolicies"), TypeIdentity, "identityPolicies"); err != nil {
+		return err
+	}
+	if p.Resource, err = optionalPolicy(data, root, "resourcePolicy", TypeResource); err != nil {
+		return err
+	}
+	if p.Boundary, err = optionalPolicy(data, root, "permissionBoundary", TypeBoundary); err != nil {
+		return err
+	}
+	if p.Session, err = optionalPolicy(data, root, "sessionPolicy", TypeSession); err != nil {
+		return err
+	}
+	if p.SCPs, err = policyLevels(data, root.Get("scps"), TypeSCP, "scps"); err != nil {
+		return err
+	}
+	if p.RCPs, err = policyLevels(data, root.Get("rcps"), TypeRCP, "rcps"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// RunCase parses and evaluates one line.
+func RunCase(data []byte, line int, opt *Options) CaseResult {
+	c, err := ParseCase(data, line)
+	out := CaseResult{ID: c.ID, Line: line, Expected: c.Expected}
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	out.Result = Evaluate(&c.Request, &c.Policies, opt)
+	out.Decision = out.Result.Decision
+	return out
+}
+
+// Simulate streams cases from r and calls emit for each result, in input
+// order. Lines are decoded and evaluated by parallel workers; blank lines
+// are skipped. Only a read error stops it: bad cases become results with
+// Err set.
+func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type job struct {
+		lines [][]byte
+		nums  []int
+		out   chan []CaseResult
+	}
+	const batch = 256
+	jobs := make(chan *job, workers*2)
+	order := make(chan *job, workers*4)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				res := make([]CaseResult, len(j.lines))
+				for k, l := range j.lines {
+					res[k] = RunCase(l, j.nums[k], opt)
+				}
+				j.out <- res
+			}
+		}()
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		br := bufio.NewReaderSize(r, 1<<20)
+		cur := &job{out: make(chan []CaseResult, 1)}
+		line := 0
+		for {
+			b, err := br.ReadBytes('\n')
+			if len(b) > 0 {
+				line++
+				t := bytes.TrimSpace(b)
+				if len(t) > 0 {
+					cur.lines = append(cur.lines, t)
+					cur.nums = append(cur.nums, line)
+					if len(cur.lines) == batch {
+						order <- cur
+						jobs <- cur
+						cur = &job{out: make(chan []CaseResult, 1)}
+					}
+				}
+			}
+			if err != nil {
+				if len(cur.lines) > 0 {
+					order <- cur
+					jobs <- cur
+				}
+				if err != io.EOF {
+					readErr <- err
+				}
+				close(readErr)
+				return
+			}
+		}
+	}()
+	var emitErr error
+	for j := range order {
+		res := <-j.out
+		if emitErr != nil {
+			continue
+		}
+		for _, cr := range res {
+			if err := emit(cr); err != nil {
+				emitErr = err
+				break
+			}
+		}
+	}
+	wg.Wait()
+	if emitErr != nil {
+		return emitErr
+	}
+	if err, ok := <-readErr; ok && err != nil {
+		return fmt.Errorf("reading cases: %w", err)
+	}
+	return nil
+}
