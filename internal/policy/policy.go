@@ -106,6 +106,8 @@ type Statement struct {
 
 	Conditions []Condition
 
+	node *Node // the decoded statement, for validation positions
+
 	// compiled forms
 	actions   []actionPattern
 	resources []tmpl
@@ -370,7 +372,7 @@ func (ps *parser) stringList(n *Node, path, elem string) ([]string, bool) {
 }
 
 func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement {
-	st := &Statement{Index: idx, Path: path, Offset: n.Offset}
+	st := &Statement{Index: idx, Path: path, Offset: n.Offset, node: n}
 	if sidN := n.Get("Sid"); sidN != nil && sidN.Kind == KindString {
 		st.Sid = sidN.Str
 		ps.sid = st.Sid
