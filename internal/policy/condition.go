@@ -513,8 +513,12 @@ func cmpOrdered[T int64 | float64](rel opKind, x, y T) bool {
 // "Each of the six colon-delimited components of the ARN is checked
 // separately and each can include multi-character match wildcards (*) or
 // single-character match wildcards (?)" (IAM condition operators: ARN).
-// A pattern that is not six components long is matched as a whole string.
+// A pattern that is not six components long matches nothing, except a lone
+// "*" which matches any value.
 func arnMatch(p []byte, wild []bool, s string) bool {
+	if len(p) == 1 && p[0] == '*' && (wild == nil || wild[0]) {
+		return true
+	}
 	var pc [6][2]int
 	n := 0
 	start := 0
@@ -526,7 +530,7 @@ func arnMatch(p []byte, wild []bool, s string) bool {
 		}
 	}
 	if n < 5 {
-		return glob(p, wild, s, false)
+		return false
 	}
 	pc[5] = [2]int{start, len(p)}
 	var sc [6][2]int

@@ -503,7 +503,7 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 			// IAM JSON policy elements: Principal — "You cannot use the
 			// Principal element in an identity-based policy"; SCPs do not
 			// support it either.
-			ps.add(CodeUnexpectedPrinc, SevError, pn.Offset, path+"."+name, "%s is not allowed in a %s policy", name, ps.t)
+			ps.add(CodeUnexpectedPrinc, SevError, pn.Offset, path+"."+name, "%s is not allowed in %s policy", name, article(ps.t))
 		}
 		st.Principal = ps.principal(pn, path+"."+name)
 	}
@@ -600,4 +600,16 @@ func (ps *parser) conditions(n *Node, path string) []Condition {
 		}
 	}
 	return out
+}
+
+func article(t Type) string {
+	switch t {
+	case TypeIdentity:
+		return "an identity"
+	case TypeRCP:
+		return "an RCP"
+	case TypeSCP:
+		return "an SCP"
+	}
+	return "a " + t.String()
 }

@@ -207,6 +207,12 @@ func (pr *Principal) match(pi *PrincipalInfo) principalMatch {
 		if pi.Kind == PrincipalAssumedRole && roleNames(v, pi) && best < pmRole {
 			best = pmRole
 		}
+		// A federated user session (GetFederationToken) is also named by
+		// the ARN of the IAM user that created it; such a grant is limited
+		// by the session policy (STS API Reference, GetFederationToken).
+		if pi.Kind == PrincipalFederatedUser && userNames(v, pi) && best < pmRole {
+			best = pmRole
+		}
 	}
 	for _, v := range pr.Federated {
 		if v == pi.ARN {
@@ -221,6 +227,16 @@ func (pr *Principal) match(pi *PrincipalInfo) principalMatch {
 	return best
 }
 
+// userNames reports whether v is the ARN of the IAM user that created the
+// federated user session pi (same account, same name).
+func userNames(v string, pi *PrincipalInfo) bool {
+	parts, ok := splitARN(v)
+	if !ok || parts[2] != "iam" || parts[4] != pi.Account || !strings.HasPrefix(parts[5], "user/") {
+		return false
+	}
+	return lastSegment(parts[5]) == pi.Name && parts[1] == pi.Partition
+}
+
 // roleNames reports whether v is the ARN of the role that pi is a session of.
 func roleNames(v string, pi *PrincipalInfo) bool {
 	parts, ok := splitARN(v)
@@ -230,42 +246,12 @@ func roleNames(v string, pi *PrincipalInfo) bool {
 	return lastSegment(parts[5]) == pi.Name && parts[1] == pi.Partition
 }
 
-// excludes reports whether a NotPrincipal element exempts pi. AWS checks the
-// caller's account, then its role, then the session, so every link of that
-// chain must be listed: the account and the user; or the account and the
-// role (or session). (IAM User Guide, "AWS JSON policy elements:
-// NotPrincipal": "you must also specify the account ARN of the not-denied
-// principal".)
+// excludes reports whether a NotPrincipal element exempts pi: "The syntax
+// for specifying NotPrincipal is the same as for specifying Principal", so
+// the caller is exempt when any listed value names it — the caller itself,
+// its role (for a session) or its account. (IAM User Guide, "AWS JSON
+// policy elements: NotPrincipal". The page also warns that AWS "might"
+// check the account first; seiri follows the element's stated syntax.)
 func (pr *Principal) excludes(pi *PrincipalInfo) bool {
-	if pr.Wildcard {
-		return true
-	}
-	switch pi.Kind {
-	case PrincipalAnonymous:
-		return false
-	case PrincipalService:
-		return pr.match(pi) == pmDirect
-	}
-	acctListed := false
-	specific := false
-	for _, v := range pr.AWS {
-		if acct, ok := accountOf(v); ok {
-			if acct == pi.Account {
-				acctListed = true
-			}
-			continue
-		}
-		if v == pi.ARN || (pi.Kind == PrincipalAssumedRole && roleNames(v, pi)) {
-			specific = true
-		}
-	}
-	for _, v := range pr.Federated {
-		if v == pi.ARN {
-			specific = true
-		}
-	}
-	if pi.Kind == PrincipalRoot {
-		return acctListed
-	}
-	return acctListed && specific
+	return pr.match(pi) != pmNone
 }

@@ -254,10 +254,12 @@ func (v *validator) statement(p *Policy, st *Statement) {
 	if st.Effect != Allow {
 		return
 	}
+	fullAccess := false
 	unconditional := len(st.Conditions) == 0
 	resAll := !st.HasResource || (!st.NotResource && contains(st.Resources, "*"))
 	if !st.NotAction && (contains(st.Actions, "*") || contains(st.Actions, "*:*")) && resAll && unconditional && v.t != TypeSCP && v.t != TypeBoundary {
 		v.add(st, CodeFullAccess, SevWarning, st.Offset, st.Path, "the statement allows every action on every resource (\"*:*\")")
+		fullAccess = true
 	}
 	if st.NotAction {
 		v.add(st, CodeAllowNotAction, SevWarning, st.Offset, st.Path+".NotAction", "Allow with NotAction grants every action not listed, including actions AWS adds later")
@@ -268,7 +270,7 @@ func (v *validator) statement(p *Policy, st *Statement) {
 	if st.Principal != nil && !st.NotPrincipal && st.Principal.Wildcard && unconditional && v.t != TypeRCP {
 		v.add(st, CodePublicPrincipal, SevWarning, st.Offset, st.Path+".Principal", "Principal \"*\" without a condition allows anyone, including anonymous users")
 	}
-	if !st.NotAction && (v.t == TypeIdentity || v.t == TypeSession) {
+	if !fullAccess && !st.NotAction && (v.t == TypeIdentity || v.t == TypeSession) {
 		grants := false
 		for i := range st.actions {
 			if st.actions[i].match("iam:PassRole") {
