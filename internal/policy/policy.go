@@ -339,7 +339,7 @@ func (ps *parser) document(root *Node) *Policy {
 		st := ps.statement(sn, i, path, p.Variables)
 		if st.Sid != "" {
 			if sids[st.Sid] {
-				ps.add(CodeDuplicateSid, SevError, sn.Offset, path+".Sid", "Sid %q is used by more than one statement", trim(st.Sid))
+				ps.add(CodeDuplicateSid, SevError, sn.Get("Sid").Offset, path+".Sid", "Sid %q is used by more than one statement", trim(st.Sid))
 			}
 			sids[st.Sid] = true
 		}
