@@ -37,7 +37,7 @@ type CaseResult struct {
 func ParseCase(data []byte, line int) (*Case, error) {
 	root, err := DecodeJSON(data)
 	if err != nil {
-		return &Case{Line: line}, fmt.Errorf("line %d: invalid JSON: %w", line, err)
+		return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d: invalid JSON: %w", line, err)
 	}
 	c := &Case{Line: line}
 	if root.Kind != KindObject {
@@ -319,4 +319,29 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 		return fmt.Errorf("reading cases: %w", err)
 	}
 	return nil
+}
+
+// salvageID finds the "id" of a line that is not valid JSON, so that its
+// error can still be matched to the case: the first "id" key followed by a
+// string value. It returns nil when there is none.
+func salvageID(data []byte) any {
+	i := bytes.Index(data, []byte(`"id"`))
+	if i < 0 {
+		return nil
+	}
+	d := &decoder{data: data, pos: i + 4}
+	d.skipWS()
+	if d.pos >= len(data) || data[d.pos] != ':' {
+		return nil
+	}
+	d.pos++
+	d.skipWS()
+	if d.pos >= len(data) || data[d.pos] != '"' {
+		return nil
+	}
+	s, err := d.str()
+	if err != nil {
+		return nil
+	}
+	return s
 }
