@@ -37,6 +37,9 @@ type CaseResult struct {
 func ParseCase(data []byte, line int) (*Case, error) {
 	root, err := DecodeJSON(data)
 	if err != nil {
+		if se, ok := err.(*SyntaxError); ok {
+			return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d, column %d: invalid JSON: %s", line, se.Column, se.Msg)
+		}
 		return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d: invalid JSON: %w", line, err)
 	}
 	c := &Case{Line: line}
@@ -144,6 +147,15 @@ func policyFrom(data []byte, n *Node, t Type, where string) (*Policy, error) {
 	}
 	p, err := parseNode(data, n, t)
 	if err != nil {
+		// Positions are within the case line: name the column only.
+		if pe, ok := err.(*Error); ok && len(pe.Issues) > 0 {
+			is := pe.Issues[0]
+			more := ""
+			if len(pe.Issues) > 1 {
+				more = fmt.Sprintf(" (and %d more errors)", len(pe.Issues)-1)
+			}
+			return nil, fmt.Errorf("%s: column %d: %s: %s%s", where, is.Column, is.Path, is.Message, more)
+		}
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	return p, nil
