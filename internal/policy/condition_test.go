@@ -27,7 +27,7 @@ func condMatches(t *testing.T, version, cond string, ctx map[string]any) bool {
 			c.SetMulti(k, x)
 		}
 	}
-	er := evalReq{action: "s3:GetObject", resource: "arn:aws:s3:::b/k", ctx: &c, sc: &scratch{}}
+	er := evalReq{action: "s3:GetObject", service: "s3", resource: "arn:aws:s3:::b/k", ctx: &c, sc: &scratch{}}
 	return p.Statements[0].matches(&er)
 }
 

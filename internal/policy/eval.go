@@ -142,6 +142,7 @@ var trustActions = []string{"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithW
 
 type evalReq struct {
 	action   string
+	service  string // action's service prefix
 	resource string
 	ctx      *Context
 	sc       *scratch
@@ -156,7 +157,11 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{pat: make([]byte, 
 func (st *Statement) matches(er *evalReq) bool {
 	in := false
 	for i := range st.actions {
-		if st.actions[i].match(er.action) {
+		ap := &st.actions[i]
+		if ap.service != nil && !equalFoldASCIIBytes(ap.service, er.service) {
+			continue
+		}
+		if ap.match(er.action) {
 			in = true
 			break
 		}
@@ -167,7 +172,15 @@ func (st *Statement) matches(er *evalReq) bool {
 	if st.HasResource {
 		in = false
 		for i := range st.resources {
-			p, w, ok := st.resources[i].expand(er.ctx, er.sc)
+			rt := &st.resources[i]
+			if !rt.hasV {
+				if rt.matchPlain(er.resource) {
+					in = true
+					break
+				}
+				continue
+			}
+			p, w, ok := rt.expand(er.ctx, er.sc)
 			if ok && glob(p, w, er.resource, false) {
 				in = true
 				break
@@ -248,7 +261,8 @@ func Evaluate(req *Request, pol *Policies, opt *Options) Result {
 
 func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 	pi := ParsePrincipal(req.Principal)
-	er := evalReq{action: req.Action, resource: req.Resource, ctx: &req.Context, sc: sc, pi: &pi}
+	svc, _, _ := strings.Cut(req.Action, ":")
+	er := evalReq{action: req.Action, service: svc, resource: req.Resource, ctx: &req.Context, sc: sc, pi: &pi}
 
 	resAcct := req.ResourceAccount
 	if resAcct == "" {
@@ -277,7 +291,6 @@ func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 	er.boundary = boundary != nil
 
 	scpApply := len(pol.SCPs) > 0 && iamCaller && !pi.ServiceLinked && (mgmt == "" || pi.Account != mgmt)
-	svc, _, _ := strings.Cut(req.Action, ":")
 	rcpApply := len(pol.RCPs) > 0 && !pi.ServiceLinked && (mgmt == "" || resAcct != mgmt) && rcpService(svc)
 
 	deny := func(src Source, idx, level int, p *Policy, st int) Result {

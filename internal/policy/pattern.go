@@ -13,6 +13,10 @@ type actionPattern struct {
 	all     bool   // "*"
 	pattern []byte // lower-cased "service:name" glob
 	literal bool   // no wildcard: plain case-insensitive comparison
+	prefix  bool   // only a trailing '*': case-insensitive prefix test of pattern[:len-1]
+	// service is the lower-cased service prefix when it has no wildcard,
+	// for a quick rejection of other services.
+	service []byte
 }
 
 func compileAction(a string) (actionPattern, error) {
@@ -32,7 +36,14 @@ func compileAction(a string) (actionPattern, error) {
 		}
 	}
 	lower := strings.ToLower(a)
-	return actionPattern{pattern: []byte(lower), literal: !strings.ContainsAny(lower, "*?")}, nil
+	ap := actionPattern{pattern: []byte(lower), literal: !strings.ContainsAny(lower, "*?")}
+	if n := len(lower); !ap.literal && strings.IndexAny(lower, "*?") == n-1 && lower[n-1] == '*' {
+		ap.prefix = true
+	}
+	if svc := lower[:i]; !strings.ContainsAny(svc, "*?") {
+		ap.service = []byte(svc)
+	}
+	return ap, nil
 }
 
 func (ap *actionPattern) match(action string) bool {
@@ -41,6 +52,10 @@ func (ap *actionPattern) match(action string) bool {
 	}
 	if ap.literal {
 		return equalFoldASCIIBytes(ap.pattern, action)
+	}
+	if ap.prefix {
+		n := len(ap.pattern) - 1
+		return len(action) >= n && equalFoldASCIIBytes(ap.pattern[:n], action[:n])
 	}
 	return glob(ap.pattern, nil, action, true)
 }
@@ -115,6 +130,40 @@ type tmpl struct {
 	plain []byte // when no variables: raw as bytes (all * and ? wild)
 	parts []tmplPart
 	hasV  bool
+	shape uint8 // for plain values: shapeGlob, shapeAll, shapeExact, shapePrefix
+}
+
+const (
+	shapeGlob uint8 = iota
+	shapeAll
+	shapeExact
+	shapePrefix
+)
+
+func shapeOf(s string) uint8 {
+	switch i := strings.IndexAny(s, "*?"); {
+	case s == "*":
+		return shapeAll
+	case i < 0:
+		return shapeExact
+	case i == len(s)-1 && s[i] == '*':
+		return shapePrefix
+	}
+	return shapeGlob
+}
+
+// matchPlain matches s against a variable-free pattern, case-sensitively,
+// taking the shortcuts its shape allows.
+func (t *tmpl) matchPlain(s string) bool {
+	switch t.shape {
+	case shapeAll:
+		return true
+	case shapeExact:
+		return t.raw == s
+	case shapePrefix:
+		return strings.HasPrefix(s, t.raw[:len(t.raw)-1])
+	}
+	return glob(t.plain, nil, s, false)
 }
 
 type tmplPart struct {
@@ -135,7 +184,7 @@ const (
 // compileTmpl locates the policy variables of s. Without vars (policy
 // Version 2008-10-17 or none) the text is used as is.
 func compileTmpl(s string, vars bool) tmpl {
-	t := tmpl{raw: s}
+	t := tmpl{raw: s, shape: shapeOf(s)}
 	if !vars || !strings.Contains(s, "${") {
 		t.plain = []byte(s)
 		return t
