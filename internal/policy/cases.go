@@ -102,7 +102,6 @@ func (c *Case) request(rq *Node) error {
 	if r.ResourceAccount, err = reqString(rq, "resourceAccount", false); err != nil {
 		return err
 	}
-	r.Context = Context{m: map[string]ctxVal{}}
 	ctx := rq.Get("context")
 	if ctx == nil || ctx.Kind == KindNull {
 		return nil

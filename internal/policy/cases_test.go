@@ -92,7 +92,7 @@ func TestDeriveContext(t *testing.T) {
 		SourceIP: "10.0.0.1", Secure: true, Region: "eu-west-1",
 	}, now)
 	get := func(k string) string {
-		v, ok := ctx.get(strings.ToLower(k))
+		v, ok := ctx.get(keyID(strings.ToLower(k)))
 		if !ok {
 			return "<absent>"
 		}
@@ -124,7 +124,7 @@ func TestDeriveContext(t *testing.T) {
 	}
 	user := NewContext()
 	DeriveContext(&user, PrincipalFacts{ARN: "arn:aws:iam::111122223333:user/team/carol"}, now)
-	if v, _ := user.single("aws:username"); v != "carol" {
+	if v, _ := user.single(keyID("aws:username")); v != "carol" {
 		t.Errorf("aws:username = %q", v)
 	}
 }

@@ -131,6 +131,7 @@ func parseOperator(name string) (opSpec, uint8, bool, error) {
 // compiledCond is a condition ready for evaluation.
 type compiledCond struct {
 	key      string // lower-cased
+	keyID    int32
 	kind     opKind
 	negated  bool
 	ifExists bool
@@ -156,7 +157,8 @@ func compileCondition(c *Condition, vars bool) (compiledCond, error) {
 	if strings.TrimSpace(c.Key) == "" {
 		return compiledCond{}, &condError{CodeBadConditionValue, "empty condition key"}
 	}
-	cc := compiledCond{key: strings.ToLower(c.Key), kind: spec.kind, negated: spec.negated, ifExists: ifExists, set: set}
+	lk := strings.ToLower(c.Key)
+	cc := compiledCond{key: lk, keyID: keyID(lk), kind: spec.kind, negated: spec.negated, ifExists: ifExists, set: set}
 	for _, v := range c.Values {
 		cv := condVal{t: compileTmpl(v, vars)}
 		if !cv.t.hasV {
@@ -298,7 +300,7 @@ func parseCIDR(s string) (netip.Prefix, bool) {
 
 // eval evaluates the condition against the request context.
 func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
-	vals, present := ctx.get(cc.key)
+	vals, present := ctx.get(cc.keyID)
 	if cc.kind == opNull {
 		// Null: "true" means the key must be absent, "false" present.
 		for i := range cc.vals {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -9,60 +10,111 @@ import (
 // names are case-insensitive (IAM JSON policy elements: Condition). A key
 // given as a list is multivalued even with one element; a multivalued key
 // cannot be used as a policy variable.
+//
+// Keys are interned to small integers when set and when a policy is
+// compiled, so that evaluation compares integers instead of hashing
+// strings; a context holds a handful of keys and is scanned linearly.
 type Context struct {
-	m map[string]ctxVal
+	ents []ctxEnt
 }
 
-type ctxVal struct {
+type ctxEnt struct {
+	id    int32
 	vals  []string
 	multi bool
 }
 
+// keyIDs interns lower-cased condition key names.
+var keyIDs = struct {
+	sync.RWMutex
+	m map[string]int32
+}{m: map[string]int32{}}
+
+// keyID returns the id of a lower-cased key, assigning one if needed.
+func keyID(lkey string) int32 {
+	keyIDs.RLock()
+	id, ok := keyIDs.m[lkey]
+	keyIDs.RUnlock()
+	if ok {
+		return id
+	}
+	keyIDs.Lock()
+	defer keyIDs.Unlock()
+	if id, ok := keyIDs.m[lkey]; ok {
+		return id
+	}
+	id = int32(len(keyIDs.m))
+	keyIDs.m[strings.Clone(lkey)] = id
+	return id
+}
+
 // NewContext returns an empty context.
-func NewContext() Context { return Context{m: map[string]ctxVal{}} }
+func NewContext() Context { return Context{} }
+
+func (c *Context) put(key string, e ctxEnt) {
+	e.id = keyID(strings.ToLower(key))
+	for i := range c.ents {
+		if c.ents[i].id == e.id {
+			c.ents[i] = e
+			return
+		}
+	}
+	c.ents = append(c.ents, e)
+}
 
 // Set sets a single-valued key.
-func (c *Context) Set(key, value string) {
-	if c.m == nil {
-		c.m = map[string]ctxVal{}
-	}
-	c.m[strings.ToLower(key)] = ctxVal{vals: []string{value}}
-}
+func (c *Context) Set(key, value string) { c.put(key, ctxEnt{vals: []string{value}}) }
 
 // SetMulti sets a multivalued key (possibly empty).
 func (c *Context) SetMulti(key string, values []string) {
-	if c.m == nil {
-		c.m = map[string]ctxVal{}
-	}
-	c.m[strings.ToLower(key)] = ctxVal{vals: values, multi: true}
+	c.put(key, ctxEnt{vals: values, multi: true})
 }
 
 // Has reports whether the key is present with at least one value.
 func (c *Context) Has(key string) bool {
-	_, ok := c.get(strings.ToLower(key))
+	_, ok := c.get(keyID(strings.ToLower(key)))
 	return ok
 }
 
-// Len is the number of keys.
-func (c *Context) Len() int { return len(c.m) }
-
-// get returns the values of a lower-cased key. A key with an empty list of
-// values is treated as absent: there is nothing to compare.
-func (c *Context) get(lkey string) ([]string, bool) {
-	v, ok := c.m[lkey]
-	if !ok || len(v.vals) == 0 {
-		return nil, false
+// present reports whether the key is set at all (even to an empty list).
+func (c *Context) present(key string) bool {
+	id := keyID(strings.ToLower(key))
+	for i := range c.ents {
+		if c.ents[i].id == id {
+			return true
+		}
 	}
-	return v.vals, true
+	return false
+}
+
+// Len is the number of keys.
+func (c *Context) Len() int { return len(c.ents) }
+
+// get returns the values of a key. A key with an empty list of values is
+// treated as absent: there is nothing to compare.
+func (c *Context) get(id int32) ([]string, bool) {
+	for i := range c.ents {
+		if c.ents[i].id == id {
+			if len(c.ents[i].vals) == 0 {
+				return nil, false
+			}
+			return c.ents[i].vals, true
+		}
+	}
+	return nil, false
 }
 
 // single returns the value of a single-valued key, for policy variables.
-func (c *Context) single(lkey string) (string, bool) {
-	v, ok := c.m[lkey]
-	if !ok || v.multi || len(v.vals) != 1 {
-		return "", false
+func (c *Context) single(id int32) (string, bool) {
+	for i := range c.ents {
+		if e := &c.ents[i]; e.id == id {
+			if e.multi || len(e.vals) != 1 {
+				return "", false
+			}
+			return e.vals[0], true
+		}
 	}
-	return v.vals[0], true
+	return "", false
 }
 
 // PrincipalFacts are what a real request knows about its caller, used to
@@ -95,12 +147,9 @@ func DeriveContext(ctx *Context, f PrincipalFacts, now time.Time) {
 		if v == "" {
 			return
 		}
-		if _, ok := ctx.m[strings.ToLower(k)]; !ok {
+		if !ctx.present(k) {
 			ctx.Set(k, v)
 		}
-	}
-	if ctx.m == nil {
-		ctx.m = map[string]ctxVal{}
 	}
 	pi := ParsePrincipal(f.ARN)
 	switch pi.Kind {
@@ -127,7 +176,7 @@ func DeriveContext(ctx *Context, f PrincipalFacts, now time.Time) {
 	setIfAbsent("aws:userid", f.UserID)
 	setIfAbsent("aws:PrincipalOrgID", f.OrgID)
 	if len(f.OrgPaths) > 0 {
-		if _, ok := ctx.m["aws:principalorgpaths"]; !ok {
+		if !ctx.present("aws:PrincipalOrgPaths") {
 			ctx.SetMulti("aws:PrincipalOrgPaths", f.OrgPaths)
 		}
 	}

@@ -225,15 +225,12 @@ func (st *Statement) principalMatch(er *evalReq) principalMatch {
 // statements for Allow).
 func (p *Policy) firstMatch(eff Effect, er *evalReq) (int, principalMatch) {
 	best, bestIdx := pmNone, -1
-	for i, st := range p.Statements {
-		if st.Effect != eff {
-			continue
-		}
+	for _, st := range p.byEffect[eff] {
 		pm := st.principalMatch(er)
 		if pm <= best || !st.matches(er) {
 			continue
 		}
-		best, bestIdx = pm, i
+		best, bestIdx = pm, st.Index
 		if pm == pmDirect {
 			break
 		}

@@ -170,6 +170,7 @@ type tmplPart struct {
 	text   string // glob text as written (wildcards active)
 	lit    string // literal text: ${*}, ${?}, ${$}
 	key    string // lower-cased context key of a variable
+	keyID  int32
 	def    string // default value (literal)
 	hasDef bool
 	kind   uint8 // partText, partLit, partVar
@@ -252,7 +253,8 @@ func parseVar(inner string) (tmplPart, bool) {
 	if key == "" || strings.ContainsAny(key, " \t${}'") {
 		return tmplPart{}, false
 	}
-	return tmplPart{kind: partVar, key: strings.ToLower(key), def: def, hasDef: hasDef}, true
+	lk := strings.ToLower(key)
+	return tmplPart{kind: partVar, key: lk, keyID: keyID(lk), def: def, hasDef: hasDef}, true
 }
 
 // scratch holds per-evaluation buffers so that variable expansion does not
@@ -284,7 +286,7 @@ func (t *tmpl) expand(ctx *Context, sc *scratch) ([]byte, []bool, bool) {
 			sc.pat = append(sc.pat, p.lit...)
 			sc.wild = append(sc.wild, false)
 		case partVar:
-			v, ok := ctx.single(p.key)
+			v, ok := ctx.single(p.keyID)
 			if !ok {
 				if !p.hasDef {
 					return nil, nil, false

@@ -84,6 +84,8 @@ type Policy struct {
 	Statements []*Statement
 	// Variables reports whether ${...} policy variables are substituted.
 	Variables bool
+
+	byEffect [3][]*Statement // statements indexed by Effect, for evaluation
 }
 
 // Statement is one statement of a policy.
@@ -346,6 +348,11 @@ func (ps *parser) document(root *Node) *Policy {
 		p.Statements = append(p.Statements, st)
 	}
 	ps.stmt, ps.sid = -1, ""
+	for _, st := range p.Statements {
+		if st.Effect == Allow || st.Effect == Deny {
+			p.byEffect[st.Effect] = append(p.byEffect[st.Effect], st)
+		}
+	}
 	return p
 }
 
