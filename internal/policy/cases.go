@@ -34,8 +34,13 @@ type CaseResult struct {
 }
 
 // ParseCase decodes one case line. line is 1-based, for messages.
-func ParseCase(data []byte, line int) (*Case, error) {
-	root, err := DecodeJSON(data)
+func ParseCase(data []byte, line int) (*Case, error) { return parseCase(data, line, false) }
+
+// parseCase decodes a case; with noCopy the decoded strings share data's
+// memory, which the caller must then never modify (Simulate's freshly read
+// lines).
+func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
+	root, err := decodeJSON(data, noCopy)
 	if err != nil {
 		if se, ok := err.(*SyntaxError); ok {
 			return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d, column %d: invalid JSON: %s", line, se.Column, se.Msg)
@@ -232,8 +237,10 @@ func (c *Case) policies(data []byte, root *Node) error {
 }
 
 // RunCase parses and evaluates one line.
-func RunCase(data []byte, line int, opt *Options) CaseResult {
-	c, err := ParseCase(data, line)
+func RunCase(data []byte, line int, opt *Options) CaseResult { return runCase(data, line, opt, false) }
+
+func runCase(data []byte, line int, opt *Options, noCopy bool) CaseResult {
+	c, err := parseCase(data, line, noCopy)
 	out := CaseResult{ID: c.ID, Line: line, Expected: c.Expected}
 	if err != nil {
 		out.Err = err
@@ -268,7 +275,7 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 			for j := range jobs {
 				res := make([]CaseResult, len(j.lines))
 				for k, l := range j.lines {
-					res[k] = RunCase(l, j.nums[k], opt)
+					res[k] = runCase(l, j.nums[k], opt, true)
 				}
 				j.out <- res
 			}

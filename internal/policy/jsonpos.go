@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A small JSON decoder that keeps the byte offset of every value and object
@@ -89,11 +90,29 @@ type decoder struct {
 	data  []byte
 	pos   int
 	depth int
+	// noCopy lets strings share data's memory: only for buffers that are
+	// never modified afterwards (the simulator's freshly read lines).
+	noCopy bool
+	arena  []Node
+}
+
+// newNode takes a node from a chunked arena: one allocation per 64 nodes
+// instead of one per value.
+func (d *decoder) newNode(k Kind, off int) *Node {
+	if len(d.arena) == cap(d.arena) {
+		d.arena = make([]Node, 0, 64)
+	}
+	d.arena = append(d.arena, Node{Kind: k, Offset: off})
+	return &d.arena[len(d.arena)-1]
 }
 
 // DecodeJSON parses data as exactly one JSON value.
 func DecodeJSON(data []byte) (*Node, error) {
-	d := &decoder{data: data}
+	return decodeJSON(data, false)
+}
+
+func decodeJSON(data []byte, noCopy bool) (*Node, error) {
+	d := &decoder{data: data, noCopy: noCopy}
 	d.skipWS()
 	n, err := d.value()
 	if err != nil {
@@ -164,7 +183,9 @@ func (d *decoder) value() (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Node{Kind: KindString, Str: s, Offset: start}, nil
+		n := d.newNode(KindString, start)
+		n.Str = s
+		return n, nil
 	case c == 't':
 		return d.literal("true", KindBool)
 	case c == 'f':
@@ -184,7 +205,7 @@ func (d *decoder) literal(word string, k Kind) (*Node, error) {
 		return nil, d.errf(start, "invalid literal, expected %q", word)
 	}
 	d.pos += len(word)
-	n := &Node{Kind: k, Offset: start}
+	n := d.newNode(k, start)
 	if k == KindBool {
 		n.Str = word
 	}
@@ -224,7 +245,9 @@ func (d *decoder) number() (*Node, error) {
 			return nil, d.errf(start, "invalid number")
 		}
 	}
-	return &Node{Kind: KindNumber, Str: string(d.data[start:d.pos]), Offset: start}, nil
+	n := d.newNode(KindNumber, start)
+	n.Str = d.text(d.data[start:d.pos])
+	return n, nil
 }
 
 func (d *decoder) str() (string, error) {
@@ -238,7 +261,7 @@ func (d *decoder) str() (string, error) {
 			s := d.data[d.pos:i]
 			if utf8.Valid(s) {
 				d.pos = i + 1
-				return string(s), nil
+				return d.text(s), nil
 			}
 			break
 		}
@@ -319,6 +342,15 @@ func (d *decoder) str() (string, error) {
 	}
 }
 
+// text converts a slice of the input to a string, sharing memory when the
+// input is immutable.
+func (d *decoder) text(b []byte) string {
+	if d.noCopy {
+		return unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return string(b)
+}
+
 func (d *decoder) hex4() (rune, bool) {
 	if len(d.data)-d.pos < 4 {
 		return 0, false
@@ -350,7 +382,7 @@ func (d *decoder) enter() error {
 }
 
 func (d *decoder) array() (*Node, error) {
-	n := &Node{Kind: KindArray, Offset: d.pos}
+	n := d.newNode(KindArray, d.pos)
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
@@ -386,7 +418,7 @@ func (d *decoder) array() (*Node, error) {
 }
 
 func (d *decoder) object() (*Node, error) {
-	n := &Node{Kind: KindObject, Offset: d.pos}
+	n := d.newNode(KindObject, d.pos)
 	if err := d.enter(); err != nil {
 		return nil, err
 	}

@@ -384,23 +384,23 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		st.Sid = sidN.Str
 		ps.sid = st.Sid
 	}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, 8)
 	var actionN, notActionN, resN, notResN, prN, notPrN *Node
 	for _, m := range n.Members {
-		mpath := path + "." + m.Key
+		mpath := func() string { return path + "." + m.Key }
 		if seen[m.Key] {
-			ps.add(CodeDuplicateElement, SevError, m.KeyOffset, mpath, "element %q appears more than once", trim(m.Key))
+			ps.add(CodeDuplicateElement, SevError, m.KeyOffset, mpath(), "element %q appears more than once", trim(m.Key))
 			continue
 		}
 		seen[m.Key] = true
 		switch m.Key {
 		case "Sid":
 			if m.Value.Kind != KindString {
-				ps.add(CodeBadType, SevError, m.Value.Offset, mpath, "Sid must be a string, found %s", m.Value.Kind)
+				ps.add(CodeBadType, SevError, m.Value.Offset, mpath(), "Sid must be a string, found %s", m.Value.Kind)
 			}
 		case "Effect":
 			if m.Value.Kind != KindString {
-				ps.add(CodeBadEffect, SevError, m.Value.Offset, mpath, "Effect must be the string \"Allow\" or \"Deny\", found %s", m.Value.Kind)
+				ps.add(CodeBadEffect, SevError, m.Value.Offset, mpath(), "Effect must be the string \"Allow\" or \"Deny\", found %s", m.Value.Kind)
 				continue
 			}
 			// Effect values are case-sensitive (IAM JSON policy elements: Effect).
@@ -410,7 +410,7 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 			case "Deny":
 				st.Effect = Deny
 			default:
-				ps.add(CodeBadEffect, SevError, m.Value.Offset, mpath, "Effect %q is not \"Allow\" or \"Deny\"", trim(m.Value.Str))
+				ps.add(CodeBadEffect, SevError, m.Value.Offset, mpath(), "Effect %q is not \"Allow\" or \"Deny\"", trim(m.Value.Str))
 			}
 		case "Action":
 			actionN = m.Value
@@ -425,9 +425,9 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		case "NotPrincipal":
 			notPrN = m.Value
 		case "Condition":
-			st.Conditions = ps.conditions(m.Value, mpath)
+			st.Conditions = ps.conditions(m.Value, mpath())
 		default:
-			ps.add(CodeUnknownElement, SevError, m.KeyOffset, mpath, "unknown statement element %q", trim(m.Key))
+			ps.add(CodeUnknownElement, SevError, m.KeyOffset, mpath(), "unknown statement element %q", trim(m.Key))
 		}
 	}
 	if !seen["Effect"] {
