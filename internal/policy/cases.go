@@ -240,6 +240,9 @@ func (c *Case) policies(data []byte, root *Node) error {
 func RunCase(data []byte, line int, opt *Options) CaseResult { return runCase(data, line, opt, false) }
 
 func runCase(data []byte, line int, opt *Options, noCopy bool) CaseResult {
+	if bytes.Equal(data, errLineTooLong) {
+		return CaseResult{Line: line, Err: fmt.Errorf("line %d: longer than %d bytes", line, MaxCaseLine)}
+	}
 	c, err := parseCase(data, line, noCopy)
 	out := CaseResult{ID: c.ID, Line: line, Expected: c.Expected}
 	if err != nil {
@@ -249,6 +252,40 @@ func runCase(data []byte, line int, opt *Options, noCopy bool) CaseResult {
 	out.Result = Evaluate(&c.Request, &c.Policies, opt)
 	out.Decision = out.Result.Decision
 	return out
+}
+
+// MaxCaseLine bounds one case line; a longer line becomes an error result
+// for that line (and is skipped without being held in memory).
+var MaxCaseLine = 64 << 20
+
+// errLineTooLong marks an over-long line; runCase reports it.
+var errLineTooLong = []byte("\x00line-too-long")
+
+// readLine reads up to and including '\n'. A line longer than max is
+// consumed and returned as errLineTooLong.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	var buf []byte
+	tooLong := false
+	for {
+		frag, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(buf)+len(frag) > max {
+				tooLong, buf = true, nil
+			} else if buf == nil && err == nil {
+				// Common case: the whole line is in the reader's buffer.
+				return append([]byte(nil), frag...), nil
+			} else {
+				buf = append(buf, frag...)
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if tooLong {
+			return errLineTooLong, err
+		}
+		return buf, err
+	}
 }
 
 // Simulate streams cases from r and calls emit for each result, in input
@@ -289,7 +326,7 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 		cur := &job{out: make(chan []CaseResult, 1)}
 		line := 0
 		for {
-			b, err := br.ReadBytes('\n')
+			b, err := readLine(br, MaxCaseLine)
 			if len(b) > 0 {
 				line++
 				t := bytes.TrimSpace(b)

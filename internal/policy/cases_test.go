@@ -128,3 +128,27 @@ func TestDeriveContext(t *testing.T) {
 		t.Errorf("aws:username = %q", v)
 	}
 }
+
+func TestSimulateLineTooLong(t *testing.T) {
+	old := MaxCaseLine
+	MaxCaseLine = 100
+	defer func() { MaxCaseLine = old }()
+	ok := `{"id":"ok","request":{"principal":"anonymous","action":"s3:GetObject","resource":"*"}}`
+	in := ok + "\n" + `{"id":"big","x":"` + strings.Repeat("a", 5000) + `"}` + "\n" + ok
+	var got []string
+	err := Simulate(strings.NewReader(in), nil, 1, func(cr CaseResult) error {
+		if cr.Err != nil {
+			got = append(got, cr.Err.Error())
+		} else {
+			got = append(got, cr.Decision.String())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ImplicitDeny", "line 2: longer than 100 bytes", "ImplicitDeny"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Error(diff)
+	}
+}
