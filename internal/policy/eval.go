@@ -120,12 +120,19 @@ var rcpServices = map[string]bool{
 // policies are exceptions to this logic, because they must explicitly allow
 // access for principals" (IAM User Guide, "How AWS enforcement code logic
 // evaluates requests to allow or deny access").
-func resourcePolicyRequired(action string) bool {
+//
+// It applies when the resource is a KMS key (or alias) or an IAM role: other
+// KMS actions (kms:CreateKey, kms:ListKeys) have no key policy.
+func resourcePolicyRequired(action, resource string) bool {
 	svc, name, _ := strings.Cut(action, ":")
-	if strings.EqualFold(svc, "kms") {
-		return true
+	parts, ok := splitARN(resource)
+	if !ok {
+		return false
 	}
-	if !strings.EqualFold(svc, "sts") {
+	if strings.EqualFold(svc, "kms") {
+		return parts[2] == "kms"
+	}
+	if !strings.EqualFold(svc, "sts") || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
 		return false
 	}
 	for _, a := range trustActions {
@@ -423,7 +430,7 @@ func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 		sessionOK = i >= 0
 	}
 	rootCaller := pi.Kind == PrincipalRoot
-	mustResource := pol.Resource != nil && resourcePolicyRequired(req.Action)
+	mustResource := pol.Resource != nil && resourcePolicyRequired(req.Action, req.Resource)
 
 	if cross {
 		// Cross-account: the resource policy must allow the caller and the

@@ -31,7 +31,7 @@ func TestParseErrorsHavePositions(t *testing.T) {
 		{"bad action", `{"Statement":[{"Effect":"Allow","Action":["s3:Get","s3GetObject"],"Resource":"*"}]}`, TypeIdentity, pos{CodeBadAction, 1, 52, "$.Statement[0].Action[1]"}},
 		{"missing resource", `{"Statement":[{"Effect":"Allow","Action":"s3:*"}]}`, TypeIdentity, pos{CodeMissingResource, 1, 15, "$.Statement[0]"}},
 		{"principal in identity policy", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`, TypeIdentity, pos{CodeUnexpectedPrinc, 1, 45, "$.Statement[0].Principal"}},
-		{"principal in SCP", `{"Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":"1"},"Action":"s3:*","Resource":"*"}]}`, TypeSCP, pos{CodeUnexpectedPrinc, 1, 47, "$.Statement[0].NotPrincipal"}},
+		{"principal in SCP", `{"Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":"1"},"Action":"s3:*","Resource":"*"}]}`, TypeSCP, pos{CodeSCPUnsupported, 1, 47, "$.Statement[0].NotPrincipal"}},
 		{"missing principal in resource policy", `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`, TypeResource, pos{CodeMissingPrincipal, 1, 15, "$.Statement[0]"}},
 		{"resource in trust policy", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}`, TypeTrust, pos{CodeResourceInTrust, 1, 114, "$.Statement[0].Resource"}},
 		{"unknown operator", `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquale":{"k":"v"}}}]}`, TypeIdentity, pos{CodeUnknownOperator, 1, 93, "$.Statement[0].Condition.StringEquale.k"}},

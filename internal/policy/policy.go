@@ -510,7 +510,13 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 			// IAM JSON policy elements: Principal — "You cannot use the
 			// Principal element in an identity-based policy"; SCPs do not
 			// support it either.
-			ps.add(CodeUnexpectedPrinc, SevError, pn.Offset, path+"."+name, "%s is not allowed in %s policy", name, article(ps.t))
+			code := CodeUnexpectedPrinc
+			if ps.t == TypeSCP {
+				// SCP syntax: the element summary has no Principal or
+				// NotPrincipal (AWS Organizations User Guide, "SCP syntax").
+				code = CodeSCPUnsupported
+			}
+			ps.add(code, SevError, pn.Offset, path+"."+name, "%s is not allowed in %s policy", name, article(ps.t))
 		}
 		st.Principal = ps.principal(pn, path+"."+name)
 	}

@@ -122,7 +122,7 @@ func TestValidate(t *testing.T) {
 		{"rcp principal must be star", TypeRCP, pol(`{"Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"*"}`),
 			[]finding{{CodeRCPUnsupported, SevError, 0, "$.Statement[0].Principal"}}},
 		{"scp principal", TypeSCP, pol(`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*"}`),
-			[]finding{{CodeUnexpectedPrinc, SevError, 0, "$.Statement[0].Principal"}}},
+			[]finding{{CodeSCPUnsupported, SevError, 0, "$.Statement[0].Principal"}}},
 		{"trust notprincipal", TypeTrust, pol(`{"Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}`),
 			[]finding{{CodeTrustUnsupported, SevError, 0, "$.Statement[0].NotPrincipal"}}},
 		{"public resource policy", TypeResource, pol(`{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}`),
