@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // actionPattern is a compiled Action/NotAction value. IAM matches actions
@@ -36,12 +37,12 @@ func compileAction(a string) (actionPattern, error) {
 		}
 	}
 	lower := strings.ToLower(a)
-	ap := actionPattern{pattern: []byte(lower), literal: !strings.ContainsAny(lower, "*?")}
+	ap := actionPattern{pattern: roBytes(lower), literal: !strings.ContainsAny(lower, "*?")}
 	if n := len(lower); !ap.literal && strings.IndexAny(lower, "*?") == n-1 && lower[n-1] == '*' {
 		ap.prefix = true
 	}
 	if svc := lower[:i]; !strings.ContainsAny(svc, "*?") {
-		ap.service = []byte(svc)
+		ap.service = roBytes(svc)
 	}
 	return ap, nil
 }
@@ -58,6 +59,12 @@ func (ap *actionPattern) match(action string) bool {
 		return len(action) >= n && equalFoldASCIIBytes(ap.pattern[:n], action[:n])
 	}
 	return glob(ap.pattern, nil, action, true)
+}
+
+// roBytes views a string as bytes without copying. The result is only ever
+// read (patterns are immutable once compiled).
+func roBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // glob reports whether s matches pattern p, where '*' matches any sequence
@@ -187,7 +194,7 @@ const (
 func compileTmpl(s string, vars bool) tmpl {
 	t := tmpl{raw: s, shape: shapeOf(s)}
 	if !vars || !strings.Contains(s, "${") {
-		t.plain = []byte(s)
+		t.plain = roBytes(s)
 		return t
 	}
 	var parts []tmplPart
@@ -222,7 +229,7 @@ func compileTmpl(s string, vars bool) tmpl {
 		}
 	}
 	if !t.hasV {
-		t.plain = []byte(s)
+		t.plain = roBytes(s)
 		t.parts = nil
 	}
 	return t

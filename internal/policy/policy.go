@@ -384,21 +384,27 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		st.Sid = sidN.Str
 		ps.sid = st.Sid
 	}
-	seen := make(map[string]bool, 8)
+	// Duplicate detection without a map: one bit per known element;
+	// unknown elements are reported anyway.
+	var seenBits uint16
+	hasEffect := false
 	var actionN, notActionN, resN, notResN, prN, notPrN *Node
 	for _, m := range n.Members {
 		mpath := func() string { return path + "." + m.Key }
-		if seen[m.Key] {
-			ps.add(CodeDuplicateElement, SevError, m.KeyOffset, mpath(), "element %q appears more than once", trim(m.Key))
-			continue
+		if bit := elementBit(m.Key); bit != 0 {
+			if seenBits&bit != 0 {
+				ps.add(CodeDuplicateElement, SevError, m.KeyOffset, mpath(), "element %q appears more than once", trim(m.Key))
+				continue
+			}
+			seenBits |= bit
 		}
-		seen[m.Key] = true
 		switch m.Key {
 		case "Sid":
 			if m.Value.Kind != KindString {
 				ps.add(CodeBadType, SevError, m.Value.Offset, mpath(), "Sid must be a string, found %s", m.Value.Kind)
 			}
 		case "Effect":
+			hasEffect = true
 			if m.Value.Kind != KindString {
 				ps.add(CodeBadEffect, SevError, m.Value.Offset, mpath(), "Effect must be the string \"Allow\" or \"Deny\", found %s", m.Value.Kind)
 				continue
@@ -430,7 +436,7 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 			ps.add(CodeUnknownElement, SevError, m.KeyOffset, mpath(), "unknown statement element %q", trim(m.Key))
 		}
 	}
-	if !seen["Effect"] {
+	if !hasEffect {
 		ps.add(CodeMissingEffect, SevError, n.Offset, path, "the statement has no Effect")
 	}
 
@@ -533,6 +539,19 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		st.conds = append(st.conds, cc)
 	}
 	return st
+}
+
+var elementBits = map[string]uint16{
+	"Sid": 1, "Effect": 2, "Action": 4, "NotAction": 8, "Resource": 16, "NotResource": 32,
+	"Principal": 64, "NotPrincipal": 128, "Condition": 256,
+}
+
+func elementBit(k string) uint16 {
+	switch k {
+	case "Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition":
+		return elementBits[k]
+	}
+	return 0
 }
 
 func (ps *parser) principal(n *Node, path string) *Principal {
