@@ -36,6 +36,8 @@ const (
 	CodePolicyTooLarge       = "POLICY_SIZE_EXCEEDED"
 	CodeConditionNeverMatch  = "CONDITION_VALUE_NEVER_MATCHES"
 	CodeVariablesLiteral     = "POLICY_VARIABLES_WITHOUT_VERSION"
+	CodeVariableMalformed    = "VARIABLE_MALFORMED"
+	CodeVariableUnsupported  = "VARIABLE_NOT_SUPPORTED_HERE"
 	CodeMissingVersion       = "POLICY_MISSING_VERSION"
 	CodeFullAccess           = "SECURITY_ALLOW_ALL"
 	CodePassRoleWildcard     = "SECURITY_PASSROLE_WILDCARD"
@@ -156,6 +158,9 @@ func nonSpaceRunes(b []byte) int {
 }
 
 func (v *validator) statement(p *Policy, st *Statement) {
+	if st.node == nil {
+		return
+	}
 	actionElem := "Action"
 	if st.NotAction {
 		actionElem = "NotAction"
@@ -239,6 +244,30 @@ func (v *validator) statement(p *Policy, st *Statement) {
 			}
 			if allKnown && !anyOK {
 				v.add(st, CodeResourceNoMatch, SevError, n.Offset, rpaths[i], "resource "+strconv.Quote(trim(n.Str))+" matches no resource type of the statement's actions")
+			}
+		}
+	}
+
+	// Policy variables: malformed ones are literal text; Action and
+	// Principal do not support variables (IAM User Guide, "IAM policy
+	// elements: Variables and tags": "Where you can use policy variables").
+	if p.Variables {
+		check := func(elem string) {
+			nodes, paths := items(st, elem)
+			for i, n := range nodes {
+				if n.Kind == KindString && strings.Contains(n.Str, "${") && !compileTmpl(n.Str, true).hasV {
+					v.add(st, CodeVariableMalformed, SevWarning, n.Offset, paths[i], "\""+trim(n.Str)+"\" contains \"${\" but no valid policy variable; it is literal text")
+				}
+			}
+		}
+		check("Resource")
+		check("NotResource")
+		for _, elem := range []string{actionElem} {
+			nodes, paths := items(st, elem)
+			for i, n := range nodes {
+				if n.Kind == KindString && strings.Contains(n.Str, "${") {
+					v.add(st, CodeVariableUnsupported, SevWarning, n.Offset, paths[i], "policy variables are not supported in "+elem+"; \""+trim(n.Str)+"\" is literal text")
+				}
 			}
 		}
 	}

@@ -131,6 +131,8 @@ func TestValidate(t *testing.T) {
 			[]finding{{CodeConditionNeverMatch, SevWarning, 0, "$.Statement[0].Condition.IpAddress.aws:SourceIp"}}},
 		{"variables without version", TypeIdentity, `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}`,
 			[]finding{{CodeVariablesLiteral, SevWarning, -1, "$"}}},
+		{"malformed variable", TypeIdentity, pol(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/${aws:username/*"}`),
+			[]finding{{CodeVariableMalformed, SevWarning, 0, "$.Statement[0].Resource"}}},
 		{"invalid JSON", TypeIdentity, `{"Statement":[`, []finding{{CodeInvalidJSON, SevError, -1, "$"}}},
 	}
 	cat := newTinyCatalog()
