@@ -149,7 +149,14 @@ func policyFrom(data []byte, n *Node, t Type, where string) (*Policy, error) {
 		}
 		return p, nil
 	}
+	raw := data[n.Offset:n.End]
+	if p := cachedPolicy(raw, t); p != nil {
+		return p, nil
+	}
 	p, err := parseNode(data, n, t)
+	if err == nil {
+		cachePolicy(raw, t, p)
+	}
 	if err != nil {
 		// Positions are within the case line: name the column only.
 		if pe, ok := err.(*Error); ok && len(pe.Issues) > 0 {
@@ -163,6 +170,52 @@ func policyFrom(data []byte, n *Node, t Type, where string) (*Policy, error) {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	return p, nil
+}
+
+// Compiled policies are cached by their exact text and type: the same
+// documents (FullAWSAccess, shared managed policies, data-perimeter RCPs)
+// recur across cases. Policies are immutable, so sharing is safe. The cache
+// is bounded; once full it stops growing.
+const (
+	policyCacheMax     = 4096
+	policyCacheMaxSize = 16 << 10
+)
+
+var policyCache = struct {
+	sync.RWMutex
+	n int
+	m [TypeRCP + 1]map[string]*Policy // by policy type, then document text
+}{}
+
+func cachedPolicy(raw []byte, t Type) *Policy {
+	if len(raw) > policyCacheMaxSize {
+		return nil
+	}
+	if int(t) >= len(policyCache.m) {
+		return nil
+	}
+	policyCache.RLock()
+	p := policyCache.m[t][string(raw)]
+	policyCache.RUnlock()
+	return p
+}
+
+func cachePolicy(raw []byte, t Type, p *Policy) {
+	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
+		return
+	}
+	policyCache.Lock()
+	if policyCache.n < policyCacheMax {
+		if policyCache.m[t] == nil {
+			policyCache.m[t] = map[string]*Policy{}
+		}
+		if _, ok := policyCache.m[t][string(raw)]; !ok {
+			// string(raw) copies: raw may share memory with a line buffer.
+			policyCache.m[t][string(raw)] = p
+			policyCache.n++
+		}
+	}
+	policyCache.Unlock()
 }
 
 func optionalPolicy(data []byte, root *Node, field string, t Type) (*Policy, error) {

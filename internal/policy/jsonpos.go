@@ -52,6 +52,7 @@ type Node struct {
 	Items   []*Node  // KindArray
 	Members []Member // KindObject, in document order
 	Offset  int      // byte offset of the value's first character
+	End     int      // byte offset just past the value
 }
 
 // Member is one key/value pair of an object.
@@ -169,6 +170,14 @@ func (d *decoder) skipWS() {
 }
 
 func (d *decoder) value() (*Node, error) {
+	n, err := d.value1()
+	if err == nil {
+		n.End = d.pos
+	}
+	return n, err
+}
+
+func (d *decoder) value1() (*Node, error) {
 	if d.pos >= len(d.data) {
 		return nil, d.errf(d.pos, "unexpected end of JSON input")
 	}
