@@ -40,7 +40,7 @@ func ParseCase(data []byte, line int) (*Case, error) { return parseCase(data, li
 // memory, which the caller must then never modify (Simulate's freshly read
 // lines).
 func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
-	root, err := decodeJSON(data, noCopy)
+	root, err := decodeCase(data, noCopy)
 	if err != nil {
 		if se, ok := err.(*SyntaxError); ok {
 			return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d, column %d: invalid JSON: %s", line, se.Column, se.Msg)
@@ -69,7 +69,7 @@ func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
 	if err := c.request(rq); err != nil {
 		return c, fmt.Errorf("line %d: request: %w", line, err)
 	}
-	if err := c.policies(data, root); err != nil {
+	if err := c.policies(data, noCopy, root); err != nil {
 		return c, fmt.Errorf("line %d: %w", line, err)
 	}
 	return c, nil
@@ -140,7 +140,7 @@ func (c *Case) request(rq *Node) error {
 
 // policyFrom parses one policy document of a case. A JSON string holding a
 // policy is accepted too (as IAM APIs return them).
-func policyFrom(data []byte, n *Node, t Type, where string) (*Policy, error) {
+func policyFrom(data []byte, noCopy bool, n *Node, t Type, where string) (*Policy, error) {
 	if n.Kind == KindString {
 		inner := []byte(n.Str)
 		p, err := Parse(inner, t)
@@ -152,6 +152,14 @@ func policyFrom(data []byte, n *Node, t Type, where string) (*Policy, error) {
 	raw := data[n.Offset:n.End]
 	if p := cachedPolicy(raw, t); p != nil {
 		return p, nil
+	}
+	if n.Lazy {
+		d := &decoder{data: data, pos: n.Offset, noCopy: noCopy}
+		full, err := d.value()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		n = full
 	}
 	p, err := parseNode(data, n, t)
 	if err == nil {
@@ -218,15 +226,15 @@ func cachePolicy(raw []byte, t Type, p *Policy) {
 	policyCache.Unlock()
 }
 
-func optionalPolicy(data []byte, root *Node, field string, t Type) (*Policy, error) {
+func optionalPolicy(data []byte, noCopy bool, root *Node, field string, t Type) (*Policy, error) {
 	n := root.Get(field)
 	if n == nil || n.Kind == KindNull {
 		return nil, nil
 	}
-	return policyFrom(data, n, t, field)
+	return policyFrom(data, noCopy, n, t, field)
 }
 
-func policyList(data []byte, n *Node, t Type, where string) ([]*Policy, error) {
+func policyList(data []byte, noCopy bool, n *Node, t Type, where string) ([]*Policy, error) {
 	if n == nil || n.Kind == KindNull {
 		return nil, nil
 	}
@@ -235,7 +243,7 @@ func policyList(data []byte, n *Node, t Type, where string) ([]*Policy, error) {
 	}
 	out := make([]*Policy, 0, len(n.Items))
 	for i, it := range n.Items {
-		p, err := policyFrom(data, it, t, where+"["+strconv.Itoa(i)+"]")
+		p, err := policyFrom(data, noCopy, it, t, where+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}
@@ -244,7 +252,7 @@ func policyList(data []byte, n *Node, t Type, where string) ([]*Policy, error) {
 	return out, nil
 }
 
-func policyLevels(data []byte, n *Node, t Type, where string) ([][]*Policy, error) {
+func policyLevels(data []byte, noCopy bool, n *Node, t Type, where string) ([][]*Policy, error) {
 	if n == nil || n.Kind == KindNull {
 		return nil, nil
 	}
@@ -253,7 +261,7 @@ func policyLevels(data []byte, n *Node, t Type, where string) ([][]*Policy, erro
 	}
 	out := make([][]*Policy, 0, len(n.Items))
 	for i, it := range n.Items {
-		ps, err := policyList(data, it, t, where+"["+strconv.Itoa(i)+"]")
+		ps, err := policyList(data, noCopy, it, t, where+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}
@@ -265,25 +273,25 @@ func policyLevels(data []byte, n *Node, t Type, where string) ([][]*Policy, erro
 	return out, nil
 }
 
-func (c *Case) policies(data []byte, root *Node) error {
+func (c *Case) policies(data []byte, noCopy bool, root *Node) error {
 	var err error
 	p := &c.Policies
-	if p.Identity, err = policyList(data, root.Get("identityPolicies"), TypeIdentity, "identityPolicies"); err != nil {
+	if p.Identity, err = policyList(data, noCopy, root.Get("identityPolicies"), TypeIdentity, "identityPolicies"); err != nil {
 		return err
 	}
-	if p.Resource, err = optionalPolicy(data, root, "resourcePolicy", TypeResource); err != nil {
+	if p.Resource, err = optionalPolicy(data, noCopy, root, "resourcePolicy", TypeResource); err != nil {
 		return err
 	}
-	if p.Boundary, err = optionalPolicy(data, root, "permissionBoundary", TypeBoundary); err != nil {
+	if p.Boundary, err = optionalPolicy(data, noCopy, root, "permissionBoundary", TypeBoundary); err != nil {
 		return err
 	}
-	if p.Session, err = optionalPolicy(data, root, "sessionPolicy", TypeSession); err != nil {
+	if p.Session, err = optionalPolicy(data, noCopy, root, "sessionPolicy", TypeSession); err != nil {
 		return err
 	}
-	if p.SCPs, err = policyLevels(data, root.Get("scps"), TypeSCP, "scps"); err != nil {
+	if p.SCPs, err = policyLevels(data, noCopy, root.Get("scps"), TypeSCP, "scps"); err != nil {
 		return err
 	}
-	if p.RCPs, err = policyLevels(data, root.Get("rcps"), TypeRCP, "rcps"); err != nil {
+	if p.RCPs, err = policyLevels(data, noCopy, root.Get("rcps"), TypeRCP, "rcps"); err != nil {
 		return err
 	}
 	return nil
@@ -427,6 +435,28 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 		return fmt.Errorf("reading cases: %w", err)
 	}
 	return nil
+}
+
+// policyFields hold policy documents: their objects are only validated
+// while the line is decoded, and built later unless the compiled policy is
+// already cached.
+var policyFields = map[string]bool{
+	"identityPolicies": true, "resourcePolicy": true, "permissionBoundary": true,
+	"sessionPolicy": true, "scps": true, "rcps": true,
+}
+
+func decodeCase(data []byte, noCopy bool) (*Node, error) {
+	d := &decoder{data: data, noCopy: noCopy, lazyKeys: policyFields}
+	d.skipWS()
+	n, err := d.value()
+	if err != nil {
+		return nil, err
+	}
+	d.skipWS()
+	if d.pos < len(d.data) {
+		return nil, d.errf(d.pos, "unexpected %s after the top-level value", quoteByte(d.data[d.pos]))
+	}
+	return n, nil
 }
 
 // salvageID finds the "id" of a line that is not valid JSON, so that its

@@ -53,6 +53,9 @@ type Node struct {
 	Members []Member // KindObject, in document order
 	Offset  int      // byte offset of the value's first character
 	End     int      // byte offset just past the value
+	// Lazy marks an object that was checked but not built (see
+	// decoder.lazy); decode it from data[Offset:End] when needed.
+	Lazy bool
 }
 
 // Member is one key/value pair of an object.
@@ -95,11 +98,23 @@ type decoder struct {
 	// never modified afterwards (the simulator's freshly read lines).
 	noCopy bool
 	arena  []Node
+	// lazy makes every object met be validated but not built: it becomes a
+	// Lazy stub. skipping is set while such an object is being walked.
+	lazy     bool
+	skipping bool
+	dummy    Node
+	// lazyKeys are the members of the top-level object whose objects are
+	// decoded lazily.
+	lazyKeys map[string]bool
 }
 
 // newNode takes a node from a chunked arena: one allocation per 64 nodes
 // instead of one per value.
 func (d *decoder) newNode(k Kind, off int) *Node {
+	if d.skipping {
+		d.dummy = Node{Kind: k, Offset: off}
+		return &d.dummy
+	}
 	if len(d.arena) == cap(d.arena) {
 		d.arena = make([]Node, 0, 64)
 	}
@@ -184,6 +199,17 @@ func (d *decoder) value1() (*Node, error) {
 	start := d.pos
 	switch c := d.data[d.pos]; {
 	case c == '{':
+		if d.lazy && !d.skipping {
+			d.skipping = true
+			_, err := d.object()
+			d.skipping = false
+			if err != nil {
+				return nil, err
+			}
+			stub := d.newNode(KindObject, start)
+			stub.Lazy = true
+			return stub, nil
+		}
 		return d.object()
 	case c == '[':
 		return d.array()
@@ -409,7 +435,9 @@ func (d *decoder) array() (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.Items = append(n.Items, v)
+		if !d.skipping {
+			n.Items = append(n.Items, v)
+		}
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in array")
@@ -457,11 +485,16 @@ func (d *decoder) object() (*Node, error) {
 		}
 		d.pos++
 		d.skipWS()
+		lazy := d.depth == 1 && d.lazyKeys[k]
+		d.lazy = lazy
 		v, err := d.value()
+		d.lazy = false
 		if err != nil {
 			return nil, err
 		}
-		n.Members = append(n.Members, Member{Key: k, KeyOffset: koff, Value: v})
+		if !d.skipping {
+			n.Members = append(n.Members, Member{Key: k, KeyOffset: koff, Value: v})
+		}
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in object")
