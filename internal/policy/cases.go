@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"runtime"
 	"strconv"
@@ -191,9 +192,12 @@ const (
 
 var policyCache = struct {
 	sync.RWMutex
-	n int
-	m [TypeRCP + 1]map[string]*Policy // by policy type, then document text
-}{}
+	n    int
+	m    [TypeRCP + 1]map[string]*Policy // by policy type, then document text
+	seen map[uint64]struct{}             // hashes of documents seen once
+}{seen: map[uint64]struct{}{}}
+
+var policySeed = maphash.MakeSeed()
 
 func cachedPolicy(raw []byte, t Type) *Policy {
 	if len(raw) > policyCacheMaxSize {
@@ -212,7 +216,18 @@ func cachePolicy(raw []byte, t Type, p *Policy) {
 	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
 		return
 	}
+	// Admit a document on its second sighting only, so that a stream of
+	// unique policies does not fill the cache.
+	h := maphash.Bytes(policySeed, raw) ^ uint64(t)
 	policyCache.Lock()
+	defer policyCache.Unlock()
+	if _, ok := policyCache.seen[h]; !ok {
+		if len(policyCache.seen) >= 1<<16 {
+			clear(policyCache.seen)
+		}
+		policyCache.seen[h] = struct{}{}
+		return
+	}
 	if policyCache.n < policyCacheMax {
 		if policyCache.m[t] == nil {
 			policyCache.m[t] = map[string]*Policy{}
@@ -223,7 +238,6 @@ func cachePolicy(raw []byte, t Type, p *Policy) {
 			policyCache.n++
 		}
 	}
-	policyCache.Unlock()
 }
 
 func optionalPolicy(data []byte, noCopy bool, root *Node, field string, t Type) (*Policy, error) {

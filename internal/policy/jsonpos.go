@@ -98,11 +98,8 @@ type decoder struct {
 	// never modified afterwards (the simulator's freshly read lines).
 	noCopy bool
 	arena  []Node
-	// lazy makes every object met be validated but not built: it becomes a
-	// Lazy stub. skipping is set while such an object is being walked.
-	lazy     bool
-	skipping bool
-	dummy    Node
+	// lazy makes every object met become a Lazy stub, to be decoded later.
+	lazy bool
 	// lazyKeys are the members of the top-level object whose objects are
 	// decoded lazily.
 	lazyKeys map[string]bool
@@ -111,10 +108,6 @@ type decoder struct {
 // newNode takes a node from a chunked arena: one allocation per 64 nodes
 // instead of one per value.
 func (d *decoder) newNode(k Kind, off int) *Node {
-	if d.skipping {
-		d.dummy = Node{Kind: k, Offset: off}
-		return &d.dummy
-	}
 	if len(d.arena) == cap(d.arena) {
 		d.arena = make([]Node, 0, 64)
 	}
@@ -199,16 +192,15 @@ func (d *decoder) value1() (*Node, error) {
 	start := d.pos
 	switch c := d.data[d.pos]; {
 	case c == '{':
-		if d.lazy && !d.skipping {
-			d.skipping = true
-			_, err := d.object()
-			d.skipping = false
-			if err != nil {
-				return nil, err
+		if d.lazy {
+			// Find the end by brackets and strings only; the object is
+			// decoded (and validated) later if its policy is not cached.
+			if end := skipObject(d.data, start); end > 0 {
+				d.pos = end
+				stub := d.newNode(KindObject, start)
+				stub.Lazy = true
+				return stub, nil
 			}
-			stub := d.newNode(KindObject, start)
-			stub.Lazy = true
-			return stub, nil
 		}
 		return d.object()
 	case c == '[':
@@ -435,9 +427,7 @@ func (d *decoder) array() (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !d.skipping {
-			n.Items = append(n.Items, v)
-		}
+		n.Items = append(n.Items, v)
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in array")
@@ -492,9 +482,7 @@ func (d *decoder) object() (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !d.skipping {
-			n.Members = append(n.Members, Member{Key: k, KeyOffset: koff, Value: v})
-		}
+		n.Members = append(n.Members, Member{Key: k, KeyOffset: koff, Value: v})
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in object")
@@ -522,4 +510,33 @@ func trim(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// skipObject returns the offset just past the object starting at data[i]
+// ('{'), matching brackets outside strings, or -1 when it is unterminated.
+// It does not validate: a lazily skipped object is decoded in full before
+// use unless identical text was already decoded.
+func skipObject(data []byte, i int) int {
+	depth := 0
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(data) {
+				return -1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
 }

@@ -185,6 +185,11 @@ func Parse(data []byte, t Type) (*Policy, error) {
 	if len(errs) > 0 {
 		return nil, &Error{Issues: errs}
 	}
+	// Evaluation does not need the decoded tree (only validation does):
+	// drop it so that kept policies hold no garbage for the collector.
+	for _, st := range p.Statements {
+		st.node = nil
+	}
 	return p, nil
 }
 
@@ -270,6 +275,9 @@ func parseNode(data []byte, root *Node, t Type) (*Policy, error) {
 	}
 	if len(errs) > 0 {
 		return nil, &Error{Issues: errs}
+	}
+	for _, st := range p.Statements {
+		st.node = nil
 	}
 	return p, nil
 }
