@@ -1,0 +1,499 @@
+package policy
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"runtime"
+	"strconv"
+	"sync"
+)
+
+// The case format is documented in shared/formats/policy-cases.md: one JSON
+// object per line holding a request and every policy that applies to it.
+
+// Case is one parsed simulation case.
+type Case struct {
+	ID       any // string or number as written, nil when absent
+	Line     int
+	Request  Request
+	Policies Policies
+	Expected string
+}
+
+// CaseResult is the outcome of one case.
+type CaseResult struct {
+	ID       any
+	Line     int
+	Decision Decision
+	Result   Result
+	Err      error
+	Expected string
+}
+
+// ParseCase decodes one case line. line is 1-based, for messages.
+func ParseCase(data []byte, line int) (*Case, error) { return parseCase(data, line, false) }
+
+// parseCase decodes a case; with noCopy the decoded strings share data's
+// memory, which the caller must then never modify (Simulate's freshly read
+// lines).
+func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
+	root, err := decodeCase(data, noCopy)
+	if err != nil {
+		if se, ok := err.(*SyntaxError); ok {
+			return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d, column %d: invalid JSON: %s", line, se.Column, se.Msg)
+		}
+		return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d: invalid JSON: %w", line, err)
+	}
+	c := &Case{Line: line}
+	if root.Kind != KindObject {
+		return c, fmt.Errorf("line %d: a case must be a JSON object, found %s", line, root.Kind)
+	}
+	if idN := root.Get("id"); idN != nil {
+		switch idN.Kind {
+		case KindString:
+			c.ID = idN.Str
+		case KindNumber:
+			c.ID = json.Number(idN.Str)
+		}
+	}
+	if e := root.Get("expected"); e != nil && e.Kind == KindString {
+		c.Expected = e.Str
+	}
+	rq := root.Get("request")
+	if rq == nil || rq.Kind != KindObject {
+		return c, fmt.Errorf("line %d: the case has no request object", line)
+	}
+	if err := c.request(rq); err != nil {
+		return c, fmt.Errorf("line %d: request: %w", line, err)
+	}
+	if err := c.policies(data, noCopy, root); err != nil {
+		return c, fmt.Errorf("line %d: %w", line, err)
+	}
+	return c, nil
+}
+
+func reqString(n *Node, field string, required bool) (string, error) {
+	v := n.Get(field)
+	if v == nil || v.Kind == KindNull {
+		if required {
+			return "", fmt.Errorf("missing %q", field)
+		}
+		return "", nil
+	}
+	if v.Kind != KindString {
+		return "", fmt.Errorf("%q must be a string, found %s", field, v.Kind)
+	}
+	if required && v.Str == "" {
+		return "", fmt.Errorf("%q is empty", field)
+	}
+	return v.Str, nil
+}
+
+func (c *Case) request(rq *Node) error {
+	var err error
+	r := &c.Request
+	if r.Principal, err = reqString(rq, "principal", true); err != nil {
+		return err
+	}
+	if r.Action, err = reqString(rq, "action", true); err != nil {
+		return err
+	}
+	if r.Resource, err = reqString(rq, "resource", true); err != nil {
+		return err
+	}
+	if r.ResourceAccount, err = reqString(rq, "resourceAccount", false); err != nil {
+		return err
+	}
+	ctx := rq.Get("context")
+	if ctx == nil || ctx.Kind == KindNull {
+		return nil
+	}
+	if ctx.Kind != KindObject {
+		return fmt.Errorf("\"context\" must be an object, found %s", ctx.Kind)
+	}
+	for _, m := range ctx.Members {
+		switch m.Value.Kind {
+		case KindString, KindNumber, KindBool:
+			r.Context.Set(m.Key, m.Value.Str)
+		case KindNull:
+			// null: the key is absent from the request.
+		case KindArray:
+			vals := make([]string, 0, len(m.Value.Items))
+			for _, it := range m.Value.Items {
+				switch it.Kind {
+				case KindString, KindNumber, KindBool:
+					vals = append(vals, it.Str)
+				default:
+					return fmt.Errorf("context key %q: values must be strings, found %s", trim(m.Key), it.Kind)
+				}
+			}
+			r.Context.SetMulti(m.Key, vals)
+		default:
+			return fmt.Errorf("context key %q: value must be a string or an array of strings, found %s", trim(m.Key), m.Value.Kind)
+		}
+	}
+	return nil
+}
+
+// policyFrom parses one policy document of a case. A JSON string holding a
+// policy is accepted too (as IAM APIs return them).
+func policyFrom(data []byte, noCopy bool, n *Node, t Type, where string) (*Policy, error) {
+	if n.Kind == KindString {
+		inner := []byte(n.Str)
+		p, err := Parse(inner, t)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		return p, nil
+	}
+	raw := data[n.Offset:n.End]
+	if p := cachedPolicy(raw, t); p != nil {
+		return p, nil
+	}
+	if n.Lazy {
+		d := &decoder{data: data, pos: n.Offset, noCopy: noCopy}
+		full, err := d.value()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		n = full
+	}
+	p, err := parseNode(data, n, t)
+	if err == nil {
+		cachePolicy(raw, t, p)
+	}
+	if err != nil {
+		// Positions are within the case line: name the column only.
+		if pe, ok := err.(*Error); ok && len(pe.Issues) > 0 {
+			is := pe.Issues[0]
+			more := ""
+			if len(pe.Issues) > 1 {
+				more = fmt.Sprintf(" (and %d more errors)", len(pe.Issues)-1)
+			}
+			return nil, fmt.Errorf("%s: column %d: %s: %s%s", where, is.Column, is.Path, is.Message, more)
+		}
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	return p, nil
+}
+
+// Compiled policies are cached by their exact text and type: the same
+// documents (FullAWSAccess, shared managed policies, data-perimeter RCPs)
+// recur across cases. Policies are immutable, so sharing is safe. The cache
+// is bounded; once full it stops growing.
+const (
+	policyCacheMax     = 4096
+	policyCacheMaxSize = 16 << 10
+)
+
+var policyCache = struct {
+	sync.RWMutex
+	n    int
+	m    [TypeRCP + 1]map[string]*Policy // by policy type, then document text
+	seen map[uint64]struct{}             // hashes of documents seen once
+}{seen: map[uint64]struct{}{}}
+
+var policySeed = maphash.MakeSeed()
+
+func cachedPolicy(raw []byte, t Type) *Policy {
+	if len(raw) > policyCacheMaxSize {
+		return nil
+	}
+	if int(t) >= len(policyCache.m) {
+		return nil
+	}
+	policyCache.RLock()
+	p := policyCache.m[t][string(raw)]
+	policyCache.RUnlock()
+	return p
+}
+
+func cachePolicy(raw []byte, t Type, p *Policy) {
+	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
+		return
+	}
+	// Admit a document on its second sighting only, so that a stream of
+	// unique policies does not fill the cache.
+	h := maphash.Bytes(policySeed, raw) ^ uint64(t)
+	policyCache.Lock()
+	defer policyCache.Unlock()
+	if _, ok := policyCache.seen[h]; !ok {
+		if len(policyCache.seen) >= 1<<16 {
+			clear(policyCache.seen)
+		}
+		policyCache.seen[h] = struct{}{}
+		return
+	}
+	if policyCache.n < policyCacheMax {
+		if policyCache.m[t] == nil {
+			policyCache.m[t] = map[string]*Policy{}
+		}
+		if _, ok := policyCache.m[t][string(raw)]; !ok {
+			// string(raw) copies: raw may share memory with a line buffer.
+			policyCache.m[t][string(raw)] = p
+			policyCache.n++
+		}
+	}
+}
+
+func optionalPolicy(data []byte, noCopy bool, root *Node, field string, t Type) (*Policy, error) {
+	n := root.Get(field)
+	if n == nil || n.Kind == KindNull {
+		return nil, nil
+	}
+	return policyFrom(data, noCopy, n, t, field)
+}
+
+func policyList(data []byte, noCopy bool, n *Node, t Type, where string) ([]*Policy, error) {
+	if n == nil || n.Kind == KindNull {
+		return nil, nil
+	}
+	if n.Kind != KindArray {
+		return nil, fmt.Errorf("%s must be an array of policies, found %s", where, n.Kind)
+	}
+	out := make([]*Policy, 0, len(n.Items))
+	for i, it := range n.Items {
+		p, err := policyFrom(data, noCopy, it, t, where+"["+strconv.Itoa(i)+"]")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func policyLevels(data []byte, noCopy bool, n *Node, t Type, where string) ([][]*Policy, error) {
+	if n == nil || n.Kind == KindNull {
+		return nil, nil
+	}
+	if n.Kind != KindArray {
+		return nil, fmt.Errorf("%s must be an array of levels (arrays of policies), found %s", where, n.Kind)
+	}
+	out := make([][]*Policy, 0, len(n.Items))
+	for i, it := range n.Items {
+		ps, err := policyList(data, noCopy, it, t, where+"["+strconv.Itoa(i)+"]")
+		if err != nil {
+			return nil, err
+		}
+		if ps == nil {
+			ps = []*Policy{}
+		}
+		out = append(out, ps)
+	}
+	return out, nil
+}
+
+func (c *Case) policies(data []byte, noCopy bool, root *Node) error {
+	var err error
+	p := &c.Policies
+	if p.Identity, err = policyList(data, noCopy, root.Get("identityPolicies"), TypeIdentity, "identityPolicies"); err != nil {
+		return err
+	}
+	if p.Resource, err = optionalPolicy(data, noCopy, root, "resourcePolicy", TypeResource); err != nil {
+		return err
+	}
+	if p.Boundary, err = optionalPolicy(data, noCopy, root, "permissionBoundary", TypeBoundary); err != nil {
+		return err
+	}
+	if p.Session, err = optionalPolicy(data, noCopy, root, "sessionPolicy", TypeSession); err != nil {
+		return err
+	}
+	if p.SCPs, err = policyLevels(data, noCopy, root.Get("scps"), TypeSCP, "scps"); err != nil {
+		return err
+	}
+	if p.RCPs, err = policyLevels(data, noCopy, root.Get("rcps"), TypeRCP, "rcps"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// RunCase parses and evaluates one line.
+func RunCase(data []byte, line int, opt *Options) CaseResult { return runCase(data, line, opt, false) }
+
+func runCase(data []byte, line int, opt *Options, noCopy bool) CaseResult {
+	if bytes.Equal(data, errLineTooLong) {
+		return CaseResult{Line: line, Err: fmt.Errorf("line %d: longer than %d bytes", line, MaxCaseLine)}
+	}
+	c, err := parseCase(data, line, noCopy)
+	out := CaseResult{ID: c.ID, Line: line, Expected: c.Expected}
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	out.Result = Evaluate(&c.Request, &c.Policies, opt)
+	out.Decision = out.Result.Decision
+	return out
+}
+
+// MaxCaseLine bounds one case line; a longer line becomes an error result
+// for that line (and is skipped without being held in memory).
+var MaxCaseLine = 64 << 20
+
+// errLineTooLong marks an over-long line; runCase reports it.
+var errLineTooLong = []byte("\x00line-too-long")
+
+// readLine reads up to and including '\n'. A line longer than max is
+// consumed and returned as errLineTooLong.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	var buf []byte
+	tooLong := false
+	for {
+		frag, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(buf)+len(frag) > max {
+				tooLong, buf = true, nil
+			} else if buf == nil && err == nil {
+				// Common case: the whole line is in the reader's buffer.
+				return append([]byte(nil), frag...), nil
+			} else {
+				buf = append(buf, frag...)
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if tooLong {
+			return errLineTooLong, err
+		}
+		return buf, err
+	}
+}
+
+// Simulate streams cases from r and calls emit for each result, in input
+// order. Lines are decoded and evaluated by parallel workers; blank lines
+// are skipped. Only a read error stops it: bad cases become results with
+// Err set.
+func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type job struct {
+		lines [][]byte
+		nums  []int
+		out   chan []CaseResult
+	}
+	const batch = 256
+	jobs := make(chan *job, workers*2)
+	order := make(chan *job, workers*4)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				res := make([]CaseResult, len(j.lines))
+				for k, l := range j.lines {
+					res[k] = runCase(l, j.nums[k], opt, true)
+				}
+				j.out <- res
+			}
+		}()
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		br := bufio.NewReaderSize(r, 1<<20)
+		cur := &job{out: make(chan []CaseResult, 1)}
+		line := 0
+		for {
+			b, err := readLine(br, MaxCaseLine)
+			if len(b) > 0 {
+				line++
+				t := bytes.TrimSpace(b)
+				if len(t) > 0 {
+					cur.lines = append(cur.lines, t)
+					cur.nums = append(cur.nums, line)
+					if len(cur.lines) == batch {
+						order <- cur
+						jobs <- cur
+						cur = &job{out: make(chan []CaseResult, 1)}
+					}
+				}
+			}
+			if err != nil {
+				if len(cur.lines) > 0 {
+					order <- cur
+					jobs <- cur
+				}
+				if err != io.EOF {
+					readErr <- err
+				}
+				close(readErr)
+				return
+			}
+		}
+	}()
+	var emitErr error
+	for j := range order {
+		res := <-j.out
+		if emitErr != nil {
+			continue
+		}
+		for _, cr := range res {
+			if err := emit(cr); err != nil {
+				emitErr = err
+				break
+			}
+		}
+	}
+	wg.Wait()
+	if emitErr != nil {
+		return emitErr
+	}
+	if err, ok := <-readErr; ok && err != nil {
+		return fmt.Errorf("reading cases: %w", err)
+	}
+	return nil
+}
+
+// policyFields hold policy documents: their objects are only validated
+// while the line is decoded, and built later unless the compiled policy is
+// already cached.
+var policyFields = map[string]bool{
+	"identityPolicies": true, "resourcePolicy": true, "permissionBoundary": true,
+	"sessionPolicy": true, "scps": true, "rcps": true,
+}
+
+func decodeCase(data []byte, noCopy bool) (*Node, error) {
+	d := &decoder{data: data, noCopy: noCopy, lazyKeys: policyFields}
+	d.skipWS()
+	n, err := d.value()
+	if err != nil {
+		return nil, err
+	}
+	d.skipWS()
+	if d.pos < len(d.data) {
+		return nil, d.errf(d.pos, "unexpected %s after the top-level value", quoteByte(d.data[d.pos]))
+	}
+	return n, nil
+}
+
+// salvageID finds the "id" of a line that is not valid JSON, so that its
+// error can still be matched to the case: the first "id" key followed by a
+// string value. It returns nil when there is none.
+func salvageID(data []byte) any {
+	i := bytes.Index(data, []byte(`"id"`))
+	if i < 0 {
+		return nil
+	}
+	d := &decoder{data: data, pos: i + 4}
+	d.skipWS()
+	if d.pos >= len(data) || data[d.pos] != ':' {
+		return nil
+	}
+	d.pos++
+	d.skipWS()
+	if d.pos >= len(data) || data[d.pos] != '"' {
+		return nil
+	}
+	s, err := d.str()
+	if err != nil {
+		return nil
+	}
+	return s
+}

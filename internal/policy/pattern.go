@@ -1,0 +1,310 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// actionPattern is a compiled Action/NotAction value. IAM matches actions
+// case-insensitively, with * and ? wildcards in the service prefix and the
+// action name (IAM JSON policy elements: Action).
+type actionPattern struct {
+	all     bool   // "*"
+	pattern []byte // lower-cased "service:name" glob
+	literal bool   // no wildcard: plain case-insensitive comparison
+	prefix  bool   // only a trailing '*': case-insensitive prefix test of pattern[:len-1]
+	// service is the lower-cased service prefix when it has no wildcard,
+	// for a quick rejection of other services.
+	service []byte
+}
+
+func compileAction(a string) (actionPattern, error) {
+	if a == "*" {
+		return actionPattern{all: true}, nil
+	}
+	i := strings.IndexByte(a, ':')
+	if i <= 0 || i == len(a)-1 {
+		return actionPattern{}, fmt.Errorf("action %q is not \"service:action\" or \"*\"", trim(a))
+	}
+	if strings.IndexByte(a[i+1:], ':') >= 0 {
+		return actionPattern{}, fmt.Errorf("action %q has more than one ':'", trim(a))
+	}
+	for _, r := range a {
+		if r == ' ' || r == '\t' || r == '\n' {
+			return actionPattern{}, fmt.Errorf("action %q contains whitespace", trim(a))
+		}
+	}
+	lower := strings.ToLower(a)
+	ap := actionPattern{pattern: roBytes(lower), literal: !strings.ContainsAny(lower, "*?")}
+	if n := len(lower); !ap.literal && strings.IndexAny(lower, "*?") == n-1 && lower[n-1] == '*' {
+		ap.prefix = true
+	}
+	if svc := lower[:i]; !strings.ContainsAny(svc, "*?") {
+		ap.service = roBytes(svc)
+	}
+	return ap, nil
+}
+
+func (ap *actionPattern) match(action string) bool {
+	if ap.all {
+		return true
+	}
+	if ap.literal {
+		return equalFoldASCIIBytes(ap.pattern, action)
+	}
+	if ap.prefix {
+		n := len(ap.pattern) - 1
+		return len(action) >= n && equalFoldASCIIBytes(ap.pattern[:n], action[:n])
+	}
+	return glob(ap.pattern, nil, action, true)
+}
+
+// roBytes views a string as bytes without copying. The result is only ever
+// read (patterns are immutable once compiled).
+func roBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// glob reports whether s matches pattern p, where '*' matches any sequence
+// (including empty) and '?' exactly one character. When wild is not nil,
+// only positions with wild[i] set are wildcards: characters produced by
+// policy variables and ${*}/${?} are literal. With fold, p must be lower
+// case and s is compared ASCII-case-insensitively.
+func glob(p []byte, wild []bool, s string, fold bool) bool {
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(p) {
+			c := p[pi]
+			isWild := wild == nil || wild[pi]
+			if c == '*' && isWild {
+				starP, starS = pi, si
+				pi++
+				continue
+			}
+			if c == '?' && isWild {
+				_, size := utf8.DecodeRuneInString(s[si:])
+				pi++
+				si += size
+				continue
+			}
+			b := s[si]
+			if fold && b >= 'A' && b <= 'Z' {
+				b += 'a' - 'A'
+			}
+			if c == b {
+				pi++
+				si++
+				continue
+			}
+		}
+		if starP >= 0 {
+			starS++
+			si = starS
+			pi = starP + 1
+			continue
+		}
+		return false
+	}
+	for pi < len(p) && p[pi] == '*' && (wild == nil || wild[pi]) {
+		pi++
+	}
+	return pi == len(p)
+}
+
+func equalFoldASCIIBytes(lowerP []byte, s string) bool {
+	if len(lowerP) != len(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if lowerP[i] != b {
+			return false
+		}
+	}
+	return true
+}
+
+// tmpl is a compiled string that may contain policy variables: a Resource
+// value or a condition value. (IAM JSON policy elements: Variables and tags.)
+type tmpl struct {
+	raw   string
+	plain []byte // when no variables: raw as bytes (all * and ? wild)
+	parts []tmplPart
+	hasV  bool
+	shape uint8 // for plain values: shapeGlob, shapeAll, shapeExact, shapePrefix
+}
+
+const (
+	shapeGlob uint8 = iota
+	shapeAll
+	shapeExact
+	shapePrefix
+)
+
+func shapeOf(s string) uint8 {
+	switch i := strings.IndexAny(s, "*?"); {
+	case s == "*":
+		return shapeAll
+	case i < 0:
+		return shapeExact
+	case i == len(s)-1 && s[i] == '*':
+		return shapePrefix
+	}
+	return shapeGlob
+}
+
+// matchPlain matches s against a variable-free pattern, case-sensitively,
+// taking the shortcuts its shape allows.
+func (t *tmpl) matchPlain(s string) bool {
+	switch t.shape {
+	case shapeAll:
+		return true
+	case shapeExact:
+		return t.raw == s
+	case shapePrefix:
+		return strings.HasPrefix(s, t.raw[:len(t.raw)-1])
+	}
+	return glob(t.plain, nil, s, false)
+}
+
+type tmplPart struct {
+	text   string // glob text as written (wildcards active)
+	lit    string // literal text: ${*}, ${?}, ${$}
+	key    string // lower-cased context key of a variable
+	keyID  int32
+	def    string // default value (literal)
+	hasDef bool
+	kind   uint8 // partText, partLit, partVar
+}
+
+const (
+	partText uint8 = iota
+	partLit
+	partVar
+)
+
+// compileTmpl locates the policy variables of s. Without vars (policy
+// Version 2008-10-17 or none) the text is used as is.
+func compileTmpl(s string, vars bool) tmpl {
+	t := tmpl{raw: s, shape: shapeOf(s)}
+	if !vars || !strings.Contains(s, "${") {
+		t.plain = roBytes(s)
+		return t
+	}
+	var parts []tmplPart
+	text := strings.Builder{}
+	flush := func() {
+		if text.Len() > 0 {
+			parts = append(parts, tmplPart{kind: partText, text: text.String()})
+			text.Reset()
+		}
+	}
+	for i := 0; i < len(s); {
+		if s[i] == '$' && i+1 < len(s) && s[i+1] == '{' {
+			end := strings.IndexByte(s[i+2:], '}')
+			if end >= 0 {
+				inner := s[i+2 : i+2+end]
+				if p, ok := parseVar(inner); ok {
+					flush()
+					parts = append(parts, p)
+					i += 2 + end + 1
+					continue
+				}
+			}
+		}
+		text.WriteByte(s[i])
+		i++
+	}
+	flush()
+	t.parts = parts
+	for _, p := range parts {
+		if p.kind != partText {
+			t.hasV = true
+		}
+	}
+	if !t.hasV {
+		t.plain = roBytes(s)
+		t.parts = nil
+	}
+	return t
+}
+
+// parseVar parses the inside of ${...}: a special character (*, ?, $), or a
+// context key with an optional default: `aws:username, 'nobody'`.
+func parseVar(inner string) (tmplPart, bool) {
+	switch inner {
+	case "*", "?", "$":
+		return tmplPart{kind: partLit, lit: inner}, true
+	}
+	key, def, hasDef := inner, "", false
+	if c := strings.IndexByte(inner, ','); c >= 0 {
+		key = inner[:c]
+		d := strings.TrimSpace(inner[c+1:])
+		if len(d) < 2 || d[0] != '\'' || d[len(d)-1] != '\'' {
+			return tmplPart{}, false
+		}
+		// '' inside a default stands for one quote.
+		body := d[1 : len(d)-1]
+		if strings.Count(strings.ReplaceAll(body, "''", ""), "'") > 0 {
+			return tmplPart{}, false
+		}
+		def, hasDef = strings.ReplaceAll(body, "''", "'"), true
+	}
+	key = strings.TrimSpace(key)
+	if key == "" || strings.ContainsAny(key, " \t${}'") {
+		return tmplPart{}, false
+	}
+	lk := strings.ToLower(key)
+	return tmplPart{kind: partVar, key: lk, keyID: keyID(lk), def: def, hasDef: hasDef}, true
+}
+
+// scratch holds per-evaluation buffers so that variable expansion does not
+// allocate on the hot path.
+type scratch struct {
+	pat  []byte
+	wild []bool
+}
+
+// expand resolves the variables of t against ctx into sc. It returns false
+// when a variable has no value and no default: such a value matches
+// nothing. Multivalued keys cannot be used as variables (IAM User Guide,
+// "Single-valued vs. multivalued context keys").
+func (t *tmpl) expand(ctx *Context, sc *scratch) ([]byte, []bool, bool) {
+	if !t.hasV {
+		return t.plain, nil, true
+	}
+	sc.pat = sc.pat[:0]
+	sc.wild = sc.wild[:0]
+	for i := range t.parts {
+		p := &t.parts[i]
+		switch p.kind {
+		case partText:
+			sc.pat = append(sc.pat, p.text...)
+			for j := 0; j < len(p.text); j++ {
+				sc.wild = append(sc.wild, true)
+			}
+		case partLit:
+			sc.pat = append(sc.pat, p.lit...)
+			sc.wild = append(sc.wild, false)
+		case partVar:
+			v, ok := ctx.single(p.keyID)
+			if !ok {
+				if !p.hasDef {
+					return nil, nil, false
+				}
+				v = p.def
+			}
+			sc.pat = append(sc.pat, v...)
+			for j := 0; j < len(v); j++ {
+				sc.wild = append(sc.wild, false)
+			}
+		}
+	}
+	return sc.pat, sc.wild, true
+}
