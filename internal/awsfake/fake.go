@@ -111,7 +111,6 @@ type accountState struct {
 	reportGenerated bool
 	reportPolls     int
 	jobs            map[string]*aaJob
-	calls           map[string]int // operation → count, for throttling
 }
 
 type aaJob struct {
@@ -122,7 +121,8 @@ type aaJob struct {
 }
 
 type faults struct {
-	throttle      map[[2]string]int // (account or "", op) → first N calls throttled per account
+	throttle      map[[2]string]int // (account or "", op) → next N calls throttled in each account
+	throttled     map[[3]string]int // (rule account, op, actual account) → throttles served
 	denyAssume    map[string]bool
 	reportStarted int
 	aaInProgress  int
@@ -146,10 +146,10 @@ func New(sc Scenario, opts ...Options) *Server {
 		accounts: map[string]*accountState{},
 		keys:     map[string]credIdentity{},
 		calls:    map[Call]int{},
-		faults:   faults{throttle: map[[2]string]int{}, denyAssume: map[string]bool{}},
+		faults:   faults{throttle: map[[2]string]int{}, throttled: map[[3]string]int{}, denyAssume: map[string]bool{}},
 	}
 	for _, a := range sc.Accounts {
-		s.accounts[a.AccountID] = &accountState{acct: a, jobs: map[string]*aaJob{}, calls: map[string]int{}}
+		s.accounts[a.AccountID] = &accountState{acct: a, jobs: map[string]*aaJob{}}
 	}
 	caller := sc.Caller
 	if caller == "" && sc.Organization != nil {
@@ -187,6 +187,11 @@ func (s *Server) Throttle(account, op string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults.throttle[[2]string{account, op}] = n
+	for k := range s.faults.throttled {
+		if k[0] == account && k[1] == op {
+			delete(s.faults.throttled, k)
+		}
+	}
 }
 
 // DenyAssumeRole makes AssumeRole into account fail with AccessDenied.
@@ -394,18 +399,13 @@ func (s *Server) dispatch(r *http.Request, c *call) (any, *Error) {
 	if known {
 		c.who = who
 		c.acct = s.accounts[who.account]
-		cnt := 0
-		if c.acct != nil {
-			c.acct.calls[c.op]++
-			cnt = c.acct.calls[c.op]
-		} else {
-			cnt = s.calls[key]
+		for _, rule := range []string{who.account, ""} {
+			k := [3]string{rule, c.op, who.account}
+			if !throttled && s.faults.throttled[k] < f.throttle[[2]string{rule, c.op}] {
+				s.faults.throttled[k]++
+				throttled = true
+			}
 		}
-		lim := f.throttle[[2]string{who.account, c.op}]
-		if l := f.throttle[[2]string{"", c.op}]; l > lim {
-			lim = l
-		}
-		throttled = cnt <= lim
 	}
 	s.mu.Unlock()
 
