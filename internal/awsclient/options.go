@@ -24,6 +24,10 @@ type Options struct {
 	// MaxBackoff caps the retry backoff (0: the SDK's 20 s). Tests lower it
 	// so that injected throttling does not slow them down.
 	MaxBackoff time.Duration
+	// RetryMode is adaptive (default: client-side rate limiting after
+	// throttling, down to 0.5 requests/s per client) or standard (backoff
+	// only; tests use it so that injected throttling stays fast).
+	RetryMode aws.RetryMode
 }
 
 // DefaultRoleName is the role Organizations creates in member accounts.

@@ -114,20 +114,24 @@ func LoadConfig(ctx context.Context, opts Options) (aws.Config, error) {
 	if opts.Credentials != nil {
 		lo = append(lo, config.WithCredentialsProvider(opts.Credentials))
 	}
+	standard := func(so *retry.StandardOptions) {
+		so.MaxAttempts = maxAttempts
+		so.RateLimiter = ratelimit.None
+		if opts.MaxBackoff > 0 {
+			so.MaxBackoff = opts.MaxBackoff
+			so.Backoff = retry.NewExponentialJitterBackoff(opts.MaxBackoff)
+		}
+	}
 	lo = append(lo, config.WithRetryer(func() aws.Retryer {
+		if opts.RetryMode == aws.RetryModeStandard {
+			return retry.NewStandard(standard)
+		}
 		// Adaptive mode adds client-side rate limiting when AWS throttles
 		// (IAM's APIs throttle per account at low rates). The retry quota is
 		// disabled: a long collect must not give up on an account because
 		// other calls were throttled earlier.
 		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-			o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-				so.MaxAttempts = maxAttempts
-				so.RateLimiter = ratelimit.None
-				if opts.MaxBackoff > 0 {
-					so.MaxBackoff = opts.MaxBackoff
-					so.Backoff = retry.NewExponentialJitterBackoff(opts.MaxBackoff)
-				}
-			})
+			o.StandardOptions = append(o.StandardOptions, standard)
 		})
 	}))
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)

@@ -15,6 +15,7 @@ import (
 // iamOps are the IAM operations the fake serves (query protocol).
 var iamOps = map[string]func(*call) (any, *Error){
 	"GetAccountAuthorizationDetails":     iamGetAccountAuthorizationDetails,
+	"ListUsers":                          iamListUsers,
 	"ListAccessKeys":                     iamListAccessKeys,
 	"GetAccessKeyLastUsed":               iamGetAccessKeyLastUsed,
 	"ListMFADevices":                     iamListMFADevices,
@@ -235,6 +236,39 @@ func escape(s string) string {
 	b.el("x", s)
 	out := b.b.String()
 	return out[3 : len(out)-4]
+}
+
+func iamListUsers(c *call) (any, *Error) {
+	a, err := c.account()
+	if err != nil {
+		return nil, err
+	}
+	prefix := c.str("PathPrefix")
+	var us []*snapshot.User
+	for i := range a.Users {
+		if strings.HasPrefix(a.Users[i].Path, prefix) {
+			us = append(us, &a.Users[i])
+		}
+	}
+	start, end, marker, perr := c.page(len(us), "MaxItems", "Marker")
+	if perr != nil {
+		return nil, perr
+	}
+	pg := us[start:end]
+	x := &xmlBody{}
+	x.list("Users", len(pg), func(i int) {
+		u := pg[i]
+		x.el("Path", u.Path)
+		x.el("UserName", u.UserName)
+		x.el("UserId", u.UserID)
+		x.el("Arn", u.ARN)
+		x.time("CreateDate", u.CreateDate)
+		if u.PasswordLastUsed != nil {
+			x.time("PasswordLastUsed", *u.PasswordLastUsed)
+		}
+	})
+	x.truncated(marker)
+	return x, nil
 }
 
 func iamListAccessKeys(c *call) (any, *Error) {

@@ -41,6 +41,9 @@ func collectAccount(ctx context.Context, c *awsclient.Clients, opts *Options) (*
 	if err := r.authorizationDetails(); err != nil {
 		return nil, r.warns, fmt.Errorf("iam GetAccountAuthorizationDetails: %s", awsclient.ErrorSummary(err))
 	}
+	if err := r.passwordLastUsed(); err != nil {
+		return nil, r.warns, fmt.Errorf("iam ListUsers: %s", awsclient.ErrorSummary(err))
+	}
 	if err := r.perUser(); err != nil {
 		return nil, r.warns, err
 	}
@@ -199,6 +202,34 @@ func (r *accountRun) authorizationDetails() error {
 				pol.Document = json.RawMessage("null")
 			}
 			a.Policies = append(a.Policies, pol)
+		}
+	}
+	return nil
+}
+
+// passwordLastUsed fills User.PasswordLastUsed, which
+// GetAccountAuthorizationDetails lacks, from ListUsers (one call per page of
+// users, not per user).
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_User.html
+func (r *accountRun) passwordLastUsed() error {
+	if len(r.acct.Users) == 0 {
+		return nil
+	}
+	idx := make(map[string]int, len(r.acct.Users))
+	for i, u := range r.acct.Users {
+		idx[u.UserName] = i
+	}
+	p := iam.NewListUsersPaginator(r.c.IAM, &iam.ListUsersInput{MaxItems: aws.Int32(1000)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(r.ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range out.Users {
+			if i, ok := idx[aws.ToString(u.UserName)]; ok && u.PasswordLastUsed != nil {
+				t := *u.PasswordLastUsed
+				r.acct.Users[i].PasswordLastUsed = &t
+			}
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 var Actions = []string{
 	// account.go, per account (management and member accounts alike)
 	"iam:GetAccountAuthorizationDetails",
+	"iam:ListUsers",
 	"iam:ListAccessKeys",
 	"iam:GetAccessKeyLastUsed",
 	"iam:ListMFADevices",
