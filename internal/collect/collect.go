@@ -190,8 +190,7 @@ func Run(ctx context.Context, sess *awsclient.Session, snapshotsDir string, opts
 				return
 			}
 			defer func() { <-sem }()
-			st := collectOne(ctx, sess, w, id, &opts)
-			st.Name = names[id]
+			st := collectOne(ctx, sess, w, id, names[id], &opts)
 			statuses[i] = st
 			mu.Lock()
 			prog.Done++
@@ -227,12 +226,12 @@ func Run(ctx context.Context, sess *awsclient.Session, snapshotsDir string, opts
 
 // collectOne collects one account and writes it; failures are returned in
 // the status, never as an error, so that other accounts go on.
-func collectOne(ctx context.Context, sess *awsclient.Session, w *snapshot.Writer, id string, opts *Options) snapshot.AccountStatus {
-	st := snapshot.AccountStatus{AccountID: id}
+func collectOne(ctx context.Context, sess *awsclient.Session, w *snapshot.Writer, id, name string, opts *Options) snapshot.AccountStatus {
+	st := snapshot.AccountStatus{AccountID: id, Name: name}
 	clients, err := sess.ForAccount(ctx, id)
 	if err != nil {
 		st.Error = err.Error()
-		opts.Log.Warn("account failed", "account", id, "error", st.Error)
+		opts.Log.Info("account failed", "account", id, "error", st.Error)
 		return st
 	}
 	before := clients.Calls.Calls()
@@ -241,10 +240,11 @@ func collectOne(ctx context.Context, sess *awsclient.Session, w *snapshot.Writer
 	st.Warnings = warns
 	if err != nil {
 		st.Error = err.Error()
-		opts.Log.Warn("account failed", "account", id, "error", st.Error)
+		opts.Log.Info("account failed", "account", id, "error", st.Error)
 		return st
 	}
 	acct.AccountID = id
+	acct.Name = name
 	file, err := w.WriteAccount(acct)
 	if err != nil {
 		st.Error = err.Error()

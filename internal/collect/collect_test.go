@@ -136,6 +136,7 @@ func TestCollectOrganizationEndToEnd(t *testing.T) {
 		}
 		w := *want
 		w.AccessAdvisorCollected = true
+		w.Name = e.sc.Organization.Accounts[i].Name
 		if diff := cmp.Diff(&w, got, opts); diff != "" {
 			t.Errorf("account %d (-seed +collected):\n%s", i, diff)
 		}
