@@ -39,7 +39,8 @@ type Options struct {
 	SeiriVersion string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Progress, when set, is called every 250 ms and when an account ends.
+	// Progress, when set, is called every 250 ms and when an account ends;
+	// calls never overlap.
 	Progress func(Progress)
 	// Log receives debug and warning lines (default: discard).
 	Log *slog.Logger
@@ -146,12 +147,14 @@ func Run(ctx context.Context, sess *awsclient.Session, snapshotsDir string, opts
 	sort.Strings(scope)
 
 	statuses := make([]snapshot.AccountStatus, len(scope))
-	var mu sync.Mutex
+	var mu, progressMu sync.Mutex
 	prog := Progress{Total: len(scope)}
 	report := func() {
 		if opts.Progress == nil {
 			return
 		}
+		progressMu.Lock() // calls to opts.Progress never overlap
+		defer progressMu.Unlock()
 		mu.Lock()
 		p := prog
 		mu.Unlock()
