@@ -521,3 +521,12 @@ func (c *call) badMarker(m string) *Error {
 	}
 	return errf(400, "InvalidInputException", "Invalid NextToken %q", m)
 }
+
+// Update runs f on the served scenario under the server's lock, so tests
+// can inspect or change state between calls (and check what a write
+// operation did). f must not call other Server methods.
+func (s *Server) Update(f func(sc *Scenario)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.scenario)
+}

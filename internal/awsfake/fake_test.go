@@ -396,3 +396,12 @@ func TestFaults(t *testing.T) {
 		t.Errorf("counter %d, want 5", got)
 	}
 }
+
+func TestUpdate(t *testing.T) {
+	s, cfg := newFake(t, 1, 1)
+	s.Update(func(sc *awsfake.Scenario) { sc.Accounts[0].Alias = "renamed" })
+	al, err := iam.NewFromConfig(cfg).ListAccountAliases(context.Background(), &iam.ListAccountAliasesInput{})
+	if err != nil || !cmp.Equal(al.AccountAliases, []string{"renamed"}) {
+		t.Errorf("aliases %v %v", al, err)
+	}
+}
