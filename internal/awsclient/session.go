@@ -284,7 +284,8 @@ func (c *Counter) Calls() int64 { return c.calls.Load() }
 // Attempts is the number of HTTP requests sent (calls plus retries).
 func (c *Counter) Attempts() int64 { return c.attempts.Load() }
 
-// Errors is the number of operations that failed after all retries.
+// Errors is the number of operations that failed after all retries
+// (NoSuchEntity answers excluded).
 func (c *Counter) Errors() int64 { return c.errors.Load() }
 
 func (c *Counter) each(f func(*Counter)) {
@@ -301,7 +302,9 @@ func (c *Counter) middleware(_ any) func(*middleware.Stack) error {
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				c.each(func(x *Counter) { x.calls.Add(1) })
 				out, md, err := next.HandleInitialize(ctx, in)
-				if err != nil {
+				// NoSuchEntity is an answer, not a failure (no login
+				// profile, no password policy).
+				if err != nil && ErrorCode(err) != "NoSuchEntity" {
 					c.each(func(x *Counter) { x.errors.Add(1) })
 				}
 				return out, md, err

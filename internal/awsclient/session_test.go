@@ -159,6 +159,9 @@ func TestThrottlingRetriedAndCounted(t *testing.T) {
 	if awsclient.ErrorCode(err) != "Throttling" || !strings.HasPrefix(awsclient.ErrorSummary(err), "Throttling: Rate exceeded") {
 		t.Errorf("exhausted: %v", err)
 	}
+	if _, err := c.IAM.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String("nobody")}); awsclient.ErrorCode(err) != "NoSuchEntity" {
+		t.Errorf("GetLoginProfile: %v", err)
+	}
 	if c.Calls.Errors() != 1 {
 		t.Errorf("errors %d", c.Calls.Errors())
 	}
