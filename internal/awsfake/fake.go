@@ -384,9 +384,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 // dispatch authenticates, counts, applies faults and runs the handler.
 func (s *Server) dispatch(r *http.Request, c *call) (any, *Error) {
-	akid := ""
+	akid, scope := "", ""
 	if m := credRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		akid = m[1]
+		akid, scope = m[1], m[2]
 	}
 	s.mu.Lock()
 	who, known := s.keys[akid]
@@ -420,6 +420,11 @@ func (s *Server) dispatch(r *http.Request, c *call) (any, *Error) {
 	}
 	if !known {
 		return nil, errf(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
+	// The SigV4 credential scope names the service the client signed for: a
+	// client pointed at the wrong service would be refused by AWS too.
+	if scope != c.service {
+		return nil, errf(403, "SignatureDoesNotMatch", "Credential should be scoped to correct service: '%s', not '%s'.", c.service, scope)
 	}
 	if f.failAfter > 0 && n > f.failAfter {
 		return nil, errf(400, "InjectedFailure", "awsfake: failing every call after %d", f.failAfter)

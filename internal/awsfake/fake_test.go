@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -403,5 +405,50 @@ func TestUpdate(t *testing.T) {
 	al, err := iam.NewFromConfig(cfg).ListAccountAliases(context.Background(), &iam.ListAccountAliasesInput{})
 	if err != nil || !cmp.Equal(al.AccountAliases, []string{"renamed"}) {
 		t.Errorf("aliases %v %v", al, err)
+	}
+}
+
+func TestRawProtocolErrors(t *testing.T) {
+	s, _ := newFake(t, 1, 0)
+	auth := func(service string) string {
+		return "AWS4-HMAC-SHA256 Credential=" + awsfake.AccessKeyID + "/20261101/us-east-1/" + service + "/aws4_request, SignedHeaders=host, Signature=00"
+	}
+	tests := []struct {
+		name, body, target, auth string
+		status                   int
+		want                     string
+	}{
+		{"wrong scope", "Action=ListAccountAliases&Version=2010-05-08", "", auth("sts"), 403, "<Code>SignatureDoesNotMatch</Code>"},
+		{"unknown action", "Action=CreateUser&Version=2010-05-08&UserName=x", "", auth("iam"), 400, "<Code>InvalidAction</Code>"},
+		{"unknown version", "Action=ListUsers&Version=2099-01-01", "", auth("iam"), 400, "<Code>InvalidAction</Code>"},
+		{"no credentials", "Action=ListUsers&Version=2010-05-08", "", "", 403, "<Code>InvalidClientTokenId</Code>"},
+		{"xml envelope", "Action=ListAccountAliases&Version=2010-05-08", "", auth("iam"), 200,
+			`<ListAccountAliasesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListAccountAliasesResult><AccountAliases><member>acme-0</member></AccountAliases><IsTruncated>false</IsTruncated></ListAccountAliasesResult><ResponseMetadata><RequestId>`},
+		{"json unknown op", "{}", "AWSOrganizationsV20161128.CreateAccount", auth("organizations"), 400, `"__type":"UnknownOperationException"`},
+		{"json bad body", "{", "AWSOrganizationsV20161128.ListRoots", auth("organizations"), 400, `"__type":"SerializationException"`},
+		{"json bad token", `{"NextToken":"bogus"}`, "AWSOrganizationsV20161128.ListAccounts", auth("organizations"), 400, `"__type":"InvalidInputException"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", s.URL, strings.NewReader(tt.body))
+			if tt.target != "" {
+				req.Header.Set("X-Amz-Target", tt.target)
+				req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			} else {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.want) {
+				t.Errorf("status %d body %s; want %d containing %s", resp.StatusCode, body, tt.status, tt.want)
+			}
+		})
 	}
 }

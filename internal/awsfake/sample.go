@@ -178,3 +178,9 @@ func sampleAccount(id string, idx int, now time.Time, users int) *snapshot.Accou
 	}
 	return a
 }
+
+// ScenarioFromSnapshot serves a loaded snapshot (the demo's, or one
+// collected earlier) so that collect can be run against it.
+func ScenarioFromSnapshot(s *snapshot.Snapshot) Scenario {
+	return Scenario{Organization: s.Organization, Accounts: s.Accounts}
+}

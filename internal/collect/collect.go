@@ -74,9 +74,12 @@ func (r *Result) FailedAccounts() []snapshot.AccountStatus {
 
 // ParseCredentialReport parses the decoded CSV of GetCredentialReport.
 //
-// TODO(lead): wire credreport.Parse here once it is on this branch, e.g.
+// TODO(lead): wire credreport.Parse (main: Parse(r io.Reader, name string))
+// once it is on this branch, replacing the nil default:
 //
-//	collect.ParseCredentialReport = func(b []byte) (*credreport.Report, error) { return credreport.Parse(bytes.NewReader(b)) }
+//	var ParseCredentialReport = func(b []byte) (*credreport.Report, error) {
+//		return credreport.Parse(bytes.NewReader(b), "credential report")
+//	}
 //
 // While it is nil the report is fetched (so the permission and the polling
 // are exercised) but not stored, and the account gets a warning.
