@@ -16,6 +16,12 @@
 // issues temporary keys (ASIA...) tied to the target account. Signatures are
 // not verified.
 //
+// Faults: Throttle (the service's throttling error for the next N calls of
+// an operation), FailOp (any error), DenyAssumeRole, CredentialReportStarted,
+// AccessAdvisorInProgress, Latency, FailAfter (every call after the Nth) and
+// OnCall (a hook per request). Calls counts requests per (account, service,
+// operation); Update gives tests the state under the server's lock.
+//
 // Adding an operation: write a handler func(*call) (any, error) and register
 // it in iamOps/stsOps (query; return an *xmlBody) or orgOps/trailOps (JSON;
 // return any JSON-marshalable value). Errors are *Error values. Write
@@ -124,6 +130,8 @@ type faults struct {
 	throttle      map[[2]string]int // (account or "", op) → next N calls throttled in each account
 	throttled     map[[3]string]int // (rule account, op, actual account) → throttles served
 	denyAssume    map[string]bool
+	fail          map[[2]string]failRule // (account or "", op) → injected error
+	failed        map[[3]string]int
 	reportStarted int
 	aaInProgress  int
 	latency       time.Duration
@@ -146,7 +154,8 @@ func New(sc Scenario, opts ...Options) *Server {
 		accounts: map[string]*accountState{},
 		keys:     map[string]credIdentity{},
 		calls:    map[Call]int{},
-		faults:   faults{throttle: map[[2]string]int{}, throttled: map[[3]string]int{}, denyAssume: map[string]bool{}},
+		faults: faults{throttle: map[[2]string]int{}, throttled: map[[3]string]int{}, denyAssume: map[string]bool{},
+			fail: map[[2]string]failRule{}, failed: map[[3]string]int{}},
 	}
 	for _, a := range sc.Accounts {
 		s.accounts[a.AccountID] = &accountState{acct: a, jobs: map[string]*aaJob{}}
@@ -192,6 +201,30 @@ func (s *Server) Throttle(account, op string, n int) {
 			delete(s.faults.throttled, k)
 		}
 	}
+}
+
+type failRule struct {
+	err *Error
+	n   int // < 0: every call
+}
+
+// FailOp makes the next n calls of op in account (every account when "")
+// fail with err; n < 0 fails every call. E.g.
+// FailOp("", "GenerateServiceLastAccessedDetails", &Error{Status: 403, Code: "AccessDenied", Message: "..."}, -1).
+func (s *Server) FailOp(account, op string, err *Error, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.fail[[2]string{account, op}] = failRule{err: err, n: n}
+	for k := range s.faults.failed {
+		if k[0] == account && k[1] == op {
+			delete(s.faults.failed, k)
+		}
+	}
+}
+
+// AccessDenied is an AccessDenied error for FailOp.
+func AccessDenied(action string) *Error {
+	return errf(403, "AccessDenied", "User is not authorized to perform: %s", action)
 }
 
 // DenyAssumeRole makes AssumeRole into account fail with AccessDenied.
@@ -396,7 +429,16 @@ func (s *Server) dispatch(r *http.Request, c *call) (any, *Error) {
 	n := s.total
 	f := s.faults
 	var throttled bool
+	var injected *Error
 	if known {
+		for _, rule := range []string{who.account, ""} {
+			r, ok := s.faults.fail[[2]string{rule, c.op}]
+			k := [3]string{rule, c.op, who.account}
+			if ok && injected == nil && (r.n < 0 || s.faults.failed[k] < r.n) {
+				s.faults.failed[k]++
+				injected = r.err
+			}
+		}
 		c.who = who
 		c.acct = s.accounts[who.account]
 		for _, rule := range []string{who.account, ""} {
@@ -428,6 +470,9 @@ func (s *Server) dispatch(r *http.Request, c *call) (any, *Error) {
 	}
 	if f.failAfter > 0 && n > f.failAfter {
 		return nil, errf(400, "InjectedFailure", "awsfake: failing every call after %d", f.failAfter)
+	}
+	if injected != nil {
+		return nil, injected
 	}
 	if throttled {
 		switch c.service {

@@ -452,3 +452,91 @@ func FuzzDecodeDoc(f *testing.F) {
 }
 
 func jsonValid(b []byte) bool { return json.Valid(b) }
+
+func TestCollectSectionFailures(t *testing.T) {
+	tests := []struct {
+		name        string
+		op          string
+		wantError   string // account fails
+		wantWarning string // account collected with a warning
+		check       func(t *testing.T, a *snapshot.Account)
+	}{
+		{name: "access advisor denied", op: "GenerateServiceLastAccessedDetails",
+			wantWarning: "Access Advisor not collected for 8 of 8 principals",
+			check: func(t *testing.T, a *snapshot.Account) {
+				if a.AccessAdvisorCollected || a.Users[0].AccessAdvisor != nil {
+					t.Error("Access Advisor marked collected")
+				}
+			}},
+		{name: "password policy denied", op: "GetAccountPasswordPolicy",
+			wantWarning: "password policy not collected (iam GetAccountPasswordPolicy: AccessDenied",
+			check: func(t *testing.T, a *snapshot.Account) {
+				if a.PasswordPolicy != nil {
+					t.Error("password policy set")
+				}
+			}},
+		{name: "trail status denied", op: "GetTrailStatus", wantWarning: "status not collected (cloudtrail GetTrailStatus: AccessDenied"},
+		{name: "trails denied", op: "DescribeTrails", wantWarning: "trails not collected"},
+		{name: "credential report denied", op: "GenerateCredentialReport", wantWarning: "credential report not collected"},
+		{name: "summary denied", op: "GetAccountSummary", wantWarning: "account summary not collected"},
+		{name: "alias denied", op: "ListAccountAliases", wantWarning: "account alias not collected"},
+		{name: "MFA denied", op: "ListMFADevices", wantError: "iam ListMFADevices alice+admin@example.com: AccessDenied"},
+		{name: "keys denied", op: "ListAccessKeys", wantError: "iam ListAccessKeys"},
+		{name: "login profile denied", op: "GetLoginProfile", wantError: "iam GetLoginProfile"},
+		{name: "key last used denied", op: "GetAccessKeyLastUsed", wantError: "iam GetAccessKeyLastUsed"},
+		{name: "users denied", op: "ListUsers", wantError: "iam ListUsers: AccessDenied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t, 2, 5, func(f *awsfake.Server) {
+				f.FailOp("111111110001", tt.op, awsfake.AccessDenied("iam:"+tt.op), -1)
+			})
+			captureReports(t)
+			res, err := Run(context.Background(), e.sess, e.ws, fastOpts(Options{Org: true}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st snapshot.AccountStatus
+			for _, s := range res.Manifest.Accounts {
+				if s.AccountID == "111111110001" {
+					st = s
+				} else if s.Failed() || len(s.Warnings) > 0 {
+					t.Errorf("other account affected: %+v", s)
+				}
+			}
+			if tt.wantError != "" {
+				if !strings.Contains(st.Error, tt.wantError) || st.File != "" {
+					t.Errorf("status %+v, want error %q", st, tt.wantError)
+				}
+				return
+			}
+			if st.Failed() || len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], tt.wantWarning) {
+				t.Fatalf("status %+v, want one warning %q", st, tt.wantWarning)
+			}
+			snap, err := snapshot.Open(res.Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check != nil {
+				tt.check(t, snap.Account("111111110001"))
+			}
+		})
+	}
+}
+
+func TestCollectAccessAdvisorPolling(t *testing.T) {
+	e := setup(t, 1, 3, func(f *awsfake.Server) { f.AccessAdvisorInProgress(2) })
+	res, err := Run(context.Background(), e.sess, e.ws, fastOpts(Options{NoAccessAdvisor: false}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := snapshot.Open(res.Dir)
+	a := snap.Accounts[0]
+	if !a.AccessAdvisorCollected || len(a.Users[1].AccessAdvisor) != 4 || len(a.Roles[0].AccessAdvisor[0].Actions) != 2 {
+		t.Errorf("access advisor %+v", a.Users[1].AccessAdvisor)
+	}
+	// 3 users + 3 roles, 3 polls each (2 IN_PROGRESS, then COMPLETED in 2 pages of 2 services for users).
+	if n := e.fake.Count("", "GetServiceLastAccessedDetails"); n < 6*3 {
+		t.Errorf("GetServiceLastAccessedDetails calls %d", n)
+	}
+}
