@@ -3,6 +3,12 @@
 // throttling and assume-role into member accounts.
 package awsclient
 
+import (
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
 // Options are the global AWS flags of every seiri command.
 type Options struct {
 	Profile     string // --profile
@@ -11,7 +17,23 @@ type Options struct {
 	MaxAttempts int    // --max-attempts: SDK attempts per call, including throttling retries
 	RoleName    string // --role-name: role assumed in member accounts
 	ExternalID  string // --external-id
+
+	// Credentials replaces the standard credential chain (tests use static
+	// fake keys). Nil: the chain (env, shared files, SSO, IMDS, ...).
+	Credentials aws.CredentialsProvider
+	// MaxBackoff caps the retry backoff (0: the SDK's 20 s). Tests lower it
+	// so that injected throttling does not slow them down.
+	MaxBackoff time.Duration
+	// RetryMode is adaptive (default: client-side rate limiting after
+	// throttling, down to 0.5 requests/s per client) or standard (backoff
+	// only; tests use it so that injected throttling stays fast).
+	RetryMode aws.RetryMode
 }
 
 // DefaultRoleName is the role Organizations creates in member accounts.
 const DefaultRoleName = "OrganizationAccountAccessRole"
+
+// DefaultRegion is used when neither --region, the profile nor the
+// environment names one. IAM, STS (global endpoint) and Organizations are
+// served from us-east-1.
+const DefaultRegion = "us-east-1"

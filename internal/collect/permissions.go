@@ -1,0 +1,81 @@
+package collect
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Actions are the IAM actions of every AWS operation collect calls. Keep it
+// in step with account.go, org.go and awsclient (a test runs a full collect
+// against awsfake and checks that every operation it saw is listed here).
+// All are read-only; sts:GetCallerIdentity needs no permission but is
+// listed for completeness.
+var Actions = []string{
+	// account.go, per account (management and member accounts alike)
+	"iam:GetAccountAuthorizationDetails",
+	"iam:ListUsers",
+	"iam:ListAccessKeys",
+	"iam:GetAccessKeyLastUsed",
+	"iam:ListMFADevices",
+	"iam:GetLoginProfile",
+	"iam:GenerateCredentialReport",
+	"iam:GetCredentialReport",
+	"iam:GetAccountPasswordPolicy",
+	"iam:GetAccountSummary",
+	"iam:ListAccountAliases",
+	"iam:GenerateServiceLastAccessedDetails",
+	"iam:GetServiceLastAccessedDetails",
+	"cloudtrail:DescribeTrails",
+	"cloudtrail:GetEventSelectors",
+	"cloudtrail:GetTrailStatus",
+	// awsclient
+	"sts:GetCallerIdentity",
+	// org.go, management or delegated administrator account
+	"organizations:DescribeOrganization",
+	"organizations:ListRoots",
+	"organizations:ListOrganizationalUnitsForParent",
+	"organizations:ListAccountsForParent",
+	"organizations:ListTagsForResource",
+	"organizations:ListPolicies",
+	"organizations:DescribePolicy",
+	"organizations:ListTargetsForPolicy",
+	"organizations:ListDelegatedAdministrators",
+	"organizations:ListDelegatedServicesForAccount",
+	"organizations:ListAWSServiceAccessForOrganization",
+}
+
+// PolicyDocument is an IAM policy document.
+type PolicyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Statement is one statement of a PolicyDocument.
+type Statement struct {
+	Sid      string   `json:"Sid"`
+	Effect   string   `json:"Effect"`
+	Action   []string `json:"Action"`
+	Resource []string `json:"Resource"`
+}
+
+// Policy is the least-privilege identity policy for the principal running
+// `seiri collect`: the read actions above on every resource, and
+// sts:AssumeRole on roleName in every account (for --org / --accounts).
+// Member-account roles need the same read actions (the organizations ones
+// excepted).
+func Policy(roleName string) PolicyDocument {
+	acts := append([]string(nil), Actions...)
+	sort.Strings(acts)
+	return PolicyDocument{Version: "2012-10-17", Statement: []Statement{
+		{Sid: "SeiriCollectRead", Effect: "Allow", Action: acts, Resource: []string{"*"}},
+		{Sid: "SeiriCollectAssumeMemberRole", Effect: "Allow", Action: []string{"sts:AssumeRole"},
+			Resource: []string{fmt.Sprintf("arn:aws:iam::*:role/%s", roleName)}},
+	}}
+}
+
+// PolicyJSON renders Policy indented, as `seiri permissions collect` prints it.
+func PolicyJSON(roleName string) []byte {
+	b, _ := json.MarshalIndent(Policy(roleName), "", "  ")
+	return append(b, '\n')
+}
