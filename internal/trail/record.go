@@ -131,7 +131,7 @@ func ScanLog(data []byte, rec *Record, fn func(*Record), bad func(index int, why
 	}
 	p.i++
 	found := false
-	n := 0
+	n, members := 0, 0
 	for {
 		p.ws()
 		if p.i >= len(p.d) {
@@ -141,10 +141,14 @@ func ScanLog(data []byte, rec *Record, fn func(*Record), bad func(index int, why
 			p.i++
 			break
 		}
-		if p.d[p.i] == ',' {
+		if members > 0 {
+			if p.d[p.i] != ',' {
+				return n, p.errf("expected ',' or '}'")
+			}
 			p.i++
 			p.ws()
 		}
+		members++
 		key, err := p.key()
 		if err != nil {
 			return n, err
@@ -168,6 +172,7 @@ func ScanLog(data []byte, rec *Record, fn func(*Record), bad func(index int, why
 		}
 		found = true
 		p.i++
+		elems := 0
 		for {
 			p.ws()
 			if p.i >= len(p.d) {
@@ -178,7 +183,10 @@ func ScanLog(data []byte, rec *Record, fn func(*Record), bad func(index int, why
 				p.i++
 				break
 			}
-			if c == ',' {
+			if elems > 0 {
+				if c != ',' {
+					return n, p.errf("expected ',' or ']' between records")
+				}
 				p.i++
 				p.ws()
 				if p.i >= len(p.d) {
@@ -186,6 +194,7 @@ func ScanLog(data []byte, rec *Record, fn func(*Record), bad func(index int, why
 				}
 				c = p.d[p.i]
 			}
+			elems++
 			p.record = n
 			if c != '{' {
 				start := p.i
