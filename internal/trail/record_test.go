@@ -12,10 +12,10 @@ import (
 // flat is a comparable view of a Record for tests.
 type flat struct {
 	Version, Time, Source, Name, Type, Region, IP, UA, Err, Recipient, VPCE, RespKey string
-	IDType, IDArn, IDKey, IssuerARN, SourceIdentity, InvokedBy, OnBehalf         string
-	Bucket, Key, Table, Statement, CopySource                                    string
-	Resources                                                                    []string
-	HasIdentity                                                                  bool
+	IDType, IDArn, IDKey, IssuerARN, SourceIdentity, InvokedBy, OnBehalf             string
+	Bucket, Key, Table, Statement, CopySource                                        string
+	Resources                                                                        []string
+	HasIdentity                                                                      bool
 }
 
 func flatten(r *Record) flat {

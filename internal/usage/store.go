@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -8,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,14 +45,16 @@ CREATE TABLE IF NOT EXISTS usage (
 CREATE INDEX IF NOT EXISTS usage_principal ON usage (principal);
 CREATE INDEX IF NOT EXISTS usage_access_key ON usage (access_key_id) WHERE access_key_id <> '';
 CREATE INDEX IF NOT EXISTS usage_action ON usage (action);
-CREATE TABLE IF NOT EXISTS scanned_objects (
+-- Scanned objects are kept as one row per folder (a delivery day of one
+-- account and region), listing its files: loading 100,000 marks is then a
+-- few hundred rows, not 100,000 (a rescan with nothing new stays fast).
+CREATE TABLE IF NOT EXISTS scanned_dirs (
 	source TEXT NOT NULL,
-	key TEXT NOT NULL,
-	size INTEGER NOT NULL,
-	etag TEXT NOT NULL,
-	mtime INTEGER NOT NULL,
+	dir TEXT NOT NULL,
+	objects INTEGER NOT NULL,
 	scanned_at INTEGER NOT NULL,
-	PRIMARY KEY (source, key)
+	entries BLOB NOT NULL,
+	PRIMARY KEY (source, dir)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unmapped (
 	event_source TEXT NOT NULL,
@@ -91,7 +96,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// WAL lets readers run while a scan commits; busy_timeout waits for a
 	// concurrent writer instead of failing at once.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("usage store %q: %w", path, err)
@@ -213,19 +218,12 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 		}
 	}
 	if len(b.Objects) > 0 {
-		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO scanned_objects(source,key,size,etag,mtime,scanned_at) VALUES(?,?,?,?,?,?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
 		now := time.Now().Unix()
 		if b.Run != nil && !b.Run.FinishedAt.IsZero() {
 			now = b.Run.FinishedAt.Unix()
 		}
-		for _, o := range b.Objects {
-			if _, err := st.ExecContext(ctx, o.Source, o.Key, o.Size, o.ETag, o.MTime.Unix(), now); err != nil {
-				return fmt.Errorf("mark %s: %w", o.Key, err)
-			}
+		if err = markObjects(ctx, tx, b.Objects, now); err != nil {
+			return fmt.Errorf("mark scanned objects: %w", err)
 		}
 	}
 	if b.Run != nil {
@@ -447,23 +445,174 @@ func (s *Store) Unmapped(ctx context.Context) ([]UnmappedPair, error) {
 
 // ScannedObjects returns the marks of every object already scanned from source.
 func (s *Store) ScannedObjects(ctx context.Context, source string) (map[string]ObjectMark, error) {
-	rs, err := s.db.QueryContext(ctx, `SELECT key,size,etag,mtime FROM scanned_objects WHERE source=?`, source)
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
+		return nil, err
+	}
+	rs, err := s.db.QueryContext(ctx, `SELECT dir, objects, entries FROM scanned_dirs WHERE source=?`, source)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
-	out := make(map[string]ObjectMark)
+	out := make(map[string]ObjectMark, total) // sized once: growing a 100k map rehashes it many times
 	for rs.Next() {
-		var k string
-		var m ObjectMark
-		var mt int64
-		if err := rs.Scan(&k, &m.Size, &m.ETag, &mt); err != nil {
+		var dir string
+		var n int
+		var blob []byte
+		if err := rs.Scan(&dir, &n, &blob); err != nil {
 			return nil, err
 		}
-		m.MTime = time.Unix(mt, 0).UTC()
-		out[k] = m
+		if err := decodeEntries(dir, blob, out); err != nil {
+			return nil, fmt.Errorf("scanned objects of %s: %w", dir, err)
+		}
 	}
 	return out, rs.Err()
+}
+
+func splitKey(key string) (dir, name string) {
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		return key[:i], key[i+1:]
+	}
+	return "", key
+}
+
+func joinKey(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// Entries are lines "name\tsize\tetag\tmtime\n"; names and etags never hold
+// tabs or newlines (S3 keys could: those are escaped by strconv.Quote).
+func encodeEntries(m map[string]ObjectMark) []byte {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b []byte
+	for _, n := range names {
+		e := m[n]
+		b = append(b, quoteField(n)...)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, e.Size, 10)
+		b = append(b, '\t')
+		b = append(b, quoteField(e.ETag)...)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, e.MTime.Unix(), 10)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+func quoteField(s string) string {
+	if strings.ContainsAny(s, "\t\n\"") {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+func unquoteField(s string) (string, error) {
+	if strings.HasPrefix(s, `"`) {
+		return strconv.Unquote(s)
+	}
+	return s, nil
+}
+
+func decodeEntries(dir string, blob []byte, into map[string]ObjectMark) error {
+	for len(blob) > 0 {
+		i := bytes.IndexByte(blob, '\n')
+		if i < 0 {
+			return fmt.Errorf("truncated entry %q", trim(string(blob)))
+		}
+		line := blob[:i]
+		blob = blob[i+1:]
+		var f [4][]byte
+		for j := 0; j < 3; j++ {
+			k := bytes.IndexByte(line, '\t')
+			if k < 0 {
+				return fmt.Errorf("bad entry %q", trim(string(line)))
+			}
+			f[j], line = line[:k], line[k+1:]
+		}
+		f[3] = line
+		name, err := unquoteField(string(f[0]))
+		if err != nil {
+			return fmt.Errorf("bad entry %q", trim(string(f[0])))
+		}
+		etag, err := unquoteField(string(f[2]))
+		if err != nil {
+			return fmt.Errorf("bad entry %q", trim(string(f[2])))
+		}
+		size, ok1 := parseInt(f[1])
+		mt, ok2 := parseInt(f[3])
+		if !ok1 || !ok2 {
+			return fmt.Errorf("bad entry for %q", trim(name))
+		}
+		into[joinKey(dir, name)] = ObjectMark{Size: size, ETag: etag, MTime: time.Unix(mt, 0).UTC()}
+	}
+	return nil
+}
+
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func markObjects(ctx context.Context, tx *sql.Tx, objs []Object, now int64) error {
+	type dirKey struct{ source, dir string }
+	groups := map[dirKey][]Object{}
+	for _, o := range objs {
+		d, _ := splitKey(o.Key)
+		k := dirKey{o.Source, d}
+		groups[k] = append(groups[k], o)
+	}
+	get, err := tx.PrepareContext(ctx, `SELECT entries FROM scanned_dirs WHERE source=? AND dir=?`)
+	if err != nil {
+		return err
+	}
+	defer get.Close()
+	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO scanned_dirs(source,dir,objects,scanned_at,entries) VALUES(?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer put.Close()
+	for k, list := range groups {
+		var blob []byte
+		err := get.QueryRowContext(ctx, k.source, k.dir).Scan(&blob)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		all := map[string]ObjectMark{}
+		if err := decodeEntries("", blob, all); err != nil {
+			return fmt.Errorf("%s: %w", k.dir, err)
+		}
+		for _, o := range list {
+			_, name := splitKey(o.Key)
+			all[name] = ObjectMark{Size: o.Size, ETag: o.ETag, MTime: o.MTime}
+		}
+		if _, err := put.ExecContext(ctx, k.source, k.dir, len(all), now, encodeEntries(all)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Runs lists the recorded scans, newest first.
@@ -523,7 +672,7 @@ func (s *Store) Totals(ctx context.Context) (Totals, error) {
 	if f.Valid {
 		t.FirstSeen, t.LastSeen = time.Unix(f.Int64, 0).UTC(), time.Unix(l.Int64, 0).UTC()
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM scanned_objects`).Scan(&t.ScannedObjects); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs`).Scan(&t.ScannedObjects); err != nil {
 		return t, err
 	}
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(count),0) FROM unmapped`).Scan(&t.UnmappedPairs, &t.UnmappedEvents); err != nil {
