@@ -207,7 +207,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			var local []usage.Object
 			for o := range jobs {
 				before := agg.records
-				ok, reason, decompressed := rd.scan(ctx, src, o, agg, &rec, func(reason string, idx int) {
+				ok, reason, detail, decompressed := rd.scan(ctx, src, o, agg, &rec, func(reason string, idx int) {
 					recSkips.add(reason, fmt.Sprintf("%s#%d", o.Key, idx))
 					if opts.Strict {
 						cancel(&StrictError{Path: fmt.Sprintf("%s record %d", o.Key, idx), Reason: reason})
@@ -218,9 +218,13 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 				bytesDone.Add(o.Size)
 				agg.decompressed += decompressed
 				if reason != "" {
-					fileSkips.add(reason, o.Key)
+					where := o.Key
+					if detail != "" {
+						where += ": " + detail
+					}
+					fileSkips.add(reason, where)
 					if opts.Strict {
-						cancel(&StrictError{Path: o.Key, Reason: reason})
+						cancel(&StrictError{Path: o.Key, Reason: reason + detailSuffix(detail)})
 					}
 				}
 				if ok {
@@ -330,22 +334,22 @@ var gzipMagic = []byte{0x1f, 0x8b}
 
 // scan reads o and folds its records into agg. ok means the object was read
 // to its end (it may be marked scanned); reason is a file skip reason.
-func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggregator, rec *Record, badRecord func(string, int)) (ok bool, reason string, n int64) {
+func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggregator, rec *Record, badRecord func(string, int)) (ok bool, reason, detail string, n int64) {
 	rc, err := src.Open(ctx, o)
 	if err != nil {
-		return false, SkipFileRead, 0
+		return false, SkipFileRead, trimDetail(err.Error()), 0
 	}
 	defer rc.Close()
 	data, err := fr.readAll(rc)
 	n = int64(len(data))
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
-			return true, SkipFileTooLarge, n
+			return true, SkipFileTooLarge, "", n
 		}
 		if errors.Is(err, errGzip) {
-			return false, SkipFileGzip, n
+			return false, SkipFileGzip, "", n
 		}
-		return false, SkipFileRead, n
+		return false, SkipFileRead, trimDetail(err.Error()), n
 	}
 	defer fr.release()
 	account := o.Info.Account
@@ -363,16 +367,30 @@ func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggre
 	})
 	switch {
 	case err == nil:
-		return true, "", n
+		return true, "", "", n
 	case errors.Is(err, ErrEmpty):
-		return true, SkipFileEmpty, n
+		return true, SkipFileEmpty, "", n
 	case errors.Is(err, ErrNotJSON):
-		return true, SkipFileNotJSON, n
+		return true, SkipFileNotJSON, "", n
 	case errors.Is(err, ErrNotCloudTrail):
-		return true, SkipFileNotCT, n
+		return true, SkipFileNotCT, "", n
 	default:
-		return true, SkipFileSyntax, n
+		return true, SkipFileSyntax, trimDetail(err.Error()), n
 	}
+}
+
+func trimDetail(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
+
+func detailSuffix(d string) string {
+	if d == "" {
+		return ""
+	}
+	return ": " + d
 }
 
 var (
