@@ -12,6 +12,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
@@ -576,7 +580,52 @@ func trailUnmappedRun(o *TrailUnmappedOptions) error {
 }
 
 func newS3TrailSource(ctx context.Context, f *Factory, spec string) (trail.Source, error) {
-	return nil, fmt.Errorf("--source %s: S3 sources are not available in this build", spec)
+	bucket, prefix, err := trail.ParseS3URL(spec)
+	if err != nil {
+		return nil, fmt.Errorf("--source %w", err)
+	}
+	cfg, err := trailAWSConfig(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if ep := f.Globals.AWS.EndpointURL; ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+			o.UsePathStyle = true // local S3 endpoints rarely serve virtual-hosted buckets
+		}
+	})
+	return &trail.S3Source{Client: client, Bucket: bucket, Prefix: prefix}, nil
+}
+
+// trailAWSConfig loads the SDK configuration from the global flags, with
+// adaptive retries so S3 SlowDown and LookupEvents throttling back off.
+// (internal/awsclient will own this when it lands; the lead may swap it.)
+func trailAWSConfig(ctx context.Context, f *Factory) (aws.Config, error) {
+	g := f.Globals.AWS
+	var opts []func(*awsconfig.LoadOptions) error
+	if g.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(g.Profile))
+	}
+	if g.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(g.Region))
+	}
+	attempts := g.MaxAttempts
+	if attempts < 1 {
+		attempts = 10
+	}
+	opts = append(opts, awsconfig.WithRetryer(func() aws.Retryer {
+		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+			o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) { so.MaxAttempts = attempts })
+		})
+	}))
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
 }
 
 func newLookupEventsSource(ctx context.Context, f *Factory) (trail.Source, error) {
