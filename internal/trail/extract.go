@@ -184,7 +184,7 @@ func s3ObjectARN(dst []byte, part string, bucket, key []byte) []byte {
 func normS3ObjectARN(dst []byte, arn []byte) []byte {
 	// arn:PART:s3:::bucket/key
 	i := bytes.Index(arn, []byte(":s3:::"))
-	if i < 0 {
+	if i < 4 || !bytes.HasPrefix(arn, bArn) {
 		return append(dst, arn...)
 	}
 	rest := arn[i+len(":s3:::"):]

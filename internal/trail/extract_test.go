@@ -166,3 +166,18 @@ func TestFilterDirAllowed(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParsePath(f *testing.F) {
+	for _, s := range []string{"AWSLogs/o-abc/111111111111/CloudTrail/eu-west-1/2026/11/02/f.json.gz", "AWSLogs/1/CloudTrail-Digest/x", "AWSLogs/", "a/AWSLogs/111111111111/CloudTrail/r/9999/99/99"} {
+		f.Add(s)
+	}
+	flt := &Filter{Since: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), Accounts: []string{"111111111111"}, Regions: []string{"eu-west-1"}}
+	f.Fuzz(func(t *testing.T, p string) {
+		pi := ParsePath(p)
+		if pi.OK && (pi.Date.IsZero() || pi.Account == "") {
+			t.Fatalf("OK path without date/account: %+v", pi)
+		}
+		flt.PathAllowed(pi)
+		flt.dirAllowed(p)
+	})
+}
