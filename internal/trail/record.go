@@ -259,8 +259,19 @@ func (p *parser) ws() {
 // rawString reads a JSON string at p.i (a '"') and returns its raw bytes
 // (escapes not decoded).
 func (p *parser) rawString() ([]byte, error) {
+	d := p.d
 	start := p.i + 1
 	j := start
+	// Member names and most values are short: a plain loop beats
+	// IndexByte's setup cost for them.
+	for end := min(j+24, len(d)); j < end; j++ {
+		if c := d[j]; c == '"' {
+			p.i = j + 1
+			return d[start:j], nil
+		} else if c == '\\' {
+			break
+		}
+	}
 	for {
 		k := bytes.IndexByte(p.d[j:], '"')
 		if k < 0 {

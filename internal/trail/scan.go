@@ -1,6 +1,7 @@
 package trail
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -327,6 +328,7 @@ func compareStr(a, b string) int {
 // memory is bounded by workers × the largest file, and CloudTrail delivers
 // files every 5 minutes, so they are small (a 200 MB file costs ~200 MB).
 type fileReader struct {
+	br   *bufio.Reader
 	buf  []byte
 	gz   *gzip.Reader
 	max  int64
@@ -436,21 +438,26 @@ var (
 // readAll reads r (decompressing gzip, detected by its magic bytes) into the
 // reused buffer.
 func (fr *fileReader) readAll(r io.Reader) ([]byte, error) {
-	var head [2]byte
-	hn, err := io.ReadFull(r, head[:])
-	if err != nil && hn == 0 {
+	if fr.br == nil {
+		fr.br = bufio.NewReaderSize(r, 256<<10)
+	} else {
+		fr.br.Reset(r)
+	}
+	var body io.Reader = fr.br
+	head, err := fr.br.Peek(2)
+	if err != nil && len(head) == 0 {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
 		return nil, err
 	}
-	var body io.Reader = io.MultiReader(bytes.NewReader(head[:hn]), r)
-	gz := hn == 2 && bytes.Equal(head[:], gzipMagic)
+	gz := bytes.Equal(head, gzipMagic)
 	if gz {
+		// bufio.Reader is an io.ByteReader: flate reads from it directly.
 		if fr.gz == nil {
-			fr.gz, err = gzip.NewReader(body)
+			fr.gz, err = gzip.NewReader(fr.br)
 		} else {
-			err = fr.gz.Reset(body)
+			err = fr.gz.Reset(fr.br)
 		}
 		if err != nil {
 			return nil, errGzip
@@ -458,8 +465,9 @@ func (fr *fileReader) readAll(r io.Reader) ([]byte, error) {
 		body = fr.gz
 	}
 	buf := fr.buf[:0]
-	if fr.hint > 0 && fr.hint < fr.max && int64(cap(buf)) <= fr.hint {
-		buf = make([]byte, 0, fr.hint+512) // room to see EOF without growing
+	if need := fr.hint + 512; fr.hint > 0 && fr.hint < fr.max && int64(cap(buf)) < need {
+		// Grow with slack so files of similar sizes reuse the buffer.
+		buf = make([]byte, 0, max(need, min(int64(2*cap(buf)), fr.max)))
 	}
 	if cap(buf) == 0 {
 		buf = make([]byte, 0, 1<<20)
