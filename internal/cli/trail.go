@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -629,5 +630,14 @@ func trailAWSConfig(ctx context.Context, f *Factory) (aws.Config, error) {
 }
 
 func newLookupEventsSource(ctx context.Context, f *Factory) (trail.Source, error) {
-	return nil, fmt.Errorf("--source lookup-events is not available in this build")
+	cfg, err := trailAWSConfig(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	client := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) {
+		if ep := f.Globals.AWS.EndpointURL; ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+	return &trail.LookupEventsSource{Client: client, Region: cfg.Region, Now: f.Now}, nil
 }
