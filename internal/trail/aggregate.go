@@ -1,0 +1,354 @@
+package trail
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+// Skip reasons for records (Summary.SkippedRecords keys).
+const (
+	SkipNotObject      = "record is not an object"
+	SkipMissingFields  = "record missing eventTime/eventSource/eventName"
+	SkipBadTime        = "record has an unreadable eventTime"
+	SkipVersion        = "unknown eventVersion"
+	SkipNoIdentity     = "record has no userIdentity"
+	SkipOutsideWindow  = "record outside --since/--until" // counted, not an error
+	SkipOutsideFilters = "record outside --accounts/--regions"
+)
+
+// Filter limits what a scan reads. Zero fields do not filter.
+type Filter struct {
+	Since, Until time.Time // [Since, Until)
+	Accounts     []string
+	Regions      []string
+}
+
+func (f *Filter) account(a string) bool {
+	return len(f.Accounts) == 0 || slices.Contains(f.Accounts, a)
+}
+func (f *Filter) region(r string) bool { return len(f.Regions) == 0 || slices.Contains(f.Regions, r) }
+
+// day reports whether any of the UTC day d can be inside the window.
+func (f *Filter) day(d time.Time) bool {
+	if !f.Since.IsZero() && !d.Add(24*time.Hour).After(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && !d.Before(f.Until) {
+		return false
+	}
+	return true
+}
+
+// PathAllowed reports whether a delivery path can hold records inside the
+// filter. Paths outside the layout are allowed (they are read and filtered
+// record by record).
+func (f *Filter) PathAllowed(pi PathInfo) bool {
+	if !pi.OK {
+		return true
+	}
+	return f.account(pi.Account) && f.region(pi.Region) && f.day(pi.Date)
+}
+
+type pairKey struct{ source, name string }
+
+type unmappedAcc struct{ count, first, last int64 }
+
+type acc struct {
+	first, last int64
+	count       int64
+	authz       bool
+	ipc         []string
+	ips         []string
+	uas         []string
+	vpce        []string
+	sess        []string
+	sid         []string
+}
+
+// aggregator folds records into usage rows. One per worker; merged at the end.
+type aggregator struct {
+	mapper   *Mapper
+	filter   *Filter
+	intern   map[string]string
+	rows     map[usage.Key]*acc
+	unmapped map[pairKey]*unmappedAcc
+	maps     map[pairKey]Mapping
+	buf      []byte
+	dyn      [1]ActionUse
+
+	records, mapped, notAuthz, unmappedN int64
+	skipped                              map[string]int64
+	outside                              int64
+	decompressed                         int64
+}
+
+func newAggregator(m *Mapper, f *Filter) *aggregator {
+	return &aggregator{
+		mapper: m, filter: f,
+		intern:   make(map[string]string, 1024),
+		rows:     make(map[usage.Key]*acc, 1024),
+		unmapped: make(map[pairKey]*unmappedAcc),
+		maps:     make(map[pairKey]Mapping),
+		skipped:  make(map[string]int64),
+	}
+}
+
+// str interns b: map lookups with string(b) do not allocate, so a value seen
+// before costs no allocation.
+func (a *aggregator) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if s, ok := a.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	a.intern[s] = s
+	return s
+}
+
+// addSample adds b to a sorted bounded set, keeping the smallest values so
+// that the sample does not depend on the order records were read in.
+func (a *aggregator) addSample(set []string, b []byte, max int) []string {
+	if len(b) == 0 {
+		return set
+	}
+	if len(b) > 256 {
+		b = b[:256] // user agents can be long; the fingerprint needs the start
+	}
+	for _, s := range set {
+		if s == string(b) {
+			return set
+		}
+	}
+	if max > 0 && len(set) >= max && string(b) > set[len(set)-1] {
+		return set
+	}
+	s := a.str(b)
+	i, _ := slices.BinarySearch(set, s)
+	set = slices.Insert(set, i, s)
+	if max > 0 && len(set) > max {
+		set = set[:max]
+	}
+	return set
+}
+
+// add folds one record; it returns a skip reason or "".
+func (a *aggregator) add(r *Record, pathAccount string) string {
+	a.records++
+	if len(r.EventTime) == 0 || len(r.EventSource) == 0 || len(r.EventName) == 0 {
+		return SkipMissingFields
+	}
+	if !knownEventVersion(r.EventVersion) {
+		return SkipVersion
+	}
+	t, ok := parseEventTime(r.EventTime)
+	if !ok {
+		return SkipBadTime
+	}
+	if !r.HasIdentity {
+		return SkipNoIdentity
+	}
+	f := a.filter
+	if f != nil {
+		if (!f.Since.IsZero() && t < f.Since.Unix()) || (!f.Until.IsZero() && t >= f.Until.Unix()) {
+			a.outside++
+			return ""
+		}
+	}
+	account := r.RecipientAccount
+	if len(account) == 0 {
+		if pathAccount != "" {
+			account = []byte(pathAccount)
+		} else {
+			account = r.Identity.AccountID
+		}
+	}
+	if f != nil && (len(f.Accounts) > 0 || len(f.Regions) > 0) {
+		if !f.account(string(account)) || (len(r.AWSRegion) > 0 && !f.region(string(r.AWSRegion))) {
+			a.outside++
+			return ""
+		}
+	}
+
+	pk := pairKey{a.str(r.EventSource), a.str(r.EventName)}
+	m, ok := a.maps[pk]
+	if !ok {
+		m = a.mapper.Map(pk.source, pk.name, string(r.EventType))
+		// eventType is part of the decision only for the not-authz types;
+		// cache per (source, name) unless that applies.
+		if !notAuthzTypes[string(r.EventType)] {
+			a.maps[pk] = m
+		}
+	} else if notAuthzTypes[string(r.EventType)] && m.Kind != NotAuthz {
+		m = a.mapper.Map(pk.source, pk.name, string(r.EventType))
+	}
+	prefix := ServicePrefix(pk.source)
+	if m.Dynamic {
+		act := partiQLAction(r.Req.Statement)
+		if act == "" {
+			m = Mapping{Kind: Unmapped}
+		} else {
+			a.dyn[0] = ActionUse{Action: act, From: ResPrimary}
+			m.Actions = a.dyn[:]
+		}
+	}
+	if m.Kind == Unmapped {
+		a.unmappedN++
+		u := a.unmapped[pk]
+		if u == nil {
+			u = &unmappedAcc{first: t, last: t}
+			a.unmapped[pk] = u
+		}
+		u.count++
+		u.first = min(u.first, t)
+		u.last = max(u.last, t)
+		return ""
+	}
+	if m.Kind == NotAuthz {
+		a.notAuthz++
+	} else {
+		a.mapped++
+	}
+
+	part := partition(r.AWSRegion)
+	a.buf = a.buf[:0]
+	pARN, ptype, session, buf := normalizePrincipal(a.buf, &r.Identity, part)
+	a.buf = buf
+	principalS := a.str(pARN)
+	if principalS == "" {
+		principalS = "unknown"
+	}
+	accountS := a.str(account)
+	akid := a.str(r.Identity.AccessKeyID)
+	errc := a.str(r.ErrorCode)
+	class, svc := ipClass(r.SourceIP)
+
+	var primary, copySrc string
+	primaryDone := false
+	for _, use := range m.Actions {
+		var res string
+		switch use.From {
+		case ResPrimary:
+			if !primaryDone {
+				start := len(a.buf)
+				a.buf = primaryResource(a.buf, prefix, r, account)
+				primary = a.str(a.buf[start:])
+				primaryDone = true
+			}
+			res = primary
+		case ResCopySource:
+			start := len(a.buf)
+			a.buf = copySourceResource(a.buf, r)
+			copySrc = a.str(a.buf[start:])
+			res = copySrc
+		}
+		k := usage.Key{Account: accountS, Principal: principalS, PrincipalType: ptype, AccessKeyID: akid,
+			Action: use.Action, Resource: res, ErrorCode: errc}
+		v := a.rows[k]
+		if v == nil {
+			v = &acc{first: t, last: t}
+			a.rows[k] = v
+		}
+		v.count++
+		v.first = min(v.first, t)
+		v.last = max(v.last, t)
+		v.authz = m.Kind == Mapped
+		if class != "" {
+			cl := class
+			if svc != nil {
+				start := len(a.buf)
+				a.buf = append(append(a.buf, IPServicePfx...), svc...)
+				cl = a.str(a.buf[start:])
+			}
+			if !slices.Contains(v.ipc, cl) {
+				v.ipc = append(v.ipc, cl)
+				slices.Sort(v.ipc)
+			}
+		}
+		v.ips = a.addSample(v.ips, r.SourceIP, usage.MaxSamples)
+		v.uas = a.addSample(v.uas, r.UserAgent, usage.MaxSamples)
+		v.vpce = a.addSample(v.vpce, r.VPCEndpointID, usage.MaxSamples)
+		v.sess = a.addSample(v.sess, session, usage.MaxSamples)
+		v.sid = a.addSample(v.sid, r.Identity.SourceIdentity, usage.MaxSamples)
+	}
+	return ""
+}
+
+// merge folds o into a (o is dropped afterwards).
+func (a *aggregator) merge(o *aggregator) {
+	for k, v := range o.rows {
+		w := a.rows[k]
+		if w == nil {
+			a.rows[k] = v
+			continue
+		}
+		w.count += v.count
+		w.first = min(w.first, v.first)
+		w.last = max(w.last, v.last)
+		w.authz = w.authz || v.authz
+		w.ipc = usage.MergeSet(w.ipc, v.ipc, 0)
+		w.ips = usage.MergeSet(w.ips, v.ips, usage.MaxSamples)
+		w.uas = usage.MergeSet(w.uas, v.uas, usage.MaxSamples)
+		w.vpce = usage.MergeSet(w.vpce, v.vpce, usage.MaxSamples)
+		w.sess = usage.MergeSet(w.sess, v.sess, usage.MaxSamples)
+		w.sid = usage.MergeSet(w.sid, v.sid, usage.MaxSamples)
+	}
+	for k, v := range o.unmapped {
+		w := a.unmapped[k]
+		if w == nil {
+			a.unmapped[k] = v
+			continue
+		}
+		w.count += v.count
+		w.first = min(w.first, v.first)
+		w.last = max(w.last, v.last)
+	}
+	a.records += o.records
+	a.mapped += o.mapped
+	a.notAuthz += o.notAuthz
+	a.unmappedN += o.unmappedN
+	a.outside += o.outside
+	for k, v := range o.skipped {
+		a.skipped[k] += v
+	}
+}
+
+// Rows returns the aggregated rows, sorted by key.
+func (a *aggregator) Rows() []usage.Row {
+	out := make([]usage.Row, 0, len(a.rows))
+	for k, v := range a.rows {
+		out = append(out, usage.Row{
+			Key:       k,
+			FirstSeen: time.Unix(v.first, 0).UTC(), LastSeen: time.Unix(v.last, 0).UTC(),
+			Count: v.count, Authz: v.authz,
+			IPClasses: v.ipc, SourceIPs: v.ips, UserAgents: v.uas, VPCEndpoints: v.vpce,
+			Sessions: v.sess, SourceIdentities: v.sid,
+		})
+	}
+	slices.SortFunc(out, func(x, y usage.Row) int { return x.Key.Compare(y.Key) })
+	return out
+}
+
+// Unmapped returns the unmapped pairs, most frequent first.
+func (a *aggregator) Unmapped() []usage.UnmappedPair {
+	out := make([]usage.UnmappedPair, 0, len(a.unmapped))
+	for k, v := range a.unmapped {
+		out = append(out, usage.UnmappedPair{EventSource: k.source, EventName: k.name, Count: v.count,
+			FirstSeen: time.Unix(v.first, 0).UTC(), LastSeen: time.Unix(v.last, 0).UTC()})
+	}
+	slices.SortFunc(out, func(x, y usage.UnmappedPair) int {
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.EventSource, y.EventSource); c != 0 {
+			return c
+		}
+		return strings.Compare(x.EventName, y.EventName)
+	})
+	return out
+}

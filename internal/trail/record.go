@@ -1,0 +1,726 @@
+package trail
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Record holds the fields seiri reads from one CloudTrail record. The byte
+// slices point into the file's buffer (or into the record's scratch space
+// for strings that had JSON escapes) and are valid only until the next
+// record: the scanner never builds the full record, only these fields.
+// CloudTrail record contents: AWS CloudTrail User Guide, "CloudTrail record contents".
+type Record struct {
+	EventVersion     []byte
+	EventTime        []byte
+	EventSource      []byte
+	EventName        []byte
+	EventType        []byte
+	AWSRegion        []byte
+	SourceIP         []byte
+	UserAgent        []byte
+	ErrorCode        []byte
+	RecipientAccount []byte
+	VPCEndpointID    []byte
+	// RespAccessKeyID is responseElements.credentials.accessKeyId: the
+	// session key an STS call issued (links ASIA keys to their caller).
+	RespAccessKeyID []byte
+
+	HasIdentity bool
+	Identity    Identity
+	Req         RequestParams
+	Resources   []ResourceRef
+
+	scratch []byte
+}
+
+// Identity is userIdentity. CloudTrail User Guide, "CloudTrail userIdentity element".
+type Identity struct {
+	Type             []byte
+	PrincipalID      []byte
+	ARN              []byte
+	AccountID        []byte
+	AccessKeyID      []byte
+	UserName         []byte
+	InvokedBy        []byte
+	IdentityProvider []byte
+	IssuerType       []byte // sessionContext.sessionIssuer.type
+	IssuerARN        []byte // sessionContext.sessionIssuer.arn
+	IssuerUserName   []byte // sessionContext.sessionIssuer.userName
+	SourceIdentity   []byte // sessionContext.sourceIdentity
+	OnBehalfOfUserID []byte // onBehalfOf.userId (Identity Center users)
+	OnBehalfOfStore  []byte // onBehalfOf.identityStoreArn
+}
+
+// RequestParams are the requestParameters seiri turns into resource ARNs.
+type RequestParams struct {
+	BucketName     []byte
+	Key            []byte
+	CopySource     []byte // S3 x-amz-copy-source "bucket/key"
+	TableName      []byte
+	FunctionName   []byte
+	QueueURL       []byte
+	TopicARN       []byte
+	KeyID          []byte
+	SecretID       []byte
+	Name           []byte // SSM parameter name
+	UserName       []byte
+	RoleName       []byte
+	PolicyARN      []byte
+	RoleARN        []byte
+	RepositoryName []byte
+	LogGroupName   []byte
+	Statement      []byte // DynamoDB PartiQL statement
+}
+
+// ResourceRef is one element of resources[].
+type ResourceRef struct {
+	ARN  []byte
+	Type []byte
+}
+
+func (r *Record) reset() {
+	res := r.Resources[:0]
+	scratch := r.scratch[:0]
+	*r = Record{}
+	r.Resources = res
+	r.scratch = scratch
+}
+
+// Errors of a whole log file.
+var (
+	ErrEmpty         = errors.New("empty file")
+	ErrNotJSON       = errors.New("not JSON")
+	ErrNotCloudTrail = errors.New(`JSON without a "Records" array: not a CloudTrail log`)
+)
+
+// SyntaxError is malformed JSON at an offset of the decompressed file.
+type SyntaxError struct {
+	Offset int
+	Record int // index in Records, -1 outside it
+	Msg    string
+	Near   string
+}
+
+func (e *SyntaxError) Error() string {
+	where := fmt.Sprintf("offset %d", e.Offset)
+	if e.Record >= 0 {
+		where = fmt.Sprintf("record %d, offset %d", e.Record, e.Offset)
+	}
+	if e.Near == "" {
+		return fmt.Sprintf("malformed JSON at %s: %s", where, e.Msg)
+	}
+	return fmt.Sprintf("malformed JSON at %s: %s near %q", where, e.Msg, e.Near)
+}
+
+// ScanLog walks a CloudTrail log file {"Records":[...]} and calls fn for every
+// element of Records that is an object (rec is reused between calls). An
+// element that is not an object is reported to bad and skipped. It returns
+// the number of elements seen. A syntax error stops the file (JSON has no
+// resynchronization point) after the records before it were delivered.
+func ScanLog(data []byte, rec *Record, fn func(*Record), bad func(index int, why string)) (int, error) {
+	p := parser{d: data, rec: rec, record: -1}
+	p.ws()
+	if p.i >= len(p.d) {
+		return 0, ErrEmpty
+	}
+	if p.d[p.i] != '{' {
+		return 0, fmt.Errorf("%w: starts with %q", ErrNotJSON, trimNear(p.d[p.i:]))
+	}
+	p.i++
+	found := false
+	n, members := 0, 0
+	for {
+		p.ws()
+		if p.i >= len(p.d) {
+			return n, p.errf("unexpected end of input")
+		}
+		if p.d[p.i] == '}' {
+			p.i++
+			break
+		}
+		if members > 0 {
+			if p.d[p.i] != ',' {
+				return n, p.errf("expected ',' or '}'")
+			}
+			p.i++
+			p.ws()
+		}
+		members++
+		key, err := p.key()
+		if err != nil {
+			return n, err
+		}
+		if string(key) != "Records" {
+			if err := p.skip(); err != nil {
+				return n, err
+			}
+			continue
+		}
+		p.ws()
+		if p.i >= len(p.d) || p.d[p.i] != '[' {
+			if p.i < len(p.d) && p.d[p.i] == 'n' { // "Records": null
+				if err := p.skip(); err != nil {
+					return n, err
+				}
+				found = true
+				continue
+			}
+			return n, ErrNotCloudTrail
+		}
+		found = true
+		p.i++
+		elems := 0
+		for {
+			p.ws()
+			if p.i >= len(p.d) {
+				return n, p.errf("unexpected end of input in Records")
+			}
+			c := p.d[p.i]
+			if c == ']' {
+				p.i++
+				break
+			}
+			if elems > 0 {
+				if c != ',' {
+					return n, p.errf("expected ',' or ']' between records")
+				}
+				p.i++
+				p.ws()
+				if p.i >= len(p.d) {
+					return n, p.errf("unexpected end of input in Records")
+				}
+				c = p.d[p.i]
+			}
+			elems++
+			p.record = n
+			if c != '{' {
+				start := p.i
+				if err := p.skip(); err != nil {
+					return n, err
+				}
+				if bad != nil {
+					bad(n, fmt.Sprintf("record is not an object: %q", trimNear(p.d[start:p.i])))
+				}
+				n++
+				continue
+			}
+			rec.reset()
+			if err := p.record1(); err != nil {
+				return n, err
+			}
+			fn(rec)
+			n++
+		}
+		p.record = -1
+	}
+	if !found {
+		return n, ErrNotCloudTrail
+	}
+	return n, nil
+}
+
+type parser struct {
+	d      []byte
+	i      int
+	rec    *Record
+	record int
+}
+
+func (p *parser) errf(format string, args ...any) error {
+	i := min(p.i, len(p.d))
+	return &SyntaxError{Offset: i, Record: p.record, Msg: fmt.Sprintf(format, args...), Near: trimNear(p.d[i:])}
+}
+
+func trimNear(b []byte) string {
+	const max = 40
+	if len(b) > max {
+		b = b[:max]
+	}
+	for len(b) > 0 && !utf8.Valid(b) {
+		b = b[:len(b)-1]
+	}
+	return string(b)
+}
+
+func (p *parser) ws() {
+	for p.i < len(p.d) {
+		switch p.d[p.i] {
+		case ' ', '\n', '\r', '\t':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// rawString reads a JSON string at p.i (a '"') and returns its raw bytes
+// (escapes not decoded).
+func (p *parser) rawString() ([]byte, error) {
+	d := p.d
+	start := p.i + 1
+	j := start
+	// Member names and most values are short: a plain loop beats
+	// IndexByte's setup cost for them.
+	for end := min(j+24, len(d)); j < end; j++ {
+		if c := d[j]; c == '"' {
+			p.i = j + 1
+			return d[start:j], nil
+		} else if c == '\\' {
+			break
+		}
+	}
+	for {
+		k := bytes.IndexByte(p.d[j:], '"')
+		if k < 0 {
+			p.i = len(p.d)
+			return nil, p.errf("unterminated string")
+		}
+		j += k
+		n := 0
+		for m := j - 1; m >= start && p.d[m] == '\\'; m-- {
+			n++
+		}
+		if n%2 == 0 {
+			break
+		}
+		j++
+	}
+	p.i = j + 1
+	return p.d[start:j], nil
+}
+
+// key reads `"name":`.
+func (p *parser) key() ([]byte, error) {
+	if p.i >= len(p.d) || p.d[p.i] != '"' {
+		return nil, p.errf("expected a member name")
+	}
+	k, err := p.rawString()
+	if err != nil {
+		return nil, err
+	}
+	p.ws()
+	if p.i >= len(p.d) || p.d[p.i] != ':' {
+		return nil, p.errf("expected ':'")
+	}
+	p.i++
+	p.ws()
+	return k, nil
+}
+
+// str reads a string value (decoding escapes); null and non-string values
+// read as empty.
+func (p *parser) str() ([]byte, error) {
+	if p.i >= len(p.d) {
+		return nil, p.errf("unexpected end of input")
+	}
+	if p.d[p.i] != '"' {
+		return nil, p.skip()
+	}
+	raw, err := p.rawString()
+	if err != nil {
+		return nil, err
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw, nil
+	}
+	return p.unescape(raw)
+}
+
+func (p *parser) unescape(raw []byte) ([]byte, error) {
+	r := p.rec
+	if cap(r.scratch)-len(r.scratch) < len(raw) {
+		// A new array: slices handed out earlier keep pointing at the old one.
+		r.scratch = make([]byte, 0, max(2*cap(r.scratch), len(raw)+256))
+	}
+	start := len(r.scratch)
+	out := r.scratch
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i >= len(raw) {
+			return nil, p.errf("bad escape")
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			out = append(out, raw[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			ru, ok := hex4(raw[i+1:])
+			if !ok {
+				return nil, p.errf("bad \\u escape")
+			}
+			i += 4
+			if utf16IsSurrogate(ru) {
+				if i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+					if lo, ok := hex4(raw[i+3:]); ok && lo >= 0xDC00 && lo < 0xE000 && ru < 0xDC00 {
+						ru = (ru-0xD800)<<10 + (lo - 0xDC00) + 0x10000
+						i += 6
+					} else {
+						ru = utf8.RuneError
+					}
+				} else {
+					ru = utf8.RuneError
+				}
+			}
+			out = utf8.AppendRune(out, ru)
+		default:
+			return nil, p.errf("bad escape \\%c", raw[i])
+		}
+	}
+	r.scratch = out
+	return out[start:len(out):len(out)], nil
+}
+
+func utf16IsSurrogate(r rune) bool { return r >= 0xD800 && r < 0xE000 }
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// structural marks the bytes skipNested must look at.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
+// literalEnd marks the bytes that end a number or literal.
+var literalEnd = [256]bool{',': true, '}': true, ']': true, ' ': true, '\n': true, '\r': true, '\t': true, ':': true, '"': true, '{': true, '[': true}
+
+// skip moves past one JSON value without decoding it.
+func (p *parser) skip() error {
+	if p.i >= len(p.d) {
+		return p.errf("unexpected end of input")
+	}
+	switch p.d[p.i] {
+	case '"':
+		_, err := p.rawString()
+		return err
+	case '{', '[':
+		return p.skipNested()
+	case ',', ':', '}', ']':
+		return p.errf("expected a value")
+	default:
+		j := p.i
+		for j < len(p.d) && !literalEnd[p.d[j]] {
+			j++
+		}
+		p.i = j
+		return nil
+	}
+}
+
+// skipNested skips an object or array by counting brackets outside strings.
+// It does not check that the brackets pair up by kind: seiri only needs to
+// find where the value ends, and a mismatch there is reported by the caller's
+// next read.
+func (p *parser) skipNested() error {
+	d := p.d
+	i := p.i
+	depth := 0
+	for i < len(d) {
+		for i < len(d) && !structural[d[i]] {
+			i++
+		}
+		if i >= len(d) {
+			break
+		}
+		switch d[i] {
+		case '"':
+			p.i = i
+			if _, err := p.rawString(); err != nil {
+				return err
+			}
+			i = p.i
+			continue
+		case '{', '[':
+			depth++
+		default:
+			depth--
+			if depth == 0 {
+				p.i = i + 1
+				return nil
+			}
+		}
+		i++
+	}
+	p.i = len(d)
+	return p.errf("unexpected end of input in a nested value")
+}
+
+// object iterates the members of the object at p.i, calling member for each
+// (positioned at the value, which member must consume). null is an empty object.
+func (p *parser) object(member func(key []byte) error) error {
+	if p.i >= len(p.d) {
+		return p.errf("unexpected end of input")
+	}
+	if p.d[p.i] != '{' {
+		return p.skip() // null, or a value of another type: nothing to read
+	}
+	p.i++
+	first := true
+	for {
+		p.ws()
+		if p.i >= len(p.d) {
+			return p.errf("unexpected end of input in an object")
+		}
+		if p.d[p.i] == '}' {
+			p.i++
+			return nil
+		}
+		if !first {
+			if p.d[p.i] != ',' {
+				return p.errf("expected ',' or '}'")
+			}
+			p.i++
+			p.ws()
+		}
+		first = false
+		k, err := p.key()
+		if err != nil {
+			return err
+		}
+		if err := member(k); err != nil {
+			return err
+		}
+	}
+}
+
+// array iterates the elements of the array at p.i; elem must consume each.
+func (p *parser) array(elem func() error) error {
+	if p.i >= len(p.d) {
+		return p.errf("unexpected end of input")
+	}
+	if p.d[p.i] != '[' {
+		return p.skip()
+	}
+	p.i++
+	first := true
+	for {
+		p.ws()
+		if p.i >= len(p.d) {
+			return p.errf("unexpected end of input in an array")
+		}
+		if p.d[p.i] == ']' {
+			p.i++
+			return nil
+		}
+		if !first {
+			if p.d[p.i] != ',' {
+				return p.errf("expected ',' or ']'")
+			}
+			p.i++
+			p.ws()
+		}
+		first = false
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+}
+
+func (p *parser) strInto(dst *[]byte) error {
+	v, err := p.str()
+	*dst = v
+	return err
+}
+
+// record1 reads one record object at p.i.
+func (p *parser) record1() error {
+	r := p.rec
+	return p.object(func(k []byte) error {
+		switch string(k) {
+		case "eventVersion":
+			return p.strInto(&r.EventVersion)
+		case "eventTime":
+			return p.strInto(&r.EventTime)
+		case "eventSource":
+			return p.strInto(&r.EventSource)
+		case "eventName":
+			return p.strInto(&r.EventName)
+		case "eventType":
+			return p.strInto(&r.EventType)
+		case "awsRegion":
+			return p.strInto(&r.AWSRegion)
+		case "sourceIPAddress":
+			return p.strInto(&r.SourceIP)
+		case "userAgent":
+			return p.strInto(&r.UserAgent)
+		case "errorCode":
+			return p.strInto(&r.ErrorCode)
+		case "recipientAccountId":
+			return p.strInto(&r.RecipientAccount)
+		case "vpcEndpointId":
+			return p.strInto(&r.VPCEndpointID)
+		case "userIdentity":
+			if p.i < len(p.d) && p.d[p.i] == '{' {
+				r.HasIdentity = true
+			}
+			return p.identity()
+		case "requestParameters":
+			return p.requestParameters()
+		case "resources":
+			return p.resources()
+		case "responseElements":
+			return p.object(func(k []byte) error {
+				if string(k) != "credentials" {
+					return p.skip()
+				}
+				return p.object(func(k []byte) error {
+					if string(k) == "accessKeyId" {
+						return p.strInto(&r.RespAccessKeyID)
+					}
+					return p.skip()
+				})
+			})
+		default:
+			return p.skip()
+		}
+	})
+}
+
+func (p *parser) identity() error {
+	id := &p.rec.Identity
+	return p.object(func(k []byte) error {
+		switch string(k) {
+		case "type":
+			return p.strInto(&id.Type)
+		case "principalId":
+			return p.strInto(&id.PrincipalID)
+		case "arn":
+			return p.strInto(&id.ARN)
+		case "accountId":
+			return p.strInto(&id.AccountID)
+		case "accessKeyId":
+			return p.strInto(&id.AccessKeyID)
+		case "userName":
+			return p.strInto(&id.UserName)
+		case "invokedBy":
+			return p.strInto(&id.InvokedBy)
+		case "identityProvider":
+			return p.strInto(&id.IdentityProvider)
+		case "onBehalfOf":
+			return p.object(func(k []byte) error {
+				switch string(k) {
+				case "userId":
+					return p.strInto(&id.OnBehalfOfUserID)
+				case "identityStoreArn":
+					return p.strInto(&id.OnBehalfOfStore)
+				}
+				return p.skip()
+			})
+		case "sessionContext":
+			return p.object(func(k []byte) error {
+				switch string(k) {
+				case "sourceIdentity":
+					return p.strInto(&id.SourceIdentity)
+				case "sessionIssuer":
+					return p.object(func(k []byte) error {
+						switch string(k) {
+						case "type":
+							return p.strInto(&id.IssuerType)
+						case "arn":
+							return p.strInto(&id.IssuerARN)
+						case "userName":
+							return p.strInto(&id.IssuerUserName)
+						}
+						return p.skip()
+					})
+				}
+				return p.skip()
+			})
+		}
+		return p.skip()
+	})
+}
+
+func (p *parser) requestParameters() error {
+	q := &p.rec.Req
+	return p.object(func(k []byte) error {
+		switch string(k) {
+		case "bucketName":
+			return p.strInto(&q.BucketName)
+		case "key":
+			return p.strInto(&q.Key)
+		case "x-amz-copy-source", "copySource":
+			return p.strInto(&q.CopySource)
+		case "tableName", "TableName":
+			return p.strInto(&q.TableName)
+		case "functionName":
+			return p.strInto(&q.FunctionName)
+		case "queueUrl", "QueueUrl":
+			return p.strInto(&q.QueueURL)
+		case "topicArn", "TopicArn":
+			return p.strInto(&q.TopicARN)
+		case "keyId", "KeyId":
+			return p.strInto(&q.KeyID)
+		case "secretId", "SecretId":
+			return p.strInto(&q.SecretID)
+		case "name", "Name":
+			return p.strInto(&q.Name)
+		case "userName":
+			return p.strInto(&q.UserName)
+		case "roleName":
+			return p.strInto(&q.RoleName)
+		case "policyArn":
+			return p.strInto(&q.PolicyARN)
+		case "roleArn", "RoleArn":
+			return p.strInto(&q.RoleARN)
+		case "repositoryName":
+			return p.strInto(&q.RepositoryName)
+		case "logGroupName":
+			return p.strInto(&q.LogGroupName)
+		case "statement", "Statement":
+			return p.strInto(&q.Statement)
+		}
+		return p.skip()
+	})
+}
+
+func (p *parser) resources() error {
+	r := p.rec
+	return p.array(func() error {
+		var ref ResourceRef
+		err := p.object(func(k []byte) error {
+			switch string(k) {
+			case "ARN", "arn":
+				return p.strInto(&ref.ARN)
+			case "type":
+				return p.strInto(&ref.Type)
+			}
+			return p.skip()
+		})
+		if len(ref.ARN) > 0 && len(r.Resources) < 16 {
+			r.Resources = append(r.Resources, ref)
+		}
+		return err
+	})
+}

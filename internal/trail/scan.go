@@ -1,0 +1,506 @@
+package trail
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+// Options configure a scan.
+type Options struct {
+	Filter   Filter
+	Parallel int // workers; 0 = GOMAXPROCS
+	// Strict turns any skipped file or record into an error that stops the scan.
+	Strict bool
+	Mapper *Mapper
+	// Scanned are the objects already in the store (from
+	// usage.Store.ScannedObjects): unchanged ones are not read again.
+	Scanned map[string]usage.ObjectMark
+	// Progress, when set, is called about twice a second and at the end.
+	Progress func(Progress)
+	// MaxFileBytes caps a decompressed file (default 2 GiB): a bigger file
+	// is skipped rather than exhausting memory.
+	MaxFileBytes int64
+}
+
+// Progress is a scan's progress.
+type Progress struct {
+	FilesDone, FilesTotal int64
+	BytesDone, BytesTotal int64 // compressed bytes, as listed
+	Records               int64
+	Elapsed               time.Duration
+}
+
+// EventsPerSecond is the record rate so far.
+func (p Progress) EventsPerSecond() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Records) / p.Elapsed.Seconds()
+}
+
+// ETA estimates the time left from the bytes done.
+func (p Progress) ETA() time.Duration {
+	if p.BytesDone <= 0 || p.BytesTotal <= p.BytesDone {
+		return 0
+	}
+	return time.Duration(float64(p.Elapsed) * float64(p.BytesTotal-p.BytesDone) / float64(p.BytesDone))
+}
+
+// Skips counts one reason and keeps the first few places it happened.
+type Skips struct {
+	Count    int64    `json:"count"`
+	Examples []string `json:"examples"`
+}
+
+// MaxSkipExamples bounds the example paths kept per skip reason.
+const MaxSkipExamples = 5
+
+// Summary is the end-of-scan account: what was read, skipped and why.
+type Summary struct {
+	Sources             []string          `json:"sources"`
+	FilesListed         int64             `json:"filesListed"`
+	FilesAlreadyScanned int64             `json:"filesAlreadyScanned"`
+	FilesRead           int64             `json:"filesRead"`
+	FilesSkipped        int64             `json:"filesSkipped"`
+	DigestFiles         int64             `json:"digestFiles"`
+	IgnoredFiles        int64             `json:"ignoredFiles"`
+	PrunedByFilter      int64             `json:"prunedByFilter"`
+	BytesRead           int64             `json:"bytesRead"`
+	BytesDecompressed   int64             `json:"bytesDecompressed"`
+	Records             int64             `json:"records"`
+	RecordsSkipped      int64             `json:"recordsSkipped"`
+	RecordsOutside      int64             `json:"recordsOutsideFilter"`
+	Mapped              int64             `json:"mapped"`
+	NotAuthz            int64             `json:"notAuthorization"`
+	Unmapped            int64             `json:"unmapped"`
+	Coverage            float64           `json:"coverage"` // mapped / (mapped + unmapped)
+	Rows                int               `json:"rows"`
+	SkippedFiles        map[string]*Skips `json:"skippedFiles,omitempty"`
+	SkippedRecords      map[string]*Skips `json:"skippedRecords,omitempty"`
+	ListErrors          []string          `json:"listErrors,omitempty"`
+	Duration            time.Duration     `json:"durationNs"`
+}
+
+// Result is a finished scan: what to commit to the usage store.
+type Result struct {
+	Rows     []usage.Row
+	Unmapped []usage.UnmappedPair
+	// Objects were read to the end; only they may be marked scanned.
+	Objects []usage.Object
+	Summary Summary
+}
+
+// StrictError is a skip that --strict turned into an error.
+type StrictError struct {
+	Path, Reason string
+}
+
+func (e *StrictError) Error() string { return fmt.Sprintf("%s: %s (--strict)", e.Path, e.Reason) }
+
+// Skip reasons for files.
+const (
+	SkipFileRead     = "read error"
+	SkipFileGzip     = "truncated or corrupt gzip"
+	SkipFileEmpty    = "empty file"
+	SkipFileNotJSON  = "not JSON"
+	SkipFileNotCT    = "JSON but not a CloudTrail log"
+	SkipFileSyntax   = "malformed JSON (records before the error were kept)"
+	SkipFileTooLarge = "file larger than the decompressed size limit"
+)
+
+type skipSet struct {
+	mu sync.Mutex
+	m  map[string]*Skips
+}
+
+func (s *skipSet) add(reason, where string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]*Skips{}
+	}
+	k := s.m[reason]
+	if k == nil {
+		k = &Skips{}
+		s.m[reason] = k
+	}
+	k.Count++
+	if len(k.Examples) < MaxSkipExamples {
+		k.Examples = append(k.Examples, where)
+	}
+}
+
+// Scan reads every new object of src inside opts.Filter and aggregates it.
+func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
+	start := time.Now()
+	if opts.Mapper == nil {
+		opts.Mapper = &Mapper{}
+	}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = 2 << 30
+	}
+	workers := opts.Parallel
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	listing, err := src.List(ctx, &opts.Filter)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", src.Name(), err)
+	}
+	res := &Result{}
+	sum := &res.Summary
+	sum.Sources = []string{src.Name()}
+	sum.DigestFiles, sum.IgnoredFiles, sum.PrunedByFilter = listing.Digests, listing.Ignored, listing.Pruned
+	for _, e := range listing.Errors {
+		sum.ListErrors = append(sum.ListErrors, e.Error())
+	}
+	if opts.Strict && len(listing.Errors) > 0 {
+		return nil, &StrictError{Path: listing.Errors[0].Prefix, Reason: listing.Errors[0].Err.Error()}
+	}
+	var todo []Object
+	var bytesTotal int64
+	for _, o := range listing.Objects {
+		sum.FilesListed++
+		if m, ok := opts.Scanned[o.Key]; ok && m.Same(usage.Object{Size: o.Size, ETag: o.ETag, MTime: o.MTime}) {
+			sum.FilesAlreadyScanned++
+			continue
+		}
+		todo = append(todo, o)
+		bytesTotal += o.Size
+	}
+	// Big files first: the last worker to finish then holds a small file.
+	sort.SliceStable(todo, func(i, j int) bool { return todo[i].Size > todo[j].Size })
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		filesDone, bytesDone, records atomic.Int64
+		fileSkips, recSkips           skipSet
+		mu                            sync.Mutex
+		done                          []usage.Object
+	)
+	jobs := make(chan Object)
+	aggs := make([]*aggregator, workers)
+	var wg sync.WaitGroup
+	srcName := src.Name()
+	for w := 0; w < workers; w++ {
+		agg := newAggregator(opts.Mapper, &opts.Filter)
+		aggs[w] = agg
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rd := &fileReader{max: opts.MaxFileBytes}
+			var rec Record
+			var local []usage.Object
+			for o := range jobs {
+				before := agg.records
+				ok, reason, detail, decompressed := rd.scan(ctx, src, o, agg, &rec, func(reason string, idx int) {
+					recSkips.add(reason, fmt.Sprintf("%s#%d", o.Key, idx))
+					if opts.Strict {
+						cancel(&StrictError{Path: fmt.Sprintf("%s record %d", o.Key, idx), Reason: reason})
+					}
+				})
+				records.Add(agg.records - before)
+				filesDone.Add(1)
+				bytesDone.Add(o.Size)
+				agg.decompressed += decompressed
+				if reason != "" {
+					where := o.Key
+					if detail != "" {
+						where += ": " + detail
+					}
+					fileSkips.add(reason, where)
+					if opts.Strict {
+						cancel(&StrictError{Path: o.Key, Reason: reason + detailSuffix(detail)})
+					}
+				}
+				if ok {
+					local = append(local, usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime})
+				}
+			}
+			mu.Lock()
+			done = append(done, local...)
+			mu.Unlock()
+		}()
+	}
+	progress := func() {
+		if opts.Progress != nil {
+			opts.Progress(Progress{FilesDone: filesDone.Load(), FilesTotal: int64(len(todo)), BytesDone: bytesDone.Load(),
+				BytesTotal: bytesTotal, Records: records.Load(), Elapsed: time.Since(start)})
+		}
+	}
+	stopTicker := make(chan struct{})
+	tickerDone := make(chan struct{})
+	go func() {
+		defer close(tickerDone)
+		if opts.Progress == nil {
+			return
+		}
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				progress()
+			case <-stopTicker:
+				return
+			}
+		}
+	}()
+feed:
+	for _, o := range todo {
+		select {
+		case jobs <- o:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(stopTicker)
+	<-tickerDone
+	progress()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+
+	total := aggs[0]
+	for _, a := range aggs[1:] {
+		total.merge(a)
+		total.decompressed += a.decompressed
+	}
+	res.Rows = total.Rows()
+	res.Unmapped = total.Unmapped()
+	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
+	res.Objects = done
+	sum.FilesRead = int64(len(todo))
+	sum.BytesRead = bytesTotal
+	sum.BytesDecompressed = total.decompressed
+	sum.Records = total.records
+	sum.RecordsOutside = total.outside
+	sum.Mapped, sum.NotAuthz, sum.Unmapped = total.mapped, total.notAuthz, total.unmappedN
+	if d := sum.Mapped + sum.Unmapped; d > 0 {
+		sum.Coverage = float64(sum.Mapped) / float64(d)
+	} else {
+		sum.Coverage = 1
+	}
+	sum.Rows = len(res.Rows)
+	sum.SkippedFiles = fileSkips.m
+	sum.SkippedRecords = recSkips.m
+	for _, s := range fileSkips.m {
+		sum.FilesSkipped += s.Count
+	}
+	for _, s := range recSkips.m {
+		sum.RecordsSkipped += s.Count
+	}
+	sum.Duration = time.Since(start)
+	return res, nil
+}
+
+func compareStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// fileReader decompresses whole files into a reused buffer. Reading a file
+// whole (it is one JSON document) keeps the scanner a tight loop over memory;
+// memory is bounded by workers × the largest file, and CloudTrail delivers
+// files every 5 minutes, so they are small (a 200 MB file costs ~200 MB).
+type fileReader struct {
+	br   *bufio.Reader
+	buf  []byte
+	gz   *gzip.Reader
+	max  int64
+	hint int64 // expected decompressed size, 0 if unknown
+}
+
+// gzipSizeHint reads the ISIZE trailer of a local gzip file (the
+// uncompressed size mod 2^32, RFC 1952 section 2.3.1) so the buffer is
+// allocated once at the right size instead of doubling: a 200 MB file then
+// costs ~200 MB, not ~400 MB during the last doubling.
+func gzipSizeHint(r io.Reader) int64 {
+	f, ok := r.(interface {
+		io.ReaderAt
+		Stat() (os.FileInfo, error)
+	})
+	if !ok {
+		return 0
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Size() < 20 {
+		return 0
+	}
+	var head [2]byte
+	var tail [4]byte
+	if _, err := f.ReadAt(head[:], 0); err != nil || !bytes.Equal(head[:], gzipMagic) {
+		return fi.Size() // plain JSON: the file size is the content size
+	}
+	if _, err := f.ReadAt(tail[:], fi.Size()-4); err != nil {
+		return 0
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[:]))
+	if n < fi.Size()/2 { // multi-member file or a size beyond 4 GiB: no usable hint
+		return 0
+	}
+	return n
+}
+
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// scan reads o and folds its records into agg. ok means the object was read
+// to its end (it may be marked scanned); reason is a file skip reason.
+func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggregator, rec *Record, badRecord func(string, int)) (ok bool, reason, detail string, n int64) {
+	rc, err := src.Open(ctx, o)
+	if err != nil {
+		return false, SkipFileRead, trimDetail(err.Error()), 0
+	}
+	defer rc.Close()
+	fr.hint = gzipSizeHint(rc)
+	data, err := fr.readAll(rc)
+	n = int64(len(data))
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return true, SkipFileTooLarge, "", n
+		}
+		if errors.Is(err, errGzip) {
+			return false, SkipFileGzip, "", n
+		}
+		return false, SkipFileRead, trimDetail(err.Error()), n
+	}
+	defer fr.release()
+	account := o.Info.Account
+	idx := 0
+	_, err = ScanLog(data, rec, func(r *Record) {
+		if why := agg.add(r, account); why != "" {
+			agg.skipped[why]++
+			badRecord(why, idx)
+		}
+		idx++
+	}, func(i int, why string) {
+		idx = i + 1
+		agg.records++
+		badRecord(SkipNotObject, i)
+	})
+	switch {
+	case err == nil:
+		return true, "", "", n
+	case errors.Is(err, ErrEmpty):
+		return true, SkipFileEmpty, "", n
+	case errors.Is(err, ErrNotJSON):
+		return true, SkipFileNotJSON, "", n
+	case errors.Is(err, ErrNotCloudTrail):
+		return true, SkipFileNotCT, "", n
+	default:
+		return true, SkipFileSyntax, trimDetail(err.Error()), n
+	}
+}
+
+func trimDetail(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
+
+func detailSuffix(d string) string {
+	if d == "" {
+		return ""
+	}
+	return ": " + d
+}
+
+var (
+	errTooLarge = errors.New("too large")
+	errGzip     = errors.New("gzip")
+)
+
+// readAll reads r (decompressing gzip, detected by its magic bytes) into the
+// reused buffer.
+func (fr *fileReader) readAll(r io.Reader) ([]byte, error) {
+	if fr.br == nil {
+		fr.br = bufio.NewReaderSize(r, 256<<10)
+	} else {
+		fr.br.Reset(r)
+	}
+	var body io.Reader = fr.br
+	head, err := fr.br.Peek(2)
+	if err != nil && len(head) == 0 {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	gz := bytes.Equal(head, gzipMagic)
+	if gz {
+		// bufio.Reader is an io.ByteReader: flate reads from it directly.
+		if fr.gz == nil {
+			fr.gz, err = gzip.NewReader(fr.br)
+		} else {
+			err = fr.gz.Reset(fr.br)
+		}
+		if err != nil {
+			return nil, errGzip
+		}
+		body = fr.gz
+	}
+	buf := fr.buf[:0]
+	if need := fr.hint + 512; fr.hint > 0 && fr.hint < fr.max && int64(cap(buf)) < need {
+		// Grow with slack so files of similar sizes reuse the buffer.
+		buf = make([]byte, 0, max(need, min(int64(2*cap(buf)), fr.max)))
+	}
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, 1<<20)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			if int64(cap(buf)) >= fr.max {
+				fr.buf = buf[:0]
+				return buf, errTooLarge
+			}
+			buf = slices.Grow(buf, min(cap(buf), int(fr.max)-cap(buf)+1))
+		}
+		m, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			fr.buf = buf[:0]
+			if gz {
+				return buf, fmt.Errorf("%w: %v", errGzip, err)
+			}
+			return buf, err
+		}
+	}
+	fr.buf = buf[:0]
+	return buf, nil
+}
+
+// release drops an oversized buffer after a big file so one 200 MB file does
+// not keep 200 MB per worker for the rest of the scan.
+func (fr *fileReader) release() {
+	if cap(fr.buf) > 64<<20 {
+		fr.buf = nil
+	}
+}

@@ -1,0 +1,212 @@
+package trail
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Object is one log object a source lists.
+type Object struct {
+	Key   string // path relative to the source (slash-separated) or S3 key
+	Size  int64
+	ETag  string
+	MTime time.Time
+	Info  PathInfo
+}
+
+// ListError is a listing failure of one prefix (the scan goes on elsewhere).
+type ListError struct {
+	Prefix string
+	Err    error
+}
+
+func (e ListError) Error() string { return fmt.Sprintf("%s: %v", e.Prefix, e.Err) }
+
+// Listing is what a source found inside the filter.
+type Listing struct {
+	Objects []Object
+	Digests int64 // digest files recognised (never read)
+	Ignored int64 // files that are not .json or .json.gz
+	Pruned  int64 // folders/prefixes left out by the filter
+	Errors  []ListError
+}
+
+// Source is where log objects come from: a directory, an S3 bucket.
+type Source interface {
+	// Name identifies the source in the usage store's bookkeeping.
+	Name() string
+	// List returns the objects that can hold records inside f, never
+	// descending into folders/prefixes outside it.
+	List(ctx context.Context, f *Filter) (*Listing, error)
+	// Open returns the raw (possibly gzip-compressed) content of o.
+	Open(ctx context.Context, o Object) (io.ReadCloser, error)
+}
+
+// logFile reports whether a name is a CloudTrail log file seiri reads.
+func logFile(name string) bool {
+	return strings.HasSuffix(name, ".json.gz") || strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".json.gzip")
+}
+
+// DirSource reads a local directory tree (a copy of a trail bucket, or any
+// folder of .json/.json.gz files).
+type DirSource struct {
+	Dir string
+}
+
+// Name is the absolute directory.
+func (d *DirSource) Name() string {
+	if abs, err := filepath.Abs(d.Dir); err == nil {
+		return abs
+	}
+	return d.Dir
+}
+
+// List walks the tree, pruning account, region, year, month and day folders
+// of the delivery layout that fall outside f.
+func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
+	fi, err := os.Stat(d.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", d.Dir)
+	}
+	l := &Listing{}
+	err = filepath.WalkDir(d.Dir, func(path string, de fs.DirEntry, err error) error {
+		if err != nil {
+			l.Errors = append(l.Errors, ListError{Prefix: path, Err: err})
+			if de != nil && de.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rel, _ := filepath.Rel(d.Dir, path)
+		rel = filepath.ToSlash(rel)
+		if de.IsDir() {
+			if rel != "." && !f.dirAllowed(rel) {
+				l.Pruned++
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !de.Type().IsRegular() && de.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		pi := ParsePath(rel)
+		if pi.Digest {
+			if f.PathAllowed(pi) {
+				l.Digests++
+			}
+			return nil
+		}
+		if !logFile(de.Name()) {
+			l.Ignored++
+			return nil
+		}
+		if !f.PathAllowed(pi) {
+			l.Pruned++
+			return nil
+		}
+		info, err := de.Info()
+		if err != nil {
+			l.Errors = append(l.Errors, ListError{Prefix: rel, Err: err})
+			return nil
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			if info, err = os.Stat(path); err != nil || !info.Mode().IsRegular() {
+				return nil
+			}
+		}
+		l.Objects = append(l.Objects, Object{Key: rel, Size: info.Size(), MTime: info.ModTime().UTC().Truncate(time.Second), Info: pi})
+		return nil
+	})
+	if err != nil {
+		return l, err
+	}
+	return l, nil
+}
+
+// Open opens the file.
+func (d *DirSource) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
+	return os.Open(filepath.Join(d.Dir, filepath.FromSlash(o.Key)))
+}
+
+// dirAllowed decides on a folder from its partial delivery path: a folder
+// that can only hold files outside the filter is never entered.
+func (f *Filter) dirAllowed(rel string) bool {
+	i := strings.Index(rel+"/", "AWSLogs/")
+	if i < 0 {
+		return true
+	}
+	rest := (rel + "/")[i+len("AWSLogs/"):]
+	parts := strings.Split(strings.TrimSuffix(rest, "/"), "/")
+	if len(parts) > 0 && strings.HasPrefix(parts[0], "o-") {
+		parts = parts[1:]
+	}
+	if len(parts) == 0 || parts[0] == "" {
+		return true
+	}
+	if !isAccountID(parts[0]) {
+		return true // not the layout: read everything below
+	}
+	if !f.account(parts[0]) {
+		return false
+	}
+	if len(parts) < 2 || (parts[1] != "CloudTrail" && parts[1] != "CloudTrail-Digest") {
+		return true
+	}
+	if len(parts) < 3 {
+		return true
+	}
+	if !f.region(parts[2]) {
+		return false
+	}
+	return f.datePrefixAllowed(parts[3:])
+}
+
+// datePrefixAllowed checks YYYY[/MM[/DD]] against the window.
+func (f *Filter) datePrefixAllowed(parts []string) bool {
+	if len(parts) == 0 || (f.Since.IsZero() && f.Until.IsZero()) {
+		return true
+	}
+	y, ok := atoi([]byte(parts[0]))
+	if !ok || len(parts[0]) != 4 {
+		return true
+	}
+	start := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(1, 0, 0)
+	if len(parts) >= 2 {
+		m, ok := atoi([]byte(parts[1]))
+		if !ok || m < 1 || m > 12 {
+			return true
+		}
+		start = time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC)
+		end = start.AddDate(0, 1, 0)
+		if len(parts) >= 3 {
+			d, ok := atoi([]byte(parts[2]))
+			if !ok || d < 1 || d > 31 {
+				return true
+			}
+			start = time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+			end = start.AddDate(0, 0, 1)
+		}
+	}
+	if !f.Since.IsZero() && !end.After(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && !start.Before(f.Until) {
+		return false
+	}
+	return true
+}
+
+func isAccountID(s string) bool { return len(s) == 12 && allDigits(s) }

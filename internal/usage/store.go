@@ -1,0 +1,685 @@
+package usage
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // pure-Go SQLite: the binary stays static (no cgo)
+)
+
+// SchemaVersion is stored in the meta table; Open refuses a newer store.
+const SchemaVersion = 1
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS usage (
+	account TEXT NOT NULL,
+	principal TEXT NOT NULL,
+	principal_type TEXT NOT NULL,
+	access_key_id TEXT NOT NULL,
+	action TEXT NOT NULL,
+	resource TEXT NOT NULL,
+	error_code TEXT NOT NULL,
+	first_seen INTEGER NOT NULL,
+	last_seen INTEGER NOT NULL,
+	count INTEGER NOT NULL,
+	authz INTEGER NOT NULL,
+	ip_classes TEXT NOT NULL,
+	source_ips TEXT NOT NULL,
+	user_agents TEXT NOT NULL,
+	vpc_endpoints TEXT NOT NULL,
+	sessions TEXT NOT NULL,
+	source_identities TEXT NOT NULL,
+	PRIMARY KEY (account, principal, principal_type, access_key_id, action, resource, error_code)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS usage_principal ON usage (principal);
+CREATE INDEX IF NOT EXISTS usage_access_key ON usage (access_key_id) WHERE access_key_id <> '';
+CREATE INDEX IF NOT EXISTS usage_action ON usage (action);
+-- Scanned objects are kept as one row per folder (a delivery day of one
+-- account and region), listing its files: loading 100,000 marks is then a
+-- few hundred rows, not 100,000 (a rescan with nothing new stays fast).
+CREATE TABLE IF NOT EXISTS scanned_dirs (
+	source TEXT NOT NULL,
+	dir TEXT NOT NULL,
+	objects INTEGER NOT NULL,
+	scanned_at INTEGER NOT NULL,
+	entries BLOB NOT NULL,
+	PRIMARY KEY (source, dir)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS unmapped (
+	event_source TEXT NOT NULL,
+	event_name TEXT NOT NULL,
+	count INTEGER NOT NULL,
+	first_seen INTEGER NOT NULL,
+	last_seen INTEGER NOT NULL,
+	PRIMARY KEY (event_source, event_name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scan_runs (
+	id INTEGER PRIMARY KEY,
+	engine TEXT NOT NULL,
+	started_at INTEGER NOT NULL,
+	finished_at INTEGER NOT NULL,
+	since INTEGER NOT NULL,
+	until INTEGER NOT NULL,
+	sources TEXT NOT NULL,
+	summary TEXT NOT NULL
+);
+`
+
+// Store is the usage database (<workspace>/usage.db).
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating 0600) the store at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("usage store %q: %w", path, err)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("usage store %q: %w", path, err)
+		}
+		f.Close()
+	}
+	// WAL lets readers run while a scan commits; busy_timeout waits for a
+	// concurrent writer instead of failing at once.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("usage store %q: %w", path, err)
+	}
+	db.SetMaxOpenConns(1) // SQLite has one writer; one connection avoids SQLITE_BUSY between our own goroutines
+	s := &Store{db: db, path: path}
+	if err := s.init(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("usage store %q: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) init(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, schema); err != nil {
+		return err
+	}
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k='schema'`).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = s.db.ExecContext(ctx, `INSERT INTO meta(k,v) VALUES('schema',?)`, fmt.Sprint(SchemaVersion))
+		return err
+	case err != nil:
+		return err
+	}
+	if v != fmt.Sprint(SchemaVersion) {
+		return fmt.Errorf("schema version %s, this seiri reads version %d", v, SchemaVersion)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Object is a log object (file or S3 object) whose records are in the store.
+type Object struct {
+	Source string // the source it came from: a directory, s3://bucket/prefix
+	Key    string // path relative to the source, or the S3 key
+	Size   int64
+	ETag   string // S3 ETag; "" for files
+	MTime  time.Time
+}
+
+// ObjectMark is what the store remembers about a scanned object.
+type ObjectMark struct {
+	Size  int64
+	ETag  string
+	MTime time.Time
+}
+
+// Same reports whether o is the object the mark was taken of (an object that
+// changed size, etag or mtime is read again).
+func (m ObjectMark) Same(o Object) bool {
+	return m.Size == o.Size && m.ETag == o.ETag && m.MTime.Unix() == o.MTime.Unix()
+}
+
+// UnmappedPair is an (eventSource, eventName) the mapping did not know.
+type UnmappedPair struct {
+	EventSource string    `json:"eventSource"`
+	EventName   string    `json:"eventName"`
+	Count       int64     `json:"count"`
+	FirstSeen   time.Time `json:"firstSeen"`
+	LastSeen    time.Time `json:"lastSeen"`
+}
+
+// Run describes one scan (either engine).
+type Run struct {
+	ID         int64           `json:"id"`
+	Engine     string          `json:"engine"` // "local", "athena"
+	StartedAt  time.Time       `json:"startedAt"`
+	FinishedAt time.Time       `json:"finishedAt"`
+	Since      time.Time       `json:"since"`
+	Until      time.Time       `json:"until"`
+	Sources    []string        `json:"sources"`
+	Summary    json.RawMessage `json:"summary"` // the engine's own summary (counts, skips, coverage)
+}
+
+// Batch is everything one scan adds, committed atomically: rows are merged,
+// objects are marked scanned, unmapped pairs are added, the run is recorded.
+// Marks and rows go together, so an interrupted scan leaves no object marked
+// whose records are missing (a rerun reads it again).
+type Batch struct {
+	Rows     []Row
+	Unmapped []UnmappedPair
+	Objects  []Object
+	Run      *Run
+}
+
+// Commit merges b into the store in one transaction.
+func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = upsertRows(ctx, tx, b.Rows); err != nil {
+		return fmt.Errorf("merge usage rows: %w", err)
+	}
+	if len(b.Unmapped) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO unmapped(event_source,event_name,count,first_seen,last_seen) VALUES(?,?,?,?,?)
+			ON CONFLICT(event_source,event_name) DO UPDATE SET count=count+excluded.count,
+			first_seen=min(first_seen,excluded.first_seen), last_seen=max(last_seen,excluded.last_seen)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, u := range b.Unmapped {
+			if _, err := st.ExecContext(ctx, u.EventSource, u.EventName, u.Count, u.FirstSeen.Unix(), u.LastSeen.Unix()); err != nil {
+				return fmt.Errorf("unmapped %s %s: %w", u.EventSource, u.EventName, err)
+			}
+		}
+	}
+	if len(b.Objects) > 0 {
+		now := time.Now().Unix()
+		if b.Run != nil && !b.Run.FinishedAt.IsZero() {
+			now = b.Run.FinishedAt.Unix()
+		}
+		if err = markObjects(ctx, tx, b.Objects, now); err != nil {
+			return fmt.Errorf("mark scanned objects: %w", err)
+		}
+	}
+	if b.Run != nil {
+		src, _ := json.Marshal(b.Run.Sources)
+		sum := b.Run.Summary
+		if len(sum) == 0 {
+			sum = json.RawMessage("{}")
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO scan_runs(engine,started_at,finished_at,since,until,sources,summary) VALUES(?,?,?,?,?,?,?)`,
+			b.Run.Engine, b.Run.StartedAt.Unix(), b.Run.FinishedAt.Unix(), unixOrZero(b.Run.Since), unixOrZero(b.Run.Until), string(src), string(sum))
+		if err != nil {
+			return fmt.Errorf("record run: %w", err)
+		}
+		b.Run.ID, _ = res.LastInsertId()
+	}
+	return tx.Commit()
+}
+
+// Upsert merges rows into the store (sum counts, min first seen, max last
+// seen, union samples): the entry point for an engine that has only rows.
+func (s *Store) Upsert(ctx context.Context, rows []Row) error {
+	return s.Commit(ctx, Batch{Rows: rows})
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func timeOrZero(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(v, 0).UTC()
+}
+
+const rowCols = `account,principal,principal_type,access_key_id,action,resource,error_code,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities`
+
+func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	get, err := tx.PrepareContext(ctx, `SELECT `+rowCols+` FROM usage WHERE account=? AND principal=? AND principal_type=? AND access_key_id=? AND action=? AND resource=? AND error_code=?`)
+	if err != nil {
+		return err
+	}
+	defer get.Close()
+	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO usage(`+rowCols+`) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer put.Close()
+	for i := range rows {
+		r := rows[i]
+		k := r.Key
+		old, err := scanRow(get.QueryRowContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		default:
+			old.Merge(&r)
+			r = old
+		}
+		if _, err := put.ExecContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode,
+			r.FirstSeen.Unix(), r.LastSeen.Unix(), r.Count, r.Authz,
+			joinSet(r.IPClasses), joinSet(r.SourceIPs), joinSet(r.UserAgents), joinSet(r.VPCEndpoints), joinSet(r.Sessions), joinSet(r.SourceIdentities)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sets are stored as JSON arrays: user agents hold any character.
+func joinSet(v []string) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func splitSet(s string) ([]string, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var v []string
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, fmt.Errorf("bad set %q: %w", trim(s), err)
+	}
+	return v, nil
+}
+
+func trim(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRow(sc scanner) (Row, error) {
+	var r Row
+	var first, last int64
+	var sets [6]string
+	if err := sc.Scan(&r.Account, &r.Principal, &r.PrincipalType, &r.AccessKeyID, &r.Action, &r.Resource, &r.ErrorCode,
+		&first, &last, &r.Count, &r.Authz, &sets[0], &sets[1], &sets[2], &sets[3], &sets[4], &sets[5]); err != nil {
+		return r, err
+	}
+	r.FirstSeen, r.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
+	dst := [...]*[]string{&r.IPClasses, &r.SourceIPs, &r.UserAgents, &r.VPCEndpoints, &r.Sessions, &r.SourceIdentities}
+	for i, s := range sets {
+		v, err := splitSet(s)
+		if err != nil {
+			return r, err
+		}
+		*dst[i] = v
+	}
+	return r, nil
+}
+
+// Query selects usage rows; zero fields do not filter.
+type Query struct {
+	Principal   string // exact principal (ARN, or service name for AWS services)
+	AccessKeyID string
+	Account     string
+	Action      string // exact "service:Name", or "service:*"
+	// Since/Until keep rows whose [first seen, last seen] overlaps the window.
+	Since, Until time.Time
+	ErrorsOnly   bool // only rows with an error code
+	AuthzOnly    bool // only authorization decisions
+	Limit        int
+}
+
+// Usage returns the rows matching q, ordered by key.
+func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if q.Principal != "" {
+		add("principal = ?", q.Principal)
+	}
+	if q.AccessKeyID != "" {
+		add("access_key_id = ?", q.AccessKeyID)
+	}
+	if q.Account != "" {
+		add("account = ?", q.Account)
+	}
+	if q.Action != "" {
+		if strings.HasSuffix(q.Action, ":*") {
+			add("action LIKE ? ESCAPE '\\'", escapeLike(strings.TrimSuffix(q.Action, "*"))+"%")
+		} else {
+			add("action = ?", q.Action)
+		}
+	}
+	if !q.Since.IsZero() {
+		add("last_seen >= ?", q.Since.Unix())
+	}
+	if !q.Until.IsZero() {
+		add("first_seen < ?", q.Until.Unix())
+	}
+	if q.ErrorsOnly {
+		add("error_code <> ''")
+	}
+	if q.AuthzOnly {
+		add("authz = 1")
+	}
+	sqlText := `SELECT ` + rowCols + ` FROM usage`
+	if len(where) > 0 {
+		sqlText += " WHERE " + strings.Join(where, " AND ")
+	}
+	sqlText += " ORDER BY account, principal, principal_type, access_key_id, action, resource, error_code"
+	if q.Limit > 0 {
+		sqlText += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	rs, err := s.db.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []Row
+	for rs.Next() {
+		r, err := scanRow(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// Unmapped lists the unmapped pairs, most frequent first.
+func (s *Store) Unmapped(ctx context.Context) ([]UnmappedPair, error) {
+	rs, err := s.db.QueryContext(ctx, `SELECT event_source,event_name,count,first_seen,last_seen FROM unmapped ORDER BY count DESC, event_source, event_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []UnmappedPair
+	for rs.Next() {
+		var u UnmappedPair
+		var f, l int64
+		if err := rs.Scan(&u.EventSource, &u.EventName, &u.Count, &f, &l); err != nil {
+			return nil, err
+		}
+		u.FirstSeen, u.LastSeen = time.Unix(f, 0).UTC(), time.Unix(l, 0).UTC()
+		out = append(out, u)
+	}
+	return out, rs.Err()
+}
+
+// ScannedObjects returns the marks of every object already scanned from source.
+func (s *Store) ScannedObjects(ctx context.Context, source string) (map[string]ObjectMark, error) {
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
+		return nil, err
+	}
+	rs, err := s.db.QueryContext(ctx, `SELECT dir, objects, entries FROM scanned_dirs WHERE source=?`, source)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := make(map[string]ObjectMark, total) // sized once: growing a 100k map rehashes it many times
+	for rs.Next() {
+		var dir string
+		var n int
+		var blob []byte
+		if err := rs.Scan(&dir, &n, &blob); err != nil {
+			return nil, err
+		}
+		if err := decodeEntries(dir, blob, out); err != nil {
+			return nil, fmt.Errorf("scanned objects of %s: %w", dir, err)
+		}
+	}
+	return out, rs.Err()
+}
+
+func splitKey(key string) (dir, name string) {
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		return key[:i], key[i+1:]
+	}
+	return "", key
+}
+
+func joinKey(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// Entries are lines "name\tsize\tetag\tmtime\n"; names and etags never hold
+// tabs or newlines (S3 keys could: those are escaped by strconv.Quote).
+func encodeEntries(m map[string]ObjectMark) []byte {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b []byte
+	for _, n := range names {
+		e := m[n]
+		b = append(b, quoteField(n)...)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, e.Size, 10)
+		b = append(b, '\t')
+		b = append(b, quoteField(e.ETag)...)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, e.MTime.Unix(), 10)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+func quoteField(s string) string {
+	if strings.ContainsAny(s, "\t\n\"") {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+func unquoteField(s string) (string, error) {
+	if strings.HasPrefix(s, `"`) {
+		return strconv.Unquote(s)
+	}
+	return s, nil
+}
+
+func decodeEntries(dir string, blob []byte, into map[string]ObjectMark) error {
+	for len(blob) > 0 {
+		i := bytes.IndexByte(blob, '\n')
+		if i < 0 {
+			return fmt.Errorf("truncated entry %q", trim(string(blob)))
+		}
+		line := blob[:i]
+		blob = blob[i+1:]
+		var f [4][]byte
+		for j := 0; j < 3; j++ {
+			k := bytes.IndexByte(line, '\t')
+			if k < 0 {
+				return fmt.Errorf("bad entry %q", trim(string(line)))
+			}
+			f[j], line = line[:k], line[k+1:]
+		}
+		f[3] = line
+		name, err := unquoteField(string(f[0]))
+		if err != nil {
+			return fmt.Errorf("bad entry %q", trim(string(f[0])))
+		}
+		etag, err := unquoteField(string(f[2]))
+		if err != nil {
+			return fmt.Errorf("bad entry %q", trim(string(f[2])))
+		}
+		size, ok1 := parseInt(f[1])
+		mt, ok2 := parseInt(f[3])
+		if !ok1 || !ok2 {
+			return fmt.Errorf("bad entry for %q", trim(name))
+		}
+		into[joinKey(dir, name)] = ObjectMark{Size: size, ETag: etag, MTime: time.Unix(mt, 0).UTC()}
+	}
+	return nil
+}
+
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func markObjects(ctx context.Context, tx *sql.Tx, objs []Object, now int64) error {
+	type dirKey struct{ source, dir string }
+	groups := map[dirKey][]Object{}
+	for _, o := range objs {
+		d, _ := splitKey(o.Key)
+		k := dirKey{o.Source, d}
+		groups[k] = append(groups[k], o)
+	}
+	get, err := tx.PrepareContext(ctx, `SELECT entries FROM scanned_dirs WHERE source=? AND dir=?`)
+	if err != nil {
+		return err
+	}
+	defer get.Close()
+	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO scanned_dirs(source,dir,objects,scanned_at,entries) VALUES(?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer put.Close()
+	for k, list := range groups {
+		var blob []byte
+		err := get.QueryRowContext(ctx, k.source, k.dir).Scan(&blob)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		all := map[string]ObjectMark{}
+		if err := decodeEntries("", blob, all); err != nil {
+			return fmt.Errorf("%s: %w", k.dir, err)
+		}
+		for _, o := range list {
+			_, name := splitKey(o.Key)
+			all[name] = ObjectMark{Size: o.Size, ETag: o.ETag, MTime: o.MTime}
+		}
+		if _, err := put.ExecContext(ctx, k.source, k.dir, len(all), now, encodeEntries(all)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Runs lists the recorded scans, newest first.
+func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
+	q := `SELECT id,engine,started_at,finished_at,since,until,sources,summary FROM scan_runs ORDER BY id DESC`
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	rs, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []Run
+	for rs.Next() {
+		var r Run
+		var st, fi, si, un int64
+		var src, sum string
+		if err := rs.Scan(&r.ID, &r.Engine, &st, &fi, &si, &un, &src, &sum); err != nil {
+			return nil, err
+		}
+		r.StartedAt, r.FinishedAt, r.Since, r.Until = timeOrZero(st), timeOrZero(fi), timeOrZero(si), timeOrZero(un)
+		_ = json.Unmarshal([]byte(src), &r.Sources)
+		r.Summary = json.RawMessage(sum)
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// Totals summarizes the store's content.
+type Totals struct {
+	Rows           int64     `json:"rows"`
+	Events         int64     `json:"events"`
+	ErrorRows      int64     `json:"errorRows"`
+	Principals     int64     `json:"principals"`
+	AccessKeys     int64     `json:"accessKeys"`
+	Accounts       int64     `json:"accounts"`
+	Actions        int64     `json:"actions"`
+	FirstSeen      time.Time `json:"firstSeen"`
+	LastSeen       time.Time `json:"lastSeen"`
+	ScannedObjects int64     `json:"scannedObjects"`
+	UnmappedPairs  int64     `json:"unmappedPairs"`
+	UnmappedEvents int64     `json:"unmappedEvents"`
+	Runs           int64     `json:"runs"`
+}
+
+// Totals counts what the store holds.
+func (s *Store) Totals(ctx context.Context) (Totals, error) {
+	var t Totals
+	var f, l sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(count),0), coalesce(sum(error_code<>''),0),
+		count(DISTINCT principal), count(DISTINCT nullif(access_key_id,'')), count(DISTINCT account), count(DISTINCT action),
+		min(first_seen), max(last_seen) FROM usage`).Scan(&t.Rows, &t.Events, &t.ErrorRows, &t.Principals, &t.AccessKeys, &t.Accounts, &t.Actions, &f, &l)
+	if err != nil {
+		return t, err
+	}
+	if f.Valid {
+		t.FirstSeen, t.LastSeen = time.Unix(f.Int64, 0).UTC(), time.Unix(l.Int64, 0).UTC()
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs`).Scan(&t.ScannedObjects); err != nil {
+		return t, err
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(count),0) FROM unmapped`).Scan(&t.UnmappedPairs, &t.UnmappedEvents); err != nil {
+		return t, err
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM scan_runs`).Scan(&t.Runs); err != nil {
+		return t, err
+	}
+	return t, nil
+}
