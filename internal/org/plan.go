@@ -118,9 +118,10 @@ func Fingerprint(o *snapshot.Organization) string {
 // errors in the spec. The order keeps every account under an allowing SCP
 // at every step:
 //
-//	create OUs → create policies → attach new policies → update policies →
-//	create accounts (and attach to them) → move accounts → detach old
-//	policies → delete empty OUs → delete policies
+//	create OUs → create policies → attach new policies → update policies
+//	(keeping their Allow) → create accounts (and attach to them) → move
+//	accounts → update policies (losing their Allow) → detach old policies →
+//	delete empty OUs → delete policies
 //
 // Diff verifies that by simulating every prefix and fails rather than
 // return a plan that would open a gap.
@@ -265,8 +266,24 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 			attach(t)
 		}
 	}
-	// 4. Update policies: those that keep or gain an Allow first, those that
-	// lose it last, so a target never loses its only Allow mid-way.
+	// Accounts leaving the spec keep their own attachments, which the spec
+	// does not govern; if none of them would still allow once the spec's
+	// policy changes are made, they get FullAWSAccess so that only the
+	// Suspended OU's policies decide what they can do.
+	for _, a := range removed {
+		tk := AccountTarget(a.ID)
+		allows := false
+		for k := range current.Attachments[tk] {
+			if p := desired.Policies[k]; p != nil && p.Type == SCP && Facts(p.Content).HasAllow {
+				allows = true
+			}
+		}
+		if !allows && scps && !current.Attachments[tk][full] {
+			changes = append(changes, &AttachPolicy{PolicyName: FullAWSAccess, PolicyType: SCP, PolicyID: policyID(full), TargetKey: tk, TargetID: a.ID})
+		}
+	}
+	// 4. Update policies that keep or gain an Allow; those that lose it wait
+	// (below), so a target never loses its only Allow mid-way.
 	var updates, losing []Change
 	for _, k := range desired.policyOrder {
 		want, cur := desired.Policies[k], current.Policies[k]
@@ -281,7 +298,7 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 			updates = append(updates, u)
 		}
 	}
-	changes = append(append(changes, updates...), losing...)
+	changes = append(changes, updates...)
 	// 5. Create accounts, then attach their policies.
 	for _, k := range desired.accountOrder {
 		if match[k] != nil {
@@ -328,6 +345,9 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 				FromID: ouID(a.Parent), ToID: ouID(desired.SuspendedOU), Removed: true})
 		}
 	}
+	// Updates that take an Allow away come after the moves: until then an
+	// account may still sit in an OU whose only Allow they remove.
+	changes = append(changes, losing...)
 	// 7. Detach policies the spec no longer attaches; policies to be
 	// deleted are also detached from targets outside the spec (accounts
 	// moved to Suspended). OUs to be deleted take their attachments along.
@@ -465,16 +485,15 @@ func Simulate(base *State, changes []Change) (*State, error) {
 // impossible or leaves an account without an allowing SCP.
 func checkSteps(base *State, changes []Change) error {
 	s := base.Clone()
-	before := map[string]bool{}
-	for _, g := range s.AllowGaps() {
-		before[g] = true // already broken before the plan: not the plan's doing
-	}
+	// Accounts already without an allowing path before the plan are not
+	// the plan's doing (and may still be fixed by it).
+	before := gapAccounts(s)
 	for i, c := range changes {
 		if err := c.apply(s); err != nil {
 			return fmt.Errorf("internal error: plan step %d (%s): %w", i+1, c.Describe(), err)
 		}
 		for _, g := range s.AllowGaps() {
-			if !before[g] {
+			if !before[gapAccount(g)] {
 				return fmt.Errorf("plan step %d (%s) would leave %s without an allowing SCP; split the change", i+1, c.Describe(), g)
 			}
 		}
@@ -511,4 +530,14 @@ func WriteText(w io.Writer, p *Plan) error {
 	a, c, d := Summary(p.Changes)
 	_, err := fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy.\n", a, c, d)
 	return err
+}
+
+func gapAccount(gap string) string { a, _, _ := strings.Cut(gap, ": "); return a }
+
+func gapAccounts(s *State) map[string]bool {
+	m := map[string]bool{}
+	for _, g := range s.AllowGaps() {
+		m[gapAccount(g)] = true
+	}
+	return m
 }
