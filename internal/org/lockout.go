@@ -79,7 +79,7 @@ func isUnder(path, ancestor string) bool {
 
 func denyAllAt(s *State, target string) bool {
 	for k := range s.Attachments[target] {
-		if p := s.Policies[k]; p != nil && p.Type == SCP && Facts(p.Content).DenyAll {
+		if p := s.Policies[k]; p != nil && p.Type == SCP && p.Facts().DenyAll {
 			return true
 		}
 	}

@@ -435,10 +435,16 @@ func attachedAnywhere(s *State, k string) bool {
 // sortedPolicyKeys orders a set of policy keys: the spec's declaration order
 // first (AWS-managed first of all), then by key.
 func sortedPolicyKeys(s *State, set map[string]bool) []string {
-	rank := map[string]int{}
-	for i, k := range s.policyOrder {
-		rank[k] = i + 1
+	if len(set) == 0 {
+		return nil
 	}
+	if s.rank == nil {
+		s.rank = map[string]int{}
+		for i, k := range s.policyOrder {
+			s.rank[k] = i + 1
+		}
+	}
+	rank := s.rank
 	keys := sortedKeys(set)
 	sort.SliceStable(keys, func(i, j int) bool {
 		ri, rj := rank[keys[i]], rank[keys[j]]
@@ -492,13 +498,39 @@ func checkSteps(base *State, changes []Change) error {
 		if err := c.apply(s); err != nil {
 			return fmt.Errorf("internal error: plan step %d (%s): %w", i+1, c.Describe(), err)
 		}
-		for _, g := range s.AllowGaps() {
-			if !before[gapAccount(g)] {
-				return fmt.Errorf("plan step %d (%s) would leave %s without an allowing SCP; split the change", i+1, c.Describe(), g)
+		// Only some steps can open a gap, and only for some accounts:
+		// checking just those keeps a plan over thousands of accounts fast.
+		var check []*AccountState
+		switch ch := c.(type) {
+		case *MoveAccount:
+			check = []*AccountState{s.Accounts[ch.AccountID]}
+		case *CreateAccount:
+			check = []*AccountState{s.Accounts["new:"+strings.ToLower(ch.Email)]}
+		case *DetachPolicy:
+			if !s.targetAllows(ch.TargetKey) {
+				check = s.accountList()
+			}
+		case *UpdatePolicy:
+			check = s.accountList()
+		}
+		for _, a := range check {
+			if a == nil || before[a.Key()] {
+				continue
+			}
+			if g := s.accountGap(a); g != "" {
+				return fmt.Errorf("plan step %d (%s) would leave %s: %s without an allowing SCP; split the change", i+1, c.Describe(), a.Key(), g)
 			}
 		}
 	}
 	return nil
+}
+
+func (s *State) accountList() []*AccountState {
+	out := make([]*AccountState, 0, len(s.Accounts))
+	for _, k := range sortedKeys(s.Accounts) {
+		out = append(out, s.Accounts[k])
+	}
+	return out
 }
 
 // Summary counts changes by action.

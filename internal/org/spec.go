@@ -143,11 +143,15 @@ func Parse(path string, data []byte) (doc *Document, err error) {
 		return nil, fmt.Errorf("%s:%s", path, yamlErr(err))
 	}
 	d := &Document{Path: path, Dir: filepath.Dir(path), ast: f}
-	if err := yaml.UnmarshalWithOptions(data, &d.Spec, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("%s:%s", path, yamlErr(err))
-	}
 	if len(f.Docs) > 1 {
 		return nil, fmt.Errorf("%s: holds %d YAML documents, want one", path, len(f.Docs))
+	}
+	if len(f.Docs) == 0 || f.Docs[0].Body == nil {
+		return nil, fmt.Errorf("%s: empty document (want version: 1 and root:)", path)
+	}
+	// Decode from the parsed tree rather than parsing the text twice.
+	if err := yaml.NodeToValue(f.Docs[0].Body, &d.Spec, yaml.Strict()); err != nil {
+		return nil, fmt.Errorf("%s:%s", path, yamlErr(err))
 	}
 	return d, nil
 }

@@ -26,6 +26,7 @@ type State struct {
 	SuspendedOU string
 	// order keeps the spec's order for stable plans.
 	ouOrder, accountOrder, policyOrder []string
+	rank                               map[string]int // policyOrder index, built on demand
 }
 
 // OUState is one OU.
@@ -65,6 +66,18 @@ type PolicyState struct {
 	AWSManaged  bool       `json:"awsManaged,omitempty"`
 	Source      string     `json:"source,omitempty"` // file, library or inline, for display
 	SpecPath    string     `json:"-"`
+
+	facts      PolicyFacts // cached Facts(factsFor)
+	factsFor   string
+	factsValid bool
+}
+
+// Facts returns the policy's facts, computed once per content.
+func (p *PolicyState) Facts() PolicyFacts {
+	if !p.factsValid || p.factsFor != p.Content {
+		p.facts, p.factsFor, p.factsValid = Facts(p.Content), p.Content, true
+	}
+	return p.facts
 }
 
 // PolicyKey identifies a policy by type and name (names are unique per type).
@@ -170,7 +183,7 @@ func (s *State) scpsEnabled() bool {
 // detaching FullAWSAccess without a replacement) denies everything below it.
 func (s *State) targetAllows(target string) bool {
 	for k := range s.Attachments[target] {
-		if p := s.Policies[k]; p != nil && p.Type == SCP && Facts(p.Content).HasAllow {
+		if p := s.Policies[k]; p != nil && p.Type == SCP && p.Facts().HasAllow {
 			return true
 		}
 	}
@@ -186,18 +199,25 @@ func (s *State) AllowGaps() []string {
 	}
 	var out []string
 	for _, k := range sortedKeys(s.Accounts) {
-		a := s.Accounts[k]
-		if a.ID != "" && a.ID == s.Management {
-			continue
-		}
-		for _, t := range s.chain(a) {
-			if !s.targetAllows(t) {
-				out = append(out, k+": "+t)
-				break
-			}
+		if g := s.accountGap(s.Accounts[k]); g != "" {
+			out = append(out, k+": "+g)
 		}
 	}
 	return out
+}
+
+// accountGap returns the first target of the account's chain without an
+// allowing SCP, or "".
+func (s *State) accountGap(a *AccountState) string {
+	if a.ID != "" && a.ID == s.Management {
+		return ""
+	}
+	for _, t := range s.chain(a) {
+		if !s.targetAllows(t) {
+			return t
+		}
+	}
+	return ""
 }
 
 // PolicyFacts are what can be told about a policy document statically.

@@ -143,13 +143,18 @@ func Import(o *snapshot.Organization) (*Spec, map[string][]byte, Comments, error
 		}
 		return names
 	}
+	// Index children once: a big organization has thousands of OUs.
+	acctsBy, ousBy := map[string][]string{}, map[string][]string{}
+	for _, id := range sortedKeys(cur.Accounts) {
+		acctsBy[cur.Accounts[id].Parent] = append(acctsBy[cur.Accounts[id].Parent], id)
+	}
+	for _, p := range sortedKeys(cur.OUs) {
+		ousBy[parentOf(p)] = append(ousBy[parentOf(p)], p)
+	}
 	accountsIn := func(path string) []Account {
 		var out []Account
-		for _, id := range sortedKeys(cur.Accounts) {
+		for _, id := range acctsBy[path] {
 			a := cur.Accounts[id]
-			if a.Parent != path {
-				continue
-			}
 			c := a.Name
 			if a.Email != "" {
 				c += " <" + a.Email + ">"
@@ -168,10 +173,7 @@ func Import(o *snapshot.Organization) (*Spec, map[string][]byte, Comments, error
 	var children func(path string) []OU
 	children = func(path string) []OU {
 		var out []OU
-		for _, p := range sortedKeys(cur.OUs) {
-			if parentOf(p) != path {
-				continue
-			}
+		for _, p := range ousBy[path] {
 			ou := cur.OUs[p]
 			cm.OUs[p] = ou.ID
 			out = append(out, OU{Name: ou.Name, Policies: attached(OUTarget(p)), OUs: children(p), Accounts: accountsIn(p)})

@@ -83,6 +83,7 @@ type compiler struct {
 	ps     Problems
 	placed map[string]string // account key → YAML path where placed
 	names  map[string]string // policy name → YAML path where declared
+	index  map[string]*PolicyState
 }
 
 func (c *compiler) add(path, format string, args ...any) {
@@ -345,10 +346,11 @@ func (c *compiler) attachments(path, target string, names []string) {
 }
 
 func (c *compiler) byName(name string) *PolicyState {
-	for _, ps := range c.s.Policies {
-		if ps.Name == name {
-			return ps
+	if c.index == nil || len(c.index) != len(c.s.Policies) {
+		c.index = map[string]*PolicyState{}
+		for _, ps := range c.s.Policies {
+			c.index[ps.Name] = ps
 		}
 	}
-	return nil
+	return c.index[name]
 }
