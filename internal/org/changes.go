@@ -403,3 +403,58 @@ func UnmarshalChange(data []byte) (Change, error) {
 	}
 	return c, nil
 }
+
+// Detailer is a change with more to show under its one-line description.
+type Detailer interface {
+	Details() []string
+}
+
+// Details lists the statements the update adds, removes or changes,
+// matched by Sid (or by their text when they have none).
+func (c *UpdatePolicy) Details() []string { return statementDiff(c.OldContent, c.Content) }
+
+func statementDiff(oldDoc, newDoc string) []string {
+	index := func(doc string) (map[string]string, []string, bool) {
+		var d struct{ Statement json.RawMessage }
+		if json.Unmarshal([]byte(doc), &d) != nil {
+			return nil, nil, false
+		}
+		var list []json.RawMessage
+		if json.Unmarshal(d.Statement, &list) != nil {
+			list = []json.RawMessage{d.Statement}
+		}
+		m, order := map[string]string{}, []string(nil)
+		for i, raw := range list {
+			var st struct{ Sid string }
+			_ = json.Unmarshal(raw, &st)
+			key := st.Sid
+			if key == "" {
+				key = fmt.Sprintf("#%d %s", i+1, trim(compactJSON(string(raw))))
+			}
+			m[key] = compactJSON(string(raw))
+			order = append(order, key)
+		}
+		return m, order, true
+	}
+	om, oorder, ok1 := index(oldDoc)
+	nm, norder, ok2 := index(newDoc)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	var out []string
+	for _, k := range oorder {
+		if _, ok := nm[k]; !ok {
+			out = append(out, "- statement "+k)
+		}
+	}
+	for _, k := range norder {
+		old, ok := om[k]
+		switch {
+		case !ok:
+			out = append(out, "+ statement "+k)
+		case old != nm[k]:
+			out = append(out, "~ statement "+k)
+		}
+	}
+	return out
+}

@@ -181,9 +181,17 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 	if len(removed) > 0 && desired.OUs[desired.SuspendedOU] == nil {
 		prob("$.suspended_ou", "accounts %s are not in the spec and would move to the Suspended OU %q, which the spec does not have", idList(removed), desired.SuspendedOU)
 	}
-	for k, p := range desired.Policies {
+	for _, k := range sortedKeys(desired.Policies) {
+		p := desired.Policies[k]
 		if p.AWSManaged && current.Policies[k] == nil && attachedAnywhere(desired, k) {
 			prob("$.root", "the organization has no %s policy (is the policy type enabled?)", p.Name)
+		}
+		if current.EnabledTypes != nil && !current.EnabledTypes[p.Type] && attachedAnywhere(desired, k) {
+			path := p.SpecPath
+			if path == "" {
+				path = "$.root"
+			}
+			prob(path, "policy type %s is not enabled on the organization root (enable it first: EnablePolicyType)", p.Type)
 		}
 	}
 	if len(ps) > 0 {
@@ -558,6 +566,11 @@ func WriteText(w io.Writer, p *Plan) error {
 	fmt.Fprintf(w, "seiri will make these changes to organization %s, in this order:\n\n", p.Organization)
 	for i, c := range p.Changes {
 		fmt.Fprintf(w, "  %s %3d. %s\n", c.Action().Symbol(), i+1, c.Describe())
+		if dt, ok := c.(Detailer); ok {
+			for _, l := range dt.Details() {
+				fmt.Fprintf(w, "           %s\n", l)
+			}
+		}
 	}
 	a, c, d := Summary(p.Changes)
 	_, err := fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy.\n", a, c, d)

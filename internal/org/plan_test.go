@@ -339,6 +339,8 @@ func TestPlanErrors(t *testing.T) {
 		{"version: 1\nroot:\n  accounts:\n    - id: \"999999999999\"\n", `org.yaml:4:11: account 999999999999 is not in the organization`},
 		{"version: 1\nroot: {}\n", "the management account " + o.ManagementAccount + " is not placed in the spec"},
 		{"version: 1\nmanagement_account: \"123456789012\"\nroot: {}\n", "2:21: the organization's management account is " + o.ManagementAccount},
+		{"version: 1\nroot:\n  policies: [FullAWSAccess, b]\n  accounts: [{id: \"" + o.ManagementAccount + "\"}]\npolicies:\n  - name: b\n    type: backup\n    content: '{}'\n",
+			"6:5: policy type BACKUP_POLICY is not enabled on the organization root"},
 	}
 	for _, tt := range tests {
 		d, err := Parse("org.yaml", []byte(tt.spec))
@@ -500,5 +502,19 @@ func TestFacts(t *testing.T) {
 		if got := Facts(tt.doc); got != tt.want {
 			t.Errorf("Facts(%s) = %+v, want %+v", tt.doc, got, tt.want)
 		}
+	}
+}
+
+func TestUpdateDetails(t *testing.T) {
+	u := &UpdatePolicy{Name: "p", Type: SCP,
+		OldContent: `{"Statement":[{"Sid":"A","Effect":"Deny","Action":"x:Y","Resource":"*"},{"Sid":"B","Effect":"Deny","Action":"x:Z","Resource":"*"}]}`,
+		Content:    `{"Statement":[{"Sid":"A","Effect":"Deny","Action":"x:W","Resource":"*"},{"Sid":"C","Effect":"Deny","Action":"x:Z","Resource":"*"}]}`}
+	if diff := cmp.Diff([]string{"- statement B", "~ statement A", "+ statement C"}, u.Details()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	var b strings.Builder
+	WriteText(&b, &Plan{Organization: "o-x", Changes: []Change{u}})
+	if !strings.Contains(b.String(), "  ~   1. update SCP \"p\": content 131 → 131 characters\n           - statement B\n") {
+		t.Errorf("text:\n%s", b.String())
 	}
 }

@@ -24,6 +24,8 @@ type State struct {
 	Management string
 	// SuspendedOU is the path accounts removed from the spec go to.
 	SuspendedOU string
+	// EnabledTypes are the policy types enabled on the root; nil: unknown.
+	EnabledTypes map[PolicyType]bool
 	// order keeps the spec's order for stable plans.
 	ouOrder, accountOrder, policyOrder []string
 	rank                               map[string]int // policyOrder index, built on demand
@@ -115,7 +117,7 @@ func (s *State) attach(target, policy string) {
 // Clone returns a deep copy.
 func (s *State) Clone() *State {
 	c := newState()
-	c.RootID, c.Management, c.SuspendedOU = s.RootID, s.Management, s.SuspendedOU
+	c.RootID, c.Management, c.SuspendedOU, c.EnabledTypes = s.RootID, s.Management, s.SuspendedOU, s.EnabledTypes
 	for k, v := range s.OUs {
 		x := *v
 		c.OUs[k] = &x
@@ -318,6 +320,12 @@ func FromSnapshot(o *snapshot.Organization) (*State, error) {
 	}
 	s := newState()
 	s.RootID, s.Management = o.Roots[0].ID, o.ManagementAccount
+	if types := o.Roots[0].PolicyTypes; len(types) > 0 {
+		s.EnabledTypes = map[PolicyType]bool{}
+		for _, t := range types {
+			s.EnabledTypes[PolicyType(t)] = true
+		}
+	}
 	byID := map[string]snapshot.OU{}
 	for _, ou := range o.OUs {
 		byID[ou.ID] = ou
