@@ -340,7 +340,7 @@ func TestPlanErrors(t *testing.T) {
 		{"version: 1\nroot: {}\n", "the management account " + o.ManagementAccount + " is not placed in the spec"},
 		{"version: 1\nmanagement_account: \"123456789012\"\nroot: {}\n", "2:21: the organization's management account is " + o.ManagementAccount},
 		{"version: 1\nroot:\n  policies: [FullAWSAccess, b]\n  accounts: [{id: \"" + o.ManagementAccount + "\"}]\npolicies:\n  - name: b\n    type: backup\n    content: '{}'\n",
-			"6:5: policy type BACKUP_POLICY is not enabled on the organization root"},
+			"6:9: policy type BACKUP_POLICY is not enabled on the organization root"},
 	}
 	for _, tt := range tests {
 		d, err := Parse("org.yaml", []byte(tt.spec))
