@@ -44,7 +44,11 @@ func Marshal(sp *Spec, cm Comments) []byte {
 			}
 			fmt.Fprintf(&b, "  - name: %s\n", q(p.Name))
 			if p.Type != "" {
-				fmt.Fprintf(&b, "    type: %s\n", p.Type)
+				t := p.Type
+				if _, known := ParseType(t); !known {
+					t = q(t)
+				}
+				fmt.Fprintf(&b, "    type: %s\n", t)
 			}
 			if p.Description != "" {
 				fmt.Fprintf(&b, "    description: %s\n", q(p.Description))
@@ -63,7 +67,7 @@ func Marshal(sp *Spec, cm Comments) []byte {
 					sort.Strings(keys)
 					vals, _ := ParamValues(p.Params)
 					for _, k := range keys {
-						fmt.Fprintf(&b, "      %s: %s\n", k, qList(vals[k]))
+						fmt.Fprintf(&b, "      %s: %s\n", q(k), qList(vals[k]))
 					}
 				}
 			default:
