@@ -69,6 +69,7 @@ unused safely: plans first, journaled, reversible.`,
 		newCatalogCmd(f),
 		newPolicyCmd(f),
 		newTrailCmd(f),
+		newOrgCmd(f), newScpCmd(f),
 	)
 	return root
 }

@@ -19,6 +19,29 @@ const FileName = "seiri.yaml"
 type Config struct {
 	Audit Audit `yaml:"audit" json:"audit"`
 	Keys  Keys  `yaml:"keys" json:"keys"`
+	Org   Org   `yaml:"org" json:"org"`
+}
+
+// Org holds the settings of `seiri org`.
+type Org struct {
+	// Limits override AWS Organizations quotas for an organization whose
+	// quotas differ from the defaults (internal/org.DefaultLimits). A zero or
+	// absent value keeps the default.
+	Limits OrgLimits `yaml:"limits" json:"limits"`
+}
+
+// OrgLimits are overrides of AWS Organizations quotas; 0 means "default".
+type OrgLimits struct {
+	SCPSize              int `yaml:"scp_size" json:"scpSize,omitempty"`
+	SCPsPerTarget        int `yaml:"scps_per_target" json:"scpsPerTarget,omitempty"`
+	RCPSize              int `yaml:"rcp_size" json:"rcpSize,omitempty"`
+	RCPsPerTarget        int `yaml:"rcps_per_target" json:"rcpsPerTarget,omitempty"`
+	TagPolicySize        int `yaml:"tag_policy_size" json:"tagPolicySize,omitempty"`
+	TagPoliciesPerTarget int `yaml:"tag_policies_per_target" json:"tagPoliciesPerTarget,omitempty"`
+	OtherPolicySize      int `yaml:"other_policy_size" json:"otherPolicySize,omitempty"`
+	OtherPerTarget       int `yaml:"other_policies_per_target" json:"otherPoliciesPerTarget,omitempty"`
+	OUDepth              int `yaml:"ou_depth" json:"ouDepth,omitempty"`
+	OUs                  int `yaml:"ous" json:"ous,omitempty"`
 }
 
 // Audit holds the thresholds of `seiri audit`'s rules, in days.
@@ -109,6 +132,17 @@ func (c *Config) Validate() error {
 	} {
 		if v <= 0 {
 			return fmt.Errorf("%s: %d must be a positive number of days", name, v)
+		}
+	}
+	for name, v := range map[string]int{
+		"org.limits.scp_size": c.Org.Limits.SCPSize, "org.limits.scps_per_target": c.Org.Limits.SCPsPerTarget,
+		"org.limits.rcp_size": c.Org.Limits.RCPSize, "org.limits.rcps_per_target": c.Org.Limits.RCPsPerTarget,
+		"org.limits.tag_policy_size": c.Org.Limits.TagPolicySize, "org.limits.tag_policies_per_target": c.Org.Limits.TagPoliciesPerTarget,
+		"org.limits.other_policy_size": c.Org.Limits.OtherPolicySize, "org.limits.other_policies_per_target": c.Org.Limits.OtherPerTarget,
+		"org.limits.ou_depth": c.Org.Limits.OUDepth, "org.limits.ous": c.Org.Limits.OUs,
+	} {
+		if v < 0 {
+			return fmt.Errorf("%s: %d must not be negative (0 keeps the AWS default)", name, v)
 		}
 	}
 	if c.Audit.GroupsPerUserWarn < 1 || c.Audit.GroupsPerUserWarn > 10 {
