@@ -14,8 +14,8 @@ import (
 	"github.com/seiri-dev/seiri/internal/org"
 )
 
-// runSeiri runs the command tree in dir with a workspace under it.
-func runSeiri(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+// runOrg runs the command tree in dir with a workspace under it.
+func runOrg(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
@@ -52,28 +52,28 @@ func orgDir(t *testing.T) string {
 
 func TestOrgInitValidate(t *testing.T) {
 	dir := orgDir(t)
-	if _, errOut, code := runSeiri(t, dir, "org", "init", "--template", "aws-multi-account"); code != 0 {
+	if _, errOut, code := runOrg(t, dir, "org", "init", "--template", "aws-multi-account"); code != 0 {
 		t.Fatalf("init: %d %s", code, errOut)
 	}
-	out, errOut, code := runSeiri(t, dir, "org", "validate")
+	out, errOut, code := runOrg(t, dir, "org", "validate")
 	if code != 0 || !strings.Contains(out, "org.yaml is valid: 12 OUs") {
 		t.Fatalf("validate: %d %q %s", code, out, errOut)
 	}
-	if _, errOut, code := runSeiri(t, dir, "org", "init"); code != ExitUsage || !strings.Contains(errOut, "exists") {
+	if _, errOut, code := runOrg(t, dir, "org", "init"); code != ExitUsage || !strings.Contains(errOut, "exists") {
 		t.Errorf("init over an existing file: %d %s", code, errOut)
 	}
-	if _, errOut, code := runSeiri(t, dir, "org", "init", "--template", "nope", "--out", "x.yaml"); code != ExitUsage || !strings.Contains(errOut, `unknown template "nope"`) {
+	if _, errOut, code := runOrg(t, dir, "org", "init", "--template", "nope", "--out", "x.yaml"); code != ExitUsage || !strings.Contains(errOut, `unknown template "nope"`) {
 		t.Errorf("unknown template: %d %s", code, errOut)
 	}
 	// A broken spec: exit 2 with line and column, JSON problems on request.
 	data, _ := os.ReadFile(filepath.Join(dir, "org.yaml"))
 	bad := strings.Replace(string(data), `"deny-root-user", `, `"deny-root-usr", `, 1)
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(bad), 0o600)
-	_, errOut, code = runSeiri(t, dir, "org", "validate", "bad.yaml")
+	_, errOut, code = runOrg(t, dir, "org", "validate", "bad.yaml")
 	if code != ExitUsage || !strings.Contains(errOut, `bad.yaml:8:58:`) || !strings.Contains(errOut, `unknown policy "deny-root-usr"`) {
 		t.Errorf("bad spec: %d %s", code, errOut)
 	}
-	out, _, _ = runSeiri(t, dir, "-o", "json", "org", "validate", "bad.yaml")
+	out, _, _ = runOrg(t, dir, "-o", "json", "org", "validate", "bad.yaml")
 	var res struct {
 		Valid    bool
 		Problems []org.Problem
@@ -85,10 +85,10 @@ func TestOrgInitValidate(t *testing.T) {
 
 func TestOrgImportPlanRoundTrip(t *testing.T) {
 	dir := orgDir(t)
-	if _, errOut, code := runSeiri(t, dir, "org", "import"); code != 0 {
+	if _, errOut, code := runOrg(t, dir, "org", "import"); code != 0 {
 		t.Fatalf("import: %d %s", code, errOut)
 	}
-	out, errOut, code := runSeiri(t, dir, "org", "plan")
+	out, errOut, code := runOrg(t, dir, "org", "plan")
 	if code != 0 || !strings.HasPrefix(out, "No changes.") {
 		t.Fatalf("plan after import: %d\n%s%s", code, out, errOut)
 	}
@@ -98,7 +98,7 @@ func TestOrgImportPlanRoundTrip(t *testing.T) {
 	spec := strings.Replace(string(data), `- name: "Security"`, `- name: "SecOps"`, 1)
 	spec = strings.Replace(spec, `, "cost-center-tags"`, ``, 1)
 	os.WriteFile(filepath.Join(dir, "org.yaml"), []byte(spec), 0o600)
-	out, errOut, code = runSeiri(t, dir, "org", "plan", "--out", "plan.json")
+	out, errOut, code = runOrg(t, dir, "org", "plan", "--out", "plan.json")
 	if code != 0 {
 		t.Fatalf("plan: %d %s", code, errOut)
 	}
@@ -126,36 +126,36 @@ func TestOrgImportPlanRoundTrip(t *testing.T) {
 
 func TestScpCommands(t *testing.T) {
 	dir := orgDir(t)
-	out, _, code := runSeiri(t, dir, "scp", "render", "suspended-deny-all", "--param", "break_glass_roles=break-glass")
+	out, _, code := runOrg(t, dir, "scp", "render", "suspended-deny-all", "--param", "break_glass_roles=break-glass")
 	if code != 0 || strings.TrimSpace(out) != `{"Version":"2012-10-17","Statement":[{"Sid":"DenyAllButBreakGlass","Effect":"Deny","Action":"*","Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalARN":"arn:*:iam::*:role/break-glass"}}}]}` {
 		t.Errorf("render: %d %s", code, out)
 	}
-	_, errOut, code := runSeiri(t, dir, "scp", "render", "allowed-regions")
+	_, errOut, code := runOrg(t, dir, "scp", "render", "allowed-regions")
 	if code != ExitUsage || !strings.Contains(errOut, `parameter "regions": required`) {
 		t.Errorf("missing param: %d %s", code, errOut)
 	}
-	_, errOut, code = runSeiri(t, dir, "scp", "show", "nope")
+	_, errOut, code = runOrg(t, dir, "scp", "show", "nope")
 	if code != ExitUsage || !strings.Contains(errOut, `no library policy "nope"`) {
 		t.Errorf("show unknown: %d %s", code, errOut)
 	}
-	out, _, code = runSeiri(t, dir, "scp", "show", "allowed-regions")
+	out, _, code = runOrg(t, dir, "scp", "show", "allowed-regions")
 	if code != 0 || !strings.Contains(out, "regions") || !strings.Contains(out, "Denies access to AWS based on the requested Region") {
 		t.Errorf("show: %d %s", code, out)
 	}
-	out, _, code = runSeiri(t, dir, "scp", "list")
+	out, _, code = runOrg(t, dir, "scp", "list")
 	if code != 0 || strings.Count(out, "\n") != 9 {
 		t.Errorf("list: %d %s", code, out)
 	}
 	OrgPolicyValidator = func(doc []byte, kind string) error { return errors.New("engine rejects " + kind) }
 	defer func() { OrgPolicyValidator = nil }()
-	_, errOut, code = runSeiri(t, dir, "scp", "render", "deny-root-user")
+	_, errOut, code = runOrg(t, dir, "scp", "render", "deny-root-user")
 	if code != ExitUsage || !strings.Contains(errOut, "engine rejects scp") {
 		t.Errorf("validator hook: %d %s", code, errOut)
 	}
 }
 
 func TestOrgSchema(t *testing.T) {
-	out, _, code := runSeiri(t, t.TempDir(), "org", "schema")
+	out, _, code := runOrg(t, t.TempDir(), "org", "schema")
 	var v map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || !strings.Contains(out, `"suspended-deny-all"`) {
 		t.Errorf("schema: %d %s", code, out)

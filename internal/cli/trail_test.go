@@ -26,8 +26,8 @@ import (
 
 var trailT0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-// runSeiri runs the command tree with args and returns stdout, stderr and the exit code.
-func runSeiri(t *testing.T, args ...string) (string, string, int) {
+// runTrail runs the command tree with args and returns stdout, stderr and the exit code.
+func runTrail(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
@@ -53,7 +53,7 @@ func trailCorpus(t *testing.T) string {
 func TestTrailScanThenQuery(t *testing.T) {
 	logs := trailCorpus(t)
 	ws := filepath.Join(t.TempDir(), "ws")
-	out, errOut, code := runSeiri(t, "--workspace", ws, "trail", "scan", "--source", logs, "-o", "json")
+	out, errOut, code := runTrail(t, "--workspace", ws, "trail", "scan", "--source", logs, "-o", "json")
 	if code != 0 {
 		t.Fatalf("scan exit %d: %s", code, errOut)
 	}
@@ -69,7 +69,7 @@ func TestTrailScanThenQuery(t *testing.T) {
 	}
 
 	// A rescan reads nothing new.
-	out, _, code = runSeiri(t, "--workspace", ws, "trail", "scan", "--source", logs)
+	out, _, code = runTrail(t, "--workspace", ws, "trail", "scan", "--source", logs)
 	if code != 0 || !strings.Contains(out, "files already scanned") {
 		t.Fatalf("rescan exit %d:\n%s", code, out)
 	}
@@ -80,7 +80,7 @@ func TestTrailScanThenQuery(t *testing.T) {
 	}
 
 	user := "arn:aws:iam::111111111111:user/alice"
-	out, _, code = runSeiri(t, "--workspace", ws, "trail", "usage", "--principal", user, "-o", "json")
+	out, _, code = runTrail(t, "--workspace", ws, "trail", "usage", "--principal", user, "-o", "json")
 	if code != 0 {
 		t.Fatalf("usage exit %d", code)
 	}
@@ -97,7 +97,7 @@ func TestTrailScanThenQuery(t *testing.T) {
 		}
 	}
 
-	out, _, code = runSeiri(t, "--workspace", ws, "trail", "errors", "-o", "csv")
+	out, _, code = runTrail(t, "--workspace", ws, "trail", "errors", "-o", "csv")
 	if code != 0 {
 		t.Fatalf("errors exit %d", code)
 	}
@@ -115,16 +115,16 @@ func TestTrailScanThenQuery(t *testing.T) {
 	}
 
 	key := rows[0].AccessKeyID
-	out, _, _ = runSeiri(t, "--workspace", ws, "trail", "usage", "--access-key", key)
+	out, _, _ = runTrail(t, "--workspace", ws, "trail", "usage", "--access-key", key)
 	if !strings.Contains(out, key) || !strings.HasPrefix(out, "ACCOUNT") {
 		t.Errorf("usage by key table:\n%s", out)
 	}
 
-	out, _, code = runSeiri(t, "--workspace", ws, "trail", "stats")
+	out, _, code = runTrail(t, "--workspace", ws, "trail", "stats")
 	if code != 0 || !strings.Contains(out, "scanned objects") || !strings.Contains(out, "last scans:") {
 		t.Errorf("stats exit %d:\n%s", code, out)
 	}
-	out, _, code = runSeiri(t, "--workspace", ws, "trail", "unmapped")
+	out, _, code = runTrail(t, "--workspace", ws, "trail", "unmapped")
 	if code != 0 || !strings.Contains(out, "every scanned event mapped") {
 		t.Errorf("unmapped exit %d:\n%s", code, out)
 	}
@@ -138,7 +138,7 @@ func TestTrailScanUnmappedAndStrict(t *testing.T) {
 	os.WriteFile(filepath.Join(day, "a.json"), []byte(`{"Records":[`+rec+`]}`), 0o644)
 	os.WriteFile(filepath.Join(day, "b.json"), []byte(`not json`), 0o644)
 	ws := t.TempDir()
-	out, errOut, code := runSeiri(t, "--workspace", ws, "trail", "scan", "--source", logs)
+	out, errOut, code := runTrail(t, "--workspace", ws, "trail", "scan", "--source", logs)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -147,11 +147,11 @@ func TestTrailScanUnmappedAndStrict(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
-	out, _, _ = runSeiri(t, "--workspace", ws, "trail", "unmapped")
+	out, _, _ = runTrail(t, "--workspace", ws, "trail", "unmapped")
 	if !strings.Contains(out, "newsvc.example.net") || !strings.Contains(out, "DoThing") {
 		t.Errorf("unmapped:\n%s", out)
 	}
-	_, errOut, code = runSeiri(t, "--workspace", t.TempDir(), "trail", "scan", "--source", logs, "--strict")
+	_, errOut, code = runTrail(t, "--workspace", t.TempDir(), "trail", "scan", "--source", logs, "--strict")
 	if code != ExitUsage || !strings.Contains(errOut, "b.json") || !strings.Contains(errOut, "--strict") {
 		t.Errorf("strict exit %d: %s", code, errOut)
 	}
@@ -171,7 +171,7 @@ func TestTrailScanFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			_, errOut, code := runSeiri(t, append([]string{"--workspace", t.TempDir()}, tt.args...)...)
+			_, errOut, code := runTrail(t, append([]string{"--workspace", t.TempDir()}, tt.args...)...)
 			if code != tt.code || !strings.Contains(errOut, tt.errText) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, tt.code, tt.errText)
 			}
@@ -224,7 +224,7 @@ func TestTrailScanS3Source(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws := t.TempDir()
-	out, errOut, code := runSeiri(t, "--workspace", ws, "--endpoint-url", srv.URL, "trail", "scan", "--source", "s3://org-trail/AWSLogs", "-o", "json")
+	out, errOut, code := runTrail(t, "--workspace", ws, "--endpoint-url", srv.URL, "trail", "scan", "--source", "s3://org-trail/AWSLogs", "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
