@@ -463,12 +463,16 @@ func decodeCase(data []byte, noCopy bool) (*Node, error) {
 	d := &decoder{data: data, noCopy: noCopy, lazyKeys: policyFields}
 	d.skipWS()
 	n, err := d.value()
-	if err != nil {
-		return nil, err
+	if err == nil {
+		d.skipWS()
+		if d.pos < len(d.data) {
+			err = d.errf(d.pos, "unexpected %s after the top-level value", quoteByte(d.data[d.pos]))
+		}
 	}
-	d.skipWS()
-	if d.pos < len(d.data) {
-		return nil, d.errf(d.pos, "unexpected %s after the top-level value", quoteByte(d.data[d.pos]))
+	if err != nil {
+		// A lazily skipped policy may hide the real position: decode it
+		// all to report the first error where it is.
+		return decodeJSON(data, noCopy)
 	}
 	return n, nil
 }
