@@ -31,8 +31,8 @@ func isolateAWS(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
-// runCollectSeiri runs the command tree with args against the fake's credentials.
-func runCollectSeiri(t *testing.T, fake *awsfake.Server, ws string, args ...string) (string, string, int) {
+// runCollect runs the command tree with args against the fake's credentials.
+func runCollect(t *testing.T, fake *awsfake.Server, ws string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
@@ -96,7 +96,7 @@ func TestCollectCommandPartial(t *testing.T) {
 	defer fake.Close()
 	fake.DenyAssumeRole("111111110002")
 	ws := t.TempDir()
-	out, errOut, code := runCollectSeiri(t, fake, ws, "collect", "--org", "--parallel", "2")
+	out, errOut, code := runCollect(t, fake, ws, "collect", "--org", "--parallel", "2")
 	if code != ExitPartial {
 		t.Fatalf("exit %d, want %d; stderr %s", code, ExitPartial, errOut)
 	}
@@ -118,7 +118,7 @@ func TestCollectCommandPartial(t *testing.T) {
 	}
 
 	// --output json prints the manifest.
-	out, _, code = runCollectSeiri(t, fake, ws, "collect", "--accounts", "111111110001", "--no-access-advisor", "--output", "json")
+	out, _, code = runCollect(t, fake, ws, "collect", "--accounts", "111111110001", "--no-access-advisor", "--output", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
@@ -137,14 +137,14 @@ func TestCollectCommandAllFailed(t *testing.T) {
 	fake := awsfake.New(awsfake.SampleScenario(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 2, 1))
 	defer fake.Close()
 	fake.DenyAssumeRole("111111110001")
-	_, errOut, code := runCollectSeiri(t, fake, t.TempDir(), "collect", "--accounts", "111111110001")
+	_, errOut, code := runCollect(t, fake, t.TempDir(), "collect", "--accounts", "111111110001")
 	if code != ExitInternal || !strings.Contains(errOut, "no account could be collected") {
 		t.Errorf("exit %d stderr %q", code, errOut)
 	}
 }
 
 func TestPermissionsCollect(t *testing.T) {
-	out, _, code := runCollectSeiri(t, nil, t.TempDir(), "permissions", "collect", "--role-name", "SeiriReadOnly")
+	out, _, code := runCollect(t, nil, t.TempDir(), "permissions", "collect", "--role-name", "SeiriReadOnly")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -171,7 +171,7 @@ func TestPermissionsCollect(t *testing.T) {
 		t.Error("iam:GetAccountAuthorizationDetails missing")
 	}
 	// `seiri permissions` alone is a group that shows its subcommands.
-	out, _, code = runCollectSeiri(t, nil, t.TempDir(), "permissions")
+	out, _, code = runCollect(t, nil, t.TempDir(), "permissions")
 	if code != 0 || !strings.Contains(out, "collect") {
 		t.Errorf("permissions: exit %d\n%s", code, out)
 	}
