@@ -49,4 +49,3 @@ func Encode(w io.Writer, r *Report) error {
 	cw.Flush()
 	return cw.Error()
 }
-
