@@ -201,7 +201,7 @@ func trailScanRun(o *TrailScanOptions) error {
 	sum, _ := json.Marshal(res.Summary)
 	run := &usage.Run{Engine: "local", StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
 		Since: flt.Since, Until: flt.Until, Sources: res.Summary.Sources, Summary: sum}
-	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, Objects: res.Objects, Run: run}); err != nil {
+	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, Objects: res.Objects, Run: run}); err != nil {
 		return fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}
 	if err := writeScanSummary(f, &res.Summary); err != nil {

@@ -76,6 +76,7 @@ type aggregator struct {
 	intern   map[string]string
 	rows     map[usage.Key]*acc
 	unmapped map[pairKey]*unmappedAcc
+	sessions map[[2]string]*usage.SessionKey
 	maps     map[pairKey]Mapping
 	buf      []byte
 	dyn      [1]ActionUse
@@ -92,6 +93,7 @@ func newAggregator(m *Mapper, f *Filter) *aggregator {
 		intern:   make(map[string]string, 1024),
 		rows:     make(map[usage.Key]*acc, 1024),
 		unmapped: make(map[pairKey]*unmappedAcc),
+		sessions: make(map[[2]string]*usage.SessionKey),
 		maps:     make(map[pairKey]Mapping),
 		skipped:  make(map[string]int64),
 	}
@@ -228,6 +230,10 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	errc := a.str(r.ErrorCode)
 	class, svc := ipClass(r.SourceIP)
 
+	if len(r.RespAccessKeyID) > 0 && prefix == "sts" && len(r.ErrorCode) == 0 {
+		a.addSessionKey(r, principalS, akid, t)
+	}
+
 	var primary, copySrc string
 	primaryDone := false
 	for _, use := range m.Actions {
@@ -279,6 +285,35 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	return ""
 }
 
+// addSessionKey records the session key an STS call returned.
+func (a *aggregator) addSessionKey(r *Record, principal, issuerKey string, t int64) {
+	sk := string(r.RespAccessKeyID)
+	k := [2]string{sk, issuerKey}
+	if v := a.sessions[k]; v != nil {
+		if t < v.IssuedAt.Unix() {
+			v.IssuedAt = time.Unix(t, 0).UTC()
+		}
+		return
+	}
+	a.sessions[k] = &usage.SessionKey{SessionKey: sk, IssuerKey: issuerKey, IssuerPrincipal: principal,
+		Action: "sts:" + string(r.EventName), Role: string(r.Req.RoleARN), IssuedAt: time.Unix(t, 0).UTC()}
+}
+
+// SessionKeys returns the recorded session keys, sorted.
+func (a *aggregator) SessionKeys() []usage.SessionKey {
+	out := make([]usage.SessionKey, 0, len(a.sessions))
+	for _, v := range a.sessions {
+		out = append(out, *v)
+	}
+	slices.SortFunc(out, func(x, y usage.SessionKey) int {
+		if c := strings.Compare(x.SessionKey, y.SessionKey); c != 0 {
+			return c
+		}
+		return strings.Compare(x.IssuerKey, y.IssuerKey)
+	})
+	return out
+}
+
 // merge folds o into a (o is dropped afterwards).
 func (a *aggregator) merge(o *aggregator) {
 	for k, v := range o.rows {
@@ -297,6 +332,11 @@ func (a *aggregator) merge(o *aggregator) {
 		w.vpce = usage.MergeSet(w.vpce, v.vpce, usage.MaxSamples)
 		w.sess = usage.MergeSet(w.sess, v.sess, usage.MaxSamples)
 		w.sid = usage.MergeSet(w.sid, v.sid, usage.MaxSamples)
+	}
+	for k, v := range o.sessions {
+		if w := a.sessions[k]; w == nil || v.IssuedAt.Before(w.IssuedAt) {
+			a.sessions[k] = v
+		}
 	}
 	for k, v := range o.unmapped {
 		w := a.unmapped[k]

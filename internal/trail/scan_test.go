@@ -110,6 +110,18 @@ func TestScanRowContent(t *testing.T) {
 	if r.Authz {
 		t.Errorf("console login counted as authorization: %+v", r)
 	}
+	var issued int
+	for _, k := range res.SessionKeys {
+		if k.IssuerPrincipal == "arn:aws:iam::111111111111:user/service/ci-deploy" {
+			issued++
+			if !strings.HasPrefix(k.SessionKey, "ASIA") || !strings.HasPrefix(k.IssuerKey, "AKIA") || k.Action != "sts:AssumeRole" || k.Role != "arn:aws:iam::111111111111:role/deployer" {
+				t.Errorf("session key %+v", k)
+			}
+		}
+	}
+	if issued == 0 {
+		t.Error("no session keys issued to ci-deploy's key")
+	}
 	for _, r := range res.Rows {
 		if r.PrincipalType == trail.PTIdentityCenter && r.PermissionSet() != "AdministratorAccess" {
 			t.Errorf("permission set of %s: %q", r.Principal, r.PermissionSet())
