@@ -394,10 +394,17 @@ func writeUsageRows(f *Factory, rows []usage.Row) error {
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	switch f.Globals.Output {
 	case "json":
-		if rows == nil {
-			rows = []usage.Row{}
+		// Derived facts are spelled out for readers of the JSON.
+		type rowJSON struct {
+			usage.Row
+			PermissionSet string `json:"permissionSet,omitempty"`
+			CrossAccount  bool   `json:"crossAccount,omitempty"`
 		}
-		return writeJSON(out, rows)
+		list := make([]rowJSON, 0, len(rows))
+		for _, r := range rows {
+			list = append(list, rowJSON{Row: r, PermissionSet: r.PermissionSet(), CrossAccount: r.CrossAccount()})
+		}
+		return writeJSON(out, list)
 	case "csv":
 		w := csv.NewWriter(out)
 		w.Write(usageColumns)

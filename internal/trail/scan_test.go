@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -316,5 +317,44 @@ func TestRescanReadsOnlyNewObjects(t *testing.T) {
 	tot, _ := store.Totals(ctx)
 	if tot.Events != first.Summary.Mapped+first.Summary.NotAuthz+third.Summary.Mapped+third.Summary.NotAuthz {
 		t.Errorf("store holds %d events", tot.Events)
+	}
+}
+
+// TestSecretsNeverKept: credentials in responseElements (STS) and request
+// parameters never reach the rows, the session keys or the store.
+func TestSecretsNeverKept(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	const token, secret = "IQoJb3JpZ2luX2VjEXAMPLETOKEN", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	rec := strings.Replace(goodRecord, `"eventSource":"s3.amazonaws.com","eventName":"ListBuckets"`,
+		`"eventSource":"sts.amazonaws.com","eventName":"GetSessionToken","requestParameters":{"secretAccessKey":"`+secret+`","name":"`+token+`x"},`+
+			`"responseElements":{"credentials":{"accessKeyId":"ASIANEWKEY","secretAccessKey":"`+secret+`","sessionToken":"`+token+`"}}`, 1)
+	writeFile(t, dir, "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/01/s.json", []byte(`{"Records":[`+rec+`]}`))
+	res, err := trail.Scan(ctx, &trail.DirSource{Dir: dir}, trail.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.SessionKeys) != 1 || res.SessionKeys[0].SessionKey != "ASIANEWKEY" || res.SessionKeys[0].IssuerKey != "AKIAX" {
+		t.Fatalf("session keys %+v", res.SessionKeys)
+	}
+	db := filepath.Join(t.TempDir(), "usage.db")
+	store, err := usage.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, SessionKeys: res.SessionKeys, Objects: res.Objects}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	var all []byte
+	for _, suffix := range []string{"", "-wal"} {
+		b, _ := os.ReadFile(db + suffix)
+		all = append(all, b...)
+	}
+	dump := fmt.Sprintf("%+v %+v", res.Rows, res.SessionKeys)
+	for _, s := range []string{token, secret} {
+		if strings.Contains(dump, s) || bytes.Contains(all, []byte(s)) {
+			t.Errorf("%q leaked", s[:8])
+		}
 	}
 }
