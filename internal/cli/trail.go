@@ -207,7 +207,9 @@ func trailScanRun(o *TrailScanOptions) error {
 	if err := writeScanSummary(f, &res.Summary); err != nil {
 		return err
 	}
-	if len(res.Summary.ListErrors) > 0 {
+	// Listing or read failures (S3 AccessDenied, network) leave objects
+	// unread: they are retried by the next scan, and this one is partial.
+	if len(res.Summary.ListErrors) > 0 || res.Summary.SkippedFiles[trail.SkipFileRead] != nil || res.Summary.SkippedFiles[trail.SkipFileGzip] != nil {
 		return &ExitError{Code: ExitPartial}
 	}
 	return nil

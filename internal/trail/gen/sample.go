@@ -73,6 +73,10 @@ func Sample(seed uint64, accounts []string, start, end time.Time, scale float64)
 				Activities: []Activity{
 					{EventSource: "s3.amazonaws.com", EventName: "GetBucketAcl", Account: acct, Resources: []string{"org-trail-" + acct}, PerHour: r(12)},
 				}},
+			Principal{Type: AWSService, Name: "kms.amazonaws.com", Account: acct,
+				Activities: []Activity{
+					{EventSource: "kms.amazonaws.com", EventName: "RotateKey", EventType: "AwsServiceEvent", Account: acct, PerHour: r(0.05)},
+				}},
 			Principal{Type: AssumedRole, Account: other, Name: "audit-reader",
 				SourceIPs: []string{"34.201.4.2"},
 				Activities: []Activity{
