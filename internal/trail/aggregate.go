@@ -55,6 +55,11 @@ func (f *Filter) PathAllowed(pi PathInfo) bool {
 
 type pairKey struct{ source, name string }
 
+type cachedMapping struct {
+	Mapping
+	prefix string
+}
+
 type unmappedAcc struct{ count, first, last int64 }
 
 type acc struct {
@@ -77,7 +82,7 @@ type aggregator struct {
 	rows     map[usage.Key]*acc
 	unmapped map[pairKey]*unmappedAcc
 	sessions map[[2]string]*usage.SessionKey
-	maps     map[pairKey]Mapping
+	maps     map[pairKey]cachedMapping
 	buf      []byte
 	dyn      [1]ActionUse
 
@@ -94,7 +99,7 @@ func newAggregator(m *Mapper, f *Filter) *aggregator {
 		rows:     make(map[usage.Key]*acc, 1024),
 		unmapped: make(map[pairKey]*unmappedAcc),
 		sessions: make(map[[2]string]*usage.SessionKey),
-		maps:     make(map[pairKey]Mapping),
+		maps:     make(map[pairKey]cachedMapping),
 		skipped:  make(map[string]int64),
 	}
 }
@@ -178,18 +183,18 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	}
 
 	pk := pairKey{a.str(r.EventSource), a.str(r.EventName)}
-	m, ok := a.maps[pk]
+	// eventType changes the decision only for the not-authorization types;
+	// the cache holds the mapping of the ordinary AwsApiCall.
+	special := len(r.EventType) > 0 && string(r.EventType) != "AwsApiCall" && notAuthzTypes[string(r.EventType)]
+	cm, ok := a.maps[pk]
 	if !ok {
-		m = a.mapper.Map(pk.source, pk.name, string(r.EventType))
-		// eventType is part of the decision only for the not-authz types;
-		// cache per (source, name) unless that applies.
-		if !notAuthzTypes[string(r.EventType)] {
-			a.maps[pk] = m
-		}
-	} else if notAuthzTypes[string(r.EventType)] && m.Kind != NotAuthz {
+		cm = cachedMapping{Mapping: a.mapper.Map(pk.source, pk.name, ""), prefix: ServicePrefix(pk.source)}
+		a.maps[pk] = cm
+	}
+	m, prefix := cm.Mapping, cm.prefix
+	if special && m.Kind != NotAuthz {
 		m = a.mapper.Map(pk.source, pk.name, string(r.EventType))
 	}
-	prefix := ServicePrefix(pk.source)
 	if m.Dynamic {
 		act := partiQLAction(r.Req.Statement)
 		if act == "" {
