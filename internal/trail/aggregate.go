@@ -32,16 +32,29 @@ func (f *Filter) account(a string) bool {
 }
 func (f *Filter) region(r string) bool { return len(f.Regions) == 0 || slices.Contains(f.Regions, r) }
 
-// day reports whether any of the UTC day d can be inside the window.
-func (f *Filter) day(d time.Time) bool {
-	if !f.Since.IsZero() && !d.Add(24*time.Hour).After(f.Since) {
+// DeliverySlack is how long after an event seiri assumes CloudTrail may
+// deliver it. Folders and file names carry the delivery time, not the event
+// time: a file delivered at 00:05 holds events of the day before. Files
+// delivered up to this long after --until are still read (CloudTrail User
+// Guide, "How CloudTrail works": events are delivered about every 5 minutes,
+// usually within 15).
+const DeliverySlack = time.Hour
+
+// deliveredIn reports whether files delivered in [from, to) can hold events
+// inside the window: every event of such a file happened before it was
+// delivered (< to) and, within DeliverySlack, not long before from.
+func (f *Filter) deliveredIn(from, to time.Time) bool {
+	if !f.Since.IsZero() && !to.After(f.Since) {
 		return false
 	}
-	if !f.Until.IsZero() && !d.Before(f.Until) {
+	if !f.Until.IsZero() && !from.Add(-DeliverySlack).Before(f.Until) {
 		return false
 	}
 	return true
 }
+
+// day reports whether the delivery folder of UTC day d can hold events in the window.
+func (f *Filter) day(d time.Time) bool { return f.deliveredIn(d, d.Add(24*time.Hour)) }
 
 // PathAllowed reports whether a delivery path can hold records inside the
 // filter. Paths outside the layout are allowed (they are read and filtered
@@ -50,7 +63,14 @@ func (f *Filter) PathAllowed(pi PathInfo) bool {
 	if !pi.OK {
 		return true
 	}
-	return f.account(pi.Account) && f.region(pi.Region) && f.day(pi.Date)
+	if !f.account(pi.Account) || !f.region(pi.Region) || !f.day(pi.Date) {
+		return false
+	}
+	if !pi.Delivered.IsZero() {
+		// The name's minute: the file holds events up to that minute's end.
+		return f.deliveredIn(pi.Delivered, pi.Delivered.Add(time.Minute))
+	}
+	return true
 }
 
 type pairKey struct{ source, name string }

@@ -255,8 +255,9 @@ func TestScanFilterNeverOpensOutside(t *testing.T) {
 		t.Fatal("nothing opened")
 	}
 	for _, k := range src.opened {
+		// A file delivered at T holds events of (T-DeliverySlack, T+1m).
 		pi := trail.ParsePath(k)
-		if pi.Account != "222222222222" || !pi.Date.Equal(t0.AddDate(0, 0, 1)) {
+		if pi.Account != "222222222222" || !pi.Delivered.Add(time.Minute).After(flt.Since) || !pi.Delivered.Add(-trail.DeliverySlack).Before(flt.Until) {
 			t.Errorf("opened %s outside the filter", k)
 		}
 	}
@@ -356,5 +357,23 @@ func TestSecretsNeverKept(t *testing.T) {
 		if strings.Contains(dump, s) || bytes.Contains(all, []byte(s)) {
 			t.Errorf("%q leaked", s[:8])
 		}
+	}
+}
+
+// TestUntilEdgeReadsLateDeliveries: a file delivered just after --until (in
+// the next day's folder) still holds events before it.
+func TestUntilEdgeReadsLateDeliveries(t *testing.T) {
+	dir := t.TempDir()
+	late := strings.Replace(goodRecord, "2026-11-01T10:00:00Z", "2026-11-01T23:58:00Z", 1)
+	folder := "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/02/"
+	writeFile(t, dir, folder+"111111111111_CloudTrail_us-east-1_20261102T0005Z_a.json.gz", gz(t, `{"Records":[`+late+`]}`))
+	writeFile(t, dir, folder+"111111111111_CloudTrail_us-east-1_20261102T0105Z_b.json.gz", gz(t, `{"Records":[`+late+`]}`))
+	src := &recordingSource{DirSource: trail.DirSource{Dir: dir}}
+	res, err := trail.Scan(context.Background(), src, trail.Options{Filter: trail.Filter{Until: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0].Count != 1 || len(src.opened) != 1 || !strings.Contains(src.opened[0], "T0005Z") {
+		t.Errorf("rows %+v, opened %v", res.Rows, src.opened)
 	}
 }
