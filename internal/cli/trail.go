@@ -201,13 +201,15 @@ func trailScanRun(o *TrailScanOptions) error {
 	sum, _ := json.Marshal(res.Summary)
 	run := &usage.Run{Engine: "local", StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
 		Since: flt.Since, Until: flt.Until, Sources: res.Summary.Sources, Summary: sum}
-	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, Objects: res.Objects, Run: run}); err != nil {
+	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, Objects: res.Objects, Run: run}); err != nil {
 		return fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}
 	if err := writeScanSummary(f, &res.Summary); err != nil {
 		return err
 	}
-	if len(res.Summary.ListErrors) > 0 {
+	// Listing or read failures (S3 AccessDenied, network) leave objects
+	// unread: they are retried by the next scan, and this one is partial.
+	if len(res.Summary.ListErrors) > 0 || res.Summary.SkippedFiles[trail.SkipFileRead] != nil || res.Summary.SkippedFiles[trail.SkipFileGzip] != nil {
 		return &ExitError{Code: ExitPartial}
 	}
 	return nil
@@ -394,10 +396,17 @@ func writeUsageRows(f *Factory, rows []usage.Row) error {
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	switch f.Globals.Output {
 	case "json":
-		if rows == nil {
-			rows = []usage.Row{}
+		// Derived facts are spelled out for readers of the JSON.
+		type rowJSON struct {
+			usage.Row
+			PermissionSet string `json:"permissionSet,omitempty"`
+			CrossAccount  bool   `json:"crossAccount,omitempty"`
 		}
-		return writeJSON(out, rows)
+		list := make([]rowJSON, 0, len(rows))
+		for _, r := range rows {
+			list = append(list, rowJSON{Row: r, PermissionSet: r.PermissionSet(), CrossAccount: r.CrossAccount()})
+		}
+		return writeJSON(out, list)
 	case "csv":
 		w := csv.NewWriter(out)
 		w.Write(usageColumns)
