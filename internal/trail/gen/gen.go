@@ -74,7 +74,10 @@ type Principal struct {
 	SourceIPs      []string // default: one public address
 	UserAgents     []string // default: an AWS CLI user agent
 	VPCEndpoint    string   // vpce-… for calls through an interface/gateway endpoint
-	Activities     []Activity
+	// Until ends the principal's activity before the spec's end (a key that
+	// went quiet, a workload switched off); zero: active to the end.
+	Until      time.Time
+	Activities []Activity
 }
 
 // Activity is one kind of call a principal makes.
@@ -238,7 +241,7 @@ func genStream(spec *Spec, s *stream, sink Sink) (Stats, error) {
 			n := poisson(rng, mean)
 			for k := 0; k < n; k++ {
 				t := t0.Add(time.Duration(rng.Int64N(int64(slot))))
-				if t.Before(spec.Start) || !t.Before(spec.End) {
+				if t.Before(spec.Start) || !t.Before(spec.End) || (!ba.p.Until.IsZero() && !t.Before(ba.p.Until)) {
 					continue
 				}
 				evs = append(evs, ev{t.Truncate(time.Second), ba})
