@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,6 +152,13 @@ func defaultTrailSource(ctx context.Context, f *Factory, spec string) (trail.Sou
 	case spec == "lookup-events":
 		return newLookupEventsSource(ctx, f)
 	}
+	fi, err := os.Stat(spec)
+	if err != nil {
+		return nil, fmt.Errorf("--source %q: not a directory, s3://bucket/prefix or lookup-events (%v)", spec, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("--source %q is a file: give the directory holding the logs", spec)
+	}
 	return &trail.DirSource{Dir: spec}, nil
 }
 
@@ -160,6 +168,9 @@ func trailScanRun(o *TrailScanOptions) error {
 	flt, err := o.filter()
 	if err != nil {
 		return BadInput(err)
+	}
+	if o.Parallel < 0 {
+		return BadInputf("--parallel %d: must be at least 1 (or 0 for one per CPU)", o.Parallel)
 	}
 	src, err := trailSourceFactory(ctx, f, o.Source)
 	if err != nil {

@@ -168,6 +168,8 @@ func TestTrailScanFlags(t *testing.T) {
 		{[]string{"trail", "scan", "--source", "x", "--since", "2026-11-02", "--until", "2026-11-01"}, ExitUsage, "not after"},
 		{[]string{"trail", "scan", "--source", "x", "--accounts", "12345"}, ExitUsage, "12 digits"},
 		{[]string{"trail", "usage", "--limit", "-1"}, ExitUsage, "--limit"},
+		{[]string{"trail", "scan", "--source", "/nonexistent/logs"}, ExitUsage, "not a directory"},
+		{[]string{"trail", "scan", "--source", ".", "--parallel", "-2"}, ExitUsage, "--parallel"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
