@@ -396,7 +396,6 @@ func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggre
 	idx := 0
 	_, err = ScanLog(data, rec, func(r *Record) {
 		if why := agg.add(r, account); why != "" {
-			agg.skipped[why]++
 			badRecord(why, idx)
 		}
 		idx++
