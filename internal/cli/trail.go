@@ -397,7 +397,40 @@ func trailUsageRun(o *TrailUsageOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeUsageRows(f, rows)
+	if err := writeUsageRows(f, rows); err != nil {
+		return err
+	}
+	if o.AccessKeyID != "" && f.Globals.Output == "table" {
+		return writeKeyLineage(f, store, o.AccessKeyID)
+	}
+	return nil
+}
+
+// writeKeyLineage says where a session key came from, or which session keys
+// a key requested (from the STS calls in the logs).
+func writeKeyLineage(f *Factory, store *usage.Store, key string) error {
+	from, err := store.SessionKeys(f.Context, "", key)
+	if err != nil {
+		return err
+	}
+	issued, err := store.SessionKeys(f.Context, key, "")
+	if err != nil {
+		return err
+	}
+	out := f.IO.Out
+	for _, k := range from {
+		fmt.Fprintf(out, "%s was issued by %s to %s (%s, %s)\n", key, k.Action, k.IssuerPrincipal, dash(k.IssuerKey), k.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	if len(issued) > 0 {
+		fmt.Fprintf(out, "%s requested %d session key(s):\n", key, len(issued))
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  SESSION KEY\tACTION\tROLE\tISSUED")
+		for _, k := range issued {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", k.SessionKey, k.Action, dash(k.Role), k.IssuedAt.UTC().Format(time.RFC3339))
+		}
+		return tw.Flush()
+	}
+	return nil
 }
 
 var usageColumns = []string{"account", "principal", "type", "access_key", "action", "resource", "error", "count", "first_seen", "last_seen", "ip_classes", "source_ips", "user_agents", "vpc_endpoints", "sessions"}
