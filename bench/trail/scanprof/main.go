@@ -10,8 +10,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"io"
+	"os"
 	"runtime/pprof"
 	"strings"
 
