@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,6 +152,13 @@ func defaultTrailSource(ctx context.Context, f *Factory, spec string) (trail.Sou
 	case spec == "lookup-events":
 		return newLookupEventsSource(ctx, f)
 	}
+	fi, err := os.Stat(spec)
+	if err != nil {
+		return nil, fmt.Errorf("--source %q: not a directory, s3://bucket/prefix or lookup-events (%v)", spec, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("--source %q is a file: give the directory holding the logs", spec)
+	}
 	return &trail.DirSource{Dir: spec}, nil
 }
 
@@ -160,6 +168,9 @@ func trailScanRun(o *TrailScanOptions) error {
 	flt, err := o.filter()
 	if err != nil {
 		return BadInput(err)
+	}
+	if o.Parallel < 0 {
+		return BadInputf("--parallel %d: must be at least 1 (or 0 for one per CPU)", o.Parallel)
 	}
 	src, err := trailSourceFactory(ctx, f, o.Source)
 	if err != nil {
@@ -363,7 +374,40 @@ func trailUsageRun(o *TrailUsageOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeUsageRows(f, rows)
+	if err := writeUsageRows(f, rows); err != nil {
+		return err
+	}
+	if o.AccessKeyID != "" && f.Globals.Output == "table" {
+		return writeKeyLineage(f, store, o.AccessKeyID)
+	}
+	return nil
+}
+
+// writeKeyLineage says where a session key came from, or which session keys
+// a key requested (from the STS calls in the logs).
+func writeKeyLineage(f *Factory, store *usage.Store, key string) error {
+	from, err := store.SessionKeys(f.Context, "", key)
+	if err != nil {
+		return err
+	}
+	issued, err := store.SessionKeys(f.Context, key, "")
+	if err != nil {
+		return err
+	}
+	out := f.IO.Out
+	for _, k := range from {
+		fmt.Fprintf(out, "%s was issued by %s to %s (%s, %s)\n", key, k.Action, k.IssuerPrincipal, dash(k.IssuerKey), k.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	if len(issued) > 0 {
+		fmt.Fprintf(out, "%s requested %d session key(s):\n", key, len(issued))
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  SESSION KEY\tACTION\tROLE\tISSUED")
+		for _, k := range issued {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", k.SessionKey, k.Action, dash(k.Role), k.IssuedAt.UTC().Format(time.RFC3339))
+		}
+		return tw.Flush()
+	}
+	return nil
 }
 
 var usageColumns = []string{"account", "principal", "type", "access_key", "action", "resource", "error", "count", "first_seen", "last_seen", "ip_classes", "source_ips", "user_agents", "vpc_endpoints", "sessions"}

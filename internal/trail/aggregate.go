@@ -107,7 +107,6 @@ type aggregator struct {
 	dyn      [1]ActionUse
 
 	records, mapped, notAuthz, unmappedN int64
-	skipped                              map[string]int64
 	outside                              int64
 	decompressed                         int64
 }
@@ -120,7 +119,6 @@ func newAggregator(m *Mapper, f *Filter) *aggregator {
 		unmapped: make(map[pairKey]*unmappedAcc),
 		sessions: make(map[[2]string]*usage.SessionKey),
 		maps:     make(map[pairKey]cachedMapping),
-		skipped:  make(map[string]int64),
 	}
 }
 
@@ -378,9 +376,6 @@ func (a *aggregator) merge(o *aggregator) {
 	a.notAuthz += o.notAuthz
 	a.unmappedN += o.unmappedN
 	a.outside += o.outside
-	for k, v := range o.skipped {
-		a.skipped[k] += v
-	}
 }
 
 // Rows returns the aggregated rows, sorted by key.

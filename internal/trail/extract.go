@@ -135,12 +135,6 @@ func ipClass(b []byte) (class string, service []byte) {
 	return IPPublic, nil
 }
 
-// principal is the normalized caller of an event.
-type principal struct {
-	arn, typ, session []byte
-	// built is set when arn was assembled into the aggregator's buffer.
-}
-
 // lastSegment returns what follows the last '/'.
 func lastSegment(b []byte) []byte {
 	if i := bytes.LastIndexByte(b, '/'); i >= 0 {
