@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/seiri-dev/seiri/internal/awsclient"
 	"io"
 	"os"
 	"sort"
@@ -14,8 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/dustin/go-humanize"
@@ -628,33 +627,13 @@ func newS3TrailSource(ctx context.Context, f *Factory, spec string) (trail.Sourc
 	return &trail.S3Source{Client: client, Bucket: bucket, Prefix: prefix}, nil
 }
 
-// trailAWSConfig loads the SDK configuration from the global flags, with
-// adaptive retries so S3 SlowDown and LookupEvents throttling back off.
-// (internal/awsclient will own this when it lands; the lead may swap it.)
+// trailAWSConfig loads the SDK configuration from the global flags (the one
+// loader of internal/awsclient: profile, region, adaptive retries so S3
+// SlowDown and LookupEvents throttling back off).
 func trailAWSConfig(ctx context.Context, f *Factory) (aws.Config, error) {
-	g := f.Globals.AWS
-	var opts []func(*awsconfig.LoadOptions) error
-	if g.Profile != "" {
-		opts = append(opts, awsconfig.WithSharedConfigProfile(g.Profile))
-	}
-	if g.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(g.Region))
-	}
-	attempts := g.MaxAttempts
-	if attempts < 1 {
-		attempts = 10
-	}
-	opts = append(opts, awsconfig.WithRetryer(func() aws.Retryer {
-		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-			o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) { so.MaxAttempts = attempts })
-		})
-	}))
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsclient.LoadConfig(ctx, f.Globals.AWS)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
 	}
 	return cfg, nil
 }
