@@ -405,7 +405,7 @@ func applyKeysPlan(f *Factory, o *KeysOptions, e *keysEnv, p *plan.Plan, exec *k
 				fmt.Fprintf(f.IO.Out, "  done     %s\n", c.Description)
 			}
 		}})
-	if rerr := exec.Release(context.WithoutCancel(f.Context)); rerr != nil {
+	if rerr := exec.Release(context.WithoutCancel(f.Context), p); rerr != nil {
 		fmt.Fprintf(f.IO.ErrOut, "warning: %v\n", rerr)
 	}
 	if err != nil {

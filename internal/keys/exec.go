@@ -215,11 +215,38 @@ func (e *Executor) guard(ctx context.Context, cl IAM, p Params) error {
 	return nil
 }
 
-// Release removes the guard tags this run took. Call it after Apply
-// (a crash leaves them; they expire after GuardTTL or are taken over by a
-// re-run of the same plan).
-func (e *Executor) Release(ctx context.Context) error {
+// Release removes the guard tags this run took, and guards an earlier,
+// crashed run of the same plan left on the plan's other users (a re-run that
+// finds every change done never takes them again). Call it after Apply; a
+// crash leaves them, and they expire after GuardTTL.
+func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
+	e.init()
 	var errs []error
+	seen := map[string]bool{}
+	for _, c := range p.Changes {
+		pr, err := params(c)
+		id := pr.Account + "/" + pr.User
+		if err != nil || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if _, ok := e.guarded[id]; ok {
+			continue
+		}
+		cl, err := e.Clients(ctx, pr.Account)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
+			continue
+		}
+		tags, err := userTags(ctx, cl, pr.User)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
+			continue
+		}
+		if v, ok := tags[GuardTag]; ok && strings.HasPrefix(v, e.PlanID+" ") {
+			e.guarded[id] = cl
+		}
+	}
 	for id, cl := range e.guarded {
 		user := id[strings.IndexByte(id, '/')+1:]
 		if _, err := cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{GuardTag}}); err != nil {
