@@ -126,6 +126,10 @@ func Candidates(in Input, opt Options) Result {
 					res.Excluded = append(res.Excluded, Excluded{a.AccountID, u.UserName, k.AccessKeyID, why})
 					continue
 				}
+				if why := unmatchedRecentSlot(slotMatch, k.AccessKeyID, cutoff); why != "" {
+					res.Excluded = append(res.Excluded, Excluded{a.AccountID, u.UserName, k.AccessKeyID, why})
+					continue
+				}
 				c := Candidate{Account: a.AccountID, User: u.UserName, UserARN: u.ARN, AccessKeyID: k.AccessKeyID, CreateDate: k.CreateDate}
 				c.Evidence = evidence(a, u, k, slotMatch, in.KeyUsage[k.AccessKeyID])
 				for _, e := range c.Evidence {
@@ -274,6 +278,22 @@ func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *sl
 	return ev
 }
 
+// unmatchedRecentSlot: a report slot that shows recent use but matches no
+// key by creation time may describe this (unmatched) key; it is then never
+// planned, since attributing that use wrongly has deleted live keys.
+func unmatchedRecentSlot(m *slotMatch, keyID string, cutoff time.Time) string {
+	if m == nil || m.Slot(keyID) >= 0 {
+		return ""
+	}
+	for i, s := range m.Slots {
+		if s.KeyID == "" && m.slots[i].LastUsedDate.Valid() && !m.slots[i].LastUsedDate.Time.Before(cutoff) {
+			return fmt.Sprintf("credential report slot access_key_%d shows use on %s but matches no key by creation time (may be this key)",
+				i+1, m.slots[i].LastUsedDate.Time.Format("2006-01-02"))
+		}
+	}
+	return ""
+}
+
 func ownerAdvisor(u *snapshot.User) *time.Time {
 	var last *time.Time
 	for _, s := range u.AccessAdvisor {
@@ -302,7 +322,7 @@ func daysScanned(runs []usage.Run) int {
 		if r.Since.IsZero() || r.Until.IsZero() {
 			continue
 		}
-		for d := r.Since.UTC().Truncate(24 * time.Hour); d.Before(r.Until); d = d.Add(24 * time.Hour) {
+		for d := r.Since.UTC(); d.Before(r.Until); d = d.Add(24 * time.Hour) {
 			days[d.Format("2006-01-02")] = true
 			if len(days) > 3660 {
 				break
