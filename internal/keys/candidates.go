@@ -81,9 +81,11 @@ type Input struct {
 	Snapshot *snapshot.Snapshot
 	// KeyUsage is the usage store's rows per access key id (any time).
 	KeyUsage map[string][]usage.Row
-	Runs     []usage.Run
-	Config   config.Keys
-	Now      time.Time
+	// PrincipalUsage is the usage store's rows per principal ARN (users).
+	PrincipalUsage map[string][]usage.Row
+	Runs           []usage.Run
+	Config         config.Keys
+	Now            time.Time
 	// Caller protects the operator from locking themself out.
 	Caller Caller
 }

@@ -25,6 +25,7 @@ type IAM interface {
 	TagUser(context.Context, *iam.TagUserInput, ...func(*iam.Options)) (*iam.TagUserOutput, error)
 	UntagUser(context.Context, *iam.UntagUserInput, ...func(*iam.Options)) (*iam.UntagUserOutput, error)
 	ListUserTags(context.Context, *iam.ListUserTagsInput, ...func(*iam.Options)) (*iam.ListUserTagsOutput, error)
+	UserIAM
 }
 
 var _ IAM = (*iam.Client)(nil)
@@ -50,6 +51,26 @@ type Params struct {
 	SameState bool `json:"sameState,omitempty"`
 	// Backup asks for a backup of the owner before this change.
 	Backup bool `json:"backup,omitempty"`
+	// User-plan parameters.
+	PolicyARN  string            `json:"policyArn,omitempty"`
+	PolicyName string            `json:"policyName,omitempty"`
+	Document   string            `json:"document,omitempty"`
+	GroupName  string            `json:"groupName,omitempty"`
+	ID         string            `json:"id,omitempty"` // certificate, SSH key, credential id, MFA serial
+	Path       string            `json:"path,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	// UserScope: a failed change stops the user's later changes (not only
+	// the same key's).
+	UserScope bool `json:"userScope,omitempty"`
+	// NoGuard: the user may not exist yet (CreateUser): no guard tag.
+	NoGuard bool `json:"noGuard,omitempty"`
+}
+
+func (p Params) scope() string {
+	if p.UserScope || p.AccessKeyID == "" {
+		return p.Account + "/user:" + p.User
+	}
+	return p.Account + "/" + p.AccessKeyID
 }
 
 // Executor applies key plans to IAM, account by account.
@@ -99,7 +120,7 @@ func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := e.failed[p.Account+"/"+p.AccessKeyID]; err != nil {
+	if err := e.failed[p.scope()]; err != nil {
 		return false, ErrEarlierFailed
 	}
 	cl, err := e.Clients(ctx, p.Account)
@@ -137,10 +158,8 @@ func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 }
 
 func (e *Executor) fail(p Params, err error) error {
-	if p.AccessKeyID != "" {
-		if _, ok := e.failed[p.Account+"/"+p.AccessKeyID]; !ok {
-			e.failed[p.Account+"/"+p.AccessKeyID] = err
-		}
+	if _, ok := e.failed[p.scope()]; !ok {
+		e.failed[p.scope()] = err
 	}
 	return err
 }
@@ -157,8 +176,10 @@ func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
 	if err != nil {
 		return "", e.fail(p, err)
 	}
-	if err := e.guard(ctx, cl, p); err != nil {
-		return "", e.fail(p, err)
+	if c.Kind != KindCreatePolicy && !p.NoGuard {
+		if err := e.guard(ctx, cl, p); err != nil {
+			return "", e.fail(p, err)
+		}
 	}
 	detail := ""
 	if p.Backup {
@@ -182,10 +203,19 @@ func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
 		_, err = cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(p.User), TagKeys: []string{p.TagKey}})
 		detail += "removed " + p.TagKey
 	default:
-		return "", fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+		var d string
+		var ok bool
+		d, ok, err = e.userApply(ctx, cl, c.Kind, p)
+		if !ok {
+			return "", fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+		}
+		detail += d
 	}
 	if err != nil {
 		return "", e.fail(p, err)
+	}
+	if c.Kind == KindDeleteUser {
+		delete(e.guarded, p.Account+"/"+p.User) // the guard tag went with the user
 	}
 	return detail, nil
 }
@@ -239,6 +269,9 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 			continue
 		}
 		tags, err := userTags(ctx, cl, pr.User)
+		if isNoSuchEntity(err) {
+			continue
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
 			continue
@@ -249,7 +282,7 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 	}
 	for id, cl := range e.guarded {
 		user := id[strings.IndexByte(id, '/')+1:]
-		if _, err := cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{GuardTag}}); err != nil {
+		if _, err := cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{GuardTag}}); err != nil && !isNoSuchEntity(err) {
 			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
 			continue
 		}
