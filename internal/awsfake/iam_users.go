@@ -278,8 +278,12 @@ func iamListAttachedUserPolicies(c *call) (any, *Error) {
 	if perr != nil {
 		return nil, perr
 	}
+	ps := u.AttachedPolicies[start:end]
 	x := &xmlBody{}
-	writeAttached(x, u.AttachedPolicies[start:end])
+	x.list("AttachedPolicies", len(ps), func(i int) {
+		x.el("PolicyName", ps[i].PolicyName)
+		x.el("PolicyArn", ps[i].PolicyARN)
+	})
 	x.truncated(marker)
 	return x, nil
 }

@@ -567,8 +567,8 @@ func RenderWatch(w io.Writer, results []keys.WatchResult, problems []string, not
 	counts := map[keys.Verdict]int{}
 	for _, r := range results {
 		counts[r.Verdict]++
-		fmt.Fprintf(w, "[%s] %s %s: %s, %d days left (disabled %s by %s)\n", r.Key.Account, r.Key.User, r.Key.AccessKeyID,
-			strings.ToUpper(string(r.Verdict)), r.DaysLeft, r.Key.Since.Format(time.RFC3339), r.Key.By)
+		fmt.Fprintf(w, "[%s] %s: %s, %d days left (%s %s by %s)\n", r.Key.Account, strings.TrimSpace(r.Key.User+" "+r.Key.AccessKeyID),
+			strings.ToUpper(string(r.Verdict)), r.DaysLeft, r.Key.State, r.Key.Since.Format(time.RFC3339), r.Key.By)
 		for _, s := range r.Signals {
 			found := "nothing"
 			if s.Found != "" {

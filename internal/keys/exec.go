@@ -153,8 +153,15 @@ func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 			return strings.SplitN(v, " ", 2)[0] == strings.SplitN(p.TagValue, " ", 2)[0], nil
 		}
 		return ok && v == p.TagValue, nil
+	default:
+		if in, known, err := e.userInEffect(ctx, cl, c.Kind, p); known {
+			if err != nil {
+				return false, e.fail(p, err)
+			}
+			return in, nil
+		}
 	}
-	return false, fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+	return false, e.fail(p, fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind))
 }
 
 func (e *Executor) fail(p Params, err error) error {

@@ -59,7 +59,7 @@ func ParseRetire(v string) (State, time.Time, string, error) {
 		by = f[3]
 	}
 	switch State(f[0]) {
-	case Disabled, Deleted:
+	case Disabled, Deleted, Quarantined:
 	default:
 		return "", time.Time{}, "", fmt.Errorf("retire tag value %q: unknown state %q", trim(v), f[0])
 	}
