@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -267,7 +266,7 @@ func keysPlanRun(f *Factory, o *KeysOptions) error {
 	if f.Globals.Output == "json" {
 		return writeJSON(f.IO.Out, res)
 	}
-	RenderCandidates(f.IO.Out, res, f.Now(), e.usageNote())
+	keys.RenderCandidates(f.IO.Out, res, f.Now(), e.usageNote())
 	return nil
 }
 
@@ -276,59 +275,6 @@ func (e *keysEnv) usageNote() string {
 		return "no usage store: CloudTrail evidence is missing (run seiri trail scan)"
 	}
 	return ""
-}
-
-// RenderCandidates writes the candidates as a table with their evidence.
-func RenderCandidates(w io.Writer, res keys.Result, now time.Time, note string) {
-	if note != "" {
-		fmt.Fprintf(w, "! %s\n\n", note)
-	}
-	if len(res.Candidates) == 0 {
-		fmt.Fprintln(w, "No access key looks unused.")
-	}
-	for i, c := range res.Candidates {
-		last := "never used"
-		if c.LastUsed != nil {
-			last = fmt.Sprintf("last used %s (%d days ago)", c.LastUsed.Format("2006-01-02"), int(now.Sub(*c.LastUsed).Hours()/24))
-		}
-		mark := ""
-		if !c.Coverage.Complete() {
-			mark = "  [silence may be unlogged]"
-		}
-		if c.Refused != "" {
-			mark += "  [refused: " + c.Refused + "]"
-		}
-		fmt.Fprintf(w, "%d. [%s] %s  %s  %s%s\n", i+1, c.Account, c.User, c.AccessKeyID, last, mark)
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		for _, ev := range c.Evidence {
-			v := "no use"
-			if ev.LastUsed != nil {
-				v = ev.LastUsed.Format("2006-01-02")
-			}
-			fmt.Fprintf(tw, "     %s\t%s\t%s\n", ev.Source, v, ev.Detail)
-		}
-		tw.Flush()
-		if c.Coverage.Complete() {
-			fmt.Fprintf(w, "     coverage: complete (trail in every region, %d days of logs)\n", c.Coverage.DaysScanned)
-		} else {
-			for _, g := range c.Coverage.Gaps {
-				fmt.Fprintf(w, "     coverage gap: %s\n", g)
-			}
-		}
-	}
-	for _, x := range res.Excluded {
-		fmt.Fprintf(w, "excluded: [%s] %s %s: %s\n", x.Account, x.User, x.AccessKeyID, x.Reason)
-	}
-	if res.Skipped > 0 {
-		fmt.Fprintf(w, "skipped: %d keys of imported accounts (keys not listed)\n", res.Skipped)
-	}
-	refused := 0
-	for _, c := range res.Candidates {
-		if c.Refused != "" {
-			refused++
-		}
-	}
-	fmt.Fprintf(w, "\n%d candidate keys (%d refused by lockout protection), %d excluded.\n", len(res.Candidates), refused, len(res.Excluded))
 }
 
 // keysSession opens AWS and returns the caller (with the current access key

@@ -337,7 +337,21 @@ func daysScanned(runs []usage.Run) int {
 func coverage(a *snapshot.Account, u *snapshot.User, s *snapshot.Snapshot, days, want int) Coverage {
 	c := Coverage{DaysScanned: days}
 	var dataPrefixes []string
-	for _, t := range a.Trails {
+	// An organization trail logs every member account (CloudTrail user
+	// guide, "Creating a trail for an organization"), whichever account's
+	// snapshot lists it.
+	trails := append([]snapshot.Trail(nil), a.Trails...)
+	for _, o := range s.Accounts {
+		if o == a {
+			continue
+		}
+		for _, t := range o.Trails {
+			if t.IsOrganizationTrail {
+				trails = append(trails, t)
+			}
+		}
+	}
+	for _, t := range trails {
 		if !t.IsLogging {
 			continue
 		}

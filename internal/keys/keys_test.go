@@ -285,3 +285,14 @@ func FuzzParseRetire(f *testing.F) {
 		TrackedOf("1", "u", "arn", map[string]string{RetireTag("K"): v})
 	})
 }
+
+// An organization trail listed by the management account covers members.
+func TestCoverageOrganizationTrail(t *testing.T) {
+	mgmt := &snapshot.Account{AccountID: "1", Trails: []snapshot.Trail{{HomeRegion: "us-east-1", IsMultiRegion: true, IsLogging: true, IsOrganizationTrail: true}}}
+	member := &snapshot.Account{AccountID: "2", Users: []snapshot.User{{UserName: "u",
+		AccessKeys: []snapshot.AccessKey{{AccessKeyID: "K", Status: "Active", CreateDate: d(-300), LastUsed: &snapshot.KeyLastUsed{Date: d(-100)}}}}}}
+	res := Candidates(Input{Snapshot: &snapshot.Snapshot{Accounts: []*snapshot.Account{mgmt, member}}, Now: now, Runs: fullRuns()}, Options{UnusedDays: 30})
+	if len(res.Candidates) != 1 || !res.Candidates[0].Coverage.Complete() {
+		t.Errorf("coverage: %+v", res.Candidates)
+	}
+}
