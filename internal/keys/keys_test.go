@@ -296,3 +296,41 @@ func TestCoverageOrganizationTrail(t *testing.T) {
 		t.Errorf("coverage: %+v", res.Candidates)
 	}
 }
+
+// Backup files are read back from disk by restore-from-backup (an operator
+// may hand-edit or truncate them): never a panic, and a plan only for a
+// well-formed IAM user backup.
+func FuzzRecreatePlan(f *testing.F) {
+	good, _ := json.Marshal(UserBackup{Kind: "iam-user", Account: "111111111111", User: snapshot.User{UserName: "u", Path: "/",
+		Groups: []string{"g"}, AttachedPolicies: []snapshot.AttachedPolicy{{PolicyName: "p", PolicyARN: "arn:aws:iam::aws:policy/p"}},
+		InlinePolicies: []snapshot.InlinePolicy{{PolicyName: "i", Document: json.RawMessage(`{"Version":"2012-10-17"}`)}},
+		Tags:           map[string]string{"team": "x", QuarantineTag: "quarantined 2026-11-01T12:00:00Z by me"}}})
+	f.Add(good)
+	f.Add([]byte(`{"kind":"iam-user"}`))
+	f.Add([]byte(`{"kind":"iam-user","account":"1","user":{"userName":"u","inlinePolicies":[{"policyName":"x","document":null}]}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var bk UserBackup
+		if json.Unmarshal(b, &bk) != nil {
+			return
+		}
+		p, err := RecreatePlan(&bk, now)
+		if err != nil {
+			return
+		}
+		if len(p.Changes) == 0 || p.Changes[0].Kind != KindCreateUser {
+			t.Fatalf("plan does not start with CreateUser: %+v", p.Changes)
+		}
+		for _, c := range p.Changes {
+			var pr Params
+			if err := c.Param(&pr); err != nil {
+				t.Fatal(err)
+			}
+			for k := range pr.Tags {
+				if strings.HasPrefix(k, "seiri:") {
+					t.Fatalf("seiri state tag %q recreated", k)
+				}
+			}
+		}
+	})
+}
