@@ -110,6 +110,7 @@ func Candidates(in Input, opt Options) Result {
 	var res Result
 	cutoff := in.Now.AddDate(0, 0, -opt.UnusedDays)
 	days := daysScanned(in.Runs)
+	cache := newCovCache(in.Snapshot)
 	for _, a := range in.Snapshot.Accounts {
 		if a.KeysUnknown {
 			for _, u := range a.Users {
@@ -152,7 +153,7 @@ func Candidates(in Input, opt Options) Result {
 				if aa := ownerAdvisor(u); aa != nil && !aa.Before(cutoff) && u.LoginProfile == nil && activeKeys(u) == 1 {
 					continue
 				}
-				c.Coverage = coverage(a, u, in.Snapshot, days, opt.UnusedDays)
+				c.Coverage = cache.coverage(a, u, days, opt.UnusedDays)
 				c.Refused = Lockout(in.Config, in.Caller, u, k.AccessKeyID)
 				res.Candidates = append(res.Candidates, c)
 			}
@@ -334,21 +335,51 @@ func daysScanned(runs []usage.Run) int {
 	return len(days)
 }
 
-func coverage(a *snapshot.Account, u *snapshot.User, s *snapshot.Snapshot, days, want int) Coverage {
+// covCache keeps what coverage computes once per Candidates call: the
+// organization trails and decoded policy statements (shared by every user
+// of a group or managed policy).
+type covCache struct {
+	orgTrails  []orgTrail
+	statements map[string][]statement
+}
+
+type orgTrail struct {
+	owner *snapshot.Account
+	trail snapshot.Trail
+}
+
+func newCovCache(s *snapshot.Snapshot) *covCache {
+	c := &covCache{statements: map[string][]statement{}}
+	for _, o := range s.Accounts {
+		for _, t := range o.Trails {
+			if t.IsOrganizationTrail {
+				c.orgTrails = append(c.orgTrails, orgTrail{o, t})
+			}
+		}
+	}
+	return c
+}
+
+func (cc *covCache) statementsOf(doc json.RawMessage) []statement {
+	k := string(doc)
+	st, ok := cc.statements[k]
+	if !ok {
+		st = statements(doc)
+		cc.statements[k] = st
+	}
+	return st
+}
+
+func (cc *covCache) coverage(a *snapshot.Account, u *snapshot.User, days, want int) Coverage {
 	c := Coverage{DaysScanned: days}
 	var dataPrefixes []string
 	// An organization trail logs every member account (CloudTrail user
 	// guide, "Creating a trail for an organization"), whichever account's
 	// snapshot lists it.
 	trails := append([]snapshot.Trail(nil), a.Trails...)
-	for _, o := range s.Accounts {
-		if o == a {
-			continue
-		}
-		for _, t := range o.Trails {
-			if t.IsOrganizationTrail {
-				trails = append(trails, t)
-			}
+	for _, o := range cc.orgTrails {
+		if o.owner != a {
+			trails = append(trails, o.trail)
 		}
 	}
 	for _, t := range trails {
@@ -369,7 +400,7 @@ func coverage(a *snapshot.Account, u *snapshot.User, s *snapshot.Snapshot, days,
 	case !slices.Contains(c.TrailRegions, "*"):
 		c.Gaps = append(c.Gaps, "trail covers only "+strings.Join(c.TrailRegions, ", "))
 	}
-	for _, r := range grantedDataResources(a, u) {
+	for _, r := range cc.grantedDataResources(a, u) {
 		if !coveredBy(r, dataPrefixes) {
 			c.UnloggedData = append(c.UnloggedData, r)
 		}
@@ -459,7 +490,7 @@ var dataServices = []string{"s3", "lambda", "dynamodb"}
 // grantedDataResources lists the resources the owner's identity policies
 // (inline, attached, via groups) allow data-plane services on. A simple
 // resource-prefix view: "*" stands for every resource of the service.
-func grantedDataResources(a *snapshot.Account, u *snapshot.User) []string {
+func (cc *covCache) grantedDataResources(a *snapshot.Account, u *snapshot.User) []string {
 	var docs []json.RawMessage
 	for _, p := range u.InlinePolicies {
 		docs = append(docs, p.Document)
@@ -482,7 +513,7 @@ func grantedDataResources(a *snapshot.Account, u *snapshot.User) []string {
 	}
 	set := map[string]bool{}
 	for _, d := range docs {
-		for _, st := range statements(d) {
+		for _, st := range cc.statementsOf(d) {
 			if st.Effect != "Allow" {
 				continue
 			}

@@ -90,6 +90,7 @@ func UserCandidates(in Input, opt Options) UserResult {
 	var res UserResult
 	cutoff := in.Now.AddDate(0, 0, -opt.UnusedDays)
 	days := daysScanned(in.Runs)
+	cache := newCovCache(in.Snapshot)
 	for _, a := range in.Snapshot.Accounts {
 		if a.KeysUnknown {
 			continue
@@ -148,7 +149,7 @@ func UserCandidates(in Input, opt Options) UserResult {
 			if c.LastActivity != nil && !c.LastActivity.Before(cutoff) {
 				continue
 			}
-			c.Coverage = coverage(a, u, in.Snapshot, days, opt.UnusedDays)
+			c.Coverage = cache.coverage(a, u, days, opt.UnusedDays)
 			c.Refused = userLockout(in, u)
 			res.Candidates = append(res.Candidates, c)
 		}
