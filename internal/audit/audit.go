@@ -37,7 +37,7 @@ func Run(s *snapshot.Snapshot, cfg config.Audit, now time.Time) *finding.Report 
 func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options) *finding.Report {
 	r := &run{cfg: cfg, now: now.UTC(), isAdmin: opts.IsAdmin, enabled: map[string]bool{}}
 	if r.isAdmin == nil {
-		r.isAdmin = IsAdmin
+		r.isAdmin = EngineAdmin()
 	}
 	rep := &finding.Report{Tool: "seiri", Version: version.String(), Rules: []finding.Rule{}, Findings: []finding.Finding{}}
 	for _, rule := range Rules() {
@@ -591,7 +591,7 @@ func (r *run) passwordAge(a *snapshot.Account, u *snapshot.User, row *credreport
 // userPolicies gathers every identity policy of u: attached, inline, and
 // those of its groups; a permissions boundary is handled by requiring the
 // boundary itself to be administrator-level.
-func userPolicies(ix *index, u *snapshot.User) []Policy {
+func userPolicies(ix *index, u *snapshot.User) ([]Policy, *Policy) {
 	doc := func(arn string) json.RawMessage {
 		if p := ix.policies[arn]; p != nil {
 			return p.Document
@@ -617,14 +617,11 @@ func userPolicies(ix *index, u *snapshot.User) []Policy {
 			ps = append(ps, Policy{Name: ip.PolicyName, Source: "inline in group " + g.GroupName, Document: ip.Document})
 		}
 	}
+	var boundary *Policy
 	if u.PermissionsBoundary != "" {
-		if ok, _ := IsAdmin([]Policy{{ARN: u.PermissionsBoundary, Document: doc(u.PermissionsBoundary)}}); !ok {
-			// The boundary caps what the policies grant. Without the policy
-			// engine seiri cannot tell how much is left: not admin-level.
-			return nil
-		}
+		boundary = &Policy{ARN: u.PermissionsBoundary, Source: "permissions boundary", Document: doc(u.PermissionsBoundary)}
 	}
-	return ps
+	return ps, boundary
 }
 
 func (r *run) group(a *snapshot.Account, g *snapshot.Group, members int) {

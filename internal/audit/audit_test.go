@@ -363,29 +363,38 @@ func TestMachineUserAdmin(t *testing.T) {
 	})
 }
 
-func TestIsAdmin(t *testing.T) {
+func TestEngineAdmin(t *testing.T) {
+	s3Boundary := &Policy{Name: "b", Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}
+	allBoundary := &Policy{Name: "b", Document: json.RawMessage(adminDoc)}
 	tests := []struct {
-		name string
-		p    Policy
-		want bool
+		name     string
+		p        Policy
+		boundary *Policy
+		want     bool
 	}{
-		{"AdministratorAccess by ARN", Policy{ARN: "arn:aws:iam::aws:policy/AdministratorAccess"}, true},
-		{"AdministratorAccess in GovCloud", Policy{ARN: "arn:aws-us-gov:iam::aws:policy/AdministratorAccess"}, true},
-		{"customer policy named like it", Policy{ARN: "arn:aws:iam::1:policy/AdministratorAccess"}, false},
-		{"Action *", Policy{Document: json.RawMessage(adminDoc)}, true},
-		{"Action *:*", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"*:*","Resource":"*"}]}`)}, true},
-		{"single statement object", Policy{Document: json.RawMessage(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)}, true},
-		{"with condition", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)}, false},
-		{"Deny", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`)}, false},
-		{"resource scoped", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b"}]}`)}, false},
-		{"s3:*", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}, false},
-		{"garbage", Policy{Document: json.RawMessage(`{"Statement":`)}, false},
-		{"empty", Policy{}, false},
+		{"boundary caps admin", Policy{Document: json.RawMessage(adminDoc)}, s3Boundary, false},
+		{"allow-all boundary keeps admin", Policy{Document: json.RawMessage(adminDoc)}, allBoundary, true},
+		{"unreadable boundary", Policy{Document: json.RawMessage(adminDoc)}, &Policy{ARN: "arn:aws:iam::1:policy/gone"}, false},
+		{"PowerUserAccess is not admin", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"}]}`)}, nil, false},
+		{"IAM escalation by wildcards", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":["iam:Attach*","iam:Put*Policy","iam:CreatePolicyVersion","iam:PassRole"],"Resource":"*"}]}`)}, nil, true},
+		{"deny on iam beats allow all", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}`)}, nil, false},
+		{"AdministratorAccess by ARN", Policy{ARN: "arn:aws:iam::aws:policy/AdministratorAccess"}, nil, true},
+		{"AdministratorAccess in GovCloud", Policy{ARN: "arn:aws-us-gov:iam::aws:policy/AdministratorAccess"}, nil, true},
+		{"customer policy named like it", Policy{ARN: "arn:aws:iam::1:policy/AdministratorAccess"}, nil, false},
+		{"Action *", Policy{Document: json.RawMessage(adminDoc)}, nil, true},
+		{"Action *:*", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"*:*","Resource":"*"}]}`)}, nil, true},
+		{"single statement object", Policy{Document: json.RawMessage(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)}, nil, true},
+		{"with condition", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`)}, nil, false},
+		{"Deny", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`)}, nil, false},
+		{"resource scoped", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b"}]}`)}, nil, false},
+		{"s3:*", Policy{Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}, nil, false},
+		{"garbage", Policy{Document: json.RawMessage(`{"Statement":`)}, nil, false},
+		{"empty", Policy{}, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, _ := IsAdmin([]Policy{tt.p}); got != tt.want {
-				t.Errorf("IsAdmin = %v, want %v", got, tt.want)
+			if got, _ := EngineAdmin()([]Policy{tt.p}, tt.boundary); got != tt.want {
+				t.Errorf("EngineAdmin = %v, want %v", got, tt.want)
 			}
 		})
 	}

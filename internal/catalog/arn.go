@@ -11,14 +11,25 @@ import "strings"
 // may itself hold "/" and ":" (IAM User Guide, "IAM identifiers" / AWS General
 // Reference, "Amazon Resource Names (ARNs)").
 //
-// A ${Placeholder} matches one or more characters. To tell bucket from object
-// and table from index, a placeholder in the resource part does not match the
-// separators that the format itself uses there: "/" when the resource part has
-// a literal "/" (or has no literal text at all, like ${BucketName}), ":" when
-// it has a literal ":" (or none). Placeholders named like paths (…Path,
-// ObjectName) may hold "/". Placeholders in the partition, region and account
-// fields never match ":". A literal "*" in a format (braket uses "*:*") is a
-// wildcard within its field.
+// A ${Placeholder} matches one or more characters; which separators it may
+// hold follows from the formats themselves (AWS defines no grammar):
+//
+//   - in the partition, region and account fields, never ":";
+//   - inside the resource part, not the separator ("/" or ":") that follows
+//     it in the format: in "${BucketName}/${ObjectName}" the bucket holds no
+//     "/", in "function:${FunctionName}:${Alias}" the function no ":";
+//   - at the end of the format, anything, except the separators with which
+//     a sibling resource type of the same service continues the same format:
+//     s3 "bucket" (${BucketName}) does not take "/" because "object" continues
+//     with "/${ObjectName}"; dynamodb "table" stops at "/" because of
+//     "table/${TableName}/index/..."; lambda "function" stops at ":" because
+//     of the alias. An ECR repository ("repository/team/app"), an SSM
+//     parameter ("parameter/app/prod/db") or a log group
+//     ("log-group:/aws/lambda/fn") may hold "/";
+//   - placeholders named like paths (…Path, ObjectName) always may hold "/".
+//
+// A literal "*" in a format (braket uses "*:*") is a wildcard within its
+// field.
 //
 // The ARN given to MatchARN may itself hold IAM wildcards ("*", "?") and
 // policy variables ("${aws:username}", treated as "*"): then it matches when
@@ -53,8 +64,9 @@ func (e exclSet) allows(c byte) bool {
 	return !(c == '/' && e&exclSlash != 0 || c == ':' && e&exclColon != 0)
 }
 
-// compileFormat turns an ARN format into tokens.
-func compileFormat(format string) arnPattern {
+// compileFormat turns an ARN format into tokens; trail is what a placeholder
+// ending the format must not hold (see the rules above).
+func compileFormat(format string, trail exclSet) arnPattern {
 	var toks arnPattern
 	// Split off the first five fields; the rest is the resource part.
 	rest := format
@@ -63,38 +75,31 @@ func compileFormat(format string) arnPattern {
 		if i < 0 {
 			break
 		}
-		toks = appendFormatPart(toks, rest[:i], exclColon, false)
+		toks = appendFieldPart(toks, rest[:i])
 		toks = append(toks, arnTok{kind: tokLit, c: ':'})
 		rest = rest[i+1:]
 	}
-	lits := stripPlaceholders(rest)
-	var excl exclSet
-	if lits == "" || strings.IndexByte(lits, '/') >= 0 {
-		excl |= exclSlash
-	}
-	if lits == "" || strings.IndexByte(lits, ':') >= 0 {
-		excl |= exclColon
-	}
-	return appendFormatPart(toks, rest, excl, true)
-}
-
-func appendFormatPart(toks arnPattern, part string, excl exclSet, resource bool) arnPattern {
-	for i := 0; i < len(part); i++ {
-		c := part[i]
-		if c == '$' && i+1 < len(part) && part[i+1] == '{' {
-			if end := strings.IndexByte(part[i:], '}'); end > 0 {
-				name := part[i+2 : i+end]
-				e := excl
-				if resource && isPathPlaceholder(name) {
-					e &^= exclSlash
-				}
-				toks = append(toks, arnTok{kind: tokOne, excl: e}, arnTok{kind: tokMany, excl: e})
-				i += end
-				continue
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if name, end, ok := placeholderAt(rest, i); ok {
+			var e exclSet
+			switch {
+			case end == len(rest):
+				e = trail
+			case rest[end] == '/':
+				e = exclSlash
+			case rest[end] == ':':
+				e = exclColon
 			}
+			if isPathPlaceholder(name) {
+				e &^= exclSlash
+			}
+			toks = append(toks, arnTok{kind: tokOne, excl: e}, arnTok{kind: tokMany, excl: e})
+			i = end - 1
+			continue
 		}
 		if c == '*' {
-			toks = append(toks, arnTok{kind: tokMany, excl: excl})
+			toks = append(toks, arnTok{kind: tokMany})
 			continue
 		}
 		toks = append(toks, arnTok{kind: tokLit, c: c})
@@ -102,24 +107,65 @@ func appendFormatPart(toks arnPattern, part string, excl exclSet, resource bool)
 	return toks
 }
 
-func isPathPlaceholder(name string) bool {
-	return strings.HasSuffix(name, "Path") || name == "ObjectName" || name == "ObjectKey"
+// appendFieldPart compiles one of the first five fields, where nothing
+// matches ":".
+func appendFieldPart(toks arnPattern, part string) arnPattern {
+	for i := 0; i < len(part); i++ {
+		if _, end, ok := placeholderAt(part, i); ok {
+			toks = append(toks, arnTok{kind: tokOne, excl: exclColon}, arnTok{kind: tokMany, excl: exclColon})
+			i = end - 1
+			continue
+		}
+		if part[i] == '*' {
+			toks = append(toks, arnTok{kind: tokMany, excl: exclColon})
+			continue
+		}
+		toks = append(toks, arnTok{kind: tokLit, c: part[i]})
+	}
+	return toks
 }
 
-func stripPlaceholders(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '$' && i+1 < len(s) && s[i+1] == '{' {
-			if end := strings.IndexByte(s[i:], '}'); end > 0 {
-				i += end
+// placeholderAt reports a "${Name}" starting at s[i], its name and the index
+// just after it.
+func placeholderAt(s string, i int) (name string, end int, ok bool) {
+	if s[i] != '$' || i+1 >= len(s) || s[i+1] != '{' {
+		return "", 0, false
+	}
+	j := strings.IndexByte(s[i:], '}')
+	if j < 0 {
+		return "", 0, false
+	}
+	return s[i+2 : i+j], i + j + 1, true
+}
+
+// trailingExclusions computes, for each format of each resource type of a
+// service, the separators a placeholder ending it must not hold: those with
+// which another format of the service continues it.
+func trailingExclusions(s *Service) {
+	for _, rt := range s.ResourceTypes {
+		rt.trail = make([]exclSet, len(rt.ARNFormats))
+		for i, f := range rt.ARNFormats {
+			if !strings.HasSuffix(f, "}") {
 				continue
 			}
-		}
-		if s[i] != '*' {
-			b.WriteByte(s[i])
+			for _, other := range s.ResourceTypes {
+				for _, g := range other.ARNFormats {
+					if len(g) > len(f) && strings.HasPrefix(g, f) {
+						switch g[len(f)] {
+						case '/':
+							rt.trail[i] |= exclSlash
+						case ':':
+							rt.trail[i] |= exclColon
+						}
+					}
+				}
+			}
 		}
 	}
-	return b.String()
+}
+
+func isPathPlaceholder(name string) bool {
+	return strings.HasSuffix(name, "Path") || name == "ObjectName" || name == "ObjectKey"
 }
 
 // compileInput turns a (possibly wildcarded) ARN into tokens.
@@ -160,7 +206,11 @@ func (r *ResourceType) MatchARN(arn string) bool {
 	r.once.Do(func() {
 		r.compiled = make([]arnPattern, len(r.ARNFormats))
 		for i, f := range r.ARNFormats {
-			r.compiled[i] = compileFormat(f)
+			var trail exclSet
+			if i < len(r.trail) {
+				trail = r.trail[i]
+			}
+			r.compiled[i] = compileFormat(f, trail)
 		}
 	})
 	if len(r.compiled) == 0 {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -60,7 +61,16 @@ func TestMatchARN(t *testing.T) {
 		{"lambda", "function", "arn:aws:lambda:us-east-1:123456789012:function:my-fn:prod", false},
 		{"lambda", "function alias", "arn:aws:lambda:us-east-1:123456789012:function:my-fn:prod", true},
 		{"sns", "topic", "arn:aws:sns:us-east-1:123456789012:alerts", true},
-		{"sns", "topic", "arn:aws:sns:us-east-1:123456789012:alerts:sub-id", false},
+		{"ecr", "repository", "arn:aws:ecr:us-east-1:123456789012:repository/team/app", true},
+		{"ssm", "parameter", "arn:aws:ssm:us-east-1:123456789012:parameter/app/prod/db", true},
+		{"secretsmanager", "secret", "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf", true},
+		{"logs", "log-group", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn:log-stream:x", false},
+		{"logs", "log-stream", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn:log-stream:x", true},
+		{"logs", "log-stream", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn:*", true},
+		{"iam", "role", "arn:aws:iam::123456789012:role/service-role/my-role", true},
+		{"iam", "assumed-role", "arn:aws:iam::123456789012:assumed-role/admin/alice", true},
+		{"kms", "key", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", true},
+		{"kms", "alias", "arn:aws:kms:us-east-1:123456789012:key/1234", false},
 		{"logs", "log-group", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn", true},
 		{"braket", "device", "arn:aws:braket:us-east-1:123456789012:device/qpu/ionq/Aria-1", true},
 		{"braket", "device", "arn:aws:braket:::device/qpu/ionq/Aria-1", true},
@@ -138,4 +148,38 @@ func fillPlaceholders(f string) string {
 		out = append(out, f[i])
 	}
 	return string(out)
+}
+
+// TestLongerSiblingIsNotShorterType: where one format of a service extends
+// another (bucket → object, table → index, function → alias), an ARN of the
+// longer form is not one of the shorter type.
+func TestLongerSiblingIsNotShorterType(t *testing.T) {
+	c := Embedded()
+	checked, failed := 0, 0
+	for _, s := range c.Services() {
+		for _, short := range s.ResourceTypes {
+			for _, f := range short.ARNFormats {
+				for _, long := range s.ResourceTypes {
+					for _, g := range long.ARNFormats {
+						if len(g) <= len(f) || g[:len(f)] != f || (g[len(f)] != '/' && g[len(f)] != ':') {
+							continue
+						}
+						if strings.Contains(f, "Path}") || strings.HasSuffix(f, "${ObjectName}") {
+							continue // path placeholders hold "/" by design
+						}
+						checked++
+						if arn := fillPlaceholders(g); short.MatchARN(arn) {
+							failed++
+							if failed <= 10 {
+								t.Errorf("%s: %q (%s) matches the shorter type %q (%s)", s.Prefix, arn, long.Name, short.Name, f)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if checked < 50 {
+		t.Errorf("only %d sibling pairs checked", checked)
+	}
 }

@@ -133,10 +133,10 @@ type Service struct {
 	rtByName     map[string]*ResourceType
 }
 
-// ResourceType returns the service's resource type by name (exact, as AWS
-// spells it, e.g. "object", "function alias").
+// ResourceType returns the service's resource type by name, ignoring case
+// ("object", "function alias", "Secret").
 func (s *Service) ResourceType(name string) (*ResourceType, bool) {
-	rt, ok := s.rtByName[name]
+	rt, ok := s.rtByName[lowerASCII(name)]
 	return rt, ok
 }
 
@@ -244,6 +244,7 @@ type ResourceType struct {
 	ARNFormats    []string
 	ConditionKeys []string
 
+	trail    []exclSet // per format: separators its last placeholder must not hold
 	once     sync.Once
 	compiled []arnPattern
 }
@@ -302,10 +303,11 @@ func New(src Source, services []*Service, globalKeys ...ConditionKey) *Catalog {
 	for _, s := range c.services {
 		s.lowerPrefix = strings.ToLower(s.Prefix)
 		s.keys = newKeyIndex(s.ConditionKeys)
+		trailingExclusions(s)
 		s.rtByName = make(map[string]*ResourceType, len(s.ResourceTypes))
 		for _, rt := range s.ResourceTypes {
-			if _, dup := s.rtByName[rt.Name]; !dup {
-				s.rtByName[rt.Name] = rt
+			if _, dup := s.rtByName[strings.ToLower(rt.Name)]; !dup {
+				s.rtByName[strings.ToLower(rt.Name)] = rt
 			}
 		}
 		for _, a := range s.Actions {

@@ -91,8 +91,8 @@ func (c *Catalog) Encode(w io.Writer) error {
 		for i, rt := range s.ResourceTypes {
 			rtIndex[rt] = i
 			e.str(rt.Name)
-			e.strs2(rt.ARNFormats)
-			e.strs2(rt.ConditionKeys)
+			e.strList(rt.ARNFormats)
+			e.strList(rt.ConditionKeys)
 		}
 		e.uint(len(s.ConditionKeys))
 		for _, k := range s.ConditionKeys {
@@ -115,10 +115,10 @@ func (c *Catalog) Encode(w io.Writer) error {
 					v |= 1
 				}
 				e.uint(v)
-				e.strs2(r.ConditionKeys)
+				e.strList(r.ConditionKeys)
 			}
-			e.strs2(a.ConditionKeys)
-			e.strs2(a.Dependent)
+			e.strList(a.ConditionKeys)
+			e.strList(a.Dependent)
 		}
 	}
 	e.uint(len(c.globalKeys))
@@ -182,7 +182,7 @@ func (e *encoder) uint(v int) {
 
 func (e *encoder) str(s string) { e.uint(e.index[s]) }
 
-func (e *encoder) strs2(ss []string) {
+func (e *encoder) strList(ss []string) {
 	e.uint(len(ss))
 	for _, s := range ss {
 		e.str(s)

@@ -257,6 +257,16 @@ func Fetch(ctx context.Context, listURL string, opt FetchOptions) (*Catalog, err
 	if len(list) == 0 {
 		return nil, fmt.Errorf("%s: service list is empty", listURL)
 	}
+	// Resolve every URL first (relative ones against the list's), so a bad
+	// entry fails before any download starts.
+	urls := make([]string, len(list))
+	for i, e := range list {
+		u, err := base.Parse(e.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("%s: service %q: url %q: want an http(s) URL", listURL, trim(e.Service), trim(e.URL))
+		}
+		urls[i] = u.String()
+	}
 	services := make([]*Service, len(list))
 	errs := make([]error, len(list))
 	ctx, cancel := context.WithCancel(ctx)
@@ -268,10 +278,7 @@ func Fetch(ctx context.Context, listURL string, opt FetchOptions) (*Catalog, err
 		sem  = make(chan struct{}, opt.Parallel)
 	)
 	for i, e := range list {
-		u, err := base.Parse(e.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, fmt.Errorf("%s: service %q: url %q: want an http(s) URL", listURL, trim(e.Service), trim(e.URL))
-		}
+		u := urls[i]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -282,7 +289,7 @@ func Fetch(ctx context.Context, listURL string, opt FetchOptions) (*Catalog, err
 				errs[i] = ctx.Err()
 				return
 			}
-			b, err := get(ctx, opt.Client, u.String())
+			b, err := get(ctx, opt.Client, u)
 			if err == nil {
 				var s *Service
 				s, err = ParseServiceReference(b, opt.Base)
@@ -343,7 +350,7 @@ func get(ctx context.Context, client *http.Client, u string) ([]byte, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
+		return nil, err // a *url.Error: it names the method and URL
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -192,6 +192,13 @@ func TestFetchFailures(t *testing.T) {
 			t.Errorf("%s: Fetch error = %v, want %q", tt.name, err, tt.want)
 		}
 	}
+	badURL := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `[{"service": "s3", "url": "file:///etc/passwd"}]`)
+	}))
+	defer badURL.Close()
+	if _, err := Fetch(context.Background(), badURL.URL+"/", FetchOptions{Client: badURL.Client()}); err == nil || !strings.Contains(err.Error(), `url "file:///etc/passwd": want an http(s) URL`) {
+		t.Errorf("file URL in the list: %v", err)
+	}
 	if _, err := Fetch(context.Background(), "ftp://x/", FetchOptions{}); err == nil || !strings.Contains(err.Error(), "http(s)") {
 		t.Errorf("ftp URL: %v", err)
 	}

@@ -437,6 +437,8 @@ func catalogWriteAction(o *CatalogOptions, a *catalog.Action) error {
 	}
 	field := func(k, v string) {
 		switch {
+		case md && v == "":
+			fmt.Fprintf(w, "- **%s**:\n", k)
 		case md:
 			fmt.Fprintf(w, "- **%s**: %s\n", k, v)
 		case v == "":

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -100,6 +101,7 @@ type Factory struct {
 	ws  *workspace.Workspace
 	cfg *config.Config
 	log *slog.Logger
+	cat *catalog.Catalog
 }
 
 // NewFactory returns a factory on the given streams.
@@ -160,6 +162,24 @@ func (f *Factory) Logger() *slog.Logger {
 		f.log = slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: lvl}))
 	}
 	return f.log
+}
+
+// Catalog returns the IAM catalog in force: the workspace's refreshed copy
+// (seiri catalog update) when there is one, else the embedded one. A damaged
+// cache is reported and ignored.
+func (f *Factory) Catalog() *catalog.Catalog {
+	if f.cat == nil {
+		dir := f.Globals.Workspace
+		if dir == "" {
+			dir = workspace.Default
+		}
+		c, err := catalog.Load((&workspace.Workspace{Dir: dir}).CacheDir())
+		if err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "seiri: warning: %v; using the embedded catalog\n", err)
+		}
+		f.cat = c
+	}
+	return f.cat
 }
 
 // Progress reports whether progress bars should be drawn.

@@ -75,34 +75,34 @@ was (default: errors only), 2 when FILE cannot be read or a flag is wrong.`,
 	return cmd
 }
 
-func readInput(io *IOStreams, name string) ([]byte, error) {
+func readPolicyInput(io *IOStreams, name string) ([]byte, error) {
 	if name == "-" {
-		return readAllLimited(io.In)
+		return readPolicyLimited(io.In)
 	}
 	fh, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer fh.Close()
-	return readAllLimited(fh)
+	return readPolicyLimited(fh)
 }
 
-// maxPolicyFile bounds what validate reads: the largest AWS policy is a few
+// maxPolicyFileSize bounds what validate reads: the largest AWS policy is a few
 // tens of kilobytes.
-const maxPolicyFile = 8 << 20
+const maxPolicyFileSize = 8 << 20
 
-func readAllLimited(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxPolicyFile+1))
+func readPolicyLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxPolicyFileSize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxPolicyFile {
-		return nil, fmt.Errorf("larger than %d bytes", maxPolicyFile)
+	if len(b) > maxPolicyFileSize {
+		return nil, fmt.Errorf("larger than %d bytes", maxPolicyFileSize)
 	}
 	return b, nil
 }
 
-type validateReport struct {
+type policyValidateReport struct {
 	File    string         `json:"file"`
 	Type    string         `json:"type"`
 	Issues  []policy.Issue `json:"issues"`
@@ -122,7 +122,7 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 	if opts.Output != "table" && opts.Output != "json" {
 		return BadInputf("--output %s: policy validate writes table or json", opts.Output)
 	}
-	data, err := readInput(opts.IO, opts.File)
+	data, err := readPolicyInput(opts.IO, opts.File)
 	if err != nil {
 		return BadInputf("read policy %q: %v", opts.File, err)
 	}
@@ -157,7 +157,7 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 	if opts.Output == "json" {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(validateReport{File: opts.File, Type: t.String(), Issues: issues, Summary: sum}); err != nil {
+		if err := enc.Encode(policyValidateReport{File: opts.File, Type: t.String(), Issues: issues, Summary: sum}); err != nil {
 			return err
 		}
 	} else {
@@ -170,10 +170,10 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 			if is.Statement >= 0 {
 				stmt = strconv.Itoa(is.Statement)
 				if is.Sid != "" {
-					stmt += " (" + cell(is.Sid) + ")"
+					stmt += " (" + policyCell(is.Sid) + ")"
 				}
 			}
-			fmt.Fprintf(w, "%s\t%s\t%d:%d\t%s\t%s\t%s\n", is.Severity, is.Code, is.Line, is.Column, stmt, cell(is.Path), cell(is.Message))
+			fmt.Fprintf(w, "%s\t%s\t%d:%d\t%s\t%s\t%s\n", is.Severity, is.Code, is.Line, is.Column, stmt, policyCell(is.Path), policyCell(is.Message))
 		}
 		if err := w.Flush(); err != nil {
 			return err
@@ -188,7 +188,7 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 
 // cell makes a value safe for one table cell: no tabs or newlines (values
 // come from the policy file and may hold anything).
-func cell(s string) string {
+func policyCell(s string) string {
 	if !strings.ContainsAny(s, "\t\n\r") {
 		return s
 	}
@@ -257,7 +257,7 @@ func policySimulateRun(opts *PolicySimulateOptions) error {
 	buf := make([]byte, 0, 512)
 	err := policy.Simulate(in, &policy.Options{ManagementAccount: opts.ManagementAccount}, opts.Workers, func(cr policy.CaseResult) error {
 		n++
-		buf = appendCaseResult(buf[:0], cr, opts.Explain)
+		buf = appendPolicyCaseResult(buf[:0], cr, opts.Explain)
 		if cr.Err != nil {
 			failed++
 		} else if opts.Check && cr.Expected != "" && cr.Expected != cr.Decision.String() {
@@ -285,13 +285,13 @@ func policySimulateRun(opts *PolicySimulateOptions) error {
 	return nil
 }
 
-// appendCaseResult writes one output line. Hand-built: 100,000 lines in a
+// appendPolicyCaseResult writes one output line. Hand-built: 100,000 lines in a
 // couple of seconds leaves no room for reflection per line.
-func appendCaseResult(b []byte, cr policy.CaseResult, explain bool) []byte {
+func appendPolicyCaseResult(b []byte, cr policy.CaseResult, explain bool) []byte {
 	b = append(b, `{"id":`...)
 	switch id := cr.ID.(type) {
 	case string:
-		b = appendJSONString(b, id)
+		b = appendPolicyJSONString(b, id)
 	case json.Number:
 		b = append(b, id...)
 	default:
@@ -303,7 +303,7 @@ func appendCaseResult(b []byte, cr policy.CaseResult, explain bool) []byte {
 	}
 	if cr.Err != nil {
 		b = append(b, `,"decision":null,"error":`...)
-		b = appendJSONString(b, cr.Err.Error())
+		b = appendPolicyJSONString(b, cr.Err.Error())
 	} else {
 		b = append(b, `,"decision":"`...)
 		b = append(b, cr.Decision.String()...)
@@ -317,9 +317,9 @@ func appendCaseResult(b []byte, cr policy.CaseResult, explain bool) []byte {
 	return append(b, "}\n"...)
 }
 
-const hexDigits = "0123456789abcdef"
+const policyHexDigits = "0123456789abcdef"
 
-func appendJSONString(b []byte, s string) []byte {
+func appendPolicyJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -334,7 +334,7 @@ func appendJSONString(b []byte, s string) []byte {
 			case c == '\t':
 				b = append(b, '\\', 't')
 			case c < 0x20 || c == '<' || c == '>' || c == '&':
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				b = append(b, '\\', 'u', '0', '0', policyHexDigits[c>>4], policyHexDigits[c&0xf])
 			default:
 				b = append(b, c)
 			}
@@ -345,7 +345,7 @@ func appendJSONString(b []byte, s string) []byte {
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, `\ufffd`...)
 		} else if r == '\u2028' || r == '\u2029' {
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			b = append(b, '\\', 'u', '2', '0', '2', policyHexDigits[r&0xf])
 		} else {
 			b = append(b, s[i:i+size]...)
 		}

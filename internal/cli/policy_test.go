@@ -12,12 +12,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func testIO(in string) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
+func policyTestIO(in string) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{In: strings.NewReader(in), Out: out, ErrOut: errOut}, out, errOut
 }
 
-func exitCodeOf(err error) int {
+func policyExitCode(err error) int {
 	if err == nil {
 		return 0
 	}
@@ -29,7 +29,7 @@ func exitCodeOf(err error) int {
 }
 
 func TestPolicyValidateFlags(t *testing.T) {
-	io, _, _ := testIO("")
+	io, _, _ := policyTestIO("")
 	f := NewFactory(io)
 	f.Globals.Output = "json"
 	var got *PolicyValidateOptions
@@ -73,10 +73,10 @@ func TestPolicyValidateRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			io, out, _ := testIO("")
+			io, out, _ := policyTestIO("")
 			tt.opts.IO = io
 			err := policyValidateRun(&tt.opts)
-			if code := exitCodeOf(err); code != tt.wantCode {
+			if code := policyExitCode(err); code != tt.wantCode {
 				t.Fatalf("exit %d (%v), want %d\n%s", code, err, tt.wantCode, out)
 			}
 			for _, w := range tt.wantOut {
@@ -89,7 +89,7 @@ func TestPolicyValidateRun(t *testing.T) {
 }
 
 func TestPolicyValidateStdin(t *testing.T) {
-	io, out, _ := testIO(`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
+	io, out, _ := policyTestIO(`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)
 	err := policyValidateRun(&PolicyValidateOptions{IO: io, File: "-", Type: "identity", FailOn: "error", Output: "table"})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestPolicyValidateStdin(t *testing.T) {
 }
 
 func TestPolicySimulateSamples(t *testing.T) {
-	io, out, errOut := testIO("")
+	io, out, errOut := policyTestIO("")
 	err := policySimulateRun(&PolicySimulateOptions{IO: io, Cases: "../policy/testdata/policy-cases-sample.jsonl", Check: true, Explain: true})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
@@ -130,9 +130,9 @@ func TestPolicySimulateOutput(t *testing.T) {
 		`{"request":{"principal":"anonymous","action":"s3:GetObject","resource":"*"}}`,
 		`{"id":"x","request":{"principal":"anonymous","action":"s3:GetObject","resource":"*"},"expected":"Allow"}`,
 	}, "\n")
-	io, out, errOut := testIO(in)
+	io, out, errOut := policyTestIO(in)
 	err := policySimulateRun(&PolicySimulateOptions{IO: io, Cases: "-", Check: true})
-	if code := exitCodeOf(err); code != 1 {
+	if code := policyExitCode(err); code != 1 {
 		t.Fatalf("exit %d, want 1 (mismatch and bad line)", code)
 	}
 	want := `{"id":"a\"b","decision":"ImplicitDeny","error":null}
@@ -154,17 +154,17 @@ func TestPolicySimulateOutput(t *testing.T) {
 }
 
 func TestPolicySimulateFlags(t *testing.T) {
-	io, _, _ := testIO("")
+	io, _, _ := policyTestIO("")
 	f := NewFactory(io)
 	cmd := NewCmdPolicySimulate(f, func(o *PolicySimulateOptions) error { return nil })
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetArgs([]string{})
-	if code := exitCodeOf(cmd.Execute()); code != 2 {
+	if code := policyExitCode(cmd.Execute()); code != 2 {
 		t.Errorf("missing --cases: exit %d, want 2", code)
 	}
-	io2, _, _ := testIO("")
+	io2, _, _ := policyTestIO("")
 	err := policySimulateRun(&PolicySimulateOptions{IO: io2, Cases: "/nonexistent/cases.jsonl"})
-	if code := exitCodeOf(err); code != 2 {
+	if code := policyExitCode(err); code != 2 {
 		t.Errorf("unreadable cases: exit %d, want 2", code)
 	}
 }

@@ -165,30 +165,13 @@ func trailScanRun(o *TrailScanOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
-	ws, err := f.Workspace()
-	if err != nil {
-		return err
-	}
-	store, err := usage.Open(ctx, ws.UsageDB())
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	marks, err := store.ScannedObjects(ctx, src.Name())
-	if err != nil {
-		return err
-	}
-	started := f.Now()
-	opts := trail.Options{
-		Filter: flt, Parallel: o.Parallel, Strict: o.Strict,
-		Mapper: &trail.Mapper{Catalog: trailActionChecker}, Scanned: marks,
-	}
 	var bar *progressLine
+	var progress func(trail.Progress)
 	if f.Progress() {
 		bar = &progressLine{w: f.IO.ErrOut}
-		opts.Progress = bar.update
+		progress = bar.update
 	}
-	res, err := trail.Scan(ctx, src, opts)
+	res, err := scanIntoStore(f, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
 	if bar != nil {
 		bar.done()
 	}
@@ -198,16 +181,12 @@ func trailScanRun(o *TrailScanOptions) error {
 		}
 		return fmt.Errorf("scan %s: %w", o.Source, err)
 	}
-	sum, _ := json.Marshal(res.Summary)
-	run := &usage.Run{Engine: "local", StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
-		Since: flt.Since, Until: flt.Until, Sources: res.Summary.Sources, Summary: sum}
-	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, Objects: res.Objects, Run: run}); err != nil {
-		return fmt.Errorf("save scan to %s: %w", store.Path(), err)
-	}
 	if err := writeScanSummary(f, &res.Summary); err != nil {
 		return err
 	}
-	if len(res.Summary.ListErrors) > 0 {
+	// Listing or read failures (S3 AccessDenied, network) leave objects
+	// unread: they are retried by the next scan, and this one is partial.
+	if len(res.Summary.ListErrors) > 0 || res.Summary.SkippedFiles[trail.SkipFileRead] != nil || res.Summary.SkippedFiles[trail.SkipFileGzip] != nil {
 		return &ExitError{Code: ExitPartial}
 	}
 	return nil
@@ -394,10 +373,17 @@ func writeUsageRows(f *Factory, rows []usage.Row) error {
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	switch f.Globals.Output {
 	case "json":
-		if rows == nil {
-			rows = []usage.Row{}
+		// Derived facts are spelled out for readers of the JSON.
+		type rowJSON struct {
+			usage.Row
+			PermissionSet string `json:"permissionSet,omitempty"`
+			CrossAccount  bool   `json:"crossAccount,omitempty"`
 		}
-		return writeJSON(out, rows)
+		list := make([]rowJSON, 0, len(rows))
+		for _, r := range rows {
+			list = append(list, rowJSON{Row: r, PermissionSet: r.PermissionSet(), CrossAccount: r.CrossAccount()})
+		}
+		return writeJSON(out, list)
 	case "csv":
 		w := csv.NewWriter(out)
 		w.Write(usageColumns)
@@ -640,4 +626,38 @@ func newLookupEventsSource(ctx context.Context, f *Factory) (trail.Source, error
 		}
 	})
 	return &trail.LookupEventsSource{Client: client, Region: cfg.Region, Now: f.Now}, nil
+}
+
+// scanIntoStore scans src (only objects the workspace's usage store has not
+// seen) with the one event mapping, and commits the rows, the scanned
+// objects and the run to the store in one transaction.
+func scanIntoStore(f *Factory, src trail.Source, opts trail.Options) (*trail.Result, error) {
+	ctx := f.Context
+	ws, err := f.Workspace()
+	if err != nil {
+		return nil, err
+	}
+	store, err := usage.Open(ctx, ws.UsageDB())
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	marks, err := store.ScannedObjects(ctx, src.Name())
+	if err != nil {
+		return nil, err
+	}
+	started := f.Now()
+	opts.Mapper = &trail.Mapper{Catalog: trailActionChecker}
+	opts.Scanned = marks
+	res, err := trail.Scan(ctx, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	sum, _ := json.Marshal(res.Summary)
+	run := &usage.Run{Engine: "local", StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
+		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
+	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, Objects: res.Objects, Run: run}); err != nil {
+		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
+	}
+	return res, nil
 }

@@ -239,3 +239,16 @@ func TestTrailScanS3Source(t *testing.T) {
 		t.Error("secret key in output")
 	}
 }
+
+func TestTrailProgressLine(t *testing.T) {
+	var b bytes.Buffer
+	p := &progressLine{w: &b}
+	p.update(trail.Progress{FilesDone: 10, FilesTotal: 40, BytesDone: 1 << 20, BytesTotal: 4 << 20, Records: 50000, Elapsed: 2 * time.Second})
+	p.done()
+	got := b.String()
+	for _, want := range []string{"files 10/40", "1.0 MiB/4.0 MiB", "25 k events/s", "ETA 6s", "\r\033[K"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress %q lacks %q", got, want)
+		}
+	}
+}

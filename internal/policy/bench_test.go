@@ -114,7 +114,11 @@ func BenchmarkEvaluate(b *testing.B) {
 
 // genCases builds n case lines by cycling through the sample file with
 // fresh ids.
-func genCases(tb testing.TB, n int) []byte {
+func genCases(tb testing.TB, n int) []byte { return genCasesOpt(tb, n, false) }
+
+// genCasesOpt with unique makes every policy document distinct (an "Id"
+// per policy), so that no compiled policy can be reused.
+func genCasesOpt(tb testing.TB, n int, unique bool) []byte {
 	data, err := os.ReadFile("testdata/policy-cases-sample.jsonl")
 	if err != nil {
 		tb.Fatal(err)
@@ -125,15 +129,24 @@ func genCases(tb testing.TB, n int) []byte {
 		l := lines[i%len(lines)]
 		// Replace the id value ("rand-7-N") with a unique one.
 		end := bytes.IndexByte(l[7:], '"') + 7
-		fmt.Fprintf(&buf, `{"id":"gen-%d"%s`+"\n", i, l[end+1:])
+		rest := l[end+1:]
+		if unique {
+			rest = bytes.ReplaceAll(rest, []byte(`"Version":"2012-10-17",`), []byte(fmt.Sprintf(`"Version":"2012-10-17","Id":"u%d",`, i)))
+		}
+		fmt.Fprintf(&buf, `{"id":"gen-%d"%s`+"\n", i, rest)
 	}
 	return buf.Bytes()
 }
 
 // BenchmarkSimulate100k streams 100,000 generated cases through the
 // simulator (parse every policy, evaluate, in order).
-func BenchmarkSimulate100k(b *testing.B) {
-	data := genCases(b, 100000)
+func BenchmarkSimulate100k(b *testing.B) { benchSimulate(b, false) }
+
+// BenchmarkSimulate100kUnique is the same with no policy text repeated.
+func BenchmarkSimulate100kUnique(b *testing.B) { benchSimulate(b, true) }
+
+func benchSimulate(b *testing.B, unique bool) {
+	data := genCasesOpt(b, 100000, unique)
 	b.SetBytes(int64(len(data)))
 	cpu0 := cpuTime()
 	defer func() {

@@ -41,7 +41,7 @@ func ParseCase(data []byte, line int) (*Case, error) { return parseCase(data, li
 // memory, which the caller must then never modify (Simulate's freshly read
 // lines).
 func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
-	root, err := decodeCase(data, noCopy)
+	root, dec, err := decodeCase(data, noCopy)
 	if err != nil {
 		if se, ok := err.(*SyntaxError); ok {
 			return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d, column %d: invalid JSON: %s", line, se.Column, se.Msg)
@@ -70,7 +70,7 @@ func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
 	if err := c.request(rq); err != nil {
 		return c, fmt.Errorf("line %d: request: %w", line, err)
 	}
-	if err := c.policies(data, noCopy, root); err != nil {
+	if err := c.policies(dec, root); err != nil {
 		return c, fmt.Errorf("line %d: %w", line, err)
 	}
 	return c, nil
@@ -141,7 +141,8 @@ func (c *Case) request(rq *Node) error {
 
 // policyFrom parses one policy document of a case. A JSON string holding a
 // policy is accepted too (as IAM APIs return them).
-func policyFrom(data []byte, noCopy bool, n *Node, t Type, where string) (*Policy, error) {
+func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
+	data := dec.data
 	if n.Kind == KindString {
 		inner := []byte(n.Str)
 		p, err := Parse(inner, t)
@@ -155,8 +156,9 @@ func policyFrom(data []byte, noCopy bool, n *Node, t Type, where string) (*Polic
 		return p, nil
 	}
 	if n.Lazy {
-		d := &decoder{data: data, pos: n.Offset, noCopy: noCopy}
-		full, err := d.value()
+		// Reuse the line's decoder, and so its node arena.
+		dec.pos, dec.depth, dec.lazyKeys, dec.lazy = n.Offset, 0, nil, false
+		full, err := dec.value()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -240,15 +242,15 @@ func cachePolicy(raw []byte, t Type, p *Policy) {
 	}
 }
 
-func optionalPolicy(data []byte, noCopy bool, root *Node, field string, t Type) (*Policy, error) {
+func optionalPolicy(dec *decoder, root *Node, field string, t Type) (*Policy, error) {
 	n := root.Get(field)
 	if n == nil || n.Kind == KindNull {
 		return nil, nil
 	}
-	return policyFrom(data, noCopy, n, t, field)
+	return policyFrom(dec, n, t, field)
 }
 
-func policyList(data []byte, noCopy bool, n *Node, t Type, where string) ([]*Policy, error) {
+func policyList(dec *decoder, n *Node, t Type, where string) ([]*Policy, error) {
 	if n == nil || n.Kind == KindNull {
 		return nil, nil
 	}
@@ -257,7 +259,7 @@ func policyList(data []byte, noCopy bool, n *Node, t Type, where string) ([]*Pol
 	}
 	out := make([]*Policy, 0, len(n.Items))
 	for i, it := range n.Items {
-		p, err := policyFrom(data, noCopy, it, t, where+"["+strconv.Itoa(i)+"]")
+		p, err := policyFrom(dec, it, t, where+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}
@@ -266,7 +268,7 @@ func policyList(data []byte, noCopy bool, n *Node, t Type, where string) ([]*Pol
 	return out, nil
 }
 
-func policyLevels(data []byte, noCopy bool, n *Node, t Type, where string) ([][]*Policy, error) {
+func policyLevels(dec *decoder, n *Node, t Type, where string) ([][]*Policy, error) {
 	if n == nil || n.Kind == KindNull {
 		return nil, nil
 	}
@@ -275,7 +277,7 @@ func policyLevels(data []byte, noCopy bool, n *Node, t Type, where string) ([][]
 	}
 	out := make([][]*Policy, 0, len(n.Items))
 	for i, it := range n.Items {
-		ps, err := policyList(data, noCopy, it, t, where+"["+strconv.Itoa(i)+"]")
+		ps, err := policyList(dec, it, t, where+"["+strconv.Itoa(i)+"]")
 		if err != nil {
 			return nil, err
 		}
@@ -287,25 +289,25 @@ func policyLevels(data []byte, noCopy bool, n *Node, t Type, where string) ([][]
 	return out, nil
 }
 
-func (c *Case) policies(data []byte, noCopy bool, root *Node) error {
+func (c *Case) policies(dec *decoder, root *Node) error {
 	var err error
 	p := &c.Policies
-	if p.Identity, err = policyList(data, noCopy, root.Get("identityPolicies"), TypeIdentity, "identityPolicies"); err != nil {
+	if p.Identity, err = policyList(dec, root.Get("identityPolicies"), TypeIdentity, "identityPolicies"); err != nil {
 		return err
 	}
-	if p.Resource, err = optionalPolicy(data, noCopy, root, "resourcePolicy", TypeResource); err != nil {
+	if p.Resource, err = optionalPolicy(dec, root, "resourcePolicy", TypeResource); err != nil {
 		return err
 	}
-	if p.Boundary, err = optionalPolicy(data, noCopy, root, "permissionBoundary", TypeBoundary); err != nil {
+	if p.Boundary, err = optionalPolicy(dec, root, "permissionBoundary", TypeBoundary); err != nil {
 		return err
 	}
-	if p.Session, err = optionalPolicy(data, noCopy, root, "sessionPolicy", TypeSession); err != nil {
+	if p.Session, err = optionalPolicy(dec, root, "sessionPolicy", TypeSession); err != nil {
 		return err
 	}
-	if p.SCPs, err = policyLevels(data, noCopy, root.Get("scps"), TypeSCP, "scps"); err != nil {
+	if p.SCPs, err = policyLevels(dec, root.Get("scps"), TypeSCP, "scps"); err != nil {
 		return err
 	}
-	if p.RCPs, err = policyLevels(data, noCopy, root.Get("rcps"), TypeRCP, "rcps"); err != nil {
+	if p.RCPs, err = policyLevels(dec, root.Get("rcps"), TypeRCP, "rcps"); err != nil {
 		return err
 	}
 	return nil
@@ -459,18 +461,33 @@ var policyFields = map[string]bool{
 	"sessionPolicy": true, "scps": true, "rcps": true,
 }
 
-func decodeCase(data []byte, noCopy bool) (*Node, error) {
+func decodeCase(data []byte, noCopy bool) (*Node, *decoder, error) {
 	d := &decoder{data: data, noCopy: noCopy, lazyKeys: policyFields}
 	d.skipWS()
 	n, err := d.value()
+	if err == nil {
+		d.skipWS()
+		if d.pos < len(d.data) {
+			err = d.errf(d.pos, "unexpected %s after the top-level value", quoteByte(d.data[d.pos]))
+		}
+	}
 	if err != nil {
-		return nil, err
+		// A lazily skipped policy may hide the real position: decode it
+		// all to report the first error where it is.
+		d = &decoder{data: data, noCopy: noCopy}
+		d.skipWS()
+		n, err = d.value()
+		if err == nil {
+			d.skipWS()
+			if d.pos < len(d.data) {
+				err = d.errf(d.pos, "unexpected %s after the top-level value", quoteByte(d.data[d.pos]))
+			}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
 	}
-	d.skipWS()
-	if d.pos < len(d.data) {
-		return nil, d.errf(d.pos, "unexpected %s after the top-level value", quoteByte(d.data[d.pos]))
-	}
-	return n, nil
+	return n, d, nil
 }
 
 // salvageID finds the "id" of a line that is not valid JSON, so that its

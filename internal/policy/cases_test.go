@@ -152,3 +152,22 @@ func TestSimulateLineTooLong(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+// Policies are decoded lazily; a JSON error inside one is still reported
+// at its own position.
+func TestLazyPolicyJSONErrors(t *testing.T) {
+	tests := []struct{ line, want string }{
+		{`{"id":"p1","request":{"principal":"anonymous","action":"s3:GetObject","resource":"*"},"identityPolicies":[{"Statement":[}]}`,
+			`line 1, column 121: invalid JSON: invalid character "}" looking for the beginning of a value`},
+		{`{"id":"p2","request":{"principal":"anonymous","action":"s3:GetObject","resource":"*"},"scps":[[{"Statement":"x"]]}`,
+			`line 1, column 112: invalid JSON: invalid character "]" after object value, expected ',' or '}'`},
+		{`{"id":"p3","request":{"principal":"anonymous","action":"s3:GetObject","resource":"*"},"resourcePolicy":{"Statement":"\"}`,
+			`line 1, column 117: invalid JSON: unterminated string`},
+	}
+	for _, tt := range tests {
+		cr := runCase([]byte(tt.line), 1, nil, true)
+		if cr.Err == nil || cr.Err.Error() != tt.want {
+			t.Errorf("%s:\n got %v\nwant %s", tt.line, cr.Err, tt.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package trail
 
 import (
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"slices"
 	"testing"
 
@@ -105,28 +106,10 @@ func TestMapperWithCatalogMarksUnknownUnmapped(t *testing.T) {
 }
 
 // MappingCatalogForTest returns the catalog the mapping's actions are checked
-// against. Until internal/catalog is merged it is the list below, taken from
-// the Service Authorization Reference; the lead replaces the body with the
-// embedded catalog (catalog.Default(), which implements ActionExists).
+// against: the embedded IAM catalog.
 func MappingCatalogForTest(t *testing.T) ActionChecker {
 	t.Helper()
-	return listCatalog{
-		"s3:ListBucket", "s3:GetObject", "s3:ListAllMyBuckets", "s3:ListBucketVersions", "s3:ListMultipartUploadParts",
-		"s3:ListBucketMultipartUploads", "s3:PutObject", "s3:DeleteObject", "s3:PutEncryptionConfiguration",
-		"s3:GetEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration",
-		"s3:GetBucketObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketCORS", "s3:GetBucketCORS",
-		"s3:PutBucketTagging", "s3:PutReplicationConfiguration", "s3:GetReplicationConfiguration", "s3:PutBucketPublicAccessBlock",
-		"s3:PutBucketNotification", "s3:GetBucketNotification", "s3:PutAnalyticsConfiguration", "s3:GetAnalyticsConfiguration",
-		"s3:PutInventoryConfiguration", "s3:GetInventoryConfiguration", "s3:PutMetricsConfiguration", "s3:GetMetricsConfiguration",
-		"s3:PutAccelerateConfiguration", "s3:GetAccelerateConfiguration", "s3:PutIntelligentTieringConfiguration",
-		"s3:GetIntelligentTieringConfiguration",
-		"kms:ReEncryptFrom", "kms:ReEncryptTo", "budgets:ModifyBudget", "budgets:ViewBudget", "lambda:InvokeFunction",
-		"sqs:SendMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "dynamodb:GetItem",
-		"dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete",
-		// Renamed prefixes and dated names (checked below through sample events).
-		"cloudwatch:PutMetricAlarm", "tag:GetResources", "dynamodb:GetRecords", "mobiletargeting:SendMessages",
-		"lambda:AddPermission", "lambda:ListFunctions", "cloudfront:CreateDistribution", "ses:SendEmail", "rds-data:ExecuteStatement",
-	}
+	return catalog.Default()
 }
 
 // TestMappingActionsExistInCatalog: every action the exception table can

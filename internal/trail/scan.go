@@ -101,6 +101,8 @@ type Summary struct {
 type Result struct {
 	Rows     []usage.Row
 	Unmapped []usage.UnmappedPair
+	// SessionKeys link session (ASIA) keys to the key that requested them.
+	SessionKeys []usage.SessionKey
 	// Objects were read to the end; only they may be marked scanned.
 	Objects []usage.Object
 	Summary Summary
@@ -287,6 +289,7 @@ feed:
 	}
 	res.Rows = total.Rows()
 	res.Unmapped = total.Unmapped()
+	res.SessionKeys = total.SessionKeys()
 	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
 	res.Objects = done
 	sum.FilesRead = int64(len(todo))
