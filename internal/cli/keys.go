@@ -248,8 +248,29 @@ func keysInput(ctx context.Context, e *keysEnv, now time.Time, caller keys.Calle
 		}
 	}
 	runs, err := e.st.Runs(ctx, 0)
+	if err != nil {
+		return in, err
+	}
+	// A scan without --since/--until covers what its logs held: bound it
+	// by the store's first and last event.
+	var tot usage.Totals
+	for i := range runs {
+		if runs[i].Since.IsZero() || runs[i].Until.IsZero() {
+			if tot.Rows == 0 {
+				if tot, err = e.st.Totals(ctx); err != nil {
+					return in, err
+				}
+			}
+			if runs[i].Since.IsZero() {
+				runs[i].Since = tot.FirstSeen
+			}
+			if runs[i].Until.IsZero() {
+				runs[i].Until = tot.LastSeen
+			}
+		}
+	}
 	in.Runs = runs
-	return in, err
+	return in, nil
 }
 
 func keysPlanRun(f *Factory, o *KeysOptions) error {

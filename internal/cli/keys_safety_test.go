@@ -172,3 +172,29 @@ func TestKeysTwoOperators(t *testing.T) {
 		t.Errorf("after the guard expired: %s", st)
 	}
 }
+
+func TestKeysInteractiveConfirm(t *testing.T) {
+	h := newKeysHarness(t)
+	h.setup()
+	h.terminal = true
+	for _, tc := range []struct {
+		answer string
+		want   string
+	}{{"n\n", "Inactive?no"}, {"\n", "Inactive?no"}, {"yes\n", "Inactive?yes"}} {
+		h.stdin = tc.answer
+		out, errOut, code := h.run("keys", "disable", "--unused-days", "30", "--apply")
+		if code != 0 {
+			t.Fatalf("answer %q: exit %d\n%s%s", tc.answer, code, out, errOut)
+		}
+		if !strings.Contains(errOut, "Apply these changes? [y/N]") {
+			t.Errorf("no question asked: %s", errOut)
+		}
+		got := "Inactive?no"
+		if h.keyStatus(mgmtAcct, ciKey) == "Inactive" {
+			got = "Inactive?yes"
+		}
+		if got != tc.want {
+			t.Errorf("answer %q: %s, want %s\n%s", tc.answer, got, tc.want, out)
+		}
+	}
+}

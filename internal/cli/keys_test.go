@@ -72,6 +72,9 @@ type keysHarness struct {
 	cfg  string
 	logs string
 	now  time.Time
+	// stdin and terminal simulate an operator at a terminal.
+	stdin    string
+	terminal bool
 }
 
 func newKeysHarness(t *testing.T) *keysHarness {
@@ -89,8 +92,9 @@ func newKeysHarness(t *testing.T) *keysHarness {
 func (h *keysHarness) run(args ...string) (string, string, int) {
 	h.t.Helper()
 	var out, errOut bytes.Buffer
-	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	f := NewFactory(&IOStreams{In: strings.NewReader(h.stdin), Out: &out, ErrOut: &errOut, Terminal: h.terminal})
 	f.Context = context.Background()
+	f.Globals.NoProgress = true
 	now := h.now
 	f.Now = func() time.Time { return now }
 	f.Globals.AWS.Credentials = h.fake.Credentials()
