@@ -358,6 +358,16 @@ func applyKeysPlan(f *Factory, o *KeysOptions, e *keysEnv, p *plan.Plan, exec *k
 	}
 	defer lock.Release()
 	j := plan.OpenJournal(e.ws.Journal(), f.Now)
+	es, err := j.Entries()
+	if err != nil {
+		return nil, err
+	}
+	exec.OwnPlans = map[string]bool{}
+	for _, en := range es {
+		if en.Plan != "" {
+			exec.OwnPlans[en.Plan] = true
+		}
+	}
 	exec.PlanID, exec.Operator, exec.Now = p.ID, operator, f.Now
 	exec.Snapshot, exec.BackupDir = e.snap, e.ws.BackupsDir()
 	fmt.Fprintln(f.IO.Out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -391,6 +392,7 @@ func usersDeleteRun(f *Factory, o *KeysOptions) error {
 	var changes []plan.Change
 	var warnings []string
 	var states []*keys.UserState
+	var since []time.Time
 	for i, r := range results {
 		reason := ""
 		switch {
@@ -414,13 +416,31 @@ func usersDeleteRun(f *Factory, o *KeysOptions) error {
 			changes = append(changes, c)
 		}
 		states = append(states, qs[i].state)
+		since = append(since, qs[i].q.Since)
 	}
 	p := plan.New(keys.PlanUserDelete, f.Now(), "", changes)
 	p.Warnings = warnings
 	if o.Apply && !p.Empty() {
 		// The backup is taken from the live state right before the deletes
 		// (a re-run after a crash backs up what is left, under a new name).
-		for _, st := range states {
+		j := plan.OpenJournal(e.ws.Journal(), f.Now)
+		es, err := j.Entries()
+		if err != nil {
+			return err
+		}
+	users:
+		for i, st := range states {
+			// A run that crashed mid-delete already backed the whole user up:
+			// keep that backup as the one to restore from, not a partial one.
+			for k := len(es) - 1; k >= 0; k-- {
+				en := es[k]
+				if en.Kind == "users.backup" && en.Target == st.User.ARN && !en.Time.Before(since[i]) {
+					if _, err := os.Stat(en.Detail); err == nil {
+						p.Warnings = append(p.Warnings, "backup of "+st.User.UserName+" (from an earlier run): "+en.Detail)
+						continue users
+					}
+				}
+			}
 			b := keys.UserBackup{Kind: "iam-user", Account: st.Account, TakenAt: f.Now(), Reason: "before deleting the user",
 				User: st.User, LiveKeys: st.AccessKeys, LiveTags: st.Tags, Operator: caller.ARN, PlanID: p.ID}
 			path, err := plan.WriteBackup(e.ws.BackupsDir(), st.Account+"-"+st.User.UserName, f.Now(), b)
@@ -428,7 +448,7 @@ func usersDeleteRun(f *Factory, o *KeysOptions) error {
 				return fmt.Errorf("backup of %s: %w", st.User.UserName, err)
 			}
 			p.Warnings = append(p.Warnings, "backup of "+st.User.UserName+": "+path)
-			if err := plan.OpenJournal(e.ws.Journal(), f.Now).Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: "users.backup",
+			if err := j.Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: "users.backup",
 				Account: st.Account, Target: st.User.ARN, Operator: caller.ARN, Detail: path}); err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/keys"
+	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
@@ -123,4 +124,64 @@ func TestUsersRetireLifecycle(t *testing.T) {
 	}
 	assertNoSecret(t, h.ws, out)
 	_ = time.Second
+}
+
+func TestUsersDeleteCrashThenResume(t *testing.T) {
+	h := newKeysHarness(t)
+	h.fake.Update(func(sc *awsfake.Scenario) {
+		a := sc.Accounts[0]
+		a.Users = append(a.Users, snapshot.User{ARN: "arn:aws:iam::" + mgmtAcct + ":user/old-svc", UserName: "old-svc", UserID: "AIDAOLDSVC",
+			Path: "/", CreateDate: day(-700), Groups: []string{"developers", "readers"},
+			AttachedPolicies: []snapshot.AttachedPolicy{{PolicyName: "AmazonS3ReadOnlyAccess", PolicyARN: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}},
+			LoginProfile:     &snapshot.LoginProfile{CreateDate: day(-700)}})
+	})
+	h.setup()
+	h.mustRun("users", "retire", "quarantine", "--unused-days", "90", "--apply", "--yes")
+	h.now = day(15)
+	h.fake.FailAfter(h.fake.Total() + 40)
+	if _, _, code := h.run("users", "retire", "delete", "old-svc", "--apply", "--yes"); code == 0 {
+		t.Fatal("the delete did not fail")
+	}
+	h.fake.FailAfter(0)
+	if h.user(mgmtAcct, "old-svc") == nil {
+		t.Fatal("the injected failure came after the user was deleted; lower the call budget")
+	}
+	out := h.mustRun("users", "retire", "delete", "old-svc", "--apply", "--yes")
+	mustContain(t, out, "(from an earlier run)", "delete user old-svc")
+	if h.user(mgmtAcct, "old-svc") != nil {
+		t.Fatal("old-svc still exists after the re-run")
+	}
+	es, err := plan.OpenJournal(filepath.Join(h.ws, "journal.jsonl"), nil).Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := map[string]int{}
+	for _, e := range es {
+		if e.Phase == plan.Done && e.Target == "arn:aws:iam::"+mgmtAcct+":user/old-svc" {
+			done[e.Kind+" "+e.Detail]++
+		}
+	}
+	for k, n := range done {
+		if n != 1 {
+			t.Errorf("%s done %d times", k, n)
+		}
+	}
+	if done[keys.KindDeleteUser+" user deleted"] != 1 || done[keys.KindRemoveFromGroup+" removed from readers"] != 1 {
+		t.Errorf("journal: %v", done)
+	}
+	backups, _ := filepath.Glob(filepath.Join(h.ws, "backups", "*"+mgmtAcct+"-old-svc*.json"))
+	var full string
+	for _, b := range backups {
+		var ub keys.UserBackup
+		if err := plan.ReadBackup(b, &ub); err == nil && ub.Reason == "before deleting the user" {
+			if full != "" {
+				t.Errorf("two delete backups: %s and %s", full, b)
+			}
+			full = b
+		}
+	}
+	h.mustRun("users", "restore-from-backup", full, "--apply", "--yes")
+	if r := h.user(mgmtAcct, "old-svc"); r == nil || len(r.Groups) != 2 || len(r.AttachedPolicies) != 1 {
+		t.Errorf("recreated from the first backup: %+v", r)
+	}
 }

@@ -85,6 +85,10 @@ type Executor struct {
 	// keys and tags, before the first change marked Backup.
 	Snapshot  *snapshot.Snapshot
 	BackupDir string
+	// OwnPlans are plan ids of earlier runs from this workspace (its
+	// journal). Their guards were left by a crash: the caller holds the
+	// workspace lock, so none of them is running now.
+	OwnPlans map[string]bool
 
 	guarded  map[string]IAM // account/user → client, users whose guard we hold
 	backedUp map[string]string
@@ -111,7 +115,7 @@ func params(c plan.Change) (Params, error) {
 
 // ErrEarlierFailed: a change of a key is not attempted after an earlier
 // change of the same key failed in this run.
-var ErrEarlierFailed = errors.New("not attempted: an earlier change of this key failed")
+var ErrEarlierFailed = errors.New("not attempted: an earlier change of the same key or user failed")
 
 // InEffect checks the live state of the change's target.
 func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
@@ -241,7 +245,7 @@ func (e *Executor) guard(ctx context.Context, cl IAM, p Params) error {
 	if err != nil {
 		return err
 	}
-	if v, ok := tags[GuardTag]; ok && GuardHeld(v, e.PlanID, e.Now()) {
+	if v, ok := tags[GuardTag]; ok && GuardHeld(v, e.PlanID, e.Now()) && !e.OwnPlans[strings.SplitN(v, " ", 2)[0]] {
 		return fmt.Errorf("%w: %s carries %s=%q", ErrUserGuarded, p.User, GuardTag, v)
 	}
 	if _, err := cl.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(p.User),
@@ -283,7 +287,7 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
 			continue
 		}
-		if v, ok := tags[GuardTag]; ok && strings.HasPrefix(v, e.PlanID+" ") {
+		if v, ok := tags[GuardTag]; ok && (strings.HasPrefix(v, e.PlanID+" ") || e.OwnPlans[strings.SplitN(v, " ", 2)[0]]) {
 			e.guarded[id] = cl
 		}
 	}
