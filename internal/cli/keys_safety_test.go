@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/keys"
@@ -37,6 +38,9 @@ func TestKeysDisableCrashThenResume(t *testing.T) {
 				t.Fatalf("FailAfter(+%d): the apply did not fail", after)
 			}
 			h.fake.FailAfter(0)
+			// The re-run is a minute later: a new plan id, whose run must
+			// take over the crashed run's guards and keep its disable time.
+			h.now = t0.Add(time.Minute)
 			out := h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
 			for _, k := range [][2]string{{mgmtAcct, ciKey}, {mgmtAcct, legacyKey}, {memberAcct, reportKey}} {
 				if st := h.keyStatus(k[0], k[1]); st != "Inactive" {
@@ -51,7 +55,7 @@ func TestKeysDisableCrashThenResume(t *testing.T) {
 			}
 			for _, u := range [][2]string{{mgmtAcct, "ci-bot"}, {mgmtAcct, "legacy-app"}, {memberAcct, "report-job"}} {
 				tags := h.userTags(u[0], u[1])
-				if !strings.HasPrefix(tags[keys.RetireTag(map[string]string{"ci-bot": ciKey, "legacy-app": legacyKey, "report-job": reportKey}[u[1]])], "disabled ") {
+				if v := tags[keys.RetireTag(map[string]string{"ci-bot": ciKey, "legacy-app": legacyKey, "report-job": reportKey}[u[1]])]; !strings.HasPrefix(v, "disabled ") {
 					t.Errorf("%s: tags %v", u[1], tags)
 				}
 				if _, ok := tags[keys.GuardTag]; ok {
