@@ -334,3 +334,66 @@ func FuzzRecreatePlan(f *testing.F) {
 		}
 	})
 }
+
+func TestWatchUser(t *testing.T) {
+	q := QuarantinedUser{Account: "1", User: "u", UserARN: "arn:aws:iam::1:user/u", Since: d(0), Keys: []string{"K"}}
+	state := func(deny bool, keyStatus string, pw *time.Time) *UserState {
+		s := &UserState{Account: "1", User: snapshot.User{UserName: "u", ARN: q.UserARN}, PasswordLastUsed: pw,
+			Tags: map[string]string{QuarantineTag: RetireValue(Quarantined, d(0), "op")}}
+		if deny {
+			s.User.AttachedPolicies = []snapshot.AttachedPolicy{{PolicyName: DenyAllPolicyName, PolicyARN: DenyAllARN("1")}}
+		}
+		s.AccessKeys = []LiveKeyMeta{{AccessKeyID: "K", Status: keyStatus}}
+		return s
+	}
+	before := usage.Row{Key: usage.Key{Principal: q.UserARN, AccessKeyID: "K"}, FirstSeen: d(-40), LastSeen: d(-30), Count: 2, SourceIPs: []string{"192.0.2.7"}}
+	denied := usage.Row{Key: usage.Key{Principal: q.UserARN, Action: "s3:GetObject", ErrorCode: "AccessDenied"}, FirstSeen: d(1), LastSeen: d(1), Count: 5}
+	fromIP := usage.Row{Key: usage.Key{Action: "sts:GetCallerIdentity", ErrorCode: "InvalidClientTokenId"}, FirstSeen: d(2), LastSeen: d(2), Count: 1, SourceIPs: []string{"192.0.2.7"}}
+	signIn := d(2)
+	tests := []struct {
+		name string
+		in   UserWatchInput
+		want Verdict
+	}{
+		{"quiet", UserWatchInput{State: state(true, "Inactive", nil), Rows: []usage.Row{before}}, Quiet},
+		{"denied calls by the user", UserWatchInput{State: state(true, "Inactive", nil), Rows: []usage.Row{before, denied}}, Noisy},
+		{"failed calls from its IP", UserWatchInput{State: state(true, "Inactive", nil), Rows: []usage.Row{before}, FailedRows: []usage.Row{fromIP}}, Noisy},
+		{"console sign-in", UserWatchInput{State: state(true, "Inactive", &signIn)}, Noisy},
+		{"deny-all detached", UserWatchInput{State: state(false, "Inactive", nil)}, Drifted},
+		{"key active again", UserWatchInput{State: state(true, "Active", nil)}, Drifted},
+		{"user gone", UserWatchInput{}, Drifted},
+		{"unreadable", UserWatchInput{Err: "AccessDenied"}, Noisy},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in
+			in.User, in.Now, in.Window = q, d(3), 14
+			r := WatchUser(in)
+			if r.Verdict != tc.want {
+				t.Errorf("verdict %s, want %s: %+v", r.Verdict, tc.want, r.Signals)
+			}
+			if r.DaysLeft != 11 {
+				t.Errorf("days left %d, want 11", r.DaysLeft)
+			}
+		})
+	}
+}
+
+// IAM refuses DeleteUser while anything is attached (DeleteConflict): the
+// plan removes everything first, in the documented order.
+func TestUserDeletePlanOrder(t *testing.T) {
+	s := &UserState{Account: "1", User: snapshot.User{UserName: "u", ARN: "arn:aws:iam::1:user/u",
+		LoginProfile: &snapshot.LoginProfile{}, MFADevices: []snapshot.MFADevice{{SerialNumber: "arn:aws:iam::1:mfa/u"}},
+		Groups: []string{"g"}, AttachedPolicies: []snapshot.AttachedPolicy{{PolicyName: "p", PolicyARN: "arn:aws:iam::1:policy/p"}},
+		InlinePolicies: []snapshot.InlinePolicy{{PolicyName: "i"}}, PermissionsBoundary: "arn:aws:iam::1:policy/b"},
+		AccessKeys: []LiveKeyMeta{{AccessKeyID: "K"}}, SigningCerts: []string{"C"}, SSHKeys: []string{"S"}, ServiceCreds: []string{"X"}}
+	var kinds []string
+	for _, c := range UserDeletePlan(s, now, nil).Changes {
+		kinds = append(kinds, c.Kind)
+	}
+	want := []string{KindDeleteLoginProfile, KindDeleteKey, KindDeleteSigningCert, KindDeleteSSHKey, KindDeleteServiceCred,
+		KindDeactivateMFA, KindDeleteUserPolicy, KindDetachUserPolicy, KindRemoveFromGroup, KindDeleteBoundary, KindDeleteUser}
+	if diff := cmp.Diff(want, kinds); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
