@@ -267,7 +267,7 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 	for _, c := range p.Changes {
 		pr, err := params(c)
 		id := pr.Account + "/" + pr.User
-		if err != nil || seen[id] {
+		if err != nil || seen[id] || c.Kind == KindCreatePolicy || pr.NoGuard {
 			continue
 		}
 		seen[id] = true
