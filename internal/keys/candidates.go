@@ -257,11 +257,15 @@ func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *sl
 		}
 		ev = append(ev, e)
 	}
+	// Failed calls count as use too: whatever made them still holds the key.
 	var last *time.Time
-	var n int64
+	var n, failed int64
 	for _, r := range rows {
 		n += r.Count
-		if r.ErrorCode == "" && (last == nil || r.LastSeen.After(*last)) {
+		if r.ErrorCode != "" {
+			failed += r.Count
+		}
+		if last == nil || r.LastSeen.After(*last) {
 			t := r.LastSeen
 			last = &t
 		}
@@ -269,7 +273,11 @@ func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *sl
 	if len(rows) == 0 {
 		ev = append(ev, Evidence{Source: srcTrail, Detail: "no event with this key id"})
 	} else {
-		ev = append(ev, Evidence{Source: srcTrail, LastUsed: last, Detail: fmt.Sprintf("%d events in %d rows", n, len(rows))})
+		d := fmt.Sprintf("%d events in %d rows", n, len(rows))
+		if failed > 0 {
+			d += fmt.Sprintf(" (%d failed)", failed)
+		}
+		ev = append(ev, Evidence{Source: srcTrail, LastUsed: last, Detail: d})
 	}
 	if aa := ownerAdvisor(u); aa != nil {
 		ev = append(ev, Evidence{Source: srcAdvisor, LastUsed: aa, Detail: "any credential of the owner"})

@@ -397,3 +397,14 @@ func TestUserDeletePlanOrder(t *testing.T) {
 		t.Errorf("order (-want +got):\n%s", diff)
 	}
 }
+
+// A key whose recent calls all fail is still held by something: not unused.
+func TestCandidatesFailedCallsAreUse(t *testing.T) {
+	u := snapshot.User{UserName: "u", AccessKeys: []snapshot.AccessKey{{AccessKeyID: "K", Status: "Active", CreateDate: d(-300), LastUsed: &snapshot.KeyLastUsed{Date: d(-200)}}}}
+	a := &snapshot.Account{AccountID: "1", Users: []snapshot.User{u}, Trails: multiRegion}
+	in := Input{Snapshot: &snapshot.Snapshot{Accounts: []*snapshot.Account{a}}, Now: now, Runs: fullRuns(),
+		KeyUsage: map[string][]usage.Row{"K": {{Key: usage.Key{AccessKeyID: "K", ErrorCode: "AccessDenied"}, FirstSeen: d(-2), LastSeen: d(-1), Count: 7}}}}
+	if res := Candidates(in, Options{UnusedDays: 30}); len(res.Candidates) != 0 {
+		t.Errorf("a key failing yesterday is a candidate: %+v", res.Candidates)
+	}
+}
