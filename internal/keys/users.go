@@ -139,7 +139,8 @@ func UserCandidates(in Input, opt Options) UserResult {
 			}
 			var last *time.Time
 			for _, r := range in.PrincipalUsage[u.ARN] {
-				if r.ErrorCode == "" && (last == nil || r.LastSeen.After(*last)) {
+				// Denied calls are activity too: something still acts as the user.
+				if last == nil || r.LastSeen.After(*last) {
 					t := r.LastSeen
 					last = &t
 				}
