@@ -36,6 +36,9 @@ type Folder struct {
 // NewFolder returns a Folder; f applies its record-level account/region
 // filter (the time window is the caller's job).
 func NewFolder(m *Mapper, f *Filter) *Folder {
+	if m == nil {
+		m = &Mapper{}
+	}
 	return &Folder{all: newAggregator(m, f), one: newAggregator(m, f)}
 }
 
