@@ -200,3 +200,21 @@ TBLPROPERTIES (
   'storage.location.template'='%s${account}/CloudTrail/${region}/${timestamp}'
 )`, t.QualifiedName(), loc, acct, strings.Join(regions, ","), from.UTC().Format("2006/01/02"), loc)
 }
+
+// ValidateNames checks a database and table name and region names that a
+// scan splices into its SQL.
+func ValidateNames(database, table string, regions []string) error {
+	var errs []error
+	if !identRE.MatchString(database) {
+		errs = append(errs, fmt.Errorf("database %q: use lower-case letters, digits and _", database))
+	}
+	if !identRE.MatchString(table) {
+		errs = append(errs, fmt.Errorf("table %q: use lower-case letters, digits and _", table))
+	}
+	for _, r := range regions {
+		if !regionRE.MatchString(r) {
+			errs = append(errs, fmt.Errorf("region %q is not a region name", r))
+		}
+	}
+	return errors.Join(errs...)
+}

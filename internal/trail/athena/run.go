@@ -217,6 +217,9 @@ type Options struct {
 	Dialect Dialect
 	Filter  trail.Filter
 	Mapper  *trail.Mapper
+	// Windows, when set, replace the filter's Since/Until: the scan covers
+	// each of them (the CLI passes the whole days not scanned before).
+	Windows []Window
 	// MaxDays: windows longer than this run as one query per month (default 31).
 	MaxDays int
 	// Progress, when set, is told about each query as it finishes.
@@ -270,7 +273,15 @@ func Scan(ctx context.Context, run *Runner, opts Options) (*Result, error) {
 	// account/region rules exactly as the local engine does.
 	fold := trail.NewFolder(opts.Mapper, &trail.Filter{Accounts: f.Accounts, Regions: f.Regions})
 	res := &Result{}
-	for _, w := range Windows(f.Since, f.Until, maxDays) {
+	windows := opts.Windows
+	if windows == nil {
+		windows = []Window{{f.Since, f.Until}}
+	}
+	var all []Window
+	for _, w := range windows {
+		all = append(all, Windows(w.Since, w.Until, maxDays)...)
+	}
+	for _, w := range all {
 		sql := Build(d, Query{Table: opts.Table, Window: w, Accounts: f.Accounts, Regions: f.Regions, Samples: usage.MaxSamples})
 		res.Queries = append(res.Queries, sql)
 		ex, err := run.Run(ctx, sql)
