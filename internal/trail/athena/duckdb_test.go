@@ -12,7 +12,10 @@ package athena_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -128,7 +131,7 @@ func openDuck(t *testing.T, dir string) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(1) // one in-memory database: keep the view on one connection
-	glob := filepath.ToSlash(filepath.Join(dir, "**", "*.json.gz"))
+	glob := filepath.ToSlash(filepath.Join(dir, "**", "*.json*"))
 	if _, err := db.Exec(fmt.Sprintf(duckView, "'"+strings.ReplaceAll(glob, "'", "''")+"'")); err != nil {
 		t.Fatal(err)
 	}
@@ -190,5 +193,49 @@ func TestDuckDBSQLMatchesLocalEngine(t *testing.T) {
 				t.Errorf("%d queries for a window across a month end, want 2", len(got.Executions))
 			}
 		})
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/edge.result.json from DuckDB")
+
+// TestDuckDBEdgeCorpus runs the SQL on the hand-written edge cases (IP
+// classes, long user agents, copy sources, PartiQL, non-string parameters,
+// skipped and unmapped records) and keeps DuckDB's raw result as the canned
+// Athena result of the default-build test (TestCannedEdgeResult).
+func TestDuckDBEdgeCorpus(t *testing.T) {
+	dir := "testdata/edge"
+	db := openDuck(t, dir)
+	ctx := context.Background()
+	local, err := trail.Scan(ctx, &trail.DirSource{Dir: dir}, trail.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw *awsfake.AthenaResult
+	srv := awsfake.New(awsfake.Scenario{})
+	t.Cleanup(srv.Close)
+	srv.SetAthenaExecutor(awsfake.AthenaExecutorFunc(func(q string) (*awsfake.AthenaResult, error) {
+		r, err := duckExecutor{db}.Execute(q)
+		raw = r
+		return r, err
+	}))
+	got, err := athena.Scan(ctx, newRunner(srv), athena.Options{Table: "cloudtrail", Dialect: athena.DuckDB{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(local.Rows, got.Rows, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("usage rows: local (-) vs Athena SQL on DuckDB (+):\n%s", diff)
+	}
+	if diff := cmp.Diff(local.Unmapped, got.Unmapped, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("unmapped pairs (-local +athena):\n%s", diff)
+	}
+	if *update {
+		sortResult(raw)
+		b, err := json.MarshalIndent(raw, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(edgeGolden, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
