@@ -21,6 +21,9 @@ import (
 // trailAthenaAPI builds the Athena client; tests point it at the fake.
 var trailAthenaAPI = defaultTrailAthenaAPI
 
+// trailAthenaSleep, when set, replaces the wait between polls (tests).
+var trailAthenaSleep func(ctx context.Context, d time.Duration) error
+
 func defaultTrailAthenaAPI(ctx context.Context, f *Factory) (athena.API, error) {
 	cfg, err := trailAWSConfig(ctx, f)
 	if err != nil {
@@ -56,7 +59,7 @@ func (a *AthenaFlags) runner(ctx context.Context, f *Factory) (*athena.Runner, e
 	if err != nil {
 		return nil, err
 	}
-	return &athena.Runner{API: api, Database: a.Database, Workgroup: a.Workgroup, Output: a.Output}, nil
+	return &athena.Runner{API: api, Database: a.Database, Workgroup: a.Workgroup, Output: a.Output, Sleep: trailAthenaSleep}, nil
 }
 
 func newTrailAthenaCmd(f *Factory) *cobra.Command {

@@ -42,10 +42,10 @@ func athenaFake(t *testing.T) *awsfake.Server {
 	}))
 	old := trailAthenaAPI
 	trailAthenaAPI = func(ctx context.Context, f *Factory) (athena.API, error) {
-		return sdkathena.New(sdkathena.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: srv.Credentials()}), // Polling waits are the Runner's; the SDK's own retries stay.
-			nil
+		return sdkathena.New(sdkathena.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: srv.Credentials()}), nil
 	}
-	t.Cleanup(func() { trailAthenaAPI = old })
+	trailAthenaSleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+	t.Cleanup(func() { trailAthenaAPI, trailAthenaSleep = old, nil })
 	return srv
 }
 
