@@ -86,10 +86,9 @@ func (fo *Folder) Add(g *Group) string {
 	one.notAuthz *= g.Count
 	one.unmappedN *= g.Count
 	one.outside *= g.Count
+	// merge adopts one's values by pointer; the next Add clears one's maps
+	// (not the values), so they stay valid in all.
 	fo.all.merge(one)
-	// merge keeps one's row and unmapped values: give one fresh maps.
-	one.rows = make(map[usage.Key]*acc, 4)
-	one.unmapped = make(map[pairKey]*unmappedAcc)
 	return ""
 }
 

@@ -141,7 +141,7 @@ func openDuck(t *testing.T, dir string) *sql.DB {
 func TestDuckDBSQLMatchesLocalEngine(t *testing.T) {
 	start := time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC)
 	dir := t.TempDir()
-	spec := gen.Sample(11, []string{"111111111111", "222222222222"}, start, start.AddDate(0, 0, 3), 1)
+	spec := gen.Sample(11, []string{"111111111111", "222222222222"}, start, start.AddDate(0, 0, 3), 0.3)
 	if _, err := gen.Generate(spec, gen.DirSink(dir)); err != nil {
 		t.Fatal(err)
 	}
