@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -238,20 +239,21 @@ func minTime(a, b time.Time) time.Time {
 
 // AthenaScanSummary is what `trail scan --engine athena` reports.
 type AthenaScanSummary struct {
-	Table          string   `json:"table"`
-	Days           []string `json:"days"`
-	DaysSkipped    int      `json:"daysAlreadyScanned"`
-	Queries        []string `json:"queryIds"`
-	BytesScanned   int64    `json:"bytesScanned"`
-	EstimatedCost  float64  `json:"estimatedCostUsd"` // $5/TB, 10 MB minimum per query (Athena pricing)
-	Groups         int64    `json:"resultGroups"`
-	Records        int64    `json:"records"`
-	RecordsSkipped int64    `json:"recordsSkipped"`
-	Mapped         int64    `json:"mapped"`
-	NotAuthz       int64    `json:"notAuthorization"`
-	Unmapped       int64    `json:"unmapped"`
-	Coverage       float64  `json:"coverage"`
-	Rows           int      `json:"rows"`
+	Table          string           `json:"table"`
+	Days           []string         `json:"days"`
+	DaysSkipped    int              `json:"daysAlreadyScanned"`
+	Queries        []string         `json:"queryIds"`
+	BytesScanned   int64            `json:"bytesScanned"`
+	EstimatedCost  float64          `json:"estimatedCostUsd"` // $5/TB, 10 MB minimum per query (Athena pricing)
+	Groups         int64            `json:"resultGroups"`
+	Records        int64            `json:"records"`
+	RecordsSkipped int64            `json:"recordsSkipped"`
+	SkippedRecords map[string]int64 `json:"skippedRecords,omitempty"` // reason → records
+	Mapped         int64            `json:"mapped"`
+	NotAuthz       int64            `json:"notAuthorization"`
+	Unmapped       int64            `json:"unmapped"`
+	Coverage       float64          `json:"coverage"`
+	Rows           int              `json:"rows"`
 }
 
 func trailAthenaScanRun(o *TrailScanOptions) error {
@@ -313,8 +315,16 @@ func trailAthenaScanRun(o *TrailScanOptions) error {
 	sum.Groups = res.Groups
 	c := res.Counts
 	sum.Records, sum.Mapped, sum.NotAuthz, sum.Unmapped = c.Records, c.Mapped, c.NotAuthz, c.Unmapped
-	for _, n := range c.Skipped {
+	for why, n := range c.Skipped {
 		sum.RecordsSkipped += n
+		if sum.SkippedRecords == nil {
+			sum.SkippedRecords = map[string]int64{}
+		}
+		sum.SkippedRecords[why] = n
+	}
+	if o.Strict && sum.RecordsSkipped > 0 {
+		// Nothing is saved: --strict wants the scan clean or not at all.
+		return BadInputf("%d records skipped (%s) (--strict); nothing saved", sum.RecordsSkipped, skipReasons(sum.SkippedRecords))
 	}
 	if c.Mapped+c.Unmapped > 0 {
 		sum.Coverage = float64(c.Mapped) / float64(c.Mapped+c.Unmapped)
@@ -357,8 +367,28 @@ func writeAthenaSummary(f *Factory, s *AthenaScanSummary) error {
 	for _, p := range pairs {
 		fmt.Fprintf(out, "%-18s %s\n", p[0], p[1])
 	}
+	for _, why := range sortedKeys(s.SkippedRecords) {
+		fmt.Fprintf(out, "  skipped: %s: %d\n", why, s.SkippedRecords[why])
+	}
 	if s.Unmapped > 0 {
 		fmt.Fprintf(out, "%d events had no known IAM action: see `seiri trail unmapped`\n", s.Unmapped)
 	}
 	return nil
+}
+
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func skipReasons(m map[string]int64) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
+	}
+	return strings.Join(parts, "; ")
 }

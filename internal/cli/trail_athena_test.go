@@ -151,8 +151,24 @@ func TestTrailScanEngineAthena(t *testing.T) {
 	// A wider window queries only the new days, as one window.
 	out, _, code = runTrail(t, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-10-30")
 	qs = srv.AthenaQueries()
-	if code != 0 || len(qs) != 2 || !strings.Contains(qs[1].SQL, "eventtime < '2026-11-01T00:00:00Z'") || !strings.Contains(out, "2 (2 already scanned before)") {
+	if code != 0 || len(qs) != 2 || !strings.Contains(qs[1].SQL, "eventtime < '2026-11-01T00:00:00Z'") || !strings.Contains(out, "2 (2 already scanned before)") ||
+		!strings.Contains(out, "bytes scanned      3.0 GiB") || !strings.Contains(out, "estimated cost     $0.0161") ||
+		!strings.Contains(out, "skipped: unknown eventVersion: 1") {
 		t.Fatalf("wider scan exit %d:\n%s\n%s", code, out, qs[len(qs)-1].SQL)
+	}
+}
+
+func TestTrailScanEngineAthenaStrict(t *testing.T) {
+	srv := athenaFake(t)
+	ws := t.TempDir()
+	_, errOut, code := runTrail(t, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01", "--strict")
+	if code != ExitUsage || !strings.Contains(errOut, "record has no userIdentity: 1") || len(srv.AthenaQueries()) != 1 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// Nothing was saved: the same days are queried again.
+	_, _, code = runTrail(t, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01")
+	if code != 0 || len(srv.AthenaQueries()) != 2 {
+		t.Fatalf("exit %d, %d queries", code, len(srv.AthenaQueries()))
 	}
 }
 
