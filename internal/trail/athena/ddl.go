@@ -182,7 +182,7 @@ func (t *Table) CreateTable() string {
     clientprovidedhostheader: STRING>
 )
 COMMENT 'CloudTrail logs, created by seiri trail athena setup'
-PARTITIONED BY (account STRING, region STRING, timestamp STRING)
+PARTITIONED BY (account STRING, region STRING, `+"`timestamp`"+` STRING)
 ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
 STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
 OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'

@@ -78,7 +78,7 @@ func TestTableValidateAndDDL(t *testing.T) {
 	ddl := good.CreateTable()
 	for _, want := range []string{
 		"CREATE EXTERNAL TABLE IF NOT EXISTS seiri.cloudtrail",
-		"PARTITIONED BY (account STRING, region STRING, timestamp STRING)",
+		"PARTITIONED BY (account STRING, region STRING, `timestamp` STRING)",
 		"LOCATION 's3://org-trail/AWSLogs/'",
 		"'projection.account.type'='injected'",
 		"'projection.timestamp.range'='2020/01/01,NOW'",
