@@ -71,6 +71,16 @@ func TestCannedEdgeResult(t *testing.T) {
 	if diff := cmp.Diff(local.Unmapped, got.Unmapped, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("unmapped pairs (-local +athena):\n%s", diff)
 	}
+	types := map[string]bool{}
+	for _, r := range got.Rows {
+		types[r.PrincipalType] = true
+	}
+	for _, pt := range []string{trail.PTIAMUser, trail.PTAssumedRole, trail.PTIdentityCenter, trail.PTAWSService, trail.PTAWSAccount,
+		trail.PTRoot, trail.PTFederatedUser, trail.PTSAMLUser, trail.PTWebIdentityUser, trail.PTIdentityCenterUser} {
+		if !types[pt] {
+			t.Errorf("no %s row: the edge corpus lost a principal type", pt)
+		}
+	}
 	s := local.Summary
 	c := got.Counts
 	if c.Mapped != s.Mapped || c.NotAuthz != s.NotAuthz || c.Unmapped != s.Unmapped || c.Skipped[trail.SkipNoIdentity] != 1 || c.Skipped[trail.SkipVersion] != 1 {
