@@ -288,7 +288,11 @@ func trailAthenaScanRun(o *TrailScanOptions) error {
 	}
 	sum := &AthenaScanSummary{Table: a.Database + "." + a.Table, Days: days, DaysSkipped: skipped}
 	if len(wins) == 0 {
-		fmt.Fprintln(f.IO.Out, "nothing to scan: every complete day in the window was scanned before")
+		if skipped > 0 {
+			fmt.Fprintln(f.IO.Out, "nothing to scan: every complete day in the window was scanned before")
+		} else {
+			fmt.Fprintf(f.IO.Out, "nothing to scan: no day of the window is complete yet (Athena scans whole UTC days, %s after they end)\n", athenaDeliveryDelay)
+		}
 		return nil
 	}
 	run, err := a.runner(ctx, f)

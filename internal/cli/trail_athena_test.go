@@ -158,6 +158,14 @@ func TestTrailScanEngineAthena(t *testing.T) {
 	}
 }
 
+func TestTrailScanEngineAthenaIncompleteDay(t *testing.T) {
+	srv := athenaFake(t)
+	out, _, code := runTrail(t, "--workspace", t.TempDir(), "trail", "scan", "--engine", "athena", "--since", "2h")
+	if code != 0 || !strings.Contains(out, "no day of the window is complete yet") || len(srv.AthenaQueries()) != 0 {
+		t.Fatalf("exit %d, %d queries:\n%s", code, len(srv.AthenaQueries()), out)
+	}
+}
+
 func TestTrailScanEngineAthenaStrict(t *testing.T) {
 	srv := athenaFake(t)
 	ws := t.TempDir()
