@@ -47,6 +47,7 @@ usage store (usage.db). A second scan reads only new log objects.`,
 		NewCmdTrailUsage(f, nil, true),
 		NewCmdTrailStats(f, nil),
 		NewCmdTrailUnmapped(f, nil),
+		newTrailAthenaCmd(f),
 	)
 	return cmd
 }
@@ -61,6 +62,8 @@ type TrailScanOptions struct {
 	Regions  []string
 	Strict   bool
 	Parallel int
+	Engine   string      // local (default) or athena
+	Athena   AthenaFlags // --engine athena
 }
 
 // NewCmdTrailScan builds `seiri trail scan`.
@@ -74,8 +77,17 @@ func NewCmdTrailScan(f *Factory, runF func(*TrailScanOptions) error) *cobra.Comm
   seiri trail scan --source ./logs --since 90d --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Source == "" {
-				return BadInputf("--source is required")
+			switch opts.Engine {
+			case "local":
+				if opts.Source == "" {
+					return BadInputf("--source is required")
+				}
+			case "athena":
+				if opts.Source != "" {
+					return BadInputf("--source is for the local engine; --engine athena reads the table made by `seiri trail athena setup`")
+				}
+			default:
+				return BadInputf("--engine %q: want local or athena", opts.Engine)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -91,6 +103,8 @@ func NewCmdTrailScan(f *Factory, runF func(*TrailScanOptions) error) *cobra.Comm
 	fl.StringSliceVar(&opts.Regions, "regions", nil, "only these regions (comma-separated)")
 	fl.BoolVar(&opts.Strict, "strict", false, "stop at the first skipped file or record instead of counting it")
 	fl.IntVar(&opts.Parallel, "parallel", 0, "files read at once (default: number of CPUs)")
+	fl.StringVar(&opts.Engine, "engine", "local", "local (read the logs here) or athena (aggregate in Amazon Athena)")
+	opts.Athena.add(fl)
 	return cmd
 }
 
@@ -162,6 +176,9 @@ func defaultTrailSource(ctx context.Context, f *Factory, spec string) (trail.Sou
 }
 
 func trailScanRun(o *TrailScanOptions) error {
+	if o.Engine == "athena" {
+		return trailAthenaScanRun(o)
+	}
 	f := o.F
 	ctx := f.Context
 	flt, err := o.filter()
