@@ -171,7 +171,7 @@ func orgApplyRun(f *Factory, opts *OrgApplyOptions) error {
 	if !resuming {
 		if im, err := orgImpact(f, base, p.Changes, baseOrg.ID, opts.Days); err != nil {
 			fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
-		} else if im != nil {
+		} else if im != nil && len(im.AffectedAccounts) > 0 {
 			im.Write(f.IO.Out, "")
 		}
 	}
@@ -294,7 +294,9 @@ func orgPlanImpact(f *Factory, w io.Writer, o *snapshot.Organization, p *org.Pla
 	if err != nil {
 		return err
 	}
-	if im != nil {
+	// Nothing to say when no account's policy chain changes: the plan's
+	// summary line stays last.
+	if im != nil && len(im.AffectedAccounts) > 0 {
 		fmt.Fprintln(w)
 		im.Write(w, "")
 	}

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/seiri-dev/seiri/internal/awsfake"
+	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/org"
+)
+
+// runOrgFake runs the command tree in dir against the Organizations fake.
+func runOrgFake(t *testing.T, fake *awsfake.Server, dir string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	f.Context = context.Background()
+	f.Now = func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
+	f.Globals.AWS.Credentials = fake.Credentials()
+	f.Globals.AWS.RetryMode = aws.RetryModeStandard
+	f.Globals.AWS.MaxBackoff = time.Millisecond
+	root := NewRootCmd(f)
+	root.SetArgs(append(args, "--workspace", filepath.Join(dir, ".seiri"), "--config", filepath.Join(dir, "seiri.yaml"), "--endpoint-url", fake.URL))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	code := exitCode(f.IO, root.Execute())
+	return out.String(), errOut.String(), code
+}
+
+// editSpec loads org.yaml in dir, changes it and writes it back.
+func editSpec(t *testing.T, dir string, change func(sp *org.Spec)) {
+	t.Helper()
+	path := filepath.Join(dir, "org.yaml")
+	d, err := org.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(&d.Spec)
+	if err := os.WriteFile(path, org.Marshal(&d.Spec, org.Comments{}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOrgApplyCommand(t *testing.T) {
+	isolateAWS(t)
+	orgApplyTiming.Backoff, orgApplyTiming.Poll = time.Millisecond, time.Millisecond
+	dir := orgDir(t)
+	fake := awsfake.New(awsfake.Scenario{Organization: demo.Generate(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), 1).Organization})
+	defer fake.Close()
+	run := func(args ...string) (string, string, int) { return runOrgFake(t, fake, dir, args...) }
+
+	if _, errOut, code := run("org", "import"); code != 0 {
+		t.Fatalf("import: %s", errOut)
+	}
+	editSpec(t, dir, func(sp *org.Spec) {
+		sp.Root.OUs = append(sp.Root.OUs, org.OU{Name: "Lab"})
+	})
+	out, errOut, code := run("org", "plan", "--out", "plan.json")
+	if code != 0 || !strings.Contains(out, "create OU Lab") {
+		t.Fatalf("plan: %d\n%s%s", code, out, errOut)
+	}
+	// Without a terminal and without --yes nothing is applied.
+	if _, errOut, code := run("org", "apply", "plan.json"); code != ExitUsage || !strings.Contains(errOut, "--yes") {
+		t.Fatalf("apply without --yes: %d %s", code, errOut)
+	}
+	out, errOut, code = run("org", "apply", "plan.json", "--yes")
+	if code != 0 || !strings.Contains(out, "Apply: 1 applied, 0 already in effect, 0 failed") {
+		t.Fatalf("apply: %d\n%s%s", code, out, errOut)
+	}
+	// Twice: the journal says done, nothing is called again.
+	writes := fake.Count("", "CreateOrganizationalUnit")
+	out, errOut, code = run("org", "apply", "plan.json", "--yes")
+	if code != 0 || !strings.Contains(out, "0 applied, 1 already in effect") || fake.Count("", "CreateOrganizationalUnit") != writes {
+		t.Fatalf("second apply: %d\n%s%s", code, out, errOut)
+	}
+	// A plan made from the (now old) snapshot is stale.
+	editSpec(t, dir, func(sp *org.Spec) { sp.Root.OUs = append(sp.Root.OUs, org.OU{Name: "Lab2"}) })
+	if _, errOut, code := run("org", "plan", "--out", "plan2.json"); code != 0 {
+		t.Fatalf("plan2: %s", errOut)
+	}
+	if _, errOut, code := run("org", "apply", "plan2.json", "--yes"); code != ExitUsage || !strings.Contains(errOut, "changed since") {
+		t.Fatalf("stale apply: %d %s", code, errOut)
+	}
+}
+
+func TestOrgApplyLockoutGuard(t *testing.T) {
+	isolateAWS(t)
+	orgApplyTiming.Backoff, orgApplyTiming.Poll = time.Millisecond, time.Millisecond
+	dir := orgDir(t)
+	fake := awsfake.New(awsfake.Scenario{Organization: demo.Generate(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), 1).Organization})
+	defer fake.Close()
+	run := func(args ...string) (string, string, int) { return runOrgFake(t, fake, dir, args...) }
+	if _, errOut, code := run("org", "import"); code != 0 {
+		t.Fatalf("import: %s", errOut)
+	}
+	editSpec(t, dir, func(sp *org.Spec) {
+		sp.Policies = append(sp.Policies, org.Policy{Name: "lock", Content: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`})
+		sp.Root.Policies = append(sp.Root.Policies, "lock")
+	})
+	if _, errOut, code := run("org", "plan", "--out", "plan.json"); code != 0 {
+		t.Fatalf("plan: %s", errOut)
+	}
+	_, errOut, code := run("org", "apply", "plan.json", "--yes")
+	if code != ExitUsage || !strings.Contains(errOut, "deny-all SCP to the root") {
+		t.Fatalf("lockout not refused: %d %s", code, errOut)
+	}
+	if fake.Count("", "CreatePolicy") != 0 {
+		t.Fatal("refused plan made calls")
+	}
+	if _, errOut, code := run("org", "apply", "plan.json", "--yes", "--force-lockout-risk"); code != ExitUsage || !strings.Contains(errOut, "--reason") {
+		t.Fatalf("force without reason: %d %s", code, errOut)
+	}
+	out, errOut, code := run("org", "apply", "plan.json", "--yes", "--force-lockout-risk", "--reason", "drill in the sandbox org")
+	if code != 0 {
+		t.Fatalf("forced apply: %d\n%s%s", code, out, errOut)
+	}
+	j, _ := os.ReadFile(filepath.Join(dir, ".seiri", "journal.jsonl"))
+	if !strings.Contains(string(j), `"org.force-lockout-risk"`) || !strings.Contains(string(j), "drill in the sandbox org") {
+		t.Errorf("journal lacks the override:\n%s", j)
+	}
+}
+
+// The caller's own role losing organizations:* through the SCP chain of its
+// (member) account is a lockout the policy engine finds.
+func TestCallerLockoutRisks(t *testing.T) {
+	o := demo.Generate(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), 1).Organization
+	base, err := org.FromSnapshot(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var member, ou string
+	for id, a := range base.Accounts {
+		if id != base.Management && a.Parent == "Infrastructure" {
+			member, ou = id, a.Parent
+		}
+	}
+	if member == "" {
+		t.Fatal("no member account in Infrastructure")
+	}
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"organizations:*","Resource":"*","Condition":{"StringNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/break-glass"}}}]}`
+	changes := []org.Change{
+		&org.CreatePolicy{Name: "no-org", Type: org.SCP, Content: deny},
+		&org.AttachPolicy{PolicyName: "no-org", PolicyType: org.SCP, TargetKey: org.OUTarget(ou)},
+	}
+	caller := "arn:aws:sts::" + member + ":assumed-role/seiri-admin/session"
+	risks, err := org.CallerLockoutRisks(base, changes, caller, member, "", org.ReplayOptions{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(risks) != 1 || risks[0].Step != 2 || !strings.Contains(risks[0].Reason, "organizations:AttachPolicy") || !strings.Contains(risks[0].Reason, `SCP "no-org"`) {
+		t.Errorf("risks: %v", risks)
+	}
+	// The exempted break-glass role keeps access; the management account is never affected.
+	if r, _ := org.CallerLockoutRisks(base, changes, "arn:aws:sts::"+member+":assumed-role/break-glass/s", member, "", org.ReplayOptions{}); len(r) != 0 {
+		t.Errorf("break-glass: %v", r)
+	}
+	if r, _ := org.CallerLockoutRisks(base, changes, caller, base.Management, "", org.ReplayOptions{}); len(r) != 0 {
+		t.Errorf("management: %v", r)
+	}
+}
+
+
