@@ -170,5 +170,3 @@ func TestCallerLockoutRisks(t *testing.T) {
 		t.Errorf("management: %v", r)
 	}
 }
-
-
