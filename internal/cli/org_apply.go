@@ -302,3 +302,169 @@ func orgPlanImpact(f *Factory, w io.Writer, o *snapshot.Organization, p *org.Pla
 	}
 	return nil
 }
+
+// OrgStageOptions are `seiri org stage`'s flags.
+type OrgStageOptions struct {
+	Policy       string
+	Target       string
+	Spec         string
+	Snapshot     string
+	Canary       string
+	TestAccounts []string
+	StagingOU    string
+	Wait         time.Duration
+	Out          string
+	Days         int
+}
+
+func newCmdOrgStage(f *Factory, runF func(*OrgStageOptions) error) *cobra.Command {
+	opts := &OrgStageOptions{}
+	cmd := &cobra.Command{
+		Use:   "stage POLICY --target OU",
+		Short: "Roll a new SCP out through Policy Staging: mirror OU, one canary account, the whole OU",
+		Long: `stage plans the next step of rolling a policy of org.yaml out to an OU, the way
+AWS's multi-account guidance recommends: first the mirror of the target under the
+Policy Staging OU (created if needed, with --test-account accounts moved in), then
+one canary account of the target, then the whole OU. Each run plans one step (with
+the impact replay) and saves it for 'seiri org apply'; the next step is refused
+until --wait has passed since the previous step was applied (from the journal).
+Collect a fresh snapshot after each apply. Add the policy to the OU in org.yaml
+when the rollout is done, or the next org plan detaches it.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Policy = args[0]
+			if opts.Target == "" {
+				return BadInputf("--target OU is required")
+			}
+			if opts.Wait < 0 || opts.Days <= 0 {
+				return BadInputf("--wait must not be negative and --days must be positive")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return orgStageRun(f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Target, "target", "", "the OU (path, e.g. Workloads/Prod) the policy is for")
+	fl.StringVar(&opts.Spec, "spec", "org.yaml", "the spec declaring the policy")
+	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot holding the current organization")
+	fl.StringVar(&opts.Canary, "canary", "", "canary account of the target OU (default: its first account by id)")
+	fl.StringSliceVar(&opts.TestAccounts, "test-account", nil, "accounts to move into the mirror OU in the first step")
+	fl.StringVar(&opts.StagingOU, "staging-ou", org.DefaultStagingOU, "path of the Policy Staging OU")
+	fl.DurationVar(&opts.Wait, "wait", 24*time.Hour, "waiting period between steps")
+	fl.StringVar(&opts.Out, "out", "", "where to save the step's plan (default stage-POLICY-STEP.json)")
+	fl.IntVar(&opts.Days, "days", 30, "usage window of the impact replay, in days")
+	return cmd
+}
+
+func orgStageRun(f *Factory, opts *OrgStageOptions) error {
+	d, desired, err := compileSpec(f, opts.Spec)
+	if err != nil {
+		return err
+	}
+	var pol *org.PolicyState
+	for _, p := range desired.Policies {
+		if p.Name == opts.Policy && !p.AWSManaged {
+			pol = p
+		}
+	}
+	if pol == nil {
+		return BadInputf("%s declares no policy %q", opts.Spec, trimValue(opts.Policy))
+	}
+	o, err := loadOrganization(f, opts.Snapshot)
+	if err != nil {
+		return err
+	}
+	cur, err := org.FromSnapshot(o)
+	if err != nil {
+		return BadInput(err)
+	}
+	target, err := cur.TargetKey(opts.Target)
+	if err != nil || !strings.HasPrefix(target, "ou:") {
+		return BadInputf("--target %q: name an OU of the organization by path", trimValue(opts.Target))
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	st, err := org.NextStage(cur, org.StageOptions{Policy: pol, Target: strings.TrimPrefix(target, "ou:"), Canary: opts.Canary,
+		TestAccounts: opts.TestAccounts, StagingOU: opts.StagingOU, MaxDepth: org.LimitsFrom(cfg).OUDepth})
+	if err != nil {
+		return BadInput(err)
+	}
+	if st.Step == org.StageDone {
+		fmt.Fprintf(f.IO.Out, "%s %q is attached to OU %s: the rollout is complete.\n", org.ShortType(pol.Type), pol.Name, opts.Target)
+		return nil
+	}
+	ws, err := f.Workspace()
+	if err != nil {
+		return err
+	}
+	j := plan.OpenJournal(ws.Journal(), f.Now)
+	if st.Previous != "" {
+		es, err := j.Entries()
+		if err != nil {
+			return err
+		}
+		var at time.Time
+		for _, e := range es {
+			if e.Phase == plan.Done && e.Kind == org.KindAttachPolicy && e.Target == st.Previous && e.Time.After(at) {
+				at = e.Time
+			}
+		}
+		switch {
+		case at.IsZero():
+			fmt.Fprintf(f.IO.ErrOut, "note: the journal does not record when %s got the policy; the waiting period is not checked\n", st.Previous)
+		case f.Now().Sub(at) < opts.Wait:
+			return BadInputf("step %d (%s) waits %s after the previous step, applied %s: run again after %s (or --wait 0)",
+				st.Step, st.Name, opts.Wait, at.Format(time.RFC3339), at.Add(opts.Wait).Format(time.RFC3339))
+		}
+	}
+	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: f.Now(), Changes: st.Changes}
+	fmt.Fprintf(f.IO.Out, "Policy Staging rollout of %s %q to OU %s — step %d of 3 (%s)\n\n", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name)
+	if err := org.WriteText(f.IO.Out, p); err != nil {
+		return err
+	}
+	if err := orgPlanImpactAlways(f, o, p, opts.Days); err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+	}
+	out := opts.Out
+	if out == "" {
+		out = fmt.Sprintf("stage-%s-%d.json", pol.Name, st.Step)
+	}
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeOut(f, out, append(data, '\n'), true); err != nil {
+		return err
+	}
+	gp, err := org.ToPlan(p)
+	if err != nil {
+		return err
+	}
+	info, _ := json.Marshal(st)
+	if err := j.Append(plan.Entry{Plan: gp.ID, Phase: plan.Note, Kind: "org.stage", Target: st.AttachTo, Data: info,
+		Detail: fmt.Sprintf("%s %q to OU %s: step %d (%s) planned in %s; waiting period %s before the next step", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name, out, opts.Wait)}); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "saved step %d to %s: review, then seiri org apply %s\n", st.Step, out, out)
+	return nil
+}
+
+// orgPlanImpactAlways prints the replay impact of a plan, also when it
+// changes no chain (a staging step says so).
+func orgPlanImpactAlways(f *Factory, o *snapshot.Organization, p *org.Plan, days int) error {
+	base, err := org.FromSnapshot(o)
+	if err != nil {
+		return err
+	}
+	im, err := orgImpact(f, base, p.Changes, o.ID, days)
+	if err != nil || im == nil {
+		return err
+	}
+	fmt.Fprintln(f.IO.Out)
+	im.Write(f.IO.Out, "")
+	return nil
+}

@@ -170,3 +170,32 @@ func TestCallerLockoutRisks(t *testing.T) {
 		t.Errorf("management: %v", r)
 	}
 }
+
+func TestOrgStageFirstStep(t *testing.T) {
+	dir := orgDir(t)
+	if _, errOut, code := runOrg(t, dir, "org", "import"); code != 0 {
+		t.Fatalf("import: %s", errOut)
+	}
+	editSpec(t, dir, func(sp *org.Spec) {
+		sp.Policies = append(sp.Policies, org.Policy{Name: "regions", Library: "allowed-regions", Params: map[string]any{"regions": []any{"eu-west-1"}}})
+	})
+	out, errOut, code := runOrg(t, dir, "org", "stage", "regions", "--target", "Workloads/Prod", "--test-account", "444444444444")
+	if code != 0 {
+		t.Fatalf("stage: %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"step 1 of 3 (mirror)", "create OU Policy Staging/Workloads/Prod", `attach SCP "regions" to OU Policy Staging/Workloads/Prod`, "move account 444444444444"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stage output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stage-regions-1.json")); err != nil {
+		t.Error(err)
+	}
+	j, _ := os.ReadFile(filepath.Join(dir, ".seiri", "journal.jsonl"))
+	if !strings.Contains(string(j), `"org.stage"`) || !strings.Contains(string(j), "waiting period 24h0m0s") {
+		t.Errorf("journal:\n%s", j)
+	}
+	if _, errOut, code := runOrg(t, dir, "org", "stage", "nope", "--target", "Workloads/Prod"); code != ExitUsage {
+		t.Errorf("unknown policy: %d %s", code, errOut)
+	}
+}
