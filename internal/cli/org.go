@@ -31,7 +31,7 @@ organization, validate checks AWS's limits, plan shows the changes in a safe
 order.`,
 	}
 	cmd.AddCommand(newCmdOrgInit(f, nil), newCmdOrgImport(f, nil), newCmdOrgValidate(f, nil), newCmdOrgPlan(f, nil), newCmdOrgSchema(f),
-		newCmdOrgApply(f, nil), newCmdOrgStage(f, nil))
+		newCmdOrgApply(f, nil), newCmdOrgStage(f, nil), newCmdOrgReport(f))
 	return cmd
 }
 

@@ -468,3 +468,30 @@ func orgPlanImpactAlways(f *Factory, o *snapshot.Organization, p *org.Plan, days
 	im.Write(f.IO.Out, "")
 	return nil
 }
+
+func newCmdOrgReport(f *Factory) *cobra.Command {
+	var snap string
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "The OU tree with accounts and attached policies, and org-wide services against a baseline",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := loadOrganization(f, snap)
+			if err != nil {
+				return err
+			}
+			r, err := org.BuildReport(o)
+			if err != nil {
+				return BadInput(err)
+			}
+			if f.Globals.Output == "json" {
+				enc := json.NewEncoder(f.IO.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			}
+			return org.WriteReport(f.IO.Out, r)
+		},
+	}
+	cmd.Flags().StringVar(&snap, "snapshot", snapshot.Latest, "snapshot holding the organization")
+	return cmd
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,5 +198,24 @@ func TestOrgStageFirstStep(t *testing.T) {
 	}
 	if _, errOut, code := runOrg(t, dir, "org", "stage", "nope", "--target", "Workloads/Prod"); code != ExitUsage {
 		t.Errorf("unknown policy: %d %s", code, errOut)
+	}
+}
+
+func TestOrgReport(t *testing.T) {
+	dir := orgDir(t)
+	out, errOut, code := runOrg(t, dir, "org", "report")
+	if code != 0 {
+		t.Fatalf("report: %d %s", code, errOut)
+	}
+	for _, want := range []string{"Root (r-", "  Workloads (ou-", "    Prod (ou-", "• 111111111111 acme-management (management: SCPs do not apply)",
+		"SCP FullAWSAccess", "Organization-wide services", "Baseline: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, code = runOrg(t, dir, "--output", "json", "org", "report")
+	var r org.Report
+	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || len(r.Services) != len(org.Baseline) || r.Root == nil {
+		t.Errorf("json report: %d %s", code, out)
 	}
 }
