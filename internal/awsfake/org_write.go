@@ -491,8 +491,8 @@ func orgCreateAccount(c *call) (any, *Error) {
 		}
 	}
 	if st.reason == "" {
-		// The account exists (in the root) once the request succeeds; it is
-		// created now so that ids are stable, and listed only when done.
+		// The account is placed in the root at once (AWS lists it only once
+		// the request succeeded; apply polls before it looks).
 		st.account = fmt.Sprintf("9%011d", w.seq)
 		a := snapshot.OrgAccount{ID: st.account, Name: name, Email: email, Status: "ACTIVE", ParentID: o.Roots[0].ID,
 			JoinedMethod: "CREATED", JoinedAt: st.requested, Tags: c.tagsParam()}
