@@ -105,3 +105,89 @@ func scpSimulateRun(f *Factory, opts *ScpSimulateOptions) error {
 	im.Write(f.IO.Out, "")
 	return nil
 }
+
+// ScpSuggestOptions are `seiri scp suggest`'s flags.
+type ScpSuggestOptions struct {
+	Target   string
+	Snapshot string
+	Days     int
+	Keep     []string
+}
+
+func newCmdScpSuggest(f *Factory) *cobra.Command {
+	opts := &ScpSuggestOptions{}
+	cmd := &cobra.Command{
+		Use:   "suggest --target OU",
+		Short: "Propose a service-deny SCP for the services nobody under an OU used",
+		Long: `suggest reads the recorded usage (last --days days) of every account under the
+OU and proposes an SCP denying every service none of them used, with the replay
+impact (zero by construction) and the services it leaves open. CloudTrail logs
+no data events by default: a service used only through them looks unused.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Target == "" || opts.Days <= 0 {
+				return BadInputf("--target OU is required and --days must be positive")
+			}
+			return scpSuggestRun(f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Target, "target", "", "the OU (path or id), or root")
+	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot holding the organization")
+	fl.IntVar(&opts.Days, "days", 90, "usage window, in days")
+	fl.StringSliceVar(&opts.Keep, "keep", org.SuggestKeep, "services always left open")
+	return cmd
+}
+
+func scpSuggestRun(f *Factory, opts *ScpSuggestOptions) error {
+	o, err := loadOrganization(f, opts.Snapshot)
+	if err != nil {
+		return err
+	}
+	before, err := org.FromSnapshot(o)
+	if err != nil {
+		return BadInput(err)
+	}
+	key, err := before.TargetKey(opts.Target)
+	if err != nil {
+		return BadInput(err)
+	}
+	if strings.HasPrefix(key, "account:") {
+		return BadInputf("--target: name an OU or root")
+	}
+	accounts := before.AccountsUnder(strings.TrimPrefix(key, "ou:"))
+	if key == org.RootTarget {
+		accounts = before.AccountsUnder("")
+	}
+	rows, ok, err := orgUsage(f.Context, f, accounts, opts.Days)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return BadInputf("no usage store in the workspace: run seiri trail scan first")
+	}
+	if len(rows) == 0 {
+		return BadInputf("no recorded usage for the %d account(s) under %s in the last %d days: a suggestion would deny everything", len(accounts), opts.Target, opts.Days)
+	}
+	sg := org.SuggestServiceDeny(rows, opts.Keep)
+	after, err := before.WithDraft("suggested", org.SCP, sg.Content, key)
+	if err != nil {
+		return err
+	}
+	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: o.ID, Now: f.Now()})
+	if err != nil {
+		return err
+	}
+	if f.Globals.Output == "json" {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			org.Suggestion
+			Impact *org.Impact `json:"impact"`
+		}{sg, im})
+	}
+	fmt.Fprintf(f.IO.Out, "Suggested SCP for %s (%d account(s), usage of the last %d days, %d characters):\n\n%s\n\n", opts.Target, len(accounts), opts.Days, len(sg.Content), sg.Content)
+	fmt.Fprintf(f.IO.Out, "leaves open %d service(s): %s\n", len(sg.Open), strings.Join(sg.Open, ", "))
+	im.Write(f.IO.Out, "")
+	return nil
+}

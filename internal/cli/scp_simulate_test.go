@@ -65,6 +65,15 @@ func TestScpSimulate(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &im) != nil || im.NewlyDenied != 0 || len(im.AffectedAccounts) == 0 {
 		t.Errorf("simulate on Security: %d %s %s", code, out, errOut)
 	}
+	// suggest: a service-deny SCP that denies nothing recorded.
+	out, errOut, code = runOrg(t, dir, "scp", "suggest", "--target", "Workloads")
+	if code != 0 || !strings.Contains(out, "would newly deny nothing") || !strings.Contains(out, "leaves open 9 service(s): account, ec2, health, iam,") ||
+		!strings.Contains(out, `"NotAction":["account:*","ec2:*"`) {
+		t.Errorf("suggest: %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := runOrg(t, dir, "scp", "suggest", "--target", "Security"); code != ExitUsage || !strings.Contains(errOut, "no recorded usage") {
+		t.Errorf("suggest without usage: %d %s", code, errOut)
+	}
 	for _, bad := range [][]string{
 		{"--policy", "regions.json", "--target", "Nope"},
 		{"--policy", "missing.json", "--target", "root"},
