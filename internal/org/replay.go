@@ -252,25 +252,60 @@ type Evaluation struct {
 
 // chainEval evaluates requests against one state's SCP and RCP chains.
 type chainEval struct {
-	s     *State
-	cache policyCache
-	opt   ReplayOptions
+	s      *State
+	cache  policyCache
+	opt    ReplayOptions
+	chains map[string]chainLevels // by type + account
+}
+
+type chainLevels struct {
+	pols [][]*policy.Policy
+	docs [][]*PolicyState
+}
+
+// levels returns an account's parsed chain, computed once per account.
+func (ce *chainEval) levels(account string, t PolicyType) ([][]*policy.Policy, [][]*PolicyState, error) {
+	k := string(t) + "/" + account
+	if c, ok := ce.chains[k]; ok {
+		return c.pols, c.docs, nil
+	}
+	pols, docs, err := ce.cache.levels(ce.s, account, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ce.chains == nil {
+		ce.chains = map[string]chainLevels{}
+	}
+	ce.chains[k] = chainLevels{pols, docs}
+	return pols, docs, nil
 }
 
 func (ce *chainEval) eval(principal, principalAccount, resourceAccount, action, resource, region string) (Evaluation, error) {
-	scps, scpDocs, err := ce.cache.levels(ce.s, principalAccount, SCP)
+	return ce.evalCtx(principal, principalAccount, resourceAccount, action, resource, requestContext(principal, region, ce.opt))
+}
+
+// requestContext derives the global condition keys of a recorded call.
+func requestContext(principal, region string, opt ReplayOptions) policy.Context {
+	ctx := policy.NewContext()
+	policy.DeriveContext(&ctx, policy.PrincipalFacts{ARN: principal, OrgID: opt.OrgID, Region: region, Secure: true}, opt.Now)
+	return ctx
+}
+
+// evalCtx evaluates with a prepared context (read-only: the engine does not
+// change it, so one context serves the old and the new chain).
+func (ce *chainEval) evalCtx(principal, principalAccount, resourceAccount, action, resource string, ctx policy.Context) (Evaluation, error) {
+	scps, scpDocs, err := ce.levels(principalAccount, SCP)
 	if err != nil {
 		return Evaluation{}, err
 	}
-	rcps, rcpDocs, err := ce.cache.levels(ce.s, resourceAccount, RCP)
+	rcps, rcpDocs, err := ce.levels(resourceAccount, RCP)
 	if err != nil {
 		return Evaluation{}, err
 	}
 	if resource == "" {
 		resource = "*"
 	}
-	req := &policy.Request{Principal: principal, Action: action, Resource: resource, ResourceAccount: resourceAccount, Context: policy.NewContext()}
-	policy.DeriveContext(&req.Context, policy.PrincipalFacts{ARN: principal, OrgID: ce.opt.OrgID, Region: region, Secure: true}, ce.opt.Now)
+	req := &policy.Request{Principal: principal, Action: action, Resource: resource, ResourceAccount: resourceAccount, Context: ctx}
 	pol := &policy.Policies{Identity: []*policy.Policy{allowAllIdentity}, Resource: allowAllResource, SCPs: scps, RCPs: rcps}
 	r := policy.Evaluate(req, pol, &policy.Options{ManagementAccount: ce.s.Management})
 	if r.Decision == policy.AllowDecision {
@@ -320,6 +355,8 @@ func Replay(before, after *State, rows []usage.Row, opt ReplayOptions) (*Impact,
 	nw := &chainEval{s: after, cache: old.cache, opt: opt}
 	type gkey struct{ account, principal, action, region, by string }
 	groups := map[gkey]int64{}
+	// Contexts depend on (principal, region) only: derive each once.
+	contexts := map[[2]string]policy.Context{}
 	for i := range rows {
 		r := &rows[i]
 		if !r.Authz {
@@ -337,11 +374,17 @@ func Replay(before, after *State, rows []usage.Row, opt ReplayOptions) (*Impact,
 		if r.Region == "" {
 			im.NoRegion += r.Count
 		}
-		ob, err := old.eval(r.Principal, pAcct, r.Account, r.Action, r.Resource, r.Region)
+		ck := [2]string{r.Principal, r.Region}
+		ctx, ok := contexts[ck]
+		if !ok {
+			ctx = requestContext(r.Principal, r.Region, opt)
+			contexts[ck] = ctx
+		}
+		ob, err := old.evalCtx(r.Principal, pAcct, r.Account, r.Action, r.Resource, ctx)
 		if err != nil {
 			return nil, err
 		}
-		nb, err := nw.eval(r.Principal, pAcct, r.Account, r.Action, r.Resource, r.Region)
+		nb, err := nw.evalCtx(r.Principal, pAcct, r.Account, r.Action, r.Resource, ctx)
 		if err != nil {
 			return nil, err
 		}
