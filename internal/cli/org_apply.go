@@ -194,7 +194,8 @@ func orgApplyRun(f *Factory, opts *OrgApplyOptions) error {
 		return &ExitError{Code: ExitInternal, Err: err}
 	}
 	defer lock.Release()
-	exec := &org.Executor{API: sess.Base().Organizations, Live: live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll}
+	exec := &org.Executor{API: sess.Base().Organizations, Live: live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
+		BackupDir: ws.BackupsDir(), Now: f.Now}
 	res, err := plan.Apply(ctx, gp, j, exec, plan.Options{Operator: caller.ARN, Progress: func(c plan.Change, ph plan.Phase, err error) {
 		switch ph {
 		case plan.Done:

@@ -80,6 +80,26 @@ type Executor struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Retried counts retried calls, for the summary.
 	Retried int
+	// BackupDir, when set, receives what a delete removes (a policy with its
+	// content and targets, an OU with its parent and policies) before the
+	// call, so it can be recreated. Now stamps the backup files.
+	BackupDir string
+	Now       func() time.Time
+}
+
+func (e *Executor) backup(name string, v any) (string, error) {
+	if e.BackupDir == "" {
+		return "", nil
+	}
+	now := time.Now().UTC()
+	if e.Now != nil {
+		now = e.Now()
+	}
+	p, err := plan.WriteBackup(e.BackupDir, name, now, v)
+	if err != nil {
+		return "", fmt.Errorf("backup before delete: %w", err)
+	}
+	return "; backup " + p, nil
 }
 
 func (e *Executor) sleep(ctx context.Context, d time.Duration) error {
@@ -393,6 +413,14 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		var policies []string
+		for k := range s.Attachments[OUTarget(ch.Path)] {
+			policies = append(policies, k)
+		}
+		bk, err := e.backup("org-ou-"+ch.Path, map[string]any{"kind": "organizational-unit", "id": id, "path": ch.Path, "policies": policies})
+		if err != nil {
+			return "", err
+		}
 		if err := e.call(ctx, "DeleteOrganizationalUnit", func() error {
 			_, err := e.API.DeleteOrganizationalUnit(ctx, &organizations.DeleteOrganizationalUnitInput{OrganizationalUnitId: aws.String(id)})
 			return err
@@ -409,10 +437,14 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 		for i := range o.Policies {
 			o.Policies[i].Targets = remove(o.Policies[i].Targets, id)
 		}
-		return "deleted OU " + id, nil
+		return "deleted OU " + id + bk, nil
 
 	case *DeletePolicy:
 		id, err := e.policyID(s, ch.Type, ch.Name)
+		if err != nil {
+			return "", err
+		}
+		bk, err := e.backup("org-policy-"+ch.Name, map[string]any{"kind": "policy", "policy": *e.livePolicy(id)})
 		if err != nil {
 			return "", err
 		}
@@ -429,7 +461,7 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 			}
 		}
 		o.Policies = keep
-		return "deleted policy " + id, nil
+		return "deleted policy " + id + bk, nil
 	}
 	return "", fmt.Errorf("change %s: kind %s cannot be applied", pc.ID, pc.Kind)
 }

@@ -220,6 +220,44 @@ func TestApplyEndToEnd(t *testing.T) {
 	if e.fake.Total() != calls {
 		t.Errorf("second apply made %d calls", e.fake.Total()-calls)
 	}
+
+	// Drop the region SCP again: detach, then delete with a backup.
+	sp.Policies = sp.Policies[:len(sp.Policies)-1]
+	var drop func(ous []OU)
+	drop = func(ous []OU) {
+		for i := range ous {
+			var keep []string
+			for _, n := range ous[i].Policies {
+				if n != "regions" {
+					keep = append(keep, n)
+				}
+			}
+			ous[i].Policies = keep
+			drop(ous[i].OUs)
+		}
+	}
+	drop(sp.Root.OUs)
+	p3 := e.plan(sp, files)
+	if got := describe(p3.Changes); len(got) != 2 || !strings.HasPrefix(got[0], `detach SCP "regions"`) || !strings.HasPrefix(got[1], `delete SCP "regions"`) {
+		t.Fatalf("plan 3: %v", got)
+	}
+	gp3, _ := ToPlan(p3)
+	ex3 := e.executor(e.live())
+	ex3.BackupDir = t.TempDir()
+	if res, err := plan.Apply(context.Background(), gp3, e.journal, ex3, plan.Options{}); err != nil || res.Applied != 2 {
+		t.Fatalf("apply 3: %+v %v", res, err)
+	}
+	var bk struct {
+		Kind   string
+		Policy snapshot.OrgPolicy
+	}
+	matches, _ := filepath.Glob(filepath.Join(ex3.BackupDir, "*org-policy-regions.json"))
+	if len(matches) != 1 || plan.ReadBackup(matches[0], &bk) != nil || bk.Policy.Name != "regions" || !strings.Contains(bk.Policy.Content, "RequestedRegion") {
+		t.Errorf("backup %v: %+v", matches, bk)
+	}
+	if p4 := e.plan(sp, files); len(p4.Changes) != 0 {
+		t.Errorf("plan 4 not empty: %v", describe(p4.Changes))
+	}
 }
 
 // A crash mid-apply (every call after some point fails) leaves a journal
