@@ -74,6 +74,22 @@ func TestScpSimulate(t *testing.T) {
 	if _, errOut, code := runOrg(t, dir, "scp", "suggest", "--target", "Security"); code != ExitUsage || !strings.Contains(errOut, "no recorded usage") {
 		t.Errorf("suggest without usage: %d %s", code, errOut)
 	}
+	// org plan shows the same impact for the policy in a spec.
+	if _, errOut, code := runOrg(t, dir, "org", "import"); code != 0 {
+		t.Fatalf("import: %s", errOut)
+	}
+	editSpec(t, dir, func(sp *org.Spec) {
+		sp.Policies = append(sp.Policies, org.Policy{Name: "regions", Content: pol})
+		for i := range sp.Root.OUs {
+			if sp.Root.OUs[i].Name == "Workloads" {
+				sp.Root.OUs[i].Policies = append([]string{org.FullAWSAccess}, "regions")
+			}
+		}
+	})
+	out, errOut, code = runOrg(t, dir, "org", "plan")
+	if code != 0 || !strings.Contains(out, `attach SCP "regions" to OU Workloads`) || !strings.Contains(out, "impact: would newly deny 412 calls") {
+		t.Errorf("org plan: %d\n%s%s", code, out, errOut)
+	}
 	for _, bad := range [][]string{
 		{"--policy", "regions.json", "--target", "Nope"},
 		{"--policy", "missing.json", "--target", "root"},

@@ -215,8 +215,10 @@ func (e *Executor) InEffect(ctx context.Context, pc plan.Change) (bool, error) {
 	case *DetachPolicy:
 		return !s.Attachments[e.resolveKey(s, ch.TargetKey)][PolicyKey(ch.PolicyType, ch.PolicyName)], nil
 	case *CreateAccount:
+		// Created, moved and tagged: a crash between those steps leaves
+		// work that Apply finishes without creating the account again.
 		a := accountByEmail(s, ch.Email)
-		return a != nil && a.Parent == ch.ParentPath, nil
+		return a != nil && a.Parent == ch.ParentPath && e.tagged(a.ID, ch.Tags), nil
 	case *MoveAccount:
 		a := s.Accounts[ch.AccountID]
 		if a == nil {
@@ -229,6 +231,22 @@ func (e *Executor) InEffect(ctx context.Context, pc plan.Change) (bool, error) {
 		return s.Policies[PolicyKey(ch.Type, ch.Name)] == nil, nil
 	}
 	return false, fmt.Errorf("change %s: kind %s cannot be applied", pc.ID, pc.Kind)
+}
+
+// tagged reports whether the live account carries every tag.
+func (e *Executor) tagged(id string, tags map[string]string) bool {
+	for _, a := range e.Live.Accounts {
+		if a.ID != id {
+			continue
+		}
+		for k, v := range tags {
+			if a.Tags[k] != v {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func accountByEmail(s *State, email string) *AccountState {
@@ -560,6 +578,16 @@ func (e *Executor) createAccount(ctx context.Context, s *State, ch *CreateAccoun
 			return err
 		}); err != nil {
 			return "", fmt.Errorf("account %s created and moved, but: %w", id, err)
+		}
+		for i := range e.Live.Accounts {
+			if a := &e.Live.Accounts[i]; a.ID == id {
+				if a.Tags == nil {
+					a.Tags = map[string]string{}
+				}
+				for k, v := range ch.Tags {
+					a.Tags[k] = v
+				}
+			}
 		}
 	}
 	return fmt.Sprintf("created account %s in %s", id, parent), nil
