@@ -408,18 +408,12 @@ func orgStageRun(f *Factory, opts *OrgStageOptions) error {
 		if err != nil {
 			return err
 		}
-		var at time.Time
-		for _, e := range es {
-			if e.Phase == plan.Done && e.Kind == org.KindAttachPolicy && e.Target == st.Previous && e.Time.After(at) {
-				at = e.Time
-			}
+		note, err := stageWait(es, st, f.Now(), opts.Wait)
+		if err != nil {
+			return BadInput(err)
 		}
-		switch {
-		case at.IsZero():
-			fmt.Fprintf(f.IO.ErrOut, "note: the journal does not record when %s got the policy; the waiting period is not checked\n", st.Previous)
-		case f.Now().Sub(at) < opts.Wait:
-			return BadInputf("step %d (%s) waits %s after the previous step, applied %s: run again after %s (or --wait 0)",
-				st.Step, st.Name, opts.Wait, at.Format(time.RFC3339), at.Add(opts.Wait).Format(time.RFC3339))
+		if note != "" {
+			fmt.Fprintln(f.IO.ErrOut, "note: "+note)
 		}
 	}
 	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: f.Now(), Changes: st.Changes}
@@ -495,4 +489,24 @@ func newCmdOrgReport(f *Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&snap, "snapshot", snapshot.Latest, "snapshot holding the organization")
 	return cmd
+}
+
+// stageWait checks the waiting period before a rollout step: the previous
+// step's attach must have been applied (a journal "done" line) at least
+// wait ago. Without such a line (applied outside seiri) it returns a note.
+func stageWait(entries []plan.Entry, st *org.Stage, now time.Time, wait time.Duration) (string, error) {
+	var at time.Time
+	for _, e := range entries {
+		if e.Phase == plan.Done && e.Kind == org.KindAttachPolicy && e.Target == st.Previous && e.Time.After(at) {
+			at = e.Time
+		}
+	}
+	if at.IsZero() {
+		return fmt.Sprintf("the journal does not record when %s got the policy; the waiting period is not checked", st.Previous), nil
+	}
+	if now.Sub(at) < wait {
+		return "", fmt.Errorf("step %d (%s) waits %s after the previous step, applied %s: run again after %s (or --wait 0)",
+			st.Step, st.Name, wait, at.Format(time.RFC3339), at.Add(wait).Format(time.RFC3339))
+	}
+	return "", nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/org"
+	"github.com/seiri-dev/seiri/internal/plan"
 )
 
 // runOrgFake runs the command tree in dir against the Organizations fake.
@@ -217,5 +218,37 @@ func TestOrgReport(t *testing.T) {
 	var r org.Report
 	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || len(r.Services) != len(org.Baseline) || r.Root == nil {
 		t.Errorf("json report: %d %s", code, out)
+	}
+}
+
+func TestStageWait(t *testing.T) {
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	st := &org.Stage{Step: org.StageCanary, Name: "canary", Previous: "ou:Policy Staging/Workloads/Prod"}
+	es := []plan.Entry{
+		{Time: at, Phase: plan.Begin, Kind: org.KindAttachPolicy, Target: st.Previous},
+		{Time: at, Phase: plan.Done, Kind: org.KindAttachPolicy, Target: st.Previous},
+		{Time: at.Add(20 * time.Hour), Phase: plan.Done, Kind: org.KindAttachPolicy, Target: "ou:Other"},
+	}
+	tests := []struct {
+		name    string
+		entries []plan.Entry
+		now     time.Time
+		wait    time.Duration
+		note    string
+		err     string
+	}{
+		{"waited", es, at.Add(25 * time.Hour), 24 * time.Hour, "", ""},
+		{"too early", es, at.Add(23 * time.Hour), 24 * time.Hour, "", "run again after 2026-11-28T12:00:00Z"},
+		{"no wait", es, at, 0, "", ""},
+		{"not journaled", es[2:], at, 24 * time.Hour, "the waiting period is not checked", ""},
+	}
+	for _, tt := range tests {
+		note, err := stageWait(tt.entries, st, tt.now, tt.wait)
+		if !strings.Contains(note, tt.note) || (tt.note == "" && note != "") {
+			t.Errorf("%s: note %q", tt.name, note)
+		}
+		if (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("%s: err %v, want %q", tt.name, err, tt.err)
+		}
 	}
 }
