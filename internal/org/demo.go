@@ -68,8 +68,12 @@ func DemoUsage(d *demo.Org) []usage.Row {
 			if res == "*" {
 				res = ""
 			}
+			errc := ""
+			if u.ErrorRate >= 1 {
+				errc = "AccessDenied"
+			}
 			rows = append(rows, usage.Row{Key: usage.Key{Account: p.Account, Principal: principal, PrincipalType: ptype,
-				Action: u.Action, Resource: res, Region: demo.UseRegion(u)},
+				Action: u.Action, Resource: res, Region: demo.UseRegion(u), ErrorCode: errc},
 				FirstSeen: d.Now.AddDate(0, 0, -30), LastSeen: *p.LastActive, Count: n, Authz: true})
 		}
 	}
@@ -78,8 +82,8 @@ func DemoUsage(d *demo.Org) []usage.Row {
 
 // DemoPlan writes DemoSpec into dir (org.yaml and its policy files), plans
 // it against the demo organization and replays rows (DemoUsage(d) when
-// nil) through it. With d.AddDisasterRecovery() applied, the impact names
-// ci-deployer's eu-west-3 deploys.
+// nil; or the rows the demo scanned into its usage store) through it. The
+// impact names backup-agent's disaster-recovery copy to us-east-1.
 func DemoPlan(d *demo.Org, dir string, rows []usage.Row) (*Plan, *Impact, error) {
 	text, files, err := DemoSpec(d)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 // a journaled plan) return errors, never panic.
 func FuzzApplyChecks(f *testing.F) {
 	d := demo.Generate(now, 1)
-	d.AddDisasterRecovery()
 	p, _, err := DemoPlan(d, f.TempDir(), nil)
 	if err != nil {
 		f.Fatal(err)
