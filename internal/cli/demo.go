@@ -16,6 +16,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/keys"
+	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/trail"
@@ -124,7 +125,28 @@ func demoRun(opts *DemoOptions) error {
 	}
 	fmt.Fprintln(story)
 	keys.DemoRetirement(story, snap, cfg.Keys, now, rows, runs)
+	if err := demoOrg(story, org, filepath.Join(ws.Dir, "demo", "org"), rows); err != nil {
+		return err
+	}
 	fmt.Fprintf(story, "\nNext: seiri audit --output sarif | seiri audit --fail-on high | seiri trail usage | seiri snapshot list\n")
+	return nil
+}
+
+// demoOrg writes the demo organization as code (org.yaml, imported, plus a
+// region-restriction SCP on the Workloads OU) and shows its plan with the
+// impact of that SCP replayed on the recorded CloudTrail usage.
+func demoOrg(w io.Writer, d *demo.Org, dir string, rows []usage.Row) error {
+	p, im, err := org.DemoPlan(d, dir, rows)
+	if err != nil {
+		return fmt.Errorf("demo org plan: %w", err)
+	}
+	fmt.Fprintf(w, "\nOrganization as code (%s): seiri org plan --spec %s\n", dir, filepath.Join(dir, "org.yaml"))
+	if err := org.WriteText(w, p); err != nil {
+		return err
+	}
+	if im != nil {
+		im.Write(w, "  ")
+	}
 	return nil
 }
 
@@ -137,7 +159,8 @@ func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Work
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo CloudTrail logs: %w", err)
 	}
-	res, err := scanIntoStore(opts.f, &trail.DirSource{Dir: logs}, trail.Options{})
+	window := trail.Filter{Since: org.Now.AddDate(0, 0, -demo.TrailDays), Until: org.Now}
+	res, err := scanIntoStore(opts.f, &trail.DirSource{Dir: logs}, trail.Options{Filter: window})
 	if err != nil {
 		return nil, nil, fmt.Errorf("scan demo CloudTrail logs: %w", err)
 	}
