@@ -181,6 +181,9 @@ func (m *Model) add(p *Principal) {
 	m.Principals = append(m.Principals, p)
 	m.byARN[p.ARN] = p
 	m.byName[p.Account+"/"+p.Kind+"/"+p.Name] = p
+	if p.PermissionSet != "" {
+		m.byName[p.Account+"/ps/"+p.PermissionSet] = p
+	}
 }
 
 func (m *Model) parse(doc []byte, t policy.Type, name string, p *Principal) *policy.Policy {
@@ -314,11 +317,23 @@ func (m *Model) Lookup(arn string) *Principal {
 	switch {
 	case strings.HasPrefix(res, "assumed-role/"):
 		name, _, _ := strings.Cut(strings.TrimPrefix(res, "assumed-role/"), "/")
-		return m.byName[acct+"/role/"+name]
+		return m.role(acct, name)
 	case strings.HasPrefix(res, "role/"):
-		return m.byName[acct+"/role/"+res[strings.LastIndexByte(res, '/')+1:]]
+		return m.role(acct, res[strings.LastIndexByte(res, '/')+1:])
 	case strings.HasPrefix(res, "user/"):
 		return m.byName[acct+"/user/"+res[strings.LastIndexByte(res, '/')+1:]]
+	}
+	return nil
+}
+
+// role finds a role by name; an Identity Center role whose suffix differs
+// (the role was re-provisioned) is found by its permission set.
+func (m *Model) role(account, name string) *Principal {
+	if p := m.byName[account+"/role/"+name]; p != nil {
+		return p
+	}
+	if ps := usage.PermissionSetOf("/" + name); ps != "" {
+		return m.byName[account+"/ps/"+ps]
 	}
 	return nil
 }
