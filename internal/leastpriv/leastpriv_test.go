@@ -45,7 +45,7 @@ func TestDemoUnused(t *testing.T) {
 	m := an.Model
 	tests := []struct {
 		arn       string
-		used      []string // subset that must be used
+		used      []string          // subset that must be used
 		unused    map[string]string // action → confidence
 		whyHas    map[string]string // action → substring of why
 		minUnused int
