@@ -61,15 +61,12 @@ func dataEventType(a *catalog.Action) string {
 		case "listbucket", "listbucketversions", "listmultipartuploadparts":
 			return DataS3Object
 		}
-		if len(a.Resources) == 0 {
-			return ""
-		}
 		for _, r := range a.Resources {
-			if r.Type.Name != "object" {
-				return ""
+			if r.Type.Name == "object" {
+				return DataS3Object
 			}
 		}
-		return DataS3Object
+		return ""
 	case "lambda":
 		if lname == "invokefunction" {
 			return DataLambdaFunction
