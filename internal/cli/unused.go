@@ -90,7 +90,7 @@ account). Default: --all. --output csv|sarif|markdown|html gives findings.`,
 
 // loadAnalysis opens the snapshot and the usage store and attributes the
 // window's usage.
-func loadAnalysis(ctx context.Context, ws *workspace.Workspace, snapRef string, cat *catalog.Catalog, now time.Time, days int) (*leastpriv.Analysis, error) {
+func loadAnalysis(ctx context.Context, ws *workspace.Workspace, snapRef string, cat *catalog.Catalog, now time.Time, days int, calls bool) (*leastpriv.Analysis, error) {
 	if days < 1 {
 		return nil, BadInputf("--days %d: must be at least 1", days)
 	}
@@ -103,7 +103,7 @@ func loadAnalysis(ctx context.Context, ws *workspace.Workspace, snapRef string, 
 		return nil, err
 	}
 	defer st.Close()
-	return analyseStore(ctx, st, s, cat, now, days)
+	return analyseStore(ctx, st, s, cat, now, days, calls)
 }
 
 func openUsageStore(ctx context.Context, ws *workspace.Workspace) (*usage.Store, error) {
@@ -113,7 +113,7 @@ func openUsageStore(ctx context.Context, ws *workspace.Workspace) (*usage.Store,
 	return usage.Open(ctx, ws.UsageDB())
 }
 
-func analyseStore(ctx context.Context, st *usage.Store, s *snapshot.Snapshot, cat *catalog.Catalog, now time.Time, days int) (*leastpriv.Analysis, error) {
+func analyseStore(ctx context.Context, st *usage.Store, s *snapshot.Snapshot, cat *catalog.Catalog, now time.Time, days int, calls bool) (*leastpriv.Analysis, error) {
 	tot, err := st.Totals(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("usage store %s: %w", st.Path(), err)
@@ -125,7 +125,7 @@ func analyseStore(ctx context.Context, st *usage.Store, s *snapshot.Snapshot, ca
 	}
 	m := leastpriv.NewModel(s, cat)
 	m.Now = now
-	return leastpriv.NewAnalysis(m, m.Attribute(leastpriv.Slice(rows), w)), nil
+	return leastpriv.NewAnalysis(m, m.Attribute(leastpriv.Slice(rows), w, calls)), nil
 }
 
 func unusedRun(opts *UnusedOptions) error {
@@ -143,7 +143,7 @@ func unusedRun(opts *UnusedOptions) error {
 		return err
 	}
 	now := opts.Now()
-	an, err := loadAnalysis(opts.Context, ws, opts.Snapshot, opts.Catalog(), now, opts.Days)
+	an, err := loadAnalysis(opts.Context, ws, opts.Snapshot, opts.Catalog(), now, opts.Days, false)
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,7 @@ func auditUnusedHook(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Sn
 			return nil
 		}
 		defer st.Close()
-		an, err := analyseStore(ctx, st, s, catalog.Default(), opts.Now(), 90)
+		an, err := analyseStore(ctx, st, s, catalog.Default(), opts.Now(), 90, false)
 		if err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: %v; unused permissions not audited\n", err)
 			return nil

@@ -99,6 +99,6 @@ func loadDemo(t *testing.T) *demoFixture {
 func (f *demoFixture) analysis(days int) *Analysis {
 	m := NewModel(f.snap, catalog.Default())
 	m.Now = demoNow
-	u := m.Attribute(Slice(f.rows), NewWindow(demoNow, days, f.first, f.last))
+	u := m.Attribute(Slice(f.rows), NewWindow(demoNow, days, f.first, f.last), true)
 	return NewAnalysis(m, u)
 }

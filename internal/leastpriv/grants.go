@@ -151,16 +151,30 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 	}
 	pols := &policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs, Resource: p.delegate}
 	opt := &policy.Options{ManagementAccount: m.ManagementAccount}
+	// One request context per region: approved-region SCPs deny requests
+	// without aws:RequestedRegion, so a denied probe is retried in the
+	// regions in use.
+	ctxs := make([]policy.Context, len(m.Regions))
+	for i, r := range m.Regions {
+		policy.DeriveContext(&ctxs[i], policy.PrincipalFacts{ARN: p.ARN, Region: r}, m.now())
+	}
 	req := policy.Request{Principal: p.ARN, ResourceAccount: p.Account}
-	policy.DeriveContext(&req.Context, policy.PrincipalFacts{ARN: p.ARN}, m.now())
 	g := &Grants{idx: map[string]int{}}
 	for a, res := range probes {
 		req.Action = a.FullName()
 		var ok []string
 		for _, r := range res {
 			req.Resource = r
-			if policy.Evaluate(&req, pols, opt).Decision == policy.AllowDecision {
-				ok = append(ok, r)
+			for i := range ctxs {
+				req.Context = ctxs[i]
+				d := policy.Evaluate(&req, pols, opt)
+				if d.Decision == policy.AllowDecision {
+					ok = append(ok, r)
+					break
+				}
+				if d.Decision == policy.ImplicitDeny && d.Gate != policy.GateSCP {
+					break // not a region matter
+				}
 			}
 		}
 		if len(ok) > 0 {

@@ -66,7 +66,7 @@ func TestEventNamesMapThroughTheTrailMapping(t *testing.T) {
 	rows := scanSpec(t, spec)
 	m := NewModel(broadSnapshot(), catalog.Default())
 	m.Now = end
-	an := NewAnalysis(m, m.Attribute(Slice(rows), NewWindow(end, 90, end.AddDate(0, 0, -40), end)))
+	an := NewAnalysis(m, m.Attribute(Slice(rows), NewWindow(end, 90, end.AddDate(0, 0, -40), end), true))
 	p := m.Lookup("arn:aws:iam::" + hardAcct + ":user/app")
 	r := an.Unused(p, true)
 	for _, want := range []string{"s3:ListBucket", "s3:GetObject", "s3:PutObject", "kms:ReEncryptFrom", "kms:ReEncryptTo",
@@ -119,7 +119,7 @@ func TestOnceAYearPrincipal(t *testing.T) {
 	for _, tc := range tests {
 		m := NewModel(broadSnapshot(trail), catalog.Default())
 		m.Now = end
-		an := NewAnalysis(m, m.Attribute(Slice(rows), NewWindow(end, tc.days, logsFrom, end)))
+		an := NewAnalysis(m, m.Attribute(Slice(rows), NewWindow(end, tc.days, logsFrom, end), false))
 		r := an.Unused(m.Lookup("arn:aws:iam::"+hardAcct+":user/yearly"), true)
 		if r.Used != tc.used || !strings.Contains(r.Verdict, tc.verdictHas) || !strings.Contains(r.Verdict, tc.windowShown) || r.Window != tc.windowShown {
 			t.Errorf("days %d: used %d, window %q, verdict %q", tc.days, r.Used, r.Window, r.Verdict)
@@ -154,7 +154,7 @@ func TestConfidenceFollowsTheTrails(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := NewModel(broadSnapshot(tc.trails...), catalog.Default())
 			m.Now = end
-			an := NewAnalysis(m, m.Attribute(Slice(rows), NewWindow(end, tc.days, end.AddDate(-1, 0, 0), end)))
+			an := NewAnalysis(m, m.Attribute(Slice(rows), NewWindow(end, tc.days, end.AddDate(-1, 0, 0), end), false))
 			r := an.Unused(m.Lookup("arn:aws:iam::"+hardAcct+":user/app"), true)
 			for a, want := range tc.want {
 				v, ok := verdictOf(r, a)
@@ -214,4 +214,36 @@ func FuzzParseSelectors(f *testing.F) {
 			t.Fatalf("error does not say what failed: %v", err)
 		}
 	})
+}
+
+func TestSCPLevelsAndSharedGrants(t *testing.T) {
+	s := benchOrg(3, 4)
+	m := NewModel(s, catalog.Default())
+	keys := map[string]bool{}
+	for _, p := range m.Principals {
+		keys[p.key] = true
+		switch p.Account {
+		case "100000000000":
+			if len(p.SCPs) != 0 {
+				t.Errorf("management account principal %s has SCPs", p.ARN)
+			}
+		default:
+			if len(p.SCPs) != 2 || len(p.SCPs[0]) != 2 || len(p.SCPs[1]) < 1 {
+				t.Errorf("%s: SCP levels %d (%v)", p.ARN, len(p.SCPs), p.SCPs)
+			}
+		}
+	}
+	// 3 accounts: the management account and two OUs with different SCPs;
+	// 4 principals per account with 3 policy sets.
+	if len(keys) > 9 {
+		t.Errorf("%d policy sets for %d principals: grants are not shared", len(keys), len(m.Principals))
+	}
+	// The region SCP (a Deny with a condition) does not remove grants
+	// without request context; the management account's admin is not
+	// limited by the root's deny on LeaveOrganization, a member's is.
+	adminMgmt := m.Granted(m.Lookup("arn:aws:iam::100000000000:user/u0"))
+	adminMember := m.Granted(m.Lookup("arn:aws:iam::100000000001:user/u0"))
+	if !adminMgmt.Has("organizations:LeaveOrganization") || adminMember.Has("organizations:LeaveOrganization") || !adminMember.Has("s3:GetObject") {
+		t.Errorf("SCP effect wrong: mgmt %v member %v", adminMgmt.Has("organizations:LeaveOrganization"), adminMember.Has("organizations:LeaveOrganization"))
+	}
 }

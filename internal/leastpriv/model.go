@@ -62,6 +62,10 @@ type Model struct {
 	Principals        []*Principal
 	// Now is the analysis time (aws:CurrentTime when evaluating).
 	Now time.Time
+	// Regions are the aws:RequestedRegion values tried when a probe is
+	// denied by a policy (typically an SCP's approved-regions deny): the
+	// regions the snapshot shows in use, most used first, and us-east-1.
+	Regions []string
 
 	byARN  map[string]*Principal
 	byName map[string]*Principal // account + "/" + kind + "/" + name (path-free match)
@@ -79,6 +83,7 @@ func NewModel(s *snapshot.Snapshot, cat *catalog.Catalog) *Model {
 	if s.Organization != nil {
 		m.ManagementAccount = s.Organization.ManagementAccount
 	}
+	m.Regions = regionsInUse(s)
 	scps := m.scpLevels()
 	defer func() {
 		// Precompute the delegating policies: Granted runs in parallel.
@@ -171,7 +176,7 @@ func (m *Model) add(p *Principal) {
 		b.WriteByte(';')
 	}
 	for _, pol := range p.Identity {
-		if pol.Variables {
+		if hasVariables(pol) {
 			// ${aws:username} and friends make the grants the principal's own.
 			b.WriteString("|" + p.ARN)
 			break
@@ -277,25 +282,23 @@ func (m *Model) scpLevels() map[string][][]*policy.Policy {
 	}
 	for _, a := range o.Accounts {
 		var path []string
-		for id := a.ID; id != ""; id = parent[id] {
-			if id != a.ID {
-				path = append(path, id)
-			}
-			if len(path) > 10 {
-				break // a cycle in bad data
-			}
-			if strings.HasPrefix(id, "r-") {
+		for id := a.ParentID; id != ""; id = parent[id] {
+			path = append(path, id)
+			if strings.HasPrefix(id, "r-") || len(path) > 10 { // the root, or a cycle in bad data
 				break
 			}
-		}
-		if len(path) == 0 && a.ParentID != "" {
-			path = []string{a.ParentID}
 		}
 		slices.Reverse(path)
 		path = append(path, a.ID)
 		levels := make([][]*policy.Policy, 0, len(path))
 		for _, id := range path {
-			levels = append(levels, attached[id])
+			// Every root, OU and account has at least one SCP attached
+			// (Organizations User Guide, "Service control policies"): an
+			// empty level means the snapshot lacks them, and is skipped
+			// rather than read as "deny everything".
+			if len(attached[id]) > 0 {
+				levels = append(levels, attached[id])
+			}
 		}
 		out[a.ID] = levels
 	}
@@ -336,4 +339,67 @@ func (m *Model) role(account, name string) *Principal {
 		return m.byName[account+"/ps/"+ps]
 	}
 	return nil
+}
+
+// hasVariables reports whether a policy's resources use ${...} variables
+// (the grants then depend on who the principal is).
+func hasVariables(pol *policy.Policy) bool {
+	for _, st := range pol.Statements {
+		for _, r := range st.Resources {
+			if strings.Contains(r, "${") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxRegions bounds the regions tried per denied probe.
+const maxRegions = 4
+
+// regionsInUse lists the regions a snapshot shows activity in (Access
+// Advisor's last regions, roles' last-used regions, trail home regions),
+// most frequent first, with us-east-1 (global services) always included.
+func regionsInUse(s *snapshot.Snapshot) []string {
+	n := map[string]int{"us-east-1": 0}
+	add := func(r string) {
+		if r != "" {
+			n[r]++
+		}
+	}
+	for _, a := range s.Accounts {
+		for _, t := range a.Trails {
+			add(t.HomeRegion)
+		}
+		for _, r := range a.Roles {
+			if r.LastUsed != nil {
+				add(r.LastUsed.Region)
+			}
+			for _, sa := range r.AccessAdvisor {
+				add(sa.LastRegion)
+			}
+		}
+		for _, u := range a.Users {
+			for _, sa := range u.AccessAdvisor {
+				add(sa.LastRegion)
+			}
+		}
+	}
+	out := make([]string, 0, len(n))
+	for r := range n {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		if n[a] != n[b] {
+			return n[b] - n[a]
+		}
+		return strings.Compare(a, b)
+	})
+	if len(out) > maxRegions {
+		out = out[:maxRegions]
+		if !slices.Contains(out, "us-east-1") {
+			out[maxRegions-1] = "us-east-1"
+		}
+	}
+	return out
 }

@@ -89,7 +89,10 @@ const (
 // sessions go to their role (whose PermissionSet names the permission set),
 // federated users to the IAM user that issued them; service-linked roles are
 // skipped (seiri never changes them).
-func (m *Model) Attribute(rows iter.Seq[*usage.Row], w Window) *Usage {
+//
+// keepCalls keeps every distinct (action, resource, account) per principal,
+// which policy generation needs; the unused analysis needs only the actions.
+func (m *Model) Attribute(rows iter.Seq[*usage.Row], w Window, keepCalls bool) *Usage {
 	u := &Usage{Window: w, By: map[*Principal]*Used{}, Skipped: map[string]int64{}, Seen: SeenData{}}
 	dataType := map[string]string{} // action → data event type ("" none)
 	var lastP string
@@ -148,15 +151,18 @@ func (m *Model) Attribute(rows iter.Seq[*usage.Row], w Window) *Usage {
 			us = &Used{Actions: map[string]time.Time{}}
 			u.By[p] = us
 		}
-		us.add(r)
+		us.add(r, keepCalls)
 	}
 	return u
 }
 
-func (us *Used) add(r *usage.Row) {
-	k := strings.ToLower(r.Action)
+func (us *Used) add(r *usage.Row, keepCalls bool) {
+	k := lowerASCII(r.Action)
 	if t, ok := us.Actions[k]; !ok || r.LastSeen.After(t) {
 		us.Actions[k] = r.LastSeen
+	}
+	if !keepCalls {
+		return
 	}
 	// Access keys split rows of one (action, resource): merge them.
 	for i := len(us.Calls) - 1; i >= 0 && i >= len(us.Calls)-8; i-- {
@@ -207,4 +213,14 @@ func itoa(n int) string {
 		b[i] = '-'
 	}
 	return string(b[i:])
+}
+
+// lowerASCII lower-cases s, without allocating when it is lower-case already.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
