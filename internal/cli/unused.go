@@ -325,7 +325,7 @@ func auditUnusedHook(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Sn
 		an.Model.GrantedAll(ps, runtime.GOMAXPROCS(0))
 		var rs []*leastpriv.PrincipalResult
 		for _, p := range ps {
-			rs = append(rs, an.Unused(p, true))
+			rs = append(rs, an.Unused(p, false))
 		}
 		return leastpriv.Findings(rs)
 	}

@@ -37,17 +37,8 @@ func Findings(rs []*PrincipalResult) []finding.Finding {
 		if len(r.UnusedServices) > 0 {
 			ev = append(ev, finding.Evidence{Name: "unused services", Value: clip(r.UnusedServices, 15)})
 		}
-		var top []string
-		for _, v := range r.Actions {
-			if v.Confidence == ConfUnused {
-				top = append(top, v.Action)
-			}
-			if len(top) == 10 {
-				break
-			}
-		}
-		if len(top) > 0 {
-			ev = append(ev, finding.Evidence{Name: "highest-risk unused actions", Value: strings.Join(top, ", ")})
+		if len(r.Top) > 0 {
+			ev = append(ev, finding.Evidence{Name: "highest-risk unused actions", Value: strings.Join(r.Top, ", ")})
 		}
 		if r.PermissionSet != "" {
 			ev = append(ev, finding.Evidence{Name: "permission set", Value: r.PermissionSet})

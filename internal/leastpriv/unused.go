@@ -49,10 +49,12 @@ type PrincipalResult struct {
 	UsedNotGranted []string        `json:"usedNotGranted,omitempty"`
 	UnusedServices []string        `json:"unusedServices,omitempty"`
 	Actions        []ActionVerdict `json:"unusedActions,omitempty"` // ranked by risk
-	LastUsed       *time.Time      `json:"lastUsed,omitempty"`
-	Verdict        string          `json:"verdict"`
-	Problems       []string        `json:"problems,omitempty"`
-	p              *Principal
+	// Top are the highest-risk certainly-unused actions (at most TopUnused).
+	Top      []string   `json:"topUnused,omitempty"`
+	LastUsed *time.Time `json:"lastUsed,omitempty"`
+	Verdict  string     `json:"verdict"`
+	Problems []string   `json:"problems,omitempty"`
+	p        *Principal
 }
 
 // Analysis holds what every per-principal analysis needs.
@@ -62,6 +64,7 @@ type Analysis struct {
 	Coverage map[string]*Coverage
 
 	svcSeen map[string]bool
+	bases   map[string]*base
 }
 
 // NewAnalysis prepares an analysis of u over m.
@@ -69,100 +72,191 @@ func NewAnalysis(m *Model, u *Usage) *Analysis {
 	return &Analysis{Model: m, Usage: u, Coverage: Coverages(m.Snapshot, u.Seen)}
 }
 
-// Unused analyses one principal. detail lists every unused action (ranked);
-// without it only the counts are filled (the organization view).
+// base is the part of an analysis shared by the principals of one policy
+// set in one account: every granted action's evidence gap and the counts
+// as if nothing were used. A principal's result subtracts what it used, so
+// --all costs O(used actions) per principal, not O(granted).
+type base struct {
+	why      []string // per Grants.List index; "" when the evidence covers it
+	order    []int    // Grants.List indices, highest risk first, then name
+	byLevel  map[catalog.AccessLevel]int
+	certain  int
+	highRisk int
+	bySvc    map[string][]int
+}
+
+func highRisk(l catalog.AccessLevel) bool {
+	return l == catalog.PermissionsManagement || l == catalog.Write
+}
+
+func (an *Analysis) base(p *Principal, g *Grants) *base {
+	k := p.key + "\x00" + p.Account
+	if b, ok := an.bases[k]; ok {
+		return b
+	}
+	cov := an.Coverage[p.Account]
+	b := &base{why: make([]string, len(g.List)), order: make([]int, len(g.List)), byLevel: map[catalog.AccessLevel]int{}, bySvc: map[string][]int{}}
+	for i, gr := range g.List {
+		a := gr.Action
+		b.why[i] = an.why(a, strings.ToLower(a.FullName()), cov)
+		b.order[i] = i
+		b.byLevel[a.Access]++
+		if b.why[i] == "" {
+			b.certain++
+			if highRisk(a.Access) {
+				b.highRisk++
+			}
+		}
+		b.bySvc[a.Service.Prefix] = append(b.bySvc[a.Service.Prefix], i)
+	}
+	slices.SortFunc(b.order, func(x, y int) int {
+		ax, ay := g.List[x].Action, g.List[y].Action
+		if c := cmp.Compare(ay.Access.Rank(), ax.Access.Rank()); c != 0 {
+			return c
+		}
+		if (b.why[x] == "") != (b.why[y] == "") {
+			if b.why[x] == "" {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(ax.FullName(), ay.FullName())
+	})
+	if an.bases == nil {
+		an.bases = map[string]*base{}
+	}
+	an.bases[k] = b
+	return b
+}
+
+// TopUnused is how many certainly-unused actions a result names without
+// detail (for findings).
+const TopUnused = 10
+
+// Unused analyses one principal. detail lists every unused action (ranked)
+// and the used ones; without it only the counts and the TopUnused
+// highest-risk certain ones are filled (the organization view).
 func (an *Analysis) Unused(p *Principal, detail bool) *PrincipalResult {
 	m := an.Model
 	g := m.Granted(p)
+	b := an.base(p, g)
 	us := an.Usage.By[p]
 	w := an.Usage.Window
 	r := &PrincipalResult{Principal: p.ARN, Account: p.Account, Kind: p.Kind, PermissionSet: p.PermissionSet,
 		Window: w.String(), WindowEnd: w.End, Granted: len(g.List), ByLevel: map[string]int{}, Problems: p.Problems, p: p}
-	used := map[string]bool{}
+	used := map[int]string{} // Grants.List index → "" (CloudTrail) or " (Access Advisor)"
+	var notGranted []string
 	if us != nil {
 		var last time.Time
-		for a, t := range us.Actions {
-			used[a] = true
+		for k, t := range us.Actions {
 			if t.After(last) {
 				last = t
+			}
+			if i, ok := g.idx[k]; ok {
+				used[i] = ""
+			} else if detail {
+				notGranted = append(notGranted, k)
 			}
 		}
 		if !last.IsZero() {
 			r.LastUsed = &last
 		}
 	}
-	aaUsed := an.accessAdvisorUsed(p)
-	cov := an.Coverage[p.Account]
-	services := map[string]bool{} // granted service → used
-	for _, gr := range g.List {
-		a := gr.Action
-		k := strings.ToLower(a.FullName())
-		svc := a.Service.Prefix
-		if used[k] {
-			r.Used++
-			services[svc] = true
-			if detail {
-				r.UsedActions = append(r.UsedActions, a.FullName())
+	aa := an.accessAdvisorUsed(p)
+	for k := range aa.action {
+		if i, ok := g.idx[k]; ok {
+			if _, seen := used[i]; !seen {
+				// Access Advisor's action-level data saw it: used, by the
+				// second witness.
+				used[i] = " (Access Advisor)"
 			}
-			continue
-		}
-		if aaUsed.action[k] {
-			// Access Advisor's action-level data saw it: used, by the
-			// second witness.
-			r.Used++
-			services[svc] = true
-			if detail {
-				r.UsedActions = append(r.UsedActions, a.FullName()+" (Access Advisor)")
-			}
-			continue
-		}
-		if _, ok := services[svc]; !ok {
-			services[svc] = false
-		}
-		r.Unused++
-		r.ByLevel[a.Access.String()]++
-		why := an.why(a, k, cov, aaUsed)
-		if why == "" {
-			r.UnusedCertain++
-			if a.Access == catalog.PermissionsManagement || a.Access == catalog.Write {
-				r.UnusedHighRisk++
-			}
-		}
-		if detail {
-			v := ActionVerdict{Action: a.FullName(), Access: a.Access, Confidence: ConfUnused, Why: why}
-			if why != "" {
-				v.Confidence = ConfUnknown
-			}
-			r.Actions = append(r.Actions, v)
 		}
 	}
-	for svc, u := range services {
-		if !u && !aaUsed.service[svc] {
+	// Services Access Advisor saw used while CloudTrail has no call to them:
+	// the logs miss something, so their actions are not called unused.
+	override := map[int]string{}
+	for svc := range aa.service {
+		if aa.tracked[svc] || an.serviceSeen(svc) {
+			continue
+		}
+		for _, i := range b.bySvc[svc] {
+			if _, u := used[i]; !u && b.why[i] == "" {
+				override[i] = "Access Advisor saw " + svc + " used in the window but CloudTrail has no call to it"
+			}
+		}
+	}
+	certain, hr := b.certain, b.highRisk
+	for l, n := range b.byLevel {
+		r.ByLevel[l.String()] = n
+	}
+	usedSvc := map[string]bool{}
+	for i := range used {
+		a := g.List[i].Action
+		usedSvc[a.Service.Prefix] = true
+		r.ByLevel[a.Access.String()]--
+		if b.why[i] == "" {
+			certain--
+			if highRisk(a.Access) {
+				hr--
+			}
+		}
+	}
+	for i := range override {
+		certain--
+		if highRisk(g.List[i].Action.Access) {
+			hr--
+		}
+	}
+	for l, n := range r.ByLevel {
+		if n == 0 {
+			delete(r.ByLevel, l)
+		}
+	}
+	r.Used = len(used)
+	r.Unused = r.Granted - r.Used
+	r.UnusedCertain, r.UnusedHighRisk = certain, hr
+	for svc := range b.bySvc {
+		if !usedSvc[svc] && !aa.service[svc] {
 			r.UnusedServices = append(r.UnusedServices, svc)
 		}
 	}
 	slices.Sort(r.UnusedServices)
-	if detail && us != nil {
-		for k := range used {
-			if !g.Has(k) {
-				r.UsedNotGranted = append(r.UsedNotGranted, k)
-			}
+	for _, i := range b.order {
+		if _, u := used[i]; u {
+			continue
 		}
-		slices.Sort(r.UsedNotGranted)
+		why, over := override[i]
+		if !over {
+			why = b.why[i]
+		}
+		if !detail {
+			if len(r.Top) == TopUnused {
+				break
+			}
+			if why == "" {
+				r.Top = append(r.Top, g.List[i].Action.FullName())
+			}
+			continue
+		}
+		v := ActionVerdict{Action: g.List[i].Action.FullName(), Access: g.List[i].Action.Access, Confidence: ConfUnused, Why: why}
+		if why != "" {
+			v.Confidence = ConfUnknown
+		}
+		r.Actions = append(r.Actions, v)
 	}
-	slices.Sort(r.UsedActions)
-	slices.SortFunc(r.Actions, func(x, y ActionVerdict) int {
-		if c := cmp.Compare(y.Access.Rank(), x.Access.Rank()); c != 0 {
-			return c
+	if detail {
+		for i, how := range used {
+			r.UsedActions = append(r.UsedActions, g.List[i].Action.FullName()+how)
 		}
-		if x.Confidence != y.Confidence {
-			if x.Confidence == ConfUnused {
-				return -1
+		slices.Sort(r.UsedActions)
+		slices.Sort(notGranted)
+		r.UsedNotGranted = notGranted
+		for _, v := range r.Actions {
+			if v.Confidence == ConfUnused && len(r.Top) < TopUnused {
+				r.Top = append(r.Top, v.Action)
 			}
-			return 1
 		}
-		return strings.Compare(x.Action, y.Action)
-	})
+	}
 	r.Verdict = verdict(r, w)
 	return r
 }
@@ -210,8 +304,9 @@ func (an *Analysis) accessAdvisorUsed(p *Principal) aaView {
 	return v
 }
 
-// why returns why the evidence does not cover an action ("" when it does).
-func (an *Analysis) why(a *catalog.Action, k string, cov *Coverage, aa aaView) string {
+// why returns why the evidence does not cover an action ("" when it
+// does), from the window and the account's trail coverage.
+func (an *Analysis) why(a *catalog.Action, k string, cov *Coverage) string {
 	if r, ok := notRecorded[k]; ok {
 		return r
 	}
@@ -230,10 +325,6 @@ func (an *Analysis) why(a *catalog.Action, k string, cov *Coverage, aa aaView) s
 	}
 	if !cov.AllRegions {
 		return "only single-region trails (" + strings.Join(cov.Regions, ", ") + ") log this account"
-	}
-	svc := a.Service.Prefix
-	if aa.service[svc] && !aa.tracked[svc] && !an.serviceSeen(svc) {
-		return "Access Advisor saw " + svc + " used in the window but CloudTrail has no call to it"
 	}
 	return ""
 }
