@@ -119,7 +119,7 @@ func policyGenerateRun(opts *PolicyGenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	an, err := loadAnalysis(opts.Context, ws, opts.Snapshot, opts.Catalog(), opts.Now(), opts.Days, true)
+	an, err := loadAnalysis(opts.Context, ws, opts.Snapshot, opts.Catalog(), opts.Now(), opts.Days, opts.Principal, true)
 	if err != nil {
 		return err
 	}

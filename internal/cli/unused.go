@@ -89,8 +89,9 @@ account). Default: --all. --output csv|sarif|markdown|html gives findings.`,
 }
 
 // loadAnalysis opens the snapshot and the usage store and attributes the
-// window's usage.
-func loadAnalysis(ctx context.Context, ws *workspace.Workspace, snapRef string, cat *catalog.Catalog, now time.Time, days int, calls bool) (*leastpriv.Analysis, error) {
+// window's usage. principal, when set, limits the rows read to its
+// account's principals; calls keeps resources (policy generation).
+func loadAnalysis(ctx context.Context, ws *workspace.Workspace, snapRef string, cat *catalog.Catalog, now time.Time, days int, principal string, calls bool) (*leastpriv.Analysis, error) {
 	if days < 1 {
 		return nil, BadInputf("--days %d: must be at least 1", days)
 	}
@@ -103,7 +104,7 @@ func loadAnalysis(ctx context.Context, ws *workspace.Workspace, snapRef string, 
 		return nil, err
 	}
 	defer st.Close()
-	return analyseStore(ctx, st, s, cat, now, days, calls)
+	return analyseStore(ctx, st, s, cat, now, days, principal, calls)
 }
 
 func openUsageStore(ctx context.Context, ws *workspace.Workspace) (*usage.Store, error) {
@@ -113,19 +114,30 @@ func openUsageStore(ctx context.Context, ws *workspace.Workspace) (*usage.Store,
 	return usage.Open(ctx, ws.UsageDB())
 }
 
-func analyseStore(ctx context.Context, st *usage.Store, s *snapshot.Snapshot, cat *catalog.Catalog, now time.Time, days int, calls bool) (*leastpriv.Analysis, error) {
+// principalPrefix is "arn:PARTITION:iam::ACCOUNT:" of a user or role ARN
+// (sessions of its roles are stored under the role), or "".
+func principalPrefix(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" || parts[4] == "" {
+		return ""
+	}
+	return "arn:" + parts[1] + ":iam::" + parts[4] + ":"
+}
+
+func analyseStore(ctx context.Context, st *usage.Store, s *snapshot.Snapshot, cat *catalog.Catalog, now time.Time, days int, principal string, calls bool) (*leastpriv.Analysis, error) {
 	tot, err := st.Totals(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("usage store %s: %w", st.Path(), err)
 	}
 	w := leastpriv.NewWindow(now.UTC(), days, tot.FirstSeen, tot.LastSeen)
-	rows, err := st.Usage(ctx, usage.Query{AuthzOnly: true, Since: w.Start})
-	if err != nil {
-		return nil, fmt.Errorf("usage store %s: %w", st.Path(), err)
-	}
 	m := leastpriv.NewModel(s, cat)
 	m.Now = now
-	return leastpriv.NewAnalysis(m, m.Attribute(leastpriv.Slice(rows), w, calls)), nil
+	rows, rowsErr := leastpriv.ReadUsage(ctx, st.Path(), leastpriv.StoreQuery{Since: w.Start, PrincipalPrefix: principalPrefix(principal), ByAction: !calls})
+	u := m.Attribute(rows, w, calls)
+	if err := rowsErr(); err != nil {
+		return nil, err
+	}
+	return leastpriv.NewAnalysis(m, u), nil
 }
 
 func unusedRun(opts *UnusedOptions) error {
@@ -143,7 +155,7 @@ func unusedRun(opts *UnusedOptions) error {
 		return err
 	}
 	now := opts.Now()
-	an, err := loadAnalysis(opts.Context, ws, opts.Snapshot, opts.Catalog(), now, opts.Days, false)
+	an, err := loadAnalysis(opts.Context, ws, opts.Snapshot, opts.Catalog(), now, opts.Days, opts.Principal, false)
 	if err != nil {
 		return err
 	}
@@ -316,7 +328,7 @@ func auditUnusedHook(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Sn
 			return nil
 		}
 		defer st.Close()
-		an, err := analyseStore(ctx, st, s, catalog.Default(), opts.Now(), 90, false)
+		an, err := analyseStore(ctx, st, s, catalog.Default(), opts.Now(), 90, "", false)
 		if err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: %v; unused permissions not audited\n", err)
 			return nil

@@ -1,9 +1,11 @@
 package leastpriv
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"iter"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -158,5 +160,46 @@ func BenchmarkGrantsAdmin(b *testing.B) {
 		if len(g.List) < 10000 {
 			b.Fatal(len(g.List))
 		}
+	}
+}
+
+// BenchmarkStoreRead measures reading usage rows back from the SQLite
+// usage store (what the CLI does before Attribute), per row.
+func BenchmarkStoreRead(b *testing.B) {
+	const n = 200_000
+	cat := catalog.Default()
+	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	s := benchOrg(5, 100)
+	ctx := context.Background()
+	st, err := usage.Open(ctx, filepath.Join(b.TempDir(), "usage.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	rows := make([]usage.Row, 0, n)
+	seen := map[usage.Key]bool{}
+	for r := range benchRows(s, cat, n, end) {
+		if !seen[r.Key] {
+			seen[r.Key] = true
+			rows = append(rows, *r)
+		}
+	}
+	if err := st.Upsert(ctx, rows); err != nil {
+		b.Fatal(err)
+	}
+	for _, byAction := range []bool{false, true} {
+		b.Run(fmt.Sprintf("byAction=%t", byAction), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				seq, errf := ReadUsage(ctx, st.Path(), StoreQuery{Since: end.AddDate(0, 0, -90), ByAction: byAction})
+				got := 0
+				for range seq {
+					got++
+				}
+				if err := errf(); err != nil || got == 0 || !byAction && got != len(rows) {
+					b.Fatalf("%d rows, %v", got, err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(rows)), "ns/stored-row")
+		})
 	}
 }

@@ -30,6 +30,22 @@ type Coverage struct {
 	Source     string          // what the coverage was learned from
 }
 
+// signature identifies what the coverage means for verdicts: accounts with
+// equal signatures share the evidence gap of every action.
+func (c *Coverage) signature() string {
+	if c == nil {
+		return "none"
+	}
+	d := make([]string, 0, len(c.Data))
+	for k, v := range c.Data {
+		if v {
+			d = append(d, k)
+		}
+	}
+	slices.Sort(d)
+	return fmt.Sprintf("%t|%t|%s|%s", c.Management, c.AllRegions, strings.Join(c.Regions, ","), strings.Join(d, ","))
+}
+
 // notRecorded are actions CloudTrail never records as an event of their own:
 // they are checked inside other calls (IAM User Guide, "Granting a user
 // permissions to pass a role to an AWS service": iam:PassRole is not an API

@@ -90,11 +90,11 @@ func highRisk(l catalog.AccessLevel) bool {
 }
 
 func (an *Analysis) base(p *Principal, g *Grants) *base {
-	k := p.key + "\x00" + p.Account
+	cov := an.Coverage[p.Account]
+	k := p.key + "\x00" + cov.signature()
 	if b, ok := an.bases[k]; ok {
 		return b
 	}
-	cov := an.Coverage[p.Account]
 	b := &base{why: make([]string, len(g.List)), order: make([]int, len(g.List)), byLevel: map[catalog.AccessLevel]int{}, bySvc: map[string][]int{}}
 	for i, gr := range g.List {
 		a := gr.Action

@@ -94,7 +94,10 @@ const (
 // which policy generation needs; the unused analysis needs only the actions.
 func (m *Model) Attribute(rows iter.Seq[*usage.Row], w Window, keepCalls bool) *Usage {
 	u := &Usage{Window: w, By: map[*Principal]*Used{}, Skipped: map[string]int64{}, Seen: SeenData{}}
-	dataType := map[string]string{} // action → data event type ("" none)
+	// Per distinct action string: its lower-cased form and data event type
+	// ("" none), so that 10 million rows cost map lookups, not allocations.
+	type actionInfo struct{ lower, dataType string }
+	infos := map[string]actionInfo{}
 	var lastP string
 	var last *Principal
 	for r := range rows {
@@ -110,13 +113,15 @@ func (m *Model) Attribute(rows iter.Seq[*usage.Row], w Window, keepCalls bool) *
 			u.Skipped[SkipOutside]++
 			continue
 		}
-		dt, ok := dataType[r.Action]
+		info, ok := infos[r.Action]
 		if !ok {
+			info.lower = strings.ToLower(r.Action)
 			if a, found := m.Catalog.Action(r.Action); found {
-				dt = dataEventType(a)
+				info.dataType = dataEventType(a)
 			}
-			dataType[r.Action] = dt
+			infos[r.Action] = info
 		}
+		dt := info.dataType
 		if dt != "" {
 			d := u.Seen[r.Account]
 			if d == nil {
@@ -151,13 +156,12 @@ func (m *Model) Attribute(rows iter.Seq[*usage.Row], w Window, keepCalls bool) *
 			us = &Used{Actions: map[string]time.Time{}}
 			u.By[p] = us
 		}
-		us.add(r, keepCalls)
+		us.add(r, info.lower, keepCalls)
 	}
 	return u
 }
 
-func (us *Used) add(r *usage.Row, keepCalls bool) {
-	k := lowerASCII(r.Action)
+func (us *Used) add(r *usage.Row, k string, keepCalls bool) {
 	if t, ok := us.Actions[k]; !ok || r.LastSeen.After(t) {
 		us.Actions[k] = r.LastSeen
 	}
@@ -213,14 +217,4 @@ func itoa(n int) string {
 		b[i] = '-'
 	}
 	return string(b[i:])
-}
-
-// lowerASCII lower-cases s, without allocating when it is lower-case already.
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			return strings.ToLower(s)
-		}
-	}
-	return s
 }
