@@ -146,6 +146,9 @@ func writeCloudFormation(w io.Writer, g *Generated) error {
 	return enc.Encode(tmpl)
 }
 
+// maxSummaryRows bounds the service/level rows of WriteSummary.
+const maxSummaryRows = 20
+
 // WriteSummary prints the proof, notes and what is removed (for stderr or
 // the table view).
 func WriteSummary(w io.Writer, g *Generated) {
@@ -159,9 +162,25 @@ func WriteSummary(w io.Writer, g *Generated) {
 		fmt.Fprintf(w, "validate: %s %s %s: %s\n", is.Severity, is.Code, is.Path, is.Message)
 	}
 	if len(g.Removed) > 0 {
-		fmt.Fprintln(w, "removes:")
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		byLevel := map[catalog.AccessLevel]int{}
+		var order []catalog.AccessLevel
 		for _, r := range g.Removed {
+			if _, ok := byLevel[r.Access]; !ok {
+				order = append(order, r.Access)
+			}
+			byLevel[r.Access] += r.Count
+		}
+		parts := make([]string, len(order))
+		for i, l := range order {
+			parts[i] = fmt.Sprintf("%s %d", l, byLevel[l])
+		}
+		fmt.Fprintf(w, "removes %d actions: %s\n", g.Granted-g.Kept, strings.Join(parts, ", "))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for i, r := range g.Removed {
+			if i == maxSummaryRows {
+				fmt.Fprintf(tw, "  … %d more service/level rows (seiri policy diff lists them)\t\t\n", len(g.Removed)-i)
+				break
+			}
 			fmt.Fprintf(tw, "  %s\t%s\t%d\n", r.Service, r.Access, r.Count)
 		}
 		tw.Flush()
