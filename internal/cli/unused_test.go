@@ -117,3 +117,30 @@ func TestUnusedBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestUnusedAndGenerateFlags(t *testing.T) {
+	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	var got *UnusedOptions
+	cmd := NewCmdUnused(f, func(o *UnusedOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--account", "123456789012", "--days", "180", "--top", "0"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Account != "123456789012" || got.Days != 180 || got.Top != 0 || got.All || got.Snapshot != "latest" {
+		t.Errorf("unused options %+v", got)
+	}
+	var gen *PolicyGenerateOptions
+	cmd = NewCmdPolicyGenerate(f, func(o *PolicyGenerateOptions) error { gen = o; return nil })
+	cmd.SetArgs([]string{"arn:aws:iam::123456789012:role/app", "--format", "cloudformation", "--max-chars", "2048", "--name", "app-lp"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if gen.Principal != "arn:aws:iam::123456789012:role/app" || gen.Format != "cloudformation" || gen.MaxChars != 2048 || gen.Name != "app-lp" || gen.Days != 90 || gen.Diff {
+		t.Errorf("generate options %+v", gen)
+	}
+	cmd = NewCmdPolicyDiff(f, func(o *PolicyGenerateOptions) error { gen = o; return nil })
+	cmd.SetArgs([]string{"arn:aws:iam::123456789012:role/app"})
+	if err := cmd.Execute(); err != nil || !gen.Diff {
+		t.Errorf("diff: %v %+v", err, gen)
+	}
+}
