@@ -120,7 +120,7 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 	// action (canonical) → resources
 	res := map[string]map[string]bool{}
 	canon := map[string]string{}
-	var noResource []string
+	var noResource, widened []string
 	for _, c := range calls {
 		name := c.Action
 		a, known := m.Catalog.Action(c.Action)
@@ -137,7 +137,24 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 		case known && !a.SupportsResourceLevel():
 			set["*"] = true
 		case c.Resource != "":
-			set[c.Resource] = true
+			r := c.Resource
+			if known {
+				if fit, ok := fitResource(a, r); ok {
+					if fit != r {
+						widened = append(widened, name+" on "+fit)
+					}
+					r = fit
+				} else {
+					// The recorded resource is no resource type of the
+					// action: keep today's grant for it (never wider).
+					r = ""
+				}
+			}
+			if r != "" {
+				set[r] = true
+				break
+			}
+			fallthrough
 		default:
 			// The event named no resource: fall back to the resources
 			// today's policies allow the action on (never wider).
@@ -153,6 +170,11 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 	}
 	slices.Sort(noResource)
 	noResource = slices.Compact(noResource)
+	slices.Sort(widened)
+	widened = slices.Compact(widened)
+	if len(widened) > 0 {
+		g.Notes = append(g.Notes, "recorded resources widened to match the actions' resource types: "+strings.Join(widened, ", "))
+	}
 	if len(noResource) > 0 {
 		g.Notes = append(g.Notes, "resources not recorded in CloudTrail for "+strings.Join(noResource, ", ")+": kept on the resources today's policies allow")
 	}
@@ -489,4 +511,21 @@ func (d Document) JSON() []byte {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(d)
 	return buf.Bytes()
+}
+
+// fitResource returns a resource pattern for action a that matches one of
+// its resource types (catalog) and still matches the recorded resource r:
+// r itself, or r followed by ":*", "/*" or "*" (a log group recorded for
+// logs:PutLogEvents, whose resource is a log stream in the group).
+func fitResource(a *catalog.Action, r string) (string, bool) {
+	if len(a.ResourceTypesMatching(r)) > 0 {
+		return r, true
+	}
+	for _, suffix := range []string{":*", "/*", "*"} {
+		p := r + suffix
+		if catalog.MatchWildcard(p, r) && len(a.ResourceTypesMatching(p)) > 0 {
+			return p, true
+		}
+	}
+	return "", false
 }
