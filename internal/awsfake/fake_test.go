@@ -419,12 +419,12 @@ func TestRawProtocolErrors(t *testing.T) {
 		want                     string
 	}{
 		{"wrong scope", "Action=ListAccountAliases&Version=2010-05-08", "", auth("sts"), 403, "<Code>SignatureDoesNotMatch</Code>"},
-		{"unknown action", "Action=CreateUser&Version=2010-05-08&UserName=x", "", auth("iam"), 400, "<Code>InvalidAction</Code>"},
+		{"unknown action", "Action=CreateSAMLProvider&Version=2010-05-08&Name=x", "", auth("iam"), 400, "<Code>InvalidAction</Code>"},
 		{"unknown version", "Action=ListUsers&Version=2099-01-01", "", auth("iam"), 400, "<Code>InvalidAction</Code>"},
 		{"no credentials", "Action=ListUsers&Version=2010-05-08", "", "", 403, "<Code>InvalidClientTokenId</Code>"},
 		{"xml envelope", "Action=ListAccountAliases&Version=2010-05-08", "", auth("iam"), 200,
 			`<ListAccountAliasesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListAccountAliasesResult><AccountAliases><member>acme-0</member></AccountAliases><IsTruncated>false</IsTruncated></ListAccountAliasesResult><ResponseMetadata><RequestId>`},
-		{"json unknown op", "{}", "AWSOrganizationsV20161128.CreateAccount", auth("organizations"), 400, `"__type":"UnknownOperationException"`},
+		{"json unknown op", "{}", "AWSOrganizationsV20161128.CloseAccount", auth("organizations"), 400, `"__type":"UnknownOperationException"`},
 		{"json bad body", "{", "AWSOrganizationsV20161128.ListRoots", auth("organizations"), 400, `"__type":"SerializationException"`},
 		{"json bad token", `{"NextToken":"bogus"}`, "AWSOrganizationsV20161128.ListAccounts", auth("organizations"), 400, `"__type":"InvalidInputException"`},
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is stored in the meta table; Open refuses a newer store.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS usage (
 	vpc_endpoints TEXT NOT NULL,
 	sessions TEXT NOT NULL,
 	source_identities TEXT NOT NULL,
-	PRIMARY KEY (account, principal, principal_type, access_key_id, action, resource, error_code)
+	region TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (account, principal, principal_type, access_key_id, action, resource, error_code, region)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS usage_principal ON usage (principal);
 CREATE INDEX IF NOT EXISTS usage_access_key ON usage (access_key_id) WHERE access_key_id <> '';
@@ -64,6 +65,19 @@ CREATE TABLE IF NOT EXISTS unmapped (
 	last_seen INTEGER NOT NULL,
 	PRIMARY KEY (event_source, event_name)
 ) WITHOUT ROWID;
+-- Session keys and where they came from: an STS call (AssumeRole,
+-- GetSessionToken, GetFederationToken, ...) made with issuer_key returned
+-- session_key. Links ASIA keys to the long-term key or role that made them.
+CREATE TABLE IF NOT EXISTS session_keys (
+	session_key TEXT NOT NULL,
+	issuer_key TEXT NOT NULL,
+	issuer_principal TEXT NOT NULL,
+	action TEXT NOT NULL,
+	role TEXT NOT NULL,
+	issued_at INTEGER NOT NULL,
+	PRIMARY KEY (session_key, issuer_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_keys_issuer ON session_keys (issuer_key);
 CREATE TABLE IF NOT EXISTS scan_runs (
 	id INTEGER PRIMARY KEY,
 	engine TEXT NOT NULL,
@@ -123,10 +137,71 @@ func (s *Store) init(ctx context.Context) error {
 	case err != nil:
 		return err
 	}
+	if v == "1" {
+		if err := migrateV1(ctx, s.db); err != nil {
+			return fmt.Errorf("upgrade schema 1 → 2 (usage rows gain their region): %w", err)
+		}
+		v = fmt.Sprint(SchemaVersion)
+	}
 	if v != fmt.Sprint(SchemaVersion) {
 		return fmt.Errorf("schema version %s, this seiri reads version %d", v, SchemaVersion)
 	}
 	return nil
+}
+
+// migrateV1 adds the region to the key of every usage row (schema 2).
+// Rows of a version-1 store keep an empty region: "not recorded".
+func migrateV1(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var cols []string
+	rs, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info('usage')`)
+	if err != nil {
+		return err
+	}
+	for rs.Next() {
+		var n string
+		if err := rs.Scan(&n); err != nil {
+			rs.Close()
+			return err
+		}
+		cols = append(cols, n)
+	}
+	rs.Close()
+	for _, c := range cols {
+		if c == "region" {
+			_, err := tx.ExecContext(ctx, `UPDATE meta SET v=? WHERE k='schema'`, fmt.Sprint(SchemaVersion))
+			if err != nil {
+				return err
+			}
+			return tx.Commit()
+		}
+	}
+	old := strings.Join(cols, ",")
+	for _, stmt := range []string{
+		`ALTER TABLE usage RENAME TO usage_v1`,
+		`DROP INDEX IF EXISTS usage_principal`, `DROP INDEX IF EXISTS usage_access_key`, `DROP INDEX IF EXISTS usage_action`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return err
+	}
+	for _, stmt := range []string{
+		`INSERT INTO usage(` + old + `) SELECT ` + old + ` FROM usage_v1`,
+		`DROP TABLE usage_v1`,
+		`UPDATE meta SET v='` + fmt.Sprint(SchemaVersion) + `' WHERE k='schema'`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Close closes the database.
@@ -183,10 +258,22 @@ type Run struct {
 // Marks and rows go together, so an interrupted scan leaves no object marked
 // whose records are missing (a rerun reads it again).
 type Batch struct {
-	Rows     []Row
-	Unmapped []UnmappedPair
-	Objects  []Object
-	Run      *Run
+	Rows        []Row
+	Unmapped    []UnmappedPair
+	SessionKeys []SessionKey
+	Objects     []Object
+	Run         *Run
+}
+
+// SessionKey records that an STS call made with IssuerKey returned
+// SessionKey (from the call's responseElements.credentials.accessKeyId).
+type SessionKey struct {
+	SessionKey      string    `json:"sessionKey"`
+	IssuerKey       string    `json:"issuerKey"`
+	IssuerPrincipal string    `json:"issuerPrincipal"`
+	Action          string    `json:"action"`         // sts:AssumeRole, sts:GetSessionToken, ...
+	Role            string    `json:"role,omitempty"` // the role assumed, if any
+	IssuedAt        time.Time `json:"issuedAt"`
 }
 
 // Commit merges b into the store in one transaction.
@@ -214,6 +301,19 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 		for _, u := range b.Unmapped {
 			if _, err := st.ExecContext(ctx, u.EventSource, u.EventName, u.Count, u.FirstSeen.Unix(), u.LastSeen.Unix()); err != nil {
 				return fmt.Errorf("unmapped %s %s: %w", u.EventSource, u.EventName, err)
+			}
+		}
+	}
+	if len(b.SessionKeys) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO session_keys(session_key,issuer_key,issuer_principal,action,role,issued_at) VALUES(?,?,?,?,?,?)
+			ON CONFLICT(session_key,issuer_key) DO UPDATE SET issued_at=min(issued_at,excluded.issued_at)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, k := range b.SessionKeys {
+			if _, err := st.ExecContext(ctx, k.SessionKey, k.IssuerKey, k.IssuerPrincipal, k.Action, k.Role, k.IssuedAt.Unix()); err != nil {
+				return fmt.Errorf("session key %s: %w", k.SessionKey, err)
 			}
 		}
 	}
@@ -262,18 +362,18 @@ func timeOrZero(v int64) time.Time {
 	return time.Unix(v, 0).UTC()
 }
 
-const rowCols = `account,principal,principal_type,access_key_id,action,resource,error_code,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities`
+const rowCols = `account,principal,principal_type,access_key_id,action,resource,error_code,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities,region`
 
 func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	get, err := tx.PrepareContext(ctx, `SELECT `+rowCols+` FROM usage WHERE account=? AND principal=? AND principal_type=? AND access_key_id=? AND action=? AND resource=? AND error_code=?`)
+	get, err := tx.PrepareContext(ctx, `SELECT `+rowCols+` FROM usage WHERE account=? AND principal=? AND principal_type=? AND access_key_id=? AND action=? AND resource=? AND error_code=? AND region=?`)
 	if err != nil {
 		return err
 	}
 	defer get.Close()
-	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO usage(`+rowCols+`) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO usage(`+rowCols+`) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
@@ -281,7 +381,7 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	for i := range rows {
 		r := rows[i]
 		k := r.Key
-		old, err := scanRow(get.QueryRowContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode))
+		old, err := scanRow(get.QueryRowContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode, k.Region))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -292,7 +392,7 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 		}
 		if _, err := put.ExecContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode,
 			r.FirstSeen.Unix(), r.LastSeen.Unix(), r.Count, r.Authz,
-			joinSet(r.IPClasses), joinSet(r.SourceIPs), joinSet(r.UserAgents), joinSet(r.VPCEndpoints), joinSet(r.Sessions), joinSet(r.SourceIdentities)); err != nil {
+			joinSet(r.IPClasses), joinSet(r.SourceIPs), joinSet(r.UserAgents), joinSet(r.VPCEndpoints), joinSet(r.Sessions), joinSet(r.SourceIdentities), k.Region); err != nil {
 			return err
 		}
 	}
@@ -333,7 +433,7 @@ func scanRow(sc scanner) (Row, error) {
 	var first, last int64
 	var sets [6]string
 	if err := sc.Scan(&r.Account, &r.Principal, &r.PrincipalType, &r.AccessKeyID, &r.Action, &r.Resource, &r.ErrorCode,
-		&first, &last, &r.Count, &r.Authz, &sets[0], &sets[1], &sets[2], &sets[3], &sets[4], &sets[5]); err != nil {
+		&first, &last, &r.Count, &r.Authz, &sets[0], &sets[1], &sets[2], &sets[3], &sets[4], &sets[5], &r.Region); err != nil {
 		return r, err
 	}
 	r.FirstSeen, r.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
@@ -398,7 +498,7 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 	if len(where) > 0 {
 		sqlText += " WHERE " + strings.Join(where, " AND ")
 	}
-	sqlText += " ORDER BY account, principal, principal_type, access_key_id, action, resource, error_code"
+	sqlText += " ORDER BY account, principal, principal_type, access_key_id, action, resource, error_code, region"
 	if q.Limit > 0 {
 		sqlText += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
@@ -421,6 +521,37 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
+}
+
+// SessionKeys returns the session keys issued by issuerKey, or (with
+// sessionKey set) where sessionKey came from. Both empty: all.
+func (s *Store) SessionKeys(ctx context.Context, issuerKey, sessionKey string) ([]SessionKey, error) {
+	q := `SELECT session_key,issuer_key,issuer_principal,action,role,issued_at FROM session_keys`
+	var args []any
+	switch {
+	case issuerKey != "":
+		q += ` WHERE issuer_key=?`
+		args = append(args, issuerKey)
+	case sessionKey != "":
+		q += ` WHERE session_key=?`
+		args = append(args, sessionKey)
+	}
+	rs, err := s.db.QueryContext(ctx, q+` ORDER BY issued_at, session_key`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []SessionKey
+	for rs.Next() {
+		var k SessionKey
+		var at int64
+		if err := rs.Scan(&k.SessionKey, &k.IssuerKey, &k.IssuerPrincipal, &k.Action, &k.Role, &at); err != nil {
+			return nil, err
+		}
+		k.IssuedAt = time.Unix(at, 0).UTC()
+		out = append(out, k)
+	}
+	return out, rs.Err()
 }
 
 // Unmapped lists the unmapped pairs, most frequent first.
