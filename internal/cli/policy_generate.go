@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -57,7 +58,8 @@ is replayed through the policy engine: "covers N/N observed calls". The
 policy goes to standard output; the proof, notes and what is removed compared
 with today (by service and access level) to standard error.
 
-Exit status: 0 on success, 1 when a call is not covered (a bug), 2 on bad input.`,
+Exit status: 0 on success, 1 when the principal made no call in the window
+(nothing to generate) or a call is not covered (a bug), 2 on bad input.`,
 		Example: `  seiri policy generate arn:aws:iam::123456789012:user/ci --days 180
   seiri policy generate arn:aws:iam::123456789012:role/app --format terraform > app_policy.tf`,
 		Args: cobra.ExactArgs(1),
@@ -131,6 +133,9 @@ func policyGenerateRun(opts *PolicyGenerateOptions) error {
 		return BadInputf("principal %q is a service-linked role: AWS owns its policy", opts.Principal)
 	}
 	g, err := an.Generate(p, leastpriv.GenerateOptions{MaxChars: opts.MaxChars, Name: opts.Name})
+	if errors.Is(err, leastpriv.ErrNoUsage) {
+		return &ExitError{Code: ExitFindings, Err: err}
+	}
 	if err != nil {
 		return err
 	}

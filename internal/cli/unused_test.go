@@ -138,3 +138,12 @@ func TestUnusedAndGenerateFlags(t *testing.T) {
 		t.Errorf("diff: %v %+v", err, gen)
 	}
 }
+
+func TestGenerateWithoutUsage(t *testing.T) {
+	ws := unusedWorkspace(t)
+	// The OrganizationAccountAccessRole of the demo is never used.
+	_, errOut, code := runUnused(t, "--workspace", ws, "policy", "generate", "arn:aws:iam::555555555555:role/OrganizationAccountAccessRole")
+	if code != ExitFindings || !strings.Contains(errOut, "nothing to generate") || !strings.Contains(errOut, "90 days to 2026-11-01") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,6 +16,9 @@ import (
 // ManagedPolicyMaxChars is the size limit of a managed policy, whitespace not
 // counted (IAM User Guide, "IAM and AWS STS quotas": managed policy size).
 const ManagedPolicyMaxChars = 6144
+
+// ErrNoUsage is returned by Generate for a principal without observed calls.
+var ErrNoUsage = errors.New("nothing to generate")
 
 // GeneralizeAt is the number of distinct resources of one action under one
 // account, region and resource type above which they become "prefix*".
@@ -114,7 +118,7 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 		calls = us.Calls
 	}
 	if len(calls) == 0 {
-		return g, fmt.Errorf("%s made no successful call in the window (%s): nothing to generate; consider removing its permissions", p.ARN, g.Window)
+		return g, fmt.Errorf("%w: %s made no successful call in the window (%s); consider removing its permissions", ErrNoUsage, p.ARN, g.Window)
 	}
 
 	// action (canonical) → resources
