@@ -161,12 +161,20 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 			fallthrough
 		default:
 			// The event named no resource: fall back to the resources
-			// today's policies allow the action on (never wider).
-			if gr, ok := grants.Get(name); ok {
+			// today's policies allow the action on (never wider); "*" is
+			// narrowed to the action's resource types in the call's
+			// account (catalog ARN formats, other fields wildcarded).
+			gr, granted := grants.Get(name)
+			switch {
+			case granted && !slices.Contains(gr.Resources, "*"):
 				for _, r := range gr.Resources {
 					set[r] = true
 				}
-			} else {
+			case known:
+				for _, r := range typePatterns(a, partitionOf(p.ARN), c.Account) {
+					set[r] = true
+				}
+			default:
 				set["*"] = true
 			}
 			noResource = append(noResource, name)
@@ -180,7 +188,7 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 		g.Notes = append(g.Notes, "recorded resources widened to match the actions' resource types: "+strings.Join(widened, ", "))
 	}
 	if len(noResource) > 0 {
-		g.Notes = append(g.Notes, "resources not recorded in CloudTrail for "+strings.Join(noResource, ", ")+": kept on the resources today's policies allow")
+		g.Notes = append(g.Notes, "resources not recorded in CloudTrail for "+strings.Join(noResource, ", ")+": kept on the resources today's policies allow, or on their resource types in the call's account")
 	}
 
 	// iam:PassRole: kept when granted today and an action that passes a role was used.
@@ -532,4 +540,77 @@ func fitResource(a *catalog.Action, r string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// typePatterns are ARN patterns of the action's resource types (the
+// required ones, else all) with the partition and account filled and every
+// other placeholder a wildcard.
+func typePatterns(a *catalog.Action, partition, account string) []string {
+	var types []*catalog.ResourceType
+	for _, r := range a.Resources {
+		if r.Required {
+			types = append(types, r.Type)
+		}
+	}
+	if len(types) == 0 {
+		for _, r := range a.Resources {
+			types = append(types, r.Type)
+		}
+	}
+	var out []string
+	for _, t := range types {
+		for _, f := range t.ARNFormats {
+			out = append(out, fillFormat(f, partition, account))
+		}
+	}
+	if len(out) == 0 {
+		return []string{"*"}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func fillFormat(f, partition, account string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(f, "${")
+		if i < 0 {
+			b.WriteString(f)
+			break
+		}
+		j := strings.IndexByte(f[i:], '}')
+		if j < 0 {
+			b.WriteString(f)
+			break
+		}
+		b.WriteString(f[:i])
+		switch f[i+2 : i+j] {
+		case "Partition":
+			b.WriteString(partition)
+		case "Account", "AccountId":
+			if account != "" {
+				b.WriteString(account)
+			} else {
+				b.WriteByte('*')
+			}
+		default:
+			b.WriteByte('*')
+		}
+		f = f[i+j+1:]
+	}
+	// Adjacent wildcards say nothing more than one.
+	out := b.String()
+	for strings.Contains(out, "**") {
+		out = strings.ReplaceAll(out, "**", "*")
+	}
+	return out
+}
+
+// partitionOf is the partition of an ARN ("aws" when unknown).
+func partitionOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 3)
+	if len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
 }

@@ -300,3 +300,23 @@ func TestGeneratedCorpusProof(t *testing.T) {
 		t.Errorf("only %d principals attributed; skipped %v", n, an.Usage.Skipped)
 	}
 }
+
+func TestTypePatterns(t *testing.T) {
+	cat := catalog.Default()
+	tests := []struct {
+		action string
+		want   []string
+	}{
+		{"ecs:UpdateService", []string{"arn:aws:ecs:*:123456789012:service/*/*"}},
+		{"sqs:ReceiveMessage", []string{"arn:aws:sqs:*:123456789012:*"}},
+	}
+	for _, tc := range tests {
+		a, ok := cat.Action(tc.action)
+		if !ok {
+			t.Fatalf("%s not in the catalog", tc.action)
+		}
+		if d := cmp.Diff(tc.want, typePatterns(a, "aws", hardAcct)); d != "" {
+			t.Errorf("%s: %s", tc.action, d)
+		}
+	}
+}
