@@ -320,3 +320,41 @@ func TestTypePatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestOrganizationView: parallel grants, ranking and totals.
+func TestOrganizationView(t *testing.T) {
+	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	s := benchOrg(3, 10)
+	cat := catalog.Default()
+	m := NewModel(s, cat)
+	m.Now = end
+	an := NewAnalysis(m, m.Attribute(benchRows(s, cat, 3000, end), NewWindow(end, 90, end.AddDate(-1, 0, 0), end), false))
+	v := an.Organization(m.Select("", ""), 4)
+	if len(v.Principals) != 30 || len(v.Accounts) != 3 {
+		t.Fatalf("%d principals, %d accounts", len(v.Principals), len(v.Accounts))
+	}
+	sum := 0
+	for i, r := range v.Principals {
+		if i > 0 && r.UnusedHighRisk > v.Principals[i-1].UnusedHighRisk {
+			t.Errorf("not ranked at %d", i)
+		}
+		if len(r.Top) == 0 {
+			t.Errorf("%s: used %d, top %v", r.Principal, r.Used, r.Top)
+		}
+		sum += r.Granted
+	}
+	tot := 0
+	for _, a := range v.Accounts {
+		tot += a.Granted
+	}
+	if sum != tot {
+		t.Errorf("account totals %d ≠ principal sum %d", tot, sum)
+	}
+	// Counts without detail equal the detailed analysis.
+	for _, r := range v.Principals[:5] {
+		d := an.Unused(r.p, true)
+		if d.Used != r.Used || d.UnusedCertain != r.UnusedCertain || d.UnusedHighRisk != r.UnusedHighRisk || len(d.Actions) != r.Unused {
+			t.Errorf("%s: detail %d/%d/%d/%d vs %d/%d/%d/%d", r.Principal, d.Used, d.UnusedCertain, d.UnusedHighRisk, len(d.Actions), r.Used, r.UnusedCertain, r.UnusedHighRisk, r.Unused)
+		}
+	}
+}
