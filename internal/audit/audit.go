@@ -26,6 +26,10 @@ type Options struct {
 	IsAdmin AdminFunc
 	// Only, when not empty, runs just these rule ids (after cfg.Disabled).
 	Only []string
+	// Unused, when set, returns the findings of rule PermissionsUnused
+	// (internal/leastpriv over the usage store; the CLI sets it when a
+	// usage store exists). Kept as a hook so audit does not depend on it.
+	Unused func() []finding.Finding
 }
 
 // Run audits s with the thresholds of cfg at time now.
@@ -53,6 +57,11 @@ func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options
 		}
 		for _, a := range s.Accounts {
 			r.account(a)
+		}
+	}
+	if opts.Unused != nil && r.enabled[PermissionsUnused] {
+		for _, f := range opts.Unused() {
+			r.add(PermissionsUnused, f.Account, f.Resource, f.Title, f.Evidence...)
 		}
 	}
 	// Sort an index, not the findings: they are large and there can be

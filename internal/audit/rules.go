@@ -24,6 +24,7 @@ const (
 	RoleUnused          = "SEIRI-ROLE-UNUSED"
 	ServiceUnused       = "SEIRI-SERVICE-UNUSED"
 	CredReportUnmatched = "SEIRI-CREDREPORT-UNMATCHED"
+	PermissionsUnused   = "SEIRI-PERMISSIONS-UNUSED" // from internal/leastpriv, when a usage store exists
 )
 
 // registry is every rule, in the order reports list them.
@@ -152,6 +153,13 @@ var registry = []finding.Rule{
 		Recommendation: "Collect again: the report is regenerated at most every 4 hours and keys may have been rotated since.",
 		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html",
 		Tags:           []string{"data-quality"},
+	},
+	{
+		ID: PermissionsUnused, Title: "Granted permissions unused in the CloudTrail window", Severity: finding.Medium,
+		Description:    "The principal's effective permissions (identity policies ∩ boundary ∩ SCPs) include actions it did not use in the window, where the evidence covers them: a trail logs the account (with data events where needed), the window is long enough, and the action is one CloudTrail records. Runs only when the workspace has a usage store (seiri trail scan).",
+		Recommendation: "Replace its policies with `seiri policy generate PRINCIPAL`, which is proven against every observed call.",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#remove-credentials",
+		Tags:           []string{"least-privilege", "unused"},
 	},
 }
 

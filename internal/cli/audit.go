@@ -107,7 +107,7 @@ func auditRun(opts *AuditOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: account %s was not collected (%s): not audited\n", st.AccountID, st.Error)
 		}
 	}
-	rep := audit.RunWith(s, cfg.Audit, opts.Now(), audit.Options{Only: opts.Rules})
+	rep := audit.RunWith(s, cfg.Audit, opts.Now(), audit.Options{Only: opts.Rules, Unused: auditUnusedHook(opts, ws, s)})
 
 	var buf bytes.Buffer
 	if err := report.Render(&buf, opts.Output, rep); err != nil {

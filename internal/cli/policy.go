@@ -30,8 +30,7 @@ func newPolicyCmd(f *Factory) *cobra.Command {
 		Short: "Validate, simulate and generate IAM policies",
 	}
 	cmd.AddCommand(NewCmdPolicyValidate(f, nil), NewCmdPolicySimulate(f, nil))
-	// `policy generate` and `policy diff` are added by the least-privilege
-	// work (another issue).
+	cmd.AddCommand(newPolicyGenerateCmd(f), newPolicyDiffCmd(f))
 	return cmd
 }
 

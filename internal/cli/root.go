@@ -71,6 +71,7 @@ unused safely: plans first, journaled, reversible.`,
 		newTrailCmd(f),
 		newOrgCmd(f), newScpCmd(f),
 		newKeysCmd(f), newUsersCmd(f),
+		newUnusedCmd(f),
 	)
 	return root
 }
