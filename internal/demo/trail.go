@@ -71,18 +71,37 @@ func eventOf(action string) (source, name string, ok bool) {
 	return host + ".amazonaws.com", op, true
 }
 
-// genResource writes a resource in the form the generator takes: bucket/key
-// for S3, a table name for DynamoDB, a function name for Lambda, else the ARN.
+// genResource writes a resource in the form the generator takes (what the
+// API call names): bucket/key for S3, the name of a DynamoDB table, Lambda
+// function, SQS queue, SNS topic, ECR repository, SSM parameter, log group,
+// IAM role or user, CloudWatch dashboard; else the ARN (KMS keys, secrets).
 func genResource(arn string) []string {
-	switch {
-	case arn == "" || arn == "*":
+	if arn == "" || arn == "*" {
 		return nil
-	case strings.HasPrefix(arn, "arn:aws:s3:::"):
+	}
+	if strings.HasPrefix(arn, "arn:aws:s3:::") {
 		return []string{strings.TrimPrefix(arn, "arn:aws:s3:::")}
-	case strings.Contains(arn, ":dynamodb:") && strings.Contains(arn, ":table/"):
-		return []string{arn[strings.LastIndex(arn, "/")+1:]}
-	case strings.Contains(arn, ":lambda:") && strings.Contains(arn, ":function:"):
-		return []string{arn[strings.LastIndex(arn, ":")+1:]}
+	}
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) < 6 {
+		return []string{arn}
+	}
+	svc, rest := p[2], p[5]
+	afterSlash := func() string { return rest[strings.Index(rest, "/")+1:] }
+	switch {
+	case svc == "dynamodb" && strings.HasPrefix(rest, "table/"),
+		svc == "ecr" && strings.HasPrefix(rest, "repository/"),
+		svc == "cloudwatch" && strings.HasPrefix(rest, "dashboard/"),
+		svc == "iam" && (strings.HasPrefix(rest, "role/") || strings.HasPrefix(rest, "user/")):
+		return []string{afterSlash()}
+	case svc == "lambda" && strings.HasPrefix(rest, "function:"):
+		return []string{strings.TrimPrefix(rest, "function:")}
+	case svc == "sqs", svc == "sns":
+		return []string{rest}
+	case svc == "ssm" && strings.HasPrefix(rest, "parameter"):
+		return []string{strings.TrimPrefix(rest, "parameter")}
+	case svc == "logs" && strings.HasPrefix(rest, "log-group:"):
+		return []string{strings.TrimSuffix(strings.TrimPrefix(rest, "log-group:"), ":*")}
 	}
 	return []string{arn}
 }

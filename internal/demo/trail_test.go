@@ -69,3 +69,26 @@ func TestDemoTrail(t *testing.T) {
 		}
 	}
 }
+
+func TestGenResource(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:aws:s3:::b/k/x.csv":                            "b/k/x.csv",
+		"arn:aws:dynamodb:eu-west-1:1:table/payments":       "payments",
+		"arn:aws:sqs:eu-west-1:1:payments-settlement":       "payments-settlement",
+		"arn:aws:ecr:eu-west-1:1:repository/payments-api":   "payments-api",
+		"arn:aws:lambda:eu-west-1:1:function:web-x":         "web-x",
+		"arn:aws:cloudwatch::1:dashboard/exporter":          "exporter",
+		"arn:aws:kms:eu-west-1:1:key/1f0c":                  "arn:aws:kms:eu-west-1:1:key/1f0c",
+		"arn:aws:iam::1:role/OrganizationAccountAccessRole": "OrganizationAccountAccessRole",
+		"arn:aws:ssm:eu-west-1:1:parameter/app/flags":       "/app/flags",
+		"arn:aws:ecs:eu-west-1:1:service/prod/payments-api": "arn:aws:ecs:eu-west-1:1:service/prod/payments-api",
+	} {
+		got := genResource(in)
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("genResource(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if genResource("*") != nil {
+		t.Error(`genResource("*") is not nil`)
+	}
+}
