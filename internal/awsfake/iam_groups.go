@@ -110,7 +110,7 @@ func iamListAttachedGroupPolicies(c *call) (any, *Error) {
 		return nil, err
 	}
 	x := &xmlBody{}
-	writeAttached(x, g.AttachedPolicies)
+	writeAttachedList(x, g.AttachedPolicies)
 	x.truncated("")
 	return x, nil
 }
@@ -218,7 +218,7 @@ func iamListAttachedUserPolicies(c *call) (any, *Error) {
 		return nil, err
 	}
 	x := &xmlBody{}
-	writeAttached(x, u.AttachedPolicies)
+	writeAttachedList(x, u.AttachedPolicies)
 	x.truncated("")
 	return x, nil
 }
@@ -236,4 +236,13 @@ func iamDetachUserPolicy(c *call) (any, *Error) {
 		return nil, errf(404, "NoSuchEntity", "Policy %s was not found.", arn)
 	}
 	return &xmlBody{}, nil
+}
+
+// writeAttachedList is the AttachedPolicies list of ListAttached*Policies
+// (GetAccountAuthorizationDetails names it AttachedManagedPolicies).
+func writeAttachedList(x *xmlBody, ps []snapshot.AttachedPolicy) {
+	x.list("AttachedPolicies", len(ps), func(i int) {
+		x.el("PolicyName", ps[i].PolicyName)
+		x.el("PolicyArn", ps[i].PolicyARN)
+	})
 }

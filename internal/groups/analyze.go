@@ -432,7 +432,8 @@ func clusterName(groupCount map[string]int, n int, svcs []string) string {
 func moves(m *Model, users []*User, granted map[string]ActionSet, eff Effective) []Move {
 	var out []Move
 	for _, u := range users {
-		if len(u.Direct) == 0 || len(u.Groups) >= MaxGroupsPerUser {
+		// Workloads get roles instead (seiri roles suggest), not groups.
+		if len(u.Direct) == 0 || len(u.Groups) >= MaxGroupsPerUser || u.Machine {
 			continue
 		}
 		for _, gn := range sortedKeys(m.Groups) {

@@ -234,7 +234,7 @@ func (e *Engine) Effective(g *Grants) (ActionSet, error) {
 			if st.HasResource && !st.NotResource {
 				res = res[:0]
 				for _, r := range st.Resources {
-					res = append(res, subst.Replace(r))
+					res = append(res, ownAccount(subst.Replace(r), g.Principal))
 				}
 			}
 			for _, a := range actions {
@@ -427,4 +427,28 @@ func (m *Model) Grants(u *User) (*Grants, error) {
 // that group), for subset comparisons between groups.
 func (m *Model) GroupGrants(name string) (*Grants, error) {
 	return m.Grants(&User{ARN: m.Groups[name].ARN, Name: name, Groups: []string{name}})
+}
+
+// NewActionSet sorts and deduplicates actions into a set.
+func NewActionSet(actions []string) ActionSet {
+	s := slices.Clone(actions)
+	sort.Strings(s)
+	return slices.Compact(s)
+}
+
+// ownAccount puts the principal's account into a resource pattern whose
+// account field is a wildcard ("arn:aws:iam::*:user/x"): asked literally, the
+// engine would see a resource of another account and require a resource
+// policy; the principal's own resources are what the statement grants first.
+func ownAccount(res, principal string) string {
+	p := strings.SplitN(res, ":", 6)
+	if len(p) < 6 || !strings.ContainsAny(p[4], "*?") {
+		return res
+	}
+	q := strings.SplitN(principal, ":", 6)
+	if len(q) < 6 {
+		return res
+	}
+	p[4] = q[4]
+	return strings.Join(p, ":")
 }

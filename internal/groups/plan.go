@@ -103,7 +103,7 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 	// 3. Users sharing the same direct policies get a group for them.
 	bySet := map[string][]*User{}
 	for _, u := range m.Users {
-		if len(u.Direct) == 0 || moved[u.Name] || an.granted[u.Name] == nil {
+		if len(u.Direct) == 0 || moved[u.Name] || an.granted[u.Name] == nil || u.Machine {
 			continue
 		}
 		ps := slices.Clone(u.Direct)
@@ -190,7 +190,7 @@ func directGroupName(m *Model, ps []string) string {
 	for _, p := range ps {
 		n = append(n, policyName(p))
 	}
-	name := strings.Join(n, "+")
+	name := "with-" + strings.Join(n, "+")
 	if len(name) > 120 {
 		name = name[:120]
 	}
