@@ -216,22 +216,49 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 			}
 		}
 	}
+	// One problem per group whose grants another group's contain, naming
+	// every such group; members of both are the ones the suggestion is for.
 	names := sortedKeys(groupGranted)
 	for _, a := range names {
+		sa := groupGranted[a]
+		if len(sa) == 0 {
+			continue
+		}
+		var equal, wider []string
+		both := map[string]bool{}
 		for _, b := range names {
-			sa, sb := groupGranted[a], groupGranted[b]
-			if a == b || len(sa) == 0 || !sa.SubsetOf(sb) {
+			sb := groupGranted[b]
+			if a == b || !sa.SubsetOf(sb) {
 				continue
 			}
-			if sa.Equal(sb) && a > b {
-				continue // report equal pairs once
-			}
-			rel := "a subset of"
 			if sa.Equal(sb) {
-				rel = "equal to"
+				equal = append(equal, b)
+			} else {
+				wider = append(wider, b)
 			}
-			an.Problems = append(an.Problems, Problem{Kind: "subset-group", Subject: a, Detail: fmt.Sprintf("grants %s %s (%d of %d actions)", rel, b, len(sa), len(sb)), Suggestion: "members of both need only " + b})
+			for _, mn := range m.Members(a) {
+				if slices.Contains(m.User(mn).Groups, b) {
+					both[mn] = true
+				}
+			}
 		}
+		if len(equal) == 0 && len(wider) == 0 {
+			continue
+		}
+		var parts []string
+		if len(equal) > 0 {
+			parts = append(parts, "the same as "+strings.Join(equal, ", "))
+		}
+		if len(wider) > 0 {
+			parts = append(parts, "a subset of "+strings.Join(wider, ", "))
+		}
+		p := Problem{Kind: "subset-group", Subject: a, Detail: fmt.Sprintf("grants %s (%d actions)", strings.Join(parts, "; "), len(sa))}
+		if len(both) > 0 {
+			p.Suggestion = fmt.Sprintf("%d of its members are also in a group that covers it: they need only that one (see groups plan)", len(both))
+		} else if len(equal) > 0 {
+			p.Suggestion = "merge the equal groups"
+		}
+		an.Problems = append(an.Problems, p)
 	}
 	for _, u := range users {
 		paths := map[string][]string{}
