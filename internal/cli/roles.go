@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -117,6 +118,9 @@ func rolesSuggestRun(o *RolesSuggestOptions) error {
 			}
 		}
 	}
+	// Workloads first (the point of the command), people and unused keys last.
+	rank := map[string]int{roles.KindIdentityCenter: 1, roles.KindUnusedKey: 2}
+	sort.SliceStable(all, func(i, j int) bool { return rank[all[i].Kind] < rank[all[j].Kind] })
 	if o.User != "" && len(all) == 0 {
 		return BadInputf("--user %s: no such user with an active access key", o.User)
 	}
