@@ -70,9 +70,34 @@ func (s ActionSet) SubsetOf(o ActionSet) bool {
 // Minus returns the actions of s not in o.
 func (s ActionSet) Minus(o ActionSet) ActionSet {
 	var out ActionSet
+	j := 0
 	for _, a := range s {
-		if !o.Contains(a) {
+		for j < len(o) && o[j] < a {
+			j++
+		}
+		if j == len(o) || o[j] != a {
 			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Union returns the actions in s or o.
+func (s ActionSet) Union(o ActionSet) ActionSet {
+	out := make(ActionSet, 0, max(len(s), len(o)))
+	i, j := 0, 0
+	for i < len(s) || j < len(o) {
+		switch {
+		case j == len(o) || (i < len(s) && s[i] < o[j]):
+			out = append(out, s[i])
+			i++
+		case i == len(s) || o[j] < s[i]:
+			out = append(out, o[j])
+			j++
+		default:
+			out = append(out, s[i])
+			i++
+			j++
 		}
 	}
 	return out
@@ -175,36 +200,39 @@ func (e *Engine) parsed(d Doc, t policy.Type) (*policy.Policy, error) {
 func (e *Engine) Effective(g *Grants) (ActionSet, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	acct := "|a" + accountOf(g.Principal)
 	// Users with the same policies (and name, which policy variables see)
 	// get the same answer: the cache key is the set of documents.
+	docKey := func(d Doc) string {
+		k := docHash(d.JSON)
+		if strings.Contains(string(d.JSON), "${") {
+			k += "|u" + g.UserName
+		}
+		return k
+	}
 	var keys []string
 	for _, d := range g.Identity {
-		keys = append(keys, docHash(d.JSON))
+		keys = append(keys, docKey(d))
 	}
 	sort.Strings(keys)
-	key := strings.Join(keys, ",")
+	key := strings.Join(keys, ",") + acct
 	if g.Boundary != nil {
 		key += "|b" + docHash(g.Boundary.JSON)
-	}
-	usesVars := false
-	for _, d := range g.Identity {
-		if strings.Contains(string(d.JSON), "${") {
-			usesVars = true
-		}
-	}
-	if usesVars {
-		key += "|u" + g.UserName
 	}
 	if s, ok := e.cache[key]; ok {
 		return s, nil
 	}
 	var pols policy.Policies
+	deny := false
 	for _, d := range g.Identity {
 		p, err := e.parsed(d, policy.TypeIdentity)
 		if err != nil {
 			return nil, err
 		}
 		pols.Identity = append(pols.Identity, p)
+		for _, st := range p.Statements {
+			deny = deny || st.Effect == policy.Deny
+		}
 	}
 	if g.Boundary != nil {
 		p, err := e.parsed(*g.Boundary, policy.TypeBoundary)
@@ -213,6 +241,39 @@ func (e *Engine) Effective(g *Grants) (ActionSet, error) {
 		}
 		pols.Boundary = p
 	}
+	// Without a Deny or a boundary, what several policies grant is the union
+	// of what each grants (every Allow statement is asked about its own
+	// resources): compute per document, so that a policy shared by many users
+	// is expanded once.
+	if !deny && pols.Boundary == nil && len(pols.Identity) > 1 {
+		var union ActionSet
+		for i, d := range g.Identity {
+			k := docKey(d) + acct
+			s, ok := e.cache[k]
+			if !ok {
+				s = e.compute(g, policy.Policies{Identity: pols.Identity[i : i+1]})
+				e.cache[k] = s
+			}
+			union = union.Union(s)
+		}
+		e.cache[key] = union
+		return union, nil
+	}
+	s := e.compute(g, pols)
+	e.cache[key] = s
+	return s, nil
+}
+
+func accountOf(arn string) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) < 6 {
+		return ""
+	}
+	return p[4]
+}
+
+// compute asks the engine about every candidate (action, resource) pair.
+func (e *Engine) compute(g *Grants, pols policy.Policies) ActionSet {
 	// Candidate (action, resources) pairs from the Allow statements.
 	cand := map[string]map[string]bool{}
 	var order []string
@@ -268,9 +329,7 @@ func (e *Engine) Effective(g *Grants) (ActionSet, error) {
 		}
 	}
 	sort.Strings(out)
-	out = slices.Compact(out)
-	e.cache[key] = out
-	return out, nil
+	return slices.Compact(out)
 }
 
 // Model is the IAM group model of one account, in a form the analysis and

@@ -207,6 +207,9 @@ func TestJaccardAndSets(t *testing.T) {
 			t.Errorf("Jaccard(%v,%v) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
+	if d := cmp.Diff(groups.ActionSet{"s3:GetObject", "s3:ListBucket", "s3:PutObject"}, b.Union(groups.ActionSet{"s3:ListBucket", "s3:PutObject"}).Union(a)); d != "" {
+		t.Errorf("union (-want +got):\n%s", d)
+	}
 	if !b.SubsetOf(a) || a.SubsetOf(b) || len(a.Minus(b)) != 1 {
 		t.Error("set operations")
 	}

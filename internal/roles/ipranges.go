@@ -46,6 +46,33 @@ type Ranges struct {
 	CreateDate string
 	Embedded   bool // the built-in subset
 	entries    []rangeEntry
+	// byPrefix indexes entries by their masked prefix; bits lists the prefix
+	// lengths in use, so a lookup is one map probe per length (the published
+	// list has thousands of prefixes but a few dozen lengths).
+	byPrefix map[netip.Prefix][]int
+	bits4    []int
+	bits6    []int
+}
+
+func (r *Ranges) index() {
+	r.byPrefix = map[netip.Prefix][]int{}
+	seen := map[[2]int]bool{}
+	for i, e := range r.entries {
+		r.byPrefix[e.prefix] = append(r.byPrefix[e.prefix], i)
+		v := 6
+		if e.prefix.Addr().Is4() {
+			v = 4
+		}
+		k := [2]int{v, e.prefix.Bits()}
+		if !seen[k] {
+			seen[k] = true
+			if v == 4 {
+				r.bits4 = append(r.bits4, e.prefix.Bits())
+			} else {
+				r.bits6 = append(r.bits6, e.prefix.Bits())
+			}
+		}
+	}
 }
 
 type rangeEntry struct {
@@ -107,6 +134,7 @@ func ParseIPRanges(data []byte, name string) (*Ranges, error) {
 		}
 		r.entries = append(r.entries, rangeEntry{pf.Masked(), p.Region, p.Service})
 	}
+	r.index()
 	return r, nil
 }
 
@@ -148,15 +176,26 @@ func (r *Ranges) Lookup(ip string) (Match, bool) {
 	a = a.Unmap()
 	var m Match
 	seen := map[string]bool{}
-	for _, e := range r.entries {
-		if e.prefix.Contains(a) {
-			if !seen[e.service] {
-				seen[e.service] = true
-				m.Services = append(m.Services, e.service)
-			}
-			if m.Region == "" || e.region != "GLOBAL" {
-				m.Region = e.region
-			}
+	bits := r.bits6
+	if a.Is4() {
+		bits = r.bits4
+	}
+	var hits []int
+	for _, b := range bits {
+		pf, err := a.Prefix(b)
+		if err == nil {
+			hits = append(hits, r.byPrefix[pf]...)
+		}
+	}
+	sort.Ints(hits) // file order, as a linear scan would see them
+	for _, i := range hits {
+		e := r.entries[i]
+		if !seen[e.service] {
+			seen[e.service] = true
+			m.Services = append(m.Services, e.service)
+		}
+		if m.Region == "" || e.region != "GLOBAL" {
+			m.Region = e.region
 		}
 	}
 	sort.Strings(m.Services)
