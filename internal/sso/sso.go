@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
@@ -95,6 +96,9 @@ func Build(accounts []*snapshot.Account) (*Plan, error) {
 			}
 			if len(g.AttachedPolicies) == 0 && len(g.InlinePolicies) == 0 {
 				continue
+			}
+			if !utf8.ValidString(g.GroupName) {
+				return nil, fmt.Errorf("account %s: group name %q is not valid UTF-8", a.AccountID, g.GroupName)
 			}
 			d := defs[g.GroupName]
 			if d == nil {
@@ -245,6 +249,10 @@ func trimDesc(s string) string {
 func mergeInline(docs []json.RawMessage) (json.RawMessage, error) {
 	var all []json.RawMessage
 	for i, d := range docs {
+		// HCL and JSON both need UTF-8; IAM policies are UTF-8 text.
+		if !utf8.Valid(d) {
+			return nil, fmt.Errorf("policy %d is not valid UTF-8", i+1)
+		}
 		var p struct {
 			Statement json.RawMessage `json:"Statement"`
 		}
