@@ -212,6 +212,30 @@ func TestSSOPlanCommand(t *testing.T) {
 	if _, diags := hclsyntax.ParseConfig(b, "sso.tf", hcl.InitialPos); diags.HasErrors() {
 		t.Errorf("terraform: %s", diags.Error())
 	}
+	// From the proposed model: the new group and fewer memberships.
+	out, errOut, code = groupsRun(t, nil, ws, "sso", "plan", "--proposed", "--format", "json")
+	var p struct {
+		PermissionSets []struct{ FromGroup string }
+		Users          []struct {
+			IAMUser string   `json:"iamUser"`
+			Groups  []string `json:"identityCenterGroups"`
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &p) != nil {
+		t.Fatalf("--proposed: exit %d %s", code, errOut)
+	}
+	found := false
+	for _, ps := range p.PermissionSets {
+		found = found || ps.FromGroup == "with-AmazonS3FullAccess"
+	}
+	for _, u := range p.Users {
+		if u.IAMUser == "maria.schneider" && len(u.Groups) != 4 {
+			t.Errorf("maria in the proposed model: %v", u.Groups)
+		}
+	}
+	if !found {
+		t.Errorf("no permission set for the proposed group with-AmazonS3FullAccess")
+	}
 	if fi, _ := os.Stat(tf); fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v", fi.Mode())
 	}

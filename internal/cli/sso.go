@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/groups"
+	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/sso"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -26,8 +28,9 @@ func newSSOCmd(f *Factory) *cobra.Command {
 type SSOPlanOptions struct {
 	F *Factory
 	groupsInput
-	Format string // summary | json | terraform
-	Out    string
+	Format   string // summary | json | terraform
+	Out      string
+	Proposed bool
 }
 
 // NewCmdSSOPlan parses flags for `seiri sso plan`.
@@ -61,6 +64,7 @@ and aws_ssoadmin_account_assignment resources.`,
 	opts.flags(cmd)
 	cmd.Flags().StringVar(&opts.Format, "format", "", "summary|json|terraform (default: json with --output json, else summary)")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write to this file (mode 0600) instead of standard output")
+	cmd.Flags().BoolVar(&opts.Proposed, "proposed", false, "start from the group model seiri groups plan proposes instead of today's")
 	return cmd
 }
 
@@ -80,7 +84,13 @@ func ssoPlanRun(o *SSOPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := sso.Build(l.accounts)
+	accounts := l.accounts
+	if o.Proposed {
+		if accounts, err = proposedAccounts(f, l); err != nil {
+			return err
+		}
+	}
+	p, err := sso.Build(accounts)
 	if err != nil {
 		return BadInput(err)
 	}
@@ -136,4 +146,26 @@ func printSSOPlan(w io.Writer, p *sso.Plan) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d permission sets, %d assignments; %d of %d IAM users can be retired after the move\n", len(p.PermissionSets), len(p.Assignments), retire, len(p.Users))
+}
+
+// proposedAccounts applies each account's groups plan to a copy of it.
+func proposedAccounts(f *Factory, l *groupsLoaded) ([]*snapshot.Account, error) {
+	opt := groups.Options{Effective: groupsEffectiveFunc(f), Used: l.used()}
+	var out []*snapshot.Account
+	for _, a := range l.accounts {
+		if len(a.Users) == 0 {
+			out = append(out, a)
+			continue
+		}
+		an, err := groups.Analyze(groups.NewModel(a), opt)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.AccountID, err)
+		}
+		pr, err := groups.Propose(an, groups.PlanOptions{Options: opt})
+		if err != nil {
+			return nil, &ExitError{Code: ExitFindings, Err: fmt.Errorf("account %s: %w", a.AccountID, err)}
+		}
+		out = append(out, pr.After.Snapshot(a))
+	}
+	return out, nil
 }

@@ -184,12 +184,24 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 				teams[t] = true
 			}
 		}
-		if len(teams) >= opt.ManyTeams {
-			ts := sortedKeys(teams)
-			an.Problems = append(an.Problems, Problem{Kind: "many-teams", Subject: u.Name,
-				Detail:     fmt.Sprintf("in groups of %d teams: %s", len(ts), strings.Join(ts, ", ")),
-				Suggestion: fmt.Sprintf("one group per team role, no more than %d groups: keep the widest group of each team and leave the ones it covers", MaxGroupsPerUser)})
+		if len(teams) < opt.ManyTeams {
+			continue
 		}
+		ts := sortedKeys(teams)
+		// The concrete suggestion: leave the memberships another group of
+		// the user covers; what remains is the user's model (≤ 10 groups).
+		var keep []string
+		for _, g := range u.Groups {
+			if !slices.ContainsFunc(an.Redundant, func(r Redundancy) bool { return r.User == u.Name && r.Group == g }) {
+				keep = append(keep, g)
+			}
+		}
+		sug := fmt.Sprintf("keep %s (%d groups, nothing lost)", strings.Join(keep, ", "), len(keep))
+		if len(keep) > MaxGroupsPerUser {
+			sug = fmt.Sprintf("even without covered groups %d remain: create one group per role this person has across teams (see candidate groups)", len(keep))
+		}
+		an.Problems = append(an.Problems, Problem{Kind: "many-teams", Subject: u.Name,
+			Detail: fmt.Sprintf("in groups of %d teams: %s", len(ts), strings.Join(ts, ", ")), Suggestion: sug})
 	}
 	for _, gn := range sortedKeys(m.Groups) {
 		g := m.Groups[gn]

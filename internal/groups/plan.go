@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
 // Change kinds of a groups plan.
@@ -73,6 +74,8 @@ type Proposal struct {
 	Account string        `json:"account"`
 	Changes []plan.Change `json:"changes"`
 	Verdict Verdict       `json:"verdict"`
+	// After is the model with the changes made (for sso plan --proposed).
+	After *Model `json:"-"`
 }
 
 // ErrRefused marks a plan the safety checks refuse.
@@ -158,7 +161,7 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := &Proposal{Account: m.Account, Verdict: *v}
+	pr := &Proposal{Account: m.Account, Verdict: *v, After: after}
 	for _, s := range steps {
 		pr.Changes = append(pr.Changes, s.change(m.Account))
 	}
@@ -326,4 +329,39 @@ func NewPlan(props []*Proposal, now time.Time, base string) *plan.Plan {
 	pl := plan.New(PlanKind, now, base, cs)
 	pl.Warnings = warn
 	return pl
+}
+
+// Snapshot returns a copy of the account with the model's memberships, user
+// attachments and groups (new ones included) written back.
+func (m *Model) Snapshot(a *snapshot.Account) *snapshot.Account {
+	c := *a
+	c.Users = slices.Clone(a.Users)
+	for i := range c.Users {
+		u := m.User(c.Users[i].UserName)
+		if u == nil {
+			continue
+		}
+		c.Users[i].Groups = slices.Clone(u.Groups)
+		var att []snapshot.AttachedPolicy
+		for _, p := range u.Direct {
+			att = append(att, snapshot.AttachedPolicy{PolicyName: policyName(p), PolicyARN: p})
+		}
+		c.Users[i].AttachedPolicies = att
+	}
+	c.Groups = nil
+	for _, gn := range sortedKeys(m.Groups) {
+		g := m.Groups[gn]
+		ng := snapshot.Group{ARN: g.ARN, GroupName: g.Name, Path: "/", InlinePolicies: g.Inline}
+		for _, og := range a.Groups {
+			if og.GroupName == gn {
+				ng = og
+			}
+		}
+		ng.AttachedPolicies = nil
+		for _, p := range g.Policies {
+			ng.AttachedPolicies = append(ng.AttachedPolicies, snapshot.AttachedPolicy{PolicyName: policyName(p), PolicyARN: p})
+		}
+		c.Groups = append(c.Groups, ng)
+	}
+	return &c
 }
