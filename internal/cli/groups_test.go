@@ -240,3 +240,24 @@ func TestSSOPlanCommand(t *testing.T) {
 		t.Errorf("mode %v", fi.Mode())
 	}
 }
+
+// TestGroupsApplyMemberAccount applies in a member account, through the
+// role seiri assumes there, and re-runs: everything is then in effect.
+func TestGroupsApplyMemberAccount(t *testing.T) {
+	isolateAWS(t)
+	ws, org := groupsDemoWorkspace(t)
+	fake := awsfake.New(awsfake.Scenario{Organization: org.Organization, Accounts: org.Accounts})
+	defer fake.Close()
+	out, errOut, code := groupsRun(t, fake, ws, "groups", "plan", "--account", "555555555555", "--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "Applied 13, skipped 0 (already in effect), failed 0") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if fake.Count("555555555555", "RemoveUserFromGroup") != 7 {
+		t.Errorf("%d removals in 555555555555", fake.Count("555555555555", "RemoveUserFromGroup"))
+	}
+	// The snapshot is now stale: the same plan again finds every change in effect.
+	out, errOut, code = groupsRun(t, fake, ws, "groups", "plan", "--account", "555555555555", "--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "Applied 0, skipped 13") {
+		t.Errorf("re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
