@@ -30,8 +30,14 @@ func TestIAMGroupWrites(t *testing.T) {
 		code string
 	}{
 		{"get missing group", func() error { _, err := c.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String("team")}); return err }, "NoSuchEntity"},
-		{"create", func() error { _, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("team")}); return err }, ""},
-		{"create twice", func() error { _, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("team")}); return err }, "EntityAlreadyExists"},
+		{"create", func() error {
+			_, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("team")})
+			return err
+		}, ""},
+		{"create twice", func() error {
+			_, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("team")})
+			return err
+		}, "EntityAlreadyExists"},
 		{"attach unknown policy", func() error {
 			_, err := c.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("team"), PolicyArn: aws.String("arn:aws:iam::aws:policy/Nope")})
 			return err

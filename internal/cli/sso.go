@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/groups"
+	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/sso"
 	"github.com/seiri-dev/seiri/internal/workspace"
@@ -94,6 +95,18 @@ func ssoPlanRun(o *SSOPlanOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
+	p.SummarizeOUs(l.snap.Organization)
+	// The inline policies are merged from several documents: check them.
+	for _, ps := range p.PermissionSets {
+		if len(ps.Inline) == 0 {
+			continue
+		}
+		for _, is := range policy.Validate(ps.Inline, policy.TypeIdentity, f.Catalog()) {
+			if is.Severity == policy.SevError {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("permission set %s: inline policy: %s %s", ps.Name, is.Code, is.Message))
+			}
+		}
+	}
 	var buf bytes.Buffer
 	switch format {
 	case "json":
@@ -132,6 +145,20 @@ func printSSOPlan(w io.Writer, p *sso.Plan) {
 		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\n", ps.Name, ps.FromGroup, len(ps.Managed), len(ps.Inline), strings.Join(accts[ps.Name], ","))
 	}
 	tw.Flush()
+	if len(p.OUs) > 0 {
+		fmt.Fprintln(w, "\nWhole OUs (every active account directly under the OU is assigned):")
+		var order []string
+		ous := map[string][]string{}
+		for _, o := range p.OUs {
+			if ous[o.Group] == nil {
+				order = append(order, o.Group)
+			}
+			ous[o.Group] = append(ous[o.Group], o.OUName)
+		}
+		for _, g := range order {
+			fmt.Fprintf(w, "  %s: %s\n", g, strings.Join(ous[g], ", "))
+		}
+	}
 	fmt.Fprintln(w, "\nMigration checklist:")
 	retire := 0
 	for _, u := range p.Users {

@@ -216,6 +216,7 @@ func suggestOne(in Input, u *snapshot.User, keys []string, rows []usage.Row) (Su
 	case has("eks"):
 		s.Kind, s.Summary = KindEKSPodIdentity, "calls from Amazon EKS pods: use EKS Pod Identity (or IRSA on older clusters)"
 		s.Trust = trustPodIdentity()
+		s.Notes = append(s.Notes, "IRSA instead (clusters without the Pod Identity agent): trust Federated arn:aws:iam::"+acct+":oidc-provider/oidc.eks.REGION.amazonaws.com/id/CLUSTER_ID with sts:AssumeRoleWithWebIdentity and StringEquals oidc.eks.REGION.amazonaws.com/id/CLUSTER_ID:sub = system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT")
 		s.Notes = append(s.Notes, "then: aws eks create-pod-identity-association --cluster-name CLUSTER --namespace NAMESPACE --service-account SERVICE_ACCOUNT --role-arn arn:aws:iam::"+acct+":role/"+role)
 	case has("github-actions"):
 		s.Kind, s.Summary = KindOIDCGitHub, "calls from GitHub Actions: federate with GitHub's OIDC provider, scoped to the repository"

@@ -62,6 +62,7 @@ type UserStep struct {
 type Plan struct {
 	PermissionSets []PermissionSet `json:"permissionSets"`
 	Assignments    []Assignment    `json:"assignments"`
+	OUs            []OUAssignment  `json:"ouSummary,omitempty"`
 	Users          []UserStep      `json:"users"`
 	Warnings       []string        `json:"warnings,omitempty"`
 }
@@ -294,4 +295,56 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// OUAssignment says a group's permission set is assigned in every active
+// account directly under an OU. Identity Center assigns to accounts only
+// (CreateAccountAssignment: TargetType AWS_ACCOUNT), so this is a summary:
+// the account assignments stay the source of truth, and an account added to
+// the OU later needs its own assignment.
+type OUAssignment struct {
+	Group         string   `json:"group"`
+	PermissionSet string   `json:"permissionSet"`
+	OU            string   `json:"ou"` // id
+	OUName        string   `json:"ouName"`
+	Accounts      []string `json:"accounts"`
+}
+
+// SummarizeOUs fills p.OUs from the organization (nil: nothing to do).
+func (p *Plan) SummarizeOUs(org *snapshot.Organization) {
+	p.OUs = nil
+	if org == nil {
+		return
+	}
+	under := map[string][]string{}
+	for _, a := range org.Accounts {
+		if a.Status == "" || a.Status == "ACTIVE" {
+			under[a.ParentID] = append(under[a.ParentID], a.ID)
+		}
+	}
+	assigned := map[string]map[string]bool{}
+	ps := map[string]string{}
+	for _, a := range p.Assignments {
+		if assigned[a.Group] == nil {
+			assigned[a.Group] = map[string]bool{}
+		}
+		assigned[a.Group][a.Account] = true
+		ps[a.Group] = a.PermissionSet
+	}
+	for _, g := range sortedKeys(assigned) {
+		for _, ou := range org.OUs {
+			accts := under[ou.ID]
+			if len(accts) == 0 {
+				continue
+			}
+			all := true
+			for _, id := range accts {
+				all = all && assigned[g][id]
+			}
+			if all {
+				sort.Strings(accts)
+				p.OUs = append(p.OUs, OUAssignment{Group: g, PermissionSet: ps[g], OU: ou.ID, OUName: ou.Name, Accounts: accts})
+			}
+		}
+	}
 }

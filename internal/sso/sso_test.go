@@ -154,3 +154,26 @@ func TestLimits(t *testing.T) {
 		t.Errorf("oversized inline policy: %v", err)
 	}
 }
+
+func TestSummarizeOUs(t *testing.T) {
+	org := demo.Generate(demoNow, demo.Seed)
+	p, err := sso.Build(org.Accounts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SummarizeOUs(org.Organization)
+	got := map[string][]string{}
+	for _, o := range p.OUs {
+		got[o.Group] = append(got[o.Group], o.OUName)
+	}
+	if d := cmp.Diff([]string{"Infrastructure", "Prod", "SDLC"}, got["readonly"]); d != "" {
+		t.Errorf("readonly OUs (-want +got):\n%s", d)
+	}
+	if _, ok := got["billing"]; ok {
+		t.Errorf("billing is only in the management account (no OU): %v", got["billing"])
+	}
+	p.SummarizeOUs(nil)
+	if p.OUs != nil {
+		t.Error("no organization: no OU summary")
+	}
+}
