@@ -161,7 +161,7 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := &Proposal{Account: m.Account, Verdict: *v, After: after}
+	pr := &Proposal{Account: m.Account, Verdict: *v, After: after, Changes: []plan.Change{}}
 	for _, s := range steps {
 		pr.Changes = append(pr.Changes, s.change(m.Account))
 	}
@@ -320,7 +320,7 @@ func preview(s []string) string {
 // NewPlan makes one plan of the proposals of several accounts. base is the
 // fingerprint of the snapshot the proposals were made from.
 func NewPlan(props []*Proposal, now time.Time, base string) *plan.Plan {
-	var cs []plan.Change
+	cs := []plan.Change{}
 	var warn []string
 	for _, p := range props {
 		cs = append(cs, p.Changes...)
