@@ -264,3 +264,5 @@ func TestApplyThroughFake(t *testing.T) {
 		t.Errorf("second apply: %+v %v", res, err)
 	}
 }
+
+func catalogForTests() groups.ActionCatalog { return catalog.Embedded() }

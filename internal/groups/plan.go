@@ -135,7 +135,13 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 	// 4. Optionally, memberships whose actions the member never used.
 	if opt.RemoveUnused && opt.Used != nil {
 		for _, u := range m.Users {
+			if an.granted[u.Name] == nil {
+				continue // not computable: the proof could not cover it
+			}
 			for _, gn := range u.Groups {
+				if m.Groups[gn] == nil {
+					continue
+				}
 				g, err := m.GroupGrants(gn)
 				if err != nil {
 					continue
