@@ -485,7 +485,11 @@ func (m *Model) Grants(u *User) (*Grants, error) {
 // GroupGrants returns the policies of a group alone (as if a user had only
 // that group), for subset comparisons between groups.
 func (m *Model) GroupGrants(name string) (*Grants, error) {
-	return m.Grants(&User{ARN: m.Groups[name].ARN, Name: name, Groups: []string{name}})
+	g := m.Groups[name]
+	if g == nil {
+		return nil, fmt.Errorf("no group %s in account %s", name, m.Account)
+	}
+	return m.Grants(&User{ARN: g.ARN, Name: name, Groups: []string{name}})
 }
 
 // NewActionSet sorts and deduplicates actions into a set.
