@@ -461,7 +461,7 @@ func (m *Model) Grants(u *User) (*Grants, error) {
 	for _, gn := range u.Groups {
 		gr := m.Groups[gn]
 		if gr == nil {
-			continue
+			return nil, fmt.Errorf("user %s is in group %s, which the snapshot does not have", u.Name, gn)
 		}
 		for _, p := range gr.Policies {
 			if err := add(p, "group "+gn); err != nil {
