@@ -109,14 +109,22 @@ func (in *groupsInput) load(f *Factory) (*groupsLoaded, error) {
 	return l, nil
 }
 
-// used returns the actions each principal used successfully (nil when no
-// usage is known).
-func (l *groupsLoaded) used() map[string]groups.ActionSet {
+// used returns the actions each principal of the account used successfully
+// (nil when no usage is known). An account without a single usage row counts
+// as unknown, not as "nothing used": a trail that does not cover it must not
+// make every permission look unused.
+func (l *groupsLoaded) used(account string) map[string]groups.ActionSet {
 	if l.rows == nil {
 		return nil
 	}
-	m := map[string]groups.ActionSet{}
+	var m map[string]groups.ActionSet
 	for _, r := range l.rows {
+		if r.Account != account {
+			continue
+		}
+		if m == nil {
+			m = map[string]groups.ActionSet{}
+		}
 		if r.Authz && r.ErrorCode == "" {
 			m[r.Principal] = append(m[r.Principal], r.Action)
 		}
@@ -194,7 +202,7 @@ func (o *GroupsAnalyzeOptions) options(l *groupsLoaded) (groups.Options, error) 
 	if o.NearLimit < 1 || o.NearLimit > groups.MaxGroupsPerUser {
 		return groups.Options{}, BadInputf("--near-limit %d: want 1 to %d", o.NearLimit, groups.MaxGroupsPerUser)
 	}
-	return groups.Options{Threshold: o.Threshold, NearLimit: o.NearLimit, Effective: groupsEffectiveFunc(o.F), Used: l.used()}, nil
+	return groups.Options{Threshold: o.Threshold, NearLimit: o.NearLimit, Effective: groupsEffectiveFunc(o.F)}, nil
 }
 
 func groupsAnalyzeRun(o *GroupsAnalyzeOptions) error {
@@ -211,6 +219,7 @@ func groupsAnalyzeRun(o *GroupsAnalyzeOptions) error {
 		if len(a.Users) == 0 && len(a.Groups) == 0 {
 			continue
 		}
+		opt.Used = l.used(a.AccountID)
 		an, err := groups.Analyze(groups.NewModel(a), opt)
 		if err != nil {
 			return fmt.Errorf("account %s: %w", a.AccountID, err)
@@ -355,6 +364,10 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 	for _, a := range l.accounts {
 		if len(a.Users) == 0 {
 			continue
+		}
+		opt.Used = l.used(a.AccountID)
+		if opt.Used == nil && o.RemoveUnused {
+			fmt.Fprintf(f.IO.ErrOut, "warning: account %s: no usage recorded; --remove-unused removes nothing there\n", a.AccountID)
 		}
 		an, err := groups.Analyze(groups.NewModel(a), opt)
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/roles"
+	"github.com/seiri-dev/seiri/internal/usage"
 )
 
 var groupsNow = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
@@ -259,5 +260,53 @@ func TestGroupsApplyMemberAccount(t *testing.T) {
 	out, errOut, code = groupsRun(t, fake, ws, "groups", "plan", "--account", "555555555555", "--apply", "--yes")
 	if code != 0 || !strings.Contains(out, "Applied 0, skipped 13") {
 		t.Errorf("re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestGroupsUsageStore reads usage from usage.db; an account the store has
+// no rows for counts as "usage unknown", not "nothing used".
+func TestGroupsUsageStore(t *testing.T) {
+	ws, org := groupsDemoWorkspace(t)
+	st, err := usage.Open(context.Background(), filepath.Join(ws, "usage.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []usage.Row
+	for _, r := range org.Usage() {
+		if r.Account == "555555555555" {
+			rows = append(rows, r)
+		}
+	}
+	if err := st.Upsert(context.Background(), rows); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "analyze", "--output", "json")
+	if code != 0 || !strings.Contains(errOut, "usage from") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var v []struct {
+		Account    string
+		UsageKnown bool
+		Problems   []struct{ Kind string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range v {
+		unused := 0
+		for _, p := range a.Problems {
+			if p.Kind == "unused-group" {
+				unused++
+			}
+		}
+		if want := a.Account == "555555555555"; a.UsageKnown != want || (!want && unused > 0) {
+			t.Errorf("account %s: usageKnown %v, %d unused-group problems", a.Account, a.UsageKnown, unused)
+		}
+	}
+	// Without usage for the account, removing "unused" memberships removes nothing.
+	out, _, code = groupsRun(t, nil, ws, "groups", "plan", "--account", demo.ManagementAccount, "--remove-unused")
+	if code != 0 || !strings.Contains(out, "37 users unchanged, 0 users lose only unused permissions") {
+		t.Errorf("exit %d:\n%s", code, out)
 	}
 }

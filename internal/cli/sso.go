@@ -177,13 +177,14 @@ func printSSOPlan(w io.Writer, p *sso.Plan) {
 
 // proposedAccounts applies each account's groups plan to a copy of it.
 func proposedAccounts(f *Factory, l *groupsLoaded) ([]*snapshot.Account, error) {
-	opt := groups.Options{Effective: groupsEffectiveFunc(f), Used: l.used()}
+	opt := groups.Options{Effective: groupsEffectiveFunc(f)}
 	var out []*snapshot.Account
 	for _, a := range l.accounts {
 		if len(a.Users) == 0 {
 			out = append(out, a)
 			continue
 		}
+		opt.Used = l.used(a.AccountID)
 		an, err := groups.Analyze(groups.NewModel(a), opt)
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", a.AccountID, err)
