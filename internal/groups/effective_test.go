@@ -10,7 +10,9 @@ import (
 
 func TestEngineEffective(t *testing.T) {
 	const user = "arn:aws:iam::123456789012:user/bob"
-	pol := func(s string) groups.Doc { return groups.Doc{Name: "p", JSON: []byte(`{"Version":"2012-10-17","Statement":[` + s + `]}`)} }
+	pol := func(s string) groups.Doc {
+		return groups.Doc{Name: "p", JSON: []byte(`{"Version":"2012-10-17","Statement":[` + s + `]}`)}
+	}
 	tests := []struct {
 		name       string
 		identity   []groups.Doc
