@@ -119,7 +119,7 @@ func rolesSuggestRun(o *RolesSuggestOptions) error {
 		}
 	}
 	// Workloads first (the point of the command), people and unused keys last.
-	rank := map[string]int{roles.KindIdentityCenter: 1, roles.KindUnusedKey: 2}
+	rank := map[string]int{roles.KindIdentityCenter: 1, roles.KindUnusedKey: 2, roles.KindNoUsageData: 3}
 	sort.SliceStable(all, func(i, j int) bool { return rank[all[i].Kind] < rank[all[j].Kind] })
 	if o.User != "" && len(all) == 0 {
 		return BadInputf("--user %s: no such user with an active access key", o.User)
@@ -176,7 +176,7 @@ func printSuggestions(w io.Writer, all []roles.Suggestion) {
 	}
 	var parts []string
 	for _, k := range []string{roles.KindInstanceProfile, roles.KindECSTaskRole, roles.KindEKSPodIdentity, roles.KindLambdaRole, roles.KindMonitoringRole,
-		roles.KindOIDCGitHub, roles.KindOIDCGitLab, roles.KindIdentityCenter, roles.KindRolesAnywhere, roles.KindUnusedKey} {
+		roles.KindOIDCGitHub, roles.KindOIDCGitLab, roles.KindIdentityCenter, roles.KindRolesAnywhere, roles.KindUnusedKey, roles.KindNoUsageData} {
 		if counts[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}

@@ -194,3 +194,13 @@ func TestPolicyGeneratorHook(t *testing.T) {
 		t.Errorf("fallback policy: %s", fb)
 	}
 }
+
+func TestSuggestWithoutUsageForTheAccount(t *testing.T) {
+	a := &snapshot.Account{AccountID: "111122223333", Users: []snapshot.User{{ARN: "arn:aws:iam::111122223333:user/x", UserName: "x",
+		AccessKeys: []snapshot.AccessKey{{AccessKeyID: "AKIAX", Status: "Active"}}}}}
+	other := []usage.Row{{Key: usage.Key{Account: "999999999999", Principal: "arn:aws:iam::999999999999:user/y", Action: "s3:GetObject"}, Authz: true, Count: 1}}
+	got, err := roles.Suggest(roles.Input{Account: a, Usage: other, Ranges: roles.EmbeddedRanges()})
+	if err != nil || len(got) != 1 || got[0].Kind != roles.KindNoUsageData {
+		t.Fatalf("got %+v %v; want %s", got, err, roles.KindNoUsageData)
+	}
+}

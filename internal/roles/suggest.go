@@ -24,6 +24,9 @@ const (
 	KindIdentityCenter  = "identity-center"
 	KindRolesAnywhere   = "iam-roles-anywhere"
 	KindUnusedKey       = "unused-key"
+	// KindNoUsageData: the usage store has nothing for the account, so the
+	// keys' use is unknown (not "unused").
+	KindNoUsageData = "no-usage-data"
 )
 
 // PolicyGenerator returns the least-privilege identity policy for a
@@ -94,8 +97,10 @@ func monitoringAction(a string) bool {
 // Suggest returns one suggestion per user of the account with an active key.
 func Suggest(in Input) ([]Suggestion, error) {
 	byUser := map[string][]usage.Row{}
+	known := false
 	for _, r := range in.Usage {
 		byUser[r.Principal] = append(byUser[r.Principal], r)
+		known = known || r.Account == in.Account.AccountID
 	}
 	var out []Suggestion
 	for _, u := range in.Account.Users {
@@ -106,6 +111,11 @@ func Suggest(in Input) ([]Suggestion, error) {
 			}
 		}
 		if len(keys) == 0 {
+			continue
+		}
+		if !known {
+			out = append(out, Suggestion{Account: in.Account.AccountID, User: u.UserName, Keys: keys, Kind: KindNoUsageData,
+				Summary: "no CloudTrail usage recorded for this account: scan its logs (seiri trail scan) before deciding"})
 			continue
 		}
 		s, err := suggestOne(in, &u, keys, byUser[u.ARN])
