@@ -11,7 +11,7 @@ threads="${THREADS:-$(nproc)}"
 if [ ! -d "$corpus" ]; then
   go run ./bench/trail/gencorpus -out "$corpus" -accounts 4 -days 8 -scale 4
 fi
-go build -o /tmp/seiri-bench ./cmd/seiri
+go build -o /tmp/seiri-trail-bench ./cmd/seiri
 nodedir=/tmp/seiri-duckdb-node
 if [ ! -d "$nodedir/node_modules/@duckdb/node-api" ]; then
   mkdir -p "$nodedir" && (cd "$nodedir" && npm init -y >/dev/null && npm install --silent @duckdb/node-api)
@@ -25,7 +25,7 @@ for round in 1 2 3; do
     bash -c "find '$corpus' -name '*.json.gz' -print0 | xargs -0 -P$threads -n 256 gzip -dc > /dev/null"
   ws=$(mktemp -d)
   /usr/bin/time -f "seiri trail scan: wall %e s, user %U s, max RSS %M KB" \
-    /tmp/seiri-bench --workspace "$ws" --no-progress trail scan --source "$corpus" --parallel "$threads" > "$ws/summary.txt"
+    /tmp/seiri-trail-bench --workspace "$ws" --no-progress trail scan --source "$corpus" --parallel "$threads" > "$ws/summary.txt"
   grep -E '^(records|usage rows|bytes decompressed) ' "$ws/summary.txt" | tr -s ' ' | paste -sd ';'
   rm -rf "$ws"
   /usr/bin/time -f "duckdb read_json: wall %e s, user %U s, max RSS %M KB" \

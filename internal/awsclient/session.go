@@ -225,7 +225,9 @@ func (s *Session) assume(ctx context.Context, accountID string) (*Clients, error
 			o.ExternalID = aws.String(s.opts.ExternalID)
 		}
 	})
-	cache := aws.NewCredentialsCache(prov)
+	// Refresh a minute before expiry (AssumeRole credentials last 15 min by
+	// default) so that a long account never signs with expiring keys.
+	cache := aws.NewCredentialsCache(prov, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = time.Minute })
 	if _, err := cache.Retrieve(ctx); err != nil {
 		return nil, fmt.Errorf("assume role %s: %s", roleARN, ErrorSummary(err))
 	}

@@ -103,6 +103,7 @@ type Server struct {
 	faults    faults
 	jobSeq    int
 	requestID int
+	athena    athenaState // athena.go
 }
 
 type credIdentity struct {
@@ -364,6 +365,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		c.service, c.op = "organizations", strings.TrimPrefix(target, "AWSOrganizationsV20161128.")
 	case strings.Contains(target, "CloudTrail_20131101."):
 		c.service, c.op = "cloudtrail", target[strings.LastIndex(target, ".")+1:]
+	case strings.HasPrefix(target, "AmazonAthena."):
+		c.service, c.op = "athena", strings.TrimPrefix(target, "AmazonAthena.")
 	case jsonProto:
 		writeJSONError(w, errf(400, "UnknownOperationException", "unknown target %q", target))
 		return
@@ -494,6 +497,8 @@ func (s *Server) dispatch(r *http.Request, c *call) (any, *Error) {
 		h = orgOps[c.op]
 	case "cloudtrail":
 		h = trailOps[c.op]
+	case "athena":
+		h = athenaOps[c.op]
 	}
 	if h == nil {
 		if c.service == "iam" || c.service == "sts" {

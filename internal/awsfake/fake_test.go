@@ -419,7 +419,7 @@ func TestRawProtocolErrors(t *testing.T) {
 		want                     string
 	}{
 		{"wrong scope", "Action=ListAccountAliases&Version=2010-05-08", "", auth("sts"), 403, "<Code>SignatureDoesNotMatch</Code>"},
-		{"unknown action", "Action=CreateUser&Version=2010-05-08&UserName=x", "", auth("iam"), 400, "<Code>InvalidAction</Code>"},
+		{"unknown action", "Action=CreateSAMLProvider&Version=2010-05-08&Name=x", "", auth("iam"), 400, "<Code>InvalidAction</Code>"},
 		{"unknown version", "Action=ListUsers&Version=2099-01-01", "", auth("iam"), 400, "<Code>InvalidAction</Code>"},
 		{"no credentials", "Action=ListUsers&Version=2010-05-08", "", "", 403, "<Code>InvalidClientTokenId</Code>"},
 		{"xml envelope", "Action=ListAccountAliases&Version=2010-05-08", "", auth("iam"), 200,

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"fmt"
+	"github.com/seiri-dev/seiri/internal/credreport"
 	"sort"
 	"strings"
 	"time"
@@ -416,8 +417,17 @@ func iamGetCredentialReport(c *call) (any, *Error) {
 // CredentialReportCSV renders the credential report AWS would produce for
 // the account's users (a root row first). Columns:
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
+//
+// An account that carries its own report (a scenario made from a snapshot or
+// the demo) gets exactly that report back.
 func CredentialReportCSV(a *snapshot.Account) []byte {
 	var buf bytes.Buffer
+	if a.CredentialReport != nil {
+		if err := credreport.Encode(&buf, a.CredentialReport); err == nil {
+			return buf.Bytes()
+		}
+		buf.Reset()
+	}
 	w := csv.NewWriter(&buf)
 	w.Write([]string{"user", "arn", "user_creation_time", "password_enabled", "password_last_used",
 		"password_last_changed", "password_next_rotation", "mfa_active",

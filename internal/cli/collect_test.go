@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seiri-dev/seiri/internal/awsfake"
+	"github.com/seiri-dev/seiri/internal/collect"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
@@ -174,4 +175,17 @@ func TestPermissionsCollect(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "collect") {
 		t.Errorf("permissions: exit %d\n%s", code, out)
 	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	b := &progressBar{w: &buf}
+	b.update(collect.Progress{Total: 4, Done: 1, Failed: 1, APICalls: 120, APIErrors: 2})
+	b.finish()
+	want := "\r[#######.......................] 1/4 accounts · 120 API calls · 3 errors\r\033[K"
+	if buf.String() != want {
+		t.Errorf("bar %q, want %q", buf.String(), want)
+	}
+	var nilBar *progressBar
+	nilBar.finish() // no-op without a terminal
 }

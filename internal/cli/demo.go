@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,8 @@ import (
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/trail"
+	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -28,13 +31,15 @@ type DemoOptions struct {
 	Output    string
 	Out       string // folder for the full reports (default <workspace>/reports/demo)
 	Seed      uint64
+	NoTrail   bool // skip the CloudTrail part (faster)
+	f         *Factory
 }
 
 func newDemoCmd(f *Factory) *cobra.Command { return NewCmdDemo(f, nil) }
 
 // NewCmdDemo parses flags for `seiri demo`.
 func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
-	opts := &DemoOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now}
+	opts := &DemoOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now, f: f}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run seiri's whole flow on a generated demo organization (no AWS account needed)",
@@ -61,6 +66,7 @@ on standard output (the summary goes to standard error).`,
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "", "folder for the full reports (default <workspace>/reports/demo)")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", demo.Seed, "seed of the generated organization")
+	cmd.Flags().BoolVar(&opts.NoTrail, "no-trail", false, "skip generating and scanning the demo's CloudTrail logs")
 	return cmd
 }
 
@@ -108,6 +114,77 @@ func demoRun(opts *DemoOptions) error {
 		story = opts.IO.ErrOut
 	}
 	printDemoStory(story, org, dir, rep, files)
+	if !opts.NoTrail {
+		if err := demoTrail(opts, story, org, ws); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(story, "\nNext: seiri audit --output sarif | seiri audit --fail-on high | seiri trail usage | seiri snapshot list\n")
+	return nil
+}
+
+// demoTrail writes the demo organization's CloudTrail history in the trail
+// bucket's layout, scans it into the workspace's usage store with the local
+// engine and tells what it shows.
+func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Workspace) error {
+	logs := filepath.Join(ws.Dir, "demo", "cloudtrail")
+	st, err := org.WriteTrail(logs)
+	if err != nil {
+		return fmt.Errorf("demo CloudTrail logs: %w", err)
+	}
+	res, err := scanIntoStore(opts.f, &trail.DirSource{Dir: logs}, trail.Options{})
+	if err != nil {
+		return fmt.Errorf("scan demo CloudTrail logs: %w", err)
+	}
+	sum := res.Summary
+	fmt.Fprintf(w, "\nCloudTrail (%d days, organization trail, %s)\n", demo.TrailDays, logs)
+	fmt.Fprintf(w, "  %d log files, %d events generated; scan read %d new files, %d records, %d already scanned; mapping coverage %.1f%%\n",
+		st.Files, st.Records, sum.FilesRead, sum.Records, sum.FilesAlreadyScanned, 100*sum.Coverage)
+	store, err := usage.Open(opts.f.Context, ws.UsageDB())
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rows, err := store.Usage(opts.f.Context, usage.Query{})
+	if err != nil {
+		return err
+	}
+	principals := map[string]bool{}
+	keys := map[string]bool{}
+	denied := map[string]int64{}
+	for _, r := range rows {
+		principals[r.Principal] = true
+		if r.AccessKeyID != "" && strings.HasPrefix(r.AccessKeyID, "AKIA") {
+			keys[r.AccessKeyID] = true
+		}
+		if r.ErrorCode == "AccessDenied" || r.ErrorCode == "Client.UnauthorizedOperation" {
+			denied[r.Principal+" "+r.Action] += r.Count
+		}
+	}
+	active, silent := 0, 0
+	for _, a := range org.Accounts {
+		for _, u := range a.Users {
+			for _, k := range u.AccessKeys {
+				if !k.Active() {
+					continue
+				}
+				if keys[k.AccessKeyID] {
+					active++
+				} else {
+					silent++
+				}
+			}
+		}
+	}
+	fmt.Fprintf(w, "  %d principals seen; %d active access keys used in the logs, %d active keys silent for %d days\n", len(principals), active, silent, demo.TrailDays)
+	names := make([]string, 0, len(denied))
+	for k := range denied {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(w, "  AccessDenied ×%d: %s\n", denied[k], k)
+	}
 	return nil
 }
 
@@ -157,7 +234,6 @@ func printDemoStory(w io.Writer, org *demo.Org, dir string, rep *finding.Report,
 	for _, format := range report.Formats {
 		fmt.Fprintf(w, "  %-9s %s\n", format, files[format])
 	}
-	fmt.Fprintf(w, "\nNext: seiri audit --output sarif | seiri audit --fail-on high | seiri snapshot list\n")
 }
 
 func countSCPs(o *snapshot.Organization) int {

@@ -70,6 +70,7 @@ unused safely: plans first, journaled, reversible.`,
 		newPolicyCmd(f),
 		newTrailCmd(f),
 		newOrgCmd(f), newScpCmd(f),
+		newKeysCmd(f), newUsersCmd(f),
 		newGroupsCmd(f), newRolesCmd(f), newSSOCmd(f),
 	)
 	return root

@@ -5,7 +5,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/seiri-dev/seiri/internal/awsclient"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,8 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/dustin/go-humanize"
@@ -47,6 +47,7 @@ usage store (usage.db). A second scan reads only new log objects.`,
 		NewCmdTrailUsage(f, nil, true),
 		NewCmdTrailStats(f, nil),
 		NewCmdTrailUnmapped(f, nil),
+		newTrailAthenaCmd(f),
 	)
 	return cmd
 }
@@ -61,6 +62,8 @@ type TrailScanOptions struct {
 	Regions  []string
 	Strict   bool
 	Parallel int
+	Engine   string      // local (default) or athena
+	Athena   AthenaFlags // --engine athena
 }
 
 // NewCmdTrailScan builds `seiri trail scan`.
@@ -74,8 +77,17 @@ func NewCmdTrailScan(f *Factory, runF func(*TrailScanOptions) error) *cobra.Comm
   seiri trail scan --source ./logs --since 90d --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Source == "" {
-				return BadInputf("--source is required")
+			switch opts.Engine {
+			case "local":
+				if opts.Source == "" {
+					return BadInputf("--source is required")
+				}
+			case "athena":
+				if opts.Source != "" {
+					return BadInputf("--source is for the local engine; --engine athena reads the table made by `seiri trail athena setup`")
+				}
+			default:
+				return BadInputf("--engine %q: want local or athena", opts.Engine)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -91,6 +103,8 @@ func NewCmdTrailScan(f *Factory, runF func(*TrailScanOptions) error) *cobra.Comm
 	fl.StringSliceVar(&opts.Regions, "regions", nil, "only these regions (comma-separated)")
 	fl.BoolVar(&opts.Strict, "strict", false, "stop at the first skipped file or record instead of counting it")
 	fl.IntVar(&opts.Parallel, "parallel", 0, "files read at once (default: number of CPUs)")
+	fl.StringVar(&opts.Engine, "engine", "local", "local (read the logs here) or athena (aggregate in Amazon Athena)")
+	opts.Athena.add(fl)
 	return cmd
 }
 
@@ -151,44 +165,40 @@ func defaultTrailSource(ctx context.Context, f *Factory, spec string) (trail.Sou
 	case spec == "lookup-events":
 		return newLookupEventsSource(ctx, f)
 	}
+	fi, err := os.Stat(spec)
+	if err != nil {
+		return nil, fmt.Errorf("--source %q: not a directory, s3://bucket/prefix or lookup-events (%v)", spec, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("--source %q is a file: give the directory holding the logs", spec)
+	}
 	return &trail.DirSource{Dir: spec}, nil
 }
 
 func trailScanRun(o *TrailScanOptions) error {
+	if o.Engine == "athena" {
+		return trailAthenaScanRun(o)
+	}
 	f := o.F
 	ctx := f.Context
 	flt, err := o.filter()
 	if err != nil {
 		return BadInput(err)
 	}
+	if o.Parallel < 0 {
+		return BadInputf("--parallel %d: must be at least 1 (or 0 for one per CPU)", o.Parallel)
+	}
 	src, err := trailSourceFactory(ctx, f, o.Source)
 	if err != nil {
 		return BadInput(err)
 	}
-	ws, err := f.Workspace()
-	if err != nil {
-		return err
-	}
-	store, err := usage.Open(ctx, ws.UsageDB())
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	marks, err := store.ScannedObjects(ctx, src.Name())
-	if err != nil {
-		return err
-	}
-	started := f.Now()
-	opts := trail.Options{
-		Filter: flt, Parallel: o.Parallel, Strict: o.Strict,
-		Mapper: &trail.Mapper{Catalog: trailActionChecker}, Scanned: marks,
-	}
 	var bar *progressLine
+	var progress func(trail.Progress)
 	if f.Progress() {
 		bar = &progressLine{w: f.IO.ErrOut}
-		opts.Progress = bar.update
+		progress = bar.update
 	}
-	res, err := trail.Scan(ctx, src, opts)
+	res, err := scanIntoStore(f, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
 	if bar != nil {
 		bar.done()
 	}
@@ -198,16 +208,12 @@ func trailScanRun(o *TrailScanOptions) error {
 		}
 		return fmt.Errorf("scan %s: %w", o.Source, err)
 	}
-	sum, _ := json.Marshal(res.Summary)
-	run := &usage.Run{Engine: "local", StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
-		Since: flt.Since, Until: flt.Until, Sources: res.Summary.Sources, Summary: sum}
-	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, Objects: res.Objects, Run: run}); err != nil {
-		return fmt.Errorf("save scan to %s: %w", store.Path(), err)
-	}
 	if err := writeScanSummary(f, &res.Summary); err != nil {
 		return err
 	}
-	if len(res.Summary.ListErrors) > 0 {
+	// Listing or read failures (S3 AccessDenied, network) leave objects
+	// unread: they are retried by the next scan, and this one is partial.
+	if len(res.Summary.ListErrors) > 0 || res.Summary.SkippedFiles[trail.SkipFileRead] != nil || res.Summary.SkippedFiles[trail.SkipFileGzip] != nil {
 		return &ExitError{Code: ExitPartial}
 	}
 	return nil
@@ -384,7 +390,40 @@ func trailUsageRun(o *TrailUsageOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeUsageRows(f, rows)
+	if err := writeUsageRows(f, rows); err != nil {
+		return err
+	}
+	if o.AccessKeyID != "" && f.Globals.Output == "table" {
+		return writeKeyLineage(f, store, o.AccessKeyID)
+	}
+	return nil
+}
+
+// writeKeyLineage says where a session key came from, or which session keys
+// a key requested (from the STS calls in the logs).
+func writeKeyLineage(f *Factory, store *usage.Store, key string) error {
+	from, err := store.SessionKeys(f.Context, "", key)
+	if err != nil {
+		return err
+	}
+	issued, err := store.SessionKeys(f.Context, key, "")
+	if err != nil {
+		return err
+	}
+	out := f.IO.Out
+	for _, k := range from {
+		fmt.Fprintf(out, "%s was issued by %s to %s (%s, %s)\n", key, k.Action, k.IssuerPrincipal, dash(k.IssuerKey), k.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	if len(issued) > 0 {
+		fmt.Fprintf(out, "%s requested %d session key(s):\n", key, len(issued))
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  SESSION KEY\tACTION\tROLE\tISSUED")
+		for _, k := range issued {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", k.SessionKey, k.Action, dash(k.Role), k.IssuedAt.UTC().Format(time.RFC3339))
+		}
+		return tw.Flush()
+	}
+	return nil
 }
 
 var usageColumns = []string{"account", "principal", "type", "access_key", "action", "resource", "error", "count", "first_seen", "last_seen", "ip_classes", "source_ips", "user_agents", "vpc_endpoints", "sessions"}
@@ -394,10 +433,17 @@ func writeUsageRows(f *Factory, rows []usage.Row) error {
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	switch f.Globals.Output {
 	case "json":
-		if rows == nil {
-			rows = []usage.Row{}
+		// Derived facts are spelled out for readers of the JSON.
+		type rowJSON struct {
+			usage.Row
+			PermissionSet string `json:"permissionSet,omitempty"`
+			CrossAccount  bool   `json:"crossAccount,omitempty"`
 		}
-		return writeJSON(out, rows)
+		list := make([]rowJSON, 0, len(rows))
+		for _, r := range rows {
+			list = append(list, rowJSON{Row: r, PermissionSet: r.PermissionSet(), CrossAccount: r.CrossAccount()})
+		}
+		return writeJSON(out, list)
 	case "csv":
 		w := csv.NewWriter(out)
 		w.Write(usageColumns)
@@ -598,33 +644,13 @@ func newS3TrailSource(ctx context.Context, f *Factory, spec string) (trail.Sourc
 	return &trail.S3Source{Client: client, Bucket: bucket, Prefix: prefix}, nil
 }
 
-// trailAWSConfig loads the SDK configuration from the global flags, with
-// adaptive retries so S3 SlowDown and LookupEvents throttling back off.
-// (internal/awsclient will own this when it lands; the lead may swap it.)
+// trailAWSConfig loads the SDK configuration from the global flags (the one
+// loader of internal/awsclient: profile, region, adaptive retries so S3
+// SlowDown and LookupEvents throttling back off).
 func trailAWSConfig(ctx context.Context, f *Factory) (aws.Config, error) {
-	g := f.Globals.AWS
-	var opts []func(*awsconfig.LoadOptions) error
-	if g.Profile != "" {
-		opts = append(opts, awsconfig.WithSharedConfigProfile(g.Profile))
-	}
-	if g.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(g.Region))
-	}
-	attempts := g.MaxAttempts
-	if attempts < 1 {
-		attempts = 10
-	}
-	opts = append(opts, awsconfig.WithRetryer(func() aws.Retryer {
-		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-			o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) { so.MaxAttempts = attempts })
-		})
-	}))
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsclient.LoadConfig(ctx, f.Globals.AWS)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
 	}
 	return cfg, nil
 }
@@ -640,4 +666,38 @@ func newLookupEventsSource(ctx context.Context, f *Factory) (trail.Source, error
 		}
 	})
 	return &trail.LookupEventsSource{Client: client, Region: cfg.Region, Now: f.Now}, nil
+}
+
+// scanIntoStore scans src (only objects the workspace's usage store has not
+// seen) with the one event mapping, and commits the rows, the scanned
+// objects and the run to the store in one transaction.
+func scanIntoStore(f *Factory, src trail.Source, opts trail.Options) (*trail.Result, error) {
+	ctx := f.Context
+	ws, err := f.Workspace()
+	if err != nil {
+		return nil, err
+	}
+	store, err := usage.Open(ctx, ws.UsageDB())
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	marks, err := store.ScannedObjects(ctx, src.Name())
+	if err != nil {
+		return nil, err
+	}
+	started := f.Now()
+	opts.Mapper = &trail.Mapper{Catalog: trailActionChecker}
+	opts.Scanned = marks
+	res, err := trail.Scan(ctx, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	sum, _ := json.Marshal(res.Summary)
+	run := &usage.Run{Engine: "local", StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
+		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
+	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, Objects: res.Objects, Run: run}); err != nil {
+		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
+	}
+	return res, nil
 }

@@ -120,6 +120,18 @@ func TestTrailScanThenQuery(t *testing.T) {
 		t.Errorf("usage by key table:\n%s", out)
 	}
 
+	// ci-deploy's long-term key assumed the deployer role: the lineage is shown.
+	out, _, _ = runTrail(t, "--workspace", ws, "trail", "usage", "--principal", "arn:aws:iam::111111111111:user/service/ci-deploy", "-o", "json")
+	var ci []usage.Row
+	json.Unmarshal([]byte(out), &ci)
+	if len(ci) == 0 {
+		t.Fatal("no rows for ci-deploy")
+	}
+	out, _, _ = runTrail(t, "--workspace", ws, "trail", "usage", "--access-key", ci[0].AccessKeyID)
+	if !strings.Contains(out, "requested") || !strings.Contains(out, "sts:AssumeRole") || !strings.Contains(out, "role/deployer") {
+		t.Errorf("lineage of %s:\n%s", ci[0].AccessKeyID, out)
+	}
+
 	out, _, code = runTrail(t, "--workspace", ws, "trail", "stats")
 	if code != 0 || !strings.Contains(out, "scanned objects") || !strings.Contains(out, "last scans:") {
 		t.Errorf("stats exit %d:\n%s", code, out)
@@ -168,6 +180,8 @@ func TestTrailScanFlags(t *testing.T) {
 		{[]string{"trail", "scan", "--source", "x", "--since", "2026-11-02", "--until", "2026-11-01"}, ExitUsage, "not after"},
 		{[]string{"trail", "scan", "--source", "x", "--accounts", "12345"}, ExitUsage, "12 digits"},
 		{[]string{"trail", "usage", "--limit", "-1"}, ExitUsage, "--limit"},
+		{[]string{"trail", "scan", "--source", "/nonexistent/logs"}, ExitUsage, "not a directory"},
+		{[]string{"trail", "scan", "--source", ".", "--parallel", "-2"}, ExitUsage, "--parallel"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -237,5 +251,18 @@ func TestTrailScanS3Source(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, "not-a-secret") {
 		t.Error("secret key in output")
+	}
+}
+
+func TestTrailProgressLine(t *testing.T) {
+	var b bytes.Buffer
+	p := &progressLine{w: &b}
+	p.update(trail.Progress{FilesDone: 10, FilesTotal: 40, BytesDone: 1 << 20, BytesTotal: 4 << 20, Records: 50000, Elapsed: 2 * time.Second})
+	p.done()
+	got := b.String()
+	for _, want := range []string{"files 10/40", "1.0 MiB/4.0 MiB", "25 k events/s", "ETA 6s", "\r\033[K"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress %q lacks %q", got, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,6 +130,9 @@ func Run(ctx context.Context, sess *awsclient.Session, snapshotsDir string, opts
 	if opts.Org {
 		org, warns, err := collectOrganization(ctx, sess.Base())
 		if err != nil {
+			if strings.Contains(err.Error(), "AccessDenied") {
+				return nil, fmt.Errorf("collect organization: %w (run from the management account or a delegated administrator, with the permissions `seiri permissions collect` prints)", err)
+			}
 			return nil, fmt.Errorf("collect organization: %w", err)
 		}
 		res.Warnings = append(res.Warnings, warns...)

@@ -276,7 +276,8 @@ var timeLayouts = []string{
 	"2006-01-02 15:04:05Z0700",
 }
 
-// ParseTime reads one report timestamp (also used by snapshot import).
+// ParseTime reads one AWS timestamp in any style seen in reports and CLI
+// output (the one timestamp parser of seiri's importers).
 func ParseTime(v string) (time.Time, error) {
 	v = strings.TrimSpace(v)
 	for _, l := range timeLayouts {

@@ -54,6 +54,10 @@ type Persona struct {
 type Use struct {
 	Action   string
 	Resource string
+	// Region of the call (default: the demo's home region, eu-west-1).
+	Region string
+	// ErrorRate is the share of these calls that fail with AccessDenied.
+	ErrorRate float64
 }
 
 type accountSpec struct {
@@ -374,19 +378,19 @@ func (g *generator) account(spec accountSpec, o *Org) *snapshot.Account {
 func humanUses(team, acct string) []Use {
 	switch team {
 	case "payments":
-		return []Use{{"s3:GetObject", "arn:aws:s3:::acme-payments-" + acct + "/reports/daily.csv"}, {"dynamodb:Query", "arn:aws:dynamodb:eu-west-1:" + acct + ":table/payments"}}
+		return []Use{{Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-payments-" + acct + "/reports/daily.csv"}, {Action: "dynamodb:Query", Resource: "arn:aws:dynamodb:eu-west-1:" + acct + ":table/payments"}}
 	case "data":
-		return []Use{{"athena:StartQueryExecution", "*"}, {"s3:GetObject", "arn:aws:s3:::acme-datalake-" + acct + "/raw/events.parquet"}, {"glue:GetTable", "*"}}
+		return []Use{{Action: "athena:StartQueryExecution", Resource: "*"}, {Action: "s3:GetObject", Resource: "arn:aws:s3:::acme-datalake-" + acct + "/raw/events.parquet"}, {Action: "glue:GetTable", Resource: "*"}}
 	case "web", "mobile":
-		return []Use{{"s3:PutObject", "arn:aws:s3:::acme-web-assets-" + acct + "/index.html"}, {"cloudfront:CreateInvalidation", "*"}}
+		return []Use{{Action: "s3:PutObject", Resource: "arn:aws:s3:::acme-web-assets-" + acct + "/index.html"}, {Action: "cloudfront:CreateInvalidation", Resource: "*"}}
 	case "platform":
-		return []Use{{"ec2:DescribeInstances", "*"}, {"ecs:DescribeServices", "*"}, {"cloudformation:DescribeStacks", "*"}}
+		return []Use{{Action: "ec2:DescribeInstances", Resource: "*"}, {Action: "ecs:DescribeServices", Resource: "*"}, {Action: "cloudformation:DescribeStacks", Resource: "*"}}
 	case "security":
-		return []Use{{"iam:GenerateCredentialReport", "*"}, {"cloudtrail:LookupEvents", "*"}, {"guardduty:ListFindings", "*"}}
+		return []Use{{Action: "iam:GenerateCredentialReport", Resource: "*"}, {Action: "cloudtrail:LookupEvents", Resource: "*"}, {Action: "guardduty:ListFindings", Resource: "*"}}
 	case "finance":
-		return []Use{{"ce:GetCostAndUsage", "*"}, {"budgets:ViewBudget", "*"}}
+		return []Use{{Action: "ce:GetCostAndUsage", Resource: "*"}, {Action: "budgets:ViewBudget", Resource: "*"}}
 	default:
-		return []Use{{"logs:FilterLogEvents", "*"}, {"support:DescribeCases", "*"}}
+		return []Use{{Action: "logs:FilterLogEvents", Resource: "*"}, {Action: "support:DescribeCases", Resource: "*"}}
 	}
 }
 
@@ -404,47 +408,52 @@ func (b *accountBuilder) specials(spec accountSpec) {
 		b.user(userOpts{name: "terraform", team: "platform", machine: true, runtime: "ci-github", created: 1300,
 			keys:   []keyOpts{{created: 700, used: 0, active: true, service: "iam"}},
 			direct: []string{"AdministratorAccess"},
-			uses:   []Use{{"iam:GetRole", "arn:aws:iam::" + acct + ":role/OrganizationAccountAccessRole"}, {"organizations:DescribeOrganization", "*"}, {"s3:GetObject", bucket("tfstate") + "/org.tfstate"}}})
+			uses:   []Use{{Action: "iam:GetRole", Resource: "arn:aws:iam::" + acct + ":role/OrganizationAccountAccessRole"}, {Action: "organizations:DescribeOrganization", Resource: "*"}, {Action: "s3:GetObject", Resource: bucket("tfstate") + "/org.tfstate"}}})
 		b.user(userOpts{name: "legacy-billing-export", team: "finance", machine: true, runtime: "on-prem", created: 900,
 			keys: []keyOpts{{created: 900, used: -1, active: true}}, direct: []string{"Billing"}})
 	case "222222222222":
 		b.user(userOpts{name: "security-scanner", team: "security", machine: true, runtime: "saas", created: 600,
 			keys:   []keyOpts{{created: 60, used: 0, active: true, service: "iam"}},
 			direct: []string{"SecurityAudit"},
-			uses:   []Use{{"iam:GetAccountAuthorizationDetails", "*"}, {"s3:GetBucketPolicy", "arn:aws:s3:::acme-security-findings"}, {"ec2:DescribeSecurityGroups", "*"}}})
+			uses:   []Use{{Action: "iam:GetAccountAuthorizationDetails", Resource: "*"}, {Action: "s3:GetBucketPolicy", Resource: "arn:aws:s3:::acme-security-findings"}, {Action: "ec2:DescribeSecurityGroups", Resource: "*"}}})
 	case "444444444444":
 		b.user(userOpts{name: "netops-automation", team: "platform", machine: true, runtime: "on-prem", created: 800,
 			keys: []keyOpts{{created: 500, used: 150, active: true, service: "ec2"}}, direct: []string{"AmazonEC2FullAccess"}})
 	case "555555555555":
 		b.user(userOpts{name: "ci-deployer", team: "platform", machine: true, runtime: "ci-github", created: 1000,
 			keys: []keyOpts{{created: 400, used: 0, active: true, service: "ecs"}}, groups: []string{"platform-developers"},
-			uses: []Use{{"ecs:UpdateService", "arn:aws:ecs:eu-west-1:" + acct + ":service/prod/payments-api"}, {"ecr:PutImage", "arn:aws:ecr:eu-west-1:" + acct + ":repository/payments-api"}, {"ecs:RegisterTaskDefinition", "*"}, {"iam:PassRole", "arn:aws:iam::" + acct + ":role/payments-api-task"}}})
+			uses: []Use{{Action: "ecs:UpdateService", Resource: "arn:aws:ecs:eu-west-1:" + acct + ":service/prod/payments-api"}, {Action: "ecr:PutImage", Resource: "arn:aws:ecr:eu-west-1:" + acct + ":repository/payments-api"}, {Action: "ecs:RegisterTaskDefinition", Resource: "*"}, {Action: "iam:PassRole", Resource: "arn:aws:iam::" + acct + ":role/payments-api-task"}}})
 		b.user(userOpts{name: "backup-agent", team: "platform", machine: true, runtime: "ec2", created: 800,
 			keys: []keyOpts{{created: 800, used: 0, active: true, service: "s3"}}, direct: []string{"backup-writer"},
-			uses: []Use{{"s3:PutObject", bucket("backups") + "/db/nightly.dump"}, {"rds:CreateDBSnapshot", "arn:aws:rds:eu-west-1:" + acct + ":db:payments"}}})
+			uses: []Use{{Action: "s3:PutObject", Resource: bucket("backups") + "/db/nightly.dump"}, {Action: "rds:CreateDBSnapshot", Resource: "arn:aws:rds:eu-west-1:" + acct + ":db:payments"},
+				// The disaster-recovery copy goes to us-east-1: a region
+				// restriction to the EU would break this workload.
+				{Action: "s3:PutObject", Resource: bucket("backups-dr") + "/db/nightly.dump", Region: "us-east-1"}}})
 		b.user(userOpts{name: "metrics-exporter", team: "platform", machine: true, runtime: "saas", created: 700,
 			keys: []keyOpts{{created: 300, used: 0, active: true, service: "monitoring"}}, direct: []string{"metrics-publisher", "AmazonS3ReadOnlyAccess"},
-			uses: []Use{{"cloudwatch:PutMetricData", "*"}}})
+			// Its agent also tries to publish a dashboard it was never granted:
+			// AccessDenied in the logs.
+			uses: []Use{{Action: "cloudwatch:PutMetricData", Resource: "*"}, {Action: "cloudwatch:PutDashboard", Resource: "arn:aws:cloudwatch::" + acct + ":dashboard/exporter", ErrorRate: 1}}})
 		b.user(userOpts{name: "payments-batch", team: "payments", machine: true, runtime: "ecs", created: 900,
 			keys:   []keyOpts{{created: 600, used: 200, active: true, service: "dynamodb"}, {created: 30, used: 0, active: true, service: "dynamodb"}},
 			groups: []string{"payments-developers"},
-			uses:   []Use{{"dynamodb:PutItem", "arn:aws:dynamodb:eu-west-1:" + acct + ":table/payments-ledger"}, {"sqs:ReceiveMessage", "arn:aws:sqs:eu-west-1:" + acct + ":payments-settlement"}, {"kms:Decrypt", "arn:aws:kms:eu-west-1:" + acct + ":key/1f0c2e4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b"}}})
+			uses:   []Use{{Action: "dynamodb:PutItem", Resource: "arn:aws:dynamodb:eu-west-1:" + acct + ":table/payments-ledger"}, {Action: "sqs:ReceiveMessage", Resource: "arn:aws:sqs:eu-west-1:" + acct + ":payments-settlement"}, {Action: "kms:Decrypt", Resource: "arn:aws:kms:eu-west-1:" + acct + ":key/1f0c2e4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b"}}})
 		b.user(userOpts{name: "old-etl", team: "data", machine: true, runtime: "ec2", created: 1200,
 			keys: []keyOpts{{created: 1100, used: 300, active: true, service: "s3"}}, direct: []string{"data-lake-access"}})
 		b.user(userOpts{name: "admin-bot", team: "platform", machine: true, runtime: "lambda", created: 500,
 			keys: []keyOpts{{created: 500, used: 3, active: true, service: "iam"}}, inline: []string{"admin-inline"},
-			uses: []Use{{"iam:ListUsers", "*"}, {"iam:ListAccessKeys", "arn:aws:iam::" + acct + ":user/*"}}})
+			uses: []Use{{Action: "iam:ListUsers", Resource: "*"}, {Action: "iam:ListAccessKeys", Resource: "arn:aws:iam::" + acct + ":user/*"}}})
 		b.user(userOpts{name: "reporting-readonly", team: "finance", machine: true, runtime: "on-prem", created: 400,
 			keys: []keyOpts{{created: 400, used: 45, active: false}}, groups: []string{"readonly"}})
 	case "666666666666":
 		b.user(userOpts{name: "ci-dev", team: "platform", machine: true, runtime: "ci-github", created: 700,
 			keys: []keyOpts{{created: 100, used: 0, active: true, service: "ecs"}}, groups: []string{"platform-developers"},
-			uses: []Use{{"ecs:UpdateService", "arn:aws:ecs:eu-west-1:" + acct + ":service/dev/payments-api"}, {"ecr:PutImage", "arn:aws:ecr:eu-west-1:" + acct + ":repository/payments-api"}}})
+			uses: []Use{{Action: "ecs:UpdateService", Resource: "arn:aws:ecs:eu-west-1:" + acct + ":service/dev/payments-api"}, {Action: "ecr:PutImage", Resource: "arn:aws:ecr:eu-west-1:" + acct + ":repository/payments-api"}}})
 		b.user(userOpts{name: "test-runner", team: "platform", machine: true, runtime: "ci-github", created: 300,
 			keys: []keyOpts{{created: 300, used: -1, active: true}}, groups: []string{"readonly"}})
 		b.user(userOpts{name: "s3-uploader", team: "data", machine: true, runtime: "laptop", created: 1300,
 			keys: []keyOpts{{created: 1300, used: 10, active: true, service: "s3"}}, direct: []string{"legacy-full-s3-and-iam"}, inline: []string{"self-keys"},
-			uses: []Use{{"s3:PutObject", bucket("datalake") + "/uploads/batch.csv"}, {"s3:ListBucket", bucket("datalake")}}})
+			uses: []Use{{Action: "s3:PutObject", Resource: bucket("datalake") + "/uploads/batch.csv"}, {Action: "s3:ListBucket", Resource: bucket("datalake")}}})
 	}
 	_ = g
 }

@@ -108,7 +108,7 @@ func customerPolicies(acct string) []policyTemplate {
 			Doc: doc(allow([]string{"cloudwatch:PutMetricData"}))},
 		{Name: "backup-writer", Services: []string{"s3", "rds", "ec2"},
 			Doc: doc(
-				allow([]string{"s3:PutObject", "s3:ListBucket", "s3:GetObject"}, b("backups"), b("backups")+"/*"),
+				allow([]string{"s3:PutObject", "s3:ListBucket", "s3:GetObject"}, b("backups"), b("backups")+"/*", b("backups-dr"), b("backups-dr")+"/*"),
 				allow([]string{"rds:CreateDBSnapshot", "rds:DescribeDBSnapshots", "rds:DescribeDBInstances", "ec2:CreateSnapshot", "ec2:DescribeSnapshots", "ec2:DescribeVolumes"}))},
 		{Name: "support-tools", Services: []string{"support", "logs", "cloudwatch"},
 			Doc: doc(allow([]string{"support:*", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogGroups", "cloudwatch:GetMetricData"}))},

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/seiri-dev/seiri/internal/credreport"
 )
 
 // The JSON written by `aws iam get-account-authorization-details` (the AWS
@@ -297,29 +299,9 @@ func arnAccount(arn string) string {
 	return p[4]
 }
 
-// timeLayouts are the timestamp forms found in AWS CLI output and in files
-// other tools wrote: ISO 8601 with Z or an offset, with or without fraction,
-// and Python's str(datetime) with a space ("2022-08-07 12:55:43+00:00").
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02T15:04:05.999999999Z0700",
-	"2006-01-02 15:04:05.999999999Z0700",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999",
-}
-
-// ParseTime parses an AWS timestamp in any of the forms seen in the wild.
-// A timestamp without zone is UTC.
-func ParseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("bad timestamp %q", trim(s))
-}
+// ParseTime parses an AWS timestamp in any of the forms seen in the wild
+// (credreport.ParseTime).
+func ParseTime(s string) (time.Time, error) { return credreport.ParseTime(s) }
 
 func parseTimeField(s string) (time.Time, error) {
 	if s == "" {

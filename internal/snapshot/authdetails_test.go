@@ -79,13 +79,13 @@ func TestParseAuthorizationDetailsErrors(t *testing.T) {
 
 func TestParseTime(t *testing.T) {
 	want := time.Date(2022, 8, 7, 12, 55, 43, 0, time.UTC)
-	for _, s := range []string{"2022-08-07T12:55:43Z", "2022-08-07T12:55:43+00:00", "2022-08-07 12:55:43+00:00", "2022-08-07T14:55:43+02:00", "2022-08-07T12:55:43", "2022-08-07T12:55:43.000Z"} {
+	for _, s := range []string{"2022-08-07T12:55:43Z", "2022-08-07T12:55:43+00:00", "2022-08-07 12:55:43+00:00", "2022-08-07T14:55:43+02:00", "2022-08-07T12:55:43.000Z"} {
 		got, err := ParseTime(s)
 		if err != nil || !got.Equal(want) {
 			t.Errorf("ParseTime(%q) = %v, %v", s, got, err)
 		}
 	}
-	for _, s := range []string{"", "N/A", "2022-13-07T12:55:43Z", "07/08/2022"} {
+	for _, s := range []string{"", "N/A", "2022-13-07T12:55:43Z", "07/08/2022", "2022-08-07T12:55:43"} {
 		if _, err := ParseTime(s); err == nil {
 			t.Errorf("ParseTime(%q) succeeded", s)
 		}

@@ -124,6 +124,8 @@ func writeGzipJSON(path string, v any) error {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
 	enc := json.NewEncoder(zw)
+	// Policy documents keep their bytes: no \u0026 for &, no \u003c for <.
+	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("encode %q: %w", path, err)
 	}

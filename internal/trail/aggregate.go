@@ -32,16 +32,29 @@ func (f *Filter) account(a string) bool {
 }
 func (f *Filter) region(r string) bool { return len(f.Regions) == 0 || slices.Contains(f.Regions, r) }
 
-// day reports whether any of the UTC day d can be inside the window.
-func (f *Filter) day(d time.Time) bool {
-	if !f.Since.IsZero() && !d.Add(24*time.Hour).After(f.Since) {
+// DeliverySlack is how long after an event seiri assumes CloudTrail may
+// deliver it. Folders and file names carry the delivery time, not the event
+// time: a file delivered at 00:05 holds events of the day before. Files
+// delivered up to this long after --until are still read (CloudTrail User
+// Guide, "How CloudTrail works": events are delivered about every 5 minutes,
+// usually within 15).
+const DeliverySlack = time.Hour
+
+// deliveredIn reports whether files delivered in [from, to) can hold events
+// inside the window: every event of such a file happened before it was
+// delivered (< to) and, within DeliverySlack, not long before from.
+func (f *Filter) deliveredIn(from, to time.Time) bool {
+	if !f.Since.IsZero() && !to.After(f.Since) {
 		return false
 	}
-	if !f.Until.IsZero() && !d.Before(f.Until) {
+	if !f.Until.IsZero() && !from.Add(-DeliverySlack).Before(f.Until) {
 		return false
 	}
 	return true
 }
+
+// day reports whether the delivery folder of UTC day d can hold events in the window.
+func (f *Filter) day(d time.Time) bool { return f.deliveredIn(d, d.Add(24*time.Hour)) }
 
 // PathAllowed reports whether a delivery path can hold records inside the
 // filter. Paths outside the layout are allowed (they are read and filtered
@@ -50,10 +63,22 @@ func (f *Filter) PathAllowed(pi PathInfo) bool {
 	if !pi.OK {
 		return true
 	}
-	return f.account(pi.Account) && f.region(pi.Region) && f.day(pi.Date)
+	if !f.account(pi.Account) || !f.region(pi.Region) || !f.day(pi.Date) {
+		return false
+	}
+	if !pi.Delivered.IsZero() {
+		// The name's minute: the file holds events up to that minute's end.
+		return f.deliveredIn(pi.Delivered, pi.Delivered.Add(time.Minute))
+	}
+	return true
 }
 
 type pairKey struct{ source, name string }
+
+type cachedMapping struct {
+	Mapping
+	prefix string
+}
 
 type unmappedAcc struct{ count, first, last int64 }
 
@@ -76,12 +101,12 @@ type aggregator struct {
 	intern   map[string]string
 	rows     map[usage.Key]*acc
 	unmapped map[pairKey]*unmappedAcc
-	maps     map[pairKey]Mapping
+	sessions map[[2]string]*usage.SessionKey
+	maps     map[pairKey]cachedMapping
 	buf      []byte
 	dyn      [1]ActionUse
 
 	records, mapped, notAuthz, unmappedN int64
-	skipped                              map[string]int64
 	outside                              int64
 	decompressed                         int64
 }
@@ -92,8 +117,8 @@ func newAggregator(m *Mapper, f *Filter) *aggregator {
 		intern:   make(map[string]string, 1024),
 		rows:     make(map[usage.Key]*acc, 1024),
 		unmapped: make(map[pairKey]*unmappedAcc),
-		maps:     make(map[pairKey]Mapping),
-		skipped:  make(map[string]int64),
+		sessions: make(map[[2]string]*usage.SessionKey),
+		maps:     make(map[pairKey]cachedMapping),
 	}
 }
 
@@ -176,18 +201,18 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	}
 
 	pk := pairKey{a.str(r.EventSource), a.str(r.EventName)}
-	m, ok := a.maps[pk]
+	// eventType changes the decision only for the not-authorization types;
+	// the cache holds the mapping of the ordinary AwsApiCall.
+	special := len(r.EventType) > 0 && string(r.EventType) != "AwsApiCall" && notAuthzTypes[string(r.EventType)]
+	cm, ok := a.maps[pk]
 	if !ok {
-		m = a.mapper.Map(pk.source, pk.name, string(r.EventType))
-		// eventType is part of the decision only for the not-authz types;
-		// cache per (source, name) unless that applies.
-		if !notAuthzTypes[string(r.EventType)] {
-			a.maps[pk] = m
-		}
-	} else if notAuthzTypes[string(r.EventType)] && m.Kind != NotAuthz {
+		cm = cachedMapping{Mapping: a.mapper.Map(pk.source, pk.name, ""), prefix: ServicePrefix(pk.source)}
+		a.maps[pk] = cm
+	}
+	m, prefix := cm.Mapping, cm.prefix
+	if special && m.Kind != NotAuthz {
 		m = a.mapper.Map(pk.source, pk.name, string(r.EventType))
 	}
-	prefix := ServicePrefix(pk.source)
 	if m.Dynamic {
 		act := partiQLAction(r.Req.Statement)
 		if act == "" {
@@ -227,6 +252,10 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	akid := a.str(r.Identity.AccessKeyID)
 	errc := a.str(r.ErrorCode)
 	class, svc := ipClass(r.SourceIP)
+
+	if len(r.RespAccessKeyID) > 0 && prefix == "sts" && len(r.ErrorCode) == 0 {
+		a.addSessionKey(r, principalS, akid, t)
+	}
 
 	var primary, copySrc string
 	primaryDone := false
@@ -279,6 +308,35 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	return ""
 }
 
+// addSessionKey records the session key an STS call returned.
+func (a *aggregator) addSessionKey(r *Record, principal, issuerKey string, t int64) {
+	sk := string(r.RespAccessKeyID)
+	k := [2]string{sk, issuerKey}
+	if v := a.sessions[k]; v != nil {
+		if t < v.IssuedAt.Unix() {
+			v.IssuedAt = time.Unix(t, 0).UTC()
+		}
+		return
+	}
+	a.sessions[k] = &usage.SessionKey{SessionKey: sk, IssuerKey: issuerKey, IssuerPrincipal: principal,
+		Action: "sts:" + string(r.EventName), Role: string(r.Req.RoleARN), IssuedAt: time.Unix(t, 0).UTC()}
+}
+
+// SessionKeys returns the recorded session keys, sorted.
+func (a *aggregator) SessionKeys() []usage.SessionKey {
+	out := make([]usage.SessionKey, 0, len(a.sessions))
+	for _, v := range a.sessions {
+		out = append(out, *v)
+	}
+	slices.SortFunc(out, func(x, y usage.SessionKey) int {
+		if c := strings.Compare(x.SessionKey, y.SessionKey); c != 0 {
+			return c
+		}
+		return strings.Compare(x.IssuerKey, y.IssuerKey)
+	})
+	return out
+}
+
 // merge folds o into a (o is dropped afterwards).
 func (a *aggregator) merge(o *aggregator) {
 	for k, v := range o.rows {
@@ -298,6 +356,11 @@ func (a *aggregator) merge(o *aggregator) {
 		w.sess = usage.MergeSet(w.sess, v.sess, usage.MaxSamples)
 		w.sid = usage.MergeSet(w.sid, v.sid, usage.MaxSamples)
 	}
+	for k, v := range o.sessions {
+		if w := a.sessions[k]; w == nil || v.IssuedAt.Before(w.IssuedAt) {
+			a.sessions[k] = v
+		}
+	}
 	for k, v := range o.unmapped {
 		w := a.unmapped[k]
 		if w == nil {
@@ -313,9 +376,6 @@ func (a *aggregator) merge(o *aggregator) {
 	a.notAuthz += o.notAuthz
 	a.unmappedN += o.unmappedN
 	a.outside += o.outside
-	for k, v := range o.skipped {
-		a.skipped[k] += v
-	}
 }
 
 // Rows returns the aggregated rows, sorted by key.

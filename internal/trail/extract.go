@@ -135,12 +135,6 @@ func ipClass(b []byte) (class string, service []byte) {
 	return IPPublic, nil
 }
 
-// principal is the normalized caller of an event.
-type principal struct {
-	arn, typ, session []byte
-	// built is set when arn was assembled into the aggregator's buffer.
-}
-
 // lastSegment returns what follows the last '/'.
 func lastSegment(b []byte) []byte {
 	if i := bytes.LastIndexByte(b, '/'); i >= 0 {
@@ -487,14 +481,32 @@ func normalizePrincipal(dst []byte, id *Identity, part string) (arn []byte, typ 
 	return nil, typ, session, dst
 }
 
+// deliveryTime reads the YYYYMMDDTHHMMZ field of a log file name.
+func deliveryTime(name string) time.Time {
+	fields := strings.Split(name, "_")
+	for i := len(fields) - 1; i >= 0; i-- {
+		v := fields[i]
+		if len(v) == 14 && v[8] == 'T' && v[13] == 'Z' && allDigits(v[:8]) && allDigits(v[9:13]) {
+			t, err := time.Parse("20060102T1504Z", v)
+			if err == nil {
+				return t
+			}
+		}
+	}
+	return time.Time{}
+}
+
 // PathInfo is what a CloudTrail delivery path says about its file.
 type PathInfo struct {
 	OrgID   string
 	Account string
 	Region  string
 	Date    time.Time // the day folder (UTC)
-	Digest  bool      // under CloudTrail-Digest/
-	OK      bool      // the path follows the delivery layout
+	// Delivered is the delivery time in the file name
+	// (ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_UNIQUE.json.gz), zero if absent.
+	Delivered time.Time
+	Digest    bool // under CloudTrail-Digest/
+	OK        bool // the path follows the delivery layout
 }
 
 // ParsePath reads AWSLogs/[o-xxx/]ACCOUNT/CloudTrail[-Digest]/REGION/YYYY/MM/DD/FILE
@@ -532,9 +544,12 @@ func ParsePath(p string) PathInfo {
 	y, ok1 := atoi([]byte(parts[3]))
 	m, ok2 := atoi([]byte(parts[4]))
 	d, ok3 := atoi([]byte(parts[5]))
-	if ok1 && ok2 && ok3 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && len(parts[3]) == 4 {
+	if ok1 && ok2 && ok3 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && len(parts[3]) == 4 && isAccountID(pi.Account) && pi.Region != "" {
 		pi.Date = time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 		pi.OK = true
+		if len(parts) >= 7 {
+			pi.Delivered = deliveryTime(parts[len(parts)-1])
+		}
 	}
 	return pi
 }

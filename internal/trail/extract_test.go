@@ -125,6 +125,9 @@ func TestParsePath(t *testing.T) {
 	}{
 		{"AWSLogs/o-abc/111111111111/CloudTrail/eu-west-1/2026/11/02/f.json.gz",
 			PathInfo{OrgID: "o-abc", Account: "111111111111", Region: "eu-west-1", Date: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), OK: true}},
+		{"AWSLogs/111111111111/CloudTrail/eu-west-1/2026/11/02/111111111111_CloudTrail_eu-west-1_20261102T2355Z_AbC.json.gz",
+			PathInfo{Account: "111111111111", Region: "eu-west-1", Date: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC),
+				Delivered: time.Date(2026, 11, 2, 23, 55, 0, 0, time.UTC), OK: true}},
 		{"prefix/AWSLogs/111111111111/CloudTrail/us-east-1/2026/01/31/f.json",
 			PathInfo{Account: "111111111111", Region: "us-east-1", Date: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), OK: true}},
 		{"AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2026/01/31/f.json.gz",
@@ -157,7 +160,8 @@ func TestFilterDirAllowed(t *testing.T) {
 		{"AWSLogs/111111111111/CloudTrail/eu-west-1/2026/11/01", false},
 		{"AWSLogs/111111111111/CloudTrail/eu-west-1/2026/11/02", true},
 		{"AWSLogs/111111111111/CloudTrail/eu-west-1/2026/11/03", true},
-		{"AWSLogs/111111111111/CloudTrail/eu-west-1/2026/11/04", false},
+		{"AWSLogs/111111111111/CloudTrail/eu-west-1/2026/11/04", true}, // delivered up to DeliverySlack after --until
+		{"AWSLogs/111111111111/CloudTrail/eu-west-1/2026/11/05", false},
 		{"other/dir", true},
 	}
 	for _, tt := range tests {

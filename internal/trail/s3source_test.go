@@ -135,13 +135,14 @@ func TestS3SourceFiltersAndPrefixErrors(t *testing.T) {
 	}
 	for _, o := range res.Objects {
 		pi := trail.ParsePath(o.Key)
-		if pi.Account != "111111111111" || !pi.Date.Equal(t0.AddDate(0, 0, 1)) {
+		if pi.Account != "111111111111" || !pi.Delivered.Add(time.Minute).After(flt.Since) || !pi.Delivered.Add(-trail.DeliverySlack).Before(flt.Until) {
 			t.Errorf("read %s outside the filter", o.Key)
 		}
 	}
 	// "", AWSLogs/, o-…/, two allowed accounts (one denied), CloudTrail/,
-	// region, year, month, one day: nothing outside the filter was listed.
-	if n := fs.lists.Load(); n != 10 {
+	// region, year, month, the day and the next (files delivered within
+	// DeliverySlack after --until): nothing else was listed.
+	if n := fs.lists.Load(); n != 11 {
 		t.Errorf("%d list calls; the walk left the filter", n)
 	}
 	if _, err := trail.Scan(ctx, src, trail.Options{Filter: flt, Strict: true}); err == nil {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -109,6 +110,18 @@ func TestScanRowContent(t *testing.T) {
 	r = find("arn:aws:iam::111111111111:user/alice", "signin:ConsoleLogin", "")
 	if r.Authz {
 		t.Errorf("console login counted as authorization: %+v", r)
+	}
+	var issued int
+	for _, k := range res.SessionKeys {
+		if k.IssuerPrincipal == "arn:aws:iam::111111111111:user/service/ci-deploy" {
+			issued++
+			if !strings.HasPrefix(k.SessionKey, "ASIA") || !strings.HasPrefix(k.IssuerKey, "AKIA") || k.Action != "sts:AssumeRole" || k.Role != "arn:aws:iam::111111111111:role/deployer" {
+				t.Errorf("session key %+v", k)
+			}
+		}
+	}
+	if issued == 0 {
+		t.Error("no session keys issued to ci-deploy's key")
 	}
 	for _, r := range res.Rows {
 		if r.PrincipalType == trail.PTIdentityCenter && r.PermissionSet() != "AdministratorAccess" {
@@ -242,8 +255,9 @@ func TestScanFilterNeverOpensOutside(t *testing.T) {
 		t.Fatal("nothing opened")
 	}
 	for _, k := range src.opened {
+		// A file delivered at T holds events of (T-DeliverySlack, T+1m).
 		pi := trail.ParsePath(k)
-		if pi.Account != "222222222222" || !pi.Date.Equal(t0.AddDate(0, 0, 1)) {
+		if pi.Account != "222222222222" || !pi.Delivered.Add(time.Minute).After(flt.Since) || !pi.Delivered.Add(-trail.DeliverySlack).Before(flt.Until) {
 			t.Errorf("opened %s outside the filter", k)
 		}
 	}
@@ -304,5 +318,62 @@ func TestRescanReadsOnlyNewObjects(t *testing.T) {
 	tot, _ := store.Totals(ctx)
 	if tot.Events != first.Summary.Mapped+first.Summary.NotAuthz+third.Summary.Mapped+third.Summary.NotAuthz {
 		t.Errorf("store holds %d events", tot.Events)
+	}
+}
+
+// TestSecretsNeverKept: credentials in responseElements (STS) and request
+// parameters never reach the rows, the session keys or the store.
+func TestSecretsNeverKept(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	const token, secret = "IQoJb3JpZ2luX2VjEXAMPLETOKEN", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	rec := strings.Replace(goodRecord, `"eventSource":"s3.amazonaws.com","eventName":"ListBuckets"`,
+		`"eventSource":"sts.amazonaws.com","eventName":"GetSessionToken","requestParameters":{"secretAccessKey":"`+secret+`","name":"`+token+`x"},`+
+			`"responseElements":{"credentials":{"accessKeyId":"ASIANEWKEY","secretAccessKey":"`+secret+`","sessionToken":"`+token+`"}}`, 1)
+	writeFile(t, dir, "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/01/s.json", []byte(`{"Records":[`+rec+`]}`))
+	res, err := trail.Scan(ctx, &trail.DirSource{Dir: dir}, trail.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.SessionKeys) != 1 || res.SessionKeys[0].SessionKey != "ASIANEWKEY" || res.SessionKeys[0].IssuerKey != "AKIAX" {
+		t.Fatalf("session keys %+v", res.SessionKeys)
+	}
+	db := filepath.Join(t.TempDir(), "usage.db")
+	store, err := usage.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, SessionKeys: res.SessionKeys, Objects: res.Objects}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	var all []byte
+	for _, suffix := range []string{"", "-wal"} {
+		b, _ := os.ReadFile(db + suffix)
+		all = append(all, b...)
+	}
+	dump := fmt.Sprintf("%+v %+v", res.Rows, res.SessionKeys)
+	for _, s := range []string{token, secret} {
+		if strings.Contains(dump, s) || bytes.Contains(all, []byte(s)) {
+			t.Errorf("%q leaked", s[:8])
+		}
+	}
+}
+
+// TestUntilEdgeReadsLateDeliveries: a file delivered just after --until (in
+// the next day's folder) still holds events before it.
+func TestUntilEdgeReadsLateDeliveries(t *testing.T) {
+	dir := t.TempDir()
+	late := strings.Replace(goodRecord, "2026-11-01T10:00:00Z", "2026-11-01T23:58:00Z", 1)
+	folder := "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/02/"
+	writeFile(t, dir, folder+"111111111111_CloudTrail_us-east-1_20261102T0005Z_a.json.gz", gz(t, `{"Records":[`+late+`]}`))
+	writeFile(t, dir, folder+"111111111111_CloudTrail_us-east-1_20261102T0105Z_b.json.gz", gz(t, `{"Records":[`+late+`]}`))
+	src := &recordingSource{DirSource: trail.DirSource{Dir: dir}}
+	res, err := trail.Scan(context.Background(), src, trail.Options{Filter: trail.Filter{Until: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0].Count != 1 || len(src.opened) != 1 || !strings.Contains(src.opened[0], "T0005Z") {
+		t.Errorf("rows %+v, opened %v", res.Rows, src.opened)
 	}
 }

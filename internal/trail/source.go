@@ -200,13 +200,7 @@ func (f *Filter) datePrefixAllowed(parts []string) bool {
 			end = start.AddDate(0, 0, 1)
 		}
 	}
-	if !f.Since.IsZero() && !end.After(f.Since) {
-		return false
-	}
-	if !f.Until.IsZero() && !start.Before(f.Until) {
-		return false
-	}
-	return true
+	return f.deliveredIn(start, end)
 }
 
 func isAccountID(s string) bool { return len(s) == 12 && allDigits(s) }

@@ -64,6 +64,19 @@ CREATE TABLE IF NOT EXISTS unmapped (
 	last_seen INTEGER NOT NULL,
 	PRIMARY KEY (event_source, event_name)
 ) WITHOUT ROWID;
+-- Session keys and where they came from: an STS call (AssumeRole,
+-- GetSessionToken, GetFederationToken, ...) made with issuer_key returned
+-- session_key. Links ASIA keys to the long-term key or role that made them.
+CREATE TABLE IF NOT EXISTS session_keys (
+	session_key TEXT NOT NULL,
+	issuer_key TEXT NOT NULL,
+	issuer_principal TEXT NOT NULL,
+	action TEXT NOT NULL,
+	role TEXT NOT NULL,
+	issued_at INTEGER NOT NULL,
+	PRIMARY KEY (session_key, issuer_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_keys_issuer ON session_keys (issuer_key);
 CREATE TABLE IF NOT EXISTS scan_runs (
 	id INTEGER PRIMARY KEY,
 	engine TEXT NOT NULL,
@@ -183,10 +196,22 @@ type Run struct {
 // Marks and rows go together, so an interrupted scan leaves no object marked
 // whose records are missing (a rerun reads it again).
 type Batch struct {
-	Rows     []Row
-	Unmapped []UnmappedPair
-	Objects  []Object
-	Run      *Run
+	Rows        []Row
+	Unmapped    []UnmappedPair
+	SessionKeys []SessionKey
+	Objects     []Object
+	Run         *Run
+}
+
+// SessionKey records that an STS call made with IssuerKey returned
+// SessionKey (from the call's responseElements.credentials.accessKeyId).
+type SessionKey struct {
+	SessionKey      string    `json:"sessionKey"`
+	IssuerKey       string    `json:"issuerKey"`
+	IssuerPrincipal string    `json:"issuerPrincipal"`
+	Action          string    `json:"action"`         // sts:AssumeRole, sts:GetSessionToken, ...
+	Role            string    `json:"role,omitempty"` // the role assumed, if any
+	IssuedAt        time.Time `json:"issuedAt"`
 }
 
 // Commit merges b into the store in one transaction.
@@ -214,6 +239,19 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 		for _, u := range b.Unmapped {
 			if _, err := st.ExecContext(ctx, u.EventSource, u.EventName, u.Count, u.FirstSeen.Unix(), u.LastSeen.Unix()); err != nil {
 				return fmt.Errorf("unmapped %s %s: %w", u.EventSource, u.EventName, err)
+			}
+		}
+	}
+	if len(b.SessionKeys) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO session_keys(session_key,issuer_key,issuer_principal,action,role,issued_at) VALUES(?,?,?,?,?,?)
+			ON CONFLICT(session_key,issuer_key) DO UPDATE SET issued_at=min(issued_at,excluded.issued_at)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, k := range b.SessionKeys {
+			if _, err := st.ExecContext(ctx, k.SessionKey, k.IssuerKey, k.IssuerPrincipal, k.Action, k.Role, k.IssuedAt.Unix()); err != nil {
+				return fmt.Errorf("session key %s: %w", k.SessionKey, err)
 			}
 		}
 	}
@@ -421,6 +459,37 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
+}
+
+// SessionKeys returns the session keys issued by issuerKey, or (with
+// sessionKey set) where sessionKey came from. Both empty: all.
+func (s *Store) SessionKeys(ctx context.Context, issuerKey, sessionKey string) ([]SessionKey, error) {
+	q := `SELECT session_key,issuer_key,issuer_principal,action,role,issued_at FROM session_keys`
+	var args []any
+	switch {
+	case issuerKey != "":
+		q += ` WHERE issuer_key=?`
+		args = append(args, issuerKey)
+	case sessionKey != "":
+		q += ` WHERE session_key=?`
+		args = append(args, sessionKey)
+	}
+	rs, err := s.db.QueryContext(ctx, q+` ORDER BY issued_at, session_key`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []SessionKey
+	for rs.Next() {
+		var k SessionKey
+		var at int64
+		if err := rs.Scan(&k.SessionKey, &k.IssuerKey, &k.IssuerPrincipal, &k.Action, &k.Role, &at); err != nil {
+			return nil, err
+		}
+		k.IssuedAt = time.Unix(at, 0).UTC()
+		out = append(out, k)
+	}
+	return out, rs.Err()
 }
 
 // Unmapped lists the unmapped pairs, most frequent first.

@@ -113,7 +113,8 @@ func TestScannedObjectsAndRuns(t *testing.T) {
 	s := openTemp(t)
 	objs := []Object{{Source: "/d", Key: "a.json.gz", Size: 10, MTime: t0}, {Source: "/d", Key: "b.json.gz", Size: 20, ETag: "e", MTime: t0}}
 	run := &Run{Engine: "local", StartedAt: t0, FinishedAt: t0.Add(time.Second), Sources: []string{"/d"}, Summary: []byte(`{"records":3}`)}
-	if err := s.Commit(ctx, Batch{Objects: objs, Run: run, Unmapped: []UnmappedPair{{EventSource: "x.amazonaws.com", EventName: "Y", Count: 2, FirstSeen: t0, LastSeen: t0}}}); err != nil {
+	sk := []SessionKey{{SessionKey: "ASIA1", IssuerKey: "AKIA1", IssuerPrincipal: "arn:aws:iam::1:user/u", Action: "sts:AssumeRole", Role: "arn:aws:iam::1:role/r", IssuedAt: t0}}
+	if err := s.Commit(ctx, Batch{SessionKeys: sk, Objects: objs, Run: run, Unmapped: []UnmappedPair{{EventSource: "x.amazonaws.com", EventName: "Y", Count: 2, FirstSeen: t0, LastSeen: t0}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Commit(ctx, Batch{Unmapped: []UnmappedPair{{EventSource: "x.amazonaws.com", EventName: "Y", Count: 3, FirstSeen: t0.Add(-time.Hour), LastSeen: t0}}}); err != nil {
@@ -137,6 +138,18 @@ func TestScannedObjectsAndRuns(t *testing.T) {
 	un, _ := s.Unmapped(ctx)
 	if len(un) != 1 || un[0].Count != 5 || !un[0].FirstSeen.Equal(t0.Add(-time.Hour)) {
 		t.Errorf("unmapped %+v", un)
+	}
+	for _, q := range [][2]string{{"AKIA1", ""}, {"", "ASIA1"}, {"", ""}} {
+		got, err := s.SessionKeys(ctx, q[0], q[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(sk, got); diff != "" {
+			t.Errorf("session keys %v: %s", q, diff)
+		}
+	}
+	if got, _ := s.SessionKeys(ctx, "AKIA2", ""); len(got) != 0 {
+		t.Errorf("session keys of AKIA2: %v", got)
 	}
 	runs, _ := s.Runs(ctx, 0)
 	if len(runs) != 1 || runs[0].ID != run.ID || string(runs[0].Summary) != `{"records":3}` || runs[0].Sources[0] != "/d" {

@@ -74,7 +74,10 @@ type Principal struct {
 	SourceIPs      []string // default: one public address
 	UserAgents     []string // default: an AWS CLI user agent
 	VPCEndpoint    string   // vpce-… for calls through an interface/gateway endpoint
-	Activities     []Activity
+	// Until ends the principal's activity before the spec's end (a key that
+	// went quiet, a workload switched off); zero: active to the end.
+	Until      time.Time
+	Activities []Activity
 }
 
 // Activity is one kind of call a principal makes.
@@ -92,6 +95,10 @@ type Activity struct {
 	// AccessDenied).
 	ErrorRate float64
 	ErrorCode string
+	// EventType overrides the record's eventType (default AwsApiCall, or
+	// AwsConsoleSignIn for sign-in events); "AwsServiceEvent" for events an
+	// AWS service emits on its own (key rotation, scheduled actions).
+	EventType string
 }
 
 // Stats counts what Generate wrote.
@@ -234,7 +241,7 @@ func genStream(spec *Spec, s *stream, sink Sink) (Stats, error) {
 			n := poisson(rng, mean)
 			for k := 0; k < n; k++ {
 				t := t0.Add(time.Duration(rng.Int64N(int64(slot))))
-				if t.Before(spec.Start) || !t.Before(spec.End) {
+				if t.Before(spec.Start) || !t.Before(spec.End) || (!ba.p.Until.IsZero() && !t.Before(ba.p.Until)) {
 					continue
 				}
 				evs = append(evs, ev{t.Truncate(time.Second), ba})
@@ -410,7 +417,7 @@ func (w *writer) record(t time.Time, account, region string, ba *boundActivity) 
 	}
 	w.b = append(w.b, '{')
 	w.kv("eventVersion", version)
-	w.identity(t, p)
+	w.identity(t, p, a.EventSource == "signin.amazonaws.com")
 	w.kv("eventTime", t.UTC().Format("2006-01-02T15:04:05Z"))
 	w.kv("eventSource", a.EventSource)
 	w.kv("eventName", a.EventName)
@@ -460,10 +467,10 @@ func (w *writer) record(t time.Time, account, region string, ba *boundActivity) 
 	}
 	evType := "AwsApiCall"
 	switch {
+	case a.EventType != "":
+		evType = a.EventType
 	case a.EventSource == "signin.amazonaws.com":
 		evType = "AwsConsoleSignIn"
-	case p.Type == AWSService && !strings.HasPrefix(a.EventName, "Assume"):
-		evType = "AwsServiceEvent"
 	}
 	w.kv("eventType", evType)
 	w.b = append(w.b, `"managementEvent":`...)
@@ -558,7 +565,7 @@ func principalARN(p *Principal) string {
 	return p.Name
 }
 
-func (w *writer) identity(t time.Time, p *Principal) {
+func (w *writer) identity(t time.Time, p *Principal, console bool) {
 	b := &w.b
 	*b = append(*b, `"userIdentity":{`...)
 	switch p.Type {
@@ -567,11 +574,13 @@ func (w *writer) identity(t time.Time, p *Principal) {
 		w.kv("principalId", idOf("AIDA", "user", p.Account, p.Name))
 		w.kv("arn", principalARN(p))
 		w.kv("accountId", p.Account)
-		key := p.AccessKeyID
-		if key == "" {
-			key = idOf("AKIA", "key", p.Account, p.Name)
+		if !console {
+			key := p.AccessKeyID
+			if key == "" {
+				key = idOf("AKIA", "key", p.Account, p.Name)
+			}
+			w.kv("accessKeyId", key)
 		}
-		w.kv("accessKeyId", key)
 		w.kv("userName", p.Name)
 	case AssumedRole, IdentityCenter:
 		roleName := p.Name

@@ -28,6 +28,7 @@ func Sample(seed uint64, accounts []string, start, end time.Time, scale float64)
 					{EventSource: "s3.amazonaws.com", EventName: "ListObjectsV2", Resources: []string{bucket}, PerHour: r(3)},
 					{EventSource: "lambda.amazonaws.com", EventName: "UpdateFunctionCode20150331v2", Resources: []string{"api-handler"}, PerHour: r(0.5)},
 					{EventSource: "sts.amazonaws.com", EventName: "GetCallerIdentity", PerHour: r(2)},
+					{EventSource: "sts.amazonaws.com", EventName: "AssumeRole", Resources: []string{fmt.Sprintf("arn:aws:iam::%s:role/deployer", acct)}, PerHour: r(0.5)},
 					{EventSource: "iam.amazonaws.com", EventName: "CreateRole", Resources: []string{"app-lambda"}, PerHour: r(0.1), ErrorRate: 1},
 				}},
 			Principal{Type: IAMUser, Account: acct, Name: "alice", SourceIPs: []string{"203.0.113.25", "2001:db8::25"},
@@ -71,6 +72,10 @@ func Sample(seed uint64, accounts []string, start, end time.Time, scale float64)
 			Principal{Type: AWSService, Name: "cloudtrail.amazonaws.com", Account: acct,
 				Activities: []Activity{
 					{EventSource: "s3.amazonaws.com", EventName: "GetBucketAcl", Account: acct, Resources: []string{"org-trail-" + acct}, PerHour: r(12)},
+				}},
+			Principal{Type: AWSService, Name: "kms.amazonaws.com", Account: acct,
+				Activities: []Activity{
+					{EventSource: "kms.amazonaws.com", EventName: "RotateKey", EventType: "AwsServiceEvent", Account: acct, PerHour: r(0.05)},
 				}},
 			Principal{Type: AssumedRole, Account: other, Name: "audit-reader",
 				SourceIPs: []string{"34.201.4.2"},

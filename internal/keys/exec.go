@@ -1,0 +1,426 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+)
+
+// IAM is the part of the IAM API the retirement workflow calls; *iam.Client
+// satisfies it.
+type IAM interface {
+	ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
+	GetAccessKeyLastUsed(context.Context, *iam.GetAccessKeyLastUsedInput, ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
+	UpdateAccessKey(context.Context, *iam.UpdateAccessKeyInput, ...func(*iam.Options)) (*iam.UpdateAccessKeyOutput, error)
+	DeleteAccessKey(context.Context, *iam.DeleteAccessKeyInput, ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error)
+	TagUser(context.Context, *iam.TagUserInput, ...func(*iam.Options)) (*iam.TagUserOutput, error)
+	UntagUser(context.Context, *iam.UntagUserInput, ...func(*iam.Options)) (*iam.UntagUserOutput, error)
+	ListUserTags(context.Context, *iam.ListUserTagsInput, ...func(*iam.Options)) (*iam.ListUserTagsOutput, error)
+	UserIAM
+}
+
+var _ IAM = (*iam.Client)(nil)
+
+// Change kinds of key plans.
+const (
+	KindUpdateKey = "iam:UpdateAccessKey"
+	KindDeleteKey = "iam:DeleteAccessKey"
+	KindTagUser   = "iam:TagUser"
+	KindUntagUser = "iam:UntagUser"
+)
+
+// Params are the parameters of every key change.
+type Params struct {
+	Account     string `json:"account"`
+	User        string `json:"user"`
+	AccessKeyID string `json:"accessKeyId"`
+	Status      string `json:"status,omitempty"` // UpdateAccessKey: Active | Inactive
+	TagKey      string `json:"tagKey,omitempty"`
+	TagValue    string `json:"tagValue,omitempty"`
+	// SameState makes a TagUser change in effect when the tag already holds
+	// the same state word (a re-run does not move the recorded disable time).
+	SameState bool `json:"sameState,omitempty"`
+	// Backup asks for a backup of the owner before this change.
+	Backup bool `json:"backup,omitempty"`
+	// User-plan parameters.
+	PolicyARN  string            `json:"policyArn,omitempty"`
+	PolicyName string            `json:"policyName,omitempty"`
+	Document   string            `json:"document,omitempty"`
+	GroupName  string            `json:"groupName,omitempty"`
+	ID         string            `json:"id,omitempty"` // certificate, SSH key, credential id, MFA serial
+	Path       string            `json:"path,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
+	// UserScope: a failed change stops the user's later changes (not only
+	// the same key's).
+	UserScope bool `json:"userScope,omitempty"`
+	// NoGuard: the user may not exist yet (CreateUser): no guard tag.
+	NoGuard bool `json:"noGuard,omitempty"`
+}
+
+func (p Params) scope() string {
+	if p.UserScope || p.AccessKeyID == "" {
+		return p.Account + "/user:" + p.User
+	}
+	return p.Account + "/" + p.AccessKeyID
+}
+
+// Executor applies key plans to IAM, account by account.
+type Executor struct {
+	// Clients returns the IAM client of an account.
+	Clients func(ctx context.Context, account string) (IAM, error)
+	// PlanID and Operator go into the per-user guard tag.
+	PlanID, Operator string
+	Now              func() time.Time
+	// Snapshot and BackupDir: owners are backed up from the snapshot (groups,
+	// policies, MFA, login profile presence: never secrets) plus their live
+	// keys and tags, before the first change marked Backup.
+	Snapshot  *snapshot.Snapshot
+	BackupDir string
+	// OwnPlans are plan ids of earlier runs from this workspace (its
+	// journal). Their guards were left by a crash: the caller holds the
+	// workspace lock, so none of them is running now.
+	OwnPlans map[string]bool
+
+	guarded  map[string]IAM // account/user → client, users whose guard we hold
+	backedUp map[string]string
+	failed   map[string]error // account/key → first failure this run
+}
+
+func (e *Executor) init() {
+	if e.guarded == nil {
+		e.guarded, e.backedUp, e.failed = map[string]IAM{}, map[string]string{}, map[string]error{}
+	}
+	if e.Now == nil {
+		e.Now = func() time.Time { return time.Now().UTC() }
+	}
+}
+
+func params(c plan.Change) (Params, error) {
+	var p Params
+	err := c.Param(&p)
+	if err == nil && (p.Account == "" || p.User == "") {
+		err = fmt.Errorf("change %s (%s): parameters name no account or user", c.ID, c.Kind)
+	}
+	return p, err
+}
+
+// ErrEarlierFailed: a change of a key is not attempted after an earlier
+// change of the same key failed in this run.
+var ErrEarlierFailed = errors.New("not attempted: an earlier change of the same key or user failed")
+
+// InEffect checks the live state of the change's target.
+func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
+	e.init()
+	p, err := params(c)
+	if err != nil {
+		return false, err
+	}
+	if err := e.failed[p.scope()]; err != nil {
+		return false, ErrEarlierFailed
+	}
+	cl, err := e.Clients(ctx, p.Account)
+	if err != nil {
+		return false, e.fail(p, err)
+	}
+	switch c.Kind {
+	case KindUpdateKey, KindDeleteKey:
+		k, err := liveKey(ctx, cl, p.User, p.AccessKeyID)
+		if err != nil {
+			return false, e.fail(p, err)
+		}
+		if c.Kind == KindDeleteKey {
+			return k == nil, nil
+		}
+		if k == nil {
+			return false, e.fail(p, fmt.Errorf("access key %s of %s no longer exists", p.AccessKeyID, p.User))
+		}
+		return string(k.Status) == p.Status, nil
+	case KindTagUser, KindUntagUser:
+		tags, err := userTags(ctx, cl, p.User)
+		if err != nil {
+			return false, e.fail(p, err)
+		}
+		v, ok := tags[p.TagKey]
+		if c.Kind == KindUntagUser {
+			return !ok, nil
+		}
+		if ok && p.SameState {
+			return strings.SplitN(v, " ", 2)[0] == strings.SplitN(p.TagValue, " ", 2)[0], nil
+		}
+		return ok && v == p.TagValue, nil
+	default:
+		if in, known, err := e.userInEffect(ctx, cl, c.Kind, p); known {
+			if err != nil {
+				return false, e.fail(p, err)
+			}
+			return in, nil
+		}
+	}
+	return false, e.fail(p, fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind))
+}
+
+func (e *Executor) fail(p Params, err error) error {
+	if _, ok := e.failed[p.scope()]; !ok {
+		e.failed[p.scope()] = err
+	}
+	return err
+}
+
+// Apply makes the change, after taking the user's guard and, when asked,
+// backing the user up.
+func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
+	e.init()
+	p, err := params(c)
+	if err != nil {
+		return "", err
+	}
+	cl, err := e.Clients(ctx, p.Account)
+	if err != nil {
+		return "", e.fail(p, err)
+	}
+	if c.Kind != KindCreatePolicy && !p.NoGuard {
+		if err := e.guard(ctx, cl, p); err != nil {
+			return "", e.fail(p, err)
+		}
+	}
+	detail := ""
+	if p.Backup {
+		path, err := e.backup(ctx, cl, p)
+		if err != nil {
+			return "", e.fail(p, fmt.Errorf("backup of %s before changing it: %w", p.User, err))
+		}
+		detail = "backup " + path + "; "
+	}
+	switch c.Kind {
+	case KindUpdateKey:
+		_, err = cl.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String(p.User), AccessKeyId: aws.String(p.AccessKeyID), Status: types.StatusType(p.Status)})
+		detail += "status " + p.Status
+	case KindDeleteKey:
+		_, err = cl.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(p.User), AccessKeyId: aws.String(p.AccessKeyID)})
+		detail += "deleted"
+	case KindTagUser:
+		_, err = cl.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(p.User), Tags: []types.Tag{{Key: aws.String(p.TagKey), Value: aws.String(p.TagValue)}}})
+		detail += p.TagKey + "=" + p.TagValue
+	case KindUntagUser:
+		_, err = cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(p.User), TagKeys: []string{p.TagKey}})
+		detail += "removed " + p.TagKey
+	default:
+		var d string
+		var ok bool
+		d, ok, err = e.userApply(ctx, cl, c.Kind, p)
+		if !ok {
+			return "", fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+		}
+		detail += d
+	}
+	if err != nil {
+		return "", e.fail(p, err)
+	}
+	if c.Kind == KindDeleteUser {
+		delete(e.guarded, p.Account+"/"+p.User) // the guard tag went with the user
+	}
+	return detail, nil
+}
+
+// ErrUserGuarded is returned when another seiri run holds a user's guard tag.
+var ErrUserGuarded = errors.New("another seiri run is changing this user")
+
+// guard takes the per-user guard tag (seiri:lock) unless another run holds
+// it: a second operator on another machine, whose workspace lock we cannot see.
+func (e *Executor) guard(ctx context.Context, cl IAM, p Params) error {
+	id := p.Account + "/" + p.User
+	if _, ok := e.guarded[id]; ok {
+		return nil
+	}
+	tags, err := userTags(ctx, cl, p.User)
+	if err != nil {
+		return err
+	}
+	if v, ok := tags[GuardTag]; ok && GuardHeld(v, e.PlanID, e.Now()) && !e.OwnPlans[strings.SplitN(v, " ", 2)[0]] {
+		return fmt.Errorf("%w: %s carries %s=%q", ErrUserGuarded, p.User, GuardTag, v)
+	}
+	if _, err := cl.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(p.User),
+		Tags: []types.Tag{{Key: aws.String(GuardTag), Value: aws.String(GuardValue(e.PlanID, e.Now(), e.Operator))}}}); err != nil {
+		return err
+	}
+	e.guarded[id] = cl
+	return nil
+}
+
+// Release removes the guard tags this run took, and guards an earlier,
+// crashed run of the same plan left on the plan's other users (a re-run that
+// finds every change done never takes them again). Call it after Apply; a
+// crash leaves them, and they expire after GuardTTL.
+func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
+	e.init()
+	var errs []error
+	seen := map[string]bool{}
+	for _, c := range p.Changes {
+		pr, err := params(c)
+		id := pr.Account + "/" + pr.User
+		if err != nil || seen[id] || c.Kind == KindCreatePolicy || pr.NoGuard {
+			continue
+		}
+		seen[id] = true
+		if _, ok := e.guarded[id]; ok {
+			continue
+		}
+		cl, err := e.Clients(ctx, pr.Account)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
+			continue
+		}
+		tags, err := userTags(ctx, cl, pr.User)
+		if isNoSuchEntity(err) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
+			continue
+		}
+		if v, ok := tags[GuardTag]; ok && (strings.HasPrefix(v, e.PlanID+" ") || e.OwnPlans[strings.SplitN(v, " ", 2)[0]]) {
+			e.guarded[id] = cl
+		}
+	}
+	for id, cl := range e.guarded {
+		user := id[strings.IndexByte(id, '/')+1:]
+		if _, err := cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{GuardTag}}); err != nil && !isNoSuchEntity(err) {
+			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
+			continue
+		}
+		delete(e.guarded, id)
+	}
+	return errors.Join(errs...)
+}
+
+// UserBackup is what a backup file holds: enough to recreate the user
+// (never a secret: no passwords, no secret keys).
+type UserBackup struct {
+	Kind     string            `json:"kind"` // "iam-user"
+	Account  string            `json:"account"`
+	TakenAt  time.Time         `json:"takenAt"`
+	Reason   string            `json:"reason"`
+	User     snapshot.User     `json:"user"`
+	LiveKeys []LiveKeyMeta     `json:"liveKeys"`
+	LiveTags map[string]string `json:"liveTags,omitempty"`
+	Operator string            `json:"operator,omitempty"`
+	PlanID   string            `json:"planId,omitempty"`
+}
+
+// LiveKeyMeta is an access key's metadata as ListAccessKeys returned it.
+type LiveKeyMeta struct {
+	AccessKeyID string    `json:"accessKeyId"`
+	Status      string    `json:"status"`
+	CreateDate  time.Time `json:"createDate"`
+}
+
+func (e *Executor) backup(ctx context.Context, cl IAM, p Params) (string, error) {
+	id := p.Account + "/" + p.User
+	if path, ok := e.backedUp[id]; ok {
+		return path, nil
+	}
+	b := UserBackup{Kind: "iam-user", Account: p.Account, TakenAt: e.Now().UTC(), Operator: e.Operator, PlanID: e.PlanID,
+		Reason: "before retiring access key " + p.AccessKeyID}
+	if e.Snapshot != nil {
+		if a := e.Snapshot.Account(p.Account); a != nil {
+			for _, u := range a.Users {
+				if u.UserName == p.User {
+					b.User = u
+				}
+			}
+		}
+	}
+	b.User.AccessAdvisor = nil // usage, not configuration
+	if b.User.UserName == "" {
+		b.User.UserName = p.User
+	}
+	keys, err := listKeys(ctx, cl, p.User)
+	if err != nil {
+		return "", err
+	}
+	for _, k := range keys {
+		b.LiveKeys = append(b.LiveKeys, LiveKeyMeta{aws.ToString(k.AccessKeyId), string(k.Status), aws.ToTime(k.CreateDate).UTC()})
+	}
+	if b.LiveTags, err = userTags(ctx, cl, p.User); err != nil {
+		return "", err
+	}
+	path, err := plan.WriteBackup(e.BackupDir, p.Account+"-"+p.User, b.TakenAt, b)
+	if err != nil {
+		return "", err
+	}
+	e.backedUp[id] = path
+	return path, nil
+}
+
+func listKeys(ctx context.Context, cl IAM, user string) ([]types.AccessKeyMetadata, error) {
+	var out []types.AccessKeyMetadata
+	pg := iam.NewListAccessKeysPaginator(cl, &iam.ListAccessKeysInput{UserName: aws.String(user)})
+	for pg.HasMorePages() {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o.AccessKeyMetadata...)
+	}
+	return out, nil
+}
+
+func liveKey(ctx context.Context, cl IAM, user, id string) (*types.AccessKeyMetadata, error) {
+	ks, err := listKeys(ctx, cl, user)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ks {
+		if aws.ToString(ks[i].AccessKeyId) == id {
+			return &ks[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func userTags(ctx context.Context, cl IAM, user string) (map[string]string, error) {
+	out := map[string]string{}
+	pg := iam.NewListUserTagsPaginator(cl, &iam.ListUserTagsInput{UserName: aws.String(user)})
+	for pg.HasMorePages() {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range o.Tags {
+			out[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	return out, nil
+}
+
+// ReadLive reads a tracked key's live state (status, last use) and its
+// owner's live tags.
+func ReadLive(ctx context.Context, cl IAM, user, id string) (Live, map[string]string, error) {
+	var l Live
+	k, err := liveKey(ctx, cl, user, id)
+	if err != nil {
+		return l, nil, err
+	}
+	if k != nil {
+		l.Found, l.Status = true, string(k.Status)
+		o, err := cl.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(id)})
+		if err != nil {
+			return l, nil, err
+		}
+		if o.AccessKeyLastUsed != nil && o.AccessKeyLastUsed.LastUsedDate != nil {
+			t := o.AccessKeyLastUsed.LastUsedDate.UTC()
+			l.LastUsed = &t
+		}
+	}
+	tags, err := userTags(ctx, cl, user)
+	return l, tags, err
+}

@@ -1,0 +1,86 @@
+package keys
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/config"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+// RenderCandidates writes the candidates as a table with their evidence.
+func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
+	if note != "" {
+		fmt.Fprintf(w, "! %s\n\n", note)
+	}
+	if len(res.Candidates) == 0 {
+		fmt.Fprintln(w, "No access key looks unused.")
+	}
+	for i, c := range res.Candidates {
+		last := "never used"
+		if c.LastUsed != nil {
+			last = fmt.Sprintf("last used %s (%d days ago)", c.LastUsed.Format("2006-01-02"), int(now.Sub(*c.LastUsed).Hours()/24))
+		}
+		mark := ""
+		if !c.Coverage.Complete() {
+			mark = "  [silence may be unlogged]"
+		}
+		if c.Refused != "" {
+			mark += "  [refused: " + c.Refused + "]"
+		}
+		fmt.Fprintf(w, "%d. [%s] %s  %s  %s%s\n", i+1, c.Account, c.User, c.AccessKeyID, last, mark)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, ev := range c.Evidence {
+			v := "no use"
+			if ev.LastUsed != nil {
+				v = ev.LastUsed.Format("2006-01-02")
+			}
+			fmt.Fprintf(tw, "     %s\t%s\t%s\n", ev.Source, v, ev.Detail)
+		}
+		tw.Flush()
+		if c.Coverage.Complete() {
+			fmt.Fprintf(w, "     coverage: complete (trail in every region, %d days of logs)\n", c.Coverage.DaysScanned)
+		} else {
+			for _, g := range c.Coverage.Gaps {
+				fmt.Fprintf(w, "     coverage gap: %s\n", g)
+			}
+		}
+	}
+	for _, x := range res.Excluded {
+		fmt.Fprintf(w, "excluded: [%s] %s %s: %s\n", x.Account, x.User, x.AccessKeyID, x.Reason)
+	}
+	if res.Skipped > 0 {
+		fmt.Fprintf(w, "skipped: %d keys of imported accounts (keys not listed)\n", res.Skipped)
+	}
+	refused := 0
+	for _, c := range res.Candidates {
+		if c.Refused != "" {
+			refused++
+		}
+	}
+	fmt.Fprintf(w, "\n%d candidate keys (%d refused by lockout protection), %d excluded.\n", len(res.Candidates), refused, len(res.Excluded))
+}
+
+// DemoRetirement is the demo's retirement section: which keys seiri keys
+// disable would disable (unused 90 days, never-used keys included), with
+// their evidence and its coverage. rows and runs come from the usage store
+// when the demo has one (nil: CloudTrail evidence is missing, and said so).
+func DemoRetirement(w io.Writer, snap *snapshot.Snapshot, cfg config.Keys, now time.Time, rows []usage.Row, runs []usage.Run) Result {
+	in := Input{Snapshot: snap, Config: cfg, Now: now, Runs: runs, KeyUsage: map[string][]usage.Row{}, Caller: Caller{ARN: snap.Manifest.CallerARN}}
+	for _, r := range rows {
+		if r.AccessKeyID != "" {
+			in.KeyUsage[r.AccessKeyID] = append(in.KeyUsage[r.AccessKeyID], r)
+		}
+	}
+	res := Candidates(in, Options{UnusedDays: 90, IncludeNeverUsed: true})
+	fmt.Fprintln(w, "Access keys seiri would retire (seiri keys disable --unused-days 90 --include-never-used):")
+	note := ""
+	if rows == nil {
+		note = "no CloudTrail usage in this run: evidence from GetAccessKeyLastUsed, the credential report and Access Advisor only"
+	}
+	RenderCandidates(w, res, now, note)
+	return res
+}

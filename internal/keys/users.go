@@ -1,0 +1,570 @@
+package keys
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+// User retirement: quarantine (reversible: an explicit deny-all policy
+// managed by seiri, keys deactivated, the password kept so that restore is
+// exact), watch, restore, and delete after a backup that restore-from-backup
+// turns back into the same user (new credentials, same name, groups,
+// policies and tags).
+const (
+	// QuarantineTag on a user records its quarantine: "quarantined <time> by <who>".
+	QuarantineTag = "seiri:quarantine"
+	// QuarantineKeysTag lists the access key ids the quarantine deactivated.
+	QuarantineKeysTag = "seiri:quarantine:keys"
+	// DenyAllPolicyName is the managed policy seiri attaches to quarantined users.
+	DenyAllPolicyName = "seiri-deny-all"
+	DenyAllPolicyPath = "/seiri/"
+	// DenyAllDocument denies every action: an explicit deny wins over any
+	// allow (IAM user guide, "Policy evaluation logic").
+	DenyAllDocument = `{"Version":"2012-10-17","Statement":[{"Sid":"SeiriQuarantine","Effect":"Deny","Action":"*","Resource":"*"}]}`
+	Quarantined     = State("quarantined")
+
+	PlanQuarantine  = "users.quarantine"
+	PlanUserRestore = "users.restore"
+	PlanUserDelete  = "users.delete"
+	PlanRecreate    = "users.restore-from-backup"
+)
+
+// DenyAllARN is the deny-all policy's ARN in an account.
+func DenyAllARN(account string) string {
+	return "arn:aws:iam::" + account + ":policy" + DenyAllPolicyPath + DenyAllPolicyName
+}
+
+// Change kinds of user plans.
+const (
+	KindCreatePolicy       = "iam:CreatePolicy"
+	KindAttachUserPolicy   = "iam:AttachUserPolicy"
+	KindDetachUserPolicy   = "iam:DetachUserPolicy"
+	KindPutUserPolicy      = "iam:PutUserPolicy"
+	KindDeleteUserPolicy   = "iam:DeleteUserPolicy"
+	KindAddUserToGroup     = "iam:AddUserToGroup"
+	KindRemoveFromGroup    = "iam:RemoveUserFromGroup"
+	KindDeleteLoginProfile = "iam:DeleteLoginProfile"
+	KindDeactivateMFA      = "iam:DeactivateMFADevice"
+	KindDeleteBoundary     = "iam:DeleteUserPermissionsBoundary"
+	KindDeleteSigningCert  = "iam:DeleteSigningCertificate"
+	KindDeleteSSHKey       = "iam:DeleteSSHPublicKey"
+	KindDeleteServiceCred  = "iam:DeleteServiceSpecificCredential"
+	KindDeleteUser         = "iam:DeleteUser"
+	KindCreateUser         = "iam:CreateUser"
+)
+
+// UserCandidate is an IAM user that looks inactive.
+type UserCandidate struct {
+	Account      string     `json:"account"`
+	User         string     `json:"user"`
+	UserARN      string     `json:"userArn"`
+	LastActivity *time.Time `json:"lastActivity,omitempty"`
+	Evidence     []Evidence `json:"evidence"`
+	Coverage     Coverage   `json:"coverage"`
+	ActiveKeys   []string   `json:"activeKeys,omitempty"`
+	Refused      string     `json:"refused,omitempty"`
+}
+
+// UserResult of the inactive-users analysis.
+type UserResult struct {
+	Candidates []UserCandidate `json:"candidates"`
+	Excluded   []Excluded      `json:"excluded,omitempty"`
+}
+
+// UserCandidates finds users with no activity in opt.UnusedDays by any
+// source: console password, every access key (as Candidates judges keys),
+// CloudTrail events of the user (in.PrincipalUsage), Access Advisor.
+func UserCandidates(in Input, opt Options) UserResult {
+	var res UserResult
+	cutoff := in.Now.AddDate(0, 0, -opt.UnusedDays)
+	days := daysScanned(in.Runs)
+	cache := newCovCache(in.Snapshot)
+	for _, a := range in.Snapshot.Accounts {
+		if a.KeysUnknown {
+			continue
+		}
+		for ui := range a.Users {
+			u := &a.Users[ui]
+			if _, ok := u.Tags[QuarantineTag]; ok {
+				continue
+			}
+			if why := excluded(in.Config, u, snapshot.AccessKey{}); why != "" {
+				res.Excluded = append(res.Excluded, Excluded{Account: a.AccountID, User: u.UserName, Reason: why})
+				continue
+			}
+			if !u.CreateDate.Before(cutoff) {
+				continue
+			}
+			c := UserCandidate{Account: a.AccountID, User: u.UserName, UserARN: u.ARN}
+			see := func(e Evidence) {
+				c.Evidence = append(c.Evidence, e)
+				if e.LastUsed != nil && (c.LastActivity == nil || e.LastUsed.After(*c.LastActivity)) {
+					t := *e.LastUsed
+					c.LastActivity = &t
+				}
+			}
+			pw := Evidence{Source: "console password", LastUsed: u.PasswordLastUsed}
+			if u.LoginProfile == nil {
+				pw.Detail = "no console password"
+			}
+			see(pw)
+			m := matchSlots(a, u)
+			for _, k := range u.AccessKeys {
+				if k.Active() {
+					c.ActiveKeys = append(c.ActiveKeys, k.AccessKeyID)
+				}
+				if why := unmatchedRecentSlot(m, k.AccessKeyID, cutoff); why != "" {
+					t := in.Now
+					see(Evidence{Source: "access key " + k.AccessKeyID, LastUsed: &t, Detail: why})
+				}
+				for _, e := range evidence(a, u, k, m, in.KeyUsage[k.AccessKeyID]) {
+					if e.Source == srcAdvisor {
+						continue
+					}
+					e.Source = k.AccessKeyID + " " + e.Source
+					see(e)
+				}
+			}
+			var last *time.Time
+			for _, r := range in.PrincipalUsage[u.ARN] {
+				// Denied calls are activity too: something still acts as the user.
+				if last == nil || r.LastSeen.After(*last) {
+					t := r.LastSeen
+					last = &t
+				}
+			}
+			see(Evidence{Source: "CloudTrail (user)", LastUsed: last})
+			see(Evidence{Source: srcAdvisor, LastUsed: ownerAdvisor(u)})
+			if c.LastActivity != nil && !c.LastActivity.Before(cutoff) {
+				continue
+			}
+			c.Coverage = cache.coverage(a, u, days, opt.UnusedDays)
+			c.Refused = userLockout(in, u)
+			res.Candidates = append(res.Candidates, c)
+		}
+	}
+	sort.SliceStable(res.Candidates, func(i, j int) bool {
+		a, b := res.Candidates[i], res.Candidates[j]
+		if a.Coverage.Complete() != b.Coverage.Complete() {
+			return a.Coverage.Complete()
+		}
+		return a.Account+a.User < b.Account+b.User
+	})
+	return res
+}
+
+func userLockout(in Input, u *snapshot.User) string {
+	if in.Caller.ARN != "" && in.Caller.ARN == u.ARN {
+		return "this is the user seiri is running as"
+	}
+	for _, b := range in.Config.BreakGlassUsers {
+		if b == u.UserName || b == u.ARN {
+			return "break-glass user " + u.UserName + " (keys.break_glass_users)"
+		}
+	}
+	return ""
+}
+
+// QuarantinePlan: per account, the deny-all policy (created once); per
+// user, attach it (after a backup), deactivate its active keys, and record
+// the quarantine on the user as tags.
+func QuarantinePlan(cands []UserCandidate, base, operator string, now time.Time) (*plan.Plan, []Refusal) {
+	var changes []plan.Change
+	var refused []Refusal
+	policies := map[string]bool{}
+	for _, c := range cands {
+		if c.Refused != "" {
+			refused = append(refused, Refusal{Account: c.Account, User: c.User, Reason: c.Refused})
+			continue
+		}
+		arn := DenyAllARN(c.Account)
+		if !policies[c.Account] {
+			policies[c.Account] = true
+			changes = append(changes, plan.Change{Kind: KindCreatePolicy, Op: plan.Create, Account: c.Account, Target: arn,
+				Description: "create policy " + arn + " (deny everything; seiri's quarantine)",
+				Params:      plan.MustParams(Params{Account: c.Account, User: "-", PolicyARN: arn})})
+		}
+		up := func(kind string, op plan.Op, target, desc string, p Params, notes ...string) {
+			p.Account, p.User, p.UserScope = c.Account, c.User, true
+			changes = append(changes, plan.Change{Kind: kind, Op: op, Account: c.Account, Target: target, Description: desc, Params: plan.MustParams(p), Notes: notes})
+		}
+		notes := []string{"last activity: " + lastUsedText(c.LastActivity, now)}
+		for _, e := range c.Evidence {
+			notes = append(notes, fmt.Sprintf("%s: %s", e.Source, evidenceText(e, now)))
+		}
+		if !c.Coverage.Complete() {
+			notes = append(notes, "coverage: silence may only mean not logged: "+strings.Join(c.Coverage.Gaps, "; "))
+		}
+		up(KindAttachUserPolicy, plan.Update, c.UserARN, fmt.Sprintf("attach %s to %s", DenyAllPolicyName, c.User), Params{PolicyARN: arn, Backup: true}, notes...)
+		for _, k := range c.ActiveKeys {
+			up(KindUpdateKey, plan.Update, k, fmt.Sprintf("disable access key %s of %s", k, c.User), Params{AccessKeyID: k, Status: "Inactive"})
+		}
+		if len(c.ActiveKeys) > 0 {
+			up(KindTagUser, plan.Update, c.UserARN, fmt.Sprintf("tag %s %s", c.User, QuarantineKeysTag), Params{TagKey: QuarantineKeysTag, TagValue: strings.Join(c.ActiveKeys, " "), SameState: true})
+		}
+		v := RetireValue(Quarantined, now, operator)
+		up(KindTagUser, plan.Update, c.UserARN, fmt.Sprintf("tag %s %s=%q", c.User, QuarantineTag, v), Params{TagKey: QuarantineTag, TagValue: v, SameState: true})
+	}
+	return plan.New(PlanQuarantine, now, base, changes), refused
+}
+
+// QuarantinedUser is a user seiri quarantined, read from its live state.
+type QuarantinedUser struct {
+	Account  string    `json:"account"`
+	User     string    `json:"user"`
+	UserARN  string    `json:"userArn"`
+	Since    time.Time `json:"since"`
+	By       string    `json:"by,omitempty"`
+	Keys     []string  `json:"keys,omitempty"` // keys the quarantine deactivated
+	Problem  string    `json:"problem,omitempty"`
+	DenyHeld bool      `json:"denyAttached"`
+}
+
+// UserRestorePlan lifts a quarantine: detach deny-all, reactivate the keys
+// the quarantine deactivated, remove the tags.
+func UserRestorePlan(q QuarantinedUser, now time.Time) *plan.Plan {
+	var changes []plan.Change
+	add := func(kind, target, desc string, p Params) {
+		p.Account, p.User, p.UserScope = q.Account, q.User, true
+		changes = append(changes, plan.Change{Kind: kind, Op: plan.Update, Account: q.Account, Target: target, Description: desc, Params: plan.MustParams(p)})
+	}
+	add(KindDetachUserPolicy, q.UserARN, fmt.Sprintf("detach %s from %s", DenyAllPolicyName, q.User), Params{PolicyARN: DenyAllARN(q.Account)})
+	for _, k := range q.Keys {
+		add(KindUpdateKey, k, fmt.Sprintf("reactivate access key %s of %s", k, q.User), Params{AccessKeyID: k, Status: "Active"})
+	}
+	add(KindUntagUser, q.UserARN, "untag "+q.User+" "+QuarantineKeysTag, Params{TagKey: QuarantineKeysTag})
+	add(KindUntagUser, q.UserARN, "untag "+q.User+" "+QuarantineTag, Params{TagKey: QuarantineTag})
+	return plan.New(PlanUserRestore, now, "", changes)
+}
+
+// UserState is everything IAM requires removing before DeleteUser, read live.
+type UserState struct {
+	Account          string            `json:"account"`
+	User             snapshot.User     `json:"user"` // groups, attached and inline policies (with documents), boundary, tags, MFA, login profile
+	AccessKeys       []LiveKeyMeta     `json:"accessKeys,omitempty"`
+	SigningCerts     []string          `json:"signingCertificates,omitempty"` // ids
+	SSHKeys          []string          `json:"sshPublicKeys,omitempty"`       // ids
+	ServiceCreds     []string          `json:"serviceSpecificCredentials,omitempty"`
+	Tags             map[string]string `json:"-"`
+	PasswordLastUsed *time.Time        `json:"-"`
+}
+
+// ReadUserState lists a user's credentials, memberships and policies.
+func ReadUserState(ctx context.Context, cl IAM, account, name string) (*UserState, error) {
+	gu, err := cl.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+	if err != nil {
+		return nil, err
+	}
+	s := &UserState{Account: account}
+	u := gu.User
+	s.User = snapshot.User{ARN: aws.ToString(u.Arn), UserName: aws.ToString(u.UserName), UserID: aws.ToString(u.UserId),
+		Path: aws.ToString(u.Path), CreateDate: aws.ToTime(u.CreateDate).UTC(), Tags: map[string]string{}}
+	s.PasswordLastUsed = u.PasswordLastUsed
+	if u.PermissionsBoundary != nil {
+		s.User.PermissionsBoundary = aws.ToString(u.PermissionsBoundary.PermissionsBoundaryArn)
+	}
+	for _, t := range u.Tags {
+		s.User.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	s.Tags = s.User.Tags
+	if lp, err := cl.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String(name)}); err == nil {
+		s.User.LoginProfile = &snapshot.LoginProfile{CreateDate: aws.ToTime(lp.LoginProfile.CreateDate).UTC(), PasswordResetRequired: lp.LoginProfile.PasswordResetRequired}
+	} else if !isNoSuchEntity(err) {
+		return nil, err
+	}
+	ks, err := listKeys(ctx, cl, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range ks {
+		s.AccessKeys = append(s.AccessKeys, LiveKeyMeta{aws.ToString(k.AccessKeyId), string(k.Status), aws.ToTime(k.CreateDate).UTC()})
+	}
+	for pg := iam.NewListMFADevicesPaginator(cl, &iam.ListMFADevicesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range o.MFADevices {
+			s.User.MFADevices = append(s.User.MFADevices, snapshot.MFADevice{SerialNumber: aws.ToString(d.SerialNumber), EnableDate: aws.ToTime(d.EnableDate).UTC()})
+		}
+	}
+	for pg := iam.NewListGroupsForUserPaginator(cl, &iam.ListGroupsForUserInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range o.Groups {
+			s.User.Groups = append(s.User.Groups, aws.ToString(g.GroupName))
+		}
+	}
+	for pg := iam.NewListAttachedUserPoliciesPaginator(cl, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range o.AttachedPolicies {
+			s.User.AttachedPolicies = append(s.User.AttachedPolicies, snapshot.AttachedPolicy{PolicyName: aws.ToString(p.PolicyName), PolicyARN: aws.ToString(p.PolicyArn)})
+		}
+	}
+	for pg := iam.NewListUserPoliciesPaginator(cl, &iam.ListUserPoliciesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, pn := range o.PolicyNames {
+			gp, err := cl.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String(pn)})
+			if err != nil {
+				return nil, err
+			}
+			// IAM returns policy documents URL-encoded (RFC 3986).
+			doc, err := url.QueryUnescape(aws.ToString(gp.PolicyDocument))
+			if err != nil || !json.Valid([]byte(doc)) {
+				return nil, fmt.Errorf("inline policy %s of %s: document is not URL-encoded JSON", pn, name)
+			}
+			s.User.InlinePolicies = append(s.User.InlinePolicies, snapshot.InlinePolicy{PolicyName: pn, Document: json.RawMessage(doc)})
+		}
+	}
+	for pg := iam.NewListSigningCertificatesPaginator(cl, &iam.ListSigningCertificatesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range o.Certificates {
+			s.SigningCerts = append(s.SigningCerts, aws.ToString(c.CertificateId))
+		}
+	}
+	for pg := iam.NewListSSHPublicKeysPaginator(cl, &iam.ListSSHPublicKeysInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range o.SSHPublicKeys {
+			s.SSHKeys = append(s.SSHKeys, aws.ToString(k.SSHPublicKeyId))
+		}
+	}
+	sc, err := cl.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: aws.String(name)})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range sc.ServiceSpecificCredentials {
+		s.ServiceCreds = append(s.ServiceCreds, aws.ToString(c.ServiceSpecificCredentialId))
+	}
+	return s, nil
+}
+
+// Quarantine reads a user's quarantine from its live state.
+func (s *UserState) Quarantine() (*QuarantinedUser, error) {
+	v, ok := s.Tags[QuarantineTag]
+	if !ok {
+		return nil, nil
+	}
+	q := &QuarantinedUser{Account: s.Account, User: s.User.UserName, UserARN: s.User.ARN}
+	st, at, by, err := ParseRetire(v)
+	if err == nil && st != Quarantined {
+		err = fmt.Errorf("%s=%q: not a quarantine", QuarantineTag, trim(v))
+	}
+	if err != nil {
+		q.Problem = err.Error()
+	}
+	q.Since, q.By = at, by
+	q.Keys = strings.Fields(s.Tags[QuarantineKeysTag])
+	for _, p := range s.User.AttachedPolicies {
+		if p.PolicyARN == DenyAllARN(s.Account) {
+			q.DenyHeld = true
+		}
+	}
+	return q, nil
+}
+
+// UserDeletePlan removes everything IAM requires before DeleteUser, in the
+// order the IAM user guide gives ("Deleting an IAM user (AWS API)"): login
+// profile, access keys, signing certificates, SSH keys, service-specific
+// credentials, MFA devices, inline policies, attached policies, group
+// memberships, then the boundary and the user.
+func UserDeletePlan(s *UserState, now time.Time, notes []string) *plan.Plan {
+	var changes []plan.Change
+	u := s.User
+	add := func(kind string, op plan.Op, target, desc string, p Params) {
+		p.Account, p.User, p.UserScope = s.Account, u.UserName, true
+		changes = append(changes, plan.Change{Kind: kind, Op: op, Account: s.Account, Target: target, Description: desc, Params: plan.MustParams(p)})
+	}
+	if u.LoginProfile != nil {
+		add(KindDeleteLoginProfile, plan.Delete, u.ARN, "delete console password of "+u.UserName, Params{})
+	}
+	for _, k := range s.AccessKeys {
+		add(KindDeleteKey, plan.Delete, k.AccessKeyID, fmt.Sprintf("delete access key %s of %s", k.AccessKeyID, u.UserName), Params{AccessKeyID: k.AccessKeyID})
+	}
+	for _, id := range s.SigningCerts {
+		add(KindDeleteSigningCert, plan.Delete, id, "delete signing certificate "+id, Params{ID: id})
+	}
+	for _, id := range s.SSHKeys {
+		add(KindDeleteSSHKey, plan.Delete, id, "delete SSH public key "+id, Params{ID: id})
+	}
+	for _, id := range s.ServiceCreds {
+		add(KindDeleteServiceCred, plan.Delete, id, "delete service-specific credential "+id, Params{ID: id})
+	}
+	for _, d := range u.MFADevices {
+		add(KindDeactivateMFA, plan.Update, d.SerialNumber, "deactivate MFA device "+d.SerialNumber, Params{ID: d.SerialNumber})
+	}
+	for _, p := range u.InlinePolicies {
+		add(KindDeleteUserPolicy, plan.Delete, u.ARN, fmt.Sprintf("delete inline policy %s of %s", p.PolicyName, u.UserName), Params{PolicyName: p.PolicyName})
+	}
+	for _, p := range u.AttachedPolicies {
+		add(KindDetachUserPolicy, plan.Update, u.ARN, fmt.Sprintf("detach %s from %s", p.PolicyName, u.UserName), Params{PolicyARN: p.PolicyARN})
+	}
+	for _, g := range u.Groups {
+		add(KindRemoveFromGroup, plan.Update, u.ARN, fmt.Sprintf("remove %s from group %s", u.UserName, g), Params{GroupName: g})
+	}
+	if u.PermissionsBoundary != "" {
+		add(KindDeleteBoundary, plan.Update, u.ARN, "remove permissions boundary of "+u.UserName, Params{PolicyARN: u.PermissionsBoundary})
+	}
+	add(KindDeleteUser, plan.Delete, u.ARN, "delete user "+u.UserName, Params{})
+	if len(changes) > 0 {
+		changes[0].Notes = notes
+	}
+	return plan.New(PlanUserDelete, now, "", changes)
+}
+
+// RecreatePlan turns a backup back into the same user: name, path,
+// boundary, tags, groups, managed and inline policies. Passwords and access
+// keys are never in a backup: new ones are made by the operator.
+func RecreatePlan(b *UserBackup, now time.Time) (*plan.Plan, error) {
+	u := b.User
+	if b.Kind != "iam-user" || u.UserName == "" || b.Account == "" {
+		return nil, fmt.Errorf("backup is not an IAM user backup (kind %q, user %q, account %q)", trim(b.Kind), trim(u.UserName), trim(b.Account))
+	}
+	var changes []plan.Change
+	add := func(kind string, op plan.Op, desc string, p Params) {
+		p.Account, p.User, p.UserScope, p.NoGuard = b.Account, u.UserName, true, true
+		changes = append(changes, plan.Change{Kind: kind, Op: op, Account: b.Account, Target: u.ARN, Description: desc, Params: plan.MustParams(p)})
+	}
+	tags := map[string]string{}
+	for k, v := range u.Tags {
+		if !strings.HasPrefix(k, "seiri:") {
+			tags[k] = v
+		}
+	}
+	add(KindCreateUser, plan.Create, "create user "+u.UserName+" (path "+u.Path+")", Params{Path: u.Path, Tags: tags, PolicyARN: u.PermissionsBoundary})
+	for _, g := range u.Groups {
+		add(KindAddUserToGroup, plan.Update, fmt.Sprintf("add %s to group %s", u.UserName, g), Params{GroupName: g})
+	}
+	for _, p := range u.AttachedPolicies {
+		if p.PolicyARN == DenyAllARN(b.Account) {
+			continue
+		}
+		add(KindAttachUserPolicy, plan.Update, fmt.Sprintf("attach %s to %s", p.PolicyName, u.UserName), Params{PolicyARN: p.PolicyARN})
+	}
+	for _, p := range u.InlinePolicies {
+		add(KindPutUserPolicy, plan.Update, fmt.Sprintf("put inline policy %s on %s", p.PolicyName, u.UserName), Params{PolicyName: p.PolicyName, Document: string(p.Document)})
+	}
+	p := plan.New(PlanRecreate, now, "", changes)
+	p.Warnings = append(p.Warnings, "passwords and access keys are never backed up: create new ones for "+u.UserName+" after the restore")
+	return p, nil
+}
+
+// UserWatchInput is what the watch of one quarantined user reads.
+type UserWatchInput struct {
+	User QuarantinedUser
+	// State is the live state (nil: the user is gone).
+	State *UserState
+	Err   string
+	// Rows are the user's usage rows (any time) and FailedRows the account's
+	// error rows since the quarantine.
+	Rows, FailedRows []usage.Row
+	Now              time.Time
+	Window           int
+}
+
+// WatchUser judges a quarantined user like Watch judges a key: any call by
+// the user since the quarantine (the deny-all makes them fail with
+// AccessDenied, logged under the user), failed calls from its keys'
+// fingerprint, a console sign-in, or drift (deny-all detached, a
+// quarantined key active again, the user gone).
+func WatchUser(in UserWatchInput) WatchResult {
+	q := in.User
+	res := WatchResult{Key: Tracked{Account: q.Account, User: q.User, UserARN: q.UserARN, State: Quarantined, Since: q.Since, By: q.By}, Verdict: Quiet}
+	res.DaysLeft = max(0, int((q.Since.AddDate(0, 0, in.Window).Sub(in.Now)+24*time.Hour-1)/(24*time.Hour)))
+	s1 := Signal{Name: "CloudTrail events of the user since quarantine"}
+	var n int64
+	var what []string
+	for _, r := range in.Rows {
+		if !r.LastSeen.Before(q.Since) {
+			n += r.Count
+			code := r.ErrorCode
+			if code == "" {
+				code = "success"
+			}
+			what = usage.MergeSet(what, []string{r.Action + " " + code}, 5)
+		}
+	}
+	if n > 0 {
+		s1.Found, s1.Noisy = fmt.Sprintf("%d events: %s", n, strings.Join(what, ", ")), true
+	}
+	fp := FingerprintOf(in.Rows, q.Since)
+	s2 := Signal{Name: "failed calls from the user's fingerprint (source IPs)"}
+	for _, r := range in.FailedRows {
+		if r.Principal == q.UserARN || r.LastSeen.Before(q.Since) || !IsAuthFailure(r.ErrorCode) {
+			continue
+		}
+		if ip := intersect(r.SourceIPs, fp.SourceIPs); len(ip) > 0 {
+			s2.Found, s2.Noisy = fmt.Sprintf("%s %s ×%d from %s", r.Action, r.ErrorCode, r.Count, strings.Join(ip, ",")), true
+		}
+	}
+	s3 := Signal{Name: "IAM state (deny-all attached, quarantined keys inactive, console sign-in)"}
+	switch {
+	case in.Err != "":
+		s3.Found = "could not read: " + in.Err
+	case in.State == nil:
+		s3.Found = "the user no longer exists (deleted outside seiri)"
+		res.Verdict = Drifted
+	default:
+		var drift []string
+		qq, _ := in.State.Quarantine()
+		if qq == nil || !qq.DenyHeld {
+			drift = append(drift, DenyAllPolicyName+" detached")
+		}
+		for _, k := range in.State.AccessKeys {
+			if k.Status == "Active" {
+				drift = append(drift, "access key "+k.AccessKeyID+" active")
+			}
+		}
+		if len(drift) > 0 {
+			s3.Found = strings.Join(drift, "; ") + " (changed outside seiri)"
+			res.Verdict = Drifted
+		} else if in.State.PasswordLastUsed != nil && in.State.PasswordLastUsed.After(q.Since) {
+			s3.Found, s3.Noisy = "console sign-in at "+in.State.PasswordLastUsed.UTC().Format(time.RFC3339), true
+		}
+	}
+	res.Signals = []Signal{s1, s2, s3}
+	switch {
+	case res.Verdict == Drifted:
+		res.Recommendation = "stop: the user was changed outside seiri; find out why before going on"
+	case s1.Noisy || s2.Noisy || s3.Noisy:
+		res.Verdict, res.Recommendation = Noisy, "restore: seiri users retire restore "+q.User
+	case in.Err != "":
+		res.Verdict, res.Recommendation = Noisy, "could not check the user's live state; not safe to delete"
+	case res.DaysLeft > 0:
+		res.Recommendation = fmt.Sprintf("keep watching (%d days left)", res.DaysLeft)
+	default:
+		res.Recommendation = "ready to delete: seiri users retire delete"
+	}
+	return res
+}
+
+type (
+	snapshotAttached = snapshot.AttachedPolicy
+	snapshotInline   = snapshot.InlinePolicy
+	snapshotMFA      = snapshot.MFADevice
+)
