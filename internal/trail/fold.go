@@ -31,6 +31,7 @@ type Group struct {
 // rows for the same logs.
 type Folder struct {
 	all, one *aggregator
+	skipped  map[string]int64 // records skipped, by reason
 }
 
 // NewFolder returns a Folder; f applies its record-level account/region
@@ -39,7 +40,7 @@ func NewFolder(m *Mapper, f *Filter) *Folder {
 	if m == nil {
 		m = &Mapper{}
 	}
-	return &Folder{all: newAggregator(m, f), one: newAggregator(m, f)}
+	return &Folder{all: newAggregator(m, f), one: newAggregator(m, f), skipped: map[string]int64{}}
 }
 
 // Add folds one group; it returns the record skip reason ("" when folded).
@@ -53,7 +54,7 @@ func (fo *Folder) Add(g *Group) string {
 	r.SourceIP, r.UserAgent, r.VPCEndpointID = nil, nil, nil
 	if why := one.add(&r, g.PathAccount); why != "" {
 		fo.all.records += g.Count
-		fo.all.skipped[why] += g.Count
+		fo.skipped[why] += g.Count
 		return why
 	}
 	first, last := g.First.Unix(), g.Last.Unix()
@@ -122,7 +123,7 @@ type FoldCounts struct {
 func (fo *Folder) Counts() FoldCounts {
 	a := fo.all
 	return FoldCounts{Records: a.records, Mapped: a.mapped, NotAuthz: a.notAuthz, Unmapped: a.unmappedN,
-		Outside: a.outside, Skipped: maps.Clone(a.skipped)}
+		Outside: a.outside, Skipped: maps.Clone(fo.skipped)}
 }
 
 // Rows returns the usage rows, sorted by key.
