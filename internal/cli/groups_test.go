@@ -180,7 +180,7 @@ func TestRolesSuggestCommand(t *testing.T) {
 
 func TestRolesUpdateIPRangesCommand(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"syncToken":"42","createDate":"2026-11-28-00-00-00","prefixes":[{"ip_prefix":"192.0.2.0/24","region":"eu-west-1","service":"EC2"}],"ipv6_prefixes":[]}`))
+		w.Write([]byte(`{"syncToken":"42","createDate":"2026-11-28-00-00-00","prefixes":[{"ip_prefix":"20.42.73.0/24","region":"eu-west-1","service":"EC2"}],"ipv6_prefixes":[]}`))
 	}))
 	defer srv.Close()
 	ws, _ := groupsDemoWorkspace(t)
@@ -188,9 +188,9 @@ func TestRolesUpdateIPRangesCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "AWS IP ranges 42") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
-	// The refreshed list makes the "CI" address 192.0.2.77 an EC2 one.
+	// The refreshed list makes the "CI" address 20.42.73.9 an EC2 one.
 	out, errOut, _ = groupsRun(t, nil, ws, "roles", "suggest", "--user", "ci-dev")
-	if strings.Contains(errOut, "embedded sample") || !strings.Contains(out, "192.0.2.77 (EC2 eu-west-1)") {
+	if strings.Contains(errOut, "embedded sample") || !strings.Contains(out, "20.42.73.9 (EC2 eu-west-1)") {
 		t.Errorf("suggest after update:\n%s\n%s", out, errOut)
 	}
 }

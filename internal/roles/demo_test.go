@@ -88,7 +88,7 @@ func TestDemoSuggestions(t *testing.T) {
 		}
 	}
 	ec2 := got["backup-agent"]
-	if d := cmp.Diff([]string{"3.250.17.42 (EC2 eu-west-1)"}, ec2.Evidence.AWSAddresses); d != "" {
+	if d := cmp.Diff([]string{"54.216.12.34 (EC2 eu-west-1)"}, ec2.Evidence.AWSAddresses); d != "" {
 		t.Errorf("backup-agent evidence (-want +got):\n%s", d)
 	}
 	m := got["metrics-exporter"]

@@ -10,7 +10,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/roles"
 	"github.com/seiri-dev/seiri/internal/trail"
-	"github.com/seiri-dev/seiri/internal/trail/gen"
 )
 
 // TestDemoTrailGivesSameSuggestions generates the demo's CloudTrail logs,
@@ -19,11 +18,10 @@ import (
 func TestDemoTrailGivesSameSuggestions(t *testing.T) {
 	org := demo.Generate(demoNow, demo.Seed)
 	dir := t.TempDir()
-	spec := org.TrailSpec(demoNow.AddDate(0, 0, -1), demoNow, 2)
-	if _, err := gen.Generate(spec, gen.DirSink(dir)); err != nil {
+	if _, err := org.WriteTrail(dir); err != nil {
 		t.Fatal(err)
 	}
-	res, err := trail.Scan(context.Background(), &trail.DirSource{Dir: dir}, trail.Options{})
+	res, err := trail.Scan(context.Background(), &trail.DirSource{Dir: dir}, trail.Options{Mapper: &trail.Mapper{}})
 	if err != nil {
 		t.Fatal(err)
 	}
