@@ -431,7 +431,8 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	lock, err := plan.Acquire(filepath.Join(ws.Dir, "lock"), "seiri groups plan --apply")
+	// The same workspace lock as keys: one writer at a time.
+	lock, err := plan.Acquire(lockPath(ws), fmt.Sprintf("%s pid %d groups plan %s", caller, os.Getpid(), pl.ID))
 	if err != nil {
 		return err
 	}
