@@ -194,7 +194,7 @@ func userStep(a *snapshot.Account, u *snapshot.User, names map[string]string) Us
 			st.Blockers = append(st.Blockers, "group "+g+" has no policies or was not migrated")
 		}
 	}
-	st.Steps = append(st.Steps, "sign in through the AWS access portal and check the access", "then retire the IAM user (seiri users retire "+u.UserName+")")
+	st.Steps = append(st.Steps, "sign in through the AWS access portal and check the access", "then retire the IAM user: seiri users retire quarantine, watch, then delete "+u.UserName)
 	st.Retire = len(st.Blockers) == 0 || onlyEmptyGroupBlockers(st.Blockers)
 	return st
 }
