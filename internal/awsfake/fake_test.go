@@ -424,7 +424,7 @@ func TestRawProtocolErrors(t *testing.T) {
 		{"no credentials", "Action=ListUsers&Version=2010-05-08", "", "", 403, "<Code>InvalidClientTokenId</Code>"},
 		{"xml envelope", "Action=ListAccountAliases&Version=2010-05-08", "", auth("iam"), 200,
 			`<ListAccountAliasesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListAccountAliasesResult><AccountAliases><member>acme-0</member></AccountAliases><IsTruncated>false</IsTruncated></ListAccountAliasesResult><ResponseMetadata><RequestId>`},
-		{"json unknown op", "{}", "AWSOrganizationsV20161128.CreateAccount", auth("organizations"), 400, `"__type":"UnknownOperationException"`},
+		{"json unknown op", "{}", "AWSOrganizationsV20161128.CloseAccount", auth("organizations"), 400, `"__type":"UnknownOperationException"`},
 		{"json bad body", "{", "AWSOrganizationsV20161128.ListRoots", auth("organizations"), 400, `"__type":"SerializationException"`},
 		{"json bad token", `{"NextToken":"bogus"}`, "AWSOrganizationsV20161128.ListAccounts", auth("organizations"), 400, `"__type":"InvalidInputException"`},
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/keys"
+	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/trail"
@@ -114,27 +116,53 @@ func demoRun(opts *DemoOptions) error {
 		story = opts.IO.ErrOut
 	}
 	printDemoStory(story, org, dir, rep, files)
+	var rows []usage.Row
+	var runs []usage.Run
 	if !opts.NoTrail {
-		if err := demoTrail(opts, story, org, ws); err != nil {
+		if rows, runs, err = demoTrail(opts, story, org, ws); err != nil {
 			return err
 		}
 	}
+	fmt.Fprintln(story)
+	keys.DemoRetirement(story, snap, cfg.Keys, now, rows, runs)
+	if err := demoOrg(story, org, filepath.Join(ws.Dir, "demo", "org"), rows); err != nil {
+		return err
+	}
 	fmt.Fprintf(story, "\nNext: seiri audit --output sarif | seiri audit --fail-on high | seiri trail usage | seiri snapshot list\n")
+	return nil
+}
+
+// demoOrg writes the demo organization as code (org.yaml, imported, plus a
+// region-restriction SCP on the Workloads OU) and shows its plan with the
+// impact of that SCP replayed on the recorded CloudTrail usage.
+func demoOrg(w io.Writer, d *demo.Org, dir string, rows []usage.Row) error {
+	p, im, err := org.DemoPlan(d, dir, rows)
+	if err != nil {
+		return fmt.Errorf("demo org plan: %w", err)
+	}
+	fmt.Fprintf(w, "\nOrganization as code (%s): seiri org plan --spec %s\n", dir, filepath.Join(dir, "org.yaml"))
+	if err := org.WriteText(w, p); err != nil {
+		return err
+	}
+	if im != nil {
+		im.Write(w, "  ")
+	}
 	return nil
 }
 
 // demoTrail writes the demo organization's CloudTrail history in the trail
 // bucket's layout, scans it into the workspace's usage store with the local
 // engine and tells what it shows.
-func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Workspace) error {
+func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Workspace) ([]usage.Row, []usage.Run, error) {
 	logs := filepath.Join(ws.Dir, "demo", "cloudtrail")
 	st, err := org.WriteTrail(logs)
 	if err != nil {
-		return fmt.Errorf("demo CloudTrail logs: %w", err)
+		return nil, nil, fmt.Errorf("demo CloudTrail logs: %w", err)
 	}
-	res, err := scanIntoStore(opts.f, &trail.DirSource{Dir: logs}, trail.Options{})
+	window := trail.Filter{Since: org.Now.AddDate(0, 0, -demo.TrailDays), Until: org.Now}
+	res, err := scanIntoStore(opts.f, &trail.DirSource{Dir: logs}, trail.Options{Filter: window})
 	if err != nil {
-		return fmt.Errorf("scan demo CloudTrail logs: %w", err)
+		return nil, nil, fmt.Errorf("scan demo CloudTrail logs: %w", err)
 	}
 	sum := res.Summary
 	fmt.Fprintf(w, "\nCloudTrail (%d days, organization trail, %s)\n", demo.TrailDays, logs)
@@ -142,12 +170,16 @@ func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Work
 		st.Files, st.Records, sum.FilesRead, sum.Records, sum.FilesAlreadyScanned, 100*sum.Coverage)
 	store, err := usage.Open(opts.f.Context, ws.UsageDB())
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer store.Close()
 	rows, err := store.Usage(opts.f.Context, usage.Query{})
 	if err != nil {
-		return err
+		return nil, nil, err
+	}
+	runs, err := store.Runs(opts.f.Context, 0)
+	if err != nil {
+		return nil, nil, err
 	}
 	principals := map[string]bool{}
 	keys := map[string]bool{}
@@ -185,7 +217,7 @@ func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Work
 	for _, k := range names {
 		fmt.Fprintf(w, "  AccessDenied ×%d: %s\n", denied[k], k)
 	}
-	return nil
+	return rows, runs, nil
 }
 
 // writeReports renders r in every format into dir as name.<ext>.

@@ -30,7 +30,8 @@ they are attached. init writes a starting spec, import adopts an existing
 organization, validate checks AWS's limits, plan shows the changes in a safe
 order.`,
 	}
-	cmd.AddCommand(newCmdOrgInit(f, nil), newCmdOrgImport(f, nil), newCmdOrgValidate(f, nil), newCmdOrgPlan(f, nil), newCmdOrgSchema(f))
+	cmd.AddCommand(newCmdOrgInit(f, nil), newCmdOrgImport(f, nil), newCmdOrgValidate(f, nil), newCmdOrgPlan(f, nil), newCmdOrgSchema(f),
+		newCmdOrgApply(f, nil), newCmdOrgStage(f, nil), newCmdOrgReport(f))
 	return cmd
 }
 
@@ -245,6 +246,7 @@ type OrgPlanOptions struct {
 	Spec     string
 	Snapshot string
 	Out      string
+	Days     int // usage window of the impact replay
 }
 
 func newCmdOrgPlan(f *Factory, runF func(*OrgPlanOptions) error) *cobra.Command {
@@ -263,6 +265,7 @@ func newCmdOrgPlan(f *Factory, runF func(*OrgPlanOptions) error) *cobra.Command 
 	cmd.Flags().StringVar(&opts.Spec, "spec", "org.yaml", "the spec")
 	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot holding the current organization")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "save the plan as JSON (with the base state's fingerprint) for apply")
+	cmd.Flags().IntVar(&opts.Days, "days", 30, "usage window of the impact replay, in days")
 	return cmd
 }
 
@@ -293,6 +296,11 @@ func orgPlanRun(f *Factory, opts *OrgPlanOptions) error {
 	}
 	if err := org.WriteText(f.IO.Out, p); err != nil {
 		return err
+	}
+	if len(p.Changes) > 0 {
+		if err := orgPlanImpact(f, f.IO.Out, o, p, max(opts.Days, 1)); err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+		}
 	}
 	if opts.Out != "" {
 		fmt.Fprintf(f.IO.ErrOut, "saved plan to %s (base %s)\n", opts.Out, p.BaseFingerprint)

@@ -18,7 +18,7 @@ func newScpCmd(f *Factory) *cobra.Command {
 		Use:   "scp",
 		Short: "seiri's library of vetted, parameterized service control policies",
 	}
-	cmd.AddCommand(newCmdScpList(f), newCmdScpShow(f), newCmdScpRender(f, nil))
+	cmd.AddCommand(newCmdScpList(f), newCmdScpShow(f), newCmdScpRender(f, nil), newCmdScpSimulate(f, nil), newCmdScpSuggest(f))
 	return cmd
 }
 

@@ -587,6 +587,9 @@ func (b *accountBuilder) finish() {
 		r.AccessAdvisor = b.advisor(svcs, last, r.ARN)
 	}
 	a.CredentialReport = b.credentialReport()
+	if a.AccountID == ManagementAccount {
+		a.Trails = []snapshot.Trail{organizationTrail()}
+	}
 	a.Summary = map[string]int32{
 		"Users": int32(len(a.Users)), "Groups": int32(len(a.Groups)), "Roles": int32(len(a.Roles)),
 		"Policies": int32(len(customerPolicies(a.AccountID))), "UsersQuota": 5000, "GroupsPerUserQuota": 10,
@@ -749,4 +752,19 @@ func (b *accountBuilder) credentialReport() *credreport.Report {
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep
+}
+
+// organizationTrail is the demo's one trail: an organization trail in the
+// management account, logging management events in every region and the
+// data events of S3 objects and DynamoDB tables (not Lambda invocations)
+// into the log archive account's bucket — the logs the demo generates.
+func organizationTrail() snapshot.Trail {
+	return snapshot.Trail{
+		Name: "acme-org-trail", ARN: "arn:aws:cloudtrail:" + HomeRegion + ":" + ManagementAccount + ":trail/acme-org-trail",
+		HomeRegion: HomeRegion, S3BucketName: "acme-cloudtrail-333333333333", IsMultiRegion: true, IsOrganizationTrail: true,
+		IncludeGlobalServiceEvents: true, IsLogging: true,
+		AdvancedEventSelectors: json.RawMessage(`[{"Name":"Management events","FieldSelectors":[{"Field":"eventCategory","Equals":["Management"]}]},` +
+			`{"Name":"S3 object data events","FieldSelectors":[{"Field":"eventCategory","Equals":["Data"]},{"Field":"resources.type","Equals":["AWS::S3::Object"]}]},` +
+			`{"Name":"DynamoDB data events","FieldSelectors":[{"Field":"eventCategory","Equals":["Data"]},{"Field":"resources.type","Equals":["AWS::DynamoDB::Table"]}]}]`),
+	}
 }

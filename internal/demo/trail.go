@@ -13,7 +13,7 @@ import (
 const HomeRegion = "eu-west-1"
 
 // TrailDays is how much CloudTrail history the demo generates.
-const TrailDays = 30
+const TrailDays = 90
 
 // runtimeNetwork is where calls of each kind of runtime come from: source
 // addresses, user agents and VPC endpoints are the fingerprint seiri later
@@ -27,24 +27,24 @@ type runtimeNetwork struct {
 
 var runtimes = map[string]runtimeNetwork{
 	// Offices and homes (documentation ranges: not AWS).
-	"laptop": {ips: []string{"203.0.113.10", "203.0.113.24", "198.51.100.77"}, perHour: 0.05,
+	"laptop": {ips: []string{"203.0.113.10", "203.0.113.24", "198.51.100.77"}, perHour: 0.02,
 		userAgents: []string{"aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/macos#23.5.0 md/arch#arm64 lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/prompt#off md/command#s3.cp",
 			"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"}},
 	// An EC2 instance: an address in AWS's eu-west-1 EC2 range.
-	"ec2": {ips: []string{"54.216.12.34"}, perHour: 0.5,
+	"ec2": {ips: []string{"54.216.12.34"}, perHour: 0.2,
 		userAgents: []string{"Boto3/1.34.131 md/Botocore#1.34.131 ua/2.0 os/linux#6.1.94-99.176.amzn2023.x86_64 md/arch#x86_64 lang/python#3.9.19 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.131"}},
 	// ECS tasks on EC2, through the S3/DynamoDB gateway endpoint.
-	"ecs": {ips: []string{"10.20.3.17", "10.20.4.41"}, vpce: "vpce-0a1b2c3d4e5f60718", perHour: 1,
+	"ecs": {ips: []string{"10.20.3.17", "10.20.4.41"}, vpce: "vpce-0a1b2c3d4e5f60718", perHour: 0.4,
 		userAgents: []string{"aws-sdk-java/2.25.60 Linux/5.10.219-208.866.amzn2.x86_64 OpenJDK_64-Bit_Server_VM/21.0.3+9-LTS Java/21.0.3 vendor/Amazon.com_Inc. exec-env/AWS_ECS_EC2 io/sync http/Apache cfg/retry-mode/legacy"}},
-	"lambda": {ips: []string{"3.250.44.12"}, perHour: 0.3,
+	"lambda": {ips: []string{"3.250.44.12"}, perHour: 0.1,
 		userAgents: []string{"Boto3/1.34.131 md/Botocore#1.34.131 ua/2.0 os/linux#5.10.219 md/arch#x86_64 lang/python#3.12.3 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12"}},
 	// GitHub-hosted runners (Azure addresses) with the official action.
-	"ci-github": {ips: []string{"20.42.73.9", "4.175.114.51"}, perHour: 0.3,
+	"ci-github": {ips: []string{"20.42.73.9", "4.175.114.51"}, perHour: 0.1,
 		userAgents: []string{"aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.5.0-1025-azure md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython exec-env/GitHubActions cfg/retry-mode#standard md/installer#exe md/distrib#ubuntu.22 md/prompt#off md/command#ecs.update-service"}},
-	"on-prem": {ips: []string{"198.51.100.200"}, perHour: 0.2,
+	"on-prem": {ips: []string{"198.51.100.200"}, perHour: 0.08,
 		userAgents: []string{"aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64 api/cloudwatch#1.40.3"}},
 	// A monitoring SaaS polling from its own (non-AWS) network.
-	"saas": {ips: []string{"185.199.108.14"}, perHour: 1,
+	"saas": {ips: []string{"185.199.108.14"}, perHour: 0.4,
 		userAgents: []string{"monitoring-agent/7.52.0 aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5"}},
 }
 
@@ -94,11 +94,7 @@ func activities(uses []Use, perHour float64) []gen.Activity {
 		if !ok {
 			continue
 		}
-		region := u.Region
-		if region == "" {
-			region = HomeRegion
-		}
-		a := gen.Activity{EventSource: src, EventName: name, Region: region, Resources: genResource(u.Resource), PerHour: perHour, ErrorRate: u.ErrorRate}
+		a := gen.Activity{EventSource: src, EventName: name, Region: UseRegion(u), Resources: genResource(u.Resource), PerHour: perHour, ErrorRate: u.ErrorRate}
 		if u.ErrorRate > 0 {
 			a.ErrorCode = "AccessDenied"
 		}

@@ -277,7 +277,7 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 			res = copySrc
 		}
 		k := usage.Key{Account: accountS, Principal: principalS, PrincipalType: ptype, AccessKeyID: akid,
-			Action: use.Action, Resource: res, ErrorCode: errc}
+			Action: use.Action, Resource: res, ErrorCode: errc, Region: a.str(r.AWSRegion)}
 		v := a.rows[k]
 		if v == nil {
 			v = &acc{first: t, last: t}

@@ -28,6 +28,10 @@ type Key struct {
 	Action        string `json:"action"`             // IAM action "service:Name", or "service:EventName" for non-authorization events
 	Resource      string `json:"resource,omitempty"` // ARN
 	ErrorCode     string `json:"errorCode,omitempty"`
+	// Region is the call's awsRegion (what aws:RequestedRegion holds); ""
+	// in rows recorded before schema 2. Last in the key so that the order
+	// of older rows does not change.
+	Region string `json:"region,omitempty"`
 }
 
 // Less orders keys field by field (the order rows are listed in).
@@ -43,6 +47,7 @@ func (k Key) Compare(o Key) int {
 		strings.Compare(k.Action, o.Action),
 		strings.Compare(k.Resource, o.Resource),
 		strings.Compare(k.ErrorCode, o.ErrorCode),
+		strings.Compare(k.Region, o.Region),
 	} {
 		if c != 0 {
 			return c

@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is stored in the meta table; Open refuses a newer store.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS usage (
 	vpc_endpoints TEXT NOT NULL,
 	sessions TEXT NOT NULL,
 	source_identities TEXT NOT NULL,
-	PRIMARY KEY (account, principal, principal_type, access_key_id, action, resource, error_code)
+	region TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (account, principal, principal_type, access_key_id, action, resource, error_code, region)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS usage_principal ON usage (principal);
 CREATE INDEX IF NOT EXISTS usage_access_key ON usage (access_key_id) WHERE access_key_id <> '';
@@ -136,10 +137,71 @@ func (s *Store) init(ctx context.Context) error {
 	case err != nil:
 		return err
 	}
+	if v == "1" {
+		if err := migrateV1(ctx, s.db); err != nil {
+			return fmt.Errorf("upgrade schema 1 → 2 (usage rows gain their region): %w", err)
+		}
+		v = fmt.Sprint(SchemaVersion)
+	}
 	if v != fmt.Sprint(SchemaVersion) {
 		return fmt.Errorf("schema version %s, this seiri reads version %d", v, SchemaVersion)
 	}
 	return nil
+}
+
+// migrateV1 adds the region to the key of every usage row (schema 2).
+// Rows of a version-1 store keep an empty region: "not recorded".
+func migrateV1(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var cols []string
+	rs, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info('usage')`)
+	if err != nil {
+		return err
+	}
+	for rs.Next() {
+		var n string
+		if err := rs.Scan(&n); err != nil {
+			rs.Close()
+			return err
+		}
+		cols = append(cols, n)
+	}
+	rs.Close()
+	for _, c := range cols {
+		if c == "region" {
+			_, err := tx.ExecContext(ctx, `UPDATE meta SET v=? WHERE k='schema'`, fmt.Sprint(SchemaVersion))
+			if err != nil {
+				return err
+			}
+			return tx.Commit()
+		}
+	}
+	old := strings.Join(cols, ",")
+	for _, stmt := range []string{
+		`ALTER TABLE usage RENAME TO usage_v1`,
+		`DROP INDEX IF EXISTS usage_principal`, `DROP INDEX IF EXISTS usage_access_key`, `DROP INDEX IF EXISTS usage_action`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return err
+	}
+	for _, stmt := range []string{
+		`INSERT INTO usage(` + old + `) SELECT ` + old + ` FROM usage_v1`,
+		`DROP TABLE usage_v1`,
+		`UPDATE meta SET v='` + fmt.Sprint(SchemaVersion) + `' WHERE k='schema'`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Close closes the database.
@@ -300,18 +362,18 @@ func timeOrZero(v int64) time.Time {
 	return time.Unix(v, 0).UTC()
 }
 
-const rowCols = `account,principal,principal_type,access_key_id,action,resource,error_code,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities`
+const rowCols = `account,principal,principal_type,access_key_id,action,resource,error_code,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities,region`
 
 func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	get, err := tx.PrepareContext(ctx, `SELECT `+rowCols+` FROM usage WHERE account=? AND principal=? AND principal_type=? AND access_key_id=? AND action=? AND resource=? AND error_code=?`)
+	get, err := tx.PrepareContext(ctx, `SELECT `+rowCols+` FROM usage WHERE account=? AND principal=? AND principal_type=? AND access_key_id=? AND action=? AND resource=? AND error_code=? AND region=?`)
 	if err != nil {
 		return err
 	}
 	defer get.Close()
-	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO usage(`+rowCols+`) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO usage(`+rowCols+`) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
@@ -319,7 +381,7 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	for i := range rows {
 		r := rows[i]
 		k := r.Key
-		old, err := scanRow(get.QueryRowContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode))
+		old, err := scanRow(get.QueryRowContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode, k.Region))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -330,7 +392,7 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 		}
 		if _, err := put.ExecContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode,
 			r.FirstSeen.Unix(), r.LastSeen.Unix(), r.Count, r.Authz,
-			joinSet(r.IPClasses), joinSet(r.SourceIPs), joinSet(r.UserAgents), joinSet(r.VPCEndpoints), joinSet(r.Sessions), joinSet(r.SourceIdentities)); err != nil {
+			joinSet(r.IPClasses), joinSet(r.SourceIPs), joinSet(r.UserAgents), joinSet(r.VPCEndpoints), joinSet(r.Sessions), joinSet(r.SourceIdentities), k.Region); err != nil {
 			return err
 		}
 	}
@@ -371,7 +433,7 @@ func scanRow(sc scanner) (Row, error) {
 	var first, last int64
 	var sets [6]string
 	if err := sc.Scan(&r.Account, &r.Principal, &r.PrincipalType, &r.AccessKeyID, &r.Action, &r.Resource, &r.ErrorCode,
-		&first, &last, &r.Count, &r.Authz, &sets[0], &sets[1], &sets[2], &sets[3], &sets[4], &sets[5]); err != nil {
+		&first, &last, &r.Count, &r.Authz, &sets[0], &sets[1], &sets[2], &sets[3], &sets[4], &sets[5], &r.Region); err != nil {
 		return r, err
 	}
 	r.FirstSeen, r.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
@@ -436,7 +498,7 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 	if len(where) > 0 {
 		sqlText += " WHERE " + strings.Join(where, " AND ")
 	}
-	sqlText += " ORDER BY account, principal, principal_type, access_key_id, action, resource, error_code"
+	sqlText += " ORDER BY account, principal, principal_type, access_key_id, action, resource, error_code, region"
 	if q.Limit > 0 {
 		sqlText += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}

@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/org"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+)
+
+// ScpSimulateOptions are `seiri scp simulate`'s flags.
+type ScpSimulateOptions struct {
+	Policy   string
+	Target   string
+	Type     string
+	Snapshot string
+	Days     int
+}
+
+func newCmdScpSimulate(f *Factory, runF func(*ScpSimulateOptions) error) *cobra.Command {
+	opts := &ScpSimulateOptions{}
+	cmd := &cobra.Command{
+		Use:   "simulate --policy FILE --target OU|ACCOUNT",
+		Short: "Replay recorded usage through a draft SCP (or RCP) attached to a target",
+		Long: `simulate attaches a draft policy to an OU (by path, e.g. Workloads/Prod), an
+account or the root of a snapshot's organization, and replays the recorded usage
+(the usage store, last --days days) of every account below it through the old
+and the new policy chain with the policy engine. It prints what the draft would
+newly deny. Nothing is written to AWS.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Policy == "" || opts.Target == "" {
+				return BadInputf("--policy FILE and --target OU|ACCOUNT|root are required")
+			}
+			if opts.Days <= 0 {
+				return BadInputf("--days must be positive")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return scpSimulateRun(f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Policy, "policy", "", "the draft policy document (JSON file)")
+	fl.StringVar(&opts.Target, "target", "", "where to attach it: OU path or id, account id, or root")
+	fl.StringVar(&opts.Type, "type", "scp", "policy type: scp or rcp")
+	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot holding the organization")
+	fl.IntVar(&opts.Days, "days", 30, "usage window, in days")
+	return cmd
+}
+
+func scpSimulateRun(f *Factory, opts *ScpSimulateOptions) error {
+	var t org.PolicyType
+	switch strings.ToLower(opts.Type) {
+	case "scp":
+		t = org.SCP
+	case "rcp":
+		t = org.RCP
+	default:
+		return BadInputf("--type %q: want scp or rcp", trimValue(opts.Type))
+	}
+	doc, err := os.ReadFile(opts.Policy)
+	if err != nil {
+		return BadInput(err)
+	}
+	if OrgPolicyValidator != nil {
+		if err := OrgPolicyValidator(doc, string(t)); err != nil {
+			return BadInputf("%s: %v", opts.Policy, err)
+		}
+	}
+	o, err := loadOrganization(f, opts.Snapshot)
+	if err != nil {
+		return err
+	}
+	before, err := org.FromSnapshot(o)
+	if err != nil {
+		return BadInput(err)
+	}
+	key, err := before.TargetKey(opts.Target)
+	if err != nil {
+		return BadInput(err)
+	}
+	after, err := before.WithDraft("draft:"+opts.Policy, t, string(doc), key)
+	if err != nil {
+		return BadInputf("%s: %v", opts.Policy, err)
+	}
+	im, err := replayStates(f, before, after, o.ID, opts.Days)
+	if err != nil {
+		return err
+	}
+	if im == nil {
+		return BadInputf("no usage store in the workspace: run seiri trail scan first")
+	}
+	if f.Globals.Output == "json" {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(im)
+	}
+	fmt.Fprintf(f.IO.Out, "draft %s attached to %s (%d account(s) below it), usage of the last %d days:\n", opts.Policy, opts.Target, len(im.AffectedAccounts), opts.Days)
+	im.Write(f.IO.Out, "")
+	return nil
+}
+
+// ScpSuggestOptions are `seiri scp suggest`'s flags.
+type ScpSuggestOptions struct {
+	Target   string
+	Snapshot string
+	Days     int
+	Keep     []string
+}
+
+func newCmdScpSuggest(f *Factory) *cobra.Command {
+	opts := &ScpSuggestOptions{}
+	cmd := &cobra.Command{
+		Use:   "suggest --target OU",
+		Short: "Propose a service-deny SCP for the services nobody under an OU used",
+		Long: `suggest reads the recorded usage (last --days days) of every account under the
+OU and proposes an SCP denying every service none of them used, with the replay
+impact (zero by construction) and the services it leaves open. CloudTrail logs
+no data events by default: a service used only through them looks unused.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Target == "" || opts.Days <= 0 {
+				return BadInputf("--target OU is required and --days must be positive")
+			}
+			return scpSuggestRun(f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Target, "target", "", "the OU (path or id), or root")
+	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot holding the organization")
+	fl.IntVar(&opts.Days, "days", 90, "usage window, in days")
+	fl.StringSliceVar(&opts.Keep, "keep", org.SuggestKeep, "services always left open")
+	return cmd
+}
+
+func scpSuggestRun(f *Factory, opts *ScpSuggestOptions) error {
+	o, err := loadOrganization(f, opts.Snapshot)
+	if err != nil {
+		return err
+	}
+	before, err := org.FromSnapshot(o)
+	if err != nil {
+		return BadInput(err)
+	}
+	key, err := before.TargetKey(opts.Target)
+	if err != nil {
+		return BadInput(err)
+	}
+	if strings.HasPrefix(key, "account:") {
+		return BadInputf("--target: name an OU or root")
+	}
+	accounts := before.AccountsUnder(strings.TrimPrefix(key, "ou:"))
+	if key == org.RootTarget {
+		accounts = before.AccountsUnder("")
+	}
+	rows, ok, err := orgUsage(f.Context, f, accounts, opts.Days)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return BadInputf("no usage store in the workspace: run seiri trail scan first")
+	}
+	if len(rows) == 0 {
+		return BadInputf("no recorded usage for the %d account(s) under %s in the last %d days: a suggestion would deny everything", len(accounts), opts.Target, opts.Days)
+	}
+	sg := org.SuggestServiceDeny(rows, opts.Keep)
+	after, err := before.WithDraft("suggested", org.SCP, sg.Content, key)
+	if err != nil {
+		return err
+	}
+	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: o.ID, Now: f.Now()})
+	if err != nil {
+		return err
+	}
+	if f.Globals.Output == "json" {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			org.Suggestion
+			Impact *org.Impact `json:"impact"`
+		}{sg, im})
+	}
+	fmt.Fprintf(f.IO.Out, "Suggested SCP for %s (%d account(s), usage of the last %d days, %d characters):\n\n%s\n\n", opts.Target, len(accounts), opts.Days, len(sg.Content), sg.Content)
+	fmt.Fprintf(f.IO.Out, "leaves open %d service(s): %s\n", len(sg.Open), strings.Join(sg.Open, ", "))
+	im.Write(f.IO.Out, "")
+	return nil
+}
