@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -323,7 +322,7 @@ func iamClients(sess *awsclient.Session) func(context.Context, string) (keys.IAM
 }
 
 // lockPath is the workspace lock every writing command takes.
-func lockPath(ws *workspace.Workspace) string { return filepath.Join(ws.Dir, "lock") }
+func lockPath(ws *workspace.Workspace) string { return ws.LockFile() }
 
 // applyKeysPlan renders p and, when asked and confirmed, applies it under
 // the workspace lock, printing one line per change.

@@ -189,7 +189,7 @@ func orgApplyRun(f *Factory, opts *OrgApplyOptions) error {
 		}
 	}
 
-	lock, err := plan.Acquire(ws.Dir+"/apply.lock", fmt.Sprintf("seiri org apply %s (pid %d)", opts.PlanFile, os.Getpid()))
+	lock, err := plan.Acquire(ws.LockFile(), fmt.Sprintf("seiri org apply %s (pid %d)", opts.PlanFile, os.Getpid()))
 	if err != nil {
 		return &ExitError{Code: ExitInternal, Err: err}
 	}

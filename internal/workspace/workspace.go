@@ -56,6 +56,10 @@ func (w *Workspace) BackupsDir() string { return filepath.Join(w.Dir, "backups")
 // CacheDir holds refreshed catalogs and other downloaded reference data.
 func (w *Workspace) CacheDir() string { return filepath.Join(w.Dir, "cache") }
 
+// LockFile is the one lock every write of seiri takes (keys, users, groups,
+// org apply), so two runs on one workspace never interleave.
+func (w *Workspace) LockFile() string { return filepath.Join(w.Dir, "lock") }
+
 // ReportsDir holds rendered reports (the demo writes its outputs here).
 func (w *Workspace) ReportsDir() string { return filepath.Join(w.Dir, "reports") }
 
