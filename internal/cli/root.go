@@ -72,6 +72,7 @@ unused safely: plans first, journaled, reversible.`,
 		newOrgCmd(f), newScpCmd(f),
 		newKeysCmd(f), newUsersCmd(f),
 		newUnusedCmd(f),
+		newGroupsCmd(f), newRolesCmd(f), newSSOCmd(f),
 	)
 	return root
 }

@@ -1,0 +1,312 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/seiri-dev/seiri/internal/awsfake"
+	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/roles"
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+var groupsNow = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+
+// groupsDemoWorkspace writes the demo snapshot into a fresh workspace.
+func groupsDemoWorkspace(t *testing.T) (string, *demo.Org) {
+	t.Helper()
+	ws := t.TempDir()
+	org := demo.Generate(groupsNow, demo.Seed)
+	if _, err := org.WriteSnapshot(filepath.Join(ws, "snapshots")); err != nil {
+		t.Fatal(err)
+	}
+	return ws, org
+}
+
+func groupsRun(t *testing.T, fake *awsfake.Server, ws string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	f := NewFactory(&IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	f.Context = context.Background()
+	f.Now = func() time.Time { return groupsNow }
+	if fake != nil {
+		f.Globals.AWS.Credentials = fake.Credentials()
+		f.Globals.AWS.RetryMode = aws.RetryModeStandard
+		f.Globals.AWS.MaxBackoff = time.Millisecond
+		args = append(args, "--endpoint-url", fake.URL)
+	}
+	root := NewRootCmd(f)
+	root.SetArgs(append(args, "--workspace", ws))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	code := exitCode(f.IO, root.Execute())
+	return out.String(), errOut.String(), code
+}
+
+func TestGroupsAnalyzeCommand(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "analyze", "--account", demo.ManagementAccount)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"[near-limit] maria.schneider: in 9 groups (IAM limit 10)",
+		"leave billing, finance-developers, oncall, platform-admins, support-developers",
+		"[empty-group] legacy-admins",
+		"[many-teams] maria.schneider",
+		"Candidate groups",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if !strings.Contains(errOut, "demo's generated activity") {
+		t.Errorf("stderr does not say where usage came from: %s", errOut)
+	}
+	out, _, code = groupsRun(t, nil, ws, "groups", "analyze", "--output", "json")
+	var v []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || len(v) != 5 {
+		t.Errorf("json: exit %d, %d accounts", code, len(v))
+	}
+}
+
+func TestGroupsBadInput(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	for _, args := range [][]string{
+		{"groups", "analyze", "--threshold", "1.5"},
+		{"groups", "analyze", "--account", "999999999999"},
+		{"groups", "analyze", "--account", "111111111111", "--all"},
+		{"groups", "plan", "--since", "yesterday-ish"},
+		{"roles", "suggest", "--repo", "nouser"},
+		{"roles", "suggest", "--user", "nobody"},
+		{"sso", "plan", "--format", "yaml"},
+		{"groups", "analyze", "--snapshot", "missing"},
+	} {
+		_, errOut, code := groupsRun(t, nil, ws, args...)
+		if code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d (%s)", args, code, ExitUsage, errOut)
+		}
+	}
+}
+
+func TestGroupsPlanApply(t *testing.T) {
+	isolateAWS(t)
+	ws, org := groupsDemoWorkspace(t)
+	fake := awsfake.New(awsfake.Scenario{Organization: org.Organization, Accounts: org.Accounts})
+	defer fake.Close()
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "plan", "--account", demo.ManagementAccount, "--out", planFile)
+	if code != 0 {
+		t.Fatalf("plan: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "37 users unchanged, 0 users lose only unused permissions") || !strings.Contains(out, "- [111111111111] remove user maria.schneider from group billing") {
+		t.Errorf("plan output:\n%s", out)
+	}
+	if _, err := plan.Load(planFile); err != nil {
+		t.Errorf("saved plan: %v", err)
+	}
+	// Without --yes and without a terminal nothing is applied.
+	_, _, code = groupsRun(t, fake, ws, "groups", "plan", "--account", demo.ManagementAccount, "--apply")
+	if code != ExitUsage || fake.Count(demo.ManagementAccount, "RemoveUserFromGroup") != 0 {
+		t.Fatalf("apply without --yes: exit %d, %d removals", code, fake.Count(demo.ManagementAccount, "RemoveUserFromGroup"))
+	}
+	out, errOut, code = groupsRun(t, fake, ws, "groups", "plan", "--account", demo.ManagementAccount, "--apply", "--yes")
+	if code != 0 {
+		t.Fatalf("apply: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Applied 16, skipped 0") {
+		t.Errorf("apply output:\n%s", out)
+	}
+	if n := fake.Count(demo.ManagementAccount, "RemoveUserFromGroup"); n != 8 {
+		t.Errorf("%d RemoveUserFromGroup calls, want 8", n)
+	}
+	j, err := os.ReadFile(filepath.Join(ws, "journal.jsonl"))
+	if err != nil || strings.Count(string(j), `"phase":"done"`) != 16 {
+		t.Errorf("journal: %v\n%s", err, j)
+	}
+}
+
+func TestGroupsPlanRemoveUnused(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "plan", "--account", "555555555555", "--remove-unused")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "account 555555555555: 6 users unchanged, 37 users lose only unused permissions") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+func TestRolesSuggestCommand(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "roles", "suggest")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"[555555555555] backup-agent (", "→ ec2-instance-profile",
+		"payments-batch", "→ ecs-task-role", "→ lambda-execution-role", "→ monitoring-role", "→ oidc-github-actions",
+		"1 ec2-instance-profile, 1 ecs-task-role, 1 lambda-execution-role, 1 monitoring-role, 3 oidc-github-actions",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if !strings.Contains(errOut, "embedded sample of AWS IP ranges") {
+		t.Errorf("no note about the embedded ranges: %s", errOut)
+	}
+	out, _, code = groupsRun(t, nil, ws, "roles", "suggest", "--user", "ci-deployer", "--repo", "ci-deployer=acme/payments-api", "--output", "json")
+	var ss []roles.Suggestion
+	if code != 0 || json.Unmarshal([]byte(out), &ss) != nil || len(ss) != 1 {
+		t.Fatalf("json: exit %d %s", code, out)
+	}
+	if !strings.Contains(string(ss[0].Trust), "repo:acme/payments-api:*") {
+		t.Errorf("trust policy not scoped to the repository: %s", ss[0].Trust)
+	}
+}
+
+func TestRolesUpdateIPRangesCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"syncToken":"42","createDate":"2026-11-28-00-00-00","prefixes":[{"ip_prefix":"20.42.73.0/24","region":"eu-west-1","service":"EC2"}],"ipv6_prefixes":[]}`))
+	}))
+	defer srv.Close()
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "roles", "update-ip-ranges", "--url", srv.URL)
+	if code != 0 || !strings.Contains(out, "AWS IP ranges 42") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	// The refreshed list makes the "CI" address 20.42.73.9 an EC2 one.
+	out, errOut, _ = groupsRun(t, nil, ws, "roles", "suggest", "--user", "ci-dev")
+	if strings.Contains(errOut, "embedded sample") || !strings.Contains(out, "20.42.73.9 (EC2 eu-west-1)") {
+		t.Errorf("suggest after update:\n%s\n%s", out, errOut)
+	}
+}
+
+func TestSSOPlanCommand(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "sso", "plan")
+	if code != 0 || !strings.Contains(out, "21 permission sets, 50 assignments") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	tf := filepath.Join(t.TempDir(), "sso.tf")
+	_, errOut, code = groupsRun(t, nil, ws, "sso", "plan", "--format", "terraform", "--out", tf)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(tf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, diags := hclsyntax.ParseConfig(b, "sso.tf", hcl.InitialPos); diags.HasErrors() {
+		t.Errorf("terraform: %s", diags.Error())
+	}
+	// From the proposed model: the new group and fewer memberships.
+	out, errOut, code = groupsRun(t, nil, ws, "sso", "plan", "--proposed", "--format", "json")
+	var p struct {
+		PermissionSets []struct{ FromGroup string }
+		Users          []struct {
+			IAMUser string   `json:"iamUser"`
+			Groups  []string `json:"identityCenterGroups"`
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &p) != nil {
+		t.Fatalf("--proposed: exit %d %s", code, errOut)
+	}
+	found := false
+	for _, ps := range p.PermissionSets {
+		found = found || ps.FromGroup == "with-AmazonS3FullAccess"
+	}
+	for _, u := range p.Users {
+		if u.IAMUser == "maria.schneider" && len(u.Groups) != 4 {
+			t.Errorf("maria in the proposed model: %v", u.Groups)
+		}
+	}
+	if !found {
+		t.Errorf("no permission set for the proposed group with-AmazonS3FullAccess")
+	}
+	if fi, _ := os.Stat(tf); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+}
+
+// TestGroupsApplyMemberAccount applies in a member account, through the
+// role seiri assumes there, and re-runs: everything is then in effect.
+func TestGroupsApplyMemberAccount(t *testing.T) {
+	isolateAWS(t)
+	ws, org := groupsDemoWorkspace(t)
+	fake := awsfake.New(awsfake.Scenario{Organization: org.Organization, Accounts: org.Accounts})
+	defer fake.Close()
+	out, errOut, code := groupsRun(t, fake, ws, "groups", "plan", "--account", "555555555555", "--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "Applied 13, skipped 0 (already in effect), failed 0") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if fake.Count("555555555555", "RemoveUserFromGroup") != 7 {
+		t.Errorf("%d removals in 555555555555", fake.Count("555555555555", "RemoveUserFromGroup"))
+	}
+	// The snapshot is now stale: the same plan again finds every change in effect.
+	out, errOut, code = groupsRun(t, fake, ws, "groups", "plan", "--account", "555555555555", "--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "Applied 0, skipped 13") {
+		t.Errorf("re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestGroupsUsageStore reads usage from usage.db; an account the store has
+// no rows for counts as "usage unknown", not "nothing used".
+func TestGroupsUsageStore(t *testing.T) {
+	ws, org := groupsDemoWorkspace(t)
+	st, err := usage.Open(context.Background(), filepath.Join(ws, "usage.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []usage.Row
+	for _, r := range org.Usage() {
+		if r.Account == "555555555555" {
+			rows = append(rows, r)
+		}
+	}
+	if err := st.Upsert(context.Background(), rows); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "analyze", "--output", "json")
+	if code != 0 || !strings.Contains(errOut, "usage from") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var v []struct {
+		Account    string
+		UsageKnown bool
+		Problems   []struct{ Kind string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range v {
+		unused := 0
+		for _, p := range a.Problems {
+			if p.Kind == "unused-group" {
+				unused++
+			}
+		}
+		if want := a.Account == "555555555555"; a.UsageKnown != want || (!want && unused > 0) {
+			t.Errorf("account %s: usageKnown %v, %d unused-group problems", a.Account, a.UsageKnown, unused)
+		}
+	}
+	// Without usage for the account, removing "unused" memberships removes nothing.
+	out, _, code = groupsRun(t, nil, ws, "groups", "plan", "--account", demo.ManagementAccount, "--remove-unused")
+	if code != 0 || !strings.Contains(out, "37 users unchanged, 0 users lose only unused permissions") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}

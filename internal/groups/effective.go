@@ -1,0 +1,517 @@
+// Package groups analyses the group model of IAM accounts: each user's
+// effective permissions (through the policy engine, wildcards expanded through
+// the catalog), clusters of users with near-identical permissions, problems
+// (group limit, empty, unused and subset groups, duplicate paths, users in
+// many teams' groups), and a plan of typed changes whose effect on every
+// user's permissions is proven by recomputing them before and after.
+package groups
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+)
+
+// Grants are the policies that apply to one principal as IAM sees them:
+// identity policies (attached, inline, and its groups') and the permissions
+// boundary.
+type Grants struct {
+	Principal string // ARN
+	UserName  string
+	Identity  []Doc
+	Boundary  *Doc
+}
+
+// Doc is one policy document with where it came from.
+type Doc struct {
+	Name   string // policy ARN for managed policies, "inline:<owner>/<name>" for inline ones
+	Source string // "direct", "group:<name>", "boundary"
+	JSON   []byte
+}
+
+// Effective computes the actions a principal is granted. It is a function
+// boundary so that a finer engine (leastpriv's effective permissions) can
+// replace the built-in one.
+type Effective func(g *Grants) (ActionSet, error)
+
+// ActionSet is a sorted set of canonical action names ("s3:GetObject").
+type ActionSet []string
+
+// Contains reports whether the set holds a.
+func (s ActionSet) Contains(a string) bool {
+	_, ok := slices.BinarySearch(s, a)
+	return ok
+}
+
+// Equal reports whether both sets hold the same actions.
+func (s ActionSet) Equal(o ActionSet) bool { return slices.Equal(s, o) }
+
+// SubsetOf reports whether every action of s is in o.
+func (s ActionSet) SubsetOf(o ActionSet) bool {
+	i := 0
+	for _, a := range s {
+		for i < len(o) && o[i] < a {
+			i++
+		}
+		if i == len(o) || o[i] != a {
+			return false
+		}
+	}
+	return true
+}
+
+// Minus returns the actions of s not in o.
+func (s ActionSet) Minus(o ActionSet) ActionSet {
+	var out ActionSet
+	j := 0
+	for _, a := range s {
+		for j < len(o) && o[j] < a {
+			j++
+		}
+		if j == len(o) || o[j] != a {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Union returns the actions in s or o.
+func (s ActionSet) Union(o ActionSet) ActionSet {
+	out := make(ActionSet, 0, max(len(s), len(o)))
+	i, j := 0, 0
+	for i < len(s) || j < len(o) {
+		switch {
+		case j == len(o) || (i < len(s) && s[i] < o[j]):
+			out = append(out, s[i])
+			i++
+		case i == len(s) || o[j] < s[i]:
+			out = append(out, o[j])
+			j++
+		default:
+			out = append(out, s[i])
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// Jaccard is |a∩b| / |a∪b| (1 for two empty sets).
+func Jaccard(a, b ActionSet) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 1
+	}
+	i, j, inter := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			inter++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	union := len(a) + len(b) - inter
+	return float64(inter) / float64(union)
+}
+
+// Services returns the service prefixes of the set with their action counts,
+// most actions first.
+func (s ActionSet) Services() []ServiceCount {
+	m := map[string]int{}
+	for _, a := range s {
+		svc, _, _ := strings.Cut(a, ":")
+		m[svc]++
+	}
+	out := make([]ServiceCount, 0, len(m))
+	for k, v := range m {
+		out = append(out, ServiceCount{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Actions != out[j].Actions {
+			return out[i].Actions > out[j].Actions
+		}
+		return out[i].Service < out[j].Service
+	})
+	return out
+}
+
+// ServiceCount is a service prefix and how many of its actions a set holds.
+type ServiceCount struct {
+	Service string `json:"service"`
+	Actions int    `json:"actions"`
+}
+
+// ActionCatalog is what the built-in engine needs from the IAM catalog
+// (*catalog.Catalog implements it).
+type ActionCatalog interface {
+	ExpandActions(pattern string) []string
+}
+
+// Engine is the built-in effective-permissions computation: every action an
+// Allow statement names (wildcards expanded through the catalog) is asked of
+// the policy engine against the resources the statements name; the action is
+// granted when some such request is allowed. Conditions see only
+// aws:username and aws:userid, so a conditional Allow counts as not granted
+// (conservative for "what a user can do"; the same rule applies before and
+// after a plan, which is what the plan's proof needs).
+type Engine struct {
+	Catalog ActionCatalog
+
+	mu    sync.Mutex
+	cache map[string]ActionSet // by the hash of the policy set
+	parse map[string]*policy.Policy
+}
+
+// NewEngine returns the built-in engine over cat.
+func NewEngine(cat ActionCatalog) *Engine {
+	return &Engine{Catalog: cat, cache: map[string]ActionSet{}, parse: map[string]*policy.Policy{}}
+}
+
+func docHash(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:8])
+}
+
+func (e *Engine) parsed(d Doc, t policy.Type) (*policy.Policy, error) {
+	k := fmt.Sprint(t) + docHash(d.JSON)
+	if p, ok := e.parse[k]; ok {
+		return p, nil
+	}
+	p, err := policy.Parse(d.JSON, t)
+	if err != nil {
+		return nil, fmt.Errorf("policy %s (%s): %w", d.Name, d.Source, err)
+	}
+	e.parse[k] = p
+	return p, nil
+}
+
+// Effective computes g's granted actions.
+func (e *Engine) Effective(g *Grants) (ActionSet, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	acct := "|a" + accountOf(g.Principal)
+	// Users with the same policies (and name, which policy variables see)
+	// get the same answer: the cache key is the set of documents.
+	docKey := func(d Doc) string {
+		k := docHash(d.JSON)
+		if strings.Contains(string(d.JSON), "${") {
+			k += "|u" + g.UserName
+		}
+		return k
+	}
+	var keys []string
+	for _, d := range g.Identity {
+		keys = append(keys, docKey(d))
+	}
+	sort.Strings(keys)
+	key := strings.Join(keys, ",") + acct
+	if g.Boundary != nil {
+		key += "|b" + docHash(g.Boundary.JSON)
+	}
+	if s, ok := e.cache[key]; ok {
+		return s, nil
+	}
+	var pols policy.Policies
+	deny := false
+	for _, d := range g.Identity {
+		p, err := e.parsed(d, policy.TypeIdentity)
+		if err != nil {
+			return nil, err
+		}
+		pols.Identity = append(pols.Identity, p)
+		for _, st := range p.Statements {
+			deny = deny || st.Effect == policy.Deny
+		}
+	}
+	if g.Boundary != nil {
+		p, err := e.parsed(*g.Boundary, policy.TypeBoundary)
+		if err != nil {
+			return nil, err
+		}
+		pols.Boundary = p
+	}
+	// Without a Deny or a boundary, what several policies grant is the union
+	// of what each grants (every Allow statement is asked about its own
+	// resources): compute per document, so that a policy shared by many users
+	// is expanded once.
+	if !deny && pols.Boundary == nil && len(pols.Identity) > 1 {
+		var union ActionSet
+		for i, d := range g.Identity {
+			k := docKey(d) + acct
+			s, ok := e.cache[k]
+			if !ok {
+				s = e.compute(g, policy.Policies{Identity: pols.Identity[i : i+1]})
+				e.cache[k] = s
+			}
+			union = union.Union(s)
+		}
+		e.cache[key] = union
+		return union, nil
+	}
+	s := e.compute(g, pols)
+	e.cache[key] = s
+	return s, nil
+}
+
+func accountOf(arn string) string {
+	p := strings.SplitN(arn, ":", 6)
+	if len(p) < 6 {
+		return ""
+	}
+	return p[4]
+}
+
+// compute asks the engine about every candidate (action, resource) pair.
+func (e *Engine) compute(g *Grants, pols policy.Policies) ActionSet {
+	// Candidate (action, resources) pairs from the Allow statements.
+	cand := map[string]map[string]bool{}
+	var order []string
+	subst := strings.NewReplacer("${aws:username}", g.UserName, "${aws:userid}", g.UserName)
+	for _, p := range pols.Identity {
+		for _, st := range p.Statements {
+			if st.Effect != policy.Allow {
+				continue
+			}
+			var actions []string
+			if st.NotAction {
+				actions = e.Catalog.ExpandActions("*")
+			} else {
+				for _, pat := range st.Actions {
+					actions = append(actions, e.Catalog.ExpandActions(pat)...)
+				}
+			}
+			res := []string{"*"}
+			if st.HasResource && !st.NotResource {
+				res = res[:0]
+				for _, r := range st.Resources {
+					res = append(res, ownAccount(subst.Replace(r), g.Principal))
+				}
+			}
+			for _, a := range actions {
+				m := cand[a]
+				if m == nil {
+					m = map[string]bool{}
+					cand[a] = m
+					order = append(order, a)
+				}
+				for _, r := range res {
+					m[r] = true
+				}
+			}
+		}
+	}
+	ctx := policy.NewContext()
+	ctx.Set("aws:username", g.UserName)
+	out := ActionSet{}
+	for _, a := range order {
+		rs := make([]string, 0, len(cand[a]))
+		for r := range cand[a] {
+			rs = append(rs, r)
+		}
+		sort.Strings(rs)
+		for _, r := range rs {
+			req := policy.Request{Principal: g.Principal, Action: a, Resource: r, Context: ctx}
+			if policy.Evaluate(&req, &pols, nil).Decision == policy.AllowDecision {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// Model is the IAM group model of one account, in a form the analysis and
+// the plan can change and recompute: users' group memberships and direct
+// policies, groups' policies, and every managed policy's document.
+type Model struct {
+	Account  string
+	Users    []*User
+	Groups   map[string]*Group
+	Policies map[string][]byte // managed policy ARN → document
+}
+
+// User is a user of the model.
+type User struct {
+	ARN, Name string
+	Groups    []string
+	Direct    []string // managed policy ARNs attached to the user
+	Inline    []snapshot.InlinePolicy
+	Boundary  string
+	Machine   bool // has active keys and no console password
+	Console   bool
+	ActiveKey bool
+	Tags      map[string]string
+}
+
+// Group is a group of the model.
+type Group struct {
+	ARN, Name string
+	Policies  []string // managed policy ARNs
+	Inline    []snapshot.InlinePolicy
+}
+
+// NewModel builds the model of one account of a snapshot.
+func NewModel(a *snapshot.Account) *Model {
+	m := &Model{Account: a.AccountID, Groups: map[string]*Group{}, Policies: map[string][]byte{}}
+	for _, p := range a.Policies {
+		m.Policies[p.ARN] = p.Document
+	}
+	for _, g := range a.Groups {
+		ng := &Group{ARN: g.ARN, Name: g.GroupName, Inline: g.InlinePolicies}
+		for _, p := range g.AttachedPolicies {
+			ng.Policies = append(ng.Policies, p.PolicyARN)
+		}
+		m.Groups[g.GroupName] = ng
+	}
+	for _, u := range a.Users {
+		nu := &User{ARN: u.ARN, Name: u.UserName, Groups: slices.Clone(u.Groups), Inline: u.InlinePolicies, Boundary: u.PermissionsBoundary, Tags: u.Tags}
+		for _, p := range u.AttachedPolicies {
+			nu.Direct = append(nu.Direct, p.PolicyARN)
+		}
+		nu.Console = u.LoginProfile != nil
+		for _, k := range u.AccessKeys {
+			if k.Active() {
+				nu.ActiveKey = true
+			}
+		}
+		nu.Machine = nu.ActiveKey && !nu.Console
+		m.Users = append(m.Users, nu)
+	}
+	sort.Slice(m.Users, func(i, j int) bool { return m.Users[i].Name < m.Users[j].Name })
+	return m
+}
+
+// Clone returns a deep copy the plan can change.
+func (m *Model) Clone() *Model {
+	c := &Model{Account: m.Account, Groups: map[string]*Group{}, Policies: m.Policies}
+	for k, g := range m.Groups {
+		ng := *g
+		ng.Policies = slices.Clone(g.Policies)
+		c.Groups[k] = &ng
+	}
+	for _, u := range m.Users {
+		nu := *u
+		nu.Groups = slices.Clone(u.Groups)
+		nu.Direct = slices.Clone(u.Direct)
+		c.Users = append(c.Users, &nu)
+	}
+	return c
+}
+
+// User returns the user named n.
+func (m *Model) User(n string) *User {
+	for _, u := range m.Users {
+		if u.Name == n {
+			return u
+		}
+	}
+	return nil
+}
+
+// Members returns the names of the group's members, sorted.
+func (m *Model) Members(group string) []string {
+	var out []string
+	for _, u := range m.Users {
+		if slices.Contains(u.Groups, group) {
+			out = append(out, u.Name)
+		}
+	}
+	return out
+}
+
+// MissingPolicyError names a managed policy whose document the snapshot
+// lacks.
+type MissingPolicyError struct{ ARN, Where string }
+
+func (e *MissingPolicyError) Error() string {
+	return fmt.Sprintf("managed policy %s (attached to %s) has no document in the snapshot", e.ARN, e.Where)
+}
+
+// Grants returns the policies that apply to user u.
+func (m *Model) Grants(u *User) (*Grants, error) {
+	g := &Grants{Principal: u.ARN, UserName: u.Name}
+	add := func(arn, src string) error {
+		doc, ok := m.Policies[arn]
+		if !ok {
+			return &MissingPolicyError{ARN: arn, Where: src}
+		}
+		g.Identity = append(g.Identity, Doc{Name: arn, Source: src, JSON: doc})
+		return nil
+	}
+	for _, p := range u.Direct {
+		if err := add(p, "user "+u.Name); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range u.Inline {
+		g.Identity = append(g.Identity, Doc{Name: "inline:" + u.Name + "/" + p.PolicyName, Source: "direct", JSON: p.Document})
+	}
+	for _, gn := range u.Groups {
+		gr := m.Groups[gn]
+		if gr == nil {
+			return nil, fmt.Errorf("user %s is in group %s, which the snapshot does not have", u.Name, gn)
+		}
+		for _, p := range gr.Policies {
+			if err := add(p, "group "+gn); err != nil {
+				return nil, err
+			}
+		}
+		for _, p := range gr.Inline {
+			g.Identity = append(g.Identity, Doc{Name: "inline:" + gn + "/" + p.PolicyName, Source: "group:" + gn, JSON: p.Document})
+		}
+	}
+	if u.Boundary != "" {
+		doc, ok := m.Policies[u.Boundary]
+		if !ok {
+			return nil, &MissingPolicyError{ARN: u.Boundary, Where: "boundary of " + u.Name}
+		}
+		g.Boundary = &Doc{Name: u.Boundary, Source: "boundary", JSON: doc}
+	}
+	return g, nil
+}
+
+// GroupGrants returns the policies of a group alone (as if a user had only
+// that group), for subset comparisons between groups.
+func (m *Model) GroupGrants(name string) (*Grants, error) {
+	g := m.Groups[name]
+	if g == nil {
+		return nil, fmt.Errorf("no group %s in account %s", name, m.Account)
+	}
+	return m.Grants(&User{ARN: g.ARN, Name: name, Groups: []string{name}})
+}
+
+// NewActionSet sorts and deduplicates actions into a set.
+func NewActionSet(actions []string) ActionSet {
+	s := slices.Clone(actions)
+	sort.Strings(s)
+	return slices.Compact(s)
+}
+
+// ownAccount puts the principal's account into a resource pattern whose
+// account field is a wildcard ("arn:aws:iam::*:user/x"): asked literally, the
+// engine would see a resource of another account and require a resource
+// policy; the principal's own resources are what the statement grants first.
+func ownAccount(res, principal string) string {
+	p := strings.SplitN(res, ":", 6)
+	if len(p) < 6 || !strings.ContainsAny(p[4], "*?") {
+		return res
+	}
+	q := strings.SplitN(principal, ":", 6)
+	if len(q) < 6 {
+		return res
+	}
+	p[4] = q[4]
+	return strings.Join(p, ":")
+}
