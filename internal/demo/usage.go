@@ -91,6 +91,22 @@ func resourceARN(a gen.Activity, account string) string {
 		return "arn:aws:dynamodb:" + a.Region + ":" + account + ":table/" + r
 	case a.EventSource == "lambda.amazonaws.com":
 		return "arn:aws:lambda:" + a.Region + ":" + account + ":function:" + r
+	case a.EventSource == "sqs.amazonaws.com":
+		return "arn:aws:sqs:" + a.Region + ":" + account + ":" + r
+	case a.EventSource == "sns.amazonaws.com":
+		return "arn:aws:sns:" + a.Region + ":" + account + ":" + r
+	case a.EventSource == "ecr.amazonaws.com":
+		return "arn:aws:ecr:" + a.Region + ":" + account + ":repository/" + r
+	case a.EventSource == "ssm.amazonaws.com":
+		return "arn:aws:ssm:" + a.Region + ":" + account + ":parameter" + r
+	case a.EventSource == "logs.amazonaws.com":
+		return "arn:aws:logs:" + a.Region + ":" + account + ":log-group:" + r
+	case a.EventSource == "monitoring.amazonaws.com":
+		return "arn:aws:cloudwatch::" + account + ":dashboard/" + r
+	case a.EventSource == "iam.amazonaws.com" && strings.Contains(a.EventName, "Role"):
+		return "arn:aws:iam::" + account + ":role/" + r
+	case a.EventSource == "iam.amazonaws.com":
+		return "arn:aws:iam::" + account + ":user/" + r
 	}
 	return r
 }
