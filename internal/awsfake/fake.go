@@ -89,8 +89,9 @@ type Call struct {
 
 // Server is the fake. Its exported methods are safe for concurrent use.
 type Server struct {
-	URL string
-	srv *httptest.Server
+	URL    string
+	srv    *httptest.Server
+	s3fake s3Fake // S3 requests (see s3.go)
 
 	mu        sync.Mutex
 	pageSize  int
@@ -352,6 +353,13 @@ type call struct {
 var credRE = regexp.MustCompile(`Credential=([A-Z0-9]+)/[0-9]{8}/[^/]*/([^/]+)/aws4_request`)
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if m := credRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil && m[2] == "s3" {
+		s.mu.Lock()
+		who := s.keys[m[1]]
+		s.mu.Unlock()
+		s.serveS3(w, r, who.account)
+		return
+	}
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)

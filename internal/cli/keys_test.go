@@ -70,19 +70,21 @@ type keysHarness struct {
 	fake *awsfake.Server
 	ws   string
 	cfg  string
-	logs string
 	now  time.Time
 	// stdin and terminal simulate an operator at a terminal.
 	stdin    string
 	terminal bool
 }
 
+// trailBucket is the organization trail's bucket in the fake's S3.
+const trailBucket = "acme-cloudtrail"
+
 func newKeysHarness(t *testing.T) *keysHarness {
 	isolateAWS(t)
 	fake := awsfake.New(keysScenario())
 	t.Cleanup(fake.Close)
 	dir := t.TempDir()
-	h := &keysHarness{t: t, fake: fake, ws: filepath.Join(dir, "ws"), cfg: filepath.Join(dir, "seiri.yaml"), logs: filepath.Join(dir, "logs"), now: t0}
+	h := &keysHarness{t: t, fake: fake, ws: filepath.Join(dir, "ws"), cfg: filepath.Join(dir, "seiri.yaml"), now: t0}
 	if err := os.WriteFile(h.cfg, []byte("keys:\n  observation_days: 14\n  break_glass_users: [breakglass]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +155,15 @@ func (h *keysHarness) writeLogs(evs ...event) {
 		w.Close()
 		rel := fmt.Sprintf("AWSLogs/%s/CloudTrail/us-east-1/%s/%s_CloudTrail_us-east-1_%s_%d.json.gz", e.acct,
 			e.at.Format("2006/01/02"), e.acct, e.at.Format("20060102T1504Z"), i)
-		p := filepath.Join(h.logs, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			h.t.Fatal(err)
+		// The trail bucket lives in the fake's S3 (gofakes3 on the same
+		// endpoint): the scans read it through the SDK.
+		be := h.fake.S3Backend()
+		if ok, _ := be.BucketExists(trailBucket); !ok {
+			if err := be.CreateBucket(trailBucket); err != nil {
+				h.t.Fatal(err)
+			}
 		}
-		if err := os.WriteFile(p, gz.Bytes(), 0o600); err != nil {
+		if _, err := be.PutObject(trailBucket, rel, map[string]string{}, bytes.NewReader(gz.Bytes()), int64(gz.Len()), nil); err != nil {
 			h.t.Fatal(err)
 		}
 	}
@@ -224,7 +230,7 @@ func (h *keysHarness) setup() {
 		event{at: day(-1), acct: mgmtAcct, user: "alice", key: aliceKey, source: "s3.amazonaws.com", name: "ListBuckets", ip: "192.0.2.1", agent: "aws-cli/2"},
 	)
 	h.mustRun("collect", "--org")
-	h.mustRun("trail", "scan", "--source", h.logs, "--since", "120d", "--until", "0d")
+	h.mustRun("trail", "scan", "--source", "s3://"+trailBucket+"/AWSLogs", "--since", "120d", "--until", "0d")
 }
 
 func TestKeysLifecycle(t *testing.T) {
@@ -285,7 +291,7 @@ func TestKeysLifecycle(t *testing.T) {
 		event{at: day(2).Add(time.Hour), acct: mgmtAcct, source: "s3.amazonaws.com", name: "ListBuckets", ip: ciIP, agent: "ci-runner/1.0", errCode: "InvalidClientTokenId"},
 	)
 	h.now = day(3)
-	h.mustRun("trail", "scan", "--source", h.logs)
+	h.mustRun("trail", "scan", "--source", "s3://"+trailBucket+"/AWSLogs")
 	out, errOut, code := h.run("keys", "watch")
 	if code != ExitFindings {
 		t.Fatalf("watch: exit %d, want %d (a noisy key)\n%s%s", code, ExitFindings, out, errOut)

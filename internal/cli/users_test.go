@@ -82,7 +82,7 @@ func TestUsersRetireLifecycle(t *testing.T) {
 	h.writeLogs(event{at: day(2), acct: memberAcct, user: "report-job", key: reportKey, source: "s3.amazonaws.com", name: "ListBuckets",
 		ip: "198.51.100.99", agent: "report/1", errCode: "AccessDenied"})
 	h.now = day(3)
-	h.mustRun("trail", "scan", "--source", h.logs)
+	h.mustRun("trail", "scan", "--source", "s3://"+trailBucket+"/AWSLogs")
 	out, _, code := h.run("users", "retire", "watch")
 	if code != ExitFindings {
 		t.Fatalf("watch exit %d\n%s", code, out)
