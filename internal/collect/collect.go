@@ -137,7 +137,7 @@ func Run(ctx context.Context, sess *awsclient.Session, snapshotsDir string, opts
 		}
 		res.Warnings = append(res.Warnings, warns...)
 		if !opts.NoAccessAdvisor {
-			reps, warns := collectOrgAccessReports(ctx, sess.Base().IAM, org, &opts)
+			reps, warns := collectOrgAccessReports(ctx, sess.Base().IAM, sess.Base().AccountID, org, &opts)
 			org.AccessReports = reps
 			res.Warnings = append(res.Warnings, warns...)
 		}

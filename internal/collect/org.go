@@ -228,7 +228,13 @@ const orgReportParallel = 4
 // backoff until COMPLETED and pages its AccessDetails. A report that fails
 // is a warning: scp suggest then falls back to CloudTrail for that target.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateOrganizationsAccessReport.html
-func collectOrgAccessReports(ctx context.Context, api *iam.Client, org *snapshot.Organization, opts *Options) ([]snapshot.OrgAccessReport, []string) {
+func collectOrgAccessReports(ctx context.Context, api *iam.Client, callerAccount string, org *snapshot.Organization, opts *Options) ([]snapshot.OrgAccessReport, []string) {
+	// Only the management account can generate these reports (a delegated
+	// administrator cannot): say so once instead of failing per target.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed-view-data-orgs.html
+	if mgmt := org.ManagementAccount; mgmt != "" && callerAccount != "" && callerAccount != mgmt {
+		return nil, []string{fmt.Sprintf("organizations access reports not collected: only the management account (%s) can generate them, not %s", mgmt, callerAccount)}
+	}
 	type target struct{ id, path string }
 	paths := map[string]string{}
 	for _, r := range org.Roots {
@@ -288,6 +294,10 @@ func collectOrgAccessReports(ctx context.Context, api *iam.Client, org *snapshot
 			continue
 		}
 		out = append(out, *r)
+	}
+	if len(out) == 0 && len(warns) > 1 {
+		// Every target failed (typically AccessDenied): one line, not one per OU.
+		return nil, []string{fmt.Sprintf("organizations access reports not collected for any of the %d root(s) and OU(s): %v", len(targets), errs[0])}
 	}
 	return out, warns
 }

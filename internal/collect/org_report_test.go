@@ -66,13 +66,16 @@ func TestCollectOrgAccessReports(t *testing.T) {
 	tests := []struct {
 		name      string
 		configure func(*awsfake.Server)
-		wantWarn  string // substring of a warning; "" = none about reports
-		wantN     int    // reports stored; -1 = one per root and OU
+		wantWarn  string // substring of the warning; "" = none about reports
+		missing   int    // reports not stored (-1: all)
 	}{
-		{"completed after polls", func(f *awsfake.Server) { f.AccessAdvisorInProgress(2) }, "", -1},
-		{"denied is a warning", func(f *awsfake.Server) {
+		{"completed after polls", func(f *awsfake.Server) { f.AccessAdvisorInProgress(2) }, "", 0},
+		{"denied everywhere is one warning", func(f *awsfake.Server) {
 			f.FailOp("", "GenerateOrganizationsAccessReport", &awsfake.Error{Status: 403, Code: "AccessDenied", Message: "not allowed"}, -1)
-		}, "not collected: iam GenerateOrganizationsAccessReport o-fake12345/r-ab12", 0},
+		}, "organizations access reports not collected for any of the 4 root(s) and OU(s): iam GenerateOrganizationsAccessReport o-fake12345/r-ab12", -1},
+		{"one target failing is a warning", func(f *awsfake.Server) {
+			f.FailOp("", "GetOrganizationsAccessReport", &awsfake.Error{Status: 400, Code: "InvalidInput", Message: "boom"}, 1)
+		}, ": iam GetOrganizationsAccessReport o-fake12345/r-ab12", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,23 +89,23 @@ func TestCollectOrgAccessReports(t *testing.T) {
 				t.Fatal(err)
 			}
 			o := snap.Organization
-			want := tt.wantN
-			if want < 0 {
-				want = len(o.Roots) + len(o.OUs)
+			want := len(o.Roots) + len(o.OUs) - tt.missing
+			if tt.missing < 0 {
+				want = 0
 			}
 			if len(o.AccessReports) != want {
 				t.Fatalf("%d reports, want %d", len(o.AccessReports), want)
 			}
-			var warned bool
+			var warned int
 			for _, w := range res.Warnings {
 				if strings.Contains(w, "organizations access report") {
-					warned = true
+					warned++
 					if tt.wantWarn == "" || !strings.Contains(w, tt.wantWarn) {
 						t.Errorf("unexpected warning %q", w)
 					}
 				}
 			}
-			if tt.wantWarn != "" && !warned {
+			if tt.wantWarn != "" && warned != 1 {
 				t.Errorf("no warning %q in %q", tt.wantWarn, res.Warnings)
 			}
 			for _, r := range o.AccessReports {
@@ -132,5 +135,18 @@ func TestCollectOrgAccessReportsSkippedWithoutAccessAdvisor(t *testing.T) {
 	}
 	if n := e.fake.Count("", "GenerateOrganizationsAccessReport") + e.fake.Count(e.sc.Organization.ManagementAccount, "GenerateOrganizationsAccessReport"); n != 0 {
 		t.Errorf("%d report jobs with --no-access-advisor", n)
+	}
+}
+
+func TestCollectOrgAccessReportsNotManagement(t *testing.T) {
+	e := setup(t, 2, 1, nil)
+	o := *e.sc.Organization
+	o.ManagementAccount = "999999999999"
+	reps, warns := collectOrgAccessReports(context.Background(), e.sess.Base().IAM, e.sess.Base().AccountID, &o, &Options{})
+	if len(reps) != 0 || len(warns) != 1 || !strings.Contains(warns[0], "only the management account (999999999999)") {
+		t.Errorf("reports %v, warnings %q", reps, warns)
+	}
+	if n := e.fake.Count(e.sess.Base().AccountID, "GenerateOrganizationsAccessReport"); n != 0 {
+		t.Errorf("%d calls", n)
 	}
 }
