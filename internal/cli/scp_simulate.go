@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -121,8 +122,13 @@ func newCmdScpSuggest(f *Factory) *cobra.Command {
 		Short: "Propose a service-deny SCP for the services nobody under an OU used",
 		Long: `suggest reads the recorded usage (last --days days) of every account under the
 OU and proposes an SCP denying every service none of them used, with the replay
-impact (zero by construction) and the services it leaves open. CloudTrail logs
-no data events by default: a service used only through them looks unused.`,
+impact (zero by construction) and the services it leaves open.
+
+Two witnesses: the CloudTrail usage (seiri trail scan) and the OU's
+Organizations access report (IAM Access Advisor for the OU, gathered by
+seiri collect --org). A service is denied only when neither shows it used in
+the window. Without a report, CloudTrail alone decides, and CloudTrail logs no
+data events by default: a service used only through them looks unused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Target == "" || opts.Days <= 0 {
@@ -163,13 +169,17 @@ func scpSuggestRun(f *Factory, opts *ScpSuggestOptions) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return BadInputf("no usage store in the workspace: run seiri trail scan first")
+	// The Organizations access report of the target (collect --org) is the
+	// second witness; without it the suggestion rests on CloudTrail alone.
+	rep := org.AccessReportFor(o, before.TargetID(key))
+	since := f.Now().AddDate(0, 0, -opts.Days)
+	if !ok && rep == nil {
+		return BadInputf("no usage store in the workspace and no Organizations access report for %s in the snapshot: run seiri trail scan (or seiri collect --org) first", opts.Target)
 	}
-	if len(rows) == 0 {
-		return BadInputf("no recorded usage for the %d account(s) under %s in the last %d days: a suggestion would deny everything", len(accounts), opts.Target, opts.Days)
+	sg := org.SuggestWithReport(rows, rep, since, opts.Keep)
+	if len(sg.Used) == 0 {
+		return BadInputf("no recorded usage for the %d account(s) under %s in the last %d days (sources: %s): a suggestion would deny everything", len(accounts), opts.Target, opts.Days, strings.Join(sg.Sources, ", "))
 	}
-	sg := org.SuggestServiceDeny(rows, opts.Keep)
 	after, err := before.WithDraft("suggested", org.SCP, sg.Content, key)
 	if err != nil {
 		return err
@@ -186,8 +196,30 @@ func scpSuggestRun(f *Factory, opts *ScpSuggestOptions) error {
 			Impact *org.Impact `json:"impact"`
 		}{sg, im})
 	}
-	fmt.Fprintf(f.IO.Out, "Suggested SCP for %s (%d account(s), usage of the last %d days, %d characters):\n\n%s\n\n", opts.Target, len(accounts), opts.Days, len(sg.Content), sg.Content)
-	fmt.Fprintf(f.IO.Out, "leaves open %d service(s): %s\n", len(sg.Open), strings.Join(sg.Open, ", "))
+	w := f.IO.Out
+	fmt.Fprintf(w, "Suggested SCP for %s (%d account(s), usage of the last %d days, %d characters):\n\n%s\n\n", opts.Target, len(accounts), opts.Days, len(sg.Content), sg.Content)
+	switch {
+	case !ok:
+		fmt.Fprintf(w, "CloudTrail: no usage store in the workspace (run seiri trail scan): the access report alone decides\n")
+	default:
+		fmt.Fprintf(w, "CloudTrail: %d service(s) used: %s\n", len(sg.TrailUsed), listOrNone(sg.TrailUsed))
+	}
+	if rep != nil {
+		fmt.Fprintf(w, "Organizations access report (%s, generated %s): %d service(s) used since %s: %s\n", rep.EntityPath, rep.GeneratedAt.UTC().Format(time.RFC3339), len(sg.ReportUsed), since.UTC().Format("2006-01-02"), listOrNone(sg.ReportUsed))
+		if len(sg.ReportOnly) > 0 {
+			fmt.Fprintf(w, "  kept open on the report's word only (not in CloudTrail): %s\n", strings.Join(sg.ReportOnly, ", "))
+		}
+	} else {
+		fmt.Fprintf(w, "Organizations access report: none for %s in the snapshot (seiri collect --org gathers it): CloudTrail only, data events included only if the trail logs them\n", opts.Target)
+	}
+	fmt.Fprintf(w, "leaves open %d service(s): %s\n", len(sg.Open), strings.Join(sg.Open, ", "))
 	im.Write(f.IO.Out, "")
 	return nil
+}
+
+func listOrNone(xs []string) string {
+	if len(xs) == 0 {
+		return "(none)"
+	}
+	return strings.Join(xs, ", ")
 }

@@ -136,6 +136,11 @@ func Run(ctx context.Context, sess *awsclient.Session, snapshotsDir string, opts
 			return nil, fmt.Errorf("collect organization: %w", err)
 		}
 		res.Warnings = append(res.Warnings, warns...)
+		if !opts.NoAccessAdvisor {
+			reps, warns := collectOrgAccessReports(ctx, sess.Base().IAM, sess.Base().AccountID, org, &opts)
+			org.AccessReports = reps
+			res.Warnings = append(res.Warnings, warns...)
+		}
 		if err := w.WriteOrganization(org); err != nil {
 			return nil, err
 		}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
@@ -214,4 +217,144 @@ func orgPolicy(ctx context.Context, api *organizations.Client, s orgtypes.Policy
 		}
 	}
 	return pol, nil
+}
+
+// orgReportParallel bounds the Organizations access report jobs in flight:
+// IAM limits concurrent report generation per account.
+const orgReportParallel = 4
+
+// collectOrgAccessReports generates IAM's Organizations access report for
+// every root and OU of org (from the management account), polls each with
+// backoff until COMPLETED and pages its AccessDetails. A report that fails
+// is a warning: scp suggest then falls back to CloudTrail for that target.
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateOrganizationsAccessReport.html
+func collectOrgAccessReports(ctx context.Context, api *iam.Client, callerAccount string, org *snapshot.Organization, opts *Options) ([]snapshot.OrgAccessReport, []string) {
+	// Only the management account can generate these reports (a delegated
+	// administrator cannot): say so once instead of failing per target.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed-view-data-orgs.html
+	if mgmt := org.ManagementAccount; mgmt != "" && callerAccount != "" && callerAccount != mgmt {
+		return nil, []string{fmt.Sprintf("organizations access reports not collected: only the management account (%s) can generate them, not %s", mgmt, callerAccount)}
+	}
+	type target struct{ id, path string }
+	paths := map[string]string{}
+	for _, r := range org.Roots {
+		paths[r.ID] = org.ID + "/" + r.ID
+	}
+	parent := map[string]string{}
+	for _, u := range org.OUs {
+		parent[u.ID] = u.ParentID
+	}
+	var pathOf func(id string, depth int) string
+	pathOf = func(id string, depth int) string {
+		if p, ok := paths[id]; ok {
+			return p
+		}
+		par, ok := parent[id]
+		if !ok || depth > 10 { // Organizations nests OUs at most 5 deep
+			return ""
+		}
+		if pp := pathOf(par, depth+1); pp != "" {
+			paths[id] = pp + "/" + id
+		}
+		return paths[id]
+	}
+	var targets []target
+	for _, r := range org.Roots {
+		targets = append(targets, target{r.ID, paths[r.ID]})
+	}
+	for _, u := range org.OUs {
+		if p := pathOf(u.ID, 0); p != "" {
+			targets = append(targets, target{u.ID, p})
+		}
+	}
+	reports := make([]*snapshot.OrgAccessReport, len(targets))
+	errs := make([]error, len(targets))
+	sem := make(chan struct{}, orgReportParallel)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			reports[i], errs[i] = orgAccessReport(ctx, api, t.id, t.path, opts)
+		}()
+	}
+	wg.Wait()
+	var out []snapshot.OrgAccessReport
+	var warns []string
+	for i, r := range reports {
+		if errs[i] != nil {
+			warns = append(warns, fmt.Sprintf("organizations access report for %s not collected: %v", targets[i].id, errs[i]))
+			continue
+		}
+		out = append(out, *r)
+	}
+	if len(out) == 0 && len(warns) > 1 {
+		// Every target failed (typically AccessDenied): one line, not one per OU.
+		return nil, []string{fmt.Sprintf("organizations access reports not collected for any of the %d root(s) and OU(s): %v", len(targets), errs[0])}
+	}
+	return out, warns
+}
+
+func orgAccessReport(ctx context.Context, api *iam.Client, id, path string, opts *Options) (*snapshot.OrgAccessReport, error) {
+	job, err := api.GenerateOrganizationsAccessReport(ctx, &iam.GenerateOrganizationsAccessReportInput{EntityPath: aws.String(path)})
+	if err != nil {
+		return nil, fmt.Errorf("iam GenerateOrganizationsAccessReport %s: %s", path, awsclient.ErrorSummary(err))
+	}
+	rep := &snapshot.OrgAccessReport{TargetID: id, EntityPath: path, Services: []snapshot.OrgServiceAccess{}}
+	in := &iam.GetOrganizationsAccessReportInput{JobId: job.JobId}
+	var first *iam.GetOrganizationsAccessReportOutput
+	err = poll(ctx, opts, "organizations access report "+path, func() (bool, error) {
+		out, err := api.GetOrganizationsAccessReport(ctx, in)
+		if err != nil {
+			return false, fmt.Errorf("iam GetOrganizationsAccessReport %s: %s", path, awsclient.ErrorSummary(err))
+		}
+		switch out.JobStatus {
+		case iamtypes.JobStatusTypeCompleted:
+			first = out
+			return true, nil
+		case iamtypes.JobStatusTypeFailed:
+			msg := "job failed"
+			if out.ErrorDetails != nil {
+				msg += ": " + aws.ToString(out.ErrorDetails.Code) + " " + aws.ToString(out.ErrorDetails.Message)
+			}
+			return false, fmt.Errorf("iam GetOrganizationsAccessReport %s: %s", path, msg)
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.GeneratedAt = aws.ToTime(first.JobCompletionDate).UTC()
+	if rep.GeneratedAt.IsZero() {
+		rep.GeneratedAt = opts.Now().UTC()
+	}
+	out := first
+	for {
+		for _, d := range out.AccessDetails {
+			s := snapshot.OrgServiceAccess{Namespace: aws.ToString(d.ServiceNamespace), Name: aws.ToString(d.ServiceName),
+				LastEntityPath: aws.ToString(d.EntityPath), Region: aws.ToString(d.Region), Entities: int(aws.ToInt32(d.TotalAuthenticatedEntities))}
+			if d.LastAuthenticatedTime != nil {
+				t := d.LastAuthenticatedTime.UTC()
+				s.LastAuthenticated = &t
+			}
+			rep.Services = append(rep.Services, s)
+		}
+		if !out.IsTruncated || aws.ToString(out.Marker) == "" {
+			break
+		}
+		in.Marker = out.Marker
+		out, err = api.GetOrganizationsAccessReport(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("iam GetOrganizationsAccessReport %s: %s", path, awsclient.ErrorSummary(err))
+		}
+	}
+	sort.Slice(rep.Services, func(i, j int) bool { return rep.Services[i].Namespace < rep.Services[j].Namespace })
+	return rep, nil
 }

@@ -43,6 +43,9 @@ var Actions = []string{
 	"organizations:ListDelegatedAdministrators",
 	"organizations:ListDelegatedServicesForAccount",
 	"organizations:ListAWSServiceAccessForOrganization",
+	// org.go, Organizations access reports (management account only)
+	"iam:GenerateOrganizationsAccessReport",
+	"iam:GetOrganizationsAccessReport",
 }
 
 // PolicyDocument is an IAM policy document.

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -29,11 +31,62 @@ func (s *State) AccountsUnder(path string) []string {
 	return out
 }
 
+// Witness sources of a Suggestion.
+const (
+	SourceCloudTrail   = "cloudtrail"
+	SourceAccessReport = "access-report"
+)
+
 // Suggestion is a service-deny SCP built from recorded usage.
 type Suggestion struct {
 	Content string   `json:"content"`
 	Open    []string `json:"open"` // service prefixes the policy leaves open (used, or always kept)
-	Used    []string `json:"used"` // service prefixes seen in the usage
+	Used    []string `json:"used"` // service prefixes used per any witness
+	// Sources are the witnesses consulted: cloudtrail, and access-report
+	// when the target's Organizations access report was in the snapshot.
+	Sources []string `json:"sources"`
+	// TrailUsed are the services seen in CloudTrail; ReportUsed those the
+	// access report shows used in the window. ReportOnly are in ReportUsed
+	// but not TrailUsed: kept open only because of the report (data events
+	// CloudTrail does not log, or accounts whose trail was not scanned).
+	TrailUsed  []string `json:"trailUsed"`
+	ReportUsed []string `json:"reportUsed,omitempty"`
+	ReportOnly []string `json:"reportOnly,omitempty"`
+	// Report names the access report used (nil: CloudTrail only).
+	Report *ReportRef `json:"report,omitempty"`
+}
+
+// ReportRef identifies the Organizations access report a Suggestion used.
+type ReportRef struct {
+	TargetID    string    `json:"targetId"`
+	EntityPath  string    `json:"entityPath"`
+	GeneratedAt time.Time `json:"generatedAt"`
+}
+
+// AccessReportFor returns the Organizations access report collected for
+// the root or OU id targetID, or nil.
+func AccessReportFor(o *snapshot.Organization, targetID string) *snapshot.OrgAccessReport {
+	if o == nil || targetID == "" {
+		return nil
+	}
+	for i := range o.AccessReports {
+		if o.AccessReports[i].TargetID == targetID {
+			return &o.AccessReports[i]
+		}
+	}
+	return nil
+}
+
+// TargetID is the AWS id (r-... or ou-...) of a root or OU target key, ""
+// when unknown (an OU not created yet).
+func (s *State) TargetID(key string) string {
+	if key == RootTarget {
+		return s.RootID
+	}
+	if ou := s.OUs[strings.TrimPrefix(key, "ou:")]; ou != nil && strings.HasPrefix(key, "ou:") {
+		return ou.ID
+	}
+	return ""
 }
 
 // SuggestServiceDeny builds an SCP that denies every service nobody used in
@@ -41,15 +94,47 @@ type Suggestion struct {
 // open services: replaying the same rows through it denies nothing, by
 // construction. CloudTrail does not log data events by default, so a
 // service used only through them (S3 objects, Lambda invokes) would look
-// unused: review the list.
+// unused: review the list, or pass the access report (SuggestWithReport).
 func SuggestServiceDeny(rows []usage.Row, keep []string) Suggestion {
-	used := map[string]bool{}
+	return SuggestWithReport(rows, nil, time.Time{}, keep)
+}
+
+// SuggestWithReport is SuggestServiceDeny with the target's Organizations
+// access report as a second witness: a service is denied only when neither
+// CloudTrail (rows) nor the report (last authenticated at or after since)
+// shows it used. The report counts every authenticated request, data
+// events included, so it covers what a default trail misses.
+func SuggestWithReport(rows []usage.Row, rep *snapshot.OrgAccessReport, since time.Time, keep []string) Suggestion {
+	trail := map[string]bool{}
 	for _, r := range rows {
 		if !r.Authz {
 			continue
 		}
 		if svc, _, ok := strings.Cut(r.Action, ":"); ok && svc != "" {
-			used[strings.ToLower(svc)] = true
+			trail[strings.ToLower(svc)] = true
+		}
+	}
+	report := map[string]bool{}
+	sg := Suggestion{Sources: []string{SourceCloudTrail}}
+	if rep != nil {
+		sg.Sources = append(sg.Sources, SourceAccessReport)
+		sg.Report = &ReportRef{TargetID: rep.TargetID, EntityPath: rep.EntityPath, GeneratedAt: rep.GeneratedAt}
+		for _, sv := range rep.Services {
+			ns := strings.ToLower(strings.TrimSpace(sv.Namespace))
+			if ns != "" && sv.LastAuthenticated != nil && !sv.LastAuthenticated.Before(since) {
+				report[ns] = true
+			}
+		}
+	}
+	used := map[string]bool{}
+	only := map[string]bool{}
+	for s := range trail {
+		used[s] = true
+	}
+	for s := range report {
+		used[s] = true
+		if !trail[s] {
+			only[s] = true
 		}
 	}
 	open := map[string]bool{}
@@ -59,7 +144,10 @@ func SuggestServiceDeny(rows []usage.Row, keep []string) Suggestion {
 	for _, s := range keep {
 		open[s] = true
 	}
-	sg := Suggestion{Used: sortedKeys(used), Open: sortedKeys(open)}
+	sg.Used, sg.Open, sg.TrailUsed = sortedKeys(used), sortedKeys(open), sortedKeys(trail)
+	if rep != nil {
+		sg.ReportUsed, sg.ReportOnly = sortedKeys(report), sortedKeys(only)
+	}
 	var actions []string
 	for _, s := range sg.Open {
 		actions = append(actions, s+":*")

@@ -257,6 +257,30 @@ type Organization struct {
 	Policies          []OrgPolicy      `json:"policies"`
 	DelegatedAdmins   []DelegatedAdmin `json:"delegatedAdministrators,omitempty"`
 	TrustedServices   []string         `json:"trustedServices,omitempty"` // service principals with trusted access
+	// AccessReports are IAM's Organizations access reports, one per root and
+	// OU (absent in snapshots collected without them).
+	AccessReports []OrgAccessReport `json:"accessReports,omitempty"`
+}
+
+// OrgAccessReport is the Organizations access report of one root or OU:
+// the services any principal of any account below it used, with the last
+// use, over IAM's tracking period (400 days).
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetOrganizationsAccessReport.html
+type OrgAccessReport struct {
+	TargetID    string             `json:"targetId"`   // r-... or ou-...
+	EntityPath  string             `json:"entityPath"` // o-.../r-.../ou-...
+	GeneratedAt time.Time          `json:"generatedAt"`
+	Services    []OrgServiceAccess `json:"services"`
+}
+
+// OrgServiceAccess is one AccessDetail of an Organizations access report.
+type OrgServiceAccess struct {
+	Namespace         string     `json:"namespace"`
+	Name              string     `json:"name,omitempty"`
+	LastAuthenticated *time.Time `json:"lastAuthenticated,omitempty"` // nil: not used in the tracking period
+	LastEntityPath    string     `json:"lastEntityPath,omitempty"`    // the account (path) that used it last
+	Region            string     `json:"region,omitempty"`
+	Entities          int        `json:"entities"` // accounts with principals that used it
 }
 
 // Root is an organization root.
