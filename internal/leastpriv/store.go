@@ -51,7 +51,7 @@ func hasSummary(ctx context.Context, db *sql.DB) bool {
 func ReadUsage(ctx context.Context, path string, q StoreQuery) (iter.Seq[*usage.Row], func() error) {
 	var iterErr error
 	seq := func(yield func(*usage.Row) bool) {
-		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=mmap_size(268435456)")
+		db, err := sql.Open("sqlite", "file:"+usage.URIPath(path)+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=mmap_size(268435456)")
 		if err != nil {
 			iterErr = fmt.Errorf("usage store %q: %w", path, err)
 			return

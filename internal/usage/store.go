@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS usage_by_action (
 	first_seen INTEGER NOT NULL,
 	last_seen INTEGER NOT NULL,
 	count INTEGER NOT NULL,
+	nrows INTEGER NOT NULL, -- usage rows folded here (Totals counts rows without scanning usage)
 	PRIMARY KEY (principal, account, principal_type, action, error_code, region, authz)
 ) WITHOUT ROWID;
 -- Scanned objects are kept as one row per folder (a delivery day of one
@@ -131,7 +132,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// WAL lets readers run while a scan commits; busy_timeout waits for a
 	// concurrent writer instead of failing at once.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)"
+	dsn := "file:" + URIPath(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("usage store %q: %w", path, err)
@@ -233,8 +234,8 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 
 // summaryFold recomputes usage_by_action from usage (optionally only where
 // a condition holds): the backfill, and the repair of one group.
-const summaryFold = `INSERT OR REPLACE INTO usage_by_action(principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count)
-	SELECT principal,account,principal_type,action,error_code,region,authz,min(first_seen),max(last_seen),sum(count) FROM usage`
+const summaryFold = `INSERT OR REPLACE INTO usage_by_action(principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count,nrows)
+	SELECT principal,account,principal_type,action,error_code,region,authz,min(first_seen),max(last_seen),sum(count),count(*) FROM usage`
 const summaryGroup = ` GROUP BY principal,account,principal_type,action,error_code,region,authz`
 
 // migrateV2 fills the usage_by_action table from the rows already stored
@@ -255,6 +256,14 @@ func migrateV2(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// URIPath escapes a file path for a "file:" URI: SQLite ends the path at
+// '?' or '#' ("go test" temp dirs of subtests hold '#'), so without escaping
+// two stores would share the file named by the path's prefix.
+// https://www.sqlite.org/uri.html
+func URIPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Close closes the database.
@@ -434,10 +443,10 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	// The summary takes each incoming row as it comes: merging sums counts,
 	// keeps the first first-seen and the last last-seen, which is what the
 	// summary does across the rows it folds.
-	sum, err := tx.PrepareContext(ctx, `INSERT INTO usage_by_action(principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count)
-		VALUES(?,?,?,?,?,?,?,?,?,?)
+	sum, err := tx.PrepareContext(ctx, `INSERT INTO usage_by_action(principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count,nrows)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(principal,account,principal_type,action,error_code,region,authz) DO UPDATE SET count=count+excluded.count,
-		first_seen=min(first_seen,excluded.first_seen), last_seen=max(last_seen,excluded.last_seen)`)
+		first_seen=min(first_seen,excluded.first_seen), last_seen=max(last_seen,excluded.last_seen), nrows=nrows+excluded.nrows`)
 	if err != nil {
 		return err
 	}
@@ -450,12 +459,14 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 		r := rows[i]
 		k := r.Key
 		in := r
+		added := 1 // a new usage row, not merged into a stored one
 		old, err := scanRow(get.QueryRowContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode, k.Region))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return err
 		default:
+			added = 0
 			flip := old.Authz != (old.Authz || r.Authz)
 			old.Merge(&r)
 			r = old
@@ -464,7 +475,7 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 			}
 		}
 		if _, err := sum.ExecContext(ctx, k.Principal, k.Account, k.PrincipalType, k.Action, k.ErrorCode, k.Region, r.Authz,
-			in.FirstSeen.Unix(), in.LastSeen.Unix(), in.Count); err != nil {
+			in.FirstSeen.Unix(), in.LastSeen.Unix(), in.Count, added); err != nil {
 			return err
 		}
 		if _, err := put.ExecContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode,
@@ -881,10 +892,16 @@ type Totals struct {
 func (s *Store) Totals(ctx context.Context) (Totals, error) {
 	var t Totals
 	var f, l sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(count),0), coalesce(sum(error_code<>''),0),
-		count(DISTINCT principal), count(DISTINCT nullif(access_key_id,'')), count(DISTINCT account), count(DISTINCT action),
-		min(first_seen), max(last_seen) FROM usage`).Scan(&t.Rows, &t.Events, &t.ErrorRows, &t.Principals, &t.AccessKeys, &t.Accounts, &t.Actions, &f, &l)
+	// From the summary: the same figures as folding the usage rows, from a
+	// table ~40 times smaller (every CLI analysis reads the logs' span).
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(nrows),0), coalesce(sum(count),0), coalesce(sum(nrows*(error_code<>'')),0),
+		count(DISTINCT principal), count(DISTINCT account), count(DISTINCT action),
+		min(first_seen), max(last_seen) FROM usage_by_action`).Scan(&t.Rows, &t.Events, &t.ErrorRows, &t.Principals, &t.Accounts, &t.Actions, &f, &l)
 	if err != nil {
+		return t, err
+	}
+	// The partial index on access keys answers this without reading rows.
+	if err := s.db.QueryRowContext(ctx, `SELECT count(DISTINCT access_key_id) FROM usage WHERE access_key_id <> ''`).Scan(&t.AccessKeys); err != nil {
 		return t, err
 	}
 	if f.Valid {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,14 +16,14 @@ import (
 type summaryRow struct {
 	Principal, Account, PrincipalType, Action, ErrorCode, Region string
 	Authz                                                        bool
-	First, Last, Count                                           int64
+	First, Last, Count, Rows                                     int64
 }
 
 func readSummary(t *testing.T, db *sql.DB, fromUsage bool) []summaryRow {
 	t.Helper()
-	q := `SELECT principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count FROM usage_by_action ORDER BY 1,2,3,4,5,6,7`
+	q := `SELECT principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count,nrows FROM usage_by_action ORDER BY 1,2,3,4,5,6,7`
 	if fromUsage {
-		q = `SELECT principal,account,principal_type,action,error_code,region,authz,min(first_seen),max(last_seen),sum(count) FROM usage` +
+		q = `SELECT principal,account,principal_type,action,error_code,region,authz,min(first_seen),max(last_seen),sum(count),count(*) FROM usage` +
 			summaryGroup + ` ORDER BY 1,2,3,4,5,6,7`
 	}
 	rs, err := db.Query(q)
@@ -33,7 +34,7 @@ func readSummary(t *testing.T, db *sql.DB, fromUsage bool) []summaryRow {
 	var out []summaryRow
 	for rs.Next() {
 		var r summaryRow
-		if err := rs.Scan(&r.Principal, &r.Account, &r.PrincipalType, &r.Action, &r.ErrorCode, &r.Region, &r.Authz, &r.First, &r.Last, &r.Count); err != nil {
+		if err := rs.Scan(&r.Principal, &r.Account, &r.PrincipalType, &r.Action, &r.ErrorCode, &r.Region, &r.Authz, &r.First, &r.Last, &r.Count, &r.Rows); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, r)
@@ -88,6 +89,23 @@ func TestSummaryMaintainedByCommit(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("batch %d: summary (-usage folded +usage_by_action):\n%s", batch, diff)
 		}
+		// Totals from the summary equal the figures of the usage rows.
+		var w Totals
+		var f, l int64
+		if err := s.db.QueryRow(`SELECT count(*), sum(count), sum(error_code<>''), count(DISTINCT principal),
+			count(DISTINCT nullif(access_key_id,'')), count(DISTINCT account), count(DISTINCT action), min(first_seen), max(last_seen) FROM usage`).
+			Scan(&w.Rows, &w.Events, &w.ErrorRows, &w.Principals, &w.AccessKeys, &w.Accounts, &w.Actions, &f, &l); err != nil {
+			t.Fatal(err)
+		}
+		w.FirstSeen, w.LastSeen = time.Unix(f, 0).UTC(), time.Unix(l, 0).UTC()
+		tot, err := s.Totals(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Runs = tot.Runs
+		if diff := cmp.Diff(w, tot); diff != "" {
+			t.Fatalf("batch %d: totals (-usage rows +summary):\n%s", batch, diff)
+		}
 	}
 }
 
@@ -111,8 +129,8 @@ func TestSummaryAuthzFlip(t *testing.T) {
 	}
 	base := summaryRow{Principal: u, Account: "111111111111", PrincipalType: "IAMUser", Action: "s3:GetObject"}
 	off, on := base, base
-	off.First, off.Last, off.Count = t0.Add(2*time.Hour).Unix(), t0.Add(3*time.Hour).Unix(), 4
-	on.Authz, on.First, on.Last, on.Count = true, t0.Unix(), t0.Add(time.Hour).Unix(), 4
+	off.First, off.Last, off.Count, off.Rows = t0.Add(2*time.Hour).Unix(), t0.Add(3*time.Hour).Unix(), 4, 1
+	on.Authz, on.First, on.Last, on.Count, on.Rows = true, t0.Unix(), t0.Add(time.Hour).Unix(), 4, 1
 	if diff := cmp.Diff([]summaryRow{off, on}, readSummary(t, s.db, false)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -156,5 +174,28 @@ func TestSummaryBackfillFromSchema2(t *testing.T) {
 	}
 	if diff := cmp.Diff(readSummary(t, s.db, true), readSummary(t, s.db, false)); diff != "" {
 		t.Errorf("after commit (-want +got):\n%s", diff)
+	}
+}
+
+// Paths holding '#', '?' or '%' name their own file, not a prefix of it.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, name := range []string{"a#1.db", "a#2.db", "b?x.db", "c%23.db"} {
+		s, err := Open(ctx, filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if err := s.Upsert(ctx, []Row{row("arn:aws:iam::111111111111:user/"+name, "s3:GetObject", "", 0, 0, 1)}); err != nil {
+			t.Fatal(name, err)
+		}
+		tot, err := s.Totals(ctx)
+		if err != nil || tot.Rows != 1 {
+			t.Errorf("%s: %d rows, %v (another store's file?)", name, tot.Rows, err)
+		}
+		s.Close()
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
