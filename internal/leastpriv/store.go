@@ -18,7 +18,26 @@ type StoreQuery struct {
 	PrincipalPrefix string
 	// ByAction folds rows per (account, principal, action) in SQLite: what
 	// the unused analysis needs, without resources (no policy generation).
+	//
+	// It reads the store's usage_by_action summary (schema 3), folded at
+	// commit time without access keys and resources: a few hundred thousand
+	// rows instead of ten million. A summary row (one per region and error
+	// code) is kept when its last use is in the window; its first seen and
+	// count then cover all its rows, also those last used before the window
+	// (the folded rows of the usage table would count only those in it).
+	// The unused analysis reads only the last use, which is the same.
 	ByAction bool
+
+	noSummary bool // tests: the GROUP BY over the usage rows, as before schema 3
+}
+
+// hasSummary reports whether the store has the usage_by_action table: a
+// store last written by an older seiri has not been migrated (only
+// usage.Open migrates; ReadUsage opens read-only).
+func hasSummary(ctx context.Context, db *sql.DB) bool {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type='table' AND name='usage_by_action'`).Scan(&n)
+	return err == nil && n == 1
 }
 
 // ReadUsage streams the successful authorization rows of the usage store at
@@ -32,7 +51,7 @@ type StoreQuery struct {
 func ReadUsage(ctx context.Context, path string, q StoreQuery) (iter.Seq[*usage.Row], func() error) {
 	var iterErr error
 	seq := func(yield func(*usage.Row) bool) {
-		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=mmap_size(268435456)")
+		db, err := sql.Open("sqlite", "file:"+usage.URIPath(path)+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=mmap_size(268435456)")
 		if err != nil {
 			iterErr = fmt.Errorf("usage store %q: %w", path, err)
 			return
@@ -47,7 +66,11 @@ func ReadUsage(ctx context.Context, path string, q StoreQuery) (iter.Seq[*usage.
 		}
 		text := `SELECT account, principal, principal_type, action, resource, first_seen, last_seen, count FROM usage WHERE ` + where
 		if q.ByAction {
-			text = `SELECT account, principal, principal_type, action, '', min(first_seen), max(last_seen), sum(count) FROM usage WHERE ` + where +
+			table := "usage"
+			if !q.noSummary && hasSummary(ctx, db) {
+				table = "usage_by_action"
+			}
+			text = `SELECT account, principal, principal_type, action, '', min(first_seen), max(last_seen), sum(count) FROM ` + table + ` WHERE ` + where +
 				` GROUP BY principal, account, principal_type, action`
 		}
 		rs, err := db.QueryContext(ctx, text, args...)

@@ -60,6 +60,10 @@ func TestRegionMigrationFromSchema1(t *testing.T) {
 	if diff := cmp.Diff([]int64{7, 2}, counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
+	// Schema 1 goes on to 3: the summary holds the migrated row too.
+	if diff := cmp.Diff(readSummary(t, s.db, true), readSummary(t, s.db, false)); diff != "" || len(readSummary(t, s.db, false)) != 2 {
+		t.Errorf("summary (-usage folded +usage_by_action):\n%s", diff)
+	}
 	s.Close()
 	// Reopening a migrated store is a no-op.
 	s2, err := Open(ctx, path)
