@@ -167,19 +167,25 @@ cached catalog overrides the one embedded in seiri.`,
 
 // cacheDir is the workspace's cache folder, computed without creating the
 // workspace: reading the catalog should leave no .seiri folder behind.
-func (o *CatalogOptions) cacheDir() string {
-	dir := o.Workspace
-	if dir == "" {
-		dir = workspace.Default
+func (o *CatalogOptions) cacheDir() string { return catalogCacheDir(o.Workspace) }
+
+func catalogCacheDir(workspaceDir string) string {
+	if workspaceDir == "" {
+		workspaceDir = workspace.Default
 	}
-	return (&workspace.Workspace{Dir: dir}).CacheDir()
+	return (&workspace.Workspace{Dir: workspaceDir}).CacheDir()
 }
 
 // load returns the catalog in force, warning on a damaged cache.
-func (o *CatalogOptions) load() *catalog.Catalog {
-	c, err := catalog.Load(o.cacheDir())
+func (o *CatalogOptions) load() *catalog.Catalog { return loadCatalog(o.Workspace, o.IO.ErrOut) }
+
+// loadCatalog returns the catalog in force for a workspace: its refreshed
+// copy (seiri catalog update) when there is one, else the embedded one; a
+// damaged cache is reported on errOut and ignored.
+func loadCatalog(workspaceDir string, errOut io.Writer) *catalog.Catalog {
+	c, err := catalog.Load(catalogCacheDir(workspaceDir))
 	if err != nil {
-		fmt.Fprintf(o.IO.ErrOut, "seiri: warning: %v; using the embedded catalog\n", err)
+		fmt.Fprintf(errOut, "seiri: warning: %v; using the embedded catalog\n", err)
 	}
 	return c
 }

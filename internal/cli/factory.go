@@ -169,15 +169,7 @@ func (f *Factory) Logger() *slog.Logger {
 // cache is reported and ignored.
 func (f *Factory) Catalog() *catalog.Catalog {
 	if f.cat == nil {
-		dir := f.Globals.Workspace
-		if dir == "" {
-			dir = workspace.Default
-		}
-		c, err := catalog.Load((&workspace.Workspace{Dir: dir}).CacheDir())
-		if err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "seiri: warning: %v; using the embedded catalog\n", err)
-		}
-		f.cat = c
+		f.cat = loadCatalog(f.Globals.Workspace, f.IO.ErrOut)
 	}
 	return f.cat
 }
