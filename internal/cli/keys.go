@@ -299,6 +299,22 @@ func (e *keysEnv) usageNote() string {
 
 // keysSession opens AWS and returns the caller (with the current access key
 // id, never its secret).
+// openKeysRun loads the workspace state (snapshot, usage store) and an AWS
+// session for a keys or users command that talks to IAM; the caller closes
+// the returned environment.
+func openKeysRun(f *Factory, o *KeysOptions) (*keysEnv, *awsclient.Session, keys.Caller, error) {
+	e, err := loadKeysEnv(f, o.Snapshot)
+	if err != nil {
+		return nil, nil, keys.Caller{}, err
+	}
+	sess, caller, err := keysSession(f)
+	if err != nil {
+		e.close()
+		return nil, nil, keys.Caller{}, err
+	}
+	return e, sess, caller, nil
+}
+
 func keysSession(f *Factory) (*awsclient.Session, keys.Caller, error) {
 	sess, err := awsclient.New(f.Context, f.Globals.AWS)
 	if err != nil {
@@ -395,15 +411,11 @@ func applyKeysPlan(f *Factory, o *KeysOptions, e *keysEnv, p *plan.Plan, exec *k
 }
 
 func keysDisableRun(f *Factory, o *KeysOptions) error {
-	e, err := loadKeysEnv(f, o.Snapshot)
+	e, sess, caller, err := openKeysRun(f, o)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	sess, caller, err := keysSession(f)
-	if err != nil {
-		return err
-	}
 	in, err := keysInput(f.Context, e, f.Now(), caller)
 	if err != nil {
 		return err
@@ -496,15 +508,11 @@ func watchAll(ctx context.Context, e *keysEnv, sess *awsclient.Session, tracked 
 }
 
 func keysWatchRun(f *Factory, o *KeysOptions) error {
-	e, err := loadKeysEnv(f, o.Snapshot)
+	e, sess, _, err := openKeysRun(f, o)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	sess, _, err := keysSession(f)
-	if err != nil {
-		return err
-	}
 	tracked, problems, err := trackedKeys(f.Context, e, sess, f.Now)
 	if err != nil {
 		return err
@@ -565,15 +573,11 @@ func RenderWatch(w io.Writer, results []keys.WatchResult, problems []string, not
 }
 
 func keysRestoreRun(f *Factory, o *KeysOptions) error {
-	e, err := loadKeysEnv(f, o.Snapshot)
+	e, sess, caller, err := openKeysRun(f, o)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	sess, caller, err := keysSession(f)
-	if err != nil {
-		return err
-	}
 	tracked, problems, err := trackedKeys(f.Context, e, sess, f.Now)
 	if err != nil {
 		return err
@@ -597,15 +601,11 @@ func keysRestoreRun(f *Factory, o *KeysOptions) error {
 }
 
 func keysDeleteRun(f *Factory, o *KeysOptions) error {
-	e, err := loadKeysEnv(f, o.Snapshot)
+	e, sess, caller, err := openKeysRun(f, o)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	sess, caller, err := keysSession(f)
-	if err != nil {
-		return err
-	}
 	tracked, problems, err := trackedKeys(f.Context, e, sess, f.Now)
 	if err != nil {
 		return err

@@ -199,15 +199,11 @@ func lastActivity(t *time.Time, now time.Time) string {
 }
 
 func usersQuarantineRun(f *Factory, o *KeysOptions) error {
-	e, err := loadKeysEnv(f, o.Snapshot)
+	e, sess, caller, err := openKeysRun(f, o)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	sess, caller, err := keysSession(f)
-	if err != nil {
-		return err
-	}
 	in, err := userInput(f.Context, e, f.Now(), caller)
 	if err != nil {
 		return err
@@ -297,15 +293,11 @@ func watchUsers(ctx context.Context, e *keysEnv, qs []quarantined, now time.Time
 }
 
 func usersWatchRun(f *Factory, o *KeysOptions) error {
-	e, err := loadKeysEnv(f, o.Snapshot)
+	e, sess, _, err := openKeysRun(f, o)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	sess, _, err := keysSession(f)
-	if err != nil {
-		return err
-	}
 	qs, problems, err := quarantinedUsers(f.Context, e, sess, f.Now)
 	if err != nil {
 		return err
@@ -353,15 +345,11 @@ func findQuarantined(f *Factory, e *keysEnv, sess *awsclient.Session, name strin
 }
 
 func usersRestoreRun(f *Factory, o *KeysOptions) error {
-	e, err := loadKeysEnv(f, o.Snapshot)
+	e, sess, caller, err := openKeysRun(f, o)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	sess, caller, err := keysSession(f)
-	if err != nil {
-		return err
-	}
 	qs, err := findQuarantined(f, e, sess, o.KeyID)
 	if err != nil {
 		return err
@@ -372,15 +360,11 @@ func usersRestoreRun(f *Factory, o *KeysOptions) error {
 }
 
 func usersDeleteRun(f *Factory, o *KeysOptions) error {
-	e, err := loadKeysEnv(f, o.Snapshot)
+	e, sess, caller, err := openKeysRun(f, o)
 	if err != nil {
 		return err
 	}
 	defer e.close()
-	sess, caller, err := keysSession(f)
-	if err != nil {
-		return err
-	}
 	qs, err := findQuarantined(f, e, sess, o.KeyID)
 	if err != nil {
 		return err
