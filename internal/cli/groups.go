@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/groups"
@@ -419,7 +420,7 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 	}
 	exec := o.Executor
 	if exec == nil {
-		exec = &groups.Executor{Client: func(ctx context.Context, account string) (groups.IAM, error) {
+		exec = &iamexec.GroupExecutor{Client: func(ctx context.Context, account string) (iamexec.GroupIAM, error) {
 			c, err := sess.ForAccount(ctx, account)
 			if err != nil {
 				return nil, err

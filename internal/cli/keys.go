@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/keys"
@@ -327,8 +328,8 @@ func keysSession(f *Factory) (*awsclient.Session, keys.Caller, error) {
 	return sess, c, nil
 }
 
-func iamClients(sess *awsclient.Session) func(context.Context, string) (keys.IAM, error) {
-	return func(ctx context.Context, account string) (keys.IAM, error) {
+func iamClients(sess *awsclient.Session) func(context.Context, string) (iamexec.IAM, error) {
+	return func(ctx context.Context, account string) (iamexec.IAM, error) {
 		c, err := sess.ForAccount(ctx, account)
 		if err != nil {
 			return nil, err
@@ -342,7 +343,7 @@ func lockPath(ws *workspace.Workspace) string { return ws.LockFile() }
 
 // applyKeysPlan renders p and, when asked and confirmed, applies it under
 // the workspace lock, printing one line per change.
-func applyKeysPlan(f *Factory, o *KeysOptions, e *keysEnv, p *plan.Plan, exec *keys.Executor, operator string) (*plan.Result, error) {
+func applyKeysPlan(f *Factory, o *KeysOptions, e *keysEnv, p *plan.Plan, exec *iamexec.Executor, operator string) (*plan.Result, error) {
 	if f.Globals.Output == "json" && !o.Apply {
 		return nil, writeJSON(f.IO.Out, p)
 	}
@@ -428,7 +429,7 @@ func keysDisableRun(f *Factory, o *KeysOptions) error {
 	if n := e.usageNote(); n != "" {
 		p.Warnings = append(p.Warnings, n)
 	}
-	_, err = applyKeysPlan(f, o, e, p, &keys.Executor{Clients: iamClients(sess)}, caller.ARN)
+	_, err = applyKeysPlan(f, o, e, p, &iamexec.Executor{Clients: iamClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -462,7 +463,7 @@ func trackedKeys(ctx context.Context, e *keysEnv, sess *awsclient.Session, now f
 			problems = append(problems, fmt.Sprintf("[%s] %s: %s", u.account, u.user, awsclient.ErrorSummary(err)))
 			continue
 		}
-		_, tags, err := keys.ReadLive(ctx, cl.IAM, u.user, "")
+		_, tags, err := iamexec.ReadLive(ctx, cl.IAM, u.user, "")
 		if err != nil {
 			if awsclient.ErrorCode(err) == "NoSuchEntity" {
 				continue // the user is gone; nothing to watch
@@ -486,7 +487,7 @@ func watchAll(ctx context.Context, e *keysEnv, sess *awsclient.Session, tracked 
 		in := keys.WatchInput{Key: t, Now: now, Window: e.cfg.Keys.ObservationDays}
 		cl, err := sess.ForAccount(ctx, t.Account)
 		if err == nil {
-			in.Live, _, err = keys.ReadLive(ctx, cl.IAM, t.User, t.AccessKeyID)
+			in.Live, _, err = iamexec.ReadLive(ctx, cl.IAM, t.User, t.AccessKeyID)
 		}
 		if err != nil {
 			in.Live.Err = awsclient.ErrorSummary(err)
@@ -596,7 +597,7 @@ func keysRestoreRun(f *Factory, o *KeysOptions) error {
 		return BadInput(errors.New(msg))
 	}
 	p := keys.RestorePlan(*t, "", f.Now())
-	_, err = applyKeysPlan(f, o, e, p, &keys.Executor{Clients: iamClients(sess)}, caller.ARN)
+	_, err = applyKeysPlan(f, o, e, p, &iamexec.Executor{Clients: iamClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -644,7 +645,7 @@ func keysDeleteRun(f *Factory, o *KeysOptions) error {
 			return err
 		}
 	}
-	_, err = applyKeysPlan(f, o, e, p, &keys.Executor{Clients: iamClients(sess)}, caller.ARN)
+	_, err = applyKeysPlan(f, o, e, p, &iamexec.Executor{Clients: iamClients(sess)}, caller.ARN)
 	return err
 }
 

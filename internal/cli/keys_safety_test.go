@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/plan"
@@ -75,7 +76,7 @@ func TestKeysPartialFailureAcrossAccounts(t *testing.T) {
 		t.Fatalf("exit %d, want %d\n%s", code, ExitPartial, out)
 	}
 	mustContain(t, out, "failed   disable access key "+reportKey+" of report-job: AccessDenied",
-		"failed   tag report-job", keys.ErrEarlierFailed.Error(), "done     disable access key "+ciKey)
+		"failed   tag report-job", iamexec.ErrEarlierFailed.Error(), "done     disable access key "+ciKey)
 	if st := h.keyStatus(mgmtAcct, legacyKey); st != "Inactive" {
 		t.Errorf("the other account's failure stopped %s: %s", legacyKey, st)
 	}

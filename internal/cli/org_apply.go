@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/apply/orgexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/collect"
 	"github.com/seiri-dev/seiri/internal/org"
@@ -194,7 +195,7 @@ func orgApplyRun(f *Factory, opts *OrgApplyOptions) error {
 		return &ExitError{Code: ExitInternal, Err: err}
 	}
 	defer lock.Release()
-	exec := &org.Executor{API: sess.Base().Organizations, Live: live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
+	exec := &orgexec.Executor{API: sess.Base().Organizations, Live: live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
 		BackupDir: ws.BackupsDir(), Now: f.Now}
 	res, err := plan.Apply(ctx, gp, j, exec, plan.Options{Operator: caller.ARN, Progress: func(c plan.Change, ph plan.Phase, err error) {
 		switch ph {

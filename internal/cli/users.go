@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/plan"
@@ -213,7 +214,7 @@ func usersQuarantineRun(f *Factory, o *KeysOptions) error {
 	for _, r := range refused {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("refused [%s] %s: %s", r.Account, r.User, r.Reason))
 	}
-	_, err = applyKeysPlan(f, o, e, p, &keys.Executor{Clients: iamClients(sess)}, caller.ARN)
+	_, err = applyKeysPlan(f, o, e, p, &iamexec.Executor{Clients: iamClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -256,7 +257,7 @@ func quarantinedUsers(ctx context.Context, e *keysEnv, sess *awsclient.Session, 
 			problems = append(problems, fmt.Sprintf("[%s] %s: %s", r.account, r.user, awsclient.ErrorSummary(err)))
 			continue
 		}
-		st, err := keys.ReadUserState(ctx, cl.IAM, r.account, r.user)
+		st, err := iamexec.ReadUserState(ctx, cl.IAM, r.account, r.user)
 		if err != nil {
 			if awsclient.ErrorCode(err) != "NoSuchEntity" {
 				problems = append(problems, fmt.Sprintf("[%s] %s: %s", r.account, r.user, awsclient.ErrorSummary(err)))
@@ -355,7 +356,7 @@ func usersRestoreRun(f *Factory, o *KeysOptions) error {
 		return err
 	}
 	p := keys.UserRestorePlan(qs[0].q, f.Now())
-	_, err = applyKeysPlan(f, o, e, p, &keys.Executor{Clients: iamClients(sess)}, caller.ARN)
+	_, err = applyKeysPlan(f, o, e, p, &iamexec.Executor{Clients: iamClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -444,7 +445,7 @@ func usersDeleteRun(f *Factory, o *KeysOptions) error {
 			}
 		}
 	}
-	_, err = applyKeysPlan(f, o, e, p, &keys.Executor{Clients: iamClients(sess)}, caller.ARN)
+	_, err = applyKeysPlan(f, o, e, p, &iamexec.Executor{Clients: iamClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -466,6 +467,6 @@ func usersRecreateRun(f *Factory, o *KeysOptions) error {
 		return err
 	}
 	e := &keysEnv{ws: ws}
-	_, err = applyKeysPlan(f, o, e, p, &keys.Executor{Clients: iamClients(sess)}, caller.ARN)
+	_, err = applyKeysPlan(f, o, e, p, &iamexec.Executor{Clients: iamClients(sess)}, caller.ARN)
 	return err
 }

@@ -1,16 +1,10 @@
 package keys
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
@@ -261,109 +255,6 @@ type UserState struct {
 	PasswordLastUsed *time.Time        `json:"-"`
 }
 
-// ReadUserState lists a user's credentials, memberships and policies.
-func ReadUserState(ctx context.Context, cl IAM, account, name string) (*UserState, error) {
-	gu, err := cl.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
-	if err != nil {
-		return nil, err
-	}
-	s := &UserState{Account: account}
-	u := gu.User
-	s.User = snapshot.User{ARN: aws.ToString(u.Arn), UserName: aws.ToString(u.UserName), UserID: aws.ToString(u.UserId),
-		Path: aws.ToString(u.Path), CreateDate: aws.ToTime(u.CreateDate).UTC(), Tags: map[string]string{}}
-	s.PasswordLastUsed = u.PasswordLastUsed
-	if u.PermissionsBoundary != nil {
-		s.User.PermissionsBoundary = aws.ToString(u.PermissionsBoundary.PermissionsBoundaryArn)
-	}
-	for _, t := range u.Tags {
-		s.User.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	s.Tags = s.User.Tags
-	if lp, err := cl.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String(name)}); err == nil {
-		s.User.LoginProfile = &snapshot.LoginProfile{CreateDate: aws.ToTime(lp.LoginProfile.CreateDate).UTC(), PasswordResetRequired: lp.LoginProfile.PasswordResetRequired}
-	} else if !isNoSuchEntity(err) {
-		return nil, err
-	}
-	ks, err := listKeys(ctx, cl, name)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range ks {
-		s.AccessKeys = append(s.AccessKeys, LiveKeyMeta{aws.ToString(k.AccessKeyId), string(k.Status), aws.ToTime(k.CreateDate).UTC()})
-	}
-	for pg := iam.NewListMFADevicesPaginator(cl, &iam.ListMFADevicesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range o.MFADevices {
-			s.User.MFADevices = append(s.User.MFADevices, snapshot.MFADevice{SerialNumber: aws.ToString(d.SerialNumber), EnableDate: aws.ToTime(d.EnableDate).UTC()})
-		}
-	}
-	for pg := iam.NewListGroupsForUserPaginator(cl, &iam.ListGroupsForUserInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range o.Groups {
-			s.User.Groups = append(s.User.Groups, aws.ToString(g.GroupName))
-		}
-	}
-	for pg := iam.NewListAttachedUserPoliciesPaginator(cl, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range o.AttachedPolicies {
-			s.User.AttachedPolicies = append(s.User.AttachedPolicies, snapshot.AttachedPolicy{PolicyName: aws.ToString(p.PolicyName), PolicyARN: aws.ToString(p.PolicyArn)})
-		}
-	}
-	for pg := iam.NewListUserPoliciesPaginator(cl, &iam.ListUserPoliciesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, pn := range o.PolicyNames {
-			gp, err := cl.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String(pn)})
-			if err != nil {
-				return nil, err
-			}
-			// IAM returns policy documents URL-encoded (RFC 3986).
-			doc, err := url.QueryUnescape(aws.ToString(gp.PolicyDocument))
-			if err != nil || !json.Valid([]byte(doc)) {
-				return nil, fmt.Errorf("inline policy %s of %s: document is not URL-encoded JSON", pn, name)
-			}
-			s.User.InlinePolicies = append(s.User.InlinePolicies, snapshot.InlinePolicy{PolicyName: pn, Document: json.RawMessage(doc)})
-		}
-	}
-	for pg := iam.NewListSigningCertificatesPaginator(cl, &iam.ListSigningCertificatesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range o.Certificates {
-			s.SigningCerts = append(s.SigningCerts, aws.ToString(c.CertificateId))
-		}
-	}
-	for pg := iam.NewListSSHPublicKeysPaginator(cl, &iam.ListSSHPublicKeysInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range o.SSHPublicKeys {
-			s.SSHKeys = append(s.SSHKeys, aws.ToString(k.SSHPublicKeyId))
-		}
-	}
-	sc, err := cl.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: aws.String(name)})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range sc.ServiceSpecificCredentials {
-		s.ServiceCreds = append(s.ServiceCreds, aws.ToString(c.ServiceSpecificCredentialId))
-	}
-	return s, nil
-}
-
 // Quarantine reads a user's quarantine from its live state.
 func (s *UserState) Quarantine() (*QuarantinedUser, error) {
 	v, ok := s.Tags[QuarantineTag]
@@ -562,9 +453,3 @@ func WatchUser(in UserWatchInput) WatchResult {
 	}
 	return res
 }
-
-type (
-	snapshotAttached = snapshot.AttachedPolicy
-	snapshotInline   = snapshot.InlinePolicy
-	snapshotMFA      = snapshot.MFADevice
-)

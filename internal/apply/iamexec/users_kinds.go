@@ -1,8 +1,11 @@
-package keys
+package iamexec
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 
@@ -10,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/seiri-dev/seiri/internal/keys"
+	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
 // UserIAM is the part of the IAM API the user lifecycle calls.
@@ -49,29 +55,29 @@ func isNoSuchEntity(err error) bool {
 
 // userInEffect checks the live state for a user-plan change; ok is false
 // for kinds it does not know.
-func (e *Executor) userInEffect(ctx context.Context, cl IAM, kind string, p Params) (in, ok bool, err error) {
+func (e *Executor) userInEffect(ctx context.Context, cl IAM, kind string, p keys.Params) (in, ok bool, err error) {
 	ok = true
 	name := aws.String(p.User)
 	switch kind {
-	case KindCreatePolicy:
+	case keys.KindCreatePolicy:
 		_, err = cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(p.PolicyARN)})
 		if isNoSuchEntity(err) {
 			return false, ok, nil
 		}
 		return err == nil, ok, err
-	case KindCreateUser, KindDeleteUser, KindDeleteBoundary:
+	case keys.KindCreateUser, keys.KindDeleteUser, keys.KindDeleteBoundary:
 		u, err := cl.GetUser(ctx, &iam.GetUserInput{UserName: name})
 		if isNoSuchEntity(err) {
-			return kind == KindDeleteUser, ok, nil
+			return kind == keys.KindDeleteUser, ok, nil
 		}
 		if err != nil {
 			return false, ok, err
 		}
-		if kind == KindDeleteBoundary {
+		if kind == keys.KindDeleteBoundary {
 			return u.User.PermissionsBoundary == nil, ok, nil
 		}
-		return kind == KindCreateUser, ok, nil
-	case KindDeleteLoginProfile:
+		return kind == keys.KindCreateUser, ok, nil
+	case keys.KindDeleteLoginProfile:
 		_, err = cl.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name})
 		if isNoSuchEntity(err) {
 			return true, ok, nil
@@ -84,78 +90,78 @@ func (e *Executor) userInEffect(ctx context.Context, cl IAM, kind string, p Para
 	}
 	u := st.User
 	switch kind {
-	case KindAttachUserPolicy, KindDetachUserPolicy:
-		has := slices.ContainsFunc(u.AttachedPolicies, func(a attached) bool { return a.PolicyARN == p.PolicyARN })
-		return has == (kind == KindAttachUserPolicy), ok, nil
-	case KindPutUserPolicy, KindDeleteUserPolicy:
-		i := slices.IndexFunc(u.InlinePolicies, func(ip inline) bool { return ip.PolicyName == p.PolicyName })
-		if kind == KindDeleteUserPolicy {
+	case keys.KindAttachUserPolicy, keys.KindDetachUserPolicy:
+		has := slices.ContainsFunc(u.AttachedPolicies, func(a snapshot.AttachedPolicy) bool { return a.PolicyARN == p.PolicyARN })
+		return has == (kind == keys.KindAttachUserPolicy), ok, nil
+	case keys.KindPutUserPolicy, keys.KindDeleteUserPolicy:
+		i := slices.IndexFunc(u.InlinePolicies, func(ip snapshot.InlinePolicy) bool { return ip.PolicyName == p.PolicyName })
+		if kind == keys.KindDeleteUserPolicy {
 			return i < 0, ok, nil
 		}
 		return i >= 0 && string(u.InlinePolicies[i].Document) == p.Document, ok, nil
-	case KindAddUserToGroup, KindRemoveFromGroup:
-		return slices.Contains(u.Groups, p.GroupName) == (kind == KindAddUserToGroup), ok, nil
-	case KindDeactivateMFA:
-		return !slices.ContainsFunc(u.MFADevices, func(d mfa) bool { return d.SerialNumber == p.ID }), ok, nil
-	case KindDeleteSigningCert:
+	case keys.KindAddUserToGroup, keys.KindRemoveFromGroup:
+		return slices.Contains(u.Groups, p.GroupName) == (kind == keys.KindAddUserToGroup), ok, nil
+	case keys.KindDeactivateMFA:
+		return !slices.ContainsFunc(u.MFADevices, func(d snapshot.MFADevice) bool { return d.SerialNumber == p.ID }), ok, nil
+	case keys.KindDeleteSigningCert:
 		return !slices.Contains(st.SigningCerts, p.ID), ok, nil
-	case KindDeleteSSHKey:
+	case keys.KindDeleteSSHKey:
 		return !slices.Contains(st.SSHKeys, p.ID), ok, nil
-	case KindDeleteServiceCred:
+	case keys.KindDeleteServiceCred:
 		return !slices.Contains(st.ServiceCreds, p.ID), ok, nil
 	}
 	return false, false, nil
 }
 
 // userApply makes a user-plan change; ok is false for unknown kinds.
-func (e *Executor) userApply(ctx context.Context, cl IAM, kind string, p Params) (detail string, ok bool, err error) {
+func (e *Executor) userApply(ctx context.Context, cl IAM, kind string, p keys.Params) (detail string, ok bool, err error) {
 	ok = true
 	name := aws.String(p.User)
 	switch kind {
-	case KindCreatePolicy:
-		_, err = cl.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(DenyAllPolicyName), Path: aws.String(DenyAllPolicyPath),
-			PolicyDocument: aws.String(DenyAllDocument), Description: aws.String("seiri quarantine: denies everything to a user being retired")})
+	case keys.KindCreatePolicy:
+		_, err = cl.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(keys.DenyAllPolicyName), Path: aws.String(keys.DenyAllPolicyPath),
+			PolicyDocument: aws.String(keys.DenyAllDocument), Description: aws.String("seiri quarantine: denies everything to a user being retired")})
 		return "created " + p.PolicyARN, ok, err
-	case KindAttachUserPolicy:
+	case keys.KindAttachUserPolicy:
 		_, err = cl.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: name, PolicyArn: aws.String(p.PolicyARN)})
 		return "attached " + p.PolicyARN, ok, err
-	case KindDetachUserPolicy:
+	case keys.KindDetachUserPolicy:
 		_, err = cl.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: name, PolicyArn: aws.String(p.PolicyARN)})
 		return "detached " + p.PolicyARN, ok, err
-	case KindPutUserPolicy:
+	case keys.KindPutUserPolicy:
 		_, err = cl.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: name, PolicyName: aws.String(p.PolicyName), PolicyDocument: aws.String(p.Document)})
 		return "put inline policy " + p.PolicyName, ok, err
-	case KindDeleteUserPolicy:
+	case keys.KindDeleteUserPolicy:
 		_, err = cl.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: name, PolicyName: aws.String(p.PolicyName)})
 		return "deleted inline policy " + p.PolicyName, ok, err
-	case KindAddUserToGroup:
+	case keys.KindAddUserToGroup:
 		_, err = cl.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: name, GroupName: aws.String(p.GroupName)})
 		return "added to " + p.GroupName, ok, err
-	case KindRemoveFromGroup:
+	case keys.KindRemoveFromGroup:
 		_, err = cl.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: name, GroupName: aws.String(p.GroupName)})
 		return "removed from " + p.GroupName, ok, err
-	case KindDeleteLoginProfile:
+	case keys.KindDeleteLoginProfile:
 		_, err = cl.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: name})
 		return "console password deleted", ok, err
-	case KindDeactivateMFA:
+	case keys.KindDeactivateMFA:
 		_, err = cl.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: name, SerialNumber: aws.String(p.ID)})
 		return "deactivated " + p.ID, ok, err
-	case KindDeleteSigningCert:
+	case keys.KindDeleteSigningCert:
 		_, err = cl.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: name, CertificateId: aws.String(p.ID)})
 		return "deleted " + p.ID, ok, err
-	case KindDeleteSSHKey:
+	case keys.KindDeleteSSHKey:
 		_, err = cl.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: name, SSHPublicKeyId: aws.String(p.ID)})
 		return "deleted " + p.ID, ok, err
-	case KindDeleteServiceCred:
+	case keys.KindDeleteServiceCred:
 		_, err = cl.DeleteServiceSpecificCredential(ctx, &iam.DeleteServiceSpecificCredentialInput{UserName: name, ServiceSpecificCredentialId: aws.String(p.ID)})
 		return "deleted " + p.ID, ok, err
-	case KindDeleteBoundary:
+	case keys.KindDeleteBoundary:
 		_, err = cl.DeleteUserPermissionsBoundary(ctx, &iam.DeleteUserPermissionsBoundaryInput{UserName: name})
 		return "boundary removed", ok, err
-	case KindDeleteUser:
+	case keys.KindDeleteUser:
 		_, err = cl.DeleteUser(ctx, &iam.DeleteUserInput{UserName: name})
 		return "user deleted", ok, err
-	case KindCreateUser:
+	case keys.KindCreateUser:
 		in := &iam.CreateUserInput{UserName: name, Path: aws.String(p.Path)}
 		if p.PolicyARN != "" {
 			in.PermissionsBoundary = aws.String(p.PolicyARN)
@@ -174,8 +180,105 @@ func (e *Executor) userApply(ctx context.Context, cl IAM, kind string, p Params)
 	return "", false, nil
 }
 
-type (
-	attached = snapshotAttached
-	inline   = snapshotInline
-	mfa      = snapshotMFA
-)
+// ReadUserState lists a user's credentials, memberships and policies.
+func ReadUserState(ctx context.Context, cl IAM, account, name string) (*keys.UserState, error) {
+	gu, err := cl.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+	if err != nil {
+		return nil, err
+	}
+	s := &keys.UserState{Account: account}
+	u := gu.User
+	s.User = snapshot.User{ARN: aws.ToString(u.Arn), UserName: aws.ToString(u.UserName), UserID: aws.ToString(u.UserId),
+		Path: aws.ToString(u.Path), CreateDate: aws.ToTime(u.CreateDate).UTC(), Tags: map[string]string{}}
+	s.PasswordLastUsed = u.PasswordLastUsed
+	if u.PermissionsBoundary != nil {
+		s.User.PermissionsBoundary = aws.ToString(u.PermissionsBoundary.PermissionsBoundaryArn)
+	}
+	for _, t := range u.Tags {
+		s.User.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	s.Tags = s.User.Tags
+	if lp, err := cl.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String(name)}); err == nil {
+		s.User.LoginProfile = &snapshot.LoginProfile{CreateDate: aws.ToTime(lp.LoginProfile.CreateDate).UTC(), PasswordResetRequired: lp.LoginProfile.PasswordResetRequired}
+	} else if !isNoSuchEntity(err) {
+		return nil, err
+	}
+	ks, err := listKeys(ctx, cl, name)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range ks {
+		s.AccessKeys = append(s.AccessKeys, keys.LiveKeyMeta{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: aws.ToTime(k.CreateDate).UTC()})
+	}
+	for pg := iam.NewListMFADevicesPaginator(cl, &iam.ListMFADevicesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range o.MFADevices {
+			s.User.MFADevices = append(s.User.MFADevices, snapshot.MFADevice{SerialNumber: aws.ToString(d.SerialNumber), EnableDate: aws.ToTime(d.EnableDate).UTC()})
+		}
+	}
+	for pg := iam.NewListGroupsForUserPaginator(cl, &iam.ListGroupsForUserInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range o.Groups {
+			s.User.Groups = append(s.User.Groups, aws.ToString(g.GroupName))
+		}
+	}
+	for pg := iam.NewListAttachedUserPoliciesPaginator(cl, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range o.AttachedPolicies {
+			s.User.AttachedPolicies = append(s.User.AttachedPolicies, snapshot.AttachedPolicy{PolicyName: aws.ToString(p.PolicyName), PolicyARN: aws.ToString(p.PolicyArn)})
+		}
+	}
+	for pg := iam.NewListUserPoliciesPaginator(cl, &iam.ListUserPoliciesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, pn := range o.PolicyNames {
+			gp, err := cl.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String(pn)})
+			if err != nil {
+				return nil, err
+			}
+			// IAM returns policy documents URL-encoded (RFC 3986).
+			doc, err := url.QueryUnescape(aws.ToString(gp.PolicyDocument))
+			if err != nil || !json.Valid([]byte(doc)) {
+				return nil, fmt.Errorf("inline policy %s of %s: document is not URL-encoded JSON", pn, name)
+			}
+			s.User.InlinePolicies = append(s.User.InlinePolicies, snapshot.InlinePolicy{PolicyName: pn, Document: json.RawMessage(doc)})
+		}
+	}
+	for pg := iam.NewListSigningCertificatesPaginator(cl, &iam.ListSigningCertificatesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range o.Certificates {
+			s.SigningCerts = append(s.SigningCerts, aws.ToString(c.CertificateId))
+		}
+	}
+	for pg := iam.NewListSSHPublicKeysPaginator(cl, &iam.ListSSHPublicKeysInput{UserName: aws.String(name)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range o.SSHPublicKeys {
+			s.SSHKeys = append(s.SSHKeys, aws.ToString(k.SSHPublicKeyId))
+		}
+	}
+	sc, err := cl.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: aws.String(name)})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range sc.ServiceSpecificCredentials {
+		s.ServiceCreds = append(s.ServiceCreds, aws.ToString(c.ServiceSpecificCredentialId))
+	}
+	return s, nil
+}

@@ -1,20 +1,19 @@
-package groups
+package iamexec
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/smithy-go"
 
+	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
 )
 
-// IAM is the part of the IAM API the executor calls (*iam.Client).
-type IAM interface {
+// GroupIAM is the part of the IAM API the groups executor calls (*iam.Client).
+type GroupIAM interface {
 	GetGroup(ctx context.Context, in *iam.GetGroupInput, opt ...func(*iam.Options)) (*iam.GetGroupOutput, error)
 	CreateGroup(ctx context.Context, in *iam.CreateGroupInput, opt ...func(*iam.Options)) (*iam.CreateGroupOutput, error)
 	ListAttachedGroupPolicies(ctx context.Context, in *iam.ListAttachedGroupPoliciesInput, opt ...func(*iam.Options)) (*iam.ListAttachedGroupPoliciesOutput, error)
@@ -26,22 +25,17 @@ type IAM interface {
 	DetachUserPolicy(ctx context.Context, in *iam.DetachUserPolicyInput, opt ...func(*iam.Options)) (*iam.DetachUserPolicyOutput, error)
 }
 
-// Executor applies groups plans: it checks each change against the current
+// GroupExecutor applies groups plans: it checks each change against the current
 // IAM state (idempotent re-runs) and makes it.
-type Executor struct {
+type GroupExecutor struct {
 	// Client returns the IAM client of an account.
-	Client func(ctx context.Context, account string) (IAM, error)
+	Client func(ctx context.Context, account string) (GroupIAM, error)
 }
 
-var _ plan.Executor = (*Executor)(nil)
+var _ plan.Executor = (*GroupExecutor)(nil)
 
-func notFound(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity"
-}
-
-func (e *Executor) prepare(ctx context.Context, c plan.Change) (IAM, Params, error) {
-	var p Params
+func (e *GroupExecutor) prepare(ctx context.Context, c plan.Change) (GroupIAM, groups.Params, error) {
+	var p groups.Params
 	if err := c.Param(&p); err != nil {
 		return nil, p, err
 	}
@@ -50,29 +44,29 @@ func (e *Executor) prepare(ctx context.Context, c plan.Change) (IAM, Params, err
 }
 
 // InEffect reports whether the change is already made.
-func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
+func (e *GroupExecutor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 	cl, p, err := e.prepare(ctx, c)
 	if err != nil {
 		return false, err
 	}
 	switch c.Kind {
-	case KindCreateGroup:
+	case groups.KindCreateGroup:
 		_, err := cl.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(p.GroupName)})
-		if notFound(err) {
+		if isNoSuchEntity(err) {
 			return false, nil
 		}
 		return err == nil, err
-	case KindAttachGroupPolicy:
+	case groups.KindAttachGroupPolicy:
 		arns, err := groupPolicies(ctx, cl, p.GroupName)
 		return slices.Contains(arns, p.PolicyARN), err
-	case KindAddUserToGroup, KindRemoveUser:
+	case groups.KindAddUserToGroup, groups.KindRemoveUser:
 		gs, err := userGroups(ctx, cl, p.UserName)
 		if err != nil {
 			return false, err
 		}
 		in := slices.Contains(gs, p.GroupName)
-		return in == (c.Kind == KindAddUserToGroup), nil
-	case KindDetachUserPolicy:
+		return in == (c.Kind == groups.KindAddUserToGroup), nil
+	case groups.KindDetachUserPolicy:
 		arns, err := userPolicies(ctx, cl, p.UserName)
 		return err == nil && !slices.Contains(arns, p.PolicyARN), err
 	}
@@ -80,21 +74,21 @@ func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 }
 
 // Apply makes the change.
-func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
+func (e *GroupExecutor) Apply(ctx context.Context, c plan.Change) (string, error) {
 	cl, p, err := e.prepare(ctx, c)
 	if err != nil {
 		return "", err
 	}
 	switch c.Kind {
-	case KindCreateGroup:
+	case groups.KindCreateGroup:
 		_, err = cl.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(p.GroupName)})
-	case KindAttachGroupPolicy:
+	case groups.KindAttachGroupPolicy:
 		_, err = cl.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(p.GroupName), PolicyArn: aws.String(p.PolicyARN)})
-	case KindAddUserToGroup:
+	case groups.KindAddUserToGroup:
 		_, err = cl.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(p.GroupName), UserName: aws.String(p.UserName)})
-	case KindRemoveUser:
+	case groups.KindRemoveUser:
 		_, err = cl.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(p.GroupName), UserName: aws.String(p.UserName)})
-	case KindDetachUserPolicy:
+	case groups.KindDetachUserPolicy:
 		_, err = cl.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(p.UserName), PolicyArn: aws.String(p.PolicyARN)})
 	default:
 		return "", fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
@@ -105,12 +99,12 @@ func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
 	return c.Description, nil
 }
 
-func groupPolicies(ctx context.Context, cl IAM, group string) ([]string, error) {
+func groupPolicies(ctx context.Context, cl GroupIAM, group string) ([]string, error) {
 	var out []string
 	in := &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(group)}
 	for {
 		o, err := cl.ListAttachedGroupPolicies(ctx, in)
-		if notFound(err) {
+		if isNoSuchEntity(err) {
 			return nil, nil
 		}
 		if err != nil {
@@ -126,7 +120,7 @@ func groupPolicies(ctx context.Context, cl IAM, group string) ([]string, error) 
 	}
 }
 
-func userGroups(ctx context.Context, cl IAM, user string) ([]string, error) {
+func userGroups(ctx context.Context, cl GroupIAM, user string) ([]string, error) {
 	var out []string
 	in := &iam.ListGroupsForUserInput{UserName: aws.String(user)}
 	for {
@@ -144,7 +138,7 @@ func userGroups(ctx context.Context, cl IAM, user string) ([]string, error) {
 	}
 }
 
-func userPolicies(ctx context.Context, cl IAM, user string) ([]string, error) {
+func userPolicies(ctx context.Context, cl GroupIAM, user string) ([]string, error) {
 	var out []string
 	in := &iam.ListAttachedUserPoliciesInput{UserName: aws.String(user)}
 	for {

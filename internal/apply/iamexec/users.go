@@ -1,4 +1,8 @@
-package keys
+// Package iamexec is the only code that writes to IAM: the executors of
+// key, user and group plans. Analyses (internal/keys, internal/groups) make
+// the plans; the commands hand them to internal/apply with an executor from
+// here.
+package iamexec
 
 import (
 	"context"
@@ -11,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
@@ -29,49 +34,6 @@ type IAM interface {
 }
 
 var _ IAM = (*iam.Client)(nil)
-
-// Change kinds of key plans.
-const (
-	KindUpdateKey = "iam:UpdateAccessKey"
-	KindDeleteKey = "iam:DeleteAccessKey"
-	KindTagUser   = "iam:TagUser"
-	KindUntagUser = "iam:UntagUser"
-)
-
-// Params are the parameters of every key change.
-type Params struct {
-	Account     string `json:"account"`
-	User        string `json:"user"`
-	AccessKeyID string `json:"accessKeyId"`
-	Status      string `json:"status,omitempty"` // UpdateAccessKey: Active | Inactive
-	TagKey      string `json:"tagKey,omitempty"`
-	TagValue    string `json:"tagValue,omitempty"`
-	// SameState makes a TagUser change in effect when the tag already holds
-	// the same state word (a re-run does not move the recorded disable time).
-	SameState bool `json:"sameState,omitempty"`
-	// Backup asks for a backup of the owner before this change.
-	Backup bool `json:"backup,omitempty"`
-	// User-plan parameters.
-	PolicyARN  string            `json:"policyArn,omitempty"`
-	PolicyName string            `json:"policyName,omitempty"`
-	Document   string            `json:"document,omitempty"`
-	GroupName  string            `json:"groupName,omitempty"`
-	ID         string            `json:"id,omitempty"` // certificate, SSH key, credential id, MFA serial
-	Path       string            `json:"path,omitempty"`
-	Tags       map[string]string `json:"tags,omitempty"`
-	// UserScope: a failed change stops the user's later changes (not only
-	// the same key's).
-	UserScope bool `json:"userScope,omitempty"`
-	// NoGuard: the user may not exist yet (CreateUser): no guard tag.
-	NoGuard bool `json:"noGuard,omitempty"`
-}
-
-func (p Params) scope() string {
-	if p.UserScope || p.AccessKeyID == "" {
-		return p.Account + "/user:" + p.User
-	}
-	return p.Account + "/" + p.AccessKeyID
-}
 
 // Executor applies key plans to IAM, account by account.
 type Executor struct {
@@ -104,8 +66,8 @@ func (e *Executor) init() {
 	}
 }
 
-func params(c plan.Change) (Params, error) {
-	var p Params
+func params(c plan.Change) (keys.Params, error) {
+	var p keys.Params
 	err := c.Param(&p)
 	if err == nil && (p.Account == "" || p.User == "") {
 		err = fmt.Errorf("change %s (%s): parameters name no account or user", c.ID, c.Kind)
@@ -124,7 +86,7 @@ func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := e.failed[p.scope()]; err != nil {
+	if err := e.failed[p.Scope()]; err != nil {
 		return false, ErrEarlierFailed
 	}
 	cl, err := e.Clients(ctx, p.Account)
@@ -132,25 +94,25 @@ func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 		return false, e.fail(p, err)
 	}
 	switch c.Kind {
-	case KindUpdateKey, KindDeleteKey:
+	case keys.KindUpdateKey, keys.KindDeleteKey:
 		k, err := liveKey(ctx, cl, p.User, p.AccessKeyID)
 		if err != nil {
 			return false, e.fail(p, err)
 		}
-		if c.Kind == KindDeleteKey {
+		if c.Kind == keys.KindDeleteKey {
 			return k == nil, nil
 		}
 		if k == nil {
 			return false, e.fail(p, fmt.Errorf("access key %s of %s no longer exists", p.AccessKeyID, p.User))
 		}
 		return string(k.Status) == p.Status, nil
-	case KindTagUser, KindUntagUser:
+	case keys.KindTagUser, keys.KindUntagUser:
 		tags, err := userTags(ctx, cl, p.User)
 		if err != nil {
 			return false, e.fail(p, err)
 		}
 		v, ok := tags[p.TagKey]
-		if c.Kind == KindUntagUser {
+		if c.Kind == keys.KindUntagUser {
 			return !ok, nil
 		}
 		if ok && p.SameState {
@@ -168,9 +130,9 @@ func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 	return false, e.fail(p, fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind))
 }
 
-func (e *Executor) fail(p Params, err error) error {
-	if _, ok := e.failed[p.scope()]; !ok {
-		e.failed[p.scope()] = err
+func (e *Executor) fail(p keys.Params, err error) error {
+	if _, ok := e.failed[p.Scope()]; !ok {
+		e.failed[p.Scope()] = err
 	}
 	return err
 }
@@ -187,7 +149,7 @@ func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
 	if err != nil {
 		return "", e.fail(p, err)
 	}
-	if c.Kind != KindCreatePolicy && !p.NoGuard {
+	if c.Kind != keys.KindCreatePolicy && !p.NoGuard {
 		if err := e.guard(ctx, cl, p); err != nil {
 			return "", e.fail(p, err)
 		}
@@ -201,16 +163,16 @@ func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
 		detail = "backup " + path + "; "
 	}
 	switch c.Kind {
-	case KindUpdateKey:
+	case keys.KindUpdateKey:
 		_, err = cl.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String(p.User), AccessKeyId: aws.String(p.AccessKeyID), Status: types.StatusType(p.Status)})
 		detail += "status " + p.Status
-	case KindDeleteKey:
+	case keys.KindDeleteKey:
 		_, err = cl.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(p.User), AccessKeyId: aws.String(p.AccessKeyID)})
 		detail += "deleted"
-	case KindTagUser:
+	case keys.KindTagUser:
 		_, err = cl.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(p.User), Tags: []types.Tag{{Key: aws.String(p.TagKey), Value: aws.String(p.TagValue)}}})
 		detail += p.TagKey + "=" + p.TagValue
-	case KindUntagUser:
+	case keys.KindUntagUser:
 		_, err = cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(p.User), TagKeys: []string{p.TagKey}})
 		detail += "removed " + p.TagKey
 	default:
@@ -225,7 +187,7 @@ func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
 	if err != nil {
 		return "", e.fail(p, err)
 	}
-	if c.Kind == KindDeleteUser {
+	if c.Kind == keys.KindDeleteUser {
 		delete(e.guarded, p.Account+"/"+p.User) // the guard tag went with the user
 	}
 	return detail, nil
@@ -236,7 +198,7 @@ var ErrUserGuarded = errors.New("another seiri run is changing this user")
 
 // guard takes the per-user guard tag (seiri:lock) unless another run holds
 // it: a second operator on another machine, whose workspace lock we cannot see.
-func (e *Executor) guard(ctx context.Context, cl IAM, p Params) error {
+func (e *Executor) guard(ctx context.Context, cl IAM, p keys.Params) error {
 	id := p.Account + "/" + p.User
 	if _, ok := e.guarded[id]; ok {
 		return nil
@@ -245,11 +207,11 @@ func (e *Executor) guard(ctx context.Context, cl IAM, p Params) error {
 	if err != nil {
 		return err
 	}
-	if v, ok := tags[GuardTag]; ok && GuardHeld(v, e.PlanID, e.Now()) && !e.OwnPlans[strings.SplitN(v, " ", 2)[0]] {
-		return fmt.Errorf("%w: %s carries %s=%q", ErrUserGuarded, p.User, GuardTag, v)
+	if v, ok := tags[keys.GuardTag]; ok && keys.GuardHeld(v, e.PlanID, e.Now()) && !e.OwnPlans[strings.SplitN(v, " ", 2)[0]] {
+		return fmt.Errorf("%w: %s carries %s=%q", ErrUserGuarded, p.User, keys.GuardTag, v)
 	}
 	if _, err := cl.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(p.User),
-		Tags: []types.Tag{{Key: aws.String(GuardTag), Value: aws.String(GuardValue(e.PlanID, e.Now(), e.Operator))}}}); err != nil {
+		Tags: []types.Tag{{Key: aws.String(keys.GuardTag), Value: aws.String(keys.GuardValue(e.PlanID, e.Now(), e.Operator))}}}); err != nil {
 		return err
 	}
 	e.guarded[id] = cl
@@ -267,7 +229,7 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 	for _, c := range p.Changes {
 		pr, err := params(c)
 		id := pr.Account + "/" + pr.User
-		if err != nil || seen[id] || c.Kind == KindCreatePolicy || pr.NoGuard {
+		if err != nil || seen[id] || c.Kind == keys.KindCreatePolicy || pr.NoGuard {
 			continue
 		}
 		seen[id] = true
@@ -287,13 +249,13 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
 			continue
 		}
-		if v, ok := tags[GuardTag]; ok && (strings.HasPrefix(v, e.PlanID+" ") || e.OwnPlans[strings.SplitN(v, " ", 2)[0]]) {
+		if v, ok := tags[keys.GuardTag]; ok && (strings.HasPrefix(v, e.PlanID+" ") || e.OwnPlans[strings.SplitN(v, " ", 2)[0]]) {
 			e.guarded[id] = cl
 		}
 	}
 	for id, cl := range e.guarded {
 		user := id[strings.IndexByte(id, '/')+1:]
-		if _, err := cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{GuardTag}}); err != nil && !isNoSuchEntity(err) {
+		if _, err := cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{keys.GuardTag}}); err != nil && !isNoSuchEntity(err) {
 			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
 			continue
 		}
@@ -302,33 +264,12 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 	return errors.Join(errs...)
 }
 
-// UserBackup is what a backup file holds: enough to recreate the user
-// (never a secret: no passwords, no secret keys).
-type UserBackup struct {
-	Kind     string            `json:"kind"` // "iam-user"
-	Account  string            `json:"account"`
-	TakenAt  time.Time         `json:"takenAt"`
-	Reason   string            `json:"reason"`
-	User     snapshot.User     `json:"user"`
-	LiveKeys []LiveKeyMeta     `json:"liveKeys"`
-	LiveTags map[string]string `json:"liveTags,omitempty"`
-	Operator string            `json:"operator,omitempty"`
-	PlanID   string            `json:"planId,omitempty"`
-}
-
-// LiveKeyMeta is an access key's metadata as ListAccessKeys returned it.
-type LiveKeyMeta struct {
-	AccessKeyID string    `json:"accessKeyId"`
-	Status      string    `json:"status"`
-	CreateDate  time.Time `json:"createDate"`
-}
-
-func (e *Executor) backup(ctx context.Context, cl IAM, p Params) (string, error) {
+func (e *Executor) backup(ctx context.Context, cl IAM, p keys.Params) (string, error) {
 	id := p.Account + "/" + p.User
 	if path, ok := e.backedUp[id]; ok {
 		return path, nil
 	}
-	b := UserBackup{Kind: "iam-user", Account: p.Account, TakenAt: e.Now().UTC(), Operator: e.Operator, PlanID: e.PlanID,
+	b := keys.UserBackup{Kind: "iam-user", Account: p.Account, TakenAt: e.Now().UTC(), Operator: e.Operator, PlanID: e.PlanID,
 		Reason: "before retiring access key " + p.AccessKeyID}
 	if e.Snapshot != nil {
 		if a := e.Snapshot.Account(p.Account); a != nil {
@@ -343,12 +284,12 @@ func (e *Executor) backup(ctx context.Context, cl IAM, p Params) (string, error)
 	if b.User.UserName == "" {
 		b.User.UserName = p.User
 	}
-	keys, err := listKeys(ctx, cl, p.User)
+	ks, err := listKeys(ctx, cl, p.User)
 	if err != nil {
 		return "", err
 	}
-	for _, k := range keys {
-		b.LiveKeys = append(b.LiveKeys, LiveKeyMeta{aws.ToString(k.AccessKeyId), string(k.Status), aws.ToTime(k.CreateDate).UTC()})
+	for _, k := range ks {
+		b.LiveKeys = append(b.LiveKeys, keys.LiveKeyMeta{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: aws.ToTime(k.CreateDate).UTC()})
 	}
 	if b.LiveTags, err = userTags(ctx, cl, p.User); err != nil {
 		return "", err
@@ -404,8 +345,8 @@ func userTags(ctx context.Context, cl IAM, user string) (map[string]string, erro
 
 // ReadLive reads a tracked key's live state (status, last use) and its
 // owner's live tags.
-func ReadLive(ctx context.Context, cl IAM, user, id string) (Live, map[string]string, error) {
-	var l Live
+func ReadLive(ctx context.Context, cl IAM, user, id string) (keys.Live, map[string]string, error) {
+	var l keys.Live
 	k, err := liveKey(ctx, cl, user, id)
 	if err != nil {
 		return l, nil, err

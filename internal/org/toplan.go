@@ -1,0 +1,29 @@
+package org
+
+import "github.com/seiri-dev/seiri/internal/plan"
+
+// PlanKind is the kind of an organization plan in internal/plan.
+const PlanKind = "org"
+
+// ToPlan turns an organization plan into a generic plan for plan.Apply, so
+// organization writes share the journal format of every write in seiri. The
+// generic plan's id is a hash of the organization plan (creation time, base
+// fingerprint, changes): applying the same file again resumes it.
+func ToPlan(p *Plan) (*plan.Plan, error) {
+	var cs []plan.Change
+	for _, c := range p.Changes {
+		b, err := MarshalChange(c)
+		if err != nil {
+			return nil, err
+		}
+		op := plan.Update
+		switch c.Action() {
+		case Create:
+			op = plan.Create
+		case Destroy:
+			op = plan.Delete
+		}
+		cs = append(cs, plan.Change{Kind: c.Kind(), Op: op, Target: c.Target(), Description: c.Describe(), Params: b})
+	}
+	return plan.New(PlanKind, p.CreatedAt, p.BaseFingerprint, cs), nil
+}
