@@ -29,6 +29,9 @@ type applyEnv struct {
 	sess    *awsclient.Session
 	journal *plan.Journal
 	sleeps  int
+	// lastSpec and lastFiles are the spec of the last plan.
+	lastSpec  *org.Spec
+	lastFiles map[string][]byte
 }
 
 func newApplyEnv(t *testing.T) *applyEnv {
@@ -58,6 +61,7 @@ func (e *applyEnv) live() *snapshot.Organization {
 
 func (e *applyEnv) plan(sp *org.Spec, files map[string][]byte) *org.Plan {
 	e.t.Helper()
+	e.lastSpec, e.lastFiles = sp, files
 	d := writeSpec(e.t, string(org.Marshal(sp, org.Comments{})), files)
 	p, err := org.NewPlan(d, compile(e.t, d), e.live(), now)
 	if err != nil {
