@@ -30,7 +30,9 @@ type switches struct {
 	calls int
 }
 
-func (s *switches) InEffect(_ context.Context, c plan.Change) (bool, error) { return !s.on[c.Target], nil }
+func (s *switches) InEffect(_ context.Context, c plan.Change) (bool, error) {
+	return !s.on[c.Target], nil
+}
 
 func (s *switches) Apply(_ context.Context, c plan.Change) (string, error) {
 	if s.fail[c.Target] {
