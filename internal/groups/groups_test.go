@@ -21,6 +21,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -107,10 +108,12 @@ func TestDemoAnalysis(t *testing.T) {
 	}
 	var mariaLeaves []string
 	for _, c := range pr.Changes {
-		var p groups.Params
-		c.Param(&p)
-		if c.Kind == groups.KindRemoveUser && p.UserName == "maria.schneider" {
-			mariaLeaves = append(mariaLeaves, p.GroupName)
+		ch, err := iamplan.Decode(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := ch.(*iamplan.RemoveUserFromGroup); ok && r.User == "maria.schneider" {
+			mariaLeaves = append(mariaLeaves, r.GroupName)
 		}
 	}
 	if d := cmp.Diff([]string{"billing", "finance-developers", "oncall", "platform-admins", "support-developers"}, mariaLeaves); d != "" {

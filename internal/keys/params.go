@@ -1,53 +1,19 @@
 package keys
 
-import "time"
+import (
+	"time"
 
-import "github.com/seiri-dev/seiri/internal/snapshot"
-
-// Change kinds of key plans.
-const (
-	KindUpdateKey = "iam:UpdateAccessKey"
-	KindDeleteKey = "iam:DeleteAccessKey"
-	KindTagUser   = "iam:TagUser"
-	KindUntagUser = "iam:UntagUser"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
+	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
-// Params are the parameters of every key change.
-type Params struct {
-	Account     string `json:"account"`
-	User        string `json:"user"`
-	AccessKeyID string `json:"accessKeyId"`
-	Status      string `json:"status,omitempty"` // UpdateAccessKey: Active | Inactive
-	TagKey      string `json:"tagKey,omitempty"`
-	TagValue    string `json:"tagValue,omitempty"`
-	// SameState makes a TagUser change in effect when the tag already holds
-	// the same state word (a re-run does not move the recorded disable time).
-	SameState bool `json:"sameState,omitempty"`
-	// Backup asks for a backup of the owner before this change.
-	Backup bool `json:"backup,omitempty"`
-	// User-plan parameters.
-	PolicyARN  string            `json:"policyArn,omitempty"`
-	PolicyName string            `json:"policyName,omitempty"`
-	Document   string            `json:"document,omitempty"`
-	GroupName  string            `json:"groupName,omitempty"`
-	ID         string            `json:"id,omitempty"` // certificate, SSH key, credential id, MFA serial
-	Path       string            `json:"path,omitempty"`
-	Tags       map[string]string `json:"tags,omitempty"`
-	// UserScope: a failed change stops the user's later changes (not only
-	// the same key's).
-	UserScope bool `json:"userScope,omitempty"`
-	// NoGuard: the user may not exist yet (CreateUser): no guard tag.
-	NoGuard bool `json:"noGuard,omitempty"`
-}
-
-// Scope is what a failed change stops: the same key, or the whole user
-// (UserScope, or changes without a key).
-func (p Params) Scope() string {
-	if p.UserScope || p.AccessKeyID == "" {
-		return p.Account + "/user:" + p.User
-	}
-	return p.Account + "/" + p.AccessKeyID
-}
+// Change kinds of key plans (the typed changes are in internal/plan/iamplan).
+const (
+	KindUpdateKey = iamplan.KindUpdateAccessKey
+	KindDeleteKey = iamplan.KindDeleteAccessKey
+	KindTagUser   = iamplan.KindTagUser
+	KindUntagUser = iamplan.KindUntagUser
+)
 
 // UserBackup is what a backup file holds: enough to recreate the user
 // (never a secret: no passwords, no secret keys).

@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 )
 
 // GroupIAM is the part of the IAM API the groups executor calls (*iam.Client).
@@ -34,64 +34,67 @@ type GroupExecutor struct {
 
 var _ plan.Executor = (*GroupExecutor)(nil)
 
-func (e *GroupExecutor) prepare(ctx context.Context, c plan.Change) (GroupIAM, groups.Params, error) {
-	var p groups.Params
-	if err := c.Param(&p); err != nil {
-		return nil, p, err
+func (e *GroupExecutor) prepare(ctx context.Context, c plan.Change) (GroupIAM, iamplan.Change, error) {
+	ch, err := iamplan.Decode(c)
+	if err != nil {
+		return nil, nil, err
 	}
 	cl, err := e.Client(ctx, c.Account)
-	return cl, p, err
+	return cl, ch, err
 }
 
 // InEffect reports whether the change is already made.
 func (e *GroupExecutor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
-	cl, p, err := e.prepare(ctx, c)
+	cl, ch, err := e.prepare(ctx, c)
 	if err != nil {
 		return false, err
 	}
-	switch c.Kind {
-	case groups.KindCreateGroup:
-		_, err := cl.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(p.GroupName)})
+	switch x := ch.(type) {
+	case *iamplan.CreateGroup:
+		_, err := cl.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(x.GroupName)})
 		if isNoSuchEntity(err) {
 			return false, nil
 		}
 		return err == nil, err
-	case groups.KindAttachGroupPolicy:
-		arns, err := groupPolicies(ctx, cl, p.GroupName)
-		return slices.Contains(arns, p.PolicyARN), err
-	case groups.KindAddUserToGroup, groups.KindRemoveUser:
-		gs, err := userGroups(ctx, cl, p.UserName)
+	case *iamplan.AttachGroupPolicy:
+		arns, err := groupPolicies(ctx, cl, x.GroupName)
+		return slices.Contains(arns, x.PolicyARN), err
+	case *iamplan.AddUserToGroup, *iamplan.RemoveUserFromGroup:
+		gs, err := userGroups(ctx, cl, x.On().User)
 		if err != nil {
 			return false, err
 		}
-		in := slices.Contains(gs, p.GroupName)
-		return in == (c.Kind == groups.KindAddUserToGroup), nil
-	case groups.KindDetachUserPolicy:
-		arns, err := userPolicies(ctx, cl, p.UserName)
-		return err == nil && !slices.Contains(arns, p.PolicyARN), err
+		add, isAdd := x.(*iamplan.AddUserToGroup)
+		if isAdd {
+			return slices.Contains(gs, add.GroupName), nil
+		}
+		return !slices.Contains(gs, x.(*iamplan.RemoveUserFromGroup).GroupName), nil
+	case *iamplan.DetachUserPolicy:
+		arns, err := userPolicies(ctx, cl, x.User)
+		return err == nil && !slices.Contains(arns, x.PolicyARN), err
 	}
-	return false, fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+	return false, fmt.Errorf("change %s: kind %q is not a groups change", c.ID, c.Kind)
 }
 
 // Apply makes the change.
 func (e *GroupExecutor) Apply(ctx context.Context, c plan.Change) (string, error) {
-	cl, p, err := e.prepare(ctx, c)
+	cl, ch, err := e.prepare(ctx, c)
 	if err != nil {
 		return "", err
 	}
-	switch c.Kind {
-	case groups.KindCreateGroup:
-		_, err = cl.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(p.GroupName)})
-	case groups.KindAttachGroupPolicy:
-		_, err = cl.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(p.GroupName), PolicyArn: aws.String(p.PolicyARN)})
-	case groups.KindAddUserToGroup:
-		_, err = cl.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(p.GroupName), UserName: aws.String(p.UserName)})
-	case groups.KindRemoveUser:
-		_, err = cl.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(p.GroupName), UserName: aws.String(p.UserName)})
-	case groups.KindDetachUserPolicy:
-		_, err = cl.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(p.UserName), PolicyArn: aws.String(p.PolicyARN)})
+	switch x := ch.(type) {
+	case *iamplan.CreateGroup:
+		_, err = cl.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(x.GroupName)})
+	case *iamplan.AttachGroupPolicy:
+		_, err = cl.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(x.GroupName), PolicyArn: aws.String(x.PolicyARN)})
+	case *iamplan.AddUserToGroup:
+		_, err = cl.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(x.GroupName), UserName: aws.String(x.User)})
+	case *iamplan.RemoveUserFromGroup:
+		_, err = cl.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(x.GroupName), UserName: aws.String(x.User)})
+	case *iamplan.DetachUserPolicy:
+		_, err = cl.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(x.User), PolicyArn: aws.String(x.PolicyARN)})
 	default:
-		return "", fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+		return "", fmt.Errorf("change %s: kind %q is not a groups change", c.ID, c.Kind)
 	}
 	if err != nil {
 		return "", err

@@ -6,20 +6,19 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 )
 
 // groupsPlan moves legacy-app from the group deployers to a new group
 // payments-readers holding a managed policy.
 func groupsPlan(e *env) *plan.Plan {
 	pol := "arn:aws:iam::" + e.member + ":policy/payments-read"
-	ch := func(kind, desc string, p groups.Params) plan.Change {
-		return plan.Change{Kind: kind, Op: plan.Update, Account: e.member, Target: p.GroupName, Description: desc, Params: plan.MustParams(p)}
-	}
+	on := iamplan.Header{Account: e.member, User: "legacy-app", NoGuard: true}
 	return plan.New(groups.PlanKind, t0, "base", []plan.Change{
-		ch(groups.KindCreateGroup, "create group payments-readers", groups.Params{GroupName: "payments-readers"}),
-		ch(groups.KindAttachGroupPolicy, "attach payments-read to payments-readers", groups.Params{GroupName: "payments-readers", PolicyARN: pol}),
-		ch(groups.KindAddUserToGroup, "add legacy-app to payments-readers", groups.Params{GroupName: "payments-readers", UserName: "legacy-app"}),
-		ch(groups.KindRemoveUser, "remove legacy-app from deployers", groups.Params{GroupName: "deployers", UserName: "legacy-app"}),
+		iamplan.Wrap(&iamplan.CreateGroup{Header: iamplan.Header{Account: e.member}, GroupName: "payments-readers"}, "group/payments-readers", "create group payments-readers"),
+		iamplan.Wrap(&iamplan.AttachGroupPolicy{Header: iamplan.Header{Account: e.member}, GroupName: "payments-readers", PolicyARN: pol}, "group/payments-readers", "attach payments-read to payments-readers"),
+		iamplan.Wrap(&iamplan.AddUserToGroup{Header: on, GroupName: "payments-readers"}, "user/legacy-app", "add legacy-app to payments-readers"),
+		iamplan.Wrap(&iamplan.RemoveUserFromGroup{Header: on, GroupName: "deployers"}, "user/legacy-app", "remove legacy-app from deployers"),
 	})
 }
 

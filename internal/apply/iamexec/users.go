@@ -17,6 +17,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
@@ -66,73 +67,93 @@ func (e *Executor) init() {
 	}
 }
 
-func params(c plan.Change) (keys.Params, error) {
-	var p keys.Params
-	err := c.Param(&p)
-	if err == nil && (p.Account == "" || p.User == "") {
-		err = fmt.Errorf("change %s (%s): parameters name no account or user", c.ID, c.Kind)
+func decode(c plan.Change) (iamplan.Change, *iamplan.Header, error) {
+	ch, err := iamplan.Decode(c)
+	if err != nil {
+		return nil, nil, err
 	}
-	return p, err
+	h := ch.On()
+	if h.User == "" {
+		return nil, nil, fmt.Errorf("change %s (%s): parameters name no user", c.ID, c.Kind)
+	}
+	return ch, h, nil
 }
 
 // ErrEarlierFailed: a change of a key is not attempted after an earlier
 // change of the same key failed in this run.
 var ErrEarlierFailed = errors.New("not attempted: an earlier change of the same key or user failed")
 
-// InEffect checks the live state of the change's target.
+// ErrDrift: IAM holds something else than the change expects (its Before):
+// the thing changed since the plan was made, and the change is refused.
+var ErrDrift = errors.New("refused: changed since the plan was made")
+
+// InEffect checks the live state of the change's target, and what the
+// change expects to find there (Before).
 func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 	e.init()
-	p, err := params(c)
+	ch, h, err := decode(c)
 	if err != nil {
 		return false, err
 	}
-	if err := e.failed[p.Scope()]; err != nil {
+	if err := e.failed[h.Scope()]; err != nil {
 		return false, ErrEarlierFailed
 	}
-	cl, err := e.Clients(ctx, p.Account)
+	cl, err := e.Clients(ctx, h.Account)
 	if err != nil {
-		return false, e.fail(p, err)
+		return false, e.fail(h, err)
 	}
-	switch c.Kind {
-	case keys.KindUpdateKey, keys.KindDeleteKey:
-		k, err := liveKey(ctx, cl, p.User, p.AccessKeyID)
-		if err != nil {
-			return false, e.fail(p, err)
-		}
-		if c.Kind == keys.KindDeleteKey {
-			return k == nil, nil
-		}
-		if k == nil {
-			return false, e.fail(p, fmt.Errorf("access key %s of %s no longer exists", p.AccessKeyID, p.User))
-		}
-		return string(k.Status) == p.Status, nil
-	case keys.KindTagUser, keys.KindUntagUser:
-		tags, err := userTags(ctx, cl, p.User)
-		if err != nil {
-			return false, e.fail(p, err)
-		}
-		v, ok := tags[p.TagKey]
-		if c.Kind == keys.KindUntagUser {
-			return !ok, nil
-		}
-		if ok && p.SameState {
-			return strings.SplitN(v, " ", 2)[0] == strings.SplitN(p.TagValue, " ", 2)[0], nil
-		}
-		return ok && v == p.TagValue, nil
-	default:
-		if in, known, err := e.userInEffect(ctx, cl, c.Kind, p); known {
-			if err != nil {
-				return false, e.fail(p, err)
-			}
-			return in, nil
-		}
+	in, err := e.inEffect(ctx, cl, ch)
+	if err != nil {
+		return false, e.fail(h, err)
 	}
-	return false, e.fail(p, fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind))
+	return in, nil
 }
 
-func (e *Executor) fail(p keys.Params, err error) error {
-	if _, ok := e.failed[p.Scope()]; !ok {
-		e.failed[p.Scope()] = err
+func (e *Executor) inEffect(ctx context.Context, cl IAM, ch iamplan.Change) (bool, error) {
+	h := ch.On()
+	switch x := ch.(type) {
+	case *iamplan.UpdateAccessKey:
+		k, err := liveKey(ctx, cl, h.User, h.AccessKeyID)
+		if err != nil {
+			return false, err
+		}
+		if k == nil {
+			return false, fmt.Errorf("access key %s of %s no longer exists", h.AccessKeyID, h.User)
+		}
+		return string(k.Status) == x.Status, nil
+	case *iamplan.DeleteAccessKey:
+		k, err := liveKey(ctx, cl, h.User, h.AccessKeyID)
+		if err != nil || k == nil {
+			return k == nil, err
+		}
+		if x.Before != "" && string(k.Status) != x.Before {
+			return false, fmt.Errorf("%w: access key %s of %s is %s, the plan expects %s", ErrDrift, h.AccessKeyID, h.User, k.Status, x.Before)
+		}
+		return false, nil
+	case *iamplan.TagUser:
+		tags, err := userTags(ctx, cl, h.User)
+		if err != nil {
+			return false, err
+		}
+		v, ok := tags[x.Key]
+		if ok && x.SameState {
+			return strings.SplitN(v, " ", 2)[0] == strings.SplitN(x.Value, " ", 2)[0], nil
+		}
+		return ok && v == x.Value, nil
+	case *iamplan.UntagUser:
+		tags, err := userTags(ctx, cl, h.User)
+		if err != nil {
+			return false, err
+		}
+		_, ok := tags[x.Key]
+		return !ok, nil
+	}
+	return e.userInEffect(ctx, cl, ch)
+}
+
+func (e *Executor) fail(h *iamplan.Header, err error) error {
+	if _, ok := e.failed[h.Scope()]; !ok {
+		e.failed[h.Scope()] = err
 	}
 	return err
 }
@@ -141,54 +162,55 @@ func (e *Executor) fail(p keys.Params, err error) error {
 // backing the user up.
 func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
 	e.init()
-	p, err := params(c)
+	ch, h, err := decode(c)
 	if err != nil {
 		return "", err
 	}
-	cl, err := e.Clients(ctx, p.Account)
+	cl, err := e.Clients(ctx, h.Account)
 	if err != nil {
-		return "", e.fail(p, err)
+		return "", e.fail(h, err)
 	}
-	if c.Kind != keys.KindCreatePolicy && !p.NoGuard {
-		if err := e.guard(ctx, cl, p); err != nil {
-			return "", e.fail(p, err)
+	if !h.NoGuard {
+		if err := e.guard(ctx, cl, h); err != nil {
+			return "", e.fail(h, err)
 		}
 	}
 	detail := ""
-	if p.Backup {
-		path, err := e.backup(ctx, cl, p)
+	if h.Backup {
+		path, err := e.backup(ctx, cl, h)
 		if err != nil {
-			return "", e.fail(p, fmt.Errorf("backup of %s before changing it: %w", p.User, err))
+			return "", e.fail(h, fmt.Errorf("backup of %s before changing it: %w", h.User, err))
 		}
 		detail = "backup " + path + "; "
 	}
-	switch c.Kind {
-	case keys.KindUpdateKey:
-		_, err = cl.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String(p.User), AccessKeyId: aws.String(p.AccessKeyID), Status: types.StatusType(p.Status)})
-		detail += "status " + p.Status
-	case keys.KindDeleteKey:
-		_, err = cl.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(p.User), AccessKeyId: aws.String(p.AccessKeyID)})
+	user := aws.String(h.User)
+	switch x := ch.(type) {
+	case *iamplan.UpdateAccessKey:
+		_, err = cl.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: user, AccessKeyId: aws.String(h.AccessKeyID), Status: types.StatusType(x.Status)})
+		detail += "status " + x.Status
+	case *iamplan.DeleteAccessKey:
+		_, err = cl.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: user, AccessKeyId: aws.String(h.AccessKeyID)})
 		detail += "deleted"
-	case keys.KindTagUser:
-		_, err = cl.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(p.User), Tags: []types.Tag{{Key: aws.String(p.TagKey), Value: aws.String(p.TagValue)}}})
-		detail += p.TagKey + "=" + p.TagValue
-	case keys.KindUntagUser:
-		_, err = cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(p.User), TagKeys: []string{p.TagKey}})
-		detail += "removed " + p.TagKey
+	case *iamplan.TagUser:
+		_, err = cl.TagUser(ctx, &iam.TagUserInput{UserName: user, Tags: []types.Tag{{Key: aws.String(x.Key), Value: aws.String(x.Value)}}})
+		detail += x.Key + "=" + x.Value
+	case *iamplan.UntagUser:
+		_, err = cl.UntagUser(ctx, &iam.UntagUserInput{UserName: user, TagKeys: []string{x.Key}})
+		detail += "removed " + x.Key
 	default:
 		var d string
 		var ok bool
-		d, ok, err = e.userApply(ctx, cl, c.Kind, p)
+		d, ok, err = e.userApply(ctx, cl, ch)
 		if !ok {
-			return "", fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+			return "", fmt.Errorf("change %s: kind %q is not a key or user change", c.ID, c.Kind)
 		}
 		detail += d
 	}
 	if err != nil {
-		return "", e.fail(p, err)
+		return "", e.fail(h, err)
 	}
-	if c.Kind == keys.KindDeleteUser {
-		delete(e.guarded, p.Account+"/"+p.User) // the guard tag went with the user
+	if c.Kind == iamplan.KindDeleteUser {
+		delete(e.guarded, h.Account+"/"+h.User) // the guard tag went with the user
 	}
 	return detail, nil
 }
@@ -198,7 +220,7 @@ var ErrUserGuarded = errors.New("another seiri run is changing this user")
 
 // guard takes the per-user guard tag (seiri:lock) unless another run holds
 // it: a second operator on another machine, whose workspace lock we cannot see.
-func (e *Executor) guard(ctx context.Context, cl IAM, p keys.Params) error {
+func (e *Executor) guard(ctx context.Context, cl IAM, p *iamplan.Header) error {
 	id := p.Account + "/" + p.User
 	if _, ok := e.guarded[id]; ok {
 		return nil
@@ -227,11 +249,11 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 	var errs []error
 	seen := map[string]bool{}
 	for _, c := range p.Changes {
-		pr, err := params(c)
-		id := pr.Account + "/" + pr.User
-		if err != nil || seen[id] || c.Kind == keys.KindCreatePolicy || pr.NoGuard {
+		_, pr, err := decode(c)
+		if err != nil || pr.NoGuard || seen[pr.Account+"/"+pr.User] {
 			continue
 		}
+		id := pr.Account + "/" + pr.User
 		seen[id] = true
 		if _, ok := e.guarded[id]; ok {
 			continue
@@ -264,7 +286,7 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 	return errors.Join(errs...)
 }
 
-func (e *Executor) backup(ctx context.Context, cl IAM, p keys.Params) (string, error) {
+func (e *Executor) backup(ctx context.Context, cl IAM, p *iamplan.Header) (string, error) {
 	id := p.Account + "/" + p.User
 	if path, ok := e.backedUp[id]; ok {
 		return path, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/seiri-dev/seiri/internal/keys"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
@@ -53,126 +54,134 @@ func isNoSuchEntity(err error) bool {
 	return err != nil && errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity"
 }
 
-// userInEffect checks the live state for a user-plan change; ok is false
-// for kinds it does not know.
-func (e *Executor) userInEffect(ctx context.Context, cl IAM, kind string, p keys.Params) (in, ok bool, err error) {
-	ok = true
-	name := aws.String(p.User)
-	switch kind {
-	case keys.KindCreatePolicy:
-		_, err = cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(p.PolicyARN)})
+// userInEffect checks the live state for a user-plan change.
+func (e *Executor) userInEffect(ctx context.Context, cl IAM, ch iamplan.Change) (bool, error) {
+	h := ch.On()
+	name := aws.String(h.User)
+	switch x := ch.(type) {
+	case *iamplan.CreatePolicy:
+		_, err := cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(x.PolicyARN)})
 		if isNoSuchEntity(err) {
-			return false, ok, nil
+			return false, nil
 		}
-		return err == nil, ok, err
-	case keys.KindCreateUser, keys.KindDeleteUser, keys.KindDeleteBoundary:
+		return err == nil, err
+	case *iamplan.CreateUser, *iamplan.DeleteUser, *iamplan.DeleteUserBoundary:
 		u, err := cl.GetUser(ctx, &iam.GetUserInput{UserName: name})
 		if isNoSuchEntity(err) {
-			return kind == keys.KindDeleteUser, ok, nil
+			_, del := x.(*iamplan.DeleteUser)
+			return del, nil
 		}
 		if err != nil {
-			return false, ok, err
+			return false, err
 		}
-		if kind == keys.KindDeleteBoundary {
-			return u.User.PermissionsBoundary == nil, ok, nil
+		switch x := x.(type) {
+		case *iamplan.DeleteUserBoundary:
+			return u.User.PermissionsBoundary == nil, nil
+		case *iamplan.DeleteUser:
+			if id := aws.ToString(u.User.UserId); x.Before != "" && id != x.Before {
+				return false, fmt.Errorf("%w: user %s has id %s, the plan was made for %s (deleted and created again?)", ErrDrift, h.User, id, x.Before)
+			}
+			return false, nil
 		}
-		return kind == keys.KindCreateUser, ok, nil
-	case keys.KindDeleteLoginProfile:
-		_, err = cl.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name})
+		return true, nil
+	case *iamplan.DeleteLoginProfile:
+		_, err := cl.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name})
 		if isNoSuchEntity(err) {
-			return true, ok, nil
+			return true, nil
 		}
-		return false, ok, err
+		return false, err
 	}
-	st, err := ReadUserState(ctx, cl, p.Account, p.User)
+	st, err := ReadUserState(ctx, cl, h.Account, h.User)
 	if err != nil {
-		return false, ok, err
+		return false, err
 	}
 	u := st.User
-	switch kind {
-	case keys.KindAttachUserPolicy, keys.KindDetachUserPolicy:
-		has := slices.ContainsFunc(u.AttachedPolicies, func(a snapshot.AttachedPolicy) bool { return a.PolicyARN == p.PolicyARN })
-		return has == (kind == keys.KindAttachUserPolicy), ok, nil
-	case keys.KindPutUserPolicy, keys.KindDeleteUserPolicy:
-		i := slices.IndexFunc(u.InlinePolicies, func(ip snapshot.InlinePolicy) bool { return ip.PolicyName == p.PolicyName })
-		if kind == keys.KindDeleteUserPolicy {
-			return i < 0, ok, nil
-		}
-		return i >= 0 && string(u.InlinePolicies[i].Document) == p.Document, ok, nil
-	case keys.KindAddUserToGroup, keys.KindRemoveFromGroup:
-		return slices.Contains(u.Groups, p.GroupName) == (kind == keys.KindAddUserToGroup), ok, nil
-	case keys.KindDeactivateMFA:
-		return !slices.ContainsFunc(u.MFADevices, func(d snapshot.MFADevice) bool { return d.SerialNumber == p.ID }), ok, nil
-	case keys.KindDeleteSigningCert:
-		return !slices.Contains(st.SigningCerts, p.ID), ok, nil
-	case keys.KindDeleteSSHKey:
-		return !slices.Contains(st.SSHKeys, p.ID), ok, nil
-	case keys.KindDeleteServiceCred:
-		return !slices.Contains(st.ServiceCreds, p.ID), ok, nil
+	switch x := ch.(type) {
+	case *iamplan.AttachUserPolicy:
+		return slices.ContainsFunc(u.AttachedPolicies, func(a snapshot.AttachedPolicy) bool { return a.PolicyARN == x.PolicyARN }), nil
+	case *iamplan.DetachUserPolicy:
+		return !slices.ContainsFunc(u.AttachedPolicies, func(a snapshot.AttachedPolicy) bool { return a.PolicyARN == x.PolicyARN }), nil
+	case *iamplan.PutUserPolicy:
+		i := slices.IndexFunc(u.InlinePolicies, func(ip snapshot.InlinePolicy) bool { return ip.PolicyName == x.PolicyName })
+		return i >= 0 && string(u.InlinePolicies[i].Document) == x.Document, nil
+	case *iamplan.DeleteUserPolicy:
+		return !slices.ContainsFunc(u.InlinePolicies, func(ip snapshot.InlinePolicy) bool { return ip.PolicyName == x.PolicyName }), nil
+	case *iamplan.AddUserToGroup:
+		return slices.Contains(u.Groups, x.GroupName), nil
+	case *iamplan.RemoveUserFromGroup:
+		return !slices.Contains(u.Groups, x.GroupName), nil
+	case *iamplan.DeactivateMFADevice:
+		return !slices.ContainsFunc(u.MFADevices, func(d snapshot.MFADevice) bool { return d.SerialNumber == x.SerialNumber }), nil
+	case *iamplan.DeleteSigningCert:
+		return !slices.Contains(st.SigningCerts, x.CertificateID), nil
+	case *iamplan.DeleteSSHPublicKey:
+		return !slices.Contains(st.SSHKeys, x.SSHPublicKeyID), nil
+	case *iamplan.DeleteServiceCred:
+		return !slices.Contains(st.ServiceCreds, x.CredentialID), nil
 	}
-	return false, false, nil
+	return false, fmt.Errorf("kind %q is not a key or user change", ch.Kind())
 }
 
-// userApply makes a user-plan change; ok is false for unknown kinds.
-func (e *Executor) userApply(ctx context.Context, cl IAM, kind string, p keys.Params) (detail string, ok bool, err error) {
+// userApply makes a user-plan change; ok is false for kinds it does not know.
+func (e *Executor) userApply(ctx context.Context, cl IAM, ch iamplan.Change) (detail string, ok bool, err error) {
 	ok = true
-	name := aws.String(p.User)
-	switch kind {
-	case keys.KindCreatePolicy:
-		_, err = cl.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(keys.DenyAllPolicyName), Path: aws.String(keys.DenyAllPolicyPath),
-			PolicyDocument: aws.String(keys.DenyAllDocument), Description: aws.String("seiri quarantine: denies everything to a user being retired")})
-		return "created " + p.PolicyARN, ok, err
-	case keys.KindAttachUserPolicy:
-		_, err = cl.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: name, PolicyArn: aws.String(p.PolicyARN)})
-		return "attached " + p.PolicyARN, ok, err
-	case keys.KindDetachUserPolicy:
-		_, err = cl.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: name, PolicyArn: aws.String(p.PolicyARN)})
-		return "detached " + p.PolicyARN, ok, err
-	case keys.KindPutUserPolicy:
-		_, err = cl.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: name, PolicyName: aws.String(p.PolicyName), PolicyDocument: aws.String(p.Document)})
-		return "put inline policy " + p.PolicyName, ok, err
-	case keys.KindDeleteUserPolicy:
-		_, err = cl.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: name, PolicyName: aws.String(p.PolicyName)})
-		return "deleted inline policy " + p.PolicyName, ok, err
-	case keys.KindAddUserToGroup:
-		_, err = cl.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: name, GroupName: aws.String(p.GroupName)})
-		return "added to " + p.GroupName, ok, err
-	case keys.KindRemoveFromGroup:
-		_, err = cl.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: name, GroupName: aws.String(p.GroupName)})
-		return "removed from " + p.GroupName, ok, err
-	case keys.KindDeleteLoginProfile:
+	name := aws.String(ch.On().User)
+	switch x := ch.(type) {
+	case *iamplan.CreatePolicy:
+		_, err = cl.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(x.Name), Path: aws.String(x.Path),
+			PolicyDocument: aws.String(x.Document), Description: aws.String(x.Description)})
+		return "created " + x.PolicyARN, ok, err
+	case *iamplan.AttachUserPolicy:
+		_, err = cl.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: name, PolicyArn: aws.String(x.PolicyARN)})
+		return "attached " + x.PolicyARN, ok, err
+	case *iamplan.DetachUserPolicy:
+		_, err = cl.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: name, PolicyArn: aws.String(x.PolicyARN)})
+		return "detached " + x.PolicyARN, ok, err
+	case *iamplan.PutUserPolicy:
+		_, err = cl.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: name, PolicyName: aws.String(x.PolicyName), PolicyDocument: aws.String(x.Document)})
+		return "put inline policy " + x.PolicyName, ok, err
+	case *iamplan.DeleteUserPolicy:
+		_, err = cl.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: name, PolicyName: aws.String(x.PolicyName)})
+		return "deleted inline policy " + x.PolicyName, ok, err
+	case *iamplan.AddUserToGroup:
+		_, err = cl.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: name, GroupName: aws.String(x.GroupName)})
+		return "added to " + x.GroupName, ok, err
+	case *iamplan.RemoveUserFromGroup:
+		_, err = cl.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: name, GroupName: aws.String(x.GroupName)})
+		return "removed from " + x.GroupName, ok, err
+	case *iamplan.DeleteLoginProfile:
 		_, err = cl.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: name})
 		return "console password deleted", ok, err
-	case keys.KindDeactivateMFA:
-		_, err = cl.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: name, SerialNumber: aws.String(p.ID)})
-		return "deactivated " + p.ID, ok, err
-	case keys.KindDeleteSigningCert:
-		_, err = cl.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: name, CertificateId: aws.String(p.ID)})
-		return "deleted " + p.ID, ok, err
-	case keys.KindDeleteSSHKey:
-		_, err = cl.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: name, SSHPublicKeyId: aws.String(p.ID)})
-		return "deleted " + p.ID, ok, err
-	case keys.KindDeleteServiceCred:
-		_, err = cl.DeleteServiceSpecificCredential(ctx, &iam.DeleteServiceSpecificCredentialInput{UserName: name, ServiceSpecificCredentialId: aws.String(p.ID)})
-		return "deleted " + p.ID, ok, err
-	case keys.KindDeleteBoundary:
+	case *iamplan.DeactivateMFADevice:
+		_, err = cl.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: name, SerialNumber: aws.String(x.SerialNumber)})
+		return "deactivated " + x.SerialNumber, ok, err
+	case *iamplan.DeleteSigningCert:
+		_, err = cl.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: name, CertificateId: aws.String(x.CertificateID)})
+		return "deleted " + x.CertificateID, ok, err
+	case *iamplan.DeleteSSHPublicKey:
+		_, err = cl.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: name, SSHPublicKeyId: aws.String(x.SSHPublicKeyID)})
+		return "deleted " + x.SSHPublicKeyID, ok, err
+	case *iamplan.DeleteServiceCred:
+		_, err = cl.DeleteServiceSpecificCredential(ctx, &iam.DeleteServiceSpecificCredentialInput{UserName: name, ServiceSpecificCredentialId: aws.String(x.CredentialID)})
+		return "deleted " + x.CredentialID, ok, err
+	case *iamplan.DeleteUserBoundary:
 		_, err = cl.DeleteUserPermissionsBoundary(ctx, &iam.DeleteUserPermissionsBoundaryInput{UserName: name})
 		return "boundary removed", ok, err
-	case keys.KindDeleteUser:
+	case *iamplan.DeleteUser:
 		_, err = cl.DeleteUser(ctx, &iam.DeleteUserInput{UserName: name})
 		return "user deleted", ok, err
-	case keys.KindCreateUser:
-		in := &iam.CreateUserInput{UserName: name, Path: aws.String(p.Path)}
-		if p.PolicyARN != "" {
-			in.PermissionsBoundary = aws.String(p.PolicyARN)
+	case *iamplan.CreateUser:
+		in := &iam.CreateUserInput{UserName: name, Path: aws.String(x.Path)}
+		if x.Boundary != "" {
+			in.PermissionsBoundary = aws.String(x.Boundary)
 		}
-		keys := make([]string, 0, len(p.Tags))
-		for k := range p.Tags {
+		keys := make([]string, 0, len(x.Tags))
+		for k := range x.Tags {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(p.Tags[k])})
+			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(x.Tags[k])})
 		}
 		_, err = cl.CreateUser(ctx, in)
 		return "user created", ok, err

@@ -2,6 +2,7 @@ package iamexec
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -335,4 +336,41 @@ func slicesEqual(a, b []string) bool { return cmp.Diff(a, b) == "" }
 
 func tagInput(user, key, value string) *iam.TagUserInput {
 	return &iam.TagUserInput{UserName: aws.String(user), Tags: []types.Tag{{Key: aws.String(key), Value: aws.String(value)}}}
+}
+
+// A change whose Before no longer holds is refused: a disabled key that
+// someone re-enabled is not deleted; a user deleted and created again under
+// the same name is not deleted.
+func TestExecutorRefusesDrift(t *testing.T) {
+	e := newEnv(t)
+	e.apply(e.disablePlan())
+	cl, _ := e.clients(context.Background(), e.member)
+	if _, err := cl.UpdateAccessKey(context.Background(), &iam.UpdateAccessKeyInput{UserName: aws.String("legacy-app"), AccessKeyId: aws.String(oldKey), Status: types.StatusTypeActive}); err != nil {
+		t.Fatal(err)
+	}
+	tr := keys.Tracked{Account: e.member, User: "legacy-app", UserARN: "arn:aws:iam::" + e.member + ":user/legacy-app", AccessKeyID: oldKey, Since: t0, State: keys.Disabled}
+	del, _ := keys.DeletePlan([]keys.WatchResult{{Key: tr, Verdict: keys.Quiet}}, "base", t0.AddDate(0, 1, 0), nil)
+	if len(del.Changes) != 2 {
+		t.Fatalf("delete plan: %v", del.Changes)
+	}
+	res, err := plan.Apply(context.Background(), del, e.journal, e.executor(del), plan.Options{ContinueOnError: true})
+	if err != nil || res.Failed != 2 || !strings.Contains(res.Errors[0].Error(), "refused: changed since the plan was made: access key "+oldKey+" of legacy-app is Active, the plan expects Inactive") {
+		t.Fatalf("re-enabled key: %+v %v", res, err)
+	}
+	if e.fake.Count("", "DeleteAccessKey") != 0 {
+		t.Errorf("the re-enabled key was deleted")
+	}
+
+	st := e.state()
+	up := keys.UserDeletePlan(st, t0, nil)
+	// The user is deleted and created again by someone else.
+	e.apply(keys.UserDeletePlan(st, t0.Add(time.Minute), nil))
+	if _, err := cl.CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String("legacy-app")}); err != nil {
+		t.Fatal(err)
+	}
+	last := up.Changes[len(up.Changes)-1]
+	in, err := e.executor(up).InEffect(context.Background(), last)
+	if in || err == nil || !strings.Contains(err.Error(), "user legacy-app has id") || !errors.Is(err, ErrDrift) {
+		t.Errorf("recreated user: %v %v", in, err)
+	}
 }
