@@ -2,8 +2,8 @@ package iamplan
 
 import (
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
