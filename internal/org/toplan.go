@@ -1,6 +1,10 @@
 package org
 
-import "github.com/seiri-dev/seiri/internal/plan"
+import (
+	"fmt"
+
+	"github.com/seiri-dev/seiri/internal/plan"
+)
 
 // PlanKind is the kind of an organization plan in internal/plan.
 const PlanKind = "org"
@@ -26,4 +30,26 @@ func ToPlan(p *Plan) (*plan.Plan, error) {
 		cs = append(cs, plan.Change{Kind: c.Kind(), Op: op, Target: c.Target(), Description: c.Describe(), Params: b})
 	}
 	return plan.New(PlanKind, p.CreatedAt, p.BaseFingerprint, cs), nil
+}
+
+// SavePlan writes an organization plan file (plan.WriteFile: schema,
+// content id, base fingerprint).
+func SavePlan(path string, p *Plan) error {
+	_, err := plan.WriteFile(path, PlanKind, p.BaseFingerprint, p.CreatedAt, p)
+	return err
+}
+
+// LoadPlan reads an organization plan file written by SavePlan; a file
+// edited after it was made, or of another kind, is refused with a
+// diagnostic naming the file.
+func LoadPlan(path string) (*Plan, error) {
+	var p Plan
+	f, err := plan.ReadFile(path, &p, PlanKind)
+	if err != nil {
+		return nil, err
+	}
+	if f.Base != p.BaseFingerprint {
+		return nil, fmt.Errorf("plan %s: its base %q is not its plan's base %q: the file was edited; make a new plan", path, f.Base, p.BaseFingerprint)
+	}
+	return &p, nil
 }

@@ -387,3 +387,27 @@ func ReadLive(ctx context.Context, cl IAM, user, id string) (keys.Live, map[stri
 	tags, err := userTags(ctx, cl, user)
 	return l, tags, err
 }
+
+// FlowHooks are the executor's parts of the apply flow (apply.Flow's
+// Before and After): before the first change it learns the plan ids of
+// earlier runs from the workspace journal (their guard tags were left by a
+// crash: the flow holds the workspace lock, so none of them is running);
+// after the last change it releases the guard tags of the plan.
+func (e *Executor) FlowHooks(j *plan.Journal, p *plan.Plan) (before, after func(context.Context) error) {
+	before = func(context.Context) error {
+		es, err := j.Entries()
+		if err != nil {
+			return err
+		}
+		e.OwnPlans = map[string]bool{}
+		for _, en := range es {
+			if en.Plan != "" {
+				e.OwnPlans[en.Plan] = true
+			}
+		}
+		e.PlanID = p.ID
+		return nil
+	}
+	after = func(ctx context.Context) error { return e.Release(ctx, p) }
+	return before, after
+}

@@ -597,3 +597,11 @@ func remove(list []string, v string) []string {
 	}
 	return out
 }
+
+// SummaryNote says how many calls were retried, for the apply summary.
+func (e *Executor) SummaryNote() string {
+	if e.Retried == 0 {
+		return ""
+	}
+	return fmt.Sprintf("(%d calls retried after ConcurrentModification or throttling)", e.Retried)
+}
