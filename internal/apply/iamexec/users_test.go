@@ -374,3 +374,7 @@ func TestExecutorRefusesDrift(t *testing.T) {
 		t.Errorf("recreated user: %v %v", in, err)
 	}
 }
+
+func untagInput(user, key string) *iam.UntagUserInput {
+	return &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{key}}
+}
