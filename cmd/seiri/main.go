@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/seiri-dev/seiri/internal/cli"
+	"github.com/seiri-dev/seiri/internal/cmd/root"
 )
 
-func main() { os.Exit(cli.Main()) }
+func main() { os.Exit(root.Main()) }

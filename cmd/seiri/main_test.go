@@ -8,7 +8,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/seiri-dev/seiri/internal/awsfake"
-	"github.com/seiri-dev/seiri/internal/cli"
+	"github.com/seiri-dev/seiri/internal/cmd/root"
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
@@ -17,7 +17,7 @@ import (
 // as "seiri") from scripts in testdata/script/*.txtar.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"seiri": func() { os.Exit(cli.Main()) },
+		"seiri": func() { os.Exit(root.Main()) },
 	})
 }
 

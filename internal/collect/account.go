@@ -380,11 +380,7 @@ func (r *accountRun) credentialReport() {
 		r.warn("credential report not collected (iam GetCredentialReport: %s)", awsclient.ErrorSummary(err))
 		return
 	}
-	if ParseCredentialReport == nil {
-		r.warn("credential report fetched (%d bytes) but not parsed: no parser in this build", len(out.Content))
-		return
-	}
-	rep, err := ParseCredentialReport(out.Content)
+	rep, err := r.opts.ParseCredentialReport(out.Content)
 	if err != nil {
 		r.warn("credential report not stored: %v", err)
 		return

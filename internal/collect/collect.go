@@ -4,6 +4,7 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,9 @@ import (
 
 // Options say what to collect and how.
 type Options struct {
+	// ParseCredentialReport parses the decoded CSV of GetCredentialReport
+	// (default: credreport.Parse; tests record the raw CSV).
+	ParseCredentialReport func(csv []byte) (*credreport.Report, error)
 	// Org collects the Organization (tree, policies, delegated admins) and,
 	// unless Accounts narrows it, every ACTIVE account of it.
 	Org bool
@@ -73,20 +77,15 @@ func (r *Result) FailedAccounts() []snapshot.AccountStatus {
 	return out
 }
 
-// ParseCredentialReport parses the decoded CSV of GetCredentialReport.
-//
-// TODO(lead): wire credreport.Parse (main: Parse(r io.Reader, name string))
-// once it is on this branch, replacing the nil default:
-//
-//	var ParseCredentialReport = func(b []byte) (*credreport.Report, error) {
-//		return credreport.Parse(bytes.NewReader(b), "credential report")
-//	}
-//
-// While it is nil the report is fetched (so the permission and the polling
-// are exercised) but not stored, and the account gets a warning.
-var ParseCredentialReport func(csv []byte) (*credreport.Report, error)
+// parseCredentialReport parses the decoded CSV of GetCredentialReport.
+func parseCredentialReport(b []byte) (*credreport.Report, error) {
+	return credreport.Parse(bytes.NewReader(b), "credential report (GetCredentialReport)")
+}
 
 func (o *Options) defaults() {
+	if o.ParseCredentialReport == nil {
+		o.ParseCredentialReport = parseCredentialReport
+	}
 	if o.Parallel <= 0 {
 		o.Parallel = 8
 	}

@@ -74,7 +74,12 @@ func setupMode(t testing.TB, accounts, users int, configure func(*awsfake.Server
 	return &env{fake: f, sess: sess, ws: filepath.Join(t.TempDir(), "snapshots"), sc: sc}
 }
 
+// testParser, when set (captureReports), replaces the credential report
+// parser of the options fastOpts returns.
+var testParser func(csv []byte) (*credreport.Report, error)
+
 func fastOpts(o Options) Options {
+	o.ParseCredentialReport = testParser
 	o.PollInterval = time.Millisecond
 	o.PollMaxInterval = 2 * time.Millisecond
 	o.Now = func() time.Time { return now }
@@ -83,16 +88,15 @@ func fastOpts(o Options) Options {
 }
 
 // captureReports installs a credential report "parser" that records the raw
-// CSV, standing in for credreport.Parse until the lead wires it.
+// CSV instead of parsing it.
 func captureReports(t *testing.T) *sync.Map {
 	var got sync.Map
-	old := ParseCredentialReport
-	ParseCredentialReport = func(b []byte) (*credreport.Report, error) {
+	testParser = func(b []byte) (*credreport.Report, error) {
 		rows := bytes.Count(b, []byte("\n")) - 1
 		got.Store(string(b[bytes.Index(b, []byte("arn:aws:iam::"))+13:][:12]), rows)
 		return &credreport.Report{Rows: make([]credreport.Row, rows)}, nil
 	}
-	t.Cleanup(func() { ParseCredentialReport = old })
+	t.Cleanup(func() { testParser = nil })
 	return &got
 }
 

@@ -6,14 +6,14 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/seiri-dev/seiri/internal/cli"
+	"github.com/seiri-dev/seiri/internal/cmd/root"
 )
 
 // TestMain lets scripts run `seiri` (this test binary re-executed as the
 // real command).
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"seiri": func() { os.Exit(cli.Main()) },
+		"seiri": func() { os.Exit(root.Main()) },
 	})
 }
 

@@ -1,5 +1,5 @@
 // Package lptest builds CloudTrail corpora for the demo organization, for the
-// least-privilege tests of internal/leastpriv and internal/cli.
+// least-privilege tests of internal/leastpriv and internal/cmd.
 package lptest
 
 import (

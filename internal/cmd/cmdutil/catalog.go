@@ -1,0 +1,29 @@
+package cmdutil
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/workspace"
+)
+
+// CatalogCacheDir is the cache folder of the workspace at workspaceDir,
+// computed without creating the workspace.
+func CatalogCacheDir(workspaceDir string) string {
+	if workspaceDir == "" {
+		workspaceDir = workspace.Default
+	}
+	return (&workspace.Workspace{Dir: workspaceDir}).CacheDir()
+}
+
+// LoadCatalog returns the catalog in force for a workspace: its refreshed
+// copy (seiri catalog update) when there is one, else the embedded one; a
+// damaged cache is reported on errOut and ignored.
+func LoadCatalog(workspaceDir string, errOut io.Writer) *catalog.Catalog {
+	c, err := catalog.Load(CatalogCacheDir(workspaceDir))
+	if err != nil {
+		fmt.Fprintf(errOut, "seiri: warning: %v; using the embedded catalog\n", err)
+	}
+	return c
+}

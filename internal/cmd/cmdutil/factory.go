@@ -1,0 +1,193 @@
+// Package cmdutil holds what every command shares: the Factory (streams,
+// global flags, clock, workspace, config, catalog, AWS session), exit codes
+// and errors, the bare root command and output helpers.
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/config"
+	"github.com/seiri-dev/seiri/internal/workspace"
+)
+
+// Exit codes every command follows.
+const (
+	ExitOK       = 0
+	ExitFindings = 1 // findings at or above --fail-on
+	ExitUsage    = 2 // usage error or bad input
+	ExitPartial  = 3 // partial success: some accounts failed
+	ExitInternal = 4 // unexpected failure (AWS unreachable, disk full, ...)
+)
+
+// ExitError carries an exit code with the error to print.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// BadInput marks err as a usage or input error (exit code 2).
+func BadInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &ExitError{Code: ExitUsage, Err: err}
+}
+
+// BadInputf formats a usage or input error (exit code 2).
+func BadInputf(format string, args ...any) error {
+	return BadInput(fmt.Errorf(format, args...))
+}
+
+// Silent exits with code without printing anything more.
+func Silent(code int) error { return &ExitError{Code: code} }
+
+// IOStreams are the command's standard streams.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// Terminal reports whether stdin/stderr are an interactive terminal: it
+	// enables progress bars and confirmation prompts.
+	Terminal bool
+}
+
+// SystemIO returns the process's streams.
+func SystemIO() *IOStreams {
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		Terminal: term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stderr.Fd())),
+	}
+}
+
+// Globals are the flags every command has.
+type Globals struct {
+	AWS        awsclient.Options
+	Output     string // table|json|csv|sarif|markdown|html
+	Workspace  string
+	ConfigPath string
+	NoProgress bool
+	LogLevel   string
+}
+
+// Factory gives commands what they share: streams, global flags, the clock,
+// and lazily opened workspace and config.
+type Factory struct {
+	IO      *IOStreams
+	Globals *Globals
+	// Now is the clock; tests inject a fixed one (SEIRI_NOW also sets it).
+	Now func() time.Time
+	// Context is the command's context (cancelled on Ctrl-C).
+	Context context.Context
+
+	ws  *workspace.Workspace
+	cfg *config.Config
+	log *slog.Logger
+	cat *catalog.Catalog
+}
+
+// NewFactory returns a factory on the given streams.
+func NewFactory(io *IOStreams) *Factory {
+	return &Factory{IO: io, Globals: &Globals{}, Now: defaultNow, Context: context.Background()}
+}
+
+// defaultNow honours SEIRI_NOW (RFC 3339), used by end-to-end tests and for
+// reproducible demos; otherwise the wall clock.
+func defaultNow() time.Time {
+	if v := os.Getenv("SEIRI_NOW"); v != "" {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Now().UTC()
+}
+
+// Workspace opens (creating 0700) the workspace named by --workspace.
+func (f *Factory) Workspace() (*workspace.Workspace, error) {
+	if f.ws == nil {
+		ws, err := workspace.Open(f.Globals.Workspace)
+		if err != nil {
+			return nil, err
+		}
+		f.ws = ws
+	}
+	return f.ws, nil
+}
+
+// Config loads seiri.yaml (or --config) over the built-in defaults. A bad
+// config file is a usage error.
+func (f *Factory) Config() (*config.Config, error) {
+	if f.cfg == nil {
+		c, err := config.Load(f.Globals.ConfigPath)
+		if err != nil {
+			return nil, BadInput(err)
+		}
+		f.cfg = c
+	}
+	return f.cfg, nil
+}
+
+// Logger writes structured logs to stderr at --log-level.
+func (f *Factory) Logger() *slog.Logger {
+	if f.log == nil {
+		var lvl slog.Level
+		switch strings.ToLower(f.Globals.LogLevel) {
+		case "debug":
+			lvl = slog.LevelDebug
+		case "info":
+			lvl = slog.LevelInfo
+		case "", "warn", "warning":
+			lvl = slog.LevelWarn
+		case "error":
+			lvl = slog.LevelError
+		}
+		f.log = slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: lvl}))
+	}
+	return f.log
+}
+
+// Catalog returns the IAM catalog in force: the workspace's refreshed copy
+// (seiri catalog update) when there is one, else the embedded one. A damaged
+// cache is reported and ignored.
+func (f *Factory) Catalog() *catalog.Catalog {
+	if f.cat == nil {
+		f.cat = LoadCatalog(f.Globals.Workspace, f.IO.ErrOut)
+	}
+	return f.cat
+}
+
+// Progress reports whether progress bars should be drawn.
+func (f *Factory) Progress() bool { return f.IO.Terminal && !f.Globals.NoProgress }
+
+// Confirm asks a yes/no question on the terminal. Without a terminal it
+// returns false: writes need --yes in scripts.
+func (f *Factory) Confirm(question string) (bool, error) {
+	if !f.IO.Terminal {
+		return false, nil
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s [y/N]: ", question)
+	var ans string
+	if _, err := fmt.Fscanln(f.IO.In, &ans); err != nil && !errors.Is(err, io.EOF) && err.Error() != "unexpected newline" {
+		return false, err
+	}
+	ans = strings.ToLower(strings.TrimSpace(ans))
+	return ans == "y" || ans == "yes", nil
+}

@@ -1,0 +1,108 @@
+package cmdutil
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/version"
+	"github.com/seiri-dev/seiri/internal/workspace"
+)
+
+// OutputFormats are the values of --output.
+var OutputFormats = []string{"table", "json", "csv", "sarif", "markdown", "html"}
+
+// NewBareRoot is the root command with the global flags and their checks,
+// without subcommands: internal/cmd/root adds every group; tests add the
+// groups they exercise.
+func NewBareRoot(f *Factory) *cobra.Command {
+	g := f.Globals
+	root := &cobra.Command{
+		Use:   "seiri",
+		Short: "Keep the IAM of an AWS Organization lean and safe",
+		Long: `seiri inventories every account of an AWS Organization, audits its IAM,
+learns from CloudTrail what each principal really uses, and retires what is
+unused safely: plans first, journaled, reversible.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version.String(),
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if !Contains(OutputFormats, g.Output) {
+				return BadInputf("--output %q: want one of %s", g.Output, strings.Join(OutputFormats, ", "))
+			}
+			if g.AWS.MaxAttempts < 1 {
+				return BadInputf("--max-attempts %d: must be at least 1", g.AWS.MaxAttempts)
+			}
+			switch strings.ToLower(g.LogLevel) {
+			case "debug", "info", "warn", "warning", "error":
+			default:
+				return BadInputf("--log-level %q: want debug, info, warn or error", g.LogLevel)
+			}
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return BadInput(err) })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.AWS.Profile, "profile", "", "AWS profile from the shared config files")
+	pf.StringVar(&g.AWS.Region, "region", "", "AWS region (default: from the profile or AWS_REGION)")
+	pf.StringVar(&g.AWS.EndpointURL, "endpoint-url", "", "override the endpoint of every AWS service (AWS_ENDPOINT_URL_<SERVICE> also works)")
+	pf.IntVar(&g.AWS.MaxAttempts, "max-attempts", 10, "attempts per AWS call, with adaptive backoff on throttling")
+	pf.StringVar(&g.AWS.RoleName, "role-name", awsclient.DefaultRoleName, "role assumed in member accounts")
+	pf.StringVar(&g.AWS.ExternalID, "external-id", "", "external id for assuming --role-name")
+	pf.StringVarP(&g.Output, "output", "o", "table", "output format: "+strings.Join(OutputFormats, "|"))
+	pf.StringVar(&g.Workspace, "workspace", workspace.Default, "directory holding snapshots, the usage store, journal and backups")
+	pf.StringVar(&g.ConfigPath, "config", "", "config file (default: ./seiri.yaml if present)")
+	pf.BoolVar(&g.NoProgress, "no-progress", false, "never draw progress bars")
+	pf.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug|info|warn|error")
+
+	return root
+}
+
+// Contains reports whether list holds s.
+func Contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ExitCode prints err (if any) and maps it to seiri's exit codes.
+func ExitCode(io *IOStreams, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			fmt.Fprintf(io.ErrOut, "seiri: %v\n", ee.Err)
+		}
+		return ee.Code
+	}
+	fmt.Fprintf(io.ErrOut, "seiri: %v\n", err)
+	// cobra reports unknown commands and bad args as plain errors.
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+		strings.HasPrefix(msg, "requires ") || strings.Contains(msg, "arg(s)") ||
+		strings.HasPrefix(msg, "required flag") || strings.HasPrefix(msg, "unknown flag") {
+		return ExitUsage
+	}
+	if errors.Is(err, context.Canceled) {
+		return 130
+	}
+	return ExitInternal
+}
+
+// WriteJSON writes v as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

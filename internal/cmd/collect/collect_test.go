@@ -1,0 +1,157 @@
+package collect
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seiri-dev/seiri/internal/awsfake"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/collect"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+)
+
+func TestCollectFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    CollectOptions
+		wantErr string
+	}{
+		{args: nil, want: CollectOptions{Parallel: 8}},
+		{args: []string{"--org", "--parallel", "3", "--no-access-advisor"}, want: CollectOptions{Org: true, Parallel: 3, NoAccessAdvisor: true}},
+		{args: []string{"--accounts", "111111111111,222222222222"}, want: CollectOptions{Parallel: 8, Accounts: []string{"111111111111", "222222222222"}}},
+		{args: []string{"--parallel", "0"}, wantErr: "--parallel 0: must be at least 1"},
+		{args: []string{"--accounts", "12345"}, wantErr: `"12345" is not an AWS account id`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var got *CollectOptions
+			f := cmdutil.NewFactory(&cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+			cmd := NewCmdCollect(f, func(o *CollectOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				var ee *cmdutil.ExitError
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &ee) || ee.Code != cmdutil.ExitUsage {
+					t.Fatalf("err %v, want usage error %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCollectCommandPartial(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	fake := awsfake.New(awsfake.SampleScenario(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 3, 2))
+	defer fake.Close()
+	fake.DenyAssumeRole("111111110002")
+	ws := t.TempDir()
+	out, errOut, code := runCollect(t, fake, ws, "collect", "--org", "--parallel", "2")
+	if code != cmdutil.ExitPartial {
+		t.Fatalf("exit %d, want %d; stderr %s", code, cmdutil.ExitPartial, errOut)
+	}
+	for _, want := range []string{"Collected 2 of 3 accounts and the organization", "Failed accounts (1):",
+		"111111110002 (account-2): assume role arn:aws:iam::111111110002:role/OrganizationAccountAccessRole: AccessDenied"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "1 of 3 accounts failed") {
+		t.Errorf("stderr %q", errOut)
+	}
+	snap, err := snapshot.Load(filepath.Join(ws, "snapshots"), "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Accounts) != 2 || snap.Organization == nil || snap.Manifest.SeiriVersion == "" {
+		t.Errorf("snapshot accounts %d org %v", len(snap.Accounts), snap.Organization != nil)
+	}
+
+	// --output json prints the manifest.
+	out, _, code = runCollect(t, fake, ws, "collect", "--accounts", "111111110001", "--no-access-advisor", "--output", "json")
+	if code != cmdutil.ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var m struct {
+		Dir      string                   `json:"dir"`
+		Accounts []snapshot.AccountStatus `json:"accounts"`
+		Complete bool                     `json:"complete"`
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil || !m.Complete || len(m.Accounts) != 1 || m.Dir == "" {
+		t.Errorf("json output %q: %v", out, err)
+	}
+}
+
+func TestCollectCommandAllFailed(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	fake := awsfake.New(awsfake.SampleScenario(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 2, 1))
+	defer fake.Close()
+	fake.DenyAssumeRole("111111110001")
+	_, errOut, code := runCollect(t, fake, t.TempDir(), "collect", "--accounts", "111111110001")
+	if code != cmdutil.ExitInternal || !strings.Contains(errOut, "no account could be collected") {
+		t.Errorf("exit %d stderr %q", code, errOut)
+	}
+}
+
+func TestPermissionsCollect(t *testing.T) {
+	out, _, code := runCollect(t, nil, t.TempDir(), "permissions", "collect", "--role-name", "SeiriReadOnly")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		Version   string
+		Statement []struct {
+			Effect   string
+			Action   []string
+			Resource []string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if doc.Version != "2012-10-17" || len(doc.Statement) != 2 ||
+		!cmp.Equal(doc.Statement[1].Resource, []string{"arn:aws:iam::*:role/SeiriReadOnly"}) {
+		t.Errorf("policy %+v", doc)
+	}
+	found := false
+	for _, a := range doc.Statement[0].Action {
+		found = found || a == "iam:GetAccountAuthorizationDetails"
+	}
+	if !found {
+		t.Error("iam:GetAccountAuthorizationDetails missing")
+	}
+	// `seiri permissions` alone is a group that shows its subcommands.
+	out, _, code = runCollect(t, nil, t.TempDir(), "permissions")
+	if code != 0 || !strings.Contains(out, "collect") {
+		t.Errorf("permissions: exit %d\n%s", code, out)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	b := &progressBar{w: &buf}
+	b.update(collect.Progress{Total: 4, Done: 1, Failed: 1, APICalls: 120, APIErrors: 2})
+	b.finish()
+	want := "\r[#######.......................] 1/4 accounts · 120 API calls · 3 errors\r\033[K"
+	if buf.String() != want {
+		t.Errorf("bar %q, want %q", buf.String(), want)
+	}
+	var nilBar *progressBar
+	nilBar.finish() // no-op without a terminal
+}

@@ -1,0 +1,283 @@
+package demo
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	trailcmd "github.com/seiri-dev/seiri/internal/cmd/trail"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/audit"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/config"
+	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/keys"
+	"github.com/seiri-dev/seiri/internal/org"
+	"github.com/seiri-dev/seiri/internal/report"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/trail"
+	"github.com/seiri-dev/seiri/internal/usage"
+	"github.com/seiri-dev/seiri/internal/workspace"
+)
+
+// DemoOptions are the inputs of `seiri demo`.
+type DemoOptions struct {
+	IO        *cmdutil.IOStreams
+	Workspace func() (*workspace.Workspace, error)
+	Config    func() (*config.Config, error)
+	Now       func() time.Time
+	Output    string
+	Out       string // folder for the full reports (default <workspace>/reports/demo)
+	Seed      uint64
+	NoTrail   bool // skip the CloudTrail part (faster)
+	f         *cmdutil.Factory
+}
+
+// NewCmd is the `seiri demo` command group.
+func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdDemo(f, nil) }
+
+// NewCmdDemo parses flags for `seiri demo`.
+func NewCmdDemo(f *cmdutil.Factory, runF func(*DemoOptions) error) *cobra.Command {
+	opts := &DemoOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now, f: f}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run seiri's whole flow on a generated demo organization (no AWS account needed)",
+		Long: `Demo generates a deterministic, realistic AWS Organization — six accounts in
+Security, Infrastructure and Workloads OUs, 100+ IAM users across teams with
+groups, roles, inline and managed policies, access keys of every age (some never
+used), a credential report, Access Advisor data and SCPs — stores it as a
+snapshot in the workspace, audits it, and prints the summary and where the full
+reports are. Every other command then works on it (seiri audit, ...).
+
+With --output json|csv|sarif|markdown|html the audit report itself is printed
+on standard output (the summary goes to standard error).`,
+		Example: `  seiri demo
+  seiri demo --out demo-out
+  seiri demo --output sarif > demo.sarif`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Output = f.Globals.Output
+			if runF != nil {
+				return runF(opts)
+			}
+			return demoRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Out, "out", "", "folder for the full reports (default <workspace>/reports/demo)")
+	cmd.Flags().Uint64Var(&opts.Seed, "seed", demo.Seed, "seed of the generated organization")
+	cmd.Flags().BoolVar(&opts.NoTrail, "no-trail", false, "skip generating and scanning the demo's CloudTrail logs")
+	return cmd
+}
+
+func demoRun(opts *DemoOptions) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	ws, err := opts.Workspace()
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	org := demo.Generate(now, opts.Seed)
+	dir, err := org.WriteSnapshot(ws.SnapshotsDir())
+	if err != nil {
+		return err
+	}
+	snap, err := snapshot.Open(dir)
+	if err != nil {
+		return err
+	}
+	rep := audit.Run(snap, cfg.Audit, now)
+	rep.Snapshot = dir
+
+	out := opts.Out
+	if out == "" {
+		out = filepath.Join(ws.ReportsDir(), "demo")
+	}
+	files, err := writeReports(out, "audit", rep)
+	if err != nil {
+		return err
+	}
+
+	// Machine formats: the report on stdout, the story on stderr.
+	story := opts.IO.Out
+	if opts.Output != "table" {
+		var buf bytes.Buffer
+		if err := report.Render(&buf, opts.Output, rep); err != nil {
+			return cmdutil.BadInput(err)
+		}
+		if _, err := opts.IO.Out.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		story = opts.IO.ErrOut
+	}
+	printDemoStory(story, org, dir, rep, files)
+	var rows []usage.Row
+	var runs []usage.Run
+	if !opts.NoTrail {
+		if rows, runs, err = demoTrail(opts, story, org, ws); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(story)
+	keys.DemoRetirement(story, snap, cfg.Keys, now, rows, runs)
+	if err := demoOrg(story, org, filepath.Join(ws.Dir, "demo", "org"), rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(story, "\nNext: seiri audit --output sarif | seiri audit --fail-on high | seiri trail usage | seiri snapshot list\n")
+	return nil
+}
+
+// demoOrg writes the demo organization as code (org.yaml, imported, plus a
+// region-restriction SCP on the Workloads OU) and shows its plan with the
+// impact of that SCP replayed on the recorded CloudTrail usage.
+func demoOrg(w io.Writer, d *demo.Org, dir string, rows []usage.Row) error {
+	p, im, err := org.DemoPlan(d, dir, rows)
+	if err != nil {
+		return fmt.Errorf("demo org plan: %w", err)
+	}
+	fmt.Fprintf(w, "\nOrganization as code (%s): seiri org plan --spec %s\n", dir, filepath.Join(dir, "org.yaml"))
+	if err := org.WriteText(w, p); err != nil {
+		return err
+	}
+	if im != nil {
+		im.Write(w, "  ")
+	}
+	return nil
+}
+
+// demoTrail writes the demo organization's CloudTrail history in the trail
+// bucket's layout, scans it into the workspace's usage store with the local
+// engine and tells what it shows.
+func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Workspace) ([]usage.Row, []usage.Run, error) {
+	logs := filepath.Join(ws.Dir, "demo", "cloudtrail")
+	st, err := org.WriteTrail(logs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo CloudTrail logs: %w", err)
+	}
+	window := trail.Filter{Since: org.Now.AddDate(0, 0, -demo.TrailDays), Until: org.Now}
+	res, err := trailcmd.ScanIntoStore(opts.f, &trail.DirSource{Dir: logs}, trail.Options{Filter: window})
+	if err != nil {
+		return nil, nil, fmt.Errorf("scan demo CloudTrail logs: %w", err)
+	}
+	sum := res.Summary
+	fmt.Fprintf(w, "\nCloudTrail (%d days, organization trail, %s)\n", demo.TrailDays, logs)
+	fmt.Fprintf(w, "  %d log files, %d events generated; scan read %d new files, %d records, %d already scanned; mapping coverage %.1f%%\n",
+		st.Files, st.Records, sum.FilesRead, sum.Records, sum.FilesAlreadyScanned, 100*sum.Coverage)
+	store, err := usage.Open(opts.f.Context, ws.UsageDB())
+	if err != nil {
+		return nil, nil, err
+	}
+	defer store.Close()
+	rows, err := store.Usage(opts.f.Context, usage.Query{})
+	if err != nil {
+		return nil, nil, err
+	}
+	runs, err := store.Runs(opts.f.Context, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	principals := map[string]bool{}
+	keys := map[string]bool{}
+	denied := map[string]int64{}
+	for _, r := range rows {
+		principals[r.Principal] = true
+		if r.AccessKeyID != "" && strings.HasPrefix(r.AccessKeyID, "AKIA") {
+			keys[r.AccessKeyID] = true
+		}
+		if r.ErrorCode == "AccessDenied" || r.ErrorCode == "Client.UnauthorizedOperation" {
+			denied[r.Principal+" "+r.Action] += r.Count
+		}
+	}
+	active, silent := 0, 0
+	for _, a := range org.Accounts {
+		for _, u := range a.Users {
+			for _, k := range u.AccessKeys {
+				if !k.Active() {
+					continue
+				}
+				if keys[k.AccessKeyID] {
+					active++
+				} else {
+					silent++
+				}
+			}
+		}
+	}
+	fmt.Fprintf(w, "  %d principals seen; %d active access keys used in the logs, %d active keys silent for %d days\n", len(principals), active, silent, demo.TrailDays)
+	names := make([]string, 0, len(denied))
+	for k := range denied {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(w, "  AccessDenied ×%d: %s\n", denied[k], k)
+	}
+	return rows, runs, nil
+}
+
+// writeReports renders r in every format into dir as name.<ext>.
+func writeReports(dir, name string, r *finding.Report) (map[string]string, error) {
+	ext := map[string]string{"table": "txt", "json": "json", "csv": "csv", "sarif": "sarif", "markdown": "md", "html": "html"}
+	files := map[string]string{}
+	for _, format := range report.Formats {
+		var buf bytes.Buffer
+		if err := report.Render(&buf, format, r); err != nil {
+			return nil, err
+		}
+		p := filepath.Join(dir, name+"."+ext[format])
+		if err := workspace.WriteFile(p, buf.Bytes()); err != nil {
+			return nil, err
+		}
+		files[format] = p
+	}
+	return files, nil
+}
+
+func printDemoStory(w io.Writer, org *demo.Org, dir string, rep *finding.Report, files map[string]string) {
+	users, roles, keys := 0, 0, 0
+	for _, a := range org.Accounts {
+		users += len(a.Users)
+		roles += len(a.Roles)
+		for _, u := range a.Users {
+			keys += len(u.AccessKeys)
+		}
+	}
+	fmt.Fprintf(w, "Demo organization %s: %d accounts in %d OUs, %d IAM users, %d roles, %d access keys, %d SCPs\n",
+		org.Organization.ID, len(org.Accounts), len(org.Organization.OUs), users, roles, keys, countSCPs(org.Organization))
+	fmt.Fprintf(w, "Snapshot: %s\n\n", dir)
+	fmt.Fprintln(w, "Audit")
+	report.Summary(w, rep)
+	fmt.Fprintln(w)
+	// The worst few findings, so the summary shows what seiri finds.
+	top := append([]finding.Finding(nil), rep.Findings...)
+	sort.SliceStable(top, func(i, j int) bool { return top[i].Severity > top[j].Severity })
+	if len(top) > 8 {
+		top = top[:8]
+	}
+	for _, f := range top {
+		fmt.Fprintf(w, "  %-8s %-26s %s\n", f.Severity, f.RuleID, f.Title)
+	}
+	fmt.Fprintf(w, "\nFull reports:\n")
+	for _, format := range report.Formats {
+		fmt.Fprintf(w, "  %-9s %s\n", format, files[format])
+	}
+}
+
+func countSCPs(o *snapshot.Organization) int {
+	n := 0
+	for _, p := range o.Policies {
+		if p.Type == "SERVICE_CONTROL_POLICY" {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,441 @@
+package groups
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
+	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/groups"
+	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+// Input are the flags the groups, roles and sso commands share.
+type Input struct {
+	Snapshot string
+	Account  string
+	All      bool
+	Since    string
+}
+
+// Flags adds the shared flags to cmd.
+func (in *Input) Flags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&in.Snapshot, "snapshot", snapshot.Latest, "snapshot to analyse: a folder, a snapshot name in the workspace, or latest")
+	fl.StringVar(&in.Account, "account", "", "only this account id")
+	fl.BoolVar(&in.All, "all", false, "every account of the snapshot (the default)")
+	fl.StringVar(&in.Since, "since", "90d", "usage window: only calls last seen at or after this time (90d, 2026-09-01)")
+}
+
+// Loaded is a snapshot with the usage of its principals.
+type Loaded struct {
+	Snap     *snapshot.Snapshot
+	Accounts []*snapshot.Account
+	Rows     []usage.Row // nil: no usage known
+	Note     string      // where the usage came from
+}
+
+// Load reads the snapshot, selects accounts, and reads the usage store when
+// there is one. A demo snapshot without a usage store gets the demo's own
+// usage (generated from the same clock and the default seed).
+func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
+	if in.All && in.Account != "" {
+		return nil, cmdutil.BadInputf("--account and --all exclude each other")
+	}
+	ws, err := f.Workspace()
+	if err != nil {
+		return nil, err
+	}
+	s, err := snapshot.Load(ws.SnapshotsDir(), in.Snapshot)
+	if err != nil {
+		return nil, cmdutil.BadInput(err)
+	}
+	l := &Loaded{Snap: s}
+	for _, a := range s.Accounts {
+		if in.Account == "" || a.AccountID == in.Account {
+			l.Accounts = append(l.Accounts, a)
+		}
+	}
+	if in.Account != "" && len(l.Accounts) == 0 {
+		return nil, cmdutil.BadInputf("--account %s: not in snapshot %s", in.Account, filepath.Base(s.Dir))
+	}
+	since, err := cmdutil.ParseWhen(in.Since, f.Now())
+	if err != nil {
+		return nil, cmdutil.BadInputf("--since %v", err)
+	}
+	if _, err := os.Stat(ws.UsageDB()); err == nil {
+		st, err := usage.Open(f.Context, ws.UsageDB())
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		for _, a := range l.Accounts {
+			rows, err := st.Usage(f.Context, usage.Query{Account: a.AccountID, Since: since})
+			if err != nil {
+				return nil, err
+			}
+			l.Rows = append(l.Rows, rows...)
+		}
+		if l.Rows == nil {
+			l.Rows = []usage.Row{}
+		}
+		l.Note = "usage from " + ws.UsageDB()
+	} else if s.Manifest.Source == "demo" {
+		org := demo.Generate(s.Manifest.StartedAt, demo.Seed)
+		for _, r := range org.Usage() {
+			if !r.LastSeen.Before(since) {
+				l.Rows = append(l.Rows, r)
+			}
+		}
+		l.Note = "usage: the demo's generated activity"
+	} else {
+		l.Note = "no usage store (run seiri trail scan): unused-permission checks skipped"
+	}
+	return l, nil
+}
+
+// Used returns the actions each principal of the account used successfully
+// (nil when no usage is known). An account without a single usage row counts
+// as unknown, not as "nothing used": a trail that does not cover it must not
+// make every permission look unused.
+func (l *Loaded) Used(account string) map[string]groups.ActionSet {
+	if l.Rows == nil {
+		return nil
+	}
+	var m map[string]groups.ActionSet
+	for _, r := range l.Rows {
+		if r.Account != account {
+			continue
+		}
+		if m == nil {
+			m = map[string]groups.ActionSet{}
+		}
+		if r.Authz && r.ErrorCode == "" {
+			m[r.Principal] = append(m[r.Principal], r.Action)
+		}
+	}
+	for k, v := range m {
+		m[k] = groups.NewActionSet(v)
+	}
+	return m
+}
+
+// EffectiveFunc is the effective-permission engine on the factory's catalog.
+func EffectiveFunc(f *cmdutil.Factory) groups.Effective {
+	return groups.NewEngine(f.Catalog()).Effective
+}
+
+// NewCmd is the `seiri groups` command group.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "groups",
+		Short: "Analyse the IAM group model and plan one that fits how people work",
+	}
+	cmd.AddCommand(NewCmdGroupsAnalyze(f, nil), NewCmdGroupsPlan(f, nil))
+	return cmd
+}
+
+// GroupsAnalyzeOptions are the inputs of `seiri groups analyze`.
+type GroupsAnalyzeOptions struct {
+	F *cmdutil.Factory
+	Input
+	Threshold float64
+	NearLimit int
+}
+
+// NewCmdGroupsAnalyze parses flags for `seiri groups analyze`.
+func NewCmdGroupsAnalyze(f *cmdutil.Factory, runF func(*GroupsAnalyzeOptions) error) *cobra.Command {
+	opts := &GroupsAnalyzeOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "analyze",
+		Short: "Users × groups × policies, candidate groups, and problems of the group model",
+		Long: `Analyze computes every user's effective permissions (the policy engine over
+their own and their groups' policies, within the permissions boundary;
+wildcards expanded through the IAM catalog) and reports:
+
+  - candidate groups: users whose granted actions are near-identical (Jaccard
+    similarity at or above --threshold), named from their existing groups and
+    dominant services;
+  - users whose direct policies an existing group already grants;
+  - problems: users at or near the 10-groups limit, groups without members,
+    without policies, or whose actions no member used in the window, groups
+    that are subsets of others, one policy reached through several paths,
+    users in many teams' groups.`,
+		Example: `  seiri groups analyze
+  seiri groups analyze --account 555555555555 --threshold 0.8 --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return groupsAnalyzeRun(opts)
+		},
+	}
+	opts.Flags(cmd)
+	cmd.Flags().Float64Var(&opts.Threshold, "threshold", 0.9, "Jaccard similarity (0-1] at which users count as near-identical")
+	cmd.Flags().IntVar(&opts.NearLimit, "near-limit", 8, "report users in at least this many groups (IAM limit: 10)")
+	return cmd
+}
+
+func (o *GroupsAnalyzeOptions) options(l *Loaded) (groups.Options, error) {
+	if o.Threshold <= 0 || o.Threshold > 1 {
+		return groups.Options{}, cmdutil.BadInputf("--threshold %v: want a number in (0, 1]", o.Threshold)
+	}
+	if o.NearLimit < 1 || o.NearLimit > groups.MaxGroupsPerUser {
+		return groups.Options{}, cmdutil.BadInputf("--near-limit %d: want 1 to %d", o.NearLimit, groups.MaxGroupsPerUser)
+	}
+	return groups.Options{Threshold: o.Threshold, NearLimit: o.NearLimit, Effective: EffectiveFunc(o.F)}, nil
+}
+
+func groupsAnalyzeRun(o *GroupsAnalyzeOptions) error {
+	l, err := o.Load(o.F)
+	if err != nil {
+		return err
+	}
+	opt, err := o.options(l)
+	if err != nil {
+		return err
+	}
+	var all []*groups.Analysis
+	for _, a := range l.Accounts {
+		if len(a.Users) == 0 && len(a.Groups) == 0 {
+			continue
+		}
+		opt.Used = l.Used(a.AccountID)
+		an, err := groups.Analyze(groups.NewModel(a), opt)
+		if err != nil {
+			return fmt.Errorf("account %s: %w", a.AccountID, err)
+		}
+		all = append(all, an)
+	}
+	fmt.Fprintln(o.F.IO.ErrOut, l.Note)
+	switch o.F.Globals.Output {
+	case "json":
+		return cmdutil.WriteJSON(o.F.IO.Out, all)
+	case "table", "":
+		return printAnalyses(o.F.IO.Out, all)
+	default:
+		return cmdutil.BadInputf("--output %s: groups analyze writes table or json", o.F.Globals.Output)
+	}
+}
+
+func printAnalyses(w io.Writer, all []*groups.Analysis) error {
+	for _, an := range all {
+		fmt.Fprintf(w, "Account %s: %d users\n\n", an.Account, len(an.Users))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  USER\tGROUPS\tDIRECT\tGRANTED\tUSED\tTOP SERVICES")
+		for _, u := range an.Users {
+			used := fmt.Sprint(u.Used)
+			if !an.UsageKnown {
+				used = "?"
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%s\n", u.User, len(u.Groups), len(u.Direct)+u.Inline, u.Granted, used, strings.Join(u.Services, ","))
+		}
+		tw.Flush()
+		if len(an.Clusters) > 0 {
+			fmt.Fprintln(w, "\n  Candidate groups (near-identical permissions):")
+			for _, c := range an.Clusters {
+				fmt.Fprintf(w, "    %s (similarity ≥ %.2f): %s\n", c.Name, c.Similarity, strings.Join(c.Members, ", "))
+			}
+		}
+		if len(an.Moves) > 0 {
+			fmt.Fprintln(w, "\n  Direct policies an existing group already grants:")
+			for _, m := range an.Moves {
+				fmt.Fprintf(w, "    %s: join %s, detach %d direct policies\n", m.User, m.Group, len(m.Policies))
+			}
+		}
+		if len(an.Problems) > 0 {
+			fmt.Fprintln(w, "\n  Problems:")
+			for _, p := range an.Problems {
+				fmt.Fprintf(w, "    [%s] %s: %s\n", p.Kind, p.Subject, p.Detail)
+				if p.Suggestion != "" {
+					fmt.Fprintf(w, "        → %s\n", p.Suggestion)
+				}
+			}
+		}
+		for _, s := range an.Skipped {
+			fmt.Fprintf(w, "  skipped %s: %s\n", s.User, s.Reason)
+		}
+		fmt.Fprintf(w, "\n  %d candidate groups, %d movable users, %d problems, %d users skipped\n\n", len(an.Clusters), len(an.Moves), len(an.Problems), len(an.Skipped))
+	}
+	return nil
+}
+
+// GroupsPlanOptions are the inputs of `seiri groups plan`.
+type GroupsPlanOptions struct {
+	GroupsAnalyzeOptions
+	RemoveUnused bool
+	Out          string
+	Apply        bool
+	Yes          bool
+	// Executor and Caller are set by tests; otherwise they come from an AWS
+	// session.
+	Executor plan.Executor
+	Caller   string
+}
+
+// NewCmdGroupsPlan parses flags for `seiri groups plan`.
+func NewCmdGroupsPlan(f *cmdutil.Factory, runF func(*GroupsPlanOptions) error) *cobra.Command {
+	opts := &GroupsPlanOptions{GroupsAnalyzeOptions: GroupsAnalyzeOptions{F: f}}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Plan a group model that changes no one's permissions (or removes only unused ones)",
+		Long: `Plan proposes typed changes — create group, attach policy, add/remove user,
+detach direct policy — that tidy the group model: memberships another group of
+the user already covers are removed, direct policies move into groups. Every
+plan recomputes every user's effective permissions before and after through the
+policy engine and prints "N users unchanged, M users lose only unused
+permissions". A plan that would put a user in more than 10 groups, give anyone
+more, take a used permission, or change the caller's own permissions is refused.
+
+--apply executes the plan through the journaled, idempotent apply (asks first;
+--yes in scripts).`,
+		Example: `  seiri groups plan
+  seiri groups plan --remove-unused --out groups-plan.json
+  seiri groups plan --account 111111111111 --apply --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return groupsPlanRun(opts)
+		},
+	}
+	opts.Flags(cmd)
+	fl := cmd.Flags()
+	fl.Float64Var(&opts.Threshold, "threshold", 0.9, "Jaccard similarity (0-1] at which users count as near-identical")
+	fl.IntVar(&opts.NearLimit, "near-limit", 8, "report users in at least this many groups")
+	fl.BoolVar(&opts.RemoveUnused, "remove-unused", false, "also remove users from groups none of whose actions they used in the window")
+	fl.StringVar(&opts.Out, "out", "", "save the plan as JSON (mode 0600)")
+	fl.BoolVar(&opts.Apply, "apply", false, "apply the plan to AWS")
+	fl.BoolVar(&opts.Yes, "yes", false, "apply without asking")
+	return cmd
+}
+
+func groupsPlanRun(o *GroupsPlanOptions) error {
+	f := o.F
+	l, err := o.Load(f)
+	if err != nil {
+		return err
+	}
+	opt, err := o.options(l)
+	if err != nil {
+		return err
+	}
+	var sess *awsclient.Session
+	caller := o.Caller
+	if caller == "" {
+		caller = l.Snap.Manifest.CallerARN
+	}
+	if o.Apply && o.Executor == nil {
+		sess, err = awsclient.New(f.Context, f.Globals.AWS)
+		if err != nil {
+			return err
+		}
+		caller = sess.Caller().ARN
+	}
+	fmt.Fprintln(f.IO.ErrOut, l.Note)
+	var props []*groups.Proposal
+	var refusals []string
+	for _, a := range l.Accounts {
+		if len(a.Users) == 0 {
+			continue
+		}
+		opt.Used = l.Used(a.AccountID)
+		if opt.Used == nil && o.RemoveUnused {
+			fmt.Fprintf(f.IO.ErrOut, "warning: account %s: no usage recorded; --remove-unused removes nothing there\n", a.AccountID)
+		}
+		an, err := groups.Analyze(groups.NewModel(a), opt)
+		if err != nil {
+			return fmt.Errorf("account %s: %w", a.AccountID, err)
+		}
+		pr, err := groups.Propose(an, groups.PlanOptions{Options: opt, Caller: caller, RemoveUnused: o.RemoveUnused})
+		var ref *groups.ErrRefused
+		if errors.As(err, &ref) {
+			for _, r := range ref.Reasons {
+				refusals = append(refusals, "account "+a.AccountID+": "+r)
+			}
+		} else if err != nil {
+			return fmt.Errorf("account %s: %w", a.AccountID, err)
+		}
+		props = append(props, pr)
+	}
+	pl := groups.NewPlan(props, f.Now(), plan.Fingerprint(l.Accounts))
+	if f.Globals.Output == "json" {
+		if err := cmdutil.WriteJSON(f.IO.Out, map[string]any{"plan": pl, "proposals": props, "refusals": refusals}); err != nil {
+			return err
+		}
+	} else {
+		// The plan's warnings carry each account's before/after verdict.
+		pl.Render(f.IO.Out)
+	}
+	if len(refusals) > 0 {
+		for _, r := range refusals {
+			fmt.Fprintf(f.IO.ErrOut, "refused: %s\n", r)
+		}
+		return &cmdutil.ExitError{Code: cmdutil.ExitFindings, Err: fmt.Errorf("the groups plan is refused (%d reasons); nothing saved or applied", len(refusals))}
+	}
+	if o.Out != "" {
+		if err := pl.Save(o.Out); err != nil {
+			return err
+		}
+		fmt.Fprintf(f.IO.ErrOut, "Plan saved to %s\n", o.Out)
+	}
+	if !o.Apply || pl.Empty() {
+		return nil
+	}
+	if !o.Yes {
+		ok, err := f.Confirm(fmt.Sprintf("Apply %d changes?", len(pl.Changes)))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: errors.New("not applied (answer yes, or pass --yes in scripts)")}
+		}
+	}
+	exec := o.Executor
+	if exec == nil {
+		exec = &iamexec.GroupExecutor{Client: func(ctx context.Context, account string) (iamexec.GroupIAM, error) {
+			c, err := sess.ForAccount(ctx, account)
+			if err != nil {
+				return nil, err
+			}
+			return c.IAM, nil
+		}}
+	}
+	ws, err := f.Workspace()
+	if err != nil {
+		return err
+	}
+	// The same workspace lock as keys: one writer at a time.
+	lock, err := plan.Acquire(ws.LockFile(), fmt.Sprintf("%s pid %d groups plan %s", caller, os.Getpid(), pl.ID))
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	j := plan.OpenJournal(ws.Journal(), func() time.Time { return f.Now() })
+	res, err := plan.Apply(f.Context, pl, j, exec, plan.Options{Operator: caller, Progress: func(c plan.Change, ph plan.Phase, err error) {
+		if err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "  %s %s: %v\n", ph, c.Description, err)
+			return
+		}
+		fmt.Fprintf(f.IO.ErrOut, "  %s %s\n", ph, c.Description)
+	}})
+	if res != nil {
+		fmt.Fprintf(f.IO.Out, "Applied %d, skipped %d (already in effect), failed %d. Journal: %s\n", res.Applied, res.Skipped, res.Failed, j.Path())
+	}
+	return err
+}

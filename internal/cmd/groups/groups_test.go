@@ -1,0 +1,180 @@
+package groups
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seiri-dev/seiri/internal/awsfake"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+func TestGroupsAnalyzeCommand(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "analyze", "--account", demo.ManagementAccount)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"[near-limit] maria.schneider: in 9 groups (IAM limit 10)",
+		"leave billing, finance-developers, oncall, platform-admins, support-developers",
+		"[empty-group] legacy-admins",
+		"[many-teams] maria.schneider",
+		"Candidate groups",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if !strings.Contains(errOut, "demo's generated activity") {
+		t.Errorf("stderr does not say where usage came from: %s", errOut)
+	}
+	out, _, code = groupsRun(t, nil, ws, "groups", "analyze", "--output", "json")
+	var v []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || len(v) != 5 {
+		t.Errorf("json: exit %d, %d accounts", code, len(v))
+	}
+}
+
+func TestGroupsBadInput(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	for _, args := range [][]string{
+		{"groups", "analyze", "--threshold", "1.5"},
+		{"groups", "analyze", "--account", "999999999999"},
+		{"groups", "analyze", "--account", "111111111111", "--all"},
+		{"groups", "plan", "--since", "yesterday-ish"},
+		{"roles", "suggest", "--repo", "nouser"},
+		{"roles", "suggest", "--user", "nobody"},
+		{"sso", "plan", "--format", "yaml"},
+		{"groups", "analyze", "--snapshot", "missing"},
+	} {
+		_, errOut, code := groupsRun(t, nil, ws, args...)
+		if code != cmdutil.ExitUsage {
+			t.Errorf("%v: exit %d, want %d (%s)", args, code, cmdutil.ExitUsage, errOut)
+		}
+	}
+}
+
+func TestGroupsPlanApply(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	ws, org := groupsDemoWorkspace(t)
+	fake := awsfake.New(awsfake.Scenario{Organization: org.Organization, Accounts: org.Accounts})
+	defer fake.Close()
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "plan", "--account", demo.ManagementAccount, "--out", planFile)
+	if code != 0 {
+		t.Fatalf("plan: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "37 users unchanged, 0 users lose only unused permissions") || !strings.Contains(out, "- [111111111111] remove user maria.schneider from group billing") {
+		t.Errorf("plan output:\n%s", out)
+	}
+	if _, err := plan.Load(planFile); err != nil {
+		t.Errorf("saved plan: %v", err)
+	}
+	// Without --yes and without a terminal nothing is applied.
+	_, _, code = groupsRun(t, fake, ws, "groups", "plan", "--account", demo.ManagementAccount, "--apply")
+	if code != cmdutil.ExitUsage || fake.Count(demo.ManagementAccount, "RemoveUserFromGroup") != 0 {
+		t.Fatalf("apply without --yes: exit %d, %d removals", code, fake.Count(demo.ManagementAccount, "RemoveUserFromGroup"))
+	}
+	out, errOut, code = groupsRun(t, fake, ws, "groups", "plan", "--account", demo.ManagementAccount, "--apply", "--yes")
+	if code != 0 {
+		t.Fatalf("apply: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Applied 16, skipped 0") {
+		t.Errorf("apply output:\n%s", out)
+	}
+	if n := fake.Count(demo.ManagementAccount, "RemoveUserFromGroup"); n != 8 {
+		t.Errorf("%d RemoveUserFromGroup calls, want 8", n)
+	}
+	j, err := os.ReadFile(filepath.Join(ws, "journal.jsonl"))
+	if err != nil || strings.Count(string(j), `"phase":"done"`) != 16 {
+		t.Errorf("journal: %v\n%s", err, j)
+	}
+}
+
+func TestGroupsPlanRemoveUnused(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "plan", "--account", "555555555555", "--remove-unused")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "account 555555555555: 6 users unchanged, 37 users lose only unused permissions") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestGroupsApplyMemberAccount applies in a member account, through the
+// role seiri assumes there, and re-runs: everything is then in effect.
+func TestGroupsApplyMemberAccount(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	ws, org := groupsDemoWorkspace(t)
+	fake := awsfake.New(awsfake.Scenario{Organization: org.Organization, Accounts: org.Accounts})
+	defer fake.Close()
+	out, errOut, code := groupsRun(t, fake, ws, "groups", "plan", "--account", "555555555555", "--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "Applied 13, skipped 0 (already in effect), failed 0") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if fake.Count("555555555555", "RemoveUserFromGroup") != 7 {
+		t.Errorf("%d removals in 555555555555", fake.Count("555555555555", "RemoveUserFromGroup"))
+	}
+	// The snapshot is now stale: the same plan again finds every change in effect.
+	out, errOut, code = groupsRun(t, fake, ws, "groups", "plan", "--account", "555555555555", "--apply", "--yes")
+	if code != 0 || !strings.Contains(out, "Applied 0, skipped 13") {
+		t.Errorf("re-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestGroupsUsageStore reads usage from usage.db; an account the store has
+// no rows for counts as "usage unknown", not "nothing used".
+func TestGroupsUsageStore(t *testing.T) {
+	ws, org := groupsDemoWorkspace(t)
+	st, err := usage.Open(context.Background(), filepath.Join(ws, "usage.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []usage.Row
+	for _, r := range org.Usage() {
+		if r.Account == "555555555555" {
+			rows = append(rows, r)
+		}
+	}
+	if err := st.Upsert(context.Background(), rows); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "analyze", "--output", "json")
+	if code != 0 || !strings.Contains(errOut, "usage from") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var v []struct {
+		Account    string
+		UsageKnown bool
+		Problems   []struct{ Kind string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range v {
+		unused := 0
+		for _, p := range a.Problems {
+			if p.Kind == "unused-group" {
+				unused++
+			}
+		}
+		if want := a.Account == "555555555555"; a.UsageKnown != want || (!want && unused > 0) {
+			t.Errorf("account %s: usageKnown %v, %d unused-group problems", a.Account, a.UsageKnown, unused)
+		}
+	}
+	// Without usage for the account, removing "unused" memberships removes nothing.
+	out, _, code = groupsRun(t, nil, ws, "groups", "plan", "--account", demo.ManagementAccount, "--remove-unused")
+	if code != 0 || !strings.Contains(out, "37 users unchanged, 0 users lose only unused permissions") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}

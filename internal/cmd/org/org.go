@@ -1,0 +1,319 @@
+package org
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/org"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/workspace"
+)
+
+// NewCmd is the `seiri org` command group.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "org",
+		Short: "The organization as code: OU tree, accounts and policies in org.yaml",
+		Long: `seiri org manages the organization from a spec, org.yaml: the OU tree,
+where each account sits, the policies (SCPs, RCPs, tag policies…) and where
+they are attached. init writes a starting spec, import adopts an existing
+organization, validate checks AWS's limits, plan shows the changes in a safe
+order.`,
+	}
+	cmd.AddCommand(newCmdOrgInit(f, nil), newCmdOrgImport(f, nil), newCmdOrgValidate(f, nil), newCmdOrgPlan(f, nil), newCmdOrgSchema(f),
+		newCmdOrgApply(f, nil), newCmdOrgStage(f, nil), newCmdOrgReport(f))
+	return cmd
+}
+
+// OrgInitOptions are `seiri org init`'s flags.
+type OrgInitOptions struct {
+	Template string
+	Out      string
+	Force    bool
+}
+
+func newCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.Command {
+	opts := &OrgInitOptions{}
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a starting org.yaml from a template",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return orgInitRun(f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Template, "template", "aws-multi-account", "template: aws-multi-account")
+	cmd.Flags().StringVar(&opts.Out, "out", "org.yaml", "file to write (- for standard output)")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite an existing file")
+	return cmd
+}
+
+func orgInitRun(f *cmdutil.Factory, opts *OrgInitOptions) error {
+	sp, cm, err := org.Template(opts.Template)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	data := org.Marshal(sp, cm)
+	if err := writeOut(f, opts.Out, data, opts.Force); err != nil {
+		return err
+	}
+	if opts.Out != "-" {
+		fmt.Fprintf(f.IO.ErrOut, "wrote %s (template %s): edit regions and role names, place your accounts, then run seiri org validate\n", opts.Out, opts.Template)
+	}
+	return nil
+}
+
+// writeOut writes data to path ("-": stdout), refusing to overwrite
+// unless force.
+func writeOut(f *cmdutil.Factory, path string, data []byte, force bool) error {
+	if path == "-" {
+		_, err := f.IO.Out.Write(data)
+		return err
+	}
+	if !force {
+		if _, err := os.Stat(path); err == nil {
+			return cmdutil.BadInputf("%s exists (use --force to overwrite)", path)
+		}
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	return workspace.WriteFile(path, data)
+}
+
+// OrgImportOptions are `seiri org import`'s flags.
+type OrgImportOptions struct {
+	Snapshot string
+	Out      string
+	Force    bool
+}
+
+func newCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *cobra.Command {
+	opts := &OrgImportOptions{}
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Write org.yaml from a snapshot's organization (a following plan is empty)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return orgImportRun(f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot to import (folder, name, or latest)")
+	cmd.Flags().StringVar(&opts.Out, "out", "org.yaml", "file to write; policies go to policies/ next to it")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite existing files")
+	return cmd
+}
+
+// LoadOrganization reads the organization of snapshot ref.
+func LoadOrganization(f *cmdutil.Factory, ref string) (*snapshot.Organization, error) {
+	ws, err := f.Workspace()
+	if err != nil {
+		return nil, err
+	}
+	s, err := snapshot.Load(ws.SnapshotsDir(), ref)
+	if err != nil {
+		return nil, cmdutil.BadInput(err)
+	}
+	if s.Organization == nil {
+		return nil, cmdutil.BadInputf("snapshot %s has no organization (collected without Organizations access?)", s.Dir)
+	}
+	return s.Organization, nil
+}
+
+func orgImportRun(f *cmdutil.Factory, opts *OrgImportOptions) error {
+	if opts.Out == "-" {
+		return cmdutil.BadInputf("--out -: import writes policy files next to the spec; give a file name")
+	}
+	o, err := LoadOrganization(f, opts.Snapshot)
+	if err != nil {
+		return err
+	}
+	sp, files, cm, err := org.Import(o)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	dir := filepath.Dir(opts.Out)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if !opts.Force {
+		for _, n := range append([]string{opts.Out}, names...) {
+			p := n
+			if n != opts.Out {
+				p = filepath.Join(dir, n)
+			}
+			if _, err := os.Stat(p); err == nil {
+				return cmdutil.BadInputf("%s exists (use --force to overwrite)", p)
+			}
+		}
+	}
+	for _, n := range names {
+		if err := writeOut(f, filepath.Join(dir, n), files[n], true); err != nil {
+			return err
+		}
+	}
+	if err := writeOut(f, opts.Out, org.Marshal(sp, cm), true); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "wrote %s and %d policy files from organization %s\n", opts.Out, len(names), o.ID)
+	return nil
+}
+
+// OrgValidateOptions are `seiri org validate`'s arguments.
+type OrgValidateOptions struct {
+	Spec string
+}
+
+func newCmdOrgValidate(f *cmdutil.Factory, runF func(*OrgValidateOptions) error) *cobra.Command {
+	opts := &OrgValidateOptions{}
+	cmd := &cobra.Command{
+		Use:   "validate [org.yaml]",
+		Short: "Check org.yaml against AWS Organizations' limits and seiri's safety rules",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Spec = "org.yaml"
+			if len(args) == 1 {
+				opts.Spec = args[0]
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return orgValidateRun(f, opts)
+		},
+	}
+	return cmd
+}
+
+// compileSpec loads and validates a spec; problems are an input error.
+func compileSpec(f *cmdutil.Factory, path string) (*org.Document, *org.State, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := org.Load(path)
+	if err != nil {
+		return nil, nil, cmdutil.BadInput(err)
+	}
+	s, ps := org.Compile(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(f.Catalog())})
+	if len(ps) > 0 {
+		return d, nil, cmdutil.BadInputf("%s: %d problem(s):\n%v", path, len(ps), ps)
+	}
+	return d, s, nil
+}
+
+func orgValidateRun(f *cmdutil.Factory, opts *OrgValidateOptions) error {
+	_, s, err := compileSpec(f, opts.Spec)
+	if err != nil {
+		var ee *cmdutil.ExitError
+		if f.Globals.Output == "json" && errors.As(err, &ee) {
+			d, lerr := org.Load(opts.Spec)
+			if lerr == nil {
+				cfg, _ := f.Config()
+				ps := org.Validate(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(f.Catalog())})
+				_ = json.NewEncoder(f.IO.Out).Encode(map[string]any{"valid": false, "problems": ps})
+			}
+		}
+		return err
+	}
+	if f.Globals.Output == "json" {
+		return json.NewEncoder(f.IO.Out).Encode(map[string]any{"valid": true, "problems": []org.Problem{}})
+	}
+	fmt.Fprintf(f.IO.Out, "%s is valid: %d OUs, %d accounts, %d policies.\n", opts.Spec, len(s.OUs), len(s.Accounts), len(s.Policies)-1)
+	return nil
+}
+
+// OrgPlanOptions are `seiri org plan`'s flags.
+type OrgPlanOptions struct {
+	Spec     string
+	Snapshot string
+	Out      string
+	Days     int // usage window of the impact replay
+}
+
+func newCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.Command {
+	opts := &OrgPlanOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show the changes that turn the organization into org.yaml, in a safe order",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return orgPlanRun(f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Spec, "spec", "org.yaml", "the spec")
+	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot holding the current organization")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "save the plan as JSON (with the base state's fingerprint) for apply")
+	cmd.Flags().IntVar(&opts.Days, "days", 30, "usage window of the impact replay, in days")
+	return cmd
+}
+
+func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
+	d, desired, err := compileSpec(f, opts.Spec)
+	if err != nil {
+		return err
+	}
+	o, err := LoadOrganization(f, opts.Snapshot)
+	if err != nil {
+		return err
+	}
+	p, err := org.NewPlan(d, desired, o, f.Now())
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	if opts.Out != "" {
+		data, err := json.MarshalIndent(p, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := writeOut(f, opts.Out, append(data, '\n'), true); err != nil {
+			return err
+		}
+	}
+	if f.Globals.Output == "json" {
+		return json.NewEncoder(f.IO.Out).Encode(p)
+	}
+	if err := org.WriteText(f.IO.Out, p); err != nil {
+		return err
+	}
+	if len(p.Changes) > 0 {
+		if err := orgPlanImpact(f, f.IO.Out, o, p, max(opts.Days, 1)); err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+		}
+	}
+	if opts.Out != "" {
+		fmt.Fprintf(f.IO.ErrOut, "saved plan to %s (base %s)\n", opts.Out, p.BaseFingerprint)
+	}
+	return nil
+}
+
+func newCmdOrgSchema(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of org.yaml (for editor completion)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := f.IO.Out.Write(org.Schema())
+			return err
+		},
+	}
+}

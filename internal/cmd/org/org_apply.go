@@ -1,0 +1,516 @@
+package org
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/apply/orgexec"
+	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/collect"
+	"github.com/seiri-dev/seiri/internal/org"
+	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+// orgApplyTiming is the retry backoff and CreateAccount poll interval of
+// apply; tests shorten them.
+var orgApplyTiming = struct{ Backoff, Poll time.Duration }{time.Second, 10 * time.Second}
+
+// OrgApplyOptions are `seiri org apply`'s flags.
+type OrgApplyOptions struct {
+	PlanFile         string
+	Snapshot         string
+	Yes              bool
+	ForceLockoutRisk bool
+	Reason           string
+	Days             int
+}
+
+func newCmdOrgApply(f *cmdutil.Factory, runF func(*OrgApplyOptions) error) *cobra.Command {
+	opts := &OrgApplyOptions{}
+	cmd := &cobra.Command{
+		Use:   "apply PLAN.json",
+		Short: "Apply a saved organization plan (journaled, resumable, idempotent)",
+		Long: `apply makes the changes of a plan saved by 'seiri org plan --out', in order.
+It refuses a plan whose base organization changed since (the live organization,
+or --snapshot), and a plan that risks locking seiri out (a deny-all SCP on the
+root, the caller's account moved into Suspended, an SCP chain that denies the
+caller's own role the Organizations or IAM actions it needs) unless
+--force-lockout-risk --reason TEXT. Each change is journaled before and after
+its AWS call; running apply again resumes an interrupted run.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.PlanFile = args[0]
+			if opts.ForceLockoutRisk && strings.TrimSpace(opts.Reason) == "" {
+				return cmdutil.BadInputf("--force-lockout-risk needs --reason TEXT (it is journaled)")
+			}
+			if opts.Days <= 0 {
+				return cmdutil.BadInputf("--days must be positive")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return orgApplyRun(f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Snapshot, "snapshot", "", "check the plan's base against this snapshot instead of the live organization")
+	fl.BoolVar(&opts.Yes, "yes", false, "apply without asking")
+	fl.BoolVar(&opts.ForceLockoutRisk, "force-lockout-risk", false, "apply even when a change risks locking seiri out (needs --reason)")
+	fl.StringVar(&opts.Reason, "reason", "", "why the lockout risk is accepted (journaled)")
+	fl.IntVar(&opts.Days, "days", 30, "usage window of the impact replay, in days")
+	return cmd
+}
+
+func readOrgPlan(path string) (*org.Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, cmdutil.BadInput(err)
+	}
+	var p org.Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, cmdutil.BadInputf("plan %s: %v", path, err)
+	}
+	return &p, nil
+}
+
+func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
+	ctx := f.Context
+	p, err := readOrgPlan(opts.PlanFile)
+	if err != nil {
+		return err
+	}
+	ws, err := f.Workspace()
+	if err != nil {
+		return err
+	}
+	gp, err := org.ToPlan(p)
+	if err != nil {
+		return err
+	}
+	if len(p.Changes) == 0 {
+		fmt.Fprintln(f.IO.Out, "No changes. The organization matches the spec.")
+		return nil
+	}
+	j := plan.OpenJournal(ws.Journal(), f.Now)
+	status, err := j.Status(gp.ID)
+	if err != nil {
+		return err
+	}
+	resuming := len(status) > 0
+
+	sess, err := awsclient.New(ctx, f.Globals.AWS)
+	if err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
+	}
+	caller := sess.Caller()
+	live, warns, err := collect.ReadOrganization(ctx, sess.Base())
+	if err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
+	}
+	for _, w := range warns {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+	}
+	if live.ID != p.Organization {
+		return cmdutil.BadInputf("plan %s is for organization %s, but the credentials reach %s", opts.PlanFile, p.Organization, live.ID)
+	}
+	baseOrg := live
+	if opts.Snapshot != "" {
+		if baseOrg, err = LoadOrganization(f, opts.Snapshot); err != nil {
+			return err
+		}
+	}
+	base, err := org.FromSnapshot(baseOrg)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	if resuming {
+		done := 0
+		for _, ph := range status {
+			if ph == plan.Done || ph == plan.Skipped {
+				done++
+			}
+		}
+		fmt.Fprintf(f.IO.ErrOut, "resuming plan %s: the journal records %d of %d changes done; the rest are checked against the organization first\n", gp.ID, done, len(gp.Changes))
+	} else {
+		if fp := org.Fingerprint(baseOrg); fp != p.BaseFingerprint {
+			return cmdutil.BadInputf("%v: plan base %s, organization now %s (run seiri org plan again)", plan.ErrStale, short12(p.BaseFingerprint), short12(fp))
+		}
+		risks := org.LockoutRisks(base, p.Changes, caller.Account)
+		cr, err := org.CallerLockoutRisks(base, p.Changes, caller.ARN, caller.Account, "", org.ReplayOptions{OrgID: baseOrg.ID, Now: f.Now()})
+		if err != nil {
+			return cmdutil.BadInput(err)
+		}
+		risks = append(risks, cr...)
+		if len(risks) > 0 {
+			for _, r := range risks {
+				fmt.Fprintf(f.IO.ErrOut, "lockout risk: %s\n", r)
+			}
+			if !opts.ForceLockoutRisk {
+				return cmdutil.BadInputf("%d change(s) risk locking seiri out of the organization; fix the spec, or accept with --force-lockout-risk --reason TEXT", len(risks))
+			}
+			data, _ := json.Marshal(risks)
+			if err := j.Append(plan.Entry{Plan: gp.ID, Phase: plan.Note, Kind: "org.force-lockout-risk", Operator: caller.ARN,
+				Detail: opts.Reason, Data: data}); err != nil {
+				return err
+			}
+		}
+	}
+
+	if err := org.WriteText(f.IO.Out, p); err != nil {
+		return err
+	}
+	if !resuming {
+		if im, err := orgImpact(f, base, p.Changes, baseOrg.ID, opts.Days); err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+		} else if im != nil && len(im.AffectedAccounts) > 0 {
+			im.Write(f.IO.Out, "")
+		}
+	}
+	if !opts.Yes {
+		ok, err := f.Confirm(fmt.Sprintf("Apply these %d changes to organization %s?", len(p.Changes), p.Organization))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if !f.IO.Terminal {
+				return cmdutil.BadInputf("not applied: no terminal to confirm on; pass --yes")
+			}
+			fmt.Fprintln(f.IO.ErrOut, "not applied")
+			return nil
+		}
+	}
+
+	lock, err := plan.Acquire(ws.LockFile(), fmt.Sprintf("seiri org apply %s (pid %d)", opts.PlanFile, os.Getpid()))
+	if err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
+	}
+	defer lock.Release()
+	exec := &orgexec.Executor{API: sess.Base().Organizations, Live: live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
+		BackupDir: ws.BackupsDir(), Now: f.Now}
+	res, err := plan.Apply(ctx, gp, j, exec, plan.Options{Operator: caller.ARN, Progress: func(c plan.Change, ph plan.Phase, err error) {
+		switch ph {
+		case plan.Done:
+			fmt.Fprintf(f.IO.ErrOut, "  ✓ %s\n", c.Description)
+		case plan.Skipped:
+			fmt.Fprintf(f.IO.ErrOut, "  = %s (already in effect)\n", c.Description)
+		case plan.Failed:
+			fmt.Fprintf(f.IO.ErrOut, "  ✗ %s: %v\n", c.Description, err)
+		}
+	}})
+	if res != nil {
+		fmt.Fprintf(f.IO.Out, "Apply: %d applied, %d already in effect, %d failed", res.Applied, res.Skipped, res.Failed)
+		if exec.Retried > 0 {
+			fmt.Fprintf(f.IO.Out, " (%d calls retried after ConcurrentModification or throttling)", exec.Retried)
+		}
+		fmt.Fprintf(f.IO.Out, ". Journal: %s\n", j.Path())
+	}
+	if err != nil {
+		var ce plan.ChangeError
+		if errors.As(err, &ce) {
+			return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: fmt.Errorf("apply stopped: %w (run the same command again to resume)", err)}
+		}
+		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
+	}
+	return nil
+}
+
+func short12(s string) string {
+	s = strings.TrimPrefix(s, "sha256:")
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// Usage reads the recorded usage of accounts for the last days. It
+// returns nil rows, and no error, when the workspace has no usage store
+// (no trail scan yet).
+func Usage(ctx context.Context, f *cmdutil.Factory, accounts []string, days int) ([]usage.Row, bool, error) {
+	ws, err := f.Workspace()
+	if err != nil {
+		return nil, false, err
+	}
+	if _, err := os.Stat(ws.UsageDB()); errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	st, err := usage.Open(ctx, ws.UsageDB())
+	if err != nil {
+		return nil, false, err
+	}
+	defer st.Close()
+	since := f.Now().AddDate(0, 0, -days)
+	var out []usage.Row
+	for _, a := range accounts {
+		rows, err := st.Usage(ctx, usage.Query{Account: a, Since: since, AuthzOnly: true})
+		if err != nil {
+			return nil, true, err
+		}
+		out = append(out, rows...)
+	}
+	return out, true, nil
+}
+
+// orgImpact replays the recorded usage of the accounts a plan affects. It
+// returns nil when there is nothing to replay against (no usage store).
+func orgImpact(f *cmdutil.Factory, base *org.State, changes []org.Change, orgID string, days int) (*org.Impact, error) {
+	after, err := org.Simulate(base, changes)
+	if err != nil {
+		return nil, err
+	}
+	return ReplayStates(f, base, after, orgID, days)
+}
+
+// ReplayStates replays the recorded usage of the accounts whose policy chain
+// differs between before and after; nil when there is no usage store.
+func ReplayStates(f *cmdutil.Factory, before, after *org.State, orgID string, days int) (*org.Impact, error) {
+	affected := org.AffectedAccounts(before, after)
+	if len(affected) == 0 {
+		return &org.Impact{}, nil
+	}
+	rows, ok, err := Usage(f.Context, f, affected, days)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		fmt.Fprintf(f.IO.ErrOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
+		return nil, nil
+	}
+	return org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: f.Now()})
+}
+
+// orgPlanImpact prints the replay impact under `seiri org plan`.
+func orgPlanImpact(f *cmdutil.Factory, w io.Writer, o *snapshot.Organization, p *org.Plan, days int) error {
+	base, err := org.FromSnapshot(o)
+	if err != nil {
+		return err
+	}
+	im, err := orgImpact(f, base, p.Changes, o.ID, days)
+	if err != nil {
+		return err
+	}
+	// Nothing to say when no account's policy chain changes: the plan's
+	// summary line stays last.
+	if im != nil && len(im.AffectedAccounts) > 0 {
+		fmt.Fprintln(w)
+		im.Write(w, "")
+	}
+	return nil
+}
+
+// OrgStageOptions are `seiri org stage`'s flags.
+type OrgStageOptions struct {
+	Policy       string
+	Target       string
+	Spec         string
+	Snapshot     string
+	Canary       string
+	TestAccounts []string
+	StagingOU    string
+	Wait         time.Duration
+	Out          string
+	Days         int
+}
+
+func newCmdOrgStage(f *cmdutil.Factory, runF func(*OrgStageOptions) error) *cobra.Command {
+	opts := &OrgStageOptions{}
+	cmd := &cobra.Command{
+		Use:   "stage POLICY --target OU",
+		Short: "Roll a new SCP out through Policy Staging: mirror OU, one canary account, the whole OU",
+		Long: `stage plans the next step of rolling a policy of org.yaml out to an OU, the way
+AWS's multi-account guidance recommends: first the mirror of the target under the
+Policy Staging OU (created if needed, with --test-account accounts moved in), then
+one canary account of the target, then the whole OU. Each run plans one step (with
+the impact replay) and saves it for 'seiri org apply'; the next step is refused
+until --wait has passed since the previous step was applied (from the journal).
+Collect a fresh snapshot after each apply. Add the policy to the OU in org.yaml
+when the rollout is done, or the next org plan detaches it.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Policy = args[0]
+			if opts.Target == "" {
+				return cmdutil.BadInputf("--target OU is required")
+			}
+			if opts.Wait < 0 || opts.Days <= 0 {
+				return cmdutil.BadInputf("--wait must not be negative and --days must be positive")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return orgStageRun(f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Target, "target", "", "the OU (path, e.g. Workloads/Prod) the policy is for")
+	fl.StringVar(&opts.Spec, "spec", "org.yaml", "the spec declaring the policy")
+	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot holding the current organization")
+	fl.StringVar(&opts.Canary, "canary", "", "canary account of the target OU (default: its first account by id)")
+	fl.StringSliceVar(&opts.TestAccounts, "test-account", nil, "accounts to move into the mirror OU in the first step")
+	fl.StringVar(&opts.StagingOU, "staging-ou", org.DefaultStagingOU, "path of the Policy Staging OU")
+	fl.DurationVar(&opts.Wait, "wait", 24*time.Hour, "waiting period between steps")
+	fl.StringVar(&opts.Out, "out", "", "where to save the step's plan (default stage-POLICY-STEP.json)")
+	fl.IntVar(&opts.Days, "days", 30, "usage window of the impact replay, in days")
+	return cmd
+}
+
+func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
+	d, desired, err := compileSpec(f, opts.Spec)
+	if err != nil {
+		return err
+	}
+	var pol *org.PolicyState
+	for _, p := range desired.Policies {
+		if p.Name == opts.Policy && !p.AWSManaged {
+			pol = p
+		}
+	}
+	if pol == nil {
+		return cmdutil.BadInputf("%s declares no policy %q", opts.Spec, cmdutil.TrimValue(opts.Policy))
+	}
+	o, err := LoadOrganization(f, opts.Snapshot)
+	if err != nil {
+		return err
+	}
+	cur, err := org.FromSnapshot(o)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	target, err := cur.TargetKey(opts.Target)
+	if err != nil || !strings.HasPrefix(target, "ou:") {
+		return cmdutil.BadInputf("--target %q: name an OU of the organization by path", cmdutil.TrimValue(opts.Target))
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	st, err := org.NextStage(cur, org.StageOptions{Policy: pol, Target: strings.TrimPrefix(target, "ou:"), Canary: opts.Canary,
+		TestAccounts: opts.TestAccounts, StagingOU: opts.StagingOU, MaxDepth: org.LimitsFrom(cfg).OUDepth})
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	if st.Step == org.StageDone {
+		fmt.Fprintf(f.IO.Out, "%s %q is attached to OU %s: the rollout is complete.\n", org.ShortType(pol.Type), pol.Name, opts.Target)
+		return nil
+	}
+	ws, err := f.Workspace()
+	if err != nil {
+		return err
+	}
+	j := plan.OpenJournal(ws.Journal(), f.Now)
+	if st.Previous != "" {
+		es, err := j.Entries()
+		if err != nil {
+			return err
+		}
+		note, err := stageWait(es, st, f.Now(), opts.Wait)
+		if err != nil {
+			return cmdutil.BadInput(err)
+		}
+		if note != "" {
+			fmt.Fprintln(f.IO.ErrOut, "note: "+note)
+		}
+	}
+	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: f.Now(), Changes: st.Changes}
+	fmt.Fprintf(f.IO.Out, "Policy Staging rollout of %s %q to OU %s — step %d of 3 (%s)\n\n", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name)
+	if err := org.WriteText(f.IO.Out, p); err != nil {
+		return err
+	}
+	if err := orgPlanImpactAlways(f, o, p, opts.Days); err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+	}
+	out := opts.Out
+	if out == "" {
+		out = fmt.Sprintf("stage-%s-%d.json", pol.Name, st.Step)
+	}
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeOut(f, out, append(data, '\n'), true); err != nil {
+		return err
+	}
+	gp, err := org.ToPlan(p)
+	if err != nil {
+		return err
+	}
+	info, _ := json.Marshal(st)
+	if err := j.Append(plan.Entry{Plan: gp.ID, Phase: plan.Note, Kind: "org.stage", Target: st.AttachTo, Data: info,
+		Detail: fmt.Sprintf("%s %q to OU %s: step %d (%s) planned in %s; waiting period %s before the next step", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name, out, opts.Wait)}); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "saved step %d to %s: review, then seiri org apply %s\n", st.Step, out, out)
+	return nil
+}
+
+// orgPlanImpactAlways prints the replay impact of a plan, also when it
+// changes no chain (a staging step says so).
+func orgPlanImpactAlways(f *cmdutil.Factory, o *snapshot.Organization, p *org.Plan, days int) error {
+	base, err := org.FromSnapshot(o)
+	if err != nil {
+		return err
+	}
+	im, err := orgImpact(f, base, p.Changes, o.ID, days)
+	if err != nil || im == nil {
+		return err
+	}
+	fmt.Fprintln(f.IO.Out)
+	im.Write(f.IO.Out, "")
+	return nil
+}
+
+func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
+	var snap string
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "The OU tree with accounts and attached policies, and org-wide services against a baseline",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := LoadOrganization(f, snap)
+			if err != nil {
+				return err
+			}
+			r, err := org.BuildReport(o)
+			if err != nil {
+				return cmdutil.BadInput(err)
+			}
+			if f.Globals.Output == "json" {
+				enc := json.NewEncoder(f.IO.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			}
+			return org.WriteReport(f.IO.Out, r)
+		},
+	}
+	cmd.Flags().StringVar(&snap, "snapshot", snapshot.Latest, "snapshot holding the organization")
+	return cmd
+}
+
+// stageWait checks the waiting period before a rollout step: the previous
+// step's attach must have been applied (a journal "done" line) at least
+// wait ago. Without such a line (applied outside seiri) it returns a note.
+func stageWait(entries []plan.Entry, st *org.Stage, now time.Time, wait time.Duration) (string, error) {
+	var at time.Time
+	for _, e := range entries {
+		if e.Phase == plan.Done && e.Kind == org.KindAttachPolicy && e.Target == st.Previous && e.Time.After(at) {
+			at = e.Time
+		}
+	}
+	if at.IsZero() {
+		return fmt.Sprintf("the journal does not record when %s got the policy; the waiting period is not checked", st.Previous), nil
+	}
+	if now.Sub(at) < wait {
+		return "", fmt.Errorf("step %d (%s) waits %s after the previous step, applied %s: run again after %s (or --wait 0)",
+			st.Step, st.Name, wait, at.Format(time.RFC3339), at.Add(wait).Format(time.RFC3339))
+	}
+	return "", nil
+}

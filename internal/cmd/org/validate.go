@@ -1,0 +1,34 @@
+package org
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/seiri-dev/seiri/internal/org"
+	"github.com/seiri-dev/seiri/internal/policy"
+)
+
+// ValidatePolicy runs `policy validate` on an organization policy: its
+// errors fail the spec; warnings do not. Tag and other management policies
+// are not IAM policy language and are left to the org package's checks.
+func ValidatePolicy(cat policy.Catalog) org.Validator {
+	return func(doc []byte, kind string) error {
+		var t policy.Type
+		switch strings.ToLower(kind) {
+		case "scp", "service_control_policy":
+			t = policy.TypeSCP
+		case "rcp", "resource_control_policy":
+			t = policy.TypeRCP
+		default:
+			return nil
+		}
+		var errs []error
+		for _, is := range policy.Validate(doc, t, cat) {
+			if is.Severity == policy.SevError {
+				errs = append(errs, fmt.Errorf("%s %s at %s: %s", is.Code, t, is.Path, is.Message))
+			}
+		}
+		return errors.Join(errs...)
+	}
+}

@@ -1,0 +1,51 @@
+package permissions
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/collect"
+)
+
+// newPermissionsCmd is the `seiri permissions` group: one subcommand per
+// command that calls AWS, each printing the exact IAM policy it needs.
+// The other groups pass theirs in (extra).
+// NewCmd is the `seiri permissions` command group.
+func NewCmd(f *cmdutil.Factory, extra ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "permissions",
+		Short: "Print the IAM policies seiri needs",
+		Long: `Print the least-privilege IAM policy a seiri command needs, so that an operator
+can create a minimal role or user for it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	cmd.AddCommand(newPermissionsCollectCmd(f))
+	cmd.AddCommand(extra...)
+	return cmd
+}
+
+func newPermissionsCollectCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "collect",
+		Short: "Print the read-only IAM policy `seiri collect` needs",
+		Long: `Print the identity policy for the principal that runs ` + "`seiri collect`" + `: every
+read-only action collect calls, and sts:AssumeRole on --role-name in member
+accounts. The member-account role needs the same read actions (the
+organizations ones only in the management or delegated administrator account).`,
+		Example: `  seiri permissions collect > seiri-collect.json
+  aws iam create-policy --policy-name seiri-collect --policy-document file://seiri-collect.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			role := f.Globals.AWS.RoleName
+			if role == "" {
+				role = awsclient.DefaultRoleName
+			}
+			_, err := f.IO.Out.Write(collect.PolicyJSON(role))
+			return err
+		},
+	}
+}

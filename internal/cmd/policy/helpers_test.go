@@ -1,0 +1,14 @@
+package policy
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	scpcmd "github.com/seiri-dev/seiri/internal/cmd/scp"
+)
+
+// testRoot is the command tree this package's tests run.
+func testRoot(f *cmdutil.Factory) *cobra.Command {
+	return cmdtest.Root(f, NewCmd, scpcmd.NewCmd)
+}

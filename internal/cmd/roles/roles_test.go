@@ -1,0 +1,56 @@
+package roles
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/seiri-dev/seiri/internal/roles"
+)
+
+func TestRolesSuggestCommand(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "roles", "suggest")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"[555555555555] backup-agent (", "→ ec2-instance-profile",
+		"payments-batch", "→ ecs-task-role", "→ lambda-execution-role", "→ monitoring-role", "→ oidc-github-actions",
+		"1 ec2-instance-profile, 1 ecs-task-role, 1 lambda-execution-role, 1 monitoring-role, 3 oidc-github-actions",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if !strings.Contains(errOut, "embedded sample of AWS IP ranges") {
+		t.Errorf("no note about the embedded ranges: %s", errOut)
+	}
+	out, _, code = groupsRun(t, nil, ws, "roles", "suggest", "--user", "ci-deployer", "--repo", "ci-deployer=acme/payments-api", "--output", "json")
+	var ss []roles.Suggestion
+	if code != 0 || json.Unmarshal([]byte(out), &ss) != nil || len(ss) != 1 {
+		t.Fatalf("json: exit %d %s", code, out)
+	}
+	if !strings.Contains(string(ss[0].Trust), "repo:acme/payments-api:*") {
+		t.Errorf("trust policy not scoped to the repository: %s", ss[0].Trust)
+	}
+}
+
+func TestRolesUpdateIPRangesCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"syncToken":"42","createDate":"2026-11-28-00-00-00","prefixes":[{"ip_prefix":"20.42.73.0/24","region":"eu-west-1","service":"EC2"}],"ipv6_prefixes":[]}`))
+	}))
+	defer srv.Close()
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "roles", "update-ip-ranges", "--url", srv.URL)
+	if code != 0 || !strings.Contains(out, "AWS IP ranges 42") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	// The refreshed list makes the "CI" address 20.42.73.9 an EC2 one.
+	out, errOut, _ = groupsRun(t, nil, ws, "roles", "suggest", "--user", "ci-dev")
+	if strings.Contains(errOut, "embedded sample") || !strings.Contains(out, "20.42.73.9 (EC2 eu-west-1)") {
+		t.Errorf("suggest after update:\n%s\n%s", out, errOut)
+	}
+}

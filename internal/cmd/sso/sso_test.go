@@ -1,0 +1,59 @@
+package sso
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+func TestSSOPlanCommand(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	out, errOut, code := groupsRun(t, nil, ws, "sso", "plan")
+	if code != 0 || !strings.Contains(out, "21 permission sets, 50 assignments") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	tf := filepath.Join(t.TempDir(), "sso.tf")
+	_, errOut, code = groupsRun(t, nil, ws, "sso", "plan", "--format", "terraform", "--out", tf)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(tf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, diags := hclsyntax.ParseConfig(b, "sso.tf", hcl.InitialPos); diags.HasErrors() {
+		t.Errorf("terraform: %s", diags.Error())
+	}
+	// From the proposed model: the new group and fewer memberships.
+	out, errOut, code = groupsRun(t, nil, ws, "sso", "plan", "--proposed", "--format", "json")
+	var p struct {
+		PermissionSets []struct{ FromGroup string }
+		Users          []struct {
+			IAMUser string   `json:"iamUser"`
+			Groups  []string `json:"identityCenterGroups"`
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &p) != nil {
+		t.Fatalf("--proposed: exit %d %s", code, errOut)
+	}
+	found := false
+	for _, ps := range p.PermissionSets {
+		found = found || ps.FromGroup == "with-AmazonS3FullAccess"
+	}
+	for _, u := range p.Users {
+		if u.IAMUser == "maria.schneider" && len(u.Groups) != 4 {
+			t.Errorf("maria in the proposed model: %v", u.Groups)
+		}
+	}
+	if !found {
+		t.Errorf("no permission set for the proposed group with-AmazonS3FullAccess")
+	}
+	if fi, _ := os.Stat(tf); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+}

@@ -1,0 +1,676 @@
+package trail
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/trail"
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+// trailSourceFactory builds a source from --source; tests and the S3 /
+// lookup-events sources plug in here.
+var trailSourceFactory = defaultTrailSource
+
+// NewCmd is the `seiri trail` command group.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "trail",
+		Short: "CloudTrail usage: scan logs, then ask who used which action on which resource",
+		Long: `trail reads CloudTrail logs (a local copy of the trail bucket, the bucket itself,
+or LookupEvents) and keeps, per account, principal, access key, action,
+resource and error code, when and how often it was used, in the workspace's
+usage store (usage.db). A second scan reads only new log objects.`,
+	}
+	cmd.AddCommand(
+		NewCmdTrailScan(f, nil),
+		NewCmdTrailUsage(f, nil, false),
+		NewCmdTrailUsage(f, nil, true),
+		NewCmdTrailStats(f, nil),
+		NewCmdTrailUnmapped(f, nil),
+		newTrailAthenaCmd(f),
+	)
+	return cmd
+}
+
+// TrailScanOptions are the flags of `seiri trail scan`.
+type TrailScanOptions struct {
+	F        *cmdutil.Factory
+	Source   string
+	Since    string
+	Until    string
+	Accounts []string
+	Regions  []string
+	Strict   bool
+	Parallel int
+	Engine   string      // local (default) or athena
+	Athena   AthenaFlags // --engine athena
+}
+
+// NewCmdTrailScan builds `seiri trail scan`.
+func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *cobra.Command {
+	opts := &TrailScanOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "scan --source DIR|s3://BUCKET/PREFIX|lookup-events",
+		Short: "Read CloudTrail logs into the usage store",
+		Example: `  seiri trail scan --source ./trail-bucket-copy
+  seiri trail scan --source s3://org-trail/AWSLogs/o-abc123 --since 2026-09-01 --accounts 111111111111
+  seiri trail scan --source ./logs --since 90d --strict`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch opts.Engine {
+			case "local":
+				if opts.Source == "" {
+					return cmdutil.BadInputf("--source is required")
+				}
+			case "athena":
+				if opts.Source != "" {
+					return cmdutil.BadInputf("--source is for the local engine; --engine athena reads the table made by `seiri trail athena setup`")
+				}
+			default:
+				return cmdutil.BadInputf("--engine %q: want local or athena", opts.Engine)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return trailScanRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Source, "source", "", "log source: a directory, s3://bucket/prefix, or lookup-events")
+	fl.StringVar(&opts.Since, "since", "", "only events at or after this time (2026-09-01, RFC 3339, or 90d / 12h ago)")
+	fl.StringVar(&opts.Until, "until", "", "only events before this time (same forms as --since)")
+	fl.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account ids (comma-separated)")
+	fl.StringSliceVar(&opts.Regions, "regions", nil, "only these regions (comma-separated)")
+	fl.BoolVar(&opts.Strict, "strict", false, "stop at the first skipped file or record instead of counting it")
+	fl.IntVar(&opts.Parallel, "parallel", 0, "files read at once (default: number of CPUs)")
+	fl.StringVar(&opts.Engine, "engine", "local", "local (read the logs here) or athena (aggregate in Amazon Athena)")
+	opts.Athena.add(fl)
+	return cmd
+}
+
+func (o *TrailScanOptions) filter() (trail.Filter, error) {
+	var flt trail.Filter
+	now := o.F.Now()
+	var err error
+	if flt.Since, err = cmdutil.ParseWhen(o.Since, now); err != nil {
+		return flt, fmt.Errorf("--since %w", err)
+	}
+	if flt.Until, err = cmdutil.ParseWhen(o.Until, now); err != nil {
+		return flt, fmt.Errorf("--until %w", err)
+	}
+	if !flt.Since.IsZero() && !flt.Until.IsZero() && !flt.Until.After(flt.Since) {
+		return flt, fmt.Errorf("--until %s is not after --since %s", o.Until, o.Since)
+	}
+	for _, a := range o.Accounts {
+		a = strings.TrimSpace(a)
+		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
+			return flt, fmt.Errorf("--accounts %q: an account id is 12 digits", a)
+		}
+		flt.Accounts = append(flt.Accounts, a)
+	}
+	for _, r := range o.Regions {
+		if r = strings.TrimSpace(r); r != "" {
+			flt.Regions = append(flt.Regions, r)
+		}
+	}
+	return flt, nil
+}
+
+func defaultTrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (trail.Source, error) {
+	switch {
+	case strings.HasPrefix(spec, "s3://"):
+		return newS3TrailSource(ctx, f, spec)
+	case spec == "lookup-events":
+		return newLookupEventsSource(ctx, f)
+	}
+	fi, err := os.Stat(spec)
+	if err != nil {
+		return nil, fmt.Errorf("--source %q: not a directory, s3://bucket/prefix or lookup-events (%v)", spec, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("--source %q is a file: give the directory holding the logs", spec)
+	}
+	return &trail.DirSource{Dir: spec}, nil
+}
+
+func trailScanRun(o *TrailScanOptions) error {
+	if o.Engine == "athena" {
+		return trailAthenaScanRun(o)
+	}
+	f := o.F
+	ctx := f.Context
+	flt, err := o.filter()
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	if o.Parallel < 0 {
+		return cmdutil.BadInputf("--parallel %d: must be at least 1 (or 0 for one per CPU)", o.Parallel)
+	}
+	src, err := trailSourceFactory(ctx, f, o.Source)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	var bar *progressLine
+	var progress func(trail.Progress)
+	if f.Progress() {
+		bar = &progressLine{w: f.IO.ErrOut}
+		progress = bar.update
+	}
+	res, err := ScanIntoStore(f, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
+	if bar != nil {
+		bar.done()
+	}
+	if err != nil {
+		if _, ok := err.(*trail.StrictError); ok {
+			return cmdutil.BadInput(err)
+		}
+		return fmt.Errorf("scan %s: %w", o.Source, err)
+	}
+	if err := writeScanSummary(f, &res.Summary); err != nil {
+		return err
+	}
+	// Listing or read failures (S3 AccessDenied, network) leave objects
+	// unread: they are retried by the next scan, and this one is partial.
+	if len(res.Summary.ListErrors) > 0 || res.Summary.SkippedFiles[trail.SkipFileRead] != nil || res.Summary.SkippedFiles[trail.SkipFileGzip] != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitPartial}
+	}
+	return nil
+}
+
+func writeScanSummary(f *cmdutil.Factory, s *trail.Summary) error {
+	out := f.IO.Out
+	switch f.Globals.Output {
+	case "json":
+		return cmdutil.WriteJSON(out, s)
+	case "csv":
+		w := csv.NewWriter(out)
+		w.Write([]string{"metric", "value"})
+		for _, kv := range summaryPairs(s) {
+			w.Write(kv[:])
+		}
+		w.Flush()
+		return w.Error()
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, kv := range summaryPairs(s) {
+		fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
+	}
+	tw.Flush()
+	writeSkips(out, "skipped files", s.SkippedFiles)
+	writeSkips(out, "skipped records", s.SkippedRecords)
+	for _, e := range s.ListErrors {
+		fmt.Fprintf(out, "list error: %s\n", e)
+	}
+	if s.Unmapped > 0 {
+		fmt.Fprintf(out, "%d events had no known IAM action: see `seiri trail unmapped`\n", s.Unmapped)
+	}
+	return nil
+}
+
+func summaryPairs(s *trail.Summary) [][2]string {
+	d := func(n int64) string { return strconv.FormatInt(n, 10) }
+	return [][2]string{
+		{"sources", strings.Join(s.Sources, ", ")},
+		{"files listed", d(s.FilesListed)},
+		{"files already scanned", d(s.FilesAlreadyScanned)},
+		{"files read", d(s.FilesRead)},
+		{"files skipped", d(s.FilesSkipped)},
+		{"digest files (not read)", d(s.DigestFiles)},
+		{"other files ignored", d(s.IgnoredFiles)},
+		{"bytes read", humanize.IBytes(uint64(s.BytesRead))},
+		{"bytes decompressed", humanize.IBytes(uint64(s.BytesDecompressed))},
+		{"records", d(s.Records)},
+		{"records skipped", d(s.RecordsSkipped)},
+		{"records outside filter", d(s.RecordsOutside)},
+		{"mapped to IAM actions", d(s.Mapped)},
+		{"not authorization events", d(s.NotAuthz)},
+		{"unmapped", d(s.Unmapped)},
+		{"mapping coverage", fmt.Sprintf("%.2f%%", 100*s.Coverage)},
+		{"usage rows", strconv.Itoa(s.Rows)},
+		{"duration", s.Duration.Round(time.Millisecond).String()},
+	}
+}
+
+func writeSkips(w io.Writer, title string, m map[string]*trail.Skips) {
+	if len(m) == 0 {
+		return
+	}
+	reasons := make([]string, 0, len(m))
+	for r := range m {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	fmt.Fprintf(w, "%s:\n", title)
+	for _, r := range reasons {
+		fmt.Fprintf(w, "  %s: %d (e.g. %s)\n", r, m[r].Count, strings.Join(m[r].Examples, ", "))
+	}
+}
+
+// progressLine draws one self-overwriting status line on a terminal.
+type progressLine struct {
+	w     io.Writer
+	drawn bool
+}
+
+func (p *progressLine) update(pr trail.Progress) {
+	eta := ""
+	if d := pr.ETA(); d > 0 {
+		eta = "  ETA " + d.Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "\r\033[Kfiles %d/%d  %s/%s  %s events/s%s", pr.FilesDone, pr.FilesTotal,
+		humanize.IBytes(uint64(pr.BytesDone)), humanize.IBytes(uint64(pr.BytesTotal)),
+		humanize.SIWithDigits(pr.EventsPerSecond(), 1, ""), eta)
+	p.drawn = true
+}
+
+func (p *progressLine) done() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// TrailUsageOptions are the flags of `seiri trail usage` and `seiri trail errors`.
+type TrailUsageOptions struct {
+	F           *cmdutil.Factory
+	Principal   string
+	AccessKeyID string
+	Account     string
+	Action      string
+	Since       string
+	Until       string
+	ErrorsOnly  bool
+	Limit       int
+}
+
+// NewCmdTrailUsage builds `seiri trail usage` (errors=false) or `seiri trail errors`.
+func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, errorsOnly bool) *cobra.Command {
+	opts := &TrailUsageOptions{F: f, ErrorsOnly: errorsOnly}
+	use, short := "usage", "Show what principals and access keys really used"
+	if errorsOnly {
+		use, short = "errors", "Show calls that failed (AccessDenied and other error codes)"
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return trailUsageRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Principal, "principal", "", "only this principal (user or role ARN, or service name)")
+	fl.StringVar(&opts.AccessKeyID, "access-key", "", "only this access key id (AKIA… or ASIA…)")
+	fl.StringVar(&opts.Account, "account", "", "only calls received by this account")
+	fl.StringVar(&opts.Action, "action", "", "only this action (s3:GetObject, or s3:*)")
+	fl.StringVar(&opts.Since, "since", "", "only rows last seen at or after this time")
+	fl.StringVar(&opts.Until, "until", "", "only rows first seen before this time")
+	fl.IntVar(&opts.Limit, "limit", 0, "at most this many rows")
+	return cmd
+}
+
+func openStore(f *cmdutil.Factory) (*usage.Store, error) {
+	ws, err := f.Workspace()
+	if err != nil {
+		return nil, err
+	}
+	return usage.Open(f.Context, ws.UsageDB())
+}
+
+func trailUsageRun(o *TrailUsageOptions) error {
+	f := o.F
+	q := usage.Query{Principal: o.Principal, AccessKeyID: o.AccessKeyID, Account: o.Account, Action: o.Action,
+		ErrorsOnly: o.ErrorsOnly, Limit: o.Limit}
+	var err error
+	if q.Since, err = cmdutil.ParseWhen(o.Since, f.Now()); err != nil {
+		return cmdutil.BadInputf("--since %v", err)
+	}
+	if q.Until, err = cmdutil.ParseWhen(o.Until, f.Now()); err != nil {
+		return cmdutil.BadInputf("--until %v", err)
+	}
+	if o.Limit < 0 {
+		return cmdutil.BadInputf("--limit %d: must not be negative", o.Limit)
+	}
+	store, err := openStore(f)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rows, err := store.Usage(f.Context, q)
+	if err != nil {
+		return err
+	}
+	if err := writeUsageRows(f, rows); err != nil {
+		return err
+	}
+	if o.AccessKeyID != "" && f.Globals.Output == "table" {
+		return writeKeyLineage(f, store, o.AccessKeyID)
+	}
+	return nil
+}
+
+// writeKeyLineage says where a session key came from, or which session keys
+// a key requested (from the STS calls in the logs).
+func writeKeyLineage(f *cmdutil.Factory, store *usage.Store, key string) error {
+	from, err := store.SessionKeys(f.Context, "", key)
+	if err != nil {
+		return err
+	}
+	issued, err := store.SessionKeys(f.Context, key, "")
+	if err != nil {
+		return err
+	}
+	out := f.IO.Out
+	for _, k := range from {
+		fmt.Fprintf(out, "%s was issued by %s to %s (%s, %s)\n", key, k.Action, k.IssuerPrincipal, dash(k.IssuerKey), k.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	if len(issued) > 0 {
+		fmt.Fprintf(out, "%s requested %d session key(s):\n", key, len(issued))
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  SESSION KEY\tACTION\tROLE\tISSUED")
+		for _, k := range issued {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", k.SessionKey, k.Action, dash(k.Role), k.IssuedAt.UTC().Format(time.RFC3339))
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+var usageColumns = []string{"account", "principal", "type", "access_key", "action", "resource", "error", "count", "first_seen", "last_seen", "ip_classes", "source_ips", "user_agents", "vpc_endpoints", "sessions"}
+
+func writeUsageRows(f *cmdutil.Factory, rows []usage.Row) error {
+	out := f.IO.Out
+	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	switch f.Globals.Output {
+	case "json":
+		// Derived facts are spelled out for readers of the JSON.
+		type rowJSON struct {
+			usage.Row
+			PermissionSet string `json:"permissionSet,omitempty"`
+			CrossAccount  bool   `json:"crossAccount,omitempty"`
+		}
+		list := make([]rowJSON, 0, len(rows))
+		for _, r := range rows {
+			list = append(list, rowJSON{Row: r, PermissionSet: r.PermissionSet(), CrossAccount: r.CrossAccount()})
+		}
+		return cmdutil.WriteJSON(out, list)
+	case "csv":
+		w := csv.NewWriter(out)
+		w.Write(usageColumns)
+		for _, r := range rows {
+			w.Write([]string{r.Account, r.Principal, r.PrincipalType, r.AccessKeyID, r.Action, r.Resource, r.ErrorCode,
+				strconv.FormatInt(r.Count, 10), ts(r.FirstSeen), ts(r.LastSeen), strings.Join(r.IPClasses, " "),
+				strings.Join(r.SourceIPs, " "), strings.Join(r.UserAgents, " | "), strings.Join(r.VPCEndpoints, " "), strings.Join(r.Sessions, " ")})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(out, "no usage rows match")
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tPRINCIPAL\tTYPE\tACCESS KEY\tACTION\tRESOURCE\tERROR\tCOUNT\tFIRST SEEN\tLAST SEEN")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Account, r.Principal, r.PrincipalType, dash(r.AccessKeyID),
+			r.Action, dash(r.Resource), dash(r.ErrorCode), r.Count, ts(r.FirstSeen), ts(r.LastSeen))
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// TrailStatsOptions are the flags of `seiri trail stats`.
+type TrailStatsOptions struct{ F *cmdutil.Factory }
+
+// NewCmdTrailStats builds `seiri trail stats`.
+func NewCmdTrailStats(f *cmdutil.Factory, runF func(*TrailStatsOptions) error) *cobra.Command {
+	opts := &TrailStatsOptions{F: f}
+	return &cobra.Command{
+		Use:   "stats",
+		Short: "Summarize the usage store and the last scans",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return trailStatsRun(opts)
+		},
+	}
+}
+
+func trailStatsRun(o *TrailStatsOptions) error {
+	f := o.F
+	store, err := openStore(f)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	tot, err := store.Totals(f.Context)
+	if err != nil {
+		return err
+	}
+	runs, err := store.Runs(f.Context, 5)
+	if err != nil {
+		return err
+	}
+	out := f.IO.Out
+	switch f.Globals.Output {
+	case "json":
+		if runs == nil {
+			runs = []usage.Run{}
+		}
+		return cmdutil.WriteJSON(out, struct {
+			Totals usage.Totals `json:"totals"`
+			Runs   []usage.Run  `json:"lastRuns"`
+		}{tot, runs})
+	}
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	pairs := [][2]string{
+		{"usage rows", strconv.FormatInt(tot.Rows, 10)},
+		{"events", strconv.FormatInt(tot.Events, 10)},
+		{"rows with errors", strconv.FormatInt(tot.ErrorRows, 10)},
+		{"principals", strconv.FormatInt(tot.Principals, 10)},
+		{"access keys", strconv.FormatInt(tot.AccessKeys, 10)},
+		{"accounts", strconv.FormatInt(tot.Accounts, 10)},
+		{"actions", strconv.FormatInt(tot.Actions, 10)},
+		{"first seen", ts(tot.FirstSeen)},
+		{"last seen", ts(tot.LastSeen)},
+		{"scanned objects", strconv.FormatInt(tot.ScannedObjects, 10)},
+		{"unmapped pairs", strconv.FormatInt(tot.UnmappedPairs, 10)},
+		{"unmapped events", strconv.FormatInt(tot.UnmappedEvents, 10)},
+		{"scans", strconv.FormatInt(tot.Runs, 10)},
+	}
+	if f.Globals.Output == "csv" {
+		w := csv.NewWriter(out)
+		w.Write([]string{"metric", "value"})
+		for _, kv := range pairs {
+			w.Write(kv[:])
+		}
+		w.Flush()
+		return w.Error()
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, kv := range pairs {
+		fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
+	}
+	tw.Flush()
+	if len(runs) > 0 {
+		fmt.Fprintln(out, "\nlast scans:")
+		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tENGINE\tSTARTED\tSOURCES")
+		for _, r := range runs {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", r.ID, r.Engine, ts(r.StartedAt), strings.Join(r.Sources, ", "))
+		}
+		tw.Flush()
+	}
+	return nil
+}
+
+// TrailUnmappedOptions are the flags of `seiri trail unmapped`.
+type TrailUnmappedOptions struct{ F *cmdutil.Factory }
+
+// NewCmdTrailUnmapped builds `seiri trail unmapped`.
+func NewCmdTrailUnmapped(f *cmdutil.Factory, runF func(*TrailUnmappedOptions) error) *cobra.Command {
+	opts := &TrailUnmappedOptions{F: f}
+	return &cobra.Command{
+		Use:   "unmapped",
+		Short: "List (eventSource, eventName) pairs seiri could not map to IAM actions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return trailUnmappedRun(opts)
+		},
+	}
+}
+
+func trailUnmappedRun(o *TrailUnmappedOptions) error {
+	f := o.F
+	store, err := openStore(f)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	pairs, err := store.Unmapped(f.Context)
+	if err != nil {
+		return err
+	}
+	out := f.IO.Out
+	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	switch f.Globals.Output {
+	case "json":
+		if pairs == nil {
+			pairs = []usage.UnmappedPair{}
+		}
+		return cmdutil.WriteJSON(out, pairs)
+	case "csv":
+		w := csv.NewWriter(out)
+		w.Write([]string{"event_source", "event_name", "count", "first_seen", "last_seen"})
+		for _, p := range pairs {
+			w.Write([]string{p.EventSource, p.EventName, strconv.FormatInt(p.Count, 10), ts(p.FirstSeen), ts(p.LastSeen)})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	if len(pairs) == 0 {
+		fmt.Fprintln(out, "every scanned event mapped to an IAM action")
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "EVENT SOURCE\tEVENT NAME\tCOUNT\tFIRST SEEN\tLAST SEEN")
+	for _, p := range pairs {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.EventSource, p.EventName, p.Count, ts(p.FirstSeen), ts(p.LastSeen))
+	}
+	return tw.Flush()
+}
+
+func newS3TrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (trail.Source, error) {
+	bucket, prefix, err := trail.ParseS3URL(spec)
+	if err != nil {
+		return nil, fmt.Errorf("--source %w", err)
+	}
+	cfg, err := trailAWSConfig(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if ep := f.Globals.AWS.EndpointURL; ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+			o.UsePathStyle = true // local S3 endpoints rarely serve virtual-hosted buckets
+		}
+	})
+	return &trail.S3Source{Client: client, Bucket: bucket, Prefix: prefix}, nil
+}
+
+// trailAWSConfig loads the SDK configuration from the global flags (the one
+// loader of internal/awsclient: profile, region, adaptive retries so S3
+// SlowDown and LookupEvents throttling back off).
+func trailAWSConfig(ctx context.Context, f *cmdutil.Factory) (aws.Config, error) {
+	cfg, err := awsclient.LoadConfig(ctx, f.Globals.AWS)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+func newLookupEventsSource(ctx context.Context, f *cmdutil.Factory) (trail.Source, error) {
+	cfg, err := trailAWSConfig(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	client := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) {
+		if ep := f.Globals.AWS.EndpointURL; ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+	return &trail.LookupEventsSource{Client: client, Region: cfg.Region, Now: f.Now}, nil
+}
+
+// scanIntoStore scans src (only objects the workspace's usage store has not
+// seen) with the one event mapping, and commits the rows, the scanned
+// objects and the run to the store in one transaction.
+// ScanIntoStore scans src with the factory's catalog and commits the
+// result to the workspace's usage store.
+func ScanIntoStore(f *cmdutil.Factory, src trail.Source, opts trail.Options) (*trail.Result, error) {
+	ctx := f.Context
+	ws, err := f.Workspace()
+	if err != nil {
+		return nil, err
+	}
+	store, err := usage.Open(ctx, ws.UsageDB())
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	marks, err := store.ScannedObjects(ctx, src.Name())
+	if err != nil {
+		return nil, err
+	}
+	started := f.Now()
+	opts.Mapper = &trail.Mapper{Catalog: f.Catalog()}
+	opts.Scanned = marks
+	res, err := trail.Scan(ctx, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	sum, _ := json.Marshal(res.Summary)
+	run := &usage.Run{Engine: "local", StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
+		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
+	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, Objects: res.Objects, Run: run}); err != nil {
+		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
+	}
+	return res, nil
+}

@@ -1,0 +1,261 @@
+package unused
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/leastpriv"
+	"github.com/seiri-dev/seiri/internal/report"
+	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/version"
+	"github.com/seiri-dev/seiri/internal/workspace"
+)
+
+// UnusedOptions are the inputs of `seiri unused`.
+type UnusedOptions struct {
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error)
+	Catalog   func() *catalog.Catalog
+	Now       func() time.Time
+
+	Output    string
+	Snapshot  string
+	Principal string
+	Account   string
+	All       bool
+	Days      int
+	Top       int // unused actions listed per principal in the table
+}
+
+// NewCmd is the `seiri unused` command group.
+func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdUnused(f, nil) }
+
+// NewCmdUnused parses flags into UnusedOptions and calls runF (unusedRun when nil).
+func NewCmdUnused(f *cmdutil.Factory, runF func(*UnusedOptions) error) *cobra.Command {
+	opts := &UnusedOptions{IO: f.IO, Workspace: f.Workspace, Catalog: f.Catalog, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "unused [--principal ARN | --account ID | --all]",
+		Short: "Granted but unused permissions of users and roles, from CloudTrail usage",
+		Long: `For every IAM user and role: the actions its policies grant (identity policies
+including groups and managed policies ∩ permissions boundary ∩ the SCPs above
+its account, wildcards expanded through the IAM catalog) against what it used
+in the window (the usage store filled by seiri trail scan; Access Advisor as a
+second witness).
+
+Each unused action has a confidence: "unused" only when the evidence covers it
+(a trail logs the account, data events are logged where the action is a data
+event, the window is long enough, and CloudTrail records the action at all:
+iam:PassRole never is); otherwise "unknown" with the reason.
+
+--principal shows one principal in detail; --account and --all show the
+organization view (most unused high-risk permissions first, totals per
+account). Default: --all. --output csv|sarif|markdown|html gives findings.`,
+		Example: `  seiri unused --principal arn:aws:iam::123456789012:role/app
+  seiri unused --account 123456789012 --days 180
+  seiri unused --all --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Output = f.Globals.Output
+			opts.Context = f.Context
+			if runF != nil {
+				return runF(opts)
+			}
+			return unusedRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Principal, "principal", "", "analyse one principal (user or role ARN)")
+	fl.StringVar(&opts.Account, "account", "", "analyse the principals of one account")
+	fl.BoolVar(&opts.All, "all", false, "analyse every principal (the default)")
+	fl.IntVar(&opts.Days, "days", 90, "window length in days, ending now (up to the logs available)")
+	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot: a folder, a snapshot name in the workspace, or latest")
+	fl.IntVar(&opts.Top, "top", 25, "unused actions listed per principal in the table (0: all)")
+	return cmd
+}
+
+func unusedRun(opts *UnusedOptions) error {
+	n := 0
+	for _, set := range []bool{opts.Principal != "", opts.Account != "", opts.All} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return cmdutil.BadInputf("--principal, --account and --all exclude each other")
+	}
+	ws, err := opts.Workspace()
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	an, err := cmdutil.LoadAnalysis(opts.Context, ws, opts.Snapshot, opts.Catalog(), now, opts.Days, opts.Principal, false)
+	if err != nil {
+		return err
+	}
+	m := an.Model
+	ps := m.Select(opts.Principal, opts.Account)
+	if len(ps) == 0 {
+		switch {
+		case opts.Principal != "":
+			return cmdutil.BadInputf("--principal %q: no such user or role in the snapshot (service-linked roles are not analysed)", opts.Principal)
+		case opts.Account != "":
+			return cmdutil.BadInputf("--account %q: no principals of that account in the snapshot", opts.Account)
+		}
+	}
+	if opts.Principal != "" {
+		r := an.Unused(ps[0], true)
+		return writeUnusedOne(opts, r, an)
+	}
+	v := an.Organization(ps, runtime.GOMAXPROCS(0))
+	return writeUnusedOrg(opts, v)
+}
+
+func unusedReport(rs []*leastpriv.PrincipalResult) *finding.Report {
+	rep := &finding.Report{Tool: "seiri", Version: version.String(), Findings: leastpriv.Findings(rs)}
+	rep.Rules = []finding.Rule{{ID: leastpriv.RuleID, Title: "Granted permissions unused in the CloudTrail window", Severity: finding.Medium,
+		Description: "Granted actions unused in the window where the evidence covers them.", Recommendation: "Generate a least-privilege policy."}}
+	for i := range rep.Findings {
+		rep.Findings[i].Severity = finding.Medium
+	}
+	return rep
+}
+
+func writeUnusedOne(opts *UnusedOptions, r *leastpriv.PrincipalResult, an *leastpriv.Analysis) error {
+	w := opts.IO.Out
+	switch opts.Output {
+	case "table":
+	case "json":
+		return unusedWriteJSON(w, r)
+	default:
+		return unusedRenderFindings(w, opts.Output, unusedReport([]*leastpriv.PrincipalResult{r}))
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s (%s, account %s)\n", r.Principal, r.Kind, r.Account)
+	if r.PermissionSet != "" {
+		fmt.Fprintf(&b, "permission set: %s\n", r.PermissionSet)
+	}
+	fmt.Fprintf(&b, "window: %s\n", r.Window)
+	last := "never in the window"
+	if r.LastUsed != nil {
+		last = r.LastUsed.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(&b, "granted %d, used %d, unused %d (%d certain, %d unknown); last call %s\n", r.Granted, r.Used, r.Unused, r.UnusedCertain, r.Unused-r.UnusedCertain, last)
+	if len(r.UnusedServices) > 0 {
+		fmt.Fprintf(&b, "unused services: %s\n", strings.Join(r.UnusedServices, ", "))
+	}
+	if len(r.UsedActions) > 0 {
+		fmt.Fprintf(&b, "used: %s\n", strings.Join(r.UsedActions, ", "))
+	}
+	if len(r.UsedNotGranted) > 0 {
+		fmt.Fprintf(&b, "used but not granted by its identity policies (resource policies, or changed policies): %s\n", strings.Join(r.UsedNotGranted, ", "))
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "warning: %s\n", p)
+	}
+	if len(r.Actions) > 0 {
+		b.WriteString("\nunused actions, highest risk first:\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ACTION\tACCESS LEVEL\tCONFIDENCE\tWHY UNKNOWN")
+		for i, v := range r.Actions {
+			if opts.Top > 0 && i == opts.Top {
+				fmt.Fprintf(tw, "… %d more (--top 0 lists all, --output json)\t\t\t\n", len(r.Actions)-i)
+				break
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Action, v.Access, v.Confidence, v.Why)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(&b, "\nverdict: %s\n", r.Verdict)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func writeUnusedOrg(opts *UnusedOptions, v *leastpriv.OrgView) error {
+	w := opts.IO.Out
+	switch opts.Output {
+	case "table":
+	case "json":
+		return unusedWriteJSON(w, v)
+	default:
+		return unusedRenderFindings(w, opts.Output, unusedReport(v.Principals))
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "window: %s\n\n", v.Window)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PRINCIPAL\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK\tVERDICT")
+	for i, r := range v.Principals {
+		if opts.Top > 0 && i == opts.Top*4 {
+			fmt.Fprintf(tw, "… %d more principals (--output json lists all)\t\t\t\t\t\t\n", len(v.Principals)-i)
+			break
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Principal, r.Granted, r.Used, r.Unused, r.UnusedCertain, r.UnusedHighRisk, r.Verdict)
+	}
+	tw.Flush()
+	b.WriteString("\nper account:\n")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tPRINCIPALS\tIDLE\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK")
+	for _, a := range v.Accounts {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", a.Account, a.Principals, a.Idle, a.Granted, a.Used, a.Unused, a.UnusedCertain, a.UnusedHighRisk)
+	}
+	tw.Flush()
+	if len(v.PermissionSets) > 0 {
+		b.WriteString("\nIdentity Center permission sets:\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "PERMISSION SET\tROLES\tACTIONS USED\tHIGH-RISK UNUSED")
+		for _, p := range v.PermissionSets {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", p.PermissionSet, p.Roles, p.Used, p.UnusedHighRisk)
+		}
+		tw.Flush()
+	}
+	if len(v.Skipped) > 0 {
+		b.WriteString("\nusage rows not attributed:")
+		for _, k := range unusedSortedKeys(v.Skipped) {
+			fmt.Fprintf(&b, " %s %d;", k, v.Skipped[k])
+		}
+		b.WriteString("\n")
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func unusedSortedKeys(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func unusedWriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func unusedRenderFindings(w io.Writer, format string, rep *finding.Report) error {
+	var buf bytes.Buffer
+	if err := report.Render(&buf, format, rep); err != nil {
+		return cmdutil.BadInput(err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
