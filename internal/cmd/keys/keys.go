@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/apply"
 	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
@@ -338,74 +339,27 @@ func IAMClients(sess *awsclient.Session) func(context.Context, string) (iamexec.
 	}
 }
 
-// ApplyPlan renders p and, when asked and confirmed, applies it under
-// the workspace lock, printing one line per change.
+// ApplyPlan shows p and, with --apply, runs it through the one apply flow
+// (confirm, workspace lock, journal, progress, summary, exit code 3 when a
+// change failed) with the key and user executor.
 func ApplyPlan(f *cmdutil.Factory, o *Options, e *Env, p *plan.Plan, exec *iamexec.Executor, operator string) (*plan.Result, error) {
 	if f.Globals.Output == "json" && !o.Apply {
 		return nil, cmdutil.WriteJSON(f.IO.Out, p)
 	}
-	p.Render(f.IO.Out)
-	if p.Empty() {
-		return &plan.Result{}, nil
-	}
 	if !o.Apply {
-		fmt.Fprintln(f.IO.Out, "\nNothing changed. Run again with --apply to make these changes.")
+		p.Render(f.IO.Out)
+		if !p.Empty() {
+			fmt.Fprintln(f.IO.Out, "\nNothing changed. Run again with --apply to make these changes.")
+		}
 		return nil, nil
 	}
-	if !o.Yes {
-		ok, err := f.Confirm("Apply these changes?")
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			if !f.IO.Terminal {
-				return nil, cmdutil.BadInputf("not applied: no terminal to confirm on; add --yes")
-			}
-			fmt.Fprintln(f.IO.Out, "Not applied.")
-			return nil, nil
-		}
-	}
-	lock, err := plan.Acquire(e.WS.LockFile(), fmt.Sprintf("%s pid %d plan %s", operator, os.Getpid(), p.ID))
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
 	j := plan.OpenJournal(e.WS.Journal(), f.Now)
-	es, err := j.Entries()
-	if err != nil {
-		return nil, err
-	}
-	exec.OwnPlans = map[string]bool{}
-	for _, en := range es {
-		if en.Plan != "" {
-			exec.OwnPlans[en.Plan] = true
-		}
-	}
-	exec.PlanID, exec.Operator, exec.Now = p.ID, operator, f.Now
+	exec.Operator, exec.Now = operator, f.Now
 	exec.Snapshot, exec.BackupDir = e.Snap, e.WS.BackupsDir()
-	fmt.Fprintln(f.IO.Out)
-	res, err := plan.Apply(f.Context, p, j, exec, plan.Options{Operator: operator, ContinueOnError: true,
-		Progress: func(c plan.Change, ph plan.Phase, err error) {
-			switch {
-			case err != nil:
-				fmt.Fprintf(f.IO.Out, "  failed   %s: %s\n", c.Description, awsclient.ErrorSummary(err))
-			case ph == plan.Skipped:
-				fmt.Fprintf(f.IO.Out, "  skipped  %s (already in effect)\n", c.Description)
-			default:
-				fmt.Fprintf(f.IO.Out, "  done     %s\n", c.Description)
-			}
-		}})
-	if rerr := exec.Release(context.WithoutCancel(f.Context), p); rerr != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %v\n", rerr)
-	}
-	if err != nil {
-		return res, err
-	}
-	fmt.Fprintf(f.IO.Out, "\nApplied %d, skipped %d, failed %d (journal %s).\n", res.Applied, res.Skipped, res.Failed, j.Path())
-	if res.Failed > 0 {
-		return res, &cmdutil.ExitError{Code: cmdutil.ExitPartial, Err: fmt.Errorf("%d changes failed; run the same command again to retry them", res.Failed)}
-	}
-	return res, nil
+	before, after := exec.FlowHooks(j, p)
+	out, err := f.Apply(apply.Flow{Plan: p, Executor: exec, Journal: j, LockPath: e.WS.LockFile(), Operator: operator,
+		Before: before, After: after}, o.Yes)
+	return out.Result, err
 }
 
 func keysDisableRun(f *cmdutil.Factory, o *Options) error {

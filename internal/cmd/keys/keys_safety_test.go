@@ -192,7 +192,7 @@ func TestKeysInteractiveConfirm(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("answer %q: exit %d\n%s%s", tc.answer, code, out, errOut)
 		}
-		if !strings.Contains(errOut, "Apply these changes? [y/N]") {
+		if !strings.Contains(errOut, "Apply these 6 changes? [y/N]") {
 			t.Errorf("no question asked: %s", errOut)
 		}
 		got := "Inactive?no"
