@@ -39,6 +39,12 @@ func SavePlan(path string, p *Plan) error {
 	return err
 }
 
+// EncodePlan is the content SavePlan writes.
+func EncodePlan(p *Plan) ([]byte, error) {
+	b, _, err := plan.EncodeFile(PlanKind, p.BaseFingerprint, p.CreatedAt, p)
+	return b, err
+}
+
 // LoadPlan reads an organization plan file written by SavePlan; a file
 // edited after it was made, or of another kind, is refused with a
 // diagnostic naming the file.

@@ -56,20 +56,30 @@ func contentID(kind, base string, body []byte) (string, error) {
 // WriteFile saves a typed plan (any JSON-encodable value) of a kind, made
 // against the base fingerprint, at path (0600). It returns the file's id.
 func WriteFile(path, kind, base string, createdAt time.Time, p any) (string, error) {
-	body, err := json.MarshalIndent(p, "  ", "  ")
+	b, id, err := EncodeFile(kind, base, createdAt, p)
 	if err != nil {
 		return "", fmt.Errorf("plan %s: %w", path, err)
 	}
+	return id, workspace.WriteFile(path, b)
+}
+
+// EncodeFile is the content WriteFile writes (for a plan sent to standard
+// output), and its id.
+func EncodeFile(kind, base string, createdAt time.Time, p any) ([]byte, string, error) {
+	body, err := json.MarshalIndent(p, "  ", "  ")
+	if err != nil {
+		return nil, "", err
+	}
 	id, err := contentID(kind, base, body)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	f := File{Schema: FileSchema, ID: id, Kind: kind, CreatedAt: createdAt.UTC(), Base: base, Plan: body}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	return id, workspace.WriteFile(path, append(b, '\n'))
+	return append(b, '\n'), id, nil
 }
 
 // ReadFile reads a plan file written by WriteFile, checks its schema, its
