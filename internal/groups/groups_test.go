@@ -15,11 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -106,10 +108,12 @@ func TestDemoAnalysis(t *testing.T) {
 	}
 	var mariaLeaves []string
 	for _, c := range pr.Changes {
-		var p groups.Params
-		c.Param(&p)
-		if c.Kind == groups.KindRemoveUser && p.UserName == "maria.schneider" {
-			mariaLeaves = append(mariaLeaves, p.GroupName)
+		ch, err := iamplan.Decode(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := ch.(*iamplan.RemoveUserFromGroup); ok && r.User == "maria.schneider" {
+			mariaLeaves = append(mariaLeaves, r.GroupName)
 		}
 	}
 	if d := cmp.Diff([]string{"billing", "finance-developers", "oncall", "platform-admins", "support-developers"}, mariaLeaves); d != "" {
@@ -234,7 +238,9 @@ func TestApplyThroughFake(t *testing.T) {
 	srv := awsfake.New(awsfake.Scenario{Organization: org.Organization, Accounts: org.Accounts})
 	defer srv.Close()
 	cfg := aws.Config{Region: "us-east-1", Credentials: srv.Credentials(), BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1}
-	exec := &groups.Executor{Client: func(ctx context.Context, account string) (groups.IAM, error) { return iam.NewFromConfig(cfg), nil }}
+	exec := &iamexec.GroupExecutor{Client: func(ctx context.Context, account string) (iamexec.GroupIAM, error) {
+		return iam.NewFromConfig(cfg), nil
+	}}
 	j := plan.OpenJournal(filepath.Join(t.TempDir(), "journal.jsonl"), func() time.Time { return demoNow })
 	res, err := plan.Apply(context.Background(), pl, j, exec, plan.Options{Progress: func(c plan.Change, ph plan.Phase, err error) { t.Logf("%s %s %v", ph, c.Description, err) }})
 	if err != nil {

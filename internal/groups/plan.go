@@ -8,23 +8,25 @@ import (
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
-// Change kinds of a groups plan.
+// Change kinds of a groups plan (the typed changes are in
+// internal/plan/iamplan).
 const (
-	KindCreateGroup       = "iam:CreateGroup"
-	KindAttachGroupPolicy = "iam:AttachGroupPolicy"
-	KindAddUserToGroup    = "iam:AddUserToGroup"
-	KindRemoveUser        = "iam:RemoveUserFromGroup"
-	KindDetachUserPolicy  = "iam:DetachUserPolicy"
+	KindCreateGroup       = iamplan.KindCreateGroup
+	KindAttachGroupPolicy = iamplan.KindAttachGroupPolicy
+	KindAddUserToGroup    = iamplan.KindAddUserToGroup
+	KindRemoveUser        = iamplan.KindRemoveUserFromGroup
+	KindDetachUserPolicy  = iamplan.KindDetachUserPolicy
 )
 
 // PlanKind is the plan kind of groups plans.
 const PlanKind = "groups"
 
-// Params are the parameters of every groups change.
-type Params struct {
+// params are what a step of the model changes.
+type params struct {
 	GroupName string `json:"groupName,omitempty"`
 	UserName  string `json:"userName,omitempty"`
 	PolicyARN string `json:"policyArn,omitempty"`
@@ -33,7 +35,7 @@ type Params struct {
 // step is a change against the model, before it becomes a plan.Change.
 type step struct {
 	kind string
-	p    Params
+	p    params
 	why  string
 }
 
@@ -92,15 +94,15 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 	var creates, attaches, adds, removes, detaches []step
 	// 1. Memberships another group of the user covers.
 	for _, r := range an.Redundant {
-		removes = append(removes, step{KindRemoveUser, Params{GroupName: r.Group, UserName: r.User}, "granted by " + r.Covered})
+		removes = append(removes, step{KindRemoveUser, params{GroupName: r.Group, UserName: r.User}, "granted by " + r.Covered})
 	}
 	// 2. Direct policies an existing group already grants.
 	moved := map[string]bool{}
 	for _, mv := range an.Moves {
 		moved[mv.User] = true
-		adds = append(adds, step{KindAddUserToGroup, Params{GroupName: mv.Group, UserName: mv.User}, "replaces direct " + joinNames(mv.Policies)})
+		adds = append(adds, step{KindAddUserToGroup, params{GroupName: mv.Group, UserName: mv.User}, "replaces direct " + joinNames(mv.Policies)})
 		for _, p := range mv.Policies {
-			detaches = append(detaches, step{KindDetachUserPolicy, Params{UserName: mv.User, PolicyARN: p}, "granted by group " + mv.Group})
+			detaches = append(detaches, step{KindDetachUserPolicy, params{UserName: mv.User, PolicyARN: p}, "granted by group " + mv.Group})
 		}
 	}
 	// 3. Users sharing the same direct policies get a group for them.
@@ -121,14 +123,14 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 		}
 		ps := strings.Split(k, "\n")
 		name := directGroupName(m, ps)
-		creates = append(creates, step{KindCreateGroup, Params{GroupName: name}, fmt.Sprintf("%d users share these direct policies", len(us))})
+		creates = append(creates, step{KindCreateGroup, params{GroupName: name}, fmt.Sprintf("%d users share these direct policies", len(us))})
 		for _, p := range ps {
-			attaches = append(attaches, step{KindAttachGroupPolicy, Params{GroupName: name, PolicyARN: p}, ""})
+			attaches = append(attaches, step{KindAttachGroupPolicy, params{GroupName: name, PolicyARN: p}, ""})
 		}
 		for _, u := range us {
-			adds = append(adds, step{KindAddUserToGroup, Params{GroupName: name, UserName: u.Name}, ""})
+			adds = append(adds, step{KindAddUserToGroup, params{GroupName: name, UserName: u.Name}, ""})
 			for _, p := range ps {
-				detaches = append(detaches, step{KindDetachUserPolicy, Params{UserName: u.Name, PolicyARN: p}, "granted by new group " + name})
+				detaches = append(detaches, step{KindDetachUserPolicy, params{UserName: u.Name, PolicyARN: p}, "granted by new group " + name})
 			}
 		}
 	}
@@ -151,7 +153,7 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 					continue
 				}
 				if len(intersect(s, opt.Used[u.ARN])) == 0 && !hasStep(removes, KindRemoveUser, gn, u.Name) {
-					removes = append(removes, step{KindRemoveUser, Params{GroupName: gn, UserName: u.Name}, "no action of the group used in the window"})
+					removes = append(removes, step{KindRemoveUser, params{GroupName: gn, UserName: u.Name}, "no action of the group used in the window"})
 				}
 			}
 		}
@@ -237,26 +239,29 @@ func (m *Model) apply(s step) {
 }
 
 func (s step) change(account string) plan.Change {
-	c := plan.Change{Kind: s.kind, Account: account, Params: plan.MustParams(s.p)}
+	var notes []string
+	if s.why != "" {
+		notes = []string{s.why}
+	}
+	on := iamplan.Header{Account: account, User: s.p.UserName, NoGuard: true}
+	var c plan.Change
 	switch s.kind {
 	case KindCreateGroup:
-		c.Op, c.Target = plan.Create, "group/"+s.p.GroupName
-		c.Description = "create group " + s.p.GroupName
+		c = iamplan.Wrap(&iamplan.CreateGroup{Header: on, GroupName: s.p.GroupName}, "group/"+s.p.GroupName, "create group "+s.p.GroupName, notes...)
 	case KindAttachGroupPolicy:
-		c.Op, c.Target = plan.Update, "group/"+s.p.GroupName
-		c.Description = fmt.Sprintf("attach %s to group %s", policyName(s.p.PolicyARN), s.p.GroupName)
+		c = iamplan.Wrap(&iamplan.AttachGroupPolicy{Header: on, GroupName: s.p.GroupName, PolicyARN: s.p.PolicyARN}, "group/"+s.p.GroupName,
+			fmt.Sprintf("attach %s to group %s", policyName(s.p.PolicyARN), s.p.GroupName), notes...)
 	case KindAddUserToGroup:
-		c.Op, c.Target = plan.Update, "user/"+s.p.UserName
-		c.Description = fmt.Sprintf("add user %s to group %s", s.p.UserName, s.p.GroupName)
+		c = iamplan.Wrap(&iamplan.AddUserToGroup{Header: on, GroupName: s.p.GroupName}, "user/"+s.p.UserName,
+			fmt.Sprintf("add user %s to group %s", s.p.UserName, s.p.GroupName), notes...)
 	case KindRemoveUser:
-		c.Op, c.Target = plan.Delete, "user/"+s.p.UserName
-		c.Description = fmt.Sprintf("remove user %s from group %s", s.p.UserName, s.p.GroupName)
+		c = iamplan.Wrap(&iamplan.RemoveUserFromGroup{Header: on, GroupName: s.p.GroupName}, "user/"+s.p.UserName,
+			fmt.Sprintf("remove user %s from group %s", s.p.UserName, s.p.GroupName), notes...)
+		c.Op = plan.Delete // a grant removed
 	case KindDetachUserPolicy:
-		c.Op, c.Target = plan.Delete, "user/"+s.p.UserName
-		c.Description = fmt.Sprintf("detach %s from user %s", policyName(s.p.PolicyARN), s.p.UserName)
-	}
-	if s.why != "" {
-		c.Notes = []string{s.why}
+		c = iamplan.Wrap(&iamplan.DetachUserPolicy{Header: on, PolicyARN: s.p.PolicyARN}, "user/"+s.p.UserName,
+			fmt.Sprintf("detach %s from user %s", policyName(s.p.PolicyARN), s.p.UserName), notes...)
+		c.Op = plan.Delete
 	}
 	return c
 }

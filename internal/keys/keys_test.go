@@ -10,6 +10,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/credreport"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -322,11 +323,15 @@ func FuzzRecreatePlan(f *testing.F) {
 			t.Fatalf("plan does not start with CreateUser: %+v", p.Changes)
 		}
 		for _, c := range p.Changes {
-			var pr Params
-			if err := c.Param(&pr); err != nil {
+			ch, err := iamplan.Decode(c)
+			if err != nil {
 				t.Fatal(err)
 			}
-			for k := range pr.Tags {
+			cu, ok := ch.(*iamplan.CreateUser)
+			if !ok {
+				continue
+			}
+			for k := range cu.Tags {
 				if strings.HasPrefix(k, "seiri:") {
 					t.Fatalf("seiri state tag %q recreated", k)
 				}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 )
 
 // Plan kinds.
@@ -43,26 +44,25 @@ func DisablePlan(cands []Candidate, base, operator string, now time.Time) (*plan
 		} else {
 			notes = append(notes, "coverage: silence may only mean not logged: "+strings.Join(c.Coverage.Gaps, "; "))
 		}
-		p := Params{Account: c.Account, User: c.User, AccessKeyID: c.AccessKeyID, Status: "Inactive", Backup: true}
-		changes = append(changes, plan.Change{Kind: KindUpdateKey, Op: plan.Update, Account: c.Account, Target: c.AccessKeyID,
-			Description: fmt.Sprintf("disable access key %s of %s", c.AccessKeyID, c.User), Params: plan.MustParams(p), Notes: notes})
-		t := Params{Account: c.Account, User: c.User, AccessKeyID: c.AccessKeyID, TagKey: RetireTag(c.AccessKeyID),
-			TagValue: RetireValue(Disabled, now, operator), SameState: true}
-		changes = append(changes, plan.Change{Kind: KindTagUser, Op: plan.Update, Account: c.Account, Target: c.UserARN,
-			Description: fmt.Sprintf("tag %s %s=%q", c.User, t.TagKey, t.TagValue), Params: plan.MustParams(t)})
+		on := iamplan.Header{Account: c.Account, User: c.User, AccessKeyID: c.AccessKeyID}
+		up := on
+		up.Backup = true
+		changes = append(changes, iamplan.Wrap(&iamplan.UpdateAccessKey{Header: up, Status: "Inactive"}, c.AccessKeyID,
+			fmt.Sprintf("disable access key %s of %s", c.AccessKeyID, c.User), notes...))
+		t := &iamplan.TagUser{Header: on, Key: RetireTag(c.AccessKeyID), Value: RetireValue(Disabled, now, operator), SameState: true}
+		changes = append(changes, iamplan.Wrap(t, c.UserARN, fmt.Sprintf("tag %s %s=%q", c.User, t.Key, t.Value)))
 	}
 	return plan.New(PlanDisable, now, base, changes), refused
 }
 
 // RestorePlan reactivates a disabled key and removes its retire tag.
 func RestorePlan(t Tracked, base string, now time.Time) *plan.Plan {
-	p := Params{Account: t.Account, User: t.User, AccessKeyID: t.AccessKeyID, Status: "Active"}
-	u := Params{Account: t.Account, User: t.User, AccessKeyID: t.AccessKeyID, TagKey: RetireTag(t.AccessKeyID)}
+	on := iamplan.Header{Account: t.Account, User: t.User, AccessKeyID: t.AccessKeyID}
+	tag := RetireTag(t.AccessKeyID)
 	return plan.New(PlanRestore, now, base, []plan.Change{
-		{Kind: KindUpdateKey, Op: plan.Update, Account: t.Account, Target: t.AccessKeyID,
-			Description: fmt.Sprintf("reactivate access key %s of %s (disabled %s)", t.AccessKeyID, t.User, t.Since.Format(time.RFC3339)), Params: plan.MustParams(p)},
-		{Kind: KindUntagUser, Op: plan.Update, Account: t.Account, Target: t.UserARN,
-			Description: fmt.Sprintf("untag %s %s", t.User, u.TagKey), Params: plan.MustParams(u)},
+		iamplan.Wrap(&iamplan.UpdateAccessKey{Header: on, Status: "Active"}, t.AccessKeyID,
+			fmt.Sprintf("reactivate access key %s of %s (disabled %s)", t.AccessKeyID, t.User, t.Since.Format(time.RFC3339))),
+		iamplan.Wrap(&iamplan.UntagUser{Header: on, Key: tag}, t.UserARN, fmt.Sprintf("untag %s %s", t.User, tag)),
 	})
 }
 
@@ -99,13 +99,15 @@ func DeletePlan(results []WatchResult, base string, now time.Time, force *Overri
 			}
 			notes = append(notes, fmt.Sprintf("FORCED despite %q: %s", reason, force.Reason))
 		}
-		p := Params{Account: k.Account, User: k.User, AccessKeyID: k.AccessKeyID, Backup: true}
-		u := Params{Account: k.Account, User: k.User, AccessKeyID: k.AccessKeyID, TagKey: RetireTag(k.AccessKeyID)}
+		on := iamplan.Header{Account: k.Account, User: k.User, AccessKeyID: k.AccessKeyID}
+		del := on
+		del.Backup = true
+		tag := RetireTag(k.AccessKeyID)
+		// The key must still be inactive: one found active again was
+		// re-enabled since seiri disabled it, and is not deleted.
 		changes = append(changes,
-			plan.Change{Kind: KindDeleteKey, Op: plan.Delete, Account: k.Account, Target: k.AccessKeyID,
-				Description: fmt.Sprintf("delete access key %s of %s", k.AccessKeyID, k.User), Params: plan.MustParams(p), Notes: notes},
-			plan.Change{Kind: KindUntagUser, Op: plan.Update, Account: k.Account, Target: k.UserARN,
-				Description: fmt.Sprintf("untag %s %s", k.User, u.TagKey), Params: plan.MustParams(u)})
+			iamplan.Wrap(&iamplan.DeleteAccessKey{Header: del, Before: "Inactive"}, k.AccessKeyID, fmt.Sprintf("delete access key %s of %s", k.AccessKeyID, k.User), notes...),
+			iamplan.Wrap(&iamplan.UntagUser{Header: on, Key: tag}, k.UserARN, fmt.Sprintf("untag %s %s", k.User, tag)))
 	}
 	return plan.New(PlanDelete, now, base, changes), refused
 }

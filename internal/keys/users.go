@@ -1,18 +1,13 @@
 package keys
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -48,21 +43,21 @@ func DenyAllARN(account string) string {
 
 // Change kinds of user plans.
 const (
-	KindCreatePolicy       = "iam:CreatePolicy"
-	KindAttachUserPolicy   = "iam:AttachUserPolicy"
-	KindDetachUserPolicy   = "iam:DetachUserPolicy"
-	KindPutUserPolicy      = "iam:PutUserPolicy"
-	KindDeleteUserPolicy   = "iam:DeleteUserPolicy"
-	KindAddUserToGroup     = "iam:AddUserToGroup"
-	KindRemoveFromGroup    = "iam:RemoveUserFromGroup"
-	KindDeleteLoginProfile = "iam:DeleteLoginProfile"
-	KindDeactivateMFA      = "iam:DeactivateMFADevice"
-	KindDeleteBoundary     = "iam:DeleteUserPermissionsBoundary"
-	KindDeleteSigningCert  = "iam:DeleteSigningCertificate"
-	KindDeleteSSHKey       = "iam:DeleteSSHPublicKey"
-	KindDeleteServiceCred  = "iam:DeleteServiceSpecificCredential"
-	KindDeleteUser         = "iam:DeleteUser"
-	KindCreateUser         = "iam:CreateUser"
+	KindCreatePolicy       = iamplan.KindCreatePolicy
+	KindAttachUserPolicy   = iamplan.KindAttachUserPolicy
+	KindDetachUserPolicy   = iamplan.KindDetachUserPolicy
+	KindPutUserPolicy      = iamplan.KindPutUserPolicy
+	KindDeleteUserPolicy   = iamplan.KindDeleteUserPolicy
+	KindAddUserToGroup     = iamplan.KindAddUserToGroup
+	KindRemoveFromGroup    = iamplan.KindRemoveUserFromGroup
+	KindDeleteLoginProfile = iamplan.KindDeleteLoginProfile
+	KindDeactivateMFA      = iamplan.KindDeactivateMFADevice
+	KindDeleteBoundary     = iamplan.KindDeleteUserBoundary
+	KindDeleteSigningCert  = iamplan.KindDeleteSigningCert
+	KindDeleteSSHKey       = iamplan.KindDeleteSSHPublicKey
+	KindDeleteServiceCred  = iamplan.KindDeleteServiceCred
+	KindDeleteUser         = iamplan.KindDeleteUser
+	KindCreateUser         = iamplan.KindCreateUser
 )
 
 // UserCandidate is an IAM user that looks inactive.
@@ -192,13 +187,14 @@ func QuarantinePlan(cands []UserCandidate, base, operator string, now time.Time)
 		arn := DenyAllARN(c.Account)
 		if !policies[c.Account] {
 			policies[c.Account] = true
-			changes = append(changes, plan.Change{Kind: KindCreatePolicy, Op: plan.Create, Account: c.Account, Target: arn,
-				Description: "create policy " + arn + " (deny everything; seiri's quarantine)",
-				Params:      plan.MustParams(Params{Account: c.Account, User: "-", PolicyARN: arn})})
+			changes = append(changes, iamplan.Wrap(&iamplan.CreatePolicy{Header: iamplan.Header{Account: c.Account, User: "-", NoGuard: true},
+				PolicyARN: arn, Name: DenyAllPolicyName, Path: DenyAllPolicyPath, Document: DenyAllDocument,
+				Description: "seiri quarantine: denies everything to a user being retired"},
+				arn, "create policy "+arn+" (deny everything; seiri's quarantine)"))
 		}
-		up := func(kind string, op plan.Op, target, desc string, p Params, notes ...string) {
-			p.Account, p.User, p.UserScope = c.Account, c.User, true
-			changes = append(changes, plan.Change{Kind: kind, Op: op, Account: c.Account, Target: target, Description: desc, Params: plan.MustParams(p), Notes: notes})
+		on := iamplan.Header{Account: c.Account, User: c.User, UserScope: true}
+		up := func(ch iamplan.Change, target, desc string, notes ...string) {
+			changes = append(changes, iamplan.Wrap(ch, target, desc, notes...))
 		}
 		notes := []string{"last activity: " + lastUsedText(c.LastActivity, now)}
 		for _, e := range c.Evidence {
@@ -207,15 +203,19 @@ func QuarantinePlan(cands []UserCandidate, base, operator string, now time.Time)
 		if !c.Coverage.Complete() {
 			notes = append(notes, "coverage: silence may only mean not logged: "+strings.Join(c.Coverage.Gaps, "; "))
 		}
-		up(KindAttachUserPolicy, plan.Update, c.UserARN, fmt.Sprintf("attach %s to %s", DenyAllPolicyName, c.User), Params{PolicyARN: arn, Backup: true}, notes...)
+		backup := on
+		backup.Backup = true
+		up(&iamplan.AttachUserPolicy{Header: backup, PolicyARN: arn}, c.UserARN, fmt.Sprintf("attach %s to %s", DenyAllPolicyName, c.User), notes...)
 		for _, k := range c.ActiveKeys {
-			up(KindUpdateKey, plan.Update, k, fmt.Sprintf("disable access key %s of %s", k, c.User), Params{AccessKeyID: k, Status: "Inactive"})
+			kh := on
+			kh.AccessKeyID = k
+			up(&iamplan.UpdateAccessKey{Header: kh, Status: "Inactive"}, k, fmt.Sprintf("disable access key %s of %s", k, c.User))
 		}
 		if len(c.ActiveKeys) > 0 {
-			up(KindTagUser, plan.Update, c.UserARN, fmt.Sprintf("tag %s %s", c.User, QuarantineKeysTag), Params{TagKey: QuarantineKeysTag, TagValue: strings.Join(c.ActiveKeys, " "), SameState: true})
+			up(&iamplan.TagUser{Header: on, Key: QuarantineKeysTag, Value: strings.Join(c.ActiveKeys, " "), SameState: true}, c.UserARN, fmt.Sprintf("tag %s %s", c.User, QuarantineKeysTag))
 		}
 		v := RetireValue(Quarantined, now, operator)
-		up(KindTagUser, plan.Update, c.UserARN, fmt.Sprintf("tag %s %s=%q", c.User, QuarantineTag, v), Params{TagKey: QuarantineTag, TagValue: v, SameState: true})
+		up(&iamplan.TagUser{Header: on, Key: QuarantineTag, Value: v, SameState: true}, c.UserARN, fmt.Sprintf("tag %s %s=%q", c.User, QuarantineTag, v))
 	}
 	return plan.New(PlanQuarantine, now, base, changes), refused
 }
@@ -236,16 +236,18 @@ type QuarantinedUser struct {
 // the quarantine deactivated, remove the tags.
 func UserRestorePlan(q QuarantinedUser, now time.Time) *plan.Plan {
 	var changes []plan.Change
-	add := func(kind, target, desc string, p Params) {
-		p.Account, p.User, p.UserScope = q.Account, q.User, true
-		changes = append(changes, plan.Change{Kind: kind, Op: plan.Update, Account: q.Account, Target: target, Description: desc, Params: plan.MustParams(p)})
+	on := iamplan.Header{Account: q.Account, User: q.User, UserScope: true}
+	add := func(ch iamplan.Change, target, desc string) {
+		changes = append(changes, iamplan.Wrap(ch, target, desc))
 	}
-	add(KindDetachUserPolicy, q.UserARN, fmt.Sprintf("detach %s from %s", DenyAllPolicyName, q.User), Params{PolicyARN: DenyAllARN(q.Account)})
+	add(&iamplan.DetachUserPolicy{Header: on, PolicyARN: DenyAllARN(q.Account)}, q.UserARN, fmt.Sprintf("detach %s from %s", DenyAllPolicyName, q.User))
 	for _, k := range q.Keys {
-		add(KindUpdateKey, k, fmt.Sprintf("reactivate access key %s of %s", k, q.User), Params{AccessKeyID: k, Status: "Active"})
+		kh := on
+		kh.AccessKeyID = k
+		add(&iamplan.UpdateAccessKey{Header: kh, Status: "Active"}, k, fmt.Sprintf("reactivate access key %s of %s", k, q.User))
 	}
-	add(KindUntagUser, q.UserARN, "untag "+q.User+" "+QuarantineKeysTag, Params{TagKey: QuarantineKeysTag})
-	add(KindUntagUser, q.UserARN, "untag "+q.User+" "+QuarantineTag, Params{TagKey: QuarantineTag})
+	add(&iamplan.UntagUser{Header: on, Key: QuarantineKeysTag}, q.UserARN, "untag "+q.User+" "+QuarantineKeysTag)
+	add(&iamplan.UntagUser{Header: on, Key: QuarantineTag}, q.UserARN, "untag "+q.User+" "+QuarantineTag)
 	return plan.New(PlanUserRestore, now, "", changes)
 }
 
@@ -259,109 +261,6 @@ type UserState struct {
 	ServiceCreds     []string          `json:"serviceSpecificCredentials,omitempty"`
 	Tags             map[string]string `json:"-"`
 	PasswordLastUsed *time.Time        `json:"-"`
-}
-
-// ReadUserState lists a user's credentials, memberships and policies.
-func ReadUserState(ctx context.Context, cl IAM, account, name string) (*UserState, error) {
-	gu, err := cl.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
-	if err != nil {
-		return nil, err
-	}
-	s := &UserState{Account: account}
-	u := gu.User
-	s.User = snapshot.User{ARN: aws.ToString(u.Arn), UserName: aws.ToString(u.UserName), UserID: aws.ToString(u.UserId),
-		Path: aws.ToString(u.Path), CreateDate: aws.ToTime(u.CreateDate).UTC(), Tags: map[string]string{}}
-	s.PasswordLastUsed = u.PasswordLastUsed
-	if u.PermissionsBoundary != nil {
-		s.User.PermissionsBoundary = aws.ToString(u.PermissionsBoundary.PermissionsBoundaryArn)
-	}
-	for _, t := range u.Tags {
-		s.User.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	s.Tags = s.User.Tags
-	if lp, err := cl.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String(name)}); err == nil {
-		s.User.LoginProfile = &snapshot.LoginProfile{CreateDate: aws.ToTime(lp.LoginProfile.CreateDate).UTC(), PasswordResetRequired: lp.LoginProfile.PasswordResetRequired}
-	} else if !isNoSuchEntity(err) {
-		return nil, err
-	}
-	ks, err := listKeys(ctx, cl, name)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range ks {
-		s.AccessKeys = append(s.AccessKeys, LiveKeyMeta{aws.ToString(k.AccessKeyId), string(k.Status), aws.ToTime(k.CreateDate).UTC()})
-	}
-	for pg := iam.NewListMFADevicesPaginator(cl, &iam.ListMFADevicesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range o.MFADevices {
-			s.User.MFADevices = append(s.User.MFADevices, snapshot.MFADevice{SerialNumber: aws.ToString(d.SerialNumber), EnableDate: aws.ToTime(d.EnableDate).UTC()})
-		}
-	}
-	for pg := iam.NewListGroupsForUserPaginator(cl, &iam.ListGroupsForUserInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range o.Groups {
-			s.User.Groups = append(s.User.Groups, aws.ToString(g.GroupName))
-		}
-	}
-	for pg := iam.NewListAttachedUserPoliciesPaginator(cl, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range o.AttachedPolicies {
-			s.User.AttachedPolicies = append(s.User.AttachedPolicies, snapshot.AttachedPolicy{PolicyName: aws.ToString(p.PolicyName), PolicyARN: aws.ToString(p.PolicyArn)})
-		}
-	}
-	for pg := iam.NewListUserPoliciesPaginator(cl, &iam.ListUserPoliciesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, pn := range o.PolicyNames {
-			gp, err := cl.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String(pn)})
-			if err != nil {
-				return nil, err
-			}
-			// IAM returns policy documents URL-encoded (RFC 3986).
-			doc, err := url.QueryUnescape(aws.ToString(gp.PolicyDocument))
-			if err != nil || !json.Valid([]byte(doc)) {
-				return nil, fmt.Errorf("inline policy %s of %s: document is not URL-encoded JSON", pn, name)
-			}
-			s.User.InlinePolicies = append(s.User.InlinePolicies, snapshot.InlinePolicy{PolicyName: pn, Document: json.RawMessage(doc)})
-		}
-	}
-	for pg := iam.NewListSigningCertificatesPaginator(cl, &iam.ListSigningCertificatesInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range o.Certificates {
-			s.SigningCerts = append(s.SigningCerts, aws.ToString(c.CertificateId))
-		}
-	}
-	for pg := iam.NewListSSHPublicKeysPaginator(cl, &iam.ListSSHPublicKeysInput{UserName: aws.String(name)}); pg.HasMorePages(); {
-		o, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range o.SSHPublicKeys {
-			s.SSHKeys = append(s.SSHKeys, aws.ToString(k.SSHPublicKeyId))
-		}
-	}
-	sc, err := cl.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: aws.String(name)})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range sc.ServiceSpecificCredentials {
-		s.ServiceCreds = append(s.ServiceCreds, aws.ToString(c.ServiceSpecificCredentialId))
-	}
-	return s, nil
 }
 
 // Quarantine reads a user's quarantine from its live state.
@@ -396,41 +295,43 @@ func (s *UserState) Quarantine() (*QuarantinedUser, error) {
 func UserDeletePlan(s *UserState, now time.Time, notes []string) *plan.Plan {
 	var changes []plan.Change
 	u := s.User
-	add := func(kind string, op plan.Op, target, desc string, p Params) {
-		p.Account, p.User, p.UserScope = s.Account, u.UserName, true
-		changes = append(changes, plan.Change{Kind: kind, Op: op, Account: s.Account, Target: target, Description: desc, Params: plan.MustParams(p)})
+	on := iamplan.Header{Account: s.Account, User: u.UserName, UserScope: true}
+	add := func(ch iamplan.Change, target, desc string) {
+		changes = append(changes, iamplan.Wrap(ch, target, desc))
 	}
 	if u.LoginProfile != nil {
-		add(KindDeleteLoginProfile, plan.Delete, u.ARN, "delete console password of "+u.UserName, Params{})
+		add(&iamplan.DeleteLoginProfile{Header: on}, u.ARN, "delete console password of "+u.UserName)
 	}
 	for _, k := range s.AccessKeys {
-		add(KindDeleteKey, plan.Delete, k.AccessKeyID, fmt.Sprintf("delete access key %s of %s", k.AccessKeyID, u.UserName), Params{AccessKeyID: k.AccessKeyID})
+		kh := on
+		kh.AccessKeyID = k.AccessKeyID
+		add(&iamplan.DeleteAccessKey{Header: kh, Before: k.Status}, k.AccessKeyID, fmt.Sprintf("delete access key %s of %s", k.AccessKeyID, u.UserName))
 	}
 	for _, id := range s.SigningCerts {
-		add(KindDeleteSigningCert, plan.Delete, id, "delete signing certificate "+id, Params{ID: id})
+		add(&iamplan.DeleteSigningCert{Header: on, CertificateID: id}, id, "delete signing certificate "+id)
 	}
 	for _, id := range s.SSHKeys {
-		add(KindDeleteSSHKey, plan.Delete, id, "delete SSH public key "+id, Params{ID: id})
+		add(&iamplan.DeleteSSHPublicKey{Header: on, SSHPublicKeyID: id}, id, "delete SSH public key "+id)
 	}
 	for _, id := range s.ServiceCreds {
-		add(KindDeleteServiceCred, plan.Delete, id, "delete service-specific credential "+id, Params{ID: id})
+		add(&iamplan.DeleteServiceCred{Header: on, CredentialID: id}, id, "delete service-specific credential "+id)
 	}
 	for _, d := range u.MFADevices {
-		add(KindDeactivateMFA, plan.Update, d.SerialNumber, "deactivate MFA device "+d.SerialNumber, Params{ID: d.SerialNumber})
+		add(&iamplan.DeactivateMFADevice{Header: on, SerialNumber: d.SerialNumber}, d.SerialNumber, "deactivate MFA device "+d.SerialNumber)
 	}
 	for _, p := range u.InlinePolicies {
-		add(KindDeleteUserPolicy, plan.Delete, u.ARN, fmt.Sprintf("delete inline policy %s of %s", p.PolicyName, u.UserName), Params{PolicyName: p.PolicyName})
+		add(&iamplan.DeleteUserPolicy{Header: on, PolicyName: p.PolicyName}, u.ARN, fmt.Sprintf("delete inline policy %s of %s", p.PolicyName, u.UserName))
 	}
 	for _, p := range u.AttachedPolicies {
-		add(KindDetachUserPolicy, plan.Update, u.ARN, fmt.Sprintf("detach %s from %s", p.PolicyName, u.UserName), Params{PolicyARN: p.PolicyARN})
+		add(&iamplan.DetachUserPolicy{Header: on, PolicyARN: p.PolicyARN}, u.ARN, fmt.Sprintf("detach %s from %s", p.PolicyName, u.UserName))
 	}
 	for _, g := range u.Groups {
-		add(KindRemoveFromGroup, plan.Update, u.ARN, fmt.Sprintf("remove %s from group %s", u.UserName, g), Params{GroupName: g})
+		add(&iamplan.RemoveUserFromGroup{Header: on, GroupName: g}, u.ARN, fmt.Sprintf("remove %s from group %s", u.UserName, g))
 	}
 	if u.PermissionsBoundary != "" {
-		add(KindDeleteBoundary, plan.Update, u.ARN, "remove permissions boundary of "+u.UserName, Params{PolicyARN: u.PermissionsBoundary})
+		add(&iamplan.DeleteUserBoundary{Header: on, PolicyARN: u.PermissionsBoundary}, u.ARN, "remove permissions boundary of "+u.UserName)
 	}
-	add(KindDeleteUser, plan.Delete, u.ARN, "delete user "+u.UserName, Params{})
+	add(&iamplan.DeleteUser{Header: on, Before: u.UserID}, u.ARN, "delete user "+u.UserName)
 	if len(changes) > 0 {
 		changes[0].Notes = notes
 	}
@@ -446,28 +347,26 @@ func RecreatePlan(b *UserBackup, now time.Time) (*plan.Plan, error) {
 		return nil, fmt.Errorf("backup is not an IAM user backup (kind %q, user %q, account %q)", trim(b.Kind), trim(u.UserName), trim(b.Account))
 	}
 	var changes []plan.Change
-	add := func(kind string, op plan.Op, desc string, p Params) {
-		p.Account, p.User, p.UserScope, p.NoGuard = b.Account, u.UserName, true, true
-		changes = append(changes, plan.Change{Kind: kind, Op: op, Account: b.Account, Target: u.ARN, Description: desc, Params: plan.MustParams(p)})
-	}
+	on := iamplan.Header{Account: b.Account, User: u.UserName, UserScope: true, NoGuard: true}
+	add := func(ch iamplan.Change, desc string) { changes = append(changes, iamplan.Wrap(ch, u.ARN, desc)) }
 	tags := map[string]string{}
 	for k, v := range u.Tags {
 		if !strings.HasPrefix(k, "seiri:") {
 			tags[k] = v
 		}
 	}
-	add(KindCreateUser, plan.Create, "create user "+u.UserName+" (path "+u.Path+")", Params{Path: u.Path, Tags: tags, PolicyARN: u.PermissionsBoundary})
+	add(&iamplan.CreateUser{Header: on, Path: u.Path, Tags: tags, Boundary: u.PermissionsBoundary}, "create user "+u.UserName+" (path "+u.Path+")")
 	for _, g := range u.Groups {
-		add(KindAddUserToGroup, plan.Update, fmt.Sprintf("add %s to group %s", u.UserName, g), Params{GroupName: g})
+		add(&iamplan.AddUserToGroup{Header: on, GroupName: g}, fmt.Sprintf("add %s to group %s", u.UserName, g))
 	}
 	for _, p := range u.AttachedPolicies {
 		if p.PolicyARN == DenyAllARN(b.Account) {
 			continue
 		}
-		add(KindAttachUserPolicy, plan.Update, fmt.Sprintf("attach %s to %s", p.PolicyName, u.UserName), Params{PolicyARN: p.PolicyARN})
+		add(&iamplan.AttachUserPolicy{Header: on, PolicyARN: p.PolicyARN}, fmt.Sprintf("attach %s to %s", p.PolicyName, u.UserName))
 	}
 	for _, p := range u.InlinePolicies {
-		add(KindPutUserPolicy, plan.Update, fmt.Sprintf("put inline policy %s on %s", p.PolicyName, u.UserName), Params{PolicyName: p.PolicyName, Document: string(p.Document)})
+		add(&iamplan.PutUserPolicy{Header: on, PolicyName: p.PolicyName, Document: string(p.Document)}, fmt.Sprintf("put inline policy %s on %s", p.PolicyName, u.UserName))
 	}
 	p := plan.New(PlanRecreate, now, "", changes)
 	p.Warnings = append(p.Warnings, "passwords and access keys are never backed up: create new ones for "+u.UserName+" after the restore")
@@ -562,9 +461,3 @@ func WatchUser(in UserWatchInput) WatchResult {
 	}
 	return res
 }
-
-type (
-	snapshotAttached = snapshot.AttachedPolicy
-	snapshotInline   = snapshot.InlinePolicy
-	snapshotMFA      = snapshot.MFADevice
-)

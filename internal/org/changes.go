@@ -85,8 +85,8 @@ func ouName(path string) string {
 	return "OU " + path
 }
 
-// targetName renders a target key for people.
-func targetName(key string) string {
+// TargetName renders a target key for people.
+func TargetName(key string) string {
 	switch {
 	case key == RootTarget:
 		return "root"
@@ -116,7 +116,7 @@ func (c *CreateOU) apply(s *State) error {
 	if _, ok := s.OUs[c.Path]; ok {
 		return fmt.Errorf("OU %s exists", c.Path)
 	}
-	if p := parentOf(c.Path); p != "" && s.OUs[p] == nil {
+	if p := ParentOf(c.Path); p != "" && s.OUs[p] == nil {
 		return fmt.Errorf("parent of OU %s does not exist", c.Path)
 	}
 	s.OUs[c.Path] = &OUState{Path: c.Path, Name: c.Name}
@@ -170,7 +170,7 @@ func (c *UpdatePolicy) Target() string { return "policy:" + PolicyKey(c.Type, c.
 func (c *UpdatePolicy) Action() Action { return Update }
 func (c *UpdatePolicy) Describe() string {
 	var what []string
-	if !sameContent(c.Content, c.OldContent) {
+	if !SameContent(c.Content, c.OldContent) {
 		what = append(what, fmt.Sprintf("content %d → %d characters", len(compactJSON(c.OldContent)), len(c.Content)))
 	}
 	if c.Description != c.OldDescription {
@@ -200,7 +200,7 @@ func (c *AttachPolicy) Kind() string   { return KindAttachPolicy }
 func (c *AttachPolicy) Target() string { return c.TargetKey }
 func (c *AttachPolicy) Action() Action { return Create }
 func (c *AttachPolicy) Describe() string {
-	return fmt.Sprintf("attach %s %q to %s", strings.ToUpper(ShortType(c.PolicyType)), c.PolicyName, targetName(c.TargetKey))
+	return fmt.Sprintf("attach %s %q to %s", strings.ToUpper(ShortType(c.PolicyType)), c.PolicyName, TargetName(c.TargetKey))
 }
 func (c *AttachPolicy) apply(s *State) error {
 	k := PolicyKey(c.PolicyType, c.PolicyName)
@@ -227,7 +227,7 @@ func (c *DetachPolicy) Kind() string   { return KindDetachPolicy }
 func (c *DetachPolicy) Target() string { return c.TargetKey }
 func (c *DetachPolicy) Action() Action { return Destroy }
 func (c *DetachPolicy) Describe() string {
-	return fmt.Sprintf("detach %s %q from %s", strings.ToUpper(ShortType(c.PolicyType)), c.PolicyName, targetName(c.TargetKey))
+	return fmt.Sprintf("detach %s %q from %s", strings.ToUpper(ShortType(c.PolicyType)), c.PolicyName, TargetName(c.TargetKey))
 }
 func (c *DetachPolicy) apply(s *State) error {
 	k := PolicyKey(c.PolicyType, c.PolicyName)
@@ -326,7 +326,7 @@ func (c *DeleteOU) apply(s *State) error {
 		return fmt.Errorf("OU %s does not exist", c.Path)
 	}
 	for p := range s.OUs {
-		if parentOf(p) == c.Path {
+		if ParentOf(p) == c.Path {
 			return fmt.Errorf("OU %s still has child OU %s", c.Path, p)
 		}
 	}

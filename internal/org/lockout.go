@@ -62,7 +62,7 @@ func LockoutRisks(base *State, changes []Change, callerAccount string) []Lockout
 			if callerAccount == s.Management {
 				continue // SCPs never apply to the management account
 			}
-			for p := ch.To; p != ""; p = parentOf(p) {
+			for p := ch.To; p != ""; p = ParentOf(p) {
 				if denyAllAt(s, OUTarget(p)) {
 					risk("moves the account seiri runs from (%s) under OU %s, which has a deny-all SCP", callerAccount, p)
 					break

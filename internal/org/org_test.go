@@ -300,3 +300,11 @@ type testErr string
 func (e testErr) Error() string { return string(e) }
 
 const errTest = testErr("engine says no")
+
+func describe(cs []Change) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Describe())
+	}
+	return out
+}

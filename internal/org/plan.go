@@ -167,7 +167,7 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 	}
 	// Accounts no longer in the spec go to the Suspended OU.
 	var removed []*AccountState
-	for _, id := range sortedKeys(current.Accounts) {
+	for _, id := range SortedKeys(current.Accounts) {
 		if matched[id] {
 			continue
 		}
@@ -181,7 +181,7 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 	if len(removed) > 0 && desired.OUs[desired.SuspendedOU] == nil {
 		prob("$.suspended_ou", "accounts %s are not in the spec and would move to the Suspended OU %q, which the spec does not have", idList(removed), desired.SuspendedOU)
 	}
-	for _, k := range sortedKeys(desired.Policies) {
+	for _, k := range SortedKeys(desired.Policies) {
 		p := desired.Policies[k]
 		if p.AWSManaged && current.Policies[k] == nil && attachedAnywhere(desired, k) {
 			prob("$.root", "the organization has no %s policy (is the policy type enabled?)", p.Name)
@@ -202,7 +202,7 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 	for _, p := range desired.ouOrder {
 		if cur := current.OUs[p]; cur == nil {
 			parentID := current.RootID
-			if pp := parentOf(p); pp != "" {
+			if pp := ParentOf(p); pp != "" {
 				parentID = ""
 				if c := current.OUs[pp]; c != nil {
 					parentID = c.ID
@@ -295,7 +295,7 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 	var updates, losing []Change
 	for _, k := range desired.policyOrder {
 		want, cur := desired.Policies[k], current.Policies[k]
-		if cur == nil || cur.AWSManaged || (sameContent(want.Content, cur.Content) && want.Description == cur.Description) {
+		if cur == nil || cur.AWSManaged || (SameContent(want.Content, cur.Content) && want.Description == cur.Description) {
 			continue
 		}
 		u := &UpdatePolicy{PolicyID: cur.ID, Name: want.Name, Type: want.Type, Description: want.Description, Content: want.Content,
@@ -400,7 +400,7 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 		changes = append(changes, &DeleteOU{Path: p, ID: current.OUs[p].ID})
 	}
 	// 9. Delete policies not in the spec.
-	for _, k := range sortedKeys(deleted) {
+	for _, k := range SortedKeys(deleted) {
 		p := current.Policies[k]
 		changes = append(changes, &DeletePolicy{PolicyID: p.ID, Name: p.Name, Type: p.Type, Content: p.Content})
 	}
@@ -453,7 +453,7 @@ func sortedPolicyKeys(s *State, set map[string]bool) []string {
 		}
 	}
 	rank := s.rank
-	keys := sortedKeys(set)
+	keys := SortedKeys(set)
 	sort.SliceStable(keys, func(i, j int) bool {
 		ri, rj := rank[keys[i]], rank[keys[j]]
 		if ri == 0 {
@@ -535,7 +535,7 @@ func checkSteps(base *State, changes []Change) error {
 
 func (s *State) accountList() []*AccountState {
 	out := make([]*AccountState, 0, len(s.Accounts))
-	for _, k := range sortedKeys(s.Accounts) {
+	for _, k := range SortedKeys(s.Accounts) {
 		out = append(out, s.Accounts[k])
 	}
 	return out

@@ -153,7 +153,7 @@ func (s *State) chainOf(accountID string, t PolicyType) (chainDocs, bool) {
 	var c chainDocs
 	for _, target := range s.chain(a) {
 		var lvl []*PolicyState
-		for _, k := range sortedKeys(s.Attachments[target]) {
+		for _, k := range SortedKeys(s.Attachments[target]) {
 			if p := s.Policies[k]; p != nil && p.Type == t {
 				lvl = append(lvl, p)
 			}
@@ -182,7 +182,7 @@ func (c chainDocs) signature() string {
 // it, or the account moved), sorted.
 func AffectedAccounts(before, after *State) []string {
 	var out []string
-	for _, id := range sortedKeys(after.Accounts) {
+	for _, id := range SortedKeys(after.Accounts) {
 		a := after.Accounts[id]
 		if a.ID == "" {
 			continue // created by the plan: no recorded activity yet

@@ -74,7 +74,7 @@ func BuildReport(o *snapshot.Organization) (*Report, error) {
 	}
 	pols := func(target string) []string {
 		var out []string
-		for _, k := range sortedKeys(s.Attachments[target]) {
+		for _, k := range SortedKeys(s.Attachments[target]) {
 			if p := s.Policies[k]; p != nil {
 				out = append(out, strings.ToUpper(ShortType(p.Type))+" "+p.Name)
 			}
@@ -82,16 +82,16 @@ func BuildReport(o *snapshot.Organization) (*Report, error) {
 		return out
 	}
 	nodes := map[string]*ReportNode{"": {Name: "Root", ID: s.RootID, Policies: pols(RootTarget)}}
-	paths := sortedKeys(s.OUs)
+	paths := SortedKeys(s.OUs)
 	for _, p := range paths { // sorted: parents first
 		ou := s.OUs[p]
 		n := &ReportNode{Name: ou.Name, ID: ou.ID, Path: p, Policies: pols(OUTarget(p))}
 		nodes[p] = n
-		if parent := nodes[parentOf(p)]; parent != nil {
+		if parent := nodes[ParentOf(p)]; parent != nil {
 			parent.OUs = append(parent.OUs, n)
 		}
 	}
-	for _, id := range sortedKeys(s.Accounts) {
+	for _, id := range SortedKeys(s.Accounts) {
 		a := s.Accounts[id]
 		if n := nodes[a.Parent]; n != nil {
 			n.Accounts = append(n.Accounts, ReportAccount{ID: id, Name: a.Name, Email: a.Email, Status: a.Status, Management: id == s.Management, Policies: pols(AccountTarget(id))})

@@ -85,7 +85,7 @@ func NextStage(cur *State, opt StageOptions) (*Stage, error) {
 	}
 	k := opt.Policy.Key()
 	existing := cur.Policies[k]
-	if existing != nil && !sameContent(existing.Content, opt.Policy.Content) {
+	if existing != nil && !SameContent(existing.Content, opt.Policy.Content) {
 		return nil, fmt.Errorf("%s %q exists with other content: staging rolls out a new policy (give the new version a new name)", ShortType(opt.Policy.Type), opt.Policy.Name)
 	}
 	st := &Stage{Mirror: mirror}
@@ -139,7 +139,7 @@ func NextStage(cur *State, opt StageOptions) (*Stage, error) {
 			}
 			if s.OUs[path] == nil {
 				c := &CreateOU{Path: path, Name: part}
-				if p := parentOf(path); p == "" {
+				if p := ParentOf(path); p == "" {
 					c.ParentID = s.RootID
 				} else if ou := s.OUs[p]; ou != nil {
 					c.ParentID = ou.ID

@@ -141,8 +141,8 @@ func (s *State) Clone() *State {
 	return c
 }
 
-// parentOf returns the parent path of an OU path.
-func parentOf(path string) string {
+// ParentOf returns the parent path of an OU path.
+func ParentOf(path string) string {
 	if i := strings.LastIndex(path, "/"); i >= 0 {
 		return path[:i]
 	}
@@ -160,7 +160,7 @@ func depth(path string) int {
 // down to its parent, and the account itself.
 func (s *State) chain(a *AccountState) []string {
 	var out []string
-	for p := a.Parent; p != ""; p = parentOf(p) {
+	for p := a.Parent; p != ""; p = ParentOf(p) {
 		out = append(out, OUTarget(p))
 	}
 	out = append(out, RootTarget)
@@ -200,7 +200,7 @@ func (s *State) AllowGaps() []string {
 		return nil
 	}
 	var out []string
-	for _, k := range sortedKeys(s.Accounts) {
+	for _, k := range SortedKeys(s.Accounts) {
 		if g := s.accountGap(s.Accounts[k]); g != "" {
 			out = append(out, k+": "+g)
 		}
@@ -411,11 +411,12 @@ func compactJSON(s string) string {
 	return b.String()
 }
 
-// sameContent compares policy documents ignoring insignificant whitespace
+// SameContent compares policy documents ignoring insignificant whitespace
 // (seiri uploads minified documents; AWS stores what it was given).
-func sameContent(a, b string) bool { return a == b || compactJSON(a) == compactJSON(b) }
+func SameContent(a, b string) bool { return a == b || compactJSON(a) == compactJSON(b) }
 
-func sortedKeys[V any](m map[string]V) []string {
+// SortedKeys returns the keys of m in order.
+func SortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -144,9 +144,9 @@ func SuggestWithReport(rows []usage.Row, rep *snapshot.OrgAccessReport, since ti
 	for _, s := range keep {
 		open[s] = true
 	}
-	sg.Used, sg.Open, sg.TrailUsed = sortedKeys(used), sortedKeys(open), sortedKeys(trail)
+	sg.Used, sg.Open, sg.TrailUsed = SortedKeys(used), SortedKeys(open), SortedKeys(trail)
 	if rep != nil {
-		sg.ReportUsed, sg.ReportOnly = sortedKeys(report), sortedKeys(only)
+		sg.ReportUsed, sg.ReportOnly = SortedKeys(report), SortedKeys(only)
 	}
 	var actions []string
 	for _, s := range sg.Open {

@@ -104,7 +104,7 @@ func Import(o *snapshot.Organization) (*Spec, map[string][]byte, Comments, error
 	}
 	files := map[string][]byte{}
 	fileNames := map[string]bool{}
-	for _, k := range sortedKeys(cur.Policies) {
+	for _, k := range SortedKeys(cur.Policies) {
 		p := cur.Policies[k]
 		if p.AWSManaged {
 			continue
@@ -145,11 +145,11 @@ func Import(o *snapshot.Organization) (*Spec, map[string][]byte, Comments, error
 	}
 	// Index children once: a big organization has thousands of OUs.
 	acctsBy, ousBy := map[string][]string{}, map[string][]string{}
-	for _, id := range sortedKeys(cur.Accounts) {
+	for _, id := range SortedKeys(cur.Accounts) {
 		acctsBy[cur.Accounts[id].Parent] = append(acctsBy[cur.Accounts[id].Parent], id)
 	}
-	for _, p := range sortedKeys(cur.OUs) {
-		ousBy[parentOf(p)] = append(ousBy[parentOf(p)], p)
+	for _, p := range SortedKeys(cur.OUs) {
+		ousBy[ParentOf(p)] = append(ousBy[ParentOf(p)], p)
 	}
 	accountsIn := func(path string) []Account {
 		var out []Account

@@ -106,7 +106,7 @@ func writeNode(b *bytes.Buffer, ind, path string, policies []string, ous []OU, a
 			}
 			if len(a.Tags) > 0 {
 				fmt.Fprintf(b, "%s    tags:\n", ind)
-				for _, k := range sortedKeys(a.Tags) {
+				for _, k := range SortedKeys(a.Tags) {
 					fmt.Fprintf(b, "%s      %s: %s\n", ind, q(k), q(a.Tags[k]))
 				}
 			}

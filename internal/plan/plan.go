@@ -12,11 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/seiri-dev/seiri/internal/workspace"
+	"github.com/seiri-dev/seiri/internal/diag"
 )
 
 // Op is what a change does to its target, for display.
@@ -149,44 +148,36 @@ func (p *Plan) Render(w io.Writer) {
 	fmt.Fprintf(w, "\nPlan %s: %d to create, %d to change, %d to destroy.\n", p.ID, cr, up, de)
 }
 
-// Save writes the plan as JSON (0600).
+// Save writes the plan as a plan file (WriteFile).
 func (p *Plan) Save(path string) error {
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
-	}
-	return workspace.WriteFile(path, append(b, '\n'))
+	_, err := WriteFile(path, p.Kind, p.Base, p.CreatedAt, p)
+	return err
 }
 
-// Load reads a saved plan and checks it was not edited.
-func Load(path string) (*Plan, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
+// Load reads a plan file of a generic plan (ReadFile: schema, kind, content
+// id) and checks the plan's own id; kinds are the plan kinds the caller
+// accepts (none: any).
+func Load(path string, kinds ...string) (*Plan, error) {
 	var p Plan
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("plan %s: %w", path, err)
+	f, err := ReadFile(path, &p, kinds...)
+	if err != nil {
+		return nil, err
 	}
 	if p.SchemaVersion != planSchema {
 		return nil, fmt.Errorf("plan %s: schemaVersion %d is not supported (want %d)", path, p.SchemaVersion, planSchema)
 	}
-	if got := p.fingerprint(); got != p.ID {
-		return nil, fmt.Errorf("plan %s: its id %s does not match its content (%s): the file was edited; make a new plan", path, p.ID, got)
+	if got := p.fingerprint(); got != p.ID || p.Kind != f.Kind || p.Base != f.Base {
+		return nil, diag.Diagnostics{diag.Errorf(CodeFileEdited, "the plan file was edited after it was made").About(diag.Subject{File: path, Path: "$.plan.id"}).
+			WithDetail("the plan's id %s does not match its changes (%s); make and review a new plan", trim(p.ID), got)}
 	}
 	return &p, nil
 }
 
-// ErrStale is returned when the state changed since the plan was made.
+// ErrStale is returned (wrapped) when the state changed since the plan was made.
 var ErrStale = errors.New("the state changed since this plan was made; run plan again")
 
 // CheckBase compares the plan's base fingerprint with the current one.
-func (p *Plan) CheckBase(current string) error {
-	if p.Base != "" && current != p.Base {
-		return fmt.Errorf("%w (plan base %s, now %s)", ErrStale, short(p.Base), short(current))
-	}
-	return nil
-}
+func (p *Plan) CheckBase(current string) error { return CheckBase(p.Base, current) }
 
 func short(s string) string {
 	if len(s) > 12 {

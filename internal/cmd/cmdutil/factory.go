@@ -15,9 +15,11 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/seiri-dev/seiri/internal/apply"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/config"
+	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -190,4 +192,25 @@ func (f *Factory) Confirm(question string) (bool, error) {
 	}
 	ans = strings.ToLower(strings.TrimSpace(ans))
 	return ans == "y" || ans == "yes", nil
+}
+
+// Diagnostics prints diagnostics on ErrOut (Terraform-style) and returns an
+// error carrying the exit code they ask for (nil when no error): commands
+// that collect diag.Diagnostics end with it.
+func Diagnostics(io *IOStreams, ds diag.Diagnostics) error {
+	diag.Text(io.ErrOut, ds)
+	if code := diag.ExitCode(ds); code != ExitOK {
+		return Silent(code)
+	}
+	return nil
+}
+
+// Apply runs a plan through the one apply flow (internal/apply) with the
+// factory's terminal, clock and IO: the same prompt, progress, summary and
+// exit codes for every write command. flow carries the plan, the executor,
+// the journal, the lock and the command's hooks.
+func (f *Factory) Apply(flow apply.Flow, yes bool) (*apply.Outcome, error) {
+	flow.Out, flow.Yes, flow.Confirm, flow.Terminal = f.IO.Out, yes, f.Confirm, f.IO.Terminal
+	o := apply.Run(f.Context, flow)
+	return o, Diagnostics(f.IO, o.Diags)
 }

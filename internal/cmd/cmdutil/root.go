@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/version"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -78,6 +79,11 @@ func Contains(list []string, s string) bool {
 func ExitCode(io *IOStreams, err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	var ds diag.Diagnostics
+	if errors.As(err, &ds) {
+		diag.Text(io.ErrOut, ds)
+		return diag.ExitCode(ds)
 	}
 	var ee *ExitError
 	if errors.As(err, &ee) {

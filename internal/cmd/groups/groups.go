@@ -9,13 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/apply"
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
@@ -143,7 +145,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "groups",
 		Short: "Analyse the IAM group model and plan one that fits how people work",
 	}
-	cmd.AddCommand(NewCmdGroupsAnalyze(f, nil), NewCmdGroupsPlan(f, nil))
+	cmd.AddCommand(NewCmdGroupsAnalyze(f, nil), NewCmdGroupsPlan(f, nil), NewCmdGroupsApply(f, nil))
 	return cmd
 }
 
@@ -396,18 +398,16 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 	if !o.Apply || pl.Empty() {
 		return nil
 	}
-	if !o.Yes {
-		ok, err := f.Confirm(fmt.Sprintf("Apply %d changes?", len(pl.Changes)))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: errors.New("not applied (answer yes, or pass --yes in scripts)")}
-		}
-	}
-	exec := o.Executor
+	return applyGroupsPlan(f, pl, o.Executor, sess, caller, o.Yes, nil)
+}
+
+// applyGroupsPlan runs a groups plan through the one apply flow with the
+// groups executor (o.Executor in tests). check, when set, is the stale
+// check of a saved plan. The plan is already shown.
+func applyGroupsPlan(f *cmdutil.Factory, pl *plan.Plan, exec plan.Executor, sess *awsclient.Session, caller string, yes bool,
+	check func(ctx context.Context, resuming bool) diag.Diagnostics) error {
 	if exec == nil {
-		exec = &groups.Executor{Client: func(ctx context.Context, account string) (groups.IAM, error) {
+		exec = &iamexec.GroupExecutor{Client: func(ctx context.Context, account string) (iamexec.GroupIAM, error) {
 			c, err := sess.ForAccount(ctx, account)
 			if err != nil {
 				return nil, err
@@ -419,22 +419,75 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	// The same workspace lock as keys: one writer at a time.
-	lock, err := plan.Acquire(ws.LockFile(), fmt.Sprintf("%s pid %d groups plan %s", caller, os.Getpid(), pl.ID))
+	_, err = f.Apply(apply.Flow{Plan: pl, Executor: exec, Journal: plan.OpenJournal(ws.Journal(), f.Now), LockPath: ws.LockFile(),
+		Operator: caller, StopOnError: true, Check: check,
+		Render: func(io.Writer, bool) error { return nil }}, yes)
+	return err
+}
+
+// GroupsApplyOptions are the inputs of `seiri groups apply`.
+type GroupsApplyOptions struct {
+	F *cmdutil.Factory
+	Input
+	PlanFile string
+	Yes      bool
+	// Executor and Caller are set by tests.
+	Executor plan.Executor
+	Caller   string
+}
+
+// NewCmdGroupsApply parses flags for `seiri groups apply PLAN.json`.
+func NewCmdGroupsApply(f *cmdutil.Factory, runF func(*GroupsApplyOptions) error) *cobra.Command {
+	opts := &GroupsApplyOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "apply PLAN.json",
+		Short: "Apply a groups plan saved by 'seiri groups plan --out' (journaled, resumable)",
+		Long: `apply makes the changes of a saved groups plan, in order, through the same
+journaled, idempotent apply as 'groups plan --apply'. It refuses a plan file edited
+after it was made, and a plan whose snapshot changed since (give the same
+--snapshot and --account as to 'groups plan'). Running it again resumes.`,
+		Example: `  seiri groups plan --out groups-plan.json
+  seiri groups apply groups-plan.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.PlanFile = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return groupsApplyRun(opts)
+		},
+	}
+	opts.Input.Flags(cmd)
+	cmd.Flags().BoolVar(&opts.Yes, "yes", false, "apply without asking")
+	return cmd
+}
+
+func groupsApplyRun(o *GroupsApplyOptions) error {
+	f := o.F
+	pl, err := plan.Load(o.PlanFile, groups.PlanKind)
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	j := plan.OpenJournal(ws.Journal(), func() time.Time { return f.Now() })
-	res, err := plan.Apply(f.Context, pl, j, exec, plan.Options{Operator: caller, Progress: func(c plan.Change, ph plan.Phase, err error) {
-		if err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "  %s %s: %v\n", ph, c.Description, err)
-			return
-		}
-		fmt.Fprintf(f.IO.ErrOut, "  %s %s\n", ph, c.Description)
-	}})
-	if res != nil {
-		fmt.Fprintf(f.IO.Out, "Applied %d, skipped %d (already in effect), failed %d. Journal: %s\n", res.Applied, res.Skipped, res.Failed, j.Path())
+	l, err := o.Input.Load(f)
+	if err != nil {
+		return err
 	}
-	return err
+	var sess *awsclient.Session
+	caller := o.Caller
+	if o.Executor == nil {
+		if sess, err = awsclient.New(f.Context, f.Globals.AWS); err != nil {
+			return err
+		}
+		caller = sess.Caller().ARN
+	}
+	pl.Render(f.IO.Out)
+	current := plan.Fingerprint(l.Accounts)
+	check := func(_ context.Context, resuming bool) diag.Diagnostics {
+		if resuming {
+			return nil
+		}
+		var ds diag.Diagnostics
+		return ds.Append(pl.CheckBase(current))
+	}
+	return applyGroupsPlan(f, pl, o.Executor, sess, caller, o.Yes, check)
 }

@@ -178,3 +178,43 @@ func TestGroupsUsageStore(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
+
+// TestGroupsApplySavedPlan: a plan saved by `groups plan --out` is applied
+// by `groups apply`; a file edited after review and a plan whose snapshot
+// changed are refused (exit 2) before any write; applying again resumes.
+func TestGroupsApplySavedPlan(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	ws, org := groupsDemoWorkspace(t)
+	fake := awsfake.New(awsfake.Scenario{Organization: org.Organization, Accounts: org.Accounts})
+	defer fake.Close()
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if _, errOut, code := groupsRun(t, nil, ws, "groups", "plan", "--account", "555555555555", "--out", planFile); code != 0 {
+		t.Fatalf("plan: exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := filepath.Join(t.TempDir(), "edited.json")
+	os.WriteFile(edited, []byte(strings.Replace(string(b), "remove user", "remove  user", 1)), 0o600)
+	_, errOut, code := groupsRun(t, fake, ws, "groups", "apply", edited, "--account", "555555555555", "--yes")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "the plan file was edited after it was made [plan.file.edited]") {
+		t.Errorf("edited plan: exit %d\n%s", code, errOut)
+	}
+	// Another account selection is another base: the plan is stale.
+	_, errOut, code = groupsRun(t, fake, ws, "groups", "apply", planFile, "--yes")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "[plan.stale]") {
+		t.Errorf("stale plan: exit %d\n%s", code, errOut)
+	}
+	if n := fake.Total(); n != 0 && fake.Count("555555555555", "RemoveUserFromGroup") != 0 {
+		t.Fatalf("a refused plan made writes")
+	}
+	out, errOut, code := groupsRun(t, fake, ws, "groups", "apply", planFile, "--account", "555555555555", "--yes")
+	if code != 0 || !strings.Contains(out, "Applied 13, skipped 0 (already in effect), failed 0") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = groupsRun(t, fake, ws, "groups", "apply", planFile, "--account", "555555555555", "--yes")
+	if code != 0 || !strings.Contains(out, "Applied 0, skipped 13") || !strings.Contains(errOut, "[apply.resume]") {
+		t.Errorf("again: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

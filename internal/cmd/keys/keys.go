@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/apply"
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/config"
@@ -327,8 +329,8 @@ func Session(f *cmdutil.Factory) (*awsclient.Session, keys.Caller, error) {
 	return sess, c, nil
 }
 
-func IAMClients(sess *awsclient.Session) func(context.Context, string) (keys.IAM, error) {
-	return func(ctx context.Context, account string) (keys.IAM, error) {
+func IAMClients(sess *awsclient.Session) func(context.Context, string) (iamexec.IAM, error) {
+	return func(ctx context.Context, account string) (iamexec.IAM, error) {
 		c, err := sess.ForAccount(ctx, account)
 		if err != nil {
 			return nil, err
@@ -337,74 +339,27 @@ func IAMClients(sess *awsclient.Session) func(context.Context, string) (keys.IAM
 	}
 }
 
-// ApplyPlan renders p and, when asked and confirmed, applies it under
-// the workspace lock, printing one line per change.
-func ApplyPlan(f *cmdutil.Factory, o *Options, e *Env, p *plan.Plan, exec *keys.Executor, operator string) (*plan.Result, error) {
+// ApplyPlan shows p and, with --apply, runs it through the one apply flow
+// (confirm, workspace lock, journal, progress, summary, exit code 3 when a
+// change failed) with the key and user executor.
+func ApplyPlan(f *cmdutil.Factory, o *Options, e *Env, p *plan.Plan, exec *iamexec.Executor, operator string) (*plan.Result, error) {
 	if f.Globals.Output == "json" && !o.Apply {
 		return nil, cmdutil.WriteJSON(f.IO.Out, p)
 	}
-	p.Render(f.IO.Out)
-	if p.Empty() {
-		return &plan.Result{}, nil
-	}
 	if !o.Apply {
-		fmt.Fprintln(f.IO.Out, "\nNothing changed. Run again with --apply to make these changes.")
+		p.Render(f.IO.Out)
+		if !p.Empty() {
+			fmt.Fprintln(f.IO.Out, "\nNothing changed. Run again with --apply to make these changes.")
+		}
 		return nil, nil
 	}
-	if !o.Yes {
-		ok, err := f.Confirm("Apply these changes?")
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			if !f.IO.Terminal {
-				return nil, cmdutil.BadInputf("not applied: no terminal to confirm on; add --yes")
-			}
-			fmt.Fprintln(f.IO.Out, "Not applied.")
-			return nil, nil
-		}
-	}
-	lock, err := plan.Acquire(e.WS.LockFile(), fmt.Sprintf("%s pid %d plan %s", operator, os.Getpid(), p.ID))
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Release()
 	j := plan.OpenJournal(e.WS.Journal(), f.Now)
-	es, err := j.Entries()
-	if err != nil {
-		return nil, err
-	}
-	exec.OwnPlans = map[string]bool{}
-	for _, en := range es {
-		if en.Plan != "" {
-			exec.OwnPlans[en.Plan] = true
-		}
-	}
-	exec.PlanID, exec.Operator, exec.Now = p.ID, operator, f.Now
+	exec.Operator, exec.Now = operator, f.Now
 	exec.Snapshot, exec.BackupDir = e.Snap, e.WS.BackupsDir()
-	fmt.Fprintln(f.IO.Out)
-	res, err := plan.Apply(f.Context, p, j, exec, plan.Options{Operator: operator, ContinueOnError: true,
-		Progress: func(c plan.Change, ph plan.Phase, err error) {
-			switch {
-			case err != nil:
-				fmt.Fprintf(f.IO.Out, "  failed   %s: %s\n", c.Description, awsclient.ErrorSummary(err))
-			case ph == plan.Skipped:
-				fmt.Fprintf(f.IO.Out, "  skipped  %s (already in effect)\n", c.Description)
-			default:
-				fmt.Fprintf(f.IO.Out, "  done     %s\n", c.Description)
-			}
-		}})
-	if rerr := exec.Release(context.WithoutCancel(f.Context), p); rerr != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %v\n", rerr)
-	}
-	if err != nil {
-		return res, err
-	}
-	fmt.Fprintf(f.IO.Out, "\nApplied %d, skipped %d, failed %d (journal %s).\n", res.Applied, res.Skipped, res.Failed, j.Path())
-	if res.Failed > 0 {
-		return res, &cmdutil.ExitError{Code: cmdutil.ExitPartial, Err: fmt.Errorf("%d changes failed; run the same command again to retry them", res.Failed)}
-	}
-	return res, nil
+	before, after := exec.FlowHooks(j, p)
+	out, err := f.Apply(apply.Flow{Plan: p, Executor: exec, Journal: j, LockPath: e.WS.LockFile(), Operator: operator,
+		Before: before, After: after}, o.Yes)
+	return out.Result, err
 }
 
 func keysDisableRun(f *cmdutil.Factory, o *Options) error {
@@ -425,7 +380,7 @@ func keysDisableRun(f *cmdutil.Factory, o *Options) error {
 	if n := e.UsageNote(); n != "" {
 		p.Warnings = append(p.Warnings, n)
 	}
-	_, err = ApplyPlan(f, o, e, p, &keys.Executor{Clients: IAMClients(sess)}, caller.ARN)
+	_, err = ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: IAMClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -459,7 +414,7 @@ func trackedKeys(ctx context.Context, e *Env, sess *awsclient.Session, now func(
 			problems = append(problems, fmt.Sprintf("[%s] %s: %s", u.account, u.user, awsclient.ErrorSummary(err)))
 			continue
 		}
-		_, tags, err := keys.ReadLive(ctx, cl.IAM, u.user, "")
+		_, tags, err := iamexec.ReadLive(ctx, cl.IAM, u.user, "")
 		if err != nil {
 			if awsclient.ErrorCode(err) == "NoSuchEntity" {
 				continue // the user is gone; nothing to watch
@@ -483,7 +438,7 @@ func watchAll(ctx context.Context, e *Env, sess *awsclient.Session, tracked []ke
 		in := keys.WatchInput{Key: t, Now: now, Window: e.Cfg.Keys.ObservationDays}
 		cl, err := sess.ForAccount(ctx, t.Account)
 		if err == nil {
-			in.Live, _, err = keys.ReadLive(ctx, cl.IAM, t.User, t.AccessKeyID)
+			in.Live, _, err = iamexec.ReadLive(ctx, cl.IAM, t.User, t.AccessKeyID)
 		}
 		if err != nil {
 			in.Live.Err = awsclient.ErrorSummary(err)
@@ -593,7 +548,7 @@ func keysRestoreRun(f *cmdutil.Factory, o *Options) error {
 		return cmdutil.BadInput(errors.New(msg))
 	}
 	p := keys.RestorePlan(*t, "", f.Now())
-	_, err = ApplyPlan(f, o, e, p, &keys.Executor{Clients: IAMClients(sess)}, caller.ARN)
+	_, err = ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: IAMClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -641,7 +596,7 @@ func keysDeleteRun(f *cmdutil.Factory, o *Options) error {
 			return err
 		}
 	}
-	_, err = ApplyPlan(f, o, e, p, &keys.Executor{Clients: IAMClients(sess)}, caller.ARN)
+	_, err = ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: IAMClients(sess)}, caller.ARN)
 	return err
 }
 

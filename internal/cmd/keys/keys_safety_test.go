@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/keys"
@@ -76,7 +77,7 @@ func TestKeysPartialFailureAcrossAccounts(t *testing.T) {
 		t.Fatalf("exit %d, want %d\n%s", code, cmdutil.ExitPartial, out)
 	}
 	mustContain(t, out, "failed   disable access key "+reportKey+" of report-job: AccessDenied",
-		"failed   tag report-job", keys.ErrEarlierFailed.Error(), "done     disable access key "+ciKey)
+		"failed   tag report-job", iamexec.ErrEarlierFailed.Error(), "done     disable access key "+ciKey)
 	if st := h.keyStatus(mgmtAcct, legacyKey); st != "Inactive" {
 		t.Errorf("the other account's failure stopped %s: %s", legacyKey, st)
 	}
@@ -191,7 +192,7 @@ func TestKeysInteractiveConfirm(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("answer %q: exit %d\n%s%s", tc.answer, code, out, errOut)
 		}
-		if !strings.Contains(errOut, "Apply these changes? [y/N]") {
+		if !strings.Contains(errOut, "Apply these 6 changes? [y/N]") {
 			t.Errorf("no question asked: %s", errOut)
 		}
 		got := "Inactive?no"

@@ -74,7 +74,7 @@ func TestUsersRetireLifecycle(t *testing.T) {
 	}
 	before := writes()
 	out = h.mustRun("users", "retire", "quarantine", "--unused-days", "90", "--apply", "--yes")
-	mustContain(t, out, "Applied 0, skipped 10, failed 0")
+	mustContain(t, out, "Applied 0, skipped 10 (already in effect), failed 0.")
 	if n := writes() - before; n != 0 {
 		t.Errorf("a second quarantine made %d writes", n)
 	}

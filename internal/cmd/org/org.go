@@ -281,11 +281,11 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 		return cmdutil.BadInput(err)
 	}
 	if opts.Out != "" {
-		data, err := json.MarshalIndent(p, "", "  ")
+		data, err := org.EncodePlan(p)
 		if err != nil {
 			return err
 		}
-		if err := writeOut(f, opts.Out, append(data, '\n'), true); err != nil {
+		if err := writeOut(f, opts.Out, data, true); err != nil {
 			return err
 		}
 	}

@@ -12,9 +12,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/apply"
+	"github.com/seiri-dev/seiri/internal/apply/orgexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/collect"
+	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
@@ -71,21 +74,10 @@ its AWS call; running apply again resumes an interrupted run.`,
 	return cmd
 }
 
-func readOrgPlan(path string) (*org.Plan, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, cmdutil.BadInput(err)
-	}
-	var p org.Plan
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, cmdutil.BadInputf("plan %s: %v", path, err)
-	}
-	return &p, nil
-}
-
 func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 	ctx := f.Context
-	p, err := readOrgPlan(opts.PlanFile)
+	// One plan file format: an edited file is refused here (exit 2).
+	p, err := org.LoadPlan(opts.PlanFile)
 	if err != nil {
 		return err
 	}
@@ -102,12 +94,6 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 		return nil
 	}
 	j := plan.OpenJournal(ws.Journal(), f.Now)
-	status, err := j.Status(gp.ID)
-	if err != nil {
-		return err
-	}
-	resuming := len(status) > 0
-
 	sess, err := awsclient.New(ctx, f.Globals.AWS)
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
@@ -133,95 +119,60 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
-	if resuming {
-		done := 0
-		for _, ph := range status {
-			if ph == plan.Done || ph == plan.Skipped {
-				done++
-			}
+	// The stale check and the lockout rules, unless the journal shows the
+	// plan started (its own writes changed the base).
+	check := func(_ context.Context, resuming bool) diag.Diagnostics {
+		if resuming {
+			return nil
 		}
-		fmt.Fprintf(f.IO.ErrOut, "resuming plan %s: the journal records %d of %d changes done; the rest are checked against the organization first\n", gp.ID, done, len(gp.Changes))
-	} else {
-		if fp := org.Fingerprint(baseOrg); fp != p.BaseFingerprint {
-			return cmdutil.BadInputf("%v: plan base %s, organization now %s (run seiri org plan again)", plan.ErrStale, short12(p.BaseFingerprint), short12(fp))
+		var ds diag.Diagnostics
+		if ds = ds.Append(plan.CheckBase(p.BaseFingerprint, org.Fingerprint(baseOrg))); ds.HasErrors() {
+			return ds
 		}
 		risks := org.LockoutRisks(base, p.Changes, caller.Account)
 		cr, err := org.CallerLockoutRisks(base, p.Changes, caller.ARN, caller.Account, "", org.ReplayOptions{OrgID: baseOrg.ID, Now: f.Now()})
 		if err != nil {
-			return cmdutil.BadInput(err)
+			return ds.Append(diag.Errorf("org.replay", "cannot check the lockout rules").WithDetail("%v", err))
 		}
 		risks = append(risks, cr...)
+		sev := diag.Error
+		if opts.ForceLockoutRisk {
+			sev = diag.Warning
+		}
+		for _, r := range risks {
+			ds = append(ds, diag.Diagnostic{Severity: sev, Code: "org.lockout-risk", Summary: "lockout risk: " + fmt.Sprint(r)})
+		}
+		if len(risks) > 0 && !opts.ForceLockoutRisk {
+			return append(ds, diag.Errorf("org.lockout-refused", "%d change(s) risk locking seiri out of the organization; fix the spec, or accept with --force-lockout-risk --reason TEXT", len(risks)))
+		}
 		if len(risks) > 0 {
-			for _, r := range risks {
-				fmt.Fprintf(f.IO.ErrOut, "lockout risk: %s\n", r)
-			}
-			if !opts.ForceLockoutRisk {
-				return cmdutil.BadInputf("%d change(s) risk locking seiri out of the organization; fix the spec, or accept with --force-lockout-risk --reason TEXT", len(risks))
-			}
 			data, _ := json.Marshal(risks)
 			if err := j.Append(plan.Entry{Plan: gp.ID, Phase: plan.Note, Kind: "org.force-lockout-risk", Operator: caller.ARN,
 				Detail: opts.Reason, Data: data}); err != nil {
-				return err
+				return ds.Append(diag.Errorf(apply.CodeJournal, "cannot journal the accepted lockout risk").WithDetail("%v", err).WithExit(diag.ExitInternal))
 			}
 		}
+		return ds
 	}
-
-	if err := org.WriteText(f.IO.Out, p); err != nil {
-		return err
-	}
-	if !resuming {
-		if im, err := orgImpact(f, base, p.Changes, baseOrg.ID, opts.Days); err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
-		} else if im != nil && len(im.AffectedAccounts) > 0 {
-			im.Write(f.IO.Out, "")
-		}
-	}
-	if !opts.Yes {
-		ok, err := f.Confirm(fmt.Sprintf("Apply these %d changes to organization %s?", len(p.Changes), p.Organization))
-		if err != nil {
+	render := func(w io.Writer, resuming bool) error {
+		if err := org.WriteText(w, p); err != nil {
 			return err
 		}
-		if !ok {
-			if !f.IO.Terminal {
-				return cmdutil.BadInputf("not applied: no terminal to confirm on; pass --yes")
+		if !resuming {
+			if im, err := orgImpact(f, base, p.Changes, baseOrg.ID, opts.Days); err != nil {
+				fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+			} else if im != nil && len(im.AffectedAccounts) > 0 {
+				im.Write(w, "")
 			}
-			fmt.Fprintln(f.IO.ErrOut, "not applied")
-			return nil
 		}
+		return nil
 	}
-
-	lock, err := plan.Acquire(ws.LockFile(), fmt.Sprintf("seiri org apply %s (pid %d)", opts.PlanFile, os.Getpid()))
-	if err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
-	}
-	defer lock.Release()
-	exec := &org.Executor{API: sess.Base().Organizations, Live: live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
+	exec := &orgexec.Executor{API: sess.Base().Organizations, Live: live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
 		BackupDir: ws.BackupsDir(), Now: f.Now}
-	res, err := plan.Apply(ctx, gp, j, exec, plan.Options{Operator: caller.ARN, Progress: func(c plan.Change, ph plan.Phase, err error) {
-		switch ph {
-		case plan.Done:
-			fmt.Fprintf(f.IO.ErrOut, "  ✓ %s\n", c.Description)
-		case plan.Skipped:
-			fmt.Fprintf(f.IO.ErrOut, "  = %s (already in effect)\n", c.Description)
-		case plan.Failed:
-			fmt.Fprintf(f.IO.ErrOut, "  ✗ %s: %v\n", c.Description, err)
-		}
-	}})
-	if res != nil {
-		fmt.Fprintf(f.IO.Out, "Apply: %d applied, %d already in effect, %d failed", res.Applied, res.Skipped, res.Failed)
-		if exec.Retried > 0 {
-			fmt.Fprintf(f.IO.Out, " (%d calls retried after ConcurrentModification or throttling)", exec.Retried)
-		}
-		fmt.Fprintf(f.IO.Out, ". Journal: %s\n", j.Path())
-	}
-	if err != nil {
-		var ce plan.ChangeError
-		if errors.As(err, &ce) {
-			return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: fmt.Errorf("apply stopped: %w (run the same command again to resume)", err)}
-		}
-		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
-	}
-	return nil
+	_, err = f.Apply(apply.Flow{Plan: gp, Executor: exec, Journal: j, LockPath: ws.LockFile(), Operator: caller.ARN,
+		Check: check, Render: render, StopOnError: true, SummaryNote: exec.SummaryNote,
+		Prompt: fmt.Sprintf("Apply these %d changes to organization %s?", len(p.Changes), p.Organization)}, opts.Yes)
+	return err
 }
 
 func short12(s string) string {
@@ -431,11 +382,11 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if out == "" {
 		out = fmt.Sprintf("stage-%s-%d.json", pol.Name, st.Step)
 	}
-	data, err := json.MarshalIndent(p, "", "  ")
+	data, err := org.EncodePlan(p)
 	if err != nil {
 		return err
 	}
-	if err := writeOut(f, out, append(data, '\n'), true); err != nil {
+	if err := writeOut(f, out, data, true); err != nil {
 		return err
 	}
 	gp, err := org.ToPlan(p)

@@ -63,18 +63,31 @@ func TestOrgApplyCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "create OU Lab") {
 		t.Fatalf("plan: %d\n%s%s", code, out, errOut)
 	}
+	// A plan file edited after review is refused before anything is read
+	// from AWS.
+	b, err := os.ReadFile(filepath.Join(dir, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "edited.json"), []byte(strings.Replace(string(b), `"Lab"`, `"Prod"`, -1)), 0o600)
+	if _, errOut, code := run("org", "apply", "edited.json", "--yes"); code != cmdutil.ExitUsage || !strings.Contains(errOut, "the plan file was edited after it was made [plan.file.edited]") {
+		t.Fatalf("edited plan: %d %s", code, errOut)
+	}
+	if fake.Count("", "CreateOrganizationalUnit") != 0 {
+		t.Fatal("an edited plan made calls")
+	}
 	// Without a terminal and without --yes nothing is applied.
 	if _, errOut, code := run("org", "apply", "plan.json"); code != cmdutil.ExitUsage || !strings.Contains(errOut, "--yes") {
 		t.Fatalf("apply without --yes: %d %s", code, errOut)
 	}
 	out, errOut, code = run("org", "apply", "plan.json", "--yes")
-	if code != 0 || !strings.Contains(out, "Apply: 1 applied, 0 already in effect, 0 failed") {
+	if code != 0 || !strings.Contains(out, "Applied 1, skipped 0 (already in effect), failed 0.") {
 		t.Fatalf("apply: %d\n%s%s", code, out, errOut)
 	}
 	// Twice: the journal says done, nothing is called again.
 	writes := fake.Count("", "CreateOrganizationalUnit")
 	out, errOut, code = run("org", "apply", "plan.json", "--yes")
-	if code != 0 || !strings.Contains(out, "0 applied, 1 already in effect") || fake.Count("", "CreateOrganizationalUnit") != writes {
+	if code != 0 || !strings.Contains(out, "Applied 0, skipped 1 (already in effect)") || fake.Count("", "CreateOrganizationalUnit") != writes {
 		t.Fatalf("second apply: %d\n%s%s", code, out, errOut)
 	}
 	// A plan made from the (now old) snapshot is stale.

@@ -72,12 +72,8 @@ func TestOrgImportPlanRoundTrip(t *testing.T) {
 	if !strings.HasSuffix(strings.TrimSpace(out), "to destroy.") {
 		t.Errorf("summary is not last:\n%s", out)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "plan.json"))
+	p, err := org.LoadPlan(filepath.Join(dir, "plan.json"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var p org.Plan
-	if err := json.Unmarshal(raw, &p); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(p.BaseFingerprint, "sha256:") || len(p.Changes) < 4 || p.Changes[0].Kind() != org.KindCreateOU {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	keyscmd "github.com/seiri-dev/seiri/internal/cmd/keys"
 
 	"github.com/spf13/cobra"
@@ -217,7 +218,7 @@ func usersQuarantineRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 	for _, r := range refused {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("refused [%s] %s: %s", r.Account, r.User, r.Reason))
 	}
-	_, err = keyscmd.ApplyPlan(f, o, e, p, &keys.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	_, err = keyscmd.ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -260,7 +261,7 @@ func quarantinedUsers(ctx context.Context, e *keyscmd.Env, sess *awsclient.Sessi
 			problems = append(problems, fmt.Sprintf("[%s] %s: %s", r.account, r.user, awsclient.ErrorSummary(err)))
 			continue
 		}
-		st, err := keys.ReadUserState(ctx, cl.IAM, r.account, r.user)
+		st, err := iamexec.ReadUserState(ctx, cl.IAM, r.account, r.user)
 		if err != nil {
 			if awsclient.ErrorCode(err) != "NoSuchEntity" {
 				problems = append(problems, fmt.Sprintf("[%s] %s: %s", r.account, r.user, awsclient.ErrorSummary(err)))
@@ -359,7 +360,7 @@ func usersRestoreRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 		return err
 	}
 	p := keys.UserRestorePlan(qs[0].q, f.Now())
-	_, err = keyscmd.ApplyPlan(f, o, e, p, &keys.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	_, err = keyscmd.ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -448,7 +449,7 @@ func usersDeleteRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 			}
 		}
 	}
-	_, err = keyscmd.ApplyPlan(f, o, e, p, &keys.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	_, err = keyscmd.ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
 	return err
 }
 
@@ -470,6 +471,6 @@ func usersRecreateRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 		return err
 	}
 	e := &keyscmd.Env{WS: ws}
-	_, err = keyscmd.ApplyPlan(f, o, e, p, &keys.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	_, err = keyscmd.ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
 	return err
 }

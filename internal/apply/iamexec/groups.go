@@ -1,20 +1,19 @@
-package groups
+package iamexec
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/smithy-go"
 
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 )
 
-// IAM is the part of the IAM API the executor calls (*iam.Client).
-type IAM interface {
+// GroupIAM is the part of the IAM API the groups executor calls (*iam.Client).
+type GroupIAM interface {
 	GetGroup(ctx context.Context, in *iam.GetGroupInput, opt ...func(*iam.Options)) (*iam.GetGroupOutput, error)
 	CreateGroup(ctx context.Context, in *iam.CreateGroupInput, opt ...func(*iam.Options)) (*iam.CreateGroupOutput, error)
 	ListAttachedGroupPolicies(ctx context.Context, in *iam.ListAttachedGroupPoliciesInput, opt ...func(*iam.Options)) (*iam.ListAttachedGroupPoliciesOutput, error)
@@ -26,78 +25,76 @@ type IAM interface {
 	DetachUserPolicy(ctx context.Context, in *iam.DetachUserPolicyInput, opt ...func(*iam.Options)) (*iam.DetachUserPolicyOutput, error)
 }
 
-// Executor applies groups plans: it checks each change against the current
+// GroupExecutor applies groups plans: it checks each change against the current
 // IAM state (idempotent re-runs) and makes it.
-type Executor struct {
+type GroupExecutor struct {
 	// Client returns the IAM client of an account.
-	Client func(ctx context.Context, account string) (IAM, error)
+	Client func(ctx context.Context, account string) (GroupIAM, error)
 }
 
-var _ plan.Executor = (*Executor)(nil)
+var _ plan.Executor = (*GroupExecutor)(nil)
 
-func notFound(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity"
-}
-
-func (e *Executor) prepare(ctx context.Context, c plan.Change) (IAM, Params, error) {
-	var p Params
-	if err := c.Param(&p); err != nil {
-		return nil, p, err
+func (e *GroupExecutor) prepare(ctx context.Context, c plan.Change) (GroupIAM, iamplan.Change, error) {
+	ch, err := iamplan.Decode(c)
+	if err != nil {
+		return nil, nil, err
 	}
 	cl, err := e.Client(ctx, c.Account)
-	return cl, p, err
+	return cl, ch, err
 }
 
 // InEffect reports whether the change is already made.
-func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
-	cl, p, err := e.prepare(ctx, c)
+func (e *GroupExecutor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
+	cl, ch, err := e.prepare(ctx, c)
 	if err != nil {
 		return false, err
 	}
-	switch c.Kind {
-	case KindCreateGroup:
-		_, err := cl.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(p.GroupName)})
-		if notFound(err) {
+	switch x := ch.(type) {
+	case *iamplan.CreateGroup:
+		_, err := cl.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(x.GroupName)})
+		if isNoSuchEntity(err) {
 			return false, nil
 		}
 		return err == nil, err
-	case KindAttachGroupPolicy:
-		arns, err := groupPolicies(ctx, cl, p.GroupName)
-		return slices.Contains(arns, p.PolicyARN), err
-	case KindAddUserToGroup, KindRemoveUser:
-		gs, err := userGroups(ctx, cl, p.UserName)
+	case *iamplan.AttachGroupPolicy:
+		arns, err := groupPolicies(ctx, cl, x.GroupName)
+		return slices.Contains(arns, x.PolicyARN), err
+	case *iamplan.AddUserToGroup, *iamplan.RemoveUserFromGroup:
+		gs, err := userGroups(ctx, cl, x.On().User)
 		if err != nil {
 			return false, err
 		}
-		in := slices.Contains(gs, p.GroupName)
-		return in == (c.Kind == KindAddUserToGroup), nil
-	case KindDetachUserPolicy:
-		arns, err := userPolicies(ctx, cl, p.UserName)
-		return err == nil && !slices.Contains(arns, p.PolicyARN), err
+		add, isAdd := x.(*iamplan.AddUserToGroup)
+		if isAdd {
+			return slices.Contains(gs, add.GroupName), nil
+		}
+		return !slices.Contains(gs, x.(*iamplan.RemoveUserFromGroup).GroupName), nil
+	case *iamplan.DetachUserPolicy:
+		arns, err := userPolicies(ctx, cl, x.User)
+		return err == nil && !slices.Contains(arns, x.PolicyARN), err
 	}
-	return false, fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+	return false, fmt.Errorf("change %s: kind %q is not a groups change", c.ID, c.Kind)
 }
 
 // Apply makes the change.
-func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
-	cl, p, err := e.prepare(ctx, c)
+func (e *GroupExecutor) Apply(ctx context.Context, c plan.Change) (string, error) {
+	cl, ch, err := e.prepare(ctx, c)
 	if err != nil {
 		return "", err
 	}
-	switch c.Kind {
-	case KindCreateGroup:
-		_, err = cl.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(p.GroupName)})
-	case KindAttachGroupPolicy:
-		_, err = cl.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(p.GroupName), PolicyArn: aws.String(p.PolicyARN)})
-	case KindAddUserToGroup:
-		_, err = cl.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(p.GroupName), UserName: aws.String(p.UserName)})
-	case KindRemoveUser:
-		_, err = cl.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(p.GroupName), UserName: aws.String(p.UserName)})
-	case KindDetachUserPolicy:
-		_, err = cl.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(p.UserName), PolicyArn: aws.String(p.PolicyARN)})
+	switch x := ch.(type) {
+	case *iamplan.CreateGroup:
+		_, err = cl.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(x.GroupName)})
+	case *iamplan.AttachGroupPolicy:
+		_, err = cl.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String(x.GroupName), PolicyArn: aws.String(x.PolicyARN)})
+	case *iamplan.AddUserToGroup:
+		_, err = cl.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String(x.GroupName), UserName: aws.String(x.User)})
+	case *iamplan.RemoveUserFromGroup:
+		_, err = cl.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String(x.GroupName), UserName: aws.String(x.User)})
+	case *iamplan.DetachUserPolicy:
+		_, err = cl.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(x.User), PolicyArn: aws.String(x.PolicyARN)})
 	default:
-		return "", fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+		return "", fmt.Errorf("change %s: kind %q is not a groups change", c.ID, c.Kind)
 	}
 	if err != nil {
 		return "", err
@@ -105,12 +102,12 @@ func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
 	return c.Description, nil
 }
 
-func groupPolicies(ctx context.Context, cl IAM, group string) ([]string, error) {
+func groupPolicies(ctx context.Context, cl GroupIAM, group string) ([]string, error) {
 	var out []string
 	in := &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(group)}
 	for {
 		o, err := cl.ListAttachedGroupPolicies(ctx, in)
-		if notFound(err) {
+		if isNoSuchEntity(err) {
 			return nil, nil
 		}
 		if err != nil {
@@ -126,7 +123,7 @@ func groupPolicies(ctx context.Context, cl IAM, group string) ([]string, error) 
 	}
 }
 
-func userGroups(ctx context.Context, cl IAM, user string) ([]string, error) {
+func userGroups(ctx context.Context, cl GroupIAM, user string) ([]string, error) {
 	var out []string
 	in := &iam.ListGroupsForUserInput{UserName: aws.String(user)}
 	for {
@@ -144,7 +141,7 @@ func userGroups(ctx context.Context, cl IAM, user string) ([]string, error) {
 	}
 }
 
-func userPolicies(ctx context.Context, cl IAM, user string) ([]string, error) {
+func userPolicies(ctx context.Context, cl GroupIAM, user string) ([]string, error) {
 	var out []string
 	in := &iam.ListAttachedUserPoliciesInput{UserName: aws.String(user)}
 	for {

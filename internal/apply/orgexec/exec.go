@@ -1,4 +1,6 @@
-package org
+// Package orgexec is the only code that writes to AWS Organizations: the
+// executor of organization plans (internal/org makes them).
+package orgexec
 
 import (
 	"context"
@@ -12,35 +14,10 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
-
-// PlanKind is the kind of an organization plan in internal/plan.
-const PlanKind = "org"
-
-// ToPlan turns an organization plan into a generic plan for plan.Apply, so
-// organization writes share the journal format of every write in seiri. The
-// generic plan's id is a hash of the organization plan (creation time, base
-// fingerprint, changes): applying the same file again resumes it.
-func ToPlan(p *Plan) (*plan.Plan, error) {
-	var cs []plan.Change
-	for _, c := range p.Changes {
-		b, err := MarshalChange(c)
-		if err != nil {
-			return nil, err
-		}
-		op := plan.Update
-		switch c.Action() {
-		case Create:
-			op = plan.Create
-		case Destroy:
-			op = plan.Delete
-		}
-		cs = append(cs, plan.Change{Kind: c.Kind(), Op: op, Target: c.Target(), Description: c.Describe(), Params: b})
-	}
-	return plan.New(PlanKind, p.CreatedAt, p.BaseFingerprint, cs), nil
-}
 
 // OrganizationsAPI is the part of the Organizations client apply uses.
 type OrganizationsAPI interface {
@@ -70,7 +47,7 @@ type Executor struct {
 	// Retries is how many times a call is retried after
 	// ConcurrentModificationException or TooManyRequestsException
 	// (default 8); Backoff the first wait (default 1 s, doubling, capped at
-	// 30 s); PollEvery the wait between CreateAccount status polls (default
+	// 30 s); PollEvery the wait between org.CreateAccount status polls (default
 	// 10 s) and MaxPolls their number (default 120).
 	Retries   int
 	Backoff   time.Duration
@@ -178,11 +155,11 @@ func (e *Executor) call(ctx context.Context, op string, f func() error) error {
 	}
 }
 
-// state is the mirror as a State (paths, ids).
-func (e *Executor) state() (*State, error) { return FromSnapshot(e.Live) }
+// state is the mirror as a org.State (paths, ids).
+func (e *Executor) state() (*org.State, error) { return org.FromSnapshot(e.Live) }
 
-func decode(c plan.Change) (Change, error) {
-	ch, err := UnmarshalChange(c.Params)
+func decode(c plan.Change) (org.Change, error) {
+	ch, err := org.UnmarshalChange(c.Params)
 	if err != nil {
 		return nil, fmt.Errorf("change %s: %w", c.ID, err)
 	}
@@ -200,35 +177,35 @@ func (e *Executor) InEffect(ctx context.Context, pc plan.Change) (bool, error) {
 		return false, err
 	}
 	switch ch := c.(type) {
-	case *CreateOU:
+	case *org.CreateOU:
 		return s.OUs[ch.Path] != nil, nil
-	case *CreatePolicy:
-		return s.Policies[PolicyKey(ch.Type, ch.Name)] != nil, nil
-	case *UpdatePolicy:
-		p := s.Policies[PolicyKey(ch.Type, ch.Name)]
+	case *org.CreatePolicy:
+		return s.Policies[org.PolicyKey(ch.Type, ch.Name)] != nil, nil
+	case *org.UpdatePolicy:
+		p := s.Policies[org.PolicyKey(ch.Type, ch.Name)]
 		if p == nil {
 			return false, fmt.Errorf("%s: policy %q no longer exists", ch.Describe(), ch.Name)
 		}
-		return sameContent(p.Content, ch.Content) && p.Description == ch.Description, nil
-	case *AttachPolicy:
-		return s.Attachments[e.resolveKey(s, ch.TargetKey)][PolicyKey(ch.PolicyType, ch.PolicyName)], nil
-	case *DetachPolicy:
-		return !s.Attachments[e.resolveKey(s, ch.TargetKey)][PolicyKey(ch.PolicyType, ch.PolicyName)], nil
-	case *CreateAccount:
+		return org.SameContent(p.Content, ch.Content) && p.Description == ch.Description, nil
+	case *org.AttachPolicy:
+		return s.Attachments[e.resolveKey(s, ch.TargetKey)][org.PolicyKey(ch.PolicyType, ch.PolicyName)], nil
+	case *org.DetachPolicy:
+		return !s.Attachments[e.resolveKey(s, ch.TargetKey)][org.PolicyKey(ch.PolicyType, ch.PolicyName)], nil
+	case *org.CreateAccount:
 		// Created, moved and tagged: a crash between those steps leaves
 		// work that Apply finishes without creating the account again.
 		a := accountByEmail(s, ch.Email)
 		return a != nil && a.Parent == ch.ParentPath && e.tagged(a.ID, ch.Tags), nil
-	case *MoveAccount:
+	case *org.MoveAccount:
 		a := s.Accounts[ch.AccountID]
 		if a == nil {
 			return false, fmt.Errorf("%s: account %s is not in the organization", ch.Describe(), ch.AccountID)
 		}
 		return a.Parent == ch.To, nil
-	case *DeleteOU:
+	case *org.DeleteOU:
 		return s.OUs[ch.Path] == nil, nil
-	case *DeletePolicy:
-		return s.Policies[PolicyKey(ch.Type, ch.Name)] == nil, nil
+	case *org.DeletePolicy:
+		return s.Policies[org.PolicyKey(ch.Type, ch.Name)] == nil, nil
 	}
 	return false, fmt.Errorf("change %s: kind %s cannot be applied", pc.ID, pc.Kind)
 }
@@ -249,7 +226,7 @@ func (e *Executor) tagged(id string, tags map[string]string) bool {
 	return false
 }
 
-func accountByEmail(s *State, email string) *AccountState {
+func accountByEmail(s *org.State, email string) *org.AccountState {
 	for _, a := range s.Accounts {
 		if strings.EqualFold(a.Email, email) {
 			return a
@@ -259,20 +236,20 @@ func accountByEmail(s *State, email string) *AccountState {
 }
 
 // resolveKey turns account:new:EMAIL into account:ID once created.
-func (e *Executor) resolveKey(s *State, key string) string {
+func (e *Executor) resolveKey(s *org.State, key string) string {
 	if em, ok := strings.CutPrefix(key, "account:new:"); ok {
 		if a := accountByEmail(s, em); a != nil {
-			return AccountTarget(a.ID)
+			return org.AccountTarget(a.ID)
 		}
 	}
 	return key
 }
 
 // targetID returns the AWS id of a target key in the mirror.
-func (e *Executor) targetID(s *State, key string) (string, error) {
+func (e *Executor) targetID(s *org.State, key string) (string, error) {
 	key = e.resolveKey(s, key)
 	switch {
-	case key == RootTarget:
+	case key == org.RootTarget:
 		return s.RootID, nil
 	case strings.HasPrefix(key, "ou:"):
 		if ou := s.OUs[key[3:]]; ou != nil {
@@ -283,10 +260,10 @@ func (e *Executor) targetID(s *State, key string) (string, error) {
 			return a.ID, nil
 		}
 	}
-	return "", fmt.Errorf("target %s does not exist in the organization", targetName(key))
+	return "", fmt.Errorf("target %s does not exist in the organization", org.TargetName(key))
 }
 
-func (e *Executor) parentID(s *State, path string) (string, error) {
+func (e *Executor) parentID(s *org.State, path string) (string, error) {
 	if path == "" {
 		return s.RootID, nil
 	}
@@ -296,11 +273,11 @@ func (e *Executor) parentID(s *State, path string) (string, error) {
 	return "", fmt.Errorf("OU %s does not exist in the organization", path)
 }
 
-func (e *Executor) policyID(s *State, t PolicyType, name string) (string, error) {
-	if p := s.Policies[PolicyKey(t, name)]; p != nil {
+func (e *Executor) policyID(s *org.State, t org.PolicyType, name string) (string, error) {
+	if p := s.Policies[org.PolicyKey(t, name)]; p != nil {
 		return p.ID, nil
 	}
-	return "", fmt.Errorf("%s %q does not exist in the organization", ShortType(t), name)
+	return "", fmt.Errorf("%s %q does not exist in the organization", org.ShortType(t), name)
 }
 
 // Apply implements plan.Executor.
@@ -315,8 +292,8 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 	}
 	o := e.Live
 	switch ch := c.(type) {
-	case *CreateOU:
-		pid, err := e.parentID(s, parentOf(ch.Path))
+	case *org.CreateOU:
+		pid, err := e.parentID(s, org.ParentOf(ch.Path))
 		if err != nil {
 			return "", err
 		}
@@ -329,11 +306,11 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 		}
 		id := aws.ToString(out.OrganizationalUnit.Id)
 		o.OUs = append(o.OUs, snapshot.OU{ID: id, Name: ch.Name, ParentID: pid, ARN: aws.ToString(out.OrganizationalUnit.Arn)})
-		// AWS attaches FullAWSAccess to a new OU.
+		// AWS attaches org.FullAWSAccess to a new OU.
 		e.attachManagedFull(id)
 		return "created OU " + id, nil
 
-	case *CreatePolicy:
+	case *org.CreatePolicy:
 		var out *organizations.CreatePolicyOutput
 		if err := e.call(ctx, "CreatePolicy", func() (err error) {
 			out, err = e.API.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(ch.Name), Type: orgtypes.PolicyType(ch.Type),
@@ -346,7 +323,7 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 		o.Policies = append(o.Policies, snapshot.OrgPolicy{ID: id, Name: ch.Name, Type: string(ch.Type), Description: ch.Description, Content: ch.Content, Targets: []string{}})
 		return "created policy " + id, nil
 
-	case *UpdatePolicy:
+	case *org.UpdatePolicy:
 		id, err := e.policyID(s, ch.Type, ch.Name)
 		if err != nil {
 			return "", err
@@ -362,14 +339,14 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 		}
 		return "updated policy " + id, nil
 
-	case *AttachPolicy, *DetachPolicy:
-		var pt PolicyType
+	case *org.AttachPolicy, *org.DetachPolicy:
+		var pt org.PolicyType
 		var name, key string
 		attach := false
 		switch x := ch.(type) {
-		case *AttachPolicy:
+		case *org.AttachPolicy:
 			pt, name, key, attach = x.PolicyType, x.PolicyName, x.TargetKey, true
-		case *DetachPolicy:
+		case *org.DetachPolicy:
 			pt, name, key = x.PolicyType, x.PolicyName, x.TargetKey
 		}
 		pid, err := e.policyID(s, pt, name)
@@ -403,10 +380,10 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 		p.Targets = remove(p.Targets, tid)
 		return fmt.Sprintf("detached %s from %s", pid, tid), nil
 
-	case *CreateAccount:
+	case *org.CreateAccount:
 		return e.createAccount(ctx, s, ch)
 
-	case *MoveAccount:
+	case *org.MoveAccount:
 		from, err := e.parentID(s, ch.From)
 		if err != nil {
 			return "", err
@@ -426,13 +403,13 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 		}
 		return fmt.Sprintf("moved %s from %s to %s", ch.AccountID, from, to), nil
 
-	case *DeleteOU:
+	case *org.DeleteOU:
 		id, err := e.parentID(s, ch.Path)
 		if err != nil {
 			return "", err
 		}
 		var policies []string
-		for k := range s.Attachments[OUTarget(ch.Path)] {
+		for k := range s.Attachments[org.OUTarget(ch.Path)] {
 			policies = append(policies, k)
 		}
 		bk, err := e.backup("org-ou-"+ch.Path, map[string]any{"kind": "organizational-unit", "id": id, "path": ch.Path, "policies": policies})
@@ -457,7 +434,7 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 		}
 		return "deleted OU " + id + bk, nil
 
-	case *DeletePolicy:
+	case *org.DeletePolicy:
 		id, err := e.policyID(s, ch.Type, ch.Name)
 		if err != nil {
 			return "", err
@@ -501,7 +478,7 @@ func (e *Executor) move(ctx context.Context, account, from, to string) error {
 
 // createAccount creates the account (or finds it from an earlier,
 // interrupted run), polls until it exists, moves it into its OU and tags it.
-func (e *Executor) createAccount(ctx context.Context, s *State, ch *CreateAccount) (string, error) {
+func (e *Executor) createAccount(ctx context.Context, s *org.State, ch *org.CreateAccount) (string, error) {
 	parent, err := e.parentID(s, ch.ParentPath)
 	if err != nil {
 		return "", err
@@ -511,7 +488,7 @@ func (e *Executor) createAccount(ctx context.Context, s *State, ch *CreateAccoun
 		id = a.ID // created by an interrupted run: move and tag it
 	} else {
 		var tags []orgtypes.Tag
-		for _, k := range sortedKeys(ch.Tags) {
+		for _, k := range org.SortedKeys(ch.Tags) {
 			tags = append(tags, orgtypes.Tag{Key: aws.String(k), Value: aws.String(ch.Tags[k])})
 		}
 		var out *organizations.CreateAccountOutput
@@ -521,8 +498,8 @@ func (e *Executor) createAccount(ctx context.Context, s *State, ch *CreateAccoun
 		}); err != nil {
 			return "", err
 		}
-		// CreateAccount is asynchronous: poll DescribeCreateAccountStatus
-		// until SUCCEEDED or FAILED (Organizations API reference, CreateAccount).
+		// org.CreateAccount is asynchronous: poll DescribeCreateAccountStatus
+		// until SUCCEEDED or FAILED (Organizations API reference, org.CreateAccount).
 		req := aws.ToString(out.CreateAccountStatus.Id)
 		every, max := e.PollEvery, e.MaxPolls
 		if every <= 0 {
@@ -570,7 +547,7 @@ func (e *Executor) createAccount(ctx context.Context, s *State, ch *CreateAccoun
 	}
 	if len(ch.Tags) > 0 {
 		var tags []orgtypes.Tag
-		for _, k := range sortedKeys(ch.Tags) {
+		for _, k := range org.SortedKeys(ch.Tags) {
 			tags = append(tags, orgtypes.Tag{Key: aws.String(k), Value: aws.String(ch.Tags[k])})
 		}
 		if err := e.call(ctx, "TagResource", func() error {
@@ -605,7 +582,7 @@ func (e *Executor) livePolicy(id string) *snapshot.OrgPolicy {
 func (e *Executor) attachManagedFull(target string) {
 	for i := range e.Live.Policies {
 		p := &e.Live.Policies[i]
-		if p.AWSManaged && p.Type == string(SCP) && p.Name == FullAWSAccess {
+		if p.AWSManaged && p.Type == string(org.SCP) && p.Name == org.FullAWSAccess {
 			p.Targets = append(p.Targets, target)
 		}
 	}
@@ -619,4 +596,12 @@ func remove(list []string, v string) []string {
 		}
 	}
 	return out
+}
+
+// SummaryNote says how many calls were retried, for the apply summary.
+func (e *Executor) SummaryNote() string {
+	if e.Retried == 0 {
+		return ""
+	}
+	return fmt.Sprintf("(%d calls retried after ConcurrentModification or throttling)", e.Retried)
 }

@@ -1,4 +1,8 @@
-package keys
+// Package iamexec is the only code that writes to IAM: the executors of
+// key, user and group plans. Analyses (internal/keys, internal/groups) make
+// the plans; the commands hand them to internal/apply with an executor from
+// here.
+package iamexec
 
 import (
 	"context"
@@ -11,7 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
@@ -29,49 +35,6 @@ type IAM interface {
 }
 
 var _ IAM = (*iam.Client)(nil)
-
-// Change kinds of key plans.
-const (
-	KindUpdateKey = "iam:UpdateAccessKey"
-	KindDeleteKey = "iam:DeleteAccessKey"
-	KindTagUser   = "iam:TagUser"
-	KindUntagUser = "iam:UntagUser"
-)
-
-// Params are the parameters of every key change.
-type Params struct {
-	Account     string `json:"account"`
-	User        string `json:"user"`
-	AccessKeyID string `json:"accessKeyId"`
-	Status      string `json:"status,omitempty"` // UpdateAccessKey: Active | Inactive
-	TagKey      string `json:"tagKey,omitempty"`
-	TagValue    string `json:"tagValue,omitempty"`
-	// SameState makes a TagUser change in effect when the tag already holds
-	// the same state word (a re-run does not move the recorded disable time).
-	SameState bool `json:"sameState,omitempty"`
-	// Backup asks for a backup of the owner before this change.
-	Backup bool `json:"backup,omitempty"`
-	// User-plan parameters.
-	PolicyARN  string            `json:"policyArn,omitempty"`
-	PolicyName string            `json:"policyName,omitempty"`
-	Document   string            `json:"document,omitempty"`
-	GroupName  string            `json:"groupName,omitempty"`
-	ID         string            `json:"id,omitempty"` // certificate, SSH key, credential id, MFA serial
-	Path       string            `json:"path,omitempty"`
-	Tags       map[string]string `json:"tags,omitempty"`
-	// UserScope: a failed change stops the user's later changes (not only
-	// the same key's).
-	UserScope bool `json:"userScope,omitempty"`
-	// NoGuard: the user may not exist yet (CreateUser): no guard tag.
-	NoGuard bool `json:"noGuard,omitempty"`
-}
-
-func (p Params) scope() string {
-	if p.UserScope || p.AccessKeyID == "" {
-		return p.Account + "/user:" + p.User
-	}
-	return p.Account + "/" + p.AccessKeyID
-}
 
 // Executor applies key plans to IAM, account by account.
 type Executor struct {
@@ -104,73 +67,93 @@ func (e *Executor) init() {
 	}
 }
 
-func params(c plan.Change) (Params, error) {
-	var p Params
-	err := c.Param(&p)
-	if err == nil && (p.Account == "" || p.User == "") {
-		err = fmt.Errorf("change %s (%s): parameters name no account or user", c.ID, c.Kind)
+func decode(c plan.Change) (iamplan.Change, *iamplan.Header, error) {
+	ch, err := iamplan.Decode(c)
+	if err != nil {
+		return nil, nil, err
 	}
-	return p, err
+	h := ch.On()
+	if h.User == "" {
+		return nil, nil, fmt.Errorf("change %s (%s): parameters name no user", c.ID, c.Kind)
+	}
+	return ch, h, nil
 }
 
 // ErrEarlierFailed: a change of a key is not attempted after an earlier
 // change of the same key failed in this run.
 var ErrEarlierFailed = errors.New("not attempted: an earlier change of the same key or user failed")
 
-// InEffect checks the live state of the change's target.
+// ErrDrift: IAM holds something else than the change expects (its Before):
+// the thing changed since the plan was made, and the change is refused.
+var ErrDrift = errors.New("refused: changed since the plan was made")
+
+// InEffect checks the live state of the change's target, and what the
+// change expects to find there (Before).
 func (e *Executor) InEffect(ctx context.Context, c plan.Change) (bool, error) {
 	e.init()
-	p, err := params(c)
+	ch, h, err := decode(c)
 	if err != nil {
 		return false, err
 	}
-	if err := e.failed[p.scope()]; err != nil {
+	if err := e.failed[h.Scope()]; err != nil {
 		return false, ErrEarlierFailed
 	}
-	cl, err := e.Clients(ctx, p.Account)
+	cl, err := e.Clients(ctx, h.Account)
 	if err != nil {
-		return false, e.fail(p, err)
+		return false, e.fail(h, err)
 	}
-	switch c.Kind {
-	case KindUpdateKey, KindDeleteKey:
-		k, err := liveKey(ctx, cl, p.User, p.AccessKeyID)
-		if err != nil {
-			return false, e.fail(p, err)
-		}
-		if c.Kind == KindDeleteKey {
-			return k == nil, nil
-		}
-		if k == nil {
-			return false, e.fail(p, fmt.Errorf("access key %s of %s no longer exists", p.AccessKeyID, p.User))
-		}
-		return string(k.Status) == p.Status, nil
-	case KindTagUser, KindUntagUser:
-		tags, err := userTags(ctx, cl, p.User)
-		if err != nil {
-			return false, e.fail(p, err)
-		}
-		v, ok := tags[p.TagKey]
-		if c.Kind == KindUntagUser {
-			return !ok, nil
-		}
-		if ok && p.SameState {
-			return strings.SplitN(v, " ", 2)[0] == strings.SplitN(p.TagValue, " ", 2)[0], nil
-		}
-		return ok && v == p.TagValue, nil
-	default:
-		if in, known, err := e.userInEffect(ctx, cl, c.Kind, p); known {
-			if err != nil {
-				return false, e.fail(p, err)
-			}
-			return in, nil
-		}
+	in, err := e.inEffect(ctx, cl, ch)
+	if err != nil {
+		return false, e.fail(h, err)
 	}
-	return false, e.fail(p, fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind))
+	return in, nil
 }
 
-func (e *Executor) fail(p Params, err error) error {
-	if _, ok := e.failed[p.scope()]; !ok {
-		e.failed[p.scope()] = err
+func (e *Executor) inEffect(ctx context.Context, cl IAM, ch iamplan.Change) (bool, error) {
+	h := ch.On()
+	switch x := ch.(type) {
+	case *iamplan.UpdateAccessKey:
+		k, err := liveKey(ctx, cl, h.User, h.AccessKeyID)
+		if err != nil {
+			return false, err
+		}
+		if k == nil {
+			return false, fmt.Errorf("access key %s of %s no longer exists", h.AccessKeyID, h.User)
+		}
+		return string(k.Status) == x.Status, nil
+	case *iamplan.DeleteAccessKey:
+		k, err := liveKey(ctx, cl, h.User, h.AccessKeyID)
+		if err != nil || k == nil {
+			return k == nil, err
+		}
+		if x.Before != "" && string(k.Status) != x.Before {
+			return false, fmt.Errorf("%w: access key %s of %s is %s, the plan expects %s", ErrDrift, h.AccessKeyID, h.User, k.Status, x.Before)
+		}
+		return false, nil
+	case *iamplan.TagUser:
+		tags, err := userTags(ctx, cl, h.User)
+		if err != nil {
+			return false, err
+		}
+		v, ok := tags[x.Key]
+		if ok && x.SameState {
+			return strings.SplitN(v, " ", 2)[0] == strings.SplitN(x.Value, " ", 2)[0], nil
+		}
+		return ok && v == x.Value, nil
+	case *iamplan.UntagUser:
+		tags, err := userTags(ctx, cl, h.User)
+		if err != nil {
+			return false, err
+		}
+		_, ok := tags[x.Key]
+		return !ok, nil
+	}
+	return e.userInEffect(ctx, cl, ch)
+}
+
+func (e *Executor) fail(h *iamplan.Header, err error) error {
+	if _, ok := e.failed[h.Scope()]; !ok {
+		e.failed[h.Scope()] = err
 	}
 	return err
 }
@@ -179,54 +162,55 @@ func (e *Executor) fail(p Params, err error) error {
 // backing the user up.
 func (e *Executor) Apply(ctx context.Context, c plan.Change) (string, error) {
 	e.init()
-	p, err := params(c)
+	ch, h, err := decode(c)
 	if err != nil {
 		return "", err
 	}
-	cl, err := e.Clients(ctx, p.Account)
+	cl, err := e.Clients(ctx, h.Account)
 	if err != nil {
-		return "", e.fail(p, err)
+		return "", e.fail(h, err)
 	}
-	if c.Kind != KindCreatePolicy && !p.NoGuard {
-		if err := e.guard(ctx, cl, p); err != nil {
-			return "", e.fail(p, err)
+	if !h.NoGuard {
+		if err := e.guard(ctx, cl, h); err != nil {
+			return "", e.fail(h, err)
 		}
 	}
 	detail := ""
-	if p.Backup {
-		path, err := e.backup(ctx, cl, p)
+	if h.Backup {
+		path, err := e.backup(ctx, cl, h)
 		if err != nil {
-			return "", e.fail(p, fmt.Errorf("backup of %s before changing it: %w", p.User, err))
+			return "", e.fail(h, fmt.Errorf("backup of %s before changing it: %w", h.User, err))
 		}
 		detail = "backup " + path + "; "
 	}
-	switch c.Kind {
-	case KindUpdateKey:
-		_, err = cl.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String(p.User), AccessKeyId: aws.String(p.AccessKeyID), Status: types.StatusType(p.Status)})
-		detail += "status " + p.Status
-	case KindDeleteKey:
-		_, err = cl.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(p.User), AccessKeyId: aws.String(p.AccessKeyID)})
+	user := aws.String(h.User)
+	switch x := ch.(type) {
+	case *iamplan.UpdateAccessKey:
+		_, err = cl.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: user, AccessKeyId: aws.String(h.AccessKeyID), Status: types.StatusType(x.Status)})
+		detail += "status " + x.Status
+	case *iamplan.DeleteAccessKey:
+		_, err = cl.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: user, AccessKeyId: aws.String(h.AccessKeyID)})
 		detail += "deleted"
-	case KindTagUser:
-		_, err = cl.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(p.User), Tags: []types.Tag{{Key: aws.String(p.TagKey), Value: aws.String(p.TagValue)}}})
-		detail += p.TagKey + "=" + p.TagValue
-	case KindUntagUser:
-		_, err = cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(p.User), TagKeys: []string{p.TagKey}})
-		detail += "removed " + p.TagKey
+	case *iamplan.TagUser:
+		_, err = cl.TagUser(ctx, &iam.TagUserInput{UserName: user, Tags: []types.Tag{{Key: aws.String(x.Key), Value: aws.String(x.Value)}}})
+		detail += x.Key + "=" + x.Value
+	case *iamplan.UntagUser:
+		_, err = cl.UntagUser(ctx, &iam.UntagUserInput{UserName: user, TagKeys: []string{x.Key}})
+		detail += "removed " + x.Key
 	default:
 		var d string
 		var ok bool
-		d, ok, err = e.userApply(ctx, cl, c.Kind, p)
+		d, ok, err = e.userApply(ctx, cl, ch)
 		if !ok {
-			return "", fmt.Errorf("change %s: unknown kind %q", c.ID, c.Kind)
+			return "", fmt.Errorf("change %s: kind %q is not a key or user change", c.ID, c.Kind)
 		}
 		detail += d
 	}
 	if err != nil {
-		return "", e.fail(p, err)
+		return "", e.fail(h, err)
 	}
-	if c.Kind == KindDeleteUser {
-		delete(e.guarded, p.Account+"/"+p.User) // the guard tag went with the user
+	if c.Kind == iamplan.KindDeleteUser {
+		delete(e.guarded, h.Account+"/"+h.User) // the guard tag went with the user
 	}
 	return detail, nil
 }
@@ -236,7 +220,7 @@ var ErrUserGuarded = errors.New("another seiri run is changing this user")
 
 // guard takes the per-user guard tag (seiri:lock) unless another run holds
 // it: a second operator on another machine, whose workspace lock we cannot see.
-func (e *Executor) guard(ctx context.Context, cl IAM, p Params) error {
+func (e *Executor) guard(ctx context.Context, cl IAM, p *iamplan.Header) error {
 	id := p.Account + "/" + p.User
 	if _, ok := e.guarded[id]; ok {
 		return nil
@@ -245,11 +229,11 @@ func (e *Executor) guard(ctx context.Context, cl IAM, p Params) error {
 	if err != nil {
 		return err
 	}
-	if v, ok := tags[GuardTag]; ok && GuardHeld(v, e.PlanID, e.Now()) && !e.OwnPlans[strings.SplitN(v, " ", 2)[0]] {
-		return fmt.Errorf("%w: %s carries %s=%q", ErrUserGuarded, p.User, GuardTag, v)
+	if v, ok := tags[keys.GuardTag]; ok && keys.GuardHeld(v, e.PlanID, e.Now()) && !e.OwnPlans[strings.SplitN(v, " ", 2)[0]] {
+		return fmt.Errorf("%w: %s carries %s=%q", ErrUserGuarded, p.User, keys.GuardTag, v)
 	}
 	if _, err := cl.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(p.User),
-		Tags: []types.Tag{{Key: aws.String(GuardTag), Value: aws.String(GuardValue(e.PlanID, e.Now(), e.Operator))}}}); err != nil {
+		Tags: []types.Tag{{Key: aws.String(keys.GuardTag), Value: aws.String(keys.GuardValue(e.PlanID, e.Now(), e.Operator))}}}); err != nil {
 		return err
 	}
 	e.guarded[id] = cl
@@ -265,11 +249,11 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 	var errs []error
 	seen := map[string]bool{}
 	for _, c := range p.Changes {
-		pr, err := params(c)
-		id := pr.Account + "/" + pr.User
-		if err != nil || seen[id] || c.Kind == KindCreatePolicy || pr.NoGuard {
+		_, pr, err := decode(c)
+		if err != nil || pr.NoGuard || seen[pr.Account+"/"+pr.User] {
 			continue
 		}
+		id := pr.Account + "/" + pr.User
 		seen[id] = true
 		if _, ok := e.guarded[id]; ok {
 			continue
@@ -287,13 +271,13 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
 			continue
 		}
-		if v, ok := tags[GuardTag]; ok && (strings.HasPrefix(v, e.PlanID+" ") || e.OwnPlans[strings.SplitN(v, " ", 2)[0]]) {
+		if v, ok := tags[keys.GuardTag]; ok && (strings.HasPrefix(v, e.PlanID+" ") || e.OwnPlans[strings.SplitN(v, " ", 2)[0]]) {
 			e.guarded[id] = cl
 		}
 	}
 	for id, cl := range e.guarded {
 		user := id[strings.IndexByte(id, '/')+1:]
-		if _, err := cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{GuardTag}}); err != nil && !isNoSuchEntity(err) {
+		if _, err := cl.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{keys.GuardTag}}); err != nil && !isNoSuchEntity(err) {
 			errs = append(errs, fmt.Errorf("release guard on %s: %w", id, err))
 			continue
 		}
@@ -302,33 +286,12 @@ func (e *Executor) Release(ctx context.Context, p *plan.Plan) error {
 	return errors.Join(errs...)
 }
 
-// UserBackup is what a backup file holds: enough to recreate the user
-// (never a secret: no passwords, no secret keys).
-type UserBackup struct {
-	Kind     string            `json:"kind"` // "iam-user"
-	Account  string            `json:"account"`
-	TakenAt  time.Time         `json:"takenAt"`
-	Reason   string            `json:"reason"`
-	User     snapshot.User     `json:"user"`
-	LiveKeys []LiveKeyMeta     `json:"liveKeys"`
-	LiveTags map[string]string `json:"liveTags,omitempty"`
-	Operator string            `json:"operator,omitempty"`
-	PlanID   string            `json:"planId,omitempty"`
-}
-
-// LiveKeyMeta is an access key's metadata as ListAccessKeys returned it.
-type LiveKeyMeta struct {
-	AccessKeyID string    `json:"accessKeyId"`
-	Status      string    `json:"status"`
-	CreateDate  time.Time `json:"createDate"`
-}
-
-func (e *Executor) backup(ctx context.Context, cl IAM, p Params) (string, error) {
+func (e *Executor) backup(ctx context.Context, cl IAM, p *iamplan.Header) (string, error) {
 	id := p.Account + "/" + p.User
 	if path, ok := e.backedUp[id]; ok {
 		return path, nil
 	}
-	b := UserBackup{Kind: "iam-user", Account: p.Account, TakenAt: e.Now().UTC(), Operator: e.Operator, PlanID: e.PlanID,
+	b := keys.UserBackup{Kind: "iam-user", Account: p.Account, TakenAt: e.Now().UTC(), Operator: e.Operator, PlanID: e.PlanID,
 		Reason: "before retiring access key " + p.AccessKeyID}
 	if e.Snapshot != nil {
 		if a := e.Snapshot.Account(p.Account); a != nil {
@@ -343,12 +306,12 @@ func (e *Executor) backup(ctx context.Context, cl IAM, p Params) (string, error)
 	if b.User.UserName == "" {
 		b.User.UserName = p.User
 	}
-	keys, err := listKeys(ctx, cl, p.User)
+	ks, err := listKeys(ctx, cl, p.User)
 	if err != nil {
 		return "", err
 	}
-	for _, k := range keys {
-		b.LiveKeys = append(b.LiveKeys, LiveKeyMeta{aws.ToString(k.AccessKeyId), string(k.Status), aws.ToTime(k.CreateDate).UTC()})
+	for _, k := range ks {
+		b.LiveKeys = append(b.LiveKeys, keys.LiveKeyMeta{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: aws.ToTime(k.CreateDate).UTC()})
 	}
 	if b.LiveTags, err = userTags(ctx, cl, p.User); err != nil {
 		return "", err
@@ -404,8 +367,8 @@ func userTags(ctx context.Context, cl IAM, user string) (map[string]string, erro
 
 // ReadLive reads a tracked key's live state (status, last use) and its
 // owner's live tags.
-func ReadLive(ctx context.Context, cl IAM, user, id string) (Live, map[string]string, error) {
-	var l Live
+func ReadLive(ctx context.Context, cl IAM, user, id string) (keys.Live, map[string]string, error) {
+	var l keys.Live
 	k, err := liveKey(ctx, cl, user, id)
 	if err != nil {
 		return l, nil, err
@@ -423,4 +386,28 @@ func ReadLive(ctx context.Context, cl IAM, user, id string) (Live, map[string]st
 	}
 	tags, err := userTags(ctx, cl, user)
 	return l, tags, err
+}
+
+// FlowHooks are the executor's parts of the apply flow (apply.Flow's
+// Before and After): before the first change it learns the plan ids of
+// earlier runs from the workspace journal (their guard tags were left by a
+// crash: the flow holds the workspace lock, so none of them is running);
+// after the last change it releases the guard tags of the plan.
+func (e *Executor) FlowHooks(j *plan.Journal, p *plan.Plan) (before, after func(context.Context) error) {
+	before = func(context.Context) error {
+		es, err := j.Entries()
+		if err != nil {
+			return err
+		}
+		e.OwnPlans = map[string]bool{}
+		for _, en := range es {
+			if en.Plan != "" {
+				e.OwnPlans[en.Plan] = true
+			}
+		}
+		e.PlanID = p.ID
+		return nil
+	}
+	after = func(ctx context.Context) error { return e.Release(ctx, p) }
+	return before, after
 }

@@ -1,8 +1,9 @@
-package org
+package orgexec
 
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/collect"
 	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
@@ -27,6 +29,9 @@ type applyEnv struct {
 	sess    *awsclient.Session
 	journal *plan.Journal
 	sleeps  int
+	// lastSpec and lastFiles are the spec of the last plan.
+	lastSpec  *org.Spec
+	lastFiles map[string][]byte
 }
 
 func newApplyEnv(t *testing.T) *applyEnv {
@@ -54,10 +59,11 @@ func (e *applyEnv) live() *snapshot.Organization {
 	return o
 }
 
-func (e *applyEnv) plan(sp *Spec, files map[string][]byte) *Plan {
+func (e *applyEnv) plan(sp *org.Spec, files map[string][]byte) *org.Plan {
 	e.t.Helper()
-	d := writeSpec(e.t, string(Marshal(sp, Comments{})), files)
-	p, err := NewPlan(d, compile(e.t, d), e.live(), now)
+	e.lastSpec, e.lastFiles = sp, files
+	d := writeSpec(e.t, string(org.Marshal(sp, org.Comments{})), files)
+	p, err := org.NewPlan(d, compile(e.t, d), e.live(), now)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -66,7 +72,7 @@ func (e *applyEnv) plan(sp *Spec, files map[string][]byte) *Plan {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var back Plan
+	var back org.Plan
 	if err := json.Unmarshal(b, &back); err != nil {
 		e.t.Fatal(err)
 	}
@@ -78,13 +84,13 @@ func (e *applyEnv) executor(live *snapshot.Organization) *Executor {
 		Sleep: func(ctx context.Context, d time.Duration) error { e.sleeps++; return nil }}
 }
 
-func (e *applyEnv) apply(p *Plan) (*plan.Result, *Executor, error) {
+func (e *applyEnv) apply(p *org.Plan) (*plan.Result, *Executor, error) {
 	e.t.Helper()
 	live := e.live()
-	if fp := Fingerprint(live); fp != p.BaseFingerprint {
+	if fp := org.Fingerprint(live); fp != p.BaseFingerprint {
 		e.t.Fatalf("plan is stale before apply")
 	}
-	gp, err := ToPlan(p)
+	gp, err := org.ToPlan(p)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -94,14 +100,14 @@ func (e *applyEnv) apply(p *Plan) (*plan.Result, *Executor, error) {
 }
 
 // edit is the spec change of the end-to-end test: a new Sandbox/Experiments
-// OU with a new account, a region-restriction SCP on Workloads/SDLC, and
+// org.OU with a new account, a region-restriction SCP on Workloads/SDLC, and
 // the tag policy removed.
-func edit(t *testing.T, sp *Spec) {
+func edit(t *testing.T, sp *org.Spec) {
 	t.Helper()
-	sp.Policies = append(sp.Policies, Policy{Name: "regions", Library: "allowed-regions", Params: map[string]any{"regions": []any{"eu-west-1"}}})
-	var visit func(ous []OU, path string) bool
+	sp.Policies = append(sp.Policies, org.Policy{Name: "regions", Library: "allowed-regions", Params: map[string]any{"regions": []any{"eu-west-1"}}})
+	var visit func(ous []org.OU, path string) bool
 	found := 0
-	visit = func(ous []OU, path string) bool {
+	visit = func(ous []org.OU, path string) bool {
 		for i := range ous {
 			p := ous[i].Name
 			if path != "" {
@@ -109,12 +115,12 @@ func edit(t *testing.T, sp *Spec) {
 			}
 			switch p {
 			case "Sandbox":
-				ous[i].OUs = append(ous[i].OUs, OU{Name: "Experiments", Accounts: []Account{{Name: "exp-1", Email: "exp-1@example.com", Tags: map[string]string{"owner": "lab"}}}})
+				ous[i].OUs = append(ous[i].OUs, org.OU{Name: "Experiments", Accounts: []org.Account{{Name: "exp-1", Email: "exp-1@example.com", Tags: map[string]string{"owner": "lab"}}}})
 				found++
 			case "Workloads/SDLC":
 				ous[i].Policies = append(append([]string{}, ous[i].Policies...), "regions")
 				if len(ous[i].Policies) == 1 {
-					ous[i].Policies = []string{FullAWSAccess, "regions"}
+					ous[i].Policies = []string{org.FullAWSAccess, "regions"}
 				}
 				found++
 			}
@@ -128,7 +134,7 @@ func edit(t *testing.T, sp *Spec) {
 	}
 }
 
-func describe(cs []Change) []string {
+func describe(cs []org.Change) []string {
 	var out []string
 	for _, c := range cs {
 		out = append(out, c.Describe())
@@ -140,7 +146,7 @@ func describe(cs []Change) []string {
 // apply → plan (empty), against the Organizations fake.
 func TestApplyEndToEnd(t *testing.T) {
 	e := newApplyEnv(t)
-	sp, files, _, err := Import(e.live())
+	sp, files, _, err := org.Import(e.live())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +171,7 @@ func TestApplyEndToEnd(t *testing.T) {
 
 	// Impact: a workload in SDLC that calls outside eu-west-1 is newly
 	// denied; a global service (IAM) and the same call in eu-west-1 are not.
-	base, _ := FromSnapshot(e.live())
+	base, _ := org.FromSnapshot(e.live())
 	var sdlc string
 	for id, a := range base.Accounts {
 		if a.Parent == "Workloads/SDLC" {
@@ -180,7 +186,7 @@ func TestApplyEndToEnd(t *testing.T) {
 	rows := []usage.Row{row("ec2:RunInstances", "eu-west-3", 412), row("ec2:RunInstances", "eu-west-1", 50), row("iam:GetRole", "us-east-1", 9),
 		{Key: usage.Key{Account: sdlc, Principal: "arn:aws:iam::" + sdlc + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
 			PrincipalType: "AssumedRole", Action: "ec2:RunInstances", Region: "eu-west-3"}, Count: 30, Authz: true}}
-	im, err := ReplayPlan(base, p.Changes, rows, ReplayOptions{OrgID: e.live().ID, Now: now})
+	im, err := org.ReplayPlan(base, p.Changes, rows, org.ReplayOptions{OrgID: e.live().ID, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,9 +201,9 @@ func TestApplyEndToEnd(t *testing.T) {
 	if res.Applied != len(p.Changes) || e.sleeps < 2 {
 		t.Errorf("apply: %+v, %d sleeps (want CreateAccount polled)", res, e.sleeps)
 	}
-	// The new account sits in its OU, tagged.
+	// The new account sits in its org.OU, tagged.
 	live := e.live()
-	st, _ := FromSnapshot(live)
+	st, _ := org.FromSnapshot(live)
 	a := accountByEmail(st, "exp-1@example.com")
 	if a == nil || a.Parent != "Sandbox/Experiments" {
 		t.Fatalf("created account: %+v", a)
@@ -211,7 +217,7 @@ func TestApplyEndToEnd(t *testing.T) {
 		t.Fatalf("plan after apply is not empty: %v", describe(p2.Changes))
 	}
 	// Applying the same plan again changes nothing (journal says done).
-	gp, _ := ToPlan(p)
+	gp, _ := org.ToPlan(p)
 	calls := e.fake.Total()
 	res, err = plan.Apply(context.Background(), gp, e.journal, e.executor(live), plan.Options{})
 	if err != nil || res.Applied != 0 || res.Skipped != len(p.Changes) {
@@ -223,8 +229,8 @@ func TestApplyEndToEnd(t *testing.T) {
 
 	// Drop the region SCP again: detach, then delete with a backup.
 	sp.Policies = sp.Policies[:len(sp.Policies)-1]
-	var drop func(ous []OU)
-	drop = func(ous []OU) {
+	var drop func(ous []org.OU)
+	drop = func(ous []org.OU) {
 		for i := range ous {
 			var keep []string
 			for _, n := range ous[i].Policies {
@@ -241,7 +247,7 @@ func TestApplyEndToEnd(t *testing.T) {
 	if got := describe(p3.Changes); len(got) != 2 || !strings.HasPrefix(got[0], `detach SCP "regions"`) || !strings.HasPrefix(got[1], `delete SCP "regions"`) {
 		t.Fatalf("plan 3: %v", got)
 	}
-	gp3, _ := ToPlan(p3)
+	gp3, _ := org.ToPlan(p3)
 	ex3 := e.executor(e.live())
 	ex3.BackupDir = t.TempDir()
 	if res, err := plan.Apply(context.Background(), gp3, e.journal, ex3, plan.Options{}); err != nil || res.Applied != 2 {
@@ -264,13 +270,13 @@ func TestApplyEndToEnd(t *testing.T) {
 // from which the next run finishes without repeating done changes.
 func TestApplyCrashThenResume(t *testing.T) {
 	e := newApplyEnv(t)
-	sp, files, _, err := Import(e.live())
+	sp, files, _, err := org.Import(e.live())
 	if err != nil {
 		t.Fatal(err)
 	}
 	edit(t, sp)
 	p := e.plan(sp, files)
-	gp, _ := ToPlan(p)
+	gp, _ := org.ToPlan(p)
 	ex := e.executor(e.live())
 	e.fake.FailAfter(e.fake.Total() + 2) // two writes succeed, then the "crash"
 	_, err = plan.Apply(context.Background(), gp, e.journal, ex, plan.Options{})
@@ -303,7 +309,7 @@ func TestApplyCrashThenResume(t *testing.T) {
 // ConcurrentModificationException and throttling are retried with backoff.
 func TestApplyRetriesConcurrentModification(t *testing.T) {
 	e := newApplyEnv(t)
-	sp, files, _, err := Import(e.live())
+	sp, files, _, err := org.Import(e.live())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +337,7 @@ func TestApplyRetriesConcurrentModification(t *testing.T) {
 // CreateAccount that ends FAILED stops apply with the reason.
 func TestApplyCreateAccountFails(t *testing.T) {
 	e := newApplyEnv(t)
-	sp, files, _, err := Import(e.live())
+	sp, files, _, err := org.Import(e.live())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,4 +348,39 @@ func TestApplyCreateAccountFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "EMAIL_ALREADY_EXISTS") {
 		t.Errorf("want EMAIL_ALREADY_EXISTS, got %v", err)
 	}
+}
+
+var now = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+// writeSpec writes spec text and policy files into a temp dir and parses it.
+func writeSpec(t testing.TB, text string, files map[string][]byte) *org.Document {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "org.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := org.Load(path)
+	if err != nil {
+		t.Fatalf("parse:\n%s\n%v", text, err)
+	}
+	return d
+}
+
+func compile(t testing.TB, d *org.Document) *org.State {
+	t.Helper()
+	s, ps := org.Compile(d, org.Options{})
+	if len(ps) > 0 {
+		t.Fatalf("problems:\n%v", ps)
+	}
+	return s
 }

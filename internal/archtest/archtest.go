@@ -1,0 +1,161 @@
+// Package archtest holds the import rules of seiri (docs/architecture.md)
+// and the test that enforces them over `go list -deps`:
+//
+//   - an analysis (audit, leastpriv, keys, groups, roles, sso, org, risk,
+//     detect) reaches no AWS service client
+//     (github.com/aws/aws-sdk-go-v2/service/...), no edge package (apply,
+//     collect, awsclient) and no command package (cli, cmd);
+//   - the model (snapshot, plan, usage, catalog, finding) reaches no
+//     analysis, no edge and no command package;
+//   - the policy engine (policy) imports nothing of seiri but catalog;
+//   - nothing but the demo command imports the demo (tests may).
+//
+// Exceptions that other work still has to remove are listed in Allowed,
+// each with the reason; a listed exception that no longer occurs fails the
+// test too, so the list only shrinks.
+package archtest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Module is seiri's module path.
+const Module = "github.com/seiri-dev/seiri"
+
+const internal = Module + "/internal/"
+
+// Package groups of the rules (paths under internal/; a group holds its
+// subpackages).
+var (
+	Analyses = []string{"audit", "leastpriv", "keys", "groups", "roles", "sso", "org", "risk", "detect"}
+	Model    = []string{"snapshot", "plan", "usage", "catalog", "finding"}
+	Edges    = []string{"apply", "collect", "awsclient"}
+	Commands = []string{"cli", "cmd"}
+	// DemoCommands may import internal/demo: the demo command (internal/cli
+	// until the command layer is split, then internal/cmd/demo).
+	DemoCommands = []string{"cli", "cmd/demo"}
+	// TestSupport are packages only tests import (helpers shared by the
+	// tests of several packages); like tests, they may import the demo.
+	TestSupport = []string{"cmd/cmdtest", "leastpriv/lptest"}
+)
+
+// AWSServicePrefix is where the SDK's service clients live.
+const AWSServicePrefix = "github.com/aws/aws-sdk-go-v2/service/"
+
+// Package is one package of the build: its direct imports and all its
+// dependencies (go list's Imports and Deps, without tests).
+type Package struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+}
+
+// Violation is one forbidden import.
+type Violation struct {
+	Rule, From, To string
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s: %s imports %s", v.Rule, short(v.From), short(v.To))
+}
+
+// Allowance is an exception to a rule, with why it exists and which work
+// removes it.
+type Allowance struct {
+	Rule, From, To, Why string
+}
+
+// Allowed are the known exceptions. Never add one silently: name the issue
+// that removes it.
+var Allowed = []Allowance{
+	{Rule: "demo", From: "org", To: "demo",
+		Why: "org/demo.go fabricates demo usage (org.DemoUsage); issue 11 part 4 moves the demo's pieces out of org"},
+	{Rule: "analysis", From: "org", To: "demo",
+		Why: "same as the demo rule above"},
+	{Rule: "demo", From: "cmd/groups", To: "demo",
+		Why: "groups falls back to fabricated demo usage rows when a demo snapshot has no usage store; issue 11 part 4 removes the fallback"},
+}
+
+func short(p string) string { return strings.TrimPrefix(p, internal) }
+
+// rel returns the path under internal/ of an import path.
+func rel(p string) (string, bool) {
+	if !strings.HasPrefix(p, internal) {
+		return "", false
+	}
+	return p[len(internal):], true
+}
+
+// in reports whether the package (path under internal/) is one of the
+// groups or below one of them.
+func in(r string, groups []string) bool {
+	for _, g := range groups {
+		if r == g || strings.HasPrefix(r, g+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Check applies the rules to the packages and returns the violations that
+// are not allowed, and the allowances that matched nothing (stale).
+func Check(pkgs []Package, allowed []Allowance) (violations []Violation, stale []Allowance) {
+	var all []Violation
+	for _, p := range pkgs {
+		from, ok := rel(p.ImportPath)
+		if !ok {
+			continue
+		}
+		switch {
+		case in(from, TestSupport):
+			continue
+		case in(from, Analyses):
+			for _, d := range p.Deps {
+				to, ours := rel(d)
+				if strings.HasPrefix(d, AWSServicePrefix) || ours && (in(to, Edges) || in(to, Commands) || in(to, []string{"demo"})) {
+					all = append(all, Violation{"analysis", p.ImportPath, d})
+				}
+			}
+		case in(from, Model):
+			for _, d := range p.Deps {
+				if to, ours := rel(d); ours && (in(to, Analyses) || in(to, Edges) || in(to, Commands)) {
+					all = append(all, Violation{"model", p.ImportPath, d})
+				}
+			}
+		case in(from, []string{"policy"}):
+			for _, d := range p.Imports {
+				if to, ours := rel(d); ours && !in(to, []string{"policy", "catalog"}) {
+					all = append(all, Violation{"policy", p.ImportPath, d})
+				}
+			}
+		}
+		if !in(from, DemoCommands) && !in(from, []string{"demo"}) {
+			for _, d := range p.Imports {
+				if to, ours := rel(d); ours && in(to, []string{"demo"}) {
+					all = append(all, Violation{"demo", p.ImportPath, d})
+				}
+			}
+		}
+	}
+	used := make([]bool, len(allowed))
+	for _, v := range all {
+		ok := false
+		for i, a := range allowed {
+			if a.Rule == v.Rule && short(v.From) == a.From && (short(v.To) == a.To || strings.HasPrefix(short(v.To), a.To+"/")) {
+				used[i], ok = true, true
+			}
+		}
+		if !ok {
+			violations = append(violations, v)
+		}
+	}
+	for i, a := range allowed {
+		if !used[i] {
+			stale = append(stale, a)
+		}
+	}
+	sort.Slice(violations, func(i, j int) bool { return violations[i].String() < violations[j].String() })
+	return violations, stale
+}
