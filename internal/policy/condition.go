@@ -136,6 +136,7 @@ type compiledCond struct {
 	negated  bool
 	ifExists bool
 	set      uint8
+	hasVars  bool // a value holds a policy variable
 	vals     []condVal
 }
 
@@ -178,6 +179,7 @@ func compileCondition(c *Condition, vars bool) (compiledCond, error) {
 				cv.lower = []byte(strings.ToLower(v))
 			}
 		}
+		cc.hasVars = cc.hasVars || cv.t.hasV
 		cc.vals = append(cc.vals, cv)
 	}
 	return cc, nil
@@ -298,7 +300,12 @@ func parseCIDR(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
-// eval evaluates the condition against the request context.
+// eval evaluates the condition against the request context. A policy value
+// whose variable cannot be resolved never makes the condition true: it
+// matches nothing under a positive operator and makes a negated operator
+// false ("If AWS cannot resolve a variable this might cause the entire
+// statement to be invalid", IAM User Guide, "IAM policy elements: Variables
+// and tags").
 func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
 	vals, present := ctx.get(cc.keyID)
 	if cc.kind == opNull {
@@ -328,14 +335,23 @@ func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
 		case cc.set == setAll:
 			// ForAllValues is true when the key is missing or empty.
 			return true
+		case cc.set == setAny:
+			// ForAnyValue is false when the key is missing or empty, with
+			// or without IfExists: there is no value to match (IAM User
+			// Guide, "Set operators for multivalued context keys").
+			return false
 		case cc.ifExists:
 			return true
-		case cc.set == setAny:
-			// ForAnyValue is false when the key is missing or empty.
-			return false
 		}
 		// A missing key matches nothing; a negated operator is then true.
 		return cc.negated
+	}
+	if cc.hasVars && cc.negated {
+		for i := range cc.vals {
+			if !cc.vals[i].t.resolvable(ctx) {
+				return false
+			}
+		}
 	}
 	switch cc.set {
 	case setAny:

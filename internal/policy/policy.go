@@ -502,7 +502,7 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 			st.Resources = vals
 			st.HasResource = true
 			for _, r := range vals {
-				st.resources = append(st.resources, compileTmpl(r, vars))
+				st.resources = append(st.resources, compileTmpl(completeARN(r), vars))
 			}
 		}
 	}
@@ -652,4 +652,18 @@ func article(t Type) string {
 		return "an SCP"
 	}
 	return "a " + t.String()
+}
+
+// completeARN pads an incomplete resource ARN with wildcard segments:
+// "arn:aws:sqs" means "arn:aws:sqs:*:*:*" (IAM User Guide, "IAM JSON
+// policy elements: Resource"; an ARN has six colon-separated parts).
+func completeARN(r string) string {
+	if !strings.HasPrefix(r, "arn:") {
+		return r
+	}
+	n := strings.Count(r, ":")
+	if n >= 5 {
+		return r
+	}
+	return r + strings.Repeat(":*", 5-n)
 }
