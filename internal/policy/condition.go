@@ -137,6 +137,7 @@ type compiledCond struct {
 	ifExists bool
 	set      uint8
 	hasVars  bool // a value holds a policy variable
+	invalid  bool // a value can never be valid for the operator
 	vals     []condVal
 }
 
@@ -177,7 +178,11 @@ func compileCondition(c *Condition, vars bool) (compiledCond, error) {
 				cv.pfx, cv.ok = parseCIDR(v)
 			case opStrEqIC:
 				cv.lower = []byte(strings.ToLower(v))
+			case opArn:
+				// An ARN pattern has six colon-separated parts, or is "*".
+				cv.ok = v == "*" || strings.Count(v, ":") >= 5
 			}
+			cc.invalid = cc.invalid || !cv.ok
 		}
 		cc.hasVars = cc.hasVars || cv.t.hasV
 		cc.vals = append(cc.vals, cv)
@@ -208,6 +213,8 @@ func badConditionValue(c *Condition) []string {
 			_, ok = parseBool(v)
 		case opIP:
 			_, ok = parseCIDR(v)
+		case opArn:
+			ok = v == "*" || strings.Count(v, ":") >= 5
 		}
 		if !ok {
 			bad = append(bad, v)
@@ -346,6 +353,11 @@ func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
 		// A missing key matches nothing; a negated operator is then true.
 		return cc.negated
 	}
+	if cc.negated && cc.invalid {
+		// A value that is not valid for the operator never makes the
+		// condition true, so a negated operator holding one is false.
+		return false
+	}
 	if cc.hasVars && cc.negated {
 		for i := range cc.vals {
 			if !cc.vals[i].t.resolvable(ctx) {
@@ -369,8 +381,15 @@ func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
 		}
 		return true
 	}
-	// No set qualifier: true when any request value matches any policy
-	// value; negated operators are the NOR of the same comparisons.
+	// No set qualifier. "Multivalued context keys require a condition set
+	// operator" (IAM User Guide, "Single-valued vs. multivalued context
+	// keys"): a key given as a list never satisfies a plain operator,
+	// negated or not (validate warns).
+	if ctx.isMulti(cc.keyID) {
+		return false
+	}
+	// True when the request value matches any policy value; negated
+	// operators are the NOR of the same comparisons.
 	any := false
 	for _, v := range vals {
 		if cc.matchOne(v, ctx, sc) {

@@ -142,7 +142,9 @@ func TestConditionOperators(t *testing.T) {
 		{"ForAllValues NumericLessThan", `{"ForAllValues:NumericLessThan":{"k":"10"}}`, ctx{"k": []string{"1", "9"}}, true},
 		{"ForAnyValue IpAddress", `{"ForAnyValue:IpAddress":{"k":"10.0.0.0/8"}}`, ctx{"k": []string{"192.168.0.1", "10.1.1.1"}}, true},
 		// Multivalued key with a single-valued operator: any value matching.
-		{"single-valued operator multivalued key", `{"StringEquals":{"aws:TagKeys":"team"}}`, ctx{"aws:TagKeys": []string{"env", "team"}}, true},
+		// "Multivalued context keys require a condition set operator."
+		{"single-valued operator multivalued key", `{"StringEquals":{"aws:TagKeys":"team"}}`, ctx{"aws:TagKeys": []string{"env", "team"}}, false},
+		{"negated operator multivalued key", `{"StringNotEquals":{"aws:TagKeys":"x"}}`, ctx{"aws:TagKeys": []string{"env", "team"}}, false},
 		{"negated single-valued operator multivalued key", `{"StringNotEquals":{"aws:TagKeys":"team"}}`, ctx{"aws:TagKeys": []string{"env", "team"}}, false},
 		// Several keys and operators: AND.
 		{"AND across keys", `{"StringEquals":{"a":"1","b":"2"}}`, ctx{"a": "1", "b": "3"}, false},

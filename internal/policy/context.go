@@ -104,6 +104,16 @@ func (c *Context) get(id int32) ([]string, bool) {
 	return nil, false
 }
 
+// isMulti reports whether the key was given as a list.
+func (c *Context) isMulti(id int32) bool {
+	for i := range c.ents {
+		if c.ents[i].id == id {
+			return c.ents[i].multi
+		}
+	}
+	return false
+}
+
 // single returns the value of a single-valued key, for policy variables.
 func (c *Context) single(id int32) (string, bool) {
 	for i := range c.ents {

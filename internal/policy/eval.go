@@ -566,6 +566,16 @@ func evaluatePolicies(req *Request, pol *Policies, opt *Options, sc *scratch) Re
 		// everyone is not limited by an implicit deny in identity policies,
 		// the boundary or the session policy.
 		return allowBy(GateResource, SourceResource, 0, pol.Resource, resIdx)
+	case pmWildcard:
+		// "*" is not the session's own ARN: "If a resource-based policy
+		// specifies the ARN of the session … the resource-based policy
+		// permissions are not limited by the session policy" holds only
+		// for a grant naming the session (IAM User Guide, "Session
+		// policies"); a grant to everyone still meets the session policy.
+		if !sessionOK {
+			return implicit(GateSession, SourceSession)
+		}
+		return allowBy(GateResource, SourceResource, 0, pol.Resource, resIdx)
 	case pmRole:
 		// A grant naming the role ARN is limited by the boundary and the
 		// session policy, but needs no identity-based allow.

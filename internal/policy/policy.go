@@ -502,7 +502,12 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 			st.Resources = vals
 			st.HasResource = true
 			for _, r := range vals {
-				st.resources = append(st.resources, compileTmpl(completeARN(r), vars))
+				if ps.t == TypeIdentity || ps.t == TypeBoundary || ps.t == TypeSession {
+					// In identity-based policies an incomplete ARN
+					// names every resource of the service.
+					r = completeARN(r)
+				}
+				st.resources = append(st.resources, compileTmpl(r, vars))
 			}
 		}
 	}
