@@ -115,7 +115,7 @@ var usefulGlobal = map[string]bool{
 }
 
 func (g *Generator) pick(list []string) string { return list[g.r.IntN(len(list))] }
-func (g *Generator) chance(p float64) bool    { return g.r.Float64() < p }
+func (g *Generator) chance(p float64) bool     { return g.r.Float64() < p }
 
 func (c *Case) tag(t string) {
 	if c.tagSet == nil {
