@@ -243,7 +243,7 @@ const (
 var policyCache = struct {
 	sync.RWMutex
 	n    int
-	m    [TypeRCP + 1]map[string]*Policy // by policy type, then document text
+	m    [TypeEndpoint + 1]map[string]*Policy // by policy type, then document text
 	seen map[uint64]struct{}             // hashes of documents seen once
 }{seen: map[uint64]struct{}{}}
 
@@ -358,7 +358,7 @@ func (c *Case) policies(dec *decoder, root *Node) error {
 	if p.RCPs, err = policyLevels(dec, root.Get("rcps"), TypeRCP, "rcps"); err != nil {
 		return err
 	}
-	if p.VPCEndpoint, err = policyList(dec, root.Get("vpcEndpointPolicies"), TypeResource, "vpcEndpointPolicies"); err != nil {
+	if p.VPCEndpoint, err = policyList(dec, root.Get("vpcEndpointPolicies"), TypeEndpoint, "vpcEndpointPolicies"); err != nil {
 		return err
 	}
 	return nil

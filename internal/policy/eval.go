@@ -223,6 +223,11 @@ func (st *Statement) matches(er *evalReq) bool {
 		return false
 	}
 	if st.HasResource {
+		if st.badNotResource {
+			// A malformed ARN never makes a statement apply: NotResource
+			// cannot be read as "everything but it".
+			return false
+		}
 		in = false
 		for i := range st.resources {
 			rt := &st.resources[i]

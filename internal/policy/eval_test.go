@@ -77,7 +77,7 @@ func (ec evalCase) run(t *testing.T) Result {
 	ps.SCPs = levels(ec.scps, TypeSCP)
 	ps.RCPs = levels(ec.rcps, TypeRCP)
 	for _, d := range ec.vpce {
-		ps.VPCEndpoint = append(ps.VPCEndpoint, MustParse(d, TypeResource))
+		ps.VPCEndpoint = append(ps.VPCEndpoint, MustParse(d, TypeEndpoint))
 	}
 	return Evaluate(&req, &ps, ec.opt)
 }

@@ -37,6 +37,13 @@ function accountOf(arn) {
   return parts.length >= 6 ? parts[4] : ''
 }
 
+function withPrincipal(doc) {
+  if (!doc || typeof doc !== 'object') return doc
+  const list = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]
+  const st = list.map((s) => (s && !('Principal' in s) && !('NotPrincipal' in s) ? { ...s, Principal: '*' } : s))
+  return { ...doc, Statement: st }
+}
+
 function toSimulation(c) {
   const r = c.request
   const anonymous = r.principal === 'anonymous'
@@ -59,7 +66,9 @@ function toSimulation(c) {
   }
   if (c.sessionPolicy && !anonymous) sim.sessionPolicy = c.sessionPolicy
   if (c.vpcEndpointPolicies && c.vpcEndpointPolicies.length > 0) {
-    sim.vpcEndpointPolicies = named('vpcEndpointPolicies', c.vpcEndpointPolicies)
+    // An endpoint policy statement without Principal applies to every
+    // principal; runSimulation's validation wants it written as "*".
+    sim.vpcEndpointPolicies = named('vpcEndpointPolicies', c.vpcEndpointPolicies.map(withPrincipal))
   }
   return sim
 }

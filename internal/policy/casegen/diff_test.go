@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/seiri-dev/seiri/internal/policy"
@@ -75,8 +76,17 @@ const DiffCases = 2000
 // documented known difference.
 func TestDifferentialGenerated(t *testing.T) {
 	dir := evaluatorOrSkip(t)
-	rep := runBoth(t, dir, New(20261202, nil).Generate(DiffCases))
-	t.Logf("generated cases (seed 20261202):\n%s", rep)
+	// SEIRI_DIFF_SEED and SEIRI_DIFF_CASES explore other corpora locally;
+	// CI runs the fixed one.
+	seed, n := uint64(20261202), DiffCases
+	if v, err := strconv.ParseUint(os.Getenv("SEIRI_DIFF_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("SEIRI_DIFF_CASES")); err == nil && v > 0 {
+		n = v
+	}
+	rep := runBoth(t, dir, New(seed, nil).Generate(n))
+	t.Logf("generated cases (seed %d):\n%s", seed, rep)
 	report(t, rep)
 }
 
