@@ -244,7 +244,7 @@ var policyCache = struct {
 	sync.RWMutex
 	n    int
 	m    [TypeEndpoint + 1]map[string]*Policy // by policy type, then document text
-	seen map[uint64]struct{}             // hashes of documents seen once
+	seen map[uint64]struct{}                  // hashes of documents seen once
 }{seen: map[uint64]struct{}{}}
 
 var policySeed = maphash.MakeSeed()
