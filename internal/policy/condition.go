@@ -314,7 +314,7 @@ func parseCIDR(s string) (netip.Prefix, bool) {
 // statement to be invalid", IAM User Guide, "IAM policy elements: Variables
 // and tags").
 func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
-	vals, present := ctx.get(cc.keyID)
+	vals, multi, present := ctx.getMulti(cc.keyID)
 	if cc.kind == opNull {
 		// Null: "true" means the key must be absent, "false" present.
 		for i := range cc.vals {
@@ -385,7 +385,7 @@ func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
 	// operator" (IAM User Guide, "Single-valued vs. multivalued context
 	// keys"): a key given as a list never satisfies a plain operator,
 	// negated or not (validate warns).
-	if ctx.isMulti(cc.keyID) {
+	if multi {
 		return false
 	}
 	// True when the request value matches any policy value; negated

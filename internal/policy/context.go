@@ -104,14 +104,17 @@ func (c *Context) get(id int32) ([]string, bool) {
 	return nil, false
 }
 
-// isMulti reports whether the key was given as a list.
-func (c *Context) isMulti(id int32) bool {
+// getMulti is get that also reports whether the key was given as a list.
+func (c *Context) getMulti(id int32) ([]string, bool, bool) {
 	for i := range c.ents {
-		if c.ents[i].id == id {
-			return c.ents[i].multi
+		if e := &c.ents[i]; e.id == id {
+			if len(e.vals) == 0 {
+				return nil, e.multi, false
+			}
+			return e.vals, e.multi, true
 		}
 	}
-	return false
+	return nil, false, false
 }
 
 // single returns the value of a single-valued key, for policy variables.

@@ -326,7 +326,7 @@ func Evaluate(req *Request, pol *Policies, opt *Options) Result {
 
 func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 	r := evaluatePolicies(req, pol, opt, sc)
-	if r.Decision != ExplicitDeny && r.Gate != GateNoPermission && awsOwned(req.Action, req.Resource) {
+	if r.Decision != ExplicitDeny && r.Gate != GateNoPermission && maybeOwned(req.Action) && awsOwned(req.Action, req.Resource) {
 		// AWS-owned entities cannot be changed whatever the policies say
 		// (see owned.go); an explicit deny still names its statement.
 		return Result{Decision: ImplicitDeny, Gate: GateAWSOwned, Statement: -1, CrossAccount: r.CrossAccount}
@@ -354,7 +354,7 @@ func evaluatePolicies(req *Request, pol *Policies, opt *Options, sc *scratch) Re
 	if opt != nil {
 		mgmt, rcps = opt.ManagementAccount, opt.RCPServices
 	}
-	if pi.Kind != PrincipalAnonymous && strings.EqualFold(req.Action, "sts:GetCallerIdentity") {
+	if len(req.Action) == len("sts:GetCallerIdentity") && pi.Kind != PrincipalAnonymous && strings.EqualFold(req.Action, "sts:GetCallerIdentity") {
 		// "No permissions are required to perform this operation. If an
 		// administrator attaches a policy to your identity that explicitly
 		// denies access to the sts:GetCallerIdentity action, you can still
@@ -619,6 +619,12 @@ func rcpService(rcps RCPServices, svc string) bool {
 		rcps = catalog.Default()
 	}
 	return rcps.SupportsRCP(svc)
+}
+
+// maybeOwned is a cheap pre-check for awsOwned: only IAM and KMS actions
+// can touch AWS-owned entities.
+func maybeOwned(action string) bool {
+	return len(action) > 4 && action[3] == ':' && (strings.EqualFold(action[:3], "iam") || strings.EqualFold(action[:3], "kms"))
 }
 
 func isKMSKeyARN(resource string) bool {
