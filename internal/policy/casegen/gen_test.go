@@ -2,6 +2,7 @@ package casegen
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/seiri-dev/seiri/internal/policy"
@@ -25,5 +26,14 @@ func TestGenerateValidAndDeterministic(t *testing.T) {
 	})
 	if err != nil || n != 300 {
 		t.Fatalf("simulate: %v, %d cases", err, n)
+	}
+}
+
+// Without the harness's npm dependencies the evaluator is reported missing,
+// with the command that installs it.
+func TestEvaluatorReadyMissing(t *testing.T) {
+	err := EvaluatorReady(t.TempDir())
+	if err == nil || !errors.Is(err, ErrNoEvaluator) {
+		t.Fatalf("EvaluatorReady on an empty folder: %v", err)
 	}
 }
