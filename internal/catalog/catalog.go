@@ -351,6 +351,13 @@ func (c *Catalog) Service(prefix string) (*Service, bool) {
 	return s, ok
 }
 
+// SupportsRCP reports whether resource control policies govern the service
+// with this prefix (case-insensitive); false for an unknown service.
+func (c *Catalog) SupportsRCP(prefix string) bool {
+	s, ok := c.byPrefix[lowerASCII(prefix)]
+	return ok && s.SupportsRCP
+}
+
 // Services are all services, sorted by prefix.
 func (c *Catalog) Services() []*Service { return c.services }
 

@@ -316,3 +316,23 @@ func TestActionJSON(t *testing.T) {
 		t.Errorf("marshal service: %v", err)
 	}
 }
+
+// The services RCPs govern come from the catalog data (issue 12): more than
+// the eleven once hard-coded, prefixes matched case-insensitively.
+func TestSupportsRCP(t *testing.T) {
+	c := Embedded()
+	n := 0
+	for _, s := range c.Services() {
+		if s.SupportsRCP {
+			n++
+		}
+	}
+	if n < 50 {
+		t.Errorf("%d services support RCPs in the embedded catalog, want the Organizations list (62 when written)", n)
+	}
+	for p, want := range map[string]bool{"s3": true, "S3": true, "polly": true, "ec2": false, "iam": false, "no-such-service": false} {
+		if got := c.SupportsRCP(p); got != want {
+			t.Errorf("SupportsRCP(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -52,6 +52,11 @@ func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
 	if root.Kind != KindObject {
 		return c, fmt.Errorf("line %d: a case must be a JSON object, found %s", line, root.Kind)
 	}
+	for _, m := range root.Members {
+		if !caseFields[m.Key] {
+			return c, fmt.Errorf("line %d: unknown case field %q (known: %s)", line, trim(m.Key), caseFieldList)
+		}
+	}
 	if idN := root.Get("id"); idN != nil {
 		switch idN.Kind {
 		case KindString:
@@ -60,7 +65,10 @@ func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
 			c.ID = json.Number(idN.Str)
 		}
 	}
-	if e := root.Get("expected"); e != nil && e.Kind == KindString {
+	if e := root.Get("expected"); e != nil && e.Kind != KindNull {
+		if e.Kind != KindString || !validExpected(e.Str) {
+			return c, fmt.Errorf("line %d: \"expected\" must be \"Allow\", \"ImplicitDeny\" or \"ExplicitDeny\", found %s", line, trim(nodeText(e)))
+		}
 		c.Expected = e.Str
 	}
 	rq := root.Get("request")
@@ -73,7 +81,42 @@ func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
 	if err := c.policies(dec, root); err != nil {
 		return c, fmt.Errorf("line %d: %w", line, err)
 	}
+	if c.Policies.Session != nil {
+		// Only role sessions and federated users have a session policy
+		// (IAM User Guide, "Session policies").
+		switch k := ParsePrincipal(c.Request.Principal).Kind; k {
+		case PrincipalUser, PrincipalRoot, PrincipalAnonymous, PrincipalService:
+			return c, fmt.Errorf("line %d: sessionPolicy: a %s request has no session policy (only role sessions and federated users have one)", line, k)
+		}
+	}
 	return c, nil
+}
+
+// caseFields are the top-level fields of a case
+// (docs/policy-cases.md); any other field is an error, never ignored.
+var caseFields = map[string]bool{
+	"id": true, "request": true, "identityPolicies": true, "resourcePolicy": true,
+	"permissionBoundary": true, "sessionPolicy": true, "scps": true, "rcps": true,
+	"vpcEndpointPolicies": true, "expected": true, "tags": true,
+}
+
+const caseFieldList = "id, request, identityPolicies, resourcePolicy, permissionBoundary, sessionPolicy, scps, rcps, vpcEndpointPolicies, expected, tags"
+
+var requestFields = map[string]bool{"principal": true, "action": true, "resource": true, "resourceAccount": true, "context": true}
+
+func validExpected(s string) bool {
+	return s == "Allow" || s == "ImplicitDeny" || s == "ExplicitDeny"
+}
+
+// nodeText is a short rendering of a scalar node for messages.
+func nodeText(n *Node) string {
+	switch n.Kind {
+	case KindString:
+		return strconv.Quote(n.Str)
+	case KindNumber, KindBool:
+		return n.Str
+	}
+	return n.Kind.String()
 }
 
 func reqString(n *Node, field string, required bool) (string, error) {
@@ -96,6 +139,11 @@ func reqString(n *Node, field string, required bool) (string, error) {
 func (c *Case) request(rq *Node) error {
 	var err error
 	r := &c.Request
+	for _, m := range rq.Members {
+		if !requestFields[m.Key] {
+			return fmt.Errorf("unknown field %q (known: principal, action, resource, resourceAccount, context)", trim(m.Key))
+		}
+	}
 	if r.Principal, err = reqString(rq, "principal", true); err != nil {
 		return err
 	}
@@ -195,8 +243,8 @@ const (
 var policyCache = struct {
 	sync.RWMutex
 	n    int
-	m    [TypeRCP + 1]map[string]*Policy // by policy type, then document text
-	seen map[uint64]struct{}             // hashes of documents seen once
+	m    [TypeEndpoint + 1]map[string]*Policy // by policy type, then document text
+	seen map[uint64]struct{}                  // hashes of documents seen once
 }{seen: map[uint64]struct{}{}}
 
 var policySeed = maphash.MakeSeed()
@@ -308,6 +356,9 @@ func (c *Case) policies(dec *decoder, root *Node) error {
 		return err
 	}
 	if p.RCPs, err = policyLevels(dec, root.Get("rcps"), TypeRCP, "rcps"); err != nil {
+		return err
+	}
+	if p.VPCEndpoint, err = policyList(dec, root.Get("vpcEndpointPolicies"), TypeEndpoint, "vpcEndpointPolicies"); err != nil {
 		return err
 	}
 	return nil
@@ -458,7 +509,7 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 // already cached.
 var policyFields = map[string]bool{
 	"identityPolicies": true, "resourcePolicy": true, "permissionBoundary": true,
-	"sessionPolicy": true, "scps": true, "rcps": true,
+	"sessionPolicy": true, "scps": true, "rcps": true, "vpcEndpointPolicies": true,
 }
 
 func decodeCase(data []byte, noCopy bool) (*Node, *decoder, error) {

@@ -136,6 +136,8 @@ type compiledCond struct {
 	negated  bool
 	ifExists bool
 	set      uint8
+	hasVars  bool // a value holds a policy variable
+	invalid  bool // a value can never be valid for the operator
 	vals     []condVal
 }
 
@@ -176,8 +178,13 @@ func compileCondition(c *Condition, vars bool) (compiledCond, error) {
 				cv.pfx, cv.ok = parseCIDR(v)
 			case opStrEqIC:
 				cv.lower = []byte(strings.ToLower(v))
+			case opArn:
+				// An ARN pattern has six colon-separated parts, or is "*".
+				cv.ok = v == "*" || strings.Count(v, ":") >= 5
 			}
+			cc.invalid = cc.invalid || !cv.ok
 		}
+		cc.hasVars = cc.hasVars || cv.t.hasV
 		cc.vals = append(cc.vals, cv)
 	}
 	return cc, nil
@@ -206,6 +213,8 @@ func badConditionValue(c *Condition) []string {
 			_, ok = parseBool(v)
 		case opIP:
 			_, ok = parseCIDR(v)
+		case opArn:
+			ok = v == "*" || strings.Count(v, ":") >= 5
 		}
 		if !ok {
 			bad = append(bad, v)
@@ -298,9 +307,14 @@ func parseCIDR(s string) (netip.Prefix, bool) {
 	return netip.PrefixFrom(a, a.BitLen()), true
 }
 
-// eval evaluates the condition against the request context.
+// eval evaluates the condition against the request context. A policy value
+// whose variable cannot be resolved never makes the condition true: it
+// matches nothing under a positive operator and makes a negated operator
+// false ("If AWS cannot resolve a variable this might cause the entire
+// statement to be invalid", IAM User Guide, "IAM policy elements: Variables
+// and tags").
 func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
-	vals, present := ctx.get(cc.keyID)
+	vals, multi, present := ctx.getMulti(cc.keyID)
 	if cc.kind == opNull {
 		// Null: "true" means the key must be absent, "false" present.
 		for i := range cc.vals {
@@ -328,14 +342,28 @@ func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
 		case cc.set == setAll:
 			// ForAllValues is true when the key is missing or empty.
 			return true
+		case cc.set == setAny:
+			// ForAnyValue is false when the key is missing or empty, with
+			// or without IfExists: there is no value to match (IAM User
+			// Guide, "Set operators for multivalued context keys").
+			return false
 		case cc.ifExists:
 			return true
-		case cc.set == setAny:
-			// ForAnyValue is false when the key is missing or empty.
-			return false
 		}
 		// A missing key matches nothing; a negated operator is then true.
 		return cc.negated
+	}
+	if cc.negated && cc.invalid {
+		// A value that is not valid for the operator never makes the
+		// condition true, so a negated operator holding one is false.
+		return false
+	}
+	if cc.hasVars && cc.negated {
+		for i := range cc.vals {
+			if !cc.vals[i].t.resolvable(ctx) {
+				return false
+			}
+		}
 	}
 	switch cc.set {
 	case setAny:
@@ -353,8 +381,15 @@ func (cc *compiledCond) eval(ctx *Context, sc *scratch) bool {
 		}
 		return true
 	}
-	// No set qualifier: true when any request value matches any policy
-	// value; negated operators are the NOR of the same comparisons.
+	// No set qualifier. "Multivalued context keys require a condition set
+	// operator" (IAM User Guide, "Single-valued vs. multivalued context
+	// keys"): a key given as a list never satisfies a plain operator,
+	// negated or not (validate warns).
+	if multi {
+		return false
+	}
+	// True when the request value matches any policy value; negated
+	// operators are the NOR of the same comparisons.
 	any := false
 	for _, v := range vals {
 		if cc.matchOne(v, ctx, sc) {

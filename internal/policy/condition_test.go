@@ -135,12 +135,16 @@ func TestConditionOperators(t *testing.T) {
 		{"ForAnyValue empty set is false", `{"ForAnyValue:StringEquals":{"aws:TagKeys":["x"]}}`, ctx{"aws:TagKeys": []string{}}, false},
 		{"ForAnyValue negated missing is false", `{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["x"]}}`, ctx{}, false},
 		{"ForAnyValue negated", `{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["env"]}}`, ctx{"aws:TagKeys": []string{"env", "team"}}, true},
-		{"ForAnyValue IfExists missing", `{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["x"]}}`, ctx{}, true},
+		// "ForAnyValue… on a missing key is false (there is no value to match)", IfExists or not.
+		{"ForAnyValue IfExists missing", `{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["x"]}}`, ctx{}, false},
+		{"ForAllValues IfExists missing", `{"ForAllValues:StringEqualsIfExists":{"aws:TagKeys":["x"]}}`, ctx{}, true},
 		{"ForAnyValue single-valued key", `{"ForAnyValue:StringEquals":{"aws:username":"alice"}}`, ctx{"aws:username": "alice"}, true},
 		{"ForAllValues NumericLessThan", `{"ForAllValues:NumericLessThan":{"k":"10"}}`, ctx{"k": []string{"1", "9"}}, true},
 		{"ForAnyValue IpAddress", `{"ForAnyValue:IpAddress":{"k":"10.0.0.0/8"}}`, ctx{"k": []string{"192.168.0.1", "10.1.1.1"}}, true},
 		// Multivalued key with a single-valued operator: any value matching.
-		{"single-valued operator multivalued key", `{"StringEquals":{"aws:TagKeys":"team"}}`, ctx{"aws:TagKeys": []string{"env", "team"}}, true},
+		// "Multivalued context keys require a condition set operator."
+		{"single-valued operator multivalued key", `{"StringEquals":{"aws:TagKeys":"team"}}`, ctx{"aws:TagKeys": []string{"env", "team"}}, false},
+		{"negated operator multivalued key", `{"StringNotEquals":{"aws:TagKeys":"x"}}`, ctx{"aws:TagKeys": []string{"env", "team"}}, false},
 		{"negated single-valued operator multivalued key", `{"StringNotEquals":{"aws:TagKeys":"team"}}`, ctx{"aws:TagKeys": []string{"env", "team"}}, false},
 		// Several keys and operators: AND.
 		{"AND across keys", `{"StringEquals":{"a":"1","b":"2"}}`, ctx{"a": "1", "b": "3"}, false},
@@ -148,7 +152,11 @@ func TestConditionOperators(t *testing.T) {
 		// Policy variables in condition values.
 		{"variable in value", `{"StringEquals":{"s3:prefix":"home/${aws:username}"}}`, ctx{"s3:prefix": "home/alice", "aws:username": "alice"}, true},
 		{"variable missing never matches", `{"StringEquals":{"s3:prefix":"home/${aws:username}"}}`, ctx{"s3:prefix": "home/"}, false},
-		{"variable missing with negated", `{"StringNotEquals":{"s3:prefix":"home/${aws:username}"}}`, ctx{"s3:prefix": "home/"}, true},
+		// An unresolvable variable never makes a condition true, negated or not.
+		{"variable missing with negated", `{"StringNotEquals":{"s3:prefix":"home/${aws:username}"}}`, ctx{"s3:prefix": "home/"}, false},
+		{"variable missing with ForAllValues negated", `{"ForAllValues:StringNotLike":{"aws:TagKeys":"${aws:PrincipalTag/x}"}}`, ctx{"aws:TagKeys": []string{"a"}}, false},
+		{"variable missing, other value matches", `{"StringEquals":{"s3:prefix":["${aws:username}","x"]}}`, ctx{"s3:prefix": "x"}, true},
+		{"variable missing, key missing, IfExists", `{"StringNotEqualsIfExists":{"s3:prefix":"${aws:username}"}}`, ctx{}, true},
 		{"variable default", `{"StringEquals":{"s3:prefix":"home/${aws:username, 'nobody'}"}}`, ctx{"s3:prefix": "home/nobody"}, true},
 		{"variable value is literal in StringLike", `{"StringLike":{"s3:prefix":"${aws:PrincipalTag/p}"}}`, ctx{"s3:prefix": "abc", "aws:PrincipalTag/p": "a*"}, false},
 		{"variable value literal match", `{"StringLike":{"s3:prefix":"${aws:PrincipalTag/p}*"}}`, ctx{"s3:prefix": "a*bc", "aws:PrincipalTag/p": "a*"}, true},

@@ -104,6 +104,19 @@ func (c *Context) get(id int32) ([]string, bool) {
 	return nil, false
 }
 
+// getMulti is get that also reports whether the key was given as a list.
+func (c *Context) getMulti(id int32) ([]string, bool, bool) {
+	for i := range c.ents {
+		if e := &c.ents[i]; e.id == id {
+			if len(e.vals) == 0 {
+				return nil, e.multi, false
+			}
+			return e.vals, e.multi, true
+		}
+	}
+	return nil, false, false
+}
+
 // single returns the value of a single-valued key, for policy variables.
 func (c *Context) single(id int32) (string, bool) {
 	for i := range c.ents {

@@ -3,6 +3,8 @@ package policy
 import (
 	"strings"
 	"sync"
+
+	"github.com/seiri-dev/seiri/internal/catalog"
 )
 
 // Decision is the outcome of an authorization request.
@@ -43,6 +45,11 @@ type Policies struct {
 	// first, account last. nil or empty: not in an organization.
 	SCPs [][]*Policy
 	RCPs [][]*Policy
+	// VPCEndpoint holds the policies of the VPC endpoint the request passes
+	// through (resource-based, with a Principal). Each must allow and any
+	// Deny denies (Amazon VPC User Guide, "Control access to VPC endpoints
+	// using endpoint policies"). nil: the request uses no endpoint.
+	VPCEndpoint []*Policy
 }
 
 // Options adjust the evaluation to facts a case cannot carry.
@@ -52,6 +59,16 @@ type Options struct {
 	// Organizations User Guide, "Service control policies" and "Resource
 	// control policies").
 	ManagementAccount string
+	// RCPServices decides which services RCPs govern. nil: the catalog in
+	// force (catalog.Default()), which marks each service that supports
+	// RCPs.
+	RCPServices RCPServices
+}
+
+// RCPServices reports whether resource control policies apply to a service
+// prefix (lower case). *catalog.Catalog implements it.
+type RCPServices interface {
+	SupportsRCP(prefix string) bool
 }
 
 // Source names the policy a reason points at.
@@ -65,9 +82,10 @@ const (
 	SourceSession
 	SourceSCP
 	SourceRCP
+	SourceVPCEndpoint
 )
 
-var sourceNames = [...]string{"", "identity", "resource", "boundary", "session", "scp", "rcp"}
+var sourceNames = [...]string{"", "identity", "resource", "boundary", "session", "scp", "rcp", "vpc-endpoint"}
 
 func (s Source) String() string { return sourceNames[s] }
 
@@ -84,9 +102,12 @@ const (
 	GateSession           // session policy has no applicable Allow
 	GateRoot              // the account root user acts with full access
 	GateNoPolicy          // anonymous or service caller and no resource policy allows
+	GateAWSOwned          // the resource is owned by AWS: no policy can allow the change
+	GateNoPermission      // the action needs no permission (sts:GetCallerIdentity)
+	GateVPCEndpoint       // the VPC endpoint policy does not allow the request
 )
 
-var gateNames = [...]string{"", "explicit-deny", "scp", "resource-policy", "identity-policy", "permissions-boundary", "session-policy", "root-user", "no-applicable-allow"}
+var gateNames = [...]string{"", "explicit-deny", "scp", "resource-policy", "identity-policy", "permissions-boundary", "session-policy", "root-user", "no-applicable-allow", "aws-owned-resource", "no-permission-required", "vpc-endpoint-policy"}
 
 func (g Gate) String() string { return gateNames[g] }
 
@@ -104,16 +125,34 @@ type Result struct {
 	Statement    int
 	Sid          string
 	CrossAccount bool
+	// Undetermined is set when the decision depends on a policy the
+	// request did not carry: today a KMS key's key policy (every key has
+	// one, and "unless the key policy explicitly allows it, you cannot use
+	// IAM policies to allow access to a KMS key" — AWS KMS Developer Guide,
+	// "Key policies in AWS KMS"). The Decision is then what AWS would decide
+	// if the key policy granted nothing; callers that evaluate real
+	// principals must show "undetermined", not "denied".
+	Undetermined Missing
 }
 
-// rcpServices are the services whose resources RCPs govern (AWS
-// Organizations User Guide, "Resource control policies (RCPs)": list of AWS
-// services that support RCPs).
-var rcpServices = map[string]bool{
-	"s3": true, "sts": true, "kms": true, "sqs": true, "secretsmanager": true,
-	"cognito-idp": true, "cognito-identity": true, "logs": true, "dynamodb": true,
-	"ecr": true, "aoss": true,
+// Missing names the policy an undetermined result lacks.
+type Missing uint8
+
+const (
+	MissingNone Missing = iota
+	MissingKeyPolicy
+)
+
+func (m Missing) String() string {
+	if m == MissingKeyPolicy {
+		return "key-policy"
+	}
+	return ""
 }
+
+// Determined reports whether the decision holds whatever the policies the
+// request did not carry say.
+func (r Result) Determined() bool { return r.Undetermined == MissingNone }
 
 // resourcePolicyRequired reports actions whose resource policy must allow
 // the caller even within one account: "IAM role trust policies and KMS key
@@ -121,8 +160,8 @@ var rcpServices = map[string]bool{
 // access for principals" (IAM User Guide, "How AWS enforcement code logic
 // evaluates requests to allow or deny access").
 //
-// It applies when the resource is a KMS key (or alias) or an IAM role: other
-// KMS actions (kms:CreateKey, kms:ListKeys) have no key policy.
+// It applies when the resource is a KMS key or an IAM role: other KMS
+// actions (kms:CreateKey, kms:ListKeys) and aliases have no key policy.
 func resourcePolicyRequired(action, resource string) bool {
 	svc, name, _ := strings.Cut(action, ":")
 	parts, ok := splitARN(resource)
@@ -130,7 +169,7 @@ func resourcePolicyRequired(action, resource string) bool {
 		return false
 	}
 	if strings.EqualFold(svc, "kms") {
-		return parts[2] == "kms"
+		return isKMSKey(parts)
 	}
 	if !strings.EqualFold(svc, "sts") || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
 		return false
@@ -146,6 +185,13 @@ func resourcePolicyRequired(action, resource string) bool {
 // trustActions are the actions a role trust policy governs (IAM User Guide,
 // "Role trust policies").
 var trustActions = []string{"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "TagSession", "SetSourceIdentity", "SetContext"}
+
+// isKMSKey reports a KMS key ARN (arn:aws:kms:REGION:ACCT:key/ID). An alias
+// (alias/NAME) is not a key: key policies do not apply to it (AWS KMS
+// Developer Guide, "Controlling access to aliases").
+func isKMSKey(parts [6]string) bool {
+	return parts[2] == "kms" && strings.HasPrefix(parts[5], "key/")
+}
 
 type evalReq struct {
 	action   string
@@ -177,6 +223,11 @@ func (st *Statement) matches(er *evalReq) bool {
 		return false
 	}
 	if st.HasResource {
+		if st.badNotResource {
+			// A malformed ARN never makes a statement apply: NotResource
+			// cannot be read as "everything but it".
+			return false
+		}
 		in = false
 		for i := range st.resources {
 			rt := &st.resources[i]
@@ -188,7 +239,17 @@ func (st *Statement) matches(er *evalReq) bool {
 				continue
 			}
 			p, w, ok := rt.expand(er.ctx, er.sc)
-			if ok && glob(p, w, er.resource, false) {
+			if !ok {
+				// An unresolvable policy variable never makes a statement
+				// apply: the value matches nothing, and a NotResource
+				// holding it does not apply (IAM User Guide, "IAM policy
+				// elements: Variables and tags").
+				if st.NotResource {
+					return false
+				}
+				continue
+			}
+			if glob(p, w, er.resource, false) {
 				in = true
 				break
 			}
@@ -264,21 +325,41 @@ func Evaluate(req *Request, pol *Policies, opt *Options) Result {
 }
 
 func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
+	r := evaluatePolicies(req, pol, opt, sc)
+	if r.Decision != ExplicitDeny && r.Gate != GateNoPermission && maybeOwned(req.Action) && awsOwned(req.Action, req.Resource) {
+		// AWS-owned entities cannot be changed whatever the policies say
+		// (see owned.go); an explicit deny still names its statement.
+		return Result{Decision: ImplicitDeny, Gate: GateAWSOwned, Statement: -1, CrossAccount: r.CrossAccount}
+	}
+	return r
+}
+
+func evaluatePolicies(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 	pi := ParsePrincipal(req.Principal)
 	svc, _, _ := strings.Cut(req.Action, ":")
 	er := evalReq{action: req.Action, service: svc, resource: req.Resource, ctx: &req.Context, sc: sc, pi: &pi}
 
 	resAcct := req.ResourceAccount
 	if resAcct == "" {
-		if parts, ok := splitARN(req.Resource); ok && parts[4] != "" {
+		// AWS managed policies (account "aws") are shared with every
+		// account: using them is not cross-account.
+		if parts, ok := splitARN(req.Resource); ok && parts[4] != "" && parts[4] != "aws" {
 			resAcct = parts[4]
 		} else {
 			resAcct = pi.Account
 		}
 	}
 	mgmt := ""
+	var rcps RCPServices
 	if opt != nil {
-		mgmt = opt.ManagementAccount
+		mgmt, rcps = opt.ManagementAccount, opt.RCPServices
+	}
+	if len(req.Action) == len("sts:GetCallerIdentity") && pi.Kind != PrincipalAnonymous && strings.EqualFold(req.Action, "sts:GetCallerIdentity") {
+		// "No permissions are required to perform this operation. If an
+		// administrator attaches a policy to your identity that explicitly
+		// denies access to the sts:GetCallerIdentity action, you can still
+		// perform this operation" (AWS STS API Reference, GetCallerIdentity).
+		return Result{Decision: AllowDecision, Gate: GateNoPermission, Statement: -1}
 	}
 	iamCaller := pi.iam()
 	// Identity-side policies exist only for IAM users and roles (and their
@@ -295,7 +376,7 @@ func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 	er.boundary = boundary != nil
 
 	scpApply := len(pol.SCPs) > 0 && iamCaller && !pi.ServiceLinked && (mgmt == "" || pi.Account != mgmt)
-	rcpApply := len(pol.RCPs) > 0 && !pi.ServiceLinked && (mgmt == "" || resAcct != mgmt) && rcpService(svc)
+	rcpApply := len(pol.RCPs) > 0 && !pi.ServiceLinked && (mgmt == "" || resAcct != mgmt) && rcpService(rcps, svc)
 
 	deny := func(src Source, idx, level int, p *Policy, st int) Result {
 		res.Decision, res.Gate, res.Source = ExplicitDeny, GateExplicitDeny, src
@@ -331,6 +412,14 @@ func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 	if pol.Resource != nil {
 		if i, _ := pol.Resource.firstMatch(Deny, &er); i >= 0 {
 			return deny(SourceResource, 0, 0, pol.Resource, i)
+		}
+	}
+	for k, p := range pol.VPCEndpoint {
+		if p == nil {
+			continue
+		}
+		if i, _ := p.firstMatch(Deny, &er); i >= 0 {
+			return deny(SourceVPCEndpoint, k, 0, p, i)
 		}
 	}
 	// The root user has no identity policies, but a case may still list
@@ -382,6 +471,24 @@ func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 		}
 	}
 
+	// The VPC endpoint the request passes through must allow it too.
+	for k, p := range pol.VPCEndpoint {
+		if p == nil {
+			continue
+		}
+		if i, _ := p.firstMatch(Allow, &er); i < 0 {
+			res.Decision, res.Gate, res.Source, res.PolicyIndex = ImplicitDeny, GateVPCEndpoint, SourceVPCEndpoint, k
+			return res
+		}
+	}
+
+	// A KMS key always has a key policy; without it in the request, what
+	// follows depends on it.
+	keyPolicy := strings.EqualFold(svc, "kms") && isKMSKeyARN(req.Resource)
+	if keyPolicy && pol.Resource == nil {
+		res.Undetermined = MissingKeyPolicy
+	}
+
 	// 4. Resource-based policy.
 	resIdx, resPM := -1, pmNone
 	if pol.Resource != nil {
@@ -430,7 +537,10 @@ func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 		sessionOK = i >= 0
 	}
 	rootCaller := pi.Kind == PrincipalRoot
-	mustResource := pol.Resource != nil && resourcePolicyRequired(req.Action, req.Resource)
+	// Key policies must allow even within the account; a missing key policy
+	// grants nothing. Role trust policies are applied when the case carries
+	// them.
+	mustResource := keyPolicy || (pol.Resource != nil && resourcePolicyRequired(req.Action, req.Resource))
 
 	if cross {
 		// Cross-account: the resource policy must allow the caller and the
@@ -460,6 +570,16 @@ func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 		// A grant naming the user, the role session, the federated user or
 		// everyone is not limited by an implicit deny in identity policies,
 		// the boundary or the session policy.
+		return allowBy(GateResource, SourceResource, 0, pol.Resource, resIdx)
+	case pmWildcard:
+		// "*" is not the session's own ARN: "If a resource-based policy
+		// specifies the ARN of the session … the resource-based policy
+		// permissions are not limited by the session policy" holds only
+		// for a grant naming the session (IAM User Guide, "Session
+		// policies"); a grant to everyone still meets the session policy.
+		if !sessionOK {
+			return implicit(GateSession, SourceSession)
+		}
 		return allowBy(GateResource, SourceResource, 0, pol.Resource, resIdx)
 	case pmRole:
 		// A grant naming the role ARN is limited by the boundary and the
@@ -491,16 +611,23 @@ func evaluate(req *Request, pol *Policies, opt *Options, sc *scratch) Result {
 	return allowBy(GateIdentity, SourceIdentity, idIdx, identity[idIdx], idStmt)
 }
 
-func rcpService(svc string) bool {
-	// Action prefixes are case-insensitive; avoid allocating for the common
-	// lower-case spelling.
-	if rcpServices[svc] {
-		return true
+// rcpService reports whether RCPs govern the service, from the catalog's
+// list of services that support RCPs (AWS Organizations User Guide,
+// "Resource control policies (RCPs)"). Prefixes are case-insensitive.
+func rcpService(rcps RCPServices, svc string) bool {
+	if rcps == nil {
+		rcps = catalog.Default()
 	}
-	for i := 0; i < len(svc); i++ {
-		if svc[i] >= 'A' && svc[i] <= 'Z' {
-			return rcpServices[strings.ToLower(svc)]
-		}
-	}
-	return false
+	return rcps.SupportsRCP(svc)
+}
+
+// maybeOwned is a cheap pre-check for awsOwned: only IAM and KMS actions
+// can touch AWS-owned entities.
+func maybeOwned(action string) bool {
+	return len(action) > 4 && action[3] == ':' && (strings.EqualFold(action[:3], "iam") || strings.EqualFold(action[:3], "kms"))
+}
+
+func isKMSKeyARN(resource string) bool {
+	parts, ok := splitARN(resource)
+	return ok && isKMSKey(parts)
 }

@@ -36,6 +36,7 @@ type evalCase struct {
 	session   string
 	scps      [][]string
 	rcps      [][]string
+	vpce      []string
 	opt       *Options
 	want      Decision
 	gate      Gate
@@ -75,6 +76,9 @@ func (ec evalCase) run(t *testing.T) Result {
 	}
 	ps.SCPs = levels(ec.scps, TypeSCP)
 	ps.RCPs = levels(ec.rcps, TypeRCP)
+	for _, d := range ec.vpce {
+		ps.VPCEndpoint = append(ps.VPCEndpoint, MustParse(d, TypeEndpoint))
+	}
 	return Evaluate(&req, &ps, ec.opt)
 }
 

@@ -12,6 +12,9 @@ type Reason struct {
 	Sid          string `json:"sid,omitempty"`
 	CrossAccount bool   `json:"crossAccount"`
 	Message      string `json:"message"`
+	// Undetermined names the policy the decision depends on that the
+	// request did not carry ("key-policy"); empty when determined.
+	Undetermined string `json:"undetermined,omitempty"`
 }
 
 // PolicyLabel names the deciding policy with the case format's field names:
@@ -26,6 +29,8 @@ func (r Result) PolicyLabel() string {
 		return "identityPolicies[" + strconv.Itoa(r.PolicyIndex) + "]"
 	case SourceResource:
 		return "resourcePolicy"
+	case SourceVPCEndpoint:
+		return "vpcEndpointPolicies[" + strconv.Itoa(r.PolicyIndex) + "]"
 	case SourceBoundary:
 		return "permissionBoundary"
 	case SourceSession:
@@ -45,7 +50,7 @@ func (r Result) PolicyLabel() string {
 
 // Explain builds the Reason of a result.
 func (r Result) Explain() Reason {
-	re := Reason{Gate: r.Gate.String(), Policy: r.PolicyLabel(), Sid: r.Sid, CrossAccount: r.CrossAccount}
+	re := Reason{Gate: r.Gate.String(), Policy: r.PolicyLabel(), Sid: r.Sid, CrossAccount: r.CrossAccount, Undetermined: r.Undetermined.String()}
 	if r.Statement >= 0 {
 		st := r.Statement
 		re.Statement = &st
@@ -68,6 +73,8 @@ func (r Result) Explain() Reason {
 			re.Message = "allowed by " + where
 		case r.CrossAccount:
 			re.Message = "cross-account request: the resource-based policy does not allow the caller"
+		case r.Undetermined == MissingKeyPolicy:
+			re.Message = "the request carries no key policy: a KMS key's key policy must allow its use, so the decision depends on it (undetermined)"
 		default:
 			re.Message = "the key policy or role trust policy does not allow the caller"
 		}
@@ -85,6 +92,15 @@ func (r Result) Explain() Reason {
 		re.Message = "the account root user has full access in its own account"
 	case GateNoPolicy:
 		re.Message = "no resource-based policy allows this anonymous or service caller"
+	case GateAWSOwned:
+		re.Message = "the resource is owned by AWS (AWS managed policy, aws-reserved or service-linked role, alias/aws/*): the call fails whatever the policies allow"
+	case GateNoPermission:
+		re.Message = "sts:GetCallerIdentity needs no permission and cannot be denied"
+	case GateVPCEndpoint:
+		re.Message = "the VPC endpoint policy " + re.Policy + " does not allow the request"
+	}
+	if r.Undetermined != MissingNone && r.Gate != GateResource {
+		re.Message += " (undetermined: the request carries no key policy)"
 	}
 	return re
 }

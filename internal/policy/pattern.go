@@ -271,6 +271,23 @@ type scratch struct {
 	wild []bool
 }
 
+// resolvable reports whether every variable of t has a value (or a
+// default) in ctx.
+func (t *tmpl) resolvable(ctx *Context) bool {
+	if !t.hasV {
+		return true
+	}
+	for i := range t.parts {
+		p := &t.parts[i]
+		if p.kind == partVar && !p.hasDef {
+			if _, ok := ctx.single(p.keyID); !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // expand resolves the variables of t against ctx into sc. It returns false
 // when a variable has no value and no default: such a value matches
 // nothing. Multivalued keys cannot be used as variables (IAM User Guide,

@@ -22,9 +22,14 @@ const (
 	TypeSession
 	TypeSCP
 	TypeRCP
+	// TypeEndpoint is a VPC endpoint policy: resource-based, but a
+	// statement without Principal applies to every principal (Amazon VPC
+	// User Guide, "Control access to VPC endpoints using endpoint
+	// policies").
+	TypeEndpoint
 )
 
-var typeNames = [...]string{"identity", "resource", "trust", "boundary", "session", "scp", "rcp"}
+var typeNames = [...]string{"identity", "resource", "trust", "boundary", "session", "scp", "rcp", "endpoint"}
 
 func (t Type) String() string {
 	if int(t) < len(typeNames) {
@@ -43,11 +48,13 @@ func ParseType(s string) (Type, error) {
 	if strings.EqualFold(s, "permissions-boundary") || strings.EqualFold(s, "permission-boundary") {
 		return TypeBoundary, nil
 	}
-	return 0, fmt.Errorf("unknown policy type %q (want identity, resource, trust, boundary, session, scp or rcp)", trim(s))
+	return 0, fmt.Errorf("unknown policy type %q (want identity, resource, trust, boundary, session, scp, rcp or endpoint)", trim(s))
 }
 
 // resourceBased reports whether statements carry a Principal.
-func (t Type) resourceBased() bool { return t == TypeResource || t == TypeTrust || t == TypeRCP }
+func (t Type) resourceBased() bool {
+	return t == TypeResource || t == TypeTrust || t == TypeRCP || t == TypeEndpoint
+}
 
 // Effect of a statement.
 type Effect uint8
@@ -111,9 +118,10 @@ type Statement struct {
 	node *Node // the decoded statement, for validation positions
 
 	// compiled forms
-	actions   []actionPattern
-	resources []tmpl
-	conds     []compiledCond
+	badNotResource bool // NotResource holds a malformed ARN: never applies
+	actions        []actionPattern
+	resources      []tmpl
+	conds          []compiledCond
 }
 
 // Principal is the content of a Principal or NotPrincipal element.
@@ -502,6 +510,14 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 			st.Resources = vals
 			st.HasResource = true
 			for _, r := range vals {
+				if ps.t == TypeIdentity || ps.t == TypeBoundary || ps.t == TypeSession {
+					// In identity-based policies an incomplete ARN
+					// names every resource of the service.
+					r = completeARN(r)
+				}
+				if st.NotResource && strings.HasPrefix(r, "arn:") && strings.Count(r, ":") < 5 {
+					st.badNotResource = true
+				}
 				st.resources = append(st.resources, compileTmpl(r, vars))
 			}
 		}
@@ -512,7 +528,7 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 	case prN != nil && notPrN != nil:
 		ps.add(CodePrincipalAndNot, SevError, notPrN.Offset, path+".NotPrincipal", "a statement cannot have both Principal and NotPrincipal")
 	case prN == nil && notPrN == nil:
-		if ps.t.resourceBased() {
+		if ps.t.resourceBased() && ps.t != TypeEndpoint {
 			ps.add(CodeMissingPrincipal, SevError, n.Offset, path, "a %s policy statement needs a Principal", ps.t)
 		}
 	default:
@@ -652,4 +668,18 @@ func article(t Type) string {
 		return "an SCP"
 	}
 	return "a " + t.String()
+}
+
+// completeARN pads an incomplete resource ARN with wildcard segments:
+// "arn:aws:sqs" means "arn:aws:sqs:*:*:*" (IAM User Guide, "IAM JSON
+// policy elements: Resource"; an ARN has six colon-separated parts).
+func completeARN(r string) string {
+	if !strings.HasPrefix(r, "arn:") {
+		return r
+	}
+	n := strings.Count(r, ":")
+	if n >= 5 {
+		return r
+	}
+	return r + strings.Repeat(":*", 5-n)
 }

@@ -151,6 +151,7 @@ const (
 	pmNone principalMatch = iota
 	pmAccount
 	pmRole
+	pmWildcard // "*": names every caller, the session among them
 	pmDirect
 )
 
@@ -169,7 +170,7 @@ func accountOf(v string) (string, bool) {
 // match returns how strongly the Principal element names pi.
 func (pr *Principal) match(pi *PrincipalInfo) principalMatch {
 	if pr.Wildcard {
-		return pmDirect
+		return pmWildcard
 	}
 	best := pmNone
 	switch pi.Kind {

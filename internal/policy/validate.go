@@ -232,7 +232,7 @@ func (v *validator) statement(p *Policy, st *Statement) {
 			}
 			anyOK, allKnown := false, true
 			for _, a := range expanded {
-				known, ok := v.cat.ResourceARNMatchesAction(a, n.Str)
+				known, ok := v.cat.ResourceARNMatchesAction(a, arnForCatalog(v.t, n.Str))
 				if !known {
 					allKnown = false
 					break
@@ -271,6 +271,8 @@ func (v *validator) statement(p *Policy, st *Statement) {
 			}
 		}
 	}
+
+	v.statementMore(st)
 
 	// Conditions whose values can never match.
 	for i := range st.Conditions {
@@ -415,4 +417,12 @@ func coversAll(a, b *Statement) bool {
 		}
 	}
 	return true
+}
+
+// arnForCatalog completes an incomplete ARN the way evaluation reads it.
+func arnForCatalog(t Type, r string) string {
+	if t == TypeIdentity || t == TypeBoundary || t == TypeSession {
+		return completeARN(r)
+	}
+	return r
 }
