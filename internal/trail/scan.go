@@ -82,9 +82,9 @@ const MaxSkipExamples = 5
 
 // Summary is the end-of-scan account: what was read, skipped and why.
 type Summary struct {
-	Sources             []string          `json:"sources"`
-	FilesListed         int64             `json:"filesListed"`
-	FilesAlreadyScanned int64             `json:"filesAlreadyScanned"`
+	Sources             []string `json:"sources"`
+	FilesListed         int64    `json:"filesListed"`
+	FilesAlreadyScanned int64    `json:"filesAlreadyScanned"`
 	// FilesAlreadyCounted were read but are objects the store (or this
 	// scan) already counted: another path, a copy, a touched file.
 	FilesAlreadyCounted int64 `json:"filesAlreadyCounted"`
@@ -93,26 +93,26 @@ type Summary struct {
 	// SkippedFiles[SkipFileChanged].
 	FilesChanged int64 `json:"filesChanged"`
 	// FilesHeldByAthena are in delivery units the Athena engine accounted for.
-	FilesHeldByAthena int64 `json:"filesHeldByAthena"`
-	FilesRead           int64             `json:"filesRead"`
-	FilesSkipped        int64             `json:"filesSkipped"`
-	DigestFiles         int64             `json:"digestFiles"`
-	IgnoredFiles        int64             `json:"ignoredFiles"`
-	PrunedByFilter      int64             `json:"prunedByFilter"`
-	BytesRead           int64             `json:"bytesRead"`
-	BytesDecompressed   int64             `json:"bytesDecompressed"`
-	Records             int64             `json:"records"`
-	RecordsSkipped      int64             `json:"recordsSkipped"`
-	RecordsOutside      int64             `json:"recordsOutsideFilter"`
-	Mapped              int64             `json:"mapped"`
-	NotAuthz            int64             `json:"notAuthorization"`
-	Unmapped            int64             `json:"unmapped"`
-	Coverage            float64           `json:"coverage"` // mapped / (mapped + unmapped)
-	Rows                int               `json:"rows"`
-	SkippedFiles        map[string]*Skips `json:"skippedFiles,omitempty"`
-	SkippedRecords      map[string]*Skips `json:"skippedRecords,omitempty"`
-	ListErrors          []string          `json:"listErrors,omitempty"`
-	Duration            time.Duration     `json:"durationNs"`
+	FilesHeldByAthena int64             `json:"filesHeldByAthena"`
+	FilesRead         int64             `json:"filesRead"`
+	FilesSkipped      int64             `json:"filesSkipped"`
+	DigestFiles       int64             `json:"digestFiles"`
+	IgnoredFiles      int64             `json:"ignoredFiles"`
+	PrunedByFilter    int64             `json:"prunedByFilter"`
+	BytesRead         int64             `json:"bytesRead"`
+	BytesDecompressed int64             `json:"bytesDecompressed"`
+	Records           int64             `json:"records"`
+	RecordsSkipped    int64             `json:"recordsSkipped"`
+	RecordsOutside    int64             `json:"recordsOutsideFilter"`
+	Mapped            int64             `json:"mapped"`
+	NotAuthz          int64             `json:"notAuthorization"`
+	Unmapped          int64             `json:"unmapped"`
+	Coverage          float64           `json:"coverage"` // mapped / (mapped + unmapped)
+	Rows              int               `json:"rows"`
+	SkippedFiles      map[string]*Skips `json:"skippedFiles,omitempty"`
+	SkippedRecords    map[string]*Skips `json:"skippedRecords,omitempty"`
+	ListErrors        []string          `json:"listErrors,omitempty"`
+	Duration          time.Duration     `json:"durationNs"`
 }
 
 // Result is a finished scan: what to commit to the usage store.
