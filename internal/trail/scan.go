@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -205,7 +207,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			continue
 		}
 		if opts.Ledger != nil {
-			if _, u, ok := usage.DeliveryID(o.Key); ok && opts.Ledger.HeldByAthena(u) {
+			if _, u, ok := usage.DeliveryID(identityPath(src, o.Key)); ok && opts.Ledger.HeldByAthena(u) {
 				sum.FilesHeldByAthena++
 				continue
 			}
@@ -248,7 +250,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 				claim := func(data []byte) bool {
 					claimed = true
 					digest = usage.Digest(data)
-					if did, _, ok := usage.DeliveryID(o.Key); ok {
+					if did, _, ok := usage.DeliveryID(identityPath(src, o.Key)); ok {
 						id = did
 					} else {
 						id = usage.ContentID(digest)
@@ -600,14 +602,23 @@ type claims struct {
 	seen   map[usage.ObjectID]string // identity → digest, this scan
 }
 
+//
+// An object is new when neither its identity nor its content was counted:
+// a delivery-layout file copied into a flat folder (content identity) or
+// reached through a source below AWSLogs/ is recognised by its digest, which
+// the ledger keeps for every object counted.
 func (c *claims) claim(ctx context.Context, id usage.ObjectID, digest string) (claimState, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	cid := usage.ContentID(digest)
 	if d, ok := c.seen[id]; ok {
 		if d == digest {
 			return claimSame, nil
 		}
 		return claimChanged, nil
+	}
+	if _, ok := c.seen[cid]; ok {
+		return claimSame, nil
 	}
 	if c.ledger != nil {
 		e, ok, err := c.ledger.Lookup(ctx, id)
@@ -622,7 +633,28 @@ func (c *claims) claim(ctx context.Context, id usage.ObjectID, digest string) (c
 			}
 			return claimChanged, nil
 		}
+		if cid != id {
+			if _, ok, err := c.ledger.Lookup(ctx, cid); err != nil {
+				return 0, err
+			} else if ok {
+				return claimSame, nil
+			}
+		}
 	}
 	c.seen[id] = digest
+	c.seen[cid] = digest
 	return claimNew, nil
+}
+
+// identityPath is the path an object's identity is read from: its key, or
+// for a folder source whose keys do not reach up to AWSLogs/ (the source is
+// the AWSLogs folder or below it), the folder's path joined to the key.
+func identityPath(src Source, key string) string {
+	if strings.Contains(key, "AWSLogs/") {
+		return key
+	}
+	if d, ok := src.(*DirSource); ok {
+		return filepath.ToSlash(d.Name()) + "/" + key
+	}
+	return key
 }

@@ -71,6 +71,15 @@ func DeliveryID(key string) (ObjectID, Unit, bool) {
 	return ObjectID{Dir: acct + "/" + region + "/" + day, Name: name}, Unit{Day: day, Account: acct, Region: region}, true
 }
 
+// unitOf is the delivery unit of a delivery-layout identity.
+func unitOf(id ObjectID) (Unit, bool) {
+	p := strings.Split(id.Dir, "/")
+	if len(p) != 5 || !digits(p[0], 12) {
+		return Unit{}, false
+	}
+	return Unit{Day: p[2] + "/" + p[3] + "/" + p[4], Account: p[0], Region: p[1]}, true
+}
+
 func digits(s string, n int) bool {
 	if len(s) != n {
 		return false
@@ -254,7 +263,16 @@ func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 			return fmt.Errorf("object %s: counted without an identity", o.Key)
 		}
 		groups[o.ID.Dir] = append(groups[o.ID.Dir], o)
-		if _, u, ok := DeliveryID(o.Key); ok {
+		if o.Digest != "" {
+			// Every counted object is also known by its content, so a copy
+			// under any other name or layout is recognised.
+			if cid := ContentID(o.Digest); cid != o.ID {
+				c := o
+				c.ID = cid
+				groups[cid.Dir] = append(groups[cid.Dir], c)
+			}
+		}
+		if u, ok := unitOf(o.ID); ok {
 			units[u] = true
 		}
 	}
@@ -462,8 +480,18 @@ func (s *Store) Lock(ctx context.Context) error {
 		}
 		if !told {
 			told = true
-			holder, _ := os.ReadFile(path)
-			msg := fmt.Sprintf("usage store %s is being written by another seiri (%s); waiting for it to finish…", s.path, strings.TrimSpace(string(holder)))
+			// The holder writes who it is just after it takes the lock.
+			var holder string
+			for i := 0; i < 20 && holder == ""; i++ {
+				b, _ := os.ReadFile(path)
+				if holder = strings.TrimSpace(string(b)); holder == "" {
+					time.Sleep(25 * time.Millisecond)
+				}
+			}
+			if holder == "" {
+				holder = "holder unknown"
+			}
+			msg := fmt.Sprintf("usage store %s is being written by another seiri (%s); waiting for it to finish…", s.path, holder)
 			if s.Waiting != nil {
 				s.Waiting(msg)
 			} else {
