@@ -602,7 +602,6 @@ type claims struct {
 	seen   map[usage.ObjectID]string // identity → digest, this scan
 }
 
-//
 // An object is new when neither its identity nor its content was counted:
 // a delivery-layout file copied into a flat folder (content identity) or
 // reached through a source below AWSLogs/ is recognised by its digest, which
