@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -334,4 +335,65 @@ func TestCommitRefusesObjectsCountedMeanwhile(t *testing.T) {
 		t.Fatalf("commit of objects counted meanwhile: %v", err)
 	}
 	diffState(t, "refused commit", before, stateOf(t, st))
+}
+
+// TestDemoTwiceSameNumbers: `seiri demo` run again in the same workspace
+// (the same minute: its logs are written again, every file with a new
+// modification time) gives the same numbers: every file is recognised by
+// its identity and nothing is added.
+func TestDemoTwiceSameNumbers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates the demo's 90 days of logs twice")
+	}
+	ws := t.TempDir()
+	st := openStore(t, filepath.Join(ws, "usage.db"))
+	now := time.Date(2026, 11, 20, 10, 30, 0, 0, time.UTC)
+	logs := filepath.Join(ws, "demo", "cloudtrail")
+	window := trail.Options{Filter: trail.Filter{Since: now.AddDate(0, 0, -demo.TrailDays), Until: now}}
+	run := func() *trail.Result {
+		org := demo.Generate(now, demo.Seed)
+		if _, err := org.WriteTrail(logs); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(time.Minute) // as if written a minute later
+		filepath.WalkDir(logs, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				os.Chtimes(p, later, later)
+			}
+			return nil
+		})
+		return scanInto(t, st, logs, window)
+	}
+	first := run()
+	want := stateOf(t, st)
+	if want.Events == 0 || first.Summary.FilesRead == 0 {
+		t.Fatal("the demo scanned nothing")
+	}
+	res := run()
+	if len(res.Rows) != 0 || res.Summary.FilesAlreadyCounted != first.Summary.FilesRead {
+		t.Errorf("demo again: %d rows added, %d of %d files recognised", len(res.Rows), res.Summary.FilesAlreadyCounted, first.Summary.FilesRead)
+	}
+	diffState(t, "demo again", want, stateOf(t, st))
+}
+
+// TestResetThenRescan: a reset store (what the demo does when its store
+// holds only the demo's regenerated logs) scanned again is a fresh scan.
+func TestResetThenRescan(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, sharedCorpus(t), dir)
+	w := want(t, dir)
+	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	scanInto(t, st, dir, trail.Options{})
+	srcs, err := st.Sources(context.Background())
+	if err != nil || len(srcs) != 1 || srcs[0] != (&trail.DirSource{Dir: dir}).Name() {
+		t.Fatalf("sources %v %v", srcs, err)
+	}
+	if err := st.Reset(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := stateOf(t, st); got.Events != 0 || len(got.Rows) != 0 {
+		t.Fatalf("reset store holds %d events", got.Events)
+	}
+	scanInto(t, st, dir, trail.Options{})
+	diffState(t, "reset, rescan", w, stateOf(t, st))
 }

@@ -537,3 +537,45 @@ func (l *Ledger) AthenaOverlaps(u Unit) bool {
 	}
 	return false
 }
+
+// Sources lists the sources every recorded scan read (sorted, distinct).
+func (s *Store) Sources(ctx context.Context) ([]string, error) {
+	runs, err := s.Runs(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range runs {
+		for _, src := range r.Sources {
+			if !seen[src] {
+				seen[src] = true
+				out = append(out, src)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Reset empties the store (usage rows, summaries, session keys, unmapped
+// pairs, the ledger, coverage, marks and runs) in one transaction, holding
+// the write lock: for a store that holds only generated data (the demo's
+// logs, regenerated on every run) and is to be filled again from scratch.
+func (s *Store) Reset(ctx context.Context) (err error) {
+	if err := s.Lock(ctx); err != nil {
+		return err
+	}
+	defer s.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, t := range []string{"usage", "usage_by_action", "session_keys", "unmapped", "objects", "coverage", "scanned_dirs", "scan_runs"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			return fmt.Errorf("reset %s: %w", t, err)
+		}
+	}
+	return tx.Commit()
+}
