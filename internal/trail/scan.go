@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +33,15 @@ type Options struct {
 	// Scanned are the objects already in the store (from
 	// usage.Store.ScannedObjects): unchanged ones are not read again.
 	Scanned map[string]usage.ObjectMark
+	// Ledger is what the store already counted (usage.Store.Ledger): an
+	// object it holds, reached through another path, a copy or a touched
+	// file, is recognised by its identity and not counted again; delivery
+	// units the Athena engine holds are left to it. Without a ledger only
+	// duplicates inside this scan are recognised (ScanInto sets it).
+	Ledger *usage.Ledger
+	// Warn, when set, is told at once about an object whose content differs
+	// from the copy already counted (also reported in the summary).
+	Warn func(msg string)
 	// Progress, when set, is called about twice a second and at the end.
 	Progress func(Progress)
 	// MaxFileBytes caps a decompressed file (default 2 GiB): a bigger file
@@ -73,28 +84,37 @@ const MaxSkipExamples = 5
 
 // Summary is the end-of-scan account: what was read, skipped and why.
 type Summary struct {
-	Sources             []string          `json:"sources"`
-	FilesListed         int64             `json:"filesListed"`
-	FilesAlreadyScanned int64             `json:"filesAlreadyScanned"`
-	FilesRead           int64             `json:"filesRead"`
-	FilesSkipped        int64             `json:"filesSkipped"`
-	DigestFiles         int64             `json:"digestFiles"`
-	IgnoredFiles        int64             `json:"ignoredFiles"`
-	PrunedByFilter      int64             `json:"prunedByFilter"`
-	BytesRead           int64             `json:"bytesRead"`
-	BytesDecompressed   int64             `json:"bytesDecompressed"`
-	Records             int64             `json:"records"`
-	RecordsSkipped      int64             `json:"recordsSkipped"`
-	RecordsOutside      int64             `json:"recordsOutsideFilter"`
-	Mapped              int64             `json:"mapped"`
-	NotAuthz            int64             `json:"notAuthorization"`
-	Unmapped            int64             `json:"unmapped"`
-	Coverage            float64           `json:"coverage"` // mapped / (mapped + unmapped)
-	Rows                int               `json:"rows"`
-	SkippedFiles        map[string]*Skips `json:"skippedFiles,omitempty"`
-	SkippedRecords      map[string]*Skips `json:"skippedRecords,omitempty"`
-	ListErrors          []string          `json:"listErrors,omitempty"`
-	Duration            time.Duration     `json:"durationNs"`
+	Sources             []string `json:"sources"`
+	FilesListed         int64    `json:"filesListed"`
+	FilesAlreadyScanned int64    `json:"filesAlreadyScanned"`
+	// FilesAlreadyCounted were read but are objects the store (or this
+	// scan) already counted: another path, a copy, a touched file.
+	FilesAlreadyCounted int64 `json:"filesAlreadyCounted"`
+	// FilesChanged hold other content than the copy already counted
+	// (CloudTrail never rewrites a delivered file): kept out, see
+	// SkippedFiles[SkipFileChanged].
+	FilesChanged int64 `json:"filesChanged"`
+	// FilesHeldByAthena are in delivery units the Athena engine accounted for.
+	FilesHeldByAthena int64             `json:"filesHeldByAthena"`
+	FilesRead         int64             `json:"filesRead"`
+	FilesSkipped      int64             `json:"filesSkipped"`
+	DigestFiles       int64             `json:"digestFiles"`
+	IgnoredFiles      int64             `json:"ignoredFiles"`
+	PrunedByFilter    int64             `json:"prunedByFilter"`
+	BytesRead         int64             `json:"bytesRead"`
+	BytesDecompressed int64             `json:"bytesDecompressed"`
+	Records           int64             `json:"records"`
+	RecordsSkipped    int64             `json:"recordsSkipped"`
+	RecordsOutside    int64             `json:"recordsOutsideFilter"`
+	Mapped            int64             `json:"mapped"`
+	NotAuthz          int64             `json:"notAuthorization"`
+	Unmapped          int64             `json:"unmapped"`
+	Coverage          float64           `json:"coverage"` // mapped / (mapped + unmapped)
+	Rows              int               `json:"rows"`
+	SkippedFiles      map[string]*Skips `json:"skippedFiles,omitempty"`
+	SkippedRecords    map[string]*Skips `json:"skippedRecords,omitempty"`
+	ListErrors        []string          `json:"listErrors,omitempty"`
+	Duration          time.Duration     `json:"durationNs"`
 }
 
 // Result is a finished scan: what to commit to the usage store.
@@ -124,6 +144,7 @@ const (
 	SkipFileNotCT    = "JSON but not a CloudTrail log"
 	SkipFileSyntax   = "malformed JSON (records before the error were kept)"
 	SkipFileTooLarge = "file larger than the decompressed size limit"
+	SkipFileChanged  = "content differs from the copy already counted (CloudTrail never rewrites a delivered file: possible tampering); the counted copy is kept"
 )
 
 type skipSet struct {
@@ -185,6 +206,12 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			sum.FilesAlreadyScanned++
 			continue
 		}
+		if opts.Ledger != nil {
+			if _, u, ok := usage.DeliveryID(identityPath(src, o.Key)); ok && opts.Ledger.HeldByAthena(u) {
+				sum.FilesHeldByAthena++
+				continue
+			}
+		}
 		todo = append(todo, o)
 		bytesTotal += o.Size
 	}
@@ -201,6 +228,8 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	)
 	jobs := make(chan Object)
 	aggs := make([]*aggregator, workers)
+	book := &claims{ledger: opts.Ledger, seen: map[usage.ObjectID]string{}}
+	var counted, changed atomic.Int64
 	var wg sync.WaitGroup
 	srcName := src.Name()
 	for w := 0; w < workers; w++ {
@@ -214,7 +243,27 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			var local []usage.Object
 			for o := range jobs {
 				before := agg.records
-				ok, reason, detail, decompressed := rd.scan(ctx, src, o, agg, &rec, func(reason string, idx int) {
+				var id usage.ObjectID
+				var digest string
+				var state claimState
+				claimed := false
+				claim := func(data []byte) bool {
+					claimed = true
+					digest = usage.Digest(data)
+					if did, _, ok := usage.DeliveryID(identityPath(src, o.Key)); ok {
+						id = did
+					} else {
+						id = usage.ContentID(digest)
+					}
+					var err error
+					state, err = book.claim(ctx, id, digest)
+					if err != nil {
+						cancel(fmt.Errorf("object ledger: %w", err))
+						return false
+					}
+					return state == claimNew
+				}
+				ok, reason, detail, decompressed := rd.scan(ctx, src, o, agg, &rec, claim, func(reason string, idx int) {
 					recSkips.add(reason, fmt.Sprintf("%s#%d", o.Key, idx))
 					if opts.Strict {
 						cancel(&StrictError{Path: fmt.Sprintf("%s record %d", o.Key, idx), Reason: reason})
@@ -234,8 +283,27 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 						cancel(&StrictError{Path: o.Key, Reason: reason + detailSuffix(detail)})
 					}
 				}
-				if ok {
+				switch {
+				case ok && state == claimChanged:
+					changed.Add(1)
+					where := fmt.Sprintf("%s (identity %s, digest %s)", o.Key, id, digest)
+					fileSkips.add(SkipFileChanged, where)
+					if opts.Warn != nil {
+						opts.Warn("WARNING: " + where + ": " + SkipFileChanged)
+					}
+					if opts.Strict {
+						cancel(&StrictError{Path: o.Key, Reason: SkipFileChanged})
+					}
+				case ok && !claimed:
+					// Read to its end but never parsed (too large): marked so
+					// it is not read again, counted nowhere.
 					local = append(local, usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime})
+				case ok:
+					if state == claimSame {
+						counted.Add(1)
+					}
+					local = append(local, usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime,
+						ID: id, ContentSize: decompressed, Digest: digest, Counted: state == claimNew})
 				}
 			}
 			mu.Lock()
@@ -295,6 +363,8 @@ feed:
 	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
 	res.Objects = done
 	sum.FilesRead = int64(len(todo))
+	sum.FilesAlreadyCounted = counted.Load()
+	sum.FilesChanged = changed.Load()
 	sum.BytesRead = bytesTotal
 	sum.BytesDecompressed = total.decompressed
 	sum.Records = total.records
@@ -375,7 +445,11 @@ var gzipMagic = []byte{0x1f, 0x8b}
 
 // scan reads o and folds its records into agg. ok means the object was read
 // to its end (it may be marked scanned); reason is a file skip reason.
-func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggregator, rec *Record, badRecord func(string, int)) (ok bool, reason, detail string, n int64) {
+//
+// claim is given the decompressed content before any record is folded:
+// false leaves the records out (the object is counted already), ok stays
+// true (the object was read to its end).
+func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggregator, rec *Record, claim func([]byte) bool, badRecord func(string, int)) (ok bool, reason, detail string, n int64) {
 	rc, err := src.Open(ctx, o)
 	if err != nil {
 		return false, SkipFileRead, trimDetail(err.Error()), 0
@@ -394,6 +468,9 @@ func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggre
 		return false, SkipFileRead, trimDetail(err.Error()), n
 	}
 	defer fr.release()
+	if !claim(data) {
+		return true, "", "", n
+	}
 	account := o.Info.Account
 	idx := 0
 	_, err = ScanLog(data, rec, func(r *Record) {
@@ -507,4 +584,76 @@ func (fr *fileReader) release() {
 	if cap(fr.buf) > 64<<20 {
 		fr.buf = nil
 	}
+}
+
+type claimState int
+
+const (
+	claimNew     claimState = iota // count its records
+	claimSame                      // counted before (same identity and content)
+	claimChanged                   // counted before with other content: keep the counted copy
+)
+
+// claims decides, per object read, whether its records are counted: once
+// per identity across the store's ledger and this scan.
+type claims struct {
+	ledger *usage.Ledger
+	mu     sync.Mutex
+	seen   map[usage.ObjectID]string // identity → digest, this scan
+}
+
+// An object is new when neither its identity nor its content was counted:
+// a delivery-layout file copied into a flat folder (content identity) or
+// reached through a source below AWSLogs/ is recognised by its digest, which
+// the ledger keeps for every object counted.
+func (c *claims) claim(ctx context.Context, id usage.ObjectID, digest string) (claimState, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cid := usage.ContentID(digest)
+	if d, ok := c.seen[id]; ok {
+		if d == digest {
+			return claimSame, nil
+		}
+		return claimChanged, nil
+	}
+	if _, ok := c.seen[cid]; ok {
+		return claimSame, nil
+	}
+	if c.ledger != nil {
+		e, ok, err := c.ledger.Lookup(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			// A digest carried over from schema 3 is unknown: the object
+			// is kept as counted (it cannot be compared).
+			if e.Digest == "" || e.Digest == digest {
+				return claimSame, nil
+			}
+			return claimChanged, nil
+		}
+		if cid != id {
+			if _, ok, err := c.ledger.Lookup(ctx, cid); err != nil {
+				return 0, err
+			} else if ok {
+				return claimSame, nil
+			}
+		}
+	}
+	c.seen[id] = digest
+	c.seen[cid] = digest
+	return claimNew, nil
+}
+
+// identityPath is the path an object's identity is read from: its key, or
+// for a folder source whose keys do not reach up to AWSLogs/ (the source is
+// the AWSLogs folder or below it), the folder's path joined to the key.
+func identityPath(src Source, key string) string {
+	if strings.Contains(key, "AWSLogs/") {
+		return key
+	}
+	if d, ok := src.(*DirSource); ok {
+		return filepath.ToSlash(d.Name()) + "/" + key
+	}
+	return key
 }

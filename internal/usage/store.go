@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite: the binary stays static (no cgo)
@@ -19,11 +21,18 @@ import (
 
 // SchemaVersion is stored in the meta table; Open refuses a newer store.
 // 2: usage rows gain their region. 3: the usage_by_action summary table.
-const SchemaVersion = 3
+// 4: compact usage rows (rowid table, U+001F-joined sets), the object
+// ledger (objects) and the engines' coverage.
+const SchemaVersion = 4
 
-const schema = `
-CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+// schemaUsage is the usage table (schema 4) and its indexes.
+const schemaUsage = `
+-- usage is a rowid table with a unique index on its key: every secondary
+-- index then repeats the rowid (8 bytes) instead of the whole key (~155
+-- bytes with ARNs), which shrank the store by a third (docs/bench-trail.md).
+-- Sample sets are their values joined by U+001F (see joinSet).
 CREATE TABLE IF NOT EXISTS usage (
+	id INTEGER PRIMARY KEY,
 	account TEXT NOT NULL,
 	principal TEXT NOT NULL,
 	principal_type TEXT NOT NULL,
@@ -31,6 +40,7 @@ CREATE TABLE IF NOT EXISTS usage (
 	action TEXT NOT NULL,
 	resource TEXT NOT NULL,
 	error_code TEXT NOT NULL,
+	region TEXT NOT NULL DEFAULT '',
 	first_seen INTEGER NOT NULL,
 	last_seen INTEGER NOT NULL,
 	count INTEGER NOT NULL,
@@ -40,13 +50,17 @@ CREATE TABLE IF NOT EXISTS usage (
 	user_agents TEXT NOT NULL,
 	vpc_endpoints TEXT NOT NULL,
 	sessions TEXT NOT NULL,
-	source_identities TEXT NOT NULL,
-	region TEXT NOT NULL DEFAULT '',
-	PRIMARY KEY (account, principal, principal_type, access_key_id, action, resource, error_code, region)
-) WITHOUT ROWID;
+	source_identities TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS usage_key ON usage (account, principal, principal_type, access_key_id, action, resource, error_code, region);
 CREATE INDEX IF NOT EXISTS usage_principal ON usage (principal);
 CREATE INDEX IF NOT EXISTS usage_access_key ON usage (access_key_id) WHERE access_key_id <> '';
 CREATE INDEX IF NOT EXISTS usage_action ON usage (action);
+`
+
+// schemaAux is every other table.
+const schemaAux = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 -- usage_by_action folds usage rows without their access key and resource:
 -- what "seiri unused" needs (which actions a principal used, and when last).
 -- Scanning 10 million usage rows costs ~30 s in pure-Go SQLite; an
@@ -78,6 +92,25 @@ CREATE TABLE IF NOT EXISTS scanned_dirs (
 	scanned_at INTEGER NOT NULL,
 	entries BLOB NOT NULL,
 	PRIMARY KEY (source, dir)
+) WITHOUT ROWID;
+-- objects is the ledger of log objects whose records the store holds, by
+-- identity (see ObjectID), whatever path or source they were read from: one
+-- row per folder, entries "name TAB decompressed size TAB digest" per line.
+CREATE TABLE IF NOT EXISTS objects (
+	dir TEXT NOT NULL PRIMARY KEY,
+	n INTEGER NOT NULL,
+	entries BLOB NOT NULL
+) WITHOUT ROWID;
+-- coverage says which engine holds each delivery unit (day folder of one
+-- account and region): the local engine for the units it read files of,
+-- Athena for the days (and accounts/regions, '*' for all) it queried. Each
+-- engine leaves the other's units alone, so mixing them never counts twice.
+CREATE TABLE IF NOT EXISTS coverage (
+	day TEXT NOT NULL,     -- YYYY/MM/DD (the delivery folder)
+	account TEXT NOT NULL, -- or '*'
+	region TEXT NOT NULL,  -- or '*'
+	engine TEXT NOT NULL,  -- local, athena
+	PRIMARY KEY (day, account, region)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unmapped (
 	event_source TEXT NOT NULL,
@@ -116,6 +149,13 @@ CREATE TABLE IF NOT EXISTS scan_runs (
 type Store struct {
 	db   *sql.DB
 	path string
+	// Waiting, when set, is told once that another process holds the
+	// store's write lock and this one waits for it (see Lock). Unset, the
+	// message goes to standard error.
+	Waiting func(msg string)
+
+	lockMu sync.Mutex
+	lock   *os.File // held write lock, nil if none
 }
 
 // Open opens (creating 0600) the store at path.
@@ -130,9 +170,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 		f.Close()
 	}
-	// WAL lets readers run while a scan commits; busy_timeout waits for a
-	// concurrent writer instead of failing at once.
-	dsn := "file:" + URIPath(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)"
+	// WAL lets readers run while a scan commits. Writers are serialized by
+	// the store's lock file (Lock) and every transaction begins IMMEDIATE:
+	// a transaction that read first and then wanted to write could fail
+	// with SQLITE_BUSY after all its work; an IMMEDIATE one waits for the
+	// write lock up front (busy_timeout), before doing anything.
+	// https://www.sqlite.org/lang_transaction.html
+	dsn := "file:" + URIPath(path) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("usage store %q: %w", path, err)
@@ -147,16 +191,33 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 func (s *Store) init(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, schema); err != nil {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
 		return err
 	}
 	var v string
 	err := s.db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k='schema'`).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
+		if _, err := s.db.ExecContext(ctx, schemaAux+schemaUsage); err != nil {
+			return err
+		}
 		_, err = s.db.ExecContext(ctx, `INSERT INTO meta(k,v) VALUES('schema',?)`, fmt.Sprint(SchemaVersion))
 		return err
 	case err != nil:
+		return err
+	}
+	if v == fmt.Sprint(SchemaVersion) {
+		return nil
+	}
+	if v != "1" && v != "2" && v != "3" {
+		return fmt.Errorf("schema version %s, this seiri reads version %d", v, SchemaVersion)
+	}
+	// An upgrade changes the store for good: one writer at a time.
+	if err := s.Lock(ctx); err != nil {
+		return err
+	}
+	defer s.Unlock()
+	if _, err := s.db.ExecContext(ctx, schemaAux); err != nil {
 		return err
 	}
 	if v == "1" {
@@ -171,8 +232,8 @@ func (s *Store) init(ctx context.Context) error {
 		}
 		v = "3"
 	}
-	if v != fmt.Sprint(SchemaVersion) {
-		return fmt.Errorf("schema version %s, this seiri reads version %d", v, SchemaVersion)
+	if err := migrateV3(ctx, s.db); err != nil {
+		return fmt.Errorf("upgrade schema 3 → 4 (compact usage rows, object ledger): %w", err)
 	}
 	return nil
 }
@@ -185,42 +246,21 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	defer tx.Rollback()
-	var cols []string
-	rs, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info('usage')`)
+	cols, err := tableColumns(ctx, tx, "usage")
 	if err != nil {
 		return err
 	}
-	for rs.Next() {
-		var n string
-		if err := rs.Scan(&n); err != nil {
-			rs.Close()
+	if slices.Contains(cols, "region") {
+		if _, err := tx.ExecContext(ctx, `UPDATE meta SET v='2' WHERE k='schema'`); err != nil {
 			return err
 		}
-		cols = append(cols, n)
-	}
-	rs.Close()
-	for _, c := range cols {
-		if c == "region" {
-			_, err := tx.ExecContext(ctx, `UPDATE meta SET v='2' WHERE k='schema'`)
-			if err != nil {
-				return err
-			}
-			return tx.Commit()
-		}
+		return tx.Commit()
 	}
 	old := strings.Join(cols, ",")
 	for _, stmt := range []string{
 		`ALTER TABLE usage RENAME TO usage_v1`,
 		`DROP INDEX IF EXISTS usage_principal`, `DROP INDEX IF EXISTS usage_access_key`, `DROP INDEX IF EXISTS usage_action`,
-	} {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
-		}
-	}
-	if _, err := tx.ExecContext(ctx, schema); err != nil {
-		return err
-	}
-	for _, stmt := range []string{
+		schemaUsage,
 		`INSERT INTO usage(` + old + `) SELECT ` + old + ` FROM usage_v1`,
 		`DROP TABLE usage_v1`,
 		`UPDATE meta SET v='2' WHERE k='schema'`,
@@ -230,6 +270,23 @@ func migrateV1(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return tx.Commit()
+}
+
+func tableColumns(ctx context.Context, tx *sql.Tx, table string) ([]string, error) {
+	var cols []string
+	rs, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var n string
+		if err := rs.Scan(&n); err != nil {
+			return nil, err
+		}
+		cols = append(cols, n)
+	}
+	return cols, rs.Err()
 }
 
 // summaryFold recomputes usage_by_action from usage (optionally only where
@@ -258,6 +315,60 @@ func migrateV2(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
+// migrateV3 moves usage rows into the schema 4 table (a rowid table, sample
+// sets joined by U+001F instead of JSON arrays) and seeds the object ledger
+// from the scanned objects of the earlier bookkeeping: their identity is
+// known from their path (delivery layout) but not their digest, so a later
+// read of the same object is recognised by identity and kept (a changed
+// file cannot be told from an unchanged one without the digest: it is kept,
+// never added twice). Objects outside the delivery layout had no identity
+// but their path: they are read again by the next scan and would be added
+// again, so a store holding such objects says so in the upgrade error.
+func migrateV3(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	cols, err := tableColumns(ctx, tx, "usage")
+	if err != nil {
+		return err
+	}
+	const sets = "ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities"
+	conv := []string{}
+	for _, c := range strings.Split(sets, ",") {
+		conv = append(conv, "seiri_set_from_json("+c+")")
+	}
+	const keys = "account,principal,principal_type,access_key_id,action,resource,error_code,region,first_seen,last_seen,count,authz"
+	var stmts []string
+	if !slices.Contains(cols, "id") {
+		stmts = append(stmts,
+			`ALTER TABLE usage RENAME TO usage_v3`,
+			`DROP INDEX IF EXISTS usage_principal`, `DROP INDEX IF EXISTS usage_access_key`, `DROP INDEX IF EXISTS usage_action`,
+			schemaUsage,
+			`INSERT INTO usage(`+keys+","+sets+`) SELECT `+keys+","+strings.Join(conv, ",")+` FROM usage_v3 ORDER BY account,principal,principal_type,access_key_id,action,resource,error_code,region`,
+			`DROP TABLE usage_v3`)
+	} else {
+		// Upgraded from schema 1 in this same opening: the table has the new
+		// shape, the sets are still JSON.
+		var set []string
+		for i, c := range strings.Split(sets, ",") {
+			set = append(set, c+"="+conv[i])
+		}
+		stmts = append(stmts, `UPDATE usage SET `+strings.Join(set, ","))
+	}
+	stmts = append(stmts, `UPDATE meta SET v='4' WHERE k='schema'`)
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if err := seedLedger(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // URIPath escapes a file path for a "file:" URI: SQLite ends the path at
 // '?' or '#' ("go test" temp dirs of subtests hold '#'), so without escaping
 // two stores would share the file named by the path's prefix.
@@ -266,8 +377,11 @@ func URIPath(path string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the write lock, if held, and closes the database.
+func (s *Store) Close() error {
+	s.Unlock()
+	return s.db.Close()
+}
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
@@ -279,6 +393,15 @@ type Object struct {
 	Size   int64
 	ETag   string // S3 ETag; "" for files
 	MTime  time.Time
+	// ID is the object's identity (see ObjectID), ContentSize its
+	// decompressed size and Digest the digest of that content (Digest).
+	ID          ObjectID
+	ContentSize int64
+	Digest      string
+	// Counted: the batch's rows hold this object's records, and the ledger
+	// gains it. Otherwise the object was recognised as one already counted
+	// (another path, a copy, a touched file) and only its path is marked.
+	Counted bool
 }
 
 // ObjectMark is what the store remembers about a scanned object.
@@ -325,6 +448,11 @@ type Batch struct {
 	SessionKeys []SessionKey
 	Objects     []Object
 	Run         *Run
+	// AthenaUnits are the units an Athena scan covered ('*' for every
+	// account or region of a day); AthenaExcluded the units the query left
+	// out because the local engine holds them.
+	AthenaUnits    []Unit
+	AthenaExcluded []Unit
 }
 
 // SessionKey records that an STS call made with IssuerKey returned
@@ -338,8 +466,14 @@ type SessionKey struct {
 	IssuedAt        time.Time `json:"issuedAt"`
 }
 
-// Commit merges b into the store in one transaction.
+// Commit merges b into the store in one transaction, holding the store's
+// write lock (taken here if the scan did not take it with Ledger, and
+// released when the commit ends either way).
 func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
+	if err := s.Lock(ctx); err != nil {
+		return err
+	}
+	defer s.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -349,6 +483,18 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 			tx.Rollback()
 		}
 	}()
+	if err = recordObjects(ctx, tx, b.Objects); err != nil {
+		return err
+	}
+	if b.Run != nil && b.Run.Engine == EngineAthena {
+		claims := b.AthenaUnits
+		if len(claims) == 0 {
+			claims = legacyAthenaUnits(b.Objects)
+		}
+		if err = recordAthena(ctx, tx, claims, b.AthenaExcluded); err != nil {
+			return err
+		}
+	}
 	if err = upsertRows(ctx, tx, b.Rows); err != nil {
 		return fmt.Errorf("merge usage rows: %w", err)
 	}
@@ -366,18 +512,8 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 			}
 		}
 	}
-	if len(b.SessionKeys) > 0 {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO session_keys(session_key,issuer_key,issuer_principal,action,role,issued_at) VALUES(?,?,?,?,?,?)
-			ON CONFLICT(session_key,issuer_key) DO UPDATE SET issued_at=min(issued_at,excluded.issued_at)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, k := range b.SessionKeys {
-			if _, err := st.ExecContext(ctx, k.SessionKey, k.IssuerKey, k.IssuerPrincipal, k.Action, k.Role, k.IssuedAt.Unix()); err != nil {
-				return fmt.Errorf("session key %s: %w", k.SessionKey, err)
-			}
-		}
+	if err = insertSessionKeys(ctx, tx, b.SessionKeys); err != nil {
+		return fmt.Errorf("session keys: %w", err)
 	}
 	if len(b.Objects) > 0 {
 		now := time.Now().Unix()
@@ -404,6 +540,49 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 	return tx.Commit()
 }
 
+// insertSessionKeys adds session keys with multi-row INSERTs.
+func insertSessionKeys(ctx context.Context, tx *sql.Tx, keys []SessionKey) error {
+	const per = 100
+	for start := 0; start < len(keys); start += per {
+		chunk := keys[start:min(start+per, len(keys))]
+		args := make([]any, 0, 6*len(chunk))
+		for _, k := range chunk {
+			args = append(args, k.SessionKey, k.IssuerKey, k.IssuerPrincipal, k.Action, k.Role, k.IssuedAt.Unix())
+		}
+		q := `INSERT INTO session_keys(session_key,issuer_key,issuer_principal,action,role,issued_at) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?),", len(chunk)), ",") +
+			` ON CONFLICT(session_key,issuer_key) DO UPDATE SET issued_at=min(issued_at,excluded.issued_at)`
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// legacyAthenaUnits reads the days an Athena commit of the earlier
+// bookkeeping marked (objects keyed YYYY/MM/DD under the source
+// "athena:DB.TABLE[ accounts=A,B][ regions=R,S]").
+func legacyAthenaUnits(objs []Object) []Unit {
+	var out []Unit
+	for _, o := range objs {
+		accts, regions := []string{"*"}, []string{"*"}
+		for _, f := range strings.Fields(o.Source)[1:] {
+			if v, ok := strings.CutPrefix(f, "accounts="); ok {
+				accts = strings.Split(v, ",")
+			}
+			if v, ok := strings.CutPrefix(f, "regions="); ok {
+				regions = strings.Split(v, ",")
+			}
+		}
+		for _, a := range accts {
+			for _, r := range regions {
+				out = append(out, Unit{Day: o.Key, Account: a, Region: r})
+			}
+		}
+	}
+	return out
+}
+
 // Upsert merges rows into the store (sum counts, min first seen, max last
 // seen, union samples): the entry point for an engine that has only rows.
 func (s *Store) Upsert(ctx context.Context, rows []Row) error {
@@ -426,97 +605,6 @@ func timeOrZero(v int64) time.Time {
 
 const rowCols = `account,principal,principal_type,access_key_id,action,resource,error_code,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities,region`
 
-func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	get, err := tx.PrepareContext(ctx, `SELECT `+rowCols+` FROM usage WHERE account=? AND principal=? AND principal_type=? AND access_key_id=? AND action=? AND resource=? AND error_code=? AND region=?`)
-	if err != nil {
-		return err
-	}
-	defer get.Close()
-	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO usage(`+rowCols+`) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return err
-	}
-	defer put.Close()
-	// The summary takes each incoming row as it comes: merging sums counts,
-	// keeps the first first-seen and the last last-seen, which is what the
-	// summary does across the rows it folds.
-	sum, err := tx.PrepareContext(ctx, `INSERT INTO usage_by_action(principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count,nrows)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT(principal,account,principal_type,action,error_code,region,authz) DO UPDATE SET count=count+excluded.count,
-		first_seen=min(first_seen,excluded.first_seen), last_seen=max(last_seen,excluded.last_seen), nrows=nrows+excluded.nrows`)
-	if err != nil {
-		return err
-	}
-	defer sum.Close()
-	// A merge that turns a stored row's authz on moves the row to another
-	// summary group: those groups are folded again from usage at the end.
-	type group struct{ principal, account, ptype, action, errorCode, region string }
-	var refold []group
-	for i := range rows {
-		r := rows[i]
-		k := r.Key
-		in := r
-		added := 1 // a new usage row, not merged into a stored one
-		old, err := scanRow(get.QueryRowContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode, k.Region))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return err
-		default:
-			added = 0
-			flip := old.Authz != (old.Authz || r.Authz)
-			old.Merge(&r)
-			r = old
-			if flip {
-				refold = append(refold, group{k.Principal, k.Account, k.PrincipalType, k.Action, k.ErrorCode, k.Region})
-			}
-		}
-		if _, err := sum.ExecContext(ctx, k.Principal, k.Account, k.PrincipalType, k.Action, k.ErrorCode, k.Region, r.Authz,
-			in.FirstSeen.Unix(), in.LastSeen.Unix(), in.Count, added); err != nil {
-			return err
-		}
-		if _, err := put.ExecContext(ctx, k.Account, k.Principal, k.PrincipalType, k.AccessKeyID, k.Action, k.Resource, k.ErrorCode,
-			r.FirstSeen.Unix(), r.LastSeen.Unix(), r.Count, r.Authz,
-			joinSet(r.IPClasses), joinSet(r.SourceIPs), joinSet(r.UserAgents), joinSet(r.VPCEndpoints), joinSet(r.Sessions), joinSet(r.SourceIdentities), k.Region); err != nil {
-			return err
-		}
-	}
-	const where = ` WHERE principal=? AND account=? AND principal_type=? AND action=? AND error_code=? AND region=?`
-	for _, g := range refold {
-		args := []any{g.principal, g.account, g.ptype, g.action, g.errorCode, g.region}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM usage_by_action`+where, args...); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, summaryFold+where+summaryGroup, args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Sets are stored as JSON arrays: user agents hold any character.
-func joinSet(v []string) string {
-	if len(v) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func splitSet(s string) ([]string, error) {
-	if s == "" || s == "[]" {
-		return nil, nil
-	}
-	var v []string
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return nil, fmt.Errorf("bad set %q: %w", trim(s), err)
-	}
-	return v, nil
-}
-
 func trim(s string) string {
 	if len(s) > 80 {
 		return s[:80] + "…"
@@ -537,11 +625,7 @@ func scanRow(sc scanner) (Row, error) {
 	r.FirstSeen, r.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
 	dst := [...]*[]string{&r.IPClasses, &r.SourceIPs, &r.UserAgents, &r.VPCEndpoints, &r.Sessions, &r.SourceIdentities}
 	for i, s := range sets {
-		v, err := splitSet(s)
-		if err != nil {
-			return r, err
-		}
-		*dst[i] = v
+		*dst[i] = splitSet(s)
 	}
 	return r, nil
 }

@@ -4,6 +4,11 @@
 //
 // -repeat N lists every file N times (as distinct objects), to scan N times
 // the data with the same shape: peak RSS must not grow with N.
+//
+// -store FILE scans into a usage store (trail.ScanInto: lock, ledger, scan,
+// set-based commit) and prints the commit's share and the store's size:
+//
+//	go run ./bench/trail/scanprof -dir /tmp/ct-300m -store /tmp/usage.db
 package main
 
 import (
@@ -14,8 +19,10 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"github.com/seiri-dev/seiri/internal/trail"
+	"github.com/seiri-dev/seiri/internal/usage"
 )
 
 func main() {
@@ -23,6 +30,7 @@ func main() {
 	prof := flag.String("cpuprofile", "", "write a CPU profile here")
 	par := flag.Int("parallel", 0, "workers")
 	repeat := flag.Int("repeat", 1, "read every file this many times")
+	storePath := flag.String("store", "", "scan into this usage store (created if missing)")
 	flag.Parse()
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -36,6 +44,13 @@ func main() {
 	var src trail.Source = &trail.DirSource{Dir: *dir}
 	if *repeat > 1 {
 		src = &repeated{DirSource: trail.DirSource{Dir: *dir}, n: *repeat}
+	}
+	if *storePath != "" {
+		if err := into(*storePath, src, *par); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	res, err := trail.Scan(context.Background(), src, trail.Options{Parallel: *par})
 	if err != nil {
@@ -72,4 +87,38 @@ func (r *repeated) List(ctx context.Context, f *trail.Filter) (*trail.Listing, e
 func (r *repeated) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
 	o.Key = o.Key[:strings.LastIndexByte(o.Key, '#')]
 	return r.DirSource.Open(ctx, o)
+}
+
+func into(path string, src trail.Source, par int) error {
+	ctx := context.Background()
+	start := time.Now()
+	st, err := usage.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := trail.ScanInto(ctx, st, src, trail.Options{Parallel: par}, start)
+	if err != nil {
+		return err
+	}
+	total := time.Since(start)
+	s := res.Summary
+	commit := total - s.Duration
+	tot, err := st.Totals(ctx)
+	if err != nil {
+		return err
+	}
+	st.Close()
+	var size int64
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(path + suffix); err == nil {
+			size += fi.Size()
+		}
+	}
+	fmt.Printf("files %d (already scanned %d, already counted %d) records %d rows %d; scan %s, open+ledger+commit %s (%.1f%% of %s)\n",
+		s.FilesRead, s.FilesAlreadyScanned, s.FilesAlreadyCounted, s.Records, s.Rows, s.Duration.Round(time.Millisecond),
+		commit.Round(time.Millisecond), 100*commit.Seconds()/total.Seconds(), total.Round(time.Millisecond))
+	fmt.Printf("store %d bytes: %d usage rows (%.0f B/row), %d events (%.0f B/event)\n", size, tot.Rows, float64(size)/float64(max(tot.Rows, 1)),
+		tot.Events, float64(size)/float64(max(tot.Events, 1)))
+	return nil
 }

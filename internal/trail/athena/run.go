@@ -222,6 +222,9 @@ type Options struct {
 	Windows []Window
 	// MaxDays: windows longer than this run as one query per month (default 31).
 	MaxDays int
+	// Delivery and Exclude: see Query (set by ScanInto's plan).
+	Delivery bool
+	Exclude  []usage.Unit
 	// Progress, when set, is told about each query as it finishes.
 	Progress func(w Window, ex *Execution, rows int64)
 }
@@ -282,7 +285,15 @@ func Scan(ctx context.Context, run *Runner, opts Options) (*Result, error) {
 		all = append(all, Windows(w.Since, w.Until, maxDays)...)
 	}
 	for _, w := range all {
-		sql := Build(d, Query{Table: opts.Table, Window: w, Accounts: f.Accounts, Regions: f.Regions, Samples: usage.MaxSamples})
+		var excl []usage.Unit
+		for _, u := range opts.Exclude {
+			day, err := time.Parse("2006/01/02", u.Day)
+			if err == nil && !day.Before(w.Since.UTC().Truncate(24*time.Hour)) && (w.Until.IsZero() || day.Before(w.Until)) {
+				excl = append(excl, u)
+			}
+		}
+		sql := Build(d, Query{Table: opts.Table, Window: w, Accounts: f.Accounts, Regions: f.Regions, Samples: usage.MaxSamples,
+			Delivery: opts.Delivery, Exclude: excl})
 		res.Queries = append(res.Queries, sql)
 		ex, err := run.Run(ctx, sql)
 		if err != nil {

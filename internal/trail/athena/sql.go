@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/seiri-dev/seiri/internal/usage"
 )
 
 // Dialect renders the few expressions whose spelling differs between Trino
@@ -187,6 +189,14 @@ type Query struct {
 	Accounts []string // empty: all
 	Regions  []string // empty: all
 	Samples  int      // sample size (usage.MaxSamples)
+	// Delivery: the window selects whole delivery days (the "timestamp"
+	// partition, the day folder a file was delivered to), not event times:
+	// the unit both engines account for (usage.Unit), so that a record near
+	// midnight belongs to exactly one day whichever engine reads it.
+	Delivery bool
+	// Exclude leaves out delivery units (day, account, region) another
+	// engine already holds.
+	Exclude []usage.Unit
 }
 
 // Build renders the aggregation SQL of q in dialect d.
@@ -277,12 +287,30 @@ func Build(d Dialect, q Query) string {
 // "YYYY-MM-DDTHH:MM:SSZ", which sorts like the time it names.
 func where(q Query) string {
 	var c []string
-	if !q.Window.Since.IsZero() {
+	if q.Delivery {
+		if !q.Window.Since.IsZero() {
+			c = append(c, fmt.Sprintf(`"timestamp" >= %s`, sqlString(q.Window.Since.UTC().Format("2006/01/02"))))
+		}
+		if !q.Window.Until.IsZero() {
+			c = append(c, fmt.Sprintf(`"timestamp" < %s`, sqlString(q.Window.Until.UTC().Format("2006/01/02"))))
+		}
+	}
+	for _, u := range q.Exclude {
+		e := []string{fmt.Sprintf(`"timestamp" = %s`, sqlString(u.Day))}
+		if u.Account != "*" {
+			e = append(e, fmt.Sprintf(`"account" = %s`, sqlString(u.Account)))
+		}
+		if u.Region != "*" {
+			e = append(e, fmt.Sprintf(`"region" = %s`, sqlString(u.Region)))
+		}
+		c = append(c, "NOT ("+strings.Join(e, " AND ")+")")
+	}
+	if !q.Window.Since.IsZero() && !q.Delivery {
 		s := q.Window.Since.UTC()
 		c = append(c, fmt.Sprintf(`"timestamp" >= %s`, sqlString(s.Format("2006/01/02"))))
 		c = append(c, fmt.Sprintf("eventtime >= %s", sqlString(s.Format("2006-01-02T15:04:05Z"))))
 	}
-	if !q.Window.Until.IsZero() {
+	if !q.Window.Until.IsZero() && !q.Delivery {
 		u := q.Window.Until.UTC()
 		c = append(c, fmt.Sprintf(`"timestamp" <= %s`, sqlString(u.Format("2006/01/02"))))
 		c = append(c, fmt.Sprintf("eventtime < %s", sqlString(u.Format("2006-01-02T15:04:05Z"))))

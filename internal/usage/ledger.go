@@ -1,0 +1,581 @@
+package usage
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ObjectID is what makes a log object unique, whatever path, copy or
+// source it is read through:
+//
+//   - for the delivery layout, the key from AWSLogs/ on without the
+//     organization folder: account, region, day and file name (CloudTrail
+//     names every file ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_UNIQUE.json.gz
+//     and never reuses a name; CloudTrail User Guide, "CloudTrail log file
+//     name format"). Dir is "ACCOUNT/REGION/YYYY/MM/DD", Name the file name
+//     without its compression suffix (a gunzipped copy is the same object);
+//   - for any other layout, the digest of the decompressed content: Dir is
+//     "sha256/" and the digest's first two hex digits, Name the digest.
+type ObjectID struct {
+	Dir, Name string
+}
+
+func (id ObjectID) String() string { return id.Dir + "/" + id.Name }
+
+// Unit is a delivery unit: the day folder of one account and region, what
+// both engines account for (see the coverage table).
+type Unit struct {
+	Day     string // YYYY/MM/DD
+	Account string // or "*": every account (Athena)
+	Region  string // or "*": every region (Athena)
+}
+
+// DeliveryID reads the identity and the unit of an object of the delivery
+// layout AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/FILE found
+// anywhere in key (any bucket prefix or local folder above AWSLogs/).
+// CloudTrail User Guide, "Finding your CloudTrail log files".
+func DeliveryID(key string) (ObjectID, Unit, bool) {
+	i := strings.LastIndex(key, "AWSLogs/")
+	if i < 0 {
+		return ObjectID{}, Unit{}, false
+	}
+	parts := strings.Split(key[i+len("AWSLogs/"):], "/")
+	if len(parts) > 0 && strings.HasPrefix(parts[0], "o-") {
+		parts = parts[1:]
+	}
+	if len(parts) != 7 || parts[1] != "CloudTrail" {
+		return ObjectID{}, Unit{}, false
+	}
+	acct, region, y, m, d, name := parts[0], parts[2], parts[3], parts[4], parts[5], parts[6]
+	if !digits(acct, 12) || region == "" || !digits(y, 4) || !digits(m, 2) || !digits(d, 2) || name == "" {
+		return ObjectID{}, Unit{}, false
+	}
+	if _, err := time.Parse("2006/01/02", y+"/"+m+"/"+d); err != nil {
+		return ObjectID{}, Unit{}, false
+	}
+	for _, ext := range []string{".gz", ".gzip"} {
+		name = strings.TrimSuffix(name, ext)
+	}
+	day := y + "/" + m + "/" + d
+	return ObjectID{Dir: acct + "/" + region + "/" + day, Name: name}, Unit{Day: day, Account: acct, Region: region}, true
+}
+
+// unitOf is the delivery unit of a delivery-layout identity.
+func unitOf(id ObjectID) (Unit, bool) {
+	p := strings.Split(id.Dir, "/")
+	if len(p) != 5 || !digits(p[0], 12) {
+		return Unit{}, false
+	}
+	return Unit{Day: p[2] + "/" + p[3] + "/" + p[4], Account: p[0], Region: p[1]}, true
+}
+
+func digits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Digest is the content digest of a decompressed log object: SHA-256,
+// first 128 bits in hex (collisions are out of reach; the store keeps one
+// per object).
+func Digest(content []byte) string {
+	h := sha256.Sum256(content)
+	return hex.EncodeToString(h[:16])
+}
+
+// ContentID is the identity of an object outside the delivery layout.
+func ContentID(digest string) ObjectID {
+	return ObjectID{Dir: "sha256/" + digest[:2], Name: digest}
+}
+
+// LedgerEntry is what the ledger remembers of a counted object.
+type LedgerEntry struct {
+	Size   int64  // decompressed bytes; -1: unknown (carried over from schema 3)
+	Digest string // "" : unknown (carried over from schema 3)
+}
+
+// Ledger answers, while a scan runs, what the store already holds. It is
+// taken with the store's write lock held (Store.Ledger), so nothing changes
+// underneath until the scan commits.
+type Ledger struct {
+	s      *Store
+	mu     sync.Mutex
+	dirs   map[string]map[string]LedgerEntry
+	athena []Unit
+	local  map[Unit]bool
+}
+
+// Ledger takes the store's write lock (waiting for another writer, see
+// Lock) and returns the ledger of counted objects. The lock is held until
+// Commit or Close.
+func (s *Store) Ledger(ctx context.Context) (*Ledger, error) {
+	if err := s.Lock(ctx); err != nil {
+		return nil, err
+	}
+	l := &Ledger{s: s, dirs: map[string]map[string]LedgerEntry{}, local: map[Unit]bool{}}
+	rs, err := s.db.QueryContext(ctx, `SELECT day, account, region, engine FROM coverage`)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var u Unit
+		var engine string
+		if err := rs.Scan(&u.Day, &u.Account, &u.Region, &engine); err != nil {
+			return nil, err
+		}
+		if engine == EngineAthena {
+			l.athena = append(l.athena, u)
+		} else {
+			l.local[u] = true
+		}
+	}
+	return l, rs.Err()
+}
+
+// Engines, as recorded in runs and coverage.
+const (
+	EngineLocal  = "local"
+	EngineAthena = "athena"
+)
+
+// Lookup returns the ledger entry of id, if the store counted it.
+func (l *Ledger) Lookup(ctx context.Context, id ObjectID) (LedgerEntry, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d, ok := l.dirs[id.Dir]
+	if !ok {
+		var blob []byte
+		err := l.s.db.QueryRowContext(ctx, `SELECT entries FROM objects WHERE dir=?`, id.Dir).Scan(&blob)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return LedgerEntry{}, false, err
+		}
+		d = map[string]LedgerEntry{}
+		if err := decodeLedger(blob, d); err != nil {
+			return LedgerEntry{}, false, fmt.Errorf("object ledger %s: %w", id.Dir, err)
+		}
+		l.dirs[id.Dir] = d
+	}
+	e, ok := d[id.Name]
+	return e, ok, nil
+}
+
+// HeldByAthena reports whether the Athena engine already accounted for u.
+func (l *Ledger) HeldByAthena(u Unit) bool { return heldBy(l.athena, u) }
+
+// HeldLocally reports whether the local engine read files of u.
+func (l *Ledger) HeldLocally(u Unit) bool { return l.local[u] }
+
+// LocalUnits returns the units of day the local engine holds.
+func (l *Ledger) LocalUnits(day string) []Unit {
+	var out []Unit
+	for u := range l.local {
+		if u.Day == day {
+			out = append(out, u)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Account+out[i].Region < out[j].Account+out[j].Region })
+	return out
+}
+
+func heldBy(claims []Unit, u Unit) bool {
+	for _, c := range claims {
+		if c.Day == u.Day && (c.Account == "*" || c.Account == u.Account) && (c.Region == "*" || c.Region == u.Region) {
+			return true
+		}
+	}
+	return false
+}
+
+// Ledger entries are lines "name TAB size TAB digest"; names are file names
+// (quoted by strconv.Quote if they hold a tab, newline or quote).
+func encodeLedger(m map[string]LedgerEntry) []byte {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b []byte
+	for _, n := range names {
+		e := m[n]
+		b = append(b, quoteField(n)...)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, e.Size, 10)
+		b = append(b, '\t')
+		b = append(b, e.Digest...)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+func decodeLedger(blob []byte, into map[string]LedgerEntry) error {
+	for len(blob) > 0 {
+		i := bytes.IndexByte(blob, '\n')
+		if i < 0 {
+			return fmt.Errorf("truncated entry %q", trim(string(blob)))
+		}
+		f := strings.Split(string(blob[:i]), "\t")
+		blob = blob[i+1:]
+		if len(f) != 3 {
+			return fmt.Errorf("bad entry %q", trim(strings.Join(f, "\t")))
+		}
+		name, err := unquoteField(f[0])
+		if err != nil {
+			return fmt.Errorf("bad entry name %q", trim(f[0]))
+		}
+		size, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			return fmt.Errorf("bad entry size %q for %q", trim(f[1]), trim(name))
+		}
+		into[name] = LedgerEntry{Size: size, Digest: f[2]}
+	}
+	return nil
+}
+
+// recordObjects adds the counted objects to the ledger and the local
+// coverage, refusing any the ledger already holds: their rows would count
+// twice (only possible if a writer bypassed the lock).
+func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
+	groups := map[string][]Object{}
+	units := map[Unit]bool{}
+	for _, o := range objs {
+		if !o.Counted {
+			continue
+		}
+		if o.ID.Dir == "" || o.ID.Name == "" {
+			return fmt.Errorf("object %s: counted without an identity", o.Key)
+		}
+		groups[o.ID.Dir] = append(groups[o.ID.Dir], o)
+		if o.Digest != "" {
+			// Every counted object is also known by its content, so a copy
+			// under any other name or layout is recognised.
+			if cid := ContentID(o.Digest); cid != o.ID {
+				c := o
+				c.ID = cid
+				groups[cid.Dir] = append(groups[cid.Dir], c)
+			}
+		}
+		if u, ok := unitOf(o.ID); ok {
+			units[u] = true
+		}
+	}
+	dirs := make([]string, 0, len(groups))
+	for d := range groups {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	for _, dir := range dirs {
+		var blob []byte
+		err := tx.QueryRowContext(ctx, `SELECT entries FROM objects WHERE dir=?`, dir).Scan(&blob)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		all := map[string]LedgerEntry{}
+		if err := decodeLedger(blob, all); err != nil {
+			return fmt.Errorf("object ledger %s: %w", dir, err)
+		}
+		for _, o := range groups[dir] {
+			if _, dup := all[o.ID.Name]; dup {
+				return fmt.Errorf("%w: %s (%s)", ErrAlreadyCounted, o.ID, o.Key)
+			}
+			all[o.ID.Name] = LedgerEntry{Size: o.ContentSize, Digest: o.Digest}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects(dir,n,entries) VALUES(?,?,?)`, dir, len(all), encodeLedger(all)); err != nil {
+			return err
+		}
+	}
+	if len(units) > 0 {
+		athena, err := athenaClaims(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for u := range units {
+			if heldBy(athena, u) {
+				return fmt.Errorf("%w: %s account %s region %s was scanned with Athena", ErrEngineOverlap, u.Day, u.Account, u.Region)
+			}
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO coverage(day,account,region,engine) VALUES(?,?,?,'local')`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for u := range units {
+			if _, err := st.ExecContext(ctx, u.Day, u.Account, u.Region); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ErrAlreadyCounted is a commit refused because an object it counts is
+// already in the store: nothing of the batch was saved.
+var ErrAlreadyCounted = errors.New("object already counted in the usage store; nothing saved")
+
+// ErrEngineOverlap is an Athena commit refused because a day it covers
+// holds records of the local engine (or the reverse): nothing was saved.
+var ErrEngineOverlap = errors.New("the other engine already holds these days; nothing saved")
+
+// recordAthena claims the units an Athena scan covered, refusing a unit the
+// local engine already holds unless the query excluded it (excluded lists
+// those local units, as Athena's planner found them).
+func recordAthena(ctx context.Context, tx *sql.Tx, claims []Unit, excluded []Unit) error {
+	ex := map[Unit]bool{}
+	for _, u := range excluded {
+		ex[u] = true
+	}
+	rs, err := tx.QueryContext(ctx, `SELECT day, account, region, engine FROM coverage`)
+	if err != nil {
+		return err
+	}
+	var local, athena []Unit
+	for rs.Next() {
+		var u Unit
+		var e string
+		if err := rs.Scan(&u.Day, &u.Account, &u.Region, &e); err != nil {
+			rs.Close()
+			return err
+		}
+		if e == EngineAthena {
+			athena = append(athena, u)
+		} else {
+			local = append(local, u)
+		}
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	for _, c := range claims {
+		for _, l := range local {
+			if heldBy([]Unit{c}, l) && !ex[l] {
+				return fmt.Errorf("%w: %s account %s region %s was read by the local engine", ErrEngineOverlap, l.Day, l.Account, l.Region)
+			}
+		}
+		for _, a := range athena {
+			if a.Day == c.Day && (a.Account == "*" || c.Account == "*" || a.Account == c.Account) && (a.Region == "*" || c.Region == "*" || a.Region == c.Region) {
+				return fmt.Errorf("%w: Athena already scanned %s (account %s, region %s)", ErrEngineOverlap, a.Day, a.Account, a.Region)
+			}
+		}
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO coverage(day,account,region,engine) VALUES(?,?,?,'athena')`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, c := range claims {
+		if _, err := st.ExecContext(ctx, c.Day, c.Account, c.Region); err != nil {
+			return fmt.Errorf("coverage %s %s %s: %w", c.Day, c.Account, c.Region, err)
+		}
+	}
+	return nil
+}
+
+func athenaClaims(ctx context.Context, tx *sql.Tx) ([]Unit, error) {
+	rs, err := tx.QueryContext(ctx, `SELECT day, account, region FROM coverage WHERE engine='athena'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []Unit
+	for rs.Next() {
+		var u Unit
+		if err := rs.Scan(&u.Day, &u.Account, &u.Region); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rs.Err()
+}
+
+// seedLedger carries the scanned objects of a schema 3 store into the
+// ledger: objects of the delivery layout by identity (digest unknown), and
+// the local coverage of their units.
+func seedLedger(ctx context.Context, tx *sql.Tx) error {
+	rs, err := tx.QueryContext(ctx, `SELECT source, dir, entries FROM scanned_dirs`)
+	if err != nil {
+		return err
+	}
+	var objs []Object
+	for rs.Next() {
+		var src, dir string
+		var blob []byte
+		if err := rs.Scan(&src, &dir, &blob); err != nil {
+			rs.Close()
+			return err
+		}
+		if strings.HasPrefix(src, "athena:") {
+			continue
+		}
+		m := map[string]ObjectMark{}
+		if err := decodeEntries(dir, blob, m); err != nil {
+			rs.Close()
+			return err
+		}
+		for k := range m {
+			if id, _, ok := DeliveryID(k); ok {
+				objs = append(objs, Object{Key: k, ID: id, ContentSize: -1, Counted: true})
+			}
+		}
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	// The same object under two sources was counted twice by schema 3:
+	// the ledger keeps it once (the rows cannot be told apart any more).
+	seen := map[ObjectID]bool{}
+	uniq := objs[:0]
+	for _, o := range objs {
+		if !seen[o.ID] {
+			seen[o.ID] = true
+			uniq = append(uniq, o)
+		}
+	}
+	return recordObjects(ctx, tx, uniq)
+}
+
+// Lock takes the store's write lock (the file <store>.lock), waiting while
+// another process holds it: the waiting is said once through s.Waiting (or
+// on standard error), naming the holder. Two scans of one workspace thus
+// run one after the other, the second seeing what the first added. The
+// lock is held until Unlock, Commit or Close; Lock while held is a no-op.
+func (s *Store) Lock(ctx context.Context) error {
+	s.lockMu.Lock()
+	defer s.lockMu.Unlock()
+	if s.lock != nil {
+		return nil
+	}
+	path := s.path + ".lock"
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("usage store lock %s: %w", path, err)
+	}
+	told := false
+	for {
+		busy, err := tryLock(f)
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("usage store lock %s: %w", path, err)
+		}
+		if !busy {
+			break
+		}
+		if !told {
+			told = true
+			// The holder writes who it is just after it takes the lock.
+			var holder string
+			for i := 0; i < 20 && holder == ""; i++ {
+				b, _ := os.ReadFile(path)
+				if holder = strings.TrimSpace(string(b)); holder == "" {
+					time.Sleep(25 * time.Millisecond)
+				}
+			}
+			if holder == "" {
+				holder = "holder unknown"
+			}
+			msg := fmt.Sprintf("usage store %s is being written by another seiri (%s); waiting for it to finish…", s.path, holder)
+			if s.Waiting != nil {
+				s.Waiting(msg)
+			} else {
+				fmt.Fprintln(os.Stderr, msg)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return fmt.Errorf("waiting for the usage store's write lock: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	// Who holds it, for the message of the next one to wait.
+	if err := f.Truncate(0); err == nil {
+		fmt.Fprintf(f, "pid %d, since %s", os.Getpid(), time.Now().UTC().Format(time.RFC3339))
+	}
+	s.lock = f
+	return nil
+}
+
+// Unlock releases the write lock (no-op if not held).
+func (s *Store) Unlock() {
+	s.lockMu.Lock()
+	defer s.lockMu.Unlock()
+	if s.lock == nil {
+		return
+	}
+	s.lock.Truncate(0)
+	unlock(s.lock)
+	s.lock.Close()
+	s.lock = nil
+}
+
+// AthenaOverlaps reports whether an Athena claim shares units with u
+// without covering it whole (u itself may hold '*').
+func (l *Ledger) AthenaOverlaps(u Unit) bool {
+	for _, c := range l.athena {
+		if c.Day == u.Day && (c.Account == "*" || u.Account == "*" || c.Account == u.Account) &&
+			(c.Region == "*" || u.Region == "*" || c.Region == u.Region) {
+			return true
+		}
+	}
+	return false
+}
+
+// Sources lists the sources every recorded scan read (sorted, distinct).
+func (s *Store) Sources(ctx context.Context) ([]string, error) {
+	runs, err := s.Runs(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range runs {
+		for _, src := range r.Sources {
+			if !seen[src] {
+				seen[src] = true
+				out = append(out, src)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Reset empties the store (usage rows, summaries, session keys, unmapped
+// pairs, the ledger, coverage, marks and runs) in one transaction, holding
+// the write lock: for a store that holds only generated data (the demo's
+// logs, regenerated on every run) and is to be filled again from scratch.
+func (s *Store) Reset(ctx context.Context) (err error) {
+	if err := s.Lock(ctx); err != nil {
+		return err
+	}
+	defer s.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, t := range []string{"usage", "usage_by_action", "session_keys", "unmapped", "objects", "coverage", "scanned_dirs", "scan_runs"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			return fmt.Errorf("reset %s: %w", t, err)
+		}
+	}
+	return tx.Commit()
+}
