@@ -205,7 +205,6 @@ func missingAdvice(a *snapshot.Account) string {
 	return strings.Join(out, "; ")
 }
 
-
 // add records a finding of rule id; it is a no-op for disabled rules.
 func (r *run) add(id, account, resource, title string, ev ...finding.Evidence) {
 	if !r.enabled[id] {
