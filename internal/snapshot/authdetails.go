@@ -64,25 +64,25 @@ type authBoundary struct {
 }
 
 type authUser struct {
-	Path                    string           `json:"Path"`
-	UserName                string           `json:"UserName"`
-	UserID                  string           `json:"UserId"`
-	Arn                     string           `json:"Arn"`
-	CreateDate              string           `json:"CreateDate"`
-	UserPolicyList          []authInline     `json:"UserPolicyList"`
-	GroupList               []string         `json:"GroupList"`
-	AttachedManagedPolicies attachedList `json:"AttachedManagedPolicies"`
-	PermissionsBoundary     *authBoundary    `json:"PermissionsBoundary"`
-	Tags                    []authTag        `json:"Tags"`
+	Path                    string        `json:"Path"`
+	UserName                string        `json:"UserName"`
+	UserID                  string        `json:"UserId"`
+	Arn                     string        `json:"Arn"`
+	CreateDate              string        `json:"CreateDate"`
+	UserPolicyList          []authInline  `json:"UserPolicyList"`
+	GroupList               []string      `json:"GroupList"`
+	AttachedManagedPolicies attachedList  `json:"AttachedManagedPolicies"`
+	PermissionsBoundary     *authBoundary `json:"PermissionsBoundary"`
+	Tags                    []authTag     `json:"Tags"`
 }
 
 type authGroup struct {
-	Path                    string           `json:"Path"`
-	GroupName               string           `json:"GroupName"`
-	GroupID                 string           `json:"GroupId"`
-	Arn                     string           `json:"Arn"`
-	CreateDate              string           `json:"CreateDate"`
-	GroupPolicyList         []authInline     `json:"GroupPolicyList"`
+	Path                    string       `json:"Path"`
+	GroupName               string       `json:"GroupName"`
+	GroupID                 string       `json:"GroupId"`
+	Arn                     string       `json:"Arn"`
+	CreateDate              string       `json:"CreateDate"`
+	GroupPolicyList         []authInline `json:"GroupPolicyList"`
 	AttachedManagedPolicies attachedList `json:"AttachedManagedPolicies"`
 }
 
