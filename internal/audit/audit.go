@@ -331,6 +331,14 @@ func (r *run) account(a *snapshot.Account) {
 		}
 		r.user(a, u, row)
 	}
+	for _, row := range snapshot.ReportRowsWithoutUser(a) {
+		arn := row.ARN
+		if arn == "" {
+			arn = row.User
+		}
+		r.add(CredReportUnmatched, a.AccountID, arn, fmt.Sprintf("Credential report lists user %s, who is not in the snapshot", row.User),
+			ev(fmt.Sprintf("credential report line %d", row.Line), fmt.Sprintf("user %s (%s) has no entry in the snapshot: deleted since the report was generated, or missing from the import (a truncated or filtered file); its row is not used", row.User, row.ARN)))
+	}
 	for i := range a.Groups {
 		r.group(a, &a.Groups[i], members[a.Groups[i].GroupName])
 	}
