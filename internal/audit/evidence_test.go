@@ -90,7 +90,11 @@ func TestWitnessesLatestWins(t *testing.T) {
 	}
 	a.CredentialReport = &credreport.Report{Rows: []credreport.Row{
 		rootRow(),
-		row("Alice", func(r *credreport.Row) { r.PasswordEnabled.Value = true; r.MFAActive = true; r.PasswordLastUsed = rt(ago(12, 0)) }),
+		row("Alice", func(r *credreport.Row) {
+			r.PasswordEnabled.Value = true
+			r.MFAActive = true
+			r.PasswordLastUsed = rt(ago(12, 0))
+		}),
 		row("Bob"),
 		row("Charlie"),
 		row("Mallory", func(r *credreport.Row) { r.Line = 9 }),
