@@ -468,4 +468,3 @@ func (an *Analysis) Organization(ps []*Principal, workers int) *OrgView {
 	slices.SortFunc(v.PermissionSets, func(x, y PermissionSetTotals) int { return strings.Compare(x.PermissionSet, y.PermissionSet) })
 	return v
 }
-
