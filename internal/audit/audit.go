@@ -16,6 +16,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/credreport"
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/version"
 )
 
@@ -57,6 +58,68 @@ type Window struct{ Since, Until time.Time }
 type LastCall struct {
 	Time  time.Time
 	Calls int64
+}
+
+// ActivityFromUsage builds the CloudTrail witness from the usage store's rows
+// and runs (the caller reads them; audit never opens the store). An account
+// counts as scanned when rows of it exist; its window runs from the earliest
+// --since of the runs (or, for runs without one, the account's first
+// recorded call) to the latest end of a run. Every row is activity, failed
+// calls and sign-ins included: they show the credential was used.
+func ActivityFromUsage(rows []usage.Row, runs []usage.Run) *Activity {
+	act := &Activity{Accounts: map[string]Window{}, Principals: map[string]LastCall{}, Keys: map[string]LastCall{}}
+	var since, until time.Time
+	openStart := len(runs) == 0
+	for _, r := range runs {
+		if r.Since.IsZero() {
+			openStart = true
+		} else if since.IsZero() || r.Since.Before(since) {
+			since = r.Since
+		}
+		end := r.Until
+		if end.IsZero() {
+			end = r.FinishedAt
+		}
+		if end.After(until) {
+			until = end
+		}
+	}
+	first := map[string]time.Time{}
+	last := map[string]time.Time{}
+	seen := func(m map[string]LastCall, k string, r *usage.Row) {
+		c := m[k]
+		c.Calls += r.Count
+		if r.LastSeen.After(c.Time) {
+			c.Time = r.LastSeen
+		}
+		m[k] = c
+	}
+	for i := range rows {
+		r := &rows[i]
+		if f, ok := first[r.Account]; !ok || r.FirstSeen.Before(f) {
+			first[r.Account] = r.FirstSeen
+		}
+		if r.LastSeen.After(last[r.Account]) {
+			last[r.Account] = r.LastSeen
+		}
+		if r.PrincipalType == "IAMUser" {
+			seen(act.Principals, r.Principal, r)
+		}
+		if r.AccessKeyID != "" {
+			seen(act.Keys, r.AccessKeyID, r)
+		}
+	}
+	for acct, f := range first {
+		w := Window{Since: since, Until: until}
+		if openStart || w.Since.IsZero() || f.Before(w.Since) {
+			w.Since = f
+		}
+		if w.Until.IsZero() || last[acct].After(w.Until) {
+			w.Until = last[acct]
+		}
+		act.Accounts[acct] = w
+	}
+	return act
 }
 
 // window returns the CloudTrail window of an account, if its logs were scanned.

@@ -11,6 +11,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/credreport"
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/usage"
 )
 
 // importExample imports the AWS CLI's documented example of
@@ -133,5 +134,40 @@ func TestWitnessesLatestWins(t *testing.T) {
 	miss := byRule(rep, EvidenceMissing)
 	if len(miss) != 1 || !strings.HasSuffix(miss[0].Evidence[0].Value, "not judged: Alice, Bob") {
 		t.Errorf("evidence missing: %+v", miss)
+	}
+}
+
+// TestActivityFromUsage: the usage store's rows become the CloudTrail
+// witness; a user with 87 recorded calls is active.
+func TestActivityFromUsage(t *testing.T) {
+	user := "arn:aws:iam::123456789012:user/Charlie"
+	rows := []usage.Row{
+		{Key: usage.Key{Account: "123456789012", Principal: user, PrincipalType: "IAMUser", AccessKeyID: "AKIAEXAMPLE1", Action: "s3:GetObject"},
+			FirstSeen: ago(100, 0), LastSeen: ago(5, 0), Count: 80},
+		{Key: usage.Key{Account: "123456789012", Principal: user, PrincipalType: "IAMUser", Action: "signin:ConsoleLogin"},
+			FirstSeen: ago(40, 0), LastSeen: ago(3, 0), Count: 7},
+		{Key: usage.Key{Account: "123456789012", Principal: "arn:aws:iam::123456789012:role/r", PrincipalType: "AssumedRole", Action: "s3:GetObject"},
+			FirstSeen: ago(150, 0), LastSeen: ago(1, 0), Count: 2},
+	}
+	runs := []usage.Run{{Since: ago(120, 0), Until: ago(0, 0)}}
+	act := ActivityFromUsage(rows, runs)
+	want := &Activity{
+		Accounts:   map[string]Window{"123456789012": {Since: ago(150, 0), Until: now}},
+		Principals: map[string]LastCall{user: {Time: ago(3, 0), Calls: 87}},
+		Keys:       map[string]LastCall{"AKIAEXAMPLE1": {Time: ago(5, 0), Calls: 80}},
+	}
+	if diff := cmp.Diff(want, act); diff != "" {
+		t.Errorf("activity (-want +got):\n%s", diff)
+	}
+	a := importExample(t)
+	rep := RunWith(snap(a), cfg(), now, Options{Activity: act, Only: []string{UserInactive}})
+	var titles []string
+	for _, f := range rep.Findings {
+		titles = append(titles, f.Title)
+	}
+	// Charlie is active; Alice and Bob have no call in a 150-day window that
+	// covers the 90-day threshold: never used.
+	if diff := cmp.Diff([]string{"User Alice never used (created 4247 days ago)", "User Bob never used (created 4247 days ago)"}, titles); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }
