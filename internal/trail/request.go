@@ -67,9 +67,9 @@ func requestUses(dst []RequestUse, action, prefix string, r *Record, account []b
 			add(action, scratch[start:])
 		}
 	case "secretsmanager:BatchGetSecretValue":
-		if len(q.SecretIDs) == 0 && !q.HasFilters {
-			return dst, scratch
-		}
+		// Without the request's secret list (an engine that did not carry
+		// it) the batch action alone is what is known; Secrets Manager logs
+		// a GetSecretValue event per secret besides.
 		add(action, nil)
 		for _, id := range q.SecretIDs {
 			start := len(scratch)
