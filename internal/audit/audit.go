@@ -16,6 +16,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/credreport"
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/version"
 )
 
@@ -30,6 +31,104 @@ type Options struct {
 	// (internal/leastpriv over the usage store; the CLI sets it when a
 	// usage store exists). Kept as a hook so audit does not depend on it.
 	Unused func() []finding.Finding
+	// Activity is what CloudTrail recorded (the usage store's last use per
+	// principal and per access key), read by the caller and passed in as
+	// data; nil when there is no usage store. It is one witness of the
+	// inactivity and unused-key rules, next to the credential report, IAM's
+	// own last-used fields and Access Advisor.
+	Activity *Activity
+}
+
+// Activity is the CloudTrail witness: the last recorded call of principals
+// and access keys, and which accounts' logs were scanned over which window.
+type Activity struct {
+	// Accounts are the accounts whose logs the usage store holds, with the
+	// window scanned. An account missing here has no CloudTrail witness.
+	Accounts map[string]Window
+	// Principals maps a principal ARN (an IAM user's ARN) to its last call.
+	Principals map[string]LastCall
+	// Keys maps an access key id to its last call.
+	Keys map[string]LastCall
+}
+
+// Window is the time span a scan covered.
+type Window struct{ Since, Until time.Time }
+
+// LastCall is the latest recorded call and how many calls were recorded.
+type LastCall struct {
+	Time  time.Time
+	Calls int64
+}
+
+// ActivityFromUsage builds the CloudTrail witness from the usage store's rows
+// and runs (the caller reads them; audit never opens the store). An account
+// counts as scanned when rows of it exist; its window runs from the earliest
+// --since of the runs (or, for runs without one, the account's first
+// recorded call) to the latest end of a run. Every row is activity, failed
+// calls and sign-ins included: they show the credential was used.
+func ActivityFromUsage(rows []usage.Row, runs []usage.Run) *Activity {
+	act := &Activity{Accounts: map[string]Window{}, Principals: map[string]LastCall{}, Keys: map[string]LastCall{}}
+	var since, until time.Time
+	openStart := len(runs) == 0
+	for _, r := range runs {
+		if r.Since.IsZero() {
+			openStart = true
+		} else if since.IsZero() || r.Since.Before(since) {
+			since = r.Since
+		}
+		end := r.Until
+		if end.IsZero() {
+			end = r.FinishedAt
+		}
+		if end.After(until) {
+			until = end
+		}
+	}
+	first := map[string]time.Time{}
+	last := map[string]time.Time{}
+	seen := func(m map[string]LastCall, k string, r *usage.Row) {
+		c := m[k]
+		c.Calls += r.Count
+		if r.LastSeen.After(c.Time) {
+			c.Time = r.LastSeen
+		}
+		m[k] = c
+	}
+	for i := range rows {
+		r := &rows[i]
+		if f, ok := first[r.Account]; !ok || r.FirstSeen.Before(f) {
+			first[r.Account] = r.FirstSeen
+		}
+		if r.LastSeen.After(last[r.Account]) {
+			last[r.Account] = r.LastSeen
+		}
+		if r.PrincipalType == "IAMUser" {
+			seen(act.Principals, r.Principal, r)
+		}
+		if r.AccessKeyID != "" {
+			seen(act.Keys, r.AccessKeyID, r)
+		}
+	}
+	for acct, f := range first {
+		w := Window{Since: since, Until: until}
+		if openStart || w.Since.IsZero() || f.Before(w.Since) {
+			w.Since = f
+		}
+		if w.Until.IsZero() || last[acct].After(w.Until) {
+			w.Until = last[acct]
+		}
+		act.Accounts[acct] = w
+	}
+	return act
+}
+
+// window returns the CloudTrail window of an account, if its logs were scanned.
+func (a *Activity) window(account string) (Window, bool) {
+	if a == nil {
+		return Window{}, false
+	}
+	w, ok := a.Accounts[account]
+	return w, ok
 }
 
 // Run audits s with the thresholds of cfg at time now.
@@ -39,7 +138,7 @@ func Run(s *snapshot.Snapshot, cfg config.Audit, now time.Time) *finding.Report 
 
 // RunWith is Run with options.
 func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options) *finding.Report {
-	r := &run{cfg: cfg, now: now.UTC(), isAdmin: opts.IsAdmin, enabled: map[string]bool{}}
+	r := &run{cfg: cfg, now: now.UTC(), isAdmin: opts.IsAdmin, enabled: map[string]bool{}, activity: opts.Activity}
 	if r.isAdmin == nil {
 		r.isAdmin = EngineAdmin()
 	}
@@ -101,6 +200,72 @@ type run struct {
 	enabled  map[string]bool
 	findings []finding.Finding
 	ix       *index // of the account being audited
+	activity *Activity
+	gaps     *gaps // of the account being audited
+}
+
+// gaps collects, for one account, the rules that could not judge for lack
+// of evidence, why, and the principals left unjudged.
+type gaps struct {
+	why     map[string]string   // rule id → reason
+	unknown map[string][]string // rule id → principals it could not judge
+}
+
+// gap records that rule id could not run (for who, when not empty).
+func (r *run) gap(id, why, who string) {
+	if !r.enabled[id] || r.gaps == nil {
+		return
+	}
+	if _, ok := r.gaps.why[id]; !ok {
+		r.gaps.why[id] = why
+	}
+	if who != "" {
+		r.gaps.unknown[id] = append(r.gaps.unknown[id], who)
+	}
+}
+
+// reportGaps turns the account's gaps into one EvidenceMissing finding.
+func (r *run) reportGaps(a *snapshot.Account) {
+	g := r.gaps
+	if len(g.why) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(g.why))
+	for id := range g.why {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ruleIndex(ids[i]) < ruleIndex(ids[j]) })
+	var evs []finding.Evidence
+	for _, id := range ids {
+		v := g.why[id]
+		if who := g.unknown[id]; len(who) > 0 {
+			listed := who
+			if len(listed) > maxListed {
+				listed = append(listed[:maxListed:maxListed], fmt.Sprintf("and %d more", len(who)-maxListed))
+			}
+			v += "; not judged: " + strings.Join(listed, ", ")
+		}
+		evs = append(evs, ev(id, v))
+	}
+	evs = append(evs, ev("to collect it", missingAdvice(a)))
+	r.add(EvidenceMissing, a.AccountID, rootARN(a, nil),
+		fmt.Sprintf("%s could not run in account %s for lack of evidence", plural(len(ids), "rule", "rules"), a.AccountID), evs...)
+}
+
+// missingAdvice says what to run to get the account's missing evidence.
+func missingAdvice(a *snapshot.Account) string {
+	var out []string
+	if a.CredentialReport == nil {
+		out = append(out, "a credential report: `aws iam generate-credential-report`, then `aws iam get-credential-report > report.json` and `seiri snapshot import --credential-report report.json` (or `seiri collect`)")
+	}
+	if a.KeysUnknown {
+		out = append(out, "the access keys and console passwords: `seiri collect` (get-account-authorization-details does not list them)")
+	}
+	if !a.AccessAdvisorCollected {
+		out = append(out, "Access Advisor: `seiri collect` with iam:GenerateServiceLastAccessedDetails allowed")
+	}
+	out = append(out, "CloudTrail usage: `seiri trail scan` over the account's logs")
+	return strings.Join(out, "; ")
 }
 
 // add records a finding of rule id; it is a no-op for disabled rules.
@@ -197,6 +362,19 @@ func newIndex(a *snapshot.Account) *index {
 
 func (r *run) account(a *snapshot.Account) {
 	rep := a.CredentialReport
+	r.gaps = &gaps{why: map[string]string{}, unknown: map[string][]string{}}
+	defer r.reportGaps(a)
+	if rep == nil && a.KeysUnknown {
+		// An import without a credential report: nothing says which users
+		// have keys or a console password.
+		const why = "no credential report, and the access keys and console passwords were not listed (imported snapshot)"
+		for _, id := range []string{KeyUnused, KeyOld, KeyTwoActive, UserNoMFA, PasswordOld, UserConsoleAndKeys, MachineUserAdmin} {
+			r.gap(id, why, "")
+		}
+	}
+	if !a.AccessAdvisorCollected {
+		r.gap(ServiceUnused, "Access Advisor was not collected for the account", "")
+	}
 	r.root(a, rep)
 	r.ix = newIndex(a)
 	members := map[string]int{}
@@ -215,6 +393,14 @@ func (r *run) account(a *snapshot.Account) {
 			}
 		}
 		r.user(a, u, row)
+	}
+	for _, row := range snapshot.ReportRowsWithoutUser(a) {
+		arn := row.ARN
+		if arn == "" {
+			arn = row.User
+		}
+		r.add(CredReportUnmatched, a.AccountID, arn, fmt.Sprintf("Credential report lists user %s, who is not in the snapshot", row.User),
+			ev(fmt.Sprintf("credential report line %d", row.Line), fmt.Sprintf("user %s (%s) has no entry in the snapshot: deleted since the report was generated, or missing from the import (a truncated or filtered file); its row is not used", row.User, row.ARN)))
 	}
 	for i := range a.Groups {
 		r.group(a, &a.Groups[i], members[a.Groups[i].GroupName])
@@ -299,26 +485,38 @@ func (r *run) root(a *snapshot.Account, rep *credreport.Report) {
 		}
 		return
 	}
+	r.gap(RootUsed, "no credential report (the root user's last use is only in its <root_account> row)", "")
 	if n, ok := a.Summary["AccountAccessKeysPresent"]; ok && n > 0 {
 		r.add(RootKeys, a.AccountID, arn, "Root user has access keys", ev("AccountAccessKeysPresent (account summary)", fmt.Sprint(n)))
+	} else if !ok {
+		r.gap(RootKeys, "no credential report and no account summary (AccountAccessKeysPresent)", "")
 	}
 	if n, ok := a.Summary["AccountMFAEnabled"]; ok && n == 0 {
 		r.add(RootNoMFA, a.AccountID, arn, "Root user has no MFA", ev("AccountMFAEnabled (account summary)", "0"))
+	} else if !ok {
+		r.gap(RootNoMFA, "no credential report and no account summary (AccountMFAEnabled)", "")
 	}
 }
 
-// keyUse is what the two sources say about one access key.
+// keyUse is what the sources say about one access key.
 type keyUse struct {
 	key  snapshot.AccessKey
 	slot int // 0 or 1; -1 when no credential report slot matched
 	row  *credreport.Row
+	// trail is the key's last call in CloudTrail (zero: none recorded);
+	// trailWindow says whether the account's logs were scanned.
+	trail       LastCall
+	trailWindow *Window
 }
 
-// lastUsed combines GetAccessKeyLastUsed and the matched report slot.
+// lastUsed combines GetAccessKeyLastUsed, the matched report slot and CloudTrail.
 func (k keyUse) lastUsed() (time.Time, bool) {
 	var ts []time.Time
 	if k.key.LastUsed != nil {
 		ts = append(ts, k.key.LastUsed.Date)
+	}
+	if !k.trail.Time.IsZero() {
+		ts = append(ts, k.trail.Time)
 	}
 	if k.slot >= 0 {
 		if t := k.row.AccessKeys[k.slot].LastUsedDate; t.Valid() {
@@ -356,6 +554,15 @@ func (r *run) keyEvidence(k keyUse) []finding.Evidence {
 		s := k.row.AccessKeys[k.slot]
 		evs = append(evs, ev(fmt.Sprintf("access_key_%d_last_used_date (credential report, line %d)", k.slot+1, k.row.Line), r.reportTime(s.LastUsedDate)))
 	}
+	switch {
+	case k.trailWindow == nil:
+		evs = append(evs, ev("last call (CloudTrail)", "no logs scanned for this account"))
+	case k.trail.Time.IsZero():
+		evs = append(evs, ev(fmt.Sprintf("last call (CloudTrail, %s to %s)", k.trailWindow.Since.UTC().Format(time.DateOnly), k.trailWindow.Until.UTC().Format(time.DateOnly)), "no call recorded"))
+	default:
+		evs = append(evs, ev(fmt.Sprintf("last call (CloudTrail, %s to %s)", k.trailWindow.Since.UTC().Format(time.DateOnly), k.trailWindow.Until.UTC().Format(time.DateOnly)),
+			fmt.Sprintf("%s, %s recorded", r.date(k.trail.Time), plural(int(k.trail.Calls), "call", "calls"))))
+	}
 	return evs
 }
 
@@ -383,6 +590,10 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 	var active []keyUse
 	for i, k := range u.AccessKeys {
 		uses[i] = keyUse{key: k, slot: -1, row: row}
+		if w, ok := r.activity.window(acct); ok {
+			uses[i].trailWindow = &w
+			uses[i].trail = r.activity.Keys[k.AccessKeyID]
+		}
 		if row != nil {
 			uses[i].slot = match.Slot(k.AccessKeyID)
 		}
@@ -397,7 +608,7 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 		console, consoleSrc = true, fmt.Sprintf("password_enabled (credential report, line %d)", row.Line)
 	}
 
-	r.userInactive(acct, u, row)
+	r.userInactive(a, u, row)
 	r.keys(acct, u, active)
 
 	// MFA: MFA devices in the snapshot or mfa_active in the report.
@@ -496,15 +707,36 @@ func (r *run) unmatched(acct string, u *snapshot.User, row *credreport.Row, m cr
 	}
 }
 
-func (r *run) userInactive(acct string, u *snapshot.User, row *credreport.Row) {
+// userInactive takes every witness of the user's activity — IAM's own
+// last-used fields (a collect), the credential report, CloudTrail (the usage
+// store) and Access Advisor — and judges on the latest. Each witness is shown.
+// A witness that is absent is said to be absent; when none is present the
+// user is not judged (and the gap is reported), never called unused.
+func (r *run) userInactive(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
+	acct := a.AccountID
 	cut := r.cutoff(r.cfg.InactiveUserDays)
 	var ts []time.Time
 	var evs []finding.Evidence
-	if u.PasswordLastUsed != nil {
-		ts = append(ts, *u.PasswordLastUsed)
-		evs = append(evs, ev("password_last_used (IAM user)", r.date(*u.PasswordLastUsed)))
+	// complete: a witness that would have seen any use over the threshold,
+	// so that its silence means "never".
+	complete := false
+	if !a.KeysUnknown {
+		complete = true
+		if u.PasswordLastUsed != nil {
+			ts = append(ts, *u.PasswordLastUsed)
+			evs = append(evs, ev("password_last_used (IAM user)", r.date(*u.PasswordLastUsed)))
+		}
+		for _, k := range u.AccessKeys {
+			if k.LastUsed != nil {
+				ts = append(ts, k.LastUsed.Date)
+				evs = append(evs, ev(k.AccessKeyID+" last_used (GetAccessKeyLastUsed)", r.date(k.LastUsed.Date)))
+			} else {
+				evs = append(evs, ev(k.AccessKeyID+" last_used (GetAccessKeyLastUsed)", "never"))
+			}
+		}
 	}
 	if row != nil {
+		complete = true
 		if row.PasswordLastUsed.Valid() {
 			ts = append(ts, row.PasswordLastUsed.Time)
 		}
@@ -519,13 +751,36 @@ func (r *run) userInactive(acct string, u *snapshot.User, row *credreport.Row) {
 				evs = append(evs, ev(fmt.Sprintf("access_key_%d_last_used_date (credential report)", i+1), r.reportTime(k.LastUsedDate)))
 			}
 		}
+	} else {
+		evs = append(evs, ev("credential report", "none for this account"))
 	}
-	for _, k := range u.AccessKeys {
-		if k.LastUsed != nil {
-			ts = append(ts, k.LastUsed.Date)
-			evs = append(evs, ev(k.AccessKeyID+" last_used (GetAccessKeyLastUsed)", r.date(k.LastUsed.Date)))
+	if w, ok := r.activity.window(acct); ok {
+		name := fmt.Sprintf("last call (CloudTrail, %s to %s)", w.Since.UTC().Format(time.DateOnly), w.Until.UTC().Format(time.DateOnly))
+		if c, ok := r.activity.Principals[u.ARN]; ok && !c.Time.IsZero() {
+			ts = append(ts, c.Time)
+			evs = append(evs, ev(name, fmt.Sprintf("%s, %s recorded", r.date(c.Time), plural(int(c.Calls), "call", "calls"))))
 		} else {
-			evs = append(evs, ev(k.AccessKeyID+" last_used (GetAccessKeyLastUsed)", "never"))
+			evs = append(evs, ev(name, "no call recorded"))
+			if !w.Since.After(cut) {
+				complete = true
+			}
+		}
+	} else {
+		evs = append(evs, ev("CloudTrail", "no logs scanned for this account"))
+	}
+	if a.AccessAdvisorCollected && len(u.AccessAdvisor) > 0 {
+		complete = true
+		var last time.Time
+		for _, s := range u.AccessAdvisor {
+			if s.LastAuthenticated != nil && s.LastAuthenticated.After(last) {
+				last = *s.LastAuthenticated
+			}
+		}
+		if !last.IsZero() {
+			ts = append(ts, last)
+			evs = append(evs, ev("last authenticated (Access Advisor)", r.date(last)))
+		} else {
+			evs = append(evs, ev("last authenticated (Access Advisor)", "never, for any granted service"))
 		}
 	}
 	last, used := latest(ts...)
@@ -533,6 +788,10 @@ func (r *run) userInactive(acct string, u *snapshot.User, row *credreport.Row) {
 	case used && last.Before(cut):
 		r.add(UserInactive, acct, u.ARN, fmt.Sprintf("User %s not active for %d days", u.UserName, r.ageDays(last)),
 			append([]finding.Evidence{ev("last activity", r.date(last)), ev("threshold", fmt.Sprintf("%d days", r.cfg.InactiveUserDays))}, evs...)...)
+	case !used && !complete:
+		if u.CreateDate.Before(cut) {
+			r.gap(UserInactive, "activity unknown (no credential report, no IAM last-used data, no CloudTrail covering the threshold, no Access Advisor)", u.UserName)
+		}
 	case !used && u.CreateDate.Before(cut):
 		r.add(UserInactive, acct, u.ARN, fmt.Sprintf("User %s never used (created %d days ago)", u.UserName, r.ageDays(u.CreateDate)),
 			append([]finding.Evidence{ev("last activity", "never"), ev("created", r.date(u.CreateDate)), ev("threshold", fmt.Sprintf("%d days", r.cfg.InactiveUserDays))}, evs...)...)

@@ -518,6 +518,7 @@ func TestKeyUnusedEvidence(t *testing.T) {
 		{Name: "created", Value: "2024-04-27T00:00:00Z (400 days ago)"},
 		{Name: "last_used (GetAccessKeyLastUsed)", Value: "2024-11-13T00:00:00Z (200 days ago) s3 in us-east-1"},
 		{Name: "access_key_2_last_used_date (credential report, line 7)", Value: "2025-01-02T00:00:00Z (150 days ago)"},
+		{Name: "last call (CloudTrail)", Value: "no logs scanned for this account"},
 		{Name: "threshold", Value: "90 days"},
 	}
 	if diff := cmp.Diff(want, f.Evidence); diff != "" {
@@ -548,6 +549,8 @@ func TestDisabledAndOrder(t *testing.T) {
 		"medium SEIRI-KEY-UNUSED arn:aws:iam::111111111111:user/b",
 		"medium SEIRI-KEY-OLD arn:aws:iam::111111111111:user/b",
 		"medium SEIRI-USER-CONSOLE-AND-KEYS arn:aws:iam::111111111111:user/b",
+		// Access Advisor was not collected: SEIRI-SERVICE-UNUSED could not run.
+		"info SEIRI-EVIDENCE-MISSING arn:aws:iam::111111111111:root",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -25,6 +25,7 @@ const (
 	ServiceUnused       = "SEIRI-SERVICE-UNUSED"
 	CredReportUnmatched = "SEIRI-CREDREPORT-UNMATCHED"
 	PermissionsUnused   = "SEIRI-PERMISSIONS-UNUSED" // from internal/leastpriv, when a usage store exists
+	EvidenceMissing     = "SEIRI-EVIDENCE-MISSING"
 )
 
 // registry is every rule, in the order reports list them.
@@ -151,6 +152,13 @@ var registry = []finding.Rule{
 		ID: CredReportUnmatched, Title: "Credential report does not match the access keys", Severity: finding.Info,
 		Description:    "A credential report key slot could not be matched to exactly one access key by creation time (or a key has no slot), so the report's usage data for it is not used.",
 		Recommendation: "Collect again: the report is regenerated at most every 4 hours and keys may have been rotated since.",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html",
+		Tags:           []string{"data-quality"},
+	},
+	{
+		ID: EvidenceMissing, Title: "Audit rules could not run for lack of evidence", Severity: finding.Info,
+		Description:    "Some rules could not judge an account because the evidence they need is absent: no credential report (an import from get-account-authorization-details alone), access keys not listed, Access Advisor not collected. Absent evidence is not evidence of no use: the finding names the rules, the principals whose activity is unknown, and what to collect.",
+		Recommendation: "Collect the missing evidence: `seiri collect`, or import with `--credential-report` (aws iam generate-credential-report, then aws iam get-credential-report), and scan CloudTrail (`seiri trail scan`).",
 		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html",
 		Tags:           []string{"data-quality"},
 	},

@@ -134,6 +134,9 @@ func Parse(r io.Reader, name string) (*Report, error) {
 			rep.IgnoredColumns = append(rep.IgnoredColumns, trim(h))
 		}
 	}
+	if looksBase64(header) {
+		return nil, &ParseError{File: name, Line: 1, Msg: "the file is still base64-encoded (the Content of GetCredentialReport): decode it (base64 -d) or pass the JSON that `aws iam get-credential-report` prints"}
+	}
 	for _, c := range Columns {
 		if _, ok := idx[c]; !ok && !optional(c) {
 			return nil, &ParseError{File: name, Line: 1, Msg: fmt.Sprintf("wrong header: missing column %q; header is", c), Value: trim(strings.Join(header, ","))}

@@ -102,6 +102,72 @@ type Result struct {
 	Excluded   []Excluded  `json:"excluded,omitempty"`
 	// Skipped counts keys not judged (unknown keys of imported accounts).
 	Skipped int `json:"skipped,omitempty"`
+	// Unjudged are the accounts whose keys could not be judged, why, and
+	// what to run: a command must print them, never skip them silently.
+	Unjudged []AccountGap `json:"unjudged,omitempty"`
+}
+
+// AccountGap is an account an analysis could not judge for lack of
+// evidence.
+type AccountGap struct {
+	Account string `json:"account"`
+	Reason  string `json:"reason"`
+	// Slots describes the credential report's active key slots (keys that
+	// exist but whose ids are unknown), with their last use.
+	Slots []string `json:"slots,omitempty"`
+	Run   string   `json:"run"` // what to run to get the evidence
+}
+
+// String renders the gap for a person, on one line.
+func (g AccountGap) String() string {
+	s := fmt.Sprintf("account %s not judged: %s", g.Account, g.Reason)
+	if len(g.Slots) > 0 {
+		s += " (" + strings.Join(g.Slots, "; ") + ")"
+	}
+	return s + "; run: " + g.Run
+}
+
+// EvidenceGaps lists the accounts of s whose access keys (and so whose
+// users' key activity) cannot be judged: imported accounts, whose key ids
+// get-account-authorization-details does not list. The credential report,
+// when there is one, still shows the active slots: they are named, with
+// their last use, so that a key audit reports as unused is not silently
+// absent from a plan.
+func EvidenceGaps(s *snapshot.Snapshot, now time.Time) []AccountGap {
+	if s == nil {
+		return nil
+	}
+	var out []AccountGap
+	for _, a := range s.Accounts {
+		if !a.KeysUnknown {
+			continue
+		}
+		g := AccountGap{Account: a.AccountID,
+			Run: fmt.Sprintf("`seiri collect --accounts %s` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)", a.AccountID)}
+		if a.CredentialReport == nil {
+			g.Reason = "imported without a credential report: nothing says which users have access keys"
+			out = append(out, g)
+			continue
+		}
+		g.Reason = "imported: the access key ids are unknown (get-account-authorization-details does not list keys), so no key can be planned"
+		for _, r := range a.CredentialReport.Rows {
+			if r.User == credreport.RootUser {
+				continue
+			}
+			for i, k := range r.AccessKeys {
+				if !k.Active {
+					continue
+				}
+				last := "never used"
+				if k.LastUsedDate.Valid() {
+					last = fmt.Sprintf("last used %s (%d days ago)", k.LastUsedDate.Time.UTC().Format(time.DateOnly), int(now.Sub(k.LastUsedDate.Time)/(24*time.Hour)))
+				}
+				g.Slots = append(g.Slots, fmt.Sprintf("%s access_key_%d: active, %s (credential report line %d)", r.User, i+1, last, r.Line))
+			}
+		}
+		out = append(out, g)
+	}
+	return out
 }
 
 // Candidates finds the active keys with no use in opt.UnusedDays by every
@@ -111,6 +177,7 @@ func Candidates(in Input, opt Options) Result {
 	cutoff := in.Now.AddDate(0, 0, -opt.UnusedDays)
 	days := daysScanned(in.Runs)
 	cache := newCovCache(in.Snapshot)
+	res.Unjudged = EvidenceGaps(in.Snapshot, in.Now)
 	for _, a := range in.Snapshot.Accounts {
 		if a.KeysUnknown {
 			for _, u := range a.Users {

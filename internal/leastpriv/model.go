@@ -220,11 +220,16 @@ func (m *Model) addInline(p *Principal, owner string, ips []snapshot.InlinePolic
 	}
 }
 
+// DocumentMissing starts the problem of a policy whose document the
+// snapshot lacks (an import that left it out, an AWS managed policy not
+// collected).
+const DocumentMissing = "document missing: "
+
 func (m *Model) addAttached(p *Principal, managed map[string]*snapshot.ManagedPolicy, aps []snapshot.AttachedPolicy) {
 	for _, ap := range aps {
 		mp := managed[ap.PolicyARN]
 		if mp == nil || len(mp.Document) == 0 {
-			p.Problems = append(p.Problems, fmt.Sprintf("managed policy %s is not in the snapshot", ap.PolicyARN))
+			p.Problems = append(p.Problems, fmt.Sprintf("%smanaged policy %s is attached but its document is not in the snapshot: what it grants is unknown", DocumentMissing, ap.PolicyARN))
 			continue
 		}
 		if pol := m.parse(mp.Document, policy.TypeIdentity, ap.PolicyARN, p); pol != nil {
@@ -240,7 +245,7 @@ func (m *Model) setBoundary(p *Principal, managed map[string]*snapshot.ManagedPo
 	}
 	mp := managed[arn]
 	if mp == nil || len(mp.Document) == 0 {
-		p.Problems = append(p.Problems, fmt.Sprintf("permissions boundary %s is not in the snapshot", arn))
+		p.Problems = append(p.Problems, fmt.Sprintf("%spermissions boundary %s is set but its document is not in the snapshot", DocumentMissing, arn))
 		return
 	}
 	p.Boundary = m.parse(mp.Document, policy.TypeBoundary, "boundary "+arn, p)

@@ -263,6 +263,21 @@ func (an *Analysis) Unused(p *Principal, detail bool) *PrincipalResult {
 
 func verdict(r *PrincipalResult, w Window) string {
 	win := "window " + w.String()
+	missing := 0
+	for _, pr := range r.Problems {
+		if strings.HasPrefix(pr, DocumentMissing) {
+			missing++
+		}
+	}
+	if missing > 0 {
+		// A policy whose document is absent grants something unknown:
+		// never "grants nothing", never a complete count.
+		what := fmt.Sprintf("document missing for %d %s attached to it: what %s is unknown", missing, plural(missing, "policy", "policies"), plural(missing, "it grants", "they grant"))
+		if r.Granted == 0 {
+			return fmt.Sprintf("%s; the documents read grant nothing (%s)", what, win)
+		}
+		return fmt.Sprintf("%s; of what the documents read grant, it uses %d of %d actions (%s)", what, r.Used, r.Granted, win)
+	}
 	switch {
 	case r.Granted == 0:
 		return "grants nothing (" + win + ")"

@@ -20,6 +20,33 @@ type authDetails struct {
 	GroupDetailList []authGroup  `json:"GroupDetailList"`
 	RoleDetailList  []authRole   `json:"RoleDetailList"`
 	Policies        []authPolicy `json:"Policies"`
+	// IsTruncated is set on one page of a paginated answer: the file then
+	// lacks the entities of the later pages.
+	IsTruncated bool   `json:"IsTruncated"`
+	Marker      string `json:"Marker"`
+}
+
+// attachedList is AttachedManagedPolicies. The API returns a list; the AWS
+// CLI's documented example of get-account-authorization-details shows a
+// single object for groups, so one object is read as a list of one.
+type attachedList []AttachedPolicy
+
+func (l *attachedList) UnmarshalJSON(b []byte) error {
+	t := strings.TrimSpace(string(b))
+	if strings.HasPrefix(t, "{") {
+		var one AttachedPolicy
+		if err := json.Unmarshal(b, &one); err != nil {
+			return err
+		}
+		*l = attachedList{one}
+		return nil
+	}
+	var many []AttachedPolicy
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*l = many
+	return nil
 }
 
 type authTag struct {
@@ -37,26 +64,26 @@ type authBoundary struct {
 }
 
 type authUser struct {
-	Path                    string           `json:"Path"`
-	UserName                string           `json:"UserName"`
-	UserID                  string           `json:"UserId"`
-	Arn                     string           `json:"Arn"`
-	CreateDate              string           `json:"CreateDate"`
-	UserPolicyList          []authInline     `json:"UserPolicyList"`
-	GroupList               []string         `json:"GroupList"`
-	AttachedManagedPolicies []AttachedPolicy `json:"AttachedManagedPolicies"`
-	PermissionsBoundary     *authBoundary    `json:"PermissionsBoundary"`
-	Tags                    []authTag        `json:"Tags"`
+	Path                    string        `json:"Path"`
+	UserName                string        `json:"UserName"`
+	UserID                  string        `json:"UserId"`
+	Arn                     string        `json:"Arn"`
+	CreateDate              string        `json:"CreateDate"`
+	UserPolicyList          []authInline  `json:"UserPolicyList"`
+	GroupList               []string      `json:"GroupList"`
+	AttachedManagedPolicies attachedList  `json:"AttachedManagedPolicies"`
+	PermissionsBoundary     *authBoundary `json:"PermissionsBoundary"`
+	Tags                    []authTag     `json:"Tags"`
 }
 
 type authGroup struct {
-	Path                    string           `json:"Path"`
-	GroupName               string           `json:"GroupName"`
-	GroupID                 string           `json:"GroupId"`
-	Arn                     string           `json:"Arn"`
-	CreateDate              string           `json:"CreateDate"`
-	GroupPolicyList         []authInline     `json:"GroupPolicyList"`
-	AttachedManagedPolicies []AttachedPolicy `json:"AttachedManagedPolicies"`
+	Path                    string       `json:"Path"`
+	GroupName               string       `json:"GroupName"`
+	GroupID                 string       `json:"GroupId"`
+	Arn                     string       `json:"Arn"`
+	CreateDate              string       `json:"CreateDate"`
+	GroupPolicyList         []authInline `json:"GroupPolicyList"`
+	AttachedManagedPolicies attachedList `json:"AttachedManagedPolicies"`
 }
 
 type authRole struct {
@@ -70,7 +97,7 @@ type authRole struct {
 	AssumeRolePolicyDocument json.RawMessage        `json:"AssumeRolePolicyDocument"`
 	InstanceProfileList      []struct{ Arn string } `json:"InstanceProfileList"`
 	RolePolicyList           []authInline           `json:"RolePolicyList"`
-	AttachedManagedPolicies  []AttachedPolicy       `json:"AttachedManagedPolicies"`
+	AttachedManagedPolicies  attachedList           `json:"AttachedManagedPolicies"`
 	PermissionsBoundary      *authBoundary          `json:"PermissionsBoundary"`
 	Tags                     []authTag              `json:"Tags"`
 	RoleLastUsed             *struct {
@@ -101,6 +128,102 @@ type authPolicy struct {
 // get-account-authorization-details` into an Account. accountID may be empty:
 // it is then taken from the entities' ARNs. name (the file) is used in errors.
 func ParseAuthorizationDetails(data []byte, name, accountID string) (*Account, error) {
+	d, err := decodeAuthDetails(data, name)
+	if err != nil {
+		return nil, err
+	}
+	return d.account(name, accountID, true)
+}
+
+// AuthorizationImport is a get-account-authorization-details file read as
+// the accounts it holds.
+type AuthorizationImport struct {
+	Accounts []*Account // sorted by account id
+	// Skipped counts, by account id, the entities left out by the filter.
+	Skipped map[string]int
+	// Truncated is set when the file is one page of several (IsTruncated):
+	// entities of the later pages are missing from it.
+	Truncated bool
+}
+
+// Notes says, for a command to print, what the import did besides reading
+// the accounts: entities left out and a truncated file.
+func (imp *AuthorizationImport) Notes() []string {
+	var out []string
+	ids := make([]string, 0, len(imp.Skipped))
+	for id := range imp.Skipped {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		out = append(out, fmt.Sprintf("left out %d entities of account %s (not the account asked for)", imp.Skipped[id], id))
+	}
+	if imp.Truncated {
+		out = append(out, "the file is one page of several (IsTruncated is true): users, groups, roles and policies of the later pages are missing; write the file with the AWS CLI without --max-items (it merges every page)")
+	}
+	return out
+}
+
+// ParseAuthorizationDetailsAccounts reads the output of `aws iam
+// get-account-authorization-details` into one Account per account its ARNs
+// name (files merged from several accounts exist in the wild). With only set
+// (an account id), it keeps that account and counts what it left out; an
+// account id that the file does not hold is an error. AWS managed policies
+// (arn:aws:iam::aws:policy/...) go to every account.
+func ParseAuthorizationDetailsAccounts(data []byte, name, only string) (*AuthorizationImport, error) {
+	d, err := decodeAuthDetails(data, name)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	count := func(arn string) {
+		if id := arnAccount(arn); id != "" && id != "aws" {
+			counts[id]++
+		}
+	}
+	for _, u := range d.UserDetailList {
+		count(u.Arn)
+	}
+	for _, g := range d.GroupDetailList {
+		count(g.Arn)
+	}
+	for _, r := range d.RoleDetailList {
+		count(r.Arn)
+	}
+	for _, p := range d.Policies {
+		count(p.Arn)
+	}
+	imp := &AuthorizationImport{Skipped: map[string]int{}, Truncated: d.IsTruncated}
+	ids := make([]string, 0, len(counts))
+	for id := range counts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if only != "" {
+		if counts[only] == 0 {
+			return nil, fmt.Errorf("%s: no entity of account %s in the file (it holds %s)", name, only, strings.Join(ids, ", "))
+		}
+		for _, id := range ids {
+			if id != only {
+				imp.Skipped[id] = counts[id]
+			}
+		}
+		ids = []string{only}
+	}
+	if len(ids) == 0 {
+		ids = []string{""} // only AWS managed policies: account.account reports it
+	}
+	for _, id := range ids {
+		a, err := d.account(name, id, false)
+		if err != nil {
+			return nil, err
+		}
+		imp.Accounts = append(imp.Accounts, a)
+	}
+	return imp, nil
+}
+
+func decodeAuthDetails(data []byte, name string) (*authDetails, error) {
 	var d authDetails
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, jsonErr(data, err))
@@ -108,27 +231,41 @@ func ParseAuthorizationDetails(data []byte, name, accountID string) (*Account, e
 	if d.UserDetailList == nil && d.GroupDetailList == nil && d.RoleDetailList == nil && d.Policies == nil {
 		return nil, fmt.Errorf("%s: not the output of get-account-authorization-details (no UserDetailList, GroupDetailList, RoleDetailList or Policies)", name)
 	}
+	return &d, nil
+}
+
+// account builds the Account accountID (from the ARNs when empty). strict
+// makes an entity of another account an error; otherwise it is left out.
+func (d *authDetails) account(name, accountID string, strict bool) (*Account, error) {
 	a := &Account{AccountID: accountID}
-	// the account id seen in ARNs, to check consistency
-	seen := func(where, arn string) error {
+	// keep checks the account id of an entity's ARN: it reports whether the
+	// entity belongs to a (and fails, when strict, for another account).
+	keep := func(where, arn string) (bool, error) {
 		id := arnAccount(arn)
 		if id == "" || id == "aws" {
-			return nil
+			return true, nil
 		}
 		if a.AccountID == "" {
 			a.AccountID = id
 		} else if a.AccountID != id {
-			return fmt.Errorf("%s: %s: ARN %q is in account %s, not %s", name, where, trim(arn), id, a.AccountID)
+			if strict {
+				return false, fmt.Errorf("%s: %s: ARN %q is in account %s, not %s (a file holding several accounts imports as the accounts it holds: ParseAuthorizationDetailsAccounts, or pick one with --account-id)",
+					name, where, trim(arn), id, a.AccountID)
+			}
+			return false, nil
 		}
-		return nil
+		return true, nil
 	}
 	for i, u := range d.UserDetailList {
 		where := fmt.Sprintf("UserDetailList[%d] (%s)", i, trim(u.UserName))
 		if u.UserName == "" || u.Arn == "" {
 			return nil, fmt.Errorf("%s: %s: UserName and Arn are required", name, where)
 		}
-		if err := seen(where, u.Arn); err != nil {
-			return nil, err
+		if ok, err := keep(where, u.Arn); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
 		}
 		created, err := parseTimeField(u.CreateDate)
 		if err != nil {
@@ -150,8 +287,11 @@ func ParseAuthorizationDetails(data []byte, name, accountID string) (*Account, e
 		if g.GroupName == "" || g.Arn == "" {
 			return nil, fmt.Errorf("%s: %s: GroupName and Arn are required", name, where)
 		}
-		if err := seen(where, g.Arn); err != nil {
-			return nil, err
+		if ok, err := keep(where, g.Arn); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
 		}
 		created, err := parseTimeField(g.CreateDate)
 		if err != nil {
@@ -169,8 +309,11 @@ func ParseAuthorizationDetails(data []byte, name, accountID string) (*Account, e
 		if r.RoleName == "" || r.Arn == "" {
 			return nil, fmt.Errorf("%s: %s: RoleName and Arn are required", name, where)
 		}
-		if err := seen(where, r.Arn); err != nil {
-			return nil, err
+		if ok, err := keep(where, r.Arn); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
 		}
 		created, err := parseTimeField(r.CreateDate)
 		if err != nil {
@@ -203,14 +346,22 @@ func ParseAuthorizationDetails(data []byte, name, accountID string) (*Account, e
 		}
 		a.Roles = append(a.Roles, role)
 	}
+	policySeen := map[string]bool{}
 	for i, p := range d.Policies {
 		where := fmt.Sprintf("Policies[%d] (%s)", i, trim(p.PolicyName))
 		if p.PolicyName == "" || p.Arn == "" {
 			return nil, fmt.Errorf("%s: %s: PolicyName and Arn are required", name, where)
 		}
-		if err := seen(where, p.Arn); err != nil {
-			return nil, err
+		if ok, err := keep(where, p.Arn); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
 		}
+		if policySeen[p.Arn] {
+			continue // an AWS managed policy repeated by a merged file
+		}
+		policySeen[p.Arn] = true
 		mp := ManagedPolicy{ARN: p.Arn, PolicyName: p.PolicyName, PolicyID: p.PolicyID, Path: p.Path, DefaultVersionID: p.DefaultVersionID,
 			AttachmentCount: p.AttachmentCount, BoundaryUsage: p.PermissionsBoundaryUsageCount, IsAttachable: p.IsAttachable}
 		var err error
@@ -316,4 +467,25 @@ func trim(s string) string {
 		return s[:77] + "..."
 	}
 	return s
+}
+
+// ReportRowsWithoutUser returns the credential report rows (other than the
+// root's) that name no user of the account: users deleted since the report,
+// or missing from an import (a truncated or filtered file). They are not
+// used for any verdict; a command must say so rather than drop them.
+func ReportRowsWithoutUser(a *Account) []credreport.Row {
+	if a == nil || a.CredentialReport == nil {
+		return nil
+	}
+	users := make(map[string]bool, len(a.Users))
+	for _, u := range a.Users {
+		users[u.UserName] = true
+	}
+	var out []credreport.Row
+	for _, r := range a.CredentialReport.Rows {
+		if r.User != credreport.RootUser && !users[r.User] {
+			out = append(out, r)
+		}
+	}
+	return out
 }

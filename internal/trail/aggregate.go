@@ -104,7 +104,7 @@ type aggregator struct {
 	sessions map[[2]string]*usage.SessionKey
 	maps     map[pairKey]cachedMapping
 	buf      []byte
-	dyn      [1]ActionUse
+	uses     []RequestUse
 
 	records, mapped, notAuthz, unmappedN int64
 	outside                              int64
@@ -213,13 +213,11 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	if special && m.Kind != NotAuthz {
 		m = a.mapper.Map(pk.source, pk.name, string(r.EventType))
 	}
+	a.uses = a.uses[:0]
 	if m.Dynamic {
-		act := partiQLAction(r.Req.Statement)
-		if act == "" {
+		a.uses, a.buf = requestUses(a.uses, m.Request, prefix, r, account, a.buf[:0], a.str)
+		if len(a.uses) == 0 {
 			m = Mapping{Kind: Unmapped}
-		} else {
-			a.dyn[0] = ActionUse{Action: act, From: ResPrimary}
-			m.Actions = a.dyn[:]
 		}
 	}
 	if m.Kind == Unmapped {
@@ -242,7 +240,7 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 
 	part := partition(r.AWSRegion)
 	a.buf = a.buf[:0]
-	pARN, ptype, session, buf := normalizePrincipal(a.buf, &r.Identity, part)
+	pARN, ptype, session, buf := principalOf(a.buf, r, part)
 	a.buf = buf
 	principalS := a.str(pARN)
 	if principalS == "" {
@@ -257,25 +255,45 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 		a.addSessionKey(r, principalS, akid, t)
 	}
 
-	var primary, copySrc string
-	primaryDone := false
-	for _, use := range m.Actions {
-		var res string
-		switch use.From {
-		case ResPrimary:
-			if !primaryDone {
+	if !m.Dynamic {
+		var primary string
+		primaryDone := false
+		for _, use := range m.Actions {
+			var res string
+			switch use.From {
+			case ResPrimary, ResBucketObjects:
+				if !primaryDone {
+					start := len(a.buf)
+					a.buf = primaryResource(a.buf, prefix, r, account)
+					primary = a.str(a.buf[start:])
+					primaryDone = true
+				}
+				res = primary
+				if use.From == ResBucketObjects && res != "" && !strings.Contains(res[strings.Index(res, ":::")+1:], "/") {
+					res = a.str(append(append(a.buf[len(a.buf):], res...), "/*"...))
+				}
+			case ResCopySource:
 				start := len(a.buf)
-				a.buf = primaryResource(a.buf, prefix, r, account)
-				primary = a.str(a.buf[start:])
-				primaryDone = true
+				a.buf = copySourceResource(a.buf, r)
+				res = a.str(a.buf[start:])
+			case ResKMSSource, ResKMSDest:
+				k := r.Req.SourceKeyID
+				if use.From == ResKMSDest {
+					k = r.Req.DestinationKeyID
+				}
+				start := len(a.buf)
+				if len(k) > 0 {
+					a.buf = kmsKeyARN(a.buf, r, k, account)
+				} else {
+					a.buf = primaryResource(a.buf, prefix, r, account)
+				}
+				res = a.str(a.buf[start:])
 			}
-			res = primary
-		case ResCopySource:
-			start := len(a.buf)
-			a.buf = copySourceResource(a.buf, r)
-			copySrc = a.str(a.buf[start:])
-			res = copySrc
+			a.uses = append(a.uses, RequestUse{Action: use.Action, Resource: res})
 		}
+	}
+	for _, use := range a.uses {
+		res := use.Resource
 		k := usage.Key{Account: accountS, Principal: principalS, PrincipalType: ptype, AccessKeyID: akid,
 			Action: use.Action, Resource: res, ErrorCode: errc, Region: a.str(r.AWSRegion)}
 		v := a.rows[k]

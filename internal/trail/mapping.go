@@ -19,6 +19,11 @@ const (
 	ResPrimary    ResourceFrom = iota // the event's main resource
 	ResCopySource                     // S3 copy source (x-amz-copy-source)
 	ResNone                           // the action takes no resource (for example s3:ListAllMyBuckets)
+	// ResBucketObjects: the objects of the event's bucket ("arn:aws:s3:::b/*"),
+	// for S3 DeleteObjects, whose keys CloudTrail does not log.
+	ResBucketObjects
+	ResKMSSource // KMS ReEncrypt's sourceKeyId
+	ResKMSDest   // KMS ReEncrypt's destinationKeyId
 )
 
 // ActionUse is one IAM action an event needed, and on which of its resources.
@@ -48,6 +53,8 @@ type Mapping struct {
 	// Dynamic is set when the actions depend on the request (DynamoDB
 	// PartiQL): the mapping must be recomputed for every record.
 	Dynamic bool
+	// Request is the "prefix:Name" whose request a Dynamic mapping reads.
+	Request string
 }
 
 // Mapper maps (eventSource, eventName) to IAM actions.
@@ -114,7 +121,9 @@ var exceptions = map[string][]ActionUse{
 	"s3:CopyObject":          {{"s3:GetObject", ResCopySource}, {"s3:PutObject", ResPrimary}},
 	"s3:UploadPartCopy":      {{"s3:GetObject", ResCopySource}, {"s3:PutObject", ResPrimary}},
 	"s3:SelectObjectContent": {{"s3:GetObject", ResPrimary}},
-	"s3:DeleteObjects":       {{"s3:DeleteObject", ResPrimary}},
+	// DeleteObjects is authorized as s3:DeleteObject on every key (S3 API
+	// Reference, DeleteObjects): the keys are not logged, so the bucket's objects.
+	"s3:DeleteObjects": {{"s3:DeleteObject", ResBucketObjects}},
 	// Bucket configuration: the action names the configuration, not the API.
 	"s3:PutBucketEncryption":                      {{"s3:PutEncryptionConfiguration", ResPrimary}},
 	"s3:GetBucketEncryption":                      {{"s3:GetEncryptionConfiguration", ResPrimary}},
@@ -148,7 +157,7 @@ var exceptions = map[string][]ActionUse{
 	"s3:GetBucketIntelligentTieringConfiguration": {{"s3:GetIntelligentTieringConfiguration", ResPrimary}},
 
 	// KMS ReEncrypt needs permission on both keys (KMS Developer Guide, ReEncrypt).
-	"kms:ReEncrypt": {{"kms:ReEncryptFrom", ResPrimary}, {"kms:ReEncryptTo", ResPrimary}},
+	"kms:ReEncrypt": {{"kms:ReEncryptFrom", ResKMSSource}, {"kms:ReEncryptTo", ResKMSDest}},
 
 	// Budgets authorizes writes with ModifyBudget and reads with ViewBudget
 	// (Service Authorization Reference, AWS Budgets).
@@ -175,9 +184,26 @@ var exceptions = map[string][]ActionUse{
 	"sqs:SendMessageBatch":             {{"sqs:SendMessage", ResPrimary}},
 	"sqs:DeleteMessageBatch":           {{"sqs:DeleteMessage", ResPrimary}},
 	"sqs:ChangeMessageVisibilityBatch": {{"sqs:ChangeMessageVisibility", ResPrimary}},
+}
 
-	// DynamoDB transactions are authorized per item operation; reads need GetItem.
-	"dynamodb:TransactGetItems": {{"dynamodb:GetItem", ResPrimary}},
+// requestMapped are the events whose actions and resources come from the
+// request, item by item (Mapping.Dynamic).
+var requestMapped = map[string]bool{
+	// PartiQL: one action per statement verb (DynamoDB Developer Guide, "IAM
+	// security policies with PartiQL for DynamoDB").
+	"dynamodb:ExecuteStatement":      true,
+	"dynamodb:BatchExecuteStatement": true,
+	"dynamodb:ExecuteTransaction":    true,
+	// Transactions are authorized per item operation (DynamoDB Developer
+	// Guide, "Using IAM with DynamoDB transactions").
+	"dynamodb:TransactWriteItems": true,
+	"dynamodb:TransactGetItems":   true,
+	// Batches are authorized by the batch action on every table they name.
+	"dynamodb:BatchGetItem":   true,
+	"dynamodb:BatchWriteItem": true,
+	// BatchGetSecretValue needs GetSecretValue on each secret and, with
+	// filters, ListSecrets (Secrets Manager API Reference, BatchGetSecretValue).
+	"secretsmanager:BatchGetSecretValue": true,
 }
 
 // notAuthz are events that record activity, not an authorization decision.
@@ -198,6 +224,13 @@ var notAuthz = map[string]bool{
 	"sso:ListAccounts":       true,
 	"sso:ListAccountRoles":   true,
 	"sso:Logout":             true,
+	// The OIDC token endpoints are called before any AWS credential exists
+	// (IAM Identity Center OIDC API Reference: CreateToken, RegisterClient and
+	// StartDeviceAuthorization are unauthenticated).
+	"sso:CreateToken":                    true,
+	"sso-oauth:CreateToken":              true,
+	"sso-oauth:RegisterClient":           true,
+	"sso-oauth:StartDeviceAuthorization": true,
 }
 
 // notAuthzTypes are eventType values that are never authorization decisions.
@@ -239,8 +272,8 @@ func (m *Mapper) Map(eventSource, eventName, eventType string) Mapping {
 	if uses, ok := exceptions[action]; ok {
 		return Mapping{Kind: Mapped, Actions: uses}
 	}
-	if prefix == "dynamodb" && (name == "ExecuteStatement" || name == "BatchExecuteStatement" || name == "ExecuteTransaction") {
-		return Mapping{Kind: Mapped, Dynamic: true}
+	if requestMapped[action] {
+		return Mapping{Kind: Mapped, Dynamic: true, Request: action}
 	}
 	if m.Catalog != nil && !m.Catalog.ActionExists(action) {
 		return Mapping{Kind: Unmapped}
@@ -369,7 +402,10 @@ func Actions() []string {
 			}
 		}
 	}
-	for _, a := range []string{"dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"} {
+	for _, a := range []string{"dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete",
+		"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem",
+		"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
+		"secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:ListSecrets"} {
 		if !seen[a] {
 			seen[a] = true
 			out = append(out, a)

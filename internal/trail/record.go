@@ -56,23 +56,51 @@ type Identity struct {
 
 // RequestParams are the requestParameters seiri turns into resource ARNs.
 type RequestParams struct {
-	BucketName     []byte
-	Key            []byte
-	CopySource     []byte // S3 x-amz-copy-source "bucket/key"
-	TableName      []byte
-	FunctionName   []byte
-	QueueURL       []byte
-	TopicARN       []byte
-	KeyID          []byte
-	SecretID       []byte
-	Name           []byte // SSM parameter name
-	UserName       []byte
-	RoleName       []byte
-	PolicyARN      []byte
-	RoleARN        []byte
-	RepositoryName []byte
-	LogGroupName   []byte
-	Statement      []byte // DynamoDB PartiQL statement
+	BucketName       []byte
+	Key              []byte
+	CopySource       []byte // S3 x-amz-copy-source "bucket/key"
+	TableName        []byte
+	FunctionName     []byte
+	QueueURL         []byte
+	TopicARN         []byte
+	KeyID            []byte
+	SecretID         []byte
+	Name             []byte // SSM parameter name
+	UserName         []byte
+	RoleName         []byte
+	PolicyARN        []byte
+	RoleARN          []byte
+	RepositoryName   []byte
+	LogGroupName     []byte
+	Statement        []byte // DynamoDB PartiQL statement
+	SourceKeyID      []byte // KMS ReEncrypt sourceKeyId
+	DestinationKeyID []byte // KMS ReEncrypt destinationKeyId
+	// PrincipalARN is AssumeRoleWithSAML's principalArn: the SAML provider.
+	PrincipalARN []byte
+	// Items are the per-item operations of a DynamoDB multi-item request:
+	// TransactWriteItems/TransactGetItems and BatchExecuteStatement log
+	// requestItems[], ExecuteTransaction transactStatements[], BatchGetItem
+	// and BatchWriteItem an object keyed by table name (DynamoDB Developer
+	// Guide, "Understanding DynamoDB log file entries").
+	Items []ReqItem
+	// SecretIDs are Secrets Manager BatchGetSecretValue's secretIdList.
+	SecretIDs [][]byte
+	// HasFilters is set when the request carried a non-empty filters list
+	// (BatchGetSecretValue with filters also needs ListSecrets).
+	HasFilters bool
+	// ItemsDropped counts items beyond MaxRequestItems (not kept).
+	ItemsDropped int
+}
+
+// MaxRequestItems bounds the items kept per record (DynamoDB transactions
+// take at most 100 items, BatchGetSecretValue 20 secrets).
+const MaxRequestItems = 256
+
+// ReqItem is one item of a multi-item request.
+type ReqItem struct {
+	Op        []byte // "Put", "Update", "Delete", "ConditionCheck", "Get" ("" for a batch entry)
+	Table     []byte // table name or ARN
+	Statement []byte // PartiQL statement
 }
 
 // ResourceRef is one element of resources[].
@@ -84,9 +112,13 @@ type ResourceRef struct {
 func (r *Record) reset() {
 	res := r.Resources[:0]
 	scratch := r.scratch[:0]
+	items := r.Req.Items[:0]
+	secrets := r.Req.SecretIDs[:0]
 	*r = Record{}
 	r.Resources = res
 	r.scratch = scratch
+	r.Req.Items = items
+	r.Req.SecretIDs = secrets
 }
 
 // Errors of a whole log file.
@@ -115,8 +147,11 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("malformed JSON at %s: %s near %q", where, e.Msg, e.Near)
 }
 
-// ScanLog walks a CloudTrail log file {"Records":[...]} and calls fn for every
-// element of Records that is an object (rec is reused between calls). An
+// ScanLog walks a CloudTrail log file and calls fn for every record (rec is
+// reused between calls). It reads the layout CloudTrail delivers,
+// {"Records":[...]}, and the layouts exports and public datasets use: a JSON
+// array of records (or of such log objects), and a stream of objects, one
+// per line or concatenated (JSON lines), each a record or a log object. An
 // element that is not an object is reported to bad and skipped. It returns
 // the number of elements seen. A syntax error stops the file (JSON has no
 // resynchronization point) after the records before it were delivered.
@@ -126,24 +161,167 @@ func ScanLog(data []byte, rec *Record, fn func(*Record), bad func(index int, why
 	if p.i >= len(p.d) {
 		return 0, ErrEmpty
 	}
-	if p.d[p.i] != '{' {
+	n := 0
+	switch p.d[p.i] {
+	case '[':
+		// A JSON array of records, or of log objects. Its first element
+		// decides whether it is CloudTrail at all.
+		q := p
+		q.i++
+		q.ws()
+		if q.i < len(q.d) && q.d[q.i] != ']' {
+			if q.d[q.i] != '{' {
+				return 0, fmt.Errorf("%w: a JSON array whose first element is not an object: %q", ErrNotCloudTrail, trimNear(q.d[q.i:]))
+			}
+			kind, err := q.peekObject()
+			if err != nil {
+				return 0, err
+			}
+			if kind == objOther {
+				return 0, fmt.Errorf("%w: a JSON array whose first element is neither a record nor a log: %q", ErrNotCloudTrail, trimNear(q.d[q.i:]))
+			}
+		}
+		err := p.elements(&n, true, fn, bad)
+		if err != nil {
+			return n, err
+		}
+		return n, p.trailing()
+	case '{':
+	default:
 		return 0, fmt.Errorf("%w: starts with %q", ErrNotJSON, trimNear(p.d[p.i:]))
 	}
-	p.i++
-	found := false
-	n, members := 0, 0
+	// One log object, or a stream of objects (JSON lines).
+	first := true
 	for {
 		p.ws()
 		if p.i >= len(p.d) {
-			return n, p.errf("unexpected end of input")
+			return n, nil
+		}
+		if p.d[p.i] != '{' {
+			if first {
+				return n, fmt.Errorf("%w: starts with %q", ErrNotJSON, trimNear(p.d[p.i:]))
+			}
+			start := p.i
+			p.record = n
+			if err := p.skip(); err != nil {
+				return n, err
+			}
+			if bad != nil {
+				bad(n, fmt.Sprintf("record is not an object: %q", trimNear(p.d[start:p.i])))
+			}
+			n++
+			p.record = -1
+			continue
+		}
+		p.record = n
+		kind, err := p.peekObject()
+		if err != nil {
+			return n, err
+		}
+		p.record = -1
+		switch kind {
+		case objLog:
+			if err := p.logObject(&n, fn, bad); err != nil {
+				return n, err
+			}
+		case objRecord:
+			p.record = n
+			rec.reset()
+			if err := p.record1(); err != nil {
+				return n, err
+			}
+			fn(rec)
+			n++
+			p.record = -1
+		default:
+			if first {
+				return n, ErrNotCloudTrail
+			}
+			// An object in a stream that is neither: count it as a bad record.
+			start := p.i
+			if err := p.skip(); err != nil {
+				return n, err
+			}
+			if bad != nil {
+				bad(n, fmt.Sprintf("object is neither a CloudTrail record nor a log: %q", trimNear(p.d[start:p.i])))
+			}
+			n++
+		}
+		first = false
+	}
+}
+
+// trailing reports data after the top-level value.
+func (p *parser) trailing() error {
+	p.ws()
+	if p.i < len(p.d) {
+		return p.errf("data after the top-level array")
+	}
+	return nil
+}
+
+type objKind uint8
+
+const (
+	objOther  objKind = iota
+	objLog            // {"Records": ...}
+	objRecord         // a CloudTrail record
+)
+
+// peekObject looks at the member names of the object at p.i without moving:
+// a "Records" member makes it a log; eventTime, eventName, eventSource or
+// eventVersion a record.
+func (p *parser) peekObject() (objKind, error) {
+	q := *p
+	kind := objOther
+	q.i++
+	for members := 0; ; members++ {
+		q.ws()
+		if q.i >= len(q.d) {
+			return kind, q.errf("unexpected end of input")
+		}
+		if q.d[q.i] == '}' {
+			return kind, nil
+		}
+		if members > 0 {
+			if q.d[q.i] != ',' {
+				return kind, q.errf("expected ',' or '}'")
+			}
+			q.i++
+			q.ws()
+		}
+		key, err := q.key()
+		if err != nil {
+			return kind, err
+		}
+		switch string(key) {
+		case "Records":
+			return objLog, nil
+		case "eventTime", "eventName", "eventSource", "eventVersion":
+			kind = objRecord
+		}
+		if err := q.skip(); err != nil {
+			return kind, err
+		}
+	}
+}
+
+// logObject reads {"Records":[...], ...} at p.i.
+func (p *parser) logObject(n *int, fn func(*Record), bad func(int, string)) error {
+	p.i++
+	members := 0
+	for {
+		p.ws()
+		if p.i >= len(p.d) {
+			return p.errf("unexpected end of input")
 		}
 		if p.d[p.i] == '}' {
 			p.i++
-			break
+			return nil
 		}
 		if members > 0 {
 			if p.d[p.i] != ',' {
-				return n, p.errf("expected ',' or '}'")
+				return p.errf("expected ',' or '}'")
 			}
 			p.i++
 			p.ws()
@@ -151,11 +329,11 @@ func ScanLog(data []byte, rec *Record, fn func(*Record), bad func(index int, why
 		members++
 		key, err := p.key()
 		if err != nil {
-			return n, err
+			return err
 		}
 		if string(key) != "Records" {
 			if err := p.skip(); err != nil {
-				return n, err
+				return err
 			}
 			continue
 		}
@@ -163,63 +341,79 @@ func ScanLog(data []byte, rec *Record, fn func(*Record), bad func(index int, why
 		if p.i >= len(p.d) || p.d[p.i] != '[' {
 			if p.i < len(p.d) && p.d[p.i] == 'n' { // "Records": null
 				if err := p.skip(); err != nil {
-					return n, err
+					return err
 				}
-				found = true
 				continue
 			}
-			return n, ErrNotCloudTrail
+			return ErrNotCloudTrail
 		}
-		found = true
-		p.i++
-		elems := 0
-		for {
+		if err := p.elements(n, false, fn, bad); err != nil {
+			return err
+		}
+	}
+}
+
+// elements reads an array of records at p.i. With nested, an element that is
+// itself a log object ({"Records":[...]}) is read as one.
+func (p *parser) elements(n *int, nested bool, fn func(*Record), bad func(int, string)) error {
+	rec := p.rec
+	p.i++
+	elems := 0
+	defer func() { p.record = -1 }()
+	for {
+		p.ws()
+		if p.i >= len(p.d) {
+			return p.errf("unexpected end of input in Records")
+		}
+		c := p.d[p.i]
+		if c == ']' {
+			p.i++
+			return nil
+		}
+		if elems > 0 {
+			if c != ',' {
+				return p.errf("expected ',' or ']' between records")
+			}
+			p.i++
 			p.ws()
 			if p.i >= len(p.d) {
-				return n, p.errf("unexpected end of input in Records")
+				return p.errf("unexpected end of input in Records")
 			}
-			c := p.d[p.i]
-			if c == ']' {
-				p.i++
-				break
+			c = p.d[p.i]
+		}
+		elems++
+		p.record = *n
+		if c != '{' {
+			start := p.i
+			if err := p.skip(); err != nil {
+				return err
 			}
-			if elems > 0 {
-				if c != ',' {
-					return n, p.errf("expected ',' or ']' between records")
-				}
-				p.i++
-				p.ws()
-				if p.i >= len(p.d) {
-					return n, p.errf("unexpected end of input in Records")
-				}
-				c = p.d[p.i]
+			if bad != nil {
+				bad(*n, fmt.Sprintf("record is not an object: %q", trimNear(p.d[start:p.i])))
 			}
-			elems++
-			p.record = n
-			if c != '{' {
-				start := p.i
-				if err := p.skip(); err != nil {
-					return n, err
+			*n++
+			continue
+		}
+		if nested {
+			kind, err := p.peekObject()
+			if err != nil {
+				return err
+			}
+			if kind == objLog {
+				p.record = -1
+				if err := p.logObject(n, fn, bad); err != nil {
+					return err
 				}
-				if bad != nil {
-					bad(n, fmt.Sprintf("record is not an object: %q", trimNear(p.d[start:p.i])))
-				}
-				n++
 				continue
 			}
-			rec.reset()
-			if err := p.record1(); err != nil {
-				return n, err
-			}
-			fn(rec)
-			n++
 		}
-		p.record = -1
+		rec.reset()
+		if err := p.record1(); err != nil {
+			return err
+		}
+		fn(rec)
+		*n++
 	}
-	if !found {
-		return n, ErrNotCloudTrail
-	}
-	return n, nil
 }
 
 type parser struct {
@@ -700,8 +894,93 @@ func (p *parser) requestParameters() error {
 			return p.strInto(&q.LogGroupName)
 		case "statement", "Statement":
 			return p.strInto(&q.Statement)
+		case "sourceKeyId", "SourceKeyId":
+			return p.strInto(&q.SourceKeyID)
+		case "destinationKeyId", "DestinationKeyId":
+			return p.strInto(&q.DestinationKeyID)
+		case "principalArn", "PrincipalArn":
+			return p.strInto(&q.PrincipalARN)
+		case "requestItems", "RequestItems", "transactItems", "TransactItems", "transactStatements", "TransactStatements":
+			return p.requestItems()
+		case "secretIdList", "SecretIdList":
+			return p.array(func() error {
+				var v []byte
+				if err := p.strInto(&v); err != nil {
+					return err
+				}
+				if len(v) == 0 {
+					return nil
+				}
+				if len(q.SecretIDs) >= MaxRequestItems {
+					q.ItemsDropped++
+					return nil
+				}
+				q.SecretIDs = append(q.SecretIDs, v)
+				return nil
+			})
+		case "filters", "Filters":
+			if p.i < len(p.d) && p.d[p.i] == '[' {
+				start := p.i
+				if err := p.skip(); err != nil {
+					return err
+				}
+				q.HasFilters = len(bytes.TrimSpace(p.d[start+1:p.i-1])) > 0
+				return nil
+			}
+			return p.skip()
 		}
 		return p.skip()
+	})
+}
+
+// requestItems reads the items of a multi-item request: an array of
+// objects (each an item, possibly wrapping its operation in a member named
+// after it, as the API's own shape does) or an object keyed by table name.
+func (p *parser) requestItems() error {
+	q := &p.rec.Req
+	add := func(it ReqItem) {
+		if len(it.Op) == 0 && len(it.Table) == 0 && len(it.Statement) == 0 {
+			return
+		}
+		if len(q.Items) >= MaxRequestItems {
+			q.ItemsDropped++
+			return
+		}
+		q.Items = append(q.Items, it)
+	}
+	if p.i < len(p.d) && p.d[p.i] == '{' {
+		// BatchGetItem / BatchWriteItem: {"table": ...}.
+		return p.object(func(k []byte) error {
+			add(ReqItem{Table: k})
+			return p.skip()
+		})
+	}
+	return p.array(func() error {
+		var it ReqItem
+		err := p.object(func(k []byte) error {
+			switch string(k) {
+			case "operation", "Operation":
+				return p.strInto(&it.Op)
+			case "tableName", "TableName":
+				return p.strInto(&it.Table)
+			case "statement", "Statement":
+				return p.strInto(&it.Statement)
+			case "put", "Put", "update", "Update", "delete", "Delete", "conditionCheck", "ConditionCheck", "get", "Get":
+				it.Op = k
+				return p.object(func(k []byte) error {
+					if string(k) == "tableName" || string(k) == "TableName" {
+						return p.strInto(&it.Table)
+					}
+					return p.skip()
+				})
+			}
+			return p.skip()
+		})
+		if err != nil {
+			return err
+		}
+		add(it)
+		return nil
 	})
 }
 

@@ -128,7 +128,11 @@ func TestScanLogErrors(t *testing.T) {
 		{name: "empty", in: "", wantErr: ErrEmpty},
 		{name: "only whitespace", in: " \n\t", wantErr: ErrEmpty},
 		{name: "not JSON", in: "hello world", wantErr: ErrNotJSON, wantMsg: `starts with "hello world"`},
-		{name: "JSON array", in: "[1,2]", wantErr: ErrNotJSON},
+		{name: "JSON array of numbers", in: "[1,2]", wantErr: ErrNotCloudTrail, wantMsg: `first element is not an object: "1,2]"`},
+		{name: "JSON array of other objects", in: `[{"a":1}]`, wantErr: ErrNotCloudTrail},
+		{name: "JSON array truncated", in: `[{"eventName":"A"},{"eventName":"B"`, wantMsg: "record 1", records: 1},
+		{name: "JSON array then garbage", in: `[{"eventName":"A"}] x`, wantMsg: "data after the top-level array", records: 1},
+		{name: "JSON lines with a broken line", in: "{\"eventName\":\"A\"}\n{\"eventName\":\"B\",\n", wantMsg: "record 1", records: 1},
 		{name: "JSON without Records", in: `{"foo":[1]}`, wantErr: ErrNotCloudTrail},
 		{name: "Records not an array", in: `{"Records":{"a":1}}`, wantErr: ErrNotCloudTrail},
 		{name: "truncated inside a record", in: `{"Records":[{"eventName":"A"},{"eventName":"B","userIdentity":{"type":"IAM`, wantMsg: "record 1", records: 1},
@@ -201,6 +205,10 @@ func FuzzScanLog(f *testing.F) {
 		`{"Records":[1,null,[],{}]}`,
 		`{"Records":[{"a":{"b":[{"c":"]}"}]}}]}`,
 		`{"Records":`, `{`, `"`, `{"Records":[{"eventName":"A\`, ``, `[]`,
+		`[{"eventName":"A","eventSource":"s3.amazonaws.com"},{"Records":[{"eventName":"B"}]},1]`,
+		"{\"eventName\":\"A\"}\n{\"Records\":[{\"eventName\":\"B\"}]}\n{\"x\":1}\nnull\n",
+		`{"eventVersion":"1.08","eventTime":"2021-03-03T23:24:48Z","eventSource":"dynamodb.amazonaws.com","eventName":"BatchExecuteStatement","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u"},"requestParameters":{"requestItems":[{"statement":"UPDATE Music SET a = 1"},{"operation":"Put","tableName":"T"},{"put":{"tableName":"U"}}],"transactStatements":[{"statement":"DELETE FROM \"X\""}],"secretIdList":["s",1,null],"filters":[{}]}}`,
+		`{"eventName":"BatchWriteItem","requestParameters":{"requestItems":{"t":[],"u":{}}}}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -221,8 +229,8 @@ func FuzzScanLog(f *testing.F) {
 		if err == nil && !json.Valid(data) {
 			// The scanner is lenient inside skipped values (it only counts
 			// brackets), so only check the shape it promises: an object.
-			if len(strings.TrimSpace(string(data))) == 0 || strings.TrimSpace(string(data))[0] != '{' {
-				t.Fatalf("accepted non-object %q", data)
+			if d := strings.TrimSpace(string(data)); len(d) == 0 || (d[0] != '{' && d[0] != '[') {
+				t.Fatalf("accepted something that is neither an object, a stream of objects nor an array %q", data)
 			}
 		}
 		_ = agg.Rows()

@@ -109,7 +109,7 @@ type Summary struct {
 	Mapped            int64             `json:"mapped"`
 	NotAuthz          int64             `json:"notAuthorization"`
 	Unmapped          int64             `json:"unmapped"`
-	Coverage          float64           `json:"coverage"` // mapped / (mapped + unmapped)
+	Coverage          float64           `json:"coverage"` // mapped / (mapped + unmapped); see MappingCoverage when both are 0
 	Rows              int               `json:"rows"`
 	SkippedFiles      map[string]*Skips `json:"skippedFiles,omitempty"`
 	SkippedRecords    map[string]*Skips `json:"skippedRecords,omitempty"`
@@ -370,11 +370,9 @@ feed:
 	sum.Records = total.records
 	sum.RecordsOutside = total.outside
 	sum.Mapped, sum.NotAuthz, sum.Unmapped = total.mapped, total.notAuthz, total.unmappedN
-	if d := sum.Mapped + sum.Unmapped; d > 0 {
-		sum.Coverage = float64(sum.Mapped) / float64(d)
-	} else {
-		sum.Coverage = 1
-	}
+	// Over no API call there is no coverage: Coverage stays 0 and
+	// MappingCoverage says so (never a figure over nothing).
+	sum.Coverage, _ = MappingCoverage(sum.Mapped, sum.Unmapped)
 	sum.Rows = len(res.Rows)
 	sum.SkippedFiles = fileSkips.m
 	sum.SkippedRecords = recSkips.m
