@@ -30,6 +30,9 @@ type Options struct {
 	// (internal/leastpriv over the usage store; the CLI sets it when a
 	// usage store exists). Kept as a hook so audit does not depend on it.
 	Unused func() []finding.Finding
+	// Risk, when set, returns the SEIRI-PRIVESC-* findings (PrivescFindings
+	// over internal/risk's analysis, which needs the catalog).
+	Risk func() []finding.Finding
 }
 
 // Run audits s with the thresholds of cfg at time now.
@@ -58,7 +61,9 @@ func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options
 		for _, a := range s.Accounts {
 			r.account(a)
 		}
+		r.accountChecks(s) // account_rules.go
 	}
+	r.addRisk(opts) // risk_rules.go
 	if opts.Unused != nil && r.enabled[PermissionsUnused] {
 		for _, f := range opts.Unused() {
 			r.add(PermissionsUnused, f.Account, f.Resource, f.Title, f.Evidence...)
