@@ -33,14 +33,16 @@ type builder struct {
 	an       *Analysis
 	m        *leastpriv.Model
 	accounts map[string]*account
-	trust    map[string]*policy.Policy // role ARN → trust policy (nil: unreadable)
-	roles    []*Node                   // every non-service-linked role
+	trust    map[string]*policy.Policy  // role ARN → trust policy (nil: unreadable)
+	services map[string]map[string]bool // role ARN → service principals its trust policy lets assume it
+	roles    []*Node                    // every non-service-linked role
 	mu       sync.Mutex
 	grantOK  map[string]bool // principal ARN (+ group) → would be administrator with an Allow *:*
+	base     map[string][]bool
 }
 
 func newBuilder(an *Analysis) *builder {
-	b := &builder{an: an, m: an.Model, accounts: map[string]*account{}, trust: map[string]*policy.Policy{}, grantOK: map[string]bool{}}
+	b := &builder{an: an, m: an.Model, accounts: map[string]*account{}, trust: map[string]*policy.Policy{}, services: map[string]map[string]bool{}, grantOK: map[string]bool{}, base: map[string][]bool{}}
 	docs := map[string]*policy.Policy{}
 	parse := func(doc []byte, t policy.Type, what string) *policy.Policy {
 		k := t.String() + "\x00" + string(doc)
@@ -67,7 +69,11 @@ func newBuilder(an *Analysis) *builder {
 			r := &a.Roles[i]
 			ac.roles[r.ARN] = r
 			if len(r.TrustPolicy) > 0 {
-				b.trust[r.ARN] = parse(r.TrustPolicy, policy.TypeTrust, "trust policy of "+r.ARN)
+				tr := parse(r.TrustPolicy, policy.TypeTrust, "trust policy of "+r.ARN)
+				b.trust[r.ARN] = tr
+				if tr != nil {
+					b.services[r.ARN] = trustedServices(tr)
+				}
 			}
 		}
 		for i := range a.Groups {
@@ -113,13 +119,24 @@ func (b *builder) evidence(p *leastpriv.Principal, action, resource string, d po
 	return e
 }
 
-// isAdmin decides administrator-equivalent access.
+// isAdmin decides administrator-equivalent access: every probe of
+// adminProbes that a principal with AdministratorAccess and no boundary
+// would be allowed in the same account (under the same SCPs) is allowed.
+// Probes the SCPs deny to everyone (organizations:LeaveOrganization,
+// cloudtrail:StopLogging under the usual guardrails) do not count: an
+// administrator of a guarded account is still its administrator.
 func (b *builder) isAdmin(p *leastpriv.Principal) (bool, []Evidence) {
 	if len(p.Identity) == 0 {
 		return false, nil
 	}
+	base := b.baseline(p)
 	var ev []Evidence
-	for _, a := range adminProbes {
+	n := 0
+	for i, a := range adminProbes {
+		if !base[i] {
+			continue
+		}
+		n++
 		d := b.m.Decide(p, a, "*", nil, nil)
 		if d.Decision != policy.AllowDecision {
 			return false, nil
@@ -128,7 +145,32 @@ func (b *builder) isAdmin(p *leastpriv.Principal) (bool, []Evidence) {
 			ev = append(ev, b.evidence(p, a, "*", d, ""))
 		}
 	}
-	return true, ev
+	return n > 0, ev
+}
+
+// baseline returns which admin probes a full administrator in p's place
+// (same account and SCPs, no boundary) is allowed.
+func (b *builder) baseline(p *leastpriv.Principal) []bool {
+	k := "baseline\x00" + p.Account
+	if p.ServiceLinked {
+		k += "\x00slr"
+	}
+	b.mu.Lock()
+	got, ok := b.base[k]
+	b.mu.Unlock()
+	if ok {
+		return got
+	}
+	c := *p
+	c.Identity, c.Sources, c.Boundary = []*policy.Policy{allowAll}, nil, nil
+	got = make([]bool, len(adminProbes))
+	for i, a := range adminProbes {
+		got[i] = b.m.Decide(&c, a, "*", nil, nil).Decision == policy.AllowDecision
+	}
+	b.mu.Lock()
+	b.base[k] = got
+	b.mu.Unlock()
+	return got
 }
 
 // wouldBeAdmin reports whether p becomes administrator-equivalent when it
@@ -165,6 +207,27 @@ type actor struct {
 	anyRes  map[string]*Evidence // action → evidence of "allowed on some resource" (nil: not allowed)
 	checked map[string]bool
 	mine    *policy.Policy // a trust policy naming the actor (after UpdateAssumeRolePolicy)
+	compute []*Method      // the PassRole and existing-compute methods whose actions its policies name
+}
+
+// computeMethods lists the compute methods whose every action an Allow
+// statement of the actor names (the engine decides each later).
+func (a *actor) computeMethods() []*Method {
+	var out []*Method
+	for i := range Methods {
+		m := &Methods[i]
+		if m.Kind != KindPassRole && m.Kind != KindExistingCompute {
+			continue
+		}
+		ok := a.names(m.Action)
+		for _, act := range m.Also {
+			ok = ok && a.names(act)
+		}
+		if ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // names is Principal.Mentions, cached per action.
@@ -218,6 +281,7 @@ func (a *actor) step(m *Method, to, via string, ev ...Evidence) Step {
 // edges decides every method n's principal can perform.
 func (b *builder) edges(n *Node) {
 	a := &actor{b: b, n: n, p: n.P, named: map[string]bool{}, anyRes: map[string]*Evidence{}, checked: map[string]bool{}}
+	a.compute = a.computeMethods()
 	ac := b.accounts[n.P.Account]
 	if ac == nil {
 		return
@@ -307,11 +371,10 @@ func (a *actor) roleEdges(t *Node) []Edge {
 	b := a.b
 	var out []Edge
 	tr := b.trust[t.P.ARN]
-	trustName := "trust policy of role " + t.P.Name
 	// Assume it.
 	if tr != nil && trustNames(tr, a.p) {
 		m := MethodByID("sts-assume-role")
-		if ev, ok := a.on(m.Action, t.P.ARN, tr, trustName, nil); ok {
+		if ev, ok := a.on(m.Action, t.P.ARN, tr, "trust policy of role "+t.P.Name, nil); ok {
 			out = append(out, Edge{To: t, Steps: []Step{a.step(m, t.P.ARN, "", ev)}})
 		}
 	}
@@ -333,12 +396,9 @@ func (a *actor) roleEdges(t *Node) []Edge {
 		return out
 	}
 	r := b.accounts[t.P.Account].roles[t.P.ARN]
-	for i := range Methods {
-		m := &Methods[i]
-		if m.Kind != KindPassRole && m.Kind != KindExistingCompute {
-			continue
-		}
-		if !trustsService(tr, m.Service) || (m.InstanceProfile && (r == nil || len(r.InstanceProfiles) == 0)) {
+	svcs := b.services[t.P.ARN]
+	for _, m := range a.compute {
+		if !svcs[m.Service] || (m.InstanceProfile && (r == nil || len(r.InstanceProfiles) == 0)) {
 			continue
 		}
 		var evs []Evidence
@@ -491,23 +551,23 @@ func trustNames(tr *policy.Policy, p *leastpriv.Principal) bool {
 	return false
 }
 
-// trustsService reports whether a trust policy lets the service assume the
-// role.
-func trustsService(tr *policy.Policy, service string) bool {
+// trustedServices returns the service principals a trust policy lets
+// assume the role (Allow statements naming sts:AssumeRole or a wildcard of
+// it); conditions are left to the engine where it matters.
+func trustedServices(tr *policy.Policy) map[string]bool {
+	out := map[string]bool{}
 	for _, st := range tr.Statements {
-		if st.Effect != policy.Allow || st.Principal == nil || st.NotPrincipal {
+		if st.Effect != policy.Allow || st.Principal == nil || st.NotPrincipal || st.NotAction {
 			continue
 		}
 		if !slices.ContainsFunc(st.Actions, func(pat string) bool { return catalog.MatchWildcard(strings.ToLower(pat), "sts:assumerole") }) {
 			continue
 		}
 		for _, s := range st.Principal.Service {
-			if strings.EqualFold(s, service) {
-				return true
-			}
+			out[strings.ToLower(s)] = true
 		}
 	}
-	return false
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {
