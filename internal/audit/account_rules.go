@@ -23,6 +23,7 @@ const (
 	PolicyAssumeAnyRole   = "SEIRI-POLICY-ASSUME-ANY-ROLE"
 	PolicyPassAnyRole     = "SEIRI-POLICY-PASSROLE-ANY"
 	UserKeyAtSetup        = "SEIRI-USER-KEY-AT-SETUP"
+	CloudShellFullAccess  = "SEIRI-CLOUDSHELL-FULL-ACCESS"
 )
 
 const passwordPolicyDoc = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"
@@ -78,6 +79,13 @@ var accountRules = []finding.Rule{
 		Tags:           []string{"security", "credentials", "cis"},
 	},
 	{
+		ID: CloudShellFullAccess, Title: "AWSCloudShellFullAccess attached", Severity: finding.Medium,
+		Description:    "A user, group or role has the AWS managed policy AWSCloudShellFullAccess, which lets it upload and download files through CloudShell, outside the network controls around the account. CIS AWS Foundations 1.22; Prowler iam_policy_cloudshell_admin_not_attached.",
+		Recommendation: "Detach it; grant CloudShell only with a scoped policy that denies file transfer (cloudshell:GetFileDownloadUrls, cloudshell:GetFileUploadUrls).",
+		HelpURI:        "https://docs.aws.amazon.com/cloudshell/latest/userguide/sec-auth-with-identities.html",
+		Tags:           []string{"security", "least-privilege", "cis"},
+	},
+	{
 		ID: SupportRoleMissing, Title: "No role for AWS Support", Severity: finding.Low,
 		Description:    "No IAM role has the AWS managed policy AWSSupportAccess attached, so incidents are handled with broader access than needed. CIS AWS Foundations 1.17; Prowler iam_support_role_created.",
 		Recommendation: "Create a role with AWSSupportAccess, assumable by the people who open support cases.",
@@ -102,6 +110,9 @@ const (
 	// supportPolicySuffix ends the ARN of AWSSupportAccess in every partition
 	// (AWS Managed Policy Reference, AWSSupportAccess).
 	supportPolicySuffix = ":iam::aws:policy/AWSSupportAccess"
+	// cloudShellPolicySuffix ends the ARN of AWSCloudShellFullAccess (AWS
+	// Managed Policy Reference, AWSCloudShellFullAccess).
+	cloudShellPolicySuffix = ":iam::aws:policy/AWSCloudShellFullAccess"
 )
 
 // accountChecks runs the account-level rules on every account.
@@ -116,6 +127,27 @@ func (r *run) accountChecks(s *snapshot.Snapshot) {
 		r.supportRole(a)
 		r.policyGrants(a, pc)
 		r.keysAtSetup(a)
+		r.cloudShell(a)
+	}
+}
+
+// cloudShell reports principals and groups with AWSCloudShellFullAccess.
+func (r *run) cloudShell(a *snapshot.Account) {
+	check := func(kind, name, arn string, aps []snapshot.AttachedPolicy) {
+		for _, ap := range aps {
+			if strings.HasSuffix(ap.PolicyARN, cloudShellPolicySuffix) {
+				r.add(CloudShellFullAccess, a.AccountID, arn, fmt.Sprintf("%s %s has AWSCloudShellFullAccess", kind, name), ev("attached policy", ap.PolicyARN))
+			}
+		}
+	}
+	for _, u := range a.Users {
+		check("User", u.UserName, u.ARN, u.AttachedPolicies)
+	}
+	for _, g := range a.Groups {
+		check("Group", g.GroupName, g.ARN, g.AttachedPolicies)
+	}
+	for _, ro := range a.Roles {
+		check("Role", ro.RoleName, ro.ARN, ro.AttachedPolicies)
 	}
 }
 

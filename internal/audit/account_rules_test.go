@@ -138,3 +138,11 @@ func TestUserKeyAtSetup(t *testing.T) {
 		{name: "no console", a: setup(time.Minute, nil, false)},
 	})
 }
+
+func TestCloudShellFullAccess(t *testing.T) {
+	a := account(user("ops", func(u *snapshot.User) {
+		u.AttachedPolicies = []snapshot.AttachedPolicy{{PolicyARN: "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"}}
+	}), user("dev"))
+	a.Roles = []snapshot.Role{roleWith("support", "arn:aws:iam::aws:policy/AWSSupportAccess")}
+	runCases(t, CloudShellFullAccess, []ruleCase{{name: "user", a: a, want: []string{"User ops has AWSCloudShellFullAccess"}}})
+}
