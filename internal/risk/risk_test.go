@@ -1,8 +1,8 @@
 package risk
 
 import (
+	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,22 +39,8 @@ func golden(t *testing.T, name, got string) {
 // render prints paths for golden files.
 func render(ps []Path) string {
 	var b strings.Builder
-	for _, p := range ps {
-		kind := "proven"
-		if p.Possible {
-			kind = "possible"
-		}
-		fmt.Fprintf(&b, "%s -> %s (%s, %d steps)\n", p.Principal, p.Goal, kind, len(p.Steps))
-		for i, s := range p.Steps {
-			fmt.Fprintf(&b, "  %d. %s: %s -> %s", i+1, s.Method, s.From, s.To)
-			if s.Via != "" {
-				fmt.Fprintf(&b, " via %s", s.Via)
-			}
-			b.WriteString("\n")
-			for _, e := range s.Allowed {
-				fmt.Fprintf(&b, "     %s\n", e)
-			}
-		}
+	if err := WritePaths(&b, ps); err != nil {
+		panic(err)
 	}
 	return b.String()
 }
@@ -171,4 +157,61 @@ func otherAccount() *snapshot.Account {
 		TrustPolicy:    trustDoc(`{"AWS":"arn:aws:iam::` + acct + `:root"}`),
 		InlinePolicies: []snapshot.InlinePolicy{{PolicyName: "read", Document: policyDoc(allowStmt("Read", "*", "s3:GetObject"))}},
 	}}}
+}
+
+// TestReport: the JSON a `seiri risk paths` command prints for one
+// principal, and the permissions `unused` lists first.
+func TestReport(t *testing.T) {
+	f := fixtures[0] // iam-create-policy-version
+	an := Analyze(fixtureSnapshot(f, none), catalog.Default(), Options{Workers: 1})
+	r, err := an.Report("arn:aws:iam::" + acct + ":user/actor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.json", string(b)+"\n")
+	if !an.OpensPath(actorID, "IAM:CreatePolicyVersion") || an.OpensPath(actorID, "s3:ListAllMyBuckets") {
+		t.Errorf("OpensPath wrong: %v", an.OpeningActions(actorID))
+	}
+	if got := an.Opening(); !cmp.Equal(got, map[string][]string{actorID: {"iam:CreatePolicyVersion"}}) {
+		t.Errorf("Opening() = %v", got)
+	}
+	admin, _ := an.Report(arn("role", "admin-role"))
+	if !admin.Admin || len(admin.AdminEvidence) == 0 || len(admin.Paths) != 0 {
+		t.Errorf("admin-role report = %+v", admin)
+	}
+}
+
+// TestTargetBoundaries: changing the policies of a role one can assume is
+// no escalation when the role's permissions boundary caps it, and joining
+// an administrators' group is none for a user whose boundary caps it; a
+// role (not only users) escalates through its own policies.
+func TestTargetBoundaries(t *testing.T) {
+	cat := catalog.Default()
+	f := fixture{method: "iam-attach-role-policy", stmts: []string{allowStmt("Attach", arn("role", "dev-role"), "iam:AttachRolePolicy"), allowStmt("Assume", arn("role", "dev-role"), "sts:AssumeRole")}}
+	s := fixtureSnapshot(f, none)
+	for i := range s.Accounts[0].Roles {
+		if s.Accounts[0].Roles[i].RoleName == "dev-role" {
+			s.Accounts[0].Roles[i].PermissionsBoundary = "arn:aws:iam::" + acct + ":policy/s3-only-boundary"
+		}
+	}
+	if ps, _ := Analyze(s, cat, Options{Workers: 1}).PathsOf(actorID); len(ps) != 0 {
+		t.Errorf("bounded dev-role: want no path, got\n%s", render(ps))
+	}
+
+	// A role that may put inline policies on itself.
+	s = fixtureSnapshot(fixture{stmts: []string{allowStmt("Read", "*", "s3:GetObject")}}, none)
+	s.Accounts[0].Roles = append(s.Accounts[0].Roles, snapshotRole("self-editor", `{"AWS":"arn:aws:iam::`+acct+`:root"}`,
+		allowStmt("Self", arn("role", "self-editor"), "iam:PutRolePolicy")))
+	an := Analyze(s, cat, Options{Workers: 1})
+	ps, _ := an.PathsOf(arn("role", "self-editor"))
+	if len(ps) != 1 || ps[0].Steps[0].Method != "iam-put-role-policy" {
+		t.Errorf("self-editor role: want one path by iam-put-role-policy, got\n%s", render(ps))
+	}
+	if ps, _ := an.PathsOf(actorID); len(ps) != 0 {
+		t.Errorf("reader: want no path, got\n%s", render(ps))
+	}
 }
