@@ -174,8 +174,9 @@ func (b *builder) baseline(p *leastpriv.Principal) []bool {
 }
 
 // wouldBeAdmin reports whether p becomes administrator-equivalent when it
-// is given an Allow *:* identity policy (extra: a group's policies instead):
-// its permissions boundary and the SCPs above its account still apply.
+// is given an Allow *:* identity policy (key ""), or a group's policies
+// (extra, key naming the group): its permissions boundary and the SCPs
+// above its account still apply.
 func (b *builder) wouldBeAdmin(p *leastpriv.Principal, extra []*policy.Policy, key string) bool {
 	k := p.ARN + "\x00" + key
 	b.mu.Lock()
@@ -185,7 +186,7 @@ func (b *builder) wouldBeAdmin(p *leastpriv.Principal, extra []*policy.Policy, k
 		return ok
 	}
 	c := *p
-	if extra == nil {
+	if key == "" {
 		c.Identity = []*policy.Policy{allowAll}
 	} else {
 		c.Identity = append(append([]*policy.Policy(nil), p.Identity...), extra...)
@@ -303,10 +304,19 @@ func (b *builder) edges(n *Node) {
 				continue
 			}
 			ev, ok := a.on(m.Action, g.g.ARN, nil, "", nil)
-			if !ok || !b.wouldBeAdmin(n.P, g.policies, "group "+gn) {
+			if !ok {
 				continue
 			}
-			out = append(out, Edge{Steps: []Step{a.step(m, n.P.ARN, g.g.ARN, ev)}})
+			join := a.step(m, n.P.ARN, g.g.ARN, ev)
+			if b.wouldBeAdmin(n.P, g.policies, "group "+gn) {
+				out = append(out, Edge{Steps: []Step{join}})
+				continue
+			}
+			// Join a group whose policies it can change (Rhino methods 9
+			// and 12 on a group it is not yet in).
+			if gs := a.groupGrants(n.P.ARN, g); len(gs) > 0 && b.wouldBeAdmin(n.P, nil, "") {
+				out = append(out, Edge{Steps: []Step{join, gs[0]}})
+			}
 		}
 	}
 	// 3. Become another principal.
@@ -452,16 +462,7 @@ func (a *actor) grants(ac *account, arn string) []Step {
 			if g == nil {
 				continue
 			}
-			for _, id := range []string{"iam-attach-group-policy", "iam-put-group-policy"} {
-				m := MethodByID(id)
-				extra := map[string]string(nil)
-				if id == "iam-attach-group-policy" {
-					extra = map[string]string{"iam:PolicyARN": adminPolicyARN}
-				}
-				if ev, ok := a.on(m.Action, g.g.ARN, nil, "", extra); ok {
-					out = append(out, a.step(m, arn, g.g.ARN, ev))
-				}
-			}
+			out = append(out, a.groupGrants(arn, g)...)
 			attached = append(attached, g.managed...)
 		}
 	} else if r := ac.roles[arn]; r != nil {
@@ -511,6 +512,23 @@ func (a *actor) grants(ac *account, arn string) []Step {
 		}
 	}
 	return append(proven, possible...)
+}
+
+// groupGrants returns the steps by which the actor can attach or write a
+// policy on group g, for member arn.
+func (a *actor) groupGrants(arn string, g *group) []Step {
+	var out []Step
+	for _, id := range []string{"iam-attach-group-policy", "iam-put-group-policy"} {
+		m := MethodByID(id)
+		var extra map[string]string
+		if id == "iam-attach-group-policy" {
+			extra = map[string]string{"iam:PolicyARN": adminPolicyARN}
+		}
+		if ev, ok := a.on(m.Action, g.g.ARN, nil, "", extra); ok {
+			out = append(out, a.step(m, arn, g.g.ARN, ev))
+		}
+	}
+	return out
 }
 
 // trustOf is the trust policy an attacker writes: it names the attacker.

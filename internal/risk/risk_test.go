@@ -215,3 +215,26 @@ func TestTargetBoundaries(t *testing.T) {
 		t.Errorf("reader: want no path, got\n%s", render(ps))
 	}
 }
+
+// TestJoinThenChangeGroup: adding oneself to a harmless group whose
+// policies one can then write is a two-step path; without the write, none.
+func TestJoinThenChangeGroup(t *testing.T) {
+	cat := catalog.Default()
+	join := allowStmt("Join", arn("group", "harmless"), "iam:AddUserToGroup")
+	write := allowStmt("Write", arn("group", "harmless"), "iam:PutGroupPolicy")
+	for _, tc := range []struct {
+		stmts []string
+		want  int
+	}{{[]string{join, write}, 1}, {[]string{join}, 0}, {[]string{write}, 0}} {
+		s := fixtureSnapshot(fixture{stmts: tc.stmts}, none)
+		s.Accounts[0].Groups = append(s.Accounts[0].Groups, snapshot.Group{ARN: arn("group", "harmless"), GroupName: "harmless", Path: "/"})
+		ps, _ := Analyze(s, cat, Options{Workers: 1}).PathsOf(actorID)
+		if len(ps) != tc.want {
+			t.Errorf("%d statements: want %d paths, got\n%s", len(tc.stmts), tc.want, render(ps))
+			continue
+		}
+		if tc.want == 1 && !slices.Equal(methodsOf(ps[0]), []string{"iam-add-user-to-group", "iam-put-group-policy"}) {
+			t.Errorf("path methods %v", methodsOf(ps[0]))
+		}
+	}
+}
