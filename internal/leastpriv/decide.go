@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/policy"
 )
 
@@ -17,31 +18,51 @@ import (
 //
 // Like Granted, a request denied in one region (an approved-regions SCP) is
 // retried in the other regions in use; the first Allow is returned, else the
-// last decision. Safe for concurrent use.
+// decision in the first (most used) region. Safe for concurrent use.
 func (m *Model) Decide(p *Principal, action, resource string, res *policy.Policy, extra map[string]string) policy.Result {
 	pols := policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs, Resource: res}
 	opt := policy.Options{ManagementAccount: m.ManagementAccount}
 	req := policy.Request{Principal: p.ARN, Action: action, Resource: resource}
-	var d policy.Result
-	for _, ctx := range m.contexts(p, extra) {
+	var first policy.Result
+	for i, ctx := range m.contexts(p, extra) {
 		req.Context = ctx
-		d = policy.Evaluate(&req, &pols, &opt)
+		d := policy.Evaluate(&req, &pols, &opt)
 		if d.Decision == policy.AllowDecision {
 			return d
+		}
+		if i == 0 {
+			first = d
 		}
 		if d.Decision == policy.ImplicitDeny && d.Gate != policy.GateSCP {
 			break // not a region matter
 		}
 	}
-	return d
+	return first
 }
 
 // Allows reports whether p may perform action on at least one resource its
 // policies name for it: the probe Granted makes for one action (the
 // resource patterns of the Allow statements that name the action, with
-// ${aws:username} filled in, or "*"). It returns the allowing decision and
-// the resource it was found on, so callers can name the statement.
+// ${aws:username} filled in, or "*"), narrowed by the catalog: a pattern
+// that is no resource type of the action is skipped (a NotAction statement
+// on an S3 bucket grants no Lambda function), and an action without
+// resource-level permissions is probed on "*" only. It returns the allowing
+// decision and the resource it was found on, so callers can name the
+// statement.
 func (m *Model) Allows(p *Principal, action string, extra map[string]string) (policy.Result, string, bool) {
+	var act *catalog.Action
+	if m.Catalog != nil {
+		act, _ = m.Catalog.Action(action)
+	}
+	fits := func(r string) bool {
+		if act == nil || r == "*" {
+			return true
+		}
+		if !act.SupportsResourceLevel() {
+			return false // evaluated by AWS on "*" only
+		}
+		return !strings.HasPrefix(r, "arn:") || len(act.ResourceTypesMatching(r)) > 0
+	}
 	var probes []string
 	for _, pol := range p.Identity {
 		for _, st := range pol.Statements {
@@ -53,7 +74,9 @@ func (m *Model) Allows(p *Principal, action string, extra map[string]string) (po
 				continue
 			}
 			for _, r := range st.Resources {
-				probes = append(probes, substituteVars(r, p))
+				if r = substituteVars(r, p); fits(r) {
+					probes = append(probes, r)
+				}
 			}
 		}
 	}
