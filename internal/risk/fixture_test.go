@@ -72,6 +72,8 @@ type fixture struct {
 	// condStmts replace stmts in the condition twin (the same grants under
 	// a condition the request does not meet); empty: no condition twin.
 	condStmts []string
+	// condBlock is the action the condition twin blocks, when not block.
+	condBlock string
 }
 
 var serviceRoles = map[string]string{
@@ -117,10 +119,10 @@ var fixtures = []fixture{
 	{method: "sts-assume-role", stmts: []string{allowStmt("Assume", arn("role", "admin-role"), "sts:AssumeRole")}, block: "sts:AssumeRole"},
 	{method: "iam-update-assume-role-policy", stmts: []string{allowStmt("Trust", arn("role", "locked-admin"), "iam:UpdateAssumeRolePolicy")}, block: "iam:UpdateAssumeRolePolicy"},
 	{method: "ec2-run-instances", stmts: []string{passRole("ec2"), allowStmt("Run", "*", "ec2:RunInstances")}, block: "ec2:RunInstances",
-		condStmts: []string{passRoleTo("ec2", "lambda.amazonaws.com"), allowStmt("Run", "*", "ec2:RunInstances")}},
+		condStmts: []string{passRoleTo("ec2", "lambda.amazonaws.com"), allowStmt("Run", "*", "ec2:RunInstances")}, condBlock: "iam:PassRole"},
 	{method: "autoscaling-launch", stmts: []string{passRole("ec2"), allowStmt("Asg", "*", "autoscaling:CreateLaunchConfiguration", "autoscaling:CreateAutoScalingGroup")}, block: "autoscaling:CreateAutoScalingGroup"},
 	{method: "lambda-create-invoke", stmts: []string{passRole("lambda"), allowStmt("Fn", "*", "lambda:CreateFunction", "lambda:InvokeFunction")}, block: "lambda:InvokeFunction",
-		condStmts: []string{passRoleTo("lambda", "ec2.amazonaws.com"), allowStmt("Fn", "*", "lambda:CreateFunction", "lambda:InvokeFunction")}},
+		condStmts: []string{passRoleTo("lambda", "ec2.amazonaws.com"), allowStmt("Fn", "*", "lambda:CreateFunction", "lambda:InvokeFunction")}, condBlock: "iam:PassRole"},
 	{method: "lambda-create-event-source", stmts: []string{passRole("lambda"), allowStmt("Fn", "*", "lambda:CreateFunction", "lambda:CreateEventSourceMapping")}, block: "lambda:CreateEventSourceMapping"},
 	{method: "lambda-create-add-permission", stmts: []string{passRole("lambda"), allowStmt("Fn", "*", "lambda:CreateFunction", "lambda:AddPermission")}, block: "lambda:AddPermission"},
 	{method: "glue-create-dev-endpoint", stmts: []string{passRole("glue"), allowStmt("Glue", "*", "glue:CreateDevEndpoint")}, block: "glue:CreateDevEndpoint"},
