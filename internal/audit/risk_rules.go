@@ -54,7 +54,11 @@ func PrivescFindings(an *risk.Analysis) []finding.Finding {
 		if p.Possible {
 			id = PrivescPossible
 		}
-		add(id, p, fmt.Sprintf("%s can become administrator in %s (%s)", who(p.Principal), plural(len(p.Steps), "step", "steps"), firstActions(p)))
+		of := ""
+		if p.Account != arnAccount(p.Principal) {
+			of = " of account " + p.Account
+		}
+		add(id, p, fmt.Sprintf("%s can become administrator%s in %s (%s)", who(p.Principal), of, plural(len(p.Steps), "step", "steps"), firstActions(p)))
 	}
 	for _, p := range an.TargetPaths() {
 		title := fmt.Sprintf("%s can reach %s in %s (%s)", who(p.Principal), p.Goal, plural(len(p.Steps), "step", "steps"), firstActions(p))

@@ -103,6 +103,9 @@ const GoalAdmin = "administrator"
 type Path struct {
 	Principal string `json:"principal"`
 	Goal      string `json:"goal"` // GoalAdmin or a target ARN
+	// Account is where the goal is reached: the account the principal
+	// becomes administrator of (or the target's account).
+	Account string `json:"account"`
 	// Possible: some step depends on resources the snapshot does not
 	// describe (existing functions, instances, old policy versions).
 	Possible bool   `json:"possible,omitempty"`
@@ -369,15 +372,22 @@ func (an *Analysis) follow(n, target *Node, first [2]map[*Node]*Edge) (Path, boo
 		}
 		p := Path{Principal: n.P.ARN, Goal: goal, Possible: i == 1}
 		seen := map[*Node]bool{n: true}
+		cur := n
 		for e != nil {
 			p.Steps = append(p.Steps, e.Steps...)
-			if e.To == nil || e.To == target || (target == nil && e.To.Admin) {
+			if e.To == nil {
+				p.Account = cur.P.Account // cur makes itself (or a principal of its account) administrator
+				return p, true
+			}
+			if e.To == target || (target == nil && e.To.Admin) {
+				p.Account = e.To.P.Account
 				return p, true
 			}
 			if seen[e.To] {
 				break // cannot happen with BFS parents; guard bad data
 			}
 			seen[e.To] = true
+			cur = e.To
 			e = first[i][e.To]
 		}
 	}

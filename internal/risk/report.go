@@ -70,7 +70,11 @@ func WritePaths(w io.Writer, ps []Path) error {
 		if p.Possible {
 			kind = "possible"
 		}
-		if _, err := fmt.Fprintf(w, "%s -> %s (%s, %d steps)\n", p.Principal, p.Goal, kind, len(p.Steps)); err != nil {
+		goal := p.Goal
+		if goal == GoalAdmin {
+			goal += " of " + p.Account
+		}
+		if _, err := fmt.Fprintf(w, "%s -> %s (%s, %d steps)\n", p.Principal, goal, kind, len(p.Steps)); err != nil {
 			return err
 		}
 		for i, s := range p.Steps {

@@ -238,3 +238,31 @@ func TestJoinThenChangeGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestBadInput: unreadable policies and trust policies are reported, never
+// a panic; a snapshot without an organization has no SCPs.
+func TestBadInput(t *testing.T) {
+	s := fixtureSnapshot(fixture{stmts: []string{allowStmt("Assume", arn("role", "broken-trust"), "sts:AssumeRole")}}, none)
+	s.Organization = nil
+	a := s.Accounts[0]
+	a.Roles = append(a.Roles, snapshot.Role{ARN: arn("role", "broken-trust"), RoleName: "broken-trust", Path: "/", TrustPolicy: json.RawMessage(`{"Statement":[`)})
+	for i := range a.Users {
+		if a.Users[i].UserName == "actor" {
+			a.Users[i].InlinePolicies = append(a.Users[i].InlinePolicies, snapshot.InlinePolicy{PolicyName: "garbled", Document: json.RawMessage(`{"Version":"2012-10-17","Statement":{"Effect":"Sometimes"}}`)})
+		}
+	}
+	an := Analyze(s, catalog.Default(), Options{Workers: 1})
+	joined := strings.Join(an.Problems, "\n")
+	for _, want := range []string{"trust policy of " + arn("role", "broken-trust"), "user actor inline garbled"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("problems lack %q:\n%s", want, joined)
+		}
+	}
+	r, err := an.Report(actorID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) != 1 || len(r.Paths) != 0 {
+		t.Errorf("report: problems %v, paths %d", r.Problems, len(r.Paths))
+	}
+}
