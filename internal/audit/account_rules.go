@@ -24,6 +24,8 @@ const (
 	PolicyPassAnyRole     = "SEIRI-POLICY-PASSROLE-ANY"
 	UserKeyAtSetup        = "SEIRI-USER-KEY-AT-SETUP"
 	CloudShellFullAccess  = "SEIRI-CLOUDSHELL-FULL-ACCESS"
+	PolicyFullKMS         = "SEIRI-POLICY-FULL-KMS"
+	PolicyFullCloudTrail  = "SEIRI-POLICY-FULL-CLOUDTRAIL"
 )
 
 const passwordPolicyDoc = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"
@@ -70,6 +72,20 @@ var accountRules = []finding.Rule{
 		Recommendation: "List the roles that may be passed, and restrict the service with the iam:PassedToService condition key.",
 		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html",
 		Tags:           []string{"security", "least-privilege", "privilege-escalation"},
+	},
+	{
+		ID: PolicyFullCloudTrail, Title: "Policy allows full control of CloudTrail", Severity: finding.Medium,
+		Description:    "A customer managed or inline policy allows stopping, deleting and changing every trail (cloudtrail:StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors on \"*\"): its holders can blind the audit log. Prowler iam_policy_no_full_access_to_cloudtrail, iam_inline_policy_no_full_access_to_cloudtrail.",
+		Recommendation: "Keep trail administration to the logging account's break-glass role; protect the organization trail with an SCP.",
+		HelpURI:        "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/security_iam_id-based-policy-examples.html",
+		Tags:           []string{"security", "least-privilege", "logging"},
+	},
+	{
+		ID: PolicyFullKMS, Title: "Policy allows full control of KMS keys", Severity: finding.Medium,
+		Description:    "A customer managed or inline policy allows scheduling the deletion of, disabling, re-writing the key policy of and decrypting with every KMS key whose key policy delegates to IAM (kms:ScheduleKeyDeletion, DisableKey, PutKeyPolicy, Decrypt on \"*\"). Prowler iam_policy_no_full_access_to_kms, iam_inline_policy_no_full_access_to_kms.",
+		Recommendation: "Grant key administration and key use separately, on the keys each role needs.",
+		HelpURI:        "https://docs.aws.amazon.com/kms/latest/developerguide/iam-policies-best-practices.html",
+		Tags:           []string{"security", "least-privilege", "encryption"},
 	},
 	{
 		ID: UserKeyAtSetup, Title: "Access key created with the user and never used", Severity: finding.Low,
@@ -230,9 +246,15 @@ func (r *run) supportRole(a *snapshot.Account) {
 
 // policyVerdict is what the engine says about one policy document.
 type policyVerdict struct {
-	err                     error
-	admin, assume, passRole statementRef
+	err                                    error
+	admin, assume, passRole, kms, cloudtrl statementRef
 }
+
+// Probes of full control of a service: every one allowed on "*".
+var (
+	kmsProbes        = []string{"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:Decrypt"}
+	cloudTrailProbes = []string{"cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors"}
+)
 
 type statementRef struct {
 	ok  bool
@@ -271,17 +293,22 @@ func (pc *policyChecker) check(account string, doc json.RawMessage) policyVerdic
 		d := policy.Evaluate(&req, set, &policy.Options{})
 		return statementRef{ok: d.Decision == policy.AllowDecision, idx: d.Statement, sid: d.Sid}
 	}
-	v.admin = statementRef{ok: true}
-	for i, a := range broadProbes {
-		s := probe(a)
-		if !s.ok {
-			v.admin = statementRef{}
-			break
+	all := func(actions []string) statementRef {
+		var first statementRef
+		for i, a := range actions {
+			s := probe(a)
+			if !s.ok {
+				return statementRef{}
+			}
+			if i == 0 {
+				first = s
+			}
 		}
-		if i == 0 {
-			v.admin = s
-		}
+		return first
 	}
+	v.admin = all(broadProbes)
+	v.kms = all(kmsProbes)
+	v.cloudtrl = all(cloudTrailProbes)
 	v.assume = probe("sts:AssumeRole")
 	v.passRole = probe("iam:PassRole")
 	pc.cache[k] = v
@@ -349,6 +376,12 @@ func (r *run) narrowGrants(acct, resource, name string, v policyVerdict, extra f
 	}
 	if v.passRole.ok {
 		r.add(PolicyPassAnyRole, acct, resource, name+" allows iam:PassRole on any role", ev("allowed by", v.passRole.String()), extra)
+	}
+	if v.kms.ok {
+		r.add(PolicyFullKMS, acct, resource, name+" allows full control of KMS keys", ev("allowed by", v.kms.String()), extra)
+	}
+	if v.cloudtrl.ok {
+		r.add(PolicyFullCloudTrail, acct, resource, name+" allows full control of CloudTrail", ev("allowed by", v.cloudtrl.String()), extra)
 	}
 }
 

@@ -146,3 +146,20 @@ func TestCloudShellFullAccess(t *testing.T) {
 	a.Roles = []snapshot.Role{roleWith("support", "arn:aws:iam::aws:policy/AWSSupportAccess")}
 	runCases(t, CloudShellFullAccess, []ruleCase{{name: "user", a: a, want: []string{"User ops has AWSCloudShellFullAccess"}}})
 }
+
+func TestPolicyFullServiceAccess(t *testing.T) {
+	a := account(user("sec", func(u *snapshot.User) {
+		u.InlinePolicies = []snapshot.InlinePolicy{{PolicyName: "trail", Document: json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudtrail:*","Resource":"*"}]}`)}}
+	}))
+	a.Policies = []snapshot.ManagedPolicy{
+		managed("kms-admin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}`, 1),
+		// Key use only: no full control.
+		managed("kms-user", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Decrypt","kms:Encrypt"],"Resource":"*"}]}`, 1),
+		// Read-only trail access (the AWSCloudTrail_ReadOnlyAccess pattern).
+		managed("trail-read", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudtrail:Get*","cloudtrail:Describe*","cloudtrail:List*","cloudtrail:LookupEvents"],"Resource":"*"}]}`, 1),
+		// Full access is reported once, as full access.
+		managed("full", adminDoc, 1),
+	}
+	runCases(t, PolicyFullKMS, []ruleCase{{name: "kms", a: a, want: []string{"Policy kms-admin allows full control of KMS keys"}}})
+	runCases(t, PolicyFullCloudTrail, []ruleCase{{name: "cloudtrail", a: a, want: []string{"Inline policy trail of user sec allows full control of CloudTrail"}}})
+}
