@@ -37,6 +37,9 @@ type Options struct {
 	// inactivity and unused-key rules, next to the credential report, IAM's
 	// own last-used fields and Access Advisor.
 	Activity *Activity
+	// Risk, when set, returns the SEIRI-PRIVESC-* findings (PrivescFindings
+	// over internal/risk's analysis, which needs the catalog).
+	Risk func() []finding.Finding
 }
 
 // Activity is the CloudTrail witness: the last recorded call of principals
@@ -157,7 +160,9 @@ func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options
 		for _, a := range s.Accounts {
 			r.account(a)
 		}
+		r.accountChecks(s) // account_rules.go
 	}
+	r.addRisk(opts) // risk_rules.go
 	if opts.Unused != nil && r.enabled[PermissionsUnused] {
 		for _, f := range opts.Unused() {
 			r.add(PermissionsUnused, f.Account, f.Resource, f.Title, f.Evidence...)

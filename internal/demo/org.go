@@ -371,6 +371,7 @@ func (g *generator) account(spec accountSpec, o *Org) *snapshot.Account {
 	b.specials(spec)
 	b.roles(spec)
 	b.finish()
+	b.escalationRoles() // privesc.go
 	o.Personas = append(o.Personas, b.personas...)
 	return a
 }

@@ -73,6 +73,8 @@ type Model struct {
 	docErr map[string]error
 	// granted caches effective grants by policy-set fingerprint.
 	granted map[string]*Grants
+	// decideCtx caches Decide's request contexts (decide.go).
+	decideCtx ctxCache
 }
 
 // NewModel indexes the principals of s (users and roles of every collected
