@@ -58,6 +58,7 @@ func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options
 		for _, a := range s.Accounts {
 			r.account(a)
 		}
+		r.external(s) // external_rules.go
 	}
 	if opts.Unused != nil && r.enabled[PermissionsUnused] {
 		for _, f := range opts.Unused() {
