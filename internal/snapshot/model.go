@@ -6,6 +6,7 @@ package snapshot
 
 import (
 	"encoding/json"
+	"sort"
 	"strings"
 	"time"
 
@@ -150,6 +151,20 @@ func (rp *ResourcePolicies) Collected(service, region string) bool {
 		}
 	}
 	return false
+}
+
+// Sort orders Items by type then ARN (the order collect writes) and makes
+// an empty list non-nil.
+func (rp *ResourcePolicies) Sort() {
+	sort.SliceStable(rp.Items, func(i, j int) bool {
+		if rp.Items[i].Type != rp.Items[j].Type {
+			return rp.Items[i].Type < rp.Items[j].Type
+		}
+		return rp.Items[i].ARN < rp.Items[j].ARN
+	})
+	if rp.Items == nil {
+		rp.Items = []ResourcePolicy{}
+	}
 }
 
 // ResourcePolicy is one resource and its resource-based policy.
