@@ -348,12 +348,22 @@ type call struct {
 	body    map[string]any // JSON protocol input
 	who     credIdentity
 	acct    *accountState // nil when the account has no IAM data in the scenario
+	region  string        // the SigV4 credential scope's region
+	req     *http.Request // REST protocols (S3 policies, Lambda): path and query
 }
 
-var credRE = regexp.MustCompile(`Credential=([A-Z0-9]+)/[0-9]{8}/[^/]*/([^/]+)/aws4_request`)
+var credRE = regexp.MustCompile(`Credential=([A-Z0-9]+)/[0-9]{8}/([^/]*)/([^/]+)/aws4_request`)
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if m := credRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil && m[2] == "s3" {
+	m := credRE.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m != nil && m[3] == "s3" && s.serveS3Policies(w, r) {
+		return
+	}
+	if m != nil && m[3] == "lambda" {
+		s.serveLambda(w, r)
+		return
+	}
+	if m != nil && m[3] == "s3" {
 		s.mu.Lock()
 		who := s.keys[m[1]]
 		s.mu.Unlock()
@@ -375,6 +385,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		c.service, c.op = "cloudtrail", target[strings.LastIndex(target, ".")+1:]
 	case strings.HasPrefix(target, "AmazonAthena."):
 		c.service, c.op = "athena", strings.TrimPrefix(target, "AmazonAthena.")
+	case jsonServiceOf(target) != "":
+		c.service, c.op = jsonServiceOf(target), target[strings.LastIndexByte(target, '.')+1:]
 	case jsonProto:
 		writeJSONError(w, errf(400, "UnknownOperationException", "unknown target %q", target))
 		return
@@ -391,6 +403,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			c.service = "iam"
 		case "2011-06-15":
 			c.service = "sts"
+		case "2010-03-31":
+			c.service = "sns"
 		default:
 			writeXMLError(w, errf(400, "InvalidAction", "unknown Version %q for Action %q", form.Get("Version"), c.op), "0")
 			return
@@ -430,7 +444,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) dispatch(r *http.Request, c *call) (any, *Error) {
 	akid, scope := "", ""
 	if m := credRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		akid, scope = m[1], m[2]
+		akid, c.region, scope = m[1], m[2], m[3]
 	}
 	s.mu.Lock()
 	who, known := s.keys[akid]
@@ -507,9 +521,11 @@ func (s *Server) dispatch(r *http.Request, c *call) (any, *Error) {
 		h = trailOps[c.op]
 	case "athena":
 		h = athenaOps[c.op]
+	default:
+		h = resourceOps[c.service][c.op]
 	}
 	if h == nil {
-		if c.service == "iam" || c.service == "sts" {
+		if c.service == "iam" || c.service == "sts" || c.service == "sns" {
 			return nil, errf(400, "InvalidAction", "awsfake does not implement %s:%s", c.service, c.op)
 		}
 		return nil, errf(400, "UnknownOperationException", "awsfake does not implement %s:%s", c.service, c.op)

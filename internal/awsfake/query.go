@@ -58,6 +58,7 @@ func (x *xmlBody) truncated(marker string) {
 var xmlns = map[string]string{
 	"iam": "https://iam.amazonaws.com/doc/2010-05-08/",
 	"sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+	"sns": "http://sns.amazonaws.com/doc/2010-03-31/",
 }
 
 func writeXML(w http.ResponseWriter, op, service string, body *xmlBody, rid string) {

@@ -63,7 +63,9 @@ func SampleScenario(now time.Time, accounts, usersPerAccount int) Scenario {
 			Status: status, ParentID: parent, JoinedMethod: "CREATED", JoinedAt: now.Add(-400 * day),
 			Tags: map[string]string{"team": fmt.Sprintf("team-%d", i%4)},
 		})
-		sc.Accounts = append(sc.Accounts, sampleAccount(id, i, now, usersPerAccount))
+		acct := sampleAccount(id, i, now, usersPerAccount)
+		sampleExternal(acct, org) // sample_resources.go
+		sc.Accounts = append(sc.Accounts, acct)
 	}
 	return sc
 }

@@ -53,6 +53,9 @@ func collectAccount(ctx context.Context, c *awsclient.Clients, opts *Options) (*
 		r.accessAdvisor()
 	}
 	r.trails()
+	if !opts.NoResourcePolicies {
+		r.resourcePolicies() // resources.go
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, r.warns, err
 	}

@@ -34,8 +34,17 @@ var (
 // GetLoginProfile. Per key: GetAccessKeyLastUsed. Per user and role (unless
 // --no-access-advisor): GenerateServiceLastAccessedDetails and
 // GetServiceLastAccessedDetails. Paging adds one call per extra page.
+//
+// The resource-policy pass (resources.go) adds, for an account without
+// resources or identity providers, 5 + 6·regions: DescribeOrganization,
+// ListSAMLProviders, ListOpenIDConnectProviders, S3 Control
+// GetPublicAccessBlock, ListBuckets, and one list call per regional service
+// (KMS, SQS, SNS, Lambda, Secrets Manager, ECR). Each resource then costs:
+// bucket 3 (policy, ACL, Block Public Access), key 2 (DescribeKey,
+// GetKeyPolicy), others 1; each OIDC provider 1.
 func expectedCalls(users, keys, roles, trails int, accessAdvisor bool) int {
-	n := 8 + 2*trails + 3*users + keys
+	const regions = 1
+	n := 8 + 2*trails + 3*users + keys + 5 + 6*regions
 	if users == 0 {
 		n--
 	}

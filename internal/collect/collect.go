@@ -36,6 +36,12 @@ type Options struct {
 	PrincipalParallel int
 	// NoAccessAdvisor skips Access Advisor (two or more calls per principal).
 	NoAccessAdvisor bool
+	// Regions are the regions whose resource policies (KMS, SQS, SNS,
+	// Lambda, Secrets Manager, ECR) are read (default: the session's
+	// region); S3 buckets are read in every region. NoResourcePolicies
+	// skips them (resources.go).
+	Regions            []string
+	NoResourcePolicies bool
 	// PollInterval is the first wait between polls of the credential report
 	// and Access Advisor jobs; it doubles up to PollMaxInterval. PollTimeout
 	// bounds the whole wait. Defaults: 1 s, 15 s, 5 min.

@@ -167,7 +167,18 @@ func TestCasesMatchIAMSimulate(t *testing.T) {
 		if c.Expected == "" {
 			t.Fatalf("%s:%d (%s): no expected decision: run testdata/iamsimulate/run.mjs", casesFile, line, c.ID)
 		}
-		res := policy.RunCase(sc.Bytes(), line, nil)
+		// "found" is this test's own column (risk's verdict); the case
+		// format refuses fields it does not know, so it is cut here.
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(sc.Bytes(), &fields); err != nil {
+			t.Fatalf("%s:%d: %v", casesFile, line, err)
+		}
+		delete(fields, "found")
+		caseLine, err := json.Marshal(fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := policy.RunCase(caseLine, line, nil)
 		if res.Err != nil {
 			t.Fatalf("%s:%d (%s): %v", casesFile, line, c.ID, res.Err)
 		}

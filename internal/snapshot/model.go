@@ -6,6 +6,7 @@ package snapshot
 
 import (
 	"encoding/json"
+	"sort"
 	"strings"
 	"time"
 
@@ -66,6 +67,154 @@ type Account struct {
 	// snapshot imported from files): only the credential report's key slots
 	// say anything about keys then.
 	KeysUnknown bool `json:"keysUnknown,omitempty"`
+	// IdentityProviders are the account's SAML and OIDC identity providers;
+	// nil when they were not collected (snapshots before them, imports).
+	IdentityProviders *IdentityProviders `json:"identityProviders,omitempty"`
+	// ResourcePolicies are the resource-based policies that can grant access
+	// from outside the account (S3, KMS, SQS, SNS, Lambda, Secrets Manager,
+	// ECR); nil when they were not collected. Role trust policies are on
+	// the roles.
+	ResourcePolicies *ResourcePolicies `json:"resourcePolicies,omitempty"`
+	// OrgMembership is the organization the account belongs to, as the
+	// account sees it; nil when not collected.
+	OrgMembership *OrgMembership `json:"orgMembership,omitempty"`
+}
+
+// OrgMembership is organizations:DescribeOrganization as seen from one
+// account. ID is empty when the account is in no organization.
+type OrgMembership struct {
+	ID                string `json:"id"`
+	ManagementAccount string `json:"managementAccountId,omitempty"`
+}
+
+// IdentityProviders are the SAML and OIDC providers of an account.
+type IdentityProviders struct {
+	SAML []IdentityProvider `json:"saml"`
+	OIDC []IdentityProvider `json:"oidc"`
+}
+
+// IdentityProvider is one SAML or OIDC provider.
+type IdentityProvider struct {
+	ARN        string    `json:"arn"`
+	URL        string    `json:"url,omitempty"`       // OIDC issuer (without https://)
+	ClientIDs  []string  `json:"clientIds,omitempty"` // OIDC audiences
+	CreateDate time.Time `json:"createDate,omitzero"`
+}
+
+// Resource types of ResourcePolicy.Type.
+const (
+	ResourceS3Bucket  = "s3-bucket"
+	ResourceKMSKey    = "kms-key"
+	ResourceSQSQueue  = "sqs-queue"
+	ResourceSNSTopic  = "sns-topic"
+	ResourceLambda    = "lambda-function"
+	ResourceSecret    = "secretsmanager-secret"
+	ResourceECRRepo   = "ecr-repository"
+	ServiceS3Control  = "s3control" // account-level S3 Block Public Access
+	ServiceOrgMember  = "organizations"
+	ServiceIAMProvide = "iam-providers"
+)
+
+// ResourcePolicies are the resource-based policies of one account, with
+// what was and was not read. A service (in a region) that is absent from
+// Scopes, or present with an Error, was not collected: its resources are
+// unknown, not "none".
+type ResourcePolicies struct {
+	Regions []string         `json:"regions"`
+	Scopes  []CollectScope   `json:"scopes"`
+	Items   []ResourcePolicy `json:"items"`
+	// S3AccountBlock is the account-level S3 Block Public Access; nil when
+	// none is set or it was not collected (see Scopes, service s3control).
+	S3AccountBlock *PublicAccessBlock `json:"s3AccountPublicAccessBlock,omitempty"`
+}
+
+// CollectScope is one (service, region) read: its outcome and how many
+// resources it listed. Region is "" for global services (S3 buckets are
+// listed once).
+type CollectScope struct {
+	Service   string `json:"service"` // one of the Resource* types or ServiceS3Control
+	Region    string `json:"region,omitempty"`
+	Error     string `json:"error,omitempty"` // non-empty: not collected (e.g. AccessDenied)
+	Resources int    `json:"resources"`
+	// Skipped counts resources listed whose policy could not be read.
+	Skipped int `json:"skipped,omitempty"`
+}
+
+// Collected reports whether the service was read in region.
+func (rp *ResourcePolicies) Collected(service, region string) bool {
+	if rp == nil {
+		return false
+	}
+	for _, s := range rp.Scopes {
+		if s.Service == service && (s.Region == region || s.Region == "") && s.Error == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Sort orders Items by type then ARN (the order collect writes) and makes
+// an empty list non-nil.
+func (rp *ResourcePolicies) Sort() {
+	sort.SliceStable(rp.Items, func(i, j int) bool {
+		if rp.Items[i].Type != rp.Items[j].Type {
+			return rp.Items[i].Type < rp.Items[j].Type
+		}
+		return rp.Items[i].ARN < rp.Items[j].ARN
+	})
+	if rp.Items == nil {
+		rp.Items = []ResourcePolicy{}
+	}
+}
+
+// ResourcePolicy is one resource and its resource-based policy.
+type ResourcePolicy struct {
+	Type   string `json:"type"`
+	ARN    string `json:"arn"`
+	Name   string `json:"name"`
+	Region string `json:"region,omitempty"`
+	// Policy is the policy document; nil when the resource has none.
+	Policy json.RawMessage `json:"policy,omitempty"`
+	// S3 only: the bucket ACL's grants and the bucket's Block Public Access
+	// (nil: none set).
+	ACLGrants   []ACLGrant         `json:"aclGrants,omitempty"`
+	BucketBlock *PublicAccessBlock `json:"publicAccessBlock,omitempty"`
+	// KMS only: AWS or CUSTOMER (KeyManager).
+	KeyManager string `json:"keyManager,omitempty"`
+}
+
+// ACLGrant is one grant of an S3 ACL. Grantee is a canonical user id, an
+// email or a group URI (http://acs.amazonaws.com/groups/global/AllUsers).
+type ACLGrant struct {
+	GranteeType string `json:"granteeType"` // CanonicalUser, Group, AmazonCustomerByEmail
+	Grantee     string `json:"grantee"`
+	Permission  string `json:"permission"` // READ, WRITE, READ_ACP, WRITE_ACP, FULL_CONTROL
+}
+
+// PublicAccessBlock is an S3 Block Public Access configuration.
+type PublicAccessBlock struct {
+	BlockPublicAcls       bool `json:"blockPublicAcls"`
+	IgnorePublicAcls      bool `json:"ignorePublicAcls"`
+	BlockPublicPolicy     bool `json:"blockPublicPolicy"`
+	RestrictPublicBuckets bool `json:"restrictPublicBuckets"`
+}
+
+// KMSKeyPolicy returns the key policy of the KMS key with the given ARN
+// from the accounts' collected resource policies, and whether the key is
+// known. A known key without a policy document returns (nil, true).
+func (s *Snapshot) KMSKeyPolicy(keyARN string) (json.RawMessage, bool) {
+	for _, a := range s.Accounts {
+		if a.ResourcePolicies == nil {
+			continue
+		}
+		for i := range a.ResourcePolicies.Items {
+			it := &a.ResourcePolicies.Items[i]
+			if it.Type == ResourceKMSKey && it.ARN == keyARN {
+				return it.Policy, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // AttachedPolicy is a managed policy attached to a principal or group.
