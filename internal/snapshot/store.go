@@ -39,6 +39,14 @@ type Writer struct {
 	pending string
 	mu      sync.Mutex
 	done    bool
+	claim   *workspace.Claim // owner file (pid, host) locked while writing
+}
+
+// RemoveStalePending removes the pending folders under snapshotsDir that no
+// live process is writing (left by a collect killed with kill -9): see
+// workspace.RemoveStale for how an owner is checked.
+func RemoveStalePending(snapshotsDir string, now time.Time) ([]workspace.Stale, error) {
+	return workspace.RemoveStale(snapshotsDir, pendingPrefix, now)
 }
 
 // Create starts a snapshot named after start (UTC) under snapshotsDir.
@@ -61,10 +69,16 @@ func Create(snapshotsDir string, start time.Time) (*Writer, error) {
 	if err := os.Chmod(pending, workspace.DirMode); err != nil {
 		return nil, err
 	}
+	claim, err := workspace.ClaimDir(pending)
+	if err != nil {
+		os.RemoveAll(pending)
+		return nil, fmt.Errorf("create pending snapshot: %w", err)
+	}
 	if err := os.Mkdir(filepath.Join(pending, accountsDir), workspace.DirMode); err != nil {
+		claim.Release()
 		return nil, err
 	}
-	return &Writer{root: snapshotsDir, name: name, pending: pending}, nil
+	return &Writer{root: snapshotsDir, name: name, pending: pending, claim: claim}, nil
 }
 
 // WriteAccount stores one account and returns its file name relative to the
@@ -103,6 +117,8 @@ func (w *Writer) Commit(m *Manifest) (string, error) {
 		return "", err
 	}
 	final := filepath.Join(w.root, w.name)
+	w.claim.Release() // Windows cannot rename a folder holding an open file
+	os.Remove(filepath.Join(w.pending, workspace.OwnerFile))
 	if err := os.Rename(w.pending, final); err != nil {
 		return "", fmt.Errorf("commit snapshot: %w", err)
 	}
@@ -115,6 +131,7 @@ func (w *Writer) Abort() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.done {
+		w.claim.Release()
 		os.RemoveAll(w.pending)
 		w.done = true
 	}
