@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/credreport"
+
+	"github.com/seiri-dev/seiri/internal/textenc"
 )
 
 // The JSON written by `aws iam get-account-authorization-details` (the AWS
@@ -102,6 +104,10 @@ type authPolicy struct {
 // it is then taken from the entities' ARNs. name (the file) is used in errors.
 func ParseAuthorizationDetails(data []byte, name, accountID string) (*Account, error) {
 	var d authDetails
+	data, err := textenc.UTF8(data) // a UTF-8 BOM is dropped; UTF-16 is refused
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, jsonErr(data, err))
 	}

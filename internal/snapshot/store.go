@@ -16,6 +16,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/seiri-dev/seiri/internal/workspace"
+
+	"github.com/seiri-dev/seiri/internal/textenc"
 )
 
 const (
@@ -299,27 +301,4 @@ func readGzipJSON(path string, v any) error {
 }
 
 // jsonErr adds the line and column of a JSON syntax or type error.
-func jsonErr(data []byte, err error) string {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 {
-		return err.Error()
-	}
-	line, col := 1, 1
-	for i := int64(0); i < off && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
-}
+func jsonErr(data []byte, err error) string { return textenc.JSONError(data, err) }
