@@ -4,6 +4,7 @@
 package awsclient
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,6 +29,18 @@ type Options struct {
 	// throttling, down to 0.5 requests/s per client) or standard (backoff
 	// only; tests use it so that injected throttling stays fast).
 	RetryMode aws.RetryMode
+
+	// Logger receives one debug line per AWS call (service, operation,
+	// account, duration, retries), the SDK's own log lines at debug level
+	// (dropped unless debug is enabled), and the warning when a service is
+	// marked unavailable. Nil: discard. Give it a handler on stderr, never
+	// on the command's output.
+	Logger *slog.Logger
+	// BreakerThreshold is how many calls in a row failing the same way
+	// with a server error (before any success) mark a service unavailable
+	// in an account for the rest of the run (0: DefaultBreakerThreshold;
+	// negative: never).
+	BreakerThreshold int
 }
 
 // DefaultRoleName is the role Organizations creates in member accounts.

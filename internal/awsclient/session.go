@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -40,6 +41,9 @@ type Session struct {
 	base   aws.Config
 	caller Identity
 	total  *Counter
+	log    *slog.Logger
+	// breaker marks services unavailable per account (observe.go).
+	breaker *breaker
 
 	mu       sync.Mutex
 	accounts map[string]*accountEntry
@@ -86,10 +90,15 @@ func New(ctx context.Context, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{opts: opts, base: cfg, total: &Counter{}, accounts: map[string]*accountEntry{}}
+	log := loggerOrDiscard(opts.Logger)
+	s := &Session{opts: opts, base: cfg, total: &Counter{}, accounts: map[string]*accountEntry{},
+		log: log, breaker: newBreaker(opts.BreakerThreshold, log)}
 	base := s.clients("", cfg)
 	out, err := base.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
+		if ce := credentialsError(opts, err); ce != nil {
+			return nil, ce
+		}
 		return nil, fmt.Errorf("who am I (sts GetCallerIdentity): %w", err)
 	}
 	s.caller = Identity{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
@@ -143,6 +152,10 @@ func LoadConfig(ctx context.Context, opts Options) (aws.Config, error) {
 	lo = append(lo, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.MaxIdleConnsPerHost = 128
 	})))
+	// The SDK logs to stderr by default (IMDS fallbacks, "Response has no
+	// supported checksum" on every S3 read): only with --log-level debug,
+	// via slog. Set at load time so that the credential providers get it.
+	lo = append(lo, config.WithLogger(sdkLoggerFor(opts.Logger)))
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
@@ -150,6 +163,7 @@ func LoadConfig(ctx context.Context, opts Options) (aws.Config, error) {
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}
+
 	if opts.EndpointURL != "" {
 		// BaseEndpoint applies to every service client built from cfg;
 		// AWS_ENDPOINT_URL[_<SERVICE>] is read by LoadDefaultConfig itself.
@@ -216,7 +230,7 @@ func (s *Session) ForAccount(ctx context.Context, accountID string) (*Clients, e
 func (s *Session) assume(ctx context.Context, accountID string) (*Clients, error) {
 	roleARN := s.RoleARN(accountID)
 	stsClient := sts.NewFromConfig(s.base, func(o *sts.Options) {
-		o.APIOptions = append(o.APIOptions, s.total.middleware(nil))
+		o.APIOptions = append(o.APIOptions, s.total.middleware(nil), s.observe(func() string { return s.caller.Account }))
 	})
 	prov := stscreds.NewAssumeRoleProvider(stsClient, roleARN, func(o *stscreds.AssumeRoleOptions) {
 		// The session name shows up in the member account's CloudTrail.
@@ -239,7 +253,8 @@ func (s *Session) assume(ctx context.Context, accountID string) (*Clients, error
 
 func (s *Session) clients(accountID string, cfg aws.Config) *Clients {
 	c := &Clients{AccountID: accountID, Config: cfg, Calls: &Counter{parent: s.total}}
-	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), c.Calls.middleware(nil))
+	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), c.Calls.middleware(nil),
+		s.observe(func() string { return c.AccountID }))
 	c.Config = cfg
 	c.IAM = iam.NewFromConfig(cfg)
 	c.STS = sts.NewFromConfig(cfg)

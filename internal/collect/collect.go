@@ -16,6 +16,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/credreport"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // Options say what to collect and how.
@@ -70,6 +71,10 @@ type Result struct {
 	// Warnings are organization-level sections that could not be collected
 	// (account-level warnings are in the manifest).
 	Warnings []string
+	// Stale are unfinished snapshots left by an interrupted collect (kill -9),
+	// removed before this run when no live process owned them, or kept with
+	// the reason.
+	Stale []workspace.Stale
 }
 
 // FailedAccounts are the accounts that could not be collected.
@@ -123,13 +128,20 @@ func (o *Options) defaults() {
 func Run(ctx context.Context, sess *awsclient.Session, snapshotsDir string, opts Options) (*Result, error) {
 	opts.defaults()
 	start := opts.Now().UTC()
+	stale, err := snapshot.RemoveStalePending(snapshotsDir, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("clean unfinished snapshots: %w", err)
+	}
+	for _, st := range stale {
+		opts.Log.Warn("unfinished snapshot from an interrupted collect", "path", st.Path, "removed", st.Removed, "reason", st.Reason)
+	}
 	w, err := snapshot.Create(snapshotsDir, start)
 	if err != nil {
 		return nil, err
 	}
 	defer w.Abort() // no-op after Commit
 
-	res := &Result{}
+	res := &Result{Stale: stale}
 	names := map[string]string{}
 	var scope []string
 	if opts.Org {

@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/seiri-dev/seiri/internal/textenc"
 )
 
 // FileName is the config file looked up in the working directory when
@@ -97,7 +99,6 @@ func Default() *Config {
 // Load reads path over the defaults. An empty path means seiri.yaml in the
 // working directory if it exists, else the defaults.
 func Load(path string) (*Config, error) {
-	c := Default()
 	explicit := path != ""
 	if !explicit {
 		path = FileName
@@ -105,44 +106,67 @@ func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
-			return c, nil
+			return Default(), nil
 		}
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	return Parse(path, data)
+}
+
+// Parse reads seiri.yaml's text (name is used in errors) over the
+// defaults. An empty or comment-only file means the defaults; a UTF-8
+// byte-order mark is accepted, UTF-16 is refused with "re-save as UTF-8".
+func Parse(name string, data []byte) (*Config, error) {
+	c := Default()
+	data, err := textenc.UTF8(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	// A document without content decodes as null, which would zero every
+	// setting (and then fail validation on whichever key came first).
+	var probe any
+	if err := yaml.Unmarshal(data, &probe); err == nil && probe == nil {
+		return c, nil
+	}
 	if err := yaml.UnmarshalWithOptions(data, c, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("config %s: %s", path, yaml.FormatError(err, false, true))
+		return nil, fmt.Errorf("config %s: %s", name, yaml.FormatError(err, false, true))
 	}
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
 	return c, nil
 }
 
 // Validate checks ranges.
 func (c *Config) Validate() error {
-	for name, v := range map[string]int{
-		"audit.inactive_user_days":    c.Audit.InactiveUserDays,
-		"audit.unused_key_days":       c.Audit.UnusedKeyDays,
-		"audit.key_rotation_days":     c.Audit.KeyRotationDays,
-		"audit.password_max_age_days": c.Audit.PasswordMaxAgeDays,
-		"audit.root_used_days":        c.Audit.RootUsedDays,
-		"audit.unused_role_days":      c.Audit.UnusedRoleDays,
-		"audit.unused_service_days":   c.Audit.UnusedServiceDays,
-		"keys.observation_days":       c.Keys.ObservationDays,
+	// Slices, not maps: the first bad key is the same on every run.
+	type setting struct {
+		name string
+		v    int
+	}
+	for _, st := range []setting{
+		{"audit.inactive_user_days", c.Audit.InactiveUserDays},
+		{"audit.unused_key_days", c.Audit.UnusedKeyDays},
+		{"audit.key_rotation_days", c.Audit.KeyRotationDays},
+		{"audit.password_max_age_days", c.Audit.PasswordMaxAgeDays},
+		{"audit.root_used_days", c.Audit.RootUsedDays},
+		{"audit.unused_role_days", c.Audit.UnusedRoleDays},
+		{"audit.unused_service_days", c.Audit.UnusedServiceDays},
+		{"keys.observation_days", c.Keys.ObservationDays},
 	} {
-		if v <= 0 {
-			return fmt.Errorf("%s: %d must be a positive number of days", name, v)
+		if st.v <= 0 {
+			return fmt.Errorf("%s: %d must be a positive number of days", st.name, st.v)
 		}
 	}
-	for name, v := range map[string]int{
-		"org.limits.scp_size": c.Org.Limits.SCPSize, "org.limits.scps_per_target": c.Org.Limits.SCPsPerTarget,
-		"org.limits.rcp_size": c.Org.Limits.RCPSize, "org.limits.rcps_per_target": c.Org.Limits.RCPsPerTarget,
-		"org.limits.tag_policy_size": c.Org.Limits.TagPolicySize, "org.limits.tag_policies_per_target": c.Org.Limits.TagPoliciesPerTarget,
-		"org.limits.other_policy_size": c.Org.Limits.OtherPolicySize, "org.limits.other_policies_per_target": c.Org.Limits.OtherPerTarget,
-		"org.limits.ou_depth": c.Org.Limits.OUDepth, "org.limits.ous": c.Org.Limits.OUs,
+	for _, st := range []setting{
+		{"org.limits.scp_size", c.Org.Limits.SCPSize}, {"org.limits.scps_per_target", c.Org.Limits.SCPsPerTarget},
+		{"org.limits.rcp_size", c.Org.Limits.RCPSize}, {"org.limits.rcps_per_target", c.Org.Limits.RCPsPerTarget},
+		{"org.limits.tag_policy_size", c.Org.Limits.TagPolicySize}, {"org.limits.tag_policies_per_target", c.Org.Limits.TagPoliciesPerTarget},
+		{"org.limits.other_policy_size", c.Org.Limits.OtherPolicySize}, {"org.limits.other_policies_per_target", c.Org.Limits.OtherPerTarget},
+		{"org.limits.ou_depth", c.Org.Limits.OUDepth}, {"org.limits.ous", c.Org.Limits.OUs},
 	} {
-		if v < 0 {
-			return fmt.Errorf("%s: %d must not be negative (0 keeps the AWS default)", name, v)
+		if st.v < 0 {
+			return fmt.Errorf("%s: %d must not be negative (0 keeps the AWS default)", st.name, st.v)
 		}
 	}
 	if c.Audit.GroupsPerUserWarn < 1 || c.Audit.GroupsPerUserWarn > 10 {

@@ -1,12 +1,16 @@
 package demo
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/trail/gen"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // HomeRegion is where the demo's workloads run.
@@ -248,6 +252,27 @@ func (o *Org) TrailSpec() gen.Spec {
 
 // WriteTrail writes the demo's CloudTrail logs under dir in the S3 delivery
 // layout (AWSLogs/o-…/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/…json.gz).
+// Like a real trail's copy, the logs name principals, keys and source
+// addresses: folders are 0700 and files 0600, as in the rest of the
+// workspace (also when an older run left them more open).
 func (o *Org) WriteTrail(dir string) (gen.Stats, error) {
-	return gen.Generate(o.TrailSpec(), gen.DirSink(dir))
+	st, err := gen.Generate(o.TrailSpec(), func(key string, gz []byte) error {
+		p := filepath.Join(dir, filepath.FromSlash(key))
+		if err := os.MkdirAll(filepath.Dir(p), workspace.DirMode); err != nil {
+			return err
+		}
+		return workspace.WriteFile(p, gz)
+	})
+	if err != nil {
+		return st, err
+	}
+	return st, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.Type()&fs.ModeSymlink != 0 {
+			return err
+		}
+		if d.IsDir() {
+			return os.Chmod(p, workspace.DirMode)
+		}
+		return os.Chmod(p, workspace.FileMode)
+	})
 }

@@ -2,8 +2,10 @@ package demo
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -90,5 +92,41 @@ func TestGenResource(t *testing.T) {
 	}
 	if genResource("*") != nil {
 		t.Error(`genResource("*") is not nil`)
+	}
+}
+
+// The demo's CloudTrail copy is private like the rest of the workspace:
+// 0700 folders, 0600 files, also over the more open modes of an older run.
+func TestDemoTrailModes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has no mode bits")
+	}
+	o := Generate(now, Seed)
+	dir := filepath.Join(t.TempDir(), "cloudtrail")
+	os.MkdirAll(filepath.Join(dir, "AWSLogs"), 0o755)
+	os.Chmod(dir, 0o755)
+	if _, err := o.WriteTrail(dir); err != nil {
+		t.Fatal(err)
+	}
+	var files, dirs int
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := d.Info()
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+			dirs++
+		} else {
+			files++
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %04o, want %04o", p, fi.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if files == 0 || dirs < 2 {
+		t.Errorf("walked %d files, %d folders", files, dirs)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/seiri-dev/seiri/internal/textenc"
 )
 
 // SpecVersion is the version of the org.yaml format this build reads.
@@ -138,6 +140,9 @@ func Parse(path string, data []byte) (doc *Document, err error) {
 			doc, err = nil, fmt.Errorf("%s: cannot parse YAML: %v", path, r)
 		}
 	}()
+	if data, err = textenc.UTF8(data); err != nil { // a UTF-8 BOM is dropped; UTF-16 is refused
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s:%s", path, yamlErr(err))

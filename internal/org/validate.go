@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/seiri-dev/seiri/internal/org/scplib"
+
+	"github.com/seiri-dev/seiri/internal/textenc"
 )
 
 // Validator checks a rendered policy document of a kind ("scp", "rcp",
@@ -157,6 +159,14 @@ func (c *compiler) policy(path string, p *Policy) {
 		data, err := c.opt.ReadFile(fp)
 		if err != nil {
 			c.add(path+".file", "cannot read policy file: %v", err)
+			return
+		}
+		if data, err = textenc.UTF8(data); err != nil { // a UTF-8 BOM is dropped; UTF-16 is refused
+			c.add(path+".file", "policy file %s: %v", p.File, err)
+			return
+		}
+		if jerr := json.Unmarshal(data, new(any)); jerr != nil {
+			c.add(path+".file", "policy file %s is not valid JSON: %s", p.File, textenc.JSONError(data, jerr))
 			return
 		}
 		content, source = data, "file "+p.File

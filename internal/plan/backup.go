@@ -29,12 +29,20 @@ func WriteBackup(dir, name string, at time.Time, v any) (string, error) {
 		}
 		p = filepath.Join(dir, fmt.Sprintf("%s-%d.json", base, i))
 	}
-	return p, workspace.WriteFile(p, append(b, '\n'))
+	return p, writeDurable(p, append(b, '\n'))
+}
+
+// writeDurable writes a backup so that it survives a crash or power loss
+// before the delete it protects is sent: the file is fsynced before its
+// rename and the folder after it (workspace.WriteFileSync). A symbolic
+// link planted in its place is replaced, never written through.
+func writeDurable(path string, data []byte) error {
+	return workspace.WriteFileSync(path, data)
 }
 
 // ReadBackup reads a backup written by WriteBackup.
 func ReadBackup(path string, v any) error {
-	b, err := os.ReadFile(path)
+	b, err := workspace.ReadFile(path)
 	if err != nil {
 		return err
 	}

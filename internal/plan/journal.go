@@ -71,7 +71,7 @@ func (j *Journal) Append(e Entry) error {
 	if err := os.MkdirAll(filepath.Dir(j.path), workspace.DirMode); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(j.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, workspace.FileMode)
+	f, err := workspace.OpenAppend(j.path) // refuses a planted symbolic link
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
@@ -102,7 +102,7 @@ func (j *Journal) Append(e Entry) error {
 // stops before its closing brace) are counted in Torn and skipped; any other
 // corrupt line is an error naming the line.
 func (j *Journal) Entries() ([]Entry, error) {
-	f, err := os.Open(j.path)
+	f, err := workspace.OpenRead(j.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

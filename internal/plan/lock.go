@@ -6,13 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // Lock is an exclusive lock on a workspace, so two seiri runs cannot
-// interleave their writes (flock: released by the kernel if the process dies).
+// interleave their writes (flock on unix, LockFileEx on Windows: released by
+// the kernel if the process dies; see workspace.TryLock).
 type Lock struct {
 	f *os.File
 }
@@ -21,18 +21,21 @@ type Lock struct {
 var ErrLocked = errors.New("workspace is locked by another seiri run")
 
 // Acquire takes the lock file at path without waiting. holder is written
-// into the file to say who holds it.
+// into the file to say who holds it. A symbolic link at path is refused.
 func Acquire(path, holder string) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), workspace.DirMode); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, workspace.FileMode)
+	f, err := workspace.OpenLockFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		b, _ := os.ReadFile(path)
+	if err := workspace.TryLock(f); err != nil {
 		f.Close()
+		if !errors.Is(err, workspace.ErrLockHeld) {
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		b, _ := workspace.ReadFile(path)
 		return nil, fmt.Errorf("%w (%s)", ErrLocked, strings.TrimSpace(string(b)))
 	}
 	f.Truncate(0)
@@ -45,7 +48,7 @@ func (l *Lock) Release() {
 	if l == nil || l.f == nil {
 		return
 	}
-	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	workspace.Unlock(l.f)
 	l.f.Close()
 	l.f = nil
 }

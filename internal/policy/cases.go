@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+
+	"github.com/seiri-dev/seiri/internal/textenc"
 )
 
 // The case format is documented in shared/formats/policy-cases.md: one JSON
@@ -450,7 +452,7 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		br := bufio.NewReaderSize(r, 1<<20)
+		br := bufio.NewReaderSize(textenc.NewReader(r), 1<<20) // a UTF-8 BOM is dropped; UTF-16 is refused
 		cur := &job{out: make(chan []CaseResult, 1)}
 		line := 0
 		for {

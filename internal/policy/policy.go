@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/seiri-dev/seiri/internal/textenc"
 )
 
 // Type is the kind of a policy document; it decides which elements are
@@ -254,7 +256,12 @@ const (
 )
 
 func parse(data []byte, t Type) (*Policy, []Issue) {
+	data, encErr := textenc.UTF8(data) // a UTF-8 BOM is dropped; UTF-16 is refused
 	ps := &parser{data: data, t: t, stmt: -1}
+	if encErr != nil {
+		ps.add(CodeInvalidJSON, SevError, 0, "$", "%v", encErr)
+		return nil, ps.issues
+	}
 	root, err := DecodeJSON(data)
 	if err != nil {
 		se, ok := err.(*SyntaxError)

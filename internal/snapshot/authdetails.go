@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/credreport"
+
+	"github.com/seiri-dev/seiri/internal/textenc"
 )
 
 // The JSON written by `aws iam get-account-authorization-details` (the AWS
@@ -225,6 +227,10 @@ func ParseAuthorizationDetailsAccounts(data []byte, name, only string) (*Authori
 
 func decodeAuthDetails(data []byte, name string) (*authDetails, error) {
 	var d authDetails
+	data, err := textenc.UTF8(data) // a UTF-8 BOM is dropped; UTF-16 is refused
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, jsonErr(data, err))
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/seiri-dev/seiri/internal/workspace"
+
+	"github.com/seiri-dev/seiri/internal/textenc"
 )
 
 const (
@@ -39,6 +41,14 @@ type Writer struct {
 	pending string
 	mu      sync.Mutex
 	done    bool
+	claim   *workspace.Claim // owner file (pid, host) locked while writing
+}
+
+// RemoveStalePending removes the pending folders under snapshotsDir that no
+// live process is writing (left by a collect killed with kill -9): see
+// workspace.RemoveStale for how an owner is checked.
+func RemoveStalePending(snapshotsDir string, now time.Time) ([]workspace.Stale, error) {
+	return workspace.RemoveStale(snapshotsDir, pendingPrefix, now)
 }
 
 // Create starts a snapshot named after start (UTC) under snapshotsDir.
@@ -61,10 +71,16 @@ func Create(snapshotsDir string, start time.Time) (*Writer, error) {
 	if err := os.Chmod(pending, workspace.DirMode); err != nil {
 		return nil, err
 	}
+	claim, err := workspace.ClaimDir(pending)
+	if err != nil {
+		os.RemoveAll(pending)
+		return nil, fmt.Errorf("create pending snapshot: %w", err)
+	}
 	if err := os.Mkdir(filepath.Join(pending, accountsDir), workspace.DirMode); err != nil {
+		claim.Release()
 		return nil, err
 	}
-	return &Writer{root: snapshotsDir, name: name, pending: pending}, nil
+	return &Writer{root: snapshotsDir, name: name, pending: pending, claim: claim}, nil
 }
 
 // WriteAccount stores one account and returns its file name relative to the
@@ -103,6 +119,8 @@ func (w *Writer) Commit(m *Manifest) (string, error) {
 		return "", err
 	}
 	final := filepath.Join(w.root, w.name)
+	w.claim.Release() // Windows cannot rename a folder holding an open file
+	os.Remove(filepath.Join(w.pending, workspace.OwnerFile))
 	if err := os.Rename(w.pending, final); err != nil {
 		return "", fmt.Errorf("commit snapshot: %w", err)
 	}
@@ -115,6 +133,7 @@ func (w *Writer) Abort() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.done {
+		w.claim.Release()
 		os.RemoveAll(w.pending)
 		w.done = true
 	}
@@ -282,27 +301,4 @@ func readGzipJSON(path string, v any) error {
 }
 
 // jsonErr adds the line and column of a JSON syntax or type error.
-func jsonErr(data []byte, err error) string {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 {
-		return err.Error()
-	}
-	line, col := 1, 1
-	for i := int64(0); i < off && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
-}
+func jsonErr(data []byte, err error) string { return textenc.JSONError(data, err) }

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 func writeSnapshot(t *testing.T, dir string, start time.Time, accounts ...string) string {
@@ -186,5 +189,46 @@ func TestAWSManagedARN(t *testing.T) {
 		if got := (ManagedPolicy{ARN: arn}).AWSManaged(); got != want {
 			t.Errorf("AWSManaged(%q) = %v, want %v", arn, got, want)
 		}
+	}
+}
+
+func TestRemoveStalePending(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "snapshots")
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	done := writeSnapshot(t, dir, t0, "111111111111")
+	if _, err := os.Stat(filepath.Join(done, workspace.OwnerFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a committed snapshot keeps its owner file: %v", err)
+	}
+	live, err := Create(dir, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Abort()
+	dead, err := Create(dir, t0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.claim.Release() // what kill -9 does to the lock; the folder stays
+	got, err := RemoveStalePending(dir, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %+v", got)
+	}
+	for _, st := range got {
+		want := st.Path == dead.pending
+		if st.Removed != want {
+			t.Errorf("%s removed=%v (%s)", st.Path, st.Removed, st.Reason)
+		}
+	}
+	if _, err := os.Stat(live.pending); err != nil {
+		t.Errorf("live pending folder removed: %v", err)
+	}
+	if _, err := os.Stat(dead.pending); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("dead pending folder kept: %v", err)
+	}
+	if _, err := live.Commit(&Manifest{}); err != nil {
+		t.Errorf("commit after a sweep: %v", err)
 	}
 }

@@ -1,0 +1,81 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestEmptyFileMeansDefaults(t *testing.T) {
+	for name, text := range map[string]string{
+		"empty":              "",
+		"only a comment":     "# seiri settings, none yet\n",
+		"comments and blank": "\n# audit:\n#   unused_key_days: 30\n\n",
+		"document marker":    "---\n",
+		"BOM and comment":    "\xEF\xBB\xBF# saved by Notepad\n",
+		"empty section":      "audit:\nkeys:\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "seiri.yaml")
+			os.WriteFile(p, []byte(text), 0o600)
+			c, err := Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(Default(), c); diff != "" {
+				t.Errorf("(-defaults +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	want := Default()
+	want.Audit.UnusedKeyDays = 30
+	want.Keys.Allowlist = []string{"ci-bot"}
+	tests := []struct {
+		name, text string
+		want       *Config
+		wantErr    string
+	}{
+		{"override", "audit:\n  unused_key_days: 30\nkeys:\n  allowlist: [ci-bot]\n", want, ""},
+		{"override with BOM", "\xEF\xBB\xBFaudit:\n  unused_key_days: 30\nkeys:\n  allowlist: [ci-bot]\n", want, ""},
+		{"UTF-16", "\xFF\xFEa\x00u\x00", nil, "config seiri.yaml: the file is UTF-16 (little-endian) text; re-save it as UTF-8"},
+		{"unknown key", "audit:\n  unused_keys_days: 30\n", nil, "config seiri.yaml: [2:3] unknown field \"unused_keys_days\"\n   1 | audit:\n>  2 |   unused_keys_days: 30\n         ^\n"},
+		{"zero is refused, same key every run", "audit:\n  inactive_user_days: 0\n  unused_key_days: 0\n  root_used_days: 0\n", nil,
+			"config seiri.yaml: audit.inactive_user_days: 0 must be a positive number of days"},
+		{"negative limit", "org:\n  limits:\n    ous: -1\n    scp_size: -2\n", nil, "config seiri.yaml: org.limits.scp_size: -2 must not be negative (0 keeps the AWS default)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 5 { // map order would show here
+				c, err := Parse("seiri.yaml", []byte(tt.text))
+				if tt.wantErr != "" {
+					if err == nil || err.Error() != tt.wantErr {
+						t.Fatalf("error\n got %v\nwant %s", err, tt.wantErr)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(tt.want, c); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadMissing(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := Load("")
+	if err != nil || !cmp.Equal(c, Default()) {
+		t.Errorf("no seiri.yaml: %v %+v", err, c)
+	}
+	if _, err := Load("nope.yaml"); err == nil {
+		t.Error("an explicit missing file must fail")
+	}
+}

@@ -1,0 +1,40 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseEncodings(t *testing.T) {
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
+	if _, err := Parse([]byte("\xEF\xBB\xBF"+doc), TypeIdentity); err != nil {
+		t.Errorf("UTF-8 with BOM: %v", err)
+	}
+	var utf16 []byte
+	utf16 = append(utf16, 0xFF, 0xFE)
+	for _, c := range doc {
+		utf16 = append(utf16, byte(c), 0)
+	}
+	_, err := Parse(utf16, TypeIdentity)
+	if err == nil || !strings.Contains(err.Error(), "the file is UTF-16 (little-endian) text; re-save it as UTF-8") {
+		t.Errorf("UTF-16: %v", err)
+	}
+}
+
+func TestSimulateCasesWithBOM(t *testing.T) {
+	var lines []int
+	err := Simulate(strings.NewReader("\xEF\xBB\xBF{\"id\": 1}\n"), &Options{}, 1, func(cr CaseResult) error {
+		lines = append(lines, cr.Line)
+		if cr.Err != nil && strings.Contains(cr.Err.Error(), "ï") {
+			t.Errorf("BOM reached the case parser: %v", cr.Err)
+		}
+		return nil
+	})
+	if err != nil || len(lines) != 1 {
+		t.Errorf("%v %v", lines, err)
+	}
+	err = Simulate(strings.NewReader("\xFF\xFE{\x00}\x00"), &Options{}, 1, func(CaseResult) error { return nil })
+	if err == nil || err.Error() != "reading cases: the file is UTF-16 (little-endian) text; re-save it as UTF-8" {
+		t.Errorf("UTF-16 cases: %v", err)
+	}
+}
