@@ -66,6 +66,8 @@ func iamTypeWildcard(r string) bool {
 	return hasWild(typ)
 }
 
+const placeholderAccount = "does not name a 12-digit account (replace the placeholder before use)"
+
 // principalProblem describes a malformed principal value, or "".
 // (IAM User Guide, "AWS JSON policy elements: Principal": an account id, an
 // ARN of a root user, user, role, role session or federated user, or "*";
@@ -90,7 +92,9 @@ func principalProblem(kind, v string) string {
 			return "uses a wildcard in a principal ARN, which IAM does not support"
 		}
 		if !isAccountID(parts[4]) {
-			return "does not name a 12-digit account"
+			// A warning, not an error: templates carry placeholders
+			// (arn:aws:iam::VENDOR_ACCOUNT_ID:root) to be filled in.
+			return placeholderAccount
 		}
 		if parts[2] != "iam" && parts[2] != "sts" {
 			return "is not an IAM or STS principal ARN"
@@ -151,7 +155,11 @@ func (v *validator) statementMore(st *Statement) {
 					continue
 				}
 				if p := principalProblem(m.Key, n.Str); p != "" {
-					v.add(st, CodeBadPrincipal, SevError, n.Offset, paths[i], m.Key+" principal "+strconv.Quote(trim(n.Str))+" "+p)
+					sev := SevError
+					if p == placeholderAccount {
+						sev = SevWarning
+					}
+					v.add(st, CodeBadPrincipal, sev, n.Offset, paths[i], m.Key+" principal "+strconv.Quote(trim(n.Str))+" "+p)
 				}
 			}
 		}

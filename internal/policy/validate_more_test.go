@@ -33,6 +33,7 @@ func TestValidateMalformed(t *testing.T) {
 		{"short account principal", prin("AWS", "12345"), TypeResource, CodeBadPrincipal, SevError},
 		{"service without domain", prin("Service", "lambda"), TypeResource, CodeBadPrincipal, SevError},
 		{"principal path without arn", prin("AWS", "user/*"), TypeResource, CodeBadPrincipal, SevError},
+		{"principal arn with a placeholder account", prin("AWS", "arn:aws:iam::VENDOR_ACCOUNT_ID:root"), TypeResource, CodeBadPrincipal, SevWarning},
 		{"principal arn wildcard", prin("AWS", "arn:aws:iam::111122223333:user/*"), TypeResource, CodeBadPrincipal, SevError},
 		{"good principals", pol(`{"Effect":"Allow","Principal":{"AWS":["111122223333","arn:aws:iam::111122223333:role/r"],"Service":"lambda.amazonaws.com"},"Action":"s3:GetObject","Resource":"*"}`), TypeResource, "", ""},
 		{"set operator on single-valued key", pol(`{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:PrincipalOrgID":"o-1"}}}`), TypeIdentity, CodeSetOpSingleValued, SevWarning},

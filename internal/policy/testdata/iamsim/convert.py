@@ -27,6 +27,7 @@ SRC = {
     "rcps.json": "4f9d37f7f1368a8224bbb22f6fa60d6443781344",
     "sessionPolicies.json": "224f37233ea974ebf1086dfa139c461e7ff32ffd",
     "conditions/forAllValuesMisused.json": "0739257f56695482742974dd4ff1fcd890a202f4",
+    "sts/assumeRole/sameAccount.json": "fa8504007bfaaeba9044ff485a9c9cdac7173ee4",
 }
 EXPECTED = {"Allowed": "Allow", "ImplicitlyDenied": "ImplicitDeny", "ExplicitlyDenied": "ExplicitDeny"}
 OUT = []
@@ -161,6 +162,23 @@ src = "conditions/forAllValuesMisused.json"
 fav = P(S("Allow", "*", "*", Condition={"ForAllValues:StringEquals": {"aws:PrincipalOrgId": ["o-abcdefg", "o-zyxwvu"]}}))
 case(src, "ForAllValues:StringEquals Single Value Key: Match", U, "s3:ListBucket", bucket, A, "Allowed", identity=[fav], context={"aws:PrincipalOrgId": "o-abcdefg"})
 case(src, "ForAllValues:StringEquals Single Value Key: No Match", U, "s3:ListBucket", bucket, A, "ImplicitlyDenied", identity=[fav], context={"aws:PrincipalOrgId": "o-zzzzzz"})
+
+# sts/assumeRole/sameAccount.json
+src = "sts/assumeRole/sameAccount.json"
+roleT = "arn:aws:iam::123456789012:role/test-role"
+tp = lambda eff, who, res="*": P(S(eff, "sts:AssumeRole", res, Principal={"AWS": who}))
+allow_ar = P(S("Allow", "sts:AssumeRole", roleT))
+ar = lambda *a, **kw: case(src, *a[:1], U, "sts:AssumeRole", roleT, A, *a[1:], **kw)
+ar("implicit deny when no policies", "ImplicitlyDenied")
+ar("implicit deny when different principal is allowed by trust policy", "ImplicitlyDenied", resource_policy=tp("Allow", "arn:aws:iam::123456789012:user/other-user"))
+ar("sts:AssumeRole: Implicitly denied when identity policy allows but not trust policy", "ImplicitlyDenied", identity=[allow_ar],
+   resource_policy=tp("Allow", "arn:aws:iam::123456789012:user/other-user", roleT))
+ar("Implicitly denied when account allowed by trust policy but not identity policy", "ImplicitlyDenied", resource_policy=tp("Allow", "arn:aws:iam::123456789012:root"))
+ar("Allowed when trust policy allows for principal", "Allowed", resource_policy=tp("Allow", U, roleT))
+ar("Denied when trust policy allows for account number but no identity policy", "ImplicitlyDenied", resource_policy=tp("Allow", A))
+ar("Allowed when trust policy allows account and identity policy both allow", "Allowed", identity=[allow_ar], resource_policy=tp("Allow", "arn:aws:iam::123456789012:root"))
+ar("Denied when denied by identity policy", "ExplicitlyDenied", identity=[P(S("Deny", "sts:AssumeRole", roleT))], resource_policy=tp("Allow", "arn:aws:iam::123456789012:root"))
+ar("Denied when denied by trust policy", "ExplicitlyDenied", identity=[allow_ar], resource_policy=tp("Deny", "arn:aws:iam::123456789012:root"))
 
 for c in OUT:
     print(json.dumps(c, separators=(",", ":")))
