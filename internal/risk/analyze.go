@@ -254,7 +254,7 @@ func (an *Analysis) shortest(target *Node, possible bool) (map[*Node]*Edge, map[
 			}
 			if e.To == nil {
 				if target == nil {
-					if _, seen := first[n]; !seen && dist[n] == 0 && !n.Admin {
+					if _, seen := first[n]; !seen && !n.Admin {
 						first[n] = e
 						direct = append(direct, n)
 					}
@@ -394,9 +394,10 @@ func (an *Analysis) follow(n, target *Node, first [2]map[*Node]*Edge) (Path, boo
 	return Path{}, false
 }
 
-// OpeningActions returns the actions of the principal's own steps that open
-// a path to administrator or to a target: the permissions to remove first.
-// Sorted, lower-case service prefix as written in the catalogue.
+// OpeningActions returns the actions of the principal's own steps (every
+// step it takes itself on an edge that leads to administrator or to a
+// target): the permissions to remove first. Sorted, as the catalogue
+// spells them.
 func (an *Analysis) OpeningActions(arn string) []string {
 	n := an.Node(arn)
 	if n == nil {
@@ -408,8 +409,13 @@ func (an *Analysis) OpeningActions(arn string) []string {
 		if !an.leads(e) {
 			continue
 		}
-		for _, a := range e.Steps[0].Actions() {
-			set[a] = true
+		for _, s := range e.Steps {
+			if s.From != n.P.ARN {
+				continue
+			}
+			for _, a := range s.Actions() {
+				set[a] = true
+			}
 		}
 	}
 	out := make([]string, 0, len(set))
