@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -111,7 +112,12 @@ func auditRun(opts *AuditOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: account %s was not collected (%s): not audited\n", st.AccountID, st.Error)
 		}
 	}
-	rep := audit.RunWith(s, cfg.Audit, opts.Now(), audit.Options{Only: opts.Rules, Unused: auditUnusedHook(opts, ws, s)})
+	rep := audit.RunWith(s, cfg.Audit, opts.Now(), audit.Options{
+		Only:     opts.Rules,
+		Unused:   auditUnusedHook(opts, ws, s),
+		Activity: auditActivity(context.Background(), opts, ws),
+		Risk:     auditRiskHook(opts, s),
+	})
 
 	var buf bytes.Buffer
 	if err := report.Render(&buf, opts.Output, rep); err != nil {
