@@ -73,7 +73,7 @@ func profileName(opts Options) string { return opts.Profile }
 // expiredCodes and rejectedCodes are the AWS error codes of a bad
 // credential (AWS STS API reference, "Common Errors").
 var (
-	expiredCodes  = map[string]bool{"ExpiredToken": true, "ExpiredTokenException": true, "TokenRefreshRequired": true, "RequestExpired": false}
+	expiredCodes  = map[string]bool{"ExpiredToken": true, "ExpiredTokenException": true, "TokenRefreshRequired": true}
 	rejectedCodes = map[string]bool{"InvalidClientTokenId": true, "UnrecognizedClientException": true, "SignatureDoesNotMatch": true, "InvalidAccessKeyId": true, "AuthFailure": true}
 )
 

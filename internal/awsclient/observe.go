@@ -15,19 +15,25 @@ import (
 )
 
 // DefaultBreakerThreshold is how many calls in a row must fail the same
-// way (HTTP 5xx, after the SDK's retries) before any call of a service in an
-// account succeeded, for the service to be marked unavailable there.
+// way (HTTP 5xx, after the SDK's retries) before any call of an operation in
+// an account succeeded, for the operation to be marked unavailable there.
 const DefaultBreakerThreshold = 3
 
-// UnavailableError is returned, without sending the call, for a service
-// marked unavailable in an account for the rest of the run: its first calls
-// all failed the same way with a server error, so further calls (each
-// retried up to --max-attempts times) would only make the run slow.
+// UnavailableError is returned, without sending the call, for an operation
+// of a service marked unavailable in an account for the rest of the run:
+// its first calls all failed the same way with a server error, so further
+// calls (each retried up to --max-attempts times) would only make the run
+// slow. The breaker is per operation, not per service: a service whose
+// other operations answer (a server or emulator that lacks one operation,
+// e.g. Access Advisor) still has that one operation fail on every call;
+// when a whole service is down, each operation is marked after its own
+// first failures.
 type UnavailableError struct {
-	Service  string // as the SDK names it: IAM, STS, Organizations, S3, ...
-	Account  string
-	Failures int    // calls that failed before the service was marked
-	Cause    string // "InternalError: ..." (HTTP 500) of the last of them
+	Service   string // as the SDK names it: IAM, STS, Organizations, S3, ...
+	Operation string // GenerateServiceLastAccessedDetails, ...
+	Account   string
+	Failures  int    // calls that failed before the service was marked
+	Cause     string // "InternalError: ..." (HTTP 500) of the last of them
 }
 
 func (e *UnavailableError) Error() string {
@@ -35,11 +41,11 @@ func (e *UnavailableError) Error() string {
 	if acct == "" {
 		acct = "the caller's account"
 	}
-	return fmt.Sprintf("%s unavailable in %s for the rest of this run: its first %d calls failed the same way (%s); call not sent",
-		e.Service, acct, e.Failures, e.Cause)
+	return fmt.Sprintf("%s %s unavailable in %s for the rest of this run: its first %d calls failed the same way (%s); call not sent",
+		e.Service, e.Operation, acct, e.Failures, e.Cause)
 }
 
-type breakerKey struct{ service, account string }
+type breakerKey struct{ service, operation, account string }
 
 type breakerState struct {
 	succeeded bool
@@ -48,9 +54,10 @@ type breakerState struct {
 	open      *UnavailableError
 }
 
-// breaker marks a service unavailable in an account (see UnavailableError).
-// It only opens before the first success: a service that worked and then
-// fails is an incident the callers see per call, not a dead endpoint.
+// breaker marks an operation unavailable in an account (see
+// UnavailableError). It only opens before the first success: an operation
+// that worked and then fails is an incident the callers see per call, not a
+// dead endpoint.
 type breaker struct {
 	threshold int
 	log       *slog.Logger
@@ -109,7 +116,7 @@ func (b *breaker) record(k breakerKey, err error) {
 	}
 	st.same++
 	if st.same >= b.threshold {
-		st.open = &UnavailableError{Service: k.service, Account: k.account, Failures: st.same,
+		st.open = &UnavailableError{Service: k.service, Operation: k.operation, Account: k.account, Failures: st.same,
 			Cause: fmt.Sprintf("HTTP %d %s", status, ErrorSummary(err))}
 		b.log.Warn(st.open.Error())
 	}
@@ -145,9 +152,9 @@ func (s *Session) observe(account func() string) func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
 		err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("seiriObserve",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				k := breakerKey{service: middleware.GetServiceID(ctx), account: account()}
+				k := breakerKey{service: middleware.GetServiceID(ctx), operation: middleware.GetOperationName(ctx), account: account()}
 				if err := s.breaker.check(k); err != nil {
-					s.log.Debug("aws call not sent", "service", k.service, "operation", middleware.GetOperationName(ctx), "account", k.account, "reason", "service unavailable")
+					s.log.Debug("aws call not sent", "service", k.service, "operation", k.operation, "account", k.account, "reason", "unavailable for this run")
 					return middleware.InitializeOutput{}, middleware.Metadata{}, err
 				}
 				attempts := new(atomic.Int32)
@@ -156,7 +163,7 @@ func (s *Session) observe(account func() string) func(*middleware.Stack) error {
 				s.breaker.record(k, err)
 				if s.log.Enabled(ctx, slog.LevelDebug) {
 					n := int(attempts.Load())
-					attrs := []any{"service", k.service, "operation", middleware.GetOperationName(ctx), "account", k.account,
+					attrs := []any{"service", k.service, "operation", k.operation, "account", k.account,
 						"duration", time.Since(start).Round(time.Millisecond), "attempts", n, "retries", max(n-1, 0)}
 					if err != nil {
 						attrs = append(attrs, "error", ErrorSummary(err))
@@ -181,7 +188,7 @@ func (s *Session) observe(account func() string) func(*middleware.Stack) error {
 	}
 }
 
-// Unavailable lists the services marked unavailable (per account) so far
+// Unavailable lists the operations marked unavailable (per account) so far
 // in this session, for the command's summary. Each was also logged once at
 // warn level when it was marked.
 func (s *Session) Unavailable() []UnavailableError { return s.breaker.unavailable() }

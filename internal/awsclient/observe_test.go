@@ -85,7 +85,7 @@ func TestBreakerMarksServiceUnavailable(t *testing.T) {
 			}
 			continue
 		}
-		if !errors.As(err, &ue) || ue.Service != "IAM" || ue.Account != "111111110000" || ue.Failures != 3 {
+		if !errors.As(err, &ue) || ue.Service != "IAM" || ue.Operation != "GetUser" || ue.Account != "111111110000" || ue.Failures != 3 {
 			t.Errorf("call %d: %v", i+1, err)
 		}
 	}
@@ -93,14 +93,18 @@ func TestBreakerMarksServiceUnavailable(t *testing.T) {
 	if got := f.Count("111111110000", "GetUser"); got != 9 {
 		t.Errorf("requests sent %d, want 9", got)
 	}
-	want := "level=WARN msg=\"IAM unavailable in 111111110000 for the rest of this run: its first 3 calls failed the same way (HTTP 500 ServiceFailure: Internal error); call not sent\"\n"
+	want := "level=WARN msg=\"IAM GetUser unavailable in 111111110000 for the rest of this run: its first 3 calls failed the same way (HTTP 500 ServiceFailure: Internal error); call not sent\"\n"
 	if buf.String() != want {
 		t.Errorf("log\n got %q\nwant %q", buf.String(), want)
 	}
 	if u := s.Unavailable(); len(u) != 1 || u[0].Service != "IAM" {
 		t.Errorf("Unavailable %+v", u)
 	}
-	// Other services, and IAM in other accounts, are not affected.
+	// Other operations and services, and IAM in other accounts, are not
+	// affected.
+	if _, err := c.IAM.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{}); err != nil {
+		t.Errorf("another IAM operation: %v", err)
+	}
 	if _, err := c.Organizations.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); err != nil {
 		t.Errorf("Organizations: %v", err)
 	}

@@ -32,13 +32,13 @@ type Options struct {
 
 	// Logger receives one debug line per AWS call (service, operation,
 	// account, duration, retries), the SDK's own log lines at debug level
-	// (dropped unless debug is enabled), and the warning when a service is
-	// marked unavailable. Nil: discard. Give it a handler on stderr, never
+	// (dropped unless debug is enabled), and the warning when an operation
+	// is marked unavailable. Nil: discard. Give it a handler on stderr, never
 	// on the command's output.
 	Logger *slog.Logger
 	// BreakerThreshold is how many calls in a row failing the same way
-	// with a server error (before any success) mark a service unavailable
-	// in an account for the rest of the run (0: DefaultBreakerThreshold;
+	// with a server error (before any success) mark an operation
+	// unavailable in an account for the rest of the run (0: DefaultBreakerThreshold;
 	// negative: never).
 	BreakerThreshold int
 }

@@ -256,14 +256,16 @@ func (o *Org) TrailSpec() gen.Spec {
 // addresses: folders are 0700 and files 0600, as in the rest of the
 // workspace (also when an older run left them more open).
 func (o *Org) WriteTrail(dir string) (gen.Stats, error) {
+	_, err := os.Lstat(dir)
+	older := err == nil
 	st, err := gen.Generate(o.TrailSpec(), func(key string, gz []byte) error {
 		p := filepath.Join(dir, filepath.FromSlash(key))
 		if err := os.MkdirAll(filepath.Dir(p), workspace.DirMode); err != nil {
 			return err
 		}
-		return workspace.WriteFile(p, gz)
+		return os.WriteFile(p, gz, workspace.FileMode)
 	})
-	if err != nil {
+	if err != nil || !older {
 		return st, err
 	}
 	return st, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

@@ -31,7 +31,9 @@ func openNoFollow(path string, flag int, perm os.FileMode) (*os.File, error) {
 	if err != nil {
 		// ELOOP is what O_NOFOLLOW answers for a link: say it plainly.
 		if pe, ok := err.(*fs.PathError); ok && pe.Err == syscall.ELOOP {
-			return nil, fmt.Errorf("%w", NoSymlink(path))
+			if lerr := NoSymlink(path); lerr != nil {
+				return nil, lerr
+			}
 		}
 		return nil, err
 	}
