@@ -100,23 +100,13 @@ func (an *analyzer) resource(a *snapshot.Account, rp *snapshot.ResourcePolicies,
 		return
 	}
 	base := ExternalFinding{Account: a.AccountID, Region: it.Region, ResourceType: it.Type, Resource: it.ARN}
+	actions := actionsFor(it.Type, pol)
+	resources := map[string][]string{}
+	for _, act := range actions {
+		resources[act] = resourcesFor(it, pol, act)
+	}
 	eval := func(p *probe) verdict {
-		var v verdict
-		allowed := map[string]bool{}
-		for _, act := range actionsFor(it.Type, pol) {
-			r := an.check(pol, p, []string{act}, resourcesFor(it, pol, act), a.AccountID, it.Region)
-			for _, x := range r.actions {
-				allowed[x] = true
-			}
-			if v.statement == "" {
-				v.statement = r.statement
-			}
-		}
-		for x := range allowed {
-			v.actions = append(v.actions, x)
-		}
-		v.actions = uniqSorted(v.actions)
-		return v
+		return an.checkEach(pol, p, actions, func(act string) []string { return resources[act] }, a.AccountID, it.Region)
 	}
 	blocked := func() bool {
 		// RestrictPublicBuckets: with a public policy, only AWS service

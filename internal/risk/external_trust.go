@@ -180,10 +180,11 @@ func (an *analyzer) providers(a *snapshot.Account) {
 		if len(ro.TrustPolicy) == 0 {
 			continue
 		}
-		p, err := policy.Parse(ro.TrustPolicy, policy.TypeTrust)
-		if err != nil {
-			continue // reported by role()
+		e, ok := an.cache[parseKey{policy.TypeTrust, string(ro.TrustPolicy)}]
+		if !ok || e.err != nil {
+			continue // unparsable: reported by role(); service-linked: skipped
 		}
+		p := e.p
 		for _, st := range p.Statements {
 			if st.Principal == nil || st.NotPrincipal || st.Effect != policy.Allow {
 				continue
