@@ -21,7 +21,7 @@ var probeActions = map[string][]string{
 		"sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:PurgeQueue"},
 	snapshot.ResourceSNSTopic: {"sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes",
 		"sns:SetTopicAttributes", "sns:AddPermission"},
-	snapshot.ResourceLambda: {"lambda:InvokeFunction", "lambda:GetFunction", "lambda:UpdateFunctionCode",
+	snapshot.ResourceLambda: {"lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:GetFunction", "lambda:UpdateFunctionCode",
 		"lambda:AddPermission"},
 	snapshot.ResourceSecret: {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
 		"secretsmanager:PutSecretValue", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteSecret"},
