@@ -66,6 +66,9 @@ const (
 	// KindNotCollected: resource policies (or some services' policies) of
 	// an account were not collected: external access there is unknown.
 	KindNotCollected ExternalKind = "not-collected"
+	// KindNotEvaluated: a policy (or a principal in it) could not be
+	// evaluated: access through it is unknown.
+	KindNotEvaluated ExternalKind = "not-evaluated"
 )
 
 // ExternalFinding is one external or public access.
@@ -258,9 +261,10 @@ func (an *analyzer) account(a *snapshot.Account) {
 	}
 }
 
-// parse compiles a policy document or records a problem. Documents are
-// compiled once per content (many roles share a trust policy).
-func (an *analyzer) parse(doc json.RawMessage, t policy.Type, what string) *policy.Policy {
+// parse compiles a policy document or records a problem (and a
+// not-evaluated finding on the resource). Documents are compiled once per
+// content (many roles share a trust policy).
+func (an *analyzer) parse(doc json.RawMessage, t policy.Type, what, account, resource string) *policy.Policy {
 	k := parseKey{t, string(doc)}
 	e, ok := an.cache[k]
 	if !ok {
@@ -270,6 +274,8 @@ func (an *analyzer) parse(doc json.RawMessage, t policy.Type, what string) *poli
 	p, err := e.p, e.err
 	if err != nil {
 		an.problem("%s: policy not evaluated: %v", what, err)
+		an.add(ExternalFinding{Kind: KindNotEvaluated, Account: account, Resource: resource,
+			Detail: fmt.Sprintf("%s could not be evaluated (%v): access through it is unknown", what, err)})
 		return nil
 	}
 	an.rep.Evaluated++

@@ -95,7 +95,7 @@ func (an *analyzer) resource(a *snapshot.Account, rp *snapshot.ResourcePolicies,
 	if len(it.Policy) == 0 || string(it.Policy) == "null" {
 		return
 	}
-	pol := an.parse(it.Policy, policy.TypeResource, fmt.Sprintf("%s %s", it.Type, it.ARN))
+	pol := an.parse(it.Policy, policy.TypeResource, fmt.Sprintf("%s %s", it.Type, it.ARN), a.AccountID, it.ARN)
 	if pol == nil {
 		return
 	}
