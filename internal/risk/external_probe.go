@@ -40,7 +40,7 @@ var trustedKeys = map[string]bool{
 	"aws:calledvialast": true, "aws:viaawsservice": true, "aws:resourceaccount": true,
 	"aws:resourceorgid": true, "aws:resourceorgpaths": true, "kms:calleraccount": true,
 	"kms:viaservice": true, "s3:resourceaccount": true, "s3:dataaccesspointaccount": true,
-	"s3:dataaccesspointarn": true, "lambda:functionurlauthtype": false,
+	"s3:dataaccesspointarn": true,
 }
 
 func trustedKey(k string) bool {
