@@ -135,6 +135,7 @@ var externalRuleOf = map[risk.ExternalKind]string{
 	risk.KindNoAccountBPA:      PublicS3NoAccountBlock,
 	risk.KindProviderUnused:    ExternalProviderUnused,
 	risk.KindNotCollected:      ExternalNotCollected,
+	risk.KindNotEvaluated:      ExternalNotCollected,
 }
 
 // external adds the external and public access findings of s.
@@ -176,13 +177,17 @@ func (r *run) external(s *snapshot.Snapshot) {
 		if f.Region != "" {
 			evs = append(evs, ev("region", f.Region))
 		}
-		if f.Kind != risk.KindNotCollected && f.Kind != risk.KindProviderUnused {
+		if f.Kind != risk.KindNotCollected && f.Kind != risk.KindNotEvaluated && f.Kind != risk.KindProviderUnused {
 			evs = append(evs, ev("zone of trust", rep.Zone))
 		}
 		r.add(id, f.Account, f.Resource, f.Detail, evs...)
 	}
+	// rep.Problems are also findings of kind KindNotEvaluated (on their
+	// resource), except broken RCPs, which belong to the organization.
 	for _, p := range rep.Problems {
-		r.add(ExternalNotCollected, "", "", "policy not evaluated", ev("problem", p))
+		if strings.HasPrefix(p, "RCP ") {
+			r.add(ExternalNotCollected, "", "", p, ev("problem", p))
+		}
 	}
 }
 

@@ -66,6 +66,9 @@ const (
 	// KindNotCollected: resource policies (or some services' policies) of
 	// an account were not collected: external access there is unknown.
 	KindNotCollected ExternalKind = "not-collected"
+	// KindNotEvaluated: a policy (or a principal in it) could not be
+	// evaluated: access through it is unknown.
+	KindNotEvaluated ExternalKind = "not-evaluated"
 )
 
 // ExternalFinding is one external or public access.
@@ -167,7 +170,7 @@ func External(s *snapshot.Snapshot, opt ExternalOptions) *ExternalReport {
 	rep := &ExternalReport{Zone: z.desc}
 	rcps, problems := rcpLevels(s)
 	rep.Problems = append(rep.Problems, problems...)
-	an := &analyzer{z: z, rep: rep, rcps: rcps, out: z.outsiderAccount()}
+	an := &analyzer{z: z, rep: rep, rcps: rcps, out: z.outsiderAccount(), cache: map[parseKey]parsed{}}
 	for _, a := range s.Accounts {
 		if a.ResourcePolicies == nil {
 			rep.NotCollected = append(rep.NotCollected, a.AccountID)
@@ -194,11 +197,22 @@ func sortFindings(fs []ExternalFinding) {
 	})
 }
 
+type parseKey struct {
+	t   policy.Type
+	doc string
+}
+
+type parsed struct {
+	p   *policy.Policy
+	err error
+}
+
 type analyzer struct {
-	z    *zone
-	rep  *ExternalReport
-	rcps map[string][][]*policy.Policy
-	out  string // the generic outsider's account
+	cache map[parseKey]parsed
+	z     *zone
+	rep   *ExternalReport
+	rcps  map[string][][]*policy.Policy
+	out   string // the generic outsider's account
 }
 
 func (an *analyzer) add(f ExternalFinding) { an.rep.Findings = append(an.rep.Findings, f) }
@@ -247,11 +261,21 @@ func (an *analyzer) account(a *snapshot.Account) {
 	}
 }
 
-// parse compiles a policy document or records a problem.
-func (an *analyzer) parse(doc json.RawMessage, t policy.Type, what string) *policy.Policy {
-	p, err := policy.Parse(doc, t)
+// parse compiles a policy document or records a problem (and a
+// not-evaluated finding on the resource). Documents are compiled once per
+// content (many roles share a trust policy).
+func (an *analyzer) parse(doc json.RawMessage, t policy.Type, what, account, resource string) *policy.Policy {
+	k := parseKey{t, string(doc)}
+	e, ok := an.cache[k]
+	if !ok {
+		e.p, e.err = policy.Parse(doc, t)
+		an.cache[k] = e
+	}
+	p, err := e.p, e.err
 	if err != nil {
 		an.problem("%s: policy not evaluated: %v", what, err)
+		an.add(ExternalFinding{Kind: KindNotEvaluated, Account: account, Resource: resource,
+			Detail: fmt.Sprintf("%s could not be evaluated (%v): access through it is unknown", what, err)})
 		return nil
 	}
 	an.rep.Evaluated++

@@ -36,7 +36,7 @@ var trustedKeys = map[string]bool{
 	"aws:calledvialast": true, "aws:viaawsservice": true, "aws:resourceaccount": true,
 	"aws:resourceorgid": true, "aws:resourceorgpaths": true, "kms:calleraccount": true,
 	"kms:viaservice": true, "s3:resourceaccount": true, "s3:dataaccesspointaccount": true,
-	"s3:dataaccesspointarn": true, "lambda:functionurlauthtype": false,
+	"s3:dataaccesspointarn": true,
 }
 
 func trustedKey(k string) bool {
@@ -201,6 +201,11 @@ type verdict struct {
 // the context that satisfies each Allow statement in turn, and returns the
 // actions allowed.
 func (an *analyzer) check(pol *policy.Policy, p *probe, actions, resources []string, resAccount, region string) verdict {
+	return an.checkEach(pol, p, actions, func(string) []string { return resources }, resAccount, region)
+}
+
+// checkEach is check with the resources chosen per action.
+func (an *analyzer) checkEach(pol *policy.Policy, p *probe, actions []string, resourcesOf func(action string) []string, resAccount, region string) verdict {
 	var v verdict
 	allowed := map[string]bool{}
 	pols := &policy.Policies{Resource: pol, RCPs: an.rcps[resAccount]}
@@ -222,7 +227,7 @@ func (an *analyzer) check(pol *policy.Policy, p *probe, actions, resources []str
 			if allowed[a] {
 				continue
 			}
-			for _, r := range resources {
+			for _, r := range resourcesOf(a) {
 				req := &policy.Request{Principal: p.principal, Action: a, Resource: r, ResourceAccount: resAccount, Context: ctx}
 				if res := policy.Evaluate(req, pols, opt); res.Decision == policy.AllowDecision {
 					allowed[a] = true

@@ -21,7 +21,7 @@ var probeActions = map[string][]string{
 		"sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:PurgeQueue"},
 	snapshot.ResourceSNSTopic: {"sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes",
 		"sns:SetTopicAttributes", "sns:AddPermission"},
-	snapshot.ResourceLambda: {"lambda:InvokeFunction", "lambda:GetFunction", "lambda:UpdateFunctionCode",
+	snapshot.ResourceLambda: {"lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:GetFunction", "lambda:UpdateFunctionCode",
 		"lambda:AddPermission"},
 	snapshot.ResourceSecret: {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
 		"secretsmanager:PutSecretValue", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteSecret"},
@@ -95,28 +95,18 @@ func (an *analyzer) resource(a *snapshot.Account, rp *snapshot.ResourcePolicies,
 	if len(it.Policy) == 0 || string(it.Policy) == "null" {
 		return
 	}
-	pol := an.parse(it.Policy, policy.TypeResource, fmt.Sprintf("%s %s", it.Type, it.ARN))
+	pol := an.parse(it.Policy, policy.TypeResource, fmt.Sprintf("%s %s", it.Type, it.ARN), a.AccountID, it.ARN)
 	if pol == nil {
 		return
 	}
 	base := ExternalFinding{Account: a.AccountID, Region: it.Region, ResourceType: it.Type, Resource: it.ARN}
+	actions := actionsFor(it.Type, pol)
+	resources := map[string][]string{}
+	for _, act := range actions {
+		resources[act] = resourcesFor(it, pol, act)
+	}
 	eval := func(p *probe) verdict {
-		var v verdict
-		allowed := map[string]bool{}
-		for _, act := range actionsFor(it.Type, pol) {
-			r := an.check(pol, p, []string{act}, resourcesFor(it, pol, act), a.AccountID, it.Region)
-			for _, x := range r.actions {
-				allowed[x] = true
-			}
-			if v.statement == "" {
-				v.statement = r.statement
-			}
-		}
-		for x := range allowed {
-			v.actions = append(v.actions, x)
-		}
-		v.actions = uniqSorted(v.actions)
-		return v
+		return an.checkEach(pol, p, actions, func(act string) []string { return resources[act] }, a.AccountID, it.Region)
 	}
 	blocked := func() bool {
 		// RestrictPublicBuckets: with a public policy, only AWS service

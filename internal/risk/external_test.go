@@ -172,6 +172,12 @@ const ghAnyRepoDenied = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
  "Action":"sts:AssumeRoleWithWebIdentity","Condition":{
   "StringNotLike":{"token.actions.githubusercontent.com:sub":"repo:octo-org/octo-repo:*"}}}]}`
 
+// IAM User Guide, "Create a role for web identity or OIDC federation": a
+// trust policy for Login with Amazon / Google, whose principal is not an
+// ARN — not evaluated, and said so.
+const trustGoogle = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},
+ "Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"accounts.google.com:aud":"66677788899900pro0"}}}]}`
+
 type want struct {
 	Kind      ExternalKind
 	Principal string
@@ -274,6 +280,7 @@ func TestExternalTrustPolicies(t *testing.T) {
 		{"GitHub any owner", ghAnyOwner, []want{{KindOIDCAnySubject, gh}}},
 		{"GitHub any repository of the owner", ghAnyRepo, []want{{KindOIDCWildcardRepo, gh}}},
 		{"GitHub wildcard twin: Deny other repositories", ghAnyRepoDenied, nil},
+		{"web identity (Google) not evaluated", trustGoogle, []want{{KindNotEvaluated, "accounts.google.com"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -378,6 +385,7 @@ func TestExternalCoverageAndProblems(t *testing.T) {
 		{KindNotCollected, ""},   // KMS denied
 		{KindProviderUnused, ""}, // the SAML provider: no role trusts it
 		{KindNoAccountBPA, ""},   // s3control read, no configuration
+		{KindNotEvaluated, ""},   // the broken queue policy
 		{KindNotCollected, ""},   // the sibling: no resource policies at all
 	}
 	if diff := cmp.Diff(wantKinds, got); diff != "" {

@@ -26,7 +26,7 @@ func (an *analyzer) role(a *snapshot.Account, ro *snapshot.Role) {
 	if len(ro.TrustPolicy) == 0 || ro.ServiceLinked() {
 		return
 	}
-	pol := an.parse(ro.TrustPolicy, policy.TypeTrust, "role "+ro.ARN+" trust policy")
+	pol := an.parse(ro.TrustPolicy, policy.TypeTrust, "role "+ro.ARN+" trust policy", a.AccountID, ro.ARN)
 	if pol == nil {
 		return
 	}
@@ -59,6 +59,26 @@ func (an *analyzer) role(a *snapshot.Account, ro *snapshot.Role) {
 		}
 	}
 	an.oidc(a, ro, pol, base)
+	an.unmodelled(a, ro, pol)
+}
+
+// unmodelled reports federated principals that are not provider ARNs
+// (accounts.google.com, cognito-identity.amazonaws.com, graph.facebook.com,
+// www.amazon.com): the engine matches Federated values against ARN callers
+// only, so such trusts are not evaluated — said, not silently passed.
+func (an *analyzer) unmodelled(a *snapshot.Account, ro *snapshot.Role, pol *policy.Policy) {
+	for _, st := range pol.Statements {
+		if st.Effect != policy.Allow || st.Principal == nil || st.NotPrincipal {
+			continue
+		}
+		for _, v := range st.Principal.Federated {
+			if strings.HasPrefix(v, "arn:") {
+				continue
+			}
+			an.add(ExternalFinding{Kind: KindNotEvaluated, Account: a.AccountID, ResourceType: "iam-role", Resource: ro.ARN, Principal: v,
+				Statement: stmtName(st), Detail: fmt.Sprintf("the role trusts the web identity provider %s, which seiri does not evaluate: check its conditions (e.g. %s:aud) by hand", v, v)})
+		}
+	}
 }
 
 // oidcProviders returns the OIDC provider ARNs pol's Allow statements
@@ -180,10 +200,11 @@ func (an *analyzer) providers(a *snapshot.Account) {
 		if len(ro.TrustPolicy) == 0 {
 			continue
 		}
-		p, err := policy.Parse(ro.TrustPolicy, policy.TypeTrust)
-		if err != nil {
-			continue // reported by role()
+		e, ok := an.cache[parseKey{policy.TypeTrust, string(ro.TrustPolicy)}]
+		if !ok || e.err != nil {
+			continue // unparsable: reported by role(); service-linked: skipped
 		}
+		p := e.p
 		for _, st := range p.Statements {
 			if st.Principal == nil || st.NotPrincipal || st.Effect != policy.Allow {
 				continue
