@@ -378,8 +378,10 @@ func (r *run) account(a *snapshot.Account) {
 			r.gap(id, why, "")
 		}
 	}
-	if !a.AccessAdvisorCollected {
-		r.gap(ServiceUnused, "Access Advisor was not collected for the account", "")
+	if !a.AccessAdvisorCollected && a.KeysUnknown {
+		// A collect run with --no-access-advisor chose so (and collect
+		// says so); an import never has it.
+		r.gap(ServiceUnused, "Access Advisor was not collected for the account (imported snapshot)", "")
 	}
 	r.root(a, rep)
 	r.ix = newIndex(a)
@@ -491,16 +493,20 @@ func (r *run) root(a *snapshot.Account, rep *credreport.Report) {
 		}
 		return
 	}
-	r.gap(RootUsed, "no credential report (the root user's last use is only in its <root_account> row)", "")
+	noRow := "no credential report"
+	if rep != nil {
+		noRow = "the credential report has no <root_account> row"
+	}
+	r.gap(RootUsed, noRow+" (the root user's last use is only there)", "")
 	if n, ok := a.Summary["AccountAccessKeysPresent"]; ok && n > 0 {
 		r.add(RootKeys, a.AccountID, arn, "Root user has access keys", ev("AccountAccessKeysPresent (account summary)", fmt.Sprint(n)))
 	} else if !ok {
-		r.gap(RootKeys, "no credential report and no account summary (AccountAccessKeysPresent)", "")
+		r.gap(RootKeys, noRow+" and no account summary (AccountAccessKeysPresent)", "")
 	}
 	if n, ok := a.Summary["AccountMFAEnabled"]; ok && n == 0 {
 		r.add(RootNoMFA, a.AccountID, arn, "Root user has no MFA", ev("AccountMFAEnabled (account summary)", "0"))
 	} else if !ok {
-		r.gap(RootNoMFA, "no credential report and no account summary (AccountMFAEnabled)", "")
+		r.gap(RootNoMFA, noRow+" and no account summary (AccountMFAEnabled)", "")
 	}
 }
 

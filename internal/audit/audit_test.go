@@ -549,8 +549,6 @@ func TestDisabledAndOrder(t *testing.T) {
 		"medium SEIRI-KEY-UNUSED arn:aws:iam::111111111111:user/b",
 		"medium SEIRI-KEY-OLD arn:aws:iam::111111111111:user/b",
 		"medium SEIRI-USER-CONSOLE-AND-KEYS arn:aws:iam::111111111111:user/b",
-		// Access Advisor was not collected: SEIRI-SERVICE-UNUSED could not run.
-		"info SEIRI-EVIDENCE-MISSING arn:aws:iam::111111111111:root",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
