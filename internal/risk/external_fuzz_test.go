@@ -19,7 +19,7 @@ func FuzzExternal(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
-		a := acct(res(snapshot.ResourceS3Bucket, bucket, doc), res(snapshot.ResourceSQSQueue, queueARN, doc))
+		a := extAccount(res(snapshot.ResourceS3Bucket, bucket, doc), res(snapshot.ResourceSQSQueue, queueARN, doc))
 		a.Roles = []snapshot.Role{role("R", doc)}
 		rep := External(&snapshot.Snapshot{Organization: org(), Accounts: []*snapshot.Account{a}}, ExternalOptions{})
 		if !json.Valid([]byte(doc)) && len(rep.Problems) == 0 && len(doc) > 0 {
@@ -40,7 +40,7 @@ func FuzzExternal(f *testing.F) {
 //
 //	go test ./internal/risk -run '^$' -bench External -benchtime 5x
 func BenchmarkExternal(b *testing.B) {
-	a := acct()
+	a := extAccount()
 	for i := 0; i < 1000; i++ {
 		trust := trustService
 		switch {
