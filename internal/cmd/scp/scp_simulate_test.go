@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/org"
@@ -123,5 +124,30 @@ func TestScpCommands(t *testing.T) {
 	out, _, code = runOrg(t, dir, "scp", "list")
 	if code != 0 || strings.Count(out, "\n") != 9 {
 		t.Errorf("list: %d %s", code, out)
+	}
+}
+
+// TestScpSimulateUsesRefreshedCatalog: the draft is checked against the
+// catalog in force in the workspace (seiri catalog update), not the embedded
+// one: an action that only the refreshed catalog knows passes there and is
+// an error without it.
+func TestScpSimulateUsesRefreshedCatalog(t *testing.T) {
+	dir := orgDir(t)
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:FrobnicateWidget","Resource":"*"}]}`
+	if err := os.WriteFile(filepath.Join(dir, "draft.json"), []byte(pol), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runOrg(t, dir, "scp", "simulate", "--policy", "draft.json", "--target", "root")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, `action "s3:FrobnicateWidget" does not exist in the IAM catalog`) {
+		t.Fatalf("embedded catalog: exit %d, stderr %q; want 2 and the unknown action", code, errOut)
+	}
+	cmdtest.RefreshCatalog(t, filepath.Join(dir, ".seiri"), "s3", `{"Name": "s3", "Actions": [
+  {"Name": "FrobnicateWidget", "Annotations": {"Properties": {"IsWrite": true}}}]}`)
+	_, errOut, code = runOrg(t, dir, "scp", "simulate", "--policy", "draft.json", "--target", "root")
+	if strings.Contains(errOut, "does not exist in the IAM catalog") {
+		t.Fatalf("refreshed catalog ignored: exit %d, stderr %q", code, errOut)
+	}
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "no usage store in the workspace") {
+		t.Errorf("refreshed catalog: exit %d, stderr %q; want the draft accepted and the missing usage store reported", code, errOut)
 	}
 }

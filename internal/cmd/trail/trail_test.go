@@ -2,6 +2,7 @@ package trail
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/trail/gen"
@@ -265,5 +267,49 @@ func TestTrailProgressLine(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("progress %q lacks %q", got, want)
 		}
+	}
+}
+
+// TestTrailScanUsesRefreshedCatalog: the event→action mapping checks actions
+// against the catalog in force in the workspace (seiri catalog update): an
+// event whose action only the refreshed catalog knows is unmapped with the
+// embedded catalog and mapped with the refreshed one.
+func TestTrailScanUsesRefreshedCatalog(t *testing.T) {
+	logs := t.TempDir()
+	rec := `{"Records":[{"eventVersion":"1.08","eventTime":"2026-11-01T10:00:00Z","eventSource":"s3.amazonaws.com",` +
+		`"eventName":"FrobnicateWidget","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.10","userAgent":"test",` +
+		`"userIdentity":{"type":"IAMUser","accountId":"111111111111","arn":"arn:aws:iam::111111111111:user/ci","principalId":"AIDACI","userName":"ci"},` +
+		`"recipientAccountId":"111111111111","eventType":"AwsApiCall","eventCategory":"Management","eventID":"ev-1","readOnly":false}]}`
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(rec))
+	w.Close()
+	rel := filepath.Join(logs, "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/01/111111111111_CloudTrail_us-east-1_20261101T1000Z_a.json.gz")
+	if err := os.MkdirAll(filepath.Dir(rel), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rel, gz.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scan := func(ws string) trail.Summary {
+		t.Helper()
+		out, errOut, code := runTrail(t, "--workspace", ws, "trail", "scan", "--source", logs, "--since", "2026-10-01", "-o", "json")
+		if code != 0 {
+			t.Fatalf("scan exit %d: %s", code, errOut)
+		}
+		var sum trail.Summary
+		if err := json.Unmarshal([]byte(out), &sum); err != nil {
+			t.Fatalf("summary JSON: %v\n%s", err, out)
+		}
+		return sum
+	}
+	if sum := scan(filepath.Join(t.TempDir(), "ws")); sum.Mapped != 0 || sum.Unmapped != 1 {
+		t.Errorf("embedded catalog: mapped %d, unmapped %d; want 0 and 1", sum.Mapped, sum.Unmapped)
+	}
+	ws := filepath.Join(t.TempDir(), "ws")
+	cmdtest.RefreshCatalog(t, ws, "s3", `{"Name": "s3", "Actions": [
+  {"Name": "FrobnicateWidget", "Annotations": {"Properties": {"IsWrite": true}}}]}`)
+	if sum := scan(ws); sum.Mapped != 1 || sum.Unmapped != 0 {
+		t.Errorf("refreshed catalog: mapped %d, unmapped %d; want 1 and 0", sum.Mapped, sum.Unmapped)
 	}
 }

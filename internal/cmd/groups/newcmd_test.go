@@ -1,0 +1,57 @@
+package groups
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+)
+
+func newTestFactory() *cmdutil.Factory {
+	return cmdutil.NewFactory(&cmdutil.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+}
+
+func TestNewCmdGroupsAnalyze(t *testing.T) {
+	tests := []struct {
+		args []string
+		want GroupsAnalyzeOptions
+	}{
+		{nil, GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", Since: "90d"}, Threshold: 0.9, NearLimit: 8}},
+		{[]string{"--snapshot", "s1", "--account", "111111111111", "--since", "30d", "--threshold", "0.5", "--near-limit", "3"},
+			GroupsAnalyzeOptions{Input: Input{Snapshot: "s1", Account: "111111111111", Since: "30d"}, Threshold: 0.5, NearLimit: 3}},
+		{[]string{"--all"}, GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", All: true, Since: "90d"}, Threshold: 0.9, NearLimit: 8}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var got *GroupsAnalyzeOptions
+			cmd := NewCmdGroupsAnalyze(newTestFactory(), func(o *GroupsAnalyzeOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "F")); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNewCmdGroupsPlan(t *testing.T) {
+	var got *GroupsPlanOptions
+	cmd := NewCmdGroupsPlan(newTestFactory(), func(o *GroupsPlanOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--account", "111111111111", "--remove-unused", "--out", "plan.json", "--apply", "--yes"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	want := GroupsPlanOptions{
+		GroupsAnalyzeOptions: GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", Account: "111111111111", Since: "90d"}, Threshold: 0.9, NearLimit: 8},
+		RemoveUnused:         true, Out: "plan.json", Apply: true, Yes: true,
+	}
+	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "F"), cmpopts.IgnoreFields(GroupsPlanOptions{}, "Executor")); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
