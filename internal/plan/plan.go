@@ -205,14 +205,6 @@ func (c *Change) Param(v any) error {
 	return nil
 }
 
-// MustParams encodes parameters for a change (programming errors panic).
-func MustParams(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("plan: params: %v", err))
-	}
-	return b
-}
 
 // String is a one-line description.
 func (c Change) String() string {
