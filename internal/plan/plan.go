@@ -205,7 +205,6 @@ func (c *Change) Param(v any) error {
 	return nil
 }
 
-
 // String is a one-line description.
 func (c Change) String() string {
 	return strings.TrimSpace(c.Op.symbol() + " " + c.Description)
