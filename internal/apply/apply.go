@@ -149,6 +149,9 @@ func Run(ctx context.Context, f Flow) *Outcome {
 		prompt := f.Prompt
 		if prompt == "" {
 			prompt = fmt.Sprintf("Apply these %d changes?", len(p.Changes))
+			if len(p.Changes) == 1 {
+				prompt = "Apply this change?"
+			}
 		}
 		ok := false
 		if f.Confirm != nil {

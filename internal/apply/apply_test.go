@@ -204,7 +204,7 @@ func TestRunRefusals(t *testing.T) {
 		var asked string
 		f.Confirm = func(q string) (bool, error) { asked = q; return false, nil }
 		o := Run(context.Background(), f)
-		if o.Applied || o.ExitCode() != 0 || asked != "Apply these 1 changes?" || !strings.HasSuffix(e.out.String(), "Not applied.\n") {
+		if o.Applied || o.ExitCode() != 0 || asked != "Apply this change?" || !strings.HasSuffix(e.out.String(), "Not applied.\n") {
 			t.Errorf("%+v %q %q", o, asked, e.out.String())
 		}
 	})

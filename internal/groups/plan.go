@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
@@ -332,13 +333,13 @@ func preview(s []string) string {
 // fingerprint of the snapshot the proposals were made from.
 func NewPlan(props []*Proposal, now time.Time, base string) *plan.Plan {
 	cs := []plan.Change{}
-	var warn []string
 	for _, p := range props {
 		cs = append(cs, p.Changes...)
-		warn = append(warn, fmt.Sprintf("account %s: %s", p.Account, p.Verdict.Summary()))
 	}
 	pl := plan.New(PlanKind, now, base, cs)
-	pl.Warnings = warn
+	for _, p := range props {
+		pl.Diags = append(pl.Diags, diag.Notef("groups.verdict", "account %s: %s", p.Account, p.Verdict.Summary()).About(diag.Subject{Account: p.Account}))
+	}
 	return pl
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 )
@@ -16,23 +17,30 @@ const (
 	PlanDelete  = "keys.delete"
 )
 
-// Refusal is a key a plan leaves out, with the reason.
-type Refusal struct {
-	Account     string `json:"account"`
-	User        string `json:"user"`
-	AccessKeyID string `json:"accessKeyId"`
-	Reason      string `json:"reason"`
+// CodeRefused is the diagnostic code of a key or user a plan leaves out
+// (lockout rules, a watch that is not quiet, an unreadable tag).
+const CodeRefused = "keys.refused"
+
+// refusal is the diagnostic of a key or user a plan leaves out; it is a
+// warning of the plan (the rest of the plan goes on).
+func refusal(account, user, key, reason string) diag.Diagnostic {
+	what := user
+	if key != "" {
+		what += " " + key
+	}
+	return diag.Diagnostic{Severity: diag.Warning, Code: CodeRefused, Summary: fmt.Sprintf("refused [%s] %s: %s", account, what, reason),
+		Detail: reason, Subject: &diag.Subject{Account: account, Resource: what}}
 }
 
 // DisablePlan turns candidates into changes: for each key, deactivate it
 // (backing its owner up first) and record the disable on the owner as a
 // tag. Candidates refused by the lockout rules are returned as refusals.
-func DisablePlan(cands []Candidate, base, operator string, now time.Time) (*plan.Plan, []Refusal) {
+func DisablePlan(cands []Candidate, base, operator string, now time.Time) (*plan.Plan, diag.Diagnostics) {
 	var changes []plan.Change
-	var refused []Refusal
+	var refused diag.Diagnostics
 	for _, c := range cands {
 		if c.Refused != "" {
-			refused = append(refused, Refusal{c.Account, c.User, c.AccessKeyID, c.Refused})
+			refused = append(refused, refusal(c.Account, c.User, c.AccessKeyID, c.Refused))
 			continue
 		}
 		notes := []string{"last used: " + lastUsedText(c.LastUsed, now)}
@@ -52,7 +60,9 @@ func DisablePlan(cands []Candidate, base, operator string, now time.Time) (*plan
 		t := &iamplan.TagUser{Header: on, Key: RetireTag(c.AccessKeyID), Value: RetireValue(Disabled, now, operator), SameState: true}
 		changes = append(changes, iamplan.Wrap(t, c.UserARN, fmt.Sprintf("tag %s %s=%q", c.User, t.Key, t.Value)))
 	}
-	return plan.New(PlanDisable, now, base, changes), refused
+	p := plan.New(PlanDisable, now, base, changes)
+	p.Diags = append(p.Diags, refused...)
+	return p, refused
 }
 
 // RestorePlan reactivates a disabled key and removes its retire tag.
@@ -75,9 +85,9 @@ type Override struct {
 // DeletePlan deletes the keys whose watch is quiet and whose observation
 // window has passed; every other key is refused with the reason. A drifted
 // key is refused even with an override.
-func DeletePlan(results []WatchResult, base string, now time.Time, force *Override) (*plan.Plan, []Refusal) {
+func DeletePlan(results []WatchResult, base string, now time.Time, force *Override) (*plan.Plan, diag.Diagnostics) {
 	var changes []plan.Change
-	var refused []Refusal
+	var refused diag.Diagnostics
 	for _, r := range results {
 		k := r.Key
 		reason := ""
@@ -94,7 +104,7 @@ func DeletePlan(results []WatchResult, base string, now time.Time, force *Overri
 		notes := []string{fmt.Sprintf("disabled %s by %s; watch: %s", k.Since.Format(time.RFC3339), k.By, r.Verdict)}
 		if reason != "" {
 			if force == nil || force.AccessKeyID != k.AccessKeyID || r.Verdict == Drifted || k.Problem != "" {
-				refused = append(refused, Refusal{k.Account, k.User, k.AccessKeyID, reason})
+				refused = append(refused, refusal(k.Account, k.User, k.AccessKeyID, reason))
 				continue
 			}
 			notes = append(notes, fmt.Sprintf("FORCED despite %q: %s", reason, force.Reason))
@@ -109,7 +119,9 @@ func DeletePlan(results []WatchResult, base string, now time.Time, force *Overri
 			iamplan.Wrap(&iamplan.DeleteAccessKey{Header: del, Before: "Inactive"}, k.AccessKeyID, fmt.Sprintf("delete access key %s of %s", k.AccessKeyID, k.User), notes...),
 			iamplan.Wrap(&iamplan.UntagUser{Header: on, Key: tag}, k.UserARN, fmt.Sprintf("untag %s %s", k.User, tag)))
 	}
-	return plan.New(PlanDelete, now, base, changes), refused
+	p := plan.New(PlanDelete, now, base, changes)
+	p.Diags = append(p.Diags, refused...)
+	return p, refused
 }
 
 func lastUsedText(t *time.Time, now time.Time) string {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
@@ -175,13 +176,13 @@ func userLockout(in Input, u *snapshot.User) string {
 // QuarantinePlan: per account, the deny-all policy (created once); per
 // user, attach it (after a backup), deactivate its active keys, and record
 // the quarantine on the user as tags.
-func QuarantinePlan(cands []UserCandidate, base, operator string, now time.Time) (*plan.Plan, []Refusal) {
+func QuarantinePlan(cands []UserCandidate, base, operator string, now time.Time) (*plan.Plan, diag.Diagnostics) {
 	var changes []plan.Change
-	var refused []Refusal
+	var refused diag.Diagnostics
 	policies := map[string]bool{}
 	for _, c := range cands {
 		if c.Refused != "" {
-			refused = append(refused, Refusal{Account: c.Account, User: c.User, Reason: c.Refused})
+			refused = append(refused, refusal(c.Account, c.User, "", c.Refused))
 			continue
 		}
 		arn := DenyAllARN(c.Account)
@@ -217,7 +218,9 @@ func QuarantinePlan(cands []UserCandidate, base, operator string, now time.Time)
 		v := RetireValue(Quarantined, now, operator)
 		up(&iamplan.TagUser{Header: on, Key: QuarantineTag, Value: v, SameState: true}, c.UserARN, fmt.Sprintf("tag %s %s=%q", c.User, QuarantineTag, v))
 	}
-	return plan.New(PlanQuarantine, now, base, changes), refused
+	p := plan.New(PlanQuarantine, now, base, changes)
+	p.Diags = append(p.Diags, refused...)
+	return p, refused
 }
 
 // QuarantinedUser is a user seiri quarantined, read from its live state.
@@ -369,7 +372,7 @@ func RecreatePlan(b *UserBackup, now time.Time) (*plan.Plan, error) {
 		add(&iamplan.PutUserPolicy{Header: on, PolicyName: p.PolicyName, Document: string(p.Document)}, fmt.Sprintf("put inline policy %s on %s", p.PolicyName, u.UserName))
 	}
 	p := plan.New(PlanRecreate, now, "", changes)
-	p.Warnings = append(p.Warnings, "passwords and access keys are never backed up: create new ones for "+u.UserName+" after the restore")
+	p.Warn("users.no-credentials", "passwords and access keys are never backed up: create new ones for "+u.UserName+" after the restore")
 	return p, nil
 }
 

@@ -64,8 +64,16 @@ type Plan struct {
 	// refuses the plan when the current fingerprint differs.
 	Base    string   `json:"base,omitempty"`
 	Changes []Change `json:"changes"`
-	// Warnings are printed above the changes.
-	Warnings []string `json:"warnings,omitempty"`
+	// Diags are the plan's refusals, warnings and notes (what it left out
+	// and why), printed above the changes. They are not part of the plan's
+	// id: they say why, not what.
+	Diags diag.Diagnostics `json:"diagnostics,omitempty"`
+}
+
+// Warn adds a warning to the plan (code: a stable code; summary: the line
+// shown).
+func (p *Plan) Warn(code, summary string) {
+	p.Diags = append(p.Diags, diag.Diagnostic{Severity: diag.Warning, Code: code, Summary: summary})
 }
 
 const planSchema = 1
@@ -124,10 +132,10 @@ func (p *Plan) Counts() (create, update, del int) {
 // Render writes the plan Terraform-style: one line per change with +, ~ or -,
 // its notes indented, and a summary line last.
 func (p *Plan) Render(w io.Writer) {
-	for _, warn := range p.Warnings {
-		fmt.Fprintf(w, "! %s\n", warn)
+	for _, d := range p.Diags {
+		fmt.Fprintf(w, "! %s\n", d.Summary)
 	}
-	if len(p.Warnings) > 0 {
+	if len(p.Diags) > 0 {
 		fmt.Fprintln(w)
 	}
 	for _, c := range p.Changes {
@@ -195,15 +203,6 @@ func (c *Change) Param(v any) error {
 		return fmt.Errorf("change %s (%s): parameters: %w", c.ID, c.Kind, err)
 	}
 	return nil
-}
-
-// MustParams encodes parameters for a change (programming errors panic).
-func MustParams(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("plan: params: %v", err))
-	}
-	return b
 }
 
 // String is a one-line description.

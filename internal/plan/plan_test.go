@@ -56,7 +56,7 @@ func newState(keys ...string) *fakeState {
 func disablePlan(now time.Time, keys ...string) *Plan {
 	var cs []Change
 	for _, k := range keys {
-		cs = append(cs, Change{Kind: "iam:UpdateAccessKey", Op: Update, Account: "111111111111", Target: k, Description: "disable " + k, Params: MustParams(map[string]string{"status": "Inactive"})})
+		cs = append(cs, Change{Kind: "iam:UpdateAccessKey", Op: Update, Account: "111111111111", Target: k, Description: "disable " + k, Params: []byte(`{"status":"Inactive"}`)})
 	}
 	return New("keys.disable", now, "base-1", cs)
 }

@@ -93,11 +93,11 @@ func ExitCode(io *IOStreams, err error) int {
 		return ee.Code
 	}
 	fmt.Fprintf(io.ErrOut, "seiri: %v\n", err)
-	// cobra reports unknown commands and bad args as plain errors.
-	msg := err.Error()
-	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
-		strings.HasPrefix(msg, "requires ") || strings.Contains(msg, "arg(s)") ||
-		strings.HasPrefix(msg, "required flag") || strings.HasPrefix(msg, "unknown flag") {
+	// Bad arguments and bad flags are usage errors by type
+	// (MarkUsageErrors). Two cobra errors have no hook and are still known
+	// by their text: an unknown subcommand of a command group (found before
+	// any argument check runs) and a missing required flag.
+	if msg := err.Error(); strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "required flag") {
 		return ExitUsage
 	}
 	if errors.Is(err, context.Canceled) {
@@ -111,4 +111,29 @@ func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// MarkUsageErrors makes cobra's own errors usage errors (exit 2) by type,
+// not by their text: every command's argument check and every flag parse
+// error come back as BadInput. Call it on the finished tree.
+func MarkUsageErrors(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return BadInput(err) })
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		// A command without a check keeps cobra's subcommand lookup.
+		if check := c.Args; check != nil {
+			c.Args = func(cmd *cobra.Command, args []string) error {
+				if err := check(cmd, args); err != nil {
+					return BadInput(err)
+				}
+				return nil
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }

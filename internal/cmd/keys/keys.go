@@ -373,12 +373,9 @@ func keysDisableRun(f *cmdutil.Factory, o *Options) error {
 		return err
 	}
 	res := keys.Candidates(in, keys.Options{UnusedDays: o.UnusedDays, IncludeNeverUsed: o.IncludeNeverUsed})
-	p, refused := keys.DisablePlan(res.Candidates, e.Snap.Dir, caller.ARN, f.Now())
-	for _, r := range refused {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("refused [%s] %s %s: %s", r.Account, r.User, r.AccessKeyID, r.Reason))
-	}
+	p, _ := keys.DisablePlan(res.Candidates, e.Snap.Dir, caller.ARN, f.Now())
 	if n := e.UsageNote(); n != "" {
-		p.Warnings = append(p.Warnings, n)
+		p.Warn("keys.usage", n)
 	}
 	_, err = ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: IAMClients(sess)}, caller.ARN)
 	return err
@@ -582,12 +579,9 @@ func keysDeleteRun(f *cmdutil.Factory, o *Options) error {
 	if o.Force {
 		force = &keys.Override{AccessKeyID: o.KeyID, Reason: o.Reason}
 	}
-	p, refused := keys.DeletePlan(results, "", f.Now(), force)
-	for _, r := range refused {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("refused [%s] %s %s: %s", r.Account, r.User, r.AccessKeyID, r.Reason))
-	}
+	p, _ := keys.DeletePlan(results, "", f.Now(), force)
 	for _, pr := range problems {
-		p.Warnings = append(p.Warnings, "could not read: "+pr)
+		p.Warn("keys.unreadable", "could not read: "+pr)
 	}
 	if o.Force && o.Apply && !p.Empty() {
 		j := plan.OpenJournal(e.WS.Journal(), f.Now)

@@ -2,7 +2,6 @@ package org
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -213,7 +212,7 @@ func compileSpec(f *cmdutil.Factory, path string) (*org.Document, *org.State, er
 	}
 	s, ps := org.Compile(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(f.Catalog())})
 	if len(ps) > 0 {
-		return d, nil, cmdutil.BadInputf("%s: %d problem(s):\n%v", path, len(ps), ps)
+		return d, nil, ps.Diagnostics()
 	}
 	return d, s, nil
 }
@@ -221,8 +220,7 @@ func compileSpec(f *cmdutil.Factory, path string) (*org.Document, *org.State, er
 func orgValidateRun(f *cmdutil.Factory, opts *OrgValidateOptions) error {
 	_, s, err := compileSpec(f, opts.Spec)
 	if err != nil {
-		var ee *cmdutil.ExitError
-		if f.Globals.Output == "json" && errors.As(err, &ee) {
+		if f.Globals.Output == "json" {
 			d, lerr := org.Load(opts.Spec)
 			if lerr == nil {
 				cfg, _ := f.Config()

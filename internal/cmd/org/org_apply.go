@@ -135,12 +135,8 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 			return ds.Append(diag.Errorf("org.replay", "cannot check the lockout rules").WithDetail("%v", err))
 		}
 		risks = append(risks, cr...)
-		sev := diag.Error
-		if opts.ForceLockoutRisk {
-			sev = diag.Warning
-		}
 		for _, r := range risks {
-			ds = append(ds, diag.Diagnostic{Severity: sev, Code: "org.lockout-risk", Summary: "lockout risk: " + fmt.Sprint(r)})
+			ds = append(ds, r.Diagnostic(opts.ForceLockoutRisk))
 		}
 		if len(risks) > 0 && !opts.ForceLockoutRisk {
 			return append(ds, diag.Errorf("org.lockout-refused", "%d change(s) risk locking seiri out of the organization; fix the spec, or accept with --force-lockout-risk --reason TEXT", len(risks)))

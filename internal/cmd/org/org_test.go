@@ -31,7 +31,7 @@ func TestOrgInitValidate(t *testing.T) {
 	bad := strings.Replace(string(data), `"deny-root-user", `, `"deny-root-usr", `, 1)
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(bad), 0o600)
 	_, errOut, code = runOrg(t, dir, "org", "validate", "bad.yaml")
-	if code != cmdutil.ExitUsage || !strings.Contains(errOut, `bad.yaml:8:58:`) || !strings.Contains(errOut, `unknown policy "deny-root-usr"`) {
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, `bad.yaml:8:58`) || !strings.Contains(errOut, `unknown policy "deny-root-usr"`) {
 		t.Errorf("bad spec: %d %s", code, errOut)
 	}
 	out, _, _ = runOrg(t, dir, "-o", "json", "org", "validate", "bad.yaml")

@@ -214,10 +214,7 @@ func usersQuarantineRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 		return err
 	}
 	res := keys.UserCandidates(in, keys.Options{UnusedDays: o.UnusedDays})
-	p, refused := keys.QuarantinePlan(res.Candidates, e.Snap.Dir, caller.ARN, f.Now())
-	for _, r := range refused {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("refused [%s] %s: %s", r.Account, r.User, r.Reason))
-	}
+	p, _ := keys.QuarantinePlan(res.Candidates, e.Snap.Dir, caller.ARN, f.Now())
 	_, err = keyscmd.ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
 	return err
 }
@@ -408,7 +405,9 @@ func usersDeleteRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 		since = append(since, qs[i].q.Since)
 	}
 	p := plan.New(keys.PlanUserDelete, f.Now(), "", changes)
-	p.Warnings = warnings
+	for _, w := range warnings {
+		p.Warn(keys.CodeRefused, w)
+	}
 	if o.Apply && !p.Empty() {
 		// The backup is taken from the live state right before the deletes
 		// (a re-run after a crash backs up what is left, under a new name).
@@ -425,7 +424,7 @@ func usersDeleteRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 				en := es[k]
 				if en.Kind == "users.backup" && en.Target == st.User.ARN && !en.Time.Before(since[i]) {
 					if _, err := os.Stat(en.Detail); err == nil {
-						p.Warnings = append(p.Warnings, "backup of "+st.User.UserName+" (from an earlier run): "+en.Detail)
+						p.Warn("users.backup", "backup of "+st.User.UserName+" (from an earlier run): "+en.Detail)
 						continue users
 					}
 				}
@@ -436,7 +435,7 @@ func usersDeleteRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 			if err != nil {
 				return fmt.Errorf("backup of %s: %w", st.User.UserName, err)
 			}
-			p.Warnings = append(p.Warnings, "backup of "+st.User.UserName+": "+path)
+			p.Warn("users.backup", "backup of "+st.User.UserName+": "+path)
 			if err := j.Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: "users.backup",
 				Account: st.Account, Target: st.User.ARN, Operator: caller.ARN, Detail: path}); err != nil {
 				return err
