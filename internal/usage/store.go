@@ -176,7 +176,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// with SQLITE_BUSY after all its work; an IMMEDIATE one waits for the
 	// write lock up front (busy_timeout), before doing anything.
 	// https://www.sqlite.org/lang_transaction.html
-	dsn := "file:" + URIPath(path) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=temp_store(MEMORY)"
+	dsn := "file:" + URIPath(path) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=temp_store(MEMORY)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("usage store %q: %w", path, err)
