@@ -1,33 +1,54 @@
 #!/usr/bin/env bash
-# Benchmark the local CloudTrail engine against the decompression floor and DuckDB.
+# Benchmark `seiri trail scan` (the local engine and the usage store's
+# commit) against the decompression floor and DuckDB, side by side.
 #
-#   bench/trail/run.sh [CORPUS_DIR]   (default /tmp/ctbench; generated if missing)
+#   bench/trail/run.sh [CORPUS_DIR] [HOURS]
 #
-# Generated data and node_modules go to /tmp, never into git.
+# CORPUS_DIR defaults to /tmp/ct-300m and is generated if missing with the
+# shared realistic generator (../shared/bench/ctgen, or $CTGEN): HOURS=4.5
+# gives the 300 MB corpus (154,379 events, 9,873 files), HOURS=24 the 3 GB
+# one. Generated data and node_modules go to /tmp, never into git.
+#
+# Every line gives wall and CPU (user + system) time and peak RSS: on a
+# shared machine the CPU time is the steadier figure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-corpus="${1:-/tmp/ctbench}"
+corpus="${1:-/tmp/ct-300m}"
+hours="${2:-4.5}"
 threads="${THREADS:-$(nproc)}"
+rounds="${ROUNDS:-3}"
 if [ ! -d "$corpus" ]; then
-  go run ./bench/trail/gencorpus -out "$corpus" -accounts 4 -days 8 -scale 4
+  ctgen="${CTGEN:-../shared/bench/ctgen}"
+  (cd "$ctgen" && go build -o /tmp/ctgen-bin .)
+  /tmp/ctgen-bin -out "$corpus" -seed 42 -start 2024-03-04T00:00:00Z -hours "$hours" -events-per-day 1.32e6
 fi
 go build -o /tmp/seiri-trail-bench ./cmd/seiri
+go build -o /tmp/seiri-commitprof ./bench/trail/commitprof
+go build -o /tmp/seiri-scanprof ./bench/trail/scanprof
 nodedir=/tmp/seiri-duckdb-node
-if [ ! -d "$nodedir/node_modules/@duckdb/node-api" ]; then
+if [ "${NO_DUCKDB:-}" = "" ] && [ ! -d "$nodedir/node_modules/@duckdb/node-api" ]; then
   mkdir -p "$nodedir" && (cd "$nodedir" && npm init -y >/dev/null && npm install --silent @duckdb/node-api)
 fi
-cp bench/trail/duckdb_compare.mjs "$nodedir/"
+[ "${NO_DUCKDB:-}" = "" ] && cp bench/trail/duckdb_compare.mjs "$nodedir/"
+fmt='wall %e s, CPU %U+%S s, max RSS %M KB'
 echo "corpus: $(find "$corpus" -name '*.json.gz' | wc -l) files, $(du -sh --apparent-size "$corpus" | cut -f1) compressed"
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-for round in 1 2 3; do
-  echo "--- round $round"
-  /usr/bin/time -f "gzip -dc (xargs -P$threads): wall %e s, user %U s, max RSS %M KB" \
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$rounds"); do
+  echo "--- round $round (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  /usr/bin/time -f "gzip -dc (xargs -P$threads): $fmt" \
     bash -c "find '$corpus' -name '*.json.gz' -print0 | xargs -0 -P$threads -n 256 gzip -dc > /dev/null"
   ws=$(mktemp -d)
-  /usr/bin/time -f "seiri trail scan: wall %e s, user %U s, max RSS %M KB" \
+  /usr/bin/time -f "seiri trail scan (fresh workspace): $fmt" \
     /tmp/seiri-trail-bench --workspace "$ws" --no-progress trail scan --source "$corpus" --parallel "$threads" > "$ws/summary.txt"
-  grep -E '^(records|usage rows|bytes decompressed) ' "$ws/summary.txt" | tr -s ' ' | paste -sd ';'
+  grep -E '^(records|usage rows|duration) ' "$ws/summary.txt" | tr -s ' ' | paste -sd ';'
+  echo "store: $(du -b "$ws"/usage.db* | awk '{s+=$1} END {print s}') bytes"
   rm -rf "$ws"
-  /usr/bin/time -f "duckdb read_json: wall %e s, user %U s, max RSS %M KB" \
-    node "$nodedir/duckdb_compare.mjs" "$corpus" "$threads"
+  st=$(mktemp -d)
+  /usr/bin/time -f "scan into a store (trail.ScanInto: lock, ledger, scan, commit): $fmt" \
+    /tmp/seiri-scanprof -dir "$corpus" -parallel "$threads" -store "$st/usage.db"
+  rm -rf "$st"
+  /usr/bin/time -f "commit alone: $fmt" /tmp/seiri-commitprof -dir "$corpus" -parallel "$threads"
+  if [ "${NO_DUCKDB:-}" = "" ]; then
+    /usr/bin/time -f "duckdb read_json: $fmt" node "$nodedir/duckdb_compare.mjs" "$corpus" "$threads"
+  fi
 done

@@ -207,22 +207,11 @@ func heldBy(claims []Unit, u Unit) bool {
 // Ledger entries are lines "name TAB size TAB digest"; names are file names
 // (quoted by strconv.Quote if they hold a tab, newline or quote).
 func encodeLedger(m map[string]LedgerEntry) []byte {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b []byte
-	for _, n := range names {
-		e := m[n]
-		b = append(b, quoteField(n)...)
-		b = append(b, '\t')
+	return encodeLines(m, func(b []byte, e LedgerEntry) []byte {
 		b = strconv.AppendInt(b, e.Size, 10)
 		b = append(b, '\t')
-		b = append(b, e.Digest...)
-		b = append(b, '\n')
-	}
-	return b
+		return append(b, e.Digest...)
+	})
 }
 
 func decodeLedger(blob []byte, into map[string]LedgerEntry) error {

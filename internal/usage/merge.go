@@ -105,6 +105,13 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT max(id) FROM usage`).Scan(&last); err != nil {
+		return err
+	}
+	if !last.Valid {
+		return loadFresh(ctx, tx, foldRows(rows))
+	}
 	for _, stmt := range []string{
 		`DROP TABLE IF EXISTS temp.incoming`,
 		`CREATE TEMP TABLE incoming (account TEXT, principal TEXT, principal_type TEXT, access_key_id TEXT, action TEXT, resource TEXT, error_code TEXT, region TEXT,
@@ -158,12 +165,47 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	return nil
 }
 
+// secondaryIndexes are the usage indexes besides its key.
+var secondaryIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS usage_principal ON usage (principal)`,
+	`CREATE INDEX IF NOT EXISTS usage_access_key ON usage (access_key_id) WHERE access_key_id <> ''`,
+	`CREATE INDEX IF NOT EXISTS usage_action ON usage (action)`,
+}
+
+// loadFresh fills an empty usage table: rows (sorted by key) go straight
+// in, appending to the key index; the secondary indexes are built after
+// the load (one sort each instead of a random insert per row), and the
+// summary is folded from usage.
+func loadFresh(ctx context.Context, tx *sql.Tx, rows []Row) error {
+	for _, stmt := range []string{`DROP INDEX IF EXISTS usage_principal`, `DROP INDEX IF EXISTS usage_access_key`, `DROP INDEX IF EXISTS usage_action`} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO usage(account,principal,principal_type,access_key_id,action,resource,error_code,region,
+		first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities) VALUES `, rows); err != nil {
+		return err
+	}
+	for _, stmt := range append([]string{`DELETE FROM usage_by_action`, summaryFold + summaryGroup}, secondaryIndexes...) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 const loadBatch = 64 // rows per INSERT: 18 × 64 = 1,152 parameters (SQLite allows 32,766)
 
 func bulkLoad(ctx context.Context, tx *sql.Tx, rows []Row) error {
+	return insertRows(ctx, tx, `INSERT INTO temp.incoming VALUES `, rows)
+}
+
+// insertRows inserts rows with multi-row INSERTs (prefix names the table
+// and its 18 columns in Row order: key, times, count, authz, sets).
+func insertRows(ctx context.Context, tx *sql.Tx, prefix string, rows []Row) error {
 	stmt := func(n int) string {
 		v := "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-		return `INSERT INTO temp.incoming VALUES ` + strings.TrimSuffix(strings.Repeat(v+",", n), ",")
+		return prefix + strings.TrimSuffix(strings.Repeat(v+",", n), ",")
 	}
 	full, err := tx.PrepareContext(ctx, stmt(loadBatch))
 	if err != nil {

@@ -176,7 +176,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// with SQLITE_BUSY after all its work; an IMMEDIATE one waits for the
 	// write lock up front (busy_timeout), before doing anything.
 	// https://www.sqlite.org/lang_transaction.html
-	dsn := "file:" + URIPath(path) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
+	dsn := "file:" + URIPath(path) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=temp_store(MEMORY)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("usage store %q: %w", path, err)
@@ -322,8 +322,8 @@ func migrateV2(ctx context.Context, db *sql.DB) error {
 // read of the same object is recognised by identity and kept (a changed
 // file cannot be told from an unchanged one without the digest: it is kept,
 // never added twice). Objects outside the delivery layout had no identity
-// but their path: they are read again by the next scan and would be added
-// again, so a store holding such objects says so in the upgrade error.
+// but their path: their path marks stay, so they are not read again while
+// unchanged; a copy of one elsewhere would be counted again (documented).
 func migrateV3(ctx context.Context, db *sql.DB) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -799,6 +799,18 @@ func joinKey(dir, name string) string {
 // Entries are lines "name\tsize\tetag\tmtime\n"; names and etags never hold
 // tabs or newlines (S3 keys could: those are escaped by strconv.Quote).
 func encodeEntries(m map[string]ObjectMark) []byte {
+	return encodeLines(m, func(b []byte, e ObjectMark) []byte {
+		b = strconv.AppendInt(b, e.Size, 10)
+		b = append(b, '\t')
+		b = append(b, quoteField(e.ETag)...)
+		b = append(b, '\t')
+		return strconv.AppendInt(b, e.MTime.Unix(), 10)
+	})
+}
+
+// encodeLines writes one line per name of m, in name order: the name
+// (quoted if needed), a tab, and the fields the entry appends.
+func encodeLines[E any](m map[string]E, fields func(b []byte, e E) []byte) []byte {
 	names := make([]string, 0, len(m))
 	for n := range m {
 		names = append(names, n)
@@ -806,14 +818,9 @@ func encodeEntries(m map[string]ObjectMark) []byte {
 	sort.Strings(names)
 	var b []byte
 	for _, n := range names {
-		e := m[n]
 		b = append(b, quoteField(n)...)
 		b = append(b, '\t')
-		b = strconv.AppendInt(b, e.Size, 10)
-		b = append(b, '\t')
-		b = append(b, quoteField(e.ETag)...)
-		b = append(b, '\t')
-		b = strconv.AppendInt(b, e.MTime.Unix(), 10)
+		b = fields(b, m[n])
 		b = append(b, '\n')
 	}
 	return b

@@ -2,8 +2,10 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -157,8 +159,43 @@ func demoOrg(w io.Writer, d *demo.Org, dir string, rows []usage.Row) error {
 // demoTrail writes the demo organization's CloudTrail history in the trail
 // bucket's layout, scans it into the workspace's usage store with the local
 // engine and tells what it shows.
+// resetDemoUsage makes a second demo in the same workspace give the same
+// numbers as the first: the demo's logs are generated anew for the current
+// clock, so a store that holds only earlier demo scans is emptied and the
+// old logs removed before the new ones are written and scanned. A store that
+// also holds scans of other logs is never touched: the demo refuses.
+func resetDemoUsage(ctx context.Context, ws *workspace.Workspace, logs string) error {
+	if _, err := os.Stat(ws.UsageDB()); err != nil {
+		return os.RemoveAll(logs)
+	}
+	store, err := usage.Open(ctx, ws.UsageDB())
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	srcs, err := store.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	demoSrc := (&trail.DirSource{Dir: logs}).Name()
+	for _, src := range srcs {
+		if src != demoSrc {
+			return cmdutil.BadInputf("the usage store %s also holds scans of %s: run the demo in a workspace of its own (--workspace DIR)", ws.UsageDB(), src)
+		}
+	}
+	if len(srcs) > 0 {
+		if err := store.Reset(ctx); err != nil {
+			return fmt.Errorf("reset the demo's usage store: %w", err)
+		}
+	}
+	return os.RemoveAll(logs)
+}
+
 func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Workspace) ([]usage.Row, []usage.Run, error) {
 	logs := filepath.Join(ws.Dir, "demo", "cloudtrail")
+	if err := resetDemoUsage(opts.f.Context, ws, logs); err != nil {
+		return nil, nil, err
+	}
 	st, err := org.WriteTrail(logs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo CloudTrail logs: %w", err)

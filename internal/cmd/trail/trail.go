@@ -3,7 +3,6 @@ package trail
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -655,22 +654,17 @@ func ScanIntoStore(f *cmdutil.Factory, src trail.Source, opts trail.Options) (*t
 		return nil, err
 	}
 	defer store.Close()
-	marks, err := store.ScannedObjects(ctx, src.Name())
-	if err != nil {
-		return nil, err
-	}
-	started := f.Now()
+	// Another seiri writing the store makes this scan wait (never two
+	// writers); the wait and every file kept out for changed content are
+	// said on stderr.
+	store.Waiting = func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }
 	opts.Mapper = &trail.Mapper{Catalog: f.Catalog()}
-	opts.Scanned = marks
-	res, err := trail.Scan(ctx, src, opts)
+	if opts.Warn == nil {
+		opts.Warn = func(msg string) { fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", msg) }
+	}
+	res, err := trail.ScanInto(ctx, store, src, opts, f.Now())
 	if err != nil {
 		return nil, err
-	}
-	sum, _ := json.Marshal(res.Summary)
-	run := &usage.Run{Engine: "local", StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
-		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
-	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, Objects: res.Objects, Run: run}); err != nil {
-		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}
 	return res, nil
 }

@@ -2,7 +2,7 @@ package trail
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -175,62 +175,6 @@ func trailAthenaSetupRun(o *TrailAthenaSetupOptions) error {
 	return nil
 }
 
-// athenaSource is the usage store's bookkeeping name of an Athena scan: the
-// days it covered are marked under it, with the filter in the name so
-// differently filtered scans are tracked apart.
-func athenaSource(a *AthenaFlags, flt *trail.Filter) string {
-	s := "athena:" + a.Database + "." + a.Table
-	if len(flt.Accounts) > 0 {
-		s += " accounts=" + strings.Join(flt.Accounts, ",")
-	}
-	if len(flt.Regions) > 0 {
-		s += " regions=" + strings.Join(flt.Regions, ",")
-	}
-	return s
-}
-
-// athenaDeliveryDelay is how long after a day ends seiri waits before it
-// treats the day as complete: CloudTrail delivers log files about every 5
-// minutes, typically within 15 minutes of the call (CloudTrail User Guide,
-// "How CloudTrail works"); an hour leaves room.
-const athenaDeliveryDelay = time.Hour
-
-// athenaDays splits the scan window into whole UTC days, drops the days
-// already scanned and the day(s) not yet complete, and returns the
-// remaining contiguous runs as windows plus the days they cover.
-func athenaDays(flt *trail.Filter, now time.Time, done map[string]usage.ObjectMark) (wins []athena.Window, days []string, skipped int, err error) {
-	if flt.Since.IsZero() {
-		return nil, nil, 0, cmdutil.BadInputf("--engine athena needs --since (Athena bills by the bytes a query scans)")
-	}
-	until := flt.Until
-	if until.IsZero() {
-		until = now
-	}
-	// Only days that ended (plus the delivery delay) are queried: a day is
-	// marked scanned as a whole, so it must be complete.
-	lastComplete := now.Add(-athenaDeliveryDelay).UTC().Truncate(24 * time.Hour)
-	start := flt.Since.UTC().Truncate(24 * time.Hour)
-	end := until.UTC()
-	if t := end.Truncate(24 * time.Hour); !t.Equal(end) {
-		end = t.Add(24 * time.Hour)
-	}
-	end = minTime(end, lastComplete)
-	for d := start; d.Before(end); d = d.Add(24 * time.Hour) {
-		key := d.Format("2006/01/02")
-		if _, ok := done[key]; ok {
-			skipped++
-			continue
-		}
-		days = append(days, key)
-		if n := len(wins); n > 0 && wins[n-1].Until.Equal(d) {
-			wins[n-1].Until = d.Add(24 * time.Hour)
-			continue
-		}
-		wins = append(wins, athena.Window{Since: d, Until: d.Add(24 * time.Hour)})
-	}
-	return wins, days, skipped, nil
-}
-
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a
@@ -240,21 +184,24 @@ func minTime(a, b time.Time) time.Time {
 
 // AthenaScanSummary is what `trail scan --engine athena` reports.
 type AthenaScanSummary struct {
-	Table          string           `json:"table"`
-	Days           []string         `json:"days"`
-	DaysSkipped    int              `json:"daysAlreadyScanned"`
-	Queries        []string         `json:"queryIds"`
-	BytesScanned   int64            `json:"bytesScanned"`
-	EstimatedCost  float64          `json:"estimatedCostUsd"` // $5/TB, 10 MB minimum per query (Athena pricing)
-	Groups         int64            `json:"resultGroups"`
-	Records        int64            `json:"records"`
-	RecordsSkipped int64            `json:"recordsSkipped"`
-	SkippedRecords map[string]int64 `json:"skippedRecords,omitempty"` // reason → records
-	Mapped         int64            `json:"mapped"`
-	NotAuthz       int64            `json:"notAuthorization"`
-	Unmapped       int64            `json:"unmapped"`
-	Coverage       float64          `json:"coverage"`
-	Rows           int              `json:"rows"`
+	Table       string   `json:"table"`
+	Days        []string `json:"days"`
+	DaysSkipped int      `json:"daysAlreadyScanned"`
+	// DaysExcludedUnits are account/region/day units of the queried days
+	// the local engine already holds: the query leaves them out.
+	DaysExcludedUnits int              `json:"localUnitsLeftOut"`
+	Queries           []string         `json:"queryIds"`
+	BytesScanned      int64            `json:"bytesScanned"`
+	EstimatedCost     float64          `json:"estimatedCostUsd"` // $5/TB, 10 MB minimum per query (Athena pricing)
+	Groups            int64            `json:"resultGroups"`
+	Records           int64            `json:"records"`
+	RecordsSkipped    int64            `json:"recordsSkipped"`
+	SkippedRecords    map[string]int64 `json:"skippedRecords,omitempty"` // reason → records
+	Mapped            int64            `json:"mapped"`
+	NotAuthz          int64            `json:"notAuthorization"`
+	Unmapped          int64            `json:"unmapped"`
+	Coverage          float64          `json:"coverage"`
+	Rows              int              `json:"rows"`
 }
 
 func trailAthenaScanRun(o *TrailScanOptions) error {
@@ -277,41 +224,62 @@ func trailAthenaScanRun(o *TrailScanOptions) error {
 		return err
 	}
 	defer store.Close()
-	source := athenaSource(a, &flt)
-	done, err := store.ScannedObjects(ctx, source)
-	if err != nil {
-		return err
-	}
+	store.Waiting = func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }
 	now := f.Now()
-	wins, days, skipped, err := athenaDays(&flt, now, done)
-	if err != nil {
-		return err
-	}
-	sum := &AthenaScanSummary{Table: a.Database + "." + a.Table, Days: days, DaysSkipped: skipped}
-	if len(wins) == 0 {
-		if skipped > 0 {
-			fmt.Fprintln(f.IO.Out, "nothing to scan: every complete day in the window was scanned before")
-		} else {
-			fmt.Fprintf(f.IO.Out, "nothing to scan: no day of the window is complete yet (Athena scans whole UTC days, %s after they end)\n", athenaDeliveryDelay)
-		}
-		return nil
-	}
-	run, err := a.runner(ctx, f)
-	if err != nil {
-		return err
-	}
-	opts := athena.Options{Table: sum.Table, Filter: flt, Windows: wins,
-		Mapper: &trail.Mapper{Catalog: f.Catalog()}}
+	sum := &AthenaScanSummary{Table: a.Database + "." + a.Table}
+	opts := athena.Options{Table: sum.Table, Filter: flt, Mapper: &trail.Mapper{Catalog: f.Catalog()}}
 	if f.Progress() {
 		opts.Progress = func(w athena.Window, ex *athena.Execution, rows int64) {
 			fmt.Fprintf(f.IO.ErrOut, "query %s: %s … %s: %s scanned, %d result rows\n", ex.ID,
 				w.Since.Format("2006-01-02"), w.Until.Format("2006-01-02"), humanize.IBytes(uint64(ex.BytesScanned)), rows)
 		}
 	}
-	res, err := athena.Scan(ctx, run, opts)
-	if err != nil {
-		return fmt.Errorf("athena scan of %s: %w", sum.Table, err)
+	// The engine opens the Athena session only when a day is left to
+	// query, and refuses under --strict before anything is committed.
+	engine := func(ctx context.Context, opts athena.Options) (*athena.Result, error) {
+		run, err := a.runner(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		res, err := athena.Scan(ctx, run, opts)
+		if err != nil {
+			return nil, fmt.Errorf("athena scan of %s: %w", sum.Table, err)
+		}
+		fillAthenaSummary(sum, res)
+		if o.Strict && sum.RecordsSkipped > 0 {
+			// Nothing is saved: --strict wants the scan clean or not at all.
+			return nil, cmdutil.BadInputf("%d records skipped (%s) (--strict); nothing saved", sum.RecordsSkipped, skipReasons(sum.SkippedRecords))
+		}
+		return res, nil
 	}
+	into, err := athena.ScanInto(ctx, store, engine, opts, now, func(r *athena.IntoResult) any {
+		sum.Days, sum.DaysSkipped, sum.DaysExcludedUnits = r.Plan.Days, len(r.Plan.Skipped), len(r.Plan.Excluded)
+		return sum
+	})
+	if err != nil {
+		if errors.Is(err, athena.ErrPartialDay) || errors.Is(err, usage.ErrEngineOverlap) {
+			return cmdutil.BadInput(err)
+		}
+		return err
+	}
+	if into.Result == nil {
+		switch {
+		case len(into.Plan.Skipped) > 0:
+			fmt.Fprintf(f.IO.Out, "nothing to scan: every complete day in the window was scanned with Athena before (%d days)\n", len(into.Plan.Skipped))
+		default:
+			fmt.Fprintf(f.IO.Out, "nothing to scan: no day of the window is complete yet (Athena scans whole UTC days, %s after they end)\n", athena.DeliveryDelay)
+		}
+		return nil
+	}
+	sum.Days, sum.DaysSkipped, sum.DaysExcludedUnits = into.Plan.Days, len(into.Plan.Skipped), len(into.Plan.Excluded)
+	if into.Plan.Incomplete {
+		fmt.Fprintf(f.IO.ErrOut, "note: the window reaches into days not complete yet; they are left for a later scan (Athena scans whole UTC days, %s after they end)\n", athena.DeliveryDelay)
+	}
+	return writeAthenaSummary(f, sum)
+}
+
+// fillAthenaSummary copies an Athena scan's counts into the report.
+func fillAthenaSummary(sum *AthenaScanSummary, res *athena.Result) {
 	for _, e := range res.Executions {
 		sum.Queries = append(sum.Queries, e.ID)
 	}
@@ -327,27 +295,10 @@ func trailAthenaScanRun(o *TrailScanOptions) error {
 		}
 		sum.SkippedRecords[why] = n
 	}
-	if o.Strict && sum.RecordsSkipped > 0 {
-		// Nothing is saved: --strict wants the scan clean or not at all.
-		return cmdutil.BadInputf("%d records skipped (%s) (--strict); nothing saved", sum.RecordsSkipped, skipReasons(sum.SkippedRecords))
-	}
 	if c.Mapped+c.Unmapped > 0 {
 		sum.Coverage = float64(c.Mapped) / float64(c.Mapped+c.Unmapped)
 	}
 	sum.Rows = len(res.Rows)
-
-	objs := make([]usage.Object, len(days))
-	for i, d := range days {
-		objs[i] = usage.Object{Source: source, Key: d}
-	}
-	js, _ := json.Marshal(sum)
-	finished := f.Now()
-	runRec := &usage.Run{Engine: "athena", StartedAt: now, FinishedAt: finished, Since: wins[0].Since,
-		Until: wins[len(wins)-1].Until, Sources: []string{source}, Summary: js}
-	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, Objects: objs, Run: runRec}); err != nil {
-		return fmt.Errorf("save scan to %s: %w", store.Path(), err)
-	}
-	return writeAthenaSummary(f, sum)
 }
 
 func writeAthenaSummary(f *cmdutil.Factory, s *AthenaScanSummary) error {
@@ -357,7 +308,7 @@ func writeAthenaSummary(f *cmdutil.Factory, s *AthenaScanSummary) error {
 	}
 	pairs := [][2]string{
 		{"table", s.Table},
-		{"days scanned", fmt.Sprintf("%d (%d already scanned before)", len(s.Days), s.DaysSkipped)},
+		{"days scanned", fmt.Sprintf("%d (%d already scanned before; %d account/region days left to the local engine)", len(s.Days), s.DaysSkipped, s.DaysExcludedUnits)},
 		{"queries", strings.Join(s.Queries, ", ")},
 		{"bytes scanned", humanize.IBytes(uint64(s.BytesScanned))},
 		{"estimated cost", fmt.Sprintf("$%.4f (Athena: $5 per TB scanned, 10 MB minimum per query)", s.EstimatedCost)},

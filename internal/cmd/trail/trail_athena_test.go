@@ -199,37 +199,3 @@ func TestTrailScanEngineFlags(t *testing.T) {
 		}
 	}
 }
-
-func TestAthenaDays(t *testing.T) {
-	d := func(s string) time.Time { t, _ := time.Parse("2006-01-02T15", s); return t }
-	now := d("2026-11-10T00").Add(30 * time.Minute) // 11-09 ended less than an hour ago
-	tests := []struct {
-		name         string
-		since, until time.Time
-		done         []string
-		wantWins     []athena.Window
-		wantSkipped  int
-	}{
-		{"to now", d("2026-11-07T05"), time.Time{}, nil,
-			[]athena.Window{{Since: d("2026-11-07T00"), Until: d("2026-11-09T00")}}, 0},
-		{"partial until day included whole", d("2026-11-01T00"), d("2026-11-02T06"), nil,
-			[]athena.Window{{Since: d("2026-11-01T00"), Until: d("2026-11-03T00")}}, 0},
-		{"holes", d("2026-11-01T00"), d("2026-11-06T00"), []string{"2026/11/02", "2026/11/03"},
-			[]athena.Window{{Since: d("2026-11-01T00"), Until: d("2026-11-02T00")}, {Since: d("2026-11-04T00"), Until: d("2026-11-06T00")}}, 2},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			done := map[string]usage.ObjectMark{}
-			for _, k := range tc.done {
-				done[k] = usage.ObjectMark{}
-			}
-			wins, _, skipped, err := athenaDays(&trail.Filter{Since: tc.since, Until: tc.until}, now, done)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.wantWins, wins); diff != "" || skipped != tc.wantSkipped {
-				t.Errorf("skipped %d; windows (-want +got):\n%s", skipped, diff)
-			}
-		})
-	}
-}
