@@ -192,6 +192,24 @@ type Env struct {
 	Cfg  *config.Config
 	Snap *snapshot.Snapshot
 	St   *usage.Store // nil when there is no usage store yet
+	logs []usage.LogCoverage
+	// logsRead is set once logs were read from the store.
+	logsRead bool
+}
+
+// WatchEvidence is what the watch of a key (keyID "" for a quarantined
+// user) can rest on: the scanned logs of its account, the trails and the
+// owner's Access Advisor in the snapshot.
+func (e *Env) WatchEvidence(ctx context.Context, account, user, keyID string) (*keys.WatchEvidence, error) {
+	if e.St != nil && !e.logsRead {
+		logs, _, err := e.St.LogCoverageOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		e.logs, e.logsRead = logs, true
+	}
+	ev := keys.EvidenceOf(e.Snap, account, user, e.St != nil, e.logs, keyID)
+	return &ev, nil
 }
 
 // Close closes the usage store.
@@ -488,6 +506,9 @@ func watchAll(ctx context.Context, e *Env, sess *awsclient.Session, tracked []ke
 		if err != nil {
 			in.Live.Err = awsclient.ErrorSummary(err)
 		}
+		if in.Evidence, err = e.WatchEvidence(ctx, t.Account, t.User, t.AccessKeyID); err != nil {
+			return nil, err
+		}
 		if e.St != nil {
 			if in.KeyRows, err = e.St.Usage(ctx, usage.Query{AccessKeyID: t.AccessKeyID}); err != nil {
 				return nil, err
@@ -540,7 +561,7 @@ func keysWatchRun(f *cmdutil.Factory, o *Options) error {
 // every signal checked with what it found.
 func RenderWatch(w io.Writer, results []keys.WatchResult, problems []string, note string) {
 	if note != "" {
-		fmt.Fprintf(w, "! %s\n\n", note)
+		fmt.Fprintf(w, "! %s: nothing can be judged quiet, and delete refuses every key\n\n", note)
 	}
 	if len(results) == 0 {
 		fmt.Fprintln(w, "No key disabled by seiri is being watched.")
@@ -566,7 +587,7 @@ func RenderWatch(w io.Writer, results []keys.WatchResult, problems []string, not
 	for _, p := range problems {
 		fmt.Fprintf(w, "could not read: %s\n", p)
 	}
-	fmt.Fprintf(w, "\n%d watched: %d quiet, %d noisy, %d drifted.\n", len(results), counts[keys.Quiet], counts[keys.Noisy], counts[keys.Drifted])
+	fmt.Fprintf(w, "\n%d watched: %d quiet, %d noisy, %d drifted, %d not watched.\n", len(results), counts[keys.Quiet], counts[keys.Noisy], counts[keys.Drifted], counts[keys.Unwatched])
 }
 
 func keysRestoreRun(f *cmdutil.Factory, o *Options) error {
