@@ -247,6 +247,11 @@ func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
 // and the scan runs.
 func LoadInput(ctx context.Context, e *Env, now time.Time, caller keys.Caller) (keys.Input, error) {
 	in := keys.Input{Snapshot: e.Snap, Config: e.Cfg.Keys, Now: now, Caller: caller, KeyUsage: map[string][]usage.Row{}}
+	es, err := plan.OpenJournal(e.WS.Journal(), nil).Entries()
+	if err != nil {
+		return in, err
+	}
+	in.Restores = keys.RestoresOf(es)
 	if e.St == nil {
 		return in, nil
 	}
@@ -437,6 +442,11 @@ func keysDisableRun(f *cmdutil.Factory, o *Options) error {
 	}
 	res := keys.Candidates(in, keys.Options{UnusedDays: o.UnusedDays, IncludeNeverUsed: o.IncludeNeverUsed})
 	p, refused := keys.DisablePlan(res.Candidates, e.Snap.Dir, caller.ARN, f.Now())
+	for _, x := range res.Excluded {
+		if strings.HasPrefix(x.Reason, "restored ") {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("held back [%s] %s %s: %s", x.Account, x.User, x.AccessKeyID, x.Reason))
+		}
+	}
 	for _, r := range refused {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("refused [%s] %s %s: %s", r.Account, r.User, r.AccessKeyID, r.Reason))
 	}
@@ -614,6 +624,23 @@ func keysRestoreRun(f *cmdutil.Factory, o *Options) error {
 		return cmdutil.BadInput(errors.New(msg))
 	}
 	p := keys.RestorePlan(*t, "", f.Now())
+	if o.Apply {
+		// Why it was restored: later plans hold the key back on it.
+		why := "restored by hand"
+		if rs, err := watchAll(f.Context, e, sess, []keys.Tracked{*t}, f.Now()); err == nil && len(rs) == 1 {
+			why = "watch: " + string(rs[0].Verdict)
+			for _, s := range rs[0].Signals {
+				if s.Noisy {
+					why += "; " + s.Found
+					break
+				}
+			}
+		}
+		if err := plan.OpenJournal(e.WS.Journal(), f.Now).Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: keys.KindRestoreReason,
+			Target: t.AccessKeyID, Operator: caller.ARN, Detail: why}); err != nil {
+			return err
+		}
+	}
 	_, err = ApplyPlan(f, o, e, p, &keys.Executor{Clients: IAMClients(sess)}, caller.ARN)
 	return err
 }

@@ -230,9 +230,9 @@ func (h *keysHarness) userTags(acct, user string) map[string]string {
 // the time), so a scan covers the watch window up to at.
 func (h *keysHarness) heartbeat(at time.Time) {
 	h.t.Helper()
-	for _, a := range []string{mgmtAcct, memberAcct} {
-		h.writeLogs(event{at: at.Add(-5 * time.Minute), acct: a, source: "sts.amazonaws.com", name: "GetCallerIdentity", ip: "192.0.2.250", agent: "monitor/1"})
-	}
+	// alice works every day: her key is never a candidate.
+	h.writeLogs(event{at: at.Add(-5 * time.Minute), acct: mgmtAcct, user: "alice", key: aliceKey, source: "sts.amazonaws.com", name: "GetCallerIdentity", ip: "192.0.2.1", agent: "aws-cli/2"},
+		event{at: at.Add(-5 * time.Minute), acct: memberAcct, source: "sts.amazonaws.com", name: "GetCallerIdentity", ip: "192.0.2.250", agent: "monitor/1"})
 }
 
 // scanUpTo makes the logs reach at and scans them.
