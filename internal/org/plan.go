@@ -126,6 +126,10 @@ func Fingerprint(o *snapshot.Organization) string {
 // Diff verifies that by simulating every prefix and fails rather than
 // return a plan that would open a gap.
 func Diff(d *Document, desired, current *State) ([]Change, error) {
+	return DiffLimits(d, desired, current, DefaultLimits())
+}
+
+func diff(d *Document, desired, current *State) ([]Change, error) {
 	var ps Problems
 	prob := func(path, format string, args ...any) { ps = append(ps, d.problem(path, format, args...)) }
 	if d.Spec.ManagementAccount != "" && current.Management != "" && d.Spec.ManagementAccount != current.Management {
@@ -404,23 +408,12 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 		p := current.Policies[k]
 		changes = append(changes, &DeletePolicy{PolicyID: p.ID, Name: p.Name, Type: p.Type, Content: p.Content})
 	}
-	if err := checkSteps(current, changes); err != nil {
-		return nil, err
-	}
 	return changes, nil
 }
 
 // NewPlan diffs the spec against a snapshot's organization.
 func NewPlan(d *Document, desired *State, o *snapshot.Organization, now time.Time) (*Plan, error) {
-	current, err := FromSnapshot(o)
-	if err != nil {
-		return nil, err
-	}
-	changes, err := Diff(d, desired, current)
-	if err != nil {
-		return nil, err
-	}
-	return &Plan{Version: PlanVersion, Organization: o.ID, BaseFingerprint: Fingerprint(o), Spec: d.Path, CreatedAt: now.UTC(), Changes: changes}, nil
+	return NewPlanLimits(d, desired, o, now, DefaultLimits())
 }
 
 // stateKey is the target key a change uses: accounts by id when they exist.
@@ -497,7 +490,7 @@ func Simulate(base *State, changes []Change) (*State, error) {
 
 // checkSteps simulates the plan step by step and fails when a step is
 // impossible or leaves an account without an allowing SCP.
-func checkSteps(base *State, changes []Change) error {
+func checkSteps(base *State, changes []Change, lim Limits) error {
 	s := base.Clone()
 	// Accounts already without an allowing path before the plan are not
 	// the plan's doing (and may still be fixed by it).
@@ -517,6 +510,10 @@ func checkSteps(base *State, changes []Change) error {
 		case *DetachPolicy:
 			if !s.targetAllows(ch.TargetKey) {
 				check = s.accountList()
+			}
+		case *AttachPolicy:
+			if n := s.attachedOfType(ch.TargetKey, ch.PolicyType); n > lim.PerTargetFor(ch.PolicyType) && n > base.attachedOfType(ch.TargetKey, ch.PolicyType) {
+				return fmt.Errorf("plan step %d (%s) would give %s %d %s policies, over the quota of %d per target", i+1, c.Describe(), ch.TargetKey, n, ShortType(ch.PolicyType), lim.PerTargetFor(ch.PolicyType))
 			}
 		case *UpdatePolicy:
 			check = s.accountList()

@@ -276,7 +276,11 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := org.NewPlan(d, desired, o, f.Now())
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	p, err := org.NewPlanLimits(d, desired, o, f.Now(), org.LimitsFrom(cfg))
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
