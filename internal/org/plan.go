@@ -25,7 +25,10 @@ type Plan struct {
 	BaseFingerprint string    `json:"baseFingerprint"`
 	Spec            string    `json:"spec,omitempty"`
 	CreatedAt       time.Time `json:"createdAt"`
-	Changes         []Change  `json:"-"`
+	// Findings are what the current organization holds that seiri did not
+	// expect (attachments to deleted targets), with their clean-up planned.
+	Findings []string `json:"-"`
+	Changes  []Change `json:"-"`
 }
 
 type planJSON struct {
@@ -34,13 +37,14 @@ type planJSON struct {
 	BaseFingerprint string            `json:"baseFingerprint"`
 	Spec            string            `json:"spec,omitempty"`
 	CreatedAt       time.Time         `json:"createdAt"`
+	Findings        []string          `json:"findings,omitempty"`
 	Changes         []json.RawMessage `json:"changes"`
 }
 
 // MarshalJSON writes the plan with each change in its JSON form.
 func (p *Plan) MarshalJSON() ([]byte, error) {
 	pj := planJSON{Version: p.Version, Organization: p.Organization, BaseFingerprint: p.BaseFingerprint, Spec: p.Spec, CreatedAt: p.CreatedAt,
-		Changes: []json.RawMessage{}}
+		Findings: p.Findings, Changes: []json.RawMessage{}}
 	for _, c := range p.Changes {
 		b, err := MarshalChange(c)
 		if err != nil {
@@ -60,7 +64,7 @@ func (p *Plan) UnmarshalJSON(data []byte) error {
 	if pj.Version != PlanVersion {
 		return fmt.Errorf("plan version %d is not supported (this seiri reads %d)", pj.Version, PlanVersion)
 	}
-	*p = Plan{Version: pj.Version, Organization: pj.Organization, BaseFingerprint: pj.BaseFingerprint, Spec: pj.Spec, CreatedAt: pj.CreatedAt}
+	*p = Plan{Version: pj.Version, Organization: pj.Organization, BaseFingerprint: pj.BaseFingerprint, Spec: pj.Spec, CreatedAt: pj.CreatedAt, Findings: pj.Findings}
 	for i, raw := range pj.Changes {
 		c, err := UnmarshalChange(raw)
 		if err != nil {
@@ -387,6 +391,16 @@ func diff(d *Document, desired, current *State) ([]Change, error) {
 			}
 		}
 	}
+	// Attachments to targets no longer in the organization are detached.
+	for _, tk := range sortedKeys(current.Attachments) {
+		if !strings.HasPrefix(tk, "leftover:") {
+			continue
+		}
+		for _, k := range sortedPolicyKeys(current, current.Attachments[tk]) {
+			p := current.Policies[k]
+			changes = append(changes, &DetachPolicy{PolicyName: p.Name, PolicyType: p.Type, PolicyID: p.ID, TargetKey: tk, TargetID: strings.TrimPrefix(tk, "leftover:")})
+		}
+	}
 	// 8. Delete OUs not in the spec, deepest first.
 	var gone []string
 	for p := range current.OUs {
@@ -556,6 +570,12 @@ func Summary(changes []Change) (add, change, destroy int) {
 // WriteText prints a plan the Terraform way: one line per change with its
 // marker, the summary line last.
 func WriteText(w io.Writer, p *Plan) error {
+	for _, f := range p.Findings {
+		fmt.Fprintf(w, "! %s: its clean-up is planned (detach)\n", f)
+	}
+	if len(p.Findings) > 0 {
+		fmt.Fprintln(w)
+	}
 	if len(p.Changes) == 0 {
 		_, err := fmt.Fprintf(w, "No changes. Organization %s matches the spec.\n", p.Organization)
 		return err

@@ -41,7 +41,8 @@ func NewPlanLimits(d *Document, desired *State, o *snapshot.Organization, now ti
 	if err != nil {
 		return nil, err
 	}
-	return &Plan{Version: PlanVersion, Organization: o.ID, BaseFingerprint: Fingerprint(o), Spec: d.Path, CreatedAt: now.UTC(), Changes: changes}, nil
+	return &Plan{Version: PlanVersion, Organization: o.ID, BaseFingerprint: Fingerprint(o), Spec: d.Path, CreatedAt: now.UTC(),
+		Findings: current.Leftovers, Changes: changes}, nil
 }
 
 // attachedOfType counts the policies of type t attached to target.

@@ -2,8 +2,12 @@ package org
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // maxPerTarget is the most policies of type t any target has in s.
@@ -118,5 +122,54 @@ func TestPlanDetachesBeforeAttachAtQuota(t *testing.T) {
 	st.Policies[PolicyKey(SCP, "new")].Content = allow
 	if _, err := orderForQuota(st, changes, lim); err == nil || !strings.Contains(err.Error(), "quota per target (2)") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// An attachment to a target that is no longer in the organization is a
+// finding with its clean-up planned, not a refusal of every command.
+func TestPlanCleansUpLeftoverTarget(t *testing.T) {
+	o := demoOrg(t)
+	sp, files, _, err := Import(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, b := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "org.yaml")
+	d, err := Parse(path, Marshal(sp, Comments{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Dir = dir
+	desired := compile(t, d)
+	var pol string
+	for i := range o.Policies {
+		if !o.Policies[i].AWSManaged && o.Policies[i].Type == "SERVICE_CONTROL_POLICY" {
+			o.Policies[i].Targets = append(o.Policies[i].Targets, "ou-gone-00000001")
+			pol = o.Policies[i].Name
+			break
+		}
+	}
+	p, err := NewPlan(d, desired, o, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Findings) != 1 || !strings.Contains(p.Findings[0], `"ou-gone-00000001", which is not in organization`) {
+		t.Errorf("findings %v", p.Findings)
+	}
+	want := []string{`detach SCP "` + pol + `" from target ou-gone-00000001 (no longer in the organization)`}
+	if diff := cmp.Diff(want, describeAll(p.Changes)); diff != "" {
+		t.Errorf("plan (-want +got):\n%s", diff)
+	}
+	var b strings.Builder
+	if err := WriteText(&b, p); err != nil || !strings.HasPrefix(b.String(), "! SCP policy") {
+		t.Errorf("text:\n%s", b.String())
 	}
 }
