@@ -272,10 +272,11 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	o, err := LoadOrganization(f, opts.Snapshot)
+	o, basedOn, err := BaseOrganization(f, opts.Snapshot)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(f.IO.ErrOut, "planning from %s\n", basedOn)
 	cfg, err := f.Config()
 	if err != nil {
 		return err

@@ -214,6 +214,15 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 		}
 		fmt.Fprintf(f.IO.Out, ". Journal: %s\n", j.Path())
 	}
+	// Read the organization as the apply left it, so that the next plan
+	// does not repeat what was applied (see refresh.go).
+	if res != nil && res.Applied > 0 {
+		if after, _, rerr := collect.ReadOrganization(context.WithoutCancel(ctx), sess.Base()); rerr != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: could not read the organization after the apply (%v): the next org plan starts from the snapshot; run seiri collect --org\n", rerr)
+		} else if serr := saveRefreshed(f, after, opts.PlanFile); serr != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: could not keep the organization read after the apply: %v\n", serr)
+		}
+	}
 	if err != nil {
 		var ce plan.ChangeError
 		if errors.As(err, &ce) {
@@ -376,10 +385,11 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if pol == nil {
 		return cmdutil.BadInputf("%s declares no policy %q", opts.Spec, cmdutil.TrimValue(opts.Policy))
 	}
-	o, err := LoadOrganization(f, opts.Snapshot)
+	o, basedOn, err := BaseOrganization(f, opts.Snapshot)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(f.IO.ErrOut, "planning from %s\n", basedOn)
 	cur, err := org.FromSnapshot(o)
 	if err != nil {
 		return cmdutil.BadInput(err)
