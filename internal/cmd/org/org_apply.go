@@ -484,14 +484,22 @@ func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
 		Short: "The OU tree with accounts and attached policies, and org-wide services against a baseline",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := LoadOrganization(f, snap)
+			ws, err := f.Workspace()
 			if err != nil {
 				return err
 			}
-			r, err := org.BuildReport(o)
+			s, err := snapshot.Load(ws.SnapshotsDir(), snap)
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
+			if s.Organization == nil {
+				return cmdutil.BadInputf("snapshot %s has no organization (collected without Organizations access?)", s.Dir)
+			}
+			r, err := org.BuildReport(s.Organization)
+			if err != nil {
+				return cmdutil.BadInput(err)
+			}
+			org.CheckOrganizationTrail(r, s.Accounts, s.Organization.ManagementAccount)
 			if f.Globals.Output == "json" {
 				enc := json.NewEncoder(f.IO.Out)
 				enc.SetIndent("", "  ")
