@@ -1,6 +1,7 @@
 package keys_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -169,5 +170,19 @@ func TestKeysRetirementMonth(t *testing.T) {
 	}
 	if got := fmt.Sprint(h.keyStatus(mgmtAcct, aliceKey)); got != "Active" {
 		t.Errorf("alice's key (used every day) is %s", got)
+	}
+}
+
+// Days of logs are counted from the first scanned log, not from --since.
+func TestKeysPlanCoverageFromFirstLog(t *testing.T) {
+	h := newKeysHarness(t)
+	h.setup() // scans --since 120d; the oldest log is from day -60
+	out := h.mustRun("keys", "plan", "--unused-days", "30", "-o", "json")
+	var res keys.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Candidates) == 0 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := res.Candidates[0].Coverage.DaysScanned; got != 60 {
+		t.Errorf("days scanned %d, want 60 (day -60 to day 0)", got)
 	}
 }
