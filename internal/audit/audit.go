@@ -396,7 +396,7 @@ func (r *run) account(a *snapshot.Account) {
 			row = r.ix.rows[u.UserName]
 			if problem := sameUser(u, row); problem != "" {
 				r.add(CredReportUnmatched, a.AccountID, u.ARN, fmt.Sprintf("Credential report row of %s describes another user", u.UserName),
-					ev(fmt.Sprintf("credential report line %d", row.Line), problem))
+					ev(reportLine("credential report", row), problem))
 				row = nil
 			}
 		}
@@ -564,7 +564,7 @@ func (r *run) keyEvidence(k keyUse) []finding.Evidence {
 		evs = append(evs, ev("last_used (credential report)", "no slot matches the key's creation time"))
 	default:
 		s := k.row.AccessKeys[k.slot]
-		evs = append(evs, ev(fmt.Sprintf("access_key_%d_last_used_date (credential report, line %d)", k.slot+1, k.row.Line), r.reportTime(s.LastUsedDate)))
+		evs = append(evs, ev(fmt.Sprintf("access_key_%d_last_used_date (%s)", k.slot+1, reportLine("credential report", k.row)), r.reportTime(s.LastUsedDate)))
 	}
 	switch {
 	case k.trailWindow == nil:
@@ -617,7 +617,7 @@ func (r *run) user(a *snapshot.Account, u *snapshot.User, row *credreport.Row) {
 	console := u.LoginProfile != nil
 	consoleSrc := "login profile (GetLoginProfile)"
 	if !console && row != nil && row.PasswordEnabled.Value {
-		console, consoleSrc = true, fmt.Sprintf("password_enabled (credential report, line %d)", row.Line)
+		console, consoleSrc = true, fmt.Sprintf("password_enabled (%s)", reportLine("credential report", row))
 	}
 
 	r.userInactive(a, u, row)
@@ -705,7 +705,7 @@ func (r *run) unmatched(acct string, u *snapshot.User, row *credreport.Row, m cr
 	var evs []finding.Evidence
 	for i, s := range m.Slots {
 		if s.Problem != "" {
-			evs = append(evs, ev(fmt.Sprintf("access_key_%d (credential report, line %d)", i+1, row.Line), s.Problem))
+			evs = append(evs, ev(fmt.Sprintf("access_key_%d (%s)", i+1, reportLine("credential report", row)), s.Problem))
 		}
 	}
 	for _, k := range m.UnmatchedKeys {
@@ -975,4 +975,17 @@ func (r *run) serviceUnused(a *snapshot.Account, arn, who string, created time.T
 		ev("services not accessed (Access Advisor)", strings.Join(listed, ", ")),
 		ev("services granted", fmt.Sprint(len(aa))),
 		ev("threshold", fmt.Sprintf("%d days", r.cfg.UnusedServiceDays)))
+}
+
+// reportLine names where a credential report row came from: its CSV line
+// when known, else its user (rows of a stored snapshot carry no line; a
+// "line 0" would send the reader to a line that does not exist).
+func reportLine(what string, row *credreport.Row) string {
+	if row == nil {
+		return what
+	}
+	if row.Line > 0 {
+		return fmt.Sprintf("%s, line %d", what, row.Line)
+	}
+	return fmt.Sprintf("%s, row of user %q", what, row.User)
 }

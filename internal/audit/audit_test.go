@@ -455,6 +455,20 @@ func TestCredReportUnmatched(t *testing.T) {
 	}
 }
 
+// Rows of a stored snapshot carry no CSV line: the evidence names the
+// row's user, never "line 0".
+func TestCredReportUnmatchedWithoutLine(t *testing.T) {
+	a := account(user("a", withKey("AKIA1", ago(10, 0), nil, "Active")))
+	a.CredentialReport = &credreport.Report{Rows: []credreport.Row{reportRow("a", func(r *credreport.Row) {
+		r.Line = 0
+		r.AccessKeys[0] = credreport.KeySlot{Active: true, LastRotated: rt(ago(11, 0)), LastUsedDate: na}
+	})}}
+	rep := RunWith(snap(a), cfg(), now, Options{Only: []string{CredReportUnmatched}})
+	if len(rep.Findings) != 1 || rep.Findings[0].Evidence[0].Name != `access_key_1 (credential report, row of user "a")` {
+		t.Errorf("findings %+v", rep.Findings)
+	}
+}
+
 func TestRecreatedUserRowIgnored(t *testing.T) {
 	// alice was deleted and re-created after the report: the old row's
 	// recent key use must not keep the new alice's key "used".

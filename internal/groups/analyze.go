@@ -203,11 +203,23 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 		an.Problems = append(an.Problems, Problem{Kind: "many-teams", Subject: u.Name,
 			Detail: fmt.Sprintf("in groups of %d teams: %s", len(ts), strings.Join(ts, ", ")), Suggestion: sug})
 	}
+	// A group the moves put users into is kept, whatever it looks like now:
+	// advising to delete it would contradict the moves.
+	movingInto := map[string][]string{}
+	for _, mv := range an.Moves {
+		movingInto[mv.Group] = append(movingInto[mv.Group], mv.User)
+	}
+	keepFor := func(gn, otherwise string) string {
+		if us := movingInto[gn]; len(us) > 0 {
+			return "keep it: the moves put " + strings.Join(us, ", ") + " in it"
+		}
+		return otherwise
+	}
 	for _, gn := range sortedKeys(m.Groups) {
 		g := m.Groups[gn]
 		members := m.Members(gn)
 		if len(members) == 0 {
-			an.Problems = append(an.Problems, Problem{Kind: "empty-group", Subject: gn, Detail: "no members", Suggestion: "delete the group"})
+			an.Problems = append(an.Problems, Problem{Kind: "empty-group", Subject: gn, Detail: "no members", Suggestion: keepFor(gn, "delete the group")})
 		}
 		if len(g.Policies) == 0 && len(g.Inline) == 0 {
 			an.Problems = append(an.Problems, Problem{Kind: "no-policies", Subject: gn, Detail: fmt.Sprintf("no policies (%d members)", len(members)), Suggestion: "attach the team's policy or delete the group"})
@@ -224,7 +236,7 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 				}
 			}
 			if !used {
-				an.Problems = append(an.Problems, Problem{Kind: "unused-group", Subject: gn, Detail: fmt.Sprintf("no member used any of its %d actions in the window", len(groupGranted[gn])), Suggestion: "remove the members (they lose only unused permissions) or delete the group"})
+				an.Problems = append(an.Problems, Problem{Kind: "unused-group", Subject: gn, Detail: fmt.Sprintf("no member used any of its %d actions in the window", len(groupGranted[gn])), Suggestion: keepFor(gn, "remove the members (they lose only unused permissions) or delete the group")})
 			}
 		}
 	}

@@ -272,3 +272,35 @@ func TestApplyThroughFake(t *testing.T) {
 }
 
 func catalogForTests() groups.ActionCatalog { return catalog.Embedded() }
+
+// A group the analysis moves users into is never advised for deletion,
+// even when it is empty today.
+func TestAnalyzeKeepsMoveTargets(t *testing.T) {
+	ro := snapshot.AttachedPolicy{PolicyName: "s3-read", PolicyARN: "arn:aws:iam::123456789012:policy/s3-read"}
+	a := &snapshot.Account{AccountID: "123456789012",
+		Policies: []snapshot.ManagedPolicy{{ARN: ro.PolicyARN, PolicyName: ro.PolicyName, Path: "/", IsAttachable: true,
+			Document: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}},
+		Users: []snapshot.User{{UserName: "ana", ARN: "arn:aws:iam::123456789012:user/ana", Path: "/", LoginProfile: &snapshot.LoginProfile{},
+			AttachedPolicies: []snapshot.AttachedPolicy{ro}}},
+		Groups: []snapshot.Group{{GroupName: "readers", ARN: "arn:aws:iam::123456789012:group/readers", Path: "/", AttachedPolicies: []snapshot.AttachedPolicy{ro}}},
+	}
+	an, err := groups.Analyze(groups.NewModel(a), groups.Options{Effective: engine.Effective})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(an.Moves) != 1 || an.Moves[0].Group != "readers" {
+		t.Fatalf("moves %+v, want ana into readers", an.Moves)
+	}
+	found := false
+	for _, p := range an.Problems {
+		if p.Subject == "readers" {
+			found = true
+			if strings.Contains(p.Suggestion, "delete") || p.Suggestion != "keep it: the moves put ana in it" {
+				t.Errorf("%s: %q", p.Kind, p.Suggestion)
+			}
+		}
+	}
+	if !found {
+		t.Error("the empty group is not reported")
+	}
+}

@@ -89,8 +89,7 @@ func (e *ErrRefused) Error() string {
 }
 
 // Propose builds the changes for one analysed account and proves them.
-func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
-	opt.defaults()
+func planSteps(an *Analysis, opt PlanOptions) []step {
 	m := an.model
 	var creates, attaches, adds, removes, detaches []step
 	// 1. Memberships another group of the user covers.
@@ -98,21 +97,26 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 		removes = append(removes, step{KindRemoveUser, params{GroupName: r.Group, UserName: r.User}, "granted by " + r.Covered})
 	}
 	// 2. Direct policies an existing group already grants.
-	moved := map[string]bool{}
 	for _, mv := range an.Moves {
-		moved[mv.User] = true
 		adds = append(adds, step{KindAddUserToGroup, params{GroupName: mv.Group, UserName: mv.User}, "replaces direct " + joinNames(mv.Policies)})
 		for _, p := range mv.Policies {
 			detaches = append(detaches, step{KindDetachUserPolicy, params{UserName: mv.User, PolicyARN: p}, "granted by group " + mv.Group})
 		}
 	}
-	// 3. Users sharing the same direct policies get a group for them.
+	// 3. Users sharing the same direct policies get a group for them. A
+	// moved user counts with the direct policies the moves leave: skipping
+	// them left those for a second plan (the plan must converge in one).
+	movedOff := map[string][]string{}
+	for _, mv := range an.Moves {
+		movedOff[mv.User] = append(movedOff[mv.User], mv.Policies...)
+	}
 	bySet := map[string][]*User{}
 	for _, u := range m.Users {
-		if len(u.Direct) == 0 || moved[u.Name] || an.granted[u.Name] == nil || u.Machine {
+		rest := slices.DeleteFunc(slices.Clone(u.Direct), func(p string) bool { return slices.Contains(movedOff[u.Name], p) })
+		if len(rest) == 0 || an.granted[u.Name] == nil || u.Machine {
 			continue
 		}
-		ps := slices.Clone(u.Direct)
+		ps := rest
 		sort.Strings(ps)
 		k := strings.Join(ps, "\n")
 		bySet[k] = append(bySet[k], u)
@@ -160,11 +164,35 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 		}
 	}
 	// Grants before revocations: nobody is without access in between.
-	steps := slices.Concat(creates, attaches, adds, removes, detaches)
+	return slices.Concat(creates, attaches, adds, removes, detaches)
+}
 
+// Propose plans the account's group changes. A plan reaches its model in
+// one pass: the model after the steps is analyzed again and what that
+// finds (memberships the moves made redundant, ...) joins the plan, until
+// nothing is left; an add the later rounds take back is dropped with its
+// removal.
+func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
+	opt.defaults()
+	m := an.model
+	steps := planSteps(an, opt)
 	after := m.Clone()
 	for _, s := range steps {
 		after.apply(s)
+	}
+	for round := 0; round < 4 && len(steps) > 0; round++ {
+		again, err := Analyze(after.Clone(), opt.Options)
+		if err != nil {
+			break
+		}
+		more := planSteps(again, opt)
+		if len(more) == 0 {
+			break
+		}
+		for _, s := range more {
+			after.apply(s)
+		}
+		steps = cancelPairs(append(steps, more...))
 	}
 	v, err := verify(an, after, opt)
 	if err != nil {
@@ -178,6 +206,31 @@ func Propose(an *Analysis, opt PlanOptions) (*Proposal, error) {
 		return pr, &ErrRefused{Reasons: v.Refusals}
 	}
 	return pr, nil
+}
+
+// cancelPairs drops an add of a user to a group together with a later
+// removal of the same membership: the two make no change.
+func cancelPairs(ss []step) []step {
+	drop := make([]bool, len(ss))
+	for i, a := range ss {
+		if a.kind != KindAddUserToGroup || drop[i] {
+			continue
+		}
+		for j := i + 1; j < len(ss); j++ {
+			r := ss[j]
+			if !drop[j] && r.kind == KindRemoveUser && r.p.GroupName == a.p.GroupName && r.p.UserName == a.p.UserName {
+				drop[i], drop[j] = true, true
+				break
+			}
+		}
+	}
+	out := ss[:0:0]
+	for i, s := range ss {
+		if !drop[i] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func hasStep(ss []step, kind, group, user string) bool {

@@ -88,6 +88,8 @@ type Input struct {
 	Now            time.Time
 	// Caller protects the operator from locking themself out.
 	Caller Caller
+	// Restores are the keys seiri reactivated, from the journal (restored.go).
+	Restores map[string]Restore
 }
 
 // Caller is who runs seiri.
@@ -226,6 +228,7 @@ func Candidates(in Input, opt Options) Result {
 			}
 		}
 	}
+	res = holdRestored(res, in, opt)
 	sort.SliceStable(res.Candidates, func(i, j int) bool {
 		a, b := res.Candidates[i], res.Candidates[j]
 		if a.Coverage.Complete() != b.Coverage.Complete() {

@@ -222,6 +222,22 @@ func TestWatch(t *testing.T) {
 		{"last used moved", WatchInput{Live: Live{Found: true, Status: "Inactive", LastUsed: &moved}, KeyRows: before}, Noisy, 11},
 		{"live state unreadable", WatchInput{Live: Live{Err: "AccessDenied"}, KeyRows: before}, Noisy, 11},
 		{"owner active elsewhere (informational)", WatchInput{Live: inactive, KeyRows: before, OwnerRows: []usage.Row{{Key: usage.Key{AccessKeyID: "K2"}, LastSeen: d(2), Count: 3}}}, Quiet, 11},
+		// Evidence that does not cover the time since the disable.
+		{"no usage store", WatchInput{Live: inactive, KeyRows: before, Evidence: &WatchEvidence{}}, Unwatched, 11},
+		{"logs stop after the disable", WatchInput{Live: inactive, KeyRows: before, Evidence: &WatchEvidence{Store: true,
+			Logs: []usage.LogCoverage{{Account: "1", Region: "us-east-1", First: d(-60), Last: d(1)}}}}, Unwatched, 11},
+		{"one region's logs stop", WatchInput{Live: inactive, KeyRows: before, Evidence: &WatchEvidence{Store: true,
+			Logs: []usage.LogCoverage{{Account: "1", Region: "us-east-1", First: d(-60), Last: d(3)}, {Account: "1", Region: "eu-west-1", First: d(-60), Last: d(2)}}}}, Unwatched, 11},
+		{"trail created after the disable", WatchInput{Live: inactive, KeyRows: before, Evidence: &WatchEvidence{Store: true,
+			Logs: []usage.LogCoverage{{Account: "1", Region: "us-east-1", First: d(1), Last: d(3)}}}}, Unwatched, 11},
+		{"logging started after the disable", WatchInput{Live: inactive, KeyRows: before, Evidence: &WatchEvidence{Store: true, LoggingStart: d(1),
+			Logs: []usage.LogCoverage{{Account: "1", Region: "us-east-1", First: d(-60), Last: d(3)}}}}, Unwatched, 11},
+		{"no logs of the account", WatchInput{Live: inactive, KeyRows: before, Evidence: &WatchEvidence{Store: true}}, Unwatched, 11},
+		{"trail in one region only", WatchInput{Live: inactive, KeyRows: before, Evidence: &WatchEvidence{Store: true, TrailGaps: []string{"trail covers only us-east-1"},
+			Logs: []usage.LogCoverage{{Account: "1", Region: "us-east-1", First: d(-60), Last: d(3)}}}}, Unwatched, 11},
+		{"noisy stays noisy without logs", WatchInput{Live: Live{Found: true, Status: "Inactive", LastUsed: &moved}, KeyRows: before, Evidence: &WatchEvidence{}}, Noisy, 11},
+		{"owner's Access Advisor after the disable, no other credential", WatchInput{Live: inactive, KeyRows: before, Evidence: covered(d(3), &AdvisorWitness{CollectedAt: d(3), LastAuthenticated: &moved, OnlyThisKey: true})}, Noisy, 11},
+		{"owner's Access Advisor after the disable, other credentials", WatchInput{Live: inactive, KeyRows: before, Evidence: covered(d(3), &AdvisorWitness{CollectedAt: d(3), LastAuthenticated: &moved})}, Quiet, 11},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,14 +246,59 @@ func TestWatch(t *testing.T) {
 			if in.Now.IsZero() {
 				in.Now = d(3)
 			}
+			if in.Evidence == nil {
+				in.Evidence = covered(in.Now, nil)
+			}
 			r := Watch(in)
 			if r.Verdict != tc.verdict || r.DaysLeft != tc.daysLeft {
 				t.Errorf("verdict %s, %d days left; want %s, %d\n%+v", r.Verdict, r.DaysLeft, tc.verdict, tc.daysLeft, r.Signals)
 			}
-			if len(r.Signals) != 4 {
-				t.Errorf("%d signals reported, want all 4", len(r.Signals))
+			if len(r.Signals) < 5 {
+				t.Errorf("%d signals reported, want all 5", len(r.Signals))
+			}
+			if r.Verdict == Unwatched && (r.NotWatched == "" || !strings.HasPrefix(r.Recommendation, "not watched: ")) {
+				t.Errorf("not watched without saying why: %+v", r)
 			}
 		})
+	}
+}
+
+// covered is evidence with logs of account 1 from long before the disable
+// up to now.
+func covered(now time.Time, aa *AdvisorWitness) *WatchEvidence {
+	return &WatchEvidence{Store: true, Advisor: aa, Logs: []usage.LogCoverage{{Account: "1", Region: "us-east-1", First: d(-60), Last: now}}}
+}
+
+// Absent witnesses read as absent, never as "no use".
+func TestWatchAbsentWitnesses(t *testing.T) {
+	key := Tracked{Account: "1", User: "ci", AccessKeyID: "K", State: Disabled, Since: d(0)}
+	r := Watch(WatchInput{Key: key, Live: Live{Found: true, Status: "Inactive"}, Now: d(3), Window: 14, Evidence: &WatchEvidence{}})
+	got := map[string]string{}
+	for _, s := range r.Signals {
+		got[s.Name] = s.Found
+	}
+	want := map[string]string{
+		"CloudTrail events with the key id since disable":                   "not collected: no usage store",
+		"failed calls from the key's fingerprint (source IPs, user agents)": "no fingerprint: the key has no logged use before the disable time",
+		"IAM key status and GetAccessKeyLastUsed":                           "",
+		"owner's other activity since disable":                              "not collected: no usage store",
+		"owner's Access Advisor since disable":                              "not collected",
+		"CloudTrail log coverage since disable":                             "no usage store: no CloudTrail log was scanned (run seiri trail scan)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("signals (-want +got):\n%s", diff)
+	}
+	if r.Verdict != Unwatched || r.NotWatched != "no usage store (no CloudTrail log scanned)" {
+		t.Errorf("verdict %s (%s)", r.Verdict, r.NotWatched)
+	}
+	// Logs that stop: the silence is only as long as the logs.
+	r = Watch(WatchInput{Key: key, Live: Live{Found: true, Status: "Inactive"}, Now: d(3), Window: 14,
+		Evidence: &WatchEvidence{Store: true, Logs: []usage.LogCoverage{{Account: "1", Region: "us-east-1", First: d(-9), Last: d(1)}},
+			Advisor: &AdvisorWitness{CollectedAt: d(-1)}}})
+	if r.Signals[0].Found != "nothing in the logs scanned up to 2026-11-02T12:00:00Z; later calls not seen" ||
+		r.Signals[4].Found != "not collected since the disable (last collected 2026-10-31T12:00:00Z)" ||
+		r.NotWatched != "no logs after 2026-11-02T12:00:00Z" {
+		t.Errorf("%+v\n%s", r.Signals, r.NotWatched)
 	}
 }
 
@@ -368,11 +429,19 @@ func TestWatchUser(t *testing.T) {
 		{"key active again", UserWatchInput{State: state(true, "Active", nil)}, Drifted},
 		{"user gone", UserWatchInput{}, Drifted},
 		{"unreadable", UserWatchInput{Err: "AccessDenied"}, Noisy},
+		{"no usage store", UserWatchInput{State: state(true, "Inactive", nil), Rows: []usage.Row{before}, Evidence: &WatchEvidence{}}, Unwatched},
+		{"logs stop", UserWatchInput{State: state(true, "Inactive", nil), Rows: []usage.Row{before}, Evidence: &WatchEvidence{Store: true,
+			Logs: []usage.LogCoverage{{Account: "1", Region: "us-east-1", First: d(-60), Last: d(1)}}}}, Unwatched},
+		{"Access Advisor after the quarantine", UserWatchInput{State: state(true, "Inactive", nil), Rows: []usage.Row{before},
+			Evidence: covered(d(3), &AdvisorWitness{CollectedAt: d(3), LastAuthenticated: &signIn})}, Noisy},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
 			in.User, in.Now, in.Window = q, d(3), 14
+			if in.Evidence == nil {
+				in.Evidence = covered(in.Now, nil)
+			}
 			r := WatchUser(in)
 			if r.Verdict != tc.want {
 				t.Errorf("verdict %s, want %s: %+v", r.Verdict, tc.want, r.Signals)

@@ -100,6 +100,8 @@ func DeletePlan(results []WatchResult, base string, now time.Time, force *Overri
 			reason = "noisy: something still uses it (see seiri keys watch)"
 		case r.DaysLeft > 0:
 			reason = fmt.Sprintf("observation window not over: %d days left (disabled %s)", r.DaysLeft, k.Since.Format(time.RFC3339))
+		case r.Verdict == Unwatched:
+			reason = "not watched: " + r.NotWatched
 		}
 		notes := []string{fmt.Sprintf("disabled %s by %s; watch: %s", k.Since.Format(time.RFC3339), k.By, r.Verdict)}
 		if reason != "" {

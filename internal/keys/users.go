@@ -387,6 +387,9 @@ type UserWatchInput struct {
 	Rows, FailedRows []usage.Row
 	Now              time.Time
 	Window           int
+	// Evidence is what the logs and the snapshot cover (nil: no usage
+	// store, nothing covered).
+	Evidence *WatchEvidence
 }
 
 // WatchUser judges a quarantined user like Watch judges a key: any call by
@@ -449,11 +452,15 @@ func WatchUser(in UserWatchInput) WatchResult {
 			s3.Found, s3.Noisy = "console sign-in at "+in.State.PasswordLastUsed.UTC().Format(time.RFC3339), true
 		}
 	}
-	res.Signals = []Signal{s1, s2, s3}
+	s4 := in.Evidence.advisorSignal(q.Since, q.User)
+	if s4.Found != "" && strings.Contains(s4.Found, "accessed a service") {
+		s4.Noisy = true // quarantined: every credential of the user is denied or inactive
+	}
+	res.Signals = []Signal{s1, s2, s3, s4}
 	switch {
 	case res.Verdict == Drifted:
 		res.Recommendation = "stop: the user was changed outside seiri; find out why before going on"
-	case s1.Noisy || s2.Noisy || s3.Noisy:
+	case s1.Noisy || s2.Noisy || s3.Noisy || s4.Noisy:
 		res.Verdict, res.Recommendation = Noisy, "restore: seiri users retire restore "+q.User
 	case in.Err != "":
 		res.Verdict, res.Recommendation = Noisy, "could not check the user's live state; not safe to delete"
@@ -461,6 +468,10 @@ func WatchUser(in UserWatchInput) WatchResult {
 		res.Recommendation = fmt.Sprintf("keep watching (%d days left)", res.DaysLeft)
 	default:
 		res.Recommendation = "ready to delete: seiri users retire delete"
+	}
+	judgeCoverage(&res, in.Evidence, q.Account, q.Since, in.Now, []int{0, 1})
+	if res.Verdict == Unwatched {
+		res.Recommendation = strings.Replace(res.Recommendation, "delete refuses", "users retire delete refuses", 1)
 	}
 	return res
 }

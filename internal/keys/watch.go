@@ -43,6 +43,9 @@ type WatchInput struct {
 	OwnerRows []usage.Row
 	Now       time.Time
 	Window    int // observation days
+	// Evidence is what the logs and the snapshot cover (nil: no usage
+	// store, nothing covered).
+	Evidence *WatchEvidence
 }
 
 // Signal is one check and what it found.
@@ -60,6 +63,9 @@ type WatchResult struct {
 	DaysLeft       int      `json:"daysLeft"`
 	Signals        []Signal `json:"signals"`
 	Recommendation string   `json:"recommendation,omitempty"`
+	// NotWatched says what evidence is missing when the verdict is
+	// Unwatched ("no logs after <time>").
+	NotWatched string `json:"notWatched,omitempty"`
 }
 
 // authFailures are error codes of calls refused for their credentials or
@@ -169,7 +175,7 @@ func Watch(in WatchInput) WatchResult {
 	if on > 0 {
 		s4.Found = fmt.Sprintf("%d events by %s with other credentials (the owner is active; this key may still be needed by them)", on, in.Key.User)
 	}
-	res.Signals = []Signal{s1, s2, s3, s4}
+	res.Signals = []Signal{s1, s2, s3, s4, in.Evidence.advisorSignal(since, in.Key.User)}
 	if res.Verdict == Drifted {
 		res.Recommendation = "stop: the key was changed outside seiri; find out why before going on"
 		return res
@@ -190,6 +196,7 @@ func Watch(in WatchInput) WatchResult {
 	default:
 		res.Recommendation = "ready to delete: seiri keys delete"
 	}
+	judgeCoverage(&res, in.Evidence, in.Key.Account, since, in.Now, []int{0, 1, 3})
 	return res
 }
 

@@ -96,6 +96,8 @@ func TargetName(key string) string {
 		return "new account " + key[12:]
 	case strings.HasPrefix(key, "account:"):
 		return "account " + key[8:]
+	case strings.HasPrefix(key, "leftover:"):
+		return "target " + key[9:] + " (no longer in the organization)"
 	}
 	return key
 }

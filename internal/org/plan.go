@@ -25,7 +25,10 @@ type Plan struct {
 	BaseFingerprint string    `json:"baseFingerprint"`
 	Spec            string    `json:"spec,omitempty"`
 	CreatedAt       time.Time `json:"createdAt"`
-	Changes         []Change  `json:"-"`
+	// Findings are what the current organization holds that seiri did not
+	// expect (attachments to deleted targets), with their clean-up planned.
+	Findings []string `json:"-"`
+	Changes  []Change `json:"-"`
 }
 
 type planJSON struct {
@@ -34,13 +37,14 @@ type planJSON struct {
 	BaseFingerprint string            `json:"baseFingerprint"`
 	Spec            string            `json:"spec,omitempty"`
 	CreatedAt       time.Time         `json:"createdAt"`
+	Findings        []string          `json:"findings,omitempty"`
 	Changes         []json.RawMessage `json:"changes"`
 }
 
 // MarshalJSON writes the plan with each change in its JSON form.
 func (p *Plan) MarshalJSON() ([]byte, error) {
 	pj := planJSON{Version: p.Version, Organization: p.Organization, BaseFingerprint: p.BaseFingerprint, Spec: p.Spec, CreatedAt: p.CreatedAt,
-		Changes: []json.RawMessage{}}
+		Findings: p.Findings, Changes: []json.RawMessage{}}
 	for _, c := range p.Changes {
 		b, err := MarshalChange(c)
 		if err != nil {
@@ -60,7 +64,7 @@ func (p *Plan) UnmarshalJSON(data []byte) error {
 	if pj.Version != PlanVersion {
 		return fmt.Errorf("plan version %d is not supported (this seiri reads %d)", pj.Version, PlanVersion)
 	}
-	*p = Plan{Version: pj.Version, Organization: pj.Organization, BaseFingerprint: pj.BaseFingerprint, Spec: pj.Spec, CreatedAt: pj.CreatedAt}
+	*p = Plan{Version: pj.Version, Organization: pj.Organization, BaseFingerprint: pj.BaseFingerprint, Spec: pj.Spec, CreatedAt: pj.CreatedAt, Findings: pj.Findings}
 	for i, raw := range pj.Changes {
 		c, err := UnmarshalChange(raw)
 		if err != nil {
@@ -126,6 +130,10 @@ func Fingerprint(o *snapshot.Organization) string {
 // Diff verifies that by simulating every prefix and fails rather than
 // return a plan that would open a gap.
 func Diff(d *Document, desired, current *State) ([]Change, error) {
+	return DiffLimits(d, desired, current, DefaultLimits())
+}
+
+func diff(d *Document, desired, current *State) ([]Change, error) {
 	var ps Problems
 	prob := func(path, format string, args ...any) { ps = append(ps, d.problem(path, format, args...)) }
 	if d.Spec.ManagementAccount != "" && current.Management != "" && d.Spec.ManagementAccount != current.Management {
@@ -383,6 +391,16 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 			}
 		}
 	}
+	// Attachments to targets no longer in the organization are detached.
+	for _, tk := range SortedKeys(current.Attachments) {
+		if !strings.HasPrefix(tk, "leftover:") {
+			continue
+		}
+		for _, k := range sortedPolicyKeys(current, current.Attachments[tk]) {
+			p := current.Policies[k]
+			changes = append(changes, &DetachPolicy{PolicyName: p.Name, PolicyType: p.Type, PolicyID: p.ID, TargetKey: tk, TargetID: strings.TrimPrefix(tk, "leftover:")})
+		}
+	}
 	// 8. Delete OUs not in the spec, deepest first.
 	var gone []string
 	for p := range current.OUs {
@@ -404,23 +422,12 @@ func Diff(d *Document, desired, current *State) ([]Change, error) {
 		p := current.Policies[k]
 		changes = append(changes, &DeletePolicy{PolicyID: p.ID, Name: p.Name, Type: p.Type, Content: p.Content})
 	}
-	if err := checkSteps(current, changes); err != nil {
-		return nil, err
-	}
 	return changes, nil
 }
 
 // NewPlan diffs the spec against a snapshot's organization.
 func NewPlan(d *Document, desired *State, o *snapshot.Organization, now time.Time) (*Plan, error) {
-	current, err := FromSnapshot(o)
-	if err != nil {
-		return nil, err
-	}
-	changes, err := Diff(d, desired, current)
-	if err != nil {
-		return nil, err
-	}
-	return &Plan{Version: PlanVersion, Organization: o.ID, BaseFingerprint: Fingerprint(o), Spec: d.Path, CreatedAt: now.UTC(), Changes: changes}, nil
+	return NewPlanLimits(d, desired, o, now, DefaultLimits())
 }
 
 // stateKey is the target key a change uses: accounts by id when they exist.
@@ -497,7 +504,7 @@ func Simulate(base *State, changes []Change) (*State, error) {
 
 // checkSteps simulates the plan step by step and fails when a step is
 // impossible or leaves an account without an allowing SCP.
-func checkSteps(base *State, changes []Change) error {
+func checkSteps(base *State, changes []Change, lim Limits) error {
 	s := base.Clone()
 	// Accounts already without an allowing path before the plan are not
 	// the plan's doing (and may still be fixed by it).
@@ -517,6 +524,10 @@ func checkSteps(base *State, changes []Change) error {
 		case *DetachPolicy:
 			if !s.targetAllows(ch.TargetKey) {
 				check = s.accountList()
+			}
+		case *AttachPolicy:
+			if n := s.attachedOfType(ch.TargetKey, ch.PolicyType); n > lim.PerTargetFor(ch.PolicyType) && n > base.attachedOfType(ch.TargetKey, ch.PolicyType) {
+				return fmt.Errorf("plan step %d (%s) would give %s %d %s policies, over the quota of %d per target", i+1, c.Describe(), ch.TargetKey, n, ShortType(ch.PolicyType), lim.PerTargetFor(ch.PolicyType))
 			}
 		case *UpdatePolicy:
 			check = s.accountList()
@@ -559,6 +570,12 @@ func Summary(changes []Change) (add, change, destroy int) {
 // WriteText prints a plan the Terraform way: one line per change with its
 // marker, the summary line last.
 func WriteText(w io.Writer, p *Plan) error {
+	for _, f := range p.Findings {
+		fmt.Fprintf(w, "! %s: its clean-up is planned (detach)\n", f)
+	}
+	if len(p.Findings) > 0 {
+		fmt.Fprintln(w)
+	}
 	if len(p.Changes) == 0 {
 		_, err := fmt.Fprintf(w, "No changes. Organization %s matches the spec.\n", p.Organization)
 		return err

@@ -35,6 +35,9 @@ type ServiceStatus struct {
 	BaselineService
 	Enabled        bool     `json:"enabled"`
 	DelegatedAdmin []string `json:"delegatedAdmin,omitempty"`
+	// Detail says what the verdict rests on when trusted access alone does
+	// not decide it (the organization trail).
+	Detail string `json:"detail,omitempty"`
 }
 
 // ReportNode is one level of the OU tree with its accounts and policies.
@@ -177,6 +180,9 @@ func WriteReport(w io.Writer, r *Report) error {
 		fmt.Fprintf(w, "  %s %-24s %s", mark, s.Name, state)
 		if len(s.DelegatedAdmin) > 0 {
 			fmt.Fprintf(w, ", delegated admin %s", strings.Join(s.DelegatedAdmin, ", "))
+		}
+		if s.Detail != "" {
+			fmt.Fprintf(w, " (%s)", safe(s.Detail))
 		}
 		if !s.Enabled {
 			fmt.Fprintf(w, " — %s", s.Why)

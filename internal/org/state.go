@@ -26,6 +26,10 @@ type State struct {
 	SuspendedOU string
 	// EnabledTypes are the policy types enabled on the root; nil: unknown.
 	EnabledTypes map[PolicyType]bool
+	// Leftovers are policy attachments to targets no longer in the
+	// organization (an OU deleted while attached); they are attached to
+	// LeftoverTarget(id) and the plan detaches them.
+	Leftovers []string
 	// order keeps the spec's order for stable plans.
 	ouOrder, accountOrder, policyOrder []string
 	rank                               map[string]int // policyOrder index, built on demand
@@ -118,6 +122,7 @@ func (s *State) attach(target, policy string) {
 func (s *State) Clone() *State {
 	c := newState()
 	c.RootID, c.Management, c.SuspendedOU, c.EnabledTypes = s.RootID, s.Management, s.SuspendedOU, s.EnabledTypes
+	c.Leftovers = append([]string(nil), s.Leftovers...)
 	for k, v := range s.OUs {
 		x := *v
 		c.OUs[k] = &x
@@ -393,13 +398,21 @@ func FromSnapshot(o *snapshot.Organization) (*State, error) {
 		for _, t := range p.Targets {
 			tk, ok := targets[t]
 			if !ok {
-				return nil, fmt.Errorf("organization %s: policy %s: target %q is not in the organization", o.ID, p.ID, trim(t))
+				// One stale attachment must not stop every org command: it
+				// is reported and its clean-up planned.
+				s.Leftovers = append(s.Leftovers, fmt.Sprintf("%s policy %q (%s) is attached to %q, which is not in organization %s",
+					strings.ToUpper(ShortType(ps.Type)), trim(p.Name), p.ID, trim(t), o.ID))
+				tk = LeftoverTarget(t)
 			}
 			s.attach(tk, ps.Key())
 		}
 	}
 	return s, nil
 }
+
+// LeftoverTarget is the target key of an attachment to a target that is
+// not in the organization.
+func LeftoverTarget(id string) string { return "leftover:" + id }
 
 // compactJSON returns the minified form of a JSON document, or the input
 // unchanged when it is not JSON.

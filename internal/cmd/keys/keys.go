@@ -194,6 +194,24 @@ type Env struct {
 	Cfg  *config.Config
 	Snap *snapshot.Snapshot
 	St   *usage.Store // nil when there is no usage store yet
+	logs []usage.LogCoverage
+	// logsRead is set once logs were read from the store.
+	logsRead bool
+}
+
+// WatchEvidence is what the watch of a key (keyID "" for a quarantined
+// user) can rest on: the scanned logs of its account, the trails and the
+// owner's Access Advisor in the snapshot.
+func (e *Env) WatchEvidence(ctx context.Context, account, user, keyID string) (*keys.WatchEvidence, error) {
+	if e.St != nil && !e.logsRead {
+		logs, _, err := e.St.LogCoverageOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		e.logs, e.logsRead = logs, true
+	}
+	ev := keys.EvidenceOf(e.Snap, account, user, e.St != nil, e.logs, keyID)
+	return &ev, nil
 }
 
 // Close closes the usage store.
@@ -231,6 +249,11 @@ func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
 // and the scan runs.
 func LoadInput(ctx context.Context, e *Env, now time.Time, caller keys.Caller) (keys.Input, error) {
 	in := keys.Input{Snapshot: e.Snap, Config: e.Cfg.Keys, Now: now, Caller: caller, KeyUsage: map[string][]usage.Row{}}
+	es, err := plan.OpenJournal(e.WS.Journal(), nil).Entries()
+	if err != nil {
+		return in, err
+	}
+	in.Restores = keys.RestoresOf(es)
 	if e.St == nil {
 		return in, nil
 	}
@@ -267,6 +290,23 @@ func LoadInput(ctx context.Context, e *Env, now time.Time, caller keys.Caller) (
 			if runs[i].Until.IsZero() {
 				runs[i].Until = tot.LastSeen
 			}
+		}
+	}
+	// Coverage starts at the first scanned log, not at a scan's --since: a
+	// trail created today is not "complete (703 days of logs)".
+	logs, _, err := e.St.LogCoverageOf(ctx)
+	if err != nil {
+		return in, err
+	}
+	var first time.Time
+	for _, l := range logs {
+		if first.IsZero() || l.First.Before(first) {
+			first = l.First
+		}
+	}
+	for i := range runs {
+		if !first.IsZero() && runs[i].Since.Before(first) {
+			runs[i].Since = first
 		}
 	}
 	in.Runs = runs
@@ -374,6 +414,11 @@ func keysDisableRun(f *cmdutil.Factory, o *Options) error {
 	}
 	res := keys.Candidates(in, keys.Options{UnusedDays: o.UnusedDays, IncludeNeverUsed: o.IncludeNeverUsed})
 	p, _ := keys.DisablePlan(res.Candidates, e.Snap.Dir, caller.ARN, f.Now())
+	for _, x := range res.Excluded {
+		if strings.HasPrefix(x.Reason, "restored ") {
+			p.Warn("keys.held-back", fmt.Sprintf("held back [%s] %s %s: %s", x.Account, x.User, x.AccessKeyID, x.Reason))
+		}
+	}
 	if n := e.UsageNote(); n != "" {
 		p.Warn("keys.usage", n)
 	}
@@ -440,6 +485,9 @@ func watchAll(ctx context.Context, e *Env, sess *awsclient.Session, tracked []ke
 		if err != nil {
 			in.Live.Err = awsclient.ErrorSummary(err)
 		}
+		if in.Evidence, err = e.WatchEvidence(ctx, t.Account, t.User, t.AccessKeyID); err != nil {
+			return nil, err
+		}
 		if e.St != nil {
 			if in.KeyRows, err = e.St.Usage(ctx, usage.Query{AccessKeyID: t.AccessKeyID}); err != nil {
 				return nil, err
@@ -492,7 +540,7 @@ func keysWatchRun(f *cmdutil.Factory, o *Options) error {
 // every signal checked with what it found.
 func RenderWatch(w io.Writer, results []keys.WatchResult, problems []string, note string) {
 	if note != "" {
-		fmt.Fprintf(w, "! %s\n\n", note)
+		fmt.Fprintf(w, "! %s: nothing can be judged quiet, and delete refuses every key\n\n", note)
 	}
 	if len(results) == 0 {
 		fmt.Fprintln(w, "No key disabled by seiri is being watched.")
@@ -518,7 +566,7 @@ func RenderWatch(w io.Writer, results []keys.WatchResult, problems []string, not
 	for _, p := range problems {
 		fmt.Fprintf(w, "could not read: %s\n", p)
 	}
-	fmt.Fprintf(w, "\n%d watched: %d quiet, %d noisy, %d drifted.\n", len(results), counts[keys.Quiet], counts[keys.Noisy], counts[keys.Drifted])
+	fmt.Fprintf(w, "\n%d watched: %d quiet, %d noisy, %d drifted, %d not watched.\n", len(results), counts[keys.Quiet], counts[keys.Noisy], counts[keys.Drifted], counts[keys.Unwatched])
 }
 
 func keysRestoreRun(f *cmdutil.Factory, o *Options) error {
@@ -545,6 +593,23 @@ func keysRestoreRun(f *cmdutil.Factory, o *Options) error {
 		return cmdutil.BadInput(errors.New(msg))
 	}
 	p := keys.RestorePlan(*t, "", f.Now())
+	if o.Apply {
+		// Why it was restored: later plans hold the key back on it.
+		why := "restored by hand"
+		if rs, err := watchAll(f.Context, e, sess, []keys.Tracked{*t}, f.Now()); err == nil && len(rs) == 1 {
+			why = "watch: " + string(rs[0].Verdict)
+			for _, s := range rs[0].Signals {
+				if s.Noisy {
+					why += "; " + s.Found
+					break
+				}
+			}
+		}
+		if err := plan.OpenJournal(e.WS.Journal(), f.Now).Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: keys.KindRestoreReason,
+			Target: t.AccessKeyID, Operator: caller.ARN, Detail: why}); err != nil {
+			return err
+		}
+	}
 	_, err = ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: IAMClients(sess)}, caller.ARN)
 	return err
 }

@@ -225,8 +225,27 @@ func (h *keysHarness) userTags(acct, user string) map[string]string {
 	return out
 }
 
+// heartbeat writes an unrelated call in each account a few minutes before
+// at: the logs then reach at (a trail in a live account writes files all
+// the time), so a scan covers the watch window up to at.
+func (h *keysHarness) heartbeat(at time.Time) {
+	h.t.Helper()
+	// alice works every day: her key is never a candidate.
+	h.writeLogs(event{at: at.Add(-5 * time.Minute), acct: mgmtAcct, user: "alice", key: aliceKey, source: "sts.amazonaws.com", name: "GetCallerIdentity", ip: "192.0.2.1", agent: "aws-cli/2"},
+		event{at: at.Add(-5 * time.Minute), acct: memberAcct, source: "sts.amazonaws.com", name: "GetCallerIdentity", ip: "192.0.2.250", agent: "monitor/1"})
+}
+
+// scanUpTo makes the logs reach at and scans them.
+func (h *keysHarness) scanUpTo(at time.Time) {
+	h.t.Helper()
+	h.heartbeat(at)
+	h.mustRun("trail", "scan", "--source", "s3://"+trailBucket+"/AWSLogs")
+}
+
 // setup collects and scans the logs from before the disable.
 func (h *keysHarness) setup() {
+	h.heartbeat(day(-1))
+	h.heartbeat(h.now)
 	h.writeLogs(
 		event{at: day(-45), acct: mgmtAcct, user: "ci-bot", key: ciKey, source: "s3.amazonaws.com", name: "ListBuckets", ip: ciIP, agent: "ci-runner/1.0"},
 		event{at: day(-60), acct: mgmtAcct, user: "legacy-app", key: legacyKey, source: "s3.amazonaws.com", name: "ListBuckets", ip: "198.51.100.7", agent: "legacy/2.0"},
@@ -294,13 +313,13 @@ func TestKeysLifecycle(t *testing.T) {
 		event{at: day(2).Add(time.Hour), acct: mgmtAcct, source: "s3.amazonaws.com", name: "ListBuckets", ip: ciIP, agent: "ci-runner/1.0", errCode: "InvalidClientTokenId"},
 	)
 	h.now = day(3)
-	h.mustRun("trail", "scan", "--source", "s3://"+trailBucket+"/AWSLogs")
+	h.scanUpTo(h.now)
 	out, errOut, code := h.run("keys", "watch")
 	if code != cmdutil.ExitFindings {
 		t.Fatalf("watch: exit %d, want %d (a noisy key)\n%s%s", code, cmdutil.ExitFindings, out, errOut)
 	}
 	mustContain(t, out, ciKey+": NOISY, 11 days left", "InvalidClientTokenId", ciIP, "restore: seiri keys restore "+ciKey,
-		legacyKey+": QUIET, 11 days left", "3 watched: 2 quiet, 1 noisy, 0 drifted")
+		legacyKey+": QUIET, 11 days left", "3 watched: 2 quiet, 1 noisy, 0 drifted, 0 not watched")
 
 	// delete before the window is over is refused.
 	out = h.mustRun("keys", "delete", "--apply", "--yes")
@@ -319,6 +338,7 @@ func TestKeysLifecycle(t *testing.T) {
 
 	// Time passes: the window is over for the quiet keys.
 	h.now = day(15)
+	h.scanUpTo(h.now)
 	out = h.mustRun("keys", "delete", "--apply", "--yes")
 	mustContain(t, out, "delete access key "+legacyKey, "delete access key "+reportKey, "Applied 4")
 	if st := h.keyStatus(mgmtAcct, legacyKey); st != "absent" {

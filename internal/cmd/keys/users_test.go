@@ -83,7 +83,7 @@ func TestUsersRetireLifecycle(t *testing.T) {
 	h.writeLogs(event{at: day(2), acct: memberAcct, user: "report-job", key: reportKey, source: "s3.amazonaws.com", name: "ListBuckets",
 		ip: "198.51.100.99", agent: "report/1", errCode: "AccessDenied"})
 	h.now = day(3)
-	h.mustRun("trail", "scan", "--source", "s3://"+trailBucket+"/AWSLogs")
+	h.scanUpTo(h.now)
 	out, _, code := h.run("users", "retire", "watch")
 	if code != cmdutil.ExitFindings {
 		t.Fatalf("watch exit %d\n%s", code, out)
@@ -100,6 +100,7 @@ func TestUsersRetireLifecycle(t *testing.T) {
 	}
 
 	h.now = day(15)
+	h.scanUpTo(h.now)
 	out = h.mustRun("users", "retire", "delete", "--apply", "--yes")
 	mustContain(t, out, "delete console password of old-svc", "delete access key "+oldSvcKey, "deactivate MFA device",
 		"delete inline policy logs", "detach AmazonS3ReadOnlyAccess", "remove old-svc from group developers", "delete user old-svc")
@@ -139,6 +140,7 @@ func TestUsersDeleteCrashThenResume(t *testing.T) {
 	h.setup()
 	h.mustRun("users", "retire", "quarantine", "--unused-days", "90", "--apply", "--yes")
 	h.now = day(15)
+	h.scanUpTo(h.now)
 	h.fake.FailAfter(h.fake.Total() + 40)
 	if _, _, code := h.run("users", "retire", "delete", "old-svc", "--apply", "--yes"); code == 0 {
 		t.Fatal("the delete did not fail")

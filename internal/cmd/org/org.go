@@ -270,11 +270,16 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 	if err != nil {
 		return err
 	}
-	o, err := LoadOrganization(f, opts.Snapshot)
+	o, basedOn, err := BaseOrganization(f, opts.Snapshot)
 	if err != nil {
 		return err
 	}
-	p, err := org.NewPlan(d, desired, o, f.Now())
+	fmt.Fprintf(f.IO.ErrOut, "planning from %s\n", basedOn)
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	p, err := org.NewPlanLimits(d, desired, o, f.Now(), org.LimitsFrom(cfg))
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}

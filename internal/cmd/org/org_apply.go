@@ -165,9 +165,18 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 	}
 	exec := &orgexec.Executor{API: sess.Base().Organizations, Live: live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
 		BackupDir: ws.BackupsDir(), Now: f.Now}
-	_, err = f.Apply(apply.Flow{Plan: gp, Executor: exec, Journal: j, LockPath: ws.LockFile(), Operator: caller.ARN,
+	out, err := f.Apply(apply.Flow{Plan: gp, Executor: exec, Journal: j, LockPath: ws.LockFile(), Operator: caller.ARN,
 		Check: check, Render: render, StopOnError: true, SummaryNote: exec.SummaryNote,
 		Prompt: fmt.Sprintf("Apply these %d changes to organization %s?", len(p.Changes), p.Organization)}, opts.Yes)
+	// Read the organization as the apply left it, so that the next plan
+	// does not repeat what was applied (see refresh.go).
+	if out != nil && out.Result != nil && out.Result.Applied > 0 {
+		if after, _, rerr := collect.ReadOrganization(context.WithoutCancel(f.Context), sess.Base()); rerr != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: could not read the organization after the apply (%v): the next org plan starts from the snapshot; run seiri collect --org\n", rerr)
+		} else if serr := saveRefreshed(f, after, opts.PlanFile); serr != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: could not keep the organization read after the apply: %v\n", serr)
+		}
+	}
 	return err
 }
 
@@ -323,10 +332,11 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if pol == nil {
 		return cmdutil.BadInputf("%s declares no policy %q", opts.Spec, cmdutil.TrimValue(opts.Policy))
 	}
-	o, err := LoadOrganization(f, opts.Snapshot)
+	o, basedOn, err := BaseOrganization(f, opts.Snapshot)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(f.IO.ErrOut, "planning from %s\n", basedOn)
 	cur, err := org.FromSnapshot(o)
 	if err != nil {
 		return cmdutil.BadInput(err)
@@ -421,14 +431,22 @@ func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
 		Short: "The OU tree with accounts and attached policies, and org-wide services against a baseline",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := LoadOrganization(f, snap)
+			ws, err := f.Workspace()
 			if err != nil {
 				return err
 			}
-			r, err := org.BuildReport(o)
+			s, err := snapshot.Load(ws.SnapshotsDir(), snap)
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
+			if s.Organization == nil {
+				return cmdutil.BadInputf("snapshot %s has no organization (collected without Organizations access?)", s.Dir)
+			}
+			r, err := org.BuildReport(s.Organization)
+			if err != nil {
+				return cmdutil.BadInput(err)
+			}
+			org.CheckOrganizationTrail(r, s.Accounts, s.Organization.ManagementAccount)
 			if f.Globals.Output == "json" {
 				enc := json.NewEncoder(f.IO.Out)
 				enc.SetIndent("", "  ")

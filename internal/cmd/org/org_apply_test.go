@@ -26,7 +26,8 @@ func runOrgFake(t *testing.T, fake *awsfake.Server, dir string, args ...string) 
 	var out, errOut bytes.Buffer
 	f := cmdutil.NewFactory(&cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
 	f.Context = context.Background()
-	f.Now = func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
+	now := orgFakeNow
+	f.Now = func() time.Time { return now }
 	f.Globals.AWS.Credentials = fake.Credentials()
 	f.Globals.AWS.RetryMode = aws.RetryModeStandard
 	f.Globals.AWS.MaxBackoff = time.Millisecond
@@ -43,7 +44,8 @@ func runOrgFake(t *testing.T, fake *awsfake.Server, dir string, args ...string) 
 	return out.String(), errOut.String(), code
 }
 
-// editSpec loads org.yaml in dir, changes it and writes it back.
+// orgFakeNow is the clock of runOrgFake.
+var orgFakeNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 func TestOrgApplyCommand(t *testing.T) {
 	cmdtest.IsolateAWS(t)

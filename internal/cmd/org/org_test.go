@@ -88,3 +88,26 @@ func TestOrgSchema(t *testing.T) {
 		t.Errorf("schema: %d %s", code, out)
 	}
 }
+
+// A too-large SCP is reported once, against the limit seiri.yaml sets.
+func TestOrgValidateTooLargeOnce(t *testing.T) {
+	dir := orgDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "seiri.yaml"), []byte("org:\n  limits:\n    scp_size: 5120\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runOrg(t, dir, "org", "init", "--template", "aws-multi-account"); code != 0 {
+		t.Fatalf("init: %d %s", code, errOut)
+	}
+	big := `{"Version":"2012-10-17","Statement":[{"Sid":"` + strings.Repeat("x", 11000) + `","Effect":"Deny","Action":"ec2:*","Resource":"*"}]}`
+	editSpec(t, dir, func(sp *org.Spec) {
+		sp.Policies = append(sp.Policies, org.Policy{Name: "big", Content: big})
+		sp.Root.Policies = append(sp.Root.Policies, "big")
+	})
+	_, errOut, code := runOrg(t, dir, "org", "validate")
+	if code != cmdutil.ExitUsage {
+		t.Fatalf("validate: exit %d\n%s", code, errOut)
+	}
+	if n := strings.Count(errOut, `policy "big"`); n != 1 || !strings.Contains(errOut, "over the scp limit of 5120") || strings.Contains(errOut, "10240") {
+		t.Errorf("want one size problem naming 5120:\n%s", errOut)
+	}
+}

@@ -25,7 +25,10 @@ func ValidatePolicy(cat policy.Catalog) org.Validator {
 		}
 		var errs []error
 		for _, is := range policy.Validate(doc, t, cat) {
-			if is.Severity == policy.SevError {
+			// The size is org's own check, against the limits of seiri.yaml
+			// (org.Limits): reporting the built-in quota again would say it
+			// twice, the second time with another number.
+			if is.Severity == policy.SevError && is.Code != policy.CodePolicyTooLarge {
 				errs = append(errs, fmt.Errorf("%s %s at %s: %s", is.Code, t, is.Path, is.Message))
 			}
 		}

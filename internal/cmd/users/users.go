@@ -280,8 +280,11 @@ func watchUsers(ctx context.Context, e *keyscmd.Env, qs []quarantined, now time.
 		if q.q.Problem != "" {
 			in.Err = q.q.Problem
 		}
+		var err error
+		if in.Evidence, err = e.WatchEvidence(ctx, q.q.Account, q.q.User, ""); err != nil {
+			return nil, err
+		}
 		if e.St != nil {
-			var err error
 			if in.Rows, err = e.St.Usage(ctx, usage.Query{Principal: q.q.UserARN}); err != nil {
 				return nil, err
 			}
@@ -388,6 +391,8 @@ func usersDeleteRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 			reason = "noisy: something still uses it (see seiri users retire watch)"
 		case r.DaysLeft > 0:
 			reason = fmt.Sprintf("observation window not over: %d days left (quarantined %s)", r.DaysLeft, r.Key.Since.Format(time.RFC3339))
+		case r.Verdict == keys.Unwatched:
+			reason = "not watched: " + r.NotWatched
 		}
 		notes := []string{fmt.Sprintf("quarantined %s by %s; watch: %s", r.Key.Since.Format(time.RFC3339), r.Key.By, r.Verdict)}
 		if reason != "" {
