@@ -42,7 +42,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdAudit(f, nil) }
 // NewCmdAudit parses flags into AuditOptions and calls runF (auditRun when
 // nil).
 func NewCmdAudit(f *cmdutil.Factory, runF func(*AuditOptions) error) *cobra.Command {
-	opts := &AuditOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now, Catalog: f.Catalog}
+	opts := &AuditOptions{IO: f.IO, Workspace: f.ReadWorkspace, Config: f.Config, Now: f.Now, Catalog: f.Catalog}
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Audit the IAM in a snapshot: unused credentials, missing MFA, root use, admin machine users...",

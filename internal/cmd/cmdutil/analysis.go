@@ -35,9 +35,19 @@ func LoadAnalysis(ctx context.Context, ws *workspace.Workspace, snapRef string, 
 	return AnalyseStore(ctx, st, s, cat, now, days, principal, calls)
 }
 
+// OpenUsageStore opens the workspace's usage store: read-only (creating
+// nothing) when the workspace was opened by ReadWorkspace. A missing store
+// is bad input naming what to run.
 func OpenUsageStore(ctx context.Context, ws *workspace.Workspace) (*usage.Store, error) {
-	if _, err := os.Stat(ws.UsageDB()); errors.Is(err, fs.ErrNotExist) {
-		return nil, BadInputf("no usage store at %s: run seiri trail scan first", ws.UsageDB())
+	if _, err := os.Lstat(ws.UsageDB()); errors.Is(err, fs.ErrNotExist) {
+		return nil, BadInputf("no usage store at %s: run `seiri trail scan` first", ws.UsageDB())
+	}
+	if ws.ReadOnly {
+		st, err := usage.OpenReadOnly(ctx, ws.UsageDB())
+		if err != nil && errors.Is(err, fs.ErrNotExist) {
+			return nil, BadInput(err)
+		}
+		return st, err
 	}
 	return usage.Open(ctx, ws.UsageDB())
 }

@@ -34,8 +34,15 @@ unused safely: plans first, journaled, reversible.`,
 		SilenceErrors: true,
 		Version:       version.String(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if !Contains(OutputFormats, g.Output) {
-				return BadInputf("--output %q: want one of %s", g.Output, strings.Join(OutputFormats, ", "))
+			if err := checkOutput(cmd, g.Output); err != nil {
+				return err
+			}
+			// cobra checks these after this hook, with untyped errors.
+			if err := cmd.ValidateRequiredFlags(); err != nil {
+				return BadInput(err)
+			}
+			if err := cmd.ValidateFlagGroups(); err != nil {
+				return BadInput(err)
 			}
 			if g.AWS.MaxAttempts < 1 {
 				return BadInputf("--max-attempts %d: must be at least 1", g.AWS.MaxAttempts)
@@ -93,11 +100,14 @@ func ExitCode(io *IOStreams, err error) int {
 		return ee.Code
 	}
 	fmt.Fprintf(io.ErrOut, "seiri: %v\n", err)
-	// cobra reports unknown commands and bad args as plain errors.
-	msg := err.Error()
-	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
-		strings.HasPrefix(msg, "requires ") || strings.Contains(msg, "arg(s)") ||
-		strings.HasPrefix(msg, "required flag") || strings.HasPrefix(msg, "unknown flag") {
+	// cobra's own errors (arguments, unknown commands, flags) are typed by
+	// TypeErrors, the flag error func and the root's pre-run hook.
+	var ce *awsclient.CredentialsError
+	if errors.As(err, &ce) {
+		return ExitUsage
+	}
+	var we *workspace.Error
+	if errors.As(err, &we) {
 		return ExitUsage
 	}
 	if errors.Is(err, context.Canceled) {

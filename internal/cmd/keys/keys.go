@@ -204,7 +204,7 @@ func (e *Env) Close() {
 }
 
 func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
-	ws, err := f.Workspace()
+	ws, err := f.ReadWorkspace()
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +218,7 @@ func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
 	}
 	e := &Env{WS: ws, Cfg: cfg, Snap: s}
 	if _, err := os.Stat(ws.UsageDB()); err == nil {
-		st, err := usage.Open(f.Context, ws.UsageDB())
+		st, err := cmdutil.OpenUsageStore(f.Context, ws)
 		if err != nil {
 			return nil, err
 		}

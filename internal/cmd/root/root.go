@@ -49,6 +49,8 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		unused.NewCmd(f),
 		groups.NewCmd(f), roles.NewCmd(f), sso.NewCmd(f),
 	)
+	cmdutil.TypeErrors(root)
+	declareOutputs(root)
 	return root
 }
 

@@ -330,12 +330,14 @@ func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, e
 	return cmd
 }
 
+// openStore opens the usage store for a command that only reads it: it
+// creates neither the workspace nor the store.
 func openStore(f *cmdutil.Factory) (*usage.Store, error) {
-	ws, err := f.Workspace()
+	ws, err := f.ReadWorkspace()
 	if err != nil {
 		return nil, err
 	}
-	return usage.Open(f.Context, ws.UsageDB())
+	return cmdutil.OpenUsageStore(f.Context, ws)
 }
 
 func trailUsageRun(o *TrailUsageOptions) error {
