@@ -621,6 +621,11 @@ func newS3TrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (tra
 // loader of internal/awsclient: profile, region, adaptive retries so S3
 // SlowDown and LookupEvents throttling back off).
 func trailAWSConfig(ctx context.Context, f *cmdutil.Factory) (aws.Config, error) {
+	// Missing or expired credentials fail here, once, in one line (exit
+	// 2), instead of after every retry of the first call.
+	if err := awsclient.CheckCredentials(ctx, f.Globals.AWS); err != nil {
+		return aws.Config{}, err
+	}
 	cfg, err := awsclient.LoadConfig(ctx, f.Globals.AWS)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
