@@ -114,6 +114,10 @@ func auditRun(opts *AuditOptions) error {
 	rep := audit.RunWith(s, cfg.Audit, opts.Now(), audit.Options{Only: opts.Rules, Unused: auditUnusedHook(opts, ws, s)})
 
 	var buf bytes.Buffer
+	if opts.Output == "table" {
+		// Every report names the snapshot it was computed from.
+		fmt.Fprintf(&buf, "%s\n\n", cmdutil.SnapshotLine(s))
+	}
 	if err := report.Render(&buf, opts.Output, rep); err != nil {
 		return cmdutil.BadInput(err)
 	}

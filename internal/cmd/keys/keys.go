@@ -288,6 +288,7 @@ func keysPlanRun(f *cmdutil.Factory, o *Options) error {
 	if f.Globals.Output == "json" {
 		return cmdutil.WriteJSON(f.IO.Out, res)
 	}
+	fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
 	keys.RenderCandidates(f.IO.Out, res, f.Now(), e.UsageNote())
 	return nil
 }
