@@ -161,7 +161,7 @@ func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options
 			r.account(a)
 		}
 		r.accountChecks(s) // account_rules.go
-		r.external(s) // external_rules.go
+		r.external(s)      // external_rules.go
 	}
 	r.addRisk(opts) // risk_rules.go
 	if opts.Unused != nil && r.enabled[PermissionsUnused] {

@@ -176,9 +176,18 @@ func (s *Snapshot) Account(id string) *Account {
 // "latest"/"") into the folder of a complete snapshot.
 func Resolve(snapshotsDir, ref string) (string, error) {
 	if ref == "" || ref == Latest {
-		names, err := List(snapshotsDir)
+		names, damaged, err := ListChecked(snapshotsDir)
 		if err != nil {
 			return "", err
+		}
+		// The newest snapshot decides: a damaged one is an error naming it,
+		// never a silent fall back to an older one.
+		if d := newestDamaged(damaged, names); d != nil {
+			alt := ""
+			if len(names) > 0 {
+				alt = fmt.Sprintf(" (the newest readable one is %s)", names[len(names)-1])
+			}
+			return "", fmt.Errorf("the newest snapshot %s is damaged: %v; repair or remove it, or pass --snapshot NAME to use another%s", d.Name, d.Err, alt)
 		}
 		if len(names) == 0 {
 			return "", fmt.Errorf("no complete snapshot in %q: run `seiri collect`, `seiri snapshot import` or `seiri demo` first", snapshotsDir)
@@ -195,8 +204,73 @@ func Resolve(snapshotsDir, ref string) (string, error) {
 	return "", fmt.Errorf("snapshot %q not found (neither a folder nor a snapshot in %q)", ref, snapshotsDir)
 }
 
+// Damaged is a snapshot folder whose manifest cannot be read.
+type Damaged struct {
+	Name string
+	Err  error
+}
+
+// ListChecked returns the names of complete snapshots under snapshotsDir,
+// oldest first, and the snapshot folders (named like a snapshot) whose
+// manifest is missing, unreadable or of another schema. Pending and hidden
+// folders are skipped; so is a manifest of an incomplete snapshot.
+func ListChecked(snapshotsDir string) ([]string, []Damaged, error) {
+	ents, err := os.ReadDir(snapshotsDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var names []string
+	var damaged []Damaged
+	for _, e := range ents {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		m, err := ReadManifest(filepath.Join(snapshotsDir, e.Name()))
+		if err != nil {
+			if snapshotName(e.Name()) {
+				damaged = append(damaged, Damaged{Name: e.Name(), Err: err})
+			}
+			continue
+		}
+		if !m.Complete {
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	sort.Slice(damaged, func(i, j int) bool { return damaged[i].Name < damaged[j].Name })
+	return names, damaged, nil
+}
+
+// snapshotName reports whether name is a snapshot folder's name (a UTC time
+// in TimeLayout, maybe with a -N suffix).
+func snapshotName(name string) bool {
+	if len(name) < len(TimeLayout) {
+		return false
+	}
+	_, err := time.Parse(TimeLayout, name[:len(TimeLayout)])
+	return err == nil
+}
+
+// newestDamaged returns the damaged snapshot newer than every complete one,
+// or nil.
+func newestDamaged(damaged []Damaged, names []string) *Damaged {
+	if len(damaged) == 0 {
+		return nil
+	}
+	d := damaged[len(damaged)-1]
+	if len(names) > 0 && names[len(names)-1] > d.Name {
+		return nil
+	}
+	return &d
+}
+
 // List returns the names of complete snapshots under snapshotsDir, oldest
-// first. Pending folders and folders without a complete manifest are ignored.
+// first. Pending folders and folders without a complete manifest are ignored
+// (ListChecked also returns the damaged ones).
 func List(snapshotsDir string) ([]string, error) {
 	ents, err := os.ReadDir(snapshotsDir)
 	if errors.Is(err, os.ErrNotExist) {

@@ -232,3 +232,36 @@ func TestRemoveStalePending(t *testing.T) {
 		t.Errorf("commit after a sweep: %v", err)
 	}
 }
+
+// A damaged manifest in the newest snapshot is an error naming it and the
+// way out (--snapshot), never a silent fall back to the previous snapshot.
+func TestLatestDamagedIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	old := writeSnapshot(t, dir, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "111111111111")
+	newest := writeSnapshot(t, dir, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), "111111111111")
+	if err := os.WriteFile(filepath.Join(newest, manifestFile), []byte("{\"schemaVersion\": 1,"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Resolve(dir, Latest)
+	if err == nil {
+		t.Fatal("latest resolved over a damaged newest snapshot")
+	}
+	for _, want := range []string{"newest snapshot " + filepath.Base(newest) + " is damaged", manifestFile, "--snapshot", "newest readable one is " + filepath.Base(old)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	// Naming the older one still works.
+	if got, err := Resolve(dir, filepath.Base(old)); err != nil || got != old {
+		t.Errorf("Resolve(old) = %q, %v", got, err)
+	}
+	names, damaged, err := ListChecked(dir)
+	if err != nil || len(names) != 1 || len(damaged) != 1 || damaged[0].Name != filepath.Base(newest) {
+		t.Errorf("ListChecked = %v, %v, %v", names, damaged, err)
+	}
+	// A damaged snapshot older than a good one does not hide the good one.
+	third := writeSnapshot(t, dir, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), "111111111111")
+	if got, err := Resolve(dir, Latest); err != nil || got != third {
+		t.Errorf("Resolve(latest) = %q, %v; want %q", got, err, third)
+	}
+}

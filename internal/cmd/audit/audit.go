@@ -43,7 +43,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdAudit(f, nil) }
 // NewCmdAudit parses flags into AuditOptions and calls runF (auditRun when
 // nil).
 func NewCmdAudit(f *cmdutil.Factory, runF func(*AuditOptions) error) *cobra.Command {
-	opts := &AuditOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now, Catalog: f.Catalog}
+	opts := &AuditOptions{IO: f.IO, Workspace: f.ReadWorkspace, Config: f.Config, Now: f.Now, Catalog: f.Catalog}
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Audit the IAM in a snapshot: unused credentials, missing MFA, root use, admin machine users...",
@@ -120,6 +120,10 @@ func auditRun(opts *AuditOptions) error {
 	})
 
 	var buf bytes.Buffer
+	if opts.Output == "table" {
+		// Every report names the snapshot it was computed from.
+		fmt.Fprintf(&buf, "%s\n\n", cmdutil.SnapshotLine(s))
+	}
 	if err := report.Render(&buf, opts.Output, rep); err != nil {
 		return cmdutil.BadInput(err)
 	}

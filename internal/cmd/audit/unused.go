@@ -10,7 +10,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/snapshot"
-	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -22,7 +21,7 @@ func auditUnusedHook(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Sn
 	}
 	return func() []finding.Finding {
 		ctx := context.Background()
-		st, err := usage.Open(ctx, ws.UsageDB())
+		st, err := cmdutil.OpenUsageStore(ctx, ws)
 		if err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: usage store: %v; unused permissions not audited\n", err)
 			return nil

@@ -31,6 +31,7 @@ func RunWS(t *testing.T, mk func(*cmdutil.Factory) *cobra.Command, now time.Time
 		args = append(args, "--endpoint-url", fake.URL)
 	}
 	root := mk(f)
+	cmdutil.TypeErrors(root)
 	root.SetArgs(append(args, "--workspace", ws))
 	root.SetOut(&out)
 	root.SetErr(&errOut)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -35,9 +36,19 @@ func LoadAnalysis(ctx context.Context, ws *workspace.Workspace, snapRef string, 
 	return AnalyseStore(ctx, st, s, cat, now, days, principal, calls)
 }
 
+// OpenUsageStore opens the workspace's usage store: read-only (creating
+// nothing) when the workspace was opened by ReadWorkspace. A missing store
+// is bad input naming what to run.
 func OpenUsageStore(ctx context.Context, ws *workspace.Workspace) (*usage.Store, error) {
-	if _, err := os.Stat(ws.UsageDB()); errors.Is(err, fs.ErrNotExist) {
-		return nil, BadInputf("no usage store at %s: run seiri trail scan first", ws.UsageDB())
+	if _, err := os.Lstat(ws.UsageDB()); errors.Is(err, fs.ErrNotExist) {
+		return nil, BadInputf("no usage store at %s: run `seiri trail scan` first", ws.UsageDB())
+	}
+	if ws.ReadOnly {
+		st, err := usage.OpenReadOnly(ctx, ws.UsageDB())
+		if err != nil && errors.Is(err, fs.ErrNotExist) {
+			return nil, BadInput(err)
+		}
+		return st, err
 	}
 	return usage.Open(ctx, ws.UsageDB())
 }
@@ -66,4 +77,25 @@ func AnalyseStore(ctx context.Context, st *usage.Store, s *snapshot.Snapshot, ca
 		return nil, err
 	}
 	return leastpriv.NewAnalysis(m, u), nil
+}
+
+// SnapshotLine names the snapshot a report is computed from, for the first
+// line of table output: its name, when it was collected, its source and
+// how many accounts it holds (and how many could not be collected).
+func SnapshotLine(s *snapshot.Snapshot) string {
+	failed := 0
+	for _, a := range s.Manifest.Accounts {
+		if a.Failed() {
+			failed++
+		}
+	}
+	line := fmt.Sprintf("snapshot %s: collected %s", filepath.Base(s.Dir), s.Manifest.FinishedAt.UTC().Format(time.RFC3339))
+	if s.Manifest.Source != "" {
+		line += " (" + s.Manifest.Source + ")"
+	}
+	line += fmt.Sprintf(", %d accounts", len(s.Manifest.Accounts)-failed)
+	if failed > 0 {
+		line += fmt.Sprintf(" (%d not collected)", failed)
+	}
+	return line
 }

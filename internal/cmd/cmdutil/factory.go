@@ -101,6 +101,7 @@ type Factory struct {
 	Context context.Context
 
 	ws  *workspace.Workspace
+	rws *workspace.Workspace
 	cfg *config.Config
 	log *slog.Logger
 	cat *catalog.Catalog
@@ -122,16 +123,55 @@ func defaultNow() time.Time {
 	return time.Now().UTC()
 }
 
-// Workspace opens (creating 0700) the workspace named by --workspace.
+// Workspace opens (creating 0700) the workspace named by --workspace, for a
+// command that writes. A workspace that cannot be used (a file, a symbolic
+// link, writable by others) is bad input (exit 2).
 func (f *Factory) Workspace() (*workspace.Workspace, error) {
 	if f.ws == nil {
 		ws, err := workspace.Open(f.Globals.Workspace)
 		if err != nil {
-			return nil, err
+			return nil, workspaceErr(err)
 		}
+		f.noteWorkspace(ws)
 		f.ws = ws
 	}
 	return f.ws, nil
+}
+
+// ReadWorkspace opens the workspace named by --workspace for a command that
+// only reads: it creates nothing (a missing or mistyped path says there is
+// no workspace there and what to run, exit 2) and the usage store is opened
+// read-only (OpenUsageStore), so a read-only copy of a workspace works.
+func (f *Factory) ReadWorkspace() (*workspace.Workspace, error) {
+	if f.ws != nil {
+		return f.ws, nil
+	}
+	if f.rws == nil {
+		ws, err := workspace.OpenExisting(f.Globals.Workspace)
+		if err != nil {
+			return nil, workspaceErr(err)
+		}
+		f.noteWorkspace(ws)
+		f.rws = ws
+	}
+	return f.rws, nil
+}
+
+func workspaceErr(err error) error {
+	var we *workspace.Error
+	if errors.As(err, &we) {
+		return BadInput(err)
+	}
+	return err
+}
+
+// noteWorkspace prints what opening the workspace changed (a mode
+// tightened) as warnings.
+func (f *Factory) noteWorkspace(ws *workspace.Workspace) {
+	for _, n := range ws.Notes {
+		fmt.Fprintf(f.IO.ErrOut, "seiri: warning: %s\n", n)
+	}
+	f.Logger().Debug("workspace opened", "dir", ws.Dir, "readOnly", ws.ReadOnly)
 }
 
 // Config loads seiri.yaml (or --config) over the built-in defaults. A bad

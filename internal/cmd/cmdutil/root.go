@@ -34,8 +34,15 @@ unused safely: plans first, journaled, reversible.`,
 		SilenceErrors: true,
 		Version:       version.String(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if !Contains(OutputFormats, g.Output) {
-				return BadInputf("--output %q: want one of %s", g.Output, strings.Join(OutputFormats, ", "))
+			if err := checkOutput(cmd, g.Output); err != nil {
+				return err
+			}
+			// cobra checks these after this hook, with untyped errors.
+			if err := cmd.ValidateRequiredFlags(); err != nil {
+				return BadInput(err)
+			}
+			if err := cmd.ValidateFlagGroups(); err != nil {
+				return BadInput(err)
 			}
 			if g.AWS.MaxAttempts < 1 {
 				return BadInputf("--max-attempts %d: must be at least 1", g.AWS.MaxAttempts)
@@ -93,11 +100,14 @@ func ExitCode(io *IOStreams, err error) int {
 		return ee.Code
 	}
 	fmt.Fprintf(io.ErrOut, "seiri: %v\n", err)
-	// Bad arguments and bad flags are usage errors by type
-	// (MarkUsageErrors). Two cobra errors have no hook and are still known
-	// by their text: an unknown subcommand of a command group (found before
-	// any argument check runs) and a missing required flag.
-	if msg := err.Error(); strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "required flag") {
+	// cobra's own errors (arguments, unknown commands, flags) are typed by
+	// TypeErrors, the flag error func and the root's pre-run hook.
+	var ce *awsclient.CredentialsError
+	if errors.As(err, &ce) {
+		return ExitUsage
+	}
+	var we *workspace.Error
+	if errors.As(err, &we) {
 		return ExitUsage
 	}
 	if errors.Is(err, context.Canceled) {
@@ -111,29 +121,4 @@ func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// MarkUsageErrors makes cobra's own errors usage errors (exit 2) by type,
-// not by their text: every command's argument check and every flag parse
-// error come back as BadInput. Call it on the finished tree.
-func MarkUsageErrors(root *cobra.Command) {
-	root.InitDefaultHelpCmd()
-	root.InitDefaultCompletionCmd()
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return BadInput(err) })
-	var walk func(c *cobra.Command)
-	walk = func(c *cobra.Command) {
-		// A command without a check keeps cobra's subcommand lookup.
-		if check := c.Args; check != nil {
-			c.Args = func(cmd *cobra.Command, args []string) error {
-				if err := check(cmd, args); err != nil {
-					return BadInput(err)
-				}
-				return nil
-			}
-		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
 }

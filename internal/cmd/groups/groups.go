@@ -56,7 +56,7 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 	if in.All && in.Account != "" {
 		return nil, cmdutil.BadInputf("--account and --all exclude each other")
 	}
-	ws, err := f.Workspace()
+	ws, err := f.ReadWorkspace()
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 		return nil, cmdutil.BadInputf("--since %v", err)
 	}
 	if _, err := os.Stat(ws.UsageDB()); err == nil {
-		st, err := usage.Open(f.Context, ws.UsageDB())
+		st, err := cmdutil.OpenUsageStore(f.Context, ws)
 		if err != nil {
 			return nil, err
 		}

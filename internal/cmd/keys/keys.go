@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -222,7 +223,7 @@ func (e *Env) Close() {
 }
 
 func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
-	ws, err := f.Workspace()
+	ws, err := f.ReadWorkspace()
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +237,7 @@ func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
 	}
 	e := &Env{WS: ws, Cfg: cfg, Snap: s}
 	if _, err := os.Stat(ws.UsageDB()); err == nil {
-		st, err := usage.Open(f.Context, ws.UsageDB())
+		st, err := cmdutil.OpenUsageStore(f.Context, ws)
 		if err != nil {
 			return nil, err
 		}
@@ -327,6 +328,7 @@ func keysPlanRun(f *cmdutil.Factory, o *Options) error {
 	if f.Globals.Output == "json" {
 		return cmdutil.WriteJSON(f.IO.Out, res)
 	}
+	fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
 	keys.RenderCandidates(f.IO.Out, res, f.Now(), e.UsageNote())
 	return nil
 }
@@ -403,11 +405,24 @@ func ApplyPlan(f *cmdutil.Factory, o *Options, e *Env, p *plan.Plan, exec *iamex
 }
 
 func keysDisableRun(f *cmdutil.Factory, o *Options) error {
-	e, sess, caller, err := OpenRun(f, o)
+	e, err := LoadEnv(f, o.Snapshot)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	sess, caller, err := Session(f)
+	var noCreds *awsclient.CredentialsError
+	if err != nil && !o.Apply && errors.As(err, &noCreds) {
+		// The plan needs only the snapshot and the usage store: compute it
+		// without AWS (the caller as the snapshot recorded it) and say that
+		// applying needs credentials.
+		f.Logger().Debug("keys disable: planning without AWS credentials", "reason", noCreds.Kind)
+		fmt.Fprintf(f.IO.ErrOut, "seiri: note: plan computed from snapshot %s without AWS credentials; applying it needs them: %v\n", filepath.Base(e.Snap.Dir), noCreds)
+		caller, err = keys.Caller{ARN: e.Snap.Manifest.CallerARN}, nil
+	}
+	if err != nil {
+		return err
+	}
 	in, err := LoadInput(f.Context, e, f.Now(), caller)
 	if err != nil {
 		return err
@@ -422,7 +437,11 @@ func keysDisableRun(f *cmdutil.Factory, o *Options) error {
 	if n := e.UsageNote(); n != "" {
 		p.Warn("keys.usage", n)
 	}
-	_, err = ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: IAMClients(sess)}, caller.ARN)
+	var clients func(context.Context, string) (iamexec.IAM, error)
+	if sess != nil {
+		clients = IAMClients(sess)
+	}
+	_, err = ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: clients}, caller.ARN)
 	return err
 }
 

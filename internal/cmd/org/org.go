@@ -120,7 +120,7 @@ func newCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *co
 
 // LoadOrganization reads the organization of snapshot ref.
 func LoadOrganization(f *cmdutil.Factory, ref string) (*snapshot.Organization, error) {
-	ws, err := f.Workspace()
+	ws, err := f.ReadWorkspace()
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func newPolicyGenerateCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdPoli
 func newPolicyDiffCmd(f *cmdutil.Factory) *cobra.Command     { return NewCmdPolicyDiff(f, nil) }
 
 func policyGenerateOpts(f *cmdutil.Factory) *PolicyGenerateOptions {
-	return &PolicyGenerateOptions{IO: f.IO, Workspace: f.Workspace, Catalog: f.Catalog, Now: f.Now}
+	return &PolicyGenerateOptions{IO: f.IO, Workspace: f.ReadWorkspace, Catalog: f.Catalog, Now: f.Now}
 }
 
 // NewCmdPolicyGenerate parses flags into PolicyGenerateOptions.

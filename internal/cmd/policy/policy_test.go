@@ -145,13 +145,48 @@ func TestPolicySimulateOutput(t *testing.T) {
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(errOut.String(), "1 could not be evaluated, 1 differ") {
-		t.Errorf("stderr: %s", errOut)
+	wantErr := `4 cases: 0 allowed, 3 implicitly denied, 0 explicitly denied, 1 could not be evaluated
+checked 1 case against their expected decision: 0 match, 1 differ; 2 without an expected decision (not compared)
+  differs: "x" (line 4): expected Allow, got ImplicitDeny
+`
+	if diff := cmp.Diff(wantErr, errOut.String()); diff != "" {
+		t.Errorf("stderr summary (-want +got):\n%s", diff)
 	}
 	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		if !json.Valid([]byte(l)) {
 			t.Errorf("invalid JSON line %s", l)
 		}
+	}
+}
+
+// Without --check nothing is compared, the summary says so, and the run
+// succeeds even when an expected decision differs.
+func TestPolicySimulateSummaryWithoutCheck(t *testing.T) {
+	in := `{"id":"x","request":{"principal":"anonymous","action":"s3:GetObject","resource":"*"},"expected":"Allow"}` + "\n"
+	io, _, errOut := policyTestIO(in)
+	if err := policySimulateRun(&PolicySimulateOptions{IO: io, Cases: "-"}); err != nil {
+		t.Fatalf("exit %d: %v", policyExitCode(err), err)
+	}
+	want := "1 case: 0 allowed, 1 implicitly denied, 0 explicitly denied, 0 could not be evaluated\n" +
+		"expected decisions not compared (1 case carry one): use --check to compare\n"
+	if diff := cmp.Diff(want, errOut.String()); diff != "" {
+		t.Errorf("stderr summary (-want +got):\n%s", diff)
+	}
+}
+
+// The command passes the catalog in force as the RCP service list.
+func TestPolicySimulateUsesCatalog(t *testing.T) {
+	io, _, _ := policyTestIO("")
+	f := cmdutil.NewFactory(io)
+	f.Globals.Workspace = t.TempDir()
+	var got *PolicySimulateOptions
+	cmd := NewCmdPolicySimulate(f, func(o *PolicySimulateOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--cases", "-"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.RCPServices == nil || !got.RCPServices.SupportsRCP("s3") {
+		t.Errorf("RCPServices %v: want the catalog (s3 supports RCPs)", got.RCPServices)
 	}
 }
 

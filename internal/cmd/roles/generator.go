@@ -22,7 +22,7 @@ func leastPrivilegeGenerator(f *cmdutil.Factory) roles.PolicyGenerator {
 	return func(arn string) ([]byte, error) {
 		if !loaded {
 			loaded = true
-			ws, err := f.Workspace()
+			ws, err := f.ReadWorkspace()
 			if err != nil {
 				loadErr = err
 			} else if _, err := os.Stat(ws.UsageDB()); err == nil {

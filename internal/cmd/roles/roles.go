@@ -88,7 +88,7 @@ func rolesSuggestRun(o *RolesSuggestOptions) error {
 	if err != nil {
 		return err
 	}
-	ws, err := f.Workspace()
+	ws, err := f.ReadWorkspace()
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,8 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		unused.NewCmd(f),
 		groups.NewCmd(f), roles.NewCmd(f), sso.NewCmd(f),
 	)
-	cmdutil.MarkUsageErrors(root)
+	cmdutil.TypeErrors(root)
+	declareOutputs(root)
 	return root
 }
 

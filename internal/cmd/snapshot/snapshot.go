@@ -173,13 +173,31 @@ func newSnapshotListCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "List the complete snapshots in the workspace, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := f.Workspace()
+			ws, err := f.ReadWorkspace()
 			if err != nil {
 				return err
 			}
-			names, err := snapshot.List(ws.SnapshotsDir())
+			names, damaged, err := snapshot.ListChecked(ws.SnapshotsDir())
 			if err != nil {
 				return err
+			}
+			for _, d := range damaged {
+				fmt.Fprintf(f.IO.ErrOut, "seiri: warning: snapshot %s is damaged and not listed: %v\n", d.Name, d.Err)
+			}
+			if f.Globals.Output == "json" {
+				type entry struct {
+					Name     string             `json:"name"`
+					Manifest *snapshot.Manifest `json:"manifest"`
+				}
+				list := []entry{}
+				for _, n := range names {
+					m, err := snapshot.ReadManifest(filepath.Join(ws.SnapshotsDir(), n))
+					if err != nil {
+						return err
+					}
+					list = append(list, entry{Name: n, Manifest: m})
+				}
+				return cmdutil.WriteJSON(f.IO.Out, list)
 			}
 			if len(names) == 0 {
 				fmt.Fprintln(f.IO.ErrOut, "No snapshots yet: run `seiri collect`, `seiri snapshot import` or `seiri demo`.")

@@ -187,6 +187,11 @@ func trailScanRun(o *TrailScanOptions) error {
 	if err := writeScanSummary(f, &res.Summary); err != nil {
 		return err
 	}
+	if msg, fail := nothingRead(&res.Summary, o.Since); fail {
+		return cmdutil.BadInputf("%s", msg)
+	} else if msg != "" {
+		fmt.Fprintf(f.IO.ErrOut, "seiri: %s\n", msg)
+	}
 	// Listing or read failures (S3 AccessDenied, network) leave objects
 	// unread: they are retried by the next scan, and this one is partial.
 	if len(res.Summary.ListErrors) > 0 || res.Summary.SkippedFiles[trail.SkipFileRead] != nil || res.Summary.SkippedFiles[trail.SkipFileGzip] != nil {
@@ -243,10 +248,35 @@ func summaryPairs(s *trail.Summary) [][2]string {
 		{"mapped to IAM actions", d(s.Mapped)},
 		{"not authorization events", d(s.NotAuthz)},
 		{"unmapped", d(s.Unmapped)},
-		{"mapping coverage", fmt.Sprintf("%.2f%%", 100*s.Coverage)},
+		{"mapping coverage", s.CoverageText()},
 		{"usage rows", strconv.Itoa(s.Rows)},
 		{"duration", s.Duration.Round(time.Millisecond).String()},
 	}
+}
+
+// nothingRead says, when a scan read no record, why and what to do; ""
+// when records were read. A source whose every file was scanned before is
+// not an error (scans are incremental).
+func nothingRead(s *trail.Summary, since string) (msg string, fail bool) {
+	if s.Mapped+s.NotAuthz+s.Unmapped > 0 {
+		return "", false
+	}
+	if s.Records > s.RecordsOutside {
+		return "", false // records read, none an API call: the coverage line says so
+	}
+	if s.Records > 0 {
+		return fmt.Sprintf("nothing was recorded: all %d records read are outside the filter (--since/--until)", s.Records), true
+	}
+	if s.FilesAlreadyScanned > 0 && s.FilesAlreadyScanned == s.FilesListed {
+		return fmt.Sprintf("nothing new: all %d files were scanned before", s.FilesAlreadyScanned), false
+	}
+	if s.FilesListed == 0 {
+		return "nothing was read: the source holds no CloudTrail log files (check --source: the folder or prefix that holds AWSLogs/…)", true
+	}
+	if since != "" {
+		return fmt.Sprintf("nothing was read: %d files listed, none at or after --since %s", s.FilesListed, since), true
+	}
+	return fmt.Sprintf("nothing was read: %d files listed, none of them CloudTrail logs", s.FilesListed), true
 }
 
 func writeSkips(w io.Writer, title string, m map[string]*trail.Skips) {
@@ -329,12 +359,14 @@ func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, e
 	return cmd
 }
 
+// openStore opens the usage store for a command that only reads it: it
+// creates neither the workspace nor the store.
 func openStore(f *cmdutil.Factory) (*usage.Store, error) {
-	ws, err := f.Workspace()
+	ws, err := f.ReadWorkspace()
 	if err != nil {
 		return nil, err
 	}
-	return usage.Open(f.Context, ws.UsageDB())
+	return cmdutil.OpenUsageStore(f.Context, ws)
 }
 
 func trailUsageRun(o *TrailUsageOptions) error {
@@ -618,6 +650,11 @@ func newS3TrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (tra
 // loader of internal/awsclient: profile, region, adaptive retries so S3
 // SlowDown and LookupEvents throttling back off).
 func trailAWSConfig(ctx context.Context, f *cmdutil.Factory) (aws.Config, error) {
+	// Missing or expired credentials fail here, once, in one line (exit
+	// 2), instead of after every retry of the first call.
+	if err := awsclient.CheckCredentials(ctx, f.Globals.AWS); err != nil {
+		return aws.Config{}, err
+	}
 	cfg, err := awsclient.LoadConfig(ctx, f.Globals.AWS)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)

@@ -45,7 +45,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdUnused(f, nil) }
 
 // NewCmdUnused parses flags into UnusedOptions and calls runF (unusedRun when nil).
 func NewCmdUnused(f *cmdutil.Factory, runF func(*UnusedOptions) error) *cobra.Command {
-	opts := &UnusedOptions{IO: f.IO, Workspace: f.Workspace, Catalog: f.Catalog, Now: f.Now}
+	opts := &UnusedOptions{IO: f.IO, Workspace: f.ReadWorkspace, Catalog: f.Catalog, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "unused [--principal ARN | --account ID | --all]",
 		Short: "Granted but unused permissions of users and roles, from CloudTrail usage",

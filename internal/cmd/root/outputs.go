@@ -1,0 +1,99 @@
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+)
+
+// Every --output value a command writes, by command path: `--help` lists
+// them and any other value exits 2 naming them (issue 15: no silent
+// fallback to a table). TestEveryCommandDeclaresOutputs keeps this complete;
+// TestOutputFormats runs each declared value.
+var (
+	tableOnly  = []string{"table"}
+	tableJSON  = []string{"table", "json"}
+	tabular    = []string{"table", "json", "csv"}
+	catalogOut = []string{"table", "json", "csv", "markdown"}
+	findings   = []string{"table", "json", "csv", "sarif", "markdown", "html"}
+)
+
+var commandOutputs = map[string][]string{
+	"seiri audit":                     findings,
+	"seiri demo":                      findings,
+	"seiri unused":                    findings,
+	"seiri catalog expand":            catalogOut,
+	"seiri catalog search":            catalogOut,
+	"seiri catalog show":              catalogOut,
+	"seiri catalog update":            tableOnly,
+	"seiri collect":                   tableJSON,
+	"seiri groups analyze":            tableJSON,
+	"seiri groups apply":              tableOnly,
+	"seiri groups plan":               tableJSON,
+	"seiri keys":                      tableJSON,
+	"seiri keys delete":               tableJSON,
+	"seiri keys disable":              tableJSON,
+	"seiri keys plan":                 tableJSON,
+	"seiri keys restore":              tableJSON,
+	"seiri keys watch":                tableJSON,
+	"seiri org apply":                 tableOnly,
+	"seiri org import":                tableOnly,
+	"seiri org init":                  tableOnly,
+	"seiri org plan":                  tableJSON,
+	"seiri org report":                tableJSON,
+	"seiri org schema":                tableOnly,
+	"seiri org stage":                 tableOnly,
+	"seiri org validate":              tableJSON,
+	"seiri permissions":               tableOnly,
+	"seiri permissions collect":       tableOnly,
+	"seiri permissions keys":          tableOnly,
+	"seiri policy diff":               tableOnly,
+	"seiri policy generate":           tableOnly,
+	"seiri policy simulate":           tableJSON,
+	"seiri policy validate":           tableJSON,
+	"seiri roles suggest":             tableJSON,
+	"seiri roles update-ip-ranges":    tableOnly,
+	"seiri scp list":                  tableJSON,
+	"seiri scp render":                tableOnly,
+	"seiri scp show":                  tableJSON,
+	"seiri scp simulate":              tableJSON,
+	"seiri scp suggest":               tableJSON,
+	"seiri snapshot import":           tableOnly,
+	"seiri snapshot list":             tableJSON,
+	"seiri sso plan":                  tableJSON,
+	"seiri trail athena setup":        tableOnly,
+	"seiri trail errors":              tabular,
+	"seiri trail scan":                tabular,
+	"seiri trail stats":               tabular,
+	"seiri trail unmapped":            tabular,
+	"seiri trail usage":               tabular,
+	"seiri users":                     tableJSON,
+	"seiri users restore-from-backup": tableJSON,
+	"seiri users retire":              tableJSON,
+	"seiri users retire delete":       tableJSON,
+	"seiri users retire plan":         tableJSON,
+	"seiri users retire quarantine":   tableJSON,
+	"seiri users retire restore":      tableJSON,
+	"seiri users retire watch":        tableJSON,
+	"seiri version":                   tableOnly,
+}
+
+// declareOutputs annotates every runnable command with its formats; a
+// command missing from commandOutputs is a programming error caught by the
+// tests (it then accepts table only).
+func declareOutputs(root *cobra.Command) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Runnable() && c.Annotations[cmdutil.GroupAnnotation] == "" && c.Name() != "help" && c.Name() != "completion" && (c.Parent() == nil || c.Parent().Name() != "completion") {
+			formats, ok := commandOutputs[c.CommandPath()]
+			if !ok {
+				formats = tableOnly
+			}
+			cmdutil.DeclareOutputs(c, formats...)
+		}
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
+}
