@@ -219,6 +219,9 @@ func trailAthenaScanRun(o *TrailScanOptions) error {
 	if err != nil {
 		return err
 	}
+	if flt.Since.IsZero() {
+		return cmdutil.BadInputf("an Athena scan needs --since (Athena bills by the bytes a query scans)")
+	}
 	store, err := usage.Open(ctx, ws.UsageDB())
 	if err != nil {
 		return err

@@ -121,7 +121,7 @@ func TestTrailScanEngineAthena(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 	qs := srv.AthenaQueries()
-	if len(qs) != 1 || !strings.Contains(qs[0].SQL, `"timestamp" >= '2026/11/01'`) || !strings.Contains(qs[0].SQL, "eventtime < '2026-11-03T00:00:00Z'") ||
+	if len(qs) != 1 || !strings.Contains(qs[0].SQL, `"timestamp" >= '2026/11/01'`) || !strings.Contains(qs[0].SQL, `"timestamp" < '2026/11/03'`) ||
 		qs[0].Database != "seiri" {
 		t.Fatalf("queries %+v", qs)
 	}
@@ -152,7 +152,7 @@ func TestTrailScanEngineAthena(t *testing.T) {
 	// A wider window queries only the new days, as one window.
 	out, _, code = runTrail(t, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-10-30")
 	qs = srv.AthenaQueries()
-	if code != 0 || len(qs) != 2 || !strings.Contains(qs[1].SQL, "eventtime < '2026-11-01T00:00:00Z'") || !strings.Contains(out, "2 (2 already scanned before)") ||
+	if code != 0 || len(qs) != 2 || !strings.Contains(qs[1].SQL, `"timestamp" < '2026/11/01'`) || !strings.Contains(out, "2 (2 already scanned before;") ||
 		!strings.Contains(out, "bytes scanned      3.0 GiB") || !strings.Contains(out, "estimated cost     $0.0161") ||
 		!strings.Contains(out, "skipped: unknown eventVersion: 1") {
 		t.Fatalf("wider scan exit %d:\n%s\n%s", code, out, qs[len(qs)-1].SQL)
