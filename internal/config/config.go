@@ -67,6 +67,10 @@ type Audit struct {
 	UnusedServiceDays int `yaml:"unused_service_days" json:"unusedServiceDays"`
 	// Disabled lists rule ids that are not run.
 	Disabled []string `yaml:"disabled_rules" json:"disabledRules,omitempty"`
+	// HighValuePrincipals are ARNs of high-value principals (a break-glass
+	// role, a deployment role): the privilege-escalation analysis also
+	// reports who can reach them. Default: none.
+	HighValuePrincipals []string `yaml:"high_value_principals" json:"highValuePrincipals,omitempty"`
 }
 
 // Keys holds the credential retirement settings.

@@ -42,7 +42,14 @@ func auditActivity(ctx context.Context, opts *AuditOptions, ws *workspace.Worksp
 // decided by the policy engine over the snapshot (internal/risk).
 func auditRiskHook(opts *AuditOptions, s *snapshot.Snapshot) func() []finding.Finding {
 	return func() []finding.Finding {
-		an := risk.AnalyzeModel(leastpriv.NewModel(s, opts.Catalog()), risk.Options{})
+		var targets []string
+		if cfg, err := opts.Config(); err == nil {
+			targets = cfg.Audit.HighValuePrincipals
+		}
+		an := risk.AnalyzeModel(leastpriv.NewModel(s, opts.Catalog()), risk.Options{Targets: targets})
+		for _, t := range an.Unknown {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: audit.high_value_principals: %q is not a user or role of the snapshot\n", t)
+		}
 		for _, p := range an.Problems {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: privilege escalation: %s (paths through it may be missing)\n", p)
 		}

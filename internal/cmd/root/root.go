@@ -21,6 +21,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/org"
 	"github.com/seiri-dev/seiri/internal/cmd/permissions"
 	"github.com/seiri-dev/seiri/internal/cmd/policy"
+	riskcmd "github.com/seiri-dev/seiri/internal/cmd/risk"
 	"github.com/seiri-dev/seiri/internal/cmd/roles"
 	"github.com/seiri-dev/seiri/internal/cmd/scp"
 	"github.com/seiri-dev/seiri/internal/cmd/snapshot"
@@ -46,7 +47,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		trail.NewCmd(f),
 		org.NewCmd(f), scp.NewCmd(f),
 		keys.NewCmd(f), users.NewCmd(f),
-		unused.NewCmd(f),
+		unused.NewCmd(f), riskcmd.NewCmd(f),
 		groups.NewCmd(f), roles.NewCmd(f), sso.NewCmd(f),
 	)
 	cmdutil.TypeErrors(root)

@@ -18,6 +18,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/report"
+	"github.com/seiri-dev/seiri/internal/risk"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/version"
 	"github.com/seiri-dev/seiri/internal/workspace"
@@ -115,12 +116,15 @@ func unusedRun(opts *UnusedOptions) error {
 			return cmdutil.BadInputf("--account %q: no principals of that account in the snapshot", opts.Account)
 		}
 	}
+	// The escalation analysis over the same model: unused permissions that
+	// open a path to administrator are listed first and marked.
+	ra := risk.AnalyzeModel(m, risk.Options{})
 	if opts.Principal != "" {
 		r := an.Unused(ps[0], true)
-		return writeUnusedOne(opts, r, an)
+		return writeUnusedOne(opts, markEscalation(ra, r), an)
 	}
 	v := an.Organization(ps, runtime.GOMAXPROCS(0))
-	return writeUnusedOrg(opts, v)
+	return writeUnusedOrg(opts, markOrg(ra, v))
 }
 
 func unusedReport(rs []*leastpriv.PrincipalResult) *finding.Report {
@@ -133,12 +137,13 @@ func unusedReport(rs []*leastpriv.PrincipalResult) *finding.Report {
 	return rep
 }
 
-func writeUnusedOne(opts *UnusedOptions, r *leastpriv.PrincipalResult, an *leastpriv.Analysis) error {
+func writeUnusedOne(opts *UnusedOptions, pv principalView, an *leastpriv.Analysis) error {
 	w := opts.IO.Out
+	r := pv.PrincipalResult
 	switch opts.Output {
 	case "table":
 	case "json":
-		return unusedWriteJSON(w, r)
+		return unusedWriteJSON(w, pv)
 	default:
 		return unusedRenderFindings(w, opts.Output, unusedReport([]*leastpriv.PrincipalResult{r}))
 	}
@@ -165,16 +170,24 @@ func writeUnusedOne(opts *UnusedOptions, r *leastpriv.PrincipalResult, an *least
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "warning: %s\n", p)
 	}
-	if len(r.Actions) > 0 {
-		b.WriteString("\nunused actions, highest risk first:\n")
+	if len(pv.Actions) > 0 {
+		if pv.OpeningUnused > 0 {
+			fmt.Fprintf(&b, "\nunused actions, those that open a privilege-escalation path first (%d; seiri risk paths %s), then highest risk first:\n", pv.OpeningUnused, r.Principal)
+		} else {
+			b.WriteString("\nunused actions, highest risk first:\n")
+		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ACTION\tACCESS LEVEL\tCONFIDENCE\tWHY UNKNOWN")
-		for i, v := range r.Actions {
+		fmt.Fprintln(tw, "ACTION\tACCESS LEVEL\tCONFIDENCE\tESCALATION\tWHY UNKNOWN")
+		for i, v := range pv.Actions {
 			if opts.Top > 0 && i == opts.Top {
-				fmt.Fprintf(tw, "… %d more (--top 0 lists all, --output json)\t\t\t\n", len(r.Actions)-i)
+				fmt.Fprintf(tw, "… %d more (--top 0 lists all, --output json)\t\t\t\t\n", len(pv.Actions)-i)
 				break
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Action, v.Access, v.Confidence, v.Why)
+			esc := "-"
+			if v.OpensPath {
+				esc = opensPathNote
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Action, v.Access, v.Confidence, esc, v.Why)
 		}
 		tw.Flush()
 	}
@@ -183,25 +196,27 @@ func writeUnusedOne(opts *UnusedOptions, r *leastpriv.PrincipalResult, an *least
 	return err
 }
 
-func writeUnusedOrg(opts *UnusedOptions, v *leastpriv.OrgView) error {
+func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 	w := opts.IO.Out
+	v := ov.OrgView
 	switch opts.Output {
 	case "table":
 	case "json":
-		return unusedWriteJSON(w, v)
+		return unusedWriteJSON(w, ov)
 	default:
 		return unusedRenderFindings(w, opts.Output, unusedReport(v.Principals))
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "window: %s\n\n", v.Window)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRINCIPAL\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK\tVERDICT")
-	for i, r := range v.Principals {
+	fmt.Fprintln(tw, "PRINCIPAL\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK\tOPEN A PATH\tVERDICT")
+	for i, pv := range ov.Principals {
+		r := pv.PrincipalResult
 		if opts.Top > 0 && i == opts.Top*4 {
-			fmt.Fprintf(tw, "… %d more principals (--output json lists all)\t\t\t\t\t\t\n", len(v.Principals)-i)
+			fmt.Fprintf(tw, "… %d more principals (--output json lists all)\t\t\t\t\t\t\t\n", len(v.Principals)-i)
 			break
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Principal, r.Granted, r.Used, r.Unused, r.UnusedCertain, r.UnusedHighRisk, r.Verdict)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Principal, r.Granted, r.Used, r.Unused, r.UnusedCertain, r.UnusedHighRisk, pv.OpeningUnused, r.Verdict)
 	}
 	tw.Flush()
 	b.WriteString("\nper account:\n")

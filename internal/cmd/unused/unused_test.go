@@ -45,6 +45,7 @@ func unusedWorkspace(t *testing.T) string {
 
 func TestUnusedAndGenerateOnTheDemo(t *testing.T) {
 	ws := unusedWorkspace(t)
+	checkEscalationMarks(t, ws)
 	const user = "arn:aws:iam::555555555555:user/payments-batch"
 
 	out, errOut, code := runUnused(t, "--workspace", ws, "unused", "--principal", user)
