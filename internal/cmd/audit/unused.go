@@ -22,7 +22,7 @@ func auditUnusedHook(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Sn
 	}
 	return func() []finding.Finding {
 		ctx := context.Background()
-		st, err := usage.Open(ctx, ws.UsageDB())
+		st, err := usage.OpenReadOnly(ctx, ws.UsageDB())
 		if err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: usage store: %v; unused permissions not audited\n", err)
 			return nil

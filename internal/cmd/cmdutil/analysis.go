@@ -39,7 +39,7 @@ func OpenUsageStore(ctx context.Context, ws *workspace.Workspace) (*usage.Store,
 	if _, err := os.Stat(ws.UsageDB()); errors.Is(err, fs.ErrNotExist) {
 		return nil, BadInputf("no usage store at %s: run seiri trail scan first", ws.UsageDB())
 	}
-	return usage.Open(ctx, ws.UsageDB())
+	return usage.OpenReadOnly(ctx, ws.UsageDB())
 }
 
 // PrincipalPrefix is "arn:PARTITION:iam::ACCOUNT:" of a user or role ARN

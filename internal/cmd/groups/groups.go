@@ -78,7 +78,7 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 		return nil, cmdutil.BadInputf("--since %v", err)
 	}
 	if _, err := os.Stat(ws.UsageDB()); err == nil {
-		st, err := usage.Open(f.Context, ws.UsageDB())
+		st, err := usage.OpenReadOnly(f.Context, ws.UsageDB())
 		if err != nil {
 			return nil, err
 		}

@@ -218,7 +218,7 @@ func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
 	}
 	e := &Env{WS: ws, Cfg: cfg, Snap: s}
 	if _, err := os.Stat(ws.UsageDB()); err == nil {
-		st, err := usage.Open(f.Context, ws.UsageDB())
+		st, err := usage.OpenReadOnly(f.Context, ws.UsageDB())
 		if err != nil {
 			return nil, err
 		}

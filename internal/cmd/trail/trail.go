@@ -335,7 +335,7 @@ func openStore(f *cmdutil.Factory) (*usage.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return usage.Open(f.Context, ws.UsageDB())
+	return usage.OpenReadOnly(f.Context, ws.UsageDB())
 }
 
 func trailUsageRun(o *TrailUsageOptions) error {
