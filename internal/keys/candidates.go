@@ -164,7 +164,11 @@ func EvidenceGaps(s *snapshot.Snapshot, now time.Time) []AccountGap {
 				if k.LastUsedDate.Valid() {
 					last = fmt.Sprintf("last used %s (%d days ago)", k.LastUsedDate.Time.UTC().Format(time.DateOnly), int(now.Sub(k.LastUsedDate.Time)/(24*time.Hour)))
 				}
-				g.Slots = append(g.Slots, fmt.Sprintf("%s access_key_%d: active, %s (credential report line %d)", r.User, i+1, last, r.Line))
+				slot := fmt.Sprintf("%s access_key_%d: active, %s", r.User, i+1, last)
+				if r.Line > 0 { // the line is not kept in a snapshot's report
+					slot += fmt.Sprintf(" (credential report line %d)", r.Line)
+				}
+				g.Slots = append(g.Slots, slot)
 			}
 		}
 		out = append(out, g)

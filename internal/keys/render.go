@@ -55,6 +55,9 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 	if res.Skipped > 0 {
 		fmt.Fprintf(w, "skipped: %d keys of imported accounts (keys not listed)\n", res.Skipped)
 	}
+	for _, g := range res.Unjudged {
+		fmt.Fprintf(w, "! %s\n", g)
+	}
 	refused := 0
 	for _, c := range res.Candidates {
 		if c.Refused != "" {

@@ -77,6 +77,9 @@ type UserCandidate struct {
 type UserResult struct {
 	Candidates []UserCandidate `json:"candidates"`
 	Excluded   []Excluded      `json:"excluded,omitempty"`
+	// Unjudged are the accounts whose users could not be judged (imported:
+	// key activity unknown), why, and what to run.
+	Unjudged []AccountGap `json:"unjudged,omitempty"`
 }
 
 // UserCandidates finds users with no activity in opt.UnusedDays by any
@@ -87,6 +90,7 @@ func UserCandidates(in Input, opt Options) UserResult {
 	cutoff := in.Now.AddDate(0, 0, -opt.UnusedDays)
 	days := daysScanned(in.Runs)
 	cache := newCovCache(in.Snapshot)
+	res.Unjudged = EvidenceGaps(in.Snapshot, in.Now)
 	for _, a := range in.Snapshot.Accounts {
 		if a.KeysUnknown {
 			continue

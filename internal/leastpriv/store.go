@@ -51,7 +51,7 @@ func hasSummary(ctx context.Context, db *sql.DB) bool {
 func ReadUsage(ctx context.Context, path string, q StoreQuery) (iter.Seq[*usage.Row], func() error) {
 	var iterErr error
 	seq := func(yield func(*usage.Row) bool) {
-		db, err := sql.Open("sqlite", "file:"+usage.URIPath(path)+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=mmap_size(268435456)")
+		db, err := openReadOnly(ctx, path)
 		if err != nil {
 			iterErr = fmt.Errorf("usage store %q: %w", path, err)
 			return
@@ -112,4 +112,30 @@ func ReadUsage(ctx context.Context, path string, q StoreQuery) (iter.Seq[*usage.
 		}
 	}
 	return seq, func() error { return iterErr }
+}
+
+// openReadOnly opens the store read-only. A WAL database in a folder this
+// process cannot write (a read-only copy of a workspace) cannot get its
+// shared-memory file: it is then read as immutable, as usage.OpenReadOnly
+// does.
+func openReadOnly(ctx context.Context, path string) (*sql.DB, error) {
+	dsn := "file:" + usage.URIPath(path) + "?mode=ro&_pragma=busy_timeout(10000)&_pragma=mmap_size(268435456)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err == nil {
+		return db, nil
+	}
+	db.Close()
+	db, err = sql.Open("sqlite", dsn+"&immutable=1")
+	if err != nil {
+		return nil, err
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }

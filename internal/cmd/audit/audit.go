@@ -112,6 +112,9 @@ func auditRun(opts *AuditOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: account %s was not collected (%s): not audited\n", st.AccountID, st.Error)
 		}
 	}
+	if c := audit.ExternalCoverage(s); c != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", c)
+	}
 	rep := audit.RunWith(s, cfg.Audit, opts.Now(), audit.Options{
 		Only:     opts.Rules,
 		Unused:   auditUnusedHook(opts, ws, s),

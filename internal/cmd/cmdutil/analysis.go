@@ -50,7 +50,7 @@ func OpenUsageStore(ctx context.Context, ws *workspace.Workspace) (*usage.Store,
 		}
 		return st, err
 	}
-	return usage.Open(ctx, ws.UsageDB())
+	return usage.OpenReadOnly(ctx, ws.UsageDB())
 }
 
 // PrincipalPrefix is "arn:PARTITION:iam::ACCOUNT:" of a user or role ARN

@@ -15,6 +15,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/collect"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/version"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // CollectOptions are the flags of `seiri collect`.
@@ -23,6 +24,10 @@ type CollectOptions struct {
 	Accounts        []string
 	Parallel        int
 	NoAccessAdvisor bool
+	// Regions are the regions whose resource policies are read (default:
+	// the session's region); NoResourcePolicies skips them.
+	Regions            []string
+	NoResourcePolicies bool
 	// Collect are extra core options (tests shorten the polling).
 	Collect collect.Options
 }
@@ -45,6 +50,11 @@ tree, accounts, SCPs/RCPs/tag policies and their targets), into a snapshot in
 the workspace. It never writes to AWS: ` + "`seiri permissions collect`" + ` prints the
 exact read-only policy it needs.
 
+Resource policies (KMS keys, SQS queues, SNS topics, Lambda functions,
+Secrets Manager secrets, ECR repositories) are read in --regions (default: the
+session's region); S3 bucket policies are read in every region. They are
+skipped with --no-resource-policies.
+
 Scope: the caller's account; --org: every ACTIVE account of the Organization
 (run from the management or a delegated administrator account); --accounts:
 the listed ones. Member accounts are read by assuming --role-name.
@@ -53,7 +63,8 @@ Exit codes: 0 every account collected, 3 some accounts failed (listed, and
 recorded in the snapshot's manifest), 2 bad flags, 4 nothing collected.`,
 		Example: `  seiri collect
   seiri collect --org --parallel 16
-  seiri collect --accounts 111111111111,222222222222 --role-name SeiriReadOnly`,
+  seiri collect --accounts 111111111111,222222222222 --role-name SeiriReadOnly
+  seiri collect --regions us-east-1,eu-west-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Parallel < 1 {
@@ -64,6 +75,14 @@ recorded in the snapshot's manifest), 2 bad flags, 4 nothing collected.`,
 					return cmdutil.BadInputf("--accounts: %q is not an AWS account id (12 digits)", cmdutil.TrimValue(id))
 				}
 			}
+			for _, r := range o.Regions {
+				if !regionRE.MatchString(r) {
+					return cmdutil.BadInputf("--regions: %q is not an AWS region name (like us-east-1)", cmdutil.TrimValue(r))
+				}
+			}
+			if o.NoResourcePolicies && len(o.Regions) > 0 {
+				return cmdutil.BadInputf("--regions and --no-resource-policies: --regions only chooses where resource policies are read")
+			}
 			return runF(o)
 		},
 	}
@@ -72,10 +91,17 @@ recorded in the snapshot's manifest), 2 bad flags, 4 nothing collected.`,
 	fl.StringSliceVar(&o.Accounts, "accounts", nil, "collect only these account ids (comma-separated)")
 	fl.IntVar(&o.Parallel, "parallel", 8, "accounts collected at once")
 	fl.BoolVar(&o.NoAccessAdvisor, "no-access-advisor", false, "skip Access Advisor (service last accessed) for users and roles")
+	fl.StringSliceVar(&o.Regions, "regions", nil, "regions whose resource policies are read (comma-separated; default: the session's region; S3 is read in every region)")
+	fl.BoolVar(&o.NoResourcePolicies, "no-resource-policies", false, "skip resource policies (S3, KMS, SQS, SNS, Lambda, Secrets Manager, ECR)")
 	return cmd
 }
 
-var accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+var (
+	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+	// regionRE is the shape of a region name: us-east-1, us-gov-west-1,
+	// ap-southeast-3, cn-north-1.
+	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+)
 
 func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 	ctx := f.Context
@@ -92,6 +118,8 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 	opts.Accounts = o.Accounts
 	opts.Parallel = o.Parallel
 	opts.NoAccessAdvisor = o.NoAccessAdvisor
+	opts.Regions = o.Regions
+	opts.NoResourcePolicies = o.NoResourcePolicies
 	opts.SeiriVersion = version.String()
 	opts.Now = f.Now
 	opts.Log = f.Logger()
@@ -112,12 +140,14 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 		if err := enc.Encode(struct {
 			Dir string `json:"dir"`
 			snapshot.Manifest
-			Warnings []string `json:"organizationWarnings,omitempty"`
-		}{res.Dir, res.Manifest, res.Warnings}); err != nil {
+			Warnings    []string    `json:"organizationWarnings,omitempty"`
+			Unavailable []string    `json:"unavailable,omitempty"`
+			Stale       []staleJSON `json:"stalePending,omitempty"`
+		}{res.Dir, res.Manifest, res.Warnings, unavailableText(sess.Unavailable()), staleOut(res.Stale)}); err != nil {
 			return err
 		}
 	} else {
-		printCollectSummary(f.IO.Out, res, sess.Calls().Calls())
+		printCollectSummary(f.IO.Out, res, sess.Calls().Calls(), resourceScope(opts, sess.Config().Region), sess.Unavailable())
 	}
 	switch {
 	case len(failed) == 0:
@@ -129,7 +159,41 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 	}
 }
 
-func printCollectSummary(w io.Writer, res *collect.Result, calls int64) {
+// resourceScope says where resource policies were read.
+func resourceScope(opts collect.Options, sessionRegion string) string {
+	if opts.NoResourcePolicies {
+		return "not read (--no-resource-policies)"
+	}
+	regions := opts.Regions
+	if len(regions) == 0 {
+		regions = []string{sessionRegion}
+	}
+	return "read in " + strings.Join(regions, ", ") + " (S3 in every region)"
+}
+
+type staleJSON struct {
+	Path    string `json:"path"`
+	Removed bool   `json:"removed"`
+	Reason  string `json:"reason"`
+}
+
+func staleOut(st []workspace.Stale) []staleJSON {
+	var out []staleJSON
+	for _, s := range st {
+		out = append(out, staleJSON{s.Path, s.Removed, s.Reason})
+	}
+	return out
+}
+
+func unavailableText(us []awsclient.UnavailableError) []string {
+	var out []string
+	for i := range us {
+		out = append(out, us[i].Error())
+	}
+	return out
+}
+
+func printCollectSummary(w io.Writer, res *collect.Result, calls int64, resources string, unavailable []awsclient.UnavailableError) {
 	m := res.Manifest
 	ok := len(m.Accounts) - len(res.FailedAccounts())
 	fmt.Fprintf(w, "Snapshot %s\n", res.Dir)
@@ -139,6 +203,7 @@ func printCollectSummary(w io.Writer, res *collect.Result, calls int64) {
 	}
 	fmt.Fprintf(w, "Collected %d of %d accounts%s in %s with %d API calls.\n", ok, len(m.Accounts), org,
 		m.FinishedAt.Sub(m.StartedAt).Round(1e8), calls)
+	fmt.Fprintf(w, "Resource policies: %s.\n", resources)
 	if failed := res.FailedAccounts(); len(failed) > 0 {
 		fmt.Fprintf(w, "Failed accounts (%d):\n", len(failed))
 		for _, st := range failed {
@@ -156,6 +221,22 @@ func printCollectSummary(w io.Writer, res *collect.Result, calls int64) {
 	}
 	if len(warns) > 0 {
 		fmt.Fprintf(w, "Warnings (%d):\n%s\n", len(warns), strings.Join(warns, "\n"))
+	}
+	if len(unavailable) > 0 {
+		fmt.Fprintf(w, "Services marked unavailable after repeated failures (%d):\n", len(unavailable))
+		for _, u := range unavailableText(unavailable) {
+			fmt.Fprintf(w, "  %s\n", u)
+		}
+	}
+	if len(res.Stale) > 0 {
+		fmt.Fprintf(w, "Unfinished snapshots of interrupted collects (%d):\n", len(res.Stale))
+		for _, st := range res.Stale {
+			verb := "kept"
+			if st.Removed {
+				verb = "removed"
+			}
+			fmt.Fprintf(w, "  %s %s: %s\n", verb, st.Path, st.Reason)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,6 +30,10 @@ func TestCollectFlags(t *testing.T) {
 		{args: []string{"--accounts", "111111111111,222222222222"}, want: CollectOptions{Parallel: 8, Accounts: []string{"111111111111", "222222222222"}}},
 		{args: []string{"--parallel", "0"}, wantErr: "--parallel 0: must be at least 1"},
 		{args: []string{"--accounts", "12345"}, wantErr: `"12345" is not an AWS account id`},
+		{args: []string{"--regions", "us-east-1,eu-west-1"}, want: CollectOptions{Parallel: 8, Regions: []string{"us-east-1", "eu-west-1"}}},
+		{args: []string{"--no-resource-policies"}, want: CollectOptions{Parallel: 8, NoResourcePolicies: true}},
+		{args: []string{"--regions", "us-east1"}, wantErr: `--regions: "us-east1" is not an AWS region name`},
+		{args: []string{"--regions", "eu-west-1", "--no-resource-policies"}, wantErr: "--regions and --no-resource-policies"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -154,4 +159,67 @@ func TestProgressBar(t *testing.T) {
 	}
 	var nilBar *progressBar
 	nilBar.finish() // no-op without a terminal
+}
+
+// TestCollectRegionsStaleUnavailable: --regions reaches the collect and the
+// summary says where resource policies were read; a stale unfinished
+// snapshot is removed and named; a service the circuit breaker marked
+// unavailable is listed.
+func TestCollectRegionsStaleUnavailable(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	fake := awsfake.New(awsfake.SampleScenario(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 2, 1))
+	defer fake.Close()
+	fake.FailOp("111111110001", "GenerateServiceLastAccessedDetails", &awsfake.Error{Status: 500, Code: "ServiceFailure", Message: "Internal error"}, -1)
+	ws := t.TempDir()
+	stale := filepath.Join(ws, "snapshots", ".pending-20261030T000000Z-1")
+	if err := os.MkdirAll(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2020, 10, 30, 0, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCollect(t, fake, ws, "collect", "--accounts", "111111110001", "--regions", "us-east-1,eu-west-1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	lines := strings.Split(out, "\n")
+	var got []string
+	for i, l := range lines {
+		if strings.HasPrefix(l, "Resource policies:") || strings.HasPrefix(l, "Services marked") || strings.HasPrefix(l, "Unfinished") {
+			got = append(got, l, lines[i+1])
+		}
+	}
+	want := []string{
+		"Resource policies: read in us-east-1, eu-west-1 (S3 in every region).", "Warnings (1):",
+		"Services marked unavailable after repeated failures (1):",
+		"  IAM GenerateServiceLastAccessedDetails unavailable in 111111110001 for the rest of this run: its first 3 calls failed the same way (HTTP 500 ServiceFailure: Internal error); call not sent",
+		"Unfinished snapshots of interrupted collects (1):",
+		"  removed " + stale + ": no owner recorded, last written 2020-10-30T00:00:00Z",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("summary (-want +got):\n%s\n%s", diff, out)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale folder kept: %v", err)
+	}
+	snap, err := snapshot.Load(filepath.Join(ws, "snapshots"), "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp := snap.Accounts[0].ResourcePolicies; rp == nil || !cmp.Equal(rp.Regions, []string{"us-east-1", "eu-west-1"}) {
+		t.Errorf("resource policies %+v", rp)
+	}
+
+	out, errOut, code = runCollect(t, fake, ws, "collect", "--accounts", "111111110001", "--no-access-advisor", "--no-resource-policies")
+	if code != 0 || !strings.Contains(out, "\nResource policies: not read (--no-resource-policies).\n") {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	snap, err = snapshot.Load(filepath.Join(ws, "snapshots"), "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp := snap.Accounts[0].ResourcePolicies; rp != nil {
+		t.Errorf("resource policies read with --no-resource-policies: %+v", rp.Regions)
+	}
 }

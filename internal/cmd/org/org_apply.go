@@ -199,7 +199,7 @@ func Usage(ctx context.Context, f *cmdutil.Factory, accounts []string, days int)
 	if _, err := os.Stat(ws.UsageDB()); errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
-	st, err := usage.Open(ctx, ws.UsageDB())
+	st, err := usage.OpenReadOnly(ctx, ws.UsageDB())
 	if err != nil {
 		return nil, false, err
 	}

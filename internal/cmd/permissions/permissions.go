@@ -35,7 +35,9 @@ func newPermissionsCollectCmd(f *cmdutil.Factory) *cobra.Command {
 		Long: `Print the identity policy for the principal that runs ` + "`seiri collect`" + `: every
 read-only action collect calls, and sts:AssumeRole on --role-name in member
 accounts. The member-account role needs the same read actions (the
-organizations ones only in the management or delegated administrator account).`,
+organizations ones only in the management or delegated administrator account).
+The resource-policy reads (S3, KMS, SQS, SNS, Lambda, Secrets Manager, ECR) are
+included; collect --no-resource-policies does not call them.`,
 		Example: `  seiri permissions collect > seiri-collect.json
   aws iam create-policy --policy-name seiri-collect --policy-document file://seiri-collect.json`,
 		Args: cobra.NoArgs,

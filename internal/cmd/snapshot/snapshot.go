@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -44,12 +45,18 @@ func NewCmdSnapshotImport(f *cmdutil.Factory, runF func(*SnapshotImportOptions) 
 	cmd := &cobra.Command{
 		Use:   "import --authorization-details FILE [--credential-report FILE]",
 		Short: "Build a snapshot from `aws iam get-account-authorization-details` output (no API access needed)",
-		Long: `Import builds a one-account snapshot from files the AWS CLI produces, for teams
+		Long: `Import builds a snapshot from files the AWS CLI produces, for teams
 that cannot give seiri API access:
 
   aws iam get-account-authorization-details > auth.json
   aws iam generate-credential-report
-  aws iam get-credential-report --query Content --output text | base64 -d > report.csv
+  aws iam get-credential-report > report.json
+
+A file holding several accounts (files merged by hand) imports as the accounts
+its ARNs name, one snapshot entry each; --account-id keeps one and says what it
+left out. The credential report may be the decoded CSV, the JSON
+get-credential-report prints, or its base64 Content; it is attached to the
+account its rows' ARNs name.
 
 The authorization details file is the same one cloudsplaining and cloudtracker
 read. Timestamps may be ISO 8601 or the "2022-08-07 12:55:43+00:00" style.
@@ -65,8 +72,8 @@ report's key slots only.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.AuthorizationDetails, "authorization-details", "", "output of `aws iam get-account-authorization-details` (JSON)")
-	cmd.Flags().StringVar(&opts.CredentialReport, "credential-report", "", "the decoded credential report (CSV)")
-	cmd.Flags().StringVar(&opts.AccountID, "account-id", "", "the account id (default: taken from the ARNs in the file)")
+	cmd.Flags().StringVar(&opts.CredentialReport, "credential-report", "", "the credential report: the decoded CSV, the JSON `aws iam get-credential-report` prints (base64 Content), or the base64 Content alone")
+	cmd.Flags().StringVar(&opts.AccountID, "account-id", "", "import only this account (default: every account the file's ARNs name, one snapshot entry each)")
 	cmd.Flags().StringVar(&opts.Name, "account-name", "", "a name for the account")
 	cmd.MarkFlagRequired("authorization-details")
 	return cmd
@@ -80,21 +87,28 @@ func snapshotImportRun(opts *SnapshotImportOptions) error {
 	if opts.AccountID != "" && !isAccountID(opts.AccountID) {
 		return cmdutil.BadInputf("--account-id %q: want 12 digits", opts.AccountID)
 	}
-	acct, err := snapshot.ParseAuthorizationDetails(data, opts.AuthorizationDetails, opts.AccountID)
+	imp, err := snapshot.ParseAuthorizationDetailsAccounts(data, opts.AuthorizationDetails, opts.AccountID)
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
-	acct.Name = opts.Name
-	acct.KeysUnknown = true
+	if opts.Name != "" && len(imp.Accounts) > 1 {
+		return cmdutil.BadInputf("--account-name names one account, but %s holds %d: pick one with --account-id", opts.AuthorizationDetails, len(imp.Accounts))
+	}
 	now := opts.Now()
-	acct.CollectedAt = now
+	for _, acct := range imp.Accounts {
+		acct.Name = opts.Name
+		acct.KeysUnknown = true
+		acct.CollectedAt = now
+	}
+	var rep *credreport.Report
+	var form credreport.Form
+	var repAcct *snapshot.Account
 	if opts.CredentialReport != "" {
-		f, err := os.Open(opts.CredentialReport)
+		data, err := os.ReadFile(opts.CredentialReport)
 		if err != nil {
 			return cmdutil.BadInput(err)
 		}
-		rep, err := credreport.Parse(f, opts.CredentialReport)
-		f.Close()
+		rep, form, err = credreport.ParseAny(data, opts.CredentialReport)
 		if err != nil {
 			return cmdutil.BadInput(err)
 		}
@@ -102,15 +116,10 @@ func snapshotImportRun(opts *SnapshotImportOptions) error {
 			// The CSV has no generation time; the file's is the best we know.
 			rep.GeneratedTime = fi.ModTime().UTC()
 		}
-		for _, row := range rep.Rows {
-			if row.IsRoot() || row.ARN == "" {
-				continue
-			}
-			if id := arnAccountID(row.ARN); id != acct.AccountID {
-				return cmdutil.BadInputf("%s: line %d: user %s is in account %s, but the authorization details are of %s", opts.CredentialReport, row.Line, row.User, id, acct.AccountID)
-			}
+		if repAcct, err = reportAccount(rep, opts.CredentialReport, imp.Accounts); err != nil {
+			return err
 		}
-		acct.CredentialReport = rep
+		repAcct.CredentialReport = rep
 	}
 	ws, err := opts.Workspace()
 	if err != nil {
@@ -121,22 +130,69 @@ func snapshotImportRun(opts *SnapshotImportOptions) error {
 		return err
 	}
 	defer w.Abort()
-	rel, err := w.WriteAccount(acct)
+	man := &snapshot.Manifest{SeiriVersion: version.String(), Source: "import", StartedAt: now, FinishedAt: now}
+	for _, acct := range imp.Accounts {
+		rel, err := w.WriteAccount(acct)
+		if err != nil {
+			return err
+		}
+		man.Accounts = append(man.Accounts, snapshot.AccountStatus{AccountID: acct.AccountID, Name: acct.Name, File: rel,
+			Warnings: []string{"imported from files: no access keys, MFA devices, login profiles or Access Advisor beyond what the credential report says"}})
+	}
+	dir, err := w.Commit(man)
 	if err != nil {
 		return err
 	}
-	dir, err := w.Commit(&snapshot.Manifest{SeiriVersion: version.String(), Source: "import", StartedAt: now, FinishedAt: now,
-		Accounts: []snapshot.AccountStatus{{AccountID: acct.AccountID, Name: acct.Name, File: rel,
-			Warnings: []string{"imported from files: no access keys, MFA devices, login profiles or Access Advisor beyond what the credential report says"}}}})
-	if err != nil {
-		return err
+	for _, acct := range imp.Accounts {
+		fmt.Fprintf(opts.IO.Out, "Imported account %s: %d users, %d groups, %d roles, %d managed policies", acct.AccountID, len(acct.Users), len(acct.Groups), len(acct.Roles), len(acct.Policies))
+		if acct.CredentialReport != nil {
+			fmt.Fprintf(opts.IO.Out, ", credential report with %d rows", len(acct.CredentialReport.Rows))
+		}
+		fmt.Fprintln(opts.IO.Out)
 	}
-	fmt.Fprintf(opts.IO.Out, "Imported account %s: %d users, %d groups, %d roles, %d managed policies", acct.AccountID, len(acct.Users), len(acct.Groups), len(acct.Roles), len(acct.Policies))
-	if acct.CredentialReport != nil {
-		fmt.Fprintf(opts.IO.Out, ", credential report with %d rows", len(acct.CredentialReport.Rows))
+	if rep != nil {
+		fmt.Fprintf(opts.IO.Out, "Credential report %s: %s; attached to account %s\n", opts.CredentialReport, credreport.Describe(rep, form), repAcct.AccountID)
+		for _, row := range snapshot.ReportRowsWithoutUser(repAcct) {
+			fmt.Fprintf(opts.IO.Out, "  line %d: user %s (%s) is not in the authorization details: the row is kept but used for no verdict\n", row.Line, row.User, row.ARN)
+		}
 	}
-	fmt.Fprintf(opts.IO.Out, "\nSnapshot: %s\n", dir)
+	for _, n := range imp.Notes() {
+		fmt.Fprintf(opts.IO.Out, "Note: %s\n", n)
+	}
+	fmt.Fprintf(opts.IO.Out, "Snapshot: %s\n", dir)
 	return nil
+}
+
+// reportAccount is the account of accts a credential report belongs to: the
+// one its rows' ARNs name (the root's row included). A report naming several
+// accounts, or one not imported, is an error.
+func reportAccount(rep *credreport.Report, file string, accts []*snapshot.Account) (*snapshot.Account, error) {
+	id, line := "", 0
+	for _, row := range rep.Rows {
+		if row.ARN == "" {
+			continue
+		}
+		rid := arnAccountID(row.ARN)
+		if id == "" {
+			id, line = rid, row.Line
+		} else if rid != id {
+			return nil, cmdutil.BadInputf("%s: line %d: user %s is in account %s, but line %d is of account %s: a credential report is of one account", file, row.Line, row.User, rid, line, id)
+		}
+	}
+	if id == "" {
+		if len(accts) == 1 {
+			return accts[0], nil
+		}
+		return nil, cmdutil.BadInputf("%s: no row names an ARN, and the authorization details hold %d accounts: cannot tell which the report is of", file, len(accts))
+	}
+	held := make([]string, 0, len(accts))
+	for _, a := range accts {
+		if a.AccountID == id {
+			return a, nil
+		}
+		held = append(held, a.AccountID)
+	}
+	return nil, cmdutil.BadInputf("%s: line %d: the report is of account %s, but the import holds %s", file, line, id, strings.Join(held, ", "))
 }
 
 func isAccountID(s string) bool {

@@ -192,6 +192,9 @@ func usersPlanRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 	for _, x := range res.Excluded {
 		fmt.Fprintf(w, "excluded: [%s] %s: %s\n", x.Account, x.User, x.Reason)
 	}
+	for _, g := range res.Unjudged {
+		fmt.Fprintf(w, "! %s\n", g)
+	}
 	fmt.Fprintf(w, "\n%d inactive users, %d excluded.\n", len(res.Candidates), len(res.Excluded))
 	return nil
 }
