@@ -31,8 +31,9 @@ type Config struct {
 	// DiscoveryDistinct is how many distinct List*/Describe*/Get* actions
 	// one identity must call within the window to be a burst.
 	DiscoveryDistinct int
-	// DeniedCount is how many AccessDenied answers one identity must get
-	// within the window to be a burst.
+	// DeniedCount is how many distinct actions one identity must be denied
+	// within the window to be a burst (a workload retrying the one call it
+	// lacks permission for is a misconfiguration, not enumeration).
 	DeniedCount int
 	// MaxSupport bounds the supporting events kept per finding (the
 	// finding still counts them all).
@@ -99,6 +100,10 @@ type Stats struct {
 	// Failed counts, per rule ID, matching events that failed (errorCode
 	// set): attempts, not changes, so not findings of the stateless rules.
 	Failed map[string]int `json:"failed"`
+	// OutOfOrder counts discovery/denied events the burst rule could not
+	// judge because they came older than their identity's window (feed
+	// events sorted by time for the burst rule to see them all).
+	OutOfOrder int `json:"outOfOrder"`
 }
 
 // Detector runs the rules over events fed in order of arrival.

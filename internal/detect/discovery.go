@@ -24,7 +24,7 @@ var discoveryRule = Rule{
 type window struct {
 	calls   []call
 	actions map[string]int // discovery action -> calls in the window
-	denied  int
+	denied  map[string]int // denied action -> denials in the window
 	newest  time.Time
 	quiet   time.Time
 }
@@ -46,10 +46,10 @@ func denied(code string) bool {
 	return code == "AccessDenied" || strings.HasSuffix(code, "AccessDeniedException") || strings.HasSuffix(code, "UnauthorizedOperation")
 }
 
-// discovery keeps a sliding window per identity. Events are assumed to
-// arrive roughly in time order (one log file is; files are fed in
-// delivery order); an event older than the window's newest minus the
-// window joins the window it falls in only if it is still inside it.
+// discovery keeps a sliding window per identity. Events must arrive in
+// time order per identity (within a window's slack): an event older than
+// the identity's newest minus the window is counted in Stats.OutOfOrder
+// and not judged.
 // After a burst is reported the identity is quiet for one window, so one
 // enumeration is one finding.
 func (d *Detector) discovery(e *Event) {
@@ -63,16 +63,23 @@ func (d *Detector) discovery(e *Event) {
 	}
 	w := d.burst[id]
 	if w == nil {
-		w = &window{actions: map[string]int{}}
+		w = &window{actions: map[string]int{}, denied: map[string]int{}}
 		d.burst[id] = w
 	}
 	if e.Time.Before(w.quiet) {
 		return
 	}
+	if e.Time.Before(w.newest.Add(-d.cfg.DiscoveryWindow)) {
+		// Older than this identity's window: the input is not in time
+		// order here (e.g. another region's file fed later). Counted, not
+		// judged: the burst rule needs events in time order.
+		d.stats.OutOfOrder++
+		return
+	}
 	c := call{action: e.Source + ":" + e.Name, denied: isDenied, support: supportOf(e)}
 	w.calls = append(w.calls, c)
 	if c.denied {
-		w.denied++
+		w.denied[c.action]++
 	} else {
 		w.actions[c.action]++
 	}
@@ -83,15 +90,17 @@ func (d *Detector) discovery(e *Event) {
 	n := 0
 	for n < len(w.calls) && w.calls[n].support.Time.Before(start) {
 		x := w.calls[n]
+		m := w.actions
 		if x.denied {
-			w.denied--
-		} else if w.actions[x.action]--; w.actions[x.action] == 0 {
-			delete(w.actions, x.action)
+			m = w.denied
+		}
+		if m[x.action]--; m[x.action] == 0 {
+			delete(m, x.action)
 		}
 		n++
 	}
 	w.calls = w.calls[n:]
-	if len(w.actions) < d.cfg.DiscoveryDistinct && w.denied < d.cfg.DeniedCount {
+	if len(w.actions) < d.cfg.DiscoveryDistinct && len(w.denied) < d.cfg.DeniedCount {
 		return
 	}
 	first := w.newest
@@ -109,8 +118,8 @@ func (d *Detector) discovery(e *Event) {
 			Title:    discoveryRule.Title,
 			Evidence: []finding.Evidence{
 				{Name: "distinct discovery actions", Value: strconv.Itoa(len(w.actions))},
-				{Name: "access denied", Value: strconv.Itoa(w.denied)},
-				{Name: "window", Value: fmt.Sprintf("%s to %s (threshold %d distinct or %d denied in %s)",
+				{Name: "distinct denied actions", Value: strconv.Itoa(len(w.denied))},
+				{Name: "window", Value: fmt.Sprintf("%s to %s (threshold %d distinct or %d distinct denied in %s)",
 					first.Format(time.RFC3339), w.newest.Format(time.RFC3339), d.cfg.DiscoveryDistinct, d.cfg.DeniedCount, d.cfg.DiscoveryWindow)},
 			},
 			Recommendation: discoveryRule.Recommendation,
@@ -125,5 +134,5 @@ func (d *Detector) discovery(e *Event) {
 	}
 	d.findings = append(d.findings, f)
 	w.quiet = w.newest.Add(d.cfg.DiscoveryWindow)
-	*w = window{actions: map[string]int{}, newest: w.newest, quiet: w.quiet}
+	*w = window{actions: map[string]int{}, denied: map[string]int{}, newest: w.newest, quiet: w.quiet}
 }

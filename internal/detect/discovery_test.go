@@ -52,8 +52,8 @@ func TestDiscoveryBurst(t *testing.T) {
 
 func TestDiscoveryDenied(t *testing.T) {
 	var evs []Event
-	for i := range 12 {
-		evs = append(evs, ev(i, time.Duration(i)*10*time.Second, "iam:CreateUser", "AccessDenied"))
+	for i, a := range enumeration[:12] {
+		evs = append(evs, ev(i, time.Duration(i)*10*time.Second, a, "AccessDenied"))
 	}
 	d := run(Config{}, evs)
 	if got := ruleIDs(d.Findings()); got[discoveryRule.ID] != 1 || len(got) != 1 {
@@ -73,6 +73,13 @@ func TestDiscoveryQuiet(t *testing.T) {
 			var evs []Event
 			for i := range 1000 {
 				evs = append(evs, ev(i, time.Duration(i)*time.Second, "s3:GetObject", ""))
+			}
+			return evs, Config{}
+		},
+		"one denied action retried": func() ([]Event, Config) {
+			var evs []Event
+			for i := range 100 {
+				evs = append(evs, ev(i, time.Duration(i)*time.Second, "s3:PutObject", "AccessDenied"))
 			}
 			return evs, Config{}
 		},
