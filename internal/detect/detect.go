@@ -1,0 +1,185 @@
+package detect
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/finding"
+)
+
+// Rule is one detection: its report entry (ID, severity, description,
+// recommendation) and what it is anchored to.
+type Rule struct {
+	finding.Rule
+	// Threshold names the Config field that tunes the rule ("" when the
+	// rule has no threshold: every matching event is a finding).
+	Threshold string `json:"threshold,omitempty"`
+	// GuardDuty lists Amazon GuardDuty finding types the rule compares
+	// with; ATTACK lists MITRE ATT&CK technique IDs.
+	GuardDuty []string `json:"guardDuty,omitempty"`
+	ATTACK    []string `json:"attack,omitempty"`
+}
+
+// Config holds the thresholds of the stateful rules. seiri.yaml does not
+// set them yet: Defaults are what every run uses.
+type Config struct {
+	// DiscoveryWindow is the sliding window of the discovery-burst rule.
+	DiscoveryWindow time.Duration
+	// DiscoveryDistinct is how many distinct List*/Describe*/Get* actions
+	// one identity must call within the window to be a burst.
+	DiscoveryDistinct int
+	// DeniedCount is how many distinct actions one identity must be denied
+	// within the window to be a burst (a workload retrying the one call it
+	// lacks permission for is a misconfiguration, not enumeration).
+	DeniedCount int
+	// MaxSupport bounds the supporting events kept per finding (the
+	// finding still counts them all).
+	MaxSupport int
+}
+
+// Defaults are the thresholds used when a Config field is zero.
+var Defaults = Config{
+	DiscoveryWindow:   10 * time.Minute,
+	DiscoveryDistinct: 25,
+	DeniedCount:       10,
+	MaxSupport:        20,
+}
+
+func (c Config) withDefaults() Config {
+	if c.DiscoveryWindow <= 0 {
+		c.DiscoveryWindow = Defaults.DiscoveryWindow
+	}
+	if c.DiscoveryDistinct <= 0 {
+		c.DiscoveryDistinct = Defaults.DiscoveryDistinct
+	}
+	if c.DeniedCount <= 0 {
+		c.DeniedCount = Defaults.DeniedCount
+	}
+	if c.MaxSupport <= 0 {
+		c.MaxSupport = Defaults.MaxSupport
+	}
+	return c
+}
+
+// Finding is a finding of the common report model plus the events that
+// support it (all of them counted in Events, the first MaxSupport kept).
+type Finding struct {
+	finding.Finding
+	Support []Support `json:"support"`
+	Events  int       `json:"events"`
+}
+
+// Report converts to the common model: the supporting events become
+// evidence entries ("event", "eventID time sourceIP userAgent").
+func (f *Finding) Report() finding.Finding {
+	out := f.Finding
+	out.Evidence = slices.Clone(f.Evidence)
+	out.Evidence = append(out.Evidence, finding.Evidence{Name: "events", Value: strconv.Itoa(f.Events)})
+	for _, s := range f.Support {
+		id := s.EventID
+		if id == "" {
+			id = "(eventID not read)"
+		}
+		out.Evidence = append(out.Evidence, finding.Evidence{Name: "event",
+			Value: fmt.Sprintf("%s %s %s %s %q", id, s.Time.Format(time.RFC3339), s.Name, s.SourceIP, s.UserAgent)})
+	}
+	return out
+}
+
+// Stats counts what the detector saw, each event exactly once per rule
+// that looked at it.
+type Stats struct {
+	Events int `json:"events"` // events observed
+	// Undetermined counts, per rule ID, events of the rule's kind it could
+	// not judge because a field it needs was absent (e.g. requestParameters
+	// not read). They are not findings and not "clean".
+	Undetermined map[string]int `json:"undetermined"`
+	// Failed counts, per rule ID, matching events that failed (errorCode
+	// set): attempts, not changes, so not findings of the stateless rules.
+	Failed map[string]int `json:"failed"`
+	// OutOfOrder counts discovery/denied events the burst rule could not
+	// judge because they came older than their identity's window (feed
+	// events sorted by time for the burst rule to see them all).
+	OutOfOrder int `json:"outOfOrder"`
+}
+
+// Detector runs the rules over events fed in order of arrival.
+type Detector struct {
+	cfg      Config
+	findings []*Finding
+	stats    Stats
+	burst    map[string]*window
+}
+
+// New returns a detector with cfg's thresholds (zero fields take Defaults).
+func New(cfg Config) *Detector {
+	return &Detector{
+		cfg:   cfg.withDefaults(),
+		stats: Stats{Undetermined: map[string]int{}, Failed: map[string]int{}},
+		burst: map[string]*window{},
+	}
+}
+
+// Rules lists every rule the detector runs, in ID order.
+func Rules() []Rule {
+	out := make([]Rule, 0, len(sensitive)+1)
+	for _, s := range sensitive {
+		out = append(out, s.rule)
+	}
+	out = append(out, discoveryRule)
+	slices.SortFunc(out, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Observe feeds one event to every rule.
+func (d *Detector) Observe(e *Event) {
+	d.stats.Events++
+	for i := range sensitive {
+		s := &sensitive[i]
+		if !s.match(e) {
+			continue
+		}
+		if e.ErrorCode != "" {
+			d.stats.Failed[s.rule.ID]++
+			continue
+		}
+		v := s.judge(e)
+		switch {
+		case v.undetermined:
+			d.stats.Undetermined[s.rule.ID]++
+		case v.hit:
+			d.emit(&s.rule, e, v.evidence)
+		}
+	}
+	d.discovery(e)
+}
+
+func (d *Detector) emit(r *Rule, e *Event, ev []finding.Evidence) {
+	res := e.ARN
+	if res == "" {
+		res = e.AccessKeyID
+	}
+	f := &Finding{
+		Finding: finding.Finding{
+			RuleID:         r.ID,
+			Severity:       r.Severity,
+			Account:        e.Account,
+			Resource:       res,
+			Title:          r.Title,
+			Evidence:       append([]finding.Evidence{{Name: "action", Value: e.Source + ":" + e.Name}}, ev...),
+			Recommendation: r.Recommendation,
+		},
+		Support: []Support{supportOf(e)},
+		Events:  1,
+	}
+	d.findings = append(d.findings, f)
+}
+
+// Findings returns the findings so far, in the order they were raised.
+func (d *Detector) Findings() []*Finding { return d.findings }
+
+// Stats returns the counts so far.
+func (d *Detector) Stats() Stats { return d.stats }

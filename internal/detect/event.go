@@ -1,0 +1,71 @@
+// Package detect finds suspicious use of credentials in CloudTrail records:
+// a rule engine fed record by record (as the trail scanner reads them) that
+// produces findings carrying the events that support them. It is pure: no
+// I/O, no clock; the caller feeds events and collects findings.
+package detect
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Event is the part of one CloudTrail record the rules read. Strings are
+// copies: an Event outlives the scanner's reused trail.Record.
+// CloudTrail record contents: AWS CloudTrail User Guide, "CloudTrail record contents".
+type Event struct {
+	EventID   string
+	Time      time.Time // zero when eventTime was missing or malformed
+	Source    string    // eventSource, e.g. "cloudtrail.amazonaws.com"
+	Name      string    // eventName
+	Type      string    // eventType
+	Region    string
+	SourceIP  string
+	UserAgent string
+	ErrorCode string
+	Account   string // recipientAccountId
+
+	IdentityType string // userIdentity.type
+	ARN          string // userIdentity.arn
+	AccessKeyID  string
+	UserName     string // userIdentity.userName (IAM users, root alias)
+	InvokedBy    string // userIdentity.invokedBy (an AWS service acting)
+	IssuerARN    string // sessionContext.sessionIssuer.arn
+
+	ReqUserName string // requestParameters.userName
+
+	// The fields below are not read by trail.Record today (see
+	// docs/detect.md, "What the scanner must add"); rules that need them
+	// count the record as undetermined when they are absent.
+
+	// MFAUsed is additionalEventData.MFAUsed of a ConsoleLogin ("Yes"/"No").
+	MFAUsed string
+	// LoginResult is responseElements.ConsoleLogin ("Success"/"Failure").
+	LoginResult string
+	// Request is requestParameters, raw; nil when not read.
+	Request json.RawMessage
+}
+
+// identity is the key a stateful rule groups by: the principal ARN (a role
+// session's ARN names the session), else the access key.
+func (e *Event) identity() string {
+	if e.ARN != "" {
+		return e.ARN
+	}
+	if e.AccessKeyID != "" {
+		return e.AccessKeyID
+	}
+	return ""
+}
+
+// Support is one event that supports a finding.
+type Support struct {
+	EventID   string    `json:"eventId"`
+	Time      time.Time `json:"time"`
+	Name      string    `json:"eventName"`
+	SourceIP  string    `json:"sourceIp"`
+	UserAgent string    `json:"userAgent"`
+}
+
+func supportOf(e *Event) Support {
+	return Support{EventID: e.EventID, Time: e.Time, Name: e.Source + ":" + e.Name, SourceIP: e.SourceIP, UserAgent: e.UserAgent}
+}
