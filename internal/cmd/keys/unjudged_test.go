@@ -40,7 +40,8 @@ func TestPlansSayWhatTheyCannotJudge(t *testing.T) {
 	noStore := "! no usage store: CloudTrail evidence is missing (run seiri trail scan)\n\n"
 
 	out, errOut, code := cmdtest.RunWS(t, root.NewRootCmd, t0, nil, ws, "keys", "plan")
-	want := noStore + "No access key looks unused.\n" + gap + "\n0 candidate keys (0 refused by lockout protection), 0 excluded.\n"
+	// keys plan names its snapshot first (users retire plan does not yet).
+	want := "snapshot 20261101T120000Z: collected 2026-11-01T12:00:00Z (import), 1 accounts\n\n" + noStore + "No access key looks unused.\n" + gap + "\n0 candidate keys (0 refused by lockout protection), 0 excluded.\n"
 	if code != 0 || out != want {
 		t.Errorf("keys plan: %d %s\n%s\nwant:\n%s", code, errOut, out, want)
 	}

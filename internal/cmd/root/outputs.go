@@ -60,6 +60,8 @@ var commandOutputs = map[string][]string{
 	"seiri scp suggest":               tableJSON,
 	"seiri snapshot import":           tableOnly,
 	"seiri snapshot list":             tableJSON,
+	"seiri risk paths":                tableJSON,
+	"seiri risk external":             tableJSON,
 	"seiri sso plan":                  tableJSON,
 	"seiri trail athena setup":        tableOnly,
 	"seiri trail errors":              tabular,
