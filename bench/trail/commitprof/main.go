@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/trail"
@@ -87,12 +86,4 @@ func run(dir, prof string, par int) error {
 	fmt.Printf("commit into a fresh store: wall %s, CPU %s (%.1f%% of the scan's CPU)\n", full.Round(time.Millisecond), fullCPU.Round(time.Millisecond), 100*fullCPU.Seconds()/scanCPU.Seconds())
 	fmt.Printf("commit of the last hour's %d rows into it: wall %s, CPU %s\n", len(hour), inc.Round(time.Millisecond), incCPU.Round(time.Millisecond))
 	return nil
-}
-
-// cpu is the process's user + system CPU time so far (the steady figure on
-// a shared machine, where wall time swings with the load).
-func cpu() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
