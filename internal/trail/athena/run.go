@@ -405,6 +405,21 @@ func ParseGroup(row map[string]*string, g *trail.Group) error {
 	} {
 		*p.dst = b(p.col)
 	}
+	q.SourceKeyID = b("rp_sourcekeyid")
+	q.DestinationKeyID = b("rp_destinationkeyid")
+	q.PrincipalARN = b("rp_principalarn")
+	if t := b(ColMulti); len(t) > 0 {
+		if err := trail.ReadRequestParameters(r, t); err != nil {
+			return fmt.Errorf("column %s: %w", ColMulti, err)
+		}
+	}
+	for _, t := range split(s(ColTables)) {
+		if len(q.Items) >= trail.MaxRequestItems {
+			q.ItemsDropped++
+			continue
+		}
+		q.Items = append(q.Items, trail.ReqItem{Table: []byte(t)})
+	}
 	// resources[]: the local scanner keeps elements with an ARN, at most 16.
 	for _, e := range split(s(ColResources)) {
 		typ, arn, ok := strings.Cut(e, RecSep)
