@@ -231,12 +231,14 @@ type Options struct {
 
 // Result is a finished Athena scan.
 type Result struct {
-	Rows       []usage.Row
-	Unmapped   []usage.UnmappedPair
-	Counts     trail.FoldCounts
-	Groups     int64
-	Executions []Execution
-	Queries    []string
+	Rows     []usage.Row
+	Unmapped []usage.UnmappedPair
+	// SessionUses: the temporary keys each principal used, per day.
+	SessionUses []usage.SessionUse
+	Counts      trail.FoldCounts
+	Groups      int64
+	Executions  []Execution
+	Queries     []string
 }
 
 // BytesScanned sums the queries' scanned bytes.
@@ -318,6 +320,7 @@ func Scan(ctx context.Context, run *Runner, opts Options) (*Result, error) {
 	}
 	res.Rows = fold.Rows()
 	res.Unmapped = fold.Unmapped()
+	res.SessionUses = fold.SessionUses()
 	res.Counts = fold.Counts()
 	return res, nil
 }
