@@ -98,13 +98,6 @@ type decoder struct {
 	// never modified afterwards (the simulator's freshly read lines).
 	noCopy bool
 	arena  []Node
-	// Members and items are gathered on stacks while their container is
-	// read, then copied into exact-size slices cut from chunked arenas: a
-	// document costs a few allocations, not one per growing slice.
-	mstack []Member
-	istack []*Node
-	marena []Member
-	iarena []*Node
 	// lazy makes every object met become a Lazy stub, to be decoded later.
 	lazy bool
 	// lazyKeys are the members of the top-level object whose objects are
@@ -116,32 +109,10 @@ type decoder struct {
 // instead of one per value.
 func (d *decoder) newNode(k Kind, off int) *Node {
 	if len(d.arena) == cap(d.arena) {
-		// Chunks grow 8, 16, 32, 64: a small document (most policies)
-		// does not pay for 64 nodes.
-		d.arena = make([]Node, 0, min(64, max(8, 2*cap(d.arena))))
+		d.arena = make([]Node, 0, 64)
 	}
 	d.arena = append(d.arena, Node{Kind: k, Offset: off})
 	return &d.arena[len(d.arena)-1]
-}
-
-// members returns ms copied into an exact-size slice of the members arena.
-func (d *decoder) members(ms []Member) []Member {
-	if len(ms) > cap(d.marena)-len(d.marena) {
-		d.marena = make([]Member, 0, max(len(ms), min(128, max(16, 2*cap(d.marena)))))
-	}
-	i := len(d.marena)
-	d.marena = append(d.marena, ms...)
-	return d.marena[i:len(d.marena):len(d.marena)]
-}
-
-// items returns vs copied into an exact-size slice of the items arena.
-func (d *decoder) items(vs []*Node) []*Node {
-	if len(vs) > cap(d.iarena)-len(d.iarena) {
-		d.iarena = make([]*Node, 0, max(len(vs), min(128, max(16, 2*cap(d.iarena)))))
-	}
-	i := len(d.iarena)
-	d.iarena = append(d.iarena, vs...)
-	return d.iarena[i:len(d.iarena):len(d.iarena)]
 }
 
 // DecodeJSON parses data as exactly one JSON value.
@@ -450,15 +421,13 @@ func (d *decoder) array() (*Node, error) {
 		n.Items = []*Node{}
 		return n, nil
 	}
-	base := len(d.istack)
-	defer func() { d.istack = d.istack[:base] }()
 	for {
 		d.skipWS()
 		v, err := d.value()
 		if err != nil {
 			return nil, err
 		}
-		d.istack = append(d.istack, v)
+		n.Items = append(n.Items, v)
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in array")
@@ -468,7 +437,6 @@ func (d *decoder) array() (*Node, error) {
 			d.pos++
 		case ']':
 			d.pos++
-			n.Items = d.items(d.istack[base:])
 			return n, nil
 		default:
 			return nil, d.errf(d.pos, "invalid character %s after array element, expected ',' or ']'", quoteByte(d.data[d.pos]))
@@ -488,8 +456,6 @@ func (d *decoder) object() (*Node, error) {
 		d.pos++
 		return n, nil
 	}
-	base := len(d.mstack)
-	defer func() { d.mstack = d.mstack[:base] }()
 	for {
 		d.skipWS()
 		if d.pos >= len(d.data) {
@@ -516,7 +482,7 @@ func (d *decoder) object() (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.mstack = append(d.mstack, Member{Key: k, KeyOffset: koff, Value: v})
+		n.Members = append(n.Members, Member{Key: k, KeyOffset: koff, Value: v})
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in object")
@@ -526,7 +492,6 @@ func (d *decoder) object() (*Node, error) {
 			d.pos++
 		case '}':
 			d.pos++
-			n.Members = d.members(d.mstack[base:])
 			return n, nil
 		default:
 			return nil, d.errf(d.pos, "invalid character %s after object value, expected ',' or '}'", quoteByte(d.data[d.pos]))
