@@ -107,8 +107,8 @@ type aggregator struct {
 	// keys stay out of the usage rows' key (see usage.SessionUse).
 	sessUse map[usage.SessionUseKey]map[string]struct{}
 	maps    map[pairKey]cachedMapping
-	buf      []byte
-	uses     []RequestUse
+	buf     []byte
+	uses    []RequestUse
 
 	records, mapped, notAuthz, unmappedN int64
 	outside                              int64

@@ -2,8 +2,6 @@ package athena_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"slices"
 	"testing"
 
@@ -16,14 +14,7 @@ import (
 // engine one (action, resource) row per item, as the local engine does
 // (TestCannedEdgeResult compares every row with it).
 func TestCannedMultiActionRows(t *testing.T) {
-	b, err := os.ReadFile(edgeGolden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res awsfake.AthenaResult
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
+	res := cannedEdgeResult(t)
 	srv := awsfake.New(awsfake.Scenario{})
 	t.Cleanup(srv.Close)
 	srv.SetAthenaExecutor(awsfake.AthenaExecutorFunc(func(string) (*awsfake.AthenaResult, error) { return &res, nil }))
