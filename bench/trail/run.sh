@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 corpus="${1:-/tmp/ct-300m}"
+corpus="$(readlink -f "$corpus")" # find does not follow a symlinked corpus folder
 hours="${2:-4.5}"
 threads="${THREADS:-$(nproc)}"
 rounds="${ROUNDS:-3}"

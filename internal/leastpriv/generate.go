@@ -214,6 +214,14 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 		}
 	}
 
+	g.Notes = append(g.Notes, addDependents(res, m.Catalog, func(action string) ([]string, bool) {
+		gr, ok := grants.Get(action)
+		if !ok {
+			return nil, false
+		}
+		return gr.Resources, true
+	}, partitionOf(p.ARN), p.Account)...)
+
 	// Generalize and group by service and identical resource sets.
 	type group struct {
 		svc     string

@@ -2,6 +2,7 @@ package trail
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -102,9 +103,12 @@ type aggregator struct {
 	rows     map[usage.Key]*acc
 	unmapped map[pairKey]*unmappedAcc
 	sessions map[[2]string]*usage.SessionKey
-	maps     map[pairKey]cachedMapping
-	buf      []byte
-	uses     []RequestUse
+	// sessUse: the temporary (ASIA) keys each principal used, per day; the
+	// keys stay out of the usage rows' key (see usage.SessionUse).
+	sessUse map[usage.SessionUseKey]map[string]struct{}
+	maps    map[pairKey]cachedMapping
+	buf     []byte
+	uses    []RequestUse
 
 	records, mapped, notAuthz, unmappedN int64
 	outside                              int64
@@ -118,6 +122,7 @@ func newAggregator(m *Mapper, f *Filter) *aggregator {
 		rows:     make(map[usage.Key]*acc, 1024),
 		unmapped: make(map[pairKey]*unmappedAcc),
 		sessions: make(map[[2]string]*usage.SessionKey),
+		sessUse:  make(map[usage.SessionUseKey]map[string]struct{}),
 		maps:     make(map[pairKey]cachedMapping),
 	}
 }
@@ -292,6 +297,13 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 			a.uses = append(a.uses, RequestUse{Action: use.Action, Resource: res})
 		}
 	}
+	if usage.IsSessionKey(akid) {
+		// A temporary key changes with every session: keyed by it, rows
+		// would grow with time instead of merging (docs/bench-trail.md).
+		// The principal's row holds the calls; the key is kept per day.
+		a.addSessionUse(accountS, principalS, t, akid)
+		akid = ""
+	}
 	for _, use := range a.uses {
 		res := use.Resource
 		k := usage.Key{Account: accountS, Principal: principalS, PrincipalType: ptype, AccessKeyID: akid,
@@ -340,6 +352,28 @@ func (a *aggregator) addSessionKey(r *Record, principal, issuerKey string, t int
 		Action: "sts:" + string(r.EventName), Role: string(r.Req.RoleARN), IssuedAt: time.Unix(t, 0).UTC()}
 }
 
+// addSessionUse records that principal used session key k on t's day.
+func (a *aggregator) addSessionUse(account, principal string, t int64, k string) {
+	uk := usage.SessionUseKey{Account: account, Principal: principal, Day: time.Unix(t, 0).UTC().Format(time.DateOnly)}
+	set := a.sessUse[uk]
+	if set == nil {
+		set = map[string]struct{}{}
+		a.sessUse[uk] = set
+	}
+	set[k] = struct{}{}
+}
+
+// SessionUses returns the session keys used per principal and day, sorted.
+func (a *aggregator) SessionUses() []usage.SessionUse {
+	out := make([]usage.SessionUse, 0, len(a.sessUse))
+	for k, set := range a.sessUse {
+		keys := slices.Sorted(maps.Keys(set))
+		out = append(out, usage.SessionUse{SessionUseKey: k, Keys: keys})
+	}
+	slices.SortFunc(out, func(x, y usage.SessionUse) int { return x.SessionUseKey.Compare(y.SessionUseKey) })
+	return out
+}
+
 // SessionKeys returns the recorded session keys, sorted.
 func (a *aggregator) SessionKeys() []usage.SessionKey {
 	out := make([]usage.SessionKey, 0, len(a.sessions))
@@ -377,6 +411,16 @@ func (a *aggregator) merge(o *aggregator) {
 	for k, v := range o.sessions {
 		if w := a.sessions[k]; w == nil || v.IssuedAt.Before(w.IssuedAt) {
 			a.sessions[k] = v
+		}
+	}
+	for k, set := range o.sessUse {
+		w := a.sessUse[k]
+		if w == nil {
+			a.sessUse[k] = set
+			continue
+		}
+		for key := range set {
+			w[key] = struct{}{}
 		}
 	}
 	for k, v := range o.unmapped {

@@ -48,6 +48,7 @@ func (fo *Folder) Add(g *Group) string {
 	one := fo.one
 	clear(one.rows)
 	clear(one.unmapped)
+	clear(one.sessUse)
 	one.records, one.mapped, one.notAuthz, one.unmappedN, one.outside = 0, 0, 0, 0, 0
 	r := g.Record
 	r.EventTime = []byte(g.First.UTC().Format("2006-01-02T15:04:05Z"))
@@ -58,6 +59,16 @@ func (fo *Folder) Add(g *Group) string {
 		return why
 	}
 	first, last := g.First.Unix(), g.Last.Unix()
+	// The group's session key was used on its first and last day; a
+	// session lasts at most 36 hours (GetSessionToken's maximum, STS API
+	// Reference), so the days between are days of use too.
+	for uk, set := range one.sessUse {
+		for d := g.First.UTC().AddDate(0, 0, 1); d.Format(time.DateOnly) <= g.Last.UTC().Format(time.DateOnly); d = d.AddDate(0, 0, 1) {
+			for k := range set {
+				one.addSessionUse(uk.Account, uk.Principal, d.Unix(), k)
+			}
+		}
+	}
 	for _, v := range one.rows {
 		v.count = g.Count
 		v.first, v.last = first, last
@@ -128,6 +139,9 @@ func (fo *Folder) Counts() FoldCounts {
 
 // Rows returns the usage rows, sorted by key.
 func (fo *Folder) Rows() []usage.Row { return fo.all.Rows() }
+
+// SessionUses returns the session keys used per principal and day.
+func (fo *Folder) SessionUses() []usage.SessionUse { return fo.all.SessionUses() }
 
 // Unmapped returns the unmapped pairs, most frequent first.
 func (fo *Folder) Unmapped() []usage.UnmappedPair { return fo.all.Unmapped() }

@@ -123,6 +123,9 @@ type Result struct {
 	Unmapped []usage.UnmappedPair
 	// SessionKeys link session (ASIA) keys to the key that requested them.
 	SessionKeys []usage.SessionKey
+	// SessionUses: the temporary keys each principal used, per day (they
+	// are not part of the rows' key).
+	SessionUses []usage.SessionUse
 	// Objects were read to the end; only they may be marked scanned.
 	Objects []usage.Object
 	Summary Summary
@@ -360,6 +363,7 @@ feed:
 	res.Rows = total.Rows()
 	res.Unmapped = total.Unmapped()
 	res.SessionKeys = total.SessionKeys()
+	res.SessionUses = total.SessionUses()
 	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
 	res.Objects = done
 	sum.FilesRead = int64(len(todo))

@@ -22,8 +22,9 @@ import (
 // SchemaVersion is stored in the meta table; Open refuses a newer store.
 // 2: usage rows gain their region. 3: the usage_by_action summary table.
 // 4: compact usage rows (rowid table, U+001F-joined sets), the object
-// ledger (objects) and the engines' coverage.
-const SchemaVersion = 4
+// ledger (objects) and the engines' coverage. 5: temporary (ASIA) keys
+// leave the usage key for the session_use table.
+const SchemaVersion = 5
 
 // schemaUsage is the usage table (schema 4) and its indexes.
 const schemaUsage = `
@@ -198,7 +199,7 @@ func (s *Store) init(ctx context.Context) error {
 	err := s.db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k='schema'`).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := s.db.ExecContext(ctx, schemaAux+schemaUsage); err != nil {
+		if _, err := s.db.ExecContext(ctx, schemaAux+schemaUsage+schemaSessionUse); err != nil {
 			return err
 		}
 		_, err = s.db.ExecContext(ctx, `INSERT INTO meta(k,v) VALUES('schema',?)`, fmt.Sprint(SchemaVersion))
@@ -208,6 +209,16 @@ func (s *Store) init(ctx context.Context) error {
 	}
 	if v == fmt.Sprint(SchemaVersion) {
 		return nil
+	}
+	if v == "4" {
+		// schema 5 adds a table; rows recorded under a session key keep it
+		// (Usage still finds them by that key).
+		if err := s.Lock(ctx); err != nil {
+			return err
+		}
+		defer s.Unlock()
+		_, err := s.db.ExecContext(ctx, schemaSessionUse+`UPDATE meta SET v='5' WHERE k='schema';`)
+		return err
 	}
 	if v != "1" && v != "2" && v != "3" {
 		return fmt.Errorf("schema version %s, this seiri reads version %d", v, SchemaVersion)
@@ -235,7 +246,8 @@ func (s *Store) init(ctx context.Context) error {
 	if err := migrateV3(ctx, s.db); err != nil {
 		return fmt.Errorf("upgrade schema 3 → 4 (compact usage rows, object ledger): %w", err)
 	}
-	return nil
+	_, err = s.db.ExecContext(ctx, schemaSessionUse+`UPDATE meta SET v='5' WHERE k='schema';`)
+	return err
 }
 
 // migrateV1 adds the region to the key of every usage row (schema 2).
@@ -446,6 +458,8 @@ type Batch struct {
 	Rows        []Row
 	Unmapped    []UnmappedPair
 	SessionKeys []SessionKey
+	// SessionUses are the temporary keys used per principal and day.
+	SessionUses []SessionUse
 	Objects     []Object
 	Run         *Run
 	// AthenaUnits are the units an Athena scan covered ('*' for every
@@ -514,6 +528,9 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 	}
 	if err = insertSessionKeys(ctx, tx, b.SessionKeys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
+	}
+	if err = upsertSessionUses(ctx, tx, b.SessionUses); err != nil {
+		return fmt.Errorf("session key use: %w", err)
 	}
 	if len(b.Objects) > 0 {
 		now := time.Now().Unix()
@@ -651,7 +668,14 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 	if q.Principal != "" {
 		add("principal = ?", q.Principal)
 	}
-	if q.AccessKeyID != "" {
+	switch {
+	case IsSessionKey(q.AccessKeyID):
+		cond, a, err := s.sessionKeyFilter(ctx, q.AccessKeyID)
+		if err != nil {
+			return nil, err
+		}
+		add(cond, a...)
+	case q.AccessKeyID != "":
 		add("access_key_id = ?", q.AccessKeyID)
 	}
 	if q.Account != "" {

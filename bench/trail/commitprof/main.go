@@ -73,7 +73,7 @@ func run(dir, prof string, par int) error {
 		defer pprof.StopCPUProfile()
 	}
 	t, c0 := time.Now(), cpu()
-	if err := st.Commit(ctx, usage.Batch{Rows: res.Rows, SessionKeys: res.SessionKeys, Unmapped: res.Unmapped}); err != nil {
+	if err := st.Commit(ctx, usage.Batch{Rows: res.Rows, SessionKeys: res.SessionKeys, SessionUses: res.SessionUses, Unmapped: res.Unmapped}); err != nil {
 		return err
 	}
 	full, fullCPU := time.Since(t), cpu()-c0

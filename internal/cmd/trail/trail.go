@@ -413,6 +413,15 @@ func writeKeyLineage(f *cmdutil.Factory, store *usage.Store, key string) error {
 		return err
 	}
 	out := f.IO.Out
+	if usage.IsSessionKey(key) {
+		uses, err := store.SessionUses(f.Context, key)
+		if err != nil {
+			return err
+		}
+		for _, u := range uses {
+			fmt.Fprintf(out, "%s was used by %s on %s: the rows above are that principal's on that day (which of its calls used this session is not recorded)\n", key, u.Principal, u.Day)
+		}
+	}
 	for _, k := range from {
 		fmt.Fprintf(out, "%s was issued by %s to %s (%s, %s)\n", key, k.Action, k.IssuerPrincipal, dash(k.IssuerKey), k.IssuedAt.UTC().Format(time.RFC3339))
 	}

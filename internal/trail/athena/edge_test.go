@@ -36,10 +36,9 @@ func sortResult(r *awsfake.AthenaResult) {
 	slices.SortFunc(r.Rows, func(a, b []*string) int { return strings.Compare(key(a), key(b)) })
 }
 
-// TestCannedEdgeResult: the SQL's real result on the edge corpus (kept from
-// DuckDB), served by the Athena fake, folds into exactly the rows the local
-// engine makes of the same file.
-func TestCannedEdgeResult(t *testing.T) {
+// cannedEdgeResult reads DuckDB's kept result of the edge corpus.
+func cannedEdgeResult(t *testing.T) awsfake.AthenaResult {
+	t.Helper()
 	b, err := os.ReadFile(edgeGolden)
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +47,14 @@ func TestCannedEdgeResult(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+// TestCannedEdgeResult: the SQL's real result on the edge corpus (kept from
+// DuckDB), served by the Athena fake, folds into exactly the rows the local
+// engine makes of the same file.
+func TestCannedEdgeResult(t *testing.T) {
+	res := cannedEdgeResult(t)
 	ctx := context.Background()
 	local, err := trail.Scan(ctx, &trail.DirSource{Dir: "testdata/edge"}, trail.Options{})
 	if err != nil {

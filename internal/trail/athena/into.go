@@ -156,7 +156,7 @@ func ScanInto(ctx context.Context, store *usage.Store, engine Engine, opts Optio
 	}
 	run := &usage.Run{Engine: usage.EngineAthena, StartedAt: now, FinishedAt: time.Now().UTC(), Since: plan.Windows[0].Since,
 		Until: plan.Windows[len(plan.Windows)-1].Until, Sources: []string{"athena:" + opts.Table}, Summary: sum}
-	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, Run: run,
+	if err := store.Commit(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionUses: res.SessionUses, Run: run,
 		AthenaUnits: plan.Claims, AthenaExcluded: plan.Excluded}); err != nil {
 		return nil, fmt.Errorf("save Athena scan to %s: %w", store.Path(), err)
 	}

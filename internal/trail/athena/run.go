@@ -231,12 +231,14 @@ type Options struct {
 
 // Result is a finished Athena scan.
 type Result struct {
-	Rows       []usage.Row
-	Unmapped   []usage.UnmappedPair
-	Counts     trail.FoldCounts
-	Groups     int64
-	Executions []Execution
-	Queries    []string
+	Rows     []usage.Row
+	Unmapped []usage.UnmappedPair
+	// SessionUses: the temporary keys each principal used, per day.
+	SessionUses []usage.SessionUse
+	Counts      trail.FoldCounts
+	Groups      int64
+	Executions  []Execution
+	Queries     []string
 }
 
 // BytesScanned sums the queries' scanned bytes.
@@ -318,6 +320,7 @@ func Scan(ctx context.Context, run *Runner, opts Options) (*Result, error) {
 	}
 	res.Rows = fold.Rows()
 	res.Unmapped = fold.Unmapped()
+	res.SessionUses = fold.SessionUses()
 	res.Counts = fold.Counts()
 	return res, nil
 }
@@ -404,6 +407,21 @@ func ParseGroup(row map[string]*string, g *trail.Group) error {
 		{"rp_loggroupname", &q.LogGroupName}, {"rp_statement", &q.Statement},
 	} {
 		*p.dst = b(p.col)
+	}
+	q.SourceKeyID = b("rp_sourcekeyid")
+	q.DestinationKeyID = b("rp_destinationkeyid")
+	q.PrincipalARN = b("rp_principalarn")
+	if t := b(ColMulti); len(t) > 0 {
+		if err := trail.ReadRequestParameters(r, t); err != nil {
+			return fmt.Errorf("column %s: %w", ColMulti, err)
+		}
+	}
+	for _, t := range split(s(ColTables)) {
+		if len(q.Items) >= trail.MaxRequestItems {
+			q.ItemsDropped++
+			continue
+		}
+		q.Items = append(q.Items, trail.ReqItem{Table: []byte(t)})
 	}
 	// resources[]: the local scanner keeps elements with an ARN, at most 16.
 	for _, e := range split(s(ColResources)) {

@@ -19,6 +19,7 @@ package athena
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,10 @@ type Dialect interface {
 	Resources(col string) string
 	// FullMatch is a regular-expression match of the whole string.
 	FullMatch(expr, re string) string
+	// JSONKeys is the member names of the JSON object at member key of the
+	// JSON text in col, joined by SetSep; NULL or "" when it is absent or
+	// not an object.
+	JSONKeys(col, key string) string
 }
 
 // Separators of multi-valued result columns: Athena returns every value as
@@ -76,6 +81,10 @@ func (Trino) Resources(col string) string {
 	return fmt.Sprintf("array_join(transform(%s, x -> coalesce(x.type, '') || chr(30) || coalesce(x.arn, '')), chr(31))", col)
 }
 
+func (Trino) JSONKeys(col, key string) string {
+	return fmt.Sprintf("array_join(map_keys(TRY_CAST(json_extract(%s, %s) AS map(varchar, json))), chr(31))", col, sqlString(`$["`+key+`"]`))
+}
+
 func (Trino) FullMatch(expr, re string) string {
 	return fmt.Sprintf("regexp_like(%s, %s)", expr, sqlString("^"+re+"$"))
 }
@@ -100,6 +109,11 @@ func (DuckDB) Set(expr string, limit int) string {
 
 func (DuckDB) Resources(col string) string {
 	return fmt.Sprintf("array_to_string(list_transform(%s, lambda x: coalesce(x.type, '') || chr(30) || coalesce(x.arn, '')), chr(31))", col)
+}
+
+func (DuckDB) JSONKeys(col, key string) string {
+	p := sqlString(`$."` + key + `"`)
+	return fmt.Sprintf("CASE WHEN json_type(%s, %s) = 'OBJECT' THEN array_to_string(json_keys(%s, %s), chr(31)) END", col, p, col, p)
 }
 
 func (DuckDB) FullMatch(expr, re string) string {
@@ -171,6 +185,46 @@ var reqParams = []reqParam{
 	{"rp_repositoryname", []string{"repositoryName"}},
 	{"rp_loggroupname", []string{"logGroupName"}},
 	{"rp_statement", []string{"statement", "Statement"}},
+	{"rp_sourcekeyid", []string{"sourceKeyId", "SourceKeyId"}},
+	{"rp_destinationkeyid", []string{"destinationKeyId", "DestinationKeyId"}},
+	{"rp_principalarn", []string{"principalArn", "PrincipalArn"}},
+}
+
+// Multi-item requests need more than one action, per item (docs/trail.md,
+// "Requests that need more than one action"). The query carries what the
+// local engine reads of them: for BatchGetItem/BatchWriteItem the table
+// names (requestItems is an object keyed by table); for the others the
+// whole requestParameters text, which Go reads with the local scanner's
+// parser (trail.ReadRequestParameters). Their items name keys and
+// statements, so these events group per distinct request: they are a small
+// share of a trail, and the local engine reads the same values.
+const (
+	ColMulti  = "rp_multi"
+	ColTables = "rp_tables"
+)
+
+var (
+	multiText = map[string][]string{
+		"dynamodb.amazonaws.com":       {"BatchExecuteStatement", "ExecuteTransaction", "TransactWriteItems", "TransactGetItems"},
+		"secretsmanager.amazonaws.com": {"BatchGetSecretValue"},
+	}
+	multiTables = map[string][]string{
+		"dynamodb.amazonaws.com": {"BatchGetItem", "BatchWriteItem"},
+	}
+)
+
+// eventIn is the condition "the event is one of m".
+func eventIn(m map[string][]string) string {
+	srcs := make([]string, 0, len(m))
+	for s := range m {
+		srcs = append(srcs, s)
+	}
+	slices.Sort(srcs)
+	var c []string
+	for _, s := range srcs {
+		c = append(c, fmt.Sprintf("(eventsource = %s AND eventname IN (%s))", sqlString(s), list(m[s])))
+	}
+	return strings.Join(c, " OR ")
 }
 
 // octet is one dotted-quad octet as trail's IP classifier accepts it: one to
@@ -240,7 +294,11 @@ func Build(d Dialect, q Query) string {
 		}
 		groups = append(groups, col{e, p.Col})
 	}
-	groups = append(groups, col{d.Resources("resources"), ColResources})
+	groups = append(groups,
+		col{"CASE WHEN " + eventIn(multiText) + " THEN requestparameters END", ColMulti},
+		col{"CASE WHEN " + eventIn(multiTables) + " THEN coalesce(nullif(" + d.JSONKeys("requestparameters", "requestItems") + ", ''), " +
+			d.JSONKeys("requestparameters", "RequestItems") + ") END", ColTables},
+		col{d.Resources("resources"), ColResources})
 
 	var b strings.Builder
 	b.WriteString("-- seiri: CloudTrail usage aggregation (trail/athena)\nWITH e AS (\n  SELECT\n")
