@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/trail"
+	"github.com/seiri-dev/seiri/internal/trail/source"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -629,7 +630,7 @@ func trailUnmappedRun(o *TrailUnmappedOptions) error {
 }
 
 func newS3TrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (trail.Source, error) {
-	bucket, prefix, err := trail.ParseS3URL(spec)
+	bucket, prefix, err := source.ParseS3URL(spec)
 	if err != nil {
 		return nil, fmt.Errorf("--source %w", err)
 	}
@@ -643,7 +644,7 @@ func newS3TrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (tra
 			o.UsePathStyle = true // local S3 endpoints rarely serve virtual-hosted buckets
 		}
 	})
-	return &trail.S3Source{Client: client, Bucket: bucket, Prefix: prefix}, nil
+	return &source.S3Source{Client: client, Bucket: bucket, Prefix: prefix}, nil
 }
 
 // trailAWSConfig loads the SDK configuration from the global flags (the one
@@ -672,7 +673,7 @@ func newLookupEventsSource(ctx context.Context, f *cmdutil.Factory) (trail.Sourc
 			o.BaseEndpoint = aws.String(ep)
 		}
 	})
-	return &trail.LookupEventsSource{Client: client, Region: cfg.Region, Now: f.Now}, nil
+	return &source.LookupEventsSource{Client: client, Region: cfg.Region, Now: f.Now}, nil
 }
 
 // scanIntoStore scans src (only objects the workspace's usage store has not
