@@ -63,6 +63,10 @@ type Identity struct {
 	SourceIdentity   []byte // sessionContext.sourceIdentity
 	OnBehalfOfUserID []byte // onBehalfOf.userId (Identity Center users)
 	OnBehalfOfStore  []byte // onBehalfOf.identityStoreArn
+	// EC2RoleDelivery is sessionContext.ec2RoleDelivery: set ("1.0",
+	// "2.0") only on credentials an EC2 instance got from its metadata
+	// service (CloudTrail userIdentity element).
+	EC2RoleDelivery []byte
 }
 
 // RequestParams are the requestParameters seiri turns into resource ARNs.
@@ -869,6 +873,8 @@ func (p *parser) identity() error {
 				switch string(k) {
 				case "sourceIdentity":
 					return p.strInto(&id.SourceIdentity)
+				case "ec2RoleDelivery":
+					return p.strInto(&id.EC2RoleDelivery)
 				case "sessionIssuer":
 					return p.object(func(k []byte) error {
 						switch string(k) {
