@@ -43,11 +43,11 @@ func AgentClass(ua string) string {
 		}
 	}
 	switch {
+	case strings.Contains(l, "console.amazonaws.com") || strings.Contains(l, "console.aws.amazon.com"):
+		return AgentConsole
 	case l == "aws internal" || strings.HasSuffix(l, ".amazonaws.com") && !strings.Contains(l, " ") ||
 		strings.HasPrefix(l, "aws-internal/"):
 		return AgentService
-	case strings.Contains(l, "console.amazonaws.com") || strings.Contains(l, "console.aws.amazon.com"):
-		return AgentConsole
 	case strings.Contains(l, "terraform") || strings.Contains(l, "aws-cdk") || strings.Contains(l, "cloudformation") ||
 		strings.Contains(l, "pulumi"):
 		return AgentIaC
