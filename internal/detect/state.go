@@ -228,3 +228,17 @@ func (st *State) prune(before time.Time) {
 		}
 	}
 }
+
+// All lists every stored finding, acknowledged ones with their acknowledgement.
+func (st *State) All(acks map[string]Ack) []Listed {
+	var out []Listed
+	for _, s := range st.Findings {
+		l := Listed{Stored: s}
+		if a, ok := acks[s.Finding.ID]; ok {
+			l.Ack = &a
+		}
+		out = append(out, l)
+	}
+	sortListed(out)
+	return out
+}
