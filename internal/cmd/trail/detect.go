@@ -3,6 +3,7 @@ package trail
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -84,4 +85,59 @@ func DetectInputs(ctx context.Context, f *cmdutil.Factory, ws *workspace.Workspa
 	}
 	in.Ranges = awsRanges{r}
 	return in, done, nil
+}
+
+// detectAfterScan judges the objects the scan just read (res.Objects of
+// this source) with the detection rules, against the workspace's
+// detection state, and writes the findings as a table on stderr (stdout
+// stays the scan's summary). The objects are read a second time: the
+// scanner's hot path stays free of the detection.
+func detectAfterScan(f *cmdutil.Factory, src trail.Source, flt trail.Filter, res *trail.Result) error {
+	ctx := f.Context
+	ws, err := f.Workspace()
+	if err != nil {
+		return err
+	}
+	warn := func(msg string) { fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", msg) }
+	in, done, err := DetectInputs(ctx, f, ws, warn)
+	if err != nil {
+		return err
+	}
+	defer done()
+	in.Sources = []trail.Source{src}
+	in.Filter = flt
+	var objs []trail.Object
+	for _, o := range res.Objects {
+		if o.Counted && o.Source == src.Name() {
+			objs = append(objs, trail.Object{Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime})
+		}
+	}
+	in.Only = map[string][]trail.Object{src.Name(): objs}
+	out, err := detect.Run(ctx, in)
+	if err != nil {
+		return fmt.Errorf("detect: %w", err)
+	}
+	r := out.Run
+	newN := 0
+	for _, l := range out.Findings {
+		if l.New && l.Ack == nil {
+			newN++
+		}
+	}
+	fmt.Fprintf(f.IO.ErrOut, "\nDetection: %d records of %d newly scanned objects judged; %d findings (%d new); %d open in the workspace (seiri detect findings)\n",
+		r.Records, r.Objects, len(out.Findings), newN, len(out.Open))
+	for _, l := range out.Findings {
+		status := "seen before"
+		if l.New {
+			status = "new"
+		}
+		if l.Ack != nil {
+			status = "acknowledged"
+		}
+		fmt.Fprintf(f.IO.ErrOut, "  %s %-8s %s %s (%s)\n", l.Finding.ID, l.Finding.Severity, l.Finding.RuleID, l.Finding.Resource, status)
+	}
+	for _, u := range r.Unreadable {
+		fmt.Fprintf(f.IO.ErrOut, "  unreadable: %s\n", u)
+	}
+	return nil
 }

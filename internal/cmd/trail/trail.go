@@ -63,6 +63,7 @@ type TrailScanOptions struct {
 	Parallel int
 	Engine   string      // local (default) or athena
 	Athena   AthenaFlags // --engine athena
+	Detect   bool        // --detect: judge the newly scanned records (seiri detect)
 }
 
 // NewCmdTrailScan builds `seiri trail scan`.
@@ -104,6 +105,7 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 	fl.IntVar(&opts.Parallel, "parallel", 0, "files read at once (default: number of CPUs)")
 	fl.StringVar(&opts.Engine, "engine", "local", "local (read the logs here) or athena (aggregate in Amazon Athena)")
 	opts.Athena.add(fl)
+	fl.BoolVar(&opts.Detect, "detect", false, "then judge the newly scanned records for suspicious use (as seiri detect; findings on stderr and in seiri audit)")
 	return cmd
 }
 
@@ -187,6 +189,11 @@ func trailScanRun(o *TrailScanOptions) error {
 	}
 	if err := writeScanSummary(f, &res.Summary); err != nil {
 		return err
+	}
+	if o.Detect {
+		if err := detectAfterScan(f, src, flt, res); err != nil {
+			return err
+		}
 	}
 	if msg, fail := nothingRead(&res.Summary, o.Since); fail {
 		return cmdutil.BadInputf("%s", msg)
