@@ -178,7 +178,11 @@ func (d *Detector) newWay(e *Event) {
 			p.Travel = map[string]Sighting{}
 		}
 		prev, ok := p.Travel[e.AccessKeyID]
-		if ok && prev.Network != nw && !e.Time.Before(prev.Time) && e.Time.Sub(prev.Time) <= d.cfg.TravelWindow {
+		// Two networks the credential's baseline already holds are its
+		// owner moving between known places (office, VPN, CI runners): the
+		// rule needs one of them to be new to the credential.
+		novel := !p.NetworksMany && !p.NetworksPartial && (!p.Networks[nw] || !p.Networks[prev.Network])
+		if ok && known && novel && prev.Network != nw && !e.Time.Before(prev.Time) && e.Time.Sub(prev.Time) <= d.cfg.TravelWindow {
 			ev := []finding.Evidence{
 				{Name: "access key", Value: e.AccessKeyID},
 				{Name: "first network", Value: prev.Network + " at " + prev.Time.Format(time.RFC3339)},
