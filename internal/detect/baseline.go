@@ -222,9 +222,25 @@ func SeedBaseline(rows []usage.Row, before time.Time, bits int) *Baseline {
 			}
 			p.Kinds[c] = true
 		}
+		one := "" // the row's one public network, when its samples show one
 		for _, ip := range r.SourceIPs {
 			if k, nw := addrKind(ip, bits); nw != "" && (k == kindPublic || k == kindIPv6) {
 				p.addNetwork(nw)
+				if one == "" {
+					one = nw
+				} else if one != nw {
+					one = "-"
+				}
+			}
+		}
+		// The travel rule's last sighting of the key: a row whose complete
+		// samples hold one network was last seen from it.
+		if one != "" && one != "-" && len(r.SourceIPs) < usage.MaxSamples && r.AccessKeyID != "" && r.LastSeen.Before(before) {
+			if p.Travel == nil {
+				p.Travel = map[string]Sighting{}
+			}
+			if s, ok := p.Travel[r.AccessKeyID]; !ok || r.LastSeen.After(s.Time) {
+				p.Travel[r.AccessKeyID] = Sighting{Network: one, Time: r.LastSeen}
 			}
 		}
 		if len(r.SourceIPs) >= usage.MaxSamples {
@@ -241,6 +257,9 @@ func SeedBaseline(rows []usage.Row, before time.Time, bits int) *Baseline {
 		if p.Last.After(b.Through) {
 			b.Through = p.Last
 		}
+	}
+	for _, p := range b.Creds {
+		p.trimTravel()
 	}
 	b.Seed = "usage store: " + itoa(n) + " rows first seen before " + before.UTC().Format(time.RFC3339)
 	return b
@@ -278,4 +297,17 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// trimTravel keeps the newest maxTravel sightings.
+func (p *Profile) trimTravel() {
+	for len(p.Travel) > maxTravel {
+		var oldest string
+		for k, s := range p.Travel {
+			if oldest == "" || s.Time.Before(p.Travel[oldest].Time) || s.Time.Equal(p.Travel[oldest].Time) && k < oldest {
+				oldest = k
+			}
+		}
+		delete(p.Travel, oldest)
+	}
 }
