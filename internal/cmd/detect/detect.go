@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,7 +89,7 @@ findings, 2 bad input, 3 some log objects could not be read.`,
 	fl.BoolVar(&opts.Rejudge, "rejudge", false, "judge again objects an earlier run judged (their findings show as seen before)")
 	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an unacknowledged finding at or above this severity exists: info|low|medium|high|critical")
 	fl.StringVar(&opts.Out, "out", "", "write the report to this file (mode 0600) instead of standard output")
-	cmd.AddCommand(newFindingsCmd(f), newAckCmd(f))
+	cmd.AddCommand(newFindingsCmd(f), newAckCmd(f), newRulesCmd(f))
 	return cmd
 }
 
@@ -388,4 +389,35 @@ func newAckCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the finding is accepted (required)")
 	return cmd
+}
+
+func newRulesCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rules",
+		Short: "List the detection rules: id, severity, threshold settings, GuardDuty and ATT&CK anchors",
+		Example: `  seiri detect rules
+  seiri detect rules --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rules := detect.Rules()
+			if f.Globals.Output == "json" {
+				b, err := json.MarshalIndent(rules, "", "  ")
+				if err != nil {
+					return err
+				}
+				_, err = f.IO.Out.Write(append(b, '\n'))
+				return err
+			}
+			tw := tabwriter.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSEVERITY\tTHRESHOLD\tATT&CK\tTITLE")
+			for _, r := range rules {
+				th := r.Threshold
+				if th == "" {
+					th = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Severity, th, strings.Join(r.ATTACK, ","), r.Title)
+			}
+			return tw.Flush()
+		},
+	}
 }

@@ -194,3 +194,26 @@ func TestDetectOutputs(t *testing.T) {
 		t.Errorf("no source: code %d %s", code, errOut)
 	}
 }
+
+// detect rules lists every rule with its anchors.
+func TestDetectRules(t *testing.T) {
+	ws := t.TempDir()
+	out, errOut, code := cmdtest.RunWS(t, tree, now, nil, ws, "detect", "rules", "-o", "json")
+	var rules []struct {
+		ID     string   `json:"id"`
+		ATTACK []string `json:"attack"`
+	}
+	if err := json.Unmarshal([]byte(out), &rules); code != 0 || err != nil || len(rules) != 26 {
+		t.Fatalf("code %d, %v, %d rules\n%s", code, err, len(rules), errOut)
+	}
+	out, _, _ = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "rules")
+	found := false
+	for _, line := range strings.Split(out, "\n") {
+		if fs := strings.Fields(line); len(fs) > 4 && fs[0] == "SEIRI-DETECT-IMPOSSIBLE-TRAVEL" {
+			found = fs[1] == "high" && fs[2] == "TravelWindow," && fs[3] == "NetworkPrefix" && fs[4] == "T1078.004"
+		}
+	}
+	if !found {
+		t.Errorf("table lacks the travel rule with its severity, thresholds and ATT&CK id:\n%s", out)
+	}
+}

@@ -24,6 +24,7 @@ var commandOutputs = map[string][]string{
 	"seiri detect":                    findings,
 	"seiri detect findings":           findings,
 	"seiri detect ack":                tableOnly,
+	"seiri detect rules":              tableJSON,
 	"seiri unused":                    findings,
 	"seiri catalog expand":            catalogOut,
 	"seiri catalog search":            catalogOut,
