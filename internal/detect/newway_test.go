@@ -6,6 +6,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/seiri-dev/seiri/internal/trail"
 )
 
 // testRanges stands for AWS's published ranges: 3.0.0.0/8 is "AWS".
@@ -163,4 +165,32 @@ func TestAgentClass(t *testing.T) {
 			t.Errorf("AgentClass(%q) = %q, want %q", ua, got, want)
 		}
 	}
+}
+
+// Any log the scanner accepts goes through FromRecord and every rule,
+// baseline included, without a panic, and every event is counted.
+func FuzzDetectLog(f *testing.F) {
+	for _, p := range []string{"testdata/newway.json", "testdata/attacks.json"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"Records":[{"eventTime":"2026-11-01T00:00:00Z","eventName":"ConsoleLogin","eventSource":"signin.amazonaws.com","userIdentity":{"type":"IAMUser","accessKeyId":"AKIA"},"sourceIPAddress":"::1","responseElements":{"ConsoleLogin":7},"additionalEventData":{"MFAUsed":null}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := New(Config{})
+		d.UseBaseline(NewBaseline())
+		d.UseRanges(testRanges{complete: true})
+		var rec trail.Record
+		n := 0
+		trail.ScanLog(data, &rec, func(r *trail.Record) {
+			e := FromRecord(r)
+			d.Observe(&e)
+			n++
+		}, nil)
+		if d.Stats().Events != n {
+			t.Fatalf("observed %d, fed %d", d.Stats().Events, n)
+		}
+	})
 }

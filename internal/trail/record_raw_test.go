@@ -1,6 +1,7 @@
 package trail_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -39,4 +40,34 @@ func TestRecordRawMembers(t *testing.T) {
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+}
+
+// The raw members are whole JSON objects: '{' … '}', and valid JSON when
+// the input is.
+func FuzzRecordRawMembers(f *testing.F) {
+	for _, s := range []string{
+		`{"Records":[{"eventName":"ConsoleLogin","responseElements":{"ConsoleLogin":"Failure"},"additionalEventData":{"MFAUsed":"No"},"requestParameters":null}]}`,
+		`{"Records":[{"eventName":"PutBucketPolicy","requestParameters":{"bucketPolicy":{"Statement":[{"Principal":"*"}]}},"responseElements":[1]}]}`,
+		`{"eventName":"X","additionalEventData":"s","requestParameters":{"a":{"b":"}"}}}`,
+		`{"Records":[{"requestParameters":{`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var rec trail.Record
+		valid := json.Valid(data)
+		trail.ScanLog(data, &rec, func(r *trail.Record) {
+			for _, raw := range [][]byte{r.RequestRaw, r.ResponseRaw, r.AdditionalRaw} {
+				if raw == nil {
+					continue
+				}
+				if raw[0] != '{' || raw[len(raw)-1] != '}' {
+					t.Fatalf("raw member %q is not an object", raw)
+				}
+				if valid && !json.Valid(raw) {
+					t.Fatalf("raw member %q of valid input is not valid JSON", raw)
+				}
+			}
+		}, nil)
+	})
 }
