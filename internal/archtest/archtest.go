@@ -7,6 +7,10 @@
 //     collect, awsclient) and no command package (cli, cmd);
 //   - the model (snapshot, plan, usage, catalog, finding) reaches no
 //     analysis, no edge and no command package;
+//   - the CloudTrail scanner (trail, the package itself: its record,
+//     decoder and local engine) reaches no AWS service client, so analyses
+//     such as detect can read records with it; the sources that need SDK
+//     clients live in the edge package trail/source;
 //   - the policy engine (policy) imports nothing of seiri but catalog (and the leaf textenc, which imports nothing of ours);
 //   - nothing but the demo command imports the demo (tests may).
 //
@@ -31,7 +35,10 @@ const internal = Module + "/internal/"
 var (
 	Analyses = []string{"audit", "leastpriv", "keys", "groups", "roles", "sso", "org", "risk", "detect"}
 	Model    = []string{"snapshot", "plan", "usage", "catalog", "finding"}
-	Edges    = []string{"apply", "collect", "awsclient"}
+	Edges    = []string{"apply", "collect", "awsclient", "trail/source"}
+	// Scanner is the CloudTrail scanner package itself (not its
+	// subpackages: trail/source and trail/athena speak to AWS).
+	Scanner  = "trail"
 	Commands = []string{"cli", "cmd"}
 	// DemoCommands may import internal/demo: the demo command (internal/cli
 	// until the command layer is split, then internal/cmd/demo).
@@ -122,6 +129,13 @@ func Check(pkgs []Package, allowed []Allowance) (violations []Violation, stale [
 			for _, d := range p.Deps {
 				if to, ours := rel(d); ours && (in(to, Analyses) || in(to, Edges) || in(to, Commands)) {
 					all = append(all, Violation{"model", p.ImportPath, d})
+				}
+			}
+		case from == Scanner:
+			for _, d := range p.Deps {
+				to, ours := rel(d)
+				if strings.HasPrefix(d, AWSServicePrefix) || ours && (in(to, Edges) || in(to, Commands)) {
+					all = append(all, Violation{"scanner", p.ImportPath, d})
 				}
 			}
 		case in(from, []string{"policy"}):

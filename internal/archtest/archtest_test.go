@@ -89,6 +89,10 @@ func TestCheckFindsViolations(t *testing.T) {
 		p("cmd/demo", []string{"demo"}),
 		p("cmd/keys", []string{"demo"}),
 		p("apply/orgexec", []string{"org", "github.com/aws/aws-sdk-go-v2/service/organizations"}),
+		p("trail", []string{"usage"}, "github.com/aws/aws-sdk-go-v2/service/s3"),
+		p("trail/source", []string{"trail", "github.com/aws/aws-sdk-go-v2/service/s3"}),
+		p("detect", []string{"trail", "finding"}),
+		p("risk", []string{"trail/source"}),
 	}
 	allowed := []Allowance{{Rule: "demo", From: "report", To: "demo"}, {Rule: "model", From: "snapshot", To: "keys"}}
 	v, stale := Check(pkgs, allowed)
@@ -98,10 +102,12 @@ func TestCheckFindsViolations(t *testing.T) {
 	}
 	want := []string{
 		"analysis: groups imports apply/iamexec",
+		"analysis: risk imports trail/source",
 		"analysis: roles imports github.com/aws/aws-sdk-go-v2/service/iam",
 		"demo: cmd/keys imports demo",
 		"model: usage imports leastpriv",
 		"policy: policy imports snapshot",
+		"scanner: trail imports github.com/aws/aws-sdk-go-v2/service/s3",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("violations (-want +got):\n%s", diff)

@@ -22,6 +22,34 @@ type Config struct {
 	Audit Audit `yaml:"audit" json:"audit"`
 	Keys  Keys  `yaml:"keys" json:"keys"`
 	Org   Org   `yaml:"org" json:"org"`
+	// Detect holds the thresholds of `seiri detect` (suspicious use).
+	Detect Detect `yaml:"detect" json:"detect"`
+}
+
+// Detect holds the thresholds of the suspicious-use rules
+// (internal/detect; docs/detect.md lists the rules).
+type Detect struct {
+	// DiscoveryWindowMinutes, DiscoveryDistinct, DeniedCount: one identity
+	// calling this many distinct List/Describe/Get actions, or denied this
+	// many distinct actions, within the window is a discovery burst.
+	DiscoveryWindowMinutes int `yaml:"discovery_window_minutes" json:"discoveryWindowMinutes"`
+	DiscoveryDistinct      int `yaml:"discovery_distinct" json:"discoveryDistinct"`
+	DeniedCount            int `yaml:"denied_count" json:"deniedCount"`
+	// NetworkPrefix is the IPv4 prefix length of a "network" (16 or 24).
+	NetworkPrefix int `yaml:"network_prefix" json:"networkPrefix"`
+	// MinHistoryDays: a credential seen for less than this is learned,
+	// not judged, by the new-way rules.
+	MinHistoryDays int `yaml:"min_history_days" json:"minHistoryDays"`
+	// SilenceDays: a long-term key used again after this long is reported.
+	SilenceDays int `yaml:"silence_days" json:"silenceDays"`
+	// TravelMinutes: one key from two networks within this is reported.
+	TravelMinutes int `yaml:"travel_minutes" json:"travelMinutes"`
+	// MaxSupport bounds the supporting events kept per finding.
+	MaxSupport int `yaml:"max_support" json:"maxSupport"`
+	// Disabled lists rule ids that are not run.
+	Disabled []string `yaml:"disabled_rules" json:"disabledRules,omitempty"`
+	// Severity overrides rule severities: rule id -> info|low|medium|high|critical.
+	Severity map[string]string `yaml:"severity" json:"severity,omitempty"`
 }
 
 // Org holds the settings of `seiri org`.
@@ -97,6 +125,16 @@ func Default() *Config {
 			UnusedServiceDays:  90,
 		},
 		Keys: Keys{ObservationDays: 14},
+		Detect: Detect{
+			DiscoveryWindowMinutes: 10,
+			DiscoveryDistinct:      25,
+			DeniedCount:            10,
+			NetworkPrefix:          16,
+			MinHistoryDays:         7,
+			SilenceDays:            60,
+			TravelMinutes:          30,
+			MaxSupport:             20,
+		},
 	}
 }
 
@@ -157,6 +195,13 @@ func (c *Config) Validate() error {
 		{"audit.unused_role_days", c.Audit.UnusedRoleDays},
 		{"audit.unused_service_days", c.Audit.UnusedServiceDays},
 		{"keys.observation_days", c.Keys.ObservationDays},
+		{"detect.discovery_window_minutes", c.Detect.DiscoveryWindowMinutes},
+		{"detect.discovery_distinct", c.Detect.DiscoveryDistinct},
+		{"detect.denied_count", c.Detect.DeniedCount},
+		{"detect.min_history_days", c.Detect.MinHistoryDays},
+		{"detect.silence_days", c.Detect.SilenceDays},
+		{"detect.travel_minutes", c.Detect.TravelMinutes},
+		{"detect.max_support", c.Detect.MaxSupport},
 	} {
 		if st.v <= 0 {
 			return fmt.Errorf("%s: %d must be a positive number of days", st.name, st.v)
@@ -171,6 +216,16 @@ func (c *Config) Validate() error {
 	} {
 		if st.v < 0 {
 			return fmt.Errorf("%s: %d must not be negative (0 keeps the AWS default)", st.name, st.v)
+		}
+	}
+	if p := c.Detect.NetworkPrefix; p != 16 && p != 24 {
+		return fmt.Errorf("detect.network_prefix: %d must be 16 or 24", p)
+	}
+	for id, sev := range c.Detect.Severity {
+		switch sev {
+		case "info", "low", "medium", "high", "critical":
+		default:
+			return fmt.Errorf("detect.severity.%s: %q must be one of info, low, medium, high, critical", id, sev)
 		}
 	}
 	if c.Audit.GroupsPerUserWarn < 1 || c.Audit.GroupsPerUserWarn > 10 {

@@ -3,6 +3,8 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -77,5 +79,35 @@ func TestLoadMissing(t *testing.T) {
 	}
 	if _, err := Load("nope.yaml"); err == nil {
 		t.Error("an explicit missing file must fail")
+	}
+}
+
+// The detect: section: an empty file gives its defaults, a value overrides
+// one threshold, a bad value names its key.
+func TestDetectSection(t *testing.T) {
+	c, err := Parse("seiri.yaml", []byte(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Detect, Default().Detect) || c.Detect.SilenceDays != 60 || c.Detect.NetworkPrefix != 16 {
+		t.Errorf("empty file: %+v", c.Detect)
+	}
+	c, err = Parse("seiri.yaml", []byte("detect:\n  silence_days: 30\n  disabled_rules: [SEIRI-DETECT-NEW-REGION]\n  severity:\n    SEIRI-DETECT-TRUST-POLICY-CHANGED: low\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Detect.SilenceDays != 30 || c.Detect.TravelMinutes != 30 || len(c.Detect.Disabled) != 1 || c.Detect.Severity["SEIRI-DETECT-TRUST-POLICY-CHANGED"] != "low" {
+		t.Errorf("override: %+v", c.Detect)
+	}
+	for text, want := range map[string]string{
+		"detect:\n  network_prefix: 20\n":       "detect.network_prefix: 20 must be 16 or 24",
+		"detect:\n  silence_days: 0\n":          "detect.silence_days: 0 must be a positive number of days",
+		"detect:\n  severity:\n    X: urgent\n": `detect.severity.X: "urgent" must be one of`,
+		"detect:\n  travel_minute: 5\n":         "unknown field",
+	} {
+		_, err := Parse("seiri.yaml", []byte(text))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", text, err, want)
+		}
 	}
 }

@@ -63,7 +63,12 @@ func TestDemoTrafficFalsePositives(t *testing.T) {
 	// Fed in time order, as the burst rule requires (files are per
 	// account, region and day: their key order is not time order).
 	slices.SortStableFunc(evs, func(a, b Event) int { return a.Time.Compare(b.Time) })
-	d := run(Config{}, evs)
+	d := New(Config{})
+	d.UseBaseline(NewBaseline()) // no usage store: every credential learns its first MinHistory
+	d.UseRanges(testRanges{complete: true})
+	for i := range evs {
+		d.Observe(&evs[i])
+	}
 	s := d.Stats()
 	if s.OutOfOrder != 0 {
 		t.Errorf("%d events out of order after sorting", s.OutOfOrder)
@@ -72,9 +77,13 @@ func TestDemoTrafficFalsePositives(t *testing.T) {
 		t.Fatalf("detector saw %d events, generator wrote %d", s.Events, st.Records)
 	}
 	got := ruleIDs(d.Findings())
-	t.Logf("demo: %d files, %d events, %d distinct actions; findings %v; undetermined %v; failed %v",
-		len(keys), s.Events, len(names), got, s.Undetermined, s.Failed)
-	want := map[string]int{}
+	t.Logf("demo: %d files, %d events, %d distinct actions; findings %v; undetermined %v; failed %v; learning %d; roaming %d; credentials %d",
+		len(keys), s.Events, len(names), got, s.Undetermined, s.Failed, s.Learning, s.Roaming, len(d.base.Creds))
+	// The measured false positives (docs/detect.md): people of the demo
+	// who used only the CLI for their first week and then the console;
+	// one first use of a home network and of a second region after the
+	// first week. Pinned so a change in the rate is seen.
+	want := map[string]int{"SEIRI-DETECT-NEW-AGENT-CLASS": 2, "SEIRI-DETECT-NEW-NETWORK": 1, "SEIRI-DETECT-NEW-REGION": 1}
 	if !mapsEqual(got, want) {
 		for _, f := range d.Findings() {
 			t.Logf("%s %s %v", f.RuleID, f.Resource, f.Evidence)

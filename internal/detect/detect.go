@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -23,8 +25,8 @@ type Rule struct {
 	ATTACK    []string `json:"attack,omitempty"`
 }
 
-// Config holds the thresholds of the stateful rules. seiri.yaml does not
-// set them yet: Defaults are what every run uses.
+// Config holds the thresholds of the stateful rules (seiri.yaml's detect:
+// section maps onto it; zero fields take Defaults).
 type Config struct {
 	// DiscoveryWindow is the sliding window of the discovery-burst rule.
 	DiscoveryWindow time.Duration
@@ -38,6 +40,19 @@ type Config struct {
 	// MaxSupport bounds the supporting events kept per finding (the
 	// finding still counts them all).
 	MaxSupport int
+	// NetworkPrefix is the IPv4 prefix length that makes a "network"
+	// (16 or 24; IPv6 always /32).
+	NetworkPrefix int
+	// MinHistory is how long a credential must have been seen before its
+	// baseline is trusted: younger credentials are learned, not judged.
+	MinHistory time.Duration
+	// Silence is the gap after which a long-term key's use is reported.
+	Silence time.Duration
+	// TravelWindow is how close in time two networks of one key must be.
+	TravelWindow time.Duration
+	// Disabled lists rule IDs not run; Severity overrides rule severities.
+	Disabled []string
+	Severity map[string]finding.Severity
 }
 
 // Defaults are the thresholds used when a Config field is zero.
@@ -46,6 +61,10 @@ var Defaults = Config{
 	DiscoveryDistinct: 25,
 	DeniedCount:       10,
 	MaxSupport:        20,
+	NetworkPrefix:     16,
+	MinHistory:        7 * 24 * time.Hour,
+	Silence:           60 * 24 * time.Hour,
+	TravelWindow:      30 * time.Minute,
 }
 
 func (c Config) withDefaults() Config {
@@ -61,12 +80,27 @@ func (c Config) withDefaults() Config {
 	if c.MaxSupport <= 0 {
 		c.MaxSupport = Defaults.MaxSupport
 	}
+	if c.NetworkPrefix <= 0 || c.NetworkPrefix > 32 {
+		c.NetworkPrefix = Defaults.NetworkPrefix
+	}
+	if c.MinHistory <= 0 {
+		c.MinHistory = Defaults.MinHistory
+	}
+	if c.Silence <= 0 {
+		c.Silence = Defaults.Silence
+	}
+	if c.TravelWindow <= 0 {
+		c.TravelWindow = Defaults.TravelWindow
+	}
 	return c
 }
 
 // Finding is a finding of the common report model plus the events that
 // support it (all of them counted in Events, the first MaxSupport kept).
 type Finding struct {
+	// ID is stable across runs (rule, account, resource and what is new
+	// or the event): the key of duplicate suppression and acknowledgements.
+	ID string `json:"id"`
 	finding.Finding
 	Support []Support `json:"support"`
 	Events  int       `json:"events"`
@@ -77,6 +111,9 @@ type Finding struct {
 func (f *Finding) Report() finding.Finding {
 	out := f.Finding
 	out.Evidence = slices.Clone(f.Evidence)
+	if f.ID != "" {
+		out.Evidence = append([]finding.Evidence{{Name: "detection", Value: f.ID}}, out.Evidence...)
+	}
 	out.Evidence = append(out.Evidence, finding.Evidence{Name: "events", Value: strconv.Itoa(f.Events)})
 	for _, s := range f.Support {
 		id := s.EventID
@@ -104,6 +141,12 @@ type Stats struct {
 	// judge because they came older than their identity's window (feed
 	// events sorted by time for the burst rule to see them all).
 	OutOfOrder int `json:"outOfOrder"`
+	// Learning counts events of credentials whose baseline is younger
+	// than MinHistory: learned from, not judged by the baseline rules.
+	Learning int `json:"learning"`
+	// Roaming counts events on a network new to a credential already seen
+	// on more networks than the baseline keeps (not judged).
+	Roaming int `json:"roaming"`
 }
 
 // Detector runs the rules over events fed in order of arrival.
@@ -112,15 +155,31 @@ type Detector struct {
 	findings []*Finding
 	stats    Stats
 	burst    map[string]*window
+	base     *Baseline
+	ranges   AWSRanges
+	disabled map[string]bool
 }
+
+// UseBaseline turns on the baseline rules (credentials used in a new way):
+// events are judged against b, then b learns from them.
+func (d *Detector) UseBaseline(b *Baseline) { d.base = b }
+
+// UseRanges gives the detector AWS's address ranges (the workload rule
+// needs them to tell inside AWS from outside).
+func (d *Detector) UseRanges(r AWSRanges) { d.ranges = r }
 
 // New returns a detector with cfg's thresholds (zero fields take Defaults).
 func New(cfg Config) *Detector {
-	return &Detector{
-		cfg:   cfg.withDefaults(),
-		stats: Stats{Undetermined: map[string]int{}, Failed: map[string]int{}},
-		burst: map[string]*window{},
+	d := &Detector{
+		cfg:      cfg.withDefaults(),
+		stats:    Stats{Undetermined: map[string]int{}, Failed: map[string]int{}},
+		burst:    map[string]*window{},
+		disabled: map[string]bool{},
 	}
+	for _, id := range cfg.Disabled {
+		d.disabled[id] = true
+	}
+	return d
 }
 
 // Rules lists every rule the detector runs, in ID order.
@@ -130,6 +189,9 @@ func Rules() []Rule {
 		out = append(out, s.rule)
 	}
 	out = append(out, discoveryRule)
+	for _, r := range baselineRules {
+		out = append(out, *r)
+	}
 	slices.SortFunc(out, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
@@ -139,7 +201,7 @@ func (d *Detector) Observe(e *Event) {
 	d.stats.Events++
 	for i := range sensitive {
 		s := &sensitive[i]
-		if !s.match(e) {
+		if !s.match(e) || d.disabled[s.rule.ID] {
 			continue
 		}
 		if e.ErrorCode != "" {
@@ -154,10 +216,24 @@ func (d *Detector) Observe(e *Event) {
 			d.emit(&s.rule, e, v.evidence)
 		}
 	}
-	d.discovery(e)
+	if !d.disabled[discoveryRule.ID] {
+		d.discovery(e)
+	}
+	d.newWay(e)
 }
 
 func (d *Detector) emit(r *Rule, e *Event, ev []finding.Evidence) {
+	key := e.EventID
+	if key == "" {
+		key = e.Time.Format(time.RFC3339Nano) + "|" + e.Source + ":" + e.Name + "|" + e.SourceIP
+	}
+	d.emitKey(r, e, key, ev)
+}
+
+// emitKey raises a finding of r on e; key names what makes it distinct
+// (with the rule, account and resource it makes the finding's ID). A
+// disabled rule raises nothing: the returned finding is then not kept.
+func (d *Detector) emitKey(r *Rule, e *Event, key string, ev []finding.Evidence) *Finding {
 	res := e.ARN
 	if res == "" {
 		res = e.AccessKeyID
@@ -175,7 +251,24 @@ func (d *Detector) emit(r *Rule, e *Event, ev []finding.Evidence) {
 		Support: []Support{supportOf(e)},
 		Events:  1,
 	}
-	d.findings = append(d.findings, f)
+	if sev, ok := d.cfg.Severity[r.ID]; ok {
+		f.Severity = sev
+	}
+	f.ID = findingID(r.ID, e.Account, res, key)
+	if !d.disabled[r.ID] {
+		d.findings = append(d.findings, f)
+	}
+	return f
+}
+
+// findingID is a short stable hash: "D-" and 12 hex digits.
+func findingID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return "D-" + hex.EncodeToString(h.Sum(nil)[:6])
 }
 
 // Findings returns the findings so far, in the order they were raised.

@@ -126,6 +126,10 @@ func (d *Detector) discovery(e *Event) {
 		},
 		Events: len(w.calls),
 	}
+	f.ID = findingID(discoveryRule.ID, e.Account, id, first.Format(time.RFC3339))
+	if sev, ok := d.cfg.Severity[discoveryRule.ID]; ok {
+		f.Severity = sev
+	}
 	for _, x := range w.calls {
 		if len(f.Support) == d.cfg.MaxSupport {
 			break

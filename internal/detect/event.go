@@ -32,16 +32,19 @@ type Event struct {
 	IssuerARN    string // sessionContext.sessionIssuer.arn
 
 	ReqUserName string // requestParameters.userName
+	// EC2Role is set when userIdentity.sessionContext.ec2RoleDelivery is:
+	// credentials an EC2 instance got from its metadata service.
+	EC2Role bool
 
-	// The fields below are not read by trail.Record today (see
-	// docs/detect.md, "What the scanner must add"); rules that need them
-	// count the record as undetermined when they are absent.
+	// Rules that need the fields below count the record as undetermined
+	// when they are absent.
 
 	// MFAUsed is additionalEventData.MFAUsed of a ConsoleLogin ("Yes"/"No").
 	MFAUsed string
 	// LoginResult is responseElements.ConsoleLogin ("Success"/"Failure").
 	LoginResult string
-	// Request is requestParameters, raw; nil when not read.
+	// Request is requestParameters, raw; nil when absent, and FromRecord
+	// copies it only for the event names a rule parses (needsRequest).
 	Request json.RawMessage
 }
 

@@ -18,6 +18,7 @@ func TestReportEvidence(t *testing.T) {
 	}
 	got := fs[0].Report()
 	want := []finding.Evidence{
+		{Name: "detection", Value: fs[0].ID},
 		{Name: "action", Value: "cloudtrail.amazonaws.com:StopLogging"},
 		{Name: "events", Value: "1"},
 		{Name: "event", Value: `(eventID not read) 2026-11-20T10:00:00Z cloudtrail.amazonaws.com:StopLogging 198.51.100.7 "aws-cli/2.15.0"`},
@@ -26,6 +27,9 @@ func TestReportEvidence(t *testing.T) {
 	b, _ := json.Marshal(want)
 	if string(a) != string(b) {
 		t.Errorf("evidence\n%s\nwant\n%s", a, b)
+	}
+	if len(fs[0].ID) != 14 || fs[0].ID[:2] != "D-" {
+		t.Errorf("finding ID %q, want D- and 12 hex digits", fs[0].ID)
 	}
 	if len(fs[0].Evidence) != 1 {
 		t.Errorf("Report changed the finding's own evidence: %v", fs[0].Evidence)

@@ -27,6 +27,17 @@ type Record struct {
 	// RespAccessKeyID is responseElements.credentials.accessKeyId: the
 	// session key an STS call issued (links ASIA keys to their caller).
 	RespAccessKeyID []byte
+	// EventID is eventID, the record's unique identifier.
+	EventID []byte
+	// RequestRaw, ResponseRaw and AdditionalRaw are the raw JSON of
+	// requestParameters, responseElements and additionalEventData (nil when
+	// absent or null). The scanner records where they lie while it reads
+	// them anyway, so the cost is a slice header: readers that need a
+	// member the scanner does not extract (the detection rules: a bucket
+	// policy, ConsoleLogin's outcome, MFAUsed) decode these on demand.
+	RequestRaw    []byte
+	ResponseRaw   []byte
+	AdditionalRaw []byte
 
 	HasIdentity bool
 	Identity    Identity
@@ -52,6 +63,10 @@ type Identity struct {
 	SourceIdentity   []byte // sessionContext.sourceIdentity
 	OnBehalfOfUserID []byte // onBehalfOf.userId (Identity Center users)
 	OnBehalfOfStore  []byte // onBehalfOf.identityStoreArn
+	// EC2RoleDelivery is sessionContext.ec2RoleDelivery: set ("1.0",
+	// "2.0") only on credentials an EC2 instance got from its metadata
+	// service (CloudTrail userIdentity element).
+	EC2RoleDelivery []byte
 }
 
 // RequestParams are the requestParameters seiri turns into resource ARNs.
@@ -779,12 +794,18 @@ func (p *parser) record1() error {
 				r.HasIdentity = true
 			}
 			return p.identity()
+		case "eventID":
+			return p.strInto(&r.EventID)
 		case "requestParameters":
-			return p.requestParameters()
+			start := p.i
+			err := p.requestParameters()
+			r.RequestRaw = p.span(start)
+			return err
 		case "resources":
 			return p.resources()
 		case "responseElements":
-			return p.object(func(k []byte) error {
+			start := p.i
+			err := p.object(func(k []byte) error {
 				if string(k) != "credentials" {
 					return p.skip()
 				}
@@ -795,10 +816,26 @@ func (p *parser) record1() error {
 					return p.skip()
 				})
 			})
+			r.ResponseRaw = p.span(start)
+			return err
+		case "additionalEventData":
+			start := p.i
+			err := p.skip()
+			r.AdditionalRaw = p.span(start)
+			return err
 		default:
 			return p.skip()
 		}
 	})
+}
+
+// span returns the raw value read since start: nil for null or a value
+// that was not an object (a malformed record's member stays absent).
+func (p *parser) span(start int) []byte {
+	if start >= p.i || start >= len(p.d) || p.d[start] != '{' {
+		return nil
+	}
+	return p.d[start:p.i:p.i]
 }
 
 func (p *parser) identity() error {
@@ -836,6 +873,8 @@ func (p *parser) identity() error {
 				switch string(k) {
 				case "sourceIdentity":
 					return p.strInto(&id.SourceIdentity)
+				case "ec2RoleDelivery":
+					return p.strInto(&id.EC2RoleDelivery)
 				case "sessionIssuer":
 					return p.object(func(k []byte) error {
 						switch string(k) {

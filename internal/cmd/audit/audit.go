@@ -121,6 +121,9 @@ func auditRun(opts *AuditOptions) error {
 		Activity: auditActivity(context.Background(), opts, ws),
 		Risk:     auditRiskHook(opts, s),
 	})
+	if err := addDetections(ws, rep, opts.Rules, opts.IO.ErrOut); err != nil {
+		return err
+	}
 
 	var buf bytes.Buffer
 	if opts.Output == "table" {

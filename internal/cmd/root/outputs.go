@@ -21,6 +21,10 @@ var (
 var commandOutputs = map[string][]string{
 	"seiri audit":                     findings,
 	"seiri demo":                      findings,
+	"seiri detect":                    findings,
+	"seiri detect findings":           findings,
+	"seiri detect ack":                tableOnly,
+	"seiri detect rules":              tableJSON,
 	"seiri unused":                    findings,
 	"seiri catalog expand":            catalogOut,
 	"seiri catalog search":            catalogOut,

@@ -16,6 +16,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/cmd/collect"
 	"github.com/seiri-dev/seiri/internal/cmd/demo"
+	detectcmd "github.com/seiri-dev/seiri/internal/cmd/detect"
 	"github.com/seiri-dev/seiri/internal/cmd/groups"
 	"github.com/seiri-dev/seiri/internal/cmd/keys"
 	"github.com/seiri-dev/seiri/internal/cmd/org"
@@ -49,6 +50,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		keys.NewCmd(f), users.NewCmd(f),
 		unused.NewCmd(f), riskcmd.NewCmd(f),
 		groups.NewCmd(f), roles.NewCmd(f), sso.NewCmd(f),
+		detectcmd.NewCmd(f),
 	)
 	cmdutil.TypeErrors(root)
 	declareOutputs(root)

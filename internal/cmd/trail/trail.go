@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/trail"
+	"github.com/seiri-dev/seiri/internal/trail/source"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -62,6 +63,7 @@ type TrailScanOptions struct {
 	Parallel int
 	Engine   string      // local (default) or athena
 	Athena   AthenaFlags // --engine athena
+	Detect   bool        // --detect: judge the newly scanned records (seiri detect)
 }
 
 // NewCmdTrailScan builds `seiri trail scan`.
@@ -103,6 +105,7 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 	fl.IntVar(&opts.Parallel, "parallel", 0, "files read at once (default: number of CPUs)")
 	fl.StringVar(&opts.Engine, "engine", "local", "local (read the logs here) or athena (aggregate in Amazon Athena)")
 	opts.Athena.add(fl)
+	fl.BoolVar(&opts.Detect, "detect", false, "then judge the newly scanned records for suspicious use (as seiri detect; findings on stderr and in seiri audit)")
 	return cmd
 }
 
@@ -186,6 +189,11 @@ func trailScanRun(o *TrailScanOptions) error {
 	}
 	if err := writeScanSummary(f, &res.Summary); err != nil {
 		return err
+	}
+	if o.Detect {
+		if err := detectAfterScan(f, src, flt, res); err != nil {
+			return err
+		}
 	}
 	if msg, fail := nothingRead(&res.Summary, o.Since); fail {
 		return cmdutil.BadInputf("%s", msg)
@@ -638,7 +646,7 @@ func trailUnmappedRun(o *TrailUnmappedOptions) error {
 }
 
 func newS3TrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (trail.Source, error) {
-	bucket, prefix, err := trail.ParseS3URL(spec)
+	bucket, prefix, err := source.ParseS3URL(spec)
 	if err != nil {
 		return nil, fmt.Errorf("--source %w", err)
 	}
@@ -652,7 +660,7 @@ func newS3TrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (tra
 			o.UsePathStyle = true // local S3 endpoints rarely serve virtual-hosted buckets
 		}
 	})
-	return &trail.S3Source{Client: client, Bucket: bucket, Prefix: prefix}, nil
+	return &source.S3Source{Client: client, Bucket: bucket, Prefix: prefix}, nil
 }
 
 // trailAWSConfig loads the SDK configuration from the global flags (the one
@@ -681,7 +689,7 @@ func newLookupEventsSource(ctx context.Context, f *cmdutil.Factory) (trail.Sourc
 			o.BaseEndpoint = aws.String(ep)
 		}
 	})
-	return &trail.LookupEventsSource{Client: client, Region: cfg.Region, Now: f.Now}, nil
+	return &source.LookupEventsSource{Client: client, Region: cfg.Region, Now: f.Now}, nil
 }
 
 // scanIntoStore scans src (only objects the workspace's usage store has not

@@ -1,4 +1,4 @@
-package trail
+package source
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+
+	"github.com/seiri-dev/seiri/internal/trail"
 )
 
 // LookupEventsAPI is the part of the CloudTrail client the source uses.
@@ -53,7 +55,7 @@ func (s *LookupEventsSource) now() time.Time {
 
 // List returns one object per complete UTC day of the window (default: the
 // last 90 days), and one per complete hour of the current day.
-func (s *LookupEventsSource) List(ctx context.Context, f *Filter) (*Listing, error) {
+func (s *LookupEventsSource) List(ctx context.Context, f *trail.Filter) (*trail.Listing, error) {
 	now := s.now()
 	ready := now.Add(-lookupDelay)
 	since := f.Since
@@ -64,8 +66,8 @@ func (s *LookupEventsSource) List(ctx context.Context, f *Filter) (*Listing, err
 	if until.IsZero() || until.After(ready) {
 		until = ready
 	}
-	l := &Listing{}
-	if len(f.Regions) > 0 && !f.region(s.Region) {
+	l := &trail.Listing{}
+	if len(f.Regions) > 0 && !f.RegionAllowed(s.Region) {
 		l.Pruned++
 		return l, nil
 	}
@@ -83,9 +85,9 @@ func (s *LookupEventsSource) List(ctx context.Context, f *Filter) (*Listing, err
 	return l, nil
 }
 
-func (s *LookupEventsSource) object(start, end time.Time) Object {
+func (s *LookupEventsSource) object(start, end time.Time) trail.Object {
 	key := fmt.Sprintf("%s/%s/%s", s.Region, start.Format("2006-01-02T15"), end.Format("2006-01-02T15"))
-	return Object{Key: key, MTime: end, Size: 0}
+	return trail.Object{Key: key, MTime: end, Size: 0}
 }
 
 func (s *LookupEventsSource) wait(ctx context.Context) error {
@@ -123,7 +125,7 @@ func (s *LookupEventsSource) wait(ctx context.Context) error {
 // Open pages through LookupEvents for the object's time slice and returns
 // the events as one CloudTrail log document. The scan filters records by the
 // window again, so slices that overlap its edges are safe.
-func (s *LookupEventsSource) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
+func (s *LookupEventsSource) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
 	parts := strings.Split(o.Key, "/")
 	if len(parts) != 3 {
 		return nil, fmt.Errorf("bad lookup-events object %q", o.Key)

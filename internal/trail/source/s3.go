@@ -1,4 +1,4 @@
-package trail
+package source
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/seiri-dev/seiri/internal/trail"
 )
 
 // S3API is the part of the S3 client the source uses.
@@ -49,12 +51,12 @@ func (s *S3Source) Name() string { return "s3://" + s.Bucket + "/" + s.Prefix }
 // folders the filter allows, so account, region and day folders outside it
 // are never listed. A folder that fails to list is reported in Errors and
 // the walk goes on elsewhere.
-func (s *S3Source) List(ctx context.Context, f *Filter) (*Listing, error) {
+func (s *S3Source) List(ctx context.Context, f *trail.Filter) (*trail.Listing, error) {
 	par := s.ListParallel
 	if par <= 0 {
 		par = 8
 	}
-	l := &Listing{}
+	l := &trail.Listing{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, par)
@@ -67,7 +69,7 @@ func (s *S3Source) List(ctx context.Context, f *Filter) (*Listing, error) {
 			return
 		}
 		var subdirs []string
-		var objs []Object
+		var objs []trail.Object
 		var digests, ignored, pruned int64
 		p := s3.NewListObjectsV2Paginator(s.Client, &s3.ListObjectsV2Input{
 			Bucket: aws.String(s.Bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/"),
@@ -81,7 +83,7 @@ func (s *S3Source) List(ctx context.Context, f *Filter) (*Listing, error) {
 			}
 			for _, cp := range page.CommonPrefixes {
 				sub := aws.ToString(cp.Prefix)
-				if f.dirAllowed(strings.TrimSuffix(sub, "/")) {
+				if f.DirAllowed(strings.TrimSuffix(sub, "/")) {
 					subdirs = append(subdirs, sub)
 				} else {
 					pruned++
@@ -89,18 +91,18 @@ func (s *S3Source) List(ctx context.Context, f *Filter) (*Listing, error) {
 			}
 			for _, o := range page.Contents {
 				key := aws.ToString(o.Key)
-				pi := ParsePath(key)
+				pi := trail.ParsePath(key)
 				switch {
 				case pi.Digest:
 					if f.PathAllowed(pi) {
 						digests++
 					}
-				case !logFile(key):
+				case !trail.IsLogFile(key):
 					ignored++
 				case !f.PathAllowed(pi):
 					pruned++
 				default:
-					objs = append(objs, Object{Key: key, Size: aws.ToInt64(o.Size), ETag: strings.Trim(aws.ToString(o.ETag), `"`),
+					objs = append(objs, trail.Object{Key: key, Size: aws.ToInt64(o.Size), ETag: strings.Trim(aws.ToString(o.ETag), `"`),
 						MTime: aws.ToTime(o.LastModified).UTC().Truncate(1e9), Info: pi})
 				}
 			}
@@ -108,7 +110,7 @@ func (s *S3Source) List(ctx context.Context, f *Filter) (*Listing, error) {
 		<-sem
 		mu.Lock()
 		if err != nil {
-			l.Errors = append(l.Errors, ListError{Prefix: "s3://" + s.Bucket + "/" + prefix, Err: err})
+			l.Errors = append(l.Errors, trail.ListError{Prefix: "s3://" + s.Bucket + "/" + prefix, Err: err})
 		}
 		// Objects of a folder that failed half-way are still listed: they exist.
 		l.Objects = append(l.Objects, objs...)
@@ -132,7 +134,7 @@ func (s *S3Source) List(ctx context.Context, f *Filter) (*Listing, error) {
 
 // Open gets the object. Reading it to the end is what marks it scanned, so
 // an object whose download breaks is retried by the next scan.
-func (s *S3Source) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
+func (s *S3Source) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
 	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(o.Key)})
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package trail_test
+package source_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/trail/gen"
+	"github.com/seiri-dev/seiri/internal/trail/source"
 )
 
 // fakeS3 serves gofakes3 on loopback; deny marks list prefixes answered with
@@ -100,7 +101,7 @@ func TestS3SourceMatchesDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs.throttle.Store(3) // the first requests are throttled and retried
-	src := &trail.S3Source{Client: fs.client, Bucket: "trail", Prefix: "AWSLogs/"}
+	src := &source.S3Source{Client: fs.client, Bucket: "trail", Prefix: "AWSLogs/"}
 	fromS3, err := trail.Scan(ctx, src, trail.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +122,7 @@ func TestS3SourceFiltersAndPrefixErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs.deny = "AWSLogs/o-exampleorg1/333333333333/"
-	src := &trail.S3Source{Client: fs.client, Bucket: "trail"}
+	src := &source.S3Source{Client: fs.client, Bucket: "trail"}
 	flt := trail.Filter{Since: t0.AddDate(0, 0, 1), Until: t0.AddDate(0, 0, 2), Accounts: []string{"111111111111", "333333333333"}}
 	res, err := trail.Scan(ctx, src, trail.Options{Filter: flt})
 	if err != nil {
@@ -157,14 +158,16 @@ func TestParseS3URL(t *testing.T) {
 		"s3://b/AWSLogs/o-1":    {"b", "AWSLogs/o-1/"},
 		"s3://b/AWSLogs/o-1/x/": {"b", "AWSLogs/o-1/x/"},
 	} {
-		b, p, err := trail.ParseS3URL(in)
+		b, p, err := source.ParseS3URL(in)
 		if err != nil || b != want[0] || p != want[1] {
 			t.Errorf("ParseS3URL(%q) = %q %q %v", in, b, p, err)
 		}
 	}
 	for _, bad := range []string{"s3:/b", "http://b/x", "s3:///x", "b/x"} {
-		if _, _, err := trail.ParseS3URL(bad); err == nil {
+		if _, _, err := source.ParseS3URL(bad); err == nil {
 			t.Errorf("ParseS3URL(%q) accepted", bad)
 		}
 	}
 }
+
+var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)

@@ -1,4 +1,4 @@
-package trail_test
+package source_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 
 	"github.com/seiri-dev/seiri/internal/trail"
+	"github.com/seiri-dev/seiri/internal/trail/source"
 )
 
 // fakeLookupEvents speaks CloudTrail's JSON 1.1 protocol for LookupEvents:
@@ -71,7 +72,7 @@ func fakeLookupEvents(t *testing.T, calls *atomic.Int64) *cloudtrail.Client {
 func TestLookupEventsSource(t *testing.T) {
 	var calls atomic.Int64
 	now := time.Date(2026, 11, 3, 10, 20, 0, 0, time.UTC)
-	src := &trail.LookupEventsSource{Client: fakeLookupEvents(t, &calls), Region: "us-east-1", Now: func() time.Time { return now }, Interval: time.Millisecond}
+	src := &source.LookupEventsSource{Client: fakeLookupEvents(t, &calls), Region: "us-east-1", Now: func() time.Time { return now }, Interval: time.Millisecond}
 	flt := trail.Filter{Since: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}
 	res, err := trail.Scan(context.Background(), src, trail.Options{Filter: flt})
 	if err != nil {

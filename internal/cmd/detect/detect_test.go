@@ -1,0 +1,219 @@
+package detect_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/cmd/audit"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	detectcmd "github.com/seiri-dev/seiri/internal/cmd/detect"
+)
+
+var now = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+
+func tree(f *cmdutil.Factory) *cobra.Command {
+	return cmdtest.Root(f, detectcmd.NewCmd, audit.NewCmd)
+}
+
+type result struct {
+	Findings []struct {
+		New     bool `json:"new"`
+		Finding struct {
+			ID       string `json:"id"`
+			RuleID   string `json:"ruleId"`
+			Severity string `json:"severity"`
+			Support  []struct {
+				EventID string `json:"eventId"`
+			} `json:"support"`
+		} `json:"finding"`
+		Ack *struct{ Reason string } `json:"ack"`
+	} `json:"findings"`
+	Run *struct {
+		Records, Objects, Skipped int
+	} `json:"run"`
+}
+
+func decode(t *testing.T, out string) result {
+	t.Helper()
+	var r result
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return r
+}
+
+// logs is a folder holding the sensitive-action attack records of
+// internal/detect/testdata (see its README for their public sources).
+func logs(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "detect", "testdata", "attacks.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "attacks.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// A run judges the logs; the next judges nothing (incremental); --rejudge
+// raises the same findings marked as seen before; an acknowledgement is
+// kept, shown, and honoured by --fail-on; the open findings appear in
+// seiri audit's SARIF beside the audit's own.
+func TestDetectRunDuplicatesAcks(t *testing.T) {
+	ws, _ := cmdtest.DemoWorkspace(t, now)
+	src := logs(t)
+	out, errOut, code := cmdtest.RunWS(t, tree, now, nil, ws, "detect", "--source", src, "-o", "json")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errOut)
+	}
+	r := decode(t, out)
+	if r.Run.Records != 34 || r.Run.Objects != 1 || len(r.Findings) != 26 {
+		t.Fatalf("first run: %d records, %d objects, %d findings\n%s", r.Run.Records, r.Run.Objects, len(r.Findings), errOut)
+	}
+	for _, f := range r.Findings {
+		if !f.New || f.Finding.ID == "" || len(f.Finding.Support) == 0 || f.Finding.Support[0].EventID == "" {
+			t.Errorf("finding %+v: want new, with an ID and a supporting eventID", f)
+		}
+	}
+	for _, want := range []string{"sources: " + src, "baseline: ", "not evaluated autonomous system / country"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, errOut)
+		}
+	}
+
+	out, _, code = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "--source", src, "-o", "json")
+	if r := decode(t, out); code != 0 || r.Run.Records != 0 || r.Run.Skipped != 1 || len(r.Findings) != 0 {
+		t.Errorf("second run judged again: code %d, %+v, %d findings", code, r.Run, len(r.Findings))
+	}
+	out, _, _ = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "--source", src, "--rejudge", "-o", "json")
+	r = decode(t, out)
+	if len(r.Findings) != 26 {
+		t.Fatalf("rejudge: %d findings", len(r.Findings))
+	}
+	var critical string
+	for _, f := range r.Findings {
+		if f.New {
+			t.Errorf("rejudged finding %s %s is marked new", f.Finding.RuleID, f.Finding.ID)
+		}
+		if f.Finding.Severity == "critical" {
+			critical = f.Finding.ID
+		}
+	}
+
+	_, _, code = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "findings", "--fail-on", "critical")
+	if code != 1 {
+		t.Errorf("findings --fail-on critical: code %d, want 1", code)
+	}
+	out, errOut, code = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "ack", critical, "--reason", "test account, left on purpose")
+	if code != 0 || !strings.Contains(out, "acknowledged "+critical) {
+		t.Fatalf("ack: code %d\n%s%s", code, out, errOut)
+	}
+	_, _, code = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "ack", "D-000000000000", "--reason", "x")
+	if code != 2 {
+		t.Errorf("ack of an unknown ID: code %d, want 2", code)
+	}
+	_, _, code = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "ack", critical)
+	if code != 2 {
+		t.Errorf("ack without --reason: code %d, want 2", code)
+	}
+	out, errOut, code = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "findings", "--fail-on", "critical", "-o", "json")
+	if r := decode(t, out); code != 0 || len(r.Findings) != 25 || !strings.Contains(errOut, "1 acknowledged") {
+		t.Errorf("after ack: code %d, %d open\n%s", code, len(r.Findings), errOut)
+	}
+	out, _, _ = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "findings", "--all", "-o", "json")
+	acked := 0
+	for _, f := range decode(t, out).Findings {
+		if f.Ack != nil && f.Ack.Reason == "test account, left on purpose" {
+			acked++
+		}
+	}
+	if acked != 1 {
+		t.Errorf("--all shows %d acknowledged findings with the reason, want 1", acked)
+	}
+
+	// seiri audit: the open detection findings in SARIF, beside the audit's.
+	out, errOut, code = cmdtest.RunWS(t, tree, now, nil, ws, "audit", "-o", "sarif")
+	if code != 0 {
+		t.Fatalf("audit: code %d\n%s", code, errOut)
+	}
+	var sarif struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID string } `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID string `json:"ruleId"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &sarif); err != nil || len(sarif.Runs) != 1 {
+		t.Fatalf("audit sarif: %v", err)
+	}
+	det, other := 0, 0
+	for _, x := range sarif.Runs[0].Results {
+		if strings.HasPrefix(x.RuleID, "SEIRI-DETECT-") {
+			det++
+		} else {
+			other++
+		}
+	}
+	rules := 0
+	for _, x := range sarif.Runs[0].Tool.Driver.Rules {
+		if strings.HasPrefix(x.ID, "SEIRI-DETECT-") {
+			rules++
+		}
+	}
+	if det != 25 || other == 0 || rules == 0 || !strings.Contains(errOut, "detection: 25 open findings") {
+		t.Errorf("audit sarif: %d detection results (want 25), %d audit results, %d detection rules\n%s", det, other, rules, errOut)
+	}
+}
+
+// Every declared output renders.
+func TestDetectOutputs(t *testing.T) {
+	ws, _ := cmdtest.DemoWorkspace(t, now)
+	src := logs(t)
+	for _, o := range []string{"table", "csv", "sarif", "markdown", "html", "json"} {
+		out, errOut, code := cmdtest.RunWS(t, tree, now, nil, ws, "detect", "--source", src, "--rejudge", "-o", o)
+		if code != 0 || !strings.Contains(out, "SEIRI-DETECT-LEAVE-ORG") {
+			t.Errorf("-o %s: code %d, no LEAVE-ORG finding\n%s", o, code, errOut)
+		}
+	}
+	_, errOut, code := cmdtest.RunWS(t, tree, now, nil, ws, "detect")
+	if code != 2 || !strings.Contains(errOut, "--source is required") {
+		t.Errorf("no source: code %d %s", code, errOut)
+	}
+}
+
+// detect rules lists every rule with its anchors.
+func TestDetectRules(t *testing.T) {
+	ws := t.TempDir()
+	out, errOut, code := cmdtest.RunWS(t, tree, now, nil, ws, "detect", "rules", "-o", "json")
+	var rules []struct {
+		ID     string   `json:"id"`
+		ATTACK []string `json:"attack"`
+	}
+	if err := json.Unmarshal([]byte(out), &rules); code != 0 || err != nil || len(rules) != 26 {
+		t.Fatalf("code %d, %v, %d rules\n%s", code, err, len(rules), errOut)
+	}
+	out, _, _ = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "rules")
+	found := false
+	for _, line := range strings.Split(out, "\n") {
+		if fs := strings.Fields(line); len(fs) > 4 && fs[0] == "SEIRI-DETECT-IMPOSSIBLE-TRAVEL" {
+			found = fs[1] == "high" && fs[2] == "TravelWindow," && fs[3] == "NetworkPrefix" && fs[4] == "T1078.004"
+		}
+	}
+	if !found {
+		t.Errorf("table lacks the travel rule with its severity, thresholds and ATT&CK id:\n%s", out)
+	}
+}

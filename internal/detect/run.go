@@ -1,0 +1,231 @@
+package detect
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/seiri-dev/seiri/internal/trail"
+	"github.com/seiri-dev/seiri/internal/usage"
+)
+
+// Inputs are what one detection pass reads. Only the logs are required.
+type Inputs struct {
+	// Sources are the CloudTrail log sources (trail.DirSource, or the S3 /
+	// LookupEvents sources of internal/trail/source).
+	Sources []trail.Source
+	// Filter bounds the window (Since/Until by event time), accounts and
+	// regions; records outside it are counted, not judged.
+	Filter trail.Filter
+	// Only, when set, limits a source to these object keys (by source
+	// name): `trail scan --detect` passes the objects the scan just read.
+	Only map[string][]trail.Object
+	// Config are the thresholds (zero fields take Defaults).
+	Config Config
+	// Store seeds the baseline when the state has none yet: the usage
+	// rows first seen before the first judged event. nil: the baseline
+	// starts empty (every credential learns for MinHistory first).
+	Store *usage.Store
+	// Ranges are AWS's address ranges (the workload rule); nil: that rule
+	// is not evaluated.
+	Ranges AWSRanges
+	// StateDir is the workspace's detection folder (StateDir): the
+	// baseline, the objects already judged, the findings raised and the
+	// acknowledgements. "": no state, every object is judged, nothing kept.
+	StateDir string
+	// Rejudge judges objects an earlier run judged (their findings come
+	// out again, marked as duplicates).
+	Rejudge bool
+	// Now stamps the run.
+	Now time.Time
+	// MaxFileBytes caps a decompressed log file (default 2 GiB).
+	MaxFileBytes int64
+}
+
+// Result is one pass's outcome.
+type Result struct {
+	// Findings are this run's findings, new and repeated, each with its
+	// acknowledgement when it has one.
+	Findings []Listed `json:"findings"`
+	// Open are all unacknowledged findings the state holds (this run's
+	// and earlier ones); Acked counts the acknowledged ones.
+	Open  []Listed `json:"open"`
+	Acked int      `json:"acknowledged"`
+	Run   RunInfo  `json:"run"`
+}
+
+// Run is the detection pass: it lists every source inside the filter,
+// reads the objects not judged yet, sorts their records by time, judges
+// them with every rule (the baseline rules against the baseline that
+// precedes them), records the findings in the state (duplicates of
+// earlier runs are marked, acknowledgements attached) and saves it.
+func Run(ctx context.Context, in Inputs) (*Result, error) {
+	if len(in.Sources) == 0 {
+		return nil, errors.New("detect: no log source")
+	}
+	cfg := in.Config.withDefaults()
+	st := &State{Version: StateVersion, Judged: map[string]map[string]string{}, Findings: map[string]*Stored{}}
+	acks := map[string]Ack{}
+	if in.StateDir != "" {
+		var err error
+		if st, err = LoadState(in.StateDir); err != nil {
+			return nil, err
+		}
+		if acks, err = LoadAcks(in.StateDir); err != nil {
+			return nil, err
+		}
+	}
+	info := RunInfo{At: in.Now.UTC(), Since: in.Filter.Since, Until: in.Filter.Until, NotEvaluated: map[string]string{}}
+	var evs []Event
+	var intern interner
+	var rec trail.Record
+	maxBytes := in.MaxFileBytes
+	if maxBytes <= 0 {
+		maxBytes = 2 << 30
+	}
+	for _, src := range in.Sources {
+		name := src.Name()
+		info.Sources = append(info.Sources, name)
+		objs := in.Only[name]
+		if in.Only == nil {
+			l, err := src.List(ctx, &in.Filter)
+			if err != nil {
+				return nil, fmt.Errorf("list %s: %w", name, err)
+			}
+			for _, e := range l.Errors {
+				info.Unreadable = append(info.Unreadable, "list "+e.Error())
+			}
+			objs = l.Objects
+		}
+		judged := st.Judged[name]
+		if judged == nil {
+			judged = map[string]string{}
+			st.Judged[name] = judged
+		}
+		for _, o := range objs {
+			mark := o.ETag + "|" + strconv.FormatInt(o.Size, 10)
+			if judged[o.Key] == mark && !in.Rejudge {
+				info.Skipped++
+				continue
+			}
+			data, err := readObject(ctx, src, o, maxBytes)
+			if err != nil {
+				info.Unreadable = append(info.Unreadable, o.Key+": "+err.Error())
+				continue
+			}
+			_, err = trail.ScanLog(data, &rec, func(r *trail.Record) {
+				e := fromRecord(r, &intern)
+				if e.Time.IsZero() || (!in.Filter.Since.IsZero() && e.Time.Before(in.Filter.Since)) ||
+					(!in.Filter.Until.IsZero() && !e.Time.Before(in.Filter.Until)) {
+					info.Outside++
+					return
+				}
+				evs = append(evs, e)
+			}, func(int, string) { info.BadRecords++ })
+			if err != nil && !errors.Is(err, trail.ErrEmpty) {
+				info.Unreadable = append(info.Unreadable, o.Key+": "+err.Error())
+				if !errors.Is(err, trail.ErrNotJSON) && !errors.Is(err, trail.ErrNotCloudTrail) {
+					continue // a syntax error: records before it were kept, the object is read again next time
+				}
+			}
+			judged[o.Key] = mark
+			info.Objects++
+		}
+	}
+	slices.SortStableFunc(evs, func(a, b Event) int { return a.Time.Compare(b.Time) })
+	info.Records = len(evs)
+
+	// The baseline: the state's, else seeded from the usage store.
+	if st.Baseline == nil {
+		switch {
+		case in.Store != nil:
+			before := in.Filter.Since
+			if len(evs) > 0 {
+				before = evs[0].Time
+			}
+			rows, err := in.Store.Usage(ctx, usage.Query{Until: before})
+			if err != nil {
+				return nil, fmt.Errorf("read the usage store for the baseline: %w", err)
+			}
+			st.Baseline = SeedBaseline(rows, before, cfg.NetworkPrefix)
+		default:
+			st.Baseline = NewBaseline()
+			st.Baseline.Seed = "none: no usage store; learned from the judged logs only"
+		}
+	}
+	info.Baseline = st.Baseline.Seed
+	if !st.Baseline.Through.IsZero() {
+		info.Baseline += "; learned through " + st.Baseline.Through.UTC().Format(time.RFC3339)
+	}
+
+	d := New(in.Config)
+	d.UseBaseline(st.Baseline)
+	switch {
+	case in.Ranges == nil:
+		info.NotEvaluated[ruleWorkloadOutside.ID] = "no AWS IP ranges given"
+	case !in.Ranges.Complete():
+		info.NotEvaluated[ruleWorkloadOutside.ID] = "partly: only the built-in sample of AWS's IP ranges; a public address outside it is undetermined (seiri roles update-ip-ranges fetches the full list)"
+	}
+	if in.Ranges != nil {
+		d.UseRanges(in.Ranges)
+	}
+	info.NotEvaluated["autonomous system / country"] = "no offline ASN or geolocation data: networks are IPv4 /" + strconv.Itoa(cfg.NetworkPrefix) + " and IPv6 /32 prefixes, impossible travel compares networks, not distances"
+	for _, id := range cfg.Disabled {
+		info.NotEvaluated[id] = "disabled in seiri.yaml (detect.disabled_rules)"
+	}
+	for i := range evs {
+		d.Observe(&evs[i])
+	}
+	info.Stats = d.Stats()
+	res := &Result{Run: info}
+	res.Findings = st.record(d.Findings(), info.At, acks)
+	st.prune(info.At.Add(-180 * 24 * time.Hour))
+	res.Open, res.Acked = st.Open(acks)
+	for i := range res.Open {
+		res.Open[i].New = res.Open[i].FirstRaised.Equal(info.At)
+	}
+	st.LastRun = &res.Run
+	if in.StateDir != "" {
+		if err := st.Save(in.StateDir); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// readObject reads o whole, decompressing gzip (recognised by its magic).
+func readObject(ctx context.Context, src trail.Source, o trail.Object, max int64) ([]byte, error) {
+	rc, err := src.Open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 256<<10)
+	var r io.Reader = br
+	if head, _ := br.Peek(2); bytes.Equal(head, gzipMagic) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("larger than %d bytes decompressed: not read", max)
+	}
+	return data, nil
+}
