@@ -13,4 +13,6 @@ if command -v npm >/dev/null; then
 		[ "${CI:-}" = true ] && exit 1
 	fi
 fi
-go test "$@" ./...
+# -timeout: the default 10 minutes per test binary is too tight for cmd/seiri
+# on a loaded 2-core machine; an explicit -timeout in "$@" wins.
+go test -timeout 40m "$@" ./...
