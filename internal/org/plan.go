@@ -25,6 +25,10 @@ type Plan struct {
 	BaseFingerprint string    `json:"baseFingerprint"`
 	Spec            string    `json:"spec,omitempty"`
 	CreatedAt       time.Time `json:"createdAt"`
+	// BasedOn names the state the plan was computed from: the snapshot
+	// (name and collection time) or the organization read after an
+	// apply (and when), so that apply can say what was reviewed.
+	BasedOn string `json:"basedOn,omitempty"`
 	// Findings are what the current organization holds that seiri did not
 	// expect (attachments to deleted targets), with their clean-up planned.
 	Findings []string `json:"-"`
@@ -37,6 +41,7 @@ type planJSON struct {
 	BaseFingerprint string            `json:"baseFingerprint"`
 	Spec            string            `json:"spec,omitempty"`
 	CreatedAt       time.Time         `json:"createdAt"`
+	BasedOn         string            `json:"basedOn,omitempty"`
 	Findings        []string          `json:"findings,omitempty"`
 	Changes         []json.RawMessage `json:"changes"`
 }
@@ -44,7 +49,7 @@ type planJSON struct {
 // MarshalJSON writes the plan with each change in its JSON form.
 func (p *Plan) MarshalJSON() ([]byte, error) {
 	pj := planJSON{Version: p.Version, Organization: p.Organization, BaseFingerprint: p.BaseFingerprint, Spec: p.Spec, CreatedAt: p.CreatedAt,
-		Findings: p.Findings, Changes: []json.RawMessage{}}
+		BasedOn: p.BasedOn, Findings: p.Findings, Changes: []json.RawMessage{}}
 	for _, c := range p.Changes {
 		b, err := MarshalChange(c)
 		if err != nil {
@@ -64,7 +69,7 @@ func (p *Plan) UnmarshalJSON(data []byte) error {
 	if pj.Version != PlanVersion {
 		return fmt.Errorf("plan version %d is not supported (this seiri reads %d)", pj.Version, PlanVersion)
 	}
-	*p = Plan{Version: pj.Version, Organization: pj.Organization, BaseFingerprint: pj.BaseFingerprint, Spec: pj.Spec, CreatedAt: pj.CreatedAt, Findings: pj.Findings}
+	*p = Plan{Version: pj.Version, Organization: pj.Organization, BaseFingerprint: pj.BaseFingerprint, Spec: pj.Spec, CreatedAt: pj.CreatedAt, BasedOn: pj.BasedOn, Findings: pj.Findings}
 	for i, raw := range pj.Changes {
 		c, err := UnmarshalChange(raw)
 		if err != nil {

@@ -1,6 +1,7 @@
 package keys_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,5 +203,35 @@ func TestKeysInteractiveConfirm(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("answer %q: %s, want %s\n%s", tc.answer, got, tc.want, out)
 		}
+	}
+}
+
+// An emergency restore from a workspace whose snapshot predates the
+// disable (and whose journal never saw it) reads the live owner's tag and
+// works.
+func TestKeysRestoreFromOlderWorkspace(t *testing.T) {
+	h := newKeysHarness(t)
+	h.setup()
+	old := h.ws + "-before-disable"
+	if err := os.CopyFS(old, os.DirFS(h.ws)); err != nil {
+		t.Fatal(err)
+	}
+	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	if st := h.keyStatus(mgmtAcct, legacyKey); st != "Inactive" {
+		t.Fatalf("legacy key %s after disable", st)
+	}
+	h.ws = old
+	out := h.mustRun("keys", "restore", legacyKey, "--apply", "--yes")
+	mustContain(t, out, "reactivate access key "+legacyKey)
+	if st := h.keyStatus(mgmtAcct, legacyKey); st != "Active" {
+		t.Errorf("legacy key %s after restore from the older workspace\n%s", st, out)
+	}
+	if _, ok := h.userTags(mgmtAcct, "legacy-app")[keys.RetireTag(legacyKey)]; ok {
+		t.Errorf("retire tag left after the restore")
+	}
+	// A key seiri never disabled is still refused, naming the tag.
+	_, errOut, code := h.run("keys", "restore", aliceKey)
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "is not a key seiri disabled (no "+keys.RetireTag(aliceKey)+" tag on its user)") {
+		t.Errorf("restore of alice's key: %d %s", code, errOut)
 	}
 }

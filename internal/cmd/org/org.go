@@ -283,6 +283,7 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
+	p.BasedOn = basedOn
 	if opts.Out != "" {
 		data, err := org.EncodePlan(p)
 		if err != nil {

@@ -93,8 +93,14 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 		fmt.Fprintln(f.IO.Out, "No changes. The organization matches the spec.")
 		return nil
 	}
+	fmt.Fprintf(f.IO.ErrOut, "plan %s was made %s from %s\n", opts.PlanFile, p.CreatedAt.UTC().Format(time.RFC3339), planBasis(p))
 	j := plan.OpenJournal(ws.Journal(), f.Now)
 	sess, err := awsclient.New(ctx, f.Globals.AWS)
+	var noCreds *awsclient.CredentialsError
+	if errors.As(err, &noCreds) {
+		// Missing or expired credentials: one line saying what to set, exit 2.
+		return cmdutil.BadInput(noCreds)
+	}
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
 	}
@@ -178,6 +184,15 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 		}
 	}
 	return err
+}
+
+// planBasis says which state a saved plan was computed from (plans saved
+// before seiri recorded it name only their base fingerprint).
+func planBasis(p *org.Plan) string {
+	if p.BasedOn != "" {
+		return p.BasedOn
+	}
+	return "an unrecorded state (base " + short12(p.BaseFingerprint) + ")"
 }
 
 func short12(s string) string {
@@ -376,7 +391,7 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 			fmt.Fprintln(f.IO.ErrOut, "note: "+note)
 		}
 	}
-	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: f.Now(), Changes: st.Changes}
+	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: f.Now(), BasedOn: basedOn, Changes: st.Changes}
 	fmt.Fprintf(f.IO.Out, "Policy Staging rollout of %s %q to OU %s — step %d of 3 (%s)\n\n", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name)
 	if err := org.WriteText(f.IO.Out, p); err != nil {
 		return err
