@@ -1,6 +1,7 @@
 package keys_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -234,4 +235,44 @@ func TestKeysRestoreFromOlderWorkspace(t *testing.T) {
 	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "is not a key seiri disabled (no "+keys.RetireTag(aliceKey)+" tag on its user)") {
 		t.Errorf("restore of alice's key: %d %s", code, errOut)
 	}
+}
+
+// A keys or users plan, applied and re-collected, gives an empty plan (the
+// same property the groups and org planners have).
+func TestKeysAndUsersPlansConverge(t *testing.T) {
+	h := newKeysHarness(t)
+	h.setup()
+	changes := func(args ...string) int {
+		t.Helper()
+		out := h.mustRun(append(args, "--output", "json")...)
+		var p struct {
+			Changes []json.RawMessage `json:"changes"`
+		}
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return len(p.Changes)
+	}
+	empty := func(args ...string) {
+		t.Helper()
+		if n := changes(args...); n != 0 {
+			t.Errorf("%v after apply and collect: %d changes", args, n)
+		}
+	}
+	if n := changes("keys", "disable", "--unused-days", "30", "--include-never-used"); n == 0 {
+		t.Fatal("no keys to disable: the test proves nothing")
+	}
+	h.mustRun("keys", "disable", "--unused-days", "30", "--include-never-used", "--apply", "--yes")
+	h.now = h.now.Add(time.Minute)
+	h.mustRun("collect", "--org")
+	empty("keys", "disable", "--unused-days", "30", "--include-never-used")
+
+	if n := changes("users", "retire", "quarantine", "--unused-days", "30"); n == 0 {
+		t.Fatal("no users to quarantine: the test proves nothing")
+	}
+	h.mustRun("users", "retire", "quarantine", "--unused-days", "30", "--apply", "--yes")
+	h.now = h.now.Add(time.Minute)
+	h.mustRun("collect", "--org")
+	empty("users", "retire", "quarantine", "--unused-days", "30")
+	empty("keys", "disable", "--unused-days", "30", "--include-never-used")
 }
