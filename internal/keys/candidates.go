@@ -84,7 +84,11 @@ type Input struct {
 	// PrincipalUsage is the usage store's rows per principal ARN (users).
 	PrincipalUsage map[string][]usage.Row
 	Runs           []usage.Run
-	Config         config.Keys
+	// Logs are the scanned CloudTrail logs per account and region
+	// (usage.Store.LogCoverageOf); when present, coverage is counted per
+	// account from them (LogCoverage), not from the scan runs.
+	Logs   []usage.LogCoverage
+	Config config.Keys
 	Now            time.Time
 	// Caller protects the operator from locking themself out.
 	Caller Caller
@@ -107,6 +111,9 @@ type Result struct {
 	// Unjudged are the accounts whose keys could not be judged, why, and
 	// what to run: a command must print them, never skip them silently.
 	Unjudged []AccountGap `json:"unjudged,omitempty"`
+	// Logs is the CloudTrail log coverage of the window per account and
+	// region (empty when the usage store holds no scanned log files).
+	Logs []AccountLogs `json:"logCoverage,omitempty"`
 }
 
 // AccountGap is an account an analysis could not judge for lack of
@@ -181,7 +188,8 @@ func EvidenceGaps(s *snapshot.Snapshot, now time.Time) []AccountGap {
 func Candidates(in Input, opt Options) Result {
 	var res Result
 	cutoff := in.Now.AddDate(0, 0, -opt.UnusedDays)
-	days := daysScanned(in.Runs)
+	days, logs := in.scannedDays(opt.UnusedDays)
+	res.Logs = logs
 	cache := newCovCache(in.Snapshot)
 	res.Unjudged = EvidenceGaps(in.Snapshot, in.Now)
 	for _, a := range in.Snapshot.Accounts {
@@ -226,7 +234,7 @@ func Candidates(in Input, opt Options) Result {
 				if aa := ownerAdvisor(u); aa != nil && !aa.Before(cutoff) && u.LoginProfile == nil && activeKeys(u) == 1 {
 					continue
 				}
-				c.Coverage = cache.coverage(a, u, days, opt.UnusedDays)
+				c.Coverage = cache.coverage(a, u, days(a.AccountID), opt.UnusedDays)
 				c.Refused = Lockout(in.Config, in.Caller, u, k.AccessKeyID)
 				res.Candidates = append(res.Candidates, c)
 			}
@@ -398,6 +406,23 @@ func activeKeys(u *snapshot.User) int {
 		}
 	}
 	return n
+}
+
+// scannedDays returns the days of CloudTrail logs that count for an
+// account's keys: from the scanned log files per account and region when
+// the store has them (an account without any has 0), else from the scan
+// runs (sources without log files, such as LookupEvents).
+func (in Input) scannedDays(want int) (func(account string) int, []AccountLogs) {
+	if len(in.Logs) == 0 {
+		d := daysScanned(in.Runs)
+		return func(string) int { return d }, nil
+	}
+	logs := LogCoverage(in.Snapshot, in.Logs, in.Now, want)
+	by := map[string]int{}
+	for _, a := range logs {
+		by[a.Account] = a.Days
+	}
+	return func(account string) int { return by[account] }, logs
 }
 
 // daysScanned is the number of distinct UTC days covered by the scan runs.

@@ -80,6 +80,8 @@ type UserResult struct {
 	// Unjudged are the accounts whose users could not be judged (imported:
 	// key activity unknown), why, and what to run.
 	Unjudged []AccountGap `json:"unjudged,omitempty"`
+	// Logs is the CloudTrail log coverage of the window per account.
+	Logs []AccountLogs `json:"logCoverage,omitempty"`
 }
 
 // UserCandidates finds users with no activity in opt.UnusedDays by any
@@ -88,7 +90,8 @@ type UserResult struct {
 func UserCandidates(in Input, opt Options) UserResult {
 	var res UserResult
 	cutoff := in.Now.AddDate(0, 0, -opt.UnusedDays)
-	days := daysScanned(in.Runs)
+	days, logs := in.scannedDays(opt.UnusedDays)
+	res.Logs = logs
 	cache := newCovCache(in.Snapshot)
 	res.Unjudged = EvidenceGaps(in.Snapshot, in.Now)
 	for _, a := range in.Snapshot.Accounts {
@@ -150,7 +153,7 @@ func UserCandidates(in Input, opt Options) UserResult {
 			if c.LastActivity != nil && !c.LastActivity.Before(cutoff) {
 				continue
 			}
-			c.Coverage = cache.coverage(a, u, days, opt.UnusedDays)
+			c.Coverage = cache.coverage(a, u, days(a.AccountID), opt.UnusedDays)
 			c.Refused = userLockout(in, u)
 			res.Candidates = append(res.Candidates, c)
 		}

@@ -322,23 +322,14 @@ func LoadInput(ctx context.Context, e *Env, now time.Time, caller keys.Caller) (
 			}
 		}
 	}
-	// Coverage starts at the first scanned log, not at a scan's --since: a
-	// trail created today is not "complete (703 days of logs)".
+	// Coverage is counted per account and region from the scanned log
+	// files (keys.LogCoverage), not from a scan's --since: a trail created
+	// today is not "complete (703 days of logs)".
 	logs, _, err := e.St.LogCoverageOf(ctx)
 	if err != nil {
 		return in, err
 	}
-	var first time.Time
-	for _, l := range logs {
-		if first.IsZero() || l.First.Before(first) {
-			first = l.First
-		}
-	}
-	for i := range runs {
-		if !first.IsZero() && runs[i].Since.Before(first) {
-			runs[i].Since = first
-		}
-	}
+	in.Logs = logs
 	in.Runs = runs
 	return in, nil
 }

@@ -200,6 +200,7 @@ func usersPlanRun(f *cmdutil.Factory, o *Options) error {
 	if n := e.UsageNote(); n != "" {
 		fmt.Fprintf(w, "! %s\n\n", n)
 	}
+	keys.RenderLogCoverage(w, res.Logs)
 	for i, c := range res.Candidates {
 		mark := ""
 		if !c.Coverage.Complete() {
