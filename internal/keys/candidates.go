@@ -89,7 +89,7 @@ type Input struct {
 	// account from them (LogCoverage), not from the scan runs.
 	Logs   []usage.LogCoverage
 	Config config.Keys
-	Now            time.Time
+	Now    time.Time
 	// Caller protects the operator from locking themself out.
 	Caller Caller
 	// Restores are the keys seiri reactivated, from the journal (restored.go).
