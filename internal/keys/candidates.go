@@ -9,6 +9,7 @@ package keys
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -94,6 +95,21 @@ type Input struct {
 	Caller Caller
 	// Restores are the keys seiri reactivated, from the journal (restored.go).
 	Restores map[string]Restore
+	// Log receives one debug line per decision: why each key or user is,
+	// or is not, a candidate. Nil: no log.
+	Log *slog.Logger
+}
+
+// decide logs a decision about a key or user at debug level.
+func (in Input) decide(what string, candidate bool, account, user, key, why string) {
+	if in.Log == nil {
+		return
+	}
+	attrs := []any{"candidate", candidate, "account", account, "user", user}
+	if key != "" {
+		attrs = append(attrs, "key", key)
+	}
+	in.Log.Debug(what, append(attrs, "why", why)...)
 }
 
 // Caller is who runs seiri.
@@ -207,10 +223,12 @@ func Candidates(in Input, opt Options) Result {
 					continue
 				}
 				if why := excluded(in.Config, u, k); why != "" {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "excluded: "+why)
 					res.Excluded = append(res.Excluded, Excluded{a.AccountID, u.UserName, k.AccessKeyID, why})
 					continue
 				}
 				if why := unmatchedRecentSlot(slotMatch, k.AccessKeyID, cutoff); why != "" {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "excluded: "+why)
 					res.Excluded = append(res.Excluded, Excluded{a.AccountID, u.UserName, k.AccessKeyID, why})
 					continue
 				}
@@ -223,19 +241,34 @@ func Candidates(in Input, opt Options) Result {
 					}
 				}
 				if c.LastUsed != nil && !c.LastUsed.Before(cutoff) {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "used "+c.LastUsed.UTC().Format(time.RFC3339)+" per "+lastSource(c.Evidence, *c.LastUsed)+", within --unused-days")
 					continue
 				}
-				if c.LastUsed == nil && (!opt.IncludeNeverUsed || !k.CreateDate.Before(cutoff)) {
+				if c.LastUsed == nil && !opt.IncludeNeverUsed {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "never used by any source, and --include-never-used is not set")
+					continue
+				}
+				if c.LastUsed == nil && !k.CreateDate.Before(cutoff) {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "never used, but created "+k.CreateDate.UTC().Format(time.RFC3339)+", within --unused-days")
 					continue
 				}
 				// Access Advisor is per owner, not per key: recent owner activity
 				// with no console password and no other active key can only be
 				// this key.
 				if aa := ownerAdvisor(u); aa != nil && !aa.Before(cutoff) && u.LoginProfile == nil && activeKeys(u) == 1 {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "the owner's Access Advisor shows access at "+aa.UTC().Format(time.RFC3339)+" and this key is its only credential")
 					continue
 				}
 				c.Coverage = cache.coverage(a, u, days(a.AccountID), opt.UnusedDays)
 				c.Refused = Lockout(in.Config, in.Caller, u, k.AccessKeyID)
+				why := "no use by any source since " + cutoff.UTC().Format(time.RFC3339)
+				if c.Refused != "" {
+					why += "; refused: " + c.Refused
+				}
+				if !c.Coverage.Complete() {
+					why += "; coverage gaps: " + strings.Join(c.Coverage.Gaps, "; ")
+				}
+				in.decide("key decision", true, a.AccountID, u.UserName, k.AccessKeyID, why)
 				res.Candidates = append(res.Candidates, c)
 			}
 		}
@@ -423,6 +456,17 @@ func (in Input) scannedDays(want int) (func(account string) int, []AccountLogs) 
 		by[a.Account] = a.Days
 	}
 	return func(account string) int { return by[account] }, logs
+}
+
+// lastSource names the evidence sources that saw the use at t.
+func lastSource(evs []Evidence, t time.Time) string {
+	var out []string
+	for _, e := range evs {
+		if e.LastUsed != nil && e.LastUsed.Equal(t) {
+			out = append(out, e.Source)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // daysScanned is the number of distinct UTC days covered by the scan runs.

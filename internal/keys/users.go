@@ -101,13 +101,16 @@ func UserCandidates(in Input, opt Options) UserResult {
 		for ui := range a.Users {
 			u := &a.Users[ui]
 			if _, ok := u.Tags[QuarantineTag]; ok {
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "already quarantined")
 				continue
 			}
 			if why := excluded(in.Config, u, snapshot.AccessKey{}); why != "" {
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "excluded: "+why)
 				res.Excluded = append(res.Excluded, Excluded{Account: a.AccountID, User: u.UserName, Reason: why})
 				continue
 			}
 			if !u.CreateDate.Before(cutoff) {
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "created "+u.CreateDate.UTC().Format(time.RFC3339)+", within --unused-days")
 				continue
 			}
 			c := UserCandidate{Account: a.AccountID, User: u.UserName, UserARN: u.ARN}
@@ -151,10 +154,16 @@ func UserCandidates(in Input, opt Options) UserResult {
 			see(Evidence{Source: "CloudTrail (user)", LastUsed: last})
 			see(Evidence{Source: srcAdvisor, LastUsed: ownerAdvisor(u)})
 			if c.LastActivity != nil && !c.LastActivity.Before(cutoff) {
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "active "+c.LastActivity.UTC().Format(time.RFC3339)+" per "+lastSource(c.Evidence, *c.LastActivity)+", within --unused-days")
 				continue
 			}
 			c.Coverage = cache.coverage(a, u, days(a.AccountID), opt.UnusedDays)
 			c.Refused = userLockout(in, u)
+			why := "no activity by any source since " + cutoff.UTC().Format(time.RFC3339)
+			if c.Refused != "" {
+				why += "; refused: " + c.Refused
+			}
+			in.decide("user decision", true, a.AccountID, u.UserName, "", why)
 			res.Candidates = append(res.Candidates, c)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,6 +225,8 @@ type Env struct {
 	Cfg  *config.Config
 	Snap *snapshot.Snapshot
 	St   *usage.Store // nil when there is no usage store yet
+	// Log is the command's logger (decisions and file handling at debug).
+	Log  *slog.Logger
 	logs []usage.LogCoverage
 	// logsRead is set once logs were read from the store.
 	logsRead bool
@@ -242,6 +245,13 @@ func (e *Env) WatchEvidence(ctx context.Context, account, user, keyID string) (*
 	}
 	ev := keys.EvidenceOf(e.Snap, account, user, e.St != nil, e.logs, keyID)
 	return &ev, nil
+}
+
+// Debug logs at debug level when the environment has a logger.
+func (e *Env) Debug(msg string, args ...any) {
+	if e.Log != nil {
+		e.Log.Debug(msg, args...)
+	}
 }
 
 // Close closes the usage store.
@@ -264,13 +274,17 @@ func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
 	if err != nil {
 		return nil, cmdutil.BadInput(fmt.Errorf("%w (run seiri collect first)", err))
 	}
-	e := &Env{WS: ws, Cfg: cfg, Snap: s}
+	e := &Env{WS: ws, Cfg: cfg, Snap: s, Log: f.Logger()}
+	e.Log.Debug("snapshot loaded", "dir", s.Dir, "collected", s.Manifest.FinishedAt, "accounts", len(s.Accounts))
 	if _, err := os.Stat(ws.UsageDB()); err == nil {
 		st, err := cmdutil.OpenUsageStore(f.Context, ws)
 		if err != nil {
 			return nil, err
 		}
 		e.St = st
+		e.Log.Debug("usage store opened", "path", ws.UsageDB())
+	} else {
+		e.Log.Debug("no usage store", "path", ws.UsageDB())
 	}
 	return e, nil
 }
@@ -278,11 +292,12 @@ func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
 // KeysInput loads the analysis input: key usage rows for the snapshot's keys
 // and the scan runs.
 func LoadInput(ctx context.Context, e *Env, now time.Time, caller keys.Caller) (keys.Input, error) {
-	in := keys.Input{Snapshot: e.Snap, Config: e.Cfg.Keys, Now: now, Caller: caller, KeyUsage: map[string][]usage.Row{}}
+	in := keys.Input{Snapshot: e.Snap, Config: e.Cfg.Keys, Now: now, Caller: caller, KeyUsage: map[string][]usage.Row{}, Log: e.Log}
 	es, err := plan.OpenJournal(e.WS.Journal(), nil).Entries()
 	if err != nil {
 		return in, err
 	}
+	e.Debug("journal read", "path", e.WS.Journal(), "entries", len(es))
 	in.Restores = keys.RestoresOf(es)
 	if e.St == nil {
 		return in, nil
@@ -426,6 +441,7 @@ func ApplyPlanAs(f *cmdutil.Factory, doApply, yes bool, e *Env, p *plan.Plan, ex
 		return nil, nil
 	}
 	j := plan.OpenJournal(e.WS.Journal(), f.Now)
+	f.Logger().Debug("applying plan", "plan", p.ID, "changes", len(p.Changes), "journal", e.WS.Journal(), "backups", e.WS.BackupsDir(), "lock", e.WS.LockFile())
 	exec.Operator, exec.Now = operator, f.Now
 	exec.Snapshot, exec.BackupDir = e.Snap, e.WS.BackupsDir()
 	before, after := exec.FlowHooks(j, p)
@@ -568,7 +584,9 @@ func watchAll(ctx context.Context, e *Env, sess *awsclient.Session, tracked []ke
 				return nil, err
 			}
 		}
-		out = append(out, keys.Watch(in))
+		r := keys.Watch(in)
+		e.Debug("watch verdict", "account", t.Account, "user", t.User, "key", t.AccessKeyID, "verdict", r.Verdict, "daysLeft", r.DaysLeft, "why", r.Recommendation)
+		out = append(out, r)
 	}
 	return out, nil
 }

@@ -276,3 +276,48 @@ func TestKeysAndUsersPlansConverge(t *testing.T) {
 	empty("users", "retire", "quarantine", "--unused-days", "30")
 	empty("keys", "disable", "--unused-days", "30", "--include-never-used")
 }
+
+// --log-level debug logs the AWS calls (service, operation, account,
+// duration, retries), the decisions (why a key is or is not a candidate,
+// each watch verdict) and the files used, on stderr only: the JSON on
+// stdout stays machine-readable. Without it, stderr stays quiet.
+func TestKeysDebugLog(t *testing.T) {
+	h := newKeysHarness(t)
+	h.setup()
+	out, errOut, code := h.run("keys", "plan", "--unused-days", "30", "-o", "json", "--log-level", "debug")
+	if code != 0 || !json.Valid([]byte(out)) {
+		t.Fatalf("keys plan: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		`level=DEBUG msg="snapshot loaded" dir=`,
+		`level=DEBUG msg="usage store opened" path=`,
+		`level=DEBUG msg="journal read" path=`,
+		`level=DEBUG msg="key decision" candidate=false account=` + mgmtAcct + ` user=alice key=` + aliceKey + ` why="used `,
+		`level=DEBUG msg="key decision" candidate=false account=` + mgmtAcct + ` user=keeper key=` + keeperKey + ` why="excluded: `,
+		`level=DEBUG msg="key decision" candidate=true account=` + mgmtAcct + ` user=ci-bot key=` + ciKey + ` why="no use by any source since `,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("debug log lacks %q:\n%s", want, errOut)
+		}
+	}
+	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	out, errOut, code = h.run("keys", "watch", "-o", "json", "--log-level", "debug")
+	if !json.Valid([]byte(out)) || code == cmdutil.ExitInternal {
+		t.Fatalf("keys watch: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		`level=DEBUG msg="aws call" service=IAM operation=ListAccessKeys account=` + mgmtAcct + ` duration=`,
+		` attempts=1 retries=0`,
+		`level=DEBUG msg="watch verdict" account=` + mgmtAcct + ` user=ci-bot key=` + ciKey + ` verdict=`,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("debug log lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, awsfake.SecretAccessKey) {
+		t.Error("the debug log holds the secret access key")
+	}
+	if _, errOut, _ := h.run("keys", "watch", "-o", "json"); strings.Contains(errOut, "level=DEBUG") {
+		t.Errorf("debug lines without --log-level debug:\n%s", errOut)
+	}
+}

@@ -81,6 +81,7 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 	if err != nil {
 		return err
 	}
+	f.Logger().Debug("plan file read", "path", opts.PlanFile, "changes", len(p.Changes), "base", p.BaseFingerprint, "basedOn", p.BasedOn)
 	ws, err := f.Workspace()
 	if err != nil {
 		return err

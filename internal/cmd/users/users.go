@@ -319,7 +319,9 @@ func watchUsers(ctx context.Context, e *keyscmd.Env, qs []keys.QuarantinedState,
 				return nil, err
 			}
 		}
-		out = append(out, keys.WatchUser(in))
+		r := keys.WatchUser(in)
+		e.Debug("watch verdict", "account", q.Account, "user", q.User, "verdict", r.Verdict, "daysLeft", r.DaysLeft, "why", r.Recommendation)
+		out = append(out, r)
 	}
 	return out, nil
 }
