@@ -115,12 +115,7 @@ func auditRun(opts *AuditOptions) error {
 	if c := audit.ExternalCoverage(s); c != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", c)
 	}
-	rep := audit.RunWith(s, cfg.Audit, opts.Now(), audit.Options{
-		Only:     opts.Rules,
-		Unused:   auditUnusedHook(opts, ws, s),
-		Activity: auditActivity(context.Background(), opts, ws),
-		Risk:     auditRiskHook(opts, s),
-	})
+	rep := Report(opts, ws, s, cfg.Audit)
 
 	var buf bytes.Buffer
 	if opts.Output == "table" {
@@ -156,6 +151,19 @@ func auditRun(opts *AuditOptions) error {
 		}
 	}
 	return nil
+}
+
+// Report is the report seiri audit computes for s in ws: the rules, with
+// the usage store's CloudTrail witness and unused permissions when the
+// workspace has one, and privilege escalation. The demo prints this same
+// report, so that its summary and seiri audit right after it agree.
+func Report(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Snapshot, cfg config.Audit) *finding.Report {
+	return audit.RunWith(s, cfg, opts.Now(), audit.Options{
+		Only:     opts.Rules,
+		Unused:   auditUnusedHook(opts, ws, s),
+		Activity: auditActivity(context.Background(), opts, ws),
+		Risk:     auditRiskHook(opts, s),
+	})
 }
 
 func listRules(w io.Writer) error {
