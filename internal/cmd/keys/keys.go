@@ -434,6 +434,9 @@ func ApplyPlanAs(f *cmdutil.Factory, doApply, yes bool, e *Env, p *plan.Plan, ex
 		return nil, cmdutil.WriteJSON(f.IO.Out, p)
 	}
 	if !doApply {
+		if e.Snap != nil {
+			fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
+		}
 		p.Render(f.IO.Out)
 		if !p.Empty() {
 			fmt.Fprintln(f.IO.Out, "\nNothing changed. Run again with --apply to make these changes.")
@@ -610,6 +613,7 @@ func keysWatchRun(f *cmdutil.Factory, o *Options) error {
 			return err
 		}
 	} else {
+		fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
 		RenderWatch(f.IO.Out, results, problems, e.UsageNote())
 	}
 	for _, r := range results {

@@ -66,8 +66,9 @@ func TestKeysWatchWithoutUsageStore(t *testing.T) {
 	if code != cmdutil.ExitFindings {
 		t.Fatalf("watch: exit %d\n%s", code, out)
 	}
-	if !strings.HasPrefix(out, "! no usage store: CloudTrail evidence is missing (run seiri trail scan): nothing can be judged quiet") {
-		t.Errorf("the missing store is not said first:\n%s", out)
+	// The snapshot line, then the missing store, before any key.
+	if !strings.HasPrefix(out, "snapshot 20261101T120000Z: collected 2026-11-01T12:00:00Z (collect), 2 accounts\n\n! no usage store: CloudTrail evidence is missing (run seiri trail scan): nothing can be judged quiet") {
+		t.Errorf("the snapshot and the missing store are not said first:\n%s", out)
 	}
 	mustContain(t, out, "CloudTrail events with the key id since disable: not collected: no usage store",
 		"owner's Access Advisor since disable: ", "not watched: no usage store")

@@ -468,6 +468,7 @@ func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(r)
 			}
+			fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(s))
 			return org.WriteReport(f.IO.Out, r)
 		},
 	}

@@ -345,6 +345,7 @@ func usersWatchRun(f *cmdutil.Factory, o *Options) error {
 			return err
 		}
 	} else {
+		fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
 		keyscmd.RenderWatch(f.IO.Out, results, problems, e.UsageNote())
 	}
 	for _, r := range results {
