@@ -319,7 +319,8 @@ func UserDeletePlan(s *UserState, now time.Time, notes []string) *plan.Plan {
 		changes = append(changes, iamplan.Wrap(ch, target, desc))
 	}
 	if u.LoginProfile != nil {
-		add(&iamplan.DeleteLoginProfile{Header: on}, u.ARN, "delete console password of "+u.UserName)
+		created := u.LoginProfile.CreateDate
+		add(&iamplan.DeleteLoginProfile{Header: on, Before: &created}, u.ARN, "delete console password of "+u.UserName)
 	}
 	for _, k := range s.AccessKeys {
 		kh := on
@@ -336,10 +337,11 @@ func UserDeletePlan(s *UserState, now time.Time, notes []string) *plan.Plan {
 		add(&iamplan.DeleteServiceCred{Header: on, CredentialID: id}, id, "delete service-specific credential "+id)
 	}
 	for _, d := range u.MFADevices {
-		add(&iamplan.DeactivateMFADevice{Header: on, SerialNumber: d.SerialNumber}, d.SerialNumber, "deactivate MFA device "+d.SerialNumber)
+		enabled := d.EnableDate
+		add(&iamplan.DeactivateMFADevice{Header: on, SerialNumber: d.SerialNumber, Before: &enabled}, d.SerialNumber, "deactivate MFA device "+d.SerialNumber)
 	}
 	for _, p := range u.InlinePolicies {
-		add(&iamplan.DeleteUserPolicy{Header: on, PolicyName: p.PolicyName}, u.ARN, fmt.Sprintf("delete inline policy %s of %s", p.PolicyName, u.UserName))
+		add(&iamplan.DeleteUserPolicy{Header: on, PolicyName: p.PolicyName, Before: string(p.Document)}, u.ARN, fmt.Sprintf("delete inline policy %s of %s", p.PolicyName, u.UserName))
 	}
 	for _, p := range u.AttachedPolicies {
 		add(&iamplan.DetachUserPolicy{Header: on, PolicyARN: p.PolicyARN}, u.ARN, fmt.Sprintf("detach %s from %s", p.PolicyName, u.UserName))
