@@ -35,6 +35,22 @@ type Evidence struct {
 	Source   string     `json:"source"` // GetAccessKeyLastUsed, credential report, CloudTrail, Access Advisor (owner)
 	LastUsed *time.Time `json:"lastUsed,omitempty"`
 	Detail   string     `json:"detail,omitempty"`
+	// Absent: the source was not collected (no Access Advisor, no scanned
+	// CloudTrail log, no credential report row): shown as absent, never as
+	// "no use".
+	Absent bool `json:"absent,omitempty"`
+}
+
+// Value is how a report shows the evidence's answer: the last use, "no
+// use", or "not collected" when the source is absent.
+func (e Evidence) Value() string {
+	switch {
+	case e.LastUsed != nil:
+		return e.LastUsed.Format("2006-01-02")
+	case e.Absent:
+		return "not collected"
+	}
+	return "no use"
 }
 
 // Coverage says how far silence can be trusted.
@@ -233,7 +249,7 @@ func Candidates(in Input, opt Options) Result {
 					continue
 				}
 				c := Candidate{Account: a.AccountID, User: u.UserName, UserARN: u.ARN, AccessKeyID: k.AccessKeyID, CreateDate: k.CreateDate}
-				c.Evidence = evidence(a, u, k, slotMatch, in.KeyUsage[k.AccessKeyID])
+				c.Evidence = evidence(a, u, k, slotMatch, in.KeyUsage[k.AccessKeyID], in.scanned())
 				for _, e := range c.Evidence {
 					if e.LastUsed != nil && (c.LastUsed == nil || e.LastUsed.After(*c.LastUsed)) && e.Source != srcAdvisor {
 						t := *e.LastUsed
@@ -341,7 +357,7 @@ type slotMatch struct {
 	slots [2]credreport.KeySlot
 }
 
-func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *slotMatch, rows []usage.Row) []Evidence {
+func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *slotMatch, rows []usage.Row, scanned bool) []Evidence {
 	var ev []Evidence
 	if k.LastUsed != nil {
 		t := k.LastUsed.Date
@@ -351,7 +367,7 @@ func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *sl
 	}
 	switch {
 	case m == nil:
-		ev = append(ev, Evidence{Source: srcReport, Detail: "no credential report row"})
+		ev = append(ev, Evidence{Source: srcReport, Detail: "no credential report row", Absent: true})
 	case m.Slot(k.AccessKeyID) < 0:
 		why := "no slot matched by creation time"
 		for _, uk := range m.UnmatchedKeys {
@@ -385,7 +401,9 @@ func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *sl
 			last = &t
 		}
 	}
-	if len(rows) == 0 {
+	if len(rows) == 0 && !scanned {
+		ev = append(ev, Evidence{Source: srcTrail, Detail: "no CloudTrail log scanned (run seiri trail scan)", Absent: true})
+	} else if len(rows) == 0 {
 		ev = append(ev, Evidence{Source: srcTrail, Detail: "no event with this key id"})
 	} else {
 		d := fmt.Sprintf("%d events in %d rows", n, len(rows))
@@ -399,7 +417,7 @@ func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *sl
 	} else if a.AccessAdvisorCollected {
 		ev = append(ev, Evidence{Source: srcAdvisor, Detail: "no service accessed by the owner"})
 	} else {
-		ev = append(ev, Evidence{Source: srcAdvisor, Detail: "not collected"})
+		ev = append(ev, Evidence{Source: srcAdvisor, Detail: "the account's Access Advisor was not collected", Absent: true})
 	}
 	return ev
 }
@@ -457,6 +475,9 @@ func (in Input) scannedDays(want int) (func(account string) int, []AccountLogs) 
 	}
 	return func(account string) int { return by[account] }, logs
 }
+
+// scanned: some CloudTrail log was scanned into the usage store.
+func (in Input) scanned() bool { return len(in.Runs) > 0 || len(in.Logs) > 0 }
 
 // lastSource names the evidence sources that saw the use at t.
 func lastSource(evs []Evidence, t time.Time) string {

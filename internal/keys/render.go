@@ -35,10 +35,7 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 		fmt.Fprintf(w, "%d. [%s] %s  %s  %s%s\n", i+1, c.Account, c.User, c.AccessKeyID, last, mark)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, ev := range c.Evidence {
-			v := "no use"
-			if ev.LastUsed != nil {
-				v = ev.LastUsed.Format("2006-01-02")
-			}
+			v := ev.Value()
 			fmt.Fprintf(tw, "     %s\t%s\t%s\n", ev.Source, v, ev.Detail)
 		}
 		tw.Flush()

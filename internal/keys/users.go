@@ -135,7 +135,7 @@ func UserCandidates(in Input, opt Options) UserResult {
 					t := in.Now
 					see(Evidence{Source: "access key " + k.AccessKeyID, LastUsed: &t, Detail: why})
 				}
-				for _, e := range evidence(a, u, k, m, in.KeyUsage[k.AccessKeyID]) {
+				for _, e := range evidence(a, u, k, m, in.KeyUsage[k.AccessKeyID], in.scanned()) {
 					if e.Source == srcAdvisor {
 						continue
 					}
@@ -151,8 +151,16 @@ func UserCandidates(in Input, opt Options) UserResult {
 					last = &t
 				}
 			}
-			see(Evidence{Source: "CloudTrail (user)", LastUsed: last})
-			see(Evidence{Source: srcAdvisor, LastUsed: ownerAdvisor(u)})
+			if in.scanned() {
+				see(Evidence{Source: "CloudTrail (user)", LastUsed: last})
+			} else {
+				see(Evidence{Source: "CloudTrail (user)", Detail: "no CloudTrail log scanned (run seiri trail scan)", Absent: true})
+			}
+			aa := Evidence{Source: srcAdvisor, LastUsed: ownerAdvisor(u)}
+			if aa.LastUsed == nil && !a.AccessAdvisorCollected {
+				aa.Detail, aa.Absent = "the account's Access Advisor was not collected", true
+			}
+			see(aa)
 			if c.LastActivity != nil && !c.LastActivity.Before(cutoff) {
 				in.decide("user decision", false, a.AccountID, u.UserName, "", "active "+c.LastActivity.UTC().Format(time.RFC3339)+" per "+lastSource(c.Evidence, *c.LastActivity)+", within --unused-days")
 				continue

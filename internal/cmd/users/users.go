@@ -211,11 +211,7 @@ func usersPlanRun(f *cmdutil.Factory, o *Options) error {
 		}
 		fmt.Fprintf(w, "%d. [%s] %s  last activity %s%s\n", i+1, c.Account, c.User, lastActivity(c.LastActivity, f.Now()), mark)
 		for _, ev := range c.Evidence {
-			v := "no use"
-			if ev.LastUsed != nil {
-				v = ev.LastUsed.Format("2006-01-02")
-			}
-			fmt.Fprintf(w, "     %s: %s %s\n", ev.Source, v, ev.Detail)
+			fmt.Fprintf(w, "     %s: %s %s\n", ev.Source, ev.Value(), ev.Detail)
 		}
 		for _, g := range c.Coverage.Gaps {
 			fmt.Fprintf(w, "     coverage gap: %s\n", g)
