@@ -2,6 +2,7 @@ package keys
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -73,6 +74,19 @@ func LoggingStart(s *snapshot.Snapshot, account string) time.Time {
 // window of want days before now, sorted by account and region.
 func LogCoverage(s *snapshot.Snapshot, logs []usage.LogCoverage, now time.Time, want int) []AccountLogs {
 	windowStart := now.AddDate(0, 0, -want)
+	// Coverage ends where the scan reached: the latest scanned log of any
+	// account and region (a quiet region writes no log files, so its own
+	// last file says little), or now when that is within CloudTrail's
+	// delivery lag.
+	var end time.Time
+	for _, l := range logs {
+		if l.Last.After(end) {
+			end = l.Last.UTC()
+		}
+	}
+	if end.After(now.Add(-DeliveryLag)) {
+		end = now
+	}
 	by := map[string]*AccountLogs{}
 	for _, l := range logs {
 		a := by[l.Account]
@@ -80,19 +94,17 @@ func LogCoverage(s *snapshot.Snapshot, logs []usage.LogCoverage, now time.Time, 
 			a = &AccountLogs{Account: l.Account, Want: want, Days: want}
 			by[l.Account] = a
 		}
-		r := RegionLogs{Region: l.Region, From: windowStart, To: l.Last.UTC(), StartsAt: "window"}
+		r := RegionLogs{Region: l.Region, From: windowStart, To: end, StartsAt: "window"}
 		if l.First.After(r.From) {
 			r.From, r.StartsAt = l.First.UTC(), "first scanned log"
 		}
 		if ls := LoggingStart(s, l.Account); ls.After(r.From) {
 			r.From, r.StartsAt = ls, "start of logging"
 		}
-		// Logs that reach now within the delivery lag cover up to now.
-		if r.To.After(now.Add(-DeliveryLag)) {
-			r.To = now
-		}
 		if r.To.After(r.From) {
-			r.Days = min(want, int(r.To.Sub(r.From).Hours()/24))
+			// Whole days, to the nearest: the first log file of a day is
+			// written minutes after the window's start.
+			r.Days = min(want, int(math.Round(r.To.Sub(r.From).Hours()/24)))
 		}
 		a.Regions = append(a.Regions, r)
 		a.Days = min(a.Days, r.Days)
