@@ -77,5 +77,10 @@ func trailGetTrailStatus(c *call) (any, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"IsLogging": t.IsLogging}, nil
+	out := map[string]any{"IsLogging": t.IsLogging}
+	if t.StartLoggingTime != nil {
+		// JSON protocol timestamps are epoch seconds.
+		out["StartLoggingTime"] = float64(t.StartLoggingTime.UnixMilli()) / 1000
+	}
+	return out, nil
 }

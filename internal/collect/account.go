@@ -512,6 +512,10 @@ func (r *accountRun) trails() {
 			r.warn("trail %s: status not collected (cloudtrail GetTrailStatus: %s)", ref, awsclient.ErrorSummary(err))
 		} else {
 			tr.IsLogging = aws.ToBool(st.IsLogging)
+			if st.StartLoggingTime != nil {
+				t := st.StartLoggingTime.UTC()
+				tr.StartLoggingTime = &t
+			}
 		}
 		r.acct.Trails = append(r.acct.Trails, tr)
 	}

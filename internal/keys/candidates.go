@@ -9,6 +9,7 @@ package keys
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -34,6 +35,22 @@ type Evidence struct {
 	Source   string     `json:"source"` // GetAccessKeyLastUsed, credential report, CloudTrail, Access Advisor (owner)
 	LastUsed *time.Time `json:"lastUsed,omitempty"`
 	Detail   string     `json:"detail,omitempty"`
+	// Absent: the source was not collected (no Access Advisor, no scanned
+	// CloudTrail log, no credential report row): shown as absent, never as
+	// "no use".
+	Absent bool `json:"absent,omitempty"`
+}
+
+// Value is how a report shows the evidence's answer: the last use, "no
+// use", or "not collected" when the source is absent.
+func (e Evidence) Value() string {
+	switch {
+	case e.LastUsed != nil:
+		return e.LastUsed.Format("2006-01-02")
+	case e.Absent:
+		return "not collected"
+	}
+	return "no use"
 }
 
 // Coverage says how far silence can be trusted.
@@ -84,12 +101,31 @@ type Input struct {
 	// PrincipalUsage is the usage store's rows per principal ARN (users).
 	PrincipalUsage map[string][]usage.Row
 	Runs           []usage.Run
-	Config         config.Keys
-	Now            time.Time
+	// Logs are the scanned CloudTrail logs per account and region
+	// (usage.Store.LogCoverageOf); when present, coverage is counted per
+	// account from them (LogCoverage), not from the scan runs.
+	Logs   []usage.LogCoverage
+	Config config.Keys
+	Now    time.Time
 	// Caller protects the operator from locking themself out.
 	Caller Caller
 	// Restores are the keys seiri reactivated, from the journal (restored.go).
 	Restores map[string]Restore
+	// Log receives one debug line per decision: why each key or user is,
+	// or is not, a candidate. Nil: no log.
+	Log *slog.Logger
+}
+
+// decide logs a decision about a key or user at debug level.
+func (in Input) decide(what string, candidate bool, account, user, key, why string) {
+	if in.Log == nil {
+		return
+	}
+	attrs := []any{"candidate", candidate, "account", account, "user", user}
+	if key != "" {
+		attrs = append(attrs, "key", key)
+	}
+	in.Log.Debug(what, append(attrs, "why", why)...)
 }
 
 // Caller is who runs seiri.
@@ -107,6 +143,9 @@ type Result struct {
 	// Unjudged are the accounts whose keys could not be judged, why, and
 	// what to run: a command must print them, never skip them silently.
 	Unjudged []AccountGap `json:"unjudged,omitempty"`
+	// Logs is the CloudTrail log coverage of the window per account and
+	// region (empty when the usage store holds no scanned log files).
+	Logs []AccountLogs `json:"logCoverage,omitempty"`
 }
 
 // AccountGap is an account an analysis could not judge for lack of
@@ -181,7 +220,8 @@ func EvidenceGaps(s *snapshot.Snapshot, now time.Time) []AccountGap {
 func Candidates(in Input, opt Options) Result {
 	var res Result
 	cutoff := in.Now.AddDate(0, 0, -opt.UnusedDays)
-	days := daysScanned(in.Runs)
+	days, logs := in.scannedDays(opt.UnusedDays)
+	res.Logs = logs
 	cache := newCovCache(in.Snapshot)
 	res.Unjudged = EvidenceGaps(in.Snapshot, in.Now)
 	for _, a := range in.Snapshot.Accounts {
@@ -199,15 +239,17 @@ func Candidates(in Input, opt Options) Result {
 					continue
 				}
 				if why := excluded(in.Config, u, k); why != "" {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "excluded: "+why)
 					res.Excluded = append(res.Excluded, Excluded{a.AccountID, u.UserName, k.AccessKeyID, why})
 					continue
 				}
 				if why := unmatchedRecentSlot(slotMatch, k.AccessKeyID, cutoff); why != "" {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "excluded: "+why)
 					res.Excluded = append(res.Excluded, Excluded{a.AccountID, u.UserName, k.AccessKeyID, why})
 					continue
 				}
 				c := Candidate{Account: a.AccountID, User: u.UserName, UserARN: u.ARN, AccessKeyID: k.AccessKeyID, CreateDate: k.CreateDate}
-				c.Evidence = evidence(a, u, k, slotMatch, in.KeyUsage[k.AccessKeyID])
+				c.Evidence = evidence(a, u, k, slotMatch, in.KeyUsage[k.AccessKeyID], in.scanned())
 				for _, e := range c.Evidence {
 					if e.LastUsed != nil && (c.LastUsed == nil || e.LastUsed.After(*c.LastUsed)) && e.Source != srcAdvisor {
 						t := *e.LastUsed
@@ -215,19 +257,34 @@ func Candidates(in Input, opt Options) Result {
 					}
 				}
 				if c.LastUsed != nil && !c.LastUsed.Before(cutoff) {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "used "+c.LastUsed.UTC().Format(time.RFC3339)+" per "+lastSource(c.Evidence, *c.LastUsed)+", within --unused-days")
 					continue
 				}
-				if c.LastUsed == nil && (!opt.IncludeNeverUsed || !k.CreateDate.Before(cutoff)) {
+				if c.LastUsed == nil && !opt.IncludeNeverUsed {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "never used by any source, and --include-never-used is not set")
+					continue
+				}
+				if c.LastUsed == nil && !k.CreateDate.Before(cutoff) {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "never used, but created "+k.CreateDate.UTC().Format(time.RFC3339)+", within --unused-days")
 					continue
 				}
 				// Access Advisor is per owner, not per key: recent owner activity
 				// with no console password and no other active key can only be
 				// this key.
 				if aa := ownerAdvisor(u); aa != nil && !aa.Before(cutoff) && u.LoginProfile == nil && activeKeys(u) == 1 {
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "the owner's Access Advisor shows access at "+aa.UTC().Format(time.RFC3339)+" and this key is its only credential")
 					continue
 				}
-				c.Coverage = cache.coverage(a, u, days, opt.UnusedDays)
+				c.Coverage = cache.coverage(a, u, days(a.AccountID), opt.UnusedDays)
 				c.Refused = Lockout(in.Config, in.Caller, u, k.AccessKeyID)
+				why := "no use by any source since " + cutoff.UTC().Format(time.RFC3339)
+				if c.Refused != "" {
+					why += "; refused: " + c.Refused
+				}
+				if !c.Coverage.Complete() {
+					why += "; coverage gaps: " + strings.Join(c.Coverage.Gaps, "; ")
+				}
+				in.decide("key decision", true, a.AccountID, u.UserName, k.AccessKeyID, why)
 				res.Candidates = append(res.Candidates, c)
 			}
 		}
@@ -300,7 +357,7 @@ type slotMatch struct {
 	slots [2]credreport.KeySlot
 }
 
-func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *slotMatch, rows []usage.Row) []Evidence {
+func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *slotMatch, rows []usage.Row, scanned bool) []Evidence {
 	var ev []Evidence
 	if k.LastUsed != nil {
 		t := k.LastUsed.Date
@@ -310,7 +367,7 @@ func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *sl
 	}
 	switch {
 	case m == nil:
-		ev = append(ev, Evidence{Source: srcReport, Detail: "no credential report row"})
+		ev = append(ev, Evidence{Source: srcReport, Detail: "no credential report row", Absent: true})
 	case m.Slot(k.AccessKeyID) < 0:
 		why := "no slot matched by creation time"
 		for _, uk := range m.UnmatchedKeys {
@@ -344,7 +401,9 @@ func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *sl
 			last = &t
 		}
 	}
-	if len(rows) == 0 {
+	if len(rows) == 0 && !scanned {
+		ev = append(ev, Evidence{Source: srcTrail, Detail: "no CloudTrail log scanned (run seiri trail scan)", Absent: true})
+	} else if len(rows) == 0 {
 		ev = append(ev, Evidence{Source: srcTrail, Detail: "no event with this key id"})
 	} else {
 		d := fmt.Sprintf("%d events in %d rows", n, len(rows))
@@ -358,7 +417,7 @@ func evidence(a *snapshot.Account, u *snapshot.User, k snapshot.AccessKey, m *sl
 	} else if a.AccessAdvisorCollected {
 		ev = append(ev, Evidence{Source: srcAdvisor, Detail: "no service accessed by the owner"})
 	} else {
-		ev = append(ev, Evidence{Source: srcAdvisor, Detail: "not collected"})
+		ev = append(ev, Evidence{Source: srcAdvisor, Detail: "the account's Access Advisor was not collected", Absent: true})
 	}
 	return ev
 }
@@ -398,6 +457,37 @@ func activeKeys(u *snapshot.User) int {
 		}
 	}
 	return n
+}
+
+// scannedDays returns the days of CloudTrail logs that count for an
+// account's keys: from the scanned log files per account and region when
+// the store has them (an account without any has 0), else from the scan
+// runs (sources without log files, such as LookupEvents).
+func (in Input) scannedDays(want int) (func(account string) int, []AccountLogs) {
+	if len(in.Logs) == 0 {
+		d := daysScanned(in.Runs)
+		return func(string) int { return d }, nil
+	}
+	logs := LogCoverage(in.Snapshot, in.Logs, in.Now, want)
+	by := map[string]int{}
+	for _, a := range logs {
+		by[a.Account] = a.Days
+	}
+	return func(account string) int { return by[account] }, logs
+}
+
+// scanned: some CloudTrail log was scanned into the usage store.
+func (in Input) scanned() bool { return len(in.Runs) > 0 || len(in.Logs) > 0 }
+
+// lastSource names the evidence sources that saw the use at t.
+func lastSource(evs []Evidence, t time.Time) string {
+	var out []string
+	for _, e := range evs {
+		if e.LastUsed != nil && e.LastUsed.Equal(t) {
+			out = append(out, e.Source)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // daysScanned is the number of distinct UTC days covered by the scan runs.

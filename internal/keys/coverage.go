@@ -64,6 +64,7 @@ func EvidenceOf(s *snapshot.Snapshot, account, userName string, store bool, logs
 		ev.TrailGaps = []string{"no snapshot: the trails are unknown"}
 		return ev
 	}
+	ev.LoggingStart = LoggingStart(s, account)
 	for _, a := range s.Accounts {
 		if a.AccountID != account {
 			continue

@@ -482,3 +482,43 @@ func TestCandidatesFailedCallsAreUse(t *testing.T) {
 		t.Errorf("a key failing yesterday is a candidate: %+v", res.Candidates)
 	}
 }
+
+// A source that was not collected (no Access Advisor, no CloudTrail log
+// scanned, no credential report row) reads "not collected" in every
+// report, never "no use".
+func TestCandidateEvidenceAbsentIsNotNoUse(t *testing.T) {
+	u := snapshot.User{UserName: "old", ARN: "arn:aws:iam::1:user/old",
+		AccessKeys: []snapshot.AccessKey{{AccessKeyID: "K_OLD", Status: "Active", CreateDate: d(-300), LastUsed: &snapshot.KeyLastUsed{Date: d(-100)}}}}
+	a := &snapshot.Account{AccountID: "1", Users: []snapshot.User{u}, Trails: multiRegion}
+	in := Input{Snapshot: &snapshot.Snapshot{Accounts: []*snapshot.Account{a}}, Now: now}
+	res := Candidates(in, Options{UnusedDays: 30})
+	if len(res.Candidates) != 1 {
+		t.Fatalf("candidates: %+v", res.Candidates)
+	}
+	got := map[string]string{}
+	for _, e := range res.Candidates[0].Evidence {
+		got[e.Source] = e.Value() + " — " + e.Detail
+	}
+	want := map[string]string{
+		srcLastUsed: d(-100).Format("2006-01-02") + " — ",
+		srcReport:   "not collected — no credential report row",
+		srcTrail:    "not collected — no CloudTrail log scanned (run seiri trail scan)",
+		srcAdvisor:  "not collected — the account's Access Advisor was not collected",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("evidence (-want +got):\n%s", diff)
+	}
+	var b strings.Builder
+	RenderCandidates(&b, res, now, "")
+	if strings.Contains(b.String(), "no use") {
+		t.Errorf("absent evidence shown as no use:\n%s", b.String())
+	}
+	ur := UserCandidates(in, Options{UnusedDays: 30})
+	for _, c := range ur.Candidates {
+		for _, e := range c.Evidence {
+			if (e.Source == srcAdvisor || e.Source == "CloudTrail (user)") && e.Value() != "not collected" {
+				t.Errorf("user evidence %s: %q", e.Source, e.Value())
+			}
+		}
+	}
+}

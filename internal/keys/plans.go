@@ -134,7 +134,7 @@ func lastUsedText(t *time.Time, now time.Time) string {
 }
 
 func evidenceText(e Evidence, now time.Time) string {
-	s := "no use"
+	s := e.Value()
 	if e.LastUsed != nil {
 		s = lastUsedText(e.LastUsed, now)
 	}

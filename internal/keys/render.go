@@ -16,6 +16,7 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 	if note != "" {
 		fmt.Fprintf(w, "! %s\n\n", note)
 	}
+	RenderLogCoverage(w, res.Logs)
 	if len(res.Candidates) == 0 {
 		fmt.Fprintln(w, "No access key looks unused.")
 	}
@@ -34,10 +35,7 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 		fmt.Fprintf(w, "%d. [%s] %s  %s  %s%s\n", i+1, c.Account, c.User, c.AccessKeyID, last, mark)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, ev := range c.Evidence {
-			v := "no use"
-			if ev.LastUsed != nil {
-				v = ev.LastUsed.Format("2006-01-02")
-			}
+			v := ev.Value()
 			fmt.Fprintf(tw, "     %s\t%s\t%s\n", ev.Source, v, ev.Detail)
 		}
 		tw.Flush()
@@ -65,6 +63,19 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d candidate keys (%d refused by lockout protection), %d excluded.\n", len(res.Candidates), refused, len(res.Excluded))
+}
+
+// RenderLogCoverage writes the CloudTrail log coverage per account and
+// region (nothing when no log file was scanned).
+func RenderLogCoverage(w io.Writer, logs []AccountLogs) {
+	if len(logs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "CloudTrail logs scanned, per account (coverage starts at the latest of the window, the first scanned log and the trail's start of logging):")
+	for _, a := range logs {
+		fmt.Fprintf(w, "  %s\n", a)
+	}
+	fmt.Fprintln(w)
 }
 
 // DemoRetirement is the demo's retirement section: which keys seiri keys

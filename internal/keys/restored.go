@@ -78,6 +78,7 @@ func holdRestored(res Result, in Input, opt Options) Result {
 			why += " (" + r.Reason + ")"
 		}
 		why += "; not proposed again until there is new evidence: " + strings.Join(missing, ", ")
+		in.decide("key decision", false, c.Account, c.User, c.AccessKeyID, "held back: "+why)
 		res.Excluded = append(res.Excluded, Excluded{c.Account, c.User, c.AccessKeyID, why})
 	}
 	res.Candidates = kept

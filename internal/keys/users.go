@@ -80,6 +80,8 @@ type UserResult struct {
 	// Unjudged are the accounts whose users could not be judged (imported:
 	// key activity unknown), why, and what to run.
 	Unjudged []AccountGap `json:"unjudged,omitempty"`
+	// Logs is the CloudTrail log coverage of the window per account.
+	Logs []AccountLogs `json:"logCoverage,omitempty"`
 }
 
 // UserCandidates finds users with no activity in opt.UnusedDays by any
@@ -88,7 +90,8 @@ type UserResult struct {
 func UserCandidates(in Input, opt Options) UserResult {
 	var res UserResult
 	cutoff := in.Now.AddDate(0, 0, -opt.UnusedDays)
-	days := daysScanned(in.Runs)
+	days, logs := in.scannedDays(opt.UnusedDays)
+	res.Logs = logs
 	cache := newCovCache(in.Snapshot)
 	res.Unjudged = EvidenceGaps(in.Snapshot, in.Now)
 	for _, a := range in.Snapshot.Accounts {
@@ -98,13 +101,16 @@ func UserCandidates(in Input, opt Options) UserResult {
 		for ui := range a.Users {
 			u := &a.Users[ui]
 			if _, ok := u.Tags[QuarantineTag]; ok {
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "already quarantined")
 				continue
 			}
 			if why := excluded(in.Config, u, snapshot.AccessKey{}); why != "" {
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "excluded: "+why)
 				res.Excluded = append(res.Excluded, Excluded{Account: a.AccountID, User: u.UserName, Reason: why})
 				continue
 			}
 			if !u.CreateDate.Before(cutoff) {
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "created "+u.CreateDate.UTC().Format(time.RFC3339)+", within --unused-days")
 				continue
 			}
 			c := UserCandidate{Account: a.AccountID, User: u.UserName, UserARN: u.ARN}
@@ -129,7 +135,7 @@ func UserCandidates(in Input, opt Options) UserResult {
 					t := in.Now
 					see(Evidence{Source: "access key " + k.AccessKeyID, LastUsed: &t, Detail: why})
 				}
-				for _, e := range evidence(a, u, k, m, in.KeyUsage[k.AccessKeyID]) {
+				for _, e := range evidence(a, u, k, m, in.KeyUsage[k.AccessKeyID], in.scanned()) {
 					if e.Source == srcAdvisor {
 						continue
 					}
@@ -145,13 +151,27 @@ func UserCandidates(in Input, opt Options) UserResult {
 					last = &t
 				}
 			}
-			see(Evidence{Source: "CloudTrail (user)", LastUsed: last})
-			see(Evidence{Source: srcAdvisor, LastUsed: ownerAdvisor(u)})
+			if in.scanned() {
+				see(Evidence{Source: "CloudTrail (user)", LastUsed: last})
+			} else {
+				see(Evidence{Source: "CloudTrail (user)", Detail: "no CloudTrail log scanned (run seiri trail scan)", Absent: true})
+			}
+			aa := Evidence{Source: srcAdvisor, LastUsed: ownerAdvisor(u)}
+			if aa.LastUsed == nil && !a.AccessAdvisorCollected {
+				aa.Detail, aa.Absent = "the account's Access Advisor was not collected", true
+			}
+			see(aa)
 			if c.LastActivity != nil && !c.LastActivity.Before(cutoff) {
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "active "+c.LastActivity.UTC().Format(time.RFC3339)+" per "+lastSource(c.Evidence, *c.LastActivity)+", within --unused-days")
 				continue
 			}
-			c.Coverage = cache.coverage(a, u, days, opt.UnusedDays)
+			c.Coverage = cache.coverage(a, u, days(a.AccountID), opt.UnusedDays)
 			c.Refused = userLockout(in, u)
+			why := "no activity by any source since " + cutoff.UTC().Format(time.RFC3339)
+			if c.Refused != "" {
+				why += "; refused: " + c.Refused
+			}
+			in.decide("user decision", true, a.AccountID, u.UserName, "", why)
 			res.Candidates = append(res.Candidates, c)
 		}
 	}
@@ -307,7 +327,8 @@ func UserDeletePlan(s *UserState, now time.Time, notes []string) *plan.Plan {
 		changes = append(changes, iamplan.Wrap(ch, target, desc))
 	}
 	if u.LoginProfile != nil {
-		add(&iamplan.DeleteLoginProfile{Header: on}, u.ARN, "delete console password of "+u.UserName)
+		created := u.LoginProfile.CreateDate
+		add(&iamplan.DeleteLoginProfile{Header: on, Before: &created}, u.ARN, "delete console password of "+u.UserName)
 	}
 	for _, k := range s.AccessKeys {
 		kh := on
@@ -324,10 +345,11 @@ func UserDeletePlan(s *UserState, now time.Time, notes []string) *plan.Plan {
 		add(&iamplan.DeleteServiceCred{Header: on, CredentialID: id}, id, "delete service-specific credential "+id)
 	}
 	for _, d := range u.MFADevices {
-		add(&iamplan.DeactivateMFADevice{Header: on, SerialNumber: d.SerialNumber}, d.SerialNumber, "deactivate MFA device "+d.SerialNumber)
+		enabled := d.EnableDate
+		add(&iamplan.DeactivateMFADevice{Header: on, SerialNumber: d.SerialNumber, Before: &enabled}, d.SerialNumber, "deactivate MFA device "+d.SerialNumber)
 	}
 	for _, p := range u.InlinePolicies {
-		add(&iamplan.DeleteUserPolicy{Header: on, PolicyName: p.PolicyName}, u.ARN, fmt.Sprintf("delete inline policy %s of %s", p.PolicyName, u.UserName))
+		add(&iamplan.DeleteUserPolicy{Header: on, PolicyName: p.PolicyName, Before: string(p.Document)}, u.ARN, fmt.Sprintf("delete inline policy %s of %s", p.PolicyName, u.UserName))
 	}
 	for _, p := range u.AttachedPolicies {
 		add(&iamplan.DetachUserPolicy{Header: on, PolicyARN: p.PolicyARN}, u.ARN, fmt.Sprintf("detach %s from %s", p.PolicyName, u.UserName))

@@ -379,17 +379,20 @@ type PasswordPolicy struct {
 
 // Trail is a CloudTrail trail visible from the account, with what it logs.
 type Trail struct {
-	Name                       string          `json:"name"`
-	ARN                        string          `json:"arn"`
-	HomeRegion                 string          `json:"homeRegion"`
-	S3BucketName               string          `json:"s3BucketName,omitempty"`
-	S3KeyPrefix                string          `json:"s3KeyPrefix,omitempty"`
-	IsMultiRegion              bool            `json:"isMultiRegionTrail"`
-	IsOrganizationTrail        bool            `json:"isOrganizationTrail"`
-	IncludeGlobalServiceEvents bool            `json:"includeGlobalServiceEvents"`
-	IsLogging                  bool            `json:"isLogging"`
-	EventSelectors             json.RawMessage `json:"eventSelectors,omitempty"`
-	AdvancedEventSelectors     json.RawMessage `json:"advancedEventSelectors,omitempty"`
+	Name                       string `json:"name"`
+	ARN                        string `json:"arn"`
+	HomeRegion                 string `json:"homeRegion"`
+	S3BucketName               string `json:"s3BucketName,omitempty"`
+	S3KeyPrefix                string `json:"s3KeyPrefix,omitempty"`
+	IsMultiRegion              bool   `json:"isMultiRegionTrail"`
+	IsOrganizationTrail        bool   `json:"isOrganizationTrail"`
+	IncludeGlobalServiceEvents bool   `json:"includeGlobalServiceEvents"`
+	IsLogging                  bool   `json:"isLogging"`
+	// StartLoggingTime is when the trail last started logging
+	// (GetTrailStatus); nil when unknown. Logs cannot cover earlier times.
+	StartLoggingTime       *time.Time      `json:"startLoggingTime,omitempty"`
+	EventSelectors         json.RawMessage `json:"eventSelectors,omitempty"`
+	AdvancedEventSelectors json.RawMessage `json:"advancedEventSelectors,omitempty"`
 }
 
 // Organization is the AWS Organization: its root, OU tree, accounts and

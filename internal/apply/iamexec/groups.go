@@ -104,9 +104,8 @@ func (e *GroupExecutor) Apply(ctx context.Context, c plan.Change) (string, error
 
 func groupPolicies(ctx context.Context, cl GroupIAM, group string) ([]string, error) {
 	var out []string
-	in := &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(group)}
-	for {
-		o, err := cl.ListAttachedGroupPolicies(ctx, in)
+	for pg := iam.NewListAttachedGroupPoliciesPaginator(cl, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(group)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
 		if isNoSuchEntity(err) {
 			return nil, nil
 		}
@@ -116,45 +115,34 @@ func groupPolicies(ctx context.Context, cl GroupIAM, group string) ([]string, er
 		for _, p := range o.AttachedPolicies {
 			out = append(out, aws.ToString(p.PolicyArn))
 		}
-		if !o.IsTruncated {
-			return out, nil
-		}
-		in.Marker = o.Marker
 	}
+	return out, nil
 }
 
 func userGroups(ctx context.Context, cl GroupIAM, user string) ([]string, error) {
 	var out []string
-	in := &iam.ListGroupsForUserInput{UserName: aws.String(user)}
-	for {
-		o, err := cl.ListGroupsForUser(ctx, in)
+	for pg := iam.NewListGroupsForUserPaginator(cl, &iam.ListGroupsForUserInput{UserName: aws.String(user)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, g := range o.Groups {
 			out = append(out, aws.ToString(g.GroupName))
 		}
-		if !o.IsTruncated {
-			return out, nil
-		}
-		in.Marker = o.Marker
 	}
+	return out, nil
 }
 
 func userPolicies(ctx context.Context, cl GroupIAM, user string) ([]string, error) {
 	var out []string
-	in := &iam.ListAttachedUserPoliciesInput{UserName: aws.String(user)}
-	for {
-		o, err := cl.ListAttachedUserPolicies(ctx, in)
+	for pg := iam.NewListAttachedUserPoliciesPaginator(cl, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(user)}); pg.HasMorePages(); {
+		o, err := pg.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, p := range o.AttachedPolicies {
 			out = append(out, aws.ToString(p.PolicyArn))
 		}
-		if !o.IsTruncated {
-			return out, nil
-		}
-		in.Marker = o.Marker
 	}
+	return out, nil
 }

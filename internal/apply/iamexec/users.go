@@ -388,6 +388,26 @@ func ReadLive(ctx context.Context, cl IAM, user, id string) (keys.Live, map[stri
 	return l, tags, err
 }
 
+// KeyOwner names the user (and its ARN) that owns access key id in the
+// client's account, from GetAccessKeyLastUsed, whose answer carries the
+// owner's name ("GetAccessKeyLastUsed", IAM API reference); a key of
+// another account is an error (AccessDenied).
+func KeyOwner(ctx context.Context, cl IAM, id string) (user, arn string, err error) {
+	o, err := cl.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(id)})
+	if err != nil {
+		return "", "", err
+	}
+	user = aws.ToString(o.UserName)
+	if user == "" {
+		return "", "", nil
+	}
+	u, err := cl.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(user)})
+	if err != nil {
+		return "", "", err
+	}
+	return user, aws.ToString(u.User.Arn), nil
+}
+
 // FlowHooks are the executor's parts of the apply flow (apply.Flow's
 // Before and After): before the first change it learns the plan ids of
 // earlier runs from the workspace journal (their guard tags were left by a

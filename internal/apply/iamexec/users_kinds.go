@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -49,6 +51,16 @@ type UserIAM interface {
 	DeleteServiceSpecificCredential(context.Context, *iam.DeleteServiceSpecificCredentialInput, ...func(*iam.Options)) (*iam.DeleteServiceSpecificCredentialOutput, error)
 }
 
+// sameJSON compares two JSON documents by value (key order and spacing do
+// not count).
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return string(a) == string(b)
+	}
+	return reflect.DeepEqual(x, y)
+}
+
 func isNoSuchEntity(err error) bool {
 	var ae smithy.APIError
 	return err != nil && errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity"
@@ -76,7 +88,13 @@ func (e *Executor) userInEffect(ctx context.Context, cl IAM, ch iamplan.Change) 
 		}
 		switch x := x.(type) {
 		case *iamplan.DeleteUserBoundary:
-			return u.User.PermissionsBoundary == nil, nil
+			if u.User.PermissionsBoundary == nil {
+				return true, nil
+			}
+			if live := aws.ToString(u.User.PermissionsBoundary.PermissionsBoundaryArn); x.PolicyARN != "" && live != x.PolicyARN {
+				return false, fmt.Errorf("%w: the permissions boundary of %s is %s, the plan expects %s", ErrDrift, h.User, live, x.PolicyARN)
+			}
+			return false, nil
 		case *iamplan.DeleteUser:
 			if id := aws.ToString(u.User.UserId); x.Before != "" && id != x.Before {
 				return false, fmt.Errorf("%w: user %s has id %s, the plan was made for %s (deleted and created again?)", ErrDrift, h.User, id, x.Before)
@@ -85,11 +103,18 @@ func (e *Executor) userInEffect(ctx context.Context, cl IAM, ch iamplan.Change) 
 		}
 		return true, nil
 	case *iamplan.DeleteLoginProfile:
-		_, err := cl.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name})
+		lp, err := cl.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name})
 		if isNoSuchEntity(err) {
 			return true, nil
 		}
-		return false, err
+		if err != nil {
+			return false, err
+		}
+		if live := aws.ToTime(lp.LoginProfile.CreateDate); x.Before != nil && !live.Equal(*x.Before) {
+			return false, fmt.Errorf("%w: the console password of %s was set %s, the plan expects the one set %s", ErrDrift, h.User,
+				live.UTC().Format(time.RFC3339), x.Before.UTC().Format(time.RFC3339))
+		}
+		return false, nil
 	}
 	st, err := ReadUserState(ctx, cl, h.Account, h.User)
 	if err != nil {
@@ -105,13 +130,28 @@ func (e *Executor) userInEffect(ctx context.Context, cl IAM, ch iamplan.Change) 
 		i := slices.IndexFunc(u.InlinePolicies, func(ip snapshot.InlinePolicy) bool { return ip.PolicyName == x.PolicyName })
 		return i >= 0 && string(u.InlinePolicies[i].Document) == x.Document, nil
 	case *iamplan.DeleteUserPolicy:
-		return !slices.ContainsFunc(u.InlinePolicies, func(ip snapshot.InlinePolicy) bool { return ip.PolicyName == x.PolicyName }), nil
+		i := slices.IndexFunc(u.InlinePolicies, func(ip snapshot.InlinePolicy) bool { return ip.PolicyName == x.PolicyName })
+		if i < 0 {
+			return true, nil
+		}
+		if x.Before != "" && !sameJSON(u.InlinePolicies[i].Document, []byte(x.Before)) {
+			return false, fmt.Errorf("%w: inline policy %s of %s was rewritten since the plan (its backup holds the old document)", ErrDrift, x.PolicyName, h.User)
+		}
+		return false, nil
 	case *iamplan.AddUserToGroup:
 		return slices.Contains(u.Groups, x.GroupName), nil
 	case *iamplan.RemoveUserFromGroup:
 		return !slices.Contains(u.Groups, x.GroupName), nil
 	case *iamplan.DeactivateMFADevice:
-		return !slices.ContainsFunc(u.MFADevices, func(d snapshot.MFADevice) bool { return d.SerialNumber == x.SerialNumber }), nil
+		i := slices.IndexFunc(u.MFADevices, func(d snapshot.MFADevice) bool { return d.SerialNumber == x.SerialNumber })
+		if i < 0 {
+			return true, nil
+		}
+		if live := u.MFADevices[i].EnableDate; x.Before != nil && !live.Equal(*x.Before) {
+			return false, fmt.Errorf("%w: MFA device %s of %s was enabled %s, the plan expects %s", ErrDrift, x.SerialNumber, h.User,
+				live.UTC().Format(time.RFC3339), x.Before.UTC().Format(time.RFC3339))
+		}
+		return false, nil
 	case *iamplan.DeleteSigningCert:
 		return !slices.Contains(st.SigningCerts, x.CertificateID), nil
 	case *iamplan.DeleteSSHPublicKey:

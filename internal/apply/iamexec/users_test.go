@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -377,4 +378,56 @@ func TestExecutorRefusesDrift(t *testing.T) {
 
 func untagInput(user, key string) *iam.UntagUserInput {
 	return &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{key}}
+}
+
+// The user delete plan records what it expects (Before) for the password,
+// the MFA device and the inline policy; each one changed since the plan is
+// refused as drift, nothing of it is deleted, and the user's later changes
+// are not attempted.
+func TestExecutorRefusesUserDrift(t *testing.T) {
+	later := t0.Add(time.Hour)
+	for _, tc := range []struct {
+		name, op, want string
+		drift          func(e *env)
+	}{
+		{"password", "DeleteLoginProfile", "the console password of legacy-app was set " + later.Format(time.RFC3339) + ", the plan expects the one set " + t0.AddDate(-1, 0, 0).Format(time.RFC3339),
+			func(e *env) {
+				e.fake.Update(func(sc *awsfake.Scenario) { sc.Accounts[1].Users[0].LoginProfile.CreateDate = later })
+			}},
+		{"mfa", "DeactivateMFADevice", "mfa/legacy-app of legacy-app was enabled " + later.Format(time.RFC3339) + ", the plan expects " + t0.AddDate(-1, 0, 0).Format(time.RFC3339),
+			func(e *env) {
+				e.fake.Update(func(sc *awsfake.Scenario) { sc.Accounts[1].Users[0].MFADevices[0].EnableDate = later })
+			}},
+		{"inline", "DeleteUserPolicy", "inline policy read-bucket of legacy-app was rewritten since the plan",
+			func(e *env) {
+				cl, _ := e.clients(context.Background(), e.member)
+				if _, err := cl.PutUserPolicy(context.Background(), &iam.PutUserPolicyInput{UserName: aws.String("legacy-app"), PolicyName: aws.String("read-bucket"),
+					PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}); err != nil {
+					t.Fatal(err)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fake.Update(func(sc *awsfake.Scenario) {
+				sc.Accounts[1].Users[0].LoginProfile = &snapshot.LoginProfile{CreateDate: t0.AddDate(-1, 0, 0)}
+			})
+			del := keys.UserDeletePlan(e.state(), t0, nil)
+			tc.drift(e)
+			res, err := plan.Apply(context.Background(), del, e.journal, e.executor(del), plan.Options{ContinueOnError: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(res.Errors, func(err plan.ChangeError) bool {
+				return strings.Contains(err.Error(), ErrDrift.Error()+": ") && strings.Contains(err.Error(), tc.want)
+			}) {
+				t.Errorf("no drift refusal %q in %v", tc.want, res.Errors)
+			}
+			for _, op := range []string{tc.op, "DeleteUser"} {
+				if n := e.fake.Count("", op); n != 0 {
+					t.Errorf("%s called %d times despite the drift", op, n)
+				}
+			}
+		})
+	}
 }

@@ -280,7 +280,7 @@ func (e *Executor) policyID(s *org.State, t org.PolicyType, name string) (string
 	return "", fmt.Errorf("%s %q does not exist in the organization", org.ShortType(t), name)
 }
 
-// Apply implements plan.Executor.
+// Apply implements plan.Executor: one step per change kind.
 func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 	c, err := decode(pc)
 	if err != nil {
@@ -290,175 +290,191 @@ func (e *Executor) Apply(ctx context.Context, pc plan.Change) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	o := e.Live
 	switch ch := c.(type) {
 	case *org.CreateOU:
-		pid, err := e.parentID(s, org.ParentOf(ch.Path))
-		if err != nil {
-			return "", err
-		}
-		var out *organizations.CreateOrganizationalUnitOutput
-		if err := e.call(ctx, "CreateOrganizationalUnit", func() (err error) {
-			out, err = e.API.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(pid), Name: aws.String(ch.Name)})
-			return err
-		}); err != nil {
-			return "", err
-		}
-		id := aws.ToString(out.OrganizationalUnit.Id)
-		o.OUs = append(o.OUs, snapshot.OU{ID: id, Name: ch.Name, ParentID: pid, ARN: aws.ToString(out.OrganizationalUnit.Arn)})
-		// AWS attaches org.FullAWSAccess to a new OU.
-		e.attachManagedFull(id)
-		return "created OU " + id, nil
-
+		return e.createOU(ctx, s, ch)
 	case *org.CreatePolicy:
-		var out *organizations.CreatePolicyOutput
-		if err := e.call(ctx, "CreatePolicy", func() (err error) {
-			out, err = e.API.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(ch.Name), Type: orgtypes.PolicyType(ch.Type),
-				Description: aws.String(ch.Description), Content: aws.String(ch.Content)})
-			return err
-		}); err != nil {
-			return "", err
-		}
-		id := aws.ToString(out.Policy.PolicySummary.Id)
-		o.Policies = append(o.Policies, snapshot.OrgPolicy{ID: id, Name: ch.Name, Type: string(ch.Type), Description: ch.Description, Content: ch.Content, Targets: []string{}})
-		return "created policy " + id, nil
-
+		return e.createPolicy(ctx, ch)
 	case *org.UpdatePolicy:
-		id, err := e.policyID(s, ch.Type, ch.Name)
-		if err != nil {
-			return "", err
-		}
-		if err := e.call(ctx, "UpdatePolicy", func() error {
-			_, err := e.API.UpdatePolicy(ctx, &organizations.UpdatePolicyInput{PolicyId: aws.String(id), Content: aws.String(ch.Content), Description: aws.String(ch.Description)})
-			return err
-		}); err != nil {
-			return "", err
-		}
-		if p := e.livePolicy(id); p != nil {
-			p.Content, p.Description = ch.Content, ch.Description
-		}
-		return "updated policy " + id, nil
-
-	case *org.AttachPolicy, *org.DetachPolicy:
-		var pt org.PolicyType
-		var name, key string
-		attach := false
-		switch x := ch.(type) {
-		case *org.AttachPolicy:
-			pt, name, key, attach = x.PolicyType, x.PolicyName, x.TargetKey, true
-		case *org.DetachPolicy:
-			pt, name, key = x.PolicyType, x.PolicyName, x.TargetKey
-		}
-		pid, err := e.policyID(s, pt, name)
-		if err != nil {
-			return "", err
-		}
-		tid, err := e.targetID(s, key)
-		if err != nil {
-			return "", err
-		}
-		op := "DetachPolicy"
-		if attach {
-			op = "AttachPolicy"
-		}
-		if err := e.call(ctx, op, func() error {
-			var err error
-			if attach {
-				_, err = e.API.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: aws.String(pid), TargetId: aws.String(tid)})
-			} else {
-				_, err = e.API.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: aws.String(pid), TargetId: aws.String(tid)})
-			}
-			return err
-		}); err != nil {
-			return "", err
-		}
-		p := e.livePolicy(pid)
-		if attach {
-			p.Targets = append(p.Targets, tid)
-			return fmt.Sprintf("attached %s to %s", pid, tid), nil
-		}
-		p.Targets = remove(p.Targets, tid)
-		return fmt.Sprintf("detached %s from %s", pid, tid), nil
-
+		return e.updatePolicy(ctx, s, ch)
+	case *org.AttachPolicy:
+		return e.attachDetach(ctx, s, ch.PolicyType, ch.PolicyName, ch.TargetKey, true)
+	case *org.DetachPolicy:
+		return e.attachDetach(ctx, s, ch.PolicyType, ch.PolicyName, ch.TargetKey, false)
 	case *org.CreateAccount:
 		return e.createAccount(ctx, s, ch)
-
 	case *org.MoveAccount:
-		from, err := e.parentID(s, ch.From)
-		if err != nil {
-			return "", err
-		}
-		to, err := e.parentID(s, ch.To)
-		if err != nil {
-			return "", err
-		}
-		if a := s.Accounts[ch.AccountID]; a != nil && a.Parent != ch.From {
-			// Moved by someone else since the plan: move from where it is.
-			if from, err = e.parentID(s, a.Parent); err != nil {
-				return "", err
-			}
-		}
-		if err := e.move(ctx, ch.AccountID, from, to); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("moved %s from %s to %s", ch.AccountID, from, to), nil
-
+		return e.moveAccount(ctx, s, ch)
 	case *org.DeleteOU:
-		id, err := e.parentID(s, ch.Path)
-		if err != nil {
-			return "", err
-		}
-		var policies []string
-		for k := range s.Attachments[org.OUTarget(ch.Path)] {
-			policies = append(policies, k)
-		}
-		bk, err := e.backup("org-ou-"+ch.Path, map[string]any{"kind": "organizational-unit", "id": id, "path": ch.Path, "policies": policies})
-		if err != nil {
-			return "", err
-		}
-		if err := e.call(ctx, "DeleteOrganizationalUnit", func() error {
-			_, err := e.API.DeleteOrganizationalUnit(ctx, &organizations.DeleteOrganizationalUnitInput{OrganizationalUnitId: aws.String(id)})
-			return err
-		}); err != nil {
-			return "", err
-		}
-		var keep []snapshot.OU
-		for _, u := range o.OUs {
-			if u.ID != id {
-				keep = append(keep, u)
-			}
-		}
-		o.OUs = keep
-		for i := range o.Policies {
-			o.Policies[i].Targets = remove(o.Policies[i].Targets, id)
-		}
-		return "deleted OU " + id + bk, nil
-
+		return e.deleteOU(ctx, s, ch)
 	case *org.DeletePolicy:
-		id, err := e.policyID(s, ch.Type, ch.Name)
-		if err != nil {
-			return "", err
-		}
-		bk, err := e.backup("org-policy-"+ch.Name, map[string]any{"kind": "policy", "policy": *e.livePolicy(id)})
-		if err != nil {
-			return "", err
-		}
-		if err := e.call(ctx, "DeletePolicy", func() error {
-			_, err := e.API.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: aws.String(id)})
-			return err
-		}); err != nil {
-			return "", err
-		}
-		var keep []snapshot.OrgPolicy
-		for _, p := range o.Policies {
-			if p.ID != id {
-				keep = append(keep, p)
-			}
-		}
-		o.Policies = keep
-		return "deleted policy " + id + bk, nil
+		return e.deletePolicy(ctx, s, ch)
 	}
 	return "", fmt.Errorf("change %s: kind %s cannot be applied", pc.ID, pc.Kind)
+}
+
+func (e *Executor) createOU(ctx context.Context, s *org.State, ch *org.CreateOU) (string, error) {
+	pid, err := e.parentID(s, org.ParentOf(ch.Path))
+	if err != nil {
+		return "", err
+	}
+	var out *organizations.CreateOrganizationalUnitOutput
+	if err := e.call(ctx, "CreateOrganizationalUnit", func() (err error) {
+		out, err = e.API.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(pid), Name: aws.String(ch.Name)})
+		return err
+	}); err != nil {
+		return "", err
+	}
+	id := aws.ToString(out.OrganizationalUnit.Id)
+	e.Live.OUs = append(e.Live.OUs, snapshot.OU{ID: id, Name: ch.Name, ParentID: pid, ARN: aws.ToString(out.OrganizationalUnit.Arn)})
+	// AWS attaches org.FullAWSAccess to a new OU.
+	e.attachManagedFull(id)
+	return "created OU " + id, nil
+}
+
+func (e *Executor) createPolicy(ctx context.Context, ch *org.CreatePolicy) (string, error) {
+	var out *organizations.CreatePolicyOutput
+	if err := e.call(ctx, "CreatePolicy", func() (err error) {
+		out, err = e.API.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String(ch.Name), Type: orgtypes.PolicyType(ch.Type),
+			Description: aws.String(ch.Description), Content: aws.String(ch.Content)})
+		return err
+	}); err != nil {
+		return "", err
+	}
+	id := aws.ToString(out.Policy.PolicySummary.Id)
+	e.Live.Policies = append(e.Live.Policies, snapshot.OrgPolicy{ID: id, Name: ch.Name, Type: string(ch.Type), Description: ch.Description, Content: ch.Content, Targets: []string{}})
+	return "created policy " + id, nil
+}
+
+func (e *Executor) updatePolicy(ctx context.Context, s *org.State, ch *org.UpdatePolicy) (string, error) {
+	id, err := e.policyID(s, ch.Type, ch.Name)
+	if err != nil {
+		return "", err
+	}
+	if err := e.call(ctx, "UpdatePolicy", func() error {
+		_, err := e.API.UpdatePolicy(ctx, &organizations.UpdatePolicyInput{PolicyId: aws.String(id), Content: aws.String(ch.Content), Description: aws.String(ch.Description)})
+		return err
+	}); err != nil {
+		return "", err
+	}
+	if p := e.livePolicy(id); p != nil {
+		p.Content, p.Description = ch.Content, ch.Description
+	}
+	return "updated policy " + id, nil
+}
+
+// attachDetach attaches (or detaches) the policy name of type pt to (from)
+// the target key.
+func (e *Executor) attachDetach(ctx context.Context, s *org.State, pt org.PolicyType, name, key string, attach bool) (string, error) {
+	pid, err := e.policyID(s, pt, name)
+	if err != nil {
+		return "", err
+	}
+	tid, err := e.targetID(s, key)
+	if err != nil {
+		return "", err
+	}
+	op := "DetachPolicy"
+	if attach {
+		op = "AttachPolicy"
+	}
+	if err := e.call(ctx, op, func() error {
+		var err error
+		if attach {
+			_, err = e.API.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: aws.String(pid), TargetId: aws.String(tid)})
+		} else {
+			_, err = e.API.DetachPolicy(ctx, &organizations.DetachPolicyInput{PolicyId: aws.String(pid), TargetId: aws.String(tid)})
+		}
+		return err
+	}); err != nil {
+		return "", err
+	}
+	p := e.livePolicy(pid)
+	if attach {
+		p.Targets = append(p.Targets, tid)
+		return fmt.Sprintf("attached %s to %s", pid, tid), nil
+	}
+	p.Targets = remove(p.Targets, tid)
+	return fmt.Sprintf("detached %s from %s", pid, tid), nil
+}
+
+func (e *Executor) moveAccount(ctx context.Context, s *org.State, ch *org.MoveAccount) (string, error) {
+	from, err := e.parentID(s, ch.From)
+	if err != nil {
+		return "", err
+	}
+	to, err := e.parentID(s, ch.To)
+	if err != nil {
+		return "", err
+	}
+	if a := s.Accounts[ch.AccountID]; a != nil && a.Parent != ch.From {
+		// Moved by someone else since the plan: move from where it is.
+		if from, err = e.parentID(s, a.Parent); err != nil {
+			return "", err
+		}
+	}
+	if err := e.move(ctx, ch.AccountID, from, to); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("moved %s from %s to %s", ch.AccountID, from, to), nil
+}
+
+func (e *Executor) deleteOU(ctx context.Context, s *org.State, ch *org.DeleteOU) (string, error) {
+	id, err := e.parentID(s, ch.Path)
+	if err != nil {
+		return "", err
+	}
+	var policies []string
+	for k := range s.Attachments[org.OUTarget(ch.Path)] {
+		policies = append(policies, k)
+	}
+	bk, err := e.backup("org-ou-"+ch.Path, map[string]any{"kind": "organizational-unit", "id": id, "path": ch.Path, "policies": policies})
+	if err != nil {
+		return "", err
+	}
+	if err := e.call(ctx, "DeleteOrganizationalUnit", func() error {
+		_, err := e.API.DeleteOrganizationalUnit(ctx, &organizations.DeleteOrganizationalUnitInput{OrganizationalUnitId: aws.String(id)})
+		return err
+	}); err != nil {
+		return "", err
+	}
+	o := e.Live
+	var keep []snapshot.OU
+	for _, u := range o.OUs {
+		if u.ID != id {
+			keep = append(keep, u)
+		}
+	}
+	o.OUs = keep
+	for i := range o.Policies {
+		o.Policies[i].Targets = remove(o.Policies[i].Targets, id)
+	}
+	return "deleted OU " + id + bk, nil
+}
+
+func (e *Executor) deletePolicy(ctx context.Context, s *org.State, ch *org.DeletePolicy) (string, error) {
+	id, err := e.policyID(s, ch.Type, ch.Name)
+	if err != nil {
+		return "", err
+	}
+	bk, err := e.backup("org-policy-"+ch.Name, map[string]any{"kind": "policy", "policy": *e.livePolicy(id)})
+	if err != nil {
+		return "", err
+	}
+	if err := e.call(ctx, "DeletePolicy", func() error {
+		_, err := e.API.DeletePolicy(ctx, &organizations.DeletePolicyInput{PolicyId: aws.String(id)})
+		return err
+	}); err != nil {
+		return "", err
+	}
+	var keep []snapshot.OrgPolicy
+	for _, p := range e.Live.Policies {
+		if p.ID != id {
+			keep = append(keep, p)
+		}
+	}
+	e.Live.Policies = keep
+	return "deleted policy " + id + bk, nil
 }
 
 func (e *Executor) move(ctx context.Context, account, from, to string) error {

@@ -115,13 +115,8 @@ func auditRun(opts *AuditOptions) error {
 	if c := audit.ExternalCoverage(s); c != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", c)
 	}
-	rep := audit.RunWith(s, cfg.Audit, opts.Now(), audit.Options{
-		Only:     opts.Rules,
-		Unused:   auditUnusedHook(opts, ws, s),
-		Activity: auditActivity(context.Background(), opts, ws),
-		Risk:     auditRiskHook(opts, s),
-	})
-	if err := addDetections(ws, rep, opts.Rules, opts.IO.ErrOut); err != nil {
+	rep, err := Report(opts, ws, s, cfg.Audit)
+	if err != nil {
 		return err
 	}
 
@@ -159,6 +154,24 @@ func auditRun(opts *AuditOptions) error {
 		}
 	}
 	return nil
+}
+
+// Report is the report seiri audit computes for s in ws: the rules, with
+// the usage store's CloudTrail witness and unused permissions when the
+// workspace has one, and privilege escalation. The demo prints this same
+// report, so that its summary and seiri audit right after it agree.
+func Report(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Snapshot, cfg config.Audit) (*finding.Report, error) {
+	rep := audit.RunWith(s, cfg, opts.Now(), audit.Options{
+		Only:     opts.Rules,
+		Unused:   auditUnusedHook(opts, ws, s),
+		Activity: auditActivity(context.Background(), opts, ws),
+		Risk:     auditRiskHook(opts, s),
+	})
+	// Open suspicious-use findings of `seiri detect` stand beside the others.
+	if err := addDetections(ws, rep, opts.Rules, opts.IO.ErrOut); err != nil {
+		return nil, err
+	}
+	return rep, nil
 }
 
 func listRules(w io.Writer) error {

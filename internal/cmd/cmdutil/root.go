@@ -52,6 +52,10 @@ unused safely: plans first, journaled, reversible.`,
 			default:
 				return BadInputf("--log-level %q: want debug, info, warn or error", g.LogLevel)
 			}
+			// AWS calls are logged (at debug) where the command logs: stderr.
+			if g.AWS.Logger == nil {
+				g.AWS.Logger = f.Logger()
+			}
 			return nil
 		},
 	}

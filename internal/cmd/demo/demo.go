@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/seiri-dev/seiri/internal/audit"
+	auditcmd "github.com/seiri-dev/seiri/internal/cmd/audit"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/demo"
@@ -97,7 +97,22 @@ func demoRun(opts *DemoOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := audit.Run(snap, cfg.Audit, now)
+	// The CloudTrail scan first, then the audit: the audit uses the scan
+	// as its witness, exactly as seiri audit run right after the demo does
+	// (the scan's lines are shown after the audit's summary).
+	var rows []usage.Row
+	var runs []usage.Run
+	var trailStory bytes.Buffer
+	if !opts.NoTrail {
+		if rows, runs, err = demoTrail(opts, &trailStory, org, ws); err != nil {
+			return err
+		}
+	}
+	rep, err := auditcmd.Report(&auditcmd.AuditOptions{IO: opts.IO, Workspace: opts.Workspace, Config: opts.Config, Now: opts.Now, Catalog: opts.f.Catalog},
+		ws, snap, cfg.Audit)
+	if err != nil {
+		return err
+	}
 	rep.Snapshot = dir
 
 	out := opts.Out
@@ -122,12 +137,8 @@ func demoRun(opts *DemoOptions) error {
 		story = opts.IO.ErrOut
 	}
 	printDemoStory(story, org, dir, rep, files)
-	var rows []usage.Row
-	var runs []usage.Run
-	if !opts.NoTrail {
-		if rows, runs, err = demoTrail(opts, story, org, ws); err != nil {
-			return err
-		}
+	if _, err := story.Write(trailStory.Bytes()); err != nil {
+		return err
 	}
 	fmt.Fprintln(story)
 	keys.DemoRetirement(story, snap, cfg.Keys, now, rows, runs)

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -57,14 +57,45 @@ the IAM user as a tag (seiri:retire:<AccessKeyId>).`,
 }
 
 func SelectFlags(cmd *cobra.Command, o *Options) {
-	cmd.Flags().StringVar(&o.Snapshot, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
-	cmd.Flags().IntVar(&o.UnusedDays, "unused-days", 90, "no use by any source in this many days")
+	SnapshotFlag(cmd, &o.Snapshot)
+	UnusedDaysFlag(cmd, &o.UnusedDays)
 	cmd.Flags().BoolVar(&o.IncludeNeverUsed, "include-never-used", false, "also keys never used at all (older than --unused-days)")
 }
 
-func ApplyFlags(cmd *cobra.Command, o *Options) {
-	cmd.Flags().BoolVar(&o.Apply, "apply", false, "make the changes (after confirmation)")
-	cmd.Flags().BoolVar(&o.Yes, "yes", false, "do not ask for confirmation (scripts)")
+func ApplyFlags(cmd *cobra.Command, o *Options) { ApplyFlagVars(cmd, &o.Apply, &o.Yes) }
+
+// The flags the keys and users commands share, each defined once.
+
+// SnapshotFlag is --snapshot.
+func SnapshotFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
+}
+
+// UnusedDaysFlag is --unused-days.
+func UnusedDaysFlag(cmd *cobra.Command, p *int) {
+	cmd.Flags().IntVar(p, "unused-days", 90, "no use by any source in this many days")
+}
+
+// ApplyFlagVars are --apply and --yes.
+func ApplyFlagVars(cmd *cobra.Command, apply, yes *bool) {
+	cmd.Flags().BoolVar(apply, "apply", false, "make the changes (after confirmation)")
+	cmd.Flags().BoolVar(yes, "yes", false, "do not ask for confirmation (scripts)")
+}
+
+// ForceFlags are --force and --reason of a delete; what names the thing
+// (key, user).
+func ForceFlags(cmd *cobra.Command, force *bool, reason *string, what string) {
+	cmd.Flags().BoolVar(force, "force", false, "delete the named "+what+" despite a refusal (needs --reason)")
+	cmd.Flags().StringVar(reason, "reason", "", "why --force is right (journaled)")
+}
+
+// CheckOutput refuses an --output value the keys and users commands do
+// not write.
+func CheckOutput(f *cmdutil.Factory, group string) error {
+	if f.Globals.Output != "table" && f.Globals.Output != "json" {
+		return cmdutil.BadInputf("--output %s: %s commands write table or json", f.Globals.Output, group)
+	}
+	return nil
 }
 
 func RunE(f *cmdutil.Factory, o *Options, runF func(*Options) error, run func(*cmdutil.Factory, *Options) error) func(*cobra.Command, []string) error {
@@ -75,8 +106,8 @@ func RunE(f *cmdutil.Factory, o *Options, runF func(*Options) error, run func(*c
 		if o.UnusedDays < 1 && cmd.Flags().Lookup("unused-days") != nil {
 			return cmdutil.BadInputf("--unused-days %d: must be at least 1", o.UnusedDays)
 		}
-		if f.Globals.Output != "table" && f.Globals.Output != "json" {
-			return cmdutil.BadInputf("--output %s: keys commands write table or json", f.Globals.Output)
+		if err := CheckOutput(f, "keys"); err != nil {
+			return err
 		}
 		if runF != nil {
 			return runF(o)
@@ -146,7 +177,7 @@ days left in the observation window. Exit code 1 when any key is noisy or drifte
 		Args: cobra.NoArgs,
 		RunE: RunE(f, o, runF, keysWatchRun),
 	}
-	cmd.Flags().StringVar(&o.Snapshot, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
+	SnapshotFlag(cmd, &o.Snapshot)
 	return cmd
 }
 
@@ -158,7 +189,7 @@ func newCmdKeysRestore(f *cmdutil.Factory, runF func(*Options) error) *cobra.Com
 		Args:  cobra.ExactArgs(1),
 		RunE:  RunE(f, o, runF, keysRestoreRun),
 	}
-	cmd.Flags().StringVar(&o.Snapshot, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
+	SnapshotFlag(cmd, &o.Snapshot)
 	ApplyFlags(cmd, o)
 	return cmd
 }
@@ -182,9 +213,8 @@ deletes one named key despite a refusal (never a drifted one); the reason is jou
 			return RunE(f, o, runF, keysDeleteRun)(cmd, args)
 		},
 	}
-	cmd.Flags().StringVar(&o.Snapshot, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "delete the named key despite a refusal (needs --reason)")
-	cmd.Flags().StringVar(&o.Reason, "reason", "", "why --force is right (journaled)")
+	SnapshotFlag(cmd, &o.Snapshot)
+	ForceFlags(cmd, &o.Force, &o.Reason, "key")
 	ApplyFlags(cmd, o)
 	return cmd
 }
@@ -195,6 +225,8 @@ type Env struct {
 	Cfg  *config.Config
 	Snap *snapshot.Snapshot
 	St   *usage.Store // nil when there is no usage store yet
+	// Log is the command's logger (decisions and file handling at debug).
+	Log  *slog.Logger
 	logs []usage.LogCoverage
 	// logsRead is set once logs were read from the store.
 	logsRead bool
@@ -213,6 +245,13 @@ func (e *Env) WatchEvidence(ctx context.Context, account, user, keyID string) (*
 	}
 	ev := keys.EvidenceOf(e.Snap, account, user, e.St != nil, e.logs, keyID)
 	return &ev, nil
+}
+
+// Debug logs at debug level when the environment has a logger.
+func (e *Env) Debug(msg string, args ...any) {
+	if e.Log != nil {
+		e.Log.Debug(msg, args...)
+	}
 }
 
 // Close closes the usage store.
@@ -235,13 +274,17 @@ func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
 	if err != nil {
 		return nil, cmdutil.BadInput(fmt.Errorf("%w (run seiri collect first)", err))
 	}
-	e := &Env{WS: ws, Cfg: cfg, Snap: s}
+	e := &Env{WS: ws, Cfg: cfg, Snap: s, Log: f.Logger()}
+	e.Log.Debug("snapshot loaded", "dir", s.Dir, "collected", s.Manifest.FinishedAt, "accounts", len(s.Accounts))
 	if _, err := os.Stat(ws.UsageDB()); err == nil {
 		st, err := cmdutil.OpenUsageStore(f.Context, ws)
 		if err != nil {
 			return nil, err
 		}
 		e.St = st
+		e.Log.Debug("usage store opened", "path", ws.UsageDB())
+	} else {
+		e.Log.Debug("no usage store", "path", ws.UsageDB())
 	}
 	return e, nil
 }
@@ -249,11 +292,12 @@ func LoadEnv(f *cmdutil.Factory, ref string) (*Env, error) {
 // KeysInput loads the analysis input: key usage rows for the snapshot's keys
 // and the scan runs.
 func LoadInput(ctx context.Context, e *Env, now time.Time, caller keys.Caller) (keys.Input, error) {
-	in := keys.Input{Snapshot: e.Snap, Config: e.Cfg.Keys, Now: now, Caller: caller, KeyUsage: map[string][]usage.Row{}}
+	in := keys.Input{Snapshot: e.Snap, Config: e.Cfg.Keys, Now: now, Caller: caller, KeyUsage: map[string][]usage.Row{}, Log: e.Log}
 	es, err := plan.OpenJournal(e.WS.Journal(), nil).Entries()
 	if err != nil {
 		return in, err
 	}
+	e.Debug("journal read", "path", e.WS.Journal(), "entries", len(es))
 	in.Restores = keys.RestoresOf(es)
 	if e.St == nil {
 		return in, nil
@@ -293,23 +337,14 @@ func LoadInput(ctx context.Context, e *Env, now time.Time, caller keys.Caller) (
 			}
 		}
 	}
-	// Coverage starts at the first scanned log, not at a scan's --since: a
-	// trail created today is not "complete (703 days of logs)".
+	// Coverage is counted per account and region from the scanned log
+	// files (keys.LogCoverage), not from a scan's --since: a trail created
+	// today is not "complete (703 days of logs)".
 	logs, _, err := e.St.LogCoverageOf(ctx)
 	if err != nil {
 		return in, err
 	}
-	var first time.Time
-	for _, l := range logs {
-		if first.IsZero() || l.First.Before(first) {
-			first = l.First
-		}
-	}
-	for i := range runs {
-		if !first.IsZero() && runs[i].Since.Before(first) {
-			runs[i].Since = first
-		}
-	}
+	in.Logs = logs
 	in.Runs = runs
 	return in, nil
 }
@@ -347,7 +382,12 @@ func (e *Env) UsageNote() string {
 // session for a keys or users command that talks to IAM; the caller closes
 // the returned environment.
 func OpenRun(f *cmdutil.Factory, o *Options) (*Env, *awsclient.Session, keys.Caller, error) {
-	e, err := LoadEnv(f, o.Snapshot)
+	return OpenRunAt(f, o.Snapshot)
+}
+
+// OpenRunAt is OpenRun for the snapshot ref.
+func OpenRunAt(f *cmdutil.Factory, ref string) (*Env, *awsclient.Session, keys.Caller, error) {
+	e, err := LoadEnv(f, ref)
 	if err != nil {
 		return nil, nil, keys.Caller{}, err
 	}
@@ -385,10 +425,18 @@ func IAMClients(sess *awsclient.Session) func(context.Context, string) (iamexec.
 // (confirm, workspace lock, journal, progress, summary, exit code 3 when a
 // change failed) with the key and user executor.
 func ApplyPlan(f *cmdutil.Factory, o *Options, e *Env, p *plan.Plan, exec *iamexec.Executor, operator string) (*plan.Result, error) {
-	if f.Globals.Output == "json" && !o.Apply {
+	return ApplyPlanAs(f, o.Apply, o.Yes, e, p, exec, operator)
+}
+
+// ApplyPlanAs is ApplyPlan with --apply and --yes given as values.
+func ApplyPlanAs(f *cmdutil.Factory, doApply, yes bool, e *Env, p *plan.Plan, exec *iamexec.Executor, operator string) (*plan.Result, error) {
+	if f.Globals.Output == "json" && !doApply {
 		return nil, cmdutil.WriteJSON(f.IO.Out, p)
 	}
-	if !o.Apply {
+	if !doApply {
+		if e.Snap != nil {
+			fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
+		}
 		p.Render(f.IO.Out)
 		if !p.Empty() {
 			fmt.Fprintln(f.IO.Out, "\nNothing changed. Run again with --apply to make these changes.")
@@ -396,11 +444,12 @@ func ApplyPlan(f *cmdutil.Factory, o *Options, e *Env, p *plan.Plan, exec *iamex
 		return nil, nil
 	}
 	j := plan.OpenJournal(e.WS.Journal(), f.Now)
+	f.Logger().Debug("applying plan", "plan", p.ID, "changes", len(p.Changes), "journal", e.WS.Journal(), "backups", e.WS.BackupsDir(), "lock", e.WS.LockFile())
 	exec.Operator, exec.Now = operator, f.Now
 	exec.Snapshot, exec.BackupDir = e.Snap, e.WS.BackupsDir()
 	before, after := exec.FlowHooks(j, p)
 	out, err := f.Apply(apply.Flow{Plan: p, Executor: exec, Journal: j, LockPath: e.WS.LockFile(), Operator: operator,
-		Before: before, After: after}, o.Yes)
+		Before: before, After: after}, yes)
 	return out.Result, err
 }
 
@@ -448,48 +497,68 @@ func keysDisableRun(f *cmdutil.Factory, o *Options) error {
 // trackedKeys reads the live retire tags of every user that may carry one:
 // users tagged in the snapshot and users the journal says seiri tagged.
 func trackedKeys(ctx context.Context, e *Env, sess *awsclient.Session, now func() time.Time) ([]keys.Tracked, []string, error) {
-	type userRef struct{ account, user, arn string }
-	users := map[userRef]bool{}
-	for _, t := range keys.TrackedKeys(e.Snap) {
-		users[userRef{t.Account, t.User, t.UserARN}] = true
-	}
 	es, err := plan.OpenJournal(e.WS.Journal(), now).Entries()
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, en := range es {
-		if en.Kind == keys.KindTagUser && en.Phase == plan.Done && strings.Contains(en.Target, ":user/") {
-			users[userRef{en.Account, en.Target[strings.LastIndexByte(en.Target, '/')+1:], en.Target}] = true
-		}
-	}
-	refs := make([]userRef, 0, len(users))
-	for u := range users {
-		refs = append(refs, u)
-	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].account+refs[i].user < refs[j].account+refs[j].user })
-	var out []keys.Tracked
-	var problems []string
-	for _, u := range refs {
-		cl, err := sess.ForAccount(ctx, u.account)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("[%s] %s: %s", u.account, u.user, awsclient.ErrorSummary(err)))
-			continue
-		}
-		_, tags, err := iamexec.ReadLive(ctx, cl.IAM, u.user, "")
-		if err != nil {
-			if awsclient.ErrorCode(err) == "NoSuchEntity" {
-				continue // the user is gone; nothing to watch
-			}
-			problems = append(problems, fmt.Sprintf("[%s] %s: %s", u.account, u.user, awsclient.ErrorSummary(err)))
-			continue
-		}
-		for _, t := range keys.TrackedOf(u.account, u.user, u.arn, tags) {
-			if t.State == keys.Disabled || t.Problem != "" {
-				out = append(out, t)
-			}
-		}
-	}
+	out, problems := keys.ReadTracked(ctx, keys.TrackedUserRefs(e.Snap, es), LiveTags(sess))
 	return out, problems, nil
+}
+
+// LiveTags reads a user's live tags (keys.ErrNoUser when it is gone; other
+// errors in one line, never the SDK's chain).
+func LiveTags(sess *awsclient.Session) func(context.Context, keys.UserRef) (map[string]string, error) {
+	return func(ctx context.Context, u keys.UserRef) (map[string]string, error) {
+		cl, err := sess.ForAccount(ctx, u.Account)
+		if err != nil {
+			return nil, errors.New(awsclient.ErrorSummary(err))
+		}
+		_, tags, err := iamexec.ReadLive(ctx, cl.IAM, u.User, "")
+		if awsclient.ErrorCode(err) == "NoSuchEntity" {
+			return nil, keys.ErrNoUser
+		}
+		if err != nil {
+			return nil, errors.New(awsclient.ErrorSummary(err))
+		}
+		return tags, nil
+	}
+}
+
+// liveTracked finds a key by id in the live accounts (the snapshot's and
+// the caller's): its owner (GetAccessKeyLastUsed names it) and the owner's
+// retire tag. An emergency restore must work from a workspace whose
+// snapshot predates the disable and whose journal never saw it.
+func liveTracked(ctx context.Context, e *Env, sess *awsclient.Session, keyID string) (*keys.Tracked, []string) {
+	accounts := []string{sess.Caller().Account}
+	for _, a := range e.Snap.Accounts {
+		if a.AccountID != sess.Caller().Account {
+			accounts = append(accounts, a.AccountID)
+		}
+	}
+	var problems []string
+	for _, acct := range accounts {
+		cl, err := sess.ForAccount(ctx, acct)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("[%s]: %s", acct, awsclient.ErrorSummary(err)))
+			continue
+		}
+		user, arn, err := iamexec.KeyOwner(ctx, cl.IAM, keyID)
+		if err != nil || user == "" {
+			continue // not a key of this account (AccessDenied for a foreign key)
+		}
+		_, tags, err := iamexec.ReadLive(ctx, cl.IAM, user, "")
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("[%s] %s: %s", acct, user, awsclient.ErrorSummary(err)))
+			continue
+		}
+		for _, t := range keys.TrackedOf(acct, user, arn, tags) {
+			if t.AccessKeyID == keyID && (t.State == keys.Disabled || t.Problem != "") {
+				return &t, problems
+			}
+		}
+		return nil, problems
+	}
+	return nil, problems
 }
 
 // watchAll judges every tracked key.
@@ -518,7 +587,9 @@ func watchAll(ctx context.Context, e *Env, sess *awsclient.Session, tracked []ke
 				return nil, err
 			}
 		}
-		out = append(out, keys.Watch(in))
+		r := keys.Watch(in)
+		e.Debug("watch verdict", "account", t.Account, "user", t.User, "key", t.AccessKeyID, "verdict", r.Verdict, "daysLeft", r.DaysLeft, "why", r.Recommendation)
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -542,6 +613,7 @@ func keysWatchRun(f *cmdutil.Factory, o *Options) error {
 			return err
 		}
 	} else {
+		fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
 		RenderWatch(f.IO.Out, results, problems, e.UsageNote())
 	}
 	for _, r := range results {
@@ -602,6 +674,15 @@ func keysRestoreRun(f *cmdutil.Factory, o *Options) error {
 	for i := range tracked {
 		if tracked[i].AccessKeyID == o.KeyID {
 			t = &tracked[i]
+		}
+	}
+	if t == nil {
+		// Not known to the workspace: read the live state of the key.
+		var more []string
+		t, more = liveTracked(f.Context, e, sess, o.KeyID)
+		problems = append(problems, more...)
+		if t != nil {
+			f.Logger().Debug("keys restore: key found from its live owner's tag", "key", t.AccessKeyID, "account", t.Account, "user", t.User)
 		}
 	}
 	if t == nil {

@@ -1,6 +1,8 @@
 package keys_test
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,5 +204,120 @@ func TestKeysInteractiveConfirm(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("answer %q: %s, want %s\n%s", tc.answer, got, tc.want, out)
 		}
+	}
+}
+
+// An emergency restore from a workspace whose snapshot predates the
+// disable (and whose journal never saw it) reads the live owner's tag and
+// works.
+func TestKeysRestoreFromOlderWorkspace(t *testing.T) {
+	h := newKeysHarness(t)
+	h.setup()
+	old := h.ws + "-before-disable"
+	if err := os.CopyFS(old, os.DirFS(h.ws)); err != nil {
+		t.Fatal(err)
+	}
+	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	if st := h.keyStatus(mgmtAcct, legacyKey); st != "Inactive" {
+		t.Fatalf("legacy key %s after disable", st)
+	}
+	h.ws = old
+	out := h.mustRun("keys", "restore", legacyKey, "--apply", "--yes")
+	mustContain(t, out, "reactivate access key "+legacyKey)
+	if st := h.keyStatus(mgmtAcct, legacyKey); st != "Active" {
+		t.Errorf("legacy key %s after restore from the older workspace\n%s", st, out)
+	}
+	if _, ok := h.userTags(mgmtAcct, "legacy-app")[keys.RetireTag(legacyKey)]; ok {
+		t.Errorf("retire tag left after the restore")
+	}
+	// A key seiri never disabled is still refused, naming the tag.
+	_, errOut, code := h.run("keys", "restore", aliceKey)
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "is not a key seiri disabled (no "+keys.RetireTag(aliceKey)+" tag on its user)") {
+		t.Errorf("restore of alice's key: %d %s", code, errOut)
+	}
+}
+
+// A keys or users plan, applied and re-collected, gives an empty plan (the
+// same property the groups and org planners have).
+func TestKeysAndUsersPlansConverge(t *testing.T) {
+	h := newKeysHarness(t)
+	h.setup()
+	changes := func(args ...string) int {
+		t.Helper()
+		out := h.mustRun(append(args, "--output", "json")...)
+		var p struct {
+			Changes []json.RawMessage `json:"changes"`
+		}
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return len(p.Changes)
+	}
+	empty := func(args ...string) {
+		t.Helper()
+		if n := changes(args...); n != 0 {
+			t.Errorf("%v after apply and collect: %d changes", args, n)
+		}
+	}
+	if n := changes("keys", "disable", "--unused-days", "30", "--include-never-used"); n == 0 {
+		t.Fatal("no keys to disable: the test proves nothing")
+	}
+	h.mustRun("keys", "disable", "--unused-days", "30", "--include-never-used", "--apply", "--yes")
+	h.now = h.now.Add(time.Minute)
+	h.mustRun("collect", "--org")
+	empty("keys", "disable", "--unused-days", "30", "--include-never-used")
+
+	if n := changes("users", "retire", "quarantine", "--unused-days", "30"); n == 0 {
+		t.Fatal("no users to quarantine: the test proves nothing")
+	}
+	h.mustRun("users", "retire", "quarantine", "--unused-days", "30", "--apply", "--yes")
+	h.now = h.now.Add(time.Minute)
+	h.mustRun("collect", "--org")
+	empty("users", "retire", "quarantine", "--unused-days", "30")
+	empty("keys", "disable", "--unused-days", "30", "--include-never-used")
+}
+
+// --log-level debug logs the AWS calls (service, operation, account,
+// duration, retries), the decisions (why a key is or is not a candidate,
+// each watch verdict) and the files used, on stderr only: the JSON on
+// stdout stays machine-readable. Without it, stderr stays quiet.
+func TestKeysDebugLog(t *testing.T) {
+	h := newKeysHarness(t)
+	h.setup()
+	out, errOut, code := h.run("keys", "plan", "--unused-days", "30", "-o", "json", "--log-level", "debug")
+	if code != 0 || !json.Valid([]byte(out)) {
+		t.Fatalf("keys plan: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		`level=DEBUG msg="snapshot loaded" dir=`,
+		`level=DEBUG msg="usage store opened" path=`,
+		`level=DEBUG msg="journal read" path=`,
+		`level=DEBUG msg="key decision" candidate=false account=` + mgmtAcct + ` user=alice key=` + aliceKey + ` why="used `,
+		`level=DEBUG msg="key decision" candidate=false account=` + mgmtAcct + ` user=keeper key=` + keeperKey + ` why="excluded: `,
+		`level=DEBUG msg="key decision" candidate=true account=` + mgmtAcct + ` user=ci-bot key=` + ciKey + ` why="no use by any source since `,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("debug log lacks %q:\n%s", want, errOut)
+		}
+	}
+	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	out, errOut, code = h.run("keys", "watch", "-o", "json", "--log-level", "debug")
+	if !json.Valid([]byte(out)) || code == cmdutil.ExitInternal {
+		t.Fatalf("keys watch: %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		`level=DEBUG msg="aws call" service=IAM operation=ListAccessKeys account=` + mgmtAcct + ` duration=`,
+		` attempts=1 retries=0`,
+		`level=DEBUG msg="watch verdict" account=` + mgmtAcct + ` user=ci-bot key=` + ciKey + ` verdict=`,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("debug log lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, awsfake.SecretAccessKey) {
+		t.Error("the debug log holds the secret access key")
+	}
+	if _, errOut, _ := h.run("keys", "watch", "-o", "json"); strings.Contains(errOut, "level=DEBUG") {
+		t.Errorf("debug lines without --log-level debug:\n%s", errOut)
 	}
 }

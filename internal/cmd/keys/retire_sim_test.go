@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/plan"
@@ -63,8 +66,9 @@ func TestKeysWatchWithoutUsageStore(t *testing.T) {
 	if code != cmdutil.ExitFindings {
 		t.Fatalf("watch: exit %d\n%s", code, out)
 	}
-	if !strings.HasPrefix(out, "! no usage store: CloudTrail evidence is missing (run seiri trail scan): nothing can be judged quiet") {
-		t.Errorf("the missing store is not said first:\n%s", out)
+	// The snapshot line, then the missing store, before any key.
+	if !strings.HasPrefix(out, "snapshot 20261101T120000Z: collected 2026-11-01T12:00:00Z (collect), 2 accounts\n\n! no usage store: CloudTrail evidence is missing (run seiri trail scan): nothing can be judged quiet") {
+		t.Errorf("the snapshot and the missing store are not said first:\n%s", out)
 	}
 	mustContain(t, out, "CloudTrail events with the key id since disable: not collected: no usage store",
 		"owner's Access Advisor since disable: ", "not watched: no usage store")
@@ -173,16 +177,56 @@ func TestKeysRetirementMonth(t *testing.T) {
 	}
 }
 
-// Days of logs are counted from the first scanned log, not from --since.
-func TestKeysPlanCoverageFromFirstLog(t *testing.T) {
+// Days of logs are counted per account and region from the latest of the
+// window's start, the first scanned log and the trail's start of logging,
+// never from a scan's --since; the plan shows the coverage per account.
+func TestKeysPlanCoveragePerAccount(t *testing.T) {
 	h := newKeysHarness(t)
-	h.setup() // scans --since 120d; the oldest log is from day -60
-	out := h.mustRun("keys", "plan", "--unused-days", "30", "-o", "json")
-	var res keys.Result
-	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Candidates) == 0 {
-		t.Fatalf("%v\n%s", err, out)
+	h.setup() // scans --since 120d; the oldest log of the management account is from day -60, of the member from day -1
+	plan := func() keys.Result {
+		t.Helper()
+		out := h.mustRun("keys", "plan", "--unused-days", "90", "-o", "json")
+		var res keys.Result
+		if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Candidates) == 0 {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return res
 	}
-	if got := res.Candidates[0].Coverage.DaysScanned; got != 60 {
-		t.Errorf("days scanned %d, want 60 (day -60 to day 0)", got)
+	days := func(res keys.Result) map[string]string {
+		out := map[string]string{}
+		for _, c := range res.Candidates {
+			out[c.AccessKeyID] = fmt.Sprint(c.Coverage.DaysScanned)
+		}
+		for _, a := range res.Logs {
+			for _, r := range a.Regions {
+				out[a.Account+" "+r.Region] = fmt.Sprintf("%d %s", r.Days, r.StartsAt)
+			}
+		}
+		return out
+	}
+	want := map[string]string{awsfake.AccessKeyID: "60", opOldKey: "60", reportKey: "1",
+		mgmtAcct + " us-east-1": "60 first scanned log", memberAcct + " us-east-1": "1 first scanned log"}
+	if diff := cmp.Diff(want, days(plan())); diff != "" {
+		t.Errorf("coverage (-want +got):\n%s", diff)
+	}
+	// The table names the coverage per account.
+	out := h.mustRun("keys", "plan", "--unused-days", "90")
+	mustContain(t, out, "  ["+mgmtAcct+"] 60 of 90 days: us-east-1 "+day(-60).Format("2006-01-02")+" → "+t0.Format("2006-01-02")+" (60 days, from the first scanned log)",
+		"  ["+memberAcct+"] 1 of 90 days: us-east-1")
+
+	// A trail whose logging started 10 days ago: its logs cannot cover more.
+	started := day(-10)
+	h.fake.Update(func(sc *awsfake.Scenario) {
+		for ai := range sc.Accounts {
+			for ti := range sc.Accounts[ai].Trails {
+				sc.Accounts[ai].Trails[ti].StartLoggingTime = &started
+			}
+		}
+	})
+	h.mustRun("collect", "--org")
+	want[awsfake.AccessKeyID], want[opOldKey] = "10", "10"
+	want[mgmtAcct+" us-east-1"] = "10 start of logging"
+	if diff := cmp.Diff(want, days(plan())); diff != "" {
+		t.Errorf("coverage after the trail's start of logging is known (-want +got):\n%s", diff)
 	}
 }

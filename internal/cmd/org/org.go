@@ -283,6 +283,7 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
+	p.BasedOn = basedOn
 	if opts.Out != "" {
 		data, err := org.EncodePlan(p)
 		if err != nil {
@@ -291,6 +292,7 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 		if err := writeOut(f, opts.Out, data, true); err != nil {
 			return err
 		}
+		f.Logger().Debug("plan file written", "path", opts.Out, "changes", len(p.Changes), "base", p.BaseFingerprint, "basedOn", p.BasedOn)
 	}
 	if f.Globals.Output == "json" {
 		return json.NewEncoder(f.IO.Out).Encode(p)

@@ -22,6 +22,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // orgApplyTiming is the retry backoff and CreateAccount poll interval of
@@ -74,31 +75,77 @@ its AWS call; running apply again resumes an interrupted run.`,
 	return cmd
 }
 
+// orgApply is what the steps of org apply share.
+type orgApply struct {
+	f       *cmdutil.Factory
+	opts    *OrgApplyOptions
+	p       *org.Plan
+	gp      *plan.Plan
+	ws      *workspace.Workspace
+	j       *plan.Journal
+	sess    *awsclient.Session
+	caller  awsclient.Identity
+	live    *snapshot.Organization // the organization now
+	baseOrg *snapshot.Organization // what the plan is checked against: live, or --snapshot
+	base    *org.State
+}
+
 func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
-	ctx := f.Context
-	// One plan file format: an edited file is refused here (exit 2).
-	p, err := org.LoadPlan(opts.PlanFile)
-	if err != nil {
+	a := &orgApply{f: f, opts: opts}
+	if done, err := a.load(); done || err != nil {
 		return err
 	}
-	ws, err := f.Workspace()
-	if err != nil {
+	if err := a.openLive(); err != nil {
 		return err
 	}
-	gp, err := org.ToPlan(p)
-	if err != nil {
-		return err
+	exec := &orgexec.Executor{API: a.sess.Base().Organizations, Live: a.live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
+		BackupDir: a.ws.BackupsDir(), Now: f.Now}
+	out, err := f.Apply(apply.Flow{Plan: a.gp, Executor: exec, Journal: a.j, LockPath: a.ws.LockFile(), Operator: a.caller.ARN,
+		Check: a.check, Render: a.render, StopOnError: true, SummaryNote: exec.SummaryNote,
+		Prompt: fmt.Sprintf("Apply these %d changes to organization %s?", len(a.p.Changes), a.p.Organization)}, opts.Yes)
+	if out != nil && out.Result != nil && out.Result.Applied > 0 {
+		a.keepAfter()
 	}
-	if len(p.Changes) == 0 {
+	return err
+}
+
+// load reads the plan file (an edited file is refused here, exit 2) and
+// says which state it was made from; done is true for an empty plan.
+func (a *orgApply) load() (done bool, err error) {
+	f, opts := a.f, a.opts
+	if a.p, err = org.LoadPlan(opts.PlanFile); err != nil {
+		return false, err
+	}
+	f.Logger().Debug("plan file read", "path", opts.PlanFile, "changes", len(a.p.Changes), "base", a.p.BaseFingerprint, "basedOn", a.p.BasedOn)
+	if a.ws, err = f.Workspace(); err != nil {
+		return false, err
+	}
+	if a.gp, err = org.ToPlan(a.p); err != nil {
+		return false, err
+	}
+	if len(a.p.Changes) == 0 {
 		fmt.Fprintln(f.IO.Out, "No changes. The organization matches the spec.")
-		return nil
+		return true, nil
 	}
-	j := plan.OpenJournal(ws.Journal(), f.Now)
+	fmt.Fprintf(f.IO.ErrOut, "plan %s was made %s from %s\n", opts.PlanFile, a.p.CreatedAt.UTC().Format(time.RFC3339), planBasis(a.p))
+	a.j = plan.OpenJournal(a.ws.Journal(), f.Now)
+	return false, nil
+}
+
+// openLive opens AWS (missing or expired credentials: one line saying what
+// to set, exit 2), reads the live organization, and the base the plan is
+// checked against.
+func (a *orgApply) openLive() error {
+	f, ctx := a.f, a.f.Context
 	sess, err := awsclient.New(ctx, f.Globals.AWS)
+	var noCreds *awsclient.CredentialsError
+	if errors.As(err, &noCreds) {
+		return cmdutil.BadInput(noCreds)
+	}
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
 	}
-	caller := sess.Caller()
+	a.sess, a.caller = sess, sess.Caller()
 	live, warns, err := collect.ReadOrganization(ctx, sess.Base())
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
@@ -106,78 +153,90 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 	for _, w := range warns {
 		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
 	}
-	if live.ID != p.Organization {
-		return cmdutil.BadInputf("plan %s is for organization %s, but the credentials reach %s", opts.PlanFile, p.Organization, live.ID)
+	if live.ID != a.p.Organization {
+		return cmdutil.BadInputf("plan %s is for organization %s, but the credentials reach %s", a.opts.PlanFile, a.p.Organization, live.ID)
 	}
-	baseOrg := live
-	if opts.Snapshot != "" {
-		if baseOrg, err = LoadOrganization(f, opts.Snapshot); err != nil {
+	a.live, a.baseOrg = live, live
+	if a.opts.Snapshot != "" {
+		if a.baseOrg, err = LoadOrganization(f, a.opts.Snapshot); err != nil {
 			return err
 		}
 	}
-	base, err := org.FromSnapshot(baseOrg)
-	if err != nil {
+	if a.base, err = org.FromSnapshot(a.baseOrg); err != nil {
 		return cmdutil.BadInput(err)
 	}
-	// The stale check and the lockout rules, unless the journal shows the
-	// plan started (its own writes changed the base).
-	check := func(_ context.Context, resuming bool) diag.Diagnostics {
-		if resuming {
-			return nil
-		}
-		var ds diag.Diagnostics
-		if ds = ds.Append(plan.CheckBase(p.BaseFingerprint, org.Fingerprint(baseOrg))); ds.HasErrors() {
-			return ds
-		}
-		risks := org.LockoutRisks(base, p.Changes, caller.Account)
-		cr, err := org.CallerLockoutRisks(base, p.Changes, caller.ARN, caller.Account, "", org.ReplayOptions{OrgID: baseOrg.ID, Now: f.Now()})
-		if err != nil {
-			return ds.Append(diag.Errorf("org.replay", "cannot check the lockout rules").WithDetail("%v", err))
-		}
-		risks = append(risks, cr...)
-		for _, r := range risks {
-			ds = append(ds, r.Diagnostic(opts.ForceLockoutRisk))
-		}
-		if len(risks) > 0 && !opts.ForceLockoutRisk {
-			return append(ds, diag.Errorf("org.lockout-refused", "%d change(s) risk locking seiri out of the organization; fix the spec, or accept with --force-lockout-risk --reason TEXT", len(risks)))
-		}
-		if len(risks) > 0 {
-			data, _ := json.Marshal(risks)
-			if err := j.Append(plan.Entry{Plan: gp.ID, Phase: plan.Note, Kind: "org.force-lockout-risk", Operator: caller.ARN,
-				Detail: opts.Reason, Data: data}); err != nil {
-				return ds.Append(diag.Errorf(apply.CodeJournal, "cannot journal the accepted lockout risk").WithDetail("%v", err).WithExit(diag.ExitInternal))
-			}
-		}
-		return ds
-	}
-	render := func(w io.Writer, resuming bool) error {
-		if err := org.WriteText(w, p); err != nil {
-			return err
-		}
-		if !resuming {
-			if im, err := orgImpact(f, base, p.Changes, baseOrg.ID, opts.Days); err != nil {
-				fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
-			} else if im != nil && len(im.AffectedAccounts) > 0 {
-				im.Write(w, "")
-			}
-		}
+	return nil
+}
+
+// check is the stale check and the lockout rules, unless the journal
+// shows the plan started (its own writes changed the base).
+func (a *orgApply) check(_ context.Context, resuming bool) diag.Diagnostics {
+	if resuming {
 		return nil
 	}
-	exec := &orgexec.Executor{API: sess.Base().Organizations, Live: live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
-		BackupDir: ws.BackupsDir(), Now: f.Now}
-	out, err := f.Apply(apply.Flow{Plan: gp, Executor: exec, Journal: j, LockPath: ws.LockFile(), Operator: caller.ARN,
-		Check: check, Render: render, StopOnError: true, SummaryNote: exec.SummaryNote,
-		Prompt: fmt.Sprintf("Apply these %d changes to organization %s?", len(p.Changes), p.Organization)}, opts.Yes)
-	// Read the organization as the apply left it, so that the next plan
-	// does not repeat what was applied (see refresh.go).
-	if out != nil && out.Result != nil && out.Result.Applied > 0 {
-		if after, _, rerr := collect.ReadOrganization(context.WithoutCancel(f.Context), sess.Base()); rerr != nil {
-			fmt.Fprintf(f.IO.ErrOut, "warning: could not read the organization after the apply (%v): the next org plan starts from the snapshot; run seiri collect --org\n", rerr)
-		} else if serr := saveRefreshed(f, after, opts.PlanFile); serr != nil {
-			fmt.Fprintf(f.IO.ErrOut, "warning: could not keep the organization read after the apply: %v\n", serr)
+	opts, p := a.opts, a.p
+	var ds diag.Diagnostics
+	if ds = ds.Append(plan.CheckBase(p.BaseFingerprint, org.Fingerprint(a.baseOrg))); ds.HasErrors() {
+		return ds
+	}
+	risks := org.LockoutRisks(a.base, p.Changes, a.caller.Account)
+	cr, err := org.CallerLockoutRisks(a.base, p.Changes, a.caller.ARN, a.caller.Account, "", org.ReplayOptions{OrgID: a.baseOrg.ID, Now: a.f.Now()})
+	if err != nil {
+		return ds.Append(diag.Errorf("org.replay", "cannot check the lockout rules").WithDetail("%v", err))
+	}
+	risks = append(risks, cr...)
+	for _, r := range risks {
+		ds = append(ds, r.Diagnostic(opts.ForceLockoutRisk))
+	}
+	if len(risks) > 0 && !opts.ForceLockoutRisk {
+		return append(ds, diag.Errorf("org.lockout-refused", "%d change(s) risk locking seiri out of the organization; fix the spec, or accept with --force-lockout-risk --reason TEXT", len(risks)))
+	}
+	if len(risks) > 0 {
+		data, _ := json.Marshal(risks)
+		if err := a.j.Append(plan.Entry{Plan: a.gp.ID, Phase: plan.Note, Kind: "org.force-lockout-risk", Operator: a.caller.ARN,
+			Detail: opts.Reason, Data: data}); err != nil {
+			return ds.Append(diag.Errorf(apply.CodeJournal, "cannot journal the accepted lockout risk").WithDetail("%v", err).WithExit(diag.ExitInternal))
 		}
 	}
-	return err
+	return ds
+}
+
+// render shows the plan and, before a first run, its replayed impact.
+func (a *orgApply) render(w io.Writer, resuming bool) error {
+	if err := org.WriteText(w, a.p); err != nil {
+		return err
+	}
+	if !resuming {
+		if im, err := orgImpact(a.f, a.base, a.p.Changes, a.baseOrg.ID, a.opts.Days); err != nil {
+			fmt.Fprintf(a.f.IO.ErrOut, "warning: impact replay: %v\n", err)
+		} else if im != nil && len(im.AffectedAccounts) > 0 {
+			im.Write(w, "")
+		}
+	}
+	return nil
+}
+
+// keepAfter reads the organization as the apply left it, so that the next
+// plan does not repeat what was applied (see refresh.go).
+func (a *orgApply) keepAfter() {
+	f := a.f
+	after, _, err := collect.ReadOrganization(context.WithoutCancel(f.Context), a.sess.Base())
+	if err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "warning: could not read the organization after the apply (%v): the next org plan starts from the snapshot; run seiri collect --org\n", err)
+		return
+	}
+	if err := saveRefreshed(f, after, a.opts.PlanFile); err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "warning: could not keep the organization read after the apply: %v\n", err)
+	}
+}
+
+// planBasis says which state a saved plan was computed from (plans saved
+// before seiri recorded it name only their base fingerprint).
+func planBasis(p *org.Plan) string {
+	if p.BasedOn != "" {
+		return p.BasedOn
+	}
+	return "an unrecorded state (base " + short12(p.BaseFingerprint) + ")"
 }
 
 func short12(s string) string {
@@ -376,7 +435,7 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 			fmt.Fprintln(f.IO.ErrOut, "note: "+note)
 		}
 	}
-	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: f.Now(), Changes: st.Changes}
+	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: f.Now(), BasedOn: basedOn, Changes: st.Changes}
 	fmt.Fprintf(f.IO.Out, "Policy Staging rollout of %s %q to OU %s — step %d of 3 (%s)\n\n", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name)
 	if err := org.WriteText(f.IO.Out, p); err != nil {
 		return err
@@ -452,6 +511,7 @@ func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(r)
 			}
+			fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(s))
 			return org.WriteReport(f.IO.Out, r)
 		},
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,10 @@ func TestOrgReport(t *testing.T) {
 	out, errOut, code := runOrg(t, dir, "org", "report")
 	if code != 0 {
 		t.Fatalf("report: %d %s", code, errOut)
+	}
+	// The report names its snapshot first.
+	if first, _, _ := strings.Cut(out, "\n"); !regexp.MustCompile(`^snapshot \d{8}T\d{6}Z: collected \S+ \(demo\), \d+ accounts$`).MatchString(first) {
+		t.Errorf("first line %q does not name the snapshot", first)
 	}
 	for _, want := range []string{"Root (r-", "  Workloads (ou-", "    Prod (ou-", "• 111111111111 acme-management (management: SCPs do not apply)",
 		"SCP FullAWSAccess", "Organization-wide services", "Baseline: "} {

@@ -42,6 +42,7 @@ func saveRefreshed(f *cmdutil.Factory, o *snapshot.Organization, planFile string
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return err
 	}
+	f.Logger().Debug("organization after the apply kept", "path", refreshedPath(ws.Dir))
 	return os.Rename(tmp, refreshedPath(ws.Dir))
 }
 
@@ -66,8 +67,10 @@ func BaseOrganization(f *cmdutil.Factory, ref string) (o *snapshot.Organization,
 	}
 	data, err := os.ReadFile(refreshedPath(ws.Dir))
 	if errors.Is(err, os.ErrNotExist) {
+		f.Logger().Debug("no organization read after an apply", "path", refreshedPath(ws.Dir))
 		return s.Organization, basedOn, nil
 	}
+	f.Logger().Debug("organization read after an apply", "path", refreshedPath(ws.Dir))
 	if err != nil {
 		return nil, "", err
 	}

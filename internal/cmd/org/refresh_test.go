@@ -1,6 +1,7 @@
 package org
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,12 @@ func TestOrgPlanAfterApplyIsEmpty(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "create OU Lab") || !strings.Contains(errOut, "planning from snapshot ") {
 		t.Fatalf("plan: %d\n%s%s", code, out, errOut)
 	}
-	if out, errOut, code := run("org", "apply", "plan.json", "--yes"); code != 0 {
+	// The saved plan records the state it was based on, and apply says it.
+	plan1, err := org.LoadPlan(filepath.Join(dir, "plan.json"))
+	if err != nil || !strings.HasPrefix(plan1.BasedOn, "snapshot ") {
+		t.Fatalf("saved plan basedOn %q (%v)", plan1.BasedOn, err)
+	}
+	if out, errOut, code := run("org", "apply", "plan.json", "--yes"); code != 0 || !strings.Contains(errOut, "plan plan.json was made "+orgFakeNow.Format(time.RFC3339)+" from "+plan1.BasedOn+"\n") {
 		t.Fatalf("apply: %d\n%s%s", code, out, errOut)
 	}
 	orgFakeNow = orgFakeNow.Add(time.Minute)
@@ -45,7 +51,30 @@ func TestOrgPlanAfterApplyIsEmpty(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "create OU Lab2") || strings.Contains(out, "create OU Lab\n") {
 		t.Fatalf("plan2: %d\n%s%s", code, out, errOut)
 	}
-	if out, errOut, code := run("org", "apply", "plan2.json", "--yes"); code != 0 {
+	saved2, err := org.LoadPlan(filepath.Join(dir, "plan2.json"))
+	if err != nil || !strings.HasPrefix(saved2.BasedOn, "the organization read after org apply plan.json at ") {
+		t.Fatalf("plan2 basedOn %q (%v)", saved2.BasedOn, err)
+	}
+	if out, errOut, code := run("org", "apply", "plan2.json", "--yes"); code != 0 || !strings.Contains(errOut, "from the organization read after org apply plan.json") {
 		t.Fatalf("apply plan2: %d\n%s%s", code, out, errOut)
+	}
+}
+
+// Without AWS credentials org apply fails fast: one line saying what to
+// set, exit 2, no SDK error chain, and nothing journaled.
+func TestOrgApplyWithoutCredentials(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	dir := orgDir(t)
+	if _, errOut, code := runOrg(t, dir, "org", "import"); code != 0 {
+		t.Fatalf("import: %s", errOut)
+	}
+	editSpec(t, dir, func(sp *org.Spec) { sp.Root.OUs = append(sp.Root.OUs, org.OU{Name: "Lab"}) })
+	if _, errOut, code := runOrg(t, dir, "org", "plan", "--out", "plan.json"); code != 0 {
+		t.Fatalf("plan: %s", errOut)
+	}
+	out, errOut, code := runOrg(t, dir, "org", "apply", "plan.json", "--yes")
+	if code != 2 || !strings.Contains(errOut, "seiri: no AWS credentials found: pass --profile NAME or set AWS_PROFILE") ||
+		strings.Contains(errOut, "operation error") || strings.Count(errOut, "seiri:") != 1 {
+		t.Fatalf("apply without credentials: %d\n%s%s", code, out, errOut)
 	}
 }

@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"sort"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/plan"
-	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -48,59 +46,92 @@ after a backup that seiri users restore-from-backup turns back into the same use
 	return cmd
 }
 
-func newCmdUsersPlan(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *cobra.Command {
-	o := &keyscmd.Options{}
+// Options are the flags of the users commands.
+type Options struct {
+	Snapshot   string
+	UnusedDays int
+	Apply      bool
+	Yes        bool
+	Force      bool
+	Reason     string
+	User       string // restore, delete: the user's name or ARN
+	BackupFile string // restore-from-backup
+}
+
+// runE checks what every users command checks, then runs run (or the
+// test's runF). arg, when given, receives the positional argument.
+func runE(f *cmdutil.Factory, o *Options, arg *string, runF func(*Options) error, run func(*cmdutil.Factory, *Options) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if arg != nil && len(args) > 0 {
+			*arg = strings.TrimSpace(args[0])
+		}
+		if o.UnusedDays < 1 && cmd.Flags().Lookup("unused-days") != nil {
+			return cmdutil.BadInputf("--unused-days %d: must be at least 1", o.UnusedDays)
+		}
+		if err := keyscmd.CheckOutput(f, "users"); err != nil {
+			return err
+		}
+		if runF != nil {
+			return runF(o)
+		}
+		return run(f, o)
+	}
+}
+
+func newCmdUsersPlan(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "List users with no activity by any source, with evidence and coverage (no AWS calls)",
 		Args:  cobra.NoArgs,
-		RunE:  keyscmd.RunE(f, o, runF, usersPlanRun),
+		RunE:  runE(f, o, nil, runF, usersPlanRun),
 	}
-	keyscmd.SelectFlags(cmd, o)
-	cmd.Flags().Lookup("include-never-used").Hidden = true
+	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
+	keyscmd.UnusedDaysFlag(cmd, &o.UnusedDays)
 	return cmd
 }
 
-func newCmdUsersQuarantine(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *cobra.Command {
-	o := &keyscmd.Options{}
+func newCmdUsersQuarantine(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{}
 	cmd := &cobra.Command{
 		Use:   "quarantine",
 		Short: "Plan (and with --apply make) the quarantine of inactive users",
 		Args:  cobra.NoArgs,
-		RunE:  keyscmd.RunE(f, o, runF, usersQuarantineRun),
+		RunE:  runE(f, o, nil, runF, usersQuarantineRun),
 	}
-	keyscmd.SelectFlags(cmd, o)
-	keyscmd.ApplyFlags(cmd, o)
+	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
+	keyscmd.UnusedDaysFlag(cmd, &o.UnusedDays)
+	keyscmd.ApplyFlagVars(cmd, &o.Apply, &o.Yes)
 	return cmd
 }
 
-func newCmdUsersWatch(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *cobra.Command {
-	o := &keyscmd.Options{}
+func newCmdUsersWatch(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{}
 	cmd := &cobra.Command{
 		Use:   "watch",
 		Short: "Check every quarantined user for signs that something still uses it",
 		Args:  cobra.NoArgs,
-		RunE:  keyscmd.RunE(f, o, runF, usersWatchRun),
+		RunE:  runE(f, o, nil, runF, usersWatchRun),
 	}
-	cmd.Flags().StringVar(&o.Snapshot, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
+	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
 	return cmd
 }
 
-func newCmdUsersRestore(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *cobra.Command {
-	o := &keyscmd.Options{}
+func newCmdUsersRestore(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{}
 	cmd := &cobra.Command{
 		Use:   "restore USER",
 		Short: "Lift a quarantine (plan; --apply makes it)",
 		Args:  cobra.ExactArgs(1),
-		RunE:  keyscmd.RunE(f, o, runF, usersRestoreRun),
+		RunE:  runE(f, o, &o.User, runF, usersRestoreRun),
 	}
-	cmd.Flags().StringVar(&o.Snapshot, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
-	keyscmd.ApplyFlags(cmd, o)
+	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
+	keyscmd.ApplyFlagVars(cmd, &o.Apply, &o.Yes)
 	return cmd
 }
 
-func newCmdUsersDelete(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *cobra.Command {
-	o := &keyscmd.Options{}
+func newCmdUsersDelete(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{}
 	cmd := &cobra.Command{
 		Use:   "delete [USER]",
 		Short: "Delete users quarantined at least the observation window ago whose watch stayed quiet",
@@ -109,25 +140,24 @@ func newCmdUsersDelete(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *c
 			if o.Force && (len(args) == 0 || strings.TrimSpace(o.Reason) == "") {
 				return cmdutil.BadInputf("--force needs one USER and --reason TEXT")
 			}
-			return keyscmd.RunE(f, o, runF, usersDeleteRun)(cmd, args)
+			return runE(f, o, &o.User, runF, usersDeleteRun)(cmd, args)
 		},
 	}
-	cmd.Flags().StringVar(&o.Snapshot, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "delete the named user despite a refusal (needs --reason)")
-	cmd.Flags().StringVar(&o.Reason, "reason", "", "why --force is right (journaled)")
-	keyscmd.ApplyFlags(cmd, o)
+	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
+	keyscmd.ForceFlags(cmd, &o.Force, &o.Reason, "user")
+	keyscmd.ApplyFlagVars(cmd, &o.Apply, &o.Yes)
 	return cmd
 }
 
-func newCmdUsersRestoreFromBackup(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *cobra.Command {
-	o := &keyscmd.Options{}
+func newCmdUsersRestoreFromBackup(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{}
 	cmd := &cobra.Command{
 		Use:   "restore-from-backup FILE",
 		Short: "Recreate a deleted user from a seiri backup (same name, groups, policies, tags; new credentials)",
 		Args:  cobra.ExactArgs(1),
-		RunE:  keyscmd.RunE(f, o, runF, usersRecreateRun),
+		RunE:  runE(f, o, &o.BackupFile, runF, usersRecreateRun),
 	}
-	keyscmd.ApplyFlags(cmd, o)
+	keyscmd.ApplyFlagVars(cmd, &o.Apply, &o.Yes)
 	return cmd
 }
 
@@ -151,7 +181,7 @@ func userInput(ctx context.Context, e *keyscmd.Env, now time.Time, caller keys.C
 	return in, nil
 }
 
-func usersPlanRun(f *cmdutil.Factory, o *keyscmd.Options) error {
+func usersPlanRun(f *cmdutil.Factory, o *Options) error {
 	e, err := keyscmd.LoadEnv(f, o.Snapshot)
 	if err != nil {
 		return err
@@ -166,9 +196,11 @@ func usersPlanRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 		return cmdutil.WriteJSON(f.IO.Out, res)
 	}
 	w := f.IO.Out
+	fmt.Fprintf(w, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
 	if n := e.UsageNote(); n != "" {
 		fmt.Fprintf(w, "! %s\n\n", n)
 	}
+	keys.RenderLogCoverage(w, res.Logs)
 	for i, c := range res.Candidates {
 		mark := ""
 		if !c.Coverage.Complete() {
@@ -179,11 +211,7 @@ func usersPlanRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 		}
 		fmt.Fprintf(w, "%d. [%s] %s  last activity %s%s\n", i+1, c.Account, c.User, lastActivity(c.LastActivity, f.Now()), mark)
 		for _, ev := range c.Evidence {
-			v := "no use"
-			if ev.LastUsed != nil {
-				v = ev.LastUsed.Format("2006-01-02")
-			}
-			fmt.Fprintf(w, "     %s: %s %s\n", ev.Source, v, ev.Detail)
+			fmt.Fprintf(w, "     %s: %s %s\n", ev.Source, ev.Value(), ev.Detail)
 		}
 		for _, g := range c.Coverage.Gaps {
 			fmt.Fprintf(w, "     coverage gap: %s\n", g)
@@ -206,102 +234,96 @@ func lastActivity(t *time.Time, now time.Time) string {
 	return fmt.Sprintf("%s (%d days ago)", t.Format("2006-01-02"), int(now.Sub(*t).Hours()/24))
 }
 
-func usersQuarantineRun(f *cmdutil.Factory, o *keyscmd.Options) error {
-	e, sess, caller, err := keyscmd.OpenRun(f, o)
+func usersQuarantineRun(f *cmdutil.Factory, o *Options) error {
+	e, err := keyscmd.LoadEnv(f, o.Snapshot)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	sess, caller, err := keyscmd.Session(f)
+	var noCreds *awsclient.CredentialsError
+	if err != nil && !o.Apply && errors.As(err, &noCreds) {
+		// The plan needs only the snapshot and the usage store: compute it
+		// without AWS and say that applying needs credentials.
+		f.Logger().Debug("users retire quarantine: planning without AWS credentials", "reason", noCreds.Kind)
+		fmt.Fprintf(f.IO.ErrOut, "seiri: note: plan computed from snapshot %s without AWS credentials; applying it needs them: %v\n", filepath.Base(e.Snap.Dir), noCreds)
+		caller, err = keys.Caller{ARN: e.Snap.Manifest.CallerARN}, nil
+	}
+	if err != nil {
+		return err
+	}
 	in, err := userInput(f.Context, e, f.Now(), caller)
 	if err != nil {
 		return err
 	}
 	res := keys.UserCandidates(in, keys.Options{UnusedDays: o.UnusedDays})
 	p, _ := keys.QuarantinePlan(res.Candidates, e.Snap.Dir, caller.ARN, f.Now())
-	_, err = keyscmd.ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	var clients func(context.Context, string) (iamexec.IAM, error)
+	if sess != nil {
+		clients = keyscmd.IAMClients(sess)
+	}
+	_, err = keyscmd.ApplyPlanAs(f, o.Apply, o.Yes, e, p, &iamexec.Executor{Clients: clients}, caller.ARN)
 	return err
-}
-
-type quarantined struct {
-	q     keys.QuarantinedUser
-	state *keys.UserState
 }
 
 // quarantinedUsers reads the live state of every user that may be
 // quarantined: tagged in the snapshot, or attached deny-all per the journal.
-func quarantinedUsers(ctx context.Context, e *keyscmd.Env, sess *awsclient.Session, now func() time.Time) ([]quarantined, []string, error) {
-	type ref struct{ account, user string }
-	refs := map[ref]bool{}
-	for _, a := range e.Snap.Accounts {
-		for _, u := range a.Users {
-			if _, ok := u.Tags[keys.QuarantineTag]; ok {
-				refs[ref{a.AccountID, u.UserName}] = true
-			}
-		}
-	}
+func quarantinedUsers(ctx context.Context, e *keyscmd.Env, sess *awsclient.Session, now func() time.Time) ([]keys.QuarantinedState, []string, error) {
 	es, err := plan.OpenJournal(e.WS.Journal(), now).Entries()
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, en := range es {
-		if en.Kind == keys.KindAttachUserPolicy && en.Phase == plan.Done && strings.Contains(en.Target, ":user/") {
-			refs[ref{en.Account, en.Target[strings.LastIndexByte(en.Target, '/')+1:]}] = true
-		}
-	}
-	list := make([]ref, 0, len(refs))
-	for r := range refs {
-		list = append(list, r)
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].account+list[i].user < list[j].account+list[j].user })
-	var out []quarantined
-	var problems []string
-	for _, r := range list {
-		cl, err := sess.ForAccount(ctx, r.account)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("[%s] %s: %s", r.account, r.user, awsclient.ErrorSummary(err)))
-			continue
-		}
-		st, err := iamexec.ReadUserState(ctx, cl.IAM, r.account, r.user)
-		if err != nil {
-			if awsclient.ErrorCode(err) != "NoSuchEntity" {
-				problems = append(problems, fmt.Sprintf("[%s] %s: %s", r.account, r.user, awsclient.ErrorSummary(err)))
-			}
-			continue
-		}
-		q, _ := st.Quarantine()
-		if q != nil {
-			out = append(out, quarantined{*q, st})
-		}
-	}
+	out, problems := keys.ReadQuarantined(ctx, keys.QuarantinedUserRefs(e.Snap, es), liveState(sess))
 	return out, problems, nil
 }
 
-func watchUsers(ctx context.Context, e *keyscmd.Env, qs []quarantined, now time.Time) ([]keys.WatchResult, error) {
+// liveState reads a user's live state (keys.ErrNoUser when it is gone).
+func liveState(sess *awsclient.Session) func(context.Context, keys.UserRef) (*keys.UserState, error) {
+	return func(ctx context.Context, r keys.UserRef) (*keys.UserState, error) {
+		cl, err := sess.ForAccount(ctx, r.Account)
+		if err != nil {
+			return nil, errors.New(awsclient.ErrorSummary(err))
+		}
+		st, err := iamexec.ReadUserState(ctx, cl.IAM, r.Account, r.User)
+		if awsclient.ErrorCode(err) == "NoSuchEntity" {
+			return nil, keys.ErrNoUser
+		}
+		if err != nil {
+			return nil, errors.New(awsclient.ErrorSummary(err))
+		}
+		return st, nil
+	}
+}
+
+func watchUsers(ctx context.Context, e *keyscmd.Env, qs []keys.QuarantinedState, now time.Time) ([]keys.WatchResult, error) {
 	var out []keys.WatchResult
-	for _, q := range qs {
-		in := keys.UserWatchInput{User: q.q, State: q.state, Now: now, Window: e.Cfg.Keys.ObservationDays}
-		if q.q.Problem != "" {
-			in.Err = q.q.Problem
+	for _, qq := range qs {
+		q := qq.User
+		in := keys.UserWatchInput{User: q, State: qq.State, Now: now, Window: e.Cfg.Keys.ObservationDays}
+		if q.Problem != "" {
+			in.Err = q.Problem
 		}
 		var err error
-		if in.Evidence, err = e.WatchEvidence(ctx, q.q.Account, q.q.User, ""); err != nil {
+		if in.Evidence, err = e.WatchEvidence(ctx, q.Account, q.User, ""); err != nil {
 			return nil, err
 		}
 		if e.St != nil {
-			if in.Rows, err = e.St.Usage(ctx, usage.Query{Principal: q.q.UserARN}); err != nil {
+			if in.Rows, err = e.St.Usage(ctx, usage.Query{Principal: q.UserARN}); err != nil {
 				return nil, err
 			}
-			if in.FailedRows, err = e.St.Usage(ctx, usage.Query{Account: q.q.Account, ErrorsOnly: true, Since: q.q.Since}); err != nil {
+			if in.FailedRows, err = e.St.Usage(ctx, usage.Query{Account: q.Account, ErrorsOnly: true, Since: q.Since}); err != nil {
 				return nil, err
 			}
 		}
-		out = append(out, keys.WatchUser(in))
+		r := keys.WatchUser(in)
+		e.Debug("watch verdict", "account", q.Account, "user", q.User, "verdict", r.Verdict, "daysLeft", r.DaysLeft, "why", r.Recommendation)
+		out = append(out, r)
 	}
 	return out, nil
 }
 
-func usersWatchRun(f *cmdutil.Factory, o *keyscmd.Options) error {
-	e, sess, _, err := keyscmd.OpenRun(f, o)
+func usersWatchRun(f *cmdutil.Factory, o *Options) error {
+	e, sess, _, err := keyscmd.OpenRunAt(f, o.Snapshot)
 	if err != nil {
 		return err
 	}
@@ -319,6 +341,7 @@ func usersWatchRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 			return err
 		}
 	} else {
+		fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
 		keyscmd.RenderWatch(f.IO.Out, results, problems, e.UsageNote())
 	}
 	for _, r := range results {
@@ -332,7 +355,7 @@ func usersWatchRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 	return nil
 }
 
-func findQuarantined(f *cmdutil.Factory, e *keyscmd.Env, sess *awsclient.Session, name string) ([]quarantined, error) {
+func findQuarantined(f *cmdutil.Factory, e *keyscmd.Env, sess *awsclient.Session, name string) ([]keys.QuarantinedState, error) {
 	qs, problems, err := quarantinedUsers(f.Context, e, sess, f.Now)
 	if err != nil {
 		return nil, err
@@ -341,8 +364,8 @@ func findQuarantined(f *cmdutil.Factory, e *keyscmd.Env, sess *awsclient.Session
 		return qs, nil
 	}
 	for _, q := range qs {
-		if q.q.User == name || q.q.UserARN == name {
-			return []quarantined{q}, nil
+		if q.User.User == name || q.User.UserARN == name {
+			return []keys.QuarantinedState{q}, nil
 		}
 	}
 	msg := fmt.Sprintf("user %q is not quarantined by seiri (no %s tag)", cmdutil.TrimValue(name), keys.QuarantineTag)
@@ -352,28 +375,28 @@ func findQuarantined(f *cmdutil.Factory, e *keyscmd.Env, sess *awsclient.Session
 	return nil, cmdutil.BadInput(errors.New(msg))
 }
 
-func usersRestoreRun(f *cmdutil.Factory, o *keyscmd.Options) error {
-	e, sess, caller, err := keyscmd.OpenRun(f, o)
+func usersRestoreRun(f *cmdutil.Factory, o *Options) error {
+	e, sess, caller, err := keyscmd.OpenRunAt(f, o.Snapshot)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	qs, err := findQuarantined(f, e, sess, o.KeyID)
+	qs, err := findQuarantined(f, e, sess, o.User)
 	if err != nil {
 		return err
 	}
-	p := keys.UserRestorePlan(qs[0].q, f.Now())
-	_, err = keyscmd.ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	p := keys.UserRestorePlan(qs[0].User, f.Now())
+	_, err = keyscmd.ApplyPlanAs(f, o.Apply, o.Yes, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
 	return err
 }
 
-func usersDeleteRun(f *cmdutil.Factory, o *keyscmd.Options) error {
-	e, sess, caller, err := keyscmd.OpenRun(f, o)
+func usersDeleteRun(f *cmdutil.Factory, o *Options) error {
+	e, sess, caller, err := keyscmd.OpenRunAt(f, o.Snapshot)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	qs, err := findQuarantined(f, e, sess, o.KeyID)
+	qs, err := findQuarantined(f, e, sess, o.User)
 	if err != nil {
 		return err
 	}
@@ -381,103 +404,50 @@ func usersDeleteRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 	if err != nil {
 		return err
 	}
-	var changes []plan.Change
-	var warnings []string
-	var states []*keys.UserState
-	var since []time.Time
-	for i, r := range results {
-		reason := ""
-		switch {
-		case r.Verdict == keys.Drifted:
-			reason = "drifted: " + r.Recommendation
-		case r.Verdict == keys.Noisy:
-			reason = "noisy: something still uses it (see seiri users retire watch)"
-		case r.DaysLeft > 0:
-			reason = fmt.Sprintf("observation window not over: %d days left (quarantined %s)", r.DaysLeft, r.Key.Since.Format(time.RFC3339))
-		case r.Verdict == keys.Unwatched:
-			reason = "not watched: " + r.NotWatched
-		}
-		notes := []string{fmt.Sprintf("quarantined %s by %s; watch: %s", r.Key.Since.Format(time.RFC3339), r.Key.By, r.Verdict)}
-		if reason != "" {
-			if !o.Force || r.Verdict == keys.Drifted {
-				warnings = append(warnings, fmt.Sprintf("refused [%s] %s: %s", r.Key.Account, r.Key.User, reason))
-				continue
-			}
-			notes = append(notes, fmt.Sprintf("FORCED despite %q: %s", reason, o.Reason))
-		}
-		for _, c := range keys.UserDeletePlan(qs[i].state, f.Now(), notes).Changes {
-			c.ID = ""
-			changes = append(changes, c)
-		}
-		states = append(states, qs[i].state)
-		since = append(since, qs[i].q.Since)
+	force := ""
+	if o.Force {
+		force = o.Reason
 	}
-	p := plan.New(keys.PlanUserDelete, f.Now(), "", changes)
-	for _, w := range warnings {
-		p.Warn(keys.CodeRefused, w)
-	}
+	p, deleted := keys.UsersDeletePlan(qs, results, f.Now(), force)
 	if o.Apply && !p.Empty() {
-		// The backup is taken from the live state right before the deletes
-		// (a re-run after a crash backs up what is left, under a new name).
+		// The backup is taken from the live state right before the deletes.
 		j := plan.OpenJournal(e.WS.Journal(), f.Now)
-		es, err := j.Entries()
+		lines, err := keys.BackupUsers(j, e.WS.BackupsDir(), deleted, p, caller.ARN, f.Now())
+		for _, l := range lines {
+			p.Warn(keys.KindUserBackup, l)
+		}
 		if err != nil {
 			return err
 		}
-	users:
-		for i, st := range states {
-			// A run that crashed mid-delete already backed the whole user up:
-			// keep that backup as the one to restore from, not a partial one.
-			for k := len(es) - 1; k >= 0; k-- {
-				en := es[k]
-				if en.Kind == "users.backup" && en.Target == st.User.ARN && !en.Time.Before(since[i]) {
-					if _, err := os.Stat(en.Detail); err == nil {
-						p.Warn("users.backup", "backup of "+st.User.UserName+" (from an earlier run): "+en.Detail)
-						continue users
-					}
-				}
-			}
-			b := keys.UserBackup{Kind: "iam-user", Account: st.Account, TakenAt: f.Now(), Reason: "before deleting the user",
-				User: st.User, LiveKeys: st.AccessKeys, LiveTags: st.Tags, Operator: caller.ARN, PlanID: p.ID}
-			path, err := plan.WriteBackup(e.WS.BackupsDir(), st.Account+"-"+st.User.UserName, f.Now(), b)
-			if err != nil {
-				return fmt.Errorf("backup of %s: %w", st.User.UserName, err)
-			}
-			p.Warn("users.backup", "backup of "+st.User.UserName+": "+path)
-			if err := j.Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: "users.backup",
-				Account: st.Account, Target: st.User.ARN, Operator: caller.ARN, Detail: path}); err != nil {
-				return err
-			}
-		}
 		if o.Force {
-			if err := plan.OpenJournal(e.WS.Journal(), f.Now).Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: "users.force",
-				Target: o.KeyID, Operator: caller.ARN, Detail: "forced delete: " + o.Reason}); err != nil {
+			if err := j.Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: "users.force",
+				Target: o.User, Operator: caller.ARN, Detail: "forced delete: " + o.Reason}); err != nil {
 				return err
 			}
 		}
 	}
-	_, err = keyscmd.ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	_, err = keyscmd.ApplyPlanAs(f, o.Apply, o.Yes, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
 	return err
 }
 
-func usersRecreateRun(f *cmdutil.Factory, o *keyscmd.Options) error {
+func usersRecreateRun(f *cmdutil.Factory, o *Options) error {
 	ws, err := f.Workspace()
 	if err != nil {
 		return err
 	}
 	var b keys.UserBackup
-	if err := plan.ReadBackup(o.KeyID, &b); err != nil {
+	if err := plan.ReadBackup(o.BackupFile, &b); err != nil {
 		return cmdutil.BadInput(err)
 	}
 	p, err := keys.RecreatePlan(&b, f.Now())
 	if err != nil {
-		return cmdutil.BadInput(fmt.Errorf("%s: %w", o.KeyID, err))
+		return cmdutil.BadInput(fmt.Errorf("%s: %w", o.BackupFile, err))
 	}
 	sess, caller, err := keyscmd.Session(f)
 	if err != nil {
 		return err
 	}
 	e := &keyscmd.Env{WS: ws}
-	_, err = keyscmd.ApplyPlan(f, o, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	_, err = keyscmd.ApplyPlanAs(f, o.Apply, o.Yes, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
 	return err
 }

@@ -13,6 +13,7 @@ package iamplan
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/seiri-dev/seiri/internal/plan"
 )
@@ -141,10 +142,13 @@ type PutUserPolicy struct {
 	Document   string `json:"document"`
 }
 
-// DeleteUserPolicy deletes an inline policy of the user.
+// DeleteUserPolicy deletes an inline policy of the user. Before is its
+// document as read when the plan was made (and backed up): a policy
+// rewritten since is not deleted on a backup that no longer holds it.
 type DeleteUserPolicy struct {
 	Header
 	PolicyName string `json:"policyName"`
+	Before     string `json:"beforeDocument,omitempty"`
 }
 
 // AddUserToGroup adds the user to a group.
@@ -159,16 +163,26 @@ type RemoveUserFromGroup struct {
 	GroupName string `json:"groupName"`
 }
 
-// DeleteLoginProfile deletes the user's console password.
-type DeleteLoginProfile struct{ Header }
-
-// DeactivateMFADevice deactivates one MFA device of the user.
-type DeactivateMFADevice struct {
+// DeleteLoginProfile deletes the user's console password. Before is the
+// password's creation time as read when the plan was made (GetLoginProfile
+// CreateDate): a password set again since is someone's new login, and is
+// not deleted.
+type DeleteLoginProfile struct {
 	Header
-	SerialNumber string `json:"serialNumber"`
+	Before *time.Time `json:"beforeCreateDate,omitempty"`
 }
 
-// DeleteUserBoundary removes the user's permissions boundary.
+// DeactivateMFADevice deactivates one MFA device of the user. Before is
+// the device's enable time as read (ListMFADevices EnableDate): a device
+// enabled again since is not deactivated.
+type DeactivateMFADevice struct {
+	Header
+	SerialNumber string     `json:"serialNumber"`
+	Before       *time.Time `json:"beforeEnableDate,omitempty"`
+}
+
+// DeleteUserBoundary removes the user's permissions boundary, which must
+// still be PolicyARN (a boundary changed since is not removed).
 type DeleteUserBoundary struct {
 	Header
 	PolicyARN string `json:"policyArn"`
