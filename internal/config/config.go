@@ -22,6 +22,9 @@ type Config struct {
 	Audit Audit `yaml:"audit" json:"audit"`
 	Keys  Keys  `yaml:"keys" json:"keys"`
 	Org   Org   `yaml:"org" json:"org"`
+	// Daily and Notify configure `seiri daily` (daily.go).
+	Daily  Daily  `yaml:"daily" json:"daily"`
+	Notify Notify `yaml:"notify" json:"notify"`
 }
 
 // Org holds the settings of `seiri org`.
@@ -96,7 +99,9 @@ func Default() *Config {
 			UnusedRoleDays:     90,
 			UnusedServiceDays:  90,
 		},
-		Keys: Keys{ObservationDays: 14},
+		Keys:   Keys{ObservationDays: 14},
+		Daily:  defaultDaily(),
+		Notify: Notify{On: NotifyOnChange, MinSeverity: "high"},
 	}
 }
 
@@ -172,6 +177,9 @@ func (c *Config) Validate() error {
 		if st.v < 0 {
 			return fmt.Errorf("%s: %d must not be negative (0 keeps the AWS default)", st.name, st.v)
 		}
+	}
+	if err := c.validateDaily(); err != nil {
+		return err
 	}
 	if c.Audit.GroupsPerUserWarn < 1 || c.Audit.GroupsPerUserWarn > 10 {
 		return fmt.Errorf("audit.groups_per_user_warn: %d must be between 1 and 10 (the IAM limit)", c.Audit.GroupsPerUserWarn)

@@ -15,6 +15,7 @@ import (
 	catalogcmd "github.com/seiri-dev/seiri/internal/cmd/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/cmd/collect"
+	"github.com/seiri-dev/seiri/internal/cmd/daily"
 	"github.com/seiri-dev/seiri/internal/cmd/demo"
 	"github.com/seiri-dev/seiri/internal/cmd/groups"
 	"github.com/seiri-dev/seiri/internal/cmd/keys"
@@ -49,6 +50,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		keys.NewCmd(f), users.NewCmd(f),
 		unused.NewCmd(f), riskcmd.NewCmd(f),
 		groups.NewCmd(f), roles.NewCmd(f), sso.NewCmd(f),
+		daily.NewCmd(f),
 	)
 	cmdutil.TypeErrors(root)
 	declareOutputs(root)
