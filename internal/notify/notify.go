@@ -59,8 +59,8 @@ func Should(cfg config.Notify, s *routine.Summary) (bool, string) {
 		switch {
 		case s.NewAtLeast(min) > 0:
 			return true, fmt.Sprintf("new findings at or above %s", min)
-		case len(s.Attention) > 0:
-			return true, "watched keys or users need attention"
+		case len(s.NewAttention) > 0:
+			return true, "watched keys or users newly need attention"
 		case troubled:
 			return true, "a step did not complete"
 		}

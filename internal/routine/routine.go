@@ -89,6 +89,10 @@ type Change struct {
 // Today is what the steps of one run produced; steps add to it.
 type Today struct {
 	Findings []finding.Finding
+	// Detections are findings about events (suspicious use in today's new
+	// logs): new on the day they are seen, never "resolved" the next day
+	// because the event did not happen again.
+	Detections []finding.Finding
 	Watched  []Watched
 	Changes  []Change
 }
@@ -186,6 +190,8 @@ type FindingRef struct {
 	Account  string           `json:"account"`
 	Resource string           `json:"resource"`
 	Title    string           `json:"title"`
+	// Event marks a detection in today's logs (not kept as open).
+	Event bool `json:"event,omitempty"`
 }
 
 // refOf names a finding by rule, account and resource: the same problem on
@@ -213,8 +219,10 @@ type Summary struct {
 	Watched []Watched `json:"watched"`
 	NowSafe []Watched `json:"nowSafeToDelete"`
 	// Attention are watched items that are noisy or drifted (something
-	// still depends on them, or they were changed outside seiri).
-	Attention []Watched `json:"attention"`
+	// still depends on them, or they were changed outside seiri);
+	// NewAttention those that were not so at the previous run.
+	Attention    []Watched `json:"attention"`
+	NewAttention []Watched `json:"newAttention"`
 	// Changes are the writes of the retirement steps (or their plans).
 	Changes  []Change     `json:"changes"`
 	Steps    []StepReport `json:"steps"`
@@ -246,7 +254,7 @@ func (s *Summary) NewAtLeast(sev finding.Severity) int {
 
 // Changed reports whether anything changed since the previous run.
 func (s *Summary) Changed() bool {
-	return len(s.New)+len(s.Resolved)+len(s.NowSafe)+len(s.Attention) > 0 || s.wrote()
+	return len(s.New)+len(s.Resolved)+len(s.NowSafe)+len(s.NewAttention) > 0 || s.wrote()
 }
 
 func (s *Summary) wrote() bool {
@@ -262,7 +270,7 @@ func (s *Summary) wrote() bool {
 // (without steps) and the state to keep for tomorrow.
 func Compare(prev *State, today *Today, now time.Time) (*Summary, *State) {
 	s := &Summary{Date: now.UTC(), BySeverity: map[string]int{}, New: []FindingRef{}, Resolved: []FindingRef{},
-		Watched: []Watched{}, NowSafe: []Watched{}, Attention: []Watched{}, Changes: []Change{}}
+		Watched: []Watched{}, NowSafe: []Watched{}, Attention: []Watched{}, NewAttention: []Watched{}, Changes: []Change{}}
 	st := &State{Schema: StateSchema, Date: now.UTC()}
 	seen := map[string]bool{}
 	for _, f := range today.Findings {
@@ -273,12 +281,24 @@ func Compare(prev *State, today *Today, now time.Time) (*Summary, *State) {
 		seen[r.Key] = true
 		s.Open = append(s.Open, r)
 	}
+	var detected []FindingRef
+	for _, f := range today.Detections {
+		r := refOf(f)
+		r.Event = true
+		r.Key = "event|" + r.Key + "|" + f.Title
+		if seen[r.Key] {
+			continue
+		}
+		seen[r.Key] = true
+		detected = append(detected, r)
+	}
 	sortRefs(s.Open)
 	if s.Open == nil {
 		s.Open = []FindingRef{}
 	}
 	old := map[string]bool{}
 	oldSafe := map[string]bool{}
+	oldAttention := map[string]bool{}
 	if prev != nil {
 		t := prev.Date
 		s.Previous = &t
@@ -291,7 +311,17 @@ func Compare(prev *State, today *Today, now time.Time) (*Summary, *State) {
 		for _, id := range prev.SafeToDelete {
 			oldSafe[id] = true
 		}
+		for _, w := range prev.Watched {
+			if w.Verdict == "noisy" || w.Verdict == "drifted" {
+				oldAttention[w.ID()+"|"+w.Verdict] = true
+			}
+		}
 	}
+	// The state keeps the standing findings only: a detection is new on
+	// the day its event is read, and does not resolve.
+	st.Findings = append([]FindingRef{}, s.Open...)
+	s.Open = append(s.Open, detected...)
+	sortRefs(s.Open)
 	for _, f := range s.Open {
 		s.BySeverity[f.Severity.String()]++
 		if !old[f.Key] {
@@ -310,10 +340,12 @@ func Compare(prev *State, today *Today, now time.Time) (*Summary, *State) {
 		}
 		if w.Verdict == "noisy" || w.Verdict == "drifted" {
 			s.Attention = append(s.Attention, w)
+			if !oldAttention[w.ID()+"|"+w.Verdict] {
+				s.NewAttention = append(s.NewAttention, w)
+			}
 		}
 	}
 	s.Changes = append(s.Changes, today.Changes...)
-	st.Findings = s.Open
 	st.Watched = s.Watched
 	return s, st
 }

@@ -53,10 +53,11 @@ func TestRunComparesWithYesterday(t *testing.T) {
 		watched  []Watched
 		scan     Status
 		changes  []Change
+		detected []finding.Finding
 	}{
 		{findings: []finding.Finding{stale, stale}, scan: OK,
 			changes: []Change{{Step: "disable-keys", Action: "disable key", Account: "111111111111", User: "ci", AccessKeyID: "AKIACI", Status: "done"}}},
-		{findings: []finding.Finding{stale, root}, scan: Partial,
+		{findings: []finding.Finding{stale, root}, scan: Partial, detected: []finding.Finding{fnd("DETECT.STOP", finding.High, "arn:aws:iam::111111111111:user/alice", "trail stopped")},
 			watched: []Watched{{Kind: "key", Account: "111111111111", User: "ci", AccessKeyID: "AKIACI", Verdict: "quiet", DaysLeft: 1}}},
 		{findings: []finding.Finding{root}, scan: OK,
 			watched: []Watched{{Kind: "key", Account: "111111111111", User: "ci", AccessKeyID: "AKIACI", Verdict: "quiet", DaysLeft: 0},
@@ -83,6 +84,7 @@ func TestRunComparesWithYesterday(t *testing.T) {
 			}},
 			{Name: "audit", Run: func(_ context.Context, td *Today) StepReport {
 				td.Findings = append(td.Findings, d.findings...)
+				td.Detections = append(td.Detections, d.detected...)
 				td.Watched = append(td.Watched, d.watched...)
 				return StepReport{}
 			}},

@@ -50,7 +50,7 @@ func openS3Workspace(f *cmdutil.Factory, o *Options) (*s3ws.Workspace, error) {
 			so.UsePathStyle = true
 		}
 	})
-	w, err := s3ws.Open(ctx, c, f.Globals.Workspace, s3ws.Options{Wait: o.LockWait, Now: f.Now, Owner: o.LockOwner})
+	w, err := s3ws.Open(ctx, c, f.Globals.Workspace, s3ws.Options{Wait: o.LockWait, Now: f.Now})
 	if err != nil {
 		if _, held := err.(*s3ws.HeldError); held {
 			return nil, &cmdutil.ExitError{Code: cmdutil.ExitPartial, Err: err}

@@ -31,10 +31,6 @@ type Options struct {
 	NoNotify bool
 	// LockWait is how long to wait for another runner's S3 workspace lock.
 	LockWait time.Duration
-	// LockOwner names this runner in the S3 lock (tests; default host/pid).
-	LockOwner string
-	// Env reads the environment (tests inject it; nil: os.Getenv).
-	Env func(string) string
 }
 
 // NewCmd is `seiri daily`.
@@ -130,10 +126,6 @@ func dailyRun(f *cmdutil.Factory, o *Options) error {
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
-	env := o.Env
-	if env == nil {
-		env = lookupEnv
-	}
 	r := &runner{f: f, o: o, cfg: cfg, ws: ws}
 	defer r.close()
 	sum, st := routine.Run(f.Context, routine.Options{Steps: r.steps(), Now: f.Now(), FailOn: sev, Previous: prev})
@@ -153,7 +145,7 @@ func dailyRun(f *cmdutil.Factory, o *Options) error {
 		sum.ExitCode = routine.ExitUnexpected
 	}
 	if !o.NoNotify {
-		nr := notify.Send(f.Context, notifyTargets(f, cfg), cfg.Notify, sum, env)
+		nr := notify.Send(f.Context, notifyTargets(f, cfg), cfg.Notify, sum, lookupEnv)
 		sum.Steps = append(sum.Steps, nr)
 		if nr.Status != routine.OK && nr.Status != routine.Skipped && sum.ExitCode == routine.ExitOK {
 			sum.ExitCode = routine.ExitPartial

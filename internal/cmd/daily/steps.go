@@ -279,7 +279,7 @@ func (r *runner) detect(ctx context.Context, today *routine.Today) routine.StepR
 	if len(couldNot) > 0 {
 		rep.Status = routine.Partial
 	}
-	today.Findings = append(today.Findings, fs...)
+	today.Detections = append(today.Detections, fs...)
 	return rep
 }
 
@@ -455,7 +455,7 @@ func (r *runner) applyPlan(ctx context.Context, e *keyscmd.Env, p *plan.Plan, st
 		}
 		today.Changes = append(today.Changes, ch)
 	}
-	rep.Usef("applied through the journal (%s)", e.WS.Journal())
+	rep.Usef("applied through the journal (journal.jsonl in the workspace)")
 	if out.ExitCode() != 0 {
 		rep.Status = routine.Partial
 		if err := out.Err(); err != nil {
