@@ -93,8 +93,8 @@ type Today struct {
 	// logs): new on the day they are seen, never "resolved" the next day
 	// because the event did not happen again.
 	Detections []finding.Finding
-	Watched  []Watched
-	Changes  []Change
+	Watched    []Watched
+	Changes    []Change
 }
 
 // Step is one part of the routine.
