@@ -344,3 +344,128 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Two runners on one S3 workspace: while the first holds the lock (held
+// inside its first AWS call), the second exits 3 naming the holder and
+// changes nothing; the next run reads only what the first did not, so
+// every log file is counted once.
+func TestDailyTwoRunners(t *testing.T) {
+	h := newHarness(t)
+	h.heartbeat(h.now)
+	blocked, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	h.fake.OnCall(func(awsfake.Call) {
+		once.Do(func() {
+			close(blocked)
+			<-release
+		})
+	})
+	type result struct {
+		out, errOut string
+		code        int
+	}
+	first := make(chan result)
+	go func() {
+		out, errOut, code := h.run("daily")
+		first <- result{out, errOut, code}
+	}()
+	<-blocked
+	before := h.stateObjects(nil)
+	out, errOut, code := h.run("daily", "--lock-wait", "0")
+	if code != cmdutil.ExitPartial || out != "" {
+		t.Errorf("second runner: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(errOut, "workspace s3://seiri-state/prod is locked by ") || !strings.Contains(errOut, "/pid-") ||
+		!strings.Contains(errOut, "since 2026-11-02T06:00:00Z") {
+		t.Errorf("the refusal does not name the holder:\n%s", errOut)
+	}
+	if after := h.stateObjects(nil); !cmp.Equal(before, after) {
+		t.Errorf("the refused runner changed the workspace: %v → %v", before, after)
+	}
+	close(release)
+	r := <-first
+	if r.code != 0 {
+		t.Fatalf("first runner: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	if !strings.Contains(r.out, "2 new log files read (0 already scanned)") {
+		t.Errorf("first runner:\n%s", r.out)
+	}
+	// The next run (an hour later) reads nothing again.
+	h.now = h.now.Add(time.Hour)
+	out, errOut, code = h.run("daily")
+	if code != 0 || !strings.Contains(out, "0 new log files read (2 already scanned), 0 records") {
+		t.Errorf("next run: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// Bad configuration and flags exit 2 before any step runs, naming the
+// value; --import uses a snapshot made elsewhere.
+func TestDailyInputs(t *testing.T) {
+	h := newHarness(t)
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("daily:\n  steps: [collect, sweep]\n"), 0o600)
+	var out, errOut bytes.Buffer
+	f := cmdutil.NewFactory(&cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	r := root.NewRootCmd(f)
+	r.SetArgs([]string{"daily", "--config", bad, "--workspace", t.TempDir()})
+	r.SetOut(&out)
+	r.SetErr(&errOut)
+	if code := cmdutil.ExitCode(f.IO, r.Execute()); code != cmdutil.ExitUsage || !strings.Contains(errOut.String(), `daily.steps: unknown step "sweep"`) {
+		t.Errorf("bad step: exit %d: %s", code, errOut.String())
+	}
+	_, errS, code := h.run("daily", "--fail-on", "severe")
+	if code != cmdutil.ExitUsage || !strings.Contains(errS, `--fail-on: unknown severity "severe"`) {
+		t.Errorf("bad --fail-on: exit %d: %s", code, errS)
+	}
+	// --import: a snapshot collected elsewhere (here: by seiri collect in
+	// another workspace) replaces collect.
+	other := t.TempDir()
+	var o2, e2 bytes.Buffer
+	f2 := cmdutil.NewFactory(&cmdutil.IOStreams{In: strings.NewReader(""), Out: &o2, ErrOut: &e2})
+	now := h.now
+	f2.Now = func() time.Time { return now }
+	f2.Globals.AWS.Credentials = h.fake.Credentials()
+	r2 := root.NewRootCmd(f2)
+	r2.SetArgs([]string{"collect", "--org", "--workspace", other, "--endpoint-url", h.fake.URL})
+	r2.SetOut(&o2)
+	r2.SetErr(&e2)
+	if code := cmdutil.ExitCode(f2.IO, r2.Execute()); code != 0 {
+		t.Fatalf("collect: %d %s", code, e2.String())
+	}
+	snaps, _ := filepath.Glob(filepath.Join(other, "snapshots", "*"))
+	if len(snaps) != 1 {
+		t.Fatalf("snapshots: %v", snaps)
+	}
+	h.heartbeat(h.now)
+	out2, errOut2, code := h.run("daily", "--import", snaps[0], "-o", "json", "--dry-run")
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out2, errOut2)
+	}
+	var sum struct {
+		Steps []struct {
+			Step   string   `json:"step"`
+			Status string   `json:"status"`
+			Used   []string `json:"used"`
+		} `json:"steps"`
+		Changes []struct {
+			Status string `json:"status"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(out2), &sum); err != nil {
+		t.Fatalf("%v\n%s", err, out2)
+	}
+	if sum.Steps[0].Step != "collect" || !strings.HasSuffix(sum.Steps[0].Used[0], "imported from "+snaps[0]) {
+		t.Errorf("collect step: %+v", sum.Steps[0])
+	}
+	if len(sum.Changes) != 3 {
+		t.Errorf("changes: %+v", sum.Changes)
+	}
+	for _, c := range sum.Changes {
+		if c.Status != "planned" {
+			t.Errorf("--dry-run applied: %+v", sum.Changes)
+		}
+	}
+	if h.keyStatus(mgmtAcct, ciKey) != "Active" {
+		t.Error("--dry-run disabled a key")
+	}
+}
