@@ -131,8 +131,11 @@ func dailyRun(f *cmdutil.Factory, o *Options) error {
 	sum, st := routine.Run(f.Context, routine.Options{Steps: r.steps(), Now: f.Now(), FailOn: sev, Previous: prev})
 	saveErr := routine.SaveState(ws, st)
 	if saveErr == nil && remote != nil {
-		r.close() // the usage store is closed before it is uploaded
-		rep, err := remote.Push(f.Context)
+		r.close() // the usage store is closed and checkpointed before it is uploaded
+		rep, err := "", checkpointUsage(f.Context, ws.UsageDB())
+		if err == nil {
+			rep, err = remote.Push(f.Context)
+		}
 		if err != nil {
 			saveErr = err
 		} else {

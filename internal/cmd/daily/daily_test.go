@@ -296,6 +296,11 @@ func TestDailyWeek(t *testing.T) {
 			t.Errorf("%s holds a secret", key)
 		}
 	})
+	for _, n := range names {
+		if strings.HasSuffix(n, "-wal") || strings.HasSuffix(n, ".lock") || strings.HasSuffix(n, "/lock") {
+			t.Errorf("uploaded %s: the store is checkpointed and local locks stay local", n)
+		}
+	}
 	for _, want := range []string{"prod/daily/state.json", "prod/journal.jsonl", "prod/usage.db"} {
 		if !contains(names, want) {
 			t.Errorf("the S3 workspace lacks %s: %v", want, names)

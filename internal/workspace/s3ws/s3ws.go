@@ -366,8 +366,8 @@ func (w *Workspace) Push(ctx context.Context) (string, error) {
 		}
 		rel, _ := filepath.Rel(w.dir, p)
 		rel = filepath.ToSlash(rel)
-		if rel == "lock" || strings.HasSuffix(rel, "-shm") || strings.Contains(path.Base(rel), ".tmp-") {
-			return nil // the local apply lock, SQLite's shared memory, temp files
+		if rel == "lock" || strings.HasSuffix(rel, ".lock") || strings.HasSuffix(rel, "-shm") || strings.Contains(path.Base(rel), ".tmp-") {
+			return nil // local lock files (the S3 lock guards the whole), SQLite's shared memory, temp files
 		}
 		b, err := workspace.ReadFile(p)
 		if err != nil {
