@@ -137,6 +137,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &probe); err == nil && probe == nil {
 		return c, nil
 	}
+	if err := webhookInFile(data); err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
 	if err := yaml.UnmarshalWithOptions(data, c, yaml.Strict()); err != nil {
 		return nil, fmt.Errorf("config %s: %s", name, yaml.FormatError(err, false, true))
 	}

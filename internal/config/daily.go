@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/goccy/go-yaml"
 )
 
 // Daily configures `seiri daily`: which steps run, whether the retirement
@@ -153,4 +155,31 @@ func trim(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// webhookInFile refuses a webhook URL written into seiri.yaml's notify
+// section before the strict decoder runs: its error would quote the line,
+// and with it the secret, into a CI log.
+func webhookInFile(data []byte) error {
+	var loose struct {
+		Notify map[string]any `yaml:"notify"`
+	}
+	if err := yaml.Unmarshal(data, &loose); err != nil {
+		return nil // the strict decoder reports it (no notify line parsed)
+	}
+	for _, target := range []string{"slack", "teams", "webhook"} {
+		m, ok := loose.Notify[target].(map[string]any)
+		if !ok {
+			if s, isStr := loose.Notify[target].(string); isStr && strings.Contains(s, "://") {
+				return fmt.Errorf("notify.%s: a URL is written in the file (not shown: it is a secret); name where to read it instead: url_env (an environment variable) or url_ssm (an SSM SecureString parameter)", target)
+			}
+			continue
+		}
+		for k, v := range m {
+			if s, isStr := v.(string); isStr && strings.Contains(s, "://") {
+				return fmt.Errorf("notify.%s.%s: a URL is written in the file (not shown: it is a secret); name where to read it instead: url_env (an environment variable) or url_ssm (an SSM SecureString parameter)", target, k)
+			}
+		}
+	}
+	return nil
 }
