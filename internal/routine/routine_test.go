@@ -121,3 +121,19 @@ func TestLoadStateRefusesDamage(t *testing.T) {
 		t.Errorf("the error does not name the file: %v", err)
 	}
 }
+
+// A damaged or hostile state file is an error, never a panic.
+func FuzzLoadState(f *testing.F) {
+	f.Add([]byte(`{"schema":1,"date":"2026-12-01T06:00:00Z","findings":[{"key":"a","severity":"high"}],"watched":[{"kind":"key"}]}`))
+	f.Add([]byte(`{"schema":1,"findings":[{"severity":"loud"}]}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		os.MkdirAll(filepath.Join(dir, "daily"), 0o700)
+		os.WriteFile(filepath.Join(dir, StateFile), b, 0o600)
+		st, err := LoadState(dir)
+		if err == nil && st != nil {
+			Compare(st, &Today{}, time.Now())
+		}
+	})
+}

@@ -180,7 +180,9 @@ func (w *Workspace) Owner() string { return w.opts.Owner }
 func (w *Workspace) lockKey() string { return w.prefix + LockName }
 
 func (w *Workspace) acquire(ctx context.Context) error {
-	start := w.opts.Now()
+	// The wait is the sum of the pauses, not a difference of clock
+	// readings: an injected fixed clock (SEIRI_NOW) must not wait forever.
+	var waited time.Duration
 	for {
 		held, err := w.tryLock(ctx)
 		if err != nil {
@@ -189,13 +191,14 @@ func (w *Workspace) acquire(ctx context.Context) error {
 		if held == nil {
 			return nil
 		}
-		waited := w.opts.Now().Sub(start)
 		if waited >= w.opts.Wait {
 			return &HeldError{URL: w.url, Holder: *held, Waited: waited}
 		}
-		if err := w.opts.Sleep(ctx, min(w.opts.Poll, w.opts.Wait-waited)); err != nil {
+		d := min(w.opts.Poll, w.opts.Wait-waited)
+		if err := w.opts.Sleep(ctx, d); err != nil {
 			return err
 		}
+		waited += d
 	}
 }
 

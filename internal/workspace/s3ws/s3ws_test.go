@@ -180,3 +180,20 @@ func TestPushUploadsChangesOnly(t *testing.T) {
 		t.Error("the lock is left after a refused download")
 	}
 }
+
+// With a clock that does not move (SEIRI_NOW), the wait still ends.
+func TestWaitEndsWithAFixedClock(t *testing.T) {
+	c, _ := client(t)
+	ctx := context.Background()
+	fixed := func() time.Time { return time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC) }
+	if _, err := s3ws.Open(ctx, c, "s3://"+bucket+"/f", s3ws.Options{Owner: "a", Now: fixed}); err != nil {
+		t.Fatal(err)
+	}
+	sleeps := 0
+	_, err := s3ws.Open(ctx, c, "s3://"+bucket+"/f", s3ws.Options{Owner: "b", Now: fixed, Wait: time.Minute, Poll: 20 * time.Second,
+		Sleep: func(context.Context, time.Duration) error { sleeps++; return nil }})
+	var held *s3ws.HeldError
+	if !errors.As(err, &held) || sleeps != 3 || held.Waited != time.Minute {
+		t.Fatalf("err %v after %d sleeps", err, sleeps)
+	}
+}
