@@ -49,6 +49,17 @@ func Render(w io.Writer, s *Summary, top int) {
 			fmt.Fprintf(w, "  [%s] %s: %s → %s\n", k.Account, watchedName(k), strings.ToUpper(k.Verdict), k.Recommendation)
 		}
 	}
+	var unwatched []Watched
+	for _, k := range s.Watched {
+		if k.Verdict == "not watched" {
+			unwatched = append(unwatched, k)
+		}
+	}
+	if section("Not watched: the evidence is missing, nothing can be judged quiet", len(unwatched)) {
+		for _, k := range unwatched {
+			fmt.Fprintf(w, "  [%s] %s: %s\n", k.Account, watchedName(k), k.Recommendation)
+		}
+	}
 	if section("Retirement", len(s.Changes)) {
 		for _, c := range s.Changes {
 			detail := ""

@@ -94,6 +94,8 @@ type harness struct {
 	cfg  string
 	now  time.Time
 	hook *httptest.Server
+	// ws is a local workspace folder; "" keeps the workspace in the fake's S3.
+	ws string
 
 	mu       sync.Mutex
 	payloads []string
@@ -152,7 +154,11 @@ func (h *harness) run(args ...string) (string, string, int) {
 	f.Globals.AWS.MaxBackoff = time.Millisecond
 	f.Globals.AWS.MaxAttempts = 1
 	r := root.NewRootCmd(f)
-	r.SetArgs(append(args, "--workspace", "s3://"+stateBucket+"/prod", "--config", h.cfg, "--endpoint-url", h.fake.URL))
+	ws := "s3://" + stateBucket + "/prod"
+	if h.ws != "" {
+		ws = h.ws
+	}
+	r.SetArgs(append(args, "--workspace", ws, "--config", h.cfg, "--endpoint-url", h.fake.URL))
 	r.SetOut(&out)
 	r.SetErr(&errOut)
 	code := cmdutil.ExitCode(f.IO, r.Execute())
@@ -472,5 +478,29 @@ func TestDailyInputs(t *testing.T) {
 	}
 	if h.keyStatus(mgmtAcct, ciKey) != "Active" {
 		t.Error("--dry-run disabled a key")
+	}
+}
+
+// Quarantined users are watched beside disabled keys, in a local workspace,
+// with the read-only default steps (no retirement step configured).
+func TestDailyWatchesQuarantinedUsers(t *testing.T) {
+	h := newHarness(t)
+	h.ws = filepath.Join(t.TempDir(), "ws")
+	os.WriteFile(h.cfg, []byte("keys:\n  observation_days: 3\n  break_glass_users: [breakglass]\ndaily:\n  sources: [s3://"+trailBucket+"/AWSLogs]\n"), 0o600)
+	h.heartbeat(h.now)
+	for _, args := range [][]string{{"collect", "--org"}, {"trail", "scan", "--source", "s3://" + trailBucket + "/AWSLogs"},
+		{"users", "retire", "quarantine", "--unused-days", "30", "--apply", "--yes"}} {
+		if out, errOut, code := h.run(args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s\n%s", args, code, out, errOut)
+		}
+	}
+	for d := 1; d <= 3; d++ {
+		h.now = day(d)
+		h.heartbeat(h.now)
+		out, errOut, code := h.run("daily")
+		if code != 0 {
+			t.Errorf("day %d: exit %d\n%s\n%s", d, code, out, errOut)
+		}
+		golden(t, fmt.Sprintf("users/day%d.txt", d), []byte(out))
 	}
 }

@@ -334,6 +334,9 @@ func watchedOf(kind string, w keys.WatchResult) routine.Watched {
 	if kind == "key" {
 		out.AccessKeyID = w.Key.AccessKeyID
 	}
+	if w.NotWatched != "" {
+		out.Recommendation = "not watched: " + w.NotWatched
+	}
 	return out
 }
 
