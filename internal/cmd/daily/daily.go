@@ -60,12 +60,13 @@ a lock object two runners respect. See docs/daily.md.
 
 Exit codes: 0 every step ran and no open finding is at or above --fail-on;
 1 open findings at or above --fail-on; 2 bad flags or seiri.yaml; 3 a step
-failed or did only part of its work (the summary says which); 4 unexpected
-failure.`,
+failed or did only part of its work (the summary says which), a notification
+was not sent, or another runner holds the S3 workspace's lock (named); 4
+unexpected failure.`,
 		Example: `  seiri daily
   seiri daily --fail-on high -o json
   seiri daily --workspace s3://acme-seiri/prod --lock-wait 10m
-  seiri daily --import ./snapshots/2026-12-01T06:00:00Z --source ./logs
+  seiri daily --import ./elsewhere/snapshots/20261201T060000Z --source ./logs
   seiri daily --dry-run   # plan the retirement steps even if daily.apply is true`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
