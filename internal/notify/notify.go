@@ -251,8 +251,8 @@ func publish(ctx context.Context, cl Clients, topic string, s *routine.Summary, 
 	// An SNS subject is at most 100 characters (Amazon SNS API Reference,
 	// Publish).
 	subject := "seiri daily: " + s.Headline()
-	if len(subject) > 100 {
-		subject = subject[:97] + "..."
+	if r := []rune(subject); len(r) > 100 {
+		subject = string(r[:97]) + "..."
 	}
 	_, err = c.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(topic), Subject: aws.String(subject), Message: aws.String(text)})
 	if err != nil {

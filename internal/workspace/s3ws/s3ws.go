@@ -314,22 +314,54 @@ func (w *Workspace) pull(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			out, err := w.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &w.bucket, Key: aws.String(key)})
+			sum, err := w.download(ctx, key, local)
 			if err != nil {
 				return fmt.Errorf("%s: %w", key, err)
 			}
-			b, err := io.ReadAll(out.Body)
-			out.Body.Close()
-			if err != nil {
-				return fmt.Errorf("%s: %w", key, err)
-			}
-			if err := workspace.WriteFile(local, b); err != nil {
-				return err
-			}
-			w.remote[rel] = md5hex(b)
+			w.remote[rel] = sum
 		}
 	}
 	return nil
+}
+
+// download streams an object to a new file (0600; the usage store can be
+// large, so it never sits in memory) and returns its MD5.
+func (w *Workspace) download(ctx context.Context, key, local string) (string, error) {
+	out, err := w.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &w.bucket, Key: aws.String(key)})
+	if err != nil {
+		return "", err
+	}
+	defer out.Body.Close()
+	if err := os.MkdirAll(filepath.Dir(local), workspace.DirMode); err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(local, os.O_CREATE|os.O_EXCL|os.O_WRONLY, workspace.FileMode)
+	if err != nil {
+		return "", err
+	}
+	h := md5.New()
+	if _, err := io.Copy(f, io.TeeReader(out.Body, h)); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// fileMD5 hashes a local file without reading it into memory.
+func fileMD5(path string) (string, error) {
+	f, err := workspace.OpenRead(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := md5.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // localPath maps an object name to the local folder, refusing names that
@@ -372,11 +404,11 @@ func (w *Workspace) Push(ctx context.Context) (string, error) {
 		if rel == "lock" || strings.HasSuffix(rel, ".lock") || strings.HasSuffix(rel, "-shm") || strings.Contains(path.Base(rel), ".tmp-") {
 			return nil // local lock files (the S3 lock guards the whole), SQLite's shared memory, temp files
 		}
-		b, err := workspace.ReadFile(p)
+		sum, err := fileMD5(p)
 		if err != nil {
 			return err
 		}
-		local[rel] = md5hex(b)
+		local[rel] = sum
 		return nil
 	})
 	if err != nil {
@@ -396,11 +428,7 @@ func (w *Workspace) Push(ctx context.Context) (string, error) {
 		return changed[i] < changed[j]
 	})
 	for _, rel := range changed {
-		b, err := workspace.ReadFile(filepath.Join(w.dir, filepath.FromSlash(rel)))
-		if err != nil {
-			return "", err
-		}
-		if _, err := w.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &w.bucket, Key: aws.String(w.prefix + rel), Body: bytes.NewReader(b)}); err != nil {
+		if err := w.upload(ctx, rel); err != nil {
 			return "", fmt.Errorf("workspace %s: upload %s: %w", w.url, rel, err)
 		}
 		w.remote[rel] = local[rel]
@@ -419,6 +447,18 @@ func (w *Workspace) Push(ctx context.Context) (string, error) {
 		delete(w.remote, rel)
 	}
 	return fmt.Sprintf("%s: %d files uploaded, %d removed, %d unchanged", w.url, len(changed), len(gone), len(local)-len(changed)), nil
+}
+
+// upload streams one file (a seekable body: the SDK sends its length
+// and checksum without buffering it).
+func (w *Workspace) upload(ctx context.Context, rel string) error {
+	f, err := workspace.OpenRead(filepath.Join(w.dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = w.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &w.bucket, Key: aws.String(w.prefix + rel), Body: f})
+	return err
 }
 
 // slicesIndex is the position of s in list, or -1 when absent (so the
@@ -466,11 +506,6 @@ func (w *Workspace) release(ctx context.Context) error {
 	_, err = w.c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &w.bucket, Key: aws.String(w.lockKey())})
 	w.lockETag = ""
 	return err
-}
-
-func md5hex(b []byte) string {
-	s := md5.Sum(b)
-	return hex.EncodeToString(s[:])
 }
 
 func precondition(err error) bool {
