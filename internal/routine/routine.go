@@ -45,6 +45,13 @@ func (r *StepReport) Failf(format string, args ...any) {
 	r.CouldNot = append(r.CouldNot, fmt.Sprintf(format, args...))
 }
 
+// Fail marks the step failed with why, and returns the report.
+func (r *StepReport) Fail(format string, args ...any) StepReport {
+	r.Status = Failed
+	r.Failf(format, args...)
+	return *r
+}
+
 // Usef records something the step used.
 func (r *StepReport) Usef(format string, args ...any) {
 	r.Used = append(r.Used, fmt.Sprintf(format, args...))

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/seiri-dev/seiri/internal/config"
 )
 
 const repo = "../../.."
@@ -132,5 +134,16 @@ func TestDockerfile(t *testing.T) {
 	}
 	if regexp.MustCompile(`(?m)^USER\s+(root|0)\b`).MatchString(s) {
 		t.Error("the image runs as root")
+	}
+}
+
+// The example seiri.yaml is a valid configuration with the daily steps.
+func TestExampleConfig(t *testing.T) {
+	c, err := config.Load(filepath.Join(repo, "examples/seiri.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Daily.Runs(config.StepDeleteKeys) || c.Daily.Apply || c.Notify.Slack == nil || c.Notify.Slack.Env == "" {
+		t.Errorf("example config: %+v %+v", c.Daily, c.Notify)
 	}
 }

@@ -110,9 +110,7 @@ func (r *runner) collect(ctx context.Context, _ *routine.Today) routine.StepRepo
 	}
 	sess, err := r.session(ctx)
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("AWS: %s; the newest snapshot in the workspace is used", awsclient.ErrorSummary(err))
-		return rep
+		return rep.Fail("AWS: %s; the newest snapshot in the workspace is used", awsclient.ErrorSummary(err))
 	}
 	opts := collect.Options{Org: r.cfg.Daily.Org, Regions: r.cfg.Daily.Regions, Parallel: 8,
 		SeiriVersion: version.String(), Now: r.f.Now, Log: r.f.Logger()}
@@ -144,9 +142,7 @@ func (r *runner) importSnapshot() routine.StepReport {
 	src := filepath.Clean(r.o.Import)
 	s, err := snapshot.Load(filepath.Dir(src), filepath.Base(src))
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("--import %s: %v", src, err)
-		return rep
+		return rep.Fail("--import %s: %v", src, err)
 	}
 	dst := filepath.Join(r.ws.SnapshotsDir(), filepath.Base(s.Dir))
 	if _, err := os.Stat(dst); err == nil {
@@ -246,9 +242,7 @@ func (r *runner) audit(_ context.Context, today *routine.Today) routine.StepRepo
 	var rep routine.StepReport
 	e, err := r.loadEnv()
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("%v", err)
-		return rep
+		return rep.Fail("%v", err)
 	}
 	for _, st := range e.Snap.Manifest.Accounts {
 		if st.Failed() {
@@ -272,9 +266,7 @@ func (r *runner) detect(ctx context.Context, today *routine.Today) routine.StepR
 	fs, used, couldNot, err := suspiciousUse(ctx, r.newObjects, r.cfg)
 	rep.Used, rep.CouldNot = used, couldNot
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("%v", err)
-		return rep
+		return rep.Fail("%v", err)
 	}
 	if len(couldNot) > 0 {
 		rep.Status = routine.Partial
@@ -287,30 +279,22 @@ func (r *runner) watch(ctx context.Context, today *routine.Today) routine.StepRe
 	var rep routine.StepReport
 	e, err := r.loadEnv()
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("%v", err)
-		return rep
+		return rep.Fail("%v", err)
 	}
 	sess, err := r.session(ctx)
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("AWS: %s: the live state of watched keys and users cannot be read", awsclient.ErrorSummary(err))
-		return rep
+		return rep.Fail("AWS: %s: the live state of watched keys and users cannot be read", awsclient.ErrorSummary(err))
 	}
 	if n := e.UsageNote(); n != "" {
 		rep.Failf("%s: nothing can be judged quiet", n)
 	}
 	ks, problems, err := keyscmd.WatchTracked(ctx, e, sess, r.f.Now)
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("keys: %v", err)
-		return rep
+		return rep.Fail("keys: %v", err)
 	}
 	us, uproblems, err := userscmd.WatchQuarantined(ctx, e, sess, r.f.Now)
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("users: %v", err)
-		return rep
+		return rep.Fail("users: %v", err)
 	}
 	for _, w := range ks {
 		today.Watched = append(today.Watched, watchedOf("key", w))
@@ -347,14 +331,10 @@ func (r *runner) disableKeys(ctx context.Context, today *routine.Today) routine.
 	var rep routine.StepReport
 	e, err := r.loadEnv()
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("%v", err)
-		return rep
+		return rep.Fail("%v", err)
 	}
 	if _, err := r.session(ctx); err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("AWS: %s", awsclient.ErrorSummary(err))
-		return rep
+		return rep.Fail("AWS: %s", awsclient.ErrorSummary(err))
 	}
 	in, err := keyscmd.LoadInput(ctx, e, r.f.Now(), r.caller)
 	if err != nil {
@@ -376,15 +356,11 @@ func (r *runner) deleteKeys(ctx context.Context, today *routine.Today) routine.S
 	var rep routine.StepReport
 	e, err := r.loadEnv()
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("%v", err)
-		return rep
+		return rep.Fail("%v", err)
 	}
 	sess, err := r.session(ctx)
 	if err != nil {
-		rep.Status = routine.Failed
-		rep.Failf("AWS: %s", awsclient.ErrorSummary(err))
-		return rep
+		return rep.Fail("AWS: %s", awsclient.ErrorSummary(err))
 	}
 	results, problems, err := keyscmd.WatchTracked(ctx, e, sess, r.f.Now)
 	if err != nil {
