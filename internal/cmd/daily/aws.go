@@ -2,7 +2,6 @@ package daily
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	trailcmd "github.com/seiri-dev/seiri/internal/cmd/trail"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/notify"
 	"github.com/seiri-dev/seiri/internal/workspace/s3ws"
@@ -20,16 +19,9 @@ import (
 func lookupEnv(name string) string { return os.Getenv(name) }
 
 // awsConfig loads the SDK configuration from the global flags (profile,
-// region, endpoint) once per client.
+// region, endpoint), as the trail sources do.
 func awsConfig(ctx context.Context, f *cmdutil.Factory) (aws.Config, error) {
-	if err := awsclient.CheckCredentials(ctx, f.Globals.AWS); err != nil {
-		return aws.Config{}, err
-	}
-	cfg, err := awsclient.LoadConfig(ctx, f.Globals.AWS)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
-	}
-	return cfg, nil
+	return trailcmd.AWSConfig(ctx, f)
 }
 
 // openS3Workspace takes the S3 workspace's lock and downloads it. Another

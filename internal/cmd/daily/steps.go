@@ -103,6 +103,20 @@ func (r *runner) loadEnv() (*keyscmd.Env, error) {
 	return r.env, nil
 }
 
+// envSession is what the watch and the retirement steps stand on: the
+// workspace state and AWS.
+func (r *runner) envSession(ctx context.Context) (*keyscmd.Env, *awsclient.Session, error) {
+	e, err := r.loadEnv()
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := r.session(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("AWS: %s", awsclient.ErrorSummary(err))
+	}
+	return e, sess, nil
+}
+
 func (r *runner) collect(ctx context.Context, _ *routine.Today) routine.StepReport {
 	var rep routine.StepReport
 	if r.o.Import != "" {
@@ -277,13 +291,9 @@ func (r *runner) detect(ctx context.Context, today *routine.Today) routine.StepR
 
 func (r *runner) watch(ctx context.Context, today *routine.Today) routine.StepReport {
 	var rep routine.StepReport
-	e, err := r.loadEnv()
+	e, sess, err := r.envSession(ctx)
 	if err != nil {
-		return rep.Fail("%v", err)
-	}
-	sess, err := r.session(ctx)
-	if err != nil {
-		return rep.Fail("AWS: %s: the live state of watched keys and users cannot be read", awsclient.ErrorSummary(err))
+		return rep.Fail("%v: the live state of watched keys and users cannot be read", err)
 	}
 	if n := e.UsageNote(); n != "" {
 		rep.Failf("%s: nothing can be judged quiet", n)
@@ -329,18 +339,14 @@ func (r *runner) applying() bool { return r.cfg.Daily.Apply && !r.o.DryRun }
 
 func (r *runner) disableKeys(ctx context.Context, today *routine.Today) routine.StepReport {
 	var rep routine.StepReport
-	e, err := r.loadEnv()
+	e, _, err := r.envSession(ctx)
 	if err != nil {
 		return rep.Fail("%v", err)
 	}
-	if _, err := r.session(ctx); err != nil {
-		return rep.Fail("AWS: %s", awsclient.ErrorSummary(err))
-	}
 	in, err := keyscmd.LoadInput(ctx, e, r.f.Now(), r.caller)
 	if err != nil {
-		rep.Status, rep.Unexpected = routine.Failed, true
-		rep.Failf("%v", err)
-		return rep
+		rep.Unexpected = true
+		return rep.Fail("%v", err)
 	}
 	res := keys.Candidates(in, keys.Options{UnusedDays: r.cfg.Daily.UnusedDays, IncludeNeverUsed: r.cfg.Daily.IncludeNeverUsed})
 	p, _ := keys.DisablePlan(res.Candidates, e.Snap.Dir, r.caller.ARN, r.f.Now())
@@ -354,19 +360,14 @@ func (r *runner) disableKeys(ctx context.Context, today *routine.Today) routine.
 
 func (r *runner) deleteKeys(ctx context.Context, today *routine.Today) routine.StepReport {
 	var rep routine.StepReport
-	e, err := r.loadEnv()
+	e, sess, err := r.envSession(ctx)
 	if err != nil {
 		return rep.Fail("%v", err)
 	}
-	sess, err := r.session(ctx)
-	if err != nil {
-		return rep.Fail("AWS: %s", awsclient.ErrorSummary(err))
-	}
 	results, problems, err := keyscmd.WatchTracked(ctx, e, sess, r.f.Now)
 	if err != nil {
-		rep.Status, rep.Unexpected = routine.Failed, true
-		rep.Failf("%v", err)
-		return rep
+		rep.Unexpected = true
+		return rep.Fail("%v", err)
 	}
 	p, _ := keys.DeletePlan(results, "", r.f.Now(), nil)
 	for _, pr := range problems {
