@@ -75,6 +75,8 @@ type Options struct {
 	Now func() time.Time
 	// Sleep waits (tests shorten it).
 	Sleep func(context.Context, time.Duration) error
+	// Tick paces the lease renewal (default time.After; tests drive it).
+	Tick func(time.Duration) <-chan time.Time
 }
 
 // HeldError says another runner holds the lock.
@@ -145,6 +147,9 @@ func Open(ctx context.Context, c Client, u string, o Options) (*Workspace, error
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleep
+	}
+	if o.Tick == nil {
+		o.Tick = time.After
 	}
 	if o.Owner == "" {
 		host, _ := os.Hostname()
@@ -280,7 +285,7 @@ func (w *Workspace) renewLoop(ctx context.Context) {
 		select {
 		case <-w.stop:
 			return
-		case <-time.After(w.opts.Lease / 3):
+		case <-w.opts.Tick(w.opts.Lease / 3):
 		}
 		w.mu.Lock()
 		now := w.opts.Now().UTC()

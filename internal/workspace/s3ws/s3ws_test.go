@@ -197,3 +197,55 @@ func TestWaitEndsWithAFixedClock(t *testing.T) {
 		t.Fatalf("err %v after %d sleeps", err, sleeps)
 	}
 }
+
+// A runner whose lease lapsed and was taken over cannot renew it, and then
+// uploads nothing: the new holder's workspace is never overwritten.
+func TestLapsedLeaseUploadsNothing(t *testing.T) {
+	c, _ := client(t)
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)}
+	tick := make(chan time.Time)
+	a, err := s3ws.Open(ctx, c, "s3://"+bucket+"/l", s3ws.Options{Owner: "a", Now: clk.Now, Lease: time.Minute,
+		Tick: func(time.Duration) <-chan time.Time { return tick }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A renewal while the lease holds extends it.
+	clk.Add(30 * time.Second)
+	tick <- time.Time{}
+	tick <- time.Time{} // the second send waits for the first renewal to finish
+	clk.Add(45 * time.Second)
+	if _, err := s3ws.Open(ctx, c, "s3://"+bucket+"/l", s3ws.Options{Owner: "b", Now: clk.Now}); err == nil {
+		t.Fatal("b took a lock whose lease was renewed")
+	}
+	// a stalls past its lease; b takes over and writes.
+	clk.Add(2 * time.Minute)
+	b, err := s3ws.Open(ctx, c, "s3://"+bucket+"/l", s3ws.Options{Owner: "b", Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(b.LocalDir(), "journal.jsonl"), []byte("b\n"), 0o600)
+	if _, err := b.Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tick <- time.Time{}
+	tick <- time.Time{}
+	os.WriteFile(filepath.Join(a.LocalDir(), "journal.jsonl"), []byte("a\n"), 0o600)
+	if _, err := a.Push(ctx); err == nil || !strings.Contains(err.Error(), "the lock lease could not be renewed") {
+		t.Fatalf("a pushed after losing its lease: %v", err)
+	}
+	a.Close(ctx) // must not remove b's lock
+	var held *s3ws.HeldError
+	if _, err := s3ws.Open(ctx, c, "s3://"+bucket+"/l", s3ws.Options{Owner: "x", Now: clk.Now}); !errors.As(err, &held) || held.Holder.Owner != "b" {
+		t.Fatalf("after a closed: %v", err)
+	}
+	b.Close(ctx)
+	r, err := s3ws.Open(ctx, c, "s3://"+bucket+"/l", s3ws.Options{Owner: "r", Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(ctx)
+	if got, _ := os.ReadFile(filepath.Join(r.LocalDir(), "journal.jsonl")); string(got) != "b\n" {
+		t.Errorf("journal %q, want b's", got)
+	}
+}
