@@ -1,6 +1,10 @@
 package awsfake
 
 import (
+	"fmt"
+	"regexp"
+	"sync"
+
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
@@ -10,7 +14,51 @@ func init() {
 	resourceOps["sns"] = map[string]func(*call) (any, *Error){
 		"ListTopics":         snsListTopics,
 		"GetTopicAttributes": snsGetTopicAttributes,
+		"Publish":            snsPublish,
 	}
+}
+
+// SNSMessage is one message published to the fake.
+type SNSMessage struct {
+	Account, TopicARN, Subject, Message string
+}
+
+var snsPublished sync.Map // *Server → *[]SNSMessage (appended under Server.mu)
+
+// SNSMessages returns the messages published so far, in order.
+func (s *Server) SNSMessages() []SNSMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := snsPublished.Load(s)
+	if !ok {
+		return nil
+	}
+	return append([]SNSMessage(nil), *v.(*[]SNSMessage)...)
+}
+
+var topicARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:([0-9]{12}):[A-Za-z0-9_-]{1,256}$`)
+
+// https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+// Any well-formed topic of the caller's account accepts messages; the
+// subject is at most 100 characters and the message at most 256 KB.
+func snsPublish(c *call) (any, *Error) {
+	arn := c.str("TopicArn")
+	m := topicARNRE.FindStringSubmatch(arn)
+	if m == nil || m[1] != c.who.account {
+		return nil, errf(404, "NotFound", "Topic does not exist")
+	}
+	if len(c.str("Subject")) > 100 {
+		return nil, errf(400, "InvalidParameter", "Invalid parameter: Subject")
+	}
+	if n := len(c.str("Message")); n == 0 || n > 256*1024 {
+		return nil, errf(400, "InvalidParameter", "Invalid parameter: Message")
+	}
+	v, _ := snsPublished.LoadOrStore(c.s, &[]SNSMessage{})
+	list := v.(*[]SNSMessage)
+	*list = append(*list, SNSMessage{Account: c.who.account, TopicARN: arn, Subject: c.str("Subject"), Message: c.str("Message")})
+	var x xmlBody
+	x.el("MessageId", fmt.Sprintf("fake-msg-%d", len(*list)))
+	return &x, nil
 }
 
 // https://docs.aws.amazon.com/sns/latest/api/API_ListTopics.html

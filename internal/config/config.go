@@ -24,6 +24,9 @@ type Config struct {
 	Org   Org   `yaml:"org" json:"org"`
 	// Detect holds the thresholds of `seiri detect` (suspicious use).
 	Detect Detect `yaml:"detect" json:"detect"`
+	// Daily and Notify configure `seiri daily` (daily.go).
+	Daily  Daily  `yaml:"daily" json:"daily"`
+	Notify Notify `yaml:"notify" json:"notify"`
 }
 
 // Detect holds the thresholds of the suspicious-use rules
@@ -124,7 +127,9 @@ func Default() *Config {
 			UnusedRoleDays:     90,
 			UnusedServiceDays:  90,
 		},
-		Keys: Keys{ObservationDays: 14},
+		Keys:   Keys{ObservationDays: 14},
+		Daily:  defaultDaily(),
+		Notify: Notify{On: NotifyOnChange, MinSeverity: "high"},
 		Detect: Detect{
 			DiscoveryWindowMinutes: 10,
 			DiscoveryDistinct:      25,
@@ -169,6 +174,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	var probe any
 	if err := yaml.Unmarshal(data, &probe); err == nil && probe == nil {
 		return c, nil
+	}
+	if err := webhookInFile(data); err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
 	if err := yaml.UnmarshalWithOptions(data, c, yaml.Strict()); err != nil {
 		return nil, fmt.Errorf("config %s: %s", name, yaml.FormatError(err, false, true))
@@ -227,6 +235,9 @@ func (c *Config) Validate() error {
 		default:
 			return fmt.Errorf("detect.severity.%s: %q must be one of info, low, medium, high, critical", id, sev)
 		}
+	}
+	if err := c.validateDaily(); err != nil {
+		return err
 	}
 	if c.Audit.GroupsPerUserWarn < 1 || c.Audit.GroupsPerUserWarn > 10 {
 		return fmt.Errorf("audit.groups_per_user_warn: %d must be between 1 and 10 (the IAM limit)", c.Audit.GroupsPerUserWarn)

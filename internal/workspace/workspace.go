@@ -67,6 +67,9 @@ func Open(dir string) (*Workspace, error) {
 	if dir == "" {
 		dir = Default
 	}
+	if err := remoteRef(dir); err != nil {
+		return nil, err
+	}
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, DirMode); err != nil {
 			return nil, &Error{Path: dir, Reason: "cannot create: " + pathErr(err), Err: err}
@@ -85,6 +88,9 @@ func Open(dir string) (*Workspace, error) {
 func OpenExisting(dir string) (*Workspace, error) {
 	if dir == "" {
 		dir = Default
+	}
+	if err := remoteRef(dir); err != nil {
+		return nil, err
 	}
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		return nil, &Error{Path: dir, Err: ErrNotExist}

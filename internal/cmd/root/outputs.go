@@ -31,6 +31,7 @@ var commandOutputs = map[string][]string{
 	"seiri catalog show":              catalogOut,
 	"seiri catalog update":            tableOnly,
 	"seiri collect":                   tableJSON,
+	"seiri daily":                     tableJSON,
 	"seiri groups analyze":            tableJSON,
 	"seiri groups apply":              tableOnly,
 	"seiri groups plan":               tableJSON,

@@ -15,6 +15,7 @@ import (
 	catalogcmd "github.com/seiri-dev/seiri/internal/cmd/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/cmd/collect"
+	"github.com/seiri-dev/seiri/internal/cmd/daily"
 	"github.com/seiri-dev/seiri/internal/cmd/demo"
 	detectcmd "github.com/seiri-dev/seiri/internal/cmd/detect"
 	"github.com/seiri-dev/seiri/internal/cmd/groups"
@@ -51,6 +52,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		unused.NewCmd(f), riskcmd.NewCmd(f),
 		groups.NewCmd(f), roles.NewCmd(f), sso.NewCmd(f),
 		detectcmd.NewCmd(f),
+		daily.NewCmd(f),
 	)
 	cmdutil.TypeErrors(root)
 	declareOutputs(root)

@@ -19,12 +19,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
-// OpenSource builds a log source from a --source value: a directory,
-// s3://bucket/prefix, or lookup-events (the same as `seiri trail scan`).
-func OpenSource(ctx context.Context, f *cmdutil.Factory, spec string) (trail.Source, error) {
-	return trailSourceFactory(ctx, f, spec)
-}
-
 // DetectConfig maps seiri.yaml's detect: section onto the detector's
 // thresholds.
 func DetectConfig(c config.Detect) detect.Config {
