@@ -68,7 +68,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 such findings exist,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot to audit: a folder, a snapshot name in the workspace, or latest")
-	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding at or above this severity exists: info|low|medium|high|critical")
+	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding at or above this severity exists; one of: info, low, medium, high, critical")
 	fl.StringArrayVar(&opts.Rules, "rule", nil, "run only this rule id (repeatable; see --list-rules)")
 	fl.StringVar(&opts.Out, "out", "", "write the report to this file (mode 0600) instead of standard output")
 	fl.BoolVar(&opts.ListRules, "list-rules", false, "list the rules with their ids and severities, and exit")

@@ -80,7 +80,7 @@ func (o *CatalogOptions) fill(f *cmdutil.Factory, cmd *cobra.Command) {
 func NewCmdCatalogShow(f *cmdutil.Factory, runF func(*CatalogOptions) error) *cobra.Command {
 	opts := catalogOptions(f)
 	return &cobra.Command{
-		Use:   "show ACTION|SERVICE|CONDITION-KEY",
+		Use:   "show NAME",
 		Short: "Show an action (s3:GetObject), a service (s3) or a condition key (aws:SourceIp)",
 		Example: `  seiri catalog show s3:GetObject
   seiri catalog show iam -o json
@@ -142,6 +142,8 @@ func NewCmdCatalogUpdate(f *cmdutil.Factory, runF func(*CatalogOptions) error) *
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Refresh the catalog from AWS's service reference into the workspace cache",
+		Example: `  seiri catalog update
+  seiri catalog update --timeout 2m`,
 		Long: `Downloads AWS's official service reference (a service list and one JSON
 document per service) and stores it in <workspace>/cache/catalog/. The file is
 written only when every document was fetched and parsed; from then on the

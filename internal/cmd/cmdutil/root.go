@@ -34,6 +34,7 @@ unused safely: plans first, journaled, reversible.`,
 		SilenceErrors: true,
 		Version:       version.String(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			warnDeprecated(cmd, f.IO.ErrOut)
 			if err := checkOutput(cmd, g.Output); err != nil {
 				return err
 			}
@@ -63,11 +64,11 @@ unused safely: plans first, journaled, reversible.`,
 	pf.IntVar(&g.AWS.MaxAttempts, "max-attempts", 10, "attempts per AWS call, with adaptive backoff on throttling")
 	pf.StringVar(&g.AWS.RoleName, "role-name", awsclient.DefaultRoleName, "role assumed in member accounts")
 	pf.StringVar(&g.AWS.ExternalID, "external-id", "", "external id for assuming --role-name")
-	pf.StringVarP(&g.Output, "output", "o", "table", "output format: "+strings.Join(OutputFormats, "|"))
+	pf.StringVarP(&g.Output, "output", "o", "table", "report format; one of: "+strings.Join(OutputFormats, ", "))
 	pf.StringVar(&g.Workspace, "workspace", workspace.Default, "directory holding snapshots, the usage store, journal and backups")
 	pf.StringVar(&g.ConfigPath, "config", "", "config file (default: ./seiri.yaml if present)")
 	pf.BoolVar(&g.NoProgress, "no-progress", false, "never draw progress bars")
-	pf.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug|info|warn|error")
+	pf.StringVar(&g.LogLevel, "log-level", "warn", "log level; one of: debug, info, warn, error")
 
 	return root
 }

@@ -29,7 +29,8 @@ type Input struct {
 	Snapshot string
 	Account  string
 	All      bool
-	Since    string
+	Days     int
+	Since    string // deprecated: --days
 }
 
 // Flags adds the shared flags to cmd.
@@ -38,7 +39,9 @@ func (in *Input) Flags(cmd *cobra.Command) {
 	fl.StringVar(&in.Snapshot, "snapshot", snapshot.Latest, "snapshot to analyse: a folder, a snapshot name in the workspace, or latest")
 	fl.StringVar(&in.Account, "account", "", "only this account id")
 	fl.BoolVar(&in.All, "all", false, "every account of the snapshot (the default)")
-	fl.StringVar(&in.Since, "since", "90d", "usage window: only calls last seen at or after this time (90d, 2026-09-01)")
+	cmdutil.DaysFlag(fl, &in.Days, 90, "")
+	fl.StringVar(&in.Since, "since", "", "only calls last seen at or after this time (90d, 2026-09-01)")
+	cmdutil.DeprecateFlag(fl, "since", "--days")
 }
 
 // Loaded is a snapshot with the usage of its principals.
@@ -73,7 +76,14 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 	if in.Account != "" && len(l.Accounts) == 0 {
 		return nil, cmdutil.BadInputf("--account %s: not in snapshot %s", in.Account, filepath.Base(s.Dir))
 	}
-	since, err := cmdutil.ParseWhen(in.Since, f.Now())
+	window := in.Since
+	if window == "" {
+		if err := cmdutil.CheckDays(in.Days); err != nil {
+			return nil, err
+		}
+		window = fmt.Sprintf("%dd", in.Days)
+	}
+	since, err := cmdutil.ParseWhen(window, f.Now())
 	if err != nil {
 		return nil, cmdutil.BadInputf("--since %v", err)
 	}

@@ -194,8 +194,9 @@ type RolesUpdateOptions struct {
 func NewCmdRolesUpdateIPRanges(f *cmdutil.Factory, runF func(*RolesUpdateOptions) error) *cobra.Command {
 	opts := &RolesUpdateOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "update-ip-ranges",
-		Short: "Download AWS's published IP ranges into the workspace cache",
+		Use:     "update-ip-ranges",
+		Short:   "Download AWS's published IP ranges into the workspace cache",
+		Example: `  seiri roles update-ip-ranges`,
 		Long: `Update-ip-ranges downloads ip-ranges.json (the format AWS publishes at
 ` + roles.DefaultIPRangesURL + `), checks it, and stores it in
 <workspace>/cache/` + roles.IPRangesCacheFile + `. roles suggest then uses it

@@ -227,7 +227,9 @@ func newSnapshotListCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the complete snapshots in the workspace, oldest first",
-		Args:  cobra.NoArgs,
+		Example: `  seiri snapshot list
+  seiri snapshot list -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := f.ReadWorkspace()
 			if err != nil {

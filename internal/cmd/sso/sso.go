@@ -67,7 +67,7 @@ and aws_ssoadmin_account_assignment resources.`,
 		},
 	}
 	opts.Flags(cmd)
-	cmd.Flags().StringVar(&opts.Format, "format", "", "summary|json|terraform (default: json with --output json, else summary)")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "file format; one of: summary, json, terraform (default: json with --output json, else summary)")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write to this file (mode 0600) instead of standard output")
 	cmd.Flags().BoolVar(&opts.Proposed, "proposed", false, "start from the group model seiri groups plan proposes instead of today's")
 	return cmd

@@ -54,6 +54,7 @@ usage store (usage.db). A second scan reads only new log objects.`,
 type TrailScanOptions struct {
 	F        *cmdutil.Factory
 	Source   string
+	Days     int
 	Since    string
 	Until    string
 	Accounts []string
@@ -68,10 +69,10 @@ type TrailScanOptions struct {
 func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *cobra.Command {
 	opts := &TrailScanOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "scan --source DIR|s3://BUCKET/PREFIX|lookup-events",
+		Use:   "scan --source SOURCE",
 		Short: "Read CloudTrail logs into the usage store",
 		Example: `  seiri trail scan --source ./trail-bucket-copy
-  seiri trail scan --source s3://org-trail/AWSLogs/o-abc123 --since 2026-09-01 --accounts 111111111111
+  seiri trail scan --source s3://org-trail/AWSLogs/o-abc123 --since 2026-09-01 --account 111111111111
   seiri trail scan --source ./logs --since 90d --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -95,9 +96,11 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Source, "source", "", "log source: a directory, s3://bucket/prefix, or lookup-events")
+	cmdutil.DaysFlag(fl, &opts.Days, 0, "only events of the window (same as --since Nd)")
 	fl.StringVar(&opts.Since, "since", "", "only events at or after this time (2026-09-01, RFC 3339, or 90d / 12h ago)")
 	fl.StringVar(&opts.Until, "until", "", "only events before this time (same forms as --since)")
-	fl.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account ids (comma-separated)")
+	fl.StringSliceVar(&opts.Accounts, "account", nil, "only these account ids (repeat the flag or separate with commas)")
+	cmdutil.AliasFlag(fl, "accounts", "account")
 	fl.StringSliceVar(&opts.Regions, "regions", nil, "only these regions (comma-separated)")
 	fl.BoolVar(&opts.Strict, "strict", false, "stop at the first skipped file or record instead of counting it")
 	fl.IntVar(&opts.Parallel, "parallel", 0, "files read at once (default: number of CPUs)")
@@ -109,8 +112,11 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 func (o *TrailScanOptions) filter() (trail.Filter, error) {
 	var flt trail.Filter
 	now := o.F.Now()
-	var err error
-	if flt.Since, err = cmdutil.ParseWhen(o.Since, now); err != nil {
+	since, err := windowStart(o.Days, o.Since)
+	if err != nil {
+		return flt, err
+	}
+	if flt.Since, err = cmdutil.ParseWhen(since, now); err != nil {
 		return flt, fmt.Errorf("--since %w", err)
 	}
 	if flt.Until, err = cmdutil.ParseWhen(o.Until, now); err != nil {
@@ -122,7 +128,7 @@ func (o *TrailScanOptions) filter() (trail.Filter, error) {
 	for _, a := range o.Accounts {
 		a = strings.TrimSpace(a)
 		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
-			return flt, fmt.Errorf("--accounts %q: an account id is 12 digits", a)
+			return flt, fmt.Errorf("--account %q: an account id is 12 digits", a)
 		}
 		flt.Accounts = append(flt.Accounts, a)
 	}
@@ -324,6 +330,7 @@ type TrailUsageOptions struct {
 	AccessKeyID string
 	Account     string
 	Action      string
+	Days        int
 	Since       string
 	Until       string
 	ErrorsOnly  bool
@@ -348,12 +355,20 @@ func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, e
 			return trailUsageRun(opts)
 		},
 	}
+	cmd.Example = `  seiri trail usage --principal arn:aws:iam::111111111111:role/ci-deploy --days 30
+  seiri trail usage --access-key AKIAIOSFODNN7EXAMPLE
+  seiri trail usage --account 111111111111 --action 's3:*' --long`
+	if errorsOnly {
+		cmd.Example = `  seiri trail errors --days 7
+  seiri trail errors --principal arn:aws:iam::111111111111:user/alice --since 2026-11-01 --until 2026-11-15`
+	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Principal, "principal", "", "only this principal (user or role ARN, or service name)")
 	fl.StringVar(&opts.AccessKeyID, "access-key", "", "only this access key id (AKIA… or ASIA…)")
 	fl.StringVar(&opts.Account, "account", "", "only calls received by this account")
 	fl.StringVar(&opts.Action, "action", "", "only this action (s3:GetObject, or s3:*)")
-	fl.StringVar(&opts.Since, "since", "", "only rows last seen at or after this time")
+	cmdutil.DaysFlag(fl, &opts.Days, 0, "only rows seen in the window (same as --since Nd)")
+	fl.StringVar(&opts.Since, "since", "", "only rows last seen at or after this time (2026-09-01, RFC 3339, or 90d)")
 	fl.StringVar(&opts.Until, "until", "", "only rows first seen before this time")
 	fl.IntVar(&opts.Limit, "limit", 0, "at most this many rows")
 	return cmd
@@ -373,8 +388,11 @@ func trailUsageRun(o *TrailUsageOptions) error {
 	f := o.F
 	q := usage.Query{Principal: o.Principal, AccessKeyID: o.AccessKeyID, Account: o.Account, Action: o.Action,
 		ErrorsOnly: o.ErrorsOnly, Limit: o.Limit}
-	var err error
-	if q.Since, err = cmdutil.ParseWhen(o.Since, f.Now()); err != nil {
+	since, err := windowStart(o.Days, o.Since)
+	if err != nil {
+		return err
+	}
+	if q.Since, err = cmdutil.ParseWhen(since, f.Now()); err != nil {
 		return cmdutil.BadInputf("--since %v", err)
 	}
 	if q.Until, err = cmdutil.ParseWhen(o.Until, f.Now()); err != nil {
@@ -486,7 +504,9 @@ func NewCmdTrailStats(f *cmdutil.Factory, runF func(*TrailStatsOptions) error) *
 	return &cobra.Command{
 		Use:   "stats",
 		Short: "Summarize the usage store and the last scans",
-		Args:  cobra.NoArgs,
+		Example: `  seiri trail stats
+  seiri trail stats -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -576,9 +596,10 @@ type TrailUnmappedOptions struct{ F *cmdutil.Factory }
 func NewCmdTrailUnmapped(f *cmdutil.Factory, runF func(*TrailUnmappedOptions) error) *cobra.Command {
 	opts := &TrailUnmappedOptions{F: f}
 	return &cobra.Command{
-		Use:   "unmapped",
-		Short: "List (eventSource, eventName) pairs seiri could not map to IAM actions",
-		Args:  cobra.NoArgs,
+		Use:     "unmapped",
+		Short:   "List (eventSource, eventName) pairs seiri could not map to IAM actions",
+		Example: `  seiri trail unmapped`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -704,4 +725,18 @@ func ScanIntoStore(f *cmdutil.Factory, src trail.Source, opts trail.Options) (*t
 		return nil, err
 	}
 	return res, nil
+}
+
+// windowStart is the --since of a trail command given --days (0: unset):
+// --days N is --since Nd; naming both is refused.
+func windowStart(days int, since string) (string, error) {
+	switch {
+	case days < 0:
+		return "", cmdutil.BadInputf("--days %d: must be at least 1", days)
+	case days > 0 && since != "":
+		return "", cmdutil.BadInputf("--days and --since exclude each other: --days N is --since Nd")
+	case days > 0:
+		return strconv.Itoa(days) + "d", nil
+	}
+	return since, nil
 }

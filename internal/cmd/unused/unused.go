@@ -48,7 +48,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdUnused(f, nil) }
 func NewCmdUnused(f *cmdutil.Factory, runF func(*UnusedOptions) error) *cobra.Command {
 	opts := &UnusedOptions{IO: f.IO, Workspace: f.ReadWorkspace, Catalog: f.Catalog, Now: f.Now}
 	cmd := &cobra.Command{
-		Use:   "unused [--principal ARN | --account ID | --all]",
+		Use:   "unused",
 		Short: "Granted but unused permissions of users and roles, from CloudTrail usage",
 		Long: `For every IAM user and role: the actions its policies grant (identity policies
 including groups and managed policies ∩ permissions boundary ∩ the SCPs above
@@ -63,7 +63,7 @@ iam:PassRole never is); otherwise "unknown" with the reason.
 
 --principal shows one principal in detail; --account and --all show the
 organization view (most unused high-risk permissions first, totals per
-account). Default: --all. --output csv|sarif|markdown|html gives findings.`,
+account). Default: --all. --output csv, sarif, markdown or html gives findings.`,
 		Example: `  seiri unused --principal arn:aws:iam::123456789012:role/app
   seiri unused --account 123456789012 --days 180
   seiri unused --all --output json`,

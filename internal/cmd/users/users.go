@@ -53,8 +53,10 @@ func newCmdUsersPlan(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *cob
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "List users with no activity by any source, with evidence and coverage (no AWS calls)",
-		Args:  cobra.NoArgs,
-		RunE:  keyscmd.RunE(f, o, runF, usersPlanRun),
+		Example: `  seiri users retire plan
+  seiri users retire plan --days 180 -o json`,
+		Args: cobra.NoArgs,
+		RunE: keyscmd.RunE(f, o, runF, usersPlanRun),
 	}
 	keyscmd.SelectFlags(cmd, o)
 	cmd.Flags().Lookup("include-never-used").Hidden = true
@@ -66,8 +68,10 @@ func newCmdUsersQuarantine(f *cmdutil.Factory, runF func(*keyscmd.Options) error
 	cmd := &cobra.Command{
 		Use:   "quarantine",
 		Short: "Plan (and with --apply make) the quarantine of inactive users",
-		Args:  cobra.NoArgs,
-		RunE:  keyscmd.RunE(f, o, runF, usersQuarantineRun),
+		Example: `  seiri users retire quarantine                  # the plan
+  seiri users retire quarantine --apply --yes`,
+		Args: cobra.NoArgs,
+		RunE: keyscmd.RunE(f, o, runF, usersQuarantineRun),
 	}
 	keyscmd.SelectFlags(cmd, o)
 	keyscmd.ApplyFlags(cmd, o)
@@ -77,10 +81,11 @@ func newCmdUsersQuarantine(f *cmdutil.Factory, runF func(*keyscmd.Options) error
 func newCmdUsersWatch(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *cobra.Command {
 	o := &keyscmd.Options{}
 	cmd := &cobra.Command{
-		Use:   "watch",
-		Short: "Check every quarantined user for signs that something still uses it",
-		Args:  cobra.NoArgs,
-		RunE:  keyscmd.RunE(f, o, runF, usersWatchRun),
+		Use:     "watch",
+		Short:   "Check every quarantined user for signs that something still uses it",
+		Example: `  seiri users retire watch`,
+		Args:    cobra.NoArgs,
+		RunE:    keyscmd.RunE(f, o, runF, usersWatchRun),
 	}
 	cmd.Flags().StringVar(&o.Snapshot, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
 	return cmd
@@ -91,8 +96,10 @@ func newCmdUsersRestore(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *
 	cmd := &cobra.Command{
 		Use:   "restore USER",
 		Short: "Lift a quarantine (plan; --apply makes it)",
-		Args:  cobra.ExactArgs(1),
-		RunE:  keyscmd.RunE(f, o, runF, usersRestoreRun),
+		Example: `  seiri users retire restore build-bot               # the plan
+  seiri users retire restore build-bot --apply`,
+		Args: cobra.ExactArgs(1),
+		RunE: keyscmd.RunE(f, o, runF, usersRestoreRun),
 	}
 	cmd.Flags().StringVar(&o.Snapshot, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
 	keyscmd.ApplyFlags(cmd, o)
@@ -104,7 +111,9 @@ func newCmdUsersDelete(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *c
 	cmd := &cobra.Command{
 		Use:   "delete [USER]",
 		Short: "Delete users quarantined at least the observation window ago whose watch stayed quiet",
-		Args:  cobra.MaximumNArgs(1),
+		Example: `  seiri users retire delete                        # the plan
+  seiri users retire delete --apply --yes`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Force && (len(args) == 0 || strings.TrimSpace(o.Reason) == "") {
 				return cmdutil.BadInputf("--force needs one USER and --reason TEXT")
@@ -122,10 +131,11 @@ func newCmdUsersDelete(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *c
 func newCmdUsersRestoreFromBackup(f *cmdutil.Factory, runF func(*keyscmd.Options) error) *cobra.Command {
 	o := &keyscmd.Options{}
 	cmd := &cobra.Command{
-		Use:   "restore-from-backup FILE",
-		Short: "Recreate a deleted user from a seiri backup (same name, groups, policies, tags; new credentials)",
-		Args:  cobra.ExactArgs(1),
-		RunE:  keyscmd.RunE(f, o, runF, usersRecreateRun),
+		Use:     "restore-from-backup FILE",
+		Short:   "Recreate a deleted user from a seiri backup (same name, groups, policies, tags; new credentials)",
+		Example: `  seiri users restore-from-backup .seiri/backups/111111111111-build-bot.json --apply`,
+		Args:    cobra.ExactArgs(1),
+		RunE:    keyscmd.RunE(f, o, runF, usersRecreateRun),
 	}
 	keyscmd.ApplyFlags(cmd, o)
 	return cmd
