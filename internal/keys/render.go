@@ -3,11 +3,11 @@ package keys
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -32,7 +32,7 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 			mark += "  [refused: " + c.Refused + "]"
 		}
 		fmt.Fprintf(w, "%d. [%s] %s  %s  %s%s\n", i+1, c.Account, c.User, c.AccessKeyID, last, mark)
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		tw := table.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, ev := range c.Evidence {
 			v := "no use"
 			if ev.LastUsed != nil {

@@ -9,13 +9,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/table"
 )
 
 // NewCmd is the `seiri catalog` command group.
@@ -384,7 +384,7 @@ func catalogWriteActions(o *CatalogOptions, actions []*catalog.Action) error {
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+	tw := table.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACTION\tACCESS\tRESOURCE TYPES (* = required)")
 	for _, a := range actions {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.FullName(), a.Access, catalogResourceCell(a))
@@ -524,7 +524,7 @@ func catalogWriteService(o *CatalogOptions, s *catalog.Service) error {
 	}
 	if len(s.ResourceTypes) > 0 {
 		fmt.Fprintln(o.IO.Out)
-		tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+		tw := table.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "RESOURCE TYPE\tARN FORMAT")
 		for _, rt := range s.ResourceTypes {
 			fmt.Fprintf(tw, "%s\t%s\n", rt.Name, strings.Join(rt.ARNFormats, " | "))

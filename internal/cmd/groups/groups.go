@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -246,7 +246,7 @@ func groupsAnalyzeRun(o *GroupsAnalyzeOptions) error {
 func printAnalyses(w io.Writer, all []*groups.Analysis) error {
 	for _, an := range all {
 		fmt.Fprintf(w, "Account %s: %d users\n\n", an.Account, len(an.Users))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  USER\tGROUPS\tDIRECT\tGRANTED\tUSED\tTOP SERVICES")
 		for _, u := range an.Users {
 			used := fmt.Sprint(u.Used)

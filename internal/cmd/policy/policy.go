@@ -9,13 +9,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/table"
 )
 
 // NewCmd is the `seiri policy` command group.
@@ -155,7 +155,7 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 			return err
 		}
 	} else {
-		w := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+		w := table.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 		if len(issues) > 0 {
 			fmt.Fprintln(w, "SEVERITY\tCODE\tLINE:COL\tSTATEMENT\tPATH\tMESSAGE")
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	orgcmd "github.com/seiri-dev/seiri/internal/cmd/org"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/org/scplib"
+	"github.com/seiri-dev/seiri/internal/table"
 )
 
 // NewCmd is the `seiri scp` command group.
@@ -37,7 +37,7 @@ func newCmdScpList(f *cmdutil.Factory) *cobra.Command {
 			if f.Globals.Output == "json" {
 				return json.NewEncoder(f.IO.Out).Encode(scplib.All())
 			}
-			tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+			tw := table.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tPARAMETERS\tDESCRIPTION")
 			for _, p := range scplib.All() {
 				var ps []string

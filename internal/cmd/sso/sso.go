@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	groupscmd "github.com/seiri-dev/seiri/internal/cmd/groups"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/sso"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -139,7 +139,7 @@ func ssoPlanRun(o *SSOPlanOptions) error {
 
 func printSSOPlan(w io.Writer, p *sso.Plan) {
 	fmt.Fprintln(w, "Permission sets:")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NAME\tFROM GROUP\tMANAGED\tINLINE BYTES\tACCOUNTS")
 	accts := map[string][]string{}
 	for _, a := range p.Assignments {

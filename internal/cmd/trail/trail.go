@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/awsclient"
@@ -21,6 +20,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -220,7 +220,7 @@ func writeScanSummary(f *cmdutil.Factory, s *trail.Summary) error {
 		w.Flush()
 		return w.Error()
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, kv := range summaryPairs(s) {
 		fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
 	}
@@ -436,7 +436,7 @@ func writeKeyLineage(f *cmdutil.Factory, store *usage.Store, key string) error {
 	}
 	if len(issued) > 0 {
 		fmt.Fprintf(out, "%s requested %d session key(s):\n", key, len(issued))
-		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  SESSION KEY\tACTION\tROLE\tISSUED")
 		for _, k := range issued {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", k.SessionKey, k.Action, dash(k.Role), k.IssuedAt.UTC().Format(time.RFC3339))
@@ -479,7 +479,7 @@ func writeUsageRows(f *cmdutil.Factory, rows []usage.Row) error {
 		fmt.Fprintln(out, "no usage rows match")
 		return nil
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tPRINCIPAL\tTYPE\tACCESS KEY\tACTION\tRESOURCE\tERROR\tCOUNT\tFIRST SEEN\tLAST SEEN")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Account, r.Principal, r.PrincipalType, dash(r.AccessKeyID),
@@ -572,14 +572,14 @@ func trailStatsRun(o *TrailStatsOptions) error {
 		w.Flush()
 		return w.Error()
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, kv := range pairs {
 		fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
 	}
 	tw.Flush()
 	if len(runs) > 0 {
 		fmt.Fprintln(out, "\nlast scans:")
-		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		tw = table.NewWriter(out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tENGINE\tSTARTED\tSOURCES")
 		for _, r := range runs {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", r.ID, r.Engine, ts(r.StartedAt), strings.Join(r.Sources, ", "))
@@ -641,7 +641,7 @@ func trailUnmappedRun(o *TrailUnmappedOptions) error {
 		fmt.Fprintln(out, "every scanned event mapped to an IAM action")
 		return nil
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EVENT SOURCE\tEVENT NAME\tCOUNT\tFIRST SEEN\tLAST SEEN")
 	for _, p := range pairs {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.EventSource, p.EventName, p.Count, ts(p.FirstSeen), ts(p.LastSeen))

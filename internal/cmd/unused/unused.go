@@ -8,7 +8,6 @@ import (
 	"io"
 	"runtime"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +19,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/risk"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/version"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -176,7 +176,7 @@ func writeUnusedOne(opts *UnusedOptions, pv principalView, an *leastpriv.Analysi
 		} else {
 			b.WriteString("\nunused actions, highest risk first:\n")
 		}
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACTION\tACCESS LEVEL\tCONFIDENCE\tESCALATION\tWHY UNKNOWN")
 		for i, v := range pv.Actions {
 			if opts.Top > 0 && i == opts.Top {
@@ -208,7 +208,7 @@ func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "window: %s\n\n", v.Window)
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PRINCIPAL\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK\tOPEN A PATH\tVERDICT")
 	for i, pv := range ov.Principals {
 		r := pv.PrincipalResult
@@ -220,7 +220,7 @@ func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 	}
 	tw.Flush()
 	b.WriteString("\nper account:\n")
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw = table.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tPRINCIPALS\tIDLE\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK")
 	for _, a := range v.Accounts {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", a.Account, a.Principals, a.Idle, a.Granted, a.Used, a.Unused, a.UnusedCertain, a.UnusedHighRisk)
@@ -228,7 +228,7 @@ func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 	tw.Flush()
 	if len(v.PermissionSets) > 0 {
 		b.WriteString("\nIdentity Center permission sets:\n")
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw = table.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "PERMISSION SET\tROLES\tACTIONS USED\tHIGH-RISK UNUSED")
 		for _, p := range v.PermissionSets {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", p.PermissionSet, p.Roles, p.Used, p.UnusedHighRisk)
