@@ -145,7 +145,7 @@ func EvidenceGaps(s *snapshot.Snapshot, now time.Time) []AccountGap {
 			continue
 		}
 		g := AccountGap{Account: a.AccountID,
-			Run: fmt.Sprintf("`seiri collect --accounts %s` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)", a.AccountID)}
+			Run: fmt.Sprintf("`seiri collect --account %s` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)", a.AccountID)}
 		if a.CredentialReport == nil {
 			g.Reason = "imported without a credential report: nothing says which users have access keys"
 			out = append(out, g)

@@ -192,8 +192,9 @@ func (w *Writer) caps(cells [][]string) []int {
 	return caps
 }
 
-// Elide shortens s to at most n runes with "…": in the middle for
-// identifiers (ARNs, paths: both ends matter), at the end for text.
+// Elide shortens s to at most n runes with "…": ARNs keep their end (the
+// account and the resource), other identifiers (paths) both ends, text
+// its start.
 func Elide(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
@@ -201,6 +202,10 @@ func Elide(s string, n int) string {
 	}
 	if n <= 1 {
 		return "…"
+	}
+	if strings.HasPrefix(s, "arn:") && !strings.Contains(s, " ") {
+		// The end of an ARN names the account and the resource.
+		return "…" + string(r[len(r)-(n-1):])
 	}
 	if strings.ContainsAny(s, ":/") && !strings.Contains(s, " ") && n >= 9 {
 		head := (n - 1) / 2

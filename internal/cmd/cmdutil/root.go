@@ -31,9 +31,9 @@ func NewBareRoot(f *Factory) *cobra.Command {
 		Long: `seiri inventories every account of an AWS Organization, audits its IAM,
 learns from CloudTrail what each principal really uses, and retires what is
 unused safely: plans first, journaled, reversible.`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Version:       version.String(),
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Version:           version.String(),
 		PersistentPostRun: func(cmd *cobra.Command, args []string) { FlushOutput(f.IO) },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			warnDeprecated(cmd, f.IO.ErrOut)
@@ -141,12 +141,13 @@ func MarkDocument(cmd *cobra.Command) {
 	cmd.Annotations[DocumentAnnotation] = "true"
 }
 
-// fitOutput makes the terminal output (--output table) of cmd fit
-// table.Width columns: lines longer than that are wrapped at spaces (tables
-// elide their cells themselves, through table.Writer). Documents and
-// machine formats pass untouched.
+// fitOutput makes the terminal output (--output table, standard output a
+// terminal) of cmd fit table.Width columns: lines longer than that are
+// wrapped at spaces (tables elide their cells themselves, through
+// table.Writer, wherever they go). Documents and machine formats pass
+// untouched.
 func fitOutput(f *Factory, cmd *cobra.Command) {
-	if f.Globals.Output != "table" || cmd.Annotations[DocumentAnnotation] != "" {
+	if !f.IO.FitWidth || f.Globals.Output != "table" || cmd.Annotations[DocumentAnnotation] != "" {
 		return
 	}
 	if _, ok := f.IO.Out.(*table.Wrap); ok {

@@ -183,9 +183,7 @@ func TestCollectRegionsStaleUnavailable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
 	}
-	// Lines longer than the terminal's 120 columns are wrapped, continued
-	// with two more spaces of indentation: join them back.
-	lines := strings.Split(strings.ReplaceAll(out, "\n    ", " "), "\n")
+	lines := strings.Split(out, "\n")
 	var got []string
 	for i, l := range lines {
 		if strings.HasPrefix(l, "Resource policies:") || strings.HasPrefix(l, "Services marked") || strings.HasPrefix(l, "Unfinished") {
