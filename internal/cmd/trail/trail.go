@@ -335,6 +335,7 @@ type TrailUsageOptions struct {
 	Until       string
 	ErrorsOnly  bool
 	Limit       int
+	Long        bool
 }
 
 // NewCmdTrailUsage builds `seiri trail usage` (errors=false) or `seiri trail errors`.
@@ -371,6 +372,7 @@ func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, e
 	fl.StringVar(&opts.Since, "since", "", "only rows last seen at or after this time (2026-09-01, RFC 3339, or 90d)")
 	fl.StringVar(&opts.Until, "until", "", "only rows first seen before this time")
 	fl.IntVar(&opts.Limit, "limit", 0, "at most this many rows")
+	cmdutil.LongFlag(fl, &opts.Long)
 	return cmd
 }
 
@@ -410,11 +412,19 @@ func trailUsageRun(o *TrailUsageOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeUsageRows(f, rows); err != nil {
+	if err := writeUsageRows(f, rows, o.Long); err != nil {
 		return err
 	}
-	if o.AccessKeyID != "" && f.Globals.Output == "table" {
-		return writeKeyLineage(f, store, o.AccessKeyID)
+	if f.Globals.Output != "table" {
+		return nil
+	}
+	if o.AccessKeyID != "" {
+		if err := writeKeyLineage(f, store, o.AccessKeyID); err != nil {
+			return err
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintf(f.IO.Out, "\n%s\n", usageNext(rows))
 	}
 	return nil
 }
@@ -448,7 +458,7 @@ func writeKeyLineage(f *cmdutil.Factory, store *usage.Store, key string) error {
 
 var usageColumns = []string{"account", "principal", "type", "access_key", "action", "resource", "error", "count", "first_seen", "last_seen", "ip_classes", "source_ips", "user_agents", "vpc_endpoints", "sessions"}
 
-func writeUsageRows(f *cmdutil.Factory, rows []usage.Row) error {
+func writeUsageRows(f *cmdutil.Factory, rows []usage.Row, long bool) error {
 	out := f.IO.Out
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	switch f.Globals.Output {
@@ -479,13 +489,74 @@ func writeUsageRows(f *cmdutil.Factory, rows []usage.Row) error {
 		fmt.Fprintln(out, "no usage rows match")
 		return nil
 	}
+	fmt.Fprintln(out, usageSummary(rows))
+	fmt.Fprintln(out)
 	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACCOUNT\tPRINCIPAL\tTYPE\tACCESS KEY\tACTION\tRESOURCE\tERROR\tCOUNT\tFIRST SEEN\tLAST SEEN")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Account, r.Principal, r.PrincipalType, dash(r.AccessKeyID),
-			r.Action, dash(r.Resource), dash(r.ErrorCode), r.Count, ts(r.FirstSeen), ts(r.LastSeen))
+	shown := rows
+	if long {
+		fmt.Fprintln(tw, "ACCOUNT\tPRINCIPAL\tTYPE\tACCESS KEY\tACTION\tRESOURCE\tERROR\tCOUNT\tFIRST SEEN\tLAST SEEN")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Account, r.Principal, r.PrincipalType, dash(r.AccessKeyID),
+				r.Action, dash(r.Resource), dash(r.ErrorCode), r.Count, ts(r.FirstSeen), ts(r.LastSeen))
+		}
+	} else {
+		if len(shown) > shortRows {
+			shown = shown[:shortRows]
+		}
+		day := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
+		fmt.Fprintln(tw, "PRINCIPAL\tACTION\tRESOURCE\tERROR\tCOUNT\tLAST SEEN")
+		for _, r := range shown {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.Principal, r.Action, dash(r.Resource), dash(r.ErrorCode), r.Count, day(r.LastSeen))
+		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(shown) < len(rows) {
+		fmt.Fprintf(out, "… %d more rows: --long lists them all with every column; -o csv and -o json hold every field\n", len(rows)-len(shown))
+	}
+	return nil
+}
+
+// usageNext is the command to run after reading usage rows: the
+// least-privilege policy of the first principal listed.
+func usageNext(rows []usage.Row) string {
+	best := ""
+	for _, r := range rows {
+		if strings.Contains(r.Principal, ":iam::") && (best == "" || len(r.Principal) < len(best)) {
+			best = r.Principal
+		}
+	}
+	if best == "" || len(best) > 80 {
+		return "Next: seiri unused"
+	}
+	return "Next: seiri policy generate " + best
+}
+
+// shortRows is how many rows the short form of a listing shows.
+const shortRows = 40
+
+// usageSummary is the line that opens the table of usage rows.
+func usageSummary(rows []usage.Row) string {
+	principals, actions, accounts := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var calls, failed int64
+	var first, last time.Time
+	for _, r := range rows {
+		principals[r.Principal], actions[r.Action], accounts[r.Account] = true, true, true
+		calls += r.Count
+		if r.ErrorCode != "" {
+			failed += r.Count
+		}
+		if first.IsZero() || r.FirstSeen.Before(first) {
+			first = r.FirstSeen
+		}
+		if r.LastSeen.After(last) {
+			last = r.LastSeen
+		}
+	}
+	return fmt.Sprintf("%d usage rows: %d calls (%d failed) by %d principals in %d accounts, %d actions, seen %s to %s",
+		len(rows), calls, failed, len(principals), len(accounts), len(actions),
+		first.UTC().Format("2006-01-02"), last.UTC().Format("2006-01-02"))
 }
 
 func dash(s string) string {
