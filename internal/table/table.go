@@ -84,7 +84,7 @@ func (w *Writer) segment(out *strings.Builder, lines []string) {
 	if over(cells, widths, w.padding) > w.width {
 		caps := w.caps(cells)
 		for _, row := range cells {
-			for c := range row {
+			for c := range row[:len(row)-1] {
 				row[c] = Elide(row[c], caps[c])
 			}
 		}
@@ -95,7 +95,7 @@ func (w *Writer) segment(out *strings.Builder, lines []string) {
 		var b strings.Builder
 		for c, cell := range row {
 			if c == len(row)-1 {
-				b.WriteString(cell)
+				b.WriteString(w.trailing(cell, widths[i]))
 				break
 			}
 			fill := widths[i][c] - utf8.RuneCountInString(cell)
@@ -110,6 +110,36 @@ func (w *Writer) segment(out *strings.Builder, lines []string) {
 		out.WriteString(b.String())
 		out.WriteByte('\n')
 	}
+}
+
+// trailingWrap is the narrowest room a line's last cell is wrapped in;
+// with less room it is elided.
+const trailingWrap = 24
+
+// trailing fits a line's last cell (free text: a reason, a description) in
+// what the columns before it leave: wrapped onto indented continuation
+// lines, or elided when the room is too narrow to read.
+func (w *Writer) trailing(cell string, widths []int) string {
+	prefix := 0
+	for _, cw := range widths {
+		prefix += cw
+	}
+	room := w.width - prefix
+	if utf8.RuneCountInString(cell) <= room {
+		return cell
+	}
+	if room < trailingWrap {
+		return Elide(cell, max(room, 1))
+	}
+	parts := WrapLine(cell, room)
+	for k := 1; k < len(parts); k++ {
+		// WrapLine indents continuations by two spaces: keep them under the cell.
+		parts[k] = strings.Repeat(" ", prefix) + strings.TrimPrefix(parts[k], "  ")
+		if utf8.RuneCountInString(parts[k]) > w.width {
+			parts[k] = Elide(parts[k], w.width)
+		}
+	}
+	return strings.Join(parts, "\n")
 }
 
 // layout returns each line's column widths (padding included) the way
@@ -167,7 +197,11 @@ func (w *Writer) caps(cells [][]string) []int {
 			if c >= len(natural) {
 				natural = append(natural, 0)
 			}
-			natural[c] = max(natural[c], utf8.RuneCountInString(cell))
+			n := utf8.RuneCountInString(cell)
+			if c == len(row)-1 {
+				n = min(n, trailingWrap) // the last cell wraps
+			}
+			natural[c] = max(natural[c], n)
 		}
 	}
 	budget := w.width - w.padding*(len(natural)-1)

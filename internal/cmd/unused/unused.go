@@ -39,6 +39,7 @@ type UnusedOptions struct {
 	All       bool
 	Days      int
 	Top       int // unused actions listed per principal in the table
+	Long      bool
 }
 
 // NewCmd is the `seiri unused` command group.
@@ -81,9 +82,10 @@ account). Default: --all. --output csv, sarif, markdown or html gives findings.`
 	fl.StringVar(&opts.Principal, "principal", "", "analyse one principal (user or role ARN)")
 	fl.StringVar(&opts.Account, "account", "", "analyse the principals of one account")
 	fl.BoolVar(&opts.All, "all", false, "analyse every principal (the default)")
-	fl.IntVar(&opts.Days, "days", 90, "window length in days, ending now (up to the logs available)")
+	cmdutil.DaysFlag(fl, &opts.Days, 90, "usage window (up to the logs available)")
 	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot: a folder, a snapshot name in the workspace, or latest")
-	fl.IntVar(&opts.Top, "top", 25, "unused actions listed per principal in the table (0: all)")
+	fl.IntVar(&opts.Top, "top", 25, "unused actions listed per principal in the short form (0: all)")
+	cmdutil.LongFlag(fl, &opts.Long)
 	return cmd
 }
 
@@ -96,6 +98,12 @@ func unusedRun(opts *UnusedOptions) error {
 	}
 	if n > 1 {
 		return cmdutil.BadInputf("--principal, --account and --all exclude each other")
+	}
+	if err := cmdutil.CheckDays(opts.Days); err != nil {
+		return err
+	}
+	if opts.Long {
+		opts.Top = 0
 	}
 	ws, err := opts.Workspace()
 	if err != nil {
@@ -180,7 +188,7 @@ func writeUnusedOne(opts *UnusedOptions, pv principalView, an *leastpriv.Analysi
 		fmt.Fprintln(tw, "ACTION\tACCESS LEVEL\tCONFIDENCE\tESCALATION\tWHY UNKNOWN")
 		for i, v := range pv.Actions {
 			if opts.Top > 0 && i == opts.Top {
-				fmt.Fprintf(tw, "… %d more (--top 0 lists all, --output json)\t\t\t\t\n", len(pv.Actions)-i)
+				fmt.Fprintf(tw, "… %d more (--long lists all, --output json)\t\t\t\t\n", len(pv.Actions)-i)
 				break
 			}
 			esc := "-"
@@ -192,6 +200,7 @@ func writeUnusedOne(opts *UnusedOptions, pv principalView, an *leastpriv.Analysi
 		tw.Flush()
 	}
 	fmt.Fprintf(&b, "\nverdict: %s\n", r.Verdict)
+	fmt.Fprintf(&b, "\nNext: seiri policy generate %s --days %d\n", r.Principal, opts.Days)
 	_, err := w.Write(b.Bytes())
 	return err
 }
@@ -207,23 +216,37 @@ func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 		return unusedRenderFindings(w, opts.Output, unusedReport(v.Principals))
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "window: %s\n\n", v.Window)
-	tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRINCIPAL\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK\tOPEN A PATH\tVERDICT")
-	for i, pv := range ov.Principals {
-		r := pv.PrincipalResult
-		if opts.Top > 0 && i == opts.Top*4 {
-			fmt.Fprintf(tw, "… %d more principals (--output json lists all)\t\t\t\t\t\t\t\n", len(v.Principals)-i)
-			break
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Principal, r.Granted, r.Used, r.Unused, r.UnusedCertain, r.UnusedHighRisk, pv.OpeningUnused, r.Verdict)
+	// The summary first: totals, then per account, then the principals.
+	var principals, idle, unused, certain, high int
+	for _, a := range v.Accounts {
+		principals += a.Principals
+		idle += a.Idle
+		unused += a.Unused
+		certain += a.UnusedCertain
+		high += a.UnusedHighRisk
 	}
-	tw.Flush()
-	b.WriteString("\nper account:\n")
-	tw = table.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(&b, "%d principals in %d accounts (%d idle): %d granted actions unused, %d of them certainly, %d high-risk\n",
+		principals, len(v.Accounts), idle, unused, certain, high)
+	fmt.Fprintf(&b, "window: %s\n\n", v.Window)
+	b.WriteString("per account:\n")
+	tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tPRINCIPALS\tIDLE\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK")
 	for _, a := range v.Accounts {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", a.Account, a.Principals, a.Idle, a.Granted, a.Used, a.Unused, a.UnusedCertain, a.UnusedHighRisk)
+	}
+	tw.Flush()
+	b.WriteString("\nprincipals, most unused high-risk permissions first:\n")
+	tw = table.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PRINCIPAL\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK\tOPEN A PATH\tVERDICT")
+	shown := 0
+	for i, pv := range ov.Principals {
+		r := pv.PrincipalResult
+		if !opts.Long && i == shortPrincipals {
+			fmt.Fprintf(tw, "… %d more principals (--long lists all, --output json)\t\t\t\t\t\t\t\n", len(v.Principals)-i)
+			break
+		}
+		shown++
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Principal, r.Granted, r.Used, r.Unused, r.UnusedCertain, r.UnusedHighRisk, pv.OpeningUnused, r.Verdict)
 	}
 	tw.Flush()
 	if len(v.PermissionSets) > 0 {
@@ -242,9 +265,15 @@ func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(ov.Principals) > 0 {
+		fmt.Fprintf(&b, "\nNext: seiri unused --principal %s\n", ov.Principals[0].Principal)
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
+
+// shortPrincipals is how many principals the short form lists.
+const shortPrincipals = 30
 
 func unusedSortedKeys(m map[string]int64) []string {
 	out := make([]string, 0, len(m))
