@@ -124,11 +124,21 @@ func auditRun(opts *AuditOptions) error {
 
 	var buf bytes.Buffer
 	if opts.Output == "table" {
-		// Every report names the snapshot it was computed from.
-		fmt.Fprintf(&buf, "%s\n\n", cmdutil.SnapshotLine(s))
+		// Every report names the snapshot it was computed from, and opens
+		// with the summary.
+		fmt.Fprintf(&buf, "%s\n", cmdutil.SnapshotLine(s))
+		if len(rep.Findings) > 0 {
+			if err := report.Summary(&buf, rep); err != nil {
+				return err
+			}
+		}
+		buf.WriteString("\n")
 	}
 	if err := report.Render(&buf, opts.Output, rep); err != nil {
 		return cmdutil.BadInput(err)
+	}
+	if opts.Output == "table" && opts.Out == "" && len(rep.Findings) > 0 {
+		buf.WriteString(auditNext)
 	}
 	if opts.Out != "" {
 		if err := workspace.WriteFile(opts.Out, buf.Bytes()); err != nil {
@@ -178,3 +188,10 @@ func quoteAll(ss []string) []string {
 	}
 	return out
 }
+
+// auditNext ends the table: where to go from the findings.
+const auditNext = `
+Next:
+  seiri audit --output html --out audit.html   # the report with evidence, to share
+  seiri audit --fail-on high                   # exit 1 on a high finding (for CI)
+`

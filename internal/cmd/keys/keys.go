@@ -335,6 +335,9 @@ func keysPlanRun(f *cmdutil.Factory, o *Options) error {
 	}
 	fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
 	keys.RenderCandidates(f.IO.Out, res, f.Now(), e.UsageNote())
+	if len(res.Candidates) > 0 {
+		fmt.Fprintln(f.IO.Out, "\nNext: seiri keys disable --apply")
+	}
 	return nil
 }
 

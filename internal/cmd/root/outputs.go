@@ -96,7 +96,6 @@ var documentCommands = map[string]bool{
 	"seiri org import":          true,
 	"seiri permissions collect": true,
 	"seiri permissions keys":    true,
-	"seiri sso plan":            true,
 }
 
 func declareOutputs(root *cobra.Command) {

@@ -206,6 +206,9 @@ func usersPlanRun(f *cmdutil.Factory, o *keyscmd.Options) error {
 		fmt.Fprintf(w, "! %s\n", g)
 	}
 	fmt.Fprintf(w, "\n%d inactive users, %d excluded.\n", len(res.Candidates), len(res.Excluded))
+	if len(res.Candidates) > 0 {
+		fmt.Fprintln(w, "\nNext: seiri users retire quarantine --apply")
+	}
 	return nil
 }
 
