@@ -110,6 +110,10 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 	if err != nil {
 		return err
 	}
+	if !f.Globals.NoProgress {
+		// Progress from the first second: before the first AWS call.
+		fmt.Fprintf(f.IO.ErrOut, "collect: %s, into %s\n", collectScope(o), ws.SnapshotsDir())
+	}
 	sess, err := awsclient.New(ctx, f.Globals.AWS)
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
@@ -125,9 +129,14 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 	opts.Now = f.Now
 	opts.Log = f.Logger()
 	var bar *progressBar
-	if f.Progress() {
+	switch {
+	case f.Progress():
 		bar = &progressBar{w: f.IO.ErrOut}
 		opts.Progress = bar.update
+	case !f.Globals.NoProgress:
+		// Not a terminal (a CI log): a line per finished account.
+		pl := &progressLines{w: f.IO.ErrOut}
+		opts.Progress = pl.update
 	}
 	res, err := collect.Run(ctx, sess, ws.SnapshotsDir(), opts)
 	bar.finish()
@@ -278,4 +287,33 @@ func (b *progressBar) finish() {
 	if b.drawn {
 		fmt.Fprint(b.w, "\r\033[K")
 	}
+}
+
+// collectScope says what a collect is about to read.
+func collectScope(o *CollectOptions) string {
+	switch {
+	case o.Org:
+		return fmt.Sprintf("the organization and every ACTIVE account in it (%d at once)", o.Parallel)
+	case len(o.Accounts) > 0:
+		return fmt.Sprintf("%d accounts (%s)", len(o.Accounts), strings.Join(o.Accounts, ", "))
+	}
+	return "the account of the current credentials"
+}
+
+// progressLines writes a progress line each time an account finishes: the
+// progress of a collect whose stderr is no terminal.
+type progressLines struct {
+	w          io.Writer
+	mu         sync.Mutex
+	done, fail int
+}
+
+func (l *progressLines) update(p collect.Progress) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p.Done == l.done && p.Failed == l.fail {
+		return
+	}
+	l.done, l.fail = p.Done, p.Failed
+	fmt.Fprintf(l.w, "collect: %d/%d accounts done (%d failed), %d API calls\n", p.Done, p.Total, p.Failed, p.APICalls)
 }
