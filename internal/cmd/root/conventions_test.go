@@ -453,3 +453,23 @@ func TestOneOfProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeCommandsParse: every seiri command line in the README's shell
+// blocks runs as written (flags exist, arguments fit).
+func TestReadmeCommandsParse(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, block := range shellBlocks(string(b)) {
+		for _, line := range strings.Split(block, "\n") {
+			for _, part := range strings.Split(line, ";") {
+				for _, args := range exampleLines(part) {
+					if err := parseExample(args); err != nil {
+						t.Errorf("README.md: `seiri %s` does not parse: %v (the README shows real invocations)", strings.Join(args, " "), err)
+					}
+				}
+			}
+		}
+	}
+}
