@@ -23,6 +23,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/usage"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // trailSourceFactory builds a source from --source; tests and the S3 /
@@ -325,7 +326,7 @@ func (p *progressLine) done() {
 
 // TrailUsageOptions are the flags of `seiri trail usage` and `seiri trail errors`.
 type TrailUsageOptions struct {
-	F           *cmdutil.Factory
+	StoreDeps
 	Principal   string
 	AccessKeyID string
 	Account     string
@@ -340,7 +341,7 @@ type TrailUsageOptions struct {
 
 // NewCmdTrailUsage builds `seiri trail usage` (errors=false) or `seiri trail errors`.
 func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, errorsOnly bool) *cobra.Command {
-	opts := &TrailUsageOptions{F: f, ErrorsOnly: errorsOnly}
+	opts := &TrailUsageOptions{StoreDeps: newStoreDeps(f), ErrorsOnly: errorsOnly}
 	use, short := "usage", "Show what principals and access keys really used"
 	if errorsOnly {
 		use, short = "errors", "Show calls that failed (AccessDenied and other error codes)"
@@ -350,6 +351,7 @@ func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, e
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.bind(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -376,71 +378,90 @@ func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, e
 	return cmd
 }
 
+// StoreDeps are what the commands that query the usage store need, as
+// fields: the constructor takes them from the factory (Context and Output
+// when the command runs, once flags are parsed); tests set their own.
+type StoreDeps struct {
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error) // opened read-only
+	Now       func() time.Time
+	Output    string // --output
+}
+
+func newStoreDeps(f *cmdutil.Factory) StoreDeps {
+	return StoreDeps{IO: f.IO, Workspace: f.ReadWorkspace, Now: f.Now}
+}
+
+// bind takes what is known only once the command runs.
+func (d *StoreDeps) bind(f *cmdutil.Factory) {
+	d.Context, d.Output = f.Context, f.Globals.Output
+}
+
 // openStore opens the usage store for a command that only reads it: it
 // creates neither the workspace nor the store.
-func openStore(f *cmdutil.Factory) (*usage.Store, error) {
-	ws, err := f.ReadWorkspace()
+func (d *StoreDeps) openStore() (*usage.Store, error) {
+	ws, err := d.Workspace()
 	if err != nil {
 		return nil, err
 	}
-	return cmdutil.OpenUsageStore(f.Context, ws)
+	return cmdutil.OpenUsageStore(d.Context, ws)
 }
 
 func trailUsageRun(o *TrailUsageOptions) error {
-	f := o.F
 	q := usage.Query{Principal: o.Principal, AccessKeyID: o.AccessKeyID, Account: o.Account, Action: o.Action,
 		ErrorsOnly: o.ErrorsOnly, Limit: o.Limit}
 	since, err := windowStart(o.Days, o.Since)
 	if err != nil {
 		return err
 	}
-	if q.Since, err = cmdutil.ParseWhen(since, f.Now()); err != nil {
+	if q.Since, err = cmdutil.ParseWhen(since, o.Now()); err != nil {
 		return cmdutil.BadInputf("--since %v", err)
 	}
-	if q.Until, err = cmdutil.ParseWhen(o.Until, f.Now()); err != nil {
+	if q.Until, err = cmdutil.ParseWhen(o.Until, o.Now()); err != nil {
 		return cmdutil.BadInputf("--until %v", err)
 	}
 	if o.Limit < 0 {
 		return cmdutil.BadInputf("--limit %d: must not be negative", o.Limit)
 	}
-	store, err := openStore(f)
+	store, err := o.openStore()
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	rows, err := store.Usage(f.Context, q)
+	rows, err := store.Usage(o.Context, q)
 	if err != nil {
 		return err
 	}
-	if err := writeUsageRows(f, rows, o.Long); err != nil {
+	if err := writeUsageRows(&o.StoreDeps, rows, o.Long); err != nil {
 		return err
 	}
-	if f.Globals.Output != "table" {
+	if o.Output != "table" {
 		return nil
 	}
 	if o.AccessKeyID != "" {
-		if err := writeKeyLineage(f, store, o.AccessKeyID); err != nil {
+		if err := writeKeyLineage(&o.StoreDeps, store, o.AccessKeyID); err != nil {
 			return err
 		}
 	}
 	if len(rows) > 0 {
-		fmt.Fprintf(f.IO.Out, "\n%s\n", usageNext(rows))
+		fmt.Fprintf(o.IO.Out, "\n%s\n", usageNext(rows))
 	}
 	return nil
 }
 
 // writeKeyLineage says where a session key came from, or which session keys
 // a key requested (from the STS calls in the logs).
-func writeKeyLineage(f *cmdutil.Factory, store *usage.Store, key string) error {
-	from, err := store.SessionKeys(f.Context, "", key)
+func writeKeyLineage(o *StoreDeps, store *usage.Store, key string) error {
+	from, err := store.SessionKeys(o.Context, "", key)
 	if err != nil {
 		return err
 	}
-	issued, err := store.SessionKeys(f.Context, key, "")
+	issued, err := store.SessionKeys(o.Context, key, "")
 	if err != nil {
 		return err
 	}
-	out := f.IO.Out
+	out := o.IO.Out
 	for _, k := range from {
 		fmt.Fprintf(out, "%s was issued by %s to %s (%s, %s)\n", key, k.Action, k.IssuerPrincipal, dash(k.IssuerKey), k.IssuedAt.UTC().Format(time.RFC3339))
 	}
@@ -458,10 +479,10 @@ func writeKeyLineage(f *cmdutil.Factory, store *usage.Store, key string) error {
 
 var usageColumns = []string{"account", "principal", "type", "access_key", "action", "resource", "error", "count", "first_seen", "last_seen", "ip_classes", "source_ips", "user_agents", "vpc_endpoints", "sessions"}
 
-func writeUsageRows(f *cmdutil.Factory, rows []usage.Row, long bool) error {
-	out := f.IO.Out
+func writeUsageRows(o *StoreDeps, rows []usage.Row, long bool) error {
+	out := o.IO.Out
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	switch f.Globals.Output {
+	switch o.Output {
 	case "json":
 		// Derived facts are spelled out for readers of the JSON.
 		type rowJSON struct {
@@ -567,11 +588,11 @@ func dash(s string) string {
 }
 
 // TrailStatsOptions are the flags of `seiri trail stats`.
-type TrailStatsOptions struct{ F *cmdutil.Factory }
+type TrailStatsOptions struct{ StoreDeps }
 
 // NewCmdTrailStats builds `seiri trail stats`.
 func NewCmdTrailStats(f *cmdutil.Factory, runF func(*TrailStatsOptions) error) *cobra.Command {
-	opts := &TrailStatsOptions{F: f}
+	opts := &TrailStatsOptions{StoreDeps: newStoreDeps(f)}
 	return &cobra.Command{
 		Use:   "stats",
 		Short: "Summarize the usage store and the last scans",
@@ -579,6 +600,7 @@ func NewCmdTrailStats(f *cmdutil.Factory, runF func(*TrailStatsOptions) error) *
   seiri trail stats -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.bind(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -588,22 +610,21 @@ func NewCmdTrailStats(f *cmdutil.Factory, runF func(*TrailStatsOptions) error) *
 }
 
 func trailStatsRun(o *TrailStatsOptions) error {
-	f := o.F
-	store, err := openStore(f)
+	store, err := o.openStore()
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	tot, err := store.Totals(f.Context)
+	tot, err := store.Totals(o.Context)
 	if err != nil {
 		return err
 	}
-	runs, err := store.Runs(f.Context, 5)
+	runs, err := store.Runs(o.Context, 5)
 	if err != nil {
 		return err
 	}
-	out := f.IO.Out
-	switch f.Globals.Output {
+	out := o.IO.Out
+	switch o.Output {
 	case "json":
 		if runs == nil {
 			runs = []usage.Run{}
@@ -634,7 +655,7 @@ func trailStatsRun(o *TrailStatsOptions) error {
 		{"unmapped events", strconv.FormatInt(tot.UnmappedEvents, 10)},
 		{"scans", strconv.FormatInt(tot.Runs, 10)},
 	}
-	if f.Globals.Output == "csv" {
+	if o.Output == "csv" {
 		w := csv.NewWriter(out)
 		w.Write([]string{"metric", "value"})
 		for _, kv := range pairs {
@@ -661,17 +682,18 @@ func trailStatsRun(o *TrailStatsOptions) error {
 }
 
 // TrailUnmappedOptions are the flags of `seiri trail unmapped`.
-type TrailUnmappedOptions struct{ F *cmdutil.Factory }
+type TrailUnmappedOptions struct{ StoreDeps }
 
 // NewCmdTrailUnmapped builds `seiri trail unmapped`.
 func NewCmdTrailUnmapped(f *cmdutil.Factory, runF func(*TrailUnmappedOptions) error) *cobra.Command {
-	opts := &TrailUnmappedOptions{F: f}
+	opts := &TrailUnmappedOptions{StoreDeps: newStoreDeps(f)}
 	return &cobra.Command{
 		Use:     "unmapped",
 		Short:   "List (eventSource, eventName) pairs seiri could not map to IAM actions",
 		Example: `  seiri trail unmapped`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.bind(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -681,19 +703,18 @@ func NewCmdTrailUnmapped(f *cmdutil.Factory, runF func(*TrailUnmappedOptions) er
 }
 
 func trailUnmappedRun(o *TrailUnmappedOptions) error {
-	f := o.F
-	store, err := openStore(f)
+	store, err := o.openStore()
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	pairs, err := store.Unmapped(f.Context)
+	pairs, err := store.Unmapped(o.Context)
 	if err != nil {
 		return err
 	}
-	out := f.IO.Out
+	out := o.IO.Out
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	switch f.Globals.Output {
+	switch o.Output {
 	case "json":
 		if pairs == nil {
 			pairs = []usage.UnmappedPair{}
