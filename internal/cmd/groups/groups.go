@@ -126,22 +126,7 @@ func (l *Loaded) Used(account string) map[string]groups.ActionSet {
 	if l.Rows == nil {
 		return nil
 	}
-	var m map[string]groups.ActionSet
-	for _, r := range l.Rows {
-		if r.Account != account {
-			continue
-		}
-		if m == nil {
-			m = map[string]groups.ActionSet{}
-		}
-		if r.Authz && r.ErrorCode == "" {
-			m[r.Principal] = append(m[r.Principal], r.Action)
-		}
-	}
-	for k, v := range m {
-		m[k] = groups.NewActionSet(v)
-	}
-	return m
+	return groups.UsedActions(l.Rows, account)
 }
 
 // EffectiveFunc is the effective-permission engine on the factory's catalog.
