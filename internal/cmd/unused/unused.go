@@ -266,7 +266,15 @@ func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 		b.WriteString("\n")
 	}
 	if len(ov.Principals) > 0 {
-		fmt.Fprintf(&b, "\nNext: seiri unused --principal %s\n", ov.Principals[0].Principal)
+		next := "seiri unused --long"
+		for _, pv := range ov.Principals {
+			// The first principal whose ARN keeps the line within a terminal.
+			if len(pv.Principal) <= 88 {
+				next = "seiri unused --principal " + pv.Principal
+				break
+			}
+		}
+		fmt.Fprintf(&b, "\nNext: %s\n", next)
 	}
 	_, err := w.Write(b.Bytes())
 	return err
