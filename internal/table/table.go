@@ -82,13 +82,30 @@ func (w *Writer) segment(out *strings.Builder, lines []string) {
 	}
 	widths := w.layout(cells)
 	if over(cells, widths, w.padding) > w.width {
-		caps := w.caps(cells)
-		for _, row := range cells {
-			for c := range row[:len(row)-1] {
-				row[c] = Elide(row[c], caps[c])
-			}
+		orig := make([][]string, len(cells))
+		for i, row := range cells {
+			orig[i] = append([]string(nil), row...)
 		}
-		widths = w.layout(cells)
+		// First the last cells wrap (prose); when one cannot wrap cleanly
+		// (a word longer than its room, like an ARN), every column is cut
+		// down to a common level instead.
+		fit := func(wrapLast bool) {
+			caps := w.caps(orig, wrapLast)
+			for i, row := range orig {
+				for c := range row {
+					if c < len(row)-1 || !wrapLast {
+						cells[i][c] = Elide(row[c], caps[c])
+					} else {
+						cells[i][c] = row[c]
+					}
+				}
+			}
+			widths = w.layout(cells)
+		}
+		fit(true)
+		if !w.wrapsCleanly(cells, widths) {
+			fit(false)
+		}
 	}
 	pad := string(w.padchar)
 	for i, row := range cells {
@@ -142,6 +159,31 @@ func (w *Writer) trailing(cell string, widths []int) string {
 	return strings.Join(parts, "\n")
 }
 
+// wrapsCleanly reports whether every last cell fits its room, or wraps in
+// it at spaces in at most 4 lines.
+func (w *Writer) wrapsCleanly(cells [][]string, widths [][]int) bool {
+	for i, row := range cells {
+		prefix := 0
+		for _, cw := range widths[i] {
+			prefix += cw
+		}
+		room := w.width - prefix
+		cell := row[len(row)-1]
+		if utf8.RuneCountInString(cell) <= room {
+			continue
+		}
+		if room < trailingWrap || utf8.RuneCountInString(cell) > 4*(room-2) {
+			return false
+		}
+		for _, word := range strings.Fields(cell) {
+			if utf8.RuneCountInString(word) > room-2 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // layout returns each line's column widths (padding included) the way
 // text/tabwriter computes them: a column block is a run of consecutive
 // lines that have a tab-terminated cell in that column.
@@ -190,7 +232,7 @@ func over(cells [][]string, widths [][]int, padding int) int {
 // caps are the widest each column index may be (cell text, without
 // padding) so that every line fits: the widest columns are cut down to a
 // common level first.
-func (w *Writer) caps(cells [][]string) []int {
+func (w *Writer) caps(cells [][]string, wrapLast bool) []int {
 	var natural []int
 	for _, row := range cells {
 		for c, cell := range row {
@@ -198,7 +240,7 @@ func (w *Writer) caps(cells [][]string) []int {
 				natural = append(natural, 0)
 			}
 			n := utf8.RuneCountInString(cell)
-			if c == len(row)-1 {
+			if wrapLast && c == len(row)-1 {
 				n = min(n, trailingWrap) // the last cell wraps
 			}
 			natural[c] = max(natural[c], n)
