@@ -184,7 +184,7 @@ func EvidenceGaps(s *snapshot.Snapshot, now time.Time) []AccountGap {
 			continue
 		}
 		g := AccountGap{Account: a.AccountID,
-			Run: fmt.Sprintf("`seiri collect --accounts %s` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)", a.AccountID)}
+			Run: fmt.Sprintf("`seiri collect --account %s` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)", a.AccountID)}
 		if a.CredentialReport == nil {
 			g.Reason = "imported without a credential report: nothing says which users have access keys"
 			out = append(out, g)
@@ -257,7 +257,7 @@ func Candidates(in Input, opt Options) Result {
 					}
 				}
 				if c.LastUsed != nil && !c.LastUsed.Before(cutoff) {
-					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "used "+c.LastUsed.UTC().Format(time.RFC3339)+" per "+lastSource(c.Evidence, *c.LastUsed)+", within --unused-days")
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "used "+c.LastUsed.UTC().Format(time.RFC3339)+" per "+lastSource(c.Evidence, *c.LastUsed)+", within --days")
 					continue
 				}
 				if c.LastUsed == nil && !opt.IncludeNeverUsed {
@@ -265,7 +265,7 @@ func Candidates(in Input, opt Options) Result {
 					continue
 				}
 				if c.LastUsed == nil && !k.CreateDate.Before(cutoff) {
-					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "never used, but created "+k.CreateDate.UTC().Format(time.RFC3339)+", within --unused-days")
+					in.decide("key decision", false, a.AccountID, u.UserName, k.AccessKeyID, "never used, but created "+k.CreateDate.UTC().Format(time.RFC3339)+", within --days")
 					continue
 				}
 				// Access Advisor is per owner, not per key: recent owner activity

@@ -43,7 +43,7 @@ func TestImportedAccountIsNamedNotSkipped(t *testing.T) {
 		Account: "123456789012",
 		Reason:  "imported: the access key ids are unknown (get-account-authorization-details does not list keys), so no key can be planned",
 		Slots:   []string{"Bob access_key_1: active, last used 2021-07-02 (1430 days ago) (credential report line 4)"},
-		Run:     "`seiri collect --accounts 123456789012` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)",
+		Run:     "`seiri collect --account 123456789012` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)",
 	}}
 	if diff := cmp.Diff(want, res.Unjudged); diff != "" {
 		t.Errorf("unjudged (-want +got):\n%s", diff)
@@ -51,7 +51,7 @@ func TestImportedAccountIsNamedNotSkipped(t *testing.T) {
 
 	a.CredentialReport = nil
 	gaps := EvidenceGaps(s, now)
-	if len(gaps) != 1 || gaps[0].String() != "account 123456789012 not judged: imported without a credential report: nothing says which users have access keys; run: `seiri collect --accounts 123456789012` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)" {
+	if len(gaps) != 1 || gaps[0].String() != "account 123456789012 not judged: imported without a credential report: nothing says which users have access keys; run: `seiri collect --account 123456789012` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)" {
 		t.Errorf("gaps %q", gaps)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
-// AccountLogs is how much of a plan's window (the last --unused-days) the
+// AccountLogs is how much of a plan's window (the last --days) the
 // scanned CloudTrail logs cover in one account, region by region. In each
 // region coverage starts at the latest of the start of the window, the
 // first scanned log and the trail's start of logging: a trail created

@@ -3,11 +3,11 @@ package keys
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -33,7 +33,7 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 			mark += "  [refused: " + c.Refused + "]"
 		}
 		fmt.Fprintf(w, "%d. [%s] %s  %s  %s%s\n", i+1, c.Account, c.User, c.AccessKeyID, last, mark)
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		tw := table.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, ev := range c.Evidence {
 			v := ev.Value()
 			fmt.Fprintf(tw, "     %s\t%s\t%s\n", ev.Source, v, ev.Detail)
@@ -90,7 +90,7 @@ func DemoRetirement(w io.Writer, snap *snapshot.Snapshot, cfg config.Keys, now t
 		}
 	}
 	res := Candidates(in, Options{UnusedDays: 90, IncludeNeverUsed: true})
-	fmt.Fprintln(w, "Access keys seiri would retire (seiri keys disable --unused-days 90 --include-never-used):")
+	fmt.Fprintln(w, "Access keys seiri would retire (seiri keys disable --days 90 --include-never-used):")
 	note := ""
 	if rows == nil {
 		note = "no CloudTrail usage in this run: evidence from GetAccessKeyLastUsed, the credential report and Access Advisor only"

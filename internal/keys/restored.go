@@ -45,7 +45,7 @@ func RestoresOf(es []plan.Entry) map[string]Restore {
 
 // holdRestored keeps a key restored because something still used it out of
 // the candidates until there is new evidence: its silence must span
-// --unused-days entirely after the restore, seen by a snapshot collected and
+// --days entirely after the restore, seen by a snapshot collected and
 // logs scanned after the restore. The evidence that led to the disable
 // (and then to the restore) never proposes it again.
 func holdRestored(res Result, in Input, opt Options) Result {

@@ -110,7 +110,7 @@ func UserCandidates(in Input, opt Options) UserResult {
 				continue
 			}
 			if !u.CreateDate.Before(cutoff) {
-				in.decide("user decision", false, a.AccountID, u.UserName, "", "created "+u.CreateDate.UTC().Format(time.RFC3339)+", within --unused-days")
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "created "+u.CreateDate.UTC().Format(time.RFC3339)+", within --days")
 				continue
 			}
 			c := UserCandidate{Account: a.AccountID, User: u.UserName, UserARN: u.ARN}
@@ -162,7 +162,7 @@ func UserCandidates(in Input, opt Options) UserResult {
 			}
 			see(aa)
 			if c.LastActivity != nil && !c.LastActivity.Before(cutoff) {
-				in.decide("user decision", false, a.AccountID, u.UserName, "", "active "+c.LastActivity.UTC().Format(time.RFC3339)+" per "+lastSource(c.Evidence, *c.LastActivity)+", within --unused-days")
+				in.decide("user decision", false, a.AccountID, u.UserName, "", "active "+c.LastActivity.UTC().Format(time.RFC3339)+" per "+lastSource(c.Evidence, *c.LastActivity)+", within --days")
 				continue
 			}
 			c.Coverage = cache.coverage(a, u, days(a.AccountID), opt.UnusedDays)

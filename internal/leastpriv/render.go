@@ -6,9 +6,9 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/table"
 )
 
 // Formats of a generated policy.
@@ -175,7 +175,7 @@ func WriteSummary(w io.Writer, g *Generated) {
 			parts[i] = fmt.Sprintf("%s %d", l, byLevel[l])
 		}
 		fmt.Fprintf(w, "removes %d actions: %s\n", g.Granted-g.Kept, strings.Join(parts, ", "))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(w, 0, 0, 2, ' ', 0)
 		for i, r := range g.Removed {
 			if i == maxSummaryRows {
 				fmt.Fprintf(tw, "  … %d more service/level rows (seiri policy diff lists them)\t\t\n", len(g.Removed)-i)

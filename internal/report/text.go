@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/table"
 )
 
 // renderTable writes findings grouped by severity then rule, in aligned
@@ -30,7 +30,7 @@ func renderTable(w io.Writer, r *finding.Report) error {
 			fmt.Fprintf(w, "%s (%d)\n", strings.ToUpper(cur.String()), c[cur])
 		}
 		fmt.Fprintf(w, "\n  %s  %s (%d)\n", g.Rule.ID, printable(g.Rule.Title), len(g.Findings))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "    ACCOUNT\tRESOURCE\tFINDING")
 		for _, f := range g.Findings {
 			fmt.Fprintf(tw, "    %s\t%s\t%s\n", printable(f.Account), printable(f.Resource), printable(f.Title))
@@ -41,7 +41,7 @@ func renderTable(w io.Writer, r *finding.Report) error {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "SUMMARY")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := table.NewWriter(w, 0, 0, 2, ' ', table.AlignRight)
 	for _, s := range severities {
 		fmt.Fprintf(tw, "  %s\t%d\t\n", s, c[s])
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +17,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -68,7 +68,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 such findings exist,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot to audit: a folder, a snapshot name in the workspace, or latest")
-	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding at or above this severity exists: info|low|medium|high|critical")
+	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding at or above this severity exists; one of: info, low, medium, high, critical")
 	fl.StringArrayVar(&opts.Rules, "rule", nil, "run only this rule id (repeatable; see --list-rules)")
 	fl.StringVar(&opts.Out, "out", "", "write the report to this file (mode 0600) instead of standard output")
 	fl.BoolVar(&opts.ListRules, "list-rules", false, "list the rules with their ids and severities, and exit")
@@ -122,11 +122,21 @@ func auditRun(opts *AuditOptions) error {
 
 	var buf bytes.Buffer
 	if opts.Output == "table" {
-		// Every report names the snapshot it was computed from.
-		fmt.Fprintf(&buf, "%s\n\n", cmdutil.SnapshotLine(s))
+		// Every report names the snapshot it was computed from, and opens
+		// with the summary.
+		fmt.Fprintf(&buf, "%s\n", cmdutil.SnapshotLine(s))
+		if len(rep.Findings) > 0 {
+			if err := report.Summary(&buf, rep); err != nil {
+				return err
+			}
+		}
+		buf.WriteString("\n")
 	}
 	if err := report.Render(&buf, opts.Output, rep); err != nil {
 		return cmdutil.BadInput(err)
+	}
+	if opts.Output == "table" && opts.Out == "" && len(rep.Findings) > 0 {
+		buf.WriteString(auditNext)
 	}
 	if opts.Out != "" {
 		if err := workspace.WriteFile(opts.Out, buf.Bytes()); err != nil {
@@ -175,7 +185,7 @@ func Report(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Snapshot, c
 }
 
 func listRules(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE\tTHRESHOLD (seiri.yaml audit.*)")
 	for _, r := range audit.Rules() {
 		th := "-"
@@ -194,3 +204,10 @@ func quoteAll(ss []string) []string {
 	}
 	return out
 }
+
+// auditNext ends the table: where to go from the findings.
+const auditNext = `
+Next:
+  seiri audit --output html --out audit.html   # the report with evidence, to share
+  seiri audit --fail-on high                   # exit 1 on a high finding (for CI)
+`

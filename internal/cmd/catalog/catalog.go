@@ -9,13 +9,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/table"
 )
 
 // NewCmd is the `seiri catalog` command group.
@@ -80,7 +80,7 @@ func (o *CatalogOptions) fill(f *cmdutil.Factory, cmd *cobra.Command) {
 func NewCmdCatalogShow(f *cmdutil.Factory, runF func(*CatalogOptions) error) *cobra.Command {
 	opts := catalogOptions(f)
 	return &cobra.Command{
-		Use:   "show ACTION|SERVICE|CONDITION-KEY",
+		Use:   "show NAME",
 		Short: "Show an action (s3:GetObject), a service (s3) or a condition key (aws:SourceIp)",
 		Example: `  seiri catalog show s3:GetObject
   seiri catalog show iam -o json
@@ -142,6 +142,8 @@ func NewCmdCatalogUpdate(f *cmdutil.Factory, runF func(*CatalogOptions) error) *
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Refresh the catalog from AWS's service reference into the workspace cache",
+		Example: `  seiri catalog update
+  seiri catalog update --timeout 2m`,
 		Long: `Downloads AWS's official service reference (a service list and one JSON
 document per service) and stores it in <workspace>/cache/catalog/. The file is
 written only when every document was fetched and parsed; from then on the
@@ -382,7 +384,7 @@ func catalogWriteActions(o *CatalogOptions, actions []*catalog.Action) error {
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+	tw := table.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACTION\tACCESS\tRESOURCE TYPES (* = required)")
 	for _, a := range actions {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.FullName(), a.Access, catalogResourceCell(a))
@@ -522,7 +524,7 @@ func catalogWriteService(o *CatalogOptions, s *catalog.Service) error {
 	}
 	if len(s.ResourceTypes) > 0 {
 		fmt.Fprintln(o.IO.Out)
-		tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+		tw := table.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "RESOURCE TYPE\tARN FORMAT")
 		for _, rt := range s.ResourceTypes {
 			fmt.Fprintf(tw, "%s\t%s\n", rt.Name, strings.Join(rt.ARNFormats, " | "))

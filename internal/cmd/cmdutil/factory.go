@@ -70,6 +70,10 @@ type IOStreams struct {
 	// Terminal reports whether stdin/stderr are an interactive terminal: it
 	// enables progress bars and confirmation prompts.
 	Terminal bool
+	// FitWidth wraps prose lines of the table output longer than
+	// table.Width: set when standard output is a terminal (tables fit
+	// table.Width always; output to a file or a pipe keeps prose lines whole).
+	FitWidth bool
 }
 
 // SystemIO returns the process's streams.
@@ -77,6 +81,7 @@ func SystemIO() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		Terminal: term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stderr.Fd())),
+		FitWidth: term.IsTerminal(int(os.Stdout.Fd())),
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/diag"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/version"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -30,13 +31,16 @@ func NewBareRoot(f *Factory) *cobra.Command {
 		Long: `seiri inventories every account of an AWS Organization, audits its IAM,
 learns from CloudTrail what each principal really uses, and retires what is
 unused safely: plans first, journaled, reversible.`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Version:       version.String(),
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Version:           version.String(),
+		PersistentPostRun: func(cmd *cobra.Command, args []string) { FlushOutput(f.IO) },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			warnDeprecated(cmd, f.IO.ErrOut)
 			if err := checkOutput(cmd, g.Output); err != nil {
 				return err
 			}
+			fitOutput(f, cmd)
 			// cobra checks these after this hook, with untyped errors.
 			if err := cmd.ValidateRequiredFlags(); err != nil {
 				return BadInput(err)
@@ -67,11 +71,11 @@ unused safely: plans first, journaled, reversible.`,
 	pf.IntVar(&g.AWS.MaxAttempts, "max-attempts", 10, "attempts per AWS call, with adaptive backoff on throttling")
 	pf.StringVar(&g.AWS.RoleName, "role-name", awsclient.DefaultRoleName, "role assumed in member accounts")
 	pf.StringVar(&g.AWS.ExternalID, "external-id", "", "external id for assuming --role-name")
-	pf.StringVarP(&g.Output, "output", "o", "table", "output format: "+strings.Join(OutputFormats, "|"))
+	pf.StringVarP(&g.Output, "output", "o", "table", "report format; one of: "+strings.Join(OutputFormats, ", "))
 	pf.StringVar(&g.Workspace, "workspace", workspace.Default, "directory holding snapshots, the usage store, journal and backups")
 	pf.StringVar(&g.ConfigPath, "config", "", "config file (default: ./seiri.yaml if present)")
 	pf.BoolVar(&g.NoProgress, "no-progress", false, "never draw progress bars")
-	pf.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug|info|warn|error")
+	pf.StringVar(&g.LogLevel, "log-level", "warn", "log level; one of: debug, info, warn, error")
 
 	return root
 }
@@ -88,6 +92,7 @@ func Contains(list []string, s string) bool {
 
 // ExitCode prints err (if any) and maps it to seiri's exit codes.
 func ExitCode(io *IOStreams, err error) int {
+	FlushOutput(io)
 	if err == nil {
 		return ExitOK
 	}
@@ -125,4 +130,41 @@ func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// DocumentAnnotation marks a command whose standard output is a document
+// (a policy, a schema, a Markdown or Terraform file): it is written as is,
+// never wrapped to the terminal's width.
+const DocumentAnnotation = "seiri.document"
+
+// MarkDocument marks cmd's output as a document (DocumentAnnotation).
+func MarkDocument(cmd *cobra.Command) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[DocumentAnnotation] = "true"
+}
+
+// fitOutput makes the terminal output (--output table, standard output a
+// terminal) of cmd fit table.Width columns: lines longer than that are
+// wrapped at spaces (tables elide their cells themselves, through
+// table.Writer, wherever they go). Documents and machine formats pass
+// untouched.
+func fitOutput(f *Factory, cmd *cobra.Command) {
+	if !f.IO.FitWidth || f.Globals.Output != "table" || cmd.Annotations[DocumentAnnotation] != "" {
+		return
+	}
+	if _, ok := f.IO.Out.(*table.Wrap); ok {
+		return
+	}
+	f.IO.Out = table.NewWrap(f.IO.Out)
+}
+
+// FlushOutput writes what the terminal-width wrapper still holds (a last
+// line without a newline) and takes the wrapper off the streams.
+func FlushOutput(io *IOStreams) {
+	if w, ok := io.Out.(*table.Wrap); ok {
+		w.Flush()
+		io.Out = w.Unwrap()
+	}
 }

@@ -56,14 +56,14 @@ session's region); S3 bucket policies are read in every region. They are
 skipped with --no-resource-policies.
 
 Scope: the caller's account; --org: every ACTIVE account of the Organization
-(run from the management or a delegated administrator account); --accounts:
+(run from the management or a delegated administrator account); --account:
 the listed ones. Member accounts are read by assuming --role-name.
 
 Exit codes: 0 every account collected, 3 some accounts failed (listed, and
 recorded in the snapshot's manifest), 2 bad flags, 4 nothing collected.`,
 		Example: `  seiri collect
   seiri collect --org --parallel 16
-  seiri collect --accounts 111111111111,222222222222 --role-name SeiriReadOnly
+  seiri collect --account 111111111111,222222222222 --role-name SeiriReadOnly
   seiri collect --regions us-east-1,eu-west-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -72,7 +72,7 @@ recorded in the snapshot's manifest), 2 bad flags, 4 nothing collected.`,
 			}
 			for _, id := range o.Accounts {
 				if !accountIDRE.MatchString(id) {
-					return cmdutil.BadInputf("--accounts: %q is not an AWS account id (12 digits)", cmdutil.TrimValue(id))
+					return cmdutil.BadInputf("--account: %q is not an AWS account id (12 digits)", cmdutil.TrimValue(id))
 				}
 			}
 			for _, r := range o.Regions {
@@ -88,7 +88,8 @@ recorded in the snapshot's manifest), 2 bad flags, 4 nothing collected.`,
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&o.Org, "org", false, "collect the Organization and every ACTIVE account in it")
-	fl.StringSliceVar(&o.Accounts, "accounts", nil, "collect only these account ids (comma-separated)")
+	fl.StringSliceVar(&o.Accounts, "account", nil, "collect only these account ids (repeat the flag or separate with commas)")
+	cmdutil.AliasFlag(fl, "accounts", "account")
 	fl.IntVar(&o.Parallel, "parallel", 8, "accounts collected at once")
 	fl.BoolVar(&o.NoAccessAdvisor, "no-access-advisor", false, "skip Access Advisor (service last accessed) for users and roles")
 	fl.StringSliceVar(&o.Regions, "regions", nil, "regions whose resource policies are read (comma-separated; default: the session's region; S3 is read in every region)")
@@ -109,6 +110,10 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 	if err != nil {
 		return err
 	}
+	if !f.Globals.NoProgress {
+		// Progress from the first second: before the first AWS call.
+		fmt.Fprintf(f.IO.ErrOut, "collect: %s, into %s\n", collectScope(o), ws.SnapshotsDir())
+	}
 	sess, err := awsclient.New(ctx, f.Globals.AWS)
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
@@ -124,9 +129,14 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 	opts.Now = f.Now
 	opts.Log = f.Logger()
 	var bar *progressBar
-	if f.Progress() {
+	switch {
+	case f.Progress():
 		bar = &progressBar{w: f.IO.ErrOut}
 		opts.Progress = bar.update
+	case !f.Globals.NoProgress:
+		// Not a terminal (a CI log): a line per finished account.
+		pl := &progressLines{w: f.IO.ErrOut}
+		opts.Progress = pl.update
 	}
 	res, err := collect.Run(ctx, sess, ws.SnapshotsDir(), opts)
 	bar.finish()
@@ -277,4 +287,33 @@ func (b *progressBar) finish() {
 	if b.drawn {
 		fmt.Fprint(b.w, "\r\033[K")
 	}
+}
+
+// collectScope says what a collect is about to read.
+func collectScope(o *CollectOptions) string {
+	switch {
+	case o.Org:
+		return fmt.Sprintf("the organization and every ACTIVE account in it (%d at once)", o.Parallel)
+	case len(o.Accounts) > 0:
+		return fmt.Sprintf("%d accounts (%s)", len(o.Accounts), strings.Join(o.Accounts, ", "))
+	}
+	return "the account of the current credentials"
+}
+
+// progressLines writes a progress line each time an account finishes: the
+// progress of a collect whose stderr is no terminal.
+type progressLines struct {
+	w          io.Writer
+	mu         sync.Mutex
+	done, fail int
+}
+
+func (l *progressLines) update(p collect.Progress) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p.Done == l.done && p.Failed == l.fail {
+		return
+	}
+	l.done, l.fail = p.Done, p.Failed
+	fmt.Fprintf(l.w, "collect: %d/%d accounts done (%d failed), %d API calls\n", p.Done, p.Total, p.Failed, p.APICalls)
 }

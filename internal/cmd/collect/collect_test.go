@@ -80,6 +80,13 @@ func TestCollectCommandPartial(t *testing.T) {
 	if !strings.Contains(errOut, "1 of 3 accounts failed") {
 		t.Errorf("stderr %q", errOut)
 	}
+	// Progress from the first second (a line before the first AWS call),
+	// then a line per finished account, on stderr when it is no terminal.
+	lines := strings.Split(errOut, "\n")
+	if !strings.HasPrefix(lines[0], "collect: the organization and every ACTIVE account in it") ||
+		!strings.Contains(errOut, "collect: 3/3 accounts done (1 failed), ") {
+		t.Errorf("no progress on stderr:\n%s", errOut)
+	}
 	snap, err := snapshot.Load(filepath.Join(ws, "snapshots"), "latest")
 	if err != nil {
 		t.Fatal(err)

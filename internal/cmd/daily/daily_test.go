@@ -489,7 +489,7 @@ func TestDailyWatchesQuarantinedUsers(t *testing.T) {
 	os.WriteFile(h.cfg, []byte("keys:\n  observation_days: 3\n  break_glass_users: [breakglass]\ndaily:\n  sources: [s3://"+trailBucket+"/AWSLogs]\n"), 0o600)
 	h.heartbeat(h.now)
 	for _, args := range [][]string{{"collect", "--org"}, {"trail", "scan", "--source", "s3://" + trailBucket + "/AWSLogs"},
-		{"users", "retire", "quarantine", "--unused-days", "30", "--apply", "--yes"}} {
+		{"users", "retire", "quarantine", "--days", "30", "--apply", "--yes"}} {
 		if out, errOut, code := h.run(args...); code != 0 {
 			t.Fatalf("%v: exit %d\n%s\n%s", args, code, out, errOut)
 		}

@@ -145,7 +145,7 @@ func demoRun(opts *DemoOptions) error {
 	if err := demoOrg(story, org, filepath.Join(ws.Dir, "demo", "org"), rows); err != nil {
 		return err
 	}
-	fmt.Fprintf(story, "\nNext: seiri audit --output sarif | seiri audit --fail-on high | seiri trail usage | seiri snapshot list\n")
+	fmt.Fprint(story, demoNext)
 	return nil
 }
 
@@ -329,3 +329,14 @@ func countSCPs(o *snapshot.Organization) int {
 	}
 	return n
 }
+
+// demoNext ends the demo with the commands to run next, one per line (each
+// runs as written on the demo's workspace).
+const demoNext = `
+Next:
+  seiri unused                                # permissions granted but not used
+  seiri keys plan                             # access keys to retire, with their evidence
+  seiri trail usage --days 30                 # what each principal really called
+  seiri audit --fail-on high                  # exit 1 on a high finding (for CI)
+  seiri audit --output sarif --out audit.sarif
+`

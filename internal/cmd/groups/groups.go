@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -29,7 +29,8 @@ type Input struct {
 	Snapshot string
 	Account  string
 	All      bool
-	Since    string
+	Days     int
+	Since    string // deprecated: --days
 }
 
 // Flags adds the shared flags to cmd.
@@ -38,7 +39,9 @@ func (in *Input) Flags(cmd *cobra.Command) {
 	fl.StringVar(&in.Snapshot, "snapshot", snapshot.Latest, "snapshot to analyse: a folder, a snapshot name in the workspace, or latest")
 	fl.StringVar(&in.Account, "account", "", "only this account id")
 	fl.BoolVar(&in.All, "all", false, "every account of the snapshot (the default)")
-	fl.StringVar(&in.Since, "since", "90d", "usage window: only calls last seen at or after this time (90d, 2026-09-01)")
+	cmdutil.DaysFlag(fl, &in.Days, 90, "")
+	fl.StringVar(&in.Since, "since", "", "only calls last seen at or after this time (90d, 2026-09-01)")
+	cmdutil.DeprecateFlag(fl, "since", "--days")
 }
 
 // Loaded is a snapshot with the usage of its principals.
@@ -73,7 +76,14 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 	if in.Account != "" && len(l.Accounts) == 0 {
 		return nil, cmdutil.BadInputf("--account %s: not in snapshot %s", in.Account, filepath.Base(s.Dir))
 	}
-	since, err := cmdutil.ParseWhen(in.Since, f.Now())
+	window := in.Since
+	if window == "" {
+		if err := cmdutil.CheckDays(in.Days); err != nil {
+			return nil, err
+		}
+		window = fmt.Sprintf("%dd", in.Days)
+	}
+	since, err := cmdutil.ParseWhen(window, f.Now())
 	if err != nil {
 		return nil, cmdutil.BadInputf("--since %v", err)
 	}
@@ -116,22 +126,7 @@ func (l *Loaded) Used(account string) map[string]groups.ActionSet {
 	if l.Rows == nil {
 		return nil
 	}
-	var m map[string]groups.ActionSet
-	for _, r := range l.Rows {
-		if r.Account != account {
-			continue
-		}
-		if m == nil {
-			m = map[string]groups.ActionSet{}
-		}
-		if r.Authz && r.ErrorCode == "" {
-			m[r.Principal] = append(m[r.Principal], r.Action)
-		}
-	}
-	for k, v := range m {
-		m[k] = groups.NewActionSet(v)
-	}
-	return m
+	return groups.UsedActions(l.Rows, account)
 }
 
 // EffectiveFunc is the effective-permission engine on the factory's catalog.
@@ -155,6 +150,7 @@ type GroupsAnalyzeOptions struct {
 	Input
 	Threshold float64
 	NearLimit int
+	Long      bool // the users × groups table of every account too
 }
 
 // NewCmdGroupsAnalyze parses flags for `seiri groups analyze`.
@@ -188,6 +184,7 @@ wildcards expanded through the IAM catalog) and reports:
 	opts.Flags(cmd)
 	cmd.Flags().Float64Var(&opts.Threshold, "threshold", 0.9, "Jaccard similarity (0-1] at which users count as near-identical")
 	cmd.Flags().IntVar(&opts.NearLimit, "near-limit", 8, "report users in at least this many groups (IAM limit: 10)")
+	cmdutil.LongFlag(cmd.Flags(), &opts.Long)
 	return cmd
 }
 
@@ -227,16 +224,34 @@ func groupsAnalyzeRun(o *GroupsAnalyzeOptions) error {
 	case "json":
 		return cmdutil.WriteJSON(o.F.IO.Out, all)
 	case "table", "":
-		return printAnalyses(o.F.IO.Out, all)
+		return printAnalyses(o.F.IO.Out, all, o.Long)
 	default:
 		return cmdutil.BadInputf("--output %s: groups analyze writes table or json", o.F.Globals.Output)
 	}
 }
 
-func printAnalyses(w io.Writer, all []*groups.Analysis) error {
+// printAnalyses writes the totals first, then per account what to act on
+// (candidate groups, moves, problems; the users × groups table with long),
+// then the command that plans the changes.
+func printAnalyses(w io.Writer, all []*groups.Analysis, long bool) error {
+	var users, clusters, moves, problems, skipped int
 	for _, an := range all {
-		fmt.Fprintf(w, "Account %s: %d users\n\n", an.Account, len(an.Users))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		users += len(an.Users)
+		clusters += len(an.Clusters)
+		moves += len(an.Moves)
+		problems += len(an.Problems)
+		skipped += len(an.Skipped)
+	}
+	fmt.Fprintf(w, "%d accounts, %d users: %d candidate groups, %d movable users, %d problems, %d users skipped\n\n",
+		len(all), users, clusters, moves, problems, skipped)
+	for _, an := range all {
+		fmt.Fprintf(w, "Account %s: %d users\n", an.Account, len(an.Users))
+		if !long {
+			printFindings(w, an)
+			continue
+		}
+		fmt.Fprintln(w)
+		tw := table.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  USER\tGROUPS\tDIRECT\tGRANTED\tUSED\tTOP SERVICES")
 		for _, u := range an.Users {
 			used := fmt.Sprint(u.Used)
@@ -246,33 +261,41 @@ func printAnalyses(w io.Writer, all []*groups.Analysis) error {
 			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%s\n", u.User, len(u.Groups), len(u.Direct)+u.Inline, u.Granted, used, strings.Join(u.Services, ","))
 		}
 		tw.Flush()
-		if len(an.Clusters) > 0 {
-			fmt.Fprintln(w, "\n  Candidate groups (near-identical permissions):")
-			for _, c := range an.Clusters {
-				fmt.Fprintf(w, "    %s (similarity ≥ %.2f): %s\n", c.Name, c.Similarity, strings.Join(c.Members, ", "))
-			}
-		}
-		if len(an.Moves) > 0 {
-			fmt.Fprintln(w, "\n  Direct policies an existing group already grants:")
-			for _, m := range an.Moves {
-				fmt.Fprintf(w, "    %s: join %s, detach %d direct policies\n", m.User, m.Group, len(m.Policies))
-			}
-		}
-		if len(an.Problems) > 0 {
-			fmt.Fprintln(w, "\n  Problems:")
-			for _, p := range an.Problems {
-				fmt.Fprintf(w, "    [%s] %s: %s\n", p.Kind, p.Subject, p.Detail)
-				if p.Suggestion != "" {
-					fmt.Fprintf(w, "        → %s\n", p.Suggestion)
-				}
-			}
-		}
-		for _, s := range an.Skipped {
-			fmt.Fprintf(w, "  skipped %s: %s\n", s.User, s.Reason)
-		}
-		fmt.Fprintf(w, "\n  %d candidate groups, %d movable users, %d problems, %d users skipped\n\n", len(an.Clusters), len(an.Moves), len(an.Problems), len(an.Skipped))
+		printFindings(w, an)
+	}
+	if len(all) > 0 {
+		fmt.Fprintln(w, "Next: seiri groups plan --out groups-plan.json")
 	}
 	return nil
+}
+
+// printFindings writes what analyze found in one account.
+func printFindings(w io.Writer, an *groups.Analysis) {
+	if len(an.Clusters) > 0 {
+		fmt.Fprintln(w, "\n  Candidate groups (near-identical permissions):")
+		for _, c := range an.Clusters {
+			fmt.Fprintf(w, "    %s (similarity ≥ %.2f): %s\n", c.Name, c.Similarity, strings.Join(c.Members, ", "))
+		}
+	}
+	if len(an.Moves) > 0 {
+		fmt.Fprintln(w, "\n  Direct policies an existing group already grants:")
+		for _, m := range an.Moves {
+			fmt.Fprintf(w, "    %s: join %s, detach %d direct policies\n", m.User, m.Group, len(m.Policies))
+		}
+	}
+	if len(an.Problems) > 0 {
+		fmt.Fprintln(w, "\n  Problems:")
+		for _, p := range an.Problems {
+			fmt.Fprintf(w, "    [%s] %s: %s\n", p.Kind, p.Subject, p.Detail)
+			if p.Suggestion != "" {
+				fmt.Fprintf(w, "        → %s\n", p.Suggestion)
+			}
+		}
+	}
+	for _, s := range an.Skipped {
+		fmt.Fprintf(w, "  skipped %s: %s\n", s.User, s.Reason)
+	}
+	fmt.Fprintf(w, "\n  %d candidate groups, %d movable users, %d problems, %d users skipped\n\n", len(an.Clusters), len(an.Moves), len(an.Problems), len(an.Skipped))
 }
 
 // GroupsPlanOptions are the inputs of `seiri groups plan`.
@@ -382,6 +405,9 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 	} else {
 		// The plan's warnings carry each account's before/after verdict.
 		pl.Render(f.IO.Out)
+		if !o.Apply && !pl.Empty() && len(refusals) == 0 {
+			fmt.Fprintln(f.IO.Out, "\nNext: seiri groups plan --apply")
+		}
 	}
 	if len(refusals) > 0 {
 		for _, r := range refusals {

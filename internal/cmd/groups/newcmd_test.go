@@ -20,10 +20,12 @@ func TestNewCmdGroupsAnalyze(t *testing.T) {
 		args []string
 		want GroupsAnalyzeOptions
 	}{
-		{nil, GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", Since: "90d"}, Threshold: 0.9, NearLimit: 8}},
-		{[]string{"--snapshot", "s1", "--account", "111111111111", "--since", "30d", "--threshold", "0.5", "--near-limit", "3"},
-			GroupsAnalyzeOptions{Input: Input{Snapshot: "s1", Account: "111111111111", Since: "30d"}, Threshold: 0.5, NearLimit: 3}},
-		{[]string{"--all"}, GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", All: true, Since: "90d"}, Threshold: 0.9, NearLimit: 8}},
+		{nil, GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", Days: 90}, Threshold: 0.9, NearLimit: 8}},
+		{[]string{"--snapshot", "s1", "--account", "111111111111", "--days", "30", "--threshold", "0.5", "--near-limit", "3"},
+			GroupsAnalyzeOptions{Input: Input{Snapshot: "s1", Account: "111111111111", Days: 30}, Threshold: 0.5, NearLimit: 3}},
+		// The deprecated --since still works (a note on stderr says --days).
+		{[]string{"--since", "2026-09-01"}, GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", Days: 90, Since: "2026-09-01"}, Threshold: 0.9, NearLimit: 8}},
+		{[]string{"--all"}, GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", All: true, Days: 90}, Threshold: 0.9, NearLimit: 8}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -48,7 +50,7 @@ func TestNewCmdGroupsPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := GroupsPlanOptions{
-		GroupsAnalyzeOptions: GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", Account: "111111111111", Since: "90d"}, Threshold: 0.9, NearLimit: 8},
+		GroupsAnalyzeOptions: GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", Account: "111111111111", Days: 90}, Threshold: 0.9, NearLimit: 8},
 		RemoveUnused:         true, Out: "plan.json", Apply: true, Yes: true,
 	}
 	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "F"), cmpopts.IgnoreFields(GroupsPlanOptions{}, "Executor")); diff != "" {

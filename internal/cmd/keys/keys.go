@@ -59,7 +59,7 @@ the IAM user as a tag (seiri:retire:<AccessKeyId>).`,
 func SelectFlags(cmd *cobra.Command, o *Options) {
 	SnapshotFlag(cmd, &o.Snapshot)
 	UnusedDaysFlag(cmd, &o.UnusedDays)
-	cmd.Flags().BoolVar(&o.IncludeNeverUsed, "include-never-used", false, "also keys never used at all (older than --unused-days)")
+	cmd.Flags().BoolVar(&o.IncludeNeverUsed, "include-never-used", false, "also keys never used at all (older than --days)")
 }
 
 func ApplyFlags(cmd *cobra.Command, o *Options) { ApplyFlagVars(cmd, &o.Apply, &o.Yes) }
@@ -71,9 +71,11 @@ func SnapshotFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "snapshot", snapshot.Latest, "snapshot to read (folder, name, or latest)")
 }
 
-// UnusedDaysFlag is --unused-days.
+// UnusedDaysFlag is --days (the usage window; --unused-days is its
+// deprecated alias).
 func UnusedDaysFlag(cmd *cobra.Command, p *int) {
-	cmd.Flags().IntVar(p, "unused-days", 90, "no use by any source in this many days")
+	cmdutil.DaysFlag(cmd.Flags(), p, 90, "no use by any source in the window")
+	cmdutil.AliasFlag(cmd.Flags(), "unused-days", "days")
 }
 
 // ApplyFlagVars are --apply and --yes.
@@ -103,8 +105,8 @@ func RunE(f *cmdutil.Factory, o *Options, runF func(*Options) error, run func(*c
 		if len(args) > 0 {
 			o.KeyID = strings.TrimSpace(args[0])
 		}
-		if o.UnusedDays < 1 && cmd.Flags().Lookup("unused-days") != nil {
-			return cmdutil.BadInputf("--unused-days %d: must be at least 1", o.UnusedDays)
+		if o.UnusedDays < 1 && cmd.Flags().Lookup("days") != nil {
+			return cmdutil.BadInputf("--days %d: must be at least 1", o.UnusedDays)
 		}
 		if err := CheckOutput(f, "keys"); err != nil {
 			return err
@@ -121,7 +123,7 @@ func newCmdKeysPlan(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "List access keys that look unused, with evidence and its coverage (no AWS calls)",
-		Long: `List active access keys with no use in --unused-days by every source seiri has:
+		Long: `List active access keys with no use in --days by every source seiri has:
 GetAccessKeyLastUsed and the credential report (from the latest snapshot), CloudTrail
 events carrying the key id (from the usage store, see seiri trail scan), and Access
 Advisor of the key's owner. For each, the coverage of that evidence: whether a logging
@@ -130,7 +132,7 @@ resources the owner's policies grant, and how many days of logs were scanned. A 
 whose silence might only mean "not logged" is marked and ranked lower.
 
 Excluded: users or keys tagged seiri:keep, and names/ARNs/key ids in keys.allowlist.`,
-		Example: `  seiri keys plan --unused-days 90 --include-never-used
+		Example: `  seiri keys plan --days 90 --include-never-used
   seiri keys plan -o json | jq '.candidates[].accessKeyId'`,
 		Args: cobra.NoArgs,
 		RunE: RunE(f, o, runF, keysPlanRun),
@@ -165,6 +167,8 @@ func newCmdKeysWatch(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comma
 	cmd := &cobra.Command{
 		Use:   "watch",
 		Short: "Check every key seiri disabled for signs that something still uses it",
+		Example: `  seiri keys watch
+  seiri keys watch -o json`,
 		Long: `For each key seiri disabled, since its disable time: (1) CloudTrail events with
 its key id; (2) failed calls (AccessDenied, InvalidClientTokenId, ...) from the source
 IPs it was used from before (its fingerprint, from the usage store); (3) the key's live
@@ -186,8 +190,10 @@ func newCmdKeysRestore(f *cmdutil.Factory, runF func(*Options) error) *cobra.Com
 	cmd := &cobra.Command{
 		Use:   "restore ACCESS_KEY_ID",
 		Short: "Reactivate a key seiri disabled (plan; --apply makes it)",
-		Args:  cobra.ExactArgs(1),
-		RunE:  RunE(f, o, runF, keysRestoreRun),
+		Example: `  seiri keys restore AKIAIOSFODNN7EXAMPLE                 # the plan
+  seiri keys restore AKIAIOSFODNN7EXAMPLE --apply --yes`,
+		Args: cobra.ExactArgs(1),
+		RunE: RunE(f, o, runF, keysRestoreRun),
 	}
 	SnapshotFlag(cmd, &o.Snapshot)
 	ApplyFlags(cmd, o)
@@ -365,6 +371,9 @@ func keysPlanRun(f *cmdutil.Factory, o *Options) error {
 	}
 	fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
 	keys.RenderCandidates(f.IO.Out, res, f.Now(), e.UsageNote())
+	if len(res.Candidates) > 0 {
+		fmt.Fprintln(f.IO.Out, "\nNext: seiri keys disable --apply")
+	}
 	return nil
 }
 
@@ -762,8 +771,9 @@ func keysDeleteRun(f *cmdutil.Factory, o *Options) error {
 // NewCmdPermissions is `seiri permissions keys`.
 func NewCmdPermissions(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "keys",
-		Short: "Print the IAM policy the keys commands need",
+		Use:     "keys",
+		Short:   "Print the IAM policy the keys commands need",
+		Example: `  seiri permissions keys > seiri-keys-policy.json`,
 		Long: `Print the identity policy for the principal that runs seiri keys disable, watch,
 restore and delete (in every account: the member-account role needs the same IAM
 actions). seiri keys plan reads only the workspace.`,

@@ -37,7 +37,7 @@ func TestKeysDisableCrashThenResume(t *testing.T) {
 			h := newKeysHarness(t)
 			h.setup()
 			h.fake.FailAfter(h.fake.Total() + after)
-			_, _, code := h.run("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+			_, _, code := h.run("keys", "disable", "--days", "30", "--apply", "--yes")
 			if code == 0 {
 				t.Fatalf("FailAfter(+%d): the apply did not fail", after)
 			}
@@ -45,7 +45,7 @@ func TestKeysDisableCrashThenResume(t *testing.T) {
 			// The re-run is a minute later: a new plan id, whose run must
 			// take over the crashed run's guards and keep its disable time.
 			h.now = t0.Add(time.Minute)
-			out := h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+			out := h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 			for _, k := range [][2]string{{mgmtAcct, ciKey}, {mgmtAcct, legacyKey}, {memberAcct, reportKey}} {
 				if st := h.keyStatus(k[0], k[1]); st != "Inactive" {
 					t.Errorf("%s: %s after the re-run, want Inactive\n%s", k[1], st, out)
@@ -74,7 +74,7 @@ func TestKeysPartialFailureAcrossAccounts(t *testing.T) {
 	h := newKeysHarness(t)
 	h.setup()
 	h.fake.FailOp(memberAcct, "UpdateAccessKey", awsfake.AccessDenied("iam:UpdateAccessKey"), -1)
-	out, _, code := h.run("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	out, _, code := h.run("keys", "disable", "--days", "30", "--apply", "--yes")
 	if code != cmdutil.ExitPartial {
 		t.Fatalf("exit %d, want %d\n%s", code, cmdutil.ExitPartial, out)
 	}
@@ -91,7 +91,7 @@ func TestKeysPartialFailureAcrossAccounts(t *testing.T) {
 func TestKeysDrift(t *testing.T) {
 	h := newKeysHarness(t)
 	h.setup()
-	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 	// Someone re-enables the key outside seiri.
 	h.fake.Update(func(sc *awsfake.Scenario) {
 		for i := range sc.Accounts[0].Users {
@@ -118,7 +118,7 @@ func TestKeysDrift(t *testing.T) {
 func TestKeysForceDeleteIsJournaled(t *testing.T) {
 	h := newKeysHarness(t)
 	h.setup()
-	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 	h.now = day(2)
 	if _, errOut, code := h.run("keys", "delete", legacyKey, "--force"); code != cmdutil.ExitUsage || !strings.Contains(errOut, "--reason") {
 		t.Errorf("--force without --reason: exit %d %s", code, errOut)
@@ -149,7 +149,7 @@ func TestKeysTwoOperators(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := h.run("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	out, errOut, code := h.run("keys", "disable", "--days", "30", "--apply", "--yes")
 	lock.Release()
 	if code == 0 || !strings.Contains(errOut, "locked") {
 		t.Fatalf("disable under another run's lock: exit %d\n%s%s", code, out, errOut)
@@ -165,7 +165,7 @@ func TestKeysTwoOperators(t *testing.T) {
 			}
 		}
 	})
-	out, _, code = h.run("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	out, _, code = h.run("keys", "disable", "--days", "30", "--apply", "--yes")
 	if code != cmdutil.ExitPartial {
 		t.Fatalf("exit %d, want %d\n%s", code, cmdutil.ExitPartial, out)
 	}
@@ -175,7 +175,7 @@ func TestKeysTwoOperators(t *testing.T) {
 	}
 	// The other operator's guard expires: a later run takes over.
 	h.now = t0.Add(2 * keys.GuardTTL)
-	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 	if st := h.keyStatus(mgmtAcct, legacyKey); st != "Inactive" {
 		t.Errorf("after the guard expired: %s", st)
 	}
@@ -190,7 +190,7 @@ func TestKeysInteractiveConfirm(t *testing.T) {
 		want   string
 	}{{"n\n", "Inactive?no"}, {"\n", "Inactive?no"}, {"yes\n", "Inactive?yes"}} {
 		h.stdin = tc.answer
-		out, errOut, code := h.run("keys", "disable", "--unused-days", "30", "--apply")
+		out, errOut, code := h.run("keys", "disable", "--days", "30", "--apply")
 		if code != 0 {
 			t.Fatalf("answer %q: exit %d\n%s%s", tc.answer, code, out, errOut)
 		}
@@ -217,7 +217,7 @@ func TestKeysRestoreFromOlderWorkspace(t *testing.T) {
 	if err := os.CopyFS(old, os.DirFS(h.ws)); err != nil {
 		t.Fatal(err)
 	}
-	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 	if st := h.keyStatus(mgmtAcct, legacyKey); st != "Inactive" {
 		t.Fatalf("legacy key %s after disable", st)
 	}
@@ -259,22 +259,22 @@ func TestKeysAndUsersPlansConverge(t *testing.T) {
 			t.Errorf("%v after apply and collect: %d changes", args, n)
 		}
 	}
-	if n := changes("keys", "disable", "--unused-days", "30", "--include-never-used"); n == 0 {
+	if n := changes("keys", "disable", "--days", "30", "--include-never-used"); n == 0 {
 		t.Fatal("no keys to disable: the test proves nothing")
 	}
-	h.mustRun("keys", "disable", "--unused-days", "30", "--include-never-used", "--apply", "--yes")
+	h.mustRun("keys", "disable", "--days", "30", "--include-never-used", "--apply", "--yes")
 	h.now = h.now.Add(time.Minute)
 	h.mustRun("collect", "--org")
-	empty("keys", "disable", "--unused-days", "30", "--include-never-used")
+	empty("keys", "disable", "--days", "30", "--include-never-used")
 
-	if n := changes("users", "retire", "quarantine", "--unused-days", "30"); n == 0 {
+	if n := changes("users", "retire", "quarantine", "--days", "30"); n == 0 {
 		t.Fatal("no users to quarantine: the test proves nothing")
 	}
-	h.mustRun("users", "retire", "quarantine", "--unused-days", "30", "--apply", "--yes")
+	h.mustRun("users", "retire", "quarantine", "--days", "30", "--apply", "--yes")
 	h.now = h.now.Add(time.Minute)
 	h.mustRun("collect", "--org")
-	empty("users", "retire", "quarantine", "--unused-days", "30")
-	empty("keys", "disable", "--unused-days", "30", "--include-never-used")
+	empty("users", "retire", "quarantine", "--days", "30")
+	empty("keys", "disable", "--days", "30", "--include-never-used")
 }
 
 // --log-level debug logs the AWS calls (service, operation, account,
@@ -284,7 +284,7 @@ func TestKeysAndUsersPlansConverge(t *testing.T) {
 func TestKeysDebugLog(t *testing.T) {
 	h := newKeysHarness(t)
 	h.setup()
-	out, errOut, code := h.run("keys", "plan", "--unused-days", "30", "-o", "json", "--log-level", "debug")
+	out, errOut, code := h.run("keys", "plan", "--days", "30", "-o", "json", "--log-level", "debug")
 	if code != 0 || !json.Valid([]byte(out)) {
 		t.Fatalf("keys plan: %d\n%s\n%s", code, out, errOut)
 	}
@@ -300,7 +300,7 @@ func TestKeysDebugLog(t *testing.T) {
 			t.Errorf("debug log lacks %q:\n%s", want, errOut)
 		}
 	}
-	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 	out, errOut, code = h.run("keys", "watch", "-o", "json", "--log-level", "debug")
 	if !json.Valid([]byte(out)) || code == cmdutil.ExitInternal {
 		t.Fatalf("keys watch: %d\n%s\n%s", code, out, errOut)

@@ -260,23 +260,23 @@ func TestKeysLifecycle(t *testing.T) {
 	h.setup()
 
 	// plan: candidates with evidence and coverage; lockout refusals; exclusions.
-	out := h.mustRun("keys", "plan", "--unused-days", "30", "--include-never-used")
+	out := h.mustRun("keys", "plan", "--days", "30", "--include-never-used")
 	mustContain(t, out, ciKey, legacyKey, reportKey, breakKey, "GetAccessKeyLastUsed", "credential report", "CloudTrail",
 		"excluded: ["+mgmtAcct+"] keeper "+keeperKey)
 	mustNotContain(t, out, aliceKey)
 
 	// disable: the plan first (nothing changes), then apply.
-	out = h.mustRun("keys", "disable", "--unused-days", "30")
+	out = h.mustRun("keys", "disable", "--days", "30")
 	mustContain(t, out, "disable access key "+ciKey, "Run again with --apply",
 		"refused ["+mgmtAcct+"] "+awsfake.OperatorUser+" "+awsfake.AccessKeyID+": this is the access key seiri is running with",
 		"refused ["+mgmtAcct+"] "+awsfake.OperatorUser+" "+opOldKey)
 	if st := h.keyStatus(mgmtAcct, ciKey); st != "Active" {
 		t.Fatalf("plan changed the key: %s", st)
 	}
-	if _, _, code := h.run("keys", "disable", "--unused-days", "30", "--apply"); code != cmdutil.ExitUsage {
+	if _, _, code := h.run("keys", "disable", "--days", "30", "--apply"); code != cmdutil.ExitUsage {
 		t.Errorf("--apply without a terminal or --yes: exit %d, want %d", code, cmdutil.ExitUsage)
 	}
-	out = h.mustRun("keys", "disable", "--unused-days", "30", "--include-never-used", "--apply", "--yes")
+	out = h.mustRun("keys", "disable", "--days", "30", "--include-never-used", "--apply", "--yes")
 	mustContain(t, out, "refused ["+mgmtAcct+"] breakglass "+breakKey+": last active credential of break-glass user breakglass")
 	for _, k := range [][2]string{{mgmtAcct, ciKey}, {mgmtAcct, legacyKey}, {memberAcct, reportKey}} {
 		if st := h.keyStatus(k[0], k[1]); st != "Inactive" {
@@ -301,7 +301,7 @@ func TestKeysLifecycle(t *testing.T) {
 	}
 	// Running apply again changes nothing.
 	before := h.fake.Count("", "UpdateAccessKey")
-	out = h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	out = h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 	if n := h.fake.Count("", "UpdateAccessKey") - before; n != 0 {
 		t.Errorf("second apply made %d UpdateAccessKey calls:\n%s", n, out)
 	}

@@ -22,7 +22,7 @@ import (
 func TestKeysDeleteRefusesWhatWasNotWatched(t *testing.T) {
 	h := newKeysHarness(t)
 	h.setup()
-	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 	h.writeLogs(event{at: day(9), acct: mgmtAcct, source: "s3.amazonaws.com", name: "ListBuckets", ip: "198.51.100.7", agent: "legacy/2.0", errCode: "InvalidClientTokenId"})
 	h.heartbeat(day(15)) // the logs reach today; the scan does not
 	h.now = day(15)
@@ -60,7 +60,7 @@ func TestKeysDeleteRefusesWhatWasNotWatched(t *testing.T) {
 func TestKeysWatchWithoutUsageStore(t *testing.T) {
 	h := newKeysHarness(t)
 	h.mustRun("collect", "--org")
-	h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+	h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 	h.now = day(15)
 	out, _, code := h.run("keys", "watch")
 	if code != cmdutil.ExitFindings {
@@ -131,7 +131,7 @@ func TestKeysRetirementMonth(t *testing.T) {
 		}
 		switch {
 		case d == 0:
-			out := h.mustRun("keys", "disable", "--unused-days", "30", "--apply", "--yes")
+			out := h.mustRun("keys", "disable", "--days", "30", "--apply", "--yes")
 			mustContain(t, out, "done     disable access key "+legacyKey)
 		case restoredOn == 0 && d > 0:
 			out, _, _ := h.run("keys", "watch")
@@ -148,7 +148,7 @@ func TestKeysRetirementMonth(t *testing.T) {
 			// The job was moved off the key after the restore; the operator
 			// collects and plans the disable every day.
 			h.mustRun("collect", "--org")
-			out := h.mustRun("keys", "disable", "--unused-days", "7", "--apply", "--yes")
+			out := h.mustRun("keys", "disable", "--days", "7", "--apply", "--yes")
 			if h.keyStatus(mgmtAcct, legacyKey) == "Inactive" {
 				redisabledOn = d
 				if d != restoredOn+7 {
@@ -185,7 +185,7 @@ func TestKeysPlanCoveragePerAccount(t *testing.T) {
 	h.setup() // scans --since 120d; the oldest log of the management account is from day -60, of the member from day -1
 	plan := func() keys.Result {
 		t.Helper()
-		out := h.mustRun("keys", "plan", "--unused-days", "90", "-o", "json")
+		out := h.mustRun("keys", "plan", "--days", "90", "-o", "json")
 		var res keys.Result
 		if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Candidates) == 0 {
 			t.Fatalf("%v\n%s", err, out)
@@ -210,7 +210,7 @@ func TestKeysPlanCoveragePerAccount(t *testing.T) {
 		t.Errorf("coverage (-want +got):\n%s", diff)
 	}
 	// The table names the coverage per account.
-	out := h.mustRun("keys", "plan", "--unused-days", "90")
+	out := h.mustRun("keys", "plan", "--days", "90")
 	mustContain(t, out, "  ["+mgmtAcct+"] 60 of 90 days: us-east-1 "+day(-60).Format("2006-01-02")+" → "+t0.Format("2006-01-02")+" (60 days, from the first scanned log)",
 		"  ["+memberAcct+"] 1 of 90 days: us-east-1")
 

@@ -36,7 +36,7 @@ func TestPlansSayWhatTheyCannotJudge(t *testing.T) {
 	}
 	gap := "! account 123456789012 not judged: imported: the access key ids are unknown (get-account-authorization-details does not list keys), so no key can be planned" +
 		" (Alice access_key_1: active, last used 2026-09-22 (40 days ago); Bob access_key_2: active, never used)" +
-		"; run: `seiri collect --accounts 123456789012` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)\n"
+		"; run: `seiri collect --account 123456789012` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)\n"
 	noStore := "! no usage store: CloudTrail evidence is missing (run seiri trail scan)\n\n"
 
 	out, errOut, code := cmdtest.RunWS(t, root.NewRootCmd, t0, nil, ws, "keys", "plan")

@@ -48,11 +48,11 @@ func TestUsersRetireLifecycle(t *testing.T) {
 	})
 	h.setup()
 
-	out := h.mustRun("users", "retire", "plan", "--unused-days", "90")
+	out := h.mustRun("users", "retire", "plan", "--days", "90")
 	mustContain(t, out, "old-svc", "report-job", "refused: break-glass user breakglass", "refused: this is the user seiri is running as", "excluded: ["+mgmtAcct+"] keeper")
 	mustNotContain(t, out, "] alice", "] legacy-app", "] ci-bot")
 
-	out = h.mustRun("users", "retire", "quarantine", "--unused-days", "90", "--apply", "--yes")
+	out = h.mustRun("users", "retire", "quarantine", "--days", "90", "--apply", "--yes")
 	mustContain(t, out, "create policy arn:aws:iam::"+mgmtAcct+":policy/seiri/seiri-deny-all", "attach seiri-deny-all to old-svc")
 	u := h.user(mgmtAcct, "old-svc")
 	if !slices.ContainsFunc(u.AttachedPolicies, func(p snapshot.AttachedPolicy) bool { return p.PolicyARN == keys.DenyAllARN(mgmtAcct) }) {
@@ -73,7 +73,7 @@ func TestUsersRetireLifecycle(t *testing.T) {
 		return n
 	}
 	before := writes()
-	out = h.mustRun("users", "retire", "quarantine", "--unused-days", "90", "--apply", "--yes")
+	out = h.mustRun("users", "retire", "quarantine", "--days", "90", "--apply", "--yes")
 	mustContain(t, out, "Applied 0, skipped 10 (already in effect), failed 0.")
 	if n := writes() - before; n != 0 {
 		t.Errorf("a second quarantine made %d writes", n)
@@ -138,7 +138,7 @@ func TestUsersDeleteCrashThenResume(t *testing.T) {
 			LoginProfile:     &snapshot.LoginProfile{CreateDate: day(-700)}})
 	})
 	h.setup()
-	h.mustRun("users", "retire", "quarantine", "--unused-days", "90", "--apply", "--yes")
+	h.mustRun("users", "retire", "quarantine", "--days", "90", "--apply", "--yes")
 	h.now = day(15)
 	h.scanUpTo(h.now)
 	h.fake.FailAfter(h.fake.Total() + 40)

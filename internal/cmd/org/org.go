@@ -43,7 +43,9 @@ func newCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write a starting org.yaml from a template",
-		Args:  cobra.NoArgs,
+		Example: `  seiri org init
+  seiri org init --template aws-multi-account --out - > org.yaml`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -104,7 +106,9 @@ func newCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Write org.yaml from a snapshot's organization (a following plan is empty)",
-		Args:  cobra.NoArgs,
+		Example: `  seiri org import
+  seiri org import --out infra/org.yaml --force`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -185,7 +189,9 @@ func newCmdOrgValidate(f *cmdutil.Factory, runF func(*OrgValidateOptions) error)
 	cmd := &cobra.Command{
 		Use:   "validate [org.yaml]",
 		Short: "Check org.yaml against AWS Organizations' limits and seiri's safety rules",
-		Args:  cobra.MaximumNArgs(1),
+		Example: `  seiri org validate
+  seiri org validate infra/org.yaml -o json`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Spec = "org.yaml"
 			if len(args) == 1 {
@@ -250,7 +256,9 @@ func newCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show the changes that turn the organization into org.yaml, in a safe order",
-		Args:  cobra.NoArgs,
+		Example: `  seiri org plan
+  seiri org plan --spec infra/org.yaml --out org-plan.json --days 30`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
@@ -313,9 +321,10 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 
 func newCmdOrgSchema(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "schema",
-		Short: "Print the JSON Schema of org.yaml (for editor completion)",
-		Args:  cobra.NoArgs,
+		Use:     "schema",
+		Short:   "Print the JSON Schema of org.yaml (for editor completion)",
+		Example: `  seiri org schema > org.schema.json`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := f.IO.Out.Write(org.Schema())
 			return err

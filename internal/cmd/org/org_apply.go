@@ -44,6 +44,8 @@ func newCmdOrgApply(f *cmdutil.Factory, runF func(*OrgApplyOptions) error) *cobr
 	cmd := &cobra.Command{
 		Use:   "apply PLAN.json",
 		Short: "Apply a saved organization plan (journaled, resumable, idempotent)",
+		Example: `  seiri org plan --out org-plan.json && seiri org apply org-plan.json
+  seiri org apply org-plan.json --yes --reason "CHG-1234 regions SCP"`,
 		Long: `apply makes the changes of a plan saved by 'seiri org plan --out', in order.
 It refuses a plan whose base organization changed since (the live organization,
 or --snapshot), and a plan that risks locking seiri out (a deny-all SCP on the
@@ -341,6 +343,8 @@ func newCmdOrgStage(f *cmdutil.Factory, runF func(*OrgStageOptions) error) *cobr
 	cmd := &cobra.Command{
 		Use:   "stage POLICY --target OU",
 		Short: "Roll a new SCP out through Policy Staging: mirror OU, one canary account, the whole OU",
+		Example: `  seiri org stage workloads-eu-west-1-only --target Workloads
+  seiri org stage workloads-eu-west-1-only --target Workloads --canary 555555555555 --wait 72h`,
 		Long: `stage plans the next step of rolling a policy of org.yaml out to an OU, the way
 AWS's multi-account guidance recommends: first the mirror of the target under the
 Policy Staging OU (created if needed, with --test-account accounts moved in), then
@@ -488,7 +492,9 @@ func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "The OU tree with accounts and attached policies, and org-wide services against a baseline",
-		Args:  cobra.NoArgs,
+		Example: `  seiri org report
+  seiri org report -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := f.Workspace()
 			if err != nil {

@@ -9,13 +9,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/table"
 )
 
 // NewCmd is the `seiri policy` command group.
@@ -45,6 +45,8 @@ func NewCmdPolicyValidate(f *cmdutil.Factory, runF func(*PolicyValidateOptions) 
 	cmd := &cobra.Command{
 		Use:   "validate FILE",
 		Short: "Check a policy document like Access Analyzer's policy checks",
+		Example: `  seiri policy validate policy.json
+  seiri policy validate bucket-policy.json --type resource --fail-on warning`,
 		Long: `Check a policy document (FILE, or - for stdin) and report errors, security
 warnings and suggestions, each with a stable code, the statement index/Sid, a
 JSON path and a line:column.
@@ -62,8 +64,8 @@ was (default: errors only), 2 when FILE cannot be read or a flag is wrong.`,
 			return policyValidateRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Type, "type", "identity", "policy type: identity|resource|trust|boundary|session|scp|rcp")
-	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "error", "exit 1 when an issue at or above this severity is found: error|warning|suggestion|none")
+	cmd.Flags().StringVar(&opts.Type, "type", "identity", "policy type; one of: identity, resource, trust, boundary, session, scp, rcp")
+	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "error", "exit 1 when an issue at or above this severity is found; one of: error, warning, suggestion, none")
 	return cmd
 }
 
@@ -153,7 +155,7 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 			return err
 		}
 	} else {
-		w := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+		w := table.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 		if len(issues) > 0 {
 			fmt.Fprintln(w, "SEVERITY\tCODE\tLINE:COL\tSTATEMENT\tPATH\tMESSAGE")
 		}
@@ -205,6 +207,8 @@ func NewCmdPolicySimulate(f *cmdutil.Factory, runF func(*PolicySimulateOptions) 
 	cmd := &cobra.Command{
 		Use:   "simulate --cases FILE.jsonl",
 		Short: "Evaluate authorization cases with AWS's policy evaluation logic",
+		Example: `  seiri policy simulate --cases cases.jsonl --explain
+  seiri policy simulate --cases - --check < cases.jsonl`,
 		Long: `Read cases (one JSON object per line: a request and every policy that applies,
 see docs/policy.md) and print one {"id","decision","error"} line per case, in
 input order. A bad line gives an error for that case and processing goes on.
@@ -229,7 +233,8 @@ Exit status: 0 when every case was evaluated (even with case errors), 1 with
 	cmd.Flags().StringVar(&opts.Cases, "cases", "", "JSON Lines file of cases, or - for stdin")
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "add a reason object: the deciding policy, statement and gate")
 	cmd.Flags().BoolVar(&opts.Check, "check", false, "compare with each case's \"expected\" and exit 1 on a difference")
-	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "parallel evaluators (default: number of CPUs)")
+	cmd.Flags().IntVar(&opts.Workers, "parallel", 0, "cases evaluated at once (default: number of CPUs)")
+	cmdutil.AliasFlag(cmd.Flags(), "workers", "parallel")
 	cmd.Flags().StringVar(&opts.ManagementAccount, "management-account", "", "organization management account id: SCPs and RCPs do not apply to it")
 	return cmd
 }
@@ -247,7 +252,7 @@ func policySimulateRun(opts *PolicySimulateOptions) error {
 		in = fh
 	}
 	if opts.Workers < 0 {
-		return cmdutil.BadInputf("--workers %d: must not be negative", opts.Workers)
+		return cmdutil.BadInputf("--parallel %d: must not be negative", opts.Workers)
 	}
 	out := bufio.NewWriterSize(opts.IO.Out, 1<<16)
 	sum := policy.NewSimulationSummary(opts.Check)

@@ -75,7 +75,7 @@ Exit status: 0 on success, 1 when the principal made no call in the window
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&opts.Days, "days", 90, "window length in days, ending now (up to the logs available)")
-	fl.StringVar(&opts.Format, "format", "json", "json|terraform|cloudformation")
+	fl.StringVar(&opts.Format, "format", "json", "file format of the policy; one of: json, terraform, cloudformation")
 	fl.StringVar(&opts.Name, "name", "", "policy name (default <principal name>-least-privilege)")
 	fl.IntVar(&opts.MaxChars, "max-chars", leastpriv.ManagedPolicyMaxChars, "size limit per policy, whitespace excluded")
 	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot: a folder, a snapshot name in the workspace, or latest")
@@ -89,6 +89,8 @@ func NewCmdPolicyDiff(f *cmdutil.Factory, runF func(*PolicyGenerateOptions) erro
 	cmd := &cobra.Command{
 		Use:   "diff PRINCIPAL",
 		Short: "Current effective permissions vs the generated least-privilege policy, as Markdown",
+		Example: `  seiri policy diff arn:aws:iam::111111111111:role/ci-deploy
+  seiri policy diff arn:aws:iam::111111111111:user/alice --days 30`,
 		Long: `Compare what PRINCIPAL is granted today (identity policies ∩ boundary ∩ SCPs)
 with the policy seiri policy generate would write, by service and access
 level, with the removed actions (highest risk first) and the generated policy:

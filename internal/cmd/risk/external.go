@@ -5,7 +5,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/risk"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -114,7 +114,7 @@ func writeExternal(w io.Writer, v *externalView) error {
 	}
 	if len(v.Findings) > 0 {
 		b.WriteString("\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "KIND\tACCOUNT\tREGION\tRESOURCE\tPRINCIPAL\tACTIONS\tSTATEMENT")
 		for _, f := range v.Findings {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, f.Account, dash(f.Region), f.Resource, dash(f.Principal), dash(strings.Join(f.Actions, ",")), dash(f.Statement))

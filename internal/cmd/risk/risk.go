@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/risk"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -346,7 +346,7 @@ func writeSummary(w io.Writer, output, snap string, an *risk.Analysis) error {
 	}
 	if len(sm.Accounts) > 0 {
 		b.WriteString("\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACCOUNT\tPRINCIPALS WITH A PATH\tPROVEN\tPOSSIBLE ONLY\tSHORTEST (STEPS)")
 		for _, a := range sm.Accounts {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", a.Account, a.Principals, a.Proven, a.Possible, a.Shortest)
@@ -355,7 +355,7 @@ func writeSummary(w io.Writer, output, snap string, an *risk.Analysis) error {
 	}
 	if len(sm.Paths) > 0 {
 		b.WriteString("\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "PRINCIPAL\tREACHES\tSTEPS\tKIND\tFIRST STEP")
 		for _, p := range sm.Paths {
 			goal := p.Goal

@@ -17,11 +17,11 @@ func TestNewCmdRolesSuggest(t *testing.T) {
 	f := cmdutil.NewFactory(&cmdutil.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
 	var got *RolesSuggestOptions
 	cmd := NewCmdRolesSuggest(f, func(o *RolesSuggestOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"--user", "ci", "--repo", "ci=acme/api", "--repo", "ci2=acme/web", "--monitoring-account", "222222222222", "--since", "30d"})
+	cmd.SetArgs([]string{"--user", "ci", "--repo", "ci=acme/api", "--repo", "ci2=acme/web", "--monitoring-account", "222222222222", "--days", "30"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	want := RolesSuggestOptions{Input: groupscmd.Input{Snapshot: "latest", Since: "30d"}, User: "ci",
+	want := RolesSuggestOptions{Input: groupscmd.Input{Snapshot: "latest", Days: 30}, User: "ci",
 		Repos: []string{"ci=acme/api", "ci2=acme/web"}, MonitoringAccount: "222222222222"}
 	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(RolesSuggestOptions{}, "F")); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

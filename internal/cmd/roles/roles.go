@@ -14,6 +14,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/roles"
+	"github.com/seiri-dev/seiri/internal/table"
 )
 
 // NewCmd is the `seiri roles` command group.
@@ -33,6 +34,7 @@ type RolesSuggestOptions struct {
 	User              string
 	Repos             []string // user=owner/repo
 	MonitoringAccount string
+	Long              bool // every user's evidence, trust policy and policy (the default with --user)
 }
 
 // NewCmdRolesSuggest parses flags for `seiri roles suggest`.
@@ -71,6 +73,7 @@ Every policy document is checked with the policy validator.`,
 	fl.StringVar(&opts.User, "user", "", "only this IAM user name")
 	fl.StringArrayVar(&opts.Repos, "repo", nil, "USER=OWNER/REPO: the repository a CI user deploys from (repeatable)")
 	fl.StringVar(&opts.MonitoringAccount, "monitoring-account", "", "account id the monitoring integration assumes roles from")
+	cmdutil.LongFlag(fl, &opts.Long)
 	return cmd
 }
 
@@ -123,17 +126,35 @@ func rolesSuggestRun(o *RolesSuggestOptions) error {
 	case "json":
 		return cmdutil.WriteJSON(f.IO.Out, all)
 	case "table", "":
-		printSuggestions(f.IO.Out, all)
+		printSuggestions(f.IO.Out, all, o.Long || o.User != "")
 		return nil
 	default:
 		return cmdutil.BadInputf("--output %s: roles suggest writes table or json", f.Globals.Output)
 	}
 }
 
-func printSuggestions(w io.Writer, all []roles.Suggestion) {
-	counts := map[string]int{}
+// printSuggestions writes the summary, then one line per user (the short
+// form) or each user's evidence and policies (long), then what to run next.
+func printSuggestions(w io.Writer, all []roles.Suggestion, long bool) {
+	fmt.Fprintln(w, suggestionsSummary(all))
+	fmt.Fprintln(w)
+	if !long {
+		tw := table.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ACCOUNT\tUSER\tKEYS\tCALLS\tSUGGESTION\tROLE")
+		for _, s := range all {
+			role := s.RoleName
+			if role == "" {
+				role = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", s.Account, s.User, len(s.Keys), s.Evidence.Calls, s.Kind, role)
+		}
+		tw.Flush()
+		if len(all) > 0 {
+			fmt.Fprintf(w, "\nNext: seiri roles suggest --user %s\n", all[0].User)
+		}
+		return
+	}
 	for _, s := range all {
-		counts[s.Kind]++
 		fmt.Fprintf(w, "[%s] %s (%s) → %s\n", s.Account, s.User, strings.Join(s.Keys, ", "), s.Kind)
 		fmt.Fprintf(w, "  %s\n", s.Summary)
 		ev := s.Evidence
@@ -169,6 +190,16 @@ func printSuggestions(w io.Writer, all []roles.Suggestion) {
 		}
 		fmt.Fprintln(w)
 	}
+	fmt.Fprintln(w, "Next: seiri keys plan")
+}
+
+// suggestionsSummary is the line that opens the suggestions: how many users
+// get which kind of replacement.
+func suggestionsSummary(all []roles.Suggestion) string {
+	counts := map[string]int{}
+	for _, s := range all {
+		counts[s.Kind]++
+	}
 	var parts []string
 	for _, k := range []string{roles.KindInstanceProfile, roles.KindECSTaskRole, roles.KindEKSPodIdentity, roles.KindLambdaRole, roles.KindMonitoringRole,
 		roles.KindOIDCGitHub, roles.KindOIDCGitLab, roles.KindIdentityCenter, roles.KindRolesAnywhere, roles.KindUnusedKey, roles.KindNoUsageData} {
@@ -176,7 +207,7 @@ func printSuggestions(w io.Writer, all []roles.Suggestion) {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
 	}
-	fmt.Fprintf(w, "%d users with active keys: %s\n", len(all), strings.Join(parts, ", "))
+	return fmt.Sprintf("%d users with active keys: %s", len(all), strings.Join(parts, ", "))
 }
 
 func rolesIndent(s, pre string) string {
@@ -194,8 +225,9 @@ type RolesUpdateOptions struct {
 func NewCmdRolesUpdateIPRanges(f *cmdutil.Factory, runF func(*RolesUpdateOptions) error) *cobra.Command {
 	opts := &RolesUpdateOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "update-ip-ranges",
-		Short: "Download AWS's published IP ranges into the workspace cache",
+		Use:     "update-ip-ranges",
+		Short:   "Download AWS's published IP ranges into the workspace cache",
+		Example: `  seiri roles update-ip-ranges`,
 		Long: `Update-ip-ranges downloads ip-ranges.json (the format AWS publishes at
 ` + roles.DefaultIPRangesURL + `), checks it, and stores it in
 <workspace>/cache/` + roles.IPRangesCacheFile + `. roles suggest then uses it

@@ -16,6 +16,15 @@ func TestRolesSuggestCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
+	// The short form: the summary first, one line per user, the next command last.
+	if !strings.HasPrefix(out, "66 users with active keys: 1 ec2-instance-profile") || !strings.Contains(out, "\nACCOUNT       USER") ||
+		!strings.Contains(out, "\n\nNext: seiri roles suggest --user ") || strings.Count(out, "\n") > 80 {
+		t.Errorf("short form:\n%s", out)
+	}
+	out, errOut, code = groupsRun(t, nil, ws, "roles", "suggest", "--long")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
 	for _, want := range []string{
 		"[555555555555] backup-agent (", "→ ec2-instance-profile",
 		"payments-batch", "→ ecs-task-role", "→ lambda-execution-role", "→ monitoring-role", "→ oidc-github-actions",

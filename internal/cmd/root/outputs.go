@@ -88,6 +88,21 @@ var commandOutputs = map[string][]string{
 // declareOutputs annotates every runnable command with its formats; a
 // command missing from commandOutputs is a programming error caught by the
 // tests (it then accepts table only).
+// documentCommands write a document on standard output (a policy, a
+// schema, Markdown, Terraform): it is never wrapped to the terminal's width
+// (cmdutil.DocumentAnnotation). Every other table output fits 120 columns
+// (TestTablesFitTheTerminal).
+var documentCommands = map[string]bool{
+	"seiri scp render":          true,
+	"seiri policy generate":     true,
+	"seiri policy diff":         true,
+	"seiri org schema":          true,
+	"seiri org init":            true,
+	"seiri org import":          true,
+	"seiri permissions collect": true,
+	"seiri permissions keys":    true,
+}
+
 func declareOutputs(root *cobra.Command) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -97,6 +112,9 @@ func declareOutputs(root *cobra.Command) {
 				formats = tableOnly
 			}
 			cmdutil.DeclareOutputs(c, formats...)
+			if documentCommands[c.CommandPath()] {
+				cmdutil.MarkDocument(c)
+			}
 		}
 		for _, s := range c.Commands() {
 			walk(s)

@@ -76,9 +76,10 @@ func Main() int {
 
 func newVersionCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print seiri's version and the data it embeds",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print seiri's version and the data it embeds",
+		Example: `  seiri version`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(f.IO.Out, "seiri %s\n", version.String())
 			fmt.Fprintln(f.IO.Out, "catalog "+catalog.Embedded().Source().String())

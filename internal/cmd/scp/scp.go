@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	orgcmd "github.com/seiri-dev/seiri/internal/cmd/org"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/org/scplib"
+	"github.com/seiri-dev/seiri/internal/table"
 )
 
 // NewCmd is the `seiri scp` command group.
@@ -30,12 +30,14 @@ func newCmdScpList(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the library's policies",
-		Args:  cobra.NoArgs,
+		Example: `  seiri scp list
+  seiri scp list -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.Globals.Output == "json" {
 				return json.NewEncoder(f.IO.Out).Encode(scplib.All())
 			}
-			tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+			tw := table.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tPARAMETERS\tDESCRIPTION")
 			for _, p := range scplib.All() {
 				var ps []string
@@ -63,9 +65,10 @@ func libraryPolicy(name string) (*scplib.Policy, error) {
 
 func newCmdScpShow(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "show NAME",
-		Short: "Show a library policy: description, parameters and an example rendering",
-		Args:  cobra.ExactArgs(1),
+		Use:     "show NAME",
+		Short:   "Show a library policy: description, parameters and an example rendering",
+		Example: `  seiri scp show allowed-regions`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := libraryPolicy(args[0])
 			if err != nil {
@@ -106,7 +109,9 @@ func newCmdScpRender(f *cmdutil.Factory, runF func(*ScpRenderOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "render NAME [--param k=v[,v...]]...",
 		Short: "Render a library policy with parameters (minified, ready to upload)",
-		Args:  cobra.ExactArgs(1),
+		Example: `  seiri scp render deny-root-user
+  seiri scp render allowed-regions --param regions=eu-west-1,eu-central-1 --pretty`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if runF != nil {

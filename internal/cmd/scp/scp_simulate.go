@@ -28,8 +28,10 @@ type ScpSimulateOptions struct {
 func newCmdScpSimulate(f *cmdutil.Factory, runF func(*ScpSimulateOptions) error) *cobra.Command {
 	opts := &ScpSimulateOptions{}
 	cmd := &cobra.Command{
-		Use:   "simulate --policy FILE --target OU|ACCOUNT",
+		Use:   "simulate --policy FILE --target TARGET",
 		Short: "Replay recorded usage through a draft SCP (or RCP) attached to a target",
+		Example: `  seiri scp simulate --policy deny-regions.json --target Workloads
+  seiri scp simulate --policy deny-regions.json --target 555555555555 --days 90 -o json`,
 		Long: `simulate attaches a draft policy to an OU (by path, e.g. Workloads/Prod), an
 account or the root of a snapshot's organization, and replays the recorded usage
 (the usage store, last --days days) of every account below it through the old
@@ -121,6 +123,8 @@ func newCmdScpSuggest(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "suggest --target OU",
 		Short: "Propose a service-deny SCP for the services nobody under an OU used",
+		Example: `  seiri scp suggest --target Workloads
+  seiri scp suggest --target Workloads --keep sts,cloudwatch --days 180`,
 		Long: `suggest reads the recorded usage (last --days days) of every account under the
 OU and proposes an SCP denying every service none of them used, with the replay
 impact (zero by construction) and the services it leaves open.

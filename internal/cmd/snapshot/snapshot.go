@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +13,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/credreport"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/version"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -227,7 +227,9 @@ func newSnapshotListCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the complete snapshots in the workspace, oldest first",
-		Args:  cobra.NoArgs,
+		Example: `  seiri snapshot list
+  seiri snapshot list -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := f.ReadWorkspace()
 			if err != nil {
@@ -260,7 +262,7 @@ func newSnapshotListCmd(f *cmdutil.Factory) *cobra.Command {
 				return nil
 			}
 			var buf bytes.Buffer
-			tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+			tw := table.NewWriter(&buf, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tSOURCE\tACCOUNTS\tFAILED\tCALLER")
 			for _, n := range names {
 				m, err := snapshot.ReadManifest(filepath.Join(ws.SnapshotsDir(), n))

@@ -17,9 +17,9 @@ func TestNewCmdSSOPlan(t *testing.T) {
 		args []string
 		want SSOPlanOptions
 	}{
-		{nil, SSOPlanOptions{Input: groupscmd.Input{Snapshot: "latest", Since: "90d"}}},
+		{nil, SSOPlanOptions{Input: groupscmd.Input{Snapshot: "latest", Days: 90}}},
 		{[]string{"--format", "terraform", "--out", "sso.tf", "--proposed", "--account", "111111111111"},
-			SSOPlanOptions{Input: groupscmd.Input{Snapshot: "latest", Account: "111111111111", Since: "90d"}, Format: "terraform", Out: "sso.tf", Proposed: true}},
+			SSOPlanOptions{Input: groupscmd.Input{Snapshot: "latest", Account: "111111111111", Days: 90}, Format: "terraform", Out: "sso.tf", Proposed: true}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

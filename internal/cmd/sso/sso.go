@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	groupscmd "github.com/seiri-dev/seiri/internal/cmd/groups"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/sso"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -36,6 +36,7 @@ type SSOPlanOptions struct {
 	Format   string // summary | json | terraform
 	Out      string
 	Proposed bool
+	Long     bool // every migration step of every user
 }
 
 // NewCmdSSOPlan parses flags for `seiri sso plan`.
@@ -67,7 +68,8 @@ and aws_ssoadmin_account_assignment resources.`,
 		},
 	}
 	opts.Flags(cmd)
-	cmd.Flags().StringVar(&opts.Format, "format", "", "summary|json|terraform (default: json with --output json, else summary)")
+	cmdutil.LongFlag(cmd.Flags(), &opts.Long)
+	cmd.Flags().StringVar(&opts.Format, "format", "", "file format; one of: summary, json, terraform (default: json with --output json, else summary)")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write to this file (mode 0600) instead of standard output")
 	cmd.Flags().BoolVar(&opts.Proposed, "proposed", false, "start from the group model seiri groups plan proposes instead of today's")
 	return cmd
@@ -118,7 +120,7 @@ func ssoPlanRun(o *SSOPlanOptions) error {
 	case "terraform":
 		err = p.WriteTerraform(&buf)
 	default:
-		printSSOPlan(&buf, p)
+		printSSOPlan(&buf, p, o.Long)
 	}
 	if err != nil {
 		return err
@@ -133,13 +135,26 @@ func ssoPlanRun(o *SSOPlanOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "%d permission sets, %d assignments written to %s\n", len(p.PermissionSets), len(p.Assignments), o.Out)
 		return nil
 	}
+	if format != "summary" {
+		cmdutil.FlushOutput(f.IO) // a document: never wrapped to the terminal
+	}
 	_, err = f.IO.Out.Write(buf.Bytes())
 	return err
 }
 
-func printSSOPlan(w io.Writer, p *sso.Plan) {
+// printSSOPlan writes the summary first, the permission sets, then the
+// migration checklist (one line per user; every step with long), then the
+// command that writes the plan as Terraform.
+func printSSOPlan(w io.Writer, p *sso.Plan, long bool) {
+	retire := 0
+	for _, u := range p.Users {
+		if u.Retire {
+			retire++
+		}
+	}
+	fmt.Fprintf(w, "%d permission sets, %d assignments; %d of %d IAM users can be retired after the move\n\n", len(p.PermissionSets), len(p.Assignments), retire, len(p.Users))
 	fmt.Fprintln(w, "Permission sets:")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NAME\tFROM GROUP\tMANAGED\tINLINE BYTES\tACCOUNTS")
 	accts := map[string][]string{}
 	for _, a := range p.Assignments {
@@ -164,19 +179,27 @@ func printSSOPlan(w io.Writer, p *sso.Plan) {
 		}
 	}
 	fmt.Fprintln(w, "\nMigration checklist:")
-	retire := 0
 	for _, u := range p.Users {
 		mark := "keep"
 		if u.Retire {
 			mark = "retire"
-			retire++
 		}
-		fmt.Fprintf(w, "  [%s] %s → %s: %s\n", u.Account, u.IAMUser, mark, strings.Join(u.Steps, "; "))
+		if long {
+			fmt.Fprintf(w, "  [%s] %s → %s:\n", u.Account, u.IAMUser, mark)
+			for _, s := range u.Steps {
+				fmt.Fprintf(w, "      - %s\n", s)
+			}
+		} else {
+			fmt.Fprintf(w, "  [%s] %s → %s (%d steps)\n", u.Account, u.IAMUser, mark, len(u.Steps))
+		}
 		for _, b := range u.Blockers {
 			fmt.Fprintf(w, "      blocker: %s\n", b)
 		}
 	}
-	fmt.Fprintf(w, "\n%d permission sets, %d assignments; %d of %d IAM users can be retired after the move\n", len(p.PermissionSets), len(p.Assignments), retire, len(p.Users))
+	if !long {
+		fmt.Fprintln(w, "\n--long lists every step of every user.")
+	}
+	fmt.Fprintln(w, "\nNext: seiri sso plan --format terraform --out identity-center.tf")
 }
 
 // proposedAccounts applies each account's groups plan to a copy of it.

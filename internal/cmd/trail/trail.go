@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/awsclient"
@@ -21,9 +20,11 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/trail/source"
 	"github.com/seiri-dev/seiri/internal/usage"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // trailSourceFactory builds a source from --source; tests and the S3 /
@@ -55,6 +56,7 @@ usage store (usage.db). A second scan reads only new log objects.`,
 type TrailScanOptions struct {
 	F        *cmdutil.Factory
 	Source   string
+	Days     int
 	Since    string
 	Until    string
 	Accounts []string
@@ -70,10 +72,10 @@ type TrailScanOptions struct {
 func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *cobra.Command {
 	opts := &TrailScanOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "scan --source DIR|s3://BUCKET/PREFIX|lookup-events",
+		Use:   "scan --source SOURCE",
 		Short: "Read CloudTrail logs into the usage store",
 		Example: `  seiri trail scan --source ./trail-bucket-copy
-  seiri trail scan --source s3://org-trail/AWSLogs/o-abc123 --since 2026-09-01 --accounts 111111111111
+  seiri trail scan --source s3://org-trail/AWSLogs/o-abc123 --since 2026-09-01 --account 111111111111
   seiri trail scan --source ./logs --since 90d --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -97,9 +99,11 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Source, "source", "", "log source: a directory, s3://bucket/prefix, or lookup-events")
+	cmdutil.DaysFlag(fl, &opts.Days, 0, "only events of the window (same as --since Nd)")
 	fl.StringVar(&opts.Since, "since", "", "only events at or after this time (2026-09-01, RFC 3339, or 90d / 12h ago)")
 	fl.StringVar(&opts.Until, "until", "", "only events before this time (same forms as --since)")
-	fl.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account ids (comma-separated)")
+	fl.StringSliceVar(&opts.Accounts, "account", nil, "only these account ids (repeat the flag or separate with commas)")
+	cmdutil.AliasFlag(fl, "accounts", "account")
 	fl.StringSliceVar(&opts.Regions, "regions", nil, "only these regions (comma-separated)")
 	fl.BoolVar(&opts.Strict, "strict", false, "stop at the first skipped file or record instead of counting it")
 	fl.IntVar(&opts.Parallel, "parallel", 0, "files read at once (default: number of CPUs)")
@@ -112,8 +116,11 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 func (o *TrailScanOptions) filter() (trail.Filter, error) {
 	var flt trail.Filter
 	now := o.F.Now()
-	var err error
-	if flt.Since, err = cmdutil.ParseWhen(o.Since, now); err != nil {
+	since, err := windowStart(o.Days, o.Since)
+	if err != nil {
+		return flt, err
+	}
+	if flt.Since, err = cmdutil.ParseWhen(since, now); err != nil {
 		return flt, fmt.Errorf("--since %w", err)
 	}
 	if flt.Until, err = cmdutil.ParseWhen(o.Until, now); err != nil {
@@ -125,7 +132,7 @@ func (o *TrailScanOptions) filter() (trail.Filter, error) {
 	for _, a := range o.Accounts {
 		a = strings.TrimSpace(a)
 		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
-			return flt, fmt.Errorf("--accounts %q: an account id is 12 digits", a)
+			return flt, fmt.Errorf("--account %q: an account id is 12 digits", a)
 		}
 		flt.Accounts = append(flt.Accounts, a)
 	}
@@ -222,7 +229,7 @@ func writeScanSummary(f *cmdutil.Factory, s *trail.Summary) error {
 		w.Flush()
 		return w.Error()
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, kv := range summaryPairs(s) {
 		fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
 	}
@@ -327,20 +334,22 @@ func (p *progressLine) done() {
 
 // TrailUsageOptions are the flags of `seiri trail usage` and `seiri trail errors`.
 type TrailUsageOptions struct {
-	F           *cmdutil.Factory
+	StoreDeps
 	Principal   string
 	AccessKeyID string
 	Account     string
 	Action      string
+	Days        int
 	Since       string
 	Until       string
 	ErrorsOnly  bool
 	Limit       int
+	Long        bool
 }
 
 // NewCmdTrailUsage builds `seiri trail usage` (errors=false) or `seiri trail errors`.
 func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, errorsOnly bool) *cobra.Command {
-	opts := &TrailUsageOptions{F: f, ErrorsOnly: errorsOnly}
+	opts := &TrailUsageOptions{StoreDeps: newStoreDeps(f), ErrorsOnly: errorsOnly}
 	use, short := "usage", "Show what principals and access keys really used"
 	if errorsOnly {
 		use, short = "errors", "Show calls that failed (AccessDenied and other error codes)"
@@ -350,79 +359,119 @@ func NewCmdTrailUsage(f *cmdutil.Factory, runF func(*TrailUsageOptions) error, e
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.bind(f)
 			if runF != nil {
 				return runF(opts)
 			}
 			return trailUsageRun(opts)
 		},
 	}
+	cmd.Example = `  seiri trail usage --principal arn:aws:iam::111111111111:role/ci-deploy --days 30
+  seiri trail usage --access-key AKIAIOSFODNN7EXAMPLE
+  seiri trail usage --account 111111111111 --action 's3:*' --long`
+	if errorsOnly {
+		cmd.Example = `  seiri trail errors --days 7
+  seiri trail errors --principal arn:aws:iam::111111111111:user/alice --since 2026-11-01 --until 2026-11-15`
+	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Principal, "principal", "", "only this principal (user or role ARN, or service name)")
 	fl.StringVar(&opts.AccessKeyID, "access-key", "", "only this access key id (AKIA… or ASIA…)")
 	fl.StringVar(&opts.Account, "account", "", "only calls received by this account")
 	fl.StringVar(&opts.Action, "action", "", "only this action (s3:GetObject, or s3:*)")
-	fl.StringVar(&opts.Since, "since", "", "only rows last seen at or after this time")
+	cmdutil.DaysFlag(fl, &opts.Days, 0, "only rows seen in the window (same as --since Nd)")
+	fl.StringVar(&opts.Since, "since", "", "only rows last seen at or after this time (2026-09-01, RFC 3339, or 90d)")
 	fl.StringVar(&opts.Until, "until", "", "only rows first seen before this time")
 	fl.IntVar(&opts.Limit, "limit", 0, "at most this many rows")
+	cmdutil.LongFlag(fl, &opts.Long)
 	return cmd
+}
+
+// StoreDeps are what the commands that query the usage store need, as
+// fields: the constructor takes them from the factory (Context and Output
+// when the command runs, once flags are parsed); tests set their own.
+type StoreDeps struct {
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error) // opened read-only
+	Now       func() time.Time
+	Output    string // --output
+}
+
+func newStoreDeps(f *cmdutil.Factory) StoreDeps {
+	return StoreDeps{IO: f.IO, Workspace: f.ReadWorkspace, Now: f.Now}
+}
+
+// bind takes what is known only once the command runs.
+func (d *StoreDeps) bind(f *cmdutil.Factory) {
+	d.Context, d.Output = f.Context, f.Globals.Output
 }
 
 // openStore opens the usage store for a command that only reads it: it
 // creates neither the workspace nor the store.
-func openStore(f *cmdutil.Factory) (*usage.Store, error) {
-	ws, err := f.ReadWorkspace()
+func (d *StoreDeps) openStore() (*usage.Store, error) {
+	ws, err := d.Workspace()
 	if err != nil {
 		return nil, err
 	}
-	return cmdutil.OpenUsageStore(f.Context, ws)
+	return cmdutil.OpenUsageStore(d.Context, ws)
 }
 
 func trailUsageRun(o *TrailUsageOptions) error {
-	f := o.F
 	q := usage.Query{Principal: o.Principal, AccessKeyID: o.AccessKeyID, Account: o.Account, Action: o.Action,
 		ErrorsOnly: o.ErrorsOnly, Limit: o.Limit}
-	var err error
-	if q.Since, err = cmdutil.ParseWhen(o.Since, f.Now()); err != nil {
+	since, err := windowStart(o.Days, o.Since)
+	if err != nil {
+		return err
+	}
+	if q.Since, err = cmdutil.ParseWhen(since, o.Now()); err != nil {
 		return cmdutil.BadInputf("--since %v", err)
 	}
-	if q.Until, err = cmdutil.ParseWhen(o.Until, f.Now()); err != nil {
+	if q.Until, err = cmdutil.ParseWhen(o.Until, o.Now()); err != nil {
 		return cmdutil.BadInputf("--until %v", err)
 	}
 	if o.Limit < 0 {
 		return cmdutil.BadInputf("--limit %d: must not be negative", o.Limit)
 	}
-	store, err := openStore(f)
+	store, err := o.openStore()
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	rows, err := store.Usage(f.Context, q)
+	rows, err := store.Usage(o.Context, q)
 	if err != nil {
 		return err
 	}
-	if err := writeUsageRows(f, rows); err != nil {
+	if err := writeUsageRows(&o.StoreDeps, rows, o.Long); err != nil {
 		return err
 	}
-	if o.AccessKeyID != "" && f.Globals.Output == "table" {
-		return writeKeyLineage(f, store, o.AccessKeyID)
+	if o.Output != "table" {
+		return nil
+	}
+	if o.AccessKeyID != "" {
+		if err := writeKeyLineage(&o.StoreDeps, store, o.AccessKeyID); err != nil {
+			return err
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintf(o.IO.Out, "\n%s\n", usageNext(rows))
 	}
 	return nil
 }
 
 // writeKeyLineage says where a session key came from, or which session keys
 // a key requested (from the STS calls in the logs).
-func writeKeyLineage(f *cmdutil.Factory, store *usage.Store, key string) error {
-	from, err := store.SessionKeys(f.Context, "", key)
+func writeKeyLineage(o *StoreDeps, store *usage.Store, key string) error {
+	from, err := store.SessionKeys(o.Context, "", key)
 	if err != nil {
 		return err
 	}
-	issued, err := store.SessionKeys(f.Context, key, "")
+	issued, err := store.SessionKeys(o.Context, key, "")
 	if err != nil {
 		return err
 	}
-	out := f.IO.Out
+	out := o.IO.Out
 	if usage.IsSessionKey(key) {
-		uses, err := store.SessionUses(f.Context, key)
+		uses, err := store.SessionUses(o.Context, key)
 		if err != nil {
 			return err
 		}
@@ -435,7 +484,7 @@ func writeKeyLineage(f *cmdutil.Factory, store *usage.Store, key string) error {
 	}
 	if len(issued) > 0 {
 		fmt.Fprintf(out, "%s requested %d session key(s):\n", key, len(issued))
-		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  SESSION KEY\tACTION\tROLE\tISSUED")
 		for _, k := range issued {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", k.SessionKey, k.Action, dash(k.Role), k.IssuedAt.UTC().Format(time.RFC3339))
@@ -447,10 +496,10 @@ func writeKeyLineage(f *cmdutil.Factory, store *usage.Store, key string) error {
 
 var usageColumns = []string{"account", "principal", "type", "access_key", "action", "resource", "error", "count", "first_seen", "last_seen", "ip_classes", "source_ips", "user_agents", "vpc_endpoints", "sessions"}
 
-func writeUsageRows(f *cmdutil.Factory, rows []usage.Row) error {
-	out := f.IO.Out
+func writeUsageRows(o *StoreDeps, rows []usage.Row, long bool) error {
+	out := o.IO.Out
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	switch f.Globals.Output {
+	switch o.Output {
 	case "json":
 		// Derived facts are spelled out for readers of the JSON.
 		type rowJSON struct {
@@ -478,13 +527,74 @@ func writeUsageRows(f *cmdutil.Factory, rows []usage.Row) error {
 		fmt.Fprintln(out, "no usage rows match")
 		return nil
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACCOUNT\tPRINCIPAL\tTYPE\tACCESS KEY\tACTION\tRESOURCE\tERROR\tCOUNT\tFIRST SEEN\tLAST SEEN")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Account, r.Principal, r.PrincipalType, dash(r.AccessKeyID),
-			r.Action, dash(r.Resource), dash(r.ErrorCode), r.Count, ts(r.FirstSeen), ts(r.LastSeen))
+	fmt.Fprintln(out, usageSummary(rows))
+	fmt.Fprintln(out)
+	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
+	shown := rows
+	if long {
+		fmt.Fprintln(tw, "ACCOUNT\tPRINCIPAL\tTYPE\tACCESS KEY\tACTION\tRESOURCE\tERROR\tCOUNT\tFIRST SEEN\tLAST SEEN")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.Account, r.Principal, r.PrincipalType, dash(r.AccessKeyID),
+				r.Action, dash(r.Resource), dash(r.ErrorCode), r.Count, ts(r.FirstSeen), ts(r.LastSeen))
+		}
+	} else {
+		if len(shown) > shortRows {
+			shown = shown[:shortRows]
+		}
+		day := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
+		fmt.Fprintln(tw, "PRINCIPAL\tACTION\tRESOURCE\tERROR\tCOUNT\tLAST SEEN")
+		for _, r := range shown {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.Principal, r.Action, dash(r.Resource), dash(r.ErrorCode), r.Count, day(r.LastSeen))
+		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(shown) < len(rows) {
+		fmt.Fprintf(out, "… %d more rows: --long lists them all with every column; -o csv and -o json hold every field\n", len(rows)-len(shown))
+	}
+	return nil
+}
+
+// usageNext is the command to run after reading usage rows: the
+// least-privilege policy of the first principal listed.
+func usageNext(rows []usage.Row) string {
+	best := ""
+	for _, r := range rows {
+		if strings.Contains(r.Principal, ":iam::") && (best == "" || len(r.Principal) < len(best)) {
+			best = r.Principal
+		}
+	}
+	if best == "" || len(best) > 80 {
+		return "Next: seiri unused"
+	}
+	return "Next: seiri policy generate " + best
+}
+
+// shortRows is how many rows the short form of a listing shows.
+const shortRows = 40
+
+// usageSummary is the line that opens the table of usage rows.
+func usageSummary(rows []usage.Row) string {
+	principals, actions, accounts := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var calls, failed int64
+	var first, last time.Time
+	for _, r := range rows {
+		principals[r.Principal], actions[r.Action], accounts[r.Account] = true, true, true
+		calls += r.Count
+		if r.ErrorCode != "" {
+			failed += r.Count
+		}
+		if first.IsZero() || r.FirstSeen.Before(first) {
+			first = r.FirstSeen
+		}
+		if r.LastSeen.After(last) {
+			last = r.LastSeen
+		}
+	}
+	return fmt.Sprintf("%d usage rows: %d calls (%d failed) by %d principals in %d accounts, %d actions, seen %s to %s",
+		len(rows), calls, failed, len(principals), len(accounts), len(actions),
+		first.UTC().Format("2006-01-02"), last.UTC().Format("2006-01-02"))
 }
 
 func dash(s string) string {
@@ -495,16 +605,19 @@ func dash(s string) string {
 }
 
 // TrailStatsOptions are the flags of `seiri trail stats`.
-type TrailStatsOptions struct{ F *cmdutil.Factory }
+type TrailStatsOptions struct{ StoreDeps }
 
 // NewCmdTrailStats builds `seiri trail stats`.
 func NewCmdTrailStats(f *cmdutil.Factory, runF func(*TrailStatsOptions) error) *cobra.Command {
-	opts := &TrailStatsOptions{F: f}
+	opts := &TrailStatsOptions{StoreDeps: newStoreDeps(f)}
 	return &cobra.Command{
 		Use:   "stats",
 		Short: "Summarize the usage store and the last scans",
-		Args:  cobra.NoArgs,
+		Example: `  seiri trail stats
+  seiri trail stats -o json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.bind(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -514,22 +627,21 @@ func NewCmdTrailStats(f *cmdutil.Factory, runF func(*TrailStatsOptions) error) *
 }
 
 func trailStatsRun(o *TrailStatsOptions) error {
-	f := o.F
-	store, err := openStore(f)
+	store, err := o.openStore()
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	tot, err := store.Totals(f.Context)
+	tot, err := store.Totals(o.Context)
 	if err != nil {
 		return err
 	}
-	runs, err := store.Runs(f.Context, 5)
+	runs, err := store.Runs(o.Context, 5)
 	if err != nil {
 		return err
 	}
-	out := f.IO.Out
-	switch f.Globals.Output {
+	out := o.IO.Out
+	switch o.Output {
 	case "json":
 		if runs == nil {
 			runs = []usage.Run{}
@@ -560,7 +672,7 @@ func trailStatsRun(o *TrailStatsOptions) error {
 		{"unmapped events", strconv.FormatInt(tot.UnmappedEvents, 10)},
 		{"scans", strconv.FormatInt(tot.Runs, 10)},
 	}
-	if f.Globals.Output == "csv" {
+	if o.Output == "csv" {
 		w := csv.NewWriter(out)
 		w.Write([]string{"metric", "value"})
 		for _, kv := range pairs {
@@ -569,14 +681,14 @@ func trailStatsRun(o *TrailStatsOptions) error {
 		w.Flush()
 		return w.Error()
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, kv := range pairs {
 		fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
 	}
 	tw.Flush()
 	if len(runs) > 0 {
 		fmt.Fprintln(out, "\nlast scans:")
-		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		tw = table.NewWriter(out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tENGINE\tSTARTED\tSOURCES")
 		for _, r := range runs {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", r.ID, r.Engine, ts(r.StartedAt), strings.Join(r.Sources, ", "))
@@ -587,16 +699,18 @@ func trailStatsRun(o *TrailStatsOptions) error {
 }
 
 // TrailUnmappedOptions are the flags of `seiri trail unmapped`.
-type TrailUnmappedOptions struct{ F *cmdutil.Factory }
+type TrailUnmappedOptions struct{ StoreDeps }
 
 // NewCmdTrailUnmapped builds `seiri trail unmapped`.
 func NewCmdTrailUnmapped(f *cmdutil.Factory, runF func(*TrailUnmappedOptions) error) *cobra.Command {
-	opts := &TrailUnmappedOptions{F: f}
+	opts := &TrailUnmappedOptions{StoreDeps: newStoreDeps(f)}
 	return &cobra.Command{
-		Use:   "unmapped",
-		Short: "List (eventSource, eventName) pairs seiri could not map to IAM actions",
-		Args:  cobra.NoArgs,
+		Use:     "unmapped",
+		Short:   "List (eventSource, eventName) pairs seiri could not map to IAM actions",
+		Example: `  seiri trail unmapped`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.bind(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -606,19 +720,18 @@ func NewCmdTrailUnmapped(f *cmdutil.Factory, runF func(*TrailUnmappedOptions) er
 }
 
 func trailUnmappedRun(o *TrailUnmappedOptions) error {
-	f := o.F
-	store, err := openStore(f)
+	store, err := o.openStore()
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	pairs, err := store.Unmapped(f.Context)
+	pairs, err := store.Unmapped(o.Context)
 	if err != nil {
 		return err
 	}
-	out := f.IO.Out
+	out := o.IO.Out
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	switch f.Globals.Output {
+	switch o.Output {
 	case "json":
 		if pairs == nil {
 			pairs = []usage.UnmappedPair{}
@@ -637,7 +750,7 @@ func trailUnmappedRun(o *TrailUnmappedOptions) error {
 		fmt.Fprintln(out, "every scanned event mapped to an IAM action")
 		return nil
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EVENT SOURCE\tEVENT NAME\tCOUNT\tFIRST SEEN\tLAST SEEN")
 	for _, p := range pairs {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.EventSource, p.EventName, p.Count, ts(p.FirstSeen), ts(p.LastSeen))
@@ -721,4 +834,18 @@ func ScanIntoStore(f *cmdutil.Factory, src trail.Source, opts trail.Options) (*t
 		return nil, err
 	}
 	return res, nil
+}
+
+// windowStart is the --since of a trail command given --days (0: unset):
+// --days N is --since Nd; naming both is refused.
+func windowStart(days int, since string) (string, error) {
+	switch {
+	case days < 0:
+		return "", cmdutil.BadInputf("--days %d: must be at least 1", days)
+	case days > 0 && since != "":
+		return "", cmdutil.BadInputf("--days and --since exclude each other: --days N is --since Nd")
+	case days > 0:
+		return strconv.Itoa(days) + "d", nil
+	}
+	return since, nil
 }

@@ -95,7 +95,7 @@ func NewCmdTrailAthenaSetup(f *cmdutil.Factory, runF func(*TrailAthenaSetupOptio
 	cmd := &cobra.Command{
 		Use:   "setup --bucket BUCKET [--prefix P] [--org-id o-…]",
 		Short: "Create the Athena database and CloudTrail table (partition projection)",
-		Example: `  seiri trail athena setup --bucket org-trail --org-id o-abc123defg --accounts 111111111111,222222222222
+		Example: `  seiri trail athena setup --bucket org-trail --org-id o-abc123defg --account 111111111111,222222222222
   seiri trail athena setup --bucket my-trail --print`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -113,7 +113,8 @@ func NewCmdTrailAthenaSetup(f *cmdutil.Factory, runF func(*TrailAthenaSetupOptio
 	fl.StringVar(&o.Bucket, "bucket", "", "the trail's S3 bucket")
 	fl.StringVar(&o.Prefix, "prefix", "", "the trail's S3 key prefix, if any")
 	fl.StringVar(&o.OrgID, "org-id", "", "organization id (o-…) for an organization trail's layout")
-	fl.StringSliceVar(&o.Accounts, "accounts", nil, "account ids to project (default: injected; scans must then name --accounts)")
+	fl.StringSliceVar(&o.Accounts, "account", nil, "account ids to project (default: injected; scans must then name --account)")
+	cmdutil.AliasFlag(fl, "accounts", "account")
 	fl.StringSliceVar(&o.Regions, "regions", nil, "regions to project (default: the common commercial regions)")
 	fl.StringVar(&o.From, "from", "2020-01-01", "first day of the projected date range")
 	fl.BoolVar(&o.Print, "print", false, "only print the DDL")

@@ -118,8 +118,8 @@ func TestTrailScanThenQuery(t *testing.T) {
 	}
 
 	key := rows[0].AccessKeyID
-	out, _, _ = runTrail(t, "--workspace", ws, "trail", "usage", "--access-key", key)
-	if !strings.Contains(out, key) || !strings.HasPrefix(out, "ACCOUNT") {
+	out, _, _ = runTrail(t, "--workspace", ws, "trail", "usage", "--access-key", key, "--long")
+	if !strings.Contains(out, key) || !strings.Contains(out, "\nACCOUNT") || !strings.Contains(out, " usage rows: ") {
 		t.Errorf("usage by key table:\n%s", out)
 	}
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"runtime"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +19,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/risk"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/version"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -39,6 +39,7 @@ type UnusedOptions struct {
 	All       bool
 	Days      int
 	Top       int // unused actions listed per principal in the table
+	Long      bool
 }
 
 // NewCmd is the `seiri unused` command group.
@@ -48,7 +49,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdUnused(f, nil) }
 func NewCmdUnused(f *cmdutil.Factory, runF func(*UnusedOptions) error) *cobra.Command {
 	opts := &UnusedOptions{IO: f.IO, Workspace: f.ReadWorkspace, Catalog: f.Catalog, Now: f.Now}
 	cmd := &cobra.Command{
-		Use:   "unused [--principal ARN | --account ID | --all]",
+		Use:   "unused",
 		Short: "Granted but unused permissions of users and roles, from CloudTrail usage",
 		Long: `For every IAM user and role: the actions its policies grant (identity policies
 including groups and managed policies ∩ permissions boundary ∩ the SCPs above
@@ -63,7 +64,7 @@ iam:PassRole never is); otherwise "unknown" with the reason.
 
 --principal shows one principal in detail; --account and --all show the
 organization view (most unused high-risk permissions first, totals per
-account). Default: --all. --output csv|sarif|markdown|html gives findings.`,
+account). Default: --all. --output csv, sarif, markdown or html gives findings.`,
 		Example: `  seiri unused --principal arn:aws:iam::123456789012:role/app
   seiri unused --account 123456789012 --days 180
   seiri unused --all --output json`,
@@ -81,9 +82,10 @@ account). Default: --all. --output csv|sarif|markdown|html gives findings.`,
 	fl.StringVar(&opts.Principal, "principal", "", "analyse one principal (user or role ARN)")
 	fl.StringVar(&opts.Account, "account", "", "analyse the principals of one account")
 	fl.BoolVar(&opts.All, "all", false, "analyse every principal (the default)")
-	fl.IntVar(&opts.Days, "days", 90, "window length in days, ending now (up to the logs available)")
+	cmdutil.DaysFlag(fl, &opts.Days, 90, "usage window (up to the logs available)")
 	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot: a folder, a snapshot name in the workspace, or latest")
-	fl.IntVar(&opts.Top, "top", 25, "unused actions listed per principal in the table (0: all)")
+	fl.IntVar(&opts.Top, "top", 25, "unused actions listed per principal in the short form (0: all)")
+	cmdutil.LongFlag(fl, &opts.Long)
 	return cmd
 }
 
@@ -96,6 +98,12 @@ func unusedRun(opts *UnusedOptions) error {
 	}
 	if n > 1 {
 		return cmdutil.BadInputf("--principal, --account and --all exclude each other")
+	}
+	if err := cmdutil.CheckDays(opts.Days); err != nil {
+		return err
+	}
+	if opts.Long {
+		opts.Top = 0
 	}
 	ws, err := opts.Workspace()
 	if err != nil {
@@ -176,11 +184,11 @@ func writeUnusedOne(opts *UnusedOptions, pv principalView, an *leastpriv.Analysi
 		} else {
 			b.WriteString("\nunused actions, highest risk first:\n")
 		}
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACTION\tACCESS LEVEL\tCONFIDENCE\tESCALATION\tWHY UNKNOWN")
 		for i, v := range pv.Actions {
 			if opts.Top > 0 && i == opts.Top {
-				fmt.Fprintf(tw, "… %d more (--top 0 lists all, --output json)\t\t\t\t\n", len(pv.Actions)-i)
+				fmt.Fprintf(tw, "… %d more (--long lists all, --output json)\t\t\t\t\n", len(pv.Actions)-i)
 				break
 			}
 			esc := "-"
@@ -192,6 +200,7 @@ func writeUnusedOne(opts *UnusedOptions, pv principalView, an *leastpriv.Analysi
 		tw.Flush()
 	}
 	fmt.Fprintf(&b, "\nverdict: %s\n", r.Verdict)
+	fmt.Fprintf(&b, "\nNext: seiri policy generate %s --days %d\n", r.Principal, opts.Days)
 	_, err := w.Write(b.Bytes())
 	return err
 }
@@ -207,28 +216,42 @@ func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 		return unusedRenderFindings(w, opts.Output, unusedReport(v.Principals))
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "window: %s\n\n", v.Window)
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRINCIPAL\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK\tOPEN A PATH\tVERDICT")
-	for i, pv := range ov.Principals {
-		r := pv.PrincipalResult
-		if opts.Top > 0 && i == opts.Top*4 {
-			fmt.Fprintf(tw, "… %d more principals (--output json lists all)\t\t\t\t\t\t\t\n", len(v.Principals)-i)
-			break
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Principal, r.Granted, r.Used, r.Unused, r.UnusedCertain, r.UnusedHighRisk, pv.OpeningUnused, r.Verdict)
+	// The summary first: totals, then per account, then the principals.
+	var principals, idle, unused, certain, high int
+	for _, a := range v.Accounts {
+		principals += a.Principals
+		idle += a.Idle
+		unused += a.Unused
+		certain += a.UnusedCertain
+		high += a.UnusedHighRisk
 	}
-	tw.Flush()
-	b.WriteString("\nper account:\n")
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(&b, "%d principals in %d accounts (%d idle): %d granted actions unused, %d of them certainly, %d high-risk\n",
+		principals, len(v.Accounts), idle, unused, certain, high)
+	fmt.Fprintf(&b, "window: %s\n\n", v.Window)
+	b.WriteString("per account:\n")
+	tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tPRINCIPALS\tIDLE\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK")
 	for _, a := range v.Accounts {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", a.Account, a.Principals, a.Idle, a.Granted, a.Used, a.Unused, a.UnusedCertain, a.UnusedHighRisk)
 	}
 	tw.Flush()
+	b.WriteString("\nprincipals, most unused high-risk permissions first:\n")
+	tw = table.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PRINCIPAL\tGRANTED\tUSED\tUNUSED\tCERTAIN\tHIGH-RISK\tOPEN A PATH\tVERDICT")
+	shown := 0
+	for i, pv := range ov.Principals {
+		r := pv.PrincipalResult
+		if !opts.Long && i == shortPrincipals {
+			fmt.Fprintf(tw, "… %d more principals (--long lists all, --output json)\t\t\t\t\t\t\t\n", len(v.Principals)-i)
+			break
+		}
+		shown++
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Principal, r.Granted, r.Used, r.Unused, r.UnusedCertain, r.UnusedHighRisk, pv.OpeningUnused, r.Verdict)
+	}
+	tw.Flush()
 	if len(v.PermissionSets) > 0 {
 		b.WriteString("\nIdentity Center permission sets:\n")
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		tw = table.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "PERMISSION SET\tROLES\tACTIONS USED\tHIGH-RISK UNUSED")
 		for _, p := range v.PermissionSets {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", p.PermissionSet, p.Roles, p.Used, p.UnusedHighRisk)
@@ -242,9 +265,23 @@ func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(ov.Principals) > 0 {
+		next := "seiri unused --long"
+		for _, pv := range ov.Principals {
+			// The first principal whose ARN keeps the line within a terminal.
+			if len(pv.Principal) <= 88 {
+				next = "seiri unused --principal " + pv.Principal
+				break
+			}
+		}
+		fmt.Fprintf(&b, "\nNext: %s\n", next)
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
+
+// shortPrincipals is how many principals the short form lists.
+const shortPrincipals = 30
 
 func unusedSortedKeys(m map[string]int64) []string {
 	out := make([]string, 0, len(m))

@@ -65,8 +65,8 @@ func runE(f *cmdutil.Factory, o *Options, arg *string, runF func(*Options) error
 		if arg != nil && len(args) > 0 {
 			*arg = strings.TrimSpace(args[0])
 		}
-		if o.UnusedDays < 1 && cmd.Flags().Lookup("unused-days") != nil {
-			return cmdutil.BadInputf("--unused-days %d: must be at least 1", o.UnusedDays)
+		if o.UnusedDays < 1 && cmd.Flags().Lookup("days") != nil {
+			return cmdutil.BadInputf("--days %d: must be at least 1", o.UnusedDays)
 		}
 		if err := keyscmd.CheckOutput(f, "users"); err != nil {
 			return err
@@ -83,6 +83,8 @@ func newCmdUsersPlan(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comma
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "List users with no activity by any source, with evidence and coverage (no AWS calls)",
+		Example: `  seiri users retire plan
+  seiri users retire plan --days 180 -o json`,
 		Args:  cobra.NoArgs,
 		RunE:  runE(f, o, nil, runF, usersPlanRun),
 	}
@@ -96,6 +98,8 @@ func newCmdUsersQuarantine(f *cmdutil.Factory, runF func(*Options) error) *cobra
 	cmd := &cobra.Command{
 		Use:   "quarantine",
 		Short: "Plan (and with --apply make) the quarantine of inactive users",
+		Example: `  seiri users retire quarantine                  # the plan
+  seiri users retire quarantine --apply --yes`,
 		Args:  cobra.NoArgs,
 		RunE:  runE(f, o, nil, runF, usersQuarantineRun),
 	}
@@ -108,6 +112,7 @@ func newCmdUsersQuarantine(f *cmdutil.Factory, runF func(*Options) error) *cobra
 func newCmdUsersWatch(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	o := &Options{}
 	cmd := &cobra.Command{
+		Example: `  seiri users retire watch`,
 		Use:   "watch",
 		Short: "Check every quarantined user for signs that something still uses it",
 		Args:  cobra.NoArgs,
@@ -122,6 +127,8 @@ func newCmdUsersRestore(f *cmdutil.Factory, runF func(*Options) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "restore USER",
 		Short: "Lift a quarantine (plan; --apply makes it)",
+		Example: `  seiri users retire restore build-bot               # the plan
+  seiri users retire restore build-bot --apply`,
 		Args:  cobra.ExactArgs(1),
 		RunE:  runE(f, o, &o.User, runF, usersRestoreRun),
 	}
@@ -135,7 +142,9 @@ func newCmdUsersDelete(f *cmdutil.Factory, runF func(*Options) error) *cobra.Com
 	cmd := &cobra.Command{
 		Use:   "delete [USER]",
 		Short: "Delete users quarantined at least the observation window ago whose watch stayed quiet",
-		Args:  cobra.MaximumNArgs(1),
+		Example: `  seiri users retire delete                        # the plan
+  seiri users retire delete --apply --yes`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Force && (len(args) == 0 || strings.TrimSpace(o.Reason) == "") {
 				return cmdutil.BadInputf("--force needs one USER and --reason TEXT")
@@ -152,6 +161,7 @@ func newCmdUsersDelete(f *cmdutil.Factory, runF func(*Options) error) *cobra.Com
 func newCmdUsersRestoreFromBackup(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	o := &Options{}
 	cmd := &cobra.Command{
+		Example: `  seiri users restore-from-backup .seiri/backups/111111111111-build-bot.json --apply`,
 		Use:   "restore-from-backup FILE",
 		Short: "Recreate a deleted user from a seiri backup (same name, groups, policies, tags; new credentials)",
 		Args:  cobra.ExactArgs(1),
@@ -224,6 +234,9 @@ func usersPlanRun(f *cmdutil.Factory, o *Options) error {
 		fmt.Fprintf(w, "! %s\n", g)
 	}
 	fmt.Fprintf(w, "\n%d inactive users, %d excluded.\n", len(res.Candidates), len(res.Excluded))
+	if len(res.Candidates) > 0 {
+		fmt.Fprintln(w, "\nNext: seiri users retire quarantine --apply")
+	}
 	return nil
 }
 
