@@ -26,11 +26,35 @@ const (
 	CloudShellFullAccess  = "SEIRI-CLOUDSHELL-FULL-ACCESS"
 	PolicyFullKMS         = "SEIRI-POLICY-FULL-KMS"
 	PolicyFullCloudTrail  = "SEIRI-POLICY-FULL-CLOUDTRAIL"
+	RootVirtualMFA        = "SEIRI-ROOT-VIRTUAL-MFA"
+	ServerCertExpired     = "SEIRI-SERVER-CERT-EXPIRED"
+	ServerCertExpiring    = "SEIRI-SERVER-CERT-EXPIRING"
 )
 
 const passwordPolicyDoc = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"
 
 var accountRules = []finding.Rule{
+	{
+		ID: RootVirtualMFA, Title: "Root user MFA is a virtual device", Severity: finding.High,
+		Description:    "The root user has MFA, but it is a virtual (authenticator app) device: ListVirtualMFADevices lists a device assigned to the root user. A virtual device lives on a phone or laptop that can be lost, cloned or compromised with it; CIS asks for a hardware device (a FIDO security key or passkey counts) on root. CIS AWS Foundations 1.6; Prowler iam_root_hardware_mfa_enabled.",
+		Recommendation: "Register a FIDO security key (or a hardware TOTP token) on the root user, then remove the virtual device. In an organization, consider centralized root access (no root credentials in member accounts).",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html",
+		Tags:           []string{"security", "credentials", "root", "cis"},
+	},
+	{
+		ID: ServerCertExpired, Title: "Expired IAM server certificate", Severity: finding.Medium,
+		Description:    "An SSL/TLS server certificate stored in IAM has expired. AWS recommends deleting expired certificates: one still attached to a load balancer or CloudFront by mistake breaks clients, and stale ones hide the live ones. CIS AWS Foundations 1.19; Prowler iam_no_expired_server_certificates_stored.",
+		Recommendation: "Check nothing uses it (ELB listeners, CloudFront), then delete it (aws iam delete-server-certificate); prefer AWS Certificate Manager, which renews certificates.",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html",
+		Tags:           []string{"security", "certificates", "cis"},
+	},
+	{
+		ID: ServerCertExpiring, Title: "IAM server certificate expires soon", Severity: finding.Low,
+		Description:    "An SSL/TLS server certificate stored in IAM expires within 30 days. IAM does not renew certificates: whatever serves it will fail its TLS handshakes when it expires.",
+		Recommendation: "Replace it before it expires (upload a new one and switch the listeners), or move it to AWS Certificate Manager.",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html",
+		Tags:           []string{"security", "certificates"},
+	},
 	{
 		ID: PolicyAdmin, Title: "Customer managed policy grants full administrator access", Severity: finding.High,
 		Description:    "An attached customer managed policy allows every action on every resource (\"*:*\"), decided by the policy engine with no request context (a grant under a condition does not count). CIS AWS Foundations 1.16; Prowler iam_customer_attached_policy_no_administrative_privileges.",
@@ -144,6 +168,8 @@ func (r *run) accountChecks(s *snapshot.Snapshot) {
 		r.policyGrants(a, pc)
 		r.keysAtSetup(a)
 		r.cloudShell(a)
+		r.rootVirtualMFA(a)
+		r.serverCertificates(a)
 	}
 }
 

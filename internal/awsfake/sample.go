@@ -82,6 +82,9 @@ func sampleAccount(id string, idx int, now time.Time, users int) *snapshot.Accou
 		PasswordPolicy: &snapshot.PasswordPolicy{MinimumPasswordLength: 14, RequireSymbols: true,
 			RequireNumbers: true, AllowUsersToChangePassword: true, ExpirePasswords: true, MaxPasswordAge: 90},
 		Summary: map[string]int32{"Users": int32(users), "Groups": 2, "Roles": 3, "AccountMFAEnabled": 1},
+		// No virtual MFA device, no server certificate: both lists are
+		// served (empty), so a collect marks them collected.
+		VirtualMFACollected: true, ServerCertificatesCollected: true,
 	}
 	if idx%2 == 1 {
 		a.PasswordPolicy = nil

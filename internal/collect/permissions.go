@@ -24,6 +24,8 @@ var Actions = []string{
 	"iam:GetAccountPasswordPolicy",
 	"iam:GetAccountSummary",
 	"iam:ListAccountAliases",
+	"iam:ListVirtualMFADevices",
+	"iam:ListServerCertificates",
 	"iam:GenerateServiceLastAccessedDetails",
 	"iam:GetServiceLastAccessedDetails",
 	"cloudtrail:DescribeTrails",
