@@ -106,6 +106,7 @@ func Generate(now time.Time, seed uint64) *Org {
 	o := &Org{Now: now}
 	for _, spec := range accountSpecs {
 		o.Accounts = append(o.Accounts, g.account(spec, o))
+		o.Accounts[len(o.Accounts)-1].ResourcePolicies = resourcePolicies(o.Accounts[len(o.Accounts)-1]) // resources.go
 	}
 	o.Organization = g.organization()
 	return o
