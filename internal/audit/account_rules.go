@@ -29,6 +29,8 @@ const (
 	RootVirtualMFA        = "SEIRI-ROOT-VIRTUAL-MFA"
 	ServerCertExpired     = "SEIRI-SERVER-CERT-EXPIRED"
 	ServerCertExpiring    = "SEIRI-SERVER-CERT-EXPIRING"
+	AnalyzerMissing       = "SEIRI-ACCESS-ANALYZER-MISSING"
+	AnalyzerNotCollected  = "SEIRI-ACCESS-ANALYZER-NOT-COLLECTED"
 )
 
 const passwordPolicyDoc = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"
@@ -47,6 +49,20 @@ var accountRules = []finding.Rule{
 		Recommendation: "Check nothing uses it (ELB listeners, CloudFront), then delete it (aws iam delete-server-certificate); prefer AWS Certificate Manager, which renews certificates.",
 		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html",
 		Tags:           []string{"security", "certificates", "cis"},
+	},
+	{
+		ID: AnalyzerMissing, Title: "IAM Access Analyzer not enabled in a region", Severity: finding.Medium,
+		Description:    "No active IAM Access Analyzer external-access analyzer covers the account in a region collect read: neither an analyzer of the account (type ACCOUNT) nor an organization analyzer (type ORGANIZATION, owned by the management or delegated administrator account and found among the snapshot's accounts). Resources shared outside the account then go unnoticed between audits. CIS AWS Foundations 1.20; Prowler accessanalyzer_enabled.",
+		Recommendation: "Create an organization analyzer in every region you use, from the delegated administrator account (or an account analyzer per account and region).",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-getting-started.html",
+		Tags:           []string{"security", "external-access", "cis"},
+	},
+	{
+		ID: AnalyzerNotCollected, Title: "IAM Access Analyzer analyzers not known", Severity: finding.Info,
+		Description:    "The account's analyzers were not listed (an older snapshot, an import, or ListAnalyzers failed in a region): whether IAM Access Analyzer is enabled there is unknown, not absent.",
+		Recommendation: "Collect again with access-analyzer:ListAnalyzers allowed (`seiri permissions collect`).",
+		HelpURI:        "https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListAnalyzers.html",
+		Tags:           []string{"data-quality", "external-access"},
 	},
 	{
 		ID: ServerCertExpiring, Title: "IAM server certificate expires soon", Severity: finding.Low,
@@ -162,7 +178,9 @@ func (r *run) accountChecks(s *snapshot.Snapshot) {
 		warned[st.AccountID] = st.Warnings
 	}
 	pc := &policyChecker{cache: map[string]policyVerdict{}}
+	orgAnalyzers := organizationAnalyzers(s.Accounts)
 	for _, a := range s.Accounts {
+		r.accessAnalyzer(a, orgAnalyzers)
 		r.passwordPolicy(a, warned[a.AccountID])
 		r.supportRole(a)
 		r.policyGrants(a, pc)

@@ -93,3 +93,66 @@ func pathOr(p string) string {
 	}
 	return p
 }
+
+// organizationAnalyzers are the active organization analyzers of the
+// snapshot's accounts, by region. An organization analyzer is listed only
+// by the account that owns it (IAM User Guide, "Enabling IAM Access
+// Analyzer": the management or delegated administrator account).
+func organizationAnalyzers(accts []*snapshot.Account) map[string]string {
+	out := map[string]string{}
+	for _, a := range accts {
+		if a.AccessAnalyzers == nil {
+			continue
+		}
+		for _, reg := range a.AccessAnalyzers.Regions {
+			for _, an := range reg.Analyzers {
+				if an.Type == "ORGANIZATION" && an.Status == "ACTIVE" {
+					out[reg.Region] = an.ARN
+				}
+			}
+		}
+	}
+	return out
+}
+
+// accessAnalyzer reports each region collect read where no active external
+// access analyzer covers the account (CIS AWS Foundations 1.20), and says
+// "not known" for an account or region whose analyzers were not listed.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/what-is-access-analyzer.html
+func (r *run) accessAnalyzer(a *snapshot.Account, orgAnalyzers map[string]string) {
+	root := fmt.Sprintf("arn:aws:iam::%s:root", a.AccountID)
+	if a.AccessAnalyzers == nil {
+		r.add(AnalyzerNotCollected, a.AccountID, root, "IAM Access Analyzer analyzers of "+a.AccountID+" not collected",
+			ev("access-analyzer ListAnalyzers", "not in this snapshot (older snapshot or import)"))
+		return
+	}
+	for _, reg := range a.AccessAnalyzers.Regions {
+		if reg.Error != "" {
+			r.add(AnalyzerNotCollected, a.AccountID, root, fmt.Sprintf("IAM Access Analyzer analyzers of %s in %s not collected", a.AccountID, reg.Region),
+				ev("region", reg.Region), ev("access-analyzer ListAnalyzers", reg.Error))
+			continue
+		}
+		if _, ok := orgAnalyzers[reg.Region]; ok {
+			continue
+		}
+		var others []string
+		covered := false
+		for _, an := range reg.Analyzers {
+			if an.Type == "ACCOUNT" && an.Status == "ACTIVE" {
+				covered = true
+				break
+			}
+			others = append(others, fmt.Sprintf("%s (%s, %s)", an.Name, an.Type, an.Status))
+		}
+		if covered {
+			continue
+		}
+		listed := "none"
+		if len(others) > 0 {
+			listed = strings.Join(others, ", ")
+		}
+		r.add(AnalyzerMissing, a.AccountID, root, fmt.Sprintf("No IAM Access Analyzer in %s for %s", reg.Region, a.AccountID),
+			ev("region", reg.Region), ev("analyzers of the account (ListAnalyzers)", listed),
+			ev("organization analyzer in the region", "none among the snapshot's accounts"))
+	}
+}

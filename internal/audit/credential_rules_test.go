@@ -77,3 +77,46 @@ func TestServerCertificates(t *testing.T) {
 		{name: "twin: already expired (the other rule)", a: serverCerts(true, expired)},
 	})
 }
+
+// analyzers is an account whose ListAnalyzers in us-west-2 returned as,
+// shaped like the Access Analyzer API reference's ListAnalyzers example.
+func analyzers(id string, as ...snapshot.Analyzer) *snapshot.Account {
+	a := &snapshot.Account{AccountID: id}
+	a.AccessAnalyzers = &snapshot.AccessAnalyzers{Regions: []snapshot.AnalyzerRegion{{Region: "us-west-2", Analyzers: append([]snapshot.Analyzer{}, as...)}}}
+	return a
+}
+
+func analyzer(id, typ, status string) snapshot.Analyzer {
+	return snapshot.Analyzer{ARN: "arn:aws:access-analyzer:us-west-2:" + id + ":analyzer/my-analyzer", Name: "my-analyzer", Type: typ, Status: status}
+}
+
+func TestAccessAnalyzer(t *testing.T) {
+	failed := analyzers(acct)
+	failed.AccessAnalyzers.Regions[0].Error = "AccessDeniedException"
+	runCases(t, AnalyzerMissing, []ruleCase{
+		{name: "no analyzer", a: analyzers(acct), want: []string{"No IAM Access Analyzer in us-west-2 for 111111111111"}},
+		{name: "twin: active account analyzer", a: analyzers(acct, analyzer(acct, "ACCOUNT", "ACTIVE"))},
+		{name: "twin: active organization analyzer owned by the account", a: analyzers(acct, analyzer(acct, "ORGANIZATION", "ACTIVE"))},
+		{name: "disabled analyzer", a: analyzers(acct, analyzer(acct, "ACCOUNT", "DISABLED")), want: []string{"No IAM Access Analyzer in us-west-2 for 111111111111"}},
+		{name: "unused-access analyzer only", a: analyzers(acct, analyzer(acct, "ACCOUNT_UNUSED_ACCESS", "ACTIVE")), want: []string{"No IAM Access Analyzer in us-west-2 for 111111111111"}},
+		{name: "twin: not collected", a: &snapshot.Account{AccountID: acct}},
+		{name: "twin: region failed", a: failed},
+	})
+	runCases(t, AnalyzerNotCollected, []ruleCase{
+		{name: "not collected", a: &snapshot.Account{AccountID: acct}, want: []string{"IAM Access Analyzer analyzers of 111111111111 not collected"}},
+		{name: "region failed", a: failed, want: []string{"IAM Access Analyzer analyzers of 111111111111 in us-west-2 not collected"}},
+		{name: "twin: collected, none", a: analyzers(acct)},
+	})
+	// A member account is covered by the management account's organization
+	// analyzer in the same region, not in another.
+	mgmt := analyzers("999999999999", analyzer("999999999999", "ORGANIZATION", "ACTIVE"))
+	rep := RunWith(snap(analyzers(acct), mgmt), cfg(), now, Options{Only: []string{AnalyzerMissing}})
+	if len(rep.Findings) != 0 {
+		t.Errorf("member covered by the organization analyzer: %+v", rep.Findings)
+	}
+	mgmt.AccessAnalyzers.Regions[0].Region = "eu-west-1"
+	rep = RunWith(snap(analyzers(acct), mgmt), cfg(), now, Options{Only: []string{AnalyzerMissing}})
+	if len(rep.Findings) != 1 || rep.Findings[0].Account != acct {
+		t.Errorf("organization analyzer in another region: %+v, want the member's us-west-2 only", rep.Findings)
+	}
+}

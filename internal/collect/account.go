@@ -54,6 +54,7 @@ func collectAccount(ctx context.Context, c *awsclient.Clients, opts *Options) (*
 		r.accessAdvisor()
 	}
 	r.trails()
+	r.accessAnalyzers() // analyzers.go
 	if !opts.NoResourcePolicies {
 		r.resourcePolicies() // resources.go
 	}

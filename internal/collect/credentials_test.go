@@ -26,6 +26,8 @@ func TestCollectVirtualMFAAndServerCertificates(t *testing.T) {
 		{SerialNumber: "arn:aws:iam::" + id + ":mfa/RootMFAdeviceName", User: "arn:aws:iam::" + id + ":root", EnableDate: enabled},
 		{SerialNumber: "arn:aws:iam::" + id + ":mfa/ExampleUserMFAdeviceName", User: "arn:aws:iam::" + id + ":user/ExampleUser", EnableDate: enabled},
 	}
+	a.AccessAnalyzers = &snapshot.AccessAnalyzers{Regions: []snapshot.AnalyzerRegion{{Region: "us-west-2", Analyzers: []snapshot.Analyzer{
+		{ARN: "arn:aws:access-analyzer:us-west-2:" + id + ":analyzer/my-analyzer", Name: "my-analyzer", Type: "ACCOUNT", Status: "ACTIVE"}}}}}
 	a.ServerCertificates = []snapshot.ServerCertificate{
 		{Name: "ProdServerCert", ID: "ASCACKCEVSQ6CEXAMPLE1", Path: "/company/servercerts/", ARN: "arn:aws:iam::" + id + ":server-certificate/company/servercerts/ProdServerCert",
 			UploadDate: time.Date(2010, 5, 8, 1, 2, 3, 0, time.UTC), Expiration: time.Date(2012, 5, 8, 1, 2, 3, 0, time.UTC)},
@@ -34,7 +36,7 @@ func TestCollectVirtualMFAAndServerCertificates(t *testing.T) {
 		{Name: "TestServerCert", ID: "ASCACKCEVSQ6CEXAMPLE3", Path: "/", ARN: "arn:aws:iam::" + id + ":server-certificate/TestServerCert",
 			UploadDate: time.Date(2010, 5, 8, 3, 1, 2, 0, time.UTC), Expiration: time.Date(2012, 5, 8, 3, 1, 2, 0, time.UTC)},
 	}
-	res, err := Run(context.Background(), e.sess, e.ws, fastOpts(Options{NoAccessAdvisor: true, NoResourcePolicies: true}))
+	res, err := Run(context.Background(), e.sess, e.ws, fastOpts(Options{NoAccessAdvisor: true, NoResourcePolicies: true, Regions: []string{"us-east-1", "us-west-2"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +54,12 @@ func TestCollectVirtualMFAAndServerCertificates(t *testing.T) {
 	if d := cmp.Diff(a.ServerCertificates, got.ServerCertificates); d != "" {
 		t.Errorf("server certificates (-want +got):\n%s", d)
 	}
+	// Access Analyzer API reference, ListAnalyzers example: one ACCOUNT
+	// analyzer in us-west-2, served over REST-JSON per region (none in us-east-1).
+	wantAA := &snapshot.AccessAnalyzers{Regions: []snapshot.AnalyzerRegion{{Region: "us-east-1", Analyzers: []snapshot.Analyzer{}}, a.AccessAnalyzers.Regions[0]}}
+	if d := cmp.Diff(wantAA, got.AccessAnalyzers); d != "" {
+		t.Errorf("access analyzers (-want +got):\n%s", d)
+	}
 	if n := e.fake.Count("", "ListServerCertificates"); n != 2 {
 		t.Errorf("ListServerCertificates calls = %d, want 2 (pages of 2)", n)
 	}
@@ -63,6 +71,7 @@ func TestCollectCredentialsDenied(t *testing.T) {
 	e := setup(t, 1, 1, nil)
 	e.fake.FailOp("", "ListVirtualMFADevices", awsfake.AccessDenied("iam:ListVirtualMFADevices"), -1)
 	e.fake.FailOp("", "ListServerCertificates", awsfake.AccessDenied("iam:ListServerCertificates"), -1)
+	e.fake.FailOp("", "ListAnalyzers", &awsfake.Error{Status: 403, Code: "AccessDeniedException", Message: "not authorized"}, -1)
 	res, err := Run(context.Background(), e.sess, e.ws, fastOpts(Options{NoAccessAdvisor: true, NoResourcePolicies: true}))
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +81,11 @@ func TestCollectCredentialsDenied(t *testing.T) {
 		t.Errorf("denied lists marked collected")
 	}
 	warned := res.Manifest.Accounts[0].Warnings
-	want := []string{"virtual MFA devices not collected (iam ListVirtualMFADevices: AccessDenied", "server certificates not collected (iam ListServerCertificates: AccessDenied"}
+	if aa := snap.Accounts[0].AccessAnalyzers; aa == nil || len(aa.Regions) != 1 || aa.Regions[0].Error == "" {
+		t.Errorf("denied ListAnalyzers: %+v, want the region with its error", aa)
+	}
+	want := []string{"virtual MFA devices not collected (iam ListVirtualMFADevices: AccessDenied", "server certificates not collected (iam ListServerCertificates: AccessDenied",
+		"IAM Access Analyzer analyzers in us-east-1 not collected (access-analyzer ListAnalyzers: AccessDeniedException"}
 	for _, w := range want {
 		found := false
 		for _, g := range warned {

@@ -26,6 +26,7 @@ var Actions = []string{
 	"iam:ListAccountAliases",
 	"iam:ListVirtualMFADevices",
 	"iam:ListServerCertificates",
+	"access-analyzer:ListAnalyzers",
 	"iam:GenerateServiceLastAccessedDetails",
 	"iam:GetServiceLastAccessedDetails",
 	"cloudtrail:DescribeTrails",

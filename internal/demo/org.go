@@ -106,7 +106,8 @@ func Generate(now time.Time, seed uint64) *Org {
 	o := &Org{Now: now}
 	for _, spec := range accountSpecs {
 		o.Accounts = append(o.Accounts, g.account(spec, o))
-		o.Accounts[len(o.Accounts)-1].ResourcePolicies = resourcePolicies(o.Accounts[len(o.Accounts)-1]) // resources.go
+		a := o.Accounts[len(o.Accounts)-1]
+		a.ResourcePolicies, a.AccessAnalyzers = resourcePolicies(a), accessAnalyzers(a) // resources.go
 	}
 	o.Organization = g.organization()
 	return o

@@ -18,7 +18,9 @@ import (
 //     delegates to IAM ("Enable IAM User Permissions"), so the engine knows
 //     IAM policies decide who uses it;
 //   - every account has account-level S3 Block Public Access except
-//     acme-dev (Prowler's s3_account_level_public_access_blocks).
+//     acme-dev (Prowler's s3_account_level_public_access_blocks);
+//   - the security tooling account (the delegated administrator) owns the
+//     organization's IAM Access Analyzer in eu-west-1, the demo's region.
 //
 // Every service is read in the home region (and S3 globally), so nothing
 // is "not collected". Built without the generator's random source: adding
@@ -80,4 +82,14 @@ func resourcePolicies(a *snapshot.Account) *snapshot.ResourcePolicies {
 	}
 	rp.Sort()
 	return rp
+}
+
+// accessAnalyzers are the analyzers each demo account lists in eu-west-1.
+func accessAnalyzers(a *snapshot.Account) *snapshot.AccessAnalyzers {
+	reg := snapshot.AnalyzerRegion{Region: "eu-west-1", Analyzers: []snapshot.Analyzer{}}
+	if a.AccountID == "222222222222" {
+		reg.Analyzers = append(reg.Analyzers, snapshot.Analyzer{ARN: "arn:aws:access-analyzer:eu-west-1:222222222222:analyzer/acme-organization",
+			Name: "acme-organization", Type: "ORGANIZATION", Status: "ACTIVE"})
+	}
+	return &snapshot.AccessAnalyzers{Regions: []snapshot.AnalyzerRegion{reg}}
 }

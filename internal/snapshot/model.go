@@ -88,6 +88,34 @@ type Account struct {
 	// ServerCertificatesCollected.
 	ServerCertificates          []ServerCertificate `json:"serverCertificates,omitempty"`
 	ServerCertificatesCollected bool                `json:"serverCertificatesCollected,omitempty"`
+	// AccessAnalyzers are the IAM Access Analyzer analyzers the account
+	// lists in each region collect read; nil when not collected.
+	AccessAnalyzers *AccessAnalyzers `json:"accessAnalyzers,omitempty"`
+}
+
+// AccessAnalyzers are the analyzers of one account, region by region. A
+// region with an Error was not read: its analyzers are unknown.
+type AccessAnalyzers struct {
+	Regions []AnalyzerRegion `json:"regions"`
+}
+
+// AnalyzerRegion is access-analyzer:ListAnalyzers in one region.
+type AnalyzerRegion struct {
+	Region    string     `json:"region"`
+	Error     string     `json:"error,omitempty"`
+	Analyzers []Analyzer `json:"analyzers"`
+}
+
+// Analyzer is one IAM Access Analyzer analyzer. Type is ACCOUNT or
+// ORGANIZATION (external access), ACCOUNT_UNUSED_ACCESS or
+// ORGANIZATION_UNUSED_ACCESS, ACCOUNT_INTERNAL_ACCESS or
+// ORGANIZATION_INTERNAL_ACCESS; Status is ACTIVE, CREATING, DISABLED or FAILED.
+// https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_AnalyzerSummary.html
+type Analyzer struct {
+	ARN    string `json:"arn"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Status string `json:"status"`
 }
 
 // VirtualMFADevice is one virtual MFA device. User is the ARN of the user
