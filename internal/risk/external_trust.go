@@ -73,6 +73,9 @@ func (an *analyzer) unmodelled(a *snapshot.Account, ro *snapshot.Role, pol *poli
 		}
 		for _, v := range st.Principal.Federated {
 			if strings.Contains(v, ":saml-provider/") {
+				if identityCenterTrust(ro, v) {
+					continue // Identity Center's own: who may assume it is its assignments (seiri sso)
+				}
 				an.add(ExternalFinding{Kind: KindNotEvaluated, Account: a.AccountID, ResourceType: "iam-role", Resource: ro.ARN, Principal: v,
 					Statement: stmtName(st), Detail: samlDetail(v, st)})
 				continue
@@ -98,6 +101,15 @@ func samlDetail(provider string, st *policy.Statement) string {
 		aud = "WITHOUT a SAML:aud condition (add StringEquals SAML:aud https://signin.aws.amazon.com/saml)"
 	}
 	return fmt.Sprintf("the role trusts the SAML provider %s, %s; who may assume it is decided by the identity provider's users and assertion attributes, which seiri does not see: review the IdP's assignments", provider, aud)
+}
+
+// identityCenterTrust reports a role IAM Identity Center created for a
+// permission set (path /aws-reserved/sso.amazonaws.com/) trusting the
+// account's Identity Center SAML provider (AWSSSO_…_DO_NOT_DELETE): its
+// users are Identity Center's assignments, not an outside IdP's.
+// https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html
+func identityCenterTrust(ro *snapshot.Role, provider string) bool {
+	return strings.HasPrefix(ro.Path, "/aws-reserved/sso.amazonaws.com/") && strings.Contains(provider, ":saml-provider/AWSSSO_")
 }
 
 // hasConditionKey reports whether any condition of st names key (case-insensitive).
