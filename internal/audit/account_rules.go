@@ -59,7 +59,7 @@ var accountRules = []finding.Rule{
 	},
 	{
 		ID: AnalyzerNotCollected, Title: "IAM Access Analyzer analyzers not known", Severity: finding.Info,
-		Description:    "The account's analyzers were not listed (an older snapshot, an import, or ListAnalyzers failed in a region): whether IAM Access Analyzer is enabled there is unknown, not absent.",
+		Description:    "ListAnalyzers failed in a region (AccessDenied, service not reachable): whether IAM Access Analyzer is enabled there is unknown, not absent. (Snapshots taken before seiri listed analyzers, and imports, say nothing about analyzers: no finding either way.)",
 		Recommendation: "Collect again with access-analyzer:ListAnalyzers allowed (`seiri permissions collect`).",
 		HelpURI:        "https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListAnalyzers.html",
 		Tags:           []string{"data-quality", "external-access"},

@@ -563,7 +563,6 @@ func TestDisabledAndOrder(t *testing.T) {
 		"medium SEIRI-KEY-UNUSED arn:aws:iam::111111111111:user/b",
 		"medium SEIRI-KEY-OLD arn:aws:iam::111111111111:user/b",
 		"medium SEIRI-USER-CONSOLE-AND-KEYS arn:aws:iam::111111111111:user/b",
-		"info SEIRI-ACCESS-ANALYZER-NOT-COLLECTED arn:aws:iam::111111111111:root",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
