@@ -26,11 +26,51 @@ const (
 	CloudShellFullAccess  = "SEIRI-CLOUDSHELL-FULL-ACCESS"
 	PolicyFullKMS         = "SEIRI-POLICY-FULL-KMS"
 	PolicyFullCloudTrail  = "SEIRI-POLICY-FULL-CLOUDTRAIL"
+	RootVirtualMFA        = "SEIRI-ROOT-VIRTUAL-MFA"
+	ServerCertExpired     = "SEIRI-SERVER-CERT-EXPIRED"
+	ServerCertExpiring    = "SEIRI-SERVER-CERT-EXPIRING"
+	AnalyzerMissing       = "SEIRI-ACCESS-ANALYZER-MISSING"
+	AnalyzerNotCollected  = "SEIRI-ACCESS-ANALYZER-NOT-COLLECTED"
 )
 
 const passwordPolicyDoc = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"
 
 var accountRules = []finding.Rule{
+	{
+		ID: RootVirtualMFA, Title: "Root user MFA is a virtual device", Severity: finding.High,
+		Description:    "The root user has MFA, but it is a virtual (authenticator app) device: ListVirtualMFADevices lists a device assigned to the root user. A virtual device lives on a phone or laptop that can be lost, cloned or compromised with it; CIS asks for a hardware device (a FIDO security key or passkey counts) on root. CIS AWS Foundations 1.6; Prowler iam_root_hardware_mfa_enabled.",
+		Recommendation: "Register a FIDO security key (or a hardware TOTP token) on the root user, then remove the virtual device. In an organization, consider centralized root access (no root credentials in member accounts).",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html",
+		Tags:           []string{"security", "credentials", "root", "cis"},
+	},
+	{
+		ID: ServerCertExpired, Title: "Expired IAM server certificate", Severity: finding.Medium,
+		Description:    "An SSL/TLS server certificate stored in IAM has expired. AWS recommends deleting expired certificates: one still attached to a load balancer or CloudFront by mistake breaks clients, and stale ones hide the live ones. CIS AWS Foundations 1.19; Prowler iam_no_expired_server_certificates_stored.",
+		Recommendation: "Check nothing uses it (ELB listeners, CloudFront), then delete it (aws iam delete-server-certificate); prefer AWS Certificate Manager, which renews certificates.",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html",
+		Tags:           []string{"security", "certificates", "cis"},
+	},
+	{
+		ID: AnalyzerMissing, Title: "IAM Access Analyzer not enabled in a region", Severity: finding.Medium,
+		Description:    "No active IAM Access Analyzer external-access analyzer covers the account in a region collect read: neither an analyzer of the account (type ACCOUNT) nor an organization analyzer (type ORGANIZATION, owned by the management or delegated administrator account and found among the snapshot's accounts). Resources shared outside the account then go unnoticed between audits. CIS AWS Foundations 1.20; Prowler accessanalyzer_enabled.",
+		Recommendation: "Create an organization analyzer in every region you use, from the delegated administrator account (or an account analyzer per account and region).",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-getting-started.html",
+		Tags:           []string{"security", "external-access", "cis"},
+	},
+	{
+		ID: AnalyzerNotCollected, Title: "IAM Access Analyzer analyzers not known", Severity: finding.Info,
+		Description:    "ListAnalyzers failed in a region (AccessDenied, service not reachable): whether IAM Access Analyzer is enabled there is unknown, not absent. (Snapshots taken before seiri listed analyzers, and imports, say nothing about analyzers: no finding either way.)",
+		Recommendation: "Collect again with access-analyzer:ListAnalyzers allowed (`seiri permissions collect`).",
+		HelpURI:        "https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListAnalyzers.html",
+		Tags:           []string{"data-quality", "external-access"},
+	},
+	{
+		ID: ServerCertExpiring, Title: "IAM server certificate expires soon", Severity: finding.Low,
+		Description:    "An SSL/TLS server certificate stored in IAM expires within 30 days. IAM does not renew certificates: whatever serves it will fail its TLS handshakes when it expires.",
+		Recommendation: "Replace it before it expires (upload a new one and switch the listeners), or move it to AWS Certificate Manager.",
+		HelpURI:        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html",
+		Tags:           []string{"security", "certificates"},
+	},
 	{
 		ID: PolicyAdmin, Title: "Customer managed policy grants full administrator access", Severity: finding.High,
 		Description:    "An attached customer managed policy allows every action on every resource (\"*:*\"), decided by the policy engine with no request context (a grant under a condition does not count). CIS AWS Foundations 1.16; Prowler iam_customer_attached_policy_no_administrative_privileges.",
@@ -138,12 +178,16 @@ func (r *run) accountChecks(s *snapshot.Snapshot) {
 		warned[st.AccountID] = st.Warnings
 	}
 	pc := &policyChecker{cache: map[string]policyVerdict{}}
+	orgAnalyzers := organizationAnalyzers(s.Accounts)
 	for _, a := range s.Accounts {
+		r.accessAnalyzer(a, orgAnalyzers)
 		r.passwordPolicy(a, warned[a.AccountID])
 		r.supportRole(a)
 		r.policyGrants(a, pc)
 		r.keysAtSetup(a)
 		r.cloudShell(a)
+		r.rootVirtualMFA(a)
+		r.serverCertificates(a)
 	}
 }
 

@@ -363,6 +363,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveLambda(w, r)
 		return
 	}
+	if m != nil && m[3] == "access-analyzer" {
+		s.serveAccessAnalyzer(w, r)
+		return
+	}
 	if m != nil && m[3] == "s3" {
 		s.mu.Lock()
 		who := s.keys[m[1]]

@@ -20,6 +20,8 @@ var iamOps = map[string]func(*call) (any, *Error){
 	"ListAccessKeys":                     iamListAccessKeys,
 	"GetAccessKeyLastUsed":               iamGetAccessKeyLastUsed,
 	"ListMFADevices":                     iamListMFADevices,
+	"ListVirtualMFADevices":              iamListVirtualMFADevices,
+	"ListServerCertificates":             iamListServerCertificates,
 	"GetLoginProfile":                    iamGetLoginProfile,
 	"GenerateCredentialReport":           iamGenerateCredentialReport,
 	"GetCredentialReport":                iamGetCredentialReport,
@@ -338,6 +340,84 @@ func iamListMFADevices(c *call) (any, *Error) {
 		x.el("UserName", u.UserName)
 		x.el("SerialNumber", ds[i].SerialNumber)
 		x.time("EnableDate", ds[i].EnableDate)
+	})
+	x.truncated(marker)
+	return x, nil
+}
+
+// iamListVirtualMFADevices serves the account's virtual MFA devices,
+// filtered by AssignmentStatus (Assigned, Unassigned, Any: the default).
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html
+func iamListVirtualMFADevices(c *call) (any, *Error) {
+	a, err := c.account()
+	if err != nil {
+		return nil, err
+	}
+	status := c.str("AssignmentStatus")
+	switch status {
+	case "", "Any", "Assigned", "Unassigned":
+	default:
+		return nil, errf(400, "ValidationError", "1 validation error detected: Value '%s' at 'assignmentStatus' failed to satisfy constraint: Member must satisfy enum value set: [Unassigned, Any, Assigned]", status)
+	}
+	var ds []snapshot.VirtualMFADevice
+	for _, d := range a.VirtualMFADevices {
+		if (status == "Assigned" && d.User == "") || (status == "Unassigned" && d.User != "") {
+			continue
+		}
+		ds = append(ds, d)
+	}
+	start, end, marker, perr := c.page(len(ds), "MaxItems", "Marker")
+	if perr != nil {
+		return nil, perr
+	}
+	ds = ds[start:end]
+	x := &xmlBody{}
+	x.list("VirtualMFADevices", len(ds), func(i int) {
+		x.el("SerialNumber", ds[i].SerialNumber)
+		if u := ds[i].User; u != "" {
+			x.open("User")
+			x.el("Arn", u)
+			name := u[strings.LastIndex(u, "/")+1:]
+			if strings.HasSuffix(u, ":root") {
+				name = "<root_account>"
+			}
+			x.el("UserName", name)
+			x.el("UserId", a.AccountID)
+			x.el("Path", "/")
+			x.time("CreateDate", ds[i].EnableDate)
+			x.close("User")
+			x.time("EnableDate", ds[i].EnableDate)
+		}
+	})
+	x.truncated(marker)
+	return x, nil
+}
+
+// iamListServerCertificates serves the account's server certificates.
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListServerCertificates.html
+func iamListServerCertificates(c *call) (any, *Error) {
+	a, err := c.account()
+	if err != nil {
+		return nil, err
+	}
+	cs := a.ServerCertificates
+	start, end, marker, perr := c.page(len(cs), "MaxItems", "Marker")
+	if perr != nil {
+		return nil, perr
+	}
+	cs = cs[start:end]
+	x := &xmlBody{}
+	x.list("ServerCertificateMetadataList", len(cs), func(i int) {
+		path := cs[i].Path
+		if path == "" {
+			path = "/"
+		}
+		x.el("Path", path)
+		x.el("ServerCertificateName", cs[i].Name)
+		x.el("ServerCertificateId", cs[i].ID)
+		x.el("Arn", cs[i].ARN)
+		x.time("UploadDate", cs[i].UploadDate)
+		x.time("Expiration", cs[i].Expiration)
 	})
 	x.truncated(marker)
 	return x, nil

@@ -82,6 +82,16 @@ func sampleAccount(id string, idx int, now time.Time, users int) *snapshot.Accou
 		PasswordPolicy: &snapshot.PasswordPolicy{MinimumPasswordLength: 14, RequireSymbols: true,
 			RequireNumbers: true, AllowUsersToChangePassword: true, ExpirePasswords: true, MaxPasswordAge: 90},
 		Summary: map[string]int32{"Users": int32(users), "Groups": 2, "Roles": 3, "AccountMFAEnabled": 1},
+		// No virtual MFA device, no server certificate: both lists are
+		// served (empty), so a collect marks them collected.
+		VirtualMFACollected: true, ServerCertificatesCollected: true,
+		// The management account owns the organization's external access
+		// analyzer in us-east-1 (the tests' default region).
+		AccessAnalyzers: &snapshot.AccessAnalyzers{Regions: []snapshot.AnalyzerRegion{{Region: "us-east-1", Analyzers: []snapshot.Analyzer{}}}},
+	}
+	if idx == 0 {
+		a.AccessAnalyzers.Regions[0].Analyzers = []snapshot.Analyzer{{ARN: "arn:aws:access-analyzer:us-east-1:" + id + ":analyzer/organization-analyzer",
+			Name: "organization-analyzer", Type: "ORGANIZATION", Status: "ACTIVE"}}
 	}
 	if idx%2 == 1 {
 		a.PasswordPolicy = nil

@@ -48,11 +48,13 @@ func collectAccount(ctx context.Context, c *awsclient.Clients, opts *Options) (*
 		return nil, r.warns, err
 	}
 	r.accountSettings()
+	r.accountCredentials()
 	r.credentialReport()
 	if !opts.NoAccessAdvisor {
 		r.accessAdvisor()
 	}
 	r.trails()
+	r.accessAnalyzers() // analyzers.go
 	if !opts.NoResourcePolicies {
 		r.resourcePolicies() // resources.go
 	}
@@ -358,6 +360,54 @@ func (r *accountRun) accountSettings() {
 	} else if len(al.AccountAliases) > 0 {
 		// An account has at most one alias.
 		r.acct.Alias = al.AccountAliases[0]
+	}
+}
+
+// accountCredentials lists the virtual MFA devices (a virtual device
+// assigned to root means root's MFA is not hardware or a passkey: CIS AWS
+// Foundations 1.6) and the IAM server certificates (CIS 1.19). A failure
+// leaves them not collected, said as a warning.
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListServerCertificates.html
+func (r *accountRun) accountCredentials() {
+	var ds []snapshot.VirtualMFADevice
+	mp := iam.NewListVirtualMFADevicesPaginator(r.c.IAM, &iam.ListVirtualMFADevicesInput{})
+	var err error
+	for mp.HasMorePages() {
+		var page *iam.ListVirtualMFADevicesOutput
+		if page, err = mp.NextPage(r.ctx); err != nil {
+			break
+		}
+		for _, d := range page.VirtualMFADevices {
+			v := snapshot.VirtualMFADevice{SerialNumber: aws.ToString(d.SerialNumber), EnableDate: aws.ToTime(d.EnableDate).UTC()}
+			if d.User != nil {
+				v.User = aws.ToString(d.User.Arn)
+			}
+			ds = append(ds, v)
+		}
+	}
+	if err != nil {
+		r.warn("virtual MFA devices not collected (iam ListVirtualMFADevices: %s)", awsclient.ErrorSummary(err))
+	} else {
+		r.acct.VirtualMFADevices, r.acct.VirtualMFACollected = ds, true
+	}
+	var cs []snapshot.ServerCertificate
+	cp := iam.NewListServerCertificatesPaginator(r.c.IAM, &iam.ListServerCertificatesInput{})
+	err = nil
+	for cp.HasMorePages() {
+		var page *iam.ListServerCertificatesOutput
+		if page, err = cp.NextPage(r.ctx); err != nil {
+			break
+		}
+		for _, m := range page.ServerCertificateMetadataList {
+			cs = append(cs, snapshot.ServerCertificate{Name: aws.ToString(m.ServerCertificateName), ID: aws.ToString(m.ServerCertificateId),
+				ARN: aws.ToString(m.Arn), Path: aws.ToString(m.Path), UploadDate: aws.ToTime(m.UploadDate).UTC(), Expiration: aws.ToTime(m.Expiration).UTC()})
+		}
+	}
+	if err != nil {
+		r.warn("server certificates not collected (iam ListServerCertificates: %s)", awsclient.ErrorSummary(err))
+	} else {
+		r.acct.ServerCertificates, r.acct.ServerCertificatesCollected = cs, true
 	}
 }
 

@@ -44,7 +44,7 @@ var (
 // GetKeyPolicy), others 1; each OIDC provider 1.
 func expectedCalls(users, keys, roles, trails int, accessAdvisor bool) int {
 	const regions = 1
-	n := 8 + 2*trails + 3*users + keys + 5 + 6*regions
+	n := 10 + 2*trails + regions + 3*users + keys + 5 + 6*regions
 	if users == 0 {
 		n--
 	}

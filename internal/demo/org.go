@@ -106,6 +106,8 @@ func Generate(now time.Time, seed uint64) *Org {
 	o := &Org{Now: now}
 	for _, spec := range accountSpecs {
 		o.Accounts = append(o.Accounts, g.account(spec, o))
+		a := o.Accounts[len(o.Accounts)-1]
+		a.ResourcePolicies, a.AccessAnalyzers = resourcePolicies(a), accessAnalyzers(a) // resources.go
 	}
 	o.Organization = g.organization()
 	return o

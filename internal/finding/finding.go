@@ -74,6 +74,17 @@ type Finding struct {
 	Title          string     `json:"title"`
 	Evidence       []Evidence `json:"evidence,omitempty"`
 	Recommendation string     `json:"recommendation"`
+	// Location is the file and line the finding is about, when there is
+	// one (an org.yaml line, a policy file); nil for AWS resources.
+	Location *Location `json:"location,omitempty"`
+}
+
+// Location is a place in a file of the workspace: File is relative to the
+// workspace (or as given on the command line), Line counts from 1 (0: the
+// whole file).
+type Location struct {
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
 }
 
 // Report is a set of findings with the rules they refer to.

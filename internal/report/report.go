@@ -57,8 +57,16 @@ func renderJSON(w io.Writer, r *finding.Report) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(struct {
+		SchemaVersion int `json:"schemaVersion"`
+		finding.Report
+	}{JSONSchemaVersion, out})
 }
+
+// JSONSchemaVersion is the version of the findings JSON document
+// (docs/schemas/audit.json); it goes up when a field is removed, renamed
+// or changes type.
+const JSONSchemaVersion = 1
 
 // severities lists severities from the most to the least severe.
 var severities = []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info}

@@ -7,13 +7,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/report/sariftest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
@@ -198,151 +198,99 @@ func TestMarkdownAndTableEscape(t *testing.T) {
 	}
 }
 
-// TestSARIFRequired checks the SARIF output against the required properties
-// and enums of the SARIF 2.1.0 schema (vendored in testdata), and that every
-// result's ruleIndex points at its rule.
-func TestSARIFRequired(t *testing.T) {
-	var spec struct {
-		Required map[string][]string   `json:"required"`
-		AnyOf    map[string][][]string `json:"anyOf"`
-		Enums    map[string][]string   `json:"enums"`
-	}
-	data, err := os.ReadFile("testdata/sarif-2.1.0-required.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &spec); err != nil {
-		t.Fatal(err)
-	}
-	for _, rep := range []*finding.Report{sample(), {Tool: "seiri"}} {
+// TestSARIFSchema validates the SARIF output against the SARIF 2.1.0 JSON
+// schema and GitHub code scanning's upload rules, for the sample, an empty
+// report and a report with a hostile name and a file location.
+func TestSARIFSchema(t *testing.T) {
+	withFile := sample()
+	withFile.Findings = append(withFile.Findings, finding.Finding{RuleID: "SEIRI-GROUP-EMPTY", Severity: finding.Low,
+		Account: "111111111111", Title: "in a file", Location: &finding.Location{File: `org dir\org.yaml`, Line: 12}})
+	for name, rep := range map[string]*finding.Report{"sample": sample(), "empty": {Tool: "seiri"}, "file": withFile} {
 		var buf bytes.Buffer
 		if err := Render(&buf, "sarif", rep); err != nil {
 			t.Fatal(err)
 		}
-		var log map[string]any
-		if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		if err := sariftest.Check(buf.Bytes()); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestSARIFSchemaRejects makes sure the validator can fail: a log without
+// a version, a result without a location and a rule without
+// security-severity are each refused.
+func TestSARIFSchemaRejects(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Render(&buf, "sarif", sample()); err != nil {
+		t.Fatal(err)
+	}
+	for name, mutate := range map[string]func(m map[string]any){
+		"no version":  func(m map[string]any) { delete(m, "version") },
+		"bad level":   func(m map[string]any) { firstResult(m)["level"] = "fatal" },
+		"no location": func(m map[string]any) { firstResult(m)["locations"] = []any{} },
+		"no fingerprint": func(m map[string]any) {
+			delete(firstResult(m), "partialFingerprints")
+		},
+		"no severity": func(m map[string]any) {
+			ru := m["runs"].([]any)[0].(map[string]any)["tool"].(map[string]any)["driver"].(map[string]any)["rules"].([]any)[0].(map[string]any)
+			delete(ru["properties"].(map[string]any), "security-severity")
+		},
+	} {
+		var m map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
 			t.Fatal(err)
 		}
-		c := sarifChecker{t: t, required: spec.Required, anyOf: spec.AnyOf}
-		c.obj("$", "sarifLog", log)
-		c.enum(spec.Enums["sarifLog.version"], log["version"], "$.version")
-		if _, ok := log["$schema"].(string); !ok {
-			t.Errorf("$schema missing")
-		}
-		for _, run := range list(log["runs"]) {
-			run := run.(map[string]any)
-			c.obj("run", "run", run)
-			tool := run["tool"].(map[string]any)
-			c.obj("tool", "tool", tool)
-			drv := tool["driver"].(map[string]any)
-			c.obj("driver", "toolComponent", drv)
-			for _, k := range []string{"version", "informationUri", "rules"} {
-				if _, ok := drv[k]; !ok {
-					t.Errorf("driver.%s missing", k)
-				}
-			}
-			rules := list(drv["rules"])
-			var ids []string
-			for _, ru := range rules {
-				ru := ru.(map[string]any)
-				c.obj("rule", "reportingDescriptor", ru)
-				ids = append(ids, ru["id"].(string))
-				for _, k := range []string{"shortDescription", "fullDescription", "help"} {
-					c.obj("rule."+k, "multiformatMessageString", ru[k].(map[string]any))
-				}
-				cfg := ru["defaultConfiguration"].(map[string]any)
-				c.obj("rule.defaultConfiguration", "reportingConfiguration", cfg)
-				c.enum(spec.Enums["reportingConfiguration.level"], cfg["level"], "rule.defaultConfiguration.level")
-				props := ru["properties"].(map[string]any)
-				if _, ok := props["tags"].([]any); !ok {
-					t.Errorf("rule %v: properties.tags missing", ru["id"])
-				}
-				if ru["name"] == nil {
-					t.Errorf("rule %v: name missing", ru["id"])
-				}
-			}
-			if len(ids) != len(rep.Rules) {
-				t.Errorf("%d rules in SARIF, want %d", len(ids), len(rep.Rules))
-			}
-			results := list(run["results"])
-			if len(results) != len(rep.Findings) {
-				t.Errorf("%d results, want %d", len(results), len(rep.Findings))
-			}
-			for _, res := range results {
-				res := res.(map[string]any)
-				c.obj("result", "result", res)
-				c.obj("result.message", "message", res["message"].(map[string]any))
-				c.enum(spec.Enums["result.level"], res["level"], "result.level")
-				i := int(res["ruleIndex"].(float64))
-				if i < 0 || i >= len(ids) || ids[i] != res["ruleId"] {
-					t.Errorf("result ruleIndex %d does not point at %v", i, res["ruleId"])
-				}
-				for _, loc := range list(res["locations"]) {
-					loc := loc.(map[string]any)
-					c.obj("location", "location", loc)
-					for _, ll := range list(loc["logicalLocations"]) {
-						ll := ll.(map[string]any)
-						c.obj("logicalLocation", "logicalLocation", ll)
-						if ll["kind"] != "resource" || !strings.HasPrefix(ll["fullyQualifiedName"].(string), "arn:") {
-							t.Errorf("logical location = %v", ll)
-						}
-					}
-				}
-				props := res["properties"].(map[string]any)
-				for _, k := range []string{"account", "evidence", "severity"} {
-					if _, ok := props[k]; !ok {
-						t.Errorf("result.properties.%s missing", k)
-					}
-				}
-			}
+		mutate(m)
+		data, _ := json.Marshal(m)
+		if err := sariftest.Check(data); err == nil {
+			t.Errorf("%s: accepted", name)
 		}
 	}
 }
 
-type sarifChecker struct {
-	t        *testing.T
-	required map[string][]string
-	anyOf    map[string][][]string
+func firstResult(m map[string]any) map[string]any {
+	return m["runs"].([]any)[0].(map[string]any)["results"].([]any)[0].(map[string]any)
 }
 
-func (c sarifChecker) obj(where, def string, o map[string]any) {
-	c.t.Helper()
-	req, ok := c.required[def]
-	alts, okAny := c.anyOf[def]
-	if !ok && !okAny {
-		c.t.Fatalf("no schema entry for %s", def)
+// TestFingerprintStable: the fingerprint does not move when the title,
+// dates, ages or counts of a finding change (the next day's run), and does
+// when the subject does (another key of the same user, another account).
+func TestFingerprintStable(t *testing.T) {
+	base := finding.Finding{RuleID: "SEIRI-KEY-UNUSED", Severity: finding.Medium, Account: "111111111111",
+		Resource: "arn:aws:iam::111111111111:user/amy", Title: "Access key AKIAAMY of amy not used for 120 days",
+		Evidence: []finding.Evidence{{Name: "access_key_id", Value: "AKIAAMY"}, {Name: "last_used (GetAccessKeyLastUsed)", Value: "2025-02-01T00:00:00Z (120 days ago)"}}}
+	nextDay := base
+	nextDay.Title = "Access key AKIAAMY of amy not used for 121 days"
+	nextDay.Severity = finding.High
+	nextDay.Evidence = []finding.Evidence{{Name: "last_used (GetAccessKeyLastUsed)", Value: "2025-02-01T00:00:00Z (121 days ago)"}, {Name: "access_key_id", Value: "AKIAAMY"}, {Name: "threshold", Value: "90 days"}}
+	if fingerprint(base) != fingerprint(nextDay) {
+		t.Errorf("fingerprint changed with the title/ages: %s vs %s", fingerprint(base), fingerprint(nextDay))
 	}
-	for _, k := range req {
-		if _, ok := o[k]; !ok {
-			c.t.Errorf("%s (%s): required property %q missing", where, def, k)
-		}
-	}
-	if okAny {
-		found := false
-		for _, alt := range alts {
-			all := true
-			for _, k := range alt {
-				if _, ok := o[k]; !ok {
-					all = false
-				}
-			}
-			found = found || all
-		}
-		if !found {
-			c.t.Errorf("%s (%s): none of %v present", where, def, alts)
+	otherKey := base
+	otherKey.Evidence = []finding.Evidence{{Name: "access_key_id", Value: "AKIAAMY2"}}
+	otherAcct := base
+	otherAcct.Account = "222222222222"
+	otherRule := base
+	otherRule.RuleID = "SEIRI-KEY-OLD"
+	for name, f := range map[string]finding.Finding{"other key": otherKey, "other account": otherAcct, "other rule": otherRule} {
+		if fingerprint(f) == fingerprint(base) {
+			t.Errorf("%s: same fingerprint", name)
 		}
 	}
 }
 
-func (c sarifChecker) enum(allowed []string, v any, where string) {
-	c.t.Helper()
-	s, _ := v.(string)
-	if !slices.Contains(allowed, s) {
-		c.t.Errorf("%s = %v, want one of %v", where, v, allowed)
+func TestStandInURI(t *testing.T) {
+	for _, c := range []struct{ account, resource, want string }{
+		{"111111111111", "arn:aws:iam::111111111111:user/ops/amy", "aws/111111111111/iam/user/ops/amy"},
+		{"111111111111", "arn:aws:iam::111111111111:root", "aws/111111111111/iam/root"},
+		{"111111111111", "arn:aws:s3:::my-bucket", "aws/111111111111/s3/my-bucket"},
+		{"", "arn:aws:sqs:eu-west-1:222222222222:queue", "aws/222222222222/sqs/queue"},
+		{"333333333333", "", "aws/333333333333"},
+		{"", "", "aws/unknown-account"},
+		{"111111111111", "arn:aws:iam::111111111111:group/a b/<x>/..", "aws/111111111111/iam/group/a%20b/%3Cx%3E/%2E%2E"},
+	} {
+		if got := StandInURI(c.account, c.resource); got != c.want {
+			t.Errorf("StandInURI(%q, %q) = %q, want %q", c.account, c.resource, got, c.want)
+		}
 	}
-}
-
-func list(v any) []any {
-	l, _ := v.([]any)
-	return l
 }

@@ -1,8 +1,13 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net/url"
+	"slices"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -44,12 +49,19 @@ type sarifText struct {
 	Text string `json:"text"`
 }
 
+// sarifMessage is a multiformatMessageString with both forms: GitHub shows
+// help.markdown when present, help.text otherwise.
+type sarifMessage struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown"`
+}
+
 type sarifRule struct {
 	ID                   string             `json:"id"`
 	Name                 string             `json:"name"`
 	ShortDescription     sarifText          `json:"shortDescription"`
 	FullDescription      sarifText          `json:"fullDescription"`
-	Help                 sarifText          `json:"help"`
+	Help                 sarifMessage       `json:"help"`
 	HelpURI              string             `json:"helpUri,omitempty"`
 	DefaultConfiguration sarifConfiguration `json:"defaultConfiguration"`
 	Properties           sarifRuleProps     `json:"properties"`
@@ -67,19 +79,38 @@ type sarifRuleProps struct {
 }
 
 type sarifResult struct {
-	RuleID     string           `json:"ruleId"`
-	RuleIndex  int              `json:"ruleIndex"`
-	Level      string           `json:"level"`
-	Message    sarifText        `json:"message"`
-	Locations  []sarifLocation  `json:"locations"`
-	Properties sarifResultProps `json:"properties"`
+	RuleID    string          `json:"ruleId"`
+	RuleIndex int             `json:"ruleIndex"`
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations"`
+	// PartialFingerprints lets GitHub code scanning match a result across
+	// runs: see fingerprint.
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          sarifResultProps  `json:"properties"`
 }
 
 type sarifLocation struct {
-	LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
+	PhysicalLocation sarifPhysicalLocation  `json:"physicalLocation"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
+}
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           sarifRegion           `json:"region"`
+}
+
+type sarifArtifactLocation struct {
+	URI         string     `json:"uri"`
+	Description *sarifText `json:"description,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
 }
 
 type sarifLogicalLocation struct {
+	Name               string `json:"name,omitempty"`
 	FullyQualifiedName string `json:"fullyQualifiedName"`
 	Kind               string `json:"kind"`
 }
@@ -126,6 +157,9 @@ func sarifLevel(s finding.Severity) string {
 	}
 }
 
+// securitySeverity is GitHub's properties.security-severity: above 9.0 is
+// critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low.
+// https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#reportingdescriptor-object
 func securitySeverity(s finding.Severity) string {
 	switch s {
 	case finding.Critical:
@@ -138,6 +172,147 @@ func securitySeverity(s finding.Severity) string {
 		return "3.0"
 	}
 	return "0.0"
+}
+
+// fingerprintKey names seiri's partial fingerprint; the "/v1" changes if
+// the fields that go into it ever do, so GitHub does not mix the two.
+const fingerprintKey = "seiriFindingId/v1"
+
+// identityEvidence are the evidence names that tell two findings of one
+// rule on one resource apart (a user's two keys, a role's two trust
+// statements). Their values are identities, never counts or dates.
+var identityEvidence = map[string]bool{
+	"access_key_id":      true,
+	"policy":             true,
+	"attached policy":    true,
+	"principal":          true,
+	"statement":          true,
+	"region":             true,
+	"server certificate": true,
+}
+
+// fingerprint identifies a finding across runs for GitHub code scanning
+// (result.partialFingerprints): the rule, the account, the resource ARN and
+// the identity evidence — never the title, dates, ages or counts, which
+// change from one day to the next while the problem stays the same.
+// https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#providing-data-to-track-code-scanning-alerts-across-runs
+func fingerprint(f finding.Finding) string {
+	h := sha256.New()
+	for _, part := range []string{f.RuleID, f.Account, f.Resource} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	var ids []string
+	for _, e := range f.Evidence {
+		if identityEvidence[e.Name] {
+			ids = append(ids, e.Name+"="+e.Value)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		h.Write([]byte(id))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// StandInURI is the artifact location of a finding that has no file:
+// "aws/<account>/<service>/<resource path>" built from the resource ARN
+// (arn:aws:iam::111111111111:user/ops/amy → aws/111111111111/iam/user/ops/amy).
+// GitHub code scanning requires a physical location for every alert and
+// matches alerts across runs by file path, so the path must be stable: it
+// names the AWS resource, never a snapshot file (whose name changes on every
+// collect). Each segment is percent-encoded, so any name is a valid URI
+// reference. Documented in docs/outputs.md.
+func StandInURI(account, resource string) string {
+	segs := []string{"aws"}
+	acct := account
+	var rest []string
+	if parts := strings.SplitN(resource, ":", 6); len(parts) == 6 && parts[0] == "arn" {
+		if parts[4] != "" {
+			acct = parts[4]
+		}
+		rest = append([]string{parts[2]}, strings.Split(strings.ReplaceAll(parts[5], ":", "/"), "/")...)
+	} else if resource != "" {
+		rest = []string{"resource", resource}
+	}
+	if acct == "" {
+		acct = "unknown-account"
+	}
+	segs = append(segs, acct)
+	segs = append(segs, rest...)
+	out := make([]string, 0, len(segs))
+	for _, s := range segs {
+		if s == "" {
+			continue
+		}
+		if s == "." || s == ".." { // would walk the path
+			out = append(out, strings.Repeat("%2E", len(s)))
+			continue
+		}
+		out = append(out, url.PathEscape(s))
+	}
+	return strings.Join(out, "/")
+}
+
+// locationOf is the finding's file and line when it has one (an org.yaml
+// line, a policy file), otherwise the stand-in artifact plus the resource as
+// a logical location.
+func locationOf(f finding.Finding) sarifLocation {
+	if f.Location != nil && f.Location.File != "" {
+		line := f.Location.Line
+		if line < 1 {
+			line = 1
+		}
+		loc := sarifLocation{PhysicalLocation: sarifPhysicalLocation{
+			ArtifactLocation: sarifArtifactLocation{URI: fileURI(f.Location.File)},
+			Region:           sarifRegion{StartLine: line},
+		}}
+		if f.Resource != "" {
+			loc.LogicalLocations = []sarifLogicalLocation{{FullyQualifiedName: f.Resource, Kind: "resource"}}
+		}
+		return loc
+	}
+	fqn := f.Resource
+	if fqn == "" {
+		fqn = f.Account
+	}
+	return sarifLocation{
+		PhysicalLocation: sarifPhysicalLocation{
+			ArtifactLocation: sarifArtifactLocation{URI: StandInURI(f.Account, f.Resource),
+				Description: &sarifText{"AWS resource (not a file in the repository): " + fqn}},
+			Region: sarifRegion{StartLine: 1},
+		},
+		LogicalLocations: []sarifLogicalLocation{{Name: f.Account, FullyQualifiedName: fqn, Kind: "resource"}},
+	}
+}
+
+// fileURI turns a file path into a relative URI reference with forward
+// slashes, each segment percent-encoded.
+func fileURI(p string) string {
+	p = strings.ReplaceAll(p, "\\", "/")
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// helpOf is a rule's help: its description, the recommendation and the AWS
+// documentation link, as text and as Markdown.
+func helpOf(ru finding.Rule, desc string) sarifMessage {
+	text := desc
+	md := desc
+	if ru.Recommendation != "" {
+		text += "\n\nRecommendation: " + ru.Recommendation
+		md += "\n\n**Recommendation:** " + ru.Recommendation
+	}
+	if ru.HelpURI != "" {
+		text += "\n\nAWS documentation: " + ru.HelpURI
+		md += "\n\nAWS documentation: <" + ru.HelpURI + ">"
+	}
+	md += "\n\nRule `" + ru.ID + "`, severity " + ru.Severity.String() + "."
+	return sarifMessage{Text: text, Markdown: md}
 }
 
 func renderSARIF(w io.Writer, r *finding.Report) error {
@@ -156,18 +331,16 @@ func renderSARIF(w io.Writer, r *finding.Report) error {
 		if desc == "" {
 			desc = ru.Title
 		}
-		help := ru.Recommendation
-		if help == "" {
-			help = desc
-		}
-		tags := ru.Tags
-		if tags == nil {
-			tags = []string{}
+		// "security" puts the alerts under code scanning's security view;
+		// GitHub reads properties.security-severity only with it.
+		tags := append([]string{}, ru.Tags...)
+		if !slices.Contains(tags, "security") {
+			tags = append([]string{"security"}, tags...)
 		}
 		index[ru.ID] = len(drv.Rules)
 		drv.Rules = append(drv.Rules, sarifRule{
 			ID: ru.ID, Name: pascal(ru.Title, ru.ID), ShortDescription: sarifText{ru.Title}, FullDescription: sarifText{desc},
-			Help: sarifText{help}, HelpURI: ru.HelpURI,
+			Help: helpOf(ru, desc), HelpURI: ru.HelpURI,
 			DefaultConfiguration: sarifConfiguration{Level: sarifLevel(ru.Severity)},
 			Properties:           sarifRuleProps{Tags: tags, SecuritySeverity: securitySeverity(ru.Severity)},
 		})
@@ -191,11 +364,10 @@ func renderSARIF(w io.Writer, r *finding.Report) error {
 			}
 			run.Results = append(run.Results, sarifResult{
 				RuleID: f.RuleID, RuleIndex: i, Level: sarifLevel(f.Severity),
-				Message: sarifText{f.Title},
-				Locations: []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{
-					FullyQualifiedName: f.Resource, Kind: "resource",
-				}}}},
-				Properties: sarifResultProps{Account: f.Account, Severity: f.Severity.String(), Evidence: ev, Recommendation: f.Recommendation},
+				Message:             sarifText{f.Title},
+				Locations:           []sarifLocation{locationOf(f)},
+				PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f)},
+				Properties:          sarifResultProps{Account: f.Account, Severity: f.Severity.String(), Evidence: ev, Recommendation: f.Recommendation},
 			})
 		}
 	}

@@ -175,6 +175,14 @@ const ghAnyRepoDenied = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
 // IAM User Guide, "Create a role for web identity or OIDC federation": a
 // trust policy for Login with Amazon / Google, whose principal is not an
 // ARN — not evaluated, and said so.
+// IAM User Guide, "Create a role for SAML 2.0 federation": the trust
+// policy pins the assertion's audience.
+const samlProvider = "arn:aws:iam::111111111111:saml-provider/ExampleOrgSSOProvider"
+const trustSAML = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + samlProvider + `"},
+ "Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}]}`
+const trustSAMLNoAud = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + samlProvider + `"},
+ "Action":"sts:AssumeRoleWithSAML"}]}`
+
 const trustGoogle = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},
  "Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"accounts.google.com:aud":"66677788899900pro0"}}}]}`
 
@@ -281,6 +289,8 @@ func TestExternalTrustPolicies(t *testing.T) {
 		{"GitHub any repository of the owner", ghAnyRepo, []want{{KindOIDCWildcardRepo, gh}}},
 		{"GitHub wildcard twin: Deny other repositories", ghAnyRepoDenied, nil},
 		{"web identity (Google) not evaluated", trustGoogle, []want{{KindNotEvaluated, "accounts.google.com"}}},
+		{"SAML provider (AWS example) said, not dropped", trustSAML, []want{{KindNotEvaluated, samlProvider}}},
+		{"SAML provider without SAML:aud said, not dropped", trustSAMLNoAud, []want{{KindNotEvaluated, samlProvider}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -412,5 +422,22 @@ func TestKeyPolicies(t *testing.T) {
 	}
 	if _, st, _ := kp.Lookup("arn:aws:kms:eu-west-1:111122223333:key/other"); st != KeyNotCollected {
 		t.Errorf("key in a region not collected: %v, want KeyNotCollected", st)
+	}
+}
+
+// TestSAMLTrustDetail: the not-evaluated SAML finding says whether the
+// statement pins SAML:aud.
+func TestSAMLTrustDetail(t *testing.T) {
+	for trust, want := range map[string]string{trustSAML: "with a SAML:aud condition", trustSAMLNoAud: "WITHOUT a SAML:aud condition"} {
+		a := extAccount()
+		a.Roles = []snapshot.Role{role("R", trust)}
+		rep := External(&snapshot.Snapshot{Organization: org(), Accounts: []*snapshot.Account{a}}, ExternalOptions{})
+		found := false
+		for _, f := range rep.Findings {
+			found = found || (f.Kind == KindNotEvaluated && strings.Contains(f.Detail, want))
+		}
+		if !found {
+			t.Errorf("no not-evaluated finding saying %q: %s", want, describe(rep))
+		}
 	}
 }

@@ -72,13 +72,54 @@ func (an *analyzer) unmodelled(a *snapshot.Account, ro *snapshot.Role, pol *poli
 			continue
 		}
 		for _, v := range st.Principal.Federated {
-			if strings.HasPrefix(v, "arn:") {
+			if strings.Contains(v, ":saml-provider/") {
+				if identityCenterTrust(ro, v) {
+					continue // Identity Center's own: who may assume it is its assignments (seiri sso)
+				}
+				an.add(ExternalFinding{Kind: KindNotEvaluated, Account: a.AccountID, ResourceType: "iam-role", Resource: ro.ARN, Principal: v,
+					Statement: stmtName(st), Detail: samlDetail(v, st)})
 				continue
+			}
+			if strings.HasPrefix(v, "arn:") {
+				continue // OIDC providers: evaluated by oidc
 			}
 			an.add(ExternalFinding{Kind: KindNotEvaluated, Account: a.AccountID, ResourceType: "iam-role", Resource: ro.ARN, Principal: v,
 				Statement: stmtName(st), Detail: fmt.Sprintf("the role trusts the web identity provider %s, which seiri does not evaluate: check its conditions (e.g. %s:aud) by hand", v, v)})
 		}
 	}
+}
+
+// samlDetail says why a SAML trust is not evaluated: who may assume the
+// role is decided by the identity provider (its users and the assertion's
+// attributes), which the snapshot does not hold. It also says whether the
+// statement pins the assertion's audience with SAML:aud, as AWS's SAML
+// trust policies do (IAM User Guide, "Create a role for SAML 2.0
+// federation": SAML:aud https://signin.aws.amazon.com/saml).
+func samlDetail(provider string, st *policy.Statement) string {
+	aud := "with a SAML:aud condition"
+	if !hasConditionKey(st, "saml:aud") {
+		aud = "WITHOUT a SAML:aud condition (add StringEquals SAML:aud https://signin.aws.amazon.com/saml)"
+	}
+	return fmt.Sprintf("the role trusts the SAML provider %s, %s; who may assume it is decided by the identity provider's users and assertion attributes, which seiri does not see: review the IdP's assignments", provider, aud)
+}
+
+// identityCenterTrust reports a role IAM Identity Center created for a
+// permission set (path /aws-reserved/sso.amazonaws.com/) trusting the
+// account's Identity Center SAML provider (AWSSSO_…_DO_NOT_DELETE): its
+// users are Identity Center's assignments, not an outside IdP's.
+// https://docs.aws.amazon.com/singlesignon/latest/userguide/using-service-linked-roles.html
+func identityCenterTrust(ro *snapshot.Role, provider string) bool {
+	return strings.HasPrefix(ro.Path, "/aws-reserved/sso.amazonaws.com/") && strings.Contains(provider, ":saml-provider/AWSSSO_")
+}
+
+// hasConditionKey reports whether any condition of st names key (case-insensitive).
+func hasConditionKey(st *policy.Statement, key string) bool {
+	for _, c := range st.Conditions {
+		if strings.EqualFold(c.Key, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // oidcProviders returns the OIDC provider ARNs pol's Allow statements

@@ -78,6 +78,66 @@ type Account struct {
 	// OrgMembership is the organization the account belongs to, as the
 	// account sees it; nil when not collected.
 	OrgMembership *OrgMembership `json:"orgMembership,omitempty"`
+	// VirtualMFADevices are the account's virtual MFA devices, assigned or
+	// not (iam ListVirtualMFADevices); meaningful only when
+	// VirtualMFACollected (older snapshots and imports lack them).
+	VirtualMFADevices   []VirtualMFADevice `json:"virtualMfaDevices,omitempty"`
+	VirtualMFACollected bool               `json:"virtualMfaCollected,omitempty"`
+	// ServerCertificates are the IAM server certificates (iam
+	// ListServerCertificates); meaningful only when
+	// ServerCertificatesCollected.
+	ServerCertificates          []ServerCertificate `json:"serverCertificates,omitempty"`
+	ServerCertificatesCollected bool                `json:"serverCertificatesCollected,omitempty"`
+	// AccessAnalyzers are the IAM Access Analyzer analyzers the account
+	// lists in each region collect read; nil when not collected.
+	AccessAnalyzers *AccessAnalyzers `json:"accessAnalyzers,omitempty"`
+}
+
+// AccessAnalyzers are the analyzers of one account, region by region. A
+// region with an Error was not read: its analyzers are unknown.
+type AccessAnalyzers struct {
+	Regions []AnalyzerRegion `json:"regions"`
+}
+
+// AnalyzerRegion is access-analyzer:ListAnalyzers in one region.
+type AnalyzerRegion struct {
+	Region    string     `json:"region"`
+	Error     string     `json:"error,omitempty"`
+	Analyzers []Analyzer `json:"analyzers"`
+}
+
+// Analyzer is one IAM Access Analyzer analyzer. Type is ACCOUNT or
+// ORGANIZATION (external access), ACCOUNT_UNUSED_ACCESS or
+// ORGANIZATION_UNUSED_ACCESS, ACCOUNT_INTERNAL_ACCESS or
+// ORGANIZATION_INTERNAL_ACCESS; Status is ACTIVE, CREATING, DISABLED or FAILED.
+// https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_AnalyzerSummary.html
+type Analyzer struct {
+	ARN    string `json:"arn"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Status string `json:"status"`
+}
+
+// VirtualMFADevice is one virtual MFA device. User is the ARN of the user
+// it is assigned to ("arn:aws:iam::<account>:root" for the root user),
+// empty when unassigned.
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html
+type VirtualMFADevice struct {
+	SerialNumber string    `json:"serialNumber"`
+	User         string    `json:"user,omitempty"`
+	EnableDate   time.Time `json:"enableDate,omitzero"`
+}
+
+// ServerCertificate is the metadata of an IAM server certificate (never
+// its body or key).
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ServerCertificateMetadata.html
+type ServerCertificate struct {
+	Name       string    `json:"name"`
+	ID         string    `json:"id"`
+	ARN        string    `json:"arn"`
+	Path       string    `json:"path,omitempty"`
+	UploadDate time.Time `json:"uploadDate,omitzero"`
+	Expiration time.Time `json:"expiration,omitzero"`
 }
 
 // OrgMembership is organizations:DescribeOrganization as seen from one

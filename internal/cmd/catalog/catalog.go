@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -354,10 +353,7 @@ func catalogResourceCell(a *catalog.Action) string {
 }
 
 func catalogWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return cmdutil.WriteJSONUnescaped(w, v)
 }
 
 func catalogWriteActions(o *CatalogOptions, actions []*catalog.Action) error {

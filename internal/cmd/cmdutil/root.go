@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -125,11 +126,54 @@ func ExitCode(io *IOStreams, err error) int {
 	return ExitInternal
 }
 
-// WriteJSON writes v as indented JSON.
-func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// JSONSchemaVersion is the version of seiri's JSON documents: every
+// object WriteJSON writes carries it as "schemaVersion", and
+// docs/schemas/<command>.json describes each command's document. It goes
+// up when a field is removed, renamed or changes type (adding a field does
+// not change it).
+const JSONSchemaVersion = 1
+
+// WriteJSON writes v as indented JSON. An object gets "schemaVersion" as
+// its first field (unless it has one); an array is written as is.
+func WriteJSON(w io.Writer, v any) error { return writeJSON(w, v, true) }
+
+// WriteJSONUnescaped is WriteJSON without HTML escaping of <, > and &.
+func WriteJSONUnescaped(w io.Writer, v any) error { return writeJSON(w, v, false) }
+
+func writeJSON(w io.Writer, v any, escapeHTML bool) error {
+	var raw bytes.Buffer
+	enc := json.NewEncoder(&raw)
+	enc.SetEscapeHTML(escapeHTML)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b := WithSchemaVersion(bytes.TrimRight(raw.Bytes(), "\n"))
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return err
+	}
+	buf.WriteByte('\n')
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// WithSchemaVersion puts "schemaVersion" first in a compact JSON object
+// that does not have one yet; anything else is returned unchanged.
+func WithSchemaVersion(b []byte) []byte {
+	if len(b) < 2 || b[0] != '{' {
+		return b
+	}
+	var probe struct {
+		V json.RawMessage `json:"schemaVersion"`
+	}
+	if json.Unmarshal(b, &probe) == nil && probe.V != nil {
+		return b
+	}
+	head := fmt.Sprintf(`{"schemaVersion":%d`, JSONSchemaVersion)
+	if string(b) == "{}" {
+		return []byte(head + "}")
+	}
+	return append([]byte(head+","), b[1:]...)
 }
 
 // DocumentAnnotation marks a command whose standard output is a document

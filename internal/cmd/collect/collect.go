@@ -1,7 +1,6 @@
 package collect
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -145,9 +144,7 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 	}
 	failed := res.FailedAccounts()
 	if f.Globals.Output == "json" {
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
+		if err := cmdutil.WriteJSON(f.IO.Out, struct {
 			Dir string `json:"dir"`
 			snapshot.Manifest
 			Warnings    []string    `json:"organizationWarnings,omitempty"`

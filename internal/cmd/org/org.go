@@ -1,7 +1,6 @@
 package org
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -231,13 +230,13 @@ func orgValidateRun(f *cmdutil.Factory, opts *OrgValidateOptions) error {
 			if lerr == nil {
 				cfg, _ := f.Config()
 				ps := org.Validate(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(f.Catalog())})
-				_ = json.NewEncoder(f.IO.Out).Encode(map[string]any{"valid": false, "problems": ps})
+				_ = cmdutil.WriteJSON(f.IO.Out, map[string]any{"valid": false, "problems": ps})
 			}
 		}
 		return err
 	}
 	if f.Globals.Output == "json" {
-		return json.NewEncoder(f.IO.Out).Encode(map[string]any{"valid": true, "problems": []org.Problem{}})
+		return cmdutil.WriteJSON(f.IO.Out, map[string]any{"valid": true, "problems": []org.Problem{}})
 	}
 	fmt.Fprintf(f.IO.Out, "%s is valid: %d OUs, %d accounts, %d policies.\n", opts.Spec, len(s.OUs), len(s.Accounts), len(s.Policies)-1)
 	return nil
@@ -303,7 +302,7 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 		f.Logger().Debug("plan file written", "path", opts.Out, "changes", len(p.Changes), "base", p.BaseFingerprint, "basedOn", p.BasedOn)
 	}
 	if f.Globals.Output == "json" {
-		return json.NewEncoder(f.IO.Out).Encode(p)
+		return cmdutil.WriteJSON(f.IO.Out, p)
 	}
 	if err := org.WriteText(f.IO.Out, p); err != nil {
 		return err

@@ -513,9 +513,7 @@ func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
 			}
 			org.CheckOrganizationTrail(r, s.Accounts, s.Organization.ManagementAccount)
 			if f.Globals.Output == "json" {
-				enc := json.NewEncoder(f.IO.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(r)
+				return cmdutil.WriteJSON(f.IO.Out, r)
 			}
 			fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(s))
 			return org.WriteReport(f.IO.Out, r)

@@ -149,9 +149,7 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 		}
 	}
 	if opts.Output == "json" {
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(policyValidateReport{File: opts.File, Type: t.String(), Issues: issues, Summary: sum}); err != nil {
+		if err := cmdutil.WriteJSON(opts.IO.Out, policyValidateReport{File: opts.File, Type: t.String(), Issues: issues, Summary: sum}); err != nil {
 			return err
 		}
 	} else {

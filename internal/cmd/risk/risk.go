@@ -3,7 +3,6 @@
 package risk
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -182,10 +181,7 @@ func resolvePrincipal(an *risk.Analysis, ref string) (string, error) {
 }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return cmdutil.WriteJSONUnescaped(w, v)
 }
 
 func writePrincipal(w io.Writer, snap string, r *risk.PrincipalReport) error {

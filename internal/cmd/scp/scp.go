@@ -35,7 +35,7 @@ func newCmdScpList(f *cmdutil.Factory) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.Globals.Output == "json" {
-				return json.NewEncoder(f.IO.Out).Encode(scplib.All())
+				return cmdutil.WriteJSON(f.IO.Out, scplib.All())
 			}
 			tw := table.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tPARAMETERS\tDESCRIPTION")
@@ -75,7 +75,7 @@ func newCmdScpShow(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			if f.Globals.Output == "json" {
-				return json.NewEncoder(f.IO.Out).Encode(p)
+				return cmdutil.WriteJSON(f.IO.Out, p)
 			}
 			w := f.IO.Out
 			fmt.Fprintf(w, "%s (%s)\n\n%s\n\nSource: %s\n", p.Name, org.ShortType(org.PolicyType(p.Type)), p.Description, p.Doc)

@@ -1,7 +1,6 @@
 package scp
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -101,9 +100,7 @@ func scpSimulateRun(f *cmdutil.Factory, opts *ScpSimulateOptions) error {
 		return cmdutil.BadInputf("no usage store in the workspace: run seiri trail scan first")
 	}
 	if f.Globals.Output == "json" {
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(im)
+		return cmdutil.WriteJSON(f.IO.Out, im)
 	}
 	fmt.Fprintf(f.IO.Out, "draft %s attached to %s (%d account(s) below it), usage of the last %d days:\n", opts.Policy, opts.Target, len(im.AffectedAccounts), opts.Days)
 	im.Write(f.IO.Out, "")
@@ -194,9 +191,7 @@ func scpSuggestRun(f *cmdutil.Factory, opts *ScpSuggestOptions) error {
 		return err
 	}
 	if f.Globals.Output == "json" {
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return cmdutil.WriteJSON(f.IO.Out, struct {
 			org.Suggestion
 			Impact *org.Impact `json:"impact"`
 		}{sg, im})

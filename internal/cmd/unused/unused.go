@@ -3,7 +3,6 @@ package unused
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -297,10 +296,7 @@ func unusedSortedKeys(m map[string]int64) []string {
 }
 
 func unusedWriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return cmdutil.WriteJSONUnescaped(w, v)
 }
 
 func unusedRenderFindings(w io.Writer, format string, rep *finding.Report) error {
