@@ -85,8 +85,8 @@ func newCmdUsersPlan(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comma
 		Short: "List users with no activity by any source, with evidence and coverage (no AWS calls)",
 		Example: `  seiri users retire plan
   seiri users retire plan --days 180 -o json`,
-		Args:  cobra.NoArgs,
-		RunE:  runE(f, o, nil, runF, usersPlanRun),
+		Args: cobra.NoArgs,
+		RunE: runE(f, o, nil, runF, usersPlanRun),
 	}
 	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
 	keyscmd.UnusedDaysFlag(cmd, &o.UnusedDays)
@@ -100,8 +100,8 @@ func newCmdUsersQuarantine(f *cmdutil.Factory, runF func(*Options) error) *cobra
 		Short: "Plan (and with --apply make) the quarantine of inactive users",
 		Example: `  seiri users retire quarantine                  # the plan
   seiri users retire quarantine --apply --yes`,
-		Args:  cobra.NoArgs,
-		RunE:  runE(f, o, nil, runF, usersQuarantineRun),
+		Args: cobra.NoArgs,
+		RunE: runE(f, o, nil, runF, usersQuarantineRun),
 	}
 	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
 	keyscmd.UnusedDaysFlag(cmd, &o.UnusedDays)
@@ -113,10 +113,10 @@ func newCmdUsersWatch(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comm
 	o := &Options{}
 	cmd := &cobra.Command{
 		Example: `  seiri users retire watch`,
-		Use:   "watch",
-		Short: "Check every quarantined user for signs that something still uses it",
-		Args:  cobra.NoArgs,
-		RunE:  runE(f, o, nil, runF, usersWatchRun),
+		Use:     "watch",
+		Short:   "Check every quarantined user for signs that something still uses it",
+		Args:    cobra.NoArgs,
+		RunE:    runE(f, o, nil, runF, usersWatchRun),
 	}
 	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
 	return cmd
@@ -129,8 +129,8 @@ func newCmdUsersRestore(f *cmdutil.Factory, runF func(*Options) error) *cobra.Co
 		Short: "Lift a quarantine (plan; --apply makes it)",
 		Example: `  seiri users retire restore build-bot               # the plan
   seiri users retire restore build-bot --apply`,
-		Args:  cobra.ExactArgs(1),
-		RunE:  runE(f, o, &o.User, runF, usersRestoreRun),
+		Args: cobra.ExactArgs(1),
+		RunE: runE(f, o, &o.User, runF, usersRestoreRun),
 	}
 	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
 	keyscmd.ApplyFlagVars(cmd, &o.Apply, &o.Yes)
@@ -162,10 +162,10 @@ func newCmdUsersRestoreFromBackup(f *cmdutil.Factory, runF func(*Options) error)
 	o := &Options{}
 	cmd := &cobra.Command{
 		Example: `  seiri users restore-from-backup .seiri/backups/111111111111-build-bot.json --apply`,
-		Use:   "restore-from-backup FILE",
-		Short: "Recreate a deleted user from a seiri backup (same name, groups, policies, tags; new credentials)",
-		Args:  cobra.ExactArgs(1),
-		RunE:  runE(f, o, &o.BackupFile, runF, usersRecreateRun),
+		Use:     "restore-from-backup FILE",
+		Short:   "Recreate a deleted user from a seiri backup (same name, groups, policies, tags; new credentials)",
+		Args:    cobra.ExactArgs(1),
+		RunE:    runE(f, o, &o.BackupFile, runF, usersRecreateRun),
 	}
 	keyscmd.ApplyFlagVars(cmd, &o.Apply, &o.Yes)
 	return cmd
