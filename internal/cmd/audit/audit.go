@@ -2,7 +2,6 @@ package audit
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -115,12 +114,7 @@ func auditRun(opts *AuditOptions) error {
 	if c := audit.ExternalCoverage(s); c != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", c)
 	}
-	rep := audit.RunWith(s, cfg.Audit, opts.Now(), audit.Options{
-		Only:     opts.Rules,
-		Unused:   auditUnusedHook(opts, ws, s),
-		Activity: auditActivity(context.Background(), opts, ws),
-		Risk:     auditRiskHook(opts, s),
-	})
+	rep := Findings(opts, cfg, ws, s)
 
 	var buf bytes.Buffer
 	if opts.Output == "table" {

@@ -21,6 +21,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/org"
 	"github.com/seiri-dev/seiri/internal/cmd/permissions"
 	"github.com/seiri-dev/seiri/internal/cmd/policy"
+	reportcmd "github.com/seiri-dev/seiri/internal/cmd/report"
 	riskcmd "github.com/seiri-dev/seiri/internal/cmd/risk"
 	"github.com/seiri-dev/seiri/internal/cmd/roles"
 	"github.com/seiri-dev/seiri/internal/cmd/scp"
@@ -49,6 +50,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		keys.NewCmd(f), users.NewCmd(f),
 		unused.NewCmd(f), riskcmd.NewCmd(f),
 		groups.NewCmd(f), roles.NewCmd(f), sso.NewCmd(f),
+		reportcmd.NewCmd(f),
 	)
 	cmdutil.TypeErrors(root)
 	declareOutputs(root)
