@@ -185,7 +185,7 @@ func (b *builder) entities() {
 	}
 	for _, st := range s.Manifest.Accounts {
 		if st.Failed() {
-			b.d.Entities[entityID("account", st.AccountID)] = &Entity{Kind: "account", Name: st.AccountID + " " + st.Name,
+			b.d.Entities[entityID("account", st.AccountID)] = &Entity{Kind: "account", Name: st.AccountID,
 				Facts: [][]any{{"Account", st.AccountID}, {"Name", st.Name}, {"Collected", "no: " + st.Error}}}
 		}
 	}
@@ -214,18 +214,18 @@ func (b *builder) entities() {
 		if a.KeysUnknown {
 			facts = append(facts, []any{"Access key ids", "unknown (imported account: get-account-authorization-details does not list them)"})
 		}
-		b.d.Entities[aid] = &Entity{Kind: "account", Name: strings.TrimSpace(a.AccountID + " " + name), Facts: facts}
+		b.d.Entities[aid] = &Entity{Kind: "account", Name: a.AccountID, Facts: facts}
 	}
 	for _, a := range s.Accounts {
 		for _, u := range a.Users {
-			b.d.Entities[entityID("principal", u.ARN)] = &Entity{Kind: "user", Name: u.UserName}
+			b.d.Entities[entityID("principal", u.ARN)] = &Entity{Kind: "user", Name: shortARN(u.ARN), Account: a.AccountID}
 			for _, k := range u.AccessKeys {
 				b.keys[k.AccessKeyID] = keyInfo{account: a.AccountID, user: u.UserName, userARN: u.ARN, key: k}
-				b.d.Entities[entityID("key", k.AccessKeyID)] = &Entity{Kind: "key", Name: k.AccessKeyID}
+				b.d.Entities[entityID("key", k.AccessKeyID)] = &Entity{Kind: "key", Name: k.AccessKeyID, Account: a.AccountID}
 			}
 		}
 		for _, r := range a.Roles {
-			b.d.Entities[entityID("principal", r.ARN)] = &Entity{Kind: "role", Name: r.RoleName}
+			b.d.Entities[entityID("principal", r.ARN)] = &Entity{Kind: "role", Name: shortARN(r.ARN), Account: a.AccountID}
 		}
 	}
 	// Facts second: they link to each other.
@@ -337,14 +337,14 @@ func days(now, t time.Time) int {
 }
 
 var findingCols = []Col{{Name: "Severity", Type: "sev", Enum: true}, {Name: "Rule", Type: "id", Enum: true}, {Name: "Account", Type: "id", Enum: true},
-	{Name: "Resource"}, {Name: "Finding"}, {Name: "Evidence"}, {Name: "Recommendation"}}
+	{Name: "Resource"}, {Name: "Finding"}, {Name: "Evidence"}}
 
 func (b *builder) findingRow(f finding.Finding) []any {
 	var ev []string
 	for _, e := range f.Evidence {
 		ev = append(ev, e.Name+": "+e.Value)
 	}
-	return []any{f.Severity.String(), f.RuleID, b.d.account(f.Account), b.d.resource(f.Resource), f.Title, strings.Join(ev, "; "), f.Recommendation}
+	return []any{f.Severity.String(), f.RuleID, b.d.account(f.Account), b.d.resource(f.Resource), f.Title, strings.Join(ev, "; ")}
 }
 
 func hasPrefix(id string, prefixes []string) bool {
@@ -408,7 +408,27 @@ func (b *builder) findings() {
 	if len(acc) > 0 {
 		s.Charts = append(s.Charts, barChart("c-acct", title, acc))
 	}
-	s.Tables = append(s.Tables, all.ID)
+	// The rules with their recommendation (said once, not on every row).
+	rt := b.d.add(&Table{ID: "t-rules", Caption: "Rules that found something, and what to do", Cols: []Col{{Name: "Rule", Type: "id"}, {Name: "Severity", Type: "sev", Enum: true}, {Name: "Findings", Type: "num"}, {Name: "Title"}, {Name: "Recommendation"}}})
+	byRule := map[string]int{}
+	recs := map[string]string{}
+	for _, f := range rep.Findings {
+		byRule[f.RuleID]++
+		if recs[f.RuleID] == "" {
+			recs[f.RuleID] = f.Recommendation
+		}
+	}
+	for _, r := range rep.Rules {
+		if byRule[r.ID] == 0 {
+			continue
+		}
+		rec := r.Recommendation
+		if rec == "" {
+			rec = recs[r.ID]
+		}
+		rt.Rows = append(rt.Rows, []any{r.ID, r.Severity.String(), byRule[r.ID], r.Title, rec})
+	}
+	s.Tables = append(s.Tables, rt.ID, all.ID)
 	if b.in.PrevAudit != nil {
 		prev := map[string]bool{}
 		for _, f := range b.in.PrevAudit.Findings {
@@ -1115,7 +1135,7 @@ func (b *builder) next() {
 			hr += a.UnusedHighRisk
 		}
 		if hr > 0 {
-			add(fmt.Sprintf("Replace over-broad policies: %d high-risk permissions are certainly unused.", hr), "seiri policy generate --principal ARN", "#"+SecUnused)
+			add(fmt.Sprintf("Replace over-broad policies: %s high-risk grants (principal × action) are certainly unused.", thousands(int64(hr))), "seiri policy generate --principal ARN", "#"+SecUnused)
 		}
 	}
 	if len(b.in.Roles) > 0 {
@@ -1138,18 +1158,6 @@ func (b *builder) entitiesSection() {
 	s := &section{ID: SecEntities, Title: "Accounts, principals and keys"}
 	s.Intro = append(s.Intro, "Every account, principal and access key links to a page with all the report knows about it: its facts and every row of every table that names it (findings, evidence, usage, plans).")
 	s.Tables = append(s.Tables, "t-accounts")
-	et := b.d.add(&Table{ID: "t-entities", Caption: "Principals and access keys", Cols: []Col{{Name: "Name"}, {Name: "Kind", Enum: true}, {Name: "Account", Type: "id", Enum: true}}})
-	for _, a := range b.in.Snapshot.Accounts {
-		for _, u := range a.Users {
-			et.Rows = append(et.Rows, []any{b.d.principal(u.ARN), "user", b.d.account(a.AccountID)})
-			for _, k := range u.AccessKeys {
-				et.Rows = append(et.Rows, []any{b.d.key(k.AccessKeyID), "access key", b.d.account(a.AccountID)})
-			}
-		}
-		for _, r := range a.Roles {
-			et.Rows = append(et.Rows, []any{b.d.principal(r.ARN), "role", b.d.account(a.AccountID)})
-		}
-	}
-	s.Tables = append(s.Tables, et.ID)
+	s.Tables = append(s.Tables, "t-entities")
 	b.p.Sections = append(b.p.Sections, s)
 }

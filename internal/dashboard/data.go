@@ -30,19 +30,22 @@ type Col struct {
 	Enum bool `json:"f,omitempty"`
 }
 
-// Link is a cell that points at an entity (its id in Entities).
+// Link is a cell that points at an entity (its id in Entities); the script
+// shows the entity's name, so the name travels once.
 type Link struct {
-	Text string `json:"t"`
-	To   string `json:"e"`
+	To string `json:"e"`
 }
 
 // Entity is a principal, access key or account: what the report knows of
 // it. The script draws its page from Facts and from every table row that
 // links to it (findings, evidence, usage, plans).
 type Entity struct {
-	Kind  string  `json:"k"` // user, role, key, account
-	Name  string  `json:"n"`
-	Facts [][]any `json:"f"` // [label, value (string or Link)]
+	Kind string `json:"k"` // user, role, key, account
+	// Name is what links show: the account id, "user/path/name", the key id.
+	Name string `json:"n"`
+	// Account is the principal's or key's account ("" for an account).
+	Account string  `json:"a,omitempty"`
+	Facts   [][]any `json:"f"` // [label, value (string or Link)]
 }
 
 // data is the JSON block the script reads.
@@ -77,7 +80,7 @@ func entityID(kind, key string) string {
 func (d *data) link(kind, key, text string) any {
 	id := entityID(kind, key)
 	if _, ok := d.Entities[id]; ok {
-		return Link{Text: text, To: id}
+		return Link{To: id}
 	}
 	return text
 }

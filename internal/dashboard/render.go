@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
+	"encoding/json"
 	"html/template"
 	"io"
 
@@ -36,9 +37,10 @@ func CSP() string { return csp }
 
 type view struct {
 	P      *page
-	CSP    string
+	CSP    template.HTMLAttr
 	Style  template.CSS
 	Script template.JS
+	Data   template.JS
 	known  map[string]bool
 }
 
@@ -66,8 +68,14 @@ func Render(w io.Writer, in Input) error {
 			known[id[len("a-"):]] = true
 		}
 	}
+	// The data block is JSON with <, > and & escaped (encoding/json's
+	// default): no string in it can close the script element.
+	js, err := json.Marshal(p.Data)
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := pageTmpl.Execute(bw, view{P: p, CSP: csp, Style: template.CSS(styleSource), Script: template.JS(scriptSource), known: known}); err != nil {
+	if err := pageTmpl.Execute(bw, view{P: p, Data: template.JS(js), CSP: template.HTMLAttr(`content="` + csp + `"`), Style: template.CSS(styleSource), Script: template.JS(scriptSource), known: known}); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -21,7 +21,7 @@ type Bar struct {
 // nothing is said by colour alone. id names the chart's <title> for
 // aria-labelledby.
 func barChart(id, title string, bars []Bar) template.HTML {
-	const width, labelW, rowH, top = 640, 200, 22, 4
+	const width, labelW, rowH, top = 660, 220, 22, 4
 	var max int64
 	for _, b := range bars {
 		if b.Value > max {
@@ -47,7 +47,7 @@ func barChart(id, title string, bars []Bar) template.HTML {
 			val += " " + b.Note
 		}
 		fmt.Fprintf(&sb, `<g><title>%s: %s</title>`, esc(b.Label), esc(val))
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" class="cl">%s</text>`, labelW-6, y+15, esc(clip(b.Label, 30)))
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" class="cl">%s</text>`, labelW-6, y+15, esc(clip(b.Label, 28)))
 		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%.1f" height="%d" class="cb"/>`, labelW, y+3, w, rowH-6)
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%d" class="cv">%s</text></g>`, float64(labelW)+w+6, y+15, esc(val))
 	}
@@ -65,7 +65,7 @@ type Span struct {
 // timeline draws each span as a bar from its first to its last recorded
 // call over [from, to], with the dates as text.
 func timeline(id, title string, spans []Span, from, to time.Time) template.HTML {
-	const width, labelW, rowH, top = 640, 220, 20, 18
+	const width, labelW, rowH, top = 660, 240, 20, 18
 	h := top + rowH*len(spans) + 4
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t" xmlns="http://www.w3.org/2000/svg">`, width, h, id)
@@ -87,7 +87,7 @@ func timeline(id, title string, spans []Span, from, to time.Time) template.HTML 
 			x1 = x0 + 3
 		}
 		fmt.Fprintf(&sb, `<g><title>%s: %s calls, first %s, last %s</title>`, esc(s.Label), thousands(s.Count), day(s.First), day(s.Last))
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" class="cl">%s</text>`, labelW-6, y+14, esc(clip(s.Label, 34)))
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end" class="cl">%s</text>`, labelW-6, y+14, esc(clip(s.Label, 30)))
 		fmt.Fprintf(&sb, `<rect x="%.1f" y="%d" width="%.1f" height="%d" class="cb"/></g>`, x0, y+4, x1-x0, rowH-8)
 	}
 	sb.WriteString(`</svg>`)

@@ -18,15 +18,18 @@
   function isLink(v) { return v !== null && typeof v === "object" && "e" in v; }
   function text(v) {
     if (v === null || v === undefined) return "";
-    if (isLink(v)) return v.t;
+    if (isLink(v)) return data.entities[v.e] ? data.entities[v.e].n : v.e;
     return String(v);
+  }
+  function anchor(v) {
+    var a = el("a", null, text(v));
+    a.href = "#" + v.e;
+    return a;
   }
   function cell(v, col) {
     var td = el("td", col.t || "");
     if (isLink(v)) {
-      var a = el("a", null, v.t);
-      a.href = "#" + v.e;
-      td.appendChild(a);
+      td.appendChild(anchor(v));
     } else if (col.t === "sev") {
       td.appendChild(el("span", "sev sev-" + text(v), v));
     } else {
@@ -157,6 +160,16 @@
     return draw;
   }
 
+  // The index of every principal and key, from the entities themselves.
+  var index = { id: "t-entities", caption: "Principals and access keys", cols: [{ n: "Name" }, { n: "Kind", f: true }, { n: "Account", t: "id", f: true }], rows: [] };
+  Object.keys(data.entities).sort().forEach(function (id) {
+    var e = data.entities[id];
+    if (e.k === "account") return;
+    index.rows.push([{ e: id }, e.k, data.entities["a-" + e.a] ? { e: "a-" + e.a } : e.a]);
+  });
+  index.rows.sort(function (x, y) { return compare(x[2], y[2], {}) || compare(x[0], y[0], {}); });
+  data.tables["t-entities"] = index;
+
   var hosts = document.querySelectorAll("div.tbl[data-table]");
   for (var i = 0; i < hosts.length; i++) {
     var id = hosts[i].getAttribute("data-table");
@@ -175,13 +188,13 @@
     var art = el("article");
     art.id = id;
     art.tabIndex = -1;
-    var h = el("h2", null, e.k + " " + e.n);
+    var h = el("h2", null, e.k + " " + e.n + (e.a ? " in account " + e.a : ""));
     art.appendChild(h);
     var dl = el("dl", "facts");
     e.f.forEach(function (f) {
       dl.appendChild(el("dt", null, f[0]));
       var dd = el("dd");
-      if (isLink(f[1])) { var a = el("a", null, f[1].t); a.href = "#" + f[1].e; dd.appendChild(a); } else dd.textContent = text(f[1]);
+      if (isLink(f[1])) dd.appendChild(anchor(f[1])); else dd.textContent = text(f[1]);
       dl.appendChild(dd);
     });
     art.appendChild(dl);
