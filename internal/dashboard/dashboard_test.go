@@ -2,10 +2,12 @@ package dashboard
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,7 +28,7 @@ func render(t testing.TB, in Input) string {
 	return b.String()
 }
 
-var dataRE = regexp.MustCompile(`(?s)<script type="application/json" id="seiri-data">(.*?)</script>`)
+var dataRE = regexp.MustCompile(`(?s)<script type="application/json" id="seiri-data"( data-encoding="gzip-base64")?>(.*?)</script>`)
 
 // pageData decodes the page's JSON data block.
 func pageData(t testing.TB, html string) data {
@@ -36,7 +38,15 @@ func pageData(t testing.TB, html string) data {
 		t.Fatal("no data block")
 	}
 	var d data
-	dec := json.NewDecoder(strings.NewReader(m[1]))
+	var r io.Reader = strings.NewReader(m[2])
+	if m[1] != "" {
+		zr, err := gzip.NewReader(base64.NewDecoder(base64.StdEncoding, r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	}
+	dec := json.NewDecoder(r)
 	if err := dec.Decode(&d); err != nil {
 		t.Fatalf("data block: %v", err)
 	}
@@ -139,6 +149,21 @@ func checkLinks(t *testing.T, html string) {
 
 func TestLinksResolve(t *testing.T) {
 	checkLinks(t, render(t, synth(3, 4, 2, "")))
+}
+
+// A large data block is compressed and decodes to the same data.
+func TestCompressedData(t *testing.T) {
+	in := synth(3, 4, 2, "")
+	plain := render(t, in)
+	in.CompressOver = 1
+	packed := render(t, in)
+	if !strings.Contains(packed, `data-encoding="gzip-base64"`) || strings.Contains(plain, `id="seiri-data" data-encoding`) {
+		t.Fatal("compression not as asked")
+	}
+	if diff := cmp.Diff(pageData(t, plain), pageData(t, packed)); diff != "" {
+		t.Error(diff)
+	}
+	checkLinks(t, packed)
 }
 
 // The policy allows the page's own style and script by hash and nothing

@@ -103,7 +103,17 @@ type Input struct {
 	// Notes are warnings the command met while gathering (shown on the
 	// overview).
 	Notes []string
+
+	// CompressOver is the size of the data block (bytes of JSON) above which
+	// it is stored gzip-compressed and base64-encoded (the browser inflates
+	// it with DecompressionStream): 0 means DefaultCompressOver, a negative
+	// value never.
+	CompressOver int
 }
+
+// DefaultCompressOver keeps the data of small reports readable JSON and
+// shrinks large organizations' reports about tenfold.
+const DefaultCompressOver = 2 << 20
 
 // Usage is what the usage store holds.
 type Usage struct {

@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
@@ -41,7 +43,9 @@ type view struct {
 	Style  template.CSS
 	Script template.JS
 	Data   template.JS
-	known  map[string]bool
+	// Encoding marks a compressed data block.
+	Encoding template.HTMLAttr
+	known    map[string]bool
 }
 
 type treeNode struct {
@@ -74,8 +78,25 @@ func Render(w io.Writer, in Input) error {
 	if err != nil {
 		return err
 	}
+	limit := in.CompressOver
+	if limit == 0 {
+		limit = DefaultCompressOver
+	}
+	enc := template.HTMLAttr("")
+	if limit > 0 && len(js) > limit {
+		var z bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+		if _, err := zw.Write(js); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		js = []byte(base64.StdEncoding.EncodeToString(z.Bytes()))
+		enc = ` data-encoding="gzip-base64"`
+	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := pageTmpl.Execute(bw, view{P: p, Data: template.JS(js), CSP: template.HTMLAttr(`content="` + csp + `"`), Style: template.CSS(styleSource), Script: template.JS(scriptSource), known: known}); err != nil {
+	if err := pageTmpl.Execute(bw, view{P: p, Data: template.JS(js), Encoding: enc, CSP: template.HTMLAttr(`content="` + csp + `"`), Style: template.CSS(styleSource), Script: template.JS(scriptSource), known: known}); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -3,7 +3,8 @@
 // and draws the page of an account, principal or key when its anchor is
 // opened. Every value is inserted as text (textContent), never as markup.
 (function () {
-  var data = JSON.parse(document.getElementById("seiri-data").textContent);
+  var block = document.getElementById("seiri-data");
+  var data;
   var PAGE = 50;
   var SEV = { critical: 5, high: 4, medium: 3, low: 2, info: 1 };
   var printing = false;
@@ -160,6 +161,7 @@
     return draw;
   }
 
+  function start() {
   // The index of every principal and key, from the entities themselves.
   var index = { id: "t-entities", caption: "Principals and access keys", cols: [{ n: "Name" }, { n: "Kind", f: true }, { n: "Account", t: "id", f: true }], rows: [] };
   Object.keys(data.entities).sort().forEach(function (id) {
@@ -232,4 +234,21 @@
   route();
   window.addEventListener("beforeprint", function () { printing = true; widgets.forEach(function (d) { d(); }); });
   window.addEventListener("afterprint", function () { printing = false; widgets.forEach(function (d) { d(); }); });
+  document.body.setAttribute("data-ready", "true");
+  }
+
+  // A large organization's data is gzip-compressed (base64): inflate it
+  // in the browser, without any network access.
+  if (block.getAttribute("data-encoding") === "gzip-base64") {
+    var bin = atob(block.textContent.trim());
+    var bytes = new Uint8Array(bin.length);
+    for (var k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
+    new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(function (t) {
+      data = JSON.parse(t);
+      start();
+    });
+  } else {
+    data = JSON.parse(block.textContent);
+    start();
+  }
 })();
