@@ -74,6 +74,16 @@ func Render(w io.Writer, in Input) error {
 	}
 	// The data block is JSON with <, > and & escaped (encoding/json's
 	// default): no string in it can close the script element.
+	for _, t := range p.Data.Tables {
+		if t.Rows == nil {
+			t.Rows = [][]any{}
+		}
+	}
+	for _, e := range p.Data.Entities {
+		if e.Facts == nil {
+			e.Facts = [][]any{}
+		}
+	}
 	js, err := json.Marshal(p.Data)
 	if err != nil {
 		return err

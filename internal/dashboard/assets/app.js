@@ -183,6 +183,25 @@
   // The page of one entity: its facts, then every row of every table that
   // links to it.
   var view = document.getElementById("entity-view");
+  // refs indexes, once, the rows of every table by the entities they name.
+  var byEntity = null;
+  function refs() {
+    if (byEntity) return byEntity;
+    byEntity = {};
+    Object.keys(data.tables).forEach(function (tid) {
+      if (tid === "t-entities") return;
+      data.tables[tid].rows.forEach(function (r) {
+        var done = {};
+        r.forEach(function (v) {
+          if (!isLink(v) || done[v.e]) return;
+          done[v.e] = true;
+          var m = byEntity[v.e] || (byEntity[v.e] = {});
+          (m[tid] || (m[tid] = [])).push(r);
+        });
+      });
+    });
+    return byEntity;
+  }
   function showEntity(id) {
     var e = data.entities[id];
     if (!e) { view.hidden = true; view.textContent = ""; return false; }
@@ -201,11 +220,10 @@
     });
     art.appendChild(dl);
     var found = 0;
-    Object.keys(data.tables).sort().forEach(function (tid) {
-      if (tid === "t-entities") return;
+    var mine = refs()[id] || {};
+    Object.keys(mine).sort().forEach(function (tid) {
       var t = data.tables[tid];
-      var rows = t.rows.filter(function (r) { return r.some(function (v) { return isLink(v) && v.e === id; }); });
-      if (!rows.length) return;
+      var rows = mine[tid];
       found++;
       var host = el("div", "tbl");
       art.appendChild(host);
