@@ -115,7 +115,7 @@ func checkLinks(t *testing.T, html string) {
 		}
 	}
 	check := func(where string, v any) {
-		if m, ok := v.(map[string]any); ok {
+		if m, ok := v.(map[string]any); ok && m["e"] != nil {
 			to, _ := m["e"].(string)
 			if d.Entities[to] == nil {
 				t.Errorf("%s: link to unknown entity %q", where, to)
@@ -138,6 +138,14 @@ func checkLinks(t *testing.T, html string) {
 	for id, e := range d.Entities {
 		for _, f := range e.Facts {
 			check("entity "+id, f[1])
+			if n, ok := f[0].(float64); !ok || int(n) >= len(d.Labels) {
+				t.Errorf("entity %s: fact label %v is not an index of the labels", id, f[0])
+			}
+			if m, ok := f[1].(map[string]any); ok {
+				if n, ok := m["d"].(float64); ok && int(n) >= len(d.Docs) {
+					t.Errorf("entity %s: document %v missing", id, n)
+				}
+			}
 		}
 	}
 	for _, m := range regexp.MustCompile(`data-table="([^"]*)"`).FindAllStringSubmatch(html, -1) {

@@ -52,6 +52,43 @@ type Entity struct {
 type data struct {
 	Tables   map[string]*Table  `json:"tables"`
 	Entities map[string]*Entity `json:"entities"`
+	// Labels and Docs are said once: an entity fact's label is an index
+	// into Labels, and a long document (a trust policy) a Doc reference.
+	Labels []string `json:"labels"`
+	Docs   []string `json:"docs"`
+}
+
+// Doc is a reference to a document of data.Docs.
+type Doc struct {
+	N int `json:"d"`
+}
+
+// pack replaces fact labels by their index and documents by references.
+func (d *data) pack() {
+	labels := map[string]int{}
+	docs := map[string]int{}
+	for _, id := range sortedKeys(d.Entities) {
+		for _, f := range d.Entities[id].Facts {
+			if l, ok := f[0].(string); ok {
+				n, seen := labels[l]
+				if !seen {
+					n = len(d.Labels)
+					labels[l] = n
+					d.Labels = append(d.Labels, l)
+				}
+				f[0] = n
+			}
+			if v, ok := f[1].(string); ok && len(v) > 100 {
+				n, seen := docs[v]
+				if !seen {
+					n = len(d.Docs)
+					docs[v] = n
+					d.Docs = append(d.Docs, v)
+				}
+				f[1] = Doc{N: n}
+			}
+		}
+	}
 }
 
 func newData() *data {

@@ -84,6 +84,7 @@ func Render(w io.Writer, in Input) error {
 			e.Facts = [][]any{}
 		}
 	}
+	p.Data.pack()
 	js, err := json.Marshal(p.Data)
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@
   function text(v) {
     if (v === null || v === undefined) return "";
     if (isLink(v)) return data.entities[v.e] ? data.entities[v.e].n : v.e;
+    if (typeof v === "object" && "d" in v) return data.docs[v.d];
     return String(v);
   }
   function anchor(v) {
@@ -37,6 +38,16 @@
       td.textContent = text(v);
     }
     return td;
+  }
+  // haystack is a row's text for the search, computed once per row.
+  var hay = new WeakMap();
+  function haystack(r) {
+    var h = hay.get(r);
+    if (h === undefined) {
+      h = r.map(text).join("\u0001").toLowerCase();
+      hay.set(r, h);
+    }
+    return h;
   }
   function compare(a, b, col) {
     if (col.t === "sev") return (SEV[text(a)] || 0) - (SEV[text(b)] || 0);
@@ -119,14 +130,17 @@
     prev.addEventListener("click", function () { st.page--; draw(); });
     next.addEventListener("click", function () { st.page++; draw(); });
     all.addEventListener("click", function () { size = size === Infinity ? PAGE : Infinity; st.page = 0; all.textContent = size === Infinity ? "Show pages" : "Show all"; draw(); });
-    q.addEventListener("input", function () { st.q = q.value.toLowerCase(); st.page = 0; draw(); });
+    var timer = 0;
+    q.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { st.q = q.value.toLowerCase(); st.page = 0; draw(); }, rows.length > 5000 ? 150 : 0);
+    });
 
     function draw() {
       var vis = rows.filter(function (r) {
         for (var k in st.enums) if (text(r[k]) !== st.enums[k]) return false;
         if (!st.q) return true;
-        for (var j = 0; j < r.length; j++) if (text(r[j]).toLowerCase().indexOf(st.q) >= 0) return true;
-        return false;
+        return haystack(r).indexOf(st.q) >= 0;
       });
       if (st.sort >= 0) {
         var c = table.cols[st.sort];
@@ -169,8 +183,10 @@
     if (e.k === "account") return;
     index.rows.push([{ e: id }, e.k, data.entities["a-" + e.a] ? { e: "a-" + e.a } : e.a]);
   });
-  index.rows.sort(function (x, y) { return compare(x[2], y[2], {}) || compare(x[0], y[0], {}); });
+  var keyOf = function (r) { return data.entities[r[0].e].a + "\u0000" + data.entities[r[0].e].n; };
+  index.rows = index.rows.map(function (r) { return [keyOf(r), r]; }).sort(function (x, y) { return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0; }).map(function (p) { return p[1]; });
   data.tables["t-entities"] = index;
+  performance.mark("seiri-index");
 
   var hosts = document.querySelectorAll("div.tbl[data-table]");
   for (var i = 0; i < hosts.length; i++) {
@@ -213,7 +229,7 @@
     art.appendChild(h);
     var dl = el("dl", "facts");
     e.f.forEach(function (f) {
-      dl.appendChild(el("dt", null, f[0]));
+      dl.appendChild(el("dt", null, typeof f[0] === "number" ? data.labels[f[0]] : f[0]));
       var dd = el("dd");
       if (isLink(f[1])) dd.appendChild(anchor(f[1])); else dd.textContent = text(f[1]);
       dl.appendChild(dd);
@@ -252,21 +268,31 @@
   route();
   window.addEventListener("beforeprint", function () { printing = true; widgets.forEach(function (d) { d(); }); });
   window.addEventListener("afterprint", function () { printing = false; widgets.forEach(function (d) { d(); }); });
+  performance.mark("seiri-ready");
   document.body.setAttribute("data-ready", "true");
   }
 
   // A large organization's data is gzip-compressed (base64): inflate it
   // in the browser, without any network access.
   if (block.getAttribute("data-encoding") === "gzip-base64") {
-    var bin = atob(block.textContent.trim());
-    var bytes = new Uint8Array(bin.length);
-    for (var k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
+    var b64 = block.textContent.trim(), bytes;
+    if (Uint8Array.fromBase64) {
+      bytes = Uint8Array.fromBase64(b64);
+    } else {
+      var bin = atob(b64);
+      bytes = new Uint8Array(bin.length);
+      for (var k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
+    }
+    performance.mark("seiri-bytes");
     new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(function (t) {
+      performance.mark("seiri-inflated");
       data = JSON.parse(t);
+      performance.mark("seiri-data");
       start();
     });
   } else {
     data = JSON.parse(block.textContent);
+    performance.mark("seiri-data");
     start();
   }
 })();

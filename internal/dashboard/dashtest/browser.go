@@ -98,6 +98,7 @@ func (b *Browser) Errors() []string {
 // Timing is how long the page took in the browser.
 type Timing struct {
 	Load  time.Duration // navigation start to the load event's end
+	Data  time.Duration // navigation start to the data block parsed
 	Ready time.Duration // navigation start to the tables drawn (data-ready)
 }
 
@@ -107,16 +108,17 @@ func (b *Browser) Open(t testing.TB, file string) Timing {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
-	type times struct{ Load, Ready float64 }
+	type times struct{ Load, Data, Ready float64 }
 	err := chromedp.Do(ctx, chromedp.Navigate("file://"+file), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)))
 	var tm times
 	if err == nil {
-		tm, err = chromedp.Run(ctx, chromedp.Evaluate[times](`({Load: performance.getEntriesByType("navigation")[0].loadEventEnd, Ready: performance.now()})`))
+		tm, err = chromedp.Run(ctx, chromedp.Evaluate[times](`({Load: performance.getEntriesByType("navigation")[0].loadEventEnd, Data: (performance.getEntriesByName("seiri-data")[0] || {}).startTime || 0, Ready: (performance.getEntriesByName("seiri-ready")[0] || {}).startTime || 0})`))
 	}
 	if err != nil {
 		t.Fatalf("open %s: %v (browser errors: %v)", file, err, b.Errors())
 	}
-	return Timing{Load: time.Duration(tm.Load * float64(time.Millisecond)), Ready: time.Duration(tm.Ready * float64(time.Millisecond))}
+	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+	return Timing{Load: ms(tm.Load), Data: ms(tm.Data), Ready: ms(tm.Ready)}
 }
 
 // Eval evaluates a JavaScript expression (awaiting a promise) into out.
