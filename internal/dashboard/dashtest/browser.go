@@ -124,7 +124,12 @@ func (b *Browser) Open(t testing.TB, file string) Timing {
 // Eval evaluates a JavaScript expression (awaiting a promise) into out.
 func (b *Browser) Eval(t testing.TB, js string, out any) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	b.evalTimeout(t, time.Minute, js, out)
+}
+
+func (b *Browser) evalTimeout(t testing.TB, d time.Duration, js string, out any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, d)
 	defer cancel()
 	raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](js, chromedp.EvalAwaitPromise))
 	if err == nil && out != nil {
@@ -164,30 +169,47 @@ func (b *Browser) Column(t testing.TB, sel string, col int) []string {
 	return out
 }
 
-// BrokenLinks follows every in-page link of the page, and of every page a
-// link opens (entity pages are drawn on navigation), and returns those
-// whose target element does not exist afterwards.
+// BrokenLinks checks every in-page link of the page: a target already in
+// the page is looked up; an entity link (drawn on navigation) is followed,
+// up to limit of them, taken in turn from each kind (accounts "a-",
+// principals "p-", keys "k-"), and the links of the pages it opens join the
+// queue. It returns how many links were checked and those without target.
 func (b *Browser) BrokenLinks(t testing.TB, limit int) (checked int, broken []string) {
 	t.Helper()
 	var r struct {
 		Checked int
 		Broken  []string
 	}
-	b.Eval(t, fmt.Sprintf(`(async () => {
-  const seen = new Set(), broken = [], queue = [];
-  const collect = () => document.querySelectorAll('a[href^="#"]').forEach(a => { const h = a.getAttribute("href").slice(1); if (!seen.has(h)) { seen.add(h); queue.push(h); } });
+	b.evalTimeout(t, 3*time.Minute, fmt.Sprintf(`(async () => {
+  const seen = new Set(), broken = [], queues = {};
+  let checked = 0;
+  const collect = () => document.querySelectorAll('a[href^="#"]').forEach(a => {
+    const h = a.getAttribute("href").slice(1);
+    if (seen.has(h)) return;
+    seen.add(h);
+    if (document.getElementById(h)) { checked++; return; }
+    const k = h.slice(0, 2);
+    (queues[k] || (queues[k] = [])).push(h);
+  });
   collect();
   let followed = 0;
-  while (queue.length && followed++ < %d) {
-    const h = queue.shift();
-    location.hash = h;
-    await new Promise(r => setTimeout(r, 0));
-    if (!document.getElementById(h)) broken.push(h);
-    collect();
+  for (let more = true; more && followed < %d; ) {
+    more = false;
+    for (const k of Object.keys(queues).sort()) {
+      const h = queues[k].shift();
+      if (h === undefined || followed >= %d) continue;
+      more = true;
+      followed++;
+      checked++;
+      location.hash = h;
+      await new Promise(r => setTimeout(r, 0));
+      if (!document.getElementById(h)) broken.push(h);
+      collect();
+    }
   }
   location.hash = "overview";
-  return {Checked: followed, Broken: broken};
-})()`, limit), &r)
+  return {Checked: checked, Broken: broken};
+})()`, limit, limit), &r)
 	return r.Checked, r.Broken
 }
 
