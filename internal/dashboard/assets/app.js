@@ -132,8 +132,9 @@
     all.addEventListener("click", function () { size = size === Infinity ? PAGE : Infinity; st.page = 0; all.textContent = size === Infinity ? "Show pages" : "Show all"; draw(); });
     var timer = 0;
     q.addEventListener("input", function () {
+      var apply = function () { st.q = q.value.toLowerCase(); st.page = 0; draw(); };
       clearTimeout(timer);
-      timer = setTimeout(function () { st.q = q.value.toLowerCase(); st.page = 0; draw(); }, rows.length > 5000 ? 150 : 0);
+      if (rows.length > 5000) timer = setTimeout(apply, 150); else apply();
     });
 
     function draw() {
@@ -257,7 +258,10 @@
   }
   function route() {
     var id = decodeURIComponent(location.hash.slice(1));
-    if (id && data.entities[id]) {
+    if (!id || !data.entities[id]) {
+      view.hidden = true;
+      view.textContent = "";
+    } else {
       showEntity(id);
       var a = document.getElementById(id);
       a.scrollIntoView();
