@@ -168,8 +168,8 @@ func auditRun(opts *AuditOptions) error {
 
 // Report is the report seiri audit computes for s in ws: the rules, with
 // the usage store's CloudTrail witness and unused permissions when the
-// workspace has one, and privilege escalation. The demo prints this same
-// report, so that its summary and seiri audit right after it agree.
+// workspace has one, and privilege escalation. The demo and `seiri report`
+// show this same report, so their counts and seiri audit's agree.
 func Report(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Snapshot, cfg config.Audit) (*finding.Report, error) {
 	rep := audit.RunWith(s, cfg, opts.Now(), audit.Options{
 		Only:     opts.Rules,

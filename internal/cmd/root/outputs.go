@@ -56,6 +56,7 @@ var commandOutputs = map[string][]string{
 	"seiri policy generate":           tableOnly,
 	"seiri policy simulate":           tableJSON,
 	"seiri policy validate":           tableJSON,
+	"seiri report":                    tableOnly,
 	"seiri roles suggest":             tableJSON,
 	"seiri roles update-ip-ranges":    tableOnly,
 	"seiri scp list":                  tableJSON,

@@ -23,6 +23,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/org"
 	"github.com/seiri-dev/seiri/internal/cmd/permissions"
 	"github.com/seiri-dev/seiri/internal/cmd/policy"
+	reportcmd "github.com/seiri-dev/seiri/internal/cmd/report"
 	riskcmd "github.com/seiri-dev/seiri/internal/cmd/risk"
 	"github.com/seiri-dev/seiri/internal/cmd/roles"
 	"github.com/seiri-dev/seiri/internal/cmd/scp"
@@ -53,6 +54,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		groups.NewCmd(f), roles.NewCmd(f), sso.NewCmd(f),
 		detectcmd.NewCmd(f),
 		daily.NewCmd(f),
+		reportcmd.NewCmd(f),
 	)
 	cmdutil.TypeErrors(root)
 	declareOutputs(root)
