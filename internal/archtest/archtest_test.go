@@ -89,6 +89,9 @@ func TestCheckFindsViolations(t *testing.T) {
 		p("cmd/demo", []string{"demo"}),
 		p("cmd/keys", []string{"demo"}),
 		p("apply/orgexec", []string{"org", "github.com/aws/aws-sdk-go-v2/service/organizations"}),
+		p("workspace", []string{"trail/gen"}),
+		p("demo", []string{"trail/gen"}),
+		p("cmd/demo", []string{"demo"}, "trail/gen"),
 	}
 	allowed := []Allowance{{Rule: "demo", From: "report", To: "demo"}, {Rule: "model", From: "snapshot", To: "keys"}}
 	v, stale := Check(pkgs, allowed)
@@ -100,6 +103,7 @@ func TestCheckFindsViolations(t *testing.T) {
 		"analysis: groups imports apply/iamexec",
 		"analysis: roles imports github.com/aws/aws-sdk-go-v2/service/iam",
 		"demo: cmd/keys imports demo",
+		"generator: workspace imports trail/gen",
 		"model: usage imports leastpriv",
 		"policy: policy imports snapshot",
 	}

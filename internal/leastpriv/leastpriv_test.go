@@ -1,7 +1,6 @@
 package leastpriv
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -9,26 +8,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/demo/demotest"
 	"github.com/seiri-dev/seiri/internal/policy"
 )
 
-var tempDirs []string
-
-func mkdirTemp() (string, error) {
-	d, err := os.MkdirTemp("", "leastpriv-test-")
-	if err == nil {
-		tempDirs = append(tempDirs, d)
-	}
-	return d, err
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	for _, d := range tempDirs {
-		os.RemoveAll(d)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { demotest.Main(m) }
 
 func verdictOf(r *PrincipalResult, action string) (ActionVerdict, bool) {
 	for _, v := range r.Actions {

@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
-	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/demo/demotest"
 	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/roles"
 )
@@ -17,8 +17,8 @@ var demoNow = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 
 func demoSuggestions(t *testing.T) map[string]roles.Suggestion {
 	t.Helper()
-	org := demo.Generate(demoNow, demo.Seed)
-	rows := org.Usage()
+	f := demotest.Scanned(t, demoNow)
+	org, rows := f.Org, f.Rows
 	out := map[string]roles.Suggestion{}
 	for _, a := range org.Accounts {
 		ss, err := roles.Suggest(roles.Input{Account: a, Usage: rows, Ranges: roles.EmbeddedRanges(), Catalog: catalog.Embedded()})
