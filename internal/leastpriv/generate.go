@@ -11,6 +11,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/policy/wildcard"
 )
 
 // ManagedPolicyMaxChars is the size limit of a managed policy, whitespace not
@@ -535,7 +536,7 @@ func fitResource(a *catalog.Action, r string) (string, bool) {
 	}
 	for _, suffix := range []string{":*", "/*", "*"} {
 		p := r + suffix
-		if catalog.MatchWildcard(p, r) && len(a.ResourceTypesMatching(p)) > 0 {
+		if wildcard.Match(p, r) && len(a.ResourceTypesMatching(p)) > 0 {
 			return p, true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/policy/wildcard"
 )
 
 // Grant is one action a principal is effectively allowed, with the resource
@@ -202,9 +203,11 @@ func substituteVars(r string, p *Principal) string {
 	return r
 }
 
+// matchesAny reports whether action matches one of the Action patterns
+// (case-insensitively, with the policy engine's matcher).
 func matchesAny(patterns []string, action string) bool {
 	for _, pat := range patterns {
-		if catalog.MatchWildcard(strings.ToLower(pat), strings.ToLower(action)) {
+		if wildcard.MatchFold(pat, action) {
 			return true
 		}
 	}
