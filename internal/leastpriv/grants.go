@@ -15,6 +15,11 @@ import (
 type Grant struct {
 	Action    *catalog.Action
 	Resources []string
+	// Undetermined is why the grant is not known for certain (""): the
+	// identity side allows the action only on KMS keys whose key policy was
+	// not collected (KeyPolicyNotCollected); Resources are then those keys'
+	// patterns. Such an action is never called "unused" nor "allowed".
+	Undetermined string
 }
 
 // Grants are a principal's effective permissions, sorted by action name.
@@ -160,26 +165,33 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 		policy.DeriveContext(&ctxs[i], policy.PrincipalFacts{ARN: p.ARN, Region: r}, m.now())
 	}
 	req := policy.Request{Principal: p.ARN, ResourceAccount: p.Account}
+	identity := policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs}
 	g := &Grants{idx: map[string]int{}}
 	for a, res := range probes {
 		req.Action = a.FullName()
-		var ok []string
+		var ok, und []string
 		for _, r := range res {
 			req.Resource = r
-			for i := range ctxs {
-				req.Context = ctxs[i]
-				d := policy.Evaluate(&req, pols, opt)
-				if d.Decision == policy.AllowDecision {
-					ok = append(ok, r)
-					break
-				}
-				if d.Decision == policy.ImplicitDeny && d.Gate != policy.GateSCP {
-					break // not a region matter
-				}
+			if !allowedInSomeRegion(&req, pols, opt, ctxs) {
+				continue
+			}
+			if !onKey(a, r) {
+				ok = append(ok, r)
+				continue
+			}
+			// The identity side allows; the key policy decides.
+			switch m.keys.decideOnKeys(req, identity, opt, ctxs, p.Account) {
+			case keyAllows:
+				ok = append(ok, r)
+			case keyUndetermined:
+				und = append(und, r)
 			}
 		}
-		if len(ok) > 0 {
+		switch {
+		case len(ok) > 0:
 			g.List = append(g.List, Grant{Action: a, Resources: ok})
+		case len(und) > 0:
+			g.List = append(g.List, Grant{Action: a, Resources: und, Undetermined: KeyPolicyNotCollected})
 		}
 	}
 	slices.SortFunc(g.List, func(x, y Grant) int { return strings.Compare(x.Action.FullName(), y.Action.FullName()) })
