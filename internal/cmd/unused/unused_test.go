@@ -15,7 +15,6 @@ import (
 
 var unusedNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
-
 func runUnused(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
