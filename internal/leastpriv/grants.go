@@ -156,7 +156,7 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 		}
 	}
 	pols := &policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs, Resource: p.delegate}
-	opt := &policy.Options{ManagementAccount: m.ManagementAccount}
+	opt := &policy.Options{ManagementAccount: m.ManagementAccount, RCPServices: m.rcpServices()}
 	// One request context per region: approved-region SCPs deny requests
 	// without aws:RequestedRegion, so a denied probe is retried in the
 	// regions in use.
