@@ -93,6 +93,9 @@ func TestCheckFindsViolations(t *testing.T) {
 		p("trail/source", []string{"trail", "github.com/aws/aws-sdk-go-v2/service/s3"}),
 		p("detect", []string{"trail", "finding"}),
 		p("risk", []string{"trail/source"}),
+		p("workspace", []string{"trail/gen"}),
+		p("demo", []string{"trail/gen"}),
+		p("cmd/demo", []string{"demo"}, "trail/gen"),
 	}
 	allowed := []Allowance{{Rule: "demo", From: "report", To: "demo"}, {Rule: "model", From: "snapshot", To: "keys"}}
 	v, stale := Check(pkgs, allowed)
@@ -105,6 +108,7 @@ func TestCheckFindsViolations(t *testing.T) {
 		"analysis: risk imports trail/source",
 		"analysis: roles imports github.com/aws/aws-sdk-go-v2/service/iam",
 		"demo: cmd/keys imports demo",
+		"generator: workspace imports trail/gen",
 		"model: usage imports leastpriv",
 		"policy: policy imports snapshot",
 		"scanner: trail imports github.com/aws/aws-sdk-go-v2/service/s3",

@@ -8,8 +8,8 @@
 // (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
 // A compact, gzip-compressed copy is embedded in the binary (see gen/ and
 // docs/catalog.md); `seiri catalog update` fetches AWS's official JSON service
-// reference into the workspace cache, and Load makes that copy override the
-// embedded one.
+// reference into the workspace cache, and Load returns that copy (to the
+// command layer's factory, which passes it down; nothing global changes).
 //
 // A Catalog is immutable after it is built and safe for concurrent use.
 // Slices returned by its methods are shared: callers must not modify them.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -22,7 +21,6 @@ var embedded []byte
 var (
 	embeddedOnce sync.Once
 	embeddedCat  *Catalog
-	override     atomic.Pointer[Catalog]
 )
 
 // Embedded returns the catalog built into the binary. It is decoded once, on
@@ -40,14 +38,11 @@ func Embedded() *Catalog {
 	return embeddedCat
 }
 
-// Default returns the catalog in force: the workspace-cached copy if Load
-// found one, else the embedded one.
-func Default() *Catalog {
-	if c := override.Load(); c != nil {
-		return c
-	}
-	return Embedded()
-}
+// Default is the embedded catalog. There is no process-wide catalog in
+// force: the command layer's factory loads the workspace's catalog once
+// (Load) and passes it down to what needs it; Default serves tests and
+// callers that were handed none.
+func Default() *Catalog { return Embedded() }
 
 // CacheFile is where `seiri catalog update` stores the refreshed catalog,
 // relative to the workspace cache folder.
@@ -58,32 +53,27 @@ const CacheFile = "catalog/catalog.bin.gz"
 var ErrBadCache = errors.New("cached catalog unusable")
 
 // Load returns the catalog cached in cacheDir (the workspace's cache folder,
-// see CacheFile) and makes it the one Default returns; without a cached copy
-// it returns the embedded catalog (and Default does too). When the cached copy exists but cannot be
-// read, Load returns the embedded catalog together with an error wrapping
+// see CacheFile); without a cached copy it returns the embedded catalog. It
+// changes nothing global: the caller holds the result and passes it on.
+// When the cached copy exists but cannot be read, Load returns the embedded catalog together with an error wrapping
 // ErrBadCache: the catalog returned is always usable, the error is for a
 // warning.
 func Load(cacheDir string) (*Catalog, error) {
 	if cacheDir == "" {
-		override.Store(nil)
 		return Embedded(), nil
 	}
 	path := filepath.Join(cacheDir, filepath.FromSlash(CacheFile))
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		override.Store(nil)
 		return Embedded(), nil
 	}
 	if err != nil {
-		override.Store(nil)
 		return Embedded(), fmt.Errorf("%w: %v", ErrBadCache, err)
 	}
 	c, err := Decode(bytes.NewReader(b))
 	if err != nil {
-		override.Store(nil)
 		return Embedded(), fmt.Errorf("%w: %s: %v (run `seiri catalog update` again)", ErrBadCache, path, err)
 	}
-	override.Store(c)
 	return c, nil
 }
 

@@ -4,39 +4,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
-)
 
-// MatchWildcard reports whether s matches the IAM wildcard pattern: "*"
-// matches any run of characters (also none), "?" exactly one character;
-// everything else matches itself. IAM uses these two wildcards in the Action,
-// NotAction, Resource and NotResource elements (IAM User Guide, "IAM JSON
-// policy elements: Action"). The match is exact; lower-case both sides for
-// action names. It runs in O(len(s)·len(pattern)) at worst without
-// allocating.
-func MatchWildcard(pattern, s string) bool {
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case star >= 0:
-			// Let the last star swallow one more character and retry.
-			mark++
-			p, i = star+1, mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
-}
+	"github.com/seiri-dev/seiri/internal/policy/wildcard"
+)
 
 // literalPrefix is the part of pattern before its first wildcard.
 func literalPrefix(pattern string) string {
@@ -223,7 +193,7 @@ func (s *Service) match(g glob, out []*Action) []*Action {
 // glob is a compiled wildcard pattern. Patterns with only "*" match by
 // literal segments (prefix, suffix, then each middle segment found with
 // strings.Index, leftmost first, which is exact for "*"); patterns with "?"
-// use MatchWildcard.
+// use wildcard.Match, the policy engine's matcher.
 type glob struct {
 	raw  string
 	segs []string
@@ -241,7 +211,7 @@ func compileGlob(p string) glob {
 
 func (g *glob) match(s string) bool {
 	if g.q {
-		return MatchWildcard(g.raw, s)
+		return wildcard.Match(g.raw, s)
 	}
 	if !g.star {
 		return s == g.raw

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"github.com/seiri-dev/seiri/internal/policy/wildcard"
+
 	"bytes"
 	"compress/gzip"
 	"io"
@@ -52,7 +54,7 @@ func wildcardRegexp(pattern string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
-func TestMatchWildcard(t *testing.T) {
+func TestCompiledGlob(t *testing.T) {
 	tests := []struct {
 		pattern, s string
 		want       bool
@@ -81,8 +83,8 @@ func TestMatchWildcard(t *testing.T) {
 		{"*x*y*z*", "xxyyzz", true},
 	}
 	for _, tt := range tests {
-		if got := MatchWildcard(tt.pattern, tt.s); got != tt.want {
-			t.Errorf("MatchWildcard(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+		if got := wildcard.Match(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("wildcard.Match(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
 		}
 		if ref := wildcardRegexp(tt.pattern).MatchString(tt.s); ref != tt.want {
 			t.Errorf("reference disagrees on (%q, %q)", tt.pattern, tt.s)

@@ -1,13 +1,15 @@
 package catalog
 
 import (
+	"github.com/seiri-dev/seiri/internal/policy/wildcard"
+
 	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
 
-func FuzzMatchWildcard(f *testing.F) {
+func FuzzCompiledGlob(f *testing.F) {
 	for _, s := range [][2]string{{"s3:get*", "s3:getobject"}, {"*a*b?", "xxaxbz"}, {"**", ""}, {"?*?", "ab"}, {"a*", "a*"}} {
 		f.Add(s[0], s[1])
 	}
@@ -22,10 +24,10 @@ func FuzzMatchWildcard(f *testing.F) {
 				return
 			}
 		}
-		got := MatchWildcard(pattern, s)
+		got := wildcard.Match(pattern, s)
 		want := wildcardRegexp(pattern).MatchString(s)
 		if got != want {
-			t.Fatalf("MatchWildcard(%q, %q) = %v, reference %v", pattern, s, got, want)
+			t.Fatalf("wildcard.Match(%q, %q) = %v, reference %v", pattern, s, got, want)
 		}
 		g := compileGlob(pattern)
 		if got := g.match(s); got != want {
@@ -47,7 +49,7 @@ func FuzzExpand(f *testing.F) {
 		lp := strings.ToLower(pattern)
 		n := 0
 		for _, a := range c.Actions() {
-			if MatchWildcard(lp, a.lower) {
+			if wildcard.Match(lp, a.lower) {
 				n++
 			}
 		}
@@ -55,7 +57,7 @@ func FuzzExpand(f *testing.F) {
 			t.Fatalf("Expand(%q) = %d actions, full scan %d", pattern, len(got), n)
 		}
 		for _, a := range got {
-			if !MatchWildcard(lp, a.lower) {
+			if !wildcard.Match(lp, a.lower) {
 				t.Fatalf("Expand(%q) returned %s", pattern, a.FullName())
 			}
 		}

@@ -6,7 +6,7 @@ import "strings"
 // production account, copies the nightly dump to a bucket in us-east-1 (the
 // disaster-recovery copy). A region-restriction SCP allowing only eu-west-1
 // breaks that workload, which `seiri org plan`'s impact replay shows on the
-// demo (org.DemoPlan).
+// demo (demoorg.Plan).
 
 // DRAccount, DRPersona and DRRegion name the cross-region workload.
 const (

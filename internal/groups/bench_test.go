@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
-	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/demo/demotest"
 	"github.com/seiri-dev/seiri/internal/groups"
 )
 
@@ -12,8 +12,8 @@ import (
 // organization (125 users) with a fresh engine each time: the cost of a
 // `seiri groups plan` run.
 func BenchmarkAnalyzeDemoOrg(b *testing.B) {
-	org := demo.Generate(demoNow, demo.Seed)
-	used := usedByPrincipal(org.Usage())
+	f := demotest.Scanned(b, demoNow)
+	org, used := f.Org, usedByPrincipal(f.Rows)
 	b.ReportAllocs()
 	for b.Loop() {
 		eng := groups.NewEngine(catalog.Embedded())

@@ -19,6 +19,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/demo/demotest"
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/plan/iamplan"
@@ -45,10 +46,12 @@ func usedByPrincipal(rows []usage.Row) map[string]groups.ActionSet {
 
 func demoAccount(t *testing.T, id string) (*demo.Org, *snapshot.Account, map[string]groups.ActionSet) {
 	t.Helper()
+	// An organization of the test's own (a fake made from it changes it);
+	// the usage is the demo's logs as scanned (shared).
 	org := demo.Generate(demoNow, demo.Seed)
 	for _, a := range org.Accounts {
 		if a.AccountID == id {
-			return org, a, usedByPrincipal(org.Usage())
+			return org, a, usedByPrincipal(demotest.Rows(t, demoNow))
 		}
 	}
 	t.Fatalf("no demo account %s", id)

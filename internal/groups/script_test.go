@@ -7,14 +7,23 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/seiri-dev/seiri/internal/cmd/root"
+	"github.com/seiri-dev/seiri/internal/demo/demotest"
 )
 
 // TestMain lets scripts run `seiri` (this test binary re-executed as the
 // real command).
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupM{m}, map[string]func(){
 		"seiri": func() { os.Exit(root.Main()) },
 	})
+}
+
+// cleanupM removes the shared demo fixture after the tests.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	defer demotest.Cleanup()
+	return c.m.Run()
 }
 
 // TestScripts runs testdata/script/*.txtar: what a user types, on the demo.

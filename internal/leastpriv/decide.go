@@ -21,7 +21,7 @@ import (
 // decision in the first (most used) region. Safe for concurrent use.
 func (m *Model) Decide(p *Principal, action, resource string, res *policy.Policy, extra map[string]string) policy.Result {
 	pols := policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs, Resource: res}
-	opt := policy.Options{ManagementAccount: m.ManagementAccount}
+	opt := policy.Options{ManagementAccount: m.ManagementAccount, RCPServices: m.rcpServices()}
 	req := policy.Request{Principal: p.ARN, Action: action, Resource: resource}
 	var first policy.Result
 	for i, ctx := range m.contexts(p, extra) {
@@ -175,4 +175,13 @@ func (p *Principal) Mentions(action string) bool {
 		}
 	}
 	return false
+}
+
+// rcpServices is the model's catalog as the engine's list of services RCPs
+// govern (nil, the engine's embedded default, without a catalog).
+func (m *Model) rcpServices() policy.RCPServices {
+	if m.Catalog == nil {
+		return nil
+	}
+	return m.Catalog
 }

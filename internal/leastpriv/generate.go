@@ -11,6 +11,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/policy/wildcard"
 )
 
 // ManagedPolicyMaxChars is the size limit of a managed policy, whitespace not
@@ -80,10 +81,21 @@ type Proof struct {
 	Covered   int    `json:"covered"`
 	Total     int    `json:"total"`
 	Uncovered []Call `json:"uncovered,omitempty"`
+	// Undetermined are calls on KMS keys the generated policies allow on
+	// the identity side but whose key policy seiri has not collected: the
+	// key policy decides (KeyPolicyNotCollected). Covered + Uncovered +
+	// Undetermined = Total.
+	Undetermined []Call `json:"undetermined,omitempty"`
 }
 
-// String is "covers N/N observed calls".
-func (p Proof) String() string { return fmt.Sprintf("covers %d/%d observed calls", p.Covered, p.Total) }
+// String is "covers N/N observed calls", with the undetermined ones named.
+func (p Proof) String() string {
+	s := fmt.Sprintf("covers %d/%d observed calls", p.Covered, p.Total)
+	if n := len(p.Undetermined); n > 0 {
+		s += fmt.Sprintf("; %d %s on KMS keys %s", n, plural(n, "call", "calls"), KeyPolicyNotCollected)
+	}
+	return s
+}
 
 // Removed counts dropped actions of one service at one access level.
 type Removed struct {
@@ -293,29 +305,47 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 	// Proof: replay every observed call with the generated policies as the
 	// only identity policies (the identity side of the request: resource
 	// policies are taken as delegating to IAM, see Model.delegating).
+	// A call on a KMS key is decided by its key policy too (kms.go).
 	pols := &policy.Policies{Identity: compiled, Resource: p.delegate}
+	identity := policy.Policies{Identity: compiled}
 	req := policy.Request{Principal: p.ARN, ResourceAccount: p.Account}
 	policy.DeriveContext(&req.Context, policy.PrincipalFacts{ARN: p.ARN}, m.now())
 	for _, c := range calls {
 		g.Proof.Total++
 		req.Action = canon[strings.ToLower(c.Action)]
+		act, _ := m.Catalog.Action(req.Action)
 		probes := []string{c.Resource}
 		if c.Resource == "" {
 			// No resource in the event: the call is covered when the
 			// policy allows the action on the resources it names for it.
 			probes = sortedKeys(res[req.Action])
 		}
-		ok := false
+		ok, und := false, false
 		for _, r := range probes {
 			req.Resource = r
-			if policy.Evaluate(&req, pols, nil).Decision == policy.AllowDecision {
+			if policy.Evaluate(&req, pols, nil).Decision != policy.AllowDecision {
+				continue
+			}
+			if !onKey(act, r) {
 				ok = true
 				break
 			}
+			switch m.keys.decideOnKeys(req, identity, nil, nil, p.Account) {
+			case keyAllows:
+				ok = true
+			case keyUndetermined:
+				und = true
+			}
+			if ok {
+				break
+			}
 		}
-		if ok {
+		switch {
+		case ok:
 			g.Proof.Covered++
-		} else {
+		case und:
+			g.Proof.Undetermined = append(g.Proof.Undetermined, c)
+		default:
 			g.Proof.Uncovered = append(g.Proof.Uncovered, c)
 		}
 	}
@@ -543,7 +573,7 @@ func fitResource(a *catalog.Action, r string) (string, bool) {
 	}
 	for _, suffix := range []string{":*", "/*", "*"} {
 		p := r + suffix
-		if catalog.MatchWildcard(p, r) && len(a.ResourceTypesMatching(p)) > 0 {
+		if wildcard.Match(p, r) && len(a.ResourceTypesMatching(p)) > 0 {
 			return p, true
 		}
 	}

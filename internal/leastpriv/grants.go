@@ -7,6 +7,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/policy/wildcard"
 )
 
 // Grant is one action a principal is effectively allowed, with the resource
@@ -14,6 +15,11 @@ import (
 type Grant struct {
 	Action    *catalog.Action
 	Resources []string
+	// Undetermined is why the grant is not known for certain (""): the
+	// identity side allows the action only on KMS keys whose key policy was
+	// not collected (KeyPolicyNotCollected); Resources are then those keys'
+	// patterns. Such an action is never called "unused" nor "allowed".
+	Undetermined string
 }
 
 // Grants are a principal's effective permissions, sorted by action name.
@@ -150,7 +156,7 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 		}
 	}
 	pols := &policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs, Resource: p.delegate}
-	opt := &policy.Options{ManagementAccount: m.ManagementAccount}
+	opt := &policy.Options{ManagementAccount: m.ManagementAccount, RCPServices: m.rcpServices()}
 	// One request context per region: approved-region SCPs deny requests
 	// without aws:RequestedRegion, so a denied probe is retried in the
 	// regions in use.
@@ -159,26 +165,33 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 		policy.DeriveContext(&ctxs[i], policy.PrincipalFacts{ARN: p.ARN, Region: r}, m.now())
 	}
 	req := policy.Request{Principal: p.ARN, ResourceAccount: p.Account}
+	identity := policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs}
 	g := &Grants{idx: map[string]int{}}
 	for a, res := range probes {
 		req.Action = a.FullName()
-		var ok []string
+		var ok, und []string
 		for _, r := range res {
 			req.Resource = r
-			for i := range ctxs {
-				req.Context = ctxs[i]
-				d := policy.Evaluate(&req, pols, opt)
-				if d.Decision == policy.AllowDecision {
-					ok = append(ok, r)
-					break
-				}
-				if d.Decision == policy.ImplicitDeny && d.Gate != policy.GateSCP {
-					break // not a region matter
-				}
+			if !allowedInSomeRegion(&req, pols, opt, ctxs) {
+				continue
+			}
+			if !onKey(a, r) {
+				ok = append(ok, r)
+				continue
+			}
+			// The identity side allows; the key policy decides.
+			switch m.keys.decideOnKeys(req, identity, opt, ctxs, p.Account) {
+			case keyAllows:
+				ok = append(ok, r)
+			case keyUndetermined:
+				und = append(und, r)
 			}
 		}
-		if len(ok) > 0 {
+		switch {
+		case len(ok) > 0:
 			g.List = append(g.List, Grant{Action: a, Resources: ok})
+		case len(und) > 0:
+			g.List = append(g.List, Grant{Action: a, Resources: und, Undetermined: KeyPolicyNotCollected})
 		}
 	}
 	slices.SortFunc(g.List, func(x, y Grant) int { return strings.Compare(x.Action.FullName(), y.Action.FullName()) })
@@ -202,9 +215,11 @@ func substituteVars(r string, p *Principal) string {
 	return r
 }
 
+// matchesAny reports whether action matches one of the Action patterns
+// (case-insensitively, with the policy engine's matcher).
 func matchesAny(patterns []string, action string) bool {
 	for _, pat := range patterns {
-		if catalog.MatchWildcard(strings.ToLower(pat), strings.ToLower(action)) {
+		if wildcard.MatchFold(pat, action) {
 			return true
 		}
 	}

@@ -75,6 +75,8 @@ type Model struct {
 	granted map[string]*Grants
 	// decideCtx caches Decide's request contexts (decide.go).
 	decideCtx ctxCache
+	// keys are the snapshot's collected KMS key policies (kms.go).
+	keys *keyPolicies
 }
 
 // NewModel indexes the principals of s (users and roles of every collected
@@ -86,6 +88,7 @@ func NewModel(s *snapshot.Snapshot, cat *catalog.Catalog) *Model {
 		m.ManagementAccount = s.Organization.ManagementAccount
 	}
 	m.Regions = regionsInUse(s)
+	m.keys = newKeyPolicies(s)
 	scps := m.scpLevels()
 	defer func() {
 		// Precompute the delegating policies: Granted runs in parallel.
@@ -178,8 +181,9 @@ func (m *Model) add(p *Principal) {
 		b.WriteByte(';')
 	}
 	for _, pol := range p.Identity {
-		if hasVariables(pol) {
-			// ${aws:username} and friends make the grants the principal's own.
+		if hasVariables(pol) || m.keys.decides(pol) {
+			// ${aws:username} and friends make the grants the principal's
+			// own; so do key policies, which name principals and accounts.
 			b.WriteString("|" + p.ARN)
 			break
 		}

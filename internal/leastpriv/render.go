@@ -188,6 +188,9 @@ func WriteSummary(w io.Writer, g *Generated) {
 	for _, c := range g.Proof.Uncovered {
 		fmt.Fprintf(w, "NOT COVERED: %s on %q (a bug: please report)\n", c.Action, c.Resource)
 	}
+	for _, c := range g.Proof.Undetermined {
+		fmt.Fprintf(w, "UNDETERMINED: %s on %q: the key policy decides and was not collected (seiri collect reads key policies)\n", c.Action, c.Resource)
+	}
 }
 
 func plural(n int, one, many string) string {

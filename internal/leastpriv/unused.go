@@ -14,6 +14,9 @@ import (
 const (
 	ConfUnused  = "unused"  // the evidence covers the action and shows no use
 	ConfUnknown = "unknown" // the evidence does not cover it; Why says why
+	// ConfUndetermined: whether the action is granted at all is not known
+	// (a KMS key whose key policy was not collected); Why says why.
+	ConfUndetermined = "undetermined"
 )
 
 // MinWindowDays is the shortest window in which seiri calls an action
@@ -99,6 +102,11 @@ func (an *Analysis) base(p *Principal, g *Grants) *base {
 	for i, gr := range g.List {
 		a := gr.Action
 		b.why[i] = an.why(a, strings.ToLower(a.FullName()), cov)
+		if gr.Undetermined != "" {
+			// Whether it is granted at all is not known (a key policy
+			// not collected): never "unused".
+			b.why[i] = gr.Undetermined
+		}
 		b.order[i] = i
 		b.byLevel[a.Access]++
 		if b.why[i] == "" {
@@ -241,6 +249,9 @@ func (an *Analysis) Unused(p *Principal, detail bool) *PrincipalResult {
 		v := ActionVerdict{Action: g.List[i].Action.FullName(), Access: g.List[i].Action.Access, Confidence: ConfUnused, Why: why}
 		if why != "" {
 			v.Confidence = ConfUnknown
+		}
+		if g.List[i].Undetermined != "" {
+			v.Confidence = ConfUndetermined
 		}
 		r.Actions = append(r.Actions, v)
 	}

@@ -3,8 +3,9 @@ package policy
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
+
+	"github.com/seiri-dev/seiri/internal/policy/wildcard"
 )
 
 // actionPattern is a compiled Action/NotAction value. IAM matches actions
@@ -68,50 +69,10 @@ func roBytes(s string) []byte {
 }
 
 // glob reports whether s matches pattern p, where '*' matches any sequence
-// (including empty) and '?' exactly one character. When wild is not nil,
-// only positions with wild[i] set are wildcards: characters produced by
-// policy variables and ${*}/${?} are literal. With fold, p must be lower
-// case and s is compared ASCII-case-insensitively.
+// (including empty) and '?' exactly one character; wild and fold as in
+// wildcard.Glob, seiri's one IAM wildcard matcher, which this is.
 func glob(p []byte, wild []bool, s string, fold bool) bool {
-	pi, si := 0, 0
-	starP, starS := -1, 0
-	for si < len(s) {
-		if pi < len(p) {
-			c := p[pi]
-			isWild := wild == nil || wild[pi]
-			if c == '*' && isWild {
-				starP, starS = pi, si
-				pi++
-				continue
-			}
-			if c == '?' && isWild {
-				_, size := utf8.DecodeRuneInString(s[si:])
-				pi++
-				si += size
-				continue
-			}
-			b := s[si]
-			if fold && b >= 'A' && b <= 'Z' {
-				b += 'a' - 'A'
-			}
-			if c == b {
-				pi++
-				si++
-				continue
-			}
-		}
-		if starP >= 0 {
-			starS++
-			si = starS
-			pi = starP + 1
-			continue
-		}
-		return false
-	}
-	for pi < len(p) && p[pi] == '*' && (wild == nil || wild[pi]) {
-		pi++
-	}
-	return pi == len(p)
+	return wildcard.Glob(p, wild, s, fold)
 }
 
 func equalFoldASCIIBytes(lowerP []byte, s string) bool {

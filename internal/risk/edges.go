@@ -6,9 +6,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/policy/wildcard"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
@@ -578,7 +578,7 @@ func trustedServices(tr *policy.Policy) map[string]bool {
 		if st.Effect != policy.Allow || st.Principal == nil || st.NotPrincipal || st.NotAction {
 			continue
 		}
-		if !slices.ContainsFunc(st.Actions, func(pat string) bool { return catalog.MatchWildcard(strings.ToLower(pat), "sts:assumerole") }) {
+		if !slices.ContainsFunc(st.Actions, func(pat string) bool { return wildcard.MatchFold(pat, "sts:assumerole") }) {
 			continue
 		}
 		for _, s := range st.Principal.Service {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
-	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/demo/demotest"
 	"github.com/seiri-dev/seiri/internal/roles"
 )
 
@@ -42,8 +42,8 @@ func BenchmarkLookup(b *testing.B) {
 }
 
 func BenchmarkSuggestDemo(b *testing.B) {
-	org := demo.Generate(demoNow, demo.Seed)
-	rows := org.Usage()
+	f := demotest.Scanned(b, demoNow)
+	org, rows := f.Org, f.Rows
 	rg := roles.EmbeddedRanges()
 	cat := catalog.Embedded()
 	b.ReportAllocs()

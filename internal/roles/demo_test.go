@@ -8,7 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
-	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/demo/demotest"
+	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/roles"
 )
@@ -17,11 +18,11 @@ var demoNow = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 
 func demoSuggestions(t *testing.T) map[string]roles.Suggestion {
 	t.Helper()
-	org := demo.Generate(demoNow, demo.Seed)
-	rows := org.Usage()
+	f := demotest.Scanned(t, demoNow)
+	org, rows, an := f.Org, f.Rows, demoAnalysis(f)
 	out := map[string]roles.Suggestion{}
 	for _, a := range org.Accounts {
-		ss, err := roles.Suggest(roles.Input{Account: a, Usage: rows, Ranges: roles.EmbeddedRanges(), Catalog: catalog.Embedded()})
+		ss, err := roles.Suggest(roles.Input{Account: a, Usage: rows, Ranges: roles.EmbeddedRanges(), Analysis: an, Catalog: catalog.Embedded()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,6 +31,13 @@ func demoSuggestions(t *testing.T) map[string]roles.Suggestion {
 		}
 	}
 	return out
+}
+
+// demoAnalysis is `seiri policy generate`'s analysis of the demo (90 days).
+func demoAnalysis(f *demotest.Fixture) *leastpriv.Analysis {
+	m := leastpriv.NewModel(f.Snap, catalog.Embedded())
+	m.Now = f.Now
+	return leastpriv.NewAnalysis(m, m.Attribute(leastpriv.Slice(f.Rows), leastpriv.NewWindow(f.Now, 90, f.First, f.Last), true))
 }
 
 // TestDemoSuggestions pins the suggestion for each machine user of the demo.

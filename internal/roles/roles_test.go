@@ -2,10 +2,12 @@ package roles_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/roles"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
@@ -173,25 +176,41 @@ func TestSuggestKinds(t *testing.T) {
 	}
 }
 
-func TestPolicyGeneratorHook(t *testing.T) {
+// The role's policy is the one `seiri policy generate` proves (leastpriv);
+// without a usage analysis no policy is written and a note says why.
+func TestPolicyFromTheProvenGenerator(t *testing.T) {
 	acct := "123456789012"
-	a := &snapshot.Account{AccountID: acct, Users: []snapshot.User{{ARN: "arn:aws:iam::" + acct + ":user/app", UserName: "app",
-		AccessKeys: []snapshot.AccessKey{{AccessKeyID: "AKIAAPP", Status: "Active"}}}}}
-	rows := []usage.Row{{Key: usage.Key{Account: acct, Principal: a.Users[0].ARN, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}, Authz: true, Count: 1,
-		UserAgents: []string{"exec-env/AWS_Lambda_go"}}}
-	gen := []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`)
-	var asked string
-	got, err := roles.Suggest(roles.Input{Account: a, Usage: rows, Ranges: roles.EmbeddedRanges(),
-		Generate: func(arn string) ([]byte, error) { asked = arn; return gen, nil }})
-	if err != nil {
-		t.Fatal(err)
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	a := &snapshot.Account{AccountID: acct, Users: []snapshot.User{{ARN: "arn:aws:iam::" + acct + ":user/app", UserName: "app", Path: "/",
+		AccessKeys:     []snapshot.AccessKey{{AccessKeyID: "AKIAAPP", Status: "Active"}},
+		InlinePolicies: []snapshot.InlinePolicy{{PolicyName: "s3", Document: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}}}}}
+	rows := []usage.Row{{Key: usage.Key{Account: acct, Principal: a.Users[0].ARN, PrincipalType: "IAMUser", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"},
+		Authz: true, Count: 1, FirstSeen: now.AddDate(0, 0, -10), LastSeen: now.AddDate(0, 0, -1), UserAgents: []string{"exec-env/AWS_Lambda_go"}}}
+	m := leastpriv.NewModel(&snapshot.Snapshot{Accounts: []*snapshot.Account{a}}, catalog.Embedded())
+	m.Now = now
+	an := leastpriv.NewAnalysis(m, m.Attribute(leastpriv.Slice(rows), leastpriv.NewWindow(now, 90, now.AddDate(0, 0, -95), now), true))
+	got, err := roles.Suggest(roles.Input{Account: a, Usage: rows, Ranges: roles.EmbeddedRanges(), Analysis: an, Catalog: catalog.Embedded()})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%+v %v", got, err)
 	}
-	if asked != a.Users[0].ARN || string(got[0].Policy) != string(gen) {
-		t.Errorf("generator asked %q, policy %s", asked, got[0].Policy)
+	var doc struct {
+		Statement []struct {
+			Action, Resource []string
+		}
 	}
-	fb := roles.FallbackPolicy(rows)
-	if !strings.Contains(string(fb), `"arn:aws:s3:::b/k"`) || !strings.Contains(string(fb), `"Sid": "UsedS3"`) {
-		t.Errorf("fallback policy: %s", fb)
+	if err := json.Unmarshal(got[0].Policy, &doc); err != nil {
+		t.Fatalf("%v: %s", err, got[0].Policy)
+	}
+	if len(doc.Statement) != 1 || !slices.Equal(doc.Statement[0].Action, []string{"s3:GetObject"}) || !slices.Equal(doc.Statement[0].Resource, []string{"arn:aws:s3:::b/k"}) {
+		t.Errorf("policy: %s", got[0].Policy)
+	}
+	if !slices.Contains(got[0].Notes, "least-privilege policy from seiri policy generate (90 days to 2026-11-01): covers 1/1 observed calls") {
+		t.Errorf("notes: %q", got[0].Notes)
+	}
+	got, err = roles.Suggest(roles.Input{Account: a, Usage: rows, Ranges: roles.EmbeddedRanges()})
+	if err != nil || len(got) != 1 || got[0].Policy != nil ||
+		!slices.Contains(got[0].Notes, "no least-privilege policy written: no usage analysis (run seiri trail scan, then seiri policy generate arn:aws:iam::123456789012:user/app)") {
+		t.Errorf("without an analysis: %+v %v", got, err)
 	}
 }
 

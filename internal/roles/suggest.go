@@ -2,11 +2,13 @@ package roles
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
@@ -29,19 +31,16 @@ const (
 	KindNoUsageData = "no-usage-data"
 )
 
-// PolicyGenerator returns the least-privilege identity policy for a
-// principal (leastpriv's `policy generate`, wired in by the CLI). nil, or a
-// nil document, uses the built-in fallback built from the usage rows.
-type PolicyGenerator func(principalARN string) (doc []byte, err error)
-
 // Input is what Suggest reads.
 type Input struct {
 	Account *snapshot.Account
 	// Usage are the usage rows of the account's users (any order).
 	Usage  []usage.Row
 	Ranges *Ranges
-	// Generate is the exact-policy source (optional).
-	Generate PolicyGenerator
+	// Analysis is the least-privilege analysis of the snapshot and usage
+	// whose proven generator writes each role's policy (leastpriv, as
+	// `seiri policy generate`); nil: no policy is written, a note says so.
+	Analysis *leastpriv.Analysis
 	// Catalog validates the generated documents (optional).
 	Catalog policy.Catalog
 	// Repos maps user name → "owner/repo" (GitHub) or "group/project"
@@ -251,11 +250,12 @@ func suggestOne(in Input, u *snapshot.User, keys []string, rows []usage.Row) (Su
 		s.Notes = append(s.Notes, "replace REGION and TRUST_ANCHOR_ID with your Roles Anywhere trust anchor")
 	}
 	s.RoleName = role
-	doc, err := policyFor(in, u.ARN, rows)
+	doc, note, err := policyFor(in, u.ARN)
 	if err != nil {
 		return s, err
 	}
 	s.Policy = doc
+	s.Notes = append(s.Notes, note)
 	s.Notes = append(s.Notes, validate(s.Policy, policy.TypeIdentity, in.Catalog, "policy")...)
 	s.Notes = append(s.Notes, validate(s.Trust, policy.TypeTrust, in.Catalog, "trust policy")...)
 	return s, nil
@@ -362,79 +362,35 @@ func trustGitLab(acct, project string) json.RawMessage {
 		}}))
 }
 
-// policyFor returns the generator's policy, or the built-in fallback: the
-// actions used, one statement per service, on the resources observed ("*"
-// when a call had no resource).
-func policyFor(in Input, arn string, rows []usage.Row) (json.RawMessage, error) {
-	if in.Generate != nil {
-		doc, err := in.Generate(arn)
-		if err != nil {
-			return nil, fmt.Errorf("policy generate: %w", err)
-		}
-		if doc != nil {
-			return doc, nil
-		}
+// policyFor returns the policy `seiri policy generate` proves for the
+// principal (leastpriv: replayed call by call through the policy engine),
+// and a note saying what it rests on or why there is none. seiri writes no
+// policy it has not proven.
+func policyFor(in Input, arn string) (json.RawMessage, string, error) {
+	const none = "no least-privilege policy written: "
+	if in.Analysis == nil {
+		return nil, none + "no usage analysis (run seiri trail scan, then seiri policy generate " + arn + ")", nil
 	}
-	return FallbackPolicy(rows), nil
-}
-
-// FallbackPolicy builds an identity policy from usage rows.
-func FallbackPolicy(rows []usage.Row) json.RawMessage {
-	type svc struct {
-		actions, resources map[string]bool
+	p := in.Analysis.Model.Lookup(arn)
+	if p == nil {
+		return nil, none + "the principal is not in the analysed snapshot", nil
 	}
-	by := map[string]*svc{}
-	for _, r := range rows {
-		if !r.Authz || r.ErrorCode != "" {
-			continue
-		}
-		name, _, _ := strings.Cut(r.Action, ":")
-		s := by[name]
-		if s == nil {
-			s = &svc{map[string]bool{}, map[string]bool{}}
-			by[name] = s
-		}
-		s.actions[r.Action] = true
-		res := r.Resource
-		if res == "" {
-			res = "*"
-		}
-		s.resources[res] = true
+	g, err := in.Analysis.Generate(p, leastpriv.GenerateOptions{})
+	if errors.Is(err, leastpriv.ErrNoUsage) {
+		return nil, none + "no successful call recorded in the window", nil
 	}
-	var sts []stmt
-	for _, name := range sortedKeys(by) {
-		s := by[name]
-		res := sortedKeys(s.resources)
-		if s.resources["*"] {
-			res = []string{"*"}
-		}
-		sts = append(sts, stmt{"Sid": sid(name), "Effect": "Allow", "Action": sortedKeys(s.actions), "Resource": res})
+	if err != nil {
+		return nil, "", fmt.Errorf("policy generate: %w", err)
 	}
-	return mustJSON(map[string]any{"Version": "2012-10-17", "Statement": sts})
-}
-
-func sid(svc string) string {
-	var b strings.Builder
-	up := true
-	for _, r := range svc {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			if up && r >= 'a' && r <= 'z' {
-				r -= 'a' - 'A'
-			}
-			b.WriteRune(r)
-			up = false
-		} else {
-			up = true
-		}
+	// A role's inline policy holds more than a managed policy: one
+	// document with every generated statement.
+	doc := leastpriv.Document{Version: "2012-10-17"}
+	for _, d := range g.Policies {
+		doc.Statement = append(doc.Statement, d.Statement...)
 	}
-	return "Used" + b.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, "", err
 	}
-	sort.Strings(out)
-	return out
+	return b, "least-privilege policy from seiri policy generate (" + g.Window + "): " + g.Proof.String(), nil
 }

@@ -33,6 +33,4 @@ func RefreshCatalog(t *testing.T, wsDir, service, reference string) {
 	if _, err := catalog.WriteCache(cmdutil.CatalogCacheDir(wsDir), c); err != nil {
 		t.Fatal(err)
 	}
-	// Loading a cached catalog also sets the process-wide default: reset it.
-	t.Cleanup(func() { catalog.Load("") })
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/demo/demoorg"
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/org"
@@ -153,7 +154,7 @@ func demoRun(opts *DemoOptions) error {
 // region-restriction SCP on the Workloads OU) and shows its plan with the
 // impact of that SCP replayed on the recorded CloudTrail usage.
 func demoOrg(w io.Writer, d *demo.Org, dir string, rows []usage.Row) error {
-	p, im, err := org.DemoPlan(d, dir, rows)
+	p, im, err := demoorg.Plan(d, dir, rows)
 	if err != nil {
 		return fmt.Errorf("demo org plan: %w", err)
 	}
@@ -161,9 +162,11 @@ func demoOrg(w io.Writer, d *demo.Org, dir string, rows []usage.Row) error {
 	if err := org.WriteText(w, p); err != nil {
 		return err
 	}
-	if im != nil {
-		im.Write(w, "  ")
+	if im == nil {
+		fmt.Fprintf(w, "  impact: not replayed — no CloudTrail usage recorded (run seiri demo without --no-trail)\n")
+		return nil
 	}
+	im.Write(w, "  ")
 	return nil
 }
 

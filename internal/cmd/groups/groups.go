@@ -15,7 +15,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
-	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/plan"
@@ -53,8 +52,8 @@ type Loaded struct {
 }
 
 // Load reads the snapshot, selects accounts, and reads the usage store when
-// there is one. A demo snapshot without a usage store gets the demo's own
-// usage (generated from the same clock and the default seed).
+// there is one. Without one, usage is unknown (Rows nil) and Note says what
+// to run — also for a demo snapshot: its usage is what its logs record.
 func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 	if in.All && in.Account != "" {
 		return nil, cmdutil.BadInputf("--account and --all exclude each other")
@@ -105,15 +104,11 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 		}
 		l.Note = "usage from " + ws.UsageDB()
 	} else if s.Manifest.Source == "demo" {
-		org := demo.Generate(s.Manifest.StartedAt, demo.Seed)
-		for _, r := range org.Usage() {
-			if !r.LastSeen.Before(since) {
-				l.Rows = append(l.Rows, r)
-			}
-		}
-		l.Note = "usage: the demo's generated activity"
+		// The demo's usage is what its CloudTrail logs record once scanned:
+		// never rows made up here.
+		l.Note = "no usage store " + ws.UsageDB() + ": unused-permission checks skipped (the demo's usage comes from its CloudTrail logs: run seiri demo without --no-trail, or seiri trail scan)"
 	} else {
-		l.Note = "no usage store (run seiri trail scan): unused-permission checks skipped"
+		l.Note = "no usage store " + ws.UsageDB() + " (run seiri trail scan): unused-permission checks skipped"
 	}
 	return l, nil
 }

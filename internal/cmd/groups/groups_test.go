@@ -12,6 +12,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/demo/demotest"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -33,7 +34,7 @@ func TestGroupsAnalyzeCommand(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	if !strings.Contains(errOut, "demo's generated activity") {
+	if !strings.Contains(errOut, "usage from "+filepath.Join(ws, "usage.db")) {
 		t.Errorf("stderr does not say where usage came from: %s", errOut)
 	}
 	out, _, code = groupsRun(t, nil, ws, "groups", "analyze", "--output", "json")
@@ -136,13 +137,13 @@ func TestGroupsApplyMemberAccount(t *testing.T) {
 // TestGroupsUsageStore reads usage from usage.db; an account the store has
 // no rows for counts as "usage unknown", not "nothing used".
 func TestGroupsUsageStore(t *testing.T) {
-	ws, org := groupsDemoWorkspace(t)
+	ws, _ := cmdtest.DemoWorkspace(t, groupsNow)
 	st, err := usage.Open(context.Background(), filepath.Join(ws, "usage.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var rows []usage.Row
-	for _, r := range org.Usage() {
+	for _, r := range demotest.Rows(t, groupsNow) {
 		if r.Account == "555555555555" {
 			rows = append(rows, r)
 		}
@@ -218,5 +219,31 @@ func TestGroupsApplySavedPlan(t *testing.T) {
 	out, errOut, code = groupsRun(t, fake, ws, "groups", "apply", planFile, "--account", "555555555555", "--yes")
 	if code != 0 || !strings.Contains(out, "Applied 0, skipped 12") || !strings.Contains(errOut, "[apply.resume]") {
 		t.Errorf("again: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// A demo snapshot without a usage store has no usage: groups says so and
+// what to run, and no account counts as "usage known" (no made-up rows).
+func TestGroupsDemoWithoutUsageStore(t *testing.T) {
+	ws, _ := cmdtest.DemoWorkspace(t, groupsNow)
+	out, errOut, code := groupsRun(t, nil, ws, "groups", "analyze", "--output", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "no usage store " + filepath.Join(ws, "usage.db") + ": unused-permission checks skipped (the demo's usage comes from its CloudTrail logs: run seiri demo without --no-trail, or seiri trail scan)\n"
+	if errOut != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", errOut, want)
+	}
+	var v []struct {
+		Account    string
+		UsageKnown bool
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v) == 0 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, a := range v {
+		if a.UsageKnown {
+			t.Errorf("account %s: usage known without a usage store", a.Account)
+		}
 	}
 }

@@ -414,13 +414,9 @@ func gatherModels(o *Options, in *dashboard.Input, ws *workspace.Workspace, s *s
 	if rg.Embedded {
 		in.Notes = append(in.Notes, "roles: the embedded sample of AWS IP ranges was used (seiri roles update-ip-ranges fetches the full list)")
 	}
-	var gen roles.PolicyGenerator
-	if calls != nil {
-		gen = generator(calls)
-	}
 	in.Roles = []roles.Suggestion{}
 	for _, a := range l.Accounts {
-		ss, err := roles.Suggest(roles.Input{Account: a, Usage: l.Rows, Ranges: rg, Generate: gen, Catalog: cat})
+		ss, err := roles.Suggest(roles.Input{Account: a, Usage: l.Rows, Ranges: rg, Analysis: calls, Catalog: cat})
 		if err != nil {
 			return fmt.Errorf("account %s: %w", a.AccountID, err)
 		}
@@ -449,28 +445,6 @@ func gatherModels(o *Options, in *dashboard.Input, ws *workspace.Workspace, s *s
 	return nil
 }
 
-// generator hands roles the policy `policy generate` proves, from the
-// report's own analysis (as `roles suggest` does from a fresh one).
-func generator(an *leastpriv.Analysis) roles.PolicyGenerator {
-	return func(arn string) ([]byte, error) {
-		p := an.Model.Lookup(arn)
-		if p == nil {
-			return nil, nil
-		}
-		g, err := an.Generate(p, leastpriv.GenerateOptions{})
-		if errors.Is(err, leastpriv.ErrNoUsage) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		doc := leastpriv.Document{Version: "2012-10-17"}
-		for _, d := range g.Policies {
-			doc.Statement = append(doc.Statement, d.Statement...)
-		}
-		return doc.JSON(), nil
-	}
-}
 
 func gatherOrg(o *Options, in *dashboard.Input, s *snapshot.Snapshot) error {
 	if s.Organization == nil {

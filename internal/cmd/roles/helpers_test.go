@@ -10,6 +10,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/demo"
+	"github.com/seiri-dev/seiri/internal/demo/demotest"
 )
 
 // testRoot is the command tree this package's tests run.
@@ -19,10 +20,13 @@ func testRoot(f *cmdutil.Factory) *cobra.Command {
 
 var groupsNow = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 
-// groupsDemoWorkspace writes the demo snapshot into a fresh workspace.
+// groupsDemoWorkspace is a fresh workspace with the demo's snapshot and the
+// usage store its CloudTrail logs give when scanned (demotest), and an
+// organization of its own (a fake made from it changes it).
 func groupsDemoWorkspace(t *testing.T) (string, *demo.Org) {
 	t.Helper()
-	return cmdtest.DemoWorkspace(t, groupsNow)
+	ws, _ := demotest.Workspace(t, groupsNow)
+	return ws, demo.Generate(groupsNow, demo.Seed)
 }
 
 func groupsRun(t *testing.T, fake *awsfake.Server, ws string, args ...string) (string, string, int) {

@@ -103,10 +103,13 @@ func rolesSuggestRun(o *RolesSuggestOptions) error {
 		fmt.Fprintln(f.IO.ErrOut, "note: using the embedded sample of AWS IP ranges; run `seiri roles update-ip-ranges` for the full list")
 	}
 	fmt.Fprintln(f.IO.ErrOut, l.Note)
-	gen := leastPrivilegeGenerator(f)
+	an, err := leastPrivilegeAnalysis(f, l.Snap.Dir)
+	if err != nil {
+		return err
+	}
 	var all []roles.Suggestion
 	for _, a := range l.Accounts {
-		ss, err := roles.Suggest(roles.Input{Account: a, Usage: l.Rows, Ranges: rg, Generate: gen, Catalog: f.Catalog(), Repos: repos, MonitoringAccount: o.MonitoringAccount})
+		ss, err := roles.Suggest(roles.Input{Account: a, Usage: l.Rows, Ranges: rg, Analysis: an, Catalog: f.Catalog(), Repos: repos, MonitoringAccount: o.MonitoringAccount})
 		if err != nil {
 			return fmt.Errorf("account %s: %w", a.AccountID, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +14,6 @@ import (
 )
 
 var unusedNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-
-// coversAll matches "covers N/N observed calls" with equal numbers.
-var coversAll = regexp.MustCompile(`covers (\d+)/(\d+) observed calls`)
 
 func runUnused(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
@@ -77,7 +73,11 @@ func TestUnusedAndGenerateOnTheDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("generate exit %d: %s", code, errOut)
 	}
-	if m := coversAll.FindStringSubmatch(errOut); !strings.Contains(out, `resource "aws_iam_policy"`) || m == nil || m[1] != m[2] || m[1] == "0" {
+	// The demo collects no key policies: payments-batch's kms:Decrypt call
+	// is undetermined (issue 12), the two others are proven.
+	if !strings.Contains(out, `resource "aws_iam_policy"`) ||
+		!strings.Contains(errOut, "covers 2/3 observed calls; 1 call on KMS keys undetermined (key policy not collected)") ||
+		!strings.Contains(errOut, `UNDETERMINED: kms:Decrypt on "arn:aws:kms:eu-west-1:555555555555:key/`) {
 		t.Errorf("generate:\n%s\n%s", out, errOut)
 	}
 
