@@ -445,7 +445,6 @@ func gatherModels(o *Options, in *dashboard.Input, ws *workspace.Workspace, s *s
 	return nil
 }
 
-
 func gatherOrg(o *Options, in *dashboard.Input, s *snapshot.Snapshot) error {
 	if s.Organization == nil {
 		in.Absent[dashboard.SecOrg] = "the snapshot holds no organization (collected without Organizations access): run seiri collect from the management account"
