@@ -83,7 +83,7 @@ unexpected failure.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Import, "import", "", "use this snapshot folder (made by seiri collect elsewhere) instead of collecting")
-	fl.StringSliceVar(&o.Sources, "source", nil, "CloudTrail log sources to scan (directory, s3://bucket/prefix, lookup-events; default: daily.sources)")
+	fl.StringArrayVar(&o.Sources, "source", nil, "CloudTrail log source to scan, repeatable: a directory, s3://bucket/prefix, or lookup-events (default: daily.sources)")
 	fl.StringVar(&o.FailOn, "fail-on", "", "exit 1 when open findings are at or above this severity (default: daily.fail_on)")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "plan the retirement steps without applying them, even with daily.apply: true")
 	fl.BoolVar(&o.NoNotify, "no-notify", false, "do not send notifications")

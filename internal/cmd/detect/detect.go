@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +21,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/detect"
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/report"
+	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/version"
 	"github.com/seiri-dev/seiri/internal/workspace"
@@ -46,7 +46,7 @@ type Options struct {
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{F: f}
 	cmd := &cobra.Command{
-		Use:   "detect --source DIR|s3://BUCKET/PREFIX|lookup-events",
+		Use:   "detect --source SOURCE",
 		Short: "Find suspicious use of credentials in CloudTrail logs",
 		Long: `Detect judges the CloudTrail records not judged yet (by an earlier detect or
 trail scan --detect) with seiri's suspicious-use rules: sensitive actions
@@ -84,10 +84,10 @@ findings, 2 bad input, 3 some log objects could not be read.`,
 	fl.IntVar(&opts.Days, "days", 0, "judge the events of the last N days (default: every event the sources hold)")
 	fl.StringVar(&opts.Since, "since", "", "only events at or after this time (2026-09-01, RFC 3339, or 90d / 12h ago)")
 	fl.StringVar(&opts.Until, "until", "", "only events before this time (same forms as --since)")
-	fl.StringSliceVar(&opts.Accounts, "accounts", nil, "only these account ids (comma-separated)")
+	fl.StringSliceVar(&opts.Accounts, "account", nil, "only these account ids (comma-separated or repeated)")
 	fl.StringSliceVar(&opts.Regions, "regions", nil, "only these regions (comma-separated)")
 	fl.BoolVar(&opts.Rejudge, "rejudge", false, "judge again objects an earlier run judged (their findings show as seen before)")
-	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an unacknowledged finding at or above this severity exists: info|low|medium|high|critical")
+	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an unacknowledged finding at or above this severity exists (one of: info, low, medium, high, critical)")
 	fl.StringVar(&opts.Out, "out", "", "write the report to this file (mode 0600) instead of standard output")
 	cmd.AddCommand(newFindingsCmd(f), newAckCmd(f), newRulesCmd(f))
 	return cmd
@@ -120,7 +120,7 @@ func (o *Options) filter() (trail.Filter, error) {
 	for _, a := range o.Accounts {
 		a = strings.TrimSpace(a)
 		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
-			return flt, fmt.Errorf("--accounts %q: an account id is 12 digits", a)
+			return flt, fmt.Errorf("--account %q: an account id is 12 digits", a)
 		}
 		flt.Accounts = append(flt.Accounts, a)
 	}
@@ -250,11 +250,9 @@ func Write(f *cmdutil.Factory, format, out string, l []detect.Listed, run *detec
 		if v.Findings == nil {
 			v.Findings = []detect.Listed{}
 		}
-		b, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
+		if err := cmdutil.WriteJSON(&buf, v); err != nil {
 			return err
 		}
-		buf.Write(append(b, '\n'))
 	} else {
 		if format == "table" && run != nil {
 			writeUsed(&buf, run)
@@ -408,16 +406,23 @@ func newRulesCmd(f *cmdutil.Factory) *cobra.Command {
 				_, err = f.IO.Out.Write(append(b, '\n'))
 				return err
 			}
-			tw := tabwriter.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSEVERITY\tTHRESHOLD\tATT&CK\tTITLE")
+			// Rule IDs stay whole in 120 columns: the thresholds follow the
+			// table, one line per rule that has them.
+			tw := table.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSEVERITY\tATT&CK\tTITLE")
 			for _, r := range rules {
-				th := r.Threshold
-				if th == "" {
-					th = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Severity, th, strings.Join(r.ATTACK, ","), r.Title)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Severity, strings.Join(r.ATTACK, ","), r.Title)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintln(f.IO.Out, "\nThresholds (seiri.yaml detect: section; docs/detect.md):")
+			for _, r := range rules {
+				if r.Threshold != "" {
+					fmt.Fprintf(f.IO.Out, "  %s: %s\n", r.ID, r.Threshold)
+				}
+			}
+			return nil
 		},
 	}
 }

@@ -113,6 +113,14 @@ var flagMeanings = map[string]string{
 	"user":                  "one IAM user name",
 	"wait":                  "the time between rollout steps",
 	"workgroup":             "the Athena workgroup",
+	"detect":                "also judge the newly scanned records for suspicious use",
+	"dry-run":               "plan every step, apply nothing (overrides seiri.yaml)",
+	"import":                "a snapshot folder to import instead of collecting",
+	"lock-wait":             "how long to wait for another runner's lock",
+	"no-notify":             "send no notification",
+	"rejudge":               "judge again log objects an earlier run judged",
+	"org-plan":              "a saved org plan whose SCP impact is shown",
+	"policies":              "how many principals get a generated least-privilege policy",
 }
 
 // forbiddenFlags are synonyms of a meaning that already has a name.

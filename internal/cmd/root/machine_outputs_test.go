@@ -59,6 +59,7 @@ var onFake = map[string][]string{
 	"seiri users retire delete":     {"users", "retire", "delete"},
 	"seiri users retire quarantine": {"users", "retire", "quarantine"},
 	"seiri users retire watch":      {"users", "retire", "watch"},
+	"seiri daily":                   {"daily"},
 }
 
 // jsonLines are commands that stream one document per line (for speed):
@@ -158,6 +159,18 @@ func jsonInvocations(ws string) map[string][]string {
 		"seiri trail unmapped":    {"trail", "unmapped"},
 		"seiri trail usage":       {"trail", "usage"},
 		"seiri users retire plan": {"users", "retire", "plan"},
+		"seiri detect":            {"detect", "--source", p("demo/cloudtrail"), "--rejudge"},
+		"seiri detect findings":   {"detect", "findings", "--all"},
+		"seiri detect rules":      {"detect", "rules"},
+	}
+}
+
+// sarifInvocations are the arguments of the sarif commands that need more
+// than their name (detect reads the demo's logs first; detect findings then
+// lists what it raised).
+func sarifInvocations(ws string) map[string][]string {
+	return map[string][]string{
+		"seiri detect": {"detect", "--source", filepath.Join(ws, "demo", "cloudtrail")},
 	}
 }
 
@@ -176,7 +189,11 @@ func TestMachineOutputs(t *testing.T) {
 				case "seiri demo":
 					data = demoSARIF
 				default:
-					args := append(strings.Fields(strings.TrimPrefix(path, "seiri ")), "--output", "sarif")
+					args := strings.Fields(strings.TrimPrefix(path, "seiri "))
+					if inv, ok := sarifInvocations(ws)[path]; ok {
+						args = inv
+					}
+					args = append(args, "--output", "sarif")
 					out, errOut, code := cmdtest.RunWS(t, NewRootCmd, machineNow, nil, ws, args...)
 					if code != cmdutil.ExitOK && code != cmdutil.ExitFindings {
 						t.Fatalf("exit %d: %s", code, errOut)

@@ -71,6 +71,7 @@ type TrailScanOptions struct {
 // NewCmdTrailScan builds `seiri trail scan`.
 func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *cobra.Command {
 	opts := &TrailScanOptions{F: f}
+	var sources []string // --source: one kind of value everywhere (repeatable in seiri detect and daily)
 	cmd := &cobra.Command{
 		Use:   "scan --source SOURCE",
 		Short: "Read CloudTrail logs into the usage store",
@@ -79,6 +80,13 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
   seiri trail scan --source ./logs --since 90d --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch len(sources) {
+			case 0:
+			case 1:
+				opts.Source = sources[0]
+			default:
+				return cmdutil.BadInputf("--source given %d times: trail scan reads one source per run (seiri daily scans several)", len(sources))
+			}
 			switch opts.Engine {
 			case "local":
 				if opts.Source == "" {
@@ -98,7 +106,7 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Source, "source", "", "log source: a directory, s3://bucket/prefix, or lookup-events")
+	fl.StringArrayVar(&sources, "source", nil, "log source: a directory, s3://bucket/prefix, or lookup-events")
 	cmdutil.DaysFlag(fl, &opts.Days, 0, "only events of the window (same as --since Nd)")
 	fl.StringVar(&opts.Since, "since", "", "only events at or after this time (2026-09-01, RFC 3339, or 90d / 12h ago)")
 	fl.StringVar(&opts.Until, "until", "", "only events before this time (same forms as --since)")
