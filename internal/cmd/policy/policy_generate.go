@@ -155,6 +155,9 @@ func policyGenerateRun(opts *PolicyGenerateOptions) error {
 		return err
 	}
 	if !opts.Diff {
+		// The policy is the document on stdout; what it was computed from
+		// goes with the summary on stderr.
+		fmt.Fprintln(opts.IO.ErrOut, cmdutil.SnapshotLine(an.Model.Snapshot))
 		leastpriv.WriteSummary(opts.IO.ErrOut, g)
 	}
 	// Calls on KMS keys whose key policy was not collected are

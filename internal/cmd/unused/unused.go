@@ -131,7 +131,7 @@ func unusedRun(opts *UnusedOptions) error {
 		return writeUnusedOne(opts, markEscalation(ra, r), an)
 	}
 	v := an.Organization(ps, runtime.GOMAXPROCS(0))
-	return writeUnusedOrg(opts, markOrg(ra, v))
+	return writeUnusedOrg(opts, markOrg(ra, v), m.Snapshot)
 }
 
 func unusedReport(rs []*leastpriv.PrincipalResult) *finding.Report {
@@ -155,6 +155,7 @@ func writeUnusedOne(opts *UnusedOptions, pv principalView, an *leastpriv.Analysi
 		return unusedRenderFindings(w, opts.Output, unusedReport([]*leastpriv.PrincipalResult{r}))
 	}
 	var b bytes.Buffer
+	fmt.Fprintln(&b, cmdutil.SnapshotLine(an.Model.Snapshot))
 	fmt.Fprintf(&b, "%s (%s, account %s)\n", r.Principal, r.Kind, r.Account)
 	if r.PermissionSet != "" {
 		fmt.Fprintf(&b, "permission set: %s\n", r.PermissionSet)
@@ -204,7 +205,7 @@ func writeUnusedOne(opts *UnusedOptions, pv principalView, an *leastpriv.Analysi
 	return err
 }
 
-func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
+func writeUnusedOrg(opts *UnusedOptions, ov orgView, snap *snapshot.Snapshot) error {
 	w := opts.IO.Out
 	v := ov.OrgView
 	switch opts.Output {
@@ -215,6 +216,7 @@ func writeUnusedOrg(opts *UnusedOptions, ov orgView) error {
 		return unusedRenderFindings(w, opts.Output, unusedReport(v.Principals))
 	}
 	var b bytes.Buffer
+	fmt.Fprintln(&b, cmdutil.SnapshotLine(snap))
 	// The summary first: totals, then per account, then the principals.
 	var principals, idle, unused, certain, high int
 	for _, a := range v.Accounts {
