@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -102,7 +103,7 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 		if l.Rows == nil {
 			l.Rows = []usage.Row{}
 		}
-		l.Note = "usage from " + ws.UsageDB()
+		l.Note = "usage from " + ws.UsageDB() + " since " + since.UTC().Format(time.RFC3339)
 	} else if s.Manifest.Source == "demo" {
 		// The demo's usage is what its CloudTrail logs record once scanned:
 		// never rows made up here.
@@ -110,6 +111,8 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 	} else {
 		l.Note = "no usage store " + ws.UsageDB() + " (run seiri trail scan): unused-permission checks skipped"
 	}
+	// Every report names what it used: the snapshot, then the usage.
+	l.Note = cmdutil.SnapshotLine(s) + "\n" + l.Note
 	return l, nil
 }
 

@@ -230,7 +230,8 @@ func TestGroupsDemoWithoutUsageStore(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	want := "no usage store " + filepath.Join(ws, "usage.db") + ": unused-permission checks skipped (the demo's usage comes from its CloudTrail logs: run seiri demo without --no-trail, or seiri trail scan)\n"
+	want := "snapshot 20261129T000000Z: collected 2026-11-29T00:00:00Z (demo), 6 accounts\n" +
+		"no usage store " + filepath.Join(ws, "usage.db") + ": unused-permission checks skipped (the demo's usage comes from its CloudTrail logs: run seiri demo without --no-trail, or seiri trail scan)\n"
 	if errOut != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", errOut, want)
 	}
