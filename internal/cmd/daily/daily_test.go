@@ -2,7 +2,6 @@ package daily_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -176,28 +175,8 @@ type event struct {
 func (h *harness) writeLogs(evs ...event) {
 	h.t.Helper()
 	for i, e := range evs {
-		id := map[string]any{"type": "Unknown", "accountId": e.acct}
-		if e.user != "" {
-			id = map[string]any{"type": "IAMUser", "accountId": e.acct, "arn": "arn:aws:iam::" + e.acct + ":user/" + e.user,
-				"principalId": "AIDA" + strings.ToUpper(e.user), "userName": e.user, "accessKeyId": e.key}
-		}
-		rec := map[string]any{"eventVersion": "1.08", "eventTime": e.at.Format(time.RFC3339), "eventSource": e.source,
-			"eventName": e.name, "awsRegion": "us-east-1", "sourceIPAddress": e.ip, "userAgent": e.agent,
-			"userIdentity": id, "recipientAccountId": e.acct, "eventType": "AwsApiCall", "eventCategory": "Management",
-			"eventID": fmt.Sprintf("ev-%d-%d", e.at.Unix(), i), "readOnly": true}
-		if e.err != "" {
-			rec["errorCode"], rec["errorMessage"] = e.err, "The security token included in the request is invalid."
-		}
-		b, _ := json.Marshal(map[string]any{"Records": []any{rec}})
-		var gz bytes.Buffer
-		w := gzip.NewWriter(&gz)
-		w.Write(b)
-		w.Close()
-		rel := fmt.Sprintf("AWSLogs/%s/CloudTrail/us-east-1/%s/%s_CloudTrail_us-east-1_%s_%s_%d.json.gz", e.acct,
-			e.at.Format("2006/01/02"), e.acct, e.at.Format("20060102T1504Z"), e.name, i)
-		if _, err := h.fake.S3Backend().PutObject(trailBucket, rel, map[string]string{}, bytes.NewReader(gz.Bytes()), int64(gz.Len()), nil); err != nil {
-			h.t.Fatal(err)
-		}
+		cmdtest.PutTrailLog(h.t, h.fake, trailBucket, i, cmdtest.TrailLog{At: e.at, Acct: e.acct, User: e.user, Key: e.key,
+			Source: e.source, Name: e.name, IP: e.ip, Agent: e.agent, ErrCode: e.err})
 	}
 }
 
