@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/usage"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // Inputs are what one detection pass reads. Only the logs are required.
@@ -75,7 +78,11 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 	st := &State{Version: StateVersion, Judged: map[string]map[string]string{}, Findings: map[string]*Stored{}}
 	acks := map[string]Ack{}
 	if in.StateDir != "" {
-		var err error
+		unlock, err := lockState(in.StateDir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 		if st, err = LoadState(in.StateDir); err != nil {
 			return nil, err
 		}
@@ -228,4 +235,26 @@ func readObject(ctx context.Context, src trail.Source, o trail.Object, max int64
 		return nil, fmt.Errorf("larger than %d bytes decompressed: not read", max)
 	}
 	return data, nil
+}
+
+// lockState takes the detection state's run lock without waiting: two runs
+// at once would judge the same objects and the second save would drop the
+// first one's findings and baseline. The second run refuses, naming why.
+func lockState(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, workspace.DirMode); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "run.lock")
+	f, err := workspace.OpenLockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := workspace.TryLock(f); err != nil {
+		f.Close()
+		if errors.Is(err, workspace.ErrLockHeld) {
+			return nil, fmt.Errorf("%s: another seiri detect run (or trail scan --detect) is judging logs in this workspace; run again when it ends", path)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { workspace.Unlock(f); f.Close() }, nil
 }
