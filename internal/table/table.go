@@ -29,12 +29,27 @@ type Writer struct {
 	padchar  byte
 	right    bool
 	width    int
+	keep     map[int]bool // column indexes elided last (Keep)
 }
 
 // NewWriter takes text/tabwriter.NewWriter's arguments (tabwidth is unused:
 // cells are always padded with padchar).
 func NewWriter(out io.Writer, minwidth, tabwidth, padding int, padchar byte, flags uint) *Writer {
 	return &Writer{out: out, minwidth: minwidth, padding: padding, padchar: padchar, right: flags&AlignRight != 0, width: Width}
+}
+
+// Keep marks columns (0-based) that identify a row, such as an ARN or a
+// principal: when the table is too wide the other columns are cut down
+// first, and these keep their whole values while the others can still show
+// at least a few characters. Returns w.
+func (w *Writer) Keep(cols ...int) *Writer {
+	if w.keep == nil {
+		w.keep = map[int]bool{}
+	}
+	for _, c := range cols {
+		w.keep[c] = true
+	}
+	return w
 }
 
 // Write buffers text until Flush.
@@ -247,10 +262,64 @@ func (w *Writer) caps(cells [][]string, wrapLast bool) []int {
 		}
 	}
 	budget := w.width - w.padding*(len(natural)-1)
-	level := 0
-	for _, n := range natural {
-		level = max(level, n)
+	caps := make([]int, len(natural))
+	// Kept columns take their natural width when the others can still show
+	// keepFloor characters each; otherwise every column is levelled.
+	// With Keep, short columns (an account id, a region) are kept too:
+	// cutting a character or two off them saves little and loses the value.
+	keep := func(c int) bool { return w.keep[c] || natural[c] <= shortColumn }
+	kept, others := 0, 0
+	for c, n := range natural {
+		if keep(c) {
+			kept += n
+		} else {
+			others++
+		}
 	}
+	if len(w.keep) > 0 && kept+others*min(keepFloor, maxOf(natural)) <= budget {
+		rest := make([]int, 0, others)
+		for c, n := range natural {
+			if !keep(c) {
+				rest = append(rest, n)
+			}
+		}
+		level := levelFor(rest, budget-kept)
+		for c, n := range natural {
+			if keep(c) {
+				caps[c] = n
+			} else {
+				caps[c] = min(n, level)
+			}
+		}
+		return caps
+	}
+	level := levelFor(natural, budget)
+	for c, n := range natural {
+		caps[c] = min(n, level)
+	}
+	return caps
+}
+
+// keepFloor is the fewest characters a column keeps when Keep columns take
+// their whole width.
+const keepFloor = 8
+
+// shortColumn is the widest column Keep also keeps whole (a 12-digit
+// account id).
+const shortColumn = 12
+
+func maxOf(ns []int) int {
+	m := 0
+	for _, n := range ns {
+		m = max(m, n)
+	}
+	return m
+}
+
+// levelFor is the highest common cap (at least 2) at which the widths sum to
+// at most budget.
+func levelFor(natural []int, budget int) int {
+	level := maxOf(natural)
 	sum := func(l int) int {
 		t := 0
 		for _, n := range natural {
@@ -261,11 +330,7 @@ func (w *Writer) caps(cells [][]string, wrapLast bool) []int {
 	for level > 2 && sum(level) > budget {
 		level--
 	}
-	caps := make([]int, len(natural))
-	for c, n := range natural {
-		caps[c] = min(n, level)
-	}
-	return caps
+	return level
 }
 
 // Elide shortens s to at most n runes with "…": ARNs keep their end (the

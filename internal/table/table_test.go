@@ -130,3 +130,36 @@ func widest(s string) int {
 	}
 	return n
 }
+
+// Keep: the identifying columns keep their whole values and the others are
+// cut down instead; when even that cannot fit, every column is levelled.
+func TestKeepColumns(t *testing.T) {
+	render := func(keep ...int) string {
+		var got bytes.Buffer
+		w := NewWriter(&got, 0, 0, 2, ' ', 0).Keep(keep...)
+		fmt.Fprintln(w, "KIND\tACCOUNT\tRESOURCE\tPRINCIPAL\tACTIONS\tSTATEMENT")
+		fmt.Fprintln(w, "external-account\t555555555555\tarn:aws:s3:::acme-partner-exchange\tarn:aws:iam::999988887777:root\ts3:GetObject,s3:PutObject\tPartnerExchange")
+		fmt.Fprintln(w, "s3-no-account-block-public-access\t666666666666\tarn:aws:s3:::666666666666\t-\t-\t-")
+		w.Flush()
+		return got.String()
+	}
+	want := "" +
+		"KIND         ACCOUNT       RESOURCE                            PRINCIPAL                       ACTIONS      STATEMENT\n" +
+		"external-a…  555555555555  arn:aws:s3:::acme-partner-exchange  arn:aws:iam::999988887777:root  s3:Ge…bject  PartnerExc…\n" +
+		"s3-no-acco…  666666666666  arn:aws:s3:::666666666666           -                               -            -\n"
+	if got := render(2, 3); got != want {
+		t.Errorf("Keep(2, 3):\n%s\nwant\n%s", got, want)
+	}
+	// Without Keep the ARNs are cut like the rest.
+	if got := render(); strings.Contains(got, "arn:aws:s3:::acme-partner-exchange") {
+		t.Errorf("without Keep the ARN should be elided:\n%s", got)
+	}
+	// A kept column wider than the table allows is levelled with the others.
+	var got bytes.Buffer
+	w := NewWriter(&got, 0, 0, 2, ' ', 0).Keep(1)
+	fmt.Fprintf(w, "a\t%s\tb\n", strings.Repeat("x", 200))
+	w.Flush()
+	if n := widest(got.String()); n > Width {
+		t.Errorf("kept column overflows: %d columns", n)
+	}
+}
