@@ -34,9 +34,6 @@ func hashOf(s string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(h[:])
 }
 
-// CSP is the page's Content-Security-Policy.
-func CSP() string { return csp }
-
 type view struct {
 	P      *page
 	CSP    template.HTMLAttr

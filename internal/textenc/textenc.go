@@ -33,9 +33,6 @@ func UTF8(data []byte) ([]byte, error) {
 	return bytes.TrimPrefix(data, bomUTF8), nil
 }
 
-// TrimBOM drops a leading UTF-8 byte-order mark.
-func TrimBOM(data []byte) []byte { return bytes.TrimPrefix(data, bomUTF8) }
-
 func detect(b []byte) string {
 	switch {
 	case bytes.HasPrefix(b, []byte{0x00, 0x00, 0xFE, 0xFF}):

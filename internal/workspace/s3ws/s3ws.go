@@ -179,9 +179,6 @@ func Open(ctx context.Context, c Client, u string, o Options) (*Workspace, error
 // LocalDir is the private folder the commands use as the workspace.
 func (w *Workspace) LocalDir() string { return w.dir }
 
-// Owner is this runner's name in the lock.
-func (w *Workspace) Owner() string { return w.opts.Owner }
-
 func (w *Workspace) lockKey() string { return w.prefix + LockName }
 
 func (w *Workspace) acquire(ctx context.Context) error {
