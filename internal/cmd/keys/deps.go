@@ -168,9 +168,34 @@ type ApplyArgs struct {
 	Apply, Yes bool
 	Next       string // e.g. "seiri keys disable --apply"
 	Operator   string
-	// Window is the usage window the plan judged (nil: the plan judged no
-	// window, e.g. a restore).
-	Window *Window
+	// Window is the usage window the plan judged (nil: none); a plan made
+	// on the watch of disabled keys or quarantined users has
+	// ObservationDays instead.
+	Window          *Window
+	ObservationDays int
+	// Backup names the backup file a plan was made from (restore-from-backup:
+	// no snapshot).
+	Backup string
+}
+
+// header writes what the plan was made from: the snapshot (or backup) and
+// the usage window.
+func (a ApplyArgs) header(d Deps, e *Env) {
+	switch {
+	case e.Snap != nil:
+		fmt.Fprintln(d.IO.Out, cmdutil.SnapshotLine(e.Snap))
+	case a.Backup != "":
+		fmt.Fprintf(d.IO.Out, "backup %s\n", a.Backup)
+	default:
+		return
+	}
+	if a.Window != nil {
+		fmt.Fprintln(d.IO.Out, a.Window)
+	}
+	if a.ObservationDays > 0 {
+		fmt.Fprintln(d.IO.Out, WatchWindow(a.ObservationDays))
+	}
+	fmt.Fprintln(d.IO.Out)
 }
 
 // ApplyPlan shows p (plan view: summary, changes, next command) or, with
@@ -180,17 +205,18 @@ type ApplyArgs struct {
 func ApplyPlan(d Deps, a ApplyArgs, e *Env, p *plan.Plan, exec *iamexec.Executor) (*plan.Result, error) {
 	if !a.Apply {
 		if d.Output == "json" {
-			v := planView{Plan: p, Window: a.Window}
+			v := planView{Plan: p, Window: a.Window, ObservationDays: a.ObservationDays, Backup: a.Backup}
 			if e.Snap != nil {
 				v.Snapshot = SnapshotBase(e.Snap)
 			}
 			return nil, cmdutil.WriteJSON(d.IO.Out, v)
 		}
-		if e.Snap != nil {
-			Header(d, e.Snap, a.Window)
-		}
+		a.header(d, e)
 		RenderPlan(d.IO.Out, p, a.Next)
 		return nil, nil
+	}
+	if d.Output != "json" {
+		a.header(d, e)
 	}
 	j := plan.OpenJournal(e.WS.Journal(), d.Now)
 	d.Logger().Debug("applying plan", "plan", p.ID, "changes", len(p.Changes), "journal", e.WS.Journal(), "backups", e.WS.BackupsDir(), "lock", e.WS.LockFile())

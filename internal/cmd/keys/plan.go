@@ -198,6 +198,8 @@ func keysDisableRun(o *DisableOptions) error {
 // its snapshot and (for a plan judged over a window) its usage window.
 type planView struct {
 	*plan.Plan
-	Snapshot string  `json:"snapshot,omitempty"`
-	Window   *Window `json:"usageWindow,omitempty"`
+	Snapshot        string  `json:"snapshot,omitempty"`
+	Window          *Window `json:"usageWindow,omitempty"`
+	ObservationDays int     `json:"observationDays,omitempty"`
+	Backup          string  `json:"backup,omitempty"`
 }

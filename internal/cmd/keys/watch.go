@@ -351,7 +351,8 @@ func keysRestoreRun(o *RestoreOptions) error {
 			return err
 		}
 	}
-	_, err = ApplyPlan(o.Deps, ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri keys restore " + t.AccessKeyID + " --apply", Operator: caller.ARN},
+	_, err = ApplyPlan(o.Deps, ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri keys restore " + t.AccessKeyID + " --apply", Operator: caller.ARN,
+		ObservationDays: e.Cfg.Keys.ObservationDays},
 		e, p, &iamexec.Executor{Clients: IAMClients(sess)})
 	return err
 }
@@ -441,7 +442,8 @@ func keysDeleteRun(o *DeleteOptions) error {
 			return err
 		}
 	}
-	_, err = ApplyPlan(o.Deps, ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri keys delete --apply", Operator: caller.ARN},
+	_, err = ApplyPlan(o.Deps, ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri keys delete --apply", Operator: caller.ARN,
+		ObservationDays: e.Cfg.Keys.ObservationDays},
 		e, p, &iamexec.Executor{Clients: IAMClients(sess)})
 	return err
 }

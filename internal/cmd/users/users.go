@@ -402,7 +402,8 @@ func usersRestoreRun(o *RestoreOptions) error {
 		return err
 	}
 	p := keys.UserRestorePlan(qs[0].User, o.Now())
-	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users retire restore " + qs[0].User.User + " --apply", Operator: caller.ARN},
+	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users retire restore " + qs[0].User.User + " --apply", Operator: caller.ARN,
+		ObservationDays: e.Cfg.Keys.ObservationDays},
 		e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)})
 	return err
 }
@@ -431,7 +432,8 @@ func usersDeleteRun(o *DeleteOptions) error {
 			return err
 		}
 	}
-	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users retire delete --apply", Operator: caller.ARN},
+	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users retire delete --apply", Operator: caller.ARN,
+		ObservationDays: e.Cfg.Keys.ObservationDays},
 		e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)})
 	return err
 }
@@ -472,7 +474,8 @@ func usersRecreateRun(o *RestoreFromBackupOptions) error {
 		return err
 	}
 	e := &keyscmd.Env{WS: ws}
-	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users restore-from-backup " + o.BackupFile + " --apply", Operator: caller.ARN},
+	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users restore-from-backup " + o.BackupFile + " --apply", Operator: caller.ARN,
+		Backup: o.BackupFile},
 		e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)})
 	return err
 }
