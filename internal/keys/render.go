@@ -3,6 +3,7 @@ package keys
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/config"
@@ -77,7 +78,7 @@ func RenderUserCandidates(w io.Writer, res UserResult, now time.Time, note strin
 		}
 		fmt.Fprintf(w, "%d. [%s] %s  last activity %s%s\n", i+1, c.Account, c.User, last, marks(c.Coverage, c.Refused))
 		for _, ev := range c.Evidence {
-			fmt.Fprintf(w, "     %s: %s %s\n", ev.Source, ev.Value(), ev.Detail)
+			fmt.Fprintf(w, "     %s\n", strings.TrimSpace(fmt.Sprintf("%s: %s %s", ev.Source, ev.Value(), ev.Detail)))
 		}
 		for _, g := range c.Coverage.Gaps {
 			fmt.Fprintf(w, "     coverage gap: %s\n", g)
