@@ -3,6 +3,7 @@ package keys
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/config"
@@ -11,8 +12,18 @@ import (
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
-// RenderCandidates writes the candidates as a table with their evidence.
+// RenderCandidates writes the candidates with their evidence: the summary
+// first (the counts), then what the summary rests on (the usage note, the
+// log coverage), then each candidate, the exclusions and the accounts that
+// could not be judged.
 func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
+	refused := 0
+	for _, c := range res.Candidates {
+		if c.Refused != "" {
+			refused++
+		}
+	}
+	fmt.Fprintf(w, "%d candidate keys (%d refused by lockout protection), %d excluded.\n\n", len(res.Candidates), refused, len(res.Excluded))
 	if note != "" {
 		fmt.Fprintf(w, "! %s\n\n", note)
 	}
@@ -23,16 +34,9 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 	for i, c := range res.Candidates {
 		last := "never used"
 		if c.LastUsed != nil {
-			last = fmt.Sprintf("last used %s (%d days ago)", c.LastUsed.Format("2006-01-02"), int(now.Sub(*c.LastUsed).Hours()/24))
+			last = fmt.Sprintf("last used %s (%d days ago)", c.LastUsed.Format("2006-01-02"), daysAgo(*c.LastUsed, now))
 		}
-		mark := ""
-		if !c.Coverage.Complete() {
-			mark = "  [silence may be unlogged]"
-		}
-		if c.Refused != "" {
-			mark += "  [refused: " + c.Refused + "]"
-		}
-		fmt.Fprintf(w, "%d. [%s] %s  %s  %s%s\n", i+1, c.Account, c.User, c.AccessKeyID, last, mark)
+		fmt.Fprintf(w, "%d. [%s] %s  %s  %s%s\n", i+1, c.Account, c.User, c.AccessKeyID, last, marks(c.Coverage, c.Refused))
 		tw := table.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, ev := range c.Evidence {
 			v := ev.Value()
@@ -56,13 +60,50 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 	for _, g := range res.Unjudged {
 		fmt.Fprintf(w, "! %s\n", g)
 	}
-	refused := 0
-	for _, c := range res.Candidates {
-		if c.Refused != "" {
-			refused++
+}
+
+// RenderUserCandidates writes the inactive users with their evidence: the
+// summary first, then the usage note, the log coverage, each user, the
+// exclusions and the accounts that could not be judged.
+func RenderUserCandidates(w io.Writer, res UserResult, now time.Time, note string) {
+	fmt.Fprintf(w, "%d inactive users, %d excluded.\n\n", len(res.Candidates), len(res.Excluded))
+	if note != "" {
+		fmt.Fprintf(w, "! %s\n\n", note)
+	}
+	RenderLogCoverage(w, res.Logs)
+	for i, c := range res.Candidates {
+		last := "never"
+		if c.LastActivity != nil {
+			last = fmt.Sprintf("%s (%d days ago)", c.LastActivity.Format("2006-01-02"), daysAgo(*c.LastActivity, now))
+		}
+		fmt.Fprintf(w, "%d. [%s] %s  last activity %s%s\n", i+1, c.Account, c.User, last, marks(c.Coverage, c.Refused))
+		for _, ev := range c.Evidence {
+			fmt.Fprintf(w, "     %s\n", strings.TrimSpace(fmt.Sprintf("%s: %s %s", ev.Source, ev.Value(), ev.Detail)))
+		}
+		for _, g := range c.Coverage.Gaps {
+			fmt.Fprintf(w, "     coverage gap: %s\n", g)
 		}
 	}
-	fmt.Fprintf(w, "\n%d candidate keys (%d refused by lockout protection), %d excluded.\n", len(res.Candidates), refused, len(res.Excluded))
+	for _, x := range res.Excluded {
+		fmt.Fprintf(w, "excluded: [%s] %s: %s\n", x.Account, x.User, x.Reason)
+	}
+	for _, g := range res.Unjudged {
+		fmt.Fprintf(w, "! %s\n", g)
+	}
+}
+
+func daysAgo(t, now time.Time) int { return int(now.Sub(t).Hours() / 24) }
+
+// marks are a candidate's flags: silence that may be unlogged, a refusal.
+func marks(c Coverage, refused string) string {
+	mark := ""
+	if !c.Complete() {
+		mark = "  [silence may be unlogged]"
+	}
+	if refused != "" {
+		mark += "  [refused: " + refused + "]"
+	}
+	return mark
 }
 
 // RenderLogCoverage writes the CloudTrail log coverage per account and

@@ -21,20 +21,9 @@ import (
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
-// IAM is the part of the IAM API the retirement workflow calls; *iam.Client
-// satisfies it.
-type IAM interface {
-	ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
-	GetAccessKeyLastUsed(context.Context, *iam.GetAccessKeyLastUsedInput, ...func(*iam.Options)) (*iam.GetAccessKeyLastUsedOutput, error)
-	UpdateAccessKey(context.Context, *iam.UpdateAccessKeyInput, ...func(*iam.Options)) (*iam.UpdateAccessKeyOutput, error)
-	DeleteAccessKey(context.Context, *iam.DeleteAccessKeyInput, ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error)
-	TagUser(context.Context, *iam.TagUserInput, ...func(*iam.Options)) (*iam.TagUserOutput, error)
-	UntagUser(context.Context, *iam.UntagUserInput, ...func(*iam.Options)) (*iam.UntagUserOutput, error)
-	ListUserTags(context.Context, *iam.ListUserTagsInput, ...func(*iam.Options)) (*iam.ListUserTagsOutput, error)
-	UserIAM
-}
-
-var _ IAM = (*iam.Client)(nil)
+// IAM is the IAM client the key and user executors call (an account's
+// client from awsclient.Session; tests give clients of the AWS fakes).
+type IAM = *iam.Client
 
 // Executor applies key plans to IAM, account by account.
 type Executor struct {

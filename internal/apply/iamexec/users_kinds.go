@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,36 +20,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
-
-// UserIAM is the part of the IAM API the user lifecycle calls.
-type UserIAM interface {
-	GetUser(context.Context, *iam.GetUserInput, ...func(*iam.Options)) (*iam.GetUserOutput, error)
-	CreateUser(context.Context, *iam.CreateUserInput, ...func(*iam.Options)) (*iam.CreateUserOutput, error)
-	DeleteUser(context.Context, *iam.DeleteUserInput, ...func(*iam.Options)) (*iam.DeleteUserOutput, error)
-	GetPolicy(context.Context, *iam.GetPolicyInput, ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
-	CreatePolicy(context.Context, *iam.CreatePolicyInput, ...func(*iam.Options)) (*iam.CreatePolicyOutput, error)
-	AttachUserPolicy(context.Context, *iam.AttachUserPolicyInput, ...func(*iam.Options)) (*iam.AttachUserPolicyOutput, error)
-	DetachUserPolicy(context.Context, *iam.DetachUserPolicyInput, ...func(*iam.Options)) (*iam.DetachUserPolicyOutput, error)
-	ListAttachedUserPolicies(context.Context, *iam.ListAttachedUserPoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedUserPoliciesOutput, error)
-	ListUserPolicies(context.Context, *iam.ListUserPoliciesInput, ...func(*iam.Options)) (*iam.ListUserPoliciesOutput, error)
-	GetUserPolicy(context.Context, *iam.GetUserPolicyInput, ...func(*iam.Options)) (*iam.GetUserPolicyOutput, error)
-	PutUserPolicy(context.Context, *iam.PutUserPolicyInput, ...func(*iam.Options)) (*iam.PutUserPolicyOutput, error)
-	DeleteUserPolicy(context.Context, *iam.DeleteUserPolicyInput, ...func(*iam.Options)) (*iam.DeleteUserPolicyOutput, error)
-	ListGroupsForUser(context.Context, *iam.ListGroupsForUserInput, ...func(*iam.Options)) (*iam.ListGroupsForUserOutput, error)
-	AddUserToGroup(context.Context, *iam.AddUserToGroupInput, ...func(*iam.Options)) (*iam.AddUserToGroupOutput, error)
-	RemoveUserFromGroup(context.Context, *iam.RemoveUserFromGroupInput, ...func(*iam.Options)) (*iam.RemoveUserFromGroupOutput, error)
-	GetLoginProfile(context.Context, *iam.GetLoginProfileInput, ...func(*iam.Options)) (*iam.GetLoginProfileOutput, error)
-	DeleteLoginProfile(context.Context, *iam.DeleteLoginProfileInput, ...func(*iam.Options)) (*iam.DeleteLoginProfileOutput, error)
-	ListMFADevices(context.Context, *iam.ListMFADevicesInput, ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error)
-	DeactivateMFADevice(context.Context, *iam.DeactivateMFADeviceInput, ...func(*iam.Options)) (*iam.DeactivateMFADeviceOutput, error)
-	DeleteUserPermissionsBoundary(context.Context, *iam.DeleteUserPermissionsBoundaryInput, ...func(*iam.Options)) (*iam.DeleteUserPermissionsBoundaryOutput, error)
-	ListSigningCertificates(context.Context, *iam.ListSigningCertificatesInput, ...func(*iam.Options)) (*iam.ListSigningCertificatesOutput, error)
-	DeleteSigningCertificate(context.Context, *iam.DeleteSigningCertificateInput, ...func(*iam.Options)) (*iam.DeleteSigningCertificateOutput, error)
-	ListSSHPublicKeys(context.Context, *iam.ListSSHPublicKeysInput, ...func(*iam.Options)) (*iam.ListSSHPublicKeysOutput, error)
-	DeleteSSHPublicKey(context.Context, *iam.DeleteSSHPublicKeyInput, ...func(*iam.Options)) (*iam.DeleteSSHPublicKeyOutput, error)
-	ListServiceSpecificCredentials(context.Context, *iam.ListServiceSpecificCredentialsInput, ...func(*iam.Options)) (*iam.ListServiceSpecificCredentialsOutput, error)
-	DeleteServiceSpecificCredential(context.Context, *iam.DeleteServiceSpecificCredentialInput, ...func(*iam.Options)) (*iam.DeleteServiceSpecificCredentialOutput, error)
-}
 
 // sameJSON compares two JSON documents by value (key order and spacing do
 // not count).
@@ -70,7 +40,25 @@ func isNoSuchEntity(err error) bool {
 func (e *Executor) userInEffect(ctx context.Context, cl IAM, ch iamplan.Change) (bool, error) {
 	h := ch.On()
 	name := aws.String(h.User)
+	if m, ok := members[ch.Kind()]; ok {
+		st, err := ReadUserState(ctx, cl, h.Account, h.User)
+		if err != nil {
+			return false, err
+		}
+		i := slices.Index(m.live(st), m.id(ch))
+		if m.remove && i >= 0 {
+			return false, memberDrift(st, i, ch)
+		}
+		return (i >= 0) != m.remove, nil
+	}
 	switch x := ch.(type) {
+	case *iamplan.PutUserPolicy:
+		st, err := ReadUserState(ctx, cl, h.Account, h.User)
+		if err != nil {
+			return false, err
+		}
+		i := slices.Index(inlineNames(st), x.PolicyName)
+		return i >= 0 && string(st.User.InlinePolicies[i].Document) == x.Document, nil
 	case *iamplan.CreatePolicy:
 		_, err := cl.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(x.PolicyARN)})
 		if isNoSuchEntity(err) {
@@ -116,115 +104,135 @@ func (e *Executor) userInEffect(ctx context.Context, cl IAM, ch iamplan.Change) 
 		}
 		return false, nil
 	}
-	st, err := ReadUserState(ctx, cl, h.Account, h.User)
-	if err != nil {
-		return false, err
-	}
-	u := st.User
-	switch x := ch.(type) {
-	case *iamplan.AttachUserPolicy:
-		return slices.ContainsFunc(u.AttachedPolicies, func(a snapshot.AttachedPolicy) bool { return a.PolicyARN == x.PolicyARN }), nil
-	case *iamplan.DetachUserPolicy:
-		return !slices.ContainsFunc(u.AttachedPolicies, func(a snapshot.AttachedPolicy) bool { return a.PolicyARN == x.PolicyARN }), nil
-	case *iamplan.PutUserPolicy:
-		i := slices.IndexFunc(u.InlinePolicies, func(ip snapshot.InlinePolicy) bool { return ip.PolicyName == x.PolicyName })
-		return i >= 0 && string(u.InlinePolicies[i].Document) == x.Document, nil
-	case *iamplan.DeleteUserPolicy:
-		i := slices.IndexFunc(u.InlinePolicies, func(ip snapshot.InlinePolicy) bool { return ip.PolicyName == x.PolicyName })
-		if i < 0 {
-			return true, nil
-		}
-		if x.Before != "" && !sameJSON(u.InlinePolicies[i].Document, []byte(x.Before)) {
-			return false, fmt.Errorf("%w: inline policy %s of %s was rewritten since the plan (its backup holds the old document)", ErrDrift, x.PolicyName, h.User)
-		}
-		return false, nil
-	case *iamplan.AddUserToGroup:
-		return slices.Contains(u.Groups, x.GroupName), nil
-	case *iamplan.RemoveUserFromGroup:
-		return !slices.Contains(u.Groups, x.GroupName), nil
-	case *iamplan.DeactivateMFADevice:
-		i := slices.IndexFunc(u.MFADevices, func(d snapshot.MFADevice) bool { return d.SerialNumber == x.SerialNumber })
-		if i < 0 {
-			return true, nil
-		}
-		if live := u.MFADevices[i].EnableDate; x.Before != nil && !live.Equal(*x.Before) {
-			return false, fmt.Errorf("%w: MFA device %s of %s was enabled %s, the plan expects %s", ErrDrift, x.SerialNumber, h.User,
-				live.UTC().Format(time.RFC3339), x.Before.UTC().Format(time.RFC3339))
-		}
-		return false, nil
-	case *iamplan.DeleteSigningCert:
-		return !slices.Contains(st.SigningCerts, x.CertificateID), nil
-	case *iamplan.DeleteSSHPublicKey:
-		return !slices.Contains(st.SSHKeys, x.SSHPublicKeyID), nil
-	case *iamplan.DeleteServiceCred:
-		return !slices.Contains(st.ServiceCreds, x.CredentialID), nil
-	}
 	return false, fmt.Errorf("kind %q is not a key or user change", ch.Kind())
 }
 
+// member is how the executor checks and makes one kind of change that adds
+// or removes one named thing of a user (a managed or inline policy, a
+// group, an MFA device, a credential): a row of members. The change is in
+// effect once the thing is there (an addition) or gone (a removal); a
+// removal whose thing changed since the plan is refused (memberDrift).
+type member struct {
+	remove bool
+	live   func(st *keys.UserState) []string                  // the things of this kind in the live state
+	id     func(ch iamplan.Change) string                     // the thing the change names
+	call   func(context.Context, IAM, *string, *string) error // makes the change: user, id
+	done   string                                             // what the journal records: done + " " + id
+}
+
+var members = map[string]member{
+	iamplan.KindAttachUserPolicy: {false, attachedARNs, func(c iamplan.Change) string { return c.(*iamplan.AttachUserPolicy).PolicyARN },
+		func(ctx context.Context, cl IAM, u, id *string) error {
+			return do(ctx, cl.AttachUserPolicy, &iam.AttachUserPolicyInput{UserName: u, PolicyArn: id})
+		}, "attached"},
+	iamplan.KindDetachUserPolicy: {true, attachedARNs, func(c iamplan.Change) string { return c.(*iamplan.DetachUserPolicy).PolicyARN },
+		func(ctx context.Context, cl IAM, u, id *string) error {
+			return do(ctx, cl.DetachUserPolicy, &iam.DetachUserPolicyInput{UserName: u, PolicyArn: id})
+		}, "detached"},
+	iamplan.KindDeleteUserPolicy: {true, inlineNames, func(c iamplan.Change) string { return c.(*iamplan.DeleteUserPolicy).PolicyName },
+		func(ctx context.Context, cl IAM, u, id *string) error {
+			return do(ctx, cl.DeleteUserPolicy, &iam.DeleteUserPolicyInput{UserName: u, PolicyName: id})
+		}, "deleted inline policy"},
+	iamplan.KindAddUserToGroup: {false, groupNames, func(c iamplan.Change) string { return c.(*iamplan.AddUserToGroup).GroupName },
+		func(ctx context.Context, cl IAM, u, id *string) error {
+			return do(ctx, cl.AddUserToGroup, &iam.AddUserToGroupInput{UserName: u, GroupName: id})
+		}, "added to"},
+	iamplan.KindRemoveUserFromGroup: {true, groupNames, func(c iamplan.Change) string { return c.(*iamplan.RemoveUserFromGroup).GroupName },
+		func(ctx context.Context, cl IAM, u, id *string) error {
+			return do(ctx, cl.RemoveUserFromGroup, &iam.RemoveUserFromGroupInput{UserName: u, GroupName: id})
+		}, "removed from"},
+	iamplan.KindDeactivateMFADevice: {true, mfaSerials, func(c iamplan.Change) string { return c.(*iamplan.DeactivateMFADevice).SerialNumber },
+		func(ctx context.Context, cl IAM, u, id *string) error {
+			return do(ctx, cl.DeactivateMFADevice, &iam.DeactivateMFADeviceInput{UserName: u, SerialNumber: id})
+		}, "deactivated"},
+	iamplan.KindDeleteSigningCert: {true, func(st *keys.UserState) []string { return st.SigningCerts }, func(c iamplan.Change) string { return c.(*iamplan.DeleteSigningCert).CertificateID },
+		func(ctx context.Context, cl IAM, u, id *string) error {
+			return do(ctx, cl.DeleteSigningCertificate, &iam.DeleteSigningCertificateInput{UserName: u, CertificateId: id})
+		}, "deleted"},
+	iamplan.KindDeleteSSHPublicKey: {true, func(st *keys.UserState) []string { return st.SSHKeys }, func(c iamplan.Change) string { return c.(*iamplan.DeleteSSHPublicKey).SSHPublicKeyID },
+		func(ctx context.Context, cl IAM, u, id *string) error {
+			return do(ctx, cl.DeleteSSHPublicKey, &iam.DeleteSSHPublicKeyInput{UserName: u, SSHPublicKeyId: id})
+		}, "deleted"},
+	iamplan.KindDeleteServiceCred: {true, func(st *keys.UserState) []string { return st.ServiceCreds }, func(c iamplan.Change) string { return c.(*iamplan.DeleteServiceCred).CredentialID },
+		func(ctx context.Context, cl IAM, u, id *string) error {
+			return do(ctx, cl.DeleteServiceSpecificCredential, &iam.DeleteServiceSpecificCredentialInput{UserName: u, ServiceSpecificCredentialId: id})
+		}, "deleted"},
+}
+
+// do makes one IAM call whose answer carries nothing the executor needs.
+func do[I, O any](ctx context.Context, call func(context.Context, I, ...func(*iam.Options)) (O, error), in I) error {
+	_, err := call(ctx, in)
+	return err
+}
+
+// memberDrift refuses a removal whose thing changed since the plan (its
+// Before); i is the thing's index in the live state.
+func memberDrift(st *keys.UserState, i int, ch iamplan.Change) error {
+	switch x := ch.(type) {
+	case *iamplan.DeleteUserPolicy:
+		if x.Before != "" && !sameJSON(st.User.InlinePolicies[i].Document, []byte(x.Before)) {
+			return fmt.Errorf("%w: inline policy %s of %s was rewritten since the plan (its backup holds the old document)", ErrDrift, x.PolicyName, x.User)
+		}
+	case *iamplan.DeactivateMFADevice:
+		if live := st.User.MFADevices[i].EnableDate; x.Before != nil && !live.Equal(*x.Before) {
+			return fmt.Errorf("%w: MFA device %s of %s was enabled %s, the plan expects %s", ErrDrift, x.SerialNumber, x.User,
+				live.UTC().Format(time.RFC3339), x.Before.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+func names[T any](xs []T, name func(T) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = name(x)
+	}
+	return out
+}
+
+func attachedARNs(st *keys.UserState) []string {
+	return names(st.User.AttachedPolicies, func(a snapshot.AttachedPolicy) string { return a.PolicyARN })
+}
+
+func inlineNames(st *keys.UserState) []string {
+	return names(st.User.InlinePolicies, func(p snapshot.InlinePolicy) string { return p.PolicyName })
+}
+
+func mfaSerials(st *keys.UserState) []string {
+	return names(st.User.MFADevices, func(d snapshot.MFADevice) string { return d.SerialNumber })
+}
+
+func groupNames(st *keys.UserState) []string { return st.User.Groups }
+
 // userApply makes a user-plan change; ok is false for kinds it does not know.
 func (e *Executor) userApply(ctx context.Context, cl IAM, ch iamplan.Change) (detail string, ok bool, err error) {
-	ok = true
 	name := aws.String(ch.On().User)
+	if m, ok := members[ch.Kind()]; ok {
+		id := m.id(ch)
+		return m.done + " " + id, true, m.call(ctx, cl, name, aws.String(id))
+	}
 	switch x := ch.(type) {
-	case *iamplan.CreatePolicy:
-		_, err = cl.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(x.Name), Path: aws.String(x.Path),
-			PolicyDocument: aws.String(x.Document), Description: aws.String(x.Description)})
-		return "created " + x.PolicyARN, ok, err
-	case *iamplan.AttachUserPolicy:
-		_, err = cl.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: name, PolicyArn: aws.String(x.PolicyARN)})
-		return "attached " + x.PolicyARN, ok, err
-	case *iamplan.DetachUserPolicy:
-		_, err = cl.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: name, PolicyArn: aws.String(x.PolicyARN)})
-		return "detached " + x.PolicyARN, ok, err
 	case *iamplan.PutUserPolicy:
-		_, err = cl.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: name, PolicyName: aws.String(x.PolicyName), PolicyDocument: aws.String(x.Document)})
-		return "put inline policy " + x.PolicyName, ok, err
-	case *iamplan.DeleteUserPolicy:
-		_, err = cl.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: name, PolicyName: aws.String(x.PolicyName)})
-		return "deleted inline policy " + x.PolicyName, ok, err
-	case *iamplan.AddUserToGroup:
-		_, err = cl.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: name, GroupName: aws.String(x.GroupName)})
-		return "added to " + x.GroupName, ok, err
-	case *iamplan.RemoveUserFromGroup:
-		_, err = cl.RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{UserName: name, GroupName: aws.String(x.GroupName)})
-		return "removed from " + x.GroupName, ok, err
+		in := &iam.PutUserPolicyInput{UserName: name, PolicyName: aws.String(x.PolicyName), PolicyDocument: aws.String(x.Document)}
+		return "put inline policy " + x.PolicyName, true, do(ctx, cl.PutUserPolicy, in)
+	case *iamplan.CreatePolicy:
+		in := &iam.CreatePolicyInput{PolicyName: aws.String(x.Name), Path: aws.String(x.Path), PolicyDocument: aws.String(x.Document), Description: aws.String(x.Description)}
+		return "created " + x.PolicyARN, true, do(ctx, cl.CreatePolicy, in)
 	case *iamplan.DeleteLoginProfile:
-		_, err = cl.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: name})
-		return "console password deleted", ok, err
-	case *iamplan.DeactivateMFADevice:
-		_, err = cl.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{UserName: name, SerialNumber: aws.String(x.SerialNumber)})
-		return "deactivated " + x.SerialNumber, ok, err
-	case *iamplan.DeleteSigningCert:
-		_, err = cl.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: name, CertificateId: aws.String(x.CertificateID)})
-		return "deleted " + x.CertificateID, ok, err
-	case *iamplan.DeleteSSHPublicKey:
-		_, err = cl.DeleteSSHPublicKey(ctx, &iam.DeleteSSHPublicKeyInput{UserName: name, SSHPublicKeyId: aws.String(x.SSHPublicKeyID)})
-		return "deleted " + x.SSHPublicKeyID, ok, err
-	case *iamplan.DeleteServiceCred:
-		_, err = cl.DeleteServiceSpecificCredential(ctx, &iam.DeleteServiceSpecificCredentialInput{UserName: name, ServiceSpecificCredentialId: aws.String(x.CredentialID)})
-		return "deleted " + x.CredentialID, ok, err
+		return "console password deleted", true, do(ctx, cl.DeleteLoginProfile, &iam.DeleteLoginProfileInput{UserName: name})
 	case *iamplan.DeleteUserBoundary:
-		_, err = cl.DeleteUserPermissionsBoundary(ctx, &iam.DeleteUserPermissionsBoundaryInput{UserName: name})
-		return "boundary removed", ok, err
+		return "boundary removed", true, do(ctx, cl.DeleteUserPermissionsBoundary, &iam.DeleteUserPermissionsBoundaryInput{UserName: name})
 	case *iamplan.DeleteUser:
-		_, err = cl.DeleteUser(ctx, &iam.DeleteUserInput{UserName: name})
-		return "user deleted", ok, err
+		return "user deleted", true, do(ctx, cl.DeleteUser, &iam.DeleteUserInput{UserName: name})
 	case *iamplan.CreateUser:
 		in := &iam.CreateUserInput{UserName: name, Path: aws.String(x.Path)}
 		if x.Boundary != "" {
 			in.PermissionsBoundary = aws.String(x.Boundary)
 		}
-		keys := make([]string, 0, len(x.Tags))
-		for k := range x.Tags {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(x.Tags)) {
 			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(x.Tags[k])})
 		}
-		_, err = cl.CreateUser(ctx, in)
-		return "user created", ok, err
+		return "user created", true, do(ctx, cl.CreateUser, in)
 	}
 	return "", false, nil
 }

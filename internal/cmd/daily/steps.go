@@ -85,7 +85,7 @@ func (r *runner) steps() []routine.Step {
 // session opens AWS once for the steps that need it.
 func (r *runner) session(ctx context.Context) (*awsclient.Session, error) {
 	if r.sess == nil && r.sessErr == nil {
-		r.sess, r.caller, r.sessErr = keyscmd.Session(r.f)
+		r.sess, r.caller, r.sessErr = keyscmd.Session(keyscmd.NewDeps(r.f))
 	}
 	return r.sess, r.sessErr
 }
@@ -94,7 +94,7 @@ func (r *runner) session(ctx context.Context) (*awsclient.Session, error) {
 // scan wrote them).
 func (r *runner) loadEnv() (*keyscmd.Env, error) {
 	if r.env == nil {
-		e, err := keyscmd.LoadEnv(r.f, snapshot.Latest)
+		e, err := keyscmd.LoadEnv(keyscmd.NewDeps(r.f), snapshot.Latest)
 		if err != nil {
 			return nil, err
 		}

@@ -66,8 +66,12 @@ func TestKeysWatchWithoutUsageStore(t *testing.T) {
 	if code != cmdutil.ExitFindings {
 		t.Fatalf("watch: exit %d\n%s", code, out)
 	}
-	// The snapshot line, then the missing store, before any key.
-	if !strings.HasPrefix(out, "snapshot 20261101T120000Z: collected 2026-11-01T12:00:00Z (collect), 2 accounts\n\n! no usage store: CloudTrail evidence is missing (run seiri trail scan): nothing can be judged quiet") {
+	// The snapshot and window lines, the summary, then the missing store,
+	// before any key.
+	if !strings.HasPrefix(out, "snapshot 20261101T120000Z: collected 2026-11-01T12:00:00Z (collect), 2 accounts\n"+
+		"usage window: each one since seiri disabled or quarantined it (observation window 14 days)\n\n"+
+		"3 watched: 0 quiet, 0 noisy, 0 drifted, 3 not watched.\n\n"+
+		"! no usage store: CloudTrail evidence is missing (run seiri trail scan): nothing can be judged quiet") {
 		t.Errorf("the snapshot and the missing store are not said first:\n%s", out)
 	}
 	mustContain(t, out, "CloudTrail events with the key id since disable: not collected: no usage store",

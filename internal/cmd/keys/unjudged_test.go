@@ -40,14 +40,15 @@ func TestPlansSayWhatTheyCannotJudge(t *testing.T) {
 	noStore := "! no usage store: CloudTrail evidence is missing (run seiri trail scan)\n\n"
 
 	out, errOut, code := cmdtest.RunWS(t, root.NewRootCmd, t0, nil, ws, "keys", "plan")
-	// Both plans name their snapshot first.
-	snapLine := "snapshot 20261101T120000Z: collected 2026-11-01T12:00:00Z (import), 1 accounts\n\n"
-	want := "snapshot 20261101T120000Z: collected 2026-11-01T12:00:00Z (import), 1 accounts\n\n" + noStore + "No access key looks unused.\n" + gap + "\n0 candidate keys (0 refused by lockout protection), 0 excluded.\n"
+	// Both plans name their snapshot and usage window first, then the summary.
+	snapLine := "snapshot 20261101T120000Z: collected 2026-11-01T12:00:00Z (import), 1 accounts\n" +
+		"usage window: the last 90 days, 2026-08-03 to 2026-11-01 (every source: last-used dates, credential report, CloudTrail, Access Advisor)\n\n"
+	want := snapLine + "0 candidate keys (0 refused by lockout protection), 0 excluded.\n\n" + noStore + "No access key looks unused.\n" + gap
 	if code != 0 || out != want {
 		t.Errorf("keys plan: %d %s\n%s\nwant:\n%s", code, errOut, out, want)
 	}
 	out, errOut, code = cmdtest.RunWS(t, root.NewRootCmd, t0, nil, ws, "users", "retire", "plan")
-	want = snapLine + noStore + gap + "\n0 inactive users, 0 excluded.\n"
+	want = snapLine + "0 inactive users, 0 excluded.\n\n" + noStore + gap
 	if code != 0 || out != want {
 		t.Errorf("users retire plan: %d %s\n%s\nwant:\n%s", code, errOut, out, want)
 	}

@@ -316,7 +316,7 @@ func previous(ws *workspace.Workspace, s *snapshot.Snapshot) (*snapshot.Snapshot
 }
 
 func gatherKeys(o *Options, in *dashboard.Input, s *snapshot.Snapshot) error {
-	e, err := keyscmd.LoadEnv(o.F, s.Dir)
+	e, err := keyscmd.LoadEnv(keyscmd.NewDeps(o.F), s.Dir)
 	if err != nil {
 		return err
 	}

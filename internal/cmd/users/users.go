@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/seiri-dev/seiri/internal/apply/iamexec"
-	keyscmd "github.com/seiri-dev/seiri/internal/cmd/keys"
-
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	keyscmd "github.com/seiri-dev/seiri/internal/cmd/keys"
 	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/usage"
@@ -40,68 +38,75 @@ after a backup that seiri users restore-from-backup turns back into the same use
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	retire.AddCommand(newCmdUsersPlan(f, nil), newCmdUsersQuarantine(f, nil), newCmdUsersWatch(f, nil),
-		newCmdUsersRestore(f, nil), newCmdUsersDelete(f, nil))
-	cmd.AddCommand(retire, newCmdUsersRestoreFromBackup(f, nil))
+	retire.AddCommand(NewCmdUsersPlan(f, nil), NewCmdUsersQuarantine(f, nil), NewCmdUsersWatch(f, nil),
+		NewCmdUsersRestore(f, nil), NewCmdUsersDelete(f, nil))
+	cmd.AddCommand(retire, NewCmdUsersRestoreFromBackup(f, nil))
 	return cmd
 }
 
-// Options are the flags of the users commands.
-type Options struct {
-	Snapshot   string
-	UnusedDays int
-	Apply      bool
-	Yes        bool
-	Force      bool
-	Reason     string
-	User       string // restore, delete: the user's name or ARN
-	BackupFile string // restore-from-backup
-}
-
-// runE checks what every users command checks, then runs run (or the
-// test's runF). arg, when given, receives the positional argument.
-func runE(f *cmdutil.Factory, o *Options, arg *string, runF func(*Options) error, run func(*cmdutil.Factory, *Options) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		if arg != nil && len(args) > 0 {
-			*arg = strings.TrimSpace(args[0])
-		}
-		if o.UnusedDays < 1 && cmd.Flags().Lookup("days") != nil {
-			return cmdutil.BadInputf("--days %d: must be at least 1", o.UnusedDays)
-		}
-		if err := keyscmd.CheckOutput(f, "users"); err != nil {
-			return err
-		}
-		if runF != nil {
-			return runF(o)
-		}
-		return run(f, o)
+// run checks what every users command checks once its flags are parsed
+// (--days when days is not nil, --output), then runs run or the test's
+// runF.
+func run[O any](f *cmdutil.Factory, d *keyscmd.Deps, days *int, o *O, runF func(*O) error, run func(*O) error) error {
+	if err := keyscmd.Check(d, f, "users", days); err != nil {
+		return err
 	}
+	if runF != nil {
+		return runF(o)
+	}
+	return run(o)
 }
 
-func newCmdUsersPlan(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{}
+// PlanOptions are the inputs of `seiri users retire plan`.
+type PlanOptions struct {
+	keyscmd.Deps
+	Snapshot   string // --snapshot
+	UnusedDays int    // --days
+}
+
+// NewCmdUsersPlan parses flags into PlanOptions and calls runF
+// (usersPlanRun when nil).
+func NewCmdUsersPlan(f *cmdutil.Factory, runF func(*PlanOptions) error) *cobra.Command {
+	o := &PlanOptions{Deps: keyscmd.NewDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "List users with no activity by any source, with evidence and coverage (no AWS calls)",
 		Example: `  seiri users retire plan
   seiri users retire plan --days 180 -o json`,
 		Args: cobra.NoArgs,
-		RunE: runE(f, o, nil, runF, usersPlanRun),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(f, &o.Deps, &o.UnusedDays, o, runF, usersPlanRun)
+		},
 	}
 	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
 	keyscmd.UnusedDaysFlag(cmd, &o.UnusedDays)
 	return cmd
 }
 
-func newCmdUsersQuarantine(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{}
+// QuarantineOptions are the inputs of `seiri users retire quarantine`.
+type QuarantineOptions struct {
+	keyscmd.Deps
+	Snapshot   string // --snapshot
+	UnusedDays int    // --days
+	Apply, Yes bool   // --apply, --yes
+}
+
+// NewCmdUsersQuarantine parses flags into QuarantineOptions and calls runF
+// (usersQuarantineRun when nil).
+func NewCmdUsersQuarantine(f *cmdutil.Factory, runF func(*QuarantineOptions) error) *cobra.Command {
+	o := &QuarantineOptions{Deps: keyscmd.NewDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "quarantine",
 		Short: "Plan (and with --apply make) the quarantine of inactive users",
+		Long: `Plan the quarantine of the users seiri users retire plan lists; with --apply, make it.
+The plan needs only the workspace: without AWS credentials it is computed from the
+snapshot (and says so); --apply needs them.`,
 		Example: `  seiri users retire quarantine                  # the plan
   seiri users retire quarantine --apply --yes`,
 		Args: cobra.NoArgs,
-		RunE: runE(f, o, nil, runF, usersQuarantineRun),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(f, &o.Deps, &o.UnusedDays, o, runF, usersQuarantineRun)
+		},
 	}
 	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
 	keyscmd.UnusedDaysFlag(cmd, &o.UnusedDays)
@@ -109,36 +114,71 @@ func newCmdUsersQuarantine(f *cmdutil.Factory, runF func(*Options) error) *cobra
 	return cmd
 }
 
-func newCmdUsersWatch(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{}
+// WatchOptions are the inputs of `seiri users retire watch`.
+type WatchOptions struct {
+	keyscmd.Deps
+	Snapshot string // --snapshot
+}
+
+// NewCmdUsersWatch parses flags into WatchOptions and calls runF
+// (usersWatchRun when nil).
+func NewCmdUsersWatch(f *cmdutil.Factory, runF func(*WatchOptions) error) *cobra.Command {
+	o := &WatchOptions{Deps: keyscmd.NewDeps(f)}
 	cmd := &cobra.Command{
 		Example: `  seiri users retire watch`,
 		Use:     "watch",
 		Short:   "Check every quarantined user for signs that something still uses it",
 		Args:    cobra.NoArgs,
-		RunE:    runE(f, o, nil, runF, usersWatchRun),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return run(f, &o.Deps, nil, o, runF, usersWatchRun)
+		},
 	}
 	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
 	return cmd
 }
 
-func newCmdUsersRestore(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{}
+// RestoreOptions are the inputs of `seiri users retire restore`.
+type RestoreOptions struct {
+	keyscmd.Deps
+	Snapshot   string // --snapshot
+	User       string // USER: the user's name or ARN
+	Apply, Yes bool   // --apply, --yes
+}
+
+// NewCmdUsersRestore parses flags into RestoreOptions and calls runF
+// (usersRestoreRun when nil).
+func NewCmdUsersRestore(f *cmdutil.Factory, runF func(*RestoreOptions) error) *cobra.Command {
+	o := &RestoreOptions{Deps: keyscmd.NewDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "restore USER",
 		Short: "Lift a quarantine (plan; --apply makes it)",
 		Example: `  seiri users retire restore build-bot               # the plan
   seiri users retire restore build-bot --apply`,
 		Args: cobra.ExactArgs(1),
-		RunE: runE(f, o, &o.User, runF, usersRestoreRun),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.User = keyscmd.Arg(args, 0)
+			return run(f, &o.Deps, nil, o, runF, usersRestoreRun)
+		},
 	}
 	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
 	keyscmd.ApplyFlagVars(cmd, &o.Apply, &o.Yes)
 	return cmd
 }
 
-func newCmdUsersDelete(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{}
+// DeleteOptions are the inputs of `seiri users retire delete`.
+type DeleteOptions struct {
+	keyscmd.Deps
+	Snapshot   string // --snapshot
+	User       string // [USER]: the user's name or ARN
+	Force      bool   // --force
+	Reason     string // --reason
+	Apply, Yes bool   // --apply, --yes
+}
+
+// NewCmdUsersDelete parses flags into DeleteOptions and calls runF
+// (usersDeleteRun when nil).
+func NewCmdUsersDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
+	o := &DeleteOptions{Deps: keyscmd.NewDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "delete [USER]",
 		Short: "Delete users quarantined at least the observation window ago whose watch stayed quiet",
@@ -146,10 +186,11 @@ func newCmdUsersDelete(f *cmdutil.Factory, runF func(*Options) error) *cobra.Com
   seiri users retire delete --apply --yes`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.Force && (len(args) == 0 || strings.TrimSpace(o.Reason) == "") {
-				return cmdutil.BadInputf("--force needs one USER and --reason TEXT")
+			if err := keyscmd.CheckForce(o.Force, args, o.Reason, "USER"); err != nil {
+				return err
 			}
-			return runE(f, o, &o.User, runF, usersDeleteRun)(cmd, args)
+			o.User = keyscmd.Arg(args, 0)
+			return run(f, &o.Deps, nil, o, runF, usersDeleteRun)
 		},
 	}
 	keyscmd.SnapshotFlag(cmd, &o.Snapshot)
@@ -158,14 +199,29 @@ func newCmdUsersDelete(f *cmdutil.Factory, runF func(*Options) error) *cobra.Com
 	return cmd
 }
 
-func newCmdUsersRestoreFromBackup(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{}
+// RestoreFromBackupOptions are the inputs of `seiri users
+// restore-from-backup`.
+type RestoreFromBackupOptions struct {
+	keyscmd.Deps
+	BackupFile string // FILE
+	Apply, Yes bool   // --apply, --yes
+}
+
+// NewCmdUsersRestoreFromBackup parses flags into RestoreFromBackupOptions
+// and calls runF (usersRecreateRun when nil).
+func NewCmdUsersRestoreFromBackup(f *cmdutil.Factory, runF func(*RestoreFromBackupOptions) error) *cobra.Command {
+	o := &RestoreFromBackupOptions{Deps: keyscmd.NewDeps(f)}
+	// It writes (journal, lock) into a workspace it may create.
+	o.Workspace = f.Workspace
 	cmd := &cobra.Command{
 		Example: `  seiri users restore-from-backup .seiri/backups/111111111111-build-bot.json --apply`,
 		Use:     "restore-from-backup FILE",
 		Short:   "Recreate a deleted user from a seiri backup (same name, groups, policies, tags; new credentials)",
 		Args:    cobra.ExactArgs(1),
-		RunE:    runE(f, o, &o.BackupFile, runF, usersRecreateRun),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.BackupFile = keyscmd.Arg(args, 0)
+			return run(f, &o.Deps, nil, o, runF, usersRecreateRun)
+		},
 	}
 	keyscmd.ApplyFlagVars(cmd, &o.Apply, &o.Yes)
 	return cmd
@@ -191,91 +247,58 @@ func userInput(ctx context.Context, e *keyscmd.Env, now time.Time, caller keys.C
 	return in, nil
 }
 
-func usersPlanRun(f *cmdutil.Factory, o *Options) error {
-	e, err := keyscmd.LoadEnv(f, o.Snapshot)
+// planJSON is the JSON of users retire plan: the result, named by its
+// snapshot and window.
+type planJSON struct {
+	Snapshot string         `json:"snapshot"`
+	Window   keyscmd.Window `json:"usageWindow"`
+	keys.UserResult
+}
+
+func usersPlanRun(o *PlanOptions) error {
+	e, err := keyscmd.LoadEnv(o.Deps, o.Snapshot)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	in, err := userInput(f.Context, e, f.Now(), keys.Caller{ARN: e.Snap.Manifest.CallerARN})
+	now := o.Now()
+	in, err := userInput(o.Ctx, e, now, keys.Caller{ARN: e.Snap.Manifest.CallerARN})
 	if err != nil {
 		return err
 	}
 	res := keys.UserCandidates(in, keys.Options{UnusedDays: o.UnusedDays})
-	if f.Globals.Output == "json" {
-		return cmdutil.WriteJSON(f.IO.Out, res)
+	win := keyscmd.WindowOf(o.UnusedDays, now)
+	if o.Output == "json" {
+		return cmdutil.WriteJSON(o.IO.Out, planJSON{Snapshot: snapshotBase(e), Window: win, UserResult: res})
 	}
-	w := f.IO.Out
-	fmt.Fprintf(w, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
-	if n := e.UsageNote(); n != "" {
-		fmt.Fprintf(w, "! %s\n\n", n)
-	}
-	keys.RenderLogCoverage(w, res.Logs)
-	for i, c := range res.Candidates {
-		mark := ""
-		if !c.Coverage.Complete() {
-			mark = "  [silence may be unlogged]"
-		}
-		if c.Refused != "" {
-			mark += "  [refused: " + c.Refused + "]"
-		}
-		fmt.Fprintf(w, "%d. [%s] %s  last activity %s%s\n", i+1, c.Account, c.User, lastActivity(c.LastActivity, f.Now()), mark)
-		for _, ev := range c.Evidence {
-			fmt.Fprintf(w, "     %s: %s %s\n", ev.Source, ev.Value(), ev.Detail)
-		}
-		for _, g := range c.Coverage.Gaps {
-			fmt.Fprintf(w, "     coverage gap: %s\n", g)
-		}
-	}
-	for _, x := range res.Excluded {
-		fmt.Fprintf(w, "excluded: [%s] %s: %s\n", x.Account, x.User, x.Reason)
-	}
-	for _, g := range res.Unjudged {
-		fmt.Fprintf(w, "! %s\n", g)
-	}
-	fmt.Fprintf(w, "\n%d inactive users, %d excluded.\n", len(res.Candidates), len(res.Excluded))
+	keyscmd.Header(o.Deps, e.Snap, &win)
+	keys.RenderUserCandidates(o.IO.Out, res, now, e.UsageNote())
 	if len(res.Candidates) > 0 {
-		fmt.Fprintln(w, "\nNext: seiri users retire quarantine --apply")
+		fmt.Fprintln(o.IO.Out, "\nNext: seiri users retire quarantine --apply")
 	}
 	return nil
 }
 
-func lastActivity(t *time.Time, now time.Time) string {
-	if t == nil {
-		return "never"
-	}
-	return fmt.Sprintf("%s (%d days ago)", t.Format("2006-01-02"), int(now.Sub(*t).Hours()/24))
-}
-
-func usersQuarantineRun(f *cmdutil.Factory, o *Options) error {
-	e, err := keyscmd.LoadEnv(f, o.Snapshot)
+func usersQuarantineRun(o *QuarantineOptions) error {
+	e, err := keyscmd.LoadEnv(o.Deps, o.Snapshot)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	sess, caller, err := keyscmd.Session(f)
-	var noCreds *awsclient.CredentialsError
-	if err != nil && !o.Apply && errors.As(err, &noCreds) {
-		// The plan needs only the snapshot and the usage store: compute it
-		// without AWS and say that applying needs credentials.
-		f.Logger().Debug("users retire quarantine: planning without AWS credentials", "reason", noCreds.Kind)
-		fmt.Fprintf(f.IO.ErrOut, "seiri: note: plan computed from snapshot %s without AWS credentials; applying it needs them: %v\n", filepath.Base(e.Snap.Dir), noCreds)
-		caller, err = keys.Caller{ARN: e.Snap.Manifest.CallerARN}, nil
-	}
+	sess, caller, err := keyscmd.PlanSession(o.Deps, e, o.Apply, "users retire quarantine")
 	if err != nil {
 		return err
 	}
-	in, err := userInput(f.Context, e, f.Now(), caller)
+	now := o.Now()
+	in, err := userInput(o.Ctx, e, now, caller)
 	if err != nil {
 		return err
 	}
 	res := keys.UserCandidates(in, keys.Options{UnusedDays: o.UnusedDays})
-	p, _ := keys.QuarantinePlan(res.Candidates, e.Snap.Dir, caller.ARN, f.Now())
-	var clients func(context.Context, string) (iamexec.IAM, error)
-	if sess != nil {
-		clients = keyscmd.IAMClients(sess)
-	}
-	_, err = keyscmd.ApplyPlanAs(f, o.Apply, o.Yes, e, p, &iamexec.Executor{Clients: clients}, caller.ARN)
+	p, _ := keys.QuarantinePlan(res.Candidates, e.Snap.Dir, caller.ARN, now)
+	win := keyscmd.WindowOf(o.UnusedDays, now)
+	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users retire quarantine --apply", Operator: caller.ARN, Window: &win},
+		e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)})
 	return err
 }
 
@@ -335,41 +358,21 @@ func watchUsers(ctx context.Context, e *keyscmd.Env, qs []keys.QuarantinedState,
 	return out, nil
 }
 
-func usersWatchRun(f *cmdutil.Factory, o *Options) error {
-	e, sess, _, err := keyscmd.OpenRunAt(f, o.Snapshot)
+func usersWatchRun(o *WatchOptions) error {
+	e, sess, _, err := keyscmd.OpenRun(o.Deps, o.Snapshot)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	qs, problems, err := quarantinedUsers(f.Context, e, sess, f.Now)
+	results, problems, err := WatchQuarantined(o.Ctx, e, sess, o.Now)
 	if err != nil {
 		return err
 	}
-	results, err := watchUsers(f.Context, e, qs, f.Now())
-	if err != nil {
-		return err
-	}
-	if f.Globals.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, map[string]any{"users": results, "problems": problems}); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(e.Snap))
-		keyscmd.RenderWatch(f.IO.Out, results, problems, e.UsageNote())
-	}
-	for _, r := range results {
-		if r.Verdict != keys.Quiet {
-			return cmdutil.Silent(cmdutil.ExitFindings)
-		}
-	}
-	if len(problems) > 0 {
-		return cmdutil.Silent(cmdutil.ExitPartial)
-	}
-	return nil
+	return keyscmd.WriteWatch(o.Deps, e, true, results, problems)
 }
 
-func findQuarantined(f *cmdutil.Factory, e *keyscmd.Env, sess *awsclient.Session, name string) ([]keys.QuarantinedState, error) {
-	qs, problems, err := quarantinedUsers(f.Context, e, sess, f.Now)
+func findQuarantined(ctx context.Context, e *keyscmd.Env, sess *awsclient.Session, now func() time.Time, name string) ([]keys.QuarantinedState, error) {
+	qs, problems, err := quarantinedUsers(ctx, e, sess, now)
 	if err != nil {
 		return nil, err
 	}
@@ -388,32 +391,34 @@ func findQuarantined(f *cmdutil.Factory, e *keyscmd.Env, sess *awsclient.Session
 	return nil, cmdutil.BadInput(errors.New(msg))
 }
 
-func usersRestoreRun(f *cmdutil.Factory, o *Options) error {
-	e, sess, caller, err := keyscmd.OpenRunAt(f, o.Snapshot)
+func usersRestoreRun(o *RestoreOptions) error {
+	e, sess, caller, err := keyscmd.OpenRun(o.Deps, o.Snapshot)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	qs, err := findQuarantined(f, e, sess, o.User)
+	qs, err := findQuarantined(o.Ctx, e, sess, o.Now, o.User)
 	if err != nil {
 		return err
 	}
-	p := keys.UserRestorePlan(qs[0].User, f.Now())
-	_, err = keyscmd.ApplyPlanAs(f, o.Apply, o.Yes, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	p := keys.UserRestorePlan(qs[0].User, o.Now())
+	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users retire restore " + qs[0].User.User + " --apply", Operator: caller.ARN,
+		ObservationDays: e.Cfg.Keys.ObservationDays},
+		e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)})
 	return err
 }
 
-func usersDeleteRun(f *cmdutil.Factory, o *Options) error {
-	e, sess, caller, err := keyscmd.OpenRunAt(f, o.Snapshot)
+func usersDeleteRun(o *DeleteOptions) error {
+	e, sess, caller, err := keyscmd.OpenRun(o.Deps, o.Snapshot)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	qs, err := findQuarantined(f, e, sess, o.User)
+	qs, err := findQuarantined(o.Ctx, e, sess, o.Now, o.User)
 	if err != nil {
 		return err
 	}
-	results, err := watchUsers(f.Context, e, qs, f.Now())
+	results, err := watchUsers(o.Ctx, e, qs, o.Now())
 	if err != nil {
 		return err
 	}
@@ -421,30 +426,38 @@ func usersDeleteRun(f *cmdutil.Factory, o *Options) error {
 	if o.Force {
 		force = o.Reason
 	}
-	p, deleted := keys.UsersDeletePlan(qs, results, f.Now(), force)
+	p, deleted := keys.UsersDeletePlan(qs, results, o.Now(), force)
 	if o.Apply && !p.Empty() {
-		// The backup is taken from the live state right before the deletes.
-		j := plan.OpenJournal(e.WS.Journal(), f.Now)
-		lines, err := keys.BackupUsers(j, e.WS.BackupsDir(), deleted, p, caller.ARN, f.Now())
-		for _, l := range lines {
-			p.Warn(keys.KindUserBackup, l)
-		}
-		if err != nil {
+		if err := backUpBeforeDelete(o, e, p, deleted, caller.ARN); err != nil {
 			return err
 		}
-		if o.Force {
-			if err := j.Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: "users.force",
-				Target: o.User, Operator: caller.ARN, Detail: "forced delete: " + o.Reason}); err != nil {
-				return err
-			}
-		}
 	}
-	_, err = keyscmd.ApplyPlanAs(f, o.Apply, o.Yes, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users retire delete --apply", Operator: caller.ARN,
+		ObservationDays: e.Cfg.Keys.ObservationDays},
+		e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)})
 	return err
 }
 
-func usersRecreateRun(f *cmdutil.Factory, o *Options) error {
-	ws, err := f.Workspace()
+// backUpBeforeDelete backs the users to delete up from their live state,
+// right before the deletes, and journals a --force.
+func backUpBeforeDelete(o *DeleteOptions, e *keyscmd.Env, p *plan.Plan, deleted []keys.QuarantinedState, operator string) error {
+	j := plan.OpenJournal(e.WS.Journal(), o.Now)
+	lines, err := keys.BackupUsers(j, e.WS.BackupsDir(), deleted, p, operator, o.Now())
+	for _, l := range lines {
+		p.Warn(keys.KindUserBackup, l)
+	}
+	if err != nil {
+		return err
+	}
+	if o.Force {
+		return j.Append(plan.Entry{Plan: p.ID, Phase: plan.Note, Kind: "users.force",
+			Target: o.User, Operator: operator, Detail: "forced delete: " + o.Reason})
+	}
+	return nil
+}
+
+func usersRecreateRun(o *RestoreFromBackupOptions) error {
+	ws, err := o.Workspace()
 	if err != nil {
 		return err
 	}
@@ -452,15 +465,19 @@ func usersRecreateRun(f *cmdutil.Factory, o *Options) error {
 	if err := plan.ReadBackup(o.BackupFile, &b); err != nil {
 		return cmdutil.BadInput(err)
 	}
-	p, err := keys.RecreatePlan(&b, f.Now())
+	p, err := keys.RecreatePlan(&b, o.Now())
 	if err != nil {
 		return cmdutil.BadInput(fmt.Errorf("%s: %w", o.BackupFile, err))
 	}
-	sess, caller, err := keyscmd.Session(f)
+	sess, caller, err := keyscmd.Session(o.Deps)
 	if err != nil {
 		return err
 	}
 	e := &keyscmd.Env{WS: ws}
-	_, err = keyscmd.ApplyPlanAs(f, o.Apply, o.Yes, e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)}, caller.ARN)
+	_, err = keyscmd.ApplyPlan(o.Deps, keyscmd.ApplyArgs{Apply: o.Apply, Yes: o.Yes, Next: "seiri users restore-from-backup " + o.BackupFile + " --apply", Operator: caller.ARN,
+		Backup: o.BackupFile},
+		e, p, &iamexec.Executor{Clients: keyscmd.IAMClients(sess)})
 	return err
 }
+
+func snapshotBase(e *keyscmd.Env) string { return keyscmd.SnapshotBase(e.Snap) }
