@@ -237,6 +237,19 @@ func readObject(ctx context.Context, src trail.Source, o trail.Object, max int64
 	return data, nil
 }
 
+// lockStateWait takes the run lock, trying again every 20 ms for up to
+// wait; then it refuses as lockState does.
+func lockStateWait(dir string, wait time.Duration) (func(), error) {
+	deadline := time.Now().Add(wait)
+	for {
+		unlock, err := lockState(dir)
+		if err == nil || !errors.Is(err, workspace.ErrLockHeld) || !time.Now().Before(deadline) {
+			return unlock, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // lockState takes the detection state's run lock without waiting: two runs
 // at once would judge the same objects and the second save would drop the
 // first one's findings and baseline. The second run refuses, naming why.
@@ -252,7 +265,7 @@ func lockState(dir string) (func(), error) {
 	if err := workspace.TryLock(f); err != nil {
 		f.Close()
 		if errors.Is(err, workspace.ErrLockHeld) {
-			return nil, fmt.Errorf("%s: another seiri detect run (or trail scan --detect) is judging logs in this workspace; run again when it ends", path)
+			return nil, fmt.Errorf("%s: another seiri detect run (or trail scan --detect, or an acknowledgement) is using the detection state of this workspace; run again when it ends: %w", path, workspace.ErrLockHeld)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
