@@ -20,6 +20,16 @@ type sensitiveRule struct {
 	rule  Rule
 	match func(e *Event) bool
 	judge func(e *Event) verdict
+	// judgeD, when set, judges with the detector's configuration.
+	judgeD func(d *Detector, e *Event) verdict
+}
+
+// verdict judges e with the rule (and the detector's configuration).
+func (s *sensitiveRule) verdict(d *Detector, e *Event) verdict {
+	if s.judgeD != nil {
+		return s.judgeD(d, e)
+	}
+	return s.judge(e)
 }
 
 // calls matches events by source and names.
