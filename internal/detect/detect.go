@@ -200,6 +200,7 @@ type Detector struct {
 	swept                       time.Time
 	base                        *Baseline
 	ranges                      AWSRanges
+	country, asn                *IPDB
 	disabled                    map[string]bool
 }
 

@@ -40,6 +40,10 @@ type Inputs struct {
 	// Ranges are AWS's address ranges (the workload rule); nil: that rule
 	// is not evaluated.
 	Ranges AWSRanges
+	// Country and ASN are the offline IP databases (seiri.yaml
+	// detect.ip_country_db / detect.ip_asn_db); nil: that rule is not
+	// evaluated, and the run says which key to set.
+	Country, ASN *IPDB
 	// StateDir is the workspace's detection folder (StateDir): the
 	// baseline, the objects already judged, the findings raised and the
 	// acknowledgements. "": no state, every object is judged, nothing kept.
@@ -177,14 +181,23 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 	d.UseBaseline(st.Baseline)
 	switch {
 	case in.Ranges == nil:
-		info.NotEvaluated[ruleWorkloadOutside.ID] = "no AWS IP ranges given"
+		info.NotEvaluated[ruleWorkloadOutside.ID] = "no AWS IP ranges given (set detect.aws_ip_ranges in seiri.yaml to an ip-ranges.json, or run seiri roles update-ip-ranges)"
 	case !in.Ranges.Complete():
-		info.NotEvaluated[ruleWorkloadOutside.ID] = "partly: only the built-in sample of AWS's IP ranges; a public address outside it is undetermined (seiri roles update-ip-ranges fetches the full list)"
+		info.NotEvaluated[ruleWorkloadOutside.ID] = "partly: only the built-in sample of AWS's IP ranges; a public address outside it is undetermined (set detect.aws_ip_ranges in seiri.yaml to AWS's ip-ranges.json, or run seiri roles update-ip-ranges)"
 	}
 	if in.Ranges != nil {
 		d.UseRanges(in.Ranges)
 	}
-	info.NotEvaluated["autonomous system / country"] = "no offline ASN or geolocation data: networks are IPv4 /" + strconv.Itoa(cfg.NetworkPrefix) + " and IPv6 /32 prefixes, impossible travel compares networks, not distances"
+	d.UseIPDB(in.Country, in.ASN)
+	if in.Country == nil {
+		info.NotEvaluated[ruleNewCountry.ID] = "no IP database configured (set detect.ip_country_db in seiri.yaml to a start,end,country CSV)"
+	}
+	if in.ASN == nil {
+		info.NotEvaluated[ruleNewASN.ID] = "no IP database configured (set detect.ip_asn_db in seiri.yaml to a start,end,asn,organization CSV)"
+	}
+	if in.Country == nil {
+		info.NotEvaluated[ruleTravel.ID] = "partly: networks are IPv4 /" + strconv.Itoa(cfg.NetworkPrefix) + " and IPv6 /32 prefixes; travel compares networks, not distances"
+	}
 	for _, id := range cfg.Disabled {
 		info.NotEvaluated[id] = "disabled in seiri.yaml (detect.disabled_rules)"
 	}
