@@ -195,9 +195,7 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 	if in.ASN == nil {
 		info.NotEvaluated[ruleNewASN.ID] = "no IP database configured (set detect.ip_asn_db in seiri.yaml to a start,end,asn,organization CSV)"
 	}
-	if in.Country == nil {
-		info.NotEvaluated[ruleTravel.ID] = "partly: networks are IPv4 /" + strconv.Itoa(cfg.NetworkPrefix) + " and IPv6 /32 prefixes; travel compares networks, not distances"
-	}
+	info.NotEvaluated[ruleTravel.ID] = "partly: compares networks (IPv4 /" + strconv.Itoa(cfg.NetworkPrefix) + ", IPv6 /32) and inside or outside AWS, not geographic distances"
 	for _, id := range cfg.Disabled {
 		info.NotEvaluated[id] = "disabled in seiri.yaml (detect.disabled_rules)"
 	}
