@@ -61,6 +61,12 @@ type RunInfo struct {
 	Baseline     string            `json:"baseline"`     // where the baseline came from
 	NotEvaluated map[string]string `json:"notEvaluated"` // rule ID -> why it did not run
 	Stats        Stats             `json:"stats"`
+	// Streaming says how the records were ordered; Late counts records
+	// that came after newer ones were judged (later than the reorder
+	// window); MaxBuffered is the most records held at once.
+	Streaming   string `json:"streaming"`
+	Late        int    `json:"late"`
+	MaxBuffered int    `json:"maxBuffered"`
 }
 
 // Ack is an acknowledgement: a finding a person looked at and accepted.
