@@ -225,10 +225,12 @@ func secretRead(e *Event) (items []string, matched, undetermined bool) {
 	switch e.Name {
 	case "GetSecretValue":
 		if p.SecretID != "" {
-			items = []string{p.SecretID}
+			items = []string{secretName(p.SecretID, e.Region)}
 		}
 	case "BatchGetSecretValue":
-		items = slices.Clone(p.SecretIDList)
+		for _, id := range p.SecretIDList {
+			items = append(items, secretName(id, e.Region))
+		}
 		if len(items) == 0 && len(p.Filters) > 0 {
 			items = []string{"filters " + string(p.Filters)}
 		}
@@ -245,6 +247,25 @@ func secretRead(e *Event) (items []string, matched, undetermined bool) {
 		return nil, true, true
 	}
 	return items, true, false
+}
+
+// secretName is one name per secret, however the caller named it: a secret
+// ARN ends with the name, a hyphen and six random characters Secrets
+// Manager adds (Secrets Manager User Guide, "Secret ARN"); a name or a
+// partial ARN is the name. The region keeps equal names of two regions
+// apart.
+func secretName(id, region string) string {
+	if i := strings.Index(id, ":secret:"); i >= 0 && strings.HasPrefix(id, "arn:") {
+		parts := strings.Split(id, ":")
+		if len(parts) >= 4 && parts[3] != "" {
+			region = parts[3]
+		}
+		id = id[i+len(":secret:"):]
+		if j := strings.LastIndexByte(id, '-'); j > 0 && len(id)-j-1 == 6 {
+			id = id[:j]
+		}
+	}
+	return region + "/" + id
 }
 
 // secretHarvest counts, per identity, the distinct secrets and decrypted

@@ -83,3 +83,18 @@ func TestWindowedStateIsBounded(t *testing.T) {
 		t.Errorf("windowed state holds %d keys after a day of one-off callers, want at most the last hour and window's", n)
 	}
 }
+
+// A secret named by its ARN and by its name is one secret; equal names in
+// two regions are two.
+func TestSecretName(t *testing.T) {
+	for in, want := range map[string]string{
+		"arn:aws:secretsmanager:eu-central-1:111122223333:secret:prod/db-AbC123": "eu-central-1/prod/db",
+		"prod/db":             "us-east-1/prod/db",
+		"prod/db-with-dashes": "us-east-1/prod/db-with-dashes",
+		"arn:aws:secretsmanager:us-west-2:111122223333:secret:prod/db-AbC123": "us-west-2/prod/db",
+	} {
+		if got := secretName(in, "us-east-1"); got != want {
+			t.Errorf("secretName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
