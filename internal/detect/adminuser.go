@@ -13,7 +13,7 @@ import (
 var ruleNewAdminUser = rule("SEIRI-DETECT-NEW-ADMIN-USER", "New IAM user given credentials and administrator rights", finding.Critical,
 	"A new IAM user was created, given an access key or a console password, and made an administrator (AdministratorAccess attached, an inline policy allowing every action on every resource, or membership of a group with such a policy), all within a short window: a backdoor account.",
 	"Confirm the user was expected (a person's onboarding does not need a static key); if not, delete its keys and login profile, detach its policies, delete it, and investigate the caller.",
-	nil, []string{"T1136.003", "T1098.001", "T1098.003"})
+	[]string{"Persistence:IAMUser/AnomalousBehavior"}, []string{"T1136.003", "T1098.001", "T1098.003"})
 
 func init() { ruleNewAdminUser.Threshold = "NewUserWindow, AdminGroups" }
 

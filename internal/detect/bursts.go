@@ -25,7 +25,7 @@ var (
 	ruleSecretHarvest = rule("SEIRI-DETECT-SECRET-HARVEST", "Many secrets read by one identity", finding.High,
 		"One identity read the values of many distinct Secrets Manager secrets, or decrypted many distinct SSM parameters, within a short window: what collecting credentials from a compromised account looks like.",
 		"Confirm the identity's owner needed these secrets (a deployment, a migration); if not, revoke its credentials and rotate every secret it read.",
-		nil, []string{"T1555.006", "T1552"})
+		[]string{"CredentialAccess:IAMUser/AnomalousBehavior"}, []string{"T1555.006", "T1552"})
 )
 
 func init() {

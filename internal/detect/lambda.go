@@ -27,7 +27,7 @@ var lambdaBackdoor = sensitiveRule{
 	rule: rule("SEIRI-DETECT-LAMBDA-BACKDOOR", "Lambda function or layer opened to others, or given a foreign layer", finding.High,
 		"A Lambda function's resource policy was opened to everyone or another account (AddPermission), a layer version was shared with everyone or another account (AddLayerVersionPermission), a function URL was made callable without authentication (AuthType NONE), or a function was given a layer from another account (CreateFunction / UpdateFunctionConfiguration): ways to keep access or run code inside the account.",
 		"Check the function's policy, URL and layers (aws lambda get-policy, get-function-configuration); remove what was not intended, and investigate the caller. List layer accounts you trust in detect.lambda_trusted_layer_accounts.",
-		nil, []string{"T1546", "T1098"}),
+		nil, []string{"T1648", "T1098"}),
 	match: func(e *Event) bool {
 		switch lambdaAction(e) {
 		case "AddPermission", "AddLayerVersionPermission", "CreateFunctionUrlConfig", "UpdateFunctionUrlConfig",

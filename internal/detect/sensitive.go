@@ -196,7 +196,7 @@ var sensitive = []sensitiveRule{
 		rule: rule("SEIRI-DETECT-SNAPSHOT-SHARED", "EBS snapshot shared with another account or publicly", finding.High,
 			"ModifySnapshotAttribute added create-volume permission for another account or for everyone.",
 			"Remove the permission unless the sharing is intended; check what the snapshot contains.",
-			[]string{"Exfiltration:S3/AnomalousBehavior"}, []string{"T1537"}),
+			nil, []string{"T1537"}),
 		// createVolumePermission.add.items[].userId|group: EC2 API Reference, ModifySnapshotAttribute.
 		match: calls("ec2.amazonaws.com", "ModifySnapshotAttribute"),
 		judge: func(e *Event) verdict { return shared(e, "createVolumePermission") },
