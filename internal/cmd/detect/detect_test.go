@@ -266,3 +266,49 @@ func TestDetectIPDatabases(t *testing.T) {
 		t.Errorf("bad database: code %d\n%s", code, errOut)
 	}
 }
+
+// The windowed rules' thresholds come from seiri.yaml: the brute force and
+// the spray of testdata/windowed.json are two findings with the defaults,
+// none with detect.failed_logins: 7; a trusted layer account drops the
+// two Lambda findings about it.
+func TestDetectWindowedThresholds(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "detect", "testdata", "windowed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "windowed.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	count := func(yaml string) map[string]int {
+		cfg := filepath.Join(t.TempDir(), "seiri.yaml")
+		if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code := cmdtest.RunWS(t, tree, now, nil, t.TempDir(), "--config", cfg, "detect", "--source", src, "-o", "json")
+		if code != 0 {
+			t.Fatalf("code %d: %s", code, errOut)
+		}
+		var r struct {
+			Findings []struct {
+				Finding struct {
+					RuleID string `json:"ruleId"`
+				} `json:"finding"`
+			} `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]int{}
+		for _, f := range r.Findings {
+			m[f.Finding.RuleID]++
+		}
+		return m
+	}
+	if m := count(""); m["SEIRI-DETECT-FAILED-LOGINS"] != 2 || m["SEIRI-DETECT-LAMBDA-BACKDOOR"] != 4 || m["SEIRI-DETECT-NEW-ADMIN-USER"] != 3 || m["SEIRI-DETECT-SECRET-HARVEST"] != 2 {
+		t.Errorf("defaults: %v", m)
+	}
+	if m := count("detect:\n  failed_logins: 7\n  lambda_trusted_layer_accounts: ['444455556666']\n"); m["SEIRI-DETECT-FAILED-LOGINS"] != 0 || m["SEIRI-DETECT-LAMBDA-BACKDOOR"] != 2 {
+		t.Errorf("failed_logins 7, trusted layer account: %v", m)
+	}
+}
