@@ -49,6 +49,31 @@ type Detect struct {
 	TravelMinutes int `yaml:"travel_minutes" json:"travelMinutes"`
 	// MaxSupport bounds the supporting events kept per finding.
 	MaxSupport int `yaml:"max_support" json:"maxSupport"`
+	// FailedLogins failed console sign-ins for one user or from one
+	// address within FailedLoginWindowMinutes are a burst.
+	FailedLogins             int `yaml:"failed_logins" json:"failedLogins"`
+	FailedLoginWindowMinutes int `yaml:"failed_login_window_minutes" json:"failedLoginWindowMinutes"`
+	// SecretDistinct distinct secrets / decrypted SSM parameters read by
+	// one identity within SecretWindowMinutes are harvesting.
+	SecretDistinct      int `yaml:"secret_distinct" json:"secretDistinct"`
+	SecretWindowMinutes int `yaml:"secret_window_minutes" json:"secretWindowMinutes"`
+	// NewAdminUserWindowHours: a new user's creation, credential and
+	// administrator policy within this are a backdoor account.
+	NewAdminUserWindowHours int `yaml:"new_admin_user_window_hours" json:"newAdminUserWindowHours"`
+	// AdminGroups are IAM group names that grant administrator rights.
+	AdminGroups []string `yaml:"admin_groups" json:"adminGroups,omitempty"`
+	// LambdaTrustedLayerAccounts are accounts whose Lambda layers (and
+	// grants to which) are expected.
+	LambdaTrustedLayerAccounts []string `yaml:"lambda_trusted_layer_accounts" json:"lambdaTrustedLayerAccounts,omitempty"`
+	// AWSIPRanges is a path to AWS's ip-ranges.json (plain or gzip): the
+	// workload rule's "inside AWS". Empty: the workspace's cached list
+	// (seiri roles update-ip-ranges), else the built-in sample.
+	AWSIPRanges string `yaml:"aws_ip_ranges" json:"awsIpRanges,omitempty"`
+	// IPCountryDB and IPASNDB are offline IP databases in the
+	// ip-location-db CSV layouts (start,end,country / start,end,asn,org):
+	// the new-country and new-ASN rules run only when they are set.
+	IPCountryDB string `yaml:"ip_country_db" json:"ipCountryDb,omitempty"`
+	IPASNDB     string `yaml:"ip_asn_db" json:"ipAsnDb,omitempty"`
 	// Disabled lists rule ids that are not run.
 	Disabled []string `yaml:"disabled_rules" json:"disabledRules,omitempty"`
 	// Severity overrides rule severities: rule id -> info|low|medium|high|critical.
@@ -131,14 +156,19 @@ func Default() *Config {
 		Daily:  defaultDaily(),
 		Notify: Notify{On: NotifyOnChange, MinSeverity: "high"},
 		Detect: Detect{
-			DiscoveryWindowMinutes: 10,
-			DiscoveryDistinct:      25,
-			DeniedCount:            10,
-			NetworkPrefix:          16,
-			MinHistoryDays:         7,
-			SilenceDays:            60,
-			TravelMinutes:          30,
-			MaxSupport:             20,
+			DiscoveryWindowMinutes:   10,
+			DiscoveryDistinct:        25,
+			DeniedCount:              10,
+			NetworkPrefix:            16,
+			MinHistoryDays:           7,
+			SilenceDays:              60,
+			TravelMinutes:            30,
+			MaxSupport:               20,
+			FailedLogins:             5,
+			FailedLoginWindowMinutes: 10,
+			SecretDistinct:           10,
+			SecretWindowMinutes:      10,
+			NewAdminUserWindowHours:  24,
 		},
 	}
 }
@@ -210,6 +240,11 @@ func (c *Config) Validate() error {
 		{"detect.silence_days", c.Detect.SilenceDays},
 		{"detect.travel_minutes", c.Detect.TravelMinutes},
 		{"detect.max_support", c.Detect.MaxSupport},
+		{"detect.failed_logins", c.Detect.FailedLogins},
+		{"detect.failed_login_window_minutes", c.Detect.FailedLoginWindowMinutes},
+		{"detect.secret_distinct", c.Detect.SecretDistinct},
+		{"detect.secret_window_minutes", c.Detect.SecretWindowMinutes},
+		{"detect.new_admin_user_window_hours", c.Detect.NewAdminUserWindowHours},
 	} {
 		if st.v <= 0 {
 			return fmt.Errorf("%s: %d must be a positive number of days", st.name, st.v)

@@ -99,11 +99,23 @@ func TestDetectSection(t *testing.T) {
 	if c.Detect.SilenceDays != 30 || c.Detect.TravelMinutes != 30 || len(c.Detect.Disabled) != 1 || c.Detect.Severity["SEIRI-DETECT-TRUST-POLICY-CHANGED"] != "low" {
 		t.Errorf("override: %+v", c.Detect)
 	}
+	c, err = Parse("seiri.yaml", []byte("detect:\n  failed_logins: 8\n  secret_distinct: 20\n  admin_groups: [Admins]\n  lambda_trusted_layer_accounts: ['464622532012']\n  aws_ip_ranges: /data/ip-ranges.json\n  ip_country_db: /data/country.csv\n  ip_asn_db: /data/asn.csv\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Detect; d.FailedLogins != 8 || d.FailedLoginWindowMinutes != 10 || d.SecretDistinct != 20 || d.NewAdminUserWindowHours != 24 ||
+		len(d.AdminGroups) != 1 || d.LambdaTrustedLayerAccounts[0] != "464622532012" || d.AWSIPRanges != "/data/ip-ranges.json" ||
+		d.IPCountryDB != "/data/country.csv" || d.IPASNDB != "/data/asn.csv" {
+		t.Errorf("new keys: %+v", d)
+	}
 	for text, want := range map[string]string{
-		"detect:\n  network_prefix: 20\n":       "detect.network_prefix: 20 must be 16 or 24",
-		"detect:\n  silence_days: 0\n":          "detect.silence_days: 0 must be a positive number of days",
-		"detect:\n  severity:\n    X: urgent\n": `detect.severity.X: "urgent" must be one of`,
-		"detect:\n  travel_minute: 5\n":         "unknown field",
+		"detect:\n  network_prefix: 20\n":             "detect.network_prefix: 20 must be 16 or 24",
+		"detect:\n  silence_days: 0\n":                "detect.silence_days: 0 must be a positive number of days",
+		"detect:\n  severity:\n    X: urgent\n":       `detect.severity.X: "urgent" must be one of`,
+		"detect:\n  travel_minute: 5\n":               "unknown field",
+		"detect:\n  failed_logins: 0\n":               "detect.failed_logins: 0 must be",
+		"detect:\n  secret_window_minutes: -1\n":      "detect.secret_window_minutes: -1 must be",
+		"detect:\n  new_admin_user_window_hours: 0\n": "detect.new_admin_user_window_hours: 0 must be",
 	} {
 		_, err := Parse("seiri.yaml", []byte(text))
 		if err == nil || !strings.Contains(err.Error(), want) {

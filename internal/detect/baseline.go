@@ -50,6 +50,16 @@ type Profile struct {
 	// aws-service, ipv6.
 	Kinds map[string]bool `json:"kinds,omitempty"`
 
+	// Countries and ASNs seen (with the offline IP databases configured),
+	// and when that learning began (GeoSince).
+	Countries map[string]bool `json:"countries,omitempty"`
+	ASNs      map[string]bool `json:"asns,omitempty"`
+	GeoSince  time.Time       `json:"geoSince,omitempty"`
+	// Workload is set for a role whose sessions were seen running in a
+	// Lambda function or an ECS task (the SDKs' exec-env user-agent mark):
+	// its credentials belong inside AWS.
+	Workload string `json:"workload,omitempty"`
+
 	// The last public network of each access key (impossible travel);
 	// session keys are short-lived, so only the newest few are kept.
 	Travel map[string]Sighting `json:"travel,omitempty"`

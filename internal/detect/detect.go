@@ -50,6 +50,23 @@ type Config struct {
 	Silence time.Duration
 	// TravelWindow is how close in time two networks of one key must be.
 	TravelWindow time.Duration
+	// FailedLogins failed console sign-ins for one user, or from one
+	// address, within FailedLoginWindow are a burst.
+	FailedLogins      int
+	FailedLoginWindow time.Duration
+	// SecretDistinct distinct secrets (or decrypted SSM parameters) read
+	// by one identity within SecretWindow are harvesting.
+	SecretDistinct int
+	SecretWindow   time.Duration
+	// NewUserWindow is how close CreateUser, the credential and the
+	// administrator policy of a new user must be.
+	NewUserWindow time.Duration
+	// AdminGroups are group names known to grant administrator rights
+	// (groups given such a policy in the judged logs are learned).
+	AdminGroups []string
+	// LambdaTrustedAccounts are accounts whose layers (and grants to
+	// which) are expected: vendors' public layers, a central account.
+	LambdaTrustedAccounts []string
 	// Disabled lists rule IDs not run; Severity overrides rule severities.
 	Disabled []string
 	Severity map[string]finding.Severity
@@ -65,6 +82,11 @@ var Defaults = Config{
 	MinHistory:        7 * 24 * time.Hour,
 	Silence:           60 * 24 * time.Hour,
 	TravelWindow:      30 * time.Minute,
+	FailedLogins:      5,
+	FailedLoginWindow: 10 * time.Minute,
+	SecretDistinct:    10,
+	SecretWindow:      10 * time.Minute,
+	NewUserWindow:     24 * time.Hour,
 }
 
 func (c Config) withDefaults() Config {
@@ -91,6 +113,21 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TravelWindow <= 0 {
 		c.TravelWindow = Defaults.TravelWindow
+	}
+	if c.FailedLogins <= 0 {
+		c.FailedLogins = Defaults.FailedLogins
+	}
+	if c.FailedLoginWindow <= 0 {
+		c.FailedLoginWindow = Defaults.FailedLoginWindow
+	}
+	if c.SecretDistinct <= 0 {
+		c.SecretDistinct = Defaults.SecretDistinct
+	}
+	if c.SecretWindow <= 0 {
+		c.SecretWindow = Defaults.SecretWindow
+	}
+	if c.NewUserWindow <= 0 {
+		c.NewUserWindow = Defaults.NewUserWindow
 	}
 	return c
 }
@@ -155,9 +192,16 @@ type Detector struct {
 	findings []*Finding
 	stats    Stats
 	burst    map[string]*window
-	base     *Baseline
-	ranges   AWSRanges
-	disabled map[string]bool
+	// The windowed rules' state (bursts.go, adminuser.go), swept of idle
+	// keys every sweepEvery of event time.
+	loginUser, loginIP, secrets map[string]*burstWin
+	users                       map[string]*newUser
+	adminGroups                 map[string]bool
+	swept                       time.Time
+	base                        *Baseline
+	ranges                      AWSRanges
+	country, asn                *IPDB
+	disabled                    map[string]bool
 }
 
 // UseBaseline turns on the baseline rules (credentials used in a new way):
@@ -171,10 +215,12 @@ func (d *Detector) UseRanges(r AWSRanges) { d.ranges = r }
 // New returns a detector with cfg's thresholds (zero fields take Defaults).
 func New(cfg Config) *Detector {
 	d := &Detector{
-		cfg:      cfg.withDefaults(),
-		stats:    Stats{Undetermined: map[string]int{}, Failed: map[string]int{}},
-		burst:    map[string]*window{},
-		disabled: map[string]bool{},
+		cfg:       cfg.withDefaults(),
+		stats:     Stats{Undetermined: map[string]int{}, Failed: map[string]int{}},
+		burst:     map[string]*window{},
+		disabled:  map[string]bool{},
+		loginUser: map[string]*burstWin{}, loginIP: map[string]*burstWin{}, secrets: map[string]*burstWin{},
+		users: map[string]*newUser{}, adminGroups: map[string]bool{},
 	}
 	for _, id := range cfg.Disabled {
 		d.disabled[id] = true
@@ -188,7 +234,7 @@ func Rules() []Rule {
 	for _, s := range sensitive {
 		out = append(out, s.rule)
 	}
-	out = append(out, discoveryRule)
+	out = append(out, discoveryRule, ruleFailedLogins, ruleSecretHarvest, ruleNewAdminUser)
 	for _, r := range baselineRules {
 		out = append(out, *r)
 	}
@@ -208,7 +254,7 @@ func (d *Detector) Observe(e *Event) {
 			d.stats.Failed[s.rule.ID]++
 			continue
 		}
-		v := s.judge(e)
+		v := s.verdict(d, e)
 		switch {
 		case v.undetermined:
 			d.stats.Undetermined[s.rule.ID]++
@@ -219,7 +265,40 @@ func (d *Detector) Observe(e *Event) {
 	if !d.disabled[discoveryRule.ID] {
 		d.discovery(e)
 	}
+	if !d.disabled[ruleFailedLogins.ID] {
+		d.failedLogin(e)
+	}
+	if !d.disabled[ruleSecretHarvest.ID] {
+		d.secretHarvest(e)
+	}
+	if !d.disabled[ruleNewAdminUser.ID] {
+		d.newAdminUser(e)
+	}
 	d.newWay(e)
+	d.sweep(e.Time)
+}
+
+// sweepEvery is how often (in event time) the windowed rules forget
+// identities idle for longer than their window.
+const sweepEvery = time.Hour
+
+// sweep keeps the windowed rules' state bounded by the identities active
+// within a window: keys idle for longer are dropped. Dropping changes no
+// verdict: an idle key's window is empty and its quiet time is over.
+func (d *Detector) sweep(now time.Time) {
+	if now.IsZero() || now.Sub(d.swept) < sweepEvery {
+		return
+	}
+	d.swept = now
+	sweepWindows(d.loginUser, now, d.cfg.FailedLoginWindow)
+	sweepWindows(d.loginIP, now, d.cfg.FailedLoginWindow)
+	sweepWindows(d.secrets, now, d.cfg.SecretWindow)
+	d.sweepUsers(now)
+	for k, w := range d.burst {
+		if w.newest.Before(now.Add(-d.cfg.DiscoveryWindow)) && w.quiet.Before(now) {
+			delete(d.burst, k)
+		}
+	}
 }
 
 func (d *Detector) emit(r *Rule, e *Event, ev []finding.Evidence) {

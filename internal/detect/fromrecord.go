@@ -77,11 +77,17 @@ func needsRequest(source, name string) bool {
 	case "guardduty.amazonaws.com":
 		return name == "UpdateDetector"
 	case "iam.amazonaws.com":
-		return name == "AttachUserPolicy" || name == "PutUserPolicy"
+		switch name {
+		case "AttachUserPolicy", "PutUserPolicy", "AddUserToGroup", "AttachGroupPolicy", "PutGroupPolicy":
+			return true
+		}
 	case "ssm.amazonaws.com":
 		return name == "GetParameter" || name == "GetParameters"
+	case "secretsmanager.amazonaws.com":
+		return name == "GetSecretValue" || name == "BatchGetSecretValue"
 	case "lambda.amazonaws.com":
-		return false
+		return lambdaVersion.ReplaceAllString(name, "") != name || name == "AddPermission" || name == "CreateFunction" ||
+			name == "UpdateFunctionConfiguration" || name == "AddLayerVersionPermission" || name == "CreateFunctionUrlConfig" || name == "UpdateFunctionUrlConfig"
 	}
 	return false
 }

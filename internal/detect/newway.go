@@ -23,8 +23,8 @@ var (
 		"A credential was used from a public network (IPv4 /NetworkPrefix, IPv6 /32) it was never used from in its baseline.",
 		"Confirm with the credential's owner that the new network is theirs (a new office, VPN, CI runner); if not, deactivate the credential and review what it did.",
 		[]string{"UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B", "CredentialAccess:IAMUser/AnomalousBehavior"}, []string{"T1078.004"})
-	ruleWorkloadOutside = rule("SEIRI-DETECT-WORKLOAD-CREDS-OUTSIDE", "Instance credentials used from outside AWS", finding.High,
-		"Credentials an EC2 instance got from its metadata service were used from a public address outside AWS's published ranges: the classic credential exfiltration.",
+	ruleWorkloadOutside = rule("SEIRI-DETECT-WORKLOAD-CREDS-OUTSIDE", "Workload credentials used from outside AWS", finding.High,
+		"Credentials of a workload inside AWS (an EC2 instance's from its metadata service; a role whose sessions run in Lambda functions or ECS tasks) were used from a public address outside AWS's published ranges: the classic credential exfiltration.",
 		"Revoke the role's active sessions (an aws:TokenIssueTime deny), find how the credentials left the instance (SSRF, IMDSv1), require IMDSv2.",
 		[]string{"UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS"}, []string{"T1552.005", "T1078.004"})
 	ruleNewAgent = rule("SEIRI-DETECT-NEW-AGENT-CLASS", "Credential used by a new kind of client", finding.Medium,
@@ -87,6 +87,27 @@ func instanceSession(e *Event) bool {
 	return true
 }
 
+// workloadMark names the compute service an SDK says it runs in: the AWS
+// SDKs append "exec-env/" and the AWS_EXECUTION_ENV variable to their user
+// agent, which Lambda sets to AWS_Lambda_<runtime> and ECS to
+// AWS_ECS_EC2 / AWS_ECS_FARGATE (AWS SDKs and Tools Reference Guide,
+// "Application ID"/execution environment; Lambda Developer Guide, "Defined
+// runtime environment variables").
+func workloadMark(ua string) string {
+	i := strings.Index(ua, "exec-env/")
+	if i < 0 {
+		return ""
+	}
+	env := ua[i+len("exec-env/"):]
+	switch {
+	case strings.HasPrefix(env, "AWS_Lambda_"):
+		return "Lambda function"
+	case strings.HasPrefix(env, "AWS_ECS_"):
+		return "ECS task"
+	}
+	return ""
+}
+
 // newWay judges e against the baseline, then learns from it.
 func (d *Detector) newWay(e *Event) {
 	b := d.base
@@ -107,7 +128,19 @@ func (d *Detector) newWay(e *Event) {
 	}
 
 	// Workload credentials outside AWS: needs no history.
-	if instanceSession(e) && (kind == kindPublic || kind == kindIPv6) {
+	workload := ""
+	switch {
+	case instanceSession(e):
+		workload = "instance credentials of " + id
+	case p.Workload != "" && e.IdentityType == "AssumedRole":
+		workload = p.Workload + " credentials of " + id
+	}
+	if w := workloadMark(e.UserAgent); w != "" && e.IdentityType == "AssumedRole" && kind != kindPublic && kind != kindIPv6 {
+		p.Workload = w // learned from inside AWS only (also from this event, judged next time)
+	} else if w != "" && e.IdentityType == "AssumedRole" && d.ranges != nil && d.ranges.Complete() && d.ranges.InAWS(e.SourceIP) {
+		p.Workload = w
+	}
+	if workload != "" && (kind == kindPublic || kind == kindIPv6) {
 		switch {
 		case d.ranges == nil:
 			d.stats.Undetermined[ruleWorkloadOutside.ID]++
@@ -116,11 +149,14 @@ func (d *Detector) newWay(e *Event) {
 			d.stats.Undetermined[ruleWorkloadOutside.ID]++
 		default:
 			d.emitKey(&ruleWorkloadOutside, e, id+"|"+nw, []finding.Evidence{
-				{Name: "credential", Value: "instance credentials of " + id},
+				{Name: "credential", Value: workload},
 				{Name: "source", Value: e.SourceIP + " (not in AWS's published ranges)"}})
 		}
 	}
 
+	if known || d.country != nil || d.asn != nil {
+		d.geo(e, p, kind == kindPublic || kind == kindIPv6)
+	}
 	if known {
 		if nw != "" && !p.Networks[nw] {
 			switch {

@@ -44,10 +44,13 @@ func FuzzJudges(f *testing.F) {
 	f.Add(`{"ipPermissions":{"items":[{"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}`)
 	f.Add(`{"enable":"yes"}`)
 	f.Add(`[1,2`)
+	f.Add(`{"principal":"*","functionName":"f","layers":["arn:aws:lambda:us-east-1:999999999999:layer:l:1"]}`)
+	f.Add(`{"policyDocument":"%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%7D%7D","secretIdList":[1]}`)
+	d := New(Config{})
 	f.Fuzz(func(t *testing.T, req string) {
 		for i := range sensitive {
 			e := Event{Request: json.RawMessage(req), Account: "111122223333", ReqUserName: "x"}
-			v := sensitive[i].judge(&e)
+			v := sensitive[i].verdict(d, &e)
 			if v.hit && v.undetermined {
 				t.Fatalf("%s: both hit and undetermined on %q", sensitive[i].rule.ID, req)
 			}
@@ -55,12 +58,29 @@ func FuzzJudges(f *testing.F) {
 				t.Fatalf("%s: hit on invalid JSON %q", sensitive[i].rule.ID, req)
 			}
 		}
+		// The windowed rules' readers of the same request.
+		var p struct {
+			PolicyDocument string `json:"policyDocument"`
+		}
+		_ = json.Unmarshal([]byte(req), &p)
+		adminDocument(p.PolicyDocument)
+		adminDocument(req)
+		for _, name := range []string{"GetSecretValue", "BatchGetSecretValue", "GetParameters"} {
+			src := "secretsmanager.amazonaws.com"
+			if name == "GetParameters" {
+				src = "ssm.amazonaws.com"
+			}
+			items, _, und := secretRead(&Event{Source: src, Name: name, Request: json.RawMessage(req)})
+			if und && len(items) > 0 {
+				t.Fatalf("%s: items and undetermined on %q", name, req)
+			}
+		}
 	})
 }
 
 func usesRequest(id string) bool {
 	switch id {
-	case "SEIRI-DETECT-SNAPSHOT-SHARED", "SEIRI-DETECT-AMI-SHARED", "SEIRI-DETECT-BUCKET-PUBLIC", "SEIRI-DETECT-SG-OPEN-WORLD":
+	case "SEIRI-DETECT-SNAPSHOT-SHARED", "SEIRI-DETECT-AMI-SHARED", "SEIRI-DETECT-BUCKET-PUBLIC", "SEIRI-DETECT-SG-OPEN-WORLD", "SEIRI-DETECT-LAMBDA-BACKDOOR":
 		return true
 	}
 	return false

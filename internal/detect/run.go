@@ -3,6 +3,7 @@ package detect
 import (
 	"bufio"
 	"bytes"
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,10 @@ type Inputs struct {
 	// Ranges are AWS's address ranges (the workload rule); nil: that rule
 	// is not evaluated.
 	Ranges AWSRanges
+	// Country and ASN are the offline IP databases (seiri.yaml
+	// detect.ip_country_db / detect.ip_asn_db); nil: that rule is not
+	// evaluated, and the run says which key to set.
+	Country, ASN *IPDB
 	// StateDir is the workspace's detection folder (StateDir): the
 	// baseline, the objects already judged, the findings raised and the
 	// acknowledgements. "": no state, every object is judged, nothing kept.
@@ -47,6 +52,11 @@ type Inputs struct {
 	// Rejudge judges objects an earlier run judged (their findings come
 	// out again, marked as duplicates).
 	Rejudge bool
+	// Reorder is how late (behind the end of the objects read) a record
+	// may come and still be judged in time order; 0: DefaultReorder. A
+	// record later than that is judged when it comes (counted in
+	// RunInfo.Late).
+	Reorder time.Duration
 	// Now stamps the run.
 	Now time.Time
 	// MaxFileBytes caps a decompressed log file (default 2 GiB).
@@ -91,14 +101,19 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 		}
 	}
 	info := RunInfo{At: in.Now.UTC(), Since: in.Filter.Since, Until: in.Filter.Until, NotEvaluated: map[string]string{}}
-	var evs []Event
-	var intern interner
-	var rec trail.Record
 	maxBytes := in.MaxFileBytes
 	if maxBytes <= 0 {
 		maxBytes = 2 << 30
 	}
-	for _, src := range in.Sources {
+	reorder := in.Reorder
+	if reorder <= 0 {
+		reorder = DefaultReorder
+	}
+
+	// The objects to judge, from every source, each with the time its
+	// records end by (the delivery time in a CloudTrail key).
+	var todo []pending
+	for si, src := range in.Sources {
 		name := src.Name()
 		info.Sources = append(info.Sources, name)
 		objs := in.Only[name]
@@ -117,79 +132,116 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 			judged = map[string]string{}
 			st.Judged[name] = judged
 		}
-		for _, o := range objs {
+		for oi, o := range objs {
 			mark := o.ETag + "|" + strconv.FormatInt(o.Size, 10)
 			if judged[o.Key] == mark && !in.Rejudge {
 				info.Skipped++
 				continue
 			}
-			data, err := readObject(ctx, src, o, maxBytes)
-			if err != nil {
-				info.Unreadable = append(info.Unreadable, o.Key+": "+err.Error())
-				continue
-			}
-			_, err = trail.ScanLog(data, &rec, func(r *trail.Record) {
-				e := fromRecord(r, &intern)
-				if e.Time.IsZero() || (!in.Filter.Since.IsZero() && e.Time.Before(in.Filter.Since)) ||
-					(!in.Filter.Until.IsZero() && !e.Time.Before(in.Filter.Until)) {
-					info.Outside++
-					return
-				}
-				evs = append(evs, e)
-			}, func(int, string) { info.BadRecords++ })
-			if err != nil && !errors.Is(err, trail.ErrEmpty) {
-				info.Unreadable = append(info.Unreadable, o.Key+": "+err.Error())
-				if !errors.Is(err, trail.ErrNotJSON) && !errors.Is(err, trail.ErrNotCloudTrail) {
-					continue // a syntax error: records before it were kept, the object is read again next time
-				}
-			}
-			judged[o.Key] = mark
-			info.Objects++
+			todo = append(todo, pending{src: si, obj: oi, o: o, mark: mark, ends: objectEnd(o.Key)})
 		}
 	}
-	slices.SortStableFunc(evs, func(a, b Event) int { return a.Time.Compare(b.Time) })
-	info.Records = len(evs)
-
-	// The baseline: the state's, else seeded from the usage store.
-	if st.Baseline == nil {
-		switch {
-		case in.Store != nil:
-			before := in.Filter.Since
-			if len(evs) > 0 {
-				before = evs[0].Time
-			}
-			rows, err := in.Store.Usage(ctx, usage.Query{Until: before})
-			if err != nil {
-				return nil, fmt.Errorf("read the usage store for the baseline: %w", err)
-			}
-			st.Baseline = SeedBaseline(rows, before, cfg.NetworkPrefix)
-		default:
-			st.Baseline = NewBaseline()
-			st.Baseline.Seed = "none: no usage store; learned from the judged logs only"
+	// Objects are read in the order their records end; the records wait in
+	// a buffer ordered by (time, source, object, record) — the order a
+	// sort of all of them would give — and are judged once no object still
+	// to be read can hold an earlier one: older than the next object's end
+	// minus the reorder window. Memory is the buffer (the reorder window's
+	// records) plus the rules' windowed state, not the corpus. Objects
+	// without a delivery time in their key (a folder of exports) cannot be
+	// placed: then every record waits for the end, as a whole sort does.
+	timed := true
+	for _, p := range todo {
+		if p.ends.IsZero() {
+			timed = false
 		}
 	}
-	info.Baseline = st.Baseline.Seed
-	if !st.Baseline.Through.IsZero() {
-		info.Baseline += "; learned through " + st.Baseline.Through.UTC().Format(time.RFC3339)
+	if timed {
+		slices.SortStableFunc(todo, func(a, b pending) int { return a.ends.Compare(b.ends) })
+	} else if len(todo) > 0 {
+		info.Streaming = "off: some object keys carry no delivery time; every record was held and sorted before judging"
 	}
 
-	d := New(in.Config)
-	d.UseBaseline(st.Baseline)
-	switch {
-	case in.Ranges == nil:
-		info.NotEvaluated[ruleWorkloadOutside.ID] = "no AWS IP ranges given"
-	case !in.Ranges.Complete():
-		info.NotEvaluated[ruleWorkloadOutside.ID] = "partly: only the built-in sample of AWS's IP ranges; a public address outside it is undetermined (seiri roles update-ip-ranges fetches the full list)"
+	var d *Detector
+	var buf eventHeap
+	var last time.Time // the newest event judged so far
+	judge := func(e *Event) error {
+		if d == nil {
+			// The baseline: the state's, else seeded from the usage store
+			// with the rows first seen before the first judged event.
+			var err error
+			if d, err = startDetector(ctx, &in, cfg, st, &info, e); err != nil {
+				return err
+			}
+		}
+		if e != nil {
+			if e.Time.Before(last) {
+				info.Late++
+			} else {
+				last = e.Time
+			}
+			d.Observe(e)
+			info.Records++
+		}
+		return nil
 	}
-	if in.Ranges != nil {
-		d.UseRanges(in.Ranges)
+	var intern interner
+	var rec trail.Record
+	for i, p := range todo {
+		src := in.Sources[p.src]
+		data, err := readObject(ctx, src, p.o, maxBytes)
+		if err != nil {
+			info.Unreadable = append(info.Unreadable, p.o.Key+": "+err.Error())
+			continue
+		}
+		n := 0
+		_, err = trail.ScanLog(data, &rec, func(r *trail.Record) {
+			e := fromRecord(r, &intern)
+			n++
+			if e.Time.IsZero() || (!in.Filter.Since.IsZero() && e.Time.Before(in.Filter.Since)) ||
+				(!in.Filter.Until.IsZero() && !e.Time.Before(in.Filter.Until)) {
+				info.Outside++
+				return
+			}
+			heap.Push(&buf, seqEvent{Event: e, src: p.src, obj: p.obj, rec: n})
+		}, func(int, string) { info.BadRecords++ })
+		if err != nil && !errors.Is(err, trail.ErrEmpty) {
+			info.Unreadable = append(info.Unreadable, p.o.Key+": "+err.Error())
+			if !errors.Is(err, trail.ErrNotJSON) && !errors.Is(err, trail.ErrNotCloudTrail) {
+				continue // a syntax error: records before it were kept, the object is read again next time
+			}
+		}
+		st.Judged[src.Name()][p.o.Key] = p.mark
+		info.Objects++
+		if !timed || i+1 == len(todo) {
+			continue
+		}
+		until := todo[i+1].ends.Add(-reorder)
+		for buf.Len() > 0 && buf[0].Time.Before(until) {
+			e := heap.Pop(&buf).(seqEvent).Event
+			if err := judge(&e); err != nil {
+				return nil, err
+			}
+		}
+		if buf.Len() > info.MaxBuffered {
+			info.MaxBuffered = buf.Len()
+		}
 	}
-	info.NotEvaluated["autonomous system / country"] = "no offline ASN or geolocation data: networks are IPv4 /" + strconv.Itoa(cfg.NetworkPrefix) + " and IPv6 /32 prefixes, impossible travel compares networks, not distances"
-	for _, id := range cfg.Disabled {
-		info.NotEvaluated[id] = "disabled in seiri.yaml (detect.disabled_rules)"
+	if buf.Len() > info.MaxBuffered {
+		info.MaxBuffered = buf.Len()
 	}
-	for i := range evs {
-		d.Observe(&evs[i])
+	for buf.Len() > 0 {
+		e := heap.Pop(&buf).(seqEvent).Event
+		if err := judge(&e); err != nil {
+			return nil, err
+		}
+	}
+	if d == nil {
+		if err := judge(nil); err != nil {
+			return nil, err
+		}
+	}
+	if info.Streaming == "" {
+		info.Streaming = "on: objects read in delivery order, records judged in time order through a " + reorder.String() + " reorder window"
 	}
 	info.Stats = d.Stats()
 	res := &Result{Run: info}
@@ -237,6 +289,19 @@ func readObject(ctx context.Context, src trail.Source, o trail.Object, max int64
 	return data, nil
 }
 
+// lockStateWait takes the run lock, trying again every 20 ms for up to
+// wait; then it refuses as lockState does.
+func lockStateWait(dir string, wait time.Duration) (func(), error) {
+	deadline := time.Now().Add(wait)
+	for {
+		unlock, err := lockState(dir)
+		if err == nil || !errors.Is(err, workspace.ErrLockHeld) || !time.Now().Before(deadline) {
+			return unlock, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // lockState takes the detection state's run lock without waiting: two runs
 // at once would judge the same objects and the second save would drop the
 // first one's findings and baseline. The second run refuses, naming why.
@@ -252,7 +317,7 @@ func lockState(dir string) (func(), error) {
 	if err := workspace.TryLock(f); err != nil {
 		f.Close()
 		if errors.Is(err, workspace.ErrLockHeld) {
-			return nil, fmt.Errorf("%s: another seiri detect run (or trail scan --detect) is judging logs in this workspace; run again when it ends", path)
+			return nil, fmt.Errorf("%s: another seiri detect run (or trail scan --detect, or an acknowledgement) is using the detection state of this workspace; run again when it ends: %w", path, workspace.ErrLockHeld)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}

@@ -20,6 +20,16 @@ type sensitiveRule struct {
 	rule  Rule
 	match func(e *Event) bool
 	judge func(e *Event) verdict
+	// judgeD, when set, judges with the detector's configuration.
+	judgeD func(d *Detector, e *Event) verdict
+}
+
+// verdict judges e with the rule (and the detector's configuration).
+func (s *sensitiveRule) verdict(d *Detector, e *Event) verdict {
+	if s.judgeD != nil {
+		return s.judgeD(d, e)
+	}
+	return s.judge(e)
 }
 
 // calls matches events by source and names.
@@ -186,7 +196,7 @@ var sensitive = []sensitiveRule{
 		rule: rule("SEIRI-DETECT-SNAPSHOT-SHARED", "EBS snapshot shared with another account or publicly", finding.High,
 			"ModifySnapshotAttribute added create-volume permission for another account or for everyone.",
 			"Remove the permission unless the sharing is intended; check what the snapshot contains.",
-			[]string{"Exfiltration:S3/AnomalousBehavior"}, []string{"T1537"}),
+			nil, []string{"T1537"}),
 		// createVolumePermission.add.items[].userId|group: EC2 API Reference, ModifySnapshotAttribute.
 		match: calls("ec2.amazonaws.com", "ModifySnapshotAttribute"),
 		judge: func(e *Event) verdict { return shared(e, "createVolumePermission") },

@@ -61,6 +61,12 @@ type RunInfo struct {
 	Baseline     string            `json:"baseline"`     // where the baseline came from
 	NotEvaluated map[string]string `json:"notEvaluated"` // rule ID -> why it did not run
 	Stats        Stats             `json:"stats"`
+	// Streaming says how the records were ordered; Late counts records
+	// that came after newer ones were judged (later than the reorder
+	// window); MaxBuffered is the most records held at once.
+	Streaming   string `json:"streaming"`
+	Late        int    `json:"late"`
+	MaxBuffered int    `json:"maxBuffered"`
 }
 
 // Ack is an acknowledgement: a finding a person looked at and accepted.
@@ -129,12 +135,24 @@ func LoadAcks(dir string) (map[string]Ack, error) {
 	return m, nil
 }
 
+// AckWait is how long AddAck waits for a detection run that holds the
+// state's lock before it refuses.
+var AckWait = 30 * time.Second
+
 // AddAck records an acknowledgement of id (a finding the state knows)
-// with reason; acknowledging again replaces the reason.
+// with reason; acknowledging again replaces the reason. It takes the
+// run lock (waiting up to AckWait for a run to end): the state it checks
+// the ID against is then whole, and two acknowledgements at once cannot
+// drop each other (each reads, adds and writes acks.json under the lock).
 func AddAck(dir string, id, reason string, at time.Time) (Ack, error) {
 	if strings.TrimSpace(reason) == "" {
 		return Ack{}, errors.New("an acknowledgement needs a reason (--reason)")
 	}
+	unlock, err := lockStateWait(dir, AckWait)
+	if err != nil {
+		return Ack{}, err
+	}
+	defer unlock()
 	st, err := LoadState(dir)
 	if err != nil {
 		return Ack{}, err

@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -481,5 +483,47 @@ func TestDailyWatchesQuarantinedUsers(t *testing.T) {
 			t.Errorf("day %d: exit %d\n%s\n%s", d, code, out, errOut)
 		}
 		golden(t, fmt.Sprintf("users/day%d.txt", d), []byte(out))
+	}
+}
+
+// The routine's audit step is seiri audit's: on the same workspace the
+// same count (the rules, the usage witness, and the open detection raised
+// the day before), of which the detection findings are listed by the
+// detect step, not twice.
+func TestDailyAuditIsSeiriAudit(t *testing.T) {
+	h := newHarness(t)
+	h.ws = filepath.Join(t.TempDir(), "ws") // seiri audit reads a local workspace
+	for d := 0; d <= 1; d++ {
+		h.now = day(d)
+		h.heartbeat(h.now)
+		if d == 0 {
+			h.writeLogs(event{at: day(0).Add(-time.Hour), acct: mgmtAcct, user: "alice", key: aliceKey, source: "cloudtrail.amazonaws.com", name: "StopLogging", ip: "192.0.2.1", agent: "aws-cli/2"})
+		}
+		out, errOut, code := h.run("daily")
+		if code > 1 {
+			t.Fatalf("day %d: exit %d\n%s\n%s", d, code, out, errOut)
+		}
+		if d < 1 {
+			continue
+		}
+		auditOut, auditErr, _ := h.run("audit", "-o", "json")
+		var rep struct {
+			Findings []struct {
+				RuleID string `json:"ruleId"`
+			} `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(auditOut), &rep); err != nil {
+			t.Fatalf("seiri audit: %v\n%s\n%s", err, auditOut, auditErr)
+		}
+		m := regexp.MustCompile(`audit +ok\n +used: [^\n]*: (\d+) findings \(as seiri audit; (\d+) of them open detection`).FindStringSubmatch(out)
+		det := 0
+		for _, f := range rep.Findings {
+			if strings.HasPrefix(f.RuleID, "SEIRI-DETECT-") {
+				det++
+			}
+		}
+		if m == nil || m[1] != strconv.Itoa(len(rep.Findings)) || m[2] != strconv.Itoa(det) || det == 0 {
+			t.Errorf("daily's audit line %q; seiri audit has %d findings, %d of them detections\n%s", m, len(rep.Findings), det, out)
+		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/apply"
 	"github.com/seiri-dev/seiri/internal/apply/iamexec"
-	"github.com/seiri-dev/seiri/internal/audit"
 	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	keyscmd "github.com/seiri-dev/seiri/internal/cmd/keys"
@@ -263,10 +262,25 @@ func (r *runner) audit(_ context.Context, today *routine.Today) routine.StepRepo
 			rep.Failf("account %s was not collected (%s): not audited", st.AccountID, st.Error)
 		}
 	}
-	rp := audit.RunWith(e.Snap, r.cfg.Audit, r.f.Now(), audit.Options{})
-	today.Findings = append(today.Findings, rp.Findings...)
-	rep.Usef("%s: %s", cmdutil.SnapshotLine(e.Snap), plural(len(rp.Findings), "finding"))
-	rep.Usef("snapshot rules only: unused permissions and risk paths are in seiri audit")
+	rp, notes, err := r.auditReport(e.Snap)
+	if err != nil {
+		return rep.Fail("%v", err)
+	}
+	// The open detection findings in seiri audit's report are the detect
+	// step's (events: new on the day they are raised): counted in the
+	// audit line, not added twice to the summary.
+	det := 0
+	for _, f := range rp.Findings {
+		if strings.HasPrefix(f.RuleID, "SEIRI-DETECT-") {
+			det++
+			continue
+		}
+		today.Findings = append(today.Findings, f)
+	}
+	rep.Usef("%s: %s (as seiri audit; %d of them open detection findings, listed by the detect step)", cmdutil.SnapshotLine(e.Snap), plural(len(rp.Findings), "finding"), det)
+	for _, n := range notes {
+		rep.Usef("%s", n)
+	}
 	return rep
 }
 

@@ -292,6 +292,9 @@ func writeUsed(w io.Writer, r *detect.RunInfo) {
 		r.Records, r.Objects, r.Skipped, r.Outside, r.BadRecords)
 	fmt.Fprintf(w, "  sources: %s\n  window:  %s\n  baseline: %s\n", strings.Join(r.Sources, ", "), win, r.Baseline)
 	fmt.Fprintf(w, "  credentials still learning (history under the minimum): %d events; roaming credentials: %d events\n", r.Stats.Learning, r.Stats.Roaming)
+	if r.Streaming != "" {
+		fmt.Fprintf(w, "  streaming %s; at most %d records held at once; %d came later than the window (judged when read)\n", r.Streaming, r.MaxBuffered, r.Late)
+	}
 	for _, id := range sortedKeys(r.Stats.Undetermined) {
 		fmt.Fprintf(w, "  undetermined %s: %d events (a field or baseline the rule needs was absent)\n", id, r.Stats.Undetermined[id])
 	}

@@ -84,7 +84,7 @@ func TestDetectRunDuplicatesAcks(t *testing.T) {
 			t.Errorf("finding %+v: want new, with an ID and a supporting eventID", f)
 		}
 	}
-	for _, want := range []string{"sources: " + src, "baseline: ", "not evaluated autonomous system / country"} {
+	for _, want := range []string{"sources: " + src, "baseline: ", "not evaluated SEIRI-DETECT-NEW-COUNTRY: no IP database configured (set detect.ip_country_db"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, errOut)
 		}
@@ -203,7 +203,7 @@ func TestDetectRules(t *testing.T) {
 		ID     string   `json:"id"`
 		ATTACK []string `json:"attack"`
 	}
-	if err := json.Unmarshal([]byte(out), &rules); code != 0 || err != nil || len(rules) != 26 {
+	if err := json.Unmarshal([]byte(out), &rules); code != 0 || err != nil || len(rules) != 32 {
 		t.Fatalf("code %d, %v, %d rules\n%s", code, err, len(rules), errOut)
 	}
 	out, _, _ = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "rules")
@@ -218,5 +218,97 @@ func TestDetectRules(t *testing.T) {
 	}
 	if !found || !threshold {
 		t.Errorf("table lacks the travel rule with its severity, thresholds and ATT&CK id:\n%s", out)
+	}
+}
+
+// seiri.yaml's detect.aws_ip_ranges, detect.ip_country_db and
+// detect.ip_asn_db are read (the run no longer says those rules are not
+// evaluated); a bad database is refused naming the key, file and line.
+func TestDetectIPDatabases(t *testing.T) {
+	ws := t.TempDir()
+	src := logs(t)
+	dir := t.TempDir()
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	ranges := filepath.Join(dir, "ip-ranges.json")
+	if err := os.WriteFile(ranges, []byte(`{"syncToken":"1","createDate":"2026-11-01-00-00-00","prefixes":[{"ip_prefix":"3.0.0.0/8","region":"us-east-1","service":"AMAZON","network_border_group":"us-east-1"}],"ipv6_prefixes":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "seiri.yaml")
+	yaml := "detect:\n  aws_ip_ranges: " + ranges + "\n  ip_country_db: " + abs("../../detect/testdata/ip-country.csv") +
+		"\n  ip_asn_db: " + abs("../../detect/testdata/ip-asn.csv") + "\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := cmdtest.RunWS(t, tree, now, nil, ws, "--config", cfg, "detect", "--source", src, "-o", "json")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errOut)
+	}
+	for _, id := range []string{"SEIRI-DETECT-NEW-COUNTRY", "SEIRI-DETECT-NEW-ASN", "SEIRI-DETECT-WORKLOAD-CREDS-OUTSIDE"} {
+		if strings.Contains(errOut, "not evaluated "+id) {
+			t.Errorf("%s still not evaluated with the databases configured:\n%s", id, errOut)
+		}
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("203.0.113.0,203.0.113.255,JP\n203.0.113.0,JP\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("detect:\n  ip_country_db: "+bad+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = cmdtest.RunWS(t, tree, now, nil, t.TempDir(), "--config", cfg, "detect", "--source", src)
+	if code != 2 || !strings.Contains(errOut, "detect.ip_country_db: "+bad+":2: 2 columns, want 3") {
+		t.Errorf("bad database: code %d\n%s", code, errOut)
+	}
+}
+
+// The windowed rules' thresholds come from seiri.yaml: the brute force and
+// the spray of testdata/windowed.json are two findings with the defaults,
+// none with detect.failed_logins: 7; a trusted layer account drops the
+// two Lambda findings about it.
+func TestDetectWindowedThresholds(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "detect", "testdata", "windowed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "windowed.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	count := func(yaml string) map[string]int {
+		cfg := filepath.Join(t.TempDir(), "seiri.yaml")
+		if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code := cmdtest.RunWS(t, tree, now, nil, t.TempDir(), "--config", cfg, "detect", "--source", src, "-o", "json")
+		if code != 0 {
+			t.Fatalf("code %d: %s", code, errOut)
+		}
+		var r struct {
+			Findings []struct {
+				Finding struct {
+					RuleID string `json:"ruleId"`
+				} `json:"finding"`
+			} `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]int{}
+		for _, f := range r.Findings {
+			m[f.Finding.RuleID]++
+		}
+		return m
+	}
+	if m := count(""); m["SEIRI-DETECT-FAILED-LOGINS"] != 2 || m["SEIRI-DETECT-LAMBDA-BACKDOOR"] != 4 || m["SEIRI-DETECT-NEW-ADMIN-USER"] != 3 || m["SEIRI-DETECT-SECRET-HARVEST"] != 2 {
+		t.Errorf("defaults: %v", m)
+	}
+	if m := count("detect:\n  failed_logins: 7\n  lambda_trusted_layer_accounts: ['444455556666']\n"); m["SEIRI-DETECT-FAILED-LOGINS"] != 0 || m["SEIRI-DETECT-LAMBDA-BACKDOOR"] != 2 {
+		t.Errorf("failed_logins 7, trusted layer account: %v", m)
 	}
 }

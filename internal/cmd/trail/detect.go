@@ -32,6 +32,14 @@ func DetectConfig(c config.Detect) detect.Config {
 		Silence:           time.Duration(c.SilenceDays) * 24 * time.Hour,
 		TravelWindow:      time.Duration(c.TravelMinutes) * time.Minute,
 		Disabled:          c.Disabled,
+		FailedLogins:      c.FailedLogins,
+		FailedLoginWindow: time.Duration(c.FailedLoginWindowMinutes) * time.Minute,
+		SecretDistinct:    c.SecretDistinct,
+		SecretWindow:      time.Duration(c.SecretWindowMinutes) * time.Minute,
+		NewUserWindow:     time.Duration(c.NewAdminUserWindowHours) * time.Hour,
+		AdminGroups:       c.AdminGroups,
+
+		LambdaTrustedAccounts: c.LambdaTrustedLayerAccounts,
 	}
 	for id, s := range c.Severity {
 		if sev, err := finding.ParseSeverity(s); err == nil {
@@ -73,11 +81,41 @@ func DetectInputs(ctx context.Context, f *cmdutil.Factory, ws *workspace.Workspa
 	} else if errors.Is(err, fs.ErrNotExist) {
 		warn("no usage store in the workspace: the baseline starts from the logs judged (run `seiri trail scan` over earlier logs to learn from them)")
 	}
-	r, err := roles.LoadRanges(ws.CacheDir())
-	if err != nil {
-		warn(err.Error())
+	if p := cfg.Detect.AWSIPRanges; p != "" {
+		// The user's own copy of AWS's ip-ranges.json: a bad file is an
+		// error naming it, never a silent fallback to the sample.
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return in, done, cmdutil.BadInput(fmt.Errorf("detect.aws_ip_ranges: %w", err))
+		}
+		r, err := roles.ParseIPRanges(b, p)
+		if err != nil {
+			return in, done, cmdutil.BadInput(fmt.Errorf("detect.aws_ip_ranges: %w", err))
+		}
+		in.Ranges = awsRanges{r}
+	} else {
+		r, err := roles.LoadRanges(ws.CacheDir())
+		if err != nil {
+			warn(err.Error())
+		}
+		in.Ranges = awsRanges{r}
 	}
-	in.Ranges = awsRanges{r}
+	for _, db := range []struct {
+		key, path string
+		asn       bool
+		dst       **detect.IPDB
+	}{{"detect.ip_country_db", cfg.Detect.IPCountryDB, false, &in.Country}, {"detect.ip_asn_db", cfg.Detect.IPASNDB, true, &in.ASN}} {
+		if db.path == "" {
+			continue
+		}
+		b, err := os.ReadFile(db.path)
+		if err != nil {
+			return in, done, cmdutil.BadInput(fmt.Errorf("%s: %w", db.key, err))
+		}
+		if *db.dst, err = detect.ParseIPDBBytes(db.path, b, db.asn); err != nil {
+			return in, done, cmdutil.BadInput(fmt.Errorf("%s: %w", db.key, err))
+		}
+	}
 	return in, done, nil
 }
 
