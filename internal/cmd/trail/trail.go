@@ -288,6 +288,7 @@ func summaryPairs(s *trail.Summary, flt trail.Filter) [][2]string {
 		{"sources", strings.Join(s.Sources, ", ")},
 		{"window", windowText(flt.Since, flt.Until)},
 		{"scope", scopeText(flt)},
+		{"folders outside filter", d(s.PrunedByFilter)},
 		{"files listed", d(s.FilesListed)},
 		{"files already scanned", d(s.FilesAlreadyScanned)},
 		{"files read", d(s.FilesRead)},
@@ -323,6 +324,9 @@ func nothingRead(s *trail.Summary, since string) (msg string, fail bool) {
 	}
 	if s.FilesAlreadyScanned > 0 && s.FilesAlreadyScanned == s.FilesListed {
 		return fmt.Sprintf("nothing new: all %d files were scanned before", s.FilesAlreadyScanned), false
+	}
+	if s.FilesListed == 0 && s.PrunedByFilter > 0 {
+		return fmt.Sprintf("nothing was read: every log folder of the source (%d) is outside the window or scope (--since/--until, --account, --regions)", s.PrunedByFilter), true
 	}
 	if s.FilesListed == 0 {
 		return "nothing was read: the source holds no CloudTrail log files (check --source: the folder or prefix that holds AWSLogs/…)", true
@@ -480,6 +484,18 @@ func trailUsageRun(o *TrailUsageOptions) error {
 	if err != nil {
 		return err
 	}
+	// The store, its sources and the window asked come first (table), or
+	// on stderr beside a machine document.
+	used, err := storeLine(o.Context, store)
+	if err != nil {
+		return err
+	}
+	used += "; window: " + windowText(q.Since, q.Until)
+	if o.Output == "table" {
+		fmt.Fprintln(o.IO.Out, used)
+	} else {
+		fmt.Fprintln(o.IO.ErrOut, used)
+	}
 	if err := writeUsageRows(&o.StoreDeps, rows, o.Long); err != nil {
 		return err
 	}
@@ -495,6 +511,20 @@ func trailUsageRun(o *TrailUsageOptions) error {
 		fmt.Fprintf(o.IO.Out, "\n%s\n", usageNext(rows))
 	}
 	return nil
+}
+
+// storeLine names the usage store a report read and the sources its
+// scans read.
+func storeLine(ctx context.Context, store *usage.Store) (string, error) {
+	srcs, err := store.Sources(ctx)
+	if err != nil {
+		return "", err
+	}
+	from := "no scan recorded"
+	if len(srcs) > 0 {
+		from = "scans of " + strings.Join(srcs, ", ")
+	}
+	return fmt.Sprintf("usage store %s (%s)", store.Path(), from), nil
 }
 
 // writeKeyLineage says where a session key came from, or which session keys
@@ -679,6 +709,13 @@ func trailStatsRun(o *TrailStatsOptions) error {
 	if err != nil {
 		return err
 	}
+	srcs, err := store.Sources(o.Context)
+	if err != nil {
+		return err
+	}
+	if srcs == nil {
+		srcs = []string{}
+	}
 	out := o.IO.Out
 	switch o.Output {
 	case "json":
@@ -686,9 +723,11 @@ func trailStatsRun(o *TrailStatsOptions) error {
 			runs = []usage.Run{}
 		}
 		return cmdutil.WriteJSON(out, struct {
-			Totals usage.Totals `json:"totals"`
-			Runs   []usage.Run  `json:"lastRuns"`
-		}{tot, runs})
+			Store   string       `json:"store"`
+			Sources []string     `json:"sources"` // every source a scan read
+			Totals  usage.Totals `json:"totals"`
+			Runs    []usage.Run  `json:"lastRuns"`
+		}{store.Path(), srcs, tot, runs})
 	}
 	ts := func(t time.Time) string {
 		if t.IsZero() {
@@ -697,6 +736,8 @@ func trailStatsRun(o *TrailStatsOptions) error {
 		return t.UTC().Format(time.RFC3339)
 	}
 	pairs := [][2]string{
+		{"usage store", store.Path()},
+		{"sources", dash(strings.Join(srcs, ", "))},
 		{"usage rows", strconv.FormatInt(tot.Rows, 10)},
 		{"events", strconv.FormatInt(tot.Events, 10)},
 		{"rows with errors", strconv.FormatInt(tot.ErrorRows, 10)},
@@ -785,6 +826,11 @@ func trailUnmappedRun(o *TrailUnmappedOptions) error {
 		w.Flush()
 		return w.Error()
 	}
+	used, err := storeLine(o.Context, store)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, used)
 	if len(pairs) == 0 {
 		fmt.Fprintln(out, "every scanned event mapped to an IAM action")
 		return nil

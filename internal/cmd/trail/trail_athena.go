@@ -166,13 +166,6 @@ func trailAthenaSetupRun(o *TrailAthenaSetupOptions) error {
 	return nil
 }
 
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
 // AthenaScanSummary is what `trail scan --engine athena` reports.
 type AthenaScanSummary struct {
 	Table       string   `json:"table"`
