@@ -175,3 +175,23 @@ func golden(t *testing.T, path, got string) {
 		t.Errorf("%s (-want +got):\n%s", path, diff)
 	}
 }
+
+// Issue 15: a read command pointed at a missing workspace says there is
+// none and what to run, exits 2 and creates nothing.
+func TestScpMissingWorkspace(t *testing.T) {
+	policy := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(policy, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}`), 0o600)
+	for _, args := range [][]string{
+		{"scp", "simulate", "--policy", policy, "--target", "root"},
+		{"scp", "suggest", "--target", "root"},
+	} {
+		ws := filepath.Join(t.TempDir(), "wsx")
+		_, errOut, code := cmdtest.RunWS(t, testRoot, time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), nil, ws, args...)
+		if code != cmdutil.ExitUsage || !strings.Contains(errOut, "no workspace at "+ws+"; run `seiri collect` or `seiri demo` first") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+		if _, err := os.Stat(ws); err == nil {
+			t.Errorf("%v created the workspace", args)
+		}
+	}
+}

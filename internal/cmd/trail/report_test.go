@@ -94,3 +94,18 @@ func TestTrailScanNothingRead(t *testing.T) {
 		})
 	}
 }
+
+// Issue 15: the trail read commands pointed at a missing workspace say
+// there is none and what to run, exit 2 and create nothing.
+func TestTrailMissingWorkspace(t *testing.T) {
+	for _, args := range [][]string{{"trail", "usage"}, {"trail", "errors"}, {"trail", "stats"}, {"trail", "unmapped"}} {
+		ws := filepath.Join(t.TempDir(), "wsx")
+		_, errOut, code := runTrail(t, append([]string{"--workspace", ws}, args...)...)
+		if code != 2 || errOut != "seiri: no workspace at "+ws+"; run `seiri collect` or `seiri demo` first (or pass --workspace)\n" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+		if _, err := os.Stat(ws); err == nil {
+			t.Errorf("%v created the workspace", args)
+		}
+	}
+}
