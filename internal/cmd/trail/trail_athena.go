@@ -2,6 +2,7 @@ package trail
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -254,13 +255,20 @@ func trailAthenaScanRun(o *TrailScanOptions) error {
 		return err
 	}
 	if into.Result == nil {
-		switch {
-		case len(into.Plan.Skipped) > 0:
-			fmt.Fprintf(o.IO.Out, "nothing to scan: every complete day in the window was scanned with Athena before (%d days)\n", len(into.Plan.Skipped))
-		default:
-			fmt.Fprintf(o.IO.Out, "nothing to scan: no day of the window is complete yet (Athena scans whole UTC days, %s after they end)\n", athena.DeliveryDelay)
+		msg := fmt.Sprintf("nothing to scan: no day of the window is complete yet (Athena scans whole UTC days, %s after they end)", athena.DeliveryDelay)
+		if len(into.Plan.Skipped) > 0 {
+			msg = fmt.Sprintf("nothing to scan: every complete day in the window was scanned with Athena before (%d days)", len(into.Plan.Skipped))
 		}
-		return nil
+		if o.Output == "table" {
+			fmt.Fprintln(o.IO.Out, msg)
+			return nil
+		}
+		// A machine document all the same (no day queried), the reason on
+		// stderr.
+		fmt.Fprintf(o.IO.ErrOut, "seiri: %s\n", msg)
+		sum.Days, sum.DaysSkipped, sum.DaysExcludedUnits = []string{}, len(into.Plan.Skipped), len(into.Plan.Excluded)
+		sum.Since, sum.Until = flt.Since, flt.Until
+		return writeAthenaSummary(o.IO.Out, o.Output, sum)
 	}
 	sum.Days, sum.DaysSkipped, sum.DaysExcludedUnits = into.Plan.Days, len(into.Plan.Skipped), len(into.Plan.Excluded)
 	if into.Plan.Incomplete {
@@ -311,6 +319,19 @@ func writeAthenaSummary(out io.Writer, output string, s *AthenaScanSummary) erro
 		{"unmapped", fmt.Sprint(s.Unmapped)},
 		{"coverage", trail.CoverageText(s.Records, s.Mapped, s.NotAuthz, s.Unmapped)},
 		{"usage rows", fmt.Sprint(s.Rows)},
+	}
+	if output == "csv" {
+		// trail scan declares csv: the same pairs, never a table instead.
+		w := csv.NewWriter(out)
+		w.Write([]string{"metric", "value"})
+		for _, p := range pairs {
+			w.Write(p[:])
+		}
+		for _, why := range sortedKeys(s.SkippedRecords) {
+			w.Write([]string{"records skipped: " + why, fmt.Sprint(s.SkippedRecords[why])})
+		}
+		w.Flush()
+		return w.Error()
 	}
 	for _, p := range pairs {
 		fmt.Fprintf(out, "%-18s %s\n", p[0], p[1])

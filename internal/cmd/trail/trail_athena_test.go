@@ -147,6 +147,13 @@ func TestTrailScanEngineAthena(t *testing.T) {
 	}
 	// The report names the table and the window, and every count.
 	golden(t, "testdata/athena-scan.table.golden", out)
+	// -o csv is the same report as metric,value pairs, never a table.
+	var buf strings.Builder
+	if err := writeAthenaSummary(&buf, "csv", &AthenaScanSummary{Table: "seiri.cloudtrail", Records: 3, NotAuthz: 3,
+		SkippedRecords: map[string]int64{"unknown eventVersion": 1}, RecordsSkipped: 1}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "testdata/athena-scan.csv.golden", buf.String())
 }
 
 func TestTrailScanEngineAthenaIncompleteDay(t *testing.T) {
@@ -154,6 +161,15 @@ func TestTrailScanEngineAthenaIncompleteDay(t *testing.T) {
 	out, _, code := runOnFake(t, srv, "--workspace", t.TempDir(), "trail", "scan", "--engine", "athena", "--since", "2h")
 	if code != 0 || !strings.Contains(out, "no day of the window is complete yet") || len(srv.AthenaQueries()) != 0 {
 		t.Fatalf("exit %d, %d queries:\n%s", code, len(srv.AthenaQueries()), out)
+	}
+	// -o json is a document all the same: no day queried, no coverage.
+	out, errOut, code := runOnFake(t, srv, "trail", "scan", "--engine", "athena", "--since", "2h", "-o", "json")
+	if code != 0 || !strings.Contains(errOut, "no day of the window is complete yet") {
+		t.Fatalf("json: exit %d: %s", code, errOut)
+	}
+	var sum AthenaScanSummary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Days == nil || len(sum.Days) != 0 || sum.Coverage != nil {
+		t.Errorf("json %v:\n%s", err, out)
 	}
 }
 
