@@ -184,7 +184,7 @@ func collectRun(o *CollectOptions) error {
 			return err
 		}
 	} else {
-		printCollectSummary(o.IO.Out, res, sess.Calls().Calls(), resourceScope(opts, sess.Config().Region), sess.Unavailable())
+		printCollectSummary(o.IO.Out, res, sess.Calls(), resourceScope(opts, sess.Config().Region), sess.Unavailable())
 	}
 	switch {
 	case len(failed) == 0:
@@ -230,7 +230,7 @@ func unavailableText(us []awsclient.UnavailableError) []string {
 	return out
 }
 
-func printCollectSummary(w io.Writer, res *collect.Result, calls int64, resources string, unavailable []awsclient.UnavailableError) {
+func printCollectSummary(w io.Writer, res *collect.Result, calls *awsclient.Counter, resources string, unavailable []awsclient.UnavailableError) {
 	m := res.Manifest
 	ok := len(m.Accounts) - len(res.FailedAccounts())
 	fmt.Fprintf(w, "Snapshot %s\n", res.Dir)
@@ -238,8 +238,13 @@ func printCollectSummary(w io.Writer, res *collect.Result, calls int64, resource
 	if m.Organization {
 		org = " and the organization"
 	}
-	fmt.Fprintf(w, "Collected %d of %d accounts%s in %s with %d API calls.\n", ok, len(m.Accounts), org,
-		m.FinishedAt.Sub(m.StartedAt).Round(1e8), calls)
+	retries := ""
+	if n := calls.Attempts() - calls.Calls(); n > 0 {
+		// Throttling and server errors retried by the SDK.
+		retries = fmt.Sprintf(" (%d retried)", n)
+	}
+	fmt.Fprintf(w, "Collected %d of %d accounts%s in %s with %d API calls%s.\n", ok, len(m.Accounts), org,
+		m.FinishedAt.Sub(m.StartedAt).Round(1e8), calls.Calls(), retries)
 	fmt.Fprintf(w, "Resource policies: %s.\n", resources)
 	if failed := res.FailedAccounts(); len(failed) > 0 {
 		fmt.Fprintf(w, "Failed accounts (%d):\n", len(failed))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,10 @@ func TestCollectRegionsStaleUnavailable(t *testing.T) {
 	out, errOut, code := runCollect(t, fake, ws, "collect", "--accounts", "111111110001", "--regions", "us-east-1,eu-west-1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	// The SDK's retries of the failing operation are counted in the summary.
+	if !regexp.MustCompile(`(?m)^Collected 1 of 1 accounts in .* with \d+ API calls \(\d+ retried\)\.$`).MatchString(out) {
+		t.Errorf("retries not in the summary:\n%s", out)
 	}
 	lines := strings.Split(out, "\n")
 	var got []string
