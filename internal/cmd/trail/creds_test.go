@@ -65,3 +65,4 @@ func TestTrailExpiredCredentials(t *testing.T) {
 		t.Errorf("Athena queries sent: %+v", fake.AthenaQueries())
 	}
 }
+

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/seiri-dev/seiri/internal/trail"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -106,6 +108,32 @@ func TestTrailMissingWorkspace(t *testing.T) {
 		}
 		if _, err := os.Stat(ws); err == nil {
 			t.Errorf("%v created the workspace", args)
+		}
+	}
+}
+
+// nothingRead says why a scan recorded nothing, from its counts alone.
+func TestNothingRead(t *testing.T) {
+	tests := []struct {
+		s     trail.Summary
+		since string
+		msg   string
+		fail  bool
+	}{
+		{trail.Summary{Records: 5, Mapped: 5}, "", "", false},
+		{trail.Summary{Records: 5, NotAuthz: 5}, "", "", false},
+		{trail.Summary{Records: 4, RecordsOutside: 4}, "", "nothing was recorded: all 4 records read are outside the filter (--since/--until)", true},
+		{trail.Summary{FilesListed: 3, FilesAlreadyScanned: 3}, "", "nothing new: all 3 files were scanned before", false},
+		{trail.Summary{PrunedByFilter: 6}, "2026-12-01", "nothing was read: every log folder of the source (6) is outside the window or scope (--since/--until, --account, --regions)", true},
+		{trail.Summary{}, "", "nothing was read: the source holds no CloudTrail log files (check --source: the folder or prefix that holds AWSLogs/…)", true},
+		{trail.Summary{FilesListed: 23, FilesRead: 23}, "1h", "nothing was recorded: the 23 files read hold no records", true},
+		{trail.Summary{FilesListed: 2}, "1h", "nothing was read: 2 files listed, none at or after --since 1h", true},
+		{trail.Summary{FilesListed: 2}, "", "nothing was read: 2 files listed, none of them CloudTrail logs", true},
+	}
+	for _, tt := range tests {
+		msg, fail := nothingRead(&tt.s, tt.since)
+		if msg != tt.msg || fail != tt.fail {
+			t.Errorf("%+v since %q: %q %v, want %q %v", tt.s, tt.since, msg, fail, tt.msg, tt.fail)
 		}
 	}
 }

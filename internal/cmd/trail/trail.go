@@ -331,6 +331,9 @@ func nothingRead(s *trail.Summary, since string) (msg string, fail bool) {
 	if s.FilesListed == 0 {
 		return "nothing was read: the source holds no CloudTrail log files (check --source: the folder or prefix that holds AWSLogs/…)", true
 	}
+	if s.FilesRead > 0 {
+		return fmt.Sprintf("nothing was recorded: the %d files read hold no records", s.FilesRead), true
+	}
 	if since != "" {
 		return fmt.Sprintf("nothing was read: %d files listed, none at or after --since %s", s.FilesListed, since), true
 	}
