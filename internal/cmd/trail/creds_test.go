@@ -65,4 +65,3 @@ func TestTrailExpiredCredentials(t *testing.T) {
 		t.Errorf("Athena queries sent: %+v", fake.AthenaQueries())
 	}
 }
-
