@@ -126,17 +126,6 @@ type authPolicy struct {
 	} `json:"PolicyVersionList"`
 }
 
-// ParseAuthorizationDetails reads the output of `aws iam
-// get-account-authorization-details` into an Account. accountID may be empty:
-// it is then taken from the entities' ARNs. name (the file) is used in errors.
-func ParseAuthorizationDetails(data []byte, name, accountID string) (*Account, error) {
-	d, err := decodeAuthDetails(data, name)
-	if err != nil {
-		return nil, err
-	}
-	return d.account(name, accountID, true)
-}
-
 // AuthorizationImport is a get-account-authorization-details file read as
 // the accounts it holds.
 type AuthorizationImport struct {

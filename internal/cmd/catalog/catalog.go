@@ -40,11 +40,17 @@ the workspace cache, which then overrides the embedded copy.`,
 type CatalogOptions struct {
 	IO     *cmdutil.IOStreams
 	Output string
-	// Workspace is the workspace folder whose cache may hold a refreshed
-	// catalog. Reading never creates it.
+	// Workspace is the workspace folder whose cache update writes to.
+	// Reading never creates it.
 	Workspace string
+	// Catalog is the IAM catalog in force (the workspace's refreshed copy,
+	// else the embedded one): what show, expand and search read.
+	Catalog func() *catalog.Catalog
 	// Arg is the ACTION|SERVICE, PATTERN or search TEXT.
 	Arg string
+
+	// used is the source of the catalog read, named under the table.
+	used catalog.Source
 
 	// update only
 	URL        string
@@ -63,6 +69,7 @@ func catalogOptions(f *cmdutil.Factory) *CatalogOptions {
 func (o *CatalogOptions) fill(f *cmdutil.Factory, cmd *cobra.Command) {
 	o.Output = f.Globals.Output
 	o.Workspace = f.Globals.Workspace
+	o.Catalog = f.Catalog
 	o.Progress = f.Progress()
 	o.Now = f.Now
 	switch {
@@ -165,9 +172,12 @@ cached catalog overrides the one embedded in seiri.`,
 // workspace: reading the catalog should leave no .seiri folder behind.
 func (o *CatalogOptions) cacheDir() string { return cmdutil.CatalogCacheDir(o.Workspace) }
 
-// load returns the catalog in force, warning on a damaged cache.
+// load returns the catalog in force (a damaged cache is warned about and
+// ignored) and notes its source for the report.
 func (o *CatalogOptions) load() *catalog.Catalog {
-	return cmdutil.LoadCatalog(o.Workspace, o.IO.ErrOut)
+	c := o.Catalog()
+	o.used = c.Source()
+	return c
 }
 
 func (o *CatalogOptions) checkOutput() error {
@@ -392,7 +402,7 @@ func catalogWriteActions(o *CatalogOptions, actions []*catalog.Action) error {
 	if len(actions) == 1 {
 		word = "action"
 	}
-	_, err := fmt.Fprintf(o.IO.Out, "%d %s\n", len(actions), word)
+	_, err := fmt.Fprintf(o.IO.Out, "%d %s (catalog: %s)\n", len(actions), word, o.used)
 	return err
 }
 
@@ -462,6 +472,7 @@ func catalogWriteAction(o *CatalogOptions, a *catalog.Action) error {
 	if len(a.Dependent) > 0 {
 		field("Dependent", strings.Join(a.Dependent, ", "))
 	}
+	field("Catalog", o.used.String())
 	return nil
 }
 
@@ -480,6 +491,7 @@ func catalogWriteConditionKey(o *CatalogOptions, asked string, k catalog.Conditi
 	if !strings.EqualFold(asked, k.Name) {
 		fmt.Fprintf(o.IO.Out, "%-16s %s matches this templated key\n", "Note:", asked)
 	}
+	fmt.Fprintf(o.IO.Out, "%-16s %s\n", "Catalog:", o.used)
 	return nil
 }
 

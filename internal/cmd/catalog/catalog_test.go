@@ -25,13 +25,15 @@ func catalogTestOpts(t *testing.T, output string) (*CatalogOptions, *bytes.Buffe
 	t.Helper()
 	var out, errOut bytes.Buffer
 	t.Cleanup(func() { catalog.Load("") }) // forget any cached override
-	return &CatalogOptions{
+	o := &CatalogOptions{
 		IO:        &cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		Output:    output,
 		Workspace: filepath.Join(t.TempDir(), "ws"),
 		Context:   context.Background(),
 		Now:       func() time.Time { return time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC) },
-	}, &out, &errOut
+	}
+	o.Catalog = func() *catalog.Catalog { return cmdutil.LoadCatalog(o.Workspace, o.IO.ErrOut) }
+	return o, &out, &errOut
 }
 
 func TestCatalogFlagParsing(t *testing.T) {
@@ -68,6 +70,9 @@ func TestCatalogFlagParsing(t *testing.T) {
 		if err != nil {
 			continue
 		}
+		if got.Catalog == nil || got.IO != f.IO || got.Now == nil || got.Context == nil {
+			t.Errorf("%v: dependencies not carried: %+v", tt.args, got)
+		}
 		if got.Arg != tt.wantArg || got.URL != tt.wantURL {
 			t.Errorf("%v: Arg %q URL %q, want %q %q", tt.args, got.Arg, got.URL, tt.wantArg, tt.wantURL)
 		}
@@ -86,7 +91,7 @@ iam:DeleteAccessKey       Write   user*
 iam:GetAccessKeyLastUsed  Read    user*
 iam:ListAccessKeys        List    user*
 iam:UpdateAccessKey       Write   user*
-5 actions
+5 actions (catalog: ` + catalog.Embedded().Source().String() + `)
 `
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
@@ -199,7 +204,8 @@ func TestCatalogShowConditionKey(t *testing.T) {
 	if err := catalogShowRun(o); err != nil {
 		t.Fatal(err)
 	}
-	want := "Condition key:   aws:PrincipalTag/tag-key\nType:            String\nNote:            aws:principaltag/team matches this templated key\n"
+	want := "Condition key:   aws:PrincipalTag/tag-key\nType:            String\nNote:            aws:principaltag/team matches this templated key\n" +
+		"Catalog:         " + catalog.Embedded().Source().String() + "\n"
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
@@ -263,7 +269,7 @@ func TestCatalogUpdate(t *testing.T) {
 	if err := catalogExpandRun(o2); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(out2.String(), "\n2 actions\n") {
+	if !strings.Contains(out2.String(), "\n2 actions (catalog: AWS service reference http://") {
 		t.Errorf("expand * after update:\n%s", out2)
 	}
 	if catalog.Default() != catalog.Embedded() {
@@ -323,7 +329,7 @@ func TestCatalogThroughRoot(t *testing.T) {
 		t.Fatalf("update: %v\n%s", err, out)
 	}
 	out, err = run("--workspace", ws, "catalog", "expand", "*")
-	if err != nil || !strings.HasSuffix(out, "\n2 actions\n") {
+	if err != nil || !strings.Contains(out, "\n2 actions (catalog: AWS service reference http://") {
 		t.Errorf("expand after update: %v\n%s", err, out)
 	}
 	if _, err = run("--workspace", ws, "catalog", "show", "iam:CreateAccessKey"); err == nil {

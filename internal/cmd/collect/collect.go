@@ -1,11 +1,15 @@
 package collect
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,8 +21,20 @@ import (
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
-// CollectOptions are the flags of `seiri collect`.
+// CollectOptions are the inputs of `seiri collect`: its dependencies as
+// fields, then its flags.
 type CollectOptions struct {
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error) // opened for writing
+	Now       func() time.Time
+	Log       *slog.Logger                                      // --log-level, on stderr
+	AWS       func(context.Context) (*awsclient.Session, error) // awsclient.New on the global flags
+	Output    string                                            // --output
+	// Progress draws a bar on a terminal; Lines writes a line per account
+	// (a CI log); neither with --no-progress.
+	Progress, Lines bool
+
 	Org             bool
 	Accounts        []string
 	Parallel        int
@@ -32,13 +48,13 @@ type CollectOptions struct {
 }
 
 // NewCmd is the `seiri collect` command group.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return NewCmdCollect(f, func(o *CollectOptions) error { return collectRun(f, o) })
-}
+func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdCollect(f, nil) }
 
-// NewCmdCollect parses the flags of `seiri collect` and calls runF.
+// NewCmdCollect parses the flags of `seiri collect` and calls runF
+// (collectRun when nil).
 func NewCmdCollect(f *cmdutil.Factory, runF func(*CollectOptions) error) *cobra.Command {
-	o := &CollectOptions{}
+	o := &CollectOptions{IO: f.IO, Workspace: f.Workspace, Now: f.Now,
+		AWS: func(ctx context.Context) (*awsclient.Session, error) { return awsclient.New(ctx, f.Globals.AWS) }}
 	cmd := &cobra.Command{
 		Use:   "collect",
 		Short: "Collect a read-only snapshot of IAM (and the Organization)",
@@ -82,7 +98,15 @@ recorded in the snapshot's manifest), 2 bad flags, 4 nothing collected.`,
 			if o.NoResourcePolicies && len(o.Regions) > 0 {
 				return cmdutil.BadInputf("--regions and --no-resource-policies: --regions only chooses where resource policies are read")
 			}
-			return runF(o)
+			o.Context, o.Output, o.Log = f.Context, f.Globals.Output, f.Logger()
+			o.Progress, o.Lines = f.Progress(), !f.Progress() && !f.Globals.NoProgress
+			if o.Context == nil {
+				o.Context = context.Background()
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return collectRun(o)
 		},
 	}
 	fl := cmd.Flags()
@@ -103,19 +127,25 @@ var (
 	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
-func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
-	ctx := f.Context
-	ws, err := f.Workspace()
+func collectRun(o *CollectOptions) error {
+	ctx := o.Context
+	// AWS first: missing, expired or rejected credentials are one line
+	// saying what to set (exit 2), before the workspace is created.
+	sess, err := o.AWS(ctx)
+	var noCreds *awsclient.CredentialsError
+	if errors.As(err, &noCreds) {
+		return cmdutil.BadInput(noCreds)
+	}
+	if err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
+	}
+	ws, err := o.Workspace()
 	if err != nil {
 		return err
 	}
-	if !f.Globals.NoProgress {
-		// Progress from the first second: before the first AWS call.
-		fmt.Fprintf(f.IO.ErrOut, "collect: %s, into %s\n", collectScope(o), ws.SnapshotsDir())
-	}
-	sess, err := awsclient.New(ctx, f.Globals.AWS)
-	if err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
+	if o.Progress || o.Lines {
+		// Progress from the first second: before the first IAM call.
+		fmt.Fprintf(o.IO.ErrOut, "collect: %s as %s, into %s\n", collectScope(o), sess.Caller().ARN, ws.SnapshotsDir())
 	}
 	opts := o.Collect
 	opts.Org = o.Org
@@ -125,16 +155,16 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 	opts.Regions = o.Regions
 	opts.NoResourcePolicies = o.NoResourcePolicies
 	opts.SeiriVersion = version.String()
-	opts.Now = f.Now
-	opts.Log = f.Logger()
+	opts.Now = o.Now
+	opts.Log = o.Log
 	var bar *progressBar
 	switch {
-	case f.Progress():
-		bar = &progressBar{w: f.IO.ErrOut}
+	case o.Progress:
+		bar = &progressBar{w: o.IO.ErrOut}
 		opts.Progress = bar.update
-	case !f.Globals.NoProgress:
+	case o.Lines:
 		// Not a terminal (a CI log): a line per finished account.
-		pl := &progressLines{w: f.IO.ErrOut}
+		pl := &progressLines{w: o.IO.ErrOut}
 		opts.Progress = pl.update
 	}
 	res, err := collect.Run(ctx, sess, ws.SnapshotsDir(), opts)
@@ -143,8 +173,8 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 		return err
 	}
 	failed := res.FailedAccounts()
-	if f.Globals.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, struct {
+	if o.Output == "json" {
+		if err := cmdutil.WriteJSON(o.IO.Out, struct {
 			Dir string `json:"dir"`
 			snapshot.Manifest
 			Warnings    []string    `json:"organizationWarnings,omitempty"`
@@ -154,7 +184,7 @@ func collectRun(f *cmdutil.Factory, o *CollectOptions) error {
 			return err
 		}
 	} else {
-		printCollectSummary(f.IO.Out, res, sess.Calls().Calls(), resourceScope(opts, sess.Config().Region), sess.Unavailable())
+		printCollectSummary(o.IO.Out, res, sess.Calls(), resourceScope(opts, sess.Config().Region), sess.Unavailable())
 	}
 	switch {
 	case len(failed) == 0:
@@ -200,7 +230,7 @@ func unavailableText(us []awsclient.UnavailableError) []string {
 	return out
 }
 
-func printCollectSummary(w io.Writer, res *collect.Result, calls int64, resources string, unavailable []awsclient.UnavailableError) {
+func printCollectSummary(w io.Writer, res *collect.Result, calls *awsclient.Counter, resources string, unavailable []awsclient.UnavailableError) {
 	m := res.Manifest
 	ok := len(m.Accounts) - len(res.FailedAccounts())
 	fmt.Fprintf(w, "Snapshot %s\n", res.Dir)
@@ -208,8 +238,13 @@ func printCollectSummary(w io.Writer, res *collect.Result, calls int64, resource
 	if m.Organization {
 		org = " and the organization"
 	}
-	fmt.Fprintf(w, "Collected %d of %d accounts%s in %s with %d API calls.\n", ok, len(m.Accounts), org,
-		m.FinishedAt.Sub(m.StartedAt).Round(1e8), calls)
+	retries := ""
+	if n := calls.Attempts() - calls.Calls(); n > 0 {
+		// Throttling and server errors retried by the SDK.
+		retries = fmt.Sprintf(" (%d retried)", n)
+	}
+	fmt.Fprintf(w, "Collected %d of %d accounts%s in %s with %d API calls%s.\n", ok, len(m.Accounts), org,
+		m.FinishedAt.Sub(m.StartedAt).Round(1e8), calls.Calls(), retries)
 	fmt.Fprintf(w, "Resource policies: %s.\n", resources)
 	if failed := res.FailedAccounts(); len(failed) > 0 {
 		fmt.Fprintf(w, "Failed accounts (%d):\n", len(failed))

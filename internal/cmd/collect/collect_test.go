@@ -2,21 +2,26 @@ package collect
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/collect"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 func TestCollectFlags(t *testing.T) {
@@ -39,6 +44,7 @@ func TestCollectFlags(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var got *CollectOptions
 			f := cmdutil.NewFactory(&cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+			f.Globals.Output = "table"
 			cmd := NewCmdCollect(f, func(o *CollectOptions) error { got = o; return nil })
 			cmd.SetArgs(tt.args)
 			cmd.SetOut(&bytes.Buffer{})
@@ -54,7 +60,11 @@ func TestCollectFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, *got); diff != "" {
+			if got.IO != f.IO || got.Workspace == nil || got.Now == nil || got.AWS == nil || got.Log == nil || got.Context == nil || got.Output != "table" {
+				t.Errorf("dependencies not carried: %+v", got)
+			}
+			deps := cmpopts.IgnoreFields(CollectOptions{}, "IO", "Context", "Workspace", "Now", "Log", "AWS", "Output", "Progress", "Lines")
+			if diff := cmp.Diff(tt.want, *got, deps); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
 		})
@@ -190,6 +200,10 @@ func TestCollectRegionsStaleUnavailable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
 	}
+	// The SDK's retries of the failing operation are counted in the summary.
+	if !regexp.MustCompile(`(?m)^Collected 1 of 1 accounts in .* with \d+ API calls \(\d+ retried\)\.$`).MatchString(out) {
+		t.Errorf("retries not in the summary:\n%s", out)
+	}
 	lines := strings.Split(out, "\n")
 	var got []string
 	for i, l := range lines {
@@ -228,5 +242,53 @@ func TestCollectRegionsStaleUnavailable(t *testing.T) {
 	}
 	if rp := snap.Accounts[0].ResourcePolicies; rp != nil {
 		t.Errorf("resource policies read with --no-resource-policies: %+v", rp.Regions)
+	}
+}
+
+// Issue 15: without credentials, or with expired ones, collect fails fast:
+// exit 2, one line saying what to set, no SDK line, no workspace created,
+// no progress line claiming a collect started.
+func TestCollectCredentials(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	ws := filepath.Join(t.TempDir(), "ws")
+	out, errOut, code := cmdtest.RunWS(t, testRoot, time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), nil, ws, "collect", "--org")
+	const missing = "seiri: no AWS credentials found: pass --profile NAME or set AWS_PROFILE (for IAM Identity Center, run `aws sso login --profile NAME` first), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
+	if code != cmdutil.ExitUsage || out != "" || errOut != missing {
+		t.Errorf("no credentials: exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+	if _, err := os.Stat(ws); err == nil {
+		t.Errorf("workspace created")
+	}
+
+	fake := awsfake.New(awsfake.SampleScenario(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), 2, 1))
+	defer fake.Close()
+	fake.FailOp("", "GetCallerIdentity", &awsfake.Error{Status: 403, Code: "ExpiredToken", Message: "The security token included in the request is expired"}, -1)
+	out, errOut, code = runCollect(t, fake, ws, "collect", "--org")
+	const expired = "seiri: AWS credentials have expired (ExpiredToken): run `aws sso login --profile NAME` or get new credentials\n"
+	if code != cmdutil.ExitUsage || out != "" || errOut != expired {
+		t.Errorf("expired: exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+	for call := range fake.Calls() {
+		if call.Operation != "GetCallerIdentity" {
+			t.Errorf("%s called with expired credentials", call.Operation)
+		}
+	}
+}
+
+// TestCollectRunFromOptions: the run function sees only its options; a
+// credentials error from the AWS opener is bad input and nothing else runs.
+func TestCollectRunFromOptions(t *testing.T) {
+	var out, errOut bytes.Buffer
+	o := &CollectOptions{IO: &cmdutil.IOStreams{Out: &out, ErrOut: &errOut}, Context: context.Background(), Lines: true,
+		AWS: func(context.Context) (*awsclient.Session, error) {
+			return nil, &awsclient.CredentialsError{Kind: "profile", Profile: "audit"}
+		},
+		Workspace: func() (*workspace.Workspace, error) { t.Fatal("workspace opened"); return nil, nil },
+	}
+	err := collectRun(o)
+	var ee *cmdutil.ExitError
+	want := "AWS profile \"audit\" is not in the AWS config or credentials file: check --profile and AWS_PROFILE (`aws configure list-profiles` lists them)"
+	if !errors.As(err, &ee) || ee.Code != cmdutil.ExitUsage || err.Error() != want || out.Len()+errOut.Len() != 0 {
+		t.Errorf("got %v (%q %q), want exit 2 %q", err, out.String(), errOut.String(), want)
 	}
 }

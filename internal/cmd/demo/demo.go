@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/catalog"
 	auditcmd "github.com/seiri-dev/seiri/internal/cmd/audit"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/config"
@@ -33,14 +34,15 @@ import (
 // DemoOptions are the inputs of `seiri demo`.
 type DemoOptions struct {
 	IO        *cmdutil.IOStreams
-	Workspace func() (*workspace.Workspace, error)
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error) // opened for writing
 	Config    func() (*config.Config, error)
 	Now       func() time.Time
-	Output    string
-	Out       string // folder for the full reports (default <workspace>/reports/demo)
+	Catalog   func() *catalog.Catalog // the IAM catalog in force (scan mapping, audit)
+	Output    string                  // --output
+	Out       string                  // folder for the full reports (default <workspace>/reports/demo)
 	Seed      uint64
 	NoTrail   bool // skip the CloudTrail part (faster)
-	f         *cmdutil.Factory
 }
 
 // NewCmd is the `seiri demo` command group.
@@ -48,7 +50,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdDemo(f, nil) }
 
 // NewCmdDemo parses flags for `seiri demo`.
 func NewCmdDemo(f *cmdutil.Factory, runF func(*DemoOptions) error) *cobra.Command {
-	opts := &DemoOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now, f: f}
+	opts := &DemoOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now, Catalog: f.Catalog}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run seiri's whole flow on a generated demo organization (no AWS account needed)",
@@ -66,7 +68,10 @@ on standard output (the summary goes to standard error).`,
   seiri demo --output sarif > demo.sarif`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Output = f.Globals.Output
+			opts.Output, opts.Context = f.Globals.Output, f.Context
+			if opts.Context == nil {
+				opts.Context = context.Background()
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -109,7 +114,7 @@ func demoRun(opts *DemoOptions) error {
 			return err
 		}
 	}
-	rep, err := auditcmd.Report(&auditcmd.AuditOptions{IO: opts.IO, Workspace: opts.Workspace, Config: opts.Config, Now: opts.Now, Catalog: opts.f.Catalog},
+	rep, err := auditcmd.Report(&auditcmd.AuditOptions{IO: opts.IO, Workspace: opts.Workspace, Config: opts.Config, Now: opts.Now, Catalog: opts.Catalog},
 		ws, snap, cfg.Audit)
 	if err != nil {
 		return err
@@ -207,7 +212,8 @@ func resetDemoUsage(ctx context.Context, ws *workspace.Workspace, logs string) e
 
 func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Workspace) ([]usage.Row, []usage.Run, error) {
 	logs := filepath.Join(ws.Dir, "demo", "cloudtrail")
-	if err := resetDemoUsage(opts.f.Context, ws, logs); err != nil {
+	ctx := opts.Context
+	if err := resetDemoUsage(ctx, ws, logs); err != nil {
 		return nil, nil, err
 	}
 	st, err := org.WriteTrail(logs)
@@ -215,24 +221,28 @@ func demoTrail(opts *DemoOptions, w io.Writer, org *demo.Org, ws *workspace.Work
 		return nil, nil, fmt.Errorf("demo CloudTrail logs: %w", err)
 	}
 	window := trail.Filter{Since: org.Now.AddDate(0, 0, -demo.TrailDays), Until: org.Now}
-	res, err := trailcmd.ScanIntoStore(opts.f, &trail.DirSource{Dir: logs}, trail.Options{Filter: window})
+	res, err := trailcmd.ScanStore(ctx, ws, opts.Catalog(), opts.Now(), opts.IO.ErrOut, &trail.DirSource{Dir: logs}, trail.Options{Filter: window})
 	if err != nil {
 		return nil, nil, fmt.Errorf("scan demo CloudTrail logs: %w", err)
 	}
 	sum := res.Summary
 	fmt.Fprintf(w, "\nCloudTrail (%d days, organization trail, %s)\n", demo.TrailDays, logs)
-	fmt.Fprintf(w, "  %d log files, %d events generated; scan read %d new files, %d records, %d already scanned; mapping coverage %.1f%%\n",
-		st.Files, st.Records, sum.FilesRead, sum.Records, sum.FilesAlreadyScanned, 100*sum.Coverage)
-	store, err := usage.Open(opts.f.Context, ws.UsageDB())
+	coverage := sum.CoverageText() // never a figure over no API call
+	if c, ok := sum.MappingCoverage(); ok {
+		coverage = fmt.Sprintf("%.1f%%", 100*c)
+	}
+	fmt.Fprintf(w, "  %d log files, %d events generated; scan read %d new files, %d records, %d already scanned; mapping coverage %s\n",
+		st.Files, st.Records, sum.FilesRead, sum.Records, sum.FilesAlreadyScanned, coverage)
+	store, err := usage.Open(ctx, ws.UsageDB())
 	if err != nil {
 		return nil, nil, err
 	}
 	defer store.Close()
-	rows, err := store.Usage(opts.f.Context, usage.Query{})
+	rows, err := store.Usage(ctx, usage.Query{})
 	if err != nil {
 		return nil, nil, err
 	}
-	runs, err := store.Runs(opts.f.Context, 0)
+	runs, err := store.Runs(ctx, 0)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,22 +1,27 @@
 package scp
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
-
-	orgcmd "github.com/seiri-dev/seiri/internal/cmd/org"
 
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	orgcmd "github.com/seiri-dev/seiri/internal/cmd/org"
 	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/usage"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
-// ScpSimulateOptions are `seiri scp simulate`'s flags.
+// ScpSimulateOptions are `seiri scp simulate`'s inputs.
 type ScpSimulateOptions struct {
+	Deps
 	Policy   string
 	Target   string
 	Type     string
@@ -24,8 +29,9 @@ type ScpSimulateOptions struct {
 	Days     int
 }
 
-func newCmdScpSimulate(f *cmdutil.Factory, runF func(*ScpSimulateOptions) error) *cobra.Command {
-	opts := &ScpSimulateOptions{}
+// NewCmdScpSimulate builds `seiri scp simulate`.
+func NewCmdScpSimulate(f *cmdutil.Factory, runF func(*ScpSimulateOptions) error) *cobra.Command {
+	opts := &ScpSimulateOptions{Deps: newDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "simulate --policy FILE --target TARGET",
 		Short: "Replay recorded usage through a draft SCP (or RCP) attached to a target",
@@ -35,7 +41,8 @@ func newCmdScpSimulate(f *cmdutil.Factory, runF func(*ScpSimulateOptions) error)
 account or the root of a snapshot's organization, and replays the recorded usage
 (the usage store, last --days days) of every account below it through the old
 and the new policy chain with the policy engine. It prints what the draft would
-newly deny. Nothing is written to AWS.`,
+newly deny, after the snapshot and the usage (window, store, scanned sources)
+it used. Nothing is written to AWS.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Policy == "" || opts.Target == "" {
@@ -44,10 +51,11 @@ newly deny. Nothing is written to AWS.`,
 			if opts.Days <= 0 {
 				return cmdutil.BadInputf("--days must be positive")
 			}
+			opts.bind(f)
 			if runF != nil {
 				return runF(opts)
 			}
-			return scpSimulateRun(f, opts)
+			return scpSimulateRun(opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -59,7 +67,85 @@ newly deny. Nothing is written to AWS.`,
 	return cmd
 }
 
-func scpSimulateRun(f *cmdutil.Factory, opts *ScpSimulateOptions) error {
+// orgSnapshot opens the workspace (read-only) and the snapshot ref, which
+// must hold an organization.
+func (d *Deps) orgSnapshot(ref string) (*workspace.Workspace, *snapshot.Snapshot, error) {
+	ws, err := d.Workspace()
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := snapshot.Load(ws.SnapshotsDir(), ref)
+	if err != nil {
+		return nil, nil, cmdutil.BadInput(err)
+	}
+	if s.Organization == nil {
+		return nil, nil, cmdutil.BadInputf("snapshot %s has no organization (collected without --org, or without Organizations access?)", filepath.Base(s.Dir))
+	}
+	return ws, s, nil
+}
+
+// Usage is the recorded usage a command replayed: the store, the window
+// and the sources whose scans fed the store.
+type Usage struct {
+	Store   string    `json:"store"`
+	Days    int       `json:"days"`
+	Since   time.Time `json:"since"`
+	Until   time.Time `json:"until"`
+	Sources []string  `json:"sources"`
+	Rows    int       `json:"rows"`
+	rows    []usage.Row
+}
+
+// readUsage reads the authorization rows of accounts last seen in the
+// window of days before now; nil (no error) when the workspace has no
+// usage store.
+func (d *Deps) readUsage(ws *workspace.Workspace, accounts []string, days int) (*Usage, error) {
+	if _, err := os.Lstat(ws.UsageDB()); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	ctx := d.Context
+	st, err := usage.OpenReadOnly(ctx, ws.UsageDB())
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	now := d.Now().UTC()
+	u := &Usage{Store: ws.UsageDB(), Days: days, Since: now.AddDate(0, 0, -days), Until: now}
+	if u.Sources, err = st.Sources(ctx); err != nil {
+		return nil, err
+	}
+	if u.Sources == nil {
+		u.Sources = []string{}
+	}
+	for _, a := range accounts {
+		rows, err := st.Usage(ctx, usage.Query{Account: a, Since: u.Since, AuthzOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		u.rows = append(u.rows, rows...)
+	}
+	u.Rows = len(u.rows)
+	return u, nil
+}
+
+// line names the usage for the table output.
+func (u *Usage) line() string {
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
+	src := "no scan recorded"
+	if len(u.Sources) > 0 {
+		src = "scans of " + strings.Join(u.Sources, ", ")
+	}
+	return fmt.Sprintf("usage: last %d days (%s to %s), %d rows, from %s (%s)", u.Days, day(u.Since), day(u.Until), u.Rows, u.Store, src)
+}
+
+// simulateJSON is `scp simulate -o json`: what was used, then the impact.
+type simulateJSON struct {
+	Snapshot string `json:"snapshot"`
+	Usage    *Usage `json:"usage"`
+	*org.Impact
+}
+
+func scpSimulateRun(opts *ScpSimulateOptions) error {
 	var t org.PolicyType
 	switch strings.ToLower(opts.Type) {
 	case "scp":
@@ -73,13 +159,14 @@ func scpSimulateRun(f *cmdutil.Factory, opts *ScpSimulateOptions) error {
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
-	if err := orgcmd.ValidatePolicy(f.Catalog())(doc, string(t)); err != nil {
+	if err := orgcmd.ValidatePolicy(opts.Catalog())(doc, string(t)); err != nil {
 		return cmdutil.BadInputf("%s: %v", opts.Policy, err)
 	}
-	o, err := orgcmd.LoadOrganization(f, opts.Snapshot)
+	ws, s, err := opts.orgSnapshot(opts.Snapshot)
 	if err != nil {
 		return err
 	}
+	o := s.Organization
 	before, err := org.FromSnapshot(o)
 	if err != nil {
 		return cmdutil.BadInput(err)
@@ -92,31 +179,42 @@ func scpSimulateRun(f *cmdutil.Factory, opts *ScpSimulateOptions) error {
 	if err != nil {
 		return cmdutil.BadInputf("%s: %v", opts.Policy, err)
 	}
-	im, err := orgcmd.ReplayStates(f, before, after, o.ID, opts.Days)
+	affected := org.AffectedAccounts(before, after)
+	u, err := opts.readUsage(ws, affected, opts.Days)
 	if err != nil {
 		return err
 	}
-	if im == nil {
+	if u == nil {
 		return cmdutil.BadInputf("no usage store in the workspace: run seiri trail scan first")
 	}
-	if f.Globals.Output == "json" {
-		return cmdutil.WriteJSON(f.IO.Out, im)
+	im := &org.Impact{}
+	if len(affected) > 0 {
+		if im, err = org.Replay(before, after, u.rows, org.ReplayOptions{OrgID: o.ID, Now: opts.Now()}); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(f.IO.Out, "draft %s attached to %s (%d account(s) below it), usage of the last %d days:\n", opts.Policy, opts.Target, len(im.AffectedAccounts), opts.Days)
-	im.Write(f.IO.Out, "")
+	if opts.Output == "json" {
+		return cmdutil.WriteJSON(opts.IO.Out, simulateJSON{Snapshot: filepath.Base(s.Dir), Usage: u, Impact: im})
+	}
+	w := opts.IO.Out
+	fmt.Fprintf(w, "%s\n%s\n", cmdutil.SnapshotLine(s), u.line())
+	fmt.Fprintf(w, "draft %s attached to %s (%d account(s) below it), usage of the last %d days:\n", opts.Policy, opts.Target, len(im.AffectedAccounts), opts.Days)
+	im.Write(w, "")
 	return nil
 }
 
-// ScpSuggestOptions are `seiri scp suggest`'s flags.
+// ScpSuggestOptions are `seiri scp suggest`'s inputs.
 type ScpSuggestOptions struct {
+	Deps
 	Target   string
 	Snapshot string
 	Days     int
 	Keep     []string
 }
 
-func newCmdScpSuggest(f *cmdutil.Factory) *cobra.Command {
-	opts := &ScpSuggestOptions{}
+// NewCmdScpSuggest builds `seiri scp suggest`.
+func NewCmdScpSuggest(f *cmdutil.Factory, runF func(*ScpSuggestOptions) error) *cobra.Command {
+	opts := &ScpSuggestOptions{Deps: newDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "suggest --target OU",
 		Short: "Propose a service-deny SCP for the services nobody under an OU used",
@@ -136,7 +234,11 @@ data events by default: a service used only through them looks unused.`,
 			if opts.Target == "" || opts.Days <= 0 {
 				return cmdutil.BadInputf("--target OU is required and --days must be positive")
 			}
-			return scpSuggestRun(f, opts)
+			opts.bind(f)
+			if runF != nil {
+				return runF(opts)
+			}
+			return scpSuggestRun(opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -147,11 +249,12 @@ data events by default: a service used only through them looks unused.`,
 	return cmd
 }
 
-func scpSuggestRun(f *cmdutil.Factory, opts *ScpSuggestOptions) error {
-	o, err := orgcmd.LoadOrganization(f, opts.Snapshot)
+func scpSuggestRun(opts *ScpSuggestOptions) error {
+	ws, s, err := opts.orgSnapshot(opts.Snapshot)
 	if err != nil {
 		return err
 	}
+	o := s.Organization
 	before, err := org.FromSnapshot(o)
 	if err != nil {
 		return cmdutil.BadInput(err)
@@ -167,15 +270,19 @@ func scpSuggestRun(f *cmdutil.Factory, opts *ScpSuggestOptions) error {
 	if key == org.RootTarget {
 		accounts = before.AccountsUnder("")
 	}
-	rows, ok, err := orgcmd.Usage(f.Context, f, accounts, opts.Days)
+	u, err := opts.readUsage(ws, accounts, opts.Days)
 	if err != nil {
 		return err
+	}
+	var rows []usage.Row
+	if u != nil {
+		rows = u.rows
 	}
 	// The Organizations access report of the target (collect --org) is the
 	// second witness; without it the suggestion rests on CloudTrail alone.
 	rep := org.AccessReportFor(o, before.TargetID(key))
-	since := f.Now().AddDate(0, 0, -opts.Days)
-	if !ok && rep == nil {
+	since := opts.Now().AddDate(0, 0, -opts.Days)
+	if u == nil && rep == nil {
 		return cmdutil.BadInputf("no usage store in the workspace and no Organizations access report for %s in the snapshot: run seiri trail scan (or seiri collect --org) first", opts.Target)
 	}
 	sg := org.SuggestWithReport(rows, rep, since, opts.Keep)
@@ -186,20 +293,26 @@ func scpSuggestRun(f *cmdutil.Factory, opts *ScpSuggestOptions) error {
 	if err != nil {
 		return err
 	}
-	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: o.ID, Now: f.Now()})
+	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: o.ID, Now: opts.Now()})
 	if err != nil {
 		return err
 	}
-	if f.Globals.Output == "json" {
-		return cmdutil.WriteJSON(f.IO.Out, struct {
+	if opts.Output == "json" {
+		return cmdutil.WriteJSON(opts.IO.Out, struct {
+			Snapshot string `json:"snapshot"`
+			Usage    *Usage `json:"usage"` // null: no usage store
 			org.Suggestion
 			Impact *org.Impact `json:"impact"`
-		}{sg, im})
+		}{filepath.Base(s.Dir), u, sg, im})
 	}
-	w := f.IO.Out
-	fmt.Fprintf(w, "Suggested SCP for %s (%d account(s), usage of the last %d days, %d characters):\n\n%s\n\n", opts.Target, len(accounts), opts.Days, len(sg.Content), sg.Content)
+	w := opts.IO.Out
+	fmt.Fprintf(w, "%s\n", cmdutil.SnapshotLine(s))
+	if u != nil {
+		fmt.Fprintf(w, "%s\n", u.line())
+	}
+	fmt.Fprintf(w, "\nSuggested SCP for %s (%d account(s), usage of the last %d days, %d characters):\n\n%s\n\n", opts.Target, len(accounts), opts.Days, len(sg.Content), sg.Content)
 	switch {
-	case !ok:
+	case u == nil:
 		fmt.Fprintf(w, "CloudTrail: no usage store in the workspace (run seiri trail scan): the access report alone decides\n")
 	default:
 		fmt.Fprintf(w, "CloudTrail: %d service(s) used: %s\n", len(sg.TrailUsed), listOrNone(sg.TrailUsed))
@@ -213,7 +326,7 @@ func scpSuggestRun(f *cmdutil.Factory, opts *ScpSuggestOptions) error {
 		fmt.Fprintf(w, "Organizations access report: none for %s in the snapshot (seiri collect --org gathers it): CloudTrail only, data events included only if the trail logs them\n", opts.Target)
 	}
 	fmt.Fprintf(w, "leaves open %d service(s): %s\n", len(sg.Open), strings.Join(sg.Open, ", "))
-	im.Write(f.IO.Out, "")
+	im.Write(w, "")
 	return nil
 }
 

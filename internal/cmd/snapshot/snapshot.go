@@ -24,7 +24,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "snapshot",
 		Short: "List snapshots, or build one from AWS CLI output files",
 	}
-	cmd.AddCommand(NewCmdSnapshotImport(f, nil), newSnapshotListCmd(f))
+	cmd.AddCommand(NewCmdSnapshotImport(f, nil), NewCmdSnapshotList(f, nil))
 	return cmd
 }
 
@@ -223,7 +223,17 @@ func arnAccountID(arn string) string {
 	return ""
 }
 
-func newSnapshotListCmd(f *cmdutil.Factory) *cobra.Command {
+// SnapshotListOptions are the inputs of `seiri snapshot list`.
+type SnapshotListOptions struct {
+	IO        *cmdutil.IOStreams
+	Workspace func() (*workspace.Workspace, error) // opened read-only: creates nothing
+	Output    string                               // --output
+}
+
+// NewCmdSnapshotList parses flags for `seiri snapshot list` and calls runF
+// (snapshotListRun when nil).
+func NewCmdSnapshotList(f *cmdutil.Factory, runF func(*SnapshotListOptions) error) *cobra.Command {
+	opts := &SnapshotListOptions{IO: f.IO, Workspace: f.ReadWorkspace}
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the complete snapshots in the workspace, oldest first",
@@ -231,55 +241,71 @@ func newSnapshotListCmd(f *cmdutil.Factory) *cobra.Command {
   seiri snapshot list -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := f.ReadWorkspace()
-			if err != nil {
-				return err
+			opts.Output = f.Globals.Output
+			if runF != nil {
+				return runF(opts)
 			}
-			names, damaged, err := snapshot.ListChecked(ws.SnapshotsDir())
-			if err != nil {
-				return err
-			}
-			for _, d := range damaged {
-				fmt.Fprintf(f.IO.ErrOut, "seiri: warning: snapshot %s is damaged and not listed: %v\n", d.Name, d.Err)
-			}
-			if f.Globals.Output == "json" {
-				type entry struct {
-					Name     string             `json:"name"`
-					Manifest *snapshot.Manifest `json:"manifest"`
-				}
-				list := []entry{}
-				for _, n := range names {
-					m, err := snapshot.ReadManifest(filepath.Join(ws.SnapshotsDir(), n))
-					if err != nil {
-						return err
-					}
-					list = append(list, entry{Name: n, Manifest: m})
-				}
-				return cmdutil.WriteJSON(f.IO.Out, list)
-			}
-			if len(names) == 0 {
-				fmt.Fprintln(f.IO.ErrOut, "No snapshots yet: run `seiri collect`, `seiri snapshot import` or `seiri demo`.")
-				return nil
-			}
-			var buf bytes.Buffer
-			tw := table.NewWriter(&buf, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSOURCE\tACCOUNTS\tFAILED\tCALLER")
-			for _, n := range names {
-				m, err := snapshot.ReadManifest(filepath.Join(ws.SnapshotsDir(), n))
-				if err != nil {
-					return err
-				}
-				failed := 0
-				for _, a := range m.Accounts {
-					if a.Failed() {
-						failed++
-					}
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", n, m.Source, len(m.Accounts)-failed, failed, m.CallerARN)
-			}
-			tw.Flush()
-			_, err = f.IO.Out.Write(buf.Bytes())
-			return err
+			return snapshotListRun(opts)
 		},
 	}
+}
+
+func snapshotListRun(o *SnapshotListOptions) error {
+	ws, err := o.Workspace()
+	if err != nil {
+		return err
+	}
+	names, damaged, err := snapshot.ListChecked(ws.SnapshotsDir())
+	if err != nil {
+		return err
+	}
+	for _, d := range damaged {
+		fmt.Fprintf(o.IO.ErrOut, "seiri: warning: snapshot %s is damaged and not listed: %v\n", d.Name, d.Err)
+	}
+	if o.Output == "json" {
+		type entry struct {
+			Name     string             `json:"name"`
+			Manifest *snapshot.Manifest `json:"manifest"`
+		}
+		list := []entry{}
+		for _, n := range names {
+			m, err := snapshot.ReadManifest(filepath.Join(ws.SnapshotsDir(), n))
+			if err != nil {
+				return err
+			}
+			list = append(list, entry{Name: n, Manifest: m})
+		}
+		return cmdutil.WriteJSON(o.IO.Out, list)
+	}
+	if len(names) == 0 {
+		fmt.Fprintf(o.IO.ErrOut, "No snapshots in %s yet: run `seiri collect`, `seiri snapshot import` or `seiri demo`.\n", ws.SnapshotsDir())
+		return nil
+	}
+	var buf bytes.Buffer
+	use := fmt.Sprintf("commands use the latest (%s) unless given --snapshot", names[len(names)-1])
+	for _, d := range damaged {
+		if d.Name > names[len(names)-1] {
+			// Never a silent fall back to an older snapshot (issue 15).
+			use = fmt.Sprintf("the newest, %s, is damaged: commands refuse to run until given --snapshot NAME", d.Name)
+		}
+	}
+	fmt.Fprintf(&buf, "%d snapshots in %s, oldest first; %s\n\n", len(names), ws.SnapshotsDir(), use)
+	tw := table.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSOURCE\tACCOUNTS\tFAILED\tCALLER")
+	for _, n := range names {
+		m, err := snapshot.ReadManifest(filepath.Join(ws.SnapshotsDir(), n))
+		if err != nil {
+			return err
+		}
+		failed := 0
+		for _, a := range m.Accounts {
+			if a.Failed() {
+				failed++
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", n, m.Source, len(m.Accounts)-failed, failed, m.CallerARN)
+	}
+	tw.Flush()
+	_, err = o.IO.Out.Write(buf.Bytes())
+	return err
 }

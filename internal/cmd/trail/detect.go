@@ -64,9 +64,13 @@ func (a awsRanges) Complete() bool       { return !a.r.Embedded }
 // ranges (the cached full list, else the built-in sample) and seiri.yaml's
 // thresholds. warn receives what could not be used.
 func DetectInputs(ctx context.Context, f *cmdutil.Factory, ws *workspace.Workspace, warn func(string)) (detect.Inputs, func(), error) {
-	in := detect.Inputs{StateDir: filepath.Join(ws.Dir, detect.StateDir), Now: f.Now()}
+	return detectInputs(ctx, f.Config, f.Now(), ws, warn)
+}
+
+func detectInputs(ctx context.Context, loadConfig func() (*config.Config, error), now time.Time, ws *workspace.Workspace, warn func(string)) (detect.Inputs, func(), error) {
+	in := detect.Inputs{StateDir: filepath.Join(ws.Dir, detect.StateDir), Now: now}
 	done := func() {}
-	cfg, err := f.Config()
+	cfg, err := loadConfig()
 	if err != nil {
 		return in, done, err
 	}
@@ -124,14 +128,11 @@ func DetectInputs(ctx context.Context, f *cmdutil.Factory, ws *workspace.Workspa
 // detection state, and writes the findings as a table on stderr (stdout
 // stays the scan's summary). The objects are read a second time: the
 // scanner's hot path stays free of the detection.
-func detectAfterScan(f *cmdutil.Factory, src trail.Source, flt trail.Filter, res *trail.Result) error {
-	ctx := f.Context
-	ws, err := f.Workspace()
-	if err != nil {
-		return err
-	}
-	warn := func(msg string) { fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", msg) }
-	in, done, err := DetectInputs(ctx, f, ws, warn)
+func detectAfterScan(d *ScanDeps, ws *workspace.Workspace, src trail.Source, flt trail.Filter, res *trail.Result) error {
+	ctx := d.Context
+	errOut := d.IO.ErrOut
+	warn := func(msg string) { fmt.Fprintf(errOut, "warning: %s\n", msg) }
+	in, done, err := detectInputs(ctx, d.Config, d.Now(), ws, warn)
 	if err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func detectAfterScan(f *cmdutil.Factory, src trail.Source, flt trail.Filter, res
 			newN++
 		}
 	}
-	fmt.Fprintf(f.IO.ErrOut, "\nDetection: %d records of %d newly scanned objects judged; %d findings (%d new); %d open in the workspace (seiri detect findings)\n",
+	fmt.Fprintf(errOut, "\nDetection: %d records of %d newly scanned objects judged; %d findings (%d new); %d open in the workspace (seiri detect findings)\n",
 		r.Records, r.Objects, len(out.Findings), newN, len(out.Open))
 	for _, l := range out.Findings {
 		status := "seen before"
@@ -166,10 +167,10 @@ func detectAfterScan(f *cmdutil.Factory, src trail.Source, flt trail.Filter, res
 		if l.Ack != nil {
 			status = "acknowledged"
 		}
-		fmt.Fprintf(f.IO.ErrOut, "  %s %-8s %s %s (%s)\n", l.Finding.ID, l.Finding.Severity, l.Finding.RuleID, l.Finding.Resource, status)
+		fmt.Fprintf(errOut, "  %s %-8s %s %s (%s)\n", l.Finding.ID, l.Finding.Severity, l.Finding.RuleID, l.Finding.Resource, status)
 	}
 	for _, u := range r.Unreadable {
-		fmt.Fprintf(f.IO.ErrOut, "  unreadable: %s\n", u)
+		fmt.Fprintf(errOut, "  unreadable: %s\n", u)
 	}
 	return nil
 }

@@ -2,12 +2,14 @@ package trail
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 )
 
@@ -31,7 +33,7 @@ func TestNewCmdTrailUsage(t *testing.T) {
 			f.Globals.Output = "json"
 			var got *TrailUsageOptions
 			cmd := NewCmdTrailUsage(f, func(o *TrailUsageOptions) error { got = o; return nil }, tt.errors)
-			cmd.SetArgs(tt.args)
+			cmd.SetArgs(append([]string{}, tt.args...)) // nil would read os.Args
 			if err := cmd.Execute(); err != nil {
 				t.Fatal(err)
 			}
@@ -61,4 +63,60 @@ func asExit(err error, ee **cmdutil.ExitError) bool {
 	e, ok := err.(*cmdutil.ExitError)
 	*ee = e
 	return ok
+}
+
+// TestNewCmdTrailScan: from argv to options, with the dependencies carried
+// as fields (no Factory).
+func TestNewCmdTrailScan(t *testing.T) {
+	io := &cmdutil.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
+	f := cmdutil.NewFactory(io)
+	f.Globals.Output = "json"
+	var got *TrailScanOptions
+	cmd := NewCmdTrailScan(f, func(o *TrailScanOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--engine", "athena", "--since", "30d", "--until", "1d", "--account", "111111111111", "--regions", "eu-west-1",
+		"--strict", "--parallel", "2", "--database", "db", "--table", "ct", "--workgroup", "wg", "--output-location", "s3://r/", "--detect"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	want := TrailScanOptions{Since: "30d", Until: "1d", Accounts: []string{"111111111111"}, Regions: []string{"eu-west-1"}, Strict: true, Parallel: 2,
+		Engine: "athena", Athena: AthenaFlags{Database: "db", Table: "ct", Workgroup: "wg", Output: "s3://r/"}, Detect: true}
+	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(TrailScanOptions{}, "ScanDeps")); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	d := got.ScanDeps
+	if d.IO != io || d.Workspace == nil || d.Config == nil || d.Now == nil || d.Catalog == nil || d.AWS == nil || d.Context == nil || d.Output != "json" {
+		t.Errorf("dependencies not carried: %+v", d)
+	}
+}
+
+// TestNewCmdTrailAthenaSetup: from argv to options.
+func TestNewCmdTrailAthenaSetup(t *testing.T) {
+	f := cmdutil.NewFactory(&cmdutil.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	var got *TrailAthenaSetupOptions
+	cmd := NewCmdTrailAthenaSetup(f, func(o *TrailAthenaSetupOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--bucket", "org-trail", "--prefix", "ct/", "--org-id", "o-abcdef1234", "--account", "111111111111", "--regions", "us-east-1", "--from", "2025-01-01", "--print"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	want := TrailAthenaSetupOptions{Athena: AthenaFlags{Database: "seiri", Table: "cloudtrail"}, Bucket: "org-trail", Prefix: "ct/", OrgID: "o-abcdef1234",
+		Accounts: []string{"111111111111"}, Regions: []string{"us-east-1"}, From: "2025-01-01", Print: true}
+	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(TrailAthenaSetupOptions{}, "ScanDeps")); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if got.AWS == nil || got.IO == nil || got.Context == nil {
+		t.Errorf("dependencies not carried: %+v", got.ScanDeps)
+	}
+}
+
+// TestTrailAthenaSetupPrintFromOptions: options to the exact output; --print
+// never opens AWS.
+func TestTrailAthenaSetupPrintFromOptions(t *testing.T) {
+	var out bytes.Buffer
+	o := &TrailAthenaSetupOptions{ScanDeps: ScanDeps{IO: &cmdutil.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}},
+		AWS: func(context.Context) (*awsclient.Session, error) { t.Fatal("AWS opened for --print"); return nil, nil }},
+		Athena: AthenaFlags{Database: "seiri", Table: "cloudtrail"}, Bucket: "org-trail", From: "2025-01-01", Accounts: []string{"111111111111"}, Regions: []string{"us-east-1"}, Print: true}
+	if err := trailAthenaSetupRun(o); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "testdata/athena-setup-print.golden", out.String())
 }

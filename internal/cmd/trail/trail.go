@@ -5,34 +5,28 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/seiri-dev/seiri/internal/awsclient"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/trail"
-	"github.com/seiri-dev/seiri/internal/trail/source"
 	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
-// trailSourceFactory builds a source from --source; tests and the S3 /
-// lookup-events sources plug in here.
-var trailSourceFactory = defaultTrailSource
-
 // NewCmd is the `seiri trail` command group.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command { return newCmd(f, nil, nil) }
+
+// newCmd is the group with the run functions of scan and athena setup
+// (nil: the real ones); tests give theirs.
+func newCmd(f *cmdutil.Factory, scanF func(*TrailScanOptions) error, setupF func(*TrailAthenaSetupOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "trail",
 		Short: "CloudTrail usage: scan logs, then ask who used which action on which resource",
@@ -42,19 +36,19 @@ resource and error code, when and how often it was used, in the workspace's
 usage store (usage.db). A second scan reads only new log objects.`,
 	}
 	cmd.AddCommand(
-		NewCmdTrailScan(f, nil),
+		NewCmdTrailScan(f, scanF),
 		NewCmdTrailUsage(f, nil, false),
 		NewCmdTrailUsage(f, nil, true),
 		NewCmdTrailStats(f, nil),
 		NewCmdTrailUnmapped(f, nil),
-		newTrailAthenaCmd(f),
+		newTrailAthenaCmd(f, setupF),
 	)
 	return cmd
 }
 
 // TrailScanOptions are the flags of `seiri trail scan`.
 type TrailScanOptions struct {
-	F        *cmdutil.Factory
+	ScanDeps
 	Source   string
 	Days     int
 	Since    string
@@ -70,7 +64,7 @@ type TrailScanOptions struct {
 
 // NewCmdTrailScan builds `seiri trail scan`.
 func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *cobra.Command {
-	opts := &TrailScanOptions{F: f}
+	opts := &TrailScanOptions{ScanDeps: newScanDeps(f)}
 	var sources []string // --source: one kind of value everywhere (repeatable in seiri detect and daily)
 	cmd := &cobra.Command{
 		Use:   "scan --source SOURCE",
@@ -99,6 +93,7 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 			default:
 				return cmdutil.BadInputf("--engine %q: want local or athena", opts.Engine)
 			}
+			opts.bind(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -123,7 +118,7 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 
 func (o *TrailScanOptions) filter() (trail.Filter, error) {
 	var flt trail.Filter
-	now := o.F.Now()
+	now := o.Now()
 	since, err := windowStart(o.Days, o.Since)
 	if err != nil {
 		return flt, err
@@ -152,29 +147,11 @@ func (o *TrailScanOptions) filter() (trail.Filter, error) {
 	return flt, nil
 }
 
-func defaultTrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (trail.Source, error) {
-	switch {
-	case strings.HasPrefix(spec, "s3://"):
-		return newS3TrailSource(ctx, f, spec)
-	case spec == "lookup-events":
-		return newLookupEventsSource(ctx, f)
-	}
-	fi, err := os.Stat(spec)
-	if err != nil {
-		return nil, fmt.Errorf("--source %q: not a directory, s3://bucket/prefix or lookup-events (%v)", spec, err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("--source %q is a file: give the directory holding the logs", spec)
-	}
-	return &trail.DirSource{Dir: spec}, nil
-}
-
 func trailScanRun(o *TrailScanOptions) error {
 	if o.Engine == "athena" {
 		return trailAthenaScanRun(o)
 	}
-	f := o.F
-	ctx := f.Context
+	ctx := o.Context
 	flt, err := o.filter()
 	if err != nil {
 		return cmdutil.BadInput(err)
@@ -182,17 +159,23 @@ func trailScanRun(o *TrailScanOptions) error {
 	if o.Parallel < 0 {
 		return cmdutil.BadInputf("--parallel %d: must be at least 1 (or 0 for one per CPU)", o.Parallel)
 	}
-	src, err := trailSourceFactory(ctx, f, o.Source)
+	// The source first: missing AWS credentials fail before the
+	// workspace is created.
+	src, err := openSource(ctx, o.AWS, o.Now, o.Source)
 	if err != nil {
-		return cmdutil.BadInput(err)
+		return err
+	}
+	ws, err := o.Workspace()
+	if err != nil {
+		return err
 	}
 	var bar *progressLine
 	var progress func(trail.Progress)
-	if f.Progress() {
-		bar = &progressLine{w: f.IO.ErrOut}
+	if o.Progress {
+		bar = &progressLine{w: o.IO.ErrOut}
 		progress = bar.update
 	}
-	res, err := ScanIntoStore(f, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
+	res, err := ScanStore(ctx, ws, o.Catalog(), o.Now(), o.IO.ErrOut, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
 	if bar != nil {
 		bar.done()
 	}
@@ -202,18 +185,18 @@ func trailScanRun(o *TrailScanOptions) error {
 		}
 		return fmt.Errorf("scan %s: %w", o.Source, err)
 	}
-	if err := writeScanSummary(f, &res.Summary); err != nil {
+	if err := writeScanSummary(o.IO.Out, o.Output, &res.Summary, flt); err != nil {
 		return err
 	}
 	if o.Detect {
-		if err := detectAfterScan(f, src, flt, res); err != nil {
+		if err := detectAfterScan(&o.ScanDeps, ws, src, flt, res); err != nil {
 			return err
 		}
 	}
 	if msg, fail := nothingRead(&res.Summary, o.Since); fail {
 		return cmdutil.BadInputf("%s", msg)
 	} else if msg != "" {
-		fmt.Fprintf(f.IO.ErrOut, "seiri: %s\n", msg)
+		fmt.Fprintf(o.IO.ErrOut, "seiri: %s\n", msg)
 	}
 	// Listing or read failures (S3 AccessDenied, network) leave objects
 	// unread: they are retried by the next scan, and this one is partial.
@@ -223,22 +206,42 @@ func trailScanRun(o *TrailScanOptions) error {
 	return nil
 }
 
-func writeScanSummary(f *cmdutil.Factory, s *trail.Summary) error {
-	out := f.IO.Out
-	switch f.Globals.Output {
+// scanJSON is the scan's summary as -o json writes it: the window it read
+// and, over no API call, no coverage figure (null).
+type scanJSON struct {
+	*trail.Summary
+	Since    *time.Time `json:"since,omitempty"`
+	Until    *time.Time `json:"until,omitempty"`
+	Accounts []string   `json:"accounts,omitempty"`
+	Regions  []string   `json:"regions,omitempty"`
+	Coverage *float64   `json:"coverage"`
+}
+
+func writeScanSummary(out io.Writer, output string, s *trail.Summary, flt trail.Filter) error {
+	switch output {
 	case "json":
-		return cmdutil.WriteJSON(out, s)
+		doc := scanJSON{Summary: s, Accounts: flt.Accounts, Regions: flt.Regions}
+		if c, ok := s.MappingCoverage(); ok {
+			doc.Coverage = &c
+		}
+		if !flt.Since.IsZero() {
+			doc.Since = &flt.Since
+		}
+		if !flt.Until.IsZero() {
+			doc.Until = &flt.Until
+		}
+		return cmdutil.WriteJSON(out, doc)
 	case "csv":
 		w := csv.NewWriter(out)
 		w.Write([]string{"metric", "value"})
-		for _, kv := range summaryPairs(s) {
+		for _, kv := range summaryPairs(s, flt) {
 			w.Write(kv[:])
 		}
 		w.Flush()
 		return w.Error()
 	}
 	tw := table.NewWriter(out, 0, 0, 2, ' ', 0)
-	for _, kv := range summaryPairs(s) {
+	for _, kv := range summaryPairs(s, flt) {
 		fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
 	}
 	tw.Flush()
@@ -253,10 +256,39 @@ func writeScanSummary(f *cmdutil.Factory, s *trail.Summary) error {
 	return nil
 }
 
-func summaryPairs(s *trail.Summary) [][2]string {
+// windowText says which events a scan or a query kept.
+func windowText(since, until time.Time) string {
+	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	switch {
+	case since.IsZero() && until.IsZero():
+		return "every event (no --since or --until)"
+	case until.IsZero():
+		return "from " + ts(since)
+	case since.IsZero():
+		return "before " + ts(until)
+	}
+	return ts(since) + " to " + ts(until)
+}
+
+// scopeText says which accounts and regions a scan kept.
+func scopeText(flt trail.Filter) string {
+	acc, reg := "every account", "every region"
+	if len(flt.Accounts) > 0 {
+		acc = "accounts " + strings.Join(flt.Accounts, ", ")
+	}
+	if len(flt.Regions) > 0 {
+		reg = "regions " + strings.Join(flt.Regions, ", ")
+	}
+	return acc + "; " + reg
+}
+
+func summaryPairs(s *trail.Summary, flt trail.Filter) [][2]string {
 	d := func(n int64) string { return strconv.FormatInt(n, 10) }
 	return [][2]string{
 		{"sources", strings.Join(s.Sources, ", ")},
+		{"window", windowText(flt.Since, flt.Until)},
+		{"scope", scopeText(flt)},
+		{"folders outside filter", d(s.PrunedByFilter)},
 		{"files listed", d(s.FilesListed)},
 		{"files already scanned", d(s.FilesAlreadyScanned)},
 		{"files read", d(s.FilesRead)},
@@ -293,8 +325,14 @@ func nothingRead(s *trail.Summary, since string) (msg string, fail bool) {
 	if s.FilesAlreadyScanned > 0 && s.FilesAlreadyScanned == s.FilesListed {
 		return fmt.Sprintf("nothing new: all %d files were scanned before", s.FilesAlreadyScanned), false
 	}
+	if s.FilesListed == 0 && s.PrunedByFilter > 0 {
+		return fmt.Sprintf("nothing was read: every log folder of the source (%d) is outside the window or scope (--since/--until, --account, --regions)", s.PrunedByFilter), true
+	}
 	if s.FilesListed == 0 {
 		return "nothing was read: the source holds no CloudTrail log files (check --source: the folder or prefix that holds AWSLogs/…)", true
+	}
+	if s.FilesRead > 0 {
+		return fmt.Sprintf("nothing was recorded: the %d files read hold no records", s.FilesRead), true
 	}
 	if since != "" {
 		return fmt.Sprintf("nothing was read: %d files listed, none at or after --since %s", s.FilesListed, since), true
@@ -449,6 +487,18 @@ func trailUsageRun(o *TrailUsageOptions) error {
 	if err != nil {
 		return err
 	}
+	// The store, its sources and the window asked come first (table), or
+	// on stderr beside a machine document.
+	used, err := storeLine(o.Context, store)
+	if err != nil {
+		return err
+	}
+	used += "; window: " + windowText(q.Since, q.Until)
+	if o.Output == "table" {
+		fmt.Fprintln(o.IO.Out, used)
+	} else {
+		fmt.Fprintln(o.IO.ErrOut, used)
+	}
 	if err := writeUsageRows(&o.StoreDeps, rows, o.Long); err != nil {
 		return err
 	}
@@ -464,6 +514,20 @@ func trailUsageRun(o *TrailUsageOptions) error {
 		fmt.Fprintf(o.IO.Out, "\n%s\n", usageNext(rows))
 	}
 	return nil
+}
+
+// storeLine names the usage store a report read and the sources its
+// scans read.
+func storeLine(ctx context.Context, store *usage.Store) (string, error) {
+	srcs, err := store.Sources(ctx)
+	if err != nil {
+		return "", err
+	}
+	from := "no scan recorded"
+	if len(srcs) > 0 {
+		from = "scans of " + strings.Join(srcs, ", ")
+	}
+	return fmt.Sprintf("usage store %s (%s)", store.Path(), from), nil
 }
 
 // writeKeyLineage says where a session key came from, or which session keys
@@ -648,6 +712,13 @@ func trailStatsRun(o *TrailStatsOptions) error {
 	if err != nil {
 		return err
 	}
+	srcs, err := store.Sources(o.Context)
+	if err != nil {
+		return err
+	}
+	if srcs == nil {
+		srcs = []string{}
+	}
 	out := o.IO.Out
 	switch o.Output {
 	case "json":
@@ -655,9 +726,11 @@ func trailStatsRun(o *TrailStatsOptions) error {
 			runs = []usage.Run{}
 		}
 		return cmdutil.WriteJSON(out, struct {
-			Totals usage.Totals `json:"totals"`
-			Runs   []usage.Run  `json:"lastRuns"`
-		}{tot, runs})
+			Store   string       `json:"store"`
+			Sources []string     `json:"sources"` // every source a scan read
+			Totals  usage.Totals `json:"totals"`
+			Runs    []usage.Run  `json:"lastRuns"`
+		}{store.Path(), srcs, tot, runs})
 	}
 	ts := func(t time.Time) string {
 		if t.IsZero() {
@@ -666,6 +739,8 @@ func trailStatsRun(o *TrailStatsOptions) error {
 		return t.UTC().Format(time.RFC3339)
 	}
 	pairs := [][2]string{
+		{"usage store", store.Path()},
+		{"sources", dash(strings.Join(srcs, ", "))},
 		{"usage rows", strconv.FormatInt(tot.Rows, 10)},
 		{"events", strconv.FormatInt(tot.Events, 10)},
 		{"rows with errors", strconv.FormatInt(tot.ErrorRows, 10)},
@@ -754,6 +829,11 @@ func trailUnmappedRun(o *TrailUnmappedOptions) error {
 		w.Flush()
 		return w.Error()
 	}
+	used, err := storeLine(o.Context, store)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, used)
 	if len(pairs) == 0 {
 		fmt.Fprintln(out, "every scanned event mapped to an IAM action")
 		return nil
@@ -764,84 +844,6 @@ func trailUnmappedRun(o *TrailUnmappedOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.EventSource, p.EventName, p.Count, ts(p.FirstSeen), ts(p.LastSeen))
 	}
 	return tw.Flush()
-}
-
-func newS3TrailSource(ctx context.Context, f *cmdutil.Factory, spec string) (trail.Source, error) {
-	bucket, prefix, err := source.ParseS3URL(spec)
-	if err != nil {
-		return nil, fmt.Errorf("--source %w", err)
-	}
-	cfg, err := trailAWSConfig(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if ep := f.Globals.AWS.EndpointURL; ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-			o.UsePathStyle = true // local S3 endpoints rarely serve virtual-hosted buckets
-		}
-	})
-	return &source.S3Source{Client: client, Bucket: bucket, Prefix: prefix}, nil
-}
-
-// trailAWSConfig loads the SDK configuration from the global flags (the one
-// loader of internal/awsclient: profile, region, adaptive retries so S3
-// SlowDown and LookupEvents throttling back off).
-func trailAWSConfig(ctx context.Context, f *cmdutil.Factory) (aws.Config, error) {
-	// Missing or expired credentials fail here, once, in one line (exit
-	// 2), instead of after every retry of the first call.
-	if err := awsclient.CheckCredentials(ctx, f.Globals.AWS); err != nil {
-		return aws.Config{}, err
-	}
-	cfg, err := awsclient.LoadConfig(ctx, f.Globals.AWS)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
-	}
-	return cfg, nil
-}
-
-func newLookupEventsSource(ctx context.Context, f *cmdutil.Factory) (trail.Source, error) {
-	cfg, err := trailAWSConfig(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	client := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) {
-		if ep := f.Globals.AWS.EndpointURL; ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	})
-	return &source.LookupEventsSource{Client: client, Region: cfg.Region, Now: f.Now}, nil
-}
-
-// scanIntoStore scans src (only objects the workspace's usage store has not
-// seen) with the one event mapping, and commits the rows, the scanned
-// objects and the run to the store in one transaction.
-// ScanIntoStore scans src with the factory's catalog and commits the
-// result to the workspace's usage store.
-func ScanIntoStore(f *cmdutil.Factory, src trail.Source, opts trail.Options) (*trail.Result, error) {
-	ctx := f.Context
-	ws, err := f.Workspace()
-	if err != nil {
-		return nil, err
-	}
-	store, err := usage.Open(ctx, ws.UsageDB())
-	if err != nil {
-		return nil, err
-	}
-	defer store.Close()
-	// Another seiri writing the store makes this scan wait (never two
-	// writers); the wait and every file kept out for changed content are
-	// said on stderr.
-	store.Waiting = func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }
-	opts.Mapper = &trail.Mapper{Catalog: f.Catalog()}
-	if opts.Warn == nil {
-		opts.Warn = func(msg string) { fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", msg) }
-	}
-	res, err := trail.ScanInto(ctx, store, src, opts, f.Now())
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // windowStart is the --since of a trail command given --days (0: unset):

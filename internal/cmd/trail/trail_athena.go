@@ -2,14 +2,14 @@ package trail
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	sdkathena "github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -19,24 +19,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/trail/athena"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
-
-// trailAthenaAPI builds the Athena client; tests point it at the fake.
-var trailAthenaAPI = defaultTrailAthenaAPI
-
-// trailAthenaSleep, when set, replaces the wait between polls (tests).
-var trailAthenaSleep func(ctx context.Context, d time.Duration) error
-
-func defaultTrailAthenaAPI(ctx context.Context, f *cmdutil.Factory) (athena.API, error) {
-	cfg, err := trailAWSConfig(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	return sdkathena.NewFromConfig(cfg, func(o *sdkathena.Options) {
-		if ep := f.Globals.AWS.EndpointURL; ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	}), nil
-}
 
 // AthenaFlags name where the CloudTrail table lives and where queries run.
 type AthenaFlags struct {
@@ -53,18 +35,27 @@ func (a *AthenaFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&a.Output, "output-location", "", "s3://… location for query results (default: the workgroup's)")
 }
 
-func (a *AthenaFlags) runner(ctx context.Context, f *cmdutil.Factory) (*athena.Runner, error) {
+func (a *AthenaFlags) check() error {
 	if a.Output != "" && !strings.HasPrefix(a.Output, "s3://") {
-		return nil, cmdutil.BadInputf("--output-location %q: want s3://bucket/prefix/", a.Output)
+		return cmdutil.BadInputf("--output-location %q: want s3://bucket/prefix/", a.Output)
 	}
-	api, err := trailAthenaAPI(ctx, f)
+	return nil
+}
+
+// runner opens AWS (credentials checked once: a missing or expired one is
+// one line, exit 2) and returns the Athena query runner of the flags.
+func (a *AthenaFlags) runner(ctx context.Context, d *ScanDeps) (*athena.Runner, error) {
+	if err := a.check(); err != nil {
+		return nil, err
+	}
+	sess, err := d.AWS(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &athena.Runner{API: api, Database: a.Database, Workgroup: a.Workgroup, Output: a.Output, Sleep: trailAthenaSleep}, nil
+	return &athena.Runner{API: sess.Base().Athena(), Database: a.Database, Workgroup: a.Workgroup, Output: a.Output, Sleep: d.AthenaPoll}, nil
 }
 
-func newTrailAthenaCmd(f *cmdutil.Factory) *cobra.Command {
+func newTrailAthenaCmd(f *cmdutil.Factory, setupF func(*TrailAthenaSetupOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "athena",
 		Short: "Run the usage scan in Amazon Athena (for organizations whose logs outgrow one machine)",
@@ -72,13 +63,13 @@ func newTrailAthenaCmd(f *cmdutil.Factory) *cobra.Command {
 bucket: account, region, day); then "seiri trail scan --engine athena" runs the
 aggregation there and loads the result into the same usage store.`,
 	}
-	cmd.AddCommand(NewCmdTrailAthenaSetup(f, nil))
+	cmd.AddCommand(NewCmdTrailAthenaSetup(f, setupF))
 	return cmd
 }
 
 // TrailAthenaSetupOptions are the flags of `seiri trail athena setup`.
 type TrailAthenaSetupOptions struct {
-	F        *cmdutil.Factory
+	ScanDeps
 	Athena   AthenaFlags
 	Bucket   string
 	Prefix   string
@@ -91,7 +82,7 @@ type TrailAthenaSetupOptions struct {
 
 // NewCmdTrailAthenaSetup builds `seiri trail athena setup`.
 func NewCmdTrailAthenaSetup(f *cmdutil.Factory, runF func(*TrailAthenaSetupOptions) error) *cobra.Command {
-	o := &TrailAthenaSetupOptions{F: f}
+	o := &TrailAthenaSetupOptions{ScanDeps: newScanDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "setup --bucket BUCKET [--prefix P] [--org-id o-…]",
 		Short: "Create the Athena database and CloudTrail table (partition projection)",
@@ -102,6 +93,7 @@ func NewCmdTrailAthenaSetup(f *cmdutil.Factory, runF func(*TrailAthenaSetupOptio
 			if o.Bucket == "" {
 				return cmdutil.BadInputf("--bucket is required")
 			}
+			o.bind(f)
 			if runF != nil {
 				return runF(o)
 			}
@@ -145,21 +137,20 @@ func (o *TrailAthenaSetupOptions) table() (*athena.Table, error) {
 }
 
 func trailAthenaSetupRun(o *TrailAthenaSetupOptions) error {
-	f := o.F
 	t, err := o.table()
 	if err != nil {
 		return err
 	}
 	stmts := []string{t.CreateDatabase(), t.CreateTable()}
-	out := f.IO.Out
+	out := o.IO.Out
 	if o.Print {
 		for _, s := range stmts {
 			fmt.Fprintf(out, "%s;\n\n", s)
 		}
 		return nil
 	}
-	ctx := f.Context
-	run, err := o.Athena.runner(ctx, f)
+	ctx := o.Context
+	run, err := o.Athena.runner(ctx, &o.ScanDeps)
 	if err != nil {
 		return err
 	}
@@ -174,13 +165,6 @@ func trailAthenaSetupRun(o *TrailAthenaSetupOptions) error {
 	}
 	fmt.Fprintf(out, "table %s ready over %s\n", t.QualifiedName(), t.Location())
 	return nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // AthenaScanSummary is what `trail scan --engine athena` reports.
@@ -201,13 +185,15 @@ type AthenaScanSummary struct {
 	Mapped            int64            `json:"mapped"`
 	NotAuthz          int64            `json:"notAuthorization"`
 	Unmapped          int64            `json:"unmapped"`
-	Coverage          float64          `json:"coverage"`
-	Rows              int              `json:"rows"`
+	// Coverage is mapped / (mapped + unmapped); null over no API call.
+	Coverage *float64  `json:"coverage"`
+	Rows     int       `json:"rows"`
+	Since    time.Time `json:"since"`
+	Until    time.Time `json:"until,omitzero"`
 }
 
 func trailAthenaScanRun(o *TrailScanOptions) error {
-	f := o.F
-	ctx := f.Context
+	ctx := o.Context
 	flt, err := o.filter()
 	if err != nil {
 		return cmdutil.BadInput(err)
@@ -216,35 +202,37 @@ func trailAthenaScanRun(o *TrailScanOptions) error {
 	if err := athena.ValidateNames(a.Database, a.Table, flt.Regions); err != nil {
 		return cmdutil.BadInput(err)
 	}
-	ws, err := f.Workspace()
+	if flt.Since.IsZero() {
+		return cmdutil.BadInputf("an Athena scan needs --since (Athena bills by the bytes a query scans)")
+	}
+	// AWS first: missing or expired credentials fail before the workspace
+	// is created, and before any day is planned.
+	run, err := a.runner(ctx, &o.ScanDeps)
 	if err != nil {
 		return err
 	}
-	if flt.Since.IsZero() {
-		return cmdutil.BadInputf("an Athena scan needs --since (Athena bills by the bytes a query scans)")
+	ws, err := o.Workspace()
+	if err != nil {
+		return err
 	}
 	store, err := usage.Open(ctx, ws.UsageDB())
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	store.Waiting = func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }
-	now := f.Now()
+	store.Waiting = func(msg string) { fmt.Fprintln(o.IO.ErrOut, msg) }
+	now := o.Now()
 	sum := &AthenaScanSummary{Table: a.Database + "." + a.Table}
-	opts := athena.Options{Table: sum.Table, Filter: flt, Mapper: &trail.Mapper{Catalog: f.Catalog()}}
-	if f.Progress() {
+	opts := athena.Options{Table: sum.Table, Filter: flt, Mapper: &trail.Mapper{Catalog: o.Catalog()}}
+	if o.Progress {
 		opts.Progress = func(w athena.Window, ex *athena.Execution, rows int64) {
-			fmt.Fprintf(f.IO.ErrOut, "query %s: %s … %s: %s scanned, %d result rows\n", ex.ID,
+			fmt.Fprintf(o.IO.ErrOut, "query %s: %s … %s: %s scanned, %d result rows\n", ex.ID,
 				w.Since.Format("2006-01-02"), w.Until.Format("2006-01-02"), humanize.IBytes(uint64(ex.BytesScanned)), rows)
 		}
 	}
-	// The engine opens the Athena session only when a day is left to
-	// query, and refuses under --strict before anything is committed.
+	// The engine queries only when a day is left to query, and refuses
+	// under --strict before anything is committed.
 	engine := func(ctx context.Context, opts athena.Options) (*athena.Result, error) {
-		run, err := a.runner(ctx, f)
-		if err != nil {
-			return nil, err
-		}
 		res, err := athena.Scan(ctx, run, opts)
 		if err != nil {
 			return nil, fmt.Errorf("athena scan of %s: %w", sum.Table, err)
@@ -267,19 +255,27 @@ func trailAthenaScanRun(o *TrailScanOptions) error {
 		return err
 	}
 	if into.Result == nil {
-		switch {
-		case len(into.Plan.Skipped) > 0:
-			fmt.Fprintf(f.IO.Out, "nothing to scan: every complete day in the window was scanned with Athena before (%d days)\n", len(into.Plan.Skipped))
-		default:
-			fmt.Fprintf(f.IO.Out, "nothing to scan: no day of the window is complete yet (Athena scans whole UTC days, %s after they end)\n", athena.DeliveryDelay)
+		msg := fmt.Sprintf("nothing to scan: no day of the window is complete yet (Athena scans whole UTC days, %s after they end)", athena.DeliveryDelay)
+		if len(into.Plan.Skipped) > 0 {
+			msg = fmt.Sprintf("nothing to scan: every complete day in the window was scanned with Athena before (%d days)", len(into.Plan.Skipped))
 		}
-		return nil
+		if o.Output == "table" {
+			fmt.Fprintln(o.IO.Out, msg)
+			return nil
+		}
+		// A machine document all the same (no day queried), the reason on
+		// stderr.
+		fmt.Fprintf(o.IO.ErrOut, "seiri: %s\n", msg)
+		sum.Days, sum.DaysSkipped, sum.DaysExcludedUnits = []string{}, len(into.Plan.Skipped), len(into.Plan.Excluded)
+		sum.Since, sum.Until = flt.Since, flt.Until
+		return writeAthenaSummary(o.IO.Out, o.Output, sum)
 	}
 	sum.Days, sum.DaysSkipped, sum.DaysExcludedUnits = into.Plan.Days, len(into.Plan.Skipped), len(into.Plan.Excluded)
 	if into.Plan.Incomplete {
-		fmt.Fprintf(f.IO.ErrOut, "note: the window reaches into days not complete yet; they are left for a later scan (Athena scans whole UTC days, %s after they end)\n", athena.DeliveryDelay)
+		fmt.Fprintf(o.IO.ErrOut, "note: the window reaches into days not complete yet; they are left for a later scan (Athena scans whole UTC days, %s after they end)\n", athena.DeliveryDelay)
 	}
-	return writeAthenaSummary(f, sum)
+	sum.Since, sum.Until = flt.Since, flt.Until
+	return writeAthenaSummary(o.IO.Out, o.Output, sum)
 }
 
 // fillAthenaSummary copies an Athena scan's counts into the report.
@@ -299,19 +295,19 @@ func fillAthenaSummary(sum *AthenaScanSummary, res *athena.Result) {
 		}
 		sum.SkippedRecords[why] = n
 	}
-	if c.Mapped+c.Unmapped > 0 {
-		sum.Coverage = float64(c.Mapped) / float64(c.Mapped+c.Unmapped)
+	if cov, ok := trail.MappingCoverage(c.Mapped, c.Unmapped); ok {
+		sum.Coverage = &cov
 	}
 	sum.Rows = len(res.Rows)
 }
 
-func writeAthenaSummary(f *cmdutil.Factory, s *AthenaScanSummary) error {
-	out := f.IO.Out
-	if f.Globals.Output == "json" {
+func writeAthenaSummary(out io.Writer, output string, s *AthenaScanSummary) error {
+	if output == "json" {
 		return cmdutil.WriteJSON(out, s)
 	}
 	pairs := [][2]string{
 		{"table", s.Table},
+		{"window", windowText(s.Since, s.Until)},
 		{"days scanned", fmt.Sprintf("%d (%d already scanned before; %d account/region days left to the local engine)", len(s.Days), s.DaysSkipped, s.DaysExcludedUnits)},
 		{"queries", strings.Join(s.Queries, ", ")},
 		{"bytes scanned", humanize.IBytes(uint64(s.BytesScanned))},
@@ -321,8 +317,21 @@ func writeAthenaSummary(f *cmdutil.Factory, s *AthenaScanSummary) error {
 		{"mapped", fmt.Sprint(s.Mapped)},
 		{"not authorization", fmt.Sprint(s.NotAuthz)},
 		{"unmapped", fmt.Sprint(s.Unmapped)},
-		{"coverage", fmt.Sprintf("%.1f%%", 100*s.Coverage)},
+		{"coverage", trail.CoverageText(s.Records, s.Mapped, s.NotAuthz, s.Unmapped)},
 		{"usage rows", fmt.Sprint(s.Rows)},
+	}
+	if output == "csv" {
+		// trail scan declares csv: the same pairs, never a table instead.
+		w := csv.NewWriter(out)
+		w.Write([]string{"metric", "value"})
+		for _, p := range pairs {
+			w.Write(p[:])
+		}
+		for _, why := range sortedKeys(s.SkippedRecords) {
+			w.Write([]string{"records skipped: " + why, fmt.Sprint(s.SkippedRecords[why])})
+		}
+		w.Flush()
+		return w.Error()
 	}
 	for _, p := range pairs {
 		fmt.Fprintf(out, "%-18s %s\n", p[0], p[1])

@@ -6,16 +6,12 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	sdkathena "github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/trail"
-	"github.com/seiri-dev/seiri/internal/trail/athena"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -41,19 +37,13 @@ func athenaFake(t *testing.T) *awsfake.Server {
 		r.BytesScanned = 3 << 30
 		return &r, nil
 	}))
-	old := trailAthenaAPI
-	trailAthenaAPI = func(ctx context.Context, f *cmdutil.Factory) (athena.API, error) {
-		return sdkathena.New(sdkathena.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: srv.Credentials()}), nil
-	}
-	trailAthenaSleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
-	t.Cleanup(func() { trailAthenaAPI, trailAthenaSleep = old, nil })
 	return srv
 }
 
 func TestTrailAthenaSetup(t *testing.T) {
 	srv := athenaFake(t)
 	ws := t.TempDir()
-	out, errOut, code := runTrail(t, "--workspace", ws, "trail", "athena", "setup", "--bucket", "org-trail", "--prefix", "ct/",
+	out, errOut, code := runOnFake(t, srv, "--workspace", ws, "trail", "athena", "setup", "--bucket", "org-trail", "--prefix", "ct/",
 		"--org-id", "o-abcdef1234", "--accounts", "111111111111,222222222222", "--regions", "us-east-1,eu-west-1", "--workgroup", "audit")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -77,14 +67,14 @@ func TestTrailAthenaSetup(t *testing.T) {
 	}
 
 	// --print runs nothing.
-	out, _, code = runTrail(t, "--workspace", ws, "trail", "athena", "setup", "--bucket", "my-trail", "--print")
+	out, _, code = runOnFake(t, srv, "--workspace", ws, "trail", "athena", "setup", "--bucket", "my-trail", "--print")
 	if code != 0 || !strings.Contains(out, "'projection.account.type'='injected'") || len(srv.AthenaQueries()) != 2 {
 		t.Fatalf("--print exit %d, %d statements:\n%s", code, len(srv.AthenaQueries()), out)
 	}
 }
 
 func TestTrailAthenaSetupBadInput(t *testing.T) {
-	athenaFake(t)
+	srv := athenaFake(t)
 	for _, args := range [][]string{
 		{"--print"},
 		{"--bucket", "Bad_Bucket", "--print"},
@@ -94,7 +84,7 @@ func TestTrailAthenaSetupBadInput(t *testing.T) {
 		{"--bucket", "ok-bucket", "--prefix", "a'b", "--print"},
 		{"--bucket", "ok-bucket", "--from", "yesterday", "--print"},
 	} {
-		_, errOut, code := runTrail(t, append([]string{"--workspace", t.TempDir(), "trail", "athena", "setup"}, args...)...)
+		_, errOut, code := runOnFake(t, srv, append([]string{"--workspace", t.TempDir(), "trail", "athena", "setup"}, args...)...)
 		if code != cmdutil.ExitUsage {
 			t.Errorf("%q: exit %d, want %d (%s)", args, code, cmdutil.ExitUsage, errOut)
 		}
@@ -106,7 +96,7 @@ func TestTrailScanEngineAthena(t *testing.T) {
 	ws := t.TempDir()
 	// now is trailT0+3d = 2026-11-04T00:00: 11-03 ended less than the
 	// delivery delay ago, so days 11-01 and 11-02 are complete.
-	out, errOut, code := runTrail(t, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01", "-o", "json")
+	out, errOut, code := runOnFake(t, srv, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01", "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -145,44 +135,60 @@ func TestTrailScanEngineAthena(t *testing.T) {
 	}
 
 	// Scanned days are not queried again.
-	out, _, code = runTrail(t, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01")
+	out, _, code = runOnFake(t, srv, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01")
 	if code != 0 || !strings.Contains(out, "nothing to scan") || len(srv.AthenaQueries()) != 1 {
 		t.Fatalf("rescan exit %d, %d queries:\n%s", code, len(srv.AthenaQueries()), out)
 	}
 	// A wider window queries only the new days, as one window.
-	out, _, code = runTrail(t, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-10-30")
+	out, _, code = runOnFake(t, srv, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-10-30")
 	qs = srv.AthenaQueries()
-	if code != 0 || len(qs) != 2 || !strings.Contains(qs[1].SQL, `"timestamp" < '2026/11/01'`) || !strings.Contains(out, "2 (2 already scanned before;") ||
-		!strings.Contains(out, "bytes scanned      3.0 GiB") || !strings.Contains(out, "estimated cost     $0.0161") ||
-		!strings.Contains(out, "skipped: unknown eventVersion: 1") {
+	if code != 0 || len(qs) != 2 || !strings.Contains(qs[1].SQL, `"timestamp" < '2026/11/01'`) {
 		t.Fatalf("wider scan exit %d:\n%s\n%s", code, out, qs[len(qs)-1].SQL)
 	}
+	// The report names the table and the window, and every count.
+	golden(t, "testdata/athena-scan.table.golden", out)
+	// -o csv is the same report as metric,value pairs, never a table.
+	var buf strings.Builder
+	if err := writeAthenaSummary(&buf, "csv", &AthenaScanSummary{Table: "seiri.cloudtrail", Records: 3, NotAuthz: 3,
+		SkippedRecords: map[string]int64{"unknown eventVersion": 1}, RecordsSkipped: 1}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "testdata/athena-scan.csv.golden", buf.String())
 }
 
 func TestTrailScanEngineAthenaIncompleteDay(t *testing.T) {
 	srv := athenaFake(t)
-	out, _, code := runTrail(t, "--workspace", t.TempDir(), "trail", "scan", "--engine", "athena", "--since", "2h")
+	out, _, code := runOnFake(t, srv, "--workspace", t.TempDir(), "trail", "scan", "--engine", "athena", "--since", "2h")
 	if code != 0 || !strings.Contains(out, "no day of the window is complete yet") || len(srv.AthenaQueries()) != 0 {
 		t.Fatalf("exit %d, %d queries:\n%s", code, len(srv.AthenaQueries()), out)
+	}
+	// -o json is a document all the same: no day queried, no coverage.
+	out, errOut, code := runOnFake(t, srv, "trail", "scan", "--engine", "athena", "--since", "2h", "-o", "json")
+	if code != 0 || !strings.Contains(errOut, "no day of the window is complete yet") {
+		t.Fatalf("json: exit %d: %s", code, errOut)
+	}
+	var sum AthenaScanSummary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Days == nil || len(sum.Days) != 0 || sum.Coverage != nil {
+		t.Errorf("json %v:\n%s", err, out)
 	}
 }
 
 func TestTrailScanEngineAthenaStrict(t *testing.T) {
 	srv := athenaFake(t)
 	ws := t.TempDir()
-	_, errOut, code := runTrail(t, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01", "--strict")
+	_, errOut, code := runOnFake(t, srv, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01", "--strict")
 	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "record has no userIdentity: 1") || len(srv.AthenaQueries()) != 1 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	// Nothing was saved: the same days are queried again.
-	_, _, code = runTrail(t, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01")
+	_, _, code = runOnFake(t, srv, "--workspace", ws, "trail", "scan", "--engine", "athena", "--since", "2026-11-01")
 	if code != 0 || len(srv.AthenaQueries()) != 2 {
 		t.Fatalf("exit %d, %d queries", code, len(srv.AthenaQueries()))
 	}
 }
 
 func TestTrailScanEngineFlags(t *testing.T) {
-	athenaFake(t)
+	srv := athenaFake(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -193,7 +199,7 @@ func TestTrailScanEngineFlags(t *testing.T) {
 		{[]string{"--engine", "athena", "--since", "2d", "--table", "a.b"}, "table"},
 		{[]string{"--engine", "athena", "--since", "2d", "--output-location", "/tmp/x"}, "--output-location"},
 	} {
-		_, errOut, code := runTrail(t, append([]string{"--workspace", t.TempDir(), "trail", "scan"}, tc.args...)...)
+		_, errOut, code := runOnFake(t, srv, append([]string{"--workspace", t.TempDir(), "trail", "scan"}, tc.args...)...)
 		if code != cmdutil.ExitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%q: exit %d, stderr %q, want %q", tc.args, code, errOut, tc.want)
 		}

@@ -6,20 +6,15 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/trail"
@@ -219,29 +214,22 @@ func TestTrailScanOptionsParsing(t *testing.T) {
 }
 
 func TestTrailScanS3Source(t *testing.T) {
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	defer srv.Close()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-a-secret")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "not-a-secret", "")})
-	ctx := context.Background()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("org-trail")}); err != nil {
+	cmdtest.IsolateAWS(t)
+	fake := awsfake.New(awsfake.Scenario{})
+	defer fake.Close()
+	be := fake.S3Backend()
+	if err := be.CreateBucket("org-trail"); err != nil {
 		t.Fatal(err)
 	}
 	spec := gen.Sample(5, []string{"111111111111"}, trailT0, trailT0.Add(3*time.Hour), 1)
 	st, err := gen.Generate(spec, func(key string, gz []byte) error {
-		_, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("org-trail"), Key: aws.String(key), Body: bytes.NewReader(gz)})
+		_, err := be.PutObject("org-trail", key, map[string]string{}, bytes.NewReader(gz), int64(len(gz)), nil)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := t.TempDir()
-	out, errOut, code := runTrail(t, "--workspace", ws, "--endpoint-url", srv.URL, "trail", "scan", "--source", "s3://org-trail/AWSLogs", "-o", "json")
+	out, errOut, code := runOnFake(t, fake, "trail", "scan", "--source", "s3://org-trail/AWSLogs", "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -252,7 +240,7 @@ func TestTrailScanS3Source(t *testing.T) {
 	if sum.FilesRead != st.Files || sum.Records != st.Records || sum.Sources[0] != "s3://org-trail/AWSLogs/" {
 		t.Errorf("summary %+v, generated %+v", sum, st)
 	}
-	if strings.Contains(out+errOut, "not-a-secret") {
+	if strings.Contains(out+errOut, awsfake.SecretAccessKey) {
 		t.Error("secret key in output")
 	}
 }
