@@ -97,7 +97,16 @@ type decoder struct {
 	// noCopy lets strings share data's memory: only for buffers that are
 	// never modified afterwards (the simulator's freshly read lines).
 	noCopy bool
-	arena  []Node
+	// nodes, items and members are chunked arenas; a decoder that is
+	// reset (the simulator's per-worker decoder) reuses them for the next
+	// case instead of allocating. itemStack and memberStack gather an
+	// array's items and an object's members before they are cut, exact
+	// size, from the arenas.
+	nodes       chunks[Node]
+	items       chunks[*Node]
+	members     chunks[Member]
+	itemStack   []*Node
+	memberStack []Member
 	// lazy makes every object met become a Lazy stub, to be decoded later.
 	lazy bool
 	// lazyKeys are the members of the top-level object whose objects are
@@ -105,14 +114,58 @@ type decoder struct {
 	lazyKeys map[string]bool
 }
 
-// newNode takes a node from a chunked arena: one allocation per 64 nodes
-// instead of one per value.
-func (d *decoder) newNode(k Kind, off int) *Node {
-	if len(d.arena) == cap(d.arena) {
-		d.arena = make([]Node, 0, 64)
+// chunks is an arena of T handed out in slices: one allocation per chunk
+// instead of one per value. reset makes every chunk reusable; the caller
+// guarantees that nothing handed out before is used afterwards.
+type chunks[T any] struct {
+	list [][]T
+	i    int // index of the current chunk in list
+}
+
+// alloc returns a slice of n zero or overwritten values (the caller sets
+// every element) whose capacity is exactly n.
+func (c *chunks[T]) alloc(n, chunk int) []T {
+	if len(c.list) > 0 {
+		cur := c.list[c.i]
+		if l := len(cur); l+n <= cap(cur) {
+			c.list[c.i] = cur[:l+n]
+			return cur[l : l+n : l+n]
+		}
+		c.i++
 	}
-	d.arena = append(d.arena, Node{Kind: k, Offset: off})
-	return &d.arena[len(d.arena)-1]
+	if c.i < len(c.list) && cap(c.list[c.i]) < n {
+		c.list[c.i] = make([]T, 0, max(chunk, n)) // too small: replaced
+	}
+	if c.i == len(c.list) {
+		c.list = append(c.list, make([]T, 0, max(chunk, n)))
+	}
+	cur := c.list[c.i] // empty: fresh or reset
+	c.list[c.i] = cur[:n]
+	return cur[:n:n]
+}
+
+func (c *chunks[T]) reset() {
+	for i := range c.list {
+		c.list[i] = c.list[i][:0]
+	}
+	c.i = 0
+}
+
+// reset prepares a decoder for another document, reusing its arenas: the
+// nodes of the previous document must no longer be in use.
+func (d *decoder) reset(data []byte) {
+	d.data, d.pos, d.depth, d.lazy = data, 0, 0, false
+	d.nodes.reset()
+	d.items.reset()
+	d.members.reset()
+	d.itemStack, d.memberStack = d.itemStack[:0], d.memberStack[:0]
+}
+
+// newNode takes a node from the arena.
+func (d *decoder) newNode(k Kind, off int) *Node {
+	n := &d.nodes.alloc(1, 64)[0]
+	*n = Node{Kind: k, Offset: off}
+	return n
 }
 
 // DecodeJSON parses data as exactly one JSON value.
@@ -421,13 +474,15 @@ func (d *decoder) array() (*Node, error) {
 		n.Items = []*Node{}
 		return n, nil
 	}
+	base := len(d.itemStack)
+	defer func() { d.itemStack = d.itemStack[:base] }()
 	for {
 		d.skipWS()
 		v, err := d.value()
 		if err != nil {
 			return nil, err
 		}
-		n.Items = append(n.Items, v)
+		d.itemStack = append(d.itemStack, v)
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in array")
@@ -437,6 +492,8 @@ func (d *decoder) array() (*Node, error) {
 			d.pos++
 		case ']':
 			d.pos++
+			n.Items = d.items.alloc(len(d.itemStack)-base, 256)
+			copy(n.Items, d.itemStack[base:])
 			return n, nil
 		default:
 			return nil, d.errf(d.pos, "invalid character %s after array element, expected ',' or ']'", quoteByte(d.data[d.pos]))
@@ -456,6 +513,8 @@ func (d *decoder) object() (*Node, error) {
 		d.pos++
 		return n, nil
 	}
+	base := len(d.memberStack)
+	defer func() { d.memberStack = d.memberStack[:base] }()
 	for {
 		d.skipWS()
 		if d.pos >= len(d.data) {
@@ -482,7 +541,7 @@ func (d *decoder) object() (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.Members = append(n.Members, Member{Key: k, KeyOffset: koff, Value: v})
+		d.memberStack = append(d.memberStack, Member{Key: k, KeyOffset: koff, Value: v})
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in object")
@@ -492,6 +551,8 @@ func (d *decoder) object() (*Node, error) {
 			d.pos++
 		case '}':
 			d.pos++
+			n.Members = d.members.alloc(len(d.memberStack)-base, 128)
+			copy(n.Members, d.memberStack[base:])
 			return n, nil
 		default:
 			return nil, d.errf(d.pos, "invalid character %s after object value, expected ',' or '}'", quoteByte(d.data[d.pos]))

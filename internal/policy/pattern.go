@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -22,9 +23,47 @@ type actionPattern struct {
 }
 
 func compileAction(a string) (actionPattern, error) {
+	ap, _, err := compileActionInto(a, nil)
+	return ap, err
+}
+
+// compileActionInto compiles a, appending its lower-cased form to buf (a
+// statement's actions share one buffer: one allocation, not one per
+// action). Patterns keep slices of buf, which is never modified again.
+func compileActionInto(a string, buf []byte) (actionPattern, []byte, error) {
 	if a == "*" {
-		return actionPattern{all: true}, nil
+		return actionPattern{all: true}, buf, nil
 	}
+	ap, err := checkAction(a)
+	if err != nil {
+		return ap, buf, err
+	}
+	start := len(buf)
+	for j := 0; j < len(a); j++ {
+		c := a[j]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	if !isASCII(a) {
+		// Non-ASCII letters: lower-case as strings.ToLower does.
+		buf = append(buf[:start], strings.ToLower(a)...)
+	}
+	lower := buf[start:len(buf):len(buf)]
+	i := bytes.IndexByte(lower, ':')
+	ap = actionPattern{pattern: lower, literal: bytes.IndexAny(lower, "*?") < 0}
+	if n := len(lower); !ap.literal && bytes.IndexAny(lower, "*?") == n-1 && lower[n-1] == '*' {
+		ap.prefix = true
+	}
+	if svc := lower[:i]; bytes.IndexAny(svc, "*?") < 0 {
+		ap.service = svc
+	}
+	return ap, buf, nil
+}
+
+// checkAction reports an action value that is not "service:action".
+func checkAction(a string) (actionPattern, error) {
 	i := strings.IndexByte(a, ':')
 	if i <= 0 || i == len(a)-1 {
 		return actionPattern{}, fmt.Errorf("action %q is not \"service:action\" or \"*\"", trim(a))
@@ -37,15 +76,7 @@ func compileAction(a string) (actionPattern, error) {
 			return actionPattern{}, fmt.Errorf("action %q contains whitespace", trim(a))
 		}
 	}
-	lower := strings.ToLower(a)
-	ap := actionPattern{pattern: roBytes(lower), literal: !strings.ContainsAny(lower, "*?")}
-	if n := len(lower); !ap.literal && strings.IndexAny(lower, "*?") == n-1 && lower[n-1] == '*' {
-		ap.prefix = true
-	}
-	if svc := lower[:i]; !strings.ContainsAny(svc, "*?") {
-		ap.service = roBytes(svc)
-	}
-	return ap, nil
+	return actionPattern{}, nil
 }
 
 func (ap *actionPattern) match(action string) bool {
@@ -94,8 +125,7 @@ func equalFoldASCIIBytes(lowerP []byte, s string) bool {
 // tmpl is a compiled string that may contain policy variables: a Resource
 // value or a condition value. (IAM JSON policy elements: Variables and tags.)
 type tmpl struct {
-	raw   string
-	plain []byte // when no variables: raw as bytes (all * and ? wild)
+	raw   string // when no variables, plain() views it as the glob pattern (all * and ? wild)
 	parts []tmplPart
 	hasV  bool
 	shape uint8 // for plain values: shapeGlob, shapeAll, shapeExact, shapePrefix
@@ -131,8 +161,11 @@ func (t *tmpl) matchPlain(s string) bool {
 	case shapePrefix:
 		return strings.HasPrefix(s, t.raw[:len(t.raw)-1])
 	}
-	return glob(t.plain, nil, s, false)
+	return glob(t.plain(), nil, s, false)
 }
+
+// plain is the variable-free pattern as bytes (no copy).
+func (t *tmpl) plain() []byte { return roBytes(t.raw) }
 
 type tmplPart struct {
 	text   string // glob text as written (wildcards active)
@@ -155,34 +188,34 @@ const (
 func compileTmpl(s string, vars bool) tmpl {
 	t := tmpl{raw: s, shape: shapeOf(s)}
 	if !vars || !strings.Contains(s, "${") {
-		t.plain = roBytes(s)
 		return t
 	}
-	var parts []tmplPart
-	text := strings.Builder{}
-	flush := func() {
-		if text.Len() > 0 {
-			parts = append(parts, tmplPart{kind: partText, text: text.String()})
-			text.Reset()
+	// Text parts are substrings of s: no copy.
+	parts := make([]tmplPart, 0, 2*strings.Count(s, "${")+1)
+	textStart := 0
+	flush := func(end int) {
+		if end > textStart {
+			parts = append(parts, tmplPart{kind: partText, text: s[textStart:end]})
 		}
 	}
-	for i := 0; i < len(s); {
+	i := 0
+	for i < len(s) {
 		if s[i] == '$' && i+1 < len(s) && s[i+1] == '{' {
 			end := strings.IndexByte(s[i+2:], '}')
 			if end >= 0 {
 				inner := s[i+2 : i+2+end]
 				if p, ok := parseVar(inner); ok {
-					flush()
+					flush(i)
 					parts = append(parts, p)
 					i += 2 + end + 1
+					textStart = i
 					continue
 				}
 			}
 		}
-		text.WriteByte(s[i])
 		i++
 	}
-	flush()
+	flush(len(s))
 	t.parts = parts
 	for _, p := range parts {
 		if p.kind != partText {
@@ -190,7 +223,6 @@ func compileTmpl(s string, vars bool) tmpl {
 		}
 	}
 	if !t.hasV {
-		t.plain = roBytes(s)
 		t.parts = nil
 	}
 	return t
@@ -221,8 +253,8 @@ func parseVar(inner string) (tmplPart, bool) {
 	if key == "" || strings.ContainsAny(key, " \t${}'") {
 		return tmplPart{}, false
 	}
-	lk := strings.ToLower(key)
-	return tmplPart{kind: partVar, key: lk, keyID: keyID(lk), def: def, hasDef: hasDef}, true
+	lk, id := internKey(key)
+	return tmplPart{kind: partVar, key: lk, keyID: id, def: def, hasDef: hasDef}, true
 }
 
 // scratch holds per-evaluation buffers so that variable expansion does not
@@ -255,7 +287,7 @@ func (t *tmpl) resolvable(ctx *Context) bool {
 // "Single-valued vs. multivalued context keys").
 func (t *tmpl) expand(ctx *Context, sc *scratch) ([]byte, []bool, bool) {
 	if !t.hasV {
-		return t.plain, nil, true
+		return t.plain(), nil, true
 	}
 	sc.pat = sc.pat[:0]
 	sc.wild = sc.wild[:0]

@@ -6,6 +6,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -140,7 +141,7 @@ type Condition struct {
 	Operator string // as written, e.g. "ForAnyValue:StringLikeIfExists"
 	Key      string // as written
 	Values   []string
-	Path     string
+	Path     string // JSON path; empty in the policies of simulated cases (parseNode)
 	Offset   int
 }
 
@@ -218,6 +219,9 @@ type parser struct {
 	issues []Issue
 	stmt   int
 	sid    string
+	// lean skips what only validation reads (Condition.Path), for the
+	// simulator's per-case policies; error messages still get their paths.
+	lean bool
 }
 
 func (ps *parser) add(code, sev string, off int, path, format string, args ...any) {
@@ -280,7 +284,7 @@ func parse(data []byte, t Type) (*Policy, []Issue) {
 // parseNode parses an already decoded policy; data is the buffer the node's
 // offsets point into (for line and column numbers).
 func parseNode(data []byte, root *Node, t Type) (*Policy, error) {
-	ps := &parser{data: data, t: t, stmt: -1}
+	ps := &parser{data: data, t: t, stmt: -1, lean: true}
 	p := ps.document(root)
 	var errs []Issue
 	for _, is := range ps.issues {
@@ -303,36 +307,51 @@ func (ps *parser) document(root *Node) *Policy {
 		return nil
 	}
 	p := &Policy{Type: ps.t}
-	seen := map[string]bool{}
+	var seen []string // unknown elements met (known ones: seenBits)
+	var seenBits uint8
 	var stmtNode *Node
 	for _, m := range root.Members {
-		path := "$." + m.Key
-		if seen[m.Key] {
-			ps.add(CodeDuplicateElement, SevError, m.KeyOffset, path, "element %q appears more than once", trim(m.Key))
+		path := func() string { return "$." + m.Key }
+		bit := uint8(0)
+		switch m.Key {
+		case "Version":
+			bit = 1
+		case "Id":
+			bit = 2
+		case "Statement":
+			bit = 4
+		}
+		dup := seenBits&bit != 0
+		if bit == 0 {
+			dup = slices.Contains(seen, m.Key)
+			seen = append(seen, m.Key)
+		}
+		if dup {
+			ps.add(CodeDuplicateElement, SevError, m.KeyOffset, path(), "element %q appears more than once", trim(m.Key))
 			continue
 		}
-		seen[m.Key] = true
+		seenBits |= bit
 		switch m.Key {
 		case "Version":
 			if m.Value.Kind != KindString {
-				ps.add(CodeBadVersion, SevError, m.Value.Offset, path, "Version must be a string, found %s", m.Value.Kind)
+				ps.add(CodeBadVersion, SevError, m.Value.Offset, path(), "Version must be a string, found %s", m.Value.Kind)
 				continue
 			}
 			if m.Value.Str != Version2012 && m.Value.Str != Version2008 {
-				ps.add(CodeBadVersion, SevError, m.Value.Offset, path, "Version %q is not %q or %q", trim(m.Value.Str), Version2012, Version2008)
+				ps.add(CodeBadVersion, SevError, m.Value.Offset, path(), "Version %q is not %q or %q", trim(m.Value.Str), Version2012, Version2008)
 				continue
 			}
 			p.Version = m.Value.Str
 		case "Id":
 			if m.Value.Kind != KindString {
-				ps.add(CodeBadType, SevError, m.Value.Offset, path, "Id must be a string, found %s", m.Value.Kind)
+				ps.add(CodeBadType, SevError, m.Value.Offset, path(), "Id must be a string, found %s", m.Value.Kind)
 				continue
 			}
 			p.ID = m.Value.Str
 		case "Statement":
 			stmtNode = m.Value
 		default:
-			ps.add(CodeUnknownElement, SevError, m.KeyOffset, path, "unknown policy element %q (want Version, Id, Statement)", trim(m.Key))
+			ps.add(CodeUnknownElement, SevError, m.KeyOffset, path(), "unknown policy element %q (want Version, Id, Statement)", trim(m.Key))
 		}
 	}
 	p.Variables = p.Version == Version2012
@@ -350,37 +369,74 @@ func (ps *parser) document(root *Node) *Policy {
 		ps.add(CodeBadType, SevError, stmtNode.Offset, "$.Statement", "Statement must be an object or an array of objects, found %s", stmtNode.Kind)
 		return p
 	}
-	sids := map[string]bool{}
+	var sids []string // a few per policy: a linear scan beats a map
+	p.Statements = make([]*Statement, 0, len(stmts))
+	slab := make([]Statement, len(stmts)) // one allocation for all statements
 	for i, sn := range stmts {
 		path := "$.Statement"
 		if stmtNode.Kind == KindArray {
-			path = "$.Statement[" + strconv.Itoa(i) + "]"
+			path = statementPath(i)
 		}
 		ps.stmt, ps.sid = i, ""
 		if sn.Kind != KindObject {
 			ps.add(CodeBadType, SevError, sn.Offset, path, "a statement must be an object, found %s", sn.Kind)
 			continue
 		}
-		st := ps.statement(sn, i, path, p.Variables)
+		st := &slab[i]
+		ps.statement(st, sn, i, path, p.Variables)
 		if st.Sid != "" {
-			if sids[st.Sid] {
+			if slices.Contains(sids, st.Sid) {
 				ps.add(CodeDuplicateSid, SevError, sn.Get("Sid").Offset, path+".Sid", "Sid %q is used by more than one statement", trim(st.Sid))
 			}
-			sids[st.Sid] = true
+			sids = append(sids, st.Sid)
 		}
 		p.Statements = append(p.Statements, st)
 	}
 	ps.stmt, ps.sid = -1, ""
+	nAllow, nDeny := 0, 0
 	for _, st := range p.Statements {
-		if st.Effect == Allow || st.Effect == Deny {
-			p.byEffect[st.Effect] = append(p.byEffect[st.Effect], st)
+		switch st.Effect {
+		case Allow:
+			nAllow++
+		case Deny:
+			nDeny++
+		}
+	}
+	// One backing array for both effects.
+	be := make([]*Statement, 0, nAllow+nDeny)
+	for _, e := range [...]Effect{Allow, Deny} {
+		start := len(be)
+		for _, st := range p.Statements {
+			if st.Effect == e {
+				be = append(be, st)
+			}
+		}
+		if len(be) > start {
+			p.byEffect[e] = be[start:len(be):len(be)]
 		}
 	}
 	return p
 }
 
+// statementPaths are the JSON paths of the first statements, built once.
+var statementPaths = func() (out [32]string) {
+	for i := range out {
+		out[i] = "$.Statement[" + strconv.Itoa(i) + "]"
+	}
+	return out
+}()
+
+func statementPath(i int) string {
+	if i < len(statementPaths) {
+		return statementPaths[i]
+	}
+	return "$.Statement[" + strconv.Itoa(i) + "]"
+}
+
 // stringList accepts a string or an array of strings.
-func (ps *parser) stringList(n *Node, path, elem string) ([]string, bool) {
+// The value's path is parent+"."+elem; it is built only for a message.
+func (ps *parser) stringList(n *Node, parent, elem string) ([]string, bool) {
+	path := func() string { return parent + "." + elem }
 	switch n.Kind {
 	case KindString:
 		return []string{n.Str}, true
@@ -389,7 +445,7 @@ func (ps *parser) stringList(n *Node, path, elem string) ([]string, bool) {
 		ok := true
 		for j, it := range n.Items {
 			if it.Kind != KindString {
-				ps.add(CodeBadType, SevError, it.Offset, path+"["+strconv.Itoa(j)+"]", "%s values must be strings, found %s", elem, it.Kind)
+				ps.add(CodeBadType, SevError, it.Offset, path()+"["+strconv.Itoa(j)+"]", "%s values must be strings, found %s", elem, it.Kind)
 				ok = false
 				continue
 			}
@@ -397,12 +453,12 @@ func (ps *parser) stringList(n *Node, path, elem string) ([]string, bool) {
 		}
 		return out, ok
 	}
-	ps.add(CodeBadType, SevError, n.Offset, path, "%s must be a string or an array of strings, found %s", elem, n.Kind)
+	ps.add(CodeBadType, SevError, n.Offset, path(), "%s must be a string or an array of strings, found %s", elem, n.Kind)
 	return nil, false
 }
 
-func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement {
-	st := &Statement{Index: idx, Path: path, Offset: n.Offset, node: n}
+func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars bool) *Statement {
+	*st = Statement{Index: idx, Path: path, Offset: n.Offset, node: n}
 	if sidN := n.Get("Sid"); sidN != nil && sidN.Kind == KindString {
 		st.Sid = sidN.Str
 		ps.sid = st.Sid
@@ -474,10 +530,18 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		if an == nil {
 			an, name, st.NotAction = notActionN, "NotAction", true
 		}
-		if vals, ok := ps.stringList(an, path+"."+name, name); ok {
+		if vals, ok := ps.stringList(an, path, name); ok {
 			st.Actions = vals
+			st.actions = make([]actionPattern, 0, len(vals))
+			total := 0
+			for _, a := range vals {
+				total += len(a)
+			}
+			lower := make([]byte, 0, total)
 			for j, a := range vals {
-				ap, err := compileAction(a)
+				var ap actionPattern
+				var err error
+				ap, lower, err = compileActionInto(a, lower)
 				if err != nil {
 					vp := path + "." + name
 					off := an.Offset
@@ -513,9 +577,10 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		if ps.t == TypeTrust {
 			ps.add(CodeResourceInTrust, SevError, rn.Offset, path+"."+name, "a role trust policy cannot contain %s", name)
 		}
-		if vals, ok := ps.stringList(rn, path+"."+name, name); ok {
+		if vals, ok := ps.stringList(rn, path, name); ok {
 			st.Resources = vals
 			st.HasResource = true
+			st.resources = make([]tmpl, 0, len(vals))
 			for _, r := range vals {
 				if ps.t == TypeIdentity || ps.t == TypeBoundary || ps.t == TypeSession {
 					// In identity-based policies an incomplete ARN
@@ -557,6 +622,9 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		}
 		st.Principal = ps.principal(pn, path+"."+name)
 	}
+	if len(st.Conditions) > 0 {
+		st.conds = make([]compiledCond, 0, len(st.Conditions))
+	}
 	for i := range st.Conditions {
 		cc, err := compileCondition(&st.Conditions[i], vars)
 		if err != nil {
@@ -564,7 +632,11 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 			if ce, ok := err.(*condError); ok {
 				code = ce.code
 			}
-			ps.add(code, SevError, st.Conditions[i].Offset, st.Conditions[i].Path, "%v", err)
+			cp := st.Conditions[i].Path
+			if cp == "" {
+				cp = condPath(path+".Condition", st.Conditions[i].Operator, st.Conditions[i].Key)
+			}
+			ps.add(code, SevError, st.Conditions[i].Offset, cp, "%v", err)
 			continue
 		}
 		st.conds = append(st.conds, cc)
@@ -572,15 +644,26 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 	return st
 }
 
-var elementBits = map[string]uint16{
-	"Sid": 1, "Effect": 2, "Action": 4, "NotAction": 8, "Resource": 16, "NotResource": 32,
-	"Principal": 64, "NotPrincipal": 128, "Condition": 256,
-}
-
 func elementBit(k string) uint16 {
 	switch k {
-	case "Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition":
-		return elementBits[k]
+	case "Sid":
+		return 1
+	case "Effect":
+		return 2
+	case "Action":
+		return 4
+	case "NotAction":
+		return 8
+	case "Resource":
+		return 16
+	case "NotResource":
+		return 32
+	case "Principal":
+		return 64
+	case "NotPrincipal":
+		return 128
+	case "Condition":
+		return 256
 	}
 	return 0
 }
@@ -627,42 +710,62 @@ func (ps *parser) principal(n *Node, path string) *Principal {
 	return pr
 }
 
+// conditions decodes a Condition block; path is its JSON path
+// ($.Statement[i].Condition). Paths are built only for messages, and for
+// Condition.Path unless the parser is lean.
 func (ps *parser) conditions(n *Node, path string) []Condition {
 	if n.Kind != KindObject {
 		ps.add(CodeBadType, SevError, n.Offset, path, "Condition must be an object, found %s", n.Kind)
 		return nil
 	}
-	var out []Condition
+	nk := 0
 	for _, op := range n.Members {
-		opPath := path + "." + op.Key
+		if op.Value.Kind == KindObject {
+			nk += len(op.Value.Members)
+		}
+	}
+	out := make([]Condition, 0, nk)
+	for _, op := range n.Members {
 		if op.Value.Kind != KindObject {
-			ps.add(CodeBadType, SevError, op.Value.Offset, opPath, "condition operator %q must map to an object of keys, found %s", trim(op.Key), op.Value.Kind)
+			ps.add(CodeBadType, SevError, op.Value.Offset, path+"."+op.Key, "condition operator %q must map to an object of keys, found %s", trim(op.Key), op.Value.Kind)
 			continue
 		}
 		for _, kv := range op.Value.Members {
-			kp := opPath + "." + kv.Key
-			c := Condition{Operator: op.Key, Key: kv.Key, Path: kp, Offset: kv.KeyOffset}
-			addVal := func(v *Node, vp string) {
+			c := Condition{Operator: op.Key, Key: kv.Key, Offset: kv.KeyOffset}
+			if !ps.lean {
+				c.Path = condPath(path, op.Key, kv.Key)
+			}
+			addVal := func(v *Node, j int) {
 				switch v.Kind {
 				case KindString, KindNumber, KindBool:
 					// Numbers and booleans are accepted and compared by
 					// their text, as IAM does for "Bool": true.
 					c.Values = append(c.Values, v.Str)
 				default:
+					vp := condPath(path, op.Key, kv.Key)
+					if j >= 0 {
+						vp += "[" + strconv.Itoa(j) + "]"
+					}
 					ps.add(CodeBadConditionValue, SevError, v.Offset, vp, "condition values must be strings, numbers or booleans, found %s", v.Kind)
 				}
 			}
 			if kv.Value.Kind == KindArray {
+				c.Values = make([]string, 0, len(kv.Value.Items))
 				for j, it := range kv.Value.Items {
-					addVal(it, kp+"["+strconv.Itoa(j)+"]")
+					addVal(it, j)
 				}
 			} else {
-				addVal(kv.Value, kp)
+				addVal(kv.Value, -1)
 			}
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// condPath is the JSON path of one condition key.
+func condPath(condition, op, key string) string {
+	return condition + "." + op + "." + key
 }
 
 func article(t Type) string {
