@@ -328,9 +328,10 @@ func policyList(dec *decoder, n *Node, t Type, where string) ([]*Policy, error) 
 	}
 	out := make([]*Policy, 0, len(n.Items))
 	for i, it := range n.Items {
-		p, err := policyFrom(dec, it, t, where+"["+strconv.Itoa(i)+"]")
+		p, err := policyFrom(dec, it, t, "")
 		if err != nil {
-			return nil, err
+			// The element's name is built only for the message.
+			return nil, fmt.Errorf("%s[%d]%w", where, i, err)
 		}
 		out = append(out, p)
 	}
@@ -346,9 +347,9 @@ func policyLevels(dec *decoder, n *Node, t Type, where string) ([][]*Policy, err
 	}
 	out := make([][]*Policy, 0, len(n.Items))
 	for i, it := range n.Items {
-		ps, err := policyList(dec, it, t, where+"["+strconv.Itoa(i)+"]")
+		ps, err := policyList(dec, it, t, "")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s[%d]%w", where, i, err)
 		}
 		if ps == nil {
 			ps = []*Policy{}

@@ -184,6 +184,12 @@ type condVal struct {
 }
 
 func compileCondition(c *Condition, vars bool) (compiledCond, error) {
+	return compileConditionInto(c, vars, nil)
+}
+
+// compileConditionInto compiles c, its values appended to vals (an empty
+// slice cut from the policy's slab, or nil).
+func compileConditionInto(c *Condition, vars bool, vals []condVal) (compiledCond, error) {
 	spec, set, ifExists, err := parseOperator(c.Operator)
 	if err != nil {
 		return compiledCond{}, err
@@ -193,7 +199,10 @@ func compileCondition(c *Condition, vars bool) (compiledCond, error) {
 	}
 	lk, id := internKey(c.Key)
 	cc := compiledCond{key: lk, keyID: id, kind: spec.kind, negated: spec.negated, ifExists: ifExists, set: set}
-	cc.vals = make([]condVal, 0, len(c.Values))
+	if vals == nil {
+		vals = make([]condVal, 0, len(c.Values))
+	}
+	cc.vals = vals
 	for _, v := range c.Values {
 		cv := condVal{t: compileTmpl(v, vars)}
 		if !cv.t.hasV {

@@ -163,7 +163,14 @@ func (d *decoder) reset(data []byte) {
 
 // newNode takes a node from the arena.
 func (d *decoder) newNode(k Kind, off int) *Node {
-	n := &d.nodes.alloc(1, 64)[0]
+	var n *Node
+	if l := d.nodes.list; len(l) > 0 && len(l[d.nodes.i]) < cap(l[d.nodes.i]) {
+		cur := l[d.nodes.i]
+		l[d.nodes.i] = cur[:len(cur)+1]
+		n = &cur[:len(cur)+1][len(cur)]
+	} else {
+		n = &d.nodes.alloc(1, 64)[0]
+	}
 	*n = Node{Kind: k, Offset: off}
 	return n
 }
@@ -335,11 +342,12 @@ func (d *decoder) str() (string, error) {
 	d.pos++ // opening quote
 	// Fast path: no escapes.
 	i := d.pos
+	ascii := true
 	for i < len(d.data) {
 		c := d.data[i]
 		if c == '"' {
 			s := d.data[d.pos:i]
-			if utf8.Valid(s) {
+			if ascii || utf8.Valid(s) {
 				d.pos = i + 1
 				return d.text(s), nil
 			}
@@ -347,6 +355,9 @@ func (d *decoder) str() (string, error) {
 		}
 		if c == '\\' || c < 0x20 {
 			break
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
 		}
 		i++
 	}
@@ -466,16 +477,17 @@ func (d *decoder) array() (*Node, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
-	defer func() { d.depth-- }()
+	// No defers: on error the decoder is abandoned (or reset), so depth
+	// and the stacks are restored on the success paths only.
 	d.pos++
 	d.skipWS()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
+		d.depth--
 		n.Items = []*Node{}
 		return n, nil
 	}
 	base := len(d.itemStack)
-	defer func() { d.itemStack = d.itemStack[:base] }()
 	for {
 		d.skipWS()
 		v, err := d.value()
@@ -494,6 +506,8 @@ func (d *decoder) array() (*Node, error) {
 			d.pos++
 			n.Items = d.items.alloc(len(d.itemStack)-base, 256)
 			copy(n.Items, d.itemStack[base:])
+			d.itemStack = d.itemStack[:base]
+			d.depth--
 			return n, nil
 		default:
 			return nil, d.errf(d.pos, "invalid character %s after array element, expected ',' or ']'", quoteByte(d.data[d.pos]))
@@ -506,15 +520,14 @@ func (d *decoder) object() (*Node, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
-	defer func() { d.depth-- }()
 	d.pos++
 	d.skipWS()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
+		d.depth--
 		return n, nil
 	}
 	base := len(d.memberStack)
-	defer func() { d.memberStack = d.memberStack[:base] }()
 	for {
 		d.skipWS()
 		if d.pos >= len(d.data) {
@@ -553,6 +566,8 @@ func (d *decoder) object() (*Node, error) {
 			d.pos++
 			n.Members = d.members.alloc(len(d.memberStack)-base, 128)
 			copy(n.Members, d.memberStack[base:])
+			d.memberStack = d.memberStack[:base]
+			d.depth--
 			return n, nil
 		default:
 			return nil, d.errf(d.pos, "invalid character %s after object value, expected ',' or '}'", quoteByte(d.data[d.pos]))

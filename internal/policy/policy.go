@@ -222,6 +222,87 @@ type parser struct {
 	// lean skips what only validation reads (Condition.Path), for the
 	// simulator's per-case policies; error messages still get their paths.
 	lean bool
+
+	// Slabs sized by a first pass over the document (sizeSlabs): the
+	// statements' slices are cut from them, a few allocations per policy
+	// instead of several per statement.
+	strs     []string
+	acts     []actionPattern
+	lower    []byte
+	res      []tmpl
+	condsRaw []Condition
+	conds    []compiledCond
+	vals     []condVal
+}
+
+// take cuts an empty slice of capacity n from the slab (or allocates one
+// when the slab is short: sizes are estimates on malformed documents).
+// Appending past n reallocates, never overwriting the slab's next slice.
+func take[T any](slab *[]T, n int) []T {
+	s := *slab
+	if cap(s)-len(s) >= n {
+		*slab = s[:len(s)+n]
+		return s[len(s) : len(s) : len(s)+n]
+	}
+	return make([]T, 0, n)
+}
+
+// listLen is the number of values of a string-or-array element.
+func listLen(n *Node) int {
+	if n.Kind == KindArray {
+		return len(n.Items)
+	}
+	return 1
+}
+
+// sizeSlabs counts what the statements will need and allocates the slabs.
+func (ps *parser) sizeSlabs(stmts []*Node) {
+	var strs, acts, lower, res, conds, vals int
+	for _, sn := range stmts {
+		if sn.Kind != KindObject {
+			continue
+		}
+		for _, m := range sn.Members {
+			switch m.Key {
+			case "Action", "NotAction":
+				k := listLen(m.Value)
+				strs += k
+				acts += k
+				if m.Value.Kind == KindArray {
+					for _, it := range m.Value.Items {
+						lower += len(it.Str)
+					}
+				} else {
+					lower += len(m.Value.Str)
+				}
+			case "Resource", "NotResource":
+				k := listLen(m.Value)
+				strs += k
+				res += k
+			case "Condition":
+				for _, op := range m.Value.Members {
+					if op.Value == nil || op.Value.Kind != KindObject {
+						continue
+					}
+					for _, kv := range op.Value.Members {
+						conds++
+						k := listLen(kv.Value)
+						strs += k
+						vals += k
+					}
+				}
+			}
+		}
+	}
+	ps.strs = make([]string, 0, strs)
+	ps.acts = make([]actionPattern, 0, acts)
+	ps.lower = make([]byte, 0, lower)
+	ps.res = make([]tmpl, 0, res)
+	if conds > 0 {
+		ps.condsRaw = make([]Condition, 0, conds)
+		ps.conds = make([]compiledCond, 0, conds)
+		ps.vals = make([]condVal, 0, vals)
+	}
 }
 
 func (ps *parser) add(code, sev string, off int, path, format string, args ...any) {
@@ -372,6 +453,7 @@ func (ps *parser) document(root *Node) *Policy {
 	var sids []string // a few per policy: a linear scan beats a map
 	p.Statements = make([]*Statement, 0, len(stmts))
 	slab := make([]Statement, len(stmts)) // one allocation for all statements
+	ps.sizeSlabs(stmts)
 	for i, sn := range stmts {
 		path := "$.Statement"
 		if stmtNode.Kind == KindArray {
@@ -433,15 +515,16 @@ func statementPath(i int) string {
 	return "$.Statement[" + strconv.Itoa(i) + "]"
 }
 
-// stringList accepts a string or an array of strings.
-// The value's path is parent+"."+elem; it is built only for a message.
-func (ps *parser) stringList(n *Node, parent, elem string) ([]string, bool) {
-	path := func() string { return parent + "." + elem }
+// stringList accepts a string or an array of strings. The value's path is
+// parent+"."+key, built only for a message; elem names it in messages.
+func (ps *parser) stringList(n *Node, parent, key, elem string) ([]string, bool) {
+	path := func() string { return parent + "." + key }
 	switch n.Kind {
 	case KindString:
-		return []string{n.Str}, true
+		out := take(&ps.strs, 1)
+		return append(out, n.Str), true
 	case KindArray:
-		out := make([]string, 0, len(n.Items))
+		out := take(&ps.strs, len(n.Items))
 		ok := true
 		for j, it := range n.Items {
 			if it.Kind != KindString {
@@ -510,7 +593,7 @@ func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars b
 		case "NotPrincipal":
 			notPrN = m.Value
 		case "Condition":
-			st.Conditions = ps.conditions(m.Value, mpath())
+			st.Conditions = ps.conditions(m.Value, path)
 		default:
 			ps.add(CodeUnknownElement, SevError, m.KeyOffset, mpath(), "unknown statement element %q", trim(m.Key))
 		}
@@ -530,14 +613,14 @@ func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars b
 		if an == nil {
 			an, name, st.NotAction = notActionN, "NotAction", true
 		}
-		if vals, ok := ps.stringList(an, path, name); ok {
+		if vals, ok := ps.stringList(an, path, name, name); ok {
 			st.Actions = vals
-			st.actions = make([]actionPattern, 0, len(vals))
+			st.actions = take(&ps.acts, len(vals))
 			total := 0
 			for _, a := range vals {
 				total += len(a)
 			}
-			lower := make([]byte, 0, total)
+			lower := take(&ps.lower, total)
 			for j, a := range vals {
 				var ap actionPattern
 				var err error
@@ -577,10 +660,10 @@ func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars b
 		if ps.t == TypeTrust {
 			ps.add(CodeResourceInTrust, SevError, rn.Offset, path+"."+name, "a role trust policy cannot contain %s", name)
 		}
-		if vals, ok := ps.stringList(rn, path, name); ok {
+		if vals, ok := ps.stringList(rn, path, name, name); ok {
 			st.Resources = vals
 			st.HasResource = true
-			st.resources = make([]tmpl, 0, len(vals))
+			st.resources = take(&ps.res, len(vals))
 			for _, r := range vals {
 				if ps.t == TypeIdentity || ps.t == TypeBoundary || ps.t == TypeSession {
 					// In identity-based policies an incomplete ARN
@@ -623,10 +706,10 @@ func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars b
 		st.Principal = ps.principal(pn, path+"."+name)
 	}
 	if len(st.Conditions) > 0 {
-		st.conds = make([]compiledCond, 0, len(st.Conditions))
+		st.conds = take(&ps.conds, len(st.Conditions))
 	}
 	for i := range st.Conditions {
-		cc, err := compileCondition(&st.Conditions[i], vars)
+		cc, err := compileConditionInto(&st.Conditions[i], vars, take(&ps.vals, len(st.Conditions[i].Values)))
 		if err != nil {
 			code := CodeUnknownOperator
 			if ce, ok := err.(*condError); ok {
@@ -684,8 +767,8 @@ func (ps *parser) principal(n *Node, path string) *Principal {
 		return pr
 	}
 	for _, m := range n.Members {
-		mp := path + "." + m.Key
-		vals, ok := ps.stringList(m.Value, mp, "principal")
+		mp := func() string { return path + "." + m.Key }
+		vals, ok := ps.stringList(m.Value, path, m.Key, "principal")
 		if !ok {
 			continue
 		}
@@ -704,18 +787,18 @@ func (ps *parser) principal(n *Node, path string) *Principal {
 		case "CanonicalUser":
 			pr.CanonicalUser = append(pr.CanonicalUser, vals...)
 		default:
-			ps.add(CodeBadPrincipal, SevError, m.KeyOffset, mp, "unknown principal type %q (want AWS, Service, Federated, CanonicalUser)", trim(m.Key))
+			ps.add(CodeBadPrincipal, SevError, m.KeyOffset, mp(), "unknown principal type %q (want AWS, Service, Federated, CanonicalUser)", trim(m.Key))
 		}
 	}
 	return pr
 }
 
-// conditions decodes a Condition block; path is its JSON path
-// ($.Statement[i].Condition). Paths are built only for messages, and for
+// conditions decodes the Condition block of the statement at stmtPath. Paths are built only for messages, and for
 // Condition.Path unless the parser is lean.
-func (ps *parser) conditions(n *Node, path string) []Condition {
+func (ps *parser) conditions(n *Node, stmtPath string) []Condition {
+	path := func() string { return stmtPath + ".Condition" } // built only when used
 	if n.Kind != KindObject {
-		ps.add(CodeBadType, SevError, n.Offset, path, "Condition must be an object, found %s", n.Kind)
+		ps.add(CodeBadType, SevError, n.Offset, path(), "Condition must be an object, found %s", n.Kind)
 		return nil
 	}
 	nk := 0
@@ -724,16 +807,16 @@ func (ps *parser) conditions(n *Node, path string) []Condition {
 			nk += len(op.Value.Members)
 		}
 	}
-	out := make([]Condition, 0, nk)
+	out := take(&ps.condsRaw, nk)
 	for _, op := range n.Members {
 		if op.Value.Kind != KindObject {
-			ps.add(CodeBadType, SevError, op.Value.Offset, path+"."+op.Key, "condition operator %q must map to an object of keys, found %s", trim(op.Key), op.Value.Kind)
+			ps.add(CodeBadType, SevError, op.Value.Offset, path()+"."+op.Key, "condition operator %q must map to an object of keys, found %s", trim(op.Key), op.Value.Kind)
 			continue
 		}
 		for _, kv := range op.Value.Members {
 			c := Condition{Operator: op.Key, Key: kv.Key, Offset: kv.KeyOffset}
 			if !ps.lean {
-				c.Path = condPath(path, op.Key, kv.Key)
+				c.Path = condPath(path(), op.Key, kv.Key)
 			}
 			addVal := func(v *Node, j int) {
 				switch v.Kind {
@@ -742,7 +825,7 @@ func (ps *parser) conditions(n *Node, path string) []Condition {
 					// their text, as IAM does for "Bool": true.
 					c.Values = append(c.Values, v.Str)
 				default:
-					vp := condPath(path, op.Key, kv.Key)
+					vp := condPath(path(), op.Key, kv.Key)
 					if j >= 0 {
 						vp += "[" + strconv.Itoa(j) + "]"
 					}
@@ -750,11 +833,12 @@ func (ps *parser) conditions(n *Node, path string) []Condition {
 				}
 			}
 			if kv.Value.Kind == KindArray {
-				c.Values = make([]string, 0, len(kv.Value.Items))
+				c.Values = take(&ps.strs, len(kv.Value.Items))
 				for j, it := range kv.Value.Items {
 					addVal(it, j)
 				}
 			} else {
+				c.Values = take(&ps.strs, 1)
 				addVal(kv.Value, -1)
 			}
 			out = append(out, c)
