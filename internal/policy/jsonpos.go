@@ -337,6 +337,17 @@ func (d *decoder) number() (*Node, error) {
 	return n, nil
 }
 
+// strSpecial marks the bytes the string fast path must look at: the
+// closing quote, a backslash, control characters and non-ASCII bytes.
+var strSpecial = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		if c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
 func (d *decoder) str() (string, error) {
 	start := d.pos
 	d.pos++ // opening quote
@@ -345,6 +356,10 @@ func (d *decoder) str() (string, error) {
 	ascii := true
 	for i < len(d.data) {
 		c := d.data[i]
+		if strSpecial[c] == 0 {
+			i++
+			continue
+		}
 		if c == '"' {
 			s := d.data[d.pos:i]
 			if ascii || utf8.Valid(s) {
@@ -356,9 +371,7 @@ func (d *decoder) str() (string, error) {
 		if c == '\\' || c < 0x20 {
 			break
 		}
-		if c >= utf8.RuneSelf {
-			ascii = false
-		}
+		ascii = false // c >= utf8.RuneSelf
 		i++
 	}
 	buf := make([]byte, 0, i-d.pos+8)

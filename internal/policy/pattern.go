@@ -34,30 +34,57 @@ func compileActionInto(a string, buf []byte) (actionPattern, []byte, error) {
 	if a == "*" {
 		return actionPattern{all: true}, buf, nil
 	}
-	ap, err := checkAction(a)
-	if err != nil {
-		return ap, buf, err
-	}
+	// One pass: lower-case, find the colons and the wildcards; anything
+	// unusual (whitespace, a colon count other than one, non-ASCII) goes
+	// the careful way.
 	start := len(buf)
+	colon, colons, firstWild, svcWild := -1, 0, -1, false
+	simple := true
 	for j := 0; j < len(a); j++ {
 		c := a[j]
-		if c >= 'A' && c <= 'Z' {
+		switch {
+		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
+		case c == ':':
+			colons++
+			if colon < 0 {
+				colon = j
+			}
+		case c == '*' || c == '?':
+			if firstWild < 0 {
+				firstWild = j
+			}
+			if colon < 0 {
+				svcWild = true
+			}
+		case c == ' ' || c == '\t' || c == '\n' || c >= 0x80:
+			simple = false
 		}
 		buf = append(buf, c)
 	}
-	if !isASCII(a) {
-		// Non-ASCII letters: lower-case as strings.ToLower does.
+	if !simple || colons != 1 || colon == 0 || colon == len(a)-1 {
+		if ap, err := checkAction(a); err != nil {
+			return ap, buf[:start], err
+		}
+		// Valid but not ASCII: lower-case as strings.ToLower does.
 		buf = append(buf[:start], strings.ToLower(a)...)
+		lower := buf[start:len(buf):len(buf)]
+		ap := actionPattern{pattern: lower, literal: bytes.IndexAny(lower, "*?") < 0}
+		if n := len(lower); !ap.literal && bytes.IndexAny(lower, "*?") == n-1 && lower[n-1] == '*' {
+			ap.prefix = true
+		}
+		if svc := lower[:bytes.IndexByte(lower, ':')]; bytes.IndexAny(svc, "*?") < 0 {
+			ap.service = svc
+		}
+		return ap, buf, nil
 	}
 	lower := buf[start:len(buf):len(buf)]
-	i := bytes.IndexByte(lower, ':')
-	ap = actionPattern{pattern: lower, literal: bytes.IndexAny(lower, "*?") < 0}
-	if n := len(lower); !ap.literal && bytes.IndexAny(lower, "*?") == n-1 && lower[n-1] == '*' {
+	ap := actionPattern{pattern: lower, literal: firstWild < 0}
+	if firstWild == len(a)-1 && a[firstWild] == '*' {
 		ap.prefix = true
 	}
-	if svc := lower[:i]; bytes.IndexAny(svc, "*?") < 0 {
-		ap.service = svc
+	if !svcWild {
+		ap.service = lower[:colon]
 	}
 	return ap, buf, nil
 }
