@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -607,17 +608,30 @@ func trim(s string) string {
 // use unless identical text was already decoded.
 func skipObject(data []byte, i int) int {
 	depth := 0
-	for ; i < len(data); i++ {
+	for i < len(data) {
 		switch data[i] {
 		case '"':
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
+			// The closing quote is the first one not escaped: find quotes
+			// with IndexByte (vectorized), then count the backslashes
+			// before each.
+			j := i + 1
+			for {
+				k := bytes.IndexByte(data[j:], '"')
+				if k < 0 {
+					return -1
 				}
+				j += k
+				bs := 0
+				for p := j - 1; p > i && data[p] == '\\'; p-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
+				j++
 			}
-			if i >= len(data) {
-				return -1
-			}
+			i = j + 1
+			continue
 		case '{', '[':
 			depth++
 		case '}', ']':
@@ -626,6 +640,7 @@ func skipObject(data []byte, i int) int {
 				return i + 1
 			}
 		}
+		i++
 	}
 	return -1
 }

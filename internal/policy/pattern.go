@@ -13,13 +13,22 @@ import (
 // case-insensitively, with * and ? wildcards in the service prefix and the
 // action name (IAM JSON policy elements: Action).
 type actionPattern struct {
-	all     bool   // "*"
 	pattern []byte // lower-cased "service:name" glob
-	literal bool   // no wildcard: plain case-insensitive comparison
-	prefix  bool   // only a trailing '*': case-insensitive prefix test of pattern[:len-1]
-	// service is the lower-cased service prefix when it has no wildcard,
-	// for a quick rejection of other services.
-	service []byte
+	// svc is the length of the service prefix in pattern when the prefix
+	// has no wildcard (pattern[:svc], for a quick rejection of other
+	// services), else 0. Kept small: a policy compiles many patterns.
+	svc     int32
+	all     bool // "*"
+	literal bool // no wildcard: plain case-insensitive comparison
+	prefix  bool // only a trailing '*': case-insensitive prefix test of pattern[:len-1]
+}
+
+// service is the lower-cased service prefix without wildcards, or nil.
+func (ap *actionPattern) service() []byte {
+	if ap.svc == 0 {
+		return nil
+	}
+	return ap.pattern[:ap.svc]
 }
 
 func compileAction(a string) (actionPattern, error) {
@@ -74,7 +83,7 @@ func compileActionInto(a string, buf []byte) (actionPattern, []byte, error) {
 			ap.prefix = true
 		}
 		if svc := lower[:bytes.IndexByte(lower, ':')]; bytes.IndexAny(svc, "*?") < 0 {
-			ap.service = svc
+			ap.svc = int32(len(svc))
 		}
 		return ap, buf, nil
 	}
@@ -84,7 +93,7 @@ func compileActionInto(a string, buf []byte) (actionPattern, []byte, error) {
 		ap.prefix = true
 	}
 	if !svcWild {
-		ap.service = lower[:colon]
+		ap.svc = int32(colon)
 	}
 	return ap, buf, nil
 }
