@@ -475,7 +475,7 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		br := bufio.NewReaderSize(textenc.NewReader(r), 1<<20) // a UTF-8 BOM is dropped; UTF-16 is refused
+		br := bufio.NewReaderSize(textenc.NewReader(r), 64<<10) // a UTF-8 BOM is dropped; UTF-16 is refused; longer lines are assembled by readLine
 		cur := &job{out: make(chan []CaseResult, 1)}
 		line := 0
 		for {
