@@ -220,7 +220,13 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 		}
 		n = full
 	}
-	p, err := parseNode(data, n, t)
+	// A document seen before is about to be cached: compile it on its own
+	// memory. Others (most of them, once) share the worker's arena.
+	var arena *compileArena
+	if !policySeenBefore(raw, t) {
+		arena = &dec.carena
+	}
+	p, err := parseNode(data, n, t, arena)
 	if err == nil {
 		cachePolicy(raw, t, p)
 	}
@@ -268,6 +274,19 @@ func cachedPolicy(raw []byte, t Type) *Policy {
 	p := policyCache.m[t][string(raw)]
 	policyCache.RUnlock()
 	return p
+}
+
+// policySeenBefore reports whether cachePolicy has seen the document once
+// (so that the next cachePolicy admits it).
+func policySeenBefore(raw []byte, t Type) bool {
+	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
+		return false
+	}
+	h := maphash.Bytes(policySeed, raw) ^ uint64(t)
+	policyCache.RLock()
+	_, ok := policyCache.seen[h]
+	policyCache.RUnlock()
+	return ok
 }
 
 func cachePolicy(raw []byte, t Type, p *Policy) {

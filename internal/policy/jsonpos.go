@@ -108,6 +108,9 @@ type decoder struct {
 	members     chunks[Member]
 	itemStack   []*Node
 	memberStack []Member
+	// carena holds the compiled policies of the cases this decoder reads
+	// (policyFrom); unlike the node arenas it is never reset.
+	carena compileArena
 	// lazy makes every object met become a Lazy stub, to be decoded later.
 	lazy bool
 	// lazyKeys are the members of the top-level object whose objects are

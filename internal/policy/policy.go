@@ -223,6 +223,8 @@ type parser struct {
 	// simulator's per-case policies; error messages still get their paths.
 	lean bool
 
+	arena *compileArena // nil: the slabs are allocated per policy
+
 	// Slabs sized by a first pass over the document (sizeSlabs): the
 	// statements' slices are cut from them, a few allocations per policy
 	// instead of several per statement.
@@ -294,6 +296,16 @@ func (ps *parser) sizeSlabs(stmts []*Node) {
 			}
 		}
 	}
+	if a := ps.arena; a != nil {
+		ps.strs = carve(&a.strs, strs, 128)
+		ps.acts = carve(&a.acts, acts, 32)
+		ps.lower = carve(&a.lower, lower, 2048)
+		ps.res = carve(&a.res, res, 32)
+		ps.condsRaw = carve(&a.condsRaw, conds, 16)
+		ps.conds = carve(&a.conds, conds, 16)
+		ps.vals = carve(&a.vals, vals, 16)
+		return
+	}
 	ps.strs = make([]string, 0, strs)
 	ps.acts = make([]actionPattern, 0, acts)
 	ps.lower = make([]byte, 0, lower)
@@ -303,6 +315,34 @@ func (ps *parser) sizeSlabs(stmts []*Node) {
 		ps.conds = make([]compiledCond, 0, conds)
 		ps.vals = make([]condVal, 0, vals)
 	}
+}
+
+// compileArena hands out the memory of short-lived compiled policies in
+// chunks. Chunks are never reused (a policy may outlive its case in a
+// result); a full chunk is dropped and a fresh one allocated, so a chunk
+// lives as long as the last policy using it.
+type compileArena struct {
+	policies []Policy
+	stmts    []Statement
+	stmtPtrs []*Statement
+	strs     []string
+	acts     []actionPattern
+	lower    []byte
+	res      []tmpl
+	condsRaw []Condition
+	conds    []compiledCond
+	vals     []condVal
+}
+
+// carve cuts an empty slice of capacity n from the arena's current chunk,
+// starting a fresh chunk (of max(chunk, n)) when it is short.
+func carve[T any](c *[]T, n, chunk int) []T {
+	if cap(*c)-len(*c) < n {
+		*c = make([]T, 0, max(chunk, n))
+	}
+	s := *c
+	*c = s[:len(s)+n]
+	return s[len(s) : len(s) : len(s)+n]
 }
 
 func (ps *parser) add(code, sev string, off int, path, format string, args ...any) {
@@ -364,8 +404,13 @@ func parse(data []byte, t Type) (*Policy, []Issue) {
 
 // parseNode parses an already decoded policy; data is the buffer the node's
 // offsets point into (for line and column numbers).
-func parseNode(data []byte, root *Node, t Type) (*Policy, error) {
-	ps := &parser{data: data, t: t, stmt: -1, lean: true}
+//
+// arena, when not nil, supplies the policy's memory in chunks shared with
+// other short-lived policies (the simulator's uncached ones): a few
+// allocations per case instead of a dozen per policy. A policy that may be
+// kept (cached) is compiled without one, so that it pins no chunk.
+func parseNode(data []byte, root *Node, t Type, arena *compileArena) (*Policy, error) {
+	ps := &parser{data: data, t: t, stmt: -1, lean: true, arena: arena}
 	p := ps.document(root)
 	var errs []Issue
 	for _, is := range ps.issues {
@@ -387,7 +432,13 @@ func (ps *parser) document(root *Node) *Policy {
 		ps.add(CodeNotObject, SevError, root.Offset, "$", "a policy must be a JSON object, found %s", root.Kind)
 		return nil
 	}
-	p := &Policy{Type: ps.t}
+	var p *Policy
+	if ps.arena != nil {
+		p = &carve(&ps.arena.policies, 1, 16)[:1][0]
+	} else {
+		p = &Policy{}
+	}
+	p.Type = ps.t
 	var seen []string // unknown elements met (known ones: seenBits)
 	var seenBits uint8
 	var stmtNode *Node
@@ -451,8 +502,14 @@ func (ps *parser) document(root *Node) *Policy {
 		return p
 	}
 	var sids []string // a few per policy: a linear scan beats a map
-	p.Statements = make([]*Statement, 0, len(stmts))
-	slab := make([]Statement, len(stmts)) // one allocation for all statements
+	var slab []Statement
+	if ps.arena != nil {
+		p.Statements = carve(&ps.arena.stmtPtrs, len(stmts), 64)
+		slab = carve(&ps.arena.stmts, len(stmts), 16)[:len(stmts)]
+	} else {
+		p.Statements = make([]*Statement, 0, len(stmts))
+		slab = make([]Statement, len(stmts)) // one allocation for all statements
+	}
 	ps.sizeSlabs(stmts)
 	for i, sn := range stmts {
 		path := "$.Statement"
@@ -485,7 +542,12 @@ func (ps *parser) document(root *Node) *Policy {
 		}
 	}
 	// One backing array for both effects.
-	be := make([]*Statement, 0, nAllow+nDeny)
+	var be []*Statement
+	if ps.arena != nil {
+		be = carve(&ps.arena.stmtPtrs, nAllow+nDeny, 64)
+	} else {
+		be = make([]*Statement, 0, nAllow+nDeny)
+	}
 	for _, e := range [...]Effect{Allow, Deny} {
 		start := len(be)
 		for _, st := range p.Statements {
