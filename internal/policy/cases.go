@@ -221,7 +221,9 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 		n = full
 	}
 	// A document seen before is about to be cached: compile it on its own
-	// memory. Others (most of them, once) share the worker's arena.
+	// memory. Others (most of them, once) share the worker's arena. (Two
+	// workers racing on a second sighting may cache an arena-compiled copy:
+	// it keeps one chunk alive, nothing else.)
 	var arena *compileArena
 	if !policySeenBefore(raw, t) {
 		arena = &dec.carena
