@@ -332,6 +332,7 @@ func New(src Source, services []*Service, globalKeys ...ConditionKey) *Catalog {
 		blob.WriteByte('\n')
 	}
 	c.blob = blob.String()
+	c.mergeDependents()
 	return c
 }
 

@@ -51,14 +51,22 @@ func addDependents(res map[string]map[string]bool, cat *catalog.Catalog, granted
 			default:
 				if rs, ok := granted(needs); ok && !slices.Contains(rs, "*") {
 					for _, r := range rs {
-						set[r] = true
+						// Today's grant may name resources of other
+						// actions of its statement (a bucket next to
+						// objects): keep those of this action's types.
+						if !known || len(a.ResourceTypesMatching(r)) > 0 {
+							set[r] = true
+						}
 					}
-				} else if known {
-					for _, r := range typePatterns(a, partition, account) {
-						set[r] = true
+				}
+				if len(set) == 0 {
+					if known {
+						for _, r := range typePatterns(a, partition, account) {
+							set[r] = true
+						}
+					} else {
+						set["*"] = true
 					}
-				} else {
-					set["*"] = true
 				}
 			}
 			res[needs] = set

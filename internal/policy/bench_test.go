@@ -179,3 +179,27 @@ func TestGenCasesAgreeWithSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkCompileCases decodes and compiles the sample cases' policies
+// cold (the compiled-policy cache emptied before every pass), one worker:
+// the per-case cost on policies never seen before, which dominates the
+// differential test's case file. Allocations per pass are the figure to
+// watch (the decoder's arenas are reused case after case).
+func BenchmarkCompileCases(b *testing.B) {
+	data, err := os.ReadFile("testdata/policy-cases-sample.jsonl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := bytes.Count(data, []byte("\n"))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		DropCachedPolicies()
+		if err := Simulate(bytes.NewReader(data), nil, 1, func(CaseResult) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/(cpuTime()-cpu0).Seconds(), "cases/cpu-s")
+}

@@ -37,13 +37,15 @@ type CaseResult struct {
 }
 
 // ParseCase decodes one case line. line is 1-based, for messages.
-func ParseCase(data []byte, line int) (*Case, error) { return parseCase(data, line, false) }
+func ParseCase(data []byte, line int) (*Case, error) { return parseCase(nil, data, line, false) }
 
 // parseCase decodes a case; with noCopy the decoded strings share data's
 // memory, which the caller must then never modify (Simulate's freshly read
-// lines).
-func parseCase(data []byte, line int, noCopy bool) (*Case, error) {
-	root, dec, err := decodeCase(data, noCopy)
+// lines). dec, when not nil, is a decoder to reuse (its arenas): nothing
+// of the decoded tree outlives the case (compiled policies keep strings,
+// never nodes).
+func parseCase(dec *decoder, data []byte, line int, noCopy bool) (*Case, error) {
+	root, dec, err := decodeCase(dec, data, noCopy)
 	if err != nil {
 		if se, ok := err.(*SyntaxError); ok {
 			return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d, column %d: invalid JSON: %s", line, se.Column, se.Msg)
@@ -165,10 +167,14 @@ func (c *Case) request(rq *Node) error {
 	if ctx.Kind != KindObject {
 		return fmt.Errorf("\"context\" must be an object, found %s", ctx.Kind)
 	}
+	// One allocation for the entries and one for the single values.
+	r.Context.ents = make([]ctxEnt, 0, len(ctx.Members))
+	singles := make([]string, 0, len(ctx.Members))
 	for _, m := range ctx.Members {
 		switch m.Value.Kind {
 		case KindString, KindNumber, KindBool:
-			r.Context.Set(m.Key, m.Value.Str)
+			singles = append(singles, m.Value.Str)
+			r.Context.put(m.Key, ctxEnt{vals: singles[len(singles)-1 : len(singles) : len(singles)]})
 		case KindNull:
 			// null: the key is absent from the request.
 		case KindArray:
@@ -214,7 +220,15 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 		}
 		n = full
 	}
-	p, err := parseNode(data, n, t)
+	// A document seen before is about to be cached: compile it on its own
+	// memory. Others (most of them, once) share the worker's arena. (Two
+	// workers racing on a second sighting may cache an arena-compiled copy:
+	// it keeps one chunk alive, nothing else.)
+	var arena *compileArena
+	if !policySeenBefore(raw, t) {
+		arena = &dec.carena
+	}
+	p, err := parseNode(data, n, t, arena)
 	if err == nil {
 		cachePolicy(raw, t, p)
 	}
@@ -264,6 +278,19 @@ func cachedPolicy(raw []byte, t Type) *Policy {
 	return p
 }
 
+// policySeenBefore reports whether cachePolicy has seen the document once
+// (so that the next cachePolicy admits it).
+func policySeenBefore(raw []byte, t Type) bool {
+	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
+		return false
+	}
+	h := maphash.Bytes(policySeed, raw) ^ uint64(t)
+	policyCache.RLock()
+	_, ok := policyCache.seen[h]
+	policyCache.RUnlock()
+	return ok
+}
+
 func cachePolicy(raw []byte, t Type, p *Policy) {
 	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
 		return
@@ -292,6 +319,19 @@ func cachePolicy(raw []byte, t Type, p *Policy) {
 	}
 }
 
+// DropCachedPolicies empties the compiled-policy cache, so that the next
+// Simulate starts cold (the benchmarks measure a case file read once, as
+// a fresh process reads it).
+func DropCachedPolicies() {
+	policyCache.Lock()
+	defer policyCache.Unlock()
+	for i := range policyCache.m {
+		policyCache.m[i] = nil
+	}
+	policyCache.n = 0
+	clear(policyCache.seen)
+}
+
 func optionalPolicy(dec *decoder, root *Node, field string, t Type) (*Policy, error) {
 	n := root.Get(field)
 	if n == nil || n.Kind == KindNull {
@@ -309,9 +349,10 @@ func policyList(dec *decoder, n *Node, t Type, where string) ([]*Policy, error) 
 	}
 	out := make([]*Policy, 0, len(n.Items))
 	for i, it := range n.Items {
-		p, err := policyFrom(dec, it, t, where+"["+strconv.Itoa(i)+"]")
+		p, err := policyFrom(dec, it, t, "")
 		if err != nil {
-			return nil, err
+			// The element's name is built only for the message.
+			return nil, fmt.Errorf("%s[%d]%w", where, i, err)
 		}
 		out = append(out, p)
 	}
@@ -327,9 +368,9 @@ func policyLevels(dec *decoder, n *Node, t Type, where string) ([][]*Policy, err
 	}
 	out := make([][]*Policy, 0, len(n.Items))
 	for i, it := range n.Items {
-		ps, err := policyList(dec, it, t, where+"["+strconv.Itoa(i)+"]")
+		ps, err := policyList(dec, it, t, "")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s[%d]%w", where, i, err)
 		}
 		if ps == nil {
 			ps = []*Policy{}
@@ -367,13 +408,15 @@ func (c *Case) policies(dec *decoder, root *Node) error {
 }
 
 // RunCase parses and evaluates one line.
-func RunCase(data []byte, line int, opt *Options) CaseResult { return runCase(data, line, opt, false) }
+func RunCase(data []byte, line int, opt *Options) CaseResult {
+	return runCase(nil, data, line, opt, false)
+}
 
-func runCase(data []byte, line int, opt *Options, noCopy bool) CaseResult {
+func runCase(dec *decoder, data []byte, line int, opt *Options, noCopy bool) CaseResult {
 	if bytes.Equal(data, errLineTooLong) {
 		return CaseResult{Line: line, Err: fmt.Errorf("line %d: longer than %d bytes", line, MaxCaseLine)}
 	}
-	c, err := parseCase(data, line, noCopy)
+	c, err := parseCase(dec, data, line, noCopy)
 	out := CaseResult{ID: c.ID, Line: line, Expected: c.Expected}
 	if err != nil {
 		out.Err = err
@@ -439,10 +482,11 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			dec := &decoder{} // reused case after case: no arena allocation per case
 			for j := range jobs {
 				res := make([]CaseResult, len(j.lines))
 				for k, l := range j.lines {
-					res[k] = runCase(l, j.nums[k], opt, true)
+					res[k] = runCase(dec, l, j.nums[k], opt, true)
 				}
 				j.out <- res
 			}
@@ -452,7 +496,7 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		br := bufio.NewReaderSize(textenc.NewReader(r), 1<<20) // a UTF-8 BOM is dropped; UTF-16 is refused
+		br := bufio.NewReaderSize(textenc.NewReader(r), 64<<10) // a UTF-8 BOM is dropped; UTF-16 is refused; longer lines are assembled by readLine
 		cur := &job{out: make(chan []CaseResult, 1)}
 		line := 0
 		for {
@@ -514,8 +558,12 @@ var policyFields = map[string]bool{
 	"sessionPolicy": true, "scps": true, "rcps": true, "vpcEndpointPolicies": true,
 }
 
-func decodeCase(data []byte, noCopy bool) (*Node, *decoder, error) {
-	d := &decoder{data: data, noCopy: noCopy, lazyKeys: policyFields}
+func decodeCase(d *decoder, data []byte, noCopy bool) (*Node, *decoder, error) {
+	if d == nil {
+		d = &decoder{}
+	}
+	d.reset(data)
+	d.noCopy, d.lazyKeys = noCopy, policyFields
 	d.skipWS()
 	n, err := d.value()
 	if err == nil {
@@ -527,7 +575,8 @@ func decodeCase(data []byte, noCopy bool) (*Node, *decoder, error) {
 	if err != nil {
 		// A lazily skipped policy may hide the real position: decode it
 		// all to report the first error where it is.
-		d = &decoder{data: data, noCopy: noCopy}
+		d.reset(data)
+		d.lazyKeys = nil
 		d.skipWS()
 		n, err = d.value()
 		if err == nil {

@@ -165,7 +165,7 @@ func TestLazyPolicyJSONErrors(t *testing.T) {
 			`line 1, column 117: invalid JSON: unterminated string`},
 	}
 	for _, tt := range tests {
-		cr := runCase([]byte(tt.line), 1, nil, true)
+		cr := runCase(nil, []byte(tt.line), 1, nil, true)
 		if cr.Err == nil || cr.Err.Error() != tt.want {
 			t.Errorf("%s:\n got %v\nwant %s", tt.line, cr.Err, tt.want)
 		}

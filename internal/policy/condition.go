@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -97,7 +98,38 @@ type OperatorInfo struct {
 	Negated  bool
 }
 
+// parsedOps memoizes parseOperator for operator names as written (a few
+// dozen in practice; bounded).
+var parsedOps = struct {
+	sync.RWMutex
+	m map[string]parsedOp
+}{m: map[string]parsedOp{}}
+
+type parsedOp struct {
+	spec     opSpec
+	set      uint8
+	ifExists bool
+}
+
 func parseOperator(name string) (opSpec, uint8, bool, error) {
+	parsedOps.RLock()
+	po, ok := parsedOps.m[name]
+	parsedOps.RUnlock()
+	if ok {
+		return po.spec, po.set, po.ifExists, nil
+	}
+	spec, set, ifExists, err := parseOperator1(name)
+	if err == nil {
+		parsedOps.Lock()
+		if len(parsedOps.m) < 1024 {
+			parsedOps.m[strings.Clone(name)] = parsedOp{spec, set, ifExists}
+		}
+		parsedOps.Unlock()
+	}
+	return spec, set, ifExists, err
+}
+
+func parseOperator1(name string) (opSpec, uint8, bool, error) {
 	base := name
 	set := setNone
 	if i := strings.IndexByte(base, ':'); i >= 0 {
@@ -152,6 +184,12 @@ type condVal struct {
 }
 
 func compileCondition(c *Condition, vars bool) (compiledCond, error) {
+	return compileConditionInto(c, vars, nil)
+}
+
+// compileConditionInto compiles c, its values appended to vals (an empty
+// slice cut from the policy's slab, or nil).
+func compileConditionInto(c *Condition, vars bool, vals []condVal) (compiledCond, error) {
 	spec, set, ifExists, err := parseOperator(c.Operator)
 	if err != nil {
 		return compiledCond{}, err
@@ -159,8 +197,12 @@ func compileCondition(c *Condition, vars bool) (compiledCond, error) {
 	if strings.TrimSpace(c.Key) == "" {
 		return compiledCond{}, &condError{CodeBadConditionValue, "empty condition key"}
 	}
-	lk := strings.ToLower(c.Key)
-	cc := compiledCond{key: lk, keyID: keyID(lk), kind: spec.kind, negated: spec.negated, ifExists: ifExists, set: set}
+	lk, id := internKey(c.Key)
+	cc := compiledCond{key: lk, keyID: id, kind: spec.kind, negated: spec.negated, ifExists: ifExists, set: set}
+	if vals == nil {
+		vals = make([]condVal, 0, len(c.Values))
+	}
+	cc.vals = vals
 	for _, v := range c.Values {
 		cv := condVal{t: compileTmpl(v, vars)}
 		if !cv.t.hasV {

@@ -28,7 +28,42 @@ type ctxEnt struct {
 var keyIDs = struct {
 	sync.RWMutex
 	m map[string]int32
-}{m: map[string]int32{}}
+	// raw maps keys as written ("aws:SourceIp") to their interned
+	// lower-cased form, so that a known key is not lower-cased again.
+	raw map[string]internedKey
+}{m: map[string]int32{}, raw: map[string]internedKey{}}
+
+type internedKey struct {
+	lower string
+	id    int32
+}
+
+// maxRawKeys bounds keyIDs.raw: past it, keys are lower-cased each time.
+const maxRawKeys = 1 << 14
+
+func internID(key string) int32 {
+	_, id := internKey(key)
+	return id
+}
+
+// internKey returns the lower-cased form of key and its id, without
+// allocating for a key seen before as written.
+func internKey(key string) (string, int32) {
+	keyIDs.RLock()
+	k, ok := keyIDs.raw[key]
+	keyIDs.RUnlock()
+	if ok {
+		return k.lower, k.id
+	}
+	lk := strings.Clone(strings.ToLower(key)) // key may share a case line's memory
+	id := keyID(lk)
+	keyIDs.Lock()
+	if len(keyIDs.raw) < maxRawKeys {
+		keyIDs.raw[strings.Clone(key)] = internedKey{lower: lk, id: id}
+	}
+	keyIDs.Unlock()
+	return lk, id
+}
 
 // keyID returns the id of a lower-cased key, assigning one if needed.
 func keyID(lkey string) int32 {
@@ -52,7 +87,7 @@ func keyID(lkey string) int32 {
 func NewContext() Context { return Context{} }
 
 func (c *Context) put(key string, e ctxEnt) {
-	e.id = keyID(strings.ToLower(key))
+	_, e.id = internKey(key)
 	for i := range c.ents {
 		if c.ents[i].id == e.id {
 			c.ents[i] = e
@@ -72,13 +107,13 @@ func (c *Context) SetMulti(key string, values []string) {
 
 // Has reports whether the key is present with at least one value.
 func (c *Context) Has(key string) bool {
-	_, ok := c.get(keyID(strings.ToLower(key)))
+	_, ok := c.get(internID(key))
 	return ok
 }
 
 // present reports whether the key is set at all (even to an empty list).
 func (c *Context) present(key string) bool {
-	id := keyID(strings.ToLower(key))
+	id := internID(key)
 	for i := range c.ents {
 		if c.ents[i].id == id {
 			return true

@@ -38,3 +38,25 @@ func TestSimulateCasesWithBOM(t *testing.T) {
 		t.Errorf("UTF-16 cases: %v", err)
 	}
 }
+
+// skipObject finds the end of an object by brackets outside strings; a
+// string ends at the first quote not escaped by an odd run of backslashes.
+func TestSkipObjectStrings(t *testing.T) {
+	for _, obj := range []string{
+		`{}`, `{"a":"}"}`, `{"a":"\""}`, `{"a":"\\"}`, `{"a":"\\\"}"}`, `{"a":"x\\\\"}`,
+		`{"a":["]",{"b":"{"}],"c":"\\\\\""}`, `{"a\"}":1}`,
+	} {
+		data := []byte(obj + `,"tail":"}"`)
+		if got := skipObject(data, 0); got != len(obj) {
+			t.Errorf("skipObject(%s) = %d, want %d", obj, got, len(obj))
+		}
+		if _, err := DecodeJSON([]byte(obj)); err != nil {
+			t.Errorf("%s is not valid JSON: %v", obj, err)
+		}
+	}
+	for _, bad := range []string{`{"a":"}`, `{"a":"\"}`, `{`} {
+		if got := skipObject([]byte(bad), 0); got != -1 {
+			t.Errorf("skipObject(%s) = %d, want -1", bad, got)
+		}
+	}
+}

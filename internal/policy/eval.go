@@ -211,7 +211,7 @@ func (st *Statement) matches(er *evalReq) bool {
 	in := false
 	for i := range st.actions {
 		ap := &st.actions[i]
-		if ap.service != nil && !equalFoldASCIIBytes(ap.service, er.service) {
+		if svc := ap.service(); svc != nil && !equalFoldASCIIBytes(svc, er.service) {
 			continue
 		}
 		if ap.match(er.action) {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -97,7 +98,19 @@ type decoder struct {
 	// noCopy lets strings share data's memory: only for buffers that are
 	// never modified afterwards (the simulator's freshly read lines).
 	noCopy bool
-	arena  []Node
+	// nodes, items and members are chunked arenas; a decoder that is
+	// reset (the simulator's per-worker decoder) reuses them for the next
+	// case instead of allocating. itemStack and memberStack gather an
+	// array's items and an object's members before they are cut, exact
+	// size, from the arenas.
+	nodes       chunks[Node]
+	items       chunks[*Node]
+	members     chunks[Member]
+	itemStack   []*Node
+	memberStack []Member
+	// carena holds the compiled policies of the cases this decoder reads
+	// (policyFrom); unlike the node arenas it is never reset.
+	carena compileArena
 	// lazy makes every object met become a Lazy stub, to be decoded later.
 	lazy bool
 	// lazyKeys are the members of the top-level object whose objects are
@@ -105,14 +118,65 @@ type decoder struct {
 	lazyKeys map[string]bool
 }
 
-// newNode takes a node from a chunked arena: one allocation per 64 nodes
-// instead of one per value.
-func (d *decoder) newNode(k Kind, off int) *Node {
-	if len(d.arena) == cap(d.arena) {
-		d.arena = make([]Node, 0, 64)
+// chunks is an arena of T handed out in slices: one allocation per chunk
+// instead of one per value. reset makes every chunk reusable; the caller
+// guarantees that nothing handed out before is used afterwards.
+type chunks[T any] struct {
+	list [][]T
+	i    int // index of the current chunk in list
+}
+
+// alloc returns a slice of n zero or overwritten values (the caller sets
+// every element) whose capacity is exactly n.
+func (c *chunks[T]) alloc(n, chunk int) []T {
+	if len(c.list) > 0 {
+		cur := c.list[c.i]
+		if l := len(cur); l+n <= cap(cur) {
+			c.list[c.i] = cur[:l+n]
+			return cur[l : l+n : l+n]
+		}
+		c.i++
 	}
-	d.arena = append(d.arena, Node{Kind: k, Offset: off})
-	return &d.arena[len(d.arena)-1]
+	if c.i < len(c.list) && cap(c.list[c.i]) < n {
+		c.list[c.i] = make([]T, 0, max(chunk, n)) // too small: replaced
+	}
+	if c.i == len(c.list) {
+		c.list = append(c.list, make([]T, 0, max(chunk, n)))
+	}
+	cur := c.list[c.i] // empty: fresh or reset
+	c.list[c.i] = cur[:n]
+	return cur[:n:n]
+}
+
+func (c *chunks[T]) reset() {
+	for i := range c.list {
+		c.list[i] = c.list[i][:0]
+	}
+	c.i = 0
+}
+
+// reset prepares a decoder for another document, reusing its arenas: the
+// nodes of the previous document must no longer be in use.
+func (d *decoder) reset(data []byte) {
+	d.data, d.pos, d.depth, d.lazy = data, 0, 0, false
+	d.nodes.reset()
+	d.items.reset()
+	d.members.reset()
+	d.itemStack, d.memberStack = d.itemStack[:0], d.memberStack[:0]
+}
+
+// newNode takes a node from the arena.
+func (d *decoder) newNode(k Kind, off int) *Node {
+	var n *Node
+	if l := d.nodes.list; len(l) > 0 && len(l[d.nodes.i]) < cap(l[d.nodes.i]) {
+		cur := l[d.nodes.i]
+		l[d.nodes.i] = cur[:len(cur)+1]
+		n = &cur[:len(cur)+1][len(cur)]
+	} else {
+		n = &d.nodes.alloc(1, 64)[0]
+	}
+	*n = Node{Kind: k, Offset: off}
+	return n
 }
 
 // DecodeJSON parses data as exactly one JSON value.
@@ -277,16 +341,32 @@ func (d *decoder) number() (*Node, error) {
 	return n, nil
 }
 
+// strSpecial marks the bytes the string fast path must look at: the
+// closing quote, a backslash, control characters and non-ASCII bytes.
+var strSpecial = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		if c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
 func (d *decoder) str() (string, error) {
 	start := d.pos
 	d.pos++ // opening quote
 	// Fast path: no escapes.
 	i := d.pos
+	ascii := true
 	for i < len(d.data) {
 		c := d.data[i]
+		if strSpecial[c] == 0 {
+			i++
+			continue
+		}
 		if c == '"' {
 			s := d.data[d.pos:i]
-			if utf8.Valid(s) {
+			if ascii || utf8.Valid(s) {
 				d.pos = i + 1
 				return d.text(s), nil
 			}
@@ -295,6 +375,7 @@ func (d *decoder) str() (string, error) {
 		if c == '\\' || c < 0x20 {
 			break
 		}
+		ascii = false // c >= utf8.RuneSelf
 		i++
 	}
 	buf := make([]byte, 0, i-d.pos+8)
@@ -413,21 +494,24 @@ func (d *decoder) array() (*Node, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
-	defer func() { d.depth-- }()
+	// No defers: on error the decoder is abandoned (or reset), so depth
+	// and the stacks are restored on the success paths only.
 	d.pos++
 	d.skipWS()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
+		d.depth--
 		n.Items = []*Node{}
 		return n, nil
 	}
+	base := len(d.itemStack)
 	for {
 		d.skipWS()
 		v, err := d.value()
 		if err != nil {
 			return nil, err
 		}
-		n.Items = append(n.Items, v)
+		d.itemStack = append(d.itemStack, v)
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in array")
@@ -437,6 +521,10 @@ func (d *decoder) array() (*Node, error) {
 			d.pos++
 		case ']':
 			d.pos++
+			n.Items = d.items.alloc(len(d.itemStack)-base, 256)
+			copy(n.Items, d.itemStack[base:])
+			d.itemStack = d.itemStack[:base]
+			d.depth--
 			return n, nil
 		default:
 			return nil, d.errf(d.pos, "invalid character %s after array element, expected ',' or ']'", quoteByte(d.data[d.pos]))
@@ -449,13 +537,14 @@ func (d *decoder) object() (*Node, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
-	defer func() { d.depth-- }()
 	d.pos++
 	d.skipWS()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
+		d.depth--
 		return n, nil
 	}
+	base := len(d.memberStack)
 	for {
 		d.skipWS()
 		if d.pos >= len(d.data) {
@@ -482,7 +571,7 @@ func (d *decoder) object() (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.Members = append(n.Members, Member{Key: k, KeyOffset: koff, Value: v})
+		d.memberStack = append(d.memberStack, Member{Key: k, KeyOffset: koff, Value: v})
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			return nil, d.errf(d.pos, "unexpected end of JSON input in object")
@@ -492,6 +581,10 @@ func (d *decoder) object() (*Node, error) {
 			d.pos++
 		case '}':
 			d.pos++
+			n.Members = d.members.alloc(len(d.memberStack)-base, 128)
+			copy(n.Members, d.memberStack[base:])
+			d.memberStack = d.memberStack[:base]
+			d.depth--
 			return n, nil
 		default:
 			return nil, d.errf(d.pos, "invalid character %s after object value, expected ',' or '}'", quoteByte(d.data[d.pos]))
@@ -518,17 +611,30 @@ func trim(s string) string {
 // use unless identical text was already decoded.
 func skipObject(data []byte, i int) int {
 	depth := 0
-	for ; i < len(data); i++ {
+	for i < len(data) {
 		switch data[i] {
 		case '"':
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
+			// The closing quote is the first one not escaped: find quotes
+			// with IndexByte (vectorized), then count the backslashes
+			// before each.
+			j := i + 1
+			for {
+				k := bytes.IndexByte(data[j:], '"')
+				if k < 0 {
+					return -1
 				}
+				j += k
+				bs := 0
+				for p := j - 1; p > i && data[p] == '\\'; p-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
+				j++
 			}
-			if i >= len(data) {
-				return -1
-			}
+			i = j + 1
+			continue
 		case '{', '[':
 			depth++
 		case '}', ']':
@@ -537,6 +643,7 @@ func skipObject(data []byte, i int) int {
 				return i + 1
 			}
 		}
+		i++
 	}
 	return -1
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -12,19 +13,93 @@ import (
 // case-insensitively, with * and ? wildcards in the service prefix and the
 // action name (IAM JSON policy elements: Action).
 type actionPattern struct {
-	all     bool   // "*"
 	pattern []byte // lower-cased "service:name" glob
-	literal bool   // no wildcard: plain case-insensitive comparison
-	prefix  bool   // only a trailing '*': case-insensitive prefix test of pattern[:len-1]
-	// service is the lower-cased service prefix when it has no wildcard,
-	// for a quick rejection of other services.
-	service []byte
+	// svc is the length of the service prefix in pattern when the prefix
+	// has no wildcard (pattern[:svc], for a quick rejection of other
+	// services), else 0. Kept small: a policy compiles many patterns.
+	svc     int32
+	all     bool // "*"
+	literal bool // no wildcard: plain case-insensitive comparison
+	prefix  bool // only a trailing '*': case-insensitive prefix test of pattern[:len-1]
+}
+
+// service is the lower-cased service prefix without wildcards, or nil.
+func (ap *actionPattern) service() []byte {
+	if ap.svc == 0 {
+		return nil
+	}
+	return ap.pattern[:ap.svc]
 }
 
 func compileAction(a string) (actionPattern, error) {
+	ap, _, err := compileActionInto(a, nil)
+	return ap, err
+}
+
+// compileActionInto compiles a, appending its lower-cased form to buf (a
+// statement's actions share one buffer: one allocation, not one per
+// action). Patterns keep slices of buf, which is never modified again.
+func compileActionInto(a string, buf []byte) (actionPattern, []byte, error) {
 	if a == "*" {
-		return actionPattern{all: true}, nil
+		return actionPattern{all: true}, buf, nil
 	}
+	// One pass: lower-case, find the colons and the wildcards; anything
+	// unusual (whitespace, a colon count other than one, non-ASCII) goes
+	// the careful way.
+	start := len(buf)
+	colon, colons, firstWild, svcWild := -1, 0, -1, false
+	simple := true
+	for j := 0; j < len(a); j++ {
+		c := a[j]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c == ':':
+			colons++
+			if colon < 0 {
+				colon = j
+			}
+		case c == '*' || c == '?':
+			if firstWild < 0 {
+				firstWild = j
+			}
+			if colon < 0 {
+				svcWild = true
+			}
+		case c == ' ' || c == '\t' || c == '\n' || c >= 0x80:
+			simple = false
+		}
+		buf = append(buf, c)
+	}
+	if !simple || colons != 1 || colon == 0 || colon == len(a)-1 {
+		if ap, err := checkAction(a); err != nil {
+			return ap, buf[:start], err
+		}
+		// Valid but not ASCII: lower-case as strings.ToLower does.
+		buf = append(buf[:start], strings.ToLower(a)...)
+		lower := buf[start:len(buf):len(buf)]
+		ap := actionPattern{pattern: lower, literal: bytes.IndexAny(lower, "*?") < 0}
+		if n := len(lower); !ap.literal && bytes.IndexAny(lower, "*?") == n-1 && lower[n-1] == '*' {
+			ap.prefix = true
+		}
+		if svc := lower[:bytes.IndexByte(lower, ':')]; bytes.IndexAny(svc, "*?") < 0 {
+			ap.svc = int32(len(svc))
+		}
+		return ap, buf, nil
+	}
+	lower := buf[start:len(buf):len(buf)]
+	ap := actionPattern{pattern: lower, literal: firstWild < 0}
+	if firstWild == len(a)-1 && a[firstWild] == '*' {
+		ap.prefix = true
+	}
+	if !svcWild {
+		ap.svc = int32(colon)
+	}
+	return ap, buf, nil
+}
+
+// checkAction reports an action value that is not "service:action".
+func checkAction(a string) (actionPattern, error) {
 	i := strings.IndexByte(a, ':')
 	if i <= 0 || i == len(a)-1 {
 		return actionPattern{}, fmt.Errorf("action %q is not \"service:action\" or \"*\"", trim(a))
@@ -37,15 +112,7 @@ func compileAction(a string) (actionPattern, error) {
 			return actionPattern{}, fmt.Errorf("action %q contains whitespace", trim(a))
 		}
 	}
-	lower := strings.ToLower(a)
-	ap := actionPattern{pattern: roBytes(lower), literal: !strings.ContainsAny(lower, "*?")}
-	if n := len(lower); !ap.literal && strings.IndexAny(lower, "*?") == n-1 && lower[n-1] == '*' {
-		ap.prefix = true
-	}
-	if svc := lower[:i]; !strings.ContainsAny(svc, "*?") {
-		ap.service = roBytes(svc)
-	}
-	return ap, nil
+	return actionPattern{}, nil
 }
 
 func (ap *actionPattern) match(action string) bool {
@@ -94,8 +161,7 @@ func equalFoldASCIIBytes(lowerP []byte, s string) bool {
 // tmpl is a compiled string that may contain policy variables: a Resource
 // value or a condition value. (IAM JSON policy elements: Variables and tags.)
 type tmpl struct {
-	raw   string
-	plain []byte // when no variables: raw as bytes (all * and ? wild)
+	raw   string // when no variables, plain() views it as the glob pattern (all * and ? wild)
 	parts []tmplPart
 	hasV  bool
 	shape uint8 // for plain values: shapeGlob, shapeAll, shapeExact, shapePrefix
@@ -131,8 +197,11 @@ func (t *tmpl) matchPlain(s string) bool {
 	case shapePrefix:
 		return strings.HasPrefix(s, t.raw[:len(t.raw)-1])
 	}
-	return glob(t.plain, nil, s, false)
+	return glob(t.plain(), nil, s, false)
 }
+
+// plain is the variable-free pattern as bytes (no copy).
+func (t *tmpl) plain() []byte { return roBytes(t.raw) }
 
 type tmplPart struct {
 	text   string // glob text as written (wildcards active)
@@ -155,34 +224,34 @@ const (
 func compileTmpl(s string, vars bool) tmpl {
 	t := tmpl{raw: s, shape: shapeOf(s)}
 	if !vars || !strings.Contains(s, "${") {
-		t.plain = roBytes(s)
 		return t
 	}
-	var parts []tmplPart
-	text := strings.Builder{}
-	flush := func() {
-		if text.Len() > 0 {
-			parts = append(parts, tmplPart{kind: partText, text: text.String()})
-			text.Reset()
+	// Text parts are substrings of s: no copy.
+	parts := make([]tmplPart, 0, 2*strings.Count(s, "${")+1)
+	textStart := 0
+	flush := func(end int) {
+		if end > textStart {
+			parts = append(parts, tmplPart{kind: partText, text: s[textStart:end]})
 		}
 	}
-	for i := 0; i < len(s); {
+	i := 0
+	for i < len(s) {
 		if s[i] == '$' && i+1 < len(s) && s[i+1] == '{' {
 			end := strings.IndexByte(s[i+2:], '}')
 			if end >= 0 {
 				inner := s[i+2 : i+2+end]
 				if p, ok := parseVar(inner); ok {
-					flush()
+					flush(i)
 					parts = append(parts, p)
 					i += 2 + end + 1
+					textStart = i
 					continue
 				}
 			}
 		}
-		text.WriteByte(s[i])
 		i++
 	}
-	flush()
+	flush(len(s))
 	t.parts = parts
 	for _, p := range parts {
 		if p.kind != partText {
@@ -190,7 +259,6 @@ func compileTmpl(s string, vars bool) tmpl {
 		}
 	}
 	if !t.hasV {
-		t.plain = roBytes(s)
 		t.parts = nil
 	}
 	return t
@@ -221,8 +289,8 @@ func parseVar(inner string) (tmplPart, bool) {
 	if key == "" || strings.ContainsAny(key, " \t${}'") {
 		return tmplPart{}, false
 	}
-	lk := strings.ToLower(key)
-	return tmplPart{kind: partVar, key: lk, keyID: keyID(lk), def: def, hasDef: hasDef}, true
+	lk, id := internKey(key)
+	return tmplPart{kind: partVar, key: lk, keyID: id, def: def, hasDef: hasDef}, true
 }
 
 // scratch holds per-evaluation buffers so that variable expansion does not
@@ -255,7 +323,7 @@ func (t *tmpl) resolvable(ctx *Context) bool {
 // "Single-valued vs. multivalued context keys").
 func (t *tmpl) expand(ctx *Context, sc *scratch) ([]byte, []bool, bool) {
 	if !t.hasV {
-		return t.plain, nil, true
+		return t.plain(), nil, true
 	}
 	sc.pat = sc.pat[:0]
 	sc.wild = sc.wild[:0]

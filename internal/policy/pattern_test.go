@@ -67,7 +67,7 @@ func TestMatchersAgreeWithRegexp(t *testing.T) {
 		wantA := globRegexp(strings.ToLower("svc"+p+":n"+p), true).MatchString(action)
 		if isASCII(action) {
 			svc, _, _ := strings.Cut(action, ":")
-			got := (ap.service == nil || equalFoldASCIIBytes(ap.service, svc)) && ap.match(action)
+			got := (ap.service() == nil || equalFoldASCIIBytes(ap.service(), svc)) && ap.match(action)
 			if got != wantA {
 				t.Fatalf("action %q vs %q: got %v want %v", "svc"+p+":n"+p, action, got, wantA)
 			}

@@ -6,6 +6,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -140,7 +141,7 @@ type Condition struct {
 	Operator string // as written, e.g. "ForAnyValue:StringLikeIfExists"
 	Key      string // as written
 	Values   []string
-	Path     string
+	Path     string // JSON path; empty in the policies of simulated cases (parseNode)
 	Offset   int
 }
 
@@ -218,6 +219,130 @@ type parser struct {
 	issues []Issue
 	stmt   int
 	sid    string
+	// lean skips what only validation reads (Condition.Path), for the
+	// simulator's per-case policies; error messages still get their paths.
+	lean bool
+
+	arena *compileArena // nil: the slabs are allocated per policy
+
+	// Slabs sized by a first pass over the document (sizeSlabs): the
+	// statements' slices are cut from them, a few allocations per policy
+	// instead of several per statement.
+	strs     []string
+	acts     []actionPattern
+	lower    []byte
+	res      []tmpl
+	condsRaw []Condition
+	conds    []compiledCond
+	vals     []condVal
+}
+
+// take cuts an empty slice of capacity n from the slab (or allocates one
+// when the slab is short: sizes are estimates on malformed documents).
+// Appending past n reallocates, never overwriting the slab's next slice.
+func take[T any](slab *[]T, n int) []T {
+	s := *slab
+	if cap(s)-len(s) >= n {
+		*slab = s[:len(s)+n]
+		return s[len(s) : len(s) : len(s)+n]
+	}
+	return make([]T, 0, n)
+}
+
+// listLen is the number of values of a string-or-array element.
+func listLen(n *Node) int {
+	if n.Kind == KindArray {
+		return len(n.Items)
+	}
+	return 1
+}
+
+// sizeSlabs counts what the statements will need and allocates the slabs.
+func (ps *parser) sizeSlabs(stmts []*Node) {
+	var strs, acts, lower, res, conds, vals int
+	for _, sn := range stmts {
+		if sn.Kind != KindObject {
+			continue
+		}
+		for _, m := range sn.Members {
+			switch m.Key {
+			case "Action", "NotAction":
+				k := listLen(m.Value)
+				strs += k
+				acts += k
+				if m.Value.Kind == KindArray {
+					for _, it := range m.Value.Items {
+						lower += len(it.Str)
+					}
+				} else {
+					lower += len(m.Value.Str)
+				}
+			case "Resource", "NotResource":
+				k := listLen(m.Value)
+				strs += k
+				res += k
+			case "Condition":
+				for _, op := range m.Value.Members {
+					if op.Value == nil || op.Value.Kind != KindObject {
+						continue
+					}
+					for _, kv := range op.Value.Members {
+						conds++
+						k := listLen(kv.Value)
+						strs += k
+						vals += k
+					}
+				}
+			}
+		}
+	}
+	if a := ps.arena; a != nil {
+		ps.strs = carve(&a.strs, strs, 128)
+		ps.acts = carve(&a.acts, acts, 32)
+		ps.lower = carve(&a.lower, lower, 2048)
+		ps.res = carve(&a.res, res, 32)
+		ps.condsRaw = carve(&a.condsRaw, conds, 16)
+		ps.conds = carve(&a.conds, conds, 16)
+		ps.vals = carve(&a.vals, vals, 16)
+		return
+	}
+	ps.strs = make([]string, 0, strs)
+	ps.acts = make([]actionPattern, 0, acts)
+	ps.lower = make([]byte, 0, lower)
+	ps.res = make([]tmpl, 0, res)
+	if conds > 0 {
+		ps.condsRaw = make([]Condition, 0, conds)
+		ps.conds = make([]compiledCond, 0, conds)
+		ps.vals = make([]condVal, 0, vals)
+	}
+}
+
+// compileArena hands out the memory of short-lived compiled policies in
+// chunks. Chunks are never reused (a policy may outlive its case in a
+// result); a full chunk is dropped and a fresh one allocated, so a chunk
+// lives as long as the last policy using it.
+type compileArena struct {
+	policies []Policy
+	stmts    []Statement
+	stmtPtrs []*Statement
+	strs     []string
+	acts     []actionPattern
+	lower    []byte
+	res      []tmpl
+	condsRaw []Condition
+	conds    []compiledCond
+	vals     []condVal
+}
+
+// carve cuts an empty slice of capacity n from the arena's current chunk,
+// starting a fresh chunk (of max(chunk, n)) when it is short.
+func carve[T any](c *[]T, n, chunk int) []T {
+	if cap(*c)-len(*c) < n {
+		*c = make([]T, 0, max(chunk, n))
+	}
+	s := *c
+	*c = s[:len(s)+n]
+	return s[len(s) : len(s) : len(s)+n]
 }
 
 func (ps *parser) add(code, sev string, off int, path, format string, args ...any) {
@@ -279,8 +404,13 @@ func parse(data []byte, t Type) (*Policy, []Issue) {
 
 // parseNode parses an already decoded policy; data is the buffer the node's
 // offsets point into (for line and column numbers).
-func parseNode(data []byte, root *Node, t Type) (*Policy, error) {
-	ps := &parser{data: data, t: t, stmt: -1}
+//
+// arena, when not nil, supplies the policy's memory in chunks shared with
+// other short-lived policies (the simulator's uncached ones): a few
+// allocations per case instead of a dozen per policy. A policy that may be
+// kept (cached) is compiled without one, so that it pins no chunk.
+func parseNode(data []byte, root *Node, t Type, arena *compileArena) (*Policy, error) {
+	ps := &parser{data: data, t: t, stmt: -1, lean: true, arena: arena}
 	p := ps.document(root)
 	var errs []Issue
 	for _, is := range ps.issues {
@@ -302,37 +432,58 @@ func (ps *parser) document(root *Node) *Policy {
 		ps.add(CodeNotObject, SevError, root.Offset, "$", "a policy must be a JSON object, found %s", root.Kind)
 		return nil
 	}
-	p := &Policy{Type: ps.t}
-	seen := map[string]bool{}
+	var p *Policy
+	if ps.arena != nil {
+		p = &carve(&ps.arena.policies, 1, 16)[:1][0]
+	} else {
+		p = &Policy{}
+	}
+	p.Type = ps.t
+	var seen []string // unknown elements met (known ones: seenBits)
+	var seenBits uint8
 	var stmtNode *Node
 	for _, m := range root.Members {
-		path := "$." + m.Key
-		if seen[m.Key] {
-			ps.add(CodeDuplicateElement, SevError, m.KeyOffset, path, "element %q appears more than once", trim(m.Key))
+		path := func() string { return "$." + m.Key }
+		bit := uint8(0)
+		switch m.Key {
+		case "Version":
+			bit = 1
+		case "Id":
+			bit = 2
+		case "Statement":
+			bit = 4
+		}
+		dup := seenBits&bit != 0
+		if bit == 0 {
+			dup = slices.Contains(seen, m.Key)
+			seen = append(seen, m.Key)
+		}
+		if dup {
+			ps.add(CodeDuplicateElement, SevError, m.KeyOffset, path(), "element %q appears more than once", trim(m.Key))
 			continue
 		}
-		seen[m.Key] = true
+		seenBits |= bit
 		switch m.Key {
 		case "Version":
 			if m.Value.Kind != KindString {
-				ps.add(CodeBadVersion, SevError, m.Value.Offset, path, "Version must be a string, found %s", m.Value.Kind)
+				ps.add(CodeBadVersion, SevError, m.Value.Offset, path(), "Version must be a string, found %s", m.Value.Kind)
 				continue
 			}
 			if m.Value.Str != Version2012 && m.Value.Str != Version2008 {
-				ps.add(CodeBadVersion, SevError, m.Value.Offset, path, "Version %q is not %q or %q", trim(m.Value.Str), Version2012, Version2008)
+				ps.add(CodeBadVersion, SevError, m.Value.Offset, path(), "Version %q is not %q or %q", trim(m.Value.Str), Version2012, Version2008)
 				continue
 			}
 			p.Version = m.Value.Str
 		case "Id":
 			if m.Value.Kind != KindString {
-				ps.add(CodeBadType, SevError, m.Value.Offset, path, "Id must be a string, found %s", m.Value.Kind)
+				ps.add(CodeBadType, SevError, m.Value.Offset, path(), "Id must be a string, found %s", m.Value.Kind)
 				continue
 			}
 			p.ID = m.Value.Str
 		case "Statement":
 			stmtNode = m.Value
 		default:
-			ps.add(CodeUnknownElement, SevError, m.KeyOffset, path, "unknown policy element %q (want Version, Id, Statement)", trim(m.Key))
+			ps.add(CodeUnknownElement, SevError, m.KeyOffset, path(), "unknown policy element %q (want Version, Id, Statement)", trim(m.Key))
 		}
 	}
 	p.Variables = p.Version == Version2012
@@ -350,46 +501,96 @@ func (ps *parser) document(root *Node) *Policy {
 		ps.add(CodeBadType, SevError, stmtNode.Offset, "$.Statement", "Statement must be an object or an array of objects, found %s", stmtNode.Kind)
 		return p
 	}
-	sids := map[string]bool{}
+	var sids []string // a few per policy: a linear scan beats a map
+	var slab []Statement
+	if ps.arena != nil {
+		p.Statements = carve(&ps.arena.stmtPtrs, len(stmts), 64)
+		slab = carve(&ps.arena.stmts, len(stmts), 16)[:len(stmts)]
+	} else {
+		p.Statements = make([]*Statement, 0, len(stmts))
+		slab = make([]Statement, len(stmts)) // one allocation for all statements
+	}
+	ps.sizeSlabs(stmts)
 	for i, sn := range stmts {
 		path := "$.Statement"
 		if stmtNode.Kind == KindArray {
-			path = "$.Statement[" + strconv.Itoa(i) + "]"
+			path = statementPath(i)
 		}
 		ps.stmt, ps.sid = i, ""
 		if sn.Kind != KindObject {
 			ps.add(CodeBadType, SevError, sn.Offset, path, "a statement must be an object, found %s", sn.Kind)
 			continue
 		}
-		st := ps.statement(sn, i, path, p.Variables)
+		st := &slab[i]
+		ps.statement(st, sn, i, path, p.Variables)
 		if st.Sid != "" {
-			if sids[st.Sid] {
+			if slices.Contains(sids, st.Sid) {
 				ps.add(CodeDuplicateSid, SevError, sn.Get("Sid").Offset, path+".Sid", "Sid %q is used by more than one statement", trim(st.Sid))
 			}
-			sids[st.Sid] = true
+			sids = append(sids, st.Sid)
 		}
 		p.Statements = append(p.Statements, st)
 	}
 	ps.stmt, ps.sid = -1, ""
+	nAllow, nDeny := 0, 0
 	for _, st := range p.Statements {
-		if st.Effect == Allow || st.Effect == Deny {
-			p.byEffect[st.Effect] = append(p.byEffect[st.Effect], st)
+		switch st.Effect {
+		case Allow:
+			nAllow++
+		case Deny:
+			nDeny++
+		}
+	}
+	// One backing array for both effects.
+	var be []*Statement
+	if ps.arena != nil {
+		be = carve(&ps.arena.stmtPtrs, nAllow+nDeny, 64)
+	} else {
+		be = make([]*Statement, 0, nAllow+nDeny)
+	}
+	for _, e := range [...]Effect{Allow, Deny} {
+		start := len(be)
+		for _, st := range p.Statements {
+			if st.Effect == e {
+				be = append(be, st)
+			}
+		}
+		if len(be) > start {
+			p.byEffect[e] = be[start:len(be):len(be)]
 		}
 	}
 	return p
 }
 
-// stringList accepts a string or an array of strings.
-func (ps *parser) stringList(n *Node, path, elem string) ([]string, bool) {
+// statementPaths are the JSON paths of the first statements, built once.
+var statementPaths = func() (out [32]string) {
+	for i := range out {
+		out[i] = "$.Statement[" + strconv.Itoa(i) + "]"
+	}
+	return out
+}()
+
+func statementPath(i int) string {
+	if i < len(statementPaths) {
+		return statementPaths[i]
+	}
+	return "$.Statement[" + strconv.Itoa(i) + "]"
+}
+
+// stringList accepts a string or an array of strings. The value's path is
+// parent+"."+key, built only for a message; elem names it in messages.
+func (ps *parser) stringList(n *Node, parent, key, elem string) ([]string, bool) {
+	path := func() string { return parent + "." + key }
 	switch n.Kind {
 	case KindString:
-		return []string{n.Str}, true
+		out := take(&ps.strs, 1)
+		return append(out, n.Str), true
 	case KindArray:
-		out := make([]string, 0, len(n.Items))
+		out := take(&ps.strs, len(n.Items))
 		ok := true
 		for j, it := range n.Items {
 			if it.Kind != KindString {
-				ps.add(CodeBadType, SevError, it.Offset, path+"["+strconv.Itoa(j)+"]", "%s values must be strings, found %s", elem, it.Kind)
+				ps.add(CodeBadType, SevError, it.Offset, path()+"["+strconv.Itoa(j)+"]", "%s values must be strings, found %s", elem, it.Kind)
 				ok = false
 				continue
 			}
@@ -397,12 +598,12 @@ func (ps *parser) stringList(n *Node, path, elem string) ([]string, bool) {
 		}
 		return out, ok
 	}
-	ps.add(CodeBadType, SevError, n.Offset, path, "%s must be a string or an array of strings, found %s", elem, n.Kind)
+	ps.add(CodeBadType, SevError, n.Offset, path(), "%s must be a string or an array of strings, found %s", elem, n.Kind)
 	return nil, false
 }
 
-func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement {
-	st := &Statement{Index: idx, Path: path, Offset: n.Offset, node: n}
+func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars bool) *Statement {
+	*st = Statement{Index: idx, Path: path, Offset: n.Offset, node: n}
 	if sidN := n.Get("Sid"); sidN != nil && sidN.Kind == KindString {
 		st.Sid = sidN.Str
 		ps.sid = st.Sid
@@ -454,7 +655,7 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		case "NotPrincipal":
 			notPrN = m.Value
 		case "Condition":
-			st.Conditions = ps.conditions(m.Value, mpath())
+			st.Conditions = ps.conditions(m.Value, path)
 		default:
 			ps.add(CodeUnknownElement, SevError, m.KeyOffset, mpath(), "unknown statement element %q", trim(m.Key))
 		}
@@ -474,10 +675,18 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		if an == nil {
 			an, name, st.NotAction = notActionN, "NotAction", true
 		}
-		if vals, ok := ps.stringList(an, path+"."+name, name); ok {
+		if vals, ok := ps.stringList(an, path, name, name); ok {
 			st.Actions = vals
+			st.actions = take(&ps.acts, len(vals))
+			total := 0
+			for _, a := range vals {
+				total += len(a)
+			}
+			lower := take(&ps.lower, total)
 			for j, a := range vals {
-				ap, err := compileAction(a)
+				var ap actionPattern
+				var err error
+				ap, lower, err = compileActionInto(a, lower)
 				if err != nil {
 					vp := path + "." + name
 					off := an.Offset
@@ -513,9 +722,10 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		if ps.t == TypeTrust {
 			ps.add(CodeResourceInTrust, SevError, rn.Offset, path+"."+name, "a role trust policy cannot contain %s", name)
 		}
-		if vals, ok := ps.stringList(rn, path+"."+name, name); ok {
+		if vals, ok := ps.stringList(rn, path, name, name); ok {
 			st.Resources = vals
 			st.HasResource = true
+			st.resources = take(&ps.res, len(vals))
 			for _, r := range vals {
 				if ps.t == TypeIdentity || ps.t == TypeBoundary || ps.t == TypeSession {
 					// In identity-based policies an incomplete ARN
@@ -557,14 +767,21 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 		}
 		st.Principal = ps.principal(pn, path+"."+name)
 	}
+	if len(st.Conditions) > 0 {
+		st.conds = take(&ps.conds, len(st.Conditions))
+	}
 	for i := range st.Conditions {
-		cc, err := compileCondition(&st.Conditions[i], vars)
+		cc, err := compileConditionInto(&st.Conditions[i], vars, take(&ps.vals, len(st.Conditions[i].Values)))
 		if err != nil {
 			code := CodeUnknownOperator
 			if ce, ok := err.(*condError); ok {
 				code = ce.code
 			}
-			ps.add(code, SevError, st.Conditions[i].Offset, st.Conditions[i].Path, "%v", err)
+			cp := st.Conditions[i].Path
+			if cp == "" {
+				cp = condPath(path+".Condition", st.Conditions[i].Operator, st.Conditions[i].Key)
+			}
+			ps.add(code, SevError, st.Conditions[i].Offset, cp, "%v", err)
 			continue
 		}
 		st.conds = append(st.conds, cc)
@@ -572,15 +789,26 @@ func (ps *parser) statement(n *Node, idx int, path string, vars bool) *Statement
 	return st
 }
 
-var elementBits = map[string]uint16{
-	"Sid": 1, "Effect": 2, "Action": 4, "NotAction": 8, "Resource": 16, "NotResource": 32,
-	"Principal": 64, "NotPrincipal": 128, "Condition": 256,
-}
-
 func elementBit(k string) uint16 {
 	switch k {
-	case "Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition":
-		return elementBits[k]
+	case "Sid":
+		return 1
+	case "Effect":
+		return 2
+	case "Action":
+		return 4
+	case "NotAction":
+		return 8
+	case "Resource":
+		return 16
+	case "NotResource":
+		return 32
+	case "Principal":
+		return 64
+	case "NotPrincipal":
+		return 128
+	case "Condition":
+		return 256
 	}
 	return 0
 }
@@ -601,8 +829,8 @@ func (ps *parser) principal(n *Node, path string) *Principal {
 		return pr
 	}
 	for _, m := range n.Members {
-		mp := path + "." + m.Key
-		vals, ok := ps.stringList(m.Value, mp, "principal")
+		mp := func() string { return path + "." + m.Key }
+		vals, ok := ps.stringList(m.Value, path, m.Key, "principal")
 		if !ok {
 			continue
 		}
@@ -621,48 +849,69 @@ func (ps *parser) principal(n *Node, path string) *Principal {
 		case "CanonicalUser":
 			pr.CanonicalUser = append(pr.CanonicalUser, vals...)
 		default:
-			ps.add(CodeBadPrincipal, SevError, m.KeyOffset, mp, "unknown principal type %q (want AWS, Service, Federated, CanonicalUser)", trim(m.Key))
+			ps.add(CodeBadPrincipal, SevError, m.KeyOffset, mp(), "unknown principal type %q (want AWS, Service, Federated, CanonicalUser)", trim(m.Key))
 		}
 	}
 	return pr
 }
 
-func (ps *parser) conditions(n *Node, path string) []Condition {
+// conditions decodes the Condition block of the statement at stmtPath. Paths are built only for messages, and for
+// Condition.Path unless the parser is lean.
+func (ps *parser) conditions(n *Node, stmtPath string) []Condition {
+	path := func() string { return stmtPath + ".Condition" } // built only when used
 	if n.Kind != KindObject {
-		ps.add(CodeBadType, SevError, n.Offset, path, "Condition must be an object, found %s", n.Kind)
+		ps.add(CodeBadType, SevError, n.Offset, path(), "Condition must be an object, found %s", n.Kind)
 		return nil
 	}
-	var out []Condition
+	nk := 0
 	for _, op := range n.Members {
-		opPath := path + "." + op.Key
+		if op.Value.Kind == KindObject {
+			nk += len(op.Value.Members)
+		}
+	}
+	out := take(&ps.condsRaw, nk)
+	for _, op := range n.Members {
 		if op.Value.Kind != KindObject {
-			ps.add(CodeBadType, SevError, op.Value.Offset, opPath, "condition operator %q must map to an object of keys, found %s", trim(op.Key), op.Value.Kind)
+			ps.add(CodeBadType, SevError, op.Value.Offset, path()+"."+op.Key, "condition operator %q must map to an object of keys, found %s", trim(op.Key), op.Value.Kind)
 			continue
 		}
 		for _, kv := range op.Value.Members {
-			kp := opPath + "." + kv.Key
-			c := Condition{Operator: op.Key, Key: kv.Key, Path: kp, Offset: kv.KeyOffset}
-			addVal := func(v *Node, vp string) {
+			c := Condition{Operator: op.Key, Key: kv.Key, Offset: kv.KeyOffset}
+			if !ps.lean {
+				c.Path = condPath(path(), op.Key, kv.Key)
+			}
+			addVal := func(v *Node, j int) {
 				switch v.Kind {
 				case KindString, KindNumber, KindBool:
 					// Numbers and booleans are accepted and compared by
 					// their text, as IAM does for "Bool": true.
 					c.Values = append(c.Values, v.Str)
 				default:
+					vp := condPath(path(), op.Key, kv.Key)
+					if j >= 0 {
+						vp += "[" + strconv.Itoa(j) + "]"
+					}
 					ps.add(CodeBadConditionValue, SevError, v.Offset, vp, "condition values must be strings, numbers or booleans, found %s", v.Kind)
 				}
 			}
 			if kv.Value.Kind == KindArray {
+				c.Values = take(&ps.strs, len(kv.Value.Items))
 				for j, it := range kv.Value.Items {
-					addVal(it, kp+"["+strconv.Itoa(j)+"]")
+					addVal(it, j)
 				}
 			} else {
-				addVal(kv.Value, kp)
+				c.Values = take(&ps.strs, 1)
+				addVal(kv.Value, -1)
 			}
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// condPath is the JSON path of one condition key.
+func condPath(condition, op, key string) string {
+	return condition + "." + op + "." + key
 }
 
 func article(t Type) string {

@@ -407,7 +407,7 @@ func coversAll(a, b *Statement) bool {
 	for _, br := range b.Resources {
 		ok := false
 		for i := range a.resources {
-			if !a.resources[i].hasV && glob(a.resources[i].plain, nil, br, false) {
+			if !a.resources[i].hasV && glob(a.resources[i].plain(), nil, br, false) {
 				ok = true
 				break
 			}
