@@ -47,6 +47,29 @@ type Options struct {
 	// MaxFileBytes caps a decompressed file (default 2 GiB): a bigger file
 	// is skipped rather than exhausting memory.
 	MaxFileBytes int64
+	// Flush, when set, is handed a worker's aggregation (usage rows,
+	// session keys and uses: all merge by key) whenever it holds FlushAt
+	// entries, between two files; the worker then starts afresh. Calls are
+	// serialized, on a goroutine of their own, while the workers read on:
+	// ScanInto merges them into the store's open transaction, so the
+	// commit overlaps the scan and the aggregation's memory stays bounded.
+	// The Result then holds only what was not flushed. An error stops the
+	// scan.
+	Flush func(Part) error
+	// FlushAt is the number of entries a worker aggregates before a flush
+	// (default DefaultFlushAt).
+	FlushAt int
+}
+
+// DefaultFlushAt bounds a worker's aggregation between flushes: ~20,000
+// usage rows are ~10 MB of Go heap (docs/bench-trail.md).
+const DefaultFlushAt = 20000
+
+// Part is a flushed piece of a scan's aggregation.
+type Part struct {
+	Rows        []usage.Row
+	SessionKeys []usage.SessionKey
+	SessionUses []usage.SessionUse
 }
 
 // Progress is a scan's progress.
@@ -129,6 +152,9 @@ type Result struct {
 	// Objects were read to the end; only they may be marked scanned.
 	Objects []usage.Object
 	Summary Summary
+	// CommitTail is how long ScanInto's commit took after the last file
+	// was read (the rest of the commit overlapped the scan).
+	CommitTail time.Duration
 }
 
 // StrictError is a skip that --strict turned into an error.
@@ -230,6 +256,30 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 		done                          []usage.Object
 	)
 	jobs := make(chan Object)
+	// Flushed parts go to one goroutine that hands them on in order; a
+	// channel of one part bounds what waits.
+	flushAt := opts.FlushAt
+	if flushAt <= 0 {
+		flushAt = DefaultFlushAt
+	}
+	var parts chan Part
+	partsDone := make(chan struct{})
+	if opts.Flush != nil {
+		parts = make(chan Part, 1)
+		go func() {
+			defer close(partsDone)
+			for p := range parts {
+				if ctx.Err() != nil {
+					continue // drained: the scan stops
+				}
+				if err := opts.Flush(p); err != nil {
+					cancel(fmt.Errorf("save usage rows: %w", err))
+				}
+			}
+		}()
+	} else {
+		close(partsDone)
+	}
 	aggs := make([]*aggregator, workers)
 	book := &claims{ledger: opts.Ledger, seen: map[usage.ObjectID]string{}}
 	var counted, changed atomic.Int64
@@ -308,6 +358,12 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 					local = append(local, usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime,
 						ID: id, ContentSize: decompressed, Digest: digest, Counted: state == claimNew})
 				}
+				if parts != nil && agg.entries() >= flushAt {
+					select {
+					case parts <- agg.take():
+					case <-ctx.Done():
+					}
+				}
 			}
 			mu.Lock()
 			done = append(done, local...)
@@ -348,6 +404,10 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	if parts != nil {
+		close(parts)
+	}
+	<-partsDone
 	close(stopTicker)
 	<-tickerDone
 	progress()

@@ -110,8 +110,15 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 		return err
 	}
 	if !last.Valid {
-		return loadFresh(ctx, tx, foldRows(rows))
+		return loadFresh(ctx, tx, foldRows(rows), true)
 	}
+	return mergeRows(ctx, tx, rows, -1)
+}
+
+// mergeRows merges rows into a usage table that may hold rows already.
+// With base > 0, the ids (≤ base) of the stored rows the merge updated are
+// added to temp.touched (a Writer counts the distinct rows a scan touched).
+func mergeRows(ctx context.Context, tx *sql.Tx, rows []Row, base int64) error {
 	for _, stmt := range []string{
 		`DROP TABLE IF EXISTS temp.incoming`,
 		`CREATE TEMP TABLE incoming (account TEXT, principal TEXT, principal_type TEXT, access_key_id TEXT, action TEXT, resource TEXT, error_code TEXT, region TEXT,
@@ -128,35 +135,39 @@ func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
 	const key = `account,principal,principal_type,access_key_id,action,resource,error_code,region`
 	const join = ` FROM temp.incoming i LEFT JOIN usage u ON u.account=i.account AND u.principal=i.principal AND u.principal_type=i.principal_type
 		AND u.access_key_id=i.access_key_id AND u.action=i.action AND u.resource=i.resource AND u.error_code=i.error_code AND u.region=i.region`
-	stmts := []string{
+	var stmts []string
+	if base > 0 {
+		stmts = append(stmts, `INSERT OR IGNORE INTO temp.touched SELECT u.id`+join+` WHERE u.id <= `+fmt.Sprint(base))
+	}
+	stmts = append(stmts,
 		// A stored row whose authz turns on moves to another summary group:
 		// those groups are folded again from usage after the merge (rare).
 		`DROP TABLE IF EXISTS temp.flips`,
-		`CREATE TEMP TABLE flips AS SELECT DISTINCT i.principal, i.account, i.principal_type, i.action, i.error_code, i.region` + join + ` WHERE u.authz = 0 AND i.authz = 1`,
+		`CREATE TEMP TABLE flips AS SELECT DISTINCT i.principal, i.account, i.principal_type, i.action, i.error_code, i.region`+join+` WHERE u.authz = 0 AND i.authz = 1`,
 		// The summary takes the incoming rows: merging sums counts, keeps the
 		// first first-seen and the last last-seen, which is what the summary
 		// does across the rows it folds; a row new to usage adds one to nrows.
-		`INSERT INTO usage_by_action(principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count,nrows)
+		`INSERT OR FAIL INTO usage_by_action(principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count,nrows)
 			SELECT i.principal,i.account,i.principal_type,i.action,i.error_code,i.region,max(i.authz,coalesce(u.authz,0)) AS az,
-				min(i.first_seen),max(i.last_seen),sum(i.count),sum(u.id IS NULL)` + join + `
+				min(i.first_seen),max(i.last_seen),sum(i.count),sum(u.id IS NULL)`+join+`
 			WHERE true GROUP BY i.principal,i.account,i.principal_type,i.action,i.error_code,i.region,az
 			ON CONFLICT(principal,account,principal_type,action,error_code,region,authz) DO UPDATE SET count=count+excluded.count,
 			first_seen=min(first_seen,excluded.first_seen), last_seen=max(last_seen,excluded.last_seen), nrows=nrows+excluded.nrows`,
-		`INSERT INTO usage(` + key + `,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities)
-			SELECT ` + key + `,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities FROM temp.incoming WHERE true
-			ON CONFLICT(` + key + `) DO UPDATE SET count=count+excluded.count,
+		`INSERT OR FAIL INTO usage(`+key+`,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities)
+			SELECT `+key+`,first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities FROM temp.incoming WHERE true
+			ON CONFLICT(`+key+`) DO UPDATE SET count=count+excluded.count,
 			first_seen=min(first_seen,excluded.first_seen), last_seen=max(last_seen,excluded.last_seen), authz=max(authz,excluded.authz),
 			ip_classes=seiri_set_union(ip_classes,excluded.ip_classes,0),
-			source_ips=seiri_set_union(source_ips,excluded.source_ips,` + fmt.Sprint(MaxSamples) + `),
-			user_agents=seiri_set_union(user_agents,excluded.user_agents,` + fmt.Sprint(MaxSamples) + `),
-			vpc_endpoints=seiri_set_union(vpc_endpoints,excluded.vpc_endpoints,` + fmt.Sprint(MaxSamples) + `),
-			sessions=seiri_set_union(sessions,excluded.sessions,` + fmt.Sprint(MaxSamples) + `),
-			source_identities=seiri_set_union(source_identities,excluded.source_identities,` + fmt.Sprint(MaxSamples) + `)`,
+			source_ips=seiri_set_union(source_ips,excluded.source_ips,`+fmt.Sprint(MaxSamples)+`),
+			user_agents=seiri_set_union(user_agents,excluded.user_agents,`+fmt.Sprint(MaxSamples)+`),
+			vpc_endpoints=seiri_set_union(vpc_endpoints,excluded.vpc_endpoints,`+fmt.Sprint(MaxSamples)+`),
+			sessions=seiri_set_union(sessions,excluded.sessions,`+fmt.Sprint(MaxSamples)+`),
+			source_identities=seiri_set_union(source_identities,excluded.source_identities,`+fmt.Sprint(MaxSamples)+`)`,
 		`DELETE FROM usage_by_action WHERE (principal,account,principal_type,action,error_code,region) IN (SELECT * FROM temp.flips)`,
-		summaryFold + ` WHERE (principal,account,principal_type,action,error_code,region) IN (SELECT * FROM temp.flips)` + summaryGroup,
+		summaryFold+` WHERE (principal,account,principal_type,action,error_code,region) IN (SELECT * FROM temp.flips)`+summaryGroup,
 		`DROP TABLE temp.flips`,
 		`DROP TABLE temp.incoming`,
-	}
+	)
 	for _, stmt := range stmts {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return err
@@ -176,17 +187,21 @@ var secondaryIndexes = []string{
 // in, appending to the key index; the secondary indexes are built after
 // the load (one sort each instead of a random insert per row), and the
 // summary is folded from usage.
-func loadFresh(ctx context.Context, tx *sql.Tx, rows []Row) error {
+func loadFresh(ctx context.Context, tx *sql.Tx, rows []Row, indexes bool) error {
 	for _, stmt := range []string{`DROP INDEX IF EXISTS usage_principal`, `DROP INDEX IF EXISTS usage_access_key`, `DROP INDEX IF EXISTS usage_action`} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return err
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO usage(account,principal,principal_type,access_key_id,action,resource,error_code,region,
+	if err := insertRows(ctx, tx, `INSERT OR FAIL INTO usage(account,principal,principal_type,access_key_id,action,resource,error_code,region,
 		first_seen,last_seen,count,authz,ip_classes,source_ips,user_agents,vpc_endpoints,sessions,source_identities) VALUES `, rows); err != nil {
 		return err
 	}
-	for _, stmt := range append([]string{`DELETE FROM usage_by_action`, summaryFold + summaryGroup}, secondaryIndexes...) {
+	stmts := []string{`DELETE FROM usage_by_action`, summaryFold + summaryGroup}
+	if indexes {
+		stmts = append(stmts, secondaryIndexes...)
+	}
+	for _, stmt := range stmts {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return err
 		}
@@ -197,7 +212,7 @@ func loadFresh(ctx context.Context, tx *sql.Tx, rows []Row) error {
 const loadBatch = 64 // rows per INSERT: 18 × 64 = 1,152 parameters (SQLite allows 32,766)
 
 func bulkLoad(ctx context.Context, tx *sql.Tx, rows []Row) error {
-	return insertRows(ctx, tx, `INSERT INTO temp.incoming VALUES `, rows)
+	return insertRows(ctx, tx, `INSERT OR FAIL INTO temp.incoming VALUES `, rows)
 }
 
 // insertRows inserts rows with multi-row INSERTs (prefix names the table

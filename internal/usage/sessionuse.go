@@ -66,7 +66,7 @@ func upsertSessionUses(ctx context.Context, tx *sql.Tx, uses []SessionUse) error
 		for _, u := range chunk {
 			args = append(args, u.Account, u.Principal, u.Day, joinSet(u.Keys))
 		}
-		q := `INSERT INTO session_use(account,principal,day,keys) VALUES ` +
+		q := `INSERT OR FAIL INTO session_use(account,principal,day,keys) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?,?,?,?),", len(chunk)), ",") +
 			` ON CONFLICT(account,principal,day) DO UPDATE SET keys=seiri_set_union(keys,excluded.keys,0)`
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {

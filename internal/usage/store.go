@@ -497,6 +497,20 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 			tx.Rollback()
 		}
 	}()
+	// The ledger first: an object counted already refuses the batch
+	// before any row is merged.
+	if err = commitRest(ctx, tx, b); err != nil {
+		return err
+	}
+	if err = upsertRows(ctx, tx, b.Rows); err != nil {
+		return fmt.Errorf("merge usage rows: %w", err)
+	}
+	return tx.Commit()
+}
+
+// commitRest writes everything of b but its rows (the ledger, coverage,
+// unmapped pairs, session keys and uses, path marks, the run) into tx.
+func commitRest(ctx context.Context, tx *sql.Tx, b Batch) (err error) {
 	if err = recordObjects(ctx, tx, b.Objects); err != nil {
 		return err
 	}
@@ -508,9 +522,6 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 		if err = recordAthena(ctx, tx, claims, b.AthenaExcluded); err != nil {
 			return err
 		}
-	}
-	if err = upsertRows(ctx, tx, b.Rows); err != nil {
-		return fmt.Errorf("merge usage rows: %w", err)
 	}
 	if len(b.Unmapped) > 0 {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO unmapped(event_source,event_name,count,first_seen,last_seen) VALUES(?,?,?,?,?)
@@ -554,7 +565,7 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 		}
 		b.Run.ID, _ = res.LastInsertId()
 	}
-	return tx.Commit()
+	return nil
 }
 
 // insertSessionKeys adds session keys with multi-row INSERTs.
@@ -566,7 +577,7 @@ func insertSessionKeys(ctx context.Context, tx *sql.Tx, keys []SessionKey) error
 		for _, k := range chunk {
 			args = append(args, k.SessionKey, k.IssuerKey, k.IssuerPrincipal, k.Action, k.Role, k.IssuedAt.Unix())
 		}
-		q := `INSERT INTO session_keys(session_key,issuer_key,issuer_principal,action,role,issued_at) VALUES ` +
+		q := `INSERT OR FAIL INTO session_keys(session_key,issuer_key,issuer_principal,action,role,issued_at) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?),", len(chunk)), ",") +
 			` ON CONFLICT(session_key,issuer_key) DO UPDATE SET issued_at=min(issued_at,excluded.issued_at)`
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
@@ -782,11 +793,15 @@ func (s *Store) Unmapped(ctx context.Context) ([]UnmappedPair, error) {
 
 // ScannedObjects returns the marks of every object already scanned from source.
 func (s *Store) ScannedObjects(ctx context.Context, source string) (map[string]ObjectMark, error) {
+	return scannedObjects(ctx, s.db, source)
+}
+
+func scannedObjects(ctx context.Context, q queryer, source string) (map[string]ObjectMark, error) {
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
 		return nil, err
 	}
-	rs, err := s.db.QueryContext(ctx, `SELECT dir, objects, entries FROM scanned_dirs WHERE source=?`, source)
+	rs, err := q.QueryContext(ctx, `SELECT dir, objects, entries FROM scanned_dirs WHERE source=?`, source)
 	if err != nil {
 		return nil, err
 	}
