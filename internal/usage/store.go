@@ -23,8 +23,9 @@ import (
 // 2: usage rows gain their region. 3: the usage_by_action summary table.
 // 4: compact usage rows (rowid table, U+001F-joined sets), the object
 // ledger (objects) and the engines' coverage. 5: temporary (ASIA) keys
-// leave the usage key for the session_use table.
-const SchemaVersion = 5
+// leave the usage key for the session_use table. 6: session_keys and
+// session_use indexed by time, pruned past SessionRetention.
+const SchemaVersion = 6
 
 // schemaUsage is the usage table (schema 4) and its indexes.
 const schemaUsage = `
@@ -199,7 +200,7 @@ func (s *Store) init(ctx context.Context) error {
 	err := s.db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k='schema'`).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := s.db.ExecContext(ctx, schemaAux+schemaUsage+schemaSessionUse); err != nil {
+		if _, err := s.db.ExecContext(ctx, schemaAux+schemaUsage+schemaSessionUse+schemaSessionTime); err != nil {
 			return err
 		}
 		_, err = s.db.ExecContext(ctx, `INSERT INTO meta(k,v) VALUES('schema',?)`, fmt.Sprint(SchemaVersion))
@@ -210,14 +211,14 @@ func (s *Store) init(ctx context.Context) error {
 	if v == fmt.Sprint(SchemaVersion) {
 		return nil
 	}
-	if v == "4" {
+	if v == "4" || v == "5" {
 		// schema 5 adds a table; rows recorded under a session key keep it
-		// (Usage still finds them by that key).
+		// (Usage still finds them by that key). Schema 6 adds indexes.
 		if err := s.Lock(ctx); err != nil {
 			return err
 		}
 		defer s.Unlock()
-		_, err := s.db.ExecContext(ctx, schemaSessionUse+`UPDATE meta SET v='5' WHERE k='schema';`)
+		_, err := s.db.ExecContext(ctx, schemaSessionUse+schemaSessionTime+`UPDATE meta SET v='6' WHERE k='schema';`)
 		return err
 	}
 	if v != "1" && v != "2" && v != "3" {
@@ -246,7 +247,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err := migrateV3(ctx, s.db); err != nil {
 		return fmt.Errorf("upgrade schema 3 → 4 (compact usage rows, object ledger): %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, schemaSessionUse+`UPDATE meta SET v='5' WHERE k='schema';`)
+	_, err = s.db.ExecContext(ctx, schemaSessionUse+schemaSessionTime+`UPDATE meta SET v='6' WHERE k='schema';`)
 	return err
 }
 
@@ -504,6 +505,9 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 	}
 	if err = upsertRows(ctx, tx, b.Rows); err != nil {
 		return fmt.Errorf("merge usage rows: %w", err)
+	}
+	if err = pruneSessions(ctx, tx, newestSession(b)); err != nil {
+		return fmt.Errorf("prune session keys: %w", err)
 	}
 	return tx.Commit()
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Writer streams one scan into the store: the scan hands it usage rows as
@@ -31,6 +32,7 @@ type Writer struct {
 	mu     sync.Mutex
 	loaded bool // rows were merged into the (formerly empty) table
 	done   bool
+	newest time.Time // the newest session key or use added (for pruning)
 }
 
 // Begin takes the store's write lock (waiting for another writer, see
@@ -101,6 +103,9 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	if err := w.addRows(ctx, b.Rows); err != nil {
 		return fmt.Errorf("merge usage rows: %w", err)
 	}
+	if t := newestSession(b); t.After(w.newest) {
+		w.newest = t
+	}
 	if err := insertSessionKeys(ctx, w.tx, b.SessionKeys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
@@ -141,6 +146,13 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 	}
 	if err = w.addRows(ctx, b.Rows); err != nil {
 		return 0, fmt.Errorf("merge usage rows: %w", err)
+	}
+	newest := newestSession(b)
+	if w.newest.After(newest) {
+		newest = w.newest
+	}
+	if err = pruneSessions(ctx, w.tx, newest); err != nil {
+		return 0, fmt.Errorf("prune session keys: %w", err)
 	}
 	if w.fresh {
 		for _, st := range secondaryIndexes {
