@@ -358,7 +358,14 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 					local = append(local, usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime,
 						ID: id, ContentSize: decompressed, Digest: digest, Counted: state == claimNew})
 				}
-				if parts != nil && agg.entries() >= flushAt {
+				// Near the end (the last eighth of the bytes: the smallest
+				// files, read last) parts are smaller, so that little is
+				// left to merge after the last file.
+				th := flushAt
+				if left := bytesTotal - bytesDone.Load(); left < bytesTotal/8 {
+					th = max(flushAt/8, 1)
+				}
+				if parts != nil && agg.entries() >= th {
 					select {
 					case parts <- agg.take():
 					case <-ctx.Done():
