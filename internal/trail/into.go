@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
-	"runtime/debug"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/usage"
@@ -37,7 +35,6 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	opts.Flush = func(p Part) error {
 		return w.Add(ctx, usage.Batch{Rows: p.Rows, SessionKeys: p.SessionKeys, SessionUses: p.SessionUses})
 	}
-	defer softMemoryLimit()()
 	res, err := Scan(ctx, src, opts)
 	if err != nil {
 		return nil, err
@@ -53,25 +50,4 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	res.Summary.Rows = int(n)
 	res.CommitTail = time.Since(t)
 	return res, nil
-}
-
-// ScanMemoryLimit is the Go runtime's soft memory limit while ScanInto
-// runs, when the process has none (no GOMEMLIMIT): the aggregation is
-// bounded by Options.FlushAt and the bookkeeping by the objects listed, so
-// the live heap of the 3 GB benchmark corpus stays well below it; without
-// a limit the collector lets the heap double past the live data and the
-// peak RSS exceeded 256 MB (docs/bench-trail.md). A soft limit never fails
-// an allocation: past it the collector runs more often (at most half the
-// CPU, by the runtime's own cap).
-const ScanMemoryLimit = 192 << 20
-
-// softMemoryLimit sets ScanMemoryLimit if no limit is set, and returns
-// what restores the previous one.
-func softMemoryLimit() func() {
-	prev := debug.SetMemoryLimit(-1)
-	if prev != math.MaxInt64 {
-		return func() {}
-	}
-	debug.SetMemoryLimit(ScanMemoryLimit)
-	return func() { debug.SetMemoryLimit(prev) }
 }
