@@ -26,6 +26,7 @@ fi
 go build -o /tmp/seiri-trail-bench ./cmd/seiri
 go build -o /tmp/seiri-commitprof ./bench/trail/commitprof
 go build -o /tmp/seiri-scanprof ./bench/trail/scanprof
+go build -o /tmp/seiri-storestat ./bench/trail/storestat
 nodedir=/tmp/seiri-duckdb-node
 if [ "${NO_DUCKDB:-}" = "" ] && [ ! -d "$nodedir/node_modules/@duckdb/node-api" ]; then
   mkdir -p "$nodedir" && (cd "$nodedir" && npm init -y >/dev/null && npm install --silent @duckdb/node-api)
@@ -43,6 +44,7 @@ for round in $(seq "$rounds"); do
     /tmp/seiri-trail-bench --workspace "$ws" --no-progress trail scan --source "$corpus" --parallel "$threads" > "$ws/summary.txt"
   grep -E '^(records|usage rows|duration) ' "$ws/summary.txt" | tr -s ' ' | paste -sd ';'
   echo "store: $(du -b "$ws"/usage.db* | awk '{s+=$1} END {print s}') bytes"
+  /tmp/seiri-storestat "$ws/usage.db" # bytes per table and index, per row and event
   rm -rf "$ws"
   st=$(mktemp -d)
   /usr/bin/time -f "scan into a store (trail.ScanInto: lock, ledger, scan, commit): $fmt" \

@@ -440,6 +440,20 @@ func (a *aggregator) merge(o *aggregator) {
 	a.outside += o.outside
 }
 
+// entries is what the aggregation holds: rows, session keys, session uses.
+func (a *aggregator) entries() int { return len(a.rows) + len(a.sessions) + len(a.sessUse) }
+
+// take hands over the rows, session keys and session uses aggregated so far
+// and starts afresh (the record counts stay: they are the scan's).
+func (a *aggregator) take() Part {
+	p := Part{Rows: a.Rows(), SessionKeys: a.SessionKeys(), SessionUses: a.SessionUses()}
+	clear(a.rows)
+	clear(a.sessions)
+	clear(a.sessUse)
+	clear(a.intern)
+	return p
+}
+
 // Rows returns the aggregated rows, sorted by key.
 func (a *aggregator) Rows() []usage.Row {
 	out := make([]usage.Row, 0, len(a.rows))

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -396,4 +397,68 @@ func TestResetThenRescan(t *testing.T) {
 	}
 	scanInto(t, st, dir, trail.Options{})
 	diffState(t, "reset, rescan", w, stateOf(t, st))
+}
+
+// TestStreamedScan: a scan whose rows reach the store in parts while it
+// runs (a flush after every file) gives the store a single scan gives and
+// reports the same number of rows; a scan that fails after parts were
+// merged leaves the store as it was (one transaction).
+func TestStreamedScan(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, sharedCorpus(t), dir)
+	w := want(t, dir)
+	files := logFiles(t, dir)
+
+	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	res := scanInto(t, st, dir, trail.Options{FlushAt: 1})
+	diffState(t, "streamed scan", w, stateOf(t, st))
+	if res.Summary.Rows != len(w.Rows) || len(res.Rows) >= len(w.Rows) {
+		t.Errorf("streamed scan: summary says %d rows, %d left for the end; want %d rows, most flushed", res.Summary.Rows, len(res.Rows), len(w.Rows))
+	}
+
+	// Half the files first, then all of them streamed: the second scan
+	// reports the rows it added or updated, as an unstreamed one does.
+	half := t.TempDir()
+	for _, f := range files[:len(files)/2] {
+		rel, _ := filepath.Rel(dir, f)
+		os.MkdirAll(filepath.Join(half, filepath.Dir(rel)), 0o755)
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(half, rel), b, 0o644)
+	}
+	var rows [2]int
+	for i, flushAt := range []int{-1, 1} {
+		st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+		scanInto(t, st, half, trail.Options{})
+		opts := trail.Options{FlushAt: flushAt}
+		if flushAt < 0 {
+			opts.FlushAt = 1 << 30 // never
+		}
+		rows[i] = scanInto(t, st, dir, opts).Summary.Rows
+		diffState(t, fmt.Sprint("half then all, flush at ", flushAt), w, stateOf(t, st))
+	}
+	if rows[0] != rows[1] || rows[0] == 0 {
+		t.Errorf("rows added or updated by the second scan: %d unstreamed, %d streamed", rows[0], rows[1])
+	}
+
+	// A corrupt file read last (the smallest; one worker) fails a strict
+	// scan after every other file was flushed: nothing is kept.
+	bad := filepath.Join(dir, "AWSLogs", "zz-corrupt.json.gz")
+	if err := os.WriteFile(bad, []byte{0x1f, 0x8b, 8, 0}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st2 := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	empty := stateOf(t, st2)
+	_, err := trail.ScanInto(context.Background(), st2, &trail.DirSource{Dir: dir}, trail.Options{FlushAt: 1, Parallel: 1, Strict: true}, t0)
+	var se *trail.StrictError
+	if !errors.As(err, &se) || !strings.Contains(se.Path, "zz-corrupt") {
+		t.Fatalf("strict scan with a corrupt file: %v", err)
+	}
+	diffState(t, "failed streamed scan", empty, stateOf(t, st2))
+	if again := scanInto(t, st2, dir, trail.Options{FlushAt: 1}); again.Summary.FilesRead != int64(len(files)+1) || again.Summary.FilesAlreadyCounted != 0 {
+		t.Errorf("after the failed scan: read %d files (%d already counted), want all %d read again", again.Summary.FilesRead, again.Summary.FilesAlreadyCounted, len(files)+1)
+	}
+	diffState(t, "rescan after the failed one", w, stateOf(t, st2))
 }

@@ -47,6 +47,25 @@ type Options struct {
 	// MaxFileBytes caps a decompressed file (default 2 GiB): a bigger file
 	// is skipped rather than exhausting memory.
 	MaxFileBytes int64
+	// Flush, when set with FlushAt > 0, is handed a worker's aggregation
+	// (usage rows, session keys and uses: all merge by key) whenever it
+	// holds FlushAt entries, between two files (FlushAt/8 over the last
+	// eighth of the bytes); the worker then starts afresh. Calls are
+	// serialized, on a goroutine of their own, while the workers read on:
+	// ScanInto merges them into the store's open transaction, so the
+	// commit overlaps the scan and the aggregation's memory stays bounded.
+	// The Result then holds only what was not flushed. An error stops the
+	// scan. FlushAt 0 (the default) never flushes: on two cores merging
+	// parts costs more CPU than one commit at the end (docs/bench-trail.md).
+	Flush   func(Part) error
+	FlushAt int
+}
+
+// Part is a flushed piece of a scan's aggregation.
+type Part struct {
+	Rows        []usage.Row
+	SessionKeys []usage.SessionKey
+	SessionUses []usage.SessionUse
 }
 
 // Progress is a scan's progress.
@@ -129,7 +148,16 @@ type Result struct {
 	// Objects were read to the end; only they may be marked scanned.
 	Objects []usage.Object
 	Summary Summary
+	// CommitTail is how long ScanInto's commit took after the last file
+	// was read (the rest of the commit overlapped the scan).
+	CommitTail time.Duration
+	// Parts is the number of parts flushed (Options.Flush).
+	Parts int
 }
+
+// tailDivisor: over the last eighth of the bytes, parts are this many
+// times smaller.
+const tailDivisor = 8
 
 // StrictError is a skip that --strict turned into an error.
 type StrictError struct {
@@ -230,9 +258,30 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 		done                          []usage.Object
 	)
 	jobs := make(chan Object)
+	// Flushed parts go to one goroutine that hands them on in order; a
+	// channel of one part bounds what waits.
+	flushAt := opts.FlushAt
+	var parts chan Part
+	partsDone := make(chan struct{})
+	if opts.Flush != nil && flushAt > 0 {
+		parts = make(chan Part, 1)
+		go func() {
+			defer close(partsDone)
+			for p := range parts {
+				if ctx.Err() != nil {
+					continue // drained: the scan stops
+				}
+				if err := opts.Flush(p); err != nil {
+					cancel(fmt.Errorf("save usage rows: %w", err))
+				}
+			}
+		}()
+	} else {
+		close(partsDone)
+	}
 	aggs := make([]*aggregator, workers)
 	book := &claims{ledger: opts.Ledger, seen: map[usage.ObjectID]string{}}
-	var counted, changed atomic.Int64
+	var counted, changed, nparts atomic.Int64
 	var wg sync.WaitGroup
 	srcName := src.Name()
 	for w := 0; w < workers; w++ {
@@ -308,6 +357,20 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 					local = append(local, usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime,
 						ID: id, ContentSize: decompressed, Digest: digest, Counted: state == claimNew})
 				}
+				// Near the end (the last eighth of the bytes: the smallest
+				// files, read last) parts are smaller, so that little is
+				// left to merge after the last file.
+				th := flushAt
+				if left := bytesTotal - bytesDone.Load(); left < bytesTotal/8 {
+					th = max(flushAt/tailDivisor, 1)
+				}
+				if parts != nil && agg.entries() >= th {
+					select {
+					case parts <- agg.take():
+						nparts.Add(1)
+					case <-ctx.Done():
+					}
+				}
 			}
 			mu.Lock()
 			done = append(done, local...)
@@ -348,6 +411,10 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	if parts != nil {
+		close(parts)
+	}
+	<-partsDone
 	close(stopTicker)
 	<-tickerDone
 	progress()
@@ -366,6 +433,7 @@ feed:
 	res.SessionUses = total.SessionUses()
 	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
 	res.Objects = done
+	res.Parts = int(nparts.Load())
 	sum.FilesRead = int64(len(todo))
 	sum.FilesAlreadyCounted = counted.Load()
 	sum.FilesChanged = changed.Load()

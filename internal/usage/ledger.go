@@ -115,7 +115,7 @@ type LedgerEntry struct {
 // taken with the store's write lock held (Store.Ledger), so nothing changes
 // underneath until the scan commits.
 type Ledger struct {
-	s      *Store
+	q      queryer // the store, or the transaction of a Writer
 	mu     sync.Mutex
 	dirs   map[string]map[string]LedgerEntry
 	athena []Unit
@@ -129,8 +129,18 @@ func (s *Store) Ledger(ctx context.Context) (*Ledger, error) {
 	if err := s.Lock(ctx); err != nil {
 		return nil, err
 	}
-	l := &Ledger{s: s, dirs: map[string]map[string]LedgerEntry{}, local: map[Unit]bool{}}
-	rs, err := s.db.QueryContext(ctx, `SELECT day, account, region, engine FROM coverage`)
+	return loadLedger(ctx, s.db)
+}
+
+// queryer is a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func loadLedger(ctx context.Context, q queryer) (*Ledger, error) {
+	l := &Ledger{q: q, dirs: map[string]map[string]LedgerEntry{}, local: map[Unit]bool{}}
+	rs, err := q.QueryContext(ctx, `SELECT day, account, region, engine FROM coverage`)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +173,7 @@ func (l *Ledger) Lookup(ctx context.Context, id ObjectID) (LedgerEntry, bool, er
 	d, ok := l.dirs[id.Dir]
 	if !ok {
 		var blob []byte
-		err := l.s.db.QueryRowContext(ctx, `SELECT entries FROM objects WHERE dir=?`, id.Dir).Scan(&blob)
+		err := l.q.QueryRowContext(ctx, `SELECT entries FROM objects WHERE dir=?`, id.Dir).Scan(&blob)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return LedgerEntry{}, false, err
 		}

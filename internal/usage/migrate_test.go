@@ -69,3 +69,36 @@ func TestMigrationFromSchema3(t *testing.T) {
 		t.Error("the unit of a scanned object is not held by the local engine")
 	}
 }
+
+// A schema 5 store opens as schema 6: its session tables gain their time
+// indexes and are pruned by the next commit.
+func TestMigrationFromSchema5(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "usage.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{`DROP INDEX session_keys_issued`, `DROP INDEX session_use_day`, `UPDATE meta SET v='5' WHERE k='schema'`,
+		`INSERT INTO session_keys VALUES('ASIAOLD','AKIA1','arn:aws:iam::111111111111:user/u','sts:GetSessionToken','',1000)`} {
+		if _, err := s.db.Exec(stmt); err != nil {
+			t.Fatal(stmt, err)
+		}
+	}
+	s.Close()
+	if s, err = Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var v string
+	var n int
+	if err := s.db.QueryRow(`SELECT (SELECT v FROM meta WHERE k='schema'), (SELECT count(*) FROM sqlite_master WHERE name IN ('session_keys_issued','session_use_day'))`).Scan(&v, &n); err != nil || v != "6" || n != 2 {
+		t.Fatalf("after opening: schema %s, %d time indexes, %v", v, n, err)
+	}
+	if err := s.Commit(ctx, Batch{SessionKeys: []SessionKey{{SessionKey: "ASIANEW", IssuerKey: "AKIA1", Action: "sts:GetSessionToken", IssuedAt: t0}}}); err != nil {
+		t.Fatal(err)
+	}
+	if ks, err := s.SessionKeys(ctx, "AKIA1", ""); err != nil || len(ks) != 1 || ks[0].SessionKey != "ASIANEW" {
+		t.Errorf("session keys after a commit: %+v, %v", ks, err)
+	}
+}

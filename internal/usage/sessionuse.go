@@ -66,7 +66,7 @@ func upsertSessionUses(ctx context.Context, tx *sql.Tx, uses []SessionUse) error
 		for _, u := range chunk {
 			args = append(args, u.Account, u.Principal, u.Day, joinSet(u.Keys))
 		}
-		q := `INSERT INTO session_use(account,principal,day,keys) VALUES ` +
+		q := `INSERT OR FAIL INTO session_use(account,principal,day,keys) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?,?,?,?),", len(chunk)), ",") +
 			` ON CONFLICT(account,principal,day) DO UPDATE SET keys=seiri_set_union(keys,excluded.keys,0)`
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
@@ -117,4 +117,75 @@ func (s *Store) sessionKeyFilter(ctx context.Context, k string) (string, []any, 
 		args = append(args, u.Account, u.Principal, day.Unix(), day.AddDate(0, 0, 1).Unix())
 	}
 	return "(" + strings.Join(conds, " OR ") + ")", args, nil
+}
+
+// SessionRetention is how long session keys (who issued which ASIA key)
+// and session uses (which ASIA keys a principal used on a day) are kept,
+// counted back from the newest one in the store: the 90-day usage window
+// of the longest default analyses (report, scp simulate). They answer
+// `trail usage --access-key ASIA…` only; the usage rows themselves, with
+// their calls, are never pruned. Without a bound they grow with every
+// session (~132,000 keys a day for 60 accounts in the benchmark corpus,
+// docs/bench-trail.md). A scan of older logs adds nothing past the bound.
+const SessionRetention = 90 * 24 * time.Hour
+
+// schemaSessionTime indexes session keys and uses by time, for pruning
+// (schema 6).
+const schemaSessionTime = `
+CREATE INDEX IF NOT EXISTS session_keys_issued ON session_keys (issued_at);
+CREATE INDEX IF NOT EXISTS session_use_day ON session_use (day);
+`
+
+// newestSession is the newest session key issue or use in b (zero if none).
+func newestSession(b Batch) time.Time {
+	var t time.Time
+	for _, k := range b.SessionKeys {
+		if k.IssuedAt.After(t) {
+			t = k.IssuedAt
+		}
+	}
+	for _, u := range b.SessionUses {
+		if d, err := time.Parse(time.DateOnly, u.Day); err == nil && d.After(t) {
+			t = d
+		}
+	}
+	return t
+}
+
+// pruneSessions drops session keys issued, and session uses of days,
+// before SessionRetention from the newest the store has seen (kept in
+// meta): two range deletes on the time indexes, empty but for the first
+// commit of a new day (or a scan of logs older than the bound).
+func pruneSessions(ctx context.Context, tx *sql.Tx, newest time.Time) error {
+	var stored sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT v FROM meta WHERE k='sessions_newest'`).Scan(&stored); err != nil && err != sql.ErrNoRows {
+		return err
+	}
+	newest = newest.UTC().Truncate(24 * time.Hour)
+	if stored.Valid {
+		t, err := time.Parse(time.RFC3339, stored.String)
+		if err != nil {
+			return fmt.Errorf("meta sessions_newest: bad time %q", stored.String)
+		}
+		if t.After(newest) {
+			newest = t
+		} else if t.Before(newest) {
+			stored.Valid = false // to be updated
+		}
+	}
+	if newest.IsZero() {
+		return nil
+	}
+	cutoff := newest.Add(-SessionRetention)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM session_keys WHERE issued_at < ?`, cutoff.Unix()); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM session_use WHERE day < ?`, cutoff.Format(time.DateOnly)); err != nil {
+		return err
+	}
+	if !stored.Valid {
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta(k,v) VALUES('sessions_newest',?)`, newest.Format(time.RFC3339))
+		return err
+	}
+	return nil
 }

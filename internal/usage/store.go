@@ -23,8 +23,9 @@ import (
 // 2: usage rows gain their region. 3: the usage_by_action summary table.
 // 4: compact usage rows (rowid table, U+001F-joined sets), the object
 // ledger (objects) and the engines' coverage. 5: temporary (ASIA) keys
-// leave the usage key for the session_use table.
-const SchemaVersion = 5
+// leave the usage key for the session_use table. 6: session_keys and
+// session_use indexed by time, pruned past SessionRetention.
+const SchemaVersion = 6
 
 // schemaUsage is the usage table (schema 4) and its indexes.
 const schemaUsage = `
@@ -199,7 +200,7 @@ func (s *Store) init(ctx context.Context) error {
 	err := s.db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k='schema'`).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := s.db.ExecContext(ctx, schemaAux+schemaUsage+schemaSessionUse); err != nil {
+		if _, err := s.db.ExecContext(ctx, schemaAux+schemaUsage+schemaSessionUse+schemaSessionTime); err != nil {
 			return err
 		}
 		_, err = s.db.ExecContext(ctx, `INSERT INTO meta(k,v) VALUES('schema',?)`, fmt.Sprint(SchemaVersion))
@@ -210,14 +211,14 @@ func (s *Store) init(ctx context.Context) error {
 	if v == fmt.Sprint(SchemaVersion) {
 		return nil
 	}
-	if v == "4" {
+	if v == "4" || v == "5" {
 		// schema 5 adds a table; rows recorded under a session key keep it
-		// (Usage still finds them by that key).
+		// (Usage still finds them by that key). Schema 6 adds indexes.
 		if err := s.Lock(ctx); err != nil {
 			return err
 		}
 		defer s.Unlock()
-		_, err := s.db.ExecContext(ctx, schemaSessionUse+`UPDATE meta SET v='5' WHERE k='schema';`)
+		_, err := s.db.ExecContext(ctx, schemaSessionUse+schemaSessionTime+`UPDATE meta SET v='6' WHERE k='schema';`)
 		return err
 	}
 	if v != "1" && v != "2" && v != "3" {
@@ -246,7 +247,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err := migrateV3(ctx, s.db); err != nil {
 		return fmt.Errorf("upgrade schema 3 → 4 (compact usage rows, object ledger): %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, schemaSessionUse+`UPDATE meta SET v='5' WHERE k='schema';`)
+	_, err = s.db.ExecContext(ctx, schemaSessionUse+schemaSessionTime+`UPDATE meta SET v='6' WHERE k='schema';`)
 	return err
 }
 
@@ -497,6 +498,23 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 			tx.Rollback()
 		}
 	}()
+	// The ledger first: an object counted already refuses the batch
+	// before any row is merged.
+	if err = commitRest(ctx, tx, b); err != nil {
+		return err
+	}
+	if err = upsertRows(ctx, tx, b.Rows); err != nil {
+		return fmt.Errorf("merge usage rows: %w", err)
+	}
+	if err = pruneSessions(ctx, tx, newestSession(b)); err != nil {
+		return fmt.Errorf("prune session keys: %w", err)
+	}
+	return tx.Commit()
+}
+
+// commitRest writes everything of b but its rows (the ledger, coverage,
+// unmapped pairs, session keys and uses, path marks, the run) into tx.
+func commitRest(ctx context.Context, tx *sql.Tx, b Batch) (err error) {
 	if err = recordObjects(ctx, tx, b.Objects); err != nil {
 		return err
 	}
@@ -508,9 +526,6 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 		if err = recordAthena(ctx, tx, claims, b.AthenaExcluded); err != nil {
 			return err
 		}
-	}
-	if err = upsertRows(ctx, tx, b.Rows); err != nil {
-		return fmt.Errorf("merge usage rows: %w", err)
 	}
 	if len(b.Unmapped) > 0 {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO unmapped(event_source,event_name,count,first_seen,last_seen) VALUES(?,?,?,?,?)
@@ -554,7 +569,7 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 		}
 		b.Run.ID, _ = res.LastInsertId()
 	}
-	return tx.Commit()
+	return nil
 }
 
 // insertSessionKeys adds session keys with multi-row INSERTs.
@@ -566,7 +581,7 @@ func insertSessionKeys(ctx context.Context, tx *sql.Tx, keys []SessionKey) error
 		for _, k := range chunk {
 			args = append(args, k.SessionKey, k.IssuerKey, k.IssuerPrincipal, k.Action, k.Role, k.IssuedAt.Unix())
 		}
-		q := `INSERT INTO session_keys(session_key,issuer_key,issuer_principal,action,role,issued_at) VALUES ` +
+		q := `INSERT OR FAIL INTO session_keys(session_key,issuer_key,issuer_principal,action,role,issued_at) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?),", len(chunk)), ",") +
 			` ON CONFLICT(session_key,issuer_key) DO UPDATE SET issued_at=min(issued_at,excluded.issued_at)`
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
@@ -782,11 +797,15 @@ func (s *Store) Unmapped(ctx context.Context) ([]UnmappedPair, error) {
 
 // ScannedObjects returns the marks of every object already scanned from source.
 func (s *Store) ScannedObjects(ctx context.Context, source string) (map[string]ObjectMark, error) {
+	return scannedObjects(ctx, s.db, source)
+}
+
+func scannedObjects(ctx context.Context, q queryer, source string) (map[string]ObjectMark, error) {
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
 		return nil, err
 	}
-	rs, err := s.db.QueryContext(ctx, `SELECT dir, objects, entries FROM scanned_dirs WHERE source=?`, source)
+	rs, err := q.QueryContext(ctx, `SELECT dir, objects, entries FROM scanned_dirs WHERE source=?`, source)
 	if err != nil {
 		return nil, err
 	}

@@ -130,7 +130,14 @@ func openStore(t testing.TB) *usage.Store {
 
 func localScan(t testing.TB, st *usage.Store, dir string) *trail.Result {
 	t.Helper()
-	res, err := trail.ScanInto(context.Background(), st, &trail.DirSource{Dir: dir}, trail.Options{}, day0)
+	return localScanFlush(t, st, dir, 0)
+}
+
+// localScanFlush scans with flushes of every flushAt entries (0: the
+// default): the rows reach the store in parts, merged while the scan runs.
+func localScanFlush(t testing.TB, st *usage.Store, dir string, flushAt int) *trail.Result {
+	t.Helper()
+	res, err := trail.ScanInto(context.Background(), st, &trail.DirSource{Dir: dir}, trail.Options{FlushAt: flushAt}, day0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +259,9 @@ func copyDays(t testing.TB, from, to string, days ...string) []string {
 
 // TestExactlyOnceProperty: any interleaving of partial arrivals, rescans,
 // copies under other paths, touched files, overlapping sources and Athena
-// scans of complete days leaves the store as one scan of the union.
+// scans of complete days leaves the store as one scan of the union. Local
+// scans stream their rows in parts of a random size (from one entry: a
+// flush after every file), merged into the store while they run.
 func TestExactlyOnceProperty(t *testing.T) {
 	master := t.TempDir()
 	genDays(t, master, 3)
@@ -281,6 +290,10 @@ func TestExactlyOnceProperty(t *testing.T) {
 			work := filepath.Join(root, "bucket", "prefix")
 			os.MkdirAll(work, 0o755)
 			st := openStore(t)
+			flushAts := []int{0, 1, 3, 50}
+			localScan := func(t testing.TB, st *usage.Store, dir string) {
+				localScanFlush(t, st, dir, flushAts[r.IntN(len(flushAts))])
+			}
 			complete := map[string]bool{}
 			var log []string
 			arrive := func(day string, all bool) {

@@ -1,0 +1,193 @@
+package usage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Writer streams one scan into the store: the scan hands it usage rows as
+// its workers finish parts of the logs (AddRows), and they are merged into
+// the store while later files are still being read, so the commit hides
+// behind decompression instead of following it (docs/bench-trail.md).
+// Everything happens in one transaction, held with the store's write lock
+// from Begin to Finish: the rows merged so far become visible, together
+// with the object ledger and the path marks, only when Finish commits; an
+// interrupted or failed scan (Rollback) leaves the store as it was, so
+// every object stays counted exactly once.
+//
+// Add calls are serialized; the Ledger and the marks are read through
+// a separate read connection (the store as it was at Begin: nothing else
+// writes it while the lock is held), so a worker looking up an object
+// never waits for a merge in progress.
+type Writer struct {
+	s     *Store
+	tx    *sql.Tx
+	rdb   *sql.DB
+	base  int64 // the largest usage row id before the scan (0: empty store)
+	fresh bool  // usage was empty: secondary indexes are built once, at Finish
+
+	mu     sync.Mutex
+	loaded bool // rows were merged into the (formerly empty) table
+	done   bool
+	newest time.Time // the newest session key or use added (for pruning)
+}
+
+// Begin takes the store's write lock (waiting for another writer, see
+// Lock) and opens the scan's transaction.
+func (s *Store) Begin(ctx context.Context) (w *Writer, err error) {
+	if err := s.Lock(ctx); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.Unlock()
+		}
+	}()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	w = &Writer{s: s, tx: tx}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT max(id) FROM usage`).Scan(&last); err != nil {
+		return nil, err
+	}
+	w.base, w.fresh = last.Int64, !last.Valid
+	stmts := []string{`DROP TABLE IF EXISTS temp.touched`, `CREATE TEMP TABLE touched (id INTEGER PRIMARY KEY)`}
+	if w.fresh {
+		// Into an empty table, the secondary indexes are built after the
+		// load: one sort each instead of a random insert per row.
+		stmts = append(stmts, `DROP INDEX IF EXISTS usage_principal`, `DROP INDEX IF EXISTS usage_access_key`, `DROP INDEX IF EXISTS usage_action`)
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	// The read connection sees the store as committed; in WAL mode it
+	// reads while the transaction writes.
+	w.rdb, err = sql.Open("sqlite", "file:"+URIPath(s.path)+"?mode=ro&_pragma=busy_timeout(60000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, err
+	}
+	w.rdb.SetMaxOpenConns(2)
+	return w, nil
+}
+
+// Ledger returns the object ledger as the store held it at Begin.
+func (w *Writer) Ledger(ctx context.Context) (*Ledger, error) { return loadLedger(ctx, w.rdb) }
+
+// ScannedObjects returns the marks of every object already scanned from
+// source (see Store.ScannedObjects).
+func (w *Writer) ScannedObjects(ctx context.Context, source string) (map[string]ObjectMark, error) {
+	return scannedObjects(ctx, w.rdb, source)
+}
+
+// Add merges a part of the scan (its rows, session keys and session uses,
+// which all merge by key: any order, keys may repeat across calls) into
+// the scan's transaction.
+func (w *Writer) Add(ctx context.Context, b Batch) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return fmt.Errorf("usage store: rows added after the scan's transaction ended")
+	}
+	if err := w.addRows(ctx, b.Rows); err != nil {
+		return fmt.Errorf("merge usage rows: %w", err)
+	}
+	if t := newestSession(b); t.After(w.newest) {
+		w.newest = t
+	}
+	if err := insertSessionKeys(ctx, w.tx, b.SessionKeys); err != nil {
+		return fmt.Errorf("session keys: %w", err)
+	}
+	if err := upsertSessionUses(ctx, w.tx, b.SessionUses); err != nil {
+		return fmt.Errorf("session key use: %w", err)
+	}
+	return nil
+}
+
+func (w *Writer) addRows(ctx context.Context, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if w.fresh && !w.loaded {
+		w.loaded = true
+		return loadFresh(ctx, w.tx, foldRows(rows), false)
+	}
+	return mergeRows(ctx, w.tx, rows, w.base)
+}
+
+// Finish merges b (its rows, if any, like Add; its objects, runs,
+// session keys, unmapped pairs as Commit does), builds what a fresh load
+// deferred, and commits; the write lock is released either way. It
+// returns the number of distinct usage rows the scan added or updated.
+func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return 0, fmt.Errorf("usage store: the scan's transaction already ended")
+	}
+	defer func() {
+		if err != nil {
+			w.end()
+		}
+	}()
+	if err = commitRest(ctx, w.tx, b); err != nil {
+		return 0, err
+	}
+	if err = w.addRows(ctx, b.Rows); err != nil {
+		return 0, fmt.Errorf("merge usage rows: %w", err)
+	}
+	newest := newestSession(b)
+	if w.newest.After(newest) {
+		newest = w.newest
+	}
+	if err = pruneSessions(ctx, w.tx, newest); err != nil {
+		return 0, fmt.Errorf("prune session keys: %w", err)
+	}
+	if w.fresh {
+		for _, st := range secondaryIndexes {
+			if _, err = w.tx.ExecContext(ctx, st); err != nil {
+				return 0, err
+			}
+		}
+	}
+	var added, touched int64
+	if err = w.tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM usage WHERE id > ?), (SELECT count(*) FROM temp.touched)`, w.base).Scan(&added, &touched); err != nil {
+		return 0, err
+	}
+	if _, err = w.tx.ExecContext(ctx, `DROP TABLE temp.touched`); err != nil {
+		return 0, err
+	}
+	if err = w.tx.Commit(); err != nil {
+		return 0, err
+	}
+	w.end()
+	return added + touched, nil
+}
+
+// Rollback abandons the scan's transaction (nothing it added is kept) and
+// releases the lock; after Finish it does nothing.
+func (w *Writer) Rollback() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.end()
+	}
+}
+
+func (w *Writer) end() {
+	w.done = true
+	w.tx.Rollback() // no-op after Commit
+	w.rdb.Close()
+	w.s.Unlock()
+}
