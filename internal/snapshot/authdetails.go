@@ -485,7 +485,6 @@ func ReportRowsWithoutUser(a *Account) []credreport.Row {
 	return out
 }
 
-
 // ParseAuthorizationDetails reads the output of `aws iam
 // get-account-authorization-details` as the one account it must hold
 // (strict: an entity of another account is an error). accountID may be
