@@ -35,7 +35,7 @@ func TestNewCmdGroupsAnalyze(t *testing.T) {
 			if err := cmd.Execute(); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "F")); diff != "" {
+			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "Env")); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -53,7 +53,7 @@ func TestNewCmdGroupsPlan(t *testing.T) {
 		GroupsAnalyzeOptions: GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", Account: "111111111111", Days: 90}, Threshold: 0.9, NearLimit: 8},
 		RemoveUnused:         true, Out: "plan.json", Apply: true, Yes: true,
 	}
-	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "F"), cmpopts.IgnoreFields(GroupsPlanOptions{}, "Executor")); diff != "" {
+	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "Env"), cmpopts.IgnoreFields(GroupsPlanOptions{}, "Writer")); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
