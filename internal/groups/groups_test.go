@@ -277,7 +277,6 @@ func TestApplyThroughFake(t *testing.T) {
 	}
 }
 
-
 // A group the analysis moves users into is never advised for deletion,
 // even when it is empty today.
 func TestAnalyzeKeepsMoveTargets(t *testing.T) {
