@@ -248,3 +248,29 @@ func TestGroupsDemoWithoutUsageStore(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupsApplyWithoutCredentials: without AWS credentials, groups apply
+// and groups plan --apply stop before anything else with one line saying
+// what to set, exit 2 — no SDK error chain, no SDK log line, nothing
+// written. groups plan without --apply needs no credentials.
+func TestGroupsApplyWithoutCredentials(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	ws, _ := groupsDemoWorkspace(t)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if _, errOut, code := groupsRun(t, nil, ws, "groups", "plan", "--account", "555555555555", "--out", planFile); code != 0 {
+		t.Fatalf("plan without credentials: exit %d: %s", code, errOut)
+	}
+	want := "seiri: no AWS credentials found: pass --profile NAME or set AWS_PROFILE (for IAM Identity Center, run `aws sso login --profile NAME` first), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
+	for _, args := range [][]string{
+		{"groups", "apply", planFile, "--account", "555555555555", "--yes"},
+		{"groups", "plan", "--account", "555555555555", "--apply", "--yes"},
+	} {
+		out, errOut, code := groupsRun(t, nil, ws, args...)
+		if code != cmdutil.ExitUsage || errOut != want || out != "" {
+			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s\nwant stderr:\n%s", args, code, out, errOut, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(ws, "journal.jsonl")); err == nil {
+		t.Error("a journal was written without credentials")
+	}
+}
