@@ -181,6 +181,29 @@ func (in *Input) Load(e *Env) (*Loaded, error) {
 	return l, nil
 }
 
+// Source is what a report was computed from, as its JSON names it: the
+// snapshot, and the usage store and window start (null when no usage store
+// was read: usage unknown).
+type Source struct {
+	Snapshot string       `json:"snapshot"`
+	Usage    *UsageSource `json:"usage"`
+}
+
+// UsageSource is the usage a report read: calls seen at or after Since.
+type UsageSource struct {
+	Store string    `json:"store"`
+	Since time.Time `json:"since"`
+}
+
+// Source names the snapshot and the usage of l.
+func (l *Loaded) Source() Source {
+	src := Source{Snapshot: filepath.Base(l.Snap.Dir)}
+	if l.Usage != "" {
+		src.Usage = &UsageSource{Store: l.Usage, Since: l.Since}
+	}
+	return src
+}
+
 // Used returns the actions each principal of the account used successfully
 // (nil when no usage is known). An account without a single usage row counts
 // as unknown, not as "nothing used": a trail that does not cover it must not
@@ -290,7 +313,11 @@ func groupsAnalyzeRun(o *GroupsAnalyzeOptions) error {
 	fmt.Fprintln(o.IO.ErrOut, l.Note)
 	switch o.Output {
 	case "json":
-		return cmdutil.WriteJSON(o.IO.Out, all)
+		if all == nil {
+			all = []*groups.Analysis{}
+		}
+		src := l.Source()
+		return cmdutil.WriteJSON(o.IO.Out, map[string]any{"snapshot": src.Snapshot, "usage": src.Usage, "accounts": all})
 	case "table", "":
 		return printAnalyses(o.IO.Out, all, o.Long)
 	default:
@@ -464,11 +491,15 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 	pl := groups.NewPlan(props, o.Now(), plan.Fingerprint(l.Accounts))
 	switch o.Output {
 	case "json":
-		if err := cmdutil.WriteJSON(o.IO.Out, map[string]any{"plan": pl, "proposals": props, "refusals": refusals}); err != nil {
+		src := l.Source()
+		if err := cmdutil.WriteJSON(o.IO.Out, map[string]any{"snapshot": src.Snapshot, "usage": src.Usage, "plan": pl, "proposals": props, "refusals": refusals}); err != nil {
 			return err
 		}
 	case "table", "":
-		// The plan's warnings carry each account's before/after verdict.
+		// The summary first; the plan's warnings carry each account's
+		// before/after verdict.
+		fmt.Fprintln(o.IO.Out, planSummary(pl, len(props)))
+		fmt.Fprintln(o.IO.Out)
 		pl.Render(o.IO.Out)
 		if !o.Apply && !pl.Empty() && len(refusals) == 0 {
 			fmt.Fprintln(o.IO.Out, "\nNext: seiri groups plan --apply")
@@ -492,6 +523,23 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 		return nil
 	}
 	return o.Writer.apply(o.Now, pl, sess, caller, o.Yes, nil)
+}
+
+// planSummary is the line a groups plan opens with.
+func planSummary(pl *plan.Plan, accounts int) string {
+	if pl.Empty() {
+		return fmt.Sprintf("groups plan: no changes in %d %s", accounts, plural(accounts, "account", "accounts"))
+	}
+	cr, up, de := pl.Counts()
+	return fmt.Sprintf("groups plan: %d changes in %d %s (%d to create, %d to change, %d to destroy)",
+		len(pl.Changes), accounts, plural(accounts, "account", "accounts"), cr, up, de)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // apply runs a groups plan through the one apply flow with the groups

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
@@ -38,9 +39,23 @@ func TestGroupsAnalyzeCommand(t *testing.T) {
 		t.Errorf("stderr does not say where usage came from: %s", errOut)
 	}
 	out, _, code = groupsRun(t, nil, ws, "groups", "analyze", "--output", "json")
-	var v []map[string]any
-	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || len(v) != 5 {
-		t.Errorf("json: exit %d, %d accounts", code, len(v))
+	// The JSON names what it used: the snapshot, the usage store and the
+	// window's start (90 days before the clock).
+	var v struct {
+		SchemaVersion int
+		Snapshot      string
+		Usage         *struct {
+			Store string
+			Since time.Time
+		}
+		Accounts []map[string]any
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || len(v.Accounts) != 5 {
+		t.Fatalf("json: exit %d, %d accounts", code, len(v.Accounts))
+	}
+	if v.SchemaVersion != 1 || v.Snapshot != "20261129T000000Z" || v.Usage == nil || v.Usage.Store != filepath.Join(ws, "usage.db") ||
+		!v.Usage.Since.Equal(groupsNow.AddDate(0, 0, -90)) {
+		t.Errorf("json source: %d %q %+v", v.SchemaVersion, v.Snapshot, v.Usage)
 	}
 }
 
@@ -156,15 +171,17 @@ func TestGroupsUsageStore(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "usage from") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var v []struct {
-		Account    string
-		UsageKnown bool
-		Problems   []struct{ Kind string }
+	var doc struct {
+		Accounts []struct {
+			Account    string
+			UsageKnown bool
+			Problems   []struct{ Kind string }
+		}
 	}
-	if err := json.Unmarshal([]byte(out), &v); err != nil {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range v {
+	for _, a := range doc.Accounts {
 		unused := 0
 		for _, p := range a.Problems {
 			if p.Kind == "unused-group" {
@@ -235,14 +252,19 @@ func TestGroupsDemoWithoutUsageStore(t *testing.T) {
 	if errOut != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", errOut, want)
 	}
-	var v []struct {
-		Account    string
-		UsageKnown bool
+	// The JSON says the same: usage null, not an empty window.
+	var doc struct {
+		Snapshot string
+		Usage    *struct{ Store string }
+		Accounts []struct {
+			Account    string
+			UsageKnown bool
+		}
 	}
-	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v) == 0 {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Accounts) == 0 || doc.Snapshot != "20261129T000000Z" || doc.Usage != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	for _, a := range v {
+	for _, a := range doc.Accounts {
 		if a.UsageKnown {
 			t.Errorf("account %s: usage known without a usage store", a.Account)
 		}

@@ -129,7 +129,11 @@ func rolesSuggestRun(o *RolesSuggestOptions) error {
 	}
 	switch o.Output {
 	case "json":
-		return cmdutil.WriteJSON(o.IO.Out, all)
+		if all == nil {
+			all = []roles.Suggestion{}
+		}
+		src := l.Source()
+		return cmdutil.WriteJSON(o.IO.Out, map[string]any{"snapshot": src.Snapshot, "usage": src.Usage, "suggestions": all})
 	case "table", "":
 		printSuggestions(o.IO.Out, all, o.Long || o.User != "")
 		return nil

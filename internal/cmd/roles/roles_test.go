@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,10 +39,18 @@ func TestRolesSuggestCommand(t *testing.T) {
 		t.Errorf("no note about the embedded ranges: %s", errOut)
 	}
 	out, _, code = groupsRun(t, nil, ws, "roles", "suggest", "--user", "ci-deployer", "--repo", "ci-deployer=acme/payments-api", "--output", "json")
-	var ss []roles.Suggestion
-	if code != 0 || json.Unmarshal([]byte(out), &ss) != nil || len(ss) != 1 {
+	var doc struct {
+		Snapshot    string
+		Usage       *struct{ Store string }
+		Suggestions []roles.Suggestion
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Suggestions) != 1 {
 		t.Fatalf("json: exit %d %s", code, out)
 	}
+	if doc.Snapshot != "20261129T000000Z" || doc.Usage == nil || doc.Usage.Store != filepath.Join(ws, "usage.db") {
+		t.Errorf("json does not name its snapshot and usage: %q %+v", doc.Snapshot, doc.Usage)
+	}
+	ss := doc.Suggestions
 	if !strings.Contains(string(ss[0].Trust), "repo:acme/payments-api:*") {
 		t.Errorf("trust policy not scoped to the repository: %s", ss[0].Trust)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	groupscmd "github.com/seiri-dev/seiri/internal/cmd/groups"
@@ -115,6 +116,7 @@ func ssoPlanRun(o *SSOPlanOptions) error {
 		return cmdutil.BadInput(err)
 	}
 	p.SummarizeOUs(l.Snap.Organization)
+	p.Snapshot = filepath.Base(l.Snap.Dir)
 	// The inline policies are merged from several documents: check them.
 	for _, ps := range p.PermissionSets {
 		if len(ps.Inline) == 0 {

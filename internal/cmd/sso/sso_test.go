@@ -32,6 +32,7 @@ func TestSSOPlanCommand(t *testing.T) {
 	// From the proposed model: the new group and fewer memberships.
 	out, errOut, code = groupsRun(t, nil, ws, "sso", "plan", "--proposed", "--format", "json")
 	var p struct {
+		Snapshot       string
 		PermissionSets []struct{ FromGroup string }
 		Users          []struct {
 			IAMUser string   `json:"iamUser"`
@@ -40,6 +41,11 @@ func TestSSOPlanCommand(t *testing.T) {
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &p) != nil {
 		t.Fatalf("--proposed: exit %d %s", code, errOut)
+	}
+	// The plan names its snapshot (JSON) and, built from the proposed group
+	// model, the usage it had (stderr): none in this workspace.
+	if p.Snapshot != "20261129T000000Z" || !strings.HasPrefix(errOut, "snapshot 20261129T000000Z: collected") || !strings.Contains(errOut, "\nno usage store "+filepath.Join(ws, "usage.db")+": unused-permission checks skipped") {
+		t.Errorf("--proposed: snapshot %q, stderr:\n%s", p.Snapshot, errOut)
 	}
 	found := false
 	for _, ps := range p.PermissionSets {
