@@ -11,6 +11,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/usage"
 )
 
 // scpSnapshot is an organization whose OU denies s3:Delete* by SCP, with a
@@ -72,7 +73,8 @@ func TestGroupsSeesWhatUnusedSees(t *testing.T) {
 		}
 		// unused with no recorded call: every granted action is unused and
 		// listed.
-		un := leastpriv.NewAnalysis(m, m.Attribute(leastpriv.Slice(nil), leastpriv.NewWindow(now, 90, time.Time{}, time.Time{}), false))
+		none := func(func(*usage.Row) bool) {}
+		un := leastpriv.NewAnalysis(m, m.Attribute(none, leastpriv.NewWindow(now, 90, time.Time{}, time.Time{}), false))
 		fromGroups, fromUnused = map[string][]string{}, map[string][]string{}
 		for _, u := range []string{"alice", "bob"} {
 			fromGroups[u] = an.Granted(u)
