@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/roles"
 )
 
@@ -70,5 +71,23 @@ func TestRolesUpdateIPRangesCommand(t *testing.T) {
 	out, errOut, _ = groupsRun(t, nil, ws, "roles", "suggest", "--user", "ci-dev")
 	if strings.Contains(errOut, "embedded sample") || !strings.Contains(out, "20.42.73.9 (EC2 eu-west-1)") {
 		t.Errorf("suggest after update:\n%s\n%s", out, errOut)
+	}
+}
+
+// TestRolesBadInput: bad flags are bad input (exit 2) naming the value.
+func TestRolesBadInput(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"roles", "suggest", "--repo", "nouser"}, `--repo "nouser": want USER=OWNER/REPO`},
+		{[]string{"roles", "suggest", "--user", "nobody"}, "--user nobody: no such user with an active access key"},
+		{[]string{"roles", "suggest", "--output", "csv"}, "--output csv: roles suggest writes table or json"},
+	} {
+		_, errOut, code := groupsRun(t, nil, ws, c.args...)
+		if code != cmdutil.ExitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, errOut, c.want)
+		}
 	}
 }

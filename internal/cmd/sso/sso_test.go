@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 )
 
 func TestSSOPlanCommand(t *testing.T) {
@@ -61,5 +63,23 @@ func TestSSOPlanCommand(t *testing.T) {
 	}
 	if fi, _ := os.Stat(tf); fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v", fi.Mode())
+	}
+}
+
+// TestSSOBadInput: an unknown --format, or an --output sso plan does not
+// write, is bad input (exit 2) naming the value — never a silent summary.
+func TestSSOBadInput(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sso", "plan", "--format", "yaml"}, `--format "yaml": want summary, json or terraform`},
+		{[]string{"sso", "plan", "--output", "html"}, "--output html: sso plan writes table or json"},
+	} {
+		out, errOut, code := groupsRun(t, nil, ws, c.args...)
+		if code != cmdutil.ExitUsage || !strings.Contains(errOut, c.want) || out != "" {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, errOut, c.want)
+		}
 	}
 }
