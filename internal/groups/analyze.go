@@ -114,12 +114,31 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 		return nil, fmt.Errorf("groups: no effective-permissions engine")
 	}
 	an := &Analysis{Account: m.Account, model: m, granted: map[string]ActionSet{}, UsageKnown: opt.Used != nil}
+	users := an.grantUsers(opt.Effective)
+	groupGranted := an.grantGroups(opt.Effective)
+	an.matrix(users, opt.Used)
+	an.Clusters = cluster(m, users, an.granted, opt.Threshold)
+	an.Moves = moves(m, users, an.granted, opt.Effective)
+	an.Redundant = redundant(users, groupGranted)
+	an.nearLimit(users, opt.NearLimit)
+	an.manyTeams(users, opt.ManyTeams)
+	an.groupProblems(groupGranted, opt.Used)
+	an.subsetGroups(groupGranted)
+	an.duplicatePaths(users)
+	sort.SliceStable(an.Problems, func(i, j int) bool { return an.Problems[i].Kind < an.Problems[j].Kind })
+	return an, nil
+}
+
+// grantUsers computes every user's granted actions; a user whose policies
+// cannot be read is skipped with the reason. It returns the computed users.
+func (an *Analysis) grantUsers(eff Effective) []*User {
+	m := an.model
 	var users []*User
 	for _, u := range m.Users {
 		g, err := m.Grants(u)
 		if err == nil {
 			var s ActionSet
-			s, err = opt.Effective(g)
+			s, err = eff(g)
 			if err == nil {
 				an.granted[u.Name] = s
 				users = append(users, u)
@@ -128,6 +147,13 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 		}
 		an.Skipped = append(an.Skipped, SkippedUser{User: u.Name, Reason: err.Error()})
 	}
+	return users
+}
+
+// grantGroups computes every group's granted actions on its own; an
+// unreadable group is a problem.
+func (an *Analysis) grantGroups(eff Effective) map[string]ActionSet {
+	m := an.model
 	groupGranted := map[string]ActionSet{}
 	for _, gn := range sortedKeys(m.Groups) {
 		g, err := m.GroupGrants(gn)
@@ -135,18 +161,21 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 			an.Problems = append(an.Problems, Problem{Kind: "unreadable-group", Subject: gn, Detail: err.Error()})
 			continue
 		}
-		s, err := opt.Effective(g)
+		s, err := eff(g)
 		if err != nil {
 			an.Problems = append(an.Problems, Problem{Kind: "unreadable-group", Subject: gn, Detail: err.Error()})
 			continue
 		}
 		groupGranted[gn] = s
 	}
+	return groupGranted
+}
 
-	// Matrix.
+// matrix fills the users × groups × policies rows.
+func (an *Analysis) matrix(users []*User, used map[string]ActionSet) {
 	for _, u := range users {
 		s := an.granted[u.Name]
-		row := UserRow{User: u.Name, Groups: u.Groups, Direct: u.Direct, Inline: len(u.Inline), Granted: len(s), Used: len(opt.Used[u.ARN])}
+		row := UserRow{User: u.Name, Groups: u.Groups, Direct: u.Direct, Inline: len(u.Inline), Granted: len(s), Used: len(used[u.ARN])}
 		for i, sc := range s.Services() {
 			if i == 3 {
 				break
@@ -155,28 +184,33 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 		}
 		an.Users = append(an.Users, row)
 	}
+}
 
-	an.Clusters = cluster(m, users, an.granted, opt.Threshold)
-	an.Moves = moves(m, users, an.granted, opt.Effective)
-	an.Redundant = redundant(users, groupGranted)
-
-	// Problems.
+// nearLimit reports users in at least limit groups, suggesting the
+// memberships other groups of the user cover.
+func (an *Analysis) nearLimit(users []*User, limit int) {
 	for _, u := range users {
-		if n := len(u.Groups); n >= opt.NearLimit {
-			sug := fmt.Sprintf("%d of %d groups used", n, MaxGroupsPerUser)
-			var drop []string
-			for _, r := range an.Redundant {
-				if r.User == u.Name {
-					drop = append(drop, r.Group)
-				}
-			}
-			if len(drop) > 0 {
-				sug = fmt.Sprintf("leave %s (granted by other groups of the user): %d groups, nothing lost", strings.Join(drop, ", "), n-len(drop))
-			}
-			an.Problems = append(an.Problems, Problem{Kind: "near-limit", Subject: u.Name, Detail: fmt.Sprintf("in %d groups (IAM limit %d)", n, MaxGroupsPerUser), Suggestion: sug})
+		n := len(u.Groups)
+		if n < limit {
+			continue
 		}
+		sug := fmt.Sprintf("%d of %d groups used", n, MaxGroupsPerUser)
+		var drop []string
+		for _, r := range an.Redundant {
+			if r.User == u.Name {
+				drop = append(drop, r.Group)
+			}
+		}
+		if len(drop) > 0 {
+			sug = fmt.Sprintf("leave %s (granted by other groups of the user): %d groups, nothing lost", strings.Join(drop, ", "), n-len(drop))
+		}
+		an.Problems = append(an.Problems, Problem{Kind: "near-limit", Subject: u.Name, Detail: fmt.Sprintf("in %d groups (IAM limit %d)", n, MaxGroupsPerUser), Suggestion: sug})
 	}
-	teamsOf := teamNames(m)
+}
+
+// manyTeams reports users in groups of at least many teams.
+func (an *Analysis) manyTeams(users []*User, many int) {
+	teamsOf := teamNames(an.model)
 	for _, u := range users {
 		teams := map[string]bool{}
 		for _, g := range u.Groups {
@@ -184,7 +218,7 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 				teams[t] = true
 			}
 		}
-		if len(teams) < opt.ManyTeams {
+		if len(teams) < many {
 			continue
 		}
 		ts := sortedKeys(teams)
@@ -203,6 +237,12 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 		an.Problems = append(an.Problems, Problem{Kind: "many-teams", Subject: u.Name,
 			Detail: fmt.Sprintf("in groups of %d teams: %s", len(ts), strings.Join(ts, ", ")), Suggestion: sug})
 	}
+}
+
+// groupProblems reports empty groups, groups without policies and (with
+// usage) groups none of whose actions a member used.
+func (an *Analysis) groupProblems(groupGranted map[string]ActionSet, used map[string]ActionSet) {
+	m := an.model
 	// A group the moves put users into is kept, whatever it looks like now:
 	// advising to delete it would contradict the moves.
 	movingInto := map[string][]string{}
@@ -224,24 +264,29 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 		if len(g.Policies) == 0 && len(g.Inline) == 0 {
 			an.Problems = append(an.Problems, Problem{Kind: "no-policies", Subject: gn, Detail: fmt.Sprintf("no policies (%d members)", len(members)), Suggestion: "attach the team's policy or delete the group"})
 		}
-		if opt.Used != nil && len(members) > 0 && len(groupGranted[gn]) > 0 {
-			used := false
-			for _, mn := range members {
-				u := m.User(mn)
-				for _, a := range opt.Used[u.ARN] {
-					if groupGranted[gn].Contains(a) {
-						used = true
-						break
-					}
-				}
-			}
-			if !used {
-				an.Problems = append(an.Problems, Problem{Kind: "unused-group", Subject: gn, Detail: fmt.Sprintf("no member used any of its %d actions in the window", len(groupGranted[gn])), Suggestion: keepFor(gn, "remove the members (they lose only unused permissions) or delete the group")})
+		if used != nil && len(members) > 0 && len(groupGranted[gn]) > 0 && !anyMemberUsed(m, members, groupGranted[gn], used) {
+			an.Problems = append(an.Problems, Problem{Kind: "unused-group", Subject: gn, Detail: fmt.Sprintf("no member used any of its %d actions in the window", len(groupGranted[gn])), Suggestion: keepFor(gn, "remove the members (they lose only unused permissions) or delete the group")})
+		}
+	}
+}
+
+// anyMemberUsed reports whether a member used one of the actions.
+func anyMemberUsed(m *Model, members []string, actions ActionSet, used map[string]ActionSet) bool {
+	for _, mn := range members {
+		for _, a := range used[m.User(mn).ARN] {
+			if actions.Contains(a) {
+				return true
 			}
 		}
 	}
-	// One problem per group whose grants another group's contain, naming
-	// every such group; members of both are the ones the suggestion is for.
+	return false
+}
+
+// subsetGroups reports, once per group whose grants another group's
+// contain, every such group; members of both are the ones the suggestion
+// is for.
+func (an *Analysis) subsetGroups(groupGranted map[string]ActionSet) {
+	m := an.model
 	names := sortedKeys(groupGranted)
 	for _, a := range names {
 		sa := groupGranted[a]
@@ -284,6 +329,12 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 		}
 		an.Problems = append(an.Problems, p)
 	}
+}
+
+// duplicatePaths reports a managed policy a user reaches through several
+// paths (direct and groups).
+func (an *Analysis) duplicatePaths(users []*User) {
+	m := an.model
 	for _, u := range users {
 		paths := map[string][]string{}
 		for _, p := range u.Direct {
@@ -302,8 +353,6 @@ func Analyze(m *Model, opt Options) (*Analysis, error) {
 			}
 		}
 	}
-	sort.SliceStable(an.Problems, func(i, j int) bool { return an.Problems[i].Kind < an.Problems[j].Kind })
-	return an, nil
 }
 
 // Granted returns the computed granted actions of a user.

@@ -6,18 +6,22 @@ import (
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/demo/demotest"
 	"github.com/seiri-dev/seiri/internal/groups"
+	"github.com/seiri-dev/seiri/internal/leastpriv"
+	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
 // BenchmarkAnalyzeDemoOrg analyses and plans every account of the demo
-// organization (125 users) with a fresh engine each time: the cost of a
-// `seiri groups plan` run.
+// organization (125 users) with a fresh judge (leastpriv's model of the
+// demo snapshot, its SCPs included) each time: the cost of a `seiri groups
+// plan` run.
 func BenchmarkAnalyzeDemoOrg(b *testing.B) {
 	f := demotest.Scanned(b, demoNow)
 	org, used := f.Org, usedByPrincipal(f.Rows)
 	b.ReportAllocs()
 	for b.Loop() {
-		eng := groups.NewEngine(catalog.Embedded())
-		opt := groups.Options{Effective: eng.Effective, Used: used}
+		m := leastpriv.NewModel(f.Snap, catalog.Embedded())
+		m.Now = demoNow
+		opt := groups.Options{Effective: groups.Judge(m), Used: used}
 		for _, a := range org.Accounts {
 			an, err := groups.Analyze(groups.NewModel(a), opt)
 			if err != nil {
@@ -31,14 +35,14 @@ func BenchmarkAnalyzeDemoOrg(b *testing.B) {
 }
 
 // BenchmarkEffectiveAdmin is one uncached AdministratorAccess user: every
-// catalog action through the engine.
+// catalog action through the judge.
 func BenchmarkEffectiveAdmin(b *testing.B) {
 	g := &groups.Grants{Principal: "arn:aws:iam::123456789012:user/a", UserName: "a",
 		Identity: []groups.Doc{{Name: "admin", JSON: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)}}}
 	b.ReportAllocs()
 	for b.Loop() {
-		eng := groups.NewEngine(catalog.Embedded())
-		if s, err := eng.Effective(g); err != nil || len(s) < 10000 {
+		eff := groups.Judge(leastpriv.NewModel(&snapshot.Snapshot{}, catalog.Embedded()))
+		if s, err := eff(g); err != nil || len(s) < 10000 {
 			b.Fatal(len(s), err)
 		}
 	}

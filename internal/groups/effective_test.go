@@ -8,7 +8,9 @@ import (
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
-func TestEngineEffective(t *testing.T) {
+// TestJudgeEffective: what groups.Judge (leastpriv's computation) grants
+// for policy sets the group model builds.
+func TestJudgeEffective(t *testing.T) {
 	const user = "arn:aws:iam::123456789012:user/bob"
 	pol := func(s string) groups.Doc {
 		return groups.Doc{Name: "p", JSON: []byte(`{"Version":"2012-10-17","Statement":[` + s + `]}`)}
@@ -36,7 +38,7 @@ func TestEngineEffective(t *testing.T) {
 		{"two policies union", []groups.Doc{pol(`{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}`), pol(`{"Effect":"Allow","Action":"sns:Publish","Resource":"*"}`)},
 			"", []string{"sqs:SendMessage", "sns:Publish"}, []string{"sqs:DeleteQueue"}},
 	}
-	eng := groups.NewEngine(catalogForTests())
+	eng := engine
 	for _, tt := range tests {
 		g := &groups.Grants{Principal: user, UserName: "bob", Identity: tt.identity}
 		if tt.boundary != "" {

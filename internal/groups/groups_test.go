@@ -21,6 +21,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/demo"
 	"github.com/seiri-dev/seiri/internal/demo/demotest"
 	"github.com/seiri-dev/seiri/internal/groups"
+	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/plan/iamplan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
@@ -29,7 +30,9 @@ import (
 
 var demoNow = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
 
-var engine = groups.NewEngine(catalog.Embedded())
+// engine is the production effective-permission computation (groups.Judge,
+// leastpriv's) over a snapshot without an organization: no SCPs apply.
+var engine = struct{ Effective groups.Effective }{groups.Judge(leastpriv.NewModel(&snapshot.Snapshot{}, catalog.Embedded()))}
 
 func usedByPrincipal(rows []usage.Row) map[string]groups.ActionSet {
 	m := map[string]groups.ActionSet{}
@@ -273,8 +276,6 @@ func TestApplyThroughFake(t *testing.T) {
 		t.Errorf("second apply: %+v %v", res, err)
 	}
 }
-
-func catalogForTests() groups.ActionCatalog { return catalog.Embedded() }
 
 // A group the analysis moves users into is never advised for deletion,
 // even when it is empty today.

@@ -132,10 +132,40 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 	if len(calls) == 0 {
 		return g, fmt.Errorf("%w: %s made no successful call in the window (%s); consider removing its permissions", ErrNoUsage, p.ARN, g.Window)
 	}
+	res, canon := g.observedResources(m, p, grants, calls)
+	g.keepPassRole(res, grants, p)
+	g.Notes = append(g.Notes, addDependents(res, m.Catalog, func(action string) ([]string, bool) {
+		gr, ok := grants.Get(action)
+		if !ok {
+			return nil, false
+		}
+		return gr.Resources, true
+	}, partitionOf(p.ARN), p.Account)...)
+	docs, err := pack(statements(res), opt.MaxChars)
+	if err != nil {
+		return g, err
+	}
+	g.Policies = docs
+	if len(docs) > 1 {
+		g.Notes = append(g.Notes, fmt.Sprintf("split into %d policies to stay under %d characters each (whitespace excluded)", len(docs), opt.MaxChars))
+	}
+	compiled, err := g.validate(m.Catalog)
+	if err != nil {
+		return g, err
+	}
+	g.prove(m, p, calls, canon, res, compiled)
+	g.countRemoved(grants, res)
+	return g, nil
+}
 
-	// action (canonical) → resources
-	res := map[string]map[string]bool{}
-	canon := map[string]string{}
+// observedResources maps every called action (canonical name) to the
+// resources to allow it on: those the calls recorded (fitted to the
+// action's resource types), else those today's policies allow it on, else
+// its resource types in the call's account. canon maps a lower-cased
+// action to its canonical name. Widened and unrecorded resources are noted.
+func (g *Generated) observedResources(m *Model, p *Principal, grants *Grants, calls []Call) (res map[string]map[string]bool, canon map[string]string) {
+	res = map[string]map[string]bool{}
+	canon = map[string]string{}
 	var noResource, widened []string
 	for _, c := range calls {
 		name := c.Action
@@ -202,39 +232,43 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 	if len(noResource) > 0 {
 		g.Notes = append(g.Notes, "resources not recorded in CloudTrail for "+strings.Join(noResource, ", ")+": kept on the resources today's policies allow, or on their resource types in the call's account")
 	}
+	return res, canon
+}
 
-	// iam:PassRole: kept when granted today and an action that passes a role was used.
-	if gr, ok := grants.Get("iam:PassRole"); ok {
-		var passers []string
-		for name := range res {
-			if passRoleActions[strings.ToLower(name)] {
-				passers = append(passers, name)
-			}
-		}
-		if len(passers) > 0 {
-			slices.Sort(passers)
-			set := map[string]bool{}
-			for _, r := range gr.Resources {
-				if r == "*" {
-					r = "arn:aws:iam::" + p.Account + ":role/*"
-				}
-				set[r] = true
-			}
-			res["iam:PassRole"] = set
-			g.Notes = append(g.Notes, fmt.Sprintf("REVIEW: iam:PassRole kept on %s because %s pass roles (CloudTrail does not log PassRole: narrow it to the roles really passed)",
-				strings.Join(sortedKeys(set), ", "), strings.Join(passers, ", ")))
+// keepPassRole keeps iam:PassRole when it is granted today and an action
+// that passes a role was used (CloudTrail does not log PassRole), noted for
+// review.
+func (g *Generated) keepPassRole(res map[string]map[string]bool, grants *Grants, p *Principal) {
+	gr, ok := grants.Get("iam:PassRole")
+	if !ok {
+		return
+	}
+	var passers []string
+	for name := range res {
+		if passRoleActions[strings.ToLower(name)] {
+			passers = append(passers, name)
 		}
 	}
-
-	g.Notes = append(g.Notes, addDependents(res, m.Catalog, func(action string) ([]string, bool) {
-		gr, ok := grants.Get(action)
-		if !ok {
-			return nil, false
+	if len(passers) == 0 {
+		return
+	}
+	slices.Sort(passers)
+	set := map[string]bool{}
+	for _, r := range gr.Resources {
+		if r == "*" {
+			r = "arn:aws:iam::" + p.Account + ":role/*"
 		}
-		return gr.Resources, true
-	}, partitionOf(p.ARN), p.Account)...)
+		set[r] = true
+	}
+	res["iam:PassRole"] = set
+	g.Notes = append(g.Notes, fmt.Sprintf("REVIEW: iam:PassRole kept on %s because %s pass roles (CloudTrail does not log PassRole: narrow it to the roles really passed)",
+		strings.Join(sortedKeys(set), ", "), strings.Join(passers, ", ")))
+}
 
-	// Generalize and group by service and identical resource sets.
+// statements generalizes each action's resources and groups the actions by
+// service and identical resource sets, one statement each, in service and
+// action order.
+func statements(res map[string]map[string]bool) []Statement {
 	type group struct {
 		svc     string
 		res     []string
@@ -273,39 +307,38 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 		}
 		stmts = append(stmts, Statement{Sid: sid, Effect: "Allow", Action: gr.actions, Resource: gr.res})
 	}
-	docs, err := pack(stmts, opt.MaxChars)
-	if err != nil {
-		return g, err
-	}
-	g.Policies = docs
-	if len(docs) > 1 {
-		g.Notes = append(g.Notes, fmt.Sprintf("split into %d policies to stay under %d characters each (whitespace excluded)", len(docs), opt.MaxChars))
-	}
+	return stmts
+}
 
-	// Validate and compile.
+// validate sizes, validates and compiles the generated policies; a
+// validation error fails the generation.
+func (g *Generated) validate(cat *catalog.Catalog) ([]*policy.Policy, error) {
 	var compiled []*policy.Policy
-	for i, d := range docs {
+	for i, d := range g.Policies {
 		b, _ := json.Marshal(d)
 		g.Sizes = append(g.Sizes, nonSpace(b))
-		for _, is := range policy.Validate(b, policy.TypeIdentity, m.Catalog) {
+		for _, is := range policy.Validate(b, policy.TypeIdentity, cat) {
 			g.Issues = append(g.Issues, is)
 		}
 		pol, err := policy.Parse(b, policy.TypeIdentity)
 		if err != nil {
-			return g, fmt.Errorf("generated policy %d does not parse: %v", i+1, err)
+			return nil, fmt.Errorf("generated policy %d does not parse: %v", i+1, err)
 		}
 		compiled = append(compiled, pol)
 	}
 	for _, is := range g.Issues {
 		if is.Severity == policy.SevError {
-			return g, fmt.Errorf("generated policy fails validation: %s %s: %s", is.Code, is.Path, is.Message)
+			return nil, fmt.Errorf("generated policy fails validation: %s %s: %s", is.Code, is.Path, is.Message)
 		}
 	}
+	return compiled, nil
+}
 
-	// Proof: replay every observed call with the generated policies as the
-	// only identity policies (the identity side of the request: resource
-	// policies are taken as delegating to IAM, see Model.delegating).
-	// A call on a KMS key is decided by its key policy too (kms.go).
+// prove replays every observed call with the generated policies as the
+// only identity policies (the identity side of the request: resource
+// policies are taken as delegating to IAM, see Model.delegating). A call on
+// a KMS key is decided by its key policy too (kms.go).
+func (g *Generated) prove(m *Model, p *Principal, calls []Call, canon map[string]string, res map[string]map[string]bool, compiled []*policy.Policy) {
 	pols := &policy.Policies{Identity: compiled, Resource: p.delegate}
 	identity := policy.Policies{Identity: compiled}
 	req := policy.Request{Principal: p.ARN, ResourceAccount: p.Account}
@@ -349,8 +382,12 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 			g.Proof.Uncovered = append(g.Proof.Uncovered, c)
 		}
 	}
+}
 
-	// What is removed.
+// countRemoved counts what the generated policies drop compared with
+// today's grants, by service and access level (highest risk first), and
+// what they keep.
+func (g *Generated) countRemoved(grants *Grants, res map[string]map[string]bool) {
 	kept := map[string]bool{}
 	for name := range res {
 		kept[strings.ToLower(name)] = true
@@ -380,7 +417,6 @@ func (an *Analysis) Generate(p *Principal, opt GenerateOptions) (*Generated, err
 		}
 		return strings.Compare(a.Service, b.Service)
 	})
-	return g, nil
 }
 
 func sortedKeys(m map[string]bool) []string {

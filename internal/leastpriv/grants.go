@@ -28,12 +28,6 @@ type Grants struct {
 	idx  map[string]int // lower-cased action → index
 }
 
-// Has reports whether the action (any case) is granted.
-func (g *Grants) Has(action string) bool {
-	_, ok := g.idx[strings.ToLower(action)]
-	return ok
-}
-
 // Get returns the grant of an action.
 func (g *Grants) Get(action string) (Grant, bool) {
 	i, ok := g.idx[strings.ToLower(action)]

@@ -77,6 +77,8 @@ type Model struct {
 	decideCtx ctxCache
 	// keys are the snapshot's collected KMS key policies (kms.go).
 	keys *keyPolicies
+	// scps are the SCP levels above each account (scpLevels).
+	scps map[string][][]*policy.Policy
 }
 
 // NewModel indexes the principals of s (users and roles of every collected
@@ -89,7 +91,8 @@ func NewModel(s *snapshot.Snapshot, cat *catalog.Catalog) *Model {
 	}
 	m.Regions = regionsInUse(s)
 	m.keys = newKeyPolicies(s)
-	scps := m.scpLevels()
+	m.scps = m.scpLevels()
+	scps := m.scps
 	defer func() {
 		// Precompute the delegating policies: Granted runs in parallel.
 		for _, p := range m.Principals {
@@ -165,6 +168,18 @@ func (m *Model) delegating(account string) *policy.Policy {
 }
 
 func (m *Model) add(p *Principal) {
+	p.key = m.policySetKey(p)
+	m.Principals = append(m.Principals, p)
+	m.byARN[p.ARN] = p
+	m.byName[p.Account+"/"+p.Kind+"/"+p.Name] = p
+	if p.PermissionSet != "" {
+		m.byName[p.Account+"/ps/"+p.PermissionSet] = p
+	}
+}
+
+// policySetKey fingerprints what decides p's grants: principals with the
+// same key share them.
+func (m *Model) policySetKey(p *Principal) string {
 	var b strings.Builder
 	ids := make([]string, 0, len(p.Identity))
 	for _, pol := range p.Identity {
@@ -188,13 +203,7 @@ func (m *Model) add(p *Principal) {
 			break
 		}
 	}
-	p.key = b.String()
-	m.Principals = append(m.Principals, p)
-	m.byARN[p.ARN] = p
-	m.byName[p.Account+"/"+p.Kind+"/"+p.Name] = p
-	if p.PermissionSet != "" {
-		m.byName[p.Account+"/ps/"+p.PermissionSet] = p
-	}
+	return b.String()
 }
 
 func (m *Model) parse(doc []byte, t policy.Type, name string, p *Principal) *policy.Policy {

@@ -148,13 +148,48 @@ func (an *Analysis) Unused(p *Principal, detail bool) *PrincipalResult {
 	m := an.Model
 	g := m.Granted(p)
 	b := an.base(p, g)
-	us := an.Usage.By[p]
 	w := an.Usage.Window
 	r := &PrincipalResult{Principal: p.ARN, Account: p.Account, Kind: p.Kind, PermissionSet: p.PermissionSet,
 		Window: w.String(), WindowEnd: w.End, Granted: len(g.List), ByLevel: map[string]int{}, Problems: p.Problems, p: p}
+	aa := an.accessAdvisorUsed(p)
+	used, notGranted := an.used(p, g, aa, r, detail)
+	override := an.overrides(b, aa, used)
+	countUnused(r, g, b, used, override)
+	usedSvc := map[string]bool{}
+	for i := range used {
+		usedSvc[g.List[i].Action.Service.Prefix] = true
+	}
+	for svc := range b.bySvc {
+		if !usedSvc[svc] && !aa.service[svc] {
+			r.UnusedServices = append(r.UnusedServices, svc)
+		}
+	}
+	slices.Sort(r.UnusedServices)
+	listUnused(r, g, b, used, override, detail)
+	if detail {
+		for i, how := range used {
+			r.UsedActions = append(r.UsedActions, g.List[i].Action.FullName()+how)
+		}
+		slices.Sort(r.UsedActions)
+		slices.Sort(notGranted)
+		r.UsedNotGranted = notGranted
+		for _, v := range r.Actions {
+			if v.Confidence == ConfUnused && len(r.Top) < TopUnused {
+				r.Top = append(r.Top, v.Action)
+			}
+		}
+	}
+	r.Verdict = verdict(r, w)
+	return r
+}
+
+// used maps the granted actions p used to how the use is known: "" by
+// CloudTrail, " (Access Advisor)" by the second witness alone. It sets the
+// last call, and (with detail) lists the actions used but not granted.
+func (an *Analysis) used(p *Principal, g *Grants, aa aaView, r *PrincipalResult, detail bool) (map[int]string, []string) {
 	used := map[int]string{} // Grants.List index → "" (CloudTrail) or " (Access Advisor)"
 	var notGranted []string
-	if us != nil {
+	if us := an.Usage.By[p]; us != nil {
 		var last time.Time
 		for k, t := range us.Actions {
 			if t.After(last) {
@@ -170,7 +205,6 @@ func (an *Analysis) Unused(p *Principal, detail bool) *PrincipalResult {
 			r.LastUsed = &last
 		}
 	}
-	aa := an.accessAdvisorUsed(p)
 	for k := range aa.action {
 		if i, ok := g.idx[k]; ok {
 			if _, seen := used[i]; !seen {
@@ -180,8 +214,13 @@ func (an *Analysis) Unused(p *Principal, detail bool) *PrincipalResult {
 			}
 		}
 	}
-	// Services Access Advisor saw used while CloudTrail has no call to them:
-	// the logs miss something, so their actions are not called unused.
+	return used, notGranted
+}
+
+// overrides are the unused actions of services Access Advisor saw used
+// while CloudTrail has no call to them: the logs miss something, so they
+// are not called unused (the reason, by Grants.List index).
+func (an *Analysis) overrides(b *base, aa aaView, used map[int]string) map[int]string {
 	override := map[int]string{}
 	for svc := range aa.service {
 		if aa.tracked[svc] || an.serviceSeen(svc) {
@@ -193,14 +232,18 @@ func (an *Analysis) Unused(p *Principal, detail bool) *PrincipalResult {
 			}
 		}
 	}
+	return override
+}
+
+// countUnused fills the counts: used, unused, certain, high-risk and by
+// access level, from the base's "nothing used" counts.
+func countUnused(r *PrincipalResult, g *Grants, b *base, used, override map[int]string) {
 	certain, hr := b.certain, b.highRisk
 	for l, n := range b.byLevel {
 		r.ByLevel[l.String()] = n
 	}
-	usedSvc := map[string]bool{}
 	for i := range used {
 		a := g.List[i].Action
-		usedSvc[a.Service.Prefix] = true
 		r.ByLevel[a.Access.String()]--
 		if b.why[i] == "" {
 			certain--
@@ -223,12 +266,11 @@ func (an *Analysis) Unused(p *Principal, detail bool) *PrincipalResult {
 	r.Used = len(used)
 	r.Unused = r.Granted - r.Used
 	r.UnusedCertain, r.UnusedHighRisk = certain, hr
-	for svc := range b.bySvc {
-		if !usedSvc[svc] && !aa.service[svc] {
-			r.UnusedServices = append(r.UnusedServices, svc)
-		}
-	}
-	slices.Sort(r.UnusedServices)
+}
+
+// listUnused lists the unused actions in the base's risk order: every one
+// with its confidence (detail), or the TopUnused certain ones.
+func listUnused(r *PrincipalResult, g *Grants, b *base, used, override map[int]string, detail bool) {
 	for _, i := range b.order {
 		if _, u := used[i]; u {
 			continue
@@ -255,21 +297,6 @@ func (an *Analysis) Unused(p *Principal, detail bool) *PrincipalResult {
 		}
 		r.Actions = append(r.Actions, v)
 	}
-	if detail {
-		for i, how := range used {
-			r.UsedActions = append(r.UsedActions, g.List[i].Action.FullName()+how)
-		}
-		slices.Sort(r.UsedActions)
-		slices.Sort(notGranted)
-		r.UsedNotGranted = notGranted
-		for _, v := range r.Actions {
-			if v.Confidence == ConfUnused && len(r.Top) < TopUnused {
-				r.Top = append(r.Top, v.Action)
-			}
-		}
-	}
-	r.Verdict = verdict(r, w)
-	return r
 }
 
 func verdict(r *PrincipalResult, w Window) string {

@@ -186,17 +186,6 @@ func (us *Used) add(r *usage.Row, k string, keepCalls bool) {
 		FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, Via: r.PrincipalType})
 }
 
-// Slice adapts a slice of rows to Attribute.
-func Slice(rows []usage.Row) iter.Seq[*usage.Row] {
-	return func(yield func(*usage.Row) bool) {
-		for i := range rows {
-			if !yield(&rows[i]) {
-				return
-			}
-		}
-	}
-}
-
 func itoa(n int) string {
 	if n == 0 {
 		return "0"

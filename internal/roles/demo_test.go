@@ -37,7 +37,7 @@ func demoSuggestions(t *testing.T) map[string]roles.Suggestion {
 func demoAnalysis(f *demotest.Fixture) *leastpriv.Analysis {
 	m := leastpriv.NewModel(f.Snap, catalog.Embedded())
 	m.Now = f.Now
-	return leastpriv.NewAnalysis(m, m.Attribute(leastpriv.Slice(f.Rows), leastpriv.NewWindow(f.Now, 90, f.First, f.Last), true))
+	return leastpriv.NewAnalysis(m, m.Attribute(rowSeq(f.Rows), leastpriv.NewWindow(f.Now, 90, f.First, f.Last), true))
 }
 
 // TestDemoSuggestions pins the suggestion for each machine user of the demo.

@@ -188,7 +188,7 @@ func TestPolicyFromTheProvenGenerator(t *testing.T) {
 		Authz: true, Count: 1, FirstSeen: now.AddDate(0, 0, -10), LastSeen: now.AddDate(0, 0, -1), UserAgents: []string{"exec-env/AWS_Lambda_go"}}}
 	m := leastpriv.NewModel(&snapshot.Snapshot{Accounts: []*snapshot.Account{a}}, catalog.Embedded())
 	m.Now = now
-	an := leastpriv.NewAnalysis(m, m.Attribute(leastpriv.Slice(rows), leastpriv.NewWindow(now, 90, now.AddDate(0, 0, -95), now), true))
+	an := leastpriv.NewAnalysis(m, m.Attribute(rowSeq(rows), leastpriv.NewWindow(now, 90, now.AddDate(0, 0, -95), now), true))
 	got, err := roles.Suggest(roles.Input{Account: a, Usage: rows, Ranges: roles.EmbeddedRanges(), Analysis: an, Catalog: catalog.Embedded()})
 	if err != nil || len(got) != 1 {
 		t.Fatalf("%+v %v", got, err)

@@ -60,6 +60,9 @@ type UserStep struct {
 
 // Plan is the Identity Center plan.
 type Plan struct {
+	// Snapshot names the snapshot the plan was made from (set by the
+	// command).
+	Snapshot       string          `json:"snapshot,omitempty"`
 	PermissionSets []PermissionSet `json:"permissionSets"`
 	Assignments    []Assignment    `json:"assignments"`
 	OUs            []OUAssignment  `json:"ouSummary,omitempty"`

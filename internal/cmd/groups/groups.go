@@ -15,14 +15,74 @@ import (
 	"github.com/seiri-dev/seiri/internal/apply"
 	"github.com/seiri-dev/seiri/internal/apply/iamexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/groups"
+	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/table"
 	"github.com/seiri-dev/seiri/internal/usage"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
+
+// Env is what the groups, roles and sso commands read: streams, the
+// workspace (opened read-only), the clock, the IAM catalog in force and the
+// report format. The constructors fill it from the factory; runs see only
+// it, never the factory.
+type Env struct {
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error)
+	Now       func() time.Time
+	Catalog   func() *catalog.Catalog
+	Output    string // --output (global)
+}
+
+// NewEnv is the factory's Env, for a command's constructor.
+func NewEnv(f *cmdutil.Factory) Env {
+	return Env{IO: f.IO, Context: f.Context, Workspace: f.ReadWorkspace, Now: f.Now, Catalog: f.Catalog, Output: f.Globals.Output}
+}
+
+// Refresh reads the global flags and the context, which cobra sets after
+// the constructor ran: every RunE calls it first.
+func (e *Env) Refresh(f *cmdutil.Factory) {
+	e.Output, e.Context = f.Globals.Output, f.Context
+}
+
+// Writer is what the commands that write to AWS need besides Env: the
+// workspace opened for writing (journal, lock), an AWS session, and the one
+// apply flow. Executor and Caller replace the session in tests.
+type Writer struct {
+	WriteWorkspace func() (*workspace.Workspace, error)
+	Session        func(ctx context.Context) (*awsclient.Session, error)
+	Apply          func(apply.Flow, bool) (*apply.Outcome, error)
+	Executor       plan.Executor
+	Caller         string
+}
+
+// NewWriter is the factory's Writer.
+func NewWriter(f *cmdutil.Factory) Writer {
+	return Writer{WriteWorkspace: f.Workspace, Apply: f.Apply,
+		Session: func(ctx context.Context) (*awsclient.Session, error) { return OpenSession(ctx, f.Globals.AWS) }}
+}
+
+// OpenSession checks the AWS credentials once, without calling a service,
+// then opens the session: missing or expired credentials are one line
+// saying what to set (--profile, AWS_PROFILE, an SSO login), exit 2, before
+// the SDK retries or logs anything.
+func OpenSession(ctx context.Context, opts awsclient.Options) (*awsclient.Session, error) {
+	if err := awsclient.CheckCredentials(ctx, opts); err != nil {
+		return nil, cmdutil.BadInput(err)
+	}
+	sess, err := awsclient.New(ctx, opts)
+	var ce *awsclient.CredentialsError
+	if errors.As(err, &ce) {
+		return nil, cmdutil.BadInput(ce)
+	}
+	return sess, err
+}
 
 // Input are the flags the groups, roles and sso commands share.
 type Input struct {
@@ -49,17 +109,21 @@ type Loaded struct {
 	Snap     *snapshot.Snapshot
 	Accounts []*snapshot.Account
 	Rows     []usage.Row // nil: no usage known
-	Note     string      // where the usage came from
+	Note     string      // the snapshot line, then where the usage came from
+	// Since is the start of the usage window (usage read from it to now).
+	Since time.Time
+	// Usage is where the usage came from ("" when no usage store).
+	Usage string
 }
 
 // Load reads the snapshot, selects accounts, and reads the usage store when
 // there is one. Without one, usage is unknown (Rows nil) and Note says what
 // to run — also for a demo snapshot: its usage is what its logs record.
-func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
+func (in *Input) Load(e *Env) (*Loaded, error) {
 	if in.All && in.Account != "" {
 		return nil, cmdutil.BadInputf("--account and --all exclude each other")
 	}
-	ws, err := f.ReadWorkspace()
+	ws, err := e.Workspace()
 	if err != nil {
 		return nil, err
 	}
@@ -83,18 +147,18 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 		}
 		window = fmt.Sprintf("%dd", in.Days)
 	}
-	since, err := cmdutil.ParseWhen(window, f.Now())
+	since, err := cmdutil.ParseWhen(window, e.Now())
 	if err != nil {
 		return nil, cmdutil.BadInputf("--since %v", err)
 	}
 	if _, err := os.Stat(ws.UsageDB()); err == nil {
-		st, err := cmdutil.OpenUsageStore(f.Context, ws)
+		st, err := cmdutil.OpenUsageStore(e.Context, ws)
 		if err != nil {
 			return nil, err
 		}
 		defer st.Close()
 		for _, a := range l.Accounts {
-			rows, err := st.Usage(f.Context, usage.Query{Account: a.AccountID, Since: since})
+			rows, err := st.Usage(e.Context, usage.Query{Account: a.AccountID, Since: since})
 			if err != nil {
 				return nil, err
 			}
@@ -103,6 +167,7 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 		if l.Rows == nil {
 			l.Rows = []usage.Row{}
 		}
+		l.Since, l.Usage = since.UTC(), ws.UsageDB()
 		l.Note = "usage from " + ws.UsageDB() + " since " + since.UTC().Format(time.RFC3339)
 	} else if s.Manifest.Source == "demo" {
 		// The demo's usage is what its CloudTrail logs record once scanned:
@@ -116,6 +181,29 @@ func (in *Input) Load(f *cmdutil.Factory) (*Loaded, error) {
 	return l, nil
 }
 
+// Source is what a report was computed from, as its JSON names it: the
+// snapshot, and the usage store and window start (null when no usage store
+// was read: usage unknown).
+type Source struct {
+	Snapshot string       `json:"snapshot"`
+	Usage    *UsageSource `json:"usage"`
+}
+
+// UsageSource is the usage a report read: calls seen at or after Since.
+type UsageSource struct {
+	Store string    `json:"store"`
+	Since time.Time `json:"since"`
+}
+
+// Source names the snapshot and the usage of l.
+func (l *Loaded) Source() Source {
+	src := Source{Snapshot: filepath.Base(l.Snap.Dir)}
+	if l.Usage != "" {
+		src.Usage = &UsageSource{Store: l.Usage, Since: l.Since}
+	}
+	return src
+}
+
 // Used returns the actions each principal of the account used successfully
 // (nil when no usage is known). An account without a single usage row counts
 // as unknown, not as "nothing used": a trail that does not cover it must not
@@ -127,9 +215,13 @@ func (l *Loaded) Used(account string) map[string]groups.ActionSet {
 	return groups.UsedActions(l.Rows, account)
 }
 
-// EffectiveFunc is the effective-permission engine on the factory's catalog.
-func EffectiveFunc(f *cmdutil.Factory) groups.Effective {
-	return groups.NewEngine(f.Catalog()).Effective
+// Judge is the effective-permission computation over the loaded snapshot:
+// leastpriv's (SCPs and permissions boundaries included), the one every
+// analysis uses.
+func (l *Loaded) Judge(cat *catalog.Catalog, now time.Time) groups.Effective {
+	m := leastpriv.NewModel(l.Snap, cat)
+	m.Now = now
+	return groups.Judge(m)
 }
 
 // NewCmd is the `seiri groups` command group.
@@ -144,7 +236,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 // GroupsAnalyzeOptions are the inputs of `seiri groups analyze`.
 type GroupsAnalyzeOptions struct {
-	F *cmdutil.Factory
+	Env
 	Input
 	Threshold float64
 	NearLimit int
@@ -153,7 +245,7 @@ type GroupsAnalyzeOptions struct {
 
 // NewCmdGroupsAnalyze parses flags for `seiri groups analyze`.
 func NewCmdGroupsAnalyze(f *cmdutil.Factory, runF func(*GroupsAnalyzeOptions) error) *cobra.Command {
-	opts := &GroupsAnalyzeOptions{F: f}
+	opts := &GroupsAnalyzeOptions{Env: NewEnv(f)}
 	cmd := &cobra.Command{
 		Use:   "analyze",
 		Short: "Users × groups × policies, candidate groups, and problems of the group model",
@@ -173,6 +265,7 @@ wildcards expanded through the IAM catalog) and reports:
   seiri groups analyze --account 555555555555 --threshold 0.8 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Refresh(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -193,11 +286,11 @@ func (o *GroupsAnalyzeOptions) options(l *Loaded) (groups.Options, error) {
 	if o.NearLimit < 1 || o.NearLimit > groups.MaxGroupsPerUser {
 		return groups.Options{}, cmdutil.BadInputf("--near-limit %d: want 1 to %d", o.NearLimit, groups.MaxGroupsPerUser)
 	}
-	return groups.Options{Threshold: o.Threshold, NearLimit: o.NearLimit, Effective: EffectiveFunc(o.F)}, nil
+	return groups.Options{Threshold: o.Threshold, NearLimit: o.NearLimit, Effective: l.Judge(o.Catalog(), o.Now())}, nil
 }
 
 func groupsAnalyzeRun(o *GroupsAnalyzeOptions) error {
-	l, err := o.Load(o.F)
+	l, err := o.Load(&o.Env)
 	if err != nil {
 		return err
 	}
@@ -217,14 +310,18 @@ func groupsAnalyzeRun(o *GroupsAnalyzeOptions) error {
 		}
 		all = append(all, an)
 	}
-	fmt.Fprintln(o.F.IO.ErrOut, l.Note)
-	switch o.F.Globals.Output {
+	fmt.Fprintln(o.IO.ErrOut, l.Note)
+	switch o.Output {
 	case "json":
-		return cmdutil.WriteJSON(o.F.IO.Out, all)
+		if all == nil {
+			all = []*groups.Analysis{}
+		}
+		src := l.Source()
+		return cmdutil.WriteJSON(o.IO.Out, map[string]any{"snapshot": src.Snapshot, "usage": src.Usage, "accounts": all})
 	case "table", "":
-		return printAnalyses(o.F.IO.Out, all, o.Long)
+		return printAnalyses(o.IO.Out, all, o.Long)
 	default:
-		return cmdutil.BadInputf("--output %s: groups analyze writes table or json", o.F.Globals.Output)
+		return cmdutil.BadInputf("--output %s: groups analyze writes table or json", o.Output)
 	}
 }
 
@@ -303,15 +400,12 @@ type GroupsPlanOptions struct {
 	Out          string
 	Apply        bool
 	Yes          bool
-	// Executor and Caller are set by tests; otherwise they come from an AWS
-	// session.
-	Executor plan.Executor
-	Caller   string
+	Writer
 }
 
 // NewCmdGroupsPlan parses flags for `seiri groups plan`.
 func NewCmdGroupsPlan(f *cmdutil.Factory, runF func(*GroupsPlanOptions) error) *cobra.Command {
-	opts := &GroupsPlanOptions{GroupsAnalyzeOptions: GroupsAnalyzeOptions{F: f}}
+	opts := &GroupsPlanOptions{GroupsAnalyzeOptions: GroupsAnalyzeOptions{Env: NewEnv(f)}, Writer: NewWriter(f)}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Plan a group model that changes no one's permissions (or removes only unused ones)",
@@ -330,6 +424,7 @@ more, take a used permission, or change the caller's own permissions is refused.
   seiri groups plan --account 111111111111 --apply --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Refresh(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -348,8 +443,7 @@ more, take a used permission, or change the caller's own permissions is refused.
 }
 
 func groupsPlanRun(o *GroupsPlanOptions) error {
-	f := o.F
-	l, err := o.Load(f)
+	l, err := o.Load(&o.Env)
 	if err != nil {
 		return err
 	}
@@ -363,13 +457,12 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 		caller = l.Snap.Manifest.CallerARN
 	}
 	if o.Apply && o.Executor == nil {
-		sess, err = awsclient.New(f.Context, f.Globals.AWS)
-		if err != nil {
+		if sess, err = o.Session(o.Context); err != nil {
 			return err
 		}
 		caller = sess.Caller().ARN
 	}
-	fmt.Fprintln(f.IO.ErrOut, l.Note)
+	fmt.Fprintln(o.IO.ErrOut, l.Note)
 	var props []*groups.Proposal
 	var refusals []string
 	for _, a := range l.Accounts {
@@ -378,7 +471,7 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 		}
 		opt.Used = l.Used(a.AccountID)
 		if opt.Used == nil && o.RemoveUnused {
-			fmt.Fprintf(f.IO.ErrOut, "warning: account %s: no usage recorded; --remove-unused removes nothing there\n", a.AccountID)
+			fmt.Fprintf(o.IO.ErrOut, "warning: account %s: no usage recorded; --remove-unused removes nothing there\n", a.AccountID)
 		}
 		an, err := groups.Analyze(groups.NewModel(a), opt)
 		if err != nil {
@@ -395,21 +488,28 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 		}
 		props = append(props, pr)
 	}
-	pl := groups.NewPlan(props, f.Now(), plan.Fingerprint(l.Accounts))
-	if f.Globals.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, map[string]any{"plan": pl, "proposals": props, "refusals": refusals}); err != nil {
+	pl := groups.NewPlan(props, o.Now(), plan.Fingerprint(l.Accounts))
+	switch o.Output {
+	case "json":
+		src := l.Source()
+		if err := cmdutil.WriteJSON(o.IO.Out, map[string]any{"snapshot": src.Snapshot, "usage": src.Usage, "plan": pl, "proposals": props, "refusals": refusals}); err != nil {
 			return err
 		}
-	} else {
-		// The plan's warnings carry each account's before/after verdict.
-		pl.Render(f.IO.Out)
+	case "table", "":
+		// The summary first; the plan's warnings carry each account's
+		// before/after verdict.
+		fmt.Fprintln(o.IO.Out, planSummary(pl, len(props)))
+		fmt.Fprintln(o.IO.Out)
+		pl.Render(o.IO.Out)
 		if !o.Apply && !pl.Empty() && len(refusals) == 0 {
-			fmt.Fprintln(f.IO.Out, "\nNext: seiri groups plan --apply")
+			fmt.Fprintln(o.IO.Out, "\nNext: seiri groups plan --apply")
 		}
+	default:
+		return cmdutil.BadInputf("--output %s: groups plan writes table or json", o.Output)
 	}
 	if len(refusals) > 0 {
 		for _, r := range refusals {
-			fmt.Fprintf(f.IO.ErrOut, "refused: %s\n", r)
+			fmt.Fprintf(o.IO.ErrOut, "refused: %s\n", r)
 		}
 		return &cmdutil.ExitError{Code: cmdutil.ExitFindings, Err: fmt.Errorf("the groups plan is refused (%d reasons); nothing saved or applied", len(refusals))}
 	}
@@ -417,19 +517,37 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 		if err := pl.Save(o.Out); err != nil {
 			return err
 		}
-		fmt.Fprintf(f.IO.ErrOut, "Plan saved to %s\n", o.Out)
+		fmt.Fprintf(o.IO.ErrOut, "Plan saved to %s\n", o.Out)
 	}
 	if !o.Apply || pl.Empty() {
 		return nil
 	}
-	return applyGroupsPlan(f, pl, o.Executor, sess, caller, o.Yes, nil)
+	return o.Writer.apply(o.Now, pl, sess, caller, o.Yes, nil)
 }
 
-// applyGroupsPlan runs a groups plan through the one apply flow with the
-// groups executor (o.Executor in tests). check, when set, is the stale
-// check of a saved plan. The plan is already shown.
-func applyGroupsPlan(f *cmdutil.Factory, pl *plan.Plan, exec plan.Executor, sess *awsclient.Session, caller string, yes bool,
+// planSummary is the line a groups plan opens with.
+func planSummary(pl *plan.Plan, accounts int) string {
+	if pl.Empty() {
+		return fmt.Sprintf("groups plan: no changes in %d %s", accounts, plural(accounts, "account", "accounts"))
+	}
+	cr, up, de := pl.Counts()
+	return fmt.Sprintf("groups plan: %d changes in %d %s (%d to create, %d to change, %d to destroy)",
+		len(pl.Changes), accounts, plural(accounts, "account", "accounts"), cr, up, de)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// apply runs a groups plan through the one apply flow with the groups
+// executor (w.Executor in tests). check, when set, is the stale check of a
+// saved plan. The plan is already shown.
+func (w *Writer) apply(now func() time.Time, pl *plan.Plan, sess *awsclient.Session, caller string, yes bool,
 	check func(ctx context.Context, resuming bool) diag.Diagnostics) error {
+	exec := w.Executor
 	if exec == nil {
 		exec = &iamexec.GroupExecutor{Client: func(ctx context.Context, account string) (iamexec.GroupIAM, error) {
 			c, err := sess.ForAccount(ctx, account)
@@ -439,11 +557,11 @@ func applyGroupsPlan(f *cmdutil.Factory, pl *plan.Plan, exec plan.Executor, sess
 			return c.IAM, nil
 		}}
 	}
-	ws, err := f.Workspace()
+	ws, err := w.WriteWorkspace()
 	if err != nil {
 		return err
 	}
-	_, err = f.Apply(apply.Flow{Plan: pl, Executor: exec, Journal: plan.OpenJournal(ws.Journal(), f.Now), LockPath: ws.LockFile(),
+	_, err = w.Apply(apply.Flow{Plan: pl, Executor: exec, Journal: plan.OpenJournal(ws.Journal(), now), LockPath: ws.LockFile(),
 		Operator: caller, StopOnError: true, Check: check,
 		Render: func(io.Writer, bool) error { return nil }}, yes)
 	return err
@@ -451,29 +569,31 @@ func applyGroupsPlan(f *cmdutil.Factory, pl *plan.Plan, exec plan.Executor, sess
 
 // GroupsApplyOptions are the inputs of `seiri groups apply`.
 type GroupsApplyOptions struct {
-	F *cmdutil.Factory
+	Env
 	Input
 	PlanFile string
 	Yes      bool
-	// Executor and Caller are set by tests.
-	Executor plan.Executor
-	Caller   string
+	Writer
 }
 
 // NewCmdGroupsApply parses flags for `seiri groups apply PLAN.json`.
 func NewCmdGroupsApply(f *cmdutil.Factory, runF func(*GroupsApplyOptions) error) *cobra.Command {
-	opts := &GroupsApplyOptions{F: f}
+	opts := &GroupsApplyOptions{Env: NewEnv(f), Writer: NewWriter(f)}
 	cmd := &cobra.Command{
 		Use:   "apply PLAN.json",
 		Short: "Apply a groups plan saved by 'seiri groups plan --out' (journaled, resumable)",
 		Long: `apply makes the changes of a saved groups plan, in order, through the same
 journaled, idempotent apply as 'groups plan --apply'. It refuses a plan file edited
 after it was made, and a plan whose snapshot changed since (give the same
---snapshot and --account as to 'groups plan'). Running it again resumes.`,
+--snapshot and --account as to 'groups plan'). Running it again resumes.
+
+Without AWS credentials it stops before anything else, saying what to set
+(--profile, AWS_PROFILE, an IAM Identity Center login), exit 2.`,
 		Example: `  seiri groups plan --out groups-plan.json
   seiri groups apply groups-plan.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Refresh(f)
 			opts.PlanFile = args[0]
 			if runF != nil {
 				return runF(opts)
@@ -487,24 +607,24 @@ after it was made, and a plan whose snapshot changed since (give the same
 }
 
 func groupsApplyRun(o *GroupsApplyOptions) error {
-	f := o.F
 	pl, err := plan.Load(o.PlanFile, groups.PlanKind)
 	if err != nil {
 		return err
 	}
-	l, err := o.Input.Load(f)
+	l, err := o.Input.Load(&o.Env)
 	if err != nil {
 		return err
 	}
 	var sess *awsclient.Session
 	caller := o.Caller
 	if o.Executor == nil {
-		if sess, err = awsclient.New(f.Context, f.Globals.AWS); err != nil {
+		if sess, err = o.Session(o.Context); err != nil {
 			return err
 		}
 		caller = sess.Caller().ARN
 	}
-	pl.Render(f.IO.Out)
+	fmt.Fprintln(o.IO.ErrOut, l.Note)
+	pl.Render(o.IO.Out)
 	current := plan.Fingerprint(l.Accounts)
 	check := func(_ context.Context, resuming bool) diag.Diagnostics {
 		if resuming {
@@ -513,5 +633,5 @@ func groupsApplyRun(o *GroupsApplyOptions) error {
 		var ds diag.Diagnostics
 		return ds.Append(pl.CheckBase(current))
 	}
-	return applyGroupsPlan(f, pl, o.Executor, sess, caller, o.Yes, check)
+	return o.Writer.apply(o.Now, pl, sess, caller, o.Yes, check)
 }

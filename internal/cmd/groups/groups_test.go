@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seiri-dev/seiri/internal/awsfake"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
@@ -38,9 +39,23 @@ func TestGroupsAnalyzeCommand(t *testing.T) {
 		t.Errorf("stderr does not say where usage came from: %s", errOut)
 	}
 	out, _, code = groupsRun(t, nil, ws, "groups", "analyze", "--output", "json")
-	var v []map[string]any
-	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || len(v) != 5 {
-		t.Errorf("json: exit %d, %d accounts", code, len(v))
+	// The JSON names what it used: the snapshot, the usage store and the
+	// window's start (90 days before the clock).
+	var v struct {
+		SchemaVersion int
+		Snapshot      string
+		Usage         *struct {
+			Store string
+			Since time.Time
+		}
+		Accounts []map[string]any
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || len(v.Accounts) != 5 {
+		t.Fatalf("json: exit %d, %d accounts", code, len(v.Accounts))
+	}
+	if v.SchemaVersion != 1 || v.Snapshot != "20261129T000000Z" || v.Usage == nil || v.Usage.Store != filepath.Join(ws, "usage.db") ||
+		!v.Usage.Since.Equal(groupsNow.AddDate(0, 0, -90)) {
+		t.Errorf("json source: %d %q %+v", v.SchemaVersion, v.Snapshot, v.Usage)
 	}
 }
 
@@ -51,9 +66,7 @@ func TestGroupsBadInput(t *testing.T) {
 		{"groups", "analyze", "--account", "999999999999"},
 		{"groups", "analyze", "--account", "111111111111", "--all"},
 		{"groups", "plan", "--since", "yesterday-ish"},
-		{"roles", "suggest", "--repo", "nouser"},
-		{"roles", "suggest", "--user", "nobody"},
-		{"sso", "plan", "--format", "yaml"},
+		{"groups", "plan", "--output", "csv"},
 		{"groups", "analyze", "--snapshot", "missing"},
 	} {
 		_, errOut, code := groupsRun(t, nil, ws, args...)
@@ -156,15 +169,17 @@ func TestGroupsUsageStore(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "usage from") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var v []struct {
-		Account    string
-		UsageKnown bool
-		Problems   []struct{ Kind string }
+	var doc struct {
+		Accounts []struct {
+			Account    string
+			UsageKnown bool
+			Problems   []struct{ Kind string }
+		}
 	}
-	if err := json.Unmarshal([]byte(out), &v); err != nil {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range v {
+	for _, a := range doc.Accounts {
 		unused := 0
 		for _, p := range a.Problems {
 			if p.Kind == "unused-group" {
@@ -235,16 +250,47 @@ func TestGroupsDemoWithoutUsageStore(t *testing.T) {
 	if errOut != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", errOut, want)
 	}
-	var v []struct {
-		Account    string
-		UsageKnown bool
+	// The JSON says the same: usage null, not an empty window.
+	var doc struct {
+		Snapshot string
+		Usage    *struct{ Store string }
+		Accounts []struct {
+			Account    string
+			UsageKnown bool
+		}
 	}
-	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v) == 0 {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Accounts) == 0 || doc.Snapshot != "20261129T000000Z" || doc.Usage != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	for _, a := range v {
+	for _, a := range doc.Accounts {
 		if a.UsageKnown {
 			t.Errorf("account %s: usage known without a usage store", a.Account)
 		}
+	}
+}
+
+// TestGroupsApplyWithoutCredentials: without AWS credentials, groups apply
+// and groups plan --apply stop before anything else with one line saying
+// what to set, exit 2 — no SDK error chain, no SDK log line, nothing
+// written. groups plan without --apply needs no credentials.
+func TestGroupsApplyWithoutCredentials(t *testing.T) {
+	cmdtest.IsolateAWS(t)
+	ws, _ := groupsDemoWorkspace(t)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if _, errOut, code := groupsRun(t, nil, ws, "groups", "plan", "--account", "555555555555", "--out", planFile); code != 0 {
+		t.Fatalf("plan without credentials: exit %d: %s", code, errOut)
+	}
+	want := "seiri: no AWS credentials found: pass --profile NAME or set AWS_PROFILE (for IAM Identity Center, run `aws sso login --profile NAME` first), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
+	for _, args := range [][]string{
+		{"groups", "apply", planFile, "--account", "555555555555", "--yes"},
+		{"groups", "plan", "--account", "555555555555", "--apply", "--yes"},
+	} {
+		out, errOut, code := groupsRun(t, nil, ws, args...)
+		if code != cmdutil.ExitUsage || errOut != want || out != "" {
+			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s\nwant stderr:\n%s", args, code, out, errOut, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(ws, "journal.jsonl")); err == nil {
+		t.Error("a journal was written without credentials")
 	}
 }

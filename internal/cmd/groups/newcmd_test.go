@@ -2,13 +2,17 @@ package groups
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 func newTestFactory() *cmdutil.Factory {
@@ -35,7 +39,7 @@ func TestNewCmdGroupsAnalyze(t *testing.T) {
 			if err := cmd.Execute(); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "F")); diff != "" {
+			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "Env")); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -53,7 +57,30 @@ func TestNewCmdGroupsPlan(t *testing.T) {
 		GroupsAnalyzeOptions: GroupsAnalyzeOptions{Input: Input{Snapshot: "latest", Account: "111111111111", Days: 90}, Threshold: 0.9, NearLimit: 8},
 		RemoveUnused:         true, Out: "plan.json", Apply: true, Yes: true,
 	}
-	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "F"), cmpopts.IgnoreFields(GroupsPlanOptions{}, "Executor")); diff != "" {
+	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(GroupsAnalyzeOptions{}, "Env"), cmpopts.IgnoreFields(GroupsPlanOptions{}, "Writer")); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestGroupsAnalyzeRun: options → exact output, without a factory: the
+// run sees only its options (a workspace opener, a clock, a catalog, IO).
+func TestGroupsAnalyzeRun(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	var out, errOut bytes.Buffer
+	opts := &GroupsAnalyzeOptions{
+		Env: Env{IO: &cmdutil.IOStreams{Out: &out, ErrOut: &errOut}, Context: context.Background(),
+			Workspace: func() (*workspace.Workspace, error) { return workspace.OpenExisting(ws) },
+			Now:       func() time.Time { return groupsNow }, Catalog: catalog.Embedded, Output: "table"},
+		Input:     Input{Snapshot: "latest", Account: "111111111111", Days: 90},
+		Threshold: 0.9, NearLimit: 8,
+	}
+	if err := groupsAnalyzeRun(opts); err != nil {
+		t.Fatal(err)
+	}
+	// The same document as the command's (TestGroupsOutputsGolden).
+	golden(t, "groups-analyze.golden", ws, "[stdout]\n"+out.String()+"[stderr]\n"+errOut.String())
+	opts.Output = "csv"
+	if err := groupsAnalyzeRun(opts); err == nil || !strings.Contains(err.Error(), "--output csv: groups analyze writes table or json") {
+		t.Errorf("csv: %v", err)
 	}
 }

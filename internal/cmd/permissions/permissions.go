@@ -28,7 +28,20 @@ can create a minimal role or user for it.`,
 	return cmd
 }
 
-func newPermissionsCollectCmd(f *cmdutil.Factory) *cobra.Command {
+// CollectOptions are the inputs of `seiri permissions collect`.
+type CollectOptions struct {
+	IO *cmdutil.IOStreams
+	// RoleName is the role collect assumes in member accounts (--role-name,
+	// global; awsclient.DefaultRoleName when empty).
+	RoleName string
+}
+
+func newPermissionsCollectCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdCollect(f, nil) }
+
+// NewCmdCollect parses flags into CollectOptions and calls runF
+// (collectRun when nil).
+func NewCmdCollect(f *cmdutil.Factory, runF func(*CollectOptions) error) *cobra.Command {
+	opts := &CollectOptions{IO: f.IO}
 	return &cobra.Command{
 		Use:   "collect",
 		Short: "Print the read-only IAM policy `seiri collect` needs",
@@ -42,12 +55,20 @@ included; collect --no-resource-policies does not call them.`,
   aws iam create-policy --policy-name seiri-collect --policy-document file://seiri-collect.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			role := f.Globals.AWS.RoleName
-			if role == "" {
-				role = awsclient.DefaultRoleName
+			opts.RoleName = f.Globals.AWS.RoleName
+			if runF != nil {
+				return runF(opts)
 			}
-			_, err := f.IO.Out.Write(collect.PolicyJSON(role))
-			return err
+			return collectRun(opts)
 		},
 	}
+}
+
+func collectRun(opts *CollectOptions) error {
+	role := opts.RoleName
+	if role == "" {
+		role = awsclient.DefaultRoleName
+	}
+	_, err := opts.IO.Out.Write(collect.PolicyJSON(role))
+	return err
 }

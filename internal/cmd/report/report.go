@@ -370,11 +370,12 @@ func gatherPolicies(o *Options, in *dashboard.Input, an *leastpriv.Analysis) {
 func gatherModels(o *Options, in *dashboard.Input, ws *workspace.Workspace, s *snapshot.Snapshot, cat *catalog.Catalog, calls *leastpriv.Analysis) error {
 	f := o.F
 	gi := groupscmd.Input{Snapshot: s.Dir, Since: fmt.Sprintf("%dd", o.Days)}
-	l, err := gi.Load(f)
+	env := groupscmd.NewEnv(f)
+	l, err := gi.Load(&env)
 	if err != nil {
 		return err
 	}
-	opt := groups.Options{Threshold: 0.9, NearLimit: 8, Effective: groupscmd.EffectiveFunc(f)}
+	opt := groups.Options{Threshold: 0.9, NearLimit: 8, Effective: l.Judge(cat, f.Now())}
 	in.Groups = []*groups.Analysis{}
 	var props []*groups.Proposal
 	for _, a := range l.Accounts {

@@ -23,7 +23,7 @@ func TestNewCmdRolesSuggest(t *testing.T) {
 	}
 	want := RolesSuggestOptions{Input: groupscmd.Input{Snapshot: "latest", Days: 30}, User: "ci",
 		Repos: []string{"ci=acme/api", "ci2=acme/web"}, MonitoringAccount: "222222222222"}
-	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(RolesSuggestOptions{}, "F")); diff != "" {
+	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(RolesSuggestOptions{}, "Env")); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

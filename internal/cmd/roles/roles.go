@@ -1,6 +1,7 @@
 package roles
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/roles"
 	"github.com/seiri-dev/seiri/internal/table"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // NewCmd is the `seiri roles` command group.
@@ -29,7 +31,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 // RolesSuggestOptions are the inputs of `seiri roles suggest`.
 type RolesSuggestOptions struct {
-	F *cmdutil.Factory
+	groupscmd.Env
 	groupscmd.Input
 	User              string
 	Repos             []string // user=owner/repo
@@ -39,7 +41,7 @@ type RolesSuggestOptions struct {
 
 // NewCmdRolesSuggest parses flags for `seiri roles suggest`.
 func NewCmdRolesSuggest(f *cmdutil.Factory, runF func(*RolesSuggestOptions) error) *cobra.Command {
-	opts := &RolesSuggestOptions{F: f}
+	opts := &RolesSuggestOptions{Env: groupscmd.NewEnv(f)}
 	cmd := &cobra.Command{
 		Use:   "suggest",
 		Short: "For each user with active keys: the evidence, the role to use instead, and its policies",
@@ -62,6 +64,7 @@ Every policy document is checked with the policy validator.`,
   seiri roles suggest --user ci-deployer --repo ci-deployer=acme/payments-api --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Refresh(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -78,7 +81,6 @@ Every policy document is checked with the policy validator.`,
 }
 
 func rolesSuggestRun(o *RolesSuggestOptions) error {
-	f := o.F
 	repos := map[string]string{}
 	for _, r := range o.Repos {
 		u, repo, ok := strings.Cut(r, "=")
@@ -87,29 +89,29 @@ func rolesSuggestRun(o *RolesSuggestOptions) error {
 		}
 		repos[u] = repo
 	}
-	l, err := o.Load(f)
+	l, err := o.Load(&o.Env)
 	if err != nil {
 		return err
 	}
-	ws, err := f.ReadWorkspace()
+	ws, err := o.Workspace()
 	if err != nil {
 		return err
 	}
 	rg, err := roles.LoadRanges(ws.CacheDir())
 	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %v; using the embedded subset\n", err)
+		fmt.Fprintf(o.IO.ErrOut, "warning: %v; using the embedded subset\n", err)
 	}
 	if rg.Embedded {
-		fmt.Fprintln(f.IO.ErrOut, "note: using the embedded sample of AWS IP ranges; run `seiri roles update-ip-ranges` for the full list")
+		fmt.Fprintln(o.IO.ErrOut, "note: using the embedded sample of AWS IP ranges; run `seiri roles update-ip-ranges` for the full list")
 	}
-	fmt.Fprintln(f.IO.ErrOut, l.Note)
-	an, err := leastPrivilegeAnalysis(f, l.Snap.Dir)
+	fmt.Fprintln(o.IO.ErrOut, l.Note)
+	an, err := leastPrivilegeAnalysis(&o.Env, ws, l.Snap.Dir)
 	if err != nil {
 		return err
 	}
 	var all []roles.Suggestion
 	for _, a := range l.Accounts {
-		ss, err := roles.Suggest(roles.Input{Account: a, Usage: l.Rows, Ranges: rg, Analysis: an, Catalog: f.Catalog(), Repos: repos, MonitoringAccount: o.MonitoringAccount})
+		ss, err := roles.Suggest(roles.Input{Account: a, Usage: l.Rows, Ranges: rg, Analysis: an, Catalog: o.Catalog(), Repos: repos, MonitoringAccount: o.MonitoringAccount})
 		if err != nil {
 			return fmt.Errorf("account %s: %w", a.AccountID, err)
 		}
@@ -125,14 +127,18 @@ func rolesSuggestRun(o *RolesSuggestOptions) error {
 	if o.User != "" && len(all) == 0 {
 		return cmdutil.BadInputf("--user %s: no such user with an active access key", o.User)
 	}
-	switch f.Globals.Output {
+	switch o.Output {
 	case "json":
-		return cmdutil.WriteJSON(f.IO.Out, all)
+		if all == nil {
+			all = []roles.Suggestion{}
+		}
+		src := l.Source()
+		return cmdutil.WriteJSON(o.IO.Out, map[string]any{"snapshot": src.Snapshot, "usage": src.Usage, "suggestions": all})
 	case "table", "":
-		printSuggestions(f.IO.Out, all, o.Long || o.User != "")
+		printSuggestions(o.IO.Out, all, o.Long || o.User != "")
 		return nil
 	default:
-		return cmdutil.BadInputf("--output %s: roles suggest writes table or json", f.Globals.Output)
+		return cmdutil.BadInputf("--output %s: roles suggest writes table or json", o.Output)
 	}
 }
 
@@ -219,14 +225,16 @@ func rolesIndent(s, pre string) string {
 
 // RolesUpdateOptions are the inputs of `seiri roles update-ip-ranges`.
 type RolesUpdateOptions struct {
-	F      *cmdutil.Factory
-	URL    string
-	Client *http.Client
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error) // opened for writing (the cache)
+	URL       string
+	Client    *http.Client
 }
 
 // NewCmdRolesUpdateIPRanges parses flags for `seiri roles update-ip-ranges`.
 func NewCmdRolesUpdateIPRanges(f *cmdutil.Factory, runF func(*RolesUpdateOptions) error) *cobra.Command {
-	opts := &RolesUpdateOptions{F: f}
+	opts := &RolesUpdateOptions{IO: f.IO, Workspace: f.Workspace}
 	cmd := &cobra.Command{
 		Use:     "update-ip-ranges",
 		Short:   "Download AWS's published IP ranges into the workspace cache",
@@ -237,6 +245,7 @@ func NewCmdRolesUpdateIPRanges(f *cmdutil.Factory, runF func(*RolesUpdateOptions
 instead of the small embedded sample.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Context = f.Context
 			if runF != nil {
 				return runF(opts)
 			}
@@ -248,7 +257,7 @@ instead of the small embedded sample.`,
 }
 
 func rolesUpdateRun(o *RolesUpdateOptions) error {
-	ws, err := o.F.Workspace()
+	ws, err := o.Workspace()
 	if err != nil {
 		return err
 	}
@@ -256,10 +265,10 @@ func rolesUpdateRun(o *RolesUpdateOptions) error {
 	if client == nil {
 		client = &http.Client{Timeout: 2 * time.Minute}
 	}
-	r, path, err := roles.UpdateRanges(o.F.Context, client, o.URL, ws.CacheDir())
+	r, path, err := roles.UpdateRanges(o.Context, client, o.URL, ws.CacheDir())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.F.IO.Out, "AWS IP ranges %s (%s): %d prefixes saved to %s\n", r.SyncToken, r.CreateDate, r.Len(), path)
+	fmt.Fprintf(o.IO.Out, "AWS IP ranges %s (%s): %d prefixes saved to %s\n", r.SyncToken, r.CreateDate, r.Len(), path)
 	return nil
 }

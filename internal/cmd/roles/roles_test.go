@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/roles"
 )
 
@@ -38,10 +40,18 @@ func TestRolesSuggestCommand(t *testing.T) {
 		t.Errorf("no note about the embedded ranges: %s", errOut)
 	}
 	out, _, code = groupsRun(t, nil, ws, "roles", "suggest", "--user", "ci-deployer", "--repo", "ci-deployer=acme/payments-api", "--output", "json")
-	var ss []roles.Suggestion
-	if code != 0 || json.Unmarshal([]byte(out), &ss) != nil || len(ss) != 1 {
+	var doc struct {
+		Snapshot    string
+		Usage       *struct{ Store string }
+		Suggestions []roles.Suggestion
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Suggestions) != 1 {
 		t.Fatalf("json: exit %d %s", code, out)
 	}
+	if doc.Snapshot != "20261129T000000Z" || doc.Usage == nil || doc.Usage.Store != filepath.Join(ws, "usage.db") {
+		t.Errorf("json does not name its snapshot and usage: %q %+v", doc.Snapshot, doc.Usage)
+	}
+	ss := doc.Suggestions
 	if !strings.Contains(string(ss[0].Trust), "repo:acme/payments-api:*") {
 		t.Errorf("trust policy not scoped to the repository: %s", ss[0].Trust)
 	}
@@ -61,5 +71,23 @@ func TestRolesUpdateIPRangesCommand(t *testing.T) {
 	out, errOut, _ = groupsRun(t, nil, ws, "roles", "suggest", "--user", "ci-dev")
 	if strings.Contains(errOut, "embedded sample") || !strings.Contains(out, "20.42.73.9 (EC2 eu-west-1)") {
 		t.Errorf("suggest after update:\n%s\n%s", out, errOut)
+	}
+}
+
+// TestRolesBadInput: bad flags are bad input (exit 2) naming the value.
+func TestRolesBadInput(t *testing.T) {
+	ws, _ := groupsDemoWorkspace(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"roles", "suggest", "--repo", "nouser"}, `--repo "nouser": want USER=OWNER/REPO`},
+		{[]string{"roles", "suggest", "--user", "nobody"}, "--user nobody: no such user with an active access key"},
+		{[]string{"roles", "suggest", "--output", "csv"}, "--output csv: roles suggest writes table or json"},
+	} {
+		_, errOut, code := groupsRun(t, nil, ws, c.args...)
+		if code != cmdutil.ExitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, errOut, c.want)
+		}
 	}
 }

@@ -30,7 +30,7 @@ func TestNewCmdSSOPlan(t *testing.T) {
 			if err := cmd.Execute(); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(SSOPlanOptions{}, "F")); diff != "" {
+			if diff := cmp.Diff(tt.want, *got, cmpopts.IgnoreFields(SSOPlanOptions{}, "Env")); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	groupscmd "github.com/seiri-dev/seiri/internal/cmd/groups"
@@ -31,7 +32,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 // SSOPlanOptions are the inputs of `seiri sso plan`.
 type SSOPlanOptions struct {
-	F *cmdutil.Factory
+	groupscmd.Env
 	groupscmd.Input
 	Format   string // summary | json | terraform
 	Out      string
@@ -41,7 +42,7 @@ type SSOPlanOptions struct {
 
 // NewCmdSSOPlan parses flags for `seiri sso plan`.
 func NewCmdSSOPlan(f *cmdutil.Factory, runF func(*SSOPlanOptions) error) *cobra.Command {
-	opts := &SSOPlanOptions{F: f}
+	opts := &SSOPlanOptions{Env: groupscmd.NewEnv(f)}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Permission sets, assignments and a per-user migration checklist (JSON or Terraform)",
@@ -61,6 +62,7 @@ and aws_ssoadmin_account_assignment resources.`,
   seiri sso plan --format json --out sso-plan.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Refresh(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -76,24 +78,36 @@ and aws_ssoadmin_account_assignment resources.`,
 }
 
 func ssoPlanRun(o *SSOPlanOptions) error {
-	f := o.F
 	format := o.Format
-	if format == "" {
-		format = "summary"
-		if f.Globals.Output == "json" {
+	switch o.Output {
+	case "json":
+		if format == "" {
 			format = "json"
 		}
+	case "table", "":
+	default:
+		return cmdutil.BadInputf("--output %s: sso plan writes table or json (--format terraform for Terraform)", o.Output)
+	}
+	if format == "" {
+		format = "summary"
 	}
 	if format != "summary" && format != "json" && format != "terraform" {
 		return cmdutil.BadInputf("--format %q: want summary, json or terraform", o.Format)
 	}
-	l, err := o.Load(f)
+	l, err := o.Load(&o.Env)
 	if err != nil {
 		return err
 	}
+	// Every report names its snapshot; the usage only matters to the
+	// proposed group model.
+	note := cmdutil.SnapshotLine(l.Snap)
+	if o.Proposed {
+		note = l.Note
+	}
+	fmt.Fprintln(o.IO.ErrOut, note)
 	accounts := l.Accounts
 	if o.Proposed {
-		if accounts, err = proposedAccounts(f, l); err != nil {
+		if accounts, err = proposedAccounts(l, l.Judge(o.Catalog(), o.Now())); err != nil {
 			return err
 		}
 	}
@@ -102,12 +116,13 @@ func ssoPlanRun(o *SSOPlanOptions) error {
 		return cmdutil.BadInput(err)
 	}
 	p.SummarizeOUs(l.Snap.Organization)
+	p.Snapshot = filepath.Base(l.Snap.Dir)
 	// The inline policies are merged from several documents: check them.
 	for _, ps := range p.PermissionSets {
 		if len(ps.Inline) == 0 {
 			continue
 		}
-		for _, is := range policy.Validate(ps.Inline, policy.TypeIdentity, f.Catalog()) {
+		for _, is := range policy.Validate(ps.Inline, policy.TypeIdentity, o.Catalog()) {
 			if is.Severity == policy.SevError {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("permission set %s: inline policy: %s %s", ps.Name, is.Code, is.Message))
 			}
@@ -126,19 +141,19 @@ func ssoPlanRun(o *SSOPlanOptions) error {
 		return err
 	}
 	for _, w := range p.Warnings {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s\n", w)
 	}
 	if o.Out != "" {
 		if err := workspace.WriteFile(o.Out, buf.Bytes()); err != nil {
 			return err
 		}
-		fmt.Fprintf(f.IO.ErrOut, "%d permission sets, %d assignments written to %s\n", len(p.PermissionSets), len(p.Assignments), o.Out)
+		fmt.Fprintf(o.IO.ErrOut, "%d permission sets, %d assignments written to %s\n", len(p.PermissionSets), len(p.Assignments), o.Out)
 		return nil
 	}
 	if format != "summary" {
-		cmdutil.FlushOutput(f.IO) // a document: never wrapped to the terminal
+		cmdutil.FlushOutput(o.IO) // a document: never wrapped to the terminal
 	}
-	_, err = f.IO.Out.Write(buf.Bytes())
+	_, err = o.IO.Out.Write(buf.Bytes())
 	return err
 }
 
@@ -203,8 +218,8 @@ func printSSOPlan(w io.Writer, p *sso.Plan, long bool) {
 }
 
 // proposedAccounts applies each account's groups plan to a copy of it.
-func proposedAccounts(f *cmdutil.Factory, l *groupscmd.Loaded) ([]*snapshot.Account, error) {
-	opt := groups.Options{Effective: groupscmd.EffectiveFunc(f)}
+func proposedAccounts(l *groupscmd.Loaded, eff groups.Effective) ([]*snapshot.Account, error) {
+	opt := groups.Options{Effective: eff}
 	var out []*snapshot.Account
 	for _, a := range l.Accounts {
 		if len(a.Users) == 0 {

@@ -20,6 +20,9 @@ type actionView struct {
 // principalView is a principal's result with its unused actions marked;
 // the actions that open an escalation path come first.
 type principalView struct {
+	// Snapshot names the snapshot analysed (the window is the result's);
+	// empty inside the organization view, which names it once.
+	Snapshot string `json:"snapshot,omitempty"`
 	*leastpriv.PrincipalResult
 	Actions []actionView `json:"unusedActions,omitempty"`
 	// OpeningUnused counts the unused permissions that open a path.
@@ -28,6 +31,8 @@ type principalView struct {
 
 // orgView is the organization view with every principal marked.
 type orgView struct {
+	// Snapshot names the snapshot analysed (the window is the view's).
+	Snapshot string `json:"snapshot"`
 	*leastpriv.OrgView
 	Principals []principalView `json:"principals"`
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -127,11 +128,13 @@ func unusedRun(opts *UnusedOptions) error {
 	// open a path to administrator are listed first and marked.
 	ra := risk.AnalyzeModel(m, risk.Options{})
 	if opts.Principal != "" {
-		r := an.Unused(ps[0], true)
-		return writeUnusedOne(opts, markEscalation(ra, r), an)
+		pv := markEscalation(ra, an.Unused(ps[0], true))
+		pv.Snapshot = filepath.Base(m.Snapshot.Dir)
+		return writeUnusedOne(opts, pv, an)
 	}
-	v := an.Organization(ps, runtime.GOMAXPROCS(0))
-	return writeUnusedOrg(opts, markOrg(ra, v), m.Snapshot)
+	ov := markOrg(ra, an.Organization(ps, runtime.GOMAXPROCS(0)))
+	ov.Snapshot = filepath.Base(m.Snapshot.Dir)
+	return writeUnusedOrg(opts, ov, m.Snapshot)
 }
 
 func unusedReport(rs []*leastpriv.PrincipalResult) *finding.Report {

@@ -68,6 +68,16 @@ func TestUnusedAndGenerateOnTheDemo(t *testing.T) {
 	if len(v.PermissionSets) == 0 {
 		t.Errorf("no permission sets in the org view")
 	}
+	// Both JSON views name the snapshot and the window they used.
+	var src struct{ Snapshot, Window string }
+	if err := json.Unmarshal([]byte(out), &src); err != nil || src.Snapshot == "" || src.Snapshot == "latest" || src.Window != v.Window || v.Window == "" {
+		t.Errorf("org view JSON source: %+v %v", src, err)
+	}
+	out, errOut, code = runUnused(t, "--workspace", ws, "unused", "--principal", user, "-o", "json")
+	var one struct{ Snapshot, Window string }
+	if code != 0 || json.Unmarshal([]byte(out), &one) != nil || one.Snapshot != src.Snapshot || !strings.HasPrefix(one.Window, "90 days to 2026-11-01") {
+		t.Errorf("principal JSON source: exit %d %+v %s", code, one, errOut)
+	}
 
 	out, errOut, code = runUnused(t, "--workspace", ws, "policy", "generate", user, "--format", "terraform")
 	if code != 0 {

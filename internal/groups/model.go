@@ -1,21 +1,17 @@
 // Package groups analyses the group model of IAM accounts: each user's
-// effective permissions (through the policy engine, wildcards expanded through
-// the catalog), clusters of users with near-identical permissions, problems
+// effective permissions (leastpriv's computation through the policy engine,
+// SCPs and permissions boundaries included: see Judge), clusters of users with near-identical permissions, problems
 // (group limit, empty, unused and subset groups, duplicate paths, users in
 // many teams' groups), and a plan of typed changes whose effect on every
 // user's permissions is proven by recomputing them before and after.
 package groups
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
-	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
@@ -36,9 +32,9 @@ type Doc struct {
 	JSON   []byte
 }
 
-// Effective computes the actions a principal is granted. It is a function
-// boundary so that a finer engine (leastpriv's effective permissions) can
-// replace the built-in one.
+// Effective computes the actions a principal is granted. Production uses
+// Judge: leastpriv's effective permissions, the one computation every
+// analysis shares.
 type Effective func(g *Grants) (ActionSet, error)
 
 // ActionSet is a sorted set of canonical action names ("s3:GetObject").
@@ -150,186 +146,6 @@ func (s ActionSet) Services() []ServiceCount {
 type ServiceCount struct {
 	Service string `json:"service"`
 	Actions int    `json:"actions"`
-}
-
-// ActionCatalog is what the built-in engine needs from the IAM catalog
-// (*catalog.Catalog implements it).
-type ActionCatalog interface {
-	ExpandActions(pattern string) []string
-}
-
-// Engine is the built-in effective-permissions computation: every action an
-// Allow statement names (wildcards expanded through the catalog) is asked of
-// the policy engine against the resources the statements name; the action is
-// granted when some such request is allowed. Conditions see only
-// aws:username and aws:userid, so a conditional Allow counts as not granted
-// (conservative for "what a user can do"; the same rule applies before and
-// after a plan, which is what the plan's proof needs).
-type Engine struct {
-	Catalog ActionCatalog
-
-	mu    sync.Mutex
-	cache map[string]ActionSet // by the hash of the policy set
-	parse map[string]*policy.Policy
-}
-
-// NewEngine returns the built-in engine over cat.
-func NewEngine(cat ActionCatalog) *Engine {
-	return &Engine{Catalog: cat, cache: map[string]ActionSet{}, parse: map[string]*policy.Policy{}}
-}
-
-func docHash(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:8])
-}
-
-func (e *Engine) parsed(d Doc, t policy.Type) (*policy.Policy, error) {
-	k := fmt.Sprint(t) + docHash(d.JSON)
-	if p, ok := e.parse[k]; ok {
-		return p, nil
-	}
-	p, err := policy.Parse(d.JSON, t)
-	if err != nil {
-		return nil, fmt.Errorf("policy %s (%s): %w", d.Name, d.Source, err)
-	}
-	e.parse[k] = p
-	return p, nil
-}
-
-// Effective computes g's granted actions.
-func (e *Engine) Effective(g *Grants) (ActionSet, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	acct := "|a" + accountOf(g.Principal)
-	// Users with the same policies (and name, which policy variables see)
-	// get the same answer: the cache key is the set of documents.
-	docKey := func(d Doc) string {
-		k := docHash(d.JSON)
-		if strings.Contains(string(d.JSON), "${") {
-			k += "|u" + g.UserName
-		}
-		return k
-	}
-	var keys []string
-	for _, d := range g.Identity {
-		keys = append(keys, docKey(d))
-	}
-	sort.Strings(keys)
-	key := strings.Join(keys, ",") + acct
-	if g.Boundary != nil {
-		key += "|b" + docHash(g.Boundary.JSON)
-	}
-	if s, ok := e.cache[key]; ok {
-		return s, nil
-	}
-	var pols policy.Policies
-	deny := false
-	for _, d := range g.Identity {
-		p, err := e.parsed(d, policy.TypeIdentity)
-		if err != nil {
-			return nil, err
-		}
-		pols.Identity = append(pols.Identity, p)
-		for _, st := range p.Statements {
-			deny = deny || st.Effect == policy.Deny
-		}
-	}
-	if g.Boundary != nil {
-		p, err := e.parsed(*g.Boundary, policy.TypeBoundary)
-		if err != nil {
-			return nil, err
-		}
-		pols.Boundary = p
-	}
-	// Without a Deny or a boundary, what several policies grant is the union
-	// of what each grants (every Allow statement is asked about its own
-	// resources): compute per document, so that a policy shared by many users
-	// is expanded once.
-	if !deny && pols.Boundary == nil && len(pols.Identity) > 1 {
-		var union ActionSet
-		for i, d := range g.Identity {
-			k := docKey(d) + acct
-			s, ok := e.cache[k]
-			if !ok {
-				s = e.compute(g, policy.Policies{Identity: pols.Identity[i : i+1]})
-				e.cache[k] = s
-			}
-			union = union.Union(s)
-		}
-		e.cache[key] = union
-		return union, nil
-	}
-	s := e.compute(g, pols)
-	e.cache[key] = s
-	return s, nil
-}
-
-func accountOf(arn string) string {
-	p := strings.SplitN(arn, ":", 6)
-	if len(p) < 6 {
-		return ""
-	}
-	return p[4]
-}
-
-// compute asks the engine about every candidate (action, resource) pair.
-func (e *Engine) compute(g *Grants, pols policy.Policies) ActionSet {
-	// Candidate (action, resources) pairs from the Allow statements.
-	cand := map[string]map[string]bool{}
-	var order []string
-	subst := strings.NewReplacer("${aws:username}", g.UserName, "${aws:userid}", g.UserName)
-	for _, p := range pols.Identity {
-		for _, st := range p.Statements {
-			if st.Effect != policy.Allow {
-				continue
-			}
-			var actions []string
-			if st.NotAction {
-				actions = e.Catalog.ExpandActions("*")
-			} else {
-				for _, pat := range st.Actions {
-					actions = append(actions, e.Catalog.ExpandActions(pat)...)
-				}
-			}
-			res := []string{"*"}
-			if st.HasResource && !st.NotResource {
-				res = res[:0]
-				for _, r := range st.Resources {
-					res = append(res, ownAccount(subst.Replace(r), g.Principal))
-				}
-			}
-			for _, a := range actions {
-				m := cand[a]
-				if m == nil {
-					m = map[string]bool{}
-					cand[a] = m
-					order = append(order, a)
-				}
-				for _, r := range res {
-					m[r] = true
-				}
-			}
-		}
-	}
-	ctx := policy.NewContext()
-	ctx.Set("aws:username", g.UserName)
-	out := ActionSet{}
-	for _, a := range order {
-		rs := make([]string, 0, len(cand[a]))
-		for r := range cand[a] {
-			rs = append(rs, r)
-		}
-		sort.Strings(rs)
-		for _, r := range rs {
-			req := policy.Request{Principal: g.Principal, Action: a, Resource: r, Context: ctx}
-			if policy.Evaluate(&req, &pols, nil).Decision == policy.AllowDecision {
-				out = append(out, a)
-				break
-			}
-		}
-	}
-	sort.Strings(out)
-	return slices.Compact(out)
 }
 
 // Model is the IAM group model of one account, in a form the analysis and
@@ -482,14 +298,16 @@ func (m *Model) Grants(u *User) (*Grants, error) {
 	return g, nil
 }
 
-// GroupGrants returns the policies of a group alone (as if a user had only
-// that group), for subset comparisons between groups.
+// GroupGrants returns the policies of a group alone, as a user named like
+// the group that had only that group would have them (policy variables such
+// as ${aws:username} then grant the member's own resources), for subset
+// comparisons between groups.
 func (m *Model) GroupGrants(name string) (*Grants, error) {
 	g := m.Groups[name]
 	if g == nil {
 		return nil, fmt.Errorf("no group %s in account %s", name, m.Account)
 	}
-	return m.Grants(&User{ARN: g.ARN, Name: name, Groups: []string{name}})
+	return m.Grants(&User{ARN: strings.Replace(g.ARN, ":group/", ":user/", 1), Name: name, Groups: []string{name}})
 }
 
 // NewActionSet sorts and deduplicates actions into a set.
@@ -497,21 +315,4 @@ func NewActionSet(actions []string) ActionSet {
 	s := slices.Clone(actions)
 	sort.Strings(s)
 	return slices.Compact(s)
-}
-
-// ownAccount puts the principal's account into a resource pattern whose
-// account field is a wildcard ("arn:aws:iam::*:user/x"): asked literally, the
-// engine would see a resource of another account and require a resource
-// policy; the principal's own resources are what the statement grants first.
-func ownAccount(res, principal string) string {
-	p := strings.SplitN(res, ":", 6)
-	if len(p) < 6 || !strings.ContainsAny(p[4], "*?") {
-		return res
-	}
-	q := strings.SplitN(principal, ":", 6)
-	if len(q) < 6 {
-		return res
-	}
-	p[4] = q[4]
-	return strings.Join(p, ":")
 }
