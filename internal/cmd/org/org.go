@@ -8,8 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/config"
+	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/org"
+	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -25,7 +29,7 @@ they are attached. init writes a starting spec, import adopts an existing
 organization, validate checks AWS's limits, plan shows the changes in a safe
 order.`,
 	}
-	cmd.AddCommand(newCmdOrgInit(f, nil), newCmdOrgImport(f, nil), newCmdOrgValidate(f, nil), newCmdOrgPlan(f, nil), newCmdOrgSchema(f),
+	cmd.AddCommand(newCmdOrgInit(f, nil), newCmdOrgImport(f, nil), NewCmdOrgValidate(f, nil), newCmdOrgPlan(f, nil), newCmdOrgSchema(f),
 		newCmdOrgApply(f, nil), newCmdOrgStage(f, nil), newCmdOrgReport(f))
 	return cmd
 }
@@ -178,68 +182,117 @@ func orgImportRun(f *cmdutil.Factory, opts *OrgImportOptions) error {
 	return nil
 }
 
-// OrgValidateOptions are `seiri org validate`'s arguments.
+// OrgValidateOptions are the inputs of `seiri org validate`.
 type OrgValidateOptions struct {
-	Spec string
+	IO      *cmdutil.IOStreams
+	Config  func() (*config.Config, error)
+	Catalog func() *catalog.Catalog // the IAM catalog in force
+	// WorkDir is the working directory: SARIF locations are relative to it.
+	WorkDir func() (string, error)
+
+	Output string // --output (global): table, json or sarif
+	Spec   string // argument: the spec (default org.yaml)
 }
 
-func newCmdOrgValidate(f *cmdutil.Factory, runF func(*OrgValidateOptions) error) *cobra.Command {
-	opts := &OrgValidateOptions{}
+// NewCmdOrgValidate parses flags into OrgValidateOptions and calls runF
+// (orgValidateRun when nil).
+func NewCmdOrgValidate(f *cmdutil.Factory, runF func(*OrgValidateOptions) error) *cobra.Command {
+	opts := &OrgValidateOptions{IO: f.IO, Config: f.Config, Catalog: f.Catalog, WorkDir: os.Getwd}
 	cmd := &cobra.Command{
 		Use:   "validate [org.yaml]",
 		Short: "Check org.yaml against AWS Organizations' limits and seiri's safety rules",
+		Long: `Check org.yaml and the policy files it names: AWS Organizations' limits,
+seiri's safety rules, and every SCP and RCP through seiri policy validate.
+Each problem names its file, line and column (a problem in a policy file
+points at the statement or element in that file).
+
+--output sarif writes the problems for GitHub code scanning, with paths
+relative to the working directory (run it from the repository root).
+
+Exit codes: 0 valid, 2 the spec has problems or cannot be read.`,
 		Example: `  seiri org validate
-  seiri org validate infra/org.yaml -o json`,
+  seiri org validate infra/org.yaml -o json
+  seiri org validate infra/org.yaml -o sarif > org.sarif`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Spec = "org.yaml"
 			if len(args) == 1 {
 				opts.Spec = args[0]
 			}
+			opts.Output = f.Globals.Output
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgValidateRun(f, opts)
+			return orgValidateRun(opts)
 		},
 	}
 	return cmd
 }
 
-// compileSpec loads and validates a spec; problems are an input error.
-func compileSpec(f *cmdutil.Factory, path string) (*org.Document, *org.State, error) {
-	cfg, err := f.Config()
+// compileSpec loads and validates a spec; problems are an input error
+// (their diagnostics), returned with them.
+func compileSpec(cfgF func() (*config.Config, error), cat func() *catalog.Catalog, path string) (*org.Document, *org.State, org.Problems, error) {
+	cfg, err := cfgF()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	d, err := org.Load(path)
 	if err != nil {
-		return nil, nil, cmdutil.BadInput(err)
+		return nil, nil, nil, cmdutil.BadInput(err)
 	}
-	s, ps := org.Compile(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(f.Catalog())})
+	s, ps := org.Compile(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(cat())})
 	if len(ps) > 0 {
-		return d, nil, ps.Diagnostics()
+		return d, nil, ps, ps.Diagnostics()
 	}
-	return d, s, nil
+	return d, s, nil, nil
 }
 
-func orgValidateRun(f *cmdutil.Factory, opts *OrgValidateOptions) error {
-	_, s, err := compileSpec(f, opts.Spec)
-	if err != nil {
-		if f.Globals.Output == "json" {
-			d, lerr := org.Load(opts.Spec)
-			if lerr == nil {
-				cfg, _ := f.Config()
-				ps := org.Validate(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(f.Catalog())})
-				_ = cmdutil.WriteJSON(f.IO.Out, map[string]any{"valid": false, "problems": ps})
-			}
-		}
+func orgValidateRun(opts *OrgValidateOptions) error {
+	_, s, ps, err := compileSpec(opts.Config, opts.Catalog, opts.Spec)
+	if err != nil && ps == nil {
 		return err
 	}
-	if f.Globals.Output == "json" {
-		return cmdutil.WriteJSON(f.IO.Out, map[string]any{"valid": true, "problems": []org.Problem{}})
+	switch opts.Output {
+	case "json":
+		if ps == nil {
+			ps = org.Problems{}
+		}
+		if werr := cmdutil.WriteJSON(opts.IO.Out, map[string]any{"valid": len(ps) == 0, "problems": ps}); werr != nil {
+			return werr
+		}
+	case "sarif":
+		wd, werr := opts.WorkDir()
+		if werr != nil {
+			return werr
+		}
+		if werr := report.Render(opts.IO.Out, "sarif", specProblemsReport(ps, wd)); werr != nil {
+			return werr
+		}
+	default:
+		if err == nil {
+			fmt.Fprintf(opts.IO.Out, "%s is valid: %d OUs, %d accounts, %d policies.\n", opts.Spec, len(s.OUs), len(s.Accounts), len(s.Policies)-1)
+		}
 	}
-	fmt.Fprintf(f.IO.Out, "%s is valid: %d OUs, %d accounts, %d policies.\n", opts.Spec, len(s.OUs), len(s.Accounts), len(s.Policies)-1)
-	return nil
+	return err
+}
+
+// specProblemsReport is the spec's problems as findings: each at its file,
+// line and column (relative to wd), a policy file's problems under their
+// validation code, the spec's own under org.spec.
+func specProblemsReport(ps org.Problems, wd string) *finding.Report {
+	rep := report.ValidationReport()
+	report.AddRule(rep, report.OrgSpecRule)
+	for _, p := range ps {
+		ru := report.OrgSpecRule
+		if p.Code != "" {
+			ru = report.ValidationRule(p.Code, "error")
+			report.AddRule(rep, ru)
+		}
+		rep.Findings = append(rep.Findings, finding.Finding{RuleID: ru.ID, Severity: ru.Severity, Title: p.Message,
+			Recommendation: ru.Recommendation,
+			Location:       &finding.Location{File: report.RelPath(wd, p.File), Line: p.Line, Column: p.Column, Path: p.Path}})
+	}
+	return rep
 }
 
 // OrgPlanOptions are `seiri org plan`'s flags.
@@ -273,7 +326,7 @@ func newCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.
 }
 
 func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
-	d, desired, err := compileSpec(f, opts.Spec)
+	d, desired, _, err := compileSpec(f.Config, f.Catalog, opts.Spec)
 	if err != nil {
 		return err
 	}

@@ -382,7 +382,7 @@ when the rollout is done, or the next org plan detaches it.`,
 }
 
 func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
-	d, desired, err := compileSpec(f, opts.Spec)
+	d, desired, _, err := compileSpec(f.Config, f.Catalog, opts.Spec)
 	if err != nil {
 		return err
 	}
