@@ -97,6 +97,9 @@ type Report struct {
 	Tool     string    `json:"tool"`
 	Version  string    `json:"version"`
 	Snapshot string    `json:"snapshot,omitempty"`
+	// Usage says which usage evidence the report used: the window of the
+	// CloudTrail usage store, or that there was none.
+	Usage    string    `json:"usage,omitempty"`
 	Rules    []Rule    `json:"rules"`
 	Findings []Finding `json:"findings"`
 }

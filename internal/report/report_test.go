@@ -356,3 +356,38 @@ func TestSARIFFileLocation(t *testing.T) {
 		}
 	}
 }
+
+// The short form of a terminal: the summary, the counts by account, then
+// the top findings, most severe first, one line each within 120 columns.
+func TestShortGolden(t *testing.T) {
+	rep := sample()
+	for i := range 12 {
+		rep.Findings = append(rep.Findings, finding.Finding{RuleID: "SEIRI-GROUP-EMPTY", Severity: finding.Low, Account: "333333333333",
+			Resource: "arn:aws:iam::333333333333:group/g" + strings.Repeat("x", i), Title: "Group g" + strings.Repeat("x", i*9) + " has no members"})
+	}
+	var buf bytes.Buffer
+	if err := Short(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(buf.String(), "\n") {
+		if n := len([]rune(l)); n > 120 {
+			t.Errorf("line %d is %d columns: %q", i+1, n, l)
+		}
+	}
+	path := filepath.Join("testdata", "golden", "short.txt")
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
+		t.Errorf("short form (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(buf.String(), "Top findings (10 of 16") {
+		t.Errorf("the top is not cut at 10:\n%s", buf.String())
+	}
+}
