@@ -94,9 +94,9 @@ type Location struct {
 
 // Report is a set of findings with the rules they refer to.
 type Report struct {
-	Tool     string    `json:"tool"`
-	Version  string    `json:"version"`
-	Snapshot string    `json:"snapshot,omitempty"`
+	Tool     string `json:"tool"`
+	Version  string `json:"version"`
+	Snapshot string `json:"snapshot,omitempty"`
 	// Usage says which usage evidence the report used: the window of the
 	// CloudTrail usage store, or that there was none.
 	Usage    string    `json:"usage,omitempty"`

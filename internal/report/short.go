@@ -79,4 +79,3 @@ func Short(w io.Writer, r *finding.Report) error {
 	}
 	return bw.Flush()
 }
-
