@@ -31,6 +31,10 @@ type ReplayOptions struct {
 	// Top is how many denied (principal, action, region) groups to keep
 	// (default 10).
 	Top int
+	// RCPServices decides which services RCPs govern: the catalog in force
+	// (a catalog refreshed by seiri catalog update); nil is the engine's
+	// embedded list.
+	RCPServices policy.RCPServices
 }
 
 // Denial is one group of recorded calls a change newly denies.
@@ -307,7 +311,7 @@ func (ce *chainEval) evalCtx(principal, principalAccount, resourceAccount, actio
 	}
 	req := &policy.Request{Principal: principal, Action: action, Resource: resource, ResourceAccount: resourceAccount, Context: ctx}
 	pol := &policy.Policies{Identity: []*policy.Policy{allowAllIdentity}, Resource: allowAllResource, SCPs: scps, RCPs: rcps}
-	r := policy.Evaluate(req, pol, &policy.Options{ManagementAccount: ce.s.Management})
+	r := policy.Evaluate(req, pol, &policy.Options{ManagementAccount: ce.s.Management, RCPServices: ce.opt.RCPServices})
 	if r.Decision == policy.AllowDecision {
 		return Evaluation{Allowed: true}, nil
 	}

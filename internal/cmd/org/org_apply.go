@@ -182,7 +182,7 @@ func (a *orgApply) check(_ context.Context, resuming bool) diag.Diagnostics {
 		return ds
 	}
 	risks := org.LockoutRisks(a.base, p.Changes, a.caller.Account)
-	cr, err := org.CallerLockoutRisks(a.base, p.Changes, a.caller.ARN, a.caller.Account, "", org.ReplayOptions{OrgID: a.baseOrg.ID, Now: a.f.Now()})
+	cr, err := org.CallerLockoutRisks(a.base, p.Changes, a.caller.ARN, a.caller.Account, "", org.ReplayOptions{OrgID: a.baseOrg.ID, Now: a.f.Now(), RCPServices: a.f.Catalog()})
 	if err != nil {
 		return ds.Append(diag.Errorf("org.replay", "cannot check the lockout rules").WithDetail("%v", err))
 	}
@@ -302,7 +302,7 @@ func ReplayStates(f *cmdutil.Factory, before, after *org.State, orgID string, da
 		fmt.Fprintf(f.IO.ErrOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
 		return nil, nil
 	}
-	return org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: f.Now()})
+	return org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: f.Now(), RCPServices: f.Catalog()})
 }
 
 // orgPlanImpact prints the replay impact under `seiri org plan`.
