@@ -73,7 +73,7 @@ func RCPSnapshot(t *testing.T, wsDir string, now time.Time) {
 	a := &snapshot.Account{AccountID: RCPAccount, CollectedAt: now, OrgMembership: &snapshot.OrgMembership{ID: RCPOrgID},
 		ResourcePolicies: &snapshot.ResourcePolicies{Regions: []string{"us-east-1"}, Scopes: []snapshot.CollectScope{{Service: snapshot.ServiceS3Control}},
 			S3AccountBlock: &snapshot.PublicAccessBlock{},
-			Items: []snapshot.ResourcePolicy{{Type: snapshot.ResourceSNSTopic, ARN: RCPTopicARN, Name: "alerts", Region: "us-east-1", Policy: json.RawMessage(topic)}}}}
+			Items:          []snapshot.ResourcePolicy{{Type: snapshot.ResourceSNSTopic, ARN: RCPTopicARN, Name: "alerts", Region: "us-east-1", Policy: json.RawMessage(topic)}}}}
 	file, err := w.WriteAccount(a)
 	if err != nil {
 		t.Fatal(err)
