@@ -109,8 +109,8 @@ func externalRun(opts *ExternalOptions) error {
 
 func writeExternal(w io.Writer, v *externalView) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d external or public access findings; %d policies evaluated, %d findings removed by S3 Block Public Access (snapshot %s)\n",
-		len(v.Findings), v.Evaluated, v.BlockedByBPA, v.Snapshot)
+	fmt.Fprintf(&b, "%d external or public access findings (snapshot %s)\n", len(v.Findings), v.Snapshot)
+	fmt.Fprintf(&b, "%d policies evaluated, %d findings removed by S3 Block Public Access\n", v.Evaluated, v.BlockedByBPA)
 	fmt.Fprintf(&b, "zone of trust: %s\n", v.Zone)
 	if v.Coverage != "" {
 		fmt.Fprintf(&b, "%s\n", v.Coverage)
@@ -123,7 +123,7 @@ func writeExternal(w io.Writer, v *externalView) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, f.Account, dash(f.Region), f.Resource, dash(f.Principal), dash(strings.Join(f.Actions, ",")), dash(f.Statement))
 		}
 		tw.Flush()
-		b.WriteString("\nnext: seiri audit --rule SEIRI-PUBLIC-RESOURCE --rule SEIRI-PUBLIC-ROLE-TRUST   (findings with their evidence)\n")
+		b.WriteString("\nNext:\n  seiri audit --rule SEIRI-PUBLIC-RESOURCE --rule SEIRI-PUBLIC-ROLE-TRUST   # the findings with their evidence\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
