@@ -30,7 +30,7 @@ organization, validate checks AWS's limits, plan shows the changes in a safe
 order.`,
 	}
 	cmd.AddCommand(newCmdOrgInit(f, nil), newCmdOrgImport(f, nil), NewCmdOrgValidate(f, nil), newCmdOrgPlan(f, nil), newCmdOrgSchema(f),
-		newCmdOrgApply(f, nil), newCmdOrgStage(f, nil), newCmdOrgReport(f))
+		newCmdOrgApply(f, nil), newCmdOrgStage(f, nil), NewCmdOrgReport(f, nil))
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -487,8 +488,19 @@ func orgPlanImpactAlways(f *cmdutil.Factory, o *snapshot.Organization, p *org.Pl
 	return nil
 }
 
-func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
-	var snap string
+// OrgReportOptions are the inputs of `seiri org report`.
+type OrgReportOptions struct {
+	IO        *cmdutil.IOStreams
+	Workspace func() (*workspace.Workspace, error)
+
+	Output   string // --output (global): table or json
+	Snapshot string // --snapshot
+}
+
+// NewCmdOrgReport parses flags into OrgReportOptions and calls runF
+// (orgReportRun when nil).
+func NewCmdOrgReport(f *cmdutil.Factory, runF func(*OrgReportOptions) error) *cobra.Command {
+	opts := &OrgReportOptions{IO: f.IO, Workspace: f.ReadWorkspace}
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "The OU tree with accounts and attached policies, and org-wide services against a baseline",
@@ -496,31 +508,40 @@ func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
   seiri org report -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := f.Workspace()
-			if err != nil {
-				return err
+			opts.Output = f.Globals.Output
+			if runF != nil {
+				return runF(opts)
 			}
-			s, err := snapshot.Load(ws.SnapshotsDir(), snap)
-			if err != nil {
-				return cmdutil.BadInput(err)
-			}
-			if s.Organization == nil {
-				return cmdutil.BadInputf("snapshot %s has no organization (collected without Organizations access?)", s.Dir)
-			}
-			r, err := org.BuildReport(s.Organization)
-			if err != nil {
-				return cmdutil.BadInput(err)
-			}
-			org.CheckOrganizationTrail(r, s.Accounts, s.Organization.ManagementAccount)
-			if f.Globals.Output == "json" {
-				return cmdutil.WriteJSON(f.IO.Out, r)
-			}
-			fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(s))
-			return org.WriteReport(f.IO.Out, r)
+			return orgReportRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&snap, "snapshot", snapshot.Latest, "snapshot holding the organization")
+	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot holding the organization")
 	return cmd
+}
+
+func orgReportRun(opts *OrgReportOptions) error {
+	ws, err := opts.Workspace()
+	if err != nil {
+		return err
+	}
+	s, err := snapshot.Load(ws.SnapshotsDir(), opts.Snapshot)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	if s.Organization == nil {
+		return cmdutil.BadInputf("snapshot %s has no organization (collected without Organizations access?)", s.Dir)
+	}
+	r, err := org.BuildReport(s.Organization)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	r.Snapshot = filepath.Base(s.Dir)
+	org.CheckOrganizationTrail(r, s.Accounts, s.Organization.ManagementAccount)
+	if opts.Output == "json" {
+		return cmdutil.WriteJSON(opts.IO.Out, r)
+	}
+	fmt.Fprintf(opts.IO.Out, "%s\n", cmdutil.SnapshotLine(s))
+	return org.WriteReport(opts.IO.Out, r)
 }
 
 // stageWait checks the waiting period before a rollout step: the previous
