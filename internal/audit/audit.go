@@ -138,12 +138,7 @@ func (a *Activity) window(account string) (Window, bool) {
 	return w, ok
 }
 
-// Run audits s with the thresholds of cfg at time now.
-func Run(s *snapshot.Snapshot, cfg config.Audit, now time.Time) *finding.Report {
-	return RunWith(s, cfg, now, Options{})
-}
-
-// RunWith is Run with options.
+// RunWith audits s with the thresholds of cfg at time now, with options.
 func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options) *finding.Report {
 	r := &run{cfg: cfg, now: now.UTC(), isAdmin: opts.IsAdmin, enabled: map[string]bool{}, activity: opts.Activity, rcps: opts.RCPServices}
 	if r.isAdmin == nil {

@@ -61,12 +61,6 @@ var (
 	reAccountName = regexp.MustCompile(`^[\x20-\x7E]+$`)
 )
 
-// Validate checks a spec and returns every problem found.
-func Validate(d *Document, opt Options) Problems {
-	_, ps := Compile(d, opt)
-	return ps
-}
-
 // Compile validates a spec and builds its desired State. The State is
 // usable only when there are no problems.
 func Compile(d *Document, opt Options) (*State, Problems) {
