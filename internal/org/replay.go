@@ -63,6 +63,9 @@ type Impact struct {
 	DeniedPrincipals int      `json:"deniedPrincipals"`
 	DeniedAccounts   int      `json:"deniedAccounts"`
 	Top              []Denial `json:"top,omitempty"`
+	// Window names the usage window replayed (set by the caller that read
+	// the rows), e.g. "the last 30 days (since 2026-10-29)".
+	Window string `json:"window,omitempty"`
 	// NewlyAllowed sums calls that were denied (recorded with an error) and
 	// the new chain no longer denies by an SCP.
 	NewlyAllowed int64 `json:"newlyAllowed"`
@@ -83,6 +86,13 @@ func (im *Impact) Summary() string {
 	if len(im.AffectedAccounts) == 0 {
 		return "no account's policy chain changes"
 	}
+	if im.Window != "" {
+		return im.summary() + "; usage of " + im.Window
+	}
+	return im.summary()
+}
+
+func (im *Impact) summary() string {
 	if im.NewlyDenied == 0 {
 		s := fmt.Sprintf("would newly deny nothing: %s recorded calls in %d account(s) replayed", thousands(im.Replayed), len(im.AffectedAccounts))
 		if im.Rows == 0 {

@@ -303,7 +303,11 @@ func ReplayStates(f *cmdutil.Factory, before, after *org.State, orgID string, da
 		fmt.Fprintf(f.IO.ErrOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
 		return nil, nil
 	}
-	return org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: f.Now(), RCPServices: f.Catalog()})
+	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: f.Now(), RCPServices: f.Catalog()})
+	if im != nil {
+		im.Window = fmt.Sprintf("the last %d days (since %s)", days, f.Now().AddDate(0, 0, -days).UTC().Format("2006-01-02"))
+	}
+	return im, err
 }
 
 // orgPlanImpact prints the replay impact under `seiri org plan`.

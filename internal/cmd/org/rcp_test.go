@@ -70,4 +70,8 @@ func TestOrgPlanReplayUsesRefreshedCatalogForRCPs(t *testing.T) {
 	if !strings.Contains(out, denied) {
 		t.Errorf("refreshed catalog lists SNS under RCPs: want %q in\n%s", denied, out)
 	}
+	// Issue 15: the impact names the usage window it replayed.
+	if !strings.Contains(out, "; usage of the last 30 days (since 2026-10-29)\n") {
+		t.Errorf("the impact does not name its usage window:\n%s", out)
+	}
 }
