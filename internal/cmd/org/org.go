@@ -1,10 +1,13 @@
 package org
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -29,20 +32,24 @@ they are attached. init writes a starting spec, import adopts an existing
 organization, validate checks AWS's limits, plan shows the changes in a safe
 order.`,
 	}
-	cmd.AddCommand(newCmdOrgInit(f, nil), newCmdOrgImport(f, nil), NewCmdOrgValidate(f, nil), newCmdOrgPlan(f, nil), newCmdOrgSchema(f),
+	cmd.AddCommand(NewCmdOrgInit(f, nil), NewCmdOrgImport(f, nil), NewCmdOrgValidate(f, nil), NewCmdOrgPlan(f, nil), newCmdOrgSchema(f),
 		newCmdOrgApply(f, nil), newCmdOrgStage(f, nil), NewCmdOrgReport(f, nil))
 	return cmd
 }
 
-// OrgInitOptions are `seiri org init`'s flags.
+// OrgInitOptions are the inputs of `seiri org init`.
 type OrgInitOptions struct {
-	Template string
-	Out      string
-	Force    bool
+	IO *cmdutil.IOStreams
+
+	Template string // --template
+	Out      string // --out: the spec to write (- for standard output)
+	Force    bool   // --force
 }
 
-func newCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.Command {
-	opts := &OrgInitOptions{}
+// NewCmdOrgInit parses flags into OrgInitOptions and calls runF
+// (orgInitRun when nil).
+func NewCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.Command {
+	opts := &OrgInitOptions{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write a starting org.yaml from a template",
@@ -53,7 +60,7 @@ func newCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgInitRun(f, opts)
+			return orgInitRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Template, "template", "aws-multi-account", "template: aws-multi-account")
@@ -62,26 +69,26 @@ func newCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.
 	return cmd
 }
 
-func orgInitRun(f *cmdutil.Factory, opts *OrgInitOptions) error {
+func orgInitRun(opts *OrgInitOptions) error {
 	sp, cm, err := org.Template(opts.Template)
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
 	data := org.Marshal(sp, cm)
-	if err := writeOut(f, opts.Out, data, opts.Force); err != nil {
+	if err := writeOut(opts.IO, opts.Out, data, opts.Force); err != nil {
 		return err
 	}
 	if opts.Out != "-" {
-		fmt.Fprintf(f.IO.ErrOut, "wrote %s (template %s): edit regions and role names, place your accounts, then run seiri org validate\n", opts.Out, opts.Template)
+		fmt.Fprintf(opts.IO.ErrOut, "wrote %s (template %s): edit regions and role names, place your accounts, then run seiri org validate\n", opts.Out, opts.Template)
 	}
 	return nil
 }
 
 // writeOut writes data to path ("-": stdout), refusing to overwrite
 // unless force.
-func writeOut(f *cmdutil.Factory, path string, data []byte, force bool) error {
+func writeOut(io *cmdutil.IOStreams, path string, data []byte, force bool) error {
 	if path == "-" {
-		_, err := f.IO.Out.Write(data)
+		_, err := io.Out.Write(data)
 		return err
 	}
 	if !force {
@@ -97,15 +104,20 @@ func writeOut(f *cmdutil.Factory, path string, data []byte, force bool) error {
 	return workspace.WriteFile(path, data)
 }
 
-// OrgImportOptions are `seiri org import`'s flags.
+// OrgImportOptions are the inputs of `seiri org import`.
 type OrgImportOptions struct {
-	Snapshot string
-	Out      string
-	Force    bool
+	IO        *cmdutil.IOStreams
+	Workspace func() (*workspace.Workspace, error)
+
+	Snapshot string // --snapshot
+	Out      string // --out: the spec to write; policies go next to it
+	Force    bool   // --force
 }
 
-func newCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *cobra.Command {
-	opts := &OrgImportOptions{}
+// NewCmdOrgImport parses flags into OrgImportOptions and calls runF
+// (orgImportRun when nil).
+func NewCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *cobra.Command {
+	opts := &OrgImportOptions{IO: f.IO, Workspace: f.ReadWorkspace}
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Write org.yaml from a snapshot's organization (a following plan is empty)",
@@ -116,7 +128,7 @@ func newCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *co
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgImportRun(f, opts)
+			return orgImportRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot to import (folder, name, or latest)")
@@ -127,7 +139,11 @@ func newCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *co
 
 // LoadOrganization reads the organization of snapshot ref.
 func LoadOrganization(f *cmdutil.Factory, ref string) (*snapshot.Organization, error) {
-	ws, err := f.ReadWorkspace()
+	return loadOrganization(f.ReadWorkspace, ref)
+}
+
+func loadOrganization(wsF func() (*workspace.Workspace, error), ref string) (*snapshot.Organization, error) {
+	ws, err := wsF()
 	if err != nil {
 		return nil, err
 	}
@@ -141,11 +157,11 @@ func LoadOrganization(f *cmdutil.Factory, ref string) (*snapshot.Organization, e
 	return s.Organization, nil
 }
 
-func orgImportRun(f *cmdutil.Factory, opts *OrgImportOptions) error {
+func orgImportRun(opts *OrgImportOptions) error {
 	if opts.Out == "-" {
 		return cmdutil.BadInputf("--out -: import writes policy files next to the spec; give a file name")
 	}
-	o, err := LoadOrganization(f, opts.Snapshot)
+	o, err := loadOrganization(opts.Workspace, opts.Snapshot)
 	if err != nil {
 		return err
 	}
@@ -171,14 +187,14 @@ func orgImportRun(f *cmdutil.Factory, opts *OrgImportOptions) error {
 		}
 	}
 	for _, n := range names {
-		if err := writeOut(f, filepath.Join(dir, n), files[n], true); err != nil {
+		if err := writeOut(opts.IO, filepath.Join(dir, n), files[n], true); err != nil {
 			return err
 		}
 	}
-	if err := writeOut(f, opts.Out, org.Marshal(sp, cm), true); err != nil {
+	if err := writeOut(opts.IO, opts.Out, org.Marshal(sp, cm), true); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "wrote %s and %d policy files from organization %s\n", opts.Out, len(names), o.ID)
+	fmt.Fprintf(opts.IO.ErrOut, "wrote %s and %d policy files from organization %s\n", opts.Out, len(names), o.ID)
 	return nil
 }
 
@@ -295,16 +311,27 @@ func specProblemsReport(ps org.Problems, wd string) *finding.Report {
 	return rep
 }
 
-// OrgPlanOptions are `seiri org plan`'s flags.
+// OrgPlanOptions are the inputs of `seiri org plan`.
 type OrgPlanOptions struct {
-	Spec     string
-	Snapshot string
-	Out      string
-	Days     int // usage window of the impact replay
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error)
+	Config    func() (*config.Config, error)
+	Catalog   func() *catalog.Catalog // the IAM catalog in force
+	Now       func() time.Time
+	Logger    func() *slog.Logger
+
+	Output   string // --output (global): table or json
+	Spec     string // --spec
+	Snapshot string // --snapshot
+	Out      string // --out: save the plan for apply
+	Days     int    // --days: usage window of the impact replay
 }
 
-func newCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.Command {
-	opts := &OrgPlanOptions{}
+// NewCmdOrgPlan parses flags into OrgPlanOptions and calls runF
+// (orgPlanRun when nil).
+func NewCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.Command {
+	opts := &OrgPlanOptions{IO: f.IO, Workspace: f.ReadWorkspace, Config: f.Config, Catalog: f.Catalog, Now: f.Now, Logger: f.Logger}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show the changes that turn the organization into org.yaml, in a safe order",
@@ -312,10 +339,12 @@ func newCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.
   seiri org plan --spec infra/org.yaml --out org-plan.json --days 30`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Output = f.Globals.Output
+			opts.Context = f.Context
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgPlanRun(f, opts)
+			return orgPlanRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Spec, "spec", "org.yaml", "the spec")
@@ -325,21 +354,21 @@ func newCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.
 	return cmd
 }
 
-func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
-	d, desired, _, err := compileSpec(f.Config, f.Catalog, opts.Spec)
+func orgPlanRun(opts *OrgPlanOptions) error {
+	d, desired, _, err := compileSpec(opts.Config, opts.Catalog, opts.Spec)
 	if err != nil {
 		return err
 	}
-	o, basedOn, err := BaseOrganization(f, opts.Snapshot)
+	o, basedOn, err := baseOrganization(opts.Workspace, opts.Logger(), opts.Snapshot)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "planning from %s\n", basedOn)
-	cfg, err := f.Config()
+	fmt.Fprintf(opts.IO.ErrOut, "planning from %s\n", basedOn)
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
-	p, err := org.NewPlanLimits(d, desired, o, f.Now(), org.LimitsFrom(cfg))
+	p, err := org.NewPlanLimits(d, desired, o, opts.Now(), org.LimitsFrom(cfg))
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
@@ -349,24 +378,29 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeOut(f, opts.Out, data, true); err != nil {
+		if err := writeOut(opts.IO, opts.Out, data, true); err != nil {
 			return err
 		}
-		f.Logger().Debug("plan file written", "path", opts.Out, "changes", len(p.Changes), "base", p.BaseFingerprint, "basedOn", p.BasedOn)
+		opts.Logger().Debug("plan file written", "path", opts.Out, "changes", len(p.Changes), "base", p.BaseFingerprint, "basedOn", p.BasedOn)
 	}
-	if f.Globals.Output == "json" {
-		return cmdutil.WriteJSON(f.IO.Out, p)
+	if opts.Output == "json" {
+		return cmdutil.WriteJSON(opts.IO.Out, p)
 	}
-	if err := org.WriteText(f.IO.Out, p); err != nil {
+	if err := org.WriteText(opts.IO.Out, p); err != nil {
 		return err
 	}
 	if len(p.Changes) > 0 {
-		if err := orgPlanImpact(f, f.IO.Out, o, p, max(opts.Days, 1)); err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+		ctx := opts.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		r := replayer{ctx: ctx, workspace: opts.Workspace, now: opts.Now, catalog: opts.Catalog, errOut: opts.IO.ErrOut}
+		if err := r.planImpact(opts.IO.Out, o, p, max(opts.Days, 1), false); err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: impact replay: %v\n", err)
 		}
 	}
 	if opts.Out != "" {
-		fmt.Fprintf(f.IO.ErrOut, "saved plan to %s (base %s)\n", opts.Out, p.BaseFingerprint)
+		fmt.Fprintf(opts.IO.ErrOut, "saved plan to %s (base %s)\n", opts.Out, p.BaseFingerprint)
 	}
 	return nil
 }

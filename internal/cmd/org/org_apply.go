@@ -16,11 +16,13 @@ import (
 	"github.com/seiri-dev/seiri/internal/apply"
 	"github.com/seiri-dev/seiri/internal/apply/orgexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/collect"
 	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/workspace"
@@ -210,7 +212,7 @@ func (a *orgApply) render(w io.Writer, resuming bool) error {
 		return err
 	}
 	if !resuming {
-		if im, err := orgImpact(a.f, a.base, a.p.Changes, a.baseOrg.ID, a.opts.Days); err != nil {
+		if im, err := factoryReplayer(a.f).impact(a.base, a.p.Changes, a.baseOrg.ID, a.opts.Days); err != nil {
 			fmt.Fprintf(a.f.IO.ErrOut, "warning: impact replay: %v\n", err)
 		} else if im != nil && len(im.AffectedAccounts) > 0 {
 			im.Write(w, "")
@@ -250,26 +252,47 @@ func short12(s string) string {
 	return s
 }
 
+// replayer is what the impact replay reads: the workspace's usage store,
+// the clock, the catalog in force (which services RCPs govern), and where
+// its notes go. Commands build it from their options (or the factory).
+type replayer struct {
+	ctx       context.Context
+	workspace func() (*workspace.Workspace, error)
+	now       func() time.Time
+	catalog   func() *catalog.Catalog
+	errOut    io.Writer
+}
+
+func factoryReplayer(f *cmdutil.Factory) replayer {
+	return replayer{ctx: f.Context, workspace: f.ReadWorkspace, now: f.Now, catalog: f.Catalog, errOut: f.IO.ErrOut}
+}
+
 // Usage reads the recorded usage of accounts for the last days. It
 // returns nil rows, and no error, when the workspace has no usage store
 // (no trail scan yet).
 func Usage(ctx context.Context, f *cmdutil.Factory, accounts []string, days int) ([]usage.Row, bool, error) {
-	ws, err := f.Workspace()
+	r := factoryReplayer(f)
+	r.ctx = ctx
+	return r.usage(accounts, days)
+}
+
+func (r replayer) usage(accounts []string, days int) ([]usage.Row, bool, error) {
+	ws, err := r.workspace()
 	if err != nil {
 		return nil, false, err
 	}
 	if _, err := os.Stat(ws.UsageDB()); errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
-	st, err := usage.OpenReadOnly(ctx, ws.UsageDB())
+	st, err := usage.OpenReadOnly(r.ctx, ws.UsageDB())
 	if err != nil {
 		return nil, false, err
 	}
 	defer st.Close()
-	since := f.Now().AddDate(0, 0, -days)
+	since := r.now().AddDate(0, 0, -days)
 	var out []usage.Row
 	for _, a := range accounts {
-		rows, err := st.Usage(ctx, usage.Query{Account: a, Since: since, AuthzOnly: true})
+		rows, err := st.Usage(r.ctx, usage.Query{Account: a, Since: since, AuthzOnly: true})
 		if err != nil {
 			return nil, true, err
 		}
@@ -278,51 +301,60 @@ func Usage(ctx context.Context, f *cmdutil.Factory, accounts []string, days int)
 	return out, true, nil
 }
 
-// orgImpact replays the recorded usage of the accounts a plan affects. It
+// impact replays the recorded usage of the accounts a plan affects. It
 // returns nil when there is nothing to replay against (no usage store).
-func orgImpact(f *cmdutil.Factory, base *org.State, changes []org.Change, orgID string, days int) (*org.Impact, error) {
+func (r replayer) impact(base *org.State, changes []org.Change, orgID string, days int) (*org.Impact, error) {
 	after, err := org.Simulate(base, changes)
 	if err != nil {
 		return nil, err
 	}
-	return ReplayStates(f, base, after, orgID, days)
+	return r.replayStates(base, after, orgID, days)
 }
 
 // ReplayStates replays the recorded usage of the accounts whose policy chain
 // differs between before and after; nil when there is no usage store.
 func ReplayStates(f *cmdutil.Factory, before, after *org.State, orgID string, days int) (*org.Impact, error) {
+	return factoryReplayer(f).replayStates(before, after, orgID, days)
+}
+
+func (r replayer) replayStates(before, after *org.State, orgID string, days int) (*org.Impact, error) {
 	affected := org.AffectedAccounts(before, after)
 	if len(affected) == 0 {
 		return &org.Impact{}, nil
 	}
-	rows, ok, err := Usage(f.Context, f, affected, days)
+	rows, ok, err := r.usage(affected, days)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		fmt.Fprintf(f.IO.ErrOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
+		fmt.Fprintf(r.errOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
 		return nil, nil
 	}
-	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: f.Now(), RCPServices: f.Catalog()})
+	var rcps policy.RCPServices
+	if c := r.catalog(); c != nil {
+		rcps = c
+	}
+	now := r.now()
+	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: now, RCPServices: rcps})
 	if im != nil {
-		im.Window = fmt.Sprintf("the last %d days (since %s)", days, f.Now().AddDate(0, 0, -days).UTC().Format("2006-01-02"))
+		im.Window = fmt.Sprintf("the last %d days (since %s)", days, now.AddDate(0, 0, -days).UTC().Format("2006-01-02"))
 	}
 	return im, err
 }
 
-// orgPlanImpact prints the replay impact under `seiri org plan`.
-func orgPlanImpact(f *cmdutil.Factory, w io.Writer, o *snapshot.Organization, p *org.Plan, days int) error {
+// planImpact prints the replay impact of a plan on w; always also when it
+// changes no chain (a staging step says so), otherwise nothing then (the
+// plan's summary line stays last).
+func (r replayer) planImpact(w io.Writer, o *snapshot.Organization, p *org.Plan, days int, always bool) error {
 	base, err := org.FromSnapshot(o)
 	if err != nil {
 		return err
 	}
-	im, err := orgImpact(f, base, p.Changes, o.ID, days)
-	if err != nil {
+	im, err := r.impact(base, p.Changes, o.ID, days)
+	if err != nil || im == nil {
 		return err
 	}
-	// Nothing to say when no account's policy chain changes: the plan's
-	// summary line stays last.
-	if im != nil && len(im.AffectedAccounts) > 0 {
+	if always || len(im.AffectedAccounts) > 0 {
 		fmt.Fprintln(w)
 		im.Write(w, "")
 	}
@@ -449,7 +481,7 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if err := org.WriteText(f.IO.Out, p); err != nil {
 		return err
 	}
-	if err := orgPlanImpactAlways(f, o, p, opts.Days); err != nil {
+	if err := factoryReplayer(f).planImpact(f.IO.Out, o, p, opts.Days, true); err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
 	}
 	out := opts.Out
@@ -460,7 +492,7 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeOut(f, out, data, true); err != nil {
+	if err := writeOut(f.IO, out, data, true); err != nil {
 		return err
 	}
 	gp, err := org.ToPlan(p)
@@ -473,22 +505,6 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "saved step %d to %s: review, then seiri org apply %s\n", st.Step, out, out)
-	return nil
-}
-
-// orgPlanImpactAlways prints the replay impact of a plan, also when it
-// changes no chain (a staging step says so).
-func orgPlanImpactAlways(f *cmdutil.Factory, o *snapshot.Organization, p *org.Plan, days int) error {
-	base, err := org.FromSnapshot(o)
-	if err != nil {
-		return err
-	}
-	im, err := orgImpact(f, base, p.Changes, o.ID, days)
-	if err != nil || im == nil {
-		return err
-	}
-	fmt.Fprintln(f.IO.Out)
-	im.Write(f.IO.Out, "")
 	return nil
 }
 

@@ -1,0 +1,98 @@
+package org
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
+
+	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+)
+
+// cli/cli-style tests from argv to options: each command parses its flags
+// into its options and carries its dependencies as fields (issue 11 §2).
+
+func parse(t *testing.T, cmd *cobra.Command, argv ...string) {
+	t.Helper()
+	cmd.SetArgs(argv)
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newFactory(output string) *cmdutil.Factory {
+	f := cmdutil.NewFactory(&cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	f.Globals.Output = output
+	return f
+}
+
+func TestNewCmdOrgInit(t *testing.T) {
+	var got *OrgInitOptions
+	parse(t, NewCmdOrgInit(newFactory("table"), func(o *OrgInitOptions) error { got = o; return nil }), "--out", "-", "--force")
+	if got.IO == nil {
+		t.Error("IO not set")
+	}
+	got.IO = nil
+	if diff := cmp.Diff(OrgInitOptions{Template: "aws-multi-account", Out: "-", Force: true}, *got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestNewCmdOrgImport(t *testing.T) {
+	var got *OrgImportOptions
+	parse(t, NewCmdOrgImport(newFactory("table"), func(o *OrgImportOptions) error { got = o; return nil }), "--snapshot", "s1", "--out", "infra/org.yaml")
+	if got.IO == nil || got.Workspace == nil {
+		t.Error("dependencies not set")
+	}
+	got.IO, got.Workspace = nil, nil
+	if diff := cmp.Diff(OrgImportOptions{Snapshot: "s1", Out: "infra/org.yaml"}, *got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestNewCmdOrgValidate(t *testing.T) {
+	for _, c := range []struct {
+		argv []string
+		want OrgValidateOptions
+	}{
+		{nil, OrgValidateOptions{Output: "sarif", Spec: "org.yaml"}},
+		{[]string{"infra/org.yaml"}, OrgValidateOptions{Output: "sarif", Spec: "infra/org.yaml"}},
+	} {
+		var got *OrgValidateOptions
+		parse(t, NewCmdOrgValidate(newFactory("sarif"), func(o *OrgValidateOptions) error { got = o; return nil }), c.argv...)
+		if got.IO == nil || got.Config == nil || got.Catalog == nil || got.WorkDir == nil {
+			t.Errorf("%v: dependencies not set", c.argv)
+		}
+		got.IO, got.Config, got.Catalog, got.WorkDir = nil, nil, nil, nil
+		if diff := cmp.Diff(c.want, *got); diff != "" {
+			t.Errorf("%v (-want +got):\n%s", c.argv, diff)
+		}
+	}
+}
+
+func TestNewCmdOrgPlan(t *testing.T) {
+	var got *OrgPlanOptions
+	parse(t, NewCmdOrgPlan(newFactory("json"), func(o *OrgPlanOptions) error { got = o; return nil }), "--spec", "infra/org.yaml", "--out", "p.json", "--days", "7")
+	if got.IO == nil || got.Workspace == nil || got.Config == nil || got.Catalog == nil || got.Now == nil || got.Logger == nil || got.Context == nil {
+		t.Errorf("dependencies not set: %+v", got)
+	}
+	got.IO, got.Workspace, got.Config, got.Catalog, got.Now, got.Logger, got.Context = nil, nil, nil, nil, nil, nil, nil
+	if diff := cmp.Diff(OrgPlanOptions{Output: "json", Spec: "infra/org.yaml", Snapshot: "latest", Out: "p.json", Days: 7}, *got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestNewCmdOrgReport(t *testing.T) {
+	var got *OrgReportOptions
+	parse(t, NewCmdOrgReport(newFactory("json"), func(o *OrgReportOptions) error { got = o; return nil }), "--snapshot", "s2")
+	if got.IO == nil || got.Workspace == nil {
+		t.Error("dependencies not set")
+	}
+	got.IO, got.Workspace = nil, nil
+	if diff := cmp.Diff(OrgReportOptions{Output: "json", Snapshot: "s2"}, *got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
