@@ -2,11 +2,16 @@ package org
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -266,7 +271,13 @@ func compileSpec(cfgF func() (*config.Config, error), cat func() *catalog.Catalo
 func orgValidateRun(opts *OrgValidateOptions) error {
 	_, s, ps, err := compileSpec(opts.Config, opts.Catalog, opts.Spec)
 	if err != nil && ps == nil {
-		return err
+		// A spec that does not parse is one problem at its line and column,
+		// for code scanning too; a file that cannot be read is not.
+		p, ok := parseProblem(opts.Spec, err)
+		if !ok || opts.Output != "sarif" {
+			return err
+		}
+		ps = org.Problems{p}
 	}
 	switch opts.Output {
 	case "json":
@@ -291,6 +302,29 @@ func orgValidateRun(opts *OrgValidateOptions) error {
 	}
 	return err
 }
+
+// parseProblem reads the position out of org.Load's error for a spec that
+// does not parse ("org.yaml:3:5: message"); false for any other error.
+func parseProblem(spec string, err error) (org.Problem, bool) {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return org.Problem{}, false
+	}
+	msg, ok := strings.CutPrefix(err.Error(), spec+":")
+	if !ok {
+		return org.Problem{}, false
+	}
+	p := org.Problem{File: spec, Path: "$"}
+	if m := reLineCol.FindStringSubmatch(msg); m != nil {
+		p.Line, _ = strconv.Atoi(m[1])
+		p.Column, _ = strconv.Atoi(m[2])
+		msg = m[3]
+	}
+	p.Message = strings.TrimSpace(msg)
+	return p, true
+}
+
+var reLineCol = regexp.MustCompile(`^(\d+):(\d+):\s*(?s)(.*)$`)
 
 // specProblemsReport is the spec's problems as findings: each at its file,
 // line and column (relative to wd), a policy file's problems under their

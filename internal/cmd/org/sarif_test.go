@@ -121,3 +121,26 @@ func TestOrgValidateSARIF(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// A spec that does not parse is one org.spec result at the line and column
+// of the syntax error (exit 2); a spec that cannot be read writes no log.
+func TestOrgValidateSARIFParseError(t *testing.T) {
+	dir := orgDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "org.yaml"), []byte("version: 1\nroot:\n  policies: [\"FullAWSAccess\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runOrg(t, dir, "-o", "sarif", "org", "validate")
+	if code != cmdutil.ExitUsage {
+		t.Fatalf("exit %d, want 2\n%s", code, errOut)
+	}
+	if err := sariftest.Check([]byte(out)); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, `"uri": "org.yaml"`) || !strings.Contains(out, `"startLine": 3`) || !strings.Contains(out, `"ruleId": "org.spec"`) {
+		t.Errorf("want one org.spec result at org.yaml line 3:\n%s", out)
+	}
+	out, _, code = runOrg(t, dir, "-o", "sarif", "org", "validate", "missing.yaml")
+	if code != cmdutil.ExitUsage || out != "" {
+		t.Errorf("unreadable spec: exit %d, stdout %q", code, out)
+	}
+}
