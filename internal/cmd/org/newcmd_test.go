@@ -3,6 +3,7 @@ package org
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
@@ -93,6 +94,21 @@ func TestNewCmdOrgReport(t *testing.T) {
 	}
 	got.IO, got.Workspace = nil, nil
 	if diff := cmp.Diff(OrgReportOptions{Output: "json", Snapshot: "s2"}, *got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestNewCmdOrgStage(t *testing.T) {
+	var got *OrgStageOptions
+	parse(t, NewCmdOrgStage(newFactory("table"), func(o *OrgStageOptions) error { got = o; return nil }),
+		"regions", "--target", "Workloads", "--canary", "555555555555", "--test-account", "1,2", "--wait", "72h", "--days", "14")
+	if got.IO == nil || got.Workspace == nil || got.Config == nil || got.Catalog == nil || got.Now == nil || got.Logger == nil || got.Context == nil {
+		t.Errorf("dependencies not set: %+v", got)
+	}
+	got.IO, got.Workspace, got.Config, got.Catalog, got.Now, got.Logger, got.Context = nil, nil, nil, nil, nil, nil, nil
+	want := OrgStageOptions{Policy: "regions", Target: "Workloads", Spec: "org.yaml", Snapshot: "latest", Canary: "555555555555",
+		TestAccounts: []string{"1", "2"}, StagingOU: "Policy Staging", Wait: 72 * time.Hour, Days: 14}
+	if diff := cmp.Diff(want, *got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/collect"
+	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/plan"
@@ -361,22 +363,32 @@ func (r replayer) planImpact(w io.Writer, o *snapshot.Organization, p *org.Plan,
 	return nil
 }
 
-// OrgStageOptions are `seiri org stage`'s flags.
+// OrgStageOptions are the inputs of `seiri org stage`.
 type OrgStageOptions struct {
-	Policy       string
-	Target       string
-	Spec         string
-	Snapshot     string
-	Canary       string
-	TestAccounts []string
-	StagingOU    string
-	Wait         time.Duration
-	Out          string
-	Days         int
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error) // writes the journal
+	Config    func() (*config.Config, error)
+	Catalog   func() *catalog.Catalog // the IAM catalog in force
+	Now       func() time.Time
+	Logger    func() *slog.Logger
+
+	Policy       string        // argument: the policy of org.yaml to roll out
+	Target       string        // --target: the OU (path)
+	Spec         string        // --spec
+	Snapshot     string        // --snapshot
+	Canary       string        // --canary
+	TestAccounts []string      // --test-account
+	StagingOU    string        // --staging-ou
+	Wait         time.Duration // --wait
+	Out          string        // --out
+	Days         int           // --days: usage window of the impact replay
 }
 
-func newCmdOrgStage(f *cmdutil.Factory, runF func(*OrgStageOptions) error) *cobra.Command {
-	opts := &OrgStageOptions{}
+// NewCmdOrgStage parses flags into OrgStageOptions and calls runF
+// (orgStageRun when nil).
+func NewCmdOrgStage(f *cmdutil.Factory, runF func(*OrgStageOptions) error) *cobra.Command {
+	opts := &OrgStageOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Catalog: f.Catalog, Now: f.Now, Logger: f.Logger}
 	cmd := &cobra.Command{
 		Use:   "stage POLICY --target OU",
 		Short: "Roll a new SCP out through Policy Staging: mirror OU, one canary account, the whole OU",
@@ -392,7 +404,7 @@ Collect a fresh snapshot after each apply. Add the policy to the OU in org.yaml
 when the rollout is done, or the next org plan detaches it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Policy = args[0]
+			opts.Policy, opts.Context = args[0], f.Context
 			if opts.Target == "" {
 				return cmdutil.BadInputf("--target OU is required")
 			}
@@ -402,7 +414,7 @@ when the rollout is done, or the next org plan detaches it.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgStageRun(f, opts)
+			return orgStageRun(opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -418,8 +430,8 @@ when the rollout is done, or the next org plan detaches it.`,
 	return cmd
 }
 
-func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
-	d, desired, _, err := compileSpec(f.Config, f.Catalog, opts.Spec)
+func orgStageRun(opts *OrgStageOptions) error {
+	d, desired, _, err := compileSpec(opts.Config, opts.Catalog, opts.Spec)
 	if err != nil {
 		return err
 	}
@@ -432,11 +444,11 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if pol == nil {
 		return cmdutil.BadInputf("%s declares no policy %q", opts.Spec, cmdutil.TrimValue(opts.Policy))
 	}
-	o, basedOn, err := BaseOrganization(f, opts.Snapshot)
+	o, basedOn, err := baseOrganization(opts.Workspace, opts.Logger(), opts.Snapshot)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "planning from %s\n", basedOn)
+	fmt.Fprintf(opts.IO.ErrOut, "planning from %s\n", basedOn)
 	cur, err := org.FromSnapshot(o)
 	if err != nil {
 		return cmdutil.BadInput(err)
@@ -445,7 +457,7 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if err != nil || !strings.HasPrefix(target, "ou:") {
 		return cmdutil.BadInputf("--target %q: name an OU of the organization by path", cmdutil.TrimValue(opts.Target))
 	}
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
@@ -455,34 +467,34 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 		return cmdutil.BadInput(err)
 	}
 	if st.Step == org.StageDone {
-		fmt.Fprintf(f.IO.Out, "%s %q is attached to OU %s: the rollout is complete.\n", org.ShortType(pol.Type), pol.Name, opts.Target)
+		fmt.Fprintf(opts.IO.Out, "%s %q is attached to OU %s: the rollout is complete.\n", org.ShortType(pol.Type), pol.Name, opts.Target)
 		return nil
 	}
-	ws, err := f.Workspace()
+	ws, err := opts.Workspace()
 	if err != nil {
 		return err
 	}
-	j := plan.OpenJournal(ws.Journal(), f.Now)
+	j := plan.OpenJournal(ws.Journal(), opts.Now)
 	if st.Previous != "" {
 		es, err := j.Entries()
 		if err != nil {
 			return err
 		}
-		note, err := stageWait(es, st, f.Now(), opts.Wait)
+		note, err := stageWait(es, st, opts.Now(), opts.Wait)
 		if err != nil {
 			return cmdutil.BadInput(err)
 		}
 		if note != "" {
-			fmt.Fprintln(f.IO.ErrOut, "note: "+note)
+			fmt.Fprintln(opts.IO.ErrOut, "note: "+note)
 		}
 	}
-	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: f.Now(), BasedOn: basedOn, Changes: st.Changes}
-	fmt.Fprintf(f.IO.Out, "Policy Staging rollout of %s %q to OU %s — step %d of 3 (%s)\n\n", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name)
-	if err := org.WriteText(f.IO.Out, p); err != nil {
+	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: opts.Now(), BasedOn: basedOn, Changes: st.Changes}
+	fmt.Fprintf(opts.IO.Out, "Policy Staging rollout of %s %q to OU %s — step %d of 3 (%s)\n\n", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name)
+	if err := org.WriteText(opts.IO.Out, p); err != nil {
 		return err
 	}
-	if err := factoryReplayer(f).planImpact(f.IO.Out, o, p, opts.Days, true); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+	if err := opts.replayer().planImpact(opts.IO.Out, o, p, opts.Days, true); err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: impact replay: %v\n", err)
 	}
 	out := opts.Out
 	if out == "" {
@@ -492,7 +504,7 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeOut(f.IO, out, data, true); err != nil {
+	if err := writeOut(opts.IO, out, data, true); err != nil {
 		return err
 	}
 	gp, err := org.ToPlan(p)
@@ -504,8 +516,17 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 		Detail: fmt.Sprintf("%s %q to OU %s: step %d (%s) planned in %s; waiting period %s before the next step", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name, out, opts.Wait)}); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "saved step %d to %s: review, then seiri org apply %s\n", st.Step, out, out)
+	fmt.Fprintf(opts.IO.ErrOut, "saved step %d to %s: review, then seiri org apply %s\n", st.Step, out, out)
 	return nil
+}
+
+// replayer is the impact replay over the options' dependencies.
+func (opts *OrgStageOptions) replayer() replayer {
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return replayer{ctx: ctx, workspace: opts.Workspace, now: opts.Now, catalog: opts.Catalog, errOut: opts.IO.ErrOut}
 }
 
 // OrgReportOptions are the inputs of `seiri org report`.
