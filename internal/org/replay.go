@@ -86,13 +86,6 @@ func (im *Impact) Summary() string {
 	if len(im.AffectedAccounts) == 0 {
 		return "no account's policy chain changes"
 	}
-	if im.Window != "" {
-		return im.summary() + "; usage of " + im.Window
-	}
-	return im.summary()
-}
-
-func (im *Impact) summary() string {
 	if im.NewlyDenied == 0 {
 		s := fmt.Sprintf("would newly deny nothing: %s recorded calls in %d account(s) replayed", thousands(im.Replayed), len(im.AffectedAccounts))
 		if im.Rows == 0 {
@@ -114,7 +107,11 @@ func (im *Impact) summary() string {
 
 // Write prints the summary and the top groups.
 func (im *Impact) Write(w io.Writer, indent string) {
-	fmt.Fprintf(w, "%simpact: %s\n", indent, im.Summary())
+	window := ""
+	if im.Window != "" && len(im.AffectedAccounts) > 0 {
+		window = "; usage of " + im.Window
+	}
+	fmt.Fprintf(w, "%simpact: %s%s\n", indent, im.Summary(), window)
 	for _, d := range im.Top {
 		region := d.Region
 		if region == "" {
