@@ -112,3 +112,25 @@ func TestNewCmdOrgStage(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestNewCmdOrgApply(t *testing.T) {
+	var got *OrgApplyOptions
+	parse(t, NewCmdOrgApply(newFactory("table"), func(o *OrgApplyOptions) error { got = o; return nil }),
+		"plan.json", "--yes", "--force-lockout-risk", "--reason", "CHG-1", "--snapshot", "s1")
+	if got.IO == nil || got.Workspace == nil || got.Catalog == nil || got.Now == nil || got.Logger == nil || got.Context == nil || got.OpenAWS == nil || got.Apply == nil {
+		t.Errorf("dependencies not set: %+v", got)
+	}
+	got.IO, got.Workspace, got.Catalog, got.Now, got.Logger, got.Context, got.OpenAWS, got.Apply = nil, nil, nil, nil, nil, nil, nil, nil
+	want := OrgApplyOptions{PlanFile: "plan.json", Snapshot: "s1", Yes: true, ForceLockoutRisk: true, Reason: "CHG-1", Days: 30}
+	if diff := cmp.Diff(want, *got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// --force-lockout-risk without a reason is refused before the run.
+	cmd := NewCmdOrgApply(newFactory("table"), func(*OrgApplyOptions) error { t.Error("ran"); return nil })
+	cmd.SetArgs([]string{"plan.json", "--force-lockout-risk"})
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	if err := cmd.Execute(); err == nil {
+		t.Error("--force-lockout-risk without --reason accepted")
+	}
+}

@@ -38,7 +38,7 @@ organization, validate checks AWS's limits, plan shows the changes in a safe
 order.`,
 	}
 	cmd.AddCommand(NewCmdOrgInit(f, nil), NewCmdOrgImport(f, nil), NewCmdOrgValidate(f, nil), NewCmdOrgPlan(f, nil), newCmdOrgSchema(f),
-		newCmdOrgApply(f, nil), NewCmdOrgStage(f, nil), NewCmdOrgReport(f, nil))
+		NewCmdOrgApply(f, nil), NewCmdOrgStage(f, nil), NewCmdOrgReport(f, nil))
 	return cmd
 }
 

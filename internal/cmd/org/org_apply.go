@@ -34,18 +34,33 @@ import (
 // apply; tests shorten them.
 var orgApplyTiming = struct{ Backoff, Poll time.Duration }{time.Second, 10 * time.Second}
 
-// OrgApplyOptions are `seiri org apply`'s flags.
+// OrgApplyOptions are the inputs of `seiri org apply`.
 type OrgApplyOptions struct {
-	PlanFile         string
-	Snapshot         string
-	Yes              bool
-	ForceLockoutRisk bool
-	Reason           string
-	Days             int
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error)
+	Catalog   func() *catalog.Catalog // the IAM catalog in force
+	Now       func() time.Time
+	Logger    func() *slog.Logger
+	// OpenAWS opens the AWS session (missing or expired credentials: an
+	// *awsclient.CredentialsError).
+	OpenAWS func(context.Context) (*awsclient.Session, error)
+	// Apply is the one apply flow (render, confirm, lock, journal, apply).
+	Apply func(flow apply.Flow, yes bool) (*apply.Outcome, error)
+
+	PlanFile         string // argument: the plan saved by org plan --out
+	Snapshot         string // --snapshot: check the base against it instead of the live organization
+	Yes              bool   // --yes
+	ForceLockoutRisk bool   // --force-lockout-risk
+	Reason           string // --reason
+	Days             int    // --days: usage window of the impact replay
 }
 
-func newCmdOrgApply(f *cmdutil.Factory, runF func(*OrgApplyOptions) error) *cobra.Command {
-	opts := &OrgApplyOptions{}
+// NewCmdOrgApply parses flags into OrgApplyOptions and calls runF
+// (orgApplyRun when nil).
+func NewCmdOrgApply(f *cmdutil.Factory, runF func(*OrgApplyOptions) error) *cobra.Command {
+	opts := &OrgApplyOptions{IO: f.IO, Workspace: f.Workspace, Catalog: f.Catalog, Now: f.Now, Logger: f.Logger, Apply: f.Apply,
+		OpenAWS: func(ctx context.Context) (*awsclient.Session, error) { return awsclient.New(ctx, f.Globals.AWS) }}
 	cmd := &cobra.Command{
 		Use:   "apply PLAN.json",
 		Short: "Apply a saved organization plan (journaled, resumable, idempotent)",
@@ -60,7 +75,7 @@ caller's own role the Organizations or IAM actions it needs) unless
 its AWS call; running apply again resumes an interrupted run.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.PlanFile = args[0]
+			opts.PlanFile, opts.Context = args[0], f.Context
 			if opts.ForceLockoutRisk && strings.TrimSpace(opts.Reason) == "" {
 				return cmdutil.BadInputf("--force-lockout-risk needs --reason TEXT (it is journaled)")
 			}
@@ -70,7 +85,7 @@ its AWS call; running apply again resumes an interrupted run.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgApplyRun(f, opts)
+			return orgApplyRun(opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -84,7 +99,6 @@ its AWS call; running apply again resumes an interrupted run.`,
 
 // orgApply is what the steps of org apply share.
 type orgApply struct {
-	f       *cmdutil.Factory
 	opts    *OrgApplyOptions
 	p       *org.Plan
 	gp      *plan.Plan
@@ -97,8 +111,8 @@ type orgApply struct {
 	base    *org.State
 }
 
-func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
-	a := &orgApply{f: f, opts: opts}
+func orgApplyRun(opts *OrgApplyOptions) error {
+	a := &orgApply{opts: opts}
 	if done, err := a.load(); done || err != nil {
 		return err
 	}
@@ -106,8 +120,8 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 		return err
 	}
 	exec := &orgexec.Executor{API: a.sess.Base().Organizations, Live: a.live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
-		BackupDir: a.ws.BackupsDir(), Now: f.Now}
-	out, err := f.Apply(apply.Flow{Plan: a.gp, Executor: exec, Journal: a.j, LockPath: a.ws.LockFile(), Operator: a.caller.ARN,
+		BackupDir: a.ws.BackupsDir(), Now: opts.Now}
+	out, err := opts.Apply(apply.Flow{Plan: a.gp, Executor: exec, Journal: a.j, LockPath: a.ws.LockFile(), Operator: a.caller.ARN,
 		Check: a.check, Render: a.render, StopOnError: true, SummaryNote: exec.SummaryNote,
 		Prompt: fmt.Sprintf("Apply these %d changes to organization %s?", len(a.p.Changes), a.p.Organization)}, opts.Yes)
 	if out != nil && out.Result != nil && out.Result.Applied > 0 {
@@ -119,23 +133,23 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 // load reads the plan file (an edited file is refused here, exit 2) and
 // says which state it was made from; done is true for an empty plan.
 func (a *orgApply) load() (done bool, err error) {
-	f, opts := a.f, a.opts
+	opts := a.opts
 	if a.p, err = org.LoadPlan(opts.PlanFile); err != nil {
 		return false, err
 	}
-	f.Logger().Debug("plan file read", "path", opts.PlanFile, "changes", len(a.p.Changes), "base", a.p.BaseFingerprint, "basedOn", a.p.BasedOn)
-	if a.ws, err = f.Workspace(); err != nil {
+	opts.Logger().Debug("plan file read", "path", opts.PlanFile, "changes", len(a.p.Changes), "base", a.p.BaseFingerprint, "basedOn", a.p.BasedOn)
+	if a.ws, err = opts.Workspace(); err != nil {
 		return false, err
 	}
 	if a.gp, err = org.ToPlan(a.p); err != nil {
 		return false, err
 	}
 	if len(a.p.Changes) == 0 {
-		fmt.Fprintln(f.IO.Out, "No changes. The organization matches the spec.")
+		fmt.Fprintln(opts.IO.Out, "No changes. The organization matches the spec.")
 		return true, nil
 	}
-	fmt.Fprintf(f.IO.ErrOut, "plan %s was made %s from %s\n", opts.PlanFile, a.p.CreatedAt.UTC().Format(time.RFC3339), planBasis(a.p))
-	a.j = plan.OpenJournal(a.ws.Journal(), f.Now)
+	fmt.Fprintf(opts.IO.ErrOut, "plan %s was made %s from %s\n", opts.PlanFile, a.p.CreatedAt.UTC().Format(time.RFC3339), planBasis(a.p))
+	a.j = plan.OpenJournal(a.ws.Journal(), opts.Now)
 	return false, nil
 }
 
@@ -143,8 +157,8 @@ func (a *orgApply) load() (done bool, err error) {
 // to set, exit 2), reads the live organization, and the base the plan is
 // checked against.
 func (a *orgApply) openLive() error {
-	f, ctx := a.f, a.f.Context
-	sess, err := awsclient.New(ctx, f.Globals.AWS)
+	opts, ctx := a.opts, a.opts.ctx()
+	sess, err := opts.OpenAWS(ctx)
 	var noCreds *awsclient.CredentialsError
 	if errors.As(err, &noCreds) {
 		return cmdutil.BadInput(noCreds)
@@ -158,14 +172,14 @@ func (a *orgApply) openLive() error {
 		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
 	}
 	for _, w := range warns {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
 	}
 	if live.ID != a.p.Organization {
 		return cmdutil.BadInputf("plan %s is for organization %s, but the credentials reach %s", a.opts.PlanFile, a.p.Organization, live.ID)
 	}
 	a.live, a.baseOrg = live, live
 	if a.opts.Snapshot != "" {
-		if a.baseOrg, err = LoadOrganization(f, a.opts.Snapshot); err != nil {
+		if a.baseOrg, err = loadOrganization(opts.Workspace, opts.Snapshot); err != nil {
 			return err
 		}
 	}
@@ -187,7 +201,7 @@ func (a *orgApply) check(_ context.Context, resuming bool) diag.Diagnostics {
 		return ds
 	}
 	risks := org.LockoutRisks(a.base, p.Changes, a.caller.Account)
-	cr, err := org.CallerLockoutRisks(a.base, p.Changes, a.caller.ARN, a.caller.Account, "", org.ReplayOptions{OrgID: a.baseOrg.ID, Now: a.f.Now(), RCPServices: a.f.Catalog()})
+	cr, err := org.CallerLockoutRisks(a.base, p.Changes, a.caller.ARN, a.caller.Account, "", org.ReplayOptions{OrgID: a.baseOrg.ID, Now: a.opts.Now(), RCPServices: a.opts.Catalog()})
 	if err != nil {
 		return ds.Append(diag.Errorf("org.replay", "cannot check the lockout rules").WithDetail("%v", err))
 	}
@@ -214,8 +228,9 @@ func (a *orgApply) render(w io.Writer, resuming bool) error {
 		return err
 	}
 	if !resuming {
-		if im, err := factoryReplayer(a.f).impact(a.base, a.p.Changes, a.baseOrg.ID, a.opts.Days); err != nil {
-			fmt.Fprintf(a.f.IO.ErrOut, "warning: impact replay: %v\n", err)
+		r := replayer{ctx: a.opts.ctx(), workspace: a.opts.Workspace, now: a.opts.Now, catalog: a.opts.Catalog, errOut: a.opts.IO.ErrOut}
+		if im, err := r.impact(a.base, a.p.Changes, a.baseOrg.ID, a.opts.Days); err != nil {
+			fmt.Fprintf(a.opts.IO.ErrOut, "warning: impact replay: %v\n", err)
 		} else if im != nil && len(im.AffectedAccounts) > 0 {
 			im.Write(w, "")
 		}
@@ -226,15 +241,23 @@ func (a *orgApply) render(w io.Writer, resuming bool) error {
 // keepAfter reads the organization as the apply left it, so that the next
 // plan does not repeat what was applied (see refresh.go).
 func (a *orgApply) keepAfter() {
-	f := a.f
-	after, _, err := collect.ReadOrganization(context.WithoutCancel(f.Context), a.sess.Base())
+	opts := a.opts
+	after, _, err := collect.ReadOrganization(context.WithoutCancel(opts.ctx()), a.sess.Base())
 	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: could not read the organization after the apply (%v): the next org plan starts from the snapshot; run seiri collect --org\n", err)
+		fmt.Fprintf(opts.IO.ErrOut, "warning: could not read the organization after the apply (%v): the next org plan starts from the snapshot; run seiri collect --org\n", err)
 		return
 	}
-	if err := saveRefreshed(f, after, a.opts.PlanFile); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: could not keep the organization read after the apply: %v\n", err)
+	if err := saveRefreshed(opts.Workspace, opts.Now, opts.Logger(), after, opts.PlanFile); err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: could not keep the organization read after the apply: %v\n", err)
 	}
+}
+
+// ctx is the command's context (Background when unset).
+func (opts *OrgApplyOptions) ctx() context.Context {
+	if opts.Context == nil {
+		return context.Background()
+	}
+	return opts.Context
 }
 
 // planBasis says which state a saved plan was computed from (plans saved

@@ -31,12 +31,12 @@ func refreshedPath(dir string) string { return filepath.Join(dir, "organization-
 
 // saveRefreshed keeps the organization read after an apply (0600: it
 // holds account names and emails).
-func saveRefreshed(f *cmdutil.Factory, o *snapshot.Organization, planFile string) error {
-	ws, err := f.Workspace()
+func saveRefreshed(wsF func() (*workspace.Workspace, error), now func() time.Time, log *slog.Logger, o *snapshot.Organization, planFile string) error {
+	ws, err := wsF()
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(refreshedOrganization{ReadAt: f.Now().UTC(), Plan: planFile, Organization: o})
+	data, err := json.Marshal(refreshedOrganization{ReadAt: now().UTC(), Plan: planFile, Organization: o})
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func saveRefreshed(f *cmdutil.Factory, o *snapshot.Organization, planFile string
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return err
 	}
-	f.Logger().Debug("organization after the apply kept", "path", refreshedPath(ws.Dir))
+	log.Debug("organization after the apply kept", "path", refreshedPath(ws.Dir))
 	return os.Rename(tmp, refreshedPath(ws.Dir))
 }
 
