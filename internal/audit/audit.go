@@ -15,6 +15,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/credreport"
 	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/version"
@@ -40,6 +41,9 @@ type Options struct {
 	// Risk, when set, returns the SEIRI-PRIVESC-* findings (PrivescFindings
 	// over internal/risk's analysis, which needs the catalog).
 	Risk func() []finding.Finding
+	// RCPServices decides which services RCPs govern in the external
+	// access rules: the catalog in force; nil is the engine's embedded list.
+	RCPServices policy.RCPServices
 }
 
 // Activity is the CloudTrail witness: the last recorded call of principals
@@ -134,14 +138,9 @@ func (a *Activity) window(account string) (Window, bool) {
 	return w, ok
 }
 
-// Run audits s with the thresholds of cfg at time now.
-func Run(s *snapshot.Snapshot, cfg config.Audit, now time.Time) *finding.Report {
-	return RunWith(s, cfg, now, Options{})
-}
-
-// RunWith is Run with options.
+// RunWith audits s with the thresholds of cfg at time now, with options.
 func RunWith(s *snapshot.Snapshot, cfg config.Audit, now time.Time, opts Options) *finding.Report {
-	r := &run{cfg: cfg, now: now.UTC(), isAdmin: opts.IsAdmin, enabled: map[string]bool{}, activity: opts.Activity}
+	r := &run{cfg: cfg, now: now.UTC(), isAdmin: opts.IsAdmin, enabled: map[string]bool{}, activity: opts.Activity, rcps: opts.RCPServices}
 	if r.isAdmin == nil {
 		r.isAdmin = EngineAdmin()
 	}
@@ -208,6 +207,7 @@ type run struct {
 	ix       *index // of the account being audited
 	activity *Activity
 	gaps     *gaps // of the account being audited
+	rcps     policy.RCPServices
 }
 
 // gaps collects, for one account, the rules that could not judge for lack

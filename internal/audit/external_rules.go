@@ -150,7 +150,7 @@ func (r *run) external(s *snapshot.Snapshot) {
 	if !any || s == nil || len(s.Accounts) == 0 {
 		return
 	}
-	rep := risk.External(s, risk.ExternalOptions{})
+	rep := risk.External(s, risk.ExternalOptions{RCPServices: r.rcps})
 	// A snapshot where no account has resource policies predates their
 	// collection (or is an import): the rule then stays silent and the
 	// command says so once (ExternalCoverage); where some accounts have

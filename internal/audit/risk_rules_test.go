@@ -8,6 +8,7 @@ import (
 
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/risk"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 )
@@ -35,7 +36,7 @@ func privescAccount() *snapshot.Snapshot {
 
 func TestPrivescFindings(t *testing.T) {
 	s := privescAccount()
-	an := risk.Analyze(s, catalog.Default(), risk.Options{Workers: 1, Targets: []string{"arn:aws:iam::" + acct + ":role/fn-admin"}})
+	an := risk.AnalyzeModel(leastpriv.NewModel(s, catalog.Default()), risk.Options{Workers: 1, Targets: []string{"arn:aws:iam::" + acct + ":role/fn-admin"}})
 	rep := RunWith(s, cfg(), now, Options{Only: []string{PrivescAdmin, PrivescPossible, PrivescTarget}, Risk: func() []finding.Finding { return PrivescFindings(an) }})
 	var got []string
 	for _, f := range rep.Findings {

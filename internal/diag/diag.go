@@ -7,7 +7,6 @@
 package diag
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -254,16 +253,6 @@ func Text(w io.Writer, ds Diagnostics) {
 			}
 		}
 	}
-}
-
-// JSON writes the diagnostics as a JSON array.
-func JSON(w io.Writer, ds Diagnostics) error {
-	if ds == nil {
-		ds = Diagnostics{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(ds)
 }
 
 // Exit codes (README, "Exit codes"): what a CI job gates on.

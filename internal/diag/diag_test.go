@@ -32,7 +32,7 @@ Error: the plan file was edited [plan.edited]
 		t.Errorf("text (-want +got):\n%s", diff)
 	}
 	b.Reset()
-	if err := JSON(&b, ds); err != nil {
+	if err := json.NewEncoder(&b).Encode(ds); err != nil {
 		t.Fatal(err)
 	}
 	var back Diagnostics

@@ -79,19 +79,27 @@ type Finding struct {
 	Location *Location `json:"location,omitempty"`
 }
 
-// Location is a place in a file of the workspace: File is relative to the
-// workspace (or as given on the command line), Line counts from 1 (0: the
-// whole file).
+// Location is a place in a file: File is relative to the working directory
+// (or as given on the command line), Line and Column count from 1 (0: the
+// whole file, the whole line). Path is the JSON or YAML path of the element
+// in the file ($.Statement[0].Action), when known; Stdin says the document
+// was read from standard input and File only names it.
 type Location struct {
-	File string `json:"file"`
-	Line int    `json:"line,omitempty"`
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+	Path   string `json:"path,omitempty"`
+	Stdin  bool   `json:"stdin,omitempty"`
 }
 
 // Report is a set of findings with the rules they refer to.
 type Report struct {
-	Tool     string    `json:"tool"`
-	Version  string    `json:"version"`
-	Snapshot string    `json:"snapshot,omitempty"`
+	Tool     string `json:"tool"`
+	Version  string `json:"version"`
+	Snapshot string `json:"snapshot,omitempty"`
+	// Usage says which usage evidence the report used: the window of the
+	// CloudTrail usage store, or that there was none.
+	Usage    string    `json:"usage,omitempty"`
 	Rules    []Rule    `json:"rules"`
 	Findings []Finding `json:"findings"`
 }

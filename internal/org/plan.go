@@ -132,11 +132,8 @@ func Fingerprint(o *snapshot.Organization) string {
 //	accounts → update policies (losing their Allow) → detach old policies →
 //	delete empty OUs → delete policies
 //
-// Diff verifies that by simulating every prefix and fails rather than
+// DiffLimits verifies that by simulating every prefix and fails rather than
 // return a plan that would open a gap.
-func Diff(d *Document, desired, current *State) ([]Change, error) {
-	return DiffLimits(d, desired, current, DefaultLimits())
-}
 
 // NewPlan diffs the spec against a snapshot's organization.
 func NewPlan(d *Document, desired *State, o *snapshot.Organization, now time.Time) (*Plan, error) {

@@ -31,6 +31,10 @@ type ReplayOptions struct {
 	// Top is how many denied (principal, action, region) groups to keep
 	// (default 10).
 	Top int
+	// RCPServices decides which services RCPs govern: the catalog in force
+	// (a catalog refreshed by seiri catalog update); nil is the engine's
+	// embedded list.
+	RCPServices policy.RCPServices
 }
 
 // Denial is one group of recorded calls a change newly denies.
@@ -59,6 +63,9 @@ type Impact struct {
 	DeniedPrincipals int      `json:"deniedPrincipals"`
 	DeniedAccounts   int      `json:"deniedAccounts"`
 	Top              []Denial `json:"top,omitempty"`
+	// Window names the usage window replayed (set by the caller that read
+	// the rows), e.g. "the last 30 days (since 2026-10-29)".
+	Window string `json:"window,omitempty"`
 	// NewlyAllowed sums calls that were denied (recorded with an error) and
 	// the new chain no longer denies by an SCP.
 	NewlyAllowed int64 `json:"newlyAllowed"`
@@ -100,7 +107,11 @@ func (im *Impact) Summary() string {
 
 // Write prints the summary and the top groups.
 func (im *Impact) Write(w io.Writer, indent string) {
-	fmt.Fprintf(w, "%simpact: %s\n", indent, im.Summary())
+	window := ""
+	if im.Window != "" && len(im.AffectedAccounts) > 0 {
+		window = "; usage of " + im.Window
+	}
+	fmt.Fprintf(w, "%simpact: %s%s\n", indent, im.Summary(), window)
 	for _, d := range im.Top {
 		region := d.Region
 		if region == "" {
@@ -307,7 +318,7 @@ func (ce *chainEval) evalCtx(principal, principalAccount, resourceAccount, actio
 	}
 	req := &policy.Request{Principal: principal, Action: action, Resource: resource, ResourceAccount: resourceAccount, Context: ctx}
 	pol := &policy.Policies{Identity: []*policy.Policy{allowAllIdentity}, Resource: allowAllResource, SCPs: scps, RCPs: rcps}
-	r := policy.Evaluate(req, pol, &policy.Options{ManagementAccount: ce.s.Management})
+	r := policy.Evaluate(req, pol, &policy.Options{ManagementAccount: ce.s.Management, RCPServices: ce.opt.RCPServices})
 	if r.Decision == policy.AllowDecision {
 		return Evaluation{Allowed: true}, nil
 	}

@@ -62,6 +62,9 @@ type ReportAccount struct {
 
 // Report is `seiri org report`: the tree and the organization-wide services.
 type Report struct {
+	// Snapshot names the snapshot the report was built from (set by the
+	// command).
+	Snapshot     string          `json:"snapshot,omitempty"`
 	Organization string          `json:"organizationId"`
 	Root         *ReportNode     `json:"root"`
 	Services     []ServiceStatus `json:"services"`
@@ -145,7 +148,9 @@ func (r *Report) Missing() int {
 // WriteReport prints the report as text. Names come from AWS and may hold
 // anything: control characters are replaced.
 func WriteReport(w io.Writer, r *Report) error {
-	fmt.Fprintf(w, "Organization %s\n\n", r.Organization)
+	ous, accts := r.Root.counts()
+	fmt.Fprintf(w, "Organization %s: %d accounts in %d OUs; baseline services: %d of %d enabled\n\n", r.Organization, accts, ous,
+		len(r.Services)-r.Missing(), len(r.Services))
 	var walk func(n *ReportNode, indent string)
 	walk = func(n *ReportNode, indent string) {
 		fmt.Fprintf(w, "%s%s (%s)", indent, safe(n.Name), n.ID)
@@ -192,8 +197,24 @@ func WriteReport(w io.Writer, r *Report) error {
 	if len(r.OtherServices) > 0 {
 		fmt.Fprintf(w, "  also trusted: %s\n", safe(strings.Join(r.OtherServices, ", ")))
 	}
-	_, err := fmt.Fprintf(w, "\nBaseline: %d of %d enabled.\n", len(r.Services)-r.Missing(), len(r.Services))
+	_, err := fmt.Fprintf(w, "\nBaseline: %d of %d enabled.\n\nNext:\n"+
+		"  seiri org import   # org.yaml from this organization, to manage it as code\n"+
+		"  seiri scp list     # every policy with where it is attached\n", len(r.Services)-r.Missing(), len(r.Services))
 	return err
+}
+
+// counts are the OUs (the root not counted) and accounts under n.
+func (n *ReportNode) counts() (ous, accounts int) {
+	if n == nil {
+		return 0, 0
+	}
+	accounts = len(n.Accounts)
+	for _, c := range n.OUs {
+		o, a := c.counts()
+		ous += 1 + o
+		accounts += a
+	}
+	return ous, accounts
 }
 
 func safe(s string) string {

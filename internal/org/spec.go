@@ -231,10 +231,13 @@ func parentPath(p string) string {
 
 // Problem is one validation error, placed in the spec.
 type Problem struct {
-	File    string `json:"file"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	Path    string `json:"path"` // YAML path
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+	Path   string `json:"path"` // YAML path in org.yaml; JSON path in a policy file
+	// Code is the policy validator's code of a problem in a policy file
+	// (STATEMENT_MISSING_EFFECT…); empty for the spec's own problems.
+	Code    string `json:"code,omitempty"`
 	Message string `json:"message"`
 }
 

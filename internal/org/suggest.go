@@ -89,18 +89,13 @@ func (s *State) TargetID(key string) string {
 	return ""
 }
 
-// SuggestServiceDeny builds an SCP that denies every service nobody used in
+// SuggestWithReport builds an SCP that denies every service nobody used in
 // rows (authorization decisions only), as one Deny with NotAction listing the
 // open services: replaying the same rows through it denies nothing, by
 // construction. CloudTrail does not log data events by default, so a
 // service used only through them (S3 objects, Lambda invokes) would look
-// unused: review the list, or pass the access report (SuggestWithReport).
-func SuggestServiceDeny(rows []usage.Row, keep []string) Suggestion {
-	return SuggestWithReport(rows, nil, time.Time{}, keep)
-}
-
-// SuggestWithReport is SuggestServiceDeny with the target's Organizations
-// access report as a second witness: a service is denied only when neither
+// unused: the target's Organizations access report (rep, nil when not
+// collected) is a second witness: a service is denied only when neither
 // CloudTrail (rows) nor the report (last authenticated at or after since)
 // shows it used. The report counts every authenticated request, data
 // events included, so it covers what a default trail misses.

@@ -32,14 +32,8 @@ func ToPlan(p *Plan) (*plan.Plan, error) {
 	return plan.New(PlanKind, p.CreatedAt, p.BaseFingerprint, cs), nil
 }
 
-// SavePlan writes an organization plan file (plan.WriteFile: schema,
-// content id, base fingerprint).
-func SavePlan(path string, p *Plan) error {
-	_, err := plan.WriteFile(path, PlanKind, p.BaseFingerprint, p.CreatedAt, p)
-	return err
-}
-
-// EncodePlan is the content SavePlan writes.
+// EncodePlan is the content of an organization plan file (plan.EncodeFile:
+// schema, content id, base fingerprint); the command writes it.
 func EncodePlan(p *Plan) ([]byte, error) {
 	b, _, err := plan.EncodeFile(PlanKind, p.BaseFingerprint, p.CreatedAt, p)
 	return b, err

@@ -2,6 +2,7 @@ package org
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +17,33 @@ import (
 
 // Validator checks a rendered policy document of a kind ("scp", "rcp",
 // "tag", …). The CLI sets it to the policy engine's validator; nil skips.
+// An error of type PolicyIssues places each problem in the document; a
+// problem in a policy file then points at the file's line and column.
 type Validator func(doc []byte, kind string) error
+
+// PolicyIssue is one problem a Validator found in a policy document: its
+// stable code, a line and column in the bytes the Validator was given (0:
+// unknown), the JSON path of the element and the message.
+type PolicyIssue struct {
+	Code    string
+	Line    int
+	Column  int
+	Path    string
+	Message string
+	// Text is the issue on one line, as the error reads.
+	Text string
+}
+
+// PolicyIssues are a Validator's problems, as an error.
+type PolicyIssues []PolicyIssue
+
+func (is PolicyIssues) Error() string {
+	lines := make([]string, len(is))
+	for i, x := range is {
+		lines[i] = x.Text
+	}
+	return strings.Join(lines, "\n")
+}
 
 // Options tune compilation and validation.
 type Options struct {
@@ -33,12 +60,6 @@ var (
 	// CreateAccount AccountName pattern: [\u0020-\u007E]+
 	reAccountName = regexp.MustCompile(`^[\x20-\x7E]+$`)
 )
-
-// Validate checks a spec and returns every problem found.
-func Validate(d *Document, opt Options) Problems {
-	_, ps := Compile(d, opt)
-	return ps
-}
 
 // Compile validates a spec and builds its desired State. The State is
 // usable only when there are no problems.
@@ -215,13 +236,40 @@ func (c *compiler) policy(path string, p *Policy) {
 		c.add(pathFor(path, p), "policy %q is %d characters minified, over the %s limit of %d", trim(name), n, ShortType(t), c.opt.Limits.SizeFor(t))
 	}
 	if c.opt.Validator != nil {
-		if err := c.opt.Validator([]byte(doc), ShortType(t)); err != nil {
-			c.add(pathFor(path, p), "policy %q: %v", trim(name), err)
-		}
+		c.validate(path, name, p, t, doc, content)
 	}
 	ps := &PolicyState{Name: name, Type: t, Description: p.Description, Content: doc, Source: source, SpecPath: path}
 	c.s.Policies[ps.Key()] = ps
 	c.s.policyOrder = append(c.s.policyOrder, ps.Key())
+}
+
+// validate runs the Validator. A policy file is validated as written, so
+// that each problem names the file, line and column of the statement or
+// element at fault; an inline or library policy's problems point at its
+// place in the spec.
+func (c *compiler) validate(path, name string, p *Policy, t PolicyType, doc string, content []byte) {
+	if p.File == "" {
+		if err := c.opt.Validator([]byte(doc), ShortType(t)); err != nil {
+			c.add(pathFor(path, p), "policy %q: %v", trim(name), err)
+		}
+		return
+	}
+	err := c.opt.Validator(content, ShortType(t))
+	var is PolicyIssues
+	if !errors.As(err, &is) {
+		if err != nil {
+			c.add(pathFor(path, p), "policy %q: %v", trim(name), err)
+		}
+		return
+	}
+	file := p.File
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(c.d.Dir, file)
+	}
+	for _, x := range is {
+		c.ps = append(c.ps, Problem{File: file, Line: x.Line, Column: x.Column, Path: x.Path, Code: x.Code,
+			Message: fmt.Sprintf("policy %q (%s): %s", trim(name), x.Code, x.Message)})
+	}
 }
 
 func pathFor(path string, p *Policy) string {

@@ -294,3 +294,100 @@ func TestStandInURI(t *testing.T) {
 		}
 	}
 }
+
+// A file location's URI is relative to the working directory when the file
+// is inside it (code scanning resolves it against the repository root),
+// otherwise an absolute file:// URI; never a "../" path.
+func TestRelPathAndFileURI(t *testing.T) {
+	for _, c := range []struct{ dir, path, rel, uri string }{
+		{"/repo", "/repo/infra/org.yaml", "infra/org.yaml", "infra/org.yaml"},
+		{"/repo", "infra/policies/a b.json", "infra/policies/a b.json", "infra/policies/a%20b.json"},
+		{"/repo", "./infra/../org.yaml", "org.yaml", "org.yaml"},
+		{"/repo", "/elsewhere/org.yaml", "/elsewhere/org.yaml", "file:///elsewhere/org.yaml"},
+		{"/repo", "../org.yaml", "/org.yaml", "file:///org.yaml"},
+		{"", "infra/org.yaml", "infra/org.yaml", "infra/org.yaml"},
+	} {
+		rel := RelPath(c.dir, c.path)
+		if rel != c.rel {
+			t.Errorf("RelPath(%q, %q) = %q, want %q", c.dir, c.path, rel, c.rel)
+		}
+		if u := fileURI(rel); u != c.uri {
+			t.Errorf("fileURI(%q) = %q, want %q", rel, u, c.uri)
+		}
+	}
+}
+
+// A validation finding in a file: line and column, its JSON path as the
+// logical location, and a fingerprint that ignores the line but not the
+// path or the file.
+func TestSARIFFileLocation(t *testing.T) {
+	rep := ValidationReport()
+	ru := ValidationRule("STATEMENT_MISSING_EFFECT", "error")
+	AddRule(rep, ru)
+	AddRule(rep, ru)
+	f := finding.Finding{RuleID: ru.ID, Severity: ru.Severity, Title: "statement has no Effect",
+		Location: &finding.Location{File: "p.json", Line: 3, Column: 5, Path: "$.Statement[0]"}}
+	rep.Findings = append(rep.Findings, f)
+	var buf bytes.Buffer
+	if err := Render(&buf, "sarif", rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := sariftest.Check(buf.Bytes()); err != nil {
+		t.Error(err)
+	}
+	if len(rep.Rules) != 1 {
+		t.Errorf("AddRule added a rule twice: %d rules", len(rep.Rules))
+	}
+	for _, want := range []string{`"startLine": 3`, `"startColumn": 5`, `"fullyQualifiedName": "$.Statement[0]"`, `"kind": "element"`, `"uri": "p.json"`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("SARIF lacks %s:\n%s", want, buf.String())
+		}
+	}
+	moved := f
+	moved.Location = &finding.Location{File: "p.json", Line: 9, Column: 1, Path: "$.Statement[0]"}
+	if fingerprint(f) != fingerprint(moved) {
+		t.Errorf("fingerprint moved with the line")
+	}
+	for name, g := range map[string]finding.Location{"other path": {File: "p.json", Path: "$.Statement[1]"}, "other file": {File: "q.json", Path: "$.Statement[0]"}} {
+		o := f
+		o.Location = &g
+		if fingerprint(o) == fingerprint(f) {
+			t.Errorf("%s: same fingerprint", name)
+		}
+	}
+}
+
+// The short form of a terminal: the summary, the counts by account, then
+// the top findings, most severe first, one line each within 120 columns.
+func TestShortGolden(t *testing.T) {
+	rep := sample()
+	for i := range 12 {
+		rep.Findings = append(rep.Findings, finding.Finding{RuleID: "SEIRI-GROUP-EMPTY", Severity: finding.Low, Account: "333333333333",
+			Resource: "arn:aws:iam::333333333333:group/g" + strings.Repeat("x", i), Title: "Group g" + strings.Repeat("x", i*9) + " has no members"})
+	}
+	var buf bytes.Buffer
+	if err := Short(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(buf.String(), "\n") {
+		if n := len([]rune(l)); n > 120 {
+			t.Errorf("line %d is %d columns: %q", i+1, n, l)
+		}
+	}
+	path := filepath.Join("testdata", "golden", "short.txt")
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
+		t.Errorf("short form (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(buf.String(), "Top findings (10 of 16") {
+		t.Errorf("the top is not cut at 10:\n%s", buf.String())
+	}
+}

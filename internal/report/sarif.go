@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -106,7 +107,8 @@ type sarifArtifactLocation struct {
 }
 
 type sarifRegion struct {
-	StartLine int `json:"startLine"`
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
 }
 
 type sarifLogicalLocation struct {
@@ -116,7 +118,7 @@ type sarifLogicalLocation struct {
 }
 
 type sarifResultProps struct {
-	Account        string             `json:"account"`
+	Account        string             `json:"account,omitempty"`
 	Severity       string             `json:"severity"`
 	Evidence       []finding.Evidence `json:"evidence"`
 	Recommendation string             `json:"recommendation,omitempty"`
@@ -198,7 +200,14 @@ var identityEvidence = map[string]bool{
 // https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#providing-data-to-track-code-scanning-alerts-across-runs
 func fingerprint(f finding.Finding) string {
 	h := sha256.New()
-	for _, part := range []string{f.RuleID, f.Account, f.Resource} {
+	parts := []string{f.RuleID, f.Account, f.Resource}
+	if l := f.Location; l != nil {
+		// A finding about a file (a validation problem) is the file, the
+		// element's path and the message, which names no date or count; never
+		// the line, which moves when lines are added above.
+		parts = append(parts, "file", l.File, l.Path, f.Title)
+	}
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
@@ -255,20 +264,26 @@ func StandInURI(account, resource string) string {
 	return strings.Join(out, "/")
 }
 
-// locationOf is the finding's file and line when it has one (an org.yaml
-// line, a policy file), otherwise the stand-in artifact plus the resource as
-// a logical location.
+// locationOf is the finding's file, line and column when it has one (an
+// org.yaml line, a policy file) with its JSON or YAML path as a logical
+// location, otherwise the stand-in artifact plus the resource as a logical
+// location.
 func locationOf(f finding.Finding) sarifLocation {
-	if f.Location != nil && f.Location.File != "" {
-		line := f.Location.Line
-		if line < 1 {
-			line = 1
+	if l := f.Location; l != nil && (l.File != "" || l.Stdin) {
+		line := max(l.Line, 1)
+		col := 0
+		if l.Line >= 1 {
+			col = max(l.Column, 0)
 		}
-		loc := sarifLocation{PhysicalLocation: sarifPhysicalLocation{
-			ArtifactLocation: sarifArtifactLocation{URI: fileURI(f.Location.File)},
-			Region:           sarifRegion{StartLine: line},
-		}}
-		if f.Resource != "" {
+		art := sarifArtifactLocation{URI: fileURI(l.File)}
+		if l.Stdin {
+			art = sarifArtifactLocation{URI: StdinURI, Description: &sarifText{"standard input (not a file in the repository)"}}
+		}
+		loc := sarifLocation{PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: art, Region: sarifRegion{StartLine: line, StartColumn: col}}}
+		switch {
+		case l.Path != "":
+			loc.LogicalLocations = []sarifLogicalLocation{{FullyQualifiedName: l.Path, Kind: "element"}}
+		case f.Resource != "":
 			loc.LogicalLocations = []sarifLogicalLocation{{FullyQualifiedName: f.Resource, Kind: "resource"}}
 		}
 		return loc
@@ -287,15 +302,46 @@ func locationOf(f finding.Finding) sarifLocation {
 	}
 }
 
-// fileURI turns a file path into a relative URI reference with forward
-// slashes, each segment percent-encoded.
+// StdinURI is the artifact of a document read from standard input: it has
+// no path, and code scanning needs one.
+const StdinURI = "stdin"
+
+// fileURI turns a file path into a URI reference with forward slashes, each
+// segment percent-encoded: relative paths stay relative (code scanning
+// resolves them against the repository root); an absolute path becomes a
+// file:// URI.
 func fileURI(p string) string {
-	p = strings.ReplaceAll(p, "\\", "/")
-	segs := strings.Split(p, "/")
+	p = filepath.ToSlash(strings.ReplaceAll(p, "\\", "/"))
+	abs := strings.HasPrefix(p, "/")
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}
+	if abs {
+		return "file:///" + strings.Join(segs, "/")
+	}
 	return strings.Join(segs, "/")
+}
+
+// RelPath is path as a SARIF location wants it: relative to dir (the
+// working directory, which is the repository root in CI) when path is
+// inside it, otherwise absolute. Paths are cleaned; an empty dir leaves a
+// relative path as it is.
+func RelPath(dir, path string) string {
+	if path == "" {
+		return ""
+	}
+	if dir == "" {
+		return filepath.Clean(path)
+	}
+	abs := path
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(dir, abs)
+	}
+	if r, err := filepath.Rel(dir, abs); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return r
+	}
+	return filepath.Clean(abs)
 }
 
 // helpOf is a rule's help: its description, the recommendation and the AWS
@@ -308,8 +354,12 @@ func helpOf(ru finding.Rule, desc string) sarifMessage {
 		md += "\n\n**Recommendation:** " + ru.Recommendation
 	}
 	if ru.HelpURI != "" {
-		text += "\n\nAWS documentation: " + ru.HelpURI
-		md += "\n\nAWS documentation: <" + ru.HelpURI + ">"
+		label := "AWS documentation"
+		if strings.HasPrefix(ru.HelpURI, InformationURI) {
+			label = "seiri documentation"
+		}
+		text += "\n\n" + label + ": " + ru.HelpURI
+		md += "\n\n" + label + ": <" + ru.HelpURI + ">"
 	}
 	md += "\n\nRule `" + ru.ID + "`, severity " + ru.Severity.String() + "."
 	return sarifMessage{Text: text, Markdown: md}

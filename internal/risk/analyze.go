@@ -7,10 +7,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/policy"
-	"github.com/seiri-dev/seiri/internal/snapshot"
 )
 
 // Options adjust an analysis.
@@ -139,11 +137,6 @@ var adminProbes = []string{
 }
 
 var allowAll = policy.MustParse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`, policy.TypeIdentity)
-
-// Analyze builds the escalation graph of s.
-func Analyze(s *snapshot.Snapshot, cat *catalog.Catalog, opts Options) *Analysis {
-	return AnalyzeModel(leastpriv.NewModel(s, cat), opts)
-}
 
 // AnalyzeModel builds the escalation graph over an existing model (shared
 // with unused and policy generate).

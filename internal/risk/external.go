@@ -112,6 +112,10 @@ type ExternalReport struct {
 type ExternalOptions struct {
 	// OrgID overrides the organization id of the zone of trust.
 	OrgID string
+	// RCPServices decides which services RCPs govern: the catalog in force
+	// (a catalog refreshed by seiri catalog update); nil is the engine's
+	// embedded list.
+	RCPServices policy.RCPServices
 }
 
 // zone is the zone of trust.
@@ -170,7 +174,7 @@ func External(s *snapshot.Snapshot, opt ExternalOptions) *ExternalReport {
 	rep := &ExternalReport{Zone: z.desc}
 	rcps, problems := rcpLevels(s)
 	rep.Problems = append(rep.Problems, problems...)
-	an := &analyzer{z: z, rep: rep, rcps: rcps, out: z.outsiderAccount(), cache: map[parseKey]parsed{}}
+	an := &analyzer{z: z, rep: rep, rcps: rcps, rcpServices: opt.RCPServices, out: z.outsiderAccount(), cache: map[parseKey]parsed{}}
 	for _, a := range s.Accounts {
 		if a.ResourcePolicies == nil {
 			rep.NotCollected = append(rep.NotCollected, a.AccountID)
@@ -213,6 +217,8 @@ type analyzer struct {
 	rep   *ExternalReport
 	rcps  map[string][][]*policy.Policy
 	out   string // the generic outsider's account
+	// rcpServices are the services RCPs govern (the catalog in force).
+	rcpServices policy.RCPServices
 }
 
 func (an *analyzer) add(f ExternalFinding) { an.rep.Findings = append(an.rep.Findings, f) }

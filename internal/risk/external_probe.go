@@ -214,7 +214,7 @@ func (an *analyzer) checkEach(pol *policy.Policy, p *probe, actions []string, re
 		// resource policy stands between them and the resource.
 		pols.Identity = []*policy.Policy{allowAll}
 	}
-	opt := &policy.Options{ManagementAccount: an.z.mgmt}
+	opt := &policy.Options{ManagementAccount: an.z.mgmt, RCPServices: an.rcpServices}
 	stmts := []*policy.Statement{nil}
 	for _, st := range pol.Statements {
 		if st.Effect == policy.Allow {

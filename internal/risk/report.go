@@ -43,19 +43,6 @@ func (an *Analysis) Report(arn string) (*PrincipalReport, error) {
 	return r, nil
 }
 
-// Opening returns, for every principal with a path, the permissions that
-// open it (OpeningActions): `unused` lists these first among a principal's
-// unused permissions.
-func (an *Analysis) Opening() map[string][]string {
-	out := map[string][]string{}
-	for _, n := range an.Nodes {
-		if as := an.OpeningActions(n.P.ARN); len(as) > 0 {
-			out[n.P.ARN] = as
-		}
-	}
-	return out
-}
-
 // OpensPath reports whether action (as the catalogue spells it, any case
 // of the service prefix) is one of the principal's opening permissions.
 func (an *Analysis) OpensPath(arn, action string) bool {

@@ -108,14 +108,6 @@ func retryable(err error) bool {
 	return false
 }
 
-func errorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
 // summary renders an AWS error as "Code: message" (never credentials).
 func summary(err error) string {
 	var ae smithy.APIError

@@ -15,6 +15,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/finding"
+	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/table"
@@ -35,6 +36,7 @@ type AuditOptions struct {
 	Rules     []string // --rule: run only these rule ids
 	Out       string   // --out: write the rendered report here (0600)
 	ListRules bool     // --list-rules
+	Long      bool     // --long: every finding in the table, not the short form
 }
 
 // NewCmd is the `seiri audit` command.
@@ -51,9 +53,14 @@ func NewCmdAudit(f *cmdutil.Factory, runF func(*AuditOptions) error) *cobra.Comm
 demo) and reports findings with their evidence. Thresholds come from seiri.yaml
 (audit.*); rules listed in audit.disabled_rules are skipped.
 
+The table opens with the summary: the counts by severity, by rule and by
+account, and the top 10 findings; --long lists every finding, and the other
+formats (json, html, …) hold everything with its evidence.
+
 Exit codes: 0 no finding at or above --fail-on, 1 such findings exist,
 2 bad input (missing or corrupt snapshot, unknown rule or severity).`,
 		Example: `  seiri audit
+  seiri audit --long
   seiri audit --snapshot 20250601T120000Z --output sarif --out audit.sarif
   seiri audit --fail-on high --rule SEIRI-ROOT-NO-MFA --rule SEIRI-KEY-UNUSED
   seiri audit --list-rules`,
@@ -72,6 +79,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 such findings exist,
 	fl.StringArrayVar(&opts.Rules, "rule", nil, "run only this rule id (repeatable; see --list-rules)")
 	fl.StringVar(&opts.Out, "out", "", "write the report to this file (mode 0600) instead of standard output")
 	fl.BoolVar(&opts.ListRules, "list-rules", false, "list the rules with their ids and severities, and exit")
+	cmdutil.LongFlag(fl, &opts.Long)
 	return cmd
 }
 
@@ -121,22 +129,36 @@ func auditRun(opts *AuditOptions) error {
 	}
 
 	var buf bytes.Buffer
-	if opts.Output == "table" {
-		// Every report names the snapshot it was computed from, and opens
-		// with the summary.
-		fmt.Fprintf(&buf, "%s\n", cmdutil.SnapshotLine(s))
-		if len(rep.Findings) > 0 {
-			if err := report.Summary(&buf, rep); err != nil {
-				return err
-			}
+	short := opts.Output == "table" && opts.Out == "" && !opts.Long
+	switch {
+	case short:
+		// The short form (issue 18): the snapshot, the summary, the top
+		// findings, and where to go next.
+		fmt.Fprintf(&buf, "%s\nusage: %s\n", cmdutil.SnapshotLine(s), rep.Usage)
+		if err := report.Short(&buf, rep); err != nil {
+			return err
 		}
-		buf.WriteString("\n")
-	}
-	if err := report.Render(&buf, opts.Output, rep); err != nil {
-		return cmdutil.BadInput(err)
-	}
-	if opts.Output == "table" && opts.Out == "" && len(rep.Findings) > 0 {
-		buf.WriteString(auditNext)
+		if len(rep.Findings) > 0 {
+			buf.WriteString(auditShortNext)
+		}
+	default:
+		if opts.Output == "table" {
+			// Every report names the snapshot it was computed from, and
+			// opens with the summary.
+			fmt.Fprintf(&buf, "%s\nusage: %s\n", cmdutil.SnapshotLine(s), rep.Usage)
+			if len(rep.Findings) > 0 {
+				if err := report.Summary(&buf, rep); err != nil {
+					return err
+				}
+			}
+			buf.WriteString("\n")
+		}
+		if err := report.Render(&buf, opts.Output, rep); err != nil {
+			return cmdutil.BadInput(err)
+		}
+		if opts.Output == "table" && opts.Out == "" && len(rep.Findings) > 0 {
+			buf.WriteString(auditNext)
+		}
 	}
 	if opts.Out != "" {
 		if err := workspace.WriteFile(opts.Out, buf.Bytes()); err != nil {
@@ -171,17 +193,65 @@ func auditRun(opts *AuditOptions) error {
 // workspace has one, and privilege escalation. The demo and `seiri report`
 // show this same report, so their counts and seiri audit's agree.
 func Report(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Snapshot, cfg config.Audit) (*finding.Report, error) {
+	act := auditActivity(context.Background(), opts, ws)
+	unused := auditUnusedHook(opts, ws, s)
 	rep := audit.RunWith(s, cfg, opts.Now(), audit.Options{
 		Only:     opts.Rules,
-		Unused:   auditUnusedHook(opts, ws, s),
-		Activity: auditActivity(context.Background(), opts, ws),
+		Unused:   unused,
+		Activity: act,
 		Risk:     auditRiskHook(opts, s),
+		// RCPs govern the services the catalog in force says (a catalog
+		// refreshed by seiri catalog update included).
+		RCPServices: rcpServices(opts.Catalog),
 	})
+	rep.Usage = usageLine(act, unused != nil)
 	// Open suspicious-use findings of `seiri detect` stand beside the others.
 	if err := addDetections(ws, rep, opts.Rules, opts.IO.ErrOut); err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// usageLine names the usage evidence of the audit: the CloudTrail window
+// of the usage store (the witness of the inactivity and unused-key rules)
+// and the unused-permission window, or that there is no store.
+func usageLine(act *audit.Activity, unused bool) string {
+	if act == nil || len(act.Accounts) == 0 {
+		return "no CloudTrail usage store (run seiri trail scan): CloudTrail is not a witness, unused permissions not audited"
+	}
+	var since, until time.Time
+	for _, w := range act.Accounts {
+		if since.IsZero() || (!w.Since.IsZero() && w.Since.Before(since)) {
+			since = w.Since
+		}
+		if w.Until.After(until) {
+			until = w.Until
+		}
+	}
+	line := fmt.Sprintf("CloudTrail %s to %s (usage store, %d accounts)", day(since), day(until), len(act.Accounts))
+	if unused {
+		line += "; unused permissions over the last 90 days"
+	}
+	return line
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "?"
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+// rcpServices is the catalog in force as the engine's list of services RCPs
+// govern; nil (the engine's embedded list) without one.
+func rcpServices(cat func() *catalog.Catalog) policy.RCPServices {
+	if cat == nil {
+		return nil
+	}
+	if c := cat(); c != nil {
+		return c
+	}
+	return nil
 }
 
 func listRules(w io.Writer) error {
@@ -204,6 +274,14 @@ func quoteAll(ss []string) []string {
 	}
 	return out
 }
+
+// auditShortNext ends the short form: where to go from the summary.
+const auditShortNext = `
+Next:
+  seiri audit --long                           # every finding
+  seiri audit --output html --out audit.html   # the report with evidence, to share
+  seiri audit --fail-on high                   # exit 1 on a high finding (for CI)
+`
 
 // auditNext ends the table: where to go from the findings.
 const auditNext = `

@@ -80,7 +80,7 @@ func TestAuditOutputs(t *testing.T) {
 		check  func(t *testing.T, out string)
 	}{
 		{"table", func(t *testing.T, out string) {
-			for _, s := range []string{"MEDIUM (3)", "SEIRI-KEY-UNUSED", "arn:aws:iam::111111111111:user/ci", "SUMMARY"} {
+			for _, s := range []string{"3 findings: critical 0, high 0, medium 3", "By account (1):", "Top findings (3 of 3", "SEIRI-KEY-UNUSED", "Next:\n  seiri audit --long"} {
 				if !strings.Contains(out, s) {
 					t.Errorf("table lacks %q:\n%s", s, out)
 				}
@@ -305,5 +305,44 @@ func TestAuditListRules(t *testing.T) {
 	code, out, _ := runCLI(t, "--workspace", t.TempDir(), "audit", "--list-rules")
 	if code != cmdutil.ExitOK || !strings.Contains(out, "SEIRI-ROOT-NO-MFA") || !strings.HasPrefix(out, "ID") {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// Issue 18: the default table is the short form (summary, counts by
+// account, top findings, Next:); --long lists every finding with its
+// resource, as the table always did.
+func TestAuditShortAndLong(t *testing.T) {
+	ws, _ := writeSnapshot(t)
+	code, short, errOut := runCLI(t, "--workspace", ws, "audit")
+	if code != cmdutil.ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, long, errOut := runCLI(t, "--workspace", ws, "audit", "--long")
+	if code != cmdutil.ExitOK {
+		t.Fatalf("--long: exit %d: %s", code, errOut)
+	}
+	for name, out := range map[string]string{"short": short, "long": long} {
+		want, err := os.ReadFile(filepath.Join("testdata", "audit-"+name+".txt"))
+		got := strings.ReplaceAll(out, filepath.Base(filepath.Dir(ws)), "TMP")
+		if *update {
+			if err := os.WriteFile(filepath.Join("testdata", "audit-"+name+".txt"), []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%v (run with -update)", err)
+		}
+		if diff := cmp.Diff(string(want), got); diff != "" {
+			t.Errorf("%s form (-want +got):\n%s", name, diff)
+		}
+		for i, l := range strings.Split(out, "\n") {
+			if len([]rune(l)) > 120 {
+				t.Errorf("%s line %d over 120 columns: %q", name, i+1, l)
+			}
+		}
+	}
+	if strings.Contains(short, "arn:aws:iam::111111111111:user/ci") || !strings.Contains(long, "arn:aws:iam::111111111111:user/ci") {
+		t.Errorf("the long form lists resources, the short form does not")
 	}
 }

@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"flag"
+
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
@@ -11,3 +13,5 @@ import (
 func testRoot(f *cmdutil.Factory) *cobra.Command {
 	return cmdtest.Root(f, NewCmd)
 }
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")

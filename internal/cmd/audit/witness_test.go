@@ -52,6 +52,13 @@ func TestAuditCloudTrailWitness(t *testing.T) {
 	if diff := cmp.Diff([]string{"SEIRI-KEY-OLD arn:aws:iam::111111111111:user/ci"}, ids); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
+	// Issue 15: the report names the usage window it used (JSON and text).
+	if want := "CloudTrail 2025-03-03 to 2025-06-01 (usage store, 1 accounts); unused permissions over the last 90 days"; r.Usage != want {
+		t.Errorf("usage %q, want %q", r.Usage, want)
+	}
+	if _, text, _ := runCLI(t, "--workspace", ws, "audit"); !strings.Contains(text, "\nusage: "+r.Usage+"\n") {
+		t.Errorf("the table does not name the usage window:\n%s", text)
+	}
 	const cov = "warning: resource policies (S3, KMS, SQS, SNS, Lambda, Secrets Manager, ECR) are not in this snapshot: external access to them is unknown (collect again)\n"
 	if n := strings.Count(errOut, cov); n != 1 {
 		t.Errorf("coverage warning %d times in stderr:\n%s", n, errOut)

@@ -1,15 +1,27 @@
 package org
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/config"
+	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/org"
+	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
@@ -25,20 +37,24 @@ they are attached. init writes a starting spec, import adopts an existing
 organization, validate checks AWS's limits, plan shows the changes in a safe
 order.`,
 	}
-	cmd.AddCommand(newCmdOrgInit(f, nil), newCmdOrgImport(f, nil), newCmdOrgValidate(f, nil), newCmdOrgPlan(f, nil), newCmdOrgSchema(f),
-		newCmdOrgApply(f, nil), newCmdOrgStage(f, nil), newCmdOrgReport(f))
+	cmd.AddCommand(NewCmdOrgInit(f, nil), NewCmdOrgImport(f, nil), NewCmdOrgValidate(f, nil), NewCmdOrgPlan(f, nil), newCmdOrgSchema(f),
+		NewCmdOrgApply(f, nil), NewCmdOrgStage(f, nil), NewCmdOrgReport(f, nil))
 	return cmd
 }
 
-// OrgInitOptions are `seiri org init`'s flags.
+// OrgInitOptions are the inputs of `seiri org init`.
 type OrgInitOptions struct {
-	Template string
-	Out      string
-	Force    bool
+	IO *cmdutil.IOStreams
+
+	Template string // --template
+	Out      string // --out: the spec to write (- for standard output)
+	Force    bool   // --force
 }
 
-func newCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.Command {
-	opts := &OrgInitOptions{}
+// NewCmdOrgInit parses flags into OrgInitOptions and calls runF
+// (orgInitRun when nil).
+func NewCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.Command {
+	opts := &OrgInitOptions{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write a starting org.yaml from a template",
@@ -49,7 +65,7 @@ func newCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgInitRun(f, opts)
+			return orgInitRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Template, "template", "aws-multi-account", "template: aws-multi-account")
@@ -58,26 +74,26 @@ func newCmdOrgInit(f *cmdutil.Factory, runF func(*OrgInitOptions) error) *cobra.
 	return cmd
 }
 
-func orgInitRun(f *cmdutil.Factory, opts *OrgInitOptions) error {
+func orgInitRun(opts *OrgInitOptions) error {
 	sp, cm, err := org.Template(opts.Template)
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
 	data := org.Marshal(sp, cm)
-	if err := writeOut(f, opts.Out, data, opts.Force); err != nil {
+	if err := writeOut(opts.IO, opts.Out, data, opts.Force); err != nil {
 		return err
 	}
 	if opts.Out != "-" {
-		fmt.Fprintf(f.IO.ErrOut, "wrote %s (template %s): edit regions and role names, place your accounts, then run seiri org validate\n", opts.Out, opts.Template)
+		fmt.Fprintf(opts.IO.ErrOut, "wrote %s (template %s): edit regions and role names, place your accounts, then run seiri org validate\n", opts.Out, opts.Template)
 	}
 	return nil
 }
 
 // writeOut writes data to path ("-": stdout), refusing to overwrite
 // unless force.
-func writeOut(f *cmdutil.Factory, path string, data []byte, force bool) error {
+func writeOut(io *cmdutil.IOStreams, path string, data []byte, force bool) error {
 	if path == "-" {
-		_, err := f.IO.Out.Write(data)
+		_, err := io.Out.Write(data)
 		return err
 	}
 	if !force {
@@ -93,15 +109,20 @@ func writeOut(f *cmdutil.Factory, path string, data []byte, force bool) error {
 	return workspace.WriteFile(path, data)
 }
 
-// OrgImportOptions are `seiri org import`'s flags.
+// OrgImportOptions are the inputs of `seiri org import`.
 type OrgImportOptions struct {
-	Snapshot string
-	Out      string
-	Force    bool
+	IO        *cmdutil.IOStreams
+	Workspace func() (*workspace.Workspace, error)
+
+	Snapshot string // --snapshot
+	Out      string // --out: the spec to write; policies go next to it
+	Force    bool   // --force
 }
 
-func newCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *cobra.Command {
-	opts := &OrgImportOptions{}
+// NewCmdOrgImport parses flags into OrgImportOptions and calls runF
+// (orgImportRun when nil).
+func NewCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *cobra.Command {
+	opts := &OrgImportOptions{IO: f.IO, Workspace: f.ReadWorkspace}
 	cmd := &cobra.Command{
 		Use:   "import",
 		Short: "Write org.yaml from a snapshot's organization (a following plan is empty)",
@@ -112,7 +133,7 @@ func newCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *co
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgImportRun(f, opts)
+			return orgImportRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot to import (folder, name, or latest)")
@@ -123,7 +144,11 @@ func newCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *co
 
 // LoadOrganization reads the organization of snapshot ref.
 func LoadOrganization(f *cmdutil.Factory, ref string) (*snapshot.Organization, error) {
-	ws, err := f.ReadWorkspace()
+	return loadOrganization(f.ReadWorkspace, ref)
+}
+
+func loadOrganization(wsF func() (*workspace.Workspace, error), ref string) (*snapshot.Organization, error) {
+	ws, err := wsF()
 	if err != nil {
 		return nil, err
 	}
@@ -137,11 +162,11 @@ func LoadOrganization(f *cmdutil.Factory, ref string) (*snapshot.Organization, e
 	return s.Organization, nil
 }
 
-func orgImportRun(f *cmdutil.Factory, opts *OrgImportOptions) error {
+func orgImportRun(opts *OrgImportOptions) error {
 	if opts.Out == "-" {
 		return cmdutil.BadInputf("--out -: import writes policy files next to the spec; give a file name")
 	}
-	o, err := LoadOrganization(f, opts.Snapshot)
+	o, err := loadOrganization(opts.Workspace, opts.Snapshot)
 	if err != nil {
 		return err
 	}
@@ -167,91 +192,180 @@ func orgImportRun(f *cmdutil.Factory, opts *OrgImportOptions) error {
 		}
 	}
 	for _, n := range names {
-		if err := writeOut(f, filepath.Join(dir, n), files[n], true); err != nil {
+		if err := writeOut(opts.IO, filepath.Join(dir, n), files[n], true); err != nil {
 			return err
 		}
 	}
-	if err := writeOut(f, opts.Out, org.Marshal(sp, cm), true); err != nil {
+	if err := writeOut(opts.IO, opts.Out, org.Marshal(sp, cm), true); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "wrote %s and %d policy files from organization %s\n", opts.Out, len(names), o.ID)
+	fmt.Fprintf(opts.IO.ErrOut, "wrote %s and %d policy files from organization %s\n", opts.Out, len(names), o.ID)
 	return nil
 }
 
-// OrgValidateOptions are `seiri org validate`'s arguments.
+// OrgValidateOptions are the inputs of `seiri org validate`.
 type OrgValidateOptions struct {
-	Spec string
+	IO      *cmdutil.IOStreams
+	Config  func() (*config.Config, error)
+	Catalog func() *catalog.Catalog // the IAM catalog in force
+	// WorkDir is the working directory: SARIF locations are relative to it.
+	WorkDir func() (string, error)
+
+	Output string // --output (global): table, json or sarif
+	Spec   string // argument: the spec (default org.yaml)
 }
 
-func newCmdOrgValidate(f *cmdutil.Factory, runF func(*OrgValidateOptions) error) *cobra.Command {
-	opts := &OrgValidateOptions{}
+// NewCmdOrgValidate parses flags into OrgValidateOptions and calls runF
+// (orgValidateRun when nil).
+func NewCmdOrgValidate(f *cmdutil.Factory, runF func(*OrgValidateOptions) error) *cobra.Command {
+	opts := &OrgValidateOptions{IO: f.IO, Config: f.Config, Catalog: f.Catalog, WorkDir: os.Getwd}
 	cmd := &cobra.Command{
 		Use:   "validate [org.yaml]",
 		Short: "Check org.yaml against AWS Organizations' limits and seiri's safety rules",
+		Long: `Check org.yaml and the policy files it names: AWS Organizations' limits,
+seiri's safety rules, and every SCP and RCP through seiri policy validate.
+Each problem names its file, line and column (a problem in a policy file
+points at the statement or element in that file).
+
+--output sarif writes the problems for GitHub code scanning, with paths
+relative to the working directory (run it from the repository root).
+
+Exit codes: 0 valid, 2 the spec has problems or cannot be read.`,
 		Example: `  seiri org validate
-  seiri org validate infra/org.yaml -o json`,
+  seiri org validate infra/org.yaml -o json
+  seiri org validate infra/org.yaml -o sarif > org.sarif`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Spec = "org.yaml"
 			if len(args) == 1 {
 				opts.Spec = args[0]
 			}
+			opts.Output = f.Globals.Output
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgValidateRun(f, opts)
+			return orgValidateRun(opts)
 		},
 	}
 	return cmd
 }
 
-// compileSpec loads and validates a spec; problems are an input error.
-func compileSpec(f *cmdutil.Factory, path string) (*org.Document, *org.State, error) {
-	cfg, err := f.Config()
+// compileSpec loads and validates a spec; problems are an input error
+// (their diagnostics), returned with them.
+func compileSpec(cfgF func() (*config.Config, error), cat func() *catalog.Catalog, path string) (*org.Document, *org.State, org.Problems, error) {
+	cfg, err := cfgF()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	d, err := org.Load(path)
 	if err != nil {
-		return nil, nil, cmdutil.BadInput(err)
+		return nil, nil, nil, cmdutil.BadInput(err)
 	}
-	s, ps := org.Compile(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(f.Catalog())})
+	s, ps := org.Compile(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(cat())})
 	if len(ps) > 0 {
-		return d, nil, ps.Diagnostics()
+		return d, nil, ps, ps.Diagnostics()
 	}
-	return d, s, nil
+	return d, s, nil, nil
 }
 
-func orgValidateRun(f *cmdutil.Factory, opts *OrgValidateOptions) error {
-	_, s, err := compileSpec(f, opts.Spec)
-	if err != nil {
-		if f.Globals.Output == "json" {
-			d, lerr := org.Load(opts.Spec)
-			if lerr == nil {
-				cfg, _ := f.Config()
-				ps := org.Validate(d, org.Options{Limits: org.LimitsFrom(cfg), Validator: ValidatePolicy(f.Catalog())})
-				_ = cmdutil.WriteJSON(f.IO.Out, map[string]any{"valid": false, "problems": ps})
-			}
+func orgValidateRun(opts *OrgValidateOptions) error {
+	_, s, ps, err := compileSpec(opts.Config, opts.Catalog, opts.Spec)
+	if err != nil && ps == nil {
+		// A spec that does not parse is one problem at its line and column,
+		// for code scanning too; a file that cannot be read is not.
+		p, ok := parseProblem(opts.Spec, err)
+		if !ok || opts.Output != "sarif" {
+			return err
 		}
-		return err
+		ps = org.Problems{p}
 	}
-	if f.Globals.Output == "json" {
-		return cmdutil.WriteJSON(f.IO.Out, map[string]any{"valid": true, "problems": []org.Problem{}})
+	switch opts.Output {
+	case "json":
+		if ps == nil {
+			ps = org.Problems{}
+		}
+		if werr := cmdutil.WriteJSON(opts.IO.Out, map[string]any{"valid": len(ps) == 0, "problems": ps}); werr != nil {
+			return werr
+		}
+	case "sarif":
+		wd, werr := opts.WorkDir()
+		if werr != nil {
+			return werr
+		}
+		if werr := report.Render(opts.IO.Out, "sarif", specProblemsReport(ps, wd)); werr != nil {
+			return werr
+		}
+	default:
+		if err == nil {
+			fmt.Fprintf(opts.IO.Out, "%s is valid: %d OUs, %d accounts, %d policies.\n", opts.Spec, len(s.OUs), len(s.Accounts), len(s.Policies)-1)
+		}
 	}
-	fmt.Fprintf(f.IO.Out, "%s is valid: %d OUs, %d accounts, %d policies.\n", opts.Spec, len(s.OUs), len(s.Accounts), len(s.Policies)-1)
-	return nil
+	return err
 }
 
-// OrgPlanOptions are `seiri org plan`'s flags.
+// parseProblem reads the position out of org.Load's error for a spec that
+// does not parse ("org.yaml:3:5: message"); false for any other error.
+func parseProblem(spec string, err error) (org.Problem, bool) {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return org.Problem{}, false
+	}
+	msg, ok := strings.CutPrefix(err.Error(), spec+":")
+	if !ok {
+		return org.Problem{}, false
+	}
+	p := org.Problem{File: spec, Path: "$"}
+	if m := reLineCol.FindStringSubmatch(msg); m != nil {
+		p.Line, _ = strconv.Atoi(m[1])
+		p.Column, _ = strconv.Atoi(m[2])
+		msg = m[3]
+	}
+	p.Message = strings.TrimSpace(msg)
+	return p, true
+}
+
+var reLineCol = regexp.MustCompile(`^(\d+):(\d+):\s*(?s)(.*)$`)
+
+// specProblemsReport is the spec's problems as findings: each at its file,
+// line and column (relative to wd), a policy file's problems under their
+// validation code, the spec's own under org.spec.
+func specProblemsReport(ps org.Problems, wd string) *finding.Report {
+	rep := report.ValidationReport()
+	report.AddRule(rep, report.OrgSpecRule)
+	for _, p := range ps {
+		ru := report.OrgSpecRule
+		if p.Code != "" {
+			ru = report.ValidationRule(p.Code, "error")
+			report.AddRule(rep, ru)
+		}
+		rep.Findings = append(rep.Findings, finding.Finding{RuleID: ru.ID, Severity: ru.Severity, Title: p.Message,
+			Recommendation: ru.Recommendation,
+			Location:       &finding.Location{File: report.RelPath(wd, p.File), Line: p.Line, Column: p.Column, Path: p.Path}})
+	}
+	return rep
+}
+
+// OrgPlanOptions are the inputs of `seiri org plan`.
 type OrgPlanOptions struct {
-	Spec     string
-	Snapshot string
-	Out      string
-	Days     int // usage window of the impact replay
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error)
+	Config    func() (*config.Config, error)
+	Catalog   func() *catalog.Catalog // the IAM catalog in force
+	Now       func() time.Time
+	Logger    func() *slog.Logger
+
+	Output   string // --output (global): table or json
+	Spec     string // --spec
+	Snapshot string // --snapshot
+	Out      string // --out: save the plan for apply
+	Days     int    // --days: usage window of the impact replay
 }
 
-func newCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.Command {
-	opts := &OrgPlanOptions{}
+// NewCmdOrgPlan parses flags into OrgPlanOptions and calls runF
+// (orgPlanRun when nil).
+func NewCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.Command {
+	opts := &OrgPlanOptions{IO: f.IO, Workspace: f.ReadWorkspace, Config: f.Config, Catalog: f.Catalog, Now: f.Now, Logger: f.Logger}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show the changes that turn the organization into org.yaml, in a safe order",
@@ -259,10 +373,12 @@ func newCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.
   seiri org plan --spec infra/org.yaml --out org-plan.json --days 30`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Output = f.Globals.Output
+			opts.Context = f.Context
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgPlanRun(f, opts)
+			return orgPlanRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Spec, "spec", "org.yaml", "the spec")
@@ -272,21 +388,21 @@ func newCmdOrgPlan(f *cmdutil.Factory, runF func(*OrgPlanOptions) error) *cobra.
 	return cmd
 }
 
-func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
-	d, desired, err := compileSpec(f, opts.Spec)
+func orgPlanRun(opts *OrgPlanOptions) error {
+	d, desired, _, err := compileSpec(opts.Config, opts.Catalog, opts.Spec)
 	if err != nil {
 		return err
 	}
-	o, basedOn, err := BaseOrganization(f, opts.Snapshot)
+	o, basedOn, err := baseOrganization(opts.Workspace, opts.Logger(), opts.Snapshot)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "planning from %s\n", basedOn)
-	cfg, err := f.Config()
+	fmt.Fprintf(opts.IO.ErrOut, "planning from %s\n", basedOn)
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
-	p, err := org.NewPlanLimits(d, desired, o, f.Now(), org.LimitsFrom(cfg))
+	p, err := org.NewPlanLimits(d, desired, o, opts.Now(), org.LimitsFrom(cfg))
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
@@ -296,24 +412,29 @@ func orgPlanRun(f *cmdutil.Factory, opts *OrgPlanOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeOut(f, opts.Out, data, true); err != nil {
+		if err := writeOut(opts.IO, opts.Out, data, true); err != nil {
 			return err
 		}
-		f.Logger().Debug("plan file written", "path", opts.Out, "changes", len(p.Changes), "base", p.BaseFingerprint, "basedOn", p.BasedOn)
+		opts.Logger().Debug("plan file written", "path", opts.Out, "changes", len(p.Changes), "base", p.BaseFingerprint, "basedOn", p.BasedOn)
 	}
-	if f.Globals.Output == "json" {
-		return cmdutil.WriteJSON(f.IO.Out, p)
+	if opts.Output == "json" {
+		return cmdutil.WriteJSON(opts.IO.Out, p)
 	}
-	if err := org.WriteText(f.IO.Out, p); err != nil {
+	if err := org.WriteText(opts.IO.Out, p); err != nil {
 		return err
 	}
 	if len(p.Changes) > 0 {
-		if err := orgPlanImpact(f, f.IO.Out, o, p, max(opts.Days, 1)); err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+		ctx := opts.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		r := replayer{ctx: ctx, workspace: opts.Workspace, now: opts.Now, catalog: opts.Catalog, errOut: opts.IO.ErrOut}
+		if err := r.planImpact(opts.IO.Out, o, p, max(opts.Days, 1), false); err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: impact replay: %v\n", err)
 		}
 	}
 	if opts.Out != "" {
-		fmt.Fprintf(f.IO.ErrOut, "saved plan to %s (base %s)\n", opts.Out, p.BaseFingerprint)
+		fmt.Fprintf(opts.IO.ErrOut, "saved plan to %s (base %s)\n", opts.Out, p.BaseFingerprint)
 	}
 	return nil
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,11 +17,14 @@ import (
 	"github.com/seiri-dev/seiri/internal/apply"
 	"github.com/seiri-dev/seiri/internal/apply/orgexec"
 	"github.com/seiri-dev/seiri/internal/awsclient"
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/collect"
+	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/workspace"
@@ -29,18 +34,33 @@ import (
 // apply; tests shorten them.
 var orgApplyTiming = struct{ Backoff, Poll time.Duration }{time.Second, 10 * time.Second}
 
-// OrgApplyOptions are `seiri org apply`'s flags.
+// OrgApplyOptions are the inputs of `seiri org apply`.
 type OrgApplyOptions struct {
-	PlanFile         string
-	Snapshot         string
-	Yes              bool
-	ForceLockoutRisk bool
-	Reason           string
-	Days             int
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error)
+	Catalog   func() *catalog.Catalog // the IAM catalog in force
+	Now       func() time.Time
+	Logger    func() *slog.Logger
+	// OpenAWS opens the AWS session (missing or expired credentials: an
+	// *awsclient.CredentialsError).
+	OpenAWS func(context.Context) (*awsclient.Session, error)
+	// Apply is the one apply flow (render, confirm, lock, journal, apply).
+	Apply func(flow apply.Flow, yes bool) (*apply.Outcome, error)
+
+	PlanFile         string // argument: the plan saved by org plan --out
+	Snapshot         string // --snapshot: check the base against it instead of the live organization
+	Yes              bool   // --yes
+	ForceLockoutRisk bool   // --force-lockout-risk
+	Reason           string // --reason
+	Days             int    // --days: usage window of the impact replay
 }
 
-func newCmdOrgApply(f *cmdutil.Factory, runF func(*OrgApplyOptions) error) *cobra.Command {
-	opts := &OrgApplyOptions{}
+// NewCmdOrgApply parses flags into OrgApplyOptions and calls runF
+// (orgApplyRun when nil).
+func NewCmdOrgApply(f *cmdutil.Factory, runF func(*OrgApplyOptions) error) *cobra.Command {
+	opts := &OrgApplyOptions{IO: f.IO, Workspace: f.Workspace, Catalog: f.Catalog, Now: f.Now, Logger: f.Logger, Apply: f.Apply,
+		OpenAWS: func(ctx context.Context) (*awsclient.Session, error) { return awsclient.New(ctx, f.Globals.AWS) }}
 	cmd := &cobra.Command{
 		Use:   "apply PLAN.json",
 		Short: "Apply a saved organization plan (journaled, resumable, idempotent)",
@@ -55,7 +75,7 @@ caller's own role the Organizations or IAM actions it needs) unless
 its AWS call; running apply again resumes an interrupted run.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.PlanFile = args[0]
+			opts.PlanFile, opts.Context = args[0], f.Context
 			if opts.ForceLockoutRisk && strings.TrimSpace(opts.Reason) == "" {
 				return cmdutil.BadInputf("--force-lockout-risk needs --reason TEXT (it is journaled)")
 			}
@@ -65,7 +85,7 @@ its AWS call; running apply again resumes an interrupted run.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgApplyRun(f, opts)
+			return orgApplyRun(opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -79,7 +99,6 @@ its AWS call; running apply again resumes an interrupted run.`,
 
 // orgApply is what the steps of org apply share.
 type orgApply struct {
-	f       *cmdutil.Factory
 	opts    *OrgApplyOptions
 	p       *org.Plan
 	gp      *plan.Plan
@@ -92,8 +111,8 @@ type orgApply struct {
 	base    *org.State
 }
 
-func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
-	a := &orgApply{f: f, opts: opts}
+func orgApplyRun(opts *OrgApplyOptions) error {
+	a := &orgApply{opts: opts}
 	if done, err := a.load(); done || err != nil {
 		return err
 	}
@@ -101,8 +120,8 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 		return err
 	}
 	exec := &orgexec.Executor{API: a.sess.Base().Organizations, Live: a.live, Backoff: orgApplyTiming.Backoff, PollEvery: orgApplyTiming.Poll,
-		BackupDir: a.ws.BackupsDir(), Now: f.Now}
-	out, err := f.Apply(apply.Flow{Plan: a.gp, Executor: exec, Journal: a.j, LockPath: a.ws.LockFile(), Operator: a.caller.ARN,
+		BackupDir: a.ws.BackupsDir(), Now: opts.Now}
+	out, err := opts.Apply(apply.Flow{Plan: a.gp, Executor: exec, Journal: a.j, LockPath: a.ws.LockFile(), Operator: a.caller.ARN,
 		Check: a.check, Render: a.render, StopOnError: true, SummaryNote: exec.SummaryNote,
 		Prompt: fmt.Sprintf("Apply these %d changes to organization %s?", len(a.p.Changes), a.p.Organization)}, opts.Yes)
 	if out != nil && out.Result != nil && out.Result.Applied > 0 {
@@ -114,23 +133,23 @@ func orgApplyRun(f *cmdutil.Factory, opts *OrgApplyOptions) error {
 // load reads the plan file (an edited file is refused here, exit 2) and
 // says which state it was made from; done is true for an empty plan.
 func (a *orgApply) load() (done bool, err error) {
-	f, opts := a.f, a.opts
+	opts := a.opts
 	if a.p, err = org.LoadPlan(opts.PlanFile); err != nil {
 		return false, err
 	}
-	f.Logger().Debug("plan file read", "path", opts.PlanFile, "changes", len(a.p.Changes), "base", a.p.BaseFingerprint, "basedOn", a.p.BasedOn)
-	if a.ws, err = f.Workspace(); err != nil {
+	opts.Logger().Debug("plan file read", "path", opts.PlanFile, "changes", len(a.p.Changes), "base", a.p.BaseFingerprint, "basedOn", a.p.BasedOn)
+	if a.ws, err = opts.Workspace(); err != nil {
 		return false, err
 	}
 	if a.gp, err = org.ToPlan(a.p); err != nil {
 		return false, err
 	}
 	if len(a.p.Changes) == 0 {
-		fmt.Fprintln(f.IO.Out, "No changes. The organization matches the spec.")
+		fmt.Fprintln(opts.IO.Out, "No changes. The organization matches the spec.")
 		return true, nil
 	}
-	fmt.Fprintf(f.IO.ErrOut, "plan %s was made %s from %s\n", opts.PlanFile, a.p.CreatedAt.UTC().Format(time.RFC3339), planBasis(a.p))
-	a.j = plan.OpenJournal(a.ws.Journal(), f.Now)
+	fmt.Fprintf(opts.IO.ErrOut, "plan %s was made %s from %s\n", opts.PlanFile, a.p.CreatedAt.UTC().Format(time.RFC3339), planBasis(a.p))
+	a.j = plan.OpenJournal(a.ws.Journal(), opts.Now)
 	return false, nil
 }
 
@@ -138,8 +157,8 @@ func (a *orgApply) load() (done bool, err error) {
 // to set, exit 2), reads the live organization, and the base the plan is
 // checked against.
 func (a *orgApply) openLive() error {
-	f, ctx := a.f, a.f.Context
-	sess, err := awsclient.New(ctx, f.Globals.AWS)
+	opts, ctx := a.opts, a.opts.ctx()
+	sess, err := opts.OpenAWS(ctx)
 	var noCreds *awsclient.CredentialsError
 	if errors.As(err, &noCreds) {
 		return cmdutil.BadInput(noCreds)
@@ -153,14 +172,14 @@ func (a *orgApply) openLive() error {
 		return &cmdutil.ExitError{Code: cmdutil.ExitInternal, Err: err}
 	}
 	for _, w := range warns {
-		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
 	}
 	if live.ID != a.p.Organization {
 		return cmdutil.BadInputf("plan %s is for organization %s, but the credentials reach %s", a.opts.PlanFile, a.p.Organization, live.ID)
 	}
 	a.live, a.baseOrg = live, live
 	if a.opts.Snapshot != "" {
-		if a.baseOrg, err = LoadOrganization(f, a.opts.Snapshot); err != nil {
+		if a.baseOrg, err = loadOrganization(opts.Workspace, opts.Snapshot); err != nil {
 			return err
 		}
 	}
@@ -182,7 +201,7 @@ func (a *orgApply) check(_ context.Context, resuming bool) diag.Diagnostics {
 		return ds
 	}
 	risks := org.LockoutRisks(a.base, p.Changes, a.caller.Account)
-	cr, err := org.CallerLockoutRisks(a.base, p.Changes, a.caller.ARN, a.caller.Account, "", org.ReplayOptions{OrgID: a.baseOrg.ID, Now: a.f.Now()})
+	cr, err := org.CallerLockoutRisks(a.base, p.Changes, a.caller.ARN, a.caller.Account, "", org.ReplayOptions{OrgID: a.baseOrg.ID, Now: a.opts.Now(), RCPServices: a.opts.Catalog()})
 	if err != nil {
 		return ds.Append(diag.Errorf("org.replay", "cannot check the lockout rules").WithDetail("%v", err))
 	}
@@ -209,8 +228,9 @@ func (a *orgApply) render(w io.Writer, resuming bool) error {
 		return err
 	}
 	if !resuming {
-		if im, err := orgImpact(a.f, a.base, a.p.Changes, a.baseOrg.ID, a.opts.Days); err != nil {
-			fmt.Fprintf(a.f.IO.ErrOut, "warning: impact replay: %v\n", err)
+		r := replayer{ctx: a.opts.ctx(), workspace: a.opts.Workspace, now: a.opts.Now, catalog: a.opts.Catalog, errOut: a.opts.IO.ErrOut}
+		if im, err := r.impact(a.base, a.p.Changes, a.baseOrg.ID, a.opts.Days); err != nil {
+			fmt.Fprintf(a.opts.IO.ErrOut, "warning: impact replay: %v\n", err)
 		} else if im != nil && len(im.AffectedAccounts) > 0 {
 			im.Write(w, "")
 		}
@@ -221,15 +241,23 @@ func (a *orgApply) render(w io.Writer, resuming bool) error {
 // keepAfter reads the organization as the apply left it, so that the next
 // plan does not repeat what was applied (see refresh.go).
 func (a *orgApply) keepAfter() {
-	f := a.f
-	after, _, err := collect.ReadOrganization(context.WithoutCancel(f.Context), a.sess.Base())
+	opts := a.opts
+	after, _, err := collect.ReadOrganization(context.WithoutCancel(opts.ctx()), a.sess.Base())
 	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: could not read the organization after the apply (%v): the next org plan starts from the snapshot; run seiri collect --org\n", err)
+		fmt.Fprintf(opts.IO.ErrOut, "warning: could not read the organization after the apply (%v): the next org plan starts from the snapshot; run seiri collect --org\n", err)
 		return
 	}
-	if err := saveRefreshed(f, after, a.opts.PlanFile); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: could not keep the organization read after the apply: %v\n", err)
+	if err := saveRefreshed(opts.Workspace, opts.Now, opts.Logger(), after, opts.PlanFile); err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: could not keep the organization read after the apply: %v\n", err)
 	}
+}
+
+// ctx is the command's context (Background when unset).
+func (opts *OrgApplyOptions) ctx() context.Context {
+	if opts.Context == nil {
+		return context.Background()
+	}
+	return opts.Context
 }
 
 // planBasis says which state a saved plan was computed from (plans saved
@@ -249,26 +277,47 @@ func short12(s string) string {
 	return s
 }
 
+// replayer is what the impact replay reads: the workspace's usage store,
+// the clock, the catalog in force (which services RCPs govern), and where
+// its notes go. Commands build it from their options (or the factory).
+type replayer struct {
+	ctx       context.Context
+	workspace func() (*workspace.Workspace, error)
+	now       func() time.Time
+	catalog   func() *catalog.Catalog
+	errOut    io.Writer
+}
+
+func factoryReplayer(f *cmdutil.Factory) replayer {
+	return replayer{ctx: f.Context, workspace: f.ReadWorkspace, now: f.Now, catalog: f.Catalog, errOut: f.IO.ErrOut}
+}
+
 // Usage reads the recorded usage of accounts for the last days. It
 // returns nil rows, and no error, when the workspace has no usage store
 // (no trail scan yet).
 func Usage(ctx context.Context, f *cmdutil.Factory, accounts []string, days int) ([]usage.Row, bool, error) {
-	ws, err := f.Workspace()
+	r := factoryReplayer(f)
+	r.ctx = ctx
+	return r.usage(accounts, days)
+}
+
+func (r replayer) usage(accounts []string, days int) ([]usage.Row, bool, error) {
+	ws, err := r.workspace()
 	if err != nil {
 		return nil, false, err
 	}
 	if _, err := os.Stat(ws.UsageDB()); errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
-	st, err := usage.OpenReadOnly(ctx, ws.UsageDB())
+	st, err := usage.OpenReadOnly(r.ctx, ws.UsageDB())
 	if err != nil {
 		return nil, false, err
 	}
 	defer st.Close()
-	since := f.Now().AddDate(0, 0, -days)
+	since := r.now().AddDate(0, 0, -days)
 	var out []usage.Row
 	for _, a := range accounts {
-		rows, err := st.Usage(ctx, usage.Query{Account: a, Since: since, AuthzOnly: true})
+		rows, err := st.Usage(r.ctx, usage.Query{Account: a, Since: since, AuthzOnly: true})
 		if err != nil {
 			return nil, true, err
 		}
@@ -277,69 +326,92 @@ func Usage(ctx context.Context, f *cmdutil.Factory, accounts []string, days int)
 	return out, true, nil
 }
 
-// orgImpact replays the recorded usage of the accounts a plan affects. It
+// impact replays the recorded usage of the accounts a plan affects. It
 // returns nil when there is nothing to replay against (no usage store).
-func orgImpact(f *cmdutil.Factory, base *org.State, changes []org.Change, orgID string, days int) (*org.Impact, error) {
+func (r replayer) impact(base *org.State, changes []org.Change, orgID string, days int) (*org.Impact, error) {
 	after, err := org.Simulate(base, changes)
 	if err != nil {
 		return nil, err
 	}
-	return ReplayStates(f, base, after, orgID, days)
+	return r.replayStates(base, after, orgID, days)
 }
 
 // ReplayStates replays the recorded usage of the accounts whose policy chain
 // differs between before and after; nil when there is no usage store.
 func ReplayStates(f *cmdutil.Factory, before, after *org.State, orgID string, days int) (*org.Impact, error) {
+	return factoryReplayer(f).replayStates(before, after, orgID, days)
+}
+
+func (r replayer) replayStates(before, after *org.State, orgID string, days int) (*org.Impact, error) {
 	affected := org.AffectedAccounts(before, after)
 	if len(affected) == 0 {
 		return &org.Impact{}, nil
 	}
-	rows, ok, err := Usage(f.Context, f, affected, days)
+	rows, ok, err := r.usage(affected, days)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		fmt.Fprintf(f.IO.ErrOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
+		fmt.Fprintf(r.errOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
 		return nil, nil
 	}
-	return org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: f.Now()})
+	var rcps policy.RCPServices
+	if c := r.catalog(); c != nil {
+		rcps = c
+	}
+	now := r.now()
+	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: now, RCPServices: rcps})
+	if im != nil {
+		im.Window = fmt.Sprintf("the last %d days (since %s)", days, now.AddDate(0, 0, -days).UTC().Format("2006-01-02"))
+	}
+	return im, err
 }
 
-// orgPlanImpact prints the replay impact under `seiri org plan`.
-func orgPlanImpact(f *cmdutil.Factory, w io.Writer, o *snapshot.Organization, p *org.Plan, days int) error {
+// planImpact prints the replay impact of a plan on w; always also when it
+// changes no chain (a staging step says so), otherwise nothing then (the
+// plan's summary line stays last).
+func (r replayer) planImpact(w io.Writer, o *snapshot.Organization, p *org.Plan, days int, always bool) error {
 	base, err := org.FromSnapshot(o)
 	if err != nil {
 		return err
 	}
-	im, err := orgImpact(f, base, p.Changes, o.ID, days)
-	if err != nil {
+	im, err := r.impact(base, p.Changes, o.ID, days)
+	if err != nil || im == nil {
 		return err
 	}
-	// Nothing to say when no account's policy chain changes: the plan's
-	// summary line stays last.
-	if im != nil && len(im.AffectedAccounts) > 0 {
+	if always || len(im.AffectedAccounts) > 0 {
 		fmt.Fprintln(w)
 		im.Write(w, "")
 	}
 	return nil
 }
 
-// OrgStageOptions are `seiri org stage`'s flags.
+// OrgStageOptions are the inputs of `seiri org stage`.
 type OrgStageOptions struct {
-	Policy       string
-	Target       string
-	Spec         string
-	Snapshot     string
-	Canary       string
-	TestAccounts []string
-	StagingOU    string
-	Wait         time.Duration
-	Out          string
-	Days         int
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error) // writes the journal
+	Config    func() (*config.Config, error)
+	Catalog   func() *catalog.Catalog // the IAM catalog in force
+	Now       func() time.Time
+	Logger    func() *slog.Logger
+
+	Policy       string        // argument: the policy of org.yaml to roll out
+	Target       string        // --target: the OU (path)
+	Spec         string        // --spec
+	Snapshot     string        // --snapshot
+	Canary       string        // --canary
+	TestAccounts []string      // --test-account
+	StagingOU    string        // --staging-ou
+	Wait         time.Duration // --wait
+	Out          string        // --out
+	Days         int           // --days: usage window of the impact replay
 }
 
-func newCmdOrgStage(f *cmdutil.Factory, runF func(*OrgStageOptions) error) *cobra.Command {
-	opts := &OrgStageOptions{}
+// NewCmdOrgStage parses flags into OrgStageOptions and calls runF
+// (orgStageRun when nil).
+func NewCmdOrgStage(f *cmdutil.Factory, runF func(*OrgStageOptions) error) *cobra.Command {
+	opts := &OrgStageOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Catalog: f.Catalog, Now: f.Now, Logger: f.Logger}
 	cmd := &cobra.Command{
 		Use:   "stage POLICY --target OU",
 		Short: "Roll a new SCP out through Policy Staging: mirror OU, one canary account, the whole OU",
@@ -355,7 +427,7 @@ Collect a fresh snapshot after each apply. Add the policy to the OU in org.yaml
 when the rollout is done, or the next org plan detaches it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Policy = args[0]
+			opts.Policy, opts.Context = args[0], f.Context
 			if opts.Target == "" {
 				return cmdutil.BadInputf("--target OU is required")
 			}
@@ -365,7 +437,7 @@ when the rollout is done, or the next org plan detaches it.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return orgStageRun(f, opts)
+			return orgStageRun(opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -381,8 +453,8 @@ when the rollout is done, or the next org plan detaches it.`,
 	return cmd
 }
 
-func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
-	d, desired, err := compileSpec(f, opts.Spec)
+func orgStageRun(opts *OrgStageOptions) error {
+	d, desired, _, err := compileSpec(opts.Config, opts.Catalog, opts.Spec)
 	if err != nil {
 		return err
 	}
@@ -395,11 +467,11 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if pol == nil {
 		return cmdutil.BadInputf("%s declares no policy %q", opts.Spec, cmdutil.TrimValue(opts.Policy))
 	}
-	o, basedOn, err := BaseOrganization(f, opts.Snapshot)
+	o, basedOn, err := baseOrganization(opts.Workspace, opts.Logger(), opts.Snapshot)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "planning from %s\n", basedOn)
+	fmt.Fprintf(opts.IO.ErrOut, "planning from %s\n", basedOn)
 	cur, err := org.FromSnapshot(o)
 	if err != nil {
 		return cmdutil.BadInput(err)
@@ -408,7 +480,7 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if err != nil || !strings.HasPrefix(target, "ou:") {
 		return cmdutil.BadInputf("--target %q: name an OU of the organization by path", cmdutil.TrimValue(opts.Target))
 	}
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
@@ -418,34 +490,34 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 		return cmdutil.BadInput(err)
 	}
 	if st.Step == org.StageDone {
-		fmt.Fprintf(f.IO.Out, "%s %q is attached to OU %s: the rollout is complete.\n", org.ShortType(pol.Type), pol.Name, opts.Target)
+		fmt.Fprintf(opts.IO.Out, "%s %q is attached to OU %s: the rollout is complete.\n", org.ShortType(pol.Type), pol.Name, opts.Target)
 		return nil
 	}
-	ws, err := f.Workspace()
+	ws, err := opts.Workspace()
 	if err != nil {
 		return err
 	}
-	j := plan.OpenJournal(ws.Journal(), f.Now)
+	j := plan.OpenJournal(ws.Journal(), opts.Now)
 	if st.Previous != "" {
 		es, err := j.Entries()
 		if err != nil {
 			return err
 		}
-		note, err := stageWait(es, st, f.Now(), opts.Wait)
+		note, err := stageWait(es, st, opts.Now(), opts.Wait)
 		if err != nil {
 			return cmdutil.BadInput(err)
 		}
 		if note != "" {
-			fmt.Fprintln(f.IO.ErrOut, "note: "+note)
+			fmt.Fprintln(opts.IO.ErrOut, "note: "+note)
 		}
 	}
-	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: f.Now(), BasedOn: basedOn, Changes: st.Changes}
-	fmt.Fprintf(f.IO.Out, "Policy Staging rollout of %s %q to OU %s — step %d of 3 (%s)\n\n", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name)
-	if err := org.WriteText(f.IO.Out, p); err != nil {
+	p := &org.Plan{Version: org.PlanVersion, Organization: o.ID, BaseFingerprint: org.Fingerprint(o), Spec: d.Path, CreatedAt: opts.Now(), BasedOn: basedOn, Changes: st.Changes}
+	fmt.Fprintf(opts.IO.Out, "Policy Staging rollout of %s %q to OU %s — step %d of 3 (%s)\n\n", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name)
+	if err := org.WriteText(opts.IO.Out, p); err != nil {
 		return err
 	}
-	if err := orgPlanImpactAlways(f, o, p, opts.Days); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "warning: impact replay: %v\n", err)
+	if err := opts.replayer().planImpact(opts.IO.Out, o, p, opts.Days, true); err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: impact replay: %v\n", err)
 	}
 	out := opts.Out
 	if out == "" {
@@ -455,7 +527,7 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeOut(f, out, data, true); err != nil {
+	if err := writeOut(opts.IO, out, data, true); err != nil {
 		return err
 	}
 	gp, err := org.ToPlan(p)
@@ -467,28 +539,32 @@ func orgStageRun(f *cmdutil.Factory, opts *OrgStageOptions) error {
 		Detail: fmt.Sprintf("%s %q to OU %s: step %d (%s) planned in %s; waiting period %s before the next step", org.ShortType(pol.Type), pol.Name, opts.Target, st.Step, st.Name, out, opts.Wait)}); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "saved step %d to %s: review, then seiri org apply %s\n", st.Step, out, out)
+	fmt.Fprintf(opts.IO.ErrOut, "saved step %d to %s: review, then seiri org apply %s\n", st.Step, out, out)
 	return nil
 }
 
-// orgPlanImpactAlways prints the replay impact of a plan, also when it
-// changes no chain (a staging step says so).
-func orgPlanImpactAlways(f *cmdutil.Factory, o *snapshot.Organization, p *org.Plan, days int) error {
-	base, err := org.FromSnapshot(o)
-	if err != nil {
-		return err
+// replayer is the impact replay over the options' dependencies.
+func (opts *OrgStageOptions) replayer() replayer {
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	im, err := orgImpact(f, base, p.Changes, o.ID, days)
-	if err != nil || im == nil {
-		return err
-	}
-	fmt.Fprintln(f.IO.Out)
-	im.Write(f.IO.Out, "")
-	return nil
+	return replayer{ctx: ctx, workspace: opts.Workspace, now: opts.Now, catalog: opts.Catalog, errOut: opts.IO.ErrOut}
 }
 
-func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
-	var snap string
+// OrgReportOptions are the inputs of `seiri org report`.
+type OrgReportOptions struct {
+	IO        *cmdutil.IOStreams
+	Workspace func() (*workspace.Workspace, error)
+
+	Output   string // --output (global): table or json
+	Snapshot string // --snapshot
+}
+
+// NewCmdOrgReport parses flags into OrgReportOptions and calls runF
+// (orgReportRun when nil).
+func NewCmdOrgReport(f *cmdutil.Factory, runF func(*OrgReportOptions) error) *cobra.Command {
+	opts := &OrgReportOptions{IO: f.IO, Workspace: f.ReadWorkspace}
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "The OU tree with accounts and attached policies, and org-wide services against a baseline",
@@ -496,31 +572,40 @@ func newCmdOrgReport(f *cmdutil.Factory) *cobra.Command {
   seiri org report -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := f.Workspace()
-			if err != nil {
-				return err
+			opts.Output = f.Globals.Output
+			if runF != nil {
+				return runF(opts)
 			}
-			s, err := snapshot.Load(ws.SnapshotsDir(), snap)
-			if err != nil {
-				return cmdutil.BadInput(err)
-			}
-			if s.Organization == nil {
-				return cmdutil.BadInputf("snapshot %s has no organization (collected without Organizations access?)", s.Dir)
-			}
-			r, err := org.BuildReport(s.Organization)
-			if err != nil {
-				return cmdutil.BadInput(err)
-			}
-			org.CheckOrganizationTrail(r, s.Accounts, s.Organization.ManagementAccount)
-			if f.Globals.Output == "json" {
-				return cmdutil.WriteJSON(f.IO.Out, r)
-			}
-			fmt.Fprintf(f.IO.Out, "%s\n\n", cmdutil.SnapshotLine(s))
-			return org.WriteReport(f.IO.Out, r)
+			return orgReportRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&snap, "snapshot", snapshot.Latest, "snapshot holding the organization")
+	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot holding the organization")
 	return cmd
+}
+
+func orgReportRun(opts *OrgReportOptions) error {
+	ws, err := opts.Workspace()
+	if err != nil {
+		return err
+	}
+	s, err := snapshot.Load(ws.SnapshotsDir(), opts.Snapshot)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	if s.Organization == nil {
+		return cmdutil.BadInputf("snapshot %s has no organization (collected without Organizations access?)", s.Dir)
+	}
+	r, err := org.BuildReport(s.Organization)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	r.Snapshot = filepath.Base(s.Dir)
+	org.CheckOrganizationTrail(r, s.Accounts, s.Organization.ManagementAccount)
+	if opts.Output == "json" {
+		return cmdutil.WriteJSON(opts.IO.Out, r)
+	}
+	fmt.Fprintf(opts.IO.Out, "%s\n", cmdutil.SnapshotLine(s))
+	return org.WriteReport(opts.IO.Out, r)
 }
 
 // stageWait checks the waiting period before a rollout step: the previous

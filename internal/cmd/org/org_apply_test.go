@@ -224,10 +224,16 @@ func TestOrgReport(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
+	// Issue 18: the summary first, Next: last; reviewed golden.
+	golden(t, "report.txt", []byte(out))
 	out, _, code = runOrg(t, dir, "--output", "json", "org", "report")
 	var r org.Report
 	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || len(r.Services) != len(org.Baseline) || r.Root == nil {
 		t.Errorf("json report: %d %s", code, out)
+	}
+	// Issue 15: the JSON names its snapshot too.
+	if !regexp.MustCompile(`^\d{8}T\d{6}Z$`).MatchString(r.Snapshot) {
+		t.Errorf("json report names snapshot %q", r.Snapshot)
 	}
 }
 

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/snapshot"
+	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
 // After an apply the snapshot's organization is out of date: planning from
@@ -29,12 +31,12 @@ func refreshedPath(dir string) string { return filepath.Join(dir, "organization-
 
 // saveRefreshed keeps the organization read after an apply (0600: it
 // holds account names and emails).
-func saveRefreshed(f *cmdutil.Factory, o *snapshot.Organization, planFile string) error {
-	ws, err := f.Workspace()
+func saveRefreshed(wsF func() (*workspace.Workspace, error), now func() time.Time, log *slog.Logger, o *snapshot.Organization, planFile string) error {
+	ws, err := wsF()
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(refreshedOrganization{ReadAt: f.Now().UTC(), Plan: planFile, Organization: o})
+	data, err := json.Marshal(refreshedOrganization{ReadAt: now().UTC(), Plan: planFile, Organization: o})
 	if err != nil {
 		return err
 	}
@@ -42,7 +44,7 @@ func saveRefreshed(f *cmdutil.Factory, o *snapshot.Organization, planFile string
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		return err
 	}
-	f.Logger().Debug("organization after the apply kept", "path", refreshedPath(ws.Dir))
+	log.Debug("organization after the apply kept", "path", refreshedPath(ws.Dir))
 	return os.Rename(tmp, refreshedPath(ws.Dir))
 }
 
@@ -50,7 +52,11 @@ func saveRefreshed(f *cmdutil.Factory, o *snapshot.Organization, planFile string
 // or the one read after the last apply when that is newer and the snapshot
 // was not named explicitly. basedOn says which, for the plan's reader.
 func BaseOrganization(f *cmdutil.Factory, ref string) (o *snapshot.Organization, basedOn string, err error) {
-	ws, err := f.Workspace()
+	return baseOrganization(f.ReadWorkspace, f.Logger(), ref)
+}
+
+func baseOrganization(wsF func() (*workspace.Workspace, error), log *slog.Logger, ref string) (o *snapshot.Organization, basedOn string, err error) {
+	ws, err := wsF()
 	if err != nil {
 		return nil, "", err
 	}
@@ -67,10 +73,10 @@ func BaseOrganization(f *cmdutil.Factory, ref string) (o *snapshot.Organization,
 	}
 	data, err := os.ReadFile(refreshedPath(ws.Dir))
 	if errors.Is(err, os.ErrNotExist) {
-		f.Logger().Debug("no organization read after an apply", "path", refreshedPath(ws.Dir))
+		log.Debug("no organization read after an apply", "path", refreshedPath(ws.Dir))
 		return s.Organization, basedOn, nil
 	}
-	f.Logger().Debug("organization read after an apply", "path", refreshedPath(ws.Dir))
+	log.Debug("organization read after an apply", "path", refreshedPath(ws.Dir))
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,7 +1,6 @@
 package org
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -12,6 +11,8 @@ import (
 // ValidatePolicy runs `policy validate` on an organization policy: its
 // errors fail the spec; warnings do not. Tag and other management policies
 // are not IAM policy language and are left to the org package's checks.
+// The error is an org.PolicyIssues, each issue with its line and column in
+// doc.
 func ValidatePolicy(cat policy.Catalog) org.Validator {
 	return func(doc []byte, kind string) error {
 		var t policy.Type
@@ -23,15 +24,19 @@ func ValidatePolicy(cat policy.Catalog) org.Validator {
 		default:
 			return nil
 		}
-		var errs []error
+		var out org.PolicyIssues
 		for _, is := range policy.Validate(doc, t, cat) {
 			// The size is org's own check, against the limits of seiri.yaml
 			// (org.Limits): reporting the built-in quota again would say it
 			// twice, the second time with another number.
 			if is.Severity == policy.SevError && is.Code != policy.CodePolicyTooLarge {
-				errs = append(errs, fmt.Errorf("%s %s at %s: %s", is.Code, t, is.Path, is.Message))
+				out = append(out, org.PolicyIssue{Code: is.Code, Line: is.Line, Column: is.Column, Path: is.Path, Message: is.Message,
+					Text: fmt.Sprintf("%s %s at %s: %s", is.Code, t, is.Path, is.Message)})
 			}
 		}
-		return errors.Join(errs...)
+		if len(out) == 0 {
+			return nil
+		}
+		return out
 	}
 }

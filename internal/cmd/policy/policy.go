@@ -14,7 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/table"
 )
 
@@ -32,24 +34,32 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 // PolicyValidateOptions are the inputs of `policy validate`.
 type PolicyValidateOptions struct {
 	IO      *cmdutil.IOStreams
-	File    string
-	Type    string
-	FailOn  string
-	Output  string
 	Catalog func() (policy.Catalog, error)
+	// WorkDir is the working directory: SARIF locations are relative to it.
+	WorkDir func() (string, error)
+
+	File   string // argument: the policy file, or - for stdin
+	Type   string // --type
+	FailOn string // --fail-on
+	Output string // --output (global): table, json or sarif
 }
 
 // NewCmdPolicyValidate parses flags into PolicyValidateOptions.
 func NewCmdPolicyValidate(f *cmdutil.Factory, runF func(*PolicyValidateOptions) error) *cobra.Command {
-	opts := &PolicyValidateOptions{IO: f.IO}
+	opts := &PolicyValidateOptions{IO: f.IO, WorkDir: os.Getwd}
 	cmd := &cobra.Command{
 		Use:   "validate FILE",
 		Short: "Check a policy document like Access Analyzer's policy checks",
 		Example: `  seiri policy validate policy.json
-  seiri policy validate bucket-policy.json --type resource --fail-on warning`,
+  seiri policy validate bucket-policy.json --type resource --fail-on warning
+  seiri policy validate policies/deny-regions.json --type scp -o sarif > policy.sarif`,
 		Long: `Check a policy document (FILE, or - for stdin) and report errors, security
 warnings and suggestions, each with a stable code, the statement index/Sid, a
 JSON path and a line:column.
+
+--output sarif writes the issues for GitHub code scanning: each at the
+policy file's line and column (relative to the working directory; run it
+from the repository root), under a rule per code.
 
 Exit status: 0 when nothing at or above --fail-on was found, 1 when something
 was (default: errors only), 2 when FILE cannot be read or a flag is wrong.`,
@@ -113,8 +123,8 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 	if !ok {
 		return cmdutil.BadInputf("--fail-on %q: want error, warning, suggestion or none", opts.FailOn)
 	}
-	if opts.Output != "table" && opts.Output != "json" {
-		return cmdutil.BadInputf("--output %s: policy validate writes table or json", opts.Output)
+	if opts.Output != "table" && opts.Output != "json" && opts.Output != "sarif" {
+		return cmdutil.BadInputf("--output %s: policy validate writes table, json or sarif", opts.Output)
 	}
 	data, err := readPolicyInput(opts.IO, opts.File)
 	if err != nil {
@@ -148,11 +158,21 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 			worst = r
 		}
 	}
-	if opts.Output == "json" {
+	switch opts.Output {
+	case "json":
 		if err := cmdutil.WriteJSON(opts.IO.Out, policyValidateReport{File: opts.File, Type: t.String(), Issues: issues, Summary: sum}); err != nil {
 			return err
 		}
-	} else {
+	case "sarif":
+		wd, err := opts.WorkDir()
+		if err != nil {
+			return err
+		}
+		if err := report.Render(opts.IO.Out, "sarif", issuesReport(opts.File, wd, issues)); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "%s (%s policy): %d errors, %d warnings, %d suggestions\n", opts.File, t, sum["errors"], sum["warnings"], sum["suggestions"])
+	default:
 		w := table.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 		if len(issues) > 0 {
 			fmt.Fprintln(w, "SEVERITY\tCODE\tLINE:COL\tSTATEMENT\tPATH\tMESSAGE")
@@ -176,6 +196,26 @@ func policyValidateRun(opts *PolicyValidateOptions) error {
 		return cmdutil.Silent(cmdutil.ExitFindings)
 	}
 	return nil
+}
+
+// issuesReport is a policy file's issues as findings for SARIF: each at its
+// line and column in the file (relative to wd; standard input is named
+// "stdin"), under its validation code as the rule.
+func issuesReport(file, wd string, issues []policy.Issue) *finding.Report {
+	rep := report.ValidationReport()
+	loc := finding.Location{File: report.RelPath(wd, file)}
+	if file == "-" {
+		loc = finding.Location{File: "-", Stdin: true}
+	}
+	for _, is := range issues {
+		ru := report.ValidationRule(is.Code, is.Severity)
+		report.AddRule(rep, ru)
+		l := loc
+		l.Line, l.Column, l.Path = is.Line, is.Column, is.Path
+		rep.Findings = append(rep.Findings, finding.Finding{RuleID: ru.ID, Severity: report.ValidationSeverity(is.Severity),
+			Title: is.Message, Recommendation: ru.Recommendation, Location: &l})
+	}
+	return rep
 }
 
 // cell makes a value safe for one table cell: no tabs or newlines (values

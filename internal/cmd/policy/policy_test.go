@@ -71,7 +71,7 @@ func TestPolicyValidateRun(t *testing.T) {
 		{"json", PolicyValidateOptions{File: bad, Type: "identity", FailOn: "none", Output: "json"}, 0, []string{`"code": "STATEMENT_MISSING_EFFECT"`, `"line": 2`}},
 		{"unreadable file", PolicyValidateOptions{File: filepath.Join(dir, "nope.json"), Type: "identity", FailOn: "error", Output: "table"}, 2, nil},
 		{"bad type", PolicyValidateOptions{File: clean, Type: "banana", FailOn: "error", Output: "table"}, 2, nil},
-		{"bad output", PolicyValidateOptions{File: clean, Type: "identity", FailOn: "error", Output: "sarif"}, 2, nil},
+		{"bad output", PolicyValidateOptions{File: clean, Type: "identity", FailOn: "error", Output: "csv"}, 2, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/audit"
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/risk"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/table"
@@ -20,6 +22,7 @@ import (
 type ExternalOptions struct {
 	IO        *cmdutil.IOStreams
 	Workspace func() (*workspace.Workspace, error)
+	Catalog   func() *catalog.Catalog // the IAM catalog in force: which services RCPs govern
 
 	Output   string // --output (global): table|json
 	Snapshot string // --snapshot
@@ -28,7 +31,7 @@ type ExternalOptions struct {
 // NewCmdExternal parses flags into ExternalOptions and calls runF
 // (externalRun when nil).
 func NewCmdExternal(f *cmdutil.Factory, runF func(*ExternalOptions) error) *cobra.Command {
-	opts := &ExternalOptions{IO: f.IO, Workspace: f.Workspace}
+	opts := &ExternalOptions{IO: f.IO, Workspace: f.ReadWorkspace, Catalog: f.Catalog}
 	cmd := &cobra.Command{
 		Use:   "external",
 		Short: "Roles and resources that principals outside the organization (or anyone) can reach",
@@ -89,7 +92,7 @@ func externalRun(opts *ExternalOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := risk.External(s, risk.ExternalOptions{})
+	rep := risk.External(s, risk.ExternalOptions{RCPServices: rcpServices(opts.Catalog)})
 	v := externalView{Snapshot: filepath.Base(s.Dir), Zone: rep.Zone, Evaluated: rep.Evaluated, BlockedByBPA: rep.BlockedByBPA,
 		NotCollected: rep.NotCollected, Coverage: audit.ExternalCoverage(s), Problems: rep.Problems, Findings: []externalFinding{}}
 	for _, f := range rep.Findings {
@@ -106,8 +109,8 @@ func externalRun(opts *ExternalOptions) error {
 
 func writeExternal(w io.Writer, v *externalView) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d external or public access findings; %d policies evaluated, %d findings removed by S3 Block Public Access (snapshot %s)\n",
-		len(v.Findings), v.Evaluated, v.BlockedByBPA, v.Snapshot)
+	fmt.Fprintf(&b, "%d external or public access findings (snapshot %s)\n", len(v.Findings), v.Snapshot)
+	fmt.Fprintf(&b, "%d policies evaluated, %d findings removed by S3 Block Public Access\n", v.Evaluated, v.BlockedByBPA)
 	fmt.Fprintf(&b, "zone of trust: %s\n", v.Zone)
 	if v.Coverage != "" {
 		fmt.Fprintf(&b, "%s\n", v.Coverage)
@@ -120,10 +123,22 @@ func writeExternal(w io.Writer, v *externalView) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, f.Account, dash(f.Region), f.Resource, dash(f.Principal), dash(strings.Join(f.Actions, ",")), dash(f.Statement))
 		}
 		tw.Flush()
-		b.WriteString("\nnext: seiri audit --rule SEIRI-PUBLIC-RESOURCE --rule SEIRI-PUBLIC-ROLE-TRUST   (findings with their evidence)\n")
+		b.WriteString("\nNext:\n  seiri audit --rule SEIRI-PUBLIC-RESOURCE --rule SEIRI-PUBLIC-ROLE-TRUST   # the findings with their evidence\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// rcpServices is the catalog in force as the engine's list of services RCPs
+// govern; nil (the engine's embedded list) without one.
+func rcpServices(cat func() *catalog.Catalog) policy.RCPServices {
+	if cat == nil {
+		return nil
+	}
+	if c := cat(); c != nil {
+		return c
+	}
+	return nil
 }
 
 func dash(s string) string {

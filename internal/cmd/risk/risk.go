@@ -56,11 +56,12 @@ type PathsOptions struct {
 	Snapshot  string   // --snapshot
 	Principal string   // argument: an ARN or a user/role name; "" = organization summary
 	Targets   []string // --target: high-value principal ARNs
+	Long      bool     // --long: every path of the summary, not the shortest 10
 }
 
 // NewCmdPaths parses flags into PathsOptions and calls runF (pathsRun when nil).
 func NewCmdPaths(f *cmdutil.Factory, runF func(*PathsOptions) error) *cobra.Command {
-	opts := &PathsOptions{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Catalog: f.Catalog}
+	opts := &PathsOptions{IO: f.IO, Workspace: f.ReadWorkspace, Config: f.Config, Catalog: f.Catalog}
 	cmd := &cobra.Command{
 		Use:   "paths [PRINCIPAL]",
 		Short: "Privilege-escalation paths: of one principal, or a summary of the organization",
@@ -68,7 +69,8 @@ func NewCmdPaths(f *cmdutil.Factory, runF func(*PathsOptions) error) *cobra.Comm
 show its shortest path to administrator and to each high-value principal, each
 step with the policy and statement that allow it, and every escalation method
 it can perform. Without PRINCIPAL, summarize the organization: the principals
-that can reach administrator, per account, with the shortest path length.
+that can reach administrator, per account, with the shortest path length,
+and the 10 shortest paths (--long: every path).
 
 High-value principals come from --target and from audit.high_value_principals
 in seiri.yaml. Steps that depend on resources the snapshot does not hold
@@ -79,7 +81,8 @@ Exit codes: 0 done, 2 bad input (unknown or ambiguous principal, unknown
 		Example: `  seiri risk paths
   seiri risk paths arn:aws:iam::123456789012:user/alice
   seiri risk paths release-automation --output json
-  seiri risk paths --target arn:aws:iam::123456789012:role/break-glass`,
+  seiri risk paths --target arn:aws:iam::123456789012:role/break-glass
+  seiri risk paths --long`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Output = f.Globals.Output
@@ -95,6 +98,7 @@ Exit codes: 0 done, 2 bad input (unknown or ambiguous principal, unknown
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Snapshot, "snapshot", snapshot.Latest, "snapshot: a folder, a snapshot name in the workspace, or latest")
 	fl.StringArrayVar(&opts.Targets, "target", nil, "ARN of a high-value principal to find paths to (repeatable; adds to audit.high_value_principals)")
+	cmdutil.LongFlag(fl, &opts.Long)
 	return cmd
 }
 
@@ -135,7 +139,7 @@ func pathsRun(opts *PathsOptions) error {
 	}
 	name := filepath.Base(s.Dir)
 	if opts.Principal == "" {
-		return writeSummary(opts.IO.Out, opts.Output, name, an)
+		return writeSummary(opts.IO.Out, opts.Output, name, an, opts.Long)
 	}
 	arn, err := resolvePrincipal(an, opts.Principal)
 	if err != nil {
@@ -225,7 +229,7 @@ func writePrincipal(w io.Writer, snap string, r *risk.PrincipalReport) error {
 	}
 	if len(r.OpeningActions) > 0 {
 		fmt.Fprintf(&b, "\npermissions that open its paths (remove first): %s\n", strings.Join(r.OpeningActions, ", "))
-		b.WriteString("next: seiri unused --principal " + r.Principal + "\n")
+		b.WriteString("\nNext:\n  seiri unused --principal " + r.Principal + "   # the unused permissions to remove\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -322,7 +326,10 @@ func summarize(snap string, an *risk.Analysis) *summary {
 	return sm
 }
 
-func writeSummary(w io.Writer, output, snap string, an *risk.Analysis) error {
+// shortPaths is how many paths the summary lists without --long.
+const shortPaths = 10
+
+func writeSummary(w io.Writer, output, snap string, an *risk.Analysis, long bool) error {
 	sm := summarize(snap, an)
 	if output == "json" {
 		return writeJSON(w, sm)
@@ -332,8 +339,9 @@ func writeSummary(w io.Writer, output, snap string, an *risk.Analysis) error {
 	for _, a := range sm.Accounts {
 		proven += a.Proven
 	}
-	fmt.Fprintf(&b, "%d of %d principals can become an administrator (%d proven, %d only possibly) in %d accounts; %d already are administrators (snapshot %s)\n",
-		sm.WithPath, sm.Principals, proven, sm.WithPath-proven, len(sm.Accounts), sm.Administrators, snap)
+	fmt.Fprintf(&b, "%d of %d principals can become an administrator (%d proven, %d only possibly) in %d accounts (snapshot %s)\n",
+		sm.WithPath, sm.Principals, proven, sm.WithPath-proven, len(sm.Accounts), snap)
+	fmt.Fprintf(&b, "%d already are administrators\n", sm.Administrators)
 	if len(sm.Targets) > 0 {
 		fmt.Fprintf(&b, "high-value principals: %s\n", strings.Join(sm.Targets, ", "))
 	}
@@ -350,10 +358,16 @@ func writeSummary(w io.Writer, output, snap string, an *risk.Analysis) error {
 		tw.Flush()
 	}
 	if len(sm.Paths) > 0 {
-		b.WriteString("\n")
+		paths := sm.Paths
+		if !long && len(paths) > shortPaths {
+			paths = paths[:shortPaths]
+			fmt.Fprintf(&b, "\nThe %d shortest of %d paths (--long: every path):\n", len(paths), len(sm.Paths))
+		} else {
+			b.WriteString("\n")
+		}
 		tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "PRINCIPAL\tREACHES\tSTEPS\tKIND\tFIRST STEP")
-		for _, p := range sm.Paths {
+		for _, p := range paths {
 			goal := p.Goal
 			if goal == risk.GoalAdmin {
 				goal += " of " + p.GoalOf
@@ -365,9 +379,12 @@ func writeSummary(w io.Writer, output, snap string, an *risk.Analysis) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Principal, goal, p.Steps, kind, p.First)
 		}
 		tw.Flush()
-		fmt.Fprintf(&b, "\nnext: %s   (every step with the statement that allows it)\n", sm.Next)
+		fmt.Fprintf(&b, "\nNext:\n  %s   # every step with the statement that allows it\n", sm.Next)
+		if !long && len(sm.Paths) > shortPaths {
+			b.WriteString("  seiri risk paths --long   # every path\n")
+		}
 	} else {
-		b.WriteString("\nnext: seiri audit   (no escalation path found)\n")
+		b.WriteString("\nNext:\n  seiri audit   # no escalation path found\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -89,6 +89,7 @@ func TestRiskDemo(t *testing.T) {
 		code int
 	}{
 		{"paths-summary.golden", []string{"risk", "paths"}, cmdutil.ExitOK},
+		{"paths-summary-long.golden", []string{"risk", "paths", "--long"}, cmdutil.ExitOK},
 		{"paths-summary-json.golden", []string{"risk", "paths", "--output", "json"}, cmdutil.ExitOK},
 		// a platform developer: iam:PassRole + cloudformation:* -> stack with the admin role
 		{"paths-omar.golden", []string{"risk", "paths", "arn:aws:iam::555555555555:user/omar.haddad"}, cmdutil.ExitOK},
@@ -142,6 +143,7 @@ func TestNewCmdPaths(t *testing.T) {
 		{[]string{}, PathsOptions{Output: "table", Snapshot: "latest"}},
 		{[]string{"alice", "--snapshot", "s1", "--target", "arn:a", "--target", "arn:b"},
 			PathsOptions{Output: "table", Snapshot: "s1", Principal: "alice", Targets: []string{"arn:a", "arn:b"}}},
+		{[]string{"--long"}, PathsOptions{Output: "table", Snapshot: "latest", Long: true}},
 	}
 	for _, c := range cases {
 		var got *PathsOptions
@@ -176,7 +178,10 @@ func TestNewCmdExternal(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	got.IO, got.Workspace = nil, nil
+	if got.IO == nil || got.Workspace == nil || got.Catalog == nil {
+		t.Errorf("dependencies not set: %+v", got)
+	}
+	got.IO, got.Workspace, got.Catalog = nil, nil, nil
 	if diff := cmp.Diff(ExternalOptions{Output: "json", Snapshot: "s2"}, *got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -120,6 +120,11 @@ func machineWorkspace(t *testing.T) (string, []byte) {
 	// AWS IAM User Guide, "Example IAM identity-based policies": read one bucket.
 	write("policy.json", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::example-bucket","arn:aws:s3:::example-bucket/*"]}]}`)
 	write("deny-regions.json", `{"Version":"2012-10-17","Statement":[{"Sid":"DenyOutside","Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]}}}]}`)
+	// Issue 18: what org validate and policy validate report as SARIF — a
+	// policy with a wrong action and a malformed ARN, and a spec naming an
+	// unknown policy and that policy file.
+	write("bad-policy.json", "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Deny\", \"Action\": \"ec2:FlyToTheMoon\", \"Resource\": \"arn:aws:s3:bucket/*\"}]\n}\n")
+	write("bad-org.yaml", "version: 1\nroot:\n  policies: [\"FullAWSAccess\", \"no-such-policy\", \"bad\"]\npolicies:\n  - name: bad\n    type: scp\n    file: bad-policy.json\n")
 	write("cases.jsonl", `{"id":"read","request":{"principal":"arn:aws:iam::111111111111:user/amy","action":"s3:GetObject","resource":"arn:aws:s3:::example-bucket/a"},"identity":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}]}`+"\n")
 	return ws, []byte(out)
 }
@@ -170,9 +175,16 @@ func jsonInvocations(ws string) map[string][]string {
 // lists what it raised).
 func sarifInvocations(ws string) map[string][]string {
 	return map[string][]string{
-		"seiri detect": {"detect", "--source", filepath.Join(ws, "demo", "cloudtrail")},
+		"seiri detect":          {"detect", "--source", filepath.Join(ws, "demo", "cloudtrail")},
+		"seiri org validate":    {"org", "validate", filepath.Join(ws, "bad-org.yaml")},
+		"seiri policy validate": {"policy", "validate", filepath.Join(ws, "bad-policy.json")},
 	}
 }
+
+// sarifExit are sarif commands whose exit code with results is not 0 or 1:
+// org validate exits 2 on a spec with problems (bad input), the log written
+// all the same.
+var sarifExit = map[string]int{"seiri org validate": cmdutil.ExitUsage}
 
 // TestMachineOutputs runs every sarif and json command on the demo.
 func TestMachineOutputs(t *testing.T) {
@@ -195,7 +207,9 @@ func TestMachineOutputs(t *testing.T) {
 					}
 					args = append(args, "--output", "sarif")
 					out, errOut, code := cmdtest.RunWS(t, NewRootCmd, machineNow, nil, ws, args...)
-					if code != cmdutil.ExitOK && code != cmdutil.ExitFindings {
+					if want, ok := sarifExit[path]; ok && code != want {
+						t.Fatalf("exit %d, want %d: %s", code, want, errOut)
+					} else if !ok && code != cmdutil.ExitOK && code != cmdutil.ExitFindings {
 						t.Fatalf("exit %d: %s", code, errOut)
 					}
 					data = []byte(out)

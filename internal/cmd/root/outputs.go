@@ -16,6 +16,7 @@ var (
 	tabular    = []string{"table", "json", "csv"}
 	catalogOut = []string{"table", "json", "csv", "markdown"}
 	findings   = []string{"table", "json", "csv", "sarif", "markdown", "html"}
+	validation = []string{"table", "json", "sarif"}
 )
 
 var commandOutputs = map[string][]string{
@@ -48,14 +49,14 @@ var commandOutputs = map[string][]string{
 	"seiri org report":                tableJSON,
 	"seiri org schema":                tableOnly,
 	"seiri org stage":                 tableOnly,
-	"seiri org validate":              tableJSON,
+	"seiri org validate":              validation,
 	"seiri permissions":               tableOnly,
 	"seiri permissions collect":       tableOnly,
 	"seiri permissions keys":          tableOnly,
 	"seiri policy diff":               tableOnly,
 	"seiri policy generate":           tableOnly,
 	"seiri policy simulate":           tableJSON,
-	"seiri policy validate":           tableJSON,
+	"seiri policy validate":           validation,
 	"seiri report":                    tableOnly,
 	"seiri roles suggest":             tableJSON,
 	"seiri roles update-ip-ranges":    tableOnly,
