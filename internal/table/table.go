@@ -264,34 +264,61 @@ func (w *Writer) caps(cells [][]string, wrapLast bool) []int {
 	budget := w.width - w.padding*(len(natural)-1)
 	caps := make([]int, len(natural))
 	// Kept columns take their natural width when the others can still show
-	// keepFloor characters each; otherwise every column is levelled.
-	// With Keep, short columns (an account id, a region) are kept too:
-	// cutting a character or two off them saves little and loses the value.
+	// keepFloor characters each; otherwise the others are cut to keepFloor
+	// and the kept columns share what is left. With Keep, short columns (an
+	// account id, a region) are kept too: cutting a character or two off
+	// them saves little and loses the value.
 	keep := func(c int) bool { return w.keep[c] || natural[c] <= shortColumn }
-	kept, others := 0, 0
+	kept := 0
 	for c, n := range natural {
 		if keep(c) {
 			kept += n
-		} else {
-			others++
 		}
 	}
-	if len(w.keep) > 0 && kept+others*min(keepFloor, maxOf(natural)) <= budget {
-		rest := make([]int, 0, others)
+	if len(w.keep) > 0 {
+		var rest, keptLong []int
+		shorts := 0
 		for c, n := range natural {
-			if !keep(c) {
+			switch {
+			case !keep(c):
 				rest = append(rest, n)
+			case w.keep[c] && n > shortColumn:
+				keptLong = append(keptLong, n)
+			default:
+				shorts += n
 			}
 		}
-		level := levelFor(rest, budget-kept)
-		for c, n := range natural {
-			if keep(c) {
-				caps[c] = n
-			} else {
-				caps[c] = min(n, level)
-			}
+		restFloor := 0
+		for _, n := range rest {
+			restFloor += min(n, keepFloor)
 		}
-		return caps
+		if kept+restFloor <= budget {
+			// The kept columns whole; the others share what is left.
+			level := levelFor(rest, budget-kept)
+			for c, n := range natural {
+				if keep(c) {
+					caps[c] = n
+				} else {
+					caps[c] = min(n, level)
+				}
+			}
+			return caps
+		}
+		if shorts+restFloor < budget {
+			// The others down to keepFloor; the kept columns share the rest.
+			level := levelFor(keptLong, budget-shorts-restFloor)
+			for c, n := range natural {
+				switch {
+				case !keep(c):
+					caps[c] = min(n, keepFloor)
+				case w.keep[c] && n > shortColumn:
+					caps[c] = min(n, level)
+				default:
+					caps[c] = n
+				}
+			}
+			return caps
+		}
 	}
 	level := levelFor(natural, budget)
 	for c, n := range natural {

@@ -163,3 +163,19 @@ func TestKeepColumns(t *testing.T) {
 		t.Errorf("kept column overflows: %d columns", n)
 	}
 }
+
+// Keep, when the kept columns cannot all be whole: the others are cut to
+// keepFloor and the kept columns share the rest.
+func TestKeepColumnsShare(t *testing.T) {
+	var got bytes.Buffer
+	w := NewWriter(&got, 0, 0, 2, ' ', 0).Keep(1, 2)
+	fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", strings.Repeat("k", 30), "arn:aws:s3:::"+strings.Repeat("b", 60), "arn:aws:iam::999988887777:root", strings.Repeat("s", 30))
+	w.Flush()
+	line := strings.TrimSuffix(got.String(), "\n")
+	if n := utf8.RuneCountInString(line); n > Width {
+		t.Fatalf("%d columns: %q", n, line)
+	}
+	if !strings.HasPrefix(line, "kkkkkkk…  ") || !strings.Contains(line, "  arn:aws:iam::999988887777:root  ") {
+		t.Errorf("the first column should be cut to %d and the principal kept whole: %q", keepFloor, line)
+	}
+}

@@ -117,7 +117,9 @@ func writeExternal(w io.Writer, v *externalView) error {
 	}
 	if len(v.Findings) > 0 {
 		b.WriteString("\n")
-		tw := table.NewWriter(&b, 0, 0, 2, ' ', 0)
+		// The resource and the principal identify a finding: the other
+		// columns are cut first.
+		tw := table.NewWriter(&b, 0, 0, 2, ' ', 0).Keep(3, 4)
 		fmt.Fprintln(tw, "KIND\tACCOUNT\tREGION\tRESOURCE\tPRINCIPAL\tACTIONS\tSTATEMENT")
 		for _, f := range v.Findings {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, f.Account, dash(f.Region), f.Resource, dash(f.Principal), dash(strings.Join(f.Actions, ",")), dash(f.Statement))
