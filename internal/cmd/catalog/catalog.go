@@ -373,7 +373,10 @@ func catalogWriteActions(o *CatalogOptions, actions []*catalog.Action) error {
 		for i, a := range actions {
 			out[i] = catalogSummary(a)
 		}
-		return catalogWriteJSON(o.IO.Out, out)
+		return catalogWriteJSON(o.IO.Out, struct {
+			Catalog catalog.Source      `json:"catalog"` // the catalog in force
+			Actions []catalogActionJSON `json:"actions"`
+		}{o.used, out})
 	case "csv":
 		w := csv.NewWriter(o.IO.Out)
 		w.Write([]string{"action", "access", "resource_level", "resource_types"})

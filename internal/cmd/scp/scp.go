@@ -79,7 +79,9 @@ func NewCmdScpList(f *cmdutil.Factory, runF func(*ScpListOptions) error) *cobra.
 
 func scpListRun(o *ScpListOptions) error {
 	if o.Output == "json" {
-		return cmdutil.WriteJSON(o.IO.Out, scplib.All())
+		return cmdutil.WriteJSON(o.IO.Out, struct {
+			Policies any `json:"policies"` // seiri's built-in SCP library
+		}{scplib.All()})
 	}
 	tw := table.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tPARAMETERS\tDESCRIPTION")

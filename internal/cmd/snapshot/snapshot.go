@@ -267,15 +267,34 @@ func snapshotListRun(o *SnapshotListOptions) error {
 			Name     string             `json:"name"`
 			Manifest *snapshot.Manifest `json:"manifest"`
 		}
-		list := []entry{}
+		type damagedEntry struct {
+			Name  string `json:"name"`
+			Error string `json:"error"`
+		}
+		doc := struct {
+			Folder    string         `json:"folder"`
+			Latest    *string        `json:"latest"` // what commands use without --snapshot; null when the newest is damaged or there is none
+			Snapshots []entry        `json:"snapshots"`
+			Damaged   []damagedEntry `json:"damaged"`
+		}{Folder: ws.SnapshotsDir(), Snapshots: []entry{}, Damaged: []damagedEntry{}}
 		for _, n := range names {
 			m, err := snapshot.ReadManifest(filepath.Join(ws.SnapshotsDir(), n))
 			if err != nil {
 				return err
 			}
-			list = append(list, entry{Name: n, Manifest: m})
+			doc.Snapshots = append(doc.Snapshots, entry{Name: n, Manifest: m})
 		}
-		return cmdutil.WriteJSON(o.IO.Out, list)
+		if len(names) > 0 {
+			latest := names[len(names)-1]
+			doc.Latest = &latest
+		}
+		for _, d := range damaged {
+			doc.Damaged = append(doc.Damaged, damagedEntry{Name: d.Name, Error: d.Err.Error()})
+			if len(names) > 0 && d.Name > names[len(names)-1] {
+				doc.Latest = nil // never a silent fall back to an older snapshot
+			}
+		}
+		return cmdutil.WriteJSON(o.IO.Out, doc)
 	}
 	if len(names) == 0 {
 		fmt.Fprintf(o.IO.ErrOut, "No snapshots in %s yet: run `seiri collect`, `seiri snapshot import` or `seiri demo`.\n", ws.SnapshotsDir())

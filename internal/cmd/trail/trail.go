@@ -496,10 +496,15 @@ func trailUsageRun(o *TrailUsageOptions) error {
 	used += "; window: " + windowText(q.Since, q.Until)
 	if o.Output == "table" {
 		fmt.Fprintln(o.IO.Out, used)
-	} else {
+	} else if o.Output != "json" { // the JSON document names them itself
 		fmt.Fprintln(o.IO.ErrOut, used)
 	}
-	if err := writeUsageRows(&o.StoreDeps, rows, o.Long); err != nil {
+	read, err := readFrom(o.Context, store)
+	if err != nil {
+		return err
+	}
+	read.Since, read.Until = timePtr(q.Since), timePtr(q.Until)
+	if err := writeUsageRows(&o.StoreDeps, read, rows, o.Long); err != nil {
 		return err
 	}
 	if o.Output != "table" {
@@ -514,6 +519,33 @@ func trailUsageRun(o *TrailUsageOptions) error {
 		fmt.Fprintf(o.IO.Out, "\n%s\n", usageNext(rows))
 	}
 	return nil
+}
+
+// storeRead is what a JSON document of the store's rows says it read: the
+// store, the sources its scans read and the window asked for.
+type storeRead struct {
+	Store   string     `json:"store"`
+	Sources []string   `json:"sources"`
+	Since   *time.Time `json:"since"` // null: from the first recorded event
+	Until   *time.Time `json:"until"` // null: up to now
+}
+
+func readFrom(ctx context.Context, store *usage.Store) (storeRead, error) {
+	srcs, err := store.Sources(ctx)
+	if err != nil {
+		return storeRead{}, err
+	}
+	if srcs == nil {
+		srcs = []string{}
+	}
+	return storeRead{Store: store.Path(), Sources: srcs}, nil
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // storeLine names the usage store a report read and the sources its
@@ -568,7 +600,7 @@ func writeKeyLineage(o *StoreDeps, store *usage.Store, key string) error {
 
 var usageColumns = []string{"account", "principal", "type", "access_key", "action", "resource", "error", "count", "first_seen", "last_seen", "ip_classes", "source_ips", "user_agents", "vpc_endpoints", "sessions"}
 
-func writeUsageRows(o *StoreDeps, rows []usage.Row, long bool) error {
+func writeUsageRows(o *StoreDeps, read storeRead, rows []usage.Row, long bool) error {
 	out := o.IO.Out
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	switch o.Output {
@@ -583,7 +615,10 @@ func writeUsageRows(o *StoreDeps, rows []usage.Row, long bool) error {
 		for _, r := range rows {
 			list = append(list, rowJSON{Row: r, PermissionSet: r.PermissionSet(), CrossAccount: r.CrossAccount()})
 		}
-		return cmdutil.WriteJSON(out, list)
+		return cmdutil.WriteJSON(out, struct {
+			storeRead
+			Rows []rowJSON `json:"rows"`
+		}{read, list})
 	case "csv":
 		w := csv.NewWriter(out)
 		w.Write(usageColumns)
@@ -819,7 +854,15 @@ func trailUnmappedRun(o *TrailUnmappedOptions) error {
 		if pairs == nil {
 			pairs = []usage.UnmappedPair{}
 		}
-		return cmdutil.WriteJSON(out, pairs)
+		read, err := readFrom(o.Context, store)
+		if err != nil {
+			return err
+		}
+		return cmdutil.WriteJSON(out, struct {
+			Store   string               `json:"store"`
+			Sources []string             `json:"sources"`
+			Pairs   []usage.UnmappedPair `json:"unmapped"`
+		}{read.Store, read.Sources, pairs})
 	case "csv":
 		w := csv.NewWriter(out)
 		w.Write([]string{"event_source", "event_name", "count", "first_seen", "last_seen"})

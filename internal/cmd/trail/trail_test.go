@@ -82,12 +82,19 @@ func TestTrailScanThenQuery(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("usage exit %d", code)
 	}
-	var rows []usage.Row
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	var doc struct {
+		Store string
+		Rows  []usage.Row
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
+	rows := doc.Rows
 	if len(rows) == 0 {
 		t.Fatal("no rows for alice")
+	}
+	if doc.Store == "" {
+		t.Error("the document does not name the usage store it read")
 	}
 	for _, r := range rows {
 		if r.Principal != user {
@@ -120,8 +127,11 @@ func TestTrailScanThenQuery(t *testing.T) {
 
 	// ci-deploy's long-term key assumed the deployer role: the lineage is shown.
 	out, _, _ = runTrail(t, "--workspace", ws, "trail", "usage", "--principal", "arn:aws:iam::111111111111:user/service/ci-deploy", "-o", "json")
-	var ci []usage.Row
-	json.Unmarshal([]byte(out), &ci)
+	var ciDoc struct{ Rows []usage.Row }
+	if err := json.Unmarshal([]byte(out), &ciDoc); err != nil {
+		t.Fatal(err)
+	}
+	ci := ciDoc.Rows
 	if len(ci) == 0 {
 		t.Fatal("no rows for ci-deploy")
 	}
