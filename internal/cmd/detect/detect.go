@@ -6,7 +6,6 @@ package detect
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -402,12 +401,9 @@ func newRulesCmd(f *cmdutil.Factory) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rules := detect.Rules()
 			if f.Globals.Output == "json" {
-				b, err := json.MarshalIndent(rules, "", "  ")
-				if err != nil {
-					return err
-				}
-				_, err = f.IO.Out.Write(append(b, '\n'))
-				return err
+				return cmdutil.WriteJSON(f.IO.Out, struct {
+					Rules any `json:"rules"`
+				}{rules})
 			}
 			// Rule IDs stay whole in 120 columns: the thresholds follow the
 			// table, one line per rule that has them.

@@ -199,11 +199,15 @@ func TestDetectOutputs(t *testing.T) {
 func TestDetectRules(t *testing.T) {
 	ws := t.TempDir()
 	out, errOut, code := cmdtest.RunWS(t, tree, now, nil, ws, "detect", "rules", "-o", "json")
-	var rules []struct {
-		ID     string   `json:"id"`
-		ATTACK []string `json:"attack"`
+	var doc struct {
+		Rules []struct {
+			ID     string   `json:"id"`
+			ATTACK []string `json:"attack"`
+		} `json:"rules"`
 	}
-	if err := json.Unmarshal([]byte(out), &rules); code != 0 || err != nil || len(rules) != 32 {
+	err := json.Unmarshal([]byte(out), &doc)
+	rules := doc.Rules
+	if code != 0 || err != nil || len(rules) != 32 {
 		t.Fatalf("code %d, %v, %d rules\n%s", code, err, len(rules), errOut)
 	}
 	out, _, _ = cmdtest.RunWS(t, tree, now, nil, ws, "detect", "rules")
