@@ -294,10 +294,16 @@ func (c *Catalog) DependentsOf(action string) []Dependent {
 
 // mergeDependents records the curated table in the catalog's actions
 // (Action.Dependent), so every catalog — embedded, fetched, cached — lists
-// them (`catalog show`, JSON outputs). Entries naming an action the catalog
-// lacks are skipped.
+// them (`catalog show`, JSON outputs). Only entries the call always needs
+// are merged: Action.Dependent has no room for the condition, and a
+// conditional one (kms:Decrypt for s3:GetObject, only on SSE-KMS objects)
+// listed bare would read as always needed; DependentsOf still has them.
+// Entries naming an action the catalog lacks are skipped.
 func (c *Catalog) mergeDependents() {
 	for _, d := range dependents {
+		if d.When != "" {
+			continue
+		}
 		a, ok := c.Action(d.Action)
 		if !ok {
 			continue
