@@ -474,11 +474,29 @@ func cluster(m *Model, users []*User, granted map[string]ActionSet, threshold fl
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
 
+// intersect returns the actions of a that b holds. Both sets are sorted,
+// so one merge pass does; a set intersected with
+// itself (users sharing a policy set share their ActionSet) is returned as
+// is. The result is read-only.
 func intersect(a, b ActionSet) ActionSet {
+	if len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0]) {
+		if len(a) == 0 {
+			return nil
+		}
+		return a
+	}
 	var out ActionSet
-	for _, x := range a {
-		if b.Contains(x) {
-			out = append(out, x)
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, a[i])
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
 		}
 	}
 	return out

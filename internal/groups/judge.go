@@ -1,7 +1,9 @@
 package groups
 
 import (
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/seiri-dev/seiri/internal/leastpriv"
 )
@@ -15,7 +17,13 @@ import (
 // A grant leastpriv marks undetermined (the identity side allows the action
 // only on KMS keys whose key policy was not collected) counts as granted,
 // as in unused's granted count: the same rule before and after a plan.
+//
+// Policy sets that share leastpriv's cached grants share one ActionSet
+// (groups asks about the same candidate sets for many users and plans);
+// the returned sets must not be modified.
 func Judge(m *leastpriv.Model) Effective {
+	var mu sync.Mutex
+	sets := map[*leastpriv.Grants]ActionSet{}
 	return func(g *Grants) (ActionSet, error) {
 		ps := leastpriv.PolicySet{ARN: g.Principal, Account: accountOf(g.Principal), Name: g.UserName}
 		for _, d := range g.Identity {
@@ -28,11 +36,21 @@ func Judge(m *leastpriv.Model) Effective {
 		if err != nil {
 			return nil, err
 		}
+		mu.Lock()
+		defer mu.Unlock()
+		if s, ok := sets[gr]; ok {
+			return s, nil
+		}
 		out := make(ActionSet, 0, len(gr.List))
 		for _, x := range gr.List {
 			out = append(out, x.Action.FullName())
 		}
-		return NewActionSet(out), nil
+		s := out
+		if !slices.IsSorted(out) {
+			s = NewActionSet(out)
+		}
+		sets[gr] = s
+		return s, nil
 	}
 }
 

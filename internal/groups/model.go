@@ -51,6 +51,14 @@ func (s ActionSet) Equal(o ActionSet) bool { return slices.Equal(s, o) }
 
 // SubsetOf reports whether every action of s is in o.
 func (s ActionSet) SubsetOf(o ActionSet) bool {
+	// Sets hold each action once: a larger set is never a subset, and a
+	// set shared by two groups (one cached answer) is its own subset.
+	if len(s) > len(o) {
+		return false
+	}
+	if len(s) > 0 && len(s) == len(o) && &s[0] == &o[0] {
+		return true
+	}
 	i := 0
 	for _, a := range s {
 		for i < len(o) && o[i] < a {

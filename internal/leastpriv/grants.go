@@ -25,12 +25,29 @@ type Grant struct {
 // Grants are a principal's effective permissions, sorted by action name.
 type Grants struct {
 	List []Grant
-	idx  map[string]int // lower-cased action → index
+
+	// idx maps a lower-cased action to its index in List; built on first
+	// use (index): most callers only read List, and a grant of every
+	// action would otherwise cost 20,000 map entries per policy set.
+	idxOnce sync.Once
+	idx     map[string]int
+}
+
+// index returns the lower-cased action → List index map. Safe for
+// concurrent use: cached grants are shared.
+func (g *Grants) index() map[string]int {
+	g.idxOnce.Do(func() {
+		g.idx = make(map[string]int, len(g.List))
+		for i, gr := range g.List {
+			g.idx[strings.ToLower(gr.Action.FullName())] = i
+		}
+	})
+	return g.idx
 }
 
 // Get returns the grant of an action.
 func (g *Grants) Get(action string) (Grant, bool) {
-	i, ok := g.idx[strings.ToLower(action)]
+	i, ok := g.index()[strings.ToLower(action)]
 	if !ok {
 		return Grant{}, false
 	}
@@ -102,11 +119,29 @@ func (m *Model) GrantedAll(ps []*Principal, workers int) {
 }
 
 func (m *Model) computeGrants(p *Principal) *Grants {
-	// candidate action → resource patterns to probe
-	probes := map[*catalog.Action][]string{}
+	// candidate action → resource patterns to probe, by the action's rank
+	// in full-name order (so the grants come out sorted without a string
+	// sort): an Allow of "*" makes every catalog action a candidate.
+	rank := m.actionRanks()
+	pr := probePool.Get().(*probeSet)
+	pr.reset(len(rank.byRank))
+	defer probePool.Put(pr)
 	addAll := func(as []*catalog.Action, res []string) {
+		// A statement's resources are usually few and distinct: the first
+		// statement naming an action then shares them (capacity clipped,
+		// so a later statement's append copies).
+		shareable := len(res) <= maxResourceProbes && distinct(res)
 		for _, a := range as {
-			cur := probes[a]
+			i := rank.of[a]
+			cur := pr.res[i]
+			if !pr.seen[i] {
+				pr.seen[i] = true
+				pr.touched = append(pr.touched, i)
+				if shareable {
+					pr.res[i] = res[:len(res):len(res)]
+					continue
+				}
+			}
 			for _, r := range res {
 				if len(cur) >= maxResourceProbes {
 					break
@@ -115,7 +150,7 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 					cur = append(cur, r)
 				}
 			}
-			probes[a] = cur
+			pr.res[i] = cur
 		}
 	}
 	var everything []*catalog.Action
@@ -160,8 +195,10 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 	}
 	req := policy.Request{Principal: p.ARN, ResourceAccount: p.Account}
 	identity := policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs}
-	g := &Grants{idx: map[string]int{}}
-	for a, res := range probes {
+	g := &Grants{List: make([]Grant, 0, len(pr.touched))}
+	slices.Sort(pr.touched)
+	for _, i := range pr.touched {
+		a, res := rank.byRank[i], pr.res[i]
 		req.Action = a.FullName()
 		var ok, und []string
 		for _, r := range res {
@@ -188,11 +225,60 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 			g.List = append(g.List, Grant{Action: a, Resources: und, Undetermined: KeyPolicyNotCollected})
 		}
 	}
-	slices.SortFunc(g.List, func(x, y Grant) int { return strings.Compare(x.Action.FullName(), y.Action.FullName()) })
-	for i, gr := range g.List {
-		g.idx[strings.ToLower(gr.Action.FullName())] = i
-	}
 	return g
+}
+
+// actionRanks are the catalog's actions in full-name order (as
+// strings.Compare sorts them) and each action's rank in it.
+type actionRanks struct {
+	byRank []*catalog.Action
+	of     map[*catalog.Action]int32
+}
+
+// actionRanks returns the model catalog's ranks, computed once (Granted
+// runs in parallel).
+func (m *Model) actionRanks() *actionRanks {
+	m.ranksOnce.Do(func() {
+		as := slices.Clone(m.Catalog.Actions())
+		slices.SortFunc(as, func(x, y *catalog.Action) int { return strings.Compare(x.FullName(), y.FullName()) })
+		r := &actionRanks{byRank: as, of: make(map[*catalog.Action]int32, len(as))}
+		for i, a := range as {
+			r.of[a] = int32(i)
+		}
+		m.ranks = r
+	})
+	return m.ranks
+}
+
+// probeSet is computeGrants' scratch space, indexed by action rank;
+// pooled, since an Allow of "*" touches every catalog action.
+type probeSet struct {
+	res     [][]string
+	seen    []bool
+	touched []int32
+}
+
+var probePool = sync.Pool{New: func() any { return &probeSet{} }}
+
+// reset readies the set for n actions, clearing what the last use touched.
+func (p *probeSet) reset(n int) {
+	for _, i := range p.touched {
+		p.res[i], p.seen[i] = nil, false
+	}
+	p.touched = p.touched[:0]
+	if len(p.res) != n {
+		p.res, p.seen = make([][]string, n), make([]bool, n)
+	}
+}
+
+// distinct reports whether no string of ss repeats.
+func distinct(ss []string) bool {
+	for i := 1; i < len(ss); i++ {
+		if slices.Contains(ss[:i], ss[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // substituteVars fills the policy variables whose value a principal

@@ -21,6 +21,6 @@ func Slice(rows []usage.Row) iter.Seq[*usage.Row] {
 
 // Has reports whether the action (any case) is granted.
 func (g *Grants) Has(action string) bool {
-	_, ok := g.idx[strings.ToLower(action)]
+	_, ok := g.index()[strings.ToLower(action)]
 	return ok
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
@@ -79,6 +80,9 @@ type Model struct {
 	keys *keyPolicies
 	// scps are the SCP levels above each account (scpLevels).
 	scps map[string][][]*policy.Policy
+	// ranks order the catalog's actions by full name (actionRanks).
+	ranksOnce sync.Once
+	ranks     *actionRanks
 }
 
 // NewModel indexes the principals of s (users and roles of every collected

@@ -195,7 +195,7 @@ func (an *Analysis) used(p *Principal, g *Grants, aa aaView, r *PrincipalResult,
 			if t.After(last) {
 				last = t
 			}
-			if i, ok := g.idx[k]; ok {
+			if i, ok := g.index()[k]; ok {
 				used[i] = ""
 			} else if detail {
 				notGranted = append(notGranted, k)
@@ -206,7 +206,7 @@ func (an *Analysis) used(p *Principal, g *Grants, aa aaView, r *PrincipalResult,
 		}
 	}
 	for k := range aa.action {
-		if i, ok := g.idx[k]; ok {
+		if i, ok := g.index()[k]; ok {
 			if _, seen := used[i]; !seen {
 				// Access Advisor's action-level data saw it: used, by the
 				// second witness.
