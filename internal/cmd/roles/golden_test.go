@@ -2,12 +2,9 @@ package roles
 
 import (
 	"flag"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -16,24 +13,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // WS (rewritten with -update).
 func golden(t *testing.T, name, ws, got string) {
 	t.Helper()
-	got = strings.ReplaceAll(got, ws, "WS")
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
+	cmdtest.Golden(t, name, ws, got, *update)
 }
 
 // TestRolesSuggestGolden pins roles suggest on the demo (its scanned logs
