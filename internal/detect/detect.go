@@ -90,46 +90,31 @@ var Defaults = Config{
 }
 
 func (c Config) withDefaults() Config {
-	if c.DiscoveryWindow <= 0 {
-		c.DiscoveryWindow = Defaults.DiscoveryWindow
-	}
-	if c.DiscoveryDistinct <= 0 {
-		c.DiscoveryDistinct = Defaults.DiscoveryDistinct
-	}
-	if c.DeniedCount <= 0 {
-		c.DeniedCount = Defaults.DeniedCount
-	}
-	if c.MaxSupport <= 0 {
-		c.MaxSupport = Defaults.MaxSupport
-	}
+	d := Defaults
+	positive(&c.DiscoveryWindow, d.DiscoveryWindow)
+	positive(&c.DiscoveryDistinct, d.DiscoveryDistinct)
+	positive(&c.DeniedCount, d.DeniedCount)
+	positive(&c.MaxSupport, d.MaxSupport)
 	if c.NetworkPrefix <= 0 || c.NetworkPrefix > 32 {
-		c.NetworkPrefix = Defaults.NetworkPrefix
+		c.NetworkPrefix = d.NetworkPrefix
 	}
-	if c.MinHistory <= 0 {
-		c.MinHistory = Defaults.MinHistory
-	}
-	if c.Silence <= 0 {
-		c.Silence = Defaults.Silence
-	}
-	if c.TravelWindow <= 0 {
-		c.TravelWindow = Defaults.TravelWindow
-	}
-	if c.FailedLogins <= 0 {
-		c.FailedLogins = Defaults.FailedLogins
-	}
-	if c.FailedLoginWindow <= 0 {
-		c.FailedLoginWindow = Defaults.FailedLoginWindow
-	}
-	if c.SecretDistinct <= 0 {
-		c.SecretDistinct = Defaults.SecretDistinct
-	}
-	if c.SecretWindow <= 0 {
-		c.SecretWindow = Defaults.SecretWindow
-	}
-	if c.NewUserWindow <= 0 {
-		c.NewUserWindow = Defaults.NewUserWindow
-	}
+	positive(&c.MinHistory, d.MinHistory)
+	positive(&c.Silence, d.Silence)
+	positive(&c.TravelWindow, d.TravelWindow)
+	positive(&c.FailedLogins, d.FailedLogins)
+	positive(&c.FailedLoginWindow, d.FailedLoginWindow)
+	positive(&c.SecretDistinct, d.SecretDistinct)
+	positive(&c.SecretWindow, d.SecretWindow)
+	positive(&c.NewUserWindow, d.NewUserWindow)
 	return c
+}
+
+// positive sets *v to def unless it is above zero (an unset or nonsensical
+// threshold).
+func positive[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Finding is a finding of the common report model plus the events that
