@@ -9,9 +9,9 @@ import (
 )
 
 // addDependents adds to res (action → resources of a policy being
-// generated) the actions the observed ones also need, from the catalog's
-// curated dependent-action table (catalog.DependentsOf), so the generated
-// policy keeps working: a BatchGetSecretValue call also needs
+// generated) the actions the observed ones also need, from the catalog in
+// force (Catalog.DependentsOf: the curated table and what the catalog's data
+// lists), so the generated policy keeps working: a BatchGetSecretValue call also needs
 // secretsmanager:GetSecretValue on each secret. An action already in res is
 // left alone (the calls showed its resources). Resources of an added action
 // are today's grant of it when that names resources, else the action's
@@ -27,7 +27,7 @@ func addDependents(res map[string]map[string]bool, cat *catalog.Catalog, granted
 	slices.Sort(observed)
 	var added, review []string
 	for _, name := range observed {
-		for _, d := range catalog.DependentsOf(name) {
+		for _, d := range cat.DependentsOf(name) {
 			needs := d.Needs
 			a, known := cat.Action(needs)
 			if known {
