@@ -22,9 +22,9 @@ func (r *runner) auditReport(snap *snapshot.Snapshot) (*finding.Report, []string
 	opts := &auditcmd.AuditOptions{
 		IO:        &cmdutil.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &errOut},
 		Workspace: func() (*workspace.Workspace, error) { return r.ws, nil },
-		Config:    r.f.Config,
-		Now:       r.f.Now,
-		Catalog:   r.f.Catalog,
+		Config:    r.o.Config,
+		Now:       r.o.Now,
+		Catalog:   r.o.Catalog,
 	}
 	rep, err := auditcmd.Report(opts, r.ws, snap, r.cfg.Audit)
 	if err != nil {

@@ -5,22 +5,60 @@
 package daily
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	keyscmd "github.com/seiri-dev/seiri/internal/cmd/keys"
+	trailcmd "github.com/seiri-dev/seiri/internal/cmd/trail"
 	"github.com/seiri-dev/seiri/internal/config"
+	"github.com/seiri-dev/seiri/internal/detect"
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/notify"
 	"github.com/seiri-dev/seiri/internal/routine"
+	"github.com/seiri-dev/seiri/internal/trail"
+	"github.com/seiri-dev/seiri/internal/workspace"
 	"github.com/seiri-dev/seiri/internal/workspace/s3ws"
 )
 
-// Options are the flags of `seiri daily`.
+// Options are the inputs of `seiri daily`: its dependencies as fields
+// (filled by NewCmdDaily from the factory; tests set them directly) and its
+// flags.
 type Options struct {
+	IO      *cmdutil.IOStreams
+	Context context.Context
+	Config  func() (*config.Config, error)
+	Now     func() time.Time
+	Logger  func() *slog.Logger
+	// Catalog is the IAM catalog in force (of the workspace opened).
+	Catalog func() *catalog.Catalog
+	Output  string // --output (global)
+	// WorkspaceURL is --workspace (global): a folder, or s3://bucket/prefix.
+	WorkspaceURL string
+	// OpenWorkspace opens (creating it) the workspace folder dir: the
+	// local copy of an S3 workspace, or WorkspaceURL itself.
+	OpenWorkspace func(dir string) (*workspace.Workspace, error)
+	// AWSConfig is the SDK configuration of the global flags (credentials
+	// checked, no AWS call made); EndpointURL is --endpoint-url.
+	AWSConfig   func(context.Context) (aws.Config, error)
+	EndpointURL string
+	// Keys are the keys commands' dependencies (the AWS session, the
+	// snapshot and usage store the watch and the retirement steps read).
+	Keys keyscmd.Deps
+	// OpenSource opens a log source (a directory, s3://bucket/prefix or
+	// lookup-events).
+	OpenSource func(ctx context.Context, spec string) (trail.Source, error)
+	// DetectInputs are the detection's inputs from the workspace; warn
+	// says what is missing; done closes what they opened.
+	DetectInputs func(ctx context.Context, ws *workspace.Workspace, warn func(string)) (in detect.Inputs, done func(), err error)
+
 	// Import is a snapshot folder made elsewhere, used instead of collect.
 	Import string
 	// Sources override daily.sources.
@@ -34,13 +72,25 @@ type Options struct {
 }
 
 // NewCmd is `seiri daily`.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	return NewCmdDaily(f, func(o *Options) error { return dailyRun(f, o) })
-}
+func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdDaily(f, nil) }
 
-// NewCmdDaily parses the flags of `seiri daily` and calls runF.
+// NewCmdDaily parses the flags of `seiri daily` into Options and calls runF
+// (Run when nil).
 func NewCmdDaily(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{}
+	o := &Options{IO: f.IO, Context: f.Context, Config: f.Config, Now: f.Now, Logger: f.Logger, Catalog: f.Catalog,
+		// The factory's workspace (and the catalog it holds) is the folder
+		// opened: the local copy of an S3 workspace.
+		OpenWorkspace: func(dir string) (*workspace.Workspace, error) {
+			f.Globals.Workspace = dir
+			return f.Workspace()
+		},
+		AWSConfig:  func(ctx context.Context) (aws.Config, error) { return trailcmd.AWSConfig(ctx, f) },
+		Keys:       keyscmd.NewDeps(f),
+		OpenSource: func(ctx context.Context, spec string) (trail.Source, error) { return trailcmd.OpenSource(ctx, f, spec) },
+		DetectInputs: func(ctx context.Context, ws *workspace.Workspace, warn func(string)) (detect.Inputs, func(), error) {
+			return trailcmd.DetectInputs(ctx, f, ws, warn)
+		},
+	}
 	cmd := &cobra.Command{
 		Use:   "daily",
 		Short: "Run the daily routine: collect, scan, audit, detect, watch, retire as configured; one summary",
@@ -78,7 +128,13 @@ unexpected failure.`,
 			if o.LockWait < 0 {
 				return cmdutil.BadInputf("--lock-wait %s: must not be negative", o.LockWait)
 			}
-			return runF(o)
+			o.Context, o.Output = f.Context, f.Globals.Output
+			o.WorkspaceURL, o.EndpointURL = f.Globals.Workspace, f.Globals.AWS.EndpointURL
+			o.Keys.Bind(f)
+			if runF != nil {
+				return runF(o)
+			}
+			return Run(o)
 		},
 	}
 	fl := cmd.Flags()
@@ -91,8 +147,13 @@ unexpected failure.`,
 	return cmd
 }
 
-func dailyRun(f *cmdutil.Factory, o *Options) error {
-	cfg, err := f.Config()
+// Run runs the daily routine with o's dependencies and prints the summary.
+func Run(o *Options) error {
+	ctx := o.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cfg, err := o.Config()
 	if err != nil {
 		return err
 	}
@@ -111,15 +172,16 @@ func dailyRun(f *cmdutil.Factory, o *Options) error {
 	// An S3 workspace is synced down to a private folder under a lock, and
 	// up again at the end (workspace/s3sync.go).
 	var remote *s3ws.Workspace
-	if strings.HasPrefix(f.Globals.Workspace, "s3://") {
-		remote, err = openS3Workspace(f, o)
+	dir := o.WorkspaceURL
+	if strings.HasPrefix(dir, "s3://") {
+		remote, err = openS3Workspace(ctx, o)
 		if err != nil {
 			return err
 		}
-		defer remote.Close(f.Context)
-		f.Globals.Workspace = remote.LocalDir()
+		defer remote.Close(ctx)
+		dir = remote.LocalDir()
 	}
-	ws, err := f.Workspace()
+	ws, err := o.OpenWorkspace(dir)
 	if err != nil {
 		return err
 	}
@@ -127,15 +189,18 @@ func dailyRun(f *cmdutil.Factory, o *Options) error {
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
-	r := &runner{f: f, o: o, cfg: cfg, ws: ws}
+	r := &runner{o: o, cfg: cfg, ws: ws}
+	r.keys = o.Keys
+	r.keys.Ctx = ctx
+	r.keys.Workspace = func() (*workspace.Workspace, error) { return ws, nil }
 	defer r.close()
-	sum, st := routine.Run(f.Context, routine.Options{Steps: r.steps(), Now: f.Now(), FailOn: sev, Previous: prev})
+	sum, st := routine.Run(ctx, routine.Options{Steps: r.steps(), Now: o.Now(), FailOn: sev, Previous: prev})
 	saveErr := routine.SaveState(ws, st)
 	if saveErr == nil && remote != nil {
 		r.close() // the usage store is closed and checkpointed before it is uploaded
-		rep, err := "", checkpointUsage(f.Context, ws.UsageDB())
+		rep, err := "", checkpointUsage(ctx, ws.UsageDB())
 		if err == nil {
-			rep, err = remote.Push(f.Context)
+			rep, err = remote.Push(ctx)
 		}
 		if err != nil {
 			saveErr = err
@@ -149,14 +214,14 @@ func dailyRun(f *cmdutil.Factory, o *Options) error {
 		sum.ExitCode = routine.ExitUnexpected
 	}
 	if !o.NoNotify {
-		nr := notify.Send(f.Context, notifyTargets(f, cfg), cfg.Notify, sum, lookupEnv)
+		nr := notify.Send(ctx, notifyTargets(o), cfg.Notify, sum, lookupEnv)
 		sum.Steps = append(sum.Steps, nr)
 		if nr.Status != routine.OK && nr.Status != routine.Skipped && sum.ExitCode == routine.ExitOK {
 			sum.ExitCode = routine.ExitPartial
 		}
 	}
-	if f.Globals.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, sum); err != nil {
+	if o.Output == "json" {
+		if err := cmdutil.WriteJSON(o.IO.Out, sum); err != nil {
 			return err
 		}
 	} else {
@@ -164,7 +229,7 @@ func dailyRun(f *cmdutil.Factory, o *Options) error {
 		if top == 0 {
 			top = 10
 		}
-		routine.Render(f.IO.Out, sum, top)
+		routine.Render(o.IO.Out, sum, top)
 	}
 	if sum.ExitCode != routine.ExitOK {
 		return cmdutil.Silent(sum.ExitCode)

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 
-	trailcmd "github.com/seiri-dev/seiri/internal/cmd/trail"
 	"github.com/seiri-dev/seiri/internal/detect"
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/trail"
@@ -22,7 +21,7 @@ func (r *runner) suspiciousUse(ctx context.Context) (fs []finding.Finding, used,
 	// Notes (no usage store to learn from, AWS's ranges only the built-in
 	// sample) are said, but do not make the step partial.
 	var notes []string
-	in, done, err := trailcmd.DetectInputs(ctx, r.f, r.ws, func(s string) { notes = append(notes, "note: "+s) })
+	in, done, err := r.o.DetectInputs(ctx, r.ws, func(s string) { notes = append(notes, "note: "+s) })
 	defer done()
 	if err != nil {
 		return nil, nil, couldNot, err

@@ -32,10 +32,11 @@ import (
 // collect and scan, the AWS session, and the log objects the scan read
 // (the detect step reads those, and only those).
 type runner struct {
-	f   *cmdutil.Factory
-	o   *Options
-	cfg *config.Config
-	ws  *workspace.Workspace
+	o *Options
+	// keys are the keys commands' dependencies on the workspace opened.
+	keys keyscmd.Deps
+	cfg  *config.Config
+	ws   *workspace.Workspace
 
 	env     *keyscmd.Env
 	sess    *awsclient.Session
@@ -84,7 +85,7 @@ func (r *runner) steps() []routine.Step {
 // session opens AWS once for the steps that need it.
 func (r *runner) session(ctx context.Context) (*awsclient.Session, error) {
 	if r.sess == nil && r.sessErr == nil {
-		r.sess, r.caller, r.sessErr = keyscmd.Session(keyscmd.NewDeps(r.f))
+		r.sess, r.caller, r.sessErr = keyscmd.Session(r.keys)
 	}
 	return r.sess, r.sessErr
 }
@@ -93,7 +94,7 @@ func (r *runner) session(ctx context.Context) (*awsclient.Session, error) {
 // scan wrote them).
 func (r *runner) loadEnv() (*keyscmd.Env, error) {
 	if r.env == nil {
-		e, err := keyscmd.LoadEnv(keyscmd.NewDeps(r.f), snapshot.Latest)
+		e, err := keyscmd.LoadEnv(r.keys, snapshot.Latest)
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +127,7 @@ func (r *runner) collect(ctx context.Context, _ *routine.Today) routine.StepRepo
 		return rep.Fail("AWS: %s; the newest snapshot in the workspace is used", awsclient.ErrorSummary(err))
 	}
 	opts := collect.Options{Org: r.cfg.Daily.Org, Regions: r.cfg.Daily.Regions, Parallel: 8,
-		SeiriVersion: version.String(), Now: r.f.Now, Log: r.f.Logger()}
+		SeiriVersion: version.String(), Now: r.o.Now, Log: r.o.Logger()}
 	res, err := collect.Run(ctx, sess, r.ws.SnapshotsDir(), opts)
 	if err != nil {
 		rep.Status, rep.Unexpected = routine.Failed, true
@@ -219,14 +220,14 @@ func (r *runner) scan(ctx context.Context, _ *routine.Today) routine.StepReport 
 		return rep
 	}
 	for _, spec := range sources {
-		src, err := trailcmd.OpenSource(ctx, r.f, spec)
+		src, err := r.o.OpenSource(ctx, spec)
 		if err != nil {
 			rep.Status = routine.Failed
 			rep.Failf("%s: %v", spec, err)
 			continue
 		}
 		rec := &recordingSource{Source: src}
-		res, err := trailcmd.ScanIntoStore(r.f, rec, trail.Options{})
+		res, err := trailcmd.ScanStore(ctx, r.ws, r.o.Catalog(), r.o.Now(), r.o.IO.ErrOut, rec, trail.Options{})
 		if err != nil {
 			rep.Status = routine.Failed
 			rep.Failf("%s: %v", spec, err)
@@ -312,11 +313,11 @@ func (r *runner) watch(ctx context.Context, today *routine.Today) routine.StepRe
 	if n := e.UsageNote(); n != "" {
 		rep.Failf("%s: nothing can be judged quiet", n)
 	}
-	ks, problems, err := keyscmd.WatchTracked(ctx, e, sess, r.f.Now)
+	ks, problems, err := keyscmd.WatchTracked(ctx, e, sess, r.o.Now)
 	if err != nil {
 		return rep.Fail("keys: %v", err)
 	}
-	us, uproblems, err := userscmd.WatchQuarantined(ctx, e, sess, r.f.Now)
+	us, uproblems, err := userscmd.WatchQuarantined(ctx, e, sess, r.o.Now)
 	if err != nil {
 		return rep.Fail("users: %v", err)
 	}
@@ -357,13 +358,13 @@ func (r *runner) disableKeys(ctx context.Context, today *routine.Today) routine.
 	if err != nil {
 		return rep.Fail("%v", err)
 	}
-	in, err := keyscmd.LoadInput(ctx, e, r.f.Now(), r.caller)
+	in, err := keyscmd.LoadInput(ctx, e, r.o.Now(), r.caller)
 	if err != nil {
 		rep.Unexpected = true
 		return rep.Fail("%v", err)
 	}
 	res := keys.Candidates(in, keys.Options{UnusedDays: r.cfg.Daily.UnusedDays, IncludeNeverUsed: r.cfg.Daily.IncludeNeverUsed})
-	p, _ := keys.DisablePlan(res.Candidates, e.Snap.Dir, r.caller.ARN, r.f.Now())
+	p, _ := keys.DisablePlan(res.Candidates, e.Snap.Dir, r.caller.ARN, r.o.Now())
 	rep.Usef("keys unused for %d days in %s", r.cfg.Daily.UnusedDays, filepath.Base(e.Snap.Dir))
 	if n := e.UsageNote(); n != "" {
 		rep.Failf("%s", n)
@@ -378,12 +379,12 @@ func (r *runner) deleteKeys(ctx context.Context, today *routine.Today) routine.S
 	if err != nil {
 		return rep.Fail("%v", err)
 	}
-	results, problems, err := keyscmd.WatchTracked(ctx, e, sess, r.f.Now)
+	results, problems, err := keyscmd.WatchTracked(ctx, e, sess, r.o.Now)
 	if err != nil {
 		rep.Unexpected = true
 		return rep.Fail("%v", err)
 	}
-	p, _ := keys.DeletePlan(results, "", r.f.Now(), nil)
+	p, _ := keys.DeletePlan(results, "", r.o.Now(), nil)
 	for _, pr := range problems {
 		p.Warn("keys.unreadable", "could not read: "+pr)
 		rep.Failf("could not read %s", pr)
@@ -425,11 +426,11 @@ func (r *runner) applyPlan(ctx context.Context, e *keyscmd.Env, p *plan.Plan, st
 		}
 		return
 	}
-	exec := &iamexec.Executor{Clients: keyscmd.IAMClients(r.sess), Operator: r.caller.ARN, Now: r.f.Now, Snapshot: e.Snap, BackupDir: e.WS.BackupsDir()}
-	j := plan.OpenJournal(e.WS.Journal(), r.f.Now)
+	exec := &iamexec.Executor{Clients: keyscmd.IAMClients(r.sess), Operator: r.caller.ARN, Now: r.o.Now, Snapshot: e.Snap, BackupDir: e.WS.BackupsDir()}
+	j := plan.OpenJournal(e.WS.Journal(), r.o.Now)
 	before, after := exec.FlowHooks(j, p)
 	out := apply.Run(ctx, apply.Flow{Plan: p, Executor: exec, Journal: j, LockPath: e.WS.LockFile(), Operator: r.caller.ARN,
-		Out: r.f.IO.ErrOut, Yes: true, Before: before, After: after})
+		Out: r.o.IO.ErrOut, Yes: true, Before: before, After: after})
 	failed := map[string]string{}
 	if out.Result != nil {
 		for _, ce := range out.Result.Errors {

@@ -6,6 +6,7 @@ package detect
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -26,9 +27,23 @@ import (
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
-// Options are the flags of `seiri detect`.
+// Options are the inputs of `seiri detect`: its dependencies as fields
+// (filled by NewCmdDetect from the factory; tests set them directly) and
+// its flags.
 type Options struct {
-	F        *cmdutil.Factory
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error) // opened for writing (the detection state)
+	Now       func() time.Time
+	// Inputs are the detection's inputs from the workspace (configuration,
+	// usage store, IP databases); warn says what is missing. done closes
+	// what they opened.
+	Inputs func(ctx context.Context, ws *workspace.Workspace, warn func(string)) (in detect.Inputs, done func(), err error)
+	// OpenSource opens a --source (a directory, s3://bucket/prefix or
+	// lookup-events).
+	OpenSource func(ctx context.Context, spec string) (trail.Source, error)
+	Output     string // --output (global)
+
 	Sources  []string
 	Days     int
 	Since    string
@@ -38,12 +53,19 @@ type Options struct {
 	Rejudge  bool
 	FailOn   string
 	Out      string
-	Output   string
 }
 
 // NewCmd is `seiri detect` and its subcommands.
-func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	opts := &Options{F: f}
+func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdDetect(f, nil) }
+
+// NewCmdDetect parses flags into Options and calls runF (Run when nil).
+func NewCmdDetect(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Context: f.Context, Workspace: f.Workspace, Now: f.Now,
+		Inputs: func(ctx context.Context, ws *workspace.Workspace, warn func(string)) (detect.Inputs, func(), error) {
+			return trailcmd.DetectInputs(ctx, f, ws, warn)
+		},
+		OpenSource: func(ctx context.Context, spec string) (trail.Source, error) { return trailcmd.OpenSource(ctx, f, spec) },
+	}
 	cmd := &cobra.Command{
 		Use:   "detect --source SOURCE",
 		Short: "Find suspicious use of credentials in CloudTrail logs",
@@ -74,8 +96,11 @@ findings, 2 bad input, 3 some log objects could not be read.`,
   seiri detect ack D-3f2a9c41b7e0 --reason "new CI runner network, confirmed with the platform team"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Output = f.Globals.Output
-			return run(opts)
+			opts.Output, opts.Context = f.Globals.Output, f.Context
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -88,13 +113,13 @@ findings, 2 bad input, 3 some log objects could not be read.`,
 	fl.BoolVar(&opts.Rejudge, "rejudge", false, "judge again objects an earlier run judged (their findings show as seen before)")
 	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an unacknowledged finding at or above this severity exists (one of: info, low, medium, high, critical)")
 	fl.StringVar(&opts.Out, "out", "", "write the report to this file (mode 0600) instead of standard output")
-	cmd.AddCommand(newFindingsCmd(f), newAckCmd(f), newRulesCmd(f))
+	cmd.AddCommand(NewCmdFindings(f, nil), NewCmdAck(f, nil), NewCmdRules(f, nil))
 	return cmd
 }
 
 func (o *Options) filter() (trail.Filter, error) {
 	var flt trail.Filter
-	now := o.F.Now()
+	now := o.Now()
 	var err error
 	if o.Days < 0 {
 		return flt, fmt.Errorf("--days %d: must be positive", o.Days)
@@ -131,9 +156,12 @@ func (o *Options) filter() (trail.Filter, error) {
 	return flt, nil
 }
 
-func run(o *Options) error {
-	f := o.F
-	ctx := f.Context
+// Run judges the logs of o.Sources not judged yet and writes the findings.
+func Run(o *Options) error {
+	ctx := o.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if len(o.Sources) == 0 {
 		return cmdutil.BadInputf("--source is required (a directory, s3://bucket/prefix, or lookup-events)")
 	}
@@ -145,18 +173,18 @@ func run(o *Options) error {
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
-	ws, err := f.Workspace()
+	ws, err := o.Workspace()
 	if err != nil {
 		return err
 	}
-	warn := func(msg string) { fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", msg) }
-	in, done, err := trailcmd.DetectInputs(ctx, f, ws, warn)
+	warn := func(msg string) { fmt.Fprintf(o.IO.ErrOut, "warning: %s\n", msg) }
+	in, done, err := o.Inputs(ctx, ws, warn)
 	if err != nil {
 		return err
 	}
 	defer done()
 	for _, s := range o.Sources {
-		src, err := trailcmd.OpenSource(ctx, f, s)
+		src, err := o.OpenSource(ctx, s)
 		if err != nil {
 			return cmdutil.BadInput(err)
 		}
@@ -168,7 +196,7 @@ func run(o *Options) error {
 	if err != nil {
 		return err
 	}
-	if err := Write(f, o.Output, o.Out, res.Findings, &res.Run); err != nil {
+	if err := Write(o.IO, o.Output, o.Out, res.Findings, &res.Run); err != nil {
 		return err
 	}
 	if err := gate(res.Findings, failOn); err != nil {
@@ -239,7 +267,7 @@ func Report(l []detect.Listed) *finding.Report {
 // state). json is the detection result itself (findings with their
 // supporting events, and the run); the other formats are the audit
 // report's (table, csv, sarif, markdown, html).
-func Write(f *cmdutil.Factory, format, out string, l []detect.Listed, run *detect.RunInfo) error {
+func Write(ios *cmdutil.IOStreams, format, out string, l []detect.Listed, run *detect.RunInfo) error {
 	var buf bytes.Buffer
 	if format == "json" {
 		v := struct {
@@ -264,12 +292,12 @@ func Write(f *cmdutil.Factory, format, out string, l []detect.Listed, run *detec
 		if err := workspace.WriteFile(out, buf.Bytes()); err != nil {
 			return err
 		}
-		fmt.Fprintf(f.IO.ErrOut, "Report (%s) written to %s\n", format, out)
-	} else if _, err := f.IO.Out.Write(buf.Bytes()); err != nil {
+		fmt.Fprintf(ios.ErrOut, "Report (%s) written to %s\n", format, out)
+	} else if _, err := ios.Out.Write(buf.Bytes()); err != nil {
 		return err
 	}
 	if run != nil && (format != "table" || out != "") {
-		writeUsed(f.IO.ErrOut, run)
+		writeUsed(ios.ErrOut, run)
 	}
 	return nil
 }
@@ -319,9 +347,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func newFindingsCmd(f *cmdutil.Factory) *cobra.Command {
-	var all bool
-	var failOnS, out string
+// FindingsOptions are the inputs of `seiri detect findings`.
+type FindingsOptions struct {
+	IO        *cmdutil.IOStreams
+	Workspace func() (*workspace.Workspace, error) // opened read-only
+	Output    string                               // --output (global)
+
+	All    bool   // --all: acknowledged findings too
+	FailOn string // --fail-on
+	Out    string // --out
+}
+
+// NewCmdFindings parses flags into FindingsOptions and calls runF
+// (findingsRun when nil).
+func NewCmdFindings(f *cmdutil.Factory, runF func(*FindingsOptions) error) *cobra.Command {
+	opts := &FindingsOptions{IO: f.IO, Workspace: f.ReadWorkspace}
 	cmd := &cobra.Command{
 		Use:   "findings",
 		Short: "List the detection findings the workspace holds (open ones; --all adds acknowledged)",
@@ -329,69 +369,105 @@ func newFindingsCmd(f *cmdutil.Factory) *cobra.Command {
   seiri detect findings --all --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			failOn, err := parseFailOn(failOnS)
-			if err != nil {
-				return err
+			opts.Output = f.Globals.Output
+			if runF != nil {
+				return runF(opts)
 			}
-			ws, err := f.ReadWorkspace()
-			if err != nil {
-				return err
-			}
-			dir := filepath.Join(ws.Dir, detect.StateDir)
-			st, err := detect.LoadState(dir)
-			if err != nil {
-				return err
-			}
-			acks, err := detect.LoadAcks(dir)
-			if err != nil {
-				return err
-			}
-			open, acked := st.Open(acks)
-			if all {
-				open = st.All(acks)
-			} else if acked > 0 {
-				fmt.Fprintf(f.IO.ErrOut, "%d acknowledged findings not listed (--all lists them)\n", acked)
-			}
-			if len(st.Findings) == 0 && st.LastRun == nil {
-				fmt.Fprintln(f.IO.ErrOut, "no detection has run in this workspace: run `seiri detect --source ...` or `seiri trail scan --detect`")
-			}
-			if err := Write(f, f.Globals.Output, out, open, nil); err != nil {
-				return err
-			}
-			return gate(open, failOn)
+			return findingsRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "list acknowledged findings too")
-	cmd.Flags().StringVar(&failOnS, "fail-on", "", "exit 1 when an open finding at or above this severity exists")
-	cmd.Flags().StringVar(&out, "out", "", "write the report to this file (mode 0600) instead of standard output")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "list acknowledged findings too")
+	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an open finding at or above this severity exists")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "write the report to this file (mode 0600) instead of standard output")
 	return cmd
 }
 
-func newAckCmd(f *cmdutil.Factory) *cobra.Command {
-	var reason string
+func findingsRun(o *FindingsOptions) error {
+	failOn, err := parseFailOn(o.FailOn)
+	if err != nil {
+		return err
+	}
+	ws, err := o.Workspace()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(ws.Dir, detect.StateDir)
+	st, err := detect.LoadState(dir)
+	if err != nil {
+		return err
+	}
+	acks, err := detect.LoadAcks(dir)
+	if err != nil {
+		return err
+	}
+	open, acked := st.Open(acks)
+	if o.All {
+		open = st.All(acks)
+	} else if acked > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "%d acknowledged findings not listed (--all lists them)\n", acked)
+	}
+	if len(st.Findings) == 0 && st.LastRun == nil {
+		fmt.Fprintln(o.IO.ErrOut, "no detection has run in this workspace: run `seiri detect --source ...` or `seiri trail scan --detect`")
+	}
+	if err := Write(o.IO, o.Output, o.Out, open, nil); err != nil {
+		return err
+	}
+	return gate(open, failOn)
+}
+
+// AckOptions are the inputs of `seiri detect ack`.
+type AckOptions struct {
+	IO        *cmdutil.IOStreams
+	Workspace func() (*workspace.Workspace, error) // opened for writing
+	Now       func() time.Time
+
+	ID     string // argument: the finding's id
+	Reason string // --reason
+}
+
+// NewCmdAck parses flags into AckOptions and calls runF (ackRun when nil).
+func NewCmdAck(f *cmdutil.Factory, runF func(*AckOptions) error) *cobra.Command {
+	opts := &AckOptions{IO: f.IO, Workspace: f.Workspace, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:     "ack ID --reason TEXT",
 		Short:   "Acknowledge a detection finding: kept in the workspace, shown as acknowledged, no longer failing gates",
 		Example: `  seiri detect ack D-3f2a9c41b7e0 --reason "new CI runner network, confirmed with the platform team"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := f.Workspace()
-			if err != nil {
-				return err
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			a, err := detect.AddAck(filepath.Join(ws.Dir, detect.StateDir), args[0], reason, f.Now())
-			if err != nil {
-				return cmdutil.BadInput(err)
-			}
-			fmt.Fprintf(f.IO.Out, "acknowledged %s (%s): %s\n", a.ID, a.Rule, a.Reason)
-			return nil
+			return ackRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&reason, "reason", "", "why the finding is accepted (required)")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why the finding is accepted (required)")
 	return cmd
 }
 
-func newRulesCmd(f *cmdutil.Factory) *cobra.Command {
+func ackRun(o *AckOptions) error {
+	ws, err := o.Workspace()
+	if err != nil {
+		return err
+	}
+	a, err := detect.AddAck(filepath.Join(ws.Dir, detect.StateDir), o.ID, o.Reason, o.Now())
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	fmt.Fprintf(o.IO.Out, "acknowledged %s (%s): %s\n", a.ID, a.Rule, a.Reason)
+	return nil
+}
+
+// RulesOptions are the inputs of `seiri detect rules`.
+type RulesOptions struct {
+	IO     *cmdutil.IOStreams
+	Output string // --output (global)
+}
+
+// NewCmdRules parses flags into RulesOptions and calls runF (rulesRun when
+// nil).
+func NewCmdRules(f *cmdutil.Factory, runF func(*RulesOptions) error) *cobra.Command {
+	opts := &RulesOptions{IO: f.IO}
 	return &cobra.Command{
 		Use:   "rules",
 		Short: "List the detection rules: id, severity, threshold settings, GuardDuty and ATT&CK anchors",
@@ -399,29 +475,37 @@ func newRulesCmd(f *cmdutil.Factory) *cobra.Command {
   seiri detect rules --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rules := detect.Rules()
-			if f.Globals.Output == "json" {
-				return cmdutil.WriteJSON(f.IO.Out, struct {
-					Rules any `json:"rules"`
-				}{rules})
+			opts.Output = f.Globals.Output
+			if runF != nil {
+				return runF(opts)
 			}
-			// Rule IDs stay whole in 120 columns: the thresholds follow the
-			// table, one line per rule that has them.
-			tw := table.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSEVERITY\tATT&CK\tTITLE")
-			for _, r := range rules {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Severity, strings.Join(r.ATTACK, ","), r.Title)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			fmt.Fprintln(f.IO.Out, "\nThresholds (seiri.yaml detect: section; docs/detect.md):")
-			for _, r := range rules {
-				if r.Threshold != "" {
-					fmt.Fprintf(f.IO.Out, "  %s: %s\n", r.ID, r.Threshold)
-				}
-			}
-			return nil
+			return rulesRun(opts)
 		},
 	}
+}
+
+func rulesRun(o *RulesOptions) error {
+	rules := detect.Rules()
+	if o.Output == "json" {
+		return cmdutil.WriteJSON(o.IO.Out, struct {
+			Rules any `json:"rules"`
+		}{rules})
+	}
+	// Rule IDs stay whole in 120 columns: the thresholds follow the
+	// table, one line per rule that has them.
+	tw := table.NewWriter(o.IO.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tATT&CK\tTITLE")
+	for _, r := range rules {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Severity, strings.Join(r.ATTACK, ","), r.Title)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.IO.Out, "\nThresholds (seiri.yaml detect: section; docs/detect.md):")
+	for _, r := range rules {
+		if r.Threshold != "" {
+			fmt.Fprintf(o.IO.Out, "  %s: %s\n", r.ID, r.Threshold)
+		}
+	}
+	return nil
 }

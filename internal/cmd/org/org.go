@@ -428,7 +428,7 @@ func orgPlanRun(opts *OrgPlanOptions) error {
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		r := replayer{ctx: ctx, workspace: opts.Workspace, now: opts.Now, catalog: opts.Catalog, errOut: opts.IO.ErrOut}
+		r := Replayer{Ctx: ctx, Workspace: opts.Workspace, Now: opts.Now, Catalog: opts.Catalog, ErrOut: opts.IO.ErrOut}
 		if err := r.planImpact(opts.IO.Out, o, p, max(opts.Days, 1), false); err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "warning: impact replay: %v\n", err)
 		}

@@ -228,7 +228,7 @@ func (a *orgApply) render(w io.Writer, resuming bool) error {
 		return err
 	}
 	if !resuming {
-		r := replayer{ctx: a.opts.ctx(), workspace: a.opts.Workspace, now: a.opts.Now, catalog: a.opts.Catalog, errOut: a.opts.IO.ErrOut}
+		r := Replayer{Ctx: a.opts.ctx(), Workspace: a.opts.Workspace, Now: a.opts.Now, Catalog: a.opts.Catalog, ErrOut: a.opts.IO.ErrOut}
 		if im, err := r.impact(a.base, a.p.Changes, a.baseOrg.ID, a.opts.Days); err != nil {
 			fmt.Fprintf(a.opts.IO.ErrOut, "warning: impact replay: %v\n", err)
 		} else if im != nil && len(im.AffectedAccounts) > 0 {
@@ -277,47 +277,34 @@ func short12(s string) string {
 	return s
 }
 
-// replayer is what the impact replay reads: the workspace's usage store,
+// Replayer is what the impact replay reads: the workspace's usage store,
 // the clock, the catalog in force (which services RCPs govern), and where
-// its notes go. Commands build it from their options (or the factory).
-type replayer struct {
-	ctx       context.Context
-	workspace func() (*workspace.Workspace, error)
-	now       func() time.Time
-	catalog   func() *catalog.Catalog
-	errOut    io.Writer
+// its notes go. Commands build it from their options' fields.
+type Replayer struct {
+	Ctx       context.Context
+	Workspace func() (*workspace.Workspace, error)
+	Now       func() time.Time
+	Catalog   func() *catalog.Catalog
+	ErrOut    io.Writer
 }
 
-func factoryReplayer(f *cmdutil.Factory) replayer {
-	return replayer{ctx: f.Context, workspace: f.ReadWorkspace, now: f.Now, catalog: f.Catalog, errOut: f.IO.ErrOut}
-}
-
-// Usage reads the recorded usage of accounts for the last days. It
-// returns nil rows, and no error, when the workspace has no usage store
-// (no trail scan yet).
-func Usage(ctx context.Context, f *cmdutil.Factory, accounts []string, days int) ([]usage.Row, bool, error) {
-	r := factoryReplayer(f)
-	r.ctx = ctx
-	return r.usage(accounts, days)
-}
-
-func (r replayer) usage(accounts []string, days int) ([]usage.Row, bool, error) {
-	ws, err := r.workspace()
+func (r Replayer) usage(accounts []string, days int) ([]usage.Row, bool, error) {
+	ws, err := r.Workspace()
 	if err != nil {
 		return nil, false, err
 	}
 	if _, err := os.Stat(ws.UsageDB()); errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
-	st, err := usage.OpenReadOnly(r.ctx, ws.UsageDB())
+	st, err := usage.OpenReadOnly(r.Ctx, ws.UsageDB())
 	if err != nil {
 		return nil, false, err
 	}
 	defer st.Close()
-	since := r.now().AddDate(0, 0, -days)
+	since := r.Now().AddDate(0, 0, -days)
 	var out []usage.Row
 	for _, a := range accounts {
-		rows, err := st.Usage(r.ctx, usage.Query{Account: a, Since: since, AuthzOnly: true})
+		rows, err := st.Usage(r.Ctx, usage.Query{Account: a, Since: since, AuthzOnly: true})
 		if err != nil {
 			return nil, true, err
 		}
@@ -328,21 +315,17 @@ func (r replayer) usage(accounts []string, days int) ([]usage.Row, bool, error) 
 
 // impact replays the recorded usage of the accounts a plan affects. It
 // returns nil when there is nothing to replay against (no usage store).
-func (r replayer) impact(base *org.State, changes []org.Change, orgID string, days int) (*org.Impact, error) {
+func (r Replayer) impact(base *org.State, changes []org.Change, orgID string, days int) (*org.Impact, error) {
 	after, err := org.Simulate(base, changes)
 	if err != nil {
 		return nil, err
 	}
-	return r.replayStates(base, after, orgID, days)
+	return r.ReplayStates(base, after, orgID, days)
 }
 
 // ReplayStates replays the recorded usage of the accounts whose policy chain
 // differs between before and after; nil when there is no usage store.
-func ReplayStates(f *cmdutil.Factory, before, after *org.State, orgID string, days int) (*org.Impact, error) {
-	return factoryReplayer(f).replayStates(before, after, orgID, days)
-}
-
-func (r replayer) replayStates(before, after *org.State, orgID string, days int) (*org.Impact, error) {
+func (r Replayer) ReplayStates(before, after *org.State, orgID string, days int) (*org.Impact, error) {
 	affected := org.AffectedAccounts(before, after)
 	if len(affected) == 0 {
 		return &org.Impact{}, nil
@@ -352,14 +335,14 @@ func (r replayer) replayStates(before, after *org.State, orgID string, days int)
 		return nil, err
 	}
 	if !ok {
-		fmt.Fprintf(r.errOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
+		fmt.Fprintf(r.ErrOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
 		return nil, nil
 	}
 	var rcps policy.RCPServices
-	if c := r.catalog(); c != nil {
+	if c := r.Catalog(); c != nil {
 		rcps = c
 	}
-	now := r.now()
+	now := r.Now()
 	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: now, RCPServices: rcps})
 	if im != nil {
 		im.Window = fmt.Sprintf("the last %d days (since %s)", days, now.AddDate(0, 0, -days).UTC().Format("2006-01-02"))
@@ -370,7 +353,7 @@ func (r replayer) replayStates(before, after *org.State, orgID string, days int)
 // planImpact prints the replay impact of a plan on w; always also when it
 // changes no chain (a staging step says so), otherwise nothing then (the
 // plan's summary line stays last).
-func (r replayer) planImpact(w io.Writer, o *snapshot.Organization, p *org.Plan, days int, always bool) error {
+func (r Replayer) planImpact(w io.Writer, o *snapshot.Organization, p *org.Plan, days int, always bool) error {
 	base, err := org.FromSnapshot(o)
 	if err != nil {
 		return err
@@ -544,12 +527,12 @@ func orgStageRun(opts *OrgStageOptions) error {
 }
 
 // replayer is the impact replay over the options' dependencies.
-func (opts *OrgStageOptions) replayer() replayer {
+func (opts *OrgStageOptions) replayer() Replayer {
 	ctx := opts.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return replayer{ctx: ctx, workspace: opts.Workspace, now: opts.Now, catalog: opts.Catalog, errOut: opts.IO.ErrOut}
+	return Replayer{Ctx: ctx, Workspace: opts.Workspace, Now: opts.Now, Catalog: opts.Catalog, ErrOut: opts.IO.ErrOut}
 }
 
 // OrgReportOptions are the inputs of `seiri org report`.

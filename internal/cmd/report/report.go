@@ -4,9 +4,11 @@
 package report
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,9 +40,22 @@ import (
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
-// Options are the inputs of `seiri report`.
+// Options are the inputs of `seiri report`: its dependencies as fields
+// (filled by NewCmdReport from the factory; tests set them directly) and
+// its flags.
 type Options struct {
-	F        *cmdutil.Factory
+	IO        *cmdutil.IOStreams
+	Context   context.Context
+	Workspace func() (*workspace.Workspace, error) // opened read-only
+	Config    func() (*config.Config, error)
+	Now       func() time.Time
+	Catalog   func() *catalog.Catalog // the IAM catalog in force
+	Logger    func() *slog.Logger
+	// Keys are the keys commands' dependencies (the key retirement
+	// candidates are computed as seiri keys plan does).
+	Keys   keyscmd.Deps
+	Output string // --output (global): table only
+
 	Out      string // --out: the HTML file; "" the workspace's reports folder
 	Snapshot string // --snapshot
 	Days     int    // --days: usage window of the analyses
@@ -53,7 +68,8 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command { return NewCmdReport(f, nil) }
 
 // NewCmdReport parses flags into Options and calls runF (Run when nil).
 func NewCmdReport(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{F: f}
+	opts := &Options{IO: f.IO, Context: f.Context, Workspace: f.ReadWorkspace, Config: f.Config, Now: f.Now,
+		Catalog: f.Catalog, Logger: f.Logger, Keys: keyscmd.NewDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "Write one self-contained HTML dashboard of the workspace: findings, keys, permissions, plans",
@@ -77,6 +93,8 @@ sections it could not fill.`,
   seiri org plan --spec org.yaml --out org-plan.json && seiri report --org-plan org-plan.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Output, opts.Context = f.Globals.Output, f.Context
+			opts.Keys.Bind(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -92,20 +110,27 @@ sections it could not fill.`,
 	return cmd
 }
 
+// ctx is the command's context (cancelled on Ctrl-C).
+func (o *Options) ctx() context.Context {
+	if o.Context == nil {
+		return context.Background()
+	}
+	return o.Context
+}
+
 // Run gathers every section's input and writes the report.
 func Run(o *Options) error {
-	f := o.F
 	if o.Days < 1 {
 		return cmdutil.BadInputf("--days %d: must be at least 1", o.Days)
 	}
 	if o.Policies < 0 {
 		return cmdutil.BadInputf("--policies %d: must not be negative", o.Policies)
 	}
-	ws, err := f.ReadWorkspace()
+	ws, err := o.Workspace()
 	if err != nil {
 		return err
 	}
-	cfg, err := f.Config()
+	cfg, err := o.Config()
 	if err != nil {
 		return err
 	}
@@ -135,8 +160,8 @@ func Run(o *Options) error {
 	if err := workspace.WriteFile(out, []byte(buf.String())); err != nil {
 		return err
 	}
-	f.Logger().Debug("report rendered", "bytes", buf.Len(), "took", time.Since(start))
-	w := f.IO.Out
+	o.Logger().Debug("report rendered", "bytes", buf.Len(), "took", time.Since(start))
+	w := o.IO.Out
 	fmt.Fprintf(w, "%s\n", cmdutil.SnapshotLine(s))
 	if in.Previous != nil {
 		fmt.Fprintf(w, "trend against snapshot %s\n", filepath.Base(in.Previous.Dir))
@@ -170,18 +195,17 @@ func Run(o *Options) error {
 // and what to run; only a broken input (a damaged store, a bad plan file)
 // is an error.
 func Gather(o *Options, ws *workspace.Workspace, cfg *config.Config, s *snapshot.Snapshot) (*dashboard.Input, error) {
-	f := o.F
-	ctx := f.Context
-	now := f.Now()
-	cat := f.Catalog()
+	ctx := o.ctx()
+	now := o.Now()
+	cat := o.Catalog()
 	in := &dashboard.Input{
 		Version: version.String(), Generated: time.Now().UTC(), Now: now, Snapshot: s,
 		RiskPrefixes:       []string{"SEIRI-PRIVESC-", "SEIRI-EXTERNAL-", "SEIRI-PUBLIC-"},
 		SuspiciousPrefixes: []string{"SEIRI-DETECT-"},
 		Absent:             map[string]string{},
 	}
-	if f.Globals.Output != "" && f.Globals.Output != "table" {
-		return nil, cmdutil.BadInputf("--output %s: seiri report writes HTML to --out; --output takes table only", f.Globals.Output)
+	if o.Output != "" && o.Output != "table" {
+		return nil, cmdutil.BadInputf("--output %s: seiri report writes HTML to --out; --output takes table only", o.Output)
 	}
 	for _, st := range s.Manifest.Accounts {
 		if st.Failed() {
@@ -197,7 +221,7 @@ func Gather(o *Options, ws *workspace.Workspace, cfg *config.Config, s *snapshot
 	}
 
 	// The audit, as `seiri audit` runs it.
-	aopts := &auditcmd.AuditOptions{IO: f.IO, Workspace: f.ReadWorkspace, Config: f.Config, Now: f.Now, Catalog: f.Catalog}
+	aopts := &auditcmd.AuditOptions{IO: o.IO, Workspace: o.Workspace, Config: o.Config, Now: o.Now, Catalog: o.Catalog}
 	var err error
 	if in.Audit, err = auditcmd.Report(aopts, ws, s, cfg.Audit); err != nil {
 		return nil, err
@@ -316,12 +340,12 @@ func previous(ws *workspace.Workspace, s *snapshot.Snapshot) (*snapshot.Snapshot
 }
 
 func gatherKeys(o *Options, in *dashboard.Input, s *snapshot.Snapshot) error {
-	e, err := keyscmd.LoadEnv(keyscmd.NewDeps(o.F), s.Dir)
+	e, err := keyscmd.LoadEnv(o.Keys, s.Dir)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	ki, err := keyscmd.LoadInput(o.F.Context, e, o.F.Now(), keys.Caller{ARN: s.Manifest.CallerARN})
+	ki, err := keyscmd.LoadInput(o.ctx(), e, o.Now(), keys.Caller{ARN: s.Manifest.CallerARN})
 	if err != nil {
 		return err
 	}
@@ -368,14 +392,13 @@ func gatherPolicies(o *Options, in *dashboard.Input, an *leastpriv.Analysis) {
 }
 
 func gatherModels(o *Options, in *dashboard.Input, ws *workspace.Workspace, s *snapshot.Snapshot, cat *catalog.Catalog, calls *leastpriv.Analysis) error {
-	f := o.F
 	gi := groupscmd.Input{Snapshot: s.Dir, Since: fmt.Sprintf("%dd", o.Days)}
-	env := groupscmd.NewEnv(f)
+	env := groupscmd.Env{IO: o.IO, Context: o.Context, Workspace: o.Workspace, Now: o.Now, Catalog: o.Catalog, Output: o.Output}
 	l, err := gi.Load(&env)
 	if err != nil {
 		return err
 	}
-	opt := groups.Options{Threshold: 0.9, NearLimit: 8, Effective: l.Judge(cat, f.Now())}
+	opt := groups.Options{Threshold: 0.9, NearLimit: 8, Effective: l.Judge(cat, o.Now())}
 	in.Groups = []*groups.Analysis{}
 	var props []*groups.Proposal
 	for _, a := range l.Accounts {
@@ -405,7 +428,7 @@ func gatherModels(o *Options, in *dashboard.Input, ws *workspace.Workspace, s *s
 		}
 	}
 	if len(in.GroupsRefusals) == 0 {
-		in.GroupsPlan = groups.NewPlan(props, f.Now(), plan.Fingerprint(l.Accounts))
+		in.GroupsPlan = groups.NewPlan(props, o.Now(), plan.Fingerprint(l.Accounts))
 	}
 
 	rg, err := roles.LoadRanges(ws.CacheDir())
@@ -482,7 +505,8 @@ func gatherOrg(o *Options, in *dashboard.Input, s *snapshot.Snapshot) error {
 		in.Notes = append(in.Notes, fmt.Sprintf("org plan %s does not apply to this snapshot's organization: %v", o.OrgPlan, err))
 		return nil
 	}
-	im, err := orgcmd.ReplayStates(o.F, base, after, s.Organization.ID, o.Days)
+	rp := orgcmd.Replayer{Ctx: o.ctx(), Workspace: o.Workspace, Now: o.Now, Catalog: o.Catalog, ErrOut: o.IO.ErrOut}
+	im, err := rp.ReplayStates(base, after, s.Organization.ID, o.Days)
 	if err != nil {
 		return err
 	}
