@@ -2,6 +2,7 @@ package org
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
+	"github.com/seiri-dev/seiri/internal/org"
 )
 
 // cli/cli-style tests from argv to options: each command parses its flags
@@ -132,5 +134,23 @@ func TestNewCmdOrgApply(t *testing.T) {
 	cmd.SetErr(&bytes.Buffer{})
 	if err := cmd.Execute(); err == nil {
 		t.Error("--force-lockout-risk without --reason accepted")
+	}
+}
+
+// org schema: no flags; the run writes org.yaml's JSON Schema, byte for
+// byte, to the options' output.
+func TestNewCmdOrgSchema(t *testing.T) {
+	f := newFactory("table")
+	var got *OrgSchemaOptions
+	parse(t, NewCmdOrgSchema(f, func(o *OrgSchemaOptions) error { got = o; return nil }))
+	if got == nil || got.IO != f.IO {
+		t.Fatalf("options %+v: want the factory's IO", got)
+	}
+	var out bytes.Buffer
+	if err := orgSchemaRun(&OrgSchemaOptions{IO: &cmdutil.IOStreams{Out: &out}}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), org.Schema()) || !json.Valid(out.Bytes()) {
+		t.Errorf("org schema wrote %d bytes, not org.Schema() (%d bytes) as valid JSON", out.Len(), len(org.Schema()))
 	}
 }

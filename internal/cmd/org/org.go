@@ -37,7 +37,7 @@ they are attached. init writes a starting spec, import adopts an existing
 organization, validate checks AWS's limits, plan shows the changes in a safe
 order.`,
 	}
-	cmd.AddCommand(NewCmdOrgInit(f, nil), NewCmdOrgImport(f, nil), NewCmdOrgValidate(f, nil), NewCmdOrgPlan(f, nil), newCmdOrgSchema(f),
+	cmd.AddCommand(NewCmdOrgInit(f, nil), NewCmdOrgImport(f, nil), NewCmdOrgValidate(f, nil), NewCmdOrgPlan(f, nil), NewCmdOrgSchema(f, nil),
 		NewCmdOrgApply(f, nil), NewCmdOrgStage(f, nil), NewCmdOrgReport(f, nil))
 	return cmd
 }
@@ -439,15 +439,30 @@ func orgPlanRun(opts *OrgPlanOptions) error {
 	return nil
 }
 
-func newCmdOrgSchema(f *cmdutil.Factory) *cobra.Command {
+// OrgSchemaOptions are the inputs of `seiri org schema`.
+type OrgSchemaOptions struct {
+	IO *cmdutil.IOStreams
+}
+
+// NewCmdOrgSchema parses flags into OrgSchemaOptions and calls runF
+// (orgSchemaRun when nil).
+func NewCmdOrgSchema(f *cmdutil.Factory, runF func(*OrgSchemaOptions) error) *cobra.Command {
+	opts := &OrgSchemaOptions{IO: f.IO}
 	return &cobra.Command{
 		Use:     "schema",
 		Short:   "Print the JSON Schema of org.yaml (for editor completion)",
 		Example: `  seiri org schema > org.schema.json`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := f.IO.Out.Write(org.Schema())
-			return err
+			if runF != nil {
+				return runF(opts)
+			}
+			return orgSchemaRun(opts)
 		},
 	}
+}
+
+func orgSchemaRun(opts *OrgSchemaOptions) error {
+	_, err := opts.IO.Out.Write(org.Schema())
+	return err
 }

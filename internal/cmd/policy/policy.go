@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/policy"
@@ -235,13 +236,15 @@ type PolicySimulateOptions struct {
 	Check             bool
 	Workers           int
 	ManagementAccount string
-	// RCPServices decides which services RCPs govern: the catalog in force.
-	RCPServices policy.RCPServices
+	// Catalog is the IAM catalog in force, read when the run starts (a
+	// catalog refreshed by seiri catalog update included): it decides which
+	// services RCPs govern. nil: the engine's embedded list.
+	Catalog func() *catalog.Catalog
 }
 
 // NewCmdPolicySimulate parses flags into PolicySimulateOptions.
 func NewCmdPolicySimulate(f *cmdutil.Factory, runF func(*PolicySimulateOptions) error) *cobra.Command {
-	opts := &PolicySimulateOptions{IO: f.IO}
+	opts := &PolicySimulateOptions{IO: f.IO, Catalog: f.Catalog}
 	cmd := &cobra.Command{
 		Use:   "simulate --cases FILE.jsonl",
 		Short: "Evaluate authorization cases with AWS's policy evaluation logic",
@@ -258,9 +261,6 @@ Exit status: 0 when every case was evaluated (even with case errors), 1 with
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Cases == "" {
 				return cmdutil.BadInputf("--cases is required (a file, or - for stdin)")
-			}
-			if cat := f.Catalog(); cat != nil {
-				opts.RCPServices = cat
 			}
 			if runF != nil {
 				return runF(opts)
@@ -292,10 +292,16 @@ func policySimulateRun(opts *PolicySimulateOptions) error {
 	if opts.Workers < 0 {
 		return cmdutil.BadInputf("--parallel %d: must not be negative", opts.Workers)
 	}
+	var rcps policy.RCPServices
+	if opts.Catalog != nil {
+		if cat := opts.Catalog(); cat != nil {
+			rcps = cat
+		}
+	}
 	out := bufio.NewWriterSize(opts.IO.Out, 1<<16)
 	sum := policy.NewSimulationSummary(opts.Check)
 	buf := make([]byte, 0, 512)
-	err := policy.Simulate(in, &policy.Options{ManagementAccount: opts.ManagementAccount, RCPServices: opts.RCPServices}, opts.Workers, func(cr policy.CaseResult) error {
+	err := policy.Simulate(in, &policy.Options{ManagementAccount: opts.ManagementAccount, RCPServices: rcps}, opts.Workers, func(cr policy.CaseResult) error {
 		sum.Add(cr)
 		buf = appendPolicyCaseResult(buf[:0], cr, opts.Explain)
 		_, err := out.Write(buf)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 )
 
@@ -174,7 +175,9 @@ func TestPolicySimulateSummaryWithoutCheck(t *testing.T) {
 	}
 }
 
-// The command passes the catalog in force as the RCP service list.
+// The command passes the catalog in force as a field, read when the run
+// starts (not when the flags are parsed: seiri catalog update is seen),
+// and the catalog decides which services RCPs govern.
 func TestPolicySimulateUsesCatalog(t *testing.T) {
 	io, _, _ := policyTestIO("")
 	f := cmdutil.NewFactory(io)
@@ -185,8 +188,37 @@ func TestPolicySimulateUsesCatalog(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.RCPServices == nil || !got.RCPServices.SupportsRCP("s3") {
-		t.Errorf("RCPServices %v: want the catalog (s3 supports RCPs)", got.RCPServices)
+	if got.Catalog == nil || !got.Catalog().SupportsRCP("s3") {
+		t.Fatalf("Catalog: want the factory's catalog in force (s3 supports RCPs)")
+	}
+
+	// An RCP denying s3:GetObject: the embedded catalog says S3 supports
+	// RCPs (explicit deny); a catalog that says it does not leaves the
+	// identity policy's allow.
+	in := `{"id":"rcp","request":{"principal":"arn:aws:iam::111122223333:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/k",` +
+		`"resourceAccount":"111122223333","context":{"aws:PrincipalAccount":"111122223333"}},` +
+		`"identityPolicies":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}],` +
+		`"rcps":[[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},` +
+		`{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}]]}` + "\n"
+	noRCP := catalog.New(catalog.Source{}, []*catalog.Service{{Prefix: "s3", Name: "Amazon S3", SupportsRCP: false}})
+	for _, tc := range []struct {
+		name string
+		cat  *catalog.Catalog
+		want string
+	}{
+		{"embedded", catalog.Embedded(), "ExplicitDeny"},
+		{"s3 without RCPs", noRCP, "Allow"},
+	} {
+		io, out, errOut := policyTestIO(in)
+		calls := 0
+		o := &PolicySimulateOptions{IO: io, Cases: "-", Catalog: func() *catalog.Catalog { calls++; return tc.cat }}
+		if err := policySimulateRun(o); err != nil {
+			t.Fatalf("%s: %v\n%s", tc.name, err, errOut)
+		}
+		want := `{"id":"rcp","decision":"` + tc.want + `","error":null}` + "\n"
+		if out.String() != want || calls != 1 {
+			t.Errorf("%s: %s (catalog read %d times), want %s", tc.name, out, calls, want)
+		}
 	}
 }
 
