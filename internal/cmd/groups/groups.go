@@ -19,11 +19,9 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/groups"
-	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/table"
-	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -104,21 +102,16 @@ func (in *Input) Flags(cmd *cobra.Command) {
 	cmdutil.DeprecateFlag(fl, "since", "--days")
 }
 
-// Loaded is a snapshot with the usage of its principals.
+// Loaded is a snapshot with the usage of its principals (groups.Load) and
+// the note the commands print: the snapshot line, then where the usage
+// came from.
 type Loaded struct {
-	Snap     *snapshot.Snapshot
-	Accounts []*snapshot.Account
-	Rows     []usage.Row // nil: no usage known
-	Note     string      // the snapshot line, then where the usage came from
-	// Since is the start of the usage window (usage read from it to now).
-	Since time.Time
-	// Usage is where the usage came from ("" when no usage store).
-	Usage string
+	*groups.Selection
+	Note string
 }
 
-// Load reads the snapshot, selects accounts, and reads the usage store when
-// there is one. Without one, usage is unknown (Rows nil) and Note says what
-// to run — also for a demo snapshot: its usage is what its logs record.
+// Load reads the snapshot and opens the usage store when there is one; the
+// selection of accounts and the reading of their usage are groups.Load's.
 func (in *Input) Load(e *Env) (*Loaded, error) {
 	if in.All && in.Account != "" {
 		return nil, cmdutil.BadInputf("--account and --all exclude each other")
@@ -131,15 +124,6 @@ func (in *Input) Load(e *Env) (*Loaded, error) {
 	if err != nil {
 		return nil, cmdutil.BadInput(err)
 	}
-	l := &Loaded{Snap: s}
-	for _, a := range s.Accounts {
-		if in.Account == "" || a.AccountID == in.Account {
-			l.Accounts = append(l.Accounts, a)
-		}
-	}
-	if in.Account != "" && len(l.Accounts) == 0 {
-		return nil, cmdutil.BadInputf("--account %s: not in snapshot %s", in.Account, filepath.Base(s.Dir))
-	}
 	window := in.Since
 	if window == "" {
 		if err := cmdutil.CheckDays(in.Days); err != nil {
@@ -151,34 +135,29 @@ func (in *Input) Load(e *Env) (*Loaded, error) {
 	if err != nil {
 		return nil, cmdutil.BadInputf("--since %v", err)
 	}
+	ctx := e.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	q := groups.LoadQuery{Account: in.Account, Since: since, StorePath: ws.UsageDB()}
 	if _, err := os.Stat(ws.UsageDB()); err == nil {
-		st, err := cmdutil.OpenUsageStore(e.Context, ws)
+		st, err := cmdutil.OpenUsageStore(ctx, ws)
 		if err != nil {
 			return nil, err
 		}
 		defer st.Close()
-		for _, a := range l.Accounts {
-			rows, err := st.Usage(e.Context, usage.Query{Account: a.AccountID, Since: since})
-			if err != nil {
-				return nil, err
-			}
-			l.Rows = append(l.Rows, rows...)
-		}
-		if l.Rows == nil {
-			l.Rows = []usage.Row{}
-		}
-		l.Since, l.Usage = since.UTC(), ws.UsageDB()
-		l.Note = "usage from " + ws.UsageDB() + " since " + since.UTC().Format(time.RFC3339)
-	} else if s.Manifest.Source == "demo" {
-		// The demo's usage is what its CloudTrail logs record once scanned:
-		// never rows made up here.
-		l.Note = "no usage store " + ws.UsageDB() + ": unused-permission checks skipped (the demo's usage comes from its CloudTrail logs: run seiri demo without --no-trail, or seiri trail scan)"
-	} else {
-		l.Note = "no usage store " + ws.UsageDB() + " (run seiri trail scan): unused-permission checks skipped"
+		q.Store = st
+	}
+	sel, err := groups.Load(ctx, s, q)
+	var ua *groups.UnknownAccountError
+	if errors.As(err, &ua) {
+		return nil, cmdutil.BadInput(err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	// Every report names what it used: the snapshot, then the usage.
-	l.Note = cmdutil.SnapshotLine(s) + "\n" + l.Note
-	return l, nil
+	return &Loaded{Selection: sel, Note: cmdutil.SnapshotLine(s) + "\n" + sel.UsageNote}, nil
 }
 
 // Source is what a report was computed from, as its JSON names it: the
@@ -202,26 +181,6 @@ func (l *Loaded) Source() Source {
 		src.Usage = &UsageSource{Store: l.Usage, Since: l.Since}
 	}
 	return src
-}
-
-// Used returns the actions each principal of the account used successfully
-// (nil when no usage is known). An account without a single usage row counts
-// as unknown, not as "nothing used": a trail that does not cover it must not
-// make every permission look unused.
-func (l *Loaded) Used(account string) map[string]groups.ActionSet {
-	if l.Rows == nil {
-		return nil
-	}
-	return groups.UsedActions(l.Rows, account)
-}
-
-// Judge is the effective-permission computation over the loaded snapshot:
-// leastpriv's (SCPs and permissions boundaries included), the one every
-// analysis uses.
-func (l *Loaded) Judge(cat *catalog.Catalog, now time.Time) groups.Effective {
-	m := leastpriv.NewModel(l.Snap, cat)
-	m.Now = now
-	return groups.Judge(m)
 }
 
 // NewCmd is the `seiri groups` command group.
