@@ -3,23 +3,35 @@ package cmdtest
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// Golden compares got, with the workspace path ws replaced by WS, with
-// testdata/<name>; with update (the package's -update flag) it rewrites
-// the file instead.
-func Golden(t *testing.T, name, ws, got string, update bool) {
+// Mask hides a part of an output that changes from run to run (a build's
+// version, a duration): every match of RE is replaced by Repl, which may
+// name RE's groups ("${1}X", as regexp.Regexp.ReplaceAllString).
+type Mask struct {
+	RE   *regexp.Regexp
+	Repl string
+}
+
+// Golden compares got, with the workspace path ws replaced by WS and the
+// masks applied, with testdata/<name> (name may hold folders); with update
+// (the package's -update flag) it rewrites the file instead.
+func Golden(t *testing.T, name, ws, got string, update bool, masks ...Mask) {
 	t.Helper()
 	if ws != "" {
 		got = strings.ReplaceAll(got, ws, "WS")
 	}
+	for _, m := range masks {
+		got = m.RE.ReplaceAllString(got, m.Repl)
+	}
 	path := filepath.Join("testdata", name)
 	if update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {

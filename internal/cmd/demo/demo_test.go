@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/demo"
@@ -73,21 +72,10 @@ func TestDemoRunNoTrail(t *testing.T) {
 	if errOut.Len() != 0 {
 		t.Errorf("stderr: %s", errOut.String())
 	}
-	golden(t, "testdata/demo-no-trail.golden", strings.ReplaceAll(out.String(), dir, "WS"))
+	golden(t, "demo-no-trail.golden", strings.ReplaceAll(out.String(), dir, "WS"))
 }
 
-func golden(t *testing.T, path, got string) {
+func golden(t *testing.T, name, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(filepath.Clean(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	cmdtest.Golden(t, name, "", got, *update)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/report/sariftest"
 )
@@ -22,21 +23,7 @@ var driverVersion = regexp.MustCompile(`("version": )"[^"]*"(,\n\s*"informationU
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	got = driverVersion.ReplaceAll(got, []byte(`$1"VERSION"$2`))
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	cmdtest.Golden(t, name, "", string(got), *update, cmdtest.Mask{RE: driverVersion, Repl: `$1"VERSION"$2`})
 }
 
 // Issue 18: org validate --output sarif places each problem in its file

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/report/sariftest"
 )
@@ -24,21 +25,7 @@ var driverVersion = regexp.MustCompile(`("version": )"[^"]*"(,\n\s*"informationU
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	got = driverVersion.ReplaceAll(got, []byte(`$1"VERSION"$2`))
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
+	cmdtest.Golden(t, name, "", string(got), *update, cmdtest.Mask{RE: driverVersion, Repl: `$1"VERSION"$2`})
 }
 
 // sarifResult is what a test reads of a SARIF result.

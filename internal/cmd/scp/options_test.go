@@ -139,7 +139,7 @@ func TestScpSimulateOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := strings.NewReplacer(ws, "WS", policy, "regions.json").Replace(out.String())
-			golden(t, "testdata/simulate."+output+".golden", got)
+			golden(t, "simulate."+output+".golden", got)
 			if errOut.Len() != 0 {
 				t.Errorf("stderr: %s", errOut.String())
 			}
@@ -157,23 +157,12 @@ func TestScpSuggestOutput(t *testing.T) {
 	if err := scpSuggestRun(o); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "testdata/suggest.table.golden", strings.ReplaceAll(out.String(), ws, "WS"))
+	golden(t, "suggest.table.golden", strings.ReplaceAll(out.String(), ws, "WS"))
 }
 
-func golden(t *testing.T, path, got string) {
+func golden(t *testing.T, name, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	cmdtest.Golden(t, name, "", got, *update)
 }
 
 // Issue 15: a read command pointed at a missing workspace says there is

@@ -118,5 +118,5 @@ func TestTrailAthenaSetupPrintFromOptions(t *testing.T) {
 	if err := trailAthenaSetupRun(o); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "testdata/athena-setup-print.golden", out.String())
+	golden(t, "athena-setup-print.golden", out.String())
 }

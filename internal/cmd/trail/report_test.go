@@ -8,8 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/trail"
 )
 
@@ -24,23 +23,13 @@ var unstable = []*regexp.Regexp{
 	regexp.MustCompile(`("finishedAt": )"[^"]*"`), // the scan's start plus its duration
 }
 
-func golden(t *testing.T, path, got string) {
+func golden(t *testing.T, name, got string) {
 	t.Helper()
-	for _, re := range unstable {
-		got = re.ReplaceAllString(got, "${1}X")
+	masks := make([]cmdtest.Mask, len(unstable))
+	for i, re := range unstable {
+		masks[i] = cmdtest.Mask{RE: re, Repl: "${1}X"}
 	}
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	cmdtest.Golden(t, name, "", got, *update, masks...)
 }
 
 // Issue 15: every trail report names what it used: the scan its sources,
@@ -59,7 +48,7 @@ func TestTrailReportsNameWhatTheyUsed(t *testing.T) {
 		if strings.Contains(out, "%") && !strings.Contains(out, "mapping coverage          100.00%") {
 			t.Errorf("%v: a percentage other than the scan's coverage:\n%s", args, out)
 		}
-		golden(t, filepath.Join("testdata", name+".golden"), clean.Replace(out+"--- stderr\n"+errOut))
+		golden(t, name+".golden", clean.Replace(out+"--- stderr\n"+errOut))
 	}
 	run("scan.table", "trail", "scan", "--source", logs, "--since", "2026-11-01", "--until", "2026-11-03", "--account", "111111111111,222222222222")
 	run("rescan.json", "trail", "scan", "--source", logs, "-o", "json")
@@ -92,7 +81,7 @@ func TestTrailScanNothingRead(t *testing.T) {
 			if strings.Contains(out, "%") || strings.Contains(out, `"coverage": 0`) {
 				t.Errorf("a coverage figure over no record:\n%s", out)
 			}
-			golden(t, filepath.Join("testdata", "nothing-"+tc.name+".golden"), strings.NewReplacer(ws, "WS", logs, "LOGS", empty, "EMPTY").Replace(out+"--- stderr\n"+errOut))
+			golden(t, "nothing-"+tc.name+".golden", strings.NewReplacer(ws, "WS", logs, "LOGS", empty, "EMPTY").Replace(out+"--- stderr\n"+errOut))
 		})
 	}
 }

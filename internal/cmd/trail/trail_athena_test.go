@@ -146,14 +146,14 @@ func TestTrailScanEngineAthena(t *testing.T) {
 		t.Fatalf("wider scan exit %d:\n%s\n%s", code, out, qs[len(qs)-1].SQL)
 	}
 	// The report names the table and the window, and every count.
-	golden(t, "testdata/athena-scan.table.golden", out)
+	golden(t, "athena-scan.table.golden", out)
 	// -o csv is the same report as metric,value pairs, never a table.
 	var buf strings.Builder
 	if err := writeAthenaSummary(&buf, "csv", &AthenaScanSummary{Table: "seiri.cloudtrail", Records: 3, NotAuthz: 3,
 		SkippedRecords: map[string]int64{"unknown eventVersion": 1}, RecordsSkipped: 1}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "testdata/athena-scan.csv.golden", buf.String())
+	golden(t, "athena-scan.csv.golden", buf.String())
 }
 
 func TestTrailScanEngineAthenaIncompleteDay(t *testing.T) {
