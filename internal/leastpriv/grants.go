@@ -197,33 +197,88 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 	identity := policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs}
 	g := &Grants{List: make([]Grant, 0, len(pr.touched))}
 	slices.Sort(pr.touched)
+	// Answers another user of the same policies proved (share.go), or this
+	// user's answers for the next one.
+	skey, share := shareKey(p)
+	share = share && !m.noShare
+	var from, keep *sharedRun
+	var dependent []*policy.Statement
+	if share {
+		if from = m.sharedRunFor(skey); from != nil {
+			if dependent, share = userDependent(p, from, ctxs); !share {
+				from = nil
+			}
+		} else {
+			n := len(pr.touched)
+			keep = &sharedRun{arn: p.ARN, ctxs: ctxs, g: g, ranks: slices.Clone(pr.touched), probes: make([][]string, 0, n), grant: make([]int32, 0, n)}
+		}
+	}
+	k := 0 // the next candidate of from
 	for _, i := range pr.touched {
 		a, res := rank.byRank[i], pr.res[i]
 		req.Action = a.FullName()
+		if keep != nil {
+			keep.probes = append(keep.probes, res)
+			keep.grant = append(keep.grant, -1)
+		}
+		if from != nil {
+			for k < len(from.ranks) && from.ranks[k] < i {
+				k++
+			}
+			if k < len(from.ranks) && from.ranks[k] == i && slices.Equal(from.probes[k], res) &&
+				!slices.ContainsFunc(res, func(r string) bool { return onKey(a, r) }) && !coveredByAny(dependent, req.Action) {
+				if j := from.grant[k]; j >= 0 {
+					g.List = append(g.List, from.g.List[j])
+				}
+				if m.reused != nil {
+					m.reused(p.ARN, req.Action)
+				}
+				continue
+			}
+		}
+		// ok holds the allowed probes; while every probe so far is
+		// allowed it is not built (allOK): the grant then shares res.
 		var ok, und []string
-		for _, r := range res {
+		allOK := true
+		for n, r := range res {
 			req.Resource = r
-			if !allowedInSomeRegion(&req, pols, opt, ctxs) {
-				continue
+			verdict := keyDenies
+			if allowedInSomeRegion(&req, pols, opt, ctxs) {
+				verdict = keyAllows
+				if onKey(a, r) {
+					// The identity side allows; the key policy decides.
+					verdict = m.keys.decideOnKeys(req, identity, opt, ctxs, p.Account)
+				}
 			}
-			if !onKey(a, r) {
+			switch {
+			case verdict == keyAllows && allOK:
+			case verdict == keyAllows:
 				ok = append(ok, r)
-				continue
+			case allOK:
+				allOK = false
+				ok = append(ok, res[:n]...)
 			}
-			// The identity side allows; the key policy decides.
-			switch m.keys.decideOnKeys(req, identity, opt, ctxs, p.Account) {
-			case keyAllows:
-				ok = append(ok, r)
-			case keyUndetermined:
+			if verdict == keyUndetermined {
 				und = append(und, r)
 			}
+		}
+		if allOK {
+			ok = res[:len(res):len(res)]
 		}
 		switch {
 		case len(ok) > 0:
 			g.List = append(g.List, Grant{Action: a, Resources: ok})
 		case len(und) > 0:
 			g.List = append(g.List, Grant{Action: a, Resources: und, Undetermined: KeyPolicyNotCollected})
+		default:
+			continue
 		}
+		if keep != nil {
+			keep.grant[len(keep.grant)-1] = int32(len(g.List) - 1)
+		}
+	}
+	if keep != nil {
+		m.keepRun(skey, keep)
 	}
 	return g
 }

@@ -83,6 +83,14 @@ type Model struct {
 	// ranks order the catalog's actions by full name (actionRanks).
 	ranksOnce sync.Once
 	ranks     *actionRanks
+	// shared are the first user's answers of each user-keyed policy set
+	// (share.go); noShare turns sharing off (tests compare).
+	sharedMu sync.Mutex
+	shared   map[string]*sharedRun
+	noShare  bool
+	// reused, when set (tests), hears of every answer a user took from
+	// another user's run.
+	reused func(arn, action string)
 }
 
 // NewModel indexes the principals of s (users and roles of every collected
