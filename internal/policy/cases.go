@@ -221,16 +221,17 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 		n = full
 	}
 	// A document seen before is about to be cached: compile it on its own
-	// memory. Others (most of them, once) share the worker's arena. (Two
-	// workers racing on a second sighting may cache an arena-compiled copy:
-	// it keeps one chunk alive, nothing else.)
+	// memory. Others (most of them, once) are compiled in the worker's
+	// arena, whose memory the next case reuses: such a policy is never
+	// cached (if another worker saw the document meanwhile, it is only
+	// marked seen again).
 	var arena *compileArena
 	if !policySeenBefore(raw, t) {
 		arena = &dec.carena
 	}
 	p, err := parseNode(data, n, t, arena)
 	if err == nil {
-		cachePolicy(raw, t, p)
+		cachePolicy(raw, t, p, arena == nil)
 	}
 	if err != nil {
 		// Positions are within the case line: name the column only.
@@ -291,7 +292,9 @@ func policySeenBefore(raw []byte, t Type) bool {
 	return ok
 }
 
-func cachePolicy(raw []byte, t Type, p *Policy) {
+// cachePolicy records a sighting of the document and admits p on the
+// second one; with admit false (p lives in reused memory) it only records.
+func cachePolicy(raw []byte, t Type, p *Policy, admit bool) {
 	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
 		return
 	}
@@ -300,7 +303,7 @@ func cachePolicy(raw []byte, t Type, p *Policy) {
 	h := maphash.Bytes(policySeed, raw) ^ uint64(t)
 	policyCache.Lock()
 	defer policyCache.Unlock()
-	if _, ok := policyCache.seen[h]; !ok {
+	if _, ok := policyCache.seen[h]; !ok || !admit {
 		if len(policyCache.seen) >= 1<<16 {
 			clear(policyCache.seen)
 		}
@@ -424,6 +427,11 @@ func runCase(dec *decoder, data []byte, line int, opt *Options, noCopy bool) Cas
 	}
 	out.Result = Evaluate(&c.Request, &c.Policies, opt)
 	out.Decision = out.Result.Decision
+	if dec != nil {
+		// The case's uncached policies are done with: the result keeps
+		// none of them.
+		dec.carena.reset()
+	}
 	return out
 }
 

@@ -318,31 +318,46 @@ func (ps *parser) sizeSlabs(stmts []*Node) {
 }
 
 // compileArena hands out the memory of short-lived compiled policies in
-// chunks. Chunks are never reused (a policy may outlive its case in a
-// result); a full chunk is dropped and a fresh one allocated, so a chunk
-// lives as long as the last policy using it.
+// chunks: the simulator's uncached policies, which live as long as their
+// case (a CaseResult keeps no compiled policy; cached policies are
+// compiled on their own memory). reset makes the chunks reusable for the
+// next case, so that a stream of never-seen documents compiles without
+// allocating once the chunks have grown.
 type compileArena struct {
-	policies []Policy
-	stmts    []Statement
-	stmtPtrs []*Statement
-	strs     []string
-	acts     []actionPattern
-	lower    []byte
-	res      []tmpl
-	condsRaw []Condition
-	conds    []compiledCond
-	vals     []condVal
+	policies chunks[Policy]
+	stmts    chunks[Statement]
+	stmtPtrs chunks[*Statement]
+	strs     chunks[string]
+	acts     chunks[actionPattern]
+	lower    chunks[byte]
+	res      chunks[tmpl]
+	parts    chunks[tmplPart]
+	condsRaw chunks[Condition]
+	conds    chunks[compiledCond]
+	vals     chunks[condVal]
+	prins    chunks[Principal]
 }
 
-// carve cuts an empty slice of capacity n from the arena's current chunk,
-// starting a fresh chunk (of max(chunk, n)) when it is short.
-func carve[T any](c *[]T, n, chunk int) []T {
-	if cap(*c)-len(*c) < n {
-		*c = make([]T, 0, max(chunk, n))
-	}
-	s := *c
-	*c = s[:len(s)+n]
-	return s[len(s) : len(s) : len(s)+n]
+// reset makes every chunk reusable: no policy compiled before may be used
+// afterwards.
+func (a *compileArena) reset() {
+	a.policies.reset()
+	a.stmts.reset()
+	a.stmtPtrs.reset()
+	a.strs.reset()
+	a.acts.reset()
+	a.lower.reset()
+	a.res.reset()
+	a.parts.reset()
+	a.condsRaw.reset()
+	a.conds.reset()
+	a.vals.reset()
+	a.prins.reset()
+}
+
+// carve cuts an empty slice of capacity n from the arena (see chunks.alloc).
+func carve[T any](c *chunks[T], n, chunk int) []T {
+	return c.alloc(n, chunk)[:0]
 }
 
 func (ps *parser) add(code, sev string, off int, path, format string, args ...any) {
@@ -435,6 +450,7 @@ func (ps *parser) document(root *Node) *Policy {
 	var p *Policy
 	if ps.arena != nil {
 		p = &carve(&ps.arena.policies, 1, 16)[:1][0]
+		*p = Policy{} // reused memory
 	} else {
 		p = &Policy{}
 	}
@@ -506,6 +522,7 @@ func (ps *parser) document(root *Node) *Policy {
 	if ps.arena != nil {
 		p.Statements = carve(&ps.arena.stmtPtrs, len(stmts), 64)
 		slab = carve(&ps.arena.stmts, len(stmts), 16)[:len(stmts)]
+		clear(slab) // reused memory
 	} else {
 		p.Statements = make([]*Statement, 0, len(stmts))
 		slab = make([]Statement, len(stmts)) // one allocation for all statements
