@@ -111,6 +111,11 @@ type decoder struct {
 	// carena holds the compiled policies of the cases this decoder reads
 	// (policyFrom); unlike the node arenas it is never reset.
 	carena compileArena
+	// cs, ctxEnts and ctxVals are the simulator's case and the memory of
+	// its request context, reused case after case (parseCase).
+	cs      Case
+	ctxEnts []ctxEnt
+	ctxVals []string
 	// lazy makes every object met become a Lazy stub, to be decoded later.
 	lazy bool
 	// lazyKeys are the members of the top-level object whose objects are

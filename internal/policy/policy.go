@@ -281,6 +281,12 @@ func (ps *parser) sizeSlabs(stmts []*Node) {
 				k := listLen(m.Value)
 				strs += k
 				res += k
+			case "Principal", "NotPrincipal":
+				if m.Value.Kind == KindObject {
+					for _, pm := range m.Value.Members {
+						strs += listLen(pm.Value)
+					}
+				}
 			case "Condition":
 				for _, op := range m.Value.Members {
 					if op.Value == nil || op.Value.Kind != KindObject {
@@ -336,6 +342,9 @@ type compileArena struct {
 	conds    chunks[compiledCond]
 	vals     chunks[condVal]
 	prins    chunks[Principal]
+	// A case's policy lists and SCP/RCP levels.
+	lists  chunks[*Policy]
+	levels chunks[[]*Policy]
 }
 
 // reset makes every chunk reusable: no policy compiled before may be used
@@ -353,6 +362,8 @@ func (a *compileArena) reset() {
 	a.conds.reset()
 	a.vals.reset()
 	a.prins.reset()
+	a.lists.reset()
+	a.levels.reset()
 }
 
 // carve cuts an empty slice of capacity n from the arena (see chunks.alloc).
@@ -752,7 +763,7 @@ func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars b
 				if st.NotResource && strings.HasPrefix(r, "arn:") && strings.Count(r, ":") < 5 {
 					st.badNotResource = true
 				}
-				st.resources = append(st.resources, compileTmpl(r, vars))
+				st.resources = append(st.resources, compileTmplIn(r, vars, ps.arena))
 			}
 		}
 	}
@@ -788,7 +799,7 @@ func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars b
 		st.conds = take(&ps.conds, len(st.Conditions))
 	}
 	for i := range st.Conditions {
-		cc, err := compileConditionInto(&st.Conditions[i], vars, take(&ps.vals, len(st.Conditions[i].Values)))
+		cc, err := compileConditionInto(&st.Conditions[i], vars, take(&ps.vals, len(st.Conditions[i].Values)), ps.arena)
 		if err != nil {
 			code := CodeUnknownOperator
 			if ce, ok := err.(*condError); ok {
@@ -830,8 +841,26 @@ func elementBit(k string) uint16 {
 	return 0
 }
 
+// appendList appends vals to dst, taking vals itself (a slab slice of
+// exact capacity: a later append reallocates) when dst is empty.
+func appendList(dst, vals []string) []string {
+	if dst == nil {
+		if len(vals) == 0 {
+			return nil // as append(nil, vals...)
+		}
+		return vals
+	}
+	return append(dst, vals...)
+}
+
 func (ps *parser) principal(n *Node, path string) *Principal {
-	pr := &Principal{}
+	var pr *Principal
+	if ps.arena != nil {
+		pr = &carve(&ps.arena.prins, 1, 16)[:1][0]
+		*pr = Principal{} // reused memory
+	} else {
+		pr = &Principal{}
+	}
 	switch n.Kind {
 	case KindString:
 		if n.Str != "*" {
@@ -858,13 +887,13 @@ func (ps *parser) principal(n *Node, path string) *Principal {
 					pr.Wildcard = true
 				}
 			}
-			pr.AWS = append(pr.AWS, vals...)
+			pr.AWS = appendList(pr.AWS, vals)
 		case "Service":
-			pr.Service = append(pr.Service, vals...)
+			pr.Service = appendList(pr.Service, vals)
 		case "Federated":
-			pr.Federated = append(pr.Federated, vals...)
+			pr.Federated = appendList(pr.Federated, vals)
 		case "CanonicalUser":
-			pr.CanonicalUser = append(pr.CanonicalUser, vals...)
+			pr.CanonicalUser = appendList(pr.CanonicalUser, vals)
 		default:
 			ps.add(CodeBadPrincipal, SevError, m.KeyOffset, mp(), "unknown principal type %q (want AWS, Service, Federated, CanonicalUser)", trim(m.Key))
 		}

@@ -18,7 +18,7 @@ import (
 // line alone: a reused buffer that still backed an earlier case's policy
 // or result would show here.
 func TestSimulateReuseMatchesRunCase(t *testing.T) {
-	one := New(11, nil).Generate(400)
+	one := New(11, nil).Generate(1000)
 	data := bytes.Join([][]byte{one, one, one}, nil)
 	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
 	want := make([]policy.CaseResult, len(lines))
