@@ -236,8 +236,10 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 	}
 	raw := data[n.Offset:n.End]
 	if p := cachedPolicy(raw, t); p != nil {
+		dec.cacheScore = min(dec.cacheScore+1, 64)
 		return p, nil
 	}
+	dec.cacheScore = max(dec.cacheScore-1, -64)
 	if dec.noCopy && policySeenBefore(raw, t) {
 		// About to be cached: the policy's strings must not share the
 		// line's memory, which Simulate reuses. Compile it from its own
@@ -691,6 +693,19 @@ var policyFields = map[string]bool{
 func decodeCase(d *decoder, data []byte, noCopy bool) (*Node, *decoder, error) {
 	if d == nil {
 		d = &decoder{}
+	}
+	if d.cacheScore < 0 {
+		// Recent policies were not in the cache: decode them now rather
+		// than skip them and decode them again. On any error, decode as
+		// below, so that messages are the same either way.
+		d.reset(data)
+		d.noCopy, d.lazyKeys = noCopy, nil
+		d.skipWS()
+		if n, err := d.value(); err == nil {
+			if d.skipWS(); d.pos == len(d.data) {
+				return n, d, nil
+			}
+		}
 	}
 	d.reset(data)
 	d.noCopy, d.lazyKeys = noCopy, policyFields

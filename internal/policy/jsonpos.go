@@ -121,6 +121,11 @@ type decoder struct {
 	// lazyKeys are the members of the top-level object whose objects are
 	// decoded lazily.
 	lazyKeys map[string]bool
+	// cacheScore follows the policy cache's recent hits (+1) and misses
+	// (-1) for this decoder's cases: while misses dominate, policies are
+	// decoded with their case instead of being skipped and decoded again
+	// (decodeCase).
+	cacheScore int
 }
 
 // chunks is an arena of T handed out in slices: one allocation per chunk
@@ -569,7 +574,7 @@ func (d *decoder) object() (*Node, error) {
 		}
 		d.pos++
 		d.skipWS()
-		lazy := d.depth == 1 && d.lazyKeys[k]
+		lazy := d.depth == 1 && d.lazyKeys != nil && d.lazyKeys[k]
 		d.lazy = lazy
 		v, err := d.value()
 		d.lazy = false
