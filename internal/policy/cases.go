@@ -235,12 +235,14 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 		return p, nil
 	}
 	raw := data[n.Offset:n.End]
-	if p := cachedPolicy(raw, t); p != nil {
+	h, cacheable := policyHash(raw, t)
+	p, seen := lookupPolicy(raw, t, h, cacheable)
+	if p != nil {
 		dec.cacheScore = min(dec.cacheScore+1, 64)
 		return p, nil
 	}
 	dec.cacheScore = max(dec.cacheScore-1, -64)
-	if dec.noCopy && policySeenBefore(raw, t) {
+	if dec.noCopy && seen {
 		// About to be cached: the policy's strings must not share the
 		// line's memory, which Simulate reuses. Compile it from its own
 		// copy of the text (on an error, from the line below, so that the
@@ -249,7 +251,7 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 		d := &decoder{data: own, noCopy: true}
 		if full, err := d.value(); err == nil {
 			if p, err := parseNode(own, full, t, nil); err == nil {
-				cachePolicy(raw, t, p, true)
+				cachePolicy(raw, t, h, p, true)
 				return p, nil
 			}
 		}
@@ -269,12 +271,12 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 	// cached (if another worker saw the document meanwhile, it is only
 	// marked seen again).
 	var arena *compileArena
-	if !policySeenBefore(raw, t) {
+	if !seen {
 		arena = &dec.carena
 	}
 	p, err := parseNode(data, n, t, arena)
-	if err == nil {
-		cachePolicy(raw, t, p, arena == nil)
+	if err == nil && cacheable {
+		cachePolicy(raw, t, h, p, arena == nil)
 	}
 	if err != nil {
 		// Positions are within the case line: name the column only.
@@ -302,48 +304,51 @@ const (
 
 var policyCache = struct {
 	sync.RWMutex
-	n    int
-	m    [TypeEndpoint + 1]map[string]*Policy // by policy type, then document text
-	seen map[uint64]struct{}                  // hashes of documents seen once
-}{seen: map[uint64]struct{}{}}
+	m    map[uint64]cachedDoc // by policyHash
+	seen map[uint64]struct{}  // hashes of documents seen once
+}{m: map[uint64]cachedDoc{}, seen: map[uint64]struct{}{}}
+
+// cachedDoc is a cached policy with its text and type, compared on every
+// hit (a hash collision is a miss).
+type cachedDoc struct {
+	raw string
+	t   Type
+	p   *Policy
+}
 
 var policySeed = maphash.MakeSeed()
 
-func cachedPolicy(raw []byte, t Type) *Policy {
+// policyHash is the key of a document in the cache; cacheable is false
+// for documents the cache never holds (too long).
+func policyHash(raw []byte, t Type) (h uint64, cacheable bool) {
 	if len(raw) > policyCacheMaxSize {
-		return nil
+		return 0, false
 	}
-	if int(t) >= len(policyCache.m) {
-		return nil
-	}
-	policyCache.RLock()
-	p := policyCache.m[t][string(raw)]
-	policyCache.RUnlock()
-	return p
+	return maphash.Bytes(policySeed, raw) ^ uint64(t), true
 }
 
-// policySeenBefore reports whether cachePolicy has seen the document once
-// (so that the next cachePolicy admits it).
-func policySeenBefore(raw []byte, t Type) bool {
-	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
-		return false
+// lookupPolicy returns the cached policy of the document, or whether the
+// document was seen once before (so that the next cachePolicy admits it).
+func lookupPolicy(raw []byte, t Type, h uint64, cacheable bool) (p *Policy, seen bool) {
+	if !cacheable {
+		return nil, false
 	}
-	h := maphash.Bytes(policySeed, raw) ^ uint64(t)
 	policyCache.RLock()
-	_, ok := policyCache.seen[h]
+	e, ok := policyCache.m[h]
+	_, seen = policyCache.seen[h]
 	policyCache.RUnlock()
-	return ok
+	if ok && e.t == t && e.raw == string(raw) {
+		return e.p, false
+	}
+	return nil, seen
 }
 
-// cachePolicy records a sighting of the document and admits p on the
-// second one; with admit false (p lives in reused memory) it only records.
-func cachePolicy(raw []byte, t Type, p *Policy, admit bool) {
-	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
-		return
-	}
+// cachePolicy records a sighting of the document (of hash h) and admits p
+// on the second one; with admit false (p lives in reused memory) it only
+// records.
+func cachePolicy(raw []byte, t Type, h uint64, p *Policy, admit bool) {
 	// Admit a document on its second sighting only, so that a stream of
 	// unique policies does not fill the cache.
-	h := maphash.Bytes(policySeed, raw) ^ uint64(t)
 	policyCache.Lock()
 	defer policyCache.Unlock()
 	if _, ok := policyCache.seen[h]; !ok || !admit {
@@ -353,14 +358,10 @@ func cachePolicy(raw []byte, t Type, p *Policy, admit bool) {
 		policyCache.seen[h] = struct{}{}
 		return
 	}
-	if policyCache.n < policyCacheMax {
-		if policyCache.m[t] == nil {
-			policyCache.m[t] = map[string]*Policy{}
-		}
-		if _, ok := policyCache.m[t][string(raw)]; !ok {
+	if len(policyCache.m) < policyCacheMax {
+		if _, ok := policyCache.m[h]; !ok {
 			// string(raw) copies: raw may share memory with a line buffer.
-			policyCache.m[t][string(raw)] = p
-			policyCache.n++
+			policyCache.m[h] = cachedDoc{raw: string(raw), t: t, p: p}
 		}
 	}
 }
@@ -371,10 +372,7 @@ func cachePolicy(raw []byte, t Type, p *Policy, admit bool) {
 func DropCachedPolicies() {
 	policyCache.Lock()
 	defer policyCache.Unlock()
-	for i := range policyCache.m {
-		policyCache.m[i] = nil
-	}
-	policyCache.n = 0
+	clear(policyCache.m)
 	clear(policyCache.seen)
 }
 
