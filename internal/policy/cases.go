@@ -9,6 +9,7 @@ import (
 	"io"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/seiri-dev/seiri/internal/textenc"
@@ -44,7 +45,11 @@ func ParseCase(data []byte, line int) (*Case, error) { return parseCase(nil, dat
 // lines). dec, when not nil, is a decoder to reuse (its arenas): nothing
 // of the decoded tree outlives the case (compiled policies keep strings,
 // never nodes).
+//
+// With a decoder to reuse, the Case itself is the decoder's (valid until
+// the next case) and its context's memory is reused too.
 func parseCase(dec *decoder, data []byte, line int, noCopy bool) (*Case, error) {
+	reuse := dec != nil
 	root, dec, err := decodeCase(dec, data, noCopy)
 	if err != nil {
 		if se, ok := err.(*SyntaxError); ok {
@@ -52,7 +57,13 @@ func parseCase(dec *decoder, data []byte, line int, noCopy bool) (*Case, error) 
 		}
 		return &Case{Line: line, ID: salvageID(data)}, fmt.Errorf("line %d: invalid JSON: %w", line, err)
 	}
-	c := &Case{Line: line}
+	var c *Case
+	if reuse {
+		c = &dec.cs
+		*c = Case{Line: line}
+	} else {
+		c = &Case{Line: line}
+	}
 	if root.Kind != KindObject {
 		return c, fmt.Errorf("line %d: a case must be a JSON object, found %s", line, root.Kind)
 	}
@@ -73,13 +84,13 @@ func parseCase(dec *decoder, data []byte, line int, noCopy bool) (*Case, error) 
 		if e.Kind != KindString || !validExpected(e.Str) {
 			return c, fmt.Errorf("line %d: \"expected\" must be \"Allow\", \"ImplicitDeny\" or \"ExplicitDeny\", found %s", line, trim(nodeText(e)))
 		}
-		c.Expected = e.Str
+		c.Expected = expectedValues[e.Str] // a constant: never the line's memory
 	}
 	rq := root.Get("request")
 	if rq == nil || rq.Kind != KindObject {
 		return c, fmt.Errorf("line %d: the case has no request object", line)
 	}
-	if err := c.request(rq); err != nil {
+	if err := c.request(rq, dec, reuse); err != nil {
 		return c, fmt.Errorf("line %d: request: %w", line, err)
 	}
 	if err := c.policies(dec, root); err != nil {
@@ -109,8 +120,11 @@ const caseFieldList = "id, request, identityPolicies, resourcePolicy, permission
 var requestFields = map[string]bool{"principal": true, "action": true, "resource": true, "resourceAccount": true, "context": true}
 
 func validExpected(s string) bool {
-	return s == "Allow" || s == "ImplicitDeny" || s == "ExplicitDeny"
+	_, ok := expectedValues[s]
+	return ok
 }
+
+var expectedValues = map[string]string{"Allow": "Allow", "ImplicitDeny": "ImplicitDeny", "ExplicitDeny": "ExplicitDeny"}
 
 // nodeText is a short rendering of a scalar node for messages.
 func nodeText(n *Node) string {
@@ -140,7 +154,9 @@ func reqString(n *Node, field string, required bool) (string, error) {
 	return v.Str, nil
 }
 
-func (c *Case) request(rq *Node) error {
+// request decodes the request object; with reuse, the context's entries
+// and values are cut from dec's scratch slices (valid until the next case).
+func (c *Case) request(rq *Node, dec *decoder, reuse bool) error {
 	var err error
 	r := &c.Request
 	for _, m := range rq.Members {
@@ -167,9 +183,20 @@ func (c *Case) request(rq *Node) error {
 	if ctx.Kind != KindObject {
 		return fmt.Errorf("\"context\" must be an object, found %s", ctx.Kind)
 	}
-	// One allocation for the entries and one for the single values.
-	r.Context.ents = make([]ctxEnt, 0, len(ctx.Members))
-	singles := make([]string, 0, len(ctx.Members))
+	// One allocation for the entries and one for the single values (none
+	// when the decoder's scratch slices are large enough). Neither grows:
+	// there are at most as many entries and single values as members.
+	var singles []string
+	if n := len(ctx.Members); reuse {
+		if cap(dec.ctxEnts) < n {
+			dec.ctxEnts = make([]ctxEnt, 0, max(n, 16))
+			dec.ctxVals = make([]string, 0, max(n, 16))
+		}
+		r.Context.ents, singles = dec.ctxEnts[:0], dec.ctxVals[:0]
+	} else {
+		r.Context.ents = make([]ctxEnt, 0, n)
+		singles = make([]string, 0, n)
+	}
 	for _, m := range ctx.Members {
 		switch m.Value.Kind {
 		case KindString, KindNumber, KindBool:
@@ -208,8 +235,26 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 		return p, nil
 	}
 	raw := data[n.Offset:n.End]
-	if p := cachedPolicy(raw, t); p != nil {
+	h, cacheable := policyHash(raw, t)
+	p, seen := lookupPolicy(raw, t, h, cacheable)
+	if p != nil {
+		dec.cacheScore = min(dec.cacheScore+1, 64)
 		return p, nil
+	}
+	dec.cacheScore = max(dec.cacheScore-1, -64)
+	if dec.noCopy && seen {
+		// About to be cached: the policy's strings must not share the
+		// line's memory, which Simulate reuses. Compile it from its own
+		// copy of the text (on an error, from the line below, so that the
+		// message has the line's columns).
+		own := bytes.Clone(raw)
+		d := &decoder{data: own, noCopy: true}
+		if full, err := d.value(); err == nil {
+			if p, err := parseNode(own, full, t, nil); err == nil {
+				cachePolicy(raw, t, h, p, true)
+				return p, nil
+			}
+		}
 	}
 	if n.Lazy {
 		// Reuse the line's decoder, and so its node arena.
@@ -221,16 +266,17 @@ func policyFrom(dec *decoder, n *Node, t Type, where string) (*Policy, error) {
 		n = full
 	}
 	// A document seen before is about to be cached: compile it on its own
-	// memory. Others (most of them, once) share the worker's arena. (Two
-	// workers racing on a second sighting may cache an arena-compiled copy:
-	// it keeps one chunk alive, nothing else.)
+	// memory. Others (most of them, once) are compiled in the worker's
+	// arena, whose memory the next case reuses: such a policy is never
+	// cached (if another worker saw the document meanwhile, it is only
+	// marked seen again).
 	var arena *compileArena
-	if !policySeenBefore(raw, t) {
+	if !seen {
 		arena = &dec.carena
 	}
 	p, err := parseNode(data, n, t, arena)
-	if err == nil {
-		cachePolicy(raw, t, p)
+	if err == nil && cacheable {
+		cachePolicy(raw, t, h, p, arena == nil)
 	}
 	if err != nil {
 		// Positions are within the case line: name the column only.
@@ -258,63 +304,64 @@ const (
 
 var policyCache = struct {
 	sync.RWMutex
-	n    int
-	m    [TypeEndpoint + 1]map[string]*Policy // by policy type, then document text
-	seen map[uint64]struct{}                  // hashes of documents seen once
-}{seen: map[uint64]struct{}{}}
+	m    map[uint64]cachedDoc // by policyHash
+	seen map[uint64]struct{}  // hashes of documents seen once
+}{m: map[uint64]cachedDoc{}, seen: map[uint64]struct{}{}}
+
+// cachedDoc is a cached policy with its text and type, compared on every
+// hit (a hash collision is a miss).
+type cachedDoc struct {
+	raw string
+	t   Type
+	p   *Policy
+}
 
 var policySeed = maphash.MakeSeed()
 
-func cachedPolicy(raw []byte, t Type) *Policy {
+// policyHash is the key of a document in the cache; cacheable is false
+// for documents the cache never holds (too long).
+func policyHash(raw []byte, t Type) (h uint64, cacheable bool) {
 	if len(raw) > policyCacheMaxSize {
-		return nil
+		return 0, false
 	}
-	if int(t) >= len(policyCache.m) {
-		return nil
-	}
-	policyCache.RLock()
-	p := policyCache.m[t][string(raw)]
-	policyCache.RUnlock()
-	return p
+	return maphash.Bytes(policySeed, raw) ^ uint64(t), true
 }
 
-// policySeenBefore reports whether cachePolicy has seen the document once
-// (so that the next cachePolicy admits it).
-func policySeenBefore(raw []byte, t Type) bool {
-	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
-		return false
+// lookupPolicy returns the cached policy of the document, or whether the
+// document was seen once before (so that the next cachePolicy admits it).
+func lookupPolicy(raw []byte, t Type, h uint64, cacheable bool) (p *Policy, seen bool) {
+	if !cacheable {
+		return nil, false
 	}
-	h := maphash.Bytes(policySeed, raw) ^ uint64(t)
 	policyCache.RLock()
-	_, ok := policyCache.seen[h]
+	e, ok := policyCache.m[h]
+	_, seen = policyCache.seen[h]
 	policyCache.RUnlock()
-	return ok
+	if ok && e.t == t && e.raw == string(raw) {
+		return e.p, false
+	}
+	return nil, seen
 }
 
-func cachePolicy(raw []byte, t Type, p *Policy) {
-	if len(raw) > policyCacheMaxSize || int(t) >= len(policyCache.m) {
-		return
-	}
+// cachePolicy records a sighting of the document (of hash h) and admits p
+// on the second one; with admit false (p lives in reused memory) it only
+// records.
+func cachePolicy(raw []byte, t Type, h uint64, p *Policy, admit bool) {
 	// Admit a document on its second sighting only, so that a stream of
 	// unique policies does not fill the cache.
-	h := maphash.Bytes(policySeed, raw) ^ uint64(t)
 	policyCache.Lock()
 	defer policyCache.Unlock()
-	if _, ok := policyCache.seen[h]; !ok {
+	if _, ok := policyCache.seen[h]; !ok || !admit {
 		if len(policyCache.seen) >= 1<<16 {
 			clear(policyCache.seen)
 		}
 		policyCache.seen[h] = struct{}{}
 		return
 	}
-	if policyCache.n < policyCacheMax {
-		if policyCache.m[t] == nil {
-			policyCache.m[t] = map[string]*Policy{}
-		}
-		if _, ok := policyCache.m[t][string(raw)]; !ok {
+	if len(policyCache.m) < policyCacheMax {
+		if _, ok := policyCache.m[h]; !ok {
 			// string(raw) copies: raw may share memory with a line buffer.
-			policyCache.m[t][string(raw)] = p
-			policyCache.n++
+			policyCache.m[h] = cachedDoc{raw: string(raw), t: t, p: p}
 		}
 	}
 }
@@ -325,10 +372,7 @@ func cachePolicy(raw []byte, t Type, p *Policy) {
 func DropCachedPolicies() {
 	policyCache.Lock()
 	defer policyCache.Unlock()
-	for i := range policyCache.m {
-		policyCache.m[i] = nil
-	}
-	policyCache.n = 0
+	clear(policyCache.m)
 	clear(policyCache.seen)
 }
 
@@ -347,7 +391,7 @@ func policyList(dec *decoder, n *Node, t Type, where string) ([]*Policy, error) 
 	if n.Kind != KindArray {
 		return nil, fmt.Errorf("%s must be an array of policies, found %s", where, n.Kind)
 	}
-	out := make([]*Policy, 0, len(n.Items))
+	out := carve(&dec.carena.lists, len(n.Items), 64) // dies with the case, as the arena's policies
 	for i, it := range n.Items {
 		p, err := policyFrom(dec, it, t, "")
 		if err != nil {
@@ -366,7 +410,7 @@ func policyLevels(dec *decoder, n *Node, t Type, where string) ([][]*Policy, err
 	if n.Kind != KindArray {
 		return nil, fmt.Errorf("%s must be an array of levels (arrays of policies), found %s", where, n.Kind)
 	}
-	out := make([][]*Policy, 0, len(n.Items))
+	out := carve(&dec.carena.levels, len(n.Items), 16)
 	for i, it := range n.Items {
 		ps, err := policyList(dec, it, t, "")
 		if err != nil {
@@ -418,12 +462,27 @@ func runCase(dec *decoder, data []byte, line int, opt *Options, noCopy bool) Cas
 	}
 	c, err := parseCase(dec, data, line, noCopy)
 	out := CaseResult{ID: c.ID, Line: line, Expected: c.Expected}
+	if noCopy {
+		// The line's memory is reused once the result is emitted (see
+		// Simulate): the result's strings get their own.
+		if id, ok := out.ID.(string); ok {
+			out.ID = strings.Clone(id)
+		}
+	}
 	if err != nil {
 		out.Err = err
 		return out
 	}
 	out.Result = Evaluate(&c.Request, &c.Policies, opt)
 	out.Decision = out.Result.Decision
+	if noCopy {
+		out.Result.Sid = strings.Clone(out.Result.Sid)
+	}
+	if dec != nil {
+		// The case's uncached policies are done with: the result keeps
+		// none of them.
+		dec.carena.reset()
+	}
 	return out
 }
 
@@ -434,21 +493,27 @@ var MaxCaseLine = 64 << 20
 // errLineTooLong marks an over-long line; runCase reports it.
 var errLineTooLong = []byte("\x00line-too-long")
 
-// readLine reads up to and including '\n'. A line longer than max is
-// consumed and returned as errLineTooLong.
-func readLine(br *bufio.Reader, max int) ([]byte, error) {
-	var buf []byte
+// readLine reads up to and including '\n' into lb and returns it. A line
+// longer than limit is consumed and returned as errLineTooLong.
+func readLine(br *bufio.Reader, limit int, lb *lineBuf) ([]byte, error) {
+	start := len(lb.cur)
 	tooLong := false
 	for {
 		frag, err := br.ReadSlice('\n')
 		if !tooLong {
-			if len(buf)+len(frag) > max {
-				tooLong, buf = true, nil
-			} else if buf == nil && err == nil {
-				// Common case: the whole line is in the reader's buffer.
-				return append([]byte(nil), frag...), nil
+			if len(lb.cur)-start+len(frag) > limit {
+				tooLong, lb.cur = true, lb.cur[:start]
 			} else {
-				buf = append(buf, frag...)
+				if len(lb.cur)+len(frag) > cap(lb.cur) {
+					// Move the line so far to a new block: a line is
+					// never split.
+					part := lb.cur[start:]
+					lb.cur = lb.cur[:start]
+					lb.next(len(part) + len(frag))
+					lb.cur = append(lb.cur, part...)
+					start = 0
+				}
+				lb.cur = append(lb.cur, frag...)
 			}
 		}
 		if err == bufio.ErrBufferFull {
@@ -457,8 +522,45 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 		if tooLong {
 			return errLineTooLong, err
 		}
-		return buf, err
+		return lb.cur[start:len(lb.cur):len(lb.cur)], err
 	}
+}
+
+// lineBuf holds the lines of one batch in blocks of lineBlock bytes (one
+// allocation per block, not per line), which Simulate reuses once the
+// batch's results are emitted.
+type lineBuf struct {
+	cur    []byte   // the block being filled
+	blocks [][]byte // filled blocks
+	free   chan []byte
+}
+
+// lineBlock is the size of a line block; a longer line gets a block of
+// its own (not reused).
+const lineBlock = 64 << 10
+
+// next retires the current block and starts one with room for n bytes.
+func (lb *lineBuf) next(n int) {
+	if cap(lb.cur) > 0 {
+		lb.blocks = append(lb.blocks, lb.cur)
+	}
+	if n > lineBlock {
+		lb.cur = make([]byte, 0, n)
+		return
+	}
+	select {
+	case lb.cur = <-lb.free:
+	default:
+		lb.cur = make([]byte, 0, lineBlock)
+	}
+}
+
+// done returns the batch's blocks.
+func (lb *lineBuf) done() [][]byte {
+	if cap(lb.cur) > 0 {
+		lb.blocks = append(lb.blocks, lb.cur)
+	}
+	return lb.blocks
 }
 
 // Simulate streams cases from r and calls emit for each result, in input
@@ -473,7 +575,14 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 		lines [][]byte
 		nums  []int
 		out   chan []CaseResult
+		// blocks hold the lines: reusable once the results are emitted
+		// unless one of them may hold a line's memory (an error: see
+		// runCase).
+		blocks   [][]byte
+		reusable bool
 	}
+	// Line blocks of emitted batches, for the reader to fill again.
+	free := make(chan []byte, 128)
 	const batch = 256
 	jobs := make(chan *job, workers*2)
 	order := make(chan *job, workers*4)
@@ -485,8 +594,12 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 			dec := &decoder{} // reused case after case: no arena allocation per case
 			for j := range jobs {
 				res := make([]CaseResult, len(j.lines))
+				j.reusable = true
 				for k, l := range j.lines {
 					res[k] = runCase(dec, l, j.nums[k], opt, true)
+					if res[k].Err != nil {
+						j.reusable = false
+					}
 				}
 				j.out <- res
 			}
@@ -497,10 +610,14 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 		defer close(order)
 		defer close(jobs)
 		br := bufio.NewReaderSize(textenc.NewReader(r), 64<<10) // a UTF-8 BOM is dropped; UTF-16 is refused; longer lines are assembled by readLine
-		cur := &job{out: make(chan []CaseResult, 1)}
+		newJob := func() *job {
+			return &job{out: make(chan []CaseResult, 1), lines: make([][]byte, 0, batch), nums: make([]int, 0, batch)}
+		}
+		cur := newJob()
+		lb := &lineBuf{free: free}
 		line := 0
 		for {
-			b, err := readLine(br, MaxCaseLine)
+			b, err := readLine(br, MaxCaseLine, lb)
 			if len(b) > 0 {
 				line++
 				t := bytes.TrimSpace(b)
@@ -508,14 +625,17 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 					cur.lines = append(cur.lines, t)
 					cur.nums = append(cur.nums, line)
 					if len(cur.lines) == batch {
+						cur.blocks = lb.done()
 						order <- cur
 						jobs <- cur
-						cur = &job{out: make(chan []CaseResult, 1)}
+						cur = newJob()
+						lb = &lineBuf{free: free}
 					}
 				}
 			}
 			if err != nil {
 				if len(cur.lines) > 0 {
+					cur.blocks = lb.done()
 					order <- cur
 					jobs <- cur
 				}
@@ -530,13 +650,23 @@ func Simulate(r io.Reader, opt *Options, workers int, emit func(CaseResult) erro
 	var emitErr error
 	for j := range order {
 		res := <-j.out
-		if emitErr != nil {
-			continue
+		if emitErr == nil {
+			for _, cr := range res {
+				if err := emit(cr); err != nil {
+					emitErr = err
+					break
+				}
+			}
 		}
-		for _, cr := range res {
-			if err := emit(cr); err != nil {
-				emitErr = err
-				break
+		if j.reusable {
+			for _, b := range j.blocks {
+				if cap(b) != lineBlock {
+					continue
+				}
+				select {
+				case free <- b[:0]:
+				default:
+				}
 			}
 		}
 	}
@@ -561,6 +691,19 @@ var policyFields = map[string]bool{
 func decodeCase(d *decoder, data []byte, noCopy bool) (*Node, *decoder, error) {
 	if d == nil {
 		d = &decoder{}
+	}
+	if d.cacheScore < 0 {
+		// Recent policies were not in the cache: decode them now rather
+		// than skip them and decode them again. On any error, decode as
+		// below, so that messages are the same either way.
+		d.reset(data)
+		d.noCopy, d.lazyKeys = noCopy, nil
+		d.skipWS()
+		if n, err := d.value(); err == nil {
+			if d.skipWS(); d.pos == len(d.data) {
+				return n, d, nil
+			}
+		}
 	}
 	d.reset(data)
 	d.noCopy, d.lazyKeys = noCopy, policyFields

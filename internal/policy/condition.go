@@ -184,12 +184,13 @@ type condVal struct {
 }
 
 func compileCondition(c *Condition, vars bool) (compiledCond, error) {
-	return compileConditionInto(c, vars, nil)
+	return compileConditionInto(c, vars, nil, nil)
 }
 
 // compileConditionInto compiles c, its values appended to vals (an empty
-// slice cut from the policy's slab, or nil).
-func compileConditionInto(c *Condition, vars bool, vals []condVal) (compiledCond, error) {
+// slice cut from the policy's slab, or nil); a, when not nil, supplies the
+// memory of variable parts and lower-cased values.
+func compileConditionInto(c *Condition, vars bool, vals []condVal, a *compileArena) (compiledCond, error) {
 	spec, set, ifExists, err := parseOperator(c.Operator)
 	if err != nil {
 		return compiledCond{}, err
@@ -204,7 +205,7 @@ func compileConditionInto(c *Condition, vars bool, vals []condVal) (compiledCond
 	}
 	cc.vals = vals
 	for _, v := range c.Values {
-		cv := condVal{t: compileTmpl(v, vars)}
+		cv := condVal{t: compileTmplIn(v, vars, a)}
 		if !cv.t.hasV {
 			cv.ok = true
 			switch spec.kind {
@@ -219,7 +220,7 @@ func compileConditionInto(c *Condition, vars bool, vals []condVal) (compiledCond
 			case opIP:
 				cv.pfx, cv.ok = parseCIDR(v)
 			case opStrEqIC:
-				cv.lower = []byte(strings.ToLower(v))
+				cv.lower = lowerBytes(v, a)
 			case opArn:
 				// An ARN pattern has six colon-separated parts, or is "*".
 				cv.ok = v == "*" || strings.Count(v, ":") >= 5
@@ -662,4 +663,26 @@ func equalFoldBytes(b []byte, s string) bool {
 		}
 	}
 	return len(b) == 0 && len(s) == 0
+}
+
+// lowerBytes is strings.ToLower(v) as bytes, in a's memory when a is not
+// nil and v is ASCII.
+func lowerBytes(v string, a *compileArena) []byte {
+	if a == nil {
+		return []byte(strings.ToLower(v))
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return []byte(strings.ToLower(v))
+		}
+	}
+	b := carve(&a.lower, len(v), 2048)
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }

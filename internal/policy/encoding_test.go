@@ -1,6 +1,9 @@
 package policy
 
 import (
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -57,6 +60,52 @@ func TestSkipObjectStrings(t *testing.T) {
 	for _, bad := range []string{`{"a":"}`, `{"a":"\"}`, `{`} {
 		if got := skipObject([]byte(bad), 0); got != -1 {
 			t.Errorf("skipObject(%s) = %d, want -1", bad, got)
+		}
+	}
+}
+
+// swarSpecial finds the first special byte of a word exactly as the byte
+// table does: every byte value in every position, over backgrounds of
+// plain, special and random bytes.
+func TestSwarSpecial(t *testing.T) {
+	first := func(w [8]byte) int {
+		for i, c := range w {
+			if strSpecial[c] != 0 {
+				return i
+			}
+		}
+		return 8
+	}
+	check := func(w [8]byte) {
+		m := swarSpecial(binary.LittleEndian.Uint64(w[:]))
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) / 8
+		}
+		if want := first(w); got != want {
+			t.Fatalf("%q: first special byte %d, want %d", w[:], got, want)
+		}
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for bg := 0; bg < 64; bg++ {
+		var base [8]byte
+		for i := range base {
+			switch {
+			case bg == 0:
+				base[i] = 'a'
+			case bg == 1:
+				base[i] = 0xff
+			default:
+				base[i] = byte(rnd.IntN(256))
+			}
+		}
+		check(base)
+		for pos := 0; pos < 8; pos++ {
+			for c := 0; c < 256; c++ {
+				w := base
+				w[pos] = byte(c)
+				check(w)
+			}
 		}
 	}
 }

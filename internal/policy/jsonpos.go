@@ -2,7 +2,9 @@ package policy
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -111,11 +113,21 @@ type decoder struct {
 	// carena holds the compiled policies of the cases this decoder reads
 	// (policyFrom); unlike the node arenas it is never reset.
 	carena compileArena
+	// cs, ctxEnts and ctxVals are the simulator's case and the memory of
+	// its request context, reused case after case (parseCase).
+	cs      Case
+	ctxEnts []ctxEnt
+	ctxVals []string
 	// lazy makes every object met become a Lazy stub, to be decoded later.
 	lazy bool
 	// lazyKeys are the members of the top-level object whose objects are
 	// decoded lazily.
 	lazyKeys map[string]bool
+	// cacheScore follows the policy cache's recent hits (+1) and misses
+	// (-1) for this decoder's cases: while misses dominate, policies are
+	// decoded with their case instead of being skipped and decoded again
+	// (decodeCase).
+	cacheScore int
 }
 
 // chunks is an arena of T handed out in slices: one allocation per chunk
@@ -352,12 +364,36 @@ var strSpecial = func() (t [256]uint8) {
 	return t
 }()
 
+// swarSpecial returns a word whose lowest set bit is the high bit of the
+// first byte of x (little-endian) that strSpecial marks, or 0 when no byte
+// is special: '"', '\\', a control character (< 0x20) or non-ASCII
+// (>= 0x80). Bits above the first special byte may be set spuriously.
+func swarSpecial(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (ones * '"')
+	b := x ^ (ones * '\\')
+	zq := (q - ones) &^ q
+	zb := (b - ones) &^ b
+	ctl := (x - ones*0x20) &^ x
+	return (zq | zb | ctl | x) & high
+}
+
 func (d *decoder) str() (string, error) {
 	start := d.pos
 	d.pos++ // opening quote
-	// Fast path: no escapes.
+	// Fast path: no escapes. Eight bytes at a time while none is special
+	// (swarSpecial), then byte by byte.
 	i := d.pos
 	ascii := true
+	for i+8 <= len(d.data) {
+		m := swarSpecial(binary.LittleEndian.Uint64(d.data[i:]))
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(m) / 8 // the first special byte
+		break
+	}
 	for i < len(d.data) {
 		c := d.data[i]
 		if strSpecial[c] == 0 {
@@ -564,7 +600,7 @@ func (d *decoder) object() (*Node, error) {
 		}
 		d.pos++
 		d.skipWS()
-		lazy := d.depth == 1 && d.lazyKeys[k]
+		lazy := d.depth == 1 && d.lazyKeys != nil && d.lazyKeys[k]
 		d.lazy = lazy
 		v, err := d.value()
 		d.lazy = false

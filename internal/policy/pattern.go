@@ -221,13 +221,23 @@ const (
 
 // compileTmpl locates the policy variables of s. Without vars (policy
 // Version 2008-10-17 or none) the text is used as is.
-func compileTmpl(s string, vars bool) tmpl {
+func compileTmpl(s string, vars bool) tmpl { return compileTmplIn(s, vars, nil) }
+
+// compileTmplIn is compileTmpl with the parts in a's memory (when a is not
+// nil).
+func compileTmplIn(s string, vars bool, a *compileArena) tmpl {
 	t := tmpl{raw: s, shape: shapeOf(s)}
 	if !vars || !strings.Contains(s, "${") {
 		return t
 	}
-	// Text parts are substrings of s: no copy.
-	parts := make([]tmplPart, 0, 2*strings.Count(s, "${")+1)
+	// Text parts are substrings of s: no copy. The capacity bounds the
+	// parts: appending never reallocates.
+	var parts []tmplPart
+	if n := 2*strings.Count(s, "${") + 1; a != nil {
+		parts = carve(&a.parts, n, 64)
+	} else {
+		parts = make([]tmplPart, 0, n)
+	}
 	textStart := 0
 	flush := func(end int) {
 		if end > textStart {

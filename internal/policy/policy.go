@@ -281,6 +281,12 @@ func (ps *parser) sizeSlabs(stmts []*Node) {
 				k := listLen(m.Value)
 				strs += k
 				res += k
+			case "Principal", "NotPrincipal":
+				if m.Value.Kind == KindObject {
+					for _, pm := range m.Value.Members {
+						strs += listLen(pm.Value)
+					}
+				}
 			case "Condition":
 				for _, op := range m.Value.Members {
 					if op.Value == nil || op.Value.Kind != KindObject {
@@ -318,31 +324,51 @@ func (ps *parser) sizeSlabs(stmts []*Node) {
 }
 
 // compileArena hands out the memory of short-lived compiled policies in
-// chunks. Chunks are never reused (a policy may outlive its case in a
-// result); a full chunk is dropped and a fresh one allocated, so a chunk
-// lives as long as the last policy using it.
+// chunks: the simulator's uncached policies, which live as long as their
+// case (a CaseResult keeps no compiled policy; cached policies are
+// compiled on their own memory). reset makes the chunks reusable for the
+// next case, so that a stream of never-seen documents compiles without
+// allocating once the chunks have grown.
 type compileArena struct {
-	policies []Policy
-	stmts    []Statement
-	stmtPtrs []*Statement
-	strs     []string
-	acts     []actionPattern
-	lower    []byte
-	res      []tmpl
-	condsRaw []Condition
-	conds    []compiledCond
-	vals     []condVal
+	policies chunks[Policy]
+	stmts    chunks[Statement]
+	stmtPtrs chunks[*Statement]
+	strs     chunks[string]
+	acts     chunks[actionPattern]
+	lower    chunks[byte]
+	res      chunks[tmpl]
+	parts    chunks[tmplPart]
+	condsRaw chunks[Condition]
+	conds    chunks[compiledCond]
+	vals     chunks[condVal]
+	prins    chunks[Principal]
+	// A case's policy lists and SCP/RCP levels.
+	lists  chunks[*Policy]
+	levels chunks[[]*Policy]
 }
 
-// carve cuts an empty slice of capacity n from the arena's current chunk,
-// starting a fresh chunk (of max(chunk, n)) when it is short.
-func carve[T any](c *[]T, n, chunk int) []T {
-	if cap(*c)-len(*c) < n {
-		*c = make([]T, 0, max(chunk, n))
-	}
-	s := *c
-	*c = s[:len(s)+n]
-	return s[len(s) : len(s) : len(s)+n]
+// reset makes every chunk reusable: no policy compiled before may be used
+// afterwards.
+func (a *compileArena) reset() {
+	a.policies.reset()
+	a.stmts.reset()
+	a.stmtPtrs.reset()
+	a.strs.reset()
+	a.acts.reset()
+	a.lower.reset()
+	a.res.reset()
+	a.parts.reset()
+	a.condsRaw.reset()
+	a.conds.reset()
+	a.vals.reset()
+	a.prins.reset()
+	a.lists.reset()
+	a.levels.reset()
+}
+
+// carve cuts an empty slice of capacity n from the arena (see chunks.alloc).
+func carve[T any](c *chunks[T], n, chunk int) []T {
+	return c.alloc(n, chunk)[:0]
 }
 
 func (ps *parser) add(code, sev string, off int, path, format string, args ...any) {
@@ -435,6 +461,7 @@ func (ps *parser) document(root *Node) *Policy {
 	var p *Policy
 	if ps.arena != nil {
 		p = &carve(&ps.arena.policies, 1, 16)[:1][0]
+		*p = Policy{} // reused memory
 	} else {
 		p = &Policy{}
 	}
@@ -506,6 +533,7 @@ func (ps *parser) document(root *Node) *Policy {
 	if ps.arena != nil {
 		p.Statements = carve(&ps.arena.stmtPtrs, len(stmts), 64)
 		slab = carve(&ps.arena.stmts, len(stmts), 16)[:len(stmts)]
+		clear(slab) // reused memory
 	} else {
 		p.Statements = make([]*Statement, 0, len(stmts))
 		slab = make([]Statement, len(stmts)) // one allocation for all statements
@@ -735,7 +763,7 @@ func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars b
 				if st.NotResource && strings.HasPrefix(r, "arn:") && strings.Count(r, ":") < 5 {
 					st.badNotResource = true
 				}
-				st.resources = append(st.resources, compileTmpl(r, vars))
+				st.resources = append(st.resources, compileTmplIn(r, vars, ps.arena))
 			}
 		}
 	}
@@ -771,7 +799,7 @@ func (ps *parser) statement(st *Statement, n *Node, idx int, path string, vars b
 		st.conds = take(&ps.conds, len(st.Conditions))
 	}
 	for i := range st.Conditions {
-		cc, err := compileConditionInto(&st.Conditions[i], vars, take(&ps.vals, len(st.Conditions[i].Values)))
+		cc, err := compileConditionInto(&st.Conditions[i], vars, take(&ps.vals, len(st.Conditions[i].Values)), ps.arena)
 		if err != nil {
 			code := CodeUnknownOperator
 			if ce, ok := err.(*condError); ok {
@@ -813,8 +841,26 @@ func elementBit(k string) uint16 {
 	return 0
 }
 
+// appendList appends vals to dst, taking vals itself (a slab slice of
+// exact capacity: a later append reallocates) when dst is empty.
+func appendList(dst, vals []string) []string {
+	if dst == nil {
+		if len(vals) == 0 {
+			return nil // as append(nil, vals...)
+		}
+		return vals
+	}
+	return append(dst, vals...)
+}
+
 func (ps *parser) principal(n *Node, path string) *Principal {
-	pr := &Principal{}
+	var pr *Principal
+	if ps.arena != nil {
+		pr = &carve(&ps.arena.prins, 1, 16)[:1][0]
+		*pr = Principal{} // reused memory
+	} else {
+		pr = &Principal{}
+	}
 	switch n.Kind {
 	case KindString:
 		if n.Str != "*" {
@@ -841,13 +887,13 @@ func (ps *parser) principal(n *Node, path string) *Principal {
 					pr.Wildcard = true
 				}
 			}
-			pr.AWS = append(pr.AWS, vals...)
+			pr.AWS = appendList(pr.AWS, vals)
 		case "Service":
-			pr.Service = append(pr.Service, vals...)
+			pr.Service = appendList(pr.Service, vals)
 		case "Federated":
-			pr.Federated = append(pr.Federated, vals...)
+			pr.Federated = appendList(pr.Federated, vals)
 		case "CanonicalUser":
-			pr.CanonicalUser = append(pr.CanonicalUser, vals...)
+			pr.CanonicalUser = appendList(pr.CanonicalUser, vals)
 		default:
 			ps.add(CodeBadPrincipal, SevError, m.KeyOffset, mp(), "unknown principal type %q (want AWS, Service, Federated, CanonicalUser)", trim(m.Key))
 		}
