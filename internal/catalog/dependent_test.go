@@ -37,12 +37,14 @@ func TestDependentsMergedIntoCatalogs(t *testing.T) {
 		t.Fatalf("embedded kms:ReEncryptFrom.Dependent = %v, want kms:ReEncryptTo", a.Dependent)
 	}
 	// Every always-needed curated pair is in the embedded catalog's data;
-	// a conditional one is not (listed bare it would read as always needed).
+	// a conditional one is not (listed bare it would read as always
+	// needed), unless the reference's own column lists it.
 	for _, d := range Dependents() {
 		a, _ := Embedded().Action(d.Action)
 		n, _ := Embedded().Action(d.Needs)
-		if got := slices.Contains(a.Dependent, n.FullName()); got != (d.When == "") {
-			t.Errorf("%s.Dependent = %v: has %s %v, want %v (when %q)", d.Action, a.Dependent, n.FullName(), got, d.When == "", d.When)
+		_, column := factFor(d.Action, d.Needs, true)
+		if got, want := slices.Contains(a.Dependent, n.FullName()), d.When == "" || column; got != want {
+			t.Errorf("%s.Dependent = %v: has %s %v, want %v (when %q, in the column %v)", d.Action, a.Dependent, n.FullName(), got, want, d.When, column)
 		}
 	}
 	// A catalog from other data: the table's entries for its actions, plus
@@ -61,8 +63,13 @@ func TestDependentsMergedIntoCatalogs(t *testing.T) {
 		t.Errorf("data-only dependents of example:Run = %+v", got)
 	}
 	// The table's own entries are not repeated from the data.
-	if got := fresh.DependentsOf("lambda:CreateFunction"); len(got) != 1 || got[0].Source != docSARLambda {
-		t.Errorf("lambda:CreateFunction dependents = %+v, want the curated entry once", got)
+	// lambda:CreateFunction → iam:PassRole is not confirmed by a source
+	// read (the reference's column, as read, is empty): its Source says so.
+	if got := fresh.DependentsOf("lambda:CreateFunction"); len(got) != 1 || got[0].Source != docLambdaCreate+Unconfirmed {
+		t.Errorf("lambda:CreateFunction dependents = %+v, want the curated entry once, marked unconfirmed", got)
+	}
+	if got := fresh.DependentsOf("kms:ReEncryptFrom"); len(got) != 1 || got[0].Source != docKMSReEncrypt {
+		t.Errorf("kms:ReEncryptFrom dependents = %+v, want the confirmed curated entry with its page", got)
 	}
 }
 
