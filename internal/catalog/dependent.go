@@ -62,7 +62,7 @@ type Dependent struct {
 const (
 	docSARKMS          = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html"
 	docEC2PassRole     = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html"
-	docLambdaCreate    = "https://docs.aws.amazon.com/lambda/latest/dg/API_CreateFunction.html"
+	docLambdaIdentity  = "https://docs.aws.amazon.com/lambda/latest/dg/access-control-identity-based.html"
 	docLambdaPerms     = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html"
 	docSMBatch         = "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html"
 	docSMCreate        = "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html"
@@ -177,10 +177,10 @@ var dependents = func() []Dependent {
 			Source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-fleet-prerequisites.html"},
 
 		// Lambda: a function is created with its execution role (Role is
-		// required), and passing a role needs iam:PassRole. Not confirmed:
-		// the reference's column (as read, an older copy) lists no
-		// dependent action for CreateFunction.
-		{Action: "lambda:CreateFunction", Needs: "iam:PassRole", Scope: OtherResource, Source: docLambdaCreate},
+		// required): "PassRole is used when you assign an execution role
+		// to a function." (The reference's column, in the copy read, lists
+		// no dependent action for CreateFunction.)
+		{Action: "lambda:CreateFunction", Needs: "iam:PassRole", Scope: OtherResource, Source: docLambdaIdentity},
 		// "iam:PassRole The user creating the function must have
 		// permissions for this action on the IAM role that the user
 		// specifies as the execution role at the time of updating a Lambda
@@ -221,12 +221,13 @@ var dependents = func() []Dependent {
 		{Action: "ecr:BatchGetImage", Needs: "ecr:BatchImportUpstreamImage", Scope: SameResources, When: "the image is pulled through a pull through cache rule", Source: docECRPullThrough},
 		{Action: "ecr:BatchGetImage", Needs: "ecr:CreateRepository", Scope: SameResources, When: "the image is pulled through a pull through cache rule", Source: docECRPullThrough},
 
-		// CloudWatch Logs: destinations and Kinesis/Firehose subscriptions
-		// name the role CloudWatch Logs uses (PutDestination's roleArn is
-		// required).
+		// CloudWatch Logs. "To perform a PutDestination operation, you must
+		// also have the iam:PassRole permission." "To perform a
+		// PutSubscriptionFilter operation for any destination except a
+		// Lambda function, you must also have the iam:PassRole permission."
 		{Action: "logs:PutDestination", Needs: "iam:PassRole", Scope: OtherResource,
 			Source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestination.html"},
-		{Action: "logs:PutSubscriptionFilter", Needs: "iam:PassRole", Scope: OtherResource, When: "the destination is a Kinesis stream or Firehose (roleArn)",
+		{Action: "logs:PutSubscriptionFilter", Needs: "iam:PassRole", Scope: OtherResource, When: "the destination is not a Lambda function",
 			Source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutSubscriptionFilter.html"},
 
 		// Athena. "To stream query results successfully, the IAM principal with

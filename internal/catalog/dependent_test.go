@@ -63,10 +63,12 @@ func TestDependentsMergedIntoCatalogs(t *testing.T) {
 		t.Errorf("data-only dependents of example:Run = %+v", got)
 	}
 	// The table's own entries are not repeated from the data.
-	// lambda:CreateFunction → iam:PassRole is not confirmed by a source
-	// read (the reference's column, as read, is empty): its Source says so.
-	if got := fresh.DependentsOf("lambda:CreateFunction"); len(got) != 1 || got[0].Source != docLambdaCreate+Unconfirmed {
-		t.Errorf("lambda:CreateFunction dependents = %+v, want the curated entry once, marked unconfirmed", got)
+	if got := fresh.DependentsOf("lambda:CreateFunction"); len(got) != 1 || got[0].Source != docLambdaIdentity {
+		t.Errorf("lambda:CreateFunction dependents = %+v, want the curated entry once, with its page", got)
+	}
+	// An entry no source read confirms says so in its Source.
+	if got := fresh.DependentsOf("sts:AssumeRole"); len(got) != 2 || !strings.HasSuffix(got[0].Source, Unconfirmed) || !strings.HasSuffix(got[1].Source, Unconfirmed) {
+		t.Errorf("sts:AssumeRole dependents = %+v, want both marked unconfirmed", got)
 	}
 	if got := fresh.DependentsOf("kms:ReEncryptFrom"); len(got) != 1 || got[0].Source != docKMSReEncrypt {
 		t.Errorf("kms:ReEncryptFrom dependents = %+v, want the confirmed curated entry with its page", got)

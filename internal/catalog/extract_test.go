@@ -13,8 +13,6 @@ var unconfirmed = func() map[string]string {
 	const notRead = "not checked: the page cited was not read with the search tool yet"
 	m := map[string]string{
 		"secretsmanager:CreateSecret > secretsmanager:ReplicateSecretToRegions": "the CreateSecret text read (source sm-create) names TagResource and the KMS actions, not ReplicateSecretToRegions",
-		"lambda:CreateFunction > iam:PassRole": "contradicted as first cited: the reference's Dependent actions column (source sar-lambda, an older copy) is empty for CreateFunction; " +
-			"kept because Role is a required parameter and passing a role needs iam:PassRole, but no page read says so for CreateFunction",
 	}
 	for _, k := range []string{
 		"s3:PutObject > kms:GenerateDataKey", "s3:GetObject > kms:Decrypt", "s3:PutObject > s3:PutObjectTagging", "s3:PutObject > s3:PutObjectAcl",
@@ -30,7 +28,6 @@ var unconfirmed = func() map[string]string {
 		"cloudformation:CreateChangeSet > iam:PassRole", "cloudformation:CreateStackSet > iam:PassRole",
 		"ecs:RegisterTaskDefinition > iam:PassRole", "ecs:RunTask > iam:PassRole", "ecs:StartTask > iam:PassRole",
 		"ecr:BatchGetImage > ecr:BatchImportUpstreamImage", "ecr:BatchGetImage > ecr:CreateRepository",
-		"logs:PutDestination > iam:PassRole", "logs:PutSubscriptionFilter > iam:PassRole",
 		"athena:StartQueryExecution > athena:GetDataCatalog", "athena:StartQueryExecution > glue:GetDatabase",
 		"athena:StartQueryExecution > glue:GetTable", "athena:StartQueryExecution > glue:GetPartitions",
 		"glue:CreateCrawler > iam:PassRole", "glue:CreateDevEndpoint > iam:PassRole", "glue:CreateSession > iam:PassRole",
