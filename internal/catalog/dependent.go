@@ -332,7 +332,7 @@ func (c *Catalog) DependentsOf(action string) []Dependent {
 		}
 		d := Dependent{Action: a.FullName(), Needs: n, Scope: OtherResource,
 			Source: "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html (catalog " + c.source.Name + ")"}
-		if f, ok := factFor(a.FullName(), n, true); ok {
+		if f, ok := factFor(a.FullName(), n, true); ok { // the reference's tables
 			if s, ok := factSource(f.Source); ok {
 				d.Source = s.URL
 			}

@@ -14,9 +14,11 @@ import (
 // hand from AWS documentation, each with its source and a short quote.
 //
 //   - Column facts come from the "Dependent actions" column of the Service
-//     Authorization Reference. The column says what else a call of the
-//     action needs, but neither on which resource nor when, so New merges
-//     them into every catalog's Action.Dependent as they are, and
+//     Authorization Reference ("additional permissions that may be required
+//     to successfully call an action"), operations facts from its "API
+//     operations" table (the actions an API operation authorizes). Neither
+//     says on which resource nor when, so New merges them into every
+//     catalog's Action.Dependent as they are, and
 //     (*Catalog).DependentsOf returns those the curated table does not
 //     cover. A column fact with no needs records that the column is empty
 //     for that action.
@@ -44,6 +46,7 @@ type DependentFact struct {
 	Action      string   `json:"action"`
 	Needs       []string `json:"needs"`
 	Column      bool     `json:"column,omitempty"`      // the reference's "Dependent actions" column
+	Operations  bool     `json:"operations,omitempty"`  // the reference's "API operations" table
 	Conditional bool     `json:"conditional,omitempty"` // the text says: only for some requests
 	Source      string   `json:"source"`                // a FactSource ID
 	Quote       string   `json:"quote"`
@@ -89,13 +92,17 @@ func parseExtract(data []byte) (*extractFile, error) {
 			return nil, fmt.Errorf("dependent-action extract: facts[%d] (%s): unknown source %q", i, d.Action, d.Source)
 		case d.Quote == "":
 			return nil, fmt.Errorf("dependent-action extract: facts[%d] (%s): no quote", i, d.Action)
-		case len(d.Needs) == 0 && !d.Column:
+		case len(d.Needs) == 0 && !d.Column && !d.Operations:
 			return nil, fmt.Errorf("dependent-action extract: facts[%d] (%s): a document fact needs at least one action", i, d.Action)
-		case d.Column && d.Conditional:
-			return nil, fmt.Errorf("dependent-action extract: facts[%d] (%s): the column says nothing of conditions", i, d.Action)
+		case (d.Column || d.Operations) && d.Conditional:
+			return nil, fmt.Errorf("dependent-action extract: facts[%d] (%s): the reference's tables say nothing of conditions", i, d.Action)
+		case d.Column && d.Operations:
+			return nil, fmt.Errorf("dependent-action extract: facts[%d] (%s): column or operations, not both", i, d.Action)
+		case d.Operations && len(d.Needs) == 0:
+			return nil, fmt.Errorf("dependent-action extract: facts[%d] (%s): an operations fact needs at least one action", i, d.Action)
 		}
 		for _, n := range d.Needs {
-			k := strings.ToLower(d.Action + ">" + n + ">" + fmt.Sprint(d.Column))
+			k := strings.ToLower(d.Action + ">" + n + ">" + fmt.Sprint(d.reference()))
 			if !strings.Contains(n, ":") || seen[k] {
 				return nil, fmt.Errorf("dependent-action extract: facts[%d] (%s): need %q is not service:Name, or is listed twice", i, d.Action, n)
 			}
@@ -104,6 +111,11 @@ func parseExtract(data []byte) (*extractFile, error) {
 	}
 	return &f, nil
 }
+
+// reference reports a fact of the reference's own tables (the Dependent
+// actions column or the API operations table), which New merges into
+// Action.Dependent; false for a document fact.
+func (f DependentFact) reference() bool { return f.Column || f.Operations }
 
 // DependentFacts returns the extract's facts and sources; err reports an
 // extract that could not be read (then there are none).
@@ -127,13 +139,13 @@ func factSource(id string) (FactSource, bool) {
 }
 
 // factFor returns the fact stating that a call of action needs needs:
-// a column fact when column, else a document fact.
-func factFor(action, needs string, column bool) (DependentFact, bool) {
+// a fact of the reference's tables when reference, else a document fact.
+func factFor(action, needs string, reference bool) (DependentFact, bool) {
 	if extract == nil {
 		return DependentFact{}, false
 	}
 	for _, f := range extract.Facts {
-		if f.Column == column && strings.EqualFold(f.Action, action) &&
+		if f.reference() == reference && strings.EqualFold(f.Action, action) &&
 			slices.ContainsFunc(f.Needs, func(n string) bool { return strings.EqualFold(n, needs) }) {
 			return f, true
 		}
@@ -142,7 +154,7 @@ func factFor(action, needs string, column bool) (DependentFact, bool) {
 }
 
 // Checked returns where the curated entry was confirmed: the extract's
-// document fact for it, else the reference's column fact, with its source;
+// document fact for it, else a fact of the reference's tables, with its source;
 // ok is false for an entry no source read so far confirms.
 func (d Dependent) Checked() (DependentFact, FactSource, bool) {
 	f, ok := factFor(d.Action, d.Needs, false)
@@ -156,15 +168,16 @@ func (d Dependent) Checked() (DependentFact, FactSource, bool) {
 	return f, s, true
 }
 
-// mergeColumnFacts records the reference's "Dependent actions" column facts
-// of the extract in the catalog's actions (Action.Dependent), canonical
-// names, each once. Facts naming an action the catalog lacks are skipped.
+// mergeColumnFacts records the extract's facts of the reference's tables
+// (the Dependent actions column, the API operations table) in the
+// catalog's actions (Action.Dependent), canonical names, each once. Facts
+// naming an action the catalog lacks are skipped.
 func (c *Catalog) mergeColumnFacts() {
 	if extract == nil {
 		return
 	}
 	for _, f := range extract.Facts {
-		if !f.Column {
+		if !f.reference() {
 			continue
 		}
 		a, ok := c.Action(f.Action)

@@ -11,9 +11,7 @@ import (
 // an entry the extract comes to confirm must leave the list.
 var unconfirmed = func() map[string]string {
 	const notRead = "not checked: the page cited was not read with the search tool yet"
-	m := map[string]string{
-		"secretsmanager:CreateSecret > secretsmanager:ReplicateSecretToRegions": "the CreateSecret text read (source sm-create) names TagResource and the KMS actions, not ReplicateSecretToRegions",
-	}
+	m := map[string]string{}
 	for _, k := range []string{
 		"s3:PutObject > kms:GenerateDataKey", "s3:GetObject > kms:Decrypt", "s3:PutObject > s3:PutObjectTagging", "s3:PutObject > s3:PutObjectAcl",
 		"s3:CreateBucket > s3:PutBucketObjectLockConfiguration", "s3:CreateBucket > s3:PutBucketVersioning",
@@ -24,8 +22,7 @@ var unconfirmed = func() map[string]string {
 		"ssm:PutParameter > kms:Encrypt", "ssm:SendCommand > iam:PassRole",
 		"sqs:SendMessage > kms:GenerateDataKey", "sqs:SendMessage > kms:Decrypt", "sqs:ReceiveMessage > kms:Decrypt",
 		"sns:Publish > kms:GenerateDataKey", "sns:Publish > kms:Decrypt",
-		"cloudformation:CreateStack > iam:PassRole", "cloudformation:UpdateStack > iam:PassRole",
-		"cloudformation:CreateChangeSet > iam:PassRole", "cloudformation:CreateStackSet > iam:PassRole",
+		"cloudformation:CreateStackSet > iam:PassRole",
 		"ecs:RegisterTaskDefinition > iam:PassRole", "ecs:RunTask > iam:PassRole", "ecs:StartTask > iam:PassRole",
 		"ecr:BatchGetImage > ecr:BatchImportUpstreamImage", "ecr:BatchGetImage > ecr:CreateRepository",
 		"athena:StartQueryExecution > athena:GetDataCatalog", "athena:StartQueryExecution > glue:GetDatabase",
@@ -56,7 +53,7 @@ func TestDependentExtractReads(t *testing.T) {
 	columns := 0
 	for _, f := range facts {
 		used[f.Source] = true
-		if f.Column {
+		if f.Column || f.Operations {
 			columns++
 		}
 		for _, a := range append([]string{f.Action}, f.Needs...) {
@@ -71,7 +68,7 @@ func TestDependentExtractReads(t *testing.T) {
 		}
 	}
 	if columns == 0 {
-		t.Error("no fact of the reference's Dependent actions column")
+		t.Error("no fact of the reference's own tables")
 	}
 }
 
@@ -97,9 +94,9 @@ func TestCuratedTableAgainstExtract(t *testing.T) {
 			t.Errorf("%s: no fact of the extract confirms it; add one read from its page (%s), or list it in unconfirmed with why", k, d.Source)
 		case listed && reason == "":
 			t.Errorf("%s: unconfirmed without a reason", k)
-		case ok && !f.Column && f.Conditional && d.When == "":
+		case ok && !f.reference() && f.Conditional && d.When == "":
 			t.Errorf("%s: the table says every call needs it, %s says only some (%q)", k, src.ID, f.Quote)
-		case ok && !f.Column && !f.Conditional && d.When != "":
+		case ok && !f.reference() && !f.Conditional && d.When != "":
 			t.Errorf("%s: the table says only when %s, %s says every call (%q)", k, d.When, src.ID, f.Quote)
 		}
 		if ok {
@@ -129,7 +126,7 @@ func TestColumnFactsInEveryCatalog(t *testing.T) {
 	}
 	n := 0
 	for _, f := range facts {
-		if !f.Column {
+		if !f.Column && !f.Operations {
 			continue
 		}
 		a, _ := Embedded().Action(f.Action)
@@ -188,15 +185,18 @@ func TestDependentsOfCombinesTableAndData(t *testing.T) {
 func TestParseExtractRejects(t *testing.T) {
 	src := `{"id":"s","title":"t","url":"https://docs.aws.amazon.com/x","copy":"c"}`
 	for in, want := range map[string]string{
-		`{"sources":[],"facts":[],"extra":1}`:                                                                                                      "unknown field",
-		`{"sources":[{"id":"s","url":"https://example.com/x","copy":"c"}],"facts":[]}`:                                                             "no AWS page",
-		`{"sources":[` + src + `,` + src + `],"facts":[]}`:                                                                                         "duplicate id",
-		`{"sources":[` + src + `],"facts":[{"action":"kmsCreateKey","needs":["a:b"],"source":"s","quote":"q"}]}`:                                   "not service:Name",
-		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b"],"source":"z","quote":"q"}]}`:                                  "unknown source",
-		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b"],"source":"s"}]}`:                                              "no quote",
-		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":[],"source":"s","quote":"q"}]}`:                                       "at least one",
-		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b"],"column":true,"conditional":true,"source":"s","quote":"q"}]}`: "nothing of conditions",
-		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b","A:B"],"source":"s","quote":"q"}]}`:                            "listed twice",
+		`{"sources":[],"facts":[],"extra":1}`:                                                                                                          "unknown field",
+		`{"sources":[{"id":"s","url":"https://example.com/x","copy":"c"}],"facts":[]}`:                                                                 "no AWS page",
+		`{"sources":[` + src + `,` + src + `],"facts":[]}`:                                                                                             "duplicate id",
+		`{"sources":[` + src + `],"facts":[{"action":"kmsCreateKey","needs":["a:b"],"source":"s","quote":"q"}]}`:                                       "not service:Name",
+		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b"],"source":"z","quote":"q"}]}`:                                      "unknown source",
+		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b"],"source":"s"}]}`:                                                  "no quote",
+		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":[],"source":"s","quote":"q"}]}`:                                           "at least one",
+		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b"],"column":true,"conditional":true,"source":"s","quote":"q"}]}`:     "nothing of conditions",
+		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b"],"operations":true,"conditional":true,"source":"s","quote":"q"}]}`: "nothing of conditions",
+		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b"],"column":true,"operations":true,"source":"s","quote":"q"}]}`:      "not both",
+		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":[],"operations":true,"source":"s","quote":"q"}]}`:                         "operations fact needs",
+		`{"sources":[` + src + `],"facts":[{"action":"kms:CreateKey","needs":["a:b","A:B"],"source":"s","quote":"q"}]}`:                                "listed twice",
 		`{"sources":[],"facts":[]} {}`: "after the object",
 	} {
 		if _, err := parseExtract([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {

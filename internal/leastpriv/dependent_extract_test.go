@@ -11,8 +11,8 @@ import (
 )
 
 // Every API whose dependent actions the catalog's extract takes from the
-// Service Authorization Reference's "Dependent actions" column
-// (catalog.DependentFacts, column facts): a principal seen calling only the
+// Service Authorization Reference's own tables (catalog.DependentFacts:
+// the "Dependent actions" column, the "API operations" table): a principal seen calling only the
 // API gets a generated policy that — evaluated by the engine — allows the
 // call and each dependency the catalog says every call needs, in the
 // account and not in another; a dependency needed only for some requests
@@ -26,7 +26,7 @@ func TestGenerateCoversExtractDependents(t *testing.T) {
 	}
 	var apis []string
 	for _, f := range facts {
-		if f.Column && len(f.Needs) > 0 && !slices.Contains(apis, f.Action) {
+		if (f.Column || f.Operations) && len(f.Needs) > 0 && !slices.Contains(apis, f.Action) {
 			apis = append(apis, f.Action)
 		}
 	}
