@@ -14,8 +14,8 @@ import (
 // hand from AWS documentation, each with its source and a short quote.
 //
 //   - Column facts come from the "Dependent actions" column of the Service
-//     Authorization Reference ("additional permissions that may be required
-//     to successfully call an action"), operations facts from its "API
+//     Authorization Reference (other permissions that may be needed to call
+//     the action, the reference says), operations facts from its "API
 //     operations" table (the actions an API operation authorizes). Neither
 //     says on which resource nor when, so New merges them into every
 //     catalog's Action.Dependent as they are, and
