@@ -313,8 +313,9 @@ const Unconfirmed = " (not confirmed by a source read: see docs/catalog.md)"
 // on resources of the dependent action's own types (OtherResource), with
 // the extract's page as source when the extract has the fact. One that
 // grants Permissions management (kms:PutKeyPolicy, iam:PutRolePolicy) is
-// never needed on the data's word alone: its When says so, and generation
-// makes it a review note instead of a grant.
+// never needed on the data's word alone, nor a Tagging one (the reference
+// lists TagResource for operations that merely accept tags): its When says
+// so, and generation makes it a review note instead of a grant.
 func (c *Catalog) DependentsOf(action string) []Dependent {
 	out := DependentsOf(action)
 	for i, d := range out {
@@ -337,8 +338,13 @@ func (c *Catalog) DependentsOf(action string) []Dependent {
 				d.Source = s.URL
 			}
 		}
-		if na, ok := c.Action(n); ok && na.Access == PermissionsManagement {
-			d.When = "the request needs it (the reference lists it without saying when, and it grants permissions management)"
+		if na, ok := c.Action(n); ok {
+			switch na.Access {
+			case PermissionsManagement:
+				d.When = "the request needs it (the reference lists it without saying when, and it grants permissions management)"
+			case Tagging:
+				d.When = "the request sets tags (the reference lists it without saying when)"
+			}
 		}
 		out = append(out, d)
 	}

@@ -24,7 +24,6 @@ var unconfirmed = func() map[string]string {
 		"sns:Publish > kms:GenerateDataKey", "sns:Publish > kms:Decrypt",
 		"cloudformation:CreateStackSet > iam:PassRole",
 		"ecs:RegisterTaskDefinition > iam:PassRole", "ecs:RunTask > iam:PassRole", "ecs:StartTask > iam:PassRole",
-		"ecr:BatchGetImage > ecr:BatchImportUpstreamImage", "ecr:BatchGetImage > ecr:CreateRepository",
 		"athena:StartQueryExecution > athena:GetDataCatalog", "athena:StartQueryExecution > glue:GetDatabase",
 		"athena:StartQueryExecution > glue:GetTable", "athena:StartQueryExecution > glue:GetPartitions",
 		"glue:CreateCrawler > iam:PassRole", "glue:CreateDevEndpoint > iam:PassRole", "glue:CreateSession > iam:PassRole",
@@ -172,13 +171,13 @@ func TestDependentsOfCombinesTableAndData(t *testing.T) {
 		t.Errorf("iam:CreateServiceLinkedRole: %+v, want always needed, on its own resources, citing the reference's KMS page", slr)
 	}
 	fresh := New(Source{Name: "test"}, []*Service{
-		{Prefix: "example", Actions: []*Action{{Name: "Run", Dependent: []string{"iam:PutRolePolicy", "iam:GetRole"}}}},
-		{Prefix: "iam", Actions: []*Action{{Name: "PutRolePolicy", Access: PermissionsManagement}, {Name: "GetRole", Access: Read}}},
+		{Prefix: "example", Actions: []*Action{{Name: "Run", Dependent: []string{"iam:PutRolePolicy", "iam:GetRole", "iam:TagRole"}}}},
+		{Prefix: "iam", Actions: []*Action{{Name: "PutRolePolicy", Access: PermissionsManagement}, {Name: "GetRole", Access: Read}, {Name: "TagRole", Access: Tagging}}},
 	})
 	deps := fresh.DependentsOf("example:run")
-	if len(deps) != 2 || deps[0].Needs != "iam:PutRolePolicy" || deps[0].When == "" || deps[1].When != "" ||
+	if len(deps) != 3 || deps[0].Needs != "iam:PutRolePolicy" || deps[0].When == "" || deps[1].When != "" || deps[2].When == "" ||
 		!strings.Contains(deps[1].Source, "(catalog test)") {
-		t.Errorf("data-only dependents = %+v, want iam:PutRolePolicy conditional (permissions management), iam:GetRole always, both citing the catalog", deps)
+		t.Errorf("data-only dependents = %+v, want iam:PutRolePolicy and iam:TagRole conditional (permissions management, tagging), iam:GetRole always, citing the catalog", deps)
 	}
 }
 
