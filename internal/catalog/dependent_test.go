@@ -37,12 +37,14 @@ func TestDependentsMergedIntoCatalogs(t *testing.T) {
 		t.Fatalf("embedded kms:ReEncryptFrom.Dependent = %v, want kms:ReEncryptTo", a.Dependent)
 	}
 	// Every always-needed curated pair is in the embedded catalog's data;
-	// a conditional one is not (listed bare it would read as always needed).
+	// a conditional one is not (listed bare it would read as always
+	// needed), unless the reference's own column lists it.
 	for _, d := range Dependents() {
 		a, _ := Embedded().Action(d.Action)
 		n, _ := Embedded().Action(d.Needs)
-		if got := slices.Contains(a.Dependent, n.FullName()); got != (d.When == "") {
-			t.Errorf("%s.Dependent = %v: has %s %v, want %v (when %q)", d.Action, a.Dependent, n.FullName(), got, d.When == "", d.When)
+		_, column := factFor(d.Action, d.Needs, true)
+		if got, want := slices.Contains(a.Dependent, n.FullName()), d.When == "" || column; got != want {
+			t.Errorf("%s.Dependent = %v: has %s %v, want %v (when %q, in the column %v)", d.Action, a.Dependent, n.FullName(), got, want, d.When, column)
 		}
 	}
 	// A catalog from other data: the table's entries for its actions, plus
@@ -61,8 +63,15 @@ func TestDependentsMergedIntoCatalogs(t *testing.T) {
 		t.Errorf("data-only dependents of example:Run = %+v", got)
 	}
 	// The table's own entries are not repeated from the data.
-	if got := fresh.DependentsOf("lambda:CreateFunction"); len(got) != 1 || got[0].Source != docSARLambda {
-		t.Errorf("lambda:CreateFunction dependents = %+v, want the curated entry once", got)
+	if got := fresh.DependentsOf("lambda:CreateFunction"); len(got) != 1 || got[0].Source != docLambdaIdentity {
+		t.Errorf("lambda:CreateFunction dependents = %+v, want the curated entry once, with its page", got)
+	}
+	// An entry no source read confirms says so in its Source.
+	if got := fresh.DependentsOf("sts:AssumeRole"); len(got) != 2 || !strings.HasSuffix(got[0].Source, Unconfirmed) || !strings.HasSuffix(got[1].Source, Unconfirmed) {
+		t.Errorf("sts:AssumeRole dependents = %+v, want both marked unconfirmed", got)
+	}
+	if got := fresh.DependentsOf("kms:ReEncryptFrom"); len(got) != 1 || got[0].Source != docKMSReEncrypt {
+		t.Errorf("kms:ReEncryptFrom dependents = %+v, want the confirmed curated entry with its page", got)
 	}
 }
 

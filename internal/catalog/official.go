@@ -57,6 +57,20 @@ type ServiceReference struct {
 		Name  string   `json:"Name"`
 		Types []string `json:"Types"`
 	} `json:"ConditionKeys"`
+	// Operations maps each API operation to the actions it authorizes
+	// ("Service reference information also provides metadata about
+	// operations, including authorized actions ... Services that don't
+	// yet support this mapping omit the AuthorizedAction property").
+	Operations []struct {
+		Name              string             `json:"Name"`
+		AuthorizedActions []AuthorizedAction `json:"AuthorizedActions"`
+	} `json:"Operations"`
+}
+
+// AuthorizedAction is an action an API operation authorizes.
+type AuthorizedAction struct {
+	Name    string `json:"Name"`
+	Service string `json:"Service"` // the service prefix
 }
 
 // ParseServiceList reads the service list. Entries without a service or URL
@@ -177,7 +191,52 @@ func ParseServiceReference(data []byte, base *Catalog) (*Service, error) {
 		}
 		s.Actions = append(s.Actions, a)
 	}
+	if err := operationDependents(&ref, s); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// operationDependents reads the operations table: an operation named like
+// one of the service's actions that also authorizes other actions
+// (lambda CreateFunction → lambda:CreateFunction, iam:PassRole) makes those
+// dependent actions of that action (Action.Dependent), as the reference's
+// "Dependent actions" column would. An operation whose name is no action
+// (S3 CopyObject authorizes s3:GetObject and s3:PutObject) is left to the
+// event mapping. Entries without a name or service are errors naming the
+// operation.
+func operationDependents(ref *ServiceReference, s *Service) error {
+	byName := make(map[string]*Action, len(s.Actions))
+	for _, a := range s.Actions {
+		byName[strings.ToLower(a.Name)] = a
+	}
+	for i, op := range ref.Operations {
+		if op.Name == "" {
+			return fmt.Errorf("Operations[%d]: missing Name", i)
+		}
+		for j, aa := range op.AuthorizedActions {
+			if aa.Name == "" || aa.Service == "" || strings.ContainsAny(aa.Service+aa.Name, ":*? ") {
+				return fmt.Errorf("Operations[%d] (%s): AuthorizedActions[%d]: missing or malformed Name or Service (%q, %q)", i, trim(op.Name), j, trim(aa.Service), trim(aa.Name))
+			}
+		}
+		a, ok := byName[strings.ToLower(op.Name)]
+		primary := func(aa AuthorizedAction) bool {
+			return strings.EqualFold(aa.Service, ref.Name) && strings.EqualFold(aa.Name, op.Name)
+		}
+		if !ok || !slices.ContainsFunc(op.AuthorizedActions, primary) {
+			continue
+		}
+		for _, aa := range op.AuthorizedActions {
+			if primary(aa) {
+				continue
+			}
+			n := aa.Service + ":" + aa.Name
+			if !slices.ContainsFunc(a.Dependent, func(d string) bool { return strings.EqualFold(d, n) }) {
+				a.Dependent = append(slices.Clip(a.Dependent), n) // never into the base catalog's array
+			}
+		}
+	}
+	return nil
 }
 
 // strictUnmarshal decodes JSON and turns syntax and type errors into ones

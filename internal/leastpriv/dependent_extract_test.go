@@ -1,0 +1,116 @@
+package leastpriv
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/policy"
+)
+
+// Every API whose dependent actions the catalog's extract takes from the
+// Service Authorization Reference's own tables (catalog.DependentFacts:
+// the "Dependent actions" column, the "API operations" table): a principal seen calling only the
+// API gets a generated policy that — evaluated by the engine — allows the
+// call and each dependency the catalog says every call needs, in the
+// account and not in another; a dependency needed only for some requests
+// is named in a review note instead.
+func TestGenerateCoversExtractDependents(t *testing.T) {
+	const acct, other = "555555555555", "666666666666"
+	cat := catalog.Embedded()
+	facts, _, err := catalog.DependentFacts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apis []string
+	for _, f := range facts {
+		if (f.Column || f.Operations) && len(f.Needs) > 0 && !slices.Contains(apis, f.Action) {
+			apis = append(apis, f.Action)
+		}
+	}
+	if len(apis) < 3 {
+		t.Fatalf("only %d APIs with column facts: %v", len(apis), apis)
+	}
+	demo := loadDemo(t)
+	granted := 0
+	for _, api := range apis {
+		t.Run(api, func(t *testing.T) {
+			an := demo.analysis(90)
+			p := an.Model.Lookup("arn:aws:iam::" + acct + ":user/ci-deployer")
+			if p == nil {
+				t.Fatal("ci-deployer not in the demo")
+			}
+			res := sampleResource(t, cat, api, acct)
+			an.Usage.By[p] = &Used{Calls: []Call{{Action: api, Resource: concrete(res), Account: acct, Count: 1}}}
+			g, err := an.Generate(p, GenerateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pols []*policy.Policy
+			var text strings.Builder
+			for _, d := range g.Policies {
+				b, _ := json.Marshal(d)
+				text.Write(b)
+				pol, err := policy.Parse(b, policy.TypeIdentity)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pols = append(pols, pol)
+			}
+			allows := func(action, resource, account string) bool {
+				ps := &policy.Policies{Identity: pols}
+				if strings.HasPrefix(action, "kms:") {
+					ps.Resource = p.delegate // the key policy delegating to IAM
+				}
+				req := policy.Request{Principal: p.ARN, ResourceAccount: account, Action: action, Resource: resource}
+				return policy.Evaluate(&req, ps, nil).Decision == policy.AllowDecision
+			}
+			if !allows(api, concrete(res), acct) {
+				t.Fatalf("the generated policy does not allow the observed call %s on %s:\n%s", api, res, text.String())
+			}
+			deps := cat.DependentsOf(api)
+			a, _ := cat.Action(api)
+			for _, need := range a.Dependent {
+				i := slices.IndexFunc(deps, func(d catalog.Dependent) bool { return strings.EqualFold(d.Needs, need) })
+				if i < 0 {
+					t.Errorf("%s lists %s as dependent action, DependentsOf does not return it", api, need)
+					continue
+				}
+				d := deps[i]
+				if d.When != "" {
+					if !slices.ContainsFunc(g.Notes, func(n string) bool { return strings.Contains(n, "REVIEW: "+api+" also needs "+d.Needs) }) {
+						t.Errorf("%s → %s (when %s): no review note:\n%s", api, d.Needs, d.When, strings.Join(g.Notes, "\n"))
+					}
+					continue
+				}
+				needRes := ""
+				for _, pol := range pols {
+					for _, st := range pol.Statements {
+						if needRes == "" && len(st.Resources) > 0 && slices.ContainsFunc(st.Actions, func(x string) bool { return strings.EqualFold(x, d.Needs) }) {
+							needRes = st.Resources[0]
+						}
+					}
+				}
+				if needRes == "" {
+					t.Errorf("%s needs %s (%s): not in the generated policy:\n%s", api, d.Needs, d.Source, text.String())
+					continue
+				}
+				needRes = concrete(needRes)
+				if !allows(d.Needs, needRes, acct) {
+					t.Errorf("%s needs %s, not allowed on %s:\n%s", api, d.Needs, needRes, text.String())
+				}
+				if strings.Contains(needRes, ":"+acct+":") {
+					if o := strings.Replace(needRes, ":"+acct+":", ":"+other+":", 1); allows(d.Needs, o, other) {
+						t.Errorf("%s allowed on another account's %s:\n%s", d.Needs, o, text.String())
+					}
+				}
+				granted++
+			}
+		})
+	}
+	if granted == 0 {
+		t.Error("no dependency of the extract was granted: the test checked nothing")
+	}
+}
