@@ -571,10 +571,13 @@ func (s *Store) Reset(ctx context.Context) (err error) {
 		return err
 	}
 	defer tx.Rollback()
-	for _, t := range []string{"usage", "usage_by_action", "session_keys", "unmapped", "objects", "coverage", "scanned_dirs", "scan_runs"} {
+	for _, t := range []string{"usage", "usage_by_action", "session_keys", "session_use", "session_key_days", "unmapped", "objects", "coverage", "scanned_dirs", "scan_runs", "strs"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("reset %s: %w", t, err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, schemaStrs); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
