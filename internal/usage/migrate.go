@@ -53,7 +53,7 @@ func migrateV6(ctx context.Context, db *sql.DB) error {
 	if err := createIndexes(ctx, tx); err != nil {
 		return err
 	}
-	if err := insertSessionKeys(ctx, tx, keys); err != nil {
+	if err := insertSessionKeys(ctx, tx, d, keys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	days := map[[2]int64]bool{}

@@ -226,15 +226,10 @@ func createIndexes(ctx context.Context, tx *sql.Tx) error {
 }
 
 // upsertRows merges rows into usage and its summary (Store.Commit).
-func upsertRows(ctx context.Context, tx *sql.Tx, rows []Row) error {
+func upsertRows(ctx context.Context, tx *sql.Tx, d *dict, rows []Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	d, err := newDict(ctx, tx)
-	if err != nil {
-		return err
-	}
-	defer d.close()
 	ir, err := encodeRows(ctx, d, rows)
 	if err != nil {
 		return err

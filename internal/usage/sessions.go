@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -23,10 +24,10 @@ import (
 // only, not every row.
 const schemaSessions = `
 CREATE TABLE IF NOT EXISTS session_keys (
-	issuer_key TEXT NOT NULL,
-	issuer_principal TEXT NOT NULL,
-	role TEXT NOT NULL,
-	action TEXT NOT NULL,
+	issuer_key INTEGER NOT NULL,       -- dictionary ids (strs)
+	issuer_principal INTEGER NOT NULL,
+	role INTEGER NOT NULL,
+	action INTEGER NOT NULL,
 	day INTEGER NOT NULL, -- days since 1970-01-01 (UTC) of the issue
 	keys TEXT NOT NULL,   -- see encodeKeys
 	PRIMARY KEY (issuer_key, issuer_principal, role, action, day)
@@ -128,19 +129,29 @@ func init() {
 }
 
 type sessionRowKey struct {
-	issuer, principal, role, action string
+	issuer, principal, role, action int64 // dictionary ids
 	day                             int64
 }
 
 // insertSessionKeys merges session keys into their rows.
-func insertSessionKeys(ctx context.Context, tx *sql.Tx, keys []SessionKey) error {
+func insertSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey) error {
 	if len(keys) == 0 {
 		return nil
 	}
 	groups := map[sessionRowKey]map[string]int64{}
 	days := map[[2]int64]bool{}
 	for _, k := range keys {
-		g := sessionRowKey{k.IssuerKey, k.IssuerPrincipal, k.Role, k.Action, dayOf(k.IssuedAt)}
+		g := sessionRowKey{day: dayOf(k.IssuedAt)}
+		for _, f := range [...]struct {
+			s  string
+			id *int64
+		}{{k.IssuerKey, &g.issuer}, {k.IssuerPrincipal, &g.principal}, {k.Role, &g.role}, {k.Action, &g.action}} {
+			id, err := d.id(ctx, f.s)
+			if err != nil {
+				return err
+			}
+			*f.id = id
+		}
 		m := groups[g]
 		if m == nil {
 			m = map[string]int64{}
@@ -157,9 +168,12 @@ func insertSessionKeys(ctx context.Context, tx *sql.Tx, keys []SessionKey) error
 		gs = append(gs, g)
 	}
 	slices.SortFunc(gs, func(a, b sessionRowKey) int {
-		return strings.Compare(fmt.Sprint(a.issuer, "\x00", a.principal, "\x00", a.role, "\x00", a.action, "\x00", a.day),
-			fmt.Sprint(b.issuer, "\x00", b.principal, "\x00", b.role, "\x00", b.action, "\x00", b.day))
+		return cmp.Or(cmp.Compare(a.issuer, b.issuer), cmp.Compare(a.principal, b.principal), cmp.Compare(a.role, b.role),
+			cmp.Compare(a.action, b.action), cmp.Compare(a.day, b.day))
 	})
+	if err := d.flush(ctx, tx); err != nil {
+		return err
+	}
 	const per = 100
 	for start := 0; start < len(gs); start += per {
 		chunk := gs[start:min(start+per, len(gs))]
@@ -233,8 +247,12 @@ func (s *Store) SessionKeys(ctx context.Context, issuerKey, sessionKey string) (
 	var args []any
 	switch {
 	case issuerKey != "":
+		id, ok, err := lookupID(ctx, s.db, issuerKey)
+		if err != nil || !ok {
+			return nil, err
+		}
 		q += ` WHERE issuer_key=?`
-		args = append(args, issuerKey)
+		args = append(args, id)
 	case sessionKey != "":
 		days, err := keyDays(ctx, s.db, sessionKey)
 		if err != nil || len(days) == 0 {
@@ -243,32 +261,58 @@ func (s *Store) SessionKeys(ctx context.Context, issuerKey, sessionKey string) (
 		q += ` WHERE day IN (` + int64List(days) + `) AND instr(' '||keys, ' '||?||':') > 0`
 		args = append(args, storedKey(sessionKey))
 	}
-	rs, err := s.db.QueryContext(ctx, q, args...)
+	type stored struct {
+		g    sessionRowKey
+		keys string
+	}
+	var got []stored
+	n := newNames(s.db)
+	err := func() error {
+		rs, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var x stored
+			if err := rs.Scan(&x.g.issuer, &x.g.principal, &x.g.role, &x.g.action, &x.g.day, &x.keys); err != nil {
+				return err
+			}
+			for _, id := range []int64{x.g.issuer, x.g.principal, x.g.role, x.g.action} {
+				n.need(id)
+			}
+			got = append(got, x)
+		}
+		return rs.Err()
+	}()
 	if err != nil {
 		return nil, err
 	}
-	defer rs.Close()
+	if err := n.load(ctx); err != nil {
+		return nil, err
+	}
 	var out []SessionKey
-	for rs.Next() {
-		var g sessionRowKey
-		var keys string
-		if err := rs.Scan(&g.issuer, &g.principal, &g.role, &g.action, &g.day, &keys); err != nil {
-			return nil, err
+	for _, x := range got {
+		var sk SessionKey
+		for _, f := range [...]struct {
+			id  int64
+			dst *string
+		}{{x.g.issuer, &sk.IssuerKey}, {x.g.principal, &sk.IssuerPrincipal}, {x.g.role, &sk.Role}, {x.g.action, &sk.Action}} {
+			if *f.dst, err = n.get(f.id); err != nil {
+				return nil, err
+			}
 		}
 		m := map[string]int64{}
-		if err := decodeKeys(keys, m); err != nil {
-			return nil, fmt.Errorf("session keys of %s: %w", g.issuer, err)
+		if err := decodeKeys(x.keys, m); err != nil {
+			return nil, fmt.Errorf("session keys of %s: %w", sk.IssuerKey, err)
 		}
 		for k, secs := range m {
 			if sessionKey != "" && k != sessionKey {
 				continue
 			}
-			out = append(out, SessionKey{SessionKey: k, IssuerKey: g.issuer, IssuerPrincipal: g.principal, Action: g.action, Role: g.role,
-				IssuedAt: time.Unix(g.day*daySecs+secs, 0).UTC()})
+			sk.SessionKey, sk.IssuedAt = k, time.Unix(x.g.day*daySecs+secs, 0).UTC()
+			out = append(out, sk)
 		}
-	}
-	if err := rs.Err(); err != nil {
-		return nil, err
 	}
 	slices.SortFunc(out, func(a, b SessionKey) int {
 		if c := a.IssuedAt.Compare(b.IssuedAt); c != 0 {

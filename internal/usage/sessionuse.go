@@ -133,7 +133,7 @@ func (s *Store) sessionKeyFilter(ctx context.Context, k string) (string, []any, 
 	if id, ok, err := lookupID(ctx, s.db, k); err != nil {
 		return "", nil, err
 	} else if ok {
-		conds = append(conds, "access_key_id = ?")
+		conds = append(conds, "(access_key_id = ? AND access_key_id <> 0)") // the partial index
 		args = append(args, id)
 	}
 	for _, u := range uses {

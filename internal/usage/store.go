@@ -513,10 +513,15 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 	}()
 	// The ledger first: an object counted already refuses the batch
 	// before any row is merged.
-	if err = commitRest(ctx, tx, b); err != nil {
+	d, err := newDict(ctx, tx)
+	if err != nil {
 		return err
 	}
-	if err = upsertRows(ctx, tx, b.Rows); err != nil {
+	defer d.close()
+	if err = commitRest(ctx, tx, d, b); err != nil {
+		return err
+	}
+	if err = upsertRows(ctx, tx, d, b.Rows); err != nil {
 		return fmt.Errorf("merge usage rows: %w", err)
 	}
 	if err = pruneSessions(ctx, tx, newestSession(b)); err != nil {
@@ -527,7 +532,7 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 
 // commitRest writes everything of b but its rows (the ledger, coverage,
 // unmapped pairs, session keys and uses, path marks, the run) into tx.
-func commitRest(ctx context.Context, tx *sql.Tx, b Batch) (err error) {
+func commitRest(ctx context.Context, tx *sql.Tx, d *dict, b Batch) (err error) {
 	if err = recordObjects(ctx, tx, b.Objects); err != nil {
 		return err
 	}
@@ -554,7 +559,7 @@ func commitRest(ctx context.Context, tx *sql.Tx, b Batch) (err error) {
 			}
 		}
 	}
-	if err = insertSessionKeys(ctx, tx, b.SessionKeys); err != nil {
+	if err = insertSessionKeys(ctx, tx, d, b.SessionKeys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	if err = upsertSessionUses(ctx, tx, b.SessionUses); err != nil {
@@ -707,6 +712,7 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 		if ok, err := idOf("access_key_id", q.AccessKeyID); err != nil || !ok {
 			return nil, err
 		}
+		add("access_key_id <> 0") // lets SQLite use the partial index
 	}
 	if q.Action != "" {
 		if strings.HasSuffix(q.Action, ":*") {

@@ -110,7 +110,7 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	if t := newestSession(b); t.After(w.newest) {
 		w.newest = t
 	}
-	if err := insertSessionKeys(ctx, w.tx, b.SessionKeys); err != nil {
+	if err := insertSessionKeys(ctx, w.tx, w.dict, b.SessionKeys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	if err := upsertSessionUses(ctx, w.tx, b.SessionUses); err != nil {
@@ -158,7 +158,7 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 			w.end()
 		}
 	}()
-	if err = commitRest(ctx, w.tx, b); err != nil {
+	if err = commitRest(ctx, w.tx, w.dict, b); err != nil {
 		return 0, err
 	}
 	if err = w.addRows(ctx, b.Rows, true); err != nil {
