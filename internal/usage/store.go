@@ -831,7 +831,7 @@ func scannedObjects(ctx context.Context, q queryer, source string) (map[string]O
 		if err := rs.Scan(&dir, &n, &blob); err != nil {
 			return nil, err
 		}
-		if err := decodeEntries(dir, blob, out); err != nil {
+		if err := decodeEntries(dir, false, blob, out); err != nil {
 			return nil, fmt.Errorf("scanned objects of %s: %w", dir, err)
 		}
 	}
@@ -854,8 +854,8 @@ func joinKey(dir, name string) string {
 
 // Entries are lines "name\tsize\tetag\tmtime\n"; names and etags never hold
 // tabs or newlines (S3 keys could: those are escaped by strconv.Quote).
-func encodeEntries(m map[string]ObjectMark) []byte {
-	return encodeLines(m, func(b []byte, e ObjectMark) []byte {
+func encodeEntries(dir string, m map[string]ObjectMark) []byte {
+	return encodeLines(dir, m, func(b []byte, e ObjectMark) []byte {
 		b = strconv.AppendInt(b, e.Size, 10)
 		b = append(b, '\t')
 		b = append(b, quoteField(e.ETag)...)
@@ -866,7 +866,8 @@ func encodeEntries(m map[string]ObjectMark) []byte {
 
 // encodeLines writes one line per name of m, in name order: the name
 // (quoted if needed), a tab, and the fields the entry appends.
-func encodeLines[E any](m map[string]E, fields func(b []byte, e E) []byte) []byte {
+func encodeLines[E any](dir string, m map[string]E, fields func(b []byte, e E) []byte) []byte {
+	prefix := deliveryPrefix(dir)
 	names := make([]string, 0, len(m))
 	for n := range m {
 		names = append(names, n)
@@ -874,7 +875,7 @@ func encodeLines[E any](m map[string]E, fields func(b []byte, e E) []byte) []byt
 	sort.Strings(names)
 	var b []byte
 	for _, n := range names {
-		b = append(b, quoteField(n)...)
+		b = append(b, compactName(prefix, n)...)
 		b = append(b, '\t')
 		b = fields(b, m[n])
 		b = append(b, '\n')
@@ -883,10 +884,58 @@ func encodeLines[E any](m map[string]E, fields func(b []byte, e E) []byte) []byt
 }
 
 func quoteField(s string) string {
-	if strings.ContainsAny(s, "\t\n\"") {
+	if strings.ContainsAny(s, "\t\n\"") || strings.HasPrefix(s, "~") {
 		return strconv.Quote(s)
 	}
 	return s
+}
+
+// deliveryPrefix is what CloudTrail begins every file name of a delivery
+// folder with, "ACCOUNT_CloudTrail_REGION_YYYYMMDD" (CloudTrail User Guide,
+// "CloudTrail log file name format"), for a ledger folder
+// ACCOUNT/REGION/YYYY/MM/DD or a scanned folder
+// …/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD; "" for any other folder. Entries
+// store names without it (schema 7): ~32 bytes less per object, twice.
+func deliveryPrefix(dir string) string {
+	p := strings.Split(dir, "/")
+	n := len(p)
+	if n < 5 || !digits(p[n-3], 4) || !digits(p[n-2], 2) || !digits(p[n-1], 2) {
+		return ""
+	}
+	acct, region := p[n-5], p[n-4]
+	if acct == "CloudTrail" && n >= 6 {
+		acct = p[n-6]
+	}
+	if !digits(acct, 12) || region == "" {
+		return ""
+	}
+	return acct + "_CloudTrail_" + region + "_" + p[n-3] + p[n-2] + p[n-1]
+}
+
+// compactName writes a name for an entry: "~" and the rest for a name that
+// begins with the folder's delivery prefix, else the name (quoted if it
+// holds a tab, newline or quote, or begins with "~").
+func compactName(prefix, name string) string {
+	if prefix != "" && len(name) > len(prefix) && strings.HasPrefix(name, prefix) && !strings.ContainsAny(name, "\t\n\"") {
+		return "~" + name[len(prefix):]
+	}
+	return quoteField(name)
+}
+
+// expandName reads a name written by compactName (or by schema 6, which
+// wrote names whole: a name of its that began with "~" outside a delivery
+// folder reads as it was; inside one it reads as another name, so the file
+// is read again and recognised by its identity or digest, never counted
+// twice).
+func expandName(prefix, field string) (string, error) {
+	if rest, ok := strings.CutPrefix(field, "~"); ok && prefix != "" {
+		return prefix + rest, nil
+	}
+	name, err := unquoteField(field)
+	if err != nil {
+		return "", fmt.Errorf("bad entry %q", trim(field))
+	}
+	return name, nil
 }
 
 func unquoteField(s string) (string, error) {
@@ -896,7 +945,10 @@ func unquoteField(s string) (string, error) {
 	return s, nil
 }
 
-func decodeEntries(dir string, blob []byte, into map[string]ObjectMark) error {
+// decodeEntries reads the entries of folder dir into into, keyed by their
+// path (dir/name) or, with names, by their name.
+func decodeEntries(dir string, names bool, blob []byte, into map[string]ObjectMark) error {
+	prefix := deliveryPrefix(dir)
 	for len(blob) > 0 {
 		i := bytes.IndexByte(blob, '\n')
 		if i < 0 {
@@ -913,9 +965,9 @@ func decodeEntries(dir string, blob []byte, into map[string]ObjectMark) error {
 			f[j], line = line[:k], line[k+1:]
 		}
 		f[3] = line
-		name, err := unquoteField(string(f[0]))
+		name, err := expandName(prefix, string(f[0]))
 		if err != nil {
-			return fmt.Errorf("bad entry %q", trim(string(f[0])))
+			return err
 		}
 		etag, err := unquoteField(string(f[2]))
 		if err != nil {
@@ -926,7 +978,10 @@ func decodeEntries(dir string, blob []byte, into map[string]ObjectMark) error {
 		if !ok1 || !ok2 {
 			return fmt.Errorf("bad entry for %q", trim(name))
 		}
-		into[joinKey(dir, name)] = ObjectMark{Size: size, ETag: etag, MTime: time.Unix(mt, 0).UTC()}
+		if !names {
+			name = joinKey(dir, name)
+		}
+		into[name] = ObjectMark{Size: size, ETag: etag, MTime: time.Unix(mt, 0).UTC()}
 	}
 	return nil
 }
@@ -977,14 +1032,14 @@ func markObjects(ctx context.Context, tx *sql.Tx, objs []Object, now int64) erro
 			return err
 		}
 		all := map[string]ObjectMark{}
-		if err := decodeEntries("", blob, all); err != nil {
+		if err := decodeEntries(k.dir, true, blob, all); err != nil {
 			return fmt.Errorf("%s: %w", k.dir, err)
 		}
 		for _, o := range list {
 			_, name := splitKey(o.Key)
 			all[name] = ObjectMark{Size: o.Size, ETag: o.ETag, MTime: o.MTime}
 		}
-		if _, err := put.ExecContext(ctx, k.source, k.dir, len(all), now, encodeEntries(all)); err != nil {
+		if _, err := put.ExecContext(ctx, k.source, k.dir, len(all), now, encodeEntries(k.dir, all)); err != nil {
 			return err
 		}
 	}
