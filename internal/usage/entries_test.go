@@ -19,7 +19,7 @@ func TestCompactEntries(t *testing.T) {
 		"111111111111_CloudTrail_us-east-1_20261102T0010Z_d\"ef.json", // quoted, whole
 		"~tilde.json",
 		"222222222222_CloudTrail_us-east-1_20261102T0005Z_x.json", // another account's name: whole
-		"111111111111_CloudTrail_us-east-1_20261102",               // the prefix alone: whole
+		"111111111111_CloudTrail_us-east-1_20261102",              // the prefix alone: whole
 	}
 	led := map[string]LedgerEntry{}
 	marks := map[string]ObjectMark{}
