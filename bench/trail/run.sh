@@ -9,6 +9,9 @@
 # gives the 300 MB corpus (154,379 events, 9,873 files), HOURS=24 the 3 GB
 # one. Generated data and node_modules go to /tmp, never into git.
 #
+# KEEP_STORE=FILE keeps the store of the fresh `trail scan` (the read side
+# is measured on it by bench/trail/readside.sh); NO_DUCKDB=1 skips DuckDB.
+#
 # Every line gives wall and CPU (user + system) time and peak RSS: on a
 # shared machine the CPU time is the steadier figure.
 set -euo pipefail
@@ -23,10 +26,14 @@ if [ ! -d "$corpus" ]; then
   (cd "$ctgen" && go build -o /tmp/ctgen-bin .)
   /tmp/ctgen-bin -out "$corpus" -seed 42 -start 2024-03-04T00:00:00Z -hours "$hours" -events-per-day 1.32e6
 fi
-go build -o /tmp/seiri-trail-bench ./cmd/seiri
-go build -o /tmp/seiri-commitprof ./bench/trail/commitprof
-go build -o /tmp/seiri-scanprof ./bench/trail/scanprof
-go build -o /tmp/seiri-storestat ./bench/trail/storestat
+# Binaries go to a folder of this run: sessions sharing the machine run
+# their own builds side by side.
+bin="$(mktemp -d /tmp/seiri-bench-XXXX)"
+trap 'rm -rf "$bin"' EXIT
+go build -o "$bin/seiri" ./cmd/seiri
+go build -o "$bin/commitprof" ./bench/trail/commitprof
+go build -o "$bin/scanprof" ./bench/trail/scanprof
+go build -o "$bin/storestat" ./bench/trail/storestat
 nodedir=/tmp/seiri-duckdb-node
 if [ "${NO_DUCKDB:-}" = "" ] && [ ! -d "$nodedir/node_modules/@duckdb/node-api" ]; then
   mkdir -p "$nodedir" && (cd "$nodedir" && npm init -y >/dev/null && npm install --silent @duckdb/node-api)
@@ -41,16 +48,21 @@ for round in $(seq "$rounds"); do
     bash -c "find '$corpus' -name '*.json.gz' -print0 | xargs -0 -P$threads -n 256 gzip -dc > /dev/null"
   ws=$(mktemp -d)
   /usr/bin/time -f "seiri trail scan (fresh workspace): $fmt" \
-    /tmp/seiri-trail-bench --workspace "$ws" --no-progress trail scan --source "$corpus" --parallel "$threads" > "$ws/summary.txt"
+    "$bin/seiri" --workspace "$ws" --no-progress trail scan --source "$corpus" --parallel "$threads" > "$ws/summary.txt"
   grep -E '^(records|usage rows|duration) ' "$ws/summary.txt" | tr -s ' ' | paste -sd ';'
   echo "store: $(du -b "$ws"/usage.db* | awk '{s+=$1} END {print s}') bytes"
-  /tmp/seiri-storestat "$ws/usage.db" # bytes per table and index, per row and event
+  "$bin/storestat" "$ws/usage.db" # bytes per table and index, per row and event
+  # KEEP_STORE=FILE keeps the fresh scan's store (for bench/trail/readside.sh).
+  if [ -n "${KEEP_STORE:-}" ]; then
+    cp "$ws/usage.db" "$KEEP_STORE"
+    if [ -f "$ws/usage.db-wal" ]; then cp "$ws/usage.db-wal" "$KEEP_STORE-wal"; fi
+  fi
   rm -rf "$ws"
   st=$(mktemp -d)
   /usr/bin/time -f "scan into a store (trail.ScanInto: lock, ledger, scan, commit): $fmt" \
-    /tmp/seiri-scanprof -dir "$corpus" -parallel "$threads" -store "$st/usage.db"
+    "$bin/scanprof" -dir "$corpus" -parallel "$threads" -store "$st/usage.db"
   rm -rf "$st"
-  /usr/bin/time -f "commit alone: $fmt" /tmp/seiri-commitprof -dir "$corpus" -parallel "$threads"
+  /usr/bin/time -f "commit alone: $fmt" "$bin/commitprof" -dir "$corpus" -parallel "$threads"
   if [ "${NO_DUCKDB:-}" = "" ]; then
     /usr/bin/time -f "duckdb read_json: $fmt" node "$nodedir/duckdb_compare.mjs" "$corpus" "$threads"
   fi

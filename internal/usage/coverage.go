@@ -40,7 +40,7 @@ func (s *Store) LogCoverageOf(ctx context.Context) (out []LogCoverage, skipped i
 			return nil, 0, err
 		}
 		marks := map[string]ObjectMark{}
-		if err := decodeEntries("", blob, marks); err != nil {
+		if err := decodeEntries(dir, true, blob, marks); err != nil {
 			return nil, 0, fmt.Errorf("scanned objects of %s: %w", dir, err)
 		}
 		acct, region, ok := logDir(dir)

@@ -178,7 +178,7 @@ func (l *Ledger) Lookup(ctx context.Context, id ObjectID) (LedgerEntry, bool, er
 			return LedgerEntry{}, false, err
 		}
 		d = map[string]LedgerEntry{}
-		if err := decodeLedger(blob, d); err != nil {
+		if err := decodeLedger(id.Dir, blob, d); err != nil {
 			return LedgerEntry{}, false, fmt.Errorf("object ledger %s: %w", id.Dir, err)
 		}
 		l.dirs[id.Dir] = d
@@ -215,16 +215,23 @@ func heldBy(claims []Unit, u Unit) bool {
 }
 
 // Ledger entries are lines "name TAB size TAB digest"; names are file names
-// (quoted by strconv.Quote if they hold a tab, newline or quote).
-func encodeLedger(m map[string]LedgerEntry) []byte {
-	return encodeLines(m, func(b []byte, e LedgerEntry) []byte {
+// (see compactName). In a content folder (sha256/…) the name is the digest:
+// the digest field is left empty (schema 7).
+func encodeLedger(dir string, m map[string]LedgerEntry) []byte {
+	content := strings.HasPrefix(dir, "sha256/")
+	return encodeLines(dir, m, func(b []byte, e LedgerEntry) []byte {
 		b = strconv.AppendInt(b, e.Size, 10)
 		b = append(b, '\t')
+		if content {
+			return b
+		}
 		return append(b, e.Digest...)
 	})
 }
 
-func decodeLedger(blob []byte, into map[string]LedgerEntry) error {
+func decodeLedger(dir string, blob []byte, into map[string]LedgerEntry) error {
+	prefix := deliveryPrefix(dir)
+	content := strings.HasPrefix(dir, "sha256/")
 	for len(blob) > 0 {
 		i := bytes.IndexByte(blob, '\n')
 		if i < 0 {
@@ -235,15 +242,19 @@ func decodeLedger(blob []byte, into map[string]LedgerEntry) error {
 		if len(f) != 3 {
 			return fmt.Errorf("bad entry %q", trim(strings.Join(f, "\t")))
 		}
-		name, err := unquoteField(f[0])
+		name, err := expandName(prefix, f[0])
 		if err != nil {
-			return fmt.Errorf("bad entry name %q", trim(f[0]))
+			return err
 		}
 		size, err := strconv.ParseInt(f[1], 10, 64)
 		if err != nil {
 			return fmt.Errorf("bad entry size %q for %q", trim(f[1]), trim(name))
 		}
-		into[name] = LedgerEntry{Size: size, Digest: f[2]}
+		digest := f[2]
+		if content && digest == "" {
+			digest = name
+		}
+		into[name] = LedgerEntry{Size: size, Digest: digest}
 	}
 	return nil
 }
@@ -287,7 +298,7 @@ func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 			return err
 		}
 		all := map[string]LedgerEntry{}
-		if err := decodeLedger(blob, all); err != nil {
+		if err := decodeLedger(dir, blob, all); err != nil {
 			return fmt.Errorf("object ledger %s: %w", dir, err)
 		}
 		for _, o := range groups[dir] {
@@ -296,7 +307,7 @@ func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 			}
 			all[o.ID.Name] = LedgerEntry{Size: o.ContentSize, Digest: o.Digest}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects(dir,n,entries) VALUES(?,?,?)`, dir, len(all), encodeLedger(all)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects(dir,n,entries) VALUES(?,?,?)`, dir, len(all), encodeLedger(dir, all)); err != nil {
 			return err
 		}
 	}
@@ -424,7 +435,7 @@ func seedLedger(ctx context.Context, tx *sql.Tx) error {
 			continue
 		}
 		m := map[string]ObjectMark{}
-		if err := decodeEntries(dir, blob, m); err != nil {
+		if err := decodeEntries(dir, false, blob, m); err != nil {
 			rs.Close()
 			return err
 		}
@@ -571,10 +582,13 @@ func (s *Store) Reset(ctx context.Context) (err error) {
 		return err
 	}
 	defer tx.Rollback()
-	for _, t := range []string{"usage", "usage_by_action", "session_keys", "unmapped", "objects", "coverage", "scanned_dirs", "scan_runs"} {
+	for _, t := range []string{"usage", "usage_by_action", "session_keys", "session_use", "session_key_days", "unmapped", "objects", "coverage", "scanned_dirs", "scan_runs", "strs"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("reset %s: %w", t, err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, schemaStrs); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

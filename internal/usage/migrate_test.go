@@ -3,8 +3,11 @@ package usage
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -70,35 +73,124 @@ func TestMigrationFromSchema3(t *testing.T) {
 	}
 }
 
-// A schema 5 store opens as schema 6: its session tables gain their time
-// indexes and are pruned by the next commit.
+// A schema 5 store opens as schema 7: its session keys are packed, its
+// rows move to the dictionary-encoded table.
 func TestMigrationFromSchema5(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "usage.db")
+	createV6(t, path, nil, []SessionKey{{SessionKey: "ASIAOLD", IssuerKey: "AKIA1", IssuerPrincipal: "arn:aws:iam::111111111111:user/u",
+		Action: "sts:GetSessionToken", IssuedAt: t0.Add(-time.Hour)}})
+	execRaw(t, path, `DROP INDEX session_keys_issued`, `DROP INDEX session_use_day`, `UPDATE meta SET v='5' WHERE k='schema'`)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, stmt := range []string{`DROP INDEX session_keys_issued`, `DROP INDEX session_use_day`, `UPDATE meta SET v='5' WHERE k='schema'`,
-		`INSERT INTO session_keys VALUES('ASIAOLD','AKIA1','arn:aws:iam::111111111111:user/u','sts:GetSessionToken','',1000)`} {
-		if _, err := s.db.Exec(stmt); err != nil {
-			t.Fatal(stmt, err)
-		}
+	defer s.Close()
+	var v string
+	if err := s.db.QueryRow(`SELECT v FROM meta WHERE k='schema'`).Scan(&v); err != nil || v != "7" {
+		t.Fatalf("after opening: schema %s, %v", v, err)
 	}
-	s.Close()
-	if s, err = Open(ctx, path); err != nil {
+	if err := s.Commit(ctx, Batch{SessionKeys: []SessionKey{{SessionKey: "ASIANEW", IssuerKey: "AKIA1", IssuerPrincipal: "arn:aws:iam::111111111111:user/u",
+		Action: "sts:GetSessionToken", IssuedAt: t0}}}); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := s.SessionKeys(ctx, "AKIA1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, k := range ks {
+		got = append(got, k.SessionKey+" "+k.IssuedAt.Format(time.RFC3339))
+	}
+	want := []string{"ASIAOLD " + t0.Add(-time.Hour).Format(time.RFC3339), "ASIANEW " + t0.Format(time.RFC3339)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("session keys after a commit (-want +got):\n%s", diff)
+	}
+	if from, err := s.SessionKeys(ctx, "", "ASIAOLD"); err != nil || len(from) != 1 || from[0].IssuerKey != "AKIA1" {
+		t.Errorf("where ASIAOLD came from: %+v, %v", from, err)
+	}
+}
+
+// A schema 6 store opens as schema 7 with the same rows, summary, totals,
+// session keys and session uses, whatever query reads them.
+func TestMigrationFromSchema6(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 8))
+	mem := openTemp(t)
+	in := randomRows(rng, 400)
+	for i := range in {
+		in[i].SourceIPs = []string{fmt.Sprintf("10.0.0.%d", i%7)}
+		in[i].UserAgents = []string{"ua\x1ewith separators\x1f"}
+	}
+	keys := []SessionKey{
+		{SessionKey: "ASIAK1", IssuerKey: "AKIA1", IssuerPrincipal: "arn:aws:iam::111111111111:user/a", Action: "sts:GetSessionToken", IssuedAt: t0},
+		{SessionKey: "ASIAK2", IssuerKey: "AKIA1", IssuerPrincipal: "arn:aws:iam::111111111111:user/a", Action: "sts:AssumeRole",
+			Role: "arn:aws:iam::111111111111:role/r", IssuedAt: t0.Add(25 * time.Hour)},
+	}
+	uses := []SessionUse{{SessionUseKey: SessionUseKey{Account: "111111111111", Principal: "arn:aws:iam::111111111111:role/r", Day: t0.Format(time.DateOnly)}, Keys: []string{"ASIAK2"}}}
+	if err := mem.Commit(ctx, Batch{Rows: in, SessionKeys: keys, SessionUses: uses}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := mem.Usage(ctx, Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTotals, err := mem.Totals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSummary := readSummary(t, mem.db, false)
+	path := filepath.Join(t.TempDir(), "usage.db")
+	createV6(t, path, rows, keys)
+	execRaw(t, path, `INSERT INTO session_use VALUES('111111111111','arn:aws:iam::111111111111:role/r','`+t0.Format(time.DateOnly)+`','ASIAK2')`)
+	s, err := Open(ctx, path)
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	var v string
-	var n int
-	if err := s.db.QueryRow(`SELECT (SELECT v FROM meta WHERE k='schema'), (SELECT count(*) FROM sqlite_master WHERE name IN ('session_keys_issued','session_use_day'))`).Scan(&v, &n); err != nil || v != "6" || n != 2 {
-		t.Fatalf("after opening: schema %s, %d time indexes, %v", v, n, err)
+	for _, q := range []Query{{}, {Principal: "arn:aws:iam::111111111111:user/a"}, {Account: "222222222222"}, {Action: "s3:*"},
+		{AccessKeyID: "AKIA1"}, {AccessKeyID: "ASIAK2"}, {ErrorsOnly: true}, {AuthzOnly: true, Since: t0.Add(50 * 24 * time.Hour)}} {
+		want, err := mem.Usage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Usage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%+v (-before +after upgrade):\n%s", q, diff)
+		}
 	}
-	if err := s.Commit(ctx, Batch{SessionKeys: []SessionKey{{SessionKey: "ASIANEW", IssuerKey: "AKIA1", Action: "sts:GetSessionToken", IssuedAt: t0}}}); err != nil {
+	tot, err := s.Totals(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if ks, err := s.SessionKeys(ctx, "AKIA1", ""); err != nil || len(ks) != 1 || ks[0].SessionKey != "ASIANEW" {
-		t.Errorf("session keys after a commit: %+v, %v", ks, err)
+	if diff := cmp.Diff(wantTotals, tot); diff != "" {
+		t.Errorf("totals (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantSummary, readSummary(t, s.db, false)); diff != "" {
+		t.Errorf("summary (-before +after):\n%s", diff)
+	}
+	for _, k := range []string{"AKIA1", ""} {
+		want, _ := mem.SessionKeys(ctx, k, "")
+		got, err := s.SessionKeys(ctx, k, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" || len(got) != 2 {
+			t.Errorf("session keys of %q (-before +after):\n%s", k, diff)
+		}
+	}
+	for _, k := range []string{"ASIAK1", "ASIAK2"} {
+		want, _ := mem.SessionKeys(ctx, "", k)
+		got, err := s.SessionKeys(ctx, "", k)
+		if diff := cmp.Diff(want, got); diff != "" || err != nil || len(got) != 1 {
+			t.Errorf("where %s came from (-before +after): %v\n%s", k, err, diff)
+		}
+	}
+	got, err := s.SessionUses(ctx, "ASIAK2")
+	if diff := cmp.Diff(uses, got); diff != "" || err != nil {
+		t.Errorf("session uses (-want +got): %v\n%s", err, diff)
 	}
 }

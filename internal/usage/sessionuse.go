@@ -59,6 +59,19 @@ type SessionUse struct {
 
 // upsertSessionUses merges uses into session_use (key sets unioned).
 func upsertSessionUses(ctx context.Context, tx *sql.Tx, uses []SessionUse) error {
+	days := map[[2]int64]bool{}
+	for _, u := range uses {
+		d, err := time.Parse(time.DateOnly, u.Day)
+		if err != nil {
+			return fmt.Errorf("bad day %q", u.Day)
+		}
+		for _, k := range u.Keys {
+			days[[2]int64{keyHash(k), dayOf(d)}] = true
+		}
+	}
+	if err := insertKeyDays(ctx, tx, days); err != nil {
+		return err
+	}
 	const per = 200
 	for start := 0; start < len(uses); start += per {
 		chunk := uses[start:min(start+per, len(uses))]
@@ -77,10 +90,19 @@ func upsertSessionUses(ctx context.Context, tx *sql.Tx, uses []SessionUse) error
 }
 
 // SessionUses returns the days on which session key k was used, and by
-// whom, in key order.
+// whom, in key order. Only the days session_key_days lists for k are read
+// (through the day index), not the whole table.
 func (s *Store) SessionUses(ctx context.Context, k string) ([]SessionUse, error) {
+	days, err := keyDays(ctx, s.db, k)
+	if err != nil || len(days) == 0 {
+		return nil, err
+	}
+	var in []string
+	for _, d := range days {
+		in = append(in, "'"+time.Unix(d*daySecs, 0).UTC().Format(time.DateOnly)+"'")
+	}
 	rs, err := s.db.QueryContext(ctx, `SELECT account,principal,day,keys FROM session_use
-		WHERE instr(char(31)||keys||char(31), char(31)||?||char(31)) > 0 ORDER BY account,principal,day`, k)
+		WHERE day IN (`+strings.Join(in, ",")+`) AND instr(char(31)||keys||char(31), char(31)||?||char(31)) > 0 ORDER BY account,principal,day`, k)
 	if err != nil {
 		return nil, err
 	}
@@ -106,15 +128,35 @@ func (s *Store) sessionKeyFilter(ctx context.Context, k string) (string, []any, 
 	if err != nil {
 		return "", nil, fmt.Errorf("session key %s: %w", k, err)
 	}
-	conds := []string{"access_key_id = ?"}
-	args := []any{k}
+	var conds []string
+	var args []any
+	if id, ok, err := lookupID(ctx, s.db, k); err != nil {
+		return "", nil, err
+	} else if ok {
+		conds = append(conds, "(access_key_id = ? AND access_key_id <> 0)") // the partial index
+		args = append(args, id)
+	}
 	for _, u := range uses {
 		day, err := time.Parse(time.DateOnly, u.Day)
 		if err != nil {
 			return "", nil, fmt.Errorf("session_use: bad day %q", u.Day)
 		}
-		conds = append(conds, "(access_key_id = '' AND account = ? AND principal = ? AND last_seen >= ? AND first_seen < ?)")
-		args = append(args, u.Account, u.Principal, day.Unix(), day.AddDate(0, 0, 1).Unix())
+		acct, ok1, err := lookupID(ctx, s.db, u.Account)
+		if err != nil {
+			return "", nil, err
+		}
+		prin, ok2, err := lookupID(ctx, s.db, u.Principal)
+		if err != nil {
+			return "", nil, err
+		}
+		if !ok1 || !ok2 {
+			continue
+		}
+		conds = append(conds, "(principal = ? AND account = ? AND access_key_id = 0 AND last_seen >= ? AND first_seen < ?)")
+		args = append(args, prin, acct, day.Unix(), day.AddDate(0, 0, 1).Unix())
+	}
+	if len(conds) == 0 {
+		return "", nil, nil // no row can match
 	}
 	return "(" + strings.Join(conds, " OR ") + ")", args, nil
 }
@@ -128,13 +170,6 @@ func (s *Store) sessionKeyFilter(ctx context.Context, k string) (string, []any, 
 // session (~132,000 keys a day for 60 accounts in the benchmark corpus,
 // docs/bench-trail.md). A scan of older logs adds nothing past the bound.
 const SessionRetention = 90 * 24 * time.Hour
-
-// schemaSessionTime indexes session keys and uses by time, for pruning
-// (schema 6).
-const schemaSessionTime = `
-CREATE INDEX IF NOT EXISTS session_keys_issued ON session_keys (issued_at);
-CREATE INDEX IF NOT EXISTS session_use_day ON session_use (day);
-`
 
 // newestSession is the newest session key issue or use in b (zero if none).
 func newestSession(b Batch) time.Time {
@@ -177,13 +212,19 @@ func pruneSessions(ctx context.Context, tx *sql.Tx, newest time.Time) error {
 		return nil
 	}
 	cutoff := newest.Add(-SessionRetention)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM session_keys WHERE issued_at < ?`, cutoff.Unix()); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM session_keys WHERE day < ?`, dayOf(cutoff)); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM session_use WHERE day < ?`, cutoff.Format(time.DateOnly)); err != nil {
 		return err
 	}
 	if !stored.Valid {
+		// session_key_days is keyed by hash: pruning it reads it all, so
+		// only when the bound moves (the first commit of a new day). An
+		// entry left for older days until then finds no key: harmless.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM session_key_days WHERE day < ?`, dayOf(cutoff)); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta(k,v) VALUES('sessions_newest',?)`, newest.Format(time.RFC3339))
 		return err
 	}

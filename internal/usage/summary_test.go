@@ -21,9 +21,9 @@ type summaryRow struct {
 
 func readSummary(t *testing.T, db *sql.DB, fromUsage bool) []summaryRow {
 	t.Helper()
-	q := `SELECT principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count,nrows FROM usage_by_action ORDER BY 1,2,3,4,5,6,7`
+	q := `SELECT principal,account,principal_type,action,error_code,region,authz,first_seen,last_seen,count,nrows FROM ` + summaryText + ` ORDER BY 1,2,3,4,5,6,7`
 	if fromUsage {
-		q = `SELECT principal,account,principal_type,action,error_code,region,authz,min(first_seen),max(last_seen),sum(count),count(*) FROM usage` +
+		q = `SELECT principal,account,principal_type,action,error_code,region,authz,min(first_seen),max(last_seen),sum(count),count(*) FROM ` + usageText +
 			summaryGroup + ` ORDER BY 1,2,3,4,5,6,7`
 	}
 	rs, err := db.Query(q)
@@ -93,7 +93,7 @@ func TestSummaryMaintainedByCommit(t *testing.T) {
 		var w Totals
 		var f, l int64
 		if err := s.db.QueryRow(`SELECT count(*), sum(count), sum(error_code<>''), count(DISTINCT principal),
-			count(DISTINCT nullif(access_key_id,'')), count(DISTINCT account), count(DISTINCT action), min(first_seen), max(last_seen) FROM usage`).
+			count(DISTINCT nullif(access_key_id,'')), count(DISTINCT account), count(DISTINCT action), min(first_seen), max(last_seen) FROM `+usageText).
 			Scan(&w.Rows, &w.Events, &w.ErrorRows, &w.Principals, &w.AccessKeys, &w.Accounts, &w.Actions, &f, &l); err != nil {
 			t.Fatal(err)
 		}
@@ -140,23 +140,20 @@ func TestSummaryAuthzFlip(t *testing.T) {
 func TestSummaryBackfillFromSchema2(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "usage.db")
-	s, err := Open(ctx, path)
+	mem := openTemp(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	if err := mem.Upsert(ctx, randomRows(rng, 500)); err != nil {
+		t.Fatal(err)
+	}
+	want := readSummary(t, mem.db, true)
+	rows, err := mem.Usage(ctx, Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	if err := s.Upsert(ctx, randomRows(rng, 500)); err != nil {
-		t.Fatal(err)
-	}
-	want := readSummary(t, s.db, true)
-	// Make it the store an older seiri left: no summary table, schema 2.
-	for _, stmt := range []string{`DROP TABLE usage_by_action`, `UPDATE meta SET v='2' WHERE k='schema'`} {
-		if _, err := s.db.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
-	s, err = Open(ctx, path)
+	// The store an older seiri left: no summary table, schema 2.
+	createV6(t, path, rows, nil)
+	execRaw(t, path, `DROP TABLE usage_by_action`, `UPDATE meta SET v='2' WHERE k='schema'`)
+	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

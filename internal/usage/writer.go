@@ -26,11 +26,12 @@ type Writer struct {
 	s     *Store
 	tx    *sql.Tx
 	rdb   *sql.DB
-	base  int64 // the largest usage row id before the scan (0: empty store)
-	fresh bool  // usage was empty: secondary indexes are built once, at Finish
+	dict  *dict
+	fresh bool // usage was empty: secondary indexes are built once, at Finish
 
 	mu     sync.Mutex
-	loaded bool // rows were merged into the (formerly empty) table
+	loaded bool  // rows were merged into the (formerly empty) table
+	direct int64 // rows a fresh load at Finish added (not in temp.touched)
 	done   bool
 	newest time.Time // the newest session key or use added (for pruning)
 }
@@ -56,16 +57,19 @@ func (s *Store) Begin(ctx context.Context) (w *Writer, err error) {
 			tx.Rollback()
 		}
 	}()
-	var last sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT max(id) FROM usage`).Scan(&last); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM usage)`).Scan(&w.fresh); err != nil {
 		return nil, err
 	}
-	w.base, w.fresh = last.Int64, !last.Valid
-	stmts := []string{`DROP TABLE IF EXISTS temp.touched`, `CREATE TEMP TABLE touched (id INTEGER PRIMARY KEY)`}
+	if w.dict, err = newDict(ctx, tx); err != nil {
+		return nil, err
+	}
+	// temp.touched holds the keys of the rows a scan merged part by part
+	// (Summary.Rows counts each once).
+	stmts := []string{`DROP TABLE IF EXISTS temp.touched`, `CREATE TEMP TABLE touched (` + keyCols + `, PRIMARY KEY (` + keyCols + `)) WITHOUT ROWID`}
 	if w.fresh {
 		// Into an empty table, the secondary indexes are built after the
 		// load: one sort each instead of a random insert per row.
-		stmts = append(stmts, `DROP INDEX IF EXISTS usage_principal`, `DROP INDEX IF EXISTS usage_access_key`, `DROP INDEX IF EXISTS usage_action`)
+		stmts = append(stmts, dropSecondaryIndexes...)
 	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
@@ -100,13 +104,13 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	if w.done {
 		return fmt.Errorf("usage store: rows added after the scan's transaction ended")
 	}
-	if err := w.addRows(ctx, b.Rows); err != nil {
+	if err := w.addRows(ctx, b.Rows, false); err != nil {
 		return fmt.Errorf("merge usage rows: %w", err)
 	}
 	if t := newestSession(b); t.After(w.newest) {
 		w.newest = t
 	}
-	if err := insertSessionKeys(ctx, w.tx, b.SessionKeys); err != nil {
+	if err := insertSessionKeys(ctx, w.tx, w.dict, b.SessionKeys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	if err := upsertSessionUses(ctx, w.tx, b.SessionUses); err != nil {
@@ -115,15 +119,28 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	return nil
 }
 
-func (w *Writer) addRows(ctx context.Context, rows []Row) error {
+// addRows merges rows (final: the last rows of the scan, from Finish).
+func (w *Writer) addRows(ctx context.Context, rows []Row, final bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	ir, err := encodeRows(ctx, w.dict, rows)
+	if err != nil {
+		return err
+	}
 	if w.fresh && !w.loaded {
 		w.loaded = true
-		return loadFresh(ctx, w.tx, foldRows(rows), false)
+		if err := loadFresh(ctx, w.tx, w.dict, ir); err != nil {
+			return err
+		}
+		if final {
+			w.direct = int64(len(ir))
+			return nil
+		}
+		_, err := w.tx.ExecContext(ctx, `INSERT INTO temp.touched SELECT `+keyCols+` FROM usage`)
+		return err
 	}
-	return mergeRows(ctx, w.tx, rows, w.base)
+	return mergeRows(ctx, w.tx, w.dict, ir, true)
 }
 
 // Finish merges b (its rows, if any, like Add; its objects, runs,
@@ -141,10 +158,10 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 			w.end()
 		}
 	}()
-	if err = commitRest(ctx, w.tx, b); err != nil {
+	if err = commitRest(ctx, w.tx, w.dict, b); err != nil {
 		return 0, err
 	}
-	if err = w.addRows(ctx, b.Rows); err != nil {
+	if err = w.addRows(ctx, b.Rows, true); err != nil {
 		return 0, fmt.Errorf("merge usage rows: %w", err)
 	}
 	newest := newestSession(b)
@@ -155,14 +172,12 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 		return 0, fmt.Errorf("prune session keys: %w", err)
 	}
 	if w.fresh {
-		for _, st := range secondaryIndexes {
-			if _, err = w.tx.ExecContext(ctx, st); err != nil {
-				return 0, err
-			}
+		if err = createIndexes(ctx, w.tx); err != nil {
+			return 0, err
 		}
 	}
-	var added, touched int64
-	if err = w.tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM usage WHERE id > ?), (SELECT count(*) FROM temp.touched)`, w.base).Scan(&added, &touched); err != nil {
+	var touched int64
+	if err = w.tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.touched`).Scan(&touched); err != nil {
 		return 0, err
 	}
 	if _, err = w.tx.ExecContext(ctx, `DROP TABLE temp.touched`); err != nil {
@@ -172,7 +187,7 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 		return 0, err
 	}
 	w.end()
-	return added + touched, nil
+	return w.direct + touched, nil
 }
 
 // Rollback abandons the scan's transaction (nothing it added is kept) and
@@ -187,6 +202,7 @@ func (w *Writer) Rollback() {
 
 func (w *Writer) end() {
 	w.done = true
+	w.dict.close()
 	w.tx.Rollback() // no-op after Commit
 	w.rdb.Close()
 	w.s.Unlock()

@@ -1,0 +1,366 @@
+package usage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// schemaUsage is the usage table and its summary (schema 7): keys are
+// dictionary ids (see dict.go), in primary-key order principal, account,
+// principal type, access key, action, resource, error code, region.
+const schemaUsage = `
+CREATE TABLE IF NOT EXISTS usage (
+	principal INTEGER NOT NULL,
+	account INTEGER NOT NULL,
+	principal_type INTEGER NOT NULL,
+	access_key_id INTEGER NOT NULL,
+	action INTEGER NOT NULL,
+	resource INTEGER NOT NULL,
+	error_code INTEGER NOT NULL,
+	region INTEGER NOT NULL,
+	first_seen INTEGER NOT NULL,
+	last_seen INTEGER NOT NULL,
+	count INTEGER NOT NULL,
+	authz INTEGER NOT NULL,
+	samples TEXT NOT NULL, -- see encodeSamples
+	PRIMARY KEY (principal, account, principal_type, access_key_id, action, resource, error_code, region)
+) WITHOUT ROWID;
+-- usage_by_action folds usage rows without their access key and resource:
+-- what "seiri unused" needs (which actions a principal used, and when
+-- last). Principal first in the key: the per-account read is a range of
+-- principals, and GROUP BY principal streams in order.
+CREATE TABLE IF NOT EXISTS usage_by_action (
+	principal INTEGER NOT NULL,
+	account INTEGER NOT NULL,
+	principal_type INTEGER NOT NULL,
+	action INTEGER NOT NULL,
+	error_code INTEGER NOT NULL,
+	region INTEGER NOT NULL,
+	authz INTEGER NOT NULL,
+	first_seen INTEGER NOT NULL,
+	last_seen INTEGER NOT NULL,
+	count INTEGER NOT NULL,
+	nrows INTEGER NOT NULL, -- usage rows folded here (Totals counts rows without scanning usage)
+	PRIMARY KEY (principal, account, principal_type, action, error_code, region, authz)
+) WITHOUT ROWID;
+`
+
+// secondaryIndexes are the usage indexes besides its key (the principal
+// lookups are ranges of the key itself). Each entry is the indexed id and
+// the row's key ids: ~15 bytes.
+var secondaryIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS usage_account ON usage (account)`,
+	`CREATE INDEX IF NOT EXISTS usage_action ON usage (action)`,
+	`CREATE INDEX IF NOT EXISTS usage_access_key ON usage (access_key_id) WHERE access_key_id <> 0`,
+}
+
+var dropSecondaryIndexes = []string{`DROP INDEX IF EXISTS usage_account`, `DROP INDEX IF EXISTS usage_action`, `DROP INDEX IF EXISTS usage_access_key`}
+
+const keyCols = `principal,account,principal_type,access_key_id,action,resource,error_code,region`
+const valCols = `first_seen,last_seen,count,authz,samples`
+const sumKeyCols = `principal,account,principal_type,action,error_code,region,authz`
+
+// ikey is a row's key as dictionary ids, in primary-key order.
+type ikey [8]int64
+
+// irow is a row with its key ids.
+type irow struct {
+	k   ikey
+	r   *Row
+	own bool // r is a copy (merged rows), not the caller's row
+}
+
+// encodeRows gives rows their key ids, sorted by key ids with rows of
+// equal keys merged (into a copy: the caller's rows are left alone).
+func encodeRows(ctx context.Context, d *dict, rows []Row) ([]irow, error) {
+	out := make([]irow, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		for j, s := range [8]string{r.Principal, r.Account, r.PrincipalType, r.AccessKeyID, r.Action, r.Resource, r.ErrorCode, r.Region} {
+			id, err := d.id(ctx, s)
+			if err != nil {
+				return nil, err
+			}
+			out[i].k[j] = id
+		}
+		out[i].r = r
+	}
+	slices.SortFunc(out, func(a, b irow) int { return slices.Compare(a.k[:], b.k[:]) })
+	w := 0
+	for i := range out {
+		if w > 0 && out[w-1].k == out[i].k {
+			if !out[w-1].own {
+				c := *out[w-1].r
+				out[w-1].r, out[w-1].own = &c, true
+			}
+			out[w-1].r.Merge(out[i].r)
+			continue
+		}
+		out[w] = out[i]
+		w++
+	}
+	return out[:w], nil
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// insertIRows inserts rows with multi-row INSERTs into table (usage or
+// temp.incoming: the key ids and valCols).
+func insertIRows(ctx context.Context, tx *sql.Tx, table string, rows []irow) error {
+	const per = 64 // 13 × 64 parameters
+	prefix := `INSERT OR FAIL INTO ` + table + `(` + keyCols + `,` + valCols + `) VALUES `
+	stmt := func(n int) string {
+		return prefix + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?),", n), ",")
+	}
+	full, err := tx.PrepareContext(ctx, stmt(per))
+	if err != nil {
+		return err
+	}
+	defer full.Close()
+	args := make([]any, 0, 13*per)
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		args = args[:0]
+		for _, x := range chunk {
+			for _, id := range x.k {
+				args = append(args, id)
+			}
+			args = append(args, x.r.FirstSeen.Unix(), x.r.LastSeen.Unix(), x.r.Count, b2i(x.r.Authz), encodeSamples(x.r))
+		}
+		st := full
+		if len(chunk) < per {
+			if st, err = tx.PrepareContext(ctx, stmt(len(chunk))); err != nil {
+				return err
+			}
+			defer st.Close()
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// skey is a summary row's key: principal, account, principal type, action,
+// error code, region, authz.
+type skey [7]int64
+
+type sval struct{ first, last, count, nrows int64 }
+
+// foldSummary folds sorted rows into summary rows, sorted by key.
+func foldSummary(rows []irow) ([]skey, []sval) {
+	m := map[skey]*sval{}
+	for _, x := range rows {
+		k := skey{x.k[0], x.k[1], x.k[2], x.k[4], x.k[6], x.k[7], b2i(x.r.Authz)}
+		f, l := x.r.FirstSeen.Unix(), x.r.LastSeen.Unix()
+		if v := m[k]; v != nil {
+			v.first, v.last, v.count, v.nrows = min(v.first, f), max(v.last, l), v.count+x.r.Count, v.nrows+1
+			continue
+		}
+		m[k] = &sval{f, l, x.r.Count, 1}
+	}
+	keys := make([]skey, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b skey) int { return slices.Compare(a[:], b[:]) })
+	vals := make([]sval, len(keys))
+	for i, k := range keys {
+		vals[i] = *m[k]
+	}
+	return keys, vals
+}
+
+// loadFresh fills an empty usage table and its summary: rows go in in key
+// order (each insert appends to the B-tree), the summary is folded here and
+// goes in in its key order. The secondary indexes are the caller's (built
+// after the load: one sort each instead of a random insert per row).
+func loadFresh(ctx context.Context, tx *sql.Tx, d *dict, rows []irow) error {
+	if err := d.flush(ctx, tx); err != nil {
+		return err
+	}
+	for _, stmt := range dropSecondaryIndexes {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if err := insertIRows(ctx, tx, "usage", rows); err != nil {
+		return err
+	}
+	keys, vals := foldSummary(rows)
+	const per = 80 // 11 × 80 parameters
+	for start := 0; start < len(keys); start += per {
+		end := min(start+per, len(keys))
+		args := make([]any, 0, 11*(end-start))
+		for i := start; i < end; i++ {
+			for _, id := range keys[i] {
+				args = append(args, id)
+			}
+			args = append(args, vals[i].first, vals[i].last, vals[i].count, vals[i].nrows)
+		}
+		q := `INSERT OR FAIL INTO usage_by_action(` + sumKeyCols + `,first_seen,last_seen,count,nrows) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?),", end-start), ",")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func createIndexes(ctx context.Context, tx *sql.Tx) error {
+	for _, stmt := range secondaryIndexes {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upsertRows merges rows into usage and its summary (Store.Commit).
+func upsertRows(ctx context.Context, tx *sql.Tx, d *dict, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ir, err := encodeRows(ctx, d, rows)
+	if err != nil {
+		return err
+	}
+	var empty bool
+	if err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM usage)`).Scan(&empty); err != nil {
+		return err
+	}
+	if empty {
+		if err := loadFresh(ctx, tx, d, ir); err != nil {
+			return err
+		}
+		return createIndexes(ctx, tx)
+	}
+	return mergeRows(ctx, tx, d, ir, false)
+}
+
+// mergeRows merges rows into a usage table that may hold rows already,
+// set-based: the rows are bulk-loaded into a temporary table, each finds
+// its stored row once (a key lookup), stored rows are updated and new ones
+// inserted, and the summary takes the incoming rows' counts. With touched,
+// every incoming key is added to temp.touched (a Writer counts the
+// distinct rows a scan added or updated). No upsert (INSERT … ON CONFLICT
+// DO UPDATE): its update part always aborts on a constraint error, so
+// SQLite keeps a statement journal of every page it changes
+// (docs/bench-trail.md, session 4); all statements are OR FAIL.
+func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bool) error {
+	if err := d.flush(ctx, tx); err != nil {
+		return err
+	}
+	for _, stmt := range []string{
+		`CREATE TEMP TABLE IF NOT EXISTS incoming (` + keyCols + `,` + valCols + `,
+			uauthz INTEGER)`, // the stored row's authz; NULL: the key is new
+		`DELETE FROM temp.incoming`,
+		`CREATE TEMP TABLE IF NOT EXISTS flips (principal, account, principal_type, action, error_code, region)`,
+		`DELETE FROM temp.flips`,
+		`CREATE TEMP TABLE IF NOT EXISTS sumin (` + sumKeyCols + `, first_seen, last_seen, count, nrows, hit)`,
+		`DELETE FROM temp.sumin`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if err := insertIRows(ctx, tx, "temp.incoming", rows); err != nil {
+		return fmt.Errorf("load rows: %w", err)
+	}
+	match := func(a, b string) string {
+		var c []string
+		for _, k := range strings.Split(keyCols, ",") {
+			c = append(c, a+"."+k+"="+b+"."+k)
+		}
+		return strings.Join(c, " AND ")
+	}
+	var sumMatch []string
+	for _, k := range strings.Split(sumKeyCols, ",") {
+		sumMatch = append(sumMatch, "b."+k+"=s."+k)
+	}
+	stmts := []string{`UPDATE OR FAIL temp.incoming SET uauthz = (SELECT u.authz FROM usage u WHERE ` + match("u", "incoming") + `)`}
+	if touched {
+		stmts = append(stmts, `INSERT OR IGNORE INTO temp.touched SELECT `+keyCols+` FROM temp.incoming`)
+	}
+	stmts = append(stmts,
+		// A stored row whose authz turns on moves to another summary group:
+		// those groups are folded again from usage after the merge (rare).
+		`INSERT INTO temp.flips SELECT DISTINCT principal, account, principal_type, action, error_code, region
+			FROM temp.incoming WHERE uauthz = 0 AND authz = 1`,
+		// The summary takes the incoming rows: merging sums counts, keeps the
+		// first first-seen and the last last-seen, which is what the summary
+		// does across the rows it folds; a row new to usage adds one to nrows.
+		`INSERT INTO temp.sumin SELECT principal,account,principal_type,action,error_code,region,max(authz,coalesce(uauthz,0)) AS az,
+			min(first_seen),max(last_seen),sum(count),sum(uauthz IS NULL),0
+			FROM temp.incoming GROUP BY principal,account,principal_type,action,error_code,region,az`,
+		`UPDATE OR FAIL temp.sumin SET hit = EXISTS (SELECT 1 FROM usage_by_action b WHERE `+strings.ReplaceAll(strings.Join(sumMatch, " AND "), "s.", "sumin.")+`)`,
+		`UPDATE OR FAIL usage_by_action AS b SET count=b.count+s.count, first_seen=min(b.first_seen,s.first_seen),
+			last_seen=max(b.last_seen,s.last_seen), nrows=b.nrows+s.nrows
+			FROM temp.sumin s WHERE s.hit AND `+strings.Join(sumMatch, " AND "),
+		`INSERT OR FAIL INTO usage_by_action(`+sumKeyCols+`,first_seen,last_seen,count,nrows)
+			SELECT `+sumKeyCols+`,first_seen,last_seen,count,nrows FROM temp.sumin WHERE NOT hit`,
+		`UPDATE OR FAIL usage AS u SET count=u.count+i.count, first_seen=min(u.first_seen,i.first_seen), last_seen=max(u.last_seen,i.last_seen),
+			authz=max(u.authz,i.authz), samples=seiri_samples_union(u.samples,i.samples)
+			FROM temp.incoming i WHERE i.uauthz IS NOT NULL AND `+match("u", "i"),
+		`INSERT OR FAIL INTO usage(`+keyCols+`,`+valCols+`) SELECT `+keyCols+`,`+valCols+` FROM temp.incoming WHERE uauthz IS NULL`,
+	)
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	var flips bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM temp.flips)`).Scan(&flips); err != nil {
+		return err
+	}
+	stmts = []string{`DELETE FROM temp.flips`, `DELETE FROM temp.incoming`, `DELETE FROM temp.sumin`}
+	if flips {
+		const in = ` WHERE (principal,account,principal_type,action,error_code,region) IN (SELECT * FROM temp.flips)`
+		stmts = append([]string{
+			`DELETE FROM usage_by_action` + in,
+			summaryFold + in + summaryGroup,
+		}, stmts...)
+	}
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// summaryFold recomputes usage_by_action from usage (optionally only where
+// a condition holds): the repair of flipped groups.
+const summaryFold = `INSERT OR REPLACE INTO usage_by_action(` + sumKeyCols + `,first_seen,last_seen,count,nrows)
+	SELECT ` + sumKeyCols + `,min(first_seen),max(last_seen),sum(count),count(*) FROM usage`
+const summaryGroup = ` GROUP BY ` + sumKeyCols
+
+// decodeRow turns a stored row (key ids resolved by n) back into a Row.
+func decodeRow(n *names, k ikey, first, last, count, authz int64, samples string) (Row, error) {
+	var r Row
+	dst := [8]*string{&r.Principal, &r.Account, &r.PrincipalType, &r.AccessKeyID, &r.Action, &r.Resource, &r.ErrorCode, &r.Region}
+	for i, id := range k {
+		s, err := n.get(id)
+		if err != nil {
+			return r, err
+		}
+		*dst[i] = s
+	}
+	r.FirstSeen, r.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
+	r.Count, r.Authz = count, authz != 0
+	decodeSamples(samples, &r)
+	return r, nil
+}
+
+func sortRows(rows []Row) {
+	slices.SortFunc(rows, func(a, b Row) int { return a.Key.Compare(b.Key) })
+}

@@ -1,0 +1,327 @@
+package usage
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+)
+
+// Session keys (schema 7) are kept as one row per (issuer key, issuer
+// principal, role, action, day of issue) listing the keys issued: ~23
+// bytes a key instead of a 270-byte row with three index entries
+// (docs/bench-trail.md, session 5). session_key_days says on which days a
+// key was issued or used, by a 32-bit hash of the key: the lookup of one
+// key (`trail usage --access-key ASIA…`) reads the rows of those days
+// only, not every row.
+const schemaSessions = `
+CREATE TABLE IF NOT EXISTS session_keys (
+	issuer_key INTEGER NOT NULL,       -- dictionary ids (strs)
+	issuer_principal INTEGER NOT NULL,
+	role INTEGER NOT NULL,
+	action INTEGER NOT NULL,
+	day INTEGER NOT NULL, -- days since 1970-01-01 (UTC) of the issue
+	keys TEXT NOT NULL,   -- see encodeKeys
+	PRIMARY KEY (issuer_key, issuer_principal, role, action, day)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_keys_day ON session_keys (day);
+CREATE TABLE IF NOT EXISTS session_key_days (
+	h INTEGER NOT NULL,   -- keyHash of the session key
+	day INTEGER NOT NULL, -- a day it was issued or used (days since 1970-01-01, UTC)
+	PRIMARY KEY (h, day)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS session_use_day ON session_use (day);
+`
+
+// schemaSessionTimeV6 indexed the schema 6 session tables by time.
+const schemaSessionTimeV6 = `
+CREATE INDEX IF NOT EXISTS session_keys_issued ON session_keys (issued_at);
+CREATE INDEX IF NOT EXISTS session_use_day ON session_use (day);
+`
+
+const daySecs = 86400
+
+func dayOf(t time.Time) int64 { return t.Unix() / daySecs }
+
+func keyHash(k string) int64 {
+	h := fnv.New32a()
+	h.Write([]byte(k))
+	return int64(int32(h.Sum32()))
+}
+
+// Keys are listed sorted, "KEY:SECONDS" separated by spaces: KEY without
+// its ASIA prefix (a key without it is written "=KEY"), SECONDS since the
+// start of the row's day (the issue time).
+func encodeKeys(m map[string]int64) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for i, k := range names {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if s, ok := strings.CutPrefix(k, "ASIA"); ok {
+			b.WriteString(s)
+		} else {
+			b.WriteByte('=')
+			b.WriteString(k)
+		}
+		b.WriteByte(':')
+		b.WriteString(strconv.FormatInt(m[k], 10))
+	}
+	return b.String()
+}
+
+func decodeKeys(s string, into map[string]int64) error {
+	for _, e := range strings.Fields(s) {
+		i := strings.LastIndexByte(e, ':')
+		if i < 0 {
+			return fmt.Errorf("bad session key entry %q", trim(e))
+		}
+		secs, err := strconv.ParseInt(e[i+1:], 10, 64)
+		if err != nil {
+			return fmt.Errorf("bad session key entry %q", trim(e))
+		}
+		k := e[:i]
+		if v, ok := strings.CutPrefix(k, "="); ok {
+			k = v
+		} else {
+			k = "ASIA" + k
+		}
+		if old, ok := into[k]; !ok || secs < old {
+			into[k] = secs
+		}
+	}
+	return nil
+}
+
+// storedKey is how a key is written in a keys list (for instr).
+func storedKey(k string) string {
+	if s, ok := strings.CutPrefix(k, "ASIA"); ok {
+		return s
+	}
+	return "=" + k
+}
+
+func init() {
+	// seiri_keys_union(a, b): the union of two keys lists, the earliest
+	// issue time of a key listed in both.
+	must(sqlite.RegisterDeterministicScalarFunction("seiri_keys_union", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		m := map[string]int64{}
+		for _, a := range args {
+			if err := decodeKeys(asString(a), m); err != nil {
+				return nil, err
+			}
+		}
+		return encodeKeys(m), nil
+	}))
+}
+
+type sessionRowKey struct {
+	issuer, principal, role, action int64 // dictionary ids
+	day                             int64
+}
+
+// insertSessionKeys merges session keys into their rows.
+func insertSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	groups := map[sessionRowKey]map[string]int64{}
+	days := map[[2]int64]bool{}
+	for _, k := range keys {
+		g := sessionRowKey{day: dayOf(k.IssuedAt)}
+		for _, f := range [...]struct {
+			s  string
+			id *int64
+		}{{k.IssuerKey, &g.issuer}, {k.IssuerPrincipal, &g.principal}, {k.Role, &g.role}, {k.Action, &g.action}} {
+			id, err := d.id(ctx, f.s)
+			if err != nil {
+				return err
+			}
+			*f.id = id
+		}
+		m := groups[g]
+		if m == nil {
+			m = map[string]int64{}
+			groups[g] = m
+		}
+		secs := k.IssuedAt.Unix() - g.day*daySecs
+		if old, ok := m[k.SessionKey]; !ok || secs < old {
+			m[k.SessionKey] = secs
+		}
+		days[[2]int64{keyHash(k.SessionKey), g.day}] = true
+	}
+	gs := make([]sessionRowKey, 0, len(groups))
+	for g := range groups {
+		gs = append(gs, g)
+	}
+	slices.SortFunc(gs, func(a, b sessionRowKey) int {
+		return cmp.Or(cmp.Compare(a.issuer, b.issuer), cmp.Compare(a.principal, b.principal), cmp.Compare(a.role, b.role),
+			cmp.Compare(a.action, b.action), cmp.Compare(a.day, b.day))
+	})
+	if err := d.flush(ctx, tx); err != nil {
+		return err
+	}
+	const per = 100
+	for start := 0; start < len(gs); start += per {
+		chunk := gs[start:min(start+per, len(gs))]
+		args := make([]any, 0, 6*len(chunk))
+		for _, g := range chunk {
+			args = append(args, g.issuer, g.principal, g.role, g.action, g.day, encodeKeys(groups[g]))
+		}
+		q := `INSERT INTO session_keys(issuer_key,issuer_principal,role,action,day,keys) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?),", len(chunk)), ",") +
+			` ON CONFLICT(issuer_key,issuer_principal,role,action,day) DO UPDATE SET keys=seiri_keys_union(keys,excluded.keys)`
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return insertKeyDays(ctx, tx, days)
+}
+
+// insertKeyDays records (key hash, day) pairs in session_key_days.
+func insertKeyDays(ctx context.Context, tx *sql.Tx, days map[[2]int64]bool) error {
+	list := make([][2]int64, 0, len(days))
+	for d := range days {
+		list = append(list, d)
+	}
+	slices.SortFunc(list, func(a, b [2]int64) int { return slices.Compare(a[:], b[:]) })
+	const per = 400
+	for start := 0; start < len(list); start += per {
+		chunk := list[start:min(start+per, len(list))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, d := range chunk {
+			args = append(args, d[0], d[1])
+		}
+		q := `INSERT OR IGNORE INTO session_key_days(h,day) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", len(chunk)), ",")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keyDays returns the days on which session key k may have been issued or
+// used (a hash collision adds a day; the caller checks the key itself).
+func keyDays(ctx context.Context, q queryer, k string) ([]int64, error) {
+	rs, err := q.QueryContext(ctx, `SELECT day FROM session_key_days WHERE h=? ORDER BY day`, keyHash(k))
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []int64
+	for rs.Next() {
+		var d int64
+		if err := rs.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rs.Err()
+}
+
+func int64List(v []int64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatInt(x, 10)
+	}
+	return strings.Join(s, ",")
+}
+
+// SessionKeys returns the session keys issued by issuerKey, or (with
+// sessionKey set) where sessionKey came from. Both empty: all.
+func (s *Store) SessionKeys(ctx context.Context, issuerKey, sessionKey string) ([]SessionKey, error) {
+	q := `SELECT issuer_key,issuer_principal,role,action,day,keys FROM session_keys`
+	var args []any
+	switch {
+	case issuerKey != "":
+		id, ok, err := lookupID(ctx, s.db, issuerKey)
+		if err != nil || !ok {
+			return nil, err
+		}
+		q += ` WHERE issuer_key=?`
+		args = append(args, id)
+	case sessionKey != "":
+		days, err := keyDays(ctx, s.db, sessionKey)
+		if err != nil || len(days) == 0 {
+			return nil, err
+		}
+		q += ` WHERE day IN (` + int64List(days) + `) AND instr(' '||keys, ' '||?||':') > 0`
+		args = append(args, storedKey(sessionKey))
+	}
+	type stored struct {
+		g    sessionRowKey
+		keys string
+	}
+	var got []stored
+	n := newNames(s.db)
+	err := func() error {
+		rs, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var x stored
+			if err := rs.Scan(&x.g.issuer, &x.g.principal, &x.g.role, &x.g.action, &x.g.day, &x.keys); err != nil {
+				return err
+			}
+			for _, id := range []int64{x.g.issuer, x.g.principal, x.g.role, x.g.action} {
+				n.need(id)
+			}
+			got = append(got, x)
+		}
+		return rs.Err()
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if err := n.load(ctx); err != nil {
+		return nil, err
+	}
+	var out []SessionKey
+	for _, x := range got {
+		var sk SessionKey
+		for _, f := range [...]struct {
+			id  int64
+			dst *string
+		}{{x.g.issuer, &sk.IssuerKey}, {x.g.principal, &sk.IssuerPrincipal}, {x.g.role, &sk.Role}, {x.g.action, &sk.Action}} {
+			if *f.dst, err = n.get(f.id); err != nil {
+				return nil, err
+			}
+		}
+		m := map[string]int64{}
+		if err := decodeKeys(x.keys, m); err != nil {
+			return nil, fmt.Errorf("session keys of %s: %w", sk.IssuerKey, err)
+		}
+		for k, secs := range m {
+			if sessionKey != "" && k != sessionKey {
+				continue
+			}
+			sk.SessionKey, sk.IssuedAt = k, time.Unix(x.g.day*daySecs+secs, 0).UTC()
+			out = append(out, sk)
+		}
+	}
+	slices.SortFunc(out, func(a, b SessionKey) int {
+		if c := a.IssuedAt.Compare(b.IssuedAt); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.SessionKey, b.SessionKey); c != 0 {
+			return c
+		}
+		return strings.Compare(a.IssuerKey, b.IssuerKey)
+	})
+	return out, nil
+}
