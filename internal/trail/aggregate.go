@@ -2,7 +2,7 @@ package trail
 
 import (
 	"cmp"
-	"maps"
+	"encoding/binary"
 	"slices"
 	"strings"
 	"time"
@@ -76,95 +76,297 @@ func (f *Filter) PathAllowed(pi PathInfo) bool {
 
 type pairKey struct{ source, name string }
 
+// cachedMapping is the mapping of one (eventSource, eventName) for an
+// ordinary AwsApiCall, with the ids of its actions.
 type cachedMapping struct {
 	Mapping
-	prefix string
+	prefix       string
+	source, name string
+	actions      []uint32 // ids of Mapping.Actions' actions (static mappings)
 }
 
 type unmappedAcc struct{ count, first, last int64 }
 
+// strTab interns strings: every distinct value gets an id, "" is 0. The
+// aggregation keys and samples are ids, so a record whose values were seen
+// before allocates nothing, a key is 32 bytes to hash, and a row holds no
+// pointers for the collector to follow.
+type strTab struct {
+	ids  map[string]uint32
+	strs []string
+}
+
+func newStrTab() *strTab { return &strTab{ids: make(map[string]uint32, 1024), strs: []string{""}} }
+
+// id interns b (map lookups with string(b) do not allocate).
+func (t *strTab) id(b []byte) uint32 {
+	if len(b) == 0 {
+		return 0
+	}
+	if id, ok := t.ids[string(b)]; ok {
+		return id
+	}
+	return t.add(string(b))
+}
+
+// idOf interns s.
+func (t *strTab) idOf(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if id, ok := t.ids[s]; ok {
+		return id
+	}
+	return t.add(s)
+}
+
+func (t *strTab) add(s string) uint32 {
+	id := uint32(len(t.strs))
+	t.strs = append(t.strs, s)
+	t.ids[s] = id
+	return id
+}
+
+// str interns b and returns the kept string.
+func (t *strTab) str(b []byte) string { return t.strs[t.id(b)] }
+
+// rowKey is usage.Key in ids of the aggregator's strTab.
+type rowKey struct {
+	account, principal, ptype, akid, action, resource, errc, region uint32
+}
+
+// samples is a bounded sorted sample set (usage.MaxSamples smallest values,
+// by their strings), in ids.
+type samples struct {
+	v [usage.MaxSamples]uint32
+	n uint8
+}
+
+// acc is one usage row being aggregated. It holds no pointers.
 type acc struct {
-	first, last int64
-	count       int64
-	authz       bool
-	ipc         []string
-	ips         []string
-	uas         []string
-	vpce        []string
-	sess        []string
-	sid         []string
+	first, last, count int64
+	authz              bool
+	ipc                uint32 // the set of IP classes: an id of aggregator.sets
+	ips, uas, vpce     samples
+	sess, sid          samples
+}
+
+// accChunk rows are kept in chunks: growing never copies (nor doubles) them.
+const accChunk = 4096
+
+type sessKey struct{ key, issuer uint32 }
+
+type sessAcc struct {
+	issued                  int64
+	principal, action, role uint32
+}
+
+// sessUseKey is usage.SessionUseKey in ids, the day as days since 1970.
+type sessUseKey struct {
+	account, principal uint32
+	day                int64
 }
 
 // aggregator folds records into usage rows. One per worker; merged at the end.
 type aggregator struct {
 	mapper   *Mapper
 	filter   *Filter
-	intern   map[string]string
-	rows     map[usage.Key]*acc
+	tab      *strTab
+	rows     map[rowKey]uint32 // → index in accs
+	accs     [][]acc
+	nacc     int
 	unmapped map[pairKey]*unmappedAcc
-	sessions map[[2]string]*usage.SessionKey
+	sessions map[sessKey]sessAcc
 	// sessUse: the temporary (ASIA) keys each principal used, per day; the
 	// keys stay out of the usage rows' key (see usage.SessionUse).
-	sessUse map[usage.SessionUseKey]map[string]struct{}
-	maps    map[pairKey]cachedMapping
+	sessUse map[sessUseKey]map[uint32]struct{}
+	maps    map[string]*cachedMapping // eventSource + "\x00" + eventName
+	// sets are the IP class sets rows hold (0: the empty set), each sorted
+	// by its strings; setIDs finds a set by its ids, setAdd caches set + class.
+	sets    [][]uint32
+	setIDs  map[string]uint32
+	setAdd  map[[2]uint32]uint32
+	cls     [4]uint32 // ids of IPAWSInternal, IPPrivate, IPPublic, IPv6
+	unknown uint32    // id of "unknown"
 	buf     []byte
 	uses    []RequestUse
+	ids     []rowUse
 
 	records, mapped, notAuthz, unmappedN int64
 	outside                              int64
 	decompressed                         int64
 }
 
+type rowUse struct{ action, resource uint32 }
+
 func newAggregator(m *Mapper, f *Filter) *aggregator {
-	return &aggregator{
+	a := &aggregator{
 		mapper: m, filter: f,
-		intern:   make(map[string]string, 1024),
-		rows:     make(map[usage.Key]*acc, 1024),
 		unmapped: make(map[pairKey]*unmappedAcc),
-		sessions: make(map[[2]string]*usage.SessionKey),
-		sessUse:  make(map[usage.SessionUseKey]map[string]struct{}),
-		maps:     make(map[pairKey]cachedMapping),
+		maps:     make(map[string]*cachedMapping),
 	}
+	a.reset(newStrTab())
+	return a
 }
 
-// str interns b: map lookups with string(b) do not allocate, so a value seen
-// before costs no allocation.
-func (a *aggregator) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
+// reset empties the rows, session keys and uses, with tab as the string
+// table (the record counts and unmapped pairs stay).
+func (a *aggregator) reset(tab *strTab) {
+	a.tab = tab
+	a.rows = make(map[rowKey]uint32, 1024)
+	a.accs, a.nacc = nil, 0
+	a.sessions = make(map[sessKey]sessAcc)
+	a.sessUse = make(map[sessUseKey]map[uint32]struct{})
+	a.sets = [][]uint32{nil}
+	a.setIDs = map[string]uint32{"": 0}
+	a.setAdd = make(map[[2]uint32]uint32)
+	a.cls = [4]uint32{tab.idOf(IPAWSInternal), tab.idOf(IPPrivate), tab.idOf(IPPublic), tab.idOf(IPv6)}
+	a.unknown = tab.idOf("unknown")
+	clear(a.maps) // their action ids are the old table's
+}
+
+// acc returns row i.
+func (a *aggregator) acc(i uint32) *acc { return &a.accs[i/accChunk][i%accChunk] }
+
+// newAcc appends a row.
+func (a *aggregator) newAcc(t int64) uint32 {
+	i := a.nacc
+	if i%accChunk == 0 {
+		a.accs = append(a.accs, make([]acc, accChunk))
 	}
-	if s, ok := a.intern[string(b)]; ok {
-		return s
+	a.nacc++
+	a.accs[i/accChunk][i%accChunk] = acc{first: t, last: t}
+	return uint32(i)
+}
+
+// mapping returns the cached mapping of (source, name).
+func (a *aggregator) mapping(source, name []byte) *cachedMapping {
+	k := append(append(append(a.buf[:0], source...), 0), name...)
+	a.buf = k
+	if cm, ok := a.maps[string(k)]; ok {
+		return cm
 	}
-	s := string(b)
-	a.intern[s] = s
-	return s
+	src, nm := string(source), string(name)
+	cm := &cachedMapping{Mapping: a.mapper.Map(src, nm, ""), prefix: ServicePrefix(src), source: src, name: nm}
+	for _, u := range cm.Actions {
+		cm.actions = append(cm.actions, a.tab.idOf(u.Action))
+	}
+	a.maps[string(k)] = cm
+	return cm
 }
 
 // addSample adds b to a sorted bounded set, keeping the smallest values so
 // that the sample does not depend on the order records were read in.
-func (a *aggregator) addSample(set []string, b []byte, max int) []string {
+func (a *aggregator) addSample(s *samples, b []byte) {
 	if len(b) == 0 {
-		return set
+		return
 	}
 	if len(b) > 256 {
 		b = b[:256] // user agents can be long; the fingerprint needs the start
 	}
-	for _, s := range set {
-		if s == string(b) {
-			return set
+	strs := a.tab.strs
+	n := int(s.n)
+	for _, id := range s.v[:n] {
+		if strs[id] == string(b) {
+			return
 		}
 	}
-	if max > 0 && len(set) >= max && string(b) > set[len(set)-1] {
+	if n == usage.MaxSamples && string(b) > strs[s.v[n-1]] {
+		return
+	}
+	a.insertSample(s, a.tab.id(b))
+}
+
+// insertSample inserts id (not in s) in order, dropping the largest value
+// beyond the bound.
+func (a *aggregator) insertSample(s *samples, id uint32) {
+	strs := a.tab.strs
+	v := strs[id]
+	n := int(s.n)
+	i := 0
+	for i < n && strs[s.v[i]] < v {
+		i++
+	}
+	if i == usage.MaxSamples {
+		return
+	}
+	if n < usage.MaxSamples {
+		n++
+	}
+	copy(s.v[i+1:n], s.v[i:n-1])
+	s.v[i] = id
+	s.n = uint8(n)
+}
+
+// mergeSamples adds o's values (ids of a's table once translated by tr).
+func (a *aggregator) mergeSamples(s *samples, o samples, tr []uint32) {
+	for _, id := range o.v[:o.n] {
+		if tr != nil {
+			id = tr[id]
+		}
+		if !slices.Contains(s.v[:s.n], id) {
+			a.insertSample(s, id)
+		}
+	}
+}
+
+// list returns the samples' strings (nil when empty) in out's spare room.
+func (a *aggregator) list(out *[]string, ids []uint32) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	start := len(*out)
+	for _, id := range ids {
+		*out = append(*out, a.tab.strs[id])
+	}
+	return (*out)[start:len(*out):len(*out)]
+}
+
+// addClass returns set with class c added.
+func (a *aggregator) addClass(set, c uint32) uint32 {
+	if slices.Contains(a.sets[set], c) {
 		return set
 	}
-	s := a.str(b)
-	i, _ := slices.BinarySearch(set, s)
-	set = slices.Insert(set, i, s)
-	if max > 0 && len(set) > max {
-		set = set[:max]
+	k := [2]uint32{set, c}
+	if to, ok := a.setAdd[k]; ok {
+		return to
 	}
-	return set
+	strs := a.tab.strs
+	old := a.sets[set]
+	i := 0
+	for i < len(old) && strs[old[i]] < strs[c] {
+		i++
+	}
+	ns := slices.Insert(slices.Clone(old), i, c)
+	key := make([]byte, 0, 4*len(ns))
+	for _, id := range ns {
+		key = binary.LittleEndian.AppendUint32(key, id)
+	}
+	to, ok := a.setIDs[string(key)]
+	if !ok {
+		to = uint32(len(a.sets))
+		a.sets = append(a.sets, ns)
+		a.setIDs[string(key)] = to
+	}
+	a.setAdd[k] = to
+	return to
+}
+
+// classID is the id of an IP class (see ipClass).
+func (a *aggregator) classID(class string, svc []byte) uint32 {
+	switch class {
+	case IPAWSInternal:
+		return a.cls[0]
+	case IPPrivate:
+		return a.cls[1]
+	case IPPublic:
+		return a.cls[2]
+	case IPv6:
+		return a.cls[3]
+	}
+	start := len(a.buf)
+	a.buf = append(append(a.buf, class...), svc...)
+	return a.tab.id(a.buf[start:])
 }
 
 // add folds one record; it returns a skip reason or "".
@@ -205,28 +407,26 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 		}
 	}
 
-	pk := pairKey{a.str(r.EventSource), a.str(r.EventName)}
+	cm := a.mapping(r.EventSource, r.EventName)
 	// eventType changes the decision only for the not-authorization types;
 	// the cache holds the mapping of the ordinary AwsApiCall.
 	special := len(r.EventType) > 0 && string(r.EventType) != "AwsApiCall" && notAuthzTypes[string(r.EventType)]
-	cm, ok := a.maps[pk]
-	if !ok {
-		cm = cachedMapping{Mapping: a.mapper.Map(pk.source, pk.name, ""), prefix: ServicePrefix(pk.source)}
-		a.maps[pk] = cm
-	}
 	m, prefix := cm.Mapping, cm.prefix
+	cached := true
 	if special && m.Kind != NotAuthz {
-		m = a.mapper.Map(pk.source, pk.name, string(r.EventType))
+		m = a.mapper.Map(cm.source, cm.name, string(r.EventType))
+		cached = false
 	}
 	a.uses = a.uses[:0]
 	if m.Dynamic {
-		a.uses, a.buf = requestUses(a.uses, m.Request, prefix, r, account, a.buf[:0], a.str)
+		a.uses, a.buf = requestUses(a.uses, m.Request, prefix, r, account, a.buf[:0], a.tab.str)
 		if len(a.uses) == 0 {
 			m = Mapping{Kind: Unmapped}
 		}
 	}
 	if m.Kind == Unmapped {
 		a.unmappedN++
+		pk := pairKey{cm.source, cm.name}
 		u := a.unmapped[pk]
 		if u == nil {
 			u = &unmappedAcc{first: t, last: t}
@@ -243,44 +443,58 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 		a.mapped++
 	}
 
+	tab := a.tab
 	part := partition(r.AWSRegion)
 	a.buf = a.buf[:0]
 	pARN, ptype, session, buf := principalOf(a.buf, r, part)
 	a.buf = buf
-	principalS := a.str(pARN)
-	if principalS == "" {
-		principalS = "unknown"
+	principal := tab.id(pARN)
+	if principal == 0 {
+		principal = a.unknown
 	}
-	accountS := a.str(account)
-	akid := a.str(r.Identity.AccessKeyID)
-	errc := a.str(r.ErrorCode)
+	accountID := tab.id(account)
+	akid := tab.id(r.Identity.AccessKeyID)
+	errc := tab.id(r.ErrorCode)
+	region := tab.id(r.AWSRegion)
+	ptypeID := tab.idOf(ptype)
 	class, svc := ipClass(r.SourceIP)
+	var cls uint32
+	if class != "" {
+		cls = a.classID(class, svc)
+	}
 
 	if len(r.RespAccessKeyID) > 0 && prefix == "sts" && len(r.ErrorCode) == 0 {
-		a.addSessionKey(r, principalS, akid, t)
+		a.addSessionKey(r, principal, akid, t)
 	}
 
-	if !m.Dynamic {
-		var primary string
+	ids := a.ids[:0]
+	if m.Dynamic {
+		for _, u := range a.uses {
+			ids = append(ids, rowUse{tab.idOf(u.Action), tab.idOf(u.Resource)})
+		}
+	} else {
+		var primary uint32
 		primaryDone := false
-		for _, use := range m.Actions {
-			var res string
+		for i, use := range m.Actions {
+			var res uint32
 			switch use.From {
 			case ResPrimary, ResBucketObjects:
 				if !primaryDone {
 					start := len(a.buf)
 					a.buf = primaryResource(a.buf, prefix, r, account)
-					primary = a.str(a.buf[start:])
+					primary = tab.id(a.buf[start:])
 					primaryDone = true
 				}
 				res = primary
-				if use.From == ResBucketObjects && res != "" && !strings.Contains(res[strings.Index(res, ":::")+1:], "/") {
-					res = a.str(append(append(a.buf[len(a.buf):], res...), "/*"...))
+				if use.From == ResBucketObjects && res != 0 {
+					if rs := tab.strs[res]; !strings.Contains(rs[strings.Index(rs, ":::")+1:], "/") {
+						res = tab.id(append(append(a.buf[len(a.buf):], rs...), "/*"...))
+					}
 				}
 			case ResCopySource:
 				start := len(a.buf)
 				a.buf = copySourceResource(a.buf, r)
-				res = a.str(a.buf[start:])
+				res = tab.id(a.buf[start:])
 			case ResKMSSource, ResKMSDest:
 				k := r.Req.SourceKeyID
 				if use.From == ResKMSDest {
@@ -292,72 +506,81 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 				} else {
 					a.buf = primaryResource(a.buf, prefix, r, account)
 				}
-				res = a.str(a.buf[start:])
+				res = tab.id(a.buf[start:])
 			}
-			a.uses = append(a.uses, RequestUse{Action: use.Action, Resource: res})
+			act := uint32(0)
+			if cached {
+				act = cm.actions[i]
+			} else {
+				act = tab.idOf(use.Action)
+			}
+			ids = append(ids, rowUse{act, res})
 		}
 	}
-	if usage.IsSessionKey(akid) {
+	a.ids = ids
+	if usage.IsSessionKey(tab.strs[akid]) {
 		// A temporary key changes with every session: keyed by it, rows
 		// would grow with time instead of merging (docs/bench-trail.md).
 		// The principal's row holds the calls; the key is kept per day.
-		a.addSessionUse(accountS, principalS, t, akid)
-		akid = ""
+		a.addSessionUse(accountID, principal, t, akid)
+		akid = 0
 	}
-	for _, use := range a.uses {
-		res := use.Resource
-		k := usage.Key{Account: accountS, Principal: principalS, PrincipalType: ptype, AccessKeyID: akid,
-			Action: use.Action, Resource: res, ErrorCode: errc, Region: a.str(r.AWSRegion)}
-		v := a.rows[k]
-		if v == nil {
-			v = &acc{first: t, last: t}
-			a.rows[k] = v
+	for _, use := range ids {
+		k := rowKey{account: accountID, principal: principal, ptype: ptypeID, akid: akid,
+			action: use.action, resource: use.resource, errc: errc, region: region}
+		i, ok := a.rows[k]
+		if !ok {
+			i = a.newAcc(t)
+			a.rows[k] = i
 		}
+		v := a.acc(i)
 		v.count++
 		v.first = min(v.first, t)
 		v.last = max(v.last, t)
-		v.authz = m.Kind == Mapped
-		if class != "" {
-			cl := class
-			if svc != nil {
-				start := len(a.buf)
-				a.buf = append(append(a.buf, IPServicePfx...), svc...)
-				cl = a.str(a.buf[start:])
-			}
-			if !slices.Contains(v.ipc, cl) {
-				v.ipc = append(v.ipc, cl)
-				slices.Sort(v.ipc)
-			}
+		v.authz = v.authz || m.Kind == Mapped
+		if cls != 0 {
+			v.ipc = a.addClass(v.ipc, cls)
 		}
-		v.ips = a.addSample(v.ips, r.SourceIP, usage.MaxSamples)
-		v.uas = a.addSample(v.uas, r.UserAgent, usage.MaxSamples)
-		v.vpce = a.addSample(v.vpce, r.VPCEndpointID, usage.MaxSamples)
-		v.sess = a.addSample(v.sess, session, usage.MaxSamples)
-		v.sid = a.addSample(v.sid, r.Identity.SourceIdentity, usage.MaxSamples)
+		a.addSample(&v.ips, r.SourceIP)
+		a.addSample(&v.uas, r.UserAgent)
+		a.addSample(&v.vpce, r.VPCEndpointID)
+		a.addSample(&v.sess, session)
+		a.addSample(&v.sid, r.Identity.SourceIdentity)
 	}
 	return ""
 }
 
 // addSessionKey records the session key an STS call returned.
-func (a *aggregator) addSessionKey(r *Record, principal, issuerKey string, t int64) {
-	sk := string(r.RespAccessKeyID)
-	k := [2]string{sk, issuerKey}
-	if v := a.sessions[k]; v != nil {
-		if t < v.IssuedAt.Unix() {
-			v.IssuedAt = time.Unix(t, 0).UTC()
+func (a *aggregator) addSessionKey(r *Record, principal, issuerKey uint32, t int64) {
+	k := sessKey{a.tab.id(r.RespAccessKeyID), issuerKey}
+	if v, ok := a.sessions[k]; ok {
+		if t < v.issued {
+			v.issued = t
+			a.sessions[k] = v
 		}
 		return
 	}
-	a.sessions[k] = &usage.SessionKey{SessionKey: sk, IssuerKey: issuerKey, IssuerPrincipal: principal,
-		Action: "sts:" + string(r.EventName), Role: string(r.Req.RoleARN), IssuedAt: time.Unix(t, 0).UTC()}
+	start := len(a.buf)
+	a.buf = append(append(a.buf, "sts:"...), r.EventName...)
+	action := a.tab.id(a.buf[start:])
+	a.sessions[k] = sessAcc{issued: t, principal: principal, action: action, role: a.tab.id(r.Req.RoleARN)}
+}
+
+// dayOf is the UTC day of Unix time t, in days since 1970-01-01.
+func dayOf(t int64) int64 {
+	d := t / 86400
+	if t%86400 < 0 {
+		d--
+	}
+	return d
 }
 
 // addSessionUse records that principal used session key k on t's day.
-func (a *aggregator) addSessionUse(account, principal string, t int64, k string) {
-	uk := usage.SessionUseKey{Account: account, Principal: principal, Day: time.Unix(t, 0).UTC().Format(time.DateOnly)}
+func (a *aggregator) addSessionUse(account, principal uint32, t int64, k uint32) {
+	uk := sessUseKey{account: account, principal: principal, day: dayOf(t)}
 	set := a.sessUse[uk]
 	if set == nil {
-		set = map[string]struct{}{}
+		set = map[uint32]struct{}{}
 		a.sessUse[uk] = set
 	}
 	set[k] = struct{}{}
@@ -366,9 +589,15 @@ func (a *aggregator) addSessionUse(account, principal string, t int64, k string)
 // SessionUses returns the session keys used per principal and day, sorted.
 func (a *aggregator) SessionUses() []usage.SessionUse {
 	out := make([]usage.SessionUse, 0, len(a.sessUse))
+	strs := a.tab.strs
 	for k, set := range a.sessUse {
-		keys := slices.Sorted(maps.Keys(set))
-		out = append(out, usage.SessionUse{SessionUseKey: k, Keys: keys})
+		keys := make([]string, 0, len(set))
+		for id := range set {
+			keys = append(keys, strs[id])
+		}
+		slices.Sort(keys)
+		out = append(out, usage.SessionUse{SessionUseKey: usage.SessionUseKey{Account: strs[k.account], Principal: strs[k.principal],
+			Day: time.Unix(k.day*86400, 0).UTC().Format(time.DateOnly)}, Keys: keys})
 	}
 	slices.SortFunc(out, func(x, y usage.SessionUse) int { return x.SessionUseKey.Compare(y.SessionUseKey) })
 	return out
@@ -377,8 +606,10 @@ func (a *aggregator) SessionUses() []usage.SessionUse {
 // SessionKeys returns the recorded session keys, sorted.
 func (a *aggregator) SessionKeys() []usage.SessionKey {
 	out := make([]usage.SessionKey, 0, len(a.sessions))
-	for _, v := range a.sessions {
-		out = append(out, *v)
+	strs := a.tab.strs
+	for k, v := range a.sessions {
+		out = append(out, usage.SessionKey{SessionKey: strs[k.key], IssuerKey: strs[k.issuer], IssuerPrincipal: strs[v.principal],
+			Action: strs[v.action], Role: strs[v.role], IssuedAt: time.Unix(v.issued, 0).UTC()})
 	}
 	slices.SortFunc(out, func(x, y usage.SessionKey) int {
 		if c := strings.Compare(x.SessionKey, y.SessionKey); c != 0 {
@@ -391,36 +622,74 @@ func (a *aggregator) SessionKeys() []usage.SessionKey {
 
 // merge folds o into a (o is dropped afterwards).
 func (a *aggregator) merge(o *aggregator) {
-	for k, v := range o.rows {
-		w := a.rows[k]
-		if w == nil {
-			a.rows[k] = v
-			continue
+	// o's ids in a's table (nil: the same table).
+	var tr []uint32
+	if o.tab != a.tab {
+		tr = make([]uint32, len(o.tab.strs))
+		for i, s := range o.tab.strs {
+			tr[i] = a.tab.idOf(s)
 		}
-		w.count += v.count
-		w.first = min(w.first, v.first)
-		w.last = max(w.last, v.last)
-		w.authz = w.authz || v.authz
-		w.ipc = usage.MergeSet(w.ipc, v.ipc, 0)
-		w.ips = usage.MergeSet(w.ips, v.ips, usage.MaxSamples)
-		w.uas = usage.MergeSet(w.uas, v.uas, usage.MaxSamples)
-		w.vpce = usage.MergeSet(w.vpce, v.vpce, usage.MaxSamples)
-		w.sess = usage.MergeSet(w.sess, v.sess, usage.MaxSamples)
-		w.sid = usage.MergeSet(w.sid, v.sid, usage.MaxSamples)
+	}
+	id := func(i uint32) uint32 {
+		if tr == nil {
+			return i
+		}
+		return tr[i]
+	}
+	// o's IP class sets in a's (each aggregator numbers its own sets).
+	set := func(s uint32) uint32 {
+		to := uint32(0)
+		for _, c := range o.sets[s] {
+			to = a.addClass(to, id(c))
+		}
+		return to
+	}
+	for k, oi := range o.rows {
+		k = rowKey{id(k.account), id(k.principal), id(k.ptype), id(k.akid), id(k.action), id(k.resource), id(k.errc), id(k.region)}
+		v := o.acc(oi)
+		ai, ok := a.rows[k]
+		if !ok {
+			ai = a.newAcc(v.first)
+			a.rows[k] = ai
+		}
+		w := a.acc(ai)
+		if !ok {
+			w.count, w.first, w.last, w.authz = v.count, v.first, v.last, v.authz
+			w.ipc = set(v.ipc)
+		} else {
+			w.count += v.count
+			w.first = min(w.first, v.first)
+			w.last = max(w.last, v.last)
+			w.authz = w.authz || v.authz
+			for _, c := range o.sets[v.ipc] {
+				w.ipc = a.addClass(w.ipc, id(c))
+			}
+		}
+		a.mergeSamples(&w.ips, v.ips, tr)
+		a.mergeSamples(&w.uas, v.uas, tr)
+		a.mergeSamples(&w.vpce, v.vpce, tr)
+		a.mergeSamples(&w.sess, v.sess, tr)
+		a.mergeSamples(&w.sid, v.sid, tr)
 	}
 	for k, v := range o.sessions {
-		if w := a.sessions[k]; w == nil || v.IssuedAt.Before(w.IssuedAt) {
-			a.sessions[k] = v
+		k = sessKey{id(k.key), id(k.issuer)}
+		if w, ok := a.sessions[k]; !ok || v.issued < w.issued {
+			a.sessions[k] = sessAcc{issued: v.issued, principal: id(v.principal), action: id(v.action), role: id(v.role)}
 		}
 	}
 	for k, set := range o.sessUse {
+		k = sessUseKey{id(k.account), id(k.principal), k.day}
 		w := a.sessUse[k]
-		if w == nil {
+		if w == nil && tr == nil {
 			a.sessUse[k] = set
 			continue
 		}
+		if w == nil {
+			w = make(map[uint32]struct{}, len(set))
+			a.sessUse[k] = w
+		}
 		for key := range set {
-			w[key] = struct{}{}
+			w[id(key)] = struct{}{}
 		}
 	}
 	for k, v := range o.unmapped {
@@ -447,26 +716,52 @@ func (a *aggregator) entries() int { return len(a.rows) + len(a.sessions) + len(
 // and starts afresh (the record counts stay: they are the scan's).
 func (a *aggregator) take() Part {
 	p := Part{Rows: a.Rows(), SessionKeys: a.SessionKeys(), SessionUses: a.SessionUses()}
-	clear(a.rows)
-	clear(a.sessions)
-	clear(a.sessUse)
-	clear(a.intern)
+	a.reset(newStrTab())
 	return p
 }
 
 // Rows returns the aggregated rows, sorted by key.
 func (a *aggregator) Rows() []usage.Row {
-	out := make([]usage.Row, 0, len(a.rows))
-	for k, v := range a.rows {
-		out = append(out, usage.Row{
-			Key:       k,
+	type entry struct {
+		k rowKey
+		i uint32
+	}
+	strs := a.tab.strs
+	keys := make([]entry, 0, len(a.rows))
+	nsamples := 0
+	for k, i := range a.rows {
+		keys = append(keys, entry{k, i})
+		v := a.acc(i)
+		nsamples += len(a.sets[v.ipc]) + int(v.ips.n) + int(v.uas.n) + int(v.vpce.n) + int(v.sess.n) + int(v.sid.n)
+	}
+	// The order of usage.Key.Compare: field by field.
+	slices.SortFunc(keys, func(x, y entry) int {
+		for _, f := range [...][2]uint32{
+			{x.k.account, y.k.account}, {x.k.principal, y.k.principal}, {x.k.ptype, y.k.ptype}, {x.k.akid, y.k.akid},
+			{x.k.action, y.k.action}, {x.k.resource, y.k.resource}, {x.k.errc, y.k.errc}, {x.k.region, y.k.region},
+		} {
+			if f[0] != f[1] {
+				return strings.Compare(strs[f[0]], strs[f[1]])
+			}
+		}
+		return 0
+	})
+	// Every row's samples share one array (cut to their length: an append
+	// to one copies it).
+	all := make([]string, 0, nsamples)
+	out := make([]usage.Row, len(keys))
+	for j, e := range keys {
+		k, v := e.k, a.acc(e.i)
+		out[j] = usage.Row{
+			Key: usage.Key{Account: strs[k.account], Principal: strs[k.principal], PrincipalType: strs[k.ptype], AccessKeyID: strs[k.akid],
+				Action: strs[k.action], Resource: strs[k.resource], ErrorCode: strs[k.errc], Region: strs[k.region]},
 			FirstSeen: time.Unix(v.first, 0).UTC(), LastSeen: time.Unix(v.last, 0).UTC(),
 			Count: v.count, Authz: v.authz,
-			IPClasses: v.ipc, SourceIPs: v.ips, UserAgents: v.uas, VPCEndpoints: v.vpce,
-			Sessions: v.sess, SourceIdentities: v.sid,
-		})
+			IPClasses: a.list(&all, a.sets[v.ipc]), SourceIPs: a.list(&all, v.ips.v[:v.ips.n]), UserAgents: a.list(&all, v.uas.v[:v.uas.n]),
+			VPCEndpoints: a.list(&all, v.vpce.v[:v.vpce.n]), Sessions: a.list(&all, v.sess.v[:v.sess.n]),
+			SourceIdentities: a.list(&all, v.sid.v[:v.sid.n]),
+		}
 	}
-	slices.SortFunc(out, func(x, y usage.Row) int { return x.Key.Compare(y.Key) })
 	return out
 }
 

@@ -2,7 +2,6 @@ package trail
 
 import (
 	"maps"
-	"slices"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/usage"
@@ -40,15 +39,19 @@ func NewFolder(m *Mapper, f *Filter) *Folder {
 	if m == nil {
 		m = &Mapper{}
 	}
-	return &Folder{all: newAggregator(m, f), one: newAggregator(m, f), skipped: map[string]int64{}}
+	all, one := newAggregator(m, f), newAggregator(m, f)
+	one.reset(all.tab) // one string table: merging one into all needs no translation
+	return &Folder{all: all, one: one, skipped: map[string]int64{}}
 }
 
 // Add folds one group; it returns the record skip reason ("" when folded).
 func (fo *Folder) Add(g *Group) string {
 	one := fo.one
 	clear(one.rows)
+	one.nacc = 0
 	clear(one.unmapped)
 	clear(one.sessUse)
+	clear(one.sessions)
 	one.records, one.mapped, one.notAuthz, one.unmappedN, one.outside = 0, 0, 0, 0, 0
 	r := g.Record
 	r.EventTime = []byte(g.First.UTC().Format("2006-01-02T15:04:05Z"))
@@ -63,13 +66,14 @@ func (fo *Folder) Add(g *Group) string {
 	// session lasts at most 36 hours (GetSessionToken's maximum, STS API
 	// Reference), so the days between are days of use too.
 	for uk, set := range one.sessUse {
-		for d := g.First.UTC().AddDate(0, 0, 1); d.Format(time.DateOnly) <= g.Last.UTC().Format(time.DateOnly); d = d.AddDate(0, 0, 1) {
+		for d := dayOf(first) + 1; d <= dayOf(last); d++ {
 			for k := range set {
-				one.addSessionUse(uk.Account, uk.Principal, d.Unix(), k)
+				one.addSessionUse(uk.account, uk.principal, d*86400, k)
 			}
 		}
 	}
-	for _, v := range one.rows {
+	for i := range uint32(one.nacc) {
+		v := one.acc(i)
 		v.count = g.Count
 		v.first, v.last = first, last
 		for _, ip := range g.IPClassReps {
@@ -77,17 +81,11 @@ func (fo *Folder) Add(g *Group) string {
 			if class == "" {
 				continue
 			}
-			if svc != nil {
-				class = IPServicePfx + string(svc)
-			}
-			if !slices.Contains(v.ipc, class) {
-				v.ipc = append(v.ipc, class)
-			}
+			v.ipc = one.addClass(v.ipc, one.classID(class, svc))
 		}
-		slices.Sort(v.ipc)
-		v.ips = sample(g.SourceIPs)
-		v.uas = sample(g.UserAgents)
-		v.vpce = sample(g.VPCEndpoints)
+		v.ips = one.sample(g.SourceIPs)
+		v.uas = one.sample(g.UserAgents)
+		v.vpce = one.sample(g.VPCEndpoints)
 	}
 	for _, u := range one.unmapped {
 		u.count = g.Count
@@ -106,22 +104,12 @@ func (fo *Folder) Add(g *Group) string {
 
 // sample is the local engine's sample of a value set: values cut to 256
 // bytes, distinct, the smallest usage.MaxSamples.
-func sample(vals []string) []string {
-	var out []string
-	for _, s := range vals {
-		if len(s) > 256 {
-			s = s[:256]
-		}
-		if s == "" || slices.Contains(out, s) {
-			continue
-		}
-		out = append(out, s)
+func (a *aggregator) sample(vals []string) samples {
+	var s samples
+	for _, v := range vals {
+		a.addSample(&s, []byte(v))
 	}
-	slices.Sort(out)
-	if len(out) > usage.MaxSamples {
-		out = out[:usage.MaxSamples]
-	}
-	return out
+	return s
 }
 
 // FoldCounts are the record counts of the folded groups.

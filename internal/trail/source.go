@@ -2,12 +2,14 @@ package trail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -135,10 +137,88 @@ func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
 	return l, nil
 }
 
-// Open opens the file.
+// Open opens the file (see openFile: a small file is read whole).
 func (d *DirSource) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
-	return os.Open(filepath.Join(d.Dir, filepath.FromSlash(o.Key)))
+	return openFile(filepath.Join(d.Dir, filepath.FromSlash(o.Key)))
 }
+
+// wholeFileMax is the largest file openFile reads into memory at once;
+// bigger ones are streamed from the file.
+const wholeFileMax = 32 << 20
+
+// memFile is a local file read whole into a pooled buffer. Like *os.File it
+// is an io.ReaderAt with a Stat method, so the scan's gzip size hint reads
+// the trailer from memory.
+type memFile struct {
+	data  []byte
+	off   int
+	name  string
+	size  int64
+	mtime time.Time
+	pool  *[]byte
+}
+
+var memFilePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+func newMemFile(name string, size int64, mtime time.Time) *memFile {
+	p := memFilePool.Get().(*[]byte)
+	if int64(cap(*p)) < size {
+		*p = make([]byte, 0, max(size, 64<<10))
+	}
+	return &memFile{data: (*p)[:size], name: name, size: size, mtime: mtime, pool: p}
+}
+
+func (m *memFile) Read(b []byte) (int, error) {
+	if m.data == nil {
+		return 0, os.ErrClosed
+	}
+	if m.off >= len(m.data) {
+		return 0, io.EOF
+	}
+	n := copy(b, m.data[m.off:])
+	m.off += n
+	return n, nil
+}
+
+func (m *memFile) ReadAt(b []byte, off int64) (int, error) {
+	if m.data == nil {
+		return 0, os.ErrClosed
+	}
+	if off < 0 {
+		return 0, &os.PathError{Op: "readat", Path: m.name, Err: errors.New("negative offset")}
+	}
+	if off >= int64(len(m.data)) {
+		return 0, io.EOF
+	}
+	n := copy(b, m.data[off:])
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (m *memFile) Stat() (os.FileInfo, error) { return memFileInfo{m}, nil }
+
+// Close hands the buffer back (files bigger than 1 MiB are let go).
+func (m *memFile) Close() error {
+	if m.data == nil {
+		return os.ErrClosed
+	}
+	if cap(*m.pool) <= 1<<20 {
+		memFilePool.Put(m.pool)
+	}
+	m.data, m.pool = nil, nil
+	return nil
+}
+
+type memFileInfo struct{ m *memFile }
+
+func (i memFileInfo) Name() string       { return filepath.Base(i.m.name) }
+func (i memFileInfo) Size() int64        { return i.m.size }
+func (i memFileInfo) Mode() fs.FileMode  { return 0o444 }
+func (i memFileInfo) ModTime() time.Time { return i.m.mtime }
+func (i memFileInfo) IsDir() bool        { return false }
+func (i memFileInfo) Sys() any           { return nil }
 
 // dirAllowed decides on a folder from its partial delivery path: a folder
 // that can only hold files outside the filter is never entered.

@@ -1,0 +1,89 @@
+package trail_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/trail"
+)
+
+// TestDirSourceOpen: what DirSource.Open hands the scan reads like the file
+// itself: the same bytes, a ReaderAt and a Stat with the file's size and
+// modification time (the gzip size hint reads them), and Close once.
+func TestDirSourceOpen(t *testing.T) {
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(bytes.Repeat([]byte(`{"Records":[]}`), 1000))
+	zw.Close()
+	files := map[string][]byte{
+		"a.json.gz":   gz.Bytes(),
+		"b.json":      []byte(`{"Records":[]}`),
+		"empty.json":  nil,
+		"big.json.gz": bytes.Repeat([]byte{0x1f, 0x8b, 7}, 3<<20/3), // past the pooled buffers' size
+		"huge.json":   make([]byte, 33<<20),                         // past what is read whole: streamed
+	}
+	mtime := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := &trail.DirSource{Dir: dir}
+	for round := 0; round < 2; round++ { // the second round reuses pooled buffers
+		for name, want := range files {
+			rc, err := src.Open(context.Background(), trail.Object{Key: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, ok := rc.(interface {
+				io.ReaderAt
+				Stat() (os.FileInfo, error)
+			})
+			if !ok {
+				t.Fatalf("%s: %T is not an io.ReaderAt with Stat", name, rc)
+			}
+			fi, err := st.Stat()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Size() != int64(len(want)) || !fi.ModTime().Equal(mtime) || fi.IsDir() || fi.Name() != name {
+				t.Errorf("%s: Stat = %s %d %s dir=%v, want size %d, mtime %s", name, fi.Name(), fi.Size(), fi.ModTime(), fi.IsDir(), len(want), mtime)
+			}
+			if len(want) >= 4 {
+				tail := make([]byte, 4)
+				if n, err := st.ReadAt(tail, int64(len(want)-4)); n != 4 || (err != nil && err != io.EOF) || !bytes.Equal(tail, want[len(want)-4:]) {
+					t.Errorf("%s: ReadAt(tail) = %d %v %x", name, n, err, tail)
+				}
+				past := make([]byte, 8)
+				if n, err := st.ReadAt(past, int64(len(want)-4)); n != 4 || err != io.EOF {
+					t.Errorf("%s: ReadAt past the end = %d, %v; want 4, EOF", name, n, err)
+				}
+			}
+			got, err := io.ReadAll(rc)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: read %d bytes (%v), want %d", name, len(got), err, len(want))
+			}
+			if err := rc.Close(); err != nil {
+				t.Errorf("%s: Close: %v", name, err)
+			}
+			if err := rc.Close(); !errors.Is(err, os.ErrClosed) {
+				t.Errorf("%s: second Close = %v, want ErrClosed", name, err)
+			}
+		}
+	}
+	if _, err := src.Open(context.Background(), trail.Object{Key: "missing.json.gz"}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v, want ErrNotExist", err)
+	}
+}
