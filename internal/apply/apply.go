@@ -15,6 +15,11 @@
 //     what was done and running the same command again resumes;
 //   - 4: an unexpected failure around the changes (the workspace lock is
 //     held, the journal cannot be written, the run was cancelled).
+//
+// With JSON set (--output json) the flow writes no text on Out but the
+// progress lines and the summary, meant for standard error; the run's
+// Report (what was planned, each change's outcome, the journal, the exit
+// code) is the document a command writes on standard output.
 package apply
 
 import (
@@ -78,6 +83,10 @@ type Flow struct {
 	After  func(ctx context.Context) error
 	// SummaryNote, when set, is added to the summary line (e.g. retries).
 	SummaryNote func() string
+	// JSON is --output json: the plan is not rendered (the Report carries
+	// it) and "Not applied." is not written; Out gets only the progress
+	// lines and the summary, and should be standard error.
+	JSON bool
 }
 
 // Outcome is what a run did.
@@ -87,6 +96,8 @@ type Outcome struct {
 	Applied bool
 	Result  *plan.Result
 	Diags   diag.Diagnostics
+	// Report is the run as a document (--output json).
+	Report *Report
 }
 
 // ExitCode is the exit code the run asks for.
@@ -107,6 +118,9 @@ const (
 // Outcome.Err().
 func Run(ctx context.Context, f Flow) *Outcome {
 	out := &Outcome{}
+	rep := newReport(f)
+	out.Report = rep
+	defer func() { rep.finish(out) }()
 	w := f.Out
 	if w == nil {
 		w = io.Discard
@@ -138,11 +152,15 @@ func Run(ctx context.Context, f Flow) *Outcome {
 	if render == nil {
 		render = func(w io.Writer, _ bool) error { p.Render(w); return nil }
 	}
+	if f.JSON {
+		render = func(io.Writer, bool) error { return nil }
+	}
 	if err := render(w, resuming); err != nil {
 		out.Diags = out.Diags.Append(diag.Errorf("apply.render", "cannot show the plan").WithDetail("%v", err).WithExit(diag.ExitInternal))
 		return out
 	}
 	if p.Empty() {
+		rep.Status = StatusNoChanges
 		return out
 	}
 	if !f.Yes {
@@ -165,7 +183,10 @@ func Run(ctx context.Context, f Flow) *Outcome {
 				out.Diags = out.Diags.Append(diag.Errorf(CodeUnconfirmed, "not applied: no terminal to confirm on; pass --yes"))
 				return out
 			}
-			fmt.Fprintln(w, "Not applied.")
+			if !f.JSON {
+				fmt.Fprintln(w, "Not applied.")
+			}
+			rep.Status = StatusDeclined
 			return out
 		}
 	}
@@ -185,6 +206,7 @@ func Run(ctx context.Context, f Flow) *Outcome {
 	fmt.Fprintln(w)
 	res, err := plan.Apply(ctx, p, f.Journal, f.Executor, plan.Options{Operator: f.Operator, ContinueOnError: !f.StopOnError,
 		Progress: func(c plan.Change, ph plan.Phase, err error) {
+			rep.record(c, ph, err)
 			switch {
 			case err != nil:
 				fmt.Fprintf(w, lineFailed, c.Description, awsclient.ErrorSummary(err))
@@ -203,6 +225,7 @@ func Run(ctx context.Context, f Flow) *Outcome {
 		res = &plan.Result{}
 	}
 	out.Result = res
+	rep.Journal = f.Journal.Path()
 	note := ""
 	if f.SummaryNote != nil {
 		if n := f.SummaryNote(); n != "" {

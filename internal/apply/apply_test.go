@@ -3,6 +3,7 @@ package apply
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -241,5 +242,44 @@ func TestRunHooks(t *testing.T) {
 	golden(t, "hooks", e, o)
 	if diff := cmp.Diff([]string{"before", "after"}, order); diff != "" || o.ExitCode() != 0 {
 		t.Errorf("hooks %v, exit %d", order, o.ExitCode())
+	}
+}
+
+// With JSON set the flow writes no plan and no "Not applied." on Out (the
+// progress and the summary only, for stderr), and its Report says what was
+// planned and what happened to each change, with the exit code.
+func TestRunJSONReport(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(e *env, f *Flow)
+	}{
+		{"json-partial-stop", func(e *env, f *Flow) { e.s.fail["b"] = true; f.StopOnError = true }},
+		{"json-partial-continue", func(e *env, f *Flow) { e.s.fail["b"] = true }},
+		{"json-refused", func(e *env, f *Flow) { f.Yes = false }},
+		{"json-declined", func(e *env, f *Flow) {
+			f.Yes, f.Terminal = false, true
+			f.Confirm = func(string) (bool, error) { return false, nil }
+		}},
+		{"json-no-changes", func(e *env, f *Flow) { f.Plan = newPlan() }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "a", "b", "c")
+			f := e.flow(newPlan("a", "b", "c"))
+			f.JSON = true
+			c.setup(e, &f)
+			o := Run(context.Background(), f)
+			doc, err := json.MarshalIndent(o.Report, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.out.WriteString("--- report\n")
+			e.out.Write(doc)
+			e.out.WriteString("\n")
+			golden(t, c.name, e, o)
+			if o.Report.ExitCode != o.ExitCode() {
+				t.Errorf("report exit %d, outcome %d", o.Report.ExitCode, o.ExitCode())
+			}
+		})
 	}
 }

@@ -71,6 +71,8 @@ type Scenario struct {
 	// CredentialReportCSV overrides the generated credential report of an
 	// account (raw CSV, as AWS returns it base64-decoded).
 	CredentialReportCSV map[string][]byte
+	// EventHistory is what CloudTrail's LookupEvents serves (cloudtrail.go).
+	EventHistory []HistoryEvent
 }
 
 // Options tune the fake.
@@ -104,7 +106,8 @@ type Server struct {
 	faults    faults
 	jobSeq    int
 	requestID int
-	athena    athenaState // athena.go
+	athena    athenaState           // athena.go
+	lookups   []LookupEventsRequest // cloudtrail.go
 }
 
 type credIdentity struct {

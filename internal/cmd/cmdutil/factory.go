@@ -254,8 +254,21 @@ func Diagnostics(io *IOStreams, ds diag.Diagnostics) error {
 // factory's terminal, clock and IO: the same prompt, progress, summary and
 // exit codes for every write command. flow carries the plan, the executor,
 // the journal, the lock and the command's hooks.
+//
+// With --output json the run's report (apply.Report: the plan, each
+// change's outcome, the journal, the exit code) is the one document on
+// standard output; the progress lines, the summary and the diagnostics go
+// to standard error.
 func (f *Factory) Apply(flow apply.Flow, yes bool) (*apply.Outcome, error) {
 	flow.Out, flow.Yes, flow.Confirm, flow.Terminal = f.IO.Out, yes, f.Confirm, f.IO.Terminal
+	if f.Globals.Output == "json" {
+		flow.Out, flow.JSON = f.IO.ErrOut, true
+	}
 	o := apply.Run(f.Context, flow)
+	if flow.JSON {
+		if err := WriteJSON(f.IO.Out, o.Report); err != nil {
+			return o, err
+		}
+	}
 	return o, Diagnostics(f.IO, o.Diags)
 }

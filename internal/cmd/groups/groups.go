@@ -450,6 +450,9 @@ func groupsPlanRun(o *GroupsPlanOptions) error {
 	pl := groups.NewPlan(props, o.Now(), plan.Fingerprint(l.Accounts))
 	switch o.Output {
 	case "json":
+		if o.Apply && !pl.Empty() && len(refusals) == 0 {
+			break // the apply report is the one document (it holds the plan's changes)
+		}
 		src := l.Source()
 		if err := cmdutil.WriteJSON(o.IO.Out, map[string]any{"snapshot": src.Snapshot, "usage": src.Usage, "plan": pl, "proposals": props, "refusals": refusals}); err != nil {
 			return err
@@ -583,7 +586,9 @@ func groupsApplyRun(o *GroupsApplyOptions) error {
 		caller = sess.Caller().ARN
 	}
 	fmt.Fprintln(o.IO.ErrOut, l.Note)
-	pl.Render(o.IO.Out)
+	if o.Output != "json" { // with json the apply report is the document
+		pl.Render(o.IO.Out)
+	}
 	current := plan.Fingerprint(l.Accounts)
 	check := func(_ context.Context, resuming bool) diag.Diagnostics {
 		if resuming {

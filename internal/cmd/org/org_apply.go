@@ -54,6 +54,7 @@ type OrgApplyOptions struct {
 	ForceLockoutRisk bool   // --force-lockout-risk
 	Reason           string // --reason
 	Days             int    // --days: usage window of the impact replay
+	Output           string // --output (global): table, or json (the apply report)
 }
 
 // NewCmdOrgApply parses flags into OrgApplyOptions and calls runF
@@ -75,7 +76,7 @@ caller's own role the Organizations or IAM actions it needs) unless
 its AWS call; running apply again resumes an interrupted run.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.PlanFile, opts.Context = args[0], f.Context
+			opts.PlanFile, opts.Context, opts.Output = args[0], f.Context, f.Globals.Output
 			if opts.ForceLockoutRisk && strings.TrimSpace(opts.Reason) == "" {
 				return cmdutil.BadInputf("--force-lockout-risk needs --reason TEXT (it is journaled)")
 			}
@@ -143,6 +144,11 @@ func (a *orgApply) load() (done bool, err error) {
 	}
 	if a.gp, err = org.ToPlan(a.p); err != nil {
 		return false, err
+	}
+	if len(a.p.Changes) == 0 && opts.Output == "json" {
+		// The report of a run with nothing to do (no AWS call, no lock).
+		_, err := opts.Apply(apply.Flow{Plan: a.gp, Journal: plan.OpenJournal(a.ws.Journal(), opts.Now), LockPath: a.ws.LockFile()}, opts.Yes)
+		return true, err
 	}
 	if len(a.p.Changes) == 0 {
 		fmt.Fprintln(opts.IO.Out, "No changes. The organization matches the spec.")

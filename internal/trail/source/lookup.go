@@ -3,8 +3,10 @@ package source
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +27,13 @@ type LookupEventsAPI interface {
 // "Viewing events with CloudTrail Event history": management events only,
 // the last 90 days; the API allows 2 requests per second per account and
 // region, and returns at most 50 events per page.
+//
+// Its objects are the complete UTC hours that meet the scan's window, keyed
+// by region and hour, whatever the window: an hour read once is marked
+// scanned and never asked for again, by a wider or a later scan either (a
+// day read as hours today is not read again as a day tomorrow). Reading
+// stays one request per day and page, not one per hour: the first hour of a
+// day opened fetches the rest of that day's listed hours with it.
 type LookupEventsSource struct {
 	Client LookupEventsAPI
 	Region string
@@ -35,12 +44,25 @@ type LookupEventsSource struct {
 
 	once sync.Once
 	tick chan struct{}
+
+	mu      sync.Mutex
+	lastEnd map[time.Time]time.Time // UTC day → end of its last listed hour
+	fetches map[time.Time]*fetch    // UTC day → the range fetched for it
+}
+
+// fetch is one LookupEvents range [from, to) of whole hours of one day,
+// its events split by hour; done is closed once read.
+type fetch struct {
+	from, to time.Time
+	done     chan struct{}
+	err      error
+	hours    map[time.Time][]string // hour → its events (CloudTrail records)
 }
 
 // lookupDelay is how far behind real time the event history may be: an
-// object (a time slice) is listed only once it is complete, so it can be
-// marked scanned and never needs reading again. CloudTrail delivers events
-// within about 15 minutes (CloudTrail FAQ).
+// object (an hour) is listed only once it is complete, so it can be marked
+// scanned and never needs reading again. CloudTrail delivers events within
+// about 15 minutes (CloudTrail FAQ).
 const lookupDelay = 15 * time.Minute
 
 // Name identifies the source in the store.
@@ -53,16 +75,18 @@ func (s *LookupEventsSource) now() time.Time {
 	return time.Now().UTC()
 }
 
-// List returns one object per complete UTC day of the window (default: the
-// last 90 days), and one per complete hour of the current day.
+// List returns one object per complete UTC hour that meets the window
+// [Since, Until) (default: the last 90 days, the event history's reach) and
+// ended lookupDelay ago. Records of an edge hour outside the window are
+// filtered out by the scan.
 func (s *LookupEventsSource) List(ctx context.Context, f *trail.Filter) (*trail.Listing, error) {
 	now := s.now()
 	ready := now.Add(-lookupDelay)
-	since := f.Since
+	since := f.Since.UTC()
 	if oldest := now.AddDate(0, 0, -90); since.IsZero() || since.Before(oldest) {
-		since = oldest.Truncate(time.Hour)
+		since = oldest
 	}
-	until := f.Until
+	until := f.Until.UTC()
 	if until.IsZero() || until.After(ready) {
 		until = ready
 	}
@@ -71,18 +95,19 @@ func (s *LookupEventsSource) List(ctx context.Context, f *trail.Filter) (*trail.
 		l.Pruned++
 		return l, nil
 	}
-	day := time.Date(since.Year(), since.Month(), since.Day(), 0, 0, 0, 0, time.UTC)
-	for ; day.Before(until); day = day.AddDate(0, 0, 1) {
-		end := day.AddDate(0, 0, 1)
-		if !end.After(ready) {
-			l.Objects = append(l.Objects, s.object(day, end))
-			continue
-		}
-		for h := day; h.Add(time.Hour).Before(ready) || h.Add(time.Hour).Equal(ready); h = h.Add(time.Hour) {
-			l.Objects = append(l.Objects, s.object(h, h.Add(time.Hour)))
-		}
+	lastEnd := map[time.Time]time.Time{}
+	for h := since.Truncate(time.Hour); h.Before(until) && !h.Add(time.Hour).After(ready); h = h.Add(time.Hour) {
+		l.Objects = append(l.Objects, s.object(h, h.Add(time.Hour)))
+		lastEnd[dayOf(h)] = h.Add(time.Hour)
 	}
+	s.mu.Lock()
+	s.lastEnd, s.fetches = lastEnd, map[time.Time]*fetch{}
+	s.mu.Unlock()
 	return l, nil
+}
+
+func dayOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 func (s *LookupEventsSource) object(start, end time.Time) trail.Object {
@@ -122,9 +147,12 @@ func (s *LookupEventsSource) wait(ctx context.Context) error {
 	}
 }
 
-// Open pages through LookupEvents for the object's time slice and returns
-// the events as one CloudTrail log document. The scan filters records by the
-// window again, so slices that overlap its edges are safe.
+// Open returns the events of the object's hour as one CloudTrail log
+// document. The first hour of a day opened pages through LookupEvents for
+// it and the day's later listed hours; an hour before a range already
+// fetched is fetched up to that range. Each event is kept in the hour of
+// its eventTime only: LookupEvents' EndTime is inclusive, so an event on
+// the hour comes back with the hour before too.
 func (s *LookupEventsSource) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
 	parts := strings.Split(o.Key, "/")
 	if len(parts) != 3 {
@@ -132,13 +160,59 @@ func (s *LookupEventsSource) Open(ctx context.Context, o trail.Object) (io.ReadC
 	}
 	start, err1 := time.Parse("2006-01-02T15", parts[1])
 	end, err2 := time.Parse("2006-01-02T15", parts[2])
-	if err1 != nil || err2 != nil {
+	if err1 != nil || err2 != nil || end.Sub(start) != time.Hour {
 		return nil, fmt.Errorf("bad lookup-events object %q", o.Key)
 	}
+	day := dayOf(start)
+	s.mu.Lock()
+	if s.fetches == nil {
+		s.fetches = map[time.Time]*fetch{}
+	}
+	f, mine := s.fetches[day], false
+	switch {
+	case f == nil:
+		to := s.lastEnd[day]
+		if !to.After(start) {
+			to = end
+		}
+		f, mine = &fetch{from: start, to: to, done: make(chan struct{})}, true
+		s.fetches[day] = f
+	case start.Before(f.from):
+		// Opened after a later hour of its day: up to that hour's range.
+		f, mine = &fetch{from: start, to: f.from, done: make(chan struct{})}, true
+	}
+	s.mu.Unlock()
+	if mine {
+		f.hours, f.err = s.fetch(ctx, f.from, f.to)
+		close(f.done)
+	} else {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	s.mu.Lock()
+	evs := f.hours[start]
+	delete(f.hours, start)
+	s.mu.Unlock()
 	var buf bytes.Buffer
 	buf.WriteString(`{"Records":[`)
-	first := true
-	in := &cloudtrail.LookupEventsInput{StartTime: aws.Time(start), EndTime: aws.Time(end), MaxResults: aws.Int32(50)}
+	buf.WriteString(strings.Join(evs, ","))
+	buf.WriteString(`]}`)
+	return io.NopCloser(&buf), nil
+}
+
+// fetch pages through LookupEvents for [from, to) (the request's EndTime is
+// inclusive: an event at exactly to is dropped, its own hour has it) and
+// splits the events by the hour of their eventTime. An event whose
+// eventTime cannot be read is kept in the first hour: the scan reports it.
+func (s *LookupEventsSource) fetch(ctx context.Context, from, to time.Time) (map[time.Time][]string, error) {
+	hours := map[time.Time][]string{}
+	in := &cloudtrail.LookupEventsInput{StartTime: aws.Time(from), EndTime: aws.Time(to), MaxResults: aws.Int32(50)}
 	for {
 		if err := s.wait(ctx); err != nil {
 			return nil, err
@@ -152,17 +226,26 @@ func (s *LookupEventsSource) Open(ctx context.Context, o trail.Object) (io.ReadC
 			if ev == "" {
 				continue
 			}
-			if !first {
-				buf.WriteByte(',')
+			h := from
+			var rec struct {
+				EventTime time.Time `json:"eventTime"`
 			}
-			first = false
-			buf.WriteString(ev)
+			if json.Unmarshal([]byte(ev), &rec) == nil && !rec.EventTime.IsZero() {
+				if t := rec.EventTime.UTC(); t.Before(from) || !t.Before(to) {
+					continue
+				}
+				h = rec.EventTime.UTC().Truncate(time.Hour)
+			}
+			hours[h] = append(hours[h], ev)
 		}
 		if aws.ToString(out.NextToken) == "" {
 			break
 		}
 		in.NextToken = out.NextToken
 	}
-	buf.WriteString(`]}`)
-	return io.NopCloser(&buf), nil
+	// Most recent first from the API: oldest first in each hour.
+	for _, evs := range hours {
+		slices.Reverse(evs)
+	}
+	return hours, nil
 }

@@ -74,19 +74,21 @@ func TestLookupEventsSource(t *testing.T) {
 	now := time.Date(2026, 11, 3, 10, 20, 0, 0, time.UTC)
 	src := &source.LookupEventsSource{Client: fakeLookupEvents(t, &calls), Region: "us-east-1", Now: func() time.Time { return now }, Interval: time.Millisecond}
 	flt := trail.Filter{Since: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}
-	res, err := trail.Scan(context.Background(), src, trail.Options{Filter: flt})
+	res, err := trail.Scan(context.Background(), src, trail.Options{Filter: flt, Parallel: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 2026-11-02 whole day (144 events, 3 pages) + 2026-11-03 00:00–10:00 in
-	// complete hours (60 events), nothing from the incomplete 10:00 hour.
+	// complete hours (60 events, 2 pages), nothing from the incomplete 10:00
+	// hour.
 	if res.Summary.Records != 144+60 || len(res.Rows) != 1 || res.Rows[0].Count != 204 {
 		t.Fatalf("records %d rows %+v", res.Summary.Records, res.Rows)
 	}
-	if got := len(res.Objects); got != 1+10 {
-		t.Errorf("%d objects, want 11", got)
+	// One object per complete hour; one request per day and page.
+	if got := len(res.Objects); got != 24+10 {
+		t.Errorf("%d objects, want 34", got)
 	}
-	if calls.Load() != 3+10 {
-		t.Errorf("%d calls, want 13", calls.Load())
+	if calls.Load() != 3+2 {
+		t.Errorf("%d calls, want 5", calls.Load())
 	}
 }
