@@ -21,6 +21,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/plan"
+	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/routine"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/trail"
@@ -281,6 +282,14 @@ func (r *runner) audit(_ context.Context, today *routine.Today) routine.StepRepo
 	rep.Usef("%s: %s (as seiri audit; %d of them open detection findings, listed by the detect step)", cmdutil.SnapshotLine(e.Snap), plural(len(rp.Findings), "finding"), det)
 	for _, n := range notes {
 		rep.Usef("%s", n)
+	}
+	// The audit is kept for the trend of seiri report (which then does not
+	// audit this snapshot again).
+	name := filepath.Base(e.Snap.Dir)
+	if err := report.SaveFindings(report.SavedPath(r.ws.ReportsDir(), name), report.Saved{Snapshot: name, SavedAt: r.o.Now(), By: "seiri daily", Report: rp}); err != nil {
+		rep.Failf("findings not saved for the trend of seiri report: %v", err)
+	} else {
+		rep.Usef("findings saved to reports/findings-%s.json (the trend of seiri report)", name)
 	}
 	return rep
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -26,12 +27,14 @@ import (
 	orgcmd "github.com/seiri-dev/seiri/internal/cmd/org"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/dashboard"
+	"github.com/seiri-dev/seiri/internal/finding"
 	"github.com/seiri-dev/seiri/internal/groups"
 	"github.com/seiri-dev/seiri/internal/keys"
 	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/plan"
 	"github.com/seiri-dev/seiri/internal/policy"
+	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/roles"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/sso"
@@ -165,6 +168,11 @@ func Run(o *Options) error {
 	fmt.Fprintf(w, "%s\n", cmdutil.SnapshotLine(s))
 	if in.Previous != nil {
 		fmt.Fprintf(w, "trend against snapshot %s\n", filepath.Base(in.Previous.Dir))
+		for _, n := range in.Notes {
+			if strings.HasPrefix(n, "trend: ") {
+				fmt.Fprintf(w, "  %s\n", strings.TrimPrefix(n, "trend: "))
+			}
+		}
 	} else {
 		fmt.Fprintln(w, "no previous snapshot: no trend")
 	}
@@ -187,6 +195,7 @@ func Run(o *Options) error {
 		fmt.Fprintln(w, "every section filled")
 	}
 	fmt.Fprintf(w, "report (%s bytes) written to %s\n", thousands(int64(buf.Len())), out)
+	saveFindings(w, ws, s, in.Audit, o.Now())
 	return nil
 }
 
@@ -227,7 +236,7 @@ func Gather(o *Options, ws *workspace.Workspace, cfg *config.Config, s *snapshot
 		return nil, err
 	}
 	if in.Previous != nil {
-		if in.PrevAudit, err = auditcmd.Report(aopts, ws, in.Previous, cfg.Audit); err != nil {
+		if err := prevAudit(in, aopts, ws, cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -313,6 +322,46 @@ func Gather(o *Options, ws *workspace.Workspace, cfg *config.Config, s *snapshot
 		in.Absent[dashboard.SecSuspicious] = "no suspicious-use detection in this workspace's audit: run seiri detect over scanned CloudTrail"
 	}
 	return in, nil
+}
+
+// prevAudit sets the previous snapshot's audit, for the trend: the
+// findings saved when that snapshot was audited (by seiri report or seiri
+// daily) when the workspace holds them, else the snapshot audited again —
+// the same rules, slower —, never silently: a note names the source.
+func prevAudit(in *dashboard.Input, aopts *auditcmd.AuditOptions, ws *workspace.Workspace, cfg *config.Config) error {
+	name := filepath.Base(in.Previous.Dir)
+	path := report.SavedPath(ws.ReportsDir(), name)
+	sv, err := report.LoadSaved(path, name)
+	if err == nil {
+		in.PrevAudit = sv.Report
+		in.Notes = append(in.Notes, fmt.Sprintf("trend: the findings of snapshot %s saved by %s at %s (%s)",
+			name, sv.By, sv.SavedAt.UTC().Format(time.RFC3339), path))
+		return nil
+	}
+	why := "its findings were not saved (seiri report and seiri daily save them)"
+	if !errors.Is(err, fs.ErrNotExist) {
+		why = "its saved findings are unusable: " + err.Error()
+	}
+	if in.PrevAudit, err = auditcmd.Report(aopts, ws, in.Previous, cfg.Audit); err != nil {
+		return err
+	}
+	in.Notes = append(in.Notes, fmt.Sprintf("trend: snapshot %s audited again: %s", name, why))
+	return nil
+}
+
+// saveFindings keeps the audit of s in the workspace's reports folder, for
+// the trend of a later report (or says why it could not).
+func saveFindings(w io.Writer, ws *workspace.Workspace, s *snapshot.Snapshot, rep *finding.Report, now time.Time) {
+	if filepath.Clean(filepath.Dir(s.Dir)) != filepath.Clean(ws.SnapshotsDir()) {
+		return // not a snapshot of this workspace: no later report compares with it
+	}
+	name := filepath.Base(s.Dir)
+	path := report.SavedPath(ws.ReportsDir(), name)
+	if err := report.SaveFindings(path, report.Saved{Snapshot: name, SavedAt: now, By: "seiri report", Report: rep}); err != nil {
+		fmt.Fprintf(w, "findings not saved for the next trend: %v\n", err)
+		return
+	}
+	fmt.Fprintf(w, "findings saved to %s (the next report's trend reads them)\n", path)
 }
 
 // previous is the snapshot collected before s in the same workspace (nil
