@@ -40,9 +40,15 @@ type RegionLogs struct {
 func (a AccountLogs) String() string {
 	var rs []string
 	for _, r := range a.Regions {
-		rs = append(rs, fmt.Sprintf("%s %s → %s (%d days, from the %s)", r.Region, r.From.Format("2006-01-02"), r.To.Format("2006-01-02"), r.Days, r.StartsAt))
+		rs = append(rs, r.String())
 	}
 	return fmt.Sprintf("[%s] %d of %d days: %s", a.Account, a.Days, a.Want, strings.Join(rs, "; "))
+}
+
+// String is the region's coverage: "us-east-1 2026-10-02 → 2026-11-01 (30
+// days, from the window)".
+func (r RegionLogs) String() string {
+	return fmt.Sprintf("%s %s → %s (%d days, from the %s)", r.Region, r.From.Format("2006-01-02"), r.To.Format("2006-01-02"), r.Days, r.StartsAt)
 }
 
 // LoggingStart is when logging began for account: the earliest start of

@@ -37,6 +37,7 @@ func RenderCandidates(w io.Writer, res Result, now time.Time, note string) {
 			last = fmt.Sprintf("last used %s (%d days ago)", c.LastUsed.Format("2006-01-02"), daysAgo(*c.LastUsed, now))
 		}
 		fmt.Fprintf(w, "%d. [%s] %s  %s  %s%s\n", i+1, c.Account, c.User, c.AccessKeyID, last, marks(c.Coverage, c.Refused))
+		writeRefusal(w, c.Refused)
 		tw := table.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, ev := range c.Evidence {
 			v := ev.Value()
@@ -77,6 +78,7 @@ func RenderUserCandidates(w io.Writer, res UserResult, now time.Time, note strin
 			last = fmt.Sprintf("%s (%d days ago)", c.LastActivity.Format("2006-01-02"), daysAgo(*c.LastActivity, now))
 		}
 		fmt.Fprintf(w, "%d. [%s] %s  last activity %s%s\n", i+1, c.Account, c.User, last, marks(c.Coverage, c.Refused))
+		writeRefusal(w, c.Refused)
 		for _, ev := range c.Evidence {
 			fmt.Fprintf(w, "     %s\n", strings.TrimSpace(fmt.Sprintf("%s: %s %s", ev.Source, ev.Value(), ev.Detail)))
 		}
@@ -94,16 +96,24 @@ func RenderUserCandidates(w io.Writer, res UserResult, now time.Time, note strin
 
 func daysAgo(t, now time.Time) int { return int(now.Sub(t).Hours() / 24) }
 
-// marks are a candidate's flags: silence that may be unlogged, a refusal.
+// marks are a candidate's flags: silence that may be unlogged, a refusal
+// (its reason on the next line, writeRefusal: the headline stays short).
 func marks(c Coverage, refused string) string {
 	mark := ""
 	if !c.Complete() {
 		mark = "  [silence may be unlogged]"
 	}
 	if refused != "" {
-		mark += "  [refused: " + refused + "]"
+		mark += "  [refused]"
 	}
 	return mark
+}
+
+// writeRefusal writes why a candidate is refused, under its headline.
+func writeRefusal(w io.Writer, refused string) {
+	if refused != "" {
+		fmt.Fprintf(w, "     refused: %s\n", refused)
+	}
 }
 
 // RenderLogCoverage writes the CloudTrail log coverage per account and
@@ -112,9 +122,13 @@ func RenderLogCoverage(w io.Writer, logs []AccountLogs) {
 	if len(logs) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "CloudTrail logs scanned, per account (coverage starts at the latest of the window, the first scanned log and the trail's start of logging):")
+	fmt.Fprintln(w, "CloudTrail logs scanned, per account and region")
+	fmt.Fprintln(w, "(coverage starts at the latest of the window's start, the first scanned log and the trail's start of logging):")
 	for _, a := range logs {
-		fmt.Fprintf(w, "  %s\n", a)
+		fmt.Fprintf(w, "  [%s] %d of %d days\n", a.Account, a.Days, a.Want)
+		for _, r := range a.Regions {
+			fmt.Fprintf(w, "    %s\n", r)
+		}
 	}
 	fmt.Fprintln(w)
 }

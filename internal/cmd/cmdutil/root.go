@@ -189,13 +189,28 @@ func MarkDocument(cmd *cobra.Command) {
 	cmd.Annotations[DocumentAnnotation] = "true"
 }
 
+// FitAnnotation marks a command whose table output fits table.Width
+// columns wherever it goes (a file, a pipe, a CI log), not only on a
+// terminal: the keys and users plans, reviewed as files and pasted into
+// tickets.
+const FitAnnotation = "seiri.fit"
+
+// MarkFit marks cmd's table output as always fitted (FitAnnotation).
+func MarkFit(cmd *cobra.Command) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[FitAnnotation] = "true"
+}
+
 // fitOutput makes the terminal output (--output table, standard output a
-// terminal) of cmd fit table.Width columns: lines longer than that are
-// wrapped at spaces (tables elide their cells themselves, through
-// table.Writer, wherever they go). Documents and machine formats pass
-// untouched.
+// terminal, or a command marked FitAnnotation) of cmd fit table.Width
+// columns: lines longer than that are wrapped at spaces (tables elide
+// their cells themselves, through table.Writer, wherever they go).
+// Documents and machine formats pass untouched.
 func fitOutput(f *Factory, cmd *cobra.Command) {
-	if !f.IO.FitWidth || f.Globals.Output != "table" || cmd.Annotations[DocumentAnnotation] != "" {
+	fit := f.IO.FitWidth || cmd.Annotations[FitAnnotation] != ""
+	if !fit || f.Globals.Output != "table" || cmd.Annotations[DocumentAnnotation] != "" {
 		return
 	}
 	if _, ok := f.IO.Out.(*table.Wrap); ok {

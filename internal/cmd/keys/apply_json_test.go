@@ -86,3 +86,16 @@ func TestApplyJSON(t *testing.T) {
 		golden(t, c.file, "$ seiri "+strings.Join(c.args, " ")+"\n--- stdout\n"+norm(out)+"--- stderr\n"+norm(errOut))
 	}
 }
+
+// mustContainWords is mustContain over the words of out: the keys and users
+// views fit 120 columns wherever they go, so a long line is wrapped at
+// spaces (cmdutil.FitAnnotation).
+func mustContainWords(t *testing.T, out string, want ...string) {
+	t.Helper()
+	words := strings.Join(strings.Fields(out), " ")
+	for _, w := range want {
+		if !strings.Contains(words, strings.Join(strings.Fields(w), " ")) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}

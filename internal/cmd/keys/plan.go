@@ -72,7 +72,7 @@ func WindowOf(days int, now time.Time) Window {
 
 // String is the window line of a text report.
 func (w Window) String() string {
-	return fmt.Sprintf("usage window: the last %d days, %s to %s (every source: last-used dates, credential report, CloudTrail, Access Advisor)",
+	return fmt.Sprintf("usage window: the last %d days, %s to %s (last used, credential report, CloudTrail, Access Advisor)",
 		w.Days, w.Since.Format("2006-01-02"), w.Until.Format("2006-01-02"))
 }
 

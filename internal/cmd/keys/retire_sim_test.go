@@ -53,7 +53,7 @@ func TestKeysDeleteRefusesWhatWasNotWatched(t *testing.T) {
 	// Once scanned, the failed call makes the key noisy.
 	h.mustRun("trail", "scan", "--source", "s3://"+trailBucket+"/AWSLogs")
 	out, _, _ = h.run("keys", "watch")
-	mustContain(t, out, legacyKey+": NOISY", "InvalidClientTokenId ×1 from 198.51.100.7")
+	mustContainWords(t, out, legacyKey+": NOISY", "InvalidClientTokenId ×1 from 198.51.100.7")
 }
 
 // Without a usage store nothing is watched, and the watch says so first.
@@ -159,7 +159,7 @@ func TestKeysRetirementMonth(t *testing.T) {
 					t.Errorf("day %d: re-disabled %d days after the restore, want 7 (new evidence only)", d, d-restoredOn)
 				}
 			} else {
-				mustContain(t, out, "held back ["+mgmtAcct+"] legacy-app "+legacyKey+": restored "+day(restoredOn).Format(time.RFC3339),
+				mustContainWords(t, out, "held back ["+mgmtAcct+"] legacy-app "+legacyKey+": restored "+day(restoredOn).Format(time.RFC3339),
 					"(watch: noisy; s3:ListAllMyBuckets InvalidClientTokenId ×1 from 198.51.100.7")
 			}
 		}
@@ -215,8 +215,8 @@ func TestKeysPlanCoveragePerAccount(t *testing.T) {
 	}
 	// The table names the coverage per account.
 	out := h.mustRun("keys", "plan", "--days", "90")
-	mustContain(t, out, "  ["+mgmtAcct+"] 60 of 90 days: us-east-1 "+day(-60).Format("2006-01-02")+" → "+t0.Format("2006-01-02")+" (60 days, from the first scanned log)",
-		"  ["+memberAcct+"] 1 of 90 days: us-east-1")
+	mustContain(t, out, "  ["+mgmtAcct+"] 60 of 90 days\n    us-east-1 "+day(-60).Format("2006-01-02")+" → "+t0.Format("2006-01-02")+" (60 days, from the first scanned log)\n",
+		"  ["+memberAcct+"] 1 of 90 days\n    us-east-1")
 
 	// A trail whose logging started 10 days ago: its logs cannot cover more.
 	started := day(-10)

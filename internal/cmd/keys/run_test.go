@@ -58,7 +58,7 @@ func TestKeysDisableRunFromOptions(t *testing.T) {
 	lines := strings.Split(out.String(), "\n")
 	want := []string{
 		"snapshot 20261129T000000Z: collected 2026-11-29T00:00:00Z (demo), 6 accounts",
-		"usage window: the last 90 days, 2026-08-31 to 2026-11-29 (every source: last-used dates, credential report, CloudTrail, Access Advisor)",
+		"usage window: the last 90 days, 2026-08-31 to 2026-11-29 (last used, credential report, CloudTrail, Access Advisor)",
 		"",
 	}
 	for i, w := range want {

@@ -34,15 +34,18 @@ func TestPlansSayWhatTheyCannotJudge(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("import: %d %s", code, errOut)
 	}
-	gap := "! account 123456789012 not judged: imported: the access key ids are unknown (get-account-authorization-details does not list keys), so no key can be planned" +
-		" (Alice access_key_1: active, last used 2026-09-22 (40 days ago); Bob access_key_2: active, never used)" +
-		"; run: `seiri collect --account 123456789012` (lists the keys with iam:ListAccessKeys and iam:GetAccessKeyLastUsed)\n"
+	// One line, wrapped at 120 columns (the keys and users views fit
+	// wherever they go).
+	gap := "! account 123456789012 not judged: imported: the access key ids are unknown (get-account-authorization-details does not\n" +
+		"  list keys), so no key can be planned (Alice access_key_1: active, last used 2026-09-22 (40 days ago); Bob\n" +
+		"  access_key_2: active, never used); run: `seiri collect --account 123456789012` (lists the keys with iam:ListAccessKeys\n" +
+		"  and iam:GetAccessKeyLastUsed)\n"
 	noStore := "! no usage store: CloudTrail evidence is missing (run seiri trail scan)\n\n"
 
 	out, errOut, code := cmdtest.RunWS(t, root.NewRootCmd, t0, nil, ws, "keys", "plan")
 	// Both plans name their snapshot and usage window first, then the summary.
 	snapLine := "snapshot 20261101T120000Z: collected 2026-11-01T12:00:00Z (import), 1 accounts\n" +
-		"usage window: the last 90 days, 2026-08-03 to 2026-11-01 (every source: last-used dates, credential report, CloudTrail, Access Advisor)\n\n"
+		"usage window: the last 90 days, 2026-08-03 to 2026-11-01 (last used, credential report, CloudTrail, Access Advisor)\n\n"
 	want := snapLine + "0 candidate keys (0 refused by lockout protection), 0 excluded.\n\n" + noStore + "No access key looks unused.\n" + gap
 	if code != 0 || out != want {
 		t.Errorf("keys plan: %d %s\n%s\nwant:\n%s", code, errOut, out, want)

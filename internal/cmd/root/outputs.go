@@ -2,6 +2,7 @@ package root
 
 import (
 	"github.com/spf13/cobra"
+	"strings"
 
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 )
@@ -105,6 +106,12 @@ var documentCommands = map[string]bool{
 	"seiri permissions keys":    true,
 }
 
+// fittedGroups are the command groups whose text fits table.Width columns
+// wherever it goes, not only on a terminal (cmdutil.FitAnnotation): the
+// keys and users plans are reviewed as files, in CI logs and tickets, and
+// their lines carry ARNs and tag values of any length.
+var fittedGroups = map[string]bool{"seiri keys": true, "seiri users": true}
+
 func declareOutputs(root *cobra.Command) {
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
@@ -116,6 +123,9 @@ func declareOutputs(root *cobra.Command) {
 			cmdutil.DeclareOutputs(c, formats...)
 			if documentCommands[c.CommandPath()] {
 				cmdutil.MarkDocument(c)
+			}
+			if fittedGroups[strings.Join(strings.Fields(c.CommandPath())[:2], " ")] {
+				cmdutil.MarkFit(c)
 			}
 		}
 		for _, s := range c.Commands() {

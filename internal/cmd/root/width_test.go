@@ -18,8 +18,20 @@ import (
 // the workspace ws at now.
 func runTerminal(t *testing.T, now time.Time, ws string, args ...string) (string, string, int) {
 	t.Helper()
+	return runWidth(t, true, now, ws, args...)
+}
+
+// runPiped runs seiri with standard output a file or a pipe: prose lines
+// are not wrapped.
+func runPiped(t *testing.T, now time.Time, ws string, args ...string) (string, string, int) {
+	t.Helper()
+	return runWidth(t, false, now, ws, args...)
+}
+
+func runWidth(t *testing.T, fit bool, now time.Time, ws string, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	io := &cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, FitWidth: true}
+	io := &cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, FitWidth: fit}
 	f := cmdutil.NewFactory(io)
 	f.Context = context.Background()
 	f.Now = func() time.Time { return now }
@@ -119,6 +131,23 @@ func TestTablesFitTheTerminal(t *testing.T) {
 		}
 	}
 	check(t, "seiri demo", demoOut, true)
+	// The keys and users plans fit without the terminal's wrapping too:
+	// they are read in CI logs, pasted into tickets and reviewed as files,
+	// so their lines are written short (a line wrapped only on a terminal
+	// would be 150 columns in a review).
+	for _, args := range [][]string{
+		{"keys", "plan"}, {"keys", "disable"},
+		{"users", "retire", "plan"}, {"users", "retire", "quarantine"},
+	} {
+		name := "seiri " + strings.Join(args, " ") + " (piped)"
+		t.Run(strings.Join(args, " ")+" piped", func(t *testing.T) {
+			out, errOut, code := runPiped(t, now, ws, args...)
+			if code != cmdutil.ExitOK && code != cmdutil.ExitFindings {
+				t.Fatalf("%s: exit %d\n%s", name, code, errOut)
+			}
+			check(t, name, out, false)
+		})
+	}
 	for _, c := range cases {
 		name := "seiri " + strings.Join(c.args, " ")
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

@@ -82,7 +82,7 @@ func openSource(ctx context.Context, openAWS func(context.Context) (*awsclient.S
 		if err != nil {
 			return nil, err
 		}
-		return &source.LookupEventsSource{Client: sess.Base().CloudTrail, Region: sess.Config().Region, Now: now}, nil
+		return &source.LookupEventsSource{Client: sess.Base().CloudTrail, Account: sess.Caller().Account, Region: sess.Config().Region, Now: now}, nil
 	}
 	fi, err := os.Stat(spec)
 	if err != nil {

@@ -36,7 +36,10 @@ type LookupEventsAPI interface {
 // day opened fetches the rest of that day's listed hours with it.
 type LookupEventsSource struct {
 	Client LookupEventsAPI
-	Region string
+	// Account is the account the client reaches (STS's caller): the
+	// event history is per account and region, and so are its marks.
+	Account string
+	Region  string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Interval between calls (default 500ms: 2 per second).
@@ -65,8 +68,14 @@ type fetch struct {
 // about 15 minutes (CloudTrail FAQ).
 const lookupDelay = 15 * time.Minute
 
-// Name identifies the source in the store.
-func (s *LookupEventsSource) Name() string { return "lookup-events:" + s.Region }
+// Name identifies the source in the store: "lookup-events:ACCOUNT:REGION"
+// ("lookup-events:REGION" without an account).
+func (s *LookupEventsSource) Name() string {
+	if s.Account == "" {
+		return "lookup-events:" + s.Region
+	}
+	return "lookup-events:" + s.Account + ":" + s.Region
+}
 
 func (s *LookupEventsSource) now() time.Time {
 	if s.Now != nil {

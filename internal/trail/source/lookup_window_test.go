@@ -197,3 +197,33 @@ func TestLookupEventsParallel(t *testing.T) {
 		t.Errorf("%d hours asked for, want %d", len(covered), 19+24+10)
 	}
 }
+
+// TestLookupEventsTwoAccounts: the event histories of two accounts scanned
+// into one store are both counted: an hour of one account is not "already
+// scanned" because the same hour of another account was.
+func TestLookupEventsTwoAccounts(t *testing.T) {
+	from := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	now := from.Add(10*time.Hour + 20*time.Minute)
+	db := filepath.Join(t.TempDir(), "usage.db")
+	_, clientA := historyFake(t, from, from.Add(24*time.Hour), 10*time.Minute)
+	if n := scanStore(t, db, &source.LookupEventsSource{Client: clientA, Account: historyAccount, Region: "us-east-1",
+		Now: func() time.Time { return now }, Interval: time.Millisecond}, trail.Filter{Since: from}, now); n != 60 {
+		t.Fatalf("first account: %d events, want 60", n)
+	}
+	// The second account's history: the same times, other records.
+	other := "222222222222"
+	var evs []awsfake.HistoryEvent
+	for ts := from; ts.Before(from.Add(24 * time.Hour)); ts = ts.Add(10 * time.Minute) {
+		rec := fmt.Sprintf(`{"eventVersion":"1.11","eventTime":%q,"eventSource":"iam.amazonaws.com","eventName":"ListUsers","awsRegion":"us-east-1",`+
+			`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::%[2]s:user/ops","accountId":"%[2]s","accessKeyId":"AKIAOPS2"},"recipientAccountId":"%[2]s","sourceIPAddress":"8.8.4.4"}`,
+			ts.Format(time.RFC3339), other)
+		evs = append(evs, awsfake.HistoryEvent{Account: other, Region: "us-east-1", Time: ts, Record: rec})
+	}
+	fakeB := awsfake.New(awsfake.Scenario{Accounts: []*snapshot.Account{{AccountID: other}}, EventHistory: evs})
+	t.Cleanup(fakeB.Close)
+	clientB := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(fakeB.URL), Credentials: fakeB.Credentials()})
+	if n := scanStore(t, db, &source.LookupEventsSource{Client: clientB, Account: other, Region: "us-east-1",
+		Now: func() time.Time { return now }, Interval: time.Millisecond}, trail.Filter{Since: from}, now); n != 120 {
+		t.Errorf("both accounts: %d events, want 120", n)
+	}
+}
