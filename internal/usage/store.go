@@ -773,19 +773,26 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 	if err := n.load(ctx); err != nil {
 		return nil, err
 	}
-	out := make([]Row, 0, len(got))
-	for _, x := range got {
-		r, err := decodeRow(n, x.k, x.first, x.last, x.count, x.authz, x.samples)
-		if err != nil {
+	// Rows are sorted by their key strings first; only the rows kept
+	// (Limit) have their samples decoded.
+	out := make([]Row, len(got))
+	idx := make([]int, len(got))
+	for i, x := range got {
+		if out[i], err = decodeRow(n, x.k, x.first, x.last, x.count, x.authz, ""); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		idx[i] = i
 	}
-	sortRows(out)
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
+	slices.SortFunc(idx, func(a, b int) int { return out[a].Key.Compare(out[b].Key) })
+	if q.Limit > 0 && len(idx) > q.Limit {
+		idx = idx[:q.Limit]
 	}
-	return out, nil
+	sorted := make([]Row, len(idx))
+	for i, j := range idx {
+		sorted[i] = out[j]
+		decodeSamples(got[j].samples, &sorted[i])
+	}
+	return sorted, nil
 }
 
 // Unmapped lists the unmapped pairs, most frequent first.
