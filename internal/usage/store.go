@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -875,6 +877,7 @@ func encodeEntries(dir string, m map[string]ObjectMark) []byte {
 // (quoted if needed), a tab, and the fields the entry appends.
 func encodeLines[E any](dir string, m map[string]E, fields func(b []byte, e E) []byte) []byte {
 	prefix := deliveryPrefix(dir)
+	content := strings.HasPrefix(dir, "sha256/")
 	names := make([]string, 0, len(m))
 	for n := range m {
 		names = append(names, n)
@@ -882,7 +885,11 @@ func encodeLines[E any](dir string, m map[string]E, fields func(b []byte, e E) [
 	sort.Strings(names)
 	var b []byte
 	for _, n := range names {
-		b = append(b, compactName(prefix, n)...)
+		if content {
+			b = append(b, compactDigest(n)...)
+		} else {
+			b = append(b, compactName(prefix, n)...)
+		}
 		b = append(b, '\t')
 		b = fields(b, m[n])
 		b = append(b, '\n')
@@ -891,7 +898,7 @@ func encodeLines[E any](dir string, m map[string]E, fields func(b []byte, e E) [
 }
 
 func quoteField(s string) string {
-	if strings.ContainsAny(s, "\t\n\"") || strings.HasPrefix(s, "~") {
+	if strings.ContainsAny(s, "\t\n\"") || strings.HasPrefix(s, "~") || strings.HasPrefix(s, "=") {
 		return strconv.Quote(s)
 	}
 	return s
@@ -938,11 +945,36 @@ func expandName(prefix, field string) (string, error) {
 	if rest, ok := strings.CutPrefix(field, "~"); ok && prefix != "" {
 		return prefix + rest, nil
 	}
+	if strings.HasPrefix(field, "=") {
+		return expandDigest(field), nil
+	}
 	name, err := unquoteField(field)
 	if err != nil {
 		return "", fmt.Errorf("bad entry %q", trim(field))
 	}
 	return name, nil
+}
+
+// compactDigest writes a 128-bit hex digest (see Digest) as "=" and its 16
+// bytes in unpadded base64url: 23 characters instead of 32 (schema 7).
+func compactDigest(d string) string {
+	if len(d) == 32 {
+		if raw, err := hex.DecodeString(d); err == nil && hex.EncodeToString(raw) == d {
+			return "=" + base64.RawURLEncoding.EncodeToString(raw)
+		}
+	}
+	return quoteField(d)
+}
+
+// expandDigest reads what compactDigest wrote (a field without "=" is
+// returned as it is: schema 6 wrote hex).
+func expandDigest(f string) string {
+	if rest, ok := strings.CutPrefix(f, "="); ok {
+		if raw, err := base64.RawURLEncoding.DecodeString(rest); err == nil && len(raw) == 16 {
+			return hex.EncodeToString(raw)
+		}
+	}
+	return f
 }
 
 func unquoteField(s string) (string, error) {
