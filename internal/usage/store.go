@@ -739,6 +739,59 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 	if q.AuthzOnly {
 		add("authz = 1")
 	}
+	if q.Limit > 0 && q.Account == "" {
+		return s.usageByAccount(ctx, where, args, q.Limit)
+	}
+	return s.queryRows(ctx, where, args, q.Limit)
+}
+
+// usageByAccount answers a query with a Limit account by account, in the
+// accounts' string order, until Limit rows are found: rows are ordered by
+// account first, and their order is by strings, not by the ids the keys
+// hold, so without this a Limit would read and sort every row.
+func (s *Store) usageByAccount(ctx context.Context, where []string, args []any, limit int) ([]Row, error) {
+	n := newNames(s.db)
+	var ids []int64
+	err := func() error {
+		rs, err := s.db.QueryContext(ctx, `SELECT DISTINCT account FROM usage`)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var id int64
+			if err := rs.Scan(&id); err != nil {
+				return err
+			}
+			n.need(id)
+			ids = append(ids, id)
+		}
+		return rs.Err()
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if err := n.load(ctx); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(ids, func(a, b int64) int { return strings.Compare(n.m[a], n.m[b]) })
+	var out []Row
+	for _, id := range ids {
+		rows, err := s.queryRows(ctx, append(slices.Clip(where), "account = ?"), append(slices.Clip(args), id), limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+		if len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// queryRows reads the usage rows matching where, ordered by key, at most
+// limit (0: all).
+func (s *Store) queryRows(ctx context.Context, where []string, args []any, limit int) ([]Row, error) {
 	sqlText := `SELECT ` + keyCols + `,` + valCols + ` FROM usage`
 	if len(where) > 0 {
 		sqlText += " WHERE " + strings.Join(where, " AND ")
@@ -786,8 +839,8 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 		idx[i] = i
 	}
 	slices.SortFunc(idx, func(a, b int) int { return out[a].Key.Compare(out[b].Key) })
-	if q.Limit > 0 && len(idx) > q.Limit {
-		idx = idx[:q.Limit]
+	if limit > 0 && len(idx) > limit {
+		idx = idx[:limit]
 	}
 	sorted := make([]Row, len(idx))
 	for i, j := range idx {
