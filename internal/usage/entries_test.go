@@ -8,9 +8,9 @@ import (
 )
 
 // Ledger entries and path marks store delivery file names without the
-// prefix their folder implies, and content entries without the digest
-// their name is; both read back whole, and entries written whole (schema
-// 6) still read.
+// prefix their folder implies, digests in base64, and content entries
+// without the digest their name is; all read back whole, and entries
+// written whole (schema 6) still read.
 func TestCompactEntries(t *testing.T) {
 	const ledgerDir = "111111111111/us-east-1/2026/11/02"
 	const markDir = "/logs/AWSLogs/o-abc/111111111111/CloudTrail/us-east-1/2026/11/02"
@@ -18,6 +18,7 @@ func TestCompactEntries(t *testing.T) {
 		"111111111111_CloudTrail_us-east-1_20261102T0005Z_abc.json",
 		"111111111111_CloudTrail_us-east-1_20261102T0010Z_d\"ef.json", // quoted, whole
 		"~tilde.json",
+		"=equals.json",
 		"222222222222_CloudTrail_us-east-1_20261102T0005Z_x.json", // another account's name: whole
 		"111111111111_CloudTrail_us-east-1_20261102",              // the prefix alone: whole
 	}
@@ -48,8 +49,11 @@ func TestCompactEntries(t *testing.T) {
 	const d = "d0c0000000000000000000000000000a"
 	content := map[string]LedgerEntry{d: {Size: 9, Digest: d}}
 	cb := encodeLedger("sha256/d0", content)
-	if string(cb) != d+"\t9\t\n" {
-		t.Errorf("content entry %q", cb)
+	if want := "=0MAAAAAAAAAAAAAAAAAACg\t9\t\n"; string(cb) != want {
+		t.Errorf("content entry %q, want %q (the digest in base64, not twice)", cb, want)
+	}
+	if e := encodeLedger(ledgerDir, map[string]LedgerEntry{names[0]: {Size: 1, Digest: d}}); string(e) != "~T0005Z_abc.json\t1\t=0MAAAAAAAAAAAAAAAAAACg\n" {
+		t.Errorf("identity entry %q", e)
 	}
 	gotC := map[string]LedgerEntry{}
 	if err := decodeLedger("sha256/d0", cb, gotC); err != nil || !cmp.Equal(content, gotC) {

@@ -225,7 +225,7 @@ func encodeLedger(dir string, m map[string]LedgerEntry) []byte {
 		if content {
 			return b
 		}
-		return append(b, e.Digest...)
+		return append(b, compactDigest(e.Digest)...)
 	})
 }
 
@@ -250,7 +250,7 @@ func decodeLedger(dir string, blob []byte, into map[string]LedgerEntry) error {
 		if err != nil {
 			return fmt.Errorf("bad entry size %q for %q", trim(f[1]), trim(name))
 		}
-		digest := f[2]
+		digest := expandDigest(f[2])
 		if content && digest == "" {
 			digest = name
 		}

@@ -83,6 +83,9 @@ func migrateV6(ctx context.Context, db *sql.DB) error {
 	if err := insertKeyDays(ctx, tx, days); err != nil {
 		return err
 	}
+	if err := compactBookkeeping(ctx, tx); err != nil {
+		return fmt.Errorf("ledger and path marks: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v=? WHERE k='schema'`, fmt.Sprint(SchemaVersion)); err != nil {
 		return err
 	}
@@ -123,4 +126,60 @@ func readSessionKeysV6(ctx context.Context, tx *sql.Tx) ([]SessionKey, error) {
 		out = append(out, k)
 	}
 	return out, rs.Err()
+}
+
+// compactBookkeeping writes the ledger's and the path marks' folder rows
+// again in the schema 7 encoding (short delivery names, base64 digests).
+func compactBookkeeping(ctx context.Context, tx *sql.Tx) error {
+	type folder struct {
+		source, dir string
+		blob        []byte
+	}
+	read := func(q string, withSource bool) ([]folder, error) {
+		rs, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		defer rs.Close()
+		var out []folder
+		for rs.Next() {
+			var f folder
+			dst := []any{&f.dir, &f.blob}
+			if withSource {
+				dst = append([]any{&f.source}, dst...)
+			}
+			if err := rs.Scan(dst...); err != nil {
+				return nil, err
+			}
+			out = append(out, f)
+		}
+		return out, rs.Err()
+	}
+	objs, err := read(`SELECT dir, entries FROM objects`, false)
+	if err != nil {
+		return err
+	}
+	for _, f := range objs {
+		m := map[string]LedgerEntry{}
+		if err := decodeLedger(f.dir, f.blob, m); err != nil {
+			return fmt.Errorf("object ledger %s: %w", f.dir, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE objects SET entries=? WHERE dir=?`, encodeLedger(f.dir, m), f.dir); err != nil {
+			return err
+		}
+	}
+	marks, err := read(`SELECT source, dir, entries FROM scanned_dirs`, true)
+	if err != nil {
+		return err
+	}
+	for _, f := range marks {
+		m := map[string]ObjectMark{}
+		if err := decodeEntries(f.dir, true, f.blob, m); err != nil {
+			return fmt.Errorf("scanned objects of %s: %w", f.dir, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE scanned_dirs SET entries=? WHERE source=? AND dir=?`, encodeEntries(f.dir, m), f.source, f.dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }

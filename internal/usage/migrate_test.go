@@ -142,7 +142,12 @@ func TestMigrationFromSchema6(t *testing.T) {
 	wantSummary := readSummary(t, mem.db, false)
 	path := filepath.Join(t.TempDir(), "usage.db")
 	createV6(t, path, rows, keys)
-	execRaw(t, path, `INSERT INTO session_use VALUES('111111111111','arn:aws:iam::111111111111:role/r','`+t0.Format(time.DateOnly)+`','ASIAK2')`)
+	const ldir, mdir = "111111111111/us-east-1/2026/11/02", "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/02"
+	const name, digest = "111111111111_CloudTrail_us-east-1_20261102T0000Z_a.json", "0123456789abcdef0123456789abcdef"
+	execRaw(t, path, `INSERT INTO session_use VALUES('111111111111','arn:aws:iam::111111111111:role/r','`+t0.Format(time.DateOnly)+`','ASIAK2')`,
+		`INSERT INTO objects VALUES('`+ldir+`',1,'`+name+"\t10\t"+digest+"\n"+`')`,
+		`INSERT INTO objects VALUES('sha256/01',1,'`+digest+"\t10\t"+digest+"\n"+`')`,
+		`INSERT INTO scanned_dirs VALUES('/logs','`+mdir+`',1,5,'`+name+".gz\t10\t\t5\n"+`')`)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +171,7 @@ func TestMigrationFromSchema6(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantTotals.ScannedObjects = 1 // the mark added to the schema 6 store
 	if diff := cmp.Diff(wantTotals, tot); diff != "" {
 		t.Errorf("totals (-before +after):\n%s", diff)
 	}
@@ -188,6 +194,25 @@ func TestMigrationFromSchema6(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" || err != nil || len(got) != 1 {
 			t.Errorf("where %s came from (-before +after): %v\n%s", k, err, diff)
 		}
+	}
+	// The ledger and the marks read the same, in the compact encoding.
+	l, err := s.Ledger(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []ObjectID{{Dir: ldir, Name: name}, ContentID(digest)} {
+		if e, ok, err := l.Lookup(ctx, id); err != nil || !ok || e != (LedgerEntry{Size: 10, Digest: digest}) {
+			t.Errorf("ledger %s: %+v %v %v", id, e, ok, err)
+		}
+	}
+	s.Unlock()
+	marks, err := s.ScannedObjects(ctx, "/logs")
+	if want := map[string]ObjectMark{mdir + "/" + name + ".gz": {Size: 10, MTime: time.Unix(5, 0).UTC()}}; err != nil || !cmp.Equal(want, marks) {
+		t.Errorf("marks %v %v", marks, err)
+	}
+	var n int
+	if err := s.db.QueryRow(`SELECT (SELECT count(*) FROM objects WHERE substr(CAST(entries AS TEXT),1,1) IN ('~','=')) + (SELECT count(*) FROM scanned_dirs WHERE substr(CAST(entries AS TEXT),1,1) = '~')`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("%d folder rows in the compact encoding, want 3 (%v)", n, err)
 	}
 	got, err := s.SessionUses(ctx, "ASIAK2")
 	if diff := cmp.Diff(uses, got); diff != "" || err != nil {

@@ -360,7 +360,3 @@ func decodeRow(n *names, k ikey, first, last, count, authz int64, samples string
 	decodeSamples(samples, &r)
 	return r, nil
 }
-
-func sortRows(rows []Row) {
-	slices.SortFunc(rows, func(a, b Row) int { return a.Key.Compare(b.Key) })
-}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -737,6 +739,59 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 	if q.AuthzOnly {
 		add("authz = 1")
 	}
+	if q.Limit > 0 && q.Account == "" {
+		return s.usageByAccount(ctx, where, args, q.Limit)
+	}
+	return s.queryRows(ctx, where, args, q.Limit)
+}
+
+// usageByAccount answers a query with a Limit account by account, in the
+// accounts' string order, until Limit rows are found: rows are ordered by
+// account first, and their order is by strings, not by the ids the keys
+// hold, so without this a Limit would read and sort every row.
+func (s *Store) usageByAccount(ctx context.Context, where []string, args []any, limit int) ([]Row, error) {
+	n := newNames(s.db)
+	var ids []int64
+	err := func() error {
+		rs, err := s.db.QueryContext(ctx, `SELECT DISTINCT account FROM usage`)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var id int64
+			if err := rs.Scan(&id); err != nil {
+				return err
+			}
+			n.need(id)
+			ids = append(ids, id)
+		}
+		return rs.Err()
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if err := n.load(ctx); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(ids, func(a, b int64) int { return strings.Compare(n.m[a], n.m[b]) })
+	var out []Row
+	for _, id := range ids {
+		rows, err := s.queryRows(ctx, append(slices.Clip(where), "account = ?"), append(slices.Clip(args), id), limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+		if len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// queryRows reads the usage rows matching where, ordered by key, at most
+// limit (0: all).
+func (s *Store) queryRows(ctx context.Context, where []string, args []any, limit int) ([]Row, error) {
 	sqlText := `SELECT ` + keyCols + `,` + valCols + ` FROM usage`
 	if len(where) > 0 {
 		sqlText += " WHERE " + strings.Join(where, " AND ")
@@ -773,19 +828,26 @@ func (s *Store) Usage(ctx context.Context, q Query) ([]Row, error) {
 	if err := n.load(ctx); err != nil {
 		return nil, err
 	}
-	out := make([]Row, 0, len(got))
-	for _, x := range got {
-		r, err := decodeRow(n, x.k, x.first, x.last, x.count, x.authz, x.samples)
-		if err != nil {
+	// Rows are sorted by their key strings first; only the rows kept
+	// (Limit) have their samples decoded.
+	out := make([]Row, len(got))
+	idx := make([]int, len(got))
+	for i, x := range got {
+		if out[i], err = decodeRow(n, x.k, x.first, x.last, x.count, x.authz, ""); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		idx[i] = i
 	}
-	sortRows(out)
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
+	slices.SortFunc(idx, func(a, b int) int { return out[a].Key.Compare(out[b].Key) })
+	if limit > 0 && len(idx) > limit {
+		idx = idx[:limit]
 	}
-	return out, nil
+	sorted := make([]Row, len(idx))
+	for i, j := range idx {
+		sorted[i] = out[j]
+		decodeSamples(got[j].samples, &sorted[i])
+	}
+	return sorted, nil
 }
 
 // Unmapped lists the unmapped pairs, most frequent first.
@@ -868,6 +930,7 @@ func encodeEntries(dir string, m map[string]ObjectMark) []byte {
 // (quoted if needed), a tab, and the fields the entry appends.
 func encodeLines[E any](dir string, m map[string]E, fields func(b []byte, e E) []byte) []byte {
 	prefix := deliveryPrefix(dir)
+	content := strings.HasPrefix(dir, "sha256/")
 	names := make([]string, 0, len(m))
 	for n := range m {
 		names = append(names, n)
@@ -875,7 +938,11 @@ func encodeLines[E any](dir string, m map[string]E, fields func(b []byte, e E) [
 	sort.Strings(names)
 	var b []byte
 	for _, n := range names {
-		b = append(b, compactName(prefix, n)...)
+		if content {
+			b = append(b, compactDigest(n)...)
+		} else {
+			b = append(b, compactName(prefix, n)...)
+		}
 		b = append(b, '\t')
 		b = fields(b, m[n])
 		b = append(b, '\n')
@@ -884,7 +951,7 @@ func encodeLines[E any](dir string, m map[string]E, fields func(b []byte, e E) [
 }
 
 func quoteField(s string) string {
-	if strings.ContainsAny(s, "\t\n\"") || strings.HasPrefix(s, "~") {
+	if strings.ContainsAny(s, "\t\n\"") || strings.HasPrefix(s, "~") || strings.HasPrefix(s, "=") {
 		return strconv.Quote(s)
 	}
 	return s
@@ -931,11 +998,36 @@ func expandName(prefix, field string) (string, error) {
 	if rest, ok := strings.CutPrefix(field, "~"); ok && prefix != "" {
 		return prefix + rest, nil
 	}
+	if strings.HasPrefix(field, "=") {
+		return expandDigest(field), nil
+	}
 	name, err := unquoteField(field)
 	if err != nil {
 		return "", fmt.Errorf("bad entry %q", trim(field))
 	}
 	return name, nil
+}
+
+// compactDigest writes a 128-bit hex digest (see Digest) as "=" and its 16
+// bytes in unpadded base64url: 23 characters instead of 32 (schema 7).
+func compactDigest(d string) string {
+	if len(d) == 32 {
+		if raw, err := hex.DecodeString(d); err == nil && hex.EncodeToString(raw) == d {
+			return "=" + base64.RawURLEncoding.EncodeToString(raw)
+		}
+	}
+	return quoteField(d)
+}
+
+// expandDigest reads what compactDigest wrote (a field without "=" is
+// returned as it is: schema 6 wrote hex).
+func expandDigest(f string) string {
+	if rest, ok := strings.CutPrefix(f, "="); ok {
+		if raw, err := base64.RawURLEncoding.DecodeString(rest); err == nil && len(raw) == 16 {
+			return hex.EncodeToString(raw)
+		}
+	}
+	return f
 }
 
 func unquoteField(s string) (string, error) {

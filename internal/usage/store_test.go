@@ -3,6 +3,7 @@ package usage
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -199,6 +200,38 @@ func BenchmarkScannedObjects100k(b *testing.B) {
 		m, err := s.ScannedObjects(ctx, "s3://bucket/AWSLogs")
 		if err != nil || len(m) != len(objs) {
 			b.Fatal(err, len(m))
+		}
+	}
+}
+
+// A Limit keeps the first rows of the whole answer in key order, whatever
+// filter goes with it (the store reads it account by account).
+func TestUsageLimitIsAPrefix(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	rows := randomRows(rand.New(rand.NewPCG(11, 12)), 300)
+	rows[0].Account = "000000000000" // a third account, first in order, one row
+	if err := s.Upsert(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []Query{{}, {Action: "s3:*"}, {ErrorsOnly: true}, {Principal: rows[5].Principal}} {
+		all, err := s.Usage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 2, 7, len(all) - 1, len(all), len(all) + 3} {
+			if n <= 0 {
+				continue
+			}
+			lq := q
+			lq.Limit = n
+			got, err := s.Usage(ctx, lq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(all[:min(n, len(all))], got); diff != "" {
+				t.Errorf("%+v (-first rows of the whole answer +limited):\n%s", lq, diff)
+			}
 		}
 	}
 }
