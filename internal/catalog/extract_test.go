@@ -13,15 +13,13 @@ var unconfirmed = func() map[string]string {
 	const notRead = "not checked: the page cited was not read with the search tool yet"
 	m := map[string]string{}
 	for _, k := range []string{
-		"s3:PutObject > kms:GenerateDataKey", "s3:GetObject > kms:Decrypt", "s3:PutObject > s3:PutObjectTagging", "s3:PutObject > s3:PutObjectAcl",
-		"s3:CreateBucket > s3:PutBucketObjectLockConfiguration", "s3:CreateBucket > s3:PutBucketVersioning",
-		"s3:CreateBucket > s3:PutBucketOwnershipControls", "s3:CreateBucket > s3:PutBucketAcl",
+		"s3:PutObject > kms:GenerateDataKey", "s3:GetObject > kms:Decrypt",
+
 		"sts:AssumeRole > sts:TagSession", "sts:AssumeRole > sts:SetSourceIdentity",
 		"ec2:RunInstances > ec2:CreateTags", "ec2:RequestSpotFleet > iam:PassRole",
 		"ssm:GetParameter > kms:Decrypt", "ssm:GetParameters > kms:Decrypt", "ssm:GetParametersByPath > kms:Decrypt",
 		"ssm:PutParameter > kms:Encrypt", "ssm:SendCommand > iam:PassRole",
-		"sqs:SendMessage > kms:GenerateDataKey", "sqs:SendMessage > kms:Decrypt", "sqs:ReceiveMessage > kms:Decrypt",
-		"sns:Publish > kms:GenerateDataKey", "sns:Publish > kms:Decrypt",
+
 		"cloudformation:CreateStackSet > iam:PassRole",
 		"ecs:RegisterTaskDefinition > iam:PassRole", "ecs:RunTask > iam:PassRole", "ecs:StartTask > iam:PassRole",
 		"athena:StartQueryExecution > athena:GetDataCatalog", "athena:StartQueryExecution > glue:GetDatabase",
@@ -29,8 +27,8 @@ var unconfirmed = func() map[string]string {
 		"glue:CreateCrawler > iam:PassRole", "glue:CreateDevEndpoint > iam:PassRole", "glue:CreateSession > iam:PassRole",
 		"glue:UpdateJob > iam:PassRole", "glue:UpdateCrawler > iam:PassRole",
 		"cloudtrail:CreateTrail > iam:PassRole", "cloudtrail:UpdateTrail > iam:PassRole",
-		"cloudtrail:CreateTrail > organizations:ListAWSServiceAccessForOrganization", "cloudtrail:CreateTrail > iam:GetRole",
-		"cloudtrail:CreateTrail > iam:CreateServiceLinkedRole", "cloudtrail:UpdateTrail > organizations:ListAWSServiceAccessForOrganization",
+
+		"cloudtrail:UpdateTrail > organizations:ListAWSServiceAccessForOrganization",
 		"cloudtrail:UpdateTrail > iam:GetRole", "cloudtrail:UpdateTrail > iam:CreateServiceLinkedRole",
 	} {
 		m[k] = notRead
