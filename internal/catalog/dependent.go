@@ -192,7 +192,10 @@ var dependents = func() []Dependent {
 		{Action: "ssm:GetParameter", Needs: "kms:Decrypt", Scope: OtherResource, When: "a SecureString parameter " + whenCMK, Source: docSSMSecure},
 		{Action: "ssm:GetParameters", Needs: "kms:Decrypt", Scope: OtherResource, When: "a SecureString parameter " + whenCMK, Source: docSSMSecure},
 		{Action: "ssm:GetParametersByPath", Needs: "kms:Decrypt", Scope: OtherResource, When: "a SecureString parameter " + whenCMK, Source: docSSMSecure},
-		{Action: "ssm:PutParameter", Needs: "kms:Encrypt", Scope: OtherResource, When: "a SecureString parameter " + whenCMK, Source: docSSMSecure},
+		{Action: "ssm:PutParameter", Needs: "kms:Encrypt", Scope: OtherResource, When: "a standard-tier SecureString parameter " + whenCMK, Source: docSSMSecure},
+		// "To encrypt an advanced secure string parameter value, the user
+		// needs kms:GenerateDataKey permission."
+		{Action: "ssm:PutParameter", Needs: "kms:GenerateDataKey", Scope: OtherResource, When: "an advanced-tier SecureString parameter " + whenCMK, Source: docSSMSecure},
 		{Action: "ssm:SendCommand", Needs: "iam:PassRole", Scope: OtherResource, When: "the request sets ServiceRoleArn (notifications)",
 			Source: "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html"},
 

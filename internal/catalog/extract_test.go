@@ -15,14 +15,13 @@ var unconfirmed = func() map[string]string {
 	for _, k := range []string{
 		"s3:PutObject > kms:GenerateDataKey", "s3:GetObject > kms:Decrypt",
 
-		"sts:AssumeRole > sts:TagSession", "sts:AssumeRole > sts:SetSourceIdentity",
 		"ec2:RunInstances > ec2:CreateTags", "ec2:RequestSpotFleet > iam:PassRole",
-		"ssm:GetParameter > kms:Decrypt", "ssm:GetParameters > kms:Decrypt", "ssm:GetParametersByPath > kms:Decrypt",
-		"ssm:PutParameter > kms:Encrypt", "ssm:SendCommand > iam:PassRole",
+
+		"ssm:SendCommand > iam:PassRole",
 
 		"cloudformation:CreateStackSet > iam:PassRole",
 		"ecs:RegisterTaskDefinition > iam:PassRole", "ecs:RunTask > iam:PassRole", "ecs:StartTask > iam:PassRole",
-		"athena:StartQueryExecution > athena:GetDataCatalog", "athena:StartQueryExecution > glue:GetDatabase",
+
 		"athena:StartQueryExecution > glue:GetTable", "athena:StartQueryExecution > glue:GetPartitions",
 		"glue:CreateCrawler > iam:PassRole", "glue:CreateDevEndpoint > iam:PassRole", "glue:CreateSession > iam:PassRole",
 		"glue:UpdateJob > iam:PassRole", "glue:UpdateCrawler > iam:PassRole",
