@@ -11,8 +11,8 @@ import (
 // an entry the extract comes to confirm must leave the list.
 var unconfirmed = func() map[string]string {
 	const (
-		athena = "the Athena page read (fine-grained-access-to-glue-resources) shows glue:GetTable and glue:GetPartitions only in DDL examples (CREATE/DROP TABLE); no page read says a query needs them"
-		glue   = "the Glue page read says users need iam:PassRole for the role Glue works as, but nothing on updates; no page read says a change of role on update needs it"
+		athena = "the Athena page read (fine-grained-access-to-glue-resources) shows glue:GetTable and glue:GetPartitions only in DDL examples (CREATE/DROP TABLE); security-iam-athena says queries need permissions on Glue databases and tables without naming actions; the Step Functions policy template for StartQueryExecution lists them among Glue write actions (a superset, not a requirement)"
+		glue   = "the Glue page read says users need iam:PassRole for the role Glue works as, but nothing on updates; the only text naming UpdateJob with iam:PassRole is a third-party troubleshooting note (walliz.cc), not an AWS page"
 		cwl    = "indirect only: the CloudTrail full-access policy read grants iam:PassRole with iam:PassedToService cloudtrail.amazonaws.com; no sentence read ties it to CloudWatchLogsRoleArn"
 		orgUpd = "the organization-trail prerequisites read name these permissions for whoever creates an organization trail; the CLI page read says update-trail --is-organization-trail needs \"sufficient permissions\" without naming them"
 	)
