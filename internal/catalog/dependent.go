@@ -60,35 +60,36 @@ type Dependent struct {
 
 // Documentation pages the table cites more than once.
 const (
-	docSARKMS          = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html"
-	docEC2PassRole     = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html"
-	docLambdaIdentity  = "https://docs.aws.amazon.com/lambda/latest/dg/access-control-identity-based.html"
-	docLambdaPerms     = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html"
-	docSMBatch         = "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html"
-	docSMCreate        = "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html"
-	docKMSReEncrypt    = "https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html"
-	docKMSReplicate    = "https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html"
-	docS3SSEKMS        = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"
-	docS3PutObject     = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html"
-	docS3CreateBucket  = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html"
-	docDDBRestore      = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/backuprestore_IAM.html"
-	docSSMSecure       = "https://docs.aws.amazon.com/systems-manager/latest/userguide/secure-string-parameter-kms-encryption.html"
-	docSQSKMS          = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html"
-	docSNSKMS          = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
-	docCFNServiceRole  = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html"
-	docECSTaskRoles    = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html"
-	docGluePassRole    = "https://docs.aws.amazon.com/glue/latest/dg/attach-policy-iam-user.html"
-	docTrailOrg        = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html"
-	docTrailCWL        = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html"
-	docECRPullThrough  = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html"
-	docAthenaGlue      = "https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html"
-	docSTSSessionTags  = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html"
-	docSTSSourceIdent  = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html"
-	whenCMK            = "it uses a customer managed KMS key"
-	whenTags           = "the request sets tags"
-	whenRoleInRequest  = "the request names a role for the service (RoleARN)"
-	whenTaskRoles      = "the task definition or its overrides name a task role or task execution role"
-	whenGlueRoleChange = "the request changes the role"
+	docSARKMS           = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html"
+	docEC2PassRole      = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/permission-to-pass-iam-roles.html"
+	docLambdaIdentity   = "https://docs.aws.amazon.com/lambda/latest/dg/access-control-identity-based.html"
+	docLambdaPerms      = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html"
+	docSMBatch          = "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_BatchGetSecretValue.html"
+	docSMCreate         = "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html"
+	docKMSReEncrypt     = "https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html"
+	docKMSReplicate     = "https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html"
+	docS3SSEKMS         = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"
+	docS3PutObject      = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html"
+	docS3CreateBucket   = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html"
+	docDDBRestore       = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/backuprestore_IAM.html"
+	docSSMSecure        = "https://docs.aws.amazon.com/systems-manager/latest/userguide/secure-string-parameter-kms-encryption.html"
+	docSQSKMS           = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html"
+	docSNSKMS           = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
+	docCFNStackSetsSelf = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html"
+	docCFNServiceRole   = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html"
+	docECSTaskRoles     = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html"
+	docGluePassRole     = "https://docs.aws.amazon.com/glue/latest/dg/attach-policy-iam-user.html"
+	docTrailOrg         = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html"
+	docTrailCWL         = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html"
+	docECRPullThrough   = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html"
+	docAthenaGlue       = "https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html"
+	docSTSSessionTags   = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html"
+	docSTSSourceIdent   = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html"
+	whenCMK             = "it uses a customer managed KMS key"
+	whenTags            = "the request sets tags"
+	whenRoleInRequest   = "the request names a role for the service (RoleARN)"
+	whenTaskRoles       = "the task definition or its overrides name a task role or task execution role"
+	whenGlueRoleChange  = "the request changes the role"
 )
 
 // ddbRestoreNeeds are the data-plane actions a restore performs on the new
@@ -170,11 +171,15 @@ var dependents = func() []Dependent {
 		{Action: "ec2:AssociateIamInstanceProfile", Needs: "iam:PassRole", Scope: OtherResource, Source: docEC2PassRole},
 		{Action: "ec2:ReplaceIamInstanceProfileAssociation", Needs: "iam:PassRole", Scope: OtherResource, Source: docEC2PassRole},
 		{Action: "ec2:RunInstances", Needs: "iam:PassRole", Scope: OtherResource, When: "the instance is launched with an instance profile", Source: docEC2PassRole},
-		{Action: "ec2:RunInstances", Needs: "ec2:CreateTags", Scope: OtherResource, When: "the request tags resources at launch (TagSpecifications)",
+		// "If tags are specified in the resource-creating action, Amazon
+		// performs additional authorization on the ec2:CreateTags action";
+		// "also evaluated if tags are provided in a launch template".
+		{Action: "ec2:RunInstances", Needs: "ec2:CreateTags", Scope: OtherResource, When: "the request or its launch template tags resources at launch",
 			Source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html"},
-		// A Spot Fleet request names the fleet's role (IamFleetRole, required).
+		// A Spot Fleet request names the fleet's role (IamFleetRole,
+		// required): "the iam:PassRole action to specify the Spot Fleet role".
 		{Action: "ec2:RequestSpotFleet", Needs: "iam:PassRole", Scope: OtherResource,
-			Source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-fleet-prerequisites.html"},
+			Source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-fleet-requests.html"},
 
 		// Lambda: a function is created with its execution role (Role is
 		// required): "PassRole is used when you assign an execution role
@@ -192,9 +197,14 @@ var dependents = func() []Dependent {
 		{Action: "ssm:GetParameter", Needs: "kms:Decrypt", Scope: OtherResource, When: "a SecureString parameter " + whenCMK, Source: docSSMSecure},
 		{Action: "ssm:GetParameters", Needs: "kms:Decrypt", Scope: OtherResource, When: "a SecureString parameter " + whenCMK, Source: docSSMSecure},
 		{Action: "ssm:GetParametersByPath", Needs: "kms:Decrypt", Scope: OtherResource, When: "a SecureString parameter " + whenCMK, Source: docSSMSecure},
-		{Action: "ssm:PutParameter", Needs: "kms:Encrypt", Scope: OtherResource, When: "a SecureString parameter " + whenCMK, Source: docSSMSecure},
+		{Action: "ssm:PutParameter", Needs: "kms:Encrypt", Scope: OtherResource, When: "a standard-tier SecureString parameter " + whenCMK, Source: docSSMSecure},
+		// "To encrypt an advanced secure string parameter value, the user
+		// needs kms:GenerateDataKey permission."
+		{Action: "ssm:PutParameter", Needs: "kms:GenerateDataKey", Scope: OtherResource, When: "an advanced-tier SecureString parameter " + whenCMK, Source: docSSMSecure},
+		// Run Command notifications: the user passes the Amazon SNS IAM role
+		// (ServiceRoleArn) and needs iam:PassRole on it.
 		{Action: "ssm:SendCommand", Needs: "iam:PassRole", Scope: OtherResource, When: "the request sets ServiceRoleArn (notifications)",
-			Source: "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html"},
+			Source: "https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-sns-notifications.html"},
 
 		// SQS and SNS with server-side encryption under a customer managed key.
 		{Action: "sqs:SendMessage", Needs: "kms:GenerateDataKey", Scope: OtherResource, When: "the queue " + whenCMK, Source: docSQSKMS},
@@ -207,8 +217,14 @@ var dependents = func() []Dependent {
 		{Action: "cloudformation:CreateStack", Needs: "iam:PassRole", Scope: OtherResource, When: whenRoleInRequest, Source: docCFNServiceRole},
 		{Action: "cloudformation:UpdateStack", Needs: "iam:PassRole", Scope: OtherResource, When: whenRoleInRequest, Source: docCFNServiceRole},
 		{Action: "cloudformation:CreateChangeSet", Needs: "iam:PassRole", Scope: OtherResource, When: whenRoleInRequest, Source: docCFNServiceRole},
-		{Action: "cloudformation:CreateStackSet", Needs: "iam:PassRole", Scope: OtherResource, When: "the stack set uses self-managed permissions (AdministrationRoleARN)",
-			Source: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html"},
+		// Self-managed stack sets with a customized administrator role: "The
+		// user must have permission to pass the role to AWS CloudFormation";
+		// with the default AWSCloudFormationStackSetAdministrationRole "users
+		// don't pass an administrator role". Updates name the role again.
+		{Action: "cloudformation:CreateStackSet", Needs: "iam:PassRole", Scope: OtherResource, When: "the request names a customized administration role (AdministrationRoleARN)",
+			Source: docCFNStackSetsSelf},
+		{Action: "cloudformation:UpdateStackSet", Needs: "iam:PassRole", Scope: OtherResource, When: "the request names a customized administration role (AdministrationRoleARN)",
+			Source: docCFNStackSetsSelf},
 
 		// ECS: task roles are passed when the task definition is registered
 		// and when tasks run.
