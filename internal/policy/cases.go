@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/seiri-dev/seiri/internal/textenc"
 )
@@ -304,9 +305,16 @@ const (
 
 var policyCache = struct {
 	sync.RWMutex
-	m    map[uint64]cachedDoc // by policyHash
-	seen map[uint64]struct{}  // hashes of documents seen once
-}{m: map[uint64]cachedDoc{}, seen: map[uint64]struct{}{}}
+	m map[uint64]cachedDoc // by policyHash
+	n atomic.Int32         // len(m), read without the lock
+}{m: map[uint64]cachedDoc{}}
+
+// policySeen records the hashes of documents seen once, for admission on
+// the second sighting: a direct-mapped table read and written without a
+// lock (a document whose slot another one took is simply seen anew).
+var policySeen [1 << 16]atomic.Uint64
+
+func seenSlot(h uint64) *atomic.Uint64 { return &policySeen[h&(uint64(len(policySeen))-1)] }
 
 // cachedDoc is a cached policy with its text and type, compared on every
 // hit (a hash collision is a miss).
@@ -319,12 +327,13 @@ type cachedDoc struct {
 var policySeed = maphash.MakeSeed()
 
 // policyHash is the key of a document in the cache; cacheable is false
-// for documents the cache never holds (too long).
+// for documents the cache never holds (too long). The hash is never 0
+// (0 marks an empty slot of policySeen).
 func policyHash(raw []byte, t Type) (h uint64, cacheable bool) {
 	if len(raw) > policyCacheMaxSize {
 		return 0, false
 	}
-	return maphash.Bytes(policySeed, raw) ^ uint64(t), true
+	return (maphash.Bytes(policySeed, raw) ^ uint64(t)) | 1, true
 }
 
 // lookupPolicy returns the cached policy of the document, or whether the
@@ -333,14 +342,15 @@ func lookupPolicy(raw []byte, t Type, h uint64, cacheable bool) (p *Policy, seen
 	if !cacheable {
 		return nil, false
 	}
-	policyCache.RLock()
-	e, ok := policyCache.m[h]
-	_, seen = policyCache.seen[h]
-	policyCache.RUnlock()
-	if ok && e.t == t && e.raw == string(raw) {
-		return e.p, false
+	if policyCache.n.Load() > 0 {
+		policyCache.RLock()
+		e, ok := policyCache.m[h]
+		policyCache.RUnlock()
+		if ok && e.t == t && e.raw == string(raw) {
+			return e.p, false
+		}
 	}
-	return nil, seen
+	return nil, seenSlot(h).Load() == h
 }
 
 // cachePolicy records a sighting of the document (of hash h) and admits p
@@ -349,19 +359,18 @@ func lookupPolicy(raw []byte, t Type, h uint64, cacheable bool) (p *Policy, seen
 func cachePolicy(raw []byte, t Type, h uint64, p *Policy, admit bool) {
 	// Admit a document on its second sighting only, so that a stream of
 	// unique policies does not fill the cache.
-	policyCache.Lock()
-	defer policyCache.Unlock()
-	if _, ok := policyCache.seen[h]; !ok || !admit {
-		if len(policyCache.seen) >= 1<<16 {
-			clear(policyCache.seen)
-		}
-		policyCache.seen[h] = struct{}{}
+	slot := seenSlot(h)
+	if !admit || slot.Load() != h {
+		slot.Store(h)
 		return
 	}
+	policyCache.Lock()
+	defer policyCache.Unlock()
 	if len(policyCache.m) < policyCacheMax {
 		if _, ok := policyCache.m[h]; !ok {
 			// string(raw) copies: raw may share memory with a line buffer.
 			policyCache.m[h] = cachedDoc{raw: string(raw), t: t, p: p}
+			policyCache.n.Store(int32(len(policyCache.m)))
 		}
 	}
 }
@@ -373,7 +382,10 @@ func DropCachedPolicies() {
 	policyCache.Lock()
 	defer policyCache.Unlock()
 	clear(policyCache.m)
-	clear(policyCache.seen)
+	policyCache.n.Store(0)
+	for i := range policySeen {
+		policySeen[i].Store(0)
+	}
 }
 
 func optionalPolicy(dec *decoder, root *Node, field string, t Type) (*Policy, error) {
