@@ -312,7 +312,12 @@ var policyCache = struct {
 // policySeen records the hashes of documents seen once, for admission on
 // the second sighting: a direct-mapped table read and written without a
 // lock (a document whose slot another one took is simply seen anew).
-var policySeen [1 << 16]atomic.Uint64
+// A slot holds the hash xor seenEpoch, so that DropCachedPolicies forgets
+// every sighting by changing the epoch.
+var (
+	policySeen [1 << 16]atomic.Uint64
+	seenEpoch  atomic.Uint64
+)
 
 func seenSlot(h uint64) *atomic.Uint64 { return &policySeen[h&(uint64(len(policySeen))-1)] }
 
@@ -327,13 +332,12 @@ type cachedDoc struct {
 var policySeed = maphash.MakeSeed()
 
 // policyHash is the key of a document in the cache; cacheable is false
-// for documents the cache never holds (too long). The hash is never 0
-// (0 marks an empty slot of policySeen).
+// for documents the cache never holds (too long).
 func policyHash(raw []byte, t Type) (h uint64, cacheable bool) {
 	if len(raw) > policyCacheMaxSize {
 		return 0, false
 	}
-	return (maphash.Bytes(policySeed, raw) ^ uint64(t)) | 1, true
+	return maphash.Bytes(policySeed, raw) ^ uint64(t), true
 }
 
 // lookupPolicy returns the cached policy of the document, or whether the
@@ -350,7 +354,7 @@ func lookupPolicy(raw []byte, t Type, h uint64, cacheable bool) (p *Policy, seen
 			return e.p, false
 		}
 	}
-	return nil, seenSlot(h).Load() == h
+	return nil, seenSlot(h).Load() == h^seenEpoch.Load()
 }
 
 // cachePolicy records a sighting of the document (of hash h) and admits p
@@ -359,9 +363,9 @@ func lookupPolicy(raw []byte, t Type, h uint64, cacheable bool) (p *Policy, seen
 func cachePolicy(raw []byte, t Type, h uint64, p *Policy, admit bool) {
 	// Admit a document on its second sighting only, so that a stream of
 	// unique policies does not fill the cache.
-	slot := seenSlot(h)
-	if !admit || slot.Load() != h {
-		slot.Store(h)
+	slot, key := seenSlot(h), h^seenEpoch.Load()
+	if !admit || slot.Load() != key {
+		slot.Store(key)
 		return
 	}
 	policyCache.Lock()
@@ -383,9 +387,7 @@ func DropCachedPolicies() {
 	defer policyCache.Unlock()
 	clear(policyCache.m)
 	policyCache.n.Store(0)
-	for i := range policySeen {
-		policySeen[i].Store(0)
-	}
+	seenEpoch.Add(0x9e3779b97f4a7c15)
 }
 
 func optionalPolicy(dec *decoder, root *Node, field string, t Type) (*Policy, error) {
