@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/seiri-dev/seiri/internal/textenc"
 )
@@ -304,9 +305,21 @@ const (
 
 var policyCache = struct {
 	sync.RWMutex
-	m    map[uint64]cachedDoc // by policyHash
-	seen map[uint64]struct{}  // hashes of documents seen once
-}{m: map[uint64]cachedDoc{}, seen: map[uint64]struct{}{}}
+	m map[uint64]cachedDoc // by policyHash
+	n atomic.Int32         // len(m), read without the lock
+}{m: map[uint64]cachedDoc{}}
+
+// policySeen records the hashes of documents seen once, for admission on
+// the second sighting: a direct-mapped table read and written without a
+// lock (a document whose slot another one took is simply seen anew).
+// A slot holds the hash xor seenEpoch, so that DropCachedPolicies forgets
+// every sighting by changing the epoch.
+var (
+	policySeen [1 << 16]atomic.Uint64
+	seenEpoch  atomic.Uint64
+)
+
+func seenSlot(h uint64) *atomic.Uint64 { return &policySeen[h&(uint64(len(policySeen))-1)] }
 
 // cachedDoc is a cached policy with its text and type, compared on every
 // hit (a hash collision is a miss).
@@ -333,14 +346,15 @@ func lookupPolicy(raw []byte, t Type, h uint64, cacheable bool) (p *Policy, seen
 	if !cacheable {
 		return nil, false
 	}
-	policyCache.RLock()
-	e, ok := policyCache.m[h]
-	_, seen = policyCache.seen[h]
-	policyCache.RUnlock()
-	if ok && e.t == t && e.raw == string(raw) {
-		return e.p, false
+	if policyCache.n.Load() > 0 {
+		policyCache.RLock()
+		e, ok := policyCache.m[h]
+		policyCache.RUnlock()
+		if ok && e.t == t && e.raw == string(raw) {
+			return e.p, false
+		}
 	}
-	return nil, seen
+	return nil, seenSlot(h).Load() == h^seenEpoch.Load()
 }
 
 // cachePolicy records a sighting of the document (of hash h) and admits p
@@ -349,19 +363,18 @@ func lookupPolicy(raw []byte, t Type, h uint64, cacheable bool) (p *Policy, seen
 func cachePolicy(raw []byte, t Type, h uint64, p *Policy, admit bool) {
 	// Admit a document on its second sighting only, so that a stream of
 	// unique policies does not fill the cache.
-	policyCache.Lock()
-	defer policyCache.Unlock()
-	if _, ok := policyCache.seen[h]; !ok || !admit {
-		if len(policyCache.seen) >= 1<<16 {
-			clear(policyCache.seen)
-		}
-		policyCache.seen[h] = struct{}{}
+	slot, key := seenSlot(h), h^seenEpoch.Load()
+	if !admit || slot.Load() != key {
+		slot.Store(key)
 		return
 	}
+	policyCache.Lock()
+	defer policyCache.Unlock()
 	if len(policyCache.m) < policyCacheMax {
 		if _, ok := policyCache.m[h]; !ok {
 			// string(raw) copies: raw may share memory with a line buffer.
 			policyCache.m[h] = cachedDoc{raw: string(raw), t: t, p: p}
+			policyCache.n.Store(int32(len(policyCache.m)))
 		}
 	}
 }
@@ -373,7 +386,8 @@ func DropCachedPolicies() {
 	policyCache.Lock()
 	defer policyCache.Unlock()
 	clear(policyCache.m)
-	clear(policyCache.seen)
+	policyCache.n.Store(0)
+	seenEpoch.Add(0x9e3779b97f4a7c15)
 }
 
 func optionalPolicy(dec *decoder, root *Node, field string, t Type) (*Policy, error) {

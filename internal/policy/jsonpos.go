@@ -110,8 +110,8 @@ type decoder struct {
 	members     chunks[Member]
 	itemStack   []*Node
 	memberStack []Member
-	// carena holds the compiled policies of the cases this decoder reads
-	// (policyFrom); unlike the node arenas it is never reset.
+	// carena holds the compiled uncached policies of the current case
+	// (policyFrom); runCase resets it once the case is evaluated.
 	carena compileArena
 	// cs, ctxEnts and ctxVals are the simulator's case and the memory of
 	// its request context, reused case after case (parseCase).

@@ -175,7 +175,7 @@ const (
 )
 
 func shapeOf(s string) uint8 {
-	switch i := strings.IndexAny(s, "*?"); {
+	switch i := indexWild(s); {
 	case s == "*":
 		return shapeAll
 	case i < 0:
@@ -184,6 +184,16 @@ func shapeOf(s string) uint8 {
 		return shapePrefix
 	}
 	return shapeGlob
+}
+
+// indexWild is strings.IndexAny(s, "*?") with two vectorized byte
+// searches (IndexAny builds a byte set on every call).
+func indexWild(s string) int {
+	i := strings.IndexByte(s, '*')
+	if j := strings.IndexByte(s, '?'); j >= 0 && (i < 0 || j < i) {
+		return j
+	}
+	return i
 }
 
 // matchPlain matches s against a variable-free pattern, case-sensitively,

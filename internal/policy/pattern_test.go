@@ -105,3 +105,12 @@ func TestExpandVariables(t *testing.T) {
 		}
 	}
 }
+
+// indexWild finds the first wildcard as strings.IndexAny does.
+func TestIndexWild(t *testing.T) {
+	for _, s := range []string{"", "*", "?", "arn:aws:s3:::b", "arn:aws:s3:::b/*", "a?b*", "a*b?", "??", "**", "arn:aws:iam::1:user/${aws:username}?", "é*", "x?é"} {
+		if got, want := indexWild(s), strings.IndexAny(s, "*?"); got != want {
+			t.Errorf("indexWild(%q) = %d, want %d", s, got, want)
+		}
+	}
+}

@@ -432,9 +432,10 @@ func parse(data []byte, t Type) (*Policy, []Issue) {
 // offsets point into (for line and column numbers).
 //
 // arena, when not nil, supplies the policy's memory in chunks shared with
-// other short-lived policies (the simulator's uncached ones): a few
-// allocations per case instead of a dozen per policy. A policy that may be
-// kept (cached) is compiled without one, so that it pins no chunk.
+// other short-lived policies (the simulator's uncached ones) and reused by
+// the next case: no allocation once the chunks have grown. A policy that
+// may be kept (cached) is compiled without one: the arena's memory is
+// overwritten after its case.
 func parseNode(data []byte, root *Node, t Type, arena *compileArena) (*Policy, error) {
 	ps := &parser{data: data, t: t, stmt: -1, lean: true, arena: arena}
 	p := ps.document(root)
