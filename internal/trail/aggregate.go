@@ -130,6 +130,27 @@ func (t *strTab) add(s string) uint32 {
 // str interns b and returns the kept string.
 func (t *strTab) str(b []byte) string { return t.strs[t.id(b)] }
 
+// memo remembers the last value of one field and its id: consecutive
+// records of a file mostly share their account, region, principal and key,
+// and comparing bytes is cheaper than hashing them into the table.
+type memo struct {
+	s  string
+	id uint32
+}
+
+// memoID interns b through m.
+func (t *strTab) memoID(m *memo, b []byte) uint32 {
+	if len(b) == 0 {
+		return 0
+	}
+	if string(b) == m.s {
+		return m.id
+	}
+	id := t.id(b)
+	m.s, m.id = t.strs[id], id
+	return id
+}
+
 // rowKey is usage.Key in ids of the aggregator's strTab.
 type rowKey struct {
 	account, principal, ptype, akid, action, resource, errc, region uint32
@@ -188,9 +209,17 @@ type aggregator struct {
 	setAdd  map[[2]uint32]uint32
 	cls     [4]uint32 // ids of IPAWSInternal, IPPrivate, IPPublic, IPv6
 	unknown uint32    // id of "unknown"
-	buf     []byte
-	uses    []RequestUse
-	ids     []rowUse
+	// The last values of the fields that repeat from record to record (see
+	// memo), the last row and the last session use.
+	mAccount, mRegion, mPrincipal, mKey, mType memo
+	lastKey                                    rowKey
+	lastRow                                    uint32
+	hasLast                                    bool
+	lastUse                                    sessUseKey
+	lastUseKey                                 uint32
+	buf                                        []byte
+	uses                                       []RequestUse
+	ids                                        []rowUse
 
 	records, mapped, notAuthz, unmappedN int64
 	outside                              int64
@@ -223,6 +252,18 @@ func (a *aggregator) reset(tab *strTab) {
 	a.cls = [4]uint32{tab.idOf(IPAWSInternal), tab.idOf(IPPrivate), tab.idOf(IPPublic), tab.idOf(IPv6)}
 	a.unknown = tab.idOf("unknown")
 	clear(a.maps) // their action ids are the old table's
+	a.mAccount, a.mRegion, a.mPrincipal, a.mKey, a.mType = memo{}, memo{}, memo{}, memo{}, memo{}
+	a.hasLast, a.lastUseKey = false, 0
+}
+
+// clearRows empties the rows, session keys and uses, keeping the string
+// table and the rows' memory for reuse.
+func (a *aggregator) clearRows() {
+	clear(a.rows)
+	a.nacc = 0
+	clear(a.sessions)
+	clear(a.sessUse)
+	a.hasLast, a.lastUseKey = false, 0
 }
 
 // acc returns row i.
@@ -231,7 +272,7 @@ func (a *aggregator) acc(i uint32) *acc { return &a.accs[i/accChunk][i%accChunk]
 // newAcc appends a row.
 func (a *aggregator) newAcc(t int64) uint32 {
 	i := a.nacc
-	if i%accChunk == 0 {
+	if i/accChunk == len(a.accs) {
 		a.accs = append(a.accs, make([]acc, accChunk))
 	}
 	a.nacc++
@@ -266,13 +307,13 @@ func (a *aggregator) addSample(s *samples, b []byte) {
 	}
 	strs := a.tab.strs
 	n := int(s.n)
+	if n == usage.MaxSamples && string(b) > strs[s.v[n-1]] {
+		return // beyond the kept values (and so none of them)
+	}
 	for _, id := range s.v[:n] {
 		if strs[id] == string(b) {
 			return
 		}
-	}
-	if n == usage.MaxSamples && string(b) > strs[s.v[n-1]] {
-		return
 	}
 	a.insertSample(s, a.tab.id(b))
 }
@@ -448,15 +489,15 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	a.buf = a.buf[:0]
 	pARN, ptype, session, buf := principalOf(a.buf, r, part)
 	a.buf = buf
-	principal := tab.id(pARN)
+	principal := tab.memoID(&a.mPrincipal, pARN)
 	if principal == 0 {
 		principal = a.unknown
 	}
-	accountID := tab.id(account)
-	akid := tab.id(r.Identity.AccessKeyID)
+	accountID := tab.memoID(&a.mAccount, account)
+	akid := tab.memoID(&a.mKey, r.Identity.AccessKeyID)
 	errc := tab.id(r.ErrorCode)
-	region := tab.id(r.AWSRegion)
-	ptypeID := tab.idOf(ptype)
+	region := tab.memoID(&a.mRegion, r.AWSRegion)
+	ptypeID := a.typeID(ptype)
 	class, svc := ipClass(r.SourceIP)
 	var cls uint32
 	if class != "" {
@@ -528,10 +569,14 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	for _, use := range ids {
 		k := rowKey{account: accountID, principal: principal, ptype: ptypeID, akid: akid,
 			action: use.action, resource: use.resource, errc: errc, region: region}
-		i, ok := a.rows[k]
-		if !ok {
-			i = a.newAcc(t)
-			a.rows[k] = i
+		i := a.lastRow
+		if !a.hasLast || k != a.lastKey {
+			var ok bool
+			if i, ok = a.rows[k]; !ok {
+				i = a.newAcc(t)
+				a.rows[k] = i
+			}
+			a.lastKey, a.lastRow, a.hasLast = k, i, true
 		}
 		v := a.acc(i)
 		v.count++
@@ -575,9 +620,23 @@ func dayOf(t int64) int64 {
 	return d
 }
 
+// typeID is the id of a principal type.
+func (a *aggregator) typeID(ptype string) uint32 {
+	if ptype == a.mType.s && ptype != "" {
+		return a.mType.id
+	}
+	id := a.tab.idOf(ptype)
+	a.mType = memo{ptype, id}
+	return id
+}
+
 // addSessionUse records that principal used session key k on t's day.
 func (a *aggregator) addSessionUse(account, principal uint32, t int64, k uint32) {
 	uk := sessUseKey{account: account, principal: principal, day: dayOf(t)}
+	if k == a.lastUseKey && uk == a.lastUse {
+		return
+	}
+	a.lastUse, a.lastUseKey = uk, k
 	set := a.sessUse[uk]
 	if set == nil {
 		set = map[uint32]struct{}{}

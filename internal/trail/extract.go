@@ -575,7 +575,9 @@ func ParsePath(p string) PathInfo {
 	y, ok1 := atoi([]byte(parts[3]))
 	m, ok2 := atoi([]byte(parts[4]))
 	d, ok3 := atoi([]byte(parts[5]))
-	if ok1 && ok2 && ok3 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && len(parts[3]) == 4 && isAccountID(pi.Account) && pi.Region != "" {
+	// A year before 1970 is no delivery folder (and year 1's first day
+	// would read as no date at all).
+	if ok1 && ok2 && ok3 && y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && len(parts[3]) == 4 && isAccountID(pi.Account) && pi.Region != "" {
 		pi.Date = time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 		pi.OK = true
 		if len(parts) >= 7 {

@@ -47,11 +47,8 @@ func NewFolder(m *Mapper, f *Filter) *Folder {
 // Add folds one group; it returns the record skip reason ("" when folded).
 func (fo *Folder) Add(g *Group) string {
 	one := fo.one
-	clear(one.rows)
-	one.nacc = 0
+	one.clearRows()
 	clear(one.unmapped)
-	clear(one.sessUse)
-	clear(one.sessions)
 	one.records, one.mapped, one.notAuthz, one.unmappedN, one.outside = 0, 0, 0, 0, 0
 	r := g.Record
 	r.EventTime = []byte(g.First.UTC().Format("2006-01-02T15:04:05Z"))

@@ -2,8 +2,10 @@ package trail
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -465,40 +467,62 @@ func (p *parser) ws() {
 	}
 }
 
-// rawString reads a JSON string at p.i (a '"') and returns its raw bytes
-// (escapes not decoded).
-func (p *parser) rawString() ([]byte, error) {
-	d := p.d
-	start := p.i + 1
-	j := start
-	// Member names and most values are short: a plain loop beats
-	// IndexByte's setup cost for them.
-	for end := min(j+24, len(d)); j < end; j++ {
-		if c := d[j]; c == '"' {
-			p.i = j + 1
-			return d[start:j], nil
-		} else if c == '\\' {
-			break
-		}
-	}
+// SWAR constants: a byte broadcast to the 8 bytes of a word.
+const (
+	swarLo    = 0x0101010101010101
+	swarHi    = 0x8080808080808080
+	swarQuote = '"' * swarLo
+	swarSlash = '\\' * swarLo
+	swarOpen  = '{' * swarLo // '[' | 0x20 is '{'
+	swarClose = '}' * swarLo // ']' | 0x20 is '}'
+	swarCase  = 0x20 * swarLo
+)
+
+// swarZero has the high bit set in the lowest byte of x that is zero (and
+// maybe in bytes above it, never below: only the lowest one counts).
+func swarZero(x uint64) uint64 { return (x - swarLo) &^ x & swarHi }
+
+// stringEnd returns the index of the '"' that closes the string whose
+// content starts at j, and whether the content holds escapes; -1 if the
+// string does not end. It reads 8 bytes at a time (a word holds a '"' or a
+// '\\' when swarZero of its XOR with either is not zero), so the scan of
+// a long value costs a fraction of a byte-by-byte loop.
+func stringEnd(d []byte, j int) (int, bool) {
+	esc := false
 	for {
-		k := bytes.IndexByte(p.d[j:], '"')
-		if k < 0 {
-			p.i = len(p.d)
-			return nil, p.errf("unterminated string")
+		for j+8 <= len(d) {
+			x := binary.LittleEndian.Uint64(d[j:])
+			if m := swarZero(x^swarQuote) | swarZero(x^swarSlash); m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			j += 8
 		}
-		j += k
-		n := 0
-		for m := j - 1; m >= start && p.d[m] == '\\'; m-- {
-			n++
+		for j < len(d) && d[j] != '"' && d[j] != '\\' {
+			j++
 		}
-		if n%2 == 0 {
-			break
+		if j >= len(d) {
+			return -1, esc
 		}
-		j++
+		if d[j] == '"' {
+			return j, esc
+		}
+		esc = true
+		j += 2 // the escaped byte, whatever it is, does not end the string
+	}
+}
+
+// rawString reads a JSON string at p.i (a '"') and returns its raw bytes
+// (escapes not decoded) and whether it holds escapes.
+func (p *parser) rawString() ([]byte, bool, error) {
+	start := p.i + 1
+	j, esc := stringEnd(p.d, start)
+	if j < 0 {
+		p.i = len(p.d)
+		return nil, esc, p.errf("unterminated string")
 	}
 	p.i = j + 1
-	return p.d[start:j], nil
+	return p.d[start:j], esc, nil
 }
 
 // key reads `"name":`.
@@ -506,7 +530,7 @@ func (p *parser) key() ([]byte, error) {
 	if p.i >= len(p.d) || p.d[p.i] != '"' {
 		return nil, p.errf("expected a member name")
 	}
-	k, err := p.rawString()
+	k, _, err := p.rawString()
 	if err != nil {
 		return nil, err
 	}
@@ -528,12 +552,9 @@ func (p *parser) str() ([]byte, error) {
 	if p.d[p.i] != '"' {
 		return nil, p.skip()
 	}
-	raw, err := p.rawString()
-	if err != nil {
-		return nil, err
-	}
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return raw, nil
+	raw, esc, err := p.rawString()
+	if err != nil || !esc {
+		return raw, err
 	}
 	return p.unescape(raw)
 }
@@ -631,7 +652,7 @@ func (p *parser) skip() error {
 	}
 	switch p.d[p.i] {
 	case '"':
-		_, err := p.rawString()
+		_, _, err := p.rawString()
 		return err
 	case '{', '[':
 		return p.skipNested()
@@ -656,6 +677,16 @@ func (p *parser) skipNested() error {
 	i := p.i
 	depth := 0
 	for i < len(d) {
+		// 8 bytes at a time to the next '"', bracket or brace.
+		for i+8 <= len(d) {
+			x := binary.LittleEndian.Uint64(d[i:])
+			y := x | swarCase
+			if m := swarZero(x^swarQuote) | swarZero(y^swarOpen) | swarZero(y^swarClose); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
 		for i < len(d) && !structural[d[i]] {
 			i++
 		}
@@ -664,11 +695,12 @@ func (p *parser) skipNested() error {
 		}
 		switch d[i] {
 		case '"':
-			p.i = i
-			if _, err := p.rawString(); err != nil {
-				return err
+			j, _ := stringEnd(d, i+1)
+			if j < 0 {
+				p.i = len(d)
+				return p.errf("unterminated string")
 			}
-			i = p.i
+			i = j + 1
 			continue
 		case '{', '[':
 			depth++

@@ -236,3 +236,76 @@ func FuzzScanLog(f *testing.F) {
 		_ = agg.Rows()
 	})
 }
+
+// stringEndRef is the byte-by-byte reading of a JSON string's end that
+// stringEnd does 8 bytes at a time.
+func stringEndRef(d []byte, j int) (int, bool) {
+	esc := false
+	for ; j < len(d); j++ {
+		switch d[j] {
+		case '"':
+			return j, esc
+		case '\\':
+			esc = true
+			j++
+		}
+	}
+	return -1, esc
+}
+
+// skipNestedRef is skipNested byte by byte.
+func skipNestedRef(d []byte) int {
+	depth := 0
+	for i := 0; i < len(d); i++ {
+		switch d[i] {
+		case '"':
+			j, _ := stringEndRef(d, i+1)
+			if j < 0 {
+				return -1
+			}
+			i = j
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// FuzzStringEnd: the word-at-a-time scans find what a byte loop finds,
+// wherever the quotes, escapes and brackets fall in a word.
+func FuzzStringEnd(f *testing.F) {
+	for _, s := range []string{
+		`abc"`, `abcdefghijklmnop"`, `a\"b"`, `\\"`, `\\\"x"`, `01234567\"89"`, `0123456\\"`, `\`, `abcdefgh`,
+		"\x80\xff\x7f\"", "\xa2\xdc\"", `é"`, `\u0022"`,
+		`{"a":"}"}`, `[{"a":[1,2,{"b":"]"}]}]`, `{"k":"\\\"}"} x`, `{{{{{{{{}}}}}}}}`, `[[[[[[[[]]]]]]]`, `{"abcdefghijklmnopqrstuvwxyz":"ABCDEFGHIJKLMNOPQRSTUVWXYZ[]{}"}`,
+		"{\"\xbb\xdb\xfb\x5b\":\"\x7d\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, d []byte) {
+		for j := 0; j <= len(d) && j < 20; j++ {
+			gotEnd, gotEsc := stringEnd(d, j)
+			wantEnd, wantEsc := stringEndRef(d, j)
+			if gotEnd != wantEnd || (wantEnd >= 0 && gotEsc != wantEsc) {
+				t.Fatalf("stringEnd(%q, %d) = %d, %v; want %d, %v", d, j, gotEnd, gotEsc, wantEnd, wantEsc)
+			}
+		}
+		if len(d) > 0 && (d[0] == '{' || d[0] == '[') {
+			p := parser{d: d, rec: &Record{}, record: -1}
+			err := p.skipNested()
+			want := skipNestedRef(d)
+			if want < 0 {
+				if err == nil {
+					t.Fatalf("skipNested(%q) ended at %d, want an error", d, p.i)
+				}
+			} else if err != nil || p.i != want {
+				t.Fatalf("skipNested(%q) = %d, %v; want %d", d, p.i, err, want)
+			}
+		}
+	})
+}
