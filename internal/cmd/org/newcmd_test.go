@@ -123,7 +123,7 @@ func TestNewCmdOrgApply(t *testing.T) {
 		t.Errorf("dependencies not set: %+v", got)
 	}
 	got.IO, got.Workspace, got.Catalog, got.Now, got.Logger, got.Context, got.OpenAWS, got.Apply = nil, nil, nil, nil, nil, nil, nil, nil
-	want := OrgApplyOptions{PlanFile: "plan.json", Snapshot: "s1", Yes: true, ForceLockoutRisk: true, Reason: "CHG-1", Days: 30}
+	want := OrgApplyOptions{PlanFile: "plan.json", Snapshot: "s1", Yes: true, ForceLockoutRisk: true, Reason: "CHG-1", Days: 30, Output: "table"}
 	if diff := cmp.Diff(want, *got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

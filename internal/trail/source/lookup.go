@@ -159,9 +159,9 @@ func (s *LookupEventsSource) wait(ctx context.Context) error {
 // Open returns the events of the object's hour as one CloudTrail log
 // document. The first hour of a day opened pages through LookupEvents for
 // it and the day's later listed hours; an hour before a range already
-// fetched is fetched up to that range. Each event is kept in the hour of
-// its eventTime only: LookupEvents' EndTime is inclusive, so an event on
-// the hour comes back with the hour before too.
+// fetched (opened late by another worker) is fetched alone. Each event is
+// kept in the hour of its eventTime only: LookupEvents' EndTime is
+// inclusive, so an event on the hour comes back with the hour before too.
 func (s *LookupEventsSource) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
 	parts := strings.Split(o.Key, "/")
 	if len(parts) != 3 {
@@ -187,8 +187,9 @@ func (s *LookupEventsSource) Open(ctx context.Context, o trail.Object) (io.ReadC
 		f, mine = &fetch{from: start, to: to, done: make(chan struct{})}, true
 		s.fetches[day] = f
 	case start.Before(f.from):
-		// Opened after a later hour of its day: up to that hour's range.
-		f, mine = &fetch{from: start, to: f.from, done: make(chan struct{})}, true
+		// Opened after a later hour of its day (another worker was
+		// first): this hour alone, so that no hour is asked twice.
+		f, mine = &fetch{from: start, to: end, done: make(chan struct{})}, true
 	}
 	s.mu.Unlock()
 	if mine {
