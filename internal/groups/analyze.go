@@ -485,7 +485,7 @@ func intersect(a, b ActionSet) ActionSet {
 		}
 		return a
 	}
-	var out ActionSet
+	out := make(ActionSet, 0, min(len(a), len(b)))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -498,6 +498,9 @@ func intersect(a, b ActionSet) ActionSet {
 		default:
 			j++
 		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
