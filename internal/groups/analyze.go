@@ -414,7 +414,15 @@ func cluster(m *Model, users []*User, granted map[string]ActionSet, threshold fl
 			lo := 1.0
 			ok := true
 			for _, o := range c.members {
-				j := Jaccard(s, granted[o.Name])
+				// |a∩b|/|a∪b| ≤ min/max of the sizes (and so is its
+				// rounded quotient: rounding is monotonic): a bound under
+				// the threshold decides without comparing the sets.
+				os := granted[o.Name]
+				if lo, hi := min(len(s), len(os)), max(len(s), len(os)); float64(lo)/float64(hi) < threshold {
+					ok = false
+					break
+				}
+				j := Jaccard(s, os)
 				if j < threshold {
 					ok = false
 					break
