@@ -414,7 +414,15 @@ func cluster(m *Model, users []*User, granted map[string]ActionSet, threshold fl
 			lo := 1.0
 			ok := true
 			for _, o := range c.members {
-				j := Jaccard(s, granted[o.Name])
+				// |a∩b|/|a∪b| ≤ min/max of the sizes (and so is its
+				// rounded quotient: rounding is monotonic): a bound under
+				// the threshold decides without comparing the sets.
+				os := granted[o.Name]
+				if lo, hi := min(len(s), len(os)), max(len(s), len(os)); float64(lo)/float64(hi) < threshold {
+					ok = false
+					break
+				}
+				j := Jaccard(s, os)
 				if j < threshold {
 					ok = false
 					break
@@ -485,7 +493,7 @@ func intersect(a, b ActionSet) ActionSet {
 		}
 		return a
 	}
-	var out ActionSet
+	out := make(ActionSet, 0, min(len(a), len(b)))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -498,6 +506,9 @@ func intersect(a, b ActionSet) ActionSet {
 		default:
 			j++
 		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

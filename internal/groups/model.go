@@ -59,13 +59,22 @@ func (s ActionSet) SubsetOf(o ActionSet) bool {
 	if len(s) > 0 && len(s) == len(o) && &s[0] == &o[0] {
 		return true
 	}
+	// Equal first: the judge's sets share their strings, so an equal
+	// pair is a pointer comparison, and most pairs compared are equal.
 	i := 0
 	for _, a := range s {
-		for i < len(o) && o[i] < a {
+		for {
+			if i == len(o) {
+				return false
+			}
+			if o[i] == a {
+				i++
+				break
+			}
+			if o[i] > a {
+				return false
+			}
 			i++
-		}
-		if i == len(o) || o[i] != a {
-			return false
 		}
 	}
 	return true
@@ -132,15 +141,28 @@ func Jaccard(a, b ActionSet) float64 {
 // Services returns the service prefixes of the set with their action counts,
 // most actions first.
 func (s ActionSet) Services() []ServiceCount {
-	m := map[string]int{}
-	for _, a := range s {
-		svc, _, _ := strings.Cut(a, ":")
-		m[svc]++
+	// A sorted set holds each service's actions in one run: count runs,
+	// then merge runs of one service (a set built unsorted).
+	var out []ServiceCount
+	for i := 0; i < len(s); {
+		svc, _, _ := strings.Cut(s[i], ":")
+		j := i + 1
+		for j < len(s) && len(s[j]) > len(svc) && s[j][len(svc)] == ':' && s[j][:len(svc)] == svc {
+			j++
+		}
+		out = append(out, ServiceCount{svc, j - i})
+		i = j
 	}
-	out := make([]ServiceCount, 0, len(m))
-	for k, v := range m {
-		out = append(out, ServiceCount{k, v})
+	sort.Slice(out, func(i, j int) bool { return out[i].Service < out[j].Service })
+	merged := out[:0]
+	for _, sc := range out {
+		if n := len(merged); n > 0 && merged[n-1].Service == sc.Service {
+			merged[n-1].Actions += sc.Actions
+			continue
+		}
+		merged = append(merged, sc)
 	}
+	out = merged
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Actions != out[j].Actions {
 			return out[i].Actions > out[j].Actions

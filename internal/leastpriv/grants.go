@@ -126,13 +126,12 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 	pr := probePool.Get().(*probeSet)
 	pr.reset(len(rank.byRank))
 	defer probePool.Put(pr)
-	addAll := func(as []*catalog.Action, res []string) {
+	addAll := func(ranks []int32, res []string) {
 		// A statement's resources are usually few and distinct: the first
 		// statement naming an action then shares them (capacity clipped,
 		// so a later statement's append copies).
 		shareable := len(res) <= maxResourceProbes && distinct(res)
-		for _, a := range as {
-			i := rank.of[a]
+		for _, i := range ranks {
 			cur := pr.res[i]
 			if !pr.seen[i] {
 				pr.seen[i] = true
@@ -153,7 +152,6 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 			pr.res[i] = cur
 		}
 	}
-	var everything []*catalog.Action
 	for _, pol := range p.Identity {
 		for _, st := range pol.Statements {
 			if st.Effect != policy.Allow {
@@ -166,22 +164,7 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 					res = append(res, substituteVars(r, p))
 				}
 			}
-			if st.NotAction {
-				if everything == nil {
-					everything = m.Catalog.Actions()
-				}
-				var as []*catalog.Action
-				for _, a := range everything {
-					if !matchesAny(st.Actions, a.FullName()) {
-						as = append(as, a)
-					}
-				}
-				addAll(as, res)
-				continue
-			}
-			for _, pat := range st.Actions {
-				addAll(m.Catalog.Expand(pat), res)
-			}
+			addAll(m.statementRanks(st), res)
 		}
 	}
 	pols := &policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs, Resource: p.delegate}
@@ -197,29 +180,39 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 	identity := policy.Policies{Identity: p.Identity, Boundary: p.Boundary, SCPs: p.SCPs}
 	g := &Grants{List: make([]Grant, 0, len(pr.touched))}
 	slices.Sort(pr.touched)
-	// Answers another user of the same policies proved (share.go), or this
-	// user's answers for the next one.
-	skey, share := shareKey(p)
-	share = share && !m.noShare
+	// Answers another user proved for the same statements (share.go), or
+	// this user's answers for the next one; one service at a time (its
+	// actions are adjacent in rank order).
+	sh := m.newSharing(p, ctxs)
 	var from, keep *sharedRun
 	var dependent []*policy.Statement
-	if share {
-		if from = m.sharedRunFor(skey); from != nil {
-			if dependent, share = userDependent(p, from, ctxs); !share {
-				from = nil
-			}
-		} else {
-			n := len(pr.touched)
-			keep = &sharedRun{arn: p.ARN, ctxs: ctxs, g: g, ranks: slices.Clone(pr.touched), probes: make([][]string, 0, n), grant: make([]int32, 0, n)}
-		}
-	}
+	var key, service string
 	k := 0 // the next candidate of from
-	for _, i := range pr.touched {
+	for n, i := range pr.touched {
 		a, res := rank.byRank[i], pr.res[i]
-		req.Action = a.FullName()
+		req.Action = rank.names[i]
+		if svc, _, _ := strings.Cut(req.Action, ":"); sh != nil && (n == 0 || svc != service) {
+			if keep != nil {
+				m.keepRun(key, keep)
+			}
+			service, key, k, keep = svc, sh.key(svc), 0, nil
+			if from = m.sharedRunFor(key); from != nil {
+				var ok bool
+				if dependent, ok = sh.dependentOn(from); !ok {
+					from = nil
+				}
+			} else {
+				e := n + 1
+				for e < len(pr.touched) && strings.HasPrefix(rank.names[pr.touched[e]], svc+":") {
+					e++
+				}
+				keep = &sharedRun{arn: p.ARN, ctxs: ctxs, ranks: make([]int32, 0, e-n), probes: make([][]string, 0, e-n), grant: make([]Grant, 0, e-n)}
+			}
+		}
 		if keep != nil {
+			keep.ranks = append(keep.ranks, i)
 			keep.probes = append(keep.probes, res)
-			keep.grant = append(keep.grant, -1)
+			keep.grant = append(keep.grant, Grant{})
 		}
 		if from != nil {
 			for k < len(from.ranks) && from.ranks[k] < i {
@@ -227,8 +220,8 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 			}
 			if k < len(from.ranks) && from.ranks[k] == i && slices.Equal(from.probes[k], res) &&
 				!slices.ContainsFunc(res, func(r string) bool { return onKey(a, r) }) && !coveredByAny(dependent, req.Action) {
-				if j := from.grant[k]; j >= 0 {
-					g.List = append(g.List, from.g.List[j])
+				if gr := from.grant[k]; gr.Action != nil {
+					g.List = append(g.List, gr)
 				}
 				if m.reused != nil {
 					m.reused(p.ARN, req.Action)
@@ -274,11 +267,11 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 			continue
 		}
 		if keep != nil {
-			keep.grant[len(keep.grant)-1] = int32(len(g.List) - 1)
+			keep.grant[len(keep.grant)-1] = g.List[len(g.List)-1]
 		}
 	}
 	if keep != nil {
-		m.keepRun(skey, keep)
+		m.keepRun(key, keep)
 	}
 	return g
 }
@@ -287,7 +280,45 @@ func (m *Model) computeGrants(p *Principal) *Grants {
 // strings.Compare sorts them) and each action's rank in it.
 type actionRanks struct {
 	byRank []*catalog.Action
+	names  []string // full names by rank
 	of     map[*catalog.Action]int32
+}
+
+// statementRanks returns the ranks of the catalog actions an Allow
+// statement names: the expansion of its Action patterns, or with
+// NotAction every action none of its patterns matches. Cached per
+// statement (policies are parsed once per model and shared by users).
+func (m *Model) statementRanks(st *policy.Statement) []int32 {
+	m.stmtMu.Lock()
+	rs, ok := m.stmtRanks[st]
+	m.stmtMu.Unlock()
+	if ok {
+		return rs
+	}
+	rank := m.actionRanks()
+	if st.NotAction {
+		for i, a := range rank.byRank {
+			if !matchesAny(st.Actions, a.FullName()) {
+				rs = append(rs, int32(i))
+			}
+		}
+	} else {
+		for _, pat := range st.Actions {
+			for _, a := range m.Catalog.Expand(pat) {
+				rs = append(rs, rank.of[a])
+			}
+		}
+		// Patterns may overlap: each action once.
+		slices.Sort(rs)
+		rs = slices.Compact(rs)
+	}
+	m.stmtMu.Lock()
+	if m.stmtRanks == nil {
+		m.stmtRanks = map[*policy.Statement][]int32{}
+	}
+	m.stmtRanks[st] = rs
+	m.stmtMu.Unlock()
+	return rs
 }
 
 // actionRanks returns the model catalog's ranks, computed once (Granted
@@ -296,9 +327,10 @@ func (m *Model) actionRanks() *actionRanks {
 	m.ranksOnce.Do(func() {
 		as := slices.Clone(m.Catalog.Actions())
 		slices.SortFunc(as, func(x, y *catalog.Action) int { return strings.Compare(x.FullName(), y.FullName()) })
-		r := &actionRanks{byRank: as, of: make(map[*catalog.Action]int32, len(as))}
+		r := &actionRanks{byRank: as, names: make([]string, len(as)), of: make(map[*catalog.Action]int32, len(as))}
 		for i, a := range as {
 			r.of[a] = int32(i)
+			r.names[i] = a.FullName()
 		}
 		m.ranks = r
 	})

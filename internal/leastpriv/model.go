@@ -83,6 +83,9 @@ type Model struct {
 	// ranks order the catalog's actions by full name (actionRanks).
 	ranksOnce sync.Once
 	ranks     *actionRanks
+	// stmtRanks are the actions each Allow statement names (statementRanks).
+	stmtMu    sync.Mutex
+	stmtRanks map[*policy.Statement][]int32
 	// shared are the first user's answers of each user-keyed policy set
 	// (share.go); noShare turns sharing off (tests compare).
 	sharedMu sync.Mutex

@@ -87,6 +87,44 @@ func TestSharingNeverCrossesAUserSpecificValue(t *testing.T) {
 	}
 }
 
+// Users whose policy sets differ share the answers of the services no
+// differing statement can cover: carol has one more policy, on ec2 (with a
+// Deny), and takes alice's s3 answers, never her ec2 ones.
+func TestSharingAcrossPolicySets(t *testing.T) {
+	snap := shareSnapshot("nobody")
+	a := snap.Accounts[0]
+	a.Groups = append(a.Groups, snapshot.Group{GroupName: "compute", InlinePolicies: []snapshot.InlinePolicy{{PolicyName: "ec2",
+		Document: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:TerminateInstances","Resource":"*"}]}`)}}})
+	a.Users = append(a.Users, snapshot.User{ARN: "arn:aws:iam::111111111111:user/carol", UserName: "carol", Path: "/", Groups: []string{"everyone", "compute"}})
+	m := NewModel(snap, catalog.Default())
+	reused := map[string]bool{}
+	m.reused = func(arn, action string) {
+		if arn == "arn:aws:iam::111111111111:user/carol" {
+			reused[action] = true
+		}
+	}
+	alone := NewModel(snap, catalog.Default())
+	alone.noShare = true
+	for _, name := range []string{"alice", "carol"} {
+		arn := "arn:aws:iam::111111111111:user/" + name
+		if d := cmp.Diff(grantsOf(alone.Granted(alone.Lookup(arn))), grantsOf(m.Granted(m.Lookup(arn)))); d != "" {
+			t.Errorf("%s (-separate +shared):\n%s", name, d)
+		}
+	}
+	carol := m.Granted(m.Lookup("arn:aws:iam::111111111111:user/carol"))
+	if carol.Has("ec2:TerminateInstances") || !carol.Has("ec2:RunInstances") {
+		t.Errorf("carol: ec2:TerminateInstances %v (denied), ec2:RunInstances %v", carol.Has("ec2:TerminateInstances"), carol.Has("ec2:RunInstances"))
+	}
+	for _, a := range []string{"ec2:TerminateInstances", "ec2:RunInstances"} {
+		if reused[a] {
+			t.Errorf("%s taken from alice: carol's ec2 statements differ", a)
+		}
+	}
+	if !reused["s3:GetObject"] || !reused["dynamodb:GetItem"] {
+		t.Errorf("s3:GetObject taken %v, dynamodb:GetItem taken %v: carol's statements on them are alice's", reused["s3:GetObject"], reused["dynamodb:GetItem"])
+	}
+}
+
 // On the demo organization (self-service policies, collected KMS key
 // policies, SCPs), every user's grants with sharing are exactly those
 // computed one by one, and sharing does happen (only users take answers
