@@ -50,7 +50,7 @@ type LookupEventsSource struct {
 
 	mu      sync.Mutex
 	lastEnd map[time.Time]time.Time // UTC day → end of its last listed hour
-	fetches map[time.Time]*fetch    // UTC day → the range fetched for it
+	fetches map[time.Time][]*fetch  // UTC day → the ranges fetched for it (disjoint)
 }
 
 // fetch is one LookupEvents range [from, to) of whole hours of one day,
@@ -110,7 +110,7 @@ func (s *LookupEventsSource) List(ctx context.Context, f *trail.Filter) (*trail.
 		lastEnd[dayOf(h)] = h.Add(time.Hour)
 	}
 	s.mu.Lock()
-	s.lastEnd, s.fetches = lastEnd, map[time.Time]*fetch{}
+	s.lastEnd, s.fetches = lastEnd, map[time.Time][]*fetch{}
 	s.mu.Unlock()
 	return l, nil
 }
@@ -275,20 +275,30 @@ func (s *LookupEventsSource) Open(ctx context.Context, o trail.Object) (io.ReadC
 	day := dayOf(start)
 	s.mu.Lock()
 	if s.fetches == nil {
-		s.fetches = map[time.Time]*fetch{}
+		s.fetches = map[time.Time][]*fetch{}
 	}
-	f, mine := s.fetches[day], false
-	switch {
-	case f == nil:
-		to := s.lastEnd[day]
-		if !to.After(start) {
-			to = end
+	// The range holding the hour, else a new one from it up to the next
+	// range of its day or the day's last listed hour: an hour opened
+	// after a later one of its day (parallel workers) is fetched with the
+	// hours up to that later one's range, and never asked for twice.
+	var f *fetch
+	mine := false
+	to := s.lastEnd[day]
+	if !to.After(start) {
+		to = end
+	}
+	for _, g := range s.fetches[day] {
+		if !start.Before(g.from) && start.Before(g.to) {
+			f = g
+			break
 		}
+		if g.from.After(start) && g.from.Before(to) {
+			to = g.from
+		}
+	}
+	if f == nil {
 		f, mine = &fetch{from: start, to: to, done: make(chan struct{})}, true
-		s.fetches[day] = f
-	case start.Before(f.from):
-		// Opened after a later hour of its day: up to that hour's range.
-		f, mine = &fetch{from: start, to: f.from, done: make(chan struct{})}, true
+		s.fetches[day] = append(s.fetches[day], f)
 	}
 	s.mu.Unlock()
 	if mine {
