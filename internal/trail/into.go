@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/seiri-dev/seiri/internal/usage"
@@ -32,12 +35,21 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	}
 	opts.Scanned = marks
 	opts.Ledger = ledger
+	if r, ok := src.(Renamed); ok {
+		if opts.Former, err = formerMarks(ctx, w, r, store.Path()); err != nil {
+			return nil, err
+		}
+	}
 	opts.Flush = func(p Part) error {
 		return w.Add(ctx, usage.Batch{Rows: p.Rows, SessionKeys: p.SessionKeys, SessionUses: p.SessionUses})
 	}
 	res, err := Scan(ctx, src, opts)
 	if err != nil {
 		return nil, err
+	}
+	if res.FormerlyScanned > 0 && opts.Warn != nil {
+		opts.Warn(fmt.Sprintf("%s: %d objects taken as already scanned from the marks an earlier seiri wrote under %s (now marked under %s)",
+			src.Name(), res.FormerlyScanned, strings.Join(slices.Sorted(maps.Keys(opts.Former)), ", "), src.Name()))
 	}
 	t := time.Now()
 	sum, _ := json.Marshal(res.Summary)
@@ -50,4 +62,36 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	res.Summary.Rows = int(n)
 	res.CommitTail = time.Since(t)
 	return res, nil
+}
+
+// formerMarks reads the marks of the names src had before. When the store
+// holds some, src decides from the names of every source the store holds
+// marks of whether they are its own (returned), another source's (nil) or
+// cannot be told apart (a RefusedError).
+func formerMarks(ctx context.Context, w *usage.Writer, src Renamed, path string) (map[string]map[string]usage.ObjectMark, error) {
+	former := map[string]map[string]usage.ObjectMark{}
+	for _, name := range src.FormerNames() {
+		m, err := w.ScannedObjects(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(m) > 0 {
+			former[name] = m
+		}
+	}
+	if len(former) == 0 {
+		return nil, nil
+	}
+	marked, err := w.MarkedSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	own, err := src.AdoptFormer(marked)
+	if err != nil {
+		return nil, &RefusedError{Source: src.Name(), Err: fmt.Errorf("usage store %s: %w", path, err)}
+	}
+	if !own {
+		return nil, nil
+	}
+	return former, nil
 }

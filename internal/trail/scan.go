@@ -39,6 +39,10 @@ type Options struct {
 	// units the Athena engine holds are left to it. Without a ledger only
 	// duplicates inside this scan are recognised (ScanInto sets it).
 	Ledger *usage.Ledger
+	// Former are the marks of the names a Renamed source had before, by
+	// name (ScanInto sets them when the source may count them as its own):
+	// an object a former mark covers is already scanned.
+	Former map[string]map[string]usage.ObjectMark
 	// Warn, when set, is told at once about an object whose content differs
 	// from the copy already counted (also reported in the summary).
 	Warn func(msg string)
@@ -59,6 +63,52 @@ type Options struct {
 	// parts costs more CPU than one commit at the end (docs/bench-trail.md).
 	Flush   func(Part) error
 	FlushAt int
+}
+
+// Renamed is a source an earlier seiri knew under other names, listing
+// other objects: what it marked scanned under those names must count as
+// scanned now, or the events it counted would be counted again (the
+// content digest cannot tell: the objects differ).
+type Renamed interface {
+	Source
+	// FormerNames are the names the source's objects were marked under.
+	FormerNames() []string
+	// FormerObjects are the objects, as the earlier seiri listed them
+	// (name, key, size, mtime), one of which held every record of o: o is
+	// already scanned when the store marks one of them.
+	FormerObjects(o Object) []FormerObject
+	// AdoptFormer decides, given the name of every source the store holds
+	// marks of, whether the former marks are this source's (true), another
+	// source's (false: every object is read), or cannot be told apart (an
+	// error that says what to do: the scan is refused).
+	AdoptFormer(marked []string) (bool, error)
+}
+
+// FormerObject is an object an earlier seiri listed under the source name Source.
+type FormerObject struct {
+	Source string
+	Object
+}
+
+// RefusedError is a scan refused before anything was read, because the
+// store's state does not let it count every event exactly once.
+type RefusedError struct {
+	Source string
+	Err    error
+}
+
+func (e *RefusedError) Error() string { return fmt.Sprintf("%s: %v", e.Source, e.Err) }
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// formerlyScanned reports whether a former mark covers o.
+func formerlyScanned(src Renamed, former map[string]map[string]usage.ObjectMark, o Object) bool {
+	for _, f := range src.FormerObjects(o) {
+		if m, ok := former[f.Source][f.Key]; ok && m.Same(usage.Object{Size: f.Size, ETag: f.ETag, MTime: f.MTime}) {
+			return true
+		}
+	}
+	return false
 }
 
 // Part is a flushed piece of a scan's aggregation.
@@ -145,9 +195,13 @@ type Result struct {
 	// SessionUses: the temporary keys each principal used, per day (they
 	// are not part of the rows' key).
 	SessionUses []usage.SessionUse
-	// Objects were read to the end; only they may be marked scanned.
+	// Objects were read to the end, or were covered by a former mark
+	// (Options.Former): only they may be marked scanned.
 	Objects []usage.Object
-	Summary Summary
+	// FormerlyScanned are the objects a former mark covered (also counted
+	// in Summary.FilesAlreadyScanned, and in Objects, not counted).
+	FormerlyScanned int64
+	Summary         Summary
 	// CommitTail is how long ScanInto's commit took after the last file
 	// was read (the rest of the commit overlapped the scan).
 	CommitTail time.Duration
@@ -231,10 +285,17 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	// noticeable part of the scan's memory.
 	todo := listing.Objects[:0]
 	var bytesTotal int64
+	renamed, _ := src.(Renamed)
+	var carried []usage.Object // covered by a former mark: marked under the source's name
 	for _, o := range listing.Objects {
 		sum.FilesListed++
 		if m, ok := opts.Scanned[o.Key]; ok && m.Same(usage.Object{Size: o.Size, ETag: o.ETag, MTime: o.MTime}) {
 			sum.FilesAlreadyScanned++
+			continue
+		}
+		if renamed != nil && len(opts.Former) > 0 && formerlyScanned(renamed, opts.Former, o) {
+			sum.FilesAlreadyScanned++
+			carried = append(carried, usage.Object{Source: src.Name(), Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime})
 			continue
 		}
 		if opts.Ledger != nil {
@@ -431,8 +492,10 @@ feed:
 	res.Unmapped = total.Unmapped()
 	res.SessionKeys = total.SessionKeys()
 	res.SessionUses = total.SessionUses()
+	done = append(done, carried...)
 	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
 	res.Objects = done
+	res.FormerlyScanned = int64(len(carried))
 	res.Parts = int(nparts.Load())
 	sum.FilesRead = int64(len(todo))
 	sum.FilesAlreadyCounted = counted.Load()

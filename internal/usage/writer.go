@@ -207,3 +207,22 @@ func (w *Writer) end() {
 	w.rdb.Close()
 	w.s.Unlock()
 }
+
+// MarkedSources returns the names of every source the store holds path
+// marks of (sorted), as the store held them at Begin.
+func (w *Writer) MarkedSources(ctx context.Context) ([]string, error) {
+	rs, err := w.rdb.QueryContext(ctx, `SELECT DISTINCT source FROM scanned_dirs ORDER BY source`)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []string
+	for rs.Next() {
+		var s string
+		if err := rs.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rs.Err()
+}

@@ -183,6 +183,9 @@ func trailScanRun(o *TrailScanOptions) error {
 		if _, ok := err.(*trail.StrictError); ok {
 			return cmdutil.BadInput(err)
 		}
+		if _, ok := err.(*trail.RefusedError); ok {
+			return cmdutil.BadInput(fmt.Errorf("scan %s: %w", o.Source, err))
+		}
 		return fmt.Errorf("scan %s: %w", o.Source, err)
 	}
 	if err := writeScanSummary(o.IO.Out, o.Output, &res.Summary, flt); err != nil {

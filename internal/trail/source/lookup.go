@@ -50,7 +50,7 @@ type LookupEventsSource struct {
 
 	mu      sync.Mutex
 	lastEnd map[time.Time]time.Time // UTC day → end of its last listed hour
-	fetches map[time.Time]*fetch    // UTC day → the range fetched for it
+	fetches map[time.Time][]*fetch  // UTC day → the ranges fetched for it (disjoint)
 }
 
 // fetch is one LookupEvents range [from, to) of whole hours of one day,
@@ -110,7 +110,7 @@ func (s *LookupEventsSource) List(ctx context.Context, f *trail.Filter) (*trail.
 		lastEnd[dayOf(h)] = h.Add(time.Hour)
 	}
 	s.mu.Lock()
-	s.lastEnd, s.fetches = lastEnd, map[time.Time]*fetch{}
+	s.lastEnd, s.fetches = lastEnd, map[time.Time][]*fetch{}
 	s.mu.Unlock()
 	return l, nil
 }
@@ -122,6 +122,110 @@ func dayOf(t time.Time) time.Time {
 func (s *LookupEventsSource) object(start, end time.Time) trail.Object {
 	key := fmt.Sprintf("%s/%s/%s", s.Region, start.Format("2006-01-02T15"), end.Format("2006-01-02T15"))
 	return trail.Object{Key: key, MTime: end, Size: 0}
+}
+
+// hourOf reads the start of the hour an object key REGION/START/END names.
+func hourOf(key string) (time.Time, bool) {
+	parts := strings.Split(key, "/")
+	if len(parts) != 3 {
+		return time.Time{}, false
+	}
+	start, err1 := time.Parse("2006-01-02T15", parts[1])
+	end, err2 := time.Parse("2006-01-02T15", parts[2])
+	if err1 != nil || err2 != nil || end.Sub(start) != time.Hour {
+		return time.Time{}, false
+	}
+	return start, true
+}
+
+// Before the source knew the account (seiri before 2026-12), it was named
+// "lookup-events:REGION" and listed each complete UTC day as one object
+// (REGION/2024-03-04T00/2024-03-05T00) and the complete hours of the
+// current day as hours (REGION/2024-03-05T07/2024-03-05T08), marked with
+// size 0 and the end as mtime. Those marks count: an hour inside a day or
+// equal to an hour marked under the former name is already scanned (its
+// events are in the store; the bytes read now differ, so the content
+// digest would not recognise them). The store is migrated hour by hour,
+// as scans list them: an hour a former mark covers is marked under the
+// new name.
+
+// formerName is the source's name before it knew the account.
+func (s *LookupEventsSource) formerName() string { return "lookup-events:" + s.Region }
+
+// FormerNames is the name of the source before it knew the account.
+func (s *LookupEventsSource) FormerNames() []string { return []string{s.formerName()} }
+
+// FormerObjects are the day holding o's hour and the hour itself, as the
+// source listed them before it knew the account.
+func (s *LookupEventsSource) FormerObjects(o trail.Object) []trail.FormerObject {
+	start, ok := hourOf(o.Key)
+	if !ok {
+		return nil
+	}
+	day := dayOf(start)
+	return []trail.FormerObject{
+		{Source: s.formerName(), Object: s.object(day, day.AddDate(0, 0, 1))},
+		{Source: s.formerName(), Object: s.object(start, start.Add(time.Hour))},
+	}
+}
+
+// AdoptFormer decides whose the marks of the former name are: they carry no
+// account. They are taken as the scanning account's when the store holds
+// lookup-events data of no other account, or when this account already
+// holds hours of the region under its own name (its first scan of the
+// region took them over); they are another account's when only another
+// account holds hours of the region under its name (its first scan took
+// them over: this account's hours are all read). Otherwise (another
+// account's lookup-events data in the store and none of the region, or both
+// accounts holding hours of the region) the scan is refused: skipping the
+// hours could leave this account's events out, reading them could count
+// events twice. Without an account the source's name is the former name:
+// its marks are its own.
+func (s *LookupEventsSource) AdoptFormer(marked []string) (bool, error) {
+	if s.Account == "" {
+		return true, nil
+	}
+	var mine bool
+	var region, others []string // names of other accounts: of this region, of any
+	for _, name := range marked {
+		rest, ok := strings.CutPrefix(name, "lookup-events:")
+		if !ok {
+			continue
+		}
+		acct, reg, ok := strings.Cut(rest, ":")
+		if !ok {
+			continue // a former name (this region's, or another's: no account either)
+		}
+		switch {
+		case acct == s.Account:
+			mine = mine || reg == s.Region
+		case reg == s.Region:
+			region = append(region, name)
+			others = append(others, name)
+		default:
+			others = append(others, name)
+		}
+	}
+	switch {
+	case len(region) > 0 && !mine:
+		return false, nil
+	case mine && len(region) == 0:
+		return true, nil
+	case len(others) == 0:
+		return true, nil
+	case mine:
+		return false, fmt.Errorf("it holds marks written under %s by a seiri that did not record the account, "+
+			"and hours of region %s marked under account %s and under other accounts (%s): it cannot tell whose those marks are "+
+			"(reading their hours could count events twice, skipping them could leave events out); "+
+			"move the usage store aside and scan again from scratch",
+			s.formerName(), s.Region, s.Account, strings.Join(region, ", "))
+	}
+	return false, fmt.Errorf("it holds marks written under %s by a seiri that did not record the account, "+
+		"and lookup-events data of other accounts (%s): it cannot tell whether those marks are account %s's "+
+		"(reading their hours could count events twice, skipping them could leave events out). "+
+		"If they were made with another account's credentials, scan region %s with that account first (its scan takes them over); "+
+		"otherwise move the usage store aside and scan again from scratch",
+		s.formerName(), strings.Join(others, ", "), s.Account, s.Region)
 }
 
 func (s *LookupEventsSource) wait(ctx context.Context) error {
@@ -159,37 +263,43 @@ func (s *LookupEventsSource) wait(ctx context.Context) error {
 // Open returns the events of the object's hour as one CloudTrail log
 // document. The first hour of a day opened pages through LookupEvents for
 // it and the day's later listed hours; an hour before a range already
-// fetched (opened late by another worker) is fetched alone. Each event is
-// kept in the hour of its eventTime only: LookupEvents' EndTime is
-// inclusive, so an event on the hour comes back with the hour before too.
+// fetched (opened late by another worker) is fetched up to that range,
+// never overlapping it. Each event is kept in the hour of its eventTime
+// only: LookupEvents' EndTime is inclusive, so an event on the hour comes
+// back with the hour before too.
 func (s *LookupEventsSource) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
-	parts := strings.Split(o.Key, "/")
-	if len(parts) != 3 {
+	start, ok := hourOf(o.Key)
+	if !ok {
 		return nil, fmt.Errorf("bad lookup-events object %q", o.Key)
 	}
-	start, err1 := time.Parse("2006-01-02T15", parts[1])
-	end, err2 := time.Parse("2006-01-02T15", parts[2])
-	if err1 != nil || err2 != nil || end.Sub(start) != time.Hour {
-		return nil, fmt.Errorf("bad lookup-events object %q", o.Key)
-	}
+	end := start.Add(time.Hour)
 	day := dayOf(start)
 	s.mu.Lock()
 	if s.fetches == nil {
-		s.fetches = map[time.Time]*fetch{}
+		s.fetches = map[time.Time][]*fetch{}
 	}
-	f, mine := s.fetches[day], false
-	switch {
-	case f == nil:
-		to := s.lastEnd[day]
-		if !to.After(start) {
-			to = end
+	// The range holding the hour, else a new one from it up to the next
+	// range of its day or the day's last listed hour: an hour opened
+	// after a later one of its day (parallel workers) is fetched with the
+	// hours up to that later one's range, and never asked for twice.
+	var f *fetch
+	mine := false
+	to := s.lastEnd[day]
+	if !to.After(start) {
+		to = end
+	}
+	for _, g := range s.fetches[day] {
+		if !start.Before(g.from) && start.Before(g.to) {
+			f = g
+			break
 		}
+		if g.from.After(start) && g.from.Before(to) {
+			to = g.from
+		}
+	}
+	if f == nil {
 		f, mine = &fetch{from: start, to: to, done: make(chan struct{})}, true
-		s.fetches[day] = f
-	case start.Before(f.from):
-		// Opened after a later hour of its day (another worker was
-		// first): this hour alone, so that no hour is asked twice.
-		f, mine = &fetch{from: start, to: end, done: make(chan struct{})}, true
+		s.fetches[day] = append(s.fetches[day], f)
 	}
 	s.mu.Unlock()
 	if mine {
