@@ -210,15 +210,52 @@ func (m *Model) policySetKey(p *Principal) string {
 		}
 		b.WriteByte(';')
 	}
+	// The probes are the principal's account's resources and its context
+	// says its account and type: grants are shared within one account and
+	// kind only.
+	b.WriteString("|" + p.Account + "|" + p.Kind)
+	own := false
 	for _, pol := range p.Identity {
-		if hasVariables(pol) || m.keys.decides(pol) {
+		if hasVariables(pol) || m.keys.decides(pol) || readsPrincipal(pol) {
 			// ${aws:username} and friends make the grants the principal's
-			// own; so do key policies, which name principals and accounts.
-			b.WriteString("|" + p.ARN)
+			// own; so do key policies, which name principals and accounts,
+			// and conditions on who the principal is.
+			own = true
 			break
 		}
 	}
+	if !own && readsPrincipal(p.Boundary) {
+		own = true
+	}
+	for _, lvl := range p.SCPs {
+		for _, s := range lvl {
+			own = own || readsPrincipal(s)
+		}
+	}
+	if own {
+		b.WriteString("|" + p.ARN)
+	}
 	return b.String()
+}
+
+// readsPrincipal reports whether a statement of pol reads a context key
+// whose value differs between principals of one account and kind (their
+// ARN, name, unique id or tags), in a condition or a policy variable: two
+// principals cannot share its answers.
+func readsPrincipal(pol *policy.Policy) bool {
+	if pol == nil {
+		return false
+	}
+	for _, st := range pol.Statements {
+		for _, k := range st.ContextKeys() {
+			switch {
+			case k == "aws:principalarn", k == "aws:username", k == "aws:userid",
+				strings.HasPrefix(k, "aws:principaltag/"):
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (m *Model) parse(doc []byte, t policy.Type, name string, p *Principal) *policy.Policy {
