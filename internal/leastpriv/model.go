@@ -210,52 +210,72 @@ func (m *Model) policySetKey(p *Principal) string {
 		}
 		b.WriteByte(';')
 	}
-	// The probes are the principal's account's resources and its context
-	// says its account and type: grants are shared within one account and
-	// kind only.
-	b.WriteString("|" + p.Account + "|" + p.Kind)
-	own := false
+	// What about the principal the statements read (conditions, policy
+	// variables) decides how far its grants can be shared: the account
+	// (aws:PrincipalAccount, …) within one account, the kind
+	// (aws:PrincipalType) within one kind, who it is (its ARN, name, id,
+	// tags) not at all.
+	var reads principalReads
 	for _, pol := range p.Identity {
-		if hasVariables(pol) || m.keys.decides(pol) || readsPrincipal(pol) {
+		if hasVariables(pol) || m.keys.decides(pol) {
 			// ${aws:username} and friends make the grants the principal's
-			// own; so do key policies, which name principals and accounts,
-			// and conditions on who the principal is.
-			own = true
-			break
+			// own; so do key policies, which name principals and accounts.
+			reads |= readsWho
 		}
+		reads |= readsOfPrincipal(pol)
 	}
-	if !own && readsPrincipal(p.Boundary) {
-		own = true
-	}
+	reads |= readsOfPrincipal(p.Boundary)
 	for _, lvl := range p.SCPs {
 		for _, s := range lvl {
-			own = own || readsPrincipal(s)
+			reads |= readsOfPrincipal(s)
 		}
 	}
-	if own {
+	switch {
+	case reads&readsWho != 0:
 		b.WriteString("|" + p.ARN)
+	default:
+		if reads&readsAccount != 0 {
+			b.WriteString("|a" + p.Account)
+		}
+		if reads&readsKind != 0 {
+			b.WriteString("|k" + p.Kind)
+		}
 	}
 	return b.String()
 }
 
-// readsPrincipal reports whether a statement of pol reads a context key
-// whose value differs between principals of one account and kind (their
-// ARN, name, unique id or tags), in a condition or a policy variable: two
-// principals cannot share its answers.
-func readsPrincipal(pol *policy.Policy) bool {
+// principalReads says which facts about the principal a policy's
+// statements read.
+type principalReads uint8
+
+const (
+	readsWho     principalReads = 1 << iota // ARN, name, unique id, tags
+	readsAccount                            // its account, organization path
+	readsKind                               // user or role
+)
+
+// readsOfPrincipal lists what a statement of pol reads about the principal
+// in a condition or a policy variable (the context keys DeriveContext sets
+// from the principal; a key seiri does not set reads nothing of it).
+func readsOfPrincipal(pol *policy.Policy) principalReads {
+	var r principalReads
 	if pol == nil {
-		return false
+		return r
 	}
 	for _, st := range pol.Statements {
 		for _, k := range st.ContextKeys() {
 			switch {
 			case k == "aws:principalarn", k == "aws:username", k == "aws:userid",
 				strings.HasPrefix(k, "aws:principaltag/"):
-				return true
+				r |= readsWho
+			case k == "aws:principalaccount", k == "aws:resourceaccount", k == "aws:principalorgpaths":
+				r |= readsAccount
+			case k == "aws:principaltype", k == "aws:principalisawsservice":
+				r |= readsKind
 			}
 		}
 	}
-	return false
+	return r
 }
 
 func (m *Model) parse(doc []byte, t policy.Type, name string, p *Principal) *policy.Policy {
