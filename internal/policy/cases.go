@@ -38,9 +38,6 @@ type CaseResult struct {
 	Expected string
 }
 
-// ParseCase decodes one case line. line is 1-based, for messages.
-func ParseCase(data []byte, line int) (*Case, error) { return parseCase(nil, data, line, false) }
-
 // parseCase decodes a case; with noCopy the decoded strings share data's
 // memory, which the caller must then never modify (Simulate's freshly read
 // lines). dec, when not nil, is a decoder to reuse (its arenas): nothing

@@ -142,11 +142,7 @@ func NewCmdOrgImport(f *cmdutil.Factory, runF func(*OrgImportOptions) error) *co
 	return cmd
 }
 
-// LoadOrganization reads the organization of snapshot ref.
-func LoadOrganization(f *cmdutil.Factory, ref string) (*snapshot.Organization, error) {
-	return loadOrganization(f.ReadWorkspace, ref)
-}
-
+// loadOrganization reads the organization of snapshot ref.
 func loadOrganization(wsF func() (*workspace.Workspace, error), ref string) (*snapshot.Organization, error) {
 	ws, err := wsF()
 	if err != nil {

@@ -48,13 +48,9 @@ func saveRefreshed(wsF func() (*workspace.Workspace, error), now func() time.Tim
 	return os.Rename(tmp, refreshedPath(ws.Dir))
 }
 
-// BaseOrganization is the organization a plan starts from: the snapshot's,
+// baseOrganization is the organization a plan starts from: the snapshot's,
 // or the one read after the last apply when that is newer and the snapshot
 // was not named explicitly. basedOn says which, for the plan's reader.
-func BaseOrganization(f *cmdutil.Factory, ref string) (o *snapshot.Organization, basedOn string, err error) {
-	return baseOrganization(f.ReadWorkspace, f.Logger(), ref)
-}
-
 func baseOrganization(wsF func() (*workspace.Workspace, error), log *slog.Logger, ref string) (o *snapshot.Organization, basedOn string, err error) {
 	ws, err := wsF()
 	if err != nil {

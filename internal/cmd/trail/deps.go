@@ -132,13 +132,3 @@ func ScanStore(ctx context.Context, ws *workspace.Workspace, cat *catalog.Catalo
 	}
 	return trail.ScanInto(ctx, store, src, opts, now)
 }
-
-// ScanIntoStore is ScanStore with the factory's workspace, catalog, clock
-// and streams (seiri daily).
-func ScanIntoStore(f *cmdutil.Factory, src trail.Source, opts trail.Options) (*trail.Result, error) {
-	ws, err := f.Workspace()
-	if err != nil {
-		return nil, err
-	}
-	return ScanStore(f.Context, ws, f.Catalog(), f.Now(), f.IO.ErrOut, src, opts)
-}

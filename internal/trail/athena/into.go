@@ -109,13 +109,8 @@ func PlanDays(ledger *usage.Ledger, flt trail.Filter, now time.Time) (*Plan, err
 	return p, nil
 }
 
-// Engine runs an Athena scan: Scan on a Runner (On), or a stand-in in tests.
+// Engine runs an Athena scan: Scan on a Runner, or a stand-in in tests.
 type Engine func(ctx context.Context, opts Options) (*Result, error)
-
-// On is the engine of run.
-func On(run *Runner) Engine {
-	return func(ctx context.Context, opts Options) (*Result, error) { return Scan(ctx, run, opts) }
-}
 
 // IntoResult is an Athena scan committed to the store.
 type IntoResult struct {
