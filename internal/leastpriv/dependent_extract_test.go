@@ -1,13 +1,11 @@
 package leastpriv
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
-	"github.com/seiri-dev/seiri/internal/policy"
 )
 
 // Every API whose dependent actions the catalog's extract takes from the
@@ -37,38 +35,10 @@ func TestGenerateCoversExtractDependents(t *testing.T) {
 	granted := 0
 	for _, api := range apis {
 		t.Run(api, func(t *testing.T) {
-			an := demo.analysis(90)
-			p := an.Model.Lookup("arn:aws:iam::" + acct + ":user/ci-deployer")
-			if p == nil {
-				t.Fatal("ci-deployer not in the demo")
-			}
-			res := sampleResource(t, cat, api, acct)
-			an.Usage.By[p] = &Used{Calls: []Call{{Action: api, Resource: concrete(res), Account: acct, Count: 1}}}
-			g, err := an.Generate(p, GenerateOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var pols []*policy.Policy
-			var text strings.Builder
-			for _, d := range g.Policies {
-				b, _ := json.Marshal(d)
-				text.Write(b)
-				pol, err := policy.Parse(b, policy.TypeIdentity)
-				if err != nil {
-					t.Fatal(err)
-				}
-				pols = append(pols, pol)
-			}
-			allows := func(action, resource, account string) bool {
-				ps := &policy.Policies{Identity: pols}
-				if strings.HasPrefix(action, "kms:") {
-					ps.Resource = p.delegate // the key policy delegating to IAM
-				}
-				req := policy.Request{Principal: p.ARN, ResourceAccount: account, Action: action, Resource: resource}
-				return policy.Evaluate(&req, ps, nil).Decision == policy.AllowDecision
-			}
+			gc := generateForCall(t, demo, cat, api, acct, 1)
+			g, res, text, allows := gc.g, gc.res, gc.text, gc.allows
 			if !allows(api, concrete(res), acct) {
-				t.Fatalf("the generated policy does not allow the observed call %s on %s:\n%s", api, res, text.String())
+				t.Fatalf("the generated policy does not allow the observed call %s on %s:\n%s", api, res, text)
 			}
 			deps := cat.DependentsOf(api)
 			a, _ := cat.Action(api)
@@ -85,25 +55,18 @@ func TestGenerateCoversExtractDependents(t *testing.T) {
 					}
 					continue
 				}
-				needRes := ""
-				for _, pol := range pols {
-					for _, st := range pol.Statements {
-						if needRes == "" && len(st.Resources) > 0 && slices.ContainsFunc(st.Actions, func(x string) bool { return strings.EqualFold(x, d.Needs) }) {
-							needRes = st.Resources[0]
-						}
-					}
-				}
+				needRes := gc.firstResourceOf(d.Needs)
 				if needRes == "" {
-					t.Errorf("%s needs %s (%s): not in the generated policy:\n%s", api, d.Needs, d.Source, text.String())
+					t.Errorf("%s needs %s (%s): not in the generated policy:\n%s", api, d.Needs, d.Source, text)
 					continue
 				}
 				needRes = concrete(needRes)
 				if !allows(d.Needs, needRes, acct) {
-					t.Errorf("%s needs %s, not allowed on %s:\n%s", api, d.Needs, needRes, text.String())
+					t.Errorf("%s needs %s, not allowed on %s:\n%s", api, d.Needs, needRes, text)
 				}
 				if strings.Contains(needRes, ":"+acct+":") {
 					if o := strings.Replace(needRes, ":"+acct+":", ":"+other+":", 1); allows(d.Needs, o, other) {
-						t.Errorf("%s allowed on another account's %s:\n%s", d.Needs, o, text.String())
+						t.Errorf("%s allowed on another account's %s:\n%s", d.Needs, o, text)
 					}
 				}
 				granted++

@@ -34,38 +34,11 @@ func TestGenerateCoversEveryDependentAPI(t *testing.T) {
 	demo := loadDemo(t)
 	for _, api := range order {
 		t.Run(api, func(t *testing.T) {
-			an := demo.analysis(90)
-			p := an.Model.Lookup("arn:aws:iam::" + acct + ":user/ci-deployer")
-			if p == nil {
-				t.Fatal("ci-deployer not in the demo")
-			}
-			res := sampleResource(t, cat, api, acct)
-			an.Usage.By[p] = &Used{Calls: []Call{{Action: api, Resource: concrete(res), Account: acct, Count: 2}}}
-			g, err := an.Generate(p, GenerateOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var pols []*policy.Policy
-			var text strings.Builder
-			for _, d := range g.Policies {
-				b, _ := json.Marshal(d)
-				text.Write(b)
-				pol, err := policy.Parse(b, policy.TypeIdentity)
-				if err != nil {
-					t.Fatal(err)
-				}
-				pols = append(pols, pol)
-			}
-			allows := func(action, resource, account string) bool {
-				ps := &policy.Policies{Identity: pols}
-				if strings.HasPrefix(action, "kms:") {
-					ps.Resource = p.delegate // the key policy delegating to IAM
-				}
-				req := policy.Request{Principal: p.ARN, ResourceAccount: account, Action: action, Resource: resource}
-				return policy.Evaluate(&req, ps, nil).Decision == policy.AllowDecision
-			}
+			gc := generateForCall(t, demo, cat, api, acct, 2)
+			g, res, text := gc.g, gc.res, gc.text
+			allows := gc.allows
 			if !allows(api, concrete(res), acct) {
-				t.Errorf("the generated policy does not allow the observed call %s on %s:\n%s", api, res, text.String())
+				t.Errorf("the generated policy does not allow the observed call %s on %s:\n%s", api, res, text)
 			}
 			notes := strings.Join(g.Notes, "\n")
 			// names reports whether a note names both the API and what it
@@ -94,26 +67,18 @@ func TestGenerateCoversEveryDependentAPI(t *testing.T) {
 					// Another resource of the call: the policy names it
 					// (today's grant, else the action's types in the
 					// account); check the first it names.
-					needRes = ""
-					for _, pol := range pols {
-						for _, st := range pol.Statements {
-							if slices.ContainsFunc(st.Actions, func(a string) bool { return strings.EqualFold(a, d.Needs) }) && len(st.Resources) > 0 && needRes == "" {
-								needRes = st.Resources[0]
-							}
-						}
-					}
-					if needRes == "" {
-						t.Errorf("%s needs %s (%s): not in the generated policy:\n%s", api, d.Needs, d.Source, text.String())
+					if needRes = gc.firstResourceOf(d.Needs); needRes == "" {
+						t.Errorf("%s needs %s (%s): not in the generated policy:\n%s", api, d.Needs, d.Source, text)
 						continue
 					}
 				}
 				needRes = concrete(needRes)
 				if !allows(d.Needs, needRes, acct) {
-					t.Errorf("%s needs %s (%s), not allowed on %s:\n%s", api, d.Needs, d.Source, needRes, text.String())
+					t.Errorf("%s needs %s (%s), not allowed on %s:\n%s", api, d.Needs, d.Source, needRes, text)
 				}
 				if needRes != "" && needRes != "*" && strings.Contains(needRes, ":"+acct+":") {
 					if otherRes := strings.Replace(needRes, ":"+acct+":", ":"+other+":", 1); allows(d.Needs, otherRes, other) {
-						t.Errorf("%s allowed on another account's %s:\n%s", d.Needs, otherRes, text.String())
+						t.Errorf("%s allowed on another account's %s:\n%s", d.Needs, otherRes, text)
 					}
 				}
 			}
@@ -184,4 +149,67 @@ func concrete(r string) string {
 		return r
 	}
 	return strings.TrimSuffix(r, "*")
+}
+
+// generatedCall is the policy generated for the demo's ci-deployer seen
+// calling one API on a sample resource of the account: parsed, as text,
+// and checked through the engine.
+type generatedCall struct {
+	g    *Generated
+	p    *Principal
+	res  string // the sample resource the call was seen on
+	pols []*policy.Policy
+	text string
+}
+
+func generateForCall(t *testing.T, demo *demoFixture, cat *catalog.Catalog, api, acct string, count int64) *generatedCall {
+	t.Helper()
+	an := demo.analysis(90)
+	p := an.Model.Lookup("arn:aws:iam::" + acct + ":user/ci-deployer")
+	if p == nil {
+		t.Fatal("ci-deployer not in the demo")
+	}
+	res := sampleResource(t, cat, api, acct)
+	an.Usage.By[p] = &Used{Calls: []Call{{Action: api, Resource: concrete(res), Account: acct, Count: count}}}
+	g, err := an.Generate(p, GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc := &generatedCall{g: g, p: p, res: res}
+	var text strings.Builder
+	for _, d := range g.Policies {
+		b, _ := json.Marshal(d)
+		text.Write(b)
+		pol, err := policy.Parse(b, policy.TypeIdentity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gc.pols = append(gc.pols, pol)
+	}
+	gc.text = text.String()
+	return gc
+}
+
+// allows evaluates the generated policies (with the key policy delegating
+// to IAM for kms actions).
+func (gc *generatedCall) allows(action, resource, account string) bool {
+	ps := &policy.Policies{Identity: gc.pols}
+	if strings.HasPrefix(action, "kms:") {
+		ps.Resource = gc.p.delegate
+	}
+	req := policy.Request{Principal: gc.p.ARN, ResourceAccount: account, Action: action, Resource: resource}
+	return policy.Evaluate(&req, ps, nil).Decision == policy.AllowDecision
+}
+
+// firstResourceOf is the first resource a generated statement grants the
+// action on ("" when none does).
+func (gc *generatedCall) firstResourceOf(action string) string {
+	for _, pol := range gc.pols {
+		for _, st := range pol.Statements {
+			if len(st.Resources) > 0 && slices.ContainsFunc(st.Actions, func(a string) bool { return strings.EqualFold(a, action) }) {
+				return st.Resources[0]
+			}
+		}
+	}
+	return ""
 }
