@@ -15,7 +15,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/finding"
-	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/report"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/table"
@@ -202,7 +201,7 @@ func Report(opts *AuditOptions, ws *workspace.Workspace, s *snapshot.Snapshot, c
 		Risk:     auditRiskHook(opts, s),
 		// RCPs govern the services the catalog in force says (a catalog
 		// refreshed by seiri catalog update included).
-		RCPServices: rcpServices(opts.Catalog),
+		RCPServices: cmdutil.RCPServices(opts.Catalog),
 	})
 	rep.Usage = usageLine(act, unused != nil)
 	// Open suspicious-use findings of `seiri detect` stand beside the others.
@@ -240,18 +239,6 @@ func day(t time.Time) string {
 		return "?"
 	}
 	return t.UTC().Format("2006-01-02")
-}
-
-// rcpServices is the catalog in force as the engine's list of services RCPs
-// govern; nil (the engine's embedded list) without one.
-func rcpServices(cat func() *catalog.Catalog) policy.RCPServices {
-	if cat == nil {
-		return nil
-	}
-	if c := cat(); c != nil {
-		return c
-	}
-	return nil
 }
 
 func listRules(w io.Writer) error {

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/seiri-dev/seiri/internal/catalog"
+	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -26,4 +27,18 @@ func LoadCatalog(workspaceDir string, errOut io.Writer) *catalog.Catalog {
 		fmt.Fprintf(errOut, "seiri: warning: %v; using the embedded catalog\n", err)
 	}
 	return c
+}
+
+// RCPServices is the catalog in force as the engine's list of the services
+// RCPs govern (a refreshed catalog's list, not only the embedded one); nil,
+// the engine's embedded list, without a catalog. A nil *catalog.Catalog is
+// never returned inside the interface.
+func RCPServices(cat func() *catalog.Catalog) policy.RCPServices {
+	if cat == nil {
+		return nil
+	}
+	if c := cat(); c != nil {
+		return c
+	}
+	return nil
 }

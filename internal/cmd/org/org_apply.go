@@ -24,7 +24,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/diag"
 	"github.com/seiri-dev/seiri/internal/org"
 	"github.com/seiri-dev/seiri/internal/plan"
-	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/workspace"
@@ -207,7 +206,7 @@ func (a *orgApply) check(_ context.Context, resuming bool) diag.Diagnostics {
 		return ds
 	}
 	risks := org.LockoutRisks(a.base, p.Changes, a.caller.Account)
-	cr, err := org.CallerLockoutRisks(a.base, p.Changes, a.caller.ARN, a.caller.Account, "", org.ReplayOptions{OrgID: a.baseOrg.ID, Now: a.opts.Now(), RCPServices: a.opts.Catalog()})
+	cr, err := org.CallerLockoutRisks(a.base, p.Changes, a.caller.ARN, a.caller.Account, "", org.ReplayOptions{OrgID: a.baseOrg.ID, Now: a.opts.Now(), RCPServices: cmdutil.RCPServices(a.opts.Catalog)})
 	if err != nil {
 		return ds.Append(diag.Errorf("org.replay", "cannot check the lockout rules").WithDetail("%v", err))
 	}
@@ -344,12 +343,8 @@ func (r Replayer) ReplayStates(before, after *org.State, orgID string, days int)
 		fmt.Fprintf(r.ErrOut, "note: no usage store in the workspace (run seiri trail scan): the impact on %d account(s) is not replayed\n", len(affected))
 		return nil, nil
 	}
-	var rcps policy.RCPServices
-	if c := r.Catalog(); c != nil {
-		rcps = c
-	}
 	now := r.Now()
-	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: now, RCPServices: rcps})
+	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: orgID, Now: now, RCPServices: cmdutil.RCPServices(r.Catalog)})
 	if im != nil {
 		im.Window = fmt.Sprintf("the last %d days (since %s)", days, now.AddDate(0, 0, -days).UTC().Format("2006-01-02"))
 	}

@@ -292,12 +292,7 @@ func policySimulateRun(opts *PolicySimulateOptions) error {
 	if opts.Workers < 0 {
 		return cmdutil.BadInputf("--parallel %d: must not be negative", opts.Workers)
 	}
-	var rcps policy.RCPServices
-	if opts.Catalog != nil {
-		if cat := opts.Catalog(); cat != nil {
-			rcps = cat
-		}
-	}
+	rcps := cmdutil.RCPServices(opts.Catalog)
 	out := bufio.NewWriterSize(opts.IO.Out, 1<<16)
 	sum := policy.NewSimulationSummary(opts.Check)
 	buf := make([]byte, 0, 512)

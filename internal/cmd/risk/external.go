@@ -11,7 +11,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/audit"
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
-	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/risk"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/table"
@@ -92,7 +91,7 @@ func externalRun(opts *ExternalOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := risk.External(s, risk.ExternalOptions{RCPServices: rcpServices(opts.Catalog)})
+	rep := risk.External(s, risk.ExternalOptions{RCPServices: cmdutil.RCPServices(opts.Catalog)})
 	v := externalView{Snapshot: filepath.Base(s.Dir), Zone: rep.Zone, Evaluated: rep.Evaluated, BlockedByBPA: rep.BlockedByBPA,
 		NotCollected: rep.NotCollected, Coverage: audit.ExternalCoverage(s), Problems: rep.Problems, Findings: []externalFinding{}}
 	for _, f := range rep.Findings {
@@ -129,18 +128,6 @@ func writeExternal(w io.Writer, v *externalView) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// rcpServices is the catalog in force as the engine's list of services RCPs
-// govern; nil (the engine's embedded list) without one.
-func rcpServices(cat func() *catalog.Catalog) policy.RCPServices {
-	if cat == nil {
-		return nil
-	}
-	if c := cat(); c != nil {
-		return c
-	}
-	return nil
 }
 
 func dash(s string) string {

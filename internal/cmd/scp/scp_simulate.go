@@ -11,11 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	orgcmd "github.com/seiri-dev/seiri/internal/cmd/org"
 	"github.com/seiri-dev/seiri/internal/org"
-	"github.com/seiri-dev/seiri/internal/policy"
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/usage"
 	"github.com/seiri-dev/seiri/internal/workspace"
@@ -191,7 +189,7 @@ func scpSimulateRun(opts *ScpSimulateOptions) error {
 	}
 	im := &org.Impact{}
 	if len(affected) > 0 {
-		if im, err = org.Replay(before, after, u.rows, org.ReplayOptions{OrgID: o.ID, Now: opts.Now(), RCPServices: rcpServices(opts.Catalog)}); err != nil {
+		if im, err = org.Replay(before, after, u.rows, org.ReplayOptions{OrgID: o.ID, Now: opts.Now(), RCPServices: cmdutil.RCPServices(opts.Catalog)}); err != nil {
 			return err
 		}
 	}
@@ -295,7 +293,7 @@ func scpSuggestRun(opts *ScpSuggestOptions) error {
 	if err != nil {
 		return err
 	}
-	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: o.ID, Now: opts.Now(), RCPServices: rcpServices(opts.Catalog)})
+	im, err := org.Replay(before, after, rows, org.ReplayOptions{OrgID: o.ID, Now: opts.Now(), RCPServices: cmdutil.RCPServices(opts.Catalog)})
 	if err != nil {
 		return err
 	}
@@ -337,17 +335,4 @@ func listOrNone(xs []string) string {
 		return "(none)"
 	}
 	return strings.Join(xs, ", ")
-}
-
-// rcpServices is the catalog in force as the replay's list of services RCPs
-// govern (a refreshed catalog's list, not the embedded one); nil without a
-// catalog (the engine's embedded list).
-func rcpServices(cat func() *catalog.Catalog) policy.RCPServices {
-	if cat == nil {
-		return nil
-	}
-	if c := cat(); c != nil {
-		return c
-	}
-	return nil
 }
