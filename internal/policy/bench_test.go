@@ -5,19 +5,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-)
 
-// cpuTime is the user+system CPU time this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/seiri-dev/seiri/internal/benchcpu"
+)
 
 // realisticPrincipal is a role session with 5 identity policies (40
 // statements), a permissions boundary and 3 SCP levels.
@@ -95,7 +86,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	counts := [3]int{}
 	b.ReportAllocs()
 	i := 0
-	cpu0 := cpuTime()
+	cpu0 := benchcpu.Used()
 	for b.Loop() {
 		r := Evaluate(&reqs[i&1023], ps, nil)
 		counts[r.Decision]++
@@ -103,7 +94,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 	// On a shared machine wall time depends on the neighbours; CPU time
 	// consumed by this process is what one core delivers.
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := benchcpu.Used() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "decisions/cpu-s")
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
@@ -148,9 +139,9 @@ func BenchmarkSimulate100kUnique(b *testing.B) { benchSimulate(b, true) }
 func benchSimulate(b *testing.B, unique bool) {
 	data := genCasesOpt(b, 100000, unique)
 	b.SetBytes(int64(len(data)))
-	cpu0 := cpuTime()
+	cpu0 := benchcpu.Used()
 	defer func() {
-		b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+		b.ReportMetric((benchcpu.Used()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	}()
 	for b.Loop() {
 		n := 0
@@ -194,12 +185,12 @@ func BenchmarkCompileCases(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := benchcpu.Used()
 	for i := 0; i < b.N; i++ {
 		DropCachedPolicies()
 		if err := Simulate(bytes.NewReader(data), nil, 1, func(CaseResult) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(n*b.N)/(cpuTime()-cpu0).Seconds(), "cases/cpu-s")
+	b.ReportMetric(float64(n*b.N)/(benchcpu.Used()-cpu0).Seconds(), "cases/cpu-s")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/seiri-dev/seiri/internal/benchcpu"
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/leastpriv"
 	"github.com/seiri-dev/seiri/internal/snapshot"
@@ -96,11 +97,11 @@ func BenchmarkAnalyze(b *testing.B) {
 		b.StopTimer()
 		m := leastpriv.NewModel(s, cat)
 		b.StartTimer()
-		cpu := cpuTime()
+		cpu := benchcpu.Used()
 		an := AnalyzeModel(m, Options{})
 		if i == 0 {
 			// CPU seconds, next to the wall time: the benchmark machine is shared.
-			b.ReportMetric((cpuTime() - cpu).Seconds(), "cpu-s")
+			b.ReportMetric((benchcpu.Used() - cpu).Seconds(), "cpu-s")
 			edges := 0
 			for _, n := range an.Nodes {
 				edges += len(n.Out)

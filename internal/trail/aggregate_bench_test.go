@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/seiri-dev/seiri/internal/benchcpu"
 	"github.com/seiri-dev/seiri/internal/trail/gen"
 )
 
@@ -65,7 +66,7 @@ func BenchmarkAggregate(b *testing.B) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := benchcpu.Used()
 	rows := 0
 	for range b.N {
 		agg := newAggregator(m, &Filter{})
@@ -77,6 +78,6 @@ func BenchmarkAggregate(b *testing.B) {
 		}
 		rows = len(agg.Rows())
 	}
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(benchcpu.Used()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(rows), "rows")
 }

@@ -8,10 +8,10 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/benchcpu"
 	"github.com/seiri-dev/seiri/internal/policy"
 )
 
@@ -28,7 +28,7 @@ func BenchmarkSimulateGenerated(b *testing.B) {
 	// run: otherwise a one-pass run bills that collection to seiri.
 	runtime.GC()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := benchcpu.Used()
 	for i := 0; i < b.N; i++ {
 		// Cold, as the evaluator's fresh process: without this the second
 		// pass over the same file finds its documents in the policy cache.
@@ -39,32 +39,12 @@ func BenchmarkSimulateGenerated(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(DiffCases*b.N)/b.Elapsed().Seconds(), "cases/s")
-	b.ReportMetric(float64(DiffCases*b.N)/(cpuTime()-cpu0).Seconds(), "cases/cpu-s")
+	b.ReportMetric(float64(DiffCases*b.N)/(benchcpu.Used()-cpu0).Seconds(), "cases/cpu-s")
 }
 
 // generatedCases is the differential test's case file, generated once per
 // test binary so that -count repetitions measure only the simulation.
 var generatedCases = sync.OnceValue(func() []byte { return New(20261202, nil).Generate(DiffCases) })
-
-// cpuTime is the process's user+system CPU time: on a shared machine it
-// shows what one core delivers, where wall time includes the neighbours.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// childCPUTime is the CPU time of finished child processes (the node
-// evaluator).
-func childCPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkEvaluatorGenerated runs the independent evaluator over the same
 // file. Its cases/cpu-s is the CPU time of the evaluation loop as node
@@ -88,7 +68,7 @@ func BenchmarkEvaluatorGenerated(b *testing.B) {
 	b.ResetTimer()
 	var inner time.Duration
 	var loopCPU float64
-	cpu0 := childCPUTime()
+	cpu0 := benchcpu.Children()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		_, timing, err := RunEvaluator(dir, file, true)
@@ -108,7 +88,7 @@ func BenchmarkEvaluatorGenerated(b *testing.B) {
 	}
 	b.ReportMetric(float64(DiffCases*b.N)/inner.Seconds(), "cases/s")
 	b.ReportMetric(float64(DiffCases*b.N)/loopCPU, "cases/cpu-s")
-	b.ReportMetric(float64(DiffCases*b.N)/(childCPUTime()-cpu0).Seconds(), "cases/cpu-s-proc")
+	b.ReportMetric(float64(DiffCases*b.N)/(benchcpu.Children()-cpu0).Seconds(), "cases/cpu-s-proc")
 }
 
 // loopCPURe reads run.mjs --time's "cpu 4.191 s".
