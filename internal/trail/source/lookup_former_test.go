@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 
-	"github.com/seiri-dev/seiri/internal/awsfake"
-	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/trail/source"
 	"github.com/seiri-dev/seiri/internal/usage"
@@ -28,7 +26,7 @@ import (
 // the current day, each read with one LookupEvents range. It fills a store
 // the way that seiri did (through the real ScanInto: marks, ledger, rows).
 type formerLookupSource struct {
-	client *cloudtrail.Client
+	client source.LookupEventsAPI
 	region string
 	now    time.Time
 }
@@ -92,18 +90,9 @@ func (s *formerLookupSource) Open(ctx context.Context, o trail.Object) (io.ReadC
 // hour: the former source's ranges ended inclusively, so it counted an
 // event on the hour in two objects (a defect of its own, see the report);
 // here every event belongs to one former object.
-func accountHistory(t *testing.T, account, region string, from, to time.Time) *cloudtrail.Client {
+func accountHistory(t *testing.T, account, region string, from, to time.Time) *lookupCalls {
 	t.Helper()
-	var evs []awsfake.HistoryEvent
-	for ts := from.Add(5 * time.Minute); ts.Before(to); ts = ts.Add(10 * time.Minute) {
-		rec := fmt.Sprintf(`{"eventVersion":"1.11","eventTime":%q,"eventSource":"iam.amazonaws.com","eventName":"ListRoles","awsRegion":%q,`+
-			`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::%[3]s:user/ops","accountId":"%[3]s","accessKeyId":"AKIAOPS"},"recipientAccountId":"%[3]s","sourceIPAddress":"8.8.4.4"}`,
-			ts.Format(time.RFC3339), region, account)
-		evs = append(evs, awsfake.HistoryEvent{Account: account, Region: region, Time: ts, Record: rec})
-	}
-	fake := awsfake.New(awsfake.Scenario{Accounts: []*snapshot.Account{{AccountID: account}}, EventHistory: evs})
-	t.Cleanup(fake.Close)
-	return cloudtrail.New(cloudtrail.Options{Region: region, BaseEndpoint: aws.String(fake.URL), Credentials: fake.Credentials()})
+	return serveHistory(t, history{account: account, region: region, event: "ListRoles", key: "AKIAOPS", from: from, to: to, offset: 5 * time.Minute, every: 10 * time.Minute})
 }
 
 // scanInto scans src into the store at path from since and returns the
@@ -140,7 +129,7 @@ func TestLookupEventsFormerMarks(t *testing.T) {
 	now := day(4, 2, 20)     // the scan after the upgrade: up to hour 01 of day 4
 	clientA := accountHistory(t, a, "us-east-1", day(1, 0, 0), day(5, 0, 0))
 	clientB := accountHistory(t, b, "us-east-1", day(1, 0, 0), day(5, 0, 0))
-	newSource := func(c *cloudtrail.Client, acct, region string) *source.LookupEventsSource {
+	newSource := func(c source.LookupEventsAPI, acct, region string) *source.LookupEventsSource {
 		return &source.LookupEventsSource{Client: c, Account: acct, Region: region, Now: func() time.Time { return now }, Interval: time.Millisecond}
 	}
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,44 +22,71 @@ import (
 
 const historyAccount = "111111111111"
 
+// history is an event history to serve: one event every Every from
+// From+Offset until To (excluded), made by the account's user ops with key.
+type history struct {
+	account, region, event, key string
+	from, to                    time.Time
+	offset, every               time.Duration
+}
+
+// serveHistory serves h on the CloudTrail fake and returns a client that
+// records every LookupEvents call the source makes. The calls are counted
+// at the client, not at the fake: the SDK retries a request whose answer
+// was lost in transport (seen on a loaded machine), and a retry is not the
+// source asking twice.
+func serveHistory(t *testing.T, h history) *lookupCalls {
+	t.Helper()
+	var evs []awsfake.HistoryEvent
+	for ts := h.from.Add(h.offset); ts.Before(h.to); ts = ts.Add(h.every) {
+		rec := fmt.Sprintf(`{"eventVersion":"1.11","eventTime":%q,"eventSource":"iam.amazonaws.com","eventName":%q,"awsRegion":%q,`+
+			`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::%[4]s:user/ops","accountId":"%[4]s","accessKeyId":%[5]q},"recipientAccountId":"%[4]s","sourceIPAddress":"8.8.4.4"}`,
+			ts.Format(time.RFC3339), h.event, h.region, h.account, h.key)
+		evs = append(evs, awsfake.HistoryEvent{Account: h.account, Region: h.region, Time: ts, Record: rec})
+	}
+	fake := awsfake.New(awsfake.Scenario{Accounts: []*snapshot.Account{{AccountID: h.account}}, EventHistory: evs})
+	t.Cleanup(fake.Close)
+	return &lookupCalls{account: h.account, region: h.region,
+		client: cloudtrail.New(cloudtrail.Options{Region: h.region, BaseEndpoint: aws.String(fake.URL), Credentials: fake.Credentials()})}
+}
+
+// lookupCalls is a CloudTrail client that records the LookupEvents calls
+// made through it (source.LookupEventsAPI).
+type lookupCalls struct {
+	account, region string
+	client          *cloudtrail.Client
+	mu              sync.Mutex
+	calls           []awsfake.LookupEventsRequest
+}
+
+func (c *lookupCalls) LookupEvents(ctx context.Context, in *cloudtrail.LookupEventsInput, opts ...func(*cloudtrail.Options)) (*cloudtrail.LookupEventsOutput, error) {
+	c.mu.Lock()
+	c.calls = append(c.calls, awsfake.LookupEventsRequest{Account: c.account, Region: c.region,
+		Start: aws.ToTime(in.StartTime).UTC(), End: aws.ToTime(in.EndTime).UTC(), NextToken: aws.ToString(in.NextToken)})
+	c.mu.Unlock()
+	return c.client.LookupEvents(ctx, in, opts...)
+}
+
+// LookupEventsRequests returns the calls made so far, in order.
+func (c *lookupCalls) LookupEventsRequests() []awsfake.LookupEventsRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.calls)
+}
+
 // historyFake serves an event history with one ListRoles event every
 // `every`, from..to (to excluded), events on the hour included: LookupEvents
 // returns an event at exactly EndTime, so a source that did not cut at the
 // hour would count it twice.
-func historyFake(t *testing.T, from, to time.Time, every time.Duration) (*awsfake.Server, *cloudtrail.Client) {
+func historyFake(t *testing.T, from, to time.Time, every time.Duration) (*lookupCalls, *lookupCalls) {
 	t.Helper()
-	var evs []awsfake.HistoryEvent
-	for ts := from; ts.Before(to); ts = ts.Add(every) {
-		rec := fmt.Sprintf(`{"eventVersion":"1.11","eventTime":%q,"eventSource":"iam.amazonaws.com","eventName":"ListRoles","awsRegion":"us-east-1",`+
-			`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::%[2]s:user/ops","accountId":"%[2]s","accessKeyId":"AKIAOPS"},"recipientAccountId":"%[2]s","sourceIPAddress":"8.8.4.4"}`,
-			ts.Format(time.RFC3339), historyAccount)
-		evs = append(evs, awsfake.HistoryEvent{Account: historyAccount, Region: "us-east-1", Time: ts, Record: rec})
-	}
-	fake := awsfake.New(awsfake.Scenario{Accounts: []*snapshot.Account{{AccountID: historyAccount}}, EventHistory: evs})
-	t.Cleanup(fake.Close)
-	client := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(fake.URL), Credentials: fake.Credentials()})
-	return fake, client
-}
-
-// distinct drops repeats of the same request (same range and token): the
-// SDK retries a request whose answer was lost in transport (seen under
-// -race on a loaded machine), which is not the source asking twice.
-func distinct(reqs []awsfake.LookupEventsRequest) []awsfake.LookupEventsRequest {
-	seen := map[awsfake.LookupEventsRequest]bool{}
-	var out []awsfake.LookupEventsRequest
-	for _, r := range reqs {
-		if !seen[r] {
-			seen[r] = true
-			out = append(out, r)
-		}
-	}
-	return out
+	c := serveHistory(t, history{account: historyAccount, region: "us-east-1", event: "ListRoles", key: "AKIAOPS", from: from, to: to, every: every})
+	return c, c
 }
 
 // requested renders the time ranges of the LookupEvents requests, one per
 // line ("start end [next]"), by range (the pages of a range in order).
 func requested(reqs []awsfake.LookupEventsRequest) string {
-	reqs = distinct(reqs)
 	slices.SortStableFunc(reqs, func(a, b awsfake.LookupEventsRequest) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
@@ -195,7 +223,7 @@ func TestLookupEventsParallel(t *testing.T) {
 		t.Errorf("%d records, want %d", res.Summary.Records, want)
 	}
 	covered := map[time.Time]int{}
-	for _, r := range distinct(fake.LookupEventsRequests()) {
+	for _, r := range fake.LookupEventsRequests() {
 		if r.NextToken != "" {
 			continue
 		}
@@ -227,16 +255,7 @@ func TestLookupEventsTwoAccounts(t *testing.T) {
 	}
 	// The second account's history: the same times, other records.
 	other := "222222222222"
-	var evs []awsfake.HistoryEvent
-	for ts := from; ts.Before(from.Add(24 * time.Hour)); ts = ts.Add(10 * time.Minute) {
-		rec := fmt.Sprintf(`{"eventVersion":"1.11","eventTime":%q,"eventSource":"iam.amazonaws.com","eventName":"ListUsers","awsRegion":"us-east-1",`+
-			`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::%[2]s:user/ops","accountId":"%[2]s","accessKeyId":"AKIAOPS2"},"recipientAccountId":"%[2]s","sourceIPAddress":"8.8.4.4"}`,
-			ts.Format(time.RFC3339), other)
-		evs = append(evs, awsfake.HistoryEvent{Account: other, Region: "us-east-1", Time: ts, Record: rec})
-	}
-	fakeB := awsfake.New(awsfake.Scenario{Accounts: []*snapshot.Account{{AccountID: other}}, EventHistory: evs})
-	t.Cleanup(fakeB.Close)
-	clientB := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(fakeB.URL), Credentials: fakeB.Credentials()})
+	clientB := serveHistory(t, history{account: other, region: "us-east-1", event: "ListUsers", key: "AKIAOPS2", from: from, to: from.Add(24 * time.Hour), every: 10 * time.Minute})
 	if n := scanStore(t, db, &source.LookupEventsSource{Client: clientB, Account: other, Region: "us-east-1",
 		Now: func() time.Time { return now }, Interval: time.Millisecond}, trail.Filter{Since: from}, now); n != 120 {
 		t.Errorf("both accounts: %d events, want 120", n)
