@@ -537,6 +537,7 @@ func compareStr(a, b string) int {
 // files every 5 minutes, so they are small (a 200 MB file costs ~200 MB).
 type fileReader struct {
 	br   *bufio.Reader
+	mr   bytes.Reader // an in-memory file's bytes: klauspost's flate has a fast path for *bytes.Reader
 	buf  []byte
 	gz   *gzip.Reader
 	max  int64
@@ -652,26 +653,40 @@ var (
 // readAll reads r (decompressing gzip, detected by its magic bytes) into the
 // reused buffer.
 func (fr *fileReader) readAll(r io.Reader) ([]byte, error) {
-	if fr.br == nil {
-		fr.br = bufio.NewReaderSize(r, 256<<10)
-	} else {
-		fr.br.Reset(r)
-	}
-	var body io.Reader = fr.br
-	head, err := fr.br.Peek(2)
-	if err != nil && len(head) == 0 {
-		if errors.Is(err, io.EOF) {
+	var body io.Reader
+	var head []byte
+	var err error
+	if m, ok := r.(*memFile); ok && m.data != nil {
+		// Read whole already: flate reads a *bytes.Reader directly (its
+		// fast path), not through a bufio.Reader copy.
+		fr.mr.Reset(m.data[m.off:])
+		body, head = &fr.mr, m.data[m.off:min(m.off+2, len(m.data))]
+		if len(head) == 0 {
 			return nil, nil
 		}
-		return nil, err
+	} else {
+		if fr.br == nil {
+			fr.br = bufio.NewReaderSize(r, 256<<10)
+		} else {
+			fr.br.Reset(r)
+		}
+		body = fr.br
+		head, err = fr.br.Peek(2)
+		if err != nil && len(head) == 0 {
+			if errors.Is(err, io.EOF) {
+				return nil, nil
+			}
+			return nil, err
+		}
 	}
 	gz := bytes.Equal(head, gzipMagic)
 	if gz {
-		// bufio.Reader is an io.ByteReader: flate reads from it directly.
+		// bufio.Reader and bytes.Reader are io.ByteReaders: flate reads
+		// from them directly.
 		if fr.gz == nil {
-			fr.gz, err = gzip.NewReader(fr.br)
+			fr.gz, err = gzip.NewReader(body)
 		} else {
-			err = fr.gz.Reset(fr.br)
+			err = fr.gz.Reset(body)
 		}
 		if err != nil {
 			return nil, errGzip
