@@ -352,20 +352,30 @@ func (d *Decoder) decode(br *bitReader, out []byte, op, start, limit int, lt *[l
 		}
 		e := lt[bb&(1<<litPrimaryBits-1)]
 		if int32(e) < 0 {
-			// A literal, then maybe a second one without a refill.
+			// A literal, then up to two more without a refill (3×15 bits).
 			n := uint(e & 0xff)
 			bb >>= n & 63
 			nb -= n
 			out[op] = byte(e >> 16)
 			op++
 			e = lt[bb&(1<<litPrimaryBits-1)]
-			if int32(e) < 0 {
-				n := uint(e & 0xff)
-				bb >>= n & 63
-				nb -= n
-				out[op] = byte(e >> 16)
-				op++
+			if int32(e) >= 0 {
+				continue
 			}
+			n = uint(e & 0xff)
+			bb >>= n & 63
+			nb -= n
+			out[op] = byte(e >> 16)
+			op++
+			e = lt[bb&(1<<litPrimaryBits-1)]
+			if int32(e) >= 0 {
+				continue
+			}
+			n = uint(e & 0xff)
+			bb >>= n & 63
+			nb -= n
+			out[op] = byte(e >> 16)
+			op++
 			continue
 		}
 		if e&entSpecial != 0 {
@@ -431,9 +441,17 @@ func (d *Decoder) decode(br *bitReader, out []byte, op, start, limit int, lt *[l
 		s := op - dist
 		switch {
 		case dist >= 8:
-			_ = out[op+length+7]
-			for i := 0; i < length; i += 8 {
-				binary.LittleEndian.PutUint64(out[op+i:], binary.LittleEndian.Uint64(out[s+i:]))
+			// Most matches are short: the first 16 bytes unconditionally.
+			w := out[op : op+slack]
+			r := out[s : s+slack]
+			binary.LittleEndian.PutUint64(w, binary.LittleEndian.Uint64(r))
+			if dist >= 16 {
+				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(r[8:]))
+			} else {
+				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(out[s+8:]))
+			}
+			for i := 16; i < length; i += 8 {
+				binary.LittleEndian.PutUint64(w[i:], binary.LittleEndian.Uint64(out[s+i:]))
 			}
 		case dist == 1:
 			v := uint64(out[s]) * 0x0101010101010101

@@ -388,13 +388,13 @@ func flip(b []byte, i int) []byte {
 }
 
 // bits writes a hand-made DEFLATE stream least significant bit first.
-type bits struct {
+type bitWriter struct {
 	b   []byte
 	acc uint64
 	n   uint
 }
 
-func (w *bits) put(v uint64, n uint) {
+func (w *bitWriter) put(v uint64, n uint) {
 	w.acc |= v << w.n
 	w.n += n
 	for w.n >= 8 {
@@ -405,9 +405,9 @@ func (w *bits) put(v uint64, n uint) {
 }
 
 // code writes a Huffman code of n bits (most significant bit first).
-func (w *bits) code(c uint64, n uint) { w.put(uint64(reverse(uint32(c), n)), n) }
+func (w *bitWriter) code(c uint64, n uint) { w.put(uint64(reverse(uint32(c), n)), n) }
 
-func (w *bits) bytes() []byte {
+func (w *bitWriter) bytes() []byte {
 	if w.n > 0 {
 		return append(w.b, byte(w.acc))
 	}
@@ -416,7 +416,7 @@ func (w *bits) bytes() []byte {
 
 // fixed codes: literal 0-143 are 8 bits from 0x30; 256-279 7 bits from 0;
 // 280-287 8 bits from 0xc0. Distances: 5 bits.
-func (w *bits) lit(c byte) {
+func (w *bitWriter) lit(c byte) {
 	if c < 144 {
 		w.code(0x30+uint64(c), 8)
 	} else {
@@ -450,7 +450,7 @@ func TestInflateHandMade(t *testing.T) {
 		}
 	}
 	for _, dist := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 100, 4097} {
-		var w bits
+		var w bitWriter
 		w.put(1, 1) // final
 		w.put(1, 2) // fixed
 		for i := range 5000 {
@@ -468,7 +468,7 @@ func TestInflateHandMade(t *testing.T) {
 		check(fmt.Sprintf("distance %d", dist), w.bytes(), nil)
 	}
 	{
-		var w bits
+		var w bitWriter
 		w.put(1, 1)
 		w.put(1, 2)
 		w.lit('a')
@@ -479,7 +479,7 @@ func TestInflateHandMade(t *testing.T) {
 	}
 	check("block type 3", []byte{0x07, 0, 0}, ErrCorrupt)
 	for _, c := range []uint64{286, 287} {
-		var w bits
+		var w bitWriter
 		w.put(1, 1)
 		w.put(1, 2)
 		w.code(0xc0+c-280, 8)
@@ -487,7 +487,7 @@ func TestInflateHandMade(t *testing.T) {
 		check(fmt.Sprintf("literal/length code %d", c), w.bytes(), ErrCorrupt)
 	}
 	for _, c := range []uint64{30, 31} {
-		var w bits
+		var w bitWriter
 		w.put(1, 1)
 		w.put(1, 2)
 		w.lit('a')
@@ -505,7 +505,7 @@ func TestInflateHandMade(t *testing.T) {
 	// A dynamic block whose distance tree has one code of length 1 (zlib
 	// writes these), then the same with that code's unused bit pattern.
 	for _, useBad := range []bool{false, true} {
-		var w bits
+		var w bitWriter
 		w.put(1, 1)
 		w.put(2, 2)
 		w.put(1, 5)  // 258 literal/length codes

@@ -1,5 +1,7 @@
 package inflate
 
+import "math/bits"
+
 // Huffman decoding tables.
 //
 // A table is indexed by the next bits of the input (DEFLATE packs Huffman
@@ -173,12 +175,7 @@ func fill(t []uint32, v uint32) {
 
 // reverse returns the low n bits of c in reverse order.
 func reverse(c uint32, n uint) uint32 {
-	r := uint32(0)
-	for range n {
-		r = r<<1 | c&1
-		c >>= 1
-	}
-	return r
+	return uint32(bits.Reverse16(uint16(c))) >> (16 - n)
 }
 
 // The fixed codes of RFC 1951 section 3.2.6, built once.
