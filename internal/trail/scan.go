@@ -20,6 +20,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/seiri-dev/seiri/internal/inflate"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -540,6 +541,7 @@ type fileReader struct {
 	mr   bytes.Reader // an in-memory file's bytes: klauspost's flate has a fast path for *bytes.Reader
 	buf  []byte
 	gz   *gzip.Reader
+	dec  *inflate.Decoder // gzip files read whole into memory
 	max  int64
 	hint int64 // expected decompressed size, 0 if unknown
 }
@@ -657,10 +659,15 @@ func (fr *fileReader) readAll(r io.Reader) ([]byte, error) {
 	var head []byte
 	var err error
 	if m, ok := r.(*memFile); ok && m.data != nil {
-		// Read whole already: flate reads a *bytes.Reader directly (its
-		// fast path), not through a bufio.Reader copy.
-		fr.mr.Reset(m.data[m.off:])
-		body, head = &fr.mr, m.data[m.off:min(m.off+2, len(m.data))]
+		// Read whole already: a gzip file is decoded in one call from its
+		// bytes straight into the buffer (internal/inflate); plain JSON is
+		// copied.
+		src := m.data[m.off:]
+		if len(src) >= 2 && bytes.Equal(src[:2], gzipMagic) {
+			return fr.gunzip(src)
+		}
+		fr.mr.Reset(src)
+		body, head = &fr.mr, src[:min(2, len(src))]
 		if len(head) == 0 {
 			return nil, nil
 		}
@@ -724,6 +731,28 @@ func (fr *fileReader) readAll(r io.Reader) ([]byte, error) {
 	}
 	fr.buf = buf[:0]
 	return buf, nil
+}
+
+// gunzip decodes a gzip file held in memory into the reused buffer, sized
+// from the size hint like readAll's.
+func (fr *fileReader) gunzip(src []byte) ([]byte, error) {
+	if fr.dec == nil {
+		fr.dec = new(inflate.Decoder)
+	}
+	fr.dec.MaxSize = fr.max
+	buf := fr.buf[:0]
+	if need := fr.hint + 512; fr.hint > 0 && fr.hint < fr.max && int64(cap(buf)) < need {
+		buf = make([]byte, 0, max(need, min(int64(2*cap(buf)), fr.max)))
+	}
+	out, err := fr.dec.Gunzip(buf, src)
+	fr.buf = out[:0]
+	switch {
+	case errors.Is(err, inflate.ErrTooLarge):
+		return out, errTooLarge
+	case err != nil:
+		return out, fmt.Errorf("%w: %v", errGzip, err)
+	}
+	return out, nil
 }
 
 // release drops an oversized buffer after a big file so one 200 MB file does
