@@ -352,30 +352,31 @@ func (d *Decoder) decode(br *bitReader, out []byte, op, start, limit int, lt *[l
 		}
 		e := lt[bb&(1<<litPrimaryBits-1)]
 		if int32(e) < 0 {
-			// A literal, then up to two more without a refill (3×15 bits).
+			// A literal, then up to two more without a refill (3×15 bits),
+			// written with one 4-byte store (the slack absorbs the extra).
 			n := uint(e & 0xff)
 			bb >>= n & 63
 			nb -= n
-			out[op] = byte(e >> 16)
-			op++
+			v := e >> 16 & 0xff
+			k := 1
 			e = lt[bb&(1<<litPrimaryBits-1)]
-			if int32(e) >= 0 {
-				continue
+			if int32(e) < 0 {
+				n = uint(e & 0xff)
+				bb >>= n & 63
+				nb -= n
+				v |= e >> 8 & 0xff00
+				k = 2
+				e = lt[bb&(1<<litPrimaryBits-1)]
+				if int32(e) < 0 {
+					n = uint(e & 0xff)
+					bb >>= n & 63
+					nb -= n
+					v |= e & 0xff0000
+					k = 3
+				}
 			}
-			n = uint(e & 0xff)
-			bb >>= n & 63
-			nb -= n
-			out[op] = byte(e >> 16)
-			op++
-			e = lt[bb&(1<<litPrimaryBits-1)]
-			if int32(e) >= 0 {
-				continue
-			}
-			n = uint(e & 0xff)
-			bb >>= n & 63
-			nb -= n
-			out[op] = byte(e >> 16)
-			op++
+			binary.LittleEndian.PutUint32(out[op:], v)
+			op += k
 			continue
 		}
 		if e&entSpecial != 0 {
@@ -450,8 +451,14 @@ func (d *Decoder) decode(br *bitReader, out []byte, op, start, limit int, lt *[l
 			} else {
 				binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(out[s+8:]))
 			}
-			for i := 16; i < length; i += 8 {
-				binary.LittleEndian.PutUint64(w[i:], binary.LittleEndian.Uint64(out[s+i:]))
+			if length > 16 {
+				if dist >= length {
+					copy(w[16:length], r[16:length]) // no overlap: memmove
+				} else {
+					for i := 16; i < length; i += 8 {
+						binary.LittleEndian.PutUint64(w[i:], binary.LittleEndian.Uint64(out[s+i:]))
+					}
+				}
 			}
 		case dist == 1:
 			v := uint64(out[s]) * 0x0101010101010101
