@@ -538,7 +538,6 @@ func compareStr(a, b string) int {
 // files every 5 minutes, so they are small (a 200 MB file costs ~200 MB).
 type fileReader struct {
 	br   *bufio.Reader
-	mr   bytes.Reader // an in-memory file's bytes: klauspost's flate has a fast path for *bytes.Reader
 	buf  []byte
 	gz   *gzip.Reader
 	dec  *inflate.Decoder // gzip files read whole into memory
@@ -655,45 +654,31 @@ var (
 // readAll reads r (decompressing gzip, detected by its magic bytes) into the
 // reused buffer.
 func (fr *fileReader) readAll(r io.Reader) ([]byte, error) {
-	var body io.Reader
-	var head []byte
-	var err error
-	if m, ok := r.(*memFile); ok && m.data != nil {
-		// Read whole already: a gzip file is decoded in one call from its
-		// bytes straight into the buffer (internal/inflate); plain JSON is
-		// copied.
-		src := m.data[m.off:]
-		if len(src) >= 2 && bytes.Equal(src[:2], gzipMagic) {
-			return fr.gunzip(src)
-		}
-		fr.mr.Reset(src)
-		body, head = &fr.mr, src[:min(2, len(src))]
-		if len(head) == 0 {
+	if m, ok := r.(*memFile); ok && m.data != nil && bytes.HasPrefix(m.data[m.off:], gzipMagic) {
+		// Read whole already (DirSource, files up to 32 MiB): decoded in
+		// one call from its bytes straight into the buffer.
+		return fr.gunzip(m.data[m.off:])
+	}
+	if fr.br == nil {
+		fr.br = bufio.NewReaderSize(r, 256<<10)
+	} else {
+		fr.br.Reset(r)
+	}
+	var body io.Reader = fr.br
+	head, err := fr.br.Peek(2)
+	if err != nil && len(head) == 0 {
+		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-	} else {
-		if fr.br == nil {
-			fr.br = bufio.NewReaderSize(r, 256<<10)
-		} else {
-			fr.br.Reset(r)
-		}
-		body = fr.br
-		head, err = fr.br.Peek(2)
-		if err != nil && len(head) == 0 {
-			if errors.Is(err, io.EOF) {
-				return nil, nil
-			}
-			return nil, err
-		}
+		return nil, err
 	}
 	gz := bytes.Equal(head, gzipMagic)
 	if gz {
-		// bufio.Reader and bytes.Reader are io.ByteReaders: flate reads
-		// from them directly.
+		// bufio.Reader is an io.ByteReader: flate reads from it directly.
 		if fr.gz == nil {
-			fr.gz, err = gzip.NewReader(body)
+			fr.gz, err = gzip.NewReader(fr.br)
 		} else {
-			err = fr.gz.Reset(body)
+			err = fr.gz.Reset(fr.br)
 		}
 		if err != nil {
 			return nil, errGzip
