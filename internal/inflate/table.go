@@ -119,50 +119,65 @@ func build(table []uint32, primary uint, lens []uint8, sym *[288]uint32) bool {
 		}
 		fill(table[:1<<primary], entInvalid)
 	}
-	// Canonical codes (RFC 1951 section 3.2.2): the first code of each
-	// length, then symbols in order within a length.
-	var next [maxCodeLen + 2]uint32
-	code := uint32(0)
+	// Symbols in canonical order: by code length, then by symbol (RFC 1951
+	// section 3.2.2); their codes are consecutive numbers in that order.
+	var offs [maxCodeLen + 2]uint16
 	for l := 1; l <= maxCodeLen; l++ {
-		code = (code + uint32(count[l-1])) << 1
-		next[l] = code
+		offs[l+1] = offs[l] + count[l]
 	}
-	subBits := uint(0)
-	if maxLen > primary {
-		subBits = maxLen - primary
+	var sorted [288]uint16
+	for s, l := range lens {
+		if l != 0 {
+			sorted[offs[l]] = uint16(s)
+			offs[l]++
+		}
 	}
+	// The primary table is built by doubling: after length l, its first
+	// 1<<l entries decode every code of at most l bits; copying them to
+	// the next 1<<l entries extends it to l+1 bits, then the codes of
+	// length l+1 are written at their own entries (memmove instead of a
+	// strided store per entry).
+	code := uint32(0)
+	i := 0
+	for l := uint(1); l <= primary; l++ {
+		if l > 1 {
+			copy(table[1<<(l-1):1<<l], table[:1<<(l-1)])
+		}
+		for range count[l] {
+			table[reverse(code, l)] = sym[sorted[i]] | uint32(l)
+			code++
+			i++
+		}
+		code <<= 1
+	}
+	if maxLen <= primary {
+		return true
+	}
+	// Longer codes: one sub-table per primary prefix, indexed by the next
+	// subBits bits. The codes sharing a prefix are consecutive in canonical
+	// order.
+	subBits := maxLen - primary
 	end := uint32(1) << primary // where the next sub-table goes
-	var subStart [1 << litPrimaryBits]uint32
-	for s, l8 := range lens {
-		if l8 == 0 {
-			continue
-		}
-		l := uint(l8)
-		c := next[l]
-		next[l]++
-		r := reverse(c, l)
-		e := sym[s]
-		if l <= primary {
-			e |= uint32(l)
-			for i := r; i < 1<<primary; i += 1 << l {
-				table[i] = e
-			}
-			continue
-		}
-		prefix := r & (1<<primary - 1)
-		start := subStart[prefix]
-		if start == 0 {
-			start = end
-			subStart[prefix] = start
-			end += 1 << subBits
-			table[prefix] = entSpecial | entSub | start<<16 | uint32(subBits)<<8 | uint32(primary)
-		}
-		rest := r >> primary
+	last := ^uint32(0)
+	start := uint32(0)
+	for l := primary + 1; l <= maxLen; l++ {
 		sl := l - primary
-		e |= uint32(sl)
-		for i := rest; i < 1<<subBits; i += 1 << sl {
-			table[start+i] = e
+		for range count[l] {
+			r := reverse(code, l)
+			prefix := r & (1<<primary - 1)
+			if prefix != last {
+				last, start = prefix, end
+				end += 1 << subBits
+				table[prefix] = entSpecial | entSub | start<<16 | uint32(subBits)<<8 | uint32(primary)
+			}
+			e := sym[sorted[i]] | uint32(sl)
+			for j := r >> primary; j < 1<<subBits; j += 1 << sl {
+				table[start+j] = e
+			}
+			code++
+			i++
 		}
+		code <<= 1
 	}
 	return true
 }
