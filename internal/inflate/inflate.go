@@ -319,7 +319,7 @@ func (d *Decoder) header(br *bitReader) error {
 //
 // Every turn of the loop first refills the bit buffer to at least 56 bits:
 // enough for a length code with its extra bits (15+5) and a distance code
-// with its extra bits (15+13), or for two literals.
+// with its extra bits (15+13), or for three literals.
 func (d *Decoder) decode(br *bitReader, out []byte, op, start, limit int, lt *[litTableSize]uint32, dt *[distTableSize]uint32) ([]byte, int, error) {
 	src := br.src
 	pos, bb, nb, over := br.pos, br.bb, br.nb, br.over
