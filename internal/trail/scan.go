@@ -20,6 +20,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/seiri-dev/seiri/internal/inflate"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
 
@@ -539,6 +540,7 @@ type fileReader struct {
 	br   *bufio.Reader
 	buf  []byte
 	gz   *gzip.Reader
+	dec  *inflate.Decoder // gzip files read whole into memory
 	max  int64
 	hint int64 // expected decompressed size, 0 if unknown
 }
@@ -652,6 +654,11 @@ var (
 // readAll reads r (decompressing gzip, detected by its magic bytes) into the
 // reused buffer.
 func (fr *fileReader) readAll(r io.Reader) ([]byte, error) {
+	if m, ok := r.(*memFile); ok && m.data != nil && bytes.HasPrefix(m.data[m.off:], gzipMagic) {
+		// Read whole already (DirSource, files up to 32 MiB): decoded in
+		// one call from its bytes straight into the buffer.
+		return fr.gunzip(m.data[m.off:])
+	}
 	if fr.br == nil {
 		fr.br = bufio.NewReaderSize(r, 256<<10)
 	} else {
@@ -709,6 +716,28 @@ func (fr *fileReader) readAll(r io.Reader) ([]byte, error) {
 	}
 	fr.buf = buf[:0]
 	return buf, nil
+}
+
+// gunzip decodes a gzip file held in memory into the reused buffer, sized
+// from the size hint like readAll's.
+func (fr *fileReader) gunzip(src []byte) ([]byte, error) {
+	if fr.dec == nil {
+		fr.dec = new(inflate.Decoder)
+	}
+	fr.dec.MaxSize = fr.max
+	buf := fr.buf[:0]
+	if need := fr.hint + 512; fr.hint > 0 && fr.hint < fr.max && int64(cap(buf)) < need {
+		buf = make([]byte, 0, max(need, min(int64(2*cap(buf)), fr.max)))
+	}
+	out, err := fr.dec.Gunzip(buf, src)
+	fr.buf = out[:0]
+	switch {
+	case errors.Is(err, inflate.ErrTooLarge):
+		return out, errTooLarge
+	case err != nil:
+		return out, fmt.Errorf("%w: %v", errGzip, err)
+	}
+	return out, nil
 }
 
 // release drops an oversized buffer after a big file so one 200 MB file does
