@@ -116,38 +116,13 @@ func b2i(b bool) int64 {
 // insertIRows inserts rows with multi-row INSERTs into table (usage or
 // temp.incoming: the key ids and valCols).
 func insertIRows(ctx context.Context, tx *sql.Tx, table string, rows []irow) error {
-	const per = 64 // 13 × 64 parameters
-	prefix := `INSERT OR FAIL INTO ` + table + `(` + keyCols + `,` + valCols + `) VALUES `
-	stmt := func(n int) string {
-		return prefix + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?),", n), ",")
-	}
-	full, err := tx.PrepareContext(ctx, stmt(per))
-	if err != nil {
-		return err
-	}
-	defer full.Close()
-	args := make([]any, 0, 13*per)
-	for start := 0; start < len(rows); start += per {
-		chunk := rows[start:min(start+per, len(rows))]
-		args = args[:0]
-		for _, x := range chunk {
-			for _, id := range x.k {
-				args = append(args, id)
-			}
-			args = append(args, x.r.FirstSeen.Unix(), x.r.LastSeen.Unix(), x.r.Count, b2i(x.r.Authz), encodeSamples(x.r))
+	return bulkInsert(ctx, tx, `INSERT OR FAIL INTO `+table+`(`+keyCols+`,`+valCols+`)`, "", 13, 64, len(rows), func(args []any, i int) []any {
+		x := &rows[i]
+		for _, id := range x.k {
+			args = append(args, id)
 		}
-		st := full
-		if len(chunk) < per {
-			if st, err = tx.PrepareContext(ctx, stmt(len(chunk))); err != nil {
-				return err
-			}
-			defer st.Close()
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+		return append(args, x.r.FirstSeen.Unix(), x.r.LastSeen.Unix(), x.r.Count, b2i(x.r.Authz), encodeSamples(x.r))
+	})
 }
 
 // skey is a summary row's key: principal, account, principal type, action,
@@ -197,23 +172,13 @@ func loadFresh(ctx context.Context, tx *sql.Tx, d *dict, rows []irow) error {
 		return err
 	}
 	keys, vals := foldSummary(rows)
-	const per = 80 // 11 × 80 parameters
-	for start := 0; start < len(keys); start += per {
-		end := min(start+per, len(keys))
-		args := make([]any, 0, 11*(end-start))
-		for i := start; i < end; i++ {
+	return bulkInsert(ctx, tx, `INSERT OR FAIL INTO usage_by_action(`+sumKeyCols+`,first_seen,last_seen,count,nrows)`, "", 11, 80, len(keys),
+		func(args []any, i int) []any {
 			for _, id := range keys[i] {
 				args = append(args, id)
 			}
-			args = append(args, vals[i].first, vals[i].last, vals[i].count, vals[i].nrows)
-		}
-		q := `INSERT OR FAIL INTO usage_by_action(` + sumKeyCols + `,first_seen,last_seen,count,nrows) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?),", end-start), ",")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+			return append(args, vals[i].first, vals[i].last, vals[i].count, vals[i].nrows)
+		})
 }
 
 func createIndexes(ctx context.Context, tx *sql.Tx) error {

@@ -110,7 +110,7 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	if t := newestSession(b); t.After(w.newest) {
 		w.newest = t
 	}
-	if err := insertSessionKeys(ctx, w.tx, w.dict, b.SessionKeys); err != nil {
+	if err := loadSessionKeys(ctx, w.tx, w.dict, b.SessionKeys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	if err := upsertSessionUses(ctx, w.tx, b.SessionUses); err != nil {
@@ -226,3 +226,4 @@ func (w *Writer) MarkedSources(ctx context.Context) ([]string, error) {
 	}
 	return out, rs.Err()
 }
+
