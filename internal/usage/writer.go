@@ -226,4 +226,3 @@ func (w *Writer) MarkedSources(ctx context.Context) ([]string, error) {
 	}
 	return out, rs.Err()
 }
-
