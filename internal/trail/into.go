@@ -16,9 +16,9 @@ import (
 // once: it takes the store's write lock (a second scan of the workspace
 // waits, saying so through store.Waiting) and opens one transaction
 // (usage.Writer), reads the path marks and the object ledger, scans only
-// what is new while the workers' flushed rows are merged into the
-// transaction (the commit overlaps the scan), and commits the rest, the
-// objects and the run at the end. started stamps the run.
+// what is new, writes the objects read (ledger, path marks) into the
+// transaction while the workers' rows are merged and built, and commits
+// the rows and the run at the end. started stamps the run.
 func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options, started time.Time) (*Result, error) {
 	w, err := store.Begin(ctx)
 	if err != nil {
@@ -43,7 +43,24 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	opts.Flush = func(p Part) error {
 		return w.Add(ctx, usage.Batch{Rows: p.Rows, SessionKeys: p.SessionKeys, SessionUses: p.SessionUses})
 	}
+	// The ledger and the path marks go into the transaction as soon as
+	// every file is read, while the scan merges its workers' rows (on the
+	// other core): they do not depend on the rows.
+	var objErr chan error
+	read := opts.ObjectsRead
+	opts.ObjectsRead = func(objs []usage.Object) {
+		objErr = make(chan error, 1)
+		go func() { objErr <- w.AddObjects(ctx, objs, time.Now()) }()
+		if read != nil {
+			read(objs)
+		}
+	}
 	res, err := Scan(ctx, src, opts)
+	if objErr != nil {
+		if oerr := <-objErr; oerr != nil && err == nil {
+			err = fmt.Errorf("save scan to %s: %w", store.Path(), oerr)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +72,7 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	sum, _ := json.Marshal(res.Summary)
 	run := &usage.Run{Engine: usage.EngineLocal, StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
 		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
-	n, err := w.Finish(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, SessionUses: res.SessionUses, Objects: res.Objects, Run: run})
+	n, err := w.Finish(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, SessionUses: res.SessionUses, Run: run})
 	if err != nil {
 		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}

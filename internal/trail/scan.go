@@ -63,6 +63,13 @@ type Options struct {
 	// parts costs more CPU than one commit at the end (docs/bench-trail.md).
 	Flush   func(Part) error
 	FlushAt int
+	// ObjectsRead, when set, is handed the objects Result.Objects will
+	// hold as soon as every object was read, before the workers'
+	// aggregations are merged and the rows built: ScanInto writes the
+	// ledger and the path marks into the store's open transaction then,
+	// on the other core, instead of after the rows. The scan fails if the
+	// context is cancelled meanwhile (the transaction is then rolled back).
+	ObjectsRead func([]usage.Object)
 }
 
 // Renamed is a source an earlier seiri knew under other names, listing
@@ -482,6 +489,11 @@ feed:
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
+	done = append(done, carried...)
+	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
+	if opts.ObjectsRead != nil {
+		opts.ObjectsRead(done)
+	}
 
 	total := aggs[0]
 	for _, a := range aggs[1:] {
@@ -492,8 +504,6 @@ feed:
 	res.Unmapped = total.Unmapped()
 	res.SessionKeys = total.SessionKeys()
 	res.SessionUses = total.SessionUses()
-	done = append(done, carried...)
-	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
 	res.Objects = done
 	res.FormerlyScanned = int64(len(carried))
 	res.Parts = int(nparts.Load())
@@ -518,6 +528,11 @@ feed:
 		sum.RecordsSkipped += s.Count
 	}
 	sum.Duration = time.Since(start)
+	if opts.ObjectsRead != nil {
+		if err := context.Cause(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

@@ -119,6 +119,29 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	return nil
 }
 
+// AddObjects adds the objects a scan read to the ledger (refusing, like
+// Commit, any the ledger holds: ErrAlreadyCounted) and marks them scanned
+// at now, in the scan's transaction: a scan hands them over once every
+// file was read, while its rows are still being built, and Finish then
+// gets a Batch without Objects.
+func (w *Writer) AddObjects(ctx context.Context, objs []Object, now time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return fmt.Errorf("usage store: objects added after the scan's transaction ended")
+	}
+	if err := recordObjects(ctx, w.tx, objs); err != nil {
+		return err
+	}
+	if len(objs) == 0 {
+		return nil
+	}
+	if err := markObjects(ctx, w.tx, objs, now.Unix()); err != nil {
+		return fmt.Errorf("mark scanned objects: %w", err)
+	}
+	return nil
+}
+
 // addRows merges rows (final: the last rows of the scan, from Finish).
 func (w *Writer) addRows(ctx context.Context, rows []Row, final bool) error {
 	if len(rows) == 0 {
