@@ -43,22 +43,50 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	opts.Flush = func(p Part) error {
 		return w.Add(ctx, usage.Batch{Rows: p.Rows, SessionKeys: p.SessionKeys, SessionUses: p.SessionUses})
 	}
-	// The ledger and the path marks go into the transaction as soon as
-	// every file is read, while the scan merges its workers' rows (on the
-	// other core): they do not depend on the rows.
-	var objErr chan error
-	read := opts.ObjectsRead
+	// What does not depend on the rows goes into the transaction while the
+	// scan still builds them, on the other core, in order, on one
+	// goroutine: the ledger and the path marks as soon as every file is
+	// read, the session keys and uses once the workers' aggregations are
+	// merged. Finish then takes the rows.
+	var early chan func() error
+	earlyDone := make(chan error, 1)
+	startEarly := func() {
+		if early != nil {
+			return
+		}
+		early = make(chan func() error, 2)
+		go func() {
+			var err error
+			for f := range early {
+				if err == nil {
+					err = f()
+				}
+			}
+			earlyDone <- err
+		}()
+	}
+	read, sessions := opts.ObjectsRead, opts.SessionsRead
 	opts.ObjectsRead = func(objs []usage.Object) {
-		objErr = make(chan error, 1)
-		go func() { objErr <- w.AddObjects(ctx, objs, time.Now()) }()
+		startEarly()
+		now := time.Now()
+		early <- func() error { return w.AddObjects(ctx, objs, now) }
 		if read != nil {
 			read(objs)
 		}
 	}
+	opts.SessionsRead = func(keys []usage.SessionKey, uses []usage.SessionUse) {
+		startEarly()
+		early <- func() error { return w.Add(ctx, usage.Batch{SessionKeys: keys, SessionUses: uses}) }
+		if sessions != nil {
+			sessions(keys, uses)
+		}
+	}
 	res, err := Scan(ctx, src, opts)
-	if objErr != nil {
-		if oerr := <-objErr; oerr != nil && err == nil {
-			err = fmt.Errorf("save scan to %s: %w", store.Path(), oerr)
+	t := time.Now() // the tail: what is left of the commit after the scan
+	if early != nil {
+		close(early)
+		if eerr := <-earlyDone; eerr != nil && err == nil {
+			err = fmt.Errorf("save scan to %s: %w", store.Path(), eerr)
 		}
 	}
 	if err != nil {
@@ -68,11 +96,10 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 		opts.Warn(fmt.Sprintf("%s: %d objects taken as already scanned from the marks an earlier seiri wrote under %s (now marked under %s)",
 			src.Name(), res.FormerlyScanned, strings.Join(slices.Sorted(maps.Keys(opts.Former)), ", "), src.Name()))
 	}
-	t := time.Now()
 	sum, _ := json.Marshal(res.Summary)
 	run := &usage.Run{Engine: usage.EngineLocal, StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
 		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
-	n, err := w.Finish(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, SessionUses: res.SessionUses, Run: run})
+	n, err := w.Finish(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, Run: run})
 	if err != nil {
 		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}

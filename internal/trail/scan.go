@@ -70,6 +70,11 @@ type Options struct {
 	// on the other core, instead of after the rows. The scan fails if the
 	// context is cancelled meanwhile (the transaction is then rolled back).
 	ObjectsRead func([]usage.Object)
+	// SessionsRead, when set, is handed the session keys and uses
+	// Result.SessionKeys and SessionUses will hold as soon as the
+	// aggregations are merged, before the rows are built (ScanInto writes
+	// them meanwhile, as ObjectsRead).
+	SessionsRead func([]usage.SessionKey, []usage.SessionUse)
 }
 
 // Renamed is a source an earlier seiri knew under other names, listing
@@ -500,10 +505,13 @@ feed:
 		total.merge(a)
 		total.decompressed += a.decompressed
 	}
-	res.Rows = total.Rows()
-	res.Unmapped = total.Unmapped()
 	res.SessionKeys = total.SessionKeys()
 	res.SessionUses = total.SessionUses()
+	if opts.SessionsRead != nil {
+		opts.SessionsRead(res.SessionKeys, res.SessionUses)
+	}
+	res.Rows = total.Rows()
+	res.Unmapped = total.Unmapped()
 	res.Objects = done
 	res.FormerlyScanned = int64(len(carried))
 	res.Parts = int(nparts.Load())
@@ -528,7 +536,7 @@ feed:
 		sum.RecordsSkipped += s.Count
 	}
 	sum.Duration = time.Since(start)
-	if opts.ObjectsRead != nil {
+	if opts.ObjectsRead != nil || opts.SessionsRead != nil {
 		if err := context.Cause(ctx); err != nil {
 			return nil, err
 		}
