@@ -12,7 +12,9 @@ import (
 // is prepared once and reused, and so is the one of the last, shorter
 // chunk: parsing an 800-parameter statement per chunk cost as much as a
 // third of the insert (docs/bench-trail.md, session 6). fill appends the
-// values of row i to args.
+// values of row i to args; it runs on a goroutine of its own, a few
+// chunks ahead of SQLite (the values are built on the other core while
+// SQLite inserts), so it must only read what it is given.
 func bulkInsert(ctx context.Context, tx *sql.Tx, prefix, suffix string, ncols, per, n int, fill func(args []any, i int) []any) error {
 	if n == 0 {
 		return nil
@@ -27,22 +29,46 @@ func bulkInsert(ctx context.Context, tx *sql.Tx, prefix, suffix string, ncols, p
 		return err
 	}
 	defer full.Close()
-	args := make([]any, 0, ncols*per)
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
-		args = args[:0]
-		for i := start; i < end; i++ {
-			args = fill(args, i)
+	const ahead = 4
+	chunks := make(chan []any, ahead)
+	free := make(chan []any, ahead+2)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(chunks)
+		for start := 0; start < n; start += per {
+			var args []any
+			select {
+			case args = <-free:
+			default:
+				args = make([]any, 0, ncols*per)
+			}
+			args = args[:0]
+			for i := start; i < min(start+per, n); i++ {
+				args = fill(args, i)
+			}
+			select {
+			case chunks <- args:
+			case <-stop:
+				return
+			}
 		}
+	}()
+	for args := range chunks {
 		st := full
-		if end-start < per {
-			if st, err = tx.PrepareContext(ctx, stmt(end-start)); err != nil {
+		if rows := len(args) / ncols; rows < per {
+			if st, err = tx.PrepareContext(ctx, stmt(rows)); err != nil {
 				return err
 			}
 			defer st.Close()
 		}
 		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return err
+		}
+		clear(args) // no reference kept to the values
+		select {
+		case free <- args:
+		default:
 		}
 	}
 	return nil

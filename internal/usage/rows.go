@@ -168,10 +168,22 @@ func loadFresh(ctx context.Context, tx *sql.Tx, d *dict, rows []irow) error {
 			return err
 		}
 	}
+	// The summary is folded on the other core while the rows go in.
+	type folded struct {
+		keys []skey
+		vals []sval
+	}
+	fold := make(chan folded, 1)
+	go func() {
+		keys, vals := foldSummary(rows)
+		fold <- folded{keys, vals}
+	}()
 	if err := insertIRows(ctx, tx, "usage", rows); err != nil {
+		<-fold
 		return err
 	}
-	keys, vals := foldSummary(rows)
+	f := <-fold
+	keys, vals := f.keys, f.vals
 	return bulkInsert(ctx, tx, `INSERT OR FAIL INTO usage_by_action(`+sumKeyCols+`,first_seen,last_seen,count,nrows)`, "", 11, 80, len(keys),
 		func(args []any, i int) []any {
 			for _, id := range keys[i] {
