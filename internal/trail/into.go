@@ -65,6 +65,7 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 			earlyDone <- err
 		}()
 	}
+	opts.RowSet = true // the rows are built as they are inserted
 	read, sessions := opts.ObjectsRead, opts.SessionsRead
 	opts.ObjectsRead = func(objs []usage.Object) {
 		startEarly()
@@ -99,7 +100,7 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	sum, _ := json.Marshal(res.Summary)
 	run := &usage.Run{Engine: usage.EngineLocal, StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
 		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
-	n, err := w.Finish(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, Run: run})
+	n, err := w.Finish(ctx, usage.Batch{Rows: res.Rows, RowSet: res.RowSet, Unmapped: res.Unmapped, Run: run})
 	if err != nil {
 		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}

@@ -75,6 +75,10 @@ type Options struct {
 	// aggregations are merged, before the rows are built (ScanInto writes
 	// them meanwhile, as ObjectsRead).
 	SessionsRead func([]usage.SessionKey, []usage.SessionUse)
+	// RowSet leaves Result.Rows empty and sets Result.RowSet instead: the
+	// rows are built one at a time by the store as it inserts them
+	// (ScanInto), not all at once next to the aggregation.
+	RowSet bool
 }
 
 // Renamed is a source an earlier seiri knew under other names, listing
@@ -200,7 +204,9 @@ type Summary struct {
 
 // Result is a finished scan: what to commit to the usage store.
 type Result struct {
-	Rows     []usage.Row
+	Rows []usage.Row
+	// RowSet holds the rows instead of Rows with Options.RowSet.
+	RowSet   usage.RowSet
 	Unmapped []usage.UnmappedPair
 	// SessionKeys link session (ASIA) keys to the key that requested them.
 	SessionKeys []usage.SessionKey
@@ -510,7 +516,14 @@ feed:
 	if opts.SessionsRead != nil {
 		opts.SessionsRead(res.SessionKeys, res.SessionUses)
 	}
-	res.Rows = total.Rows()
+	if opts.RowSet {
+		set := total.rowSet()
+		res.RowSet = set
+		sum.Rows = set.Len()
+	} else {
+		res.Rows = total.Rows()
+		sum.Rows = len(res.Rows)
+	}
 	res.Unmapped = total.Unmapped()
 	res.Objects = done
 	res.FormerlyScanned = int64(len(carried))
@@ -526,7 +539,6 @@ feed:
 	// Over no API call there is no coverage: Coverage stays 0 and
 	// MappingCoverage says so (never a figure over nothing).
 	sum.Coverage, _ = MappingCoverage(sum.Mapped, sum.Unmapped)
-	sum.Rows = len(res.Rows)
 	sum.SkippedFiles = fileSkips.m
 	sum.SkippedRecords = recSkips.m
 	for _, s := range fileSkips.m {

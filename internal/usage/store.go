@@ -471,7 +471,10 @@ type Run struct {
 // Marks and rows go together, so an interrupted scan leaves no object marked
 // whose records are missing (a rerun reads it again).
 type Batch struct {
-	Rows        []Row
+	Rows []Row
+	// RowSet, if set, are more rows (usage.Writer only), built one at a
+	// time as they are stored.
+	RowSet      RowSet
 	Unmapped    []UnmappedPair
 	SessionKeys []SessionKey
 	// SessionUses are the temporary keys used per principal and day.

@@ -104,7 +104,7 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	if w.done {
 		return fmt.Errorf("usage store: rows added after the scan's transaction ended")
 	}
-	if err := w.addRows(ctx, b.Rows, false); err != nil {
+	if err := w.addRows(ctx, b.Rows, b.RowSet, false); err != nil {
 		return fmt.Errorf("merge usage rows: %w", err)
 	}
 	if t := newestSession(b); t.After(w.newest) {
@@ -142,12 +142,22 @@ func (w *Writer) AddObjects(ctx context.Context, objs []Object, now time.Time) e
 	return nil
 }
 
-// addRows merges rows (final: the last rows of the scan, from Finish).
-func (w *Writer) addRows(ctx context.Context, rows []Row, final bool) error {
+// addRows merges rows and set (final: the last rows of the scan, from
+// Finish).
+func (w *Writer) addRows(ctx context.Context, rows []Row, set RowSet, final bool) error {
+	if set != nil && set.Len() > 0 {
+		if err := w.addIRows(ctx, func() ([]irow, error) { return encodeRowSet(ctx, w.dict, set) }, final && len(rows) == 0); err != nil {
+			return err
+		}
+	}
 	if len(rows) == 0 {
 		return nil
 	}
-	ir, err := encodeRows(ctx, w.dict, rows)
+	return w.addIRows(ctx, func() ([]irow, error) { return encodeRows(ctx, w.dict, rows) }, final)
+}
+
+func (w *Writer) addIRows(ctx context.Context, encode func() ([]irow, error), final bool) error {
+	ir, err := encode()
 	if err != nil {
 		return err
 	}
@@ -184,7 +194,7 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 	if err = commitRest(ctx, w.tx, w.dict, b); err != nil {
 		return 0, err
 	}
-	if err = w.addRows(ctx, b.Rows, true); err != nil {
+	if err = w.addRows(ctx, b.Rows, b.RowSet, true); err != nil {
 		return 0, fmt.Errorf("merge usage rows: %w", err)
 	}
 	newest := newestSession(b)
