@@ -32,9 +32,13 @@ func bulkInsert(ctx context.Context, tx *sql.Tx, prefix, suffix string, ncols, p
 	const ahead = 4
 	chunks := make(chan []any, ahead)
 	free := make(chan []any, ahead+2)
-	stop := make(chan struct{})
-	defer close(stop)
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	defer func() {
+		close(stop)
+		<-stopped // fill no longer runs when bulkInsert returns
+	}()
 	go func() {
+		defer close(stopped)
 		defer close(chunks)
 		for start := 0; start < n; start += per {
 			var args []any
