@@ -8,17 +8,18 @@ import (
 	"time"
 )
 
-// Writer streams one scan into the store: the scan hands it usage rows as
-// its workers finish parts of the logs (AddRows), and they are merged into
-// the store while later files are still being read, so the commit hides
-// behind decompression instead of following it (docs/bench-trail.md).
-// Everything happens in one transaction, held with the store's write lock
+// Writer streams one scan into the store: the scan hands it what is final
+// as soon as it is (the objects read, AddObjects; the session keys and
+// uses, Add; optionally parts of the rows, Add) and the rest at Finish,
+// so that the commit runs beside the scan's end instead of after it
+// (docs/bench-trail.md, sessions 4 and 6). Everything happens in one
+// transaction, held with the store's write lock
 // from Begin to Finish: the rows merged so far become visible, together
 // with the object ledger and the path marks, only when Finish commits; an
 // interrupted or failed scan (Rollback) leaves the store as it was, so
 // every object stays counted exactly once.
 //
-// Add calls are serialized; the Ledger and the marks are read through
+// Add, AddObjects and Finish calls are serialized; the Ledger and the marks are read through
 // a separate read connection (the store as it was at Begin: nothing else
 // writes it while the lock is held), so a worker looking up an object
 // never waits for a merge in progress.
