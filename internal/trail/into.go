@@ -16,9 +16,9 @@ import (
 // once: it takes the store's write lock (a second scan of the workspace
 // waits, saying so through store.Waiting) and opens one transaction
 // (usage.Writer), reads the path marks and the object ledger, scans only
-// what is new while the workers' flushed rows are merged into the
-// transaction (the commit overlaps the scan), and commits the rest, the
-// objects and the run at the end. started stamps the run.
+// what is new, writes the objects read (ledger, path marks) into the
+// transaction while the workers' rows are merged and built, and commits
+// the rows and the run at the end. started stamps the run.
 func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options, started time.Time) (*Result, error) {
 	w, err := store.Begin(ctx)
 	if err != nil {
@@ -43,7 +43,53 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	opts.Flush = func(p Part) error {
 		return w.Add(ctx, usage.Batch{Rows: p.Rows, SessionKeys: p.SessionKeys, SessionUses: p.SessionUses})
 	}
+	// What does not depend on the rows goes into the transaction while the
+	// scan still builds them, on the other core, in order, on one
+	// goroutine: the ledger and the path marks as soon as every file is
+	// read, the session keys and uses once the workers' aggregations are
+	// merged. Finish then takes the rows.
+	var early chan func() error
+	earlyDone := make(chan error, 1)
+	startEarly := func() {
+		if early != nil {
+			return
+		}
+		early = make(chan func() error, 2)
+		go func() {
+			var err error
+			for f := range early {
+				if err == nil {
+					err = f()
+				}
+			}
+			earlyDone <- err
+		}()
+	}
+	opts.RowSet = true // the rows are built as they are inserted
+	read, sessions := opts.ObjectsRead, opts.SessionsRead
+	opts.ObjectsRead = func(objs []usage.Object) {
+		startEarly()
+		now := time.Now()
+		early <- func() error { return w.AddObjects(ctx, objs, now) }
+		if read != nil {
+			read(objs)
+		}
+	}
+	opts.SessionsRead = func(keys []usage.SessionKey, uses []usage.SessionUse) {
+		startEarly()
+		early <- func() error { return w.Add(ctx, usage.Batch{SessionKeys: keys, SessionUses: uses}) }
+		if sessions != nil {
+			sessions(keys, uses)
+		}
+	}
 	res, err := Scan(ctx, src, opts)
+	t := time.Now() // the tail: what is left of the commit after the scan
+	if early != nil {
+		close(early)
+		if eerr := <-earlyDone; eerr != nil && err == nil {
+			err = fmt.Errorf("save scan to %s: %w", store.Path(), eerr)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -51,11 +97,10 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 		opts.Warn(fmt.Sprintf("%s: %d objects taken as already scanned from the marks an earlier seiri wrote under %s (now marked under %s)",
 			src.Name(), res.FormerlyScanned, strings.Join(slices.Sorted(maps.Keys(opts.Former)), ", "), src.Name()))
 	}
-	t := time.Now()
 	sum, _ := json.Marshal(res.Summary)
 	run := &usage.Run{Engine: usage.EngineLocal, StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
 		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
-	n, err := w.Finish(ctx, usage.Batch{Rows: res.Rows, Unmapped: res.Unmapped, SessionKeys: res.SessionKeys, SessionUses: res.SessionUses, Objects: res.Objects, Run: run})
+	n, err := w.Finish(ctx, usage.Batch{Rows: res.Rows, RowSet: res.RowSet, Unmapped: res.Unmapped, Run: run})
 	if err != nil {
 		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}

@@ -64,6 +64,22 @@ type Options struct {
 	// parts costs more CPU than one commit at the end (docs/bench-trail.md).
 	Flush   func(Part) error
 	FlushAt int
+	// ObjectsRead, when set, is handed the objects Result.Objects will
+	// hold as soon as every object was read, before the workers'
+	// aggregations are merged and the rows built: ScanInto writes the
+	// ledger and the path marks into the store's open transaction then,
+	// on the other core, instead of after the rows. The scan fails if the
+	// context is cancelled meanwhile (the transaction is then rolled back).
+	ObjectsRead func([]usage.Object)
+	// SessionsRead, when set, is handed the session keys and uses
+	// Result.SessionKeys and SessionUses will hold as soon as the
+	// aggregations are merged, before the rows are built (ScanInto writes
+	// them meanwhile, as ObjectsRead).
+	SessionsRead func([]usage.SessionKey, []usage.SessionUse)
+	// RowSet leaves Result.Rows empty and sets Result.RowSet instead: the
+	// rows are built one at a time by the store as it inserts them
+	// (ScanInto), not all at once next to the aggregation.
+	RowSet bool
 }
 
 // Renamed is a source an earlier seiri knew under other names, listing
@@ -189,7 +205,9 @@ type Summary struct {
 
 // Result is a finished scan: what to commit to the usage store.
 type Result struct {
-	Rows     []usage.Row
+	Rows []usage.Row
+	// RowSet holds the rows instead of Rows with Options.RowSet.
+	RowSet   usage.RowSet
 	Unmapped []usage.UnmappedPair
 	// SessionKeys link session (ASIA) keys to the key that requested them.
 	SessionKeys []usage.SessionKey
@@ -483,18 +501,31 @@ feed:
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
+	done = append(done, carried...)
+	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
+	if opts.ObjectsRead != nil {
+		opts.ObjectsRead(done)
+	}
 
 	total := aggs[0]
 	for _, a := range aggs[1:] {
 		total.merge(a)
 		total.decompressed += a.decompressed
 	}
-	res.Rows = total.Rows()
-	res.Unmapped = total.Unmapped()
 	res.SessionKeys = total.SessionKeys()
 	res.SessionUses = total.SessionUses()
-	done = append(done, carried...)
-	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
+	if opts.SessionsRead != nil {
+		opts.SessionsRead(res.SessionKeys, res.SessionUses)
+	}
+	if opts.RowSet {
+		set := total.rowSet()
+		res.RowSet = set
+		sum.Rows = set.Len()
+	} else {
+		res.Rows = total.Rows()
+		sum.Rows = len(res.Rows)
+	}
+	res.Unmapped = total.Unmapped()
 	res.Objects = done
 	res.FormerlyScanned = int64(len(carried))
 	res.Parts = int(nparts.Load())
@@ -509,7 +540,6 @@ feed:
 	// Over no API call there is no coverage: Coverage stays 0 and
 	// MappingCoverage says so (never a figure over nothing).
 	sum.Coverage, _ = MappingCoverage(sum.Mapped, sum.Unmapped)
-	sum.Rows = len(res.Rows)
 	sum.SkippedFiles = fileSkips.m
 	sum.SkippedRecords = recSkips.m
 	for _, s := range fileSkips.m {
@@ -519,6 +549,11 @@ feed:
 		sum.RecordsSkipped += s.Count
 	}
 	sum.Duration = time.Since(start)
+	if opts.ObjectsRead != nil || opts.SessionsRead != nil {
+		if err := context.Cause(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

@@ -81,18 +81,12 @@ func (d *dict) id(ctx context.Context, s string) (int64, error) {
 
 // flush inserts the strings assigned since the last flush.
 func (d *dict) flush(ctx context.Context, tx *sql.Tx) error {
-	const per = 400
 	first := d.next - int64(len(d.pending))
-	for start := 0; start < len(d.pending); start += per {
-		chunk := d.pending[start:min(start+per, len(d.pending))]
-		args := make([]any, 0, 2*len(chunk))
-		for i, s := range chunk {
-			args = append(args, first+int64(start+i), s)
-		}
-		q := `INSERT OR FAIL INTO strs(id,s) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", len(chunk)), ",")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
+	err := bulkInsert(ctx, tx, `INSERT OR FAIL INTO strs(id,s)`, "", 2, 400, len(d.pending), func(args []any, i int) []any {
+		return append(args, first+int64(i), d.pending[i])
+	})
+	if err != nil {
+		return err
 	}
 	d.pending = d.pending[:0]
 	return nil

@@ -471,7 +471,10 @@ type Run struct {
 // Marks and rows go together, so an interrupted scan leaves no object marked
 // whose records are missing (a rerun reads it again).
 type Batch struct {
-	Rows        []Row
+	Rows []Row
+	// RowSet, if set, are more rows (usage.Writer only), built one at a
+	// time as they are stored.
+	RowSet      RowSet
 	Unmapped    []UnmappedPair
 	SessionKeys []SessionKey
 	// SessionUses are the temporary keys used per principal and day.
@@ -561,7 +564,7 @@ func commitRest(ctx context.Context, tx *sql.Tx, d *dict, b Batch) (err error) {
 			}
 		}
 	}
-	if err = insertSessionKeys(ctx, tx, d, b.SessionKeys); err != nil {
+	if err = loadSessionKeys(ctx, tx, d, b.SessionKeys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	if err = upsertSessionUses(ctx, tx, b.SessionUses); err != nil {

@@ -8,17 +8,18 @@ import (
 	"time"
 )
 
-// Writer streams one scan into the store: the scan hands it usage rows as
-// its workers finish parts of the logs (AddRows), and they are merged into
-// the store while later files are still being read, so the commit hides
-// behind decompression instead of following it (docs/bench-trail.md).
-// Everything happens in one transaction, held with the store's write lock
+// Writer streams one scan into the store: the scan hands it what is final
+// as soon as it is (the objects read, AddObjects; the session keys and
+// uses, Add; optionally parts of the rows, Add) and the rest at Finish,
+// so that the commit runs beside the scan's end instead of after it
+// (docs/bench-trail.md, sessions 4 and 6). Everything happens in one
+// transaction, held with the store's write lock
 // from Begin to Finish: the rows merged so far become visible, together
 // with the object ledger and the path marks, only when Finish commits; an
 // interrupted or failed scan (Rollback) leaves the store as it was, so
 // every object stays counted exactly once.
 //
-// Add calls are serialized; the Ledger and the marks are read through
+// Add, AddObjects and Finish calls are serialized; the Ledger and the marks are read through
 // a separate read connection (the store as it was at Begin: nothing else
 // writes it while the lock is held), so a worker looking up an object
 // never waits for a merge in progress.
@@ -104,13 +105,13 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	if w.done {
 		return fmt.Errorf("usage store: rows added after the scan's transaction ended")
 	}
-	if err := w.addRows(ctx, b.Rows, false); err != nil {
+	if err := w.addRows(ctx, b.Rows, b.RowSet, false); err != nil {
 		return fmt.Errorf("merge usage rows: %w", err)
 	}
 	if t := newestSession(b); t.After(w.newest) {
 		w.newest = t
 	}
-	if err := insertSessionKeys(ctx, w.tx, w.dict, b.SessionKeys); err != nil {
+	if err := loadSessionKeys(ctx, w.tx, w.dict, b.SessionKeys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	if err := upsertSessionUses(ctx, w.tx, b.SessionUses); err != nil {
@@ -119,12 +120,45 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	return nil
 }
 
-// addRows merges rows (final: the last rows of the scan, from Finish).
-func (w *Writer) addRows(ctx context.Context, rows []Row, final bool) error {
+// AddObjects adds the objects a scan read to the ledger (refusing, like
+// Commit, any the ledger holds: ErrAlreadyCounted) and marks them scanned
+// at now, in the scan's transaction: a scan hands them over once every
+// file was read, while its rows are still being built, and Finish then
+// gets a Batch without Objects.
+func (w *Writer) AddObjects(ctx context.Context, objs []Object, now time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return fmt.Errorf("usage store: objects added after the scan's transaction ended")
+	}
+	if err := recordObjects(ctx, w.tx, objs); err != nil {
+		return err
+	}
+	if len(objs) == 0 {
+		return nil
+	}
+	if err := markObjects(ctx, w.tx, objs, now.Unix()); err != nil {
+		return fmt.Errorf("mark scanned objects: %w", err)
+	}
+	return nil
+}
+
+// addRows merges rows and set (final: the last rows of the scan, from
+// Finish).
+func (w *Writer) addRows(ctx context.Context, rows []Row, set RowSet, final bool) error {
+	if set != nil && set.Len() > 0 {
+		if err := w.addIRows(ctx, func() ([]irow, error) { return encodeRowSet(ctx, w.dict, set) }, final && len(rows) == 0); err != nil {
+			return err
+		}
+	}
 	if len(rows) == 0 {
 		return nil
 	}
-	ir, err := encodeRows(ctx, w.dict, rows)
+	return w.addIRows(ctx, func() ([]irow, error) { return encodeRows(ctx, w.dict, rows) }, final)
+}
+
+func (w *Writer) addIRows(ctx context.Context, encode func() ([]irow, error), final bool) error {
+	ir, err := encode()
 	if err != nil {
 		return err
 	}
@@ -161,7 +195,7 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 	if err = commitRest(ctx, w.tx, w.dict, b); err != nil {
 		return 0, err
 	}
-	if err = w.addRows(ctx, b.Rows, true); err != nil {
+	if err = w.addRows(ctx, b.Rows, b.RowSet, true); err != nil {
 		return 0, fmt.Errorf("merge usage rows: %w", err)
 	}
 	newest := newestSession(b)

@@ -104,6 +104,10 @@ func into(path string, src trail.Source, par, flushAt int) error {
 	}
 	total := time.Since(start)
 	s := res.Summary
+	left := len(res.Rows)
+	if res.RowSet != nil {
+		left += res.RowSet.Len()
+	}
 	commit := total - s.Duration
 	tot, err := st.Totals(ctx)
 	if err != nil {
@@ -122,7 +126,7 @@ func into(path string, src trail.Source, par, flushAt int) error {
 	// The commit overlaps the scan (flushed parts merge while files are
 	// read): what follows the last file is the tail.
 	fmt.Printf("commit after the last file read (tail): %s (%.1f%% of the whole); %d parts merged during the scan, rows left for the end %d\n",
-		res.CommitTail.Round(time.Millisecond), 100*res.CommitTail.Seconds()/total.Seconds(), res.Parts, len(res.Rows))
+		res.CommitTail.Round(time.Millisecond), 100*res.CommitTail.Seconds()/total.Seconds(), res.Parts, left)
 	fmt.Printf("store %d bytes: %d usage rows (%.0f B/row), %d events (%.0f B/event)\n", size, tot.Rows, float64(size)/float64(max(tot.Rows, 1)),
 		tot.Events, float64(size)/float64(max(tot.Events, 1)))
 	return nil

@@ -1,0 +1,107 @@
+package usage
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// loadSessionKeys merges session keys into their rows (session_keys, one
+// per issuer key, principal, role, action and day, listing its keys as
+// encodeKeys does) and their days (session_key_days). It is what
+// insertSessionKeys does, without a map per row: the keys are sorted once
+// by row and key, each row's list is written in that order, and into an
+// empty table (a fresh store) the rows are plain inserts instead of
+// upserts (an upsert keeps a statement journal of every page it changes).
+func loadSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	type ent struct {
+		g    sessionRowKey
+		key  string
+		secs int64
+	}
+	ents := make([]ent, len(keys))
+	days := make([][2]int64, len(keys))
+	for i := range keys {
+		k := &keys[i]
+		g := sessionRowKey{day: dayOf(k.IssuedAt)}
+		for _, f := range [...]struct {
+			s  string
+			id *int64
+		}{{k.IssuerKey, &g.issuer}, {k.IssuerPrincipal, &g.principal}, {k.Role, &g.role}, {k.Action, &g.action}} {
+			id, err := d.id(ctx, f.s)
+			if err != nil {
+				return err
+			}
+			*f.id = id
+		}
+		ents[i] = ent{g: g, key: k.SessionKey, secs: k.IssuedAt.Unix() - g.day*daySecs}
+		days[i] = [2]int64{keyHash(k.SessionKey), g.day}
+	}
+	slices.SortFunc(ents, func(a, b ent) int {
+		return cmp.Or(cmp.Compare(a.g.issuer, b.g.issuer), cmp.Compare(a.g.principal, b.g.principal), cmp.Compare(a.g.role, b.g.role),
+			cmp.Compare(a.g.action, b.g.action), cmp.Compare(a.g.day, b.g.day), strings.Compare(a.key, b.key), cmp.Compare(a.secs, b.secs))
+	})
+	type group struct {
+		g    sessionRowKey
+		keys string
+	}
+	var groups []group
+	var b []byte
+	for i := 0; i < len(ents); {
+		b = b[:0]
+		j := i
+		for ; j < len(ents) && ents[j].g == ents[i].g; j++ {
+			if j > i && ents[j].key == ents[j-1].key {
+				continue // a key listed twice: the first is the earliest issue
+			}
+			if j > i {
+				b = append(b, ' ')
+			}
+			if s, ok := strings.CutPrefix(ents[j].key, "ASIA"); ok {
+				b = append(b, s...)
+			} else {
+				b = append(append(b, '='), ents[j].key...)
+			}
+			b = append(b, ':')
+			b = strconv.AppendInt(b, ents[j].secs, 10)
+		}
+		groups = append(groups, group{ents[i].g, string(b)})
+		i = j
+	}
+	if err := d.flush(ctx, tx); err != nil {
+		return err
+	}
+	empty, err := tableEmpty(ctx, tx, "session_keys")
+	if err != nil {
+		return err
+	}
+	prefix, suffix := `INSERT INTO session_keys(issuer_key,issuer_principal,role,action,day,keys)`,
+		` ON CONFLICT(issuer_key,issuer_principal,role,action,day) DO UPDATE SET keys=seiri_keys_union(keys,excluded.keys)`
+	if empty {
+		prefix, suffix = `INSERT OR FAIL INTO session_keys(issuer_key,issuer_principal,role,action,day,keys)`, ""
+	}
+	err = bulkInsert(ctx, tx, prefix, suffix, 6, 100, len(groups), func(args []any, i int) []any {
+		g := &groups[i]
+		return append(args, g.g.issuer, g.g.principal, g.g.role, g.g.action, g.g.day, g.keys)
+	})
+	if err != nil {
+		return err
+	}
+	return loadKeyDays(ctx, tx, days)
+}
+
+// loadKeyDays records (key hash, day) pairs in session_key_days; days is
+// sorted and deduplicated here.
+func loadKeyDays(ctx context.Context, tx *sql.Tx, days [][2]int64) error {
+	slices.SortFunc(days, func(a, b [2]int64) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	days = slices.Compact(days)
+	return bulkInsert(ctx, tx, `INSERT OR IGNORE INTO session_key_days(h,day)`, "", 2, 400, len(days), func(args []any, i int) []any {
+		return append(args, days[i][0], days[i][1])
+	})
+}
