@@ -80,7 +80,17 @@ func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
 		return nil, fmt.Errorf("%s is not a directory", d.Dir)
 	}
 	l := &Listing{}
-	err = filepath.WalkDir(d.Dir, func(path string, de fs.DirEntry, err error) error {
+	// WalkDir joins every path to root: the relative path is the rest
+	// (filepath.Rel would clean both paths again for every file).
+	root := filepath.Clean(d.Dir)
+	prefix := len(root) + 1
+	switch {
+	case root == ".":
+		prefix = 0
+	case strings.HasSuffix(root, string(filepath.Separator)):
+		prefix = len(root)
+	}
+	err = filepath.WalkDir(root, func(path string, de fs.DirEntry, err error) error {
 		if err != nil {
 			l.Errors = append(l.Errors, ListError{Prefix: path, Err: err})
 			if de != nil && de.IsDir() {
@@ -91,8 +101,10 @@ func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		rel, _ := filepath.Rel(d.Dir, path)
-		rel = filepath.ToSlash(rel)
+		rel := "."
+		if path != root {
+			rel = filepath.ToSlash(path[prefix:])
+		}
 		if de.IsDir() {
 			if rel != "." && !f.dirAllowed(rel) {
 				l.Pruned++
@@ -128,7 +140,9 @@ func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
 				return nil
 			}
 		}
-		l.Objects = append(l.Objects, Object{Key: rel, Size: info.Size(), MTime: info.ModTime().UTC().Truncate(time.Second), Info: pi})
+		// The key is kept for the whole scan: a copy of its own, not a
+		// piece of the longer absolute path.
+		l.Objects = append(l.Objects, Object{Key: strings.Clone(rel), Size: info.Size(), MTime: info.ModTime().UTC().Truncate(time.Second), Info: pi})
 		return nil
 	})
 	if err != nil {
