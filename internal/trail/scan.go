@@ -257,6 +257,7 @@ func (s *skipSet) add(reason, where string) {
 // Scan reads every new object of src inside opts.Filter and aggregates it.
 func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	start := time.Now()
+	defer tightGC()()
 	if opts.Mapper == nil {
 		opts.Mapper = &Mapper{}
 	}
@@ -506,11 +507,13 @@ feed:
 	}
 
 	total := aggs[0]
-	for _, a := range aggs[1:] {
-		total.merge(a)
+	for i, a := range aggs[1:] {
+		total.absorb(a)
 		total.decompressed += a.decompressed
+		aggs[i+1] = nil // merged: its tables go while the rows are built
 	}
 	res.Rows = total.Rows()
+	total.dropRows() // built: the rest is built without them
 	res.Unmapped = total.Unmapped()
 	res.SessionKeys = total.SessionKeys()
 	res.SessionUses = total.SessionUses()
