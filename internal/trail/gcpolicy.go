@@ -15,7 +15,8 @@ import (
 // (the collector does not scan them), so a cycle costs little more when
 // the heap is large. Measured in docs/bench-trail.md (session 6: peak RSS
 // and CPU at GOGC 100 and 50 on 3 GB, and with every file listed twice).
-// An explicit GOGC in the environment is left alone.
+// An explicit GOGC in the environment, a tighter target or a collector
+// switched off (debug.SetGCPercent(-1)) is left alone.
 const scanGCPercent = 50
 
 var gcPolicy struct {
@@ -34,8 +35,8 @@ func tightGC() (restore func()) {
 	defer gcPolicy.mu.Unlock()
 	if gcPolicy.n == 0 {
 		gcPolicy.saved = debug.SetGCPercent(scanGCPercent)
-		if gcPolicy.saved >= 0 && gcPolicy.saved < scanGCPercent {
-			debug.SetGCPercent(gcPolicy.saved) // already tighter: kept
+		if gcPolicy.saved < scanGCPercent {
+			debug.SetGCPercent(gcPolicy.saved) // already tighter, or off (-1): kept
 		}
 	}
 	gcPolicy.n++

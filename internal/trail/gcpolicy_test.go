@@ -42,6 +42,13 @@ func TestTightGC(t *testing.T) {
 		t.Errorf("tighter target: GOGC %d after, want 30", got)
 	}
 
+	debug.SetGCPercent(-1)
+	r = tightGC()
+	if got := gcPercent(); got != -1 {
+		t.Errorf("collector off: GOGC %d during a scan, want -1 kept", got)
+	}
+	r()
+
 	debug.SetGCPercent(100)
 	t.Setenv("GOGC", "200")
 	r = tightGC()
