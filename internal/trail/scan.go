@@ -332,7 +332,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			infos[i] = o.Info
 		}
 	}
-	listing.Objects, todo = nil, nil
+	listing.Objects = nil
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
