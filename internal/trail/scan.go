@@ -332,7 +332,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			infos[i] = o.Info
 		}
 	}
-	listing.Objects = nil
+	listing.Objects, todo = nil, nil // todo too: the sort's closure holds it
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
