@@ -679,8 +679,14 @@ func (a *aggregator) SessionKeys() []usage.SessionKey {
 	return out
 }
 
-// merge folds o into a (o is dropped afterwards).
-func (a *aggregator) merge(o *aggregator) {
+// merge folds o into a; o's values may be adopted (Folder reuses o).
+func (a *aggregator) merge(o *aggregator) { a.mergeFrom(o, false) }
+
+// absorb folds o into a and lets each of o's tables go once folded in (a
+// grows while o shrinks): o is not used again.
+func (a *aggregator) absorb(o *aggregator) { a.mergeFrom(o, true) }
+
+func (a *aggregator) mergeFrom(o *aggregator, drop bool) {
 	// o's ids in a's table (nil: the same table).
 	var tr []uint32
 	if o.tab != a.tab {
@@ -702,6 +708,9 @@ func (a *aggregator) merge(o *aggregator) {
 			to = a.addClass(to, id(c))
 		}
 		return to
+	}
+	if drop {
+		o.tab = nil // o's strings are a's through tr from here on
 	}
 	for k, oi := range o.rows {
 		k = rowKey{id(k.account), id(k.principal), id(k.ptype), id(k.akid), id(k.action), id(k.resource), id(k.errc), id(k.region)}
@@ -730,11 +739,17 @@ func (a *aggregator) merge(o *aggregator) {
 		a.mergeSamples(&w.sess, v.sess, tr)
 		a.mergeSamples(&w.sid, v.sid, tr)
 	}
+	if drop {
+		o.rows, o.accs, o.sets, o.setIDs, o.setAdd = nil, nil, nil, nil, nil
+	}
 	for k, v := range o.sessions {
 		k = sessKey{id(k.key), id(k.issuer)}
 		if w, ok := a.sessions[k]; !ok || v.issued < w.issued {
 			a.sessions[k] = sessAcc{issued: v.issued, principal: id(v.principal), action: id(v.action), role: id(v.role)}
 		}
+	}
+	if drop {
+		o.sessions = nil
 	}
 	for k, set := range o.sessUse {
 		k = sessUseKey{id(k.account), id(k.principal), k.day}
@@ -751,6 +766,9 @@ func (a *aggregator) merge(o *aggregator) {
 			w[id(key)] = struct{}{}
 		}
 	}
+	if drop {
+		o.sessUse = nil
+	}
 	for k, v := range o.unmapped {
 		w := a.unmapped[k]
 		if w == nil {
@@ -766,6 +784,12 @@ func (a *aggregator) merge(o *aggregator) {
 	a.notAuthz += o.notAuthz
 	a.unmappedN += o.unmappedN
 	a.outside += o.outside
+}
+
+// dropRows lets the rows go once Rows built them (the string table,
+// session keys and uses stay).
+func (a *aggregator) dropRows() {
+	a.rows, a.accs, a.nacc, a.hasLast = nil, nil, 0, false
 }
 
 // entries is what the aggregation holds: rows, session keys, session uses.

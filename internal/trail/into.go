@@ -20,6 +20,7 @@ import (
 // transaction while the workers' rows are merged and built, and commits
 // the rows and the run at the end. started stamps the run.
 func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options, started time.Time) (*Result, error) {
+	defer tightGC()() // the commit too: it holds the rows (see gcpolicy.go)
 	w, err := store.Begin(ctx)
 	if err != nil {
 		return nil, err

@@ -276,6 +276,7 @@ func (s *skipSet) add(reason, where string) {
 // Scan reads every new object of src inside opts.Filter and aggregates it.
 func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	start := time.Now()
+	defer tightGC()()
 	if opts.Mapper == nil {
 		opts.Mapper = &Mapper{}
 	}
@@ -328,16 +329,37 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	}
 	// Big files first: the last worker to finish then holds a small file.
 	sort.SliceStable(todo, func(i, j int) bool { return todo[i].Size > todo[j].Size })
+	// What the scan keeps per object to read is what the store marks: one
+	// usage.Object each, made here in one array that the worker reading
+	// the object fills in (no per-worker lists to grow and copy), compacted
+	// at the end. The listing is let go: a worker rebuilds the listed
+	// Object from its record, the path info from the key (ParsePath, as
+	// the sources that list the delivery layout made it; any other info is
+	// kept aside). With 100,000s of objects the listing's path infos were a
+	// noticeable part of the scan's memory.
+	nTodo := len(todo)
+	srcName := src.Name()
+	objs := make([]usage.Object, nTodo)
+	kept := make([]bool, nTodo) // read to its end: marked scanned
+	var infos map[int]PathInfo  // the listed info, where it is not the key's
+	for i, o := range todo {
+		objs[i] = usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime}
+		if o.Info != ParsePath(o.Key) {
+			if infos == nil {
+				infos = map[int]PathInfo{}
+			}
+			infos[i] = o.Info
+		}
+	}
+	listing.Objects, todo = nil, nil // todo too: the sort's closure holds it
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
 		filesDone, bytesDone, records atomic.Int64
 		fileSkips, recSkips           skipSet
-		mu                            sync.Mutex
-		done                          []usage.Object
 	)
-	jobs := make(chan Object)
+	jobs := make(chan int) // an index in objs
 	// Flushed parts go to one goroutine that hands them on in order; a
 	// channel of one part bounds what waits.
 	flushAt := opts.FlushAt
@@ -360,10 +382,9 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 		close(partsDone)
 	}
 	aggs := make([]*aggregator, workers)
-	book := &claims{ledger: opts.Ledger, seen: map[usage.ObjectID]string{}}
+	book := &claims{ledger: opts.Ledger, seen: map[usage.ObjectID]string{}, dirs: map[string]string{}}
 	var counted, changed, nparts atomic.Int64
 	var wg sync.WaitGroup
-	srcName := src.Name()
 	for w := 0; w < workers; w++ {
 		agg := newAggregator(opts.Mapper, &opts.Filter)
 		aggs[w] = agg
@@ -372,8 +393,13 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			defer wg.Done()
 			rd := &fileReader{max: opts.MaxFileBytes}
 			var rec Record
-			var local []usage.Object
-			for o := range jobs {
+			for i := range jobs {
+				u := &objs[i]
+				info, ok := infos[i]
+				if !ok {
+					info = ParsePath(u.Key)
+				}
+				o := Object{Key: u.Key, Size: u.Size, ETag: u.ETag, MTime: u.MTime, Info: info}
 				before := agg.records
 				var id usage.ObjectID
 				var digest string
@@ -388,7 +414,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 						id = usage.ContentID(digest)
 					}
 					var err error
-					state, err = book.claim(ctx, id, digest)
+					state, err = book.claim(ctx, &id, digest)
 					if err != nil {
 						cancel(fmt.Errorf("object ledger: %w", err))
 						return false
@@ -429,13 +455,13 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 				case ok && !claimed:
 					// Read to its end but never parsed (too large): marked so
 					// it is not read again, counted nowhere.
-					local = append(local, usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime})
+					kept[i] = true
 				case ok:
 					if state == claimSame {
 						counted.Add(1)
 					}
-					local = append(local, usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime,
-						ID: id, ContentSize: decompressed, Digest: digest, Counted: state == claimNew})
+					kept[i] = true
+					u.ID, u.ContentSize, u.Digest, u.Counted = id, decompressed, digest, state == claimNew
 				}
 				// Near the end (the last eighth of the bytes: the smallest
 				// files, read last) parts are smaller, so that little is
@@ -452,14 +478,11 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 					}
 				}
 			}
-			mu.Lock()
-			done = append(done, local...)
-			mu.Unlock()
 		}()
 	}
 	progress := func() {
 		if opts.Progress != nil {
-			opts.Progress(Progress{FilesDone: filesDone.Load(), FilesTotal: int64(len(todo)), BytesDone: bytesDone.Load(),
+			opts.Progress(Progress{FilesDone: filesDone.Load(), FilesTotal: int64(nTodo), BytesDone: bytesDone.Load(),
 				BytesTotal: bytesTotal, Records: records.Load(), Elapsed: time.Since(start)})
 		}
 	}
@@ -482,9 +505,9 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 		}
 	}()
 feed:
-	for _, o := range todo {
+	for i := range objs {
 		select {
-		case jobs <- o:
+		case jobs <- i:
 		case <-ctx.Done():
 			break feed
 		}
@@ -501,6 +524,13 @@ feed:
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
+	done := objs[:0]
+	for i := range objs {
+		if kept[i] {
+			done = append(done, objs[i])
+		}
+	}
+	clear(objs[len(done):])
 	done = append(done, carried...)
 	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
 	if opts.ObjectsRead != nil {
@@ -508,9 +538,10 @@ feed:
 	}
 
 	total := aggs[0]
-	for _, a := range aggs[1:] {
-		total.merge(a)
+	for i, a := range aggs[1:] {
+		total.absorb(a)
 		total.decompressed += a.decompressed
+		aggs[i+1] = nil // merged: its tables go while the rows are built
 	}
 	res.SessionKeys = total.SessionKeys()
 	res.SessionUses = total.SessionUses()
@@ -518,18 +549,21 @@ feed:
 		opts.SessionsRead(res.SessionKeys, res.SessionUses)
 	}
 	if opts.RowSet {
+		// Built one at a time as the store inserts them (rowstream.go):
+		// the aggregation's tables stay until then.
 		set := total.rowSet()
 		res.RowSet = set
 		sum.Rows = set.Len()
 	} else {
 		res.Rows = total.Rows()
+		total.dropRows() // built: the rest is built without them
 		sum.Rows = len(res.Rows)
 	}
 	res.Unmapped = total.Unmapped()
 	res.Objects = done
 	res.FormerlyScanned = int64(len(carried))
 	res.Parts = int(nparts.Load())
-	sum.FilesRead = int64(len(todo))
+	sum.FilesRead = int64(nTodo)
 	sum.FilesAlreadyCounted = counted.Load()
 	sum.FilesChanged = changed.Load()
 	sum.BytesRead = bytesTotal
@@ -797,16 +831,33 @@ type claims struct {
 	ledger *usage.Ledger
 	mu     sync.Mutex
 	seen   map[usage.ObjectID]string // identity → digest, this scan
+	// dirs interns the identities' folders: the objects of one account,
+	// region and day (or one content folder) share one string.
+	dirs map[string]string
+}
+
+// intern returns the kept copy of dir.
+func (c *claims) intern(dir string) string {
+	if d, ok := c.dirs[dir]; ok {
+		return d
+	}
+	c.dirs[dir] = dir
+	return dir
 }
 
 // An object is new when neither its identity nor its content was counted:
 // a delivery-layout file copied into a flat folder (content identity) or
 // reached through a source below AWSLogs/ is recognised by its digest, which
 // the ledger keeps for every object counted.
-func (c *claims) claim(ctx context.Context, id usage.ObjectID, digest string) (claimState, error) {
+//
+// claim interns id's folder in place (the caller keeps id).
+func (c *claims) claim(ctx context.Context, idp *usage.ObjectID, digest string) (claimState, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	idp.Dir = c.intern(idp.Dir)
+	id := *idp
 	cid := usage.ContentID(digest)
+	cid.Dir = c.intern(cid.Dir)
 	if d, ok := c.seen[id]; ok {
 		if d == digest {
 			return claimSame, nil

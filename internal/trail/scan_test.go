@@ -37,7 +37,7 @@ func genCorpus(t testing.TB, dir string, days int, scale float64) gen.Stats {
 func TestScanGeneratedCorpus(t *testing.T) {
 	dir := t.TempDir()
 	st := genCorpus(t, dir, 1, 1)
-	res, err := trail.Scan(context.Background(), &trail.DirSource{Dir: dir}, trail.Options{})
+	res, err := trail.Scan(context.Background(), &trail.DirSource{Dir: dir}, trail.Options{Parallel: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +70,24 @@ func TestScanGeneratedCorpus(t *testing.T) {
 	}
 	if diff := cmp.Diff(res.Rows, res1.Rows); diff != "" {
 		t.Errorf("rows differ between 1 and N workers (-N +1):\n%s", diff)
+	}
+	// And everything else: the workers' aggregations are absorbed one
+	// into the other, each table let go as it is folded in.
+	if len(res.SessionKeys) == 0 || len(res.SessionUses) == 0 {
+		t.Fatalf("the corpus has no session keys (%d) or uses (%d): the comparison below would be empty", len(res.SessionKeys), len(res.SessionUses))
+	}
+	if diff := cmp.Diff(res.SessionKeys, res1.SessionKeys); diff != "" {
+		t.Errorf("session keys differ between 1 and N workers (-N +1):\n%s", diff)
+	}
+	if diff := cmp.Diff(res.SessionUses, res1.SessionUses); diff != "" {
+		t.Errorf("session uses differ between 1 and N workers (-N +1):\n%s", diff)
+	}
+	if diff := cmp.Diff(res.Objects, res1.Objects); diff != "" {
+		t.Errorf("objects differ between 1 and N workers (-N +1):\n%s", diff)
+	}
+	res.Summary.Duration, res1.Summary.Duration = 0, 0
+	if diff := cmp.Diff(res.Summary, res1.Summary); diff != "" {
+		t.Errorf("summaries differ between 1 and N workers (-N +1):\n%s", diff)
 	}
 }
 

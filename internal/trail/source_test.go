@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -85,5 +86,42 @@ func TestDirSourceOpen(t *testing.T) {
 	}
 	if _, err := src.Open(context.Background(), trail.Object{Key: "missing.json.gz"}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v, want ErrNotExist", err)
+	}
+}
+
+// TestDirSourceKeysWhateverTheRoot: the keys are the paths relative to the
+// folder however it is named (absolute, trailing slash, relative, ".").
+func TestDirSourceKeysWhateverTheRoot(t *testing.T) {
+	dir := t.TempDir()
+	for _, rel := range []string{"AWSLogs/111111111111/CloudTrail/us-east-1/2024/03/04/111111111111_CloudTrail_us-east-1_20240304T0005Z_a.json.gz", "flat/b.json", "c.json"} {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(`{"Records":[]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := func(root string) []string {
+		l, err := (&trail.DirSource{Dir: root}).List(context.Background(), &trail.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range l.Objects {
+			out = append(out, o.Key)
+		}
+		return out
+	}
+	want := []string{"AWSLogs/111111111111/CloudTrail/us-east-1/2024/03/04/111111111111_CloudTrail_us-east-1_20240304T0005Z_a.json.gz", "c.json", "flat/b.json"}
+	t.Chdir(filepath.Dir(dir))
+	for _, root := range []string{dir, dir + "/", filepath.Base(dir), "./" + filepath.Base(dir) + "/"} {
+		if got := keys(root); !slices.Equal(got, want) {
+			t.Errorf("root %q: keys %q, want %q", root, got, want)
+		}
+	}
+	t.Chdir(dir)
+	if got := keys("."); !slices.Equal(got, want) {
+		t.Errorf(`root ".": keys %q, want %q`, got, want)
 	}
 }
