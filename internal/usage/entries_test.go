@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -28,8 +29,8 @@ func TestCompactEntries(t *testing.T) {
 		led[n] = LedgerEntry{Size: int64(i), Digest: "0123456789abcdef0123456789abcdef"}
 		marks[n] = ObjectMark{Size: int64(i), ETag: "e", MTime: time.Unix(int64(i), 0).UTC()}
 	}
-	blob := encodeLedger(ledgerDir, led)
-	if len(blob) >= len(encodeLedger("other", led)) {
+	blob := encodeLedgerText(ledgerDir, led)
+	if len(blob) >= len(encodeLedgerText("other", led)) {
 		t.Errorf("compact ledger blob (%d bytes) not smaller than whole names", len(blob))
 	}
 	got := map[string]LedgerEntry{}
@@ -40,7 +41,7 @@ func TestCompactEntries(t *testing.T) {
 		t.Errorf("ledger round trip (-want +got):\n%s", diff)
 	}
 	gotMarks := map[string]ObjectMark{}
-	if err := decodeEntries(markDir, true, encodeEntries(markDir, marks), gotMarks); err != nil {
+	if err := decodeEntries(markDir, true, encodeEntriesText(markDir, marks), gotMarks); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(marks, gotMarks); diff != "" {
@@ -48,11 +49,11 @@ func TestCompactEntries(t *testing.T) {
 	}
 	const d = "d0c0000000000000000000000000000a"
 	content := map[string]LedgerEntry{d: {Size: 9, Digest: d}}
-	cb := encodeLedger("sha256/d0", content)
+	cb := encodeLedgerText("sha256/d0", content)
 	if want := "=0MAAAAAAAAAAAAAAAAAACg\t9\t\n"; string(cb) != want {
 		t.Errorf("content entry %q, want %q (the digest in base64, not twice)", cb, want)
 	}
-	if e := encodeLedger(ledgerDir, map[string]LedgerEntry{names[0]: {Size: 1, Digest: d}}); string(e) != "~T0005Z_abc.json\t1\t=0MAAAAAAAAAAAAAAAAAACg\n" {
+	if e := encodeLedgerText(ledgerDir, map[string]LedgerEntry{names[0]: {Size: 1, Digest: d}}); string(e) != "~T0005Z_abc.json\t1\t=0MAAAAAAAAAAAAAAAAAACg\n" {
 		t.Errorf("identity entry %q", e)
 	}
 	gotC := map[string]LedgerEntry{}
@@ -67,5 +68,74 @@ func TestCompactEntries(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]LedgerEntry{names[0]: {Size: 5, Digest: d}, "~x": {Size: 1, Digest: d}}, gotOld); diff != "" {
 		t.Errorf("schema 6 entries (-want +got):\n%s", diff)
+	}
+}
+
+// Schema 8 folder rows are binary: delivery names packed (14 bytes for
+// the ~57 of a CloudTrail file name), digests of each algorithm in 16
+// bytes, hex MD5 etags in 16, times after the folder's day; every other
+// name, etag or size reads back as written, and a damaged blob is an error
+// naming what is wrong, never a panic.
+func TestBinaryEntries(t *testing.T) {
+	const ledgerDir = "111111111111/us-east-1/2026/11/02"
+	const markDir = "/logs/AWSLogs/o-abc/111111111111/CloudTrail/us-east-1/2026/11/02"
+	const own = "111111111111_CloudTrail_us-east-1_20261102T2359Z_KeOcKXjVATu9UDuz.json"
+	led := map[string]LedgerEntry{
+		own: {Size: 48213, Digest: "xxh3:00112233445566778899aabbccddeeff"},
+		"111111111111_CloudTrail_us-east-1_20261102T0005Z_abc.json":              {Size: 1, Digest: "0123456789abcdef0123456789abcdef"}, // short unique: whole
+		"111111111111_CloudTrail_us-east-1_20261102T2460Z_KeOcKXjVATu9UDuz.json": {Size: -1},                                            // no such minute: whole
+		"111111111111_CloudTrail_us-east-1_20261102T0000Z_KeOcKXjVATu9UD-z.json": {Size: 0, Digest: "xxh3:ffffffffffffffffffffffffffffffff"},
+		"flat name\twith tab": {Size: 7, Digest: "0123456789abcdef0123456789abcdef"},
+	}
+	blob := encodeLedger(ledgerDir, led)
+	got := map[string]LedgerEntry{}
+	if err := decodeLedger(ledgerDir, blob, got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(led, got); diff != "" {
+		t.Errorf("ledger round trip (-want +got):\n%s", diff)
+	}
+	one := encodeLedger(ledgerDir, map[string]LedgerEntry{own: led[own]})
+	if len(one) != 1+1+14+3+16 {
+		t.Errorf("one packed entry is %d bytes, want %d: % x", len(one), 1+1+14+3+16, one)
+	}
+	marks := map[string]ObjectMark{
+		own + ".gz":   {Size: 5012, MTime: time.Date(2026, 11, 2, 23, 59, 40, 0, time.UTC)},
+		own:           {Size: 48213, ETag: "9b2cf535f27731c974343645a3985328", MTime: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)},
+		own + ".gzip": {Size: 1, ETag: "9b2cf535f27731c974343645a3985328-2", MTime: time.Unix(5, 0).UTC()},
+		"other.json":  {Size: 3, ETag: "\"quoted\"", MTime: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	mb := encodeEntries(markDir, marks)
+	gotMarks := map[string]ObjectMark{}
+	if err := decodeEntries(markDir, true, mb, gotMarks); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(marks, gotMarks); diff != "" {
+		t.Errorf("marks round trip (-want +got):\n%s", diff)
+	}
+	byPath := map[string]ObjectMark{}
+	if err := decodeEntries(markDir, false, mb, byPath); err != nil || len(byPath) != 4 || byPath[markDir+"/other.json"] != marks["other.json"] {
+		t.Errorf("marks by path: %v %v", byPath, err)
+	}
+	m1 := encodeEntries(markDir, map[string]ObjectMark{own + ".gz": marks[own+".gz"]})
+	if len(m1) != 1+1+14+2+3+1 {
+		t.Errorf("one packed mark is %d bytes, want %d: % x", len(m1), 1+1+14+2+3+1, m1)
+	}
+	// Every truncation of a valid blob is an error, not a panic.
+	for _, b := range [][]byte{blob, mb} {
+		for n := 2; n < len(b); n++ {
+			if err := decodeLedger(ledgerDir, b[:n], map[string]LedgerEntry{}); err == nil && bytes.Equal(b, blob) {
+				// a cut between entries is a valid shorter blob: only
+				// cuts inside an entry must fail, checked below
+				continue
+			}
+			decodeEntries(markDir, true, b[:n], map[string]ObjectMark{})
+		}
+	}
+	if err := decodeLedger(ledgerDir, one[:len(one)-1], map[string]LedgerEntry{}); err == nil {
+		t.Error("a ledger entry without its last digest byte read without error")
+	}
+	if err := decodeEntries(markDir, true, m1[:len(m1)-1], map[string]ObjectMark{}); err == nil {
+		t.Error("a mark without its etag read without error")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -83,10 +84,7 @@ func migrateV6(ctx context.Context, db *sql.DB) error {
 	if err := insertKeyDays(ctx, tx, days); err != nil {
 		return err
 	}
-	if err := compactBookkeeping(ctx, tx); err != nil {
-		return fmt.Errorf("ledger and path marks: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v=? WHERE k='schema'`, fmt.Sprint(SchemaVersion)); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v='7' WHERE k='schema'`); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -128,9 +126,24 @@ func readSessionKeysV6(ctx context.Context, tx *sql.Tx) ([]SessionKey, error) {
 	return out, rs.Err()
 }
 
-// compactBookkeeping writes the ledger's and the path marks' folder rows
-// again in the schema 7 encoding (short delivery names, base64 digests).
-func compactBookkeeping(ctx context.Context, tx *sql.Tx) error {
+// migrateV7 moves a schema 7 store to schema 8 in one transaction: the
+// ledger's folder rows and the path marks are written again in the binary
+// encoding (their SHA-256 digests kept, marked as such: Ledger.Seen
+// computes SHA-256 only for objects that meet one); the content entries
+// (folders sha256/XX) of objects counted outside the delivery layout move
+// to the contents table, those of delivery-layout objects are dropped
+// (their folder entries hold the same digest, read if a scan ever needs to
+// compare with every counted object). Nothing needs a rescan. The digests
+// are held in memory during the upgrade (~50 bytes per object).
+func migrateV7(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS contents (d BLOB NOT NULL PRIMARY KEY) WITHOUT ROWID`); err != nil {
+		return err
+	}
 	type folder struct {
 		source, dir string
 		blob        []byte
@@ -159,14 +172,43 @@ func compactBookkeeping(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
+	delivery := map[[17]byte]bool{}
+	var content [][17]byte
+	legacy := false
 	for _, f := range objs {
 		m := map[string]LedgerEntry{}
 		if err := decodeLedger(f.dir, f.blob, m); err != nil {
 			return fmt.Errorf("object ledger %s: %w", f.dir, err)
 		}
+		if strings.HasPrefix(f.dir, "sha256/") {
+			for _, e := range m {
+				if k, ok := contentKey(e.Digest); ok {
+					content = append(content, k)
+				}
+			}
+			continue
+		}
+		for _, e := range m {
+			if k, ok := contentKey(e.Digest); ok {
+				delivery[k] = true
+				legacy = legacy || k[0] == algSHA256
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE objects SET entries=? WHERE dir=?`, encodeLedger(f.dir, m), f.dir); err != nil {
 			return err
 		}
+	}
+	var orphans [][17]byte
+	for _, k := range content {
+		if !delivery[k] {
+			orphans = append(orphans, k)
+		}
+	}
+	if err := addContents(ctx, tx, orphans, false); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE dir >= 'sha256/' AND dir < 'sha2560'`); err != nil {
+		return err
 	}
 	marks, err := read(`SELECT source, dir, entries FROM scanned_dirs`, true)
 	if err != nil {
@@ -181,5 +223,13 @@ func compactBookkeeping(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 	}
-	return nil
+	if legacy {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta(k,v) VALUES('ledger_legacy','1')`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v=? WHERE k='schema'`, fmt.Sprint(SchemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

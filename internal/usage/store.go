@@ -28,8 +28,10 @@ import (
 // leave the usage key for the session_use table. 6: session_keys and
 // session_use indexed by time, pruned past SessionRetention. 7: usage rows
 // and their summary keyed by dictionary ids (strs), session keys packed per
-// issuer and day, session_key_days (docs/trail.md, "The store").
-const SchemaVersion = 7
+// issuer and day, session_key_days (docs/trail.md, "The store"). 8: the
+// ledger and path marks in a binary encoding, XXH3 digests, the contents
+// table (docs/bench-trail.md, "Session 6: ledger").
+const SchemaVersion = 8
 
 // schemaUsageV6 is the usage table of schemas 4 to 6 and its indexes: what
 // the upgrades of older stores build before moving the rows to schema 7.
@@ -87,6 +89,11 @@ CREATE TABLE IF NOT EXISTS objects (
 	n INTEGER NOT NULL,
 	entries BLOB NOT NULL
 ) WITHOUT ROWID;
+-- contents: the digests (algorithm byte, 16 bytes) of the objects counted
+-- outside the delivery layout (their identity) and, once the store met an
+-- object to compare with every counted one (meta content_index = 1), of
+-- every counted object (schema 8, see recordObjects).
+CREATE TABLE IF NOT EXISTS contents (d BLOB NOT NULL PRIMARY KEY) WITHOUT ROWID;
 -- coverage says which engine holds each delivery unit (day folder of one
 -- account and region): the local engine for the units it read files of,
 -- Athena for the days (and accounts/regions, '*' for all) it queried. Each
@@ -229,11 +236,16 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	defer s.Unlock()
-	if err := upgradeToV6(ctx, s.db, v); err != nil {
-		return err
+	if v != "7" {
+		if err := upgradeToV6(ctx, s.db, v); err != nil {
+			return err
+		}
+		if err := migrateV6(ctx, s.db); err != nil {
+			return fmt.Errorf("upgrade schema 6 → 7 (dictionary-encoded usage rows, packed session keys): %w", err)
+		}
 	}
-	if err := migrateV6(ctx, s.db); err != nil {
-		return fmt.Errorf("upgrade schema 6 → 7 (dictionary-encoded usage rows, packed session keys): %w", err)
+	if err := migrateV7(ctx, s.db); err != nil {
+		return fmt.Errorf("upgrade schema 7 → 8 (binary ledger and path marks): %w", err)
 	}
 	return nil
 }
@@ -914,9 +926,14 @@ func joinKey(dir, name string) string {
 	return dir + "/" + name
 }
 
-// Entries are lines "name\tsize\tetag\tmtime\n"; names and etags never hold
-// tabs or newlines (S3 keys could: those are escaped by strconv.Quote).
-func encodeEntries(dir string, m map[string]ObjectMark) []byte {
+// encodeEntries writes the marks of a scanned folder (schema 8: binary, see
+// encodeMarksBin).
+func encodeEntries(dir string, m map[string]ObjectMark) []byte { return encodeMarksBin(dir, m) }
+
+// Schema 7 entries were lines "name\tsize\tetag\tmtime\n"; names and etags
+// never hold tabs or newlines (S3 keys could: those are escaped by
+// strconv.Quote).
+func encodeEntriesText(dir string, m map[string]ObjectMark) []byte {
 	return encodeLines(dir, m, func(b []byte, e ObjectMark) []byte {
 		b = strconv.AppendInt(b, e.Size, 10)
 		b = append(b, '\t')
@@ -1040,6 +1057,9 @@ func unquoteField(s string) (string, error) {
 // decodeEntries reads the entries of folder dir into into, keyed by their
 // path (dir/name) or, with names, by their name.
 func decodeEntries(dir string, names bool, blob []byte, into map[string]ObjectMark) error {
+	if len(blob) > 0 && blob[0] == binFormat {
+		return decodeMarksBin(dir, names, blob, into)
+	}
 	prefix := deliveryPrefix(dir)
 	for len(blob) > 0 {
 		i := bytes.IndexByte(blob, '\n')

@@ -1,0 +1,348 @@
+package usage
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Schema 8 writes the ledger's and the path marks' folder rows in a binary
+// encoding (docs/bench-trail.md, "Session 6: ledger"): a folder blob is the
+// byte binFormat, then one entry per name in name order. Blobs of the
+// earlier text encoding (schemas 4 to 7) begin with a printable byte and
+// still read; every write is binary.
+//
+// Ledger entry: flags, name, size (zigzag varint), digest (16 bytes, when
+// flags say it has one).
+// Mark entry: flags, name, size (zigzag varint), mtime (zigzag varint, the
+// seconds after the folder's day for a delivery folder), etag (16 bytes
+// for a lowercase hex MD5, else a length and its bytes).
+//
+// Names: a delivery file name of its folder
+// (ACCOUNT_CloudTrail_REGION_YYYYMMDD THHmmZ_UNIQUE16.json, CloudTrail
+// User Guide, "CloudTrail log file name format") is packed: the minute of
+// the day (uvarint) and the 16 letters or digits of UNIQUE at 6 bits each
+// (12 bytes), 14 bytes instead of ~57; any other name is a length and its
+// bytes.
+const binFormat = 0x01
+
+// Entry flags.
+const (
+	flagAlgMask  = 0x03 // digest algorithm: algNone, algSHA256, algXXH3
+	flagPacked   = 0x04 // packed delivery name
+	flagExtShift = 4    // marks: 0 no suffix, 1 ".gz", 2 ".gzip" (packed names only)
+	flagExtMask  = 0x30
+	flagETagMD5  = 0x40 // marks: the etag is a hex MD5, stored as 16 bytes
+)
+
+// Digest algorithms of ledger entries.
+const (
+	algNone   = 0 // unknown (carried over from schema 3)
+	algSHA256 = 1 // SHA-256, first 128 bits: schemas 4 to 7
+	algXXH3   = 2 // XXH3-128: schema 8
+)
+
+var exts = [...]string{"", ".gz", ".gzip"}
+
+const uniqAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+var uniqIndex = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i := 0; i < len(uniqAlphabet); i++ {
+		t[uniqAlphabet[i]] = int8(i)
+	}
+	return t
+}()
+
+// packName packs the rest of a delivery file name after its folder's
+// prefix: "THHmmZ_" + 16 letters or digits + ".json".
+func packName(b []byte, prefix, name string) ([]byte, bool) {
+	if prefix == "" || !strings.HasPrefix(name, prefix) {
+		return b, false
+	}
+	r := name[len(prefix):]
+	if len(r) != 28 || r[0] != 'T' || r[5] != 'Z' || r[6] != '_' || r[23:] != ".json" || !digits(r[1:5], 4) {
+		return b, false
+	}
+	hh, mm := int(r[1]-'0')*10+int(r[2]-'0'), int(r[3]-'0')*10+int(r[4]-'0')
+	if hh > 23 || mm > 59 {
+		return b, false
+	}
+	var bits uint64
+	var out [12]byte
+	n := 0
+	for i := 0; i < 16; i++ {
+		v := uniqIndex[r[7+i]]
+		if v < 0 {
+			return b, false
+		}
+		bits = bits<<6 | uint64(v)
+		if i%4 == 3 { // 24 bits → 3 bytes
+			out[n], out[n+1], out[n+2] = byte(bits>>16), byte(bits>>8), byte(bits)
+			n += 3
+			bits = 0
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(hh*60+mm))
+	return append(b, out[:]...), true
+}
+
+func unpackName(prefix string, b []byte) (string, []byte, error) {
+	minute, n := binary.Uvarint(b)
+	if n <= 0 || minute >= 1440 || len(b) < n+12 {
+		return "", nil, errTruncated
+	}
+	b = b[n:]
+	var s [len("THHmmZ_") + 16 + len(".json")]byte
+	s[0], s[5], s[6] = 'T', 'Z', '_'
+	hh, mm := minute/60, minute%60
+	s[1], s[2], s[3], s[4] = byte('0'+hh/10), byte('0'+hh%10), byte('0'+mm/10), byte('0'+mm%10)
+	for i := 0; i < 4; i++ {
+		bits := uint32(b[3*i])<<16 | uint32(b[3*i+1])<<8 | uint32(b[3*i+2])
+		for j := 3; j >= 0; j-- {
+			v := bits & 63
+			if v >= uint32(len(uniqAlphabet)) {
+				return "", nil, fmt.Errorf("bad packed name")
+			}
+			s[7+4*i+j] = uniqAlphabet[v]
+			bits >>= 6
+		}
+	}
+	copy(s[23:], ".json")
+	return prefix + string(s[:]), b[12:], nil
+}
+
+var errTruncated = errors.New("truncated entry")
+
+func appendRawName(b []byte, name string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(name)))
+	return append(b, name...)
+}
+
+func readRaw(b []byte) (string, []byte, error) {
+	l, n := binary.Uvarint(b)
+	if n <= 0 || uint64(len(b)-n) < l {
+		return "", nil, errTruncated
+	}
+	return string(b[n : n+int(l)]), b[n+int(l):], nil
+}
+
+func readVarint(b []byte) (int64, []byte, error) {
+	v, n := binary.Varint(b)
+	if n <= 0 {
+		return 0, nil, errTruncated
+	}
+	return v, b[n:], nil
+}
+
+func sortedNames[E any](m map[string]E) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// digestBytes reads a digest string (see Digest, LegacyDigest).
+func digestBytes(d string) (alg byte, raw [16]byte, ok bool) {
+	alg, h := byte(algSHA256), d
+	if rest, isX := strings.CutPrefix(d, xxh3Prefix); isX {
+		alg, h = algXXH3, rest
+	}
+	if len(h) != 32 {
+		return 0, raw, false
+	}
+	if _, err := hex.Decode(raw[:], []byte(h)); err != nil || hex.EncodeToString(raw[:]) != h {
+		return 0, raw, false
+	}
+	return alg, raw, true
+}
+
+func digestString(alg byte, raw []byte) string {
+	h := hex.EncodeToString(raw)
+	if alg == algXXH3 {
+		return xxh3Prefix + h
+	}
+	return h
+}
+
+// encodeLedgerBin writes the ledger entries of folder dir (schema 8).
+func encodeLedgerBin(dir string, m map[string]LedgerEntry) []byte {
+	prefix := deliveryPrefix(dir)
+	b := make([]byte, 1, 1+len(m)*40)
+	b[0] = binFormat
+	for _, name := range sortedNames(m) {
+		e := m[name]
+		alg, raw, ok := digestBytes(e.Digest)
+		if !ok {
+			alg = algNone // "" (schema 3) or, never written by seiri, a digest of another form
+		}
+		at := len(b)
+		b = append(b, alg)
+		var packed bool
+		if b, packed = packName(b, prefix, name); packed {
+			b[at] |= flagPacked
+		} else {
+			b = appendRawName(b, name)
+		}
+		b = binary.AppendVarint(b, e.Size)
+		if alg != algNone {
+			b = append(b, raw[:]...)
+		}
+	}
+	return b
+}
+
+func decodeLedgerBin(dir string, blob []byte, into map[string]LedgerEntry) error {
+	prefix := deliveryPrefix(dir)
+	b := blob[1:]
+	for len(b) > 0 {
+		flags := b[0]
+		b = b[1:]
+		var name string
+		var err error
+		if flags&flagPacked != 0 {
+			name, b, err = unpackName(prefix, b)
+		} else {
+			name, b, err = readRaw(b)
+		}
+		if err != nil {
+			return err
+		}
+		var e LedgerEntry
+		if e.Size, b, err = readVarint(b); err != nil {
+			return fmt.Errorf("%w for %q", err, trim(name))
+		}
+		switch alg := flags & flagAlgMask; alg {
+		case algNone:
+		case algSHA256, algXXH3:
+			if len(b) < 16 {
+				return fmt.Errorf("%w for %q", errTruncated, trim(name))
+			}
+			e.Digest = digestString(alg, b[:16])
+			b = b[16:]
+		default:
+			return fmt.Errorf("bad entry flags %#x for %q", flags, trim(name))
+		}
+		into[name] = e
+	}
+	return nil
+}
+
+// dayBase is the first second of the day of a delivery folder (the base of
+// its marks' times), or 0.
+func dayBase(dir string) int64 {
+	if deliveryPrefix(dir) == "" {
+		return 0
+	}
+	p := dir[len(dir)-len("YYYY/MM/DD"):]
+	t, err := time.Parse("2006/01/02", p)
+	if err != nil {
+		return 0
+	}
+	return t.Unix()
+}
+
+func isHexMD5(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeMarksBin writes the marks of scanned folder dir (schema 8), keyed
+// by file name.
+func encodeMarksBin(dir string, m map[string]ObjectMark) []byte {
+	prefix, base := deliveryPrefix(dir), dayBase(dir)
+	b := make([]byte, 1, 1+len(m)*24)
+	b[0] = binFormat
+	for _, name := range sortedNames(m) {
+		e := m[name]
+		at := len(b)
+		b = append(b, 0)
+		packed := false
+		for x := len(exts) - 1; x >= 0 && !packed; x-- {
+			if stem, ok := strings.CutSuffix(name, exts[x]); ok {
+				if b, packed = packName(b, prefix, stem); packed {
+					b[at] |= flagPacked | byte(x)<<flagExtShift
+				}
+			}
+		}
+		if !packed {
+			b = appendRawName(b, name)
+		}
+		b = binary.AppendVarint(b, e.Size)
+		b = binary.AppendVarint(b, e.MTime.Unix()-base)
+		if isHexMD5(e.ETag) {
+			b[at] |= flagETagMD5
+			var raw [16]byte
+			hex.Decode(raw[:], []byte(e.ETag))
+			b = append(b, raw[:]...)
+		} else {
+			b = appendRawName(b, e.ETag)
+		}
+	}
+	return b
+}
+
+// decodeMarksBin reads the marks of folder dir into into, keyed by path
+// (dir/name) or, with names, by name.
+func decodeMarksBin(dir string, names bool, blob []byte, into map[string]ObjectMark) error {
+	prefix, base := deliveryPrefix(dir), dayBase(dir)
+	b := blob[1:]
+	for len(b) > 0 {
+		flags := b[0]
+		b = b[1:]
+		var name string
+		var err error
+		if flags&flagPacked != 0 {
+			x := (flags & flagExtMask) >> flagExtShift
+			if int(x) >= len(exts) {
+				return fmt.Errorf("bad entry flags %#x", flags)
+			}
+			name, b, err = unpackName(prefix, b)
+			name += exts[x]
+		} else {
+			name, b, err = readRaw(b)
+		}
+		if err != nil {
+			return err
+		}
+		var m ObjectMark
+		var mt int64
+		if m.Size, b, err = readVarint(b); err == nil {
+			mt, b, err = readVarint(b)
+		}
+		if err != nil {
+			return fmt.Errorf("%w for %q", err, trim(name))
+		}
+		m.MTime = time.Unix(mt+base, 0).UTC()
+		if flags&flagETagMD5 != 0 {
+			if len(b) < 16 {
+				return fmt.Errorf("%w for %q", errTruncated, trim(name))
+			}
+			m.ETag = hex.EncodeToString(b[:16])
+			b = b[16:]
+		} else if m.ETag, b, err = readRaw(b); err != nil {
+			return fmt.Errorf("%w for %q", err, trim(name))
+		}
+		if !names {
+			name = joinKey(dir, name)
+		}
+		into[name] = m
+	}
+	return nil
+}
