@@ -173,10 +173,32 @@ func digestString(alg byte, raw []byte) string {
 	return h
 }
 
+// folderEntry is an entry of a ledger folder row: the counted object and,
+// when the path marks of the row's owner (see markObjects) are folded in,
+// the mark of the file it was read from (its name is the entry's name and
+// the suffix exts[Ext]).
+type folderEntry struct {
+	LedgerEntry
+	Marked bool
+	Ext    uint8
+	Mark   ObjectMark
+}
+
+const flagMarked = 0x08 // ledger entry: a folded mark follows the digest
+
 // encodeLedgerBin writes the ledger entries of folder dir (schema 8).
 func encodeLedgerBin(dir string, m map[string]LedgerEntry) []byte {
-	prefix := deliveryPrefix(dir)
-	b := make([]byte, 1, 1+len(m)*40)
+	f := make(map[string]folderEntry, len(m))
+	for n, e := range m {
+		f[n] = folderEntry{LedgerEntry: e}
+	}
+	return encodeFolder(dir, f)
+}
+
+// encodeFolder writes a ledger folder row's entries with their folded marks.
+func encodeFolder(dir string, m map[string]folderEntry) []byte {
+	prefix, base := deliveryPrefix(dir), dayBase(dir)
+	b := make([]byte, 1, 1+len(m)*42)
 	b[0] = binFormat
 	for _, name := range sortedNames(m) {
 		e := m[name]
@@ -196,12 +218,67 @@ func encodeLedgerBin(dir string, m map[string]LedgerEntry) []byte {
 		if alg != algNone {
 			b = append(b, raw[:]...)
 		}
+		if e.Marked {
+			b[at] |= flagMarked | e.Ext<<flagExtShift
+			b = appendMark(b, at, base, e.Mark)
+		}
 	}
 	return b
 }
 
+// appendMark appends a mark to the entry whose flags are b[at].
+func appendMark(b []byte, at int, base int64, m ObjectMark) []byte {
+	b = binary.AppendVarint(b, m.Size)
+	b = binary.AppendVarint(b, m.MTime.Unix()-base)
+	if isHexMD5(m.ETag) {
+		b[at] |= flagETagMD5
+		var raw [16]byte
+		hex.Decode(raw[:], []byte(m.ETag))
+		return append(b, raw[:]...)
+	}
+	return appendRawName(b, m.ETag)
+}
+
+func readMark(b []byte, flags byte, base int64) (ObjectMark, []byte, error) {
+	var m ObjectMark
+	var mt int64
+	var err error
+	if m.Size, b, err = readVarint(b); err == nil {
+		mt, b, err = readVarint(b)
+	}
+	if err != nil {
+		return m, nil, err
+	}
+	m.MTime = time.Unix(mt+base, 0).UTC()
+	if flags&flagETagMD5 != 0 {
+		if len(b) < 16 {
+			return m, nil, errTruncated
+		}
+		m.ETag = hex.EncodeToString(b[:16])
+		return m, b[16:], nil
+	}
+	m.ETag, b, err = readRaw(b)
+	return m, b, err
+}
+
 func decodeLedgerBin(dir string, blob []byte, into map[string]LedgerEntry) error {
-	prefix := deliveryPrefix(dir)
+	return decodeFolder(dir, blob, func(name string, e folderEntry) { into[name] = e.LedgerEntry })
+}
+
+// decodeFolder reads a ledger folder row (binary, or the text of schemas 4
+// to 7, which has no marks), calling f per entry.
+func decodeFolder(dir string, blob []byte, f func(name string, e folderEntry)) error {
+	if len(blob) == 0 || blob[0] != binFormat {
+		m := map[string]LedgerEntry{}
+		if err := decodeLedger(dir, blob, m); err != nil {
+			return err
+		}
+		for n, e := range m {
+			f(n, folderEntry{LedgerEntry: e})
+		}
+		return nil
+	}
+	prefix, base := deliveryPrefix(dir), dayBase(dir)
 	b := blob[1:]
 	for len(b) > 0 {
 		flags := b[0]
@@ -216,7 +293,7 @@ func decodeLedgerBin(dir string, blob []byte, into map[string]LedgerEntry) error
 		if err != nil {
 			return err
 		}
-		var e LedgerEntry
+		var e folderEntry
 		if e.Size, b, err = readVarint(b); err != nil {
 			return fmt.Errorf("%w for %q", err, trim(name))
 		}
@@ -231,7 +308,16 @@ func decodeLedgerBin(dir string, blob []byte, into map[string]LedgerEntry) error
 		default:
 			return fmt.Errorf("bad entry flags %#x for %q", flags, trim(name))
 		}
-		into[name] = e
+		if flags&flagMarked != 0 {
+			e.Marked, e.Ext = true, (flags&flagExtMask)>>flagExtShift
+			if int(e.Ext) >= len(exts) {
+				return fmt.Errorf("bad entry flags %#x for %q", flags, trim(name))
+			}
+			if e.Mark, b, err = readMark(b, flags, base); err != nil {
+				return fmt.Errorf("%w for %q", err, trim(name))
+			}
+		}
+		f(name, e)
 	}
 	return nil
 }
@@ -284,16 +370,7 @@ func encodeMarksBin(dir string, m map[string]ObjectMark) []byte {
 		if !packed {
 			b = appendRawName(b, name)
 		}
-		b = binary.AppendVarint(b, e.Size)
-		b = binary.AppendVarint(b, e.MTime.Unix()-base)
-		if isHexMD5(e.ETag) {
-			b[at] |= flagETagMD5
-			var raw [16]byte
-			hex.Decode(raw[:], []byte(e.ETag))
-			b = append(b, raw[:]...)
-		} else {
-			b = appendRawName(b, e.ETag)
-		}
+		b = appendMark(b, at, base, e)
 	}
 	return b
 }
@@ -322,21 +399,7 @@ func decodeMarksBin(dir string, names bool, blob []byte, into map[string]ObjectM
 			return err
 		}
 		var m ObjectMark
-		var mt int64
-		if m.Size, b, err = readVarint(b); err == nil {
-			mt, b, err = readVarint(b)
-		}
-		if err != nil {
-			return fmt.Errorf("%w for %q", err, trim(name))
-		}
-		m.MTime = time.Unix(mt+base, 0).UTC()
-		if flags&flagETagMD5 != 0 {
-			if len(b) < 16 {
-				return fmt.Errorf("%w for %q", errTruncated, trim(name))
-			}
-			m.ETag = hex.EncodeToString(b[:16])
-			b = b[16:]
-		} else if m.ETag, b, err = readRaw(b); err != nil {
+		if m, b, err = readMark(b, flags, base); err != nil {
 			return fmt.Errorf("%w for %q", err, trim(name))
 		}
 		if !names {

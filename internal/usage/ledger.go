@@ -524,20 +524,21 @@ func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		all := map[string]LedgerEntry{}
-		if err := decodeLedger(dir, blob, all); err != nil {
+		all := map[string]folderEntry{}
+		if err := decodeFolder(dir, blob, func(n string, e folderEntry) { all[n] = e }); err != nil {
 			return fmt.Errorf("object ledger %s: %w", dir, err)
 		}
 		for _, o := range groups[dir] {
 			if _, dup := all[o.ID.Name]; dup {
 				return fmt.Errorf("%w: %s (%s)", ErrAlreadyCounted, o.ID, o.Key)
 			}
-			all[o.ID.Name] = LedgerEntry{Size: o.ContentSize, Digest: o.Digest}
+			all[o.ID.Name] = folderEntry{LedgerEntry: LedgerEntry{Size: o.ContentSize, Digest: o.Digest}}
 			if k, ok := contentKey(o.Digest); ok && indexed {
 				twins = append(twins, k)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects(dir,n,entries) VALUES(?,?,?)`, dir, len(all), encodeLedger(dir, all)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO objects(dir,n,entries) VALUES(?,?,?) ON CONFLICT(dir) DO UPDATE SET n=excluded.n, entries=excluded.entries`,
+			dir, len(all), encodeFolder(dir, all)); err != nil {
 			return err
 		}
 	}

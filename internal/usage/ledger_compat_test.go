@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,6 +174,10 @@ func TestUpgradeFromSchema7Ledger(t *testing.T) {
 	if err := s.db.QueryRow(`SELECT (SELECT count(*) FROM contents) + (SELECT count(*) FROM objects WHERE dir LIKE 'sha256/%')`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("%d content entries after the upgrade, want 1 (the flat object) (%v)", n, err)
 	}
+	// The marks were folded into the ledger's folder row.
+	if err := s.db.QueryRow(`SELECT length(entries) FROM scanned_dirs WHERE ldir=?`, dir).Scan(&n); err != nil || n != 1 {
+		t.Errorf("marks row of %s after the upgrade: %d bytes of entries, want 1 (all folded) (%v)", markDir, n, err)
+	}
 }
 
 // A store written by schema 8 never computes SHA-256, and one upgraded
@@ -220,5 +225,81 @@ func TestLegacyDigestOnlyWhenNeeded(t *testing.T) {
 			}
 		}
 		st.Unlock()
+	}
+}
+
+// TestFoldedMarks: the marks of files whose objects the ledger holds are
+// folded into the ledger's folder row, for the first source and folder
+// that marks them; another source's marks of the same objects, a file the
+// ledger does not hold (not counted) and a gunzipped sibling are listed
+// apart. Every source reads back exactly its marks, a re-mark replaces
+// the folded one, and the totals count every mark once.
+func TestFoldedMarks(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	const dir = "111111111111/us-east-1/2026/11/02"
+	const path = "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/02"
+	name := func(u string) string { return "111111111111_CloudTrail_us-east-1_20261102T0005Z_" + u + ".json" }
+	at := func(m int) time.Time { return time.Date(2026, 11, 2, 0, m, 0, 0, time.UTC) }
+	obj := func(src, key string, size int64, mt time.Time, counted bool) Object {
+		o := Object{Source: src, Key: key, Size: size, MTime: mt, ETag: "", Counted: counted}
+		if counted {
+			_, n := splitKey(key)
+			o.ID = ObjectID{Dir: dir, Name: strings.TrimSuffix(n, ".gz")}
+			o.ContentSize, o.Digest = 100, Digest([]byte(key))
+		}
+		return o
+	}
+	first := []Object{
+		obj("/a", path+"/"+name("AAAAAAAAAAAAAAAA")+".gz", 10, at(6), true),
+		obj("/a", path+"/"+name("BBBBBBBBBBBBBBBB")+".gz", 11, at(7), true),
+		obj("/a", path+"/"+name("AAAAAAAAAAAAAAAA"), 12, at(8), false), // gunzipped sibling, recognised
+		obj("/a", path+"/"+name("TOOLARGETOOLARGE")+".gz", 13, at(9), false),
+	}
+	if err := s.Commit(ctx, Batch{Objects: first}); err != nil {
+		t.Fatal(err)
+	}
+	second := []Object{
+		obj("s3://b/p", path+"/"+name("AAAAAAAAAAAAAAAA")+".gz", 10, at(30), false), // a copy, other mtime
+		obj("/a", path+"/"+name("BBBBBBBBBBBBBBBB")+".gz", 11, at(40), false),       // touched
+	}
+	if err := s.Commit(ctx, Batch{Objects: second}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]ObjectMark{"/a": {}, "s3://b/p": {}}
+	for _, o := range append(first, second...) {
+		want[o.Source][o.Key] = ObjectMark{Size: o.Size, MTime: o.MTime}
+	}
+	total := 0
+	for src, w := range want {
+		got, err := s.ScannedObjects(ctx, src)
+		if diff := cmp.Diff(w, got); diff != "" || err != nil {
+			t.Errorf("marks of %s (-want +got): %v\n%s", src, err, diff)
+		}
+		total += len(w)
+	}
+	if tot, err := s.Totals(ctx); err != nil || tot.ScannedObjects != int64(total) {
+		t.Errorf("totals count %d marks, want %d (%v)", tot.ScannedObjects, total, err)
+	}
+	// Folded: /a's marks of A and B live in the ledger row; its listed
+	// entries are the sibling and the uncounted file.
+	var listed []byte
+	var ldir sql.NullString
+	if err := s.db.QueryRow(`SELECT entries, ldir FROM scanned_dirs WHERE source='/a'`).Scan(&listed, &ldir); err != nil || ldir.String != dir {
+		t.Fatalf("folder row of /a: ldir %v %v", ldir, err)
+	}
+	m := map[string]ObjectMark{}
+	if err := decodeEntries(path, true, listed, m); err != nil || len(m) != 2 {
+		t.Errorf("/a lists %d marks apart, want 2 (%v)", len(m), err)
+	}
+	// The ledger still decides as before.
+	l, err := s.Ledger(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Unlock()
+	key := path + "/" + name("AAAAAAAAAAAAAAAA") + ".gz"
+	if got, err := l.Seen(ctx, ObjectID{Dir: dir, Name: name("AAAAAAAAAAAAAAAA")}, Digest([]byte(key)), nil); err != nil || got != SeenSame {
+		t.Errorf("A after folding: %v %v", got, err)
 	}
 }

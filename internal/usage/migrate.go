@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -144,6 +145,17 @@ func migrateV7(ctx context.Context, db *sql.DB) error {
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS contents (d BLOB NOT NULL PRIMARY KEY) WITHOUT ROWID`); err != nil {
 		return err
 	}
+	for _, c := range [][3]string{{"objects", "owner", "TEXT"}, {"scanned_dirs", "ldir", "TEXT"}} {
+		cols, err := tableColumns(ctx, tx, c[0])
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(cols, c[1]) {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE `+c[0]+` ADD COLUMN `+c[1]+` `+c[2]); err != nil {
+				return err
+			}
+		}
+	}
 	type folder struct {
 		source, dir string
 		blob        []byte
@@ -210,17 +222,45 @@ func migrateV7(ctx context.Context, db *sql.DB) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE dir >= 'sha256/' AND dir < 'sha2560'`); err != nil {
 		return err
 	}
-	marks, err := read(`SELECT source, dir, entries FROM scanned_dirs`, true)
+	// The marks are recorded again: folded into the ledger's folder rows
+	// where they can be, in the binary encoding otherwise.
+	type markRow struct {
+		source, dir string
+		at          int64
+		blob        []byte
+	}
+	var marks []markRow
+	rs, err := tx.QueryContext(ctx, `SELECT source, dir, scanned_at, entries FROM scanned_dirs`)
 	if err != nil {
 		return err
 	}
-	for _, f := range marks {
-		m := map[string]ObjectMark{}
-		if err := decodeEntries(f.dir, true, f.blob, m); err != nil {
-			return fmt.Errorf("scanned objects of %s: %w", f.dir, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE scanned_dirs SET entries=? WHERE source=? AND dir=?`, encodeEntries(f.dir, m), f.source, f.dir); err != nil {
+	for rs.Next() {
+		var r markRow
+		if err := rs.Scan(&r.source, &r.dir, &r.at, &r.blob); err != nil {
+			rs.Close()
 			return err
+		}
+		marks = append(marks, r)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM scanned_dirs`); err != nil {
+		return err
+	}
+	for _, r := range marks {
+		m := map[string]ObjectMark{}
+		if err := decodeEntries(r.dir, true, r.blob, m); err != nil {
+			return fmt.Errorf("scanned objects of %s: %w", r.dir, err)
+		}
+		objs := make([]Object, 0, len(m))
+		for _, name := range sortedNames(m) {
+			e := m[name]
+			objs = append(objs, Object{Source: r.source, Key: joinKey(r.dir, name), Size: e.Size, ETag: e.ETag, MTime: e.MTime})
+		}
+		if err := markObjects(ctx, tx, objs, r.at); err != nil {
+			return fmt.Errorf("scanned objects of %s: %w", r.dir, err)
 		}
 	}
 	if legacy {

@@ -37,7 +37,7 @@ func TestMigrationFromSchema3(t *testing.T) {
 			'["public"]','["1.1.1.1","2.2.2.2"]','["ua \"quoted\""]','[]','[]','[]','us-east-1')`,
 		`CREATE TABLE scanned_dirs (source TEXT NOT NULL, dir TEXT NOT NULL, objects INTEGER NOT NULL, scanned_at INTEGER NOT NULL,
 			entries BLOB NOT NULL, PRIMARY KEY (source, dir)) WITHOUT ROWID`,
-		`INSERT INTO scanned_dirs VALUES('/logs','` + key + `',1,5,'111111111111_CloudTrail_us-east-1_20261102T0000Z_a.json.gz	10		5` + "\n" + `')`,
+		`INSERT INTO scanned_dirs(source,dir,objects,scanned_at,entries) VALUES('/logs','` + key + `',1,5,'111111111111_CloudTrail_us-east-1_20261102T0000Z_a.json.gz	10		5` + "\n" + `')`,
 	} {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatal(stmt, err)
@@ -145,9 +145,9 @@ func TestMigrationFromSchema6(t *testing.T) {
 	const ldir, mdir = "111111111111/us-east-1/2026/11/02", "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/02"
 	const name, digest = "111111111111_CloudTrail_us-east-1_20261102T0000Z_a.json", "0123456789abcdef0123456789abcdef"
 	execRaw(t, path, `INSERT INTO session_use VALUES('111111111111','arn:aws:iam::111111111111:role/r','`+t0.Format(time.DateOnly)+`','ASIAK2')`,
-		`INSERT INTO objects VALUES('`+ldir+`',1,'`+name+"\t10\t"+digest+"\n"+`')`,
-		`INSERT INTO objects VALUES('sha256/01',1,'`+digest+"\t10\t"+digest+"\n"+`')`,
-		`INSERT INTO scanned_dirs VALUES('/logs','`+mdir+`',1,5,'`+name+".gz\t10\t\t5\n"+`')`)
+		`INSERT INTO objects(dir,n,entries) VALUES('`+ldir+`',1,'`+name+"\t10\t"+digest+"\n"+`')`,
+		`INSERT INTO objects(dir,n,entries) VALUES('sha256/01',1,'`+digest+"\t10\t"+digest+"\n"+`')`,
+		`INSERT INTO scanned_dirs(source,dir,objects,scanned_at,entries) VALUES('/logs','`+mdir+`',1,5,'`+name+".gz\t10\t\t5\n"+`')`)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

@@ -73,12 +73,17 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 -- Scanned objects are kept as one row per folder (a delivery day of one
 -- account and region), listing its files: loading 100,000 marks is then a
 -- few hundred rows, not 100,000 (a rescan with nothing new stays fast).
+-- Schema 8: the marks of files whose objects a delivery folder row of the
+-- ledger holds are folded into that row's entries (objects.owner names the
+-- source and folder they were read from; scanned_dirs.ldir the ledger
+-- folder), the others listed here (see markObjects).
 CREATE TABLE IF NOT EXISTS scanned_dirs (
 	source TEXT NOT NULL,
 	dir TEXT NOT NULL,
 	objects INTEGER NOT NULL,
 	scanned_at INTEGER NOT NULL,
 	entries BLOB NOT NULL,
+	ldir TEXT,
 	PRIMARY KEY (source, dir)
 ) WITHOUT ROWID;
 -- objects is the ledger of log objects whose records the store holds, by
@@ -87,7 +92,8 @@ CREATE TABLE IF NOT EXISTS scanned_dirs (
 CREATE TABLE IF NOT EXISTS objects (
 	dir TEXT NOT NULL PRIMARY KEY,
 	n INTEGER NOT NULL,
-	entries BLOB NOT NULL
+	entries BLOB NOT NULL,
+	owner TEXT
 ) WITHOUT ROWID;
 -- contents: the digests (algorithm byte, 16 bytes) of the objects counted
 -- outside the delivery layout (their identity) and, once the store met an
@@ -892,7 +898,7 @@ func scannedObjects(ctx context.Context, q queryer, source string) (map[string]O
 	if err := q.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
 		return nil, err
 	}
-	rs, err := q.QueryContext(ctx, `SELECT dir, objects, entries FROM scanned_dirs WHERE source=?`, source)
+	rs, err := q.QueryContext(ctx, `SELECT s.dir, s.entries, o.dir, o.entries FROM scanned_dirs s LEFT JOIN objects o ON o.dir = s.ldir WHERE s.source=?`, source)
 	if err != nil {
 		return nil, err
 	}
@@ -900,10 +906,20 @@ func scannedObjects(ctx context.Context, q queryer, source string) (map[string]O
 	out := make(map[string]ObjectMark, total) // sized once: growing a 100k map rehashes it many times
 	for rs.Next() {
 		var dir string
-		var n int
-		var blob []byte
-		if err := rs.Scan(&dir, &n, &blob); err != nil {
+		var ldir sql.NullString
+		var blob, folded []byte
+		if err := rs.Scan(&dir, &blob, &ldir, &folded); err != nil {
 			return nil, err
+		}
+		if ldir.Valid {
+			err := decodeFolder(ldir.String, folded, func(name string, e folderEntry) {
+				if e.Marked {
+					out[dir+"/"+name+exts[e.Ext]] = e.Mark
+				}
+			})
+			if err != nil {
+				return nil, fmt.Errorf("object ledger %s: %w", ldir.String, err)
+			}
 		}
 		if err := decodeEntries(dir, false, blob, out); err != nil {
 			return nil, fmt.Errorf("scanned objects of %s: %w", dir, err)
@@ -1119,43 +1135,141 @@ func parseInt(b []byte) (int64, bool) {
 	return n, true
 }
 
+// markObjects records the marks of objs (files read, whatever was counted
+// of them) per source and folder. A file whose object a delivery folder
+// row of the ledger holds has its mark folded into that row's entry, if
+// the row's marks belong to this source and folder (the first to mark
+// any: objects.owner); every other mark is listed in scanned_dirs.
 func markObjects(ctx context.Context, tx *sql.Tx, objs []Object, now int64) error {
 	type dirKey struct{ source, dir string }
 	groups := map[dirKey][]Object{}
+	var keys []dirKey
 	for _, o := range objs {
 		d, _ := splitKey(o.Key)
 		k := dirKey{o.Source, d}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
 		groups[k] = append(groups[k], o)
 	}
-	get, err := tx.PrepareContext(ctx, `SELECT entries FROM scanned_dirs WHERE source=? AND dir=?`)
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].source < keys[j].source || keys[i].source == keys[j].source && keys[i].dir < keys[j].dir
+	})
+	get, err := tx.PrepareContext(ctx, `SELECT entries, ldir FROM scanned_dirs WHERE source=? AND dir=?`)
 	if err != nil {
 		return err
 	}
 	defer get.Close()
-	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO scanned_dirs(source,dir,objects,scanned_at,entries) VALUES(?,?,?,?,?)`)
+	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO scanned_dirs(source,dir,objects,scanned_at,entries,ldir) VALUES(?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
 	defer put.Close()
-	for k, list := range groups {
+	getL, err := tx.PrepareContext(ctx, `SELECT entries, owner FROM objects WHERE dir=?`)
+	if err != nil {
+		return err
+	}
+	defer getL.Close()
+	putL, err := tx.PrepareContext(ctx, `UPDATE objects SET entries=?, owner=? WHERE dir=?`)
+	if err != nil {
+		return err
+	}
+	defer putL.Close()
+	for _, k := range keys {
+		list := groups[k]
 		var blob []byte
-		err := get.QueryRowContext(ctx, k.source, k.dir).Scan(&blob)
+		var ldir sql.NullString
+		err := get.QueryRowContext(ctx, k.source, k.dir).Scan(&blob, &ldir)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		all := map[string]ObjectMark{}
-		if err := decodeEntries(k.dir, true, blob, all); err != nil {
+		explicit := map[string]ObjectMark{}
+		if err := decodeEntries(k.dir, true, blob, explicit); err != nil {
 			return fmt.Errorf("%s: %w", k.dir, err)
 		}
+		// The ledger folder of this folder's files, if they are of the
+		// delivery layout.
+		var led string
+		for _, o := range list {
+			if id := markIdentity(o); id.Dir != "" {
+				led = id.Dir
+				break
+			}
+		}
+		var folder map[string]folderEntry
+		owner := k.source + "\n" + k.dir
+		if led != "" {
+			var fb []byte
+			var own sql.NullString
+			err := getL.QueryRowContext(ctx, led).Scan(&fb, &own)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return err
+			case !own.Valid || own.String == owner:
+				folder = map[string]folderEntry{}
+				if err := decodeFolder(led, fb, func(n string, e folderEntry) { folder[n] = e }); err != nil {
+					return fmt.Errorf("object ledger %s: %w", led, err)
+				}
+			}
+		}
+		folded := false
 		for _, o := range list {
 			_, name := splitKey(o.Key)
-			all[name] = ObjectMark{Size: o.Size, ETag: o.ETag, MTime: o.MTime}
+			m := ObjectMark{Size: o.Size, ETag: o.ETag, MTime: o.MTime}
+			if folder != nil {
+				if id := markIdentity(o); id.Dir == led {
+					ext := uint8(0)
+					for x := len(exts) - 1; x > 0; x-- {
+						if strings.HasSuffix(name, exts[x]) {
+							ext = uint8(x)
+							break
+						}
+					}
+					if e, ok := folder[id.Name]; ok && id.Name+exts[ext] == name && (!e.Marked || e.Ext == ext) {
+						e.Marked, e.Ext, e.Mark = true, ext, m
+						folder[id.Name] = e
+						delete(explicit, name)
+						folded = true
+						continue
+					}
+				}
+			}
+			explicit[name] = m
 		}
-		if _, err := put.ExecContext(ctx, k.source, k.dir, len(all), now, encodeEntries(k.dir, all)); err != nil {
+		n := len(explicit)
+		if folder != nil && (folded || ldir.Valid) {
+			if _, err := putL.ExecContext(ctx, encodeFolder(led, folder), owner, led); err != nil {
+				return err
+			}
+			ldir = sql.NullString{String: led, Valid: true}
+			for _, e := range folder {
+				if e.Marked {
+					n++
+				}
+			}
+		}
+		if _, err := put.ExecContext(ctx, k.source, k.dir, n, now, encodeEntries(k.dir, explicit), ldir); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// markIdentity is the delivery identity of a marked file, if it has one.
+func markIdentity(o Object) ObjectID {
+	if o.ID.Dir != "" {
+		if o.ID.Dir == contentDir {
+			return ObjectID{}
+		}
+		return o.ID
+	}
+	p := o.Key
+	if !strings.Contains(p, "AWSLogs/") {
+		p = o.Source + "/" + o.Key
+	}
+	id, _, _ := DeliveryID(filepath.ToSlash(p))
+	return id
 }
 
 // Runs lists the recorded scans, newest first.
