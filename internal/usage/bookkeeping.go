@@ -94,28 +94,98 @@ func packName(b []byte, prefix, name string) ([]byte, bool) {
 }
 
 func unpackName(prefix string, b []byte) (string, []byte, error) {
+	var buf [64]byte
+	out, rest, err := unpackInto(append(buf[:0], prefix...), b)
+	if err != nil {
+		return "", nil, err
+	}
+	return string(out), rest, nil
+}
+
+// unpackInto appends the rest of a packed name (see packName) to dst.
+func unpackInto(dst, b []byte) ([]byte, []byte, error) {
 	minute, n := binary.Uvarint(b)
 	if n <= 0 || minute >= 1440 || len(b) < n+12 {
-		return "", nil, errTruncated
+		return nil, nil, errTruncated
 	}
 	b = b[n:]
-	var s [len("THHmmZ_") + 16 + len(".json")]byte
-	s[0], s[5], s[6] = 'T', 'Z', '_'
 	hh, mm := minute/60, minute%60
-	s[1], s[2], s[3], s[4] = byte('0'+hh/10), byte('0'+hh%10), byte('0'+mm/10), byte('0'+mm%10)
+	dst = append(dst, 'T', byte('0'+hh/10), byte('0'+hh%10), byte('0'+mm/10), byte('0'+mm%10), 'Z', '_')
 	for i := 0; i < 4; i++ {
 		bits := uint32(b[3*i])<<16 | uint32(b[3*i+1])<<8 | uint32(b[3*i+2])
+		var c [4]byte
 		for j := 3; j >= 0; j-- {
 			v := bits & 63
 			if v >= uint32(len(uniqAlphabet)) {
-				return "", nil, fmt.Errorf("bad packed name")
+				return nil, nil, fmt.Errorf("bad packed name")
 			}
-			s[7+4*i+j] = uniqAlphabet[v]
+			c[j] = uniqAlphabet[v]
 			bits >>= 6
 		}
+		dst = append(dst, c[:]...)
 	}
-	copy(s[23:], ".json")
-	return prefix + string(s[:]), b[12:], nil
+	return append(dst, ".json"...), b[12:], nil
+}
+
+// foldedMarks reads the marks folded into the ledger folder row ldir into
+// out, keyed by path (dir/name): what ScannedObjects loads at a scan's
+// start, one allocation per mark.
+func foldedMarks(dir, ldir string, blob []byte, out map[string]ObjectMark) error {
+	if len(blob) == 0 || blob[0] != binFormat {
+		return nil // text rows (schema 7) hold no marks
+	}
+	prefix, base := deliveryPrefix(ldir), dayBase(ldir)
+	key := make([]byte, 0, len(dir)+1+len(prefix)+40)
+	key = append(append(key, dir...), '/')
+	stem := len(key)
+	b := blob[1:]
+	for len(b) > 0 {
+		flags := b[0]
+		b = b[1:]
+		k := append(key[:stem], prefix...)
+		var err error
+		if flags&flagPacked != 0 {
+			k, b, err = unpackInto(k, b)
+		} else {
+			var raw string
+			raw, b, err = readRaw(b)
+			k = append(key[:stem], raw...)
+		}
+		if err != nil {
+			return err
+		}
+		if _, n := binary.Varint(b); n > 0 {
+			b = b[n:]
+		} else {
+			return errTruncated
+		}
+		switch flags & flagAlgMask {
+		case algNone:
+		case algSHA256, algXXH3:
+			if len(b) < 16 {
+				return errTruncated
+			}
+			b = b[16:]
+		default:
+			return fmt.Errorf("bad entry flags %#x", flags)
+		}
+		if flags&flagMarked == 0 {
+			key = k
+			continue
+		}
+		x := (flags & flagExtMask) >> flagExtShift
+		if int(x) >= len(exts) {
+			return fmt.Errorf("bad entry flags %#x", flags)
+		}
+		k = append(k, exts[x]...)
+		var m ObjectMark
+		if m, b, err = readMark(b, flags, base); err != nil {
+			return err
+		}
+		out[string(k)] = m
+		key = k
+	}
+	return nil
 }
 
 var errTruncated = errors.New("truncated entry")

@@ -912,12 +912,7 @@ func scannedObjects(ctx context.Context, q queryer, source string) (map[string]O
 			return nil, err
 		}
 		if ldir.Valid {
-			err := decodeFolder(ldir.String, folded, func(name string, e folderEntry) {
-				if e.Marked {
-					out[dir+"/"+name+exts[e.Ext]] = e.Mark
-				}
-			})
-			if err != nil {
+			if err := foldedMarks(dir, ldir.String, folded, out); err != nil {
 				return nil, fmt.Errorf("object ledger %s: %w", ldir.String, err)
 			}
 		}
