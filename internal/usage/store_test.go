@@ -255,7 +255,7 @@ func BenchmarkScannedObjectsDelivery100k(b *testing.B) {
 		dir := fmt.Sprintf("%s/us-east-1/2026/11/%02d", acct, day)
 		objs[i] = Object{Source: "/logs", Size: int64(5000 + i%3000), MTime: t0.Add(time.Duration(i) * time.Second),
 			Key: fmt.Sprintf("AWSLogs/%s/CloudTrail/us-east-1/2026/11/%02d/%s.gz", acct, day, name),
-			ID: ObjectID{Dir: dir, Name: name}, ContentSize: 48000, Digest: Digest([]byte(name)), Counted: true}
+			ID:  ObjectID{Dir: dir, Name: name}, ContentSize: 48000, Digest: Digest([]byte(name)), Counted: true}
 	}
 	if err := s.Commit(ctx, Batch{Objects: objs}); err != nil {
 		b.Fatal(err)
