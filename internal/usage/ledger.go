@@ -865,7 +865,7 @@ func (s *Store) Reset(ctx context.Context) (err error) {
 			return fmt.Errorf("reset %s: %w", t, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE k='content_index'`); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE k IN ('content_index','ledger_legacy')`); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, schemaStrs); err != nil {
