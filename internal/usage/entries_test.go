@@ -139,3 +139,45 @@ func TestBinaryEntries(t *testing.T) {
 		t.Error("a mark without its etag read without error")
 	}
 }
+
+// Schema 8 session keys lists: an ASIA key of 16 base32 characters in 10
+// bytes after the seconds since the previous key's issue; any other key
+// whole; schema 7's text lists still read; a cut list is an error.
+func TestSessionKeysBinary(t *testing.T) {
+	m := map[string]int64{
+		"ASIAIOSFODNN7EXAMPLE": 100,
+		"ASIAQWERTYUIOPASDFGH": 100,
+		"ASIAZZZZZZZZZZZZZZZ2": 86399,
+		"ASIAshort":            5,
+		"AKIAIOSFODNN7EXAMPLE": 7,
+		"ASIA0000000000000000": 9, // 0 is not base32: whole
+		"ASIAIOSFODNN7EXAMPL1": 10,
+	}
+	b := encodeKeys(m)
+	got := map[string]int64{}
+	if err := decodeKeys(string(b), got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(m, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	three := encodeKeys(map[string]int64{"ASIAIOSFODNN7EXAMPLE": 100, "ASIAQWERTYUIOPASDFGH": 100, "ASIAZZZZZZZZZZZZZZZ2": 86399})
+	if want := 1 + (2 + 10) + (1 + 10) + (3 + 10); len(three) != want {
+		t.Errorf("three keys in %d bytes, want %d: % x", len(three), want, three)
+	}
+	if !bytes.Contains(three, storedKey("ASIAQWERTYUIOPASDFGH")) || bytes.Contains(three, storedKey("ASIAIOSFODNN7EXAMPLA")) {
+		t.Error("storedKey does not find a listed key, or finds one not listed")
+	}
+	old := map[string]int64{}
+	if err := decodeKeys(encodeKeysText(m), old); err != nil || !cmp.Equal(m, old) {
+		t.Errorf("schema 7 list: %v %v", old, err)
+	}
+	for n := 2; n < len(three); n++ {
+		if n == 13 || n == 24 {
+			continue // between entries
+		}
+		if err := decodeKeys(string(three[:n]), map[string]int64{}); err == nil {
+			t.Errorf("list cut at %d read without error", n)
+		}
+	}
+}

@@ -263,6 +263,9 @@ func migrateV7(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("scanned objects of %s: %w", r.dir, err)
 		}
 	}
+	if err := rewriteSessionKeys(ctx, tx); err != nil {
+		return fmt.Errorf("session keys: %w", err)
+	}
 	if legacy {
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta(k,v) VALUES('ledger_legacy','1')`); err != nil {
 			return err
@@ -272,4 +275,45 @@ func migrateV7(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// rewriteSessionKeys writes every session keys list again in the binary
+// encoding of schema 8 (see encodeKeys).
+func rewriteSessionKeys(ctx context.Context, tx *sql.Tx) error {
+	type row struct {
+		g    sessionRowKey
+		keys []byte
+	}
+	var rows []row
+	rs, err := tx.QueryContext(ctx, `SELECT issuer_key,issuer_principal,role,action,day,keys FROM session_keys`)
+	if err != nil {
+		return err
+	}
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.g.issuer, &r.g.principal, &r.g.role, &r.g.action, &r.g.day, &r.keys); err != nil {
+			rs.Close()
+			return err
+		}
+		rows = append(rows, r)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	st, err := tx.PrepareContext(ctx, `UPDATE session_keys SET keys=? WHERE issuer_key=? AND issuer_principal=? AND role=? AND action=? AND day=?`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, r := range rows {
+		m := map[string]int64{}
+		if err := decodeKeys(string(r.keys), m); err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, encodeKeys(m), r.g.issuer, r.g.principal, r.g.role, r.g.action, r.g.day); err != nil {
+			return err
+		}
+	}
+	return nil
 }
