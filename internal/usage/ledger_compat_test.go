@@ -281,6 +281,11 @@ func TestFoldedMarks(t *testing.T) {
 	if tot, err := s.Totals(ctx); err != nil || tot.ScannedObjects != int64(total) {
 		t.Errorf("totals count %d marks, want %d (%v)", tot.ScannedObjects, total, err)
 	}
+	// The log coverage reads folded marks as listed ones.
+	if cov, skipped, err := s.LogCoverageOf(ctx); err != nil || skipped != 0 || len(cov) != 1 || cov[0].Objects != total ||
+		!cov[0].First.Equal(time.Date(2026, 11, 2, 0, 5, 0, 0, time.UTC)) {
+		t.Errorf("log coverage %+v, %d skipped, %v; want %d objects from 00:05", cov, skipped, err, total)
+	}
 	// Folded: /a's marks of A and B live in the ledger row; its listed
 	// entries are the sibling and the uncounted file.
 	var listed []byte
