@@ -2,6 +2,7 @@ package usage
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -178,6 +179,32 @@ func TestSessionKeysBinary(t *testing.T) {
 		}
 		if err := decodeKeys(string(three[:n]), map[string]int64{}); err == nil {
 			t.Errorf("list cut at %d read without error", n)
+		}
+	}
+}
+
+// A key is found in a keys list of either encoding (a text list can only
+// come from schema 7 and is rewritten by the upgrade; finding it anyway
+// keeps a list written by any other path readable).
+func TestSessionKeyLookupBothEncodings(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	k := SessionKey{SessionKey: "ASIAIOSFODNN7EXAMPLE", IssuerKey: "AKIA1", IssuerPrincipal: "arn:aws:iam::111111111111:user/u", Action: "sts:GetSessionToken", IssuedAt: t0.Add(90 * time.Second)}
+	if err := s.Commit(ctx, Batch{SessionKeys: []SessionKey{k}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, enc := range []string{"binary", "text"} {
+		if enc == "text" {
+			if _, err := s.db.Exec(`UPDATE session_keys SET keys=?`, encodeKeysText(map[string]int64{k.SessionKey: 90})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.SessionKeys(ctx, "", k.SessionKey)
+		if err != nil || len(got) != 1 || !cmp.Equal(k, got[0]) {
+			t.Errorf("%s list: %+v %v", enc, got, err)
+		}
+		if got, err := s.SessionKeys(ctx, "", "ASIAIOSFODNN7EXAMPLF"); err != nil || len(got) != 0 {
+			t.Errorf("%s list: another key found: %+v %v", enc, got, err)
 		}
 	}
 }

@@ -66,29 +66,36 @@ func keyHash(k string) int64 {
 // for any other key (other=1) its length and its bytes: ~11.5 bytes a key
 // (docs/bench-trail.md, "Session 6: ledger").
 func encodeKeys(m map[string]int64) []byte {
-	type ks struct {
-		k    string
-		secs int64
-	}
-	list := make([]ks, 0, len(m))
+	list := make([]keyIssue, 0, len(m))
 	for k, v := range m {
-		list = append(list, ks{k, v})
+		list = append(list, keyIssue{k, v})
 	}
-	slices.SortFunc(list, func(a, b ks) int { return cmp.Or(cmp.Compare(a.secs, b.secs), strings.Compare(a.k, b.k)) })
-	b := make([]byte, 1, 1+12*len(list))
-	b[0] = binFormat
+	return appendKeys(make([]byte, 0, 1+12*len(list)), list)
+}
+
+// keyIssue is a session key and its issue second in its row's day.
+type keyIssue struct {
+	Key  string
+	Secs int64
+}
+
+// appendKeys appends the keys list of list (distinct keys, any order; it
+// is sorted here) to b.
+func appendKeys(b []byte, list []keyIssue) []byte {
+	slices.SortFunc(list, func(a, b keyIssue) int { return cmp.Or(cmp.Compare(a.Secs, b.Secs), strings.Compare(a.Key, b.Key)) })
+	b = append(b, binFormat)
 	var prev int64
 	for _, e := range list {
-		if raw, std := packedKey(e.k); std && e.secs >= prev {
-			b = binary.AppendUvarint(b, uint64(e.secs-prev)<<1)
+		if raw, std := packedKey(e.Key); std && e.Secs >= prev {
+			b = binary.AppendUvarint(b, uint64(e.Secs-prev)<<1)
 			b = append(b, raw[:]...)
-			prev = e.secs
+			prev = e.Secs
 			continue
 		}
 		// Any other key: whole, with its own seconds.
 		b = binary.AppendUvarint(b, 1)
-		b = appendRawName(b, e.k)
-		b = binary.AppendVarint(b, e.secs)
+		b = appendRawName(b, e.Key)
+		b = binary.AppendVarint(b, e.Secs)
 	}
 	return b
 }
@@ -193,6 +200,14 @@ func decodeKeysText(s string, into map[string]int64) error {
 		}
 	}
 	return nil
+}
+
+// storedKeyText is how a text keys list (schema 7) writes a key.
+func storedKeyText(k string) string {
+	if s, ok := strings.CutPrefix(k, "ASIA"); ok {
+		return s
+	}
+	return "=" + k
 }
 
 // storedKey is what a keys list holds of a key (for instr): its 10 bytes,
@@ -348,8 +363,10 @@ func (s *Store) SessionKeys(ctx context.Context, issuerKey, sessionKey string) (
 		if err != nil || len(days) == 0 {
 			return nil, err
 		}
-		q += ` WHERE day IN (` + int64List(days) + `) AND instr(keys, ?) > 0`
-		args = append(args, storedKey(sessionKey))
+		// Lists of either encoding (a text list, schema 7, is rewritten by
+		// the upgrade; matching it too costs nothing).
+		q += ` WHERE day IN (` + int64List(days) + `) AND (instr(keys, ?) > 0 OR instr(' '||CAST(keys AS TEXT), ?) > 0)`
+		args = append(args, storedKey(sessionKey), " "+storedKeyText(sessionKey)+":")
 	}
 	type stored struct {
 		g    sessionRowKey
