@@ -414,7 +414,13 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 						id = usage.ContentID(digest)
 					}
 					var err error
-					state, err = book.claim(ctx, &id, digest)
+					var old string // computed once, if the ledger asks
+					state, err = book.claim(ctx, &id, digest, func() string {
+						if old == "" {
+							old = usage.LegacyDigest(data)
+						}
+						return old
+					})
 					if err != nil {
 						cancel(fmt.Errorf("object ledger: %w", err))
 						return false
@@ -847,11 +853,12 @@ func (c *claims) intern(dir string) string {
 
 // An object is new when neither its identity nor its content was counted:
 // a delivery-layout file copied into a flat folder (content identity) or
-// reached through a source below AWSLogs/ is recognised by its digest, which
-// the ledger keeps for every object counted.
+// reached through a source below AWSLogs/ is recognised by its digest (see
+// usage.Ledger.Seen). legacy computes the object's digest as stores before
+// schema 8 kept it, asked for only when the ledger holds such a digest.
 //
 // claim interns id's folder in place (the caller keeps id).
-func (c *claims) claim(ctx context.Context, idp *usage.ObjectID, digest string) (claimState, error) {
+func (c *claims) claim(ctx context.Context, idp *usage.ObjectID, digest string, legacy func() string) (claimState, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	idp.Dir = c.intern(idp.Dir)
@@ -868,24 +875,13 @@ func (c *claims) claim(ctx context.Context, idp *usage.ObjectID, digest string) 
 		return claimSame, nil
 	}
 	if c.ledger != nil {
-		e, ok, err := c.ledger.Lookup(ctx, id)
-		if err != nil {
+		switch seen, err := c.ledger.Seen(ctx, id, digest, legacy); {
+		case err != nil:
 			return 0, err
-		}
-		if ok {
-			// A digest carried over from schema 3 is unknown: the object
-			// is kept as counted (it cannot be compared).
-			if e.Digest == "" || e.Digest == digest {
-				return claimSame, nil
-			}
+		case seen == usage.SeenSame:
+			return claimSame, nil
+		case seen == usage.SeenChanged:
 			return claimChanged, nil
-		}
-		if cid != id {
-			if _, ok, err := c.ledger.Lookup(ctx, cid); err != nil {
-				return 0, err
-			} else if ok {
-				return claimSame, nil
-			}
 		}
 	}
 	c.seen[id] = digest

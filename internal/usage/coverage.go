@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -26,7 +27,8 @@ type LogCoverage struct {
 // file was written. Objects outside that layout (digests, other files) are
 // counted in skipped and cover nothing.
 func (s *Store) LogCoverageOf(ctx context.Context) (out []LogCoverage, skipped int, err error) {
-	rs, err := s.db.QueryContext(ctx, `SELECT dir, entries FROM scanned_dirs`)
+	// Marks folded into the ledger's folder rows (schema 8) count too.
+	rs, err := s.db.QueryContext(ctx, `SELECT s.dir, s.entries, o.dir, o.entries FROM scanned_dirs s LEFT JOIN objects o ON o.dir = s.ldir`)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -35,16 +37,23 @@ func (s *Store) LogCoverageOf(ctx context.Context) (out []LogCoverage, skipped i
 	cov := map[key]*LogCoverage{}
 	for rs.Next() {
 		var dir string
-		var blob []byte
-		if err := rs.Scan(&dir, &blob); err != nil {
+		var ldir sql.NullString
+		var blob, folded []byte
+		if err := rs.Scan(&dir, &blob, &ldir, &folded); err != nil {
 			return nil, 0, err
 		}
 		marks := map[string]ObjectMark{}
-		if err := decodeEntries(dir, true, blob, marks); err != nil {
+		if err := decodeEntries(dir, false, blob, marks); err != nil {
 			return nil, 0, fmt.Errorf("scanned objects of %s: %w", dir, err)
 		}
+		if ldir.Valid {
+			if err := foldedMarks(dir, ldir.String, folded, marks); err != nil {
+				return nil, 0, fmt.Errorf("object ledger %s: %w", ldir.String, err)
+			}
+		}
 		acct, region, ok := logDir(dir)
-		for name := range marks {
+		for path := range marks {
+			_, name := splitKey(path)
 			at, ok2 := logFileTime(name, acct, region)
 			if !ok || !ok2 {
 				skipped++

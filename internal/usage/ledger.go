@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/zeebo/xxh3"
 )
 
 // ObjectID is what makes a log object unique, whatever path, copy or
@@ -92,22 +94,40 @@ func digits(s string, n int) bool {
 	return true
 }
 
-// Digest is the content digest of a decompressed log object: SHA-256,
-// first 128 bits in hex (collisions are out of reach; the store keeps one
-// per object).
+// Digest is the content digest of a decompressed log object: XXH3-128
+// ("xxh3:" and 32 hex digits). It is the identity of an object outside the
+// delivery layout and, for one of the delivery layout, tells content that
+// changed since it was counted. XXH3 is not cryptographic: chosen for its
+// cost (~60 GB/s against SHA-256's ~1.4 GB/s with SHA extensions, 2 s of
+// the 3 GB scan's 24 s of CPU; docs/bench-trail.md, "Session 6: ledger"),
+// it finds accidental and ordinary changes, not a change crafted to keep
+// the digest (CloudTrail's signed digest files are the tamper evidence).
 func Digest(content []byte) string {
+	b := xxh3.Hash128(content).Bytes()
+	return xxh3Prefix + hex.EncodeToString(b[:])
+}
+
+const xxh3Prefix = "xxh3:"
+
+// LegacyDigest is the digest of schemas 4 to 7 (SHA-256, first 128 bits in
+// hex): Ledger.Seen asks for it only for objects whose entries hold one.
+func LegacyDigest(content []byte) string {
 	h := sha256.Sum256(content)
 	return hex.EncodeToString(h[:16])
 }
 
-// ContentID is the identity of an object outside the delivery layout.
+// contentDir is the Dir of every content identity.
+const contentDir = "content"
+
+// ContentID is the identity of an object outside the delivery layout: its
+// digest (either algorithm).
 func ContentID(digest string) ObjectID {
-	return ObjectID{Dir: "sha256/" + digest[:2], Name: digest}
+	return ObjectID{Dir: contentDir, Name: digest}
 }
 
 // LedgerEntry is what the ledger remembers of a counted object.
 type LedgerEntry struct {
-	Size   int64  // decompressed bytes; -1: unknown (carried over from schema 3)
+	Size   int64  // decompressed bytes; -1: unknown (schema 3, or a content identity)
 	Digest string // "" : unknown (carried over from schema 3)
 }
 
@@ -120,6 +140,16 @@ type Ledger struct {
 	dirs   map[string]map[string]LedgerEntry
 	athena []Unit
 	local  map[Unit]bool
+	// contents: the contents table has rows; legacyContents: some of them
+	// are SHA-256 digests (objects counted by content before schema 8).
+	contents, legacyContents bool
+	// indexed: contents holds the digest of every counted object, not only
+	// of those outside the delivery layout (see recordObjects); every is
+	// those digests, read from the folder rows once if a scan needs them
+	// and the store is not indexed. legacy: folder rows may hold SHA-256
+	// digests (a store upgraded from schema 7).
+	indexed, legacy bool
+	every           map[[17]byte]bool
 }
 
 // Ledger takes the store's write lock (waiting for another writer, see
@@ -140,6 +170,19 @@ type queryer interface {
 
 func loadLedger(ctx context.Context, q queryer) (*Ledger, error) {
 	l := &Ledger{q: q, dirs: map[string]map[string]LedgerEntry{}, local: map[Unit]bool{}}
+	for _, x := range []struct {
+		q   string
+		dst *bool
+	}{
+		{`SELECT EXISTS(SELECT 1 FROM contents)`, &l.contents},
+		{`SELECT EXISTS(SELECT 1 FROM contents WHERE d >= x'01' AND d < x'02')`, &l.legacyContents},
+		{`SELECT EXISTS(SELECT 1 FROM meta WHERE k='content_index' AND v='1')`, &l.indexed},
+		{`SELECT EXISTS(SELECT 1 FROM meta WHERE k='ledger_legacy' AND v='1')`, &l.legacy},
+	} {
+		if err := q.QueryRowContext(ctx, x.q).Scan(x.dst); err != nil {
+			return nil, err
+		}
+	}
 	rs, err := q.QueryContext(ctx, `SELECT day, account, region, engine FROM coverage`)
 	if err != nil {
 		return nil, err
@@ -166,25 +209,175 @@ const (
 	EngineAthena = "athena"
 )
 
-// Lookup returns the ledger entry of id, if the store counted it.
+// Lookup returns the ledger entry of id, if the store counted it (for a
+// content identity: whether any counted object has that content).
 func (l *Ledger) Lookup(ctx context.Context, id ObjectID) (LedgerEntry, bool, error) {
+	if id.Dir == contentDir {
+		ok, err := l.hasContent(ctx, id.Name, true)
+		return LedgerEntry{Size: -1, Digest: id.Name}, ok, err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	d, ok := l.dirs[id.Dir]
-	if !ok {
-		var blob []byte
-		err := l.q.QueryRowContext(ctx, `SELECT entries FROM objects WHERE dir=?`, id.Dir).Scan(&blob)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return LedgerEntry{}, false, err
-		}
-		d = map[string]LedgerEntry{}
-		if err := decodeLedger(id.Dir, blob, d); err != nil {
-			return LedgerEntry{}, false, fmt.Errorf("object ledger %s: %w", id.Dir, err)
-		}
-		l.dirs[id.Dir] = d
+	d, err := l.folder(ctx, id.Dir)
+	if err != nil {
+		return LedgerEntry{}, false, err
 	}
 	e, ok := d[id.Name]
 	return e, ok, nil
+}
+
+// folder returns the entries of a ledger folder (l.mu held).
+func (l *Ledger) folder(ctx context.Context, dir string) (map[string]LedgerEntry, error) {
+	if d, ok := l.dirs[dir]; ok {
+		return d, nil
+	}
+	var blob []byte
+	err := l.q.QueryRowContext(ctx, `SELECT entries FROM objects WHERE dir=?`, dir).Scan(&blob)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	d := map[string]LedgerEntry{}
+	if err := decodeLedger(dir, blob, d); err != nil {
+		return nil, fmt.Errorf("object ledger %s: %w", dir, err)
+	}
+	l.dirs[dir] = d
+	return d, nil
+}
+
+// Seen is what the ledger says of an object read by a scan.
+type Seen int
+
+const (
+	SeenNew     Seen = iota // not counted: count its records
+	SeenSame                // counted before (same identity and content, or same content)
+	SeenChanged             // its identity was counted with other content
+)
+
+// Seen decides whether the object read with identity id and content digest
+// (Digest) was counted: by its identity (a delivery-layout object: the
+// content counted under it must be the same, else SeenChanged), else by its
+// content (a copy of a counted object under another path, name or layout).
+// legacy returns the object's LegacyDigest: it is asked for only when an
+// entry that could match was written with it (a store upgraded from schema
+// 7), so a store written by schema 8 never computes SHA-256.
+func (l *Ledger) Seen(ctx context.Context, id ObjectID, digest string, legacy func() string) (Seen, error) {
+	all := true // compare with every counted object's content
+	if id.Dir != contentDir {
+		e, ok, err := l.Lookup(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			got := digest
+			switch alg, _, _ := digestBytes(e.Digest); {
+			case e.Digest == "":
+				return SeenSame, nil // schema 3: unknown, kept as counted
+			case alg == algSHA256:
+				got = legacy()
+			}
+			if got == e.Digest {
+				return SeenSame, nil
+			}
+			return SeenChanged, nil
+		}
+		// A delivery object new by identity is compared with the objects
+		// counted by content; with every counted object only if its name
+		// is not one of its folder (a copy of another folder's file).
+		all = !ownName(id)
+	}
+	if ok, err := l.hasContent(ctx, digest, all); ok || err != nil {
+		return SeenSame, err
+	}
+	if l.legacyContents || (all && l.legacy) {
+		if ok, err := l.hasContent(ctx, legacy(), all); ok || err != nil {
+			return SeenSame, err
+		}
+	}
+	return SeenNew, nil
+}
+
+// ownName reports whether a delivery identity's name is one CloudTrail
+// gives a file of its folder (ACCOUNT_CloudTrail_REGION_YYYYMMDD…).
+func ownName(id ObjectID) bool {
+	p := deliveryPrefix(id.Dir)
+	return p != "" && strings.HasPrefix(id.Name, p)
+}
+
+// hasContent reports whether an object with content digest d was counted:
+// outside the delivery layout, or (all) any object.
+func (l *Ledger) hasContent(ctx context.Context, d string, all bool) (bool, error) {
+	alg, raw, ok := digestBytes(d)
+	if !ok {
+		return false, nil
+	}
+	var key [17]byte
+	key[0] = alg
+	copy(key[1:], raw[:])
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if all && !l.indexed {
+		if l.every == nil {
+			every, err := everyDigest(ctx, l.q)
+			if err != nil {
+				return false, err
+			}
+			l.every = every
+		}
+		if l.every[key] {
+			return true, nil
+		}
+	}
+	if !l.contents {
+		return false, nil
+	}
+	var one int
+	err := l.q.QueryRowContext(ctx, `SELECT 1 FROM contents WHERE d=?`, key[:]).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// everyDigest reads the digests of every object of the ledger's folder
+// rows.
+func everyDigest(ctx context.Context, q queryer) (map[[17]byte]bool, error) {
+	out := map[[17]byte]bool{}
+	err := eachFolder(ctx, q, func(dir string, m map[string]LedgerEntry) error {
+		for _, e := range m {
+			if alg, raw, ok := digestBytes(e.Digest); ok {
+				var key [17]byte
+				key[0] = alg
+				copy(key[1:], raw[:])
+				out[key] = true
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// eachFolder calls f with the entries of every ledger folder row.
+func eachFolder(ctx context.Context, q queryer, f func(dir string, m map[string]LedgerEntry) error) error {
+	rs, err := q.QueryContext(ctx, `SELECT dir, entries FROM objects`)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var dir string
+		var blob []byte
+		if err := rs.Scan(&dir, &blob); err != nil {
+			return err
+		}
+		m := map[string]LedgerEntry{}
+		if err := decodeLedger(dir, blob, m); err != nil {
+			return fmt.Errorf("object ledger %s: %w", dir, err)
+		}
+		if err := f(dir, m); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
 }
 
 // HeldByAthena reports whether the Athena engine already accounted for u.
@@ -214,10 +407,14 @@ func heldBy(claims []Unit, u Unit) bool {
 	return false
 }
 
-// Ledger entries are lines "name TAB size TAB digest"; names are file names
-// (see compactName). In a content folder (sha256/…) the name is the digest:
-// the digest field is left empty (schema 7).
-func encodeLedger(dir string, m map[string]LedgerEntry) []byte {
+// encodeLedger writes the entries of a ledger folder (schema 8: binary, see
+// encodeLedgerBin).
+func encodeLedger(dir string, m map[string]LedgerEntry) []byte { return encodeLedgerBin(dir, m) }
+
+// Schema 7 ledger entries were lines "name TAB size TAB digest"; names are
+// file names (see compactName). In a content folder (sha256/…) the name is
+// the digest: the digest field is left empty.
+func encodeLedgerText(dir string, m map[string]LedgerEntry) []byte {
 	content := strings.HasPrefix(dir, "sha256/")
 	return encodeLines(dir, m, func(b []byte, e LedgerEntry) []byte {
 		b = strconv.AppendInt(b, e.Size, 10)
@@ -230,6 +427,9 @@ func encodeLedger(dir string, m map[string]LedgerEntry) []byte {
 }
 
 func decodeLedger(dir string, blob []byte, into map[string]LedgerEntry) error {
+	if len(blob) > 0 && blob[0] == binFormat {
+		return decodeLedgerBin(dir, blob, into)
+	}
 	prefix := deliveryPrefix(dir)
 	content := strings.HasPrefix(dir, "sha256/")
 	for len(blob) > 0 {
@@ -261,53 +461,99 @@ func decodeLedger(dir string, blob []byte, into map[string]LedgerEntry) error {
 
 // recordObjects adds the counted objects to the ledger and the local
 // coverage, refusing any the ledger already holds: their rows would count
-// twice (only possible if a writer bypassed the lock).
+// twice (only possible if a writer bypassed the lock). Objects of the
+// delivery layout go to their folder rows, objects counted by content to
+// the contents table; once the store meets an object compared with every
+// counted one (outside the delivery layout, or a copy of another folder's
+// file: see Ledger.Seen), contents is made to hold every counted object's
+// digest, and keeps doing so.
 func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 	groups := map[string][]Object{}
 	units := map[Unit]bool{}
+	var byContent []Object
+	needAll := false
 	for _, o := range objs {
+		if o.ID.Dir == contentDir || (o.ID.Dir != "" && !ownName(o.ID)) {
+			needAll = true
+		}
 		if !o.Counted {
 			continue
 		}
 		if o.ID.Dir == "" || o.ID.Name == "" {
 			return fmt.Errorf("object %s: counted without an identity", o.Key)
 		}
-		groups[o.ID.Dir] = append(groups[o.ID.Dir], o)
-		if o.Digest != "" {
-			// Every counted object is also known by its content, so a copy
-			// under any other name or layout is recognised.
-			if cid := ContentID(o.Digest); cid != o.ID {
-				c := o
-				c.ID = cid
-				groups[cid.Dir] = append(groups[cid.Dir], c)
-			}
+		if o.ID.Dir == contentDir {
+			byContent = append(byContent, o)
+			continue
 		}
+		groups[o.ID.Dir] = append(groups[o.ID.Dir], o)
 		if u, ok := unitOf(o.ID); ok {
 			units[u] = true
 		}
+	}
+	var indexed bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM meta WHERE k='content_index' AND v='1')`).Scan(&indexed); err != nil {
+		return err
+	}
+	if needAll && !indexed {
+		every, err := everyDigest(ctx, tx)
+		if err != nil {
+			return err
+		}
+		keys := make([][17]byte, 0, len(every))
+		for k := range every {
+			keys = append(keys, k)
+		}
+		if err := addContents(ctx, tx, keys, false); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta(k,v) VALUES('content_index','1')`); err != nil {
+			return err
+		}
+		indexed = true
 	}
 	dirs := make([]string, 0, len(groups))
 	for d := range groups {
 		dirs = append(dirs, d)
 	}
 	sort.Strings(dirs)
+	var twins [][17]byte
 	for _, dir := range dirs {
 		var blob []byte
 		err := tx.QueryRowContext(ctx, `SELECT entries FROM objects WHERE dir=?`, dir).Scan(&blob)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		all := map[string]LedgerEntry{}
-		if err := decodeLedger(dir, blob, all); err != nil {
+		all := map[string]folderEntry{}
+		if err := decodeFolder(dir, blob, func(n string, e folderEntry) { all[n] = e }); err != nil {
 			return fmt.Errorf("object ledger %s: %w", dir, err)
 		}
 		for _, o := range groups[dir] {
 			if _, dup := all[o.ID.Name]; dup {
 				return fmt.Errorf("%w: %s (%s)", ErrAlreadyCounted, o.ID, o.Key)
 			}
-			all[o.ID.Name] = LedgerEntry{Size: o.ContentSize, Digest: o.Digest}
+			all[o.ID.Name] = folderEntry{LedgerEntry: LedgerEntry{Size: o.ContentSize, Digest: o.Digest}}
+			if k, ok := contentKey(o.Digest); ok && indexed {
+				twins = append(twins, k)
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects(dir,n,entries) VALUES(?,?,?)`, dir, len(all), encodeLedger(dir, all)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO objects(dir,n,entries) VALUES(?,?,?) ON CONFLICT(dir) DO UPDATE SET n=excluded.n, entries=excluded.entries`,
+			dir, len(all), encodeFolder(dir, all)); err != nil {
+			return err
+		}
+	}
+	if err := addContents(ctx, tx, twins, false); err != nil {
+		return err
+	}
+	for _, o := range byContent {
+		k, ok := contentKey(o.ID.Name)
+		if !ok {
+			return fmt.Errorf("object %s: bad content identity %q", o.Key, o.ID.Name)
+		}
+		if err := addContents(ctx, tx, [][17]byte{k}, true); err != nil {
+			if errors.Is(err, ErrAlreadyCounted) {
+				return fmt.Errorf("%w: %s (%s)", ErrAlreadyCounted, o.ID, o.Key)
+			}
 			return err
 		}
 	}
@@ -330,6 +576,38 @@ func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 			if _, err := st.ExecContext(ctx, u.Day, u.Account, u.Region); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// contentKey is a digest's key in the contents table: its algorithm and
+// its 16 bytes.
+func contentKey(d string) (k [17]byte, ok bool) {
+	alg, raw, ok := digestBytes(d)
+	k[0] = alg
+	copy(k[1:], raw[:])
+	return k, ok
+}
+
+// addContents inserts digests into the contents table; strict: one already
+// there is ErrAlreadyCounted.
+func addContents(ctx context.Context, tx *sql.Tx, keys [][17]byte, strict bool) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO contents(d) VALUES(?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, k := range keys {
+		res, err := st.ExecContext(ctx, k[:])
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 && strict {
+			return ErrAlreadyCounted
 		}
 	}
 	return nil
@@ -582,10 +860,13 @@ func (s *Store) Reset(ctx context.Context) (err error) {
 		return err
 	}
 	defer tx.Rollback()
-	for _, t := range []string{"usage", "usage_by_action", "session_keys", "session_use", "session_key_days", "unmapped", "objects", "coverage", "scanned_dirs", "scan_runs", "strs"} {
+	for _, t := range []string{"usage", "usage_by_action", "session_keys", "session_use", "session_key_days", "unmapped", "objects", "contents", "coverage", "scanned_dirs", "scan_runs", "strs"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("reset %s: %w", t, err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE k IN ('content_index','ledger_legacy')`); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, schemaStrs); err != nil {
 		return err

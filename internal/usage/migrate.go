@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -83,10 +85,7 @@ func migrateV6(ctx context.Context, db *sql.DB) error {
 	if err := insertKeyDays(ctx, tx, days); err != nil {
 		return err
 	}
-	if err := compactBookkeeping(ctx, tx); err != nil {
-		return fmt.Errorf("ledger and path marks: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v=? WHERE k='schema'`, fmt.Sprint(SchemaVersion)); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v='7' WHERE k='schema'`); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -128,9 +127,35 @@ func readSessionKeysV6(ctx context.Context, tx *sql.Tx) ([]SessionKey, error) {
 	return out, rs.Err()
 }
 
-// compactBookkeeping writes the ledger's and the path marks' folder rows
-// again in the schema 7 encoding (short delivery names, base64 digests).
-func compactBookkeeping(ctx context.Context, tx *sql.Tx) error {
+// migrateV7 moves a schema 7 store to schema 8 in one transaction: the
+// ledger's folder rows and the path marks are written again in the binary
+// encoding (their SHA-256 digests kept, marked as such: Ledger.Seen
+// computes SHA-256 only for objects that meet one); the content entries
+// (folders sha256/XX) of objects counted outside the delivery layout move
+// to the contents table, those of delivery-layout objects are dropped
+// (their folder entries hold the same digest, read if a scan ever needs to
+// compare with every counted object). Nothing needs a rescan. The digests
+// are held in memory during the upgrade (~50 bytes per object).
+func migrateV7(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS contents (d BLOB NOT NULL PRIMARY KEY) WITHOUT ROWID`); err != nil {
+		return err
+	}
+	for _, c := range [][3]string{{"objects", "owner", "TEXT"}, {"scanned_dirs", "ldir", "TEXT"}} {
+		cols, err := tableColumns(ctx, tx, c[0])
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(cols, c[1]) {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE `+c[0]+` ADD COLUMN `+c[1]+` `+c[2]); err != nil {
+				return err
+			}
+		}
+	}
 	type folder struct {
 		source, dir string
 		blob        []byte
@@ -159,25 +184,134 @@ func compactBookkeeping(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
+	delivery := map[[17]byte]bool{}
+	var content [][17]byte
+	legacy := false
 	for _, f := range objs {
 		m := map[string]LedgerEntry{}
 		if err := decodeLedger(f.dir, f.blob, m); err != nil {
 			return fmt.Errorf("object ledger %s: %w", f.dir, err)
 		}
+		if strings.HasPrefix(f.dir, "sha256/") {
+			for _, e := range m {
+				if k, ok := contentKey(e.Digest); ok {
+					content = append(content, k)
+				}
+			}
+			continue
+		}
+		for _, e := range m {
+			if k, ok := contentKey(e.Digest); ok {
+				delivery[k] = true
+				legacy = legacy || k[0] == algSHA256
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE objects SET entries=? WHERE dir=?`, encodeLedger(f.dir, m), f.dir); err != nil {
 			return err
 		}
 	}
-	marks, err := read(`SELECT source, dir, entries FROM scanned_dirs`, true)
+	var orphans [][17]byte
+	for _, k := range content {
+		if !delivery[k] {
+			orphans = append(orphans, k)
+		}
+	}
+	if err := addContents(ctx, tx, orphans, false); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM objects WHERE dir >= 'sha256/' AND dir < 'sha2560'`); err != nil {
+		return err
+	}
+	// The marks are recorded again: folded into the ledger's folder rows
+	// where they can be, in the binary encoding otherwise.
+	type markRow struct {
+		source, dir string
+		at          int64
+		blob        []byte
+	}
+	var marks []markRow
+	rs, err := tx.QueryContext(ctx, `SELECT source, dir, scanned_at, entries FROM scanned_dirs`)
 	if err != nil {
 		return err
 	}
-	for _, f := range marks {
-		m := map[string]ObjectMark{}
-		if err := decodeEntries(f.dir, true, f.blob, m); err != nil {
-			return fmt.Errorf("scanned objects of %s: %w", f.dir, err)
+	for rs.Next() {
+		var r markRow
+		if err := rs.Scan(&r.source, &r.dir, &r.at, &r.blob); err != nil {
+			rs.Close()
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE scanned_dirs SET entries=? WHERE source=? AND dir=?`, encodeEntries(f.dir, m), f.source, f.dir); err != nil {
+		marks = append(marks, r)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM scanned_dirs`); err != nil {
+		return err
+	}
+	for _, r := range marks {
+		m := map[string]ObjectMark{}
+		if err := decodeEntries(r.dir, true, r.blob, m); err != nil {
+			return fmt.Errorf("scanned objects of %s: %w", r.dir, err)
+		}
+		objs := make([]Object, 0, len(m))
+		for _, name := range sortedNames(m) {
+			e := m[name]
+			objs = append(objs, Object{Source: r.source, Key: joinKey(r.dir, name), Size: e.Size, ETag: e.ETag, MTime: e.MTime})
+		}
+		if err := markObjects(ctx, tx, objs, r.at); err != nil {
+			return fmt.Errorf("scanned objects of %s: %w", r.dir, err)
+		}
+	}
+	if err := rewriteSessionKeys(ctx, tx); err != nil {
+		return fmt.Errorf("session keys: %w", err)
+	}
+	if legacy {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta(k,v) VALUES('ledger_legacy','1')`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v=? WHERE k='schema'`, fmt.Sprint(SchemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// rewriteSessionKeys writes every session keys list again in the binary
+// encoding of schema 8 (see encodeKeys).
+func rewriteSessionKeys(ctx context.Context, tx *sql.Tx) error {
+	type row struct {
+		g    sessionRowKey
+		keys []byte
+	}
+	var rows []row
+	rs, err := tx.QueryContext(ctx, `SELECT issuer_key,issuer_principal,role,action,day,keys FROM session_keys`)
+	if err != nil {
+		return err
+	}
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.g.issuer, &r.g.principal, &r.g.role, &r.g.action, &r.g.day, &r.keys); err != nil {
+			rs.Close()
+			return err
+		}
+		rows = append(rows, r)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	st, err := tx.PrepareContext(ctx, `UPDATE session_keys SET keys=? WHERE issuer_key=? AND issuer_principal=? AND role=? AND action=? AND day=?`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, r := range rows {
+		m := map[string]int64{}
+		if err := decodeKeys(string(r.keys), m); err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, encodeKeys(m), r.g.issuer, r.g.principal, r.g.role, r.g.action, r.g.day); err != nil {
 			return err
 		}
 	}

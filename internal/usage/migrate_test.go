@@ -37,7 +37,7 @@ func TestMigrationFromSchema3(t *testing.T) {
 			'["public"]','["1.1.1.1","2.2.2.2"]','["ua \"quoted\""]','[]','[]','[]','us-east-1')`,
 		`CREATE TABLE scanned_dirs (source TEXT NOT NULL, dir TEXT NOT NULL, objects INTEGER NOT NULL, scanned_at INTEGER NOT NULL,
 			entries BLOB NOT NULL, PRIMARY KEY (source, dir)) WITHOUT ROWID`,
-		`INSERT INTO scanned_dirs VALUES('/logs','` + key + `',1,5,'111111111111_CloudTrail_us-east-1_20261102T0000Z_a.json.gz	10		5` + "\n" + `')`,
+		`INSERT INTO scanned_dirs(source,dir,objects,scanned_at,entries) VALUES('/logs','` + key + `',1,5,'111111111111_CloudTrail_us-east-1_20261102T0000Z_a.json.gz	10		5` + "\n" + `')`,
 	} {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatal(stmt, err)
@@ -73,7 +73,7 @@ func TestMigrationFromSchema3(t *testing.T) {
 	}
 }
 
-// A schema 5 store opens as schema 7: its session keys are packed, its
+// A schema 5 store opens as schema 8 (through 7): its session keys are packed, its
 // rows move to the dictionary-encoded table.
 func TestMigrationFromSchema5(t *testing.T) {
 	ctx := context.Background()
@@ -87,7 +87,7 @@ func TestMigrationFromSchema5(t *testing.T) {
 	}
 	defer s.Close()
 	var v string
-	if err := s.db.QueryRow(`SELECT v FROM meta WHERE k='schema'`).Scan(&v); err != nil || v != "7" {
+	if err := s.db.QueryRow(`SELECT v FROM meta WHERE k='schema'`).Scan(&v); err != nil || v != "8" {
 		t.Fatalf("after opening: schema %s, %v", v, err)
 	}
 	if err := s.Commit(ctx, Batch{SessionKeys: []SessionKey{{SessionKey: "ASIANEW", IssuerKey: "AKIA1", IssuerPrincipal: "arn:aws:iam::111111111111:user/u",
@@ -111,7 +111,7 @@ func TestMigrationFromSchema5(t *testing.T) {
 	}
 }
 
-// A schema 6 store opens as schema 7 with the same rows, summary, totals,
+// A schema 6 store opens as schema 8 (through 7) with the same rows, summary, totals,
 // session keys and session uses, whatever query reads them.
 func TestMigrationFromSchema6(t *testing.T) {
 	ctx := context.Background()
@@ -145,9 +145,9 @@ func TestMigrationFromSchema6(t *testing.T) {
 	const ldir, mdir = "111111111111/us-east-1/2026/11/02", "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/02"
 	const name, digest = "111111111111_CloudTrail_us-east-1_20261102T0000Z_a.json", "0123456789abcdef0123456789abcdef"
 	execRaw(t, path, `INSERT INTO session_use VALUES('111111111111','arn:aws:iam::111111111111:role/r','`+t0.Format(time.DateOnly)+`','ASIAK2')`,
-		`INSERT INTO objects VALUES('`+ldir+`',1,'`+name+"\t10\t"+digest+"\n"+`')`,
-		`INSERT INTO objects VALUES('sha256/01',1,'`+digest+"\t10\t"+digest+"\n"+`')`,
-		`INSERT INTO scanned_dirs VALUES('/logs','`+mdir+`',1,5,'`+name+".gz\t10\t\t5\n"+`')`)
+		`INSERT INTO objects(dir,n,entries) VALUES('`+ldir+`',1,'`+name+"\t10\t"+digest+"\n"+`')`,
+		`INSERT INTO objects(dir,n,entries) VALUES('sha256/01',1,'`+digest+"\t10\t"+digest+"\n"+`')`,
+		`INSERT INTO scanned_dirs(source,dir,objects,scanned_at,entries) VALUES('/logs','`+mdir+`',1,5,'`+name+".gz\t10\t\t5\n"+`')`)
 	s, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -200,8 +200,8 @@ func TestMigrationFromSchema6(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []ObjectID{{Dir: ldir, Name: name}, ContentID(digest)} {
-		if e, ok, err := l.Lookup(ctx, id); err != nil || !ok || e != (LedgerEntry{Size: 10, Digest: digest}) {
+	for id, want := range map[ObjectID]LedgerEntry{{Dir: ldir, Name: name}: {Size: 10, Digest: digest}, ContentID(digest): {Size: -1, Digest: digest}} {
+		if e, ok, err := l.Lookup(ctx, id); err != nil || !ok || e != want {
 			t.Errorf("ledger %s: %+v %v %v", id, e, ok, err)
 		}
 	}
@@ -211,8 +211,8 @@ func TestMigrationFromSchema6(t *testing.T) {
 		t.Errorf("marks %v %v", marks, err)
 	}
 	var n int
-	if err := s.db.QueryRow(`SELECT (SELECT count(*) FROM objects WHERE substr(CAST(entries AS TEXT),1,1) IN ('~','=')) + (SELECT count(*) FROM scanned_dirs WHERE substr(CAST(entries AS TEXT),1,1) = '~')`).Scan(&n); err != nil || n != 3 {
-		t.Errorf("%d folder rows in the compact encoding, want 3 (%v)", n, err)
+	if err := s.db.QueryRow(`SELECT (SELECT count(*) FROM objects WHERE hex(substr(entries,1,1)) = '01') + (SELECT count(*) FROM scanned_dirs WHERE hex(substr(entries,1,1)) = '01')`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d folder rows in the binary encoding, want 2 (%v)", n, err)
 	}
 	got, err := s.SessionUses(ctx, "ASIAK2")
 	if diff := cmp.Diff(uses, got); diff != "" || err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -49,29 +48,20 @@ func loadSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey
 	})
 	type group struct {
 		g    sessionRowKey
-		keys string
+		keys []byte
 	}
 	var groups []group
-	var b []byte
+	var list []keyIssue
 	for i := 0; i < len(ents); {
-		b = b[:0]
+		list = list[:0]
 		j := i
 		for ; j < len(ents) && ents[j].g == ents[i].g; j++ {
 			if j > i && ents[j].key == ents[j-1].key {
 				continue // a key listed twice: the first is the earliest issue
 			}
-			if j > i {
-				b = append(b, ' ')
-			}
-			if s, ok := strings.CutPrefix(ents[j].key, "ASIA"); ok {
-				b = append(b, s...)
-			} else {
-				b = append(append(b, '='), ents[j].key...)
-			}
-			b = append(b, ':')
-			b = strconv.AppendInt(b, ents[j].secs, 10)
+			list = append(list, keyIssue{ents[j].key, ents[j].secs})
 		}
-		groups = append(groups, group{ents[i].g, string(b)})
+		groups = append(groups, group{ents[i].g, appendKeys(nil, list)})
 		i = j
 	}
 	if err := d.flush(ctx, tx); err != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/base32"
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -29,7 +31,7 @@ CREATE TABLE IF NOT EXISTS session_keys (
 	role INTEGER NOT NULL,
 	action INTEGER NOT NULL,
 	day INTEGER NOT NULL, -- days since 1970-01-01 (UTC) of the issue
-	keys TEXT NOT NULL,   -- see encodeKeys
+	keys BLOB NOT NULL,   -- see encodeKeys (schema 7: text)
 	PRIMARY KEY (issuer_key, issuer_principal, role, action, day)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS session_keys_day ON session_keys (day);
@@ -57,10 +59,104 @@ func keyHash(k string) int64 {
 	return int64(int32(h.Sum32()))
 }
 
-// Keys are listed sorted, "KEY:SECONDS" separated by spaces: KEY without
-// its ASIA prefix (a key without it is written "=KEY"), SECONDS since the
-// start of the row's day (the issue time).
-func encodeKeys(m map[string]int64) string {
+// A keys list (schema 8) is the byte binFormat, then one entry per key in
+// order of issue (seconds since the start of the row's day, then key):
+// uvarint(seconds after the previous entry's << 1 | other), then for an
+// ASIA key of 16 base32 characters (IAM's unique ID form) its 10 bytes,
+// for any other key (other=1) its length and its bytes: ~11.5 bytes a key
+// (docs/bench-trail.md, "Session 6: ledger").
+func encodeKeys(m map[string]int64) []byte {
+	list := make([]keyIssue, 0, len(m))
+	for k, v := range m {
+		list = append(list, keyIssue{k, v})
+	}
+	return appendKeys(make([]byte, 0, 1+12*len(list)), list)
+}
+
+// keyIssue is a session key and its issue second in its row's day.
+type keyIssue struct {
+	Key  string
+	Secs int64
+}
+
+// appendKeys appends the keys list of list (distinct keys, any order; it
+// is sorted here) to b.
+func appendKeys(b []byte, list []keyIssue) []byte {
+	slices.SortFunc(list, func(a, b keyIssue) int { return cmp.Or(cmp.Compare(a.Secs, b.Secs), strings.Compare(a.Key, b.Key)) })
+	b = append(b, binFormat)
+	var prev int64
+	for _, e := range list {
+		if raw, std := packedKey(e.Key); std && e.Secs >= prev {
+			b = binary.AppendUvarint(b, uint64(e.Secs-prev)<<1)
+			b = append(b, raw[:]...)
+			prev = e.Secs
+			continue
+		}
+		// Any other key: whole, with its own seconds.
+		b = binary.AppendUvarint(b, 1)
+		b = appendRawName(b, e.Key)
+		b = binary.AppendVarint(b, e.Secs)
+	}
+	return b
+}
+
+// packedKey is the 10 bytes of an ASIA key of 16 base32 characters.
+func packedKey(k string) (raw [10]byte, ok bool) {
+	rest, isASIA := strings.CutPrefix(k, "ASIA")
+	if !isASIA || len(rest) != 16 {
+		return raw, false
+	}
+	n, err := base32.StdEncoding.Decode(raw[:], []byte(rest))
+	if err != nil || n != 10 || base32.StdEncoding.EncodeToString(raw[:]) != rest {
+		return raw, false
+	}
+	return raw, true
+}
+
+func decodeKeys(s string, into map[string]int64) error {
+	if len(s) == 0 || s[0] != binFormat {
+		return decodeKeysText(s, into)
+	}
+	b := []byte(s[1:])
+	var prev int64
+	add := func(k string, secs int64) {
+		if old, ok := into[k]; !ok || secs < old {
+			into[k] = secs
+		}
+	}
+	for len(b) > 0 {
+		d, n := binary.Uvarint(b)
+		if n <= 0 {
+			return fmt.Errorf("bad session keys list: %w", errTruncated)
+		}
+		b = b[n:]
+		if d&1 == 0 {
+			if len(b) < 10 {
+				return fmt.Errorf("bad session keys list: %w", errTruncated)
+			}
+			prev += int64(d >> 1)
+			add("ASIA"+base32.StdEncoding.EncodeToString(b[:10]), prev)
+			b = b[10:]
+			continue
+		}
+		k, rest, err := readRaw(b)
+		if err != nil {
+			return fmt.Errorf("bad session keys list: %w", err)
+		}
+		secs, rest, err := readVarint(rest)
+		if err != nil {
+			return fmt.Errorf("bad session keys list: %w", err)
+		}
+		add(k, secs)
+		b = rest
+	}
+	return nil
+}
+
+// Schema 7 listed keys sorted, "KEY:SECONDS" separated by spaces: KEY
+// without its ASIA prefix (a key without it is written "=KEY"), SECONDS
+// since the start of the row's day (the issue time).
+func encodeKeysText(m map[string]int64) string {
 	names := make([]string, 0, len(m))
 	for k := range m {
 		names = append(names, k)
@@ -83,7 +179,7 @@ func encodeKeys(m map[string]int64) string {
 	return b.String()
 }
 
-func decodeKeys(s string, into map[string]int64) error {
+func decodeKeysText(s string, into map[string]int64) error {
 	for _, e := range strings.Fields(s) {
 		i := strings.LastIndexByte(e, ':')
 		if i < 0 {
@@ -106,12 +202,21 @@ func decodeKeys(s string, into map[string]int64) error {
 	return nil
 }
 
-// storedKey is how a key is written in a keys list (for instr).
-func storedKey(k string) string {
+// storedKeyText is how a text keys list (schema 7) writes a key.
+func storedKeyText(k string) string {
 	if s, ok := strings.CutPrefix(k, "ASIA"); ok {
 		return s
 	}
 	return "=" + k
+}
+
+// storedKey is what a keys list holds of a key (for instr): its 10 bytes,
+// or the key whole; a match is checked by decoding the list.
+func storedKey(k string) []byte {
+	if raw, ok := packedKey(k); ok {
+		return raw[:]
+	}
+	return []byte(k)
 }
 
 func init() {
@@ -258,12 +363,14 @@ func (s *Store) SessionKeys(ctx context.Context, issuerKey, sessionKey string) (
 		if err != nil || len(days) == 0 {
 			return nil, err
 		}
-		q += ` WHERE day IN (` + int64List(days) + `) AND instr(' '||keys, ' '||?||':') > 0`
-		args = append(args, storedKey(sessionKey))
+		// Lists of either encoding (a text list, schema 7, is rewritten by
+		// the upgrade; matching it too costs nothing).
+		q += ` WHERE day IN (` + int64List(days) + `) AND (instr(keys, ?) > 0 OR instr(' '||CAST(keys AS TEXT), ?) > 0)`
+		args = append(args, storedKey(sessionKey), " "+storedKeyText(sessionKey)+":")
 	}
 	type stored struct {
 		g    sessionRowKey
-		keys string
+		keys []byte
 	}
 	var got []stored
 	n := newNames(s.db)
@@ -303,7 +410,7 @@ func (s *Store) SessionKeys(ctx context.Context, issuerKey, sessionKey string) (
 			}
 		}
 		m := map[string]int64{}
-		if err := decodeKeys(x.keys, m); err != nil {
+		if err := decodeKeys(string(x.keys), m); err != nil {
 			return nil, fmt.Errorf("session keys of %s: %w", sk.IssuerKey, err)
 		}
 		for k, secs := range m {

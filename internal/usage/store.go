@@ -28,8 +28,10 @@ import (
 // leave the usage key for the session_use table. 6: session_keys and
 // session_use indexed by time, pruned past SessionRetention. 7: usage rows
 // and their summary keyed by dictionary ids (strs), session keys packed per
-// issuer and day, session_key_days (docs/trail.md, "The store").
-const SchemaVersion = 7
+// issuer and day, session_key_days (docs/trail.md, "The store"). 8: the
+// ledger and path marks in a binary encoding, XXH3 digests, the contents
+// table (docs/bench-trail.md, "Session 6: ledger").
+const SchemaVersion = 8
 
 // schemaUsageV6 is the usage table of schemas 4 to 6 and its indexes: what
 // the upgrades of older stores build before moving the rows to schema 7.
@@ -71,12 +73,17 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 -- Scanned objects are kept as one row per folder (a delivery day of one
 -- account and region), listing its files: loading 100,000 marks is then a
 -- few hundred rows, not 100,000 (a rescan with nothing new stays fast).
+-- Schema 8: the marks of files whose objects a delivery folder row of the
+-- ledger holds are folded into that row's entries (objects.owner names the
+-- source and folder they were read from; scanned_dirs.ldir the ledger
+-- folder), the others listed here (see markObjects).
 CREATE TABLE IF NOT EXISTS scanned_dirs (
 	source TEXT NOT NULL,
 	dir TEXT NOT NULL,
 	objects INTEGER NOT NULL,
 	scanned_at INTEGER NOT NULL,
 	entries BLOB NOT NULL,
+	ldir TEXT,
 	PRIMARY KEY (source, dir)
 ) WITHOUT ROWID;
 -- objects is the ledger of log objects whose records the store holds, by
@@ -85,8 +92,14 @@ CREATE TABLE IF NOT EXISTS scanned_dirs (
 CREATE TABLE IF NOT EXISTS objects (
 	dir TEXT NOT NULL PRIMARY KEY,
 	n INTEGER NOT NULL,
-	entries BLOB NOT NULL
+	entries BLOB NOT NULL,
+	owner TEXT
 ) WITHOUT ROWID;
+-- contents: the digests (algorithm byte, 16 bytes) of the objects counted
+-- outside the delivery layout (their identity) and, once the store met an
+-- object to compare with every counted one (meta content_index = 1), of
+-- every counted object (schema 8, see recordObjects).
+CREATE TABLE IF NOT EXISTS contents (d BLOB NOT NULL PRIMARY KEY) WITHOUT ROWID;
 -- coverage says which engine holds each delivery unit (day folder of one
 -- account and region): the local engine for the units it read files of,
 -- Athena for the days (and accounts/regions, '*' for all) it queried. Each
@@ -229,11 +242,16 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	defer s.Unlock()
-	if err := upgradeToV6(ctx, s.db, v); err != nil {
-		return err
+	if v != "7" {
+		if err := upgradeToV6(ctx, s.db, v); err != nil {
+			return err
+		}
+		if err := migrateV6(ctx, s.db); err != nil {
+			return fmt.Errorf("upgrade schema 6 → 7 (dictionary-encoded usage rows, packed session keys): %w", err)
+		}
 	}
-	if err := migrateV6(ctx, s.db); err != nil {
-		return fmt.Errorf("upgrade schema 6 → 7 (dictionary-encoded usage rows, packed session keys): %w", err)
+	if err := migrateV7(ctx, s.db); err != nil {
+		return fmt.Errorf("upgrade schema 7 → 8 (binary ledger and path marks): %w", err)
 	}
 	return nil
 }
@@ -883,7 +901,7 @@ func scannedObjects(ctx context.Context, q queryer, source string) (map[string]O
 	if err := q.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
 		return nil, err
 	}
-	rs, err := q.QueryContext(ctx, `SELECT dir, objects, entries FROM scanned_dirs WHERE source=?`, source)
+	rs, err := q.QueryContext(ctx, `SELECT s.dir, s.entries, o.dir, o.entries FROM scanned_dirs s LEFT JOIN objects o ON o.dir = s.ldir WHERE s.source=?`, source)
 	if err != nil {
 		return nil, err
 	}
@@ -891,10 +909,15 @@ func scannedObjects(ctx context.Context, q queryer, source string) (map[string]O
 	out := make(map[string]ObjectMark, total) // sized once: growing a 100k map rehashes it many times
 	for rs.Next() {
 		var dir string
-		var n int
-		var blob []byte
-		if err := rs.Scan(&dir, &n, &blob); err != nil {
+		var ldir sql.NullString
+		var blob, folded []byte
+		if err := rs.Scan(&dir, &blob, &ldir, &folded); err != nil {
 			return nil, err
+		}
+		if ldir.Valid {
+			if err := foldedMarks(dir, ldir.String, folded, out); err != nil {
+				return nil, fmt.Errorf("object ledger %s: %w", ldir.String, err)
+			}
 		}
 		if err := decodeEntries(dir, false, blob, out); err != nil {
 			return nil, fmt.Errorf("scanned objects of %s: %w", dir, err)
@@ -917,9 +940,14 @@ func joinKey(dir, name string) string {
 	return dir + "/" + name
 }
 
-// Entries are lines "name\tsize\tetag\tmtime\n"; names and etags never hold
-// tabs or newlines (S3 keys could: those are escaped by strconv.Quote).
-func encodeEntries(dir string, m map[string]ObjectMark) []byte {
+// encodeEntries writes the marks of a scanned folder (schema 8: binary, see
+// encodeMarksBin).
+func encodeEntries(dir string, m map[string]ObjectMark) []byte { return encodeMarksBin(dir, m) }
+
+// Schema 7 entries were lines "name\tsize\tetag\tmtime\n"; names and etags
+// never hold tabs or newlines (S3 keys could: those are escaped by
+// strconv.Quote).
+func encodeEntriesText(dir string, m map[string]ObjectMark) []byte {
 	return encodeLines(dir, m, func(b []byte, e ObjectMark) []byte {
 		b = strconv.AppendInt(b, e.Size, 10)
 		b = append(b, '\t')
@@ -1043,6 +1071,9 @@ func unquoteField(s string) (string, error) {
 // decodeEntries reads the entries of folder dir into into, keyed by their
 // path (dir/name) or, with names, by their name.
 func decodeEntries(dir string, names bool, blob []byte, into map[string]ObjectMark) error {
+	if len(blob) > 0 && blob[0] == binFormat {
+		return decodeMarksBin(dir, names, blob, into)
+	}
 	prefix := deliveryPrefix(dir)
 	for len(blob) > 0 {
 		i := bytes.IndexByte(blob, '\n')
@@ -1102,43 +1133,141 @@ func parseInt(b []byte) (int64, bool) {
 	return n, true
 }
 
+// markObjects records the marks of objs (files read, whatever was counted
+// of them) per source and folder. A file whose object a delivery folder
+// row of the ledger holds has its mark folded into that row's entry, if
+// the row's marks belong to this source and folder (the first to mark
+// any: objects.owner); every other mark is listed in scanned_dirs.
 func markObjects(ctx context.Context, tx *sql.Tx, objs []Object, now int64) error {
 	type dirKey struct{ source, dir string }
 	groups := map[dirKey][]Object{}
+	var keys []dirKey
 	for _, o := range objs {
 		d, _ := splitKey(o.Key)
 		k := dirKey{o.Source, d}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
 		groups[k] = append(groups[k], o)
 	}
-	get, err := tx.PrepareContext(ctx, `SELECT entries FROM scanned_dirs WHERE source=? AND dir=?`)
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].source < keys[j].source || keys[i].source == keys[j].source && keys[i].dir < keys[j].dir
+	})
+	get, err := tx.PrepareContext(ctx, `SELECT entries, ldir FROM scanned_dirs WHERE source=? AND dir=?`)
 	if err != nil {
 		return err
 	}
 	defer get.Close()
-	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO scanned_dirs(source,dir,objects,scanned_at,entries) VALUES(?,?,?,?,?)`)
+	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO scanned_dirs(source,dir,objects,scanned_at,entries,ldir) VALUES(?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
 	defer put.Close()
-	for k, list := range groups {
+	getL, err := tx.PrepareContext(ctx, `SELECT entries, owner FROM objects WHERE dir=?`)
+	if err != nil {
+		return err
+	}
+	defer getL.Close()
+	putL, err := tx.PrepareContext(ctx, `UPDATE objects SET entries=?, owner=? WHERE dir=?`)
+	if err != nil {
+		return err
+	}
+	defer putL.Close()
+	for _, k := range keys {
+		list := groups[k]
 		var blob []byte
-		err := get.QueryRowContext(ctx, k.source, k.dir).Scan(&blob)
+		var ldir sql.NullString
+		err := get.QueryRowContext(ctx, k.source, k.dir).Scan(&blob, &ldir)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		all := map[string]ObjectMark{}
-		if err := decodeEntries(k.dir, true, blob, all); err != nil {
+		explicit := map[string]ObjectMark{}
+		if err := decodeEntries(k.dir, true, blob, explicit); err != nil {
 			return fmt.Errorf("%s: %w", k.dir, err)
 		}
+		// The ledger folder of this folder's files, if they are of the
+		// delivery layout.
+		var led string
+		for _, o := range list {
+			if id := markIdentity(o); id.Dir != "" {
+				led = id.Dir
+				break
+			}
+		}
+		var folder map[string]folderEntry
+		owner := k.source + "\n" + k.dir
+		if led != "" {
+			var fb []byte
+			var own sql.NullString
+			err := getL.QueryRowContext(ctx, led).Scan(&fb, &own)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return err
+			case !own.Valid || own.String == owner:
+				folder = map[string]folderEntry{}
+				if err := decodeFolder(led, fb, func(n string, e folderEntry) { folder[n] = e }); err != nil {
+					return fmt.Errorf("object ledger %s: %w", led, err)
+				}
+			}
+		}
+		folded := false
 		for _, o := range list {
 			_, name := splitKey(o.Key)
-			all[name] = ObjectMark{Size: o.Size, ETag: o.ETag, MTime: o.MTime}
+			m := ObjectMark{Size: o.Size, ETag: o.ETag, MTime: o.MTime}
+			if folder != nil {
+				if id := markIdentity(o); id.Dir == led {
+					ext := uint8(0)
+					for x := len(exts) - 1; x > 0; x-- {
+						if strings.HasSuffix(name, exts[x]) {
+							ext = uint8(x)
+							break
+						}
+					}
+					if e, ok := folder[id.Name]; ok && id.Name+exts[ext] == name && (!e.Marked || e.Ext == ext) {
+						e.Marked, e.Ext, e.Mark = true, ext, m
+						folder[id.Name] = e
+						delete(explicit, name)
+						folded = true
+						continue
+					}
+				}
+			}
+			explicit[name] = m
 		}
-		if _, err := put.ExecContext(ctx, k.source, k.dir, len(all), now, encodeEntries(k.dir, all)); err != nil {
+		n := len(explicit)
+		if folder != nil && (folded || ldir.Valid) {
+			if _, err := putL.ExecContext(ctx, encodeFolder(led, folder), owner, led); err != nil {
+				return err
+			}
+			ldir = sql.NullString{String: led, Valid: true}
+			for _, e := range folder {
+				if e.Marked {
+					n++
+				}
+			}
+		}
+		if _, err := put.ExecContext(ctx, k.source, k.dir, n, now, encodeEntries(k.dir, explicit), ldir); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// markIdentity is the delivery identity of a marked file, if it has one.
+func markIdentity(o Object) ObjectID {
+	if o.ID.Dir != "" {
+		if o.ID.Dir == contentDir {
+			return ObjectID{}
+		}
+		return o.ID
+	}
+	p := o.Key
+	if !strings.Contains(p, "AWSLogs/") {
+		p = o.Source + "/" + o.Key
+	}
+	id, _, _ := DeliveryID(filepath.ToSlash(p))
+	return id
 }
 
 // Runs lists the recorded scans, newest first.

@@ -235,3 +235,66 @@ func TestUsageLimitIsAPrefix(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScannedObjectsDelivery100k: the same for 100,000 counted files of
+// the delivery layout (60 accounts' day folders, CloudTrail names): their
+// marks are folded into the ledger's folder rows (schema 8).
+func BenchmarkScannedObjectsDelivery100k(b *testing.B) {
+	ctx := context.Background()
+	s := openTemp(b)
+	objs := make([]Object, 100_000)
+	const alpha = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	for i := range objs {
+		acct := fmt.Sprintf("%012d", 100000000000+i%60)
+		day := 1 + (i/60/288)%28
+		uniq := []byte("0000000000000000")
+		for j, v := 0, i; j < 16; j, v = j+1, v/62 {
+			uniq[15-j] = alpha[v%62]
+		}
+		name := fmt.Sprintf("%s_CloudTrail_us-east-1_202611%02dT%02d%02dZ_%s.json", acct, day, (i/60)%24, (i/60/24)%60, uniq)
+		dir := fmt.Sprintf("%s/us-east-1/2026/11/%02d", acct, day)
+		objs[i] = Object{Source: "/logs", Size: int64(5000 + i%3000), MTime: t0.Add(time.Duration(i) * time.Second),
+			Key: fmt.Sprintf("AWSLogs/%s/CloudTrail/us-east-1/2026/11/%02d/%s.gz", acct, day, name),
+			ID:  ObjectID{Dir: dir, Name: name}, ContentSize: 48000, Digest: Digest([]byte(name)), Counted: true}
+	}
+	if err := s.Commit(ctx, Batch{Objects: objs}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m, err := s.ScannedObjects(ctx, "/logs")
+		if err != nil || len(m) != len(objs) {
+			b.Fatal(err, len(m))
+		}
+	}
+}
+
+// BenchmarkCommitObjects100k: the ledger's and marks' share of a commit:
+// 100,000 counted delivery-layout objects (60 accounts' day folders) into
+// a fresh store.
+func BenchmarkCommitObjects100k(b *testing.B) {
+	ctx := context.Background()
+	objs := make([]Object, 100_000)
+	const alpha = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	for i := range objs {
+		acct := fmt.Sprintf("%012d", 100000000000+i%60)
+		day := 1 + (i/60/288)%28
+		uniq := []byte("0000000000000000")
+		for j, v := 0, i; j < 16; j, v = j+1, v/62 {
+			uniq[15-j] = alpha[v%62]
+		}
+		name := fmt.Sprintf("%s_CloudTrail_us-east-1_202611%02dT%02d%02dZ_%s.json", acct, day, (i/60)%24, (i/60/24)%60, uniq)
+		objs[i] = Object{Source: "/logs", Size: int64(5000 + i%3000), MTime: t0.Add(time.Duration(i) * time.Second),
+			Key: fmt.Sprintf("AWSLogs/%s/CloudTrail/us-east-1/2026/11/%02d/%s.gz", acct, day, name),
+			ID:  ObjectID{Dir: fmt.Sprintf("%s/us-east-1/2026/11/%02d", acct, day), Name: name}, ContentSize: 48000, Digest: Digest([]byte(name)), Counted: true}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s := openTemp(b)
+		b.StartTimer()
+		if err := s.Commit(ctx, Batch{Objects: objs}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
