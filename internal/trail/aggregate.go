@@ -803,41 +803,22 @@ func (a *aggregator) take() Part {
 	return p
 }
 
-// Rows returns the aggregated rows, sorted by key.
+// Rows returns the aggregated rows, sorted by key (the order of rowSet).
 func (a *aggregator) Rows() []usage.Row {
-	type entry struct {
-		k rowKey
-		i uint32
-	}
-	strs := a.tab.strs
-	keys := make([]entry, 0, len(a.rows))
+	set := a.rowSet()
 	nsamples := 0
-	for k, i := range a.rows {
-		keys = append(keys, entry{k, i})
+	for _, i := range set.idx {
 		v := a.acc(i)
 		nsamples += len(a.sets[v.ipc]) + int(v.ips.n) + int(v.uas.n) + int(v.vpce.n) + int(v.sess.n) + int(v.sid.n)
 	}
-	// The order of usage.Key.Compare: field by field.
-	slices.SortFunc(keys, func(x, y entry) int {
-		for _, f := range [...][2]uint32{
-			{x.k.account, y.k.account}, {x.k.principal, y.k.principal}, {x.k.ptype, y.k.ptype}, {x.k.akid, y.k.akid},
-			{x.k.action, y.k.action}, {x.k.resource, y.k.resource}, {x.k.errc, y.k.errc}, {x.k.region, y.k.region},
-		} {
-			if f[0] != f[1] {
-				return strings.Compare(strs[f[0]], strs[f[1]])
-			}
-		}
-		return 0
-	})
 	// Every row's samples share one array (cut to their length: an append
 	// to one copies it).
 	all := make([]string, 0, nsamples)
-	out := make([]usage.Row, len(keys))
-	for j, e := range keys {
-		k, v := e.k, a.acc(e.i)
+	out := make([]usage.Row, set.Len())
+	for j := range out {
+		v := a.acc(set.idx[j])
 		out[j] = usage.Row{
-			Key: usage.Key{Account: strs[k.account], Principal: strs[k.principal], PrincipalType: strs[k.ptype], AccessKeyID: strs[k.akid],
-				Action: strs[k.action], Resource: strs[k.resource], ErrorCode: strs[k.errc], Region: strs[k.region]},
+			Key:       set.Key(j),
 			FirstSeen: time.Unix(v.first, 0).UTC(), LastSeen: time.Unix(v.last, 0).UTC(),
 			Count: v.count, Authz: v.authz,
 			IPClasses: a.list(&all, a.sets[v.ipc]), SourceIPs: a.list(&all, v.ips.v[:v.ips.n]), UserAgents: a.list(&all, v.uas.v[:v.uas.n]),

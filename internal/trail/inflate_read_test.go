@@ -47,7 +47,9 @@ func TestScanGzipWholeVsStream(t *testing.T) {
 	writeFile(t, dir, day+"isize.json.gz", append(gz(t, strings.Repeat(" ", 100000)), lying...)) // the last member's ISIZE is small
 
 	scan := func(src trail.Source) *trail.Result {
-		res, err := trail.Scan(context.Background(), src, trail.Options{MaxFileBytes: 2 << 20})
+		// One worker: the skip examples are kept in the order files are
+		// read, which two workers make vary from run to run.
+		res, err := trail.Scan(context.Background(), src, trail.Options{MaxFileBytes: 2 << 20, Parallel: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,9 +19,10 @@ type rowSet struct {
 	idx  []uint32 // row i is a.acc(idx[i])
 }
 
-// rowSet lists the rows in the order of Rows (by key strings, field by
-// field), so that the store gives their strings the same ids as it gives
-// the strings of Rows: the same store, byte for byte.
+// rowSet lists the rows in the order of usage.Key.Compare (by key
+// strings, field by field); Rows builds them in this order too, so the
+// store gives their strings the same ids either way: the same store, byte
+// for byte.
 func (a *aggregator) rowSet() *rowSet {
 	type entry struct {
 		k rowKey
