@@ -28,16 +28,9 @@ func loadSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey
 	days := make([][2]int64, len(keys))
 	for i := range keys {
 		k := &keys[i]
-		g := sessionRowKey{day: dayOf(k.IssuedAt)}
-		for _, f := range [...]struct {
-			s  string
-			id *int64
-		}{{k.IssuerKey, &g.issuer}, {k.IssuerPrincipal, &g.principal}, {k.Role, &g.role}, {k.Action, &g.action}} {
-			id, err := d.id(ctx, f.s)
-			if err != nil {
-				return err
-			}
-			*f.id = id
+		g, err := d.sessionRow(ctx, k)
+		if err != nil {
+			return err
 		}
 		ents[i] = ent{g: g, key: k.SessionKey, secs: k.IssuedAt.Unix() - g.day*daySecs}
 		days[i] = [2]int64{keyHash(k.SessionKey), g.day}

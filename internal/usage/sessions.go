@@ -238,6 +238,23 @@ type sessionRowKey struct {
 	day                             int64
 }
 
+// sessionRow is the row key of k: its strings' dictionary ids and its
+// day.
+func (d *dict) sessionRow(ctx context.Context, k *SessionKey) (sessionRowKey, error) {
+	g := sessionRowKey{day: dayOf(k.IssuedAt)}
+	for _, f := range [...]struct {
+		s  string
+		id *int64
+	}{{k.IssuerKey, &g.issuer}, {k.IssuerPrincipal, &g.principal}, {k.Role, &g.role}, {k.Action, &g.action}} {
+		id, err := d.id(ctx, f.s)
+		if err != nil {
+			return g, err
+		}
+		*f.id = id
+	}
+	return g, nil
+}
+
 // insertSessionKeys merges session keys into their rows.
 func insertSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey) error {
 	if len(keys) == 0 {
@@ -245,17 +262,11 @@ func insertSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionK
 	}
 	groups := map[sessionRowKey]map[string]int64{}
 	days := map[[2]int64]bool{}
-	for _, k := range keys {
-		g := sessionRowKey{day: dayOf(k.IssuedAt)}
-		for _, f := range [...]struct {
-			s  string
-			id *int64
-		}{{k.IssuerKey, &g.issuer}, {k.IssuerPrincipal, &g.principal}, {k.Role, &g.role}, {k.Action, &g.action}} {
-			id, err := d.id(ctx, f.s)
-			if err != nil {
-				return err
-			}
-			*f.id = id
+	for i := range keys {
+		k := &keys[i]
+		g, err := d.sessionRow(ctx, k)
+		if err != nil {
+			return err
 		}
 		m := groups[g]
 		if m == nil {
