@@ -1,7 +1,6 @@
 package groups
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,18 +27,7 @@ func TestGroupsApplyJSON(t *testing.T) {
 		Changes       []struct{ Outcome string }
 		ExitCode      int
 	}
-	one := func(out string) report {
-		t.Helper()
-		dec := json.NewDecoder(strings.NewReader(out))
-		var r report
-		if err := dec.Decode(&r); err != nil {
-			t.Fatalf("stdout is not JSON: %v\n%s", err, out)
-		}
-		if dec.More() {
-			t.Fatalf("stdout holds more than one document:\n%s", out)
-		}
-		return r
-	}
+	one := func(out string) report { t.Helper(); return cmdtest.OneJSON[report](t, out) }
 	out, errOut, code := groupsRun(t, fake, ws, "groups", "apply", planFile, "--account", "555555555555", "--yes", "-o", "json")
 	if code != 0 {
 		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)

@@ -2,7 +2,6 @@ package keys_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/seiri-dev/seiri/internal/awsfake"
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 )
 
@@ -21,15 +21,7 @@ const applySchema = "../../../docs/schemas/apply.json"
 // apply report's schema, with no secret in it.
 func oneDocument(t *testing.T, out string) {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(out))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
-	}
-	if dec.More() {
-		t.Fatalf("stdout holds more than one document:\n%s", out)
-	}
+	doc := cmdtest.OneJSON[any](t, out)
 	data, err := os.ReadFile(applySchema)
 	if err != nil {
 		t.Fatal(err)

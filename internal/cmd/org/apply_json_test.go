@@ -1,7 +1,6 @@
 package org
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -29,18 +28,7 @@ func TestOrgApplyJSON(t *testing.T) {
 		Journal       string
 		ExitCode      int
 	}
-	one := func(out string) report {
-		t.Helper()
-		dec := json.NewDecoder(strings.NewReader(out))
-		var r report
-		if err := dec.Decode(&r); err != nil {
-			t.Fatalf("stdout is not JSON: %v\n%s", err, out)
-		}
-		if dec.More() {
-			t.Fatalf("stdout holds more than one document:\n%s", out)
-		}
-		return r
-	}
+	one := func(out string) report { t.Helper(); return cmdtest.OneJSON[report](t, out) }
 	if _, errOut, code := run("org", "import"); code != 0 {
 		t.Fatalf("import: %s", errOut)
 	}
