@@ -100,13 +100,21 @@ func accountHistory(t *testing.T, account, region string, from, to time.Time) *l
 // then holds.
 func scanInto(t *testing.T, path string, src trail.Source, since, now time.Time) (*trail.Result, int64, error) {
 	t.Helper()
+	return scanWith(t, path, src, trail.Options{Filter: trail.Filter{Since: since}, Parallel: 2}, now)
+}
+
+// scanWith scans src into the usage store at path with opts (the store's
+// marks and ledger, as seiri trail scan) and returns the scan's result (nil
+// and the error if it failed) and the events the store then holds.
+func scanWith(t *testing.T, path string, src trail.Source, opts trail.Options, now time.Time) (*trail.Result, int64, error) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := usage.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	res, scanErr := trail.ScanInto(ctx, st, src, trail.Options{Filter: trail.Filter{Since: since}, Parallel: 2}, now)
+	res, scanErr := trail.ScanInto(ctx, st, src, opts, now)
 	tot, err := st.Totals(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"github.com/seiri-dev/seiri/internal/snapshot"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/trail/source"
-	"github.com/seiri-dev/seiri/internal/usage"
 )
 
 const historyAccount = "111111111111"
@@ -111,20 +110,11 @@ func requested(reqs []awsfake.LookupEventsRequest) string {
 // are the same, TestLookupEventsParallel).
 func scanStore(t *testing.T, path string, src trail.Source, f trail.Filter, now time.Time) int64 {
 	t.Helper()
-	ctx := context.Background()
-	st, err := usage.Open(ctx, path)
+	_, n, err := scanWith(t, path, src, trail.Options{Filter: f, Parallel: 1}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	if _, err := trail.ScanInto(ctx, st, src, trail.Options{Filter: f, Parallel: 1}, now); err != nil {
-		t.Fatal(err)
-	}
-	tot, err := st.Totals(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tot.Events
+	return n
 }
 
 // TestLookupEventsAsksOnlyForTheWindow: the source asks LookupEvents for the
