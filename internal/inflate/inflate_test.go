@@ -132,21 +132,17 @@ func inputs() map[string][]byte {
 }
 
 func stdCompress(t testing.TB, data []byte, level int) []byte {
-	var b bytes.Buffer
-	w, err := stdgzip.NewWriterLevel(&b, level)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(data)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return compress(t, data, func(w io.Writer) (io.WriteCloser, error) { return stdgzip.NewWriterLevel(w, level) })
 }
 
 func kpCompress(t testing.TB, data []byte, level int) []byte {
+	return compress(t, data, func(w io.Writer) (io.WriteCloser, error) { return kpgzip.NewWriterLevel(w, level) })
+}
+
+// compress gzips data with the writer newW makes.
+func compress(t testing.TB, data []byte, newW func(io.Writer) (io.WriteCloser, error)) []byte {
 	var b bytes.Buffer
-	w, err := kpgzip.NewWriterLevel(&b, level)
+	w, err := newW(&b)
 	if err != nil {
 		t.Fatal(err)
 	}
