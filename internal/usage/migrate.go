@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -55,7 +56,7 @@ func migrateV6(ctx context.Context, db *sql.DB) error {
 	if err := createIndexes(ctx, tx); err != nil {
 		return err
 	}
-	if err := insertSessionKeys(ctx, tx, d, keys); err != nil {
+	if err := loadSessionKeys(ctx, tx, d, keys); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	days := map[[2]int64]bool{}
@@ -82,7 +83,7 @@ func migrateV6(ctx context.Context, db *sql.DB) error {
 	if err := rs.Err(); err != nil {
 		return err
 	}
-	if err := insertKeyDays(ctx, tx, days); err != nil {
+	if err := loadKeyDays(ctx, tx, slices.Collect(maps.Keys(days))); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v='7' WHERE k='schema'`); err != nil {

@@ -10,8 +10,9 @@ import (
 
 // loadSessionKeys merges session keys into their rows (session_keys, one
 // per issuer key, principal, role, action and day, listing its keys as
-// encodeKeys does) and their days (session_key_days). It is what
-// insertSessionKeys does, without a map per row: the keys are sorted once
+// encodeKeys does) and their days (session_key_days), for a commit and for
+// the upgrade of older stores alike. No map per row (the test's reference,
+// insertSessionKeys, has one): the keys are sorted once
 // by row and key, each row's list is written in that order, and into an
 // empty table (a fresh store) the rows are plain inserts instead of
 // upserts (an upsert keeps a statement journal of every page it changes).

@@ -1,10 +1,14 @@
 package usage
 
 import (
+	stdcmp "cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,4 +95,58 @@ func TestLoadSessionKeysAsInsert(t *testing.T) {
 			t.Errorf("batches %v (-insertSessionKeys +loadSessionKeys):\n%s", batches, diff)
 		}
 	}
+}
+
+// insertSessionKeys is the reference loadSessionKeys is checked against
+// (what the store did before it): a map of each row's keys, the rows
+// sorted, upserts.
+func insertSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	groups := map[sessionRowKey]map[string]int64{}
+	days := map[[2]int64]bool{}
+	for i := range keys {
+		k := &keys[i]
+		g, err := d.sessionRow(ctx, k)
+		if err != nil {
+			return err
+		}
+		m := groups[g]
+		if m == nil {
+			m = map[string]int64{}
+			groups[g] = m
+		}
+		secs := k.IssuedAt.Unix() - g.day*daySecs
+		if old, ok := m[k.SessionKey]; !ok || secs < old {
+			m[k.SessionKey] = secs
+		}
+		days[[2]int64{keyHash(k.SessionKey), g.day}] = true
+	}
+	gs := make([]sessionRowKey, 0, len(groups))
+	for g := range groups {
+		gs = append(gs, g)
+	}
+	slices.SortFunc(gs, func(a, b sessionRowKey) int {
+		return stdcmp.Or(stdcmp.Compare(a.issuer, b.issuer), stdcmp.Compare(a.principal, b.principal), stdcmp.Compare(a.role, b.role),
+			stdcmp.Compare(a.action, b.action), stdcmp.Compare(a.day, b.day))
+	})
+	if err := d.flush(ctx, tx); err != nil {
+		return err
+	}
+	const per = 100
+	for start := 0; start < len(gs); start += per {
+		chunk := gs[start:min(start+per, len(gs))]
+		args := make([]any, 0, 6*len(chunk))
+		for _, g := range chunk {
+			args = append(args, g.issuer, g.principal, g.role, g.action, g.day, encodeKeys(groups[g]))
+		}
+		q := `INSERT INTO session_keys(issuer_key,issuer_principal,role,action,day,keys) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?),", len(chunk)), ",") +
+			` ON CONFLICT(issuer_key,issuer_principal,role,action,day) DO UPDATE SET keys=seiri_keys_union(keys,excluded.keys)`
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return loadKeyDays(ctx, tx, slices.Collect(maps.Keys(days)))
 }

@@ -3,7 +3,6 @@ package usage
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"encoding/base32"
 	"encoding/binary"
@@ -253,80 +252,6 @@ func (d *dict) sessionRow(ctx context.Context, k *SessionKey) (sessionRowKey, er
 		*f.id = id
 	}
 	return g, nil
-}
-
-// insertSessionKeys merges session keys into their rows.
-func insertSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	groups := map[sessionRowKey]map[string]int64{}
-	days := map[[2]int64]bool{}
-	for i := range keys {
-		k := &keys[i]
-		g, err := d.sessionRow(ctx, k)
-		if err != nil {
-			return err
-		}
-		m := groups[g]
-		if m == nil {
-			m = map[string]int64{}
-			groups[g] = m
-		}
-		secs := k.IssuedAt.Unix() - g.day*daySecs
-		if old, ok := m[k.SessionKey]; !ok || secs < old {
-			m[k.SessionKey] = secs
-		}
-		days[[2]int64{keyHash(k.SessionKey), g.day}] = true
-	}
-	gs := make([]sessionRowKey, 0, len(groups))
-	for g := range groups {
-		gs = append(gs, g)
-	}
-	slices.SortFunc(gs, func(a, b sessionRowKey) int {
-		return cmp.Or(cmp.Compare(a.issuer, b.issuer), cmp.Compare(a.principal, b.principal), cmp.Compare(a.role, b.role),
-			cmp.Compare(a.action, b.action), cmp.Compare(a.day, b.day))
-	})
-	if err := d.flush(ctx, tx); err != nil {
-		return err
-	}
-	const per = 100
-	for start := 0; start < len(gs); start += per {
-		chunk := gs[start:min(start+per, len(gs))]
-		args := make([]any, 0, 6*len(chunk))
-		for _, g := range chunk {
-			args = append(args, g.issuer, g.principal, g.role, g.action, g.day, encodeKeys(groups[g]))
-		}
-		q := `INSERT INTO session_keys(issuer_key,issuer_principal,role,action,day,keys) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?),", len(chunk)), ",") +
-			` ON CONFLICT(issuer_key,issuer_principal,role,action,day) DO UPDATE SET keys=seiri_keys_union(keys,excluded.keys)`
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-	}
-	return insertKeyDays(ctx, tx, days)
-}
-
-// insertKeyDays records (key hash, day) pairs in session_key_days.
-func insertKeyDays(ctx context.Context, tx *sql.Tx, days map[[2]int64]bool) error {
-	list := make([][2]int64, 0, len(days))
-	for d := range days {
-		list = append(list, d)
-	}
-	slices.SortFunc(list, func(a, b [2]int64) int { return slices.Compare(a[:], b[:]) })
-	const per = 400
-	for start := 0; start < len(list); start += per {
-		chunk := list[start:min(start+per, len(list))]
-		args := make([]any, 0, 2*len(chunk))
-		for _, d := range chunk {
-			args = append(args, d[0], d[1])
-		}
-		q := `INSERT OR IGNORE INTO session_key_days(h,day) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", len(chunk)), ",")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // keyDays returns the days on which session key k may have been issued or

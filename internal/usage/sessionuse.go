@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -69,7 +71,7 @@ func upsertSessionUses(ctx context.Context, tx *sql.Tx, uses []SessionUse) error
 			days[[2]int64{keyHash(k), dayOf(d)}] = true
 		}
 	}
-	if err := insertKeyDays(ctx, tx, days); err != nil {
+	if err := loadKeyDays(ctx, tx, slices.Collect(maps.Keys(days))); err != nil {
 		return err
 	}
 	const per = 200
