@@ -74,21 +74,12 @@ func upsertSessionUses(ctx context.Context, tx *sql.Tx, uses []SessionUse) error
 	if err := loadKeyDays(ctx, tx, slices.Collect(maps.Keys(days))); err != nil {
 		return err
 	}
-	const per = 200
-	for start := 0; start < len(uses); start += per {
-		chunk := uses[start:min(start+per, len(uses))]
-		args := make([]any, 0, 4*len(chunk))
-		for _, u := range chunk {
-			args = append(args, u.Account, u.Principal, u.Day, joinSet(u.Keys))
-		}
-		q := `INSERT OR FAIL INTO session_use(account,principal,day,keys) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?,?,?,?),", len(chunk)), ",") +
-			` ON CONFLICT(account,principal,day) DO UPDATE SET keys=seiri_set_union(keys,excluded.keys,0)`
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return bulkInsert(ctx, tx, `INSERT OR FAIL INTO session_use(account,principal,day,keys)`,
+		` ON CONFLICT(account,principal,day) DO UPDATE SET keys=seiri_set_union(keys,excluded.keys,0)`, 4, 200, len(uses),
+		func(args []any, i int) []any {
+			u := &uses[i]
+			return append(args, u.Account, u.Principal, u.Day, joinSet(u.Keys))
+		})
 }
 
 // SessionUses returns the days on which session key k was used, and by
