@@ -251,7 +251,13 @@ func (a *aggregator) reset(tab *strTab) {
 	a.setAdd = make(map[[2]uint32]uint32)
 	a.cls = [4]uint32{tab.idOf(IPAWSInternal), tab.idOf(IPPrivate), tab.idOf(IPPublic), tab.idOf(IPv6)}
 	a.unknown = tab.idOf("unknown")
-	clear(a.maps) // their action ids are the old table's
+	// The cached mappings keep their actions, as ids of the new table
+	// (mapping an event again costs more than interning a few strings).
+	for _, cm := range a.maps {
+		for j, u := range cm.Actions {
+			cm.actions[j] = tab.idOf(u.Action)
+		}
+	}
 	a.mAccount, a.mRegion, a.mPrincipal, a.mKey, a.mType = memo{}, memo{}, memo{}, memo{}, memo{}
 	a.hasLast, a.lastUseKey = false, 0
 }
@@ -795,10 +801,14 @@ func (a *aggregator) dropRows() {
 // entries is what the aggregation holds: rows, session keys, session uses.
 func (a *aggregator) entries() int { return len(a.rows) + len(a.sessions) + len(a.sessUse) }
 
-// take hands over the rows, session keys and session uses aggregated so far
-// and starts afresh (the record counts stay: they are the scan's).
-func (a *aggregator) take() Part {
-	p := Part{Rows: a.Rows(), SessionKeys: a.SessionKeys(), SessionUses: a.SessionUses()}
+// handOff returns the rows, session keys and session uses aggregated so
+// far as an aggregator of their own (with their string table: it is
+// merged, never read on) and starts afresh; the record counts and the
+// unmapped pairs stay, they are the scan's.
+func (a *aggregator) handOff() *aggregator {
+	p := &aggregator{mapper: a.mapper, filter: a.filter, tab: a.tab, rows: a.rows, accs: a.accs, nacc: a.nacc,
+		unmapped: map[pairKey]*unmappedAcc{}, sessions: a.sessions, sessUse: a.sessUse,
+		sets: a.sets, setIDs: a.setIDs, setAdd: a.setAdd, cls: a.cls, unknown: a.unknown}
 	a.reset(newStrTab())
 	return p
 }

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -399,79 +398,197 @@ func TestResetThenRescan(t *testing.T) {
 	diffState(t, "reset, rescan", w, stateOf(t, st))
 }
 
-// TestStreamedScan: a scan whose rows reach the store in parts while it
-// runs (a flush after every file) gives the store a single scan gives and
-// reports the same number of rows; a scan that fails after parts were
-// merged leaves the store as it was (one transaction).
-func TestStreamedScan(t *testing.T) {
+// committed is the store one commit of a whole scan of dir gives
+// (trail.Scan, then Store.Commit): nothing settled on the way.
+func committed(t testing.TB, dir string) storeState {
+	t.Helper()
+	ctx := context.Background()
+	res, err := trail.Scan(ctx, &trail.DirSource{Dir: dir}, trail.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	if err := st.Commit(ctx, usage.Batch{Rows: res.Rows, SessionKeys: res.SessionKeys, SessionUses: res.SessionUses,
+		Unmapped: res.Unmapped, Objects: res.Objects}); err != nil {
+		t.Fatal(err)
+	}
+	return stateOf(t, st)
+}
+
+// foreignFile writes into the folder of account "to" a log file holding
+// the records of from (another account's file) with new event ids: rows of
+// from's account made by another group of the scan.
+func foreignFile(t testing.TB, from, to string) string {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = bytes.ReplaceAll(raw, []byte(`"eventID":"`), []byte(`"eventID":"f`))
+	rel := strings.Split(filepath.ToSlash(from), "/AWSLogs/")[1]
+	parts := strings.Split(rel, "/")
+	account := parts[0]
+	if strings.HasPrefix(account, "o-") {
+		account = parts[1]
+	}
+	rel = strings.ReplaceAll(rel, account, to)
+	rel = strings.TrimSuffix(rel, ".json.gz") + "f.json.gz"
+	dst := filepath.Join(strings.Split(from, "/AWSLogs/")[0], "AWSLogs", filepath.FromSlash(rel))
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(raw)
+	zw.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestSettledScan: ScanInto hands the store each group of files (an
+// account and region) as soon as its files are read, and the store merges
+// it into the scan's transaction; the store then holds what one commit of
+// the whole scan gives, also when a group holds rows of another group's
+// account (a record of account A in a file of account B: merged into the
+// rows A's group inserted, or inserted before them), and the scan reports
+// the same number of rows. A scan into a store that holds rows reports the
+// rows it added or updated. A scan that fails after groups were saved
+// leaves the store as it was (one transaction).
+func TestSettledScan(t *testing.T) {
 	dir := t.TempDir()
 	copyTree(t, sharedCorpus(t), dir)
-	w := want(t, dir)
 	files := logFiles(t, dir)
+	var a, b string // a big file of each account
+	for _, f := range files {
+		fi, _ := os.Stat(f)
+		switch {
+		case strings.Contains(f, "111111111111_CloudTrail") && (a == "" || fi.Size() > size(t, a)):
+			a = f
+		case strings.Contains(f, "222222222222_CloudTrail") && (b == "" || fi.Size() > size(t, b)):
+			b = f
+		}
+	}
+	foreignFile(t, a, "222222222222")
+	foreignFile(t, b, "111111111111")
+	files = logFiles(t, dir)
+	w := committed(t, dir)
 
 	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
-	res := scanInto(t, st, dir, trail.Options{FlushAt: 1})
-	diffState(t, "streamed scan", w, stateOf(t, st))
+	res := scanInto(t, st, dir, trail.Options{})
+	diffState(t, "settled scan", w, stateOf(t, st))
 	left := len(res.Rows)
 	if res.RowSet != nil {
 		left += res.RowSet.Len()
 	}
-	if res.Summary.Rows != len(w.Rows) || left >= len(w.Rows) {
-		t.Errorf("streamed scan: summary says %d rows, %d left for the end; want %d rows, most flushed", res.Summary.Rows, left, len(w.Rows))
+	units := map[[2]string]bool{}
+	for _, f := range files {
+		if info := trail.ParsePath(filepath.ToSlash(f)); info.OK {
+			units[[2]string{info.Account, info.Region}] = true
+		}
+	}
+	if res.Summary.Rows != len(w.Rows) || left != 0 || res.Groups != len(units) || len(units) < 2 {
+		t.Errorf("settled scan: summary says %d rows, %d left for the end, %d groups; want %d rows, none left, a group per account and region (%d)",
+			res.Summary.Rows, left, res.Groups, len(w.Rows), len(units))
 	}
 
-	// Half the files first, then all of them streamed: the second scan
-	// reports the rows it added or updated, as an unstreamed one does.
-	half := t.TempDir()
-	for _, f := range files[:len(files)/2] {
+	// Half the files first, then all of them: the second scan reports the
+	// rows the other half makes (added or updated).
+	half, other := t.TempDir(), t.TempDir()
+	for i, f := range files {
+		to := half
+		if i%2 == 1 {
+			to = other
+		}
 		rel, _ := filepath.Rel(dir, f)
-		os.MkdirAll(filepath.Join(half, filepath.Dir(rel)), 0o755)
+		os.MkdirAll(filepath.Join(to, filepath.Dir(rel)), 0o755)
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		os.WriteFile(filepath.Join(half, rel), b, 0o644)
+		os.WriteFile(filepath.Join(to, rel), b, 0o644)
 	}
-	var rows [2]int
-	for i, flushAt := range []int{-1, 1} {
-		st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
-		scanInto(t, st, half, trail.Options{})
-		opts := trail.Options{FlushAt: flushAt}
-		if flushAt < 0 {
-			opts.FlushAt = 1 << 30 // never
-		}
-		rows[i] = scanInto(t, st, dir, opts).Summary.Rows
-		diffState(t, fmt.Sprint("half then all, flush at ", flushAt), w, stateOf(t, st))
-	}
-	if rows[0] != rows[1] || rows[0] == 0 {
-		t.Errorf("rows added or updated by the second scan: %d unstreamed, %d streamed", rows[0], rows[1])
+	st1 := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	scanInto(t, st1, half, trail.Options{})
+	rows := scanInto(t, st1, dir, trail.Options{}).Summary.Rows
+	diffState(t, "half then all", w, stateOf(t, st1))
+	if want := len(committed(t, other).Rows); rows != want {
+		t.Errorf("rows added or updated by the second scan: %d, want %d (the rows of the files it read)", rows, want)
 	}
 
-	// A corrupt file read last (the smallest; one worker) fails a strict
-	// scan after every other file was flushed: nothing is kept.
+	// A corrupt file read last (the smallest group; one worker) fails a
+	// strict scan after every other group was saved: nothing is kept.
 	bad := filepath.Join(dir, "AWSLogs", "zz-corrupt.json.gz")
 	if err := os.WriteFile(bad, []byte{0x1f, 0x8b, 8, 0}, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	st2 := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
 	empty := stateOf(t, st2)
-	_, err := trail.ScanInto(context.Background(), st2, &trail.DirSource{Dir: dir}, trail.Options{FlushAt: 1, Parallel: 1, Strict: true}, t0)
+	saved := 0
+	src := &gatedSource{DirSource: &trail.DirSource{Dir: dir}, gated: "zz-corrupt", gate: make(chan struct{})}
+	_, err := trail.ScanInto(context.Background(), st2, src, trail.Options{Parallel: 1, Strict: true, Settle: func(trail.Settled) error {
+		if saved++; saved == res.Groups {
+			close(src.gate) // every other group is in the transaction: the corrupt file may be read
+		}
+		return nil
+	}}, t0)
 	var se *trail.StrictError
 	if !errors.As(err, &se) || !strings.Contains(se.Path, "zz-corrupt") {
 		t.Fatalf("strict scan with a corrupt file: %v", err)
 	}
-	diffState(t, "failed streamed scan", empty, stateOf(t, st2))
-	if again := scanInto(t, st2, dir, trail.Options{FlushAt: 1}); again.Summary.FilesRead != int64(len(files)+1) || again.Summary.FilesAlreadyCounted != 0 {
+	if saved != res.Groups {
+		t.Errorf("groups saved before the corrupt file failed the scan: %d, want every other group (%d)", saved, res.Groups)
+	}
+	diffState(t, "failed settled scan", empty, stateOf(t, st2))
+	if again := scanInto(t, st2, dir, trail.Options{}); again.Summary.FilesRead != int64(len(files)+1) || again.Summary.FilesAlreadyCounted != 0 {
 		t.Errorf("after the failed scan: read %d files (%d already counted), want all %d read again", again.Summary.FilesRead, again.Summary.FilesAlreadyCounted, len(files)+1)
 	}
 	diffState(t, "rescan after the failed one", w, stateOf(t, st2))
 }
 
-// TestCancelledAfterObjectsWritten: ScanInto writes the ledger and the
-// path marks into its transaction as soon as every file is read (while
-// the rows are built); a scan cancelled then leaves the store as it was,
-// and the next scan reads and counts every file.
-func TestCancelledAfterObjectsWritten(t *testing.T) {
+// gatedSource opens the objects whose key holds gated only once gate is
+// closed.
+type gatedSource struct {
+	*trail.DirSource
+	gated string
+	gate  chan struct{}
+}
+
+func (s *gatedSource) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
+	if strings.Contains(o.Key, s.gated) {
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return s.DirSource.Open(ctx, o)
+}
+
+func size(t testing.TB, f string) int64 {
+	t.Helper()
+	fi, err := os.Stat(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// TestCancelledAfterGroupsSaved: ScanInto writes each settled group
+// (rows, session keys, the ledger and the path marks of its objects) into
+// its transaction while the scan reads on; a scan cancelled after some
+// groups were handed over leaves the store as it was, and the next scan
+// reads and counts every file.
+func TestCancelledAfterGroupsSaved(t *testing.T) {
 	dir := t.TempDir()
 	copyTree(t, sharedCorpus(t), dir)
 	w := want(t, dir)
@@ -480,16 +597,15 @@ func TestCancelledAfterObjectsWritten(t *testing.T) {
 	empty := stateOf(t, st)
 	ctx, cancel := context.WithCancel(context.Background())
 	handed := 0
-	opts := trail.Options{ObjectsRead: func(objs []usage.Object) {
-		handed = len(objs)
-		cancel()
+	opts := trail.Options{Parallel: 1, Settle: func(g trail.Settled) error {
+		if handed++; handed == 2 {
+			cancel()
+		}
+		return nil
 	}}
 	_, err := trail.ScanInto(ctx, st, &trail.DirSource{Dir: dir}, opts, t0)
 	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("scan cancelled after its objects were handed over: %v", err)
-	}
-	if handed != len(files) {
-		t.Fatalf("objects handed over: %d, want %d", handed, len(files))
+		t.Fatalf("scan cancelled after two groups were handed over: %v", err)
 	}
 	diffState(t, "cancelled scan", empty, stateOf(t, st))
 	if tot, err := st.Totals(context.Background()); err != nil || tot.ScannedObjects != 0 || tot.Runs != 0 {

@@ -41,55 +41,45 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 			return nil, err
 		}
 	}
-	opts.Flush = func(p Part) error {
-		return w.Add(ctx, usage.Batch{Rows: p.Rows, SessionKeys: p.SessionKeys, SessionUses: p.SessionUses})
-	}
-	// What does not depend on the rows goes into the transaction while the
-	// scan still builds them, on the other core, in order, on one
-	// goroutine: the ledger and the path marks as soon as every file is
-	// read, the session keys and uses once the workers' aggregations are
-	// merged. Finish then takes the rows.
-	var early chan func() error
-	earlyDone := make(chan error, 1)
-	startEarly := func() {
-		if early != nil {
-			return
-		}
-		early = make(chan func() error, 2)
-		go func() {
-			var err error
-			for f := range early {
-				if err == nil {
-					err = f()
-				}
+	// Each group the scan settles goes into the transaction while the
+	// scan reads on (Options.Settle): its rows, session keys and uses, its
+	// objects into the ledger and the path marks, on one goroutine, in
+	// order. A queue of two bounds what waits: when the store lags, the
+	// scan waits for it. Finish then has little left to do.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	queue := make(chan Settled, 2)
+	saved := make(chan error, 1)
+	then := opts.Settle // the caller's, if any
+	go func() {
+		var err error
+		for g := range queue {
+			if err != nil || ctx.Err() != nil {
+				continue // drained: the scan stops
 			}
-			earlyDone <- err
-		}()
-	}
-	opts.RowSet = true // the rows are built as they are inserted
-	read, sessions := opts.ObjectsRead, opts.SessionsRead
-	opts.ObjectsRead = func(objs []usage.Object) {
-		startEarly()
-		now := time.Now()
-		early <- func() error { return w.AddObjects(ctx, objs, now) }
-		if read != nil {
-			read(objs)
+			if err = saveGroup(ctx, w, g); err == nil && then != nil {
+				err = then(g) // told once the group is in the transaction
+			}
+			if err != nil {
+				cancel(err)
+			}
+		}
+		saved <- err
+	}()
+	opts.Settle = func(g Settled) error {
+		select {
+		case queue <- g:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
 		}
 	}
-	opts.SessionsRead = func(keys []usage.SessionKey, uses []usage.SessionUse) {
-		startEarly()
-		early <- func() error { return w.Add(ctx, usage.Batch{SessionKeys: keys, SessionUses: uses}) }
-		if sessions != nil {
-			sessions(keys, uses)
-		}
-	}
+	opts.RowSet = true // what is left for Finish (nothing, settling) is built as it is inserted
 	res, err := Scan(ctx, src, opts)
 	t := time.Now() // the tail: what is left of the commit after the scan
-	if early != nil {
-		close(early)
-		if eerr := <-earlyDone; eerr != nil && err == nil {
-			err = fmt.Errorf("save scan to %s: %w", store.Path(), eerr)
-		}
+	close(queue)
+	if serr := <-saved; serr != nil {
+		err = fmt.Errorf("save scan to %s: %w", store.Path(), serr)
 	}
 	if err != nil {
 		return nil, err
@@ -108,6 +98,17 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	res.Summary.Rows = int(n)
 	res.CommitTail = time.Since(t)
 	return res, nil
+}
+
+// saveGroup writes a settled group into the scan's transaction.
+func saveGroup(ctx context.Context, w *usage.Writer, g Settled) error {
+	if err := w.Add(ctx, usage.Batch{RowSet: g.Rows, SessionKeys: g.SessionKeys, SessionUses: g.SessionUses}); err != nil {
+		return err
+	}
+	if len(g.Objects) == 0 {
+		return nil
+	}
+	return w.AddObjects(ctx, g.Objects, time.Now())
 }
 
 // formerMarks reads the marks of the names src had before. When the store

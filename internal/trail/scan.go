@@ -52,30 +52,25 @@ type Options struct {
 	// MaxFileBytes caps a decompressed file (default 2 GiB): a bigger file
 	// is skipped rather than exhausting memory.
 	MaxFileBytes int64
-	// Flush, when set with FlushAt > 0, is handed a worker's aggregation
-	// (usage rows, session keys and uses: all merge by key) whenever it
-	// holds FlushAt entries, between two files (FlushAt/8 over the last
-	// eighth of the bytes); the worker then starts afresh. Calls are
-	// serialized, on a goroutine of their own, while the workers read on:
-	// ScanInto merges them into the store's open transaction, so the
-	// commit overlaps the scan and the aggregation's memory stays bounded.
-	// The Result then holds only what was not flushed. An error stops the
-	// scan. FlushAt 0 (the default) never flushes: on two cores merging
-	// parts costs more CPU than one commit at the end (docs/bench-trail.md).
-	Flush   func(Part) error
-	FlushAt int
-	// ObjectsRead, when set, is handed the objects Result.Objects will
-	// hold as soon as every object was read, before the workers'
-	// aggregations are merged and the rows built: ScanInto writes the
-	// ledger and the path marks into the store's open transaction then,
-	// on the other core, instead of after the rows. The scan fails if the
-	// context is cancelled meanwhile (the transaction is then rolled back).
-	ObjectsRead func([]usage.Object)
-	// SessionsRead, when set, is handed the session keys and uses
-	// Result.SessionKeys and SessionUses will hold as soon as the
-	// aggregations are merged, before the rows are built (ScanInto writes
-	// them meanwhile, as ObjectsRead).
-	SessionsRead func([]usage.SessionKey, []usage.SessionUse)
+	// Settle, when set, is handed what becomes final as the scan goes:
+	// the objects are read in groups, one per delivery folder's account
+	// and region (ParsePath; every object whose path says neither is one
+	// group), the biggest group first; once every object of a group is
+	// read, the group's rows, session keys and uses and its objects read
+	// (as Result.Objects lists them) are final, since CloudTrail records an
+	// event in the files of the account and region it happened in, and are
+	// handed over together. A record of another account or region than its
+	// folder's makes a row that another group may hold too: the rows'
+	// receiver merges by key (ScanInto: the store's transaction). Calls
+	// come one at a time from one goroutine, in group order (the same
+	// batches in the same order for the same objects), while the workers
+	// read on; the objects the former marks cover come last, alone. What
+	// is handed over may be kept: the scan does not change it afterwards.
+	// Result then holds no rows, session keys or uses (its Objects and
+	// counts are whole). An error stops the scan. This is how the commit
+	// runs beside the scan, and how an organization's aggregation never
+	// lives in memory all at once (docs/bench-trail.md, session 7).
+	Settle func(Settled) error
 	// RowSet leaves Result.Rows empty and sets Result.RowSet instead: the
 	// rows are built one at a time by the store as it inserts them
 	// (ScanInto), not all at once next to the aggregation.
@@ -128,11 +123,17 @@ func formerlyScanned(src Renamed, former map[string]map[string]usage.ObjectMark,
 	return false
 }
 
-// Part is a flushed piece of a scan's aggregation.
-type Part struct {
-	Rows        []usage.Row
+// Settled is one group of a scan, final (see Options.Settle).
+type Settled struct {
+	// Account and Region are the group's (both "" for the objects whose
+	// path does not say: those outside the delivery layout).
+	Account, Region string
+	// Rows is nil when the group's objects made no row.
+	Rows        usage.RowSet
 	SessionKeys []usage.SessionKey
 	SessionUses []usage.SessionUse
+	// Objects are the group's objects read to their end, sorted by key.
+	Objects []usage.Object
 }
 
 // Progress is a scan's progress.
@@ -224,13 +225,9 @@ type Result struct {
 	// CommitTail is how long ScanInto's commit took after the last file
 	// was read (the rest of the commit overlapped the scan).
 	CommitTail time.Duration
-	// Parts is the number of parts flushed (Options.Flush).
-	Parts int
+	// Groups is the number of groups handed to Options.Settle.
+	Groups int
 }
-
-// tailDivisor: over the last eighth of the bytes, parts are this many
-// times smaller.
-const tailDivisor = 8
 
 // StrictError is a skip that --strict turned into an error.
 type StrictError struct {
@@ -328,7 +325,15 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 		bytesTotal += o.Size
 	}
 	// Big files first: the last worker to finish then holds a small file.
-	sort.SliceStable(todo, func(i, j int) bool { return todo[i].Size > todo[j].Size })
+	// Settling, big groups first and big files first in each: a group is
+	// final once its files are read, and the last group is the smallest.
+	var groups []scanGroup
+	var grp []int32 // object i's group
+	if opts.Settle != nil {
+		groups, grp = groupObjects(todo)
+	} else {
+		sort.SliceStable(todo, func(i, j int) bool { return todo[i].Size > todo[j].Size })
+	}
 	// What the scan keeps per object to read is what the store marks: one
 	// usage.Object each, made here in one array that the worker reading
 	// the object fills in (no per-worker lists to grow and copy), compacted
@@ -360,30 +365,33 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 		fileSkips, recSkips           skipSet
 	)
 	jobs := make(chan int) // an index in objs
-	// Flushed parts go to one goroutine that hands them on in order; a
-	// channel of one part bounds what waits.
-	flushAt := opts.FlushAt
-	var parts chan Part
-	partsDone := make(chan struct{})
-	if opts.Flush != nil && flushAt > 0 {
-		parts = make(chan Part, 1)
+	// A worker hands over its aggregation whenever it moves on to another
+	// group (and at its end): a part, which one goroutine merges with the
+	// group's other parts and settles once the group's files are all in.
+	var parts chan groupPart
+	settled := make(chan struct{})
+	var nsettled atomic.Int64
+	if opts.Settle != nil {
+		parts = make(chan groupPart, workers)
 		go func() {
-			defer close(partsDone)
+			defer close(settled)
+			st := &settler{groups: groups, settle: opts.Settle, objs: objs, kept: kept, pending: make([][]*aggregator, len(groups))}
 			for p := range parts {
 				if ctx.Err() != nil {
 					continue // drained: the scan stops
 				}
-				if err := opts.Flush(p); err != nil {
-					cancel(fmt.Errorf("save usage rows: %w", err))
+				if err := st.add(p); err != nil {
+					cancel(err)
 				}
 			}
+			nsettled.Store(int64(st.next))
 		}()
 	} else {
-		close(partsDone)
+		close(settled)
 	}
 	aggs := make([]*aggregator, workers)
 	book := &claims{ledger: opts.Ledger, seen: map[usage.ObjectID]string{}, dirs: map[string]string{}}
-	var counted, changed, nparts atomic.Int64
+	var counted, changed atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		agg := newAggregator(opts.Mapper, &opts.Filter)
@@ -393,7 +401,24 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			defer wg.Done()
 			rd := &fileReader{max: opts.MaxFileBytes}
 			var rec Record
+			cur, n := int32(-1), 0 // the group being read, its files read since the last hand-over
+			handOff := func() {
+				if parts == nil || n == 0 {
+					return
+				}
+				select {
+				case parts <- groupPart{g: cur, files: n, agg: agg.handOff()}:
+				case <-ctx.Done():
+				}
+				n = 0
+			}
+			defer handOff()
 			for i := range jobs {
+				if parts != nil && grp[i] != cur {
+					handOff()
+					cur = grp[i]
+				}
+				n++
 				u := &objs[i]
 				info, ok := infos[i]
 				if !ok {
@@ -469,20 +494,6 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 					kept[i] = true
 					u.ID, u.ContentSize, u.Digest, u.Counted = id, decompressed, digest, state == claimNew
 				}
-				// Near the end (the last eighth of the bytes: the smallest
-				// files, read last) parts are smaller, so that little is
-				// left to merge after the last file.
-				th := flushAt
-				if left := bytesTotal - bytesDone.Load(); left < bytesTotal/8 {
-					th = max(flushAt/tailDivisor, 1)
-				}
-				if parts != nil && agg.entries() >= th {
-					select {
-					case parts <- agg.take():
-						nparts.Add(1)
-					case <-ctx.Done():
-					}
-				}
 			}
 		}()
 	}
@@ -523,7 +534,7 @@ feed:
 	if parts != nil {
 		close(parts)
 	}
-	<-partsDone
+	<-settled
 	close(stopTicker)
 	<-tickerDone
 	progress()
@@ -537,11 +548,14 @@ feed:
 		}
 	}
 	clear(objs[len(done):])
+	if len(carried) > 0 && opts.Settle != nil {
+		slices.SortFunc(carried, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
+		if err := opts.Settle(Settled{Objects: slices.Clone(carried)}); err != nil {
+			return nil, err
+		}
+	}
 	done = append(done, carried...)
 	slices.SortFunc(done, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
-	if opts.ObjectsRead != nil {
-		opts.ObjectsRead(done)
-	}
 
 	total := aggs[0]
 	for i, a := range aggs[1:] {
@@ -551,9 +565,6 @@ feed:
 	}
 	res.SessionKeys = total.SessionKeys()
 	res.SessionUses = total.SessionUses()
-	if opts.SessionsRead != nil {
-		opts.SessionsRead(res.SessionKeys, res.SessionUses)
-	}
 	if opts.RowSet {
 		// Built one at a time as the store inserts them (rowstream.go):
 		// the aggregation's tables stay until then.
@@ -568,7 +579,7 @@ feed:
 	res.Unmapped = total.Unmapped()
 	res.Objects = done
 	res.FormerlyScanned = int64(len(carried))
-	res.Parts = int(nparts.Load())
+	res.Groups = int(nsettled.Load())
 	sum.FilesRead = int64(nTodo)
 	sum.FilesAlreadyCounted = counted.Load()
 	sum.FilesChanged = changed.Load()
@@ -589,11 +600,6 @@ feed:
 		sum.RecordsSkipped += s.Count
 	}
 	sum.Duration = time.Since(start)
-	if opts.ObjectsRead != nil || opts.SessionsRead != nil {
-		if err := context.Cause(ctx); err != nil {
-			return nil, err
-		}
-	}
 	return res, nil
 }
 

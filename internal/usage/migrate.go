@@ -56,7 +56,7 @@ func migrateV6(ctx context.Context, db *sql.DB) error {
 	if err := createIndexes(ctx, tx); err != nil {
 		return err
 	}
-	if err := loadSessionKeys(ctx, tx, d, keys); err != nil {
+	if err := loadSessionKeys(ctx, tx, d, keys, nil); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	days := map[[2]int64]bool{}

@@ -218,18 +218,25 @@ func foldSummary(rows []irow) ([]skey, []sval) {
 	return keys, vals
 }
 
-// loadFresh fills an empty usage table and its summary: rows go in in key
-// order (each insert appends to the B-tree), the summary is folded here and
-// goes in in its key order. The secondary indexes are the caller's (built
-// after the load: one sort each instead of a random insert per row).
+// loadFresh fills an empty usage table and its summary (appendRows). The
+// secondary indexes are the caller's to build after the load (one sort
+// each instead of a random insert per row).
 func loadFresh(ctx context.Context, tx *sql.Tx, d *dict, rows []irow) error {
-	if err := d.flush(ctx, tx); err != nil {
-		return err
-	}
 	for _, stmt := range dropSecondaryIndexes {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return err
 		}
+	}
+	return appendRows(ctx, tx, d, rows)
+}
+
+// appendRows inserts rows whose keys usage does not hold, nor their
+// summary rows' keys (a fresh store's rows of an account and region it
+// holds nothing of): rows go in in key order, the summary is folded here
+// and goes in in its key order. No lookup, no upsert.
+func appendRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow) error {
+	if err := d.flush(ctx, tx); err != nil {
+		return err
 	}
 	// The summary is folded on the other core while the rows go in.
 	type folded struct {
@@ -284,21 +291,23 @@ func upsertRows(ctx context.Context, tx *sql.Tx, d *dict, rows []Row) error {
 		}
 		return createIndexes(ctx, tx)
 	}
-	return mergeRows(ctx, tx, d, ir, false)
+	_, err = mergeRows(ctx, tx, d, ir, false)
+	return err
 }
 
 // mergeRows merges rows into a usage table that may hold rows already,
 // set-based: the rows are bulk-loaded into a temporary table, each finds
 // its stored row once (a key lookup), stored rows are updated and new ones
-// inserted, and the summary takes the incoming rows' counts. With touched,
-// every incoming key is added to temp.touched (a Writer counts the
-// distinct rows a scan added or updated). No upsert (INSERT … ON CONFLICT
+// inserted, and the summary takes the incoming rows' counts. It returns
+// the number of rows new to usage. With touched, every incoming key is
+// added to temp.touched (a Writer counts the distinct rows a scan added or
+// updated). No upsert (INSERT … ON CONFLICT
 // DO UPDATE): its update part always aborts on a constraint error, so
 // SQLite keeps a statement journal of every page it changes
 // (docs/bench-trail.md, session 4); all statements are OR FAIL.
-func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bool) error {
+func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bool) (added int64, err error) {
 	if err := d.flush(ctx, tx); err != nil {
-		return err
+		return 0, err
 	}
 	for _, stmt := range []string{
 		`CREATE TEMP TABLE IF NOT EXISTS incoming (` + keyCols + `,` + valCols + `,
@@ -310,11 +319,11 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 		`DELETE FROM temp.sumin`,
 	} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if err := insertIRows(ctx, tx, "temp.incoming", rows); err != nil {
-		return fmt.Errorf("load rows: %w", err)
+		return 0, fmt.Errorf("load rows: %w", err)
 	}
 	match := func(a, b string) string {
 		var c []string
@@ -355,12 +364,15 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 	)
 	for _, stmt := range stmts {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
+			return 0, err
 		}
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.incoming WHERE uauthz IS NULL`).Scan(&added); err != nil {
+		return 0, err
 	}
 	var flips bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM temp.flips)`).Scan(&flips); err != nil {
-		return err
+		return 0, err
 	}
 	stmts = []string{`DELETE FROM temp.flips`, `DELETE FROM temp.incoming`, `DELETE FROM temp.sumin`}
 	if flips {
@@ -372,10 +384,10 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 	}
 	for _, stmt := range stmts {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return added, nil
 }
 
 // summaryFold recomputes usage_by_action from usage (optionally only where

@@ -16,7 +16,12 @@ import (
 // by row and key, each row's list is written in that order, and into an
 // empty table (a fresh store) the rows are plain inserts instead of
 // upserts (an upsert keeps a statement journal of every page it changes).
-func loadSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey) error {
+// written, when not nil, holds the rows the table holds (a Writer's, into
+// a table empty at its Begin), by hash (sessionRowKey.hash: 8 bytes a row, where a
+// scan of an organization can write millions; a collision only makes an
+// insert an upsert): the rows it does not hold are plain inserts, the
+// table's emptiness is not asked, and it is kept up to date.
+func loadSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey, written map[uint64]struct{}) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -61,20 +66,48 @@ func loadSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey
 	if err := d.flush(ctx, tx); err != nil {
 		return err
 	}
-	empty, err := tableEmpty(ctx, tx, "session_keys")
-	if err != nil {
+	const insert = `INSERT OR FAIL INTO session_keys(issuer_key,issuer_principal,role,action,day,keys)`
+	const upsert = `INSERT INTO session_keys(issuer_key,issuer_principal,role,action,day,keys)`
+	const merge = ` ON CONFLICT(issuer_key,issuer_principal,role,action,day) DO UPDATE SET keys=seiri_keys_union(keys,excluded.keys)`
+	put := func(prefix, suffix string, groups []group) error {
+		return bulkInsert(ctx, tx, prefix, suffix, 6, 100, len(groups), func(args []any, i int) []any {
+			g := &groups[i]
+			return append(args, g.g.issuer, g.g.principal, g.g.role, g.g.action, g.g.day, g.keys)
+		})
+	}
+	if written == nil {
+		empty, err := tableEmpty(ctx, tx, "session_keys")
+		if err != nil {
+			return err
+		}
+		if empty {
+			err = put(insert, "", groups)
+		} else {
+			err = put(upsert, merge, groups)
+		}
+		if err != nil {
+			return err
+		}
+		return loadKeyDays(ctx, tx, days)
+	}
+	// Rows already written merge; the others (most) are inserted.
+	var again []group
+	n := 0
+	for _, g := range groups {
+		if _, ok := written[g.g.hash()]; ok {
+			again = append(again, g)
+			continue
+		}
+		groups[n] = g
+		n++
+	}
+	for _, g := range groups[:n] {
+		written[g.g.hash()] = struct{}{}
+	}
+	if err := put(insert, "", groups[:n]); err != nil {
 		return err
 	}
-	prefix, suffix := `INSERT INTO session_keys(issuer_key,issuer_principal,role,action,day,keys)`,
-		` ON CONFLICT(issuer_key,issuer_principal,role,action,day) DO UPDATE SET keys=seiri_keys_union(keys,excluded.keys)`
-	if empty {
-		prefix, suffix = `INSERT OR FAIL INTO session_keys(issuer_key,issuer_principal,role,action,day,keys)`, ""
-	}
-	err = bulkInsert(ctx, tx, prefix, suffix, 6, 100, len(groups), func(args []any, i int) []any {
-		g := &groups[i]
-		return append(args, g.g.issuer, g.g.principal, g.g.role, g.g.action, g.g.day, g.keys)
-	})
-	if err != nil {
+	if err := put(upsert, merge, again); err != nil {
 		return err
 	}
 	return loadKeyDays(ctx, tx, days)
@@ -88,4 +121,18 @@ func loadKeyDays(ctx context.Context, tx *sql.Tx, days [][2]int64) error {
 	return bulkInsert(ctx, tx, `INSERT OR IGNORE INTO session_key_days(h,day)`, "", 2, 400, len(days), func(args []any, i int) []any {
 		return append(args, days[i][0], days[i][1])
 	})
+}
+
+// hash mixes the row key's fields (splitmix64's finalizer on each).
+func (g sessionRowKey) hash() uint64 {
+	h := uint64(0x9e3779b97f4a7c15)
+	for _, v := range [...]int64{g.issuer, g.principal, g.role, g.action, g.day} {
+		h ^= uint64(v)
+		h ^= h >> 30
+		h *= 0xbf58476d1ce4e5b9
+		h ^= h >> 27
+		h *= 0x94d049bb133111eb
+		h ^= h >> 31
+	}
+	return h
 }

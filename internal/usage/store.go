@@ -582,7 +582,7 @@ func commitRest(ctx context.Context, tx *sql.Tx, d *dict, b Batch) (err error) {
 			}
 		}
 	}
-	if err = loadSessionKeys(ctx, tx, d, b.SessionKeys); err != nil {
+	if err = loadSessionKeys(ctx, tx, d, b.SessionKeys, nil); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	if err = upsertSessionUses(ctx, tx, b.SessionUses); err != nil {

@@ -30,9 +30,16 @@ type Writer struct {
 	dict  *dict
 	fresh bool // usage was empty: secondary indexes are built once, at Finish
 
-	mu     sync.Mutex
-	loaded bool  // rows were merged into the (formerly empty) table
-	direct int64 // rows a fresh load at Finish added (not in temp.touched)
+	mu sync.Mutex
+	// In a fresh store, the (account, region) pairs usage holds rows of:
+	// the rows of any other pair are new keys (both are in the key), and
+	// go in as plain inserts; only the others merge.
+	units  map[[2]int64]bool
+	direct int64 // rows a fresh store got (not in temp.touched)
+	// In a fresh store, the session key rows written: the others are
+	// plain inserts too (keysFresh: session_keys was empty at Begin).
+	keyRows   map[uint64]struct{}
+	keysFresh bool
 	done   bool
 	newest time.Time // the newest session key or use added (for pruning)
 }
@@ -63,6 +70,15 @@ func (s *Store) Begin(ctx context.Context) (w *Writer, err error) {
 	}
 	if w.dict, err = newDict(ctx, tx); err != nil {
 		return nil, err
+	}
+	if w.fresh {
+		w.units = map[[2]int64]bool{}
+	}
+	if w.keysFresh, err = tableEmpty(ctx, tx, "session_keys"); err != nil {
+		return nil, err
+	}
+	if w.keysFresh {
+		w.keyRows = map[uint64]struct{}{}
 	}
 	// temp.touched holds the keys of the rows a scan merged part by part
 	// (Summary.Rows counts each once).
@@ -105,13 +121,13 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	if w.done {
 		return fmt.Errorf("usage store: rows added after the scan's transaction ended")
 	}
-	if err := w.addRows(ctx, b.Rows, b.RowSet, false); err != nil {
+	if err := w.addRows(ctx, b.Rows, b.RowSet); err != nil {
 		return fmt.Errorf("merge usage rows: %w", err)
 	}
 	if t := newestSession(b); t.After(w.newest) {
 		w.newest = t
 	}
-	if err := loadSessionKeys(ctx, w.tx, w.dict, b.SessionKeys); err != nil {
+	if err := loadSessionKeys(ctx, w.tx, w.dict, b.SessionKeys, w.keyRows); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
 	if err := upsertSessionUses(ctx, w.tx, b.SessionUses); err != nil {
@@ -143,38 +159,57 @@ func (w *Writer) AddObjects(ctx context.Context, objs []Object, now time.Time) e
 	return nil
 }
 
-// addRows merges rows and set (final: the last rows of the scan, from
-// Finish).
-func (w *Writer) addRows(ctx context.Context, rows []Row, set RowSet, final bool) error {
+// addRows merges rows and set.
+func (w *Writer) addRows(ctx context.Context, rows []Row, set RowSet) error {
 	if set != nil && set.Len() > 0 {
-		if err := w.addIRows(ctx, func() ([]irow, error) { return encodeRowSet(ctx, w.dict, set) }, final && len(rows) == 0); err != nil {
+		if err := w.addIRows(ctx, func() ([]irow, error) { return encodeRowSet(ctx, w.dict, set) }); err != nil {
 			return err
 		}
 	}
 	if len(rows) == 0 {
 		return nil
 	}
-	return w.addIRows(ctx, func() ([]irow, error) { return encodeRows(ctx, w.dict, rows) }, final)
+	return w.addIRows(ctx, func() ([]irow, error) { return encodeRows(ctx, w.dict, rows) })
 }
 
-func (w *Writer) addIRows(ctx context.Context, encode func() ([]irow, error), final bool) error {
+func (w *Writer) addIRows(ctx context.Context, encode func() ([]irow, error)) error {
 	ir, err := encode()
 	if err != nil {
 		return err
 	}
-	if w.fresh && !w.loaded {
-		w.loaded = true
-		if err := loadFresh(ctx, w.tx, w.dict, ir); err != nil {
-			return err
-		}
-		if final {
-			w.direct = int64(len(ir))
-			return nil
-		}
-		_, err := w.tx.ExecContext(ctx, `INSERT INTO temp.touched SELECT `+keyCols+` FROM usage`)
+	if !w.fresh {
+		_, err := mergeRows(ctx, w.tx, w.dict, ir, true)
 		return err
 	}
-	return mergeRows(ctx, w.tx, w.dict, ir, true)
+	// Split by the (account, region) of the key, keeping the key order.
+	var merge []irow
+	n := 0
+	for _, x := range ir {
+		if w.units[[2]int64{x.k[1], x.k[7]}] {
+			merge = append(merge, x)
+			continue
+		}
+		ir[n] = x
+		n++
+	}
+	fresh := ir[:n]
+	for _, x := range fresh {
+		w.units[[2]int64{x.k[1], x.k[7]}] = true
+	}
+	if len(fresh) > 0 {
+		if err := appendRows(ctx, w.tx, w.dict, fresh); err != nil {
+			return err
+		}
+		w.direct += int64(len(fresh))
+	}
+	if len(merge) > 0 {
+		added, err := mergeRows(ctx, w.tx, w.dict, merge, false)
+		if err != nil {
+			return err
+		}
+		w.direct += added
+	}
+	return nil
 }
 
 // Finish merges b (its rows, if any, like Add; its objects, runs,
@@ -195,7 +230,7 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 	if err = commitRest(ctx, w.tx, w.dict, b); err != nil {
 		return 0, err
 	}
-	if err = w.addRows(ctx, b.Rows, b.RowSet, true); err != nil {
+	if err = w.addRows(ctx, b.Rows, b.RowSet); err != nil {
 		return 0, fmt.Errorf("merge usage rows: %w", err)
 	}
 	newest := newestSession(b)

@@ -29,7 +29,6 @@ func main() {
 	dir := flag.String("dir", "", "corpus directory")
 	prof := flag.String("cpuprofile", "", "write a CPU profile here")
 	par := flag.Int("parallel", 0, "workers")
-	flushAt := flag.Int("flush", 0, "with -store: entries a worker aggregates before its part is merged (0: the default)")
 	repeat := flag.Int("repeat", 1, "read every file this many times")
 	storePath := flag.String("store", "", "scan into this usage store (created if missing)")
 	flag.Parse()
@@ -47,7 +46,7 @@ func main() {
 		src = &repeated{DirSource: trail.DirSource{Dir: *dir}, n: *repeat}
 	}
 	if *storePath != "" {
-		if err := into(*storePath, src, *par, *flushAt); err != nil {
+		if err := into(*storePath, src, *par); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -90,7 +89,7 @@ func (r *repeated) Open(ctx context.Context, o trail.Object) (io.ReadCloser, err
 	return r.DirSource.Open(ctx, o)
 }
 
-func into(path string, src trail.Source, par, flushAt int) error {
+func into(path string, src trail.Source, par int) error {
 	ctx := context.Background()
 	start := time.Now()
 	st, err := usage.Open(ctx, path)
@@ -98,7 +97,7 @@ func into(path string, src trail.Source, par, flushAt int) error {
 		return err
 	}
 	defer st.Close()
-	res, err := trail.ScanInto(ctx, st, src, trail.Options{Parallel: par, FlushAt: flushAt}, start)
+	res, err := trail.ScanInto(ctx, st, src, trail.Options{Parallel: par}, start)
 	if err != nil {
 		return err
 	}
@@ -123,10 +122,10 @@ func into(path string, src trail.Source, par, flushAt int) error {
 	fmt.Printf("files %d (already scanned %d, already counted %d) records %d rows %d; scan %s, open+ledger+commit %s (%.1f%% of %s)\n",
 		s.FilesRead, s.FilesAlreadyScanned, s.FilesAlreadyCounted, s.Records, s.Rows, s.Duration.Round(time.Millisecond),
 		commit.Round(time.Millisecond), 100*commit.Seconds()/total.Seconds(), total.Round(time.Millisecond))
-	// The commit overlaps the scan (flushed parts merge while files are
+	// The commit overlaps the scan (settled groups go in while files are
 	// read): what follows the last file is the tail.
-	fmt.Printf("commit after the last file read (tail): %s (%.1f%% of the whole); %d parts merged during the scan, rows left for the end %d\n",
-		res.CommitTail.Round(time.Millisecond), 100*res.CommitTail.Seconds()/total.Seconds(), res.Parts, left)
+	fmt.Printf("commit after the last file read (tail): %s (%.1f%% of the whole); %d groups settled during the scan, rows left for the end %d\n",
+		res.CommitTail.Round(time.Millisecond), 100*res.CommitTail.Seconds()/total.Seconds(), res.Groups, left)
 	fmt.Printf("store %d bytes: %d usage rows (%.0f B/row), %d events (%.0f B/event)\n", size, tot.Rows, float64(size)/float64(max(tot.Rows, 1)),
 		tot.Events, float64(size)/float64(max(tot.Events, 1)))
 	return nil

@@ -130,14 +130,14 @@ func openStore(t testing.TB) *usage.Store {
 
 func localScan(t testing.TB, st *usage.Store, dir string) *trail.Result {
 	t.Helper()
-	return localScanFlush(t, st, dir, 0)
+	return localScanWith(t, st, dir, 0)
 }
 
-// localScanFlush scans with flushes of every flushAt entries (0: the
-// default): the rows reach the store in parts, merged while the scan runs.
-func localScanFlush(t testing.TB, st *usage.Store, dir string, flushAt int) *trail.Result {
+// localScanWith scans with par workers (0: one per core): the groups the
+// rows reach the store in are merged from other parts.
+func localScanWith(t testing.TB, st *usage.Store, dir string, par int) *trail.Result {
 	t.Helper()
-	res, err := trail.ScanInto(context.Background(), st, &trail.DirSource{Dir: dir}, trail.Options{FlushAt: flushAt}, day0)
+	res, err := trail.ScanInto(context.Background(), st, &trail.DirSource{Dir: dir}, trail.Options{Parallel: par}, day0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,9 +290,9 @@ func TestExactlyOnceProperty(t *testing.T) {
 			work := filepath.Join(root, "bucket", "prefix")
 			os.MkdirAll(work, 0o755)
 			st := openStore(t)
-			flushAts := []int{0, 1, 3, 50}
+			pars := []int{0, 1, 3}
 			localScan := func(t testing.TB, st *usage.Store, dir string) {
-				localScanFlush(t, st, dir, flushAts[r.IntN(len(flushAts))])
+				localScanWith(t, st, dir, pars[r.IntN(len(pars))])
 			}
 			complete := map[string]bool{}
 			var log []string
