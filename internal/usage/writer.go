@@ -40,8 +40,8 @@ type Writer struct {
 	// plain inserts too (keysFresh: session_keys was empty at Begin).
 	keyRows   map[uint64]struct{}
 	keysFresh bool
-	done   bool
-	newest time.Time // the newest session key or use added (for pruning)
+	done      bool
+	newest    time.Time // the newest session key or use added (for pruning)
 }
 
 // Begin takes the store's write lock (waiting for another writer, see
