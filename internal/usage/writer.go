@@ -28,7 +28,7 @@ type Writer struct {
 	tx    *sql.Tx
 	rdb   *sql.DB
 	dict  *dict
-	fresh bool // usage was empty: secondary indexes are built once, at Finish
+	fresh bool // usage was empty at Begin
 
 	mu sync.Mutex
 	// In a fresh store, the (account, region) pairs usage holds rows of:
@@ -81,13 +81,11 @@ func (s *Store) Begin(ctx context.Context) (w *Writer, err error) {
 		w.keyRows = map[uint64]struct{}{}
 	}
 	// temp.touched holds the keys of the rows a scan merged part by part
-	// (Summary.Rows counts each once).
+	// (Summary.Rows counts each once). The secondary indexes stay: the
+	// rows go in while the scan reads, group by group, and keeping the
+	// indexes then costs less than building them after the last file
+	// (docs/bench-trail.md, session 7).
 	stmts := []string{`DROP TABLE IF EXISTS temp.touched`, `CREATE TEMP TABLE touched (` + keyCols + `, PRIMARY KEY (` + keyCols + `)) WITHOUT ROWID`}
-	if w.fresh {
-		// Into an empty table, the secondary indexes are built after the
-		// load: one sort each instead of a random insert per row.
-		stmts = append(stmts, dropSecondaryIndexes...)
-	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return nil, err
@@ -239,11 +237,6 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 	}
 	if err = pruneSessions(ctx, w.tx, newest); err != nil {
 		return 0, fmt.Errorf("prune session keys: %w", err)
-	}
-	if w.fresh {
-		if err = createIndexes(ctx, w.tx); err != nil {
-			return 0, err
-		}
 	}
 	var touched int64
 	if err = w.tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.touched`).Scan(&touched); err != nil {
