@@ -8,8 +8,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -59,13 +62,27 @@ func dump(path string) error {
 	}
 	for _, k := range keys {
 		fmt.Fprintf(out, "session key %+v\n", k)
-		uses, err := st.SessionUses(ctx, k.SessionKey)
-		if err != nil {
+	}
+	// The session uses, straight from their table (its columns are
+	// strings; Store.SessionUses reads one key's, too slow for all).
+	db, err := sql.Open("sqlite", "file:"+usage.URIPath(path)+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rs, err := db.QueryContext(ctx, `SELECT account, principal, day, keys FROM session_use ORDER BY account, principal, day`)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var a, p, d, k string
+		if err := rs.Scan(&a, &p, &d, &k); err != nil {
 			return err
 		}
-		for _, u := range uses {
-			fmt.Fprintf(out, "  used %+v\n", u)
-		}
+		keys := strings.Split(k, "\x1f")
+		sort.Strings(keys)
+		fmt.Fprintf(out, "session use %s %s %s %s\n", a, p, d, strings.Join(keys, " "))
 	}
-	return nil
+	return rs.Err()
 }
