@@ -478,7 +478,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 					where := fmt.Sprintf("%s (identity %s, digest %s)", o.Key, id, digest)
 					fileSkips.add(SkipFileChanged, where)
 					if opts.Warn != nil {
-						opts.Warn("WARNING: " + where + ": " + SkipFileChanged)
+						opts.Warn(where + ": " + SkipFileChanged) // the receiver says it is a warning
 					}
 					if opts.Strict {
 						cancel(&StrictError{Path: o.Key, Reason: SkipFileChanged})
