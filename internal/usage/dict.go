@@ -38,7 +38,8 @@ type dict struct {
 	next    int64
 	fresh   bool // strs held only '' when the transaction began: nothing to look up
 	look    *sql.Stmt
-	pending []string // new strings, ids next-len(pending) … next-1
+	pending []string  // new strings, ids next-len(pending) … next-1
+	stmts   stmtCache // the transaction's multi-row inserts
 }
 
 func newDict(ctx context.Context, tx *sql.Tx) (*dict, error) {
@@ -82,7 +83,7 @@ func (d *dict) id(ctx context.Context, s string) (int64, error) {
 // flush inserts the strings assigned since the last flush.
 func (d *dict) flush(ctx context.Context, tx *sql.Tx) error {
 	first := d.next - int64(len(d.pending))
-	err := bulkInsert(ctx, tx, `INSERT OR FAIL INTO strs(id,s)`, "", 2, 400, len(d.pending), func(args []any, i int) []any {
+	err := bulkInsert(ctx, tx, &d.stmts, `INSERT OR FAIL INTO strs(id,s)`, "", 2, 400, len(d.pending), func(args []any, i int) []any {
 		return append(args, first+int64(i), d.pending[i])
 	})
 	if err != nil {
@@ -93,6 +94,7 @@ func (d *dict) flush(ctx context.Context, tx *sql.Tx) error {
 }
 
 func (d *dict) close() {
+	d.stmts.close()
 	if d.look != nil {
 		d.look.Close()
 	}

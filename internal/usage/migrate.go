@@ -83,7 +83,7 @@ func migrateV6(ctx context.Context, db *sql.DB) error {
 	if err := rs.Err(); err != nil {
 		return err
 	}
-	if err := loadKeyDays(ctx, tx, slices.Collect(maps.Keys(days))); err != nil {
+	if err := loadKeyDays(ctx, tx, nil, slices.Collect(maps.Keys(days))); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v='7' WHERE k='schema'`); err != nil {

@@ -173,9 +173,9 @@ func b2i(b bool) int64 {
 
 // insertIRows inserts rows with multi-row INSERTs into table (usage or
 // temp.incoming: the key ids and valCols).
-func insertIRows(ctx context.Context, tx *sql.Tx, table string, rows []irow) error {
+func insertIRows(ctx context.Context, tx *sql.Tx, d *dict, table string, rows []irow) error {
 	var scratch Row // the producer's (bulkInsert: one goroutine)
-	return bulkInsert(ctx, tx, `INSERT OR FAIL INTO `+table+`(`+keyCols+`,`+valCols+`)`, "", 13, 64, len(rows), func(args []any, i int) []any {
+	return bulkInsert(ctx, tx, &d.stmts, `INSERT OR FAIL INTO `+table+`(`+keyCols+`,`+valCols+`)`, "", 13, 64, len(rows), func(args []any, i int) []any {
 		x := &rows[i]
 		for _, id := range x.k {
 			args = append(args, id)
@@ -248,13 +248,13 @@ func appendRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow) error {
 		keys, vals := foldSummary(rows)
 		fold <- folded{keys, vals}
 	}()
-	if err := insertIRows(ctx, tx, "usage", rows); err != nil {
+	if err := insertIRows(ctx, tx, d, "usage", rows); err != nil {
 		<-fold
 		return err
 	}
 	f := <-fold
 	keys, vals := f.keys, f.vals
-	return bulkInsert(ctx, tx, `INSERT OR FAIL INTO usage_by_action(`+sumKeyCols+`,first_seen,last_seen,count,nrows)`, "", 11, 80, len(keys),
+	return bulkInsert(ctx, tx, &d.stmts, `INSERT OR FAIL INTO usage_by_action(`+sumKeyCols+`,first_seen,last_seen,count,nrows)`, "", 11, 80, len(keys),
 		func(args []any, i int) []any {
 			for _, id := range keys[i] {
 				args = append(args, id)
@@ -322,7 +322,7 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 			return 0, err
 		}
 	}
-	if err := insertIRows(ctx, tx, "temp.incoming", rows); err != nil {
+	if err := insertIRows(ctx, tx, d, "temp.incoming", rows); err != nil {
 		return 0, fmt.Errorf("load rows: %w", err)
 	}
 	match := func(a, b string) string {

@@ -70,7 +70,7 @@ func loadSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey
 	const upsert = `INSERT INTO session_keys(issuer_key,issuer_principal,role,action,day,keys)`
 	const merge = ` ON CONFLICT(issuer_key,issuer_principal,role,action,day) DO UPDATE SET keys=seiri_keys_union(keys,excluded.keys)`
 	put := func(prefix, suffix string, groups []group) error {
-		return bulkInsert(ctx, tx, prefix, suffix, 6, 100, len(groups), func(args []any, i int) []any {
+		return bulkInsert(ctx, tx, &d.stmts, prefix, suffix, 6, 100, len(groups), func(args []any, i int) []any {
 			g := &groups[i]
 			return append(args, g.g.issuer, g.g.principal, g.g.role, g.g.action, g.g.day, g.keys)
 		})
@@ -88,7 +88,7 @@ func loadSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey
 		if err != nil {
 			return err
 		}
-		return loadKeyDays(ctx, tx, days)
+		return loadKeyDays(ctx, tx, &d.stmts, days)
 	}
 	// Rows already written merge; the others (most) are inserted.
 	var again []group
@@ -110,15 +110,15 @@ func loadSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionKey
 	if err := put(upsert, merge, again); err != nil {
 		return err
 	}
-	return loadKeyDays(ctx, tx, days)
+	return loadKeyDays(ctx, tx, &d.stmts, days)
 }
 
 // loadKeyDays records (key hash, day) pairs in session_key_days; days is
 // sorted and deduplicated here.
-func loadKeyDays(ctx context.Context, tx *sql.Tx, days [][2]int64) error {
+func loadKeyDays(ctx context.Context, tx *sql.Tx, c *stmtCache, days [][2]int64) error {
 	slices.SortFunc(days, func(a, b [2]int64) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
 	days = slices.Compact(days)
-	return bulkInsert(ctx, tx, `INSERT OR IGNORE INTO session_key_days(h,day)`, "", 2, 400, len(days), func(args []any, i int) []any {
+	return bulkInsert(ctx, tx, c, `INSERT OR IGNORE INTO session_key_days(h,day)`, "", 2, 400, len(days), func(args []any, i int) []any {
 		return append(args, days[i][0], days[i][1])
 	})
 }

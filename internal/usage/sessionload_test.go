@@ -158,5 +158,5 @@ func insertSessionKeys(ctx context.Context, tx *sql.Tx, d *dict, keys []SessionK
 			return err
 		}
 	}
-	return loadKeyDays(ctx, tx, slices.Collect(maps.Keys(days)))
+	return loadKeyDays(ctx, tx, nil, slices.Collect(maps.Keys(days)))
 }

@@ -59,8 +59,9 @@ type SessionUse struct {
 	Keys []string `json:"keys"`
 }
 
-// upsertSessionUses merges uses into session_use (key sets unioned).
-func upsertSessionUses(ctx context.Context, tx *sql.Tx, uses []SessionUse) error {
+// upsertSessionUses merges uses into session_use (key sets unioned); c
+// caches its statements (see bulkInsert).
+func upsertSessionUses(ctx context.Context, tx *sql.Tx, c *stmtCache, uses []SessionUse) error {
 	days := map[[2]int64]bool{}
 	for _, u := range uses {
 		d, err := time.Parse(time.DateOnly, u.Day)
@@ -71,10 +72,10 @@ func upsertSessionUses(ctx context.Context, tx *sql.Tx, uses []SessionUse) error
 			days[[2]int64{keyHash(k), dayOf(d)}] = true
 		}
 	}
-	if err := loadKeyDays(ctx, tx, slices.Collect(maps.Keys(days))); err != nil {
+	if err := loadKeyDays(ctx, tx, c, slices.Collect(maps.Keys(days))); err != nil {
 		return err
 	}
-	return bulkInsert(ctx, tx, `INSERT OR FAIL INTO session_use(account,principal,day,keys)`,
+	return bulkInsert(ctx, tx, c, `INSERT OR FAIL INTO session_use(account,principal,day,keys)`,
 		` ON CONFLICT(account,principal,day) DO UPDATE SET keys=seiri_set_union(keys,excluded.keys,0)`, 4, 200, len(uses),
 		func(args []any, i int) []any {
 			u := &uses[i]

@@ -585,7 +585,7 @@ func commitRest(ctx context.Context, tx *sql.Tx, d *dict, b Batch) (err error) {
 	if err = loadSessionKeys(ctx, tx, d, b.SessionKeys, nil); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
-	if err = upsertSessionUses(ctx, tx, b.SessionUses); err != nil {
+	if err = upsertSessionUses(ctx, tx, &d.stmts, b.SessionUses); err != nil {
 		return fmt.Errorf("session key use: %w", err)
 	}
 	if len(b.Objects) > 0 {

@@ -128,7 +128,7 @@ func (w *Writer) Add(ctx context.Context, b Batch) error {
 	if err := loadSessionKeys(ctx, w.tx, w.dict, b.SessionKeys, w.keyRows); err != nil {
 		return fmt.Errorf("session keys: %w", err)
 	}
-	if err := upsertSessionUses(ctx, w.tx, b.SessionUses); err != nil {
+	if err := upsertSessionUses(ctx, w.tx, &w.dict.stmts, b.SessionUses); err != nil {
 		return fmt.Errorf("session key use: %w", err)
 	}
 	return nil
