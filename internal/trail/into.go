@@ -44,22 +44,44 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	// Each group the scan settles goes into the transaction while the
 	// scan reads on (Options.Settle): its rows, session keys and uses, its
 	// objects into the ledger and the path marks, on one goroutine, in
-	// order. A queue of two bounds what waits: when the store lags, the
-	// scan waits for it. Finish then has little left to do.
+	// order. The groups waiting when the writer is free are written
+	// together (one batch of statements instead of one per group: an
+	// organization's small accounts and regions cost less), at most
+	// queued of them: when the store lags, the scan waits for it. Finish
+	// then has little left to do.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	queue := make(chan Settled, 2)
+	const queued = 8
+	queue := make(chan Settled, queued)
 	saved := make(chan error, 1)
 	then := opts.Settle // the caller's, if any
 	go func() {
 		var err error
+		batch := make([]Settled, 0, queued+1)
 		for g := range queue {
 			if err != nil || ctx.Err() != nil {
 				continue // drained: the scan stops
 			}
-			if err = saveGroup(ctx, w, g); err == nil && then != nil {
-				err = then(g) // told once the group is in the transaction
+			batch = append(batch[:0], g)
+		more:
+			for len(batch) <= queued {
+				select {
+				case g, ok := <-queue:
+					if !ok {
+						break more
+					}
+					batch = append(batch, g)
+				default:
+					break more
+				}
 			}
+			err = saveGroups(ctx, w, batch)
+			for _, g := range batch {
+				if err == nil && then != nil {
+					err = then(g) // told once the group is in the transaction
+				}
+			}
+			clear(batch) // the groups' aggregations go
 			if err != nil {
 				cancel(err)
 			}
@@ -100,15 +122,67 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	return res, nil
 }
 
-// saveGroup writes a settled group into the scan's transaction.
-func saveGroup(ctx context.Context, w *usage.Writer, g Settled) error {
-	if err := w.Add(ctx, usage.Batch{RowSet: g.Rows, SessionKeys: g.SessionKeys, SessionUses: g.SessionUses}); err != nil {
+// saveGroups writes settled groups into the scan's transaction, as one
+// batch.
+func saveGroups(ctx context.Context, w *usage.Writer, gs []Settled) error {
+	var b usage.Batch
+	var objs []usage.Object
+	rows := &rowSets{}
+	for _, g := range gs {
+		if g.Rows != nil && g.Rows.Len() > 0 {
+			rows.sets = append(rows.sets, g.Rows)
+			rows.ends = append(rows.ends, rows.Len()+g.Rows.Len())
+		}
+		b.SessionKeys = append(b.SessionKeys, g.SessionKeys...)
+		b.SessionUses = append(b.SessionUses, g.SessionUses...)
+		objs = append(objs, g.Objects...)
+	}
+	if len(gs) == 1 {
+		b.SessionKeys, b.SessionUses, objs = gs[0].SessionKeys, gs[0].SessionUses, gs[0].Objects // no copies
+	}
+	if rows.Len() > 0 {
+		b.RowSet = rows
+	}
+	if err := w.Add(ctx, b); err != nil {
 		return err
 	}
-	if len(g.Objects) == 0 {
+	if len(objs) == 0 {
 		return nil
 	}
-	return w.AddObjects(ctx, g.Objects, time.Now())
+	return w.AddObjects(ctx, objs, time.Now())
+}
+
+// rowSets is several groups' rows as one usage.RowSet, one after the
+// other.
+type rowSets struct {
+	sets []usage.RowSet
+	ends []int // the rows of sets[:i+1]
+}
+
+func (r *rowSets) Len() int {
+	if len(r.ends) == 0 {
+		return 0
+	}
+	return r.ends[len(r.ends)-1]
+}
+
+// at is the set row i is in and its index there.
+func (r *rowSets) at(i int) (usage.RowSet, int) {
+	j, _ := slices.BinarySearch(r.ends, i+1)
+	if j > 0 {
+		i -= r.ends[j-1]
+	}
+	return r.sets[j], i
+}
+
+func (r *rowSets) Key(i int) usage.Key {
+	s, j := r.at(i)
+	return s.Key(j)
+}
+
+func (r *rowSets) Fill(i int, row *usage.Row) {
+	s, j := r.at(i)
+	s.Fill(j, row)
 }
 
 // formerMarks reads the marks of the names src had before. When the store
