@@ -110,14 +110,22 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 		opts.Warn(fmt.Sprintf("%s: %d objects taken as already scanned from the marks an earlier seiri wrote under %s (now marked under %s)",
 			src.Name(), res.FormerlyScanned, strings.Join(slices.Sorted(maps.Keys(opts.Former)), ", "), src.Name()))
 	}
-	sum, _ := json.Marshal(res.Summary)
-	run := &usage.Run{Engine: usage.EngineLocal, StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
-		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
-	n, err := w.Finish(ctx, usage.Batch{Rows: res.Rows, RowSet: res.RowSet, Unmapped: res.Unmapped, Run: run})
+	// The run's summary says how many distinct rows the scan added or
+	// updated: every group is in the transaction now.
+	if err := w.Add(ctx, usage.Batch{Rows: res.Rows, RowSet: res.RowSet}); err != nil {
+		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
+	}
+	n, err := w.Rows(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}
 	res.Summary.Rows = int(n)
+	sum, _ := json.Marshal(res.Summary)
+	run := &usage.Run{Engine: usage.EngineLocal, StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
+		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
+	if _, err := w.Finish(ctx, usage.Batch{Unmapped: res.Unmapped, Run: run}); err != nil {
+		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
+	}
 	res.CommitTail = time.Since(t)
 	return res, nil
 }

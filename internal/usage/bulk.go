@@ -98,7 +98,8 @@ func bulkInsert(ctx context.Context, tx *sql.Tx, c *stmtCache, prefix, suffix st
 
 // stmtCache keeps a transaction's statements prepared, by text: a scan
 // saves hundreds of groups (accounts and regions) through the same few
-// multi-row inserts, and parsing one costs about as much as running it.
+// multi-row inserts and merge statements, and parsing one costs about as
+// much as running it.
 // A dict holds its transaction's (closed with it).
 type stmtCache struct {
 	m map[string]*sql.Stmt
@@ -117,6 +118,24 @@ func (c *stmtCache) prepare(ctx context.Context, tx *sql.Tx, text string) (*sql.
 	}
 	c.m[text] = st
 	return st, nil
+}
+
+// exec runs text's statement (prepared once).
+func (c *stmtCache) exec(ctx context.Context, tx *sql.Tx, text string, args ...any) (sql.Result, error) {
+	st, err := c.prepare(ctx, tx, text)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// queryRow scans the one row text's statement (prepared once) returns.
+func (c *stmtCache) queryRow(ctx context.Context, tx *sql.Tx, text string, dst ...any) error {
+	st, err := c.prepare(ctx, tx, text)
+	if err != nil {
+		return err
+	}
+	return st.QueryRowContext(ctx).Scan(dst...)
 }
 
 func (c *stmtCache) close() {

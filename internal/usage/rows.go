@@ -318,7 +318,7 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 		`CREATE TEMP TABLE IF NOT EXISTS sumin (` + sumKeyCols + `, first_seen, last_seen, count, nrows, hit)`,
 		`DELETE FROM temp.sumin`,
 	} {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		if _, err := d.stmts.exec(ctx, tx, stmt); err != nil {
 			return 0, err
 		}
 	}
@@ -363,15 +363,15 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 		`INSERT OR FAIL INTO usage(`+keyCols+`,`+valCols+`) SELECT `+keyCols+`,`+valCols+` FROM temp.incoming WHERE uauthz IS NULL`,
 	)
 	for _, stmt := range stmts {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		if _, err := d.stmts.exec(ctx, tx, stmt); err != nil {
 			return 0, err
 		}
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.incoming WHERE uauthz IS NULL`).Scan(&added); err != nil {
+	if err := d.stmts.queryRow(ctx, tx, `SELECT count(*) FROM temp.incoming WHERE uauthz IS NULL`, &added); err != nil {
 		return 0, err
 	}
 	var flips bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM temp.flips)`).Scan(&flips); err != nil {
+	if err := d.stmts.queryRow(ctx, tx, `SELECT EXISTS (SELECT 1 FROM temp.flips)`, &flips); err != nil {
 		return 0, err
 	}
 	stmts = []string{`DELETE FROM temp.flips`, `DELETE FROM temp.incoming`, `DELETE FROM temp.sumin`}
@@ -383,7 +383,7 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 		}, stmts...)
 	}
 	for _, stmt := range stmts {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		if _, err := d.stmts.exec(ctx, tx, stmt); err != nil {
 			return 0, err
 		}
 	}

@@ -238,8 +238,7 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 	if err = pruneSessions(ctx, w.tx, newest); err != nil {
 		return 0, fmt.Errorf("prune session keys: %w", err)
 	}
-	var touched int64
-	if err = w.tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.touched`).Scan(&touched); err != nil {
+	if rows, err = w.rows(ctx); err != nil {
 		return 0, err
 	}
 	if _, err = w.tx.ExecContext(ctx, `DROP TABLE temp.touched`); err != nil {
@@ -249,6 +248,25 @@ func (w *Writer) Finish(ctx context.Context, b Batch) (rows int64, err error) {
 		return 0, err
 	}
 	w.end()
+	return rows, nil
+}
+
+// Rows returns the number of distinct usage rows the scan added or
+// updated so far.
+func (w *Writer) Rows(ctx context.Context) (int64, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return 0, fmt.Errorf("usage store: the scan's transaction already ended")
+	}
+	return w.rows(ctx)
+}
+
+func (w *Writer) rows(ctx context.Context) (int64, error) {
+	var touched int64
+	if err := w.tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.touched`).Scan(&touched); err != nil {
+		return 0, err
+	}
 	return w.direct + touched, nil
 }
 
