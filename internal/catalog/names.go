@@ -99,7 +99,9 @@ func actionNamesRaw(raw []byte) (*ActionNames, error) {
 		}
 	}
 	var arena nameBuilder
-	names := make(map[string]struct{}, 1024)
+	// Collected first, so that the set is allocated once at its size: a
+	// growing map rehashes ~22,000 keys several times.
+	var list []string
 	ns := d.count()
 	for si := 0; si < ns && d.err == nil; si++ {
 		prefix := d.str()
@@ -136,7 +138,7 @@ func actionNamesRaw(raw []byte) (*ActionNames, error) {
 			skipList() // condition keys
 			skipList() // dependent actions
 			if d.err == nil {
-				names[arena.lower(prefix, name)] = struct{}{}
+				list = append(list, arena.lower(prefix, name))
 			}
 		}
 		if d.err == nil && prefix == "" {
@@ -153,6 +155,10 @@ func actionNamesRaw(raw []byte) (*ActionNames, error) {
 	}
 	if d.off != len(d.b) {
 		return nil, errTrailing(len(d.b) - d.off)
+	}
+	names := make(map[string]struct{}, len(list))
+	for _, n := range list {
+		names[n] = struct{}{}
 	}
 	// The source's strings are cut from raw: copied, so that raw is not
 	// kept alive for three short strings.
