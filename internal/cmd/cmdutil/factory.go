@@ -106,9 +106,9 @@ type Factory struct {
 	// Context is the command's context (cancelled on Ctrl-C).
 	Context context.Context
 
-	ws  *workspace.Workspace
-	rws *workspace.Workspace
-	cfg *config.Config
+	ws    *workspace.Workspace
+	rws   *workspace.Workspace
+	cfg   *config.Config
 	log   *slog.Logger
 	cat   *catalog.Catalog
 	names *catalog.ActionNames
