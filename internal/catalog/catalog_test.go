@@ -274,6 +274,9 @@ func TestDecodeErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: Decode error = %v, want %q", tt.name, err, tt.want)
 		}
+		if _, nerr := DecodeActionNames(bytes.NewReader(tt.in)); nerr == nil || err == nil || nerr.Error() != err.Error() {
+			t.Errorf("%s: DecodeActionNames error = %v, Decode's %v", tt.name, nerr, err)
+		}
 	}
 	if _, err := Decode(bytes.NewReader(good.Bytes())); err != nil {
 		t.Errorf("good input: %v", err)

@@ -10,10 +10,11 @@ import (
 	"io"
 	"slices"
 	"unsafe"
+
+	"github.com/seiri-dev/seiri/internal/inflate"
 )
 
-// The compact format, gzip-compressed (the stdlib decoder is already linked
-// into seiri through net/http, so it adds no code to the binary):
+// The compact format, gzip-compressed:
 //
 //	"SEIRICAT" version(1 byte)
 //	strings:  n, then n × (len, bytes)        — every text once, by frequency
@@ -192,26 +193,44 @@ func (e *encoder) strList(ss []string) {
 // Decode reads a catalog written by Encode. Damaged or foreign input gives an
 // error naming the byte offset, never a panic.
 func Decode(r io.Reader) (*Catalog, error) {
-	zr, err := gzip.NewReader(r)
+	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("decode catalog: %w", err)
 	}
-	var out bytes.Buffer
-	if sz, ok := r.(interface{ Size() int64 }); ok && sz.Size() > 0 {
-		// Inflated, the catalog is about 4× its compressed size: grow once.
-		out.Grow(int(min(sz.Size()*4+64<<10, maxDecoded)))
-	}
-	if _, err := out.ReadFrom(io.LimitReader(zr, maxDecoded+1)); err != nil {
-		return nil, fmt.Errorf("decode catalog: %w", err)
-	}
-	raw := out.Bytes()
-	if len(raw) > maxDecoded {
-		return nil, fmt.Errorf("decode catalog: larger than %d bytes", maxDecoded)
+	return decodeBytes(b)
+}
+
+// decodeBytes is Decode of the compressed catalog held in b.
+func decodeBytes(b []byte) (*Catalog, error) {
+	raw, err := inflateCatalog(b)
+	if err != nil {
+		return nil, err
 	}
 	return decodeRaw(raw)
 }
 
+// inflateCatalog inflates the compressed catalog, at most maxDecoded bytes.
+// The whole input is at hand (embedded, or a cache file read whole), so it
+// goes through seiri's whole-buffer decoder, which accepts what
+// compress/gzip accepts in less than half its time: the first catalog use
+// of every command pays for it.
+func inflateCatalog(b []byte) ([]byte, error) {
+	d := inflate.Decoder{MaxSize: maxDecoded}
+	raw, err := d.Gunzip(nil, b)
+	if errors.Is(err, inflate.ErrTooLarge) {
+		return nil, fmt.Errorf("decode catalog: larger than %d bytes", maxDecoded)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode catalog: %w", err)
+	}
+	return raw, nil
+}
+
 var errTruncated = errors.New("unexpected end of data")
+
+func errTrailing(n int) error {
+	return fmt.Errorf("decode catalog: %d unexpected bytes after the last service", n)
+}
 
 type decoder struct {
 	b    []byte
@@ -302,17 +321,17 @@ func (d *decoder) byte1() byte {
 	return c
 }
 
-// decodeRaw decodes the inflated format. The catalog shares raw's bytes:
-// the caller must not modify raw afterwards.
-func decodeRaw(raw []byte) (*Catalog, error) {
+// newDecoder checks the format's magic and version and reads what precedes
+// the services: the string table and the source. raw is owned by the
+// decoder from here on and never written: the table's strings share its
+// bytes instead of copying megabytes.
+func newDecoder(raw []byte) (*decoder, Source, error) {
 	if len(raw) < len(codecMagic)+1 || string(raw[:len(codecMagic)]) != codecMagic {
-		return nil, errors.New("decode catalog: not a seiri catalog (bad magic)")
+		return nil, Source{}, errors.New("decode catalog: not a seiri catalog (bad magic)")
 	}
 	if v := raw[len(codecMagic)]; v != codecVersion {
-		return nil, fmt.Errorf("decode catalog: format version %d, want %d", v, codecVersion)
+		return nil, Source{}, fmt.Errorf("decode catalog: format version %d, want %d", v, codecVersion)
 	}
-	// raw is owned here and never written after this point, so the string
-	// table may share its bytes instead of copying megabytes.
 	d := &decoder{b: raw, off: len(codecMagic) + 1, all: unsafe.String(&raw[0], len(raw))}
 	n := d.count()
 	d.strs = make([]string, 0, n)
@@ -326,6 +345,19 @@ func decodeRaw(raw []byte) (*Catalog, error) {
 		d.off += l
 	}
 	src := Source{Name: d.str(), Version: d.str(), Date: d.str()}
+	if d.err != nil {
+		return nil, Source{}, d.err
+	}
+	return d, src, nil
+}
+
+// decodeRaw decodes the inflated format. The catalog shares raw's bytes:
+// the caller must not modify raw afterwards.
+func decodeRaw(raw []byte) (*Catalog, error) {
+	d, src, err := newDecoder(raw)
+	if err != nil {
+		return nil, err
+	}
 	ns := d.count()
 	services := make([]*Service, 0, ns)
 	for si := 0; si < ns && d.err == nil; si++ {
@@ -391,7 +423,7 @@ func decodeRaw(raw []byte) (*Catalog, error) {
 		return nil, d.err
 	}
 	if d.off != len(d.b) {
-		return nil, fmt.Errorf("decode catalog: %d unexpected bytes after the last service", len(d.b)-d.off)
+		return nil, errTrailing(len(d.b) - d.off)
 	}
 	return New(src, services, globals...), nil
 }

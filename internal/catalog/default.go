@@ -27,7 +27,7 @@ var (
 // first use (a few milliseconds).
 func Embedded() *Catalog {
 	embeddedOnce.Do(func() {
-		c, err := Decode(bytes.NewReader(embedded))
+		c, err := decodeBytes(embedded)
 		if err != nil {
 			// The embedded file is generated and tested with this code;
 			// failing here is a build defect, not bad input.
@@ -59,20 +59,26 @@ var ErrBadCache = errors.New("cached catalog unusable")
 // ErrBadCache: the catalog returned is always usable, the error is for a
 // warning.
 func Load(cacheDir string) (*Catalog, error) {
+	return loadCached(cacheDir, decodeBytes, Embedded)
+}
+
+// loadCached decodes the catalog cached in cacheDir, or gives the embedded
+// one (see Load): Load and LoadActionNames read the same file the same way.
+func loadCached[T any](cacheDir string, decode func([]byte) (T, error), embedded func() T) (T, error) {
 	if cacheDir == "" {
-		return Embedded(), nil
+		return embedded(), nil
 	}
 	path := filepath.Join(cacheDir, filepath.FromSlash(CacheFile))
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Embedded(), nil
+		return embedded(), nil
 	}
 	if err != nil {
-		return Embedded(), fmt.Errorf("%w: %v", ErrBadCache, err)
+		return embedded(), fmt.Errorf("%w: %v", ErrBadCache, err)
 	}
-	c, err := Decode(bytes.NewReader(b))
+	c, err := decode(b)
 	if err != nil {
-		return Embedded(), fmt.Errorf("%w: %s: %v (run `seiri catalog update` again)", ErrBadCache, path, err)
+		return embedded(), fmt.Errorf("%w: %s: %v (run `seiri catalog update` again)", ErrBadCache, path, err)
 	}
 	return c, nil
 }

@@ -3,6 +3,7 @@ package catalog
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The Service Authorization Reference lists, per action, "Dependent
@@ -100,7 +101,8 @@ var ddbRestoreNeeds = []string{
 	"dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
 }
 
-var dependents = func() []Dependent {
+// curated is the table, built on first use (see loadExtract).
+var curated = sync.OnceValue(func() []Dependent {
 	d := []Dependent{
 		// Secrets Manager. "Required permissions: secretsmanager:BatchGetSecretValue,
 		// and you must have secretsmanager:GetSecretValue for each secret. If you
@@ -293,27 +295,27 @@ var dependents = func() []Dependent {
 			When:   "the organization has all features and its service-linked role does not exist yet",
 			Source: "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html"},
 	)
-}()
+})
 
 // dependentIndex maps a lower-cased action to its entries, in table order.
-var dependentIndex = func() map[string][]Dependent {
+var dependentIndex = sync.OnceValue(func() map[string][]Dependent {
 	m := map[string][]Dependent{}
-	for _, d := range dependents {
+	for _, d := range curated() {
 		k := strings.ToLower(d.Action)
 		m[k] = append(m[k], d)
 	}
 	return m
-}()
+})
 
 // DependentsOf returns the curated dependent actions of action (case-
 // insensitive), in table order. It does not see dependent actions that only
 // a catalog's data lists; (*Catalog).DependentsOf does.
 func DependentsOf(action string) []Dependent {
-	return slices.Clone(dependentIndex[strings.ToLower(action)])
+	return slices.Clone(dependentIndex()[strings.ToLower(action)])
 }
 
 // Dependents returns the whole curated table.
-func Dependents() []Dependent { return slices.Clone(dependents) }
+func Dependents() []Dependent { return slices.Clone(curated()) }
 
 // Unconfirmed ends the Source of a curated entry, as (*Catalog).DependentsOf
 // returns it, that no source read so far confirms (Dependent.Checked), so
@@ -375,7 +377,7 @@ func (c *Catalog) DependentsOf(action string) []Dependent {
 // listed bare would read as always needed; DependentsOf still has them.
 // Entries naming an action the catalog lacks are skipped.
 func (c *Catalog) mergeDependents() {
-	for _, d := range dependents {
+	for _, d := range curated() {
 		if d.When != "" {
 			continue
 		}

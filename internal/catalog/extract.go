@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The dependent-action extract (data/dependent-actions.json): facts read by
@@ -58,7 +59,10 @@ type extractFile struct {
 	Facts   []DependentFact `json:"facts"`
 }
 
-var extract, extractErr = parseExtract(extractJSON)
+// loadExtract parses the extract on first use (a catalog's decode, the
+// dependent-action checks), not at start: a command that needs no catalog
+// never pays for it.
+var loadExtract = sync.OnceValues(func() (*extractFile, error) { return parseExtract(extractJSON) })
 
 // parseExtract reads the extract strictly: unknown fields, facts without an
 // action, a source or a quote, unknown source IDs and duplicate facts are
@@ -120,14 +124,16 @@ func (f DependentFact) reference() bool { return f.Column || f.Operations }
 // DependentFacts returns the extract's facts and sources; err reports an
 // extract that could not be read (then there are none).
 func DependentFacts() ([]DependentFact, []FactSource, error) {
-	if extractErr != nil {
-		return nil, nil, extractErr
+	extract, err := loadExtract()
+	if err != nil {
+		return nil, nil, err
 	}
 	return slices.Clone(extract.Facts), slices.Clone(extract.Sources), nil
 }
 
 // factSource returns the source with this ID.
 func factSource(id string) (FactSource, bool) {
+	extract, _ := loadExtract()
 	if extract == nil {
 		return FactSource{}, false
 	}
@@ -141,6 +147,7 @@ func factSource(id string) (FactSource, bool) {
 // factFor returns the fact stating that a call of action needs needs:
 // a fact of the reference's tables when reference, else a document fact.
 func factFor(action, needs string, reference bool) (DependentFact, bool) {
+	extract, _ := loadExtract()
 	if extract == nil {
 		return DependentFact{}, false
 	}
@@ -173,6 +180,7 @@ func (d Dependent) Checked() (DependentFact, FactSource, bool) {
 // catalog's actions (Action.Dependent), canonical names, each once. Facts
 // naming an action the catalog lacks are skipped.
 func (c *Catalog) mergeColumnFacts() {
+	extract, _ := loadExtract()
 	if extract == nil {
 		return
 	}

@@ -149,10 +149,19 @@ func FuzzDecode(f *testing.F) {
 		// so the fuzzer reaches the format decoder, not only gzip's.
 		Decode(bytes.NewReader(data))
 		if len(data) < 1<<16 {
-			c, err := decodeRaw(data)
+			c, err := decodeRaw(bytes.Clone(data))
 			if err == nil {
 				c.Expand("*")
 				c.Search("a")
+			}
+			// The names-only walk accepts and rejects what the full
+			// decoder does, and then knows the same actions.
+			n, nerr := actionNamesRaw(data)
+			if (err == nil) != (nerr == nil) || err != nil && err.Error() != nerr.Error() {
+				t.Fatalf("decodeRaw error %v, actionNamesRaw error %v", err, nerr)
+			}
+			if err == nil {
+				sameNames(t, c, n)
 			}
 		}
 	})

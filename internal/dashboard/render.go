@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"io"
+	"sync"
 
 	"github.com/seiri-dev/seiri/internal/org"
 )
@@ -22,11 +23,15 @@ var (
 	//go:embed assets/app.js
 	scriptSource string
 
-	pageTmpl = template.Must(template.New("page").Parse(pageSource))
+	// The template and the CSP are made when a dashboard is first
+	// rendered, not when any seiri command starts.
+	pageTmpl = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageSource)) })
 	// CSP allows exactly the page's own inline style and script (by hash),
 	// no other source at all: nothing is fetched, nothing injected runs.
-	csp = "default-src 'none'; script-src '" + hashOf(scriptSource) + "'; style-src '" + hashOf(styleSource) +
-		"'; img-src data:; base-uri 'none'; form-action 'none'"
+	csp = sync.OnceValue(func() string {
+		return "default-src 'none'; script-src '" + hashOf(scriptSource) + "'; style-src '" + hashOf(styleSource) +
+			"'; img-src data:; base-uri 'none'; form-action 'none'"
+	})
 )
 
 func hashOf(s string) string {
@@ -104,7 +109,7 @@ func Render(w io.Writer, in Input) error {
 		enc = ` data-encoding="gzip-base64"`
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := pageTmpl.Execute(bw, view{P: p, Data: template.JS(js), Encoding: enc, CSP: template.HTMLAttr(`content="` + csp + `"`), Style: template.CSS(styleSource), Script: template.JS(scriptSource), known: known}); err != nil {
+	if err := pageTmpl().Execute(bw, view{P: p, Data: template.JS(js), Encoding: enc, CSP: template.HTMLAttr(`content="` + csp() + `"`), Style: template.CSS(styleSource), Script: template.JS(scriptSource), known: known}); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -79,6 +80,14 @@ func TestRunWritesDecodableFile(t *testing.T) {
 	c, err := catalog.Decode(bytes.NewReader(b))
 	if err != nil || len(c.Actions()) != 4 {
 		t.Fatalf("decode: %v, %d actions", err, len(c.Actions()))
+	}
+	b, err = os.ReadFile(filepath.Join(filepath.Dir(out), catalog.SourceFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src catalog.Source
+	if err := json.Unmarshal(b, &src); err != nil || src != c.Source() {
+		t.Errorf("%s = %s (%v), want the catalog's source %v", catalog.SourceFile, b, err, c.Source())
 	}
 }
 

@@ -15,7 +15,7 @@
 //	go run ./internal/catalog/gen -dir /tmp/package -out internal/catalog/data/catalog.bin.gz
 //
 // The source package name, version and its updatedAt date are recorded in the
-// output and shown by `seiri version`.
+// output, and in source.json beside it, which `seiri version` shows.
 package main
 
 import (
@@ -73,6 +73,15 @@ func run(pkg, dir, out string, descriptions bool) error {
 		return err
 	}
 	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	// The source beside it, in plain JSON: seiri version prints it without
+	// inflating the catalog (catalog.EmbeddedSource).
+	src, err := json.Marshal(c.Source())
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(out), catalog.SourceFile), append(src, '\n'), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "gen: %s: %d services, %d actions, %d resource types (%d added for undeclared references), %d bytes\n",

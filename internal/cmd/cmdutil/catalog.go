@@ -29,6 +29,17 @@ func LoadCatalog(workspaceDir string, errOut io.Writer) *catalog.Catalog {
 	return c
 }
 
+// LoadActionNames returns the action names of the catalog in force for a
+// workspace (see LoadCatalog), without the rest of the catalog: what a scan
+// maps events with. A damaged cache is reported on errOut and ignored.
+func LoadActionNames(workspaceDir string, errOut io.Writer) *catalog.ActionNames {
+	n, err := catalog.LoadActionNames(CatalogCacheDir(workspaceDir))
+	if err != nil {
+		fmt.Fprintf(errOut, "seiri: warning: %v; using the embedded catalog\n", err)
+	}
+	return n
+}
+
 // RCPServices is the catalog in force as the engine's list of the services
 // RCPs govern (a refreshed catalog's list, not only the embedded one); nil,
 // the engine's embedded list, without a catalog. A nil *catalog.Catalog is

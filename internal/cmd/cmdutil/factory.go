@@ -20,6 +20,7 @@ import (
 	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/diag"
+	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/workspace"
 )
 
@@ -105,11 +106,12 @@ type Factory struct {
 	// Context is the command's context (cancelled on Ctrl-C).
 	Context context.Context
 
-	ws  *workspace.Workspace
-	rws *workspace.Workspace
-	cfg *config.Config
-	log *slog.Logger
-	cat *catalog.Catalog
+	ws    *workspace.Workspace
+	rws   *workspace.Workspace
+	cfg   *config.Config
+	log   *slog.Logger
+	cat   *catalog.Catalog
+	names *catalog.ActionNames
 }
 
 // NewFactory returns a factory on the given streams.
@@ -219,6 +221,20 @@ func (f *Factory) Catalog() *catalog.Catalog {
 		f.cat = LoadCatalog(f.Globals.Workspace, f.IO.ErrOut)
 	}
 	return f.cat
+}
+
+// ActionNames returns the action names of the IAM catalog in force (see
+// Catalog), for commands that only ask whether an action exists (a trail
+// scan's event mapping): they never decode the rest of the catalog. When
+// the whole catalog is loaded already its names are the same.
+func (f *Factory) ActionNames() trail.ActionChecker {
+	if f.cat != nil {
+		return f.cat
+	}
+	if f.names == nil {
+		f.names = LoadActionNames(f.Globals.Workspace, f.IO.ErrOut)
+	}
+	return f.names
 }
 
 // Progress reports whether progress bars should be drawn.

@@ -84,7 +84,7 @@ func newVersionCmd(f *cmdutil.Factory) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(f.IO.Out, "seiri %s\n", version.String())
-			fmt.Fprintln(f.IO.Out, "catalog "+catalog.Embedded().Source().String())
+			fmt.Fprintln(f.IO.Out, "catalog "+catalog.EmbeddedSource().String())
 			return nil
 		},
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/seiri-dev/seiri/internal/awsclient"
-	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/config"
 	"github.com/seiri-dev/seiri/internal/trail"
@@ -30,7 +29,10 @@ type ScanDeps struct {
 	Workspace func() (*workspace.Workspace, error) // opened for writing: a scan creates the store
 	Config    func() (*config.Config, error)       // seiri.yaml (--detect's thresholds)
 	Now       func() time.Time
-	Catalog   func() *catalog.Catalog // the IAM catalog in force: maps events to actions
+	// Actions are the action names of the IAM catalog in force: the event
+	// mapping checks that an action exists, and needs nothing else of the
+	// catalog (Factory.ActionNames).
+	Actions func() trail.ActionChecker
 	// AWS opens the AWS session of the global flags, asking STS who the
 	// caller is: missing, expired or rejected credentials are an
 	// *awsclient.CredentialsError (one line saying what to set, exit 2),
@@ -44,7 +46,7 @@ type ScanDeps struct {
 }
 
 func newScanDeps(f *cmdutil.Factory) ScanDeps {
-	return ScanDeps{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now, Catalog: f.Catalog, AWS: awsOpener(f)}
+	return ScanDeps{IO: f.IO, Workspace: f.Workspace, Config: f.Config, Now: f.Now, Actions: f.ActionNames, AWS: awsOpener(f)}
 }
 
 // bind takes what is known only once the command runs.
@@ -116,17 +118,18 @@ func AWSConfig(ctx context.Context, f *cmdutil.Factory) (aws.Config, error) {
 }
 
 // ScanStore scans src (only objects the workspace's usage store has not
-// seen) with the event mapping of cat, and commits the rows, the scanned
+// seen) with the event mapping of actions (the IAM catalog in force, or
+// only its action names), and commits the rows, the scanned
 // objects and the run to the store in one transaction. Waits for another
 // writer and files kept out are said on errOut.
-func ScanStore(ctx context.Context, ws *workspace.Workspace, cat *catalog.Catalog, now time.Time, errOut io.Writer, src trail.Source, opts trail.Options) (*trail.Result, error) {
+func ScanStore(ctx context.Context, ws *workspace.Workspace, actions trail.ActionChecker, now time.Time, errOut io.Writer, src trail.Source, opts trail.Options) (*trail.Result, error) {
 	store, err := usage.Open(ctx, ws.UsageDB())
 	if err != nil {
 		return nil, err
 	}
 	defer store.Close()
 	store.Waiting = func(msg string) { fmt.Fprintln(errOut, msg) }
-	opts.Mapper = &trail.Mapper{Catalog: cat}
+	opts.Mapper = &trail.Mapper{Catalog: actions}
 	if opts.Warn == nil {
 		opts.Warn = func(msg string) { fmt.Fprintf(errOut, "warning: %s\n", msg) }
 	}

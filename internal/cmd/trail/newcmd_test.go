@@ -84,7 +84,7 @@ func TestNewCmdTrailScan(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	d := got.ScanDeps
-	if d.IO != io || d.Workspace == nil || d.Config == nil || d.Now == nil || d.Catalog == nil || d.AWS == nil || d.Context == nil || d.Output != "json" {
+	if d.IO != io || d.Workspace == nil || d.Config == nil || d.Now == nil || d.Actions == nil || d.AWS == nil || d.Context == nil || d.Output != "json" {
 		t.Errorf("dependencies not carried: %+v", d)
 	}
 }

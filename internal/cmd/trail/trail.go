@@ -175,7 +175,7 @@ func trailScanRun(o *TrailScanOptions) error {
 		bar = &progressLine{w: o.IO.ErrOut}
 		progress = bar.update
 	}
-	res, err := ScanStore(ctx, ws, o.Catalog(), o.Now(), o.IO.ErrOut, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
+	res, err := ScanStore(ctx, ws, o.Actions(), o.Now(), o.IO.ErrOut, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
 	if bar != nil {
 		bar.done()
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seiri-dev/seiri/internal/awsfake"
+	"github.com/seiri-dev/seiri/internal/catalog"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
 	"github.com/seiri-dev/seiri/internal/cmd/cmdutil"
 	"github.com/seiri-dev/seiri/internal/trail"
@@ -309,5 +310,23 @@ func TestTrailScanUsesRefreshedCatalog(t *testing.T) {
   {"Name": "FrobnicateWidget", "Annotations": {"Properties": {"IsWrite": true}}}]}`)
 	if sum := scan(ws); sum.Mapped != 1 || sum.Unmapped != 0 {
 		t.Errorf("refreshed catalog: mapped %d, unmapped %d; want 1 and 0", sum.Mapped, sum.Unmapped)
+	}
+	// A damaged refreshed copy is named in a warning and the embedded
+	// catalog maps the events, as for every other command.
+	ws = filepath.Join(t.TempDir(), "ws")
+	cache := filepath.Join(cmdutil.CatalogCacheDir(ws), filepath.FromSlash(catalog.CacheFile))
+	if err := os.MkdirAll(filepath.Dir(cache), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cache, []byte("not a catalog"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runTrail(t, "--workspace", ws, "trail", "scan", "--source", logs, "--since", "2026-10-01", "-o", "json")
+	var sum trail.Summary
+	if err := json.Unmarshal([]byte(out), &sum); code != 0 || err != nil || sum.Mapped != 0 || sum.Unmapped != 1 {
+		t.Errorf("damaged catalog: exit %d, %v, mapped %d, unmapped %d; want 0, nil, 0 and 1\n%s", code, err, sum.Mapped, sum.Unmapped, errOut)
+	}
+	if want := "seiri: warning: cached catalog unusable: " + cache; !strings.Contains(errOut, want) || !strings.Contains(errOut, "using the embedded catalog") {
+		t.Errorf("damaged catalog: stderr lacks %q and the fallback:\n%s", want, errOut)
 	}
 }

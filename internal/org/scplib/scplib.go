@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // SCP is the Organizations policy type of every library policy.
@@ -201,31 +202,38 @@ func ParseAssignments(args []string) (Values, error) {
 	return v, nil
 }
 
+// The parameter patterns are compiled on first use: most commands check no
+// SCP parameter, and reRole's {1,512} alone compiles to some 400 KB, which
+// every seiri process would otherwise build at start.
 var (
-	reRegion = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	reRegion = lazyRegexp(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	// IAM role names: [\w+=,.@-]+ (CreateRole), here with * and ? wildcards
 	// and an optional path.
-	reRole    = regexp.MustCompile(`^[\w+=,.@*?/-]{1,512}$`)
-	reRoleARN = regexp.MustCompile(`^arn:[a-z*-]+:iam::([0-9]{12}|\*):role/[\w+=,.@*?/-]+$`)
-	reAction  = regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9*?]+$`)
+	reRole    = lazyRegexp(`^[\w+=,.@*?/-]{1,512}$`)
+	reRoleARN = lazyRegexp(`^arn:[a-z*-]+:iam::([0-9]{12}|\*):role/[\w+=,.@*?/-]+$`)
+	reAction  = lazyRegexp(`^[a-z0-9-]+:[A-Za-z0-9*?]+$`)
 	// S3 bucket naming rules: 3–63 of [a-z0-9.-]; * allowed for patterns.
-	reBucket = regexp.MustCompile(`^[a-z0-9*][a-z0-9.*-]{1,61}[a-z0-9*]$`)
-	reNumber = regexp.MustCompile(`^[1-9][0-9]{0,3}$`)
+	reBucket = lazyRegexp(`^[a-z0-9*][a-z0-9.*-]{1,61}[a-z0-9*]$`)
+	reNumber = lazyRegexp(`^[1-9][0-9]{0,3}$`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 func checkValue(k Kind, s string) error {
 	ok := false
 	switch k {
 	case KindRegion:
-		ok = reRegion.MatchString(s)
+		ok = reRegion().MatchString(s)
 	case KindRole:
-		ok = reRoleARN.MatchString(s) || (!strings.HasPrefix(s, "arn:") && reRole.MatchString(s))
+		ok = reRoleARN().MatchString(s) || (!strings.HasPrefix(s, "arn:") && reRole().MatchString(s))
 	case KindAction:
-		ok = reAction.MatchString(s)
+		ok = reAction().MatchString(s)
 	case KindBucket:
-		ok = reBucket.MatchString(s)
+		ok = reBucket().MatchString(s)
 	case KindNumber:
-		ok = reNumber.MatchString(s)
+		ok = reNumber().MatchString(s)
 	default:
 		return fmt.Errorf("unknown parameter kind %q", k)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,41 +35,48 @@ var DefaultRegions = []string{
 	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
 }
 
+// The patterns are compiled on first use, not when seiri starts: only the
+// Athena commands check DDL values, and identRE's {1,255} alone compiles to
+// some 200 KB.
 var (
-	identRE  = regexp.MustCompile(`^[a-z0-9_]{1,255}$`)
-	bucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	orgRE    = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	acctRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-	prefixRE = regexp.MustCompile(`^[A-Za-z0-9!_.*()/-]*$`)
+	identRE  = lazyRegexp(`^[a-z0-9_]{1,255}$`)
+	bucketRE = lazyRegexp(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	orgRE    = lazyRegexp(`^o-[a-z0-9]{10,32}$`)
+	acctRE   = lazyRegexp(`^[0-9]{12}$`)
+	regionRE = lazyRegexp(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	prefixRE = lazyRegexp(`^[A-Za-z0-9!_.*()/-]*$`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // Validate checks every value that goes into the DDL text: they are
 // spliced into SQL and S3 URLs, so only their documented alphabets pass.
 func (t *Table) Validate() error {
 	var errs []error
-	if !identRE.MatchString(t.Database) {
+	if !identRE().MatchString(t.Database) {
 		errs = append(errs, fmt.Errorf("database %q: use lower-case letters, digits and _", t.Database))
 	}
-	if !identRE.MatchString(t.Name) {
+	if !identRE().MatchString(t.Name) {
 		errs = append(errs, fmt.Errorf("table %q: use lower-case letters, digits and _", t.Name))
 	}
-	if !bucketRE.MatchString(t.Bucket) {
+	if !bucketRE().MatchString(t.Bucket) {
 		errs = append(errs, fmt.Errorf("bucket %q is not a valid S3 bucket name", t.Bucket))
 	}
-	if !prefixRE.MatchString(t.Prefix) {
+	if !prefixRE().MatchString(t.Prefix) {
 		errs = append(errs, fmt.Errorf("prefix %q has characters seiri does not put in a table location", t.Prefix))
 	}
-	if t.OrgID != "" && !orgRE.MatchString(t.OrgID) {
+	if t.OrgID != "" && !orgRE().MatchString(t.OrgID) {
 		errs = append(errs, fmt.Errorf("organization id %q is not o-…", t.OrgID))
 	}
 	for _, a := range t.Accounts {
-		if !acctRE.MatchString(a) {
+		if !acctRE().MatchString(a) {
 			errs = append(errs, fmt.Errorf("account %q is not a 12-digit account id", a))
 		}
 	}
 	for _, r := range t.Regions {
-		if !regionRE.MatchString(r) {
+		if !regionRE().MatchString(r) {
 			errs = append(errs, fmt.Errorf("region %q is not a region name", r))
 		}
 	}
@@ -205,14 +213,14 @@ TBLPROPERTIES (
 // scan splices into its SQL.
 func ValidateNames(database, table string, regions []string) error {
 	var errs []error
-	if !identRE.MatchString(database) {
+	if !identRE().MatchString(database) {
 		errs = append(errs, fmt.Errorf("database %q: use lower-case letters, digits and _", database))
 	}
-	if !identRE.MatchString(table) {
+	if !identRE().MatchString(table) {
 		errs = append(errs, fmt.Errorf("table %q: use lower-case letters, digits and _", table))
 	}
 	for _, r := range regions {
-		if !regionRE.MatchString(r) {
+		if !regionRE().MatchString(r) {
 			errs = append(errs, fmt.Errorf("region %q is not a region name", r))
 		}
 	}
