@@ -490,6 +490,8 @@ func TestSettledScan(t *testing.T) {
 	if res.RowSet != nil {
 		left += res.RowSet.Len()
 	}
+	// Each account and region of the test corpus holds far more than
+	// 1/64 of its bytes: a group each.
 	units := map[[2]string]bool{}
 	for _, f := range files {
 		if info := trail.ParsePath(filepath.ToSlash(f)); info.OK {

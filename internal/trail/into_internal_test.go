@@ -46,3 +46,70 @@ func TestRowSetsConcatenate(t *testing.T) {
 		t.Error("an empty batch has rows")
 	}
 }
+
+// TestGroupObjects: a settling scan reads the biggest account and region
+// first, each unit's files biggest first, and cuts the units into groups
+// of whole units, each at least 1/groupParts of the bytes unless it is the
+// last: a unit never spans two groups, small units share one.
+func TestGroupObjects(t *testing.T) {
+	var todo []Object
+	sizes := map[string]int64{}
+	add := func(account, region string, n int, size int64) {
+		for i := range n {
+			key := fmt.Sprintf("AWSLogs/%s/CloudTrail/%s/2024/03/04/f%d.json.gz", account, region, i)
+			todo = append(todo, Object{Key: key, Size: size + int64(i), Info: PathInfo{Account: account, Region: region}})
+			sizes[account+"/"+region] += size + int64(i)
+		}
+	}
+	add("111111111111", "us-east-1", 40, 1000) // big: a group alone
+	add("222222222222", "eu-west-1", 3, 900)
+	for a := range 200 { // 200 small units: they share groups
+		add(fmt.Sprintf("3%011d", a), "us-east-1", 1, 50)
+	}
+	add("", "", 2, 10) // outside the delivery layout: one more unit
+	var total int64
+	for _, s := range sizes {
+		total += s
+	}
+	groups, grp := groupObjects(todo)
+	if len(groups) < 3 || len(groups) > groupParts+1 {
+		t.Fatalf("%d groups for %d units", len(groups), len(sizes))
+	}
+	seen := map[string]int32{} // unit → its group
+	last := int64(-1)
+	for gi, g := range groups {
+		var bytes int64
+		for i := g.start; i < g.end; i++ {
+			o := todo[i]
+			u := o.Info.Account + "/" + o.Info.Region
+			if grp[i] != int32(gi) {
+				t.Fatalf("object %d (%s) is in group %d, its range in %d", i, o.Key, grp[i], gi)
+			}
+			if was, ok := seen[u]; ok && was != int32(gi) {
+				t.Fatalf("unit %s spans groups %d and %d", u, was, gi)
+			}
+			seen[u] = int32(gi)
+			if i > g.start && todo[i-1].Info == o.Info && todo[i-1].Size < o.Size {
+				t.Fatalf("%s before the bigger %s", todo[i-1].Key, o.Key)
+			}
+			bytes += o.Size
+		}
+		if gi < len(groups)-1 && bytes*groupParts < total {
+			t.Errorf("group %d holds %d of %d bytes: under 1/%d, yet not the last", gi, bytes, total, groupParts)
+		}
+		if gi > 0 && g.start != groups[gi-1].end {
+			t.Errorf("group %d starts at %d, the one before ends at %d", gi, g.start, groups[gi-1].end)
+		}
+		if us := sizes[todo[g.start].Info.Account+"/"+todo[g.start].Info.Region]; last >= 0 && us > last {
+			t.Errorf("group %d starts with a unit of %d bytes after one of %d", gi, us, last)
+		} else {
+			last = sizes[todo[g.end-1].Info.Account+"/"+todo[g.end-1].Info.Region]
+		}
+	}
+	if len(seen) != len(sizes) || groups[len(groups)-1].end != len(todo) {
+		t.Errorf("%d of %d units grouped, the last group ends at %d of %d objects", len(seen), len(sizes), groups[len(groups)-1].end, len(todo))
+	}
+	if g := seen["111111111111/us-east-1"]; g != 0 || groups[0].end-groups[0].start != 40 {
+		t.Errorf("the biggest unit is in group %d, which holds %d objects; want alone in group 0", g, groups[0].end-groups[0].start)
+	}
+}

@@ -53,9 +53,10 @@ type Options struct {
 	// is skipped rather than exhausting memory.
 	MaxFileBytes int64
 	// Settle, when set, is handed what becomes final as the scan goes:
-	// the objects are read in groups, one per delivery folder's account
-	// and region (ParsePath; every object whose path says neither is one
-	// group), the biggest group first; once every object of a group is
+	// the objects are read in groups of whole units, a unit being a
+	// delivery folder's account and region (ParsePath; every object whose
+	// path says neither is one unit), the biggest unit first, small units
+	// sharing a group (groupObjects); once every object of a group is
 	// read, the group's rows, session keys and uses and its objects read
 	// (as Result.Objects lists them) are final, since CloudTrail records an
 	// event in the files of the account and region it happened in, and are
@@ -125,9 +126,6 @@ func formerlyScanned(src Renamed, former map[string]map[string]usage.ObjectMark,
 
 // Settled is one group of a scan, final (see Options.Settle).
 type Settled struct {
-	// Account and Region are the group's (both "" for the objects whose
-	// path does not say: those outside the delivery layout).
-	Account, Region string
 	// Rows is nil when the group's objects made no row.
 	Rows        usage.RowSet
 	SessionKeys []usage.SessionKey

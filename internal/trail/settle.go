@@ -8,12 +8,19 @@ import (
 )
 
 // scanGroup is a group of objects a scan settles together (see
-// Options.Settle): the objects of one account and region, a range of the
-// scan's objects.
+// Options.Settle): the objects of one or more whole account-region units,
+// a range of the scan's objects.
 type scanGroup struct {
-	account, region string
-	start, end      int // objs[start:end]
+	start, end int // objs[start:end]
 }
+
+// groupParts is about how many groups a scan's bytes are cut into: an
+// account and region too small to be a group alone shares one with the
+// next, so that what a group costs whatever its size (a worker's fresh
+// tables, a batch of statements) is paid some 64 times per scan, not once
+// per account and region (hundreds in an organization), while the last
+// group, left for after the last file, stays small.
+const groupParts = 64
 
 // groupPart is a worker's aggregation of files of group g, handed over
 // when it moved on (a group's files are read by several workers, each
@@ -24,40 +31,54 @@ type groupPart struct {
 	agg   *aggregator
 }
 
-// groupObjects orders todo for a settling scan, in place: by group (the
-// path's account and region), the group with the most bytes first, each
-// group's files biggest first (ties by key: the same objects always come
-// in the same order). It returns the groups and each object's group.
+// groupObjects orders todo for a settling scan, in place: by unit (the
+// path's account and region), the unit with the most bytes first, each
+// unit's files biggest first (ties by key: the same objects always come in
+// the same order), and cuts it into groups of whole units, each group at
+// least 1/groupParts of the bytes unless it is the last. It returns the
+// groups and each object's group.
 func groupObjects(todo []Object) ([]scanGroup, []int32) {
-	type gk struct{ account, region string }
-	bytes := map[gk]int64{}
+	type unit struct{ account, region string }
+	bytes := map[unit]int64{}
+	var total int64
 	for _, o := range todo {
-		bytes[gk{o.Info.Account, o.Info.Region}] += o.Size
+		bytes[unit{o.Info.Account, o.Info.Region}] += o.Size
+		total += o.Size
 	}
-	keys := make([]gk, 0, len(bytes))
-	for k := range bytes {
-		keys = append(keys, k)
+	units := make([]unit, 0, len(bytes))
+	for u := range bytes {
+		units = append(units, u)
 	}
-	slices.SortFunc(keys, func(a, b gk) int {
+	slices.SortFunc(units, func(a, b unit) int {
 		return cmp.Or(cmp.Compare(bytes[b], bytes[a]), cmp.Compare(a.account, b.account), cmp.Compare(a.region, b.region))
 	})
-	rank := make(map[gk]int32, len(keys))
-	for i, k := range keys {
-		rank[k] = int32(i)
+	rank := make(map[unit]int32, len(units))
+	group := make([]int32, len(units)) // unit rank → group
+	var g int32
+	var in int64 // bytes of group g so far
+	for i, u := range units {
+		if in > 0 && in*groupParts >= total {
+			g, in = g+1, 0
+		}
+		rank[u], group[i] = int32(i), g
+		in += bytes[u]
 	}
 	slices.SortStableFunc(todo, func(a, b Object) int {
-		return cmp.Or(cmp.Compare(rank[gk{a.Info.Account, a.Info.Region}], rank[gk{b.Info.Account, b.Info.Region}]),
+		return cmp.Or(cmp.Compare(rank[unit{a.Info.Account, a.Info.Region}], rank[unit{b.Info.Account, b.Info.Region}]),
 			cmp.Compare(b.Size, a.Size), compareStr(a.Key, b.Key))
 	})
-	groups := make([]scanGroup, len(keys))
+	var groups []scanGroup
+	if len(units) > 0 {
+		groups = make([]scanGroup, g+1)
+	}
 	grp := make([]int32, len(todo))
 	for i, o := range todo {
-		g := rank[gk{o.Info.Account, o.Info.Region}]
-		grp[i] = g
-		if groups[g].end == 0 {
-			groups[g] = scanGroup{account: o.Info.Account, region: o.Info.Region, start: i}
+		gi := group[rank[unit{o.Info.Account, o.Info.Region}]]
+		grp[i] = gi
+		if groups[gi].end == 0 {
+			groups[gi].start = i
 		}
-		groups[g].end = i + 1
+		groups[gi].end = i + 1
 	}
 	return groups, grp
 }
@@ -97,7 +118,7 @@ func (s *settler) add(p groupPart) error {
 
 // settleGroup merges a group's parts into what Options.Settle is handed.
 func settleGroup(g *scanGroup, parts []*aggregator, objs []usage.Object, kept []bool) Settled {
-	out := Settled{Account: g.account, Region: g.region}
+	var out Settled
 	total := parts[0]
 	for i, p := range parts[1:] {
 		total.absorb(p)
