@@ -798,9 +798,6 @@ func (a *aggregator) dropRows() {
 	a.rows, a.accs, a.nacc, a.hasLast = nil, nil, 0, false
 }
 
-// entries is what the aggregation holds: rows, session keys, session uses.
-func (a *aggregator) entries() int { return len(a.rows) + len(a.sessions) + len(a.sessUse) }
-
 // handOff returns the rows, session keys and session uses aggregated so
 // far as an aggregator of their own (with their string table: it is
 // merged, never read on) and starts afresh; the record counts and the

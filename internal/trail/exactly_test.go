@@ -206,18 +206,7 @@ func TestFlatAndGunzippedCopies(t *testing.T) {
 	copyTree(t, sharedCorpus(t), layout)
 	os.MkdirAll(flat, 0o755)
 	for i, f := range logFiles(t, layout) {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		plain, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		plain := gunzipFile(t, f)
 		name := filepath.Join(flat, strings.Repeat("x", i%3)+filepath.Base(strings.TrimSuffix(f, ".gz")))
 		if err := os.WriteFile(name, plain, 0o644); err != nil {
 			t.Fatal(err)
@@ -415,12 +404,10 @@ func committed(t testing.TB, dir string) storeState {
 	return stateOf(t, st)
 }
 
-// foreignFile writes into the folder of account "to" a log file holding
-// the records of from (another account's file) with new event ids: rows of
-// from's account made by another group of the scan.
-func foreignFile(t testing.TB, from, to string) string {
+// gunzipFile is the content of a gzip file.
+func gunzipFile(t testing.TB, path string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(from)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,11 +415,19 @@ func foreignFile(t testing.TB, from, to string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := io.ReadAll(zr)
+	out, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw = bytes.ReplaceAll(raw, []byte(`"eventID":"`), []byte(`"eventID":"f`))
+	return out
+}
+
+// foreignFile writes into the folder of account "to" a log file holding
+// the records of from (another account's file) with new event ids: rows of
+// from's account made by another group of the scan.
+func foreignFile(t testing.TB, from, to string) string {
+	t.Helper()
+	raw := bytes.ReplaceAll(gunzipFile(t, from), []byte(`"eventID":"`), []byte(`"eventID":"f`))
 	rel := strings.Split(filepath.ToSlash(from), "/AWSLogs/")[1]
 	parts := strings.Split(rel, "/")
 	account := parts[0]
