@@ -66,19 +66,24 @@ func TestCallsPerAccountFormula(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				before := f.Total()
+				before, sent := f.Total(), sess.Calls().Attempts()
 				res, err := Run(context.Background(), sess, filepath.Join(t.TempDir(), "s"), fastOpts(Options{NoAccessAdvisor: !aa}))
 				if err != nil {
 					t.Fatal(err)
 				}
+				sent = sess.Calls().Attempts() - sent
 				a := sc.Accounts[0]
 				keys := 0
 				for _, u := range a.Users {
 					keys += len(u.AccessKeys)
 				}
 				want := expectedCalls(len(a.Users), keys, len(a.Roles), len(a.Trails), aa)
-				if got := f.Total() - before; got != want {
-					t.Errorf("fake saw %d calls, formula says %d", got, want)
+				// The fake sees every call once, and a retried one (an SDK
+				// retry of a loopback connection closed while idle, under
+				// load) once more if the first request reached it: never
+				// fewer than the calls, never more than the requests sent.
+				if got := f.Total() - before; got < want || int64(got) > sent {
+					t.Errorf("fake saw %d requests; the formula says %d calls, the client sent %d requests", got, want, sent)
 				}
 				if got := res.Manifest.Accounts[0].APICalls; got != want {
 					t.Errorf("manifest apiCalls %d, want %d", got, want)
