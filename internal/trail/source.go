@@ -35,7 +35,7 @@ func (e ListError) Error() string { return fmt.Sprintf("%s: %v", e.Prefix, e.Err
 type Listing struct {
 	Objects []Object
 	Digests int64 // digest files recognised (never read)
-	Ignored int64 // files that are not .json or .json.gz
+	Ignored int64 // files that are not .json or .json.gz, links to what is not a file
 	Pruned  int64 // folders/prefixes left out by the filter
 	Errors  []ListError
 }
@@ -142,7 +142,15 @@ func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
 			return nil
 		}
 		if info.Mode()&fs.ModeSymlink != 0 {
-			if info, err = os.Stat(path); err != nil || !info.Mode().IsRegular() {
+			// A link is read as its target: a dangling one is an error
+			// the summary names, a link to anything but a file is left
+			// out and counted (never a silent drop).
+			if info, err = os.Stat(path); err != nil {
+				l.Errors = append(l.Errors, ListError{Prefix: rel, Err: err})
+				return nil
+			}
+			if !info.Mode().IsRegular() {
+				l.Ignored++
 				return nil
 			}
 		}

@@ -125,3 +125,47 @@ func TestDirSourceKeysWhateverTheRoot(t *testing.T) {
 		t.Errorf(`root ".": keys %q, want %q`, got, want)
 	}
 }
+
+// TestDirSourceListLinks: a link to a log file is listed as the file (its
+// size), a dangling link is a listing error naming it, and a link to a
+// folder is neither followed nor dropped silently: counted as ignored.
+func TestDirSourceListLinks(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if err := os.MkdirAll(filepath.Join(logs, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "elsewhere.json")
+	if err := os.WriteFile(target, []byte(`{"Records":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for link, to := range map[string]string{
+		"linked.json":   target,
+		"dangling.json": filepath.Join(dir, "missing.json"),
+		"folder.json":   filepath.Join(logs, "sub"),
+	} {
+		if err := os.Symlink(to, filepath.Join(logs, link)); err != nil {
+			t.Skipf("symbolic links: %v", err)
+		}
+	}
+	l, err := (&trail.DirSource{Dir: logs}).List(context.Background(), &trail.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range l.Objects {
+		keys = append(keys, o.Key)
+		if o.Key == "linked.json" && o.Size != int64(len(`{"Records":[]}`)) {
+			t.Errorf("linked.json listed with size %d, want its target's", o.Size)
+		}
+	}
+	if !slices.Equal(keys, []string{"linked.json"}) {
+		t.Errorf("objects %v, want [linked.json]", keys)
+	}
+	if len(l.Errors) != 1 || l.Errors[0].Prefix != "dangling.json" || !errors.Is(l.Errors[0].Err, os.ErrNotExist) {
+		t.Errorf("listing errors %+v, want one for dangling.json (not found)", l.Errors)
+	}
+	if l.Ignored != 1 {
+		t.Errorf("ignored %d, want 1 (the link to a folder)", l.Ignored)
+	}
+}
