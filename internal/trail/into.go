@@ -96,7 +96,6 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 			return context.Cause(ctx)
 		}
 	}
-	opts.RowSet = true // what is left for Finish (nothing, settling) is built as it is inserted
 	res, err := Scan(ctx, src, opts)
 	t := time.Now() // the tail: what is left of the commit after the scan
 	close(queue)
@@ -111,10 +110,8 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 			src.Name(), res.FormerlyScanned, strings.Join(slices.Sorted(maps.Keys(opts.Former)), ", "), src.Name()))
 	}
 	// The run's summary says how many distinct rows the scan added or
-	// updated: every group is in the transaction now.
-	if err := w.Add(ctx, usage.Batch{Rows: res.Rows, RowSet: res.RowSet}); err != nil {
-		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
-	}
+	// updated: every group is in the transaction now (settling leaves no
+	// row in res).
 	n, err := w.Rows(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)

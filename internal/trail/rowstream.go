@@ -11,8 +11,8 @@ import (
 // rowSet is an aggregator's rows as a usage.RowSet: the store reads their
 // keys, sorts them by its own ids and builds each row only when it
 // inserts it, so a scan into the store never holds a []usage.Row of every
-// row (Options.RowSet). The aggregator must not change while the set is
-// in use.
+// row (a settled group's rows, Options.Settle). The aggregator must not
+// change while the set is in use.
 type rowSet struct {
 	a    *aggregator
 	keys []rowKey

@@ -68,14 +68,10 @@ type Options struct {
 	// read on; the objects the former marks cover come last, alone. What
 	// is handed over may be kept: the scan does not change it afterwards.
 	// Result then holds no rows, session keys or uses (its Objects and
-	// counts are whole). An error stops the scan. This is how the commit
+	// counts are whole; Summary.Rows counts the rows handed over). An error stops the scan. This is how the commit
 	// runs beside the scan, and how an organization's aggregation never
 	// lives in memory all at once (docs/bench-trail.md, session 7).
 	Settle func(Settled) error
-	// RowSet leaves Result.Rows empty and sets Result.RowSet instead: the
-	// rows are built one at a time by the store as it inserts them
-	// (ScanInto), not all at once next to the aggregation.
-	RowSet bool
 }
 
 // Renamed is a source an earlier seiri knew under other names, listing
@@ -204,9 +200,7 @@ type Summary struct {
 
 // Result is a finished scan: what to commit to the usage store.
 type Result struct {
-	Rows []usage.Row
-	// RowSet holds the rows instead of Rows with Options.RowSet.
-	RowSet   usage.RowSet
+	Rows     []usage.Row
 	Unmapped []usage.UnmappedPair
 	// SessionKeys link session (ASIA) keys to the key that requested them.
 	SessionKeys []usage.SessionKey
@@ -367,13 +361,12 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	// group (and at its end): a part, which one goroutine merges with the
 	// group's other parts and settles once the group's files are all in.
 	var parts chan groupPart
-	settled := make(chan struct{})
-	var nsettled atomic.Int64
+	settled := make(chan struct{}) // closed once st is done: its counts are read then
+	st := newSettler(groups, opts.Settle, objs, kept)
 	if opts.Settle != nil {
 		parts = make(chan groupPart, workers)
 		go func() {
 			defer close(settled)
-			st := &settler{groups: groups, settle: opts.Settle, objs: objs, kept: kept, pending: make([][]*aggregator, len(groups))}
 			for p := range parts {
 				if ctx.Err() != nil {
 					continue // drained: the scan stops
@@ -382,7 +375,6 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 					cancel(err)
 				}
 			}
-			nsettled.Store(int64(st.next))
 		}()
 	} else {
 		close(settled)
@@ -563,21 +555,15 @@ feed:
 	}
 	res.SessionKeys = total.SessionKeys()
 	res.SessionUses = total.SessionUses()
-	if opts.RowSet {
-		// Built one at a time as the store inserts them (rowstream.go):
-		// the aggregation's tables stay until then.
-		set := total.rowSet()
-		res.RowSet = set
-		sum.Rows = set.Len()
-	} else {
-		res.Rows = total.Rows()
-		total.dropRows() // built: the rest is built without them
-		sum.Rows = len(res.Rows)
-	}
+	res.Rows = total.Rows()
+	total.dropRows() // built: the rest is built without them
+	// Settling, the rows handed over (a key two groups hold counts in
+	// each: ScanInto reports the store's count of distinct rows instead).
+	sum.Rows = len(res.Rows) + st.rows
 	res.Unmapped = total.Unmapped()
 	res.Objects = done
 	res.FormerlyScanned = int64(len(carried))
-	res.Groups = int(nsettled.Load())
+	res.Groups = st.next
 	sum.FilesRead = int64(nTodo)
 	sum.FilesAlreadyCounted = counted.Load()
 	sum.FilesChanged = changed.Load()

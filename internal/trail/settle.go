@@ -93,12 +93,15 @@ type settler struct {
 	pending [][]*aggregator
 	got     []int // files in per group
 	next    int   // the first group not yet settled
+	rows    int   // rows handed over
+}
+
+func newSettler(groups []scanGroup, settle func(Settled) error, objs []usage.Object, kept []bool) *settler {
+	return &settler{groups: groups, settle: settle, objs: objs, kept: kept,
+		pending: make([][]*aggregator, len(groups)), got: make([]int, len(groups))}
 }
 
 func (s *settler) add(p groupPart) error {
-	if s.got == nil {
-		s.got = make([]int, len(s.groups))
-	}
 	s.pending[p.g] = append(s.pending[p.g], p.agg)
 	s.got[p.g] += p.files
 	for s.next < len(s.groups) {
@@ -109,7 +112,11 @@ func (s *settler) add(p groupPart) error {
 		parts := s.pending[s.next]
 		s.pending[s.next] = nil
 		s.next++
-		if err := s.settle(settleGroup(g, parts, s.objs, s.kept)); err != nil {
+		out := settleGroup(g, parts, s.objs, s.kept)
+		if out.Rows != nil {
+			s.rows += out.Rows.Len()
+		}
+		if err := s.settle(out); err != nil {
 			return err
 		}
 	}

@@ -104,9 +104,6 @@ func into(path string, src trail.Source, par int) error {
 	total := time.Since(start)
 	s := res.Summary
 	left := len(res.Rows)
-	if res.RowSet != nil {
-		left += res.RowSet.Len()
-	}
 	commit := total - s.Duration
 	tot, err := st.Totals(ctx)
 	if err != nil {
