@@ -116,6 +116,8 @@ func TestNothingRead(t *testing.T) {
 		{trail.Summary{PrunedByFilter: 6}, "2026-12-01", "nothing was read: every log folder of the source (6) is outside the window or scope (--since/--until, --account, --regions)", true},
 		{trail.Summary{}, "", "nothing was read: the source holds no CloudTrail log files (check --source: the folder or prefix that holds AWSLogs/…)", true},
 		{trail.Summary{FilesListed: 23, FilesRead: 23}, "1h", "nothing was recorded: the 23 files read hold no records", true},
+		{trail.Summary{FilesListed: 23, FilesRead: 23, FilesAlreadyCounted: 23}, "", "nothing new: the 23 files read were counted before (a copy, the same logs under another path, or touched files)", false},
+		{trail.Summary{FilesListed: 23, FilesRead: 23, FilesAlreadyCounted: 20}, "", "nothing was recorded: of the 23 files read, 20 were counted before and 3 hold no records", true},
 		{trail.Summary{FilesListed: 2}, "1h", "nothing was read: 2 files listed, none at or after --since 1h", true},
 		{trail.Summary{FilesListed: 2}, "", "nothing was read: 2 files listed, none of them CloudTrail logs", true},
 	}

@@ -295,6 +295,10 @@ func summaryPairs(s *trail.Summary, flt trail.Filter) [][2]string {
 		{"files listed", d(s.FilesListed)},
 		{"files already scanned", d(s.FilesAlreadyScanned)},
 		{"files read", d(s.FilesRead)},
+		// Read, and found counted before (a copy, another path, a touched
+		// file): nothing added (docs/trail.md, exactly once).
+		{"files already counted", d(s.FilesAlreadyCounted)},
+		{"files left to Athena", d(s.FilesHeldByAthena)},
 		{"files skipped", d(s.FilesSkipped)},
 		{"digest files (not read)", d(s.DigestFiles)},
 		{"other files ignored", d(s.IgnoredFiles)},
@@ -333,6 +337,13 @@ func nothingRead(s *trail.Summary, since string) (msg string, fail bool) {
 	}
 	if s.FilesListed == 0 {
 		return "nothing was read: the source holds no CloudTrail log files (check --source: the folder or prefix that holds AWSLogs/…)", true
+	}
+	if s.FilesRead > 0 && s.FilesAlreadyCounted == s.FilesRead {
+		return fmt.Sprintf("nothing new: the %d files read were counted before (a copy, the same logs under another path, or touched files)", s.FilesRead), false
+	}
+	if s.FilesRead > 0 && s.FilesAlreadyCounted > 0 {
+		return fmt.Sprintf("nothing was recorded: of the %d files read, %d were counted before and %d hold no records",
+			s.FilesRead, s.FilesAlreadyCounted, s.FilesRead-s.FilesAlreadyCounted), true
 	}
 	if s.FilesRead > 0 {
 		return fmt.Sprintf("nothing was recorded: the %d files read hold no records", s.FilesRead), true
