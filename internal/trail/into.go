@@ -26,6 +26,19 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 		return nil, err
 	}
 	defer w.Rollback() // after Finish: nothing
+	// The source is listed while the marks and the ledger are read (both
+	// grow with the store: a rescan's listing and loading then overlap).
+	// The lock is held: what is listed is what this scan decides on.
+	listCtx, stopListing := context.WithCancel(ctx)
+	listed := make(chan struct{})
+	var listing *Listing
+	var listErr error
+	go func() {
+		defer close(listed)
+		listing, listErr = src.List(listCtx, &opts.Filter)
+	}()
+	defer func() { stopListing(); <-listed }()
+	opts.listed = func() (*Listing, error) { <-listed; return listing, listErr }
 	marks, err := w.ScannedObjects(ctx, src.Name())
 	if err != nil {
 		return nil, err

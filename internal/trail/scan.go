@@ -72,6 +72,11 @@ type Options struct {
 	// runs beside the scan, and how an organization's aggregation never
 	// lives in memory all at once (docs/bench-trail.md, session 7).
 	Settle func(Settled) error
+
+	// listed, when set, returns the listing of the source, started
+	// before the scan (ScanInto lists while it reads the store's marks
+	// and ledger).
+	listed func() (*Listing, error)
 }
 
 // Renamed is a source an earlier seiri knew under other names, listing
@@ -276,7 +281,11 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	listing, err := src.List(ctx, &opts.Filter)
+	list := opts.listed
+	if list == nil {
+		list = func() (*Listing, error) { return src.List(ctx, &opts.Filter) }
+	}
+	listing, err := list()
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", src.Name(), err)
 	}

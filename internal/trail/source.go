@@ -71,7 +71,11 @@ func (d *DirSource) Name() string {
 }
 
 // List walks the tree, pruning account, region, year, month and day folders
-// of the delivery layout that fall outside f.
+// of the delivery layout that fall outside f. Folders are read by several
+// goroutines (listWorkers): a delivery layout is thousands of folders, and
+// the status of each file is a system call; the objects come out in the
+// order of a walk of the tree by name (deterministic, whatever goroutine
+// read which folder).
 func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
 	fi, err := os.Stat(d.Dir)
 	if err != nil {
@@ -80,104 +84,187 @@ func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", d.Dir)
 	}
-	l := &Listing{}
-	// WalkDir joins every path to root: the relative path is the rest
-	// (filepath.Rel would clean both paths again for every file).
-	root := filepath.Clean(d.Dir)
-	prefix := len(root) + 1
-	switch {
-	case root == ".":
-		prefix = 0
-	case strings.HasSuffix(root, string(filepath.Separator)):
-		prefix = len(root)
+	w := &dirWalk{root: filepath.Clean(d.Dir), f: f, dirs: map[string]*listedDir{}, todo: []string{"."}}
+	w.more = sync.NewCond(&w.mu)
+	var wg sync.WaitGroup
+	for range listWorkers {
+		wg.Go(func() { w.work(ctx) })
 	}
-	// Objects are gathered in chunks and joined once at the end: appending
-	// to one slice would copy every object ~twice as it doubles (with
-	// 100,000s of objects, most of the listing's time after the walk).
-	var chunks [][]Object
-	var cur []Object
-	err = filepath.WalkDir(root, func(path string, de fs.DirEntry, err error) error {
-		if err != nil {
-			l.Errors = append(l.Errors, ListError{Prefix: path, Err: err})
-			if de != nil && de.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return w.listing(), nil
+}
+
+// listWorkers is how many folders DirSource.List reads at once: listing
+// is system calls (getdents, a status per file) more than computing, so a
+// few more than the cores keep them busy.
+const listWorkers = 4
+
+// dirWalk is one DirSource.List: folders to read, folders read.
+type dirWalk struct {
+	root string
+	f    *Filter
+
+	mu   sync.Mutex
+	more *sync.Cond // a folder was queued, or the last busy worker finished
+	todo []string   // folders to read (relative, slash-separated; "." the root)
+	busy int        // workers reading a folder
+	dirs map[string]*listedDir
+}
+
+// listedDir is what one folder holds, by name: its log objects, its
+// subfolders to walk into and its listing errors, in the order a walk by
+// name meets them, and its counts.
+type listedDir struct {
+	entries                  []listEntry
+	digests, ignored, pruned int64
+}
+
+// listEntry is an object, a subfolder (sub) or an error (err).
+type listEntry struct {
+	obj Object
+	sub string
+	err *ListError
+}
+
+func (w *dirWalk) work(ctx context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		for len(w.todo) == 0 && w.busy > 0 {
+			w.more.Wait()
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if len(w.todo) == 0 || ctx.Err() != nil {
+			w.more.Broadcast() // the others see it too
+			return
 		}
-		rel := "."
-		if path != root {
-			rel = filepath.ToSlash(path[prefix:])
-		}
+		rel := w.todo[len(w.todo)-1]
+		w.todo = w.todo[:len(w.todo)-1]
+		w.busy++
+		w.mu.Unlock()
+		ld, subs := w.readDir(rel)
+		w.mu.Lock()
+		w.dirs[rel] = ld
+		w.todo = append(w.todo, subs...)
+		w.busy--
+		w.more.Broadcast()
+	}
+}
+
+// readDir lists one folder: its entries by name, the log files' sizes and
+// modification times (see statAt), and the subfolders inside the filter.
+func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
+	ld := &listedDir{}
+	path, prefix := w.root, ""
+	if rel != "." {
+		path, prefix = filepath.Join(w.root, filepath.FromSlash(rel)), rel+"/"
+	}
+	dir, err := os.Open(path)
+	if err != nil {
+		ld.entries = append(ld.entries, listEntry{err: &ListError{Prefix: path, Err: err}})
+		return ld, nil
+	}
+	defer dir.Close()
+	ents, err := dir.ReadDir(-1)
+	if err != nil {
+		// What could be read is listed; the folder is named as failing.
+		ld.entries = append(ld.entries, listEntry{err: &ListError{Prefix: path, Err: err}})
+	}
+	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	var subs []string
+	at := newStatAt(dir, path)
+	for _, de := range ents {
+		name := de.Name()
+		key := prefix + name
 		if de.IsDir() {
-			if rel != "." && !f.dirAllowed(rel) {
-				l.Pruned++
-				return fs.SkipDir
+			if !w.f.dirAllowed(key) {
+				ld.pruned++
+				continue
 			}
-			return nil
+			ld.entries = append(ld.entries, listEntry{sub: key})
+			subs = append(subs, key)
+			continue
 		}
 		if !de.Type().IsRegular() && de.Type()&fs.ModeSymlink == 0 {
-			return nil
+			ld.ignored++ // a device, socket or pipe: never read, never dropped silently
+			continue
 		}
-		pi := ParsePath(rel)
+		pi := ParsePath(key)
 		if pi.Digest {
-			if f.PathAllowed(pi) {
-				l.Digests++
+			if w.f.PathAllowed(pi) {
+				ld.digests++
 			}
-			return nil
+			continue
 		}
-		if !logFile(de.Name()) {
-			l.Ignored++
-			return nil
+		if !logFile(name) {
+			ld.ignored++
+			continue
 		}
-		if !f.PathAllowed(pi) {
-			l.Pruned++
-			return nil
+		if !w.f.PathAllowed(pi) {
+			ld.pruned++
+			continue
 		}
-		info, err := de.Info()
+		st, err := at.stat(name)
 		if err != nil {
-			l.Errors = append(l.Errors, ListError{Prefix: rel, Err: err})
-			return nil
+			ld.entries = append(ld.entries, listEntry{err: &ListError{Prefix: key, Err: err}})
+			continue
 		}
-		if info.Mode()&fs.ModeSymlink != 0 {
+		if st.link {
 			// A link is read as its target: a dangling one is an error
 			// the summary names, a link to anything but a file is left
 			// out and counted (never a silent drop).
-			if info, err = os.Stat(path); err != nil {
-				l.Errors = append(l.Errors, ListError{Prefix: rel, Err: err})
-				return nil
+			info, err := os.Stat(filepath.Join(path, name))
+			if err != nil {
+				ld.entries = append(ld.entries, listEntry{err: &ListError{Prefix: key, Err: err}})
+				continue
 			}
 			if !info.Mode().IsRegular() {
-				l.Ignored++
-				return nil
+				ld.ignored++
+				continue
 			}
+			st = fileStat{size: info.Size(), mtime: info.ModTime()}
 		}
-		// The key is kept for the whole scan: a copy of its own, not a
-		// piece of the longer absolute path.
-		if len(cur) == cap(cur) {
-			if len(cur) > 0 {
-				chunks = append(chunks, cur)
-			}
-			cur = make([]Object, 0, listChunk)
-		}
-		cur = append(cur, Object{Key: strings.Clone(rel), Size: info.Size(), MTime: info.ModTime().UTC().Truncate(time.Second), Info: pi})
-		return nil
-	})
-	if len(chunks) == 0 {
-		l.Objects = cur
-	} else {
-		l.Objects = slices.Concat(append(chunks, cur)...)
+		ld.entries = append(ld.entries, listEntry{obj: Object{Key: key, Size: st.size, MTime: st.mtime.UTC().Truncate(time.Second), Info: pi}})
 	}
-	if err != nil {
-		return l, err
-	}
-	return l, nil
+	return ld, subs
 }
 
-// listChunk is how many objects a chunk of DirSource.List holds.
-const listChunk = 4096
+// listing puts the folders read together in the order of a walk by name.
+func (w *dirWalk) listing() *Listing {
+	l := &Listing{}
+	n := 0
+	for _, ld := range w.dirs {
+		n += len(ld.entries)
+		l.Digests += ld.digests
+		l.Ignored += ld.ignored
+		l.Pruned += ld.pruned
+	}
+	l.Objects = make([]Object, 0, n)
+	var walk func(rel string)
+	walk = func(rel string) {
+		for _, e := range w.dirs[rel].entries {
+			switch {
+			case e.err != nil:
+				l.Errors = append(l.Errors, *e.err)
+			case e.sub != "":
+				walk(e.sub)
+			default:
+				l.Objects = append(l.Objects, e.obj)
+			}
+		}
+	}
+	walk(".")
+	return l
+}
+
+// fileStat is what the listing keeps of a file's status.
+type fileStat struct {
+	size  int64
+	mtime time.Time
+	link  bool // a symbolic link: its target is to be asked
+}
 
 // Open opens the file (see openFile: a small file is read whole).
 func (d *DirSource) Open(ctx context.Context, o Object) (io.ReadCloser, error) {

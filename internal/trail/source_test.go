@@ -90,7 +90,8 @@ func TestDirSourceOpen(t *testing.T) {
 }
 
 // TestDirSourceKeysWhateverTheRoot: the keys are the paths relative to the
-// folder however it is named (absolute, trailing slash, relative, ".").
+// folder however it is named (absolute, trailing slash, relative, ".", a
+// link to it).
 func TestDirSourceKeysWhateverTheRoot(t *testing.T) {
 	dir := t.TempDir()
 	for _, rel := range []string{"AWSLogs/111111111111/CloudTrail/us-east-1/2024/03/04/111111111111_CloudTrail_us-east-1_20240304T0005Z_a.json.gz", "flat/b.json", "c.json"} {
@@ -123,6 +124,15 @@ func TestDirSourceKeysWhateverTheRoot(t *testing.T) {
 	t.Chdir(dir)
 	if got := keys("."); !slices.Equal(got, want) {
 		t.Errorf(`root ".": keys %q, want %q`, got, want)
+	}
+	// A link to the folder (a mounted or linked copy of the logs) is the
+	// folder.
+	link := filepath.Join(t.TempDir(), "logs")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(link); !slices.Equal(got, want) {
+		t.Errorf("root %q (a link): keys %q, want %q", link, got, want)
 	}
 }
 
