@@ -106,12 +106,11 @@ type Factory struct {
 	// Context is the command's context (cancelled on Ctrl-C).
 	Context context.Context
 
-	ws    *workspace.Workspace
-	rws   *workspace.Workspace
-	cfg   *config.Config
-	log   *slog.Logger
-	cat   *catalog.Catalog
-	names *catalog.ActionNames
+	ws  *workspace.Workspace
+	rws *workspace.Workspace
+	cfg *config.Config
+	log *slog.Logger
+	cat *catalog.Catalog
 }
 
 // NewFactory returns a factory on the given streams.
@@ -226,15 +225,14 @@ func (f *Factory) Catalog() *catalog.Catalog {
 // ActionNames returns the action names of the IAM catalog in force (see
 // Catalog), for commands that only ask whether an action exists (a trail
 // scan's event mapping): they never decode the rest of the catalog. When
-// the whole catalog is loaded already its names are the same.
-func (f *Factory) ActionNames() trail.ActionChecker {
+// the whole catalog is loaded already its names are the same. A damaged
+// cache is reported on errOut: a scan loads the names on a goroutine of
+// its own, beside what else it writes to the factory's ErrOut.
+func (f *Factory) ActionNames(errOut io.Writer) trail.ActionChecker {
 	if f.cat != nil {
 		return f.cat
 	}
-	if f.names == nil {
-		f.names = LoadActionNames(f.Globals.Workspace, f.IO.ErrOut)
-	}
-	return f.names
+	return LoadActionNames(f.Globals.Workspace, errOut)
 }
 
 // Progress reports whether progress bars should be drawn.

@@ -1,11 +1,13 @@
 package trail
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,8 +33,9 @@ type ScanDeps struct {
 	Now       func() time.Time
 	// Actions are the action names of the IAM catalog in force: the event
 	// mapping checks that an action exists, and needs nothing else of the
-	// catalog (Factory.ActionNames).
-	Actions func() trail.ActionChecker
+	// catalog (Factory.ActionNames). A damaged cached catalog is said on
+	// errOut.
+	Actions func(errOut io.Writer) trail.ActionChecker
 	// AWS opens the AWS session of the global flags, asking STS who the
 	// caller is: missing, expired or rejected credentials are an
 	// *awsclient.CredentialsError (one line saying what to set, exit 2),
@@ -134,4 +137,38 @@ func ScanStore(ctx context.Context, ws *workspace.Workspace, actions trail.Actio
 		opts.Warn = func(msg string) { fmt.Fprintf(errOut, "warning: %s\n", msg) }
 	}
 	return trail.ScanInto(ctx, store, src, opts, now)
+}
+
+// namesAhead are the catalog's action names loading on a goroutine of
+// their own (tens of milliseconds: the catalog is inflated and walked)
+// while the scan opens the store and lists the source; the event mapping
+// waits for them when it meets its first event. What the loading says (a
+// damaged cached catalog) is kept, and written by the caller with said.
+type namesAhead struct {
+	ready chan struct{}
+	names trail.ActionChecker
+	warn  bytes.Buffer
+	once  sync.Once
+}
+
+func loadNamesAhead(load func(errOut io.Writer) trail.ActionChecker) *namesAhead {
+	a := &namesAhead{ready: make(chan struct{})}
+	go func() {
+		defer close(a.ready)
+		a.names = load(&a.warn)
+	}()
+	return a
+}
+
+// ActionExists is the names' ActionExists, once they are loaded.
+func (a *namesAhead) ActionExists(name string) bool {
+	<-a.ready
+	return a.names.ActionExists(name)
+}
+
+// said writes to w what the loading said, once it is done; only the first
+// call writes.
+func (a *namesAhead) said(w io.Writer) {
+	<-a.ready
+	a.once.Do(func() { w.Write(a.warn.Bytes()) })
 }

@@ -156,6 +156,8 @@ func trailScanRun(o *TrailScanOptions) error {
 	if err != nil {
 		return cmdutil.BadInput(err)
 	}
+	names := loadNamesAhead(o.Actions)
+	defer names.said(o.IO.ErrOut) // when the scan does not start
 	if o.Parallel < 0 {
 		return cmdutil.BadInputf("--parallel %d: must be at least 1 (or 0 for one per CPU)", o.Parallel)
 	}
@@ -175,10 +177,11 @@ func trailScanRun(o *TrailScanOptions) error {
 		bar = &progressLine{w: o.IO.ErrOut}
 		progress = bar.update
 	}
-	res, err := ScanStore(ctx, ws, o.Actions(), o.Now(), o.IO.ErrOut, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
+	res, err := ScanStore(ctx, ws, names, o.Now(), o.IO.ErrOut, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
 	if bar != nil {
 		bar.done()
 	}
+	names.said(o.IO.ErrOut)
 	if err != nil {
 		if _, ok := err.(*trail.StrictError); ok {
 			return cmdutil.BadInput(err)

@@ -223,7 +223,7 @@ func trailAthenaScanRun(o *TrailScanOptions) error {
 	store.Waiting = func(msg string) { fmt.Fprintln(o.IO.ErrOut, msg) }
 	now := o.Now()
 	sum := &AthenaScanSummary{Table: a.Database + "." + a.Table}
-	opts := athena.Options{Table: sum.Table, Filter: flt, Mapper: &trail.Mapper{Catalog: o.Actions()}}
+	opts := athena.Options{Table: sum.Table, Filter: flt, Mapper: &trail.Mapper{Catalog: o.Actions(o.IO.ErrOut)}}
 	if o.Progress {
 		opts.Progress = func(w athena.Window, ex *athena.Execution, rows int64) {
 			fmt.Fprintf(o.IO.ErrOut, "query %s: %s … %s: %s scanned, %d result rows\n", ex.ID,
