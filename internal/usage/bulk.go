@@ -138,6 +138,16 @@ func (c *stmtCache) queryRow(ctx context.Context, tx *sql.Tx, text string, dst .
 	return st.QueryRowContext(ctx).Scan(dst...)
 }
 
+// queryRowArgs scans the one row text's statement (prepared once) returns
+// for args.
+func (c *stmtCache) queryRowArgs(ctx context.Context, tx *sql.Tx, text string, args []any, dst ...any) error {
+	st, err := c.prepare(ctx, tx, text)
+	if err != nil {
+		return err
+	}
+	return st.QueryRowContext(ctx, args...).Scan(dst...)
+}
+
 func (c *stmtCache) close() {
 	for _, st := range c.m {
 		st.Close()

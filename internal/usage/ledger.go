@@ -467,7 +467,11 @@ func decodeLedger(dir string, blob []byte, into map[string]LedgerEntry) error {
 // counted one (outside the delivery layout, or a copy of another folder's
 // file: see Ledger.Seen), contents is made to hold every counted object's
 // digest, and keeps doing so.
-func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
+func recordObjects(ctx context.Context, tx *sql.Tx, c *stmtCache, objs []Object) error {
+	if c == nil {
+		c = &stmtCache{} // this call's
+		defer c.close()
+	}
 	groups := map[string][]Object{}
 	units := map[Unit]bool{}
 	var byContent []Object
@@ -492,7 +496,7 @@ func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 		}
 	}
 	var indexed bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM meta WHERE k='content_index' AND v='1')`).Scan(&indexed); err != nil {
+	if err := c.queryRowArgs(ctx, tx, `SELECT EXISTS(SELECT 1 FROM meta WHERE k='content_index' AND v='1')`, nil, &indexed); err != nil {
 		return err
 	}
 	if needAll && !indexed {
@@ -520,7 +524,7 @@ func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 	var twins [][17]byte
 	for _, dir := range dirs {
 		var blob []byte
-		err := tx.QueryRowContext(ctx, `SELECT entries FROM objects WHERE dir=?`, dir).Scan(&blob)
+		err := c.queryRowArgs(ctx, tx, `SELECT entries FROM objects WHERE dir=?`, []any{dir}, &blob)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -537,7 +541,7 @@ func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 				twins = append(twins, k)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO objects(dir,n,entries) VALUES(?,?,?) ON CONFLICT(dir) DO UPDATE SET n=excluded.n, entries=excluded.entries`,
+		if _, err := c.exec(ctx, tx, `INSERT INTO objects(dir,n,entries) VALUES(?,?,?) ON CONFLICT(dir) DO UPDATE SET n=excluded.n, entries=excluded.entries`,
 			dir, len(all), encodeFolder(dir, all)); err != nil {
 			return err
 		}
@@ -567,11 +571,10 @@ func recordObjects(ctx context.Context, tx *sql.Tx, objs []Object) error {
 				return fmt.Errorf("%w: %s account %s region %s was scanned with Athena", ErrEngineOverlap, u.Day, u.Account, u.Region)
 			}
 		}
-		st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO coverage(day,account,region,engine) VALUES(?,?,?,'local')`)
+		st, err := c.prepare(ctx, tx, `INSERT OR IGNORE INTO coverage(day,account,region,engine) VALUES(?,?,?,'local')`)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
 		for u := range units {
 			if _, err := st.ExecContext(ctx, u.Day, u.Account, u.Region); err != nil {
 				return err
@@ -737,7 +740,7 @@ func seedLedger(ctx context.Context, tx *sql.Tx) error {
 			uniq = append(uniq, o)
 		}
 	}
-	return recordObjects(ctx, tx, uniq)
+	return recordObjects(ctx, tx, nil, uniq)
 }
 
 // Lock takes the store's write lock (the file <store>.lock), waiting while

@@ -260,7 +260,7 @@ func migrateV7(ctx context.Context, db *sql.DB) error {
 			e := m[name]
 			objs = append(objs, Object{Source: r.source, Key: joinKey(r.dir, name), Size: e.Size, ETag: e.ETag, MTime: e.MTime})
 		}
-		if err := markObjects(ctx, tx, objs, r.at); err != nil {
+		if err := markObjects(ctx, tx, nil, objs, r.at); err != nil {
 			return fmt.Errorf("scanned objects of %s: %w", r.dir, err)
 		}
 	}

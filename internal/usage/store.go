@@ -556,7 +556,7 @@ func (s *Store) Commit(ctx context.Context, b Batch) (err error) {
 // commitRest writes everything of b but its rows (the ledger, coverage,
 // unmapped pairs, session keys and uses, path marks, the run) into tx.
 func commitRest(ctx context.Context, tx *sql.Tx, d *dict, b Batch) (err error) {
-	if err = recordObjects(ctx, tx, b.Objects); err != nil {
+	if err = recordObjects(ctx, tx, nil, b.Objects); err != nil {
 		return err
 	}
 	if b.Run != nil && b.Run.Engine == EngineAthena {
@@ -593,7 +593,7 @@ func commitRest(ctx context.Context, tx *sql.Tx, d *dict, b Batch) (err error) {
 		if b.Run != nil && !b.Run.FinishedAt.IsZero() {
 			now = b.Run.FinishedAt.Unix()
 		}
-		if err = markObjects(ctx, tx, b.Objects, now); err != nil {
+		if err = markObjects(ctx, tx, nil, b.Objects, now); err != nil {
 			return fmt.Errorf("mark scanned objects: %w", err)
 		}
 	}
@@ -1138,7 +1138,11 @@ func parseInt(b []byte) (int64, bool) {
 // row of the ledger holds has its mark folded into that row's entry, if
 // the row's marks belong to this source and folder (the first to mark
 // any: objects.owner); every other mark is listed in scanned_dirs.
-func markObjects(ctx context.Context, tx *sql.Tx, objs []Object, now int64) error {
+func markObjects(ctx context.Context, tx *sql.Tx, c *stmtCache, objs []Object, now int64) error {
+	if c == nil {
+		c = &stmtCache{} // this call's
+		defer c.close()
+	}
 	type dirKey struct{ source, dir string }
 	groups := map[dirKey][]Object{}
 	var keys []dirKey
@@ -1153,26 +1157,22 @@ func markObjects(ctx context.Context, tx *sql.Tx, objs []Object, now int64) erro
 	sort.Slice(keys, func(i, j int) bool {
 		return keys[i].source < keys[j].source || keys[i].source == keys[j].source && keys[i].dir < keys[j].dir
 	})
-	get, err := tx.PrepareContext(ctx, `SELECT entries, ldir FROM scanned_dirs WHERE source=? AND dir=?`)
+	get, err := c.prepare(ctx, tx, `SELECT entries, ldir FROM scanned_dirs WHERE source=? AND dir=?`)
 	if err != nil {
 		return err
 	}
-	defer get.Close()
-	put, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO scanned_dirs(source,dir,objects,scanned_at,entries,ldir) VALUES(?,?,?,?,?,?)`)
+	put, err := c.prepare(ctx, tx, `INSERT OR REPLACE INTO scanned_dirs(source,dir,objects,scanned_at,entries,ldir) VALUES(?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
-	defer put.Close()
-	getL, err := tx.PrepareContext(ctx, `SELECT entries, owner FROM objects WHERE dir=?`)
+	getL, err := c.prepare(ctx, tx, `SELECT entries, owner FROM objects WHERE dir=?`)
 	if err != nil {
 		return err
 	}
-	defer getL.Close()
-	putL, err := tx.PrepareContext(ctx, `UPDATE objects SET entries=?, owner=? WHERE dir=?`)
+	putL, err := c.prepare(ctx, tx, `UPDATE objects SET entries=?, owner=? WHERE dir=?`)
 	if err != nil {
 		return err
 	}
-	defer putL.Close()
 	for _, k := range keys {
 		list := groups[k]
 		var blob []byte

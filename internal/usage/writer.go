@@ -145,13 +145,13 @@ func (w *Writer) AddObjects(ctx context.Context, objs []Object, now time.Time) e
 	if w.done {
 		return fmt.Errorf("usage store: objects added after the scan's transaction ended")
 	}
-	if err := recordObjects(ctx, w.tx, objs); err != nil {
+	if err := recordObjects(ctx, w.tx, &w.dict.stmts, objs); err != nil {
 		return err
 	}
 	if len(objs) == 0 {
 		return nil
 	}
-	if err := markObjects(ctx, w.tx, objs, now.Unix()); err != nil {
+	if err := markObjects(ctx, w.tx, &w.dict.stmts, objs, now.Unix()); err != nil {
 		return fmt.Errorf("mark scanned objects: %w", err)
 	}
 	return nil
