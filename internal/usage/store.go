@@ -18,7 +18,8 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // pure-Go SQLite: the binary stays static (no cgo)
+	"modernc.org/sqlite" // pure-Go SQLite: the binary stays static (no cgo)
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // SchemaVersion is stored in the meta table; Open refuses a newer store.
@@ -208,11 +209,29 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(1) // SQLite has one writer; one connection avoids SQLITE_BUSY between our own goroutines
 	s := &Store{db: db, path: path}
-	if err := s.init(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("usage store %q: %w", path, err)
+	// Processes creating the same store at once (two scans started
+	// together in a new workspace) meet while one turns the new file to
+	// WAL: SQLite then says SQLITE_BUSY at once, without waiting
+	// (busy_timeout). init does nothing twice (IF NOT EXISTS, OR IGNORE,
+	// upgrades under the lock): it is tried again, as long as busy_timeout
+	// would have waited (TestOpenAtOnce).
+	for start := time.Now(); ; {
+		err = s.init(ctx)
+		if err == nil {
+			return s, nil
+		}
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Since(start) > time.Minute {
+			db.Close()
+			return nil, fmt.Errorf("usage store %q: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
-	return s, nil
 }
 
 func (s *Store) init(ctx context.Context) error {
@@ -223,11 +242,20 @@ func (s *Store) init(ctx context.Context) error {
 	err := s.db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k='schema'`).Scan(&v)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := s.db.ExecContext(ctx, schemaAux+schemaStrs+schemaUsage+strings.Join(secondaryIndexes, ";\n")+";"+schemaSessionUse+schemaSessions); err != nil {
+		// One transaction: one commit instead of one per table, and a
+		// store two processes create at once gets one schema row.
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
 			return err
 		}
-		_, err = s.db.ExecContext(ctx, `INSERT INTO meta(k,v) VALUES('schema',?)`, fmt.Sprint(SchemaVersion))
-		return err
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, schemaAux+schemaStrs+schemaUsage+strings.Join(secondaryIndexes, ";\n")+";"+schemaSessionUse+schemaSessions); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO meta(k,v) VALUES('schema',?)`, fmt.Sprint(SchemaVersion)); err != nil {
+			return err
+		}
+		return tx.Commit()
 	case err != nil:
 		return err
 	}
