@@ -39,7 +39,14 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	}()
 	defer func() { stopListing(); <-listed }()
 	opts.listed = func() (*Listing, error) { <-listed; return listing, listErr }
-	marks, err := w.ScannedObjects(ctx, src.Name())
+	// Inside a window (or some accounts, some regions) only the marks of
+	// the folders the listing enters are read: a daily scan of the last
+	// days reads what it lists, not the whole history's marks.
+	var keep func(dir string) bool
+	if f := opts.Filter; !f.Since.IsZero() || !f.Until.IsZero() || len(f.Accounts) > 0 || len(f.Regions) > 0 {
+		keep = f.dirAllowed
+	}
+	marks, err := w.ScannedObjectsIn(ctx, src.Name(), keep)
 	if err != nil {
 		return nil, err
 	}

@@ -924,34 +924,100 @@ func (s *Store) ScannedObjects(ctx context.Context, source string) (map[string]O
 	return scannedObjects(ctx, s.db, source)
 }
 
+// ScannedObjectsIn returns the marks of the objects already scanned from
+// source in the folders keep accepts (the folder of a key: the part before
+// its last '/'), as the store held them at Begin. A scan inside a window
+// reads only the marks of the folders it lists: the marks of the rest of
+// the store's history are neither read nor held.
+func (w *Writer) ScannedObjectsIn(ctx context.Context, source string, keep func(dir string) bool) (map[string]ObjectMark, error) {
+	return scannedObjectsIn(ctx, w.rdb, source, keep)
+}
+
+// scannedObjects reads the marks of every folder of source.
 func scannedObjects(ctx context.Context, q queryer, source string) (map[string]ObjectMark, error) {
+	return scannedObjectsIn(ctx, q, source, nil)
+}
+
+// scannedObjectsIn reads the marks of source's folders that keep accepts
+// (nil: every folder).
+func scannedObjectsIn(ctx context.Context, q queryer, source string, keep func(dir string) bool) (map[string]ObjectMark, error) {
+	const cols = `SELECT s.dir, s.entries, o.dir, o.entries FROM scanned_dirs s LEFT JOIN objects o ON o.dir = s.ldir WHERE s.source=?`
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
-		return nil, err
-	}
-	rs, err := q.QueryContext(ctx, `SELECT s.dir, s.entries, o.dir, o.entries FROM scanned_dirs s LEFT JOIN objects o ON o.dir = s.ldir WHERE s.source=?`, source)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	out := make(map[string]ObjectMark, total) // sized once: growing a 100k map rehashes it many times
-	for rs.Next() {
-		var dir string
-		var ldir sql.NullString
-		var blob, folded []byte
-		if err := rs.Scan(&dir, &blob, &ldir, &folded); err != nil {
+	var dirs []string // the folders kept, when keep leaves some out
+	if keep == nil {
+		if err := q.QueryRowContext(ctx, `SELECT coalesce(sum(objects),0) FROM scanned_dirs WHERE source=?`, source).Scan(&total); err != nil {
 			return nil, err
 		}
-		if ldir.Valid {
-			if err := foldedMarks(dir, ldir.String, folded, out); err != nil {
-				return nil, fmt.Errorf("object ledger %s: %w", ldir.String, err)
+	} else {
+		all := true
+		err := func() error {
+			rs, err := q.QueryContext(ctx, `SELECT dir, objects FROM scanned_dirs WHERE source=?`, source)
+			if err != nil {
+				return err
 			}
+			defer rs.Close()
+			for rs.Next() {
+				var dir string
+				var n int
+				if err := rs.Scan(&dir, &n); err != nil {
+					return err
+				}
+				if !keep(dir) {
+					all = false
+					continue
+				}
+				dirs = append(dirs, dir)
+				total += n
+			}
+			return rs.Err()
+		}()
+		if err != nil {
+			return nil, err
 		}
-		if err := decodeEntries(dir, false, blob, out); err != nil {
-			return nil, fmt.Errorf("scanned objects of %s: %w", dir, err)
+		if all {
+			dirs = nil // one query for them all
+		} else if len(dirs) == 0 {
+			return map[string]ObjectMark{}, nil
 		}
 	}
-	return out, rs.Err()
+	out := make(map[string]ObjectMark, total) // sized once: growing a 100k map rehashes it many times
+	read := func(rs *sql.Rows) error {
+		defer rs.Close()
+		for rs.Next() {
+			var dir string
+			var ldir sql.NullString
+			var blob, folded []byte
+			if err := rs.Scan(&dir, &blob, &ldir, &folded); err != nil {
+				return err
+			}
+			if ldir.Valid {
+				if err := foldedMarks(dir, ldir.String, folded, out); err != nil {
+					return fmt.Errorf("object ledger %s: %w", ldir.String, err)
+				}
+			}
+			if err := decodeEntries(dir, false, blob, out); err != nil {
+				return fmt.Errorf("scanned objects of %s: %w", dir, err)
+			}
+		}
+		return rs.Err()
+	}
+	if dirs == nil {
+		rs, err := q.QueryContext(ctx, cols, source)
+		if err != nil {
+			return nil, err
+		}
+		return out, read(rs)
+	}
+	for _, dir := range dirs {
+		rs, err := q.QueryContext(ctx, cols+` AND s.dir=?`, source, dir)
+		if err != nil {
+			return nil, err
+		}
+		if err := read(rs); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func splitKey(key string) (dir, name string) {
