@@ -408,10 +408,9 @@ func sumMatch(a, b string) string {
 
 // mergeLookup finds each incoming row's stored row (if any) and computes
 // their merge, as Row.Merge does, into the incoming row's m… columns.
-var mergeLookup = `UPDATE OR FAIL temp.incoming AS i SET uauthz=u.authz,
-	mfirst=min(u.first_seen,i.first_seen), mlast=max(u.last_seen,i.last_seen), mcount=u.count+i.count,
-	mauthz=max(u.authz,i.authz), msamples=seiri_samples_union(u.samples,i.samples)
-	FROM usage u WHERE ` + keyMatch("u", "i")
+var mergeLookup = `UPDATE OR FAIL temp.incoming AS i SET (uauthz, mfirst, mlast, mcount, mauthz, msamples) =
+	(SELECT u.authz, min(u.first_seen,i.first_seen), max(u.last_seen,i.last_seen), u.count+i.count,
+	max(u.authz,i.authz), seiri_samples_union(u.samples,i.samples) FROM usage u WHERE ` + keyMatch("u", "i") + `)`
 
 // summaryMerge adds the incoming rows' summary to the stored summary
 // rows they fold into: min and max as CASEs (no function call, see
