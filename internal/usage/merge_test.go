@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"database/sql"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -120,6 +121,51 @@ func TestMergeEqualsRowMerge(t *testing.T) {
 			if diff := cmp.Diff(readSummary(t, s.db, true), readSummary(t, s.db, false)); diff != "" {
 				t.Fatalf("batch %d, %s: summary (-usage folded +usage_by_action):\n%s", batch, name, diff)
 			}
+		}
+	}
+}
+
+// A scan into a store that holds rows writes with the memory map off (the
+// pages it reads would stay counted in the process's memory), and the map
+// is back for the readers once it commits or rolls back.
+func TestWriterUnmapsWhileMerging(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	mmap := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) int64 {
+		t.Helper()
+		var n int64
+		if err := q.QueryRowContext(ctx, `PRAGMA mmap_size`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	rows := randomSampledRows(rand.New(rand.NewPCG(1, 1)), 50)
+	for i, end := range []string{"finish", "finish", "rollback"} {
+		w, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(0) // a store holding rows
+		if i == 0 {
+			want = mmapSize // a fresh store: left alone
+		}
+		if got := mmap(w.tx); got != want {
+			t.Errorf("scan %d: mmap_size %d in the transaction, want %d", i, got, want)
+		}
+		if err := w.Add(ctx, Batch{Rows: rows}); err != nil {
+			t.Fatal(err)
+		}
+		if end == "finish" {
+			if _, err := w.Finish(ctx, Batch{}); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			w.Rollback()
+		}
+		if got := mmap(s.db); got != mmapSize {
+			t.Errorf("scan %d: mmap_size %d after %s, want %d", i, got, end, mmapSize)
 		}
 	}
 }
