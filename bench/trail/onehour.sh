@@ -6,6 +6,9 @@
 #
 #   bench/trail/onehour.sh CORPUS_DIR [SEIRI]
 #
+# KEEP=DIR keeps the workspace after the rescan in DIR (to compare the
+# stores two binaries leave: go run ./bench/trail/storedump DIR/usage.db).
+#
 # The corpus is not changed: the scans read a hard-linked copy in /tmp
 # (same file system as /tmp needed; otherwise set TMPDIR). The delivery
 # time is the one in the file name (ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHMMZ_…).
@@ -35,3 +38,7 @@ echo "corpus: $(find "$x/logs" -name '*.json.gz' | wc -l) files, then $(wc -l < 
 while read -r f; do mv "$f.later" "$f"; done < "$x/hour"
 /usr/bin/time -f "rescan with the last hour: $fmt" "$seiri" --workspace "$x/ws" --no-progress trail scan --source "$x/logs" |
   grep -E '^(files read|records|usage rows|duration) ' | tr -s ' ' | paste -sd ';'
+if [ -n "${KEEP:-}" ]; then
+  rm -rf "$KEEP"
+  cp -a "$x/ws" "$KEEP"
+fi

@@ -297,26 +297,29 @@ func upsertRows(ctx context.Context, tx *sql.Tx, d *dict, rows []Row) error {
 
 // mergeRows merges rows into a usage table that may hold rows already,
 // set-based: the rows are bulk-loaded into a temporary table, each finds
-// its stored row once (a key lookup), stored rows are updated and new ones
-// inserted, and the summary takes the incoming rows' counts. It returns
-// the number of rows new to usage. With touched, every incoming key is
-// added to temp.touched (a Writer counts the distinct rows a scan added or
-// updated). No upsert (INSERT … ON CONFLICT
-// DO UPDATE): its update part always aborts on a constraint error, so
-// SQLite keeps a statement journal of every page it changes
-// (docs/bench-trail.md, session 4); all statements are OR FAIL.
+// its stored row once (a key lookup) and gets there the values the merge
+// gives it, stored rows are then updated and new ones inserted, and the
+// summary takes the incoming rows' counts. It returns the number of rows
+// new to usage. With touched, every incoming key is added to temp.touched
+// (a Writer counts the distinct rows a scan added or updated).
+//
+// No statement that writes usage or its summary calls a function, and all
+// are OR FAIL: SQLite keeps a statement journal (a copy of every page the
+// statement changes, to undo it) for a statement that writes several rows
+// and may abort, and any function call may abort. An upsert's update part
+// always may (docs/bench-trail.md, session 4); so did the update of stored
+// rows with min, max and the samples' union, which journaled most of the
+// usage table's pages on a rescan (session 8). The merged values are
+// computed into temp.incoming instead (its pages are few), and min and max
+// on the summary are CASEs.
 func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bool) (added int64, err error) {
 	if err := d.flush(ctx, tx); err != nil {
 		return 0, err
 	}
 	for _, stmt := range []string{
-		`CREATE TEMP TABLE IF NOT EXISTS incoming (` + keyCols + `,` + valCols + `,
-			uauthz INTEGER)`, // the stored row's authz; NULL: the key is new
-		`DELETE FROM temp.incoming`,
-		`CREATE TEMP TABLE IF NOT EXISTS flips (principal, account, principal_type, action, error_code, region)`,
-		`DELETE FROM temp.flips`,
-		`CREATE TEMP TABLE IF NOT EXISTS sumin (` + sumKeyCols + `, first_seen, last_seen, count, nrows, hit)`,
-		`DELETE FROM temp.sumin`,
+		mergeTables[0], `DELETE FROM temp.incoming`,
+		mergeTables[1], `DELETE FROM temp.flips`,
+		mergeTables[2], `DELETE FROM temp.sumin`,
 	} {
 		if _, err := d.stmts.exec(ctx, tx, stmt); err != nil {
 			return 0, err
@@ -325,18 +328,7 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 	if err := insertIRows(ctx, tx, d, "temp.incoming", rows); err != nil {
 		return 0, fmt.Errorf("load rows: %w", err)
 	}
-	match := func(a, b string) string {
-		var c []string
-		for _, k := range strings.Split(keyCols, ",") {
-			c = append(c, a+"."+k+"="+b+"."+k)
-		}
-		return strings.Join(c, " AND ")
-	}
-	var sumMatch []string
-	for _, k := range strings.Split(sumKeyCols, ",") {
-		sumMatch = append(sumMatch, "b."+k+"=s."+k)
-	}
-	stmts := []string{`UPDATE OR FAIL temp.incoming SET uauthz = (SELECT u.authz FROM usage u WHERE ` + match("u", "incoming") + `)`}
+	stmts := []string{mergeLookup}
 	if touched {
 		stmts = append(stmts, `INSERT OR IGNORE INTO temp.touched SELECT `+keyCols+` FROM temp.incoming`)
 	}
@@ -351,16 +343,12 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 		`INSERT INTO temp.sumin SELECT principal,account,principal_type,action,error_code,region,max(authz,coalesce(uauthz,0)) AS az,
 			min(first_seen),max(last_seen),sum(count),sum(uauthz IS NULL),0
 			FROM temp.incoming GROUP BY principal,account,principal_type,action,error_code,region,az`,
-		`UPDATE OR FAIL temp.sumin SET hit = EXISTS (SELECT 1 FROM usage_by_action b WHERE `+strings.ReplaceAll(strings.Join(sumMatch, " AND "), "s.", "sumin.")+`)`,
-		`UPDATE OR FAIL usage_by_action AS b SET count=b.count+s.count, first_seen=min(b.first_seen,s.first_seen),
-			last_seen=max(b.last_seen,s.last_seen), nrows=b.nrows+s.nrows
-			FROM temp.sumin s WHERE s.hit AND `+strings.Join(sumMatch, " AND "),
+		`UPDATE OR FAIL temp.sumin SET hit = EXISTS (SELECT 1 FROM usage_by_action b WHERE `+sumMatch("b", "sumin")+`)`,
+		summaryMerge,
 		`INSERT OR FAIL INTO usage_by_action(`+sumKeyCols+`,first_seen,last_seen,count,nrows)
 			SELECT `+sumKeyCols+`,first_seen,last_seen,count,nrows FROM temp.sumin WHERE NOT hit`,
-		`UPDATE OR FAIL usage AS u SET count=u.count+i.count, first_seen=min(u.first_seen,i.first_seen), last_seen=max(u.last_seen,i.last_seen),
-			authz=max(u.authz,i.authz), samples=seiri_samples_union(u.samples,i.samples)
-			FROM temp.incoming i WHERE i.uauthz IS NOT NULL AND `+match("u", "i"),
-		`INSERT OR FAIL INTO usage(`+keyCols+`,`+valCols+`) SELECT `+keyCols+`,`+valCols+` FROM temp.incoming WHERE uauthz IS NULL`,
+		mergeApply,
+		mergeInsert,
 	)
 	for _, stmt := range stmts {
 		if _, err := d.stmts.exec(ctx, tx, stmt); err != nil {
@@ -389,6 +377,56 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 	}
 	return added, nil
 }
+
+// mergeTables are mergeRows' temporary tables: the incoming rows, the
+// summary groups whose authz flips, the incoming rows' summary.
+var mergeTables = [...]string{
+	`CREATE TEMP TABLE IF NOT EXISTS incoming (` + keyCols + `,` + valCols + `,
+		uauthz INTEGER, -- the stored row's authz; NULL: the key is new
+		mfirst, mlast, mcount, mauthz, msamples)`, // the stored row merged with this one (mergeLookup)
+	`CREATE TEMP TABLE IF NOT EXISTS flips (principal, account, principal_type, action, error_code, region)`,
+	`CREATE TEMP TABLE IF NOT EXISTS sumin (` + sumKeyCols + `, first_seen, last_seen, count, nrows, hit)`,
+}
+
+// keyMatch is the condition that rows a and b have the same key.
+func keyMatch(a, b string) string {
+	var c []string
+	for _, k := range strings.Split(keyCols, ",") {
+		c = append(c, a+"."+k+"="+b+"."+k)
+	}
+	return strings.Join(c, " AND ")
+}
+
+// sumMatch is the condition that summary rows a and b have the same key.
+func sumMatch(a, b string) string {
+	var c []string
+	for _, k := range strings.Split(sumKeyCols, ",") {
+		c = append(c, a+"."+k+"="+b+"."+k)
+	}
+	return strings.Join(c, " AND ")
+}
+
+// mergeLookup finds each incoming row's stored row (if any) and computes
+// their merge, as Row.Merge does, into the incoming row's m… columns.
+var mergeLookup = `UPDATE OR FAIL temp.incoming AS i SET (uauthz, mfirst, mlast, mcount, mauthz, msamples) =
+	(SELECT u.authz, min(u.first_seen,i.first_seen), max(u.last_seen,i.last_seen), u.count+i.count,
+	max(u.authz,i.authz), seiri_samples_union(u.samples,i.samples) FROM usage u WHERE ` + keyMatch("u", "i") + `)`
+
+// summaryMerge adds the incoming rows' summary to the stored summary
+// rows they fold into: min and max as CASEs (no function call, see
+// mergeRows).
+var summaryMerge = `UPDATE OR FAIL usage_by_action AS b SET count=b.count+s.count,
+	first_seen=CASE WHEN s.first_seen<b.first_seen THEN s.first_seen ELSE b.first_seen END,
+	last_seen=CASE WHEN s.last_seen>b.last_seen THEN s.last_seen ELSE b.last_seen END, nrows=b.nrows+s.nrows
+	FROM temp.sumin s WHERE s.hit AND ` + sumMatch("b", "s")
+
+// mergeApply writes the merged values into the stored rows: no function
+// call (see mergeRows).
+var mergeApply = `UPDATE OR FAIL usage AS u SET first_seen=i.mfirst, last_seen=i.mlast, count=i.mcount, authz=i.mauthz, samples=i.msamples
+	FROM temp.incoming i WHERE i.uauthz IS NOT NULL AND ` + keyMatch("u", "i")
+
+// mergeInsert inserts the rows new to usage.
+const mergeInsert = `INSERT OR FAIL INTO usage(` + keyCols + `,` + valCols + `) SELECT ` + keyCols + `,` + valCols + ` FROM temp.incoming WHERE uauthz IS NULL`
 
 // summaryFold recomputes usage_by_action from usage (optionally only where
 // a condition holds): the repair of flipped groups.

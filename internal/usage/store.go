@@ -202,7 +202,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// with SQLITE_BUSY after all its work; an IMMEDIATE one waits for the
 	// write lock up front (busy_timeout), before doing anything.
 	// https://www.sqlite.org/lang_transaction.html
-	dsn := "file:" + URIPath(path) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(268435456)&_pragma=temp_store(MEMORY)"
+	// The store is read through a memory map of up to mmapSize (a Writer
+	// into a store holding rows turns it off while it writes).
+	dsn := "file:" + URIPath(path) + "?_txlock=immediate&_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(" + strconv.Itoa(mmapSize) + ")&_pragma=temp_store(MEMORY)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("usage store %q: %w", path, err)
@@ -233,6 +235,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 	}
 }
+
+// mmapSize is how much of the store its connection maps (PRAGMA mmap_size).
+const mmapSize = 256 << 20
 
 func (s *Store) init(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`); err != nil {

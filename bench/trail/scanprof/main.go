@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -31,7 +33,12 @@ func main() {
 	par := flag.Int("parallel", 0, "workers")
 	repeat := flag.Int("repeat", 1, "read every file this many times")
 	storePath := flag.String("store", "", "scan into this usage store (created if missing)")
+	memprof := flag.String("memprofile", "", "write a heap profile taken when the live heap peaked here")
 	flag.Parse()
+	if *memprof != "" {
+		stop := peakHeap(*memprof)
+		defer stop()
+	}
 	if *prof != "" {
 		f, err := os.Create(*prof)
 		if err != nil {
@@ -126,4 +133,42 @@ func into(path string, src trail.Source, par int) error {
 	fmt.Printf("store %d bytes: %d usage rows (%.0f B/row), %d events (%.0f B/event)\n", size, tot.Rows, float64(size)/float64(max(tot.Rows, 1)),
 		tot.Events, float64(size)/float64(max(tot.Events, 1)))
 	return nil
+}
+
+// peakHeap polls the live heap every 10 ms and keeps a heap profile
+// taken each time it grows past its last peak; stop writes the last one
+// to path (what was live at the peak, within the sampling).
+func peakHeap(path string) (stop func()) {
+	runtime.MemProfileRate = 64 << 10
+	done := make(chan struct{})
+	finished := make(chan []byte)
+	go func() {
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var peak uint64
+		var prof []byte
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				finished <- prof
+				return
+			case <-t.C:
+			}
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak+peak/20 {
+				peak = v
+				var b strings.Builder
+				pprof.Lookup("heap").WriteTo(&b, 0)
+				prof = []byte(b.String())
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		prof := <-finished
+		if err := os.WriteFile(path, prof, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}
 }
