@@ -95,7 +95,7 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 					break more
 				}
 			}
-			err = saveGroups(ctx, w, batch)
+			err = SaveGroups(ctx, w, batch)
 			for _, g := range batch {
 				if err == nil && then != nil {
 					err = then(g) // told once the group is in the transaction
@@ -147,9 +147,10 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	return res, nil
 }
 
-// saveGroups writes settled groups into the scan's transaction, as one
-// batch.
-func saveGroups(ctx context.Context, w *usage.Writer, gs []Settled) error {
+// SaveGroups writes settled groups into a scan's transaction, as one
+// batch: what ScanInto does with the groups it is handed
+// (bench/trail/mergeprof replays it on copies of a store).
+func SaveGroups(ctx context.Context, w *usage.Writer, gs []Settled) error {
 	var b usage.Batch
 	var objs []usage.Object
 	rows := &rowSets{}

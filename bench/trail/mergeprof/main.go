@@ -19,7 +19,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -139,7 +138,7 @@ func run(dir, files, base string, rounds, batch int, prof, keep string) error {
 }
 
 // write does what trail.ScanInto does with the groups once the marks and
-// ledger are read: Add them in batches, their objects after, Finish.
+// ledger are read: the groups in batches (trail.SaveGroups), then Finish.
 func write(ctx context.Context, st *usage.Store, groups []trail.Settled, batch int) (int64, error) {
 	w, err := st.Begin(ctx)
 	if err != nil {
@@ -147,55 +146,12 @@ func write(ctx context.Context, st *usage.Store, groups []trail.Settled, batch i
 	}
 	defer w.Rollback()
 	for i := 0; i < len(groups); i += batch {
-		gs := groups[i:min(i+batch, len(groups))]
-		var b usage.Batch
-		var objs []usage.Object
-		rs := &rowSets{}
-		for _, g := range gs {
-			if g.Rows != nil && g.Rows.Len() > 0 {
-				rs.sets = append(rs.sets, g.Rows)
-				rs.ends = append(rs.ends, rs.Len()+g.Rows.Len())
-			}
-			b.SessionKeys = append(b.SessionKeys, g.SessionKeys...)
-			b.SessionUses = append(b.SessionUses, g.SessionUses...)
-			objs = append(objs, g.Objects...)
-		}
-		if rs.Len() > 0 {
-			b.RowSet = rs
-		}
-		if err := w.Add(ctx, b); err != nil {
-			return 0, err
-		}
-		if err := w.AddObjects(ctx, objs, time.Now()); err != nil {
+		if err := trail.SaveGroups(ctx, w, groups[i:min(i+batch, len(groups))]); err != nil {
 			return 0, err
 		}
 	}
 	return w.Finish(ctx, usage.Batch{})
 }
-
-// rowSets is several groups' rows as one RowSet (as trail's).
-type rowSets struct {
-	sets []usage.RowSet
-	ends []int
-}
-
-func (r *rowSets) Len() int {
-	if len(r.ends) == 0 {
-		return 0
-	}
-	return r.ends[len(r.ends)-1]
-}
-
-func (r *rowSets) at(i int) (usage.RowSet, int) {
-	j, _ := slices.BinarySearch(r.ends, i+1)
-	if j > 0 {
-		i -= r.ends[j-1]
-	}
-	return r.sets[j], i
-}
-
-func (r *rowSets) Key(i int) usage.Key        { s, j := r.at(i); return s.Key(j) }
-func (r *rowSets) Fill(i int, row *usage.Row) { s, j := r.at(i); s.Fill(j, row) }
 
 func copyFile(from, to string) error {
 	in, err := os.Open(from)
