@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -16,16 +17,7 @@ func TestQueryPlans(t *testing.T) {
 	if err := s.Upsert(ctx, []Row{row("arn:aws:iam::111111111111:user/a", "s3:GetObject", "", 0, 0, 1)}); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	for _, stmt := range mergeTables {
-		if _, err := tx.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tx := mergeTx(t, s)
 	for _, c := range []struct{ q, want string }{
 		{mergeLookup, "SEARCH u USING PRIMARY KEY (principal=? AND account=? AND principal_type=? AND access_key_id=? AND action=? AND resource=? AND error_code=? AND region=?)"},
 		// The stored rows are found by their whole key: in the table or in
@@ -77,18 +69,7 @@ func TestQueryPlans(t *testing.T) {
 // mergeRows). A rescan's update of stored rows touches most of the usage
 // table's pages.
 func TestMergeWritesCallNoFunction(t *testing.T) {
-	s := openTemp(t)
-	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	for _, stmt := range mergeTables {
-		if _, err := tx.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tx := mergeTx(t, openTemp(t))
 	for _, q := range []string{mergeApply, mergeInsert, summaryMerge} {
 		rs, err := tx.Query(`EXPLAIN ` + q)
 		if err != nil {
@@ -117,4 +98,21 @@ func TestMergeWritesCallNoFunction(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mergeTx is a transaction on s holding mergeRows' temporary tables
+// (rolled back when the test ends).
+func mergeTx(t *testing.T, s *Store) *sql.Tx {
+	t.Helper()
+	tx, err := s.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	for _, stmt := range mergeTables {
+		if _, err := tx.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tx
 }
