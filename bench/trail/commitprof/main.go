@@ -16,6 +16,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/benchcpu"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -34,9 +35,9 @@ func main() {
 func run(dir, prof string, par int) error {
 	ctx := context.Background()
 	src := &trail.DirSource{Dir: dir}
-	c0 := cpu()
+	c0 := benchcpu.Used()
 	res, err := trail.Scan(ctx, src, trail.Options{Parallel: par})
-	scanCPU := cpu() - c0
+	scanCPU := benchcpu.Used() - c0
 	if err != nil {
 		return err
 	}
@@ -72,16 +73,16 @@ func run(dir, prof string, par int) error {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	t, c0 := time.Now(), cpu()
+	t, c0 := time.Now(), benchcpu.Used()
 	if err := st.Commit(ctx, usage.Batch{Rows: res.Rows, SessionKeys: res.SessionKeys, SessionUses: res.SessionUses, Unmapped: res.Unmapped}); err != nil {
 		return err
 	}
-	full, fullCPU := time.Since(t), cpu()-c0
-	t, c0 = time.Now(), cpu()
+	full, fullCPU := time.Since(t), benchcpu.Used()-c0
+	t, c0 = time.Now(), benchcpu.Used()
 	if err := st.Commit(ctx, usage.Batch{Rows: hour}); err != nil {
 		return err
 	}
-	inc, incCPU := time.Since(t), cpu()-c0
+	inc, incCPU := time.Since(t), benchcpu.Used()-c0
 	fmt.Printf("scan: wall %s, CPU %s: %d rows, %d session keys\n", res.Summary.Duration.Round(time.Millisecond), scanCPU.Round(time.Millisecond), len(res.Rows), len(res.SessionKeys))
 	fmt.Printf("commit into a fresh store: wall %s, CPU %s (%.1f%% of the scan's CPU)\n", full.Round(time.Millisecond), fullCPU.Round(time.Millisecond), 100*fullCPU.Seconds()/scanCPU.Seconds())
 	fmt.Printf("commit of the last hour's %d rows into it: wall %s, CPU %s\n", len(hour), inc.Round(time.Millisecond), incCPU.Round(time.Millisecond))

@@ -20,9 +20,9 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/seiri-dev/seiri/internal/benchcpu"
 	"github.com/seiri-dev/seiri/internal/trail"
 	"github.com/seiri-dev/seiri/internal/usage"
 )
@@ -122,9 +122,9 @@ func run(dir, files, base string, rounds, batch int, prof, keep string) error {
 		if err != nil {
 			return err
 		}
-		t, c := time.Now(), cpu()
+		t, c := time.Now(), benchcpu.Used()
 		n, err := write(ctx, st, groups, batch)
-		wall, used := time.Since(t), cpu()-c
+		wall, used := time.Since(t), benchcpu.Used()-c
 		st.Close()
 		if err != nil {
 			return err
@@ -168,11 +168,4 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return out.Close()
-}
-
-// cpu is the process's user+system time so far.
-func cpu() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
