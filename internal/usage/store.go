@@ -1013,16 +1013,18 @@ func scannedObjectsIn(ctx context.Context, q queryer, source string, keep func(d
 		}
 		return out, read(rs)
 	}
-	for _, dir := range dirs {
-		rs, err := q.QueryContext(ctx, cols+` AND s.dir=?`, source, dir)
-		if err != nil {
-			return nil, err
-		}
-		if err := read(rs); err != nil {
-			return nil, err
-		}
+	// The folders kept, in one statement: a window of a large organization
+	// keeps tens of thousands of folders, each a statement to parse when
+	// asked for one by one.
+	list, err := json.Marshal(dirs)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	rs, err := q.QueryContext(ctx, cols+` AND s.dir IN (SELECT value FROM json_each(?))`, source, string(list))
+	if err != nil {
+		return nil, err
+	}
+	return out, read(rs)
 }
 
 func splitKey(key string) (dir, name string) {
