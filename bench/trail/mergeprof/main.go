@@ -15,7 +15,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -111,9 +110,13 @@ func run(dir, files, base string, rounds, batch int, prof, keep string) error {
 		pprof.StartCPUProfile(pf)
 		defer pprof.StopCPUProfile()
 	}
+	stored, err := os.ReadFile(base) // read once, written afresh each round
+	if err != nil {
+		return err
+	}
 	path := filepath.Join(tmp, "usage.db")
 	for r := 0; r < rounds; r++ {
-		if err := copyFile(base, path); err != nil {
+		if err := os.WriteFile(path, stored, 0o600); err != nil {
 			return err
 		}
 		os.Remove(path + "-wal")
@@ -132,7 +135,11 @@ func run(dir, files, base string, rounds, batch int, prof, keep string) error {
 		fmt.Printf("round %d: %d rows added or updated: wall %s, CPU %s\n", r+1, n, wall.Round(time.Millisecond), used.Round(time.Millisecond))
 	}
 	if keep != "" {
-		return copyFile(path, keep)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(keep, b, 0o600)
 	}
 	return nil
 }
@@ -151,21 +158,4 @@ func write(ctx context.Context, st *usage.Store, groups []trail.Settled, batch i
 		}
 	}
 	return w.Finish(ctx, usage.Batch{})
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
