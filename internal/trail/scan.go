@@ -68,9 +68,10 @@ type Options struct {
 	// read on; the objects the former marks cover come last, alone. What
 	// is handed over may be kept: the scan does not change it afterwards.
 	// Result then holds no rows, session keys or uses (its Objects and
-	// counts are whole; Summary.Rows counts the rows handed over). An error stops the scan. This is how the commit
-	// runs beside the scan, and how an organization's aggregation never
-	// lives in memory all at once (docs/bench-trail.md, session 7).
+	// counts are whole; Summary.Rows counts the rows handed over). An
+	// error stops the scan. This is how the commit runs beside the scan,
+	// and how an organization's aggregation never lives in memory all at
+	// once (docs/bench-trail.md, session 7).
 	Settle func(Settled) error
 
 	// listed, when set, returns the listing of the source, started
