@@ -129,18 +129,9 @@ func (c *stmtCache) exec(ctx context.Context, tx *sql.Tx, text string, args ...a
 	return st.ExecContext(ctx, args...)
 }
 
-// queryRow scans the one row text's statement (prepared once) returns.
-func (c *stmtCache) queryRow(ctx context.Context, tx *sql.Tx, text string, dst ...any) error {
-	st, err := c.prepare(ctx, tx, text)
-	if err != nil {
-		return err
-	}
-	return st.QueryRowContext(ctx).Scan(dst...)
-}
-
-// queryRowArgs scans the one row text's statement (prepared once) returns
+// queryRow scans the one row text's statement (prepared once) returns
 // for args.
-func (c *stmtCache) queryRowArgs(ctx context.Context, tx *sql.Tx, text string, args []any, dst ...any) error {
+func (c *stmtCache) queryRow(ctx context.Context, tx *sql.Tx, text string, args []any, dst ...any) error {
 	st, err := c.prepare(ctx, tx, text)
 	if err != nil {
 		return err

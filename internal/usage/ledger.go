@@ -496,7 +496,7 @@ func recordObjects(ctx context.Context, tx *sql.Tx, c *stmtCache, objs []Object)
 		}
 	}
 	var indexed bool
-	if err := c.queryRowArgs(ctx, tx, `SELECT EXISTS(SELECT 1 FROM meta WHERE k='content_index' AND v='1')`, nil, &indexed); err != nil {
+	if err := c.queryRow(ctx, tx, `SELECT EXISTS(SELECT 1 FROM meta WHERE k='content_index' AND v='1')`, nil, &indexed); err != nil {
 		return err
 	}
 	if needAll && !indexed {
@@ -524,7 +524,7 @@ func recordObjects(ctx context.Context, tx *sql.Tx, c *stmtCache, objs []Object)
 	var twins [][17]byte
 	for _, dir := range dirs {
 		var blob []byte
-		err := c.queryRowArgs(ctx, tx, `SELECT entries FROM objects WHERE dir=?`, []any{dir}, &blob)
+		err := c.queryRow(ctx, tx, `SELECT entries FROM objects WHERE dir=?`, []any{dir}, &blob)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}

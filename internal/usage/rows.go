@@ -355,11 +355,11 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 			return 0, err
 		}
 	}
-	if err := d.stmts.queryRow(ctx, tx, `SELECT count(*) FROM temp.incoming WHERE uauthz IS NULL`, &added); err != nil {
+	if err := d.stmts.queryRow(ctx, tx, `SELECT count(*) FROM temp.incoming WHERE uauthz IS NULL`, nil, &added); err != nil {
 		return 0, err
 	}
 	var flips bool
-	if err := d.stmts.queryRow(ctx, tx, `SELECT EXISTS (SELECT 1 FROM temp.flips)`, &flips); err != nil {
+	if err := d.stmts.queryRow(ctx, tx, `SELECT EXISTS (SELECT 1 FROM temp.flips)`, nil, &flips); err != nil {
 		return 0, err
 	}
 	stmts = []string{`DELETE FROM temp.flips`, `DELETE FROM temp.incoming`, `DELETE FROM temp.sumin`}
