@@ -837,6 +837,9 @@ type claims struct {
 	ledger *usage.Ledger
 	mu     sync.Mutex
 	seen   map[usage.ObjectID]string // identity → digest, this scan
+	// byContent are the content identities of the objects this scan
+	// counted that any object is compared with (usage.ComparedWithEvery).
+	byContent map[usage.ObjectID]bool
 	// dirs interns the identities' folders: the objects of one account,
 	// region and day (or one content folder) share one string.
 	dirs map[string]string
@@ -871,7 +874,14 @@ func (c *claims) claim(ctx context.Context, idp *usage.ObjectID, digest string, 
 		}
 		return claimChanged, nil
 	}
-	if _, ok := c.seen[cid]; ok {
+	// Compared as the ledger compares with what earlier scans counted
+	// (usage.ComparedWithEvery): the store is then the same whichever
+	// scan met which object first.
+	if usage.ComparedWithEvery(id) {
+		if _, ok := c.seen[cid]; ok {
+			return claimSame, nil
+		}
+	} else if c.byContent[cid] {
 		return claimSame, nil
 	}
 	if c.ledger != nil {
@@ -886,6 +896,12 @@ func (c *claims) claim(ctx context.Context, idp *usage.ObjectID, digest string, 
 	}
 	c.seen[id] = digest
 	c.seen[cid] = digest
+	if usage.ComparedWithEvery(id) { // the ledger too keeps its digest among those counted by content
+		if c.byContent == nil {
+			c.byContent = map[usage.ObjectID]bool{}
+		}
+		c.byContent[cid] = true
+	}
 	return claimNew, nil
 }
 

@@ -296,11 +296,26 @@ func (l *Ledger) Seen(ctx context.Context, id ObjectID, digest string, legacy fu
 	return SeenNew, nil
 }
 
+// ComparedWithEvery reports whether an object of identity id that is new
+// by its identity counts as seen when any counted object has its content
+// (Ledger.Seen), or only when an object counted by its content does: a
+// delivery file under a name CloudTrail gives its folder is an object of
+// its own (CloudTrail never reuses a name), a content identity or a file
+// under another folder's name may be a copy of any counted object. A scan
+// deciding between the objects it reads itself decides the same way.
+func ComparedWithEvery(id ObjectID) bool {
+	return id.Dir == contentDir || !ownName(id)
+}
+
 // ownName reports whether a delivery identity's name is one CloudTrail
 // gives a file of its folder (ACCOUNT_CloudTrail_REGION_YYYYMMDD…).
+// The whole name is checked, the time and the 16 letters or digits after
+// the prefix too: a copy a person or a tool made beside the file ("… copy",
+// "…(1)", a suffix) is not a name CloudTrail gives.
 func ownName(id ObjectID) bool {
-	p := deliveryPrefix(id.Dir)
-	return p != "" && strings.HasPrefix(id.Name, p)
+	var buf [24]byte
+	_, ok := packName(buf[:0], deliveryPrefix(id.Dir), id.Name)
+	return ok
 }
 
 // hasContent reports whether an object with content digest d was counted:
