@@ -26,6 +26,16 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 		return nil, err
 	}
 	defer w.Rollback() // after Finish: nothing
+	// A local folder unchanged since a scan found every file in it marked
+	// is not listed again, nor are its marks read (FolderSource): a
+	// rescan costs what changed, plus a status per such folder.
+	fsrc, _ := src.(FolderSource)
+	var known map[string]usage.FolderState
+	if fsrc != nil && !opts.Relist {
+		if known, err = w.FoldersListedWhole(ctx, src.Name()); err != nil {
+			return nil, err
+		}
+	}
 	// The source is listed while the marks and the ledger are read (both
 	// grow with the store: a rescan's listing and loading then overlap).
 	// The lock is held: what is listed is what this scan decides on.
@@ -35,20 +45,53 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	var listErr error
 	go func() {
 		defer close(listed)
-		listing, listErr = src.List(listCtx, &opts.Filter)
+		if fsrc != nil {
+			listing, listErr = fsrc.ListChanged(listCtx, &opts.Filter, known)
+		} else {
+			listing, listErr = src.List(listCtx, &opts.Filter)
+		}
 	}()
 	defer func() { stopListing(); <-listed }()
-	opts.listed = func() (*Listing, error) { <-listed; return listing, listErr }
 	// Inside a window (or some accounts, some regions) only the marks of
 	// the folders the listing enters are read: a daily scan of the last
-	// days reads what it lists, not the whole history's marks.
+	// days reads what it lists, not the whole history's marks. Nor are the
+	// marks of the folders recorded as listed whole: the few of them the
+	// listing finds changed are read once it is done.
 	var keep func(dir string) bool
 	if f := opts.Filter; !f.Since.IsZero() || !f.Until.IsZero() || len(f.Accounts) > 0 || len(f.Regions) > 0 {
 		keep = f.dirAllowed
 	}
+	if len(known) > 0 {
+		inWindow := keep
+		keep = func(dir string) bool {
+			_, whole := known[dir]
+			return !whole && (inWindow == nil || inWindow(dir))
+		}
+	}
 	marks, err := w.ScannedObjectsIn(ctx, src.Name(), keep)
 	if err != nil {
 		return nil, err
+	}
+	opts.listed = func() (*Listing, error) {
+		<-listed
+		if listErr != nil || len(known) == 0 {
+			return listing, listErr
+		}
+		relisted := map[string]bool{}
+		for _, f := range listing.Folders {
+			if _, ok := known[f.Dir]; ok {
+				relisted[f.Dir] = true
+			}
+		}
+		if len(relisted) == 0 {
+			return listing, nil
+		}
+		more, err := w.ScannedObjectsIn(ctx, src.Name(), func(dir string) bool { return relisted[dir] })
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(marks, more)
+		return listing, nil
 	}
 	ledger, err := w.Ledger(ctx)
 	if err != nil {
@@ -140,7 +183,10 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	sum, _ := json.Marshal(res.Summary)
 	run := &usage.Run{Engine: usage.EngineLocal, StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
 		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
-	if _, err := w.Finish(ctx, usage.Batch{Unmapped: res.Unmapped, Run: run}); err != nil {
+	for i := range res.Folders {
+		res.Folders[i].Source = src.Name()
+	}
+	if _, err := w.Finish(ctx, usage.Batch{Unmapped: res.Unmapped, Folders: res.Folders, Run: run}); err != nil {
 		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}
 	res.CommitTail = time.Since(t)

@@ -30,6 +30,9 @@ type Options struct {
 	Parallel int // workers; 0 = GOMAXPROCS
 	// Strict turns any skipped file or record into an error that stops the scan.
 	Strict bool
+	// Relist lists every folder of a FolderSource, even those ScanInto
+	// would leave out as unchanged since a scan found them whole.
+	Relist bool
 	Mapper *Mapper
 	// Scanned are the objects already in the store (from
 	// usage.Store.ScannedObjects): unchanged ones are not read again.
@@ -49,6 +52,9 @@ type Options struct {
 	Warn func(msg string)
 	// Progress, when set, is called about twice a second and at the end.
 	Progress func(Progress)
+	// Opened, when set, is told of every object the scan opens to read
+	// (from several goroutines at once): the new ones.
+	Opened func(Object)
 	// MaxFileBytes caps a decompressed file (default 2 GiB): a bigger file
 	// is skipped rather than exhausting memory.
 	MaxFileBytes int64
@@ -174,6 +180,11 @@ type Summary struct {
 	Sources             []string `json:"sources"`
 	FilesListed         int64    `json:"filesListed"`
 	FilesAlreadyScanned int64    `json:"filesAlreadyScanned"`
+	// FoldersUnchanged were not listed: unchanged since a scan found every
+	// log file in them marked (FilesInUnchangedFolders, as many then; see
+	// FolderSource). Not in FilesListed.
+	FoldersUnchanged        int64 `json:"foldersUnchanged,omitempty"`
+	FilesInUnchangedFolders int64 `json:"filesInUnchangedFolders,omitempty"`
 	// FilesAlreadyCounted were read but are objects the store (or this
 	// scan) already counted: another path, a copy, a touched file.
 	FilesAlreadyCounted int64 `json:"filesAlreadyCounted"`
@@ -219,7 +230,11 @@ type Result struct {
 	// FormerlyScanned are the objects a former mark covered (also counted
 	// in Summary.FilesAlreadyScanned, and in Objects, not counted).
 	FormerlyScanned int64
-	Summary         Summary
+	// Folders are the folders listed that hold log files (FolderSource),
+	// with their time when they were listed whole and every log file in
+	// them is marked once the scan is saved; else MTime 0 (usage.FolderState).
+	Folders []usage.FolderState
+	Summary Summary
 	// CommitTail is how long ScanInto's commit took after the last file
 	// was read (the rest of the commit overlapped the scan).
 	CommitTail time.Duration
@@ -294,6 +309,10 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	sum := &res.Summary
 	sum.Sources = []string{src.Name()}
 	sum.DigestFiles, sum.IgnoredFiles, sum.PrunedByFilter = listing.Digests, listing.Ignored, listing.Pruned
+	sum.FoldersUnchanged, sum.FilesInUnchangedFolders = listing.Unchanged, listing.UnchangedFiles
+	// Per folder of the listing, the log files that will be marked once
+	// the scan is saved (already marked, or read to their end).
+	folders := newFolderTally(listing.Folders)
 	for _, e := range listing.Errors {
 		sum.ListErrors = append(sum.ListErrors, e.Error())
 	}
@@ -310,10 +329,12 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 		sum.FilesListed++
 		if m, ok := opts.Scanned[o.Key]; ok && m.Same(usage.Object{Size: o.Size, ETag: o.ETag, MTime: o.MTime}) {
 			sum.FilesAlreadyScanned++
+			folders.marked(o.Key)
 			continue
 		}
 		if renamed != nil && len(opts.Former) > 0 && formerlyScanned(renamed, opts.Former, o) {
 			sum.FilesAlreadyScanned++
+			folders.marked(o.Key)
 			carried = append(carried, usage.Object{Source: src.Name(), Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime})
 			continue
 		}
@@ -425,6 +446,9 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 					info = ParsePath(u.Key)
 				}
 				o := Object{Key: u.Key, Size: u.Size, ETag: u.ETag, MTime: u.MTime, Info: info}
+				if opts.Opened != nil {
+					opts.Opened(o)
+				}
 				before := agg.records
 				var id usage.ObjectID
 				var digest string
@@ -544,9 +568,11 @@ feed:
 	done := objs[:0]
 	for i := range objs {
 		if kept[i] {
+			folders.marked(objs[i].Key)
 			done = append(done, objs[i])
 		}
 	}
+	res.Folders = folders.states()
 	clear(objs[len(done):])
 	if len(carried) > 0 && opts.Settle != nil {
 		slices.SortFunc(carried, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
@@ -595,6 +621,46 @@ feed:
 	}
 	sum.Duration = time.Since(start)
 	return res, nil
+}
+
+// folderTally counts, per folder of a listing, the log files that will
+// be marked once the scan is saved.
+type folderTally struct {
+	fs   []usage.FolderState
+	done []int64
+	at   map[string]int
+}
+
+func newFolderTally(fs []usage.FolderState) *folderTally {
+	t := &folderTally{fs: fs, done: make([]int64, len(fs)), at: make(map[string]int, len(fs))}
+	for i, f := range fs {
+		t.at[f.Dir] = i
+	}
+	return t
+}
+
+func (t *folderTally) marked(key string) {
+	dir := ""
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		dir = key[:i]
+	}
+	if i, ok := t.at[dir]; ok {
+		t.done[i]++
+	}
+}
+
+// states are the folders, each with its time if it was listed whole and
+// every log file listed in it is marked, else 0: a folder some file of
+// which was not read to its end (an error, a changed file, a delivery
+// unit Athena holds) is listed again by the next scan.
+func (t *folderTally) states() []usage.FolderState {
+	out := slices.Clone(t.fs)
+	for i := range out {
+		if t.done[i] != out[i].Files {
+			out[i].MTime = 0
+		}
+	}
+	return out
 }
 
 func compareStr(a, b string) int {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/seiri-dev/seiri/internal/usage"
 )
 
 // Object is one log object a source lists.
@@ -38,6 +40,14 @@ type Listing struct {
 	Ignored int64 // files that are not .json or .json.gz, links to what is not a file
 	Pruned  int64 // folders/prefixes left out by the filter
 	Errors  []ListError
+	// Folders are the folders read that hold log files (FolderSource):
+	// their number of log files listed and, when the folder was listed
+	// whole (see wholeFolder), its modification time; else MTime is 0.
+	Folders []usage.FolderState
+	// Unchanged are the folders a FolderSource left out, unchanged since
+	// a scan found them whole and every file in them marked, and
+	// UnchangedFiles the log files they held then.
+	Unchanged, UnchangedFiles int64
 }
 
 // Source is where log objects come from: a directory, an S3 bucket.
@@ -50,6 +60,26 @@ type Source interface {
 	// Open returns the raw (possibly gzip-compressed) content of o.
 	Open(ctx context.Context, o Object) (io.ReadCloser, error)
 }
+
+// FolderSource is a source whose folders say when the files in them last
+// changed (a local directory: adding, removing or renaming a file changes
+// its folder's modification time).
+type FolderSource interface {
+	Source
+	// ListChanged lists as List does, but leaves out the folders of known
+	// whose modification time is still the one recorded (counted in
+	// Listing.Unchanged), and reports the folders it reads in
+	// Listing.Folders.
+	ListChanged(ctx context.Context, f *Filter, known map[string]usage.FolderState) (*Listing, error)
+}
+
+// folderSettle is how old a folder's modification time must be, when it
+// is listed, for the folder to be recorded as listed whole: a change in
+// the same tick of the file system's clock as the time recorded would
+// leave the time unchanged (file systems keep it to the nanosecond, a
+// clock tick, or 2 seconds on FAT). A folder changed in the last minute
+// is listed again by the next scan.
+const folderSettle = time.Minute
 
 // logFile reports whether a name is a CloudTrail log file seiri reads.
 func logFile(name string) bool {
@@ -77,6 +107,14 @@ func (d *DirSource) Name() string {
 // order of a walk of the tree by name (deterministic, whatever goroutine
 // read which folder).
 func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
+	return d.ListChanged(ctx, f, nil)
+}
+
+// ListChanged is List leaving out the folders of known that did not change
+// (FolderSource). Only a folder with no subfolder is left out: a folder's
+// modification time says nothing of what changed inside its subfolders.
+func (d *DirSource) ListChanged(ctx context.Context, f *Filter, known map[string]usage.FolderState) (*Listing, error) {
+	start := time.Now()
 	fi, err := os.Stat(d.Dir)
 	if err != nil {
 		return nil, err
@@ -84,7 +122,7 @@ func (d *DirSource) List(ctx context.Context, f *Filter) (*Listing, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", d.Dir)
 	}
-	w := &dirWalk{root: filepath.Clean(d.Dir), f: f, dirs: map[string]*listedDir{}, todo: []string{"."}}
+	w := &dirWalk{root: filepath.Clean(d.Dir), f: f, known: known, settled: start.Add(-folderSettle).UnixNano(), dirs: map[string]*listedDir{}, todo: []string{"."}}
 	w.more = sync.NewCond(&w.mu)
 	var wg sync.WaitGroup
 	for range listWorkers {
@@ -104,8 +142,10 @@ const listWorkers = 4
 
 // dirWalk is one DirSource.List: folders to read, folders read.
 type dirWalk struct {
-	root string
-	f    *Filter
+	root    string
+	f       *Filter
+	known   map[string]usage.FolderState // folders listed whole before (ListChanged)
+	settled int64                        // a folder changed before this (Unix ns) may be recorded as listed whole
 
 	mu   sync.Mutex
 	more *sync.Cond // a folder was queued, or the last busy worker finished
@@ -120,6 +160,8 @@ type dirWalk struct {
 type listedDir struct {
 	entries                  []listEntry
 	digests, ignored, pruned int64
+	folder                   usage.FolderState // Files > 0: the folder holds log files
+	unchanged, unchangedN    int64             // subfolders left out (ListChanged), their files
 }
 
 // listEntry is an object, a subfolder (sub) or an error (err).
@@ -167,10 +209,20 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 		return ld, nil
 	}
 	defer dir.Close()
+	// The folder's time is taken before its names are read: a file added
+	// after it changes the time the next scan sees (and is listed then).
+	// A folder is listed whole when nothing in it is left out (no file
+	// outside the filter, no error) and it holds no subfolder.
+	var mtime int64
+	if fi, err := dir.Stat(); err == nil {
+		mtime = fi.ModTime().UnixNano()
+	}
+	whole := mtime != 0 && mtime < w.settled
 	ents, err := dir.ReadDir(-1)
 	if err != nil {
 		// What could be read is listed; the folder is named as failing.
 		ld.entries = append(ld.entries, listEntry{err: &ListError{Prefix: path, Err: err}})
+		whole = false
 	}
 	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	var subs []string
@@ -179,9 +231,17 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 		name := de.Name()
 		key := prefix + name
 		if de.IsDir() {
+			whole = false
 			if !w.f.dirAllowed(key) {
 				ld.pruned++
 				continue
+			}
+			if k, ok := w.known[key]; ok {
+				if st, err := at.stat(name); err == nil && !st.link && st.mtime.UnixNano() == k.MTime {
+					ld.unchanged++
+					ld.unchangedN += k.Files
+					continue
+				}
 			}
 			ld.entries = append(ld.entries, listEntry{sub: key})
 			subs = append(subs, key)
@@ -204,17 +264,22 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 		}
 		if !w.f.PathAllowed(pi) {
 			ld.pruned++
+			whole = false
 			continue
 		}
 		st, err := at.stat(name)
 		if err != nil {
 			ld.entries = append(ld.entries, listEntry{err: &ListError{Prefix: key, Err: err}})
+			whole = false
 			continue
 		}
 		if st.link {
 			// A link is read as its target: a dangling one is an error
 			// the summary names, a link to anything but a file is left
 			// out and counted (never a silent drop).
+			// The folder's time does not change with the target's: a
+			// folder with a link is never taken as listed whole.
+			whole = false
 			info, err := os.Stat(filepath.Join(path, name))
 			if err != nil {
 				ld.entries = append(ld.entries, listEntry{err: &ListError{Prefix: key, Err: err}})
@@ -227,6 +292,13 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 			st = fileStat{size: info.Size(), mtime: info.ModTime()}
 		}
 		ld.entries = append(ld.entries, listEntry{obj: Object{Key: key, Size: st.size, MTime: st.mtime.UTC().Truncate(time.Second), Info: pi}})
+		ld.folder.Files++
+	}
+	if ld.folder.Files > 0 {
+		ld.folder.Dir = strings.TrimSuffix(prefix, "/")
+		if whole {
+			ld.folder.MTime = mtime
+		}
 	}
 	return ld, subs
 }
@@ -240,6 +312,8 @@ func (w *dirWalk) listing() *Listing {
 		l.Digests += ld.digests
 		l.Ignored += ld.ignored
 		l.Pruned += ld.pruned
+		l.Unchanged += ld.unchanged
+		l.UnchangedFiles += ld.unchangedN
 	}
 	l.Objects = make([]Object, 0, n)
 	var walk func(rel string)
@@ -253,6 +327,9 @@ func (w *dirWalk) listing() *Listing {
 			default:
 				l.Objects = append(l.Objects, e.obj)
 			}
+		}
+		if f := w.dirs[rel].folder; f.Files > 0 {
+			l.Folders = append(l.Folders, f)
 		}
 	}
 	walk(".")

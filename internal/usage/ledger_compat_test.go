@@ -116,7 +116,7 @@ func TestUpgradeFromSchema7Ledger(t *testing.T) {
 	}
 	defer s.Close()
 	var v string
-	if err := s.db.QueryRow(`SELECT v FROM meta WHERE k='schema'`).Scan(&v); err != nil || v != "8" {
+	if err := s.db.QueryRow(`SELECT v FROM meta WHERE k='schema'`).Scan(&v); err != nil || v != fmt.Sprint(SchemaVersion) {
 		t.Fatalf("schema %s %v", v, err)
 	}
 	gotRows, err := s.Usage(ctx, Query{})

@@ -272,6 +272,32 @@ func migrateV7(ctx context.Context, db *sql.DB) error {
 			return err
 		}
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v='8' WHERE k='schema'`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// migrateV8 moves a schema 8 store to schema 9: scanned_dirs gains the
+// columns that say a folder was listed whole (listed_mtime, listed_files;
+// NULL: every folder is listed again by the next scan, which fills them).
+func migrateV8(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	cols, err := tableColumns(ctx, tx, "scanned_dirs")
+	if err != nil {
+		return err
+	}
+	for _, c := range []string{"listed_mtime", "listed_files"} {
+		if !slices.Contains(cols, c) {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE scanned_dirs ADD COLUMN `+c+` INTEGER`); err != nil {
+				return err
+			}
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v=? WHERE k='schema'`, fmt.Sprint(SchemaVersion)); err != nil {
 		return err
 	}

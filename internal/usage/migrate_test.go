@@ -87,7 +87,7 @@ func TestMigrationFromSchema5(t *testing.T) {
 	}
 	defer s.Close()
 	var v string
-	if err := s.db.QueryRow(`SELECT v FROM meta WHERE k='schema'`).Scan(&v); err != nil || v != "8" {
+	if err := s.db.QueryRow(`SELECT v FROM meta WHERE k='schema'`).Scan(&v); err != nil || v != fmt.Sprint(SchemaVersion) {
 		t.Fatalf("after opening: schema %s, %v", v, err)
 	}
 	if err := s.Commit(ctx, Batch{SessionKeys: []SessionKey{{SessionKey: "ASIANEW", IssuerKey: "AKIA1", IssuerPrincipal: "arn:aws:iam::111111111111:user/u",

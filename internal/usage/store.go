@@ -32,7 +32,7 @@ import (
 // issuer and day, session_key_days (docs/trail.md, "The store"). 8: the
 // ledger and path marks in a binary encoding, XXH3 digests, the contents
 // table (docs/bench-trail.md, "Session 6: ledger").
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // schemaUsageV6 is the usage table of schemas 4 to 6 and its indexes: what
 // the upgrades of older stores build before moving the rows to schema 7.
@@ -85,6 +85,13 @@ CREATE TABLE IF NOT EXISTS scanned_dirs (
 	scanned_at INTEGER NOT NULL,
 	entries BLOB NOT NULL,
 	ldir TEXT,
+	-- Schema 9: the folder's modification time (Unix ns) and its number of
+	-- log files when a scan listed it whole and found every file in it
+	-- marked; NULL otherwise. A later scan of a local source skips the
+	-- folder while its time is the same (see FolderState). Rewriting the
+	-- row's marks (markObjects) clears them.
+	listed_mtime INTEGER,
+	listed_files INTEGER,
 	PRIMARY KEY (source, dir)
 ) WITHOUT ROWID;
 -- objects is the ledger of log objects whose records the store holds, by
@@ -275,7 +282,7 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	defer s.Unlock()
-	if v != "7" {
+	if v != "7" && v != "8" {
 		if err := upgradeToV6(ctx, s.db, v); err != nil {
 			return err
 		}
@@ -283,8 +290,13 @@ func (s *Store) init(ctx context.Context) error {
 			return fmt.Errorf("upgrade schema 6 → 7 (dictionary-encoded usage rows, packed session keys): %w", err)
 		}
 	}
-	if err := migrateV7(ctx, s.db); err != nil {
-		return fmt.Errorf("upgrade schema 7 → 8 (binary ledger and path marks): %w", err)
+	if v != "8" {
+		if err := migrateV7(ctx, s.db); err != nil {
+			return fmt.Errorf("upgrade schema 7 → 8 (binary ledger and path marks): %w", err)
+		}
+	}
+	if err := migrateV8(ctx, s.db); err != nil {
+		return fmt.Errorf("upgrade schema 8 → 9 (folders listed whole): %w", err)
 	}
 	return nil
 }
@@ -531,7 +543,10 @@ type Batch struct {
 	// SessionUses are the temporary keys used per principal and day.
 	SessionUses []SessionUse
 	Objects     []Object
-	Run         *Run
+	// Folders are what the scan found of the local folders it listed
+	// (written after Objects' marks, see FolderState).
+	Folders []FolderState
+	Run     *Run
 	// AthenaUnits are the units an Athena scan covered ('*' for every
 	// account or region of a day); AthenaExcluded the units the query left
 	// out because the local engine holds them.
@@ -629,6 +644,9 @@ func commitRest(ctx context.Context, tx *sql.Tx, d *dict, b Batch) (err error) {
 		if err = markObjects(ctx, tx, nil, b.Objects, now); err != nil {
 			return fmt.Errorf("mark scanned objects: %w", err)
 		}
+	}
+	if err = recordFolders(ctx, tx, b.Folders); err != nil {
+		return fmt.Errorf("record folders listed whole: %w", err)
 	}
 	if b.Run != nil {
 		src, _ := json.Marshal(b.Run.Sources)

@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,38 @@ type TrailLog struct {
 // fake's S3, creating the bucket when missing: the scans read it through
 // the SDK as they read a real trail bucket.
 func PutTrailLog(t testing.TB, fake *awsfake.Server, bucket string, n int, l TrailLog) {
+	t.Helper()
+	rel, body := trailLogFile(t, n, l)
+	be := fake.S3Backend()
+	if ok, _ := be.BucketExists(bucket); !ok {
+		if err := be.CreateBucket(bucket); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := be.PutObject(bucket, rel, map[string]string{}, bytes.NewReader(body), int64(len(body)), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WriteTrailLog writes l as log file n of CloudTrail's delivery layout
+// under the local folder dir (as PutTrailLog does in a bucket), and
+// returns its path.
+func WriteTrailLog(t testing.TB, dir string, n int, l TrailLog) string {
+	t.Helper()
+	rel, body := trailLogFile(t, n, l)
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// trailLogFile is log file n holding l: its key in the delivery layout
+// and its gzip-compressed content.
+func trailLogFile(t testing.TB, n int, l TrailLog) (string, []byte) {
 	t.Helper()
 	id := map[string]any{"type": "Unknown", "accountId": l.Acct}
 	if l.User != "" {
@@ -50,13 +84,5 @@ func PutTrailLog(t testing.TB, fake *awsfake.Server, bucket string, n int, l Tra
 	}
 	rel := fmt.Sprintf("AWSLogs/%s/CloudTrail/us-east-1/%s/%s_CloudTrail_us-east-1_%s_%s_%d.json.gz", l.Acct,
 		l.At.Format("2006/01/02"), l.Acct, l.At.Format("20060102T1504Z"), l.Name, n)
-	be := fake.S3Backend()
-	if ok, _ := be.BucketExists(bucket); !ok {
-		if err := be.CreateBucket(bucket); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := be.PutObject(bucket, rel, map[string]string{}, bytes.NewReader(gz.Bytes()), int64(gz.Len()), nil); err != nil {
-		t.Fatal(err)
-	}
+	return rel, gz.Bytes()
 }

@@ -3,7 +3,6 @@ package daily
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -194,21 +193,6 @@ func copyTree(src, dst string) error {
 	})
 }
 
-// recordingSource remembers the objects a scan opened: exactly the new
-// ones (the scan skips what the usage store already counted).
-type recordingSource struct {
-	trail.Source
-	mu     sync.Mutex
-	opened []trail.Object
-}
-
-func (s *recordingSource) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
-	s.mu.Lock()
-	s.opened = append(s.opened, o)
-	s.mu.Unlock()
-	return s.Source.Open(ctx, o)
-}
-
 func (r *runner) scan(ctx context.Context, _ *routine.Today) routine.StepReport {
 	var rep routine.StepReport
 	sources := r.o.Sources
@@ -227,17 +211,31 @@ func (r *runner) scan(ctx context.Context, _ *routine.Today) routine.StepReport 
 			rep.Failf("%s: %v", spec, err)
 			continue
 		}
-		rec := &recordingSource{Source: src}
-		res, err := trailcmd.ScanStore(ctx, r.ws, r.o.Catalog(), r.o.Now(), r.o.IO.ErrOut, rec, trail.Options{})
+		// The objects the scan opens are exactly the new ones (it skips
+		// what the usage store already counted). The source itself goes
+		// to the scan: what else it is (a local folder, a source with
+		// former names) the scan must see.
+		var mu sync.Mutex
+		var opened []trail.Object
+		res, err := trailcmd.ScanStore(ctx, r.ws, r.o.Catalog(), r.o.Now(), r.o.IO.ErrOut, src, trail.Options{Opened: func(o trail.Object) {
+			mu.Lock()
+			opened = append(opened, o)
+			mu.Unlock()
+		}})
 		if err != nil {
 			rep.Status = routine.Failed
 			rep.Failf("%s: %v", spec, err)
 			continue
 		}
 		s := &res.Summary
-		sort.Slice(rec.opened, func(i, j int) bool { return rec.opened[i].Key < rec.opened[j].Key })
-		r.newObjects = append(r.newObjects, sourceObjects{src: src, objs: rec.opened})
-		rep.Usef("%s: %d new log files read (%d already scanned), %d records", spec, s.FilesRead, s.FilesAlreadyScanned, s.Records)
+		sort.Slice(opened, func(i, j int) bool { return opened[i].Key < opened[j].Key })
+		r.newObjects = append(r.newObjects, sourceObjects{src: src, objs: opened})
+		if s.FoldersUnchanged > 0 {
+			rep.Usef("%s: %d new log files read (%d already scanned, %d in %d folders unchanged since), %d records",
+				spec, s.FilesRead, s.FilesAlreadyScanned, s.FilesInUnchangedFolders, s.FoldersUnchanged, s.Records)
+		} else {
+			rep.Usef("%s: %d new log files read (%d already scanned), %d records", spec, s.FilesRead, s.FilesAlreadyScanned, s.Records)
+		}
 		for _, le := range s.ListErrors {
 			rep.Failf("%s: listing: %s (retried tomorrow)", spec, le)
 		}

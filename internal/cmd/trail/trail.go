@@ -56,6 +56,7 @@ type TrailScanOptions struct {
 	Accounts []string
 	Regions  []string
 	Strict   bool
+	Relist   bool
 	Parallel int
 	Engine   string      // local (default) or athena
 	Athena   AthenaFlags // --engine athena
@@ -109,6 +110,7 @@ func NewCmdTrailScan(f *cmdutil.Factory, runF func(*TrailScanOptions) error) *co
 	cmdutil.AliasFlag(fl, "accounts", "account")
 	fl.StringSliceVar(&opts.Regions, "regions", nil, "only these regions (comma-separated)")
 	fl.BoolVar(&opts.Strict, "strict", false, "stop at the first skipped file or record instead of counting it")
+	fl.BoolVar(&opts.Relist, "relist", false, "list every folder of a local source, even those unchanged since a scan read every file in them")
 	fl.IntVar(&opts.Parallel, "parallel", 0, "files read at once (default: number of CPUs)")
 	fl.StringVar(&opts.Engine, "engine", "local", "local (read the logs here) or athena (aggregate in Amazon Athena)")
 	opts.Athena.add(fl)
@@ -177,7 +179,7 @@ func trailScanRun(o *TrailScanOptions) error {
 		bar = &progressLine{w: o.IO.ErrOut}
 		progress = bar.update
 	}
-	res, err := ScanStore(ctx, ws, names, o.Now(), o.IO.ErrOut, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Progress: progress})
+	res, err := ScanStore(ctx, ws, names, o.Now(), o.IO.ErrOut, src, trail.Options{Filter: flt, Parallel: o.Parallel, Strict: o.Strict, Relist: o.Relist, Progress: progress})
 	if bar != nil {
 		bar.done()
 	}
@@ -296,6 +298,9 @@ func summaryPairs(s *trail.Summary, flt trail.Filter) [][2]string {
 		{"scope", scopeText(flt)},
 		{"folders outside filter", d(s.PrunedByFilter)},
 		{"files listed", d(s.FilesListed)},
+		// Not listed: unchanged since a scan read every file in them
+		// (docs/trail.md, "Folders listed whole"; --relist lists them).
+		{"folders unchanged", fmt.Sprintf("%d (%d files)", s.FoldersUnchanged, s.FilesInUnchangedFolders)},
 		{"files already scanned", d(s.FilesAlreadyScanned)},
 		{"files read", d(s.FilesRead)},
 		// Read, and found counted before (a copy, another path, a touched
@@ -331,6 +336,13 @@ func nothingRead(s *trail.Summary, since string) (msg string, fail bool) {
 	}
 	if s.Records > 0 {
 		return fmt.Sprintf("nothing was recorded: all %d records read are outside the filter (--since/--until)", s.Records), true
+	}
+	if s.FoldersUnchanged > 0 && s.FilesListed == 0 {
+		return fmt.Sprintf("nothing new: the %d folders of logs (%d files) are unchanged since they were scanned", s.FoldersUnchanged, s.FilesInUnchangedFolders), false
+	}
+	if s.FoldersUnchanged > 0 && s.FilesAlreadyScanned == s.FilesListed {
+		return fmt.Sprintf("nothing new: %d folders (%d files) unchanged since they were scanned, and the %d files listed were scanned before",
+			s.FoldersUnchanged, s.FilesInUnchangedFolders, s.FilesListed), false
 	}
 	if s.FilesAlreadyScanned > 0 && s.FilesAlreadyScanned == s.FilesListed {
 		return fmt.Sprintf("nothing new: all %d files were scanned before", s.FilesAlreadyScanned), false

@@ -1,0 +1,53 @@
+package daily_test
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/cmd/cmdtest"
+)
+
+// TestDailyLocalSourceListsWhatChanged: seiri daily scanning a local copy
+// of the trail lists only the folders that changed since its last run (a
+// scan records the folders it read whole, docs/trail.md), and says how
+// many it left out; the source reaches the scan as the local folder it is.
+func TestDailyLocalSourceListsWhatChanged(t *testing.T) {
+	h := newHarness(t)
+	h.ws = t.TempDir()
+	logs := t.TempDir()
+	cfg := "daily:\n  steps: [scan]\n  sources: [" + logs + "]\nnotify:\n  on: change\n"
+	if err := os.WriteFile(h.cfg, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	put := func(n int, at time.Time) {
+		cmdtest.WriteTrailLog(t, logs, n, cmdtest.TrailLog{At: at, Acct: mgmtAcct, User: "alice", Key: aliceKey,
+			Source: "sts.amazonaws.com", Name: "GetCallerIdentity", IP: "192.0.2.1", Agent: "aws-cli/2"})
+	}
+	// Delivered over the days before: folders untouched for hours.
+	put(0, day(-2))
+	put(1, day(-1))
+	put(2, day(-1).Add(time.Hour))
+	old := time.Now().Add(-2 * time.Hour)
+	filepath.WalkDir(logs, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			err = os.Chtimes(p, old, old)
+		}
+		return err
+	})
+	for i, at := range []time.Time{day(0), day(0), day(1)} {
+		h.now = at
+		if i == 2 {
+			put(3, day(1).Add(-time.Hour)) // today's first log
+		}
+		out, errOut, code := h.run("daily")
+		if code != 0 {
+			t.Fatalf("run %d: exit %d\n%s\n%s", i, code, out, errOut)
+		}
+		cmdtest.Golden(t, fmt.Sprintf("local/run%d.txt", i), h.ws, out, *update, cmdtest.Mask{RE: regexp.MustCompile(regexp.QuoteMeta(logs)), Repl: "LOGS"})
+	}
+}

@@ -1,0 +1,270 @@
+package trail_test
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/trail"
+)
+
+// age sets the modification time of dir and every folder under it to two
+// hours ago, as logs delivered over time leave them (a folder changed in
+// the last minute is never taken as listed whole).
+func age(t testing.TB, dir string) {
+	t.Helper()
+	old := time.Now().Add(-2 * time.Hour)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// logFolders are the folders of dir holding .json.gz files (slash
+// separated, relative), and how many each holds.
+func logFolders(t testing.TB, dir string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, f := range logFiles(t, dir) {
+		rel, _ := filepath.Rel(dir, filepath.Dir(f))
+		out[filepath.ToSlash(rel)]++
+	}
+	return out
+}
+
+// listed is what a scan's summary says it listed and left out.
+type listed struct{ Listed, AlreadyScanned, Read, Unchanged, UnchangedFiles int64 }
+
+func listedOf(r *trail.Result) listed {
+	s := r.Summary
+	return listed{s.FilesListed, s.FilesAlreadyScanned, s.FilesRead, s.FoldersUnchanged, s.FilesInUnchangedFolders}
+}
+
+func wantListed(t testing.TB, what string, got *trail.Result, want listed) {
+	t.Helper()
+	if g := listedOf(got); g != want {
+		t.Errorf("%s: listed %d, already scanned %d, read %d, unchanged folders %d (%d files); want %+v",
+			what, g.Listed, g.AlreadyScanned, g.Read, g.Unchanged, g.UnchangedFiles, want)
+	}
+}
+
+// TestUnchangedFoldersAreNotListed: a local folder unchanged since a scan
+// found every file in it marked is not listed again; a folder a file was
+// added to is, and only its new file is read; a folder changed in the last
+// minute is listed again until it settles; Relist lists everything. The
+// store is the one a single scan of the final tree gives.
+func TestUnchangedFoldersAreNotListed(t *testing.T) {
+	dir := t.TempDir()
+	genCorpus(t, dir, 3, 0.05)
+	age(t, dir)
+	folders := logFolders(t, dir)
+	var files int64
+	for _, n := range folders {
+		files += n
+	}
+	nf := int64(len(folders))
+	if nf < 4 {
+		t.Fatalf("%d log folders: the test needs several", nf)
+	}
+	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	first := scanInto(t, st, dir, trail.Options{})
+	wantListed(t, "first scan", first, listed{Listed: files, Read: files})
+	if len(first.Folders) != len(folders) {
+		t.Errorf("first scan reports %d folders, the tree has %d", len(first.Folders), len(folders))
+	}
+	for _, f := range first.Folders {
+		if f.MTime == 0 || f.Files != folders[f.Dir] {
+			t.Errorf("folder %q: %+v, want listed whole with %d files", f.Dir, f, folders[f.Dir])
+		}
+	}
+	before := stateOf(t, st)
+
+	wantListed(t, "rescan", scanInto(t, st, dir, trail.Options{}), listed{Unchanged: nf, UnchangedFiles: files})
+	diffState(t, "rescan", before, stateOf(t, st))
+	wantListed(t, "relist", scanInto(t, st, dir, trail.Options{Relist: true}), listed{Listed: files, AlreadyScanned: files})
+
+	// A new delivery in one folder (another file's content under a name
+	// of its own: a new object): that folder alone is listed, its new file
+	// alone read.
+	some := slices.Sorted(func(yield func(string) bool) {
+		for d := range folders {
+			if !yield(d) {
+				return
+			}
+		}
+	})[1]
+	var src string
+	for _, f := range logFiles(t, dir) {
+		if rel, _ := filepath.Rel(dir, filepath.Dir(f)); filepath.ToSlash(rel) == some {
+			src = f
+			break
+		}
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(strings.Replace(src, ".json.gz", "x.json.gz", 1), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := folders[some]
+	wantListed(t, "after a new file", scanInto(t, st, dir, trail.Options{}),
+		listed{Listed: n + 1, AlreadyScanned: n, Read: 1, Unchanged: nf - 1, UnchangedFiles: files - n})
+	diffState(t, "after a new file", want(t, dir), stateOf(t, st))
+	// Changed a moment ago: not taken as listed whole yet.
+	wantListed(t, "a moment later", scanInto(t, st, dir, trail.Options{}),
+		listed{Listed: n + 1, AlreadyScanned: n + 1, Unchanged: nf - 1, UnchangedFiles: files - n})
+	age(t, dir)
+	scanInto(t, st, dir, trail.Options{})
+	wantListed(t, "once settled", scanInto(t, st, dir, trail.Options{}), listed{Unchanged: nf, UnchangedFiles: files + 1})
+	diffState(t, "once settled", want(t, dir), stateOf(t, st))
+}
+
+// TestFoldersNotReadWholeAreListedAgain: a folder is taken as listed whole
+// only when every log file in it was listed and read: a file a window left
+// out, a file that could not be read, a subfolder (whose changes its
+// parent's time does not show) each keep it listed by every scan.
+func TestFoldersNotReadWholeAreListedAgain(t *testing.T) {
+	t.Run("window", func(t *testing.T) {
+		dir := t.TempDir()
+		genCorpus(t, dir, 2, 0.05)
+		age(t, dir)
+		folders := logFolders(t, dir)
+		st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+		// Half of the first day: its folders are listed in part.
+		res := scanInto(t, st, dir, trail.Options{Filter: trail.Filter{Since: t0.Add(12 * time.Hour)}})
+		var part, whole, wholeFiles int64
+		for _, f := range res.Folders {
+			if strings.Contains(f.Dir, t0.Format("2006/01/02")) {
+				part++
+				if f.MTime != 0 {
+					t.Errorf("folder %s, listed in part, taken as whole", f.Dir)
+				}
+			} else if f.MTime != 0 {
+				whole++
+				wholeFiles += f.Files
+			}
+		}
+		if part == 0 || whole == 0 {
+			t.Fatalf("%d folders listed in part, %d whole: the test needs both", part, whole)
+		}
+		// Without the window: the first day's folders are listed, the files
+		// the window left out read; the rest was read whole.
+		var files int64
+		for _, n := range folders {
+			files += n
+		}
+		res = scanInto(t, st, dir, trail.Options{})
+		if s := res.Summary; s.FoldersUnchanged != whole || s.FilesInUnchangedFolders != wholeFiles || s.FilesListed != files-wholeFiles || s.FilesRead == 0 {
+			t.Errorf("scan without the window: %+v; want %d folders (%d files) unchanged, the other %d files listed, some read",
+				listedOf(res), whole, wholeFiles, files-wholeFiles)
+		}
+		// The same two scans listing everything give the same store.
+		relisted := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+		scanInto(t, relisted, dir, trail.Options{Filter: trail.Filter{Since: t0.Add(12 * time.Hour)}, Relist: true})
+		scanInto(t, relisted, dir, trail.Options{Relist: true})
+		diffState(t, "after the window", stateOf(t, relisted), stateOf(t, st))
+	})
+	t.Run("unreadable file", func(t *testing.T) {
+		dir := t.TempDir()
+		genCorpus(t, dir, 1, 0.05)
+		bad := logFiles(t, dir)[0]
+		body, err := os.ReadFile(bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Truncated: a file never read to its end is never marked.
+		if err := os.WriteFile(bad, body[:len(body)/2], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		age(t, dir)
+		folders := logFolders(t, dir)
+		rel, _ := filepath.Rel(dir, filepath.Dir(bad))
+		n := folders[filepath.ToSlash(rel)]
+		var files int64
+		for _, k := range folders {
+			files += k
+		}
+		st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+		scanInto(t, st, dir, trail.Options{})
+		res := scanInto(t, st, dir, trail.Options{})
+		wantListed(t, "rescan", res, listed{Listed: n, AlreadyScanned: n - 1, Read: 1, Unchanged: int64(len(folders)) - 1, UnchangedFiles: files - n})
+		if res.Summary.FilesSkipped != 1 {
+			t.Errorf("the unreadable file is skipped %d times, want reported again", res.Summary.FilesSkipped)
+		}
+	})
+	t.Run("subfolder", func(t *testing.T) {
+		corpus := t.TempDir()
+		genCorpus(t, corpus, 1, 0.05)
+		all := logFiles(t, corpus)
+		dir := t.TempDir()
+		// x holds a file and a folder y holding another.
+		for i, to := range []string{"x/a.json.gz", "x/y/b.json.gz"} {
+			b, err := os.ReadFile(all[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, filepath.FromSlash(to))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		age(t, dir)
+		st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+		scanInto(t, st, dir, trail.Options{})
+		wantListed(t, "rescan", scanInto(t, st, dir, trail.Options{}), listed{Listed: 1, AlreadyScanned: 1, Unchanged: 1, UnchangedFiles: 1})
+	})
+}
+
+// TestChangedInPlaceNeedsRelist: a delivered file rewritten in place
+// leaves its folder's time as it was (no file added, removed or renamed),
+// so a folder listed whole hides it; --relist (Options.Relist) lists the
+// folder and the changed content is reported (docs/trail.md, "Folders
+// listed whole").
+func TestChangedInPlaceNeedsRelist(t *testing.T) {
+	dir := t.TempDir()
+	genCorpus(t, dir, 1, 0.05)
+	age(t, dir)
+	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	scanInto(t, st, dir, trail.Options{})
+	before := stateOf(t, st)
+	fs := logFiles(t, dir)
+	body, err := os.ReadFile(fs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(filepath.Dir(fs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fs[0], body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if now, err := os.Stat(filepath.Dir(fs[0])); err != nil || !now.ModTime().Equal(info.ModTime()) {
+		t.Fatalf("rewriting a file in place changed its folder's time (%v): the premise of this test", err)
+	}
+	if res := scanInto(t, st, dir, trail.Options{}); res.Summary.FilesListed != 0 || res.Summary.FilesChanged != 0 {
+		t.Errorf("without relist: %+v, %d changed; want nothing listed", listedOf(res), res.Summary.FilesChanged)
+	}
+	res := scanInto(t, st, dir, trail.Options{Relist: true})
+	if res.Summary.FilesChanged != 1 {
+		t.Errorf("relist: %d changed files, want 1", res.Summary.FilesChanged)
+	}
+	diffState(t, "changed in place", before, stateOf(t, st))
+	// Its folder is listed from now on (the changed file is never marked).
+	if res := scanInto(t, st, dir, trail.Options{}); res.Summary.FilesChanged != 1 {
+		t.Errorf("next scan: %d changed files, want 1", res.Summary.FilesChanged)
+	}
+}
