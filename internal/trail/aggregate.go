@@ -223,7 +223,14 @@ type aggregator struct {
 
 	records, mapped, notAuthz, unmappedN int64
 	outside                              int64
-	decompressed                         int64
+	// edge are records outside the filter counted with their file (see
+	// fileReader.scan); fileIn and fileOut the records of the file being
+	// read inside and outside the filter. With invert, add folds only the
+	// records outside the filter (the second reading of such a file).
+	edge            int64
+	fileIn, fileOut int64
+	invert          bool
+	decompressed    int64
 }
 
 type rowUse struct{ action, resource uint32 }
@@ -418,7 +425,9 @@ func (a *aggregator) classID(class string, svc []byte) uint32 {
 
 // add folds one record; it returns a skip reason or "".
 func (a *aggregator) add(r *Record, pathAccount string) string {
-	a.records++
+	if !a.invert {
+		a.records++
+	}
 	if len(r.EventTime) == 0 || len(r.EventSource) == 0 || len(r.EventName) == 0 {
 		return SkipMissingFields
 	}
@@ -432,13 +441,6 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 	if !r.HasIdentity {
 		return SkipNoIdentity
 	}
-	f := a.filter
-	if f != nil {
-		if (!f.Since.IsZero() && t < f.Since.Unix()) || (!f.Until.IsZero() && t >= f.Until.Unix()) {
-			a.outside++
-			return ""
-		}
-	}
 	account := r.RecipientAccount
 	if len(account) == 0 {
 		if pathAccount != "" {
@@ -447,11 +449,22 @@ func (a *aggregator) add(r *Record, pathAccount string) string {
 			account = r.Identity.AccountID
 		}
 	}
-	if f != nil && (len(f.Accounts) > 0 || len(f.Regions) > 0) {
-		if !f.account(string(account)) || (len(r.AWSRegion) > 0 && !f.region(string(r.AWSRegion))) {
+	if f := a.filter; f != nil {
+		out := (!f.Since.IsZero() && t < f.Since.Unix()) || (!f.Until.IsZero() && t >= f.Until.Unix()) ||
+			(len(f.Accounts) > 0 || len(f.Regions) > 0) && (!f.account(string(account)) || (len(r.AWSRegion) > 0 && !f.region(string(r.AWSRegion))))
+		switch {
+		case a.invert && !out:
+			return "" // counted by the first reading
+		case a.invert:
+		case out:
 			a.outside++
+			a.fileOut++
 			return ""
+		default:
+			a.fileIn++
 		}
+	} else if a.invert {
+		return ""
 	}
 
 	cm := a.mapping(r.EventSource, r.EventName)
@@ -790,6 +803,7 @@ func (a *aggregator) mergeFrom(o *aggregator, drop bool) {
 	a.notAuthz += o.notAuthz
 	a.unmappedN += o.unmappedN
 	a.outside += o.outside
+	a.edge += o.edge
 }
 
 // dropRows lets the rows go once Rows built them (the string table,

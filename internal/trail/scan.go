@@ -193,26 +193,33 @@ type Summary struct {
 	// SkippedFiles[SkipFileChanged].
 	FilesChanged int64 `json:"filesChanged"`
 	// FilesHeldByAthena are in delivery units the Athena engine accounted for.
-	FilesHeldByAthena int64             `json:"filesHeldByAthena"`
-	FilesRead         int64             `json:"filesRead"`
-	FilesSkipped      int64             `json:"filesSkipped"`
-	DigestFiles       int64             `json:"digestFiles"`
-	IgnoredFiles      int64             `json:"ignoredFiles"`
-	PrunedByFilter    int64             `json:"prunedByFilter"`
-	BytesRead         int64             `json:"bytesRead"`
-	BytesDecompressed int64             `json:"bytesDecompressed"`
-	Records           int64             `json:"records"`
-	RecordsSkipped    int64             `json:"recordsSkipped"`
-	RecordsOutside    int64             `json:"recordsOutsideFilter"`
-	Mapped            int64             `json:"mapped"`
-	NotAuthz          int64             `json:"notAuthorization"`
-	Unmapped          int64             `json:"unmapped"`
-	Coverage          float64           `json:"coverage"` // mapped / (mapped + unmapped); see MappingCoverage when both are 0
-	Rows              int               `json:"rows"`
-	SkippedFiles      map[string]*Skips `json:"skippedFiles,omitempty"`
-	SkippedRecords    map[string]*Skips `json:"skippedRecords,omitempty"`
-	ListErrors        []string          `json:"listErrors,omitempty"`
-	Duration          time.Duration     `json:"durationNs"`
+	FilesHeldByAthena int64 `json:"filesHeldByAthena"`
+	FilesRead         int64 `json:"filesRead"`
+	FilesSkipped      int64 `json:"filesSkipped"`
+	DigestFiles       int64 `json:"digestFiles"`
+	IgnoredFiles      int64 `json:"ignoredFiles"`
+	PrunedByFilter    int64 `json:"prunedByFilter"`
+	BytesRead         int64 `json:"bytesRead"`
+	BytesDecompressed int64 `json:"bytesDecompressed"`
+	Records           int64 `json:"records"`
+	RecordsSkipped    int64 `json:"recordsSkipped"`
+	// RecordsOutside are outside the filter (--since/--until, --account,
+	// --regions) in files with no record inside it (FilesOutside: read,
+	// counted nowhere, left unmarked for a scan whose filter holds them);
+	// RecordsAtEdges outside it in files with records inside, counted
+	// with their file (a file is counted whole or not at all).
+	RecordsOutside int64             `json:"recordsOutsideFilter"`
+	RecordsAtEdges int64             `json:"recordsAtFilterEdges,omitempty"`
+	FilesOutside   int64             `json:"filesOutsideFilter,omitempty"`
+	Mapped         int64             `json:"mapped"`
+	NotAuthz       int64             `json:"notAuthorization"`
+	Unmapped       int64             `json:"unmapped"`
+	Coverage       float64           `json:"coverage"` // mapped / (mapped + unmapped); see MappingCoverage when both are 0
+	Rows           int               `json:"rows"`
+	SkippedFiles   map[string]*Skips `json:"skippedFiles,omitempty"`
+	SkippedRecords map[string]*Skips `json:"skippedRecords,omitempty"`
+	ListErrors     []string          `json:"listErrors,omitempty"`
+	Duration       time.Duration     `json:"durationNs"`
 }
 
 // Result is a finished scan: what to commit to the usage store.
@@ -412,7 +419,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	}
 	aggs := make([]*aggregator, workers)
 	book := &claims{ledger: opts.Ledger, seen: map[usage.ObjectID]string{}, dirs: map[string]string{}}
-	var counted, changed atomic.Int64
+	var counted, changed, outsideFiles atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		agg := newAggregator(opts.Mapper, &opts.Filter)
@@ -486,6 +493,10 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 				filesDone.Add(1)
 				bytesDone.Add(o.Size)
 				agg.decompressed += decompressed
+				if reason == fileOutside {
+					outsideFiles.Add(1)
+					reason = ""
+				}
 				if reason != "" {
 					where := o.Key
 					if detail != "" {
@@ -607,6 +618,8 @@ feed:
 	sum.BytesDecompressed = total.decompressed
 	sum.Records = total.records
 	sum.RecordsOutside = total.outside
+	sum.RecordsAtEdges = total.edge
+	sum.FilesOutside = outsideFiles.Load()
 	sum.Mapped, sum.NotAuthz, sum.Unmapped = total.mapped, total.notAuthz, total.unmappedN
 	// Over no API call there is no coverage: Coverage stays 0 and
 	// MappingCoverage says so (never a figure over nothing).
@@ -749,6 +762,7 @@ func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggre
 	}
 	account := o.Info.Account
 	idx := 0
+	agg.fileIn, agg.fileOut = 0, 0
 	_, err = ScanLog(data, rec, func(r *Record) {
 		if why := agg.add(r, account); why != "" {
 			badRecord(why, idx)
@@ -759,6 +773,23 @@ func (fr *fileReader) scan(ctx context.Context, src Source, o Object, agg *aggre
 		agg.records++
 		badRecord(SkipNotObject, i)
 	})
+	// A window (or accounts, regions) selects whole files: a file is
+	// marked once counted, so a record left out of it would never be
+	// counted by a later, wider scan. A file with records on both sides
+	// is counted whole, the records outside read again and folded in
+	// (few: the minutes around the window's edges); a file with none
+	// inside is counted nowhere and left unmarked, for a scan whose
+	// filter holds it.
+	if agg.fileOut > 0 {
+		if agg.fileIn == 0 {
+			return false, fileOutside, "", n
+		}
+		agg.invert = true
+		ScanLog(data, rec, func(r *Record) { agg.add(r, account) }, func(int, string) {})
+		agg.invert = false
+		agg.outside -= agg.fileOut
+		agg.edge += agg.fileOut
+	}
 	switch {
 	case err == nil:
 		return true, "", "", n
@@ -786,6 +817,10 @@ func detailSuffix(d string) string {
 	}
 	return ": " + d
 }
+
+// fileOutside is fileReader.scan's reason for a file read whose records
+// are all outside the filter: not a skip, not marked.
+const fileOutside = "outside the filter"
 
 var (
 	errTooLarge = errors.New("too large")

@@ -103,6 +103,7 @@ var flagMeanings = map[string]string{
 	"source":                "where CloudTrail logs are read from",
 	"staging-ou":            "the Policy Staging OU",
 	"strict":                "stop at the first bad record",
+	"relist":                "list every folder, even those unchanged since a scan read them whole",
 	"table":                 "the Athena table",
 	"template":              "the org.yaml template",
 	"test-account":          "accounts moved into the staging OU",

@@ -315,6 +315,9 @@ func summaryPairs(s *trail.Summary, flt trail.Filter) [][2]string {
 		{"records", d(s.Records)},
 		{"records skipped", d(s.RecordsSkipped)},
 		{"records outside filter", d(s.RecordsOutside)},
+		// A filter selects whole files (docs/trail.md, exactly once).
+		{"files outside filter", d(s.FilesOutside)},
+		{"records at filter edges", d(s.RecordsAtEdges) + " (counted with their file)"},
 		{"mapped to IAM actions", d(s.Mapped)},
 		{"not authorization events", d(s.NotAuthz)},
 		{"unmapped", d(s.Unmapped)},

@@ -134,20 +134,22 @@ func TestLookupEventsAsksOnlyForTheWindow(t *testing.T) {
 		// The defect: at 23:40 a one-hour scan asked for every hour of
 		// the day (23 requests).
 		name: "one hour late in the day", now: day(3, 23, 40), since: day(3, 22, 40),
-		want:   "11-03T22:00 11-03T23:00\n",
-		events: 2, // 22:40, 22:50 (the complete hour; 23:00 is not complete at 23:40)
+		want: "11-03T22:00 11-03T23:00\n",
+		// A window selects whole objects (docs/trail.md): the hour from
+		// 22:00 is counted whole, 22:00 … 22:50; 23:00 is not complete.
+		events: 6,
 	}, {
 		name: "one hour", now: day(3, 10, 20), since: day(3, 9, 20),
 		want:   "11-03T09:00 11-03T10:00\n",
-		events: 4, // 09:20 … 09:50
+		events: 6, // 09:00 … 09:50: the whole hour
 	}, {
 		name: "across midnight", now: day(3, 10, 20), since: day(2, 22, 30),
 		want:   "11-02T22:00 11-03T00:00\n11-03T00:00 11-03T10:00\n11-03T00:00 11-03T10:00 next\n", // 61 events: 10:00 too
-		events: 9 + 60,
+		events: 12 + 60,                                                                            // from 22:00: the whole hour
 	}, {
 		name: "until in the past", now: day(3, 10, 20), since: day(1, 6, 0), until: day(1, 8, 30),
 		want:   "11-01T06:00 11-01T09:00\n",
-		events: 15, // 06:00 … 08:20
+		events: 18, // 06:00 … 08:50: the hour from 08:00 whole
 	}, {
 		name: "whole days", now: day(3, 2, 20), since: day(1, 0, 0),
 		want:   "11-01T00:00 11-02T00:00\n11-01T00:00 11-02T00:00 next\n11-01T00:00 11-02T00:00 next\n11-02T00:00 11-03T00:00\n11-02T00:00 11-03T00:00 next\n11-02T00:00 11-03T00:00 next\n11-03T00:00 11-03T02:00\n",

@@ -1,0 +1,55 @@
+package trail_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/seiri-dev/seiri/internal/trail"
+)
+
+// TestWindowCountsWholeFiles: a scan inside a window, then one without,
+// give the store one scan without a window gives. A window selects whole
+// files: a file with events on both sides of an edge is counted whole
+// (RecordsAtEdges), a file with none inside is counted nowhere and left
+// unmarked (FilesOutside), so the wider scan counts it. Before, the first
+// scan marked every file it read and the records it left out of them were
+// never counted.
+func TestWindowCountsWholeFiles(t *testing.T) {
+	dir := t.TempDir()
+	genCorpus(t, dir, 3, 0.05)
+	full := want(t, dir)
+	for _, w := range []struct {
+		name string
+		f    trail.Filter
+	}{
+		{"since", trail.Filter{Since: t0.Add(36*time.Hour + 2*time.Minute)}},
+		{"until", trail.Filter{Until: t0.Add(36*time.Hour + 2*time.Minute)}},
+		{"both", trail.Filter{Since: t0.Add(12*time.Hour + 2*time.Minute), Until: t0.Add(60*time.Hour + 2*time.Minute)}},
+	} {
+		t.Run(w.name, func(t *testing.T) {
+			st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+			res := scanInto(t, st, dir, trail.Options{Filter: w.f})
+			s := res.Summary
+			t.Logf("edges %d, files outside %d (%d records), read %d", s.RecordsAtEdges, s.FilesOutside, s.RecordsOutside, s.FilesRead)
+			if s.RecordsAtEdges == 0 {
+				t.Fatalf("no file across the window's edge: the test needs some")
+			}
+			marked := func() int64 {
+				m, err := st.ScannedObjects(t.Context(), (&trail.DirSource{Dir: dir}).Name())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return int64(len(m))
+			}
+			if got, want := marked(), s.FilesRead-s.FilesOutside; got != want {
+				t.Errorf("%d files marked, want the %d read with records inside the window", got, want)
+			}
+			res = scanInto(t, st, dir, trail.Options{})
+			if got := marked(); got != res.Summary.FilesListed {
+				t.Errorf("after the wider scan %d files marked, want all %d", got, res.Summary.FilesListed)
+			}
+			diffState(t, "window then everything", full, stateOf(t, st))
+		})
+	}
+}
