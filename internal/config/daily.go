@@ -28,6 +28,11 @@ type Daily struct {
 	// directory, s3://bucket/prefix or lookup-events). None: scan is skipped
 	// and said so.
 	Sources []string `yaml:"sources" json:"sources,omitempty"`
+	// ScanDays > 0 scans only the logs of the last ScanDays days each run
+	// (as trail scan --days): a source's older folders and prefixes are
+	// not listed, which an S3 source of a large organization needs (S3
+	// lists every key of the history otherwise). 0: the whole source.
+	ScanDays int `yaml:"scan_days" json:"scanDays,omitempty"`
 	// Org collects the whole Organization (like `seiri collect --org`).
 	Org bool `yaml:"org" json:"org"`
 	// Regions are where resource policies are read (collect --regions).
@@ -111,6 +116,9 @@ func (c *Config) validateDaily() error {
 	}
 	if c.Daily.UnusedDays <= 0 {
 		return fmt.Errorf("daily.unused_days: %d must be a positive number of days", c.Daily.UnusedDays)
+	}
+	if c.Daily.ScanDays < 0 {
+		return fmt.Errorf("daily.scan_days: %d must be a number of days (0: the whole source)", c.Daily.ScanDays)
 	}
 	if c.Daily.FailOn != "" && !slices.Contains([]string{"info", "low", "medium", "high", "critical"}, strings.ToLower(c.Daily.FailOn)) {
 		return fmt.Errorf("daily.fail_on: %q is not a severity (info, low, medium, high, critical)", trim(c.Daily.FailOn))

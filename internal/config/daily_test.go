@@ -25,6 +25,7 @@ func TestDailyValidation(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
 		{"daily:\n  steps: [collect, sweep]\n", `daily.steps: unknown step "sweep"`},
 		{"daily:\n  unused_days: 0\n", "daily.unused_days: 0 must be a positive number of days"},
+		{"daily:\n  scan_days: -1\n", "daily.scan_days: -1 must be a number of days (0: the whole source)"},
 		{"daily:\n  fail_on: severe\n", `daily.fail_on: "severe" is not a severity`},
 		{"notify:\n  on: sometimes\n", `notify.on: "sometimes" (want change, severity or always)`},
 		{"notify:\n  min_severity: loud\n", `notify.min_severity: "loud" is not a severity`},

@@ -204,6 +204,15 @@ func (r *runner) scan(ctx context.Context, _ *routine.Today) routine.StepReport 
 		rep.Failf("no log source (daily.sources or --source): usage, the watch and detect have no new evidence today")
 		return rep
 	}
+	// daily.scan_days: only the last days' folders and prefixes are
+	// listed (a file is counted whole or not at all, so a later wider
+	// scan still counts every event once; docs/trail.md).
+	var window trail.Filter
+	scope := ""
+	if n := r.cfg.Daily.ScanDays; n > 0 {
+		window.Since = r.o.Now().AddDate(0, 0, -n)
+		scope = fmt.Sprintf(" (logs since %s: daily.scan_days %d)", window.Since.UTC().Format("2006-01-02 15:04Z"), n)
+	}
 	for _, spec := range sources {
 		src, err := r.o.OpenSource(ctx, spec)
 		if err != nil {
@@ -217,7 +226,7 @@ func (r *runner) scan(ctx context.Context, _ *routine.Today) routine.StepReport 
 		// former names) the scan must see.
 		var mu sync.Mutex
 		var opened []trail.Object
-		res, err := trailcmd.ScanStore(ctx, r.ws, r.o.Catalog(), r.o.Now(), r.o.IO.ErrOut, src, trail.Options{Opened: func(o trail.Object) {
+		res, err := trailcmd.ScanStore(ctx, r.ws, r.o.Catalog(), r.o.Now(), r.o.IO.ErrOut, src, trail.Options{Filter: window, Opened: func(o trail.Object) {
 			mu.Lock()
 			opened = append(opened, o)
 			mu.Unlock()
@@ -231,10 +240,10 @@ func (r *runner) scan(ctx context.Context, _ *routine.Today) routine.StepReport 
 		sort.Slice(opened, func(i, j int) bool { return opened[i].Key < opened[j].Key })
 		r.newObjects = append(r.newObjects, sourceObjects{src: src, objs: opened})
 		if s.FoldersUnchanged > 0 {
-			rep.Usef("%s: %d new log files read (%d already scanned, %d in %d folders unchanged since), %d records",
-				spec, s.FilesRead, s.FilesAlreadyScanned, s.FilesInUnchangedFolders, s.FoldersUnchanged, s.Records)
+			rep.Usef("%s%s: %d new log files read (%d already scanned, %d in %d folders unchanged since), %d records",
+				spec, scope, s.FilesRead, s.FilesAlreadyScanned, s.FilesInUnchangedFolders, s.FoldersUnchanged, s.Records)
 		} else {
-			rep.Usef("%s: %d new log files read (%d already scanned), %d records", spec, s.FilesRead, s.FilesAlreadyScanned, s.Records)
+			rep.Usef("%s%s: %d new log files read (%d already scanned), %d records", spec, scope, s.FilesRead, s.FilesAlreadyScanned, s.Records)
 		}
 		for _, le := range s.ListErrors {
 			rep.Failf("%s: listing: %s (retried tomorrow)", spec, le)
