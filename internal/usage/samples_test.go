@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -405,5 +407,44 @@ func TestMigrationFromSchema8Parts(t *testing.T) {
 	var n int
 	if err := s.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type='index' AND tbl_name='usage' AND name LIKE 'usage_%'`).Scan(&n); err != nil || n != len(secondaryIndexes) {
 		t.Errorf("%d secondary indexes, want %d (%v)", n, len(secondaryIndexes), err)
+	}
+}
+
+// A read-only copy of a schema 8 store (folder 0500, store 0400) is
+// refused with what to run; where permissions are not enforced (root),
+// the file is writable and upgraded, as any older store is.
+func TestOpenReadOnlySchema8(t *testing.T) {
+	enforced := runtime.GOOS != "windows" && os.Getuid() != 0
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "ws")
+	os.Mkdir(dir, 0o700)
+	path := filepath.Join(dir, "usage.db")
+	w, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Upsert(ctx, []Row{row("arn:aws:iam::111111111111:user/u", "s3:GetObject", "", 0, 0, 1, "10.0.0.1")}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := w.Usage(ctx, Query{})
+	w.Close()
+	writeV8Usage(t, path)
+	os.Chmod(path, 0o400)
+	os.Chmod(dir, 0o500)
+	t.Cleanup(func() { os.Chmod(dir, 0o700); os.Chmod(path, 0o600) })
+	s, err := OpenReadOnly(ctx, path)
+	if enforced {
+		if err == nil || !strings.Contains(err.Error(), "schema version 8, this seiri reads version 9: run `seiri trail scan` on a writable copy") {
+			t.Fatalf("read-only schema 8 store: %v", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Usage(ctx, Query{})
+	if diff := cmp.Diff(want, got); diff != "" || err != nil {
+		t.Errorf("upgraded: %v (-want +got):\n%s", err, diff)
 	}
 }
