@@ -3,11 +3,8 @@ package usage
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"strings"
-
-	"modernc.org/sqlite"
 )
 
 // Schema 7 keeps every string of a usage row's key (account, principal,
@@ -20,37 +17,66 @@ import (
 // The empty string is id 0 ("not present": no access key, no resource,
 // no error code).
 
-// schemaStrs is the dictionary.
+// schemaStrs is the dictionary, and the one of sample values (schema 9,
+// see encodeSamples): apart, so that the readers that load the whole key
+// dictionary (a reader needing many ids, StreamAuthz) do not read the
+// source IPs and session names too, and so that sample ids stay small
+// (one or two bytes each).
 const schemaStrs = `
 CREATE TABLE IF NOT EXISTS strs (
 	id INTEGER PRIMARY KEY,
 	s TEXT NOT NULL UNIQUE
 );
 INSERT OR IGNORE INTO strs(id,s) VALUES(0,'');
+CREATE TABLE IF NOT EXISTS sample_strs (
+	id INTEGER PRIMARY KEY,
+	s TEXT NOT NULL UNIQUE
+);
+INSERT OR IGNORE INTO sample_strs(id,s) VALUES(0,'');
 `
 
 // dict maps strings to their ids within one write transaction. New strings
 // get the next free id and are inserted by flush, before the rows that
 // refer to them; strings met before are remembered (a scan's strings repeat
-// across rows and across the parts of a streamed commit).
+// across rows and across the parts of a streamed commit). A dict is the
+// key dictionary (strs); its vals is the sample values' (sample_strs).
 type dict struct {
+	table   string
 	ids     map[string]int64
 	next    int64
-	fresh   bool // strs held only '' when the transaction began: nothing to look up
+	fresh   bool // the table held only '' when the transaction began: nothing to look up
 	look    *sql.Stmt
 	pending []string  // new strings, ids next-len(pending) … next-1
 	stmts   stmtCache // the transaction's multi-row inserts
+	// byID is the reverse of ids (kept for the sample values only: the
+	// union of a rescan's samples compares their strings, see
+	// unionSamples).
+	byID map[int64]string
+	vals *dict
 }
 
 func newDict(ctx context.Context, tx *sql.Tx) (*dict, error) {
-	var last int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id),0) FROM strs`).Scan(&last); err != nil {
+	d, err := newTableDict(ctx, tx, "strs")
+	if err != nil {
 		return nil, err
 	}
-	d := &dict{ids: map[string]int64{"": 0}, next: last + 1, fresh: last == 0}
+	if d.vals, err = newTableDict(ctx, tx, "sample_strs"); err != nil {
+		d.close()
+		return nil, err
+	}
+	d.vals.byID = map[int64]string{0: ""}
+	return d, nil
+}
+
+func newTableDict(ctx context.Context, tx *sql.Tx, table string) (*dict, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id),0) FROM `+table).Scan(&last); err != nil {
+		return nil, err
+	}
+	d := &dict{table: table, ids: map[string]int64{"": 0}, next: last + 1, fresh: last == 0}
 	if !d.fresh {
 		var err error
-		if d.look, err = tx.PrepareContext(ctx, `SELECT id FROM strs WHERE s=?`); err != nil {
+		if d.look, err = tx.PrepareContext(ctx, `SELECT id FROM `+table+` WHERE s=?`); err != nil {
 			return nil, err
 		}
 	}
@@ -66,7 +92,7 @@ func (d *dict) id(ctx context.Context, s string) (int64, error) {
 		var v int64
 		err := d.look.QueryRowContext(ctx, s).Scan(&v)
 		if err == nil {
-			d.ids[s] = v
+			d.remember(s, v)
 			return v, nil
 		}
 		if err != sql.ErrNoRows {
@@ -75,15 +101,22 @@ func (d *dict) id(ctx context.Context, s string) (int64, error) {
 	}
 	v := d.next
 	d.next++
-	d.ids[s] = v
+	d.remember(s, v)
 	d.pending = append(d.pending, s)
 	return v, nil
+}
+
+func (d *dict) remember(s string, id int64) {
+	d.ids[s] = id
+	if d.byID != nil {
+		d.byID[id] = s
+	}
 }
 
 // flush inserts the strings assigned since the last flush.
 func (d *dict) flush(ctx context.Context, tx *sql.Tx) error {
 	first := d.next - int64(len(d.pending))
-	err := bulkInsert(ctx, tx, &d.stmts, `INSERT OR FAIL INTO strs(id,s)`, "", 2, 400, len(d.pending), func(args []any, i int) []any {
+	err := bulkInsert(ctx, tx, &d.stmts, `INSERT OR FAIL INTO `+d.table+`(id,s)`, "", 2, 400, len(d.pending), func(args []any, i int) []any {
 		return append(args, first+int64(i), d.pending[i])
 	})
 	if err != nil {
@@ -98,18 +131,24 @@ func (d *dict) close() {
 	if d.look != nil {
 		d.look.Close()
 	}
+	if d.vals != nil {
+		d.vals.close()
+	}
 }
 
 // names resolves dictionary ids to their strings for a reader.
 type names struct {
-	q    queryer
-	m    map[int64]string
-	want map[int64]bool
-	all  bool
+	q     queryer
+	table string // strs, or sample_strs
+	m     map[int64]string
+	want  map[int64]bool
+	all   bool
 }
 
-func newNames(q queryer) *names {
-	return &names{q: q, m: map[int64]string{0: ""}, want: map[int64]bool{}}
+func newNames(q queryer) *names { return newTableNames(q, "strs") }
+
+func newTableNames(q queryer, table string) *names {
+	return &names{q: q, table: table, m: map[int64]string{0: ""}, want: map[int64]bool{}}
 }
 
 func (n *names) need(id int64) {
@@ -126,7 +165,7 @@ func (n *names) load(ctx context.Context) error {
 	}
 	if len(n.want) > 2000 {
 		n.all = true
-		return n.read(ctx, `SELECT id,s FROM strs`)
+		return n.read(ctx, `SELECT id,s FROM `+n.table)
 	}
 	ids := make([]string, 0, len(n.want))
 	for id := range n.want {
@@ -135,7 +174,7 @@ func (n *names) load(ctx context.Context) error {
 	n.want = map[int64]bool{}
 	const per = 500
 	for start := 0; start < len(ids); start += per {
-		if err := n.read(ctx, `SELECT id,s FROM strs WHERE id IN (`+strings.Join(ids[start:min(start+per, len(ids))], ",")+`)`); err != nil {
+		if err := n.read(ctx, `SELECT id,s FROM `+n.table+` WHERE id IN (`+strings.Join(ids[start:min(start+per, len(ids))], ",")+`)`); err != nil {
 			return err
 		}
 	}
@@ -162,7 +201,7 @@ func (n *names) read(ctx context.Context, q string) error {
 func (n *names) get(id int64) (string, error) {
 	s, ok := n.m[id]
 	if !ok {
-		return "", fmt.Errorf("string id %d not in the dictionary (damaged store?)", id)
+		return "", fmt.Errorf("string id %d not in the dictionary %s (damaged store?)", id, n.table)
 	}
 	return s, nil
 }
@@ -178,59 +217,4 @@ func lookupID(ctx context.Context, q queryer, s string) (int64, bool, error) {
 		return 0, false, nil
 	}
 	return id, err == nil, err
-}
-
-// Sample sets are kept in one column, samples: the six sets (IP classes,
-// source IPs, user agents, VPC endpoints, sessions, source identities) in
-// that order, separated by U+001E, each joined by setSep; trailing empty
-// sets are left out.
-const samplesSep = "\x1e"
-
-func encodeSamples(r *Row) string {
-	sets := [6]string{joinSet(r.IPClasses), joinSet(r.SourceIPs), joinSet(r.UserAgents), joinSet(r.VPCEndpoints), joinSet(r.Sessions), joinSet(r.SourceIdentities)}
-	n := len(sets)
-	for n > 0 && sets[n-1] == "" {
-		n--
-	}
-	return strings.Join(sets[:n], samplesSep)
-}
-
-func decodeSamples(s string, r *Row) {
-	dst := [...]*[]string{&r.IPClasses, &r.SourceIPs, &r.UserAgents, &r.VPCEndpoints, &r.Sessions, &r.SourceIdentities}
-	for i := range dst {
-		*dst[i] = nil
-	}
-	if s == "" {
-		return
-	}
-	for i, part := range strings.SplitN(s, samplesSep, len(dst)) {
-		*dst[i] = splitSet(part)
-	}
-}
-
-// samplesUnion merges two samples columns as Row.Merge merges the sets.
-func samplesUnion(a, b string) string {
-	if b == "" || a == b {
-		return a
-	}
-	if a == "" {
-		return b
-	}
-	var x, y Row
-	decodeSamples(a, &x)
-	decodeSamples(b, &y)
-	x.IPClasses = MergeSet(x.IPClasses, y.IPClasses, 0)
-	x.SourceIPs = MergeSet(x.SourceIPs, y.SourceIPs, MaxSamples)
-	x.UserAgents = MergeSet(x.UserAgents, y.UserAgents, MaxSamples)
-	x.VPCEndpoints = MergeSet(x.VPCEndpoints, y.VPCEndpoints, MaxSamples)
-	x.Sessions = MergeSet(x.Sessions, y.Sessions, MaxSamples)
-	x.SourceIdentities = MergeSet(x.SourceIdentities, y.SourceIdentities, MaxSamples)
-	return encodeSamples(&x)
-}
-
-func init() {
-	// seiri_samples_union(a, b): samplesUnion inside SQLite.
-	must(sqlite.RegisterDeterministicScalarFunction("seiri_samples_union", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		return samplesUnion(asString(args[0]), asString(args[1])), nil
-	}))
 }

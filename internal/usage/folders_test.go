@@ -65,9 +65,9 @@ func TestFoldersListedWhole(t *testing.T) {
 	}
 }
 
-// TestMigrateV8: a schema 8 store gains the columns of the folders listed
-// whole, its marks kept, nothing recorded yet.
-func TestMigrateV8(t *testing.T) {
+// TestUpgradeAddsFolderColumns: a schema 8 store gains the columns of the
+// folders listed whole, its marks kept, nothing recorded yet.
+func TestUpgradeAddsFolderColumns(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "usage.db")
 	s, err := Open(ctx, path)

@@ -878,7 +878,7 @@ func (s *Store) Reset(ctx context.Context) (err error) {
 		return err
 	}
 	defer tx.Rollback()
-	for _, t := range []string{"usage", "usage_by_action", "session_keys", "session_use", "session_key_days", "unmapped", "objects", "contents", "coverage", "scanned_dirs", "scan_runs", "strs"} {
+	for _, t := range []string{"usage", "usage_by_action", "session_keys", "session_use", "session_key_days", "unmapped", "objects", "contents", "coverage", "scanned_dirs", "scan_runs", "strs", "sample_strs"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("reset %s: %w", t, err)
 		}

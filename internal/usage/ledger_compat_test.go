@@ -27,6 +27,7 @@ type v7Object struct {
 // store at path, and makes it a schema 7 store.
 func writeV7Bookkeeping(t *testing.T, path string, objs []v7Object, marks map[string]map[string]ObjectMark) {
 	t.Helper()
+	writeV8Usage(t, path)
 	db, err := sql.Open("sqlite", "file:"+URIPath(path))
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func writeV7Bookkeeping(t *testing.T, path string, objs []v7Object, marks map[st
 }
 
 // TestUpgradeFromSchema7Ledger: a store whose ledger holds SHA-256 digests
-// (schema 7) opens as schema 8 and decides every object as schema 7 did,
+// (schema 7) opens as schema 9 (through 8) and decides every object as schema 7 did,
 // computing SHA-256 only for the objects that need it: a rescan of the
 // same content adds nothing and warns nothing, a delivery object with
 // other content is a change, an object counted by content before the

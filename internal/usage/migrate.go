@@ -278,32 +278,6 @@ func migrateV7(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-// migrateV8 moves a schema 8 store to schema 9: scanned_dirs gains the
-// columns that say a folder was listed whole (listed_mtime, listed_files;
-// NULL: every folder is listed again by the next scan, which fills them).
-func migrateV8(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	cols, err := tableColumns(ctx, tx, "scanned_dirs")
-	if err != nil {
-		return err
-	}
-	for _, c := range []string{"listed_mtime", "listed_files"} {
-		if !slices.Contains(cols, c) {
-			if _, err := tx.ExecContext(ctx, `ALTER TABLE scanned_dirs ADD COLUMN `+c+` INTEGER`); err != nil {
-				return err
-			}
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v=? WHERE k='schema'`, fmt.Sprint(SchemaVersion)); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
 // rewriteSessionKeys writes every session keys list again in the binary
 // encoding of schema 8 (see encodeKeys).
 func rewriteSessionKeys(ctx context.Context, tx *sql.Tx) error {
@@ -343,4 +317,120 @@ func rewriteSessionKeys(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migrateSamples moves a schema 8 store to schema 9 in one transaction: the
+// usage table is written again, in key order and a part at a time (the
+// upgrade holds one part in memory, not the table), with its sample sets
+// as ids of sample_strs; scanned_dirs gains the columns that say a folder
+// was listed whole (listed_mtime, listed_files; NULL: every folder is
+// listed again by the next scan, which fills them); every other table
+// stays as it is. Nothing needs a rescan. What it does depends on the column's
+// declared type, not on the schema version: a store upgraded from schema 6
+// or older has the schema 9 table already (migrateV6 writes it), and an
+// upgrade interrupted between two steps is finished on the next open.
+func migrateSamples(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, schemaStrs); err != nil {
+		return err
+	}
+	var typ string
+	if err := tx.QueryRowContext(ctx, `SELECT type FROM pragma_table_info('usage') WHERE name='samples'`).Scan(&typ); err != nil {
+		return fmt.Errorf("usage table: samples column: %w", err)
+	}
+	if strings.EqualFold(typ, "TEXT") {
+		if err := rewriteUsageSamples(ctx, tx); err != nil {
+			return fmt.Errorf("usage rows: %w", err)
+		}
+	}
+	cols, err := tableColumns(ctx, tx, "scanned_dirs")
+	if err != nil {
+		return err
+	}
+	for _, c := range []string{"listed_mtime", "listed_files"} {
+		if !slices.Contains(cols, c) {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE scanned_dirs ADD COLUMN `+c+` INTEGER`); err != nil {
+				return fmt.Errorf("scanned_dirs: %w", err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v='9' WHERE k='schema'`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// rewriteUsageSamples copies the usage rows of schema 8 (text samples)
+// into a schema 9 table that then replaces it.
+func rewriteUsageSamples(ctx context.Context, tx *sql.Tx) error {
+	d, err := newDict(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS usage_v9;`+usageTable("usage_v9")); err != nil {
+		return err
+	}
+	const per = 20000
+	var after []any // the last key copied
+	for {
+		q := `SELECT ` + keyCols + `,` + valCols + ` FROM usage`
+		if after != nil {
+			q += ` WHERE (` + keyCols + `) > (?,?,?,?,?,?,?,?)`
+		}
+		q += ` ORDER BY ` + keyCols + ` LIMIT ` + fmt.Sprint(per)
+		rows, err := readRowsV8(ctx, tx, q, after)
+		if err != nil {
+			return err
+		}
+		if err := insertIRows(ctx, tx, d, "usage_v9", rows); err != nil {
+			return err
+		}
+		if len(rows) < per {
+			break
+		}
+		after = after[:0]
+		for _, id := range rows[len(rows)-1].k {
+			after = append(after, id)
+		}
+	}
+	d.close() // its statements name usage_v9, renamed below
+	for _, stmt := range []string{`DROP TABLE usage`, `ALTER TABLE usage_v9 RENAME TO usage`} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return createIndexes(ctx, tx)
+}
+
+// readRowsV8 reads usage rows of schema 8 (text samples): their key ids
+// and their values.
+func readRowsV8(ctx context.Context, tx *sql.Tx, q string, args []any) ([]irow, error) {
+	rs, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []irow
+	for rs.Next() {
+		x := irow{r: new(Row), own: true}
+		var first, last, authz int64
+		var samples any
+		k := &x.k
+		if err := rs.Scan(&k[0], &k[1], &k[2], &k[3], &k[4], &k[5], &k[6], &k[7], &first, &last, &x.r.Count, &authz, &samples); err != nil {
+			return nil, err
+		}
+		text, ok := samples.(string)
+		if !ok {
+			return nil, fmt.Errorf("row with key ids %v: samples of type %T, schema 8 stores text", x.k, samples)
+		}
+		x.r.FirstSeen, x.r.LastSeen, x.r.Authz = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC(), authz != 0
+		decodeSamplesText(text, x.r)
+		out = append(out, x)
+	}
+	return out, rs.Err()
 }

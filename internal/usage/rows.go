@@ -9,11 +9,13 @@ import (
 	"time"
 )
 
-// schemaUsage is the usage table and its summary (schema 7): keys are
+// usageTable is the usage table (schema 9), named name: keys are
 // dictionary ids (see dict.go), in primary-key order principal, account,
-// principal type, access key, action, resource, error code, region.
-const schemaUsage = `
-CREATE TABLE IF NOT EXISTS usage (
+// principal type, access key, action, resource, error code, region;
+// samples are ids of the sample values' dictionary (see encodeSamples).
+func usageTable(name string) string {
+	return `
+CREATE TABLE IF NOT EXISTS ` + name + ` (
 	principal INTEGER NOT NULL,
 	account INTEGER NOT NULL,
 	principal_type INTEGER NOT NULL,
@@ -26,9 +28,13 @@ CREATE TABLE IF NOT EXISTS usage (
 	last_seen INTEGER NOT NULL,
 	count INTEGER NOT NULL,
 	authz INTEGER NOT NULL,
-	samples TEXT NOT NULL, -- see encodeSamples
+	samples BLOB NOT NULL, -- see encodeSamples
 	PRIMARY KEY (principal, account, principal_type, access_key_id, action, resource, error_code, region)
-) WITHOUT ROWID;
+) WITHOUT ROWID;`
+}
+
+// schemaUsage is the usage table and its summary.
+var schemaUsage = usageTable("usage") + `
 -- usage_by_action folds usage rows without their access key and resource:
 -- what "seiri unused" needs (which actions a principal used, and when
 -- last). Principal first in the key: the per-account read is a range of
@@ -172,17 +178,31 @@ func b2i(b bool) int64 {
 }
 
 // insertIRows inserts rows with multi-row INSERTs into table (usage or
-// temp.incoming: the key ids and valCols).
+// temp.incoming: the key ids and valCols). The sample values get their
+// ids on bulkInsert's producer goroutine, the one user of d.vals until
+// bulkInsert returns; the new ones are inserted after the rows.
 func insertIRows(ctx context.Context, tx *sql.Tx, d *dict, table string, rows []irow) error {
-	var scratch Row // the producer's (bulkInsert: one goroutine)
-	return bulkInsert(ctx, tx, &d.stmts, `INSERT OR FAIL INTO `+table+`(`+keyCols+`,`+valCols+`)`, "", 13, 64, len(rows), func(args []any, i int) []any {
+	var scratch Row  // the producer's (bulkInsert: one goroutine)
+	var encErr error // the producer's first error, read once bulkInsert returned
+	err := bulkInsert(ctx, tx, &d.stmts, `INSERT OR FAIL INTO `+table+`(`+keyCols+`,`+valCols+`)`, "", 13, 64, len(rows), func(args []any, i int) []any {
 		x := &rows[i]
 		for _, id := range x.k {
 			args = append(args, id)
 		}
 		r := x.row(&scratch)
-		return append(args, r.FirstSeen.Unix(), r.LastSeen.Unix(), r.Count, b2i(r.Authz), encodeSamples(r))
+		samples, err := encodeSamples(ctx, d.vals, r)
+		if err != nil && encErr == nil {
+			encErr = fmt.Errorf("sample values: %w", err)
+		}
+		return append(args, r.FirstSeen.Unix(), r.LastSeen.Unix(), r.Count, b2i(r.Authz), samples)
 	})
+	if err != nil {
+		return err
+	}
+	if encErr != nil {
+		return encErr
+	}
+	return d.vals.flush(ctx, tx)
 }
 
 // skey is a summary row's key: principal, account, principal type, action,
@@ -328,7 +348,13 @@ func mergeRows(ctx context.Context, tx *sql.Tx, d *dict, rows []irow, touched bo
 	if err := insertIRows(ctx, tx, d, "temp.incoming", rows); err != nil {
 		return 0, fmt.Errorf("load rows: %w", err)
 	}
-	stmts := []string{mergeLookup}
+	if _, err := d.stmts.exec(ctx, tx, mergeLookup); err != nil {
+		return 0, err
+	}
+	if err := unionSamples(ctx, tx, d); err != nil {
+		return 0, fmt.Errorf("sample union: %w", err)
+	}
+	var stmts []string
 	if touched {
 		stmts = append(stmts, `INSERT OR IGNORE INTO temp.touched SELECT `+keyCols+` FROM temp.incoming`)
 	}
@@ -407,10 +433,12 @@ func sumMatch(a, b string) string {
 }
 
 // mergeLookup finds each incoming row's stored row (if any) and computes
-// their merge, as Row.Merge does, into the incoming row's m… columns.
+// their merge, as Row.Merge does, into the incoming row's m… columns; the
+// samples' union is unionSamples' (msamples holds the stored samples
+// until then).
 var mergeLookup = `UPDATE OR FAIL temp.incoming AS i SET (uauthz, mfirst, mlast, mcount, mauthz, msamples) =
 	(SELECT u.authz, min(u.first_seen,i.first_seen), max(u.last_seen,i.last_seen), u.count+i.count,
-	max(u.authz,i.authz), seiri_samples_union(u.samples,i.samples) FROM usage u WHERE ` + keyMatch("u", "i") + `)`
+	max(u.authz,i.authz), u.samples FROM usage u WHERE ` + keyMatch("u", "i") + `)`
 
 // summaryMerge adds the incoming rows' summary to the stored summary
 // rows they fold into: min and max as CASEs (no function call, see
@@ -434,8 +462,9 @@ const summaryFold = `INSERT OR REPLACE INTO usage_by_action(` + sumKeyCols + `,f
 	SELECT ` + sumKeyCols + `,min(first_seen),max(last_seen),sum(count),count(*) FROM usage`
 const summaryGroup = ` GROUP BY ` + sumKeyCols
 
-// decodeRow turns a stored row (key ids resolved by n) back into a Row.
-func decodeRow(n *names, k ikey, first, last, count, authz int64, samples string) (Row, error) {
+// decodeRow turns a stored row (key ids resolved by n) back into a Row,
+// without its samples (see sampleIDs.fill).
+func decodeRow(n *names, k ikey, first, last, count, authz int64) (Row, error) {
 	var r Row
 	dst := [8]*string{&r.Principal, &r.Account, &r.PrincipalType, &r.AccessKeyID, &r.Action, &r.Resource, &r.ErrorCode, &r.Region}
 	for i, id := range k {
@@ -447,6 +476,5 @@ func decodeRow(n *names, k ikey, first, last, count, authz int64, samples string
 	}
 	r.FirstSeen, r.LastSeen = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
 	r.Count, r.Authz = count, authz != 0
-	decodeSamples(samples, &r)
 	return r, nil
 }

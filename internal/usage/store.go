@@ -31,7 +31,9 @@ import (
 // and their summary keyed by dictionary ids (strs), session keys packed per
 // issuer and day, session_key_days (docs/trail.md, "The store"). 8: the
 // ledger and path marks in a binary encoding, XXH3 digests, the contents
-// table (docs/bench-trail.md, "Session 6: ledger").
+// table (docs/bench-trail.md, "Session 6: ledger"). 9: sample sets as ids
+// of their own dictionary, sample_strs (see encodeSamples); the folders a
+// scan listed whole (scanned_dirs.listed_mtime, see FolderState).
 const SchemaVersion = 9
 
 // schemaUsageV6 is the usage table of schemas 4 to 6 and its indexes: what
@@ -295,8 +297,8 @@ func (s *Store) init(ctx context.Context) error {
 			return fmt.Errorf("upgrade schema 7 → 8 (binary ledger and path marks): %w", err)
 		}
 	}
-	if err := migrateV8(ctx, s.db); err != nil {
-		return fmt.Errorf("upgrade schema 8 → 9 (folders listed whole): %w", err)
+	if err := migrateSamples(ctx, s.db); err != nil {
+		return fmt.Errorf("upgrade schema 8 → 9 (sample sets as dictionary ids, folders listed whole): %w", err)
 	}
 	return nil
 }
@@ -871,7 +873,7 @@ func (s *Store) queryRows(ctx context.Context, where []string, args []any, limit
 	type stored struct {
 		k                         ikey
 		first, last, count, authz int64
-		samples                   string
+		samples                   []byte
 	}
 	var got []stored
 	n := newNames(s.db)
@@ -905,7 +907,7 @@ func (s *Store) queryRows(ctx context.Context, where []string, args []any, limit
 	out := make([]Row, len(got))
 	idx := make([]int, len(got))
 	for i, x := range got {
-		if out[i], err = decodeRow(n, x.k, x.first, x.last, x.count, x.authz, ""); err != nil {
+		if out[i], err = decodeRow(n, x.k, x.first, x.last, x.count, x.authz); err != nil {
 			return nil, err
 		}
 		idx[i] = i
@@ -915,9 +917,22 @@ func (s *Store) queryRows(ctx context.Context, where []string, args []any, limit
 		idx = idx[:limit]
 	}
 	sorted := make([]Row, len(idx))
+	ids := make([]sampleIDs, len(idx))
+	vals := newTableNames(s.db, "sample_strs")
 	for i, j := range idx {
 		sorted[i] = out[j]
-		decodeSamples(got[j].samples, &sorted[i])
+		if ids[i], err = decodeSampleIDs(got[j].samples); err != nil {
+			return nil, fmt.Errorf("usage row of %s, %s: %w", sorted[i].Principal, sorted[i].Action, err)
+		}
+		ids[i].need(vals)
+	}
+	if err := vals.load(ctx); err != nil {
+		return nil, err
+	}
+	for i := range sorted {
+		if err := ids[i].fill(vals, &sorted[i]); err != nil {
+			return nil, fmt.Errorf("usage row of %s, %s: %w", sorted[i].Principal, sorted[i].Action, err)
+		}
 	}
 	return sorted, nil
 }
