@@ -494,7 +494,11 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 				bytesDone.Add(o.Size)
 				agg.decompressed += decompressed
 				if reason == fileOutside {
+					// Counted nowhere: a copy read after it is not
+					// "already counted" (it too is read, and left
+					// unmarked if outside).
 					outsideFiles.Add(1)
+					book.unclaim(id, digest)
 					reason = ""
 				}
 				if reason != "" {
@@ -1004,6 +1008,17 @@ func (c *claims) claim(ctx context.Context, idp *usage.ObjectID, digest string, 
 		c.byContent[cid] = true
 	}
 	return claimNew, nil
+}
+
+// unclaim forgets a claim that ended counting nothing (a file wholly
+// outside the filter).
+func (c *claims) unclaim(id usage.ObjectID, digest string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cid := usage.ContentID(digest)
+	delete(c.seen, id)
+	delete(c.seen, cid)
+	delete(c.byContent, cid)
 }
 
 // identityPath is the path an object's identity is read from: its key, or

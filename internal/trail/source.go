@@ -42,7 +42,7 @@ type Listing struct {
 	Errors  []ListError
 	// Folders are the folders read that hold log files (FolderSource):
 	// their number of log files listed and, when the folder was listed
-	// whole (see wholeFolder), its modification time; else MTime is 0.
+	// whole (see dirWalk.readDir), its modification time; else MTime is 0.
 	Folders []usage.FolderState
 	// Unchanged are the folders a FolderSource left out, unchanged since
 	// a scan found them whole and every file in them marked, and

@@ -1,7 +1,9 @@
 package trail_test
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,4 +54,61 @@ func TestWindowCountsWholeFiles(t *testing.T) {
 			diffState(t, "window then everything", full, stateOf(t, st))
 		})
 	}
+}
+
+// TestCopyOfAFileOutsideTheWindow: a file with no record inside the window
+// counts nothing and is left unmarked, and so is a copy of it the same
+// scan reads (it is not "already counted" by the file it copies): a wider
+// scan later counts the file once.
+func TestCopyOfAFileOutsideTheWindow(t *testing.T) {
+	dir := t.TempDir()
+	genCorpus(t, dir, 3, 0.05)
+	flt := trail.Filter{Until: t0.Add(36*time.Hour + 2*time.Minute)}
+	// The files wholly outside the window: read by a windowed scan, not
+	// marked.
+	probe := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	if res := scanInto(t, probe, dir, trail.Options{Filter: flt}); res.Summary.FilesOutside == 0 {
+		t.Fatal("no file wholly outside the window: the test needs one")
+	}
+	marks, err := probe.ScannedObjects(t.Context(), (&trail.DirSource{Dir: dir}).Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outside string
+	for _, f := range logFiles(t, dir) {
+		rel, _ := filepath.Rel(dir, f)
+		day, _ := time.Parse("2006/01/02", strings.Join(strings.Split(filepath.ToSlash(filepath.Dir(rel)), "/")[4:7], "/"))
+		if _, ok := marks[filepath.ToSlash(rel)]; !ok && day.Before(flt.Until) {
+			outside = f
+			break
+		}
+	}
+	if outside == "" {
+		t.Fatal("no unmarked file inside the window's days")
+	}
+	b, err := os.ReadFile(outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A copy outside the delivery layout: known by its content only.
+	if err := os.MkdirAll(filepath.Join(dir, "copies"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "copies", "a.json.gz"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	res := scanInto(t, st, dir, trail.Options{Filter: flt, Parallel: 1})
+	marks, err = st.ScannedObjects(t.Context(), (&trail.DirSource{Dir: dir}).Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, _ := filepath.Rel(dir, outside)
+	for _, k := range []string{filepath.ToSlash(rel), "copies/a.json.gz"} {
+		if _, ok := marks[k]; ok {
+			t.Errorf("%s marked by the windowed scan (%d files outside it)", k, res.Summary.FilesOutside)
+		}
+	}
+	scanInto(t, st, dir, trail.Options{})
+	diffState(t, "window, then everything", want(t, dir), stateOf(t, st))
 }
