@@ -182,7 +182,13 @@ func (n *names) load(ctx context.Context) error {
 }
 
 func (n *names) read(ctx context.Context, q string) error {
-	rs, err := n.q.QueryContext(ctx, q)
+	return eachString(ctx, n.q, q, func(id int64, s string) { n.m[id] = s })
+}
+
+// eachString calls f with every (id, string) row query q returns (a
+// dictionary's rows).
+func eachString(ctx context.Context, db queryer, q string, f func(id int64, s string)) error {
+	rs, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -193,7 +199,7 @@ func (n *names) read(ctx context.Context, q string) error {
 		if err := rs.Scan(&id, &s); err != nil {
 			return err
 		}
-		n.m[id] = s
+		f(id, s)
 	}
 	return rs.Err()
 }

@@ -20,22 +20,8 @@ func TestOpenReadOnly(t *testing.T) {
 	// (query_only), which the failing write below checks.
 	enforced := runtime.GOOS != "windows" && os.Getuid() != 0
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "ws")
-	os.Mkdir(dir, 0o700)
-	path := filepath.Join(dir, "usage.db")
-	w, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	u := "arn:aws:iam::111111111111:user/u"
-	if err := w.Upsert(ctx, []Row{row(u, "s3:GetObject", "", 0, time.Hour, 2)}); err != nil {
-		t.Fatal(err)
-	}
-	want, _ := w.Usage(ctx, Query{})
-	w.Close()
-	os.Chmod(path, 0o400)
-	os.Chmod(dir, 0o500)
-	t.Cleanup(func() { os.Chmod(dir, 0o700); os.Chmod(path, 0o600) })
+	dir, path, want := readOnlyStore(t, []Row{row(u, "s3:GetObject", "", 0, time.Hour, 2)}, nil)
 	before, _ := os.ReadDir(dir)
 
 	s, err := OpenReadOnly(ctx, path)
@@ -88,4 +74,32 @@ func TestOpenReadOnlyWritableFolder(t *testing.T) {
 			t.Error("a symbolic link was followed")
 		}
 	}
+}
+
+// readOnlyStore writes rows into a new store in a workspace folder, lets
+// change alter the closed file (nil: nothing), then makes the folder and
+// the store read-only, as a copy shared with auditors. It returns the
+// folder, the store and the rows it held before change.
+func readOnlyStore(t *testing.T, rows []Row, change func(path string)) (dir, path string, want []Row) {
+	t.Helper()
+	ctx := context.Background()
+	dir = filepath.Join(t.TempDir(), "ws")
+	os.Mkdir(dir, 0o700)
+	path = filepath.Join(dir, "usage.db")
+	w, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Upsert(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	want, _ = w.Usage(ctx, Query{})
+	w.Close()
+	if change != nil {
+		change(path)
+	}
+	os.Chmod(path, 0o400)
+	os.Chmod(dir, 0o500)
+	t.Cleanup(func() { os.Chmod(dir, 0o700); os.Chmod(path, 0o600) })
+	return dir, path, want
 }

@@ -290,23 +290,7 @@ func (d *dict) load(ctx context.Context, tx *sql.Tx, ids []int64) error {
 			fmt.Fprint(&q, id)
 		}
 		q.WriteByte(')')
-		err := func() error {
-			rs, err := tx.QueryContext(ctx, q.String())
-			if err != nil {
-				return err
-			}
-			defer rs.Close()
-			for rs.Next() {
-				var id int64
-				var s string
-				if err := rs.Scan(&id, &s); err != nil {
-					return err
-				}
-				d.remember(s, id)
-			}
-			return rs.Err()
-		}()
-		if err != nil {
+		if err := eachString(ctx, tx, q.String(), func(id int64, s string) { d.remember(s, id) }); err != nil {
 			return err
 		}
 	}

@@ -416,22 +416,8 @@ func TestMigrationFromSchema8Parts(t *testing.T) {
 func TestOpenReadOnlySchema8(t *testing.T) {
 	enforced := runtime.GOOS != "windows" && os.Getuid() != 0
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "ws")
-	os.Mkdir(dir, 0o700)
-	path := filepath.Join(dir, "usage.db")
-	w, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Upsert(ctx, []Row{row("arn:aws:iam::111111111111:user/u", "s3:GetObject", "", 0, 0, 1, "10.0.0.1")}); err != nil {
-		t.Fatal(err)
-	}
-	want, _ := w.Usage(ctx, Query{})
-	w.Close()
-	writeV8Usage(t, path)
-	os.Chmod(path, 0o400)
-	os.Chmod(dir, 0o500)
-	t.Cleanup(func() { os.Chmod(dir, 0o700); os.Chmod(path, 0o600) })
+	_, path, want := readOnlyStore(t, []Row{row("arn:aws:iam::111111111111:user/u", "s3:GetObject", "", 0, 0, 1, "10.0.0.1")},
+		func(path string) { writeV8Usage(t, path) })
 	s, err := OpenReadOnly(ctx, path)
 	if enforced {
 		if err == nil || !strings.Contains(err.Error(), "schema version 8, this seiri reads version 9: run `seiri trail scan` on a writable copy") {
