@@ -90,10 +90,11 @@ func decodeSampleIDs(b []byte) (sampleIDs, error) {
 	}
 	// Every id takes a byte at least: len(b) bounds them all.
 	all := make([]int64, 0, len(b))
+	total := len(b)
 	next := func(what string, set int) (uint64, error) {
 		v, n := binary.Uvarint(b)
 		if n <= 0 {
-			return 0, fmt.Errorf("samples column: set %d: bad or truncated %s at byte %d of %d", set+1, what, len(all), len(b))
+			return 0, fmt.Errorf("samples column: set %d: bad or truncated %s at byte %d of %d", set+1, what, total-len(b), total)
 		}
 		b = b[n:]
 		return v, nil

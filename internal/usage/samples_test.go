@@ -175,21 +175,23 @@ func manyValues(n int) []string {
 	return v
 }
 
-// A damaged samples column is an error saying what is wrong.
+// A damaged samples column is an error saying what is wrong and where.
 func TestDecodeSampleIDsErrors(t *testing.T) {
-	for name, b := range map[string][]byte{
-		"truncated length":     {0x80},
-		"truncated id":         {2, 1},
-		"id cut in its middle": {1, 0x81},
-		"more values than bytes": {
-			5, 1, 2,
-		},
-		"seven sets":   {0, 0, 0, 0, 0, 0, 1, 1},
-		"id too large": binary.AppendUvarint([]byte{1}, 1<<63),
-		"overlong":     {1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"truncated length", []byte{0x80}, "samples column: set 1: bad or truncated length at byte 0 of 1"},
+		{"truncated id", []byte{2, 1}, "samples column: set 1 holds 2 values in 1 bytes"},
+		{"id cut in its middle", []byte{1, 0x81}, "samples column: set 1: bad or truncated id at byte 1 of 2"},
+		{"more values than bytes", []byte{5, 1, 2}, "samples column: set 1 holds 5 values in 2 bytes"},
+		{"seven sets", []byte{0, 0, 0, 0, 0, 0, 1, 1}, "samples column: 2 bytes after the last of 6 sets"},
+		{"id too large", binary.AppendUvarint([]byte{1}, 1<<63), "samples column: set 1: id 9223372036854775808 out of range"},
+		{"overlong", []byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, "samples column: set 1: bad or truncated id at byte 1 of 12"},
 	} {
-		if _, err := decodeSampleIDs(b); err == nil || !strings.Contains(err.Error(), "samples column") {
-			t.Errorf("%s: %x: %v", name, b, err)
+		if _, err := decodeSampleIDs(c.b); err == nil || err.Error() != c.want {
+			t.Errorf("%s: %x: %v, want %q", c.name, c.b, err, c.want)
 		}
 	}
 }
