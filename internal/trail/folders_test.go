@@ -1,6 +1,7 @@
 package trail_test
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -266,5 +267,37 @@ func TestChangedInPlaceNeedsRelist(t *testing.T) {
 	// Its folder is listed from now on (the changed file is never marked).
 	if res := scanInto(t, st, dir, trail.Options{}); res.Summary.FilesChanged != 1 {
 		t.Errorf("next scan: %d changed files, want 1", res.Summary.FilesChanged)
+	}
+}
+
+// TestUntrustedFileSystemListsEveryFolder: on a file system whose folder
+// times may stay the same while files arrive (a FUSE mount of a bucket),
+// no folder is taken as unchanged, even one recorded before, none is
+// recorded, and the summary says why.
+func TestUntrustedFileSystemListsEveryFolder(t *testing.T) {
+	dir := t.TempDir()
+	genCorpus(t, dir, 2, 0.05)
+	age(t, dir)
+	var files int64
+	for _, n := range logFolders(t, dir) {
+		files += n
+	}
+	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	if res := scanInto(t, st, dir, trail.Options{}); res.Summary.FolderTimesIgnored != "" {
+		t.Fatalf("the test's folder is on a file system seiri does not trust: %s", res.Summary.FolderTimesIgnored)
+	}
+	defer trail.SetFileSystemOf(func(string) (bool, string) { return false, "fuse" })()
+	for i := range 2 {
+		res := scanInto(t, st, dir, trail.Options{})
+		wantListed(t, fmt.Sprint("scan ", i+1, " on fuse"), res, listed{Listed: files, AlreadyScanned: files})
+		for _, f := range res.Folders {
+			if f.MTime != 0 {
+				t.Errorf("folder %s taken as listed whole on fuse", f.Dir)
+			}
+		}
+		abs, _ := filepath.Abs(dir)
+		if want := abs + " is on fuse, whose folder times may stay the same while files arrive: its folders are listed every time"; res.Summary.FolderTimesIgnored != want {
+			t.Errorf("summary says %q, want %q", res.Summary.FolderTimesIgnored, want)
+		}
 	}
 }

@@ -185,6 +185,9 @@ type Summary struct {
 	// FolderSource). Not in FilesListed.
 	FoldersUnchanged        int64 `json:"foldersUnchanged,omitempty"`
 	FilesInUnchangedFolders int64 `json:"filesInUnchangedFolders,omitempty"`
+	// FolderTimesIgnored says why some folders are listed every time
+	// whatever their time (Listing.FolderTimesIgnored: a FUSE mount).
+	FolderTimesIgnored string `json:"folderTimesIgnored,omitempty"`
 	// FilesAlreadyCounted were read but are objects the store (or this
 	// scan) already counted: another path, a copy, a touched file.
 	FilesAlreadyCounted int64 `json:"filesAlreadyCounted"`
@@ -317,6 +320,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	sum.Sources = []string{src.Name()}
 	sum.DigestFiles, sum.IgnoredFiles, sum.PrunedByFilter = listing.Digests, listing.Ignored, listing.Pruned
 	sum.FoldersUnchanged, sum.FilesInUnchangedFolders = listing.Unchanged, listing.UnchangedFiles
+	sum.FolderTimesIgnored = listing.FolderTimesIgnored
 	// Per folder of the listing, the log files that will be marked once
 	// the scan is saved (already marked, or read to their end).
 	folders := newFolderTally(listing.Folders)

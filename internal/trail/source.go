@@ -48,6 +48,10 @@ type Listing struct {
 	// a scan found them whole and every file in them marked, and
 	// UnchangedFiles the log files they held then.
 	Unchanged, UnchangedFiles int64
+	// FolderTimesIgnored says why some folders' times were not trusted
+	// (a FUSE mount, an unknown file system): those folders are listed
+	// every time and never recorded as listed whole.
+	FolderTimesIgnored string
 }
 
 // Source is where log objects come from: a directory, an S3 bucket.
@@ -122,7 +126,8 @@ func (d *DirSource) ListChanged(ctx context.Context, f *Filter, known map[string
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", d.Dir)
 	}
-	w := &dirWalk{root: filepath.Clean(d.Dir), f: f, known: known, settled: start.Add(-folderSettle).UnixNano(), dirs: map[string]*listedDir{}, todo: []string{"."}}
+	w := &dirWalk{root: filepath.Clean(d.Dir), f: f, known: known, settled: start.Add(-folderSettle).UnixNano(), dirs: map[string]*listedDir{}, todo: []string{"."},
+		rootDev: deviceOf(fi), fsTrust: map[uint64]bool{}}
 	w.more = sync.NewCond(&w.mu)
 	var wg sync.WaitGroup
 	for range listWorkers {
@@ -146,6 +151,11 @@ type dirWalk struct {
 	f       *Filter
 	known   map[string]usage.FolderState // folders listed whole before (ListChanged)
 	settled int64                        // a folder changed before this (Unix ns) may be recorded as listed whole
+	rootDev uint64                       // the root folder's device (0: unknown)
+
+	fsMu      sync.Mutex
+	fsTrust   map[uint64]bool // per device: are its folder times trusted (fileSystemOf)
+	fsIgnored string          // the first folder whose times were not trusted, and why
 
 	mu   sync.Mutex
 	more *sync.Cond // a folder was queued, or the last busy worker finished
@@ -214,10 +224,12 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 	// A folder is listed whole when nothing in it is left out (no file
 	// outside the filter, no error) and it holds no subfolder.
 	var mtime int64
+	var dev uint64
 	if fi, err := dir.Stat(); err == nil {
-		mtime = fi.ModTime().UnixNano()
+		mtime, dev = fi.ModTime().UnixNano(), deviceOf(fi)
 	}
-	whole := mtime != 0 && mtime < w.settled
+	trusted := w.trusted(dev, path)
+	whole := trusted && mtime != 0 && mtime < w.settled
 	ents, err := dir.ReadDir(-1)
 	if err != nil {
 		// What could be read is listed; the folder is named as failing.
@@ -236,8 +248,10 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 				ld.pruned++
 				continue
 			}
-			if k, ok := w.known[key]; ok {
-				if st, err := at.stat(name); err == nil && !st.link && st.mtime.UnixNano() == k.MTime {
+			// Not across a mount point: the folder mounted there is read,
+			// and its own file system judged.
+			if k, ok := w.known[key]; ok && trusted {
+				if st, err := at.stat(name); err == nil && !st.link && st.dev == dev && st.mtime.UnixNano() == k.MTime {
 					ld.unchanged++
 					ld.unchangedN += k.Files
 					continue
@@ -303,9 +317,34 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 	return ld, subs
 }
 
+// trusted says whether the times of the folders on device dev (path is
+// one of them) change whenever a file in them is added, removed or renamed
+// (fileSystemOf), asking once per device; the first that does not is kept
+// for the listing to say.
+func (w *dirWalk) trusted(dev uint64, path string) bool {
+	if dev == 0 {
+		dev = w.rootDev // a device the system does not name: the root's
+	}
+	w.fsMu.Lock()
+	defer w.fsMu.Unlock()
+	ok, asked := w.fsTrust[dev]
+	if !asked {
+		var name string
+		if dev == w.rootDev {
+			path = w.root
+		}
+		ok, name = fileSystemOf(path)
+		w.fsTrust[dev] = ok
+		if !ok && w.fsIgnored == "" {
+			w.fsIgnored = fmt.Sprintf("%s is on %s, whose folder times may stay the same while files arrive: its folders are listed every time", path, name)
+		}
+	}
+	return ok
+}
+
 // listing puts the folders read together in the order of a walk by name.
 func (w *dirWalk) listing() *Listing {
-	l := &Listing{}
+	l := &Listing{FolderTimesIgnored: w.fsIgnored}
 	n := 0
 	for _, ld := range w.dirs {
 		n += len(ld.entries)
@@ -340,7 +379,8 @@ func (w *dirWalk) listing() *Listing {
 type fileStat struct {
 	size  int64
 	mtime time.Time
-	link  bool // a symbolic link: its target is to be asked
+	link  bool   // a symbolic link: its target is to be asked
+	dev   uint64 // the device it is on (0: unknown)
 }
 
 // Open opens the file (see openFile: a small file is read whole).

@@ -85,5 +85,5 @@ func (a statAt) stat(name string) (fileStat, error) {
 	if err != nil {
 		return fileStat{}, &os.PathError{Op: "lstat", Path: filepath.Join(a.path, name), Err: err}
 	}
-	return fileStat{size: st.Size, mtime: time.Unix(st.Mtim.Unix()), link: st.Mode&unix.S_IFMT == unix.S_IFLNK}, nil
+	return fileStat{size: st.Size, mtime: time.Unix(st.Mtim.Unix()), link: st.Mode&unix.S_IFMT == unix.S_IFLNK, dev: uint64(st.Dev)}, nil
 }

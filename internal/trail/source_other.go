@@ -24,5 +24,5 @@ func (a statAt) stat(name string) (fileStat, error) {
 	if err != nil {
 		return fileStat{}, err
 	}
-	return fileStat{size: info.Size(), mtime: info.ModTime(), link: info.Mode()&fs.ModeSymlink != 0}, nil
+	return fileStat{size: info.Size(), mtime: info.ModTime(), link: info.Mode()&fs.ModeSymlink != 0, dev: deviceOf(info)}, nil
 }

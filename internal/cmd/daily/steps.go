@@ -245,6 +245,9 @@ func (r *runner) scan(ctx context.Context, _ *routine.Today) routine.StepReport 
 		} else {
 			rep.Usef("%s%s: %d new log files read (%d already scanned), %d records", spec, scope, s.FilesRead, s.FilesAlreadyScanned, s.Records)
 		}
+		if s.FolderTimesIgnored != "" {
+			rep.Usef("%s: %s", spec, s.FolderTimesIgnored)
+		}
 		for _, le := range s.ListErrors {
 			rep.Failf("%s: listing: %s (retried tomorrow)", spec, le)
 		}

@@ -300,7 +300,7 @@ func summaryPairs(s *trail.Summary, flt trail.Filter) [][2]string {
 		{"files listed", d(s.FilesListed)},
 		// Not listed: unchanged since a scan read every file in them
 		// (docs/trail.md, "Folders listed whole"; --relist lists them).
-		{"folders unchanged", fmt.Sprintf("%d (%d files)", s.FoldersUnchanged, s.FilesInUnchangedFolders)},
+		{"folders unchanged", unchangedText(s)},
 		{"files already scanned", d(s.FilesAlreadyScanned)},
 		{"files read", d(s.FilesRead)},
 		// Read, and found counted before (a copy, another path, a touched
@@ -325,6 +325,16 @@ func summaryPairs(s *trail.Summary, flt trail.Filter) [][2]string {
 		{"usage rows", strconv.Itoa(s.Rows)},
 		{"duration", s.Duration.Round(time.Millisecond).String()},
 	}
+}
+
+// unchangedText is the folders a scan left out as unchanged and, when it
+// could not trust some folders' times, why.
+func unchangedText(s *trail.Summary) string {
+	t := fmt.Sprintf("%d (%d files)", s.FoldersUnchanged, s.FilesInUnchangedFolders)
+	if s.FolderTimesIgnored != "" {
+		t += "; " + s.FolderTimesIgnored
+	}
+	return t
 }
 
 // nothingRead says, when a scan read no record, why and what to do; ""
