@@ -300,21 +300,9 @@ func (d *dict) load(ctx context.Context, tx *sql.Tx, ids []int64) error {
 
 // The samples column of schemas 7 and 8 (text): the six sets separated
 // by U+001E, each joined by setSep; trailing empty sets are left out.
-// Kept for the upgrade to schema 9 (migrateSamples) and the tests that
-// build older stores.
+// Read by the upgrade to schema 9 (migrateSamples); the tests that build
+// older stores write it (encodeSamplesText).
 const samplesSep = "\x1e"
-
-func encodeSamplesText(r *Row) string {
-	var sets [nsets]string
-	for i, set := range sampleSets(r) {
-		sets[i] = joinSet(*set)
-	}
-	n := len(sets)
-	for n > 0 && sets[n-1] == "" {
-		n--
-	}
-	return strings.Join(sets[:n], samplesSep)
-}
 
 func decodeSamplesText(s string, r *Row) {
 	dst := sampleSets(r)

@@ -436,3 +436,17 @@ func TestOpenReadOnlySchema8(t *testing.T) {
 		t.Errorf("upgraded: %v (-want +got):\n%s", err, diff)
 	}
 }
+
+// encodeSamplesText writes the samples column of schemas 7 and 8 (see
+// decodeSamplesText), as the stores these tests upgrade hold it.
+func encodeSamplesText(r *Row) string {
+	var sets [nsets]string
+	for i, set := range sampleSets(r) {
+		sets[i] = joinSet(*set)
+	}
+	n := len(sets)
+	for n > 0 && sets[n-1] == "" {
+		n--
+	}
+	return strings.Join(sets[:n], samplesSep)
+}
