@@ -146,16 +146,11 @@ func migrateV7(ctx context.Context, db *sql.DB) error {
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS contents (d BLOB NOT NULL PRIMARY KEY) WITHOUT ROWID`); err != nil {
 		return err
 	}
-	for _, c := range [][3]string{{"objects", "owner", "TEXT"}, {"scanned_dirs", "ldir", "TEXT"}} {
-		cols, err := tableColumns(ctx, tx, c[0])
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(cols, c[1]) {
-			if _, err := tx.ExecContext(ctx, `ALTER TABLE `+c[0]+` ADD COLUMN `+c[1]+` `+c[2]); err != nil {
-				return err
-			}
-		}
+	if err := addColumns(ctx, tx, "objects", "owner TEXT"); err != nil {
+		return err
+	}
+	if err := addColumns(ctx, tx, "scanned_dirs", "ldir TEXT"); err != nil {
+		return err
 	}
 	type folder struct {
 		source, dir string
@@ -278,6 +273,24 @@ func migrateV7(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
+// addColumns adds to table the columns ("name TYPE") it does not have
+// yet: an upgrade interrupted, or run again, adds each once.
+func addColumns(ctx context.Context, tx *sql.Tx, table string, cols ...string) error {
+	have, err := tableColumns(ctx, tx, table)
+	if err != nil {
+		return err
+	}
+	for _, c := range cols {
+		name, _, _ := strings.Cut(c, " ")
+		if !slices.Contains(have, name) {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN `+c); err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+		}
+	}
+	return nil
+}
+
 // rewriteSessionKeys writes every session keys list again in the binary
 // encoding of schema 8 (see encodeKeys).
 func rewriteSessionKeys(ctx context.Context, tx *sql.Tx) error {
@@ -347,16 +360,8 @@ func migrateSamples(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("usage rows: %w", err)
 		}
 	}
-	cols, err := tableColumns(ctx, tx, "scanned_dirs")
-	if err != nil {
+	if err := addColumns(ctx, tx, "scanned_dirs", "listed_mtime INTEGER", "listed_files INTEGER"); err != nil {
 		return err
-	}
-	for _, c := range []string{"listed_mtime", "listed_files"} {
-		if !slices.Contains(cols, c) {
-			if _, err := tx.ExecContext(ctx, `ALTER TABLE scanned_dirs ADD COLUMN `+c+` INTEGER`); err != nil {
-				return fmt.Errorf("scanned_dirs: %w", err)
-			}
-		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE meta SET v='9' WHERE k='schema'`); err != nil {
 		return err
