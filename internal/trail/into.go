@@ -183,9 +183,6 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	sum, _ := json.Marshal(res.Summary)
 	run := &usage.Run{Engine: usage.EngineLocal, StartedAt: started, FinishedAt: started.Add(res.Summary.Duration),
 		Since: opts.Filter.Since, Until: opts.Filter.Until, Sources: res.Summary.Sources, Summary: sum}
-	for i := range res.Folders {
-		res.Folders[i].Source = src.Name()
-	}
 	if _, err := w.Finish(ctx, usage.Batch{Unmapped: res.Unmapped, Folders: res.Folders, Run: run}); err != nil {
 		return nil, fmt.Errorf("save scan to %s: %w", store.Path(), err)
 	}

@@ -591,7 +591,7 @@ feed:
 			done = append(done, objs[i])
 		}
 	}
-	res.Folders = folders.states()
+	res.Folders = folders.states(srcName)
 	clear(objs[len(done):])
 	if len(carried) > 0 && opts.Settle != nil {
 		slices.SortFunc(carried, func(a, b usage.Object) int { return compareStr(a.Key, b.Key) })
@@ -673,10 +673,11 @@ func (t *folderTally) marked(key string) {
 // states are the folders, each with its time if it was listed whole and
 // every log file listed in it is marked, else 0: a folder some file of
 // which was not read to its end (an error, a changed file, a delivery
-// unit Athena holds) is listed again by the next scan.
-func (t *folderTally) states() []usage.FolderState {
+// unit Athena holds) is listed again by the next scan. They are source's.
+func (t *folderTally) states(source string) []usage.FolderState {
 	out := slices.Clone(t.fs)
 	for i := range out {
+		out[i].Source = source
 		if t.done[i] != out[i].Files {
 			out[i].MTime = 0
 		}
