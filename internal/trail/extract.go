@@ -514,17 +514,41 @@ func normalizePrincipal(dst []byte, id *Identity, part string) (arn []byte, typ 
 
 // deliveryTime reads the YYYYMMDDTHHMMZ field of a log file name.
 func deliveryTime(name string) time.Time {
-	fields := strings.Split(name, "_")
-	for i := len(fields) - 1; i >= 0; i-- {
-		v := fields[i]
-		if len(v) == 14 && v[8] == 'T' && v[13] == 'Z' && allDigits(v[:8]) && allDigits(v[9:13]) {
-			t, err := time.Parse("20060102T1504Z", v)
-			if err == nil {
+	// The last field (between underscores) of the form YYYYMMDDTHHMMZ that
+	// is a valid time, read without allocating (the listing parses every
+	// file's path).
+	for end := len(name); end >= 0; {
+		start := strings.LastIndexByte(name[:end], '_') + 1
+		if v := name[start:end]; len(v) == 14 && v[8] == 'T' && v[13] == 'Z' && allDigits(v[:8]) && allDigits(v[9:13]) {
+			if t, ok := deliveryStamp(v); ok {
 				return t
 			}
 		}
+		end = start - 1
 	}
 	return time.Time{}
+}
+
+// deliveryStamp reads YYYYMMDDTHHMMZ (digits checked by the caller) as
+// time.Parse("20060102T1504Z") does: a month, day, hour or minute out of
+// range is no time.
+func deliveryStamp(v string) (time.Time, bool) {
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi := num(v[0:4]), num(v[4:6]), num(v[6:8]), num(v[9:11]), num(v[11:13])
+	if mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, 0, 0, time.UTC)
+	if t.Day() != d { // the 31st of a 30-day month, February 29th of a common year
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // PathInfo is what a CloudTrail delivery path says about its file.
@@ -549,16 +573,35 @@ func ParsePath(p string) PathInfo {
 	if i < 0 {
 		return pi
 	}
-	parts := strings.Split(p[i+len("AWSLogs/"):], "/")
-	if len(parts) > 0 && strings.HasPrefix(parts[0], "o-") {
+	// The path's folders after AWSLogs/, without allocating (the listing
+	// parses every file's path): the first seven (an organization's ID
+	// then six), how many there are, and the last.
+	var seg [7]string
+	n := 0
+	last := ""
+	for rest := p[i+len("AWSLogs/"):]; ; {
+		s, after, more := strings.Cut(rest, "/")
+		if n < len(seg) {
+			seg[n] = s
+		}
+		last = s
+		n++
+		if !more {
+			break
+		}
+		rest = after
+	}
+	parts := seg[:min(n, len(seg))]
+	if strings.HasPrefix(parts[0], "o-") {
 		pi.OrgID = parts[0]
 		parts = parts[1:]
+		n--
 	}
-	if len(parts) < 6 {
-		if len(parts) >= 2 && parts[1] == "CloudTrail-Digest" {
+	if n < 6 {
+		if n >= 2 && parts[1] == "CloudTrail-Digest" {
 			pi.Digest = true
 		}
-		if len(parts) >= 1 {
+		if n >= 1 {
 			pi.Account = parts[0]
 		}
 		return pi
@@ -572,17 +615,30 @@ func ParsePath(p string) PathInfo {
 		return pi
 	}
 	pi.Region = parts[2]
-	y, ok1 := atoi([]byte(parts[3]))
-	m, ok2 := atoi([]byte(parts[4]))
-	d, ok3 := atoi([]byte(parts[5]))
+	y, ok1 := atoiString(parts[3])
+	m, ok2 := atoiString(parts[4])
+	d, ok3 := atoiString(parts[5])
 	// A year before 1970 is no delivery folder (and year 1's first day
 	// would read as no date at all).
 	if ok1 && ok2 && ok3 && y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && len(parts[3]) == 4 && isAccountID(pi.Account) && pi.Region != "" {
 		pi.Date = time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 		pi.OK = true
-		if len(parts) >= 7 {
-			pi.Delivered = deliveryTime(parts[len(parts)-1])
+		if n >= 7 {
+			pi.Delivered = deliveryTime(last)
 		}
 	}
 	return pi
+}
+
+// atoiString is atoi of a string.
+func atoiString(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }

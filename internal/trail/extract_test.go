@@ -172,12 +172,19 @@ func TestFilterDirAllowed(t *testing.T) {
 }
 
 func FuzzParsePath(f *testing.F) {
-	for _, s := range []string{"AWSLogs/o-abc/111111111111/CloudTrail/eu-west-1/2026/11/02/f.json.gz", "AWSLogs/1/CloudTrail-Digest/x", "AWSLogs/", "a/AWSLogs/111111111111/CloudTrail/r/9999/99/99"} {
+	for _, s := range []string{"AWSLogs/o-abc/111111111111/CloudTrail/eu-west-1/2026/11/02/f.json.gz", "AWSLogs/1/CloudTrail-Digest/x", "AWSLogs/", "a/AWSLogs/111111111111/CloudTrail/r/9999/99/99",
+		"AWSLogs/111111111111/CloudTrail/eu-west-1/2024/02/29/a_20240229T2359Z_b.json.gz", "AWSLogs/111111111111/CloudTrail/eu-west-1/2023/02/28/a_20230229T0000Z_20230228T0000Z"} {
 		f.Add(s)
 	}
 	flt := &Filter{Since: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), Accounts: []string{"111111111111"}, Regions: []string{"eu-west-1"}}
 	f.Fuzz(func(t *testing.T, p string) {
 		pi := ParsePath(p)
+		if diff := cmp.Diff(parsePathSplit(p), pi); diff != "" {
+			t.Fatalf("ParsePath(%q) (-reference +got):\n%s", p, diff)
+		}
+		if got, want := deliveryTime(p), deliveryTimeSplit(p); !got.Equal(want) {
+			t.Fatalf("deliveryTime(%q) = %v, reference %v", p, got, want)
+		}
 		if pi.OK && (pi.Date.IsZero() || pi.Account == "") {
 			t.Fatalf("OK path without date/account: %+v", pi)
 		}

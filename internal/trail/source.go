@@ -239,7 +239,7 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	var subs []string
 	at := newStatAt(dir, path)
-	for _, de := range ents {
+	for j, de := range ents {
 		name := de.Name()
 		key := prefix + name
 		if de.IsDir() {
@@ -304,6 +304,11 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 				continue
 			}
 			st = fileStat{size: info.Size(), mtime: info.ModTime()}
+		}
+		if ld.entries == nil {
+			// Sized once for the rest of the folder (hundreds of files
+			// in a day folder), not grown by doubling.
+			ld.entries = make([]listEntry, 0, len(ents)-j)
 		}
 		ld.entries = append(ld.entries, listEntry{obj: Object{Key: key, Size: st.size, MTime: st.mtime.UTC().Truncate(time.Second), Info: pi}})
 		ld.folder.Files++
