@@ -2,6 +2,7 @@ package trail
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -71,7 +72,19 @@ func TestGroupObjects(t *testing.T) {
 	for _, s := range sizes {
 		total += s
 	}
-	groups, grp := groupObjects(todo)
+	listed := slices.Clone(todo)
+	groups, grp, perm := groupObjects(todo)
+	if !slices.Equal(todo, listed) {
+		t.Fatal("groupObjects moved the listed objects")
+	}
+	if !isIdentity(slices.Sorted(slices.Values(perm))) {
+		t.Fatalf("the order is not a permutation of the %d objects", len(todo))
+	}
+	ordered := make([]Object, len(todo))
+	for i, j := range perm {
+		ordered[i] = todo[j]
+	}
+	todo = ordered
 	if len(groups) < 3 || len(groups) > groupParts+1 {
 		t.Fatalf("%d groups for %d units", len(groups), len(sizes))
 	}
@@ -112,4 +125,13 @@ func TestGroupObjects(t *testing.T) {
 	if g := seen["111111111111/us-east-1"]; g != 0 || groups[0].end-groups[0].start != 40 {
 		t.Errorf("the biggest unit is in group %d, which holds %d objects; want alone in group 0", g, groups[0].end-groups[0].start)
 	}
+}
+
+func isIdentity(p []int32) bool {
+	for i, v := range p {
+		if v != int32(i) {
+			return false
+		}
+	}
+	return true
 }

@@ -336,6 +336,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	var bytesTotal int64
 	renamed, _ := src.(Renamed)
 	var carried []usage.Object // covered by a former mark: marked under the source's name
+	athena := opts.Ledger != nil && opts.Ledger.AthenaHolds()
 	for _, o := range listing.Objects {
 		sum.FilesListed++
 		if m, ok := opts.Scanned[o.Key]; ok && m.Same(usage.Object{Size: o.Size, ETag: o.ETag, MTime: o.MTime}) {
@@ -349,7 +350,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			carried = append(carried, usage.Object{Source: src.Name(), Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime})
 			continue
 		}
-		if opts.Ledger != nil {
+		if athena {
 			if _, u, ok := usage.DeliveryID(identityPath(src, o.Key)); ok && opts.Ledger.HeldByAthena(u) {
 				sum.FilesHeldByAthena++
 				continue
@@ -362,9 +363,10 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	// Settling, big groups first and big files first in each: a group is
 	// final once its files are read, and the last group is the smallest.
 	var groups []scanGroup
-	var grp []int32 // object i's group
+	var grp []int32  // object i's group
+	var perm []int32 // object i is todo[perm[i]] (nil: todo[i])
 	if opts.Settle != nil {
-		groups, grp = groupObjects(todo)
+		groups, grp, perm = groupObjects(todo)
 	} else {
 		sort.SliceStable(todo, func(i, j int) bool { return todo[i].Size > todo[j].Size })
 	}
@@ -381,7 +383,11 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	objs := make([]usage.Object, nTodo)
 	kept := make([]bool, nTodo) // read to its end: marked scanned
 	var infos map[int]PathInfo  // the listed info, where it is not the key's
-	for i, o := range todo {
+	for i := range todo {
+		o := &todo[i]
+		if perm != nil {
+			o = &todo[perm[i]]
+		}
 		objs[i] = usage.Object{Source: srcName, Key: o.Key, Size: o.Size, ETag: o.ETag, MTime: o.MTime}
 		if o.Info != ParsePath(o.Key) {
 			if infos == nil {
@@ -390,7 +396,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			infos[i] = o.Info
 		}
 	}
-	listing.Objects, todo = nil, nil // todo too: the sort's closure holds it
+	listing.Objects, todo, perm = nil, nil, nil // todo too: the sort's closure holds it
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

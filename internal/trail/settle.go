@@ -31,13 +31,15 @@ type groupPart struct {
 	agg   *aggregator
 }
 
-// groupObjects orders todo for a settling scan, in place: by unit (the
+// groupObjects orders todo for a settling scan (perm: the index in todo
+// of each object in the scan's order): by unit (the
 // path's account and region), the unit with the most bytes first, each
 // unit's files biggest first (ties by key: the same objects always come in
 // the same order), and cuts it into groups of whole units, each group at
 // least 1/groupParts of the bytes unless it is the last. It returns the
-// groups and each object's group.
-func groupObjects(todo []Object) ([]scanGroup, []int32) {
+// groups (ranges of the scan's order) and each object's group, by its
+// place in that order.
+func groupObjects(todo []Object) (groups []scanGroup, grp []int32, perm []int32) {
 	type unit struct{ account, region string }
 	bytes := map[unit]int64{}
 	var total int64
@@ -63,24 +65,40 @@ func groupObjects(todo []Object) ([]scanGroup, []int32) {
 		rank[u], group[i] = int32(i), g
 		in += bytes[u]
 	}
-	slices.SortStableFunc(todo, func(a, b Object) int {
-		return cmp.Or(cmp.Compare(rank[unit{a.Info.Account, a.Info.Region}], rank[unit{b.Info.Account, b.Info.Region}]),
-			cmp.Compare(b.Size, a.Size), compareStr(a.Key, b.Key))
+	// Sorted through each object's unit rank, looked up once (not twice
+	// per comparison); the objects themselves are not moved (the caller
+	// takes them in order).
+	order := make([]sortKey, len(todo))
+	for i, o := range todo {
+		order[i] = sortKey{rank: rank[unit{o.Info.Account, o.Info.Region}], size: o.Size, key: o.Key, i: int32(i)}
+	}
+	slices.SortFunc(order, func(a, b sortKey) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(b.size, a.size), compareStr(a.key, b.key), cmp.Compare(a.i, b.i))
 	})
-	var groups []scanGroup
 	if len(units) > 0 {
 		groups = make([]scanGroup, g+1)
 	}
-	grp := make([]int32, len(todo))
-	for i, o := range todo {
-		gi := group[rank[unit{o.Info.Account, o.Info.Region}]]
+	grp = make([]int32, len(todo))
+	perm = make([]int32, len(todo))
+	for i, k := range order {
+		perm[i] = k.i
+		gi := group[k.rank]
 		grp[i] = gi
 		if groups[gi].end == 0 {
 			groups[gi].start = i
 		}
 		groups[gi].end = i + 1
 	}
-	return groups, grp
+	return groups, grp, perm
+}
+
+// sortKey is what groupObjects orders an object by: its unit's rank, its
+// size (biggest first), its key, its place in the listing (a stable sort).
+type sortKey struct {
+	rank int32
+	size int64
+	key  string
+	i    int32
 }
 
 // settler merges the parts of each group and hands the groups over in

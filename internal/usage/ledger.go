@@ -398,6 +398,10 @@ func eachFolder(ctx context.Context, q queryer, f func(dir string, m map[string]
 // HeldByAthena reports whether the Athena engine already accounted for u.
 func (l *Ledger) HeldByAthena(u Unit) bool { return heldBy(l.athena, u) }
 
+// AthenaHolds reports whether the Athena engine accounted for any unit (a
+// scan then asks HeldByAthena of each object it lists).
+func (l *Ledger) AthenaHolds() bool { return len(l.athena) > 0 }
+
 // HeldLocally reports whether the local engine read files of u.
 func (l *Ledger) HeldLocally(u Unit) bool { return l.local[u] }
 
