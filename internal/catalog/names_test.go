@@ -2,11 +2,15 @@ package catalog
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // sameNames fails unless n holds exactly the actions of c.
@@ -100,5 +104,56 @@ func TestLoadActionNames(t *testing.T) {
 	_, cerr := Load(dir)
 	if !errors.Is(err, ErrBadCache) || n.Len() != len(Embedded().Actions()) || cerr == nil || err.Error() != cerr.Error() {
 		t.Errorf("damaged cache: %d names, %v; Load said %v", n.Len(), err, cerr)
+	}
+}
+
+// TestEmbeddedActionNamesFile: the names file generated beside the
+// embedded catalog (what a scan loads) holds exactly the catalog's action
+// names, as walking the catalog finds them, and its source.
+func TestEmbeddedActionNamesFile(t *testing.T) {
+	walked, err := actionNamesBytes(embedded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := EmbeddedActionNames()
+	if file.Source() != walked.Source() || file.Source().Name == "" {
+		t.Errorf("source %v, the catalog's %v", file.Source(), walked.Source())
+	}
+	if diff := cmp.Diff(walked.names, file.names); diff != "" {
+		t.Errorf("%s and the catalog disagree (-catalog +file):\n%s", ActionNamesFile, diff)
+	}
+	for _, a := range []string{"s3:GetObject", "IAM:passrole", "sts:AssumeRole"} {
+		if !file.ActionExists(a) {
+			t.Errorf("ActionExists(%q) = false", a)
+		}
+	}
+	if file.ActionExists("s3:NoSuchAction") {
+		t.Error("ActionExists(s3:NoSuchAction) = true")
+	}
+}
+
+// TestDecodeActionNamesFileErrors: damaged names files are refused with
+// what is wrong.
+func TestDecodeActionNamesFileErrors(t *testing.T) {
+	gz := func(s string) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		io.WriteString(zw, s)
+		zw.Close()
+		return b.Bytes()
+	}
+	for _, tt := range []struct {
+		in   []byte
+		want string
+	}{
+		{[]byte("garbage"), "decode catalog: inflate: unexpected end of input: gzip header at byte 7"},
+		{gz(""), "no action names"},
+		{gz("s3:getobject\n\ns3:putobject"), "empty line after 1 names"},
+		{gz("s3:getobject\n"), "empty line after 1 names"},
+	} {
+		_, err := decodeActionNamesFile(tt.in)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("decodeActionNamesFile(%q) = %v, want %q", tt.in, err, tt.want)
+		}
 	}
 }

@@ -89,6 +89,14 @@ func TestRunWritesDecodableFile(t *testing.T) {
 	if err := json.Unmarshal(b, &src); err != nil || src != c.Source() {
 		t.Errorf("%s = %s (%v), want the catalog's source %v", catalog.SourceFile, b, err, c.Source())
 	}
+	b, err = os.ReadFile(filepath.Join(filepath.Dir(out), catalog.ActionNamesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := catalog.EncodeActionNames(c)
+	if err != nil || !bytes.Equal(b, want) {
+		t.Errorf("%s: %d bytes, want the catalog's names (%d bytes, %v)", catalog.ActionNamesFile, len(b), len(want), err)
+	}
 }
 
 func TestBuildErrors(t *testing.T) {

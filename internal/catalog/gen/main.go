@@ -15,7 +15,8 @@
 //	go run ./internal/catalog/gen -dir /tmp/package -out internal/catalog/data/catalog.bin.gz
 //
 // The source package name, version and its updatedAt date are recorded in the
-// output, and in source.json beside it, which `seiri version` shows.
+// output, and in source.json beside it, which `seiri version` shows; the
+// action names alone in action-names.gz, which a scan loads.
 package main
 
 import (
@@ -82,6 +83,14 @@ func run(pkg, dir, out string, descriptions bool) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(filepath.Dir(out), catalog.SourceFile), append(src, '\n'), 0o644); err != nil {
+		return err
+	}
+	// The action names beside it: what a scan loads (catalog.EmbeddedActionNames).
+	names, err := catalog.EncodeActionNames(c)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(out), catalog.ActionNamesFile), names, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "gen: %s: %d services, %d actions, %d resource types (%d added for undeclared references), %d bytes\n",
