@@ -1,12 +1,17 @@
 package trail_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,4 +305,112 @@ func TestUntrustedFileSystemListsEveryFolder(t *testing.T) {
 			t.Errorf("summary says %q, want %q", res.Summary.FolderTimesIgnored, want)
 		}
 	}
+}
+
+// TestListingStartedBeforeTheStore: a listing started before the store
+// was opened (Options.Listing, a workspace's first scan) decides nothing
+// by itself. Another scan that counts the same files meanwhile leaves
+// them counted once; a file added after the listing is read by the next
+// scan; the folders it found whole are recorded with the times it saw, so
+// the next scan leaves them unlisted. Each step's store is the one a
+// single scan of the tree gives.
+func TestListingStartedBeforeTheStore(t *testing.T) {
+	dir := t.TempDir()
+	genCorpus(t, dir, 2, 0.05)
+	age(t, dir)
+	folders := logFolders(t, dir)
+	var files int64
+	for _, n := range folders {
+		files += n
+	}
+	nf := int64(len(folders))
+	src := &trail.DirSource{Dir: dir}
+	ctx := context.Background()
+
+	// Alone: the same store as a scan that lists after taking the lock.
+	early := trail.StartListing(ctx, src, &trail.Filter{})
+	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	wantListed(t, "first scan, listed early", scanInto(t, st, dir, trail.Options{Listing: early}), listed{Listed: files, Read: files})
+	diffState(t, "first scan, listed early", want(t, dir), stateOf(t, st))
+	wantListed(t, "rescan", scanInto(t, st, dir, trail.Options{}), listed{Unchanged: nf, UnchangedFiles: files})
+
+	// Another scan counts the files between the listing and the lock.
+	early = trail.StartListing(ctx, src, &trail.Filter{})
+	st = openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	scanInto(t, st, dir, trail.Options{})
+	res := scanInto(t, st, dir, trail.Options{Listing: early})
+	wantListed(t, "scan listed before another counted", res, listed{Listed: files, AlreadyScanned: files})
+	diffState(t, "scan listed before another counted", want(t, dir), stateOf(t, st))
+
+	// A file delivered after the listing waits for the next scan.
+	early = trail.StartListing(ctx, src, &trail.Filter{})
+	if _, err := early.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	some := slices.Sorted(maps.Keys(folders))[0]
+	var from string
+	for _, f := range logFiles(t, dir) {
+		if rel, _ := filepath.Rel(dir, filepath.Dir(f)); filepath.ToSlash(rel) == some {
+			from = f
+			break
+		}
+	}
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(strings.Replace(from, ".json.gz", "x.json.gz", 1), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st = openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	first := scanInto(t, st, dir, trail.Options{Listing: early})
+	wantListed(t, "scan listed before a new file", first, listed{Listed: files, Read: files})
+	for _, f := range first.Folders {
+		if f.Dir == some && f.MTime == 0 {
+			continue
+		}
+		if f.MTime == 0 {
+			t.Errorf("folder %q not recorded as listed whole", f.Dir)
+		}
+	}
+	// The new file's folder changed after the listing: its recorded time
+	// is not the folder's now, so it is listed (and the file read).
+	n := folders[some]
+	wantListed(t, "next scan", scanInto(t, st, dir, trail.Options{}),
+		listed{Listed: n + 1, AlreadyScanned: n, Read: 1, Unchanged: nf - 1, UnchangedFiles: files - n})
+	diffState(t, "next scan", want(t, dir), stateOf(t, st))
+}
+
+// TestStoppedListing: Stop cancels a listing still running and returns
+// once it did; the listing then says it was cancelled.
+func TestStoppedListing(t *testing.T) {
+	src := &blockedList{started: make(chan struct{})}
+	p := trail.StartListing(context.Background(), src, &trail.Filter{})
+	<-src.started
+	p.Stop()
+	if !src.returned.Load() {
+		t.Error("Stop returned before the listing did")
+	}
+	if _, err := p.Wait(); !errors.Is(err, context.Canceled) {
+		t.Errorf("stopped listing: %v, want context.Canceled", err)
+	}
+	p.Stop() // again: nothing more
+}
+
+// blockedList is a source whose listing runs until it is cancelled.
+type blockedList struct {
+	started  chan struct{}
+	returned atomic.Bool
+}
+
+func (b *blockedList) Name() string { return "blocked" }
+func (b *blockedList) List(ctx context.Context, f *trail.Filter) (*trail.Listing, error) {
+	close(b.started)
+	<-ctx.Done()
+	time.Sleep(10 * time.Millisecond) // a listing finishing its last folder
+	b.returned.Store(true)
+	return nil, ctx.Err()
+}
+func (b *blockedList) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
+	return nil, errors.New("not listed")
 }

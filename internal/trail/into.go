@@ -31,27 +31,28 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	// rescan costs what changed, plus a status per such folder.
 	fsrc, _ := src.(FolderSource)
 	var known map[string]usage.FolderState
-	if fsrc != nil && !opts.Relist {
+	if fsrc != nil && !opts.Relist && opts.Listing == nil {
 		if known, err = w.FoldersListedWhole(ctx, src.Name()); err != nil {
 			return nil, err
 		}
 	}
 	// The source is listed while the marks and the ledger are read (both
-	// grow with the store: a rescan's listing and loading then overlap).
-	// The lock is held: what is listed is what this scan decides on.
-	listCtx, stopListing := context.WithCancel(ctx)
-	listed := make(chan struct{})
-	var listing *Listing
-	var listErr error
-	go func() {
-		defer close(listed)
-		if fsrc != nil {
-			listing, listErr = fsrc.ListChanged(listCtx, &opts.Filter, known)
-		} else {
-			listing, listErr = src.List(listCtx, &opts.Filter)
-		}
-	}()
-	defer func() { stopListing(); <-listed }()
+	// grow with the store: a rescan's listing and loading then overlap),
+	// or was listed since before the store was opened (opts.Listing).
+	// What this scan decides on is what the store holds under the lock:
+	// a file listed before it and counted by another scan meanwhile is
+	// found marked or in the ledger; one added after the listing waits
+	// for the next scan.
+	pending := opts.Listing
+	if pending == nil {
+		pending = startListing(ctx, func(ctx context.Context) (*Listing, error) {
+			if fsrc != nil {
+				return fsrc.ListChanged(ctx, &opts.Filter, known)
+			}
+			return src.List(ctx, &opts.Filter)
+		})
+	}
+	defer pending.Stop()
 	// Inside a window (or some accounts, some regions) only the marks of
 	// the folders the listing enters are read: a daily scan of the last
 	// days reads what it lists, not the whole history's marks. Nor are the
@@ -73,7 +74,7 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 		return nil, err
 	}
 	opts.listed = func() (*Listing, error) {
-		<-listed
+		listing, listErr := pending.Wait()
 		if listErr != nil || len(known) == 0 {
 			return listing, listErr
 		}
@@ -188,6 +189,44 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	}
 	res.CommitTail = time.Since(t)
 	return res, nil
+}
+
+// PendingListing is a source's listing running on a goroutine of its own
+// (StartListing).
+type PendingListing struct {
+	cancel  context.CancelFunc
+	done    chan struct{}
+	listing *Listing
+	err     error
+}
+
+// StartListing starts listing src (as Source.List does, every folder)
+// and returns at once. Options.Listing hands it to ScanInto; Stop ends it
+// if the scan does not get that far.
+func StartListing(ctx context.Context, src Source, f *Filter) *PendingListing {
+	return startListing(ctx, func(ctx context.Context) (*Listing, error) { return src.List(ctx, f) })
+}
+
+func startListing(ctx context.Context, list func(context.Context) (*Listing, error)) *PendingListing {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &PendingListing{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.listing, p.err = list(ctx)
+	}()
+	return p
+}
+
+// Wait returns the listing once it is done.
+func (p *PendingListing) Wait() (*Listing, error) {
+	<-p.done
+	return p.listing, p.err
+}
+
+// Stop cancels the listing if it still runs and waits for it to return.
+func (p *PendingListing) Stop() {
+	p.cancel()
+	<-p.done
 }
 
 // SaveGroups writes settled groups into a scan's transaction, as one

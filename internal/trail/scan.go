@@ -79,6 +79,13 @@ type Options struct {
 	// and how an organization's aggregation never lives in memory all at
 	// once (docs/bench-trail.md, session 7).
 	Settle func(Settled) error
+	// Listing, when set, is the source's listing, started before the
+	// store was opened (StartListing): Scan and ScanInto use it instead
+	// of listing, and ScanInto reads no folder's state from the store (every
+	// folder is listed, as with Relist). A caller starts it when the store
+	// does not exist yet: its first scan then lists while the store is
+	// created and locked.
+	Listing *PendingListing
 
 	// listed, when set, returns the listing of the source, started
 	// before the scan (ScanInto lists while it reads the store's marks
@@ -308,6 +315,9 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	list := opts.listed
+	if list == nil && opts.Listing != nil {
+		list = opts.Listing.Wait
+	}
 	if list == nil {
 		list = func() (*Listing, error) { return src.List(ctx, &opts.Filter) }
 	}
