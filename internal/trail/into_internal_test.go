@@ -135,3 +135,24 @@ func isIdentity(p []int32) bool {
 	}
 	return true
 }
+
+// BenchmarkGroupObjects orders a listing shaped like the 300 MB corpus's
+// (9,900 files in 300 accounts and regions, keys ~110 bytes with a long
+// common prefix, listed folder by folder): the scan's serial step between
+// its listing and its first file read (docs/bench-trail.md, session 10).
+func BenchmarkGroupObjects(b *testing.B) {
+	var listed []Object
+	for u := range 300 {
+		account, region := fmt.Sprintf("%012d", 100000000000+u*7919), []string{"us-east-1", "eu-west-1", "ap-south-1"}[u%3]
+		for f := range 33 {
+			key := fmt.Sprintf("AWSLogs/o-abcdefghij/%s/CloudTrail/%s/2024/03/04/%s_CloudTrail_%s_20240304T%02d%02dZ_%016d.json.gz",
+				account, region, account, region, f/12, f%12*5, u*100+f)
+			listed = append(listed, Object{Key: key, Size: int64(1000 + (u*37+f*101)%9000), Info: ParsePath(key)})
+		}
+	}
+	todo := make([]Object, len(listed))
+	for b.Loop() {
+		copy(todo, listed)
+		groupObjects(todo)
+	}
+}
