@@ -414,3 +414,95 @@ func (b *blockedList) List(ctx context.Context, f *trail.Filter) (*trail.Listing
 func (b *blockedList) Open(ctx context.Context, o trail.Object) (io.ReadCloser, error) {
 	return nil, errors.New("not listed")
 }
+
+// addDigests writes n digest files into the CloudTrail-Digest folder
+// beside each folder of logs (as an organization trail delivers them) and
+// returns the digest folders and how many each holds.
+func addDigests(t testing.TB, dir string, n int) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for f := range logFolders(t, dir) {
+		d := strings.Replace(f, "/CloudTrail/", "/CloudTrail-Digest/", 1)
+		if d == f {
+			t.Fatalf("%s is not a delivery folder", f)
+		}
+		pi := trail.ParsePath(f + "/x.json.gz")
+		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(d)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			name := fmt.Sprintf("%s_CloudTrail-Digest_%s_org-trail_%s_%sT%02d0000Z.json.gz", pi.Account, pi.Region, pi.Region, pi.Date.Format("20060102"), i)
+			if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(d), name), []byte("digest"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out[d] = int64(n)
+	}
+	return out
+}
+
+// TestDigestFoldersListedWhole: a folder of digest files holds nothing a
+// scan reads, but a rescan would list it; it is recorded as listed whole
+// like a folder of logs, and left out while unchanged (its digests are
+// then not counted as listed). A digest delivered into it has it listed
+// again. Rows are as one scan of the tree gives.
+func TestDigestFoldersListedWhole(t *testing.T) {
+	dir := t.TempDir()
+	genCorpus(t, dir, 2, 0.05)
+	folders := logFolders(t, dir)
+	digestDirs := addDigests(t, dir, 3)
+	age(t, dir)
+	var files, digests int64
+	for _, n := range folders {
+		files += n
+	}
+	for _, n := range digestDirs {
+		digests += n
+	}
+	nf, nd := int64(len(folders)), int64(len(digestDirs))
+	st := openStore(t, filepath.Join(t.TempDir(), "usage.db"))
+	first := scanInto(t, st, dir, trail.Options{})
+	wantListed(t, "first scan", first, listed{Listed: files, Read: files})
+	if first.Summary.DigestFiles != digests {
+		t.Errorf("first scan: %d digest files, want %d", first.Summary.DigestFiles, digests)
+	}
+	recorded := 0
+	for _, f := range first.Folders {
+		if n, ok := digestDirs[f.Dir]; ok {
+			if f.MTime == 0 || f.Files != 0 {
+				t.Errorf("digest folder %q: %+v, want listed whole with no log file (%d digests)", f.Dir, f, n)
+			}
+			recorded++
+		}
+	}
+	if recorded != len(digestDirs) {
+		t.Errorf("%d of %d digest folders in the scan's folders", recorded, len(digestDirs))
+	}
+	before := stateOf(t, st)
+
+	rescan := scanInto(t, st, dir, trail.Options{})
+	wantListed(t, "rescan", rescan, listed{Unchanged: nf + nd, UnchangedFiles: files})
+	if rescan.Summary.DigestFiles != 0 {
+		t.Errorf("rescan: %d digest files listed, want 0 (their folders unchanged)", rescan.Summary.DigestFiles)
+	}
+	diffState(t, "rescan", before, stateOf(t, st))
+
+	// One more digest in one folder: that folder alone is listed.
+	some := slices.Sorted(maps.Keys(digestDirs))[0]
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(some), "late_CloudTrail-Digest.json.gz"), []byte("digest"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	after := scanInto(t, st, dir, trail.Options{})
+	wantListed(t, "after a new digest", after, listed{Unchanged: nf + nd - 1, UnchangedFiles: files})
+	if after.Summary.DigestFiles != digestDirs[some]+1 {
+		t.Errorf("after a new digest: %d digest files listed, want %d", after.Summary.DigestFiles, digestDirs[some]+1)
+	}
+	// Changed a moment ago: listed again until it settles.
+	wantListed(t, "a moment later", scanInto(t, st, dir, trail.Options{}), listed{Unchanged: nf + nd - 1, UnchangedFiles: files})
+	relist := scanInto(t, st, dir, trail.Options{Relist: true})
+	wantListed(t, "relist", relist, listed{Listed: files, AlreadyScanned: files})
+	if relist.Summary.DigestFiles != digests+1 {
+		t.Errorf("relist: %d digest files, want %d", relist.Summary.DigestFiles, digests+1)
+	}
+	diffState(t, "after a new digest", want(t, dir), stateOf(t, st))
+}

@@ -247,7 +247,7 @@ type Result struct {
 	// FormerlyScanned are the objects a former mark covered (also counted
 	// in Summary.FilesAlreadyScanned, and in Objects, not counted).
 	FormerlyScanned int64
-	// Folders are the folders listed that hold log files (FolderSource),
+	// Folders are the folders listed that hold log or digest files (FolderSource),
 	// with their time when they were listed whole and every log file in
 	// them is marked once the scan is saved; else MTime 0 (usage.FolderState).
 	Folders []usage.FolderState

@@ -40,9 +40,10 @@ type Listing struct {
 	Ignored int64 // files that are not .json or .json.gz, links to what is not a file
 	Pruned  int64 // folders/prefixes left out by the filter
 	Errors  []ListError
-	// Folders are the folders read that hold log files (FolderSource):
-	// their number of log files listed and, when the folder was listed
-	// whole (see dirWalk.readDir), its modification time; else MTime is 0.
+	// Folders are the folders read that hold log files or digest files
+	// (FolderSource): their number of log files listed and, when the
+	// folder was listed whole (see dirWalk.readDir), its modification
+	// time; else MTime is 0.
 	Folders []usage.FolderState
 	// Unchanged are the folders a FolderSource left out, unchanged since
 	// a scan found them whole and every file in them marked, and
@@ -170,7 +171,7 @@ type dirWalk struct {
 type listedDir struct {
 	entries                  []listEntry
 	digests, ignored, pruned int64
-	folder                   usage.FolderState // Files > 0: the folder holds log files
+	folder                   usage.FolderState // Dir set: the folder holds log or digest files
 	unchanged, unchangedN    int64             // subfolders left out (ListChanged), their files
 }
 
@@ -269,6 +270,8 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 		if pi.Digest {
 			if w.f.PathAllowed(pi) {
 				ld.digests++
+			} else {
+				whole = false
 			}
 			continue
 		}
@@ -313,7 +316,10 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 		ld.entries = append(ld.entries, listEntry{obj: Object{Key: key, Size: st.size, MTime: st.mtime.UTC().Truncate(time.Second), Info: pi}})
 		ld.folder.Files++
 	}
-	if ld.folder.Files > 0 {
+	// A folder of digest files (CloudTrail-Digest/…) is recorded too: an
+	// organization trail has as many as it has folders of logs, and a
+	// rescan would list them all again.
+	if ld.folder.Files > 0 || ld.digests > 0 {
 		ld.folder.Dir = strings.TrimSuffix(prefix, "/")
 		if whole {
 			ld.folder.MTime = mtime
@@ -372,8 +378,8 @@ func (w *dirWalk) listing() *Listing {
 				l.Objects = append(l.Objects, e.obj)
 			}
 		}
-		if f := w.dirs[rel].folder; f.Files > 0 {
-			l.Folders = append(l.Folders, f)
+		if ld := w.dirs[rel]; ld.folder.Files > 0 || ld.digests > 0 {
+			l.Folders = append(l.Folders, ld.folder)
 		}
 	}
 	walk(".")

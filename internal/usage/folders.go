@@ -8,7 +8,8 @@ import (
 // FolderState is what a scan found of one folder of a local source that
 // it listed whole (no file left out by a filter, no listing error) and
 // whose every log file it then held marked: the folder's modification time
-// (Unix ns) and its number of log files. Adding, removing or renaming a
+// (Unix ns) and its number of log files (0 for a folder of digest files).
+// Adding, removing or renaming a
 // file changes a folder's modification time, so while it is the same the
 // folder holds the same files, all read: a later scan need not list it
 // (trail.FolderSource). MTime 0 clears what was recorded of the folder.
@@ -41,23 +42,40 @@ func (w *Writer) FoldersListedWhole(ctx context.Context, source string) (map[str
 
 // recordFolders writes what a scan found of its source's folders (after
 // its marks: markObjects rewriting a folder's row clears them). A folder
-// with no marks has no row, and nothing is recorded of it: it is listed
-// again.
-func recordFolders(ctx context.Context, tx *sql.Tx, fs []FolderState) error {
+// with log files is recorded in the row its marks made: with no row, none
+// of its files is marked, and it is listed again. A folder recorded whole
+// that holds no log file (a folder of digest files: CloudTrail-Digest/…)
+// gets a row with no marks, so that a later scan need not list it either.
+func recordFolders(ctx context.Context, tx *sql.Tx, fs []FolderState, now int64) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `UPDATE scanned_dirs SET listed_mtime=?, listed_files=? WHERE source=? AND dir=?`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, f := range fs {
-		var mtime, files any // NULL: cleared
-		if f.MTime != 0 {
-			mtime, files = f.MTime, f.Files
+	var stmts [3]*sql.Stmt
+	for i, text := range [...]string{
+		`UPDATE scanned_dirs SET listed_mtime=?, listed_files=? WHERE source=? AND dir=?`,
+		`INSERT INTO scanned_dirs(source,dir,objects,scanned_at,entries,listed_mtime,listed_files) VALUES(?,?,0,?,x'',?,0)
+			ON CONFLICT(source,dir) DO UPDATE SET listed_mtime=excluded.listed_mtime, listed_files=0`,
+		`UPDATE scanned_dirs SET listed_mtime=NULL, listed_files=NULL WHERE source=? AND dir=?`,
+	} {
+		st, err := tx.PrepareContext(ctx, text)
+		if err != nil {
+			return err
 		}
-		if _, err := st.ExecContext(ctx, mtime, files, f.Source, f.Dir); err != nil {
+		defer st.Close()
+		stmts[i] = st
+	}
+	update, noLogs, clear := stmts[0], stmts[1], stmts[2]
+	for _, f := range fs {
+		var err error
+		switch {
+		case f.MTime == 0:
+			_, err = clear.ExecContext(ctx, f.Source, f.Dir)
+		case f.Files == 0:
+			_, err = noLogs.ExecContext(ctx, f.Source, f.Dir, now, f.MTime)
+		default:
+			_, err = update.ExecContext(ctx, f.MTime, f.Files, f.Source, f.Dir)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -63,6 +63,38 @@ func TestFoldersListedWhole(t *testing.T) {
 	if len(got) != 0 {
 		t.Errorf("after new marks in a and clearing the root: %v, want nothing recorded", got)
 	}
+	// A folder of digest files (no log file, so no marks) gets a row of
+	// its own, which holds no mark and counts no object; recorded again
+	// with another time, then cleared.
+	tot, err := s.Totals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.ScannedObjects(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests := FolderState{Source: src, Dir: "d", MTime: 11}
+	if got = scan(nil, []FolderState{digests}); !cmp.Equal(got, map[string]FolderState{"d": digests}) {
+		t.Errorf("a folder of digests: recorded %v, want %v", got, digests)
+	}
+	marks, err := s.ScannedObjects(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, marks); diff != "" || len(marks) != 5 {
+		t.Errorf("marks after recording a folder of digests (-before +after):\n%s", diff)
+	}
+	if tot2, err := s.Totals(ctx); err != nil || tot2.ScannedObjects != tot.ScannedObjects {
+		t.Errorf("scanned objects %d after recording a folder of digests, %d before (%v)", tot2.ScannedObjects, tot.ScannedObjects, err)
+	}
+	digests.MTime = 12
+	if got = scan(nil, []FolderState{digests}); !cmp.Equal(got, map[string]FolderState{"d": digests}) {
+		t.Errorf("a folder of digests changed: recorded %v, want %v", got, digests)
+	}
+	if got = scan(nil, []FolderState{{Source: src, Dir: "d"}}); len(got) != 0 {
+		t.Errorf("a folder of digests cleared: recorded %v", got)
+	}
 }
 
 // TestUpgradeAddsFolderColumns: a schema 8 store gains the columns of the

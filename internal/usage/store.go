@@ -638,16 +638,16 @@ func commitRest(ctx context.Context, tx *sql.Tx, d *dict, b Batch) (err error) {
 	if err = upsertSessionUses(ctx, tx, &d.stmts, b.SessionUses); err != nil {
 		return fmt.Errorf("session key use: %w", err)
 	}
+	now := time.Now().Unix()
+	if b.Run != nil && !b.Run.FinishedAt.IsZero() {
+		now = b.Run.FinishedAt.Unix()
+	}
 	if len(b.Objects) > 0 {
-		now := time.Now().Unix()
-		if b.Run != nil && !b.Run.FinishedAt.IsZero() {
-			now = b.Run.FinishedAt.Unix()
-		}
 		if err = markObjects(ctx, tx, nil, b.Objects, now); err != nil {
 			return fmt.Errorf("mark scanned objects: %w", err)
 		}
 	}
-	if err = recordFolders(ctx, tx, b.Folders); err != nil {
+	if err = recordFolders(ctx, tx, b.Folders, now); err != nil {
 		return fmt.Errorf("record folders listed whole: %w", err)
 	}
 	if b.Run != nil {
