@@ -113,7 +113,7 @@ func TestNothingRead(t *testing.T) {
 		{trail.Summary{Records: 5, NotAuthz: 5}, "", "", false},
 		{trail.Summary{Records: 4, RecordsOutside: 4}, "", "nothing was recorded: all 4 records read are outside the filter (--since/--until)", true},
 		{trail.Summary{FilesListed: 3, FilesAlreadyScanned: 3}, "", "nothing new: all 3 files were scanned before", false},
-		{trail.Summary{FoldersUnchanged: 4, FilesInUnchangedFolders: 1100}, "", "nothing new: the 4 folders of logs (1100 files) are unchanged since they were scanned", false},
+		{trail.Summary{FoldersUnchanged: 4, FilesInUnchangedFolders: 1100}, "", "nothing new: the 4 folders (1100 log files) are unchanged since they were scanned", false},
 		{trail.Summary{FoldersUnchanged: 4, FilesInUnchangedFolders: 1100, FilesListed: 7, FilesAlreadyScanned: 7}, "",
 			"nothing new: 4 folders (1100 files) unchanged since they were scanned, and the 7 files listed were scanned before", false},
 		{trail.Summary{PrunedByFilter: 6}, "2026-12-01", "nothing was read: every log folder of the source (6) is outside the window or scope (--since/--until, --account, --regions)", true},

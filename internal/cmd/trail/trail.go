@@ -351,7 +351,7 @@ func nothingRead(s *trail.Summary, since string) (msg string, fail bool) {
 		return fmt.Sprintf("nothing was recorded: all %d records read are outside the filter (--since/--until)", s.Records), true
 	}
 	if s.FoldersUnchanged > 0 && s.FilesListed == 0 {
-		return fmt.Sprintf("nothing new: the %d folders of logs (%d files) are unchanged since they were scanned", s.FoldersUnchanged, s.FilesInUnchangedFolders), false
+		return fmt.Sprintf("nothing new: the %d folders (%d log files) are unchanged since they were scanned", s.FoldersUnchanged, s.FilesInUnchangedFolders), false
 	}
 	if s.FoldersUnchanged > 0 && s.FilesAlreadyScanned == s.FilesListed {
 		return fmt.Sprintf("nothing new: %d folders (%d files) unchanged since they were scanned, and the %d files listed were scanned before",
