@@ -47,6 +47,44 @@ func logFolders(t testing.TB, dir string) map[string]int64 {
 	return out
 }
 
+// agedCorpus generates a corpus of days (then runs more on its folder,
+// if set) and ages its folders: its folder, its folders of logs (as
+// generated) and how many log files they hold.
+func agedCorpus(t testing.TB, days int, more func(dir string)) (string, map[string]int64, int64) {
+	t.Helper()
+	dir := t.TempDir()
+	genCorpus(t, dir, days, 0.05)
+	folders := logFolders(t, dir)
+	if more != nil {
+		more(dir)
+	}
+	age(t, dir)
+	var files int64
+	for _, n := range folders {
+		files += n
+	}
+	return dir, folders, files
+}
+
+// deliverCopy delivers a new file into folder (slash separated, under
+// dir): another file's content under a name of its own, a new object.
+func deliverCopy(t testing.TB, dir, folder string) {
+	t.Helper()
+	for _, f := range logFiles(t, dir) {
+		if rel, _ := filepath.Rel(dir, filepath.Dir(f)); filepath.ToSlash(rel) == folder {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(strings.Replace(f, ".json.gz", "x.json.gz", 1), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no log file in %s", folder)
+}
+
 // listed is what a scan's summary says it listed and left out.
 type listed struct{ Listed, AlreadyScanned, Read, Unchanged, UnchangedFiles int64 }
 
@@ -69,14 +107,7 @@ func wantListed(t testing.TB, what string, got *trail.Result, want listed) {
 // minute is listed again until it settles; Relist lists everything. The
 // store is the one a single scan of the final tree gives.
 func TestUnchangedFoldersAreNotListed(t *testing.T) {
-	dir := t.TempDir()
-	genCorpus(t, dir, 3, 0.05)
-	age(t, dir)
-	folders := logFolders(t, dir)
-	var files int64
-	for _, n := range folders {
-		files += n
-	}
+	dir, folders, files := agedCorpus(t, 3, nil)
 	nf := int64(len(folders))
 	if nf < 4 {
 		t.Fatalf("%d log folders: the test needs several", nf)
@@ -101,27 +132,8 @@ func TestUnchangedFoldersAreNotListed(t *testing.T) {
 	// A new delivery in one folder (another file's content under a name
 	// of its own: a new object): that folder alone is listed, its new file
 	// alone read.
-	some := slices.Sorted(func(yield func(string) bool) {
-		for d := range folders {
-			if !yield(d) {
-				return
-			}
-		}
-	})[1]
-	var src string
-	for _, f := range logFiles(t, dir) {
-		if rel, _ := filepath.Rel(dir, filepath.Dir(f)); filepath.ToSlash(rel) == some {
-			src = f
-			break
-		}
-	}
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(strings.Replace(src, ".json.gz", "x.json.gz", 1), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	some := slices.Sorted(maps.Keys(folders))[1]
+	deliverCopy(t, dir, some)
 	n := folders[some]
 	wantListed(t, "after a new file", scanInto(t, st, dir, trail.Options{}),
 		listed{Listed: n + 1, AlreadyScanned: n, Read: 1, Unchanged: nf - 1, UnchangedFiles: files - n})
@@ -315,14 +327,7 @@ func TestUntrustedFileSystemListsEveryFolder(t *testing.T) {
 // the next scan leaves them unlisted. Each step's store is the one a
 // single scan of the tree gives.
 func TestListingStartedBeforeTheStore(t *testing.T) {
-	dir := t.TempDir()
-	genCorpus(t, dir, 2, 0.05)
-	age(t, dir)
-	folders := logFolders(t, dir)
-	var files int64
-	for _, n := range folders {
-		files += n
-	}
+	dir, folders, files := agedCorpus(t, 2, nil)
 	nf := int64(len(folders))
 	src := &trail.DirSource{Dir: dir}
 	ctx := context.Background()
@@ -348,20 +353,7 @@ func TestListingStartedBeforeTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	some := slices.Sorted(maps.Keys(folders))[0]
-	var from string
-	for _, f := range logFiles(t, dir) {
-		if rel, _ := filepath.Rel(dir, filepath.Dir(f)); filepath.ToSlash(rel) == some {
-			from = f
-			break
-		}
-	}
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(strings.Replace(from, ".json.gz", "x.json.gz", 1), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	deliverCopy(t, dir, some)
 	st = openStore(t, filepath.Join(t.TempDir(), "usage.db"))
 	first := scanInto(t, st, dir, trail.Options{Listing: early})
 	wantListed(t, "scan listed before a new file", first, listed{Listed: files, Read: files})
@@ -447,15 +439,9 @@ func addDigests(t testing.TB, dir string, n int) map[string]int64 {
 // then not counted as listed). A digest delivered into it has it listed
 // again. Rows are as one scan of the tree gives.
 func TestDigestFoldersListedWhole(t *testing.T) {
-	dir := t.TempDir()
-	genCorpus(t, dir, 2, 0.05)
-	folders := logFolders(t, dir)
-	digestDirs := addDigests(t, dir, 3)
-	age(t, dir)
-	var files, digests int64
-	for _, n := range folders {
-		files += n
-	}
+	var digestDirs map[string]int64
+	dir, folders, files := agedCorpus(t, 2, func(dir string) { digestDirs = addDigests(t, dir, 3) })
+	var digests int64
 	for _, n := range digestDirs {
 		digests += n
 	}
