@@ -414,7 +414,9 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 		filesDone, bytesDone, records atomic.Int64
 		fileSkips, recSkips           skipSet
 	)
-	jobs := make(chan int) // an index in objs
+	// The next file to read, an index in objs: each worker takes the
+	// next one itself (no feeder goroutine to wake per file).
+	var next atomic.Int64
 	// A worker hands over its aggregation whenever it moves on to another
 	// group (and at its end): a part, which one goroutine merges with the
 	// group's other parts and settles once the group's files are all in.
@@ -461,7 +463,11 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 				n = 0
 			}
 			defer handOff()
-			for i := range jobs {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(objs) {
+					break
+				}
 				if parts != nil && grp[i] != cur {
 					handOff()
 					cur = grp[i]
@@ -580,15 +586,6 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 			}
 		}
 	}()
-feed:
-	for i := range objs {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
 	wg.Wait()
 	if parts != nil {
 		close(parts)
