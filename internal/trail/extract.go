@@ -95,9 +95,12 @@ func parseEventTime(b []byte) (int64, bool) {
 	return t.Unix(), true
 }
 
-func atoi(b []byte) (int, bool) {
+// atoi reads a run of decimal digits (no sign): false if any byte is not
+// a digit. A string or a byte slice, without a conversion.
+func atoi[T ~string | ~[]byte](b T) (int, bool) {
 	n := 0
-	for _, c := range b {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}
@@ -533,13 +536,7 @@ func deliveryTime(name string) time.Time {
 // time.Parse("20060102T1504Z") does: a month, day, hour or minute out of
 // range is no time.
 func deliveryStamp(v string) (time.Time, bool) {
-	num := func(s string) int {
-		n := 0
-		for i := 0; i < len(s); i++ {
-			n = n*10 + int(s[i]-'0')
-		}
-		return n
-	}
+	num := func(s string) int { n, _ := atoi(s); return n } // digits checked
 	y, mo, d, h, mi := num(v[0:4]), num(v[4:6]), num(v[6:8]), num(v[9:11]), num(v[11:13])
 	if mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 {
 		return time.Time{}, false
@@ -615,9 +612,9 @@ func ParsePath(p string) PathInfo {
 		return pi
 	}
 	pi.Region = parts[2]
-	y, ok1 := atoiString(parts[3])
-	m, ok2 := atoiString(parts[4])
-	d, ok3 := atoiString(parts[5])
+	y, ok1 := atoi(parts[3])
+	m, ok2 := atoi(parts[4])
+	d, ok3 := atoi(parts[5])
 	// A year before 1970 is no delivery folder (and year 1's first day
 	// would read as no date at all).
 	if ok1 && ok2 && ok3 && y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && len(parts[3]) == 4 && isAccountID(pi.Account) && pi.Region != "" {
@@ -628,17 +625,4 @@ func ParsePath(p string) PathInfo {
 		}
 	}
 	return pi
-}
-
-// atoiString is atoi of a string.
-func atoiString(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
 }

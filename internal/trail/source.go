@@ -515,21 +515,21 @@ func (f *Filter) datePrefixAllowed(parts []string) bool {
 	if len(parts) == 0 || (f.Since.IsZero() && f.Until.IsZero()) {
 		return true
 	}
-	y, ok := atoi([]byte(parts[0]))
+	y, ok := atoi(parts[0])
 	if !ok || len(parts[0]) != 4 {
 		return true
 	}
 	start := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
 	end := start.AddDate(1, 0, 0)
 	if len(parts) >= 2 {
-		m, ok := atoi([]byte(parts[1]))
+		m, ok := atoi(parts[1])
 		if !ok || m < 1 || m > 12 {
 			return true
 		}
 		start = time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC)
 		end = start.AddDate(0, 1, 0)
 		if len(parts) >= 3 {
-			d, ok := atoi([]byte(parts[2]))
+			d, ok := atoi(parts[2])
 			if !ok || d < 1 || d > 31 {
 				return true
 			}
