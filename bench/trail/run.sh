@@ -42,13 +42,22 @@ fi
 fmt='wall %e s, CPU %U+%S s, max RSS %M KB'
 echo "corpus: $(find "$corpus" -name '*.json.gz' | wc -l) files, $(du -sh --apparent-size "$corpus" | cut -f1) compressed"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+# walls NAME prints the line /usr/bin/time wrote to $bin/t and keeps its
+# wall time under NAME, for the medians at the end.
+walls() {
+  cat "$bin/t" >&2
+  sed -n 's/.*: wall \([0-9.]*\) s,.*/\1/p' "$bin/t" >> "$bin/walls.$1"
+}
+median() { sort -g "$bin/walls.$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for round in $(seq "$rounds"); do
   echo "--- round $round (load $(cut -d' ' -f1-3 /proc/loadavg))"
-  /usr/bin/time -f "gzip -dc (xargs -P$threads): $fmt" \
+  /usr/bin/time -o "$bin/t" -f "gzip -dc (xargs -P$threads): $fmt" \
     bash -c "find '$corpus' -name '*.json.gz' -print0 | xargs -0 -P$threads -n 256 gzip -dc > /dev/null"
+  walls floor
   ws=$(mktemp -d)
-  /usr/bin/time -f "seiri trail scan (fresh workspace): $fmt" \
+  /usr/bin/time -o "$bin/t" -f "seiri trail scan (fresh workspace): $fmt" \
     "$bin/seiri" --workspace "$ws" --no-progress trail scan --source "$corpus" --parallel "$threads" > "$ws/summary.txt"
+  walls scan
   grep -E '^(records|usage rows|duration) ' "$ws/summary.txt" | tr -s ' ' | paste -sd ';'
   echo "store: $(du -b "$ws"/usage.db* | awk '{s+=$1} END {print s}') bytes"
   "$bin/storestat" "$ws/usage.db" # bytes per table and index, per row and event
@@ -64,6 +73,14 @@ for round in $(seq "$rounds"); do
   rm -rf "$st"
   /usr/bin/time -f "commit alone: $fmt" "$bin/commitprof" -dir "$corpus" -parallel "$threads"
   if [ "${NO_DUCKDB:-}" = "" ]; then
-    /usr/bin/time -f "duckdb read_json: $fmt" node "$nodedir/duckdb_compare.mjs" "$corpus" "$threads"
+    /usr/bin/time -o "$bin/t" -f "duckdb read_json: $fmt" node "$nodedir/duckdb_compare.mjs" "$corpus" "$threads"
+    walls duckdb
   fi
 done
+# The targets of issue 13 compare medians of rounds run side by side.
+floor=$(median floor) scan=$(median scan)
+echo "medians of $rounds round(s): gzip -dc ${floor} s, seiri trail scan ${scan} s: $(awk -v a="$scan" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')x the floor"
+if [ -s "$bin/walls.duckdb" ]; then
+  duck=$(median duckdb)
+  echo "DuckDB read_json ${duck} s: seiri trail scan is $(awk -v a="$duck" -v b="$scan" 'BEGIN {printf "%.2f", a / b}')x faster"
+fi
