@@ -4,8 +4,6 @@ package trail
 
 import (
 	"fmt"
-	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,11 +21,4 @@ var fileSystemOf = func(path string) (bool, string) {
 	}
 	name := unix.ByteSliceToString(st.Fstypename[:])
 	return trustedFileSystems[name], name
-}
-
-func deviceOf(fi os.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Dev)
-	}
-	return 0
 }

@@ -4,8 +4,6 @@ package trail
 
 import (
 	"fmt"
-	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,12 +51,4 @@ func judgeFileSystem(typ int64) (bool, string) {
 		return false, "fuse"
 	}
 	return false, fmt.Sprintf("file system type %#x", typ)
-}
-
-// deviceOf is the device a folder's status names (0: unknown).
-func deviceOf(fi os.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Dev)
-	}
-	return 0
 }

@@ -175,6 +175,10 @@ type listedDir struct {
 	unchanged, unchangedN    int64             // subfolders left out (ListChanged), their files
 }
 
+// recorded says whether the folder's state goes into the listing
+// (Listing.Folders): it holds log files or digest files.
+func (ld *listedDir) recorded() bool { return ld.folder.Files > 0 || ld.digests > 0 }
+
 // listEntry is an object, a subfolder (sub) or an error (err).
 type listEntry struct {
 	obj Object
@@ -319,7 +323,7 @@ func (w *dirWalk) readDir(rel string) (*listedDir, []string) {
 	// A folder of digest files (CloudTrail-Digest/…) is recorded too: an
 	// organization trail has as many as it has folders of logs, and a
 	// rescan would list them all again.
-	if ld.folder.Files > 0 || ld.digests > 0 {
+	if ld.recorded() {
 		ld.folder.Dir = strings.TrimSuffix(prefix, "/")
 		if whole {
 			ld.folder.MTime = mtime
@@ -378,7 +382,7 @@ func (w *dirWalk) listing() *Listing {
 				l.Objects = append(l.Objects, e.obj)
 			}
 		}
-		if ld := w.dirs[rel]; ld.folder.Files > 0 || ld.digests > 0 {
+		if ld := w.dirs[rel]; ld.recorded() {
 			l.Folders = append(l.Folders, ld.folder)
 		}
 	}
