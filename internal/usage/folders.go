@@ -64,12 +64,12 @@ func recordFolders(ctx context.Context, tx *sql.Tx, fs []FolderState, now int64)
 		defer st.Close()
 		stmts[i] = st
 	}
-	update, noLogs, clear := stmts[0], stmts[1], stmts[2]
+	update, noLogs, unset := stmts[0], stmts[1], stmts[2]
 	for _, f := range fs {
 		var err error
 		switch {
 		case f.MTime == 0:
-			_, err = clear.ExecContext(ctx, f.Source, f.Dir)
+			_, err = unset.ExecContext(ctx, f.Source, f.Dir)
 		case f.Files == 0:
 			_, err = noLogs.ExecContext(ctx, f.Source, f.Dir, now, f.MTime)
 		default:
