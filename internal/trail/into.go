@@ -111,11 +111,13 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	// order. The groups waiting when the writer is free are written
 	// together (one batch of statements instead of one per group: an
 	// organization's small accounts and regions cost less), at most
-	// queued of them: when the store lags, the scan waits for it. Finish
-	// then has little left to do.
+	// queued of them: when the store lags, the scan waits for it. While it
+	// writes, the writer holds one of the scan's cores (a worker fewer
+	// reads), so it keeps up and Finish has little left to do.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	const queued = 8
+	opts.cores = newCores(opts.workers())
 	queue := make(chan Settled, queued)
 	saved := make(chan error, 1)
 	then := opts.Settle // the caller's, if any
@@ -139,7 +141,9 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 					break more
 				}
 			}
+			opts.cores.take()
 			err = SaveGroups(ctx, w, batch)
+			opts.cores.give()
 			for _, g := range batch {
 				if err == nil && then != nil {
 					err = then(g) // told once the group is in the transaction

@@ -1,9 +1,18 @@
 package trail
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -50,8 +59,10 @@ func TestRowSetsConcatenate(t *testing.T) {
 
 // TestGroupObjects: a settling scan reads the biggest account and region
 // first, each unit's files biggest first, and cuts the units into groups
-// of whole units, each at least 1/groupParts of the bytes unless it is the
-// last: a unit never spans two groups, small units share one.
+// of whole units, each at least 1/groupParts of the bytes or 1/tailShare of
+// the bytes after it, unless it is the last: a unit never spans two
+// groups, small units share one, and the last group holds the smallest
+// unit alone (what the store's writer has left after the last file read).
 func TestGroupObjects(t *testing.T) {
 	var todo []Object
 	sizes := map[string]int64{}
@@ -85,9 +96,14 @@ func TestGroupObjects(t *testing.T) {
 		ordered[i] = todo[j]
 	}
 	todo = ordered
-	if len(groups) < 3 || len(groups) > groupParts+1 {
-		t.Fatalf("%d groups for %d units", len(groups), len(sizes))
+	// Past the groups of 1/groupParts, what is left after each group
+	// shrinks by half the group at least: to the smallest unit (21 bytes)
+	// in at most log1.5(total/21) more groups.
+	smallest := slices.Min(slices.Collect(maps.Values(sizes)))
+	if most := groupParts + 1 + int(math.Ceil(math.Log(float64(total)/float64(smallest))/math.Log(1.5))); len(groups) < 3 || len(groups) > most {
+		t.Fatalf("%d groups for %d units: want 3 to %d", len(groups), len(sizes), most)
 	}
+	after := total             // bytes of the groups after this one
 	seen := map[string]int32{} // unit → its group
 	last := int64(-1)
 	for gi, g := range groups {
@@ -107,8 +123,9 @@ func TestGroupObjects(t *testing.T) {
 			}
 			bytes += o.Size
 		}
-		if gi < len(groups)-1 && bytes*groupParts < total {
-			t.Errorf("group %d holds %d of %d bytes: under 1/%d, yet not the last", gi, bytes, total, groupParts)
+		after -= bytes
+		if gi < len(groups)-1 && bytes*groupParts < total && bytes*tailShare < after {
+			t.Errorf("group %d holds %d of %d bytes: under 1/%d, and under 1/%d of the %d bytes after it, yet not the last", gi, bytes, total, groupParts, tailShare, after)
 		}
 		if gi > 0 && g.start != groups[gi-1].end {
 			t.Errorf("group %d starts at %d, the one before ends at %d", gi, g.start, groups[gi-1].end)
@@ -121,6 +138,9 @@ func TestGroupObjects(t *testing.T) {
 	}
 	if len(seen) != len(sizes) || groups[len(groups)-1].end != len(todo) {
 		t.Errorf("%d of %d units grouped, the last group ends at %d of %d objects", len(seen), len(sizes), groups[len(groups)-1].end, len(todo))
+	}
+	if lg := groups[len(groups)-1]; lg.end-lg.start != 2 || todo[lg.start].Info != (PathInfo{}) {
+		t.Errorf("the last group holds %d objects from %s; want the smallest unit's 2 alone", lg.end-lg.start, todo[lg.start].Key)
 	}
 	if g := seen["111111111111/us-east-1"]; g != 0 || groups[0].end-groups[0].start != 40 {
 		t.Errorf("the biggest unit is in group %d, which holds %d objects; want alone in group 0", g, groups[0].end-groups[0].start)
@@ -154,5 +174,82 @@ func BenchmarkGroupObjects(b *testing.B) {
 	for b.Loop() {
 		copy(todo, listed)
 		groupObjects(todo)
+	}
+}
+
+// overlapSource counts the files open at once: until two were, each Open
+// waits up to wait for another file to be open beside it.
+type overlapSource struct {
+	DirSource
+	wait time.Duration
+	mu   sync.Mutex
+	cond *sync.Cond
+	open int
+	most int
+}
+
+func (s *overlapSource) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
+	s.mu.Lock()
+	s.open++
+	s.most = max(s.most, s.open)
+	s.cond.Broadcast()
+	for end := time.Now().Add(s.wait); s.most < 2 && time.Now().Before(end); {
+		t := time.AfterFunc(time.Until(end), s.cond.Broadcast)
+		s.cond.Wait()
+		t.Stop()
+	}
+	s.mu.Unlock()
+	rc, err := s.DirSource.Open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return closeFunc{rc, func() { s.mu.Lock(); s.open--; s.mu.Unlock() }}, nil
+}
+
+type closeFunc struct {
+	io.ReadCloser
+	done func()
+}
+
+func (c closeFunc) Close() error { c.done(); return c.ReadCloser.Close() }
+
+// TestCores: a worker reads a file only while it holds one of the scan's
+// cores. With one of two cores held (the store's writer saving groups),
+// the two workers read one file at a time; with none held, both at once.
+// The cores exist only where the writer competes with the workers.
+func TestCores(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 4 {
+		p := filepath.Join(dir, fmt.Sprintf("AWSLogs/111111111111/CloudTrail/us-east-1/2024/03/04/111111111111_CloudTrail_us-east-1_20240304T0%d00Z_f%d.json", i, i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(`{"Records":[]}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, held := range []int{0, 1} {
+		// Unheld, a file waits (5 s at most) for the other worker's; held,
+		// it waits 50 ms in vain.
+		src := &overlapSource{DirSource: DirSource{Dir: dir}, wait: map[int]time.Duration{0: 5 * time.Second, 1: 50 * time.Millisecond}[held]}
+		src.cond = sync.NewCond(&src.mu)
+		c := make(cores, 2)
+		for range held {
+			c.take()
+		}
+		res, err := Scan(context.Background(), src, Options{Parallel: 2, cores: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Summary.FilesRead != 4 || src.most != 2-held {
+			t.Errorf("%d of 2 cores held: %d files read, at most %d at once; want 4, at most %d", held, res.Summary.FilesRead, src.most, 2-held)
+		}
+	}
+
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	for workers, want := range map[int]int{1: 0, 2: 0, 3: 0, 4: 4, 8: 8} {
+		if got := cap(newCores(workers)); got != want || (want == 0) != (newCores(workers) == nil) {
+			t.Errorf("%d workers on 4 CPUs: %d cores, want %d", workers, got, want)
+		}
 	}
 }

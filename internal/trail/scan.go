@@ -91,6 +91,53 @@ type Options struct {
 	// before the scan (ScanInto lists while it reads the store's marks
 	// and ledger).
 	listed func() (*Listing, error)
+	// cores, when set, is shared by the workers (one each while it reads
+	// a file) and the store's writer (see ScanInto).
+	cores cores
+}
+
+// workers is how many files the scan reads at once.
+func (opts *Options) workers() int {
+	if opts.Parallel > 0 {
+		return opts.Parallel
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// cores are the places a settling scan's CPU-bound goroutines take turns
+// in: each worker holds one while it reads a file, the store's writer one
+// while it saves groups (ScanInto), so that a writer with work to do waits
+// for one file's end at most and then has a core to itself. Without them
+// the workers and the writer share the cores evenly: on two cores the
+// writer, about a third of the work, fell behind as the scan went on and
+// finished the groups queued after the last file read, 32–65 ms of the
+// 300 MB corpus's tail (docs/bench-trail.md, session 12). The scan's CPU
+// time is the same either way, and so, on two busy cores, is its wall
+// time: what changes is how much of the commit is left after the last
+// file. A nil cores holds nothing.
+type cores chan struct{}
+
+// newCores returns the cores of a scan with workers workers, or nil when
+// the store's writer does not compete with them: there are more CPUs than
+// workers, or a single worker (the writer then takes turns with nothing
+// to gain).
+func newCores(workers int) cores {
+	if workers < 2 || workers < runtime.GOMAXPROCS(0) {
+		return nil
+	}
+	return make(cores, workers)
+}
+
+func (c cores) take() {
+	if c != nil {
+		c <- struct{}{}
+	}
+}
+
+func (c cores) give() {
+	if c != nil {
+		<-c
+	}
 }
 
 // Renamed is a source an earlier seiri knew under other names, listing
@@ -310,10 +357,7 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 2 << 30
 	}
-	workers := opts.Parallel
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	workers := opts.workers()
 	list := opts.listed
 	if list == nil && opts.Listing != nil {
 		list = opts.Listing.Wait
@@ -509,12 +553,14 @@ func Scan(ctx context.Context, src Source, opts Options) (*Result, error) {
 					}
 					return state == claimNew
 				}
+				opts.cores.take()
 				ok, reason, detail, decompressed := rd.scan(ctx, src, o, agg, &rec, claim, func(reason string, idx int) {
 					recSkips.add(reason, fmt.Sprintf("%s#%d", o.Key, idx))
 					if opts.Strict {
 						cancel(&StrictError{Path: fmt.Sprintf("%s record %d", o.Key, idx), Reason: reason})
 					}
 				})
+				opts.cores.give()
 				records.Add(agg.records - before)
 				filesDone.Add(1)
 				bytesDone.Add(o.Size)

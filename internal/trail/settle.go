@@ -18,9 +18,17 @@ type scanGroup struct {
 // account and region too small to be a group alone shares one with the
 // next, so that what a group costs whatever its size (a worker's fresh
 // tables, a batch of statements) is paid some 64 times per scan, not once
-// per account and region (hundreds in an organization), while the last
-// group, left for after the last file, stays small.
+// per account and region (hundreds in an organization).
 const groupParts = 64
+
+// tailShare shrinks the last groups: a group is also cut once it holds
+// 1/tailShare of the bytes left after it, so what is left shrinks by a
+// third at each group at the end, and the last group holds the smallest
+// units only. What the store's writer has left after the last file read
+// is that group: the last 1/64 of the 300 MB corpus (its smallest
+// accounts, the most rows per byte) took it 18–26 ms (docs/bench-trail.md,
+// session 12). It costs a few more groups (47 instead of 38 there).
+const tailShare = 2
 
 // groupPart is a worker's aggregation of files of group g, handed over
 // when it moved on (a group's files are read by several workers, each
@@ -36,7 +44,8 @@ type groupPart struct {
 // path's account and region), the unit with the most bytes first, each
 // unit's files biggest first (ties by key: the same objects always come in
 // the same order), and cuts it into groups of whole units, each group at
-// least 1/groupParts of the bytes unless it is the last. It returns the
+// least 1/groupParts of the bytes or 1/tailShare of the bytes after it,
+// unless it is the last. It returns the
 // groups (ranges of the scan's order) and each object's group, by its
 // place in that order.
 func groupObjects(todo []Object) (groups []scanGroup, grp []int32, perm []int32) {
@@ -75,13 +84,15 @@ func groupObjects(todo []Object) (groups []scanGroup, grp []int32, perm []int32)
 	rank := make([]int32, len(units))  // unit → its rank
 	group := make([]int32, len(units)) // unit rank → group
 	var g int32
-	var in int64 // bytes of group g so far
+	var in int64  // bytes of group g so far
+	rest := total // bytes of the units from this one on
 	for i, u := range byRank {
-		if in > 0 && in*groupParts >= total {
+		if in > 0 && (in*groupParts >= total || in*tailShare >= rest) {
 			g, in = g+1, 0
 		}
 		rank[u], group[i] = int32(i), g
 		in += bytes[u]
+		rest -= bytes[u]
 	}
 	// Sorted through each object's unit rank (not looked up per
 	// comparison); the objects themselves are not moved (the caller
