@@ -117,7 +117,9 @@ func ScanInto(ctx context.Context, store *usage.Store, src Source, opts Options,
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	const queued = 8
-	opts.cores = newCores(opts.workers())
+	if fsrc != nil { // files on disk: reading them is CPU work, not waiting for a network
+		opts.cores = newCores(opts.workers())
+	}
 	queue := make(chan Settled, queued)
 	saved := make(chan error, 1)
 	then := opts.Settle // the caller's, if any

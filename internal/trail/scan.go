@@ -120,7 +120,9 @@ type cores chan struct{}
 // newCores returns the cores of a scan with workers workers, or nil when
 // the store's writer does not compete with them: there are more CPUs than
 // workers, or a single worker (the writer then takes turns with nothing
-// to gain).
+// to gain). ScanInto uses them for local files only: a worker reading
+// from S3 mostly waits for the network, and holding a core would only
+// cut the downloads in flight while the writer saves.
 func newCores(workers int) cores {
 	if workers < 2 || workers < runtime.GOMAXPROCS(0) {
 		return nil
